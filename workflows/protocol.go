@@ -1,0 +1,226 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/flowlab/flowlab/flow"
+)
+
+// The protocol between the Case workflow, its activities and the API. These
+// names and types are part of workflow histories: renaming one breaks replay.
+const (
+	// TaskQueue is the task queue the worker polls for cases.
+	TaskQueue = "flowlab-cases"
+	// CaseWorkflow is the workflow type of the one interpreter.
+	CaseWorkflow = "Case"
+
+	// UpdateComplete completes the human task the case waits on.
+	UpdateComplete = "complete"
+	// SignalEvent delivers an external event to a wait step.
+	SignalEvent = "event"
+	// QueryState returns the CaseState.
+	QueryState = "state"
+)
+
+// Activity names.
+const (
+	ActivityOpenTask   = "OpenTask"
+	ActivityCloseTask  = "CloseTask"
+	ActivityRecordSpan = "RecordSpan"
+	ActivityEscalate   = "Escalate"
+	ActivityNotify     = "Notify"
+	ActivityUpdateCase = "UpdateCase"
+	// ActivityAutoPrefix + an auto step's activity name is the activity
+	// type run for that step ("auto:notify").
+	ActivityAutoPrefix = "auto:"
+)
+
+// Application error types returned by the complete Update (validator or
+// handler). The API maps them to HTTP statuses.
+const (
+	ErrStaleTask       = "StaleTask"       // not the task the case waits on now (409)
+	ErrWrongDepartment = "WrongDepartment" // actor not in the task's department (403)
+	ErrUnknownOutcome  = "UnknownOutcome"  // outcome not allowed by the step (422)
+	ErrInvalidData     = "InvalidData"     // form data missing a required field (422)
+)
+
+// Case statuses as the workflow reports them (same words as the store's).
+const (
+	StatusActive    = "active"
+	StatusCompleted = "completed"
+	StatusCancelled = "cancelled"
+)
+
+// CaseInput starts a case. The definition is a snapshot: a running case
+// keeps the version it started on.
+type CaseInput struct {
+	CaseID     string
+	Definition flow.Definition
+	Variant    string
+	Customer   string
+	Channel    string
+	Attributes map[string]any
+	// Resume is set when the workflow continues as new.
+	Resume *Resume `json:",omitempty"`
+}
+
+// Resume carries the interpreter's position across continue-as-new.
+type Resume struct {
+	Step        string
+	Seq         int
+	Attributes  map[string]any
+	LastOutcome string
+	LastData    map[string]any
+	StartedAt   time.Time
+}
+
+// CompleteRequest is the argument of the complete Update.
+type CompleteRequest struct {
+	TaskID           string
+	Outcome          string
+	Data             map[string]any
+	ActorID          string
+	ActorRole        string
+	ActorDepartments []string
+	// CompletionID is the Update ID (the request's idempotency key).
+	CompletionID string
+}
+
+// CompleteResult is what the complete Update returns: the case's state
+// once the interpreter has come to rest again (next human task opened, a
+// wait started, or the case ended).
+type CompleteResult struct {
+	CaseID     string
+	TaskID     string
+	CaseStatus string
+	Next       []TaskRef
+}
+
+// TaskRef names an open human task.
+type TaskRef struct {
+	TaskID          string
+	Seq             int
+	Step            string
+	StepName        string
+	Department      string
+	SLADue          *time.Time `json:",omitempty"`
+	EscalationLevel int
+}
+
+// EventRequest is the payload of SignalEvent.
+type EventRequest struct {
+	Name string
+	Data map[string]any
+}
+
+// CaseState is the answer of QueryState.
+type CaseState struct {
+	CaseID      string
+	Flow        string
+	Version     int
+	Variant     string
+	Status      string
+	Step        string
+	Seq         int
+	Open        []TaskRef
+	WaitingFor  string // event name of a wait step
+	Attributes  map[string]any
+	LastOutcome string
+}
+
+// OpenTaskInput is the input of ActivityOpenTask; it writes the task row
+// idempotently on (CaseID, Seq).
+type OpenTaskInput struct {
+	TaskID     string
+	CaseID     string
+	Seq        int
+	Flow       string
+	Version    int
+	Variant    string
+	Step       string
+	StepName   string
+	Department string
+	Roles      []string
+	Outcomes   []string
+	Form       []flow.Field
+	OpenedAt   time.Time
+	SLADue     *time.Time `json:",omitempty"`
+}
+
+// SpanInput is a step's span (see store.Span).
+type SpanInput struct {
+	CaseID          string
+	Seq             int
+	Flow            string
+	Version         int
+	Variant         string
+	Step            string
+	Kind            string
+	Department      string
+	EnteredAt       time.Time
+	CompletedAt     time.Time
+	Outcome         string
+	SLADue          *time.Time `json:",omitempty"`
+	Breached        bool
+	EscalationLevel int
+	Actor           string
+}
+
+// CloseTaskInput closes a task (completed or cancelled) and records its
+// span in one transaction; the claim time comes from the task row.
+type CloseTaskInput struct {
+	TaskID       string
+	Status       string // "completed" | "cancelled"
+	Outcome      string
+	Data         map[string]any
+	ActorID      string
+	CompletionID string
+	Span         SpanInput
+}
+
+// EscalateInput records one escalation level of an open task.
+type EscalateInput struct {
+	CaseID     string
+	TaskID     string
+	Step       string
+	Level      int
+	Department string // move the task here when set
+	Notify     string // notify this target when set
+	At         time.Time
+}
+
+// NotifyInput is a notification (logged, and POSTed to the webhook when one
+// is configured).
+type NotifyInput struct {
+	CaseID  string
+	Step    string
+	Target  string
+	Message string
+	Data    map[string]any `json:",omitempty"`
+}
+
+// UpdateCaseInput updates the case row's status and current step.
+type UpdateCaseInput struct {
+	CaseID     string
+	Status     string
+	Step       string
+	Attributes map[string]any `json:",omitempty"`
+	ClosedAt   *time.Time     `json:",omitempty"`
+	At         time.Time
+}
+
+// AutoInput is the input of an auto step's activity.
+type AutoInput struct {
+	CaseID     string
+	Flow       string
+	Step       string
+	Params     map[string]any
+	Attributes map[string]any
+	Customer   string
+	Channel    string
+}
+
+// AutoResult may set case attributes (merged into the case's).
+type AutoResult struct {
+	Attributes map[string]any `json:",omitempty"`
+}
