@@ -1,0 +1,164 @@
+// Package normalize holds the parameter defaults and encodings both store
+// implementations share, so that they behave identically.
+package normalize
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/google/uuid"
+)
+
+// Limits of the list methods.
+const (
+	CaseLimitDefault = 50
+	CaseLimitMax     = 500
+	TaskLimitDefault = 100
+	TaskLimitMax     = 1000
+)
+
+// Limit returns n bounded to (0, max], def when n <= 0.
+func Limit(n, def, max int) int {
+	switch {
+	case n <= 0:
+		return def
+	case n > max:
+		return max
+	}
+	return n
+}
+
+// Time returns t in UTC, or the current time when t is zero.
+func Time(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now().UTC()
+	}
+	return t.UTC()
+}
+
+// TimePtr returns t in UTC, nil stays nil.
+func TimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// ID returns id, or a new random UUID when it is empty.
+func ID(id string) string {
+	if id == "" {
+		return uuid.NewString()
+	}
+	return id
+}
+
+// Strings encodes a string list as a JSON array ("[]" for nil).
+func Strings(ss []string) []byte {
+	if len(ss) == 0 {
+		return []byte("[]")
+	}
+	b, _ := json.Marshal(ss) // a []string always marshals
+	return b
+}
+
+// ParseStrings decodes a JSON array of strings; empty arrays become nil.
+func ParseStrings(b []byte) ([]string, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var ss []string
+	if err := json.Unmarshal(b, &ss); err != nil {
+		return nil, fmt.Errorf("decode string list: %w", err)
+	}
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	return ss, nil
+}
+
+// JSON returns raw, or nil for an empty or JSON null value.
+func JSON(raw json.RawMessage) []byte {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return raw
+}
+
+// Object returns raw, or "{}" when it is empty.
+func Object(raw json.RawMessage) []byte {
+	if b := JSON(raw); b != nil {
+		return b
+	}
+	return []byte("{}")
+}
+
+// Raw converts stored JSON bytes to a RawMessage (nil stays nil).
+func Raw(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	return json.RawMessage(b)
+}
+
+// TaskSpan completes the span recorded when task closes: identity, flow,
+// step and timing fields the caller left zero are taken from the task, the
+// case and sequence always are (a task's span is its step's span), and
+// ClaimedAt is the task's first claim time. Breached is set when the span
+// completed after its SLA.
+func TaskSpan(task store.Task, s store.Span) store.Span {
+	s.CaseID = task.CaseID
+	s.Seq = task.Seq
+	if s.Flow == "" {
+		s.Flow = task.Flow
+	}
+	if s.Version == 0 {
+		s.Version = task.Version
+	}
+	if s.Variant == "" {
+		s.Variant = task.Variant
+	}
+	if s.Step == "" {
+		s.Step = task.Step
+	}
+	if s.Kind == "" {
+		s.Kind = "task"
+	}
+	if s.Department == "" {
+		s.Department = task.Department
+	}
+	if s.EnteredAt.IsZero() {
+		s.EnteredAt = task.OpenedAt
+	}
+	s.ClaimedAt = task.ClaimedAt
+	if s.CompletedAt.IsZero() && task.CompletedAt != nil {
+		s.CompletedAt = *task.CompletedAt
+	}
+	if s.Outcome == "" {
+		s.Outcome = task.Outcome
+	}
+	if s.SLADue == nil {
+		s.SLADue = task.SLADue
+	}
+	if s.SLADue != nil && s.CompletedAt.After(*s.SLADue) {
+		s.Breached = true
+	}
+	if s.EscalationLevel < task.EscalationLevel {
+		s.EscalationLevel = task.EscalationLevel
+	}
+	if s.Actor == "" {
+		s.Actor = task.CompletedBy
+	}
+	return Span(s)
+}
+
+// Span normalises the times of a span to UTC.
+func Span(s store.Span) store.Span {
+	s.EnteredAt = s.EnteredAt.UTC()
+	s.CompletedAt = s.CompletedAt.UTC()
+	s.ClaimedAt = TimePtr(s.ClaimedAt)
+	s.SLADue = TimePtr(s.SLADue)
+	return s
+}

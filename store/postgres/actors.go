@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const actorCols = `a.id, a.name, a.role, a.departments, a.created_at`
+
+// actorRow is a scanned actors row.
+type actorRow struct {
+	id, name, role string
+	departments    []byte
+	createdAt      time.Time
+}
+
+func scanActor(r pgx.Row) (store.Actor, error) {
+	var x actorRow
+	if err := r.Scan(&x.id, &x.name, &x.role, &x.departments, &x.createdAt); err != nil {
+		return store.Actor{}, err
+	}
+	return actorFromInternal(x)
+}
+
+func actorFromInternal(x actorRow) (store.Actor, error) {
+	depts, err := normalize.ParseStrings(x.departments)
+	if err != nil {
+		return store.Actor{}, fmt.Errorf("actor %s departments: %w", x.id, err)
+	}
+	return store.Actor{ID: x.id, Name: x.name, Role: x.role, Departments: depts, CreatedAt: utc(x.createdAt)}, nil
+}
+
+// CreateActor inserts an actor; an existing id is ErrConflict.
+func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (store.Actor, error) {
+	a, err := scanActor(s.pool.QueryRow(ctx, `INSERT INTO actors AS a (id, name, role, departments, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+actorCols,
+		normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), normalize.Time(p.At)))
+	if err != nil {
+		return store.Actor{}, mapErr("postgres: create actor", err)
+	}
+	return a, nil
+}
+
+// GetActor returns an actor by id.
+func (s *Store) GetActor(ctx context.Context, id string) (store.Actor, error) {
+	a, err := scanActor(s.pool.QueryRow(ctx, `SELECT `+actorCols+` FROM actors a WHERE a.id = $1`, id))
+	if err != nil {
+		return store.Actor{}, mapErr("postgres: get actor", err)
+	}
+	return a, nil
+}
+
+// CreateToken stores a token hash for an actor; an unknown actor is
+// ErrNotFound, a duplicate id or hash ErrConflict.
+func (s *Store) CreateToken(ctx context.Context, p store.CreateTokenParams) (store.Token, error) {
+	var (
+		t                  store.Token
+		created            time.Time
+		expires, revokedAt *time.Time
+	)
+	err := s.pool.QueryRow(ctx, `INSERT INTO tokens (id, actor_id, hash, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id, actor_id, created_at, expires_at, revoked_at`,
+		normalize.ID(p.ID), p.ActorID, p.Hash, normalize.Time(p.At), normalize.TimePtr(p.ExpiresAt)).
+		Scan(&t.ID, &t.ActorID, &created, &expires, &revokedAt)
+	if err != nil {
+		return store.Token{}, mapErr("postgres: create token", err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt = utc(created), utcPtr(expires), utcPtr(revokedAt)
+	return t, nil
+}
+
+// ActorByTokenHash resolves a live token hash to its actor.
+func (s *Store) ActorByTokenHash(ctx context.Context, hash []byte, now time.Time) (store.Actor, error) {
+	a, err := scanActor(s.pool.QueryRow(ctx, `SELECT `+actorCols+`
+		FROM tokens t JOIN actors a ON a.id = t.actor_id
+		WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+		hash, normalize.Time(now)))
+	if err != nil {
+		return store.Actor{}, mapErr("postgres: actor by token", err)
+	}
+	return a, nil
+}
+
+// RevokeToken revokes a token; revoking it again keeps the first time.
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, normalize.Time(at))
+	if err != nil {
+		return mapErr("postgres: revoke token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return mapErr("postgres: revoke token", pgx.ErrNoRows)
+	}
+	return nil
+}

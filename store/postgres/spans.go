@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const spanCols = `case_id, seq, flow, version, variant, step, kind, department, entered_at, claimed_at,
+	completed_at, outcome, sla_due, breached, escalation_level, actor`
+
+// spanRow is a scanned spans row.
+type spanRow struct {
+	caseID, flow, variant, step, kind, department, outcome, actor string
+	seq, version, escalationLevel                                 int
+	enteredAt, completedAt                                        time.Time
+	claimedAt, slaDue                                             *time.Time
+	breached                                                      bool
+}
+
+func spanFromInternal(x spanRow) store.Span {
+	return store.Span{
+		CaseID: x.caseID, Seq: x.seq, Flow: x.flow, Version: x.version, Variant: x.variant, Step: x.step,
+		Kind: x.kind, Department: x.department, EnteredAt: utc(x.enteredAt), ClaimedAt: utcPtr(x.claimedAt),
+		CompletedAt: utc(x.completedAt), Outcome: x.outcome, SLADue: utcPtr(x.slaDue), Breached: x.breached,
+		EscalationLevel: x.escalationLevel, Actor: x.actor,
+	}
+}
+
+// recordSpan inserts s unless a span with its (case, seq) exists.
+func recordSpan(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, s store.Span) error {
+	s = normalize.Span(s)
+	_, err := q.Exec(ctx, `INSERT INTO spans (`+spanCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (case_id, seq) DO NOTHING`,
+		s.CaseID, s.Seq, s.Flow, s.Version, s.Variant, s.Step, s.Kind, s.Department, s.EnteredAt, s.ClaimedAt,
+		s.CompletedAt, s.Outcome, s.SLADue, s.Breached, s.EscalationLevel, s.Actor)
+	return err
+}
+
+// RecordSpan stores a span, idempotently on (CaseID, Seq).
+func (s *Store) RecordSpan(ctx context.Context, sp store.Span) error {
+	if err := recordSpan(ctx, s.pool, sp); err != nil {
+		return mapErr("postgres: record span", err)
+	}
+	return nil
+}
+
+// ListSpans returns the spans matching f in (entered_at, case_id, seq) order.
+func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.CaseID != "" {
+		add("case_id = ?", f.CaseID)
+	}
+	if f.Flow != "" {
+		add("flow = ?", f.Flow)
+	}
+	if f.Version != 0 {
+		add("version = ?", f.Version)
+	}
+	if f.Variant != "" {
+		add("variant = ?", f.Variant)
+	}
+	if f.From != nil {
+		add("entered_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		add("entered_at < ?", f.To.UTC())
+	}
+	sql := `SELECT ` + spanCols + ` FROM spans`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY entered_at, case_id, seq`
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		sql += ` LIMIT $` + strconv.Itoa(len(args))
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr("postgres: list spans", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Span, error) {
+		var x spanRow
+		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor)
+		return spanFromInternal(x), err
+	})
+	if err != nil {
+		return nil, mapErr("postgres: list spans", err)
+	}
+	return out, nil
+}
