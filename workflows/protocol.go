@@ -49,6 +49,9 @@ const (
 	StatusActive    = "active"
 	StatusCompleted = "completed"
 	StatusCancelled = "cancelled"
+	// StatusFailed: the interpreter hit an error it cannot recover from
+	// (an auto step's activity failed for good, an unknown step id).
+	StatusFailed = "failed"
 )
 
 // CaseInput starts a case. The definition is a snapshot: a running case
@@ -72,6 +75,11 @@ type Resume struct {
 	LastOutcome string
 	LastData    map[string]any
 	StartedAt   time.Time
+	// EnteredAt is when the previous run reached the step boundary; the
+	// resumed step counts as entered then (its SLA and timers start there).
+	EnteredAt time.Time `json:",omitempty"`
+	// Events are events received but not yet consumed by a wait step.
+	Events []EventRequest `json:",omitempty"`
 }
 
 // CompleteRequest is the argument of the complete Update.

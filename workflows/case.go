@@ -1,0 +1,695 @@
+// Package workflows holds flowlab's Temporal workflow code: the one Case
+// interpreter that runs any flow definition. Workflow code here is
+// deterministic: it uses only workflow.* time, timers, goroutines and
+// selectors, never ranges over maps, and does no I/O (activities do).
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/flowlab/flowlab/flow"
+)
+
+// ContinueAsNewHistoryLength is the history length (events) above which a
+// run continues as new at the next step boundary, even when the server
+// does not suggest it yet. Tests lower it.
+var ContinueAsNewHistoryLength = 10_000
+
+// maxPendingEvents bounds the events kept for a later wait step.
+const maxPendingEvents = 32
+
+// RoleAdmin is the actor role allowed to complete a task of any department.
+const RoleAdmin = "admin"
+
+// TaskID returns the id of the human task a case opens at step sequence
+// seq: UUIDv5 of the case id (which must be a UUID) and the sequence.
+func TaskID(caseID string, seq int) string {
+	return uuid.NewSHA1(uuid.MustParse(caseID), []byte(strconv.Itoa(seq))).String()
+}
+
+// openTask is the human task the case waits on.
+type openTask struct {
+	ref       TaskRef
+	step      *flow.Step
+	enteredAt time.Time
+	// opened: the OpenTask activity has written the row.
+	opened bool
+	// completing: an accepted complete Update is closing the task.
+	completing bool
+}
+
+// completion is what the complete Update hands to the main loop once the
+// task is closed.
+type completion struct {
+	Outcome string
+	Data    map[string]any
+}
+
+// caseRun is the state of one run of the interpreter.
+type caseRun struct {
+	in     CaseInput
+	def    *flow.Definition
+	logger log.Logger
+
+	status      string
+	step        string
+	seq         int
+	attrs       map[string]any
+	lastOutcome string
+	lastData    map[string]any
+	startedAt   time.Time
+	open        *openTask
+	waitingFor  string
+	pending     []EventRequest // events not yet consumed by a wait step
+
+	// rest counts the times the interpreter came to rest (a task opened,
+	// a wait started, the case closed); complete handlers wait for it.
+	rest int
+	// continuing: the run is about to continue as new; preview holds the
+	// task the next run opens first, if the next step is a task.
+	continuing bool
+	preview    []TaskRef
+	// escalating: an Escalate activity is running for the open task.
+	escalating   bool
+	stepsThisRun int
+	saInit       bool
+
+	completions workflow.Channel
+	events      workflow.ReceiveChannel
+}
+
+// Case is the interpreter workflow, registered as CaseWorkflow. It runs
+// in.Definition from its start step (or from in.Resume after a
+// continue-as-new) to an end step and returns the final CaseState.
+//
+// Cancellation: when the workflow is cancelled it closes the open task as
+// cancelled, marks the case cancelled (both through a disconnected
+// context) and returns temporal.NewCanceledError(), so Temporal records
+// the execution as Canceled.
+func Case(ctx workflow.Context, in CaseInput) (CaseState, error) {
+	r := &caseRun{
+		in:          in,
+		def:         &in.Definition,
+		logger:      workflow.GetLogger(ctx),
+		status:      StatusActive,
+		attrs:       maps.Clone(in.Attributes),
+		startedAt:   workflow.Now(ctx),
+		completions: workflow.NewBufferedChannel(ctx, 1),
+		events:      workflow.GetSignalChannel(ctx, SignalEvent),
+	}
+	if res := in.Resume; res != nil {
+		r.seq = res.Seq
+		r.attrs = maps.Clone(res.Attributes)
+		r.lastOutcome = res.LastOutcome
+		r.lastData = res.LastData
+		r.startedAt = res.StartedAt
+		r.pending = slices.Clone(res.Events)
+	}
+	if r.attrs == nil {
+		r.attrs = map[string]any{}
+	}
+	if _, err := uuid.Parse(in.CaseID); err != nil {
+		return CaseState{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("case id %q is not a UUID", in.CaseID), "InvalidInput", err)
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseState, error) {
+		return r.state(), nil
+	}); err != nil {
+		return CaseState{}, fmt.Errorf("case: register query: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateComplete, r.complete,
+		workflow.UpdateHandlerOptions{Validator: r.validateComplete}); err != nil {
+		return CaseState{}, fmt.Errorf("case: register update: %w", err)
+	}
+	return r.run(ctx)
+}
+
+// activityCtx sets the options of the engine's own activities: retried
+// with backoff until they succeed (they are idempotent), and a cancelled
+// case waits for a running one to finish so that cleanup sees its effect.
+func activityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		WaitForCancellation: true,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+			// MaximumAttempts 0: unlimited.
+		},
+	})
+}
+
+// autoCtx sets the options of auto steps' activities (calls to outside
+// systems): bounded retries, after which the case fails.
+func autoCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		WaitForCancellation: true,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+			MaximumAttempts:    20,
+		},
+	})
+}
+
+func (r *caseRun) run(ctx workflow.Context) (CaseState, error) {
+	next := r.def.StartStep()
+	var entered time.Time
+	if res := r.in.Resume; res != nil {
+		next = res.Step
+		entered = res.EnteredAt
+	}
+	for {
+		if r.stepsThisRun > 0 && r.shouldContinueAsNew(ctx) {
+			return CaseState{}, r.continueAsNew(ctx, next)
+		}
+		step, ok := r.def.Step(next)
+		if !ok {
+			return r.fail(ctx, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("flow %s v%d has no step %q", r.def.Key, r.def.Version, next), "UnknownStep", nil))
+		}
+		if entered.IsZero() {
+			entered = workflow.Now(ctx)
+		}
+		r.seq++
+		r.stepsThisRun++
+		r.step = step.ID
+		var err error
+		next, err = r.enter(ctx, step, entered)
+		entered = time.Time{}
+		if err != nil {
+			if ctx.Err() != nil {
+				return r.cancelled(ctx)
+			}
+			return r.fail(ctx, fmt.Errorf("step %s: %w", step.ID, err))
+		}
+		if r.status != StatusActive {
+			return r.state(), nil
+		}
+	}
+}
+
+func (r *caseRun) shouldContinueAsNew(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > ContinueAsNewHistoryLength
+}
+
+// continueAsNew ends the run at a step boundary; the next run enters step
+// next. Complete handlers still waiting for the interpreter to come to rest
+// are released with a preview of the task the next run opens first.
+func (r *caseRun) continueAsNew(ctx workflow.Context, next string) error {
+	now := workflow.Now(ctx)
+	r.preview = nil
+	if step, ok := r.def.Step(next); ok && step.Kind == flow.KindTask {
+		r.preview = []TaskRef{taskRef(r.in.CaseID, r.seq+1, step, now)}
+	}
+	r.continuing = true
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		if ctx.Err() != nil {
+			_, cerr := r.cancelled(ctx)
+			return cerr
+		}
+		return fmt.Errorf("continue-as-new: %w", err)
+	}
+	for {
+		var ev EventRequest
+		if !r.events.ReceiveAsync(&ev) {
+			break
+		}
+		r.keepEvent(ev)
+	}
+	in := r.in
+	in.Resume = &Resume{
+		Step:        next,
+		Seq:         r.seq,
+		Attributes:  r.attrs,
+		LastOutcome: r.lastOutcome,
+		LastData:    r.lastData,
+		StartedAt:   r.startedAt,
+		EnteredAt:   now,
+		Events:      r.pending,
+	}
+	r.logger.Info("case continues as new", "step", next, "seq", r.seq,
+		"historyLength", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	return workflow.NewContinueAsNewError(ctx, CaseWorkflow, in)
+}
+
+func taskRef(caseID string, seq int, step *flow.Step, entered time.Time) TaskRef {
+	ref := TaskRef{
+		TaskID:     TaskID(caseID, seq),
+		Seq:        seq,
+		Step:       step.ID,
+		StepName:   step.Name,
+		Department: step.Department,
+	}
+	if step.SLA > 0 {
+		due := entered.Add(step.SLA.D())
+		ref.SLADue = &due
+	}
+	return ref
+}
+
+// enter runs one step and returns the id of the next one.
+func (r *caseRun) enter(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
+	if step.Kind == flow.KindEnd {
+		return "", r.runEnd(ctx, step, entered)
+	}
+	if err := r.updateCase(ctx, StatusActive, nil); err != nil {
+		return "", err
+	}
+	dept := ""
+	if step.Kind == flow.KindTask {
+		dept = step.Department
+	}
+	if err := r.upsertPosition(ctx, dept); err != nil {
+		return "", err
+	}
+	switch step.Kind {
+	case flow.KindTask:
+		return r.runTask(ctx, step, entered)
+	case flow.KindAuto:
+		return r.runAuto(ctx, step, entered)
+	case flow.KindDecision:
+		return r.runDecision(ctx, step, entered)
+	case flow.KindWait:
+		return r.runWait(ctx, step, entered)
+	default:
+		return "", temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("unknown step kind %q", step.Kind), "UnknownStepKind", nil)
+	}
+}
+
+// atRest releases complete handlers waiting for the interpreter.
+func (r *caseRun) atRest() { r.rest++ }
+
+func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
+	ot := &openTask{ref: taskRef(r.in.CaseID, r.seq, step, entered), step: step, enteredAt: entered}
+	r.open = ot
+	outcomes := make([]string, 0, len(step.Outcomes))
+	for _, o := range step.Outcomes {
+		outcomes = append(outcomes, o.Name)
+	}
+	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityOpenTask, OpenTaskInput{
+		TaskID:     ot.ref.TaskID,
+		CaseID:     r.in.CaseID,
+		Seq:        r.seq,
+		Flow:       r.def.Key,
+		Version:    r.def.Version,
+		Variant:    r.in.Variant,
+		Step:       step.ID,
+		StepName:   step.Name,
+		Department: step.Department,
+		Roles:      step.Roles,
+		Outcomes:   outcomes,
+		Form:       step.Form,
+		OpenedAt:   entered,
+		SLADue:     ot.ref.SLADue,
+	}).Get(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("open task: %w", err)
+	}
+	ot.opened = true
+	r.atRest()
+
+	// Escalation: one durable timer at a time, for the next level, at
+	// entered + level.After.
+	tctx, cancelTimers := workflow.WithCancel(ctx)
+	defer cancelTimers()
+	level := 0
+	var timer workflow.Future
+	arm := func() {
+		timer = nil
+		if level < len(step.Escalation) {
+			d := entered.Add(step.Escalation[level].After.D()).Sub(workflow.Now(ctx))
+			timer = workflow.NewTimer(tctx, d)
+		}
+	}
+	arm()
+	for {
+		var (
+			done  completion
+			got   bool
+			fired bool
+		)
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(r.completions, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, &done)
+			got = true
+		})
+		if timer != nil {
+			sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		}
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+		sel.Select(ctx)
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		switch {
+		case got:
+			r.open = nil
+			r.lastOutcome = done.Outcome
+			r.lastData = done.Data
+			o, _ := step.Outcome(done.Outcome)
+			return o.Next, nil
+		case fired:
+			if !ot.completing {
+				if err := r.escalate(ctx, ot, level); err != nil {
+					return "", err
+				}
+			}
+			level++
+			arm()
+		}
+	}
+}
+
+// escalate applies escalation level index i (level number i+1) to the
+// open task.
+func (r *caseRun) escalate(ctx workflow.Context, ot *openTask, i int) error {
+	lvl := ot.step.Escalation[i]
+	r.escalating = true
+	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityEscalate, EscalateInput{
+		CaseID:     r.in.CaseID,
+		TaskID:     ot.ref.TaskID,
+		Step:       ot.step.ID,
+		Level:      i + 1,
+		Department: lvl.Department,
+		Notify:     lvl.Notify,
+		At:         workflow.Now(ctx),
+	}).Get(ctx, nil)
+	r.escalating = false
+	if err != nil {
+		return fmt.Errorf("escalate level %d: %w", i+1, err)
+	}
+	ot.ref.EscalationLevel = i + 1
+	if lvl.Department != "" && lvl.Department != ot.ref.Department {
+		ot.ref.Department = lvl.Department
+		if err := r.upsertPosition(ctx, lvl.Department); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *caseRun) runAuto(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
+	var res AutoResult
+	err := workflow.ExecuteActivity(autoCtx(ctx), ActivityAutoPrefix+step.Activity, AutoInput{
+		CaseID:     r.in.CaseID,
+		Flow:       r.def.Key,
+		Step:       step.ID,
+		Params:     step.Params,
+		Attributes: r.attrs,
+		Customer:   r.in.Customer,
+		Channel:    r.in.Channel,
+	}).Get(ctx, &res)
+	if err != nil {
+		return "", fmt.Errorf("auto activity %s: %w", step.Activity, err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(res.Attributes)) {
+		r.attrs[k] = res.Attributes[k]
+	}
+	if err := r.recordSpan(ctx, step, entered, "done"); err != nil {
+		return "", err
+	}
+	return step.Next, nil
+}
+
+// runDecision evaluates the rules in order; the first true one wins, else
+// Default. A rule whose evaluation fails counts as false and is logged.
+func (r *caseRun) runDecision(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
+	env := flow.RuleEnv(r.attrs, r.in.Customer, r.in.Channel, r.lastOutcome, r.lastData)
+	next := step.Default
+	for _, rule := range step.Rules {
+		ok, err := flow.EvalRule(rule.When, env)
+		if err != nil {
+			r.logger.Warn("decision rule failed; treated as false", "step", step.ID, "rule", rule.When, "error", err)
+			continue
+		}
+		if ok {
+			next = rule.Next
+			break
+		}
+	}
+	if err := r.recordSpan(ctx, step, entered, next); err != nil {
+		return "", err
+	}
+	return next, nil
+}
+
+func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
+	r.waitingFor = step.Event
+	defer func() { r.waitingFor = "" }()
+	r.atRest()
+
+	next := step.Next
+	outcome := ""
+	if step.Event == "" {
+		d := entered.Add(step.Duration.D()).Sub(workflow.Now(ctx))
+		if err := workflow.NewTimer(ctx, d).Get(ctx, nil); err != nil {
+			return "", fmt.Errorf("wait timer: %w", err)
+		}
+		outcome = "elapsed"
+	} else {
+		ev, got := r.takeEvent(step.Event)
+		timedOut := false
+		if !got {
+			tctx, cancelTimer := workflow.WithCancel(ctx)
+			defer cancelTimer()
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(r.events, func(c workflow.ReceiveChannel, _ bool) {
+				var e EventRequest
+				c.Receive(ctx, &e)
+				if e.Name == step.Event {
+					ev, got = e, true
+					return
+				}
+				r.keepEvent(e)
+			})
+			if step.Timeout > 0 {
+				d := entered.Add(step.Timeout.D()).Sub(workflow.Now(ctx))
+				sel.AddFuture(workflow.NewTimer(tctx, d), func(workflow.Future) { timedOut = true })
+			}
+			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+			for !got && !timedOut {
+				sel.Select(ctx)
+				if ctx.Err() != nil {
+					return "", ctx.Err()
+				}
+			}
+		}
+		if got {
+			outcome = ev.Name
+			r.lastOutcome = ev.Name
+			r.lastData = ev.Data
+		} else {
+			outcome = "timeout"
+			r.lastOutcome = "timeout"
+			r.lastData = nil
+			if step.OnTimeout != "" {
+				next = step.OnTimeout
+			}
+		}
+	}
+	if err := r.recordSpan(ctx, step, entered, outcome); err != nil {
+		return "", err
+	}
+	return next, nil
+}
+
+// takeEvent removes and returns the oldest kept event named name.
+func (r *caseRun) takeEvent(name string) (EventRequest, bool) {
+	for i, e := range r.pending {
+		if e.Name == name {
+			r.pending = slices.Delete(r.pending, i, i+1)
+			return e, true
+		}
+	}
+	return EventRequest{}, false
+}
+
+// keepEvent keeps an event no wait step asked for yet (a customer may
+// answer before the case waits), dropping the oldest beyond a bound.
+func (r *caseRun) keepEvent(e EventRequest) {
+	r.pending = append(r.pending, e)
+	if len(r.pending) > maxPendingEvents {
+		r.logger.Warn("dropping unconsumed event", "event", r.pending[0].Name)
+		r.pending = slices.Delete(r.pending, 0, 1)
+	}
+}
+
+func (r *caseRun) runEnd(ctx workflow.Context, step *flow.Step, entered time.Time) error {
+	now := workflow.Now(ctx)
+	if err := r.updateCase(ctx, StatusCompleted, &now); err != nil {
+		return err
+	}
+	if err := r.recordSpan(ctx, step, entered, "end"); err != nil {
+		return err
+	}
+	r.status = StatusCompleted
+	if err := r.upsertPosition(ctx, ""); err != nil {
+		return err
+	}
+	r.atRest()
+	return nil
+}
+
+// cancelled cleans up after the workflow was cancelled: the open task is
+// closed as cancelled and the case marked cancelled, through a context
+// that is not cancelled.
+func (r *caseRun) cancelled(ctx workflow.Context) (CaseState, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	now := workflow.Now(dctx)
+	if ot := r.open; ot != nil {
+		err := workflow.ExecuteActivity(activityCtx(dctx), ActivityCloseTask, CloseTaskInput{
+			TaskID: ot.ref.TaskID,
+			Status: StatusCancelled,
+			Span:   r.taskSpan(ot, now, "cancelled", ""),
+		}).Get(dctx, nil)
+		if err != nil {
+			return CaseState{}, fmt.Errorf("cancel task %s: %w", ot.ref.TaskID, err)
+		}
+		r.open = nil
+	}
+	if err := r.updateCase(dctx, StatusCancelled, &now); err != nil {
+		return CaseState{}, err
+	}
+	r.status = StatusCancelled
+	if err := r.upsertPosition(dctx, ""); err != nil {
+		return CaseState{}, err
+	}
+	r.atRest()
+	return r.state(), temporal.NewCanceledError()
+}
+
+// fail marks the case failed and returns err, which fails the workflow.
+func (r *caseRun) fail(ctx workflow.Context, cause error) (CaseState, error) {
+	r.logger.Error("case failed", "step", r.step, "error", cause)
+	now := workflow.Now(ctx)
+	r.status = StatusFailed
+	if err := r.updateCase(ctx, StatusFailed, &now); err != nil {
+		return CaseState{}, errors.Join(cause, err)
+	}
+	if err := r.upsertPosition(ctx, ""); err != nil {
+		return CaseState{}, errors.Join(cause, err)
+	}
+	r.atRest()
+	return CaseState{}, cause
+}
+
+// updateCase runs the UpdateCase activity on actx (which may be a
+// disconnected context) and returns its error.
+func (r *caseRun) updateCase(actx workflow.Context, status string, closedAt *time.Time) error {
+	err := workflow.ExecuteActivity(activityCtx(actx), ActivityUpdateCase, UpdateCaseInput{
+		CaseID:     r.in.CaseID,
+		Status:     status,
+		Step:       r.step,
+		Attributes: r.attrs,
+		ClosedAt:   closedAt,
+		At:         workflow.Now(actx),
+	}).Get(actx, nil)
+	if err != nil {
+		return fmt.Errorf("update case: %w", err)
+	}
+	return nil
+}
+
+func (r *caseRun) recordSpan(actx workflow.Context, step *flow.Step, entered time.Time, outcome string) error {
+	err := workflow.ExecuteActivity(activityCtx(actx), ActivityRecordSpan, SpanInput{
+		CaseID:      r.in.CaseID,
+		Seq:         r.seq,
+		Flow:        r.def.Key,
+		Version:     r.def.Version,
+		Variant:     r.in.Variant,
+		Step:        step.ID,
+		Kind:        string(step.Kind),
+		EnteredAt:   entered,
+		CompletedAt: workflow.Now(actx),
+		Outcome:     outcome,
+	}).Get(actx, nil)
+	if err != nil {
+		return fmt.Errorf("record span: %w", err)
+	}
+	return nil
+}
+
+func (r *caseRun) taskSpan(ot *openTask, at time.Time, outcome, actor string) SpanInput {
+	return SpanInput{
+		CaseID:          r.in.CaseID,
+		Seq:             ot.ref.Seq,
+		Flow:            r.def.Key,
+		Version:         r.def.Version,
+		Variant:         r.in.Variant,
+		Step:            ot.step.ID,
+		Kind:            string(flow.KindTask),
+		Department:      ot.ref.Department,
+		EnteredAt:       ot.enteredAt,
+		CompletedAt:     at,
+		Outcome:         outcome,
+		SLADue:          ot.ref.SLADue,
+		Breached:        ot.ref.SLADue != nil && at.After(*ot.ref.SLADue),
+		EscalationLevel: ot.ref.EscalationLevel,
+		Actor:           actor,
+	}
+}
+
+// upsertPosition publishes the step, department (unset when no task is
+// open) and status; the first call of a run also sets flow, version and
+// variant.
+func (r *caseRun) upsertPosition(ctx workflow.Context, dept string) error {
+	ups := []temporal.SearchAttributeUpdate{
+		SAStep.ValueSet(r.step),
+		SACaseStatus.ValueSet(r.status),
+	}
+	if dept != "" {
+		ups = append(ups, SADepartment.ValueSet(dept))
+	} else {
+		ups = append(ups, SADepartment.ValueUnset())
+	}
+	if !r.saInit {
+		ups = append(ups, SAFlowKey.ValueSet(r.def.Key), SAFlowVersion.ValueSet(int64(r.def.Version)))
+		if r.in.Variant != "" {
+			ups = append(ups, SAVariant.ValueSet(r.in.Variant))
+		}
+		r.saInit = true
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, ups...); err != nil {
+		return fmt.Errorf("upsert search attributes: %w", err)
+	}
+	return nil
+}
+
+func (r *caseRun) openRefs() []TaskRef {
+	if r.open == nil {
+		return nil
+	}
+	return []TaskRef{r.open.ref}
+}
+
+func (r *caseRun) state() CaseState {
+	return CaseState{
+		CaseID:      r.in.CaseID,
+		Flow:        r.def.Key,
+		Version:     r.def.Version,
+		Variant:     r.in.Variant,
+		Status:      r.status,
+		Step:        r.step,
+		Seq:         r.seq,
+		Open:        r.openRefs(),
+		WaitingFor:  r.waitingFor,
+		Attributes:  r.attrs,
+		LastOutcome: r.lastOutcome,
+	}
+}
