@@ -38,6 +38,10 @@ type Definition struct {
 	// SLA is the target for the whole case (optional).
 	SLA   Duration `json:"sla,omitempty" yaml:"sla,omitempty"`
 	Steps []Step   `json:"steps" yaml:"steps"`
+
+	// pos holds the source positions recorded by Parse so that Validate can
+	// point at lines and columns. It is neither marshalled nor required.
+	pos *positions
 }
 
 // Step is one node of a flow. Which fields apply depends on Kind.
@@ -155,8 +159,13 @@ func (d Duration) String() string {
 		return strconv.FormatInt(int64(td/day), 10) + "d"
 	}
 	s := td.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
+	// time.Duration renders 90m as "1h30m0s" and 2h as "2h0m0s".
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
 	return s
 }
 

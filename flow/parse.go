@@ -1,0 +1,516 @@
+package flow
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits that keep Parse fast and safe on hostile input.
+const (
+	// MaxSourceSize is the largest YAML document Parse accepts.
+	MaxSourceSize = 1 << 20
+	// maxDepth bounds the nesting of any value (params included).
+	maxDepth = 32
+)
+
+// Parse reads a flow definition from YAML. It reports every syntax, type
+// and unknown-field problem it finds (not just the first), each with the
+// line and column of the offending node. Semantic checks are left to
+// Validate. The returned definition is nil only when the document could not
+// be read at all; otherwise it holds everything that could be decoded and
+// remembers source positions for Validate.
+func Parse(src []byte) (*Definition, Diagnostics) {
+	p := &parser{pos: &positions{val: map[string]position{}, key: map[string]position{}}}
+	if len(src) > MaxSourceSize {
+		p.errorf(position{1, 1}, "", "too-large", "the flow definition is %d bytes; the limit is %d bytes", len(src), MaxSourceSize)
+		return nil, p.diags
+	}
+	root, ok := p.document(src)
+	if !ok {
+		return nil, p.diags
+	}
+	d := &Definition{pos: p.pos}
+	p.definition(root, d)
+	d.Departments = nonNil(d.Departments)
+	d.Steps = nonNil(d.Steps)
+	return d, p.diags
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type parser struct {
+	pos   *positions
+	diags Diagnostics
+}
+
+func (p *parser) errorf(at position, path, code, format string, args ...any) {
+	p.diags = append(p.diags, Diagnostic{
+		Line: at.line, Column: at.col, Severity: SeverityError,
+		Code: code, Message: fmt.Sprintf(format, args...), Path: path,
+	})
+}
+
+func posOf(n *yaml.Node) position { return position{n.Line, n.Column} }
+
+var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// document decodes the single YAML document in src and returns its root
+// node, which must be a mapping.
+func (p *parser) document(src []byte) (root *yaml.Node, ok bool) {
+	defer func() {
+		// yaml.v3 is not supposed to panic; if it does on some input,
+		// report it as unreadable instead of taking the caller down.
+		if r := recover(); r != nil {
+			p.errorf(position{1, 1}, "", "syntax", "the YAML could not be read: %v", r)
+			root, ok = nil, false
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.errorf(position{1, 1}, "", "empty", "the flow definition is empty")
+			return nil, false
+		}
+		p.syntaxError(err)
+		return nil, false
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		p.errorf(posOf(&next), "", "syntax", "only one YAML document is allowed; remove the \"---\" separator")
+	case !errors.Is(err, io.EOF):
+		p.syntaxError(err)
+	}
+	if len(doc.Content) == 0 {
+		p.errorf(position{1, 1}, "", "empty", "the flow definition is empty")
+		return nil, false
+	}
+	if !p.checkTree(doc.Content[0], 0) {
+		return nil, false
+	}
+	root = doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+			p.errorf(posOf(root), "", "empty", "the flow definition is empty")
+			return nil, false
+		}
+		p.errorf(posOf(root), "", "bad-type", "a flow definition must be a mapping of fields (key, version, departments, steps), found %s", describe(root))
+		return nil, false
+	}
+	return root, true
+}
+
+func (p *parser) syntaxError(err error) {
+	msg := err.Error()
+	at := position{1, 0}
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		if m[1] != "" {
+			at.line, _ = strconv.Atoi(m[1])
+		}
+		msg = m[2]
+	}
+	p.errorf(at, "", "syntax", "invalid YAML: %s", msg)
+}
+
+// checkTree rejects aliases (which could expand exponentially) and nesting
+// deeper than maxDepth before anything else looks at the tree.
+func (p *parser) checkTree(n *yaml.Node, depth int) bool {
+	if depth > maxDepth {
+		p.errorf(posOf(n), "", "too-deep", "values are nested more than %d levels deep", maxDepth)
+		return false
+	}
+	if n.Kind == yaml.AliasNode {
+		p.errorf(posOf(n), "", "alias", "YAML aliases (*%s) are not supported; write the value out", n.Value)
+		return false
+	}
+	ok := true
+	for _, c := range n.Content {
+		if !p.checkTree(c, depth+1) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// describe names what a node is, for "expected X, found Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "nothing"
+		case "!!int", "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return "the boolean " + n.Value
+		default:
+			v := n.Value
+			if len(v) > 40 {
+				v = v[:40] + "..."
+			}
+			return strconv.Quote(v)
+		}
+	}
+	return "an unsupported value"
+}
+
+// object walks a mapping node, recording positions, rejecting duplicate
+// and unknown keys, and calling field for every known key. what names the
+// object in messages ("step", "outcome").
+func (p *parser) object(n *yaml.Node, path, what string, fields []string, field func(key string, v *yaml.Node, path string)) {
+	p.pos.val[path] = posOf(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(posOf(n), path, "bad-type", "%s must be a mapping of fields, found %s", capitalize(what), describe(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(posOf(k), path, "bad-type", "field names in %s must be plain words, found %s", what, describe(k))
+			continue
+		}
+		key := k.Value
+		if seen[key] {
+			p.errorf(posOf(k), join(path, key), "duplicate-key", "field %q is written twice in %s", key, what)
+			continue
+		}
+		seen[key] = true
+		if !contains(fields, key) {
+			p.errorf(posOf(k), join(path, key), "unknown-field", "unknown field %q in %s%s", key, what, didYouMean(key, fields))
+			continue
+		}
+		fp := join(path, key)
+		p.pos.key[fp] = posOf(k)
+		p.pos.val[fp] = posOf(v)
+		if isNull(v) {
+			continue // an empty value is the same as leaving the field out
+		}
+		field(key, v, fp)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// str reads a scalar as text. Numbers and booleans are accepted as their
+// literal text so that e.g. enum options [1, 2, 3] work.
+func (p *parser) str(n *yaml.Node, path string) string {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(posOf(n), path, "bad-type", "%s must be text, found %s", fieldName(path), describe(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) integer(n *yaml.Node, path string) int {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		v, err := strconv.ParseInt(n.Value, 0, 32)
+		if err == nil {
+			return int(v)
+		}
+	}
+	p.errorf(posOf(n), path, "bad-type", "%s must be a whole number, found %s", fieldName(path), describe(n))
+	return 0
+}
+
+func (p *parser) boolean(n *yaml.Node, path string) bool {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b
+		}
+	}
+	p.errorf(posOf(n), path, "bad-type", "%s must be true or false, found %s", fieldName(path), describe(n))
+	return false
+}
+
+func (p *parser) duration(n *yaml.Node, path string) Duration {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(posOf(n), path, "bad-duration", "%s must be a duration like 30m, 4h or 2d, found %s", fieldName(path), describe(n))
+		return 0
+	}
+	d, err := ParseDuration(n.Value)
+	if err != nil {
+		p.errorf(posOf(n), path, "bad-duration", "%s: %v", fieldName(path), err)
+		return 0
+	}
+	if d == 0 {
+		p.errorf(posOf(n), path, "bad-duration", "%s must be longer than zero", fieldName(path))
+	}
+	return d
+}
+
+// list walks a sequence node and calls item for every element.
+func (p *parser) list(n *yaml.Node, path string, item func(i int, v *yaml.Node, path string)) {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(posOf(n), path, "bad-type", "%s must be a list, found %s", fieldName(path), describe(n))
+		return
+	}
+	for i, v := range n.Content {
+		ip := index(path, i)
+		p.pos.val[ip] = posOf(v)
+		item(i, v, ip)
+	}
+}
+
+func (p *parser) strList(n *yaml.Node, path string) []string {
+	out := []string{}
+	p.list(n, path, func(_ int, v *yaml.Node, ip string) {
+		out = append(out, p.str(v, ip))
+	})
+	return out
+}
+
+// fieldName is the last field name of a path, for messages.
+func fieldName(path string) string {
+	for strings.HasSuffix(path, "]") {
+		path = path[:strings.LastIndexByte(path, '[')]
+	}
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		path = path[i+1:]
+	}
+	return fmt.Sprintf("%q", path)
+}
+
+var (
+	definitionFields = []string{"key", "version", "name", "description", "departments", "start", "sla", "steps"}
+	stepFields       = []string{"id", "kind", "name", "department", "roles", "sla", "escalation", "outcomes", "form",
+		"activity", "params", "rules", "default", "event", "duration", "timeout", "on_timeout", "pause_sla", "next"}
+	escalationFields = []string{"after", "department", "notify"}
+	outcomeFields    = []string{"name", "next"}
+	fieldFields      = []string{"name", "type", "required", "options", "label"}
+	ruleFields       = []string{"when", "next"}
+)
+
+func (p *parser) definition(n *yaml.Node, d *Definition) {
+	p.object(n, "", "the flow definition", definitionFields, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "key":
+			d.Key = p.str(v, path)
+		case "version":
+			d.Version = p.integer(v, path)
+		case "name":
+			d.Name = p.str(v, path)
+		case "description":
+			d.Description = p.str(v, path)
+		case "departments":
+			d.Departments = p.strList(v, path)
+		case "start":
+			d.Start = p.str(v, path)
+		case "sla":
+			d.SLA = p.duration(v, path)
+		case "steps":
+			d.Steps = []Step{}
+			p.list(v, path, func(_ int, v *yaml.Node, path string) {
+				d.Steps = append(d.Steps, p.step(v, path))
+			})
+		}
+	})
+}
+
+func (p *parser) step(n *yaml.Node, path string) Step {
+	var s Step
+	p.object(n, path, "a step", stepFields, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "id":
+			s.ID = p.str(v, path)
+		case "kind":
+			s.Kind = Kind(p.str(v, path))
+		case "name":
+			s.Name = p.str(v, path)
+		case "department":
+			s.Department = p.str(v, path)
+		case "roles":
+			s.Roles = p.strList(v, path)
+		case "sla":
+			s.SLA = p.duration(v, path)
+		case "escalation":
+			s.Escalation = []EscalationLevel{}
+			p.list(v, path, func(_ int, v *yaml.Node, path string) {
+				var e EscalationLevel
+				p.object(v, path, "an escalation level", escalationFields, func(key string, v *yaml.Node, path string) {
+					switch key {
+					case "after":
+						e.After = p.duration(v, path)
+					case "department":
+						e.Department = p.str(v, path)
+					case "notify":
+						e.Notify = p.str(v, path)
+					}
+				})
+				s.Escalation = append(s.Escalation, e)
+			})
+		case "outcomes":
+			s.Outcomes = []Outcome{}
+			p.list(v, path, func(_ int, v *yaml.Node, path string) {
+				var o Outcome
+				p.object(v, path, "an outcome", outcomeFields, func(key string, v *yaml.Node, path string) {
+					switch key {
+					case "name":
+						o.Name = p.str(v, path)
+					case "next":
+						o.Next = p.str(v, path)
+					}
+				})
+				s.Outcomes = append(s.Outcomes, o)
+			})
+		case "form":
+			s.Form = []Field{}
+			p.list(v, path, func(_ int, v *yaml.Node, path string) {
+				var f Field
+				p.object(v, path, "a form field", fieldFields, func(key string, v *yaml.Node, path string) {
+					switch key {
+					case "name":
+						f.Name = p.str(v, path)
+					case "type":
+						f.Type = p.str(v, path)
+					case "required":
+						f.Required = p.boolean(v, path)
+					case "options":
+						f.Options = p.strList(v, path)
+					case "label":
+						f.Label = p.str(v, path)
+					}
+				})
+				s.Form = append(s.Form, f)
+			})
+		case "activity":
+			s.Activity = p.str(v, path)
+		case "params":
+			if v.Kind != yaml.MappingNode {
+				p.errorf(posOf(v), path, "bad-type", "\"params\" must be a mapping of names to values, found %s", describe(v))
+				return
+			}
+			if m, ok := p.value(v, path).(map[string]any); ok {
+				s.Params = m
+			}
+		case "rules":
+			s.Rules = []Rule{}
+			p.list(v, path, func(_ int, v *yaml.Node, path string) {
+				var r Rule
+				p.object(v, path, "a rule", ruleFields, func(key string, v *yaml.Node, path string) {
+					switch key {
+					case "when":
+						r.When = p.str(v, path)
+					case "next":
+						r.Next = p.str(v, path)
+					}
+				})
+				s.Rules = append(s.Rules, r)
+			})
+		case "default":
+			s.Default = p.str(v, path)
+		case "event":
+			s.Event = p.str(v, path)
+		case "duration":
+			s.Duration = p.duration(v, path)
+		case "timeout":
+			s.Timeout = p.duration(v, path)
+		case "on_timeout":
+			s.OnTimeout = p.str(v, path)
+		case "pause_sla":
+			s.PauseSLA = p.boolean(v, path)
+		case "next":
+			s.Next = p.str(v, path)
+		}
+	})
+	return s
+}
+
+// value converts free-form YAML (auto step params) into JSON-compatible Go
+// values: map[string]any, []any, string, int64/float64, bool, nil.
+func (p *parser) value(n *yaml.Node, path string) any {
+	p.pos.val[path] = posOf(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				p.errorf(posOf(k), path, "bad-type", "parameter names must be plain words, found %s", describe(k))
+				continue
+			}
+			if _, dup := m[k.Value]; dup {
+				p.errorf(posOf(k), join(path, k.Value), "duplicate-key", "parameter %q is written twice", k.Value)
+				continue
+			}
+			m[k.Value] = p.value(v, join(path, k.Value))
+		}
+		return m
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, v := range n.Content {
+			out = append(out, p.value(v, index(path, i)))
+		}
+		return out
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err == nil {
+				return b
+			}
+		case "!!int":
+			if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+				return i
+			}
+			return n.Value // too large for int64: keep the text
+		case "!!float":
+			var f float64
+			if err := n.Decode(&f); err == nil && !isNaNOrInf(f) {
+				return f
+			}
+			return n.Value
+		}
+		return n.Value
+	}
+	p.errorf(posOf(n), path, "bad-type", "unsupported value in parameters")
+	return nil
+}
+
+func isNaNOrInf(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }

@@ -1,0 +1,609 @@
+package flow
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ValidateOptions configures Validate.
+type ValidateOptions struct {
+	// Activities are the names auto steps may use. Nil means
+	// BuiltinActivities.
+	Activities []string
+}
+
+// FieldTypes are the form field types a task may ask for.
+var FieldTypes = []string{"string", "text", "number", "bool", "enum"}
+
+var (
+	idRe  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	keyRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+)
+
+var kinds = []string{string(KindTask), string(KindAuto), string(KindDecision), string(KindWait), string(KindEnd)}
+
+// Load parses and validates a definition. The definition is nil when any
+// diagnostic is an error; warnings are returned alongside a usable one.
+func Load(src []byte, opts ValidateOptions) (*Definition, Diagnostics) {
+	d, diags := Parse(src)
+	if d == nil || diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, Validate(d, opts)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return d, diags
+}
+
+// Validate checks the meaning of a definition: ids, targets, reachability,
+// termination, departments, SLAs, escalation chains, rules, waits and which
+// fields each step kind may use. Diagnostics carry source positions when d
+// came from Parse.
+func Validate(d *Definition, opts ValidateOptions) Diagnostics {
+	if d == nil {
+		return Diagnostics{{Severity: SeverityError, Code: "empty", Message: "there is no flow definition"}}
+	}
+	acts := opts.Activities
+	if acts == nil {
+		acts = BuiltinActivities
+	}
+	v := &validator{d: d, activities: acts, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}}
+	v.header()
+	v.stepIDs()
+	for i := range d.Steps {
+		v.step(i)
+	}
+	v.graph()
+	v.unusedDepartments()
+	v.diags.sortByPosition()
+	return v.diags
+}
+
+type validator struct {
+	d          *Definition
+	activities []string
+	diags      Diagnostics
+	ids        map[string]int  // step id -> index of its first occurrence
+	depts      map[string]bool // declared departments
+	used       map[string]bool // departments named by some step
+}
+
+func (v *validator) add(sev Severity, path string, onKey bool, code, format string, args ...any) {
+	at, _ := v.d.pos.lookup(path, onKey)
+	v.diags = append(v.diags, Diagnostic{
+		Line: at.line, Column: at.col, Severity: sev, Code: code,
+		Message: fmt.Sprintf(format, args...), Path: path,
+	})
+}
+
+func (v *validator) errorf(path, code, format string, args ...any) {
+	v.add(SeverityError, path, false, code, format, args...)
+}
+
+func (v *validator) header() {
+	d := v.d
+	switch {
+	case d.Key == "":
+		v.errorf("key", "missing-key", "the flow needs a key, a short name like \"complaint\"")
+	case !keyRe.MatchString(d.Key):
+		v.errorf("key", "bad-key", "flow key %q must start with a lowercase letter and use only a-z, 0-9, _ and -", d.Key)
+	}
+	if d.Version < 1 {
+		v.errorf("version", "bad-version", "the flow needs a version number of 1 or more")
+	}
+	if d.SLA < 0 {
+		v.errorf("sla", "bad-duration", "the flow sla must not be negative")
+	}
+	for i, dep := range d.Departments {
+		p := index("departments", i)
+		switch {
+		case !idRe.MatchString(dep):
+			v.errorf(p, "bad-department", "department %q must start with a lowercase letter and use only a-z, 0-9 and _", dep)
+		case v.depts[dep]:
+			v.errorf(p, "duplicate-department", "department %q is listed twice", dep)
+		}
+		v.depts[dep] = true
+	}
+	if len(d.Steps) == 0 {
+		v.errorf("steps", "no-steps", "the flow has no steps")
+	}
+}
+
+func stepPath(i int) string { return index("steps", i) }
+
+func (v *validator) stepIDs() {
+	for i, s := range v.d.Steps {
+		p := join(stepPath(i), "id")
+		switch {
+		case s.ID == "":
+			v.errorf(p, "missing-id", "step #%d has no id", i+1)
+			continue
+		case !idRe.MatchString(s.ID):
+			v.errorf(p, "bad-id", "step id %q must start with a lowercase letter and use only a-z, 0-9 and _", s.ID)
+		}
+		if first, dup := v.ids[s.ID]; dup {
+			v.errorf(p, "duplicate-id", "step id %q is already used by step #%d", s.ID, first+1)
+			continue
+		}
+		v.ids[s.ID] = i
+	}
+	if v.d.Start != "" {
+		v.target("start", "", v.d.Start, "start")
+	}
+}
+
+// label names a step in messages: `task "record"`.
+func label(s *Step, i int) string {
+	k := string(s.Kind)
+	if !contains(kinds, k) {
+		k = "step"
+	}
+	if s.ID == "" {
+		return fmt.Sprintf("%s #%d", k, i+1)
+	}
+	return fmt.Sprintf("%s %q", k, s.ID)
+}
+
+// target checks that a reference names an existing step.
+func (v *validator) target(path, owner, id, what string) {
+	if owner != "" {
+		owner = " of " + owner
+	}
+	if id == "" {
+		v.errorf(path, "missing-target", "%s%s must name the next step", what, owner)
+		return
+	}
+	if _, ok := v.ids[id]; !ok {
+		v.errorf(path, "unknown-target", "unknown step %q in %s%s%s", id, what, owner, didYouMean(id, v.stepIDList()))
+	}
+}
+
+func (v *validator) stepIDList() []string {
+	out := make([]string, 0, len(v.d.Steps))
+	for _, s := range v.d.Steps {
+		if s.ID != "" {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// department checks that a department is declared in the flow.
+func (v *validator) department(path, dep, owner string) {
+	v.used[dep] = true
+	if !v.depts[dep] {
+		list := strings.Join(v.d.Departments, ", ")
+		if list == "" {
+			list = "none"
+		}
+		v.errorf(path, "unknown-department", "department %q of %s is not in the flow's departments (%s)%s", dep, owner, list, didYouMean(dep, v.d.Departments))
+	}
+}
+
+// stepField describes a step field that only some kinds may use.
+type stepField struct {
+	name  string
+	kinds []Kind
+	set   func(s *Step) bool
+}
+
+var kindFields = []stepField{
+	{"department", []Kind{KindTask}, func(s *Step) bool { return s.Department != "" }},
+	{"roles", []Kind{KindTask}, func(s *Step) bool { return len(s.Roles) > 0 }},
+	{"sla", []Kind{KindTask}, func(s *Step) bool { return s.SLA != 0 }},
+	{"escalation", []Kind{KindTask}, func(s *Step) bool { return len(s.Escalation) > 0 }},
+	{"outcomes", []Kind{KindTask}, func(s *Step) bool { return len(s.Outcomes) > 0 }},
+	{"form", []Kind{KindTask}, func(s *Step) bool { return len(s.Form) > 0 }},
+	{"activity", []Kind{KindAuto}, func(s *Step) bool { return s.Activity != "" }},
+	{"params", []Kind{KindAuto}, func(s *Step) bool { return len(s.Params) > 0 }},
+	{"rules", []Kind{KindDecision}, func(s *Step) bool { return len(s.Rules) > 0 }},
+	{"default", []Kind{KindDecision}, func(s *Step) bool { return s.Default != "" }},
+	{"event", []Kind{KindWait}, func(s *Step) bool { return s.Event != "" }},
+	{"duration", []Kind{KindWait}, func(s *Step) bool { return s.Duration != 0 }},
+	{"timeout", []Kind{KindWait}, func(s *Step) bool { return s.Timeout != 0 }},
+	{"on_timeout", []Kind{KindWait}, func(s *Step) bool { return s.OnTimeout != "" }},
+	{"pause_sla", []Kind{KindWait}, func(s *Step) bool { return s.PauseSLA }},
+	{"next", []Kind{KindAuto, KindWait}, func(s *Step) bool { return s.Next != "" }},
+}
+
+// kindHints explain how a step of each kind continues, for messages about
+// fields that do not apply.
+var kindHints = map[Kind]string{
+	KindTask:     "a task continues through its outcomes",
+	KindDecision: "a decision continues through its rules and default",
+	KindEnd:      "an end step closes the case",
+}
+
+func (v *validator) step(i int) {
+	s := &v.d.Steps[i]
+	sp := stepPath(i)
+	who := label(s, i)
+	switch {
+	case s.Kind == "":
+		v.errorf(join(sp, "kind"), "missing-kind", "step %s needs a kind: one of %s", quoteOr(s.ID, i), strings.Join(kinds, ", "))
+		return
+	case !contains(kinds, string(s.Kind)):
+		v.errorf(join(sp, "kind"), "bad-kind", "unknown kind %q for step %s: use one of %s%s", s.Kind, quoteOr(s.ID, i), strings.Join(kinds, ", "), didYouMean(string(s.Kind), kinds))
+		return
+	}
+	for _, f := range kindFields {
+		if !f.set(s) || containsKind(f.kinds, s.Kind) {
+			continue
+		}
+		hint := kindHints[s.Kind]
+		if hint != "" {
+			hint = "; " + hint
+		}
+		v.add(SeverityError, join(sp, f.name), true, "field-not-allowed",
+			"%s cannot have %q: it applies only to %s steps%s", who, f.name, kindList(f.kinds), hint)
+	}
+	switch s.Kind {
+	case KindTask:
+		v.task(s, sp, who)
+	case KindAuto:
+		v.auto(s, sp, who)
+	case KindDecision:
+		v.decision(s, sp, who)
+	case KindWait:
+		v.wait(s, sp, who)
+	case KindEnd:
+	}
+}
+
+func quoteOr(id string, i int) string {
+	if id == "" {
+		return fmt.Sprintf("#%d", i+1)
+	}
+	return strconv.Quote(id)
+}
+
+func containsKind(ks []Kind, k Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func kindList(ks []Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " and ")
+}
+
+func (v *validator) task(s *Step, sp, who string) {
+	if s.Department == "" {
+		v.errorf(join(sp, "department"), "missing-department", "%s needs a department", who)
+	} else {
+		v.department(join(sp, "department"), s.Department, who)
+	}
+	switch {
+	case s.SLA == 0:
+		v.errorf(join(sp, "sla"), "missing-sla", "%s needs an sla: how long it may stay open, e.g. 4h", who)
+	case s.SLA < 0:
+		v.errorf(join(sp, "sla"), "bad-duration", "the sla of %s must not be negative", who)
+	}
+	var prev Duration
+	for j, e := range s.Escalation {
+		ep := index(join(sp, "escalation"), j)
+		lvl := fmt.Sprintf("escalation level %d of %s", j+1, who)
+		switch {
+		case e.After <= 0:
+			v.errorf(join(ep, "after"), "bad-duration", "%s needs an after duration longer than zero", lvl)
+		case j > 0 && e.After <= prev:
+			v.errorf(join(ep, "after"), "escalation-order", "%s fires after %s, which is not later than level %d (%s); levels must come later and later", lvl, e.After, j, prev)
+		}
+		if e.After > prev {
+			prev = e.After
+		}
+		if e.Department == "" && e.Notify == "" {
+			v.errorf(ep, "escalation-target", "%s must move the task to a department or notify someone (or both)", lvl)
+		}
+		if e.Department != "" {
+			v.department(join(ep, "department"), e.Department, lvl)
+		}
+	}
+	if len(s.Outcomes) == 0 {
+		v.errorf(join(sp, "outcomes"), "no-outcomes", "%s needs at least one outcome", who)
+	}
+	names := map[string]bool{}
+	for j, o := range s.Outcomes {
+		op := index(join(sp, "outcomes"), j)
+		switch {
+		case o.Name == "":
+			v.errorf(join(op, "name"), "missing-name", "outcome #%d of %s has no name", j+1, who)
+		case names[o.Name]:
+			v.errorf(join(op, "name"), "duplicate-outcome", "outcome %q of %s is listed twice", o.Name, who)
+		}
+		names[o.Name] = true
+		v.target(join(op, "next"), fmt.Sprintf("outcome %q", o.Name), o.Next, "next")
+	}
+	fields := map[string]bool{}
+	for j, f := range s.Form {
+		fp := index(join(sp, "form"), j)
+		switch {
+		case f.Name == "":
+			v.errorf(join(fp, "name"), "missing-name", "form field #%d of %s has no name", j+1, who)
+		case fields[f.Name]:
+			v.errorf(join(fp, "name"), "duplicate-field", "form field %q of %s is listed twice", f.Name, who)
+		}
+		fields[f.Name] = true
+		switch {
+		case f.Type == "":
+			v.errorf(join(fp, "type"), "bad-field-type", "form field %q needs a type: one of %s", f.Name, strings.Join(FieldTypes, ", "))
+		case !contains(FieldTypes, f.Type):
+			v.errorf(join(fp, "type"), "bad-field-type", "form field %q has unknown type %q: use one of %s%s", f.Name, f.Type, strings.Join(FieldTypes, ", "), didYouMean(f.Type, FieldTypes))
+		case f.Type == "enum" && len(f.Options) == 0:
+			v.errorf(join(fp, "options"), "missing-options", "enum field %q needs options to choose from", f.Name)
+		case f.Type != "enum" && len(f.Options) > 0:
+			v.add(SeverityError, join(fp, "options"), true, "field-not-allowed", "form field %q cannot have options: only enum fields do", f.Name)
+		}
+	}
+}
+
+func (v *validator) auto(s *Step, sp, who string) {
+	switch {
+	case s.Activity == "":
+		v.errorf(join(sp, "activity"), "missing-activity", "%s needs an activity: one of %s", who, strings.Join(v.activities, ", "))
+	case !contains(v.activities, s.Activity):
+		v.errorf(join(sp, "activity"), "unknown-activity", "unknown activity %q in %s: use one of %s%s", s.Activity, who, strings.Join(v.activities, ", "), didYouMean(s.Activity, v.activities))
+	}
+	v.target(join(sp, "next"), who, s.Next, "next")
+}
+
+func (v *validator) decision(s *Step, sp, who string) {
+	if len(s.Rules) == 0 {
+		v.errorf(join(sp, "rules"), "no-rules", "%s needs at least one rule", who)
+	}
+	for j, r := range s.Rules {
+		rp := index(join(sp, "rules"), j)
+		if strings.TrimSpace(r.When) == "" {
+			v.errorf(join(rp, "when"), "bad-rule", "rule %d of %s has no when expression", j+1, who)
+		} else if err := checkRule(r.When); err != nil {
+			v.errorf(join(rp, "when"), "bad-rule", "rule %d of %s does not compile: %v", j+1, who, err)
+		}
+		v.target(join(rp, "next"), fmt.Sprintf("rule %d", j+1), r.Next, "next")
+	}
+	if s.Default == "" {
+		v.errorf(join(sp, "default"), "missing-default", "%s needs a default step for when no rule matches", who)
+	} else {
+		v.target(join(sp, "default"), who, s.Default, "default")
+	}
+}
+
+func (v *validator) wait(s *Step, sp, who string) {
+	switch {
+	case s.Event != "" && s.Duration != 0:
+		v.errorf(join(sp, "duration"), "bad-wait", "%s waits for both an event and a duration; use one (an event wait can have a timeout)", who)
+	case s.Event == "" && s.Duration == 0:
+		v.errorf(sp, "bad-wait", "%s needs an event or a duration to wait for", who)
+	}
+	if s.Duration < 0 || s.Timeout < 0 {
+		v.errorf(sp, "bad-duration", "the durations of %s must not be negative", who)
+	}
+	switch {
+	case s.Timeout != 0 && s.Event == "":
+		v.add(SeverityError, join(sp, "timeout"), true, "field-not-allowed", "%s cannot have a timeout: only event waits time out", who)
+	case s.Timeout != 0 && s.OnTimeout == "":
+		v.errorf(join(sp, "timeout"), "missing-on-timeout", "%s has a timeout but no on_timeout step to go to when it expires", who)
+	case s.OnTimeout != "" && s.Timeout == 0:
+		v.errorf(join(sp, "on_timeout"), "bad-wait", "%s has on_timeout but no timeout", who)
+	}
+	if s.OnTimeout != "" {
+		v.target(join(sp, "on_timeout"), who, s.OnTimeout, "on_timeout")
+	}
+	v.target(join(sp, "next"), who, s.Next, "next")
+}
+
+func (v *validator) unusedDepartments() {
+	for i, dep := range v.d.Departments {
+		if dep != "" && !v.used[dep] {
+			v.add(SeverityWarning, index("departments", i), false, "unused-department", "department %q is listed but no step uses it", dep)
+		}
+	}
+}
+
+// successors returns the indexes of the steps a step can lead to, through
+// the fields that apply to its kind.
+func (v *validator) successors(s *Step) []int {
+	var targets []string
+	switch s.Kind {
+	case KindTask:
+		for _, o := range s.Outcomes {
+			targets = append(targets, o.Next)
+		}
+	case KindAuto:
+		targets = append(targets, s.Next)
+	case KindDecision:
+		for _, r := range s.Rules {
+			targets = append(targets, r.Next)
+		}
+		targets = append(targets, s.Default)
+	case KindWait:
+		targets = append(targets, s.Next, s.OnTimeout)
+	}
+	var out []int
+	for _, t := range targets {
+		if i, ok := v.ids[t]; ok && t != "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// graph checks reachability and termination: every step is reachable from
+// the start, some end step is reachable, and no reachable step is caught
+// in a loop that never leads to an end.
+func (v *validator) graph() {
+	d := v.d
+	start, ok := v.ids[d.StartStep()]
+	if !ok {
+		return // reported as no-steps, missing-id or unknown-target
+	}
+	n := len(d.Steps)
+	succ := make([][]int, n)
+	pred := make([][]int, n)
+	for i := range d.Steps {
+		if first, ok := v.ids[d.Steps[i].ID]; !ok || first != i {
+			continue // duplicates and id-less steps are reported already
+		}
+		succ[i] = v.successors(&d.Steps[i])
+		for _, j := range succ[i] {
+			pred[j] = append(pred[j], i)
+		}
+	}
+	reach := walk([]int{start}, succ)
+	for i, s := range d.Steps {
+		if first, ok := v.ids[s.ID]; ok && first == i && !reach[i] {
+			v.errorf(join(stepPath(i), "id"), "unreachable-step", "step %q can never be reached from the start step %q", s.ID, d.Steps[start].ID)
+		}
+	}
+	var ends []int
+	hasEnd := false
+	for i, s := range d.Steps {
+		if s.Kind == KindEnd {
+			hasEnd = true
+			if reach[i] {
+				ends = append(ends, i)
+			}
+		}
+	}
+	if len(ends) == 0 {
+		if hasEnd {
+			v.errorf(join(stepPath(start), "id"), "no-end", "no end step can be reached from the start step %q: cases would never close", d.Steps[start].ID)
+		} else {
+			v.errorf("steps", "no-end", "the flow has no end step: cases would never close")
+		}
+		return
+	}
+	finishes := walk(ends, pred)
+	stuck := make([]bool, n)
+	for i := range stuck {
+		stuck[i] = reach[i] && !finishes[i]
+	}
+	for _, loop := range loops(succ, stuck) {
+		names := make([]string, len(loop))
+		for k, i := range loop {
+			names[k] = strconv.Quote(d.Steps[i].ID)
+		}
+		if len(loop) == 1 {
+			v.errorf(join(stepPath(loop[0]), "id"), "no-exit-loop", "step %s leads only back to itself and never to an end step", names[0])
+			continue
+		}
+		v.errorf(join(stepPath(loop[0]), "id"), "no-exit-loop", "steps %s form a loop with no way out to an end step", strings.Join(names, ", "))
+	}
+}
+
+// walk returns the nodes reachable from roots along edges.
+func walk(roots []int, edges [][]int) []bool {
+	seen := make([]bool, len(edges))
+	stack := append([]int(nil), roots...)
+	for _, r := range roots {
+		seen[r] = true
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, j := range edges[i] {
+			if !seen[j] {
+				seen[j] = true
+				stack = append(stack, j)
+			}
+		}
+	}
+	return seen
+}
+
+// loops returns the cycles (strongly connected components with a cycle)
+// among the nodes marked in, each sorted by index, ordered by their first
+// node. It uses Tarjan's algorithm without recursion.
+func loops(succ [][]int, in []bool) [][]int {
+	n := len(succ)
+	idx := make([]int, n)
+	low := make([]int, n)
+	onStack := make([]bool, n)
+	for i := range idx {
+		idx[i] = -1
+	}
+	var stack []int
+	var out [][]int
+	next := 0
+	type frame struct{ node, edge int }
+	for root := 0; root < n; root++ {
+		if !in[root] || idx[root] >= 0 {
+			continue
+		}
+		call := []frame{{root, 0}}
+		idx[root], low[root] = next, next
+		next++
+		stack = append(stack, root)
+		onStack[root] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			if f.edge < len(succ[f.node]) {
+				w := succ[f.node][f.edge]
+				f.edge++
+				if !in[w] {
+					continue
+				}
+				if idx[w] < 0 {
+					idx[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, 0})
+				} else if onStack[w] {
+					low[f.node] = min(low[f.node], idx[w])
+				}
+				continue
+			}
+			node := f.node
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				parent := call[len(call)-1].node
+				low[parent] = min(low[parent], low[node])
+			}
+			if low[node] != idx[node] {
+				continue
+			}
+			var comp []int
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp = append(comp, w)
+				if w == node {
+					break
+				}
+			}
+			if len(comp) > 1 || selfLoop(succ, node) {
+				sortInts(comp)
+				out = append(out, comp)
+			}
+		}
+	}
+	sortLoops(out)
+	return out
+}
+
+func selfLoop(succ [][]int, i int) bool {
+	for _, j := range succ[i] {
+		if j == i {
+			return true
+		}
+	}
+	return false
+}
+
+func sortInts(s []int) { slices.Sort(s) }
+
+func sortLoops(ls [][]int) {
+	slices.SortFunc(ls, func(a, b []int) int { return a[0] - b[0] })
+}
