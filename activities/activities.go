@@ -1,0 +1,361 @@
+// Package activities holds the Temporal activities of the Case workflow:
+// opening and closing human tasks, spans, escalation, notifications, case
+// updates, and the auto-step activities. They are methods on Activities,
+// which holds their dependencies; each takes one input struct from
+// workflows/protocol.go. Every activity is idempotent, because Temporal
+// retries them.
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// Auto-step activity names (without workflows.ActivityAutoPrefix).
+const (
+	AutoNotify        = "notify"
+	AutoWebhook       = "webhook"
+	AutoSetAttributes = "set_attributes"
+)
+
+// WebhookTimeout bounds one webhook POST when the HTTP client has no
+// timeout of its own.
+const WebhookTimeout = 10 * time.Second
+
+// Activities holds the dependencies of the activities.
+type Activities struct {
+	// Store is required.
+	Store store.Store
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// WebhookURL, when set, receives every notification as a JSON POST,
+	// and is the default target of auto:webhook.
+	WebhookURL string
+	// HTTPClient defaults to a client with WebhookTimeout.
+	HTTPClient *http.Client
+}
+
+// Register registers every activity under its protocol name.
+func (a *Activities) Register(r worker.Registry) {
+	reg := func(fn any, name string) {
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	reg(a.OpenTask, workflows.ActivityOpenTask)
+	reg(a.CloseTask, workflows.ActivityCloseTask)
+	reg(a.RecordSpan, workflows.ActivityRecordSpan)
+	reg(a.Escalate, workflows.ActivityEscalate)
+	reg(a.Notify, workflows.ActivityNotify)
+	reg(a.UpdateCase, workflows.ActivityUpdateCase)
+	reg(a.AutoNotify, workflows.ActivityAutoPrefix+AutoNotify)
+	reg(a.AutoWebhook, workflows.ActivityAutoPrefix+AutoWebhook)
+	reg(a.AutoSetAttributes, workflows.ActivityAutoPrefix+AutoSetAttributes)
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
+}
+
+func (a *Activities) httpClient() *http.Client {
+	if a.HTTPClient != nil {
+		return a.HTTPClient
+	}
+	return &http.Client{Timeout: WebhookTimeout}
+}
+
+// OpenTask writes the task row; the store makes it idempotent on
+// (CaseID, Seq).
+func (a *Activities) OpenTask(ctx context.Context, in workflows.OpenTaskInput) error {
+	var form json.RawMessage
+	if len(in.Form) > 0 {
+		b, err := json.Marshal(in.Form)
+		if err != nil {
+			return temporal.NewNonRetryableApplicationError("open task: encode form", "InvalidInput", err)
+		}
+		form = b
+	}
+	_, err := a.Store.OpenTask(ctx, store.OpenTaskParams{
+		ID:         in.TaskID,
+		CaseID:     in.CaseID,
+		Seq:        in.Seq,
+		Flow:       in.Flow,
+		Version:    in.Version,
+		Variant:    in.Variant,
+		Step:       in.Step,
+		StepName:   in.StepName,
+		Department: in.Department,
+		Roles:      in.Roles,
+		Outcomes:   in.Outcomes,
+		Form:       form,
+		OpenedAt:   in.OpenedAt,
+		SLADue:     in.SLADue,
+	})
+	if err != nil {
+		return fmt.Errorf("open task %s: %w", in.TaskID, err)
+	}
+	return nil
+}
+
+// CloseTask completes or cancels a task and records its span in one store
+// transaction. A completion retried after it succeeded is no error (the
+// store returns the row when the CompletionID matches); a conflict with a
+// different completion is not retried.
+func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput) error {
+	span := spanFromInput(in.Span)
+	switch in.Status {
+	case workflows.StatusCompleted:
+		var data json.RawMessage
+		if in.Data != nil {
+			b, err := json.Marshal(in.Data)
+			if err != nil {
+				return temporal.NewNonRetryableApplicationError("close task: encode data", "InvalidInput", err)
+			}
+			data = b
+		}
+		_, err := a.Store.CompleteTask(ctx, store.CompleteTaskParams{
+			ID:           in.TaskID,
+			Outcome:      in.Outcome,
+			Data:         data,
+			Actor:        in.ActorID,
+			CompletionID: in.CompletionID,
+			At:           in.Span.CompletedAt,
+			Span:         span,
+		})
+		if errors.Is(err, store.ErrConflict) {
+			return temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("close task %s: already closed by another completion", in.TaskID), "TaskConflict", err)
+		}
+		if err != nil {
+			return fmt.Errorf("close task %s: %w", in.TaskID, err)
+		}
+		return nil
+	case workflows.StatusCancelled:
+		_, err := a.Store.CancelTask(ctx, store.CancelTaskParams{ID: in.TaskID, At: in.Span.CompletedAt, Span: span})
+		if errors.Is(err, store.ErrNotFound) {
+			// The task was never opened: nothing to cancel.
+			a.logger().InfoContext(ctx, "cancel task: no such task", "task", in.TaskID, "case", in.Span.CaseID)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("cancel task %s: %w", in.TaskID, err)
+		}
+		return nil
+	default:
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("close task %s: unknown status %q", in.TaskID, in.Status), "InvalidInput", nil)
+	}
+}
+
+// RecordSpan records the span of a non-task step (idempotent on CaseID,
+// Seq in the store).
+func (a *Activities) RecordSpan(ctx context.Context, in workflows.SpanInput) error {
+	if err := a.Store.RecordSpan(ctx, spanFromInput(in)); err != nil {
+		return fmt.Errorf("record span %s/%d: %w", in.CaseID, in.Seq, err)
+	}
+	return nil
+}
+
+func spanFromInput(in workflows.SpanInput) store.Span {
+	return store.Span{
+		CaseID:          in.CaseID,
+		Seq:             in.Seq,
+		Flow:            in.Flow,
+		Version:         in.Version,
+		Variant:         in.Variant,
+		Step:            in.Step,
+		Kind:            in.Kind,
+		Department:      in.Department,
+		EnteredAt:       in.EnteredAt,
+		CompletedAt:     in.CompletedAt,
+		Outcome:         in.Outcome,
+		SLADue:          in.SLADue,
+		Breached:        in.Breached,
+		EscalationLevel: in.EscalationLevel,
+		Actor:           in.Actor,
+	}
+}
+
+// Escalate raises the task's escalation level (moving it to another
+// department when set), appends an audit entry and notifies when Notify is
+// set. A task that was closed meanwhile is left alone.
+func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) error {
+	t, err := a.Store.EscalateTask(ctx, store.EscalateTaskParams{
+		ID:         in.TaskID,
+		Level:      in.Level,
+		Department: in.Department,
+		At:         in.At,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		a.logger().InfoContext(ctx, "escalate: task no longer open", "task", in.TaskID, "level", in.Level)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("escalate task %s: %w", in.TaskID, err)
+	}
+	details, err := json.Marshal(map[string]any{
+		"level":      in.Level,
+		"step":       in.Step,
+		"department": t.Department,
+		"notify":     in.Notify,
+	})
+	if err != nil {
+		return fmt.Errorf("escalate task %s: encode audit: %w", in.TaskID, err)
+	}
+	// The audit trail is append-only; a retried activity may append the
+	// same entry twice, which the details (same level) make recognisable.
+	if err := a.Store.AppendAudit(ctx, store.AuditEntry{
+		At:      in.At,
+		Actor:   "system",
+		Action:  "task.escalate",
+		Object:  "task:" + in.TaskID,
+		CaseID:  in.CaseID,
+		Details: details,
+	}); err != nil {
+		return fmt.Errorf("escalate task %s: audit: %w", in.TaskID, err)
+	}
+	if in.Notify != "" {
+		msg := fmt.Sprintf("task %s at step %s escalated to level %d", in.TaskID, in.Step, in.Level)
+		if in.Department != "" {
+			msg += ", moved to " + in.Department
+		}
+		if err := a.Notify(ctx, workflows.NotifyInput{
+			CaseID:  in.CaseID,
+			Step:    in.Step,
+			Target:  in.Notify,
+			Message: msg,
+			Data:    map[string]any{"task": in.TaskID, "level": in.Level, "department": t.Department},
+		}); err != nil {
+			return fmt.Errorf("escalate task %s: %w", in.TaskID, err)
+		}
+	}
+	return nil
+}
+
+// Notify logs the notification and, when WebhookURL is set, POSTs it as
+// JSON; a non-2xx answer is an error so Temporal retries.
+func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) error {
+	a.logger().InfoContext(ctx, "notify", "case", in.CaseID, "step", in.Step, "target", in.Target, "message", in.Message)
+	if a.WebhookURL == "" {
+		return nil
+	}
+	if err := a.post(ctx, a.WebhookURL, map[string]any{"type": "notification", "notification": in}); err != nil {
+		return fmt.Errorf("notify %s: %w", in.Target, err)
+	}
+	return nil
+}
+
+// UpdateCase writes the case's status, current step and attributes.
+func (a *Activities) UpdateCase(ctx context.Context, in workflows.UpdateCaseInput) error {
+	p := store.UpdateCaseParams{ID: in.CaseID, ClosedAt: in.ClosedAt, At: in.At}
+	if in.Status != "" {
+		status := in.Status
+		p.Status = &status
+	}
+	step := in.Step
+	if in.ClosedAt != nil {
+		step = ""
+	}
+	p.Step = &step
+	if in.Attributes != nil {
+		b, err := json.Marshal(in.Attributes)
+		if err != nil {
+			return temporal.NewNonRetryableApplicationError("update case: encode attributes", "InvalidInput", err)
+		}
+		p.Attributes = b
+	}
+	if err := a.Store.UpdateCase(ctx, p); err != nil {
+		return fmt.Errorf("update case %s: %w", in.CaseID, err)
+	}
+	return nil
+}
+
+// AutoNotify is the auto:notify step: Notify with params target and
+// message.
+func (a *Activities) AutoNotify(ctx context.Context, in workflows.AutoInput) (workflows.AutoResult, error) {
+	target, _ := in.Params["target"].(string)
+	message, _ := in.Params["message"].(string)
+	if target == "" {
+		target = in.Customer
+	}
+	err := a.Notify(ctx, workflows.NotifyInput{
+		CaseID:  in.CaseID,
+		Step:    in.Step,
+		Target:  target,
+		Message: message,
+		Data:    map[string]any{"flow": in.Flow, "channel": in.Channel},
+	})
+	if err != nil {
+		return workflows.AutoResult{}, fmt.Errorf("auto notify: %w", err)
+	}
+	return workflows.AutoResult{}, nil
+}
+
+// AutoWebhook is the auto:webhook step: POST the case (id, flow, step,
+// customer, channel, attributes, params) as JSON to params.url, or to
+// WebhookURL when the step names none.
+func (a *Activities) AutoWebhook(ctx context.Context, in workflows.AutoInput) (workflows.AutoResult, error) {
+	url, _ := in.Params["url"].(string)
+	if url == "" {
+		url = a.WebhookURL
+	}
+	if url == "" {
+		return workflows.AutoResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("auto webhook at step %s: no params.url and no webhook configured", in.Step), "NoWebhook", nil)
+	}
+	if err := a.post(ctx, url, map[string]any{"type": "case", "case": in}); err != nil {
+		return workflows.AutoResult{}, fmt.Errorf("auto webhook: %w", err)
+	}
+	return workflows.AutoResult{}, nil
+}
+
+// AutoSetAttributes is the auto:set_attributes step: its params become
+// case attributes.
+func (a *Activities) AutoSetAttributes(_ context.Context, in workflows.AutoInput) (workflows.AutoResult, error) {
+	return workflows.AutoResult{Attributes: in.Params}, nil
+}
+
+// post sends body as JSON to url and fails on transport errors and non-2xx
+// statuses.
+func (a *Activities) post(ctx context.Context, url string, body any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("encode webhook body", "InvalidInput", err)
+	}
+	c := a.httpClient()
+	if c.Timeout == 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, WebhookTimeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("build webhook request", "InvalidInput", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("post webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("post webhook: status %s", resp.Status)
+	}
+	return nil
+}

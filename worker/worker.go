@@ -1,0 +1,46 @@
+// Package worker assembles a Temporal worker that runs flowlab cases: the
+// Case workflow and its activities on workflows.TaskQueue.
+package worker
+
+import (
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// Options tunes the worker. Zero values take the SDK's defaults.
+type Options struct {
+	// TaskQueue overrides workflows.TaskQueue (tests use their own queue).
+	TaskQueue string
+	// MaxConcurrentActivities bounds concurrent activity executions.
+	MaxConcurrentActivities int
+	// MaxConcurrentWorkflowTasks bounds concurrent workflow task executions.
+	MaxConcurrentWorkflowTasks int
+}
+
+// New returns a worker (not started) that runs the Case workflow under the
+// type name workflows.CaseWorkflow and every activity of acts.
+func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
+	queue := opts.TaskQueue
+	if queue == "" {
+		queue = workflows.TaskQueue
+	}
+	w := sdkworker.New(c, queue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register registers the Case workflow and the activities on r (a worker
+// or a replayer's registry).
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
+	if acts != nil {
+		acts.Register(r)
+	}
+}
