@@ -1,0 +1,221 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/store"
+)
+
+// TokenPrefix starts every API token.
+const TokenPrefix = "flk_"
+
+// AdminActorID is the id of the built-in actor FLOWLAB_ADMIN_TOKEN
+// authenticates as.
+const AdminActorID = "admin"
+
+// NewToken returns a fresh API token (TokenPrefix + 32 random bytes in
+// base64url) and the hash the store keeps.
+func NewToken() (token string, hash []byte, err error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", nil, fmt.Errorf("server: token: %w", err)
+	}
+	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, HashToken(token), nil
+}
+
+// HashToken is the stored form of a token: sha256 of the whole string.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+type ctxKey int
+
+const actorKey ctxKey = 1
+
+func actorFrom(ctx context.Context) store.Actor {
+	a, _ := ctx.Value(actorKey).(store.Actor)
+	return a
+}
+
+const authChallenge = `Bearer realm="flowlab"`
+
+// authenticate resolves the bearer token to an actor.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authz := r.Header.Get("Authorization")
+		scheme, token, ok := strings.Cut(authz, " ")
+		token = strings.TrimSpace(token)
+		if authz == "" {
+			s.writeProblem(w, r, unauthorized("missing Authorization header; send \"Authorization: Bearer <token>\"", authChallenge))
+			return
+		}
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			s.writeProblem(w, r, unauthorized("Authorization header must be \"Bearer <token>\"",
+				authChallenge+`, error="invalid_request"`))
+			return
+		}
+		actor, err := s.actorForToken(r.Context(), token)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				s.writeProblem(w, r, unauthorized("the token is unknown, expired or revoked",
+					authChallenge+`, error="invalid_token"`))
+				return
+			}
+			s.writeProblem(w, r, storeProblem(fmt.Errorf("authenticate: %w", err), "token"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, actor)))
+	})
+}
+
+func (s *Server) actorForToken(ctx context.Context, token string) (store.Actor, error) {
+	if s.cfg.AdminToken != "" {
+		// Compare fixed-length digests so the comparison time depends on
+		// neither the length nor the content of the secret.
+		want := sha256.Sum256([]byte(s.cfg.AdminToken))
+		got := sha256.Sum256([]byte(token))
+		if subtle.ConstantTimeCompare(want[:], got[:]) == 1 {
+			return store.Actor{ID: AdminActorID, Name: "admin", Role: store.RoleAdmin}, nil
+		}
+	}
+	if !strings.HasPrefix(token, TokenPrefix) {
+		return store.Actor{}, store.ErrNotFound
+	}
+	a, err := s.store.ActorByTokenHash(ctx, HashToken(token), s.now())
+	if err != nil {
+		return store.Actor{}, fmt.Errorf("actor by token: %w", err)
+	}
+	return a, nil
+}
+
+// requireRole lets only actors with one of roles through.
+func (s *Server) requireRole(roles ...string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a := actorFrom(r.Context())
+			if !slices.Contains(roles, a.Role) {
+				s.writeProblem(w, r, forbidden(fmt.Sprintf("role %q may not do this; allowed: %s", a.Role, strings.Join(roles, ", "))))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// inDepartment reports whether a may act in department: admins everywhere,
+// everyone else only in their own departments.
+func inDepartment(a store.Actor, department string) bool {
+	return a.Role == store.RoleAdmin || slices.Contains(a.Departments, department)
+}
+
+var validRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
+
+type createTokenRequest struct {
+	Name        string   `json:"name"`
+	Role        string   `json:"role"`
+	Departments []string `json:"departments"`
+	ExpiresIn   *string  `json:"expires_in"`
+}
+
+type actorJSON struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Role        string   `json:"role"`
+	Departments []string `json:"departments"`
+}
+
+type tokenResponse struct {
+	Token     string     `json:"token"`
+	Actor     actorJSON  `json:"actor"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// createToken creates an actor and its token; the token is shown once.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var req createTokenRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" {
+		errs = append(errs, FieldError{"name", "is required"})
+	} else if len(req.Name) > 200 {
+		errs = append(errs, FieldError{"name", "must be at most 200 characters"})
+	}
+	if !slices.Contains(validRoles, req.Role) {
+		errs = append(errs, FieldError{"role", "must be one of " + strings.Join(validRoles, ", ")})
+	}
+	if req.Role == store.RoleStaff && len(req.Departments) == 0 {
+		errs = append(errs, FieldError{"departments", "is required for role staff"})
+	}
+	for i, d := range req.Departments {
+		if strings.TrimSpace(d) == "" {
+			errs = append(errs, FieldError{fmt.Sprintf("departments[%d]", i), "must not be empty"})
+		}
+	}
+	now := s.now().UTC()
+	var expiresAt *time.Time
+	if req.ExpiresIn != nil {
+		d, err := flow.ParseDuration(*req.ExpiresIn)
+		switch {
+		case err != nil:
+			errs = append(errs, FieldError{"expires_in", err.Error()})
+		case d.D() <= 0:
+			errs = append(errs, FieldError{"expires_in", "must be positive"})
+		default:
+			t := now.Add(d.D())
+			expiresAt = &t
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	if req.Departments == nil {
+		req.Departments = []string{}
+	}
+
+	token, hash, err := NewToken()
+	if err != nil {
+		return internal(err)
+	}
+	actor, err := s.store.CreateActor(r.Context(), store.CreateActorParams{
+		ID: uuid.NewString(), Name: req.Name, Role: req.Role, Departments: req.Departments, At: now,
+	})
+	if err != nil {
+		return storeProblem(fmt.Errorf("create actor: %w", err), "actor")
+	}
+	tok, err := s.store.CreateToken(r.Context(), store.CreateTokenParams{
+		ID: uuid.NewString(), ActorID: actor.ID, Hash: hash, At: now, ExpiresAt: expiresAt,
+	})
+	if err != nil {
+		return storeProblem(fmt.Errorf("create token: %w", err), "token")
+	}
+	s.audit(r, store.AuditEntry{Action: "token.create", Object: "token:" + tok.ID,
+		Details: mustJSON(map[string]any{"actor_id": actor.ID, "role": actor.Role})})
+	s.writeJSON(w, r, http.StatusCreated, tokenResponse{Token: token, Actor: toActorJSON(actor), ExpiresAt: expiresAt})
+	return nil
+}
+
+func toActorJSON(a store.Actor) actorJSON {
+	deps := a.Departments
+	if deps == nil {
+		deps = []string{}
+	}
+	return actorJSON{ID: a.ID, Name: a.Name, Role: a.Role, Departments: deps}
+}

@@ -1,0 +1,376 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// IdempotencyKeyHeader carries a client's idempotency key on POST
+// /cases (replays the same case) and on POST /tasks/{id}/complete (the
+// Update ID).
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// ReplayedHeader is set to "true" on a response that replays an earlier
+// request with the same idempotency key.
+const ReplayedHeader = "Idempotent-Replayed"
+
+type createCaseRequest struct {
+	Flow       string         `json:"flow"`
+	Customer   string         `json:"customer"`
+	Channel    string         `json:"channel"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+// idempotencyKey reads and checks the Idempotency-Key header ("" when
+// absent).
+func idempotencyKey(r *http.Request) (string, error) {
+	k := r.Header.Get(IdempotencyKeyHeader)
+	if k == "" {
+		return "", nil
+	}
+	if len(k) > 200 {
+		return "", badRequest("header \"Idempotency-Key\": longer than 200 characters",
+			FieldError{Field: IdempotencyKeyHeader, Message: "longer than 200 characters"})
+	}
+	for _, c := range k {
+		if c > unicode.MaxASCII || !unicode.IsPrint(c) {
+			return "", badRequest("header \"Idempotency-Key\": only printable ASCII characters are allowed",
+				FieldError{Field: IdempotencyKeyHeader, Message: "only printable ASCII characters are allowed"})
+		}
+	}
+	return k, nil
+}
+
+// createCase stores a case as starting, starts its workflow and marks it
+// active. With an Idempotency-Key a repeat of the same request by the same
+// actor replays the case (200, Idempotent-Replayed: true) and resumes the
+// start if an earlier attempt failed; the same key with another body is 422.
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
+	actor := actorFrom(r.Context())
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req createCaseRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	req.Flow = strings.TrimSpace(req.Flow)
+	if req.Flow == "" {
+		errs = append(errs, FieldError{"flow", "is required"})
+	}
+	req.Customer = strings.TrimSpace(req.Customer)
+	if req.Customer == "" {
+		errs = append(errs, FieldError{"customer", "is required"})
+	} else if len(req.Customer) > 200 {
+		errs = append(errs, FieldError{"customer", "must be at most 200 characters"})
+	}
+	req.Channel = strings.TrimSpace(req.Channel)
+	if len(req.Channel) > 50 {
+		errs = append(errs, FieldError{"channel", "must be at most 50 characters"})
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	if req.Attributes == nil {
+		req.Attributes = map[string]any{}
+	}
+	attrs, err := json.Marshal(req.Attributes) // map keys sorted: canonical
+	if err != nil {
+		return badRequest("body.attributes: " + err.Error())
+	}
+	hash := requestHash(actor.ID, req.Flow, req.Customer, req.Channel, attrs)
+
+	ctx := r.Context()
+	fv, err := s.store.DefaultFlowVersion(ctx, req.Flow)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			p := notFound(fmt.Sprintf("flow %q not found", req.Flow))
+			p.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", req.Flow)}}
+			return p
+		}
+		return storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
+	}
+	id := uuid.NewString()
+	c, created, err := s.store.CreateCase(ctx, store.CreateCaseParams{
+		ID: id, Flow: fv.Key, Version: fv.Version, Variant: "",
+		Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
+		Status: store.CaseStarting, WorkflowID: "case-" + id,
+		IdempotencyKey: key, RequestHash: hash, CreatedBy: actor.ID, At: s.now().UTC(),
+	})
+	if err != nil {
+		return storeProblem(fmt.Errorf("create case: %w", err), "case")
+	}
+	if !created {
+		if c.RequestHash != hash {
+			p := invalid(FieldError{IdempotencyKeyHeader, "was already used with a different request"})
+			p.Detail = "Idempotency-Key was already used with a different request body"
+			return p
+		}
+		if c.Status != store.CaseStarting {
+			w.Header().Set(ReplayedHeader, "true")
+			s.writeJSON(w, r, http.StatusOK, toCaseJSON(c))
+			return nil
+		}
+		// An earlier attempt stored the case but did not confirm the start:
+		// start it now with the version it was stored with.
+		if c.Version != fv.Version {
+			fv, err = s.store.GetFlowVersion(ctx, c.Flow, c.Version)
+			if err != nil {
+				return storeProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
+			}
+		}
+	} else {
+		s.audit(r, store.AuditEntry{Action: "case.create", Object: "case:" + c.ID, CaseID: c.ID,
+			Details: mustJSON(map[string]any{"flow": c.Flow, "version": c.Version})})
+	}
+	c, err = s.startCase(ctx, c, fv)
+	if err != nil {
+		var p *Problem
+		if errors.As(err, &p) {
+			return p
+		}
+		return unavailable("the case was stored but its workflow could not be started; retry with the same Idempotency-Key", err)
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+		w.Header().Set(ReplayedHeader, "true")
+	}
+	s.writeJSON(w, r, status, toCaseJSON(c))
+	return nil
+}
+
+// requestHash is the canonical hash of a create-case request.
+func requestHash(actor, flowKey, customer, channel string, attrs []byte) string {
+	h := sha256.New()
+	for _, part := range []string{actor, flowKey, customer, channel} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(attrs)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// caseInput builds the workflow input of a stored case.
+func caseInput(c store.Case, fv store.FlowVersion) (workflows.CaseInput, error) {
+	var def flow.Definition
+	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
+		return workflows.CaseInput{}, fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err)
+	}
+	attrs := map[string]any{}
+	if len(c.Attributes) > 0 {
+		if err := json.Unmarshal(c.Attributes, &attrs); err != nil {
+			return workflows.CaseInput{}, fmt.Errorf("attributes of case %s: %w", c.ID, err)
+		}
+	}
+	return workflows.CaseInput{
+		CaseID: c.ID, Definition: def, Variant: c.Variant,
+		Customer: c.Customer, Channel: c.Channel, Attributes: attrs,
+	}, nil
+}
+
+// startCase starts the workflow of a case in status starting and marks the
+// row active. It returns the case as stored afterwards.
+func (s *Server) startCase(ctx context.Context, c store.Case, fv store.FlowVersion) (store.Case, error) {
+	return startCase(ctx, s.store, s.eng, c, fv, s.now)
+}
+
+func startCase(ctx context.Context, st store.Store, eng Engine, c store.Case, fv store.FlowVersion, now func() time.Time) (store.Case, error) {
+	in, err := caseInput(c, fv)
+	if err != nil {
+		return c, internal(err)
+	}
+	if err := eng.StartCase(ctx, c.WorkflowID, in); err != nil {
+		return c, fmt.Errorf("start case %s: %w", c.ID, err)
+	}
+	// The workflow may already have moved the case on (its activities write
+	// the row); only a row still starting becomes active.
+	cur, err := st.GetCase(ctx, c.ID)
+	if err != nil {
+		return c, storeProblem(fmt.Errorf("reread case %s: %w", c.ID, err), "case")
+	}
+	if cur.Status != store.CaseStarting {
+		return cur, nil
+	}
+	active := store.CaseActive
+	if err := st.UpdateCase(ctx, store.UpdateCaseParams{ID: c.ID, Status: &active, At: now().UTC()}); err != nil {
+		return c, storeProblem(fmt.Errorf("mark case %s active: %w", c.ID, err), "case")
+	}
+	cur, err = st.GetCase(ctx, c.ID)
+	if err != nil {
+		return c, storeProblem(fmt.Errorf("reread case %s: %w", c.ID, err), "case")
+	}
+	return cur, nil
+}
+
+// StartPending starts the workflows of cases left in status starting (a
+// crash or an engine outage between storing a case and starting it) and
+// marks them active. cmd calls it at boot. It handles up to 500 cases per
+// call and returns the joined errors of the cases it could not start.
+func StartPending(ctx context.Context, st store.Store, eng Engine) error {
+	cases, err := st.ListCases(ctx, store.ListCasesParams{Status: store.CaseStarting, Limit: 500})
+	if err != nil {
+		return fmt.Errorf("server: start pending: list: %w", err)
+	}
+	var errs []error
+	for _, c := range cases {
+		fv, err := st.GetFlowVersion(ctx, c.Flow, c.Version)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("case %s: flow %s v%d: %w", c.ID, c.Flow, c.Version, err))
+			continue
+		}
+		if _, err := startCase(ctx, st, eng, c, fv, time.Now); err != nil {
+			errs = append(errs, fmt.Errorf("case %s: %w", c.ID, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("server: start pending: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+type caseLinks struct {
+	TemporalUI string `json:"temporal_ui,omitempty"`
+}
+
+type caseDetail struct {
+	caseJSON
+	Tasks []taskJSON `json:"tasks"`
+	Spans []spanJSON `json:"spans"`
+	Links caseLinks  `json:"links"`
+}
+
+// getCase returns a case with its open tasks, its spans so far and links.
+// Any authenticated actor may read a case.
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	ctx := r.Context()
+	c, err := s.store.GetCase(ctx, id)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+	}
+	tasks, err := s.store.ListTasks(ctx, store.ListTasksParams{CaseID: c.ID, Status: store.TaskOpen})
+	if err != nil {
+		return storeProblem(fmt.Errorf("list tasks of case: %w", err), "tasks")
+	}
+	spans, err := s.store.ListSpans(ctx, store.SpanFilter{CaseID: c.ID})
+	if err != nil {
+		return storeProblem(fmt.Errorf("list spans of case: %w", err), "spans")
+	}
+	out := caseDetail{caseJSON: toCaseJSON(c), Tasks: toTasksJSON(tasks), Spans: make([]spanJSON, len(spans))}
+	for i, sp := range spans {
+		out.Spans[i] = toSpanJSON(sp)
+	}
+	if s.cfg.TemporalUIURL != "" {
+		out.Links.TemporalUI = s.cfg.TemporalUIURL + "/namespaces/" + url.PathEscape(s.cfg.TemporalNamespace) +
+			"/workflows/" + url.PathEscape(c.WorkflowID)
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+func caseClosed(status string) bool {
+	return status == store.CaseCompleted || status == store.CaseCancelled || status == store.CaseFailed
+}
+
+// cancelCase requests cancellation of a running case (202). A case still
+// starting whose workflow never started is cancelled in the store directly.
+func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	ctx := r.Context()
+	c, err := s.store.GetCase(ctx, id)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+	}
+	if caseClosed(c.Status) {
+		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
+	}
+	status := "cancelling"
+	if err := s.eng.Cancel(ctx, c.WorkflowID); err != nil {
+		switch {
+		case errors.Is(err, ErrCaseNotRunning) && c.Status == store.CaseStarting:
+			now := s.now().UTC()
+			cancelled := store.CaseCancelled
+			empty := ""
+			if err := s.store.UpdateCase(ctx, store.UpdateCaseParams{ID: c.ID, Status: &cancelled, Step: &empty, ClosedAt: &now, At: now}); err != nil {
+				return storeProblem(fmt.Errorf("cancel starting case: %w", err), "case")
+			}
+			status = store.CaseCancelled
+		case errors.Is(err, ErrCaseNotRunning):
+			return conflict(fmt.Sprintf("case %q is no longer running", id))
+		default:
+			return engineProblem(err)
+		}
+	}
+	s.audit(r, store.AuditEntry{Action: "case.cancel", Object: "case:" + c.ID, CaseID: c.ID})
+	s.writeJSON(w, r, http.StatusAccepted, map[string]string{"id": c.ID, "status": status})
+	return nil
+}
+
+type eventRequest struct {
+	Name string         `json:"name"`
+	Data map[string]any `json:"data"`
+}
+
+// sendEvent delivers an external event to a case's wait step (202).
+func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	var req eventRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" {
+		return invalid(FieldError{"name", "is required"})
+	}
+	ctx := r.Context()
+	c, err := s.store.GetCase(ctx, id)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+	}
+	if caseClosed(c.Status) {
+		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
+	}
+	if err := s.eng.Signal(ctx, c.WorkflowID, workflows.EventRequest{Name: req.Name, Data: req.Data}); err != nil {
+		if errors.Is(err, ErrCaseNotRunning) {
+			return conflict(fmt.Sprintf("case %q is not running", id))
+		}
+		return engineProblem(err)
+	}
+	s.audit(r, store.AuditEntry{Action: "case.event", Object: "case:" + c.ID, CaseID: c.ID,
+		Details: mustJSON(map[string]any{"name": req.Name})})
+	s.writeJSON(w, r, http.StatusAccepted, map[string]string{"id": c.ID, "event": req.Name})
+	return nil
+}
+
+// engineProblem maps engine errors that no handler treats specially.
+func engineProblem(err error) *Problem {
+	switch {
+	case errors.Is(err, ErrEngineUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return unavailable("the workflow engine is unavailable; retry later", err)
+	case errors.Is(err, ErrCaseNotRunning):
+		p := conflict("the case workflow is no longer running")
+		p.cause = err
+		return p
+	default:
+		return internal(err)
+	}
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// decodeJSON reads exactly one JSON value from the body into dst, rejecting
+// unknown fields and bodies larger than the configured limit. It returns
+// the raw body (for idempotency hashes) or a *Problem that names the field
+// and the position of what is wrong.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type",
+				"Unsupported media type", "Content-Type must be application/json")
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, newProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+				fmt.Sprintf("body: larger than %d bytes", tooLarge.Limit))
+		}
+		return nil, badRequest("body: could not be read")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest("body: empty; expected a JSON object", FieldError{Field: "body", Message: "empty; expected a JSON object"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return nil, decodeProblem(body, err)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		off := dec.InputOffset()
+		return nil, badRequest(fmt.Sprintf("body: unexpected data after the JSON value at %s", position(body, off)),
+			FieldError{Field: "body", Message: "must contain a single JSON value"})
+	}
+	return body, nil
+}
+
+// decodeProblem turns a json decoding error into a 400 that names the
+// field and where it is.
+func decodeProblem(body []byte, err error) *Problem {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syntax):
+		msg := fmt.Sprintf("malformed JSON at %s: %s", position(body, syntax.Offset), syntax.Error())
+		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		msg := fmt.Sprintf("truncated JSON at %s", position(body, int64(len(body))))
+		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+	case errors.As(err, &typeErr):
+		field := "body"
+		if typeErr.Field != "" {
+			field = "body." + typeErr.Field
+		}
+		msg := fmt.Sprintf("expected %s, got %s at %s", jsonKind(typeErr.Type), typeErr.Value, position(body, typeErr.Offset))
+		return badRequest(field+": "+msg, FieldError{Field: field, Message: msg})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		msg := "unknown field " + name
+		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+	default:
+		// Errors of custom UnmarshalJSON methods (durations, ...).
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+	}
+}
+
+// position renders a byte offset as "line L, column C (byte N)".
+func position(body []byte, off int64) string {
+	if off < 0 {
+		off = 0
+	}
+	if off > int64(len(body)) {
+		off = int64(len(body))
+	}
+	line, col := 1, 1
+	for _, b := range body[:off] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col) + " (byte " + strconv.FormatInt(off, 10) + ")"
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
+			return "string"
+		}
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	default:
+		return "a " + t.Kind().String()
+	}
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// Engine is the Temporal side of the API: starting, updating, cancelling,
+// signalling and querying case workflows. Handlers depend on this interface
+// so they can be tested with a fake; NewTemporalEngine is the real one.
+//
+// Implementations report failures with the errors of this file (wrapped
+// with %w) so handlers can map them to HTTP statuses:
+// a *RejectedError for a complete Update the workflow refused,
+// ErrCaseNotRunning when the workflow does not exist or has closed, and
+// ErrEngineUnavailable when the engine cannot be reached.
+type Engine interface {
+	// StartCase starts the case workflow. It is idempotent: a workflow
+	// already started under workflowID is success.
+	StartCase(ctx context.Context, workflowID string, in workflows.CaseInput) error
+	// Complete runs the complete Update with updateID as its Update ID and
+	// waits for its result.
+	Complete(ctx context.Context, workflowID, updateID string, req workflows.CompleteRequest) (workflows.CompleteResult, error)
+	// Cancel requests cancellation of the case workflow.
+	Cancel(ctx context.Context, workflowID string) error
+	// Signal delivers an external event to the case workflow.
+	Signal(ctx context.Context, workflowID string, ev workflows.EventRequest) error
+	// State queries the case workflow's state.
+	State(ctx context.Context, workflowID string) (workflows.CaseState, error)
+}
+
+// Reasons a complete Update can be rejected; match them with errors.Is on
+// a *RejectedError.
+var (
+	// ErrStaleTask: the task is not the one the case waits on now.
+	ErrStaleTask = errors.New("task is not awaited by the case")
+	// ErrWrongDepartment: the actor may not act in the task's department.
+	ErrWrongDepartment = errors.New("actor not in the task's department")
+	// ErrUnknownOutcome: the outcome is not allowed by the step.
+	ErrUnknownOutcome = errors.New("unknown outcome")
+	// ErrInvalidData: the form data is invalid.
+	ErrInvalidData = errors.New("invalid task data")
+
+	// ErrCaseNotRunning: the case workflow does not exist or has closed.
+	ErrCaseNotRunning = errors.New("case workflow not running")
+	// ErrEngineUnavailable: the workflow engine cannot be reached right now.
+	ErrEngineUnavailable = errors.New("workflow engine unavailable")
+)
+
+// RejectedError is a complete Update refused by the case workflow. Reason is
+// one of ErrStaleTask, ErrWrongDepartment, ErrUnknownOutcome,
+// ErrInvalidData; Message is the workflow's explanation, meant for the
+// client.
+type RejectedError struct {
+	Reason  error
+	Message string
+}
+
+func (e *RejectedError) Error() string {
+	if e.Message == "" {
+		return e.Reason.Error()
+	}
+	return e.Reason.Error() + ": " + e.Message
+}
+
+// Unwrap lets errors.Is match the reason.
+func (e *RejectedError) Unwrap() error { return e.Reason }
+
+// temporalEngine is the Engine on a Temporal client.
+type temporalEngine struct {
+	c client.Client
+}
+
+// NewTemporalEngine returns the Engine backed by a Temporal client. Case
+// workflows run on workflows.TaskQueue as workflow type
+// workflows.CaseWorkflow, started with the typed search attributes
+// workflows.SAFlowKey, SAFlowVersion, SAVariant and SACaseStatus (which must
+// be registered on the namespace, see workflows.SearchAttributes).
+func NewTemporalEngine(c client.Client) Engine {
+	return &temporalEngine{c: c}
+}
+
+func (e *temporalEngine) StartCase(ctx context.Context, workflowID string, in workflows.CaseInput) error {
+	opts := client.StartWorkflowOptions{
+		ID:                                       workflowID,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SAFlowKey.ValueSet(in.Definition.Key),
+			workflows.SAFlowVersion.ValueSet(int64(in.Definition.Version)),
+			workflows.SAVariant.ValueSet(in.Variant),
+			workflows.SACaseStatus.ValueSet(workflows.StatusActive),
+		),
+	}
+	_, err := e.c.ExecuteWorkflow(ctx, opts, workflows.CaseWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("engine: start %s: %w", workflowID, temporalError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) Complete(ctx context.Context, workflowID, updateID string, req workflows.CompleteRequest) (workflows.CompleteResult, error) {
+	var res workflows.CompleteResult
+	h, err := e.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateID:     updateID,
+		UpdateName:   workflows.UpdateComplete,
+		Args:         []any{req},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return res, fmt.Errorf("engine: complete on %s: %w", workflowID, temporalError(err))
+	}
+	if err := h.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("engine: complete on %s: %w", workflowID, temporalError(err))
+	}
+	return res, nil
+}
+
+func (e *temporalEngine) Cancel(ctx context.Context, workflowID string) error {
+	if err := e.c.CancelWorkflow(ctx, workflowID, ""); err != nil {
+		return fmt.Errorf("engine: cancel %s: %w", workflowID, temporalError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) Signal(ctx context.Context, workflowID string, ev workflows.EventRequest) error {
+	if err := e.c.SignalWorkflow(ctx, workflowID, "", workflows.SignalEvent, ev); err != nil {
+		return fmt.Errorf("engine: signal %s: %w", workflowID, temporalError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) State(ctx context.Context, workflowID string) (workflows.CaseState, error) {
+	var st workflows.CaseState
+	v, err := e.c.QueryWorkflow(ctx, workflowID, "", workflows.QueryState)
+	if err != nil {
+		return st, fmt.Errorf("engine: state of %s: %w", workflowID, temporalError(err))
+	}
+	if err := v.Get(&st); err != nil {
+		return st, fmt.Errorf("engine: decode state of %s: %w", workflowID, err)
+	}
+	return st, nil
+}
+
+// temporalError translates Temporal client errors into this package's
+// errors, keeping the original in the chain for logs.
+func temporalError(err error) error {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		var reason error
+		switch app.Type() {
+		case workflows.ErrStaleTask:
+			reason = ErrStaleTask
+		case workflows.ErrWrongDepartment:
+			reason = ErrWrongDepartment
+		case workflows.ErrUnknownOutcome:
+			reason = ErrUnknownOutcome
+		case workflows.ErrInvalidData:
+			reason = ErrInvalidData
+		}
+		if reason != nil {
+			return &RejectedError{Reason: reason, Message: app.Message()}
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%w: %w", ErrCaseNotRunning, err)
+	}
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+		exhausted   *serviceerror.ResourceExhausted
+	)
+	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &exhausted) ||
+		errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrEngineUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,295 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/store"
+)
+
+// SeedBuiltinFlows stores every built-in flow version (source, compiled
+// definition, sha256 of the source). It is idempotent and cmd calls it at
+// every boot. The built-in default version of a key is made the default
+// only when this call stored a new version of that key, so a default
+// chosen later (a pilot's promotion) survives restarts.
+func SeedBuiltinFlows(ctx context.Context, st store.Store) error {
+	createdKeys := map[string]bool{}
+	defaults := map[string]int{}
+	var keys []string
+	for _, b := range flows.All() {
+		def, diags := flow.Load(b.Source, flow.ValidateOptions{})
+		if def == nil || diags.HasErrors() {
+			return fmt.Errorf("server: seed %s v%d: %w", b.Key, b.Version, diags.Errors())
+		}
+		if def.Key != b.Key || def.Version != b.Version {
+			return fmt.Errorf("server: seed %s v%d: the file declares %s v%d", b.Key, b.Version, def.Key, def.Version)
+		}
+		compiled, err := json.Marshal(def)
+		if err != nil {
+			return fmt.Errorf("server: seed %s v%d: compile: %w", b.Key, b.Version, err)
+		}
+		sum := sha256.Sum256(b.Source)
+		_, created, err := st.PutFlowVersion(ctx, store.PutFlowVersionParams{
+			Key: b.Key, Version: b.Version, Name: def.Name, Source: string(b.Source),
+			Compiled: compiled, Hash: hex.EncodeToString(sum[:]), CreatedBy: "system", At: time.Now().UTC(),
+		})
+		if err != nil {
+			return fmt.Errorf("server: seed %s v%d: %w", b.Key, b.Version, err)
+		}
+		if !slices.Contains(keys, b.Key) {
+			keys = append(keys, b.Key)
+		}
+		if created {
+			createdKeys[b.Key] = true
+		}
+		if b.Default {
+			defaults[b.Key] = b.Version
+		}
+	}
+	for _, k := range keys {
+		v, ok := defaults[k]
+		if !ok || !createdKeys[k] {
+			continue
+		}
+		if err := st.SetDefaultFlowVersion(ctx, k, v); err != nil {
+			return fmt.Errorf("server: seed: default of %s to v%d: %w", k, v, err)
+		}
+	}
+	return nil
+}
+
+type flowSummaryJSON struct {
+	Key            string `json:"key"`
+	Name           string `json:"name"`
+	DefaultVersion int    `json:"default_version"`
+	LatestVersion  int    `json:"latest_version"`
+	Versions       int    `json:"versions"`
+}
+
+func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
+	sums, err := s.store.ListFlows(r.Context())
+	if err != nil {
+		return storeProblem(fmt.Errorf("list flows: %w", err), "flows")
+	}
+	out := make([]flowSummaryJSON, len(sums))
+	for i, f := range sums {
+		out[i] = flowSummaryJSON{Key: f.Key, Name: f.Name, DefaultVersion: f.DefaultVersion, LatestVersion: f.LatestVersion, Versions: f.Versions}
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"flows": out})
+	return nil
+}
+
+type flowVersionJSON struct {
+	Version   int       `json:"version"`
+	Name      string    `json:"name"`
+	Hash      string    `json:"hash"`
+	IsDefault bool      `json:"is_default"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
+
+type flowDetailJSON struct {
+	Key            string            `json:"key"`
+	Name           string            `json:"name"`
+	Version        int               `json:"version"`
+	DefaultVersion int               `json:"default_version"`
+	Definition     json.RawMessage   `json:"definition"`
+	Source         string            `json:"source"`
+	Versions       []flowVersionJSON `json:"versions"`
+}
+
+// flowVersionParam reads the optional version query parameter (0 when
+// absent).
+func flowVersionParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("version")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, badParam("version", fmt.Sprintf("must be a positive integer, got %q", v))
+	}
+	return n, nil
+}
+
+// loadFlowVersion returns the requested version of key, or its default.
+func (s *Server) loadFlowVersion(ctx context.Context, key string, version int) (store.FlowVersion, error) {
+	var (
+		fv  store.FlowVersion
+		err error
+	)
+	if version == 0 {
+		fv, err = s.store.DefaultFlowVersion(ctx, key)
+	} else {
+		fv, err = s.store.GetFlowVersion(ctx, key, version)
+	}
+	if err != nil {
+		what := fmt.Sprintf("flow %q", key)
+		if version != 0 {
+			what = fmt.Sprintf("flow %q version %d", key, version)
+		}
+		return fv, storeProblem(fmt.Errorf("load flow version: %w", err), what)
+	}
+	return fv, nil
+}
+
+// getFlow returns the default (or ?version=) definition of a flow with its
+// YAML source and the list of versions.
+func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r, "version"); err != nil {
+		return err
+	}
+	key := chi.URLParam(r, "key")
+	version, err := flowVersionParam(r)
+	if err != nil {
+		return err
+	}
+	fv, err := s.loadFlowVersion(r.Context(), key, version)
+	if err != nil {
+		return err
+	}
+	versions, err := s.store.ListFlowVersions(r.Context(), key)
+	if err != nil {
+		return storeProblem(fmt.Errorf("list flow versions: %w", err), fmt.Sprintf("flow %q", key))
+	}
+	out := flowDetailJSON{Key: fv.Key, Name: fv.Name, Version: fv.Version, Definition: fv.Compiled,
+		Source: fv.Source, Versions: make([]flowVersionJSON, len(versions))}
+	for i, v := range versions {
+		out.Versions[i] = flowVersionJSON{Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault,
+			CreatedAt: v.CreatedAt.UTC(), CreatedBy: v.CreatedBy}
+		if v.IsDefault {
+			out.DefaultVersion = v.Version
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// onlyParams rejects query parameters other than allowed.
+func onlyParams(r *http.Request, allowed ...string) error {
+	q := r.URL.Query()
+	for name, vs := range q {
+		if !slices.Contains(allowed, name) {
+			return badParam(name, "unknown parameter; allowed: "+strings.Join(allowed, ", "))
+		}
+		if len(vs) > 1 {
+			return badParam(name, "given more than once")
+		}
+	}
+	return nil
+}
+
+func timeParam(r *http.Request, name string) (*time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, badParam(name, fmt.Sprintf("must be an RFC 3339 time like 2025-01-31T08:00:00Z, got %q", v))
+	}
+	t = t.UTC()
+	return &t, nil
+}
+
+type quantilesJSON struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P95 float64 `json:"p95"`
+}
+
+type stepStatsJSON struct {
+	Step          string        `json:"step"`
+	Department    string        `json:"department"`
+	Kind          string        `json:"kind"`
+	Cases         int           `json:"cases"`
+	Wait          quantilesJSON `json:"wait"`
+	Work          quantilesJSON `json:"work"`
+	SLABreachRate float64       `json:"sla_breach_rate"`
+	Breaches      int           `json:"breaches"`
+	Escalations   int           `json:"escalations"`
+	Share         float64       `json:"share"`
+	Bottleneck    bool          `json:"bottleneck"`
+}
+
+type bottlenecksJSON struct {
+	Flow    string          `json:"flow"`
+	Version int             `json:"version"`
+	Variant string          `json:"variant"`
+	From    *time.Time      `json:"from"`
+	To      *time.Time      `json:"to"`
+	Cases   int             `json:"cases"`
+	Steps   []stepStatsJSON `json:"steps"`
+}
+
+// bottlenecks reports where cases of one flow version wait and work, from
+// the spans entered in [from, to).
+func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r, "version", "variant", "from", "to"); err != nil {
+		return err
+	}
+	key := chi.URLParam(r, "key")
+	version, err := flowVersionParam(r)
+	if err != nil {
+		return err
+	}
+	from, err := timeParam(r, "from")
+	if err != nil {
+		return err
+	}
+	to, err := timeParam(r, "to")
+	if err != nil {
+		return err
+	}
+	if from != nil && to != nil && !from.Before(*to) {
+		return badParam("to", "must be after from")
+	}
+	variant := r.URL.Query().Get("variant")
+	fv, err := s.loadFlowVersion(r.Context(), key, version)
+	if err != nil {
+		return err
+	}
+	var def flow.Definition
+	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
+		return internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+	}
+	order := make([]string, len(def.Steps))
+	for i, st := range def.Steps {
+		order[i] = st.ID
+	}
+	spans, err := s.store.ListSpans(r.Context(), store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
+	if err != nil {
+		return storeProblem(fmt.Errorf("list spans: %w", err), "spans")
+	}
+	in := make([]analytics.Span, len(spans))
+	for i, sp := range spans {
+		in[i] = analyticsSpan(sp)
+	}
+	rep := analytics.Bottlenecks(in, order)
+	out := bottlenecksJSON{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to,
+		Cases: rep.Cases, Steps: make([]stepStatsJSON, len(rep.Steps))}
+	for i, st := range rep.Steps {
+		out.Steps[i] = stepStatsJSON{
+			Step: st.Step, Department: st.Department, Kind: st.Kind, Cases: st.Cases,
+			Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
+			Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+			SLABreachRate: st.SLABreachRate, Breaches: st.Breaches, Escalations: st.Escalations,
+			Share: st.Share, Bottleneck: st.Bottleneck,
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}

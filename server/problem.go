@@ -1,0 +1,162 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// problemBase prefixes the type URI of every problem document.
+const problemBase = "https://flowlab.dev/problems/"
+
+// Problem is an RFC 9457 problem document. Errors lists field-level
+// validation failures; RequestID lets an operator find the log line.
+type Problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	RequestID string       `json:"request_id,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
+
+	retryAfter int    // seconds; sets Retry-After when > 0
+	authScheme string // sets WWW-Authenticate when non-empty
+	cause      error  // logged, never sent
+}
+
+// FieldError names one invalid input and why.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+func newProblem(status int, slug, title, detail string) *Problem {
+	return &Problem{Type: problemBase + slug, Title: title, Status: status, Detail: detail}
+}
+
+func badRequest(detail string, errs ...FieldError) *Problem {
+	p := newProblem(http.StatusBadRequest, "bad-request", "Bad request", detail)
+	p.Errors = errs
+	return p
+}
+
+// badParam is a 400 for one query or path parameter.
+func badParam(name, message string) *Problem {
+	return badRequest("query parameter \""+name+"\": "+message, FieldError{Field: name, Message: message})
+}
+
+func invalid(errs ...FieldError) *Problem {
+	detail := "the request is invalid"
+	if len(errs) == 1 {
+		detail = errs[0].Field + ": " + errs[0].Message
+	} else if len(errs) > 1 {
+		detail = errs[0].Field + ": " + errs[0].Message + " (and " + strconv.Itoa(len(errs)-1) + " more)"
+	}
+	p := newProblem(http.StatusUnprocessableEntity, "validation", "Invalid request", detail)
+	p.Errors = errs
+	return p
+}
+
+func notFound(detail string) *Problem {
+	return newProblem(http.StatusNotFound, "not-found", "Not found", detail)
+}
+
+func conflict(detail string) *Problem {
+	return newProblem(http.StatusConflict, "conflict", "Conflict", detail)
+}
+
+func forbidden(detail string) *Problem {
+	return newProblem(http.StatusForbidden, "forbidden", "Forbidden", detail)
+}
+
+func unauthorized(detail, authenticate string) *Problem {
+	p := newProblem(http.StatusUnauthorized, "unauthorized", "Unauthorized", detail)
+	p.authScheme = authenticate
+	return p
+}
+
+func unavailable(detail string, cause error) *Problem {
+	p := newProblem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", detail)
+	p.retryAfter = 5
+	p.cause = cause
+	return p
+}
+
+func internal(cause error) *Problem {
+	p := newProblem(http.StatusInternalServerError, "internal", "Internal server error",
+		"the server failed to handle the request; quote the request_id when reporting it")
+	p.cause = cause
+	return p
+}
+
+// storeProblem maps a store error. what names the object for 404 and 409
+// details ("case \"abc\"").
+func storeProblem(err error, what string) *Problem {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(what + " not found")
+	case errors.Is(err, store.ErrConflict):
+		p := conflict(what + " is not in a state that allows this change")
+		p.cause = err
+		return p
+	case errors.Is(err, store.ErrUnavailable):
+		return unavailable("the database is unavailable; retry later", err)
+	default:
+		return internal(err)
+	}
+}
+
+// writeProblem sends p as application/problem+json. Server-side causes are
+// logged with the request id; the client sees only the problem's own text.
+func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	reqID := middleware.GetReqID(r.Context())
+	out := *p
+	out.RequestID = reqID
+	if out.Instance == "" {
+		out.Instance = r.URL.Path
+	}
+	if p.cause != nil {
+		level := slog.LevelWarn
+		if p.Status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request failed",
+			slog.String("request_id", reqID),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", p.Status),
+			slog.String("error", p.cause.Error()))
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	if p.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.retryAfter))
+	}
+	if p.authScheme != "" {
+		h.Set("WWW-Authenticate", p.authScheme)
+	}
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// writeJSON sends v with status.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.writeProblem(w, r, internal(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

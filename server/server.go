@@ -1,0 +1,179 @@
+// Package server is flowlab's HTTP API: a chi router serving JSON under
+// /api/v1, authenticated by bearer tokens, with errors as RFC 9457
+// problem+json documents. It reads and writes the store and drives case
+// workflows through an Engine.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// Config configures the API.
+type Config struct {
+	// Store is the persistence layer. Required.
+	Store store.Store
+	// Engine drives case workflows. Required.
+	Engine Engine
+	// AdminToken (FLOWLAB_ADMIN_TOKEN) authenticates as the built-in admin
+	// actor {ID "admin", Role admin}. Empty disables it.
+	AdminToken string
+	// Logger receives request failures. Default: slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies. Default: 1 MiB.
+	MaxBodyBytes int64
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// TemporalUIURL, when set, adds a temporal_ui link to case responses
+	// ("http://localhost:8233").
+	TemporalUIURL string
+	// TemporalNamespace is used in Temporal UI links. Default: "default".
+	TemporalNamespace string
+}
+
+// DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
+const DefaultMaxBodyBytes = 1 << 20
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("Store is required"))
+	}
+	if c.Engine == nil {
+		errs = append(errs, errors.New("Engine is required"))
+	}
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, errors.New("AdminToken must be at least 16 characters"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("server: config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.TemporalNamespace == "" {
+		c.TemporalNamespace = "default"
+	}
+	c.TemporalUIURL = strings.TrimSuffix(c.TemporalUIURL, "/")
+}
+
+// Server holds the API's dependencies; its methods are the handlers.
+type Server struct {
+	cfg   Config
+	store store.Store
+	eng   Engine
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns the API's handler.
+func New(cfg Config) (http.Handler, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now}
+	return s.routes(), nil
+}
+
+// handler is an http handler that may fail; a *Problem is sent as is, any
+// other error as a generic 500.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) h(fn handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			var p *Problem
+			if !errors.As(err, &p) {
+				p = internal(err)
+			}
+			s.writeProblem(w, r, p)
+		}
+	}
+}
+
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(s.recoverer)
+	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return notFound("no route for " + r.URL.Path)
+	}))
+	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+			r.Method+" is not allowed on "+r.URL.Path)
+	}))
+
+	r.Get("/healthz", s.h(s.healthz))
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.authenticate)
+
+		r.With(s.requireRole(store.RoleAdmin)).Post("/tokens", s.h(s.createToken))
+
+		r.Post("/cases", s.h(s.createCase))
+		r.Get("/cases/{id}", s.h(s.getCase))
+		r.With(s.requireRole(store.RoleAdmin, store.RoleOwner)).Post("/cases/{id}/cancel", s.h(s.cancelCase))
+		r.With(s.requireRole(store.RoleAdmin, store.RoleOwner, store.RoleStaff)).Post("/cases/{id}/events", s.h(s.sendEvent))
+
+		r.Get("/tasks", s.h(s.listTasks))
+		r.Get("/tasks/{id}", s.h(s.getTask))
+		r.Post("/tasks/{id}/claim", s.h(s.claimTask))
+		r.Post("/tasks/{id}/unclaim", s.h(s.unclaimTask))
+		r.Post("/tasks/{id}/complete", s.h(s.completeTask))
+
+		r.Get("/flows", s.h(s.listFlows))
+		r.Get("/flows/{key}", s.h(s.getFlow))
+		r.Get("/flows/{key}/bottlenecks", s.h(s.bottlenecks))
+	})
+	return r
+}
+
+// recoverer turns a panic into a logged 500 problem. It is a last resort:
+// handlers do not panic by design.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.writeProblem(w, r, internal(fmt.Errorf("panic: %v", v)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return unavailable("the database does not answer", fmt.Errorf("healthz: %w", err))
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}

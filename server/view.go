@@ -1,0 +1,186 @@
+package server
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/store"
+)
+
+// The JSON shapes of responses. Store types never leave the package as is:
+// these converters choose the fields and their snake_case names.
+
+type caseJSON struct {
+	ID         string          `json:"id"`
+	Flow       string          `json:"flow"`
+	Version    int             `json:"version"`
+	Variant    string          `json:"variant"`
+	Customer   string          `json:"customer"`
+	Channel    string          `json:"channel"`
+	Attributes json.RawMessage `json:"attributes"`
+	Status     string          `json:"status"`
+	Step       string          `json:"step"`
+	WorkflowID string          `json:"workflow_id"`
+	CreatedBy  string          `json:"created_by"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+	ClosedAt   *time.Time      `json:"closed_at"`
+}
+
+func toCaseJSON(c store.Case) caseJSON {
+	attrs := c.Attributes
+	if len(attrs) == 0 {
+		attrs = json.RawMessage("{}")
+	}
+	return caseJSON{
+		ID: c.ID, Flow: c.Flow, Version: c.Version, Variant: c.Variant,
+		Customer: c.Customer, Channel: c.Channel, Attributes: attrs,
+		Status: c.Status, Step: c.Step, WorkflowID: c.WorkflowID, CreatedBy: c.CreatedBy,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt),
+	}
+}
+
+type taskJSON struct {
+	ID              string          `json:"id"`
+	CaseID          string          `json:"case_id"`
+	Seq             int             `json:"seq"`
+	Flow            string          `json:"flow"`
+	Version         int             `json:"version"`
+	Variant         string          `json:"variant"`
+	Step            string          `json:"step"`
+	StepName        string          `json:"step_name"`
+	Department      string          `json:"department"`
+	Roles           []string        `json:"roles"`
+	Outcomes        []string        `json:"outcomes"`
+	Form            json.RawMessage `json:"form"`
+	Status          string          `json:"status"`
+	Assignee        string          `json:"assignee"`
+	EscalationLevel int             `json:"escalation_level"`
+	OpenedAt        time.Time       `json:"opened_at"`
+	ClaimedAt       *time.Time      `json:"claimed_at"`
+	CompletedAt     *time.Time      `json:"completed_at"`
+	SLADue          *time.Time      `json:"sla_due"`
+	Outcome         string          `json:"outcome"`
+	Data            json.RawMessage `json:"data"`
+	CompletedBy     string          `json:"completed_by"`
+}
+
+func toTaskJSON(t store.Task) taskJSON {
+	form := t.Form
+	if len(form) == 0 || string(form) == "null" {
+		form = json.RawMessage("[]")
+	}
+	data := t.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	return taskJSON{
+		ID: t.ID, CaseID: t.CaseID, Seq: t.Seq, Flow: t.Flow, Version: t.Version, Variant: t.Variant,
+		Step: t.Step, StepName: t.StepName, Department: t.Department,
+		Roles: nonNil(t.Roles), Outcomes: nonNil(t.Outcomes), Form: form,
+		Status: t.Status, Assignee: t.Assignee, EscalationLevel: t.EscalationLevel,
+		OpenedAt: t.OpenedAt.UTC(), ClaimedAt: utcPtr(t.ClaimedAt), CompletedAt: utcPtr(t.CompletedAt),
+		SLADue: utcPtr(t.SLADue), Outcome: t.Outcome, Data: data, CompletedBy: t.CompletedBy,
+	}
+}
+
+func toTasksJSON(ts []store.Task) []taskJSON {
+	out := make([]taskJSON, len(ts))
+	for i, t := range ts {
+		out[i] = toTaskJSON(t)
+	}
+	return out
+}
+
+type spanJSON struct {
+	Seq             int        `json:"seq"`
+	Step            string     `json:"step"`
+	Kind            string     `json:"kind"`
+	Department      string     `json:"department"`
+	EnteredAt       time.Time  `json:"entered_at"`
+	ClaimedAt       *time.Time `json:"claimed_at"`
+	CompletedAt     time.Time  `json:"completed_at"`
+	Outcome         string     `json:"outcome"`
+	SLADue          *time.Time `json:"sla_due"`
+	Breached        bool       `json:"breached"`
+	EscalationLevel int        `json:"escalation_level"`
+	Actor           string     `json:"actor"`
+	WaitSeconds     float64    `json:"wait_seconds"`
+	WorkSeconds     float64    `json:"work_seconds"`
+}
+
+// analyticsSpan converts a stored span for package analytics.
+func analyticsSpan(sp store.Span) analytics.Span {
+	return analytics.Span{
+		CaseID: sp.CaseID, Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
+		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt,
+		Breached: sp.Breached, EscalationLevel: sp.EscalationLevel, HasSLA: sp.SLADue != nil,
+	}
+}
+
+// spanSeconds splits a span into waiting and working seconds by the rules
+// of package analytics (tasks wait until claimed, wait steps only wait,
+// other kinds only work), so a case's spans and the bottleneck view agree.
+func spanSeconds(sp store.Span) (wait, work float64) {
+	rep := analytics.Bottlenecks([]analytics.Span{analyticsSpan(sp)}, nil)
+	if len(rep.Steps) == 0 {
+		return 0, 0
+	}
+	return rep.Steps[0].WaitTotal, rep.Steps[0].WorkTotal
+}
+
+func toSpanJSON(sp store.Span) spanJSON {
+	wait, work := spanSeconds(sp)
+	return spanJSON{
+		Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
+		EnteredAt: sp.EnteredAt.UTC(), ClaimedAt: utcPtr(sp.ClaimedAt), CompletedAt: sp.CompletedAt.UTC(),
+		Outcome: sp.Outcome, SLADue: utcPtr(sp.SLADue), Breached: sp.Breached,
+		EscalationLevel: sp.EscalationLevel, Actor: sp.Actor,
+		WaitSeconds: wait, WorkSeconds: work,
+	}
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// audit appends an entry for the request's actor. The change it records has
+// already happened, so a failure is logged rather than returned.
+func (s *Server) audit(r *http.Request, e store.AuditEntry) {
+	if e.At.IsZero() {
+		e.At = s.now().UTC()
+	}
+	if e.Actor == "" {
+		e.Actor = actorFrom(r.Context()).ID
+	}
+	if err := s.store.AppendAudit(r.Context(), e); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "audit append failed",
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+			slog.String("action", e.Action), slog.String("object", e.Object),
+			slog.String("error", err.Error()))
+	}
+}
