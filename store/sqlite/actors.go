@@ -1,0 +1,112 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const actorCols = `a.id, a.name, a.role, a.departments, a.created_at`
+
+// actorRow is a scanned actors row.
+type actorRow struct {
+	id, name, role string
+	departments    []byte
+	createdAt      int64
+}
+
+func scanActor(r scanner) (store.Actor, error) {
+	var x actorRow
+	if err := r.Scan(&x.id, &x.name, &x.role, &x.departments, &x.createdAt); err != nil {
+		return store.Actor{}, err
+	}
+	return actorFromInternal(x)
+}
+
+func actorFromInternal(x actorRow) (store.Actor, error) {
+	depts, err := normalize.ParseStrings(x.departments)
+	if err != nil {
+		return store.Actor{}, fmt.Errorf("actor %s departments: %w", x.id, err)
+	}
+	return store.Actor{ID: x.id, Name: x.name, Role: x.role, Departments: depts, CreatedAt: fromNanos(x.createdAt)}, nil
+}
+
+// CreateActor inserts an actor; an existing id is ErrConflict.
+func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (store.Actor, error) {
+	var a store.Actor
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		a, err = scanActor(tx.QueryRowContext(ctx, `INSERT INTO actors AS a (id, name, role, departments, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING `+actorCols,
+			normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), nanos(normalize.Time(p.At))))
+		return err
+	})
+	if err != nil {
+		return store.Actor{}, mapErr("sqlite: create actor", err)
+	}
+	return a, nil
+}
+
+// GetActor returns an actor by id.
+func (s *Store) GetActor(ctx context.Context, id string) (store.Actor, error) {
+	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorCols+` FROM actors a WHERE a.id = ?`, id))
+	if err != nil {
+		return store.Actor{}, mapErr("sqlite: get actor", err)
+	}
+	return a, nil
+}
+
+// CreateToken stores a token hash for an actor; an unknown actor is
+// ErrNotFound, a duplicate id or hash ErrConflict.
+func (s *Store) CreateToken(ctx context.Context, p store.CreateTokenParams) (store.Token, error) {
+	var (
+		t                  store.Token
+		created            int64
+		expires, revokedAt sql.NullInt64
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO tokens (id, actor_id, hash, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id, actor_id, created_at, expires_at, revoked_at`,
+			normalize.ID(p.ID), p.ActorID, p.Hash, nanos(normalize.Time(p.At)), nullNanos(p.ExpiresAt)).
+			Scan(&t.ID, &t.ActorID, &created, &expires, &revokedAt)
+	})
+	if err != nil {
+		return store.Token{}, mapErr("sqlite: create token", err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt = fromNanos(created), fromNullNanos(expires), fromNullNanos(revokedAt)
+	return t, nil
+}
+
+// ActorByTokenHash resolves a live token hash to its actor.
+func (s *Store) ActorByTokenHash(ctx context.Context, hash []byte, now time.Time) (store.Actor, error) {
+	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorCols+`
+		FROM tokens t JOIN actors a ON a.id = t.actor_id
+		WHERE t.hash = ?1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)`,
+		hash, nanos(normalize.Time(now))))
+	if err != nil {
+		return store.Actor{}, mapErr("sqlite: actor by token", err)
+	}
+	return a, nil
+}
+
+// RevokeToken revokes a token; revoking it again keeps the first time.
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1`, id, nanos(normalize.Time(at)))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return noRows(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return mapErr("sqlite: revoke token", err)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const caseCols = `id, flow, version, variant, customer, channel, attributes, status, step, workflow_id,
+	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at`
+
+// caseRow is a scanned cases row.
+type caseRow struct {
+	id, flow, variant, customer, channel, status, step, workflowID, idemKey, requestHash, createdBy string
+	version                                                                                         int
+	attributes                                                                                      []byte
+	createdAt, updatedAt                                                                            int64
+	closedAt                                                                                        sql.NullInt64
+}
+
+func scanCase(r scanner) (caseRow, error) {
+	var x caseRow
+	err := r.Scan(&x.id, &x.flow, &x.version, &x.variant, &x.customer, &x.channel, &x.attributes, &x.status,
+		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt)
+	return x, err
+}
+
+func caseFromInternal(x caseRow) store.Case {
+	return store.Case{
+		ID: x.id, Flow: x.flow, Version: x.version, Variant: x.variant, Customer: x.customer,
+		Channel: x.channel, Attributes: normalize.Raw(x.attributes), Status: x.status, Step: x.step,
+		WorkflowID: x.workflowID, IdempotencyKey: x.idemKey, RequestHash: x.requestHash,
+		CreatedBy: x.createdBy, CreatedAt: fromNanos(x.createdAt), UpdatedAt: fromNanos(x.updatedAt),
+		ClosedAt: fromNullNanos(x.closedAt),
+	}
+}
+
+// CreateCase inserts a case, idempotently on IdempotencyKey.
+func (s *Store) CreateCase(ctx context.Context, p store.CreateCaseParams) (store.Case, bool, error) {
+	at := nanos(normalize.Time(p.At))
+	status := p.Status
+	if status == "" {
+		status = store.CaseStarting
+	}
+	var (
+		c       store.Case
+		created bool
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		x, err := scanCase(tx.QueryRowContext(ctx, `INSERT INTO cases (id, flow, version, variant, customer, channel,
+				attributes, status, workflow_id, idempotency_key, request_hash, created_by, created_at, updated_at)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+			ON CONFLICT DO NOTHING RETURNING `+caseCols,
+			normalize.ID(p.ID), p.Flow, p.Version, p.Variant, p.Customer, p.Channel, string(normalize.Object(p.Attributes)),
+			status, p.WorkflowID, nullString(p.IdempotencyKey), p.RequestHash, p.CreatedBy, at))
+		if err == nil {
+			c, created = caseFromInternal(x), true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		// Nothing inserted: the idempotency key (or the id) exists.
+		conflict := fmt.Errorf("id %q exists: %w", p.ID, store.ErrConflict)
+		if p.IdempotencyKey == "" {
+			return conflict
+		}
+		x, err = scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE idempotency_key = ?`, p.IdempotencyKey))
+		if errors.Is(err, sql.ErrNoRows) {
+			return conflict
+		}
+		c = caseFromInternal(x)
+		return err
+	})
+	if err != nil {
+		return store.Case{}, false, mapErr("sqlite: create case", err)
+	}
+	return c, created, nil
+}
+
+// GetCase returns a case by id.
+func (s *Store) GetCase(ctx context.Context, id string) (store.Case, error) {
+	x, err := scanCase(s.db.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
+	if err != nil {
+		return store.Case{}, mapErr("sqlite: get case", err)
+	}
+	return caseFromInternal(x), nil
+}
+
+// UpdateCase changes the fields of p that are set.
+func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET
+				status = COALESCE(?2, status),
+				step = COALESCE(?3, step),
+				attributes = COALESCE(?4, attributes),
+				closed_at = COALESCE(?5, closed_at),
+				updated_at = ?6
+			WHERE id = ?1`,
+			p.ID, p.Status, p.Step, nullJSON(normalize.JSON(p.Attributes)), nullNanos(p.ClosedAt), nanos(normalize.Time(p.At)))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return noRows(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return mapErr("sqlite: update case", err)
+	}
+	return nil
+}
+
+// ListCases lists cases newest first.
+func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store.Case, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+caseCols+` FROM cases
+		WHERE (?1 = '' OR flow = ?1) AND (?2 = '' OR status = ?2)
+		ORDER BY created_at DESC, id DESC LIMIT ?3`,
+		p.Flow, p.Status, normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
+	if err != nil {
+		return nil, mapErr("sqlite: list cases", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.Case, error) {
+		x, err := scanCase(r)
+		return caseFromInternal(x), err
+	})
+	if err != nil {
+		return nil, mapErr("sqlite: list cases", err)
+	}
+	return out, nil
+}

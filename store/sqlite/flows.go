@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const flowVersionCols = `fv.key, fv.version, fv.name, fv.source, fv.compiled, fv.hash,
+	COALESCE(f.default_version = fv.version, 0), fv.created_at, fv.created_by`
+
+const flowVersionFrom = ` FROM flow_versions fv LEFT JOIN flows f ON f.key = fv.key `
+
+// flowVersionRow is a scanned flow_versions row.
+type flowVersionRow struct {
+	key, name, source, hash, createdBy string
+	version                            int
+	compiled                           []byte
+	isDefault                          bool
+	createdAt                          int64
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanFlowVersion(r scanner) (flowVersionRow, error) {
+	var x flowVersionRow
+	err := r.Scan(&x.key, &x.version, &x.name, &x.source, &x.compiled, &x.hash, &x.isDefault, &x.createdAt, &x.createdBy)
+	return x, err
+}
+
+func flowVersionFromInternal(x flowVersionRow) store.FlowVersion {
+	return store.FlowVersion{
+		Key: x.key, Version: x.version, Name: x.name, Source: x.source,
+		Compiled: normalize.Raw(x.compiled), Hash: x.hash, IsDefault: x.isDefault,
+		CreatedAt: fromNanos(x.createdAt), CreatedBy: x.createdBy,
+	}
+}
+
+// PutFlowVersion stores a flow version; see store.Store.
+func (s *Store) PutFlowVersion(ctx context.Context, p store.PutFlowVersionParams) (store.FlowVersion, bool, error) {
+	var (
+		fv      store.FlowVersion
+		created bool
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO flow_versions (key, version, name, source, compiled, hash, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			p.Key, p.Version, p.Name, p.Source, nullJSON(normalize.JSON(p.Compiled)), p.Hash, nanos(normalize.Time(p.At)), p.CreatedBy)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		if created {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO flows (key, default_version) VALUES (?, ?) ON CONFLICT DO NOTHING`, p.Key, p.Version); err != nil {
+				return err
+			}
+		}
+		x, err := scanFlowVersion(tx.QueryRowContext(ctx, `SELECT `+flowVersionCols+flowVersionFrom+`WHERE fv.key = ? AND fv.version = ?`, p.Key, p.Version))
+		if err != nil {
+			return err
+		}
+		fv = flowVersionFromInternal(x)
+		if !created && fv.Hash != p.Hash {
+			return fmt.Errorf("flow %s version %d exists with other content: %w", p.Key, p.Version, store.ErrConflict)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.FlowVersion{}, false, mapErr("sqlite: put flow version", err)
+	}
+	return fv, created, nil
+}
+
+// GetFlowVersion returns one version of a flow.
+func (s *Store) GetFlowVersion(ctx context.Context, key string, version int) (store.FlowVersion, error) {
+	x, err := scanFlowVersion(s.db.QueryRowContext(ctx, `SELECT `+flowVersionCols+flowVersionFrom+`WHERE fv.key = ? AND fv.version = ?`, key, version))
+	if err != nil {
+		return store.FlowVersion{}, mapErr("sqlite: get flow version", err)
+	}
+	return flowVersionFromInternal(x), nil
+}
+
+// DefaultFlowVersion returns the default version of key.
+func (s *Store) DefaultFlowVersion(ctx context.Context, key string) (store.FlowVersion, error) {
+	x, err := scanFlowVersion(s.db.QueryRowContext(ctx, `SELECT `+flowVersionCols+`
+		FROM flows f JOIN flow_versions fv ON fv.key = f.key AND fv.version = f.default_version
+		WHERE f.key = ?`, key))
+	if err != nil {
+		return store.FlowVersion{}, mapErr("sqlite: default flow version", err)
+	}
+	return flowVersionFromInternal(x), nil
+}
+
+// SetDefaultFlowVersion makes an existing version the default of its key.
+func (s *Store) SetDefaultFlowVersion(ctx context.Context, key string, version int) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE flows SET default_version = ?2
+			WHERE key = ?1 AND EXISTS (SELECT 1 FROM flow_versions WHERE key = ?1 AND version = ?2)`, key, version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return noRows(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return mapErr("sqlite: set default flow version", err)
+	}
+	return nil
+}
+
+// noRows returns err, or sql.ErrNoRows when err is nil, for an update that
+// matched nothing.
+func noRows(err error) error {
+	if err != nil {
+		return err
+	}
+	return sql.ErrNoRows
+}
+
+// ListFlows returns one summary per flow key, ordered by key.
+func (s *Store) ListFlows(ctx context.Context) ([]store.FlowSummary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT f.key, d.name, f.default_version, max(fv.version), count(*)
+		FROM flows f
+		JOIN flow_versions d ON d.key = f.key AND d.version = f.default_version
+		JOIN flow_versions fv ON fv.key = f.key
+		GROUP BY f.key, d.name, f.default_version
+		ORDER BY f.key`)
+	if err != nil {
+		return nil, mapErr("sqlite: list flows", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.FlowSummary, error) {
+		var x store.FlowSummary
+		err := r.Scan(&x.Key, &x.Name, &x.DefaultVersion, &x.LatestVersion, &x.Versions)
+		return x, err
+	})
+	if err != nil {
+		return nil, mapErr("sqlite: list flows", err)
+	}
+	return out, nil
+}
+
+// ListFlowVersions returns the versions of key in ascending order.
+func (s *Store) ListFlowVersions(ctx context.Context, key string) ([]store.FlowVersion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+flowVersionCols+flowVersionFrom+`WHERE fv.key = ? ORDER BY fv.version`, key)
+	if err != nil {
+		return nil, mapErr("sqlite: list flow versions", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.FlowVersion, error) {
+		x, err := scanFlowVersion(r)
+		return flowVersionFromInternal(x), err
+	})
+	if err != nil {
+		return nil, mapErr("sqlite: list flow versions", err)
+	}
+	return out, nil
+}
+
+// collect scans every row with fn and closes rows.
+func collect[T any](rows *sql.Rows, fn func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := fn(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

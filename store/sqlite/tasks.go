@@ -1,0 +1,276 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const taskCols = `id, case_id, seq, flow, version, variant, step, step_name, department, roles, outcomes, form,
+	status, COALESCE(assignee, ''), escalation_level, opened_at, claimed_at, completed_at, sla_due,
+	outcome, data, completed_by, completion_id`
+
+// taskRow is a scanned tasks row.
+type taskRow struct {
+	id, caseID, flow, variant, step, stepName, department, status, assignee, outcome, completedBy, completionID string
+	seq, version, escalationLevel                                                                               int
+	roles, outcomes, form, data                                                                                 []byte
+	openedAt                                                                                                    int64
+	claimedAt, completedAt, slaDue                                                                              sql.NullInt64
+}
+
+func scanTask(r scanner) (taskRow, error) {
+	var x taskRow
+	err := r.Scan(&x.id, &x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.stepName, &x.department,
+		&x.roles, &x.outcomes, &x.form, &x.status, &x.assignee, &x.escalationLevel, &x.openedAt, &x.claimedAt,
+		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID)
+	return x, err
+}
+
+func taskFromInternal(x taskRow) (store.Task, error) {
+	roles, err := normalize.ParseStrings(x.roles)
+	if err != nil {
+		return store.Task{}, fmt.Errorf("task %s roles: %w", x.id, err)
+	}
+	outcomes, err := normalize.ParseStrings(x.outcomes)
+	if err != nil {
+		return store.Task{}, fmt.Errorf("task %s outcomes: %w", x.id, err)
+	}
+	return store.Task{
+		ID: x.id, CaseID: x.caseID, Seq: x.seq, Flow: x.flow, Version: x.version, Variant: x.variant,
+		Step: x.step, StepName: x.stepName, Department: x.department, Roles: roles, Outcomes: outcomes,
+		Form: normalize.Raw(x.form), Status: x.status, Assignee: x.assignee, EscalationLevel: x.escalationLevel,
+		OpenedAt: fromNanos(x.openedAt), ClaimedAt: fromNullNanos(x.claimedAt), CompletedAt: fromNullNanos(x.completedAt),
+		SLADue: fromNullNanos(x.slaDue), Outcome: x.outcome, Data: normalize.Raw(x.data), CompletedBy: x.completedBy,
+		CompletionID: x.completionID,
+	}, nil
+}
+
+// queryTask runs a query returning at most one task row.
+func queryTask(ctx context.Context, q querier, query string, args ...any) (store.Task, error) {
+	x, err := scanTask(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return store.Task{}, err
+	}
+	return taskFromInternal(x)
+}
+
+// OpenTask inserts a task, idempotently on (CaseID, Seq).
+func (s *Store) OpenTask(ctx context.Context, p store.OpenTaskParams) (store.Task, error) {
+	var t store.Task
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, seq, flow, version, variant, step, step_name,
+				department, roles, outcomes, form, status, opened_at, sla_due)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+			ON CONFLICT (case_id, seq) DO NOTHING`,
+			normalize.ID(p.ID), p.CaseID, p.Seq, p.Flow, p.Version, p.Variant, p.Step, p.StepName, p.Department,
+			string(normalize.Strings(p.Roles)), string(normalize.Strings(p.Outcomes)), nullJSON(normalize.JSON(p.Form)),
+			nanos(normalize.Time(p.OpenedAt)), nullNanos(p.SLADue))
+		if err != nil {
+			return err
+		}
+		t, err = queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE case_id = ? AND seq = ?`, p.CaseID, p.Seq)
+		return err
+	})
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: open task", err)
+	}
+	return t, nil
+}
+
+// GetTask returns a task by id.
+func (s *Store) GetTask(ctx context.Context, id string) (store.Task, error) {
+	t, err := queryTask(ctx, s.db, `SELECT `+taskCols+` FROM tasks WHERE id = ?`, id)
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: get task", err)
+	}
+	return t, nil
+}
+
+// ListTasks lists tasks by SLA due time (nulls last), opened time and id.
+func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store.Task, error) {
+	var (
+		where []string
+		args  []any
+	)
+	switch {
+	case p.Department != "":
+		where, args = append(where, "department = ?"), append(args, p.Department)
+	case len(p.Departments) > 0:
+		where = append(where, "department IN (?"+strings.Repeat(", ?", len(p.Departments)-1)+")")
+		for _, d := range p.Departments {
+			args = append(args, d)
+		}
+	}
+	if p.Status != "" {
+		where, args = append(where, "status = ?"), append(args, p.Status)
+	}
+	if p.Assignee != "" {
+		where, args = append(where, "assignee = ?"), append(args, p.Assignee)
+	}
+	if p.CaseID != "" {
+		where, args = append(where, "case_id = ?"), append(args, p.CaseID)
+	}
+	query := `SELECT ` + taskCols + ` FROM tasks`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY sla_due IS NULL, sla_due, opened_at, id LIMIT ?`
+	args = append(args, normalize.Limit(p.Limit, normalize.TaskLimitDefault, normalize.TaskLimitMax))
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr("sqlite: list tasks", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.Task, error) {
+		x, err := scanTask(r)
+		if err != nil {
+			return store.Task{}, err
+		}
+		return taskFromInternal(x)
+	})
+	if err != nil {
+		return nil, mapErr("sqlite: list tasks", err)
+	}
+	return out, nil
+}
+
+// ClaimTask assigns an open task to p.Actor; see store.Store.
+func (s *Store) ClaimTask(ctx context.Context, p store.ClaimTaskParams) (store.Task, error) {
+	var t store.Task
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = ?2, claimed_at = COALESCE(claimed_at, ?3)
+			WHERE id = ?1 AND status = 'open' AND (assignee IS NULL OR assignee = ?2)
+			RETURNING `+taskCols, p.ID, p.Actor, nanos(normalize.Time(p.At)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return explain(ctx, tx, p.ID, "not open or claimed by another actor")
+		}
+		return err
+	})
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: claim task", err)
+	}
+	return t, nil
+}
+
+// UnclaimTask clears the assignee of an open task; see store.Store.
+func (s *Store) UnclaimTask(ctx context.Context, p store.UnclaimTaskParams) (store.Task, error) {
+	var t store.Task
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = NULL
+			WHERE id = ?1 AND status = 'open' AND (assignee IS NULL OR assignee = ?2 OR ?3)
+			RETURNING `+taskCols, p.ID, p.Actor, p.Force)
+		if errors.Is(err, sql.ErrNoRows) {
+			return explain(ctx, tx, p.ID, "not open or claimed by another actor")
+		}
+		return err
+	})
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: unclaim task", err)
+	}
+	return t, nil
+}
+
+// explain tells why a conditional update of task id matched no row: the
+// task does not exist (no rows, mapped to ErrNotFound by mapErr) or its
+// state forbids the change (ErrConflict).
+func explain(ctx context.Context, q querier, id, why string) error {
+	var status string
+	if err := q.QueryRowContext(ctx, `SELECT status FROM tasks WHERE id = ?`, id).Scan(&status); err != nil {
+		return err
+	}
+	return fmt.Errorf("task %s (%s) %s: %w", id, status, why, store.ErrConflict)
+}
+
+// CompleteTask closes an open task and records its span in one transaction.
+func (s *Store) CompleteTask(ctx context.Context, p store.CompleteTaskParams) (store.Task, error) {
+	at := nanos(normalize.Time(p.At))
+	var t store.Task
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET status = 'completed', outcome = ?2, data = ?3,
+				completed_by = ?4, completion_id = ?5, completed_at = ?6,
+				assignee = COALESCE(assignee, ?4), claimed_at = COALESCE(claimed_at, ?6)
+			WHERE id = ?1 AND status = 'open' AND (assignee IS NULL OR assignee = ?4)
+			RETURNING `+taskCols,
+			p.ID, p.Outcome, nullJSON(normalize.JSON(p.Data)), p.Actor, p.CompletionID, at)
+		if errors.Is(err, sql.ErrNoRows) {
+			cur, err := queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = ?`, p.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Status == store.TaskCompleted && p.CompletionID != "" && cur.CompletionID == p.CompletionID {
+				t = cur
+				return nil
+			}
+			if cur.Status == store.TaskOpen {
+				return fmt.Errorf("task %s is claimed by another actor: %w", p.ID, store.ErrConflict)
+			}
+			return fmt.Errorf("task %s is %s: %w", p.ID, cur.Status, store.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		return recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span))
+	})
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: complete task", err)
+	}
+	return t, nil
+}
+
+// CancelTask closes an open task as cancelled and records its span.
+func (s *Store) CancelTask(ctx context.Context, p store.CancelTaskParams) (store.Task, error) {
+	at := nanos(normalize.Time(p.At))
+	var t store.Task
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET status = 'cancelled', completed_at = ?2
+			WHERE id = ?1 AND status = 'open' RETURNING `+taskCols, p.ID, at)
+		if errors.Is(err, sql.ErrNoRows) {
+			t, err = queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = ?`, p.ID)
+			return err // closed already: a no-op
+		}
+		if err != nil {
+			return err
+		}
+		span := p.Span
+		if span.Outcome == "" {
+			span.Outcome = store.TaskCancelled
+		}
+		return recordSpan(ctx, tx, normalize.TaskSpan(t, span))
+	})
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: cancel task", err)
+	}
+	return t, nil
+}
+
+// EscalateTask raises the escalation level of an open task and moves it to
+// p.Department when set. Moving it to another department clears its claim.
+func (s *Store) EscalateTask(ctx context.Context, p store.EscalateTaskParams) (store.Task, error) {
+	var t store.Task
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET
+				escalation_level = MAX(escalation_level, ?2),
+				assignee = CASE WHEN ?3 <> '' AND ?3 <> department THEN NULL ELSE assignee END,
+				department = CASE WHEN ?3 <> '' THEN ?3 ELSE department END
+			WHERE id = ?1 AND status = 'open'
+			RETURNING `+taskCols, p.ID, p.Level, p.Department)
+		if errors.Is(err, sql.ErrNoRows) {
+			return explain(ctx, tx, p.ID, "is closed")
+		}
+		return err
+	})
+	if err != nil {
+		return store.Task{}, mapErr("sqlite: escalate task", err)
+	}
+	return t, nil
+}
