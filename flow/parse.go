@@ -252,6 +252,10 @@ func (p *parser) integer(n *yaml.Node, path string) int {
 			return int(v)
 		}
 	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		p.errorf(posOf(n), path, "bad-type", "%s is too large: %s", fieldName(path), n.Value)
+		return 0
+	}
 	p.errorf(posOf(n), path, "bad-type", "%s must be a whole number, found %s", fieldName(path), describe(n))
 	return 0
 }
@@ -353,7 +357,11 @@ func (p *parser) definition(n *yaml.Node, d *Definition) {
 
 func (p *parser) step(n *yaml.Node, path string) Step {
 	var s Step
-	p.object(n, path, "a step", stepFields, func(key string, v *yaml.Node, path string) {
+	what := "a step"
+	if id := mappingValue(n, "id"); id != "" {
+		what = "step " + strconv.Quote(id)
+	}
+	p.object(n, path, what, stepFields, func(key string, v *yaml.Node, path string) {
 		switch key {
 		case "id":
 			s.ID = p.str(v, path)
@@ -514,3 +522,16 @@ func (p *parser) value(n *yaml.Node, path string) any {
 }
 
 func isNaNOrInf(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
+
+// mappingValue returns the scalar value of key in a mapping node, or "".
+func mappingValue(n *yaml.Node, key string) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k, v := n.Content[i], n.Content[i+1]; k.Value == key && v.Kind == yaml.ScalarNode && len(v.Value) <= 64 {
+			return v.Value
+		}
+	}
+	return ""
+}

@@ -138,8 +138,8 @@ func (v *validator) stepIDs() {
 
 // label names a step in messages: `task "record"`.
 func label(s *Step, i int) string {
-	k := string(s.Kind)
-	if !contains(kinds, k) {
+	k := map[Kind]string{KindTask: "task", KindAuto: "auto step", KindDecision: "decision", KindWait: "wait step", KindEnd: "end step"}[s.Kind]
+	if k == "" {
 		k = "step"
 	}
 	if s.ID == "" {
