@@ -404,7 +404,7 @@ func (v *validator) wait(s *Step, sp, who string) {
 
 func (v *validator) unusedDepartments() {
 	for i, dep := range v.d.Departments {
-		if dep != "" && !v.used[dep] {
+		if idRe.MatchString(dep) && !v.used[dep] {
 			v.add(SeverityWarning, index("departments", i), false, "unused-department", "department %q is listed but no step uses it", dep)
 		}
 	}

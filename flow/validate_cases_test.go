@@ -1,0 +1,462 @@
+package flow
+
+// validateCases are flows with semantic problems; want is every diagnostic
+// Load reports, in order, exactly as a process owner would read it.
+var validateCases = []struct {
+	name string
+	src  string
+	want []string
+}{
+	{
+		name: "valid flow with every kind",
+		src: `key: demo
+version: 1
+departments: [cs, tech]
+steps:
+  - id: record
+    kind: task
+    department: cs
+    sla: 1h
+    form:
+      - {name: amount, type: number, required: true}
+      - {name: kind, type: enum, options: [return, exchange]}
+    outcomes:
+      - {name: done, next: route}
+  - id: route
+    kind: decision
+    rules:
+      - {when: 'attributes.amount > 200 || data.amount > 200', next: fix}
+    default: remind
+  - id: fix
+    kind: task
+    department: tech
+    sla: 2h
+    escalation:
+      - {after: 2h, notify: lead}
+      - {after: 4h, department: cs}
+    outcomes:
+      - {name: fixed, next: remind}
+      - {name: retry, next: fix}
+  - id: remind
+    kind: auto
+    activity: notify
+    params: {template: x}
+    next: wait_reply
+  - id: wait_reply
+    kind: wait
+    event: reply
+    timeout: 1d
+    on_timeout: closed
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: nil,
+	},
+	{
+		name: "unknown targets with suggestions",
+		src: `key: demo
+version: 1
+departments: [cs]
+start: recrod
+steps:
+  - id: record
+    kind: task
+    department: cs
+    sla: 1h
+    outcomes:
+      - {name: done, next: clsoed}
+  - id: wait_x
+    kind: wait
+    duration: 1h
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`4:8: error: unknown step "recrod" in start; did you mean "record"? (unknown-target)`,
+			`11:28: error: unknown step "clsoed" in next of outcome "done"; did you mean "closed"? (unknown-target)`,
+		},
+	},
+	{
+		name: "duplicate and malformed ids",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: record
+    kind: end
+  - id: record
+    kind: end
+  - id: Record-2
+    kind: end
+  - kind: end
+`,
+		want: []string{
+			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
+			`7:9: error: step id "record" is already used by step #1 (duplicate-id)`,
+			`9:9: error: step id "Record-2" must start with a lowercase letter and use only a-z, 0-9 and _ (bad-id)`,
+			`9:9: error: step "Record-2" can never be reached from the start step "record" (unreachable-step)`,
+			`11:5: error: step #4 has no id (missing-id)`,
+		},
+	},
+	{
+		name: "kinds",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: tsk
+  - id: b
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
+			`5:9: error: no end step can be reached from the start step "a": cases would never close (no-end)`,
+			`6:11: error: unknown kind "tsk" for step "a": use one of task, auto, decision, wait, end; did you mean "task"? (bad-kind)`,
+			`7:5: error: step "b" needs a kind: one of task, auto, decision, wait, end (missing-kind)`,
+			`7:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
+			`8:9: error: step "closed" can never be reached from the start step "a" (unreachable-step)`,
+		},
+	},
+	{
+		name: "fields that do not apply to a kind",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: auto
+    activity: notify
+    outcomes:
+      - {name: x, next: closed}
+    next: closed
+  - id: closed
+    kind: end
+    next: a
+    department: cs
+`,
+		want: []string{
+			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
+			`8:5: error: auto step "a" cannot have "outcomes": it applies only to task steps (field-not-allowed)`,
+			`13:5: error: end step "closed" cannot have "next": it applies only to auto and wait steps; an end step closes the case (field-not-allowed)`,
+			`14:5: error: end step "closed" cannot have "department": it applies only to task steps; an end step closes the case (field-not-allowed)`,
+		},
+	},
+	{
+		name: "task checks",
+		src: `key: demo
+version: 1
+departments: [cs, tech]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    outcomes:
+      - {name: ok, next: b}
+  - id: b
+    kind: task
+    department: techh
+    sla: 1h
+  - id: c
+    kind: task
+    sla: 1h
+    outcomes:
+      - {name: ok, next: closed}
+      - {name: ok, next: closed}
+      - {next: closed}
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`3:19: warning: department "tech" is listed but no step uses it (unused-department)`,
+			`5:5: error: task "a" needs an sla: how long it may stay open, e.g. 4h (missing-sla)`,
+			`5:9: error: no end step can be reached from the start step "a": cases would never close (no-end)`,
+			`10:5: error: task "b" needs at least one outcome (no-outcomes)`,
+			`12:17: error: department "techh" of task "b" is not in the flow's departments (cs, tech); did you mean "tech"? (unknown-department)`,
+			`14:5: error: task "c" needs a department (missing-department)`,
+			`14:9: error: step "c" can never be reached from the start step "a" (unreachable-step)`,
+			`19:16: error: outcome "ok" of task "c" is listed twice (duplicate-outcome)`,
+			`20:9: error: outcome #3 of task "c" has no name (missing-name)`,
+			`21:9: error: step "closed" can never be reached from the start step "a" (unreachable-step)`,
+		},
+	},
+	{
+		name: "escalation chain",
+		src: `key: demo
+version: 1
+departments: [cs, supervisor]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    escalation:
+      - {after: 2h, notify: lead}
+      - {after: 1h, department: supervisor}
+      - {after: 3h}
+      - {after: 4h, department: boss}
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`11:17: error: escalation level 2 of task "a" fires after 1h, which is not later than level 1 (2h); levels must come later and later (escalation-order)`,
+			`12:9: error: escalation level 3 of task "a" must move the task to a department or notify someone (or both) (escalation-target)`,
+			`13:33: error: department "boss" of escalation level 4 of task "a" is not in the flow's departments (cs, supervisor) (unknown-department)`,
+		},
+	},
+	{
+		name: "form fields",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    form:
+      - {name: x, type: enum}
+      - {name: x, type: strng}
+      - {name: y, type: number, options: [a]}
+      - {type: bool}
+      - {name: z}
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`10:9: error: enum field "x" needs options to choose from (missing-options)`,
+			`11:16: error: form field "x" of task "a" is listed twice (duplicate-field)`,
+			`11:25: error: form field "x" has unknown type "strng": use one of string, text, number, bool, enum; did you mean "string"? (bad-field-type)`,
+			`12:33: error: form field "y" cannot have options: only enum fields do (field-not-allowed)`,
+			`13:9: error: form field #4 of task "a" has no name (missing-name)`,
+			`14:9: error: form field "z" needs a type: one of string, text, number, bool, enum (bad-field-type)`,
+		},
+	},
+	{
+		name: "auto steps",
+		src: `key: demo
+version: 1
+departments: []
+steps:
+  - id: a
+    kind: auto
+    activity: sms
+    next: b
+  - id: b
+    kind: auto
+    next: closed
+  - id: c
+    kind: auto
+    activity: webhok
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`7:15: error: unknown activity "sms" in auto step "a": use one of notify, webhook, set_attributes (unknown-activity)`,
+			`9:5: error: auto step "b" needs an activity: one of notify, webhook, set_attributes (missing-activity)`,
+			`12:5: error: next of auto step "c" must name the next step (missing-target)`,
+			`12:9: error: step "c" can never be reached from the start step "a" (unreachable-step)`,
+			`14:15: error: unknown activity "webhok" in auto step "c": use one of notify, webhook, set_attributes; did you mean "webhook"? (unknown-activity)`,
+		},
+	},
+	{
+		name: "decisions",
+		src: `key: demo
+version: 1
+departments: []
+steps:
+  - id: a
+    kind: decision
+    rules:
+      - {when: 'attributes.amount <=', next: closed}
+      - {when: '"text"', next: closed}
+      - {when: 'nosuchvar > 1', next: closed}
+      - {next: closed}
+  - id: b
+    kind: decision
+    default: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`5:5: error: decision "a" needs a default step for when no rule matches (missing-default)`,
+			`8:16: error: rule 1 of decision "a" does not compile: unexpected token EOF (1:20) (bad-rule)`,
+			`9:16: error: rule 2 of decision "a" does not compile: expected bool, but got string (bad-rule)`,
+			`10:16: error: rule 3 of decision "a" does not compile: unknown name nosuchvar (1:1) (bad-rule)`,
+			`11:9: error: rule 4 of decision "a" has no when expression (bad-rule)`,
+			`12:5: error: decision "b" needs at least one rule (no-rules)`,
+			`12:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
+		},
+	},
+	{
+		name: "waits",
+		src: `key: demo
+version: 1
+departments: []
+steps:
+  - id: a
+    kind: wait
+    event: paid
+    duration: 2h
+    next: b
+  - id: b
+    kind: wait
+    on_timeout: c
+    next: c
+  - id: c
+    kind: wait
+    event: reply
+    timeout: 1h
+    next: d
+  - id: d
+    kind: wait
+    duration: 1h
+    timeout: 1h
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`8:15: error: wait step "a" waits for both an event and a duration; use one (an event wait can have a timeout) (bad-wait)`,
+			`10:5: error: wait step "b" needs an event or a duration to wait for (bad-wait)`,
+			`12:17: error: wait step "b" has on_timeout but no timeout (bad-wait)`,
+			`17:14: error: wait step "c" has a timeout but no on_timeout step to go to when it expires (missing-on-timeout)`,
+			`22:5: error: wait step "d" cannot have a timeout: only event waits time out (field-not-allowed)`,
+		},
+	},
+	{
+		name: "unreachable steps",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: auto
+    activity: notify
+    next: closed
+  - id: orphan
+    kind: auto
+    activity: notify
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
+			`9:9: error: step "orphan" can never be reached from the start step "a" (unreachable-step)`,
+		},
+	},
+	{
+		name: "no end reachable",
+		src: `key: demo
+version: 1
+departments: []
+steps:
+  - id: a
+    kind: auto
+    activity: notify
+    next: b
+  - id: b
+    kind: auto
+    activity: notify
+    next: a
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`5:9: error: no end step can be reached from the start step "a": cases would never close (no-end)`,
+			`13:9: error: step "closed" can never be reached from the start step "a" (unreachable-step)`,
+		},
+	},
+	{
+		name: "no end at all",
+		src: `key: demo
+version: 1
+departments: []
+steps:
+  - id: a
+    kind: auto
+    activity: notify
+    next: a
+`,
+		want: []string{
+			`5:3: error: the flow has no end step: cases would never close (no-end)`,
+		},
+	},
+	{
+		name: "loops without exit",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    outcomes:
+      - {name: go, next: b}
+      - {name: stop, next: done}
+      - {name: spin, next: spin}
+  - id: b
+    kind: wait
+    duration: 1h
+    next: c
+  - id: c
+    kind: auto
+    activity: notify
+    next: b
+  - id: spin
+    kind: auto
+    activity: notify
+    next: spin
+  - id: done
+    kind: end
+`,
+		want: []string{
+			`13:9: error: steps "b", "c" form a loop with no way out to an end step (no-exit-loop)`,
+			`21:9: error: step "spin" leads only back to itself and never to an end step (no-exit-loop)`,
+		},
+	},
+	{
+		name: "header problems",
+		src: `key: Bad Key
+version: 0
+sla: 1h
+departments: [cs, cs, Ops, unused]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`1:6: error: flow key "Bad Key" must start with a lowercase letter and use only a-z, 0-9, _ and - (bad-key)`,
+			`2:10: error: the flow needs a version number of 1 or more (bad-version)`,
+			`4:19: error: department "cs" is listed twice (duplicate-department)`,
+			`4:23: error: department "Ops" must start with a lowercase letter and use only a-z, 0-9 and _ (bad-department)`,
+			`4:28: warning: department "unused" is listed but no step uses it (unused-department)`,
+		},
+	},
+	{
+		name: "no steps",
+		src: `key: demo
+version: 1
+departments: []
+steps: []
+`,
+		want: []string{
+			`4:8: error: the flow has no steps (no-steps)`,
+		},
+	},
+}
