@@ -38,8 +38,8 @@ func actorFromInternal(x actorRow) (store.Actor, error) {
 
 // CreateActor inserts an actor; an existing id is ErrConflict.
 func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (store.Actor, error) {
-	a, err := scanActor(s.pool.QueryRow(ctx, `INSERT INTO actors AS a (id, name, role, departments, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING `+actorCols,
+	a, err := scanActor(s.pool.QueryRow(ctx, `INSERT INTO actors (id, name, role, departments, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id, name, role, departments, created_at`,
 		normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), normalize.Time(p.At)))
 	if err != nil {
 		return store.Actor{}, mapErr("postgres: create actor", err)

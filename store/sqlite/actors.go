@@ -40,8 +40,8 @@ func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (sto
 	var a store.Actor
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		a, err = scanActor(tx.QueryRowContext(ctx, `INSERT INTO actors AS a (id, name, role, departments, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING `+actorCols,
+		a, err = scanActor(tx.QueryRowContext(ctx, `INSERT INTO actors (id, name, role, departments, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id, name, role, departments, created_at`,
 			normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), nanos(normalize.Time(p.At))))
 		return err
 	})
