@@ -6,6 +6,7 @@ package flow
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -200,6 +201,9 @@ func ParseDuration(s string) (Duration, error) {
 	const maxDays = 3650
 	if days > maxDays {
 		return 0, fmt.Errorf("invalid duration %q: longer than %d days", s, maxDays)
+	}
+	if time.Duration(math.MaxInt64)-time.Duration(days)*24*time.Hour < td {
+		return 0, fmt.Errorf("invalid duration %q: too long", s)
 	}
 	return Duration(time.Duration(days)*24*time.Hour + td), nil
 }
