@@ -1,0 +1,101 @@
+package flow_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/flowlab/flowlab/flow"
+)
+
+func compileSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(flow.JSONSchema()))
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	require.NoError(t, c.AddResource("flow.json", doc))
+	s, err := c.Compile("flow.json")
+	require.NoError(t, err)
+	return s
+}
+
+// yamlInstance converts a YAML document to the JSON value a schema
+// validator checks.
+func yamlInstance(t *testing.T, src []byte) any {
+	t.Helper()
+	var v any
+	require.NoError(t, yaml.Unmarshal(src, &v))
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	require.NoError(t, err)
+	return inst
+}
+
+func TestSchemaAcceptsBuiltinFlows(t *testing.T) {
+	t.Parallel()
+	s := compileSchema(t)
+	files, err := filepath.Glob("../flows/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.NoError(t, s.Validate(yamlInstance(t, src)), f)
+	}
+}
+
+func TestSchemaRejectsBadDocuments(t *testing.T) {
+	t.Parallel()
+	s := compileSchema(t)
+	const head = "key: demo\nversion: 1\ndepartments: [cs]\nsteps:\n"
+	tests := []struct {
+		name string
+		src  string
+	}{
+		{"unknown top-level field", "key: demo\nversion: 1\nowner: bob\nsteps: [{id: done, kind: end}]\n"},
+		{"missing version", "key: demo\nsteps: [{id: done, kind: end}]\n"},
+		{"no steps", "key: demo\nversion: 1\nsteps: []\n"},
+		{"bad kind", head + "  - {id: a, kind: tsk}\n"},
+		{"bad id", head + "  - {id: Record, kind: end}\n"},
+		{"task without sla", head + "  - {id: a, kind: task, department: cs, outcomes: [{name: ok, next: b}]}\n"},
+		{"outcomes on auto", head + "  - {id: a, kind: auto, activity: notify, next: b, outcomes: [{name: ok, next: b}]}\n"},
+		{"next on end", head + "  - {id: a, kind: end, next: b}\n"},
+		{"bad duration", head + "  - {id: a, kind: task, department: cs, sla: 5 hours, outcomes: [{name: ok, next: b}]}\n"},
+		{"enum without options", head + "  - {id: a, kind: task, department: cs, sla: 1h, form: [{name: f, type: enum}], outcomes: [{name: ok, next: b}]}\n"},
+		{"options on a number", head + "  - {id: a, kind: task, department: cs, sla: 1h, form: [{name: f, type: number, options: [1]}], outcomes: [{name: ok, next: b}]}\n"},
+		{"escalation without target", head + "  - {id: a, kind: task, department: cs, sla: 1h, escalation: [{after: 1h}], outcomes: [{name: ok, next: b}]}\n"},
+		{"wait with event and duration", head + "  - {id: a, kind: wait, event: e, duration: 1h, next: b}\n"},
+		{"wait with neither", head + "  - {id: a, kind: wait, next: b}\n"},
+		{"timeout without on_timeout", head + "  - {id: a, kind: wait, event: e, timeout: 1h, next: b}\n"},
+		{"decision without default", head + "  - {id: a, kind: decision, rules: [{when: 'true', next: b}]}\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Error(t, s.Validate(yamlInstance(t, []byte(tc.src))))
+		})
+	}
+}
+
+func TestSchemaDurationsMatchParseDuration(t *testing.T) {
+	t.Parallel()
+	s := compileSchema(t)
+	const tmpl = "key: demo\nversion: 1\nsteps: [{id: done, kind: end}]\nsla: "
+	for _, d := range []string{"30m", "4h", "1h30m", "2d", "1d12h", "90s", "1.5h"} {
+		_, err := flow.ParseDuration(d)
+		require.NoError(t, err, d)
+		require.NoError(t, s.Validate(yamlInstance(t, []byte(tmpl+d+"\n"))), d)
+	}
+	for _, d := range []string{"5 hours", "h", "-1h", "2d-1h", "1w", "''"} {
+		_, err := flow.ParseDuration(d)
+		require.Error(t, err, d)
+		require.Error(t, s.Validate(yamlInstance(t, []byte(tmpl+d+"\n"))), d)
+	}
+}
