@@ -49,8 +49,9 @@ type Activities struct {
 	HTTPClient *http.Client
 }
 
-// Register registers every activity under its protocol name.
-func (a *Activities) Register(r worker.Registry) {
+// Register registers every activity under its protocol name on r (a
+// worker.Worker, or any worker.ActivityRegistry such as a test environment).
+func (a *Activities) Register(r worker.ActivityRegistry) {
 	reg := func(fn any, name string) {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
