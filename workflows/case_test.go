@@ -83,18 +83,30 @@ func newHarness(t *testing.T) *harness {
 	(&activities.Activities{}).Register(env)
 	h := &harness{t: t, env: env}
 	env.OnActivity(workflows.ActivityOpenTask, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.OpenTaskInput) error { h.add(func() { h.opened = append(h.opened, in) }); return nil })
+		func(_ context.Context, in workflows.OpenTaskInput) error {
+			h.add(func() { h.opened = append(h.opened, in) })
+			return nil
+		})
 	env.OnActivity(workflows.ActivityCloseTask, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.CloseTaskInput) error { h.add(func() { h.closed = append(h.closed, in) }); return nil })
+		func(_ context.Context, in workflows.CloseTaskInput) error {
+			h.add(func() { h.closed = append(h.closed, in) })
+			return nil
+		})
 	env.OnActivity(workflows.ActivityRecordSpan, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.SpanInput) error { h.add(func() { h.spans = append(h.spans, in) }); return nil })
+		func(_ context.Context, in workflows.SpanInput) error {
+			h.add(func() { h.spans = append(h.spans, in) })
+			return nil
+		})
 	env.OnActivity(workflows.ActivityEscalate, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.EscalateInput) error {
 			h.add(func() { h.escalations = append(h.escalations, in) })
 			return nil
 		})
 	env.OnActivity(workflows.ActivityUpdateCase, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in workflows.UpdateCaseInput) error { h.add(func() { h.cases = append(h.cases, in) }); return nil })
+		func(_ context.Context, in workflows.UpdateCaseInput) error {
+			h.add(func() { h.cases = append(h.cases, in) })
+			return nil
+		})
 	env.OnActivity(workflows.ActivityAutoPrefix+activities.AutoSetAttributes, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.AutoInput) (workflows.AutoResult, error) {
 			h.add(func() { h.autos = append(h.autos, in) })
