@@ -286,13 +286,20 @@ func (a *Activities) UpdateCase(ctx context.Context, in workflows.UpdateCaseInpu
 	return nil
 }
 
-// AutoNotify is the auto:notify step: Notify with params target and
-// message.
+// AutoNotify is the auto:notify step: Notify with params target (or to;
+// "customer" or none means the case's customer) and message (or template,
+// sent as "template:<name>").
 func (a *Activities) AutoNotify(ctx context.Context, in workflows.AutoInput) (workflows.AutoResult, error) {
 	target, _ := in.Params["target"].(string)
-	message, _ := in.Params["message"].(string)
 	if target == "" {
+		target, _ = in.Params["to"].(string)
+	}
+	if target == "" || target == "customer" {
 		target = in.Customer
+	}
+	message, _ := in.Params["message"].(string)
+	if template, _ := in.Params["template"].(string); message == "" && template != "" {
+		message = "template:" + template
 	}
 	err := a.Notify(ctx, workflows.NotifyInput{
 		CaseID:  in.CaseID,

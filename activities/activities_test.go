@@ -299,6 +299,13 @@ func TestAutoActivities(t *testing.T) {
 	require.Equal(t, "ops", n["Target"])
 	require.Equal(t, "new urgent case", n["Message"])
 
+	in.Params = map[string]any{"to": "customer", "template": "appointment_reminder"}
+	_, err = withDefault.AutoNotify(ctx, in)
+	require.NoError(t, err)
+	n = h.received()[3]["notification"].(map[string]any)
+	require.Equal(t, "c-1", n["Target"])
+	require.Equal(t, "template:appointment_reminder", n["Message"])
+
 	in.Params = map[string]any{"priority": "p1", "sla_class": 2.0}
 	res, err = a.AutoSetAttributes(ctx, in)
 	require.NoError(t, err)
