@@ -1,0 +1,27 @@
+package migrations
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoad(t *testing.T) {
+	versions := map[string][]int{}
+	for _, dialect := range []string{Postgres, SQLite} {
+		ms, err := Load(dialect)
+		require.NoError(t, err, dialect)
+		require.NotEmpty(t, ms, dialect)
+		for i, m := range ms {
+			require.Equal(t, i+1, m.Version, "%s: versions are 1..n without gaps", dialect)
+			require.True(t, strings.HasPrefix(m.Name, "000"), "%s: %s", dialect, m.Name)
+			require.NotEmpty(t, strings.TrimSpace(m.SQL), "%s: %s", dialect, m.Name)
+			versions[dialect] = append(versions[dialect], m.Version)
+		}
+	}
+	require.Equal(t, versions[Postgres], versions[SQLite], "both dialects have the same migrations")
+
+	_, err := Load("mysql")
+	require.Error(t, err)
+}
