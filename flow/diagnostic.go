@@ -149,6 +149,9 @@ func parentPath(path string) string {
 // suggest returns the candidate closest to s by edit distance when it is
 // close enough to be a likely typo, or "".
 func suggest(s string, candidates []string) string {
+	if len(candidates) > maxSuggestCandidates {
+		return "" // keep huge hostile documents linear
+	}
 	best, bestDist := "", 0
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(s), strings.ToLower(c))
@@ -165,6 +168,9 @@ func suggest(s string, candidates []string) string {
 	}
 	return best
 }
+
+// maxSuggestCandidates bounds the work suggest does per call.
+const maxSuggestCandidates = 200
 
 // didYouMean formats a suggestion suffix for messages.
 func didYouMean(s string, candidates []string) string {
@@ -197,4 +203,22 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// MaxDiagnostics bounds how many problems Parse and Validate report; a
+// document with more gets a final "too-many" diagnostic instead.
+const MaxDiagnostics = 1000
+
+// limit truncates ds to MaxDiagnostics entries.
+func (ds Diagnostics) limit() Diagnostics {
+	if len(ds) <= MaxDiagnostics {
+		return ds
+	}
+	rest := len(ds) - MaxDiagnostics
+	last := ds[MaxDiagnostics-1]
+	out := append(Diagnostics(nil), ds[:MaxDiagnostics]...)
+	return append(out, Diagnostic{
+		Line: last.Line, Column: last.Column, Severity: SeverityError, Code: "too-many",
+		Message: fmt.Sprintf("%d more problems not shown; fix the ones above first", rest),
+	})
 }

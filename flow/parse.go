@@ -41,7 +41,7 @@ func Parse(src []byte) (*Definition, Diagnostics) {
 	p.definition(root, d)
 	d.Departments = nonNil(d.Departments)
 	d.Steps = nonNil(d.Steps)
-	return d, p.diags
+	return d, p.diags.limit()
 }
 
 func nonNil[T any](s []T) []T {

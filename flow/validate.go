@@ -51,7 +51,7 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 	if acts == nil {
 		acts = BuiltinActivities
 	}
-	v := &validator{d: d, activities: acts, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}}
+	v := &validator{d: d, activities: acts, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}, rules: map[string]error{}}
 	v.header()
 	v.stepIDs()
 	for i := range d.Steps {
@@ -60,7 +60,7 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 	v.graph()
 	v.unusedDepartments()
 	v.diags.sortByPosition()
-	return v.diags
+	return v.diags.limit()
 }
 
 type validator struct {
@@ -70,6 +70,17 @@ type validator struct {
 	ids        map[string]int  // step id -> index of its first occurrence
 	depts      map[string]bool // declared departments
 	used       map[string]bool // departments named by some step
+	rules      map[string]error
+}
+
+// checkRule compiles each distinct rule text once.
+func (v *validator) checkRule(rule string) error {
+	if err, ok := v.rules[rule]; ok {
+		return err
+	}
+	err := checkRule(rule)
+	v.rules[rule] = err
+	return err
 }
 
 func (v *validator) add(sev Severity, path string, onKey bool, code, format string, args ...any) {
@@ -163,6 +174,9 @@ func (v *validator) target(path, owner, id, what string) {
 }
 
 func (v *validator) stepIDList() []string {
+	if len(v.d.Steps) > maxSuggestCandidates {
+		return nil
+	}
 	out := make([]string, 0, len(v.d.Steps))
 	for _, s := range v.d.Steps {
 		if s.ID != "" {
@@ -366,7 +380,7 @@ func (v *validator) decision(s *Step, sp, who string) {
 		rp := index(join(sp, "rules"), j)
 		if strings.TrimSpace(r.When) == "" {
 			v.errorf(join(rp, "when"), "bad-rule", "rule %d of %s has no when expression", j+1, who)
-		} else if err := checkRule(r.When); err != nil {
+		} else if err := v.checkRule(r.When); err != nil {
 			v.errorf(join(rp, "when"), "bad-rule", "rule %d of %s does not compile: %v", j+1, who, err)
 		}
 		v.target(join(rp, "next"), fmt.Sprintf("rule %d", j+1), r.Next, "next")
