@@ -60,7 +60,8 @@ func decodeProblem(body []byte, err error) *Problem {
 	)
 	switch {
 	case errors.As(err, &syntax):
-		msg := fmt.Sprintf("malformed JSON at %s: %s", position(body, syntax.Offset), syntax.Error())
+		// Offset counts the bytes read, the offending one included.
+		msg := fmt.Sprintf("malformed JSON at %s: %s", position(body, syntax.Offset-1), syntax.Error())
 		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		msg := fmt.Sprintf("truncated JSON at %s", position(body, int64(len(body))))

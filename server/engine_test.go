@@ -1,0 +1,209 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+func TestTemporalErrorMapping(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		err    error
+		is     error
+		msg    string
+		status int
+	}{
+		{"stale", temporal.NewApplicationError("task t is not the task the case waits on", workflows.ErrStaleTask), ErrStaleTask, "task t is not the task the case waits on", http.StatusConflict},
+		{"wrong department", temporal.NewApplicationError("task t belongs to department technical", workflows.ErrWrongDepartment), ErrWrongDepartment, "task t belongs to department technical", http.StatusForbidden},
+		{"unknown outcome", temporal.NewApplicationError(`outcome "x" is not allowed`, workflows.ErrUnknownOutcome), ErrUnknownOutcome, `outcome "x" is not allowed`, http.StatusUnprocessableEntity},
+		{"invalid data", fmt.Errorf("update failed: %w", temporal.NewApplicationError(`field "a" is required`, workflows.ErrInvalidData)), ErrInvalidData, `field "a" is required`, http.StatusUnprocessableEntity},
+		{"not found", serviceerror.NewNotFound("workflow not found for ID: case-1"), ErrCaseNotRunning, "", http.StatusConflict},
+		{"completed", serviceerror.NewNotFound("workflow execution already completed"), ErrCaseNotRunning, "", http.StatusConflict},
+		{"unavailable", serviceerror.NewUnavailable("connection refused"), ErrEngineUnavailable, "", http.StatusServiceUnavailable},
+		{"deadline", serviceerror.NewDeadlineExceeded("deadline"), ErrEngineUnavailable, "", http.StatusServiceUnavailable},
+		{"context deadline", fmt.Errorf("rpc: %w", context.DeadlineExceeded), ErrEngineUnavailable, "", http.StatusServiceUnavailable},
+		{"other application error", temporal.NewApplicationError("activity failed", "SomethingElse"), nil, "", http.StatusInternalServerError},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := temporalError(c.err)
+			if c.is != nil {
+				require.ErrorIs(t, got, c.is)
+			}
+			if c.msg != "" {
+				var rej *RejectedError
+				require.ErrorAs(t, got, &rej)
+				require.Equal(t, c.msg, rej.Message)
+			}
+			require.Equal(t, c.status, completeProblem(fmt.Errorf("engine: %w", got), "t").Status)
+		})
+	}
+}
+
+// fakeClient is a Temporal client that records what the engine asks of it.
+type fakeClient struct {
+	client.Client // unimplemented methods panic
+
+	startOpts  client.StartWorkflowOptions
+	startType  any
+	startArgs  []any
+	startErr   error
+	updateOpts client.UpdateWorkflowOptions
+	updateErr  error
+	getErr     error
+	result     workflows.CompleteResult
+	cancelled  string
+	cancelErr  error
+	signalled  []any
+}
+
+func (f *fakeClient) ExecuteWorkflow(ctx context.Context, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
+	f.startOpts, f.startType, f.startArgs = o, wf, args
+	return nil, f.startErr
+}
+
+func (f *fakeClient) UpdateWorkflow(ctx context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	f.updateOpts = o
+	if f.updateErr != nil {
+		return nil, f.updateErr
+	}
+	return &fakeHandle{f: f}, nil
+}
+
+func (f *fakeClient) CancelWorkflow(ctx context.Context, id, runID string) error {
+	f.cancelled = id
+	return f.cancelErr
+}
+
+func (f *fakeClient) SignalWorkflow(ctx context.Context, id, runID, name string, arg any) error {
+	f.signalled = []any{id, name, arg}
+	return nil
+}
+
+type fakeHandle struct{ f *fakeClient }
+
+func (h *fakeHandle) WorkflowID() string { return h.f.updateOpts.WorkflowID }
+func (h *fakeHandle) RunID() string      { return "" }
+func (h *fakeHandle) UpdateID() string   { return h.f.updateOpts.UpdateID }
+func (h *fakeHandle) Get(ctx context.Context, v any) error {
+	if h.f.getErr != nil {
+		return h.f.getErr
+	}
+	*(v.(*workflows.CompleteResult)) = h.f.result
+	return nil
+}
+
+func TestTemporalEngine(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fc := &fakeClient{}
+	eng := NewTemporalEngine(fc)
+	in := workflows.CaseInput{CaseID: "1", Definition: flow.Definition{Key: "complaint", Version: 2}, Variant: "B"}
+
+	require.NoError(t, eng.StartCase(ctx, "case-1", in))
+	require.Equal(t, "case-1", fc.startOpts.ID)
+	require.Equal(t, workflows.TaskQueue, fc.startOpts.TaskQueue)
+	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, fc.startOpts.WorkflowIDReusePolicy)
+	require.True(t, fc.startOpts.WorkflowExecutionErrorWhenAlreadyStarted)
+	require.Equal(t, workflows.CaseWorkflow, fc.startType)
+	require.Equal(t, []any{in}, fc.startArgs)
+	sa := fc.startOpts.TypedSearchAttributes
+	key, _ := sa.GetKeyword(workflows.SAFlowKey)
+	version, _ := sa.GetInt64(workflows.SAFlowVersion)
+	variant, _ := sa.GetKeyword(workflows.SAVariant)
+	status, _ := sa.GetKeyword(workflows.SACaseStatus)
+	require.Equal(t, []any{"complaint", int64(2), "B", "active"}, []any{key, version, variant, status})
+
+	// Already started is success; other failures are mapped.
+	fc.startErr = serviceerror.NewWorkflowExecutionAlreadyStarted("started", "req", "run")
+	require.NoError(t, eng.StartCase(ctx, "case-1", in))
+	fc.startErr = serviceerror.NewUnavailable("down")
+	require.ErrorIs(t, eng.StartCase(ctx, "case-1", in), ErrEngineUnavailable)
+
+	req := workflows.CompleteRequest{TaskID: "t1", Outcome: "ok", CompletionID: "u1"}
+	fc.result = workflows.CompleteResult{CaseID: "1", TaskID: "t1", CaseStatus: "active"}
+	res, err := eng.Complete(ctx, "case-1", "u1", req)
+	require.NoError(t, err)
+	require.Equal(t, fc.result, res)
+	require.Equal(t, client.UpdateWorkflowOptions{WorkflowID: "case-1", UpdateID: "u1", UpdateName: workflows.UpdateComplete,
+		Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted}, fc.updateOpts)
+
+	fc.getErr = temporal.NewApplicationError("stale", workflows.ErrStaleTask)
+	_, err = eng.Complete(ctx, "case-1", "u2", req)
+	require.ErrorIs(t, err, ErrStaleTask)
+	fc.updateErr = serviceerror.NewNotFound("workflow execution already completed")
+	_, err = eng.Complete(ctx, "case-1", "u3", req)
+	require.ErrorIs(t, err, ErrCaseNotRunning)
+
+	require.NoError(t, eng.Cancel(ctx, "case-1"))
+	require.Equal(t, "case-1", fc.cancelled)
+	fc.cancelErr = serviceerror.NewNotFound("gone")
+	require.ErrorIs(t, eng.Cancel(ctx, "case-1"), ErrCaseNotRunning)
+
+	ev := workflows.EventRequest{Name: "reply"}
+	require.NoError(t, eng.Signal(ctx, "case-1", ev))
+	require.Equal(t, []any{"case-1", workflows.SignalEvent, ev}, fc.signalled)
+}
+
+// flakyStore fails chosen methods.
+type flakyStore struct {
+	store.Store
+	err error
+}
+
+func (s flakyStore) GetCase(ctx context.Context, id string) (store.Case, error) {
+	return store.Case{}, fmt.Errorf("sqlite: get case: %w: dial unix /var/run/secret.sock", s.err)
+}
+
+func (s flakyStore) ListFlows(ctx context.Context) ([]store.FlowSummary, error) {
+	return nil, fmt.Errorf("sqlite: list flows: %w (password=hunter2)", s.err)
+}
+
+func (s flakyStore) Ping(ctx context.Context) error { return s.err }
+
+func TestStoreErrors(t *testing.T) {
+	t.Parallel()
+	base := newEnv(t)
+	cases := []struct {
+		err    error
+		status int
+	}{
+		{store.ErrUnavailable, http.StatusServiceUnavailable},
+		{store.ErrConflict, http.StatusConflict},
+		{store.ErrNotFound, http.StatusNotFound},
+		{errors.New("disk I/O error"), http.StatusInternalServerError},
+	}
+	for _, c := range cases {
+		t.Run(c.err.Error(), func(t *testing.T) {
+			e := newEnvWithStore(t, flakyStore{Store: base.st, err: c.err})
+			for _, path := range []string{"/api/v1/cases/x", "/api/v1/flows"} {
+				res := e.do("admin", http.MethodGet, path, nil, nil)
+				problemOf(t, res, c.status)
+				require.NotContains(t, res.Body.String(), "secret.sock")
+				require.NotContains(t, res.Body.String(), "hunter2")
+				if c.status == http.StatusServiceUnavailable {
+					require.Equal(t, "5", res.Header().Get("Retry-After"))
+				}
+			}
+			if c.status >= 500 {
+				require.Contains(t, e.logs.String(), "secret.sock")
+			}
+			res := e.do("", http.MethodGet, "/healthz", nil, nil)
+			problemOf(t, res, http.StatusServiceUnavailable)
+		})
+	}
+}

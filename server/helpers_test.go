@@ -1,0 +1,372 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/sqlite"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+const testAdminToken = "test-admin-token-0123456789"
+
+// syncBuffer is a log sink safe for concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testEnv is an API on a fresh SQLite store with the built-in flows and a
+// fake engine.
+type testEnv struct {
+	t    *testing.T
+	st   store.Store
+	eng  *fakeEngine
+	h    http.Handler
+	logs *syncBuffer
+	// tokens of actors created for the test, by name
+	tokens map[string]string
+	actors map[string]store.Actor
+}
+
+func newEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	require.NoError(t, st.Migrate(ctx))
+	require.NoError(t, SeedBuiltinFlows(ctx, st))
+	return newEnvWithStore(t, st)
+}
+
+func newEnvWithStore(t *testing.T, st store.Store) *testEnv {
+	t.Helper()
+	eng := newFakeEngine(st)
+	logs := &syncBuffer{}
+	h, err := New(Config{
+		Store:         st,
+		Engine:        eng,
+		AdminToken:    testAdminToken,
+		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		TemporalUIURL: "http://temporal.local:8233/",
+	})
+	require.NoError(t, err)
+	e := &testEnv{t: t, st: st, eng: eng, h: h, logs: logs, tokens: map[string]string{}, actors: map[string]store.Actor{}}
+	e.tokens["admin"] = testAdminToken
+	return e
+}
+
+// actor creates an actor through the API and remembers its token.
+func (e *testEnv) actor(name, role string, departments ...string) string {
+	e.t.Helper()
+	body := map[string]any{"name": name, "role": role, "departments": departments}
+	res := e.do("admin", http.MethodPost, "/api/v1/tokens", body, nil)
+	require.Equal(e.t, http.StatusCreated, res.Code, res.Body.String())
+	var out tokenResponse
+	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &out))
+	e.tokens[name] = out.Token
+	e.actors[name] = store.Actor{ID: out.Actor.ID, Name: name, Role: role, Departments: departments}
+	return out.Token
+}
+
+// do sends a request as the named actor ("" for none). body may be a
+// string (sent as is), nil, or a value marshalled as JSON.
+func (e *testEnv) do(as, method, path string, body any, header http.Header) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		r = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if as != "" {
+		tok, ok := e.tokens[as]
+		require.True(e.t, ok, "no token for %q", as)
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// startCase starts a complaint case as admin and returns its id.
+func (e *testEnv) startCase() caseJSON {
+	e.t.Helper()
+	res := e.do("admin", http.MethodPost, "/api/v1/cases",
+		map[string]any{"flow": "complaint", "customer": "c-1", "channel": "phone", "attributes": map[string]any{"amount": 12}}, nil)
+	require.Equal(e.t, http.StatusCreated, res.Code, res.Body.String())
+	var c caseJSON
+	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &c))
+	return c
+}
+
+// openTask returns the one open task of a case.
+func (e *testEnv) openTask(caseID string) store.Task {
+	e.t.Helper()
+	ts, err := e.st.ListTasks(context.Background(), store.ListTasksParams{CaseID: caseID, Status: store.TaskOpen})
+	require.NoError(e.t, err)
+	require.Len(e.t, ts, 1)
+	return ts[0]
+}
+
+// problemOf decodes a problem response and checks its envelope.
+func problemOf(t *testing.T, res *httptest.ResponseRecorder, status int) Problem {
+	t.Helper()
+	require.Equal(t, status, res.Code, res.Body.String())
+	require.Equal(t, "application/problem+json", res.Header().Get("Content-Type"))
+	var p Problem
+	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&p))
+	require.Equal(t, status, p.Status)
+	require.True(t, strings.HasPrefix(p.Type, problemBase), p.Type)
+	require.NotEmpty(t, p.Title)
+	require.NotEmpty(t, p.Instance)
+	require.NotEmpty(t, p.RequestID)
+	return p
+}
+
+// fakeEngine simulates the Case workflow on the store: it opens a flow's
+// task steps in order, following outcomes, and validates completions like
+// the workflow's validator (awaited task, department, outcome, required
+// fields). Decisions take their default; auto and wait steps pass at once. It records every call.
+type fakeEngine struct {
+	st store.Store
+
+	mu       sync.Mutex
+	cases    map[string]*fakeCase // by workflow id
+	starts   []string             // workflow ids of StartCase calls
+	updates  map[string]workflows.CompleteResult
+	complete []workflows.CompleteRequest
+	cancels  []string
+	signals  []workflows.EventRequest
+
+	// Injected failures, returned before anything else.
+	startErr, completeErr, cancelErr, signalErr error
+}
+
+type fakeCase struct {
+	in      workflows.CaseInput
+	status  string
+	seq     int
+	awaited string // task id
+	step    *flow.Step
+	entered time.Time
+}
+
+func newFakeEngine(st store.Store) *fakeEngine {
+	return &fakeEngine{st: st, cases: map[string]*fakeCase{}, updates: map[string]workflows.CompleteResult{}}
+}
+
+func (f *fakeEngine) setErrs(start, complete, cancel, signal error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.startErr, f.completeErr, f.cancelErr, f.signalErr = start, complete, cancel, signal
+}
+
+func (f *fakeEngine) StartCase(ctx context.Context, workflowID string, in workflows.CaseInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.starts = append(f.starts, workflowID)
+	if f.startErr != nil {
+		return f.startErr
+	}
+	if _, ok := f.cases[workflowID]; ok {
+		return nil
+	}
+	fc := &fakeCase{in: in, status: workflows.StatusActive}
+	f.cases[workflowID] = fc
+	return f.enter(ctx, fc, in.Definition.StartStep())
+}
+
+// enter moves the case to step id, opening its task or ending the case.
+func (f *fakeEngine) enter(ctx context.Context, fc *fakeCase, id string) error {
+	step, ok := fc.in.Definition.Step(id)
+	if !ok {
+		return fmt.Errorf("fake engine: no step %q", id)
+	}
+	fc.seq++
+	now := time.Now().UTC()
+	switch step.Kind {
+	case flow.KindTask:
+		outcomes := make([]string, len(step.Outcomes))
+		for i, o := range step.Outcomes {
+			outcomes[i] = o.Name
+		}
+		form, err := json.Marshal(step.Form)
+		if err != nil {
+			return fmt.Errorf("fake engine: form: %w", err)
+		}
+		var due *time.Time
+		if step.SLA > 0 {
+			d := now.Add(step.SLA.D())
+			due = &d
+		}
+		t, err := f.st.OpenTask(ctx, store.OpenTaskParams{
+			ID: uuid.NewString(), CaseID: fc.in.CaseID, Seq: fc.seq, Flow: fc.in.Definition.Key,
+			Version: fc.in.Definition.Version, Variant: fc.in.Variant, Step: step.ID, StepName: step.Name,
+			Department: step.Department, Roles: step.Roles, Outcomes: outcomes, Form: form,
+			OpenedAt: now, SLADue: due,
+		})
+		if err != nil {
+			return fmt.Errorf("fake engine: open task: %w", err)
+		}
+		fc.awaited, fc.step, fc.entered = t.ID, step, now
+		st, stepID := store.CaseActive, step.ID
+		return f.st.UpdateCase(ctx, store.UpdateCaseParams{ID: fc.in.CaseID, Status: &st, Step: &stepID, At: now})
+	case flow.KindDecision: // rules are not evaluated: the default branch
+		return f.enter(ctx, fc, step.Default)
+	case flow.KindAuto, flow.KindWait:
+		return f.enter(ctx, fc, step.Next)
+	default: // end
+		fc.status, fc.awaited, fc.step = workflows.StatusCompleted, "", nil
+		st, empty := store.CaseCompleted, ""
+		return f.st.UpdateCase(ctx, store.UpdateCaseParams{ID: fc.in.CaseID, Status: &st, Step: &empty, ClosedAt: &now, At: now})
+	}
+}
+
+func (f *fakeEngine) Complete(ctx context.Context, workflowID, updateID string, req workflows.CompleteRequest) (workflows.CompleteResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.complete = append(f.complete, req)
+	if f.completeErr != nil {
+		return workflows.CompleteResult{}, f.completeErr
+	}
+	if res, ok := f.updates[updateID]; ok {
+		return res, nil
+	}
+	fc, ok := f.cases[workflowID]
+	if !ok || fc.status != workflows.StatusActive {
+		return workflows.CompleteResult{}, fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
+	}
+	if fc.awaited != req.TaskID {
+		return workflows.CompleteResult{}, &RejectedError{Reason: ErrStaleTask, Message: "task " + req.TaskID + " is not the task the case waits on"}
+	}
+	if req.ActorRole != store.RoleAdmin && !slices.Contains(req.ActorDepartments, fc.step.Department) {
+		return workflows.CompleteResult{}, &RejectedError{Reason: ErrWrongDepartment, Message: "task belongs to department " + fc.step.Department}
+	}
+	o, ok := fc.step.Outcome(req.Outcome)
+	if !ok {
+		return workflows.CompleteResult{}, &RejectedError{Reason: ErrUnknownOutcome, Message: fmt.Sprintf("outcome %q is not allowed at step %s", req.Outcome, fc.step.ID)}
+	}
+	for _, fl := range fc.step.Form {
+		if v, ok := req.Data[fl.Name]; fl.Required && (!ok || v == nil || v == "") {
+			return workflows.CompleteResult{}, &RejectedError{Reason: ErrInvalidData, Message: fmt.Sprintf("field %q is required", fl.Name)}
+		}
+	}
+	now := time.Now().UTC()
+	data, err := json.Marshal(req.Data)
+	if err != nil {
+		return workflows.CompleteResult{}, fmt.Errorf("fake engine: %w", err)
+	}
+	if _, err := f.st.CompleteTask(ctx, store.CompleteTaskParams{
+		ID: req.TaskID, Outcome: o.Name, Data: data, Actor: req.ActorID, CompletionID: req.CompletionID, At: now,
+		Span: store.Span{CaseID: fc.in.CaseID, Seq: fc.seq, Flow: fc.in.Definition.Key, Version: fc.in.Definition.Version,
+			Variant: fc.in.Variant, Step: fc.step.ID, Kind: string(fc.step.Kind), Department: fc.step.Department,
+			EnteredAt: fc.entered, CompletedAt: now, Outcome: o.Name, Actor: req.ActorID},
+	}); err != nil {
+		return workflows.CompleteResult{}, fmt.Errorf("fake engine: complete task: %w", err)
+	}
+	if err := f.enter(ctx, fc, o.Next); err != nil {
+		return workflows.CompleteResult{}, err
+	}
+	res := workflows.CompleteResult{CaseID: fc.in.CaseID, TaskID: req.TaskID, CaseStatus: fc.status}
+	if fc.awaited != "" {
+		res.Next = []workflows.TaskRef{{TaskID: fc.awaited, Seq: fc.seq, Step: fc.step.ID, Department: fc.step.Department}}
+	}
+	f.updates[updateID] = res
+	return res, nil
+}
+
+func (f *fakeEngine) Cancel(ctx context.Context, workflowID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancels = append(f.cancels, workflowID)
+	if f.cancelErr != nil {
+		return f.cancelErr
+	}
+	if fc, ok := f.cases[workflowID]; !ok || fc.status != workflows.StatusActive {
+		return fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
+	}
+	return nil
+}
+
+func (f *fakeEngine) Signal(ctx context.Context, workflowID string, ev workflows.EventRequest) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.signals = append(f.signals, ev)
+	if f.signalErr != nil {
+		return f.signalErr
+	}
+	if fc, ok := f.cases[workflowID]; !ok || fc.status != workflows.StatusActive {
+		return fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
+	}
+	return nil
+}
+
+func (f *fakeEngine) State(ctx context.Context, workflowID string) (workflows.CaseState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fc, ok := f.cases[workflowID]
+	if !ok {
+		return workflows.CaseState{}, fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
+	}
+	return workflows.CaseState{CaseID: fc.in.CaseID, Flow: fc.in.Definition.Key, Version: fc.in.Definition.Version, Status: fc.status}, nil
+}
+
+func (f *fakeEngine) startCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.starts)
+}
+
+func (f *fakeEngine) running() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.cases)
+}
