@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/store"
@@ -432,4 +434,45 @@ func TestStartPending(t *testing.T) {
 	// Nothing left to do.
 	require.NoError(t, StartPending(ctx, e.st, e.eng))
 	require.Equal(t, 3, e.eng.running())
+}
+
+func TestListCases(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ann", store.RoleStaff, "customer_service")
+	first := e.startCase()
+	second := e.startCase()
+	var out struct {
+		Cases []caseJSON `json:"cases"`
+	}
+	res := e.do("ann", http.MethodGet, "/api/v1/cases?flow=complaint&status=active", nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+	require.Len(t, out.Cases, 2)
+	ids := []string{out.Cases[0].ID, out.Cases[1].ID}
+	require.ElementsMatch(t, []string{first.ID, second.ID}, ids)
+	res = e.do("ann", http.MethodGet, "/api/v1/cases?status=completed", nil, nil)
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+	require.Empty(t, out.Cases)
+	res = e.do("ann", http.MethodGet, "/api/v1/cases?limit=1", nil, nil)
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+	require.Len(t, out.Cases, 1)
+	for _, q := range []string{"status=open", "limit=501", "sort=id"} {
+		problemOf(t, e.do("ann", http.MethodGet, "/api/v1/cases?"+q, nil, nil), http.StatusBadRequest)
+	}
+}
+
+func TestRecovererWritesProblem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := &Server{log: slog.New(slog.NewTextHandler(e.logs, nil))}
+	h := middleware.RequestID(s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("secret internal state")
+	})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	p := problemOf(t, rec, http.StatusInternalServerError)
+	require.NotContains(t, rec.Body.String(), "secret")
+	require.Contains(t, e.logs.String(), "secret internal state")
+	require.Contains(t, e.logs.String(), p.RequestID)
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -244,6 +246,37 @@ func StartPending(ctx context.Context, st store.Store, eng Engine) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("server: start pending: %w", errors.Join(errs...))
 	}
+	return nil
+}
+
+var caseStatuses = []string{store.CaseStarting, store.CaseActive, store.CaseCompleted, store.CaseCancelled, store.CaseFailed}
+
+// listCases lists cases newest first, optionally by flow and status.
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r, "flow", "status", "limit"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p := store.ListCasesParams{Flow: q.Get("flow"), Status: q.Get("status"), Limit: 50}
+	if p.Status != "" && !slices.Contains(caseStatuses, p.Status) {
+		return badParam("status", fmt.Sprintf("unknown status %q; allowed: %s", p.Status, strings.Join(caseStatuses, ", ")))
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return badParam("limit", fmt.Sprintf("must be an integer from 1 to 500, got %q", v))
+		}
+		p.Limit = n
+	}
+	cs, err := s.store.ListCases(r.Context(), p)
+	if err != nil {
+		return storeProblem(fmt.Errorf("list cases: %w", err), "cases")
+	}
+	out := make([]caseJSON, len(cs))
+	for i, c := range cs {
+		out[i] = toCaseJSON(c)
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"cases": out})
 	return nil
 }
 

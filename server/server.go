@@ -118,6 +118,7 @@ func (s *Server) h(fn handler) http.HandlerFunc {
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(s.accessLog)
 	r.Use(s.recoverer)
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no route for " + r.URL.Path)
@@ -135,6 +136,7 @@ func (s *Server) routes() http.Handler {
 		r.With(s.requireRole(store.RoleAdmin)).Post("/tokens", s.h(s.createToken))
 
 		r.Post("/cases", s.h(s.createCase))
+		r.Get("/cases", s.h(s.listCases))
 		r.Get("/cases/{id}", s.h(s.getCase))
 		r.With(s.requireRole(store.RoleAdmin, store.RoleOwner)).Post("/cases/{id}/cancel", s.h(s.cancelCase))
 		r.With(s.requireRole(store.RoleAdmin, store.RoleOwner, store.RoleStaff)).Post("/cases/{id}/events", s.h(s.sendEvent))
@@ -150,6 +152,22 @@ func (s *Server) routes() http.Handler {
 		r.Get("/flows/{key}/bottlenecks", s.h(s.bottlenecks))
 	})
 	return r
+}
+
+// accessLog logs every request at debug level.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()),
+			slog.Int("bytes", ww.BytesWritten()),
+			slog.Duration("duration", time.Since(start)))
+	})
 }
 
 // recoverer turns a panic into a logged 500 problem. It is a last resort:
