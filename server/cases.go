@@ -192,7 +192,9 @@ func caseInput(c store.Case, fv store.FlowVersion) (workflows.CaseInput, error) 
 // startCase starts the workflow of a case in status starting and marks the
 // row active. It returns the case as stored afterwards.
 func (s *Server) startCase(ctx context.Context, c store.Case, fv store.FlowVersion) (store.Case, error) {
-	return startCase(ctx, s.store, s.eng, c, fv, s.now)
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	return startCase(ectx, s.store, s.eng, c, fv, s.now)
 }
 
 func startCase(ctx context.Context, st store.Store, eng Engine, c store.Case, fv store.FlowVersion, now func() time.Time) (store.Case, error) {
@@ -337,7 +339,9 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
 	}
 	status := "cancelling"
-	if err := s.eng.Cancel(ctx, c.WorkflowID); err != nil {
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	if err := s.eng.Cancel(ectx, c.WorkflowID); err != nil {
 		switch {
 		case errors.Is(err, ErrCaseNotRunning) && c.Status == store.CaseStarting:
 			now := s.now().UTC()
@@ -382,7 +386,9 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	if caseClosed(c.Status) {
 		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
 	}
-	if err := s.eng.Signal(ctx, c.WorkflowID, workflows.EventRequest{Name: req.Name, Data: req.Data}); err != nil {
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	if err := s.eng.Signal(ectx, c.WorkflowID, workflows.EventRequest{Name: req.Name, Data: req.Data}); err != nil {
 		if errors.Is(err, ErrCaseNotRunning) {
 			return conflict(fmt.Sprintf("case %q is not running", id))
 		}

@@ -69,17 +69,21 @@ func newEnv(t *testing.T) *testEnv {
 	return newEnvWithStore(t, st)
 }
 
-func newEnvWithStore(t *testing.T, st store.Store) *testEnv {
+func newEnvWithStore(t *testing.T, st store.Store, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	eng := newFakeEngine(st)
 	logs := &syncBuffer{}
-	h, err := New(Config{
+	cfg := Config{
 		Store:         st,
 		Engine:        eng,
 		AdminToken:    testAdminToken,
 		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		TemporalUIURL: "http://temporal.local:8233/",
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := New(cfg)
 	require.NoError(t, err)
 	e := &testEnv{t: t, st: st, eng: eng, h: h, logs: logs, tokens: map[string]string{}, actors: map[string]store.Actor{}}
 	e.tokens["admin"] = testAdminToken
@@ -188,6 +192,8 @@ type fakeEngine struct {
 
 	// Injected failures, returned before anything else.
 	startErr, completeErr, cancelErr, signalErr error
+	// blockComplete makes Complete wait for its context to end.
+	blockComplete bool
 }
 
 type fakeCase struct {
@@ -271,6 +277,13 @@ func (f *fakeEngine) enter(ctx context.Context, fc *fakeCase, id string) error {
 }
 
 func (f *fakeEngine) Complete(ctx context.Context, workflowID, updateID string, req workflows.CompleteRequest) (workflows.CompleteResult, error) {
+	f.mu.Lock()
+	block := f.blockComplete
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return workflows.CompleteResult{}, fmt.Errorf("fake engine: %w", ctx.Err())
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.complete = append(f.complete, req)

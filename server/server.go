@@ -39,6 +39,10 @@ type Config struct {
 	TemporalUIURL string
 	// TemporalNamespace is used in Temporal UI links. Default: "default".
 	TemporalNamespace string
+	// EngineTimeout bounds each call to the Engine (a complete Update
+	// waits for the workflow to come to rest); when it expires the client
+	// gets 503 and may retry with the same Idempotency-Key. Default: 30s.
+	EngineTimeout time.Duration
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -51,6 +55,9 @@ func (c *Config) validate() error {
 	}
 	if c.Engine == nil {
 		errs = append(errs, errors.New("Engine is required"))
+	}
+	if c.EngineTimeout < 0 {
+		errs = append(errs, errors.New("EngineTimeout must not be negative"))
 	}
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
@@ -73,6 +80,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.EngineTimeout == 0 {
+		c.EngineTimeout = 30 * time.Second
 	}
 	if c.TemporalNamespace == "" {
 		c.TemporalNamespace = "default"
@@ -97,6 +107,11 @@ func New(cfg Config) (http.Handler, error) {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now}
 	return s.routes(), nil
+}
+
+// engineCtx bounds a call to the engine.
+func (s *Server) engineCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.cfg.EngineTimeout)
 }
 
 // handler is an http handler that may fail; a *Problem is sent as is, any

@@ -209,13 +209,19 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("case of task: %w", err), "case of the task")
 	}
-	res, err := s.eng.Complete(r.Context(), c.WorkflowID, updateID, workflows.CompleteRequest{
+	ectx, cancel := s.engineCtx(r.Context())
+	defer cancel()
+	res, err := s.eng.Complete(ectx, c.WorkflowID, updateID, workflows.CompleteRequest{
 		TaskID: t.ID, Outcome: req.Outcome, Data: req.Data,
 		ActorID: actor.ID, ActorRole: actor.Role, ActorDepartments: actor.Departments,
 		CompletionID: updateID,
 	})
 	if err != nil {
-		return completeProblem(err, t.ID)
+		p := completeProblem(err, t.ID)
+		if p.Status == http.StatusServiceUnavailable {
+			p.Detail += "; retry with the same Idempotency-Key (the completion may still be applied)"
+		}
+		return p
 	}
 	s.audit(r, store.AuditEntry{Action: "task.complete", Object: "task:" + t.ID, CaseID: t.CaseID,
 		Details: mustJSON(map[string]any{"outcome": req.Outcome, "update_id": updateID})})

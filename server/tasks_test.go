@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -315,4 +316,21 @@ func TestCancelAndEvents(t *testing.T) {
 	require.Equal(t, store.CaseCancelled, got.Status)
 	require.NoError(t, StartPending(context.Background(), e.st, e.eng))
 	require.Equal(t, 1, e.eng.running()) // the cancelled case was not started
+}
+
+func TestCompleteEngineTimeout(t *testing.T) {
+	t.Parallel()
+	base := newEnv(t)
+	e := newEnvWithStore(t, base.st, func(c *Config) { c.EngineTimeout = 50 * time.Millisecond })
+	c := base.startCase()
+	task := base.openTask(c.ID)
+	e.eng.mu.Lock()
+	e.eng.blockComplete = true
+	e.eng.mu.Unlock()
+	start := time.Now()
+	res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "recorded", "data": recordData},
+		http.Header{IdempotencyKeyHeader: {"k"}})
+	p := problemOf(t, res, http.StatusServiceUnavailable)
+	require.Contains(t, p.Detail, "same Idempotency-Key")
+	require.Less(t, time.Since(start), 5*time.Second)
 }
