@@ -169,7 +169,7 @@ type completeResponse struct {
 }
 
 // completeTask completes a task through the case workflow's complete
-// Update. The Update ID is derived from the task and the Idempotency-Key
+// Update. The Update ID is derived from the task, the actor and the Idempotency-Key
 // (a fresh uuid without one), so a retried click completes nothing twice;
 // a retry after success replays the result (200, Idempotent-Replayed).
 func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
@@ -193,7 +193,9 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 	if key == "" {
 		key = uuid.NewString()
 	}
-	updateID := "complete:" + t.ID + ":" + key
+	// Scoped to the task and the actor: a key reused elsewhere never
+	// replays another completion.
+	updateID := "complete:" + t.ID + ":" + actor.ID + ":" + key
 
 	if t.Status != store.TaskOpen {
 		if t.Status == store.TaskCompleted && t.CompletionID == updateID {

@@ -334,3 +334,22 @@ func TestCompleteEngineTimeout(t *testing.T) {
 	require.Contains(t, p.Detail, "same Idempotency-Key")
 	require.Less(t, time.Since(start), 5*time.Second)
 }
+
+func TestCompleteKeyIsScopedToActor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ann", store.RoleStaff, "customer_service")
+	e.actor("bob", store.RoleStaff, "customer_service")
+	c := e.startCase()
+	task := e.openTask(c.ID)
+	key := http.Header{IdempotencyKeyHeader: {"same"}}
+	body := map[string]any{"outcome": "recorded", "data": recordData}
+	decodeCompletion(t, e.do("ann", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body, key))
+	res := e.do("bob", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body, key)
+	problemOf(t, res, http.StatusConflict)
+	require.Empty(t, res.Header().Get(ReplayedHeader))
+	e.eng.mu.Lock()
+	defer e.eng.mu.Unlock()
+	require.Len(t, e.eng.complete, 1)
+	require.Equal(t, "complete:"+task.ID+":"+e.actors["ann"].ID+":same", e.eng.complete[0].CompletionID)
+}
