@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/flowlab/flowlab/flow"
@@ -94,6 +95,21 @@ func (f *fakeClient) SignalWorkflow(ctx context.Context, id, runID, name string,
 	return nil
 }
 
+func (f *fakeClient) QueryWorkflow(ctx context.Context, id, runID, name string, args ...any) (converter.EncodedValue, error) {
+	if name != workflows.QueryState {
+		return nil, serviceerror.NewInvalidArgument("unknown query " + name)
+	}
+	return stateValue{workflows.CaseState{CaseID: id, Status: "active", Step: "record"}}, nil
+}
+
+type stateValue struct{ st workflows.CaseState }
+
+func (v stateValue) HasValue() bool { return true }
+func (v stateValue) Get(p any) error {
+	*(p.(*workflows.CaseState)) = v.st
+	return nil
+}
+
 type fakeHandle struct{ f *fakeClient }
 
 func (h *fakeHandle) WorkflowID() string { return h.f.updateOpts.WorkflowID }
@@ -157,6 +173,10 @@ func TestTemporalEngine(t *testing.T) {
 	ev := workflows.EventRequest{Name: "reply"}
 	require.NoError(t, eng.Signal(ctx, "case-1", ev))
 	require.Equal(t, []any{"case-1", workflows.SignalEvent, ev}, fc.signalled)
+
+	st, err := eng.State(ctx, "case-1")
+	require.NoError(t, err)
+	require.Equal(t, workflows.CaseState{CaseID: "case-1", Status: "active", Step: "record"}, st)
 }
 
 // flakyStore fails chosen methods.

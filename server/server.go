@@ -2,6 +2,26 @@
 // /api/v1, authenticated by bearer tokens, with errors as RFC 9457
 // problem+json documents. It reads and writes the store and drives case
 // workflows through an Engine.
+//
+// Routes (every /api/v1 route needs "Authorization: Bearer <token>"):
+//
+//	GET  /healthz                          store ping, no auth
+//	POST /api/v1/tokens                    admin: create an actor and its token
+//	POST /api/v1/cases                     start a case (Idempotency-Key)
+//	GET  /api/v1/cases                     ?flow=&status=&limit=
+//	GET  /api/v1/cases/{id}                case, open tasks, spans, links
+//	POST /api/v1/cases/{id}/cancel         admin, owner: 202
+//	POST /api/v1/cases/{id}/events         admin, owner, staff: signal, 202
+//	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&limit=
+//	GET  /api/v1/tasks/{id}
+//	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
+//	POST /api/v1/tasks/{id}/unclaim
+//	POST /api/v1/tasks/{id}/complete       complete Update (Idempotency-Key)
+//	GET  /api/v1/flows
+//	GET  /api/v1/flows/{key}               ?version=
+//	GET  /api/v1/flows/{key}/bottlenecks   ?version=&variant=&from=&to=
+//
+// cmd calls SeedBuiltinFlows and StartPending at boot.
 package server
 
 import (
