@@ -1,0 +1,219 @@
+//go:build recordhistories
+
+// This file links a whole Temporal server (temporaltest), so it sits behind
+// the recordhistories build tag to keep the normal test binary small.
+// Record the replay histories with:
+//
+//	FLOWLAB_RECORD_HISTORIES=1 go test -tags recordhistories ./workflows -run TestRecordHistories -v
+
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/sqlite"
+	flowworker "github.com/flowlab/flowlab/worker"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// recordCase is one built-in flow run to completion for a history.
+type recordCase struct {
+	key        string
+	version    int
+	attributes map[string]any
+}
+
+func TestRecordHistories(t *testing.T) {
+	if os.Getenv("FLOWLAB_RECORD_HISTORIES") != "1" {
+		// Deliberate: recording rewrites testdata/histories from a real
+		// server; it runs only when asked for.
+		t.Skip("set FLOWLAB_RECORD_HISTORIES=1 to record replay histories")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	srv := temporaltest.NewServer(temporaltest.WithT(t))
+	c := srv.GetDefaultClient()
+	sas := map[string]enumspb.IndexedValueType{}
+	for _, k := range workflows.SearchAttributes() {
+		sas[k.GetName()] = k.GetValueType()
+	}
+	_, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: srv.GetDefaultNamespace(), SearchAttributes: sas,
+	})
+	require.NoError(t, err)
+
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Migrate(ctx))
+	acts := &activities.Activities{Store: st}
+	w := srv.NewWorker(workflows.TaskQueue, func(r sdkworker.Registry) { flowworker.Register(r, acts) })
+	defer w.Stop()
+
+	for _, rc := range []recordCase{
+		{key: "complaint", version: 1, attributes: map[string]any{"severity": "intermediate"}},
+		{key: "complaint", version: 2, attributes: map[string]any{"severity": "advanced"}},
+		{key: "returns-exchange", version: 1, attributes: map[string]any{"amount": 120.0}},
+		{key: "appointment", version: 1, attributes: map[string]any{}},
+	} {
+		name := fmt.Sprintf("%s-v%d", rc.key, rc.version)
+		t.Run(name, func(t *testing.T) {
+			def, err := flows.Definition(rc.key, rc.version)
+			require.NoError(t, err)
+			hist := runToCompletion(ctx, t, c, st, *def, rc.attributes)
+			b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join("testdata", "histories", name+".json"), b, 0o644))
+		})
+	}
+}
+
+// runToCompletion starts a case of def and works it like a user would:
+// each open task is completed by someone of its department with an
+// outcome leading to a step not visited yet (required form fields filled),
+// each awaited event is sent. It returns the workflow's history.
+func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st store.Store, def flow.Definition, attrs map[string]any) *historypb.History {
+	t.Helper()
+	// A real server does not skip time: fixed waits are shortened.
+	for i := range def.Steps {
+		if def.Steps[i].Kind == flow.KindWait && def.Steps[i].Event == "" {
+			def.Steps[i].Duration = flow.Duration(time.Second)
+		}
+	}
+	id := uuid.NewString()
+	rawAttrs, err := json.Marshal(attrs)
+	require.NoError(t, err)
+	_, _, err = st.CreateCase(ctx, store.CreateCaseParams{
+		ID: id, Flow: def.Key, Version: def.Version, Customer: "customer-1", Channel: "chat",
+		Attributes: rawAttrs, Status: store.CaseStarting, WorkflowID: "case-" + id, At: time.Now(),
+	})
+	require.NoError(t, err)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: "case-" + id, TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: temporalSearchAttributes(def),
+	}, workflows.CaseWorkflow, workflows.CaseInput{
+		CaseID: id, Definition: def, Variant: "control", Customer: "customer-1", Channel: "chat", Attributes: attrs,
+	})
+	require.NoError(t, err)
+
+	visited := map[string]bool{}
+	signalled := map[int]bool{}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		require.True(t, time.Now().Before(deadline), "case %s did not finish", def.Key)
+		v, err := c.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.QueryState)
+		require.NoError(t, err)
+		var s workflows.CaseState
+		require.NoError(t, v.Get(&s))
+		if s.Status != workflows.StatusActive {
+			break
+		}
+		visited[s.Step] = true
+		switch {
+		case len(s.Open) > 0:
+			ref := s.Open[0]
+			step, _ := def.Step(ref.Step)
+			req := workflows.CompleteRequest{
+				TaskID: ref.TaskID, Outcome: pickOutcome(step, visited), Data: formData(step),
+				ActorID: "agent-" + ref.Department, ActorRole: "staff", ActorDepartments: []string{ref.Department},
+			}
+			h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: run.GetID(), UpdateID: uuid.NewString(), UpdateName: workflows.UpdateComplete,
+				Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			require.NoError(t, err)
+			var res workflows.CompleteResult
+			require.NoError(t, h.Get(ctx, &res))
+		case s.WaitingFor != "" && !signalled[s.Seq]:
+			signalled[s.Seq] = true
+			require.NoError(t, c.SignalWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.SignalEvent,
+				workflows.EventRequest{Name: s.WaitingFor, Data: map[string]any{"via": "recorder"}}))
+		default:
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	var final workflows.CaseState
+	require.NoError(t, run.Get(ctx, &final))
+	require.Equal(t, workflows.StatusCompleted, final.Status)
+
+	got, err := st.GetCase(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, store.CaseCompleted, got.Status)
+
+	hist := &historypb.History{}
+	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		require.NoError(t, err)
+		hist.Events = append(hist.Events, e)
+	}
+	return hist
+}
+
+// temporalSearchAttributes are the attributes the API sets when it starts
+// a case.
+func temporalSearchAttributes(def flow.Definition) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		workflows.SAFlowKey.ValueSet(def.Key),
+		workflows.SAFlowVersion.ValueSet(int64(def.Version)),
+		workflows.SAVariant.ValueSet("control"),
+		workflows.SACaseStatus.ValueSet(workflows.StatusActive),
+	)
+}
+
+// pickOutcome prefers an outcome leading to a step not visited yet, so the
+// run moves forward through the flow.
+func pickOutcome(step *flow.Step, visited map[string]bool) string {
+	for _, o := range step.Outcomes {
+		if !visited[o.Next] {
+			return o.Name
+		}
+	}
+	return step.Outcomes[0].Name
+}
+
+// formData fills every field of the form with a plausible value.
+func formData(step *flow.Step) map[string]any {
+	data := map[string]any{}
+	for _, f := range step.Form {
+		switch f.Type {
+		case "enum":
+			if len(f.Options) > 0 {
+				data[f.Name] = f.Options[0]
+				if slices.Contains(f.Options, "primary") {
+					data[f.Name] = "primary"
+				}
+			}
+		case "number":
+			data[f.Name] = 120.0
+		case "bool":
+			data[f.Name] = true
+		default:
+			data[f.Name] = "recorded by TestRecordHistories"
+		}
+	}
+	return data
+}
