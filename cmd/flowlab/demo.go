@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// profile is a department's simulated behaviour: mean waiting (queue) and
+// working minutes, in simulated time.
+type profile struct{ waitMin, workMin float64 }
+
+var demoProfiles = map[string]profile{
+	"customer_service": {waitMin: 10, workMin: 8},
+	"technical":        {waitMin: 120, workMin: 40},
+	"supervisor":       {waitMin: 45, workMin: 10},
+	"crisis_team":      {waitMin: 5, workMin: 30},
+}
+
+func newDemoCmd() *cobra.Command {
+	var (
+		cf        clientFlags
+		cases     int
+		flowKey   string
+		scale     time.Duration
+		seed      uint64
+		timeout   time.Duration
+		arrivalMs int
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Drive cases through the real engine with simulated agents",
+		Long: `demo starts --cases cases of a flow through the API and works their tasks with
+simulated agents, one pool per department: each task waits in the inbox for a
+sampled queue time, is claimed, worked for a sampled time and completed
+(mostly with its first outcome). Durations follow each department's profile
+(log-normal; technical is the slow one) and are compressed by --time-scale:
+the real duration of one simulated hour. Then it prints the bottleneck view.`,
+		Example: `  flowlab demo --cases 30
+  flowlab demo --cases 100 --flow complaint --time-scale 200ms`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cases < 1 || cases > 10000 {
+				return usageError{errors.New("--cases must be between 1 and 10000")}
+			}
+			if scale <= 0 {
+				return usageError{errors.New("--time-scale must be positive")}
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			d := &demo{c: c, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), scale: scale, out: cmd.ErrOrStderr()}
+			if err := d.run(ctx, flowKey, cases, time.Duration(arrivalMs)*time.Millisecond); err != nil {
+				return err
+			}
+			return c2bottlenecks(cmd, &cf, flowKey)
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().IntVar(&cases, "cases", 20, "number of cases to drive (1–10000)")
+	cmd.Flags().StringVar(&flowKey, "flow", "complaint", "flow key")
+	cmd.Flags().DurationVar(&scale, "time-scale", 500*time.Millisecond, "real time of one simulated hour")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed (same seed, same samples)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
+	cmd.Flags().IntVar(&arrivalMs, "arrival-ms", 100, "milliseconds between case arrivals")
+	return cmd
+}
+
+func c2bottlenecks(cmd *cobra.Command, cf *clientFlags, flowKey string) error {
+	root := cmd.Root()
+	root.SetArgs([]string{"bottlenecks", flowKey, "--server", cf.server, "--token", cf.token, "-o", cf.output})
+	if cf.token == "" {
+		root.SetArgs([]string{"bottlenecks", flowKey, "--server", cf.server, "-o", cf.output})
+	}
+	return root.ExecuteContext(cmd.Context())
+}
+
+type demo struct {
+	c     *apiClient
+	mu    sync.Mutex
+	rng   *rand.Rand
+	scale time.Duration
+	out   interface{ Write([]byte) (int, error) }
+}
+
+func (d *demo) sample(meanMin float64) time.Duration {
+	d.mu.Lock()
+	z := d.rng.NormFloat64()
+	d.mu.Unlock()
+	const sigma = 0.5
+	mu := math.Log(meanMin) - sigma*sigma/2
+	minutes := math.Exp(mu + sigma*z)
+	return time.Duration(minutes / 60 * float64(d.scale))
+}
+
+func (d *demo) chance(p float64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rng.Float64() < p
+}
+
+func (d *demo) intn(n int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rng.IntN(n)
+}
+
+func (d *demo) attributes(flowKey string) map[string]any {
+	sev := "primary"
+	switch r := d.intn(100); {
+	case r >= 97:
+		sev = "advanced"
+	case r >= 85:
+		sev = "intermediate"
+	}
+	return map[string]any{"severity": sev, "amount": 20 + d.intn(480), "category": []string{"billing", "quality", "delivery"}[d.intn(3)]}
+}
+
+func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Duration) error {
+	var fl map[string]any
+	if err := d.c.do(ctx, http.MethodGet, "/api/v1/flows/"+url.PathEscape(flowKey), nil, nil, &fl); err != nil {
+		return err
+	}
+	depts := departmentsOf(fl)
+	if len(depts) == 0 {
+		return fmt.Errorf("flow %s names no departments", flowKey)
+	}
+	// One staff token per department, so the demo acts as real agents do.
+	agents := map[string]*apiClient{}
+	for _, dep := range depts {
+		var tok map[string]any
+		body := map[string]any{"name": "demo agent " + dep, "role": "staff", "departments": []string{dep}, "expires_in": "24h"}
+		if err := d.c.do(ctx, http.MethodPost, "/api/v1/tokens", body, nil, &tok); err != nil {
+			return fmt.Errorf("create demo agent for %s: %w", dep, err)
+		}
+		s, _ := tok["token"].(string)
+		agents[dep] = &apiClient{base: d.c.base, token: s, http: d.c.http}
+	}
+
+	ids := make([]string, 0, n)
+	var wg sync.WaitGroup
+	seen := sync.Map{}
+	agentCtx, stopAgents := context.WithCancel(ctx)
+	defer stopAgents()
+	for _, dep := range depts {
+		wg.Add(1)
+		go func(dep string, ac *apiClient) {
+			defer wg.Done()
+			d.agent(agentCtx, dep, ac, &seen, &wg)
+		}(dep, agents[dep])
+	}
+	fmt.Fprintf(d.out, "demo: starting %d %s cases (agents for %v)\n", n, flowKey, depts)
+	for i := 0; i < n; i++ {
+		var cs map[string]any
+		body := map[string]any{"flow": flowKey, "customer": fmt.Sprintf("DEMO-%05d", i+1), "channel": []string{"phone", "chat", "email", "app"}[i%4], "attributes": d.attributes(flowKey)}
+		if err := d.c.do(ctx, http.MethodPost, "/api/v1/cases", body, nil, &cs); err != nil {
+			return fmt.Errorf("start case %d: %w", i+1, err)
+		}
+		id, _ := cs["id"].(string)
+		ids = append(ids, id)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(arrival):
+		}
+	}
+	// Wait for every case to close, reporting progress.
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		done := 0
+		for _, id := range ids {
+			var cs map[string]any
+			if err := d.c.do(ctx, http.MethodGet, "/api/v1/cases/"+id, nil, nil, &cs); err != nil {
+				return err
+			}
+			if st, _ := cs["status"].(string); st == "completed" || st == "cancelled" || st == "failed" {
+				done++
+			}
+		}
+		fmt.Fprintf(d.out, "demo: %d/%d cases closed\n", done, len(ids))
+		if done == len(ids) {
+			stopAgents()
+			wg.Wait()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("demo: %d of %d cases still open: %w", len(ids)-done, len(ids), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// agent polls its department's inbox and works each new task.
+func (d *demo) agent(ctx context.Context, dep string, ac *apiClient, seen *sync.Map, wg *sync.WaitGroup) {
+	p, ok := demoProfiles[dep]
+	if !ok {
+		p = profile{waitMin: 15, workMin: 10}
+	}
+	for ctx.Err() == nil {
+		var out any
+		err := ac.do(ctx, http.MethodGet, "/api/v1/tasks?status=open&department="+url.QueryEscape(dep), nil, nil, &out)
+		if err == nil {
+			for _, t := range listOf(out, "tasks") {
+				task, _ := t.(map[string]any)
+				id, _ := task["id"].(string)
+				if id == "" {
+					continue
+				}
+				if _, dup := seen.LoadOrStore(id, true); dup {
+					continue
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d.work(ctx, ac, task, p)
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (d *demo) work(ctx context.Context, ac *apiClient, task map[string]any, p profile) {
+	id, _ := task["id"].(string)
+	sleep := func(t time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(t):
+			return true
+		}
+	}
+	if !sleep(d.sample(p.waitMin)) {
+		return
+	}
+	if err := ac.do(ctx, http.MethodPost, "/api/v1/tasks/"+id+"/claim", map[string]any{}, nil, nil); err != nil {
+		fmt.Fprintf(d.out, "demo: claim %s: %v\n", id, err)
+		return
+	}
+	if !sleep(d.sample(p.workMin)) {
+		return
+	}
+	outcomes, _ := task["outcomes"].([]any)
+	outcome := "done"
+	if len(outcomes) > 0 {
+		outcome, _ = outcomes[0].(string)
+		if len(outcomes) > 1 && d.chance(0.1) {
+			outcome, _ = outcomes[1+d.intn(len(outcomes)-1)].(string)
+		}
+	}
+	data := map[string]any{}
+	form, _ := task["form"].([]any)
+	for _, f := range form {
+		fm, _ := f.(map[string]any)
+		name, _ := fm["name"].(string)
+		switch fm["type"] {
+		case "number":
+			data[name] = 10 + d.intn(400)
+		case "bool":
+			data[name] = true
+		case "enum":
+			if opts, _ := fm["options"].([]any); len(opts) > 0 {
+				data[name] = opts[0]
+			}
+		default:
+			data[name] = "handled by the demo agent"
+		}
+	}
+	err := ac.do(ctx, http.MethodPost, "/api/v1/tasks/"+id+"/complete", map[string]any{"outcome": outcome, "data": data}, nil, nil)
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(d.out, "demo: complete %s: %v\n", id, err)
+	}
+}
+
+// departmentsOf finds the departments list in a GET /flows/{key} answer.
+func departmentsOf(fl map[string]any) []string {
+	var raw []any
+	if l, ok := fl["departments"].([]any); ok {
+		raw = l
+	} else if def, ok := fl["definition"].(map[string]any); ok {
+		raw, _ = def["departments"].([]any)
+	}
+	out := make([]string, 0, len(raw))
+	for _, r := range raw {
+		if s, ok := r.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}

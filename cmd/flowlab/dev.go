@@ -1,0 +1,149 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/flowlab/flowlab/devserver"
+	"github.com/flowlab/flowlab/searchattr"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+const adminTokenFile = "admin-token"
+
+func newDevCmd() *cobra.Command {
+	var (
+		dataDir      string
+		addr         string
+		temporalPort int
+		logLevel     string
+		webhook      string
+	)
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything in one process: embedded Temporal, store, worker and API",
+		Long: `dev runs an embedded Temporal server (a SQLite file in WAL mode), the embedded
+SQLite store, a worker and the HTTP API in one process. State lives in --data:
+stop it (Ctrl-C, or even kill -9) and start it again with the same --data and
+every open case continues where it was.
+
+The admin token is FLOWLAB_ADMIN_TOKEN when set; otherwise one is generated at
+the first start and kept in DATA/admin-token (client verbs read it from there).`,
+		Example: `  flowlab dev
+  flowlab dev --data /tmp/flowlab --addr 127.0.0.1:9090`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			logger := newLogger(logLevel)
+			dataDir, err := filepath.Abs(dataDir)
+			if err != nil {
+				return fmt.Errorf("data dir: %w", err)
+			}
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return fmt.Errorf("data dir: %w", err)
+			}
+			token, err := devAdminToken(dataDir)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usageError{fmt.Errorf("listen on %s: %w", addr, err)}
+			}
+			defer ln.Close()
+
+			fmt.Fprintf(cmd.ErrOrStderr(), "flowlab dev: starting embedded Temporal (data in %s)…\n", dataDir)
+			ts, err := devserver.Start(devserver.Config{
+				DataDir:          filepath.Join(dataDir, "temporal"),
+				FrontendPort:     temporalPort,
+				SearchAttributes: searchattr.Types(workflows.SearchAttributes()),
+				LogLevel:         "error",
+			})
+			if err != nil {
+				return err
+			}
+			defer func() { _ = ts.Stop() }()
+			c, err := ts.Dial(ctx, client.Options{Logger: sdkLogger(newLogger("warn"))})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if err := ensureSearchAttributes(ctx, c, ts.Namespace()); err != nil {
+				return err
+			}
+
+			st, err := openStore(ctx, "sqlite:"+filepath.Join(dataDir, "flowlab.db"), true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+
+			w := newWorker(c, st, logger, webhook)
+			if err := w.Start(); err != nil {
+				return fmt.Errorf("start worker: %w", err)
+			}
+			defer w.Stop()
+
+			h, err := apiHandler(ctx, st, c, logger, token, "")
+			if err != nil {
+				return err
+			}
+			url := "http://" + ln.Addr().String()
+			fmt.Fprintf(cmd.OutOrStdout(), `
+flowlab is running.
+  API:       %s/api/v1   (health: %s/healthz)
+  Temporal:  %s (namespace %s)
+  Data:      %s
+  Admin token (also in %s):
+    %s
+
+Try:
+  export FLOWLAB_SERVER=%s FLOWLAB_TOKEN=%s
+  curl -s -H "Authorization: Bearer $FLOWLAB_TOKEN" $FLOWLAB_SERVER/api/v1/flows
+
+Press Ctrl-C to stop; start again with the same --data to continue.
+`, url, url, ts.FrontendHostPort(), ts.Namespace(), dataDir, filepath.Join(dataDir, adminTokenFile), token, url, token)
+			return serveHTTP(ctx, ln, h, logger)
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data", envOr("FLOWLAB_DATA", ".flowlab"), "directory for all state (env FLOWLAB_DATA)")
+	cmd.Flags().StringVar(&addr, "addr", envOr("FLOWLAB_ADDR", "127.0.0.1:8080"), "HTTP listen address (env FLOWLAB_ADDR)")
+	cmd.Flags().IntVar(&temporalPort, "temporal-port", 7233, "gRPC port of the embedded Temporal frontend (0: any free port)")
+	cmd.Flags().StringVar(&logLevel, "log-level", envOr("FLOWLAB_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	cmd.Flags().StringVar(&webhook, "notify-webhook", envOr("FLOWLAB_NOTIFY_WEBHOOK", ""), "URL that receives notifications and escalations as JSON POSTs")
+	return cmd
+}
+
+// devAdminToken returns FLOWLAB_ADMIN_TOKEN, or the token kept in the data
+// dir, generating it at the first start.
+func devAdminToken(dataDir string) (string, error) {
+	if t := os.Getenv("FLOWLAB_ADMIN_TOKEN"); t != "" {
+		return t, nil
+	}
+	path := filepath.Join(dataDir, adminTokenFile)
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read admin token: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generate admin token: %w", err)
+	}
+	t := "flk_" + base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	return t, nil
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/searchattr"
+	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/postgres"
+	"github.com/flowlab/flowlab/store/sqlite"
+	"github.com/flowlab/flowlab/worker"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// openStore opens the store a database URL names: postgres://… or
+// postgresql://… for PostgreSQL, sqlite:PATH (or a bare file path) for the
+// embedded SQLite store. It applies the migrations when migrate is set.
+func openStore(ctx context.Context, url string, migrate bool) (store.Store, error) {
+	var (
+		st  store.Store
+		err error
+	)
+	switch {
+	case url == "":
+		return nil, usageError{errors.New("a database URL is required (--database-url or FLOWLAB_DATABASE_URL)")}
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		st, err = postgres.Open(ctx, url)
+	default:
+		st, err = sqlite.Open(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("migrate store: %w", err)
+		}
+	}
+	return st, nil
+}
+
+// slogAdapter lets the Temporal SDK log through slog at warn level and above
+// by default, so the console stays readable.
+func sdkLogger(l *slog.Logger) sdklog.Logger { return sdklog.NewStructuredLogger(l) }
+
+// newWorker assembles the Temporal worker over the store.
+func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook string) sdkworker.Worker {
+	acts := &activities.Activities{
+		Store:      st,
+		Logger:     logger,
+		WebhookURL: webhook,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+	}
+	return worker.New(c, acts, worker.Options{})
+}
+
+// ensureSearchAttributes registers flowlab's search attributes (idempotent).
+func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return searchattr.Ensure(ctx, c, namespace, searchattr.Types(workflows.SearchAttributes()))
+}
+
+// serveHTTP runs the API until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	shCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// apiHandler seeds the built-in flows, starts cases left half-started by a
+// crash, and builds the HTTP handler.
+func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, adminToken, temporalUI string) (http.Handler, error) {
+	if err := server.SeedBuiltinFlows(ctx, st); err != nil {
+		return nil, fmt.Errorf("seed built-in flows: %w", err)
+	}
+	eng := server.NewTemporalEngine(c)
+	if err := server.StartPending(ctx, st, eng); err != nil {
+		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
+	}
+	return server.New(server.Config{
+		Store:         st,
+		Engine:        eng,
+		AdminToken:    adminToken,
+		Logger:        logger,
+		TemporalUIURL: temporalUI,
+	})
+}
+
+func newLogger(level string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+}
