@@ -1,0 +1,379 @@
+// Package e2e drives the real HTTP API against a real in-process Temporal
+// server (temporaltest), a real worker and the SQLite store.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/searchattr"
+	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/store/sqlite"
+	"github.com/flowlab/flowlab/worker"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+const adminToken = "e2e-admin-token-0123456789abcdef"
+
+// env is one running flowlab: Temporal server, worker, store and API.
+type env struct {
+	t      *testing.T
+	url    string
+	tokens map[string]string // department -> staff token, plus "admin"
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := ts.GetDefaultClient()
+	require.NoError(t, searchattr.Ensure(ctx, c, ts.GetDefaultNamespace(), searchattr.Types(workflows.SearchAttributes())))
+
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	require.NoError(t, st.Migrate(ctx))
+
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := worker.New(c, &activities.Activities{Store: st, Logger: logger, HTTPClient: http.DefaultClient}, worker.Options{})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
+	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger})
+	require.NoError(t, err)
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+
+	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}}
+	for _, dep := range []string{"customer_service", "technical", "supervisor", "crisis_team"} {
+		var out struct {
+			Token string `json:"token"`
+		}
+		e.mustDo("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "agent " + dep, "role": "staff", "departments": []string{dep}}, http.StatusCreated, &out)
+		require.NotEmpty(t, out.Token)
+		e.tokens[dep] = out.Token
+	}
+	return e
+}
+
+// do sends a request as who (a department or "admin") and returns the
+// status and body.
+func (e *env) do(who, method, path string, body any, headers ...string) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(e.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	return resp.StatusCode, data
+}
+
+func (e *env) mustDo(who, method, path string, body any, want int, out any) {
+	e.t.Helper()
+	status, data := e.do(who, method, path, body)
+	require.Equal(e.t, want, status, "%s %s as %s: %s", method, path, who, data)
+	if out != nil {
+		require.NoError(e.t, json.Unmarshal(data, out), string(data))
+	}
+}
+
+type taskJSON struct {
+	ID         string   `json:"id"`
+	CaseID     string   `json:"case_id"`
+	Step       string   `json:"step"`
+	Department string   `json:"department"`
+	Status     string   `json:"status"`
+	Outcomes   []string `json:"outcomes"`
+	Form       []struct {
+		Name     string   `json:"name"`
+		Type     string   `json:"type"`
+		Required bool     `json:"required"`
+		Options  []string `json:"options"`
+	} `json:"form"`
+}
+
+type caseJSON struct {
+	ID      string     `json:"id"`
+	Flow    string     `json:"flow"`
+	Version int        `json:"version"`
+	Status  string     `json:"status"`
+	Tasks   []taskJSON `json:"tasks"`
+	Spans   []struct {
+		Seq         int     `json:"seq"`
+		Step        string  `json:"step"`
+		Kind        string  `json:"kind"`
+		Department  string  `json:"department"`
+		Outcome     string  `json:"outcome"`
+		WaitSeconds float64 `json:"wait_seconds"`
+		WorkSeconds float64 `json:"work_seconds"`
+	} `json:"spans"`
+}
+
+// formData fills a task's form the way an agent would.
+func formData(t taskJSON) map[string]any {
+	d := map[string]any{}
+	for _, f := range t.Form {
+		switch f.Type {
+		case "number":
+			d[f.Name] = 120
+		case "bool":
+			d[f.Name] = true
+		case "enum":
+			d[f.Name] = f.Options[0]
+		default:
+			d[f.Name] = "e2e " + f.Name
+		}
+	}
+	return d
+}
+
+func (e *env) getCase(id string) caseJSON {
+	var c caseJSON
+	e.mustDo("admin", http.MethodGet, "/api/v1/cases/"+id, nil, http.StatusOK, &c)
+	return c
+}
+
+// waitOpenTask polls until the case has exactly one open task.
+func (e *env) waitOpenTask(id string) taskJSON {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		c := e.getCase(id)
+		if len(c.Tasks) == 1 {
+			return c.Tasks[0]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.t.Fatalf("case %s has no open task after 20s: %+v", id, e.getCase(id))
+	return taskJSON{}
+}
+
+func TestComplaintV1ThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	const (
+		waitBeforeClaim = 400 * time.Millisecond
+		workBeforeDone  = 250 * time.Millisecond
+	)
+
+	var created struct {
+		ID      string `json:"id"`
+		Flow    string `json:"flow"`
+		Version int    `json:"version"`
+		Status  string `json:"status"`
+	}
+	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
+		map[string]any{"flow": "complaint", "customer": "C-1001", "channel": "phone", "attributes": map[string]any{"severity": "primary"}},
+		http.StatusCreated, &created)
+	require.Equal(t, "complaint", created.Flow)
+	require.Equal(t, 1, created.Version, "v1 is the default complaint flow")
+
+	task := e.waitOpenTask(created.ID)
+	var departments []string
+	concurrencyTested := false
+	for steps := 0; ; steps++ {
+		require.Less(t, steps, 12, "the case should end within the 5-step flow")
+		departments = append(departments, task.Department)
+		// Another department may neither claim nor complete it.
+		other := "technical"
+		if task.Department == "technical" {
+			other = "customer_service"
+		}
+		status, body := e.do(other, http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", map[string]any{})
+		require.Equal(t, http.StatusForbidden, status, string(body))
+		status, body = e.do(other, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)})
+		require.Equal(t, http.StatusForbidden, status, string(body))
+		// An outcome the step does not allow is refused.
+		status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "no-such-outcome", "data": formData(task)})
+		require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
+
+		time.Sleep(waitBeforeClaim)
+		e.mustDo(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", map[string]any{}, http.StatusOK, nil)
+		time.Sleep(workBeforeDone)
+
+		var res struct {
+			Task       taskJSON   `json:"task"`
+			CaseStatus string     `json:"case_status"`
+			Next       []taskJSON `json:"next"`
+		}
+		body4 := map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}
+		if !concurrencyTested && task.Department == "technical" {
+			// 20 concurrent completions of one task: exactly one wins.
+			concurrencyTested = true
+			var (
+				wg       sync.WaitGroup
+				mu       sync.Mutex
+				statuses = map[int]int{}
+				winner   []byte
+			)
+			for i := 0; i < 20; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					st, b := e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body4)
+					mu.Lock()
+					defer mu.Unlock()
+					statuses[st]++
+					if st == http.StatusOK {
+						winner = b
+					}
+				}()
+			}
+			wg.Wait()
+			require.Equal(t, map[int]int{http.StatusOK: 1, http.StatusConflict: 19}, statuses)
+			require.NoError(t, json.Unmarshal(winner, &res))
+		} else {
+			e.mustDo(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body4, http.StatusOK, &res)
+		}
+		require.Equal(t, "completed", res.Task.Status)
+		// Completing it again is a conflict.
+		status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body4)
+		require.Equal(t, http.StatusConflict, status, string(body))
+		if res.CaseStatus == "completed" {
+			require.Empty(t, res.Next)
+			break
+		}
+		require.Len(t, res.Next, 1, "the next task comes back with the completion")
+		next := res.Next[0]
+		// The next department's inbox shows the handoff.
+		var inbox struct {
+			Tasks []taskJSON `json:"tasks"`
+		}
+		e.mustDo(next.Department, http.MethodGet, "/api/v1/tasks?department="+next.Department, nil, http.StatusOK, &inbox)
+		found := false
+		for _, it := range inbox.Tasks {
+			found = found || it.ID == next.ID
+		}
+		require.True(t, found, "task %s in the %s inbox", next.ID, next.Department)
+		task = next
+	}
+	require.True(t, concurrencyTested)
+	require.Equal(t, []string{"customer_service", "technical", "technical", "customer_service", "customer_service"}, departments)
+
+	c := e.getCase(created.ID)
+	require.Equal(t, "completed", c.Status)
+	taskSpans := 0
+	for _, s := range c.Spans {
+		if s.Kind != "task" {
+			continue
+		}
+		taskSpans++
+		require.GreaterOrEqual(t, s.WaitSeconds, waitBeforeClaim.Seconds(), "span %s waiting", s.Step)
+		require.Less(t, s.WaitSeconds, 10.0, "span %s waiting", s.Step)
+		require.GreaterOrEqual(t, s.WorkSeconds, workBeforeDone.Seconds(), "span %s working", s.Step)
+		require.Less(t, s.WorkSeconds, 10.0, "span %s working", s.Step)
+	}
+	require.Equal(t, 5, taskSpans)
+
+	var bn struct {
+		Cases int `json:"cases"`
+		Steps []struct {
+			Step  string `json:"step"`
+			Kind  string `json:"kind"`
+			Cases int    `json:"cases"`
+			Wait  struct {
+				P50 float64 `json:"p50"`
+			} `json:"wait"`
+			Work struct {
+				P50 float64 `json:"p50"`
+			} `json:"work"`
+			Share      float64 `json:"share"`
+			Bottleneck bool    `json:"bottleneck"`
+		} `json:"steps"`
+	}
+	e.mustDo("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=1", nil, http.StatusOK, &bn)
+	require.Equal(t, 1, bn.Cases)
+	flagged := 0
+	share := 0.0
+	for _, s := range bn.Steps {
+		share += s.Share
+		if s.Bottleneck {
+			flagged++
+		}
+		if s.Kind == "task" && s.Cases > 0 {
+			require.GreaterOrEqual(t, s.Wait.P50, waitBeforeClaim.Seconds(), "step %s", s.Step)
+			require.GreaterOrEqual(t, s.Work.P50, workBeforeDone.Seconds(), "step %s", s.Step)
+		}
+	}
+	require.Equal(t, 1, flagged)
+	require.InDelta(t, 1.0, share, 0.001)
+}
+
+func TestCancelClosesOpenTask(t *testing.T) {
+	e := newEnv(t)
+	var created struct {
+		ID string `json:"id"`
+	}
+	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-2", "channel": "email", "attributes": map[string]any{}}, http.StatusCreated, &created)
+	task := e.waitOpenTask(created.ID)
+
+	// Staff may not cancel cases.
+	status, body := e.do("customer_service", http.MethodPost, "/api/v1/cases/"+created.ID+"/cancel", map[string]any{})
+	require.Equal(t, http.StatusForbidden, status, string(body))
+	e.mustDo("admin", http.MethodPost, "/api/v1/cases/"+created.ID+"/cancel", map[string]any{}, http.StatusAccepted, nil)
+
+	require.Eventually(t, func() bool {
+		c := e.getCase(created.ID)
+		return c.Status == "cancelled" && len(c.Tasks) == 0
+	}, 20*time.Second, 100*time.Millisecond)
+	var got taskJSON
+	e.mustDo("admin", http.MethodGet, "/api/v1/tasks/"+task.ID, nil, http.StatusOK, &got)
+	require.Equal(t, "cancelled", got.Status)
+	status, body = e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)})
+	require.Equal(t, http.StatusConflict, status, string(body))
+}
+
+func TestIdempotentCaseStart(t *testing.T) {
+	e := newEnv(t)
+	body := map[string]any{"flow": "returns-exchange", "customer": "C-3", "channel": "app", "attributes": map[string]any{"amount": 80}}
+	var ids sync.Map
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, data := e.do("admin", http.MethodPost, "/api/v1/cases", body, "Idempotency-Key", "order-77")
+			var out struct {
+				ID string `json:"id"`
+			}
+			if status == http.StatusCreated || status == http.StatusOK {
+				_ = json.Unmarshal(data, &out)
+				ids.Store(out.ID, true)
+			} else {
+				ids.Store(fmt.Sprintf("status %d: %s", status, data), true)
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	ids.Range(func(k, _ any) bool { n++; return true })
+	require.Equal(t, 1, n, "one case for one Idempotency-Key")
+}
