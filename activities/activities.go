@@ -140,7 +140,7 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 		})
 		if errors.Is(err, store.ErrConflict) {
 			return temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("close task %s: already closed by another completion", in.TaskID), "TaskConflict", err)
+				fmt.Sprintf("close task %s: claimed by another actor or closed by another completion", in.TaskID), workflows.ErrTaskConflict, err)
 		}
 		if err != nil {
 			return fmt.Errorf("close task %s: %w", in.TaskID, err)

@@ -37,7 +37,7 @@ func RuleEnv(attributes map[string]any, customer, channel, lastOutcome string, l
 // must produce a boolean. Evaluation is deterministic and does no I/O, so
 // it is safe inside workflow code.
 func EvalRule(rule string, env map[string]any) (bool, error) {
-	prog, err := expr.Compile(rule, expr.Env(env), expr.AsBool())
+	prog, err := expr.Compile(rule, ruleOptions(env)...)
 	if err != nil {
 		return false, fmt.Errorf("compile rule %q: %w", rule, err)
 	}
@@ -56,9 +56,16 @@ func EvalRule(rule string, env map[string]any) (bool, error) {
 // one-line explanation when it does not compile.
 func checkRule(rule string) error {
 	env := RuleEnv(nil, "", "", "", nil)
-	if _, err := expr.Compile(rule, expr.Env(env), expr.AsBool()); err != nil {
+	if _, err := expr.Compile(rule, ruleOptions(env)...); err != nil {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
 		return errors.New(strings.TrimSpace(msg))
 	}
 	return nil
+}
+
+// ruleOptions compiles rules against env's shape, to a boolean, without the
+// builtins whose result depends on when they run: rules are evaluated inside
+// workflow code and must give the same answer on replay.
+func ruleOptions(env map[string]any) []expr.Option {
+	return []expr.Option{expr.Env(env), expr.AsBool(), expr.DisableBuiltin("now")}
 }

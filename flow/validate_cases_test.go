@@ -279,6 +279,7 @@ steps:
       - {when: '"text"', next: closed}
       - {when: 'nosuchvar > 1', next: closed}
       - {next: closed}
+      - {when: 'now().Hour() > 17', next: closed}
   - id: b
     kind: decision
     default: closed
@@ -291,8 +292,9 @@ steps:
 			`9:16: error: rule 2 of decision "a" does not compile: expected bool, but got string (bad-rule)`,
 			`10:16: error: rule 3 of decision "a" does not compile: unknown name nosuchvar (1:1) (bad-rule)`,
 			`11:9: error: rule 4 of decision "a" has no when expression (bad-rule)`,
-			`12:5: error: decision "b" needs at least one rule (no-rules)`,
-			`12:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
+			`12:16: error: rule 5 of decision "a" does not compile: unknown name now (1:1) (bad-rule)`,
+			`13:5: error: decision "b" needs at least one rule (no-rules)`,
+			`13:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
 		},
 	},
 	{

@@ -156,6 +156,13 @@ func (e *temporalEngine) State(ctx context.Context, workflowID string) (workflow
 // temporalError translates Temporal client errors into this package's
 // errors, keeping the original in the chain for logs.
 func temporalError(err error) error {
+	// The store's refusal to close the task surfaces deep in the chain
+	// (update failure → activity error → application error).
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if app, ok := e.(*temporal.ApplicationError); ok && app.Type() == workflows.ErrTaskConflict {
+			return &RejectedError{Reason: ErrStaleTask, Message: "the task was claimed or closed by someone else meanwhile"}
+		}
+	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
 		var reason error

@@ -37,6 +37,7 @@ func TestTemporalErrorMapping(t *testing.T) {
 		{"unavailable", serviceerror.NewUnavailable("connection refused"), ErrEngineUnavailable, "", http.StatusServiceUnavailable},
 		{"deadline", serviceerror.NewDeadlineExceeded("deadline"), ErrEngineUnavailable, "", http.StatusServiceUnavailable},
 		{"context deadline", fmt.Errorf("rpc: %w", context.DeadlineExceeded), ErrEngineUnavailable, "", http.StatusServiceUnavailable},
+		{"store conflict deep in the chain", fmt.Errorf("complete task t: %w", temporal.NewApplicationErrorWithCause("wrapped", "wrapError", temporal.NewNonRetryableApplicationError("close task t: claimed by another actor", workflows.ErrTaskConflict, nil))), ErrStaleTask, "the task was claimed or closed by someone else meanwhile", http.StatusConflict},
 		{"other application error", temporal.NewApplicationError("activity failed", "SomethingElse"), nil, "", http.StatusInternalServerError},
 	}
 	for _, c := range cases {

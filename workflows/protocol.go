@@ -42,6 +42,9 @@ const (
 	ErrWrongDepartment = "WrongDepartment" // actor not in the task's department (403)
 	ErrUnknownOutcome  = "UnknownOutcome"  // outcome not allowed by the step (422)
 	ErrInvalidData     = "InvalidData"     // form data missing a required field (422)
+	// ErrTaskConflict: the store refused to close the task (claimed by
+	// another actor, or closed by another completion) (409).
+	ErrTaskConflict = "TaskConflict"
 )
 
 // Case statuses as the workflow reports them (same words as the store's).
