@@ -1,0 +1,108 @@
+// Package layering enforces the import rules of DESIGN.md: imports point
+// one way, workflow code never reaches the store, and the pure packages
+// import nothing of flowlab's.
+package layering
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/flowlab/flowlab/"
+
+// allowed lists, per package (and its subpackages unless listed on their
+// own), the flowlab packages its non-test files may import. A package
+// missing from this table fails the test: new packages must take a place.
+var allowed = map[string][]string{
+	"flow":       {},
+	"analytics":  {},
+	"flows":      {"flow"},
+	"workflows":  {"flow"},
+	"store":      {"store"},
+	"activities": {"store", "flow", "workflows"},
+	"worker":     {"workflows", "activities"},
+	"server":     {"store", "flow", "flows", "analytics", "workflows"},
+	"searchattr": {},
+	"devserver":  {},
+	"cmd":        {"*"},
+	"e2e":        {"*"},
+	"internal":   {},
+}
+
+func TestImportsPointOneWay(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if err != nil {
+			return nil // no Go files here
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		top := strings.Split(rel, "/")[0]
+		rules, ok := allowed[top]
+		require.True(t, ok, "package %s has no place in the layering table; add it to allowed", rel)
+		checked++
+		for _, imp := range pkg.Imports {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			target := strings.TrimPrefix(imp, module)
+			if !permitted(rules, top, target) {
+				t.Errorf("%s imports %s; %s may import only %v", rel, target, top, rules)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, checked, 10, "the walk should see every package")
+}
+
+// permitted reports whether a package under top may import target.
+func permitted(rules []string, top, target string) bool {
+	if strings.HasPrefix(target, top+"/") || target == top {
+		return true // within itself
+	}
+	targetTop := strings.Split(target, "/")[0]
+	for _, r := range rules {
+		if r == "*" || r == target || (r == targetTop && !strings.Contains(target, "/")) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTableNamesKnownPackages(t *testing.T) {
+	// Every rule names a package that has a row of its own.
+	keys := make([]string, 0, len(allowed))
+	for k := range allowed {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, r := range allowed[k] {
+			if r == "*" {
+				continue
+			}
+			_, ok := allowed[r]
+			require.True(t, ok, "rule of %s names unknown package %s", k, r)
+		}
+	}
+}
