@@ -292,17 +292,6 @@ func (r *caseRun) enter(ctx workflow.Context, step *flow.Step, entered time.Time
 	}
 }
 
-// timerAt returns a timer firing at the moment at. A moment already past
-// (the worker was down, or an activity retried for long) fires at once
-// instead of failing as a negative duration would.
-func timerAt(ctx workflow.Context, at time.Time) workflow.Future {
-	d := at.Sub(workflow.Now(ctx))
-	if d < 0 {
-		d = 0
-	}
-	return workflow.NewTimer(ctx, d)
-}
-
 // atRest releases complete handlers waiting for the interpreter.
 func (r *caseRun) atRest() { r.rest++ }
 
@@ -344,7 +333,8 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	arm := func() {
 		timer = nil
 		if level < len(step.Escalation) {
-			timer = timerAt(tctx, entered.Add(step.Escalation[level].After.D()))
+			d := entered.Add(step.Escalation[level].After.D()).Sub(workflow.Now(ctx))
+			timer = workflow.NewTimer(tctx, d)
 		}
 	}
 	arm()
@@ -467,7 +457,8 @@ func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Ti
 	next := step.Next
 	outcome := ""
 	if step.Event == "" {
-		if err := timerAt(ctx, entered.Add(step.Duration.D())).Get(ctx, nil); err != nil {
+		d := entered.Add(step.Duration.D()).Sub(workflow.Now(ctx))
+		if err := workflow.NewTimer(ctx, d).Get(ctx, nil); err != nil {
 			return "", fmt.Errorf("wait timer: %w", err)
 		}
 		outcome = "elapsed"
@@ -488,7 +479,8 @@ func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Ti
 				r.keepEvent(e)
 			})
 			if step.Timeout > 0 {
-				sel.AddFuture(timerAt(tctx, entered.Add(step.Timeout.D())), func(workflow.Future) { timedOut = true })
+				d := entered.Add(step.Timeout.D()).Sub(workflow.Now(ctx))
+				sel.AddFuture(workflow.NewTimer(tctx, d), func(workflow.Future) { timedOut = true })
 			}
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 			for !got && !timedOut {

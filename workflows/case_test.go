@@ -442,25 +442,6 @@ func TestCaseWaitDuration(t *testing.T) {
 	require.Equal(t, t0.Add(48*time.Hour), h.spans[0].CompletedAt)
 }
 
-// A wait whose moment has already passed when the run reaches it (here a
-// run resumed long after the step was entered) ends at once instead of
-// failing the case with a negative timer.
-func TestCaseWaitAlreadyElapsed(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	def := flow.Definition{Key: "sleepy", Version: 1, Steps: []flow.Step{
-		{ID: "pause", Kind: flow.KindWait, Duration: dur(time.Hour), Next: "done"},
-		{ID: "done", Kind: flow.KindEnd},
-	}}
-	entered := t0.Add(-3 * time.Hour)
-	h.env.ExecuteWorkflow(workflows.CaseWorkflow, workflows.CaseInput{CaseID: caseID, Definition: def,
-		Resume: &workflows.Resume{Step: "pause", StartedAt: entered, EnteredAt: entered}})
-	require.NoError(t, h.env.GetWorkflowError())
-	require.Equal(t, "wait", h.spans[0].Kind)
-	require.Equal(t, entered, h.spans[0].EnteredAt)
-	require.Equal(t, t0, h.spans[0].CompletedAt)
-}
-
 func TestCaseCancellationClosesOpenTask(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
