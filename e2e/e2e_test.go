@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/flowlab/flowlab/activities"
@@ -34,6 +36,7 @@ type env struct {
 	t      *testing.T
 	url    string
 	tokens map[string]string // department -> staff token, plus "admin"
+	tc     client.Client     // nil for a flowlab dev process
 }
 
 func newEnv(t *testing.T) *env {
@@ -59,7 +62,7 @@ func newEnv(t *testing.T) *env {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 
-	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}}
+	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}, tc: c}
 	for _, dep := range []string{"customer_service", "technical", "supervisor", "crisis_team"} {
 		var out struct {
 			Token string `json:"token"`
@@ -376,4 +379,49 @@ func TestIdempotentCaseStart(t *testing.T) {
 	n := 0
 	ids.Range(func(k, _ any) bool { n++; return true })
 	require.Equal(t, 1, n, "one case for one Idempotency-Key")
+}
+
+// updateEvents counts the Update events in a case's workflow history.
+func (e *env) updateEvents(caseID string) (accepted, completed int) {
+	e.t.Helper()
+	it := e.tc.GetWorkflowHistory(context.Background(), "case-"+caseID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(e.t, err)
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			accepted++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+			completed++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED:
+			e.t.Fatalf("a rejected Update reached the history of case %s", caseID)
+		}
+	}
+	return accepted, completed
+}
+
+// Completions the validator refuses (unknown outcome, missing form field)
+// leave nothing in the workflow history; a valid one leaves exactly one
+// accepted and one completed Update.
+func TestRejectedCompletionsLeaveNoHistory(t *testing.T) {
+	e := newEnv(t)
+	var created struct {
+		ID string `json:"id"`
+	}
+	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-5", "channel": "chat", "attributes": map[string]any{}}, http.StatusCreated, &created)
+	task := e.waitOpenTask(created.ID)
+	acc0, done0 := e.updateEvents(created.ID)
+
+	status, body := e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "no-such-outcome", "data": formData(task)})
+	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
+	require.Contains(t, string(body), "outcome")
+	status, body = e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": map[string]any{}})
+	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
+	require.Contains(t, string(body), "required")
+	acc, done := e.updateEvents(created.ID)
+	require.Equal(t, [2]int{acc0, done0}, [2]int{acc, done}, "rejected Updates must not reach the history")
+
+	e.mustDo("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}, http.StatusOK, nil)
+	acc, done = e.updateEvents(created.ID)
+	require.Equal(t, [2]int{acc0 + 1, done0 + 1}, [2]int{acc, done})
 }
