@@ -366,40 +366,7 @@ func addClientCommands(root *cobra.Command) {
 				if len(q) > 0 {
 					path += "?" + q.Encode()
 				}
-				var out map[string]any
-				if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
-					return err
-				}
-				if cf.output == "json" {
-					return render(cmd, "json", out, nil)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "flow %v, %v cases\n", out["flow"], out["cases"])
-				rows, _ := out["steps"].([]any)
-				flat := make([]any, 0, len(rows))
-				for _, r := range rows {
-					m, _ := r.(map[string]any)
-					if m == nil {
-						continue
-					}
-					f := map[string]any{}
-					for k, v := range m {
-						f[k] = v
-					}
-					for _, part := range []string{"wait", "work"} {
-						if q, ok := m[part].(map[string]any); ok {
-							for _, p := range []string{"p50", "p90", "p95"} {
-								f[part+"_"+p] = q[p]
-							}
-						}
-					}
-					if b, _ := m["bottleneck"].(bool); b {
-						f["bottleneck"] = "<== bottleneck"
-					} else {
-						f["bottleneck"] = ""
-					}
-					flat = append(flat, f)
-				}
-				return render(cmd, "table", flat, []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"})
+				return showBottlenecks(cmd, c, path, cf.output)
 			},
 		}
 		cmd.Flags().IntVar(&version, "version", 0, "flow version (default: all)")
@@ -453,6 +420,46 @@ func addClientCommands(root *cobra.Command) {
 }
 
 var clientFlagsForDemo *clientFlags
+
+// showBottlenecks fetches a bottleneck view (path includes the query) and
+// prints it: JSON as is, or a table with the wait/work percentiles
+// flattened and the bottleneck step marked.
+func showBottlenecks(cmd *cobra.Command, c *apiClient, path, output string) error {
+	var out map[string]any
+	if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
+		return err
+	}
+	if output == "json" {
+		return render(cmd, "json", out, nil)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "flow %v, %v cases\n", out["flow"], out["cases"])
+	rows, _ := out["steps"].([]any)
+	flat := make([]any, 0, len(rows))
+	for _, r := range rows {
+		m, _ := r.(map[string]any)
+		if m == nil {
+			continue
+		}
+		f := map[string]any{}
+		for k, v := range m {
+			f[k] = v
+		}
+		for _, part := range []string{"wait", "work"} {
+			if q, ok := m[part].(map[string]any); ok {
+				for _, p := range []string{"p50", "p90", "p95"} {
+					f[part+"_"+p] = q[p]
+				}
+			}
+		}
+		if b, _ := m["bottleneck"].(bool); b {
+			f["bottleneck"] = "<== bottleneck"
+		} else {
+			f["bottleneck"] = ""
+		}
+		flat = append(flat, f)
+	}
+	return render(cmd, "table", flat, []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"})
+}
 
 // listOf returns the list in a response: the value itself when it is a
 // list, or the named field of an object.

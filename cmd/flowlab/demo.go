@@ -64,7 +64,7 @@ the real duration of one simulated hour. Then it prints the bottleneck view.`,
 			if err := d.run(ctx, flowKey, cases, time.Duration(arrivalMs)*time.Millisecond); err != nil {
 				return err
 			}
-			return c2bottlenecks(cmd, &cf, flowKey)
+			return showBottlenecks(cmd, c, "/api/v1/flows/"+url.PathEscape(flowKey)+"/bottlenecks", cf.output)
 		},
 	}
 	cf.add(cmd)
@@ -75,15 +75,6 @@ the real duration of one simulated hour. Then it prints the bottleneck view.`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 	cmd.Flags().IntVar(&arrivalMs, "arrival-ms", 100, "milliseconds between case arrivals")
 	return cmd
-}
-
-func c2bottlenecks(cmd *cobra.Command, cf *clientFlags, flowKey string) error {
-	root := cmd.Root()
-	root.SetArgs([]string{"bottlenecks", flowKey, "--server", cf.server, "--token", cf.token, "-o", cf.output})
-	if cf.token == "" {
-		root.SetArgs([]string{"bottlenecks", flowKey, "--server", cf.server, "-o", cf.output})
-	}
-	return root.ExecuteContext(cmd.Context())
 }
 
 type demo struct {

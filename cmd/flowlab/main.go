@@ -35,18 +35,25 @@ func main() {
 		os.Exit(exitOK)
 	}
 	fmt.Fprintln(os.Stderr, "flowlab:", err)
+	os.Exit(exitCode(err))
+}
+
+// exitCode classifies an error for scripts.
+func exitCode(err error) int {
 	var ue usageError
 	var ae *apiError
 	switch {
+	case err == nil:
+		return exitOK
 	case errors.As(err, &ue):
-		os.Exit(exitUsage)
+		return exitUsage
 	case errors.As(err, &ae):
 		if ae.Status >= 400 && ae.Status < 500 {
-			os.Exit(exitAPIClient)
+			return exitAPIClient
 		}
-		os.Exit(exitAPIServer)
+		return exitAPIServer
 	}
-	os.Exit(exitError)
+	return exitError
 }
 
 type usageError struct{ error }
@@ -80,7 +87,24 @@ dev admin token from .flowlab/admin-token when --token is not given):
 	root.AddCommand(newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd())
 	addClientCommands(root)
 	root.AddCommand(newDemoCmd())
+	markArgErrorsAsUsage(root)
 	return root
+}
+
+// markArgErrorsAsUsage makes wrong positional arguments exit with the usage
+// code, like wrong flags do.
+func markArgErrorsAsUsage(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return usageError{fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markArgErrorsAsUsage(sub)
+	}
 }
 
 // envOr returns the environment variable's value, or def.
