@@ -208,6 +208,17 @@ type ListCasesParams struct {
 	Flow   string
 	Status string
 	Limit  int // default 50, max 500
+	// From and To bound created_at: From <= created_at < To.
+	From, To *time.Time
+	// After continues a listing after this case (keyset pagination in the
+	// list's order, created_at DESC, id DESC); nil starts at the newest.
+	After *CaseCursor
+}
+
+// CaseCursor is the position of a case in ListCases order.
+type CaseCursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // Task is one human task.
@@ -261,6 +272,19 @@ type ListTasksParams struct {
 	Assignee    string
 	CaseID      string
 	Limit       int // default 100, max 1000
+	// From and To bound opened_at: From <= opened_at < To.
+	From, To *time.Time
+	// After continues a listing after this task (keyset pagination in the
+	// list's order: sla_due NULLS LAST, opened_at, id); nil starts at the
+	// first.
+	After *TaskCursor
+}
+
+// TaskCursor is the position of a task in ListTasks order.
+type TaskCursor struct {
+	SLADue   *time.Time // nil: the task has no SLA (sorted last)
+	OpenedAt time.Time
+	ID       string
 }
 
 type ClaimTaskParams struct {
