@@ -285,7 +285,7 @@ func TestCreateCase(t *testing.T) {
 	require.Equal(t, "complaint", c.Flow)
 	require.Equal(t, 1, c.Version) // the default version
 	require.Equal(t, store.CaseActive, c.Status)
-	require.Equal(t, "case-"+c.ID, c.WorkflowID)
+	require.Equal(t, "complaint-"+c.ID, c.WorkflowID, "workflow ids are <flow key>-<case id>")
 	require.JSONEq(t, `{"severity":"primary"}`, string(c.Attributes))
 
 	// The engine got the stored definition and the case's data.
@@ -313,7 +313,22 @@ func TestCreateCase(t *testing.T) {
 	require.Len(t, d.Tasks, 1)
 	require.Equal(t, "record", d.Tasks[0].Step)
 	require.Empty(t, d.Spans)
-	require.Equal(t, "http://temporal.local:8233/namespaces/default/workflows/case-"+c.ID, d.Links["temporal_ui"])
+	require.Equal(t, c.WorkflowID, d.WorkflowID)
+	require.Equal(t, "http://temporal.local:8233/namespaces/default/workflows/complaint-"+c.ID, d.Links["temporal_ui"])
+
+	// Without a Temporal UI there is no link; another namespace shows in it.
+	plain := newEnvWithStore(t, e.st, func(c *Config) { c.TemporalUIURL = "" })
+	res = plain.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	d.Links = nil
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
+	require.NotContains(t, d.Links, "temporal_ui")
+	require.Equal(t, "complaint-"+c.ID, d.WorkflowID)
+	prod := newEnvWithStore(t, e.st, func(c *Config) { c.TemporalUIURL = "https://ui.example/"; c.TemporalNamespace = "prod" })
+	res = prod.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
+	require.Equal(t, "https://ui.example/namespaces/prod/workflows/complaint-"+c.ID, d.Links["temporal_ui"])
 }
 
 func TestCreateCaseIdempotency(t *testing.T) {

@@ -126,16 +126,16 @@ func inDepartment(a store.Actor, department string) bool {
 var validRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
 
 type createTokenRequest struct {
-	Name        string   `json:"name"`
-	Role        string   `json:"role"`
-	Departments []string `json:"departments"`
-	ExpiresIn   *string  `json:"expires_in"`
+	Name        string   `json:"name" minLength:"1" maxLength:"200" description:"The actor's display name."`
+	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
+	Departments []string `json:"departments,omitempty" description:"Departments the actor works in; required for staff."`
+	ExpiresIn   *string  `json:"expires_in,omitempty" description:"Lifetime of the token (a flow duration like 720h or 30d); default: no expiry." example:"720h"`
 }
 
 type actorJSON struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
-	Role        string   `json:"role"`
+	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
 	Departments []string `json:"departments"`
 }
 

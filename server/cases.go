@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -33,10 +31,16 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 const ReplayedHeader = "Idempotent-Replayed"
 
 type createCaseRequest struct {
-	Flow       string         `json:"flow"`
-	Customer   string         `json:"customer"`
-	Channel    string         `json:"channel"`
-	Attributes map[string]any `json:"attributes"`
+	Flow       string         `json:"flow" minLength:"1" description:"Flow key; the case gets the flow's default version."`
+	Customer   string         `json:"customer" minLength:"1" maxLength:"200" description:"Customer reference."`
+	Channel    string         `json:"channel,omitempty" maxLength:"50" description:"Contact channel (phone, email, chat...)."`
+	Attributes map[string]any `json:"attributes,omitempty" description:"Case attributes the flow's decision rules read."`
+}
+
+// WorkflowID is the id of a case's workflow, "<flow key>-<case id>", so
+// Temporal's UI and CLI list readable cases (ADR 0004).
+func WorkflowID(flowKey, caseID string) string {
+	return flowKey + "-" + caseID
 }
 
 // idempotencyKey reads and checks the Idempotency-Key header ("" when
@@ -114,7 +118,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	c, created, err := s.store.CreateCase(ctx, store.CreateCaseParams{
 		ID: id, Flow: fv.Key, Version: fv.Version, Variant: "",
 		Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
-		Status: store.CaseStarting, WorkflowID: "case-" + id,
+		Status: store.CaseStarting, WorkflowID: WorkflowID(fv.Key, id),
 		IdempotencyKey: key, RequestHash: hash, CreatedBy: actor.ID, At: s.now().UTC(),
 	})
 	if err != nil {
@@ -251,34 +255,55 @@ func StartPending(ctx context.Context, st store.Store, eng Engine) error {
 	return nil
 }
 
-var caseStatuses = []string{store.CaseStarting, store.CaseActive, store.CaseCompleted, store.CaseCancelled, store.CaseFailed}
+// storeCaseLimitMax is the most cases one store.ListCases call returns.
+const storeCaseLimitMax = 500
 
-// listCases lists cases newest first, optionally by flow and status.
+// listCases lists cases newest first, optionally by flow, status and
+// creation time, a page at a time.
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r, "flow", "status", "limit"); err != nil {
+	q, err := paramsOf[listCasesParams](r)
+	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	p := store.ListCasesParams{Flow: q.Get("flow"), Status: q.Get("status"), Limit: 50}
-	if p.Status != "" && !slices.Contains(caseStatuses, p.Status) {
-		return badParam("status", fmt.Sprintf("unknown status %q; allowed: %s", p.Status, strings.Join(caseStatuses, ", ")))
+	from, to, err := timeRange(q.From, q.To)
+	if err != nil {
+		return err
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return badParam("limit", fmt.Sprintf("must be an integer from 1 to 500, got %q", v))
-		}
-		p.Limit = n
+	after, err := caseCursorParam(q.Cursor)
+	if err != nil {
+		return err
 	}
-	cs, err := s.store.ListCases(r.Context(), p)
+	ctx := r.Context()
+	p := store.ListCasesParams{Flow: q.Flow, Status: q.Status, From: from, To: to, After: after,
+		Limit: min(q.Limit+1, storeCaseLimitMax)}
+	cs, err := s.store.ListCases(ctx, p)
 	if err != nil {
 		return storeProblem(fmt.Errorf("list cases: %w", err), "cases")
 	}
-	out := make([]caseJSON, len(cs))
-	for i, c := range cs {
-		out[i] = toCaseJSON(c)
+	more := len(cs) > q.Limit
+	if more {
+		cs = cs[:q.Limit]
+	} else if len(cs) == q.Limit && p.Limit == q.Limit && len(cs) > 0 {
+		// The store cannot return limit+1 rows: ask whether one follows.
+		last := cs[len(cs)-1]
+		p.After, p.Limit = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}, 1
+		probe, err := s.store.ListCases(ctx, p)
+		if err != nil {
+			return storeProblem(fmt.Errorf("list cases: %w", err), "cases")
+		}
+		more = len(probe) > 0
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"cases": out})
+	out := caseListJSON{Cases: make([]caseJSON, len(cs))}
+	for i, c := range cs {
+		out.Cases[i] = toCaseJSON(c)
+	}
+	if more {
+		last := cs[len(cs)-1]
+		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return internal(err)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -358,13 +383,13 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.audit(r, store.AuditEntry{Action: "case.cancel", Object: "case:" + c.ID, CaseID: c.ID})
-	s.writeJSON(w, r, http.StatusAccepted, map[string]string{"id": c.ID, "status": status})
+	s.writeJSON(w, r, http.StatusAccepted, cancelResponse{ID: c.ID, Status: status})
 	return nil
 }
 
 type eventRequest struct {
-	Name string         `json:"name"`
-	Data map[string]any `json:"data"`
+	Name string         `json:"name" minLength:"1" description:"The event a wait step waits for."`
+	Data map[string]any `json:"data,omitempty" description:"Event payload."`
 }
 
 // sendEvent delivers an external event to a case's wait step (202).
@@ -396,7 +421,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "case.event", Object: "case:" + c.ID, CaseID: c.ID,
 		Details: mustJSON(map[string]any{"name": req.Name})})
-	s.writeJSON(w, r, http.StatusAccepted, map[string]string{"id": c.ID, "event": req.Name})
+	s.writeJSON(w, r, http.StatusAccepted, eventResponse{ID: c.ID, Event: req.Name})
 	return nil
 }
 

@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/flow"
@@ -79,16 +76,40 @@ type flowSummaryJSON struct {
 	Versions       int    `json:"versions"`
 }
 
+// listFlows lists one summary per flow key, ordered by key, a page at a
+// time.
 func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[listFlowsParams](r)
+	if err != nil {
+		return err
+	}
+	after, err := flowCursorParam(q.Cursor)
+	if err != nil {
+		return err
+	}
 	sums, err := s.store.ListFlows(r.Context())
 	if err != nil {
 		return storeProblem(fmt.Errorf("list flows: %w", err), "flows")
 	}
-	out := make([]flowSummaryJSON, len(sums))
-	for i, f := range sums {
-		out[i] = flowSummaryJSON{Key: f.Key, Name: f.Name, DefaultVersion: f.DefaultVersion, LatestVersion: f.LatestVersion, Versions: f.Versions}
+	if after != "" {
+		i, _ := slices.BinarySearchFunc(sums, after, func(f store.FlowSummary, key string) int { return strings.Compare(f.Key, key) })
+		for i < len(sums) && sums[i].Key <= after {
+			i++
+		}
+		sums = sums[i:]
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"flows": out})
+	out := flowListJSON{}
+	if len(sums) > q.Limit {
+		sums = sums[:q.Limit]
+		if out.NextCursor, err = encodeCursor(flowCursorJSON{Key: sums[len(sums)-1].Key}); err != nil {
+			return internal(err)
+		}
+	}
+	out.Flows = make([]flowSummaryJSON, len(sums))
+	for i, f := range sums {
+		out.Flows[i] = flowSummaryJSON{Key: f.Key, Name: f.Name, DefaultVersion: f.DefaultVersion, LatestVersion: f.LatestVersion, Versions: f.Versions}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -109,20 +130,6 @@ type flowDetailJSON struct {
 	Definition     json.RawMessage   `json:"definition"`
 	Source         string            `json:"source"`
 	Versions       []flowVersionJSON `json:"versions"`
-}
-
-// flowVersionParam reads the optional version query parameter (0 when
-// absent).
-func flowVersionParam(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("version")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, badParam("version", fmt.Sprintf("must be a positive integer, got %q", v))
-	}
-	return n, nil
 }
 
 // loadFlowVersion returns the requested version of key, or its default.
@@ -149,15 +156,12 @@ func (s *Server) loadFlowVersion(ctx context.Context, key string, version int) (
 // getFlow returns the default (or ?version=) definition of a flow with its
 // YAML source and the list of versions.
 func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r, "version"); err != nil {
-		return err
-	}
-	key := chi.URLParam(r, "key")
-	version, err := flowVersionParam(r)
+	q, err := paramsOf[flowParams](r)
 	if err != nil {
 		return err
 	}
-	fv, err := s.loadFlowVersion(r.Context(), key, version)
+	key := q.Key
+	fv, err := s.loadFlowVersion(r.Context(), key, q.Version)
 	if err != nil {
 		return err
 	}
@@ -176,33 +180,6 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
-}
-
-// onlyParams rejects query parameters other than allowed.
-func onlyParams(r *http.Request, allowed ...string) error {
-	q := r.URL.Query()
-	for name, vs := range q {
-		if !slices.Contains(allowed, name) {
-			return badParam(name, "unknown parameter; allowed: "+strings.Join(allowed, ", "))
-		}
-		if len(vs) > 1 {
-			return badParam(name, "given more than once")
-		}
-	}
-	return nil
-}
-
-func timeParam(r *http.Request, name string) (*time.Time, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return nil, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return nil, badParam(name, fmt.Sprintf("must be an RFC 3339 time like 2025-01-31T08:00:00Z, got %q", v))
-	}
-	t = t.UTC()
-	return &t, nil
 }
 
 type quantilesJSON struct {
@@ -238,27 +215,16 @@ type bottlenecksJSON struct {
 // bottlenecks reports where cases of one flow version wait and work, from
 // the spans entered in [from, to).
 func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r, "version", "variant", "from", "to"); err != nil {
-		return err
-	}
-	key := chi.URLParam(r, "key")
-	version, err := flowVersionParam(r)
+	q, err := paramsOf[bottlenecksParams](r)
 	if err != nil {
 		return err
 	}
-	from, err := timeParam(r, "from")
+	from, to, err := timeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
-	to, err := timeParam(r, "to")
-	if err != nil {
-		return err
-	}
-	if from != nil && to != nil && !from.Before(*to) {
-		return badParam("to", "must be after from")
-	}
-	variant := r.URL.Query().Get("variant")
-	fv, err := s.loadFlowVersion(r.Context(), key, version)
+	variant := q.Variant
+	fv, err := s.loadFlowVersion(r.Context(), q.Key, q.Version)
 	if err != nil {
 		return err
 	}

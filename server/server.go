@@ -117,6 +117,7 @@ type Server struct {
 	eng   Engine
 	log   *slog.Logger
 	now   func() time.Time
+	doc   []byte // the OpenAPI document
 }
 
 // New returns the API's handler.
@@ -125,7 +126,11 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now}
+	doc, err := OpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now, doc: doc}
 	return s.routes(), nil
 }
 
@@ -163,30 +168,31 @@ func (s *Server) routes() http.Handler {
 			r.Method+" is not allowed on "+r.URL.Path)
 	}))
 
-	r.Get("/healthz", s.h(s.healthz))
-
-	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.authenticate)
-
-		r.With(s.requireRole(store.RoleAdmin)).Post("/tokens", s.h(s.createToken))
-
-		r.Post("/cases", s.h(s.createCase))
-		r.Get("/cases", s.h(s.listCases))
-		r.Get("/cases/{id}", s.h(s.getCase))
-		r.With(s.requireRole(store.RoleAdmin, store.RoleOwner)).Post("/cases/{id}/cancel", s.h(s.cancelCase))
-		r.With(s.requireRole(store.RoleAdmin, store.RoleOwner, store.RoleStaff)).Post("/cases/{id}/events", s.h(s.sendEvent))
-
-		r.Get("/tasks", s.h(s.listTasks))
-		r.Get("/tasks/{id}", s.h(s.getTask))
-		r.Post("/tasks/{id}/claim", s.h(s.claimTask))
-		r.Post("/tasks/{id}/unclaim", s.h(s.unclaimTask))
-		r.Post("/tasks/{id}/complete", s.h(s.completeTask))
-
-		r.Get("/flows", s.h(s.listFlows))
-		r.Get("/flows/{key}", s.h(s.getFlow))
-		r.Get("/flows/{key}/bottlenecks", s.h(s.bottlenecks))
-	})
+	for _, rt := range apiRoutes {
+		var mw []func(http.Handler) http.Handler
+		if !rt.Public {
+			mw = append(mw, s.authenticate)
+		}
+		if len(rt.Roles) > 0 {
+			mw = append(mw, s.requireRole(rt.Roles...))
+		}
+		r.With(mw...).Method(rt.Method, rt.Pattern, s.h(s.withRouteParams(rt)))
+	}
 	return r
+}
+
+// withRouteParams decodes the route's parameters (a 400 for unknown or
+// invalid ones) into the request context for paramsOf, then runs its
+// handler.
+func (s *Server) withRouteParams(rt route) handler {
+	t := rt.paramsType()
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := decodeParams(r, t)
+		if err != nil {
+			return err
+		}
+		return rt.Handle(s, w, r.WithContext(withParams(r.Context(), p.Interface())))
+	}
 }
 
 // accessLog logs every request at debug level.
@@ -227,6 +233,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return unavailable("the database does not answer", fmt.Errorf("healthz: %w", err))
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+	s.writeJSON(w, r, http.StatusOK, healthJSON{Status: "ok"})
 	return nil
 }

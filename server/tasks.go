@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -15,53 +13,39 @@ import (
 	"github.com/flowlab/flowlab/workflows"
 )
 
-var taskStatuses = []string{store.TaskOpen, store.TaskCompleted, store.TaskCancelled, "any"}
-
-var taskListParams = []string{"department", "status", "assignee", "case_id", "limit"}
-
-// listTasks lists tasks ordered by SLA due time. status defaults to open
-// ("any" lists all); assignee "me" is the caller. Staff see only their
-// departments: without a department parameter the list covers all of
-// them, another department is 403.
+// listTasks lists tasks ordered by SLA due time, a page at a time. status
+// defaults to open ("any" lists all); assignee "me" is the caller. Staff
+// see only their departments: without a department parameter the list
+// covers all of them, another department is 403.
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	actor := actorFrom(r.Context())
-	q := r.URL.Query()
-	for name := range q {
-		if !slices.Contains(taskListParams, name) {
-			return badParam(name, "unknown parameter; allowed: "+strings.Join(taskListParams, ", "))
-		}
+	q, err := paramsOf[listTasksParams](r)
+	if err != nil {
+		return err
 	}
-	for _, name := range taskListParams {
-		if len(q[name]) > 1 {
-			return badParam(name, "given more than once")
-		}
+	from, to, err := timeRange(q.From, q.To)
+	if err != nil {
+		return err
+	}
+	after, err := taskCursorParam(q.Cursor)
+	if err != nil {
+		return err
 	}
 	p := store.ListTasksParams{
-		Department: q.Get("department"),
-		Status:     q.Get("status"),
-		Assignee:   q.Get("assignee"),
-		CaseID:     q.Get("case_id"),
-		Limit:      100,
+		Department: q.Department,
+		Status:     q.Status,
+		Assignee:   q.Assignee,
+		CaseID:     q.CaseID,
+		From:       from,
+		To:         to,
+		After:      after,
+		Limit:      q.Limit + 1, // one more tells whether a next page exists
 	}
-	switch p.Status {
-	case "":
-		p.Status = store.TaskOpen
-	case "any":
+	if p.Status == "any" {
 		p.Status = ""
-	default:
-		if !slices.Contains(taskStatuses, p.Status) {
-			return badParam("status", fmt.Sprintf("unknown status %q; allowed: %s", p.Status, strings.Join(taskStatuses, ", ")))
-		}
 	}
 	if p.Assignee == "me" {
 		p.Assignee = actor.ID
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return badParam("limit", fmt.Sprintf("must be an integer from 1 to 1000, got %q", v))
-		}
-		p.Limit = n
 	}
 	if actor.Role == store.RoleStaff {
 		if p.Department == "" {
@@ -77,7 +61,17 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("list tasks: %w", err), "tasks")
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"tasks": toTasksJSON(tasks)})
+	out := taskListJSON{}
+	if len(tasks) > q.Limit {
+		tasks = tasks[:q.Limit]
+		last := tasks[len(tasks)-1]
+		out.NextCursor, err = encodeCursor(taskCursorJSON{SLADue: utcPtr(last.SLADue), OpenedAt: last.OpenedAt.UTC(), ID: last.ID})
+		if err != nil {
+			return internal(err)
+		}
+	}
+	out.Tasks = toTasksJSON(tasks)
+	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -158,8 +152,8 @@ func (s *Server) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 }
 
 type completeRequest struct {
-	Outcome string         `json:"outcome"`
-	Data    map[string]any `json:"data"`
+	Outcome string         `json:"outcome" minLength:"1" description:"One of the task's outcomes."`
+	Data    map[string]any `json:"data,omitempty" description:"The step's form fields."`
 }
 
 type completeResponse struct {

@@ -23,9 +23,9 @@ type caseJSON struct {
 	Customer   string          `json:"customer"`
 	Channel    string          `json:"channel"`
 	Attributes json.RawMessage `json:"attributes"`
-	Status     string          `json:"status"`
-	Step       string          `json:"step"`
-	WorkflowID string          `json:"workflow_id"`
+	Status     string          `json:"status" enum:"starting,active,completed,cancelled,failed"`
+	Step       string          `json:"step" description:"Current step id; empty when the case is closed."`
+	WorkflowID string          `json:"workflow_id" description:"Temporal workflow id: <flow key>-<case id>."`
 	CreatedBy  string          `json:"created_by"`
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
@@ -58,8 +58,8 @@ type taskJSON struct {
 	Roles           []string        `json:"roles"`
 	Outcomes        []string        `json:"outcomes"`
 	Form            json.RawMessage `json:"form"`
-	Status          string          `json:"status"`
-	Assignee        string          `json:"assignee"`
+	Status          string          `json:"status" enum:"open,completed,cancelled"`
+	Assignee        string          `json:"assignee" description:"Actor id; empty when unclaimed."`
 	EscalationLevel int             `json:"escalation_level"`
 	OpenedAt        time.Time       `json:"opened_at"`
 	ClaimedAt       *time.Time      `json:"claimed_at"`

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Examples of the OpenAPI document. TestOpenAPIExamplesMatchSchemas
+// validates each against its schema, so they cannot rot.
+
+var (
+	exampleT0     = time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC)
+	exampleT1     = exampleT0.Add(20 * time.Minute)
+	exampleT2     = exampleT0.Add(35 * time.Minute)
+	exampleDue    = exampleT0.Add(4 * time.Hour)
+	exampleCursor = "eyJzbGFfZHVlIjpudWxsLCJvcGVuZWRfYXQiOiIyMDI2LTAzLTAyVDA5OjE1OjAwWiIsImlkIjoieCJ9"
+
+	exampleTokenRequest = createTokenRequest{
+		Name: "Ana (customer service)", Role: "staff", Departments: []string{"customer_service"}, ExpiresIn: ptr("720h"),
+	}
+	exampleTokenResponse = tokenResponse{
+		Token:     "flk_xTrJpwMBgoalJpdkZuR_YJWduswp2T8qvlPMRxRoaEo",
+		Actor:     actorJSON{ID: "3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f", Name: "Ana (customer service)", Role: "staff", Departments: []string{"customer_service"}},
+		ExpiresAt: ptr(exampleT0.Add(720 * time.Hour)),
+	}
+	exampleCreateCase = createCaseRequest{
+		Flow: "complaint", Customer: "C-1001", Channel: "phone", Attributes: map[string]any{"product": "router"},
+	}
+	exampleCase = caseJSON{
+		ID: "6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90", Flow: "complaint", Version: 1, Variant: "",
+		Customer: "C-1001", Channel: "phone", Attributes: json.RawMessage(`{"product":"router"}`),
+		Status: "active", Step: "record", WorkflowID: "complaint-6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90",
+		CreatedBy: "3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f", CreatedAt: exampleT0, UpdatedAt: exampleT0,
+	}
+	exampleTask = taskJSON{
+		ID: "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20", CaseID: exampleCase.ID, Seq: 1, Flow: "complaint", Version: 1,
+		Step: "record", StepName: "Record the complaint", Department: "customer_service",
+		Roles: []string{"agent"}, Outcomes: []string{"recorded"},
+		Form:   json.RawMessage(`[{"name":"severity","type":"enum","required":true,"options":["primary","secondary"]},{"name":"summary","type":"text","required":true}]`),
+		Status: "open", OpenedAt: exampleT0, SLADue: ptr(exampleDue), Data: json.RawMessage("null"),
+	}
+	exampleClaimedTask = func() taskJSON {
+		t := exampleTask
+		t.Assignee, t.ClaimedAt = exampleTokenResponse.Actor.ID, ptr(exampleT1)
+		return t
+	}()
+	exampleCompletion = func() completeResponse {
+		done := exampleClaimedTask
+		done.Status, done.Outcome, done.CompletedAt, done.CompletedBy = "completed", "recorded", ptr(exampleT2), exampleTokenResponse.Actor.ID
+		done.Data = json.RawMessage(`{"severity":"primary","summary":"Router drops the line every evening"}`)
+		next := taskJSON{
+			ID: "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f", CaseID: exampleCase.ID, Seq: 2, Flow: "complaint", Version: 1,
+			Step: "investigate", StepName: "Investigate", Department: "technical", Roles: []string{"engineer"},
+			Outcomes: []string{"diagnosed"}, Form: json.RawMessage("[]"), Status: "open", OpenedAt: exampleT2,
+			SLADue: ptr(exampleT2.Add(24 * time.Hour)), Data: json.RawMessage("null"),
+		}
+		return completeResponse{Task: done, CaseStatus: "active", Next: []taskJSON{next}}
+	}()
+	exampleCaseDetail = caseDetail{
+		caseJSON: exampleCase, Tasks: []taskJSON{exampleTask}, Spans: []spanJSON{},
+		Links: caseLinks{TemporalUI: "http://localhost:8233/namespaces/default/workflows/" + exampleCase.WorkflowID},
+	}
+	exampleFlowSummary = flowSummaryJSON{Key: "complaint", Name: "Complaint handling", DefaultVersion: 1, LatestVersion: 2, Versions: 2}
+	exampleFlowDetail  = flowDetailJSON{
+		Key: "complaint", Name: "Complaint handling", Version: 1, DefaultVersion: 1,
+		Definition: json.RawMessage(`{"key":"complaint","version":1,"name":"Complaint handling","steps":[{"id":"record","kind":"task"}]}`),
+		Source:     "key: complaint\nversion: 1\nname: Complaint handling\n",
+		Versions: []flowVersionJSON{
+			{Version: 1, Name: "Complaint handling", Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", IsDefault: true, CreatedAt: exampleT0, CreatedBy: "system"},
+		},
+	}
+	exampleBottlenecks = bottlenecksJSON{
+		Flow: "complaint", Version: 1, Cases: 30,
+		Steps: []stepStatsJSON{{
+			Step: "investigate", Department: "technical", Kind: "task", Cases: 29,
+			Wait: quantilesJSON{P50: 2520, P90: 4392, P95: 5100}, Work: quantilesJSON{P50: 756, P90: 1728, P95: 1900},
+			SLABreachRate: 0.07, Breaches: 2, Escalations: 1, Share: 0.38, Bottleneck: true,
+		}},
+	}
+)
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,313 @@
+package server
+
+// The OpenAPI 3.1 document is reflected from the Go request, parameter and
+// response types of the route table with github.com/swaggest/openapi-go's
+// openapi31 reflector. It was chosen (ADR 0004) because it reflects plain
+// structs with their json/query/path/header tags, so the types the handlers
+// encode are the types the document describes, produces OpenAPI 3.1 whose
+// schemas are JSON Schema 2020-12 (validated by the e2e tests), and needs no
+// code generation step or framework around the chi handlers.
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/swaggest/jsonschema-go"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi31"
+)
+
+const (
+	bearerScheme = "bearerAuth"
+	mimeJSON     = "application/json"
+	mimeProblem  = "application/problem+json"
+)
+
+// problemDescriptions describe the problem responses of the document.
+var problemDescriptions = map[int]string{
+	400: "Bad request: a malformed body, an unknown or invalid query parameter (`errors[].field` names it).",
+	401: "Missing, unknown, expired or revoked bearer token.",
+	403: "The caller's role or departments do not allow this.",
+	404: "No such object.",
+	409: "The object is not in a state that allows this (already completed, claimed by someone else, closed).",
+	413: "The request body is larger than the limit (1 MiB by default).",
+	415: "The request body is not application/json.",
+	422: "The request is well-formed but invalid (`errors[].field` names each invalid field).",
+	500: "The server failed; quote `request_id` when reporting it.",
+	503: "The database or the workflow engine is unavailable; retry later (`Retry-After`).",
+}
+
+// openAPIDocument is the document of apiRoutes, built once per process.
+var openAPIDocument = sync.OnceValues(func() ([]byte, error) { return buildOpenAPI(apiRoutes) })
+
+// OpenAPI returns the API's OpenAPI 3.1 document (JSON).
+func OpenAPI() ([]byte, error) { return openAPIDocument() }
+
+// errorStatuses are the problem statuses of a route: its own plus those
+// every route of its kind can give, ascending.
+func (rt route) errorStatuses() []int {
+	sts := append([]int{http.StatusBadRequest, http.StatusInternalServerError}, rt.Errors...)
+	if !rt.Public {
+		sts = append(sts, http.StatusUnauthorized, http.StatusServiceUnavailable)
+	}
+	if len(rt.Roles) > 0 {
+		sts = append(sts, http.StatusForbidden)
+	}
+	if rt.Pattern == "/healthz" {
+		sts = append(sts, http.StatusServiceUnavailable)
+	}
+	slices.Sort(sts)
+	return slices.Compact(sts)
+}
+
+func buildOpenAPI(routes []route) ([]byte, error) {
+	r := openapi31.NewReflector()
+	r.DefaultOptions = append(r.DefaultOptions,
+		jsonschema.InterceptDefName(defName),
+		jsonschema.InterceptProp(requireJSONFields),
+		jsonschema.InterceptSchema(closeObjects),
+	)
+	spec := r.SpecEns()
+	spec.Info.WithTitle("flowlab API").WithVersion("1.0.0").WithDescription(
+		"flowlab runs customer-service cases as Temporal workflows and hands each step to a department as a human task.\n\n" +
+			"Every `/api/v1` route except this document needs `Authorization: Bearer <token>`. Errors are RFC 9457 " +
+			"`application/problem+json`. Lists are keyset-paginated (`limit`, `cursor`, `next_cursor`); unknown query parameters are a 400.")
+	spec.SetHTTPBearerTokenSecurity(bearerScheme, "flk_ token", "An API token (`flk_…`) from POST /api/v1/tokens, or the admin token.")
+	for _, t := range apiTags {
+		spec.Tags = append(spec.Tags, openapi31.Tag{Name: t.Name, Description: ptr(t.Description)})
+	}
+
+	for _, rt := range routes {
+		oc, err := r.NewOperationContext(rt.Method, rt.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("server: openapi: %s %s: %w", rt.Method, rt.Pattern, err)
+		}
+		oc.SetID(rt.ID)
+		oc.SetSummary(rt.Summary)
+		oc.SetTags(rt.Tag)
+		desc := rt.Description
+		switch {
+		case rt.Public:
+			desc = strings.TrimSpace(desc + "\n\nNo authentication.")
+		case len(rt.Roles) > 0:
+			desc = strings.TrimSpace(desc + "\n\nRoles: " + strings.Join(rt.Roles, ", ") + ".")
+		default:
+			desc = strings.TrimSpace(desc + "\n\nRoles: any authenticated actor.")
+		}
+		oc.SetDescription(desc)
+		if !rt.Public {
+			oc.AddSecurity(bearerScheme)
+		}
+		if rt.Params != nil {
+			oc.AddReqStructure(rt.Params)
+		}
+		if rt.Body != nil {
+			oc.AddReqStructure(rt.Body, openapi.WithContentType(mimeJSON))
+		}
+		for _, st := range append([]int{rt.Status}, rt.AltStatuses...) {
+			oc.AddRespStructure(rt.Response, openapi.WithHTTPStatus(st), openapi.WithContentType(mimeJSON))
+		}
+		for _, st := range rt.errorStatuses() {
+			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType(mimeProblem),
+				func(cu *openapi.ContentUnit) { cu.Description = problemDescriptions[st] })
+		}
+		if err := r.AddOperation(oc); err != nil {
+			return nil, fmt.Errorf("server: openapi: %s %s: %w", rt.Method, rt.Pattern, err)
+		}
+		// Every route rejects query parameters it does not declare.
+		if pi, ok := spec.Paths.MapOfPathItemValues[rt.Pattern]; ok {
+			if op, err := pi.Operation(rt.Method); err == nil && op != nil {
+				op.WithMapOfAnythingItem("x-forbid-unknown-query", true)
+			}
+		}
+		if err := addExamples(spec, rt); err != nil {
+			return nil, fmt.Errorf("server: openapi: %s %s: %w", rt.Method, rt.Pattern, err)
+		}
+	}
+
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("server: openapi: marshal: %w", err)
+	}
+	// Round-trip through generic values: encoding/json sorts map keys, so
+	// the output is byte-for-byte stable.
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("server: openapi: normalize: %w", err)
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("server: openapi: normalize: %w", err)
+	}
+	return append(out, '\n'), nil
+}
+
+// addExamples sets the examples of a route's request body, success and
+// problem responses.
+func addExamples(spec *openapi31.Spec, rt route) error {
+	pi := spec.Paths.MapOfPathItemValues[rt.Pattern]
+	op, err := pi.Operation(rt.Method)
+	if err != nil || op == nil {
+		return fmt.Errorf("operation not in the document: %v", err)
+	}
+	if rt.BodyExample != nil {
+		if op.RequestBody == nil || op.RequestBody.RequestBody == nil {
+			return fmt.Errorf("a body example but no request body")
+		}
+		if err := setExample(op.RequestBody.RequestBody.Content, mimeJSON, rt.BodyExample); err != nil {
+			return err
+		}
+	}
+	setResp := func(status int, mime string, v any) error {
+		ror, ok := op.Responses.MapOfResponseOrReferenceValues[strconv.Itoa(status)]
+		if !ok || ror.Response == nil {
+			return fmt.Errorf("no %d response", status)
+		}
+		return setExample(ror.Response.Content, mime, v)
+	}
+	if rt.Example != nil {
+		for _, st := range append([]int{rt.Status}, rt.AltStatuses...) {
+			if err := setResp(st, mimeJSON, rt.Example); err != nil {
+				return err
+			}
+		}
+	}
+	for _, st := range rt.errorStatuses() {
+		if err := setResp(st, mimeProblem, exampleProblem(rt, st)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setExample(content map[string]openapi31.MediaType, mime string, v any) error {
+	mt, ok := content[mime]
+	if !ok {
+		return fmt.Errorf("no %s content for the example", mime)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("example: %w", err)
+	}
+	var generic any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return fmt.Errorf("example: %w", err)
+	}
+	mt.Example = &generic
+	content[mime] = mt
+	return nil
+}
+
+// exampleProblem is an example problem document of status for rt.
+func exampleProblem(rt route, status int) Problem {
+	var p *Problem
+	switch status {
+	case http.StatusBadRequest:
+		p = badParam("limit", `must be an integer from 1 to 500, got "1000"`)
+		if rt.Body != nil {
+			p = badRequest(`body: unknown field "colour"`, FieldError{Field: "body", Message: `unknown field "colour"`})
+		}
+	case http.StatusUnauthorized:
+		p = unauthorized("the token is unknown, expired or revoked", "")
+	case http.StatusForbidden:
+		p = forbidden(`role "improver" may not do this; allowed: ` + strings.Join(rt.Roles, ", "))
+		if len(rt.Roles) == 0 {
+			p = forbidden(`task "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20" belongs to department "technical", which you do not work in`)
+		}
+	case http.StatusNotFound:
+		p = notFound(`case "6f1c9a52" not found`)
+	case http.StatusConflict:
+		p = conflict(`task "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20" is already completed`)
+	case http.StatusRequestEntityTooLarge:
+		p = newProblem(status, "too-large", "Request body too large", "body: larger than 1048576 bytes")
+	case http.StatusUnsupportedMediaType:
+		p = newProblem(status, "unsupported-media-type", "Unsupported media type", "Content-Type must be application/json")
+	case http.StatusUnprocessableEntity:
+		p = invalid(FieldError{Field: "outcome", Message: "is required"})
+	case http.StatusServiceUnavailable:
+		p = unavailable("the database is unavailable; retry later", nil)
+	default:
+		p = internal(nil)
+	}
+	out := *p
+	out.Instance = strings.ReplaceAll(strings.ReplaceAll(rt.Pattern, "{id}", "6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90"), "{key}", "complaint")
+	out.RequestID = "flowlab-host/kC9nPq2xYb-000042"
+	return out
+}
+
+// defName names a component schema after its Go type without the JSON
+// suffix of the view types ("caseJSON" → "Case").
+func defName(t reflect.Type, def string) string {
+	name := t.Name()
+	if name == "" || strings.ContainsAny(name, "[]") {
+		return def
+	}
+	name = strings.TrimSuffix(name, "JSON")
+	rs := []rune(name)
+	rs[0] = unicode.ToUpper(rs[0])
+	return string(rs)
+}
+
+// requireJSONFields marks every JSON property without omitempty required:
+// the server always sends it (null when it has no value), and request
+// fields that may be left out are tagged omitempty.
+func requireJSONFields(p jsonschema.InterceptPropParams) error {
+	if !p.Processed || p.ParentSchema == nil {
+		return nil
+	}
+	tag, ok := p.Field.Tag.Lookup("json")
+	if !ok || tag == "-" || strings.Contains(tag, ",omitempty") {
+		return nil
+	}
+	for _, other := range []string{"query", "path", "header"} {
+		if _, ok := p.Field.Tag.Lookup(other); ok {
+			return nil
+		}
+	}
+	if !slices.Contains(p.ParentSchema.Required, p.Name) {
+		p.ParentSchema.Required = append(p.ParentSchema.Required, p.Name)
+	}
+	return nil
+}
+
+// closeObjects forbids properties a struct does not declare: request bodies
+// are decoded with unknown fields rejected, and a response field missing
+// from the document must fail the contract tests.
+func closeObjects(p jsonschema.InterceptSchemaParams) (bool, error) {
+	if !p.Processed || !p.Value.IsValid() {
+		return false, nil
+	}
+	t := p.Value.Type()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType || len(p.Schema.Properties) == 0 || len(queryNames(t)) > 0 {
+		return false, nil
+	}
+	for i := range t.NumField() {
+		if _, ok := t.Field(i).Tag.Lookup("path"); ok {
+			return false, nil
+		}
+		if _, ok := t.Field(i).Tag.Lookup("header"); ok {
+			return false, nil
+		}
+	}
+	p.Schema.AdditionalProperties = (&jsonschema.SchemaOrBool{}).WithTypeBoolean(false)
+	return false, nil
+}
+
+// openAPI serves the document built at startup.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", mimeJSON)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(s.doc)
+	return nil
+}

@@ -1,0 +1,313 @@
+package server
+
+import (
+	"net/http"
+	"reflect"
+	"time"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// route is one operation of the API. The table apiRoutes registers the chi
+// routes (routes) and builds the OpenAPI document (buildOpenAPI), so what is
+// served and what is documented come from the same place; TestRoutesMatchDocument
+// walks the router to prove it.
+type route struct {
+	Method  string
+	Pattern string // chi pattern; the same string is the OpenAPI path
+	ID      string // operationId
+	Summary string
+	// Description is the operation's Markdown description; the roles
+	// allowed are appended to it.
+	Description string
+	Tag         string
+	// Public routes need no bearer token.
+	Public bool
+	// Roles, when set, are the only roles allowed (403 for the others).
+	// Empty: every authenticated actor.
+	Roles []string
+	// Params is a struct value whose fields have path/query/header tags;
+	// nil: the route takes no parameters (any query parameter is a 400).
+	Params any
+	// Body is the JSON request body type (a struct value); nil: none.
+	Body        any
+	BodyExample any
+	// Status is the success status, Response its body type and Example an
+	// example of it. AltStatuses answer with the same type (a replay).
+	Status      int
+	AltStatuses []int
+	Response    any
+	Example     any
+	// Errors are the route's own problem statuses; buildOpenAPI adds 400
+	// and 500 to every route, 401 and 503 to authenticated ones and 403
+	// to those with Roles.
+	Errors []int
+	Handle func(*Server, http.ResponseWriter, *http.Request) error
+}
+
+func (rt route) paramsType() reflect.Type {
+	if rt.Params == nil {
+		return reflect.TypeFor[noParams]()
+	}
+	return reflect.TypeOf(rt.Params)
+}
+
+// noParams is the parameters of a route that takes none.
+type noParams struct{}
+
+// OpenAPIPath is where the OpenAPI document is served, without auth.
+const OpenAPIPath = "/api/v1/openapi.json"
+
+// Tags of the document, in order.
+var apiTags = []struct{ Name, Description string }{
+	{"cases", "Service cases: one Temporal workflow each."},
+	{"tasks", "Human tasks in the departments' inboxes."},
+	{"flows", "Flow definitions and where their cases wait."},
+	{"tokens", "Actors and their API tokens."},
+	{"meta", "Health and this document."},
+}
+
+const (
+	descPaging = "Keyset pagination: `limit` (1–500, default 50) items per page; pass the response's " +
+		"`next_cursor` as `cursor` to get the next page (absent on the last page). Unknown query parameters are a 400."
+)
+
+var apiRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/healthz", ID: "getHealth", Tag: "meta",
+		Summary:     "Health check",
+		Description: "Pings the database. No authentication.",
+		Public:      true,
+		Status:      http.StatusOK, Response: healthJSON{}, Example: healthJSON{Status: "ok"},
+		Handle: (*Server).healthz,
+	},
+	{
+		Method: http.MethodGet, Pattern: OpenAPIPath, ID: "getOpenAPI", Tag: "meta",
+		Summary:     "This OpenAPI 3.1 document",
+		Description: "The contract of the API, generated from the server's Go types and route table. Served without authentication so client generators can fetch it.",
+		Public:      true,
+		Status:      http.StatusOK, Response: map[string]any{},
+		Handle: (*Server).openAPI,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tokens", ID: "createToken", Tag: "tokens",
+		Summary:     "Create an actor and its token",
+		Description: "The token is shown once; only its hash is stored.",
+		Roles:       []string{store.RoleAdmin},
+		Body:        createTokenRequest{}, BodyExample: exampleTokenRequest,
+		Status: http.StatusCreated, Response: tokenResponse{}, Example: exampleTokenResponse,
+		Errors: []int{413, 415, 422},
+		Handle: (*Server).createToken,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases", ID: "createCase", Tag: "cases",
+		Summary: "Start a case",
+		Description: "Starts a case of the flow's default version. With an `Idempotency-Key` a repeat of the same request by the same actor " +
+			"returns the same case (200, `Idempotent-Replayed: true`); the same key with another body is 422.",
+		Params: createCaseParams{},
+		Body:   createCaseRequest{}, BodyExample: exampleCreateCase,
+		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: caseJSON{}, Example: exampleCase,
+		Errors: []int{404, 413, 415, 422},
+		Handle: (*Server).createCase,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/cases", ID: "listCases", Tag: "cases",
+		Summary:     "List cases, newest first",
+		Description: "Cases ordered by created_at, then id, descending. `from`/`to` bound created_at. " + descPaging,
+		Params:      listCasesParams{},
+		Status:      http.StatusOK, Response: caseListJSON{}, Example: caseListJSON{Cases: []caseJSON{exampleCase}, NextCursor: exampleCursor},
+		Handle: (*Server).listCases,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/cases/{id}", ID: "getCase", Tag: "cases",
+		Summary:     "Get a case",
+		Description: "The case with its open tasks, its spans so far and links (the Temporal UI page of its workflow when configured).",
+		Params:      caseIDParams{},
+		Status:      http.StatusOK, Response: caseDetail{}, Example: exampleCaseDetail,
+		Errors: []int{404},
+		Handle: (*Server).getCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/cancel", ID: "cancelCase", Tag: "cases",
+		Summary:     "Cancel a case",
+		Description: "Requests cancellation of the case's workflow, which closes its open task.",
+		Roles:       []string{store.RoleAdmin, store.RoleOwner},
+		Params:      caseIDParams{},
+		Status:      http.StatusAccepted, Response: cancelResponse{}, Example: cancelResponse{ID: exampleCase.ID, Status: "cancelling"},
+		Errors: []int{404, 409},
+		Handle: (*Server).cancelCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/events", ID: "sendCaseEvent", Tag: "cases",
+		Summary:     "Send an event to a case",
+		Description: "Delivers an external event to the case's `wait` step.",
+		Roles:       []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff},
+		Params:      caseIDParams{},
+		Body:        eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
+		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).sendEvent,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/tasks", ID: "listTasks", Tag: "tasks",
+		Summary: "List tasks by SLA due time",
+		Description: "Tasks ordered by sla_due (tasks without SLA last), opened_at, id. Staff see only their departments: " +
+			"without `department` the list covers all of them, another department is 403. `from`/`to` bound opened_at. " + descPaging,
+		Params: listTasksParams{},
+		Status: http.StatusOK, Response: taskListJSON{}, Example: taskListJSON{Tasks: []taskJSON{exampleTask}, NextCursor: exampleCursor},
+		Errors: []int{403},
+		Handle: (*Server).listTasks,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/tasks/{id}", ID: "getTask", Tag: "tasks",
+		Summary: "Get a task",
+		Params:  taskIDParams{},
+		Status:  http.StatusOK, Response: taskJSON{}, Example: exampleTask,
+		Errors: []int{404},
+		Handle: (*Server).getTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/claim", ID: "claimTask", Tag: "tasks",
+		Summary:     "Claim a task",
+		Description: "Assigns the open task to the caller; only actors of the task's department (and admins) may.",
+		Params:      taskIDParams{},
+		Status:      http.StatusOK, Response: taskJSON{}, Example: exampleClaimedTask,
+		Errors: []int{403, 404, 409},
+		Handle: (*Server).claimTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/unclaim", ID: "unclaimTask", Tag: "tasks",
+		Summary:     "Unclaim a task",
+		Description: "Clears the assignee; admins may clear another actor's claim.",
+		Params:      taskIDParams{},
+		Status:      http.StatusOK, Response: taskJSON{}, Example: exampleTask,
+		Errors: []int{403, 404, 409},
+		Handle: (*Server).unclaimTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/complete", ID: "completeTask", Tag: "tasks",
+		Summary: "Complete a task",
+		Description: "Completes the task through the case workflow's `complete` Update and returns the next open tasks. " +
+			"A retry with the same `Idempotency-Key` after success replays the result (`Idempotent-Replayed: true`); completing a closed task is 409.",
+		Params: completeParams{},
+		Body:   completeRequest{}, BodyExample: completeRequest{Outcome: "recorded", Data: map[string]any{"severity": "primary", "summary": "Router drops the line every evening"}},
+		Status: http.StatusOK, Response: completeResponse{}, Example: exampleCompletion,
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Handle: (*Server).completeTask,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows", ID: "listFlows", Tag: "flows",
+		Summary:     "List flows",
+		Description: "One summary per flow key, ordered by key. " + descPaging,
+		Params:      listFlowsParams{},
+		Status:      http.StatusOK, Response: flowListJSON{}, Example: flowListJSON{Flows: []flowSummaryJSON{exampleFlowSummary}},
+		Handle: (*Server).listFlows,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}", ID: "getFlow", Tag: "flows",
+		Summary:     "Get a flow version",
+		Description: "The default (or `version`) definition of a flow, its YAML source and the list of its versions.",
+		Params:      flowParams{},
+		Status:      http.StatusOK, Response: flowDetailJSON{}, Example: exampleFlowDetail,
+		Errors: []int{404},
+		Handle: (*Server).getFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/bottlenecks", ID: "getFlowBottlenecks", Tag: "flows",
+		Summary: "Where cases of a flow wait",
+		Description: "Per-step waiting (entered → claimed) and working (claimed → completed) time quantiles in seconds, SLA breach rate, " +
+			"escalations and share of the total cycle time, from the spans entered in [`from`, `to`); the step with the largest share is the bottleneck.",
+		Params: bottlenecksParams{},
+		Status: http.StatusOK, Response: bottlenecksJSON{}, Example: exampleBottlenecks,
+		Errors: []int{404},
+		Handle: (*Server).bottlenecks,
+	},
+}
+
+// Parameters of the routes.
+
+type caseIDParams struct {
+	ID string `path:"id" description:"Case id." example:"6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90"`
+}
+
+type taskIDParams struct {
+	ID string `path:"id" description:"Task id." example:"0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20"`
+}
+
+type createCaseParams struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"Makes a retry safe: the same key and body by the same actor return the same case." example:"crm-4711"`
+}
+
+type completeParams struct {
+	ID             string `path:"id" description:"Task id." example:"0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"Makes a retried click safe: a retry after success replays the result." example:"click-1"`
+}
+
+type listCasesParams struct {
+	Flow   string    `query:"flow" description:"Only cases of this flow key." example:"complaint"`
+	Status string    `query:"status" enum:"starting,active,completed,cancelled,failed" description:"Only cases in this status."`
+	From   time.Time `query:"from" description:"Only cases created at or after this time (RFC 3339)."`
+	To     time.Time `query:"to" description:"Only cases created before this time (RFC 3339)."`
+	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+type listTasksParams struct {
+	Department string    `query:"department" description:"Only this department's tasks." example:"technical"`
+	Status     string    `query:"status" enum:"open,completed,cancelled,any" default:"open" description:"Only tasks in this status; any lists all."`
+	Assignee   string    `query:"assignee" description:"Only tasks claimed by this actor id; me is the caller."`
+	CaseID     string    `query:"case_id" description:"Only the tasks of this case."`
+	From       time.Time `query:"from" description:"Only tasks opened at or after this time (RFC 3339)."`
+	To         time.Time `query:"to" description:"Only tasks opened before this time (RFC 3339)."`
+	Limit      int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor     string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+type listFlowsParams struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+type flowParams struct {
+	Key     string `path:"key" description:"Flow key." example:"complaint"`
+	Version int    `query:"version" minimum:"1" description:"Flow version; default: the flow's default version."`
+}
+
+type bottlenecksParams struct {
+	Key     string    `path:"key" description:"Flow key." example:"complaint"`
+	Version int       `query:"version" minimum:"1" description:"Flow version; default: the flow's default version."`
+	Variant string    `query:"variant" description:"Only spans of this variant."`
+	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
+	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
+}
+
+// Response bodies that are not views of store types.
+
+type healthJSON struct {
+	Status string `json:"status" enum:"ok"`
+}
+
+type cancelResponse struct {
+	ID     string `json:"id"`
+	Status string `json:"status" enum:"cancelling,cancelled" description:"cancelling: the workflow was asked to cancel; cancelled: the case never started and is closed."`
+}
+
+type eventResponse struct {
+	ID    string `json:"id"`
+	Event string `json:"event"`
+}
+
+type caseListJSON struct {
+	Cases      []caseJSON `json:"cases" nullable:"false"`
+	NextCursor string     `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type taskListJSON struct {
+	Tasks      []taskJSON `json:"tasks" nullable:"false"`
+	NextCursor string     `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type flowListJSON struct {
+	Flows      []flowSummaryJSON `json:"flows" nullable:"false"`
+	NextCursor string            `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
