@@ -101,12 +101,28 @@ func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error 
 	return nil
 }
 
-// ListCases lists cases newest first.
+// ListCases lists cases newest first, from after p.After when it is set.
 func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store.Case, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+caseCols+` FROM cases
-		WHERE ($1 = '' OR flow = $1) AND ($2 = '' OR status = $2)
-		ORDER BY created_at DESC, id DESC LIMIT $3`,
-		p.Flow, p.Status, normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
+	var w where
+	if p.Flow != "" {
+		w.add("flow = ?", p.Flow)
+	}
+	if p.Status != "" {
+		w.add("status = ?", p.Status)
+	}
+	if p.From != nil {
+		w.add("created_at >= ?", bound(*p.From))
+	}
+	if p.To != nil {
+		w.add("created_at < ?", bound(*p.To))
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (created_at DESC, id DESC) order.
+		w.add("(created_at, id) < (?, ?)", c.CreatedAt.UTC(), c.ID)
+	}
+	limit := w.arg(normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
+	rows, err := s.pool.Query(ctx, `SELECT `+caseCols+` FROM cases`+w.String()+`
+		ORDER BY created_at DESC, id DESC LIMIT `+limit, w.args...)
 	if err != nil {
 		return nil, mapErr("postgres: list cases", err)
 	}

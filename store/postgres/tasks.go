@@ -91,22 +91,48 @@ func (s *Store) GetTask(ctx context.Context, id string) (store.Task, error) {
 	return t, nil
 }
 
-// ListTasks lists tasks by SLA due time (nulls last), opened time and id.
+// ListTasks lists tasks by SLA due time (nulls last), opened time and id,
+// from after p.After when it is set.
 func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store.Task, error) {
-	var depts []string
-	if p.Department == "" && len(p.Departments) > 0 {
-		depts = p.Departments
+	// Only the filters that are set become conditions, so the planner sees
+	// "department = $1 AND status = $2" and reads tasks_list_idx in order
+	// (a generic plan of "$1 = '' OR department = $1" could not).
+	var w where
+	switch {
+	case p.Department != "":
+		w.add("department = ?", p.Department)
+	case len(p.Departments) > 0:
+		w.add("department = ANY(?)", p.Departments)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+taskCols+` FROM tasks
-		WHERE ($1 = '' OR department = $1)
-		  AND ($2::text[] IS NULL OR department = ANY($2))
-		  AND ($3 = '' OR status = $3)
-		  AND ($4 = '' OR assignee = $4)
-		  AND ($5 = '' OR case_id = $5)
-		ORDER BY sla_due NULLS LAST, opened_at, id
-		LIMIT $6`,
-		p.Department, depts, p.Status, p.Assignee, p.CaseID,
-		normalize.Limit(p.Limit, normalize.TaskLimitDefault, normalize.TaskLimitMax))
+	if p.Status != "" {
+		w.add("status = ?", p.Status)
+	}
+	if p.Assignee != "" {
+		w.add("assignee = ?", p.Assignee)
+	}
+	if p.CaseID != "" {
+		w.add("case_id = ?", p.CaseID)
+	}
+	if p.From != nil {
+		w.add("opened_at >= ?", bound(*p.From))
+	}
+	if p.To != nil {
+		w.add("opened_at < ?", bound(*p.To))
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (sla_due NULLS LAST, opened_at, id)
+		// order. opened_at and id are never NULL, so the row comparison
+		// is exact for tasks with an SLA; those without sort after all
+		// of them.
+		if c.SLADue != nil {
+			w.add("((sla_due, opened_at, id) > (?, ?, ?) OR sla_due IS NULL)", c.SLADue.UTC(), c.OpenedAt.UTC(), c.ID)
+		} else {
+			w.add("sla_due IS NULL AND (opened_at, id) > (?, ?)", c.OpenedAt.UTC(), c.ID)
+		}
+	}
+	limit := w.arg(normalize.Limit(p.Limit, normalize.TaskLimitDefault, normalize.TaskLimitMax))
+	rows, err := s.pool.Query(ctx, `SELECT `+taskCols+` FROM tasks`+w.String()+`
+		ORDER BY sla_due NULLS LAST, opened_at, id LIMIT `+limit, w.args...)
 	if err != nil {
 		return nil, mapErr("postgres: list tasks", err)
 	}

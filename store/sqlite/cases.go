@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/internal/normalize"
@@ -116,12 +117,36 @@ func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error 
 	return nil
 }
 
-// ListCases lists cases newest first.
+// ListCases lists cases newest first, from after p.After when it is set.
 func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store.Case, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+caseCols+` FROM cases
-		WHERE (?1 = '' OR flow = ?1) AND (?2 = '' OR status = ?2)
-		ORDER BY created_at DESC, id DESC LIMIT ?3`,
-		p.Flow, p.Status, normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
+	var (
+		where []string
+		args  []any
+	)
+	if p.Flow != "" {
+		where, args = append(where, "flow = ?"), append(args, p.Flow)
+	}
+	if p.Status != "" {
+		where, args = append(where, "status = ?"), append(args, p.Status)
+	}
+	if p.From != nil {
+		where, args = append(where, "created_at >= ?"), append(args, nanos(*p.From))
+	}
+	if p.To != nil {
+		where, args = append(where, "created_at < ?"), append(args, nanos(*p.To))
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (created_at DESC, id DESC) order.
+		where = append(where, "(created_at, id) < (?, ?)")
+		args = append(args, nanos(c.CreatedAt), c.ID)
+	}
+	query := `SELECT ` + caseCols + ` FROM cases`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr("sqlite: list cases", err)
 	}

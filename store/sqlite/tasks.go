@@ -92,7 +92,8 @@ func (s *Store) GetTask(ctx context.Context, id string) (store.Task, error) {
 	return t, nil
 }
 
-// ListTasks lists tasks by SLA due time (nulls last), opened time and id.
+// ListTasks lists tasks by SLA due time (nulls last), opened time and id,
+// from after p.After when it is set.
 func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store.Task, error) {
 	var (
 		where []string
@@ -115,6 +116,28 @@ func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store
 	}
 	if p.CaseID != "" {
 		where, args = append(where, "case_id = ?"), append(args, p.CaseID)
+	}
+	if p.From != nil {
+		where, args = append(where, "opened_at >= ?"), append(args, nanos(*p.From))
+	}
+	if p.To != nil {
+		where, args = append(where, "opened_at < ?"), append(args, nanos(*p.To))
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (sla_due NULLS LAST, opened_at, id)
+		// order. opened_at and id are never NULL, so the row comparison
+		// is exact for tasks with an SLA; those without sort after all
+		// of them.
+		if c.SLADue != nil {
+			where = append(where, "((sla_due, opened_at, id) > (?, ?, ?) OR sla_due IS NULL)")
+			args = append(args, nanos(*c.SLADue), nanos(c.OpenedAt), c.ID)
+		} else {
+			// The unary + keeps SQLite from taking "sla_due IS NULL" as an
+			// index constraint, which would make it sort instead of reading
+			// tasks_list_idx in order.
+			where = append(where, "+sla_due IS NULL AND (opened_at, id) > (?, ?)")
+			args = append(args, nanos(c.OpenedAt), c.ID)
+		}
 	}
 	query := `SELECT ` + taskCols + ` FROM tasks`
 	if len(where) > 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,8 +27,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FlowVersions", testFlowVersions},
 		{"Cases", testCases},
 		{"CreateCaseConcurrent", testCreateCaseConcurrent},
+		{"ListCasesPaging", testListCasesPaging},
 		{"OpenTask", testOpenTask},
 		{"ListTasks", testListTasks},
+		{"ListTasksPaging", testListTasksPaging},
 		{"ClaimUnclaim", testClaimUnclaim},
 		{"CompleteTask", testCompleteTask},
 		{"CompleteTaskConcurrent", testCompleteTaskConcurrent},
@@ -922,4 +925,327 @@ func testAudit(t *testing.T, s store.Store) {
 		}
 		require.Equal(t, tc.want, actions, tc.name)
 	}
+}
+
+// pages lists everything through list in pages of size, continuing each
+// page from the cursor of its last row, and returns the pages. between, when
+// set, runs after each non-final page with that page's last row.
+func pages[T, C any](t *testing.T, size int, list func(after *C, limit int) []T, cursor func(T) *C, between func(last T)) [][]T {
+	t.Helper()
+	var (
+		out   [][]T
+		after *C
+	)
+	for range 100 {
+		page := list(after, size)
+		require.LessOrEqual(t, len(page), size, "a page holds at most limit rows")
+		out = append(out, page)
+		if len(page) < size {
+			return out
+		}
+		last := page[len(page)-1]
+		after = cursor(last)
+		if between != nil {
+			between(last)
+		}
+	}
+	t.Fatal("paging does not end")
+	return nil
+}
+
+// chunks splits ids into pages of size as paging them should produce: full
+// pages, then a short (maybe empty) last one.
+func chunks(ids []string, size int) [][]string {
+	var out [][]string
+	for len(ids) >= size {
+		out = append(out, ids[:size])
+		ids = ids[size:]
+	}
+	return append(out, ids)
+}
+
+func taskIDs(tasks []store.Task) []string {
+	ids := []string{}
+	for _, task := range tasks {
+		ids = append(ids, task.ID)
+	}
+	return ids
+}
+
+func caseIDs(cases []store.Case) []string {
+	ids := []string{}
+	for _, c := range cases {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func taskCursor(task store.Task) *store.TaskCursor {
+	return &store.TaskCursor{SLADue: task.SLADue, OpenedAt: task.OpenedAt, ID: task.ID}
+}
+
+func caseCursor(c store.Case) *store.CaseCursor {
+	return &store.CaseCursor{CreatedAt: c.CreatedAt, ID: c.ID}
+}
+
+func testListTasksPaging(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createCase(t, s, "c1")
+	seq := 0
+	mk := func(id, dept, status string, opened time.Duration, due *time.Time) {
+		t.Helper()
+		seq++
+		p := taskParams(id, "c1", seq)
+		p.Department = dept
+		p.OpenedAt = at(opened)
+		p.SLADue = due
+		openTask(t, s, p)
+		if status == store.TaskCompleted {
+			_, err := s.CompleteTask(ctx, store.CompleteTaskParams{ID: id, Outcome: "resolved", Actor: "bob", CompletionID: id, At: at(time.Hour)})
+			require.NoError(t, err)
+		}
+	}
+	due := func(m int) *time.Time { return ptr(at(time.Duration(m) * time.Minute)) }
+	// Ids are multiples of 10, so that a task sorting just before another
+	// on the id can be added later (id - 1). Opened in neither id nor
+	// list order.
+	mk("t070", "service", store.TaskOpen, 2*time.Minute, nil)
+	mk("t010", "service", store.TaskOpen, 0, due(60))
+	mk("t110", "service", store.TaskOpen, 4*time.Minute, due(90))
+	mk("t090", "service", store.TaskOpen, 1*time.Minute, due(30)) // same SLA and opened as t020
+	mk("t060", "service", store.TaskOpen, 0, nil)
+	mk("t030", "service", store.TaskOpen, 1*time.Minute, due(60))
+	mk("t100", "service", store.TaskOpen, 0, nil) // same opened as t060, no SLA either
+	mk("t020", "service", store.TaskOpen, 1*time.Minute, due(30))
+	mk("t080", "service", store.TaskOpen, 3*time.Minute, due(30))
+	mk("t050", "service", store.TaskOpen, 2*time.Minute, nil)      // same opened as t070
+	mk("t040", "service", store.TaskOpen, 0, due(60))              // same SLA and opened as t010
+	mk("t015", "tech", store.TaskOpen, 0, due(10))                 // another inbox
+	mk("t025", "service", store.TaskCompleted, 2*time.Minute, nil) // closed
+	inbox := []string{"t020", "t090", "t080", "t010", "t040", "t030", "t110", "t060", "t100", "t050", "t070"}
+	all := []string{"t015", "t020", "t090", "t080", "t010", "t040", "t030", "t110", "t060", "t100", "t025", "t050", "t070"}
+
+	list := func(p store.ListTasksParams) func(after *store.TaskCursor, limit int) []store.Task {
+		return func(after *store.TaskCursor, limit int) []store.Task {
+			p := p
+			p.After, p.Limit = after, limit
+			tasks, err := s.ListTasks(ctx, p)
+			require.NoError(t, err)
+			return tasks
+		}
+	}
+	inboxP := store.ListTasksParams{Department: "service", Status: store.TaskOpen}
+	whole, err := s.ListTasks(ctx, inboxP)
+	require.NoError(t, err)
+	require.Equal(t, inbox, taskIDs(whole))
+	whole, err = s.ListTasks(ctx, store.ListTasksParams{})
+	require.NoError(t, err)
+	require.Equal(t, all, taskIDs(whole))
+
+	// Pages in every size concatenate to the whole list: nothing skipped or
+	// repeated at SLA ties, opened ties, or the step from tasks with an SLA
+	// to tasks without.
+	for _, tc := range []struct {
+		name string
+		p    store.ListTasksParams
+		want []string
+	}{
+		{"inbox", inboxP, inbox},
+		{"all", store.ListTasksParams{}, all},
+		{"departments", store.ListTasksParams{Departments: []string{"tech", "service"}, Status: store.TaskOpen},
+			append([]string{"t015"}, inbox...)},
+		{"from to", store.ListTasksParams{Department: "service", From: ptr(at(time.Minute)), To: ptr(at(3 * time.Minute))},
+			[]string{"t020", "t090", "t030", "t025", "t050", "t070"}},
+	} {
+		for size := 1; size <= 4; size++ {
+			got := pages(t, size, list(tc.p), taskCursor, nil)
+			var ids [][]string
+			for _, page := range got {
+				ids = append(ids, taskIDs(page))
+			}
+			require.Equal(t, chunks(tc.want, size), ids, "%s, pages of %d", tc.name, size)
+		}
+	}
+
+	// A cursor taken from each position continues right after it.
+	for i, id := range inbox {
+		task, err := s.GetTask(ctx, id)
+		require.NoError(t, err)
+		p := inboxP
+		p.After = taskCursor(task)
+		rest, err := s.ListTasks(ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, inbox[i+1:], taskIDs(rest), "after %s", id)
+	}
+
+	// From is inclusive, To exclusive.
+	for _, tc := range []struct {
+		name     string
+		from, to *time.Time
+		want     []string
+	}{
+		{"from and to", ptr(at(time.Minute)), ptr(at(3 * time.Minute)), []string{"t020", "t090", "t030", "t050", "t070"}},
+		{"from", ptr(at(3 * time.Minute)), nil, []string{"t080", "t110"}},
+		{"to", nil, ptr(at(time.Minute)), []string{"t010", "t040", "t060", "t100"}},
+		{"to excludes its instant", nil, ptr(at(0)), []string{}},
+		{"from includes its instant", ptr(at(4 * time.Minute)), nil, []string{"t110"}},
+		{"empty range", ptr(at(time.Minute)), ptr(at(time.Minute)), []string{}},
+		{"just past opened", ptr(at(4*time.Minute + time.Microsecond)), nil, []string{}},
+		{"from a nanosecond past opened", ptr(at(4*time.Minute + time.Nanosecond)), nil, []string{}},
+		{"to a nanosecond past opened", nil, ptr(at(time.Nanosecond)), []string{"t010", "t040", "t060", "t100"}},
+	} {
+		p := inboxP
+		p.From, p.To = tc.from, tc.to
+		tasks, err := s.ListTasks(ctx, p)
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.want, taskIDs(tasks), tc.name)
+	}
+
+	// Tasks added between pages at positions already passed neither appear
+	// nor shift the following pages.
+	n := 0
+	between := func(last store.Task) {
+		n++
+		lastNum, err := strconv.Atoi(last.ID[1:])
+		require.NoError(t, err)
+		// Equal SLA and opened time, id just before.
+		seq++
+		p := taskParams(fmt.Sprintf("t%03d", lastNum-1), "c1", seq)
+		p.OpenedAt, p.SLADue = last.OpenedAt, last.SLADue
+		openTask(t, s, p)
+		// Equal SLA, opened earlier.
+		seq++
+		p = taskParams(fmt.Sprintf("t%03d", lastNum-2), "c1", seq)
+		p.OpenedAt, p.SLADue = last.OpenedAt.Add(-time.Minute), last.SLADue
+		openTask(t, s, p)
+		// Due earlier (any SLA sorts before none), opened later.
+		seq++
+		p = taskParams(fmt.Sprintf("u%03d", n), "c1", seq)
+		p.OpenedAt, p.SLADue = last.OpenedAt.Add(time.Hour), due(0)
+		if last.SLADue != nil {
+			p.SLADue = ptr(last.SLADue.Add(-time.Microsecond))
+		}
+		openTask(t, s, p)
+	}
+	got := pages(t, 3, list(inboxP), taskCursor, between)
+	var ids [][]string
+	for _, page := range got {
+		ids = append(ids, taskIDs(page))
+	}
+	require.Equal(t, chunks(inbox, 3), ids, "pages after inserts at passed positions")
+	require.Equal(t, 3, n)
+	whole, err = s.ListTasks(ctx, inboxP)
+	require.NoError(t, err)
+	require.Len(t, whole, len(inbox)+3*n, "the added tasks are in the inbox")
+}
+
+func testListCasesPaging(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	mk := func(id, flow string, created time.Duration) {
+		t.Helper()
+		p := caseParams(id, "")
+		p.Flow = flow
+		p.At = at(created)
+		_, ok, err := s.CreateCase(ctx, p)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	// Created in neither id nor list order, with ties on created_at.
+	mk("k5", "complaint", 2*time.Minute)
+	mk("k1", "complaint", 0)
+	mk("k7", "complaint", 3*time.Minute)
+	mk("k3", "complaint", time.Minute)
+	mk("k8", "complaint", 0)
+	mk("k6", "complaint", 2*time.Minute)
+	mk("k2", "complaint", time.Minute)
+	mk("k4", "complaint", 2*time.Minute)
+	mk("r1", "returns", 2*time.Minute)
+	complaints := []string{"k7", "k6", "k5", "k4", "k3", "k2", "k8", "k1"}
+	all := []string{"k7", "r1", "k6", "k5", "k4", "k3", "k2", "k8", "k1"}
+
+	list := func(p store.ListCasesParams) func(after *store.CaseCursor, limit int) []store.Case {
+		return func(after *store.CaseCursor, limit int) []store.Case {
+			p := p
+			p.After, p.Limit = after, limit
+			cases, err := s.ListCases(ctx, p)
+			require.NoError(t, err)
+			return cases
+		}
+	}
+	byFlow := store.ListCasesParams{Flow: "complaint"}
+	whole, err := s.ListCases(ctx, byFlow)
+	require.NoError(t, err)
+	require.Equal(t, complaints, caseIDs(whole))
+
+	for _, tc := range []struct {
+		name string
+		p    store.ListCasesParams
+		want []string
+	}{
+		{"flow", byFlow, complaints},
+		{"all", store.ListCasesParams{}, all},
+		{"from to", store.ListCasesParams{From: ptr(at(time.Minute)), To: ptr(at(3 * time.Minute))},
+			[]string{"r1", "k6", "k5", "k4", "k3", "k2"}},
+	} {
+		for size := 1; size <= 4; size++ {
+			got := pages(t, size, list(tc.p), caseCursor, nil)
+			var ids [][]string
+			for _, page := range got {
+				ids = append(ids, caseIDs(page))
+			}
+			require.Equal(t, chunks(tc.want, size), ids, "%s, pages of %d", tc.name, size)
+		}
+	}
+
+	for i, id := range complaints {
+		c, err := s.GetCase(ctx, id)
+		require.NoError(t, err)
+		p := byFlow
+		p.After = caseCursor(c)
+		rest, err := s.ListCases(ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, complaints[i+1:], caseIDs(rest), "after %s", id)
+	}
+
+	// From is inclusive, To exclusive.
+	for _, tc := range []struct {
+		name     string
+		from, to *time.Time
+		want     []string
+	}{
+		{"from and to", ptr(at(time.Minute)), ptr(at(3 * time.Minute)), []string{"k6", "k5", "k4", "k3", "k2"}},
+		{"from", ptr(at(2 * time.Minute)), nil, []string{"k7", "k6", "k5", "k4"}},
+		{"to", nil, ptr(at(time.Minute)), []string{"k8", "k1"}},
+		{"to excludes its instant", nil, ptr(at(0)), []string{}},
+		{"from includes its instant", ptr(at(3 * time.Minute)), nil, []string{"k7"}},
+		{"empty range", ptr(at(time.Minute)), ptr(at(time.Minute)), []string{}},
+		{"just past created", ptr(at(3*time.Minute + time.Microsecond)), nil, []string{}},
+		{"from a nanosecond past created", ptr(at(3*time.Minute + time.Nanosecond)), nil, []string{}},
+		{"to a nanosecond past created", nil, ptr(at(time.Nanosecond)), []string{"k8", "k1"}},
+	} {
+		p := byFlow
+		p.From, p.To = tc.from, tc.to
+		cases, err := s.ListCases(ctx, p)
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.want, caseIDs(cases), tc.name)
+	}
+
+	// Cases added between pages at positions already passed (newer, or as
+	// new with a greater id) neither appear nor shift the following pages.
+	n := 0
+	between := func(last store.Case) {
+		n++
+		mk(last.ID+"z", "complaint", last.CreatedAt.Sub(t0))
+		mk(fmt.Sprintf("n%d", n), "complaint", last.CreatedAt.Sub(t0)+time.Microsecond)
+	}
+	got := pages(t, 3, list(byFlow), caseCursor, between)
+	var ids [][]string
+	for _, page := range got {
+		ids = append(ids, caseIDs(page))
+	}
+	require.Equal(t, chunks(complaints, 3), ids, "pages after inserts at passed positions")
+	require.Equal(t, 2, n)
+	whole, err = s.ListCases(ctx, byFlow)
+	require.NoError(t, err)
+	require.Len(t, whole, len(complaints)+2*n, "the added cases are listed")
 }
