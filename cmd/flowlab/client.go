@@ -18,13 +18,22 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 )
 
 // apiError is a problem+json answer (or a transport failure, Status 0).
 type apiError struct {
-	Status int
-	Title  string
-	Detail string
+	Status    int
+	Title     string
+	Detail    string
+	RequestID string
+	Errors    []fieldError
+}
+
+// fieldError is one entry of a problem's errors list.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 func (e *apiError) Error() string {
@@ -44,21 +53,50 @@ type apiClient struct {
 	http  *http.Client
 }
 
+// Output formats of --output.
+var outputFormats = []string{"table", "json", "yaml"}
+
+// Roles of token create --role.
+var tokenRoles = []string{"admin", "owner", "staff", "improver"}
+
+// clientFlags are the flags every client command has.
 type clientFlags struct {
 	server string
 	token  string
 	output string
 }
 
-func (f *clientFlags) add(cmd *cobra.Command) {
+func (f *clientFlags) add(cmd *cobra.Command) { f.addWithDefault(cmd, "table") }
+
+func (f *clientFlags) addWithDefault(cmd *cobra.Command, output string) {
 	cmd.PersistentFlags().StringVar(&f.server, "server", envOr("FLOWLAB_SERVER", "http://127.0.0.1:8080"), "flowlab API base URL (env FLOWLAB_SERVER)")
-	cmd.PersistentFlags().StringVar(&f.token, "token", envOr("FLOWLAB_TOKEN", ""), "API token (env FLOWLAB_TOKEN; default: the dev admin token in .flowlab/admin-token)")
-	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "table", "output format: table or json")
+	cmd.PersistentFlags().StringVar(&f.token, "token", envOr("FLOWLAB_TOKEN", ""), "API token (env FLOWLAB_TOKEN; default: the dev admin token in $FLOWLAB_DATA/admin-token)")
+	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", output, "output format: table, json or yaml")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("server", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("token", cobra.NoFileCompletions)
 }
 
+// client checks the output format and returns a client for the API.
 func (f *clientFlags) client() (*apiClient, error) {
-	if f.output != "table" && f.output != "json" {
-		return nil, usageError{fmt.Errorf("--output must be table or json, not %q", f.output)}
+	c, err := f.clientMaybeAnonymous()
+	if err != nil {
+		return nil, err
+	}
+	if c.token == "" {
+		return nil, usageError{errors.New("no token: pass --token or set FLOWLAB_TOKEN")}
+	}
+	return c, nil
+}
+
+// clientMaybeAnonymous is client without requiring a token.
+func (f *clientFlags) clientMaybeAnonymous() (*apiClient, error) {
+	if !contains(outputFormats, f.output) {
+		return nil, usageError{fmt.Errorf("--output must be table, json or yaml, not %q", f.output)}
+	}
+	u, err := url.Parse(f.server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageError{fmt.Errorf("--server must be an http:// or https:// URL, not %q", f.server)}
 	}
 	tok := f.token
 	if tok == "" {
@@ -66,9 +104,6 @@ func (f *clientFlags) client() (*apiClient, error) {
 		if err == nil {
 			tok = strings.TrimSpace(string(b))
 		}
-	}
-	if tok == "" {
-		return nil, usageError{errors.New("no token: pass --token or set FLOWLAB_TOKEN")}
 	}
 	return &apiClient{base: strings.TrimRight(f.server, "/"), token: tok, http: &http.Client{Timeout: 60 * time.Second}}, nil
 }
@@ -87,8 +122,10 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, heade
 	if err != nil {
 		return usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	req.Header.Set("Accept", "application/json, application/problem+json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -102,25 +139,35 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, heade
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return &apiError{Status: resp.StatusCode, Detail: "reading the answer: " + err.Error()}
+		return &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
 	}
 	if resp.StatusCode >= 400 {
 		var p struct {
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
+			Title     string       `json:"title"`
+			Detail    string       `json:"detail"`
+			RequestID string       `json:"request_id"`
+			Errors    []fieldError `json:"errors"`
 		}
 		_ = json.Unmarshal(data, &p)
 		if p.Title == "" {
 			p.Title = http.StatusText(resp.StatusCode)
 		}
-		return &apiError{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail}
+		return &apiError{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail, RequestID: p.RequestID, Errors: p.Errors}
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return &apiError{Status: resp.StatusCode, Detail: "the server's answer is not JSON: " + err.Error()}
+			return &apiError{Status: http.StatusBadGateway, Title: "Bad answer", Detail: "the server's answer is not JSON: " + err.Error()}
 		}
 	}
 	return nil
+}
+
+// get is do for a GET of path with the non-empty values of q.
+func (c *apiClient) get(ctx context.Context, path string, q url.Values, out any) error {
+	if enc := q.Encode(); enc != "" {
+		path += "?" + enc
+	}
+	return c.do(ctx, http.MethodGet, path, nil, nil, out)
 }
 
 // keyValues parses k=v pairs; values that parse as JSON (numbers, true,
@@ -142,349 +189,40 @@ func keyValues(pairs []string) (map[string]any, error) {
 	return m, nil
 }
 
-func addClientCommands(root *cobra.Command) {
-	var cf clientFlags
-	group := []*cobra.Command{}
-
-	// start
-	{
-		var flowKey, customer, channel, idem string
-		var attrs []string
-		cmd := &cobra.Command{
-			Use:     "start",
-			Short:   "Start a case",
-			Example: `  flowlab start --flow complaint --customer C-1001 --channel phone --attr severity=primary`,
-			Args:    cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				c, err := cf.client()
-				if err != nil {
-					return err
-				}
-				a, err := keyValues(attrs)
-				if err != nil {
-					return err
-				}
-				h := map[string]string{}
-				if idem != "" {
-					h["Idempotency-Key"] = idem
-				}
-				var out map[string]any
-				body := map[string]any{"flow": flowKey, "customer": customer, "channel": channel, "attributes": a}
-				if err := c.do(cmd.Context(), http.MethodPost, "/api/v1/cases", body, h, &out); err != nil {
-					return err
-				}
-				return render(cmd, cf.output, out, []string{"id", "flow", "version", "variant", "status"})
-			},
-		}
-		cmd.Flags().StringVar(&flowKey, "flow", "complaint", "flow key")
-		cmd.Flags().StringVar(&customer, "customer", "", "customer id")
-		cmd.Flags().StringVar(&channel, "channel", "phone", "channel: phone, chat, wechat, app, email, social")
-		cmd.Flags().StringArrayVar(&attrs, "attr", nil, "case attribute key=value (repeatable)")
-		cmd.Flags().StringVar(&idem, "idempotency-key", "", "Idempotency-Key header: retrying with it never starts a second case")
-		group = append(group, cmd)
-	}
-	// case
-	group = append(group, &cobra.Command{
-		Use:   "case ID",
-		Short: "Show a case: status, open tasks, spans",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodGet, "/api/v1/cases/"+url.PathEscape(args[0]), nil, nil, &out); err != nil {
-				return err
-			}
-			if cf.output == "json" {
-				return render(cmd, "json", out, nil)
-			}
-			if err := render(cmd, "table", out, []string{"id", "flow", "version", "variant", "status", "step"}); err != nil {
-				return err
-			}
-			for _, sec := range []struct {
-				key  string
-				cols []string
-			}{{"tasks", []string{"id", "step", "department", "status", "assignee", "sla_due"}}, {"spans", []string{"seq", "step", "department", "outcome", "wait_seconds", "work_seconds", "breached"}}} {
-				if rows, ok := out[sec.key].([]any); ok {
-					fmt.Fprintf(cmd.OutOrStdout(), "\n%s:\n", sec.key)
-					if err := render(cmd, "table", rows, sec.cols); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		},
-	})
-	// cancel
-	group = append(group, &cobra.Command{
-		Use:   "cancel ID",
-		Short: "Cancel a case (closes its open tasks)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, "/api/v1/cases/"+url.PathEscape(args[0])+"/cancel", map[string]any{}, nil, &out); err != nil {
-				return err
-			}
-			return render(cmd, cf.output, out, []string{"id", "status"})
-		},
-	})
-	// tasks
-	{
-		var dept, status, assignee, caseID string
-		var limit int
-		cmd := &cobra.Command{
-			Use:     "tasks",
-			Short:   "List tasks, ordered by SLA due time",
-			Example: `  flowlab tasks --department technical`,
-			Args:    cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				c, err := cf.client()
-				if err != nil {
-					return err
-				}
-				q := url.Values{}
-				for k, v := range map[string]string{"department": dept, "status": status, "assignee": assignee, "case_id": caseID} {
-					if v != "" {
-						q.Set(k, v)
-					}
-				}
-				if limit > 0 {
-					q.Set("limit", strconv.Itoa(limit))
-				}
-				var out any
-				path := "/api/v1/tasks"
-				if len(q) > 0 {
-					path += "?" + q.Encode()
-				}
-				if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
-					return err
-				}
-				return render(cmd, cf.output, listOf(out, "tasks"), []string{"id", "case_id", "step", "department", "status", "assignee", "escalation_level", "sla_due"})
-			},
-		}
-		cmd.Flags().StringVar(&dept, "department", "", "department")
-		cmd.Flags().StringVar(&status, "status", "", "open, completed or cancelled (default open)")
-		cmd.Flags().StringVar(&assignee, "assignee", "", "actor id of the assignee")
-		cmd.Flags().StringVar(&caseID, "case", "", "only tasks of this case")
-		cmd.Flags().IntVar(&limit, "limit", 0, "at most this many tasks")
-		group = append(group, cmd)
-	}
-	// claim / unclaim
-	for _, verb := range []string{"claim", "unclaim"} {
-		group = append(group, &cobra.Command{
-			Use:   verb + " TASK_ID",
-			Short: strings.ToUpper(verb[:1]) + verb[1:] + " a task",
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := cf.client()
-				if err != nil {
-					return err
-				}
-				var out map[string]any
-				if err := c.do(cmd.Context(), http.MethodPost, "/api/v1/tasks/"+url.PathEscape(args[0])+"/"+verb, map[string]any{}, nil, &out); err != nil {
-					return err
-				}
-				return render(cmd, cf.output, out, []string{"id", "step", "department", "status", "assignee", "claimed_at"})
-			},
-		})
-	}
-	// complete
-	{
-		var outcome, idem string
-		var data []string
-		cmd := &cobra.Command{
-			Use:     "complete TASK_ID",
-			Short:   "Complete a task with an outcome; prints the case's next task(s)",
-			Example: `  flowlab complete 6f1c… --outcome resolved --data summary="replaced the router"`,
-			Args:    cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := cf.client()
-				if err != nil {
-					return err
-				}
-				if outcome == "" {
-					return usageError{errors.New("--outcome is required")}
-				}
-				d, err := keyValues(data)
-				if err != nil {
-					return err
-				}
-				h := map[string]string{}
-				if idem != "" {
-					h["Idempotency-Key"] = idem
-				}
-				var out map[string]any
-				if err := c.do(cmd.Context(), http.MethodPost, "/api/v1/tasks/"+url.PathEscape(args[0])+"/complete", map[string]any{"outcome": outcome, "data": d}, h, &out); err != nil {
-					return err
-				}
-				if cf.output == "json" {
-					return render(cmd, "json", out, nil)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "completed; case status: %v\n", out["case_status"])
-				if next, ok := out["next"].([]any); ok && len(next) > 0 {
-					fmt.Fprintln(cmd.OutOrStdout(), "next:")
-					return render(cmd, "table", next, []string{"id", "step", "department", "sla_due"})
-				}
-				return nil
-			},
-		}
-		cmd.Flags().StringVar(&outcome, "outcome", "", "the outcome (one the step allows)")
-		cmd.Flags().StringArrayVar(&data, "data", nil, "form field key=value (repeatable)")
-		cmd.Flags().StringVar(&idem, "idempotency-key", "", "Idempotency-Key header: a retry completes nothing twice")
-		group = append(group, cmd)
-	}
-	// bottlenecks
-	{
-		var version int
-		var variant, from, to string
-		cmd := &cobra.Command{
-			Use:     "bottlenecks FLOW",
-			Short:   "Where cases of a flow wait: per step waiting and working time, SLA breaches",
-			Example: `  flowlab bottlenecks complaint --version 1 --from 2026-11-01T00:00:00Z`,
-			Args:    cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := cf.client()
-				if err != nil {
-					return err
-				}
-				q := url.Values{}
-				if version > 0 {
-					q.Set("version", strconv.Itoa(version))
-				}
-				for k, v := range map[string]string{"variant": variant, "from": from, "to": to} {
-					if v != "" {
-						q.Set(k, v)
-					}
-				}
-				path := "/api/v1/flows/" + url.PathEscape(args[0]) + "/bottlenecks"
-				if len(q) > 0 {
-					path += "?" + q.Encode()
-				}
-				return showBottlenecks(cmd, c, path, cf.output)
-			},
-		}
-		cmd.Flags().IntVar(&version, "version", 0, "flow version (default: all)")
-		cmd.Flags().StringVar(&variant, "variant", "", "variant (default: all)")
-		cmd.Flags().StringVar(&from, "from", "", "only cases entering steps at or after this RFC 3339 time")
-		cmd.Flags().StringVar(&to, "to", "", "only before this RFC 3339 time")
-		group = append(group, cmd)
-	}
-	// token
-	{
-		var name, role string
-		var depts []string
-		var expires string
-		cmd := &cobra.Command{
-			Use:     "token",
-			Short:   "Create an API token for an actor (admin); the token is shown once",
-			Example: `  flowlab token --name "Tech agent" --role staff --department technical`,
-			Args:    cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				c, err := cf.client()
-				if err != nil {
-					return err
-				}
-				body := map[string]any{"name": name, "role": role, "departments": depts}
-				if expires != "" {
-					body["expires_in"] = expires
-				}
-				var out map[string]any
-				if err := c.do(cmd.Context(), http.MethodPost, "/api/v1/tokens", body, nil, &out); err != nil {
-					return err
-				}
-				if cf.output == "json" {
-					return render(cmd, "json", out, nil)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), out["token"])
-				return nil
-			},
-		}
-		cmd.Flags().StringVar(&name, "name", "", "actor name")
-		cmd.Flags().StringVar(&role, "role", "staff", "admin, owner, staff or improver")
-		cmd.Flags().StringArrayVar(&depts, "department", nil, "department (repeatable)")
-		cmd.Flags().StringVar(&expires, "expires-in", "", "lifetime, e.g. 720h")
-		group = append(group, cmd)
-	}
-
-	for _, c := range group {
-		cf.add(c)
-		root.AddCommand(c)
-	}
-	clientFlagsForDemo = &cf
-}
-
-var clientFlagsForDemo *clientFlags
-
-// showBottlenecks fetches a bottleneck view (path includes the query) and
-// prints it: JSON as is, or a table with the wait/work percentiles
-// flattened and the bottleneck step marked.
-func showBottlenecks(cmd *cobra.Command, c *apiClient, path, output string) error {
-	var out map[string]any
-	if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
-		return err
-	}
-	if output == "json" {
-		return render(cmd, "json", out, nil)
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "flow %v, %v cases\n", out["flow"], out["cases"])
-	rows, _ := out["steps"].([]any)
-	flat := make([]any, 0, len(rows))
-	for _, r := range rows {
-		m, _ := r.(map[string]any)
-		if m == nil {
-			continue
-		}
-		f := map[string]any{}
-		for k, v := range m {
-			f[k] = v
-		}
-		for _, part := range []string{"wait", "work"} {
-			if q, ok := m[part].(map[string]any); ok {
-				for _, p := range []string{"p50", "p90", "p95"} {
-					f[part+"_"+p] = q[p]
-				}
-			}
-		}
-		if b, _ := m["bottleneck"].(bool); b {
-			f["bottleneck"] = "<== bottleneck"
-		} else {
-			f["bottleneck"] = ""
-		}
-		flat = append(flat, f)
-	}
-	return render(cmd, "table", flat, []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"})
-}
-
-// listOf returns the list in a response: the value itself when it is a
-// list, or the named field of an object.
-func listOf(v any, field string) []any {
-	switch t := v.(type) {
-	case []any:
-		return t
-	case map[string]any:
-		for _, k := range []string{field, "items", "data"} {
-			if l, ok := t[k].([]any); ok {
-				return l
-			}
-		}
-	}
-	return nil
-}
-
-// render writes v as indented JSON or as a table of the given columns.
-func render(cmd *cobra.Command, format string, v any, cols []string) error {
+// emit writes v as JSON or YAML, or calls table for the table format.
+func emit(cmd *cobra.Command, format string, v any, table func(w io.Writer) error) error {
 	w := cmd.OutOrStdout()
-	if format == "json" {
+	switch format {
+	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(v)
+	case "yaml":
+		return writeYAML(w, v)
 	}
+	return table(w)
+}
+
+// writeYAML writes a decoded JSON value as YAML; yaml.v3 sorts map keys,
+// so the output is stable.
+func writeYAML(w io.Writer, v any) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode YAML: %w", err)
+	}
+	return enc.Close()
+}
+
+// render writes v as JSON, YAML or a table of the given columns.
+func render(cmd *cobra.Command, format string, v any, cols []string) error {
+	return emit(cmd, format, v, func(w io.Writer) error { return writeTable(w, v, cols) })
+}
+
+// writeTable writes an object or a list of objects as a table of cols
+// (all keys, sorted, when cols is empty).
+func writeTable(w io.Writer, v any, cols []string) error {
 	var rows []map[string]any
 	switch t := v.(type) {
 	case map[string]any:
@@ -495,6 +233,8 @@ func render(cmd *cobra.Command, format string, v any, cols []string) error {
 				rows = append(rows, m)
 			}
 		}
+	case []map[string]any:
+		rows = t
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "(none)")
@@ -518,22 +258,47 @@ func render(cmd *cobra.Command, format string, v any, cols []string) error {
 	return tw.Flush()
 }
 
+// cell formats one table cell: "-" for null or empty, integers without
+// decimals, other numbers with two, lists comma-separated.
 func cell(v any) string {
 	switch t := v.(type) {
 	case nil:
 		return "-"
+	case string:
+		if t == "" {
+			return "-"
+		}
+		return strings.ReplaceAll(strings.TrimSpace(t), "\n", " ")
 	case float64:
 		if t == float64(int64(t)) {
 			return strconv.FormatInt(int64(t), 10)
 		}
 		return strconv.FormatFloat(t, 'f', 2, 64)
 	case []any:
+		if len(t) == 0 {
+			return "-"
+		}
 		parts := make([]string, len(t))
 		for i, x := range t {
 			parts[i] = cell(x)
 		}
 		return strings.Join(parts, ",")
+	case map[string]any:
+		if len(t) == 0 {
+			return "-"
+		}
+		b, _ := json.Marshal(t)
+		return string(b)
 	default:
 		return fmt.Sprint(t)
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -4,83 +4,510 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 )
 
-// fakeAPI answers like the flowlab API for the routes the tests use and
-// records the requests.
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the current output")
+
+const (
+	testToken = "flk_test"
+	caseID    = "6f1c2b9e-4d0a-4c55-9a51-2f7e0c1d8a33"
+	taskID    = "b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10"
+	formTask  = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
+	tasksNext = "eyJkdWUiOiIyMDI2LTExLTIzVDA4OjU1OjAwWiIsImlkIjoiNzFjMmQzZTQifQ"
+	casesNext = "eyJ0IjoiMjAyNi0xMS0yM1QwNzo0MToxMFoiLCJpZCI6IjBjN2U5ZjJhIn0"
+)
+
+// request is what the fake API received.
+type request struct {
+	Method, URI, Body, Auth, IdempotencyKey string
+}
+
+func (r request) String() string {
+	s := r.Method + " " + r.URI
+	if r.Body != "" {
+		s += " " + r.Body
+	}
+	return s
+}
+
+// fakeAPI answers like the flowlab API (the answers in testdata/api are
+// copies of the server's JSON shapes) and records the requests.
 type fakeAPI struct {
 	t    *testing.T
-	reqs []string
+	mu   sync.Mutex
+	reqs []request
+}
+
+func (f *fakeAPI) requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, len(f.reqs))
+	for i, r := range f.reqs {
+		out[i] = r.String()
+	}
+	return out
+}
+
+func (f *fakeAPI) fixture(name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", "api", name))
+	require.NoError(f.t, err)
+	return b
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string, errs ...fieldError) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	p := map[string]any{"type": "https://flowlab.dev/problems/x", "title": http.StatusText(status), "status": status,
+		"detail": detail, "instance": r.URL.Path, "request_id": "req-0001"}
+	if len(errs) > 0 {
+		p["errors"] = errs
+	}
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	f.reqs = append(f.reqs, r.Method+" "+r.URL.RequestURI()+" "+strings.TrimSpace(string(body))+" auth="+r.Header.Get("Authorization")+" key="+r.Header.Get("Idempotency-Key"))
-	problem := func(status int, detail string) {
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]any{"title": http.StatusText(status), "status": status, "detail": detail})
+	f.mu.Lock()
+	f.reqs = append(f.reqs, request{Method: r.Method, URI: r.URL.RequestURI(), Body: strings.TrimSpace(string(body)),
+		Auth: r.Header.Get("Authorization"), IdempotencyKey: r.Header.Get("Idempotency-Key")})
+	f.mu.Unlock()
+	if r.URL.Path != "/api/v1/openapi.json" && r.Header.Get("Authorization") != "Bearer "+testToken {
+		writeProblem(w, r, http.StatusUnauthorized, "the token is unknown, expired or revoked")
+		return
 	}
-	switch {
-	case r.URL.Path == "/api/v1/tasks":
-		_, _ = io.WriteString(w, `{"tasks":[{"id":"t1","case_id":"c1","step":"investigate","department":"technical","status":"open","assignee":null,"escalation_level":0,"sla_due":"2026-11-23T05:00:00Z"}]}`)
-	case r.URL.Path == "/api/v1/tasks/t1/complete":
-		_, _ = io.WriteString(w, `{"task":{"id":"t1"},"case_status":"active","next":[{"id":"t2","step":"feedback","department":"technical","sla_due":"2026-11-23T06:00:00Z"}]}`)
-	case r.URL.Path == "/api/v1/tasks/gone/complete":
-		problem(http.StatusConflict, `task "gone" is already completed`)
-	case r.URL.Path == "/api/v1/flows/complaint/bottlenecks":
-		_, _ = io.WriteString(w, `{"flow":"complaint","cases":3,"steps":[{"step":"record","department":"customer_service","cases":3,"wait":{"p50":10,"p90":20,"p95":21},"work":{"p50":5,"p90":6,"p95":7},"sla_breach_rate":0,"escalations":0,"share":0.25,"bottleneck":false},{"step":"investigate","department":"technical","cases":3,"wait":{"p50":100,"p90":200,"p95":210},"work":{"p50":50,"p90":60,"p95":70},"sla_breach_rate":0.333,"escalations":1,"share":0.75,"bottleneck":true}]}`)
-	case r.URL.Path == "/api/v1/cases":
-		problem(http.StatusServiceUnavailable, "the workflow engine is unavailable")
+	answer := func(status int, fixture string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(f.fixture(fixture))
+	}
+	q := r.URL.Query()
+	switch r.Method + " " + r.URL.Path {
+	case "POST /api/v1/cases":
+		answer(http.StatusCreated, "case-created.json")
+	case "GET /api/v1/cases":
+		switch q.Get("cursor") {
+		case "":
+			answer(http.StatusOK, "cases-page1.json")
+		case casesNext:
+			answer(http.StatusOK, "cases-page2.json")
+		default:
+			writeProblem(w, r, http.StatusBadRequest, `query parameter "cursor": malformed`, fieldError{"cursor", "malformed"})
+		}
+	case "GET /api/v1/cases/" + caseID:
+		answer(http.StatusOK, "case-detail.json")
+	case "POST /api/v1/cases/" + caseID + "/cancel":
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"id":"`+caseID+`","status":"cancelling"}`+"\n")
+	case "POST /api/v1/cases/" + caseID + "/events":
+		var ev struct{ Name string }
+		_ = json.Unmarshal(body, &ev)
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"event":"`+ev.Name+`","id":"`+caseID+`"}`+"\n")
+	case "GET /api/v1/tasks":
+		switch q.Get("cursor") {
+		case "":
+			answer(http.StatusOK, "tasks-page1.json")
+		case tasksNext:
+			answer(http.StatusOK, "tasks-page2.json")
+		default:
+			writeProblem(w, r, http.StatusBadRequest, `query parameter "cursor": malformed`, fieldError{"cursor", "malformed"})
+		}
+	case "GET /api/v1/tasks/" + formTask:
+		answer(http.StatusOK, "task.json")
+	case "POST /api/v1/tasks/" + taskID + "/claim":
+		answer(http.StatusOK, "task-claimed.json")
+	case "POST /api/v1/tasks/" + taskID + "/unclaim":
+		answer(http.StatusOK, "task-unclaimed.json")
+	case "POST /api/v1/tasks/" + taskID + "/complete":
+		answer(http.StatusOK, "complete.json")
+	case "POST /api/v1/tasks/gone/complete":
+		writeProblem(w, r, http.StatusConflict, `task "gone" is already completed`)
+	case "GET /api/v1/flows":
+		answer(http.StatusOK, "flows.json")
+	case "GET /api/v1/flows/complaint":
+		answer(http.StatusOK, "flow-complaint-v2.json")
+	case "GET /api/v1/flows/complaint/bottlenecks":
+		answer(http.StatusOK, "bottlenecks.json")
+	case "POST /api/v1/tokens":
+		answer(http.StatusCreated, "token.json")
+	case "GET /api/v1/openapi.json":
+		answer(http.StatusOK, "openapi.json")
 	default:
-		problem(http.StatusNotFound, "no route")
+		writeProblem(w, r, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path)
 	}
 }
 
-func run(t *testing.T, api *fakeAPI, args ...string) (string, int) {
+// result is one run of the command line.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runWith runs args against the handler; the server and token come from
+// the environment, as a user would set them, so flags stay as given.
+func runWith(t *testing.T, h http.Handler, args ...string) result {
 	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	t.Setenv("FLOWLAB_SERVER", srv.URL)
+	t.Setenv("FLOWLAB_TOKEN", testToken)
+	var out, errb bytes.Buffer
+	code := execute(context.Background(), args, &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+func run(t *testing.T, api *fakeAPI, args ...string) result {
+	t.Helper()
+	return runWith(t, api, args...)
+}
+
+// goldenCases are the client commands with their arguments and the exact
+// requests each sends (the same for every output format).
+var goldenCases = []struct {
+	name    string
+	args    []string
+	formats []string // default table and json
+	reqs    []string
+}{
+	{"start", []string{"start", "--flow", "complaint", "--customer", "C-1001", "--channel", "phone", "--attr", "severity=primary", "--attr", "amount=120"}, nil,
+		[]string{`POST /api/v1/cases {"attributes":{"amount":120,"severity":"primary"},"channel":"phone","customer":"C-1001","flow":"complaint"}`}},
+	{"cases", []string{"cases", "--flow", "complaint", "--status", "active", "--from", "2026-11-01T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--limit", "2"}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/cases?flow=complaint&from=2026-11-01T00%3A00%3A00Z&limit=2&status=active&to=2026-12-01T00%3A00%3A00Z"}},
+	{"cases-all", []string{"cases", "--all", "--limit", "2"}, nil,
+		[]string{"GET /api/v1/cases?limit=2", "GET /api/v1/cases?cursor=" + casesNext + "&limit=2"}},
+	{"cases-cursor", []string{"cases", "--cursor", casesNext}, nil,
+		[]string{"GET /api/v1/cases?cursor=" + casesNext}},
+	{"case", []string{"case", caseID}, nil,
+		[]string{"GET /api/v1/cases/" + caseID}},
+	{"event", []string{"event", caseID, "customer_replied", "--data", "accepted=true", "--data", "note=call back Monday"}, nil,
+		[]string{`POST /api/v1/cases/` + caseID + `/events {"data":{"accepted":true,"note":"call back Monday"},"name":"customer_replied"}`}},
+	{"cancel", []string{"cancel", caseID}, nil,
+		[]string{"POST /api/v1/cases/" + caseID + "/cancel {}"}},
+	{"tasks", []string{"tasks", "--limit", "2"}, nil,
+		[]string{"GET /api/v1/tasks?limit=2"}},
+	{"tasks-filters", []string{"tasks", "--department", "customer_service", "--assignee", "me", "--case", caseID, "--status", "any", "--to", "2026-11-24T00:00:00Z"}, []string{"json"},
+		[]string{"GET /api/v1/tasks?assignee=me&case_id=" + caseID + "&department=customer_service&status=any&to=2026-11-24T00%3A00%3A00Z"}},
+	{"tasks-all", []string{"tasks", "--all", "--status", "open", "--from", "2026-11-23T00:00:00Z"}, nil,
+		[]string{"GET /api/v1/tasks?from=2026-11-23T00%3A00%3A00Z&status=open", "GET /api/v1/tasks?cursor=" + tasksNext + "&from=2026-11-23T00%3A00%3A00Z&status=open"}},
+	{"task", []string{"task", formTask}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/tasks/" + formTask}},
+	{"claim", []string{"claim", taskID}, nil,
+		[]string{"POST /api/v1/tasks/" + taskID + "/claim {}"}},
+	{"unclaim", []string{"unclaim", taskID}, nil,
+		[]string{"POST /api/v1/tasks/" + taskID + "/unclaim {}"}},
+	{"complete", []string{"complete", taskID, "--outcome", "resolved", "--data", "answer=firmware 2.1", "--data", "amount=120"}, nil,
+		[]string{`POST /api/v1/tasks/` + taskID + `/complete {"data":{"amount":120,"answer":"firmware 2.1"},"outcome":"resolved"}`}},
+	{"flows", []string{"flows"}, nil, []string{"GET /api/v1/flows"}},
+	{"flow", []string{"flow", "complaint", "--version", "2"}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/flows/complaint?version=2"}},
+	{"flow-source", []string{"flow", "complaint", "--version", "2", "--source"}, []string{"table"},
+		[]string{"GET /api/v1/flows/complaint?version=2"}},
+	{"bottlenecks", []string{"bottlenecks", "complaint", "--version", "1", "--from", "2026-11-01T00:00:00Z"}, nil,
+		[]string{"GET /api/v1/flows/complaint/bottlenecks?from=2026-11-01T00%3A00%3A00Z&version=1"}},
+	{"token-create", []string{"token", "create", "--name", "Tech agent", "--role", "staff", "--department", "technical", "--expires-in", "720h"}, nil,
+		[]string{`POST /api/v1/tokens {"departments":["technical"],"expires_in":"720h","name":"Tech agent","role":"staff"}`}},
+	{"openapi", []string{"openapi"}, []string{"table", "json", "yaml"}, []string{"GET /api/v1/openapi.json"}},
+}
+
+// TestGolden runs every client command in each output format against the
+// fake API, compares stdout (and stderr, when not empty) with
+// testdata/golden/<name>.<format>.golden and checks the requests sent.
+func TestGolden(t *testing.T) {
+	for _, gc := range goldenCases {
+		formats := gc.formats
+		if formats == nil {
+			formats = []string{"table", "json"}
+		}
+		for _, format := range formats {
+			t.Run(gc.name+"."+format, func(t *testing.T) {
+				api := &fakeAPI{t: t}
+				args := append([]string(nil), gc.args...)
+				if format != "table" {
+					args = append(args, "-o", format)
+				} else if gc.name == "openapi" {
+					args = append(args, "-o", "table") // its default is json
+				}
+				res := run(t, api, args...)
+				require.Equal(t, exitOK, res.code, "stdout:\n%s\nstderr:\n%s", res.stdout, res.stderr)
+				require.Equal(t, gc.reqs, api.requests())
+				got := res.stdout
+				if res.stderr != "" {
+					got += "--- stderr ---\n" + res.stderr
+				}
+				path := filepath.Join("testdata", "golden", gc.name+"."+format+".golden")
+				if *update {
+					require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+					require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+				}
+				want, err := os.ReadFile(path)
+				require.NoError(t, err, "run go test ./cmd/flowlab -update to create it")
+				require.Equal(t, string(want), got)
+				switch format {
+				case "json":
+					var v any
+					require.NoError(t, json.Unmarshal([]byte(res.stdout), &v), "json output must be JSON")
+				case "yaml":
+					var v any
+					require.NoError(t, yaml.Unmarshal([]byte(res.stdout), &v), "yaml output must be YAML")
+				}
+			})
+		}
+	}
+}
+
+// The JSON and YAML outputs are the API's answer: decoding them gives the
+// fixture back.
+func TestJSONAndYAMLAreTheAPIAnswer(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		fixture string
+	}{
+		{[]string{"case", caseID}, "case-detail.json"},
+		{[]string{"flow", "complaint", "--version", "2"}, "flow-complaint-v2.json"},
+		{[]string{"task", formTask}, "task.json"},
+		{[]string{"cases"}, "cases-page1.json"},
+	} {
+		api := &fakeAPI{t: t}
+		var want any
+		require.NoError(t, json.Unmarshal(api.fixture(c.fixture), &want))
+		res := run(t, api, append(c.args, "-o", "json")...)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		var got any
+		require.NoError(t, json.Unmarshal([]byte(res.stdout), &got))
+		require.Equal(t, want, got, c.args)
+
+		res = run(t, api, append(c.args, "-o", "yaml")...)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		var y any
+		require.NoError(t, yaml.Unmarshal([]byte(res.stdout), &y))
+		// YAML integers come back as int, JSON numbers as float64: compare
+		// through JSON.
+		yj, err := json.Marshal(y)
+		require.NoError(t, err)
+		var yv any
+		require.NoError(t, json.Unmarshal(yj, &yv))
+		require.Equal(t, want, yv, c.args)
+	}
+}
+
+func TestRequestHeaders(t *testing.T) {
+	api := &fakeAPI{t: t}
+	res := run(t, api, "complete", taskID, "--outcome", "resolved", "--idempotency-key", "ui-991")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	res = run(t, api, "start", "--customer", "C-1", "--idempotency-key", "crm-4711")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	res = run(t, api, "tasks")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Len(t, api.reqs, 3)
+	require.Equal(t, "ui-991", api.reqs[0].IdempotencyKey)
+	require.Equal(t, "crm-4711", api.reqs[1].IdempotencyKey)
+	require.Equal(t, "", api.reqs[2].IdempotencyKey)
+	for _, r := range api.reqs {
+		require.Equal(t, "Bearer "+testToken, r.Auth)
+	}
+}
+
+// --all stops after 100 pages and says how to go on.
+func TestAllIsBoundedTo100Pages(t *testing.T) {
+	var n int
+	var mu sync.Mutex
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		page := n
+		mu.Unlock()
+		fmt.Fprintf(w, `{"flows":[{"key":"f%d","name":"Flow %d","default_version":1,"latest_version":1,"versions":1}],"next_cursor":"c%d"}`, page, page, page)
+	})
+	res := runWith(t, h, "flows", "--all", "--limit", "1")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Equal(t, maxPages, n)
+	require.Equal(t, maxPages+1, strings.Count(res.stdout, "\n"), "header and one row per page")
+	require.Equal(t, "stopped after 100 pages; more remain\nnext: flowlab flows --all=true --limit 1 --cursor c100\n", res.stderr)
+
+	n = 0
+	res = runWith(t, h, "flows", "--all", "-o", "json")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	var v struct {
+		Flows      []any   `json:"flows"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &v))
+	require.Len(t, v.Flows, maxPages)
+	require.NotNil(t, v.NextCursor)
+	require.Equal(t, "c100", *v.NextCursor)
+	require.Empty(t, res.stderr, "no hint in json mode")
+}
+
+func TestAllStopsOnARepeatedCursor(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"tasks":[],"next_cursor":"same"}`)
+	})
+	res := runWith(t, h, "tasks", "--all")
+	require.Equal(t, exitError, res.code)
+	require.Contains(t, res.stderr, `same next_cursor "same" twice`)
+}
+
+func TestNextCommandQuotesAndOmitsTheToken(t *testing.T) {
+	api := &fakeAPI{t: t}
 	srv := httptest.NewServer(api)
 	defer srv.Close()
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(append(args, "--server", srv.URL, "--token", "flk_test"))
-	err := root.ExecuteContext(context.Background())
-	return out.String(), exitCode(err)
+	var out, errb bytes.Buffer
+	code := execute(context.Background(), []string{"tasks", "--server", srv.URL, "--token", testToken, "--department", "customer service"}, &out, &errb)
+	require.Equal(t, exitOK, code, errb.String())
+	require.Equal(t, "next: flowlab tasks --department 'customer service' --server "+srv.URL+" --cursor "+tasksNext+"\n", errb.String())
 }
 
-func TestTasksTable(t *testing.T) {
-	api := &fakeAPI{t: t}
-	out, code := run(t, api, "tasks", "--department", "technical")
-	require.Equal(t, exitOK, code, out)
-	require.Equal(t, "ID  CASE_ID  STEP         DEPARTMENT  STATUS  ASSIGNEE  ESCALATION_LEVEL  SLA_DUE\n"+
-		"t1  c1       investigate  technical   open    -         0                 2026-11-23T05:00:00Z\n", out)
-	require.Equal(t, []string{"GET /api/v1/tasks?department=technical  auth=Bearer flk_test key="}, api.reqs)
+// Each class of API error exits with its code and shows the problem's
+// detail and field errors on stderr.
+func TestAPIErrorExitCodes(t *testing.T) {
+	cases := []struct {
+		status int
+		detail string
+		errs   []fieldError
+		want   int
+	}{
+		{400, `query parameter "limit": must be an integer from 1 to 500, got "0"`, []fieldError{{"limit", `must be an integer from 1 to 500, got "0"`}}, exitAPIClient},
+		{401, "the token is unknown, expired or revoked", nil, exitAPIClient},
+		{403, `role "improver" may not do this; allowed: admin, owner`, nil, exitAPIClient},
+		{404, `task "nope" not found`, nil, exitAPIClient},
+		{409, `task "nope" is claimed by "someone"`, nil, exitAPIClient},
+		{413, "the request body is larger than 1048576 bytes", nil, exitAPIClient},
+		{422, "outcome: is required (and 1 more)", []fieldError{{"outcome", "is required"}, {"data.summary", "is required"}}, exitAPIClient},
+		{500, "the server failed to handle the request; quote the request_id when reporting it", nil, exitAPIServer},
+		{503, "the workflow engine is unavailable; retry later", nil, exitAPIServer},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.status), func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				writeProblem(w, r, c.status, c.detail, c.errs...)
+			})
+			res := runWith(t, h, "complete", "nope", "--outcome", "x")
+			require.Equal(t, c.want, res.code, res.stderr)
+			require.Empty(t, res.stdout)
+			require.True(t, strings.HasPrefix(res.stderr, fmt.Sprintf("flowlab: %d %s: %s\n", c.status, http.StatusText(c.status), c.detail)), res.stderr)
+			for _, fe := range c.errs {
+				require.Contains(t, res.stderr, "\n  "+fe.Field+": "+fe.Message+"\n")
+			}
+			require.Contains(t, res.stderr, "request id: req-0001")
+		})
+	}
+	t.Run("502 without problem+json", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = io.WriteString(w, "<html>bad gateway</html>")
+		})
+		res := runWith(t, h, "flows")
+		require.Equal(t, exitAPIServer, res.code)
+		require.Equal(t, "flowlab: 502 Bad Gateway\n", res.stderr)
+	})
+	t.Run("answer is not JSON", func(t *testing.T) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<html>") })
+		res := runWith(t, h, "flows")
+		require.Equal(t, exitAPIServer, res.code)
+		require.Contains(t, res.stderr, "not JSON")
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := ln.Addr().String()
+		require.NoError(t, ln.Close())
+		var out, errb bytes.Buffer
+		code := execute(context.Background(), []string{"tasks", "--server", "http://" + addr, "--token", "x"}, &out, &errb)
+		require.Equal(t, exitAPIServer, code)
+		require.Contains(t, errb.String(), "cannot reach http://"+addr)
+	})
 }
 
-func TestCompleteSendsOutcomeDataAndKey(t *testing.T) {
+func TestUsageErrorsExit2(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"missing outcome", []string{"complete", taskID}, "--outcome is required"},
+		{"missing task id", []string{"complete", "--outcome", "x"}, "accepts 1 arg(s), received 0"},
+		{"too many args", []string{"case", "a", "b"}, "accepts 1 arg(s), received 2"},
+		{"event without name", []string{"event", caseID}, "accepts 2 arg(s), received 1"},
+		{"bad flag", []string{"tasks", "--no-such-flag"}, "unknown flag: --no-such-flag"},
+		{"bad output", []string{"tasks", "-o", "xml"}, `--output must be table, json or yaml, not "xml"`},
+		{"bad key=value", []string{"start", "--attr", "novalue"}, `"novalue": expected key=value`},
+		{"bad limit", []string{"cases", "--limit", "501"}, "--limit must be from 1 to 500, not 501"},
+		{"bad from", []string{"cases", "--from", "yesterday"}, `--from must be an RFC 3339 time`},
+		{"to before from", []string{"tasks", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-01T00:00:00Z"}, "--to (2026-11-01T00:00:00Z) must be after --from"},
+		{"bad role", []string{"token", "create", "--name", "x", "--role", "boss"}, `--role must be one of admin, owner, staff, improver, not "boss"`},
+		{"token without subcommand", []string{"token"}, "token needs a subcommand: create"},
+		{"old token form", []string{"token", "--name", "x"}, "unknown flag: --name"},
+		{"unknown command", []string{"taks"}, `unknown command "taks" for "flowlab"; did you mean task or tasks?`},
+		{"unknown token subcommand", []string{"token", "delete"}, `unknown command "delete" for "flowlab token"`},
+		{"bad server", []string{"flows", "--server", "localhost:8080"}, `--server must be an http:// or https:// URL`},
+		{"negative version", []string{"flow", "complaint", "--version", "-1"}, "--version must be positive"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			api := &fakeAPI{t: t}
+			res := run(t, api, c.args...)
+			require.Equal(t, exitUsage, res.code, res.stderr)
+			require.Contains(t, res.stderr, c.msg)
+			require.Empty(t, api.requests(), "a usage error sends nothing")
+		})
+	}
+	t.Run("no token", func(t *testing.T) {
+		t.Setenv("FLOWLAB_TOKEN", "")
+		t.Setenv("FLOWLAB_DATA", t.TempDir())
+		var out, errb bytes.Buffer
+		code := execute(context.Background(), []string{"flows"}, &out, &errb)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, errb.String(), "no token")
+	})
+}
+
+func TestDevAdminTokenFromDataDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, adminTokenFile), []byte(testToken+"\n"), 0o600))
 	api := &fakeAPI{t: t}
-	out, code := run(t, api, "complete", "t1", "--outcome", "diagnosed", "--data", "answer=firmware 2.1", "--data", "amount=120", "--idempotency-key", "k-1")
-	require.Equal(t, exitOK, code, out)
-	require.Equal(t, "completed; case status: active\nnext:\n"+
-		"ID  STEP      DEPARTMENT  SLA_DUE\n"+
-		"t2  feedback  technical   2026-11-23T06:00:00Z\n", out)
-	require.Equal(t, []string{`POST /api/v1/tasks/t1/complete {"data":{"amount":120,"answer":"firmware 2.1"},"outcome":"diagnosed"} auth=Bearer flk_test key=k-1`}, api.reqs)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	t.Setenv("FLOWLAB_TOKEN", "")
+	t.Setenv("FLOWLAB_DATA", dir)
+	t.Setenv("FLOWLAB_SERVER", srv.URL)
+	var out, errb bytes.Buffer
+	require.Equal(t, exitOK, execute(context.Background(), []string{"flows"}, &out, &errb), errb.String())
+	require.Equal(t, "Bearer "+testToken, api.reqs[0].Auth)
+}
+
+func TestOpenAPIWorksWithoutAToken(t *testing.T) {
+	api := &fakeAPI{t: t}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	t.Setenv("FLOWLAB_TOKEN", "")
+	t.Setenv("FLOWLAB_DATA", t.TempDir())
+	var out, errb bytes.Buffer
+	require.Equal(t, exitOK, execute(context.Background(), []string{"openapi", "--server", srv.URL}, &out, &errb), errb.String())
+	require.Equal(t, "", api.reqs[0].Auth)
+	require.Contains(t, out.String(), `"openapi": "3.1.0"`)
 }
 
 func TestBottlenecksTableMarksTheBottleneck(t *testing.T) {
-	out, code := run(t, &fakeAPI{t: t}, "bottlenecks", "complaint")
-	require.Equal(t, exitOK, code, out)
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Equal(t, "flow complaint, 3 cases", lines[0])
+	res := run(t, &fakeAPI{t: t}, "bottlenecks", "complaint")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.Equal(t, "flow complaint v1, 3 cases", lines[0])
 	require.Len(t, lines, 4)
 	require.NotContains(t, lines[2], "<== bottleneck")
 	require.True(t, strings.HasPrefix(lines[3], "investigate"), lines[3])
@@ -88,38 +515,92 @@ func TestBottlenecksTableMarksTheBottleneck(t *testing.T) {
 	require.Contains(t, lines[3], "0.33")
 }
 
-func TestBottlenecksJSONIsTheAPIAnswer(t *testing.T) {
-	out, code := run(t, &fakeAPI{t: t}, "bottlenecks", "complaint", "-o", "json")
-	require.Equal(t, exitOK, code, out)
-	var v map[string]any
-	require.NoError(t, json.Unmarshal([]byte(out), &v))
-	require.Equal(t, "complaint", v["flow"])
+func TestTokenCreateTablePrintsOnlyTheToken(t *testing.T) {
+	res := run(t, &fakeAPI{t: t}, "token", "create", "--name", "Ops", "--role", "owner")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Equal(t, "flk_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8\n", res.stdout)
 }
 
-func TestExitCodes(t *testing.T) {
-	cases := []struct {
-		name string
-		args []string
-		want int
-	}{
-		{"api 4xx", []string{"complete", "gone", "--outcome", "x"}, exitAPIClient},
-		{"api 5xx", []string{"start", "--customer", "c"}, exitAPIServer},
-		{"missing outcome", []string{"complete", "t1"}, exitUsage},
-		{"missing task id", []string{"complete", "--outcome", "x"}, exitUsage},
-		{"bad flag", []string{"tasks", "--no-such-flag"}, exitUsage},
-		{"bad output", []string{"tasks", "-o", "xml"}, exitUsage},
-		{"bad key=value", []string{"start", "--attr", "novalue"}, exitUsage},
+func TestHelpIsAManual(t *testing.T) {
+	res := run(t, &fakeAPI{t: t}, "--help")
+	require.Equal(t, exitOK, res.code)
+	for _, want := range []string{
+		"flowlab dev", "flowlab server", "flowlab worker",
+		"FLOWLAB_SERVER", "FLOWLAB_TOKEN", "FLOWLAB_DATA", "FLOWLAB_DATABASE_URL", "FLOWLAB_ADMIN_TOKEN", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
+		"EXIT CODES", "  0  success", "  2  usage", "  3  the API refused", "  4  the API failed",
+		"Examples:", "completion",
+	} {
+		require.Contains(t, res.stdout, want)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			out, code := run(t, &fakeAPI{t: t}, c.args...)
-			require.Equal(t, c.want, code, out)
-		})
+	// Every command a user can reach has examples.
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if !c.Hidden {
+			require.NotEmpty(t, c.Example, "%s has no Example", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
 	}
-	// A server that is not there.
-	root := newRootCmd()
-	root.SetOut(io.Discard)
-	root.SetErr(io.Discard)
-	root.SetArgs([]string{"tasks", "--server", "http://127.0.0.1:1", "--token", "x"})
-	require.Equal(t, exitAPIServer, exitCode(root.Execute()))
+	walk(newRootCmd(io.Discard, io.Discard))
+	// The client commands the README uses keep their names.
+	for _, name := range []string{"start", "tasks", "claim", "unclaim", "complete", "bottlenecks", "case", "cancel", "demo",
+		"cases", "task", "event", "flows", "flow", "token", "openapi", "dev", "server", "worker", "migrate"} {
+		c, _, err := newRootCmd(io.Discard, io.Discard).Find([]string{name})
+		require.NoError(t, err, name)
+		require.Equal(t, name, c.Name())
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for sh, marker := range map[string]string{
+		"bash":       "__start_flowlab",
+		"zsh":        "#compdef flowlab",
+		"fish":       "complete -c flowlab",
+		"powershell": "Register-ArgumentCompleter",
+	} {
+		res := run(t, &fakeAPI{t: t}, "completion", sh)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		require.Contains(t, res.stdout, marker, sh)
+	}
+}
+
+// complete asks cobra's completion protocol for the candidates of args.
+func complete(t *testing.T, api *fakeAPI, args ...string) []string {
+	t.Helper()
+	res := run(t, api, append([]string{cobra.ShellCompRequestCmd}, args...)...)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.NotEmpty(t, lines)
+	require.True(t, strings.HasPrefix(lines[len(lines)-1], ":"), "directive last: %q", res.stdout)
+	var out []string
+	for _, l := range lines[:len(lines)-1] {
+		v, _, _ := strings.Cut(l, "\t")
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestFlagAndArgCompletion(t *testing.T) {
+	api := &fakeAPI{t: t}
+	require.Equal(t, []string{"table", "json", "yaml"}, complete(t, api, "tasks", "-o", ""))
+	require.Equal(t, []string{"table", "json", "yaml"}, complete(t, api, "token", "create", "--output", ""))
+	require.Equal(t, []string{"admin", "owner", "staff", "improver"}, complete(t, api, "token", "create", "--role", ""))
+	require.Equal(t, []string{"open", "completed", "cancelled", "any"}, complete(t, api, "tasks", "--status", ""))
+	require.Equal(t, []string{"appointment", "complaint", "returns-exchange"}, complete(t, api, "flow", ""))
+	require.Equal(t, []string{"complaint"}, complete(t, api, "bottlenecks", "com"))
+	require.Equal(t, []string{"appointment", "complaint", "returns-exchange"}, complete(t, api, "start", "--flow", ""))
+	require.Equal(t, []string{"submitted"}, complete(t, api, "complete", formTask, "--outcome", ""))
+	require.Equal(t, []string{taskID, "71c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e"}, complete(t, api, "claim", ""))
+	require.Equal(t, []string{"crisis_team", "customer_service", "supervisor", "technical"}, complete(t, api, "token", "create", "--department", ""))
+	require.Empty(t, complete(t, api, "flow", "complaint", ""), "flow takes one key")
+}
+
+func TestCompletionWithoutAServerOffersNothing(t *testing.T) {
+	var out, errb bytes.Buffer
+	t.Setenv("FLOWLAB_SERVER", "http://127.0.0.1:1")
+	t.Setenv("FLOWLAB_TOKEN", "x")
+	code := execute(context.Background(), []string{cobra.ShellCompRequestCmd, "flow", ""}, &out, &errb)
+	require.Equal(t, exitOK, code)
+	require.Equal(t, ":4\n", out.String()[strings.LastIndex(strings.TrimSuffix(out.String(), "\n"), "\n")+1:])
 }

@@ -204,7 +204,7 @@ func (d *demo) agent(ctx context.Context, dep string, ac *apiClient, seen *sync.
 		var out any
 		err := ac.do(ctx, http.MethodGet, "/api/v1/tasks?status=open&department="+url.QueryEscape(dep), nil, nil, &out)
 		if err == nil {
-			for _, t := range listOf(out, "tasks") {
+			for _, t := range decodePage(out, "tasks").items {
 				task, _ := t.(map[string]any)
 				id, _ := task["id"].(string)
 				if id == "" {

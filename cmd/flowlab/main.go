@@ -3,21 +3,27 @@
 //	flowlab dev                 everything in one process (embedded Temporal, SQLite)
 //	flowlab server | worker     the production processes
 //	flowlab migrate             apply database migrations
-//	flowlab start|tasks|claim|complete|bottlenecks|demo   client verbs
+//	flowlab start|cases|case|event|cancel|tasks|task|claim|unclaim|complete|
+//	        flows|flow|bottlenecks|token create|openapi   client verbs
+//	flowlab demo                drive cases with simulated agents
+//
+// Run flowlab --help for the manual.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
-// Exit codes scripts can rely on.
+// Exit codes scripts can rely on (documented in flowlab --help).
 const (
 	exitOK        = 0
 	exitError     = 1 // anything else
@@ -28,14 +34,22 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := newRootCmd()
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs the command line args and returns the exit code; errors are
+// written to stderr, with an API problem's field errors one per line.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		os.Exit(exitOK)
+		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "flowlab:", err)
-	os.Exit(exitCode(err))
+	fmt.Fprintln(stderr, "flowlab: "+describeError(err))
+	return exitCode(err)
 }
 
 // exitCode classifies an error for scripts.
@@ -56,37 +70,149 @@ func exitCode(err error) int {
 	return exitError
 }
 
+// describeError is the text shown for err: the error itself and, for an API
+// problem, its field errors, request id and a hint.
+func describeError(err error) string {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(err.Error())
+	for _, fe := range ae.Errors {
+		fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Message)
+	}
+	if ae.RequestID != "" {
+		fmt.Fprintf(&b, "\n  request id: %s", ae.RequestID)
+	}
+	switch ae.Status {
+	case 401:
+		b.WriteString("\n  hint: pass a valid token with --token or FLOWLAB_TOKEN (flowlab dev keeps one in .flowlab/admin-token)")
+	case 503:
+		b.WriteString("\n  hint: the API or its workflow engine is unavailable; retrying later is safe (use --idempotency-key where offered)")
+	}
+	return b.String()
+}
+
 type usageError struct{ error }
 
-func newRootCmd() *cobra.Command {
-	root := &cobra.Command{
-		Use:   "flowlab",
-		Short: "Run and improve customer-service processes on Temporal",
-		Long: `flowlab runs service processes (complaints, returns, appointments) as durable
-Temporal workflows, routes their human tasks to departments, escalates overdue
-steps, and measures where cases wait.
+func (e usageError) Unwrap() error { return e.error }
 
-Start everything locally with:
+const rootLong = `flowlab runs customer-service processes (complaints, returns and exchanges,
+appointments) as durable Temporal workflows. Each flow is a versioned YAML
+definition of steps; flowlab routes each step's human task to a department's
+inbox, watches its SLA, escalates overdue tasks, and measures where cases wait
+(the bottleneck view), so a process can be changed and the change measured.
 
-  flowlab dev
+The same binary is the server and the client.
 
-then, in another shell, work a case with the client verbs (they read the
-dev admin token from .flowlab/admin-token when --token is not given):
+RUNNING FLOWLAB
+  1. Locally, everything in one process (embedded Temporal, SQLite, worker, API):
 
+       flowlab dev                       # state in ./.flowlab, API on 127.0.0.1:8080
+
+  2. In production, as separate processes sharing PostgreSQL and a Temporal cluster:
+
+       flowlab migrate                   # once per release
+       flowlab server --addr :8080       # the HTTP API, behind your load balancer
+       flowlab worker                    # Temporal workers; run as many as you need
+
+CLIENT COMMANDS
+  The other commands call the HTTP API of a running flowlab (--server). They
+  authenticate with --token; without one they use the admin token flowlab dev
+  keeps in $FLOWLAB_DATA/admin-token. Every client command takes
+  --output/-o table|json|yaml: table for people, json or yaml (the API's answer,
+  keys in a stable order) for scripts. List commands (cases, tasks, flows) show
+  one page; --limit sets its size, --cursor continues where a page ended (the
+  command to run is printed on stderr as "next: …"), --all fetches every page
+  (at most 100).
+
+ENVIRONMENT
+  FLOWLAB_SERVER        API base URL for client commands (default http://127.0.0.1:8080)
+  FLOWLAB_TOKEN         API token for client commands
+  FLOWLAB_DATA          flowlab dev's state directory (default .flowlab); client
+                        commands read the dev admin token from it
+  FLOWLAB_DATABASE_URL  store of server, worker and migrate: postgres://… or sqlite:PATH
+  FLOWLAB_ADMIN_TOKEN   admin token accepted by server and dev (at least 16 characters)
+  TEMPORAL_ADDRESS      Temporal frontend host:port of server and worker (default 127.0.0.1:7233)
+  TEMPORAL_NAMESPACE    Temporal namespace of server and worker (default "default")
+  Also read: FLOWLAB_ADDR (listen address), FLOWLAB_LOG_LEVEL, FLOWLAB_TEMPORAL_UI,
+  FLOWLAB_NOTIFY_WEBHOOK.
+
+EXIT CODES
+  0  success
+  1  any other error (e.g. a local file could not be written)
+  2  usage: unknown command or flag, wrong arguments, invalid flag value, no token
+  3  the API refused the request: 4xx (400 bad input, 401 bad token, 403 not
+     allowed, 404 not found, 409 conflict, 413 too large, 422 invalid)
+  4  the API failed or could not be reached: 5xx, connection refused, timeout
+  Errors go to stderr: the problem's status, title and detail, then each
+  invalid field on its own line.
+
+SHELL COMPLETION
+  source <(flowlab completion bash)     # or zsh, fish, powershell; see flowlab completion --help`
+
+const rootExample = `  # run flowlab locally and drive 30 simulated cases through it
+  flowlab dev &
+  flowlab demo --cases 30
+
+  # work a case by hand
   flowlab start --flow complaint --customer C-1001 --channel phone
-  flowlab tasks --department technical
+  flowlab tasks --department customer_service
   flowlab claim TASK_ID
-  flowlab complete TASK_ID --outcome resolved
-  flowlab bottlenecks complaint`,
+  flowlab complete TASK_ID --outcome submitted --data severity=primary --data summary="router down"
+  flowlab case CASE_ID
+  flowlab bottlenecks complaint
+
+  # scripts: JSON answers and exit codes
+  flowlab cases --status active --all -o json | jq -r '.cases[].id'`
+
+// newRootCmd builds the command tree writing to stdout and stderr (cobra's
+// completion commands keep the writer they were created with).
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "flowlab",
+		Short:         "Run and improve customer-service processes on Temporal",
+		Long:          rootLong,
+		Example:       rootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          noSubcommand,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd())
+	root.AddGroup(
+		&cobra.Group{ID: "run", Title: "Run flowlab:"},
+		&cobra.Group{ID: "client", Title: "Client commands (call the API):"},
+	)
+	for _, c := range []*cobra.Command{newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd()} {
+		c.GroupID = "run"
+		root.AddCommand(c)
+	}
 	addClientCommands(root)
-	root.AddCommand(newDemoCmd())
+	demo := newDemoCmd()
+	demo.GroupID = "client"
+	root.AddCommand(demo)
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "completion":
+			c.Example = `  source <(flowlab completion bash)
+  flowlab completion zsh > "${fpath[1]}/_flowlab"
+  flowlab completion fish > ~/.config/fish/completions/flowlab.fish
+  flowlab completion powershell | Out-String | Invoke-Expression`
+			for _, sh := range c.Commands() {
+				sh.Example = "  flowlab completion " + sh.Name()
+			}
+		case "help":
+			c.Example = "  flowlab help tasks"
+		}
+	}
 	markArgErrorsAsUsage(root)
 	return root
 }
@@ -105,6 +231,22 @@ func markArgErrorsAsUsage(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		markArgErrorsAsUsage(sub)
 	}
+}
+
+// noSubcommand is the Args of a command that only groups subcommands: an
+// unknown subcommand is a usage error, with cobra's suggestions.
+func noSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return errors.New(msg)
 }
 
 // envOr returns the environment variable's value, or def.
