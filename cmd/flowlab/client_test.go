@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +20,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/flowlab/flowlab/server"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the current output")
@@ -111,11 +117,13 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "GET /api/v1/cases/" + caseID:
 		answer(http.StatusOK, "case-detail.json")
 	case "POST /api/v1/cases/" + caseID + "/cancel":
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, `{"id":"`+caseID+`","status":"cancelling"}`+"\n")
 	case "POST /api/v1/cases/" + caseID + "/events":
 		var ev struct{ Name string }
 		_ = json.Unmarshal(body, &ev)
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, `{"event":"`+ev.Name+`","id":"`+caseID+`"}`+"\n")
 	case "GET /api/v1/tasks":
@@ -150,6 +158,62 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeProblem(w, r, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path)
 	}
+}
+
+var (
+	contractOnce sync.Once
+	contractMu   sync.Mutex
+	contract     validator.Validator
+	contractErr  error
+)
+
+// validating checks every answer of h against the server's OpenAPI
+// document, so the fake's answers cannot drift from the real API's shapes.
+func validating(t *testing.T, h http.Handler) http.Handler {
+	contractOnce.Do(func() {
+		doc, err := server.OpenAPI()
+		if err != nil {
+			contractErr = err
+			return
+		}
+		d, err := libopenapi.NewDocument(doc)
+		if err != nil {
+			contractErr = err
+			return
+		}
+		var errs []error
+		contract, errs = validator.NewValidator(d)
+		contractErr = errors.Join(errs...)
+	})
+	require.NoError(t, contractErr)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		check := r.Clone(r.Context())
+		check.Body = io.NopCloser(bytes.NewReader(body))
+		resp := &http.Response{StatusCode: rec.Code, Header: rec.Header().Clone(), Request: check,
+			Body: io.NopCloser(bytes.NewReader(rec.Body.Bytes())), ContentLength: int64(rec.Body.Len())}
+		contractMu.Lock()
+		ok, verrs := contract.ValidateHttpResponse(check, resp)
+		contractMu.Unlock()
+		if !ok || len(verrs) > 0 {
+			var b strings.Builder
+			for _, e := range verrs {
+				fmt.Fprintf(&b, "\n  - %s: %s", e.Message, e.Reason)
+				for _, se := range e.SchemaValidationErrors {
+					fmt.Fprintf(&b, "\n      %s", se.Reason)
+				}
+			}
+			t.Errorf("the fake's answer to %s %s (%d) breaks the OpenAPI document:%s", r.Method, r.URL.RequestURI(), rec.Code, b.String())
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
 }
 
 // result is one run of the command line.
@@ -242,7 +306,7 @@ func TestGolden(t *testing.T) {
 				} else if gc.name == "openapi" {
 					args = append(args, "-o", "table") // its default is json
 				}
-				res := run(t, api, args...)
+				res := runWith(t, validating(t, api), args...)
 				require.Equal(t, exitOK, res.code, "stdout:\n%s\nstderr:\n%s", res.stdout, res.stderr)
 				require.Equal(t, gc.reqs, api.requests())
 				got := res.stdout

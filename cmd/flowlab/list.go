@@ -64,8 +64,8 @@ func decodePage(v any, items string) listPage {
 
 // fetchList gets one page of path with q, or with all every page from
 // there on (at most maxPages). The answer keeps the API's shape: the items
-// under their name and next_cursor (null after the last page, the cursor to
-// continue from when maxPages were fetched and more remain).
+// under their name and, when maxPages were fetched and more remain,
+// next_cursor (absent after the last page).
 func fetchList(ctx context.Context, c *apiClient, path string, q url.Values, items string, pf pageFlags) (map[string]any, string, error) {
 	q = cloneValues(q)
 	if pf.limit > 0 {
@@ -97,7 +97,7 @@ func fetchList(ctx context.Context, c *apiClient, path string, q url.Values, ite
 	if all == nil {
 		all = []any{}
 	}
-	out := map[string]any{items: all, "next_cursor": nil}
+	out := map[string]any{items: all}
 	if last.next != "" {
 		out["next_cursor"] = last.next
 	}
