@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/workflows"
@@ -103,9 +105,19 @@ func (e *testEnv) actor(name, role string, departments ...string) string {
 	return out.Token
 }
 
-// do sends a request as the named actor ("" for none). body may be a
-// string (sent as is), nil, or a value marshalled as JSON.
+// do sends a request as the named actor ("" for none) and validates the
+// response against the OpenAPI document. body may be a string (sent as
+// is), nil, or a value marshalled as JSON.
 func (e *testEnv) do(as, method, path string, body any, header http.Header) *httptest.ResponseRecorder {
+	e.t.Helper()
+	req, rec := e.send(as, method, path, body, header)
+	e.checkContract(req, rec)
+	return rec
+}
+
+// send is do without the contract check, for responses a test provokes
+// by injecting failures the document does not promise.
+func (e *testEnv) send(as, method, path string, body any, header http.Header) (*http.Request, *httptest.ResponseRecorder) {
 	e.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -135,7 +147,34 @@ func (e *testEnv) do(as, method, path string, body any, header http.Header) *htt
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
-	return rec
+	return req, rec
+}
+
+var contractValidator = sync.OnceValues(func() (*apitest.Validator, error) {
+	doc, err := OpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	return apitest.New(doc)
+})
+
+// checkContract validates a response of a routed request against the
+// OpenAPI document (requests no route matches, 404 and 405 of the router,
+// are not operations of the document).
+func (e *testEnv) checkContract(req *http.Request, rec *httptest.ResponseRecorder) {
+	e.t.Helper()
+	routes, ok := e.h.(chi.Routes)
+	if !ok || !routes.Match(chi.NewRouteContext(), req.Method, req.URL.Path) {
+		return
+	}
+	v, err := contractValidator()
+	if err != nil {
+		e.t.Errorf("OpenAPI document: %v", err)
+		return
+	}
+	if err := v.CheckResponse(req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		e.t.Errorf("%v", err)
+	}
 }
 
 // startCase starts a complaint case as admin and returns its id.
