@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// idleEngine starts, signals and cancels workflows that do nothing: the
+// real API answers from its store, which is what the client reads.
+type idleEngine struct{}
+
+func (idleEngine) StartCase(context.Context, string, workflows.CaseInput) error { return nil }
+func (idleEngine) Complete(context.Context, string, string, workflows.CompleteRequest) (workflows.CompleteResult, error) {
+	return workflows.CompleteResult{}, server.ErrEngineUnavailable
+}
+func (idleEngine) Cancel(context.Context, string) error                         { return nil }
+func (idleEngine) Signal(context.Context, string, workflows.EventRequest) error { return nil }
+func (idleEngine) State(context.Context, string) (workflows.CaseState, error) {
+	return workflows.CaseState{}, server.ErrEngineUnavailable
+}
+
+// TestAgainstTheRealAPI runs the client commands against the real handler
+// (SQLite store, built-in flows) to catch drift the fake cannot: query
+// parameter names, real cursors, the answers' shapes.
+func TestAgainstTheRealAPI(t *testing.T) {
+	ctx := context.Background()
+	st, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "flowlab.db"), true)
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
+	const admin = "flk_admin-token-for-the-test"
+	h, err := server.New(server.Config{Store: st, Engine: idleEngine{}, AdminToken: admin,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	t.Setenv("FLOWLAB_SERVER", srv.URL)
+	t.Setenv("FLOWLAB_TOKEN", admin)
+	cli := func(args ...string) result {
+		t.Helper()
+		var out, errb strings.Builder
+		code := execute(ctx, args, &out, &errb)
+		return result{out.String(), errb.String(), code}
+	}
+	ok := func(args ...string) string {
+		t.Helper()
+		res := cli(args...)
+		require.Equal(t, exitOK, res.code, "%v: %s", args, res.stderr)
+		return res.stdout
+	}
+
+	require.Contains(t, ok("flows"), "complaint")
+	require.Contains(t, ok("flow", "complaint"), "STEP")
+	require.Contains(t, ok("flow", "complaint", "--version", "2", "--source"), "key: complaint\nversion: 2\n")
+
+	var ids []string
+	for _, customer := range []string{"C-1", "C-2", "C-3"} {
+		var c map[string]any
+		require.NoError(t, json.Unmarshal([]byte(ok("start", "--customer", customer, "--attr", "severity=primary", "-o", "json")), &c))
+		ids = append(ids, c["id"].(string))
+	}
+	// Real cursors: one case per page, every case once.
+	res := cli("cases", "--limit", "1", "-o", "json")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	var page1 struct {
+		Cases      []struct{ ID string } `json:"cases"`
+		NextCursor string                `json:"next_cursor"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &page1))
+	require.Len(t, page1.Cases, 1)
+	require.NotEmpty(t, page1.NextCursor)
+	res = cli("cases", "--limit", "1")
+	require.Equal(t, "next: flowlab cases --limit 1 --cursor "+page1.NextCursor+"\n", res.stderr)
+	page2 := ok("cases", "--limit", "1", "--cursor", page1.NextCursor)
+	require.NotContains(t, page2, page1.Cases[0].ID)
+	var all struct {
+		Cases []struct{ ID string } `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(ok("cases", "--all", "--limit", "1", "--flow", "complaint", "--from", "2000-01-01T00:00:00Z", "-o", "json")), &all))
+	require.Len(t, all.Cases, 3)
+	require.ElementsMatch(t, ids, []string{all.Cases[0].ID, all.Cases[1].ID, all.Cases[2].ID})
+	require.Equal(t, page1.Cases[0].ID, all.Cases[0].ID)
+
+	require.Contains(t, ok("case", ids[0]), ids[0])
+	require.Contains(t, ok("event", ids[0], "customer_replied", "--data", "ok=true"), "customer_replied")
+	require.Contains(t, ok("cancel", ids[0]), "cancelling")
+	require.Contains(t, ok("tasks", "--status", "any", "--all"), "(none)")
+	require.Contains(t, ok("bottlenecks", "complaint", "--from", "2000-01-01T00:00:00Z"), "flow complaint")
+	require.True(t, strings.HasPrefix(ok("token", "create", "--name", "Tech agent", "--department", "technical", "--expires-in", "24h"), "flk_"))
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ok("openapi")), &doc))
+	require.Equal(t, "3.1.0", doc["openapi"])
+
+	// The API's refusals map to exit codes with the problem's field errors.
+	res = cli("token", "create", "--name", "", "--role", "staff")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "\n  name: is required")
+	require.Contains(t, res.stderr, "\n  departments: is required for role staff")
+	require.Equal(t, exitAPIClient, cli("case", "no-such-case").code)
+	require.Equal(t, exitAPIClient, cli("cases", "--cursor", "not-a-cursor").code)
+	require.Equal(t, exitAPIClient, cli("flows", "--token", "flk_wrong").code)
+}
