@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/worker"
 	"github.com/flowlab/flowlab/workflows"
@@ -31,12 +33,48 @@ import (
 
 const adminToken = "e2e-admin-token-0123456789abcdef"
 
+const temporalUI = "http://temporal-ui.e2e:8233"
+
 // env is one running flowlab: Temporal server, worker, store and API.
 type env struct {
 	t      *testing.T
 	url    string
 	tokens map[string]string // department -> staff token, plus "admin"
 	tc     client.Client     // nil for a flowlab dev process
+
+	// The API's OpenAPI document, fetched once; every response do
+	// receives is validated against it.
+	contractOnce sync.Once
+	contract     *apitest.Validator
+	contractErr  error
+}
+
+// validator fetches the served OpenAPI document (without auth), checks it
+// is a valid OpenAPI 3.1 document and returns its response validator.
+func (e *env) validator() (*apitest.Validator, error) {
+	e.contractOnce.Do(func() {
+		resp, err := http.Get(e.url + server.OpenAPIPath)
+		if err != nil {
+			e.contractErr = fmt.Errorf("fetch %s: %w", server.OpenAPIPath, err)
+			return
+		}
+		defer resp.Body.Close()
+		doc, err := io.ReadAll(resp.Body)
+		if err != nil {
+			e.contractErr = fmt.Errorf("read %s: %w", server.OpenAPIPath, err)
+			return
+		}
+		if resp.StatusCode != http.StatusOK {
+			e.contractErr = fmt.Errorf("GET %s without auth: %d %s", server.OpenAPIPath, resp.StatusCode, doc)
+			return
+		}
+		if err := apitest.CheckDocument(doc); err != nil {
+			e.contractErr = err
+			return
+		}
+		e.contract, e.contractErr = apitest.New(doc)
+	})
+	return e.contract, e.contractErr
 }
 
 func newEnv(t *testing.T) *env {
@@ -57,7 +95,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(w.Stop)
 
 	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
-	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger})
+	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger,
+		TemporalUIURL: temporalUI, TemporalNamespace: ts.GetDefaultNamespace()})
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
@@ -98,6 +137,12 @@ func (e *env) do(who, method, path string, body any, headers ...string) (int, []
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(e.t, err)
+	// Errorf, not require: do runs in goroutines too.
+	if v, err := e.validator(); err != nil {
+		e.t.Errorf("OpenAPI document: %v", err)
+	} else if err := v.CheckResponse(req, resp.StatusCode, resp.Header, data); err != nil {
+		e.t.Errorf("%v", err)
+	}
 	return resp.StatusCode, data
 }
 
@@ -126,7 +171,11 @@ type taskJSON struct {
 }
 
 type caseJSON struct {
-	ID      string     `json:"id"`
+	ID         string `json:"id"`
+	WorkflowID string `json:"workflow_id"`
+	Links      struct {
+		TemporalUI string `json:"temporal_ui"`
+	} `json:"links"`
 	Flow    string     `json:"flow"`
 	Version int        `json:"version"`
 	Status  string     `json:"status"`
@@ -381,10 +430,13 @@ func TestIdempotentCaseStart(t *testing.T) {
 	require.Equal(t, 1, n, "one case for one Idempotency-Key")
 }
 
-// updateEvents counts the Update events in a case's workflow history.
+// updateEvents counts the Update events in a case's workflow history; the
+// workflow is the one the API names for the case.
 func (e *env) updateEvents(caseID string) (accepted, completed int) {
 	e.t.Helper()
-	it := e.tc.GetWorkflowHistory(context.Background(), "case-"+caseID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	wf := e.getCase(caseID).WorkflowID
+	require.NotEmpty(e.t, wf)
+	it := e.tc.GetWorkflowHistory(context.Background(), wf, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		require.NoError(e.t, err)
@@ -424,4 +476,59 @@ func TestRejectedCompletionsLeaveNoHistory(t *testing.T) {
 	e.mustDo("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}, http.StatusOK, nil)
 	acc, done = e.updateEvents(created.ID)
 	require.Equal(t, [2]int{acc0 + 1, done0 + 1}, [2]int{acc, done})
+}
+
+// Workflow ids are <flow key>-<case id>, the API names them and links the
+// Temporal UI; responses that break the OpenAPI document fail the tests.
+func TestWorkflowIDsAndContract(t *testing.T) {
+	e := newEnv(t)
+	var created caseJSON
+	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "returns-exchange", "customer": "C-6", "channel": "app", "attributes": map[string]any{"amount": 40}}, http.StatusCreated, &created)
+	require.Equal(t, "returns-exchange-"+created.ID, created.WorkflowID)
+	c := e.getCase(created.ID)
+	require.Equal(t, created.WorkflowID, c.WorkflowID)
+	require.True(t, strings.HasPrefix(c.Links.TemporalUI, temporalUI+"/namespaces/"), c.Links.TemporalUI)
+	require.True(t, strings.HasSuffix(c.Links.TemporalUI, "/workflows/"+c.WorkflowID), c.Links.TemporalUI)
+	desc, err := e.tc.DescribeWorkflowExecution(context.Background(), c.WorkflowID, "")
+	require.NoError(t, err, "Temporal knows the workflow by the id the API gives")
+	require.Equal(t, c.WorkflowID, desc.GetWorkflowExecutionInfo().GetExecution().GetWorkflowId())
+
+	// Lists page with a cursor; bad parameters are 400 problems (all
+	// validated against the document by do).
+	e.waitOpenTask(created.ID)
+	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-7"}, http.StatusCreated, nil)
+	var page struct {
+		Cases      []caseJSON `json:"cases"`
+		NextCursor string     `json:"next_cursor"`
+	}
+	e.mustDo("admin", http.MethodGet, "/api/v1/cases?limit=1", nil, http.StatusOK, &page)
+	require.Len(t, page.Cases, 1)
+	require.NotEmpty(t, page.NextCursor)
+	cursor := page.NextCursor
+	page.NextCursor = "" // absent on the last page: Unmarshal would keep the old one
+	e.mustDo("admin", http.MethodGet, "/api/v1/cases?limit=1&cursor="+cursor, nil, http.StatusOK, &page)
+	require.Equal(t, created.ID, page.Cases[0].ID)
+	require.Empty(t, page.NextCursor)
+	for _, q := range []string{"/api/v1/tasks?limit=0", "/api/v1/tasks?cursor=nope", "/api/v1/cases?from=today", "/api/v1/flows?colour=red"} {
+		status, body := e.do("admin", http.MethodGet, q, nil)
+		require.Equal(t, http.StatusBadRequest, status, "%s: %s", q, body)
+	}
+	var flows struct {
+		Flows []struct {
+			Key string `json:"key"`
+		} `json:"flows"`
+	}
+	e.mustDo("admin", http.MethodGet, "/api/v1/flows", nil, http.StatusOK, &flows)
+	require.NotEmpty(t, flows.Flows)
+
+	// The validator does reject a response that breaks the document.
+	v, err := e.validator()
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodGet, e.url+"/api/v1/cases/"+created.ID, nil)
+	require.NoError(t, err)
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	require.Error(t, v.CheckResponse(req, http.StatusOK, hdr, []byte(`{"id":"x","surprise":true}`)))
+	require.Error(t, v.CheckResponse(req, http.StatusTeapot, hdr, []byte(`{}`)))
+	require.NoError(t, v.CheckResponse(req, http.StatusNotFound, http.Header{"Content-Type": {"application/problem+json"}},
+		[]byte(`{"type":"https://flowlab.dev/problems/not-found","title":"Not found","status":404}`)))
 }

@@ -3,23 +3,30 @@
 // problem+json documents. It reads and writes the store and drives case
 // workflows through an Engine.
 //
-// Routes (every /api/v1 route needs "Authorization: Bearer <token>"):
+// Routes (every /api/v1 route except the OpenAPI document needs
+// "Authorization: Bearer <token>"); apiRoutes in routes.go is the one
+// table both the router and the OpenAPI document are built from:
 //
 //	GET  /healthz                          store ping, no auth
+//	GET  /api/v1/openapi.json              the OpenAPI 3.1 document, no auth
 //	POST /api/v1/tokens                    admin: create an actor and its token
 //	POST /api/v1/cases                     start a case (Idempotency-Key)
-//	GET  /api/v1/cases                     ?flow=&status=&limit=
+//	GET  /api/v1/cases                     ?flow=&status=&from=&to=&limit=&cursor=
 //	GET  /api/v1/cases/{id}                case, open tasks, spans, links
 //	POST /api/v1/cases/{id}/cancel         admin, owner: 202
 //	POST /api/v1/cases/{id}/events         admin, owner, staff: signal, 202
-//	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&limit=
+//	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
 //	POST /api/v1/tasks/{id}/unclaim
 //	POST /api/v1/tasks/{id}/complete       complete Update (Idempotency-Key)
-//	GET  /api/v1/flows
+//	GET  /api/v1/flows                     ?limit=&cursor=
 //	GET  /api/v1/flows/{key}               ?version=
 //	GET  /api/v1/flows/{key}/bottlenecks   ?version=&variant=&from=&to=
+//
+// Lists answer {"<items>": [...], "next_cursor": "..."} (keyset pagination,
+// limit 1-500, default 50); unknown query parameters are a 400 (ADR 0004).
+// Case workflows are named <flow key>-<case id>.
 //
 // cmd calls SeedBuiltinFlows and StartPending at boot.
 package server
