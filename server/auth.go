@@ -136,7 +136,7 @@ type actorJSON struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
 	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
-	Departments []string `json:"departments"`
+	Departments []string `json:"departments" nullable:"false"`
 }
 
 type tokenResponse struct {

@@ -313,8 +313,8 @@ type caseLinks struct {
 
 type caseDetail struct {
 	caseJSON
-	Tasks []taskJSON `json:"tasks"`
-	Spans []spanJSON `json:"spans"`
+	Tasks []taskJSON `json:"tasks" nullable:"false"`
+	Spans []spanJSON `json:"spans" nullable:"false"`
 	Links caseLinks  `json:"links"`
 }
 

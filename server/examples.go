@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/flowlab/flowlab/flow"
+
 	"encoding/json"
 	"time"
 )
@@ -36,7 +38,10 @@ var (
 		ID: "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20", CaseID: exampleCase.ID, Seq: 1, Flow: "complaint", Version: 1,
 		Step: "record", StepName: "Record the complaint", Department: "customer_service",
 		Roles: []string{"agent"}, Outcomes: []string{"recorded"},
-		Form:   json.RawMessage(`[{"name":"severity","type":"enum","required":true,"options":["primary","secondary"]},{"name":"summary","type":"text","required":true}]`),
+		Form: []flow.Field{
+			{Name: "severity", Type: "enum", Required: true, Options: []string{"primary", "intermediate", "advanced"}, Label: "Severity"},
+			{Name: "summary", Type: "text", Required: true, Label: "What happened"},
+		},
 		Status: "open", OpenedAt: exampleT0, SLADue: ptr(exampleDue), Data: json.RawMessage("null"),
 	}
 	exampleClaimedTask = func() taskJSON {
@@ -51,7 +56,7 @@ var (
 		next := taskJSON{
 			ID: "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f", CaseID: exampleCase.ID, Seq: 2, Flow: "complaint", Version: 1,
 			Step: "investigate", StepName: "Investigate", Department: "technical", Roles: []string{"engineer"},
-			Outcomes: []string{"diagnosed"}, Form: json.RawMessage("[]"), Status: "open", OpenedAt: exampleT2,
+			Outcomes: []string{"diagnosed"}, Form: []flow.Field{}, Status: "open", OpenedAt: exampleT2,
 			SLADue: ptr(exampleT2.Add(24 * time.Hour)), Data: json.RawMessage("null"),
 		}
 		return completeResponse{Task: done, CaseStatus: "active", Next: []taskJSON{next}}

@@ -129,7 +129,7 @@ type flowDetailJSON struct {
 	DefaultVersion int               `json:"default_version"`
 	Definition     json.RawMessage   `json:"definition"`
 	Source         string            `json:"source"`
-	Versions       []flowVersionJSON `json:"versions"`
+	Versions       []flowVersionJSON `json:"versions" nullable:"false"`
 }
 
 // loadFlowVersion returns the requested version of key, or its default.
@@ -209,7 +209,7 @@ type bottlenecksJSON struct {
 	From    *time.Time      `json:"from"`
 	To      *time.Time      `json:"to"`
 	Cases   int             `json:"cases"`
-	Steps   []stepStatsJSON `json:"steps"`
+	Steps   []stepStatsJSON `json:"steps" nullable:"false"`
 }
 
 // bottlenecks reports where cases of one flow version wait and work, from

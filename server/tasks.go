@@ -159,7 +159,7 @@ type completeRequest struct {
 type completeResponse struct {
 	Task       taskJSON   `json:"task"`
 	CaseStatus string     `json:"case_status"`
-	Next       []taskJSON `json:"next"`
+	Next       []taskJSON `json:"next" nullable:"false"`
 }
 
 // completeTask completes a task through the case workflow's complete

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -55,9 +56,9 @@ type taskJSON struct {
 	Step            string          `json:"step"`
 	StepName        string          `json:"step_name"`
 	Department      string          `json:"department"`
-	Roles           []string        `json:"roles"`
-	Outcomes        []string        `json:"outcomes"`
-	Form            json.RawMessage `json:"form"`
+	Roles           []string        `json:"roles" nullable:"false"`
+	Outcomes        []string        `json:"outcomes" nullable:"false"`
+	Form            []flow.Field    `json:"form" nullable:"false" description:"The fields the completion's data must carry."`
 	Status          string          `json:"status" enum:"open,completed,cancelled"`
 	Assignee        string          `json:"assignee" description:"Actor id; empty when unclaimed."`
 	EscalationLevel int             `json:"escalation_level"`
@@ -71,9 +72,11 @@ type taskJSON struct {
 }
 
 func toTaskJSON(t store.Task) taskJSON {
-	form := t.Form
-	if len(form) == 0 || string(form) == "null" {
-		form = json.RawMessage("[]")
+	form := []flow.Field{}
+	if len(t.Form) > 0 {
+		// The store keeps what OpenTask wrote: []flow.Field as JSON.
+		_ = json.Unmarshal(t.Form, &form)
+		form = nonNil(form)
 	}
 	data := t.Data
 	if len(data) == 0 {
