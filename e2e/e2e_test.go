@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/temporaltest"
 
@@ -531,4 +532,32 @@ func TestWorkflowIDsAndContract(t *testing.T) {
 	require.Error(t, v.CheckResponse(req, http.StatusTeapot, hdr, []byte(`{}`)))
 	require.NoError(t, v.CheckResponse(req, http.StatusNotFound, http.Header{"Content-Type": {"application/problem+json"}},
 		[]byte(`{"type":"https://flowlab.dev/problems/not-found","title":"Not found","status":404}`)))
+}
+
+// The README's Temporal CLI query (open complaint cases waiting at the
+// technical department) finds exactly the case that waits there.
+func TestVisibilityQueryFindsCasesAtADepartment(t *testing.T) {
+	e := newEnv(t)
+	start := func(customer string) caseJSON {
+		var c caseJSON
+		e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": customer, "channel": "phone"}, http.StatusCreated, &c)
+		return c
+	}
+	atTech, atCS := start("C-10"), start("C-11")
+	task := e.waitOpenTask(atTech.ID)
+	e.mustDo("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}, http.StatusOK, nil)
+	e.waitOpenTask(atCS.ID)
+
+	const query = `FlowKey="complaint" AND Department="technical" AND ExecutionStatus="Running"`
+	var ids []string
+	require.Eventually(t, func() bool {
+		resp, err := e.tc.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		require.NoError(t, err)
+		ids = ids[:0]
+		for _, w := range resp.GetExecutions() {
+			ids = append(ids, w.GetExecution().GetWorkflowId())
+		}
+		return len(ids) == 1
+	}, 15*time.Second, 200*time.Millisecond, "visibility lists %v", ids)
+	require.Equal(t, []string{"complaint-" + atTech.ID}, ids)
 }
