@@ -292,10 +292,7 @@ func durationText(d Duration) string {
 }
 
 func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return ""
+	return strconv.FormatBool(b)
 }
 
 // escalationText renders levels as "after->department/notify", leaving
@@ -477,13 +474,12 @@ func textValue(s string) string {
 // quotes (rules often do) and nothing a raw string cannot show, and
 // escapes it only when neither reads cleanly.
 func quote(s string) string {
-	if strconv.CanBackquote(s) {
-		if !strings.Contains(s, `"`) {
-			return `"` + s + `"`
-		}
-		if !strings.Contains(s, "`") {
-			return "`" + s + "`"
-		}
+	switch {
+	case !strconv.CanBackquote(s): // control characters or a backquote
+		return strconv.Quote(s)
+	case strings.Contains(s, `"`):
+		return "`" + s + "`"
+	default:
+		return `"` + s + `"`
 	}
-	return strconv.Quote(s)
 }
