@@ -120,10 +120,31 @@ func (p *parser) syntaxError(err error) {
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		if m[1] != "" {
 			at.line, _ = strconv.Atoi(m[1])
+			if yamlParserProblems[m[2]] {
+				// yaml.v3 reports the 0-based line of parser (as opposed
+				// to scanner) errors.
+				at.line++
+			}
 		}
 		msg = m[2]
 	}
 	p.errorf(at, "", "syntax", "invalid YAML: %s", msg)
+}
+
+// yamlParserProblems are the messages of yaml.v3's parser errors, whose
+// line numbers it reports 0-based; its scanner errors are 1-based.
+var yamlParserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
 }
 
 // checkTree rejects aliases (which could expand exponentially) and nesting
