@@ -52,8 +52,9 @@ func nonNil[T any](s []T) []T {
 }
 
 type parser struct {
-	pos   *positions
-	diags Diagnostics
+	pos     *positions
+	diags   Diagnostics
+	tooDeep bool // a too-deep diagnostic was reported
 }
 
 func (p *parser) errorf(at position, path, code, format string, args ...any) {
@@ -151,7 +152,10 @@ var yamlParserProblems = map[string]bool{
 // deeper than maxDepth before anything else looks at the tree.
 func (p *parser) checkTree(n *yaml.Node, depth int) bool {
 	if depth > maxDepth {
-		p.errorf(posOf(n), "", "too-deep", "values are nested more than %d levels deep", maxDepth)
+		if !p.tooDeep { // once per document: one deep value makes a whole subtree too deep
+			p.tooDeep = true
+			p.errorf(posOf(n), "", "too-deep", "values are nested more than %d levels deep", maxDepth)
+		}
 		return false
 	}
 	if n.Kind == yaml.AliasNode {
