@@ -55,6 +55,18 @@ type parser struct {
 	pos     *positions
 	diags   Diagnostics
 	tooDeep bool // a too-deep diagnostic was reported
+	lines   int  // the number of lines of the source, as YAML counts them
+}
+
+// sourceLines counts lines the way YAML breaks them: at \n, \r\n, a lone
+// \r, NEL, LS and PS.
+func sourceLines(src []byte) int {
+	n := 1 + bytes.Count(src, []byte("\n"))
+	n += bytes.Count(src, []byte("\r")) - bytes.Count(src, []byte("\r\n"))
+	for _, r := range []string{"\u0085", "\u2028", "\u2029"} {
+		n += bytes.Count(src, []byte(r))
+	}
+	return n
 }
 
 func (p *parser) errorf(at position, path, code, format string, args ...any) {
@@ -71,6 +83,7 @@ var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 // document decodes the single YAML document in src and returns its root
 // node, which must be a mapping.
 func (p *parser) document(src []byte) (root *yaml.Node, ok bool) {
+	p.lines = sourceLines(src)
 	defer func() {
 		// yaml.v3 is not supposed to panic; if it does on some input,
 		// report it as unreadable instead of taking the caller down.
@@ -128,6 +141,11 @@ func (p *parser) syntaxError(err error) {
 			}
 		}
 		msg = m[2]
+	}
+	if at.line > p.lines {
+		// yaml.v3 puts the end of a document without a final line
+		// break on a line of its own; it belongs to the last line.
+		at.line = p.lines
 	}
 	p.errorf(at, "", "syntax", "invalid YAML: %s", msg)
 }
