@@ -76,7 +76,15 @@ func (p *parser) errorf(at position, path, code, format string, args ...any) {
 	})
 }
 
-func posOf(n *yaml.Node) position { return position{n.Line, n.Column} }
+// posOf is where n was written. yaml.v3 places an empty document or value
+// at the very end of a source without a final line break on a line of its
+// own; such positions move to the start of the last line.
+func (p *parser) posOf(n *yaml.Node) position {
+	if n.Line > p.lines {
+		return position{p.lines, 1}
+	}
+	return position{n.Line, n.Column}
+}
 
 var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
@@ -105,7 +113,7 @@ func (p *parser) document(src []byte) (root *yaml.Node, ok bool) {
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
-		p.errorf(posOf(&next), "", "syntax", "only one YAML document is allowed; remove the \"---\" separator")
+		p.errorf(p.posOf(&next), "", "syntax", "only one YAML document is allowed; remove the \"---\" separator")
 	case !errors.Is(err, io.EOF):
 		p.syntaxError(err)
 	}
@@ -119,10 +127,10 @@ func (p *parser) document(src []byte) (root *yaml.Node, ok bool) {
 	root = doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-			p.errorf(posOf(root), "", "empty", "the flow definition is empty")
+			p.errorf(p.posOf(root), "", "empty", "the flow definition is empty")
 			return nil, false
 		}
-		p.errorf(posOf(root), "", "bad-type", "a flow definition must be a mapping of fields (key, version, departments, steps), found %s", describe(root))
+		p.errorf(p.posOf(root), "", "bad-type", "a flow definition must be a mapping of fields (key, version, departments, steps), found %s", describe(root))
 		return nil, false
 	}
 	return root, true
@@ -172,12 +180,12 @@ func (p *parser) checkTree(n *yaml.Node, depth int) bool {
 	if depth > maxDepth {
 		if !p.tooDeep { // once per document: one deep value makes a whole subtree too deep
 			p.tooDeep = true
-			p.errorf(posOf(n), "", "too-deep", "values are nested more than %d levels deep", maxDepth)
+			p.errorf(p.posOf(n), "", "too-deep", "values are nested more than %d levels deep", maxDepth)
 		}
 		return false
 	}
 	if n.Kind == yaml.AliasNode {
-		p.errorf(posOf(n), "", "alias", "YAML aliases (*%s) are not supported; write the value out", n.Value)
+		p.errorf(p.posOf(n), "", "alias", "YAML aliases (*%s) are not supported; write the value out", n.Value)
 		return false
 	}
 	ok := true
@@ -230,31 +238,31 @@ func describe(n *yaml.Node) string {
 // and unknown keys, and calling field for every known key. what names the
 // object in messages ("step", "outcome").
 func (p *parser) object(n *yaml.Node, path, what string, fields []string, field func(key string, v *yaml.Node, path string)) {
-	p.pos.val[path] = posOf(n)
+	p.pos.val[path] = p.posOf(n)
 	if n.Kind != yaml.MappingNode {
-		p.errorf(posOf(n), path, "bad-type", "%s must be a mapping of fields, found %s", capitalize(what), describe(n))
+		p.errorf(p.posOf(n), path, "bad-type", "%s must be a mapping of fields, found %s", capitalize(what), describe(n))
 		return
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			p.errorf(posOf(k), path, "bad-type", "field names in %s must be plain words, found %s", what, describe(k))
+			p.errorf(p.posOf(k), path, "bad-type", "field names in %s must be plain words, found %s", what, describe(k))
 			continue
 		}
 		key := k.Value
 		if seen[key] {
-			p.errorf(posOf(k), join(path, key), "duplicate-key", "field %q is written twice in %s", key, what)
+			p.errorf(p.posOf(k), join(path, key), "duplicate-key", "field %q is written twice in %s", key, what)
 			continue
 		}
 		seen[key] = true
 		if !contains(fields, key) {
-			p.errorf(posOf(k), join(path, key), "unknown-field", "unknown field %q in %s%s", key, what, didYouMean(key, fields))
+			p.errorf(p.posOf(k), join(path, key), "unknown-field", "unknown field %q in %s%s", key, what, didYouMean(key, fields))
 			continue
 		}
 		fp := join(path, key)
-		p.pos.key[fp] = posOf(k)
-		p.pos.val[fp] = posOf(v)
+		p.pos.key[fp] = p.posOf(k)
+		p.pos.val[fp] = p.posOf(v)
 		if isNull(v) {
 			continue // an empty value is the same as leaving the field out
 		}
@@ -282,7 +290,7 @@ func capitalize(s string) string {
 // literal text so that e.g. enum options [1, 2, 3] work.
 func (p *parser) str(n *yaml.Node, path string) string {
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(posOf(n), path, "bad-type", "%s must be text, found %s", fieldName(path), describe(n))
+		p.errorf(p.posOf(n), path, "bad-type", "%s must be text, found %s", fieldName(path), describe(n))
 		return ""
 	}
 	return n.Value
@@ -296,10 +304,10 @@ func (p *parser) integer(n *yaml.Node, path string) int {
 		}
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
-		p.errorf(posOf(n), path, "bad-type", "%s is too large: %s", fieldName(path), n.Value)
+		p.errorf(p.posOf(n), path, "bad-type", "%s is too large: %s", fieldName(path), n.Value)
 		return 0
 	}
-	p.errorf(posOf(n), path, "bad-type", "%s must be a whole number, found %s", fieldName(path), describe(n))
+	p.errorf(p.posOf(n), path, "bad-type", "%s must be a whole number, found %s", fieldName(path), describe(n))
 	return 0
 }
 
@@ -310,22 +318,22 @@ func (p *parser) boolean(n *yaml.Node, path string) bool {
 			return b
 		}
 	}
-	p.errorf(posOf(n), path, "bad-type", "%s must be true or false, found %s", fieldName(path), describe(n))
+	p.errorf(p.posOf(n), path, "bad-type", "%s must be true or false, found %s", fieldName(path), describe(n))
 	return false
 }
 
 func (p *parser) duration(n *yaml.Node, path string) Duration {
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(posOf(n), path, "bad-duration", "%s must be a duration like 30m, 4h or 2d, found %s", fieldName(path), describe(n))
+		p.errorf(p.posOf(n), path, "bad-duration", "%s must be a duration like 30m, 4h or 2d, found %s", fieldName(path), describe(n))
 		return 0
 	}
 	d, err := ParseDuration(n.Value)
 	if err != nil {
-		p.errorf(posOf(n), path, "bad-duration", "%s: %v", fieldName(path), err)
+		p.errorf(p.posOf(n), path, "bad-duration", "%s: %v", fieldName(path), err)
 		return 0
 	}
 	if d == 0 {
-		p.errorf(posOf(n), path, "bad-duration", "%s must be longer than zero", fieldName(path))
+		p.errorf(p.posOf(n), path, "bad-duration", "%s must be longer than zero", fieldName(path))
 	}
 	return d
 }
@@ -333,12 +341,12 @@ func (p *parser) duration(n *yaml.Node, path string) Duration {
 // list walks a sequence node and calls item for every element.
 func (p *parser) list(n *yaml.Node, path string, item func(i int, v *yaml.Node, path string)) {
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(posOf(n), path, "bad-type", "%s must be a list, found %s", fieldName(path), describe(n))
+		p.errorf(p.posOf(n), path, "bad-type", "%s must be a list, found %s", fieldName(path), describe(n))
 		return
 	}
 	for i, v := range n.Content {
 		ip := index(path, i)
-		p.pos.val[ip] = posOf(v)
+		p.pos.val[ip] = p.posOf(v)
 		item(i, v, ip)
 	}
 }
@@ -472,7 +480,7 @@ func (p *parser) step(n *yaml.Node, path string) Step {
 			s.Activity = p.str(v, path)
 		case "params":
 			if v.Kind != yaml.MappingNode {
-				p.errorf(posOf(v), path, "bad-type", "\"params\" must be a mapping of names to values, found %s", describe(v))
+				p.errorf(p.posOf(v), path, "bad-type", "\"params\" must be a mapping of names to values, found %s", describe(v))
 				return
 			}
 			if m, ok := p.value(v, path).(map[string]any); ok {
@@ -514,18 +522,18 @@ func (p *parser) step(n *yaml.Node, path string) Step {
 // value converts free-form YAML (auto step params) into JSON-compatible Go
 // values: map[string]any, []any, string, int64/float64, bool, nil.
 func (p *parser) value(n *yaml.Node, path string) any {
-	p.pos.val[path] = posOf(n)
+	p.pos.val[path] = p.posOf(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				p.errorf(posOf(k), path, "bad-type", "parameter names must be plain words, found %s", describe(k))
+				p.errorf(p.posOf(k), path, "bad-type", "parameter names must be plain words, found %s", describe(k))
 				continue
 			}
 			if _, dup := m[k.Value]; dup {
-				p.errorf(posOf(k), join(path, k.Value), "duplicate-key", "parameter %q is written twice", k.Value)
+				p.errorf(p.posOf(k), join(path, k.Value), "duplicate-key", "parameter %q is written twice", k.Value)
 				continue
 			}
 			m[k.Value] = p.value(v, join(path, k.Value))
@@ -560,7 +568,7 @@ func (p *parser) value(n *yaml.Node, path string) any {
 		}
 		return n.Value
 	}
-	p.errorf(posOf(n), path, "bad-type", "unsupported value in parameters")
+	p.errorf(p.posOf(n), path, "bad-type", "unsupported value in parameters")
 	return nil
 }
 
