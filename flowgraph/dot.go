@@ -64,7 +64,7 @@ func DOT(g Graph, heat *Heat) []byte {
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4d4d4d\", fontcolor=\"#333333\", arrowsize=0.7];\n")
 
 	if g.Start != "" {
-		fmt.Fprintf(&b, "  %s [shape=circle, label=\"\", width=0.16, fixedsize=true, fillcolor=\"#333333\", color=\"#333333\", tooltip=\"start\"];\n", quote(startNode))
+		fmt.Fprintf(&b, "  %s [shape=point, width=0.14, fillcolor=\"#333333\", color=\"#333333\", tooltip=\"start\"];\n", quote(startNode))
 	}
 	var top float64
 	if heat != nil {

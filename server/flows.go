@@ -223,22 +223,34 @@ func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	variant := q.Variant
 	fv, err := s.loadFlowVersion(r.Context(), q.Key, q.Version)
 	if err != nil {
 		return err
 	}
+	out, _, err := s.bottleneckReport(r.Context(), fv, q.Variant, from, to)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// bottleneckReport computes the bottleneck view of one flow version from
+// the spans entered in [from, to) (nil: unbounded) of variant (empty: all)
+// and returns it with the version's definition. The bottlenecks endpoint
+// and the graph's heat overlay both use it, so they cannot disagree.
+func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, variant string, from, to *time.Time) (bottlenecksJSON, flow.Definition, error) {
 	var def flow.Definition
 	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-		return internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+		return bottlenecksJSON{}, def, internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
 	}
 	order := make([]string, len(def.Steps))
 	for i, st := range def.Steps {
 		order[i] = st.ID
 	}
-	spans, err := s.store.ListSpans(r.Context(), store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
+	spans, err := s.store.ListSpans(ctx, store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
 	if err != nil {
-		return storeProblem(fmt.Errorf("list spans: %w", err), "spans")
+		return bottlenecksJSON{}, def, storeProblem(fmt.Errorf("list spans: %w", err), "spans")
 	}
 	in := make([]analytics.Span, len(spans))
 	for i, sp := range spans {
@@ -256,6 +268,5 @@ func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 			Share: st.Share, Bottleneck: st.Bottleneck,
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
-	return nil
+	return out, def, nil
 }
