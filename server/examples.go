@@ -84,4 +84,26 @@ var (
 	}
 )
 
+// exampleFlowYAML is a small valid flow definition.
+const exampleFlowYAML = `key: complaint
+version: 3
+name: Complaint (one-stop)
+departments: [customer_service]
+steps:
+  - id: handle
+    kind: task
+    department: customer_service
+    sla: 1h
+    outcomes:
+      - name: resolved
+        next: done
+  - id: done
+    kind: end
+`
+
+var exampleValidation = validateJSON{Valid: false, Diagnostics: []diagnosticJSON{
+	{Line: 12, Column: 15, Severity: "error", Code: "unknown-target", Message: `outcome "resolved" of step "handle" goes to "dne", which is not a step; did you mean "done"?`, Path: "steps[0].outcomes[0].next"},
+	{Line: 3, Column: 14, Severity: "warning", Code: "unused-department", Message: `department "technical" is listed but no step uses it`, Path: "departments[1]"},
+}}
+
 func ptr[T any](v T) *T { return &v }

@@ -38,7 +38,7 @@ var problemDescriptions = map[int]string{
 	404: "No such object.",
 	409: "The object is not in a state that allows this (already completed, claimed by someone else, closed).",
 	413: "The request body is larger than the limit (1 MiB by default).",
-	415: "The request body is not application/json.",
+	415: "The request body's Content-Type is not one the route accepts (application/json; YAML for flow definitions).",
 	422: "The request is well-formed but invalid (`errors[].field` names each invalid field).",
 	500: "The server failed; quote `request_id` when reporting it.",
 	503: "The database or the workflow engine is unavailable; retry later (`Retry-After`).",
@@ -112,7 +112,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			oc.AddReqStructure(rt.Body, openapi.WithContentType(mimeJSON))
 		}
 		for _, st := range append([]int{rt.Status}, rt.AltStatuses...) {
-			oc.AddRespStructure(rt.Response, openapi.WithHTTPStatus(st), openapi.WithContentType(mimeJSON))
+			oc.AddRespStructure(rt.Response, openapi.WithHTTPStatus(st), openapi.WithContentType(rt.responseType()))
 		}
 		for _, st := range rt.errorStatuses() {
 			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType(mimeProblem),
@@ -126,6 +126,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			if op, err := pi.Operation(rt.Method); err == nil && op != nil {
 				op.WithMapOfAnythingItem("x-forbid-unknown-query", true)
 			}
+		}
+		if err := addRawContent(spec, rt); err != nil {
+			return nil, fmt.Errorf("server: openapi: %s %s: %w", rt.Method, rt.Pattern, err)
 		}
 		if err := addExamples(spec, rt); err != nil {
 			return nil, fmt.Errorf("server: openapi: %s %s: %w", rt.Method, rt.Pattern, err)
@@ -147,6 +150,59 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		return nil, fmt.Errorf("server: openapi: normalize: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// responseType is the media type of the route's success response.
+func (rt route) responseType() string {
+	if rt.ResponseType != "" {
+		return rt.ResponseType
+	}
+	return mimeJSON
+}
+
+// addRawContent documents a route's non-JSON request body and the other
+// representations of its success response.
+func addRawContent(spec *openapi31.Spec, rt route) error {
+	pi := spec.Paths.MapOfPathItemValues[rt.Pattern]
+	op, err := pi.Operation(rt.Method)
+	if err != nil || op == nil {
+		return fmt.Errorf("operation not in the document: %v", err)
+	}
+	if rb := rt.RawBody; rb != nil {
+		if rt.Body != nil {
+			return fmt.Errorf("both a JSON and a raw body")
+		}
+		content := map[string]openapi31.MediaType{}
+		for _, t := range rb.Types {
+			var ex any = rb.Example
+			content[t] = openapi31.MediaType{
+				Schema: map[string]any{"type": "string", "contentMediaType": t, "maxLength": DefaultMaxBodyBytes,
+					"description": rb.Description},
+				Example: &ex,
+			}
+		}
+		op.RequestBody = &openapi31.RequestBodyOrReference{RequestBody: &openapi31.RequestBody{
+			Description: ptr(rb.Description), Content: content, Required: ptr(true)}}
+	}
+	for _, alt := range rt.AltResponses {
+		for _, st := range append([]int{rt.Status}, rt.AltStatuses...) {
+			ror, ok := op.Responses.MapOfResponseOrReferenceValues[strconv.Itoa(st)]
+			if !ok || ror.Response == nil {
+				return fmt.Errorf("no %d response", st)
+			}
+			schema := map[string]any{"description": alt.Description}
+			for k, v := range alt.Schema {
+				schema[k] = v
+			}
+			mt := openapi31.MediaType{Schema: schema}
+			if alt.Example != nil {
+				ex := alt.Example
+				mt.Example = &ex
+			}
+			ror.Response.Content[alt.Type] = mt
+		}
+	}
+	return nil
 }
 
 // addExamples sets the examples of a route's request body, success and
@@ -174,7 +230,7 @@ func addExamples(spec *openapi31.Spec, rt route) error {
 	}
 	if rt.Example != nil {
 		for _, st := range append([]int{rt.Status}, rt.AltStatuses...) {
-			if err := setResp(st, mimeJSON, rt.Example); err != nil {
+			if err := setResp(st, rt.responseType(), rt.Example); err != nil {
 				return err
 			}
 		}
@@ -229,6 +285,9 @@ func exampleProblem(rt route, status int) Problem {
 		p = newProblem(status, "too-large", "Request body too large", "body: larger than 1048576 bytes")
 	case http.StatusUnsupportedMediaType:
 		p = newProblem(status, "unsupported-media-type", "Unsupported media type", "Content-Type must be application/json")
+		if rt.RawBody != nil {
+			p = unsupportedRaw(rt.RawBody.Types)
+		}
 	case http.StatusUnprocessableEntity:
 		p = invalid(FieldError{Field: "outcome", Message: "is required"})
 	case http.StatusServiceUnavailable:

@@ -32,6 +32,15 @@ type route struct {
 	// Body is the JSON request body type (a struct value); nil: none.
 	Body        any
 	BodyExample any
+	// RawBody, when set, is a non-JSON request body (a YAML document):
+	// the media types accepted and an example; the handler reads it.
+	RawBody *rawBody
+	// ResponseType is the media type of the success response; default
+	// application/json.
+	ResponseType string
+	// AltResponses are other representations of the success response the
+	// client may ask for with Accept.
+	AltResponses []altResponse
 	// Status is the success status, Response its body type and Example an
 	// example of it. AltStatuses answer with the same type (a replay).
 	Status      int
@@ -50,6 +59,23 @@ func (rt route) paramsType() reflect.Type {
 		return reflect.TypeFor[noParams]()
 	}
 	return reflect.TypeOf(rt.Params)
+}
+
+// rawBody describes a request body that is not JSON.
+type rawBody struct {
+	Types       []string
+	Description string
+	Example     string
+}
+
+// altResponse is another representation of a success response: its media
+// type, JSON Schema (of the value a YAML or text decoder yields) and
+// example.
+type altResponse struct {
+	Type        string
+	Description string
+	Schema      map[string]any
+	Example     any
 }
 
 // noParams is the parameters of a route that takes none.
@@ -202,6 +228,16 @@ var apiRoutes = []route{
 		Params:      listFlowsParams{},
 		Status:      http.StatusOK, Response: flowListJSON{}, Example: flowListJSON{Flows: []flowSummaryJSON{exampleFlowSummary}},
 		Handle: (*Server).listFlows,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/validate", ID: "validateFlow", Tag: "flows",
+		Summary: "Validate a flow definition",
+		Description: "Parses and checks a YAML flow definition without storing it and lists every error and warning with its line and column. " +
+			"Any input gets a 200 (`valid: false` with diagnostics for what is wrong), except a body over the size limit (413) or of another media type (415).",
+		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
+		Status:  http.StatusOK, Response: validateJSON{}, Example: exampleValidation,
+		Errors: []int{413, 415},
+		Handle: (*Server).validateFlow,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}", ID: "getFlow", Tag: "flows",

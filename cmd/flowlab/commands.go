@@ -492,6 +492,7 @@ source as written.`,
 	cmd.Flags().IntVar(&version, "version", 0, "flow version (default: the default version)")
 	cmd.Flags().BoolVar(&source, "source", false, "print the YAML source instead")
 	_ = cmd.RegisterFlagCompletionFunc("version", cobra.NoFileCompletions)
+	addFlowEditCommands(cmd)
 	return cmd
 }
 
