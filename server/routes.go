@@ -258,6 +258,30 @@ var apiRoutes = []route{
 		Errors: []int{404},
 		Handle: (*Server).bottlenecks,
 	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}/graph.svg", ID: "getFlowGraphSVG", Tag: "flows",
+		Summary: "Draw a flow version",
+		Description: "The version's steps and transitions laid out by Graphviz: tasks as boxes, decisions as diamonds, filled by department " +
+			"(legend), edges labelled by outcome, rule, default, timeout or next. With `heat` the steps are filled white to red by a metric of the " +
+			"bottleneck statistics of the spans entered in [`from`, `to`) (as GET /api/v1/flows/{key}/bottlenecks) and labelled with its value; " +
+			"steps at or above `warn` get a thick border, at or above `alert` a thick red one. The same request gives the same bytes.",
+		Params:       graphSVGParams{},
+		ResponseType: mimeSVG,
+		Status:       http.StatusOK, Response: "", Example: exampleGraphSVG,
+		Errors: []int{404},
+		Handle: (*Server).flowGraphSVG,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}/graph.json", ID: "getFlowGraph", Tag: "flows",
+		Summary: "The graph of a flow version",
+		Description: "Nodes (steps) in the definition's order with their bottleneck statistics over the spans entered in [`from`, `to`) " +
+			"(as GET /api/v1/flows/{key}/bottlenecks; absent for steps without spans), edges labelled as in graph.svg, and the departments " +
+			"with the colours graph.svg uses.",
+		Params: graphJSONParams{},
+		Status: http.StatusOK, Response: graphJSON{}, Example: exampleGraphJSON,
+		Errors: []int{404},
+		Handle: (*Server).flowGraphJSON,
+	},
 }
 
 // Parameters of the routes.
