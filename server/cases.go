@@ -114,6 +114,10 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		}
 		return storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
 	}
+	if fv.Retired {
+		// The API never retires a default, but the store allows it.
+		return conflict(fmt.Sprintf("the default version %d of flow %q is retired; make another version the default", fv.Version, fv.Key))
+	}
 	id := uuid.NewString()
 	c, created, err := s.store.CreateCase(ctx, store.CreateCaseParams{
 		ID: id, Flow: fv.Key, Version: fv.Version, Variant: "",

@@ -1,10 +1,11 @@
 package server
 
 import (
-	"github.com/flowlab/flowlab/flow"
-
 	"encoding/json"
 	"time"
+
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/flows"
 )
 
 // Examples of the OpenAPI document. TestOpenAPIExamplesMatchSchemas
@@ -106,4 +107,51 @@ var exampleValidation = validateJSON{Valid: false, Diagnostics: []diagnosticJSON
 	{Line: 3, Column: 14, Severity: "warning", Code: "unused-department", Message: `department "technical" is listed but no step uses it`, Path: "departments[1]"},
 }}
 
+var (
+	exampleFlowVersion = flowVersionJSON{Version: 3, Name: "Complaint (one-stop)", Hash: "4d7a2c0e5b6f8a9d1c3e5f7a9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5f70",
+		IsDefault: false, Retired: false, RetiredAt: nil, CreatedAt: exampleT0, CreatedBy: "8e2f4a6c-1b3d-4e5f-a7c9-0b2d4f6a8c1e"}
+	exampleFlowVersionDetail = flowVersionDetailJSON{
+		Key: "complaint", Version: 3, Name: "Complaint (one-stop)", Hash: exampleFlowVersion.Hash, CreatedAt: exampleT0,
+		CreatedBy:  exampleFlowVersion.CreatedBy,
+		Definition: json.RawMessage(`{"key":"complaint","version":3,"name":"Complaint (one-stop)","departments":["customer_service"],"steps":[{"id":"handle","kind":"task"},{"id":"done","kind":"end"}]}`),
+		Source:     exampleFlowYAML,
+	}
+	exampleRetiredVersion = func() flowVersionDetailJSON {
+		v := exampleFlowVersionDetail
+		v.Version, v.Retired, v.RetiredAt = 1, true, ptr(exampleT0.Add(72*time.Hour))
+		return v
+	}()
+	exampleDefaultVersion = func() flowVersionDetailJSON {
+		v := exampleFlowVersionDetail
+		v.IsDefault = true
+		return v
+	}()
+)
+
 func ptr[T any](v T) *T { return &v }
+
+// exampleFlowYAMLValue is exampleFlowYAML as a YAML decoder yields it.
+var exampleFlowYAMLValue = map[string]any{
+	"key": "complaint", "version": 3, "name": "Complaint (one-stop)", "departments": []any{"customer_service"},
+	"steps": []any{
+		map[string]any{"id": "handle", "kind": "task", "department": "customer_service", "sla": "1h",
+			"outcomes": []any{map[string]any{"name": "resolved", "next": "done"}}},
+		map[string]any{"id": "done", "kind": "end"},
+	},
+}
+
+// exampleDiff compares the built-in complaint v1 (5 steps) and v2
+// (one-stop).
+var exampleDiff = func() flow.DiffResult {
+	var defs []*flow.Definition
+	for _, b := range flows.All() {
+		if b.Key == "complaint" && b.Version <= 2 {
+			def, _ := flow.Load(b.Source, flow.ValidateOptions{})
+			defs = append(defs, def)
+		}
+	}
+	if len(defs) != 2 {
+		return flow.Diff(nil, nil)
+	}
+	return flow.Diff(defs[0], defs[1])
+}()

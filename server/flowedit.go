@@ -1,15 +1,21 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/store"
 )
 
 // Editing flows: validating a YAML definition, publishing it as a new
@@ -104,5 +110,389 @@ func (s *Server) validateFlow(w http.ResponseWriter, r *http.Request) error {
 	}
 	def, diags := s.loadFlow(r, src, 0)
 	s.writeJSON(w, r, http.StatusOK, validateJSON{Valid: def != nil && !diags.HasErrors(), Diagnostics: toDiagnosticsJSON(diags)})
+	return nil
+}
+
+// Parameters of the flow editing routes.
+
+type flowKeyParams struct {
+	Key string `path:"key" description:"Flow key." example:"complaint"`
+}
+
+type flowVersionsParams struct {
+	Key    string `path:"key" description:"Flow key." example:"complaint"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+type flowVersionParams struct {
+	Key string `path:"key" description:"Flow key." example:"complaint"`
+	V   string `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"2"`
+}
+
+// versionParam parses the {v} path parameter.
+func versionParam(raw string) (int, error) {
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < 1 || len(raw) > 9 {
+		return 0, badParam("v", fmt.Sprintf("must be a version number (1 or more), got %q", raw))
+	}
+	return v, nil
+}
+
+type setDefaultRequest struct {
+	Version int `json:"version" minimum:"1" description:"The version new cases of the flow get; it must exist and not be retired."`
+}
+
+// flowVersionDetailJSON is one stored version with its definition.
+type flowVersionDetailJSON struct {
+	Key        string          `json:"key"`
+	Version    int             `json:"version"`
+	Name       string          `json:"name"`
+	Hash       string          `json:"hash" description:"sha256 (hex) of the YAML source."`
+	IsDefault  bool            `json:"is_default"`
+	Retired    bool            `json:"retired" description:"A retired version receives no new cases; cases running on it finish on it."`
+	RetiredAt  *time.Time      `json:"retired_at"`
+	CreatedAt  time.Time       `json:"created_at"`
+	CreatedBy  string          `json:"created_by"`
+	Definition json.RawMessage `json:"definition" description:"The compiled definition (JSON)."`
+	Source     string          `json:"source" description:"The YAML as published."`
+}
+
+type flowVersionListJSON struct {
+	Versions   []flowVersionJSON `json:"versions" nullable:"false"`
+	NextCursor string            `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type versionCursorJSON struct {
+	Version int `json:"v"`
+}
+
+func toFlowVersionJSON(v store.FlowVersion) flowVersionJSON {
+	return flowVersionJSON{Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault, Retired: v.Retired,
+		RetiredAt: utcPtr(v.RetiredAt), CreatedAt: v.CreatedAt.UTC(), CreatedBy: v.CreatedBy}
+}
+
+func toFlowVersionDetailJSON(v store.FlowVersion) flowVersionDetailJSON {
+	return flowVersionDetailJSON{Key: v.Key, Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault,
+		Retired: v.Retired, RetiredAt: utcPtr(v.RetiredAt), CreatedAt: v.CreatedAt.UTC(), CreatedBy: v.CreatedBy,
+		Definition: v.Compiled, Source: v.Source}
+}
+
+// diagnosticErrors renders the errors of diags as problem field errors
+// named "line:col" (or the definition path when there is no position).
+func diagnosticErrors(diags flow.Diagnostics) []FieldError {
+	var out []FieldError
+	for _, d := range diags.Errors() {
+		field := "body"
+		switch {
+		case d.Line > 0:
+			field = fmt.Sprintf("%d:%d", d.Line, d.Column)
+		case d.Path != "":
+			field = d.Path
+		}
+		out = append(out, FieldError{Field: field, Message: d.Message + " (" + d.Code + ")"})
+	}
+	return out
+}
+
+// publishFlow stores a YAML definition as the next version of its key.
+func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[flowKeyParams](r)
+	if err != nil {
+		return err
+	}
+	src, err := s.readRaw(w, r, yamlTypes)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	what := fmt.Sprintf("flow %q", q.Key)
+	versions, err := s.store.ListFlowVersions(ctx, q.Key)
+	if err != nil {
+		return storeProblem(fmt.Errorf("list flow versions: %w", err), what)
+	}
+	sum := sha256.Sum256(src)
+	hash := hex.EncodeToString(sum[:])
+	next := 1
+	for _, v := range versions {
+		next = max(next, v.Version+1)
+	}
+	def, diags := s.loadFlow(r, src, next)
+	if def == nil || diags.HasErrors() {
+		p := invalid(diagnosticErrors(diags)...)
+		p.Detail = fmt.Sprintf("the flow definition has %d %s: %s", len(p.Errors), pluralWord(len(p.Errors), "error", "errors"), p.Detail)
+		return p
+	}
+	if def.Key != q.Key {
+		return invalid(FieldError{Field: "key", Message: fmt.Sprintf("the definition's key is %q but it is published to %q", def.Key, q.Key)})
+	}
+	for _, v := range versions {
+		if v.Hash == hash {
+			// The same content again: nothing new to publish.
+			s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(v))
+			return nil
+		}
+	}
+	if def.Version != next {
+		p := conflict(fmt.Sprintf("%s: the next version is %d, but the definition says version %d; change it to %d or leave it out", what, next, def.Version, next))
+		p.Errors = []FieldError{{Field: "version", Message: fmt.Sprintf("must be %d (or absent), got %d", next, def.Version)}}
+		return p
+	}
+	compiled, err := json.Marshal(def)
+	if err != nil {
+		return internal(fmt.Errorf("compile %s v%d: %w", q.Key, next, err))
+	}
+	actor := actorFrom(ctx)
+	fv, created, err := s.store.PutFlowVersion(ctx, store.PutFlowVersionParams{
+		Key: q.Key, Version: next, Name: def.Name, Source: string(src), Compiled: compiled, Hash: hash,
+		CreatedBy: actor.ID, At: s.now().UTC(),
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict(fmt.Sprintf("%s: version %d was published by someone else meanwhile; publish again", what, next))
+		}
+		return storeProblem(fmt.Errorf("put flow version: %w", err), what)
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		s.audit(r, store.AuditEntry{Action: "flow.publish", Object: fmt.Sprintf("flow:%s@%d", fv.Key, fv.Version),
+			Details: mustJSON(map[string]any{"key": fv.Key, "version": fv.Version, "hash": fv.Hash, "is_default": fv.IsDefault})})
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/flows/%s/versions/%d", fv.Key, fv.Version))
+	s.writeJSON(w, r, status, toFlowVersionDetailJSON(fv))
+	return nil
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// listFlowVersions lists the versions of a flow, oldest first.
+func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[flowVersionsParams](r)
+	if err != nil {
+		return err
+	}
+	after := 0
+	if q.Cursor != "" {
+		var c versionCursorJSON
+		if err := decodeCursor(q.Cursor, &c); err != nil || c.Version < 1 {
+			return badCursor()
+		}
+		after = c.Version
+	}
+	what := fmt.Sprintf("flow %q", q.Key)
+	versions, err := s.store.ListFlowVersions(r.Context(), q.Key)
+	if err != nil {
+		return storeProblem(fmt.Errorf("list flow versions: %w", err), what)
+	}
+	if len(versions) == 0 {
+		return notFound(what + " not found")
+	}
+	i := 0
+	for i < len(versions) && versions[i].Version <= after {
+		i++
+	}
+	versions = versions[i:]
+	out := flowVersionListJSON{}
+	if len(versions) > q.Limit {
+		versions = versions[:q.Limit]
+		if out.NextCursor, err = encodeCursor(versionCursorJSON{Version: versions[len(versions)-1].Version}); err != nil {
+			return internal(err)
+		}
+	}
+	out.Versions = make([]flowVersionJSON, len(versions))
+	for i, v := range versions {
+		out.Versions[i] = toFlowVersionJSON(v)
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// getFlowVersion returns one version as JSON, or its YAML source when the
+// client asks for YAML.
+func (s *Server) getFlowVersion(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[flowVersionParams](r)
+	if err != nil {
+		return err
+	}
+	v, err := versionParam(q.V)
+	if err != nil {
+		return err
+	}
+	fv, err := s.loadFlowVersion(r.Context(), q.Key, v)
+	if err != nil {
+		return err
+	}
+	if mt := negotiate(r, mimeJSON, "application/yaml", "text/yaml", "application/x-yaml"); mt != mimeJSON {
+		w.Header().Set("Content-Type", mt+"; charset=utf-8")
+		w.Header().Set("ETag", `"`+fv.Hash+`"`)
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, fv.Source)
+		return nil
+	}
+	s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
+	return nil
+}
+
+// negotiate picks the offer the Accept header prefers (by q value, then
+// by the header's order); the first offer when there is no usable header.
+func negotiate(r *http.Request, offers ...string) string {
+	best, bestQ := offers[0], -1.0
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if raw, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(raw, 64); err == nil {
+				q = f
+			}
+		}
+		if q <= 0 || q <= bestQ {
+			continue
+		}
+		for _, o := range offers {
+			if mt == o {
+				best, bestQ = o, q
+				break
+			}
+		}
+	}
+	return best
+}
+
+// setFlowDefault makes a version the one new cases get.
+func (s *Server) setFlowDefault(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[flowKeyParams](r)
+	if err != nil {
+		return err
+	}
+	var req setDefaultRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Version < 1 {
+		return invalid(FieldError{Field: "version", Message: "must be a version number (1 or more)"})
+	}
+	ctx := r.Context()
+	fv, err := s.loadFlowVersion(ctx, q.Key, req.Version)
+	if err != nil {
+		return err
+	}
+	if fv.Retired {
+		return conflict(fmt.Sprintf("flow %q version %d is retired and cannot become the default", q.Key, req.Version))
+	}
+	prev, err := s.store.DefaultFlowVersion(ctx, q.Key)
+	if err != nil {
+		return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", q.Key))
+	}
+	if prev.Version != fv.Version {
+		if err := s.store.SetDefaultFlowVersion(ctx, q.Key, fv.Version); err != nil {
+			return storeProblem(fmt.Errorf("set default flow version: %w", err), fmt.Sprintf("flow %q version %d", q.Key, fv.Version))
+		}
+		s.audit(r, store.AuditEntry{Action: "flow.default", Object: "flow:" + q.Key,
+			Details: mustJSON(map[string]any{"key": q.Key, "from": prev.Version, "to": fv.Version})})
+	}
+	if fv, err = s.loadFlowVersion(ctx, q.Key, fv.Version); err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
+	return nil
+}
+
+// retireFlowVersion stops a version from receiving new cases.
+func (s *Server) retireFlowVersion(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[flowVersionParams](r)
+	if err != nil {
+		return err
+	}
+	v, err := versionParam(q.V)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	fv, err := s.loadFlowVersion(ctx, q.Key, v)
+	if err != nil {
+		return err
+	}
+	if fv.IsDefault {
+		return conflict(fmt.Sprintf("flow %q version %d is the default; make another version the default first", q.Key, v))
+	}
+	if !fv.Retired {
+		if err := s.store.RetireFlowVersion(ctx, q.Key, v, s.now().UTC()); err != nil {
+			return storeProblem(fmt.Errorf("retire flow version: %w", err), fmt.Sprintf("flow %q version %d", q.Key, v))
+		}
+		s.audit(r, store.AuditEntry{Action: "flow.retire", Object: fmt.Sprintf("flow:%s@%d", q.Key, v),
+			Details: mustJSON(map[string]any{"key": q.Key, "version": v})})
+		if fv, err = s.loadFlowVersion(ctx, q.Key, v); err != nil {
+			return err
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
+	return nil
+}
+
+type flowDiffParams struct {
+	Key  string `path:"key" description:"Flow key." example:"complaint"`
+	From int    `query:"from" minimum:"1" required:"true" description:"The version compared from." example:"1"`
+	To   int    `query:"to" minimum:"1" required:"true" description:"The version compared to." example:"2"`
+}
+
+// diffFlow compares two versions of a flow: JSON, or with
+// Accept: text/plain the report flow.DiffResult.Text renders.
+func (s *Server) diffFlow(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[flowDiffParams](r)
+	if err != nil {
+		return err
+	}
+	if q.From == 0 {
+		return badParam("from", "is required (a version number)")
+	}
+	if q.To == 0 {
+		return badParam("to", "is required (a version number)")
+	}
+	defs := make([]*flow.Definition, 2)
+	for i, v := range []int{q.From, q.To} {
+		fv, err := s.loadFlowVersion(r.Context(), q.Key, v)
+		if err != nil {
+			return err
+		}
+		var def flow.Definition
+		if err := json.Unmarshal(fv.Compiled, &def); err != nil {
+			return internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+		}
+		defs[i] = &def
+	}
+	d := flow.Diff(defs[0], defs[1])
+	if negotiate(r, mimeJSON, mimeText) == mimeText {
+		w.Header().Set("Content-Type", mimeText+"; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, d.Text())
+		return nil
+	}
+	s.writeJSON(w, r, http.StatusOK, d)
+	return nil
+}
+
+const (
+	mimeText   = "text/plain"
+	mimeSchema = "application/schema+json"
+)
+
+// FlowSchemaPath serves the JSON Schema of the flow YAML format.
+const FlowSchemaPath = "/api/v1/schema/flow.json"
+
+// flowSchema serves flow.JSONSchema for editors (no authentication).
+func (s *Server) flowSchema(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", mimeSchema)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(flow.JSONSchema())
 	return nil
 }

@@ -114,12 +114,14 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
 }
 
 type flowVersionJSON struct {
-	Version   int       `json:"version"`
-	Name      string    `json:"name"`
-	Hash      string    `json:"hash"`
-	IsDefault bool      `json:"is_default"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
+	Version   int        `json:"version"`
+	Name      string     `json:"name"`
+	Hash      string     `json:"hash"`
+	IsDefault bool       `json:"is_default"`
+	Retired   bool       `json:"retired" description:"A retired version receives no new cases; cases running on it finish on it."`
+	RetiredAt *time.Time `json:"retired_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	CreatedBy string     `json:"created_by"`
 }
 
 type flowDetailJSON struct {
@@ -172,8 +174,7 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
 	out := flowDetailJSON{Key: fv.Key, Name: fv.Name, Version: fv.Version, Definition: fv.Compiled,
 		Source: fv.Source, Versions: make([]flowVersionJSON, len(versions))}
 	for i, v := range versions {
-		out.Versions[i] = flowVersionJSON{Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault,
-			CreatedAt: v.CreatedAt.UTC(), CreatedBy: v.CreatedBy}
+		out.Versions[i] = toFlowVersionJSON(v)
 		if v.IsDefault {
 			out.DefaultVersion = v.Version
 		}

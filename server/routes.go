@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -128,12 +129,12 @@ var apiRoutes = []route{
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/cases", ID: "createCase", Tag: "cases",
 		Summary: "Start a case",
-		Description: "Starts a case of the flow's default version. With an `Idempotency-Key` a repeat of the same request by the same actor " +
+		Description: "Starts a case of the flow's default version (409 if that version is retired). With an `Idempotency-Key` a repeat of the same request by the same actor " +
 			"returns the same case (200, `Idempotent-Replayed: true`); the same key with another body is 422.",
 		Params: createCaseParams{},
 		Body:   createCaseRequest{}, BodyExample: exampleCreateCase,
 		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: caseJSON{}, Example: exampleCase,
-		Errors: []int{404, 413, 415, 422},
+		Errors: []int{404, 409, 413, 415, 422},
 		Handle: (*Server).createCase,
 	},
 	{
@@ -257,6 +258,86 @@ var apiRoutes = []route{
 		Status: http.StatusOK, Response: bottlenecksJSON{}, Example: exampleBottlenecks,
 		Errors: []int{404},
 		Handle: (*Server).bottlenecks,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/versions", ID: "publishFlowVersion", Tag: "flows",
+		Summary: "Publish a flow version",
+		Description: "Validates the YAML definition and stores it as the next version of the flow (the latest + 1). The definition's `key` must be " +
+			"the path's; its `version` may be left out, otherwise it must be that next number (409 names it). Errors of the definition are a 422 " +
+			"whose `errors[].field` is `line:column`. Publishing content identical (sha256 of the YAML) to an existing version of the key changes " +
+			"nothing and returns that version (200). The first version of a new key becomes its default; later ones become the default only through " +
+			"PUT /api/v1/flows/{key}/default.",
+		Roles:   []string{store.RoleAdmin, store.RoleOwner},
+		Params:  flowKeyParams{},
+		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
+		Status:  http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: flowVersionDetailJSON{}, Example: exampleFlowVersionDetail,
+		Errors: []int{409, 413, 415, 422},
+		Handle: (*Server).publishFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions", ID: "listFlowVersions", Tag: "flows",
+		Summary:     "List the versions of a flow",
+		Description: "Versions in ascending order, with their default and retired flags. " + descPaging,
+		Params:      flowVersionsParams{},
+		Status:      http.StatusOK, Response: flowVersionListJSON{}, Example: flowVersionListJSON{Versions: []flowVersionJSON{exampleFlowVersion}},
+		Errors: []int{404},
+		Handle: (*Server).listFlowVersions,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}", ID: "getFlowVersion", Tag: "flows",
+		Summary:     "Get a flow version",
+		Description: "The version with its compiled definition and YAML source; with `Accept: application/yaml` (or text/yaml) the YAML source alone, as published.",
+		Params:      flowVersionParams{},
+		Status:      http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleFlowVersionDetail,
+		AltResponses: []altResponse{
+			{Type: "application/yaml", Description: "The YAML source as published.", Schema: map[string]any{"type": "object"}, Example: exampleFlowYAMLValue},
+			{Type: "text/yaml", Description: "The YAML source as published.", Schema: map[string]any{"type": "object"}, Example: exampleFlowYAMLValue},
+		},
+		Errors: []int{404},
+		Handle: (*Server).getFlowVersion,
+	},
+	{
+		Method: http.MethodPut, Pattern: "/api/v1/flows/{key}/default", ID: "setFlowDefault", Tag: "flows",
+		Summary:     "Choose the default version of a flow",
+		Description: "New cases of the flow get this version; running cases keep theirs. A retired version cannot be the default (409).",
+		Roles:       []string{store.RoleAdmin, store.RoleOwner},
+		Params:      flowKeyParams{},
+		Body:        setDefaultRequest{}, BodyExample: setDefaultRequest{Version: 3},
+		Status: http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleDefaultVersion,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).setFlowDefault,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/versions/{v}/retire", ID: "retireFlowVersion", Tag: "flows",
+		Summary: "Retire a flow version",
+		Description: "A retired version receives no new cases; cases running on it finish on it. The default version cannot be retired (409): " +
+			"choose another default first. Retiring a retired version changes nothing.",
+		Roles:  []string{store.RoleAdmin, store.RoleOwner},
+		Params: flowVersionParams{},
+		Status: http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleRetiredVersion,
+		Errors: []int{404, 409},
+		Handle: (*Server).retireFlowVersion,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/diff", ID: "diffFlowVersions", Tag: "flows",
+		Summary: "Compare two versions of a flow",
+		Description: "Steps added, removed and changed (field by field), flow-level changes, and the department handoffs removed and added " +
+			"(a handoff is a path from one task to the next that changes department). With `Accept: text/plain` a readable report.",
+		Params: flowDiffParams{},
+		Status: http.StatusOK, Response: flow.DiffResult{}, Example: exampleDiff,
+		AltResponses: []altResponse{{Type: mimeText, Description: "The comparison as a readable report.", Schema: map[string]any{"type": "string"}, Example: exampleDiff.Text()}},
+		Errors:       []int{404},
+		Handle:       (*Server).diffFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: FlowSchemaPath, ID: "getFlowSchema", Tag: "flows",
+		Summary: "JSON Schema of the flow YAML format",
+		Description: "For editors: VS Code (redhat.vscode-yaml) and JetBrains IDEs complete and check flow YAML against it. It covers the structure; " +
+			"POST /api/v1/flows/validate adds the checks a schema cannot express (targets, reachability, departments, rules).",
+		Public:       true,
+		ResponseType: mimeSchema,
+		Status:       http.StatusOK, Response: map[string]any{},
+		Handle: (*Server).flowSchema,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}/graph.svg", ID: "getFlowGraphSVG", Tag: "flows",

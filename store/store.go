@@ -63,7 +63,15 @@ type Store interface {
 	GetFlowVersion(ctx context.Context, key string, version int) (FlowVersion, error)
 	// DefaultFlowVersion returns the version new cases of key get.
 	DefaultFlowVersion(ctx context.Context, key string) (FlowVersion, error)
+	// SetDefaultFlowVersion makes an existing version the default of its
+	// key; it does not look at the retired flag (the API refuses a retired
+	// version, and case creation refuses a retired default).
 	SetDefaultFlowVersion(ctx context.Context, key string, version int) error
+	// RetireFlowVersion marks a version retired at at: it receives no new
+	// cases, cases running on it finish on it. Retiring a retired version
+	// is a no-op that keeps the first time; ErrNotFound when the version
+	// does not exist. It does not look at the default either.
+	RetireFlowVersion(ctx context.Context, key string, version int, at time.Time) error
 	// ListFlows returns one summary per key, ordered by key.
 	ListFlows(ctx context.Context) ([]FlowSummary, error)
 	// ListFlowVersions returns the versions of key in ascending order.
@@ -134,6 +142,10 @@ type FlowVersion struct {
 	Compiled  json.RawMessage // flow.Definition as JSON
 	Hash      string          // sha256 hex of Source
 	IsDefault bool
+	// Retired versions receive no new cases; RetiredAt is when the version
+	// was retired (nil when it is not).
+	Retired   bool
+	RetiredAt *time.Time
 	CreatedAt time.Time
 	CreatedBy string
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const flowVersionCols = `fv.key, fv.version, fv.name, fv.source, fv.compiled, fv.hash,
-	COALESCE(f.default_version = fv.version, false), fv.created_at, fv.created_by`
+	COALESCE(f.default_version = fv.version, false), fv.retired_at, fv.created_at, fv.created_by`
 
 const flowVersionFrom = ` FROM flow_versions fv LEFT JOIN flows f ON f.key = fv.key `
 
@@ -22,21 +22,25 @@ type flowVersionRow struct {
 	version                            int
 	compiled                           []byte
 	isDefault                          bool
+	retiredAt                          *time.Time
 	createdAt                          time.Time
 }
 
 func scanFlowVersion(r pgx.Row) (flowVersionRow, error) {
 	var x flowVersionRow
-	err := r.Scan(&x.key, &x.version, &x.name, &x.source, &x.compiled, &x.hash, &x.isDefault, &x.createdAt, &x.createdBy)
+	err := r.Scan(&x.key, &x.version, &x.name, &x.source, &x.compiled, &x.hash, &x.isDefault, &x.retiredAt, &x.createdAt, &x.createdBy)
 	return x, err
 }
 
 func flowVersionFromInternal(x flowVersionRow) store.FlowVersion {
-	return store.FlowVersion{
+	fv := store.FlowVersion{
 		Key: x.key, Version: x.version, Name: x.name, Source: x.source,
 		Compiled: normalize.Raw(x.compiled), Hash: x.hash, IsDefault: x.isDefault,
+		RetiredAt: utcPtr(x.retiredAt),
 		CreatedAt: utc(x.createdAt), CreatedBy: x.createdBy,
 	}
+	fv.Retired = fv.RetiredAt != nil
+	return fv
 }
 
 // PutFlowVersion stores a flow version; see store.Store.
@@ -143,4 +147,17 @@ func (s *Store) ListFlowVersions(ctx context.Context, key string) ([]store.FlowV
 		return nil, mapErr("postgres: list flow versions", err)
 	}
 	return out, nil
+}
+
+// RetireFlowVersion marks a version retired; see store.Store.
+func (s *Store) RetireFlowVersion(ctx context.Context, key string, version int, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE flow_versions SET retired_at = COALESCE(retired_at, $3)
+		WHERE key = $1 AND version = $2`, key, version, normalize.Time(at))
+	if err != nil {
+		return mapErr("postgres: retire flow version", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return mapErr("postgres: retire flow version", pgx.ErrNoRows)
+	}
+	return nil
 }

@@ -4,13 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
 const flowVersionCols = `fv.key, fv.version, fv.name, fv.source, fv.compiled, fv.hash,
-	COALESCE(f.default_version = fv.version, 0), fv.created_at, fv.created_by`
+	COALESCE(f.default_version = fv.version, 0), fv.retired_at, fv.created_at, fv.created_by`
 
 const flowVersionFrom = ` FROM flow_versions fv LEFT JOIN flows f ON f.key = fv.key `
 
@@ -20,6 +21,7 @@ type flowVersionRow struct {
 	version                            int
 	compiled                           []byte
 	isDefault                          bool
+	retiredAt                          sql.NullInt64
 	createdAt                          int64
 }
 
@@ -27,16 +29,19 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanFlowVersion(r scanner) (flowVersionRow, error) {
 	var x flowVersionRow
-	err := r.Scan(&x.key, &x.version, &x.name, &x.source, &x.compiled, &x.hash, &x.isDefault, &x.createdAt, &x.createdBy)
+	err := r.Scan(&x.key, &x.version, &x.name, &x.source, &x.compiled, &x.hash, &x.isDefault, &x.retiredAt, &x.createdAt, &x.createdBy)
 	return x, err
 }
 
 func flowVersionFromInternal(x flowVersionRow) store.FlowVersion {
-	return store.FlowVersion{
+	fv := store.FlowVersion{
 		Key: x.key, Version: x.version, Name: x.name, Source: x.source,
 		Compiled: normalize.Raw(x.compiled), Hash: x.hash, IsDefault: x.isDefault,
+		RetiredAt: fromNullNanos(x.retiredAt),
 		CreatedAt: fromNanos(x.createdAt), CreatedBy: x.createdBy,
 	}
+	fv.Retired = fv.RetiredAt != nil
+	return fv
 }
 
 // PutFlowVersion stores a flow version; see store.Store.
@@ -179,4 +184,23 @@ func collect[T any](rows *sql.Rows, fn func(scanner) (T, error)) ([]T, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// RetireFlowVersion marks a version retired; see store.Store.
+func (s *Store) RetireFlowVersion(ctx context.Context, key string, version int, at time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE flow_versions SET retired_at = COALESCE(retired_at, ?3)
+			WHERE key = ?1 AND version = ?2`, key, version, nanos(normalize.Time(at)))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return noRows(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return mapErr("sqlite: retire flow version", err)
+	}
+	return nil
 }
