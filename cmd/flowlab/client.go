@@ -110,36 +110,57 @@ func (f *clientFlags) clientMaybeAnonymous() (*apiClient, error) {
 
 // do sends a request and decodes the JSON answer into out (when non-nil).
 func (c *apiClient) do(ctx context.Context, method, path string, body any, headers map[string]string, out any) error {
-	var rd io.Reader
+	var raw []byte
+	h := map[string]string{"Accept": "application/json, application/problem+json"}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("encode request: %w", err)
 		}
-		rd = bytes.NewReader(b)
+		raw = b
+		h["Content-Type"] = "application/json"
+	}
+	for k, v := range headers {
+		h[k] = v
+	}
+	_, data, err := c.send(ctx, method, path, raw, body != nil, h)
+	if err != nil {
+		return err
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return &apiError{Status: http.StatusBadGateway, Title: "Bad answer", Detail: "the server's answer is not JSON: " + err.Error()}
+		}
+	}
+	return nil
+}
+
+// send sends a request with a raw body (when hasBody) and returns the
+// status and body of a successful answer; a problem answer is an
+// *apiError.
+func (c *apiClient) send(ctx context.Context, method, path string, body []byte, hasBody bool, headers map[string]string) (int, []byte, error) {
+	var rd io.Reader
+	if hasBody {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
+		return 0, nil, usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	req.Header.Set("Accept", "application/json, application/problem+json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
+		return 0, nil, &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
+		return 0, nil, &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
 	}
 	if resp.StatusCode >= 400 {
 		var p struct {
@@ -152,14 +173,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, heade
 		if p.Title == "" {
 			p.Title = http.StatusText(resp.StatusCode)
 		}
-		return &apiError{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail, RequestID: p.RequestID, Errors: p.Errors}
+		return 0, nil, &apiError{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail, RequestID: p.RequestID, Errors: p.Errors}
 	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &apiError{Status: http.StatusBadGateway, Title: "Bad answer", Detail: "the server's answer is not JSON: " + err.Error()}
-		}
-	}
-	return nil
+	return resp.StatusCode, data, nil
 }
 
 // get is do for a GET of path with the non-empty values of q.

@@ -151,6 +151,28 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, "flow-complaint-v2.json")
 	case "GET /api/v1/flows/complaint/bottlenecks":
 		answer(http.StatusOK, "bottlenecks.json")
+	case "POST /api/v1/flows/complaint/versions":
+		if r.Header.Get("Content-Type") != "application/yaml" {
+			writeProblem(w, r, http.StatusUnsupportedMediaType, "Content-Type must be one of application/yaml, text/yaml, text/plain, application/x-yaml")
+			return
+		}
+		answer(http.StatusCreated, "flow-version-published.json")
+	case "POST /api/v1/flows/complaint/versions/4/retire":
+		writeProblem(w, r, http.StatusConflict, `flow "complaint" version 4 is the default; make another version the default first`)
+	case "GET /api/v1/flows/complaint/versions":
+		answer(http.StatusOK, "flow-versions.json")
+	case "PUT /api/v1/flows/complaint/default":
+		answer(http.StatusOK, "flow-version-default.json")
+	case "POST /api/v1/flows/complaint/versions/1/retire":
+		answer(http.StatusOK, "flow-version-retired.json")
+	case "GET /api/v1/flows/complaint/diff":
+		if r.Header.Get("Accept") == "text/plain, application/problem+json" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(f.fixture("diff.txt"))
+			return
+		}
+		answer(http.StatusOK, "diff.json")
 	case "POST /api/v1/tokens":
 		answer(http.StatusCreated, "token.json")
 	case "GET /api/v1/openapi.json":
@@ -283,6 +305,16 @@ var goldenCases = []struct {
 		[]string{"GET /api/v1/flows/complaint?version=2"}},
 	{"bottlenecks", []string{"bottlenecks", "complaint", "--version", "1", "--from", "2026-11-01T00:00:00Z"}, nil,
 		[]string{"GET /api/v1/flows/complaint/bottlenecks?from=2026-11-01T00%3A00%3A00Z&version=1"}},
+	{"flow-publish", []string{"flow", "publish", "complaint", "testdata/flows/complaint.v3.yaml"}, nil,
+		[]string{"POST /api/v1/flows/complaint/versions " + strings.TrimSpace(mustRead("testdata/flows/complaint.v3.yaml"))}},
+	{"flow-versions", []string{"flow", "versions", "complaint"}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/flows/complaint/versions"}},
+	{"flow-default", []string{"flow", "default", "complaint", "3"}, nil,
+		[]string{`PUT /api/v1/flows/complaint/default {"version":3}`}},
+	{"flow-retire", []string{"flow", "retire", "complaint", "1"}, nil,
+		[]string{"POST /api/v1/flows/complaint/versions/1/retire"}},
+	{"flow-diff", []string{"flow", "diff", "complaint", "--from", "1", "--to", "2"}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/flows/complaint/diff?from=1&to=2"}},
 	{"token-create", []string{"token", "create", "--name", "Tech agent", "--role", "staff", "--department", "technical", "--expires-in", "720h"}, nil,
 		[]string{`POST /api/v1/tokens {"departments":["technical"],"expires_in":"720h","name":"Tech agent","role":"staff"}`}},
 	{"openapi", []string{"openapi"}, []string{"table", "json", "yaml"}, []string{"GET /api/v1/openapi.json"}},
@@ -668,4 +700,12 @@ func TestCompletionWithoutAServerOffersNothing(t *testing.T) {
 	code := execute(context.Background(), []string{cobra.ShellCompRequestCmd, "flow", ""}, &out, &errb)
 	require.Equal(t, exitOK, code)
 	require.Equal(t, ":4\n", out.String()[strings.LastIndex(strings.TrimSuffix(out.String(), "\n"), "\n")+1:])
+}
+
+func mustRead(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +19,206 @@ import (
 // retire and diff (through the API). They are subcommands of "flow".
 
 func addFlowEditCommands(flowCmd *cobra.Command) {
-	flowCmd.AddCommand(newFlowValidateCmd())
+	flowCmd.AddCommand(newFlowValidateCmd(), newFlowPublishCmd(), newFlowVersionsCmd(), newFlowDefaultCmd(),
+		newFlowRetireCmd(), newFlowDiffCmd())
+}
+
+// versionCols are the columns of a flow version in tables.
+var versionCols = []string{"key", "version", "name", "is_default", "retired", "created_at", "created_by", "hash"}
+
+// versionArg parses a VERSION argument.
+func versionArg(s string) (int, error) {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 {
+		return 0, usageError{fmt.Errorf("VERSION must be a version number (1 or more), not %q", s)}
+	}
+	return v, nil
+}
+
+func newFlowPublishCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{
+		Use:   "publish KEY FILE",
+		Short: "Publish a YAML definition as the next version of a flow",
+		Long: `publish sends the YAML definition in FILE (- for standard input) to the API
+(POST /api/v1/flows/{key}/versions), which validates it and stores it as the
+next version of KEY; the definition's version: may be left out. Publishing
+content identical to an existing version changes nothing and shows that
+version. A new version is not the default: make it one with flow default.
+Errors of the definition are listed as LINE:COL: message.`,
+		Example: `  flowlab flow validate complaint.v3.yaml && flowlab flow publish complaint complaint.v3.yaml
+  flowlab flow publish complaint complaint.v3.yaml -o json | jq .version`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeFlowArg(&cf),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var src []byte
+			if args[1] == "-" {
+				src, err = io.ReadAll(cmd.InOrStdin())
+			} else {
+				src, err = os.ReadFile(args[1])
+			}
+			if err != nil {
+				return fmt.Errorf("read the definition: %w", err)
+			}
+			status, data, err := c.send(cmd.Context(), http.MethodPost, apiPath("flows", args[0], "versions"), src, true,
+				map[string]string{"Content-Type": "application/yaml", "Accept": "application/json, application/problem+json"})
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := json.Unmarshal(data, &out); err != nil {
+				return &apiError{Status: http.StatusBadGateway, Title: "Bad answer", Detail: "the server's answer is not JSON: " + err.Error()}
+			}
+			if status == http.StatusOK {
+				fmt.Fprintf(cmd.ErrOrStderr(), "unchanged: the content is already version %s of %s\n", cell(out["version"]), args[0])
+			}
+			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeTable(w, out, versionCols) })
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+func newFlowVersionsCmd() *cobra.Command {
+	var cf clientFlags
+	var pf pageFlags
+	cmd := &cobra.Command{
+		Use:   "versions KEY",
+		Short: "List the versions of a flow",
+		Long:  `versions lists the versions of a flow, oldest first, with their default and retired flags (GET /api/v1/flows/{key}/versions).`,
+		Example: `  flowlab flow versions complaint
+  flowlab flow versions complaint -o json | jq '.versions[] | select(.retired | not) | .version'`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeFlowArg(&cf),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := pf.check(); err != nil {
+				return err
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			out, next, err := fetchList(cmd.Context(), c, apiPath("flows", args[0], "versions"), nil, "versions", pf)
+			if err != nil {
+				return err
+			}
+			return printList(cmd, args, cf.output, out, "versions", next, pf.all,
+				[]string{"version", "name", "is_default", "retired", "created_at", "created_by"})
+		},
+	}
+	cf.add(cmd)
+	pf.add(cmd, "versions")
+	return cmd
+}
+
+func newFlowDefaultCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{
+		Use:   "default KEY VERSION",
+		Short: "Make a version the one new cases of a flow get",
+		Long: `default makes VERSION the default of KEY (PUT /api/v1/flows/{key}/default): new
+cases get it, running cases keep theirs. A retired version cannot be the default.`,
+		Example:           `  flowlab flow default complaint 3`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeFlowArg(&cf),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := versionArg(args[1])
+			if err != nil {
+				return err
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := c.do(cmd.Context(), http.MethodPut, apiPath("flows", args[0], "default"), map[string]any{"version": v}, nil, &out); err != nil {
+				return err
+			}
+			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeTable(w, out, versionCols) })
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+func newFlowRetireCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{
+		Use:   "retire KEY VERSION",
+		Short: "Stop a flow version from receiving new cases",
+		Long: `retire marks VERSION of KEY retired (POST /api/v1/flows/{key}/versions/{v}/retire):
+it receives no new cases, and cases running on it finish on it. The default
+version cannot be retired; choose another default first.`,
+		Example:           `  flowlab flow retire complaint 1`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeFlowArg(&cf),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := versionArg(args[1])
+			if err != nil {
+				return err
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := c.do(cmd.Context(), http.MethodPost, apiPath("flows", args[0], "versions", strconv.Itoa(v), "retire"), nil, nil, &out); err != nil {
+				return err
+			}
+			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeTable(w, out, versionCols) })
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+func newFlowDiffCmd() *cobra.Command {
+	var cf clientFlags
+	var from, to int
+	cmd := &cobra.Command{
+		Use:   "diff KEY --from V --to W",
+		Short: "Compare two versions of a flow",
+		Long: `diff compares two versions of a flow (GET /api/v1/flows/{key}/diff): steps
+added, removed and changed field by field, flow-level changes, and the
+department handoffs removed and added. The table output is the API's text
+report; json and yaml give the structured answer.`,
+		Example: `  flowlab flow diff complaint --from 1 --to 2
+  flowlab flow diff complaint --from 1 --to 2 -o json | jq '.handoffs_removed | length'`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeFlowArg(&cf),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from < 1 || to < 1 {
+				return usageError{fmt.Errorf("--from and --to are required version numbers (1 or more)")}
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			path := apiPath("flows", args[0], "diff") + "?" + url.Values{"from": {strconv.Itoa(from)}, "to": {strconv.Itoa(to)}}.Encode()
+			if cf.output == "table" {
+				_, data, err := c.send(cmd.Context(), http.MethodGet, path, nil, false,
+					map[string]string{"Accept": "text/plain, application/problem+json"})
+				if err != nil {
+					return err
+				}
+				_, err = cmd.OutOrStdout().Write(data)
+				return err
+			}
+			var out map[string]any
+			if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
+				return err
+			}
+			return emit(cmd, cf.output, out, nil)
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().IntVar(&from, "from", 0, "the version compared from (required)")
+	cmd.Flags().IntVar(&to, "to", 0, "the version compared to (required)")
+	return cmd
 }
 
 // fileResult is the validation of one file.

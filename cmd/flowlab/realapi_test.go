@@ -102,6 +102,30 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(ok("openapi")), &doc))
 	require.Equal(t, "3.1.0", doc["openapi"])
 
+	// Editing flows: publish, list, diff, default, retire.
+	require.Contains(t, ok("flow", "publish", "complaint", "testdata/flows/complaint.v3.yaml"), "Complaint (call back)")
+	res = cli("flow", "publish", "complaint", "testdata/flows/complaint.v3.yaml")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Equal(t, "unchanged: the content is already version 3 of complaint\n", res.stderr)
+	versions := ok("flow", "versions", "complaint")
+	require.Contains(t, versions, "Complaint (call back)")
+	require.Contains(t, ok("flow", "diff", "complaint", "--from", "2", "--to", "3"), "complaint v2 -> v3")
+	var diff map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ok("flow", "diff", "complaint", "--from", "1", "--to", "2", "-o", "json")), &diff))
+	require.NotEmpty(t, diff["handoffs_removed"])
+	require.Contains(t, ok("flow", "default", "complaint", "3"), "true")
+	res = cli("flow", "retire", "complaint", "3")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "is the default")
+	require.Contains(t, ok("flow", "retire", "complaint", "1"), "true")
+	res = cli("flow", "default", "complaint", "1")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "retired")
+	res = cli("flow", "publish", "callback", "testdata/flows/broken.yaml")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "\n  12:15: unknown step \"dne\"")
+	require.Equal(t, exitUsage, cli("flow", "diff", "complaint", "--from", "1").code)
+
 	// The API's refusals map to exit codes with the problem's field errors.
 	res = cli("token", "create", "--name", "", "--role", "staff")
 	require.Equal(t, exitAPIClient, res.code)
