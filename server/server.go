@@ -23,6 +23,14 @@
 //	GET  /api/v1/flows                     ?limit=&cursor=
 //	GET  /api/v1/flows/{key}               ?version=
 //	GET  /api/v1/flows/{key}/bottlenecks   ?version=&variant=&from=&to=
+//	POST /api/v1/flows/validate            YAML body: diagnostics, never stored
+//	POST /api/v1/flows/{key}/versions      admin, owner: publish YAML as latest+1
+//	GET  /api/v1/flows/{key}/versions      ?limit=&cursor=
+//	GET  /api/v1/flows/{key}/versions/{v}  JSON, or the YAML with Accept: application/yaml
+//	PUT  /api/v1/flows/{key}/default       admin, owner: {"version": N}
+//	POST /api/v1/flows/{key}/versions/{v}/retire  admin, owner
+//	GET  /api/v1/flows/{key}/diff          ?from=&to= (JSON, or Accept: text/plain)
+//	GET  /api/v1/schema/flow.json          JSON Schema of the flow YAML, no auth
 //
 // Lists answer {"<items>": [...], "next_cursor": "..."} (keyset pagination,
 // limit 1-500, default 50); unknown query parameters are a 400 (ADR 0004).
