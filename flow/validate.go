@@ -103,8 +103,11 @@ func (v *validator) header() {
 	case !keyRe.MatchString(d.Key):
 		v.errorf("key", "bad-key", "flow key %q must start with a lowercase letter and use only a-z, 0-9, _ and -", d.Key)
 	}
-	if d.Version < 1 {
-		v.errorf("version", "bad-version", "the flow needs a version number of 1 or more")
+	// A YAML source may leave the version out: publishing assigns the next
+	// one. Written, it must be 1 or more; a definition built without a
+	// source (JSON, code) must carry one.
+	if d.Version < 1 && (d.pos == nil || d.pos.val["version"] != (position{})) {
+		v.errorf("version", "bad-version", "the version must be a number of 1 or more (or left out: publishing assigns the next one)")
 	}
 	if d.SLA < 0 {
 		v.errorf("sla", "bad-duration", "the flow sla must not be negative")

@@ -444,7 +444,7 @@ steps:
 `,
 		want: []string{
 			`1:6: error: flow key "Bad Key" must start with a lowercase letter and use only a-z, 0-9, _ and - (bad-key)`,
-			`2:10: error: the flow needs a version number of 1 or more (bad-version)`,
+			`2:10: error: the version must be a number of 1 or more (or left out: publishing assigns the next one) (bad-version)`,
 			`4:19: error: department "cs" is listed twice (duplicate-department)`,
 			`4:23: error: department "Ops" must start with a lowercase letter and use only a-z, 0-9 and _ (bad-department)`,
 			`4:28: warning: department "unused" is listed but no step uses it (unused-department)`,

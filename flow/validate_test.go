@@ -99,3 +99,17 @@ func TestRuleEnvShape(t *testing.T) {
 		"outcome": "done", "data": map[string]any{},
 	}, env)
 }
+
+// A source may leave the version out (publishing assigns it); a definition
+// built without a source must carry one.
+func TestVersionMayBeLeftOutOfASource(t *testing.T) {
+	src := []byte("key: demo\nsteps:\n  - id: closed\n    kind: end\n")
+	d, diags := Load(src, ValidateOptions{})
+	require.Empty(t, diags.Errors(), "%v", diags)
+	require.Equal(t, 0, d.Version)
+
+	built := &Definition{Key: "demo", Steps: []Step{{ID: "closed", Kind: KindEnd}}}
+	errs := Validate(built, ValidateOptions{}).Errors()
+	require.Len(t, errs, 1)
+	require.Equal(t, "bad-version", errs[0].Code)
+}
