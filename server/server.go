@@ -31,6 +31,8 @@
 //	POST /api/v1/flows/{key}/versions/{v}/retire  admin, owner
 //	GET  /api/v1/flows/{key}/diff          ?from=&to= (JSON, or Accept: text/plain)
 //	GET  /api/v1/schema/flow.json          JSON Schema of the flow YAML, no auth
+//	GET  /api/v1/flows/{key}/versions/{v}/graph.svg   ?heat=wait_p90|work_p90|share|breach&warn=&alert=&variant=&from=&to=
+//	GET  /api/v1/flows/{key}/versions/{v}/graph.json  nodes, edges, departments, per-step stats
 //
 // Lists answer {"<items>": [...], "next_cursor": "..."} (keyset pagination,
 // limit 1-500, default 50); unknown query parameters are a 400 (ADR 0004).
