@@ -69,10 +69,7 @@ returns the same case instead of starting a second one.`,
 			if err != nil {
 				return err
 			}
-			h := map[string]string{}
-			if idem != "" {
-				h["Idempotency-Key"] = idem
-			}
+			h := idempotencyHeader(idem)
 			var out map[string]any
 			body := map[string]any{"flow": flowKey, "customer": customer, "channel": channel, "attributes": a}
 			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases"), body, h, &out); err != nil {
@@ -388,10 +385,7 @@ retry (after a timeout or a 503) completes nothing twice.`,
 			if err != nil {
 				return err
 			}
-			h := map[string]string{}
-			if idem != "" {
-				h["Idempotency-Key"] = idem
-			}
+			h := idempotencyHeader(idem)
 			var out map[string]any
 			if err := c.do(cmd.Context(), http.MethodPost, apiPath("tasks", args[0], "complete"), map[string]any{"outcome": outcome, "data": d}, h, &out); err != nil {
 				return err
@@ -779,4 +773,13 @@ func writeOperations(w io.Writer, doc map[string]any) error {
 		}
 	}
 	return writeTable(w, rows, []string{"method", "path", "summary"})
+}
+
+// idempotencyHeader is the Idempotency-Key header of a request, when the
+// user gave one.
+func idempotencyHeader(key string) map[string]string {
+	if key == "" {
+		return nil
+	}
+	return map[string]string{"Idempotency-Key": key}
 }
