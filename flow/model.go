@@ -28,7 +28,7 @@ const (
 // receives a snapshot of it in its input, so it must stay JSON round-trippable.
 type Definition struct {
 	Key         string `json:"key" yaml:"key"`
-	Version     int    `json:"version" yaml:"version"`
+	Version     int    `json:"version" yaml:"version,omitempty"`
 	Name        string `json:"name,omitempty" yaml:"name,omitempty"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 	// Departments lists every department the flow may hand work to; task

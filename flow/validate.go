@@ -103,10 +103,10 @@ func (v *validator) header() {
 	case !keyRe.MatchString(d.Key):
 		v.errorf("key", "bad-key", "flow key %q must start with a lowercase letter and use only a-z, 0-9, _ and -", d.Key)
 	}
-	// A YAML source may leave the version out: publishing assigns the next
-	// one. Written, it must be 1 or more; a definition built without a
-	// source (JSON, code) must carry one.
-	if d.Version < 1 && (d.pos == nil || d.pos.val["version"] != (position{})) {
+	// The version may be left out (0): publishing assigns the next one.
+	// Written in a source it must be 1 or more; never negative.
+	written := d.pos != nil && d.pos.val["version"] != (position{})
+	if d.Version < 0 || (written && d.Version < 1) {
 		v.errorf("version", "bad-version", "the version must be a number of 1 or more (or left out: publishing assigns the next one)")
 	}
 	if d.SLA < 0 {

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -100,16 +101,26 @@ func TestRuleEnvShape(t *testing.T) {
 	}, env)
 }
 
-// A source may leave the version out (publishing assigns it); a definition
-// built without a source must carry one.
-func TestVersionMayBeLeftOutOfASource(t *testing.T) {
+// A source may leave the version out (publishing assigns it), and the
+// definition stays valid through a JSON round trip; a written version must
+// be 1 or more, and no version may be negative.
+func TestVersionMayBeLeftOut(t *testing.T) {
 	src := []byte("key: demo\nsteps:\n  - id: closed\n    kind: end\n")
 	d, diags := Load(src, ValidateOptions{})
 	require.Empty(t, diags.Errors(), "%v", diags)
 	require.Equal(t, 0, d.Version)
+	b, err := json.Marshal(d)
+	require.NoError(t, err)
+	var back Definition
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Empty(t, Validate(&back, ValidateOptions{}).Errors())
 
-	built := &Definition{Key: "demo", Steps: []Step{{ID: "closed", Kind: KindEnd}}}
-	errs := Validate(built, ValidateOptions{}).Errors()
+	_, diags = Load([]byte("key: demo\nversion: 0\nsteps:\n  - id: closed\n    kind: end\n"), ValidateOptions{})
+	require.Len(t, diags.Errors(), 1)
+	require.Equal(t, "bad-version", diags.Errors()[0].Code)
+
+	back.Version = -1
+	errs := Validate(&back, ValidateOptions{}).Errors()
 	require.Len(t, errs, 1)
 	require.Equal(t, "bad-version", errs[0].Code)
 }
