@@ -228,14 +228,8 @@ func (s *Store) CompleteTask(ctx context.Context, p store.CompleteTaskParams) (s
 			if err != nil {
 				return err
 			}
-			if cur.Status == store.TaskCompleted && p.CompletionID != "" && cur.CompletionID == p.CompletionID {
-				t = cur
-				return nil
-			}
-			if cur.Status == store.TaskOpen {
-				return fmt.Errorf("task %s is claimed by another actor: %w", p.ID, store.ErrConflict)
-			}
-			return fmt.Errorf("task %s is %s: %w", p.ID, cur.Status, store.ErrConflict)
+			t = cur
+			return normalize.CompleteMiss(cur, p.CompletionID)
 		}
 		if err != nil {
 			return err

@@ -162,3 +162,18 @@ func Span(s store.Span) store.Span {
 	s.SLADue = TimePtr(s.SLADue)
 	return s
 }
+
+// CompleteMiss explains why the conditional update of CompleteTask matched
+// no row, given the task as it is now: a repeat of the completion that
+// closed it (nil: the caller returns cur, so a retried activity has no
+// second effect) or a store.ErrConflict saying why.
+func CompleteMiss(cur store.Task, completionID string) error {
+	switch {
+	case cur.Status == store.TaskCompleted && completionID != "" && cur.CompletionID == completionID:
+		return nil
+	case cur.Status == store.TaskOpen:
+		return fmt.Errorf("task %s is claimed by another actor: %w", cur.ID, store.ErrConflict)
+	default:
+		return fmt.Errorf("task %s is %s: %w", cur.ID, cur.Status, store.ErrConflict)
+	}
+}
