@@ -69,6 +69,8 @@ type caseRun struct {
 	lastData    map[string]any
 	startedAt   time.Time
 	open        *openTask
+	stepKind    flow.Kind
+	waiting     bool // at rest in a wait step
 	waitingFor  string
 	pending     []EventRequest // events not yet consumed by a wait step
 
@@ -187,6 +189,7 @@ func (r *caseRun) run(ctx workflow.Context) (CaseState, error) {
 		r.seq++
 		r.stepsThisRun++
 		r.step = step.ID
+		r.stepKind = step.Kind
 		var err error
 		next, err = r.enter(ctx, step, entered)
 		entered = time.Time{}
@@ -451,7 +454,8 @@ func (r *caseRun) runDecision(ctx workflow.Context, step *flow.Step, entered tim
 
 func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
 	r.waitingFor = step.Event
-	defer func() { r.waitingFor = "" }()
+	r.waiting = true
+	defer func() { r.waitingFor, r.waiting = "", false }()
 	r.atRest()
 
 	next := step.Next
@@ -691,5 +695,19 @@ func (r *caseRun) state() CaseState {
 		WaitingFor:  r.waitingFor,
 		Attributes:  r.attrs,
 		LastOutcome: r.lastOutcome,
+		StepKind:    string(r.stepKind),
+		AtRest:      r.atRestNow(),
 	}
+}
+
+// atRestNow reports whether the interpreter waits at a task or wait step
+// where a migration may swap its definition.
+func (r *caseRun) atRestNow() bool {
+	if r.status != StatusActive || r.continuing {
+		return false
+	}
+	if ot := r.open; ot != nil {
+		return ot.opened && !ot.completing && !r.escalating
+	}
+	return r.waiting
 }

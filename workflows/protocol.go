@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/flowlab/flowlab/flow"
@@ -20,6 +21,9 @@ const (
 	SignalEvent = "event"
 	// QueryState returns the CaseState.
 	QueryState = "state"
+	// UpdateMigrate moves a case waiting at a task or wait step onto another
+	// version of its flow (MigrateRequest → MigrateResult).
+	UpdateMigrate = "migrate"
 )
 
 // Activity names.
@@ -45,6 +49,9 @@ const (
 	// ErrTaskConflict: the store refused to close the task (claimed by
 	// another actor, or closed by another completion) (409).
 	ErrTaskConflict = "TaskConflict"
+	// ErrMigrationRefused: the migrate Update's validator refused the case;
+	// the message is MigrationRefusal's reason, meant for the client.
+	ErrMigrationRefused = "MigrationRefused"
 )
 
 // Case statuses as the workflow reports them (same words as the store's).
@@ -137,6 +144,45 @@ type CaseState struct {
 	WaitingFor  string // event name of a wait step
 	Attributes  map[string]any
 	LastOutcome string
+	// StepKind is the kind of Step ("" when closed).
+	StepKind string `json:",omitempty"`
+	// AtRest: the interpreter waits at a task (opened, not being completed
+	// or escalated) or a wait step, so a migration may swap its definition.
+	AtRest bool `json:",omitempty"`
+	// SLADue is when the case-level SLA falls due: the flow's sla counted
+	// in business time from the start, pushed back by the time spent in
+	// pause_sla wait steps. Nil when the flow has no case SLA.
+	SLADue *time.Time `json:",omitempty"`
+	// SLAPaused is the business time spent so far in pause_sla waits.
+	SLAPaused time.Duration `json:",omitempty"`
+}
+
+// MigrateRequest is the argument of the migrate Update: move the case from
+// version From of its flow onto the definition To, continuing at
+// Mapping[current step]. The open task (if any) is closed as cancelled with
+// outcome "migrated" and its span recorded; the mapped step is entered
+// fresh (its SLA starts at the migration).
+type MigrateRequest struct {
+	MigrationID string
+	From        int
+	To          flow.Definition
+	// Mapping maps step ids of version From to step ids of To.
+	Mapping map[string]string
+	ActorID string
+}
+
+// MigrateResult is what the migrate Update returns once the case has come
+// to rest on the new version.
+type MigrateResult struct {
+	CaseID      string
+	FromVersion int
+	ToVersion   int
+	FromStep    string
+	ToStep      string
+	// ClosedTaskID is the task closed by the migration ("" at a wait step).
+	ClosedTaskID string `json:",omitempty"`
+	CaseStatus   string
+	Next         []TaskRef
 }
 
 // OpenTaskInput is the input of ActivityOpenTask; it writes the task row
@@ -215,6 +261,11 @@ type UpdateCaseInput struct {
 	CaseID     string
 	Status     string
 	Step       string
+	// Version, when not 0, moves the case row to that flow version
+	// (migration).
+	Version int `json:",omitempty"`
+	// SLADue is the case-level SLA due time (nil: unchanged).
+	SLADue *time.Time `json:",omitempty"`
 	Attributes map[string]any `json:",omitempty"`
 	ClosedAt   *time.Time     `json:",omitempty"`
 	At         time.Time
@@ -234,4 +285,30 @@ type AutoInput struct {
 // AutoResult may set case attributes (merged into the case's).
 type AutoResult struct {
 	Attributes map[string]any `json:",omitempty"`
+}
+
+// MigrationRefusal returns why a case in state st cannot be migrated by req
+// ("" when it can). The migrate Update's validator and the API's dry run
+// both use it, so a dry run reports what a real run would do (except for a
+// case that moves on in between).
+func MigrationRefusal(st CaseState, req MigrateRequest) string {
+	switch {
+	case st.Status != StatusActive:
+		return "case is " + st.Status
+	case st.Flow != req.To.Key:
+		return "case runs flow " + st.Flow + ", not " + req.To.Key
+	case st.Version != req.From:
+		return fmt.Sprintf("case runs version %d, not %d", st.Version, req.From)
+	}
+	target, mapped := req.Mapping[st.Step]
+	if !mapped {
+		return fmt.Sprintf("step %s is not mapped", st.Step)
+	}
+	if _, ok := req.To.Step(target); !ok {
+		return fmt.Sprintf("step %s is mapped to %s, which version %d does not have", st.Step, target, req.To.Version)
+	}
+	if !st.AtRest {
+		return fmt.Sprintf("case is between steps (at %s step %s); try again", st.StepKind, st.Step)
+	}
+	return ""
 }
