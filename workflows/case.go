@@ -88,6 +88,21 @@ type caseRun struct {
 
 	completions workflow.Channel
 	events      workflow.ReceiveChannel
+
+	// migrations carries an accepted migrate Update to the main loop;
+	// migrating is set from its acceptance until the case rests on the
+	// new version; migrated is the result the handler returns.
+	migrations workflow.Channel
+	migrating  bool
+	migrated   *MigrateResult
+	// versionMoved: the next UpdateCase writes the (new) version.
+	versionMoved bool
+}
+
+// migration is what the migrate Update hands to the main loop.
+type migration struct {
+	Req    MigrateRequest
+	Target string
 }
 
 // Case is the interpreter workflow, registered as CaseWorkflow. It runs
@@ -108,6 +123,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseState, error) {
 		startedAt:   workflow.Now(ctx),
 		completions: workflow.NewBufferedChannel(ctx, 1),
 		events:      workflow.GetSignalChannel(ctx, SignalEvent),
+		migrations:  workflow.NewBufferedChannel(ctx, 1),
 	}
 	if res := in.Resume; res != nil {
 		r.seq = res.Seq
@@ -132,6 +148,10 @@ func Case(ctx workflow.Context, in CaseInput) (CaseState, error) {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateComplete, r.complete,
 		workflow.UpdateHandlerOptions{Validator: r.validateComplete}); err != nil {
 		return CaseState{}, fmt.Errorf("case: register update: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateMigrate, r.migrate,
+		workflow.UpdateHandlerOptions{Validator: r.validateMigrate}); err != nil {
+		return CaseState{}, fmt.Errorf("case: register migrate update: %w", err)
 	}
 	return r.run(ctx)
 }
@@ -346,11 +366,16 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 			done  completion
 			got   bool
 			fired bool
+			mig   *migration
 		)
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(r.completions, func(c workflow.ReceiveChannel, _ bool) {
 			c.Receive(ctx, &done)
 			got = true
+		})
+		sel.AddReceive(r.migrations, func(c workflow.ReceiveChannel, _ bool) {
+			mig = &migration{}
+			c.Receive(ctx, mig)
 		})
 		if timer != nil {
 			sel.AddFuture(timer, func(workflow.Future) { fired = true })
@@ -361,6 +386,8 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 			return "", ctx.Err()
 		}
 		switch {
+		case mig != nil:
+			return r.migrateTask(ctx, ot, mig)
 		case got:
 			r.open = nil
 			r.lastOutcome = done.Outcome
@@ -460,10 +487,32 @@ func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Ti
 
 	next := step.Next
 	outcome := ""
+	var mig *migration
+	onMigrate := func(c workflow.ReceiveChannel, _ bool) {
+		mig = &migration{}
+		c.Receive(ctx, mig)
+	}
 	if step.Event == "" {
 		d := entered.Add(step.Duration.D()).Sub(workflow.Now(ctx))
-		if err := workflow.NewTimer(ctx, d).Get(ctx, nil); err != nil {
-			return "", fmt.Errorf("wait timer: %w", err)
+		tctx, cancelTimer := workflow.WithCancel(ctx)
+		defer cancelTimer()
+		var terr error
+		elapsed := false
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(workflow.NewTimer(tctx, d), func(f workflow.Future) {
+			elapsed = true
+			terr = f.Get(ctx, nil)
+		})
+		sel.AddReceive(r.migrations, onMigrate)
+		sel.Select(ctx)
+		if mig != nil {
+			return r.migrateWait(ctx, step, entered, mig)
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if elapsed && terr != nil {
+			return "", fmt.Errorf("wait timer: %w", terr)
 		}
 		outcome = "elapsed"
 	} else {
@@ -482,6 +531,7 @@ func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Ti
 				}
 				r.keepEvent(e)
 			})
+			sel.AddReceive(r.migrations, onMigrate)
 			if step.Timeout > 0 {
 				d := entered.Add(step.Timeout.D()).Sub(workflow.Now(ctx))
 				sel.AddFuture(workflow.NewTimer(tctx, d), func(workflow.Future) { timedOut = true })
@@ -489,6 +539,9 @@ func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Ti
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 			for !got && !timedOut {
 				sel.Select(ctx)
+				if mig != nil {
+					return r.migrateWait(ctx, step, entered, mig)
+				}
 				if ctx.Err() != nil {
 					return "", ctx.Err()
 				}
@@ -596,17 +649,22 @@ func (r *caseRun) fail(ctx workflow.Context, cause error) (CaseState, error) {
 // updateCase runs the UpdateCase activity on actx (which may be a
 // disconnected context) and returns its error.
 func (r *caseRun) updateCase(actx workflow.Context, status string, closedAt *time.Time) error {
-	err := workflow.ExecuteActivity(activityCtx(actx), ActivityUpdateCase, UpdateCaseInput{
+	in := UpdateCaseInput{
 		CaseID:     r.in.CaseID,
 		Status:     status,
 		Step:       r.step,
 		Attributes: r.attrs,
 		ClosedAt:   closedAt,
 		At:         workflow.Now(actx),
-	}).Get(actx, nil)
+	}
+	if r.versionMoved {
+		in.Version = r.def.Version
+	}
+	err := workflow.ExecuteActivity(activityCtx(actx), ActivityUpdateCase, in).Get(actx, nil)
 	if err != nil {
 		return fmt.Errorf("update case: %w", err)
 	}
+	r.versionMoved = false
 	return nil
 }
 
@@ -703,7 +761,7 @@ func (r *caseRun) state() CaseState {
 // atRestNow reports whether the interpreter waits at a task or wait step
 // where a migration may swap its definition.
 func (r *caseRun) atRestNow() bool {
-	if r.status != StatusActive || r.continuing {
+	if r.status != StatusActive || r.continuing || r.migrating {
 		return false
 	}
 	if ot := r.open; ot != nil {

@@ -20,7 +20,7 @@ func (r *caseRun) validateComplete(_ workflow.Context, req CompleteRequest) erro
 // on now, as an application error typed with one of the Err* constants.
 func (r *caseRun) checkComplete(req CompleteRequest) error {
 	ot := r.open
-	if ot == nil || r.continuing || ot.completing || ot.ref.TaskID != req.TaskID {
+	if ot == nil || r.continuing || r.migrating || ot.completing || ot.ref.TaskID != req.TaskID {
 		return temporal.NewApplicationError(
 			fmt.Sprintf("task %s is not the task the case waits on", req.TaskID), ErrStaleTask)
 	}
