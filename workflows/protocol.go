@@ -258,14 +258,14 @@ type NotifyInput struct {
 
 // UpdateCaseInput updates the case row's status and current step.
 type UpdateCaseInput struct {
-	CaseID     string
-	Status     string
-	Step       string
+	CaseID string
+	Status string
+	Step   string
 	// Version, when not 0, moves the case row to that flow version
 	// (migration).
 	Version int `json:",omitempty"`
 	// SLADue is the case-level SLA due time (nil: unchanged).
-	SLADue *time.Time `json:",omitempty"`
+	SLADue     *time.Time     `json:",omitempty"`
 	Attributes map[string]any `json:",omitempty"`
 	ClosedAt   *time.Time     `json:",omitempty"`
 	At         time.Time
