@@ -187,6 +187,9 @@ type Case struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	ClosedAt       *time.Time
+	// SLADue is when the case-level SLA falls due (nil: the flow has no
+	// case SLA, or the workflow has not written it yet).
+	SLADue *time.Time
 }
 
 type CreateCaseParams struct {
@@ -213,13 +216,18 @@ type UpdateCaseParams struct {
 	Step       *string
 	Attributes json.RawMessage // nil: unchanged
 	ClosedAt   *time.Time
-	At         time.Time
+	// Version moves the case to another version of its flow (a migration).
+	Version *int
+	// SLADue is the case-level SLA due time.
+	SLADue *time.Time
+	At     time.Time
 }
 
 type ListCasesParams struct {
-	Flow   string
-	Status string
-	Limit  int // default 50, max 500
+	Flow    string
+	Status  string
+	Version int // flow version; 0: any
+	Limit   int // default 50, max 500
 	// From and To bound created_at: From <= created_at < To.
 	From, To *time.Time
 	// After continues a listing after this case (keyset pagination in the

@@ -13,7 +13,7 @@ import (
 )
 
 const caseCols = `id, flow, version, variant, customer, channel, attributes, status, step, workflow_id,
-	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at`
+	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at, sla_due`
 
 // caseRow is a scanned cases row.
 type caseRow struct {
@@ -21,13 +21,13 @@ type caseRow struct {
 	version                                                                                         int
 	attributes                                                                                      []byte
 	createdAt, updatedAt                                                                            time.Time
-	closedAt                                                                                        *time.Time
+	closedAt, slaDue                                                                                *time.Time
 }
 
 func scanCase(r pgx.Row) (caseRow, error) {
 	var x caseRow
 	err := r.Scan(&x.id, &x.flow, &x.version, &x.variant, &x.customer, &x.channel, &x.attributes, &x.status,
-		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt)
+		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt, &x.slaDue)
 	return x, err
 }
 
@@ -37,6 +37,7 @@ func caseFromInternal(x caseRow) store.Case {
 		Channel: x.channel, Attributes: normalize.Raw(x.attributes), Status: x.status, Step: x.step,
 		WorkflowID: x.workflowID, IdempotencyKey: x.idemKey, RequestHash: x.requestHash,
 		CreatedBy: x.createdBy, CreatedAt: utc(x.createdAt), UpdatedAt: utc(x.updatedAt), ClosedAt: utcPtr(x.closedAt),
+		SLADue: utcPtr(x.slaDue),
 	}
 }
 
@@ -89,9 +90,12 @@ func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error 
 			step = COALESCE($3, step),
 			attributes = COALESCE($4::jsonb, attributes),
 			closed_at = COALESCE($5, closed_at),
+			version = COALESCE($7, version),
+			sla_due = COALESCE($8, sla_due),
 			updated_at = $6
 		WHERE id = $1`,
-		p.ID, p.Status, p.Step, nullJSON(normalize.JSON(p.Attributes)), normalize.TimePtr(p.ClosedAt), normalize.Time(p.At))
+		p.ID, p.Status, p.Step, nullJSON(normalize.JSON(p.Attributes)), normalize.TimePtr(p.ClosedAt), normalize.Time(p.At),
+		p.Version, normalize.TimePtr(p.SLADue))
 	if err != nil {
 		return mapErr("postgres: update case", err)
 	}
@@ -109,6 +113,9 @@ func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store
 	}
 	if p.Status != "" {
 		w.add("status = ?", p.Status)
+	}
+	if p.Version != 0 {
+		w.add("version = ?", p.Version)
 	}
 	if p.From != nil {
 		w.add("created_at >= ?", bound(*p.From))

@@ -12,7 +12,7 @@ import (
 )
 
 const caseCols = `id, flow, version, variant, customer, channel, attributes, status, step, workflow_id,
-	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at`
+	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at, sla_due`
 
 // caseRow is a scanned cases row.
 type caseRow struct {
@@ -20,13 +20,13 @@ type caseRow struct {
 	version                                                                                         int
 	attributes                                                                                      []byte
 	createdAt, updatedAt                                                                            int64
-	closedAt                                                                                        sql.NullInt64
+	closedAt, slaDue                                                                                sql.NullInt64
 }
 
 func scanCase(r scanner) (caseRow, error) {
 	var x caseRow
 	err := r.Scan(&x.id, &x.flow, &x.version, &x.variant, &x.customer, &x.channel, &x.attributes, &x.status,
-		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt)
+		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt, &x.slaDue)
 	return x, err
 }
 
@@ -36,7 +36,7 @@ func caseFromInternal(x caseRow) store.Case {
 		Channel: x.channel, Attributes: normalize.Raw(x.attributes), Status: x.status, Step: x.step,
 		WorkflowID: x.workflowID, IdempotencyKey: x.idemKey, RequestHash: x.requestHash,
 		CreatedBy: x.createdBy, CreatedAt: fromNanos(x.createdAt), UpdatedAt: fromNanos(x.updatedAt),
-		ClosedAt: fromNullNanos(x.closedAt),
+		ClosedAt: fromNullNanos(x.closedAt), SLADue: fromNullNanos(x.slaDue),
 	}
 }
 
@@ -100,9 +100,12 @@ func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error 
 				step = COALESCE(?3, step),
 				attributes = COALESCE(?4, attributes),
 				closed_at = COALESCE(?5, closed_at),
+				version = COALESCE(?7, version),
+				sla_due = COALESCE(?8, sla_due),
 				updated_at = ?6
 			WHERE id = ?1`,
-			p.ID, p.Status, p.Step, nullJSON(normalize.JSON(p.Attributes)), nullNanos(p.ClosedAt), nanos(normalize.Time(p.At)))
+			p.ID, p.Status, p.Step, nullJSON(normalize.JSON(p.Attributes)), nullNanos(p.ClosedAt), nanos(normalize.Time(p.At)),
+			p.Version, nullNanos(p.SLADue))
 		if err != nil {
 			return err
 		}
@@ -128,6 +131,9 @@ func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store
 	}
 	if p.Status != "" {
 		where, args = append(where, "status = ?"), append(args, p.Status)
+	}
+	if p.Version != 0 {
+		where, args = append(where, "version = ?"), append(args, p.Version)
 	}
 	if p.From != nil {
 		where, args = append(where, "created_at >= ?"), append(args, nanos(*p.From))

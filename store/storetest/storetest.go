@@ -295,8 +295,38 @@ func testCases(t *testing.T, s store.Store) {
 	require.True(t, got.ClosedAt.Equal(at(2*time.Hour)))
 	require.Equal(t, time.UTC, got.ClosedAt.Location())
 	require.True(t, got.CreatedAt.Equal(t0), "created_at never changes")
+	require.Equal(t, 1, got.Version, "version unchanged when not set")
+	require.Nil(t, got.SLADue, "no case SLA until one is written")
+
+	// A migration moves the case to another version and may set the case
+	// SLA; fields left nil stay as they are.
+	require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "c3", Version: ptr(2), SLADue: ptr(at(8 * time.Hour)), At: at(3 * time.Hour)}))
+	got, err = s.GetCase(ctx, "c3")
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Version)
+	require.NotNil(t, got.SLADue)
+	require.True(t, got.SLADue.Equal(at(8*time.Hour)))
+	require.Equal(t, time.UTC, got.SLADue.Location())
+	require.Equal(t, store.CaseStarting, got.Status, "status unchanged")
+	require.True(t, got.UpdatedAt.Equal(at(3*time.Hour)))
+	require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "c3", Status: ptr(store.CaseActive), Step: ptr("handle"), At: at(4 * time.Hour)}))
+	got, err = s.GetCase(ctx, "c3")
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Version, "version kept when not set")
+	require.NotNil(t, got.SLADue, "sla_due kept when not set")
+	require.True(t, got.SLADue.Equal(at(8*time.Hour)))
+	require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "c3", SLADue: ptr(at(9 * time.Hour).In(time.FixedZone("CST", 8*3600))), At: at(5 * time.Hour)}))
+	got, err = s.GetCase(ctx, "c3")
+	require.NoError(t, err)
+	require.True(t, got.SLADue.Equal(at(9*time.Hour)), "a pause pushes the SLA back")
+	require.Equal(t, time.UTC, got.SLADue.Location())
+	listed, err := s.ListCases(ctx, store.ListCasesParams{Flow: "complaint", Version: 2})
+	require.NoError(t, err)
+	require.Len(t, listed, 1)
+	require.Equal(t, got, listed[0], "list rows carry version and sla_due like GetCase")
 
 	require.ErrorIs(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "nope", Status: ptr(store.CaseActive), At: t0}), store.ErrNotFound)
+	require.ErrorIs(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "nope", Version: ptr(2), At: t0}), store.ErrNotFound)
 	_, err = s.GetCase(ctx, "nope")
 	require.ErrorIs(t, err, store.ErrNotFound)
 
@@ -309,6 +339,10 @@ func testCases(t *testing.T, s store.Store) {
 		{"by flow", store.ListCasesParams{Flow: "complaint"}, []string{"c3", "c1"}},
 		{"by status", store.ListCasesParams{Status: store.CaseCompleted}, []string{"c1"}},
 		{"by flow and status", store.ListCasesParams{Flow: "returns", Status: store.CaseStarting}, []string{"c2"}},
+		{"by version", store.ListCasesParams{Version: 1}, []string{"c2", "c1"}},
+		{"by flow and version", store.ListCasesParams{Flow: "complaint", Version: 1}, []string{"c1"}},
+		{"by flow, version and status", store.ListCasesParams{Flow: "complaint", Version: 2, Status: store.CaseActive}, []string{"c3"}},
+		{"by version, none", store.ListCasesParams{Flow: "complaint", Version: 3}, nil},
 		{"limit", store.ListCasesParams{Limit: 2}, []string{"c3", "c2"}},
 		{"no match", store.ListCasesParams{Flow: "nope"}, nil},
 	}
@@ -1263,6 +1297,40 @@ func testListCasesPaging(t *testing.T, s store.Store) {
 		require.Equal(t, tc.want, caseIDs(cases), tc.name)
 	}
 
+	// The version filter pages like the others (a migration pages through
+	// the active cases of one version while it moves them to another).
+	for _, id := range []string{"k6", "k3", "k1"} {
+		require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Version: ptr(2), Status: ptr(store.CaseActive), At: at(time.Hour)}))
+	}
+	v2 := store.ListCasesParams{Flow: "complaint", Version: 2, Status: store.CaseActive}
+	for size := 1; size <= 3; size++ {
+		got := pages(t, size, list(v2), caseCursor, nil)
+		var ids [][]string
+		for _, page := range got {
+			ids = append(ids, caseIDs(page))
+		}
+		require.Equal(t, chunks([]string{"k6", "k3", "k1"}, size), ids, "version 2, pages of %d", size)
+	}
+	v1 := store.ListCasesParams{Flow: "complaint", Version: 1}
+	whole, err = s.ListCases(ctx, v1)
+	require.NoError(t, err)
+	require.Equal(t, []string{"k7", "k5", "k4", "k2", "k8"}, caseIDs(whole))
+	// Moving a case off the version between pages does not shift them.
+	moved := 0
+	got := pages(t, 2, list(v1), caseCursor, func(last store.Case) {
+		moved++
+		require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: last.ID, Version: ptr(2), At: at(time.Hour)}))
+	})
+	var v1ids [][]string
+	for _, page := range got {
+		v1ids = append(v1ids, caseIDs(page))
+	}
+	require.Equal(t, [][]string{{"k7", "k5"}, {"k4", "k2"}, {"k8"}}, v1ids)
+	require.Positive(t, moved)
+	for _, id := range []string{"k7", "k5", "k4", "k2", "k8"} {
+		require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Version: ptr(1), At: at(time.Hour)}))
+	}
+
 	// Cases added between pages at positions already passed (newer, or as
 	// new with a greater id) neither appear nor shift the following pages.
 	n := 0
@@ -1271,7 +1339,7 @@ func testListCasesPaging(t *testing.T, s store.Store) {
 		mk(last.ID+"z", "complaint", last.CreatedAt.Sub(t0))
 		mk(fmt.Sprintf("n%d", n), "complaint", last.CreatedAt.Sub(t0)+time.Microsecond)
 	}
-	got := pages(t, 3, list(byFlow), caseCursor, between)
+	got = pages(t, 3, list(byFlow), caseCursor, between)
 	var ids [][]string
 	for _, page := range got {
 		ids = append(ids, caseIDs(page))
