@@ -263,7 +263,11 @@ func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) error
 
 // UpdateCase writes the case's status, current step and attributes.
 func (a *Activities) UpdateCase(ctx context.Context, in workflows.UpdateCaseInput) error {
-	p := store.UpdateCaseParams{ID: in.CaseID, ClosedAt: in.ClosedAt, At: in.At}
+	p := store.UpdateCaseParams{ID: in.CaseID, ClosedAt: in.ClosedAt, SLADue: in.SLADue, At: in.At}
+	if in.Version > 0 {
+		v := in.Version
+		p.Version = &v
+	}
 	if in.Status != "" {
 		status := in.Status
 		p.Status = &status

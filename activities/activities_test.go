@@ -235,6 +235,19 @@ func TestUpdateCase(t *testing.T) {
 	require.Equal(t, store.CaseActive, c.Status)
 	require.Equal(t, "record", c.Step)
 	require.JSONEq(t, `{"severity":"high"}`, string(c.Attributes))
+	require.Equal(t, 1, c.Version)
+	require.Nil(t, c.SLADue)
+
+	// A migration moves the row to another version; the case SLA is set.
+	due := t0.Add(6 * time.Hour)
+	require.NoError(t, a.UpdateCase(ctx, workflows.UpdateCaseInput{
+		CaseID: caseID, Status: workflows.StatusActive, Step: "intake", Version: 2, SLADue: &due, At: t0,
+	}))
+	c, err = s.GetCase(ctx, caseID)
+	require.NoError(t, err)
+	require.Equal(t, 2, c.Version)
+	require.NotNil(t, c.SLADue)
+	require.True(t, due.Equal(*c.SLADue))
 
 	closed := t0.Add(time.Hour)
 	require.NoError(t, a.UpdateCase(ctx, workflows.UpdateCaseInput{
@@ -247,6 +260,8 @@ func TestUpdateCase(t *testing.T) {
 	require.NotNil(t, c.ClosedAt)
 	require.True(t, closed.Equal(*c.ClosedAt))
 	require.JSONEq(t, `{"severity":"high"}`, string(c.Attributes), "nil attributes leave them unchanged")
+	require.Equal(t, 2, c.Version, "version 0 leaves it unchanged")
+	require.True(t, due.Equal(*c.SLADue), "nil SLA due leaves it unchanged")
 }
 
 func TestRecordSpan(t *testing.T) {
