@@ -39,6 +39,11 @@ type Definition struct {
 	// SLA is the target for the whole case (optional).
 	SLA   Duration `json:"sla,omitempty" yaml:"sla,omitempty"`
 	Steps []Step   `json:"steps" yaml:"steps"`
+	// Calendars are the business calendars steps may count their SLAs in.
+	Calendars []Calendar `json:"calendars,omitempty" yaml:"calendars,omitempty"`
+	// Calendar is the id of the calendar the flow's SLAs (case sla, task
+	// sla, escalation after) count in; "" means elapsed time.
+	Calendar string `json:"calendar,omitempty" yaml:"calendar,omitempty"`
 
 	// pos holds the source positions recorded by Parse so that Validate can
 	// point at lines and columns. It is neither marshalled nor required.
@@ -78,6 +83,10 @@ type Step struct {
 
 	// Next is the unconditional successor of auto and wait steps.
 	Next string `json:"next,omitempty" yaml:"next,omitempty"`
+
+	// Calendar overrides the flow's calendar for this step's sla and
+	// escalation; "24x7" means elapsed time.
+	Calendar string `json:"calendar,omitempty" yaml:"calendar,omitempty"`
 }
 
 // EscalationLevel fires After the task was opened if it is still open.
