@@ -60,6 +60,8 @@ type caseRun struct {
 	in     CaseInput
 	def    *flow.Definition
 	logger log.Logger
+	// now is workflow.Now of the root context, for the query handler.
+	now func() time.Time
 
 	status      string
 	step        string
@@ -68,6 +70,11 @@ type caseRun struct {
 	lastOutcome string
 	lastData    map[string]any
 	startedAt   time.Time
+	// slaPaused is the business time (in the flow's calendar) the case
+	// spent in finished pause_sla waits; pausedSince is when the current
+	// one began (zero when none runs).
+	slaPaused   time.Duration
+	pausedSince time.Time
 	open        *openTask
 	stepKind    flow.Kind
 	waiting     bool // at rest in a wait step
@@ -124,6 +131,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseState, error) {
 		completions: workflow.NewBufferedChannel(ctx, 1),
 		events:      workflow.GetSignalChannel(ctx, SignalEvent),
 		migrations:  workflow.NewBufferedChannel(ctx, 1),
+		now:         func() time.Time { return workflow.Now(ctx) },
 	}
 	if res := in.Resume; res != nil {
 		r.seq = res.Seq
@@ -131,6 +139,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseState, error) {
 		r.lastOutcome = res.LastOutcome
 		r.lastData = res.LastData
 		r.startedAt = res.StartedAt
+		r.slaPaused = res.SLAPaused
 		r.pending = slices.Clone(res.Events)
 	}
 	if r.attrs == nil {
@@ -237,7 +246,7 @@ func (r *caseRun) continueAsNew(ctx workflow.Context, next string) error {
 	now := workflow.Now(ctx)
 	r.preview = nil
 	if step, ok := r.def.Step(next); ok && step.Kind == flow.KindTask {
-		r.preview = []TaskRef{taskRef(r.in.CaseID, r.seq+1, step, now)}
+		r.preview = []TaskRef{taskRef(r.in.CaseID, r.seq+1, step, r.def.CalendarFor(step), now)}
 	}
 	r.continuing = true
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
@@ -262,6 +271,7 @@ func (r *caseRun) continueAsNew(ctx workflow.Context, next string) error {
 		LastOutcome: r.lastOutcome,
 		LastData:    r.lastData,
 		StartedAt:   r.startedAt,
+		SLAPaused:   r.slaPaused,
 		EnteredAt:   now,
 		Events:      r.pending,
 	}
@@ -270,7 +280,9 @@ func (r *caseRun) continueAsNew(ctx workflow.Context, next string) error {
 	return workflow.NewContinueAsNewError(ctx, CaseWorkflow, in)
 }
 
-func taskRef(caseID string, seq int, step *flow.Step, entered time.Time) TaskRef {
+// taskRef describes the task of step opened at entered; its SLA falls due
+// after step.SLA of business time in cal (nil: elapsed time).
+func taskRef(caseID string, seq int, step *flow.Step, cal *flow.Calendar, entered time.Time) TaskRef {
 	ref := TaskRef{
 		TaskID:     TaskID(caseID, seq),
 		Seq:        seq,
@@ -279,7 +291,7 @@ func taskRef(caseID string, seq int, step *flow.Step, entered time.Time) TaskRef
 		Department: step.Department,
 	}
 	if step.SLA > 0 {
-		due := entered.Add(step.SLA.D())
+		due := cal.Add(entered, step.SLA.D()).UTC()
 		ref.SLADue = &due
 	}
 	return ref
@@ -319,7 +331,8 @@ func (r *caseRun) enter(ctx workflow.Context, step *flow.Step, entered time.Time
 func (r *caseRun) atRest() { r.rest++ }
 
 func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
-	ot := &openTask{ref: taskRef(r.in.CaseID, r.seq, step, entered), step: step, enteredAt: entered}
+	cal := r.def.CalendarFor(step)
+	ot := &openTask{ref: taskRef(r.in.CaseID, r.seq, step, cal, entered), step: step, enteredAt: entered}
 	r.open = ot
 	outcomes := make([]string, 0, len(step.Outcomes))
 	for _, o := range step.Outcomes {
@@ -347,8 +360,8 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	ot.opened = true
 	r.atRest()
 
-	// Escalation: one durable timer at a time, for the next level, at
-	// entered + level.After.
+	// Escalation: one durable timer at a time, for the next level, when
+	// level.After of business time has passed since entered.
 	tctx, cancelTimers := workflow.WithCancel(ctx)
 	defer cancelTimers()
 	level := 0
@@ -356,7 +369,7 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	arm := func() {
 		timer = nil
 		if level < len(step.Escalation) {
-			d := entered.Add(step.Escalation[level].After.D()).Sub(workflow.Now(ctx))
+			d := cal.Add(entered, step.Escalation[level].After.D()).Sub(workflow.Now(ctx))
 			timer = workflow.NewTimer(tctx, d)
 		}
 	}
@@ -483,6 +496,14 @@ func (r *caseRun) runWait(ctx workflow.Context, step *flow.Step, entered time.Ti
 	r.waitingFor = step.Event
 	r.waiting = true
 	defer func() { r.waitingFor, r.waiting = "", false }()
+	if step.PauseSLA {
+		// Waiting for the customer does not count against the case SLA.
+		r.pausedSince = entered
+		defer func() {
+			r.slaPaused += r.caseCalendar().Between(entered, workflow.Now(ctx))
+			r.pausedSince = time.Time{}
+		}()
+	}
 	r.atRest()
 
 	next := step.Next
@@ -592,7 +613,7 @@ func (r *caseRun) runEnd(ctx workflow.Context, step *flow.Step, entered time.Tim
 	if err := r.updateCase(ctx, StatusCompleted, &now); err != nil {
 		return err
 	}
-	if err := r.recordSpan(ctx, step, entered, "end"); err != nil {
+	if err := r.recordCaseEnd(ctx, step, entered); err != nil {
 		return err
 	}
 	r.status = StatusCompleted
@@ -660,6 +681,7 @@ func (r *caseRun) updateCase(actx workflow.Context, status string, closedAt *tim
 	if r.versionMoved {
 		in.Version = r.def.Version
 	}
+	in.SLADue = r.caseSLADue(workflow.Now(actx))
 	err := workflow.ExecuteActivity(activityCtx(actx), ActivityUpdateCase, in).Get(actx, nil)
 	if err != nil {
 		return fmt.Errorf("update case: %w", err)
@@ -668,8 +690,8 @@ func (r *caseRun) updateCase(actx workflow.Context, status string, closedAt *tim
 	return nil
 }
 
-func (r *caseRun) recordSpan(actx workflow.Context, step *flow.Step, entered time.Time, outcome string) error {
-	err := workflow.ExecuteActivity(activityCtx(actx), ActivityRecordSpan, SpanInput{
+func (r *caseRun) spanInput(step *flow.Step, entered, at time.Time, outcome string) SpanInput {
+	return SpanInput{
 		CaseID:      r.in.CaseID,
 		Seq:         r.seq,
 		Flow:        r.def.Key,
@@ -678,9 +700,14 @@ func (r *caseRun) recordSpan(actx workflow.Context, step *flow.Step, entered tim
 		Step:        step.ID,
 		Kind:        string(step.Kind),
 		EnteredAt:   entered,
-		CompletedAt: workflow.Now(actx),
+		CompletedAt: at,
 		Outcome:     outcome,
-	}).Get(actx, nil)
+	}
+}
+
+func (r *caseRun) recordSpan(actx workflow.Context, step *flow.Step, entered time.Time, outcome string) error {
+	err := workflow.ExecuteActivity(activityCtx(actx), ActivityRecordSpan,
+		r.spanInput(step, entered, workflow.Now(actx), outcome)).Get(actx, nil)
 	if err != nil {
 		return fmt.Errorf("record span: %w", err)
 	}
@@ -755,7 +782,52 @@ func (r *caseRun) state() CaseState {
 		LastOutcome: r.lastOutcome,
 		StepKind:    string(r.stepKind),
 		AtRest:      r.atRestNow(),
+		SLADue:      r.caseSLADue(r.now()),
+		SLAPaused:   r.pausedSoFar(r.now()),
 	}
+}
+
+// caseCalendar is the calendar of the case-level SLA: the flow's.
+func (r *caseRun) caseCalendar() *flow.Calendar {
+	return r.def.CalendarFor(&flow.Step{})
+}
+
+// pausedSoFar is the business time spent in pause_sla waits, including
+// the current one up to now.
+func (r *caseRun) pausedSoFar(now time.Time) time.Duration {
+	p := r.slaPaused
+	if !r.pausedSince.IsZero() && now.After(r.pausedSince) {
+		p += r.caseCalendar().Between(r.pausedSince, now)
+	}
+	return p
+}
+
+// caseSLADue is when the case-level SLA falls due as of now: the flow's
+// sla of business time after the start, plus the business time paused.
+// While a pause runs the due time moves on with it. Nil without a case
+// SLA.
+func (r *caseRun) caseSLADue(now time.Time) *time.Time {
+	if r.def.SLA <= 0 {
+		return nil
+	}
+	due := r.caseCalendar().Add(r.startedAt, r.def.SLA.D()+r.pausedSoFar(now)).UTC()
+	return &due
+}
+
+// recordCaseEnd records the end step's span; with a case SLA it carries
+// the case's due time and whether the case as a whole breached it, so the
+// end step's breach rate in the statistics is the case SLA's.
+func (r *caseRun) recordCaseEnd(ctx workflow.Context, step *flow.Step, entered time.Time) error {
+	now := workflow.Now(ctx)
+	in := r.spanInput(step, entered, now, "end")
+	if due := r.caseSLADue(now); due != nil {
+		in.SLADue = due
+		in.Breached = now.After(*due)
+	}
+	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityRecordSpan, in).Get(ctx, nil); err != nil {
+		return fmt.Errorf("record span: %w", err)
+	}
+	return nil
 }
 
 // atRestNow reports whether the interpreter waits at a task or wait step

@@ -85,6 +85,8 @@ type Resume struct {
 	LastOutcome string
 	LastData    map[string]any
 	StartedAt   time.Time
+	// SLAPaused is the business time spent in finished pause_sla waits.
+	SLAPaused time.Duration `json:",omitempty"`
 	// EnteredAt is when the previous run reached the step boundary; the
 	// resumed step counts as entered then (its SLA and timers start there).
 	EnteredAt time.Time `json:",omitempty"`
@@ -144,7 +146,7 @@ type CaseState struct {
 	WaitingFor  string // event name of a wait step
 	Attributes  map[string]any
 	LastOutcome string
-	// StepKind is the kind of Step ("" when closed).
+	// StepKind is the kind of Step.
 	StepKind string `json:",omitempty"`
 	// AtRest: the interpreter waits at a task (opened, not being completed
 	// or escalated) or a wait step, so a migration may swap its definition.

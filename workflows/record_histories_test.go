@@ -5,6 +5,8 @@
 // Record the replay histories with:
 //
 //	FLOWLAB_RECORD_HISTORIES=1 go test -tags recordhistories ./workflows -run TestRecordHistories -v
+//
+// Existing files are kept (set FLOWLAB_RECORD_OVERWRITE=1 to rewrite them).
 
 package workflows_test
 
@@ -39,10 +41,27 @@ import (
 )
 
 // recordCase is one built-in flow run to completion for a history.
+// edit, when set, revises the definition first; migrateTo, when set,
+// migrates the case at its first task onto that version of the same flow,
+// mapping the first step to the target's first step.
 type recordCase struct {
+	name       string
 	key        string
 	version    int
 	attributes map[string]any
+	edit       func(*flow.Definition)
+	migrateTo  int
+}
+
+// officeHours puts a flow's SLAs on a London office calendar.
+func officeHours(d *flow.Definition) {
+	day := "09:00-17:00"
+	d.Calendars = []flow.Calendar{{
+		ID: "office", TimeZone: "Europe/London",
+		Hours:    flow.WeekHours{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day},
+		Holidays: []string{"2026-12-25", "2026-12-28"},
+	}}
+	d.Calendar = "office"
 }
 
 func TestRecordHistories(t *testing.T) {
@@ -78,15 +97,35 @@ func TestRecordHistories(t *testing.T) {
 		{key: "complaint", version: 2, attributes: map[string]any{"severity": "advanced"}},
 		{key: "returns-exchange", version: 1, attributes: map[string]any{"amount": 120.0}},
 		{key: "appointment", version: 1, attributes: map[string]any{}},
+		{name: "appointment-v1-business-hours", key: "appointment", version: 1, attributes: map[string]any{}, edit: officeHours},
+		{name: "complaint-v1-migrated-to-v2", key: "complaint", version: 1, attributes: map[string]any{"severity": "intermediate"}, migrateTo: 2},
 	} {
-		name := fmt.Sprintf("%s-v%d", rc.key, rc.version)
+		name := rc.name
+		if name == "" {
+			name = fmt.Sprintf("%s-v%d", rc.key, rc.version)
+		}
+		file := filepath.Join("testdata", "histories", name+".json")
+		if _, err := os.Stat(file); err == nil && os.Getenv("FLOWLAB_RECORD_OVERWRITE") != "1" {
+			// Histories recorded by earlier versions of the interpreter
+			// stay: replaying them is what catches non-determinism.
+			t.Logf("keeping %s (FLOWLAB_RECORD_OVERWRITE=1 rewrites it)", file)
+			continue
+		}
 		t.Run(name, func(t *testing.T) {
 			def, err := flows.Definition(rc.key, rc.version)
 			require.NoError(t, err)
-			hist := runToCompletion(ctx, t, c, st, *def, rc.attributes)
+			if rc.edit != nil {
+				rc.edit(def)
+			}
+			var to *flow.Definition
+			if rc.migrateTo != 0 {
+				to, err = flows.Definition(rc.key, rc.migrateTo)
+				require.NoError(t, err)
+			}
+			hist := runToCompletion(ctx, t, c, st, *def, rc.attributes, to)
 			b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
 			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(filepath.Join("testdata", "histories", name+".json"), b, 0o644))
+			require.NoError(t, os.WriteFile(file, b, 0o644))
 		})
 	}
 }
@@ -94,8 +133,10 @@ func TestRecordHistories(t *testing.T) {
 // runToCompletion starts a case of def and works it like a user would:
 // each open task is completed by someone of its department with an
 // outcome leading to a step not visited yet (required form fields filled),
-// each awaited event is sent. It returns the workflow's history.
-func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st store.Store, def flow.Definition, attrs map[string]any) *historypb.History {
+// each awaited event is sent. With migrateTo set, the case is migrated at
+// its first task onto that definition (first step to first step). It
+// returns the workflow's history.
+func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st store.Store, def flow.Definition, attrs map[string]any, migrateTo *flow.Definition) *historypb.History {
 	t.Helper()
 	// A real server does not skip time: fixed waits are shortened.
 	for i := range def.Steps {
@@ -133,6 +174,25 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		}
 		visited[s.Step] = true
 		switch {
+		case len(s.Open) > 0 && migrateTo != nil:
+			if !s.AtRest {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: run.GetID(), UpdateID: uuid.NewString(), UpdateName: workflows.UpdateMigrate,
+				Args: []any{workflows.MigrateRequest{
+					MigrationID: uuid.NewString(), From: def.Version, To: *migrateTo, ActorID: "recorder",
+					Mapping: map[string]string{def.StartStep(): migrateTo.StartStep()},
+				}},
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			require.NoError(t, err)
+			var res workflows.MigrateResult
+			require.NoError(t, h.Get(ctx, &res))
+			require.Equal(t, migrateTo.Version, res.ToVersion)
+			def, migrateTo = *migrateTo, nil
+			visited = map[string]bool{}
 		case len(s.Open) > 0:
 			ref := s.Open[0]
 			step, _ := def.Step(ref.Step)
