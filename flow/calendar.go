@@ -354,9 +354,17 @@ func loadLocation(name string) (*time.Location, error) {
 
 // hoursError is a problem with one weekday's hours.
 type hoursError struct {
-	code string // bad-hours, hours-order, overlapping-hours
+	kind hoursProblem
 	msg  string
 }
+
+type hoursProblem int
+
+const (
+	hoursMalformed   hoursProblem = iota // not HH:MM-HH:MM
+	hoursBackwards                       // the end is not after the start
+	hoursOverlapping                     // two ranges share time
+)
 
 // parseHours reads "08:00-12:00, 13:00-17:00". It returns the well-formed
 // ranges and the first problem found, if any: a malformed range, an end
@@ -373,13 +381,17 @@ func parseHours(s string) ([]minuteRange, *hoursError) {
 		start, okStart := parseClock(strings.TrimSpace(from))
 		end, okEnd := parseClock(strings.TrimSpace(to))
 		switch {
+		case part == "":
+			if problem == nil {
+				problem = &hoursError{hoursMalformed, fmt.Sprintf("%q has an empty range; separate ranges with single commas", strings.TrimSpace(s))}
+			}
 		case !ok || !okStart || !okEnd || start == 24*60:
 			if problem == nil {
-				problem = &hoursError{"bad-hours", fmt.Sprintf("%q is not a range like 09:00-17:00", part)}
+				problem = &hoursError{hoursMalformed, fmt.Sprintf("%q is not a range like 09:00-17:00 (leave a closed day out)", part)}
 			}
 		case end <= start:
 			if problem == nil {
-				problem = &hoursError{"hours-order", fmt.Sprintf("%q ends before it starts; a range cannot run past midnight (end it at 24:00 and continue on the next day)", part)}
+				problem = &hoursError{hoursBackwards, fmt.Sprintf("%q must end after it starts; a range cannot run past midnight: end it at 24:00 and go on from 00:00 the next day", part)}
 			}
 		default:
 			out = append(out, minuteRange{start, end})
@@ -390,7 +402,7 @@ func parseHours(s string) ([]minuteRange, *hoursError) {
 		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].start < sorted[j].start })
 		for i := 1; i < len(sorted); i++ {
 			if sorted[i].start < sorted[i-1].end {
-				problem = &hoursError{"overlapping-hours", fmt.Sprintf("%s overlaps %s", formatRange(sorted[i]), formatRange(sorted[i-1]))}
+				problem = &hoursError{hoursOverlapping, fmt.Sprintf("%s overlaps %s", formatRange(sorted[i]), formatRange(sorted[i-1]))}
 				break
 			}
 		}

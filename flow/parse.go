@@ -371,9 +371,10 @@ func fieldName(path string) string {
 }
 
 var (
-	definitionFields = []string{"key", "version", "name", "description", "departments", "start", "sla", "steps"}
+	definitionFields = []string{"key", "version", "name", "description", "departments", "start", "sla", "steps", "calendars", "calendar"}
 	stepFields       = []string{"id", "kind", "name", "department", "roles", "sla", "escalation", "outcomes", "form",
-		"activity", "params", "rules", "default", "event", "duration", "timeout", "on_timeout", "pause_sla", "next"}
+		"activity", "params", "rules", "default", "event", "duration", "timeout", "on_timeout", "pause_sla", "next", "calendar"}
+	calendarFields   = []string{"id", "timezone", "hours", "holidays"}
 	escalationFields = []string{"after", "department", "notify"}
 	outcomeFields    = []string{"name", "next"}
 	fieldFields      = []string{"name", "type", "required", "options", "label"}
@@ -402,8 +403,54 @@ func (p *parser) definition(n *yaml.Node, d *Definition) {
 			p.list(v, path, func(_ int, v *yaml.Node, path string) {
 				d.Steps = append(d.Steps, p.step(v, path))
 			})
+		case "calendars":
+			d.Calendars = []Calendar{}
+			p.list(v, path, func(_ int, v *yaml.Node, path string) {
+				d.Calendars = append(d.Calendars, p.calendar(v, path))
+			})
+		case "calendar":
+			d.Calendar = p.str(v, path)
 		}
 	})
+}
+
+func (p *parser) calendar(n *yaml.Node, path string) Calendar {
+	var c Calendar
+	what := "a calendar"
+	if id := mappingValue(n, "id"); id != "" {
+		what = "calendar " + strconv.Quote(id)
+	}
+	p.object(n, path, what, calendarFields, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "id":
+			c.ID = p.str(v, path)
+		case "timezone":
+			c.TimeZone = p.str(v, path)
+		case "hours":
+			p.object(v, path, "the hours of "+what, weekdayNames, func(key string, v *yaml.Node, path string) {
+				h := p.str(v, path)
+				switch key {
+				case "mon":
+					c.Hours.Mon = h
+				case "tue":
+					c.Hours.Tue = h
+				case "wed":
+					c.Hours.Wed = h
+				case "thu":
+					c.Hours.Thu = h
+				case "fri":
+					c.Hours.Fri = h
+				case "sat":
+					c.Hours.Sat = h
+				case "sun":
+					c.Hours.Sun = h
+				}
+			})
+		case "holidays":
+			c.Holidays = p.strList(v, path)
+		}
+	})
+	return c
 }
 
 func (p *parser) step(n *yaml.Node, path string) Step {
@@ -514,6 +561,8 @@ func (p *parser) step(n *yaml.Node, path string) Step {
 			s.PauseSLA = p.boolean(v, path)
 		case "next":
 			s.Next = p.str(v, path)
+		case "calendar":
+			s.Calendar = p.str(v, path)
 		}
 	})
 	return s

@@ -53,12 +53,14 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 	}
 	v := &validator{d: d, activities: acts, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}, rules: map[string]error{}}
 	v.header()
+	v.calendars()
 	v.stepIDs()
 	for i := range d.Steps {
 		v.step(i)
 	}
 	v.graph()
 	v.unusedDepartments()
+	v.unusedCalendars()
 	v.diags.sortByPosition()
 	return v.diags.limit()
 }
@@ -71,6 +73,9 @@ type validator struct {
 	depts      map[string]bool // declared departments
 	used       map[string]bool // departments named by some step
 	rules      map[string]error
+	cals       map[string]bool // calendar ids defined (first of duplicates)
+	calIDs     []string        // those ids in flow order, for suggestions
+	calUsed    map[string]bool // calendars named by the flow or a step
 }
 
 // checkRule compiles each distinct rule text once.
@@ -239,6 +244,13 @@ func (v *validator) step(i int) {
 	s := &v.d.Steps[i]
 	sp := stepPath(i)
 	who := label(s, i)
+	if s.Calendar != "" {
+		v.calendarRef(join(sp, "calendar"), s.Calendar, who)
+		if s.Kind == KindDecision || s.Kind == KindEnd || s.Kind == KindAuto {
+			v.add(SeverityWarning, join(sp, "calendar"), true, "calendar-without-effect",
+				"%s counts no SLA or escalation time, so its calendar has no effect; remove it", who)
+		}
+	}
 	switch {
 	case s.Kind == "":
 		v.errorf(join(sp, "kind"), "missing-kind", "step %s needs a kind: one of %s", quoteOr(s.ID, i), strings.Join(kinds, ", "))
