@@ -29,8 +29,22 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 // validator checks.
 func yamlInstance(t *testing.T, src []byte) any {
 	t.Helper()
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal(src, &doc))
+	// Editors read YAML 1.2, where 2026-12-25 is text; yaml.v3 would
+	// decode it as a time. flowlab reads it as text too.
+	var untime func(n *yaml.Node)
+	untime = func(n *yaml.Node) {
+		if n.Tag == "!!timestamp" {
+			n.Tag = "!!str"
+		}
+		for _, c := range n.Content {
+			untime(c)
+		}
+	}
+	untime(&doc)
 	var v any
-	require.NoError(t, yaml.Unmarshal(src, &v))
+	require.NoError(t, doc.Decode(&v))
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
@@ -97,5 +111,41 @@ func TestSchemaDurationsMatchParseDuration(t *testing.T) {
 		_, err := flow.ParseDuration(d)
 		require.Error(t, err, d)
 		require.Error(t, s.Validate(yamlInstance(t, []byte(tmpl+d+"\n"))), d)
+	}
+}
+
+func TestSchemaCalendars(t *testing.T) {
+	t.Parallel()
+	s := compileSchema(t)
+	require.NoError(t, s.Validate(yamlInstance(t, []byte(calendarFlow))))
+
+	const head = "key: demo\nversion: 1\nsteps: [{id: done, kind: end}]\n"
+	good := []string{
+		"calendar: 24x7\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: 09:00-17:00}}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: '08:00-12:00, 13:00-17:00', sat: 9:00-24:00, sun: ''}, holidays: [2026-12-25]}]\n",
+	}
+	for _, g := range good {
+		require.NoError(t, s.Validate(yamlInstance(t, []byte(head+g))), g)
+		_, diags := flow.Parse([]byte(head + g))
+		require.Empty(t, diags, g)
+	}
+	bad := []string{
+		"calendar: Office\n",
+		"calendars: [{id: c, hours: {mon: 09:00-17:00}}]\n",
+		"calendars: [{id: c, timezone: UTC}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {}}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {monday: 09:00-17:00}}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: 9-17}}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: 09:00-25:00}}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: '09:00-12:00,'}}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: 09:00-17:00}, holidays: [christmas]}]\n",
+		"calendars: [{id: c, timezone: UTC, hours: {mon: 09:00-17:00}, holidays: [2026-13-01]}]\n",
+		"calendars: [{id: c, timezone: UTC, tz: UTC, hours: {mon: 09:00-17:00}}]\n",
+	}
+	for _, b := range bad {
+		require.Error(t, s.Validate(yamlInstance(t, []byte(head+b))), b)
+		_, diags := flow.Load([]byte(head+b), flow.ValidateOptions{})
+		require.True(t, diags.HasErrors(), b)
 	}
 }
