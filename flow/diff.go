@@ -44,7 +44,12 @@ type DiffResult struct {
 	Removed []string     `json:"removed"`
 	Changed []StepChange `json:"changed"`
 	// Flow holds flow-level changes: key (when it differs), name,
-	// departments, start (the effective first step) and sla.
+	// departments, start (the effective first step), sla and calendar,
+	// then the calendars: "calendars.<id>" for an added calendar (From
+	// empty) or a removed one (To empty), rendered as a summary, and
+	// "calendars.<id>.timezone", "calendars.<id>.hours.<day>" and
+	// "calendars.<id>.holidays" for a changed one. Added and changed
+	// calendars follow the order of to, then removed ones that of from.
 	Flow            []FieldChange `json:"flow"`
 	HandoffsRemoved []Handoff     `json:"handoffs_removed"`
 	HandoffsAdded   []Handoff     `json:"handoffs_added"`
@@ -91,6 +96,7 @@ func Diff(from, to *Definition) DiffResult {
 		r.Flow = append(r.Flow, FieldChange{"key", from.Key, to.Key})
 	}
 	r.Flow = appendChanges(r.Flow, flowValues(from), flowValues(to))
+	r.Flow = append(r.Flow, calendarChanges(from, to)...)
 
 	r.text = &diffText{steps: map[string]string{}}
 	fromSteps, toSteps := firstSteps(from), firstSteps(to)
@@ -258,7 +264,99 @@ func flowValues(d *Definition) []namedValue {
 		{"departments", strings.Join(d.Departments, ", ")},
 		{"start", d.StartStep()},
 		{"sla", durationText(d.SLA)},
+		{"calendar", d.Calendar},
 	}
+}
+
+// calendarChanges compares the calendars of two versions by id (the first
+// of duplicated ids, as Validate does).
+func calendarChanges(from, to *Definition) []FieldChange {
+	var out []FieldChange
+	old := firstCalendars(from)
+	now := firstCalendars(to)
+	for _, c := range now.list {
+		field := "calendars." + c.ID
+		prev, ok := old.byID[c.ID]
+		if !ok {
+			out = append(out, FieldChange{Field: field, To: calendarSummary(c)})
+			continue
+		}
+		for _, fc := range appendChanges(nil, calendarValues(prev), calendarValues(c)) {
+			fc.Field = field + "." + fc.Field
+			out = append(out, fc)
+		}
+	}
+	for _, c := range old.list {
+		if _, ok := now.byID[c.ID]; !ok {
+			out = append(out, FieldChange{Field: "calendars." + c.ID, From: calendarSummary(c)})
+		}
+	}
+	return out
+}
+
+type calendarIndex struct {
+	list []*Calendar
+	byID map[string]*Calendar
+}
+
+func firstCalendars(d *Definition) calendarIndex {
+	x := calendarIndex{byID: map[string]*Calendar{}}
+	for i := range d.Calendars {
+		c := &d.Calendars[i]
+		if _, dup := x.byID[c.ID]; dup {
+			continue
+		}
+		x.byID[c.ID] = c
+		x.list = append(x.list, c)
+	}
+	return x
+}
+
+// calendarDiffFields are the sub-fields a calendar change names, after
+// "calendars.<id>.".
+var calendarDiffFields = []string{"timezone", "hours.mon", "hours.tue", "hours.wed", "hours.thu", "hours.fri", "hours.sat", "hours.sun", "holidays"}
+
+func calendarValues(c *Calendar) []namedValue {
+	days := c.Hours.days()
+	out := []namedValue{{calendarDiffFields[0], c.TimeZone}}
+	for i, h := range days {
+		out = append(out, namedValue{calendarDiffFields[1+i], h})
+	}
+	return append(out, namedValue{calendarDiffFields[8], strings.Join(c.Holidays, ", ")})
+}
+
+// calendarSummary renders a calendar on one line, runs of weekdays with
+// the same hours joined: "Europe/London; mon-fri 09:00-17:00; holidays
+// 2026-12-25".
+func calendarSummary(c *Calendar) string {
+	parts := []string{c.TimeZone}
+	if c.TimeZone == "" {
+		parts[0] = "no time zone"
+	}
+	days := c.Hours.days()
+	var hours []string
+	for i := 0; i < len(days); {
+		j := i
+		for j+1 < len(days) && days[j+1] == days[i] {
+			j++
+		}
+		if days[i] != "" {
+			name := weekdayNames[i]
+			if j > i {
+				name += "-" + weekdayNames[j]
+			}
+			hours = append(hours, name+" "+days[i])
+		}
+		i = j + 1
+	}
+	if len(hours) == 0 {
+		hours = []string{"never open"}
+	}
+	parts = append(parts, strings.Join(hours, ", "))
+	if len(c.Holidays) > 0 {
+		parts = append(parts, "holidays "+strings.Join(c.Holidays, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func stepValues(s *Step) []namedValue {
@@ -269,6 +367,7 @@ func stepValues(s *Step) []namedValue {
 		{"roles", strings.Join(s.Roles, ", ")},
 		{"sla", durationText(s.SLA)},
 		{"escalation", escalationText(s.Escalation)},
+		{"calendar", s.Calendar},
 		{"outcomes", outcomesText(s.Outcomes)},
 		{"form", formText(s.Form)},
 		{"activity", s.Activity},
@@ -361,6 +460,10 @@ func rulesText(rs []Rule) string {
 //
 //	complaint v1 -> v2
 //	~ flow: sla 6h -> 1h30m
+//	~ flow: calendar (none) -> office
+//	+ calendar office (Europe/London; mon-fri 09:00-17:00)
+//	~ calendar support: hours.sat 10:00-14:00 -> (none)
+//	- calendar night (UTC; mon-sun 22:00-24:00)
 //	+ step handle (task, customer_service)
 //	- step investigate (task, technical)
 //	~ step record: sla 30m -> 20m
@@ -381,7 +484,19 @@ func (d DiffResult) Text() string {
 		return b.String()
 	}
 	for _, c := range d.Flow {
-		fmt.Fprintf(&b, "~ flow: %s %s -> %s\n", c.Field, textValue(c.From), textValue(c.To))
+		id, field, ok := calendarField(c.Field)
+		switch {
+		case !ok:
+			fmt.Fprintf(&b, "~ flow: %s %s -> %s\n", c.Field, textValue(c.From), textValue(c.To))
+		case field != "":
+			fmt.Fprintf(&b, "~ calendar %s: %s %s -> %s\n", textValue(id), field, textValue(c.From), textValue(c.To))
+		case c.From == "":
+			fmt.Fprintf(&b, "+ calendar %s (%s)\n", textValue(id), c.To)
+		case c.To == "":
+			fmt.Fprintf(&b, "- calendar %s (%s)\n", textValue(id), c.From)
+		default:
+			fmt.Fprintf(&b, "~ calendar %s: %s -> %s\n", textValue(id), textValue(c.From), textValue(c.To))
+		}
 	}
 	for _, id := range d.Added {
 		fmt.Fprintf(&b, "+ step %s%s\n", id, d.stepSummary("+"+id))
@@ -407,6 +522,21 @@ func (d DiffResult) Text() string {
 		fmt.Fprintf(&b, "handoffs %s -> %s: %d -> %d\n", textValue(pc.from), textValue(pc.to), pc.before, pc.after)
 	}
 	return b.String()
+}
+
+// calendarField splits a flow change of a calendar, "calendars.<id>" or
+// "calendars.<id>.<field>", into the id and the field.
+func calendarField(f string) (id, field string, ok bool) {
+	rest, ok := strings.CutPrefix(f, "calendars.")
+	if !ok {
+		return "", "", false
+	}
+	for _, sub := range calendarDiffFields {
+		if id, found := strings.CutSuffix(rest, "."+sub); found {
+			return id, sub, true
+		}
+	}
+	return rest, "", true
 }
 
 func (d DiffResult) stepSummary(key string) string {

@@ -299,3 +299,95 @@ func TestDiffNilAndUnvalidatedDefinitions(t *testing.T) {
 		"handoff added: a (cs) -> b (tech)\n"+
 		"handoffs cs -> tech: 0 -> 1\n", d.Text())
 }
+
+func TestDiffCalendars(t *testing.T) {
+	t.Parallel()
+	const from = `key: demo
+version: 1
+calendar: office
+calendars:
+  - id: office
+    timezone: Europe/London
+    hours: {mon: 09:00-17:00, tue: 09:00-17:00, wed: 09:00-17:00, thu: 09:00-17:00, fri: 09:00-17:00}
+    holidays: [2026-12-25]
+  - id: night
+    timezone: UTC
+    hours: {mon: 22:00-24:00, tue: 22:00-24:00, wed: 22:00-24:00, thu: 22:00-24:00, fri: 22:00-24:00, sat: 22:00-24:00, sun: 22:00-24:00}
+departments: [cs]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    calendar: night
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`
+	const to = `key: demo
+version: 2
+calendar: support
+calendars:
+  - id: support
+    timezone: America/New_York
+    hours: {sat: 10:00-14:00, sun: 10:00-14:00}
+  - id: office
+    timezone: Europe/Dublin
+    hours: {mon: "08:00-12:00, 13:00-17:00", tue: 09:00-17:00, wed: 09:00-17:00, thu: 09:00-17:00, fri: 09:00-17:00}
+    holidays: [2026-12-25, 2026-12-28]
+departments: [cs]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    calendar: office
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`
+	d := flow.Diff(mustLoad(t, from), mustLoad(t, to))
+	require.Equal(t, []flow.FieldChange{
+		{Field: "calendar", From: "office", To: "support"},
+		{Field: "calendars.support", From: "", To: "America/New_York; sat-sun 10:00-14:00"},
+		{Field: "calendars.office.timezone", From: "Europe/London", To: "Europe/Dublin"},
+		{Field: "calendars.office.hours.mon", From: "09:00-17:00", To: "08:00-12:00, 13:00-17:00"},
+		{Field: "calendars.office.holidays", From: "2026-12-25", To: "2026-12-25, 2026-12-28"},
+		{Field: "calendars.night", From: "UTC; mon-sun 22:00-24:00", To: ""},
+	}, d.Flow)
+	require.Equal(t, []flow.StepChange{{Step: "a", Fields: []flow.FieldChange{{Field: "calendar", From: "night", To: "office"}}}}, d.Changed)
+	want := "demo v1 -> v2\n" +
+		"~ flow: calendar office -> support\n" +
+		"+ calendar support (America/New_York; sat-sun 10:00-14:00)\n" +
+		"~ calendar office: timezone Europe/London -> Europe/Dublin\n" +
+		"~ calendar office: hours.mon 09:00-17:00 -> \"08:00-12:00, 13:00-17:00\"\n" +
+		"~ calendar office: holidays 2026-12-25 -> \"2026-12-25, 2026-12-28\"\n" +
+		"- calendar night (UTC; mon-sun 22:00-24:00)\n" +
+		"~ step a: calendar night -> office\n"
+	require.Equal(t, want, d.Text())
+
+	// The structured diff carries everything Text shows about calendars.
+	js, err := json.Marshal(d)
+	require.NoError(t, err)
+	var back flow.DiffResult
+	require.NoError(t, json.Unmarshal(js, &back))
+	require.Equal(t, want, back.Text())
+
+	// Reversed, additions and removals swap.
+	r := flow.Diff(mustLoad(t, to), mustLoad(t, from))
+	require.Equal(t, "demo v2 -> v1\n"+
+		"~ flow: calendar support -> office\n"+
+		"~ calendar office: timezone Europe/Dublin -> Europe/London\n"+
+		"~ calendar office: hours.mon \"08:00-12:00, 13:00-17:00\" -> 09:00-17:00\n"+
+		"~ calendar office: holidays \"2026-12-25, 2026-12-28\" -> 2026-12-25\n"+
+		"+ calendar night (UTC; mon-sun 22:00-24:00)\n"+
+		"- calendar support (America/New_York; sat-sun 10:00-14:00)\n"+
+		"~ step a: calendar office -> night\n", r.Text())
+
+	// A calendar that is never open and has no zone still renders.
+	bare := &flow.Definition{Key: "demo", Calendars: []flow.Calendar{{ID: "x"}, {ID: "x", TimeZone: "UTC"}}}
+	require.Equal(t, "demo v0 -> v0\n~ flow: key (none) -> demo\n+ calendar x (no time zone; never open)\n", flow.Diff(nil, bare).Text())
+	require.True(t, flow.Diff(bare, bare).Empty())
+}
