@@ -9,6 +9,12 @@ import (
 	"time"
 )
 
+// Clock measures business time: how much of [a, b) counts, e.g. only a
+// team's opening hours. A nil Clock means elapsed time.
+type Clock interface {
+	Between(a, b time.Time) time.Duration
+}
+
 // Span is one step a case passed through.
 type Span struct {
 	CaseID     string
@@ -25,6 +31,9 @@ type Span struct {
 	Breached        bool
 	EscalationLevel int
 	HasSLA          bool
+	// Clock is the calendar the span's step counts its SLA in; nil is
+	// elapsed time. It only affects the business figures of StepStats.
+	Clock Clock
 }
 
 // Quantiles of a duration distribution, in seconds.
@@ -40,6 +49,11 @@ type StepStats struct {
 	// Wait is entered -> claimed, Work is claimed -> completed (seconds).
 	Wait, Work           Quantiles
 	WaitTotal, WorkTotal float64
+	// BusinessWait and BusinessWork split spans the same way but count
+	// only the business time of each span's Clock (seconds); for spans
+	// without a Clock they equal the elapsed figures.
+	BusinessWait, BusinessWork           Quantiles
+	BusinessWaitTotal, BusinessWorkTotal float64
 	// SLABreachRate is Breaches over the spans that had an SLA (0 if none).
 	SLABreachRate float64
 	Breaches      int
@@ -87,14 +101,31 @@ func Quantile(sorted []float64, q float64) float64 {
 // claimed (an unclaimed task waited throughout); wait steps only wait;
 // every other kind only works. Negative intervals (clock skew, spans still
 // open) count as zero.
-func waitWork(s Span) (wait, work float64) {
-	total := seconds(s.Entered, s.Completed)
+func waitWork(s Span) (wait, work float64) { return split(s, seconds) }
+
+// businessWaitWork splits a span like waitWork but measures each interval
+// with the span's Clock.
+func businessWaitWork(s Span) (wait, work float64) {
+	if s.Clock == nil {
+		return split(s, seconds)
+	}
+	return split(s, func(from, to time.Time) float64 {
+		if !to.After(from) {
+			return 0
+		}
+		return max(s.Clock.Between(from, to).Seconds(), 0)
+	})
+}
+
+// split applies the wait/work rules of waitWork, measuring intervals with
+// measure.
+func split(s Span, measure func(from, to time.Time) float64) (wait, work float64) {
 	switch s.Kind {
 	case "wait":
-		return total, 0
+		return measure(s.Entered, s.Completed), 0
 	case "task":
 		if s.Claimed == nil {
-			return total, 0
+			return measure(s.Entered, s.Completed), 0
 		}
 		claimed := *s.Claimed
 		if claimed.Before(s.Entered) {
@@ -103,9 +134,9 @@ func waitWork(s Span) (wait, work float64) {
 		if claimed.After(s.Completed) {
 			claimed = s.Completed
 		}
-		return seconds(s.Entered, claimed), seconds(claimed, s.Completed)
+		return measure(s.Entered, claimed), measure(claimed, s.Completed)
 	default:
-		return 0, total
+		return 0, measure(s.Entered, s.Completed)
 	}
 }
 
@@ -118,11 +149,13 @@ func seconds(from, to time.Time) float64 {
 }
 
 type stepAcc struct {
-	stats   StepStats
-	cases   map[string]bool
-	waits   []float64
-	works   []float64
-	withSLA int
+	stats    StepStats
+	cases    map[string]bool
+	waits    []float64
+	works    []float64
+	bizWaits []float64
+	bizWorks []float64
+	withSLA  int
 }
 
 // Bottlenecks aggregates spans per step. Steps are listed in stepOrder (the
@@ -146,6 +179,11 @@ func Bottlenecks(spans []Span, stepOrder []string) Report {
 		a.works = append(a.works, work)
 		a.stats.WaitTotal += wait
 		a.stats.WorkTotal += work
+		bizWait, bizWork := businessWaitWork(s)
+		a.bizWaits = append(a.bizWaits, bizWait)
+		a.bizWorks = append(a.bizWorks, bizWork)
+		a.stats.BusinessWaitTotal += bizWait
+		a.stats.BusinessWorkTotal += bizWork
 		total += wait + work
 		a.cases[s.CaseID] = true
 		allCases[s.CaseID] = true
@@ -185,6 +223,8 @@ func Bottlenecks(spans []Span, stepOrder []string) Report {
 		st.Cases = len(a.cases)
 		st.Wait = quantiles(a.waits)
 		st.Work = quantiles(a.works)
+		st.BusinessWait = quantiles(a.bizWaits)
+		st.BusinessWork = quantiles(a.bizWorks)
 		if a.withSLA > 0 {
 			st.SLABreachRate = float64(st.Breaches) / float64(a.withSLA)
 		}
