@@ -35,6 +35,11 @@ type Engine interface {
 	Signal(ctx context.Context, workflowID string, ev workflows.EventRequest) error
 	// State queries the case workflow's state.
 	State(ctx context.Context, workflowID string) (workflows.CaseState, error)
+	// Migrate runs the migrate Update with updateID as its Update ID (a
+	// retry with the same ID has no second effect) and waits until the
+	// case rests on the new version. A refusal by the workflow is a
+	// *RejectedError with reason ErrMigrationRefused.
+	Migrate(ctx context.Context, workflowID, updateID string, req workflows.MigrateRequest) (workflows.MigrateResult, error)
 }
 
 // Reasons a complete Update can be rejected; match them with errors.Is on
@@ -48,6 +53,9 @@ var (
 	ErrUnknownOutcome = errors.New("unknown outcome")
 	// ErrInvalidData: the form data is invalid.
 	ErrInvalidData = errors.New("invalid task data")
+	// ErrMigrationRefused: the case cannot be migrated now (another
+	// version, an unmapped step, between steps...); the message says why.
+	ErrMigrationRefused = errors.New("migration refused")
 
 	// ErrCaseNotRunning: the case workflow does not exist or has closed.
 	ErrCaseNotRunning = errors.New("case workflow not running")
@@ -55,9 +63,9 @@ var (
 	ErrEngineUnavailable = errors.New("workflow engine unavailable")
 )
 
-// RejectedError is a complete Update refused by the case workflow. Reason is
-// one of ErrStaleTask, ErrWrongDepartment, ErrUnknownOutcome,
-// ErrInvalidData; Message is the workflow's explanation, meant for the
+// RejectedError is a complete or migrate Update refused by the case
+// workflow. Reason is one of ErrStaleTask, ErrWrongDepartment,
+// ErrUnknownOutcome, ErrInvalidData, ErrMigrationRefused; Message is the workflow's explanation, meant for the
 // client.
 type RejectedError struct {
 	Reason  error
@@ -127,6 +135,24 @@ func (e *temporalEngine) Complete(ctx context.Context, workflowID, updateID stri
 	return res, nil
 }
 
+func (e *temporalEngine) Migrate(ctx context.Context, workflowID, updateID string, req workflows.MigrateRequest) (workflows.MigrateResult, error) {
+	var res workflows.MigrateResult
+	h, err := e.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateID:     updateID,
+		UpdateName:   workflows.UpdateMigrate,
+		Args:         []any{req},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return res, fmt.Errorf("engine: migrate %s: %w", workflowID, temporalError(err))
+	}
+	if err := h.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("engine: migrate %s: %w", workflowID, temporalError(err))
+	}
+	return res, nil
+}
+
 func (e *temporalEngine) Cancel(ctx context.Context, workflowID string) error {
 	if err := e.c.CancelWorkflow(ctx, workflowID, ""); err != nil {
 		return fmt.Errorf("engine: cancel %s: %w", workflowID, temporalError(err))
@@ -175,6 +201,8 @@ func temporalError(err error) error {
 			reason = ErrUnknownOutcome
 		case workflows.ErrInvalidData:
 			reason = ErrInvalidData
+		case workflows.ErrMigrationRefused:
+			reason = ErrMigrationRefused
 		}
 		if reason != nil {
 			return &RejectedError{Reason: reason, Message: app.Message()}

@@ -68,6 +68,7 @@ type fakeClient struct {
 	updateErr  error
 	getErr     error
 	result     workflows.CompleteResult
+	migrated   workflows.MigrateResult
 	cancelled  string
 	cancelErr  error
 	signalled  []any
@@ -120,7 +121,14 @@ func (h *fakeHandle) Get(ctx context.Context, v any) error {
 	if h.f.getErr != nil {
 		return h.f.getErr
 	}
-	*(v.(*workflows.CompleteResult)) = h.f.result
+	switch p := v.(type) {
+	case *workflows.CompleteResult:
+		*p = h.f.result
+	case *workflows.MigrateResult:
+		*p = h.f.migrated
+	default:
+		return fmt.Errorf("fakeHandle: unexpected result type %T", v)
+	}
 	return nil
 }
 
@@ -178,6 +186,51 @@ func TestTemporalEngine(t *testing.T) {
 	st, err := eng.State(ctx, "case-1")
 	require.NoError(t, err)
 	require.Equal(t, workflows.CaseState{CaseID: "case-1", Status: "active", Step: "record"}, st)
+}
+
+func TestTemporalEngineMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fc := &fakeClient{}
+	eng := NewTemporalEngine(fc)
+	req := workflows.MigrateRequest{MigrationID: "m1", From: 1, To: flow.Definition{Key: "complaint", Version: 2},
+		Mapping: map[string]string{"record": "submit"}, ActorID: "owner"}
+	fc.migrated = workflows.MigrateResult{CaseID: "1", FromVersion: 1, ToVersion: 2, FromStep: "record", ToStep: "submit",
+		ClosedTaskID: "t1", CaseStatus: "active", Next: []workflows.TaskRef{{TaskID: "t2", Step: "submit"}}}
+	res, err := eng.Migrate(ctx, "complaint-1", "m1:1", req)
+	require.NoError(t, err)
+	require.Equal(t, fc.migrated, res)
+	require.Equal(t, client.UpdateWorkflowOptions{WorkflowID: "complaint-1", UpdateID: "m1:1", UpdateName: workflows.UpdateMigrate,
+		Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted}, fc.updateOpts)
+
+	// The validator's refusal (in the Update's outcome) keeps its reason.
+	fc.getErr = fmt.Errorf("update failed: %w", temporal.NewApplicationError("step route is not mapped", workflows.ErrMigrationRefused))
+	_, err = eng.Migrate(ctx, "complaint-1", "m1:1", req)
+	var rej *RejectedError
+	require.ErrorAs(t, err, &rej)
+	require.ErrorIs(t, err, ErrMigrationRefused)
+	require.Equal(t, "step route is not mapped", rej.Message)
+	fc.getErr = nil
+
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{serviceerror.NewNotFound("workflow execution already completed"), ErrCaseNotRunning},
+		{serviceerror.NewUnavailable("connection refused"), ErrEngineUnavailable},
+		{serviceerror.NewDeadlineExceeded("deadline"), ErrEngineUnavailable},
+	} {
+		fc.updateErr = c.err
+		_, err = eng.Migrate(ctx, "complaint-1", "m1:1", req)
+		require.ErrorIs(t, err, c.want, c.err.Error())
+	}
+	// Another application error is neither a refusal nor a closed case.
+	fc.updateErr = temporal.NewApplicationError("close task: boom", "SomethingElse")
+	_, err = eng.Migrate(ctx, "complaint-1", "m1:1", req)
+	require.Error(t, err)
+	require.NotErrorIs(t, err, ErrMigrationRefused)
+	require.NotErrorIs(t, err, ErrCaseNotRunning)
+	require.NotErrorIs(t, err, ErrEngineUnavailable)
 }
 
 // flakyStore fails chosen methods.

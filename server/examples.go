@@ -155,3 +155,27 @@ var exampleDiff = func() flow.DiffResult {
 	}
 	return flow.Diff(defs[0], defs[1])
 }()
+
+// exampleMigrateRequest moves complaint cases from the five-step v1 onto
+// the one-stop v2.
+var exampleMigrateRequest = migrateRequest{
+	From: 1, To: 2,
+	Mapping: map[string]string{"record": "submit", "investigate": "handle", "crisis_investigate": "crisis_handle",
+		"feedback": "feedback", "review": "handle", "notify_customer": "feedback"},
+}
+
+var exampleMigration = migrationJSON{
+	MigrationID: "2b7d9f1e-4c6a-4e8b-9d0f-1a3c5e7b9d2f", Flow: "complaint", From: 1, To: 2,
+	Migrated: 1, Refused: 1, Truncated: false,
+	Cases: []migrationCaseJSON{
+		{CaseID: exampleCase.ID, WorkflowID: exampleCase.WorkflowID, Step: "investigate", ToStep: "handle", Status: "migrated",
+			Next: []taskJSON{{
+				ID: "7a1c3e5f-9b2d-4f6a-8c0e-2d4f6a8c0e1b", CaseID: exampleCase.ID, Seq: 3, Flow: "complaint", Version: 2,
+				Step: "handle", StepName: "Handle the complaint (one-stop)", Department: "customer_service", Roles: []string{"agent"},
+				Outcomes: []string{"resolved", "needs_technical"}, Form: []flow.Field{}, Status: "open",
+				OpenedAt: exampleT2, SLADue: ptr(exampleT2.Add(time.Hour)), Data: json.RawMessage("null"),
+			}}},
+		{CaseID: "0c7e9f2a-5b1d-4e3f-8a6c-9d2e4f6a8b0c", WorkflowID: "complaint-0c7e9f2a-5b1d-4e3f-8a6c-9d2e4f6a8b0c",
+			Step: "route", Status: "refused", Reason: "step route is not mapped", Next: []taskJSON{}},
+	},
+}

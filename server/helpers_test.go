@@ -233,6 +233,15 @@ type fakeEngine struct {
 	startErr, completeErr, cancelErr, signalErr error
 	// blockComplete makes Complete wait for its context to end.
 	blockComplete bool
+
+	migrates   []workflows.MigrateRequest
+	migrateIDs []string // update ids of Migrate calls
+	migrated   map[string]workflows.MigrateResult
+	// stateHook, when set, rewrites what State answers for a workflow
+	// (or fails it); migrateHook, when set, may fail a Migrate call before
+	// the fake looks at the case.
+	stateHook   func(workflowID string, st workflows.CaseState) (workflows.CaseState, error)
+	migrateHook func(workflowID string) error
 }
 
 type fakeCase struct {
@@ -245,7 +254,8 @@ type fakeCase struct {
 }
 
 func newFakeEngine(st store.Store) *fakeEngine {
-	return &fakeEngine{st: st, cases: map[string]*fakeCase{}, updates: map[string]workflows.CompleteResult{}}
+	return &fakeEngine{st: st, cases: map[string]*fakeCase{}, updates: map[string]workflows.CompleteResult{},
+		migrated: map[string]workflows.MigrateResult{}}
 }
 
 func (f *fakeEngine) setErrs(start, complete, cancel, signal error) {
@@ -408,7 +418,72 @@ func (f *fakeEngine) State(ctx context.Context, workflowID string) (workflows.Ca
 	if !ok {
 		return workflows.CaseState{}, fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
 	}
-	return workflows.CaseState{CaseID: fc.in.CaseID, Flow: fc.in.Definition.Key, Version: fc.in.Definition.Version, Status: fc.status}, nil
+	st := fc.state()
+	if f.stateHook != nil {
+		return f.stateHook(workflowID, st)
+	}
+	return st, nil
+}
+
+// state is the fake's answer to the state query: a case waiting on a task
+// is at rest there.
+func (fc *fakeCase) state() workflows.CaseState {
+	st := workflows.CaseState{CaseID: fc.in.CaseID, Flow: fc.in.Definition.Key, Version: fc.in.Definition.Version, Status: fc.status, Seq: fc.seq}
+	if fc.step != nil && fc.awaited != "" {
+		st.Step, st.StepKind, st.AtRest = fc.step.ID, string(fc.step.Kind), true
+		st.Open = []workflows.TaskRef{{TaskID: fc.awaited, Seq: fc.seq, Step: fc.step.ID, Department: fc.step.Department}}
+	}
+	return st
+}
+
+// Migrate is the migrate Update: the validator's check, then the open task
+// cancelled with outcome migrated, the case row moved to the new version
+// and the mapped step entered.
+func (f *fakeEngine) Migrate(ctx context.Context, workflowID, updateID string, req workflows.MigrateRequest) (workflows.MigrateResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.migrates = append(f.migrates, req)
+	f.migrateIDs = append(f.migrateIDs, updateID)
+	if f.migrateHook != nil {
+		if err := f.migrateHook(workflowID); err != nil {
+			return workflows.MigrateResult{}, err
+		}
+	}
+	if res, ok := f.migrated[updateID]; ok {
+		return res, nil
+	}
+	fc, ok := f.cases[workflowID]
+	if !ok || fc.status != workflows.StatusActive {
+		return workflows.MigrateResult{}, fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
+	}
+	if reason := workflows.MigrationRefusal(fc.state(), req); reason != "" {
+		return workflows.MigrateResult{}, &RejectedError{Reason: ErrMigrationRefused, Message: reason}
+	}
+	now := time.Now().UTC()
+	from, fromStep, closed := fc.in.Definition.Version, fc.step.ID, fc.awaited
+	if _, err := f.st.CancelTask(ctx, store.CancelTaskParams{ID: closed, At: now,
+		Span: store.Span{CaseID: fc.in.CaseID, Seq: fc.seq, Flow: fc.in.Definition.Key, Version: from,
+			Variant: fc.in.Variant, Step: fromStep, Kind: string(fc.step.Kind), Department: fc.step.Department,
+			EnteredAt: fc.entered, CompletedAt: now, Outcome: workflows.OutcomeMigrated, Actor: req.ActorID}}); err != nil {
+		return workflows.MigrateResult{}, fmt.Errorf("fake engine: cancel task: %w", err)
+	}
+	fc.in.Definition = req.To
+	fc.awaited, fc.step = "", nil
+	version := req.To.Version
+	if err := f.st.UpdateCase(ctx, store.UpdateCaseParams{ID: fc.in.CaseID, Version: &version, At: now}); err != nil {
+		return workflows.MigrateResult{}, fmt.Errorf("fake engine: move case: %w", err)
+	}
+	target := req.Mapping[fromStep]
+	if err := f.enter(ctx, fc, target); err != nil {
+		return workflows.MigrateResult{}, err
+	}
+	res := workflows.MigrateResult{CaseID: fc.in.CaseID, FromVersion: from, ToVersion: version, FromStep: fromStep,
+		ToStep: target, ClosedTaskID: closed, CaseStatus: fc.status}
+	if fc.awaited != "" {
+		res.Next = []workflows.TaskRef{{TaskID: fc.awaited, Seq: fc.seq, Step: fc.step.ID, Department: fc.step.Department}}
+	}
+	f.migrated[updateID] = res
+	return res, nil
 }
 
 func (f *fakeEngine) startCount() int {

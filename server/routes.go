@@ -319,6 +319,25 @@ var apiRoutes = []route{
 		Handle: (*Server).retireFlowVersion,
 	},
 	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/migrations", ID: "migrateFlowCases", Tag: "flows",
+		Summary: "Move running cases onto another version",
+		Description: "Moves every active case of version `from` onto version `to` through the case workflow's `migrate` Update: at a safe point " +
+			"(waiting at a task or a wait step) the open task is closed as cancelled with outcome `migrated` and the case continues at " +
+			"`mapping[step]`, entered fresh. `mapping` names a step of `to` for each step of `from` a case may wait at (422 names an unknown " +
+			"step on either side); `to` must not be retired (422); a missing flow or version is 404. A case that cannot move (an unmapped step, " +
+			"between steps, no longer running...) is reported `refused` with the reason and left unchanged. `dry_run` reports what a real run " +
+			"would do (`would_migrate` or `refused`), changes nothing and writes no audit. A real run audits each case (`case.migrate`, " +
+			"`case.migrate_refused`) and the migration (`flow.migrate`). One request handles up to 10000 cases, newest first (`truncated` " +
+			"says more remain: run it again). Each case's Update ID is `<migration_id>:<case id>`. If the workflow engine becomes unavailable " +
+			"the request stops with 503; the cases migrated by then are in the audit trail and a new request picks up the rest.",
+		Roles:  []string{store.RoleAdmin, store.RoleOwner},
+		Params: flowKeyParams{},
+		Body:   migrateRequest{}, BodyExample: exampleMigrateRequest,
+		Status: http.StatusOK, Response: migrationJSON{}, Example: exampleMigration,
+		Errors: []int{404, 413, 415, 422},
+		Handle: (*Server).migrateFlow,
+	},
+	{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/diff", ID: "diffFlowVersions", Tag: "flows",
 		Summary: "Compare two versions of a flow",
 		Description: "Steps added, removed and changed (field by field), flow-level changes, and the department handoffs removed and added " +

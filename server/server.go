@@ -29,6 +29,7 @@
 //	GET  /api/v1/flows/{key}/versions/{v}  JSON, or the YAML with Accept: application/yaml
 //	PUT  /api/v1/flows/{key}/default       admin, owner: {"version": N}
 //	POST /api/v1/flows/{key}/versions/{v}/retire  admin, owner
+//	POST /api/v1/flows/{key}/migrations    admin, owner: move active cases {"from","to","mapping","dry_run"}
 //	GET  /api/v1/flows/{key}/diff          ?from=&to= (JSON, or Accept: text/plain)
 //	GET  /api/v1/schema/flow.json          JSON Schema of the flow YAML, no auth
 //	GET  /api/v1/flows/{key}/versions/{v}/graph.svg   ?heat=wait_p90|work_p90|share|breach&warn=&alert=&variant=&from=&to=
@@ -80,6 +81,10 @@ type Config struct {
 	// waits for the workflow to come to rest); when it expires the client
 	// gets 503 and may retry with the same Idempotency-Key. Default: 30s.
 	EngineTimeout time.Duration
+	// MigrationMaxCases bounds the cases one migration request handles
+	// (POST /api/v1/flows/{key}/migrations); the report says when more
+	// remain. Default: DefaultMigrationMaxCases (10000).
+	MigrationMaxCases int
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -98,6 +103,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
+	}
+	if c.MigrationMaxCases < 0 {
+		errs = append(errs, errors.New("MigrationMaxCases must not be negative"))
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, errors.New("AdminToken must be at least 16 characters"))
@@ -120,6 +128,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.EngineTimeout == 0 {
 		c.EngineTimeout = 30 * time.Second
+	}
+	if c.MigrationMaxCases == 0 {
+		c.MigrationMaxCases = DefaultMigrationMaxCases
 	}
 	if c.TemporalNamespace == "" {
 		c.TemporalNamespace = "default"

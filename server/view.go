@@ -31,6 +31,7 @@ type caseJSON struct {
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
 	ClosedAt   *time.Time      `json:"closed_at"`
+	SLADue     *time.Time      `json:"sla_due,omitempty" description:"When the case-level SLA falls due (the flow's sla from the start, pushed back by pause_sla waits); absent when the flow has none."`
 }
 
 func toCaseJSON(c store.Case) caseJSON {
@@ -42,7 +43,7 @@ func toCaseJSON(c store.Case) caseJSON {
 		ID: c.ID, Flow: c.Flow, Version: c.Version, Variant: c.Variant,
 		Customer: c.Customer, Channel: c.Channel, Attributes: attrs,
 		Status: c.Status, Step: c.Step, WorkflowID: c.WorkflowID, CreatedBy: c.CreatedBy,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt),
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt), SLADue: utcPtr(c.SLADue),
 	}
 }
 

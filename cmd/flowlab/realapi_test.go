@@ -29,6 +29,9 @@ func (idleEngine) Signal(context.Context, string, workflows.EventRequest) error 
 func (idleEngine) State(context.Context, string) (workflows.CaseState, error) {
 	return workflows.CaseState{}, server.ErrEngineUnavailable
 }
+func (idleEngine) Migrate(context.Context, string, string, workflows.MigrateRequest) (workflows.MigrateResult, error) {
+	return workflows.MigrateResult{}, server.ErrEngineUnavailable
+}
 
 // TestAgainstTheRealAPI runs the client commands against the real handler
 // (SQLite store, built-in flows) to catch drift the fake cannot: query
