@@ -335,13 +335,16 @@ func (cal *compiled) nextEvent(day int) int {
 // locations caches loaded time zones by name. Results never depend on it.
 var locations sync.Map // string -> *time.Location
 
+// zoneNameChars are the characters of IANA time zone names.
+const zoneNameChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-+"
+
 // loadLocation loads an IANA time zone. "" and "Local" are refused: they
 // would depend on the machine.
 func loadLocation(name string) (*time.Location, error) {
 	if v, ok := locations.Load(name); ok {
 		return v.(*time.Location), nil
 	}
-	if name == "" || name == "Local" || len(name) > 64 {
+	if name == "" || name == "Local" || len(name) > 64 || strings.Trim(name, zoneNameChars) != "" {
 		return nil, fmt.Errorf("not an IANA time zone name: %q", name)
 	}
 	loc, err := time.LoadLocation(name)
