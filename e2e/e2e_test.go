@@ -27,6 +27,7 @@ import (
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
 	"github.com/flowlab/flowlab/server/apitest"
+	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/worker"
 	"github.com/flowlab/flowlab/workflows"
@@ -42,6 +43,7 @@ type env struct {
 	url    string
 	tokens map[string]string // department -> staff token, plus "admin"
 	tc     client.Client     // nil for a flowlab dev process
+	st     store.Store       // nil for a flowlab dev process
 
 	// The API's OpenAPI document, fetched once; every response do
 	// receives is validated against it.
@@ -102,7 +104,7 @@ func newEnv(t *testing.T) *env {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 
-	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}, tc: c}
+	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}, tc: c, st: st}
 	for _, dep := range []string{"customer_service", "technical", "supervisor", "crisis_team"} {
 		var out struct {
 			Token string `json:"token"`
