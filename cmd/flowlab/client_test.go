@@ -165,6 +165,18 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, "flow-version-default.json")
 	case "POST /api/v1/flows/complaint/versions/1/retire":
 		answer(http.StatusOK, "flow-version-retired.json")
+	case "POST /api/v1/flows/complaint/migrations":
+		var req struct {
+			DryRun bool `json:"dry_run"`
+		}
+		_ = json.Unmarshal(body, &req)
+		if req.DryRun {
+			answer(http.StatusOK, "migration-dry.json")
+			return
+		}
+		answer(http.StatusOK, "migration.json")
+	case "POST /api/v1/flows/nope/migrations":
+		writeProblem(w, r, http.StatusNotFound, `flow "nope" not found`)
 	case "GET /api/v1/flows/complaint/diff":
 		if r.Header.Get("Accept") == "text/plain, application/problem+json" {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -315,6 +327,8 @@ var goldenCases = []struct {
 		[]string{"POST /api/v1/flows/complaint/versions/1/retire"}},
 	{"flow-diff", []string{"flow", "diff", "complaint", "--from", "1", "--to", "2"}, []string{"table", "json", "yaml"},
 		[]string{"GET /api/v1/flows/complaint/diff?from=1&to=2"}},
+	{"flow-migrate", []string{"flow", "migrate", "complaint", "--from", "1", "--to", "2", "--map", "record=submit", "--map", "investigate=handle"}, []string{"table", "json", "yaml"},
+		[]string{`POST /api/v1/flows/complaint/migrations {"from":1,"mapping":{"investigate":"handle","record":"submit"},"to":2}`}},
 	{"token-create", []string{"token", "create", "--name", "Tech agent", "--role", "staff", "--department", "technical", "--expires-in", "720h"}, nil,
 		[]string{`POST /api/v1/tokens {"departments":["technical"],"expires_in":"720h","name":"Tech agent","role":"staff"}`}},
 	{"openapi", []string{"openapi"}, []string{"table", "json", "yaml"}, []string{"GET /api/v1/openapi.json"}},

@@ -20,7 +20,7 @@ import (
 
 func addFlowEditCommands(flowCmd *cobra.Command) {
 	flowCmd.AddCommand(newFlowValidateCmd(), newFlowPublishCmd(), newFlowVersionsCmd(), newFlowDefaultCmd(),
-		newFlowRetireCmd(), newFlowDiffCmd())
+		newFlowRetireCmd(), newFlowDiffCmd(), newFlowMigrateCmd())
 }
 
 // versionCols are the columns of a flow version in tables.

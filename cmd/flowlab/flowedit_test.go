@@ -84,3 +84,49 @@ func TestFlowValidate(t *testing.T) {
 	res = cli("flow", "validate", "ok.yaml", "-o", "xml")
 	require.Equal(t, exitUsage, res.code)
 }
+
+// TestFlowMigrate: a dry run with a refused case shows the table and exits
+// 1 (not every case would migrate); malformed --map is a usage error that
+// sends nothing; an API refusal exits 3.
+func TestFlowMigrate(t *testing.T) {
+	api := &fakeAPI{t: t}
+	res := runWith(t, validating(t, api), "flow", "migrate", "complaint", "--from", "1", "--to", "2", "--map", "record=submit", "--map", "investigate=handle", "--dry-run")
+	require.Equal(t, exitError, res.code, res.stderr)
+	require.Equal(t, []string{`POST /api/v1/flows/complaint/migrations {"dry_run":true,"from":1,"mapping":{"investigate":"handle","record":"submit"},"to":2}`}, api.requests())
+	checkGolden(t, "flow-migrate-dry.table", res.stdout+"--- stderr ---\n"+res.stderr)
+
+	res = runWith(t, validating(t, &fakeAPI{t: t}), "flow", "migrate", "complaint", "--from", "1", "--to", "2", "--map", "record=submit", "--dry-run", "-o", "json")
+	require.Equal(t, exitError, res.code, "json output exits the same way")
+	var out map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &out))
+	require.Equal(t, true, out["dry_run"])
+
+	for _, c := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"no map", []string{"--from", "1", "--to", "2"}, "--map OLD=NEW is required"},
+		{"map without =", []string{"--from", "1", "--to", "2", "--map", "record"}, `--map "record": expected OLD=NEW`},
+		{"map without new", []string{"--from", "1", "--to", "2", "--map", "record="}, `--map "record=": expected OLD=NEW`},
+		{"map without old", []string{"--from", "1", "--to", "2", "--map", "=submit"}, `--map "=submit": expected OLD=NEW`},
+		{"map twice", []string{"--from", "1", "--to", "2", "--map", "record=submit", "--map", "record=handle"}, `step "record" is mapped twice`},
+		{"no from", []string{"--to", "2", "--map", "record=submit"}, "--from and --to are required"},
+		{"same versions", []string{"--from", "2", "--to", "2", "--map", "record=submit"}, "--from and --to must differ"},
+		{"no key", []string{}, "accepts 1 arg(s), received 0"},
+	} {
+		api := &fakeAPI{t: t}
+		args := []string{"flow", "migrate"}
+		if c.name != "no key" {
+			args = append(args, "complaint")
+		}
+		res := run(t, api, append(args, c.args...)...)
+		require.Equal(t, exitUsage, res.code, c.name)
+		require.Contains(t, res.stderr, c.msg, c.name)
+		require.Empty(t, api.requests(), c.name)
+	}
+
+	res = run(t, &fakeAPI{t: t}, "flow", "migrate", "nope", "--from", "1", "--to", "2", "--map", "a=b")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, `404 Not Found: flow "nope" not found`)
+}

@@ -141,7 +141,8 @@ ENVIRONMENT
 
 EXIT CODES
   0  success
-  1  any other error (e.g. a local file could not be written)
+  1  any other error (e.g. a local file could not be written, flow validate
+     found errors, flow migrate refused some cases)
   2  usage: unknown command or flag, wrong arguments, invalid flag value, no token
   3  the API refused the request: 4xx (400 bad input, 401 bad token, 403 not
      allowed, 404 not found, 409 conflict, 413 too large, 422 invalid)

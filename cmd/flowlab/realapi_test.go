@@ -116,6 +116,17 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	var diff map[string]any
 	require.NoError(t, json.Unmarshal([]byte(ok("flow", "diff", "complaint", "--from", "1", "--to", "2", "-o", "json")), &diff))
 	require.NotEmpty(t, diff["handoffs_removed"])
+	// Migrating cases: the mapping is checked against both versions; no
+	// case runs v2; the idle engine cannot answer for the v1 cases.
+	res = cli("flow", "migrate", "complaint", "--from", "1", "--to", "3", "--map", "record=call", "--map", "nope=call")
+	require.Equal(t, exitAPIClient, res.code, res.stderr)
+	require.Contains(t, res.stderr, "\n  mapping.nope: \"nope\" is not a step of version 1")
+	require.Equal(t, "dry run: complaint v2 → v3: no active cases on v2; nothing changed\n",
+		ok("flow", "migrate", "complaint", "--from", "2", "--to", "3", "--map", "submit=call", "--dry-run"))
+	require.Contains(t, ok("flow", "migrate", "complaint", "--from", "2", "--to", "3", "--map", "submit=call"), "no active cases on v2 (migration ")
+	res = cli("flow", "migrate", "complaint", "--from", "1", "--to", "3", "--map", "record=call", "--dry-run")
+	require.Equal(t, exitAPIServer, res.code, res.stderr)
+	require.Contains(t, res.stderr, "503 Service unavailable")
 	require.Contains(t, ok("flow", "default", "complaint", "3"), "true")
 	res = cli("flow", "retire", "complaint", "3")
 	require.Equal(t, exitAPIClient, res.code)
