@@ -340,8 +340,16 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 		return storeProblem(fmt.Errorf("list spans of case: %w", err), "spans")
 	}
 	out := caseDetail{caseJSON: toCaseJSON(c), Tasks: toTasksJSON(tasks), Spans: make([]spanJSON, len(spans))}
+	// A migrated case has spans of two versions; each counts business
+	// time in its own version's calendars.
+	defs := map[int]*flow.Definition{}
 	for i, sp := range spans {
-		out.Spans[i] = toSpanJSON(sp)
+		def, seen := defs[sp.Version]
+		if !seen {
+			def = s.definitionOf(ctx, sp.Flow, sp.Version)
+			defs[sp.Version] = def
+		}
+		out.Spans[i] = toSpanJSON(sp, def)
 	}
 	if s.cfg.TemporalUIURL != "" {
 		out.Links.TemporalUI = s.cfg.TemporalUIURL + "/namespaces/" + url.PathEscape(s.cfg.TemporalNamespace) +
@@ -441,4 +449,21 @@ func engineProblem(err error) *Problem {
 	default:
 		return internal(err)
 	}
+}
+
+// definitionOf returns the compiled definition of a flow version, or nil
+// when it cannot be read (the span is then measured in elapsed time only;
+// the failure is logged, the case view still answers).
+func (s *Server) definitionOf(ctx context.Context, key string, version int) *flow.Definition {
+	fv, err := s.store.GetFlowVersion(ctx, key, version)
+	if err != nil {
+		s.log.Warn("flow version of a span", "flow", key, "version", version, "error", err)
+		return nil
+	}
+	var def flow.Definition
+	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
+		s.log.Warn("compiled definition of a span's version", "flow", key, "version", version, "error", err)
+		return nil
+	}
+	return &def
 }

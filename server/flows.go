@@ -196,6 +196,8 @@ type stepStatsJSON struct {
 	Cases         int           `json:"cases"`
 	Wait          quantilesJSON `json:"wait"`
 	Work          quantilesJSON `json:"work"`
+	BusinessWait  quantilesJSON `json:"business_wait" description:"wait counted in the step's business calendar (working hours, holidays); equal to wait without a calendar."`
+	BusinessWork  quantilesJSON `json:"business_work" description:"work counted in the step's business calendar."`
 	SLABreachRate float64       `json:"sla_breach_rate"`
 	Breaches      int           `json:"breaches"`
 	Escalations   int           `json:"escalations"`
@@ -255,7 +257,7 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 	}
 	in := make([]analytics.Span, len(spans))
 	for i, sp := range spans {
-		in[i] = analyticsSpan(sp)
+		in[i] = analyticsSpan(sp, &def)
 	}
 	rep := analytics.Bottlenecks(in, order)
 	out := bottlenecksJSON{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to,
@@ -265,6 +267,8 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 			Step: st.Step, Department: st.Department, Kind: st.Kind, Cases: st.Cases,
 			Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
 			Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+			BusinessWait:  quantilesJSON{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
+			BusinessWork:  quantilesJSON{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
 			SLABreachRate: st.SLABreachRate, Breaches: st.Breaches, Escalations: st.Escalations,
 			Share: st.Share, Bottleneck: st.Bottleneck,
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/flow"
@@ -119,6 +120,9 @@ func TestBottlenecks(t *testing.T) {
 	require.Equal(t, 2, inv.Cases)
 	require.InDelta(t, 7200, inv.Wait.P50, 0.001)
 	require.InDelta(t, 600, inv.Work.P95, 0.001)
+	// Version 1 has no calendar: business time is elapsed time.
+	require.Equal(t, inv.Wait, inv.BusinessWait)
+	require.Equal(t, inv.Work, inv.BusinessWork)
 	require.InDelta(t, 1.0, inv.SLABreachRate, 1e-9)
 	require.Equal(t, 2, inv.Escalations)
 
@@ -135,4 +139,57 @@ func TestBottlenecks(t *testing.T) {
 	require.Equal(t, 2, out.Version)
 	require.Equal(t, 0, out.Cases)
 	problemOf(t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=9", nil, nil), http.StatusNotFound)
+}
+
+// TestBusinessTimeInStatistics: a version with an office calendar reports
+// a weekend wait in elapsed and in business time, in the bottleneck view
+// and in the case's spans.
+func TestBusinessTimeInStatistics(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	def, err := flows.Definition("complaint", 1)
+	require.NoError(t, err)
+	day := "09:00-17:00"
+	def.Version = 3
+	def.Calendars = []flow.Calendar{{ID: "office", TimeZone: "Europe/London",
+		Hours: flow.WeekHours{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day}}}
+	def.Calendar = "office"
+	compiled, err := json.Marshal(def)
+	require.NoError(t, err)
+	_, _, err = e.st.PutFlowVersion(ctx, store.PutFlowVersionParams{Key: "complaint", Version: 3, Name: def.Name,
+		Source: "# test\n", Compiled: compiled, Hash: "test-v3", CreatedBy: "test", At: time.Now()})
+	require.NoError(t, err)
+
+	caseID := uuid.NewString()
+	_, _, err = e.st.CreateCase(ctx, store.CreateCaseParams{ID: caseID, Flow: "complaint", Version: 3, Status: store.CaseActive,
+		WorkflowID: "complaint-" + caseID, Attributes: json.RawMessage(`{}`), At: time.Now()})
+	require.NoError(t, err)
+	// Entered Friday 16:00 in London (UTC in March), claimed Monday 10:00,
+	// completed Monday 11:00: 66h elapsed wait, 2h business wait.
+	fri := time.Date(2025, 3, 7, 16, 0, 0, 0, time.UTC)
+	claimed := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
+	require.NoError(t, e.st.RecordSpan(ctx, store.Span{CaseID: caseID, Seq: 3, Flow: "complaint", Version: 3,
+		Step: "investigate", Kind: "task", Department: "technical", EnteredAt: fri, ClaimedAt: &claimed,
+		CompletedAt: claimed.Add(time.Hour), Outcome: "done"}))
+
+	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=3", nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	var out bottlenecksJSON
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+	require.Len(t, out.Steps, 1)
+	st := out.Steps[0]
+	require.InDelta(t, 66*3600, st.Wait.P50, 0.001)
+	require.InDelta(t, 2*3600, st.BusinessWait.P50, 0.001)
+	require.InDelta(t, 3600, st.Work.P50, 0.001)
+	require.InDelta(t, 3600, st.BusinessWork.P50, 0.001)
+
+	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+caseID, nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	var c caseDetail
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
+	require.Len(t, c.Spans, 1)
+	require.InDelta(t, 66*3600, c.Spans[0].WaitSeconds, 0.001)
+	require.InDelta(t, 2*3600, c.Spans[0].BusinessWaitSeconds, 0.001)
+
 }

@@ -116,36 +116,53 @@ type spanJSON struct {
 	Actor           string     `json:"actor"`
 	WaitSeconds     float64    `json:"wait_seconds"`
 	WorkSeconds     float64    `json:"work_seconds"`
+	// Business time: the same intervals counted in the step's calendar
+	// (equal to the elapsed figures when the step has none).
+	BusinessWaitSeconds float64 `json:"business_wait_seconds" description:"wait_seconds counted in the step's business calendar (working hours, holidays); equal to wait_seconds without a calendar."`
+	BusinessWorkSeconds float64 `json:"business_work_seconds" description:"work_seconds counted in the step's business calendar."`
 }
 
-// analyticsSpan converts a stored span for package analytics.
-func analyticsSpan(sp store.Span) analytics.Span {
-	return analytics.Span{
+// analyticsSpan converts a stored span for package analytics; def is the
+// definition of the span's version (nil: unknown), whose calendar for the
+// step measures business time.
+func analyticsSpan(sp store.Span, def *flow.Definition) analytics.Span {
+	out := analytics.Span{
 		CaseID: sp.CaseID, Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
 		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt,
 		Breached: sp.Breached, EscalationLevel: sp.EscalationLevel, HasSLA: sp.SLADue != nil,
 	}
-}
-
-// spanSeconds splits a span into waiting and working seconds by the rules
-// of package analytics (tasks wait until claimed, wait steps only wait,
-// other kinds only work), so a case's spans and the bottleneck view agree.
-func spanSeconds(sp store.Span) (wait, work float64) {
-	rep := analytics.Bottlenecks([]analytics.Span{analyticsSpan(sp)}, nil)
-	if len(rep.Steps) == 0 {
-		return 0, 0
+	if def != nil {
+		if step, ok := def.Step(sp.Step); ok {
+			if cal := def.CalendarFor(step); cal != nil {
+				out.Clock = cal
+			}
+		}
 	}
-	return rep.Steps[0].WaitTotal, rep.Steps[0].WorkTotal
+	return out
 }
 
-func toSpanJSON(sp store.Span) spanJSON {
-	wait, work := spanSeconds(sp)
+// spanSeconds splits a span into waiting and working seconds, elapsed and
+// in business time, by the rules of package analytics (tasks wait until
+// claimed, wait steps only wait, other kinds only work), so a case's spans
+// and the bottleneck view agree.
+func spanSeconds(sp store.Span, def *flow.Definition) (wait, work, bizWait, bizWork float64) {
+	rep := analytics.Bottlenecks([]analytics.Span{analyticsSpan(sp, def)}, nil)
+	if len(rep.Steps) == 0 {
+		return 0, 0, 0, 0
+	}
+	st := rep.Steps[0]
+	return st.WaitTotal, st.WorkTotal, st.BusinessWaitTotal, st.BusinessWorkTotal
+}
+
+func toSpanJSON(sp store.Span, def *flow.Definition) spanJSON {
+	wait, work, bizWait, bizWork := spanSeconds(sp, def)
 	return spanJSON{
 		Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
 		EnteredAt: sp.EnteredAt.UTC(), ClaimedAt: utcPtr(sp.ClaimedAt), CompletedAt: sp.CompletedAt.UTC(),
 		Outcome: sp.Outcome, SLADue: utcPtr(sp.SLADue), Breached: sp.Breached,
 		EscalationLevel: sp.EscalationLevel, Actor: sp.Actor,
 		WaitSeconds: wait, WorkSeconds: work,
+		BusinessWaitSeconds: bizWait, BusinessWorkSeconds: bizWork,
 	}
 }
 
