@@ -154,7 +154,7 @@ func TestParseThreshold(t *testing.T) {
 func TestFormat(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[float64]string{
-		0: "0s", -3: "0s", 0.4: "0s", 45: "45s", 59.6: "1m", 60: "1m", 750: "12m30s",
+		0: "0s", -3: "0s", 0.4: "0.4s", 0.04: "0s", 1.25: "1.3s", 9.96: "10s", 2: "2s", 45: "45s", 59.6: "1m", 60: "1m", 750: "12m30s",
 		3600: "1h", 4320: "1h12m", 4350: "1h13m", 86340: "23h59m", 86399: "1d",
 		86400: "1d", 97200: "1d3h", 3 * 86400: "3d",
 	} {
@@ -166,6 +166,8 @@ func TestFormat(t *testing.T) {
 	require.Equal(t, "share 38%", MetricShare.Label(Stats{Share: 0.38}))
 	require.Equal(t, "breach 12%", MetricBreach.Label(Stats{SLABreachRate: 0.12}))
 	require.Equal(t, "work p90 2h", MetricWorkP90.Label(Stats{Work: Quantiles{P90: 7200}}))
+	require.Equal(t, "business wait p90 2h", MetricBusinessWaitP90.Label(Stats{Wait: Quantiles{P90: 237600}, BusinessWait: Quantiles{P90: 7200}}))
+	require.Equal(t, "business work p90 30m", MetricBusinessWorkP90.Label(Stats{BusinessWork: Quantiles{P90: 1800}}))
 }
 
 func TestWrapAndQuote(t *testing.T) {

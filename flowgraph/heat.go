@@ -17,11 +17,14 @@ type Quantiles struct {
 
 // Stats are the statistics of one step (those of the bottleneck view).
 type Stats struct {
-	Cases         int
-	Wait, Work    Quantiles
-	SLABreachRate float64
-	Share         float64
-	Bottleneck    bool
+	Cases      int
+	Wait, Work Quantiles
+	// BusinessWait and BusinessWork count the same intervals in the
+	// step's business calendar.
+	BusinessWait, BusinessWork Quantiles
+	SLABreachRate              float64
+	Share                      float64
+	Bottleneck                 bool
 }
 
 // Metric is what the heat overlay colours the steps by.
@@ -33,14 +36,23 @@ const (
 	MetricWorkP90 Metric = "work_p90" // 90th percentile of claimed → completed
 	MetricShare   Metric = "share"    // share of the total cycle time
 	MetricBreach  Metric = "breach"   // SLA breach rate
+	// The waiting and working p90 in business time (the step's calendar).
+	MetricBusinessWaitP90 Metric = "business_wait_p90"
+	MetricBusinessWorkP90 Metric = "business_work_p90"
 )
 
 // Metrics lists the metrics in the order they are documented.
-var Metrics = []Metric{MetricWaitP90, MetricWorkP90, MetricShare, MetricBreach}
+var Metrics = []Metric{MetricWaitP90, MetricWorkP90, MetricShare, MetricBreach, MetricBusinessWaitP90, MetricBusinessWorkP90}
 
 // IsDuration reports whether the metric is a duration in seconds (else a
 // ratio from 0 to 1).
-func (m Metric) IsDuration() bool { return m == MetricWaitP90 || m == MetricWorkP90 }
+func (m Metric) IsDuration() bool {
+	switch m {
+	case MetricWaitP90, MetricWorkP90, MetricBusinessWaitP90, MetricBusinessWorkP90:
+		return true
+	}
+	return false
+}
 
 // Valid reports whether m is one of Metrics.
 func (m Metric) Valid() bool {
@@ -60,6 +72,10 @@ func (m Metric) Value(s Stats) float64 {
 		return s.Wait.P90
 	case MetricWorkP90:
 		return s.Work.P90
+	case MetricBusinessWaitP90:
+		return s.BusinessWait.P90
+	case MetricBusinessWorkP90:
+		return s.BusinessWork.P90
 	case MetricShare:
 		return s.Share
 	case MetricBreach:
@@ -75,6 +91,10 @@ func (m Metric) Title() string {
 		return "wait p90"
 	case MetricWorkP90:
 		return "work p90"
+	case MetricBusinessWaitP90:
+		return "business wait p90"
+	case MetricBusinessWorkP90:
+		return "business work p90"
 	case MetricShare:
 		return "share"
 	case MetricBreach:
@@ -105,9 +125,9 @@ type Thresholds struct {
 // of 25% (alert 40%), breaching 10% (alert 25%).
 func (m Metric) DefaultThresholds() Thresholds {
 	switch m {
-	case MetricWaitP90:
+	case MetricWaitP90, MetricBusinessWaitP90:
 		return Thresholds{Warn: 3600, Alert: 4 * 3600}
-	case MetricWorkP90:
+	case MetricWorkP90, MetricBusinessWorkP90:
 		return Thresholds{Warn: 1800, Alert: 2 * 3600}
 	case MetricShare:
 		return Thresholds{Warn: 0.25, Alert: 0.40}
@@ -143,12 +163,16 @@ func (m Metric) ParseThreshold(s string) (float64, error) {
 	return p / 100, nil
 }
 
-// FormatSeconds renders seconds compactly: "45s", "12m30s", "1h12m",
-// "2d3h". Values are rounded to the second, to the minute from an hour on
-// and to the hour from a day on.
+// FormatSeconds renders seconds compactly: "0.4s", "45s", "12m30s",
+// "1h12m", "2d3h". Values under 10 seconds keep a tenth (the demo's
+// compressed time), others are rounded to the second, to the minute from
+// an hour on and to the hour from a day on.
 func FormatSeconds(v float64) string {
 	if math.IsNaN(v) || v <= 0 {
 		return "0s"
+	}
+	if t := math.Round(v*10) / 10; t < 10 && t != math.Trunc(t) {
+		return strconv.FormatFloat(t, 'f', 1, 64) + "s"
 	}
 	d := time.Duration(math.Round(v)) * time.Second
 	switch {

@@ -32,9 +32,9 @@ const mimeSVG = "image/svg+xml"
 type graphSVGParams struct {
 	Key     string    `path:"key" description:"Flow key." example:"complaint"`
 	Version string    `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"1"`
-	Heat    string    `query:"heat" enum:"wait_p90,work_p90,share,breach" description:"Overlay this metric of the version's bottleneck statistics: steps filled white to red by it and labelled with its value. wait_p90/work_p90: 90th percentile of waiting (entered → claimed) or working (claimed → completed) time; share: share of the total cycle time; breach: SLA breach rate."`
-	Warn    string    `query:"warn" description:"With heat: steps at or above this value get a thick border. A duration (30m, 4h, 1d) for wait_p90 and work_p90, a percentage (25, 12.5%) for share and breach. Default: wait_p90 1h, work_p90 30m, share 25%, breach 10%."`
-	Alert   string    `query:"alert" description:"With heat: steps at or above this value get a thick red border; same forms as warn. Default: wait_p90 4h, work_p90 2h, share 40%, breach 25%."`
+	Heat    string    `query:"heat" enum:"wait_p90,work_p90,share,breach,business_wait_p90,business_work_p90" description:"Overlay this metric of the version's bottleneck statistics: steps filled white to red by it and labelled with its value. wait_p90/work_p90: 90th percentile of waiting (entered → claimed) or working (claimed → completed) time; share: share of the total cycle time; breach: SLA breach rate; business_wait_p90/business_work_p90: the p90s counted in the step's business calendar."`
+	Warn    string    `query:"warn" description:"With heat: steps at or above this value get a thick border. A duration (30m, 4h, 1d) for the p90 metrics, a percentage (25, 12.5%) for share and breach. Default: wait p90s 1h, work p90s 30m, share 25%, breach 10%."`
+	Alert   string    `query:"alert" description:"With heat: steps at or above this value get a thick red border; same forms as warn. Default: wait p90s 4h, work p90s 2h, share 40%, breach 25%."`
 	Variant string    `query:"variant" description:"With heat: only spans of this variant."`
 	From    time.Time `query:"from" description:"With heat: only spans entered at or after this time (RFC 3339)."`
 	To      time.Time `query:"to" description:"With heat: only spans entered before this time (RFC 3339)."`
@@ -52,6 +52,8 @@ type graphStatsJSON struct {
 	Cases         int           `json:"cases"`
 	Wait          quantilesJSON `json:"wait" description:"Waiting time (entered → claimed) quantiles, seconds."`
 	Work          quantilesJSON `json:"work" description:"Working time (claimed → completed) quantiles, seconds."`
+	BusinessWait  quantilesJSON `json:"business_wait" description:"Waiting time in the step's business calendar, quantiles, seconds (equal to wait without a calendar)."`
+	BusinessWork  quantilesJSON `json:"business_work" description:"Working time in the step's business calendar, quantiles, seconds."`
 	SLABreachRate float64       `json:"sla_breach_rate"`
 	Share         float64       `json:"share" description:"Share of the total cycle time of all steps."`
 	Bottleneck    bool          `json:"bottleneck"`
@@ -147,6 +149,8 @@ func statsByStep(rep bottlenecksJSON) map[string]flowgraph.Stats {
 			Cases:         st.Cases,
 			Wait:          flowgraph.Quantiles{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
 			Work:          flowgraph.Quantiles{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+			BusinessWait:  flowgraph.Quantiles{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
+			BusinessWork:  flowgraph.Quantiles{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
 			SLABreachRate: st.SLABreachRate, Share: st.Share, Bottleneck: st.Bottleneck,
 		}
 	}
@@ -245,6 +249,8 @@ func toGraphJSON(g flowgraph.Graph, stats map[string]flowgraph.Stats) graphJSON 
 				Cases:         st.Cases,
 				Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
 				Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+				BusinessWait:  quantilesJSON{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
+				BusinessWork:  quantilesJSON{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
 				SLABreachRate: st.SLABreachRate, Share: st.Share, Bottleneck: st.Bottleneck,
 			}
 		}

@@ -169,7 +169,7 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 		withStats++
 		require.NotNil(t, n.Stats, n.ID)
 		require.Equal(t, graphStatsJSON{Cases: want.Cases, Wait: want.Wait, Work: want.Work,
-			SLABreachRate: want.SLABreachRate, Share: want.Share, Bottleneck: want.Bottleneck}, *n.Stats, n.ID)
+			BusinessWait: want.BusinessWait, BusinessWork: want.BusinessWork, SLABreachRate: want.SLABreachRate, Share: want.Share, Bottleneck: want.Bottleneck}, *n.Stats, n.ID)
 	}
 	require.Equal(t, 7, withStats)
 	require.Equal(t, "investigate", func() string {
@@ -186,10 +186,12 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 	require.Equal(t, graphEdgeJSON{From: "review", To: "investigate", Label: "rework", Kind: "outcome"}, g.Edges[7])
 
 	metricOf := map[flowgraph.Metric]func(stepStatsJSON) float64{
-		flowgraph.MetricWaitP90: func(s stepStatsJSON) float64 { return s.Wait.P90 },
-		flowgraph.MetricWorkP90: func(s stepStatsJSON) float64 { return s.Work.P90 },
-		flowgraph.MetricShare:   func(s stepStatsJSON) float64 { return s.Share },
-		flowgraph.MetricBreach:  func(s stepStatsJSON) float64 { return s.SLABreachRate },
+		flowgraph.MetricWaitP90:         func(s stepStatsJSON) float64 { return s.Wait.P90 },
+		flowgraph.MetricWorkP90:         func(s stepStatsJSON) float64 { return s.Work.P90 },
+		flowgraph.MetricShare:           func(s stepStatsJSON) float64 { return s.Share },
+		flowgraph.MetricBreach:          func(s stepStatsJSON) float64 { return s.SLABreachRate },
+		flowgraph.MetricBusinessWaitP90: func(s stepStatsJSON) float64 { return s.BusinessWait.P90 },
+		flowgraph.MetricBusinessWorkP90: func(s stepStatsJSON) float64 { return s.BusinessWork.P90 },
 	}
 	for _, m := range flowgraph.Metrics {
 		hq := graphWindow()

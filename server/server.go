@@ -32,7 +32,7 @@
 //	POST /api/v1/flows/{key}/migrations    admin, owner: move active cases {"from","to","mapping","dry_run"}
 //	GET  /api/v1/flows/{key}/diff          ?from=&to= (JSON, or Accept: text/plain)
 //	GET  /api/v1/schema/flow.json          JSON Schema of the flow YAML, no auth
-//	GET  /api/v1/flows/{key}/versions/{v}/graph.svg   ?heat=wait_p90|work_p90|share|breach&warn=&alert=&variant=&from=&to=
+//	GET  /api/v1/flows/{key}/versions/{v}/graph.svg   ?heat=wait_p90|work_p90|share|breach|business_wait_p90|business_work_p90&warn=&alert=&variant=&from=&to=
 //	GET  /api/v1/flows/{key}/versions/{v}/graph.json  nodes, edges, departments, per-step stats
 //
 // Lists answer {"<items>": [...], "next_cursor": "..."} (keyset pagination,
