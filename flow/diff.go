@@ -394,18 +394,21 @@ func boolText(b bool) string {
 	return strconv.FormatBool(b)
 }
 
-// escalationText renders levels as "after->department/notify", leaving
-// out the part that is not set: "30m->supervisor", "30m->/lead".
+// escalationText renders levels the way an owner says them: "after 30m
+// notify lead; after 1h move to supervisor and notify lead".
 func escalationText(es []EscalationLevel) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
-		s := durationText(e.After) + "->" + e.Department
-		if e.Notify != "" {
-			s += "/" + e.Notify
+		var acts []string
+		if e.Department != "" {
+			acts = append(acts, "move to "+e.Department)
 		}
-		parts[i] = s
+		if e.Notify != "" {
+			acts = append(acts, "notify "+e.Notify)
+		}
+		parts[i] = "after " + durationText(e.After) + " " + strings.Join(acts, " and ")
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, "; ")
 }
 
 func outcomesText(os []Outcome) string {

@@ -221,7 +221,7 @@ const craftedText = "demo v3 -> v4\n" +
 	"~ step intake: name Intake -> \"Take in\"\n" +
 	"~ step intake: roles agent -> \"agent, lead\"\n" +
 	"~ step intake: sla 30m -> 20m\n" +
-	"~ step intake: escalation 30m->/lead -> \"30m->/lead, 1h->tech/lead\"\n" +
+	"~ step intake: escalation \"after 30m notify lead\" -> \"after 30m notify lead; after 1h move to tech and notify lead\"\n" +
 	"~ step intake: form \"amount:number required\" -> `amount:number, reason:enum [a|b] \"Why\"`\n" +
 	"~ step route: rules \"attributes.amount > 100 -> fix\" -> `attributes.amount > 200 -> fix; channel == \"vip\" -> bill`\n" +
 	"~ step route: default ping -> bill\n" +
