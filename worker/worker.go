@@ -36,10 +36,11 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 	return w
 }
 
-// Register registers the Case workflow and the activities on r (a worker
+// Register registers the Case and Pilot workflows and the activities on r (a worker
 // or a replayer's registry).
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Pilot, workflow.RegisterOptions{Name: workflows.PilotWorkflow})
 	if acts != nil {
 		acts.Register(r)
 	}

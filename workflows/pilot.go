@@ -1,0 +1,253 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The Pilot workflow's protocol. Like the Case protocol these names are
+// part of histories.
+const (
+	// PilotWorkflow is the workflow type of a pilot.
+	PilotWorkflow = "Pilot"
+	// UpdateEvaluatePilot evaluates the pilot now (a look like the timer's)
+	// and returns the PilotStatus after it.
+	UpdateEvaluatePilot = "evaluate"
+	// SignalStopPilot stops a running pilot (StopPilotRequest).
+	SignalStopPilot = "stop"
+	// QueryPilot returns the PilotStatus.
+	QueryPilot = "pilot"
+
+	ActivityEvaluatePilot = "EvaluatePilot"
+	ActivityEndPilot      = "EndPilot"
+	ActivityCreatePilot   = "CreatePilot"
+)
+
+// Decisions of an evaluation.
+const (
+	DecisionContinue      = "continue"
+	DecisionStopTreatment = "stop_treatment" // a guardrail was breached
+	DecisionConclude      = "conclude"
+)
+
+// PilotWorkflowID is the workflow id of pilot id.
+func PilotWorkflowID(id string) string { return "pilot-" + id }
+
+// PilotInput starts the Pilot workflow of a pilot row the API or the
+// CreatePilot activity wrote.
+type PilotInput struct {
+	PilotID       string
+	Flow          string
+	StartedAt     time.Time
+	MaxDuration   time.Duration
+	EvaluateEvery time.Duration
+	// Looks counts the evaluations made by earlier runs (continue-as-new).
+	Looks int `json:",omitempty"`
+}
+
+// EvaluatePilotInput asks the activity to evaluate the pilot's data now;
+// Final is set when the pilot has reached its maximum duration, so the
+// evaluation must conclude.
+type EvaluatePilotInput struct {
+	PilotID string
+	Look    int
+	Final   bool
+	At      time.Time
+}
+
+// PilotEvaluation is the activity's answer; the full results are stored
+// on the pilot row by the activity.
+type PilotEvaluation struct {
+	Decision       string
+	Winner         string
+	Recommendation string
+	// Reason says why the treatment arm was stopped (a guardrail).
+	Reason string
+	// CasesPerArm: the smaller arm's number of cases.
+	CasesPerArm int
+}
+
+// EndPilotInput ends the pilot row: status stopped (Reason) or completed
+// (Winner, Recommendation). It only applies to a running pilot.
+type EndPilotInput struct {
+	PilotID        string
+	Status         string
+	Reason         string
+	Winner         string
+	Recommendation string
+	At             time.Time
+}
+
+// StopPilotRequest is the payload of SignalStopPilot.
+type StopPilotRequest struct {
+	Reason  string
+	ActorID string
+}
+
+// PilotStatus is the Pilot workflow's query answer and result.
+type PilotStatus struct {
+	PilotID        string
+	Status         string // running | stopped | completed (store words)
+	Looks          int
+	LastDecision   string
+	Winner         string
+	Recommendation string
+	Reason         string
+	NextLook       *time.Time `json:",omitempty"`
+}
+
+// Pilot statuses as the workflow reports them (the store's words).
+const (
+	PilotRunning   = "running"
+	PilotStopped   = "stopped"
+	PilotCompleted = "completed"
+)
+
+type pilotRun struct {
+	in     PilotInput
+	status PilotStatus
+	// evaluating: an evaluation is running (timer's or an Update's).
+	evaluating bool
+	stop       *StopPilotRequest
+}
+
+// Pilot evaluates a pilot on a timer (every EvaluateEvery, and at
+// StartedAt+MaxDuration for the final look), on demand (the evaluate
+// Update) until an evaluation concludes, a guardrail stops the treatment
+// arm, or a person stops it (signal). Every end is written to the pilot row
+// by the EndPilot activity; the workflow returns the final PilotStatus.
+func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
+	if in.PilotID == "" || in.EvaluateEvery <= 0 || in.MaxDuration <= 0 {
+		return PilotStatus{}, temporal.NewNonRetryableApplicationError("pilot input incomplete", "InvalidInput", nil)
+	}
+	p := &pilotRun{in: in, status: PilotStatus{PilotID: in.PilotID, Status: PilotRunning, Looks: in.Looks}}
+	if err := workflow.SetQueryHandler(ctx, QueryPilot, func() (PilotStatus, error) { return p.status, nil }); err != nil {
+		return PilotStatus{}, fmt.Errorf("pilot: register query: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvaluatePilot, p.evaluateNow,
+		workflow.UpdateHandlerOptions{Validator: func(workflow.Context) error {
+			if p.status.Status != PilotRunning {
+				return temporal.NewApplicationError("the pilot is "+p.status.Status, "PilotEnded")
+			}
+			return nil
+		}}); err != nil {
+		return PilotStatus{}, fmt.Errorf("pilot: register update: %w", err)
+	}
+	stops := workflow.GetSignalChannel(ctx, SignalStopPilot)
+	deadline := in.StartedAt.Add(in.MaxDuration)
+	for p.status.Status == PilotRunning {
+		now := workflow.Now(ctx)
+		wait := in.EvaluateEvery
+		if left := deadline.Sub(now); left < wait {
+			wait = left
+		}
+		if wait < 0 {
+			wait = 0
+		}
+		next := now.Add(wait)
+		p.status.NextLook = &next
+		tctx, cancelTimer := workflow.WithCancel(ctx)
+		fired := false
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(workflow.NewTimer(tctx, wait), func(workflow.Future) { fired = true })
+		sel.AddReceive(stops, func(c workflow.ReceiveChannel, _ bool) {
+			var req StopPilotRequest
+			c.Receive(ctx, &req)
+			p.stop = &req
+		})
+		sel.Select(ctx)
+		cancelTimer()
+		if p.stop != nil {
+			reason := p.stop.Reason
+			if reason == "" {
+				reason = "stopped by " + p.stop.ActorID
+			}
+			return p.end(ctx, PilotStopped, reason, "", "")
+		}
+		if !fired {
+			continue
+		}
+		// An on-demand evaluation may be running: let it finish first.
+		if err := workflow.Await(ctx, func() bool { return !p.evaluating }); err != nil {
+			return PilotStatus{}, fmt.Errorf("pilot: %w", err)
+		}
+		if p.status.Status != PilotRunning {
+			break
+		}
+		final := !workflow.Now(ctx).Before(deadline)
+		if err := p.evaluate(ctx, final); err != nil {
+			return PilotStatus{}, err
+		}
+		if p.status.Status == PilotRunning && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return PilotStatus{}, fmt.Errorf("pilot: %w", err)
+			}
+			next := in
+			next.Looks = p.status.Looks
+			return PilotStatus{}, workflow.NewContinueAsNewError(ctx, PilotWorkflow, next)
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return PilotStatus{}, fmt.Errorf("pilot: %w", err)
+	}
+	return p.status, nil
+}
+
+// evaluateNow is the evaluate Update's handler: one look now.
+func (p *pilotRun) evaluateNow(ctx workflow.Context) (PilotStatus, error) {
+	if err := workflow.Await(ctx, func() bool { return !p.evaluating }); err != nil {
+		return PilotStatus{}, fmt.Errorf("evaluate: %w", err)
+	}
+	if p.status.Status != PilotRunning {
+		return p.status, nil
+	}
+	final := !workflow.Now(ctx).Before(p.in.StartedAt.Add(p.in.MaxDuration))
+	if err := p.evaluate(ctx, final); err != nil {
+		return PilotStatus{}, err
+	}
+	return p.status, nil
+}
+
+// evaluate runs one look and acts on its decision.
+func (p *pilotRun) evaluate(ctx workflow.Context, final bool) error {
+	p.evaluating = true
+	defer func() { p.evaluating = false }()
+	p.status.Looks++
+	var ev PilotEvaluation
+	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityEvaluatePilot, EvaluatePilotInput{
+		PilotID: p.in.PilotID, Look: p.status.Looks, Final: final, At: workflow.Now(ctx),
+	}).Get(ctx, &ev)
+	if err != nil {
+		return fmt.Errorf("evaluate pilot: %w", err)
+	}
+	p.status.LastDecision = ev.Decision
+	switch ev.Decision {
+	case DecisionStopTreatment:
+		_, err = p.end(ctx, PilotStopped, ev.Reason, "", ev.Recommendation)
+	case DecisionConclude:
+		_, err = p.end(ctx, PilotCompleted, "", ev.Winner, ev.Recommendation)
+	default:
+		if final {
+			// The evaluator must conclude a final look; if it did not,
+			// end the pilot anyway: its time is up.
+			_, err = p.end(ctx, PilotCompleted, "maximum duration reached", ev.Winner, ev.Recommendation)
+		}
+	}
+	return err
+}
+
+// end writes the end of the pilot and records it in the status.
+func (p *pilotRun) end(ctx workflow.Context, status, reason, winner, rec string) (PilotStatus, error) {
+	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityEndPilot, EndPilotInput{
+		PilotID: p.in.PilotID, Status: status, Reason: reason, Winner: winner, Recommendation: rec, At: workflow.Now(ctx),
+	}).Get(ctx, nil)
+	if err != nil {
+		return PilotStatus{}, fmt.Errorf("end pilot: %w", err)
+	}
+	p.status.Status, p.status.Reason, p.status.Winner, p.status.Recommendation = status, reason, winner, rec
+	p.status.NextLook = nil
+	return p.status, nil
+}
