@@ -22,7 +22,15 @@ const (
 	KindDecision Kind = "decision" // a rule over case attributes picks the next step
 	KindWait     Kind = "wait"     // wait for an external event or a duration
 	KindEnd      Kind = "end"      // the case is closed
+	// KindPilot runs an A/B pilot of two versions of a flow (the PDCA
+	// cycle's Do step) and continues through the outcome named after how
+	// it ended: completed, stopped or refused (its parameters were
+	// invalid or another pilot of the flow runs).
+	KindPilot Kind = "pilot"
 )
+
+// PilotOutcomes are the outcomes a pilot step must route, in order.
+var PilotOutcomes = []string{"completed", "stopped", "refused"}
 
 // Definition is one version of a flow. It is plain data: the Case workflow
 // receives a snapshot of it in its input, so it must stay JSON round-trippable.

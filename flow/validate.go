@@ -23,7 +23,7 @@ var (
 	keyRe = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 )
 
-var kinds = []string{string(KindTask), string(KindAuto), string(KindDecision), string(KindWait), string(KindEnd)}
+var kinds = []string{string(KindTask), string(KindAuto), string(KindDecision), string(KindWait), string(KindEnd), string(KindPilot)}
 
 // Load parses and validates a definition. The definition is nil when any
 // diagnostic is an error; warnings are returned alongside a usable one.
@@ -157,7 +157,7 @@ func (v *validator) stepIDs() {
 
 // label names a step in messages: `task "record"`.
 func label(s *Step, i int) string {
-	k := map[Kind]string{KindTask: "task", KindAuto: "auto step", KindDecision: "decision", KindWait: "wait step", KindEnd: "end step"}[s.Kind]
+	k := map[Kind]string{KindTask: "task", KindAuto: "auto step", KindDecision: "decision", KindWait: "wait step", KindEnd: "end step", KindPilot: "pilot step"}[s.Kind]
 	if k == "" {
 		k = "step"
 	}
@@ -218,10 +218,10 @@ var kindFields = []stepField{
 	{"roles", []Kind{KindTask}, func(s *Step) bool { return len(s.Roles) > 0 }},
 	{"sla", []Kind{KindTask}, func(s *Step) bool { return s.SLA != 0 }},
 	{"escalation", []Kind{KindTask}, func(s *Step) bool { return len(s.Escalation) > 0 }},
-	{"outcomes", []Kind{KindTask}, func(s *Step) bool { return len(s.Outcomes) > 0 }},
+	{"outcomes", []Kind{KindTask, KindPilot}, func(s *Step) bool { return len(s.Outcomes) > 0 }},
 	{"form", []Kind{KindTask}, func(s *Step) bool { return len(s.Form) > 0 }},
 	{"activity", []Kind{KindAuto}, func(s *Step) bool { return s.Activity != "" }},
-	{"params", []Kind{KindAuto}, func(s *Step) bool { return len(s.Params) > 0 }},
+	{"params", []Kind{KindAuto, KindPilot}, func(s *Step) bool { return len(s.Params) > 0 }},
 	{"rules", []Kind{KindDecision}, func(s *Step) bool { return len(s.Rules) > 0 }},
 	{"default", []Kind{KindDecision}, func(s *Step) bool { return s.Default != "" }},
 	{"event", []Kind{KindWait}, func(s *Step) bool { return s.Event != "" }},
@@ -238,6 +238,7 @@ var kindHints = map[Kind]string{
 	KindTask:     "a task continues through its outcomes",
 	KindDecision: "a decision continues through its rules and default",
 	KindEnd:      "an end step closes the case",
+	KindPilot:    "a pilot step continues through its outcomes completed, stopped and refused",
 }
 
 func (v *validator) step(i int) {
@@ -246,7 +247,7 @@ func (v *validator) step(i int) {
 	who := label(s, i)
 	if s.Calendar != "" {
 		v.calendarRef(join(sp, "calendar"), s.Calendar, who)
-		if s.Kind == KindDecision || s.Kind == KindEnd || s.Kind == KindAuto {
+		if s.Kind == KindDecision || s.Kind == KindEnd || s.Kind == KindAuto || s.Kind == KindPilot {
 			v.add(SeverityWarning, join(sp, "calendar"), true, "calendar-without-effect",
 				"%s counts no SLA or escalation time, so its calendar has no effect; remove it", who)
 		}
@@ -279,6 +280,8 @@ func (v *validator) step(i int) {
 		v.decision(s, sp, who)
 	case KindWait:
 		v.wait(s, sp, who)
+	case KindPilot:
+		v.pilot(s, sp, who)
 	case KindEnd:
 	}
 }
@@ -377,6 +380,39 @@ func (v *validator) task(s *Step, sp, who string) {
 	}
 }
 
+// pilot checks a pilot step: it routes each way a pilot can end
+// (completed, stopped, refused) exactly once. Its params are defaults for
+// the pilot (share, unit, primary_metric, min_cases_per_arm, max_duration,
+// evaluate_every, guardrails); the case's attributes and the last task's
+// data (the Plan) override them when the step runs.
+func (v *validator) pilot(s *Step, sp, who string) {
+	seen := map[string]bool{}
+	for j, o := range s.Outcomes {
+		op := index(join(sp, "outcomes"), j)
+		switch {
+		case o.Name == "":
+			v.errorf(join(op, "name"), "missing-name", "outcome #%d of %s has no name", j+1, who)
+		case !contains(PilotOutcomes, o.Name):
+			v.errorf(join(op, "name"), "bad-pilot-outcome", "%s cannot have outcome %q: a pilot ends %s%s",
+				who, o.Name, strings.Join(PilotOutcomes, ", "), didYouMean(o.Name, PilotOutcomes))
+		case seen[o.Name]:
+			v.errorf(join(op, "name"), "duplicate-outcome", "outcome %q of %s is listed twice", o.Name, who)
+		}
+		seen[o.Name] = true
+		v.target(join(op, "next"), fmt.Sprintf("outcome %q", o.Name), o.Next, "next")
+	}
+	var missing []string
+	for _, name := range PilotOutcomes {
+		if !seen[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		v.errorf(join(sp, "outcomes"), "missing-pilot-outcome", "%s must say where the case goes when the pilot ends %s",
+			who, strings.Join(missing, ", "))
+	}
+}
+
 func (v *validator) auto(s *Step, sp, who string) {
 	switch {
 	case s.Activity == "":
@@ -444,7 +480,7 @@ func (v *validator) unusedDepartments() {
 func (v *validator) successors(s *Step) []int {
 	var targets []string
 	switch s.Kind {
-	case KindTask:
+	case KindTask, KindPilot:
 		for _, o := range s.Outcomes {
 			targets = append(targets, o.Next)
 		}

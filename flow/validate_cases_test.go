@@ -115,8 +115,8 @@ steps:
 		want: []string{
 			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
 			`5:9: error: no end step can be reached from the start step "a": cases would never close (no-end)`,
-			`6:11: error: unknown kind "tsk" for step "a": use one of task, auto, decision, wait, end; did you mean "task"? (bad-kind)`,
-			`7:5: error: step "b" needs a kind: one of task, auto, decision, wait, end (missing-kind)`,
+			`6:11: error: unknown kind "tsk" for step "a": use one of task, auto, decision, wait, end, pilot; did you mean "task"? (bad-kind)`,
+			`7:5: error: step "b" needs a kind: one of task, auto, decision, wait, end, pilot (missing-kind)`,
 			`7:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
 			`8:9: error: step "closed" can never be reached from the start step "a" (unreachable-step)`,
 		},
@@ -140,7 +140,7 @@ steps:
 `,
 		want: []string{
 			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
-			`8:5: error: auto step "a" cannot have "outcomes": it applies only to task steps (field-not-allowed)`,
+			`8:5: error: auto step "a" cannot have "outcomes": it applies only to task and pilot steps (field-not-allowed)`,
 			`13:5: error: end step "closed" cannot have "next": it applies only to auto and wait steps; an end step closes the case (field-not-allowed)`,
 			`14:5: error: end step "closed" cannot have "department": it applies only to task steps; an end step closes the case (field-not-allowed)`,
 		},

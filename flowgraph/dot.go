@@ -35,6 +35,8 @@ func Shape(k flow.Kind) string {
 		return "hexagon"
 	case flow.KindAuto:
 		return "component"
+	case flow.KindPilot:
+		return "octagon"
 	case flow.KindEnd:
 		return "doublecircle"
 	}

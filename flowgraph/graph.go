@@ -89,7 +89,7 @@ func Build(def *flow.Definition) Graph {
 	for _, st := range def.Steps {
 		g.Nodes = append(g.Nodes, Node{ID: st.ID, Kind: st.Kind, Name: st.Name, Department: st.Department, SLA: st.SLA})
 		switch st.Kind {
-		case flow.KindTask:
+		case flow.KindTask, flow.KindPilot:
 			for _, o := range st.Outcomes {
 				add(st.ID, o.Next, EdgeOutcome, o.Name)
 			}

@@ -61,7 +61,7 @@ type graphStatsJSON struct {
 
 type graphNodeJSON struct {
 	ID         string          `json:"id"`
-	Kind       string          `json:"kind" enum:"task,auto,decision,wait,end"`
+	Kind       string          `json:"kind" enum:"task,auto,decision,wait,end,pilot"`
 	Name       string          `json:"name"`
 	Department string          `json:"department,omitempty" description:"The department of a task step; absent for other kinds."`
 	SLA        string          `json:"sla,omitempty" description:"The step's SLA (\"30m\", \"2h\", \"1d\"); absent when it has none."`

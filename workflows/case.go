@@ -321,6 +321,8 @@ func (r *caseRun) enter(ctx workflow.Context, step *flow.Step, entered time.Time
 		return r.runDecision(ctx, step, entered)
 	case flow.KindWait:
 		return r.runWait(ctx, step, entered)
+	case flow.KindPilot:
+		return r.runPilot(ctx, step, entered)
 	default:
 		return "", temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("unknown step kind %q", step.Kind), "UnknownStepKind", nil)

@@ -75,12 +75,17 @@ type harness struct {
 	autos       []workflows.AutoInput
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness builds the harness; regs register more workflows or
+// activities (before any mock is set, as the test suite requires).
+func newHarness(t *testing.T, regs ...func(*testsuite.TestWorkflowEnvironment)) *harness {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
 	env.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
 	(&activities.Activities{}).Register(env)
+	for _, reg := range regs {
+		reg(env)
+	}
 	h := &harness{t: t, env: env}
 	env.OnActivity(workflows.ActivityOpenTask, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.OpenTaskInput) error {

@@ -87,6 +87,25 @@ type StopPilotRequest struct {
 	ActorID string
 }
 
+// CreatePilotInput asks the CreatePilot activity to write the pilot row
+// of a PDCA cycle's pilot step (idempotently on PilotID). Params are the
+// step's params overridden by the case's attributes and the last task's
+// data; they become a PilotSpec (the control defaults to the flow's
+// default version).
+type CreatePilotInput struct {
+	PilotID    string
+	PDCACaseID string
+	Params     map[string]any
+	At         time.Time
+}
+
+// CreatePilotResult is the Pilot workflow's input, or Refused: why the
+// pilot could not start (invalid parameters, another pilot running).
+type CreatePilotResult struct {
+	Input   PilotInput
+	Refused string `json:",omitempty"`
+}
+
 // PilotStatus is the Pilot workflow's query answer and result.
 type PilotStatus struct {
 	PilotID        string
@@ -137,6 +156,16 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 		return PilotStatus{}, fmt.Errorf("pilot: register update: %w", err)
 	}
 	stops := workflow.GetSignalChannel(ctx, SignalStopPilot)
+	defer func() {
+		// Cancelled (its PDCA cycle was cancelled, or by an operator): a
+		// pilot row left running would keep routing cases.
+		if ctx.Err() != nil && p.status.Status == PilotRunning {
+			dctx, _ := workflow.NewDisconnectedContext(ctx)
+			if _, err := p.end(dctx, PilotStopped, "the pilot's workflow was cancelled", "", ""); err != nil {
+				workflow.GetLogger(ctx).Error("pilot: end after cancellation", "error", err)
+			}
+		}
+	}()
 	deadline := in.StartedAt.Add(in.MaxDuration)
 	for p.status.Status == PilotRunning {
 		now := workflow.Now(ctx)
@@ -153,6 +182,7 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 		fired := false
 		sel := workflow.NewSelector(ctx)
 		sel.AddFuture(workflow.NewTimer(tctx, wait), func(workflow.Future) { fired = true })
+		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 		sel.AddReceive(stops, func(c workflow.ReceiveChannel, _ bool) {
 			var req StopPilotRequest
 			c.Receive(ctx, &req)
@@ -160,6 +190,9 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 		})
 		sel.Select(ctx)
 		cancelTimer()
+		if ctx.Err() != nil {
+			return PilotStatus{}, temporal.NewCanceledError()
+		}
 		if p.stop != nil {
 			reason := p.stop.Reason
 			if reason == "" {
