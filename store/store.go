@@ -1,5 +1,6 @@
 // Package store is flowlab's persistence: flow versions, cases, tasks, spans,
-// actors and tokens, and the audit trail, behind one interface with two
+// actors and tokens, pilots, feedback, improvement proposals and the audit
+// trail, behind one interface with two
 // implementations (PostgreSQL through pgx, and an embedded SQLite file).
 // SQL lives here alone; callers see only the types of this file.
 package store
@@ -37,6 +38,27 @@ const (
 	TaskOpen      = "open"      // waiting in a department's inbox (maybe claimed)
 	TaskCompleted = "completed" // completed with an outcome
 	TaskCancelled = "cancelled" // closed because the case was cancelled
+)
+
+// Pilot statuses.
+const (
+	PilotRunning   = "running"   // assigning new cases, being evaluated
+	PilotStopped   = "stopped"   // stopped by a person or a guardrail; all new cases go to control
+	PilotCompleted = "completed" // concluded with a recommendation
+	PilotPromoted  = "promoted"  // an arm's version was made the flow's default
+)
+
+// Pilot arms, the Variant of a case assigned in a pilot.
+const (
+	ArmControl   = "control"
+	ArmTreatment = "treatment"
+)
+
+// Proposal statuses.
+const (
+	ProposalOpen     = "open"
+	ProposalAdopted  = "adopted"
+	ProposalDeclined = "declined"
 )
 
 // Roles of actors.
@@ -127,6 +149,65 @@ type Store interface {
 	ActorByTokenHash(ctx context.Context, hash []byte, now time.Time) (Actor, error)
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 
+	// Pilots. CreatePilot is idempotent on ID (a repeat returns the row,
+	// created=false); a new pilot is running. ErrConflict when another
+	// pilot of the flow is running: at most one pilot per flow runs, which
+	// the database enforces (a partial unique index), so two concurrent
+	// creations cannot both succeed.
+	CreatePilot(ctx context.Context, p CreatePilotParams) (pl Pilot, created bool, err error)
+	GetPilot(ctx context.Context, id string) (Pilot, error)
+	// RunningPilot returns the running pilot of flow, ErrNotFound when none.
+	RunningPilot(ctx context.Context, flow string) (Pilot, error)
+	// ListPilots lists pilots newest first (created_at DESC, id DESC),
+	// keyset-paginated like ListCases.
+	ListPilots(ctx context.Context, p ListPilotsParams) ([]Pilot, error)
+	// UpdatePilot changes the fields that are set (nil: unchanged) and
+	// returns the row. With FromStatus set the update only applies when the
+	// current status equals it, else ErrConflict (so "stop" and "complete"
+	// cannot both win). Setting Status to running while another pilot of
+	// the flow runs is ErrConflict.
+	UpdatePilot(ctx context.Context, p UpdatePilotParams) (Pilot, error)
+	// ListPilotCases returns the measures of every case assigned in the
+	// pilot (one query), ordered by created_at, id.
+	ListPilotCases(ctx context.Context, pilotID string) ([]PilotCase, error)
+
+	// MarkCaseReopened records that a later case reopened the closed
+	// (completed or cancelled) case id: the first time wins, a repeat
+	// returns the row unchanged. ErrConflict when the case is not closed,
+	// ErrNotFound when it does not exist.
+	MarkCaseReopened(ctx context.Context, id string, at time.Time) (Case, error)
+
+	// Feedback: one row per case. A second Put replaces the values (all of
+	// them, nil included; CreatedBy and CreatedAt stay) and returns
+	// created=false. ErrNotFound if the case does not exist.
+	PutFeedback(ctx context.Context, p PutFeedbackParams) (fb Feedback, created bool, err error)
+	GetFeedback(ctx context.Context, caseID string) (Feedback, error)
+
+	// ExportSpans returns raw spans with their case's pilot, arm, customer,
+	// status and feedback, in (entered_at, case_id, seq) order, keyset-
+	// paginated on that order.
+	ExportSpans(ctx context.Context, f ExportSpansParams) ([]ExportedSpan, error)
+
+	// Improvement proposals from staff. CreateProposal makes an open
+	// proposal; a duplicate ID is ErrConflict.
+	CreateProposal(ctx context.Context, p CreateProposalParams) (Proposal, error)
+	GetProposal(ctx context.Context, id string) (Proposal, error)
+	// ListProposals lists proposals newest first (created_at DESC, id DESC),
+	// keyset-paginated like ListCases.
+	ListProposals(ctx context.Context, p ListProposalsParams) ([]Proposal, error)
+	// VoteProposal records actor's vote, one per actor: a second vote by the
+	// same actor changes nothing (voted=false). ErrNotFound when the
+	// proposal does not exist, ErrConflict when it is not open.
+	VoteProposal(ctx context.Context, id, actor string, at time.Time) (p Proposal, voted bool, err error)
+	// AdoptProposal marks an open proposal adopted by the improvement case
+	// caseID; ErrConflict when it is not open.
+	AdoptProposal(ctx context.Context, id, caseID string, at time.Time) (Proposal, error)
+	// DeclineProposal marks an open proposal declined; ErrConflict when it
+	// is not open.
+	DeclineProposal(ctx context.Context, id string, at time.Time) (Proposal, error)
+	// ProposalStats counts proposals by status, for the KPIs.
+	ProposalStats(ctx context.Context) (ProposalCounts, error)
+
 	// Audit trail, append-only.
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ListAudit returns entries oldest first.
@@ -190,6 +271,13 @@ type Case struct {
 	// SLADue is when the case-level SLA falls due (nil: the flow has no
 	// case SLA, or the workflow has not written it yet).
 	SLADue *time.Time
+	// PilotID is the pilot the case was assigned in ("" when none); its
+	// Variant is then the arm (ArmControl or ArmTreatment).
+	PilotID string
+	// ReopenedFrom is the closed case this one reopens ("" when none).
+	ReopenedFrom string
+	// ReopenedAt is when a later case reopened this one (nil: never).
+	ReopenedAt *time.Time
 }
 
 type CreateCaseParams struct {
@@ -206,6 +294,8 @@ type CreateCaseParams struct {
 	RequestHash    string
 	CreatedBy      string
 	At             time.Time
+	PilotID        string // the pilot the case is assigned in; "" when none
+	ReopenedFrom   string // the case this one reopens; "" when none
 }
 
 // UpdateCaseParams changes the status and current step of a case. Fields
@@ -373,6 +463,201 @@ type SpanFilter struct {
 	From    *time.Time // entered_at >= From
 	To      *time.Time // entered_at < To
 	Limit   int        // 0: no limit
+}
+
+// ExportSpansParams selects spans for export. Zero fields do not filter.
+type ExportSpansParams struct {
+	Flow    string
+	Version int
+	PilotID string // spans of the cases assigned in this pilot
+	// From and To bound entered_at: From <= entered_at < To.
+	From, To *time.Time
+	Limit    int // default 1000, max 10000
+	// After continues an export after this span (keyset pagination in
+	// (entered_at, case_id, seq) order); nil starts at the first.
+	After *SpanCursor
+}
+
+// SpanCursor is the position of a span in (entered_at, case_id, seq) order.
+type SpanCursor struct {
+	EnteredAt time.Time
+	CaseID    string
+	Seq       int
+}
+
+// ExportedSpan is a span with its case's pilot, arm and feedback. The case
+// fields are zero when the span's case does not exist.
+type ExportedSpan struct {
+	Span
+	PilotID       string
+	Arm           string // the case's Variant when it was assigned in a pilot, else ""
+	Customer      string
+	CaseStatus    string
+	CaseCreatedAt time.Time
+	CaseClosedAt  *time.Time
+	// Feedback on the case (nil: none given).
+	CSAT, NPS            *int
+	ResolvedFirstContact *bool
+}
+
+// Pilot is an A/B comparison of two versions of one flow on new cases.
+type Pilot struct {
+	ID             string
+	Flow           string
+	Control        int             // version
+	Treatment      int             // version
+	Share          float64         // % of new units assigned to treatment, 0–100
+	Unit           string          // "customer" | "case"
+	PrimaryMetric  string          // cycle_time | sla_breach_rate | fcr | csat
+	Guardrails     json.RawMessage // JSON array [{metric, max_worsening}], stored as given
+	MinCasesPerArm int
+	MaxDuration    time.Duration
+	EvaluateEvery  time.Duration
+	Status         string
+	StopReason     string // why it stopped (person or guardrail)
+	Winner         string // "control" | "treatment" | ""
+	Recommendation string
+	PromotedArm    string
+	Results        json.RawMessage // the last evaluation, as the evaluator wrote it (nil before the first)
+	Looks          json.RawMessage // JSON array of earlier decisive looks, written by the evaluator (nil before)
+	WorkflowID     string
+	PDCACaseID     string // the improvement cycle that started it, "" when started directly
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	EndedAt        *time.Time
+}
+
+// CreatePilotParams creates a running pilot. JSON fields are stored as
+// given (they must be valid JSON when set).
+type CreatePilotParams struct {
+	ID             string // "" gets a random id
+	Flow           string
+	Control        int
+	Treatment      int
+	Share          float64
+	Unit           string
+	PrimaryMetric  string
+	Guardrails     json.RawMessage
+	MinCasesPerArm int
+	MaxDuration    time.Duration
+	EvaluateEvery  time.Duration
+	WorkflowID     string
+	PDCACaseID     string
+	CreatedBy      string
+	At             time.Time
+}
+
+type ListPilotsParams struct {
+	Flow   string
+	Status string
+	Limit  int // default 50, max 500
+	// After continues a listing after this pilot (keyset pagination in the
+	// list's order, created_at DESC, id DESC); nil starts at the newest.
+	After *PilotCursor
+}
+
+// PilotCursor is the position of a pilot in ListPilots order.
+type PilotCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// UpdatePilotParams changes a pilot. Fields left nil are unchanged.
+type UpdatePilotParams struct {
+	ID string
+	// FromStatus, when set, makes the update conditional on the current
+	// status (ErrConflict otherwise).
+	FromStatus     string
+	Status         *string
+	StopReason     *string
+	Winner         *string
+	Recommendation *string
+	PromotedArm    *string
+	Results        json.RawMessage
+	Looks          json.RawMessage
+	EndedAt        *time.Time
+	At             time.Time
+}
+
+// PilotCase holds the measures of one case of a pilot, for its evaluation.
+type PilotCase struct {
+	CaseID    string
+	Arm       string // the case's Variant
+	Customer  string
+	Status    string
+	Version   int
+	CreatedAt time.Time
+	ClosedAt  *time.Time
+	// SLABreached: any span of the case has breached = true (task SLAs and
+	// the case SLA carried by the end step's span).
+	SLABreached bool
+	// Feedback (nil: none given).
+	CSAT, NPS            *int
+	ResolvedFirstContact *bool
+	ReopenedAt           *time.Time
+}
+
+// Feedback is the customer's feedback on one case.
+type Feedback struct {
+	CaseID               string
+	CSAT                 *int
+	NPS                  *int
+	ResolvedFirstContact *bool
+	CreatedBy            string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+type PutFeedbackParams struct {
+	CaseID               string
+	CSAT                 *int
+	NPS                  *int
+	ResolvedFirstContact *bool
+	Actor                string
+	At                   time.Time
+}
+
+// Proposal is an improvement proposal from staff.
+type Proposal struct {
+	ID            string
+	Title         string
+	Body          string
+	Author        string // "" = anonymous
+	Status        string // ProposalOpen, ProposalAdopted or ProposalDeclined
+	Votes         int
+	AdoptedCaseID string // the improvement case that adopted it
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type CreateProposalParams struct {
+	ID     string // "" gets a random id
+	Title  string
+	Body   string
+	Author string // "" = anonymous
+	At     time.Time
+}
+
+type ListProposalsParams struct {
+	Status string
+	Limit  int // default 50, max 500
+	// After continues a listing after this proposal (keyset pagination in
+	// the list's order, created_at DESC, id DESC); nil starts at the newest.
+	After *ProposalCursor
+}
+
+// ProposalCursor is the position of a proposal in ListProposals order.
+type ProposalCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// ProposalCounts counts proposals by status.
+type ProposalCounts struct {
+	Open     int
+	Adopted  int
+	Declined int
 }
 
 // Actor is a person or system acting through the API.

@@ -107,3 +107,61 @@ func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span
 	}
 	return out, nil
 }
+
+// ExportSpans returns the spans matching f with their case's pilot, arm and
+// feedback, in (entered_at, case_id, seq) order from after f.After.
+func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]store.ExportedSpan, error) {
+	var w where
+	if f.Flow != "" {
+		w.add("s.flow = ?", f.Flow)
+	}
+	if f.Version != 0 {
+		w.add("s.version = ?", f.Version)
+	}
+	if f.PilotID != "" {
+		w.add("c.pilot_id = ?", f.PilotID)
+	}
+	if f.From != nil {
+		w.add("s.entered_at >= ?", bound(*f.From))
+	}
+	if f.To != nil {
+		w.add("s.entered_at < ?", bound(*f.To))
+	}
+	if c := f.After; c != nil {
+		w.add("(s.entered_at, s.case_id, s.seq) > (?, ?, ?)", c.EnteredAt.UTC(), c.CaseID, c.Seq)
+	}
+	limit := w.arg(normalize.Limit(f.Limit, normalize.SpanLimitDefault, normalize.SpanLimitMax))
+	rows, err := s.pool.Query(ctx, `SELECT s.case_id, s.seq, s.flow, s.version, s.variant, s.step, s.kind,
+			s.department, s.entered_at, s.claimed_at, s.completed_at, s.outcome, s.sla_due, s.breached,
+			s.escalation_level, s.actor,
+			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
+			COALESCE(c.customer, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
+			f.csat, f.nps, f.resolved_first_contact
+		FROM spans s
+		LEFT JOIN cases c ON c.id = s.case_id
+		LEFT JOIN feedback f ON f.case_id = s.case_id`+w.String()+`
+		ORDER BY s.entered_at, s.case_id, s.seq LIMIT `+limit, w.args...)
+	if err != nil {
+		return nil, mapErr("postgres: export spans", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.ExportedSpan, error) {
+		var (
+			x                   spanRow
+			e                   store.ExportedSpan
+			caseCreated, closed *time.Time
+		)
+		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
+			&e.PilotID, &e.Arm, &e.Customer, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
+		e.Span = spanFromInternal(x)
+		if caseCreated != nil {
+			e.CaseCreatedAt = utc(*caseCreated)
+		}
+		e.CaseClosedAt = utcPtr(closed)
+		return e, err
+	})
+	if err != nil {
+		return nil, mapErr("postgres: export spans", err)
+	}
+	return out, nil
+}

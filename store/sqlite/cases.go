@@ -6,27 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
 const caseCols = `id, flow, version, variant, customer, channel, attributes, status, step, workflow_id,
-	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at, sla_due`
+	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at, sla_due,
+	COALESCE(pilot_id, ''), COALESCE(reopened_from, ''), reopened_at`
 
 // caseRow is a scanned cases row.
 type caseRow struct {
 	id, flow, variant, customer, channel, status, step, workflowID, idemKey, requestHash, createdBy string
+	pilotID, reopenedFrom                                                                           string
 	version                                                                                         int
 	attributes                                                                                      []byte
 	createdAt, updatedAt                                                                            int64
-	closedAt, slaDue                                                                                sql.NullInt64
+	closedAt, slaDue, reopenedAt                                                                    sql.NullInt64
 }
 
 func scanCase(r scanner) (caseRow, error) {
 	var x caseRow
 	err := r.Scan(&x.id, &x.flow, &x.version, &x.variant, &x.customer, &x.channel, &x.attributes, &x.status,
-		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt, &x.slaDue)
+		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt, &x.slaDue,
+		&x.pilotID, &x.reopenedFrom, &x.reopenedAt)
 	return x, err
 }
 
@@ -37,6 +41,7 @@ func caseFromInternal(x caseRow) store.Case {
 		WorkflowID: x.workflowID, IdempotencyKey: x.idemKey, RequestHash: x.requestHash,
 		CreatedBy: x.createdBy, CreatedAt: fromNanos(x.createdAt), UpdatedAt: fromNanos(x.updatedAt),
 		ClosedAt: fromNullNanos(x.closedAt), SLADue: fromNullNanos(x.slaDue),
+		PilotID: x.pilotID, ReopenedFrom: x.reopenedFrom, ReopenedAt: fromNullNanos(x.reopenedAt),
 	}
 }
 
@@ -53,11 +58,13 @@ func (s *Store) CreateCase(ctx context.Context, p store.CreateCaseParams) (store
 	)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		x, err := scanCase(tx.QueryRowContext(ctx, `INSERT INTO cases (id, flow, version, variant, customer, channel,
-				attributes, status, workflow_id, idempotency_key, request_hash, created_by, created_at, updated_at)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+				attributes, status, workflow_id, idempotency_key, request_hash, created_by, created_at, updated_at,
+				pilot_id, reopened_from)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)
 			ON CONFLICT DO NOTHING RETURNING `+caseCols,
 			normalize.ID(p.ID), p.Flow, p.Version, p.Variant, p.Customer, p.Channel, string(normalize.Object(p.Attributes)),
-			status, p.WorkflowID, nullString(p.IdempotencyKey), p.RequestHash, p.CreatedBy, at))
+			status, p.WorkflowID, nullString(p.IdempotencyKey), p.RequestHash, p.CreatedBy, at,
+			nullString(p.PilotID), nullString(p.ReopenedFrom)))
 		if err == nil {
 			c, created = caseFromInternal(x), true
 			return nil
@@ -164,4 +171,31 @@ func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store
 		return nil, mapErr("sqlite: list cases", err)
 	}
 	return out, nil
+}
+
+// MarkCaseReopened records when a later case reopened the closed case id;
+// the first time wins.
+func (s *Store) MarkCaseReopened(ctx context.Context, id string, at time.Time) (store.Case, error) {
+	var c store.Case
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		x, err := scanCase(tx.QueryRowContext(ctx, `UPDATE cases SET
+				updated_at = CASE WHEN reopened_at IS NULL THEN ?2 ELSE updated_at END,
+				reopened_at = COALESCE(reopened_at, ?2)
+			WHERE id = ?1 AND status IN ('completed', 'cancelled')
+			RETURNING `+caseCols, id, nanos(normalize.Time(at))))
+		if errors.Is(err, sql.ErrNoRows) {
+			// Not closed (ErrConflict), or missing (no rows: ErrNotFound).
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, id).Scan(&status); err != nil {
+				return err
+			}
+			return fmt.Errorf("case %s is %s, not closed: %w", id, status, store.ErrConflict)
+		}
+		c = caseFromInternal(x)
+		return err
+	})
+	if err != nil {
+		return store.Case{}, mapErr("sqlite: mark case reopened", err)
+	}
+	return c, nil
 }

@@ -98,3 +98,69 @@ func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span
 	}
 	return out, nil
 }
+
+// ExportSpans returns the spans matching f with their case's pilot, arm and
+// feedback, in (entered_at, case_id, seq) order from after f.After.
+func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]store.ExportedSpan, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, arg ...any) { where, args = append(where, cond), append(args, arg...) }
+	if f.Flow != "" {
+		add("s.flow = ?", f.Flow)
+	}
+	if f.Version != 0 {
+		add("s.version = ?", f.Version)
+	}
+	if f.PilotID != "" {
+		add("c.pilot_id = ?", f.PilotID)
+	}
+	if f.From != nil {
+		add("s.entered_at >= ?", nanos(*f.From))
+	}
+	if f.To != nil {
+		add("s.entered_at < ?", nanos(*f.To))
+	}
+	if c := f.After; c != nil {
+		add("(s.entered_at, s.case_id, s.seq) > (?, ?, ?)", nanos(c.EnteredAt), c.CaseID, c.Seq)
+	}
+	query := `SELECT s.case_id, s.seq, s.flow, s.version, s.variant, s.step, s.kind,
+			s.department, s.entered_at, s.claimed_at, s.completed_at, s.outcome, s.sla_due, s.breached,
+			s.escalation_level, s.actor,
+			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
+			COALESCE(c.customer, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
+			f.csat, f.nps, f.resolved_first_contact
+		FROM spans s
+		LEFT JOIN cases c ON c.id = s.case_id
+		LEFT JOIN feedback f ON f.case_id = s.case_id`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY s.entered_at, s.case_id, s.seq LIMIT ?`
+	args = append(args, normalize.Limit(f.Limit, normalize.SpanLimitDefault, normalize.SpanLimitMax))
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr("sqlite: export spans", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.ExportedSpan, error) {
+		var (
+			x                   spanRow
+			e                   store.ExportedSpan
+			caseCreated, closed sql.NullInt64
+		)
+		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
+			&e.PilotID, &e.Arm, &e.Customer, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
+		e.Span = spanFromInternal(x)
+		if caseCreated.Valid {
+			e.CaseCreatedAt = fromNanos(caseCreated.Int64)
+		}
+		e.CaseClosedAt = fromNullNanos(closed)
+		return e, err
+	})
+	if err != nil {
+		return nil, mapErr("sqlite: export spans", err)
+	}
+	return out, nil
+}

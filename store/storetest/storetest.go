@@ -39,6 +39,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Spans", testSpans},
 		{"ActorsTokens", testActorsTokens},
 		{"Audit", testAudit},
+		{"Pilots", testPilots},
+		{"CreatePilotConcurrent", testCreatePilotConcurrent},
+		{"UpdatePilotConcurrent", testUpdatePilotConcurrent},
+		{"ListPilotsPaging", testListPilotsPaging},
+		{"PilotCases", testPilotCases},
+		{"MarkCaseReopened", testMarkCaseReopened},
+		{"Feedback", testFeedback},
+		{"ExportSpans", testExportSpans},
+		{"Proposals", testProposals},
+		{"ListProposalsPaging", testListProposalsPaging},
+		{"VoteProposalConcurrent", testVoteProposalConcurrent},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()

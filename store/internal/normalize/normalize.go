@@ -17,6 +17,14 @@ const (
 	CaseLimitMax     = 500
 	TaskLimitDefault = 100
 	TaskLimitMax     = 1000
+	// Pilots and proposals page like cases.
+	PilotLimitDefault    = 50
+	PilotLimitMax        = 500
+	ProposalLimitDefault = 50
+	ProposalLimitMax     = 500
+	// Exported spans come in large pages.
+	SpanLimitDefault = 1000
+	SpanLimitMax     = 10000
 )
 
 // Limit returns n bounded to (0, max], def when n <= 0.
@@ -85,6 +93,17 @@ func JSON(raw json.RawMessage) []byte {
 		return nil
 	}
 	return raw
+}
+
+// StoredJSON returns raw as it is to be stored verbatim: nil for an empty or
+// JSON null value, an error when it is not valid JSON (so that SQLite, which
+// stores text, refuses what PostgreSQL's json type does).
+func StoredJSON(field string, raw json.RawMessage) ([]byte, error) {
+	b := JSON(raw)
+	if b != nil && !json.Valid(b) {
+		return nil, fmt.Errorf("%s is not valid JSON", field)
+	}
+	return b, nil
 }
 
 // Object returns raw, or "{}" when it is empty.

@@ -1,0 +1,213 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/normalize"
+)
+
+const pilotCols = `id, flow, control_version, treatment_version, share, unit, primary_metric, guardrails,
+	min_cases_per_arm, max_duration, evaluate_every, status, stop_reason, winner, recommendation, promoted_arm,
+	results, looks, workflow_id, pdca_case_id, created_by, created_at, updated_at, ended_at`
+
+// pilotRow is a scanned pilots row.
+type pilotRow struct {
+	id, flow, unit, primaryMetric, status, stopReason, winner, recommendation, promotedArm string
+	workflowID, pdcaCaseID, createdBy                                                      string
+	control, treatment, minCasesPerArm                                                     int
+	share                                                                                  float64
+	maxDuration, evaluateEvery                                                             int64
+	guardrails, results, looks                                                             []byte
+	createdAt, updatedAt                                                                   time.Time
+	endedAt                                                                                *time.Time
+}
+
+func scanPilot(r pgx.Row) (pilotRow, error) {
+	var x pilotRow
+	err := r.Scan(&x.id, &x.flow, &x.control, &x.treatment, &x.share, &x.unit, &x.primaryMetric, &x.guardrails,
+		&x.minCasesPerArm, &x.maxDuration, &x.evaluateEvery, &x.status, &x.stopReason, &x.winner, &x.recommendation,
+		&x.promotedArm, &x.results, &x.looks, &x.workflowID, &x.pdcaCaseID, &x.createdBy, &x.createdAt, &x.updatedAt,
+		&x.endedAt)
+	return x, err
+}
+
+func pilotFromInternal(x pilotRow) store.Pilot {
+	return store.Pilot{
+		ID: x.id, Flow: x.flow, Control: x.control, Treatment: x.treatment, Share: x.share, Unit: x.unit,
+		PrimaryMetric: x.primaryMetric, Guardrails: normalize.Raw(x.guardrails), MinCasesPerArm: x.minCasesPerArm,
+		MaxDuration: time.Duration(x.maxDuration), EvaluateEvery: time.Duration(x.evaluateEvery), Status: x.status,
+		StopReason: x.stopReason, Winner: x.winner, Recommendation: x.recommendation, PromotedArm: x.promotedArm,
+		Results: normalize.Raw(x.results), Looks: normalize.Raw(x.looks), WorkflowID: x.workflowID,
+		PDCACaseID: x.pdcaCaseID, CreatedBy: x.createdBy, CreatedAt: utc(x.createdAt), UpdatedAt: utc(x.updatedAt),
+		EndedAt: utcPtr(x.endedAt),
+	}
+}
+
+// queryPilot runs a query returning at most one pilot row.
+func queryPilot(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, sql string, args ...any) (store.Pilot, error) {
+	x, err := scanPilot(q.QueryRow(ctx, sql, args...))
+	if err != nil {
+		return store.Pilot{}, err
+	}
+	return pilotFromInternal(x), nil
+}
+
+// CreatePilot inserts a running pilot, idempotently on ID; see store.Store.
+func (s *Store) CreatePilot(ctx context.Context, p store.CreatePilotParams) (store.Pilot, bool, error) {
+	guardrails, err := normalize.StoredJSON("guardrails", p.Guardrails)
+	if err != nil {
+		return store.Pilot{}, false, fmt.Errorf("postgres: create pilot: %w", err)
+	}
+	id := normalize.ID(p.ID)
+	at := normalize.Time(p.At)
+	pl, err := queryPilot(ctx, s.pool, `INSERT INTO pilots (id, flow, control_version, treatment_version, share, unit,
+			primary_metric, guardrails, min_cases_per_arm, max_duration, evaluate_every, status, workflow_id,
+			pdca_case_id, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'running', $12, $13, $14, $15, $15)
+		ON CONFLICT (id) DO NOTHING RETURNING `+pilotCols,
+		id, p.Flow, p.Control, p.Treatment, p.Share, p.Unit, p.PrimaryMetric, nullJSON(guardrails), p.MinCasesPerArm,
+		int64(p.MaxDuration), int64(p.EvaluateEvery), p.WorkflowID, p.PDCACaseID, p.CreatedBy, at)
+	if err == nil {
+		return pl, true, nil
+	}
+	// Nothing inserted: the id exists (a repeat), or another pilot of the
+	// flow runs. A concurrent repeat may also fail on the running index
+	// before it sees the id, so a unique violation looks the id up too.
+	var pgErr *pgconn.PgError
+	if !errors.Is(err, pgx.ErrNoRows) && !(errors.As(err, &pgErr) && pgErr.Code == "23505") {
+		return store.Pilot{}, false, mapErr("postgres: create pilot", err)
+	}
+	insertErr := err
+	pl, err = queryPilot(ctx, s.pool, `SELECT `+pilotCols+` FROM pilots WHERE id = $1`, id)
+	switch {
+	case err == nil:
+		return pl, false, nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return store.Pilot{}, false, mapErr("postgres: create pilot", err)
+	case errors.Is(insertErr, pgx.ErrNoRows):
+		return store.Pilot{}, false, fmt.Errorf("postgres: create pilot: id %q exists: %w", id, store.ErrConflict)
+	}
+	return store.Pilot{}, false, mapErr("postgres: create pilot: another pilot of "+p.Flow+" is running", insertErr)
+}
+
+// GetPilot returns a pilot by id.
+func (s *Store) GetPilot(ctx context.Context, id string) (store.Pilot, error) {
+	pl, err := queryPilot(ctx, s.pool, `SELECT `+pilotCols+` FROM pilots WHERE id = $1`, id)
+	if err != nil {
+		return store.Pilot{}, mapErr("postgres: get pilot", err)
+	}
+	return pl, nil
+}
+
+// RunningPilot returns the running pilot of flow.
+func (s *Store) RunningPilot(ctx context.Context, flow string) (store.Pilot, error) {
+	pl, err := queryPilot(ctx, s.pool, `SELECT `+pilotCols+` FROM pilots WHERE flow = $1 AND status = 'running'`, flow)
+	if err != nil {
+		return store.Pilot{}, mapErr("postgres: running pilot", err)
+	}
+	return pl, nil
+}
+
+// ListPilots lists pilots newest first, from after p.After when it is set.
+func (s *Store) ListPilots(ctx context.Context, p store.ListPilotsParams) ([]store.Pilot, error) {
+	var w where
+	if p.Flow != "" {
+		w.add("flow = ?", p.Flow)
+	}
+	if p.Status != "" {
+		w.add("status = ?", p.Status)
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (created_at DESC, id DESC) order.
+		w.add("(created_at, id) < (?, ?)", c.CreatedAt.UTC(), c.ID)
+	}
+	limit := w.arg(normalize.Limit(p.Limit, normalize.PilotLimitDefault, normalize.PilotLimitMax))
+	rows, err := s.pool.Query(ctx, `SELECT `+pilotCols+` FROM pilots`+w.String()+`
+		ORDER BY created_at DESC, id DESC LIMIT `+limit, w.args...)
+	if err != nil {
+		return nil, mapErr("postgres: list pilots", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Pilot, error) {
+		x, err := scanPilot(r)
+		return pilotFromInternal(x), err
+	})
+	if err != nil {
+		return nil, mapErr("postgres: list pilots", err)
+	}
+	return out, nil
+}
+
+// UpdatePilot changes the fields of p that are set; see store.Store.
+func (s *Store) UpdatePilot(ctx context.Context, p store.UpdatePilotParams) (store.Pilot, error) {
+	results, err := normalize.StoredJSON("results", p.Results)
+	if err != nil {
+		return store.Pilot{}, fmt.Errorf("postgres: update pilot: %w", err)
+	}
+	looks, err := normalize.StoredJSON("looks", p.Looks)
+	if err != nil {
+		return store.Pilot{}, fmt.Errorf("postgres: update pilot: %w", err)
+	}
+	pl, err := queryPilot(ctx, s.pool, `UPDATE pilots SET
+			status = COALESCE($3, status),
+			stop_reason = COALESCE($4, stop_reason),
+			winner = COALESCE($5, winner),
+			recommendation = COALESCE($6, recommendation),
+			promoted_arm = COALESCE($7, promoted_arm),
+			results = COALESCE($8::json, results),
+			looks = COALESCE($9::json, looks),
+			ended_at = COALESCE($10, ended_at),
+			updated_at = $11
+		WHERE id = $1 AND ($2 = '' OR status = $2)
+		RETURNING `+pilotCols,
+		p.ID, p.FromStatus, p.Status, p.StopReason, p.Winner, p.Recommendation, p.PromotedArm,
+		nullJSON(results), nullJSON(looks), normalize.TimePtr(p.EndedAt), normalize.Time(p.At))
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The status differs from FromStatus (ErrConflict), or the pilot
+		// is missing (no rows: ErrNotFound).
+		var status string
+		if err = s.pool.QueryRow(ctx, `SELECT status FROM pilots WHERE id = $1`, p.ID).Scan(&status); err == nil {
+			err = fmt.Errorf("pilot %s is %s, not %s: %w", p.ID, status, p.FromStatus, store.ErrConflict)
+		}
+	}
+	if err != nil {
+		return store.Pilot{}, mapErr("postgres: update pilot", err)
+	}
+	return pl, nil
+}
+
+// ListPilotCases returns the measures of the cases of a pilot in one query.
+func (s *Store) ListPilotCases(ctx context.Context, pilotID string) ([]store.PilotCase, error) {
+	rows, err := s.pool.Query(ctx, `SELECT c.id, c.variant, c.customer, c.status, c.version, c.created_at, c.closed_at,
+			EXISTS (SELECT 1 FROM spans sp WHERE sp.case_id = c.id AND sp.breached),
+			f.csat, f.nps, f.resolved_first_contact, c.reopened_at
+		FROM cases c LEFT JOIN feedback f ON f.case_id = c.id
+		WHERE c.pilot_id = $1
+		ORDER BY c.created_at, c.id`, pilotID)
+	if err != nil {
+		return nil, mapErr("postgres: list pilot cases", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.PilotCase, error) {
+		var (
+			pc                   store.PilotCase
+			createdAt            time.Time
+			closedAt, reopenedAt *time.Time
+		)
+		err := r.Scan(&pc.CaseID, &pc.Arm, &pc.Customer, &pc.Status, &pc.Version, &createdAt, &closedAt,
+			&pc.SLABreached, &pc.CSAT, &pc.NPS, &pc.ResolvedFirstContact, &reopenedAt)
+		pc.CreatedAt, pc.ClosedAt, pc.ReopenedAt = utc(createdAt), utcPtr(closedAt), utcPtr(reopenedAt)
+		return pc, err
+	})
+	if err != nil {
+		return nil, mapErr("postgres: list pilot cases", err)
+	}
+	return out, nil
+}
