@@ -935,3 +935,53 @@ func testVoteProposalConcurrent(t *testing.T, s store.Store) {
 	require.Equal(t, store.ProposalAdopted, pr.Status)
 	require.Equal(t, counted, pr.Votes)
 }
+
+// testPilotOps covers the helpers over the interface: PilotVersions and
+// PromotePilot.
+func testPilotOps(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	putFlow(t, s, "promo", 1, "h1")
+	putFlow(t, s, "promo", 2, "h2")
+	putFlow(t, s, "promo", 3, "h3")
+	require.NoError(t, s.RetireFlowVersion(ctx, "promo", 3, at(time.Minute)))
+
+	for _, c := range []struct {
+		control, treatment int
+		want               string
+	}{
+		{1, 2, ""},
+		{1, 9, "treatment: flow promo has no version 9"},
+		{7, 2, "control: flow promo has no version 7"},
+		{1, 3, "treatment: version 3 of promo is retired"},
+		{3, 1, ""}, // a retired control may still be compared against
+	} {
+		msg, err := store.PilotVersions(ctx, s, "promo", c.control, c.treatment)
+		require.NoError(t, err)
+		require.Equal(t, c.want, msg, "%d vs %d", c.control, c.treatment)
+	}
+
+	p := pilotParams("promo-p", "promo", 2*time.Minute)
+	createPilot(t, s, p)
+	_, err := store.PromotePilot(ctx, s, "promo-p", store.ArmTreatment, at(3*time.Minute))
+	require.ErrorIs(t, err, store.ErrConflict, "a running pilot is stopped first")
+	endPilot(t, s, "promo-p", store.PilotCompleted, 4*time.Minute)
+	_, err = store.PromotePilot(ctx, s, "promo-p", "both", at(5*time.Minute))
+	require.ErrorIs(t, err, store.ErrConflict)
+
+	pl, err := store.PromotePilot(ctx, s, "promo-p", store.ArmTreatment, at(5*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, store.PilotPromoted, pl.Status)
+	require.Equal(t, store.ArmTreatment, pl.PromotedArm)
+	require.Equal(t, at(4*time.Minute), *pl.EndedAt, "the end time stays when the pilot had ended")
+	def, err := s.DefaultFlowVersion(ctx, "promo")
+	require.NoError(t, err)
+	require.Equal(t, 2, def.Version)
+
+	again, err := store.PromotePilot(ctx, s, "promo-p", store.ArmTreatment, at(6*time.Minute))
+	require.NoError(t, err, "promoting the same arm again is a no-op")
+	require.Equal(t, pl.UpdatedAt, again.UpdatedAt)
+	_, err = store.PromotePilot(ctx, s, "promo-p", store.ArmControl, at(6*time.Minute))
+	require.ErrorIs(t, err, store.ErrConflict)
+	_, err = store.PromotePilot(ctx, s, "nope", store.ArmControl, at(6*time.Minute))
+	require.ErrorIs(t, err, store.ErrNotFound)
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdatePilotConcurrent", testUpdatePilotConcurrent},
 		{"ListPilotsPaging", testListPilotsPaging},
 		{"PilotCases", testPilotCases},
+		{"PilotOps", testPilotOps},
 		{"MarkCaseReopened", testMarkCaseReopened},
 		{"Feedback", testFeedback},
 		{"ExportSpans", testExportSpans},
