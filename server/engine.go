@@ -40,6 +40,20 @@ type Engine interface {
 	// case rests on the new version. A refusal by the workflow is a
 	// *RejectedError with reason ErrMigrationRefused.
 	Migrate(ctx context.Context, workflowID, updateID string, req workflows.MigrateRequest) (workflows.MigrateResult, error)
+
+	// StartPilot starts a pilot's Pilot workflow. It is idempotent like
+	// StartCase: a workflow already started under workflowID is success.
+	StartPilot(ctx context.Context, workflowID string, in workflows.PilotInput) error
+	// StopPilot signals the Pilot workflow to stop (the workflow ends the
+	// pilot row). ErrPilotNotRunning when the workflow does not exist or
+	// has closed.
+	StopPilot(ctx context.Context, workflowID string, req workflows.StopPilotRequest) error
+	// EvaluatePilot runs the evaluate Update with updateID as its Update
+	// ID and returns the pilot's status after the look. ErrPilotNotRunning
+	// when the workflow has closed or its validator says the pilot ended.
+	EvaluatePilot(ctx context.Context, workflowID, updateID string) (workflows.PilotStatus, error)
+	// PilotState queries the Pilot workflow's status.
+	PilotState(ctx context.Context, workflowID string) (workflows.PilotStatus, error)
 }
 
 // Reasons a complete Update can be rejected; match them with errors.Is on
@@ -59,6 +73,9 @@ var (
 
 	// ErrCaseNotRunning: the case workflow does not exist or has closed.
 	ErrCaseNotRunning = errors.New("case workflow not running")
+	// ErrPilotNotRunning: the Pilot workflow does not exist, has closed,
+	// or refused an evaluation because its pilot has ended.
+	ErrPilotNotRunning = errors.New("pilot workflow not running")
 	// ErrEngineUnavailable: the workflow engine cannot be reached right now.
 	ErrEngineUnavailable = errors.New("workflow engine unavailable")
 )
@@ -177,6 +194,75 @@ func (e *temporalEngine) State(ctx context.Context, workflowID string) (workflow
 		return st, fmt.Errorf("engine: decode state of %s: %w", workflowID, err)
 	}
 	return st, nil
+}
+
+// pilotEndedType is the application error type the Pilot workflow's
+// evaluate validator rejects with when its pilot has ended.
+const pilotEndedType = "PilotEnded"
+
+func (e *temporalEngine) StartPilot(ctx context.Context, workflowID string, in workflows.PilotInput) error {
+	opts := client.StartWorkflowOptions{
+		ID:                                       workflowID,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+	_, err := e.c.ExecuteWorkflow(ctx, opts, workflows.PilotWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("engine: start pilot %s: %w", workflowID, pilotError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) StopPilot(ctx context.Context, workflowID string, req workflows.StopPilotRequest) error {
+	if err := e.c.SignalWorkflow(ctx, workflowID, "", workflows.SignalStopPilot, req); err != nil {
+		return fmt.Errorf("engine: stop pilot %s: %w", workflowID, pilotError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) EvaluatePilot(ctx context.Context, workflowID, updateID string) (workflows.PilotStatus, error) {
+	var st workflows.PilotStatus
+	h, err := e.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateID:     updateID,
+		UpdateName:   workflows.UpdateEvaluatePilot,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return st, fmt.Errorf("engine: evaluate pilot %s: %w", workflowID, pilotError(err))
+	}
+	if err := h.Get(ctx, &st); err != nil {
+		return st, fmt.Errorf("engine: evaluate pilot %s: %w", workflowID, pilotError(err))
+	}
+	return st, nil
+}
+
+func (e *temporalEngine) PilotState(ctx context.Context, workflowID string) (workflows.PilotStatus, error) {
+	var st workflows.PilotStatus
+	v, err := e.c.QueryWorkflow(ctx, workflowID, "", workflows.QueryPilot)
+	if err != nil {
+		return st, fmt.Errorf("engine: state of pilot %s: %w", workflowID, pilotError(err))
+	}
+	if err := v.Get(&st); err != nil {
+		return st, fmt.Errorf("engine: decode state of pilot %s: %w", workflowID, err)
+	}
+	return st, nil
+}
+
+// pilotError is temporalError for the Pilot workflow: a missing or closed
+// workflow, or the evaluate validator's refusal, is ErrPilotNotRunning.
+func pilotError(err error) error {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == pilotEndedType {
+		return fmt.Errorf("%w: %s", ErrPilotNotRunning, app.Message())
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%w: %w", ErrPilotNotRunning, err)
+	}
+	return temporalError(err)
 }
 
 // temporalError translates Temporal client errors into this package's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -72,6 +73,8 @@ type fakeClient struct {
 	cancelled  string
 	cancelErr  error
 	signalled  []any
+	signalErr  error
+	pilot      workflows.PilotStatus
 }
 
 func (f *fakeClient) ExecuteWorkflow(ctx context.Context, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -94,10 +97,13 @@ func (f *fakeClient) CancelWorkflow(ctx context.Context, id, runID string) error
 
 func (f *fakeClient) SignalWorkflow(ctx context.Context, id, runID, name string, arg any) error {
 	f.signalled = []any{id, name, arg}
-	return nil
+	return f.signalErr
 }
 
 func (f *fakeClient) QueryWorkflow(ctx context.Context, id, runID, name string, args ...any) (converter.EncodedValue, error) {
+	if name == workflows.QueryPilot {
+		return pilotValue{f.pilot}, nil
+	}
 	if name != workflows.QueryState {
 		return nil, serviceerror.NewInvalidArgument("unknown query " + name)
 	}
@@ -109,6 +115,14 @@ type stateValue struct{ st workflows.CaseState }
 func (v stateValue) HasValue() bool { return true }
 func (v stateValue) Get(p any) error {
 	*(p.(*workflows.CaseState)) = v.st
+	return nil
+}
+
+type pilotValue struct{ st workflows.PilotStatus }
+
+func (v pilotValue) HasValue() bool { return true }
+func (v pilotValue) Get(p any) error {
+	*(p.(*workflows.PilotStatus)) = v.st
 	return nil
 }
 
@@ -126,6 +140,8 @@ func (h *fakeHandle) Get(ctx context.Context, v any) error {
 		*p = h.f.result
 	case *workflows.MigrateResult:
 		*p = h.f.migrated
+	case *workflows.PilotStatus:
+		*p = h.f.pilot
 	default:
 		return fmt.Errorf("fakeHandle: unexpected result type %T", v)
 	}
@@ -231,6 +247,53 @@ func TestTemporalEngineMigrate(t *testing.T) {
 	require.NotErrorIs(t, err, ErrMigrationRefused)
 	require.NotErrorIs(t, err, ErrCaseNotRunning)
 	require.NotErrorIs(t, err, ErrEngineUnavailable)
+}
+
+func TestTemporalEnginePilot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fc := &fakeClient{}
+	eng := NewTemporalEngine(fc)
+	in := workflows.PilotInput{PilotID: "p1", Flow: "complaint", MaxDuration: time.Hour, EvaluateEvery: time.Minute}
+
+	require.NoError(t, eng.StartPilot(ctx, "pilot-p1", in))
+	require.Equal(t, "pilot-p1", fc.startOpts.ID)
+	require.Equal(t, workflows.TaskQueue, fc.startOpts.TaskQueue)
+	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, fc.startOpts.WorkflowIDReusePolicy)
+	require.Equal(t, workflows.PilotWorkflow, fc.startType)
+	require.Equal(t, []any{in}, fc.startArgs)
+	fc.startErr = serviceerror.NewWorkflowExecutionAlreadyStarted("started", "req", "run")
+	require.NoError(t, eng.StartPilot(ctx, "pilot-p1", in), "already started is success")
+	fc.startErr = serviceerror.NewUnavailable("down")
+	require.ErrorIs(t, eng.StartPilot(ctx, "pilot-p1", in), ErrEngineUnavailable)
+
+	req := workflows.StopPilotRequest{Reason: "hurts", ActorID: "ann"}
+	require.NoError(t, eng.StopPilot(ctx, "pilot-p1", req))
+	require.Equal(t, []any{"pilot-p1", workflows.SignalStopPilot, req}, fc.signalled)
+	fc.signalErr = serviceerror.NewNotFound("workflow execution already completed")
+	require.ErrorIs(t, eng.StopPilot(ctx, "pilot-p1", req), ErrPilotNotRunning)
+	require.NotErrorIs(t, eng.StopPilot(ctx, "pilot-p1", req), ErrCaseNotRunning)
+
+	fc.pilot = workflows.PilotStatus{PilotID: "p1", Status: "running", Looks: 2, LastDecision: "continue"}
+	st, err := eng.EvaluatePilot(ctx, "pilot-p1", "u1")
+	require.NoError(t, err)
+	require.Equal(t, fc.pilot, st)
+	require.Equal(t, client.UpdateWorkflowOptions{WorkflowID: "pilot-p1", UpdateID: "u1", UpdateName: workflows.UpdateEvaluatePilot,
+		WaitForStage: client.WorkflowUpdateStageCompleted}, fc.updateOpts)
+	fc.updateErr = temporal.NewApplicationError("the pilot is stopped", "PilotEnded")
+	_, err = eng.EvaluatePilot(ctx, "pilot-p1", "u2")
+	require.ErrorIs(t, err, ErrPilotNotRunning)
+	require.ErrorContains(t, err, "the pilot is stopped")
+	fc.updateErr = serviceerror.NewNotFound("workflow execution already completed")
+	_, err = eng.EvaluatePilot(ctx, "pilot-p1", "u3")
+	require.ErrorIs(t, err, ErrPilotNotRunning)
+	fc.updateErr = serviceerror.NewUnavailable("down")
+	_, err = eng.EvaluatePilot(ctx, "pilot-p1", "u4")
+	require.ErrorIs(t, err, ErrEngineUnavailable)
+
+	st, err = eng.PilotState(ctx, "pilot-p1")
+	require.NoError(t, err)
+	require.Equal(t, fc.pilot, st)
 }
 
 // flakyStore fails chosen methods.

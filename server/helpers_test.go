@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store"
@@ -242,6 +244,8 @@ type fakeEngine struct {
 	// the fake looks at the case.
 	stateHook   func(workflowID string, st workflows.CaseState) (workflows.CaseState, error)
 	migrateHook func(workflowID string) error
+
+	pilotFake
 }
 
 type fakeCase struct {
@@ -496,4 +500,174 @@ func (f *fakeEngine) running() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.cases)
+}
+
+// fakePilot is a Pilot workflow the fake engine runs.
+type fakePilot struct {
+	in     workflows.PilotInput
+	status workflows.PilotStatus
+}
+
+// pilotFake is the fake engine's Pilot workflow side: it evaluates and
+// ends pilot rows on the store as the workflow's activities would.
+type pilotFake struct {
+	pilots      map[string]*fakePilot // by workflow id
+	pilotStarts []string
+	pilotStops  []workflows.StopPilotRequest
+	evalIDs     []string
+	evaluated   map[string]workflows.PilotStatus // by update id
+	// Injected failures.
+	pilotStartErr, pilotStopErr, pilotEvalErr, pilotStateErr error
+	// stopIgnored: the stop signal is accepted but the row is not ended
+	// (the workflow has not got to it yet).
+	stopIgnored bool
+}
+
+func (f *fakeEngine) setPilotErrs(start, stop, eval, state error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pilotStartErr, f.pilotStopErr, f.pilotEvalErr, f.pilotStateErr = start, stop, eval, state
+}
+
+func (f *fakeEngine) StartPilot(ctx context.Context, workflowID string, in workflows.PilotInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pilotStarts = append(f.pilotStarts, workflowID)
+	if f.pilotStartErr != nil {
+		return f.pilotStartErr
+	}
+	if f.pilots == nil {
+		f.pilots = map[string]*fakePilot{}
+		f.evaluated = map[string]workflows.PilotStatus{}
+	}
+	if _, ok := f.pilots[workflowID]; ok {
+		return nil
+	}
+	f.pilots[workflowID] = &fakePilot{in: in, status: workflows.PilotStatus{PilotID: in.PilotID, Status: workflows.PilotRunning}}
+	return nil
+}
+
+func (f *fakeEngine) runningPilot(workflowID string) (*fakePilot, error) {
+	fp, ok := f.pilots[workflowID]
+	if !ok || fp.status.Status != workflows.PilotRunning {
+		return nil, fmt.Errorf("fake engine: %w", ErrPilotNotRunning)
+	}
+	return fp, nil
+}
+
+// endPilot ends the row and the fake workflow, as the EndPilot activity.
+func (f *fakeEngine) endPilot(ctx context.Context, fp *fakePilot, status, reason, winner, rec string) error {
+	now := time.Now().UTC()
+	p := store.UpdatePilotParams{ID: fp.in.PilotID, FromStatus: store.PilotRunning, Status: &status, EndedAt: &now, At: now}
+	if reason != "" {
+		p.StopReason = &reason
+	}
+	if winner != "" {
+		p.Winner = &winner
+	}
+	if rec != "" {
+		p.Recommendation = &rec
+	}
+	if _, err := f.st.UpdatePilot(ctx, p); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("fake engine: end pilot: %w", err)
+	}
+	fp.status.Status, fp.status.Reason, fp.status.Winner, fp.status.Recommendation = status, reason, winner, rec
+	fp.status.NextLook = nil
+	return nil
+}
+
+func (f *fakeEngine) StopPilot(ctx context.Context, workflowID string, req workflows.StopPilotRequest) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pilotStops = append(f.pilotStops, req)
+	if f.pilotStopErr != nil {
+		return f.pilotStopErr
+	}
+	fp, err := f.runningPilot(workflowID)
+	if err != nil {
+		return err
+	}
+	if f.stopIgnored {
+		return nil
+	}
+	reason := req.Reason
+	if reason == "" {
+		reason = "stopped by " + req.ActorID
+	}
+	return f.endPilot(ctx, fp, workflows.PilotStopped, reason, "", "")
+}
+
+// EvaluatePilot is the evaluate Update: one look with the store's data,
+// its results and looks written to the row, and the decision acted on.
+func (f *fakeEngine) EvaluatePilot(ctx context.Context, workflowID, updateID string) (workflows.PilotStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.evalIDs = append(f.evalIDs, updateID)
+	if f.pilotEvalErr != nil {
+		return workflows.PilotStatus{}, f.pilotEvalErr
+	}
+	if st, ok := f.evaluated[updateID]; ok {
+		return st, nil
+	}
+	fp, err := f.runningPilot(workflowID)
+	if err != nil {
+		return workflows.PilotStatus{}, err
+	}
+	pl, err := f.st.GetPilot(ctx, fp.in.PilotID)
+	if err != nil {
+		return workflows.PilotStatus{}, fmt.Errorf("fake engine: %w", err)
+	}
+	cfg, err := pilotConfig(pl)
+	if err != nil {
+		return workflows.PilotStatus{}, err
+	}
+	looks, err := pilotLooks(pl)
+	if err != nil {
+		return workflows.PilotStatus{}, err
+	}
+	cs, err := f.st.ListPilotCases(ctx, pl.ID)
+	if err != nil {
+		return workflows.PilotStatus{}, fmt.Errorf("fake engine: %w", err)
+	}
+	ev := experiment.Evaluate(cfg, experimentCases(cs, ReopenWindow), looks, false)
+	if ev.NewLook {
+		looks = append(looks, experiment.Look{Fraction: ev.Fraction})
+	}
+	results, _ := json.Marshal(ev)
+	lb, _ := json.Marshal(looks)
+	now := time.Now().UTC()
+	if _, err := f.st.UpdatePilot(ctx, store.UpdatePilotParams{ID: pl.ID, FromStatus: store.PilotRunning, Results: results, Looks: lb, At: now}); err != nil {
+		return workflows.PilotStatus{}, fmt.Errorf("fake engine: store results: %w", err)
+	}
+	fp.status.Looks++
+	fp.status.LastDecision = ev.Decision
+	switch ev.Decision {
+	case experiment.DecisionConclude:
+		err = f.endPilot(ctx, fp, workflows.PilotCompleted, "", ev.Winner, ev.Recommendation)
+	case experiment.DecisionStopTreatment:
+		err = f.endPilot(ctx, fp, workflows.PilotStopped, "a guardrail was breached", "", ev.Recommendation)
+	}
+	if err != nil {
+		return workflows.PilotStatus{}, err
+	}
+	f.evaluated[updateID] = fp.status
+	return fp.status, nil
+}
+
+func (f *fakeEngine) PilotState(ctx context.Context, workflowID string) (workflows.PilotStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pilotStateErr != nil {
+		return workflows.PilotStatus{}, f.pilotStateErr
+	}
+	fp, ok := f.pilots[workflowID]
+	if !ok {
+		return workflows.PilotStatus{}, fmt.Errorf("fake engine: %w", ErrPilotNotRunning)
+	}
+	st := fp.status
+	if st.Status == workflows.PilotRunning {
+		next := fp.in.StartedAt.Add(fp.in.EvaluateEvery)
+		st.NextLook = &next
+	}
+	return st, nil
 }
