@@ -47,7 +47,9 @@
 // the boundary: the pilot concludes and the better arm wins. At fraction 1,
 // or when the caller says the look is final (the pilot's maximum duration is
 // reached), the look spends all the alpha left (stats.FinalBoundaries) and
-// the pilot concludes either way; without a crossing there is no winner.
+// the pilot concludes either way; without a crossing there is no winner. (A
+// final evaluation without new information concludes on the last look's
+// boundary and leaves the alpha it did not spend unspent: conservative.)
 //
 // The other metrics are reported at the nominal level (p < Alpha, no
 // adjustment for looks or multiplicity): they inform, they do not decide.

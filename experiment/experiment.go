@@ -212,7 +212,11 @@ type MetricResult struct {
 	// P its two-sided p-value.
 	Statistic float64 `json:"statistic"`
 	P         float64 `json:"p"`
-	Verdict   string  `json:"verdict"`
+	// Verdict is better, worse, no difference or insufficient data. For
+	// the primary metric it is better or worse only when the sequential
+	// boundary was crossed ("no difference" at an interim look means "not
+	// shown yet"); for the others it is the nominal p < Alpha.
+	Verdict string `json:"verdict"`
 	// Boundary is the |z| the primary metric must reach at this look, and
 	// Crossed whether it did.
 	Boundary float64 `json:"boundary,omitempty"`
