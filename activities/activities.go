@@ -47,6 +47,9 @@ type Activities struct {
 	WebhookURL string
 	// HTTPClient defaults to a client with WebhookTimeout.
 	HTTPClient *http.Client
+	// ReopenWindow: a case reopened within this time of its close counts
+	// as not resolved at first contact. Default DefaultReopenWindow (7d).
+	ReopenWindow time.Duration
 }
 
 // Register registers every activity under its protocol name on r (a
@@ -64,6 +67,12 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 	reg(a.AutoNotify, workflows.ActivityAutoPrefix+AutoNotify)
 	reg(a.AutoWebhook, workflows.ActivityAutoPrefix+AutoWebhook)
 	reg(a.AutoSetAttributes, workflows.ActivityAutoPrefix+AutoSetAttributes)
+	reg(a.AutoBaseline, workflows.ActivityAutoPrefix+AutoBaseline)
+	reg(a.AutoPilotResults, workflows.ActivityAutoPrefix+AutoPilotResults)
+	reg(a.AutoPromotePilot, workflows.ActivityAutoPrefix+AutoPromotePilot)
+	reg(a.CreatePilot, workflows.ActivityCreatePilot)
+	reg(a.EvaluatePilot, workflows.ActivityEvaluatePilot)
+	reg(a.EndPilot, workflows.ActivityEndPilot)
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -252,4 +252,4 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
 // BuiltinActivities are the names auto steps may use unless the caller of
 // Validate passes its own list.
-var BuiltinActivities = []string{"notify", "webhook", "set_attributes"}
+var BuiltinActivities = []string{"notify", "webhook", "set_attributes", "baseline", "pilot_results", "promote_pilot"}

@@ -259,11 +259,11 @@ steps:
     kind: end
 `,
 		want: []string{
-			`7:15: error: unknown activity "sms" in auto step "a": use one of notify, webhook, set_attributes (unknown-activity)`,
-			`9:5: error: auto step "b" needs an activity: one of notify, webhook, set_attributes (missing-activity)`,
+			`7:15: error: unknown activity "sms" in auto step "a": use one of notify, webhook, set_attributes, baseline, pilot_results, promote_pilot (unknown-activity)`,
+			`9:5: error: auto step "b" needs an activity: one of notify, webhook, set_attributes, baseline, pilot_results, promote_pilot (missing-activity)`,
 			`12:5: error: next of auto step "c" must name the next step (missing-target)`,
 			`12:9: error: step "c" can never be reached from the start step "a" (unreachable-step)`,
-			`14:15: error: unknown activity "webhok" in auto step "c": use one of notify, webhook, set_attributes; did you mean "webhook"? (unknown-activity)`,
+			`14:15: error: unknown activity "webhok" in auto step "c": use one of notify, webhook, set_attributes, baseline, pilot_results, promote_pilot; did you mean "webhook"? (unknown-activity)`,
 		},
 	},
 	{

@@ -30,7 +30,7 @@ func TestValidateWithoutPositions(t *testing.T) {
 		},
 	}
 	require.Equal(t, []string{
-		`steps[1].activity: error: unknown activity "crm_sync" in auto step "b": use one of notify, webhook, set_attributes (unknown-activity)`,
+		`steps[1].activity: error: unknown activity "crm_sync" in auto step "b": use one of notify, webhook, set_attributes, baseline, pilot_results, promote_pilot (unknown-activity)`,
 	}, render(Validate(d, ValidateOptions{})))
 	require.Empty(t, Validate(d, ValidateOptions{Activities: []string{"crm_sync"}}))
 

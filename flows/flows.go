@@ -7,6 +7,8 @@
 //   - returns-exchange v1 (default): one-stop after-sales application with a
 //     customer service approval threshold and supervisor approval above it.
 //   - appointment v1 (default): book, confirm, reminder, service, follow-up.
+//   - pdca v1 (default): the improvement team's Plan-Do-Check-Act cycle,
+//     whose Do step pilots a candidate version of a flow.
 //
 // Files are named <key>.v<version>.yaml; the default version of each key is
 // listed in defaults.
@@ -31,6 +33,7 @@ var defaults = map[string]int{
 	"complaint":        1,
 	"returns-exchange": 1,
 	"appointment":      1,
+	"pdca":             1,
 }
 
 // Builtin is one embedded flow definition version.

@@ -18,8 +18,8 @@ func TestAllOrderAndDefaults(t *testing.T) {
 			defaults[b.Key]++
 		}
 	}
-	require.Equal(t, []string{"appointment@1", "complaint@1", "complaint@2", "returns-exchange@1"}, got)
-	require.Equal(t, map[string]int{"appointment": 1, "complaint": 1, "returns-exchange": 1}, defaults)
+	require.Equal(t, []string{"appointment@1", "complaint@1", "complaint@2", "pdca@1", "returns-exchange@1"}, got)
+	require.Equal(t, map[string]int{"appointment": 1, "complaint": 1, "pdca": 1, "returns-exchange": 1}, defaults)
 }
 
 func TestBuiltinsLoadCleanly(t *testing.T) {
