@@ -72,8 +72,15 @@ func (r *caseRun) runPilot(ctx workflow.Context, step *flow.Step, entered time.T
 			WorkflowID:        PilotWorkflowID(id),
 			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
 		})
+		child := workflow.ExecuteChildWorkflow(cctx, PilotWorkflow, created.Input)
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			return "", fmt.Errorf("start pilot %s: %w", id, err)
+		}
+		// The case rests while its pilot runs (days): a completion of the
+		// task before it returns now.
+		r.atRest()
 		var st PilotStatus
-		if err := workflow.ExecuteChildWorkflow(cctx, PilotWorkflow, created.Input).Get(ctx, &st); err != nil {
+		if err := child.Get(ctx, &st); err != nil {
 			return "", fmt.Errorf("pilot %s: %w", id, err)
 		}
 		outcome = PilotStepCompleted

@@ -71,9 +71,15 @@ func TestPilotStepRunsChildPilot(t *testing.T) {
 	var states []workflows.CaseState
 	h.env.RegisterDelayedCallback(func() { h.complete("p1", planReq(1, 1)) }, time.Minute)
 	// Refused: back at plan (seq 3).
-	h.env.RegisterDelayedCallback(func() { states = append(states, h.state()); h.complete("p2", planReq(3, 2)) }, 2*time.Minute)
-	// The pilot runs: at 2h the case waits in the pilot step.
-	h.env.RegisterDelayedCallback(func() { states = append(states, h.state()) }, 2*time.Hour)
+	var planned *updateResult
+	h.env.RegisterDelayedCallback(func() { states = append(states, h.state()); planned = h.complete("p2", planReq(3, 2)) }, 2*time.Minute)
+	// The pilot runs: at 2h the case waits in the pilot step, and the
+	// plan's completion has returned (it does not wait for the pilot).
+	plannedDone := false
+	h.env.RegisterDelayedCallback(func() {
+		states = append(states, h.state())
+		plannedDone = planned.done && planned.err == nil
+	}, 2*time.Hour)
 	h.env.RegisterDelayedCallback(func() {
 		states = append(states, h.state())
 		h.complete("c1", workflows.CompleteRequest{TaskID: workflows.TaskID(caseID, 5), Outcome: "checked", ActorDepartments: []string{"improvement"}})
@@ -92,6 +98,7 @@ func TestPilotStepRunsChildPilot(t *testing.T) {
 	require.Equal(t, "plan", states[0].Step)
 	require.Equal(t, workflows.PilotStepRefused, states[0].LastOutcome)
 	require.Equal(t, "treatment: must differ from control (1)", states[0].Attributes["pilot_reason"])
+	require.True(t, plannedDone, "the plan's completion returned while the pilot runs")
 	require.Equal(t, "do", states[1].Step)
 	require.Equal(t, "pilot", states[1].StepKind)
 	require.False(t, states[1].AtRest)

@@ -51,6 +51,11 @@ type recordCase struct {
 	attributes map[string]any
 	edit       func(*flow.Definition)
 	migrateTo  int
+	// data overrides the form data of a step's task.
+	data map[string]map[string]any
+	// pilot: at a pilot step, evaluate the pilot once, then stop it, and
+	// record the Pilot workflow's history as <name>-pilot.
+	pilot bool
 }
 
 // officeHours puts a flow's SLAs on a London office calendar.
@@ -89,6 +94,16 @@ func TestRecordHistories(t *testing.T) {
 	defer st.Close()
 	require.NoError(t, st.Migrate(ctx))
 	acts := &activities.Activities{Store: st}
+	// The PDCA cycle pilots complaint v2 against v1.
+	for _, v := range []int{1, 2} {
+		def, err := flows.Definition("complaint", v)
+		require.NoError(t, err)
+		compiled, err := json.Marshal(def)
+		require.NoError(t, err)
+		_, _, err = st.PutFlowVersion(ctx, store.PutFlowVersionParams{Key: "complaint", Version: v, Source: fmt.Sprintf("v%d\n", v),
+			Compiled: compiled, Hash: fmt.Sprint(v), CreatedBy: "recorder", At: time.Now()})
+		require.NoError(t, err)
+	}
 	w := srv.NewWorker(workflows.TaskQueue, func(r sdkworker.Registry) { flowworker.Register(r, acts) })
 	defer w.Stop()
 
@@ -99,6 +114,11 @@ func TestRecordHistories(t *testing.T) {
 		{key: "appointment", version: 1, attributes: map[string]any{}},
 		{name: "appointment-v1-business-hours", key: "appointment", version: 1, attributes: map[string]any{}, edit: officeHours},
 		{name: "complaint-v1-migrated-to-v2", key: "complaint", version: 1, attributes: map[string]any{"severity": "intermediate"}, migrateTo: 2},
+		{name: "pdca-v1-pilot-stopped", key: "pdca", version: 1, attributes: map[string]any{"flow": "complaint", "metric": "cycle_time"},
+			pilot: true, data: map[string]map[string]any{"plan": {
+				"problem": "complaints take 5 hours", "target": 3.0 * 3600, "hypothesis": "one stop cuts handoffs",
+				"treatment": 2.0, "share": 50.0, "min_cases_per_arm": 10.0, "evaluate_every": "1s", "max_duration": "1h",
+			}}},
 	} {
 		name := rc.name
 		if name == "" {
@@ -122,7 +142,13 @@ func TestRecordHistories(t *testing.T) {
 				to, err = flows.Definition(rc.key, rc.migrateTo)
 				require.NoError(t, err)
 			}
-			hist := runToCompletion(ctx, t, c, st, *def, rc.attributes, to)
+			hist, pilotHist := runToCompletion(ctx, t, c, st, *def, rc, to)
+			if rc.pilot {
+				require.NotNil(t, pilotHist, "the pilot's history")
+				b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(pilotHist)
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(filepath.Join("testdata", "histories", name+"-pilot.json"), b, 0o644))
+			}
 			b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(file, b, 0o644))
@@ -136,7 +162,9 @@ func TestRecordHistories(t *testing.T) {
 // each awaited event is sent. With migrateTo set, the case is migrated at
 // its first task onto that definition (first step to first step). It
 // returns the workflow's history.
-func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st store.Store, def flow.Definition, attrs map[string]any, migrateTo *flow.Definition) *historypb.History {
+func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st store.Store, def flow.Definition, rc recordCase, migrateTo *flow.Definition) (*historypb.History, *historypb.History) {
+	attrs := rc.attributes
+	pilotID := ""
 	t.Helper()
 	// A real server does not skip time: fixed waits are shortened.
 	for i := range def.Steps {
@@ -174,6 +202,22 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		}
 		visited[s.Step] = true
 		switch {
+		case rc.pilot && s.StepKind == string(flow.KindPilot) && pilotID == "":
+			// Evaluate once on demand, then stop the pilot.
+			pilotID = workflows.PilotID(id, s.Seq)
+			h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: workflows.PilotWorkflowID(pilotID), UpdateID: uuid.NewString(), UpdateName: workflows.UpdateEvaluatePilot,
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			if err != nil {
+				pilotID = "" // not started yet: try again
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			var ps workflows.PilotStatus
+			require.NoError(t, h.Get(ctx, &ps))
+			require.NoError(t, c.SignalWorkflow(ctx, workflows.PilotWorkflowID(pilotID), "", workflows.SignalStopPilot,
+				workflows.StopPilotRequest{Reason: "recorded", ActorID: "recorder"}))
 		case len(s.Open) > 0 && migrateTo != nil:
 			if !s.AtRest {
 				time.Sleep(50 * time.Millisecond)
@@ -196,8 +240,12 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		case len(s.Open) > 0:
 			ref := s.Open[0]
 			step, _ := def.Step(ref.Step)
+			data := formData(step)
+			for k, v := range rc.data[step.ID] {
+				data[k] = v
+			}
 			req := workflows.CompleteRequest{
-				TaskID: ref.TaskID, Outcome: pickOutcome(step, visited), Data: formData(step),
+				TaskID: ref.TaskID, Outcome: pickOutcome(step, visited), Data: data,
 				ActorID: "agent-" + ref.Department, ActorRole: "staff", ActorDepartments: []string{ref.Department},
 			}
 			h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
@@ -223,8 +271,17 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 	require.NoError(t, err)
 	require.Equal(t, store.CaseCompleted, got.Status)
 
+	var pilotHist *historypb.History
+	if pilotID != "" {
+		pilotHist = history(ctx, t, c, workflows.PilotWorkflowID(pilotID), "")
+	}
+	return history(ctx, t, c, run.GetID(), run.GetRunID()), pilotHist
+}
+
+func history(ctx context.Context, t *testing.T, c client.Client, workflowID, runID string) *historypb.History {
+	t.Helper()
 	hist := &historypb.History{}
-	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		require.NoError(t, err)
