@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -114,13 +115,17 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		}
 		return storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
 	}
+	id := uuid.NewString()
+	fv, variant, pilotID, err := s.assignVersion(ctx, fv, req.Customer, id)
+	if err != nil {
+		return err
+	}
 	if fv.Retired {
 		// The API never retires a default, but the store allows it.
 		return conflict(fmt.Sprintf("the default version %d of flow %q is retired; make another version the default", fv.Version, fv.Key))
 	}
-	id := uuid.NewString()
 	c, created, err := s.store.CreateCase(ctx, store.CreateCaseParams{
-		ID: id, Flow: fv.Key, Version: fv.Version, Variant: "",
+		ID: id, Flow: fv.Key, Version: fv.Version, Variant: variant, PilotID: pilotID,
 		Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
 		Status: store.CaseStarting, WorkflowID: WorkflowID(fv.Key, id),
 		IdempotencyKey: key, RequestHash: hash, CreatedBy: actor.ID, At: s.now().UTC(),
@@ -148,8 +153,11 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	} else {
-		s.audit(r, store.AuditEntry{Action: "case.create", Object: "case:" + c.ID, CaseID: c.ID,
-			Details: mustJSON(map[string]any{"flow": c.Flow, "version": c.Version})})
+		details := map[string]any{"flow": c.Flow, "version": c.Version}
+		if c.PilotID != "" {
+			details["pilot_id"], details["arm"] = c.PilotID, c.Variant
+		}
+		s.audit(r, store.AuditEntry{Action: "case.create", Object: "case:" + c.ID, CaseID: c.ID, Details: mustJSON(details)})
 	}
 	c, err = s.startCase(ctx, c, fv)
 	if err != nil {
@@ -166,6 +174,34 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.writeJSON(w, r, status, toCaseJSON(c))
 	return nil
+}
+
+// assignVersion decides the version of a new case of def's flow: while a
+// pilot of the flow runs, the arm AssignArm gives the case's unit (its
+// customer or the case id) and that arm's version; otherwise the default
+// with no variant. An arm whose version was retired meanwhile assigns
+// nothing (the case gets the default and joins no arm; logged).
+func (s *Server) assignVersion(ctx context.Context, def store.FlowVersion, customer, caseID string) (fv store.FlowVersion, variant, pilotID string, err error) {
+	pl, err := s.store.RunningPilot(ctx, def.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return def, "", "", nil
+	}
+	if err != nil {
+		return def, "", "", storeProblem(fmt.Errorf("running pilot: %w", err), fmt.Sprintf("flow %q", def.Key))
+	}
+	arm := AssignArm(pl.ID, PilotUnit(pl, customer, caseID), pl.Share)
+	fv = def
+	if v := armVersion(pl, arm); v != def.Version {
+		if fv, err = s.store.GetFlowVersion(ctx, def.Key, v); err != nil {
+			return def, "", "", storeProblem(fmt.Errorf("version of pilot arm %s: %w", arm, err), fmt.Sprintf("flow %q version %d", def.Key, v))
+		}
+	}
+	if fv.Retired {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "pilot arm's version is retired; the case gets the default version",
+			slog.String("pilot_id", pl.ID), slog.String("arm", arm), slog.Int("version", fv.Version))
+		return def, "", "", nil
+	}
+	return fv, arm, pl.ID, nil
 }
 
 // requestHash is the canonical hash of a create-case request.
@@ -235,14 +271,19 @@ func startCase(ctx context.Context, st store.Store, eng Engine, c store.Case, fv
 
 // StartPending starts the workflows of cases left in status starting (a
 // crash or an engine outage between storing a case and starting it) and
-// marks them active. cmd calls it at boot. It handles up to 500 cases per
-// call and returns the joined errors of the cases it could not start.
+// marks them active, then (re)starts the workflow of every running pilot
+// (StartRunningPilots). cmd calls it at boot. It handles up to 500 cases per
+// call and returns the joined errors of the cases and pilots it could not
+// start.
 func StartPending(ctx context.Context, st store.Store, eng Engine) error {
+	var errs []error
+	if err := StartRunningPilots(ctx, st, eng); err != nil {
+		errs = append(errs, err)
+	}
 	cases, err := st.ListCases(ctx, store.ListCasesParams{Status: store.CaseStarting, Limit: 500})
 	if err != nil {
-		return fmt.Errorf("server: start pending: list: %w", err)
+		return errors.Join(append(errs, fmt.Errorf("server: start pending: list: %w", err))...)
 	}
-	var errs []error
 	for _, c := range cases {
 		fv, err := st.GetFlowVersion(ctx, c.Flow, c.Version)
 		if err != nil {

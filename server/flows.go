@@ -263,15 +263,19 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 	out := bottlenecksJSON{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to,
 		Cases: rep.Cases, Steps: make([]stepStatsJSON, len(rep.Steps))}
 	for i, st := range rep.Steps {
-		out.Steps[i] = stepStatsJSON{
-			Step: st.Step, Department: st.Department, Kind: st.Kind, Cases: st.Cases,
-			Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
-			Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
-			BusinessWait:  quantilesJSON{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
-			BusinessWork:  quantilesJSON{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
-			SLABreachRate: st.SLABreachRate, Breaches: st.Breaches, Escalations: st.Escalations,
-			Share: st.Share, Bottleneck: st.Bottleneck,
-		}
+		out.Steps[i] = toStepStatsJSON(st)
 	}
 	return out, def, nil
+}
+
+func toStepStatsJSON(st analytics.StepStats) stepStatsJSON {
+	return stepStatsJSON{
+		Step: st.Step, Department: st.Department, Kind: st.Kind, Cases: st.Cases,
+		Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
+		Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+		BusinessWait:  quantilesJSON{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
+		BusinessWork:  quantilesJSON{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
+		SLABreachRate: st.SLABreachRate, Breaches: st.Breaches, Escalations: st.Escalations,
+		Share: st.Share, Bottleneck: st.Bottleneck,
+	}
 }

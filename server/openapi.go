@@ -72,6 +72,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 	r.DefaultOptions = append(r.DefaultOptions,
 		jsonschema.InterceptDefName(defName),
 		jsonschema.InterceptProp(requireJSONFields),
+		jsonschema.InterceptProp(nullableRefs),
 		jsonschema.InterceptSchema(closeObjects),
 	)
 	spec := r.SpecEns()
@@ -333,6 +334,21 @@ func requireJSONFields(p jsonschema.InterceptPropParams) error {
 	if !slices.Contains(p.ParentSchema.Required, p.Name) {
 		p.ParentSchema.Required = append(p.ParentSchema.Required, p.Name)
 	}
+	return nil
+}
+
+// nullableRefs lets a property that references a component schema be
+// null when its field is tagged nullable:"true" (a pointer to a struct
+// the server sends as null): {"anyOf": [{"$ref": ...}, {"type": "null"}]}.
+func nullableRefs(p jsonschema.InterceptPropParams) error {
+	if !p.Processed || p.PropertySchema == nil || p.PropertySchema.Ref == nil || p.Field.Tag.Get("nullable") != "true" {
+		return nil
+	}
+	ref := (&jsonschema.Schema{}).WithRef(*p.PropertySchema.Ref)
+	null := &jsonschema.Schema{}
+	null.AddType(jsonschema.Null)
+	p.PropertySchema.Ref = nil
+	p.PropertySchema.WithAnyOf(ref.ToSchemaOrBool(), null.ToSchemaOrBool())
 	return nil
 }
 

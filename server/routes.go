@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/flowlab/flowlab/flow"
@@ -90,6 +91,7 @@ var apiTags = []struct{ Name, Description string }{
 	{"cases", "Service cases: one Temporal workflow each."},
 	{"tasks", "Human tasks in the departments' inboxes."},
 	{"flows", "Flow definitions and where their cases wait."},
+	{"pilots", "A/B pilots of a flow's versions on new cases, their statistics and promotion (ADR 0008)."},
 	{"tokens", "Actors and their API tokens."},
 	{"meta", "Health and this document."},
 }
@@ -174,6 +176,54 @@ var apiRoutes = []route{
 		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
 		Errors: []int{404, 409, 413, 415, 422},
 		Handle: (*Server).sendEvent,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/feedback", ID: "putCaseFeedback", Tag: "cases",
+		Summary: "Record the customer's feedback on a case",
+		Description: "CSAT (1–5), NPS (0–10) and whether the problem was resolved at the first contact; at least one. The first feedback " +
+			"is a 201 (audit `feedback.create`); a later one replaces all values, null included, and is a 200 (audit `feedback.edit` with the " +
+			"old and new values). Pilots compare CSAT and first-contact resolution from it.",
+		Params: caseIDParams{},
+		Body:   feedbackRequest{}, BodyExample: feedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
+		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: feedbackJSON{}, Example: exampleFeedback,
+		Errors: []int{404, 413, 415, 422},
+		Handle: (*Server).putFeedback,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/cases/{id}/feedback", ID: "getCaseFeedback", Tag: "cases",
+		Summary:     "The customer's feedback on a case",
+		Description: "404 when the case does not exist or no feedback was given.",
+		Params:      caseIDParams{},
+		Status:      http.StatusOK, Response: feedbackJSON{}, Example: exampleFeedback,
+		Errors: []int{404},
+		Handle: (*Server).getFeedback,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/reopen", ID: "reopenCase", Tag: "cases",
+		Summary: "Reopen a closed case",
+		Description: "The customer came back: starts a new case of the same flow, customer, channel and attributes with `reopened_from` naming " +
+			"this one, and marks this one `reopened_at` (the first reopening counts; a case reopened within 7 days of its close was not resolved " +
+			"at first contact). The new case keeps this case's version, variant and pilot, so it stays in its pilot arm. Only a completed or " +
+			"cancelled case can be reopened (409). Audited as `case.reopen`.",
+		Roles:  []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff},
+		Params: caseIDParams{},
+		Body:   reopenRequest{}, BodyExample: reopenRequest{Reason: "the router drops the line again"},
+		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleReopenedCase,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).reopenCase,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/spans", ID: "exportSpans", Tag: "cases",
+		Summary: "Export spans",
+		Description: "Streams every span entered in [`from`, `to`) of a flow, version or pilot's cases, in (entered_at, case_id, seq) order, " +
+			"with its case's pilot, arm, customer, status, times and feedback: one JSON object per line (`format=jsonl`, the default, " +
+			"application/x-ndjson) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
+			"Times are RFC 3339, null (empty in CSV) when absent. Parameters are checked before anything is sent (400).",
+		Params:       exportSpansParams{},
+		ResponseType: mimeNDJSON,
+		Status:       http.StatusOK, Response: "", Example: exampleSpanLine,
+		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV}},
+		Handle:       (*Server).exportSpans,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/tasks", ID: "listTasks", Tag: "tasks",
@@ -382,6 +432,89 @@ var apiRoutes = []route{
 		Errors: []int{404},
 		Handle: (*Server).flowGraphJSON,
 	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots", ID: "startPilot", Tag: "pilots",
+		Summary: "Start a pilot",
+		Description: "Pilots the `treatment` version of a flow against `control` (default: the flow's default version) on `share` percent of new " +
+			"cases, assigned by a hash of the pilot and the customer (`unit: customer`, the default: a customer stays in one arm) or the case. " +
+			"The Pilot workflow evaluates every `evaluate_every` (default 1h) until the primary metric decides, a guardrail stops the treatment " +
+			"or `max_duration` (default 14d) is reached. Durations are strings like 14d, 36h or 90m. Invalid fields are a 422 naming each; an " +
+			"unknown flow is 404; a missing or retired version a 422 on `control` or `treatment`; another running pilot of the flow a 409 naming it. " +
+			"If the workflow cannot start, the pilot is stopped (reason: the pilot's workflow could not start) and the answer is 503.",
+		Roles: pilotRoles,
+		Body:  startPilotRequest{}, BodyExample: exampleStartPilot,
+		Status: http.StatusCreated, Response: pilotJSON{}, Example: examplePilot,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).startPilot,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/pilots", ID: "listPilots", Tag: "pilots",
+		Summary:     "List pilots",
+		Description: "Pilots newest first (created_at, id), optionally of one flow, in one status, created in [`from`, `to`). " + descPaging,
+		Params:      listPilotsParams{},
+		Status:      http.StatusOK, Response: pilotListJSON{}, Example: pilotListJSON{Pilots: []pilotJSON{examplePilot}},
+		Handle: (*Server).listPilots,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/pilots/{id}", ID: "getPilot", Tag: "pilots",
+		Summary:     "Get a pilot",
+		Description: "The pilot with its last stored evaluation and, while it runs, `live`: its workflow's status (left out when the workflow engine does not answer).",
+		Params:      pilotIDParams{},
+		Status:      http.StatusOK, Response: pilotJSON{}, Example: examplePilotLive,
+		Errors: []int{404},
+		Handle: (*Server).getPilot,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots/{id}/stop", ID: "stopPilot", Tag: "pilots",
+		Summary: "Stop a pilot",
+		Description: "Signals the pilot's workflow to stop; the workflow ends the pilot (status stopped) and new cases of the flow get its default " +
+			"version again. The answer is 200 once the pilot has ended (the server waits up to 2 seconds), else 202 with the pilot still `running` " +
+			"for a moment. A pilot whose workflow is gone is ended directly. A pilot that is not running is a 409.",
+		Roles:  pilotRoles,
+		Params: pilotIDParams{},
+		Body:   stopPilotRequest{}, BodyExample: stopPilotRequest{Reason: "customers complain about the new form"},
+		Status: http.StatusOK, AltStatuses: []int{http.StatusAccepted}, Response: pilotJSON{}, Example: exampleStoppedPilot,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).stopPilot,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots/{id}/evaluate", ID: "evaluatePilot", Tag: "pilots",
+		Summary: "Evaluate a pilot now",
+		Description: "Runs a look now through the Pilot workflow's `evaluate` Update (as its timer would: the result is stored and acted on, so " +
+			"the pilot may conclude or stop). The Update ID is the `Idempotency-Key` when given (a retry looks once), else a new one. " +
+			"A pilot that is not running is a 409. Returns the pilot with the new results and `live`.",
+		Roles:  pilotRoles,
+		Params: evaluatePilotParams{},
+		Status: http.StatusOK, Response: pilotJSON{}, Example: examplePilotLive,
+		Errors: []int{404, 409},
+		Handle: (*Server).evaluatePilot,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots/{id}/promote", ID: "promotePilot", Tag: "pilots",
+		Summary: "Promote a pilot's arm",
+		Description: "Makes the version of `arm` the flow's default (new cases get it; running cases keep theirs) and marks the pilot promoted, " +
+			"with an audit entry. A running pilot is stopped first (409 if it has not ended within 2 seconds: retry). Promoting the same arm again " +
+			"changes nothing; the other arm of a promoted pilot, or a retired version, is a 409.",
+		Roles:  pilotRoles,
+		Params: pilotIDParams{},
+		Body:   promotePilotRequest{}, BodyExample: promotePilotRequest{Arm: "treatment"},
+		Status: http.StatusOK, Response: pilotJSON{}, Example: examplePromotedPilot,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).promotePilot,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/pilots/{id}/results", ID: "getPilotResults", Tag: "pilots",
+		Summary: "A pilot's statistics",
+		Description: "Evaluates the pilot now from its current cases, without storing anything, so the numbers equal a recomputation from " +
+			"GET /api/v1/spans?pilot=: per arm the cases, median and p90 cycle time, SLA breach and FCR rates and mean CSAT; per metric the " +
+			"effect (treatment versus control), its 95% CI, p-value and verdict; the sample-ratio check; guardrail states; the decision, winner " +
+			"and recommendation; the cases per arm needed for 80% power. `last_look` is what the Pilot workflow stored at its last look; " +
+			"`steps` compares each step's waiting and working time between the arms.",
+		Params: pilotIDParams{},
+		Status: http.StatusOK, Response: pilotResultsJSON{}, Example: examplePilotResults,
+		Errors: []int{404},
+		Handle: (*Server).pilotResults,
+	},
 }
 
 // Parameters of the routes.
@@ -439,6 +572,24 @@ type bottlenecksParams struct {
 	Variant string    `query:"variant" description:"Only spans of this variant."`
 	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
 	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
+}
+
+type pilotIDParams struct {
+	ID string `path:"id" description:"Pilot id." example:"a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a"`
+}
+
+type evaluatePilotParams struct {
+	ID             string `path:"id" description:"Pilot id." example:"a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"The evaluate Update's ID: a retry with the same key looks once." example:"look-2026-03-02"`
+}
+
+type listPilotsParams struct {
+	Flow   string    `query:"flow" description:"Only pilots of this flow key." example:"complaint"`
+	Status string    `query:"status" enum:"running,stopped,completed,promoted" description:"Only pilots in this status."`
+	From   time.Time `query:"from" description:"Only pilots created at or after this time (RFC 3339)."`
+	To     time.Time `query:"to" description:"Only pilots created before this time (RFC 3339)."`
+	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
 }
 
 // Response bodies that are not views of store types.

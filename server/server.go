@@ -85,6 +85,10 @@ type Config struct {
 	// (POST /api/v1/flows/{key}/migrations); the report says when more
 	// remain. Default: DefaultMigrationMaxCases (10000).
 	MigrationMaxCases int
+	// PilotStopWait bounds how long stopping (and promoting a running)
+	// pilot waits for the Pilot workflow to end the pilot's row after the
+	// stop signal; a stop that takes longer answers 202. Default: 2s.
+	PilotStopWait time.Duration
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -103,6 +107,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
+	}
+	if c.PilotStopWait < 0 {
+		errs = append(errs, errors.New("PilotStopWait must not be negative"))
 	}
 	if c.MigrationMaxCases < 0 {
 		errs = append(errs, errors.New("MigrationMaxCases must not be negative"))
@@ -131,6 +138,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MigrationMaxCases == 0 {
 		c.MigrationMaxCases = DefaultMigrationMaxCases
+	}
+	if c.PilotStopWait == 0 {
+		c.PilotStopWait = 2 * time.Second
 	}
 	if c.TemporalNamespace == "" {
 		c.TemporalNamespace = "default"

@@ -32,6 +32,10 @@ type caseJSON struct {
 	UpdatedAt  time.Time       `json:"updated_at"`
 	ClosedAt   *time.Time      `json:"closed_at"`
 	SLADue     *time.Time      `json:"sla_due,omitempty" description:"When the case-level SLA falls due (the flow's sla from the start, pushed back by pause_sla waits); absent when the flow has none."`
+	PilotID    string          `json:"pilot_id" description:"The pilot the case was assigned in (its variant is then the arm, control or treatment); empty when none."`
+	// Reopening: ReopenedFrom on the new case, ReopenedAt on the old.
+	ReopenedFrom string     `json:"reopened_from" description:"The closed case this case reopens; empty when none."`
+	ReopenedAt   *time.Time `json:"reopened_at" description:"When a later case reopened this one; null when never."`
 }
 
 func toCaseJSON(c store.Case) caseJSON {
@@ -44,6 +48,7 @@ func toCaseJSON(c store.Case) caseJSON {
 		Customer: c.Customer, Channel: c.Channel, Attributes: attrs,
 		Status: c.Status, Step: c.Step, WorkflowID: c.WorkflowID, CreatedBy: c.CreatedBy,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt), SLADue: utcPtr(c.SLADue),
+		PilotID: c.PilotID, ReopenedFrom: c.ReopenedFrom, ReopenedAt: utcPtr(c.ReopenedAt),
 	}
 }
 

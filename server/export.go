@@ -1,0 +1,180 @@
+package server
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// The span export: every span with its case's pilot, arm, customer,
+// status and feedback, streamed a store page at a time so an export of any
+// size holds one page in memory. The pilot statistics are computed from the
+// same rows, so anyone can recompute them.
+
+const (
+	mimeCSV    = "text/csv"
+	mimeNDJSON = "application/x-ndjson"
+)
+
+type exportSpansParams struct {
+	Flow    string    `query:"flow" description:"Only spans of this flow key." example:"complaint"`
+	Version int       `query:"version" minimum:"1" description:"Only spans of this flow version."`
+	Pilot   string    `query:"pilot" description:"Only spans of the cases assigned in this pilot."`
+	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
+	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
+	Format  string    `query:"format" enum:"jsonl,csv" default:"jsonl" description:"jsonl: one JSON object per line (application/x-ndjson); csv: a header row, then one row per span (text/csv)."`
+}
+
+// exportedSpanJSON is one exported span; times are RFC 3339, null (empty
+// in CSV) when absent.
+type exportedSpanJSON struct {
+	CaseID               string     `json:"case_id"`
+	Seq                  int        `json:"seq"`
+	Flow                 string     `json:"flow"`
+	Version              int        `json:"version"`
+	Variant              string     `json:"variant"`
+	PilotID              string     `json:"pilot_id"`
+	Arm                  string     `json:"arm" description:"control or treatment when the case was assigned in a pilot, else empty."`
+	Customer             string     `json:"customer"`
+	Step                 string     `json:"step"`
+	Kind                 string     `json:"kind"`
+	Department           string     `json:"department"`
+	EnteredAt            time.Time  `json:"entered_at"`
+	ClaimedAt            *time.Time `json:"claimed_at"`
+	CompletedAt          time.Time  `json:"completed_at"`
+	Outcome              string     `json:"outcome"`
+	SLADue               *time.Time `json:"sla_due"`
+	Breached             bool       `json:"breached"`
+	EscalationLevel      int        `json:"escalation_level"`
+	Actor                string     `json:"actor"`
+	CaseStatus           string     `json:"case_status"`
+	CaseCreatedAt        *time.Time `json:"case_created_at"`
+	CaseClosedAt         *time.Time `json:"case_closed_at"`
+	CSAT                 *int       `json:"csat"`
+	NPS                  *int       `json:"nps"`
+	ResolvedFirstContact *bool      `json:"resolved_first_contact"`
+}
+
+// exportColumns are the CSV header, in the order of exportedSpanJSON.
+var exportColumns = []string{"case_id", "seq", "flow", "version", "variant", "pilot_id", "arm", "customer", "step", "kind",
+	"department", "entered_at", "claimed_at", "completed_at", "outcome", "sla_due", "breached", "escalation_level", "actor",
+	"case_status", "case_created_at", "case_closed_at", "csat", "nps", "resolved_first_contact"}
+
+func toExportedSpanJSON(sp store.ExportedSpan) exportedSpanJSON {
+	out := exportedSpanJSON{
+		CaseID: sp.CaseID, Seq: sp.Seq, Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, PilotID: sp.PilotID,
+		Arm: sp.Arm, Customer: sp.Customer, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
+		EnteredAt: sp.EnteredAt.UTC(), ClaimedAt: utcPtr(sp.ClaimedAt), CompletedAt: sp.CompletedAt.UTC(),
+		Outcome: sp.Outcome, SLADue: utcPtr(sp.SLADue), Breached: sp.Breached, EscalationLevel: sp.EscalationLevel,
+		Actor: sp.Actor, CaseStatus: sp.CaseStatus, CaseClosedAt: utcPtr(sp.CaseClosedAt),
+		CSAT: sp.CSAT, NPS: sp.NPS, ResolvedFirstContact: sp.ResolvedFirstContact,
+	}
+	if !sp.CaseCreatedAt.IsZero() {
+		out.CaseCreatedAt = utcPtr(&sp.CaseCreatedAt)
+	}
+	return out
+}
+
+func (e exportedSpanJSON) csvRecord() []string {
+	t := func(v *time.Time) string {
+		if v == nil {
+			return ""
+		}
+		return v.Format(time.RFC3339Nano)
+	}
+	n := func(v *int) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.Itoa(*v)
+	}
+	b := ""
+	if e.ResolvedFirstContact != nil {
+		b = strconv.FormatBool(*e.ResolvedFirstContact)
+	}
+	return []string{e.CaseID, strconv.Itoa(e.Seq), e.Flow, strconv.Itoa(e.Version), e.Variant, e.PilotID, e.Arm, e.Customer,
+		e.Step, e.Kind, e.Department, t(&e.EnteredAt), t(e.ClaimedAt), t(&e.CompletedAt), e.Outcome, t(e.SLADue),
+		strconv.FormatBool(e.Breached), strconv.Itoa(e.EscalationLevel), e.Actor, e.CaseStatus, t(e.CaseCreatedAt),
+		t(e.CaseClosedAt), n(e.CSAT), n(e.NPS), b}
+}
+
+// exportSpans streams the matching spans as JSON lines or CSV. Parameters
+// are checked and the first page read before any byte is written, so
+// every error until then is a problem document; a failure later can only
+// cut the stream short (and is logged).
+func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[exportSpansParams](r)
+	if err != nil {
+		return err
+	}
+	from, to, err := timeRange(q.From, q.To)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p := store.ExportSpansParams{Flow: q.Flow, Version: q.Version, PilotID: q.Pilot, From: from, To: to, Limit: exportPageSize}
+	page, err := s.store.ExportSpans(ctx, p)
+	if err != nil {
+		return storeProblem(fmt.Errorf("export spans: %w", err), "spans")
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var (
+		cw  *csv.Writer
+		enc *json.Encoder
+	)
+	if q.Format == "csv" {
+		h.Set("Content-Type", mimeCSV+"; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="spans.csv"`)
+		cw = csv.NewWriter(bw)
+		_ = cw.Write(exportColumns)
+	} else {
+		h.Set("Content-Type", mimeNDJSON)
+		enc = json.NewEncoder(bw)
+	}
+	w.WriteHeader(http.StatusOK)
+	fail := func(err error) error {
+		s.log.LogAttrs(ctx, slog.LevelError, "span export cut short",
+			slog.String("request_id", middleware.GetReqID(ctx)), slog.String("error", err.Error()))
+		return nil // the status line is sent: nothing more to say
+	}
+	for {
+		for _, sp := range page {
+			row := toExportedSpanJSON(sp)
+			if cw != nil {
+				if err := cw.Write(row.csvRecord()); err != nil {
+					return fail(err)
+				}
+			} else if err := enc.Encode(row); err != nil {
+				return fail(err)
+			}
+		}
+		if cw != nil {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return fail(err)
+			}
+		}
+		if err := bw.Flush(); err != nil {
+			return fail(err)
+		}
+		if len(page) < p.Limit {
+			return nil
+		}
+		last := page[len(page)-1]
+		p.After = &store.SpanCursor{EnteredAt: last.EnteredAt, CaseID: last.CaseID, Seq: last.Seq}
+		if page, err = s.store.ExportSpans(ctx, p); err != nil {
+			return fail(err)
+		}
+	}
+}

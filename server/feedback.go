@@ -1,0 +1,187 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// Customer feedback on a case (CSAT, NPS, first-contact resolution) and
+// reopening a closed case: the measures a pilot compares besides time
+// (ADR 0008).
+
+type feedbackRequest struct {
+	CSAT                 *int  `json:"csat,omitempty" minimum:"1" maximum:"5" description:"Customer satisfaction, 1 (very unhappy) to 5 (very happy)."`
+	NPS                  *int  `json:"nps,omitempty" minimum:"0" maximum:"10" description:"Likelihood to recommend, 0 to 10."`
+	ResolvedFirstContact *bool `json:"resolved_first_contact,omitempty" description:"The customer says the problem was solved at the first contact."`
+}
+
+type feedbackJSON struct {
+	CaseID               string    `json:"case_id"`
+	CSAT                 *int      `json:"csat"`
+	NPS                  *int      `json:"nps"`
+	ResolvedFirstContact *bool     `json:"resolved_first_contact"`
+	CreatedBy            string    `json:"created_by"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+func toFeedbackJSON(fb store.Feedback) feedbackJSON {
+	return feedbackJSON{CaseID: fb.CaseID, CSAT: fb.CSAT, NPS: fb.NPS, ResolvedFirstContact: fb.ResolvedFirstContact,
+		CreatedBy: fb.CreatedBy, CreatedAt: fb.CreatedAt.UTC(), UpdatedAt: fb.UpdatedAt.UTC()}
+}
+
+// feedbackValues is the audit form of feedback.
+func feedbackValues(csat, nps *int, rfc *bool) map[string]any {
+	return map[string]any{"csat": csat, "nps": nps, "resolved_first_contact": rfc}
+}
+
+// putFeedback records (201) or replaces (200) the customer's feedback on a
+// case; a replacement is audited with the old and new values.
+func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[caseIDParams](r)
+	if err != nil {
+		return err
+	}
+	var req feedbackRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	if req.CSAT == nil && req.NPS == nil && req.ResolvedFirstContact == nil {
+		errs = append(errs, FieldError{"body", "give at least one of csat, nps, resolved_first_contact"})
+	}
+	if req.CSAT != nil && (*req.CSAT < 1 || *req.CSAT > 5) {
+		errs = append(errs, FieldError{"csat", fmt.Sprintf("must be from 1 to 5, got %d", *req.CSAT)})
+	}
+	if req.NPS != nil && (*req.NPS < 0 || *req.NPS > 10) {
+		errs = append(errs, FieldError{"nps", fmt.Sprintf("must be from 0 to 10, got %d", *req.NPS)})
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	ctx := r.Context()
+	what := fmt.Sprintf("case %q", q.ID)
+	if _, err := s.store.GetCase(ctx, q.ID); err != nil {
+		return storeProblem(fmt.Errorf("get case: %w", err), what)
+	}
+	old, err := s.store.GetFeedback(ctx, q.ID)
+	hadOld := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return storeProblem(fmt.Errorf("get feedback: %w", err), "feedback")
+	}
+	fb, created, err := s.store.PutFeedback(ctx, store.PutFeedbackParams{CaseID: q.ID, CSAT: req.CSAT, NPS: req.NPS,
+		ResolvedFirstContact: req.ResolvedFirstContact, Actor: actorFrom(ctx).ID, At: s.now().UTC()})
+	if err != nil {
+		return storeProblem(fmt.Errorf("put feedback: %w", err), what)
+	}
+	newValues := feedbackValues(fb.CSAT, fb.NPS, fb.ResolvedFirstContact)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		s.audit(r, store.AuditEntry{Action: "feedback.create", Object: "case:" + q.ID, CaseID: q.ID, Details: mustJSON(newValues)})
+	} else {
+		details := map[string]any{"new": newValues}
+		if hadOld {
+			details["old"] = feedbackValues(old.CSAT, old.NPS, old.ResolvedFirstContact)
+		}
+		s.audit(r, store.AuditEntry{Action: "feedback.edit", Object: "case:" + q.ID, CaseID: q.ID, Details: mustJSON(details)})
+	}
+	s.writeJSON(w, r, status, toFeedbackJSON(fb))
+	return nil
+}
+
+// getFeedback returns a case's feedback (404 when none was given).
+func (s *Server) getFeedback(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[caseIDParams](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, err := s.store.GetCase(ctx, q.ID); err != nil {
+		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", q.ID))
+	}
+	fb, err := s.store.GetFeedback(ctx, q.ID)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get feedback: %w", err), fmt.Sprintf("feedback on case %q", q.ID))
+	}
+	s.writeJSON(w, r, http.StatusOK, toFeedbackJSON(fb))
+	return nil
+}
+
+type reopenRequest struct {
+	Reason string `json:"reason,omitempty" maxLength:"500" description:"Why the customer came back."`
+}
+
+// reopenCase starts a new case on the same flow for a closed case: same
+// customer, channel and attributes, and the original's version, variant
+// and pilot, so the case stays in its arm (no new assignment).
+func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[caseIDParams](r)
+	if err != nil {
+		return err
+	}
+	var req reopenRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if len(req.Reason) > 500 {
+		return invalid(FieldError{"reason", "must be at most 500 characters"})
+	}
+	ctx := r.Context()
+	what := fmt.Sprintf("case %q", q.ID)
+	orig, err := s.store.GetCase(ctx, q.ID)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get case: %w", err), what)
+	}
+	if orig.Status != store.CaseCompleted && orig.Status != store.CaseCancelled {
+		return conflict(fmt.Sprintf("case %q is %s; only a completed or cancelled case can be reopened", orig.ID, orig.Status))
+	}
+	fv, err := s.store.GetFlowVersion(ctx, orig.Flow, orig.Version)
+	if err != nil {
+		return storeProblem(fmt.Errorf("flow version of case: %w", err), fmt.Sprintf("flow %q version %d", orig.Flow, orig.Version))
+	}
+	now := s.now().UTC()
+	if _, err := s.store.MarkCaseReopened(ctx, orig.ID, now); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict(fmt.Sprintf("case %q is not closed; only a completed or cancelled case can be reopened", orig.ID))
+		}
+		return storeProblem(fmt.Errorf("mark case reopened: %w", err), what)
+	}
+	attrs := orig.Attributes
+	if len(attrs) == 0 {
+		attrs = json.RawMessage("{}")
+	}
+	actor := actorFrom(ctx)
+	id := uuid.NewString()
+	c, _, err := s.store.CreateCase(ctx, store.CreateCaseParams{
+		ID: id, Flow: orig.Flow, Version: orig.Version, Variant: orig.Variant, PilotID: orig.PilotID, ReopenedFrom: orig.ID,
+		Customer: orig.Customer, Channel: orig.Channel, Attributes: attrs,
+		Status: store.CaseStarting, WorkflowID: WorkflowID(orig.Flow, id), CreatedBy: actor.ID, At: now,
+	})
+	if err != nil {
+		return storeProblem(fmt.Errorf("create reopened case: %w", err), "case")
+	}
+	s.audit(r, store.AuditEntry{Action: "case.reopen", Object: "case:" + orig.ID, CaseID: orig.ID,
+		Details: mustJSON(map[string]any{"new_case_id": c.ID, "reason": req.Reason, "version": c.Version, "variant": c.Variant, "pilot_id": c.PilotID})})
+	s.audit(r, store.AuditEntry{Action: "case.create", Object: "case:" + c.ID, CaseID: c.ID,
+		Details: mustJSON(map[string]any{"flow": c.Flow, "version": c.Version, "reopened_from": orig.ID})})
+	c, err = s.startCase(ctx, c, fv)
+	if err != nil {
+		var p *Problem
+		if errors.As(err, &p) {
+			return p
+		}
+		return unavailable("the new case was stored but its workflow could not be started; it starts when the server restarts", err)
+	}
+	s.writeJSON(w, r, http.StatusCreated, toCaseJSON(c))
+	return nil
+}

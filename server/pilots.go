@@ -1,0 +1,726 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/google/uuid"
+
+	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// Pilots (ADR 0008, API in ADR 0009): a pilot is a row and a Pilot
+// workflow. The API writes the row, starts the workflow, stops it by
+// signal, asks it for an evaluation by Update, and promotes an arm through
+// store.PromotePilot. Results are computed live from the same data the
+// export route streams.
+
+// pilotRoles may start, stop, evaluate and promote pilots.
+var pilotRoles = []string{store.RoleAdmin, store.RoleImprover}
+
+// pilotStopReasonStartFailed ends a pilot whose workflow could not start.
+const pilotStopReasonStartFailed = "the pilot's workflow could not start"
+
+// exportPageSize is how many spans one store.ExportSpans call returns.
+const exportPageSize = 1000
+
+type pilotGuardrailJSON struct {
+	Metric       string  `json:"metric" enum:"cycle_time,sla_breach_rate,fcr,csat"`
+	MaxWorsening float64 `json:"max_worsening" minimum:"0" description:"How much worse the treatment may make the metric before it is stopped: relative for cycle_time (0.2: the median 20% slower), in proportion points for rates (0.05: 5 points), in points for csat."`
+}
+
+type startPilotRequest struct {
+	Flow           string               `json:"flow" minLength:"1" description:"Flow key."`
+	Control        int                  `json:"control,omitempty" minimum:"1" description:"Control version; default: the flow's default version."`
+	Treatment      int                  `json:"treatment" minimum:"1" description:"Treatment version (must exist and not be retired)."`
+	Share          *float64             `json:"share,omitempty" exclusiveMinimum:"0" exclusiveMaximum:"100" description:"Percent of new units assigned to the treatment. Default 50."`
+	Unit           string               `json:"unit,omitempty" enum:"customer,case" description:"What the assignment hashes: customer (default: a customer stays in one arm) or case."`
+	PrimaryMetric  string               `json:"primary_metric,omitempty" enum:"cycle_time,sla_breach_rate,fcr,csat" description:"The metric that decides the pilot. Default cycle_time."`
+	Guardrails     []pilotGuardrailJSON `json:"guardrails,omitempty" description:"Metrics the treatment must not make worse by more than max_worsening; a breach stops the treatment."`
+	MinCasesPerArm *int                 `json:"min_cases_per_arm,omitempty" minimum:"2" maximum:"1000000" description:"Planned cases per arm (the information fraction's denominator). Default 100."`
+	MaxDuration    string               `json:"max_duration,omitempty" description:"Longest run, like 14d, 36h or 90m (1m to 366d). Default 14d; the last look concludes either way."`
+	EvaluateEvery  string               `json:"evaluate_every,omitempty" description:"Evaluation period, like 1h (1s to max_duration). Default 1h."`
+}
+
+type stopPilotRequest struct {
+	Reason string `json:"reason,omitempty" maxLength:"500" description:"Why; default: stopped by <actor id>."`
+}
+
+type promotePilotRequest struct {
+	Arm string `json:"arm" enum:"control,treatment" description:"The arm whose version becomes the flow's default."`
+}
+
+// pilotLiveJSON is the Pilot workflow's own status (its query).
+type pilotLiveJSON struct {
+	Status         string     `json:"status" enum:"running,stopped,completed"`
+	Looks          int        `json:"looks" description:"Evaluations made so far."`
+	LastDecision   string     `json:"last_decision"`
+	Winner         string     `json:"winner"`
+	Recommendation string     `json:"recommendation"`
+	Reason         string     `json:"reason"`
+	NextLook       *time.Time `json:"next_look" description:"When the timer evaluates next; null once the pilot has ended."`
+}
+
+type pilotJSON struct {
+	ID             string                 `json:"id"`
+	Flow           string                 `json:"flow"`
+	Control        int                    `json:"control" description:"Control version."`
+	Treatment      int                    `json:"treatment" description:"Treatment version."`
+	Share          float64                `json:"share" description:"Percent of new units assigned to the treatment."`
+	Unit           string                 `json:"unit" enum:"customer,case"`
+	PrimaryMetric  string                 `json:"primary_metric" enum:"cycle_time,sla_breach_rate,fcr,csat"`
+	Guardrails     []pilotGuardrailJSON   `json:"guardrails" nullable:"false"`
+	MinCasesPerArm int                    `json:"min_cases_per_arm"`
+	MaxDuration    string                 `json:"max_duration" description:"Like 14d or 36h."`
+	EvaluateEvery  string                 `json:"evaluate_every" description:"Like 1h."`
+	Status         string                 `json:"status" enum:"running,stopped,completed,promoted"`
+	StopReason     string                 `json:"stop_reason" description:"Why it stopped (a person or a guardrail)."`
+	Winner         string                 `json:"winner" description:"control, treatment, or empty (no significant difference, or not concluded)."`
+	Recommendation string                 `json:"recommendation"`
+	PromotedArm    string                 `json:"promoted_arm" description:"The arm whose version was made the flow's default; empty until promoted."`
+	Results        *experiment.Evaluation `json:"results" nullable:"true" description:"The last evaluation the Pilot workflow stored (null before the first); GET /api/v1/pilots/{id}/results computes a fresh one."`
+	Looks          []experiment.Look      `json:"looks" nullable:"false" description:"The information fractions of the decisive looks so far."`
+	WorkflowID     string                 `json:"workflow_id" description:"Temporal workflow id: pilot-<id>."`
+	PDCACaseID     string                 `json:"pdca_case_id" description:"The improvement cycle that started the pilot; empty when started through the API."`
+	CreatedBy      string                 `json:"created_by"`
+	CreatedAt      time.Time              `json:"created_at"`
+	UpdatedAt      time.Time              `json:"updated_at"`
+	EndedAt        *time.Time             `json:"ended_at"`
+	Live           *pilotLiveJSON         `json:"live,omitempty" description:"The Pilot workflow's status, on a single pilot while it runs and the engine answers."`
+}
+
+type pilotListJSON struct {
+	Pilots     []pilotJSON `json:"pilots" nullable:"false"`
+	NextCursor string      `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+// toPilotJSON is the view of a pilot row. Stored JSON that does not
+// decode (it never should) is logged and left out.
+func (s *Server) toPilotJSON(ctx context.Context, pl store.Pilot) pilotJSON {
+	out := pilotJSON{
+		ID: pl.ID, Flow: pl.Flow, Control: pl.Control, Treatment: pl.Treatment, Share: pl.Share, Unit: pl.Unit,
+		PrimaryMetric: pl.PrimaryMetric, Guardrails: []pilotGuardrailJSON{}, MinCasesPerArm: pl.MinCasesPerArm,
+		MaxDuration: flow.Duration(pl.MaxDuration).String(), EvaluateEvery: flow.Duration(pl.EvaluateEvery).String(),
+		Status: pl.Status, StopReason: pl.StopReason, Winner: pl.Winner, Recommendation: pl.Recommendation,
+		PromotedArm: pl.PromotedArm, Looks: []experiment.Look{}, WorkflowID: pl.WorkflowID, PDCACaseID: pl.PDCACaseID,
+		CreatedBy: pl.CreatedBy, CreatedAt: pl.CreatedAt.UTC(), UpdatedAt: pl.UpdatedAt.UTC(), EndedAt: utcPtr(pl.EndedAt),
+	}
+	warn := func(what string, err error) {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "pilot view: stored "+what+" does not decode",
+			slog.String("pilot_id", pl.ID), slog.String("error", err.Error()))
+	}
+	if len(pl.Guardrails) > 0 && string(pl.Guardrails) != "null" {
+		if err := json.Unmarshal(pl.Guardrails, &out.Guardrails); err != nil {
+			warn("guardrails", err)
+		}
+		out.Guardrails = nonNil(out.Guardrails)
+	}
+	if looks, err := pilotLooks(pl); err != nil {
+		warn("looks", err)
+	} else {
+		out.Looks = nonNil(looks)
+	}
+	if len(pl.Results) > 0 && string(pl.Results) != "null" {
+		var ev experiment.Evaluation
+		if err := json.Unmarshal(pl.Results, &ev); err != nil {
+			warn("results", err)
+		} else {
+			out.Results = &ev
+		}
+	}
+	return out
+}
+
+func toPilotLiveJSON(st workflows.PilotStatus) *pilotLiveJSON {
+	return &pilotLiveJSON{Status: st.Status, Looks: st.Looks, LastDecision: st.LastDecision, Winner: st.Winner,
+		Recommendation: st.Recommendation, Reason: st.Reason, NextLook: utcPtr(st.NextLook)}
+}
+
+// withLive adds the workflow's status to the view of a running pilot; an
+// engine that does not answer leaves it out (the row still answers).
+func (s *Server) withLive(ctx context.Context, v pilotJSON) pilotJSON {
+	if v.Status != store.PilotRunning {
+		return v
+	}
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	st, err := s.eng.PilotState(ectx, v.WorkflowID)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "pilot state query failed",
+			slog.String("request_id", middleware.GetReqID(ctx)),
+			slog.String("pilot_id", v.ID), slog.String("error", err.Error()))
+		return v
+	}
+	v.Live = toPilotLiveJSON(st)
+	return v
+}
+
+// durationField parses an optional duration of the request ("" is 0).
+func durationField(field, raw string, errs *[]FieldError) time.Duration {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0
+	}
+	d, err := flow.ParseDuration(raw)
+	if err != nil {
+		*errs = append(*errs, FieldError{field, err.Error() + " (like 14d, 36h or 90m)"})
+		return 0
+	}
+	if d == 0 {
+		*errs = append(*errs, FieldError{field, "must be more than 0"})
+	}
+	return time.Duration(d)
+}
+
+// startPilot writes a running pilot and starts its workflow.
+func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
+	var req startPilotRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	spec := workflows.PilotSpec{
+		Flow: strings.TrimSpace(req.Flow), Control: req.Control, Treatment: req.Treatment,
+		Unit: strings.TrimSpace(req.Unit), PrimaryMetric: strings.TrimSpace(req.PrimaryMetric),
+	}
+	if req.Share != nil {
+		spec.Share = *req.Share
+		if *req.Share == 0 {
+			errs = append(errs, FieldError{"share", "must be above 0 and below 100 (percent of new cases to treatment), got 0"})
+		}
+	}
+	if req.MinCasesPerArm != nil {
+		spec.MinCasesPerArm = *req.MinCasesPerArm
+		if *req.MinCasesPerArm == 0 {
+			errs = append(errs, FieldError{"min_cases_per_arm", "must be between 2 and 1000000, got 0"})
+		}
+	}
+	for _, g := range req.Guardrails {
+		spec.Guardrails = append(spec.Guardrails, workflows.PilotGuardrail{Metric: g.Metric, MaxWorsening: g.MaxWorsening})
+	}
+	spec.MaxDuration = durationField("max_duration", req.MaxDuration, &errs)
+	spec.EvaluateEvery = durationField("evaluate_every", req.EvaluateEvery, &errs)
+
+	ctx := r.Context()
+	if spec.Flow != "" {
+		fv, err := s.store.DefaultFlowVersion(ctx, spec.Flow)
+		if errors.Is(err, store.ErrNotFound) {
+			p := notFound(fmt.Sprintf("flow %q not found", spec.Flow))
+			p.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", spec.Flow)}}
+			return p
+		}
+		if err != nil {
+			return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", spec.Flow))
+		}
+		if spec.Control == 0 {
+			spec.Control = fv.Version
+		}
+	}
+	for _, fe := range spec.Normalize() {
+		if fe.Field == "control" && spec.Flow == "" && req.Control == 0 {
+			continue // it defaults to the flow's default version: the flow is the error
+		}
+		if !hasField(errs, fe.Field) {
+			errs = append(errs, FieldError{fe.Field, fe.Message})
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	msg, err := store.PilotVersions(ctx, s.store, spec.Flow, spec.Control, spec.Treatment)
+	if err != nil {
+		return storeProblem(fmt.Errorf("pilot versions: %w", err), fmt.Sprintf("flow %q", spec.Flow))
+	}
+	if msg != "" {
+		field, text, ok := strings.Cut(msg, ": ")
+		if !ok {
+			field, text = "treatment", msg
+		}
+		return invalid(FieldError{field, text})
+	}
+	guards, err := json.Marshal(nonNil(spec.Guardrails))
+	if err != nil {
+		return internal(fmt.Errorf("encode guardrails: %w", err))
+	}
+	actor := actorFrom(ctx)
+	id := uuid.NewString()
+	pl, _, err := s.store.CreatePilot(ctx, store.CreatePilotParams{
+		ID: id, Flow: spec.Flow, Control: spec.Control, Treatment: spec.Treatment, Share: spec.Share, Unit: spec.Unit,
+		PrimaryMetric: spec.PrimaryMetric, Guardrails: guards, MinCasesPerArm: spec.MinCasesPerArm,
+		MaxDuration: spec.MaxDuration, EvaluateEvery: spec.EvaluateEvery, WorkflowID: workflows.PilotWorkflowID(id),
+		CreatedBy: actor.ID, At: s.now().UTC(),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		running, rerr := s.store.RunningPilot(ctx, spec.Flow)
+		if rerr != nil {
+			return conflict(fmt.Sprintf("another pilot of flow %q is running; stop it first", spec.Flow))
+		}
+		return conflict(fmt.Sprintf("pilot %s of flow %q is running (control v%d, treatment v%d); stop it or wait for it to end",
+			running.ID, spec.Flow, running.Control, running.Treatment))
+	}
+	if err != nil {
+		return storeProblem(fmt.Errorf("create pilot: %w", err), "pilot")
+	}
+	s.audit(r, store.AuditEntry{Action: "pilot.start", Object: "pilot:" + pl.ID,
+		Details: mustJSON(map[string]any{"flow": pl.Flow, "control": pl.Control, "treatment": pl.Treatment, "share": pl.Share,
+			"unit": pl.Unit, "primary_metric": pl.PrimaryMetric})})
+
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	if err := s.eng.StartPilot(ectx, pl.WorkflowID, pilotInput(pl)); err != nil {
+		// A pilot without a workflow would route cases unwatched.
+		now := s.now().UTC()
+		stopped, reason := store.PilotStopped, pilotStopReasonStartFailed
+		if _, uerr := s.store.UpdatePilot(ctx, store.UpdatePilotParams{ID: pl.ID, FromStatus: store.PilotRunning,
+			Status: &stopped, StopReason: &reason, EndedAt: &now, At: now}); uerr != nil && !errors.Is(uerr, store.ErrConflict) {
+			err = errors.Join(err, fmt.Errorf("stop pilot %s: %w", pl.ID, uerr))
+		}
+		return unavailable("the pilot's workflow could not start, so the pilot was stopped; start a new one when the workflow engine is back", err)
+	}
+	s.writeJSON(w, r, http.StatusCreated, s.toPilotJSON(ctx, pl))
+	return nil
+}
+
+func hasField(errs []FieldError, field string) bool {
+	for _, e := range errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// pilotInput is the Pilot workflow's input for a pilot row.
+func pilotInput(pl store.Pilot) workflows.PilotInput {
+	return workflows.PilotInput{PilotID: pl.ID, Flow: pl.Flow, StartedAt: pl.CreatedAt, MaxDuration: pl.MaxDuration, EvaluateEvery: pl.EvaluateEvery}
+}
+
+// StartRunningPilots (re)starts the workflow of every running pilot. The
+// start is idempotent, so it heals a crash between writing a pilot and
+// starting its workflow; StartPending calls it at boot. It returns the
+// joined errors of the pilots it could not start.
+func StartRunningPilots(ctx context.Context, st store.Store, eng Engine) error {
+	var errs []error
+	p := store.ListPilotsParams{Status: store.PilotRunning, Limit: pageLimitMax}
+	for {
+		page, err := st.ListPilots(ctx, p)
+		if err != nil {
+			return fmt.Errorf("server: start running pilots: list: %w", err)
+		}
+		for _, pl := range page {
+			if err := eng.StartPilot(ctx, pl.WorkflowID, pilotInput(pl)); err != nil {
+				errs = append(errs, fmt.Errorf("pilot %s: %w", pl.ID, err))
+			}
+		}
+		if len(page) < p.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		p.After = &store.PilotCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("server: start running pilots: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// listPilots lists pilots newest first, a page at a time.
+func (s *Server) listPilots(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[listPilotsParams](r)
+	if err != nil {
+		return err
+	}
+	from, to, err := timeRange(q.From, q.To)
+	if err != nil {
+		return err
+	}
+	after, err := pilotCursorParam(q.Cursor)
+	if err != nil {
+		return err
+	}
+	if after == nil && to != nil {
+		// Newest first: starting after (to, "") lists created_at < to.
+		after = &store.PilotCursor{CreatedAt: *to}
+	}
+	ctx := r.Context()
+	pls, err := s.store.ListPilots(ctx, store.ListPilotsParams{Flow: q.Flow, Status: q.Status, After: after, Limit: q.Limit + 1})
+	if err != nil {
+		return storeProblem(fmt.Errorf("list pilots: %w", err), "pilots")
+	}
+	if from != nil {
+		for i, pl := range pls {
+			if pl.CreatedAt.Before(*from) {
+				pls = pls[:i]
+				break
+			}
+		}
+	}
+	more := len(pls) > q.Limit
+	if more {
+		pls = pls[:q.Limit]
+	}
+	out := pilotListJSON{Pilots: make([]pilotJSON, len(pls))}
+	for i, pl := range pls {
+		out.Pilots[i] = s.toPilotJSON(ctx, pl)
+	}
+	if more {
+		last := pls[len(pls)-1]
+		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return internal(err)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+func pilotCursorParam(s string) (*store.PilotCursor, error) {
+	c, err := caseCursorParam(s)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return &store.PilotCursor{CreatedAt: c.CreatedAt, ID: c.ID}, nil
+}
+
+// loadPilot reads a pilot or answers 404.
+func (s *Server) loadPilot(ctx context.Context, id string) (store.Pilot, error) {
+	pl, err := s.store.GetPilot(ctx, id)
+	if err != nil {
+		return pl, storeProblem(fmt.Errorf("get pilot: %w", err), fmt.Sprintf("pilot %q", id))
+	}
+	return pl, nil
+}
+
+// getPilot returns a pilot, with its workflow's status while it runs.
+func (s *Server) getPilot(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[pilotIDParams](r)
+	if err != nil {
+		return err
+	}
+	pl, err := s.loadPilot(r.Context(), q.ID)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, s.withLive(r.Context(), s.toPilotJSON(r.Context(), pl)))
+	return nil
+}
+
+// endPilot asks a running pilot's workflow to stop and waits (up to
+// Config.PilotStopWait) for the workflow to end the row. A workflow that
+// is not running cannot end the row, so the row is ended here. It returns
+// the row afterwards; ended reports that it no longer runs.
+func (s *Server) endPilot(ctx context.Context, pl store.Pilot, reason, actorID string) (store.Pilot, bool, error) {
+	ectx, cancel := s.engineCtx(ctx)
+	err := s.eng.StopPilot(ectx, pl.WorkflowID, workflows.StopPilotRequest{Reason: reason, ActorID: actorID})
+	cancel()
+	switch {
+	case errors.Is(err, ErrPilotNotRunning):
+		now := s.now().UTC()
+		stopped := store.PilotStopped
+		if reason == "" {
+			reason = "stopped by " + actorID
+		}
+		out, uerr := s.store.UpdatePilot(ctx, store.UpdatePilotParams{ID: pl.ID, FromStatus: store.PilotRunning,
+			Status: &stopped, StopReason: &reason, EndedAt: &now, At: now})
+		if errors.Is(uerr, store.ErrConflict) {
+			// It ended meanwhile (the workflow got there first).
+			out, uerr = s.store.GetPilot(ctx, pl.ID)
+		}
+		if uerr != nil {
+			return pl, false, storeProblem(fmt.Errorf("stop pilot: %w", uerr), fmt.Sprintf("pilot %q", pl.ID))
+		}
+		return out, true, nil
+	case err != nil:
+		return pl, false, engineProblem(err)
+	}
+	deadline := time.Now().Add(s.cfg.PilotStopWait)
+	for {
+		cur, err := s.store.GetPilot(ctx, pl.ID)
+		if err != nil {
+			return pl, false, storeProblem(fmt.Errorf("reread pilot: %w", err), fmt.Sprintf("pilot %q", pl.ID))
+		}
+		if cur.Status != store.PilotRunning {
+			return cur, true, nil
+		}
+		if !time.Now().Before(deadline) {
+			return cur, false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return cur, false, nil
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// stopPilot stops a running pilot: 200 when the row has ended within
+// Config.PilotStopWait, else 202 (the workflow ends it shortly).
+func (s *Server) stopPilot(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[pilotIDParams](r)
+	if err != nil {
+		return err
+	}
+	var req stopPilotRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if len(req.Reason) > 500 {
+		return invalid(FieldError{"reason", "must be at most 500 characters"})
+	}
+	ctx := r.Context()
+	pl, err := s.loadPilot(ctx, q.ID)
+	if err != nil {
+		return err
+	}
+	if pl.Status != store.PilotRunning {
+		return conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
+	}
+	actor := actorFrom(ctx)
+	pl, ended, err := s.endPilot(ctx, pl, req.Reason, actor.ID)
+	if err != nil {
+		return err
+	}
+	s.audit(r, store.AuditEntry{Action: "pilot.stop", Object: "pilot:" + pl.ID, Details: mustJSON(map[string]any{"reason": req.Reason})})
+	status := http.StatusOK
+	if !ended {
+		status = http.StatusAccepted
+	}
+	s.writeJSON(w, r, status, s.toPilotJSON(ctx, pl))
+	return nil
+}
+
+// evaluatePilot asks the Pilot workflow for a look now.
+func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[evaluatePilotParams](r)
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	pl, err := s.loadPilot(ctx, q.ID)
+	if err != nil {
+		return err
+	}
+	if pl.Status != store.PilotRunning {
+		return conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
+	}
+	updateID := key
+	if updateID == "" {
+		updateID = uuid.NewString()
+	}
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	st, err := s.eng.EvaluatePilot(ectx, pl.WorkflowID, updateID)
+	if errors.Is(err, ErrPilotNotRunning) {
+		return conflict(fmt.Sprintf("pilot %q is not running", pl.ID))
+	}
+	if err != nil {
+		return engineProblem(err)
+	}
+	if pl, err = s.loadPilot(ctx, pl.ID); err != nil {
+		return err
+	}
+	s.audit(r, store.AuditEntry{Action: "pilot.evaluate", Object: "pilot:" + pl.ID,
+		Details: mustJSON(map[string]any{"update_id": updateID, "decision": st.LastDecision, "status": st.Status})})
+	v := s.toPilotJSON(ctx, pl)
+	v.Live = toPilotLiveJSON(st)
+	s.writeJSON(w, r, http.StatusOK, v)
+	return nil
+}
+
+// promotePilot makes an arm's version the flow's default, stopping a
+// running pilot first.
+func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[pilotIDParams](r)
+	if err != nil {
+		return err
+	}
+	var req promotePilotRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.Arm = strings.TrimSpace(req.Arm)
+	if req.Arm != workflows.ArmControl && req.Arm != workflows.ArmTreatment {
+		msg := "is required: control or treatment"
+		if req.Arm != "" {
+			msg = fmt.Sprintf("must be control or treatment, got %q", req.Arm)
+		}
+		return invalid(FieldError{"arm", msg})
+	}
+	ctx := r.Context()
+	pl, err := s.loadPilot(ctx, q.ID)
+	if err != nil {
+		return err
+	}
+	actor := actorFrom(ctx)
+	if pl.Status == store.PilotRunning {
+		reason := fmt.Sprintf("stopped by %s to promote its %s arm", actor.ID, req.Arm)
+		var ended bool
+		if pl, ended, err = s.endPilot(ctx, pl, reason, actor.ID); err != nil {
+			return err
+		}
+		s.audit(r, store.AuditEntry{Action: "pilot.stop", Object: "pilot:" + pl.ID, Details: mustJSON(map[string]any{"reason": reason})})
+		if !ended {
+			return conflict(fmt.Sprintf("pilot %q was asked to stop but still runs; retry the promotion in a moment", pl.ID))
+		}
+	}
+	out, err := store.PromotePilot(ctx, s.store, pl.ID, req.Arm, s.now().UTC())
+	if errors.Is(err, store.ErrConflict) {
+		msg := strings.TrimSuffix(strings.TrimPrefix(err.Error(), "promote pilot: "), ": "+store.ErrConflict.Error())
+		p := conflict(fmt.Sprintf("pilot %q cannot be promoted: %s", pl.ID, msg))
+		p.cause = err
+		return p
+	}
+	if err != nil {
+		return storeProblem(fmt.Errorf("promote pilot: %w", err), fmt.Sprintf("pilot %q", pl.ID))
+	}
+	version := armVersion(out, req.Arm)
+	s.audit(r, store.AuditEntry{Action: "pilot.promote", Object: "pilot:" + out.ID,
+		Details: mustJSON(map[string]any{"flow": out.Flow, "arm": req.Arm, "version": version})})
+	s.writeJSON(w, r, http.StatusOK, s.toPilotJSON(ctx, out))
+	return nil
+}
+
+// pilotStepJSON compares one step between the arms.
+type pilotStepJSON struct {
+	Step      string         `json:"step"`
+	Control   *stepStatsJSON `json:"control" nullable:"true" description:"The step's statistics in the control arm; null when no control case passed it."`
+	Treatment *stepStatsJSON `json:"treatment" nullable:"true" description:"The step's statistics in the treatment arm; null when no treatment case passed it."`
+	// Changes are treatment - control in seconds, null when a side is
+	// missing.
+	WaitP50Change *float64 `json:"wait_p50_change" description:"Treatment minus control median waiting time in seconds (negative: faster); null when the step is in one arm only."`
+	WorkP50Change *float64 `json:"work_p50_change" description:"Treatment minus control median working time in seconds (negative: faster); null when the step is in one arm only."`
+}
+
+type pilotResultsJSON struct {
+	PilotID    string    `json:"pilot_id"`
+	Flow       string    `json:"flow"`
+	Status     string    `json:"status" enum:"running,stopped,completed,promoted"`
+	ComputedAt time.Time `json:"computed_at"`
+	experiment.Evaluation
+	LastLook *experiment.Evaluation `json:"last_look" nullable:"true" description:"The evaluation the Pilot workflow stored at its last look (the one its decision was made on); null before the first."`
+	Steps    []pilotStepJSON        `json:"steps" nullable:"false" description:"Per step, the bottleneck statistics of each arm (from the spans of the pilot's cases) and the change in median wait and work."`
+}
+
+// pilotResults evaluates the pilot now from its current data, without
+// storing anything, next to its last stored look and a per-step comparison
+// of the arms.
+func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[pilotIDParams](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	pl, err := s.loadPilot(ctx, q.ID)
+	if err != nil {
+		return err
+	}
+	ev, err := s.evaluateLive(ctx, pl)
+	if err != nil {
+		return err
+	}
+	steps, err := s.pilotSteps(ctx, pl)
+	if err != nil {
+		return err
+	}
+	out := pilotResultsJSON{PilotID: pl.ID, Flow: pl.Flow, Status: pl.Status, ComputedAt: s.now().UTC(),
+		Evaluation: ev, LastLook: s.toPilotJSON(ctx, pl).Results, Steps: steps}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// evaluateLive is experiment.Evaluate over the pilot's current cases and
+// stored looks (not final), as the export would recompute it.
+func (s *Server) evaluateLive(ctx context.Context, pl store.Pilot) (experiment.Evaluation, error) {
+	cfg, err := pilotConfig(pl)
+	if err != nil {
+		return experiment.Evaluation{}, internal(err)
+	}
+	looks, err := pilotLooks(pl)
+	if err != nil {
+		return experiment.Evaluation{}, internal(err)
+	}
+	cs, err := s.store.ListPilotCases(ctx, pl.ID)
+	if err != nil {
+		return experiment.Evaluation{}, storeProblem(fmt.Errorf("pilot cases: %w", err), "pilot cases")
+	}
+	return experiment.Evaluate(cfg, experimentCases(cs, ReopenWindow), looks, false), nil
+}
+
+// pilotSteps runs the bottleneck analysis on each arm's spans and pairs
+// the steps: the control version's steps in definition order, then the
+// treatment's other steps.
+func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]pilotStepJSON, error) {
+	spans := map[string][]analytics.Span{}
+	defs := map[int]*flow.Definition{}
+	p := store.ExportSpansParams{PilotID: pl.ID, Limit: exportPageSize}
+	for {
+		page, err := s.store.ExportSpans(ctx, p)
+		if err != nil {
+			return nil, storeProblem(fmt.Errorf("export spans: %w", err), "spans")
+		}
+		for _, sp := range page {
+			def, seen := defs[sp.Version]
+			if !seen {
+				def = s.definitionOf(ctx, sp.Flow, sp.Version)
+				defs[sp.Version] = def
+			}
+			spans[sp.Arm] = append(spans[sp.Arm], analyticsSpan(sp.Span, def))
+		}
+		if len(page) < p.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		p.After = &store.SpanCursor{EnteredAt: last.EnteredAt, CaseID: last.CaseID, Seq: last.Seq}
+	}
+	order := func(version int) []string {
+		def, ok := defs[version]
+		if !ok {
+			def = s.definitionOf(ctx, pl.Flow, version)
+		}
+		if def == nil {
+			return nil
+		}
+		ids := make([]string, len(def.Steps))
+		for i, st := range def.Steps {
+			ids[i] = st.ID
+		}
+		return ids
+	}
+	control := analytics.Bottlenecks(spans[workflows.ArmControl], order(pl.Control))
+	treatment := analytics.Bottlenecks(spans[workflows.ArmTreatment], order(pl.Treatment))
+	out := []pilotStepJSON{}
+	index := map[string]int{}
+	for _, st := range control.Steps {
+		v := toStepStatsJSON(st)
+		index[st.Step] = len(out)
+		out = append(out, pilotStepJSON{Step: st.Step, Control: &v})
+	}
+	for _, st := range treatment.Steps {
+		v := toStepStatsJSON(st)
+		i, ok := index[st.Step]
+		if !ok {
+			out = append(out, pilotStepJSON{Step: st.Step, Treatment: &v})
+			continue
+		}
+		out[i].Treatment = &v
+		wait := v.Wait.P50 - out[i].Control.Wait.P50
+		work := v.Work.P50 - out[i].Control.Work.P50
+		out[i].WaitP50Change, out[i].WorkP50Change = &wait, &work
+	}
+	return out, nil
+}
