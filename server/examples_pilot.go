@@ -27,8 +27,7 @@ var (
 		EnteredAt: exampleT0, ClaimedAt: ptr(exampleT1), CompletedAt: exampleT2, Outcome: "submitted", SLADue: ptr(exampleDue),
 		Actor: exampleTokenResponse.Actor.ID, CaseStatus: "completed", CaseCreatedAt: ptr(exampleT0), CaseClosedAt: ptr(exampleT0.Add(3 * time.Hour)),
 		CSAT: ptr(5), ResolvedFirstContact: ptr(true)}
-	exampleSpanLine = string(mustJSON(exampleSpanRow)) + "\n"
-	exampleSpanCSV  = strings.Join(exportColumns, ",") + "\n" + strings.Join(exampleSpanRow.csvRecord(), ",") + "\n"
+	exampleSpanCSV = strings.Join(exportColumns, ",") + "\n" + strings.Join(exampleSpanRow.csvRecord(), ",") + "\n"
 
 	exampleStartPilot = startPilotRequest{
 		Flow: "complaint", Treatment: 2, Share: ptr(30.0), Unit: "customer", PrimaryMetric: "cycle_time",

@@ -168,7 +168,9 @@ func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
 		if err := bw.Flush(); err != nil {
 			return fail(err)
 		}
-		if len(page) < p.Limit {
+		// Only an empty page ends the export: a store may return fewer
+		// rows than asked for (its own maximum) before the end.
+		if len(page) == 0 {
 			return nil
 		}
 		last := page[len(page)-1]

@@ -681,7 +681,7 @@ func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]pilotStepJSO
 			}
 			spans[sp.Arm] = append(spans[sp.Arm], analyticsSpan(sp.Span, def))
 		}
-		if len(page) < p.Limit {
+		if len(page) == 0 { // a store may return fewer rows than asked before the end
 			break
 		}
 		last := page[len(page)-1]

@@ -217,11 +217,11 @@ var apiRoutes = []route{
 		Summary: "Export spans",
 		Description: "Streams every span entered in [`from`, `to`) of a flow, version or pilot's cases, in (entered_at, case_id, seq) order, " +
 			"with its case's pilot, arm, customer, status, times and feedback: one JSON object per line (`format=jsonl`, the default, " +
-			"application/x-ndjson) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
+			"application/x-ndjson; the schema describes one line) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
 			"Times are RFC 3339, null (empty in CSV) when absent. Parameters are checked before anything is sent (400).",
 		Params:       exportSpansParams{},
 		ResponseType: mimeNDJSON,
-		Status:       http.StatusOK, Response: "", Example: exampleSpanLine,
+		Status:       http.StatusOK, Response: exportedSpanJSON{}, Example: exampleSpanRow,
 		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV}},
 		Handle:       (*Server).exportSpans,
 	},

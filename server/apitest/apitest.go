@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -43,7 +44,22 @@ func New(doc []byte) (*Validator, error) {
 
 // CheckResponse validates one response (its status, Content-Type and
 // body) to req against the document. The error lists every violation.
+//
+// A JSON Lines body (application/x-ndjson) is validated line by line: the
+// document's schema describes one line.
 func (v *Validator) CheckResponse(req *http.Request, status int, header http.Header, body []byte) error {
+	if mt, _, _ := mime.ParseMediaType(header.Get("Content-Type")); mt == "application/x-ndjson" && len(body) > 0 {
+		for i, line := range bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n")) {
+			if err := v.checkOne(req, status, header, line); err != nil {
+				return fmt.Errorf("line %d: %w", i+1, err)
+			}
+		}
+		return nil
+	}
+	return v.checkOne(req, status, header, body)
+}
+
+func (v *Validator) checkOne(req *http.Request, status int, header http.Header, body []byte) error {
 	resp := &http.Response{
 		StatusCode: status, Header: header.Clone(), Request: req,
 		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
