@@ -15,6 +15,17 @@
 //	GET  /api/v1/cases/{id}                case, open tasks, spans, links
 //	POST /api/v1/cases/{id}/cancel         admin, owner: 202
 //	POST /api/v1/cases/{id}/events         admin, owner, staff: signal, 202
+//	POST /api/v1/cases/{id}/feedback       {csat, nps, resolved_first_contact}: 201 first, 200 edit
+//	GET  /api/v1/cases/{id}/feedback
+//	POST /api/v1/cases/{id}/reopen         admin, owner, staff: a new case in the same arm, 201
+//	GET  /api/v1/spans                     ?flow=&version=&pilot=&from=&to=&format=jsonl|csv (streamed)
+//	POST /api/v1/pilots                    admin, improver: start a pilot and its workflow
+//	GET  /api/v1/pilots                    ?flow=&status=&from=&to=&limit=&cursor=
+//	GET  /api/v1/pilots/{id}               the row, plus live (the workflow's status) while it runs
+//	POST /api/v1/pilots/{id}/stop          admin, improver: signal; 200 ended, 202 ending
+//	POST /api/v1/pilots/{id}/evaluate      admin, improver: evaluate Update (Idempotency-Key)
+//	POST /api/v1/pilots/{id}/promote       admin, improver: {"arm"}; stops a running pilot first
+//	GET  /api/v1/pilots/{id}/results       live statistics, last look, per-step comparison
 //	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
@@ -39,7 +50,12 @@
 // limit 1-500, default 50); unknown query parameters are a 400 (ADR 0004).
 // Case workflows are named <flow key>-<case id>.
 //
-// cmd calls SeedBuiltinFlows and StartPending at boot.
+// New cases of a flow with a running pilot are assigned an arm
+// (AssignArm) and get the arm's version; pilot workflows are named
+// pilot-<id> (ADR 0008, 0009).
+//
+// cmd calls SeedBuiltinFlows and StartPending (which also restarts the
+// workflows of running pilots) at boot.
 package server
 
 import (
