@@ -508,3 +508,46 @@ func (e *testEnv) auditsOf(object, action string) []store.AuditEntry {
 	}
 	return out
 }
+
+func TestPilotConcludesOnEvaluation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("improver", store.RoleImprover)
+	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "unit": "case", "min_cases_per_arm": 2})
+	arms := map[string]int{}
+	for i := 0; arms["control"] < 3 || arms["treatment"] < 3; i++ {
+		require.Less(t, i, 60)
+		c := e.createCase(fmt.Sprintf("z%d", i))
+		e.finishCase(c.ID)
+		arms[c.Variant]++
+	}
+	// The planned sample is reached: the look concludes the pilot.
+	got := decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusOK)
+	require.Equal(t, "completed", got.Status)
+	require.NotNil(t, got.EndedAt)
+	require.Equal(t, "completed", got.Live.Status)
+	require.Equal(t, "conclude", got.Results.Decision)
+	require.Equal(t, []experiment.Look{{Fraction: 1}}, got.Looks)
+	require.NotEmpty(t, got.Results.Recommendation)
+
+	// The results show the stored look next to a fresh evaluation.
+	res := decodeStrict[pilotResultsJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	require.Equal(t, "completed", res.Status)
+	require.Equal(t, got.Results, res.LastLook)
+	require.Equal(t, arms["control"], res.Arms["control"].N)
+	require.Equal(t, arms["treatment"], res.Arms["treatment"].N)
+	require.Equal(t, 2, res.Treatment)
+	// Both versions' steps appear; steps of one arm only have no change.
+	var onlyOne, both int
+	for _, st := range res.Steps {
+		if st.Control == nil || st.Treatment == nil {
+			onlyOne++
+			require.Nil(t, st.WorkP50Change)
+		} else {
+			both++
+		}
+	}
+	require.Positive(t, onlyOne, "complaint v1 and v2 have different steps")
+	require.Positive(t, both)
+	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
+}
