@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/stats"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
@@ -167,7 +168,7 @@ func (a *Activities) AutoPilotResults(ctx context.Context, in workflows.AutoInpu
 		return workflows.AutoResult{}, fmt.Errorf("pilot results: cases: %w", err)
 	}
 	byArm := map[string][]experiment.Case{}
-	for _, c := range ExperimentCases(cases, a.reopenWindow()) {
+	for _, c := range pilotdata.Cases(cases, a.reopenWindow()) {
 		byArm[c.Arm] = append(byArm[c.Arm], c)
 	}
 	out := map[string]any{"pilot_metric": pl.PrimaryMetric}

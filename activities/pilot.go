@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -26,7 +27,7 @@ const (
 
 // DefaultReopenWindow: a case reopened within this time of its close did
 // not resolve the customer's problem at first contact.
-const DefaultReopenWindow = 7 * 24 * time.Hour
+const DefaultReopenWindow = pilotdata.DefaultReopenWindow
 
 // baselineWindow is how far back the baseline looks.
 const baselineWindow = 30 * 24 * time.Hour
@@ -215,9 +216,6 @@ func parseDays(s string) (time.Duration, error) {
 	return time.Duration(days)*24*time.Hour + d, nil
 }
 
-// pilotLooks is the JSON form of the earlier looks stored on the pilot.
-type pilotLooks []experiment.Look
-
 // EvaluatePilot evaluates a running pilot on its cases now, stores the
 // evaluation (results and looks) on the pilot row and returns the
 // decision. A pilot that is no longer running is reported as concluded
@@ -230,9 +228,9 @@ func (a *Activities) EvaluatePilot(ctx context.Context, in workflows.EvaluatePil
 	if pl.Status != store.PilotRunning {
 		return workflows.PilotEvaluation{Decision: workflows.DecisionConclude, Winner: pl.Winner, Recommendation: pl.Recommendation}, nil
 	}
-	ev, looks, err := a.evaluate(ctx, pl, in.Final)
+	ev, looks, err := pilotdata.Evaluate(ctx, a.Store, pl, a.reopenWindow(), in.Final)
 	if err != nil {
-		return workflows.PilotEvaluation{}, err
+		return workflows.PilotEvaluation{}, fmt.Errorf("evaluate pilot: %w", err)
 	}
 	results, err := json.Marshal(ev)
 	if err != nil {
@@ -259,65 +257,6 @@ func (a *Activities) EvaluatePilot(ctx context.Context, in workflows.EvaluatePil
 	}
 	out.Reason = strings.Join(reasons, "; ")
 	return out, nil
-}
-
-// evaluate runs experiment.Evaluate on the pilot's cases; it returns the
-// evaluation and the looks to store (this one added when Evaluate says it
-// is a new look).
-func (a *Activities) evaluate(ctx context.Context, pl store.Pilot, final bool) (experiment.Evaluation, pilotLooks, error) {
-	cfg, err := PilotConfig(pl)
-	if err != nil {
-		return experiment.Evaluation{}, nil, temporal.NewNonRetryableApplicationError("evaluate pilot: "+err.Error(), "InvalidInput", err)
-	}
-	var looks pilotLooks
-	if len(pl.Looks) > 0 {
-		if err := json.Unmarshal(pl.Looks, &looks); err != nil {
-			return experiment.Evaluation{}, nil, temporal.NewNonRetryableApplicationError("evaluate pilot: stored looks", "InvalidInput", err)
-		}
-	}
-	cases, err := a.Store.ListPilotCases(ctx, pl.ID)
-	if err != nil {
-		return experiment.Evaluation{}, nil, fmt.Errorf("evaluate pilot: cases: %w", err)
-	}
-	ev := experiment.Evaluate(cfg, ExperimentCases(cases, a.reopenWindow()), looks, final)
-	if ev.NewLook {
-		looks = append(looks, experiment.Look{Fraction: ev.Fraction})
-	}
-	return ev, looks, nil
-}
-
-// PilotConfig is the experiment configuration of a pilot row.
-func PilotConfig(pl store.Pilot) (experiment.Config, error) {
-	cfg := experiment.Config{
-		Control: pl.Control, Treatment: pl.Treatment, Share: pl.Share,
-		Primary: experiment.Metric(pl.PrimaryMetric), MinCasesPerArm: pl.MinCasesPerArm, Alpha: 0.05,
-	}
-	if len(pl.Guardrails) > 0 {
-		if err := json.Unmarshal(pl.Guardrails, &cfg.Guardrails); err != nil {
-			return cfg, fmt.Errorf("guardrails of pilot %s: %w", pl.ID, err)
-		}
-	}
-	return cfg, nil
-}
-
-// ExperimentCases converts a pilot's cases: cycle time of completed cases;
-// first-contact resolution as the customer said, but false when the case
-// was reopened within window of its close.
-func ExperimentCases(cs []store.PilotCase, window time.Duration) []experiment.Case {
-	out := make([]experiment.Case, len(cs))
-	for i, c := range cs {
-		e := experiment.Case{Arm: c.Arm, SLABreached: c.SLABreached, CSAT: c.CSAT, FCR: c.ResolvedFirstContact}
-		if c.ClosedAt != nil && c.Status == store.CaseCompleted {
-			e.Closed = true
-			e.CycleSeconds = c.ClosedAt.Sub(c.CreatedAt).Seconds()
-			if c.ReopenedAt != nil && c.ReopenedAt.Sub(*c.ClosedAt) <= window {
-				f := false
-				e.FCR = &f
-			}
-		}
-		out[i] = e
-	}
-	return out
 }
 
 func minArm(ev experiment.Evaluation) int {

@@ -154,22 +154,6 @@ func TestEvaluateAndEndPilot(t *testing.T) {
 	require.Equal(t, workflows.DecisionConclude, ev.Decision)
 }
 
-func TestExperimentCasesReopenWindow(t *testing.T) {
-	t.Parallel()
-	closed := t0.Add(time.Hour)
-	yes := true
-	within, after := closed.Add(6*24*time.Hour), closed.Add(8*24*time.Hour)
-	cs := activities.ExperimentCases([]store.PilotCase{
-		{Arm: "control", Status: store.CaseCompleted, CreatedAt: t0, ClosedAt: &closed, ResolvedFirstContact: &yes, ReopenedAt: &within},
-		{Arm: "control", Status: store.CaseCompleted, CreatedAt: t0, ClosedAt: &closed, ResolvedFirstContact: &yes, ReopenedAt: &after},
-		{Arm: "treatment", Status: store.CaseActive, CreatedAt: t0},
-	}, 7*24*time.Hour)
-	require.False(t, *cs[0].FCR, "reopened within the window")
-	require.True(t, *cs[1].FCR, "reopened after the window")
-	require.Equal(t, 3600.0, cs[0].CycleSeconds)
-	require.False(t, cs[2].Closed)
-}
-
 func TestPDCAActivities(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -118,7 +119,7 @@ func TestReopenCase(t *testing.T) {
 	for i := range cs {
 		cs[i].ResolvedFirstContact = &yes
 	}
-	for i, ec := range experimentCases(cs, ReopenWindow) {
+	for i, ec := range pilotdata.Cases(cs, ReopenWindow) {
 		if cs[i].CaseID == orig.ID {
 			require.True(t, ec.Closed)
 			require.False(t, *ec.FCR)
@@ -149,7 +150,7 @@ func TestExperimentCases(t *testing.T) {
 		{Arm: "control", Status: store.CaseCancelled, CreatedAt: t0, ClosedAt: &closed},
 		{Arm: "control", Status: store.CaseActive, CreatedAt: t0},
 	}
-	out := experimentCases(in, ReopenWindow)
+	out := pilotdata.Cases(in, ReopenWindow)
 	require.True(t, out[0].Closed)
 	require.Equal(t, 7200.0, out[0].CycleSeconds)
 	require.True(t, out[0].SLABreached)

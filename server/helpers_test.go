@@ -23,6 +23,7 @@ import (
 
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
@@ -617,11 +618,11 @@ func (f *fakeEngine) EvaluatePilot(ctx context.Context, workflowID, updateID str
 	if err != nil {
 		return workflows.PilotStatus{}, fmt.Errorf("fake engine: %w", err)
 	}
-	cfg, err := pilotConfig(pl)
+	cfg, err := pilotdata.Config(pl)
 	if err != nil {
 		return workflows.PilotStatus{}, err
 	}
-	looks, err := pilotLooks(pl)
+	looks, err := pilotdata.Looks(pl)
 	if err != nil {
 		return workflows.PilotStatus{}, err
 	}
@@ -629,7 +630,7 @@ func (f *fakeEngine) EvaluatePilot(ctx context.Context, workflowID, updateID str
 	if err != nil {
 		return workflows.PilotStatus{}, fmt.Errorf("fake engine: %w", err)
 	}
-	ev := experiment.Evaluate(cfg, experimentCases(cs, ReopenWindow), looks, false)
+	ev := experiment.Evaluate(cfg, pilotdata.Cases(cs, ReopenWindow), looks, false)
 	if ev.NewLook {
 		looks = append(looks, experiment.Look{Fraction: ev.Fraction})
 	}

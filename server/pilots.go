@@ -16,6 +16,7 @@ import (
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -126,7 +127,7 @@ func (s *Server) toPilotJSON(ctx context.Context, pl store.Pilot) pilotJSON {
 		}
 		out.Guardrails = nonNil(out.Guardrails)
 	}
-	if looks, err := pilotLooks(pl); err != nil {
+	if looks, err := pilotdata.Looks(pl); err != nil {
 		warn("looks", err)
 	} else {
 		out.Looks = nonNil(looks)
@@ -646,19 +647,11 @@ func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
 // evaluateLive is experiment.Evaluate over the pilot's current cases and
 // stored looks (not final), as the export would recompute it.
 func (s *Server) evaluateLive(ctx context.Context, pl store.Pilot) (experiment.Evaluation, error) {
-	cfg, err := pilotConfig(pl)
+	ev, _, err := pilotdata.Evaluate(ctx, s.store, pl, ReopenWindow, false)
 	if err != nil {
-		return experiment.Evaluation{}, internal(err)
+		return experiment.Evaluation{}, storeProblem(fmt.Errorf("evaluate pilot: %w", err), "pilot cases")
 	}
-	looks, err := pilotLooks(pl)
-	if err != nil {
-		return experiment.Evaluation{}, internal(err)
-	}
-	cs, err := s.store.ListPilotCases(ctx, pl.ID)
-	if err != nil {
-		return experiment.Evaluation{}, storeProblem(fmt.Errorf("pilot cases: %w", err), "pilot cases")
-	}
-	return experiment.Evaluate(cfg, experimentCases(cs, ReopenWindow), looks, false), nil
+	return ev, nil
 }
 
 // pilotSteps runs the bottleneck analysis on each arm's spans and pairs

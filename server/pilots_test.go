@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -214,12 +215,12 @@ func TestPilotLifecycle(t *testing.T) {
 	row, err := e.st.GetPilot(ctx, pl.ID)
 	require.NoError(t, err)
 	require.Nil(t, row.Results, "reading results stores nothing")
-	cfg, err := pilotConfig(row)
+	cfg, err := pilotdata.Config(row)
 	require.NoError(t, err)
 	cs, err := e.st.ListPilotCases(ctx, pl.ID)
 	require.NoError(t, err)
 	require.Len(t, cs, 16)
-	want := experiment.Evaluate(cfg, experimentCases(cs, ReopenWindow), nil, false)
+	want := experiment.Evaluate(cfg, pilotdata.Cases(cs, ReopenWindow), nil, false)
 	wantJSON, _ := json.Marshal(want)
 	gotJSON, _ := json.Marshal(res.Evaluation)
 	require.JSONEq(t, string(wantJSON), string(gotJSON))

@@ -1,0 +1,54 @@
+package pilotdata_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/pilotdata"
+	"github.com/flowlab/flowlab/store"
+)
+
+func TestCasesReopenWindow(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	closed := t0.Add(time.Hour)
+	yes := true
+	csat := 4
+	within, after := closed.Add(6*24*time.Hour), closed.Add(8*24*time.Hour)
+	cs := pilotdata.Cases([]store.PilotCase{
+		{Arm: "control", Status: store.CaseCompleted, CreatedAt: t0, ClosedAt: &closed, ResolvedFirstContact: &yes, ReopenedAt: &within, CSAT: &csat},
+		{Arm: "control", Status: store.CaseCompleted, CreatedAt: t0, ClosedAt: &closed, ResolvedFirstContact: &yes, ReopenedAt: &after, SLABreached: true},
+		{Arm: "treatment", Status: store.CaseCancelled, CreatedAt: t0, ClosedAt: &closed},
+		{Arm: "treatment", Status: store.CaseActive, CreatedAt: t0},
+	}, pilotdata.DefaultReopenWindow)
+	require.False(t, *cs[0].FCR, "reopened within the window")
+	require.True(t, *cs[1].FCR, "reopened after the window")
+	require.Equal(t, 3600.0, cs[0].CycleSeconds)
+	require.Equal(t, &csat, cs[0].CSAT)
+	require.True(t, cs[1].SLABreached)
+	require.False(t, cs[2].Closed, "a cancelled case has no cycle time")
+	require.False(t, cs[3].Closed)
+}
+
+func TestConfigAndLooks(t *testing.T) {
+	t.Parallel()
+	pl := store.Pilot{ID: "p", Control: 1, Treatment: 2, Share: 30, PrimaryMetric: "csat", MinCasesPerArm: 50,
+		Guardrails: []byte(`[{"metric":"sla_breach_rate","max_worsening":0.1}]`), Looks: []byte(`[{"fraction":0.2}]`)}
+	cfg, err := pilotdata.Config(pl)
+	require.NoError(t, err)
+	require.Equal(t, experiment.Config{Control: 1, Treatment: 2, Share: 30, Primary: experiment.CSAT, MinCasesPerArm: 50,
+		Alpha: experiment.DefaultAlpha, Guardrails: []experiment.Guardrail{{Metric: experiment.SLABreachRate, MaxWorsening: 0.1}}}, cfg)
+	looks, err := pilotdata.Looks(pl)
+	require.NoError(t, err)
+	require.Equal(t, []experiment.Look{{Fraction: 0.2}}, looks)
+	pl.Guardrails = []byte(`{`)
+	_, err = pilotdata.Config(pl)
+	require.Error(t, err)
+	pl.Looks = []byte(`null`)
+	looks, err = pilotdata.Looks(pl)
+	require.NoError(t, err)
+	require.Empty(t, looks)
+}
