@@ -33,6 +33,20 @@ func (idleEngine) Migrate(context.Context, string, string, workflows.MigrateRequ
 	return workflows.MigrateResult{}, server.ErrEngineUnavailable
 }
 
+// The idle engine runs no Pilot workflow: a start succeeds, a stop finds no
+// workflow (so the API ends the row itself), and the pilot's live status is
+// unavailable (the row still answers).
+func (idleEngine) StartPilot(context.Context, string, workflows.PilotInput) error { return nil }
+func (idleEngine) StopPilot(context.Context, string, workflows.StopPilotRequest) error {
+	return server.ErrPilotNotRunning
+}
+func (idleEngine) EvaluatePilot(context.Context, string, string) (workflows.PilotStatus, error) {
+	return workflows.PilotStatus{}, server.ErrEngineUnavailable
+}
+func (idleEngine) PilotState(context.Context, string) (workflows.PilotStatus, error) {
+	return workflows.PilotStatus{}, server.ErrEngineUnavailable
+}
+
 // TestAgainstTheRealAPI runs the client commands against the real handler
 // (SQLite store, built-in flows) to catch drift the fake cannot: query
 // parameter names, real cursors, the answers' shapes.
