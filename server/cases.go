@@ -103,53 +103,84 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("body.attributes: " + err.Error())
 	}
-	hash := requestHash(actor.ID, req.Flow, req.Customer, req.Channel, attrs)
-
-	ctx := r.Context()
-	fv, err := s.store.DefaultFlowVersion(ctx, req.Flow)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			p := notFound(fmt.Sprintf("flow %q not found", req.Flow))
-			p.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", req.Flow)}}
-			return p
-		}
-		return storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
-	}
-	id := uuid.NewString()
-	fv, variant, pilotID, err := s.assignVersion(ctx, fv, req.Customer, id)
+	c, created, err := s.openCase(r, newCase{
+		Flow: req.Flow, Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
+		IdempotencyKey: key, RequestHash: requestHash(actor.ID, req.Flow, req.Customer, req.Channel, attrs),
+	})
 	if err != nil {
 		return err
 	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+		w.Header().Set(ReplayedHeader, "true")
+	}
+	s.writeJSON(w, r, status, toCaseJSON(c))
+	return nil
+}
+
+// newCase is what openCase needs to start a case.
+type newCase struct {
+	Flow, Customer, Channel string
+	// Attributes is the canonical JSON object of the case's attributes.
+	Attributes json.RawMessage
+	// IdempotencyKey ("" for none) makes a repeat return the stored case;
+	// RequestHash identifies the request the key was first used with.
+	IdempotencyKey, RequestHash string
+}
+
+// openCase is the one path that starts a case, for POST /api/v1/cases and
+// the adoption of a proposal: the flow's default version (or a running
+// pilot's arm), the row written as starting and audited (case.create),
+// then the workflow started and the row marked active. With an
+// idempotency key already used it returns the stored case and
+// created=false (resuming its start if an earlier attempt did not
+// confirm it); the same key with another RequestHash is a 422.
+func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error) {
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	fv, err := s.store.DefaultFlowVersion(ctx, nc.Flow)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			p := notFound(fmt.Sprintf("flow %q not found", nc.Flow))
+			p.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", nc.Flow)}}
+			return store.Case{}, false, p
+		}
+		return store.Case{}, false, storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
+	}
+	id := uuid.NewString()
+	fv, variant, pilotID, err := s.assignVersion(ctx, fv, nc.Customer, id)
+	if err != nil {
+		return store.Case{}, false, err
+	}
 	if fv.Retired {
 		// The API never retires a default, but the store allows it.
-		return conflict(fmt.Sprintf("the default version %d of flow %q is retired; make another version the default", fv.Version, fv.Key))
+		return store.Case{}, false, conflict(fmt.Sprintf("the default version %d of flow %q is retired; make another version the default", fv.Version, fv.Key))
 	}
 	c, created, err := s.store.CreateCase(ctx, store.CreateCaseParams{
 		ID: id, Flow: fv.Key, Version: fv.Version, Variant: variant, PilotID: pilotID,
-		Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
+		Customer: nc.Customer, Channel: nc.Channel, Attributes: nc.Attributes,
 		Status: store.CaseStarting, WorkflowID: WorkflowID(fv.Key, id),
-		IdempotencyKey: key, RequestHash: hash, CreatedBy: actor.ID, At: s.now().UTC(),
+		IdempotencyKey: nc.IdempotencyKey, RequestHash: nc.RequestHash, CreatedBy: actor.ID, At: s.now().UTC(),
 	})
 	if err != nil {
-		return storeProblem(fmt.Errorf("create case: %w", err), "case")
+		return store.Case{}, false, storeProblem(fmt.Errorf("create case: %w", err), "case")
 	}
 	if !created {
-		if c.RequestHash != hash {
+		if c.RequestHash != nc.RequestHash {
 			p := invalid(FieldError{IdempotencyKeyHeader, "was already used with a different request"})
 			p.Detail = "Idempotency-Key was already used with a different request body"
-			return p
+			return store.Case{}, false, p
 		}
 		if c.Status != store.CaseStarting {
-			w.Header().Set(ReplayedHeader, "true")
-			s.writeJSON(w, r, http.StatusOK, toCaseJSON(c))
-			return nil
+			return c, false, nil
 		}
 		// An earlier attempt stored the case but did not confirm the start:
 		// start it now with the version it was stored with.
 		if c.Version != fv.Version {
 			fv, err = s.store.GetFlowVersion(ctx, c.Flow, c.Version)
 			if err != nil {
-				return storeProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
+				return store.Case{}, false, storeProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
 			}
 		}
 	} else {
@@ -163,17 +194,11 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		var p *Problem
 		if errors.As(err, &p) {
-			return p
+			return c, created, p
 		}
-		return unavailable("the case was stored but its workflow could not be started; retry with the same Idempotency-Key", err)
+		return c, created, unavailable("the case was stored but its workflow could not be started; retry with the same Idempotency-Key", err)
 	}
-	status := http.StatusCreated
-	if !created {
-		status = http.StatusOK
-		w.Header().Set(ReplayedHeader, "true")
-	}
-	s.writeJSON(w, r, status, toCaseJSON(c))
-	return nil
+	return c, created, nil
 }
 
 // assignVersion decides the version of a new case of def's flow: while a
