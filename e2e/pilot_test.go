@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,9 +21,15 @@ import (
 	"github.com/flowlab/flowlab/stats"
 )
 
+// handoffCost is DESIGN.md's measurement from the plans: every handoff
+// between departments adds about 40% processing time.
+const handoffCost = 1.4
+
 // agents simulates the departments' agents: every open task of a
-// department is completed with its first outcome delay[department] after
-// an agent first saw it. It runs until the returned stop is called.
+// department is completed with its first outcome after delay[department],
+// multiplied by handoffCost for every handoff the case has had so far (a
+// task step in another department than the one before it). It runs until
+// the returned stop is called.
 func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -48,7 +55,7 @@ func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 								select {
 								case <-ctx.Done():
 									return
-								case <-time.After(d):
+								case <-time.After(e.withHandoffs(tk.CaseID, dep, d)):
 								}
 								e.doQuiet(dep, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
 									map[string]any{"outcome": tk.Outcomes[0], "data": formData(tk)})
@@ -64,6 +71,33 @@ func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 		}()
 	}
 	return func() { cancel(); wg.Wait() }
+}
+
+// withHandoffs scales d by handoffCost per handoff the case has had before
+// reaching dep: the departments of its task spans, in order, then dep.
+func (e *env) withHandoffs(caseID, dep string, d time.Duration) time.Duration {
+	status, body := e.doQuiet("admin", http.MethodGet, "/api/v1/cases/"+caseID, nil)
+	if status != http.StatusOK {
+		return d
+	}
+	var c caseJSON
+	if json.Unmarshal(body, &c) != nil {
+		return d
+	}
+	handoffs, last := 0, ""
+	for _, sp := range c.Spans {
+		if sp.Kind != "task" || sp.Department == "" {
+			continue
+		}
+		if last != "" && sp.Department != last {
+			handoffs++
+		}
+		last = sp.Department
+	}
+	if last != "" && last != dep {
+		handoffs++
+	}
+	return time.Duration(float64(d) * math.Pow(handoffCost, float64(handoffs)))
 }
 
 // doQuiet is do for background goroutines: it reports nothing, so a
