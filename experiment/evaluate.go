@@ -19,6 +19,7 @@ func Evaluate(cfg Config, cases []Case, earlier []Look, final bool) Evaluation {
 // armData holds one arm's closed-case outcomes.
 type armData struct {
 	assigned, closed int
+	units            int       // distinct assignment units
 	cycles           []float64 // seconds
 	logCycles        []float64
 	breached         int
@@ -34,7 +35,7 @@ func evaluate(cfg Config, cases []Case, earlier []Look, final bool, d design) Ev
 	ev.Notes = append(ev.Notes, skipped...)
 	ctl, trt := arms[0], arms[1]
 	ev.Arms = map[string]ArmStats{ArmControl: ctl.stats(), ArmTreatment: trt.stats()}
-	ev.SRM = srm(ctl.assigned, trt.assigned, cfg.Share)
+	ev.SRM = srm(ctl.units, trt.units, cfg.Share)
 
 	for _, m := range Metrics() {
 		r := compare(m, ctl, trt, cfg.Alpha)
@@ -149,6 +150,7 @@ func cleanLooks(earlier []Look) []float64 {
 // collect splits the cases by arm and keeps valid outcomes.
 func collect(cases []Case) (arms [2]armData, notes []string) {
 	var unknownArm, badCycle, badCSAT int
+	seen := map[string]bool{}
 	for _, c := range cases {
 		var a *armData
 		switch c.Arm {
@@ -161,6 +163,12 @@ func collect(cases []Case) (arms [2]armData, notes []string) {
 			continue
 		}
 		a.assigned++
+		if c.Unit == "" {
+			a.units++
+		} else if key := c.Arm + "\x00" + c.Unit; !seen[key] {
+			seen[key] = true
+			a.units++
+		}
 		if !c.Closed {
 			continue
 		}

@@ -166,6 +166,11 @@ type Case struct {
 	SLABreached  bool    `json:"sla_breached"`
 	FCR          *bool   `json:"fcr,omitempty"`  // first-contact resolution; nil when unknown
 	CSAT         *int    `json:"csat,omitempty"` // 1–5; nil when missing
+	// Unit is what the assignment hashed (the customer, or the case for
+	// case-level pilots). The sample-ratio check counts distinct units,
+	// since a customer who comes back lands in the same arm again; empty:
+	// each case is its own unit.
+	Unit string `json:"unit,omitempty"`
 }
 
 // Look is an earlier look at the primary metric, as the caller persists it.
@@ -230,7 +235,8 @@ type MetricResult struct {
 	sd    float64 // pooled SD (csat only)
 }
 
-// SRM is the sample-ratio-mismatch check of the assignment.
+// SRM is the sample-ratio-mismatch check of the assignment: distinct
+// units (customers, or cases) per arm against the planned share.
 type SRM struct {
 	ChiSquare float64 `json:"chi_square"`
 	P         float64 `json:"p"`

@@ -64,6 +64,20 @@ func Cases(cs []store.PilotCase, window time.Duration) []experiment.Case {
 	return out
 }
 
+// Units is Cases with each case's assignment unit set: its customer for
+// a customer-level pilot (a customer who comes back counts once in the
+// sample-ratio check), else the case.
+func Units(pl store.Pilot, cs []store.PilotCase, window time.Duration) []experiment.Case {
+	out := Cases(cs, window)
+	for i, c := range cs {
+		out[i].Unit = c.CaseID
+		if pl.Unit == "customer" && c.Customer != "" {
+			out[i].Unit = "customer:" + c.Customer
+		}
+	}
+	return out
+}
+
 // Evaluate evaluates a pilot on its current cases and stored looks. It
 // returns the evaluation and the looks to store if the caller records
 // this look (this one appended when experiment says it is new). final
@@ -81,7 +95,7 @@ func Evaluate(ctx context.Context, st store.Store, pl store.Pilot, window time.D
 	if err != nil {
 		return experiment.Evaluation{}, nil, fmt.Errorf("cases of pilot %s: %w", pl.ID, err)
 	}
-	ev := experiment.Evaluate(cfg, Cases(cs, window), looks, final)
+	ev := experiment.Evaluate(cfg, Units(pl, cs, window), looks, final)
 	if ev.NewLook {
 		looks = append(looks, experiment.Look{Fraction: ev.Fraction})
 	}

@@ -1,6 +1,7 @@
 package pilotdata_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,4 +52,24 @@ func TestConfigAndLooks(t *testing.T) {
 	looks, err = pilotdata.Looks(pl)
 	require.NoError(t, err)
 	require.Empty(t, looks)
+}
+
+// A customer who comes back counts once in the sample-ratio check of a
+// customer-level pilot, and every case counts in a case-level one.
+func TestUnitsForTheSampleRatioCheck(t *testing.T) {
+	t.Parallel()
+	var cs []store.PilotCase
+	// 20 control customers calling 3 times each, 20 treatment customers once.
+	for i := 0; i < 20; i++ {
+		for k := 0; k < 3; k++ {
+			cs = append(cs, store.PilotCase{CaseID: fmt.Sprintf("c-%d-%d", i, k), Arm: "control", Customer: fmt.Sprintf("C%d", i)})
+		}
+		cs = append(cs, store.PilotCase{CaseID: fmt.Sprintf("t-%d", i), Arm: "treatment", Customer: fmt.Sprintf("T%d", i)})
+	}
+	cfg := experiment.Config{Control: 1, Treatment: 2, Share: 50}
+	byCustomer := experiment.Evaluate(cfg, pilotdata.Units(store.Pilot{Unit: "customer"}, cs, pilotdata.DefaultReopenWindow), nil, false)
+	require.InDelta(t, 1, byCustomer.SRM.P, 1e-9, "20 customers in each arm")
+	byCase := experiment.Evaluate(cfg, pilotdata.Units(store.Pilot{Unit: "case"}, cs, pilotdata.DefaultReopenWindow), nil, false)
+	require.True(t, byCase.SRM.Mismatch, "60 against 20 cases: p=%g", byCase.SRM.P)
+	require.Equal(t, 60, byCustomer.Arms["control"].N, "arms still count cases")
 }
