@@ -69,10 +69,17 @@ type clientFlags struct {
 func (f *clientFlags) add(cmd *cobra.Command) { f.addWithDefault(cmd, "table") }
 
 func (f *clientFlags) addWithDefault(cmd *cobra.Command, output string) {
-	cmd.PersistentFlags().StringVar(&f.server, "server", envOr("FLOWLAB_SERVER", "http://127.0.0.1:8080"), "flowlab API base URL (env FLOWLAB_SERVER)")
-	cmd.PersistentFlags().StringVar(&f.token, "token", envOr("FLOWLAB_TOKEN", ""), "API token (env FLOWLAB_TOKEN; default: the dev admin token in $FLOWLAB_DATA/admin-token)")
+	f.addConnection(cmd)
 	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", output, "output format: table, json or yaml")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// addConnection adds --server and --token only, for a command whose
+// output is not a table, JSON or YAML (it keeps the table format).
+func (f *clientFlags) addConnection(cmd *cobra.Command) {
+	f.output = "table"
+	cmd.PersistentFlags().StringVar(&f.server, "server", envOr("FLOWLAB_SERVER", "http://127.0.0.1:8080"), "flowlab API base URL (env FLOWLAB_SERVER)")
+	cmd.PersistentFlags().StringVar(&f.token, "token", envOr("FLOWLAB_TOKEN", ""), "API token (env FLOWLAB_TOKEN; default: the dev admin token in $FLOWLAB_DATA/admin-token)")
 	_ = cmd.RegisterFlagCompletionFunc("server", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("token", cobra.NoFileCompletions)
 }
@@ -163,19 +170,53 @@ func (c *apiClient) send(ctx context.Context, method, path string, body []byte, 
 		return 0, nil, &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
 	}
 	if resp.StatusCode >= 400 {
-		var p struct {
-			Title     string       `json:"title"`
-			Detail    string       `json:"detail"`
-			RequestID string       `json:"request_id"`
-			Errors    []fieldError `json:"errors"`
-		}
-		_ = json.Unmarshal(data, &p)
-		if p.Title == "" {
-			p.Title = http.StatusText(resp.StatusCode)
-		}
-		return 0, nil, &apiError{Status: resp.StatusCode, Title: p.Title, Detail: p.Detail, RequestID: p.RequestID, Errors: p.Errors}
+		return 0, nil, problemOf(resp.StatusCode, data)
 	}
 	return resp.StatusCode, data, nil
+}
+
+// problemOf is the *apiError of a failed answer's body.
+func problemOf(status int, data []byte) *apiError {
+	var p struct {
+		Title     string       `json:"title"`
+		Detail    string       `json:"detail"`
+		RequestID string       `json:"request_id"`
+		Errors    []fieldError `json:"errors"`
+	}
+	_ = json.Unmarshal(data, &p)
+	if p.Title == "" {
+		p.Title = http.StatusText(status)
+	}
+	return &apiError{Status: status, Title: p.Title, Detail: p.Detail, RequestID: p.RequestID, Errors: p.Errors}
+}
+
+// stream GETs path with the non-empty values of q and returns the body of
+// a successful answer for the caller to read as it arrives and close. No
+// overall timeout applies (an export may take long); the context bounds it.
+func (c *apiClient) stream(ctx context.Context, path string, q url.Values, accept string) (io.ReadCloser, error) {
+	if enc := q.Encode(); enc != "" {
+		path += "?" + enc
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	req.Header.Set("Accept", accept)
+	hc := *c.http
+	hc.Timeout = 0
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
+	}
+	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, problemOf(resp.StatusCode, data)
+	}
+	return resp.Body, nil
 }
 
 // get is do for a GET of path with the non-empty values of q.

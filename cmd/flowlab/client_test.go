@@ -36,6 +36,7 @@ const (
 	formTask  = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
 	tasksNext = "eyJkdWUiOiIyMDI2LTExLTIzVDA4OjU1OjAwWiIsImlkIjoiNzFjMmQzZTQifQ"
 	casesNext = "eyJ0IjoiMjAyNi0xMS0yM1QwNzo0MToxMFoiLCJpZCI6IjBjN2U5ZjJhIn0"
+	pilotID   = "a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a"
 )
 
 // request is what the fake API received.
@@ -104,8 +105,18 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch r.Method + " " + r.URL.Path {
 	case "POST /api/v1/cases":
+		var req struct{ Flow string }
+		_ = json.Unmarshal(body, &req)
+		if req.Flow == "pdca" {
+			answer(http.StatusCreated, "pdca-case-created.json")
+			return
+		}
 		answer(http.StatusCreated, "case-created.json")
 	case "GET /api/v1/cases":
+		if q.Get("flow") == "pdca" {
+			answer(http.StatusOK, "pdca-cases.json")
+			return
+		}
 		switch q.Get("cursor") {
 		case "":
 			answer(http.StatusOK, "cases-page1.json")
@@ -126,6 +137,38 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, `{"event":"`+ev.Name+`","id":"`+caseID+`"}`+"\n")
+	case "POST /api/v1/cases/" + caseID + "/feedback":
+		answer(http.StatusCreated, "feedback.json")
+	case "POST /api/v1/cases/" + caseID + "/reopen":
+		answer(http.StatusCreated, "case-reopened.json")
+	case "GET /api/v1/spans":
+		w.Header().Set("Cache-Control", "no-store")
+		if q.Get("format") == "csv" {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			_, _ = w.Write(f.fixture("spans.csv"))
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		_, _ = w.Write(f.fixture("spans.jsonl"))
+	case "POST /api/v1/pilots":
+		answer(http.StatusCreated, "pilot-started.json")
+	case "GET /api/v1/pilots":
+		if q.Get("status") == "running" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"pilots":[`+strings.TrimSpace(string(f.fixture("pilot-started.json")))+`]}`)
+			return
+		}
+		answer(http.StatusOK, "pilots.json")
+	case "GET /api/v1/pilots/" + pilotID:
+		answer(http.StatusOK, "pilot-live.json")
+	case "GET /api/v1/pilots/" + pilotID + "/results":
+		answer(http.StatusOK, "pilot-results.json")
+	case "POST /api/v1/pilots/" + pilotID + "/evaluate":
+		answer(http.StatusOK, "pilot-live.json")
+	case "POST /api/v1/pilots/" + pilotID + "/stop":
+		answer(http.StatusOK, "pilot-stopped.json")
+	case "POST /api/v1/pilots/" + pilotID + "/promote":
+		answer(http.StatusOK, "pilot-promoted.json")
 	case "GET /api/v1/tasks":
 		switch q.Get("cursor") {
 		case "":
@@ -225,22 +268,30 @@ func validating(t *testing.T, h http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
-		check := r.Clone(r.Context())
-		check.Body = io.NopCloser(bytes.NewReader(body))
-		resp := &http.Response{StatusCode: rec.Code, Header: rec.Header().Clone(), Request: check,
-			Body: io.NopCloser(bytes.NewReader(rec.Body.Bytes())), ContentLength: int64(rec.Body.Len())}
-		contractMu.Lock()
-		ok, verrs := contract.ValidateHttpResponse(check, resp)
-		contractMu.Unlock()
-		if !ok || len(verrs) > 0 {
-			var b strings.Builder
-			for _, e := range verrs {
-				fmt.Fprintf(&b, "\n  - %s: %s", e.Message, e.Reason)
-				for _, se := range e.SchemaValidationErrors {
-					fmt.Fprintf(&b, "\n      %s", se.Reason)
+		// The document's schema of JSON lines describes one line: each
+		// line is checked as an answer of its own.
+		bodies := [][]byte{rec.Body.Bytes()}
+		if rec.Code < 300 && strings.HasPrefix(rec.Header().Get("Content-Type"), "application/x-ndjson") {
+			bodies = bytes.SplitAfter(bytes.TrimRight(rec.Body.Bytes(), "\n"), []byte("\n"))
+		}
+		for _, b := range bodies {
+			check := r.Clone(r.Context())
+			check.Body = io.NopCloser(bytes.NewReader(body))
+			resp := &http.Response{StatusCode: rec.Code, Header: rec.Header().Clone(), Request: check,
+				Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b))}
+			contractMu.Lock()
+			ok, verrs := contract.ValidateHttpResponse(check, resp)
+			contractMu.Unlock()
+			if !ok || len(verrs) > 0 {
+				var b strings.Builder
+				for _, e := range verrs {
+					fmt.Fprintf(&b, "\n  - %s: %s", e.Message, e.Reason)
+					for _, se := range e.SchemaValidationErrors {
+						fmt.Fprintf(&b, "\n      %s", se.Reason)
+					}
 				}
+				t.Errorf("the fake's answer to %s %s (%d) breaks the OpenAPI document:%s", r.Method, r.URL.RequestURI(), rec.Code, b.String())
 			}
-			t.Errorf("the fake's answer to %s %s (%d) breaks the OpenAPI document:%s", r.Method, r.URL.RequestURI(), rec.Code, b.String())
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
@@ -332,6 +383,33 @@ var goldenCases = []struct {
 	{"token-create", []string{"token", "create", "--name", "Tech agent", "--role", "staff", "--department", "technical", "--expires-in", "720h"}, nil,
 		[]string{`POST /api/v1/tokens {"departments":["technical"],"expires_in":"720h","name":"Tech agent","role":"staff"}`}},
 	{"openapi", []string{"openapi"}, []string{"table", "json", "yaml"}, []string{"GET /api/v1/openapi.json"}},
+	{"feedback", []string{"feedback", caseID, "--csat", "4", "--resolved-first-contact=true"}, nil,
+		[]string{`POST /api/v1/cases/` + caseID + `/feedback {"csat":4,"resolved_first_contact":true}`}},
+	{"reopen", []string{"reopen", caseID, "--reason", "the router drops the line again"}, nil,
+		[]string{`POST /api/v1/cases/` + caseID + `/reopen {"reason":"the router drops the line again"}`}},
+	{"spans-export", []string{"spans", "export", "--pilot", pilotID, "--from", "2026-03-01T00:00:00Z"}, []string{"table"},
+		[]string{"GET /api/v1/spans?format=jsonl&from=2026-03-01T00%3A00%3A00Z&pilot=" + pilotID}},
+	{"spans-export-csv", []string{"spans", "export", "--flow", "complaint", "--version", "2", "--format", "csv"}, []string{"table"},
+		[]string{"GET /api/v1/spans?flow=complaint&format=csv&version=2"}},
+	{"pilot-start", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--share", "50", "--unit", "customer", "--metric", "cycle_time",
+		"--guardrail", "sla_breach_rate=0.1", "--guardrail", "csat=0.3", "--min-cases", "100", "--max-duration", "14d", "--evaluate-every", "1h"}, nil,
+		[]string{`POST /api/v1/pilots {"evaluate_every":"1h","flow":"complaint","guardrails":[{"max_worsening":0.1,"metric":"sla_breach_rate"},{"max_worsening":0.3,"metric":"csat"}],"max_duration":"14d","min_cases_per_arm":100,"primary_metric":"cycle_time","share":50,"treatment":2,"unit":"customer"}`}},
+	{"pilot-list", []string{"pilot", "list", "--flow", "complaint"}, nil,
+		[]string{"GET /api/v1/pilots?flow=complaint"}},
+	{"pilot-status", []string{"pilot", "status", pilotID}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/pilots/" + pilotID}},
+	{"pilot-results", []string{"pilot", "results", pilotID}, []string{"table", "json", "yaml"},
+		[]string{"GET /api/v1/pilots/" + pilotID + "/results"}},
+	{"pilot-evaluate", []string{"pilot", "evaluate", pilotID}, []string{"table"},
+		[]string{"POST /api/v1/pilots/" + pilotID + "/evaluate"}},
+	{"pilot-stop", []string{"pilot", "stop", pilotID, "--reason", "customers complain about the new form"}, nil,
+		[]string{`POST /api/v1/pilots/` + pilotID + `/stop {"reason":"customers complain about the new form"}`}},
+	{"pilot-promote", []string{"pilot", "promote", pilotID, "--arm", "treatment"}, nil,
+		[]string{`POST /api/v1/pilots/` + pilotID + `/promote {"arm":"treatment"}`}},
+	{"improve-start", []string{"improve", "start", "--flow", "complaint", "--metric", "cycle_time"}, nil,
+		[]string{`POST /api/v1/cases {"attributes":{"flow":"complaint","metric":"cycle_time"},"channel":"app","customer":"improvement-team","flow":"pdca"}`}},
+	{"improve-list", []string{"improve", "list"}, nil,
+		[]string{"GET /api/v1/cases?flow=pdca"}},
 }
 
 // TestGolden runs every client command in each output format against the

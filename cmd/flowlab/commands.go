@@ -40,6 +40,7 @@ func addClientCommands(root *cobra.Command) {
 		newStartCmd(), newCasesCmd(), newCaseCmd(), newEventCmd(), newCancelCmd(),
 		newTasksCmd(), newTaskCmd(), newClaimCmd("claim"), newClaimCmd("unclaim"), newCompleteCmd(),
 		newFlowsCmd(), newFlowCmd(), newBottlenecksCmd(), newTokenCmd(), newOpenAPICmd(),
+		newFeedbackCmd(), newReopenCmd(), newPilotCmd(), newImproveCmd(), newSpansCmd(),
 	} {
 		c.GroupID = "client"
 		root.AddCommand(c)

@@ -119,14 +119,23 @@ func cloneValues(q url.Values) url.Values {
 func printList(cmd *cobra.Command, args []string, format string, answer map[string]any, items, next string, all bool, cols []string) error {
 	list, _ := answer[items].([]any)
 	err := emit(cmd, format, answer, func(w io.Writer) error { return writeTable(w, list, cols) })
-	if err != nil || format != "table" || next == "" {
+	if err != nil || format != "table" {
 		return err
+	}
+	printNext(cmd, args, next, all)
+	return nil
+}
+
+// printNext announces a further page on stderr with the command that
+// fetches it.
+func printNext(cmd *cobra.Command, args []string, next string, all bool) {
+	if next == "" {
+		return
 	}
 	if all {
 		fmt.Fprintf(cmd.ErrOrStderr(), "stopped after %d pages; more remain\n", maxPages)
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "next: %s\n", nextCommand(cmd, args, next))
-	return nil
 }
 
 // nextCommand is the command line that fetches the page after next: the

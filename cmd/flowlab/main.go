@@ -3,8 +3,13 @@
 //	flowlab dev                 everything in one process (embedded Temporal, SQLite)
 //	flowlab server | worker     the production processes
 //	flowlab migrate             apply database migrations
-//	flowlab start|cases|case|event|cancel|tasks|task|claim|unclaim|complete|
-//	        flows|flow|bottlenecks|token create|openapi   client verbs
+//	flowlab start|cases|case|event|cancel|feedback|reopen|tasks|task|claim|
+//	        unclaim|complete|flows|flow|bottlenecks|token create|openapi
+//	                            client verbs
+//	flowlab pilot start|list|status|results|evaluate|stop|promote
+//	                            A/B pilots of a flow's versions
+//	flowlab improve start|list  PDCA improvement cycles
+//	flowlab spans export        the raw data behind every statistic
 //	flowlab demo                drive cases with simulated agents
 //
 // Run flowlab --help for the manual.
@@ -120,12 +125,21 @@ RUNNING FLOWLAB
 CLIENT COMMANDS
   The other commands call the HTTP API of a running flowlab (--server). They
   authenticate with --token; without one they use the admin token flowlab dev
-  keeps in $FLOWLAB_DATA/admin-token. Every client command takes
-  --output/-o table|json|yaml: table for people, json or yaml (the API's answer,
-  keys in a stable order) for scripts. List commands (cases, tasks, flows) show
-  one page; --limit sets its size, --cursor continues where a page ended (the
-  command to run is printed on stderr as "next: …"), --all fetches every page
-  (at most 100).
+  keeps in $FLOWLAB_DATA/admin-token. Every client command but spans export
+  (JSON lines or CSV) takes --output/-o table|json|yaml: table for people, json
+  or yaml (the API's answer, keys in a stable order) for scripts. List commands
+  (cases, tasks, flows, pilot list, improve list) show one page; --limit sets
+  its size, --cursor continues where a page ended (the command to run is
+  printed on stderr as "next: …"), --all fetches every page (at most 100).
+
+IMPROVING A PROCESS
+  Measure where cases wait (bottlenecks), pilot a revised flow version
+  against the current one on a share of new cases (pilot start), read the
+  statistics with their uncertainty (pilot results), and promote the winner
+  (pilot promote); the customers' feedback (feedback) and returns (reopen)
+  feed CSAT and first-contact resolution. improve start opens a PDCA cycle
+  that runs the same steps as tasks of the improvement department; spans
+  export streams the raw data, so every number can be recomputed.
 
 ENVIRONMENT
   FLOWLAB_SERVER        API base URL for client commands (default http://127.0.0.1:8080)
@@ -164,6 +178,15 @@ const rootExample = `  # run flowlab locally and drive 30 simulated cases throug
   flowlab complete TASK_ID --outcome submitted --data severity=primary --data summary="router down"
   flowlab case CASE_ID
   flowlab bottlenecks complaint
+
+  # pilot the one-stop complaint flow (v2) against the current one, then promote it
+  flowlab pilot start --flow complaint --treatment 2 --guardrail sla_breach_rate=0.1
+  flowlab demo --cases 200
+  flowlab pilot results PILOT_ID
+  flowlab pilot promote PILOT_ID --arm treatment
+
+  # or run it as a PDCA cycle worked in the improvement inbox
+  flowlab improve start --flow complaint --metric cycle_time
 
   # scripts: JSON answers and exit codes
   flowlab cases --status active --all -o json | jq -r '.cases[].id'`
