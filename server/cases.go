@@ -74,6 +74,11 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if strings.HasPrefix(key, reservedKeyPrefix) {
+		// The server's own case keys (adopted proposals) start with it.
+		return badRequest("header \"Idempotency-Key\": keys starting with "+reservedKeyPrefix+" are reserved for the server",
+			FieldError{Field: IdempotencyKeyHeader, Message: "keys starting with " + reservedKeyPrefix + " are reserved for the server"})
+	}
 	var req createCaseRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
@@ -343,25 +348,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	p := store.ListCasesParams{Flow: q.Flow, Status: q.Status, From: from, To: to, After: after,
-		Limit: min(q.Limit+1, storeCaseLimitMax)}
-	cs, err := s.store.ListCases(ctx, p)
+	cs, more, err := s.pageCases(r.Context(), store.ListCasesParams{Flow: q.Flow, Status: q.Status, From: from, To: to, After: after}, q.Limit)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list cases: %w", err), "cases")
-	}
-	more := len(cs) > q.Limit
-	if more {
-		cs = cs[:q.Limit]
-	} else if len(cs) == q.Limit && p.Limit == q.Limit && len(cs) > 0 {
-		// The store cannot return limit+1 rows: ask whether one follows.
-		last := cs[len(cs)-1]
-		p.After, p.Limit = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}, 1
-		probe, err := s.store.ListCases(ctx, p)
-		if err != nil {
-			return storeProblem(fmt.Errorf("list cases: %w", err), "cases")
-		}
-		more = len(probe) > 0
+		return err
 	}
 	out := caseListJSON{Cases: make([]caseJSON, len(cs))}
 	for i, c := range cs {

@@ -92,6 +92,7 @@ var apiTags = []struct{ Name, Description string }{
 	{"tasks", "Human tasks in the departments' inboxes."},
 	{"flows", "Flow definitions and where their cases wait."},
 	{"pilots", "A/B pilots of a flow's versions on new cases, their statistics and promotion (ADR 0008)."},
+	{"improvement", "Improvement proposals from staff, the PDCA cycles that adopt them, and the improvement KPIs (ADR 0010)."},
 	{"tokens", "Actors and their API tokens."},
 	{"meta", "Health and this document."},
 }
@@ -515,6 +516,90 @@ var apiRoutes = []route{
 		Errors: []int{404},
 		Handle: (*Server).pilotResults,
 	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals", ID: "createProposal", Tag: "improvement",
+		Summary: "Propose an improvement",
+		Description: "An open proposal: `title` (1–200 characters), `body` (up to 5000). With `anonymous: true` no author is stored " +
+			"(`author` is null) and the audit entry `proposal.create` names the actor `anonymous`, not the caller.",
+		Body: createProposalRequest{}, BodyExample: exampleCreateProposal,
+		Status: http.StatusCreated, Response: proposalJSON{}, Example: exampleProposal,
+		Errors: []int{413, 415, 422},
+		Handle: (*Server).createProposal,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/proposals", ID: "listProposals", Tag: "improvement",
+		Summary:     "List proposals, newest first",
+		Description: "Proposals ordered by created_at, then id, descending, optionally in one status; `from`/`to` bound created_at. " + descPaging,
+		Params:      listProposalsParams{},
+		Status:      http.StatusOK, Response: proposalListJSON{}, Example: proposalListJSON{Proposals: []proposalJSON{exampleVotedProposal}, NextCursor: exampleCursor},
+		Handle: (*Server).listProposals,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/proposals/{id}", ID: "getProposal", Tag: "improvement",
+		Summary: "Get a proposal",
+		Params:  proposalIDParams{},
+		Status:  http.StatusOK, Response: proposalJSON{}, Example: exampleVotedProposal,
+		Errors: []int{404},
+		Handle: (*Server).getProposal,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/vote", ID: "voteProposal", Tag: "improvement",
+		Summary: "Vote for a proposal",
+		Description: "One vote per actor: a repeat changes nothing and answers `voted: false`. `votes` is the count now. " +
+			"A proposal that is no longer open is a 409.",
+		Params: proposalIDParams{},
+		Status: http.StatusOK, Response: voteJSON{}, Example: voteJSON{ProposalID: exampleProposalID, Voted: true, Votes: 7},
+		Errors: []int{404, 409},
+		Handle: (*Server).voteProposal,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/adopt", ID: "adoptProposal", Tag: "improvement",
+		Summary: "Adopt a proposal: start a PDCA cycle for it",
+		Description: "Starts a case of the built-in flow `pdca` exactly as POST /api/v1/cases would (customer `improvement-team`, channel `app`, " +
+			"attributes `flow`, `metric`, `proposal_id` and `problem`: the proposal's title), then marks the proposal adopted by that case " +
+			"(audit `proposal.adopt`). An unknown `flow` is a 404, a `metric` other than cycle_time, sla_breach_rate, fcr or csat a 422, a " +
+			"proposal that is not open a 409. The case comes first: if the proposal stops being open meanwhile (declined, adopted by another " +
+			"request) the case is cancelled and the answer is 409; if the request fails after the case was stored, the proposal stays open and " +
+			"a retry with the same flow and metric continues with the same case.",
+		Roles:  proposalRoles,
+		Params: proposalIDParams{},
+		Body:   adoptProposalRequest{}, BodyExample: adoptProposalRequest{Flow: "complaint", Metric: "cycle_time"},
+		Status: http.StatusCreated, Response: adoptionJSON{}, Example: exampleAdoption,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).adoptProposal,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/decline", ID: "declineProposal", Tag: "improvement",
+		Summary:     "Decline a proposal",
+		Description: "Marks an open proposal declined (409 when it is not open); the optional `reason` (up to 1000 characters) is kept in the audit entry `proposal.decline`.",
+		Roles:       proposalRoles,
+		Params:      proposalIDParams{},
+		Body:        declineProposalRequest{}, BodyExample: declineProposalRequest{Reason: "covered by the refund policy change in April"},
+		Status: http.StatusOK, Response: proposalJSON{}, Example: exampleDeclinedProposal,
+		Errors: []int{404, 409, 413, 415, 422},
+		Handle: (*Server).declineProposal,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/improvements", ID: "listImprovements", Tag: "improvement",
+		Summary: "List the PDCA cycles, newest first",
+		Description: "Every case of flow `pdca` as an improvement: its stage (current step, `closed` once closed), the flow and metric it " +
+			"improves, the baseline, the Plan task's target, its pilot, the promoted version, the proposal it adopts and its `outcome`: " +
+			"`standardised` (promoted_version set), `abandoned` (cancelled, failed, or closed through Plan's `abandoned`), `not standardised` " +
+			"(closed otherwise without a promotion), `replanned` (open and back at Plan after a pilot) or `in progress`. Ordered like cases " +
+			"(created_at, id, descending); `from`/`to` bound created_at. " + descPaging,
+		Params: listImprovementsParams{},
+		Status: http.StatusOK, Response: improvementListJSON{}, Example: improvementListJSON{Improvements: []improvementJSON{exampleImprovement}, NextCursor: exampleCursor},
+		Handle: (*Server).listImprovements,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/kpis/improvement", ID: "getImprovementKPIs", Tag: "improvement",
+		Summary: "Improvement KPIs",
+		Description: "Proposals by status; the adoption rate, adopted / (adopted + declined), against its target 0.7; the PDCA cycles " +
+			"(total, open, completed, standardised, abandoned); improvements landed, standardised / completed cycles, against its target 0.9. " +
+			"A rate with a zero denominator is null, and so is whether it meets its target. Computed from every proposal and cycle at each request.",
+		Status: http.StatusOK, Response: improvementKPIsJSON{}, Example: exampleImprovementKPIs,
+		Handle: (*Server).improvementKPIs,
+	},
 }
 
 // Parameters of the routes.
@@ -528,7 +613,7 @@ type taskIDParams struct {
 }
 
 type createCaseParams struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"Makes a retry safe: the same key and body by the same actor return the same case." example:"crm-4711"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"Makes a retry safe: the same key and body by the same actor return the same case. Keys starting with flowlab: are reserved (400)." example:"crm-4711"`
 }
 
 type completeParams struct {

@@ -26,6 +26,14 @@
 //	POST /api/v1/pilots/{id}/evaluate      admin, improver: evaluate Update (Idempotency-Key)
 //	POST /api/v1/pilots/{id}/promote       admin, improver: {"arm"}; stops a running pilot first
 //	GET  /api/v1/pilots/{id}/results       live statistics, last look, per-step comparison
+//	POST /api/v1/proposals                 {title, body, anonymous}: an open proposal, 201
+//	GET  /api/v1/proposals                 ?status=&from=&to=&limit=&cursor=
+//	GET  /api/v1/proposals/{id}
+//	POST /api/v1/proposals/{id}/vote       one vote per actor: voted true|false and the count
+//	POST /api/v1/proposals/{id}/adopt      admin, improver: {flow, metric}: a pdca case, then adopted, 201
+//	POST /api/v1/proposals/{id}/decline    admin, improver: {reason}
+//	GET  /api/v1/improvements              the PDCA cycles: stage, baseline, target, pilot, outcome
+//	GET  /api/v1/kpis/improvement          adoption rate, improvements landed, against their targets
 //	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
@@ -53,6 +61,10 @@
 // New cases of a flow with a running pilot are assigned an arm
 // (AssignArm) and get the arm's version; pilot workflows are named
 // pilot-<id> (ADR 0008, 0009).
+//
+// An adopted proposal starts a case of the built-in flow pdca through the
+// same path as POST /api/v1/cases, before the proposal is marked adopted
+// (ADR 0010).
 //
 // cmd calls SeedBuiltinFlows and StartPending (which also restarts the
 // workflows of running pilots) at boot.

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// The PDCA cycles (cases of the built-in flow pdca) seen as improvements,
+// and the improvement KPIs (ADR 0010).
+
+// Outcomes of an improvement cycle.
+const (
+	OutcomeStandardised    = "standardised"     // promoted_version is set: the candidate became the flow's default
+	OutcomeAbandoned       = "abandoned"        // cancelled or failed, or closed through the Plan task's "abandoned"
+	OutcomeNotStandardised = "not standardised" // closed otherwise without a promotion (the promotion was refused)
+	OutcomeReplanned       = "replanned"        // open and back at Plan after a pilot (plan_again, or a refused pilot)
+	OutcomeInProgress      = "in progress"      // open, first time round
+)
+
+// Stages other than the cycle's step ids.
+const (
+	stageClosed   = "closed"
+	stageStarting = "starting"
+)
+
+// Targets of the improvement KPIs.
+const (
+	AdoptionTarget = 0.7 // adopted / decided proposals
+	LandedTarget   = 0.9 // standardised / completed cycles
+)
+
+type improvementJSON struct {
+	CaseID          string     `json:"case_id"`
+	Status          string     `json:"status" enum:"starting,active,completed,cancelled,failed" description:"The case's status."`
+	Stage           string     `json:"stage" description:"The current step (baseline, plan, do, results, check, act, standardise); closed once the case is closed, starting before its workflow entered a step."`
+	Flow            string     `json:"flow" description:"The flow under improvement (attribute flow)."`
+	Metric          string     `json:"metric" description:"The metric to improve (attribute metric)."`
+	BaselineValue   *float64   `json:"baseline_value" description:"The metric's value before the cycle, from the baseline step; null until measured."`
+	Target          *float64   `json:"target,omitempty" description:"The target the Plan task set (its latest completion's data, else the attribute target); absent until planned."`
+	PilotID         string     `json:"pilot_id" description:"The cycle's latest pilot; empty before the Do step."`
+	PilotStatus     string     `json:"pilot_status" description:"How that pilot ended (completed, stopped, refused); empty while it runs or before it."`
+	PilotWinner     string     `json:"pilot_winner" description:"control, treatment or empty."`
+	PromotedVersion *int       `json:"promoted_version" description:"The version made the flow's default by the standardise step; null otherwise."`
+	ProposalID      string     `json:"proposal_id" description:"The staff proposal the cycle was started for; empty when started directly."`
+	Outcome         string     `json:"outcome" enum:"standardised,abandoned,not standardised,replanned,in progress" description:"standardised: promoted_version is set; abandoned: cancelled, failed, or closed through Plan's abandoned; not standardised: closed otherwise without a promotion; replanned: open and back at Plan after a pilot; in progress: open otherwise."`
+	CreatedAt       time.Time  `json:"created_at"`
+	ClosedAt        *time.Time `json:"closed_at"`
+}
+
+type improvementListJSON struct {
+	Improvements []improvementJSON `json:"improvements" nullable:"false"`
+	NextCursor   string            `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type listImprovementsParams struct {
+	Status string    `query:"status" enum:"starting,active,completed,cancelled,failed" description:"Only cycles whose case is in this status."`
+	From   time.Time `query:"from" description:"Only cycles created at or after this time (RFC 3339)."`
+	To     time.Time `query:"to" description:"Only cycles created before this time (RFC 3339)."`
+	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+// kpiJSON is a rate with its target.
+type kpiJSON struct {
+	Value       *float64 `json:"value" description:"numerator / denominator; null when the denominator is 0."`
+	Numerator   int      `json:"numerator"`
+	Denominator int      `json:"denominator"`
+	Target      float64  `json:"target" description:"The value the plan aims at (at least)."`
+	Met         *bool    `json:"met" description:"value >= target; null when value is null."`
+}
+
+type proposalCountsJSON struct {
+	Open     int `json:"open"`
+	Adopted  int `json:"adopted"`
+	Declined int `json:"declined"`
+	Total    int `json:"total"`
+}
+
+type cycleCountsJSON struct {
+	Total        int `json:"total" description:"Every PDCA cycle."`
+	Open         int `json:"open" description:"Cycles whose case is starting or active."`
+	Completed    int `json:"completed" description:"Cycles whose case completed (reached its end step)."`
+	Standardised int `json:"standardised" description:"Completed cycles with promoted_version set."`
+	Abandoned    int `json:"abandoned" description:"Cycles with outcome abandoned (cancelled and failed included)."`
+}
+
+type improvementKPIsJSON struct {
+	Proposals          proposalCountsJSON `json:"proposals"`
+	AdoptionRate       kpiJSON            `json:"adoption_rate" description:"adopted / (adopted + declined) proposals; open ones are not decided yet."`
+	Cycles             cycleCountsJSON    `json:"cycles"`
+	ImprovementsLanded kpiJSON            `json:"improvements_landed" description:"standardised / completed cycles."`
+}
+
+// cycleAttrs are the attributes of a PDCA case the views read.
+type cycleAttrs struct {
+	Flow            string   `json:"flow"`
+	Metric          string   `json:"metric"`
+	ProposalID      string   `json:"proposal_id"`
+	BaselineValue   *float64 `json:"baseline_value"`
+	Target          *float64 `json:"target"`
+	PilotID         string   `json:"pilot_id"`
+	PilotStatus     string   `json:"pilot_status"`
+	PilotWinner     string   `json:"pilot_winner"`
+	PromotedVersion *float64 `json:"promoted_version"`
+}
+
+// readCycleAttrs decodes the attributes a cycle's workflow wrote; a value of
+// an unexpected type reads as absent (the case view still answers).
+func readCycleAttrs(raw json.RawMessage) cycleAttrs {
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	str := func(k string) string { v, _ := m[k].(string); return v }
+	num := func(k string) *float64 {
+		if v, ok := m[k].(float64); ok {
+			return &v
+		}
+		return nil
+	}
+	return cycleAttrs{Flow: str("flow"), Metric: str("metric"), ProposalID: str("proposal_id"),
+		BaselineValue: num("baseline_value"), Target: num("target"), PilotID: str("pilot_id"),
+		PilotStatus: str("pilot_status"), PilotWinner: str("pilot_winner"), PromotedVersion: num("promoted_version")}
+}
+
+// planStep and its outcomes in the built-in pdca flow.
+const (
+	planStep         = "plan"
+	planAbandoned    = "abandoned"
+	cycleTargetField = "target"
+)
+
+// lastPlan returns the latest completed Plan task of a cycle (ok=false
+// when none).
+func (s *Server) lastPlan(ctx context.Context, caseID string) (store.Task, bool, error) {
+	ts, err := s.store.ListTasks(ctx, store.ListTasksParams{CaseID: caseID, Status: store.TaskCompleted, Limit: 1000})
+	if err != nil {
+		return store.Task{}, false, err
+	}
+	var last store.Task
+	found := false
+	for _, t := range ts {
+		if t.Step != planStep || t.CompletedAt == nil {
+			continue
+		}
+		if !found || t.Seq > last.Seq {
+			last, found = t, true
+		}
+	}
+	return last, found, nil
+}
+
+// cycleOutcome classifies a cycle (see OutcomeStandardised...).
+func cycleOutcome(c store.Case, a cycleAttrs, lastPlanOutcome string) string {
+	switch {
+	case a.PromotedVersion != nil:
+		return OutcomeStandardised
+	case c.Status == store.CaseCancelled || c.Status == store.CaseFailed:
+		return OutcomeAbandoned
+	case c.Status == store.CaseCompleted && lastPlanOutcome == planAbandoned:
+		return OutcomeAbandoned
+	case c.Status == store.CaseCompleted:
+		return OutcomeNotStandardised
+	case c.Step == planStep && a.PilotID != "":
+		return OutcomeReplanned
+	default:
+		return OutcomeInProgress
+	}
+}
+
+// improvementOf builds the view of one cycle.
+func (s *Server) improvementOf(ctx context.Context, c store.Case) (improvementJSON, error) {
+	a := readCycleAttrs(c.Attributes)
+	plan, planned, err := s.lastPlan(ctx, c.ID)
+	if err != nil {
+		return improvementJSON{}, storeProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
+	}
+	v := improvementJSON{CaseID: c.ID, Status: c.Status, Stage: c.Step, Flow: a.Flow, Metric: a.Metric,
+		BaselineValue: a.BaselineValue, Target: a.Target, PilotID: a.PilotID, PilotStatus: a.PilotStatus,
+		PilotWinner: a.PilotWinner, ProposalID: a.ProposalID, CreatedAt: c.CreatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt)}
+	switch {
+	case caseClosed(c.Status):
+		v.Stage = stageClosed
+	case v.Stage == "":
+		v.Stage = stageStarting
+	}
+	if a.PromotedVersion != nil {
+		pv := int(*a.PromotedVersion)
+		v.PromotedVersion = &pv
+	}
+	lastOutcome := ""
+	if planned {
+		lastOutcome = plan.Outcome
+		var data map[string]any
+		if json.Unmarshal(plan.Data, &data) == nil {
+			if t, ok := data[cycleTargetField].(float64); ok {
+				v.Target = &t
+			}
+		}
+	}
+	v.Outcome = cycleOutcome(c, a, lastOutcome)
+	return v, nil
+}
+
+// pageCases lists one page of cases in ListCases order for a list route:
+// up to limit cases and whether more follow.
+func (s *Server) pageCases(ctx context.Context, p store.ListCasesParams, limit int) ([]store.Case, bool, error) {
+	p.Limit = min(limit+1, storeCaseLimitMax)
+	cs, err := s.store.ListCases(ctx, p)
+	if err != nil {
+		return nil, false, storeProblem(fmt.Errorf("list cases: %w", err), "cases")
+	}
+	more := len(cs) > limit
+	if more {
+		cs = cs[:limit]
+	} else if len(cs) == limit && p.Limit == limit && len(cs) > 0 {
+		// The store cannot return limit+1 rows: ask whether one follows.
+		last := cs[len(cs)-1]
+		p.After, p.Limit = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}, 1
+		probe, err := s.store.ListCases(ctx, p)
+		if err != nil {
+			return nil, false, storeProblem(fmt.Errorf("list cases: %w", err), "cases")
+		}
+		more = len(probe) > 0
+	}
+	return cs, more, nil
+}
+
+// listImprovements lists the PDCA cycles newest first, a page at a time.
+func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[listImprovementsParams](r)
+	if err != nil {
+		return err
+	}
+	from, to, err := timeRange(q.From, q.To)
+	if err != nil {
+		return err
+	}
+	after, err := caseCursorParam(q.Cursor)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	cs, more, err := s.pageCases(ctx, store.ListCasesParams{Flow: PDCAFlow, Status: q.Status, From: from, To: to, After: after}, q.Limit)
+	if err != nil {
+		return err
+	}
+	out := improvementListJSON{Improvements: make([]improvementJSON, len(cs))}
+	for i, c := range cs {
+		if out.Improvements[i], err = s.improvementOf(ctx, c); err != nil {
+			return err
+		}
+	}
+	if more {
+		last := cs[len(cs)-1]
+		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return internal(err)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// rate is a KPI: num/den against target, null when den is 0.
+func rate(num, den int, target float64) kpiJSON {
+	k := kpiJSON{Numerator: num, Denominator: den, Target: target}
+	if den > 0 {
+		v := float64(num) / float64(den)
+		met := v >= target
+		k.Value, k.Met = &v, &met
+	}
+	return k
+}
+
+// improvementKPIs counts proposals (store.ProposalStats) and reads every
+// PDCA cycle a store page at a time.
+func (s *Server) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	pc, err := s.store.ProposalStats(ctx)
+	if err != nil {
+		return storeProblem(fmt.Errorf("proposal stats: %w", err), "proposals")
+	}
+	var cc cycleCountsJSON
+	p := store.ListCasesParams{Flow: PDCAFlow, Limit: storeCaseLimitMax}
+	for {
+		page, err := s.store.ListCases(ctx, p)
+		if err != nil {
+			return storeProblem(fmt.Errorf("list cycles: %w", err), "cases")
+		}
+		for _, c := range page {
+			cc.Total++
+			a := readCycleAttrs(c.Attributes)
+			switch c.Status {
+			case store.CaseStarting, store.CaseActive:
+				cc.Open++
+			case store.CaseCompleted:
+				cc.Completed++
+				if a.PromotedVersion != nil {
+					cc.Standardised++
+				}
+			}
+			if caseClosed(c.Status) && a.PromotedVersion == nil {
+				// Only a closed cycle can be abandoned; the Plan task tells
+				// a completed one apart.
+				outcome := ""
+				if c.Status == store.CaseCompleted {
+					plan, ok, err := s.lastPlan(ctx, c.ID)
+					if err != nil {
+						return storeProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
+					}
+					if ok {
+						outcome = plan.Outcome
+					}
+				}
+				if cycleOutcome(c, a, outcome) == OutcomeAbandoned {
+					cc.Abandoned++
+				}
+			}
+		}
+		if len(page) == 0 {
+			break
+		}
+		last := page[len(page)-1]
+		p.After = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	out := improvementKPIsJSON{
+		Proposals:          proposalCountsJSON{Open: pc.Open, Adopted: pc.Adopted, Declined: pc.Declined, Total: pc.Open + pc.Adopted + pc.Declined},
+		AdoptionRate:       rate(pc.Adopted, pc.Adopted+pc.Declined, AdoptionTarget),
+		Cycles:             cc,
+		ImprovementsLanded: rate(cc.Standardised, cc.Completed, LandedTarget),
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}

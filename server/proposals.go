@@ -1,0 +1,425 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// Improvement proposals from staff (ADR 0010): anyone proposes and votes,
+// the improvement team adopts a proposal by starting a PDCA cycle (a case
+// of the built-in flow pdca) for it, or declines it.
+
+// proposalRoles may adopt and decline proposals.
+var proposalRoles = []string{store.RoleAdmin, store.RoleImprover}
+
+// AnonymousActor is the actor of the audit entry of an anonymous
+// proposal: anonymous means anonymous, in the proposal and in the trail.
+const AnonymousActor = "anonymous"
+
+// PDCAFlow is the key of the built-in improvement cycle an adopted
+// proposal starts; the cycle's customer and channel are
+// ImprovementCustomer and ImprovementChannel.
+const (
+	PDCAFlow            = "pdca"
+	ImprovementCustomer = "improvement-team"
+	ImprovementChannel  = "app"
+)
+
+// reservedKeyPrefix starts the idempotency keys the server makes for the
+// cases it starts itself; clients may not use it.
+const reservedKeyPrefix = "flowlab:"
+
+const (
+	proposalTitleMax = 200
+	proposalBodyMax  = 5000
+	declineReasonMax = 1000
+)
+
+type createProposalRequest struct {
+	Title     string `json:"title" minLength:"1" maxLength:"200" description:"What should change, in a line."`
+	Body      string `json:"body,omitempty" maxLength:"5000" description:"Why and how; default empty."`
+	Anonymous bool   `json:"anonymous,omitempty" description:"Store no author: the proposal shows author null and its audit entry names the actor anonymous."`
+}
+
+type proposalJSON struct {
+	ID            string    `json:"id"`
+	Title         string    `json:"title"`
+	Body          string    `json:"body"`
+	Author        *string   `json:"author" description:"Actor id of the author; null for an anonymous proposal."`
+	Status        string    `json:"status" enum:"open,adopted,declined"`
+	Votes         int       `json:"votes" description:"Actors who voted for it (one vote each)."`
+	AdoptedCaseID string    `json:"adopted_case_id" description:"The PDCA cycle (a case of flow pdca) that adopted it; empty unless adopted."`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+type proposalListJSON struct {
+	Proposals  []proposalJSON `json:"proposals" nullable:"false"`
+	NextCursor string         `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type voteJSON struct {
+	ProposalID string `json:"proposal_id"`
+	Voted      bool   `json:"voted" description:"true: this vote counted; false: the caller had already voted (nothing changed)."`
+	Votes      int    `json:"votes" description:"The proposal's votes now."`
+}
+
+type adoptProposalRequest struct {
+	Flow   string `json:"flow" minLength:"1" description:"Key of the flow to improve."`
+	Metric string `json:"metric" enum:"cycle_time,sla_breach_rate,fcr,csat" description:"The metric the cycle should improve."`
+}
+
+type adoptionJSON struct {
+	Proposal proposalJSON `json:"proposal"`
+	Case     caseJSON     `json:"case" description:"The PDCA cycle started for the proposal."`
+}
+
+type declineProposalRequest struct {
+	Reason string `json:"reason,omitempty" maxLength:"1000" description:"Why; kept in the audit trail (proposal.decline)."`
+}
+
+type proposalIDParams struct {
+	ID string `path:"id" description:"Proposal id." example:"3c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e1b"`
+}
+
+type listProposalsParams struct {
+	Status string    `query:"status" enum:"open,adopted,declined" description:"Only proposals in this status."`
+	From   time.Time `query:"from" description:"Only proposals created at or after this time (RFC 3339)."`
+	To     time.Time `query:"to" description:"Only proposals created before this time (RFC 3339)."`
+	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+func toProposalJSON(p store.Proposal) proposalJSON {
+	out := proposalJSON{ID: p.ID, Title: p.Title, Body: p.Body, Status: p.Status, Votes: p.Votes,
+		AdoptedCaseID: p.AdoptedCaseID, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+	if p.Author != "" {
+		out.Author = &p.Author
+	}
+	return out
+}
+
+// createProposal stores an open proposal. An anonymous proposal stores no
+// author, and its audit entry (proposal.create) is written with the actor
+// "anonymous" rather than the caller: anonymous means anonymous.
+func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) error {
+	var req createProposalRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	req.Title = strings.TrimSpace(req.Title)
+	switch n := utf8.RuneCountInString(req.Title); {
+	case n == 0:
+		errs = append(errs, FieldError{"title", "is required"})
+	case n > proposalTitleMax:
+		errs = append(errs, FieldError{"title", fmt.Sprintf("must be at most %d characters, got %d", proposalTitleMax, n)})
+	}
+	req.Body = strings.TrimSpace(req.Body)
+	if n := utf8.RuneCountInString(req.Body); n > proposalBodyMax {
+		errs = append(errs, FieldError{"body", fmt.Sprintf("must be at most %d characters, got %d", proposalBodyMax, n)})
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	ctx := r.Context()
+	author := actorFrom(ctx).ID
+	if req.Anonymous {
+		author = ""
+	}
+	p, err := s.store.CreateProposal(ctx, store.CreateProposalParams{Title: req.Title, Body: req.Body, Author: author, At: s.now().UTC()})
+	if err != nil {
+		return storeProblem(fmt.Errorf("create proposal: %w", err), "proposal")
+	}
+	e := store.AuditEntry{Action: "proposal.create", Object: "proposal:" + p.ID,
+		Details: mustJSON(map[string]any{"title": p.Title, "anonymous": req.Anonymous})}
+	if req.Anonymous {
+		e.Actor = AnonymousActor
+	}
+	s.audit(r, e)
+	s.writeJSON(w, r, http.StatusCreated, toProposalJSON(p))
+	return nil
+}
+
+// listProposals lists proposals newest first, a page at a time.
+func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[listProposalsParams](r)
+	if err != nil {
+		return err
+	}
+	from, to, err := timeRange(q.From, q.To)
+	if err != nil {
+		return err
+	}
+	c, err := caseCursorParam(q.Cursor)
+	if err != nil {
+		return err
+	}
+	var after *store.ProposalCursor
+	switch {
+	case c != nil:
+		after = &store.ProposalCursor{CreatedAt: c.CreatedAt, ID: c.ID}
+	case to != nil:
+		// Newest first: starting after (to, "") lists created_at < to.
+		after = &store.ProposalCursor{CreatedAt: *to}
+	}
+	ctx := r.Context()
+	ps, err := s.store.ListProposals(ctx, store.ListProposalsParams{Status: q.Status, After: after, Limit: min(q.Limit+1, pageLimitMax)})
+	if err != nil {
+		return storeProblem(fmt.Errorf("list proposals: %w", err), "proposals")
+	}
+	if from != nil {
+		for i, p := range ps {
+			if p.CreatedAt.Before(*from) {
+				ps = ps[:i]
+				break
+			}
+		}
+	}
+	more := len(ps) > q.Limit
+	if more {
+		ps = ps[:q.Limit]
+	} else if len(ps) == q.Limit && q.Limit == pageLimitMax {
+		// The store cannot return limit+1 rows: ask whether one follows.
+		last := ps[len(ps)-1]
+		probe, err := s.store.ListProposals(ctx, store.ListProposalsParams{Status: q.Status, Limit: 1,
+			After: &store.ProposalCursor{CreatedAt: last.CreatedAt, ID: last.ID}})
+		if err != nil {
+			return storeProblem(fmt.Errorf("list proposals: %w", err), "proposals")
+		}
+		more = len(probe) > 0 && (from == nil || !probe[0].CreatedAt.Before(*from))
+	}
+	out := proposalListJSON{Proposals: make([]proposalJSON, len(ps))}
+	for i, p := range ps {
+		out.Proposals[i] = toProposalJSON(p)
+	}
+	if more {
+		last := ps[len(ps)-1]
+		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return internal(err)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// loadProposal reads a proposal or answers 404.
+func (s *Server) loadProposal(ctx context.Context, id string) (store.Proposal, error) {
+	p, err := s.store.GetProposal(ctx, id)
+	if err != nil {
+		return p, storeProblem(fmt.Errorf("get proposal: %w", err), fmt.Sprintf("proposal %q", id))
+	}
+	return p, nil
+}
+
+func (s *Server) getProposal(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[proposalIDParams](r)
+	if err != nil {
+		return err
+	}
+	p, err := s.loadProposal(r.Context(), q.ID)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, toProposalJSON(p))
+	return nil
+}
+
+// notOpen is the 409 of a change to a proposal that is no longer open.
+func notOpen(p store.Proposal) *Problem {
+	if p.Status == store.ProposalAdopted {
+		return conflict(fmt.Sprintf("proposal %q is already adopted by the improvement cycle %s", p.ID, p.AdoptedCaseID))
+	}
+	return conflict(fmt.Sprintf("proposal %q is %s; only an open proposal can change", p.ID, p.Status))
+}
+
+// closedProposal answers a store conflict on an open-only change with the
+// proposal's current state.
+func (s *Server) closedProposal(ctx context.Context, id string, err error) error {
+	if !errors.Is(err, store.ErrConflict) {
+		return storeProblem(err, fmt.Sprintf("proposal %q", id))
+	}
+	p, gerr := s.store.GetProposal(ctx, id)
+	if gerr != nil {
+		return conflict(fmt.Sprintf("proposal %q is not open", id))
+	}
+	return notOpen(p)
+}
+
+// voteProposal records the caller's vote, once per actor (200 either way;
+// voted says whether this one counted). Votes are not audited: they are
+// rows of their own.
+func (s *Server) voteProposal(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[proposalIDParams](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, voted, err := s.store.VoteProposal(ctx, q.ID, actorFrom(ctx).ID, s.now().UTC())
+	if err != nil {
+		return s.closedProposal(ctx, q.ID, fmt.Errorf("vote proposal: %w", err))
+	}
+	s.writeJSON(w, r, http.StatusOK, voteJSON{ProposalID: p.ID, Voted: voted, Votes: p.Votes})
+	return nil
+}
+
+// adoptKey is the idempotency key of the cycle an adoption starts: the
+// proposal and what the cycle improves. A retry of the same adoption (after
+// a crash, a timeout, or by a second improver at the same moment) finds the
+// case the first attempt stored instead of starting another.
+func adoptKey(proposalID, flowKey, metric string) string {
+	h := sha256.Sum256([]byte(flowKey + "\x00" + metric))
+	return reservedKeyPrefix + "proposal:" + proposalID + ":adopt:" + hex.EncodeToString(h[:8])
+}
+
+// adoptProposal starts a PDCA cycle for an open proposal and marks it
+// adopted by that case. The case comes first, through openCase (the path
+// of POST /api/v1/cases), so a crash can leave a cycle whose proposal is
+// still open (a retry finds that case through its idempotency key) but
+// never an adopted proposal without a cycle. When the proposal stopped
+// being open meanwhile (declined, or adopted with another cycle), the case
+// this request started is cancelled and the answer is 409.
+func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[proposalIDParams](r)
+	if err != nil {
+		return err
+	}
+	var req adoptProposalRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	var errs []FieldError
+	req.Flow, req.Metric = strings.TrimSpace(req.Flow), strings.TrimSpace(req.Metric)
+	if req.Flow == "" {
+		errs = append(errs, FieldError{"flow", "is required"})
+	}
+	if !slices.Contains(workflows.PilotMetrics, req.Metric) {
+		errs = append(errs, FieldError{"metric", fmt.Sprintf("must be one of %s, got %q", strings.Join(workflows.PilotMetrics, ", "), req.Metric)})
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	ctx := r.Context()
+	p, err := s.loadProposal(ctx, q.ID)
+	if err != nil {
+		return err
+	}
+	if p.Status != store.ProposalOpen {
+		return notOpen(p)
+	}
+	if _, err := s.store.DefaultFlowVersion(ctx, req.Flow); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			np := notFound(fmt.Sprintf("flow %q not found", req.Flow))
+			np.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", req.Flow)}}
+			return np
+		}
+		return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", req.Flow))
+	}
+	attrs, err := json.Marshal(map[string]any{"flow": req.Flow, "metric": req.Metric, "proposal_id": p.ID, "problem": p.Title})
+	if err != nil {
+		return internal(fmt.Errorf("encode attributes: %w", err))
+	}
+	c, _, err := s.openCase(r, newCase{
+		Flow: PDCAFlow, Customer: ImprovementCustomer, Channel: ImprovementChannel, Attributes: attrs,
+		IdempotencyKey: adoptKey(p.ID, req.Flow, req.Metric),
+		RequestHash:    requestHash("proposal:"+p.ID, PDCAFlow, ImprovementCustomer, ImprovementChannel, attrs),
+	})
+	if err != nil {
+		var pr *Problem
+		if errors.As(err, &pr) && pr.Status == http.StatusServiceUnavailable {
+			pr.Detail = "the improvement cycle was stored but its workflow could not be started; the proposal is still open: retry the adoption"
+		}
+		return err
+	}
+	adopted, err := s.store.AdoptProposal(ctx, p.ID, c.ID, s.now().UTC())
+	if err != nil {
+		cur, gerr := s.store.GetProposal(ctx, p.ID)
+		if !errors.Is(err, store.ErrConflict) || gerr != nil {
+			// The proposal stays open; a retry finds the same case.
+			return storeProblem(fmt.Errorf("adopt proposal: %w", err), fmt.Sprintf("proposal %q", p.ID))
+		}
+		if cur.Status == store.ProposalAdopted && cur.AdoptedCaseID == c.ID {
+			// A concurrent identical adoption attached this very case.
+			return notOpen(cur)
+		}
+		pr := notOpen(cur)
+		if cerr := s.discardCase(ctx, c); cerr != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "cancel the cycle of a proposal adopted meanwhile",
+				slog.String("request_id", middleware.GetReqID(ctx)), slog.String("case_id", c.ID), slog.String("error", cerr.Error()))
+			pr.Detail += fmt.Sprintf("; the cycle %s this request started could not be cancelled: cancel it with POST /api/v1/cases/%s/cancel", c.ID, c.ID)
+		} else {
+			s.audit(r, store.AuditEntry{Action: "case.cancel", Object: "case:" + c.ID, CaseID: c.ID,
+				Details: mustJSON(map[string]any{"reason": "proposal " + p.ID + " is no longer open"})})
+			pr.Detail += fmt.Sprintf("; the cycle %s this request started was cancelled", c.ID)
+		}
+		return pr
+	}
+	s.audit(r, store.AuditEntry{Action: "proposal.adopt", Object: "proposal:" + p.ID, CaseID: c.ID,
+		Details: mustJSON(map[string]any{"case_id": c.ID, "flow": req.Flow, "metric": req.Metric})})
+	s.writeJSON(w, r, http.StatusCreated, adoptionJSON{Proposal: toProposalJSON(adopted), Case: toCaseJSON(c)})
+	return nil
+}
+
+// discardCase cancels a case the request started and no longer wants: its
+// workflow, or the row directly when the workflow never started.
+func (s *Server) discardCase(ctx context.Context, c store.Case) error {
+	ectx, cancel := s.engineCtx(ctx)
+	defer cancel()
+	err := s.eng.Cancel(ectx, c.WorkflowID)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrCaseNotRunning) && c.Status == store.CaseStarting:
+		now := s.now().UTC()
+		cancelled, empty := store.CaseCancelled, ""
+		return s.store.UpdateCase(ctx, store.UpdateCaseParams{ID: c.ID, Status: &cancelled, Step: &empty, ClosedAt: &now, At: now})
+	case errors.Is(err, ErrCaseNotRunning):
+		return nil // already over
+	default:
+		return err
+	}
+}
+
+// declineProposal marks an open proposal declined; the reason goes to the
+// audit trail (proposal.decline).
+func (s *Server) declineProposal(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[proposalIDParams](r)
+	if err != nil {
+		return err
+	}
+	var req declineProposalRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if n := utf8.RuneCountInString(req.Reason); n > declineReasonMax {
+		return invalid(FieldError{"reason", fmt.Sprintf("must be at most %d characters, got %d", declineReasonMax, n)})
+	}
+	ctx := r.Context()
+	if _, err := s.loadProposal(ctx, q.ID); err != nil {
+		return err
+	}
+	p, err := s.store.DeclineProposal(ctx, q.ID, s.now().UTC())
+	if err != nil {
+		return s.closedProposal(ctx, q.ID, fmt.Errorf("decline proposal: %w", err))
+	}
+	s.audit(r, store.AuditEntry{Action: "proposal.decline", Object: "proposal:" + p.ID,
+		Details: mustJSON(map[string]any{"reason": req.Reason})})
+	s.writeJSON(w, r, http.StatusOK, toProposalJSON(p))
+	return nil
+}
