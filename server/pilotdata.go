@@ -14,8 +14,8 @@ import (
 // evaluation sees of a pilot comes from package pilotdata, which the Pilot
 // workflow's activity uses too.
 
-// ReopenWindow is how long after its close a reopened case counts as not
-// resolved at first contact (ADR 0008: 7 days by default).
+// ReopenWindow is the default of Config.ReopenWindow: how long after its
+// close a reopened case counts as not resolved at first contact (ADR 0008).
 const ReopenWindow = pilotdata.DefaultReopenWindow
 
 // AssignArm returns the arm (workflows.ArmControl or ArmTreatment) of a

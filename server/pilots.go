@@ -647,7 +647,7 @@ func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
 // evaluateLive is experiment.Evaluate over the pilot's current cases and
 // stored looks (not final), as the export would recompute it.
 func (s *Server) evaluateLive(ctx context.Context, pl store.Pilot) (experiment.Evaluation, error) {
-	ev, _, err := pilotdata.Evaluate(ctx, s.store, pl, ReopenWindow, false)
+	ev, _, err := pilotdata.Evaluate(ctx, s.store, pl, s.cfg.ReopenWindow, false)
 	if err != nil {
 		return experiment.Evaluation{}, storeProblem(fmt.Errorf("evaluate pilot: %w", err), "pilot cases")
 	}

@@ -117,6 +117,11 @@ type Config struct {
 	// pilot waits for the Pilot workflow to end the pilot's row after the
 	// stop signal; a stop that takes longer answers 202. Default: 2s.
 	PilotStopWait time.Duration
+	// ReopenWindow: a case reopened within this time of its close counts
+	// as not resolved at first contact in pilot results. It must equal the
+	// worker's (activities.Activities.ReopenWindow), which the Pilot
+	// workflow's decisions use. Default: 7 days.
+	ReopenWindow time.Duration
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -135,6 +140,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("MaxBodyBytes must not be negative"))
+	}
+	if c.ReopenWindow < 0 {
+		errs = append(errs, errors.New("ReopenWindow must not be negative"))
 	}
 	if c.PilotStopWait < 0 {
 		errs = append(errs, errors.New("PilotStopWait must not be negative"))
@@ -169,6 +177,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.PilotStopWait == 0 {
 		c.PilotStopWait = 2 * time.Second
+	}
+	if c.ReopenWindow == 0 {
+		c.ReopenWindow = ReopenWindow
 	}
 	if c.TemporalNamespace == "" {
 		c.TemporalNamespace = "default"
