@@ -469,6 +469,9 @@ func TestJSONAndYAMLAreTheAPIAnswer(t *testing.T) {
 		{[]string{"flow", "complaint", "--version", "2"}, "flow-complaint-v2.json"},
 		{[]string{"task", formTask}, "task.json"},
 		{[]string{"cases"}, "cases-page1.json"},
+		{[]string{"pilot", "results", pilotID}, "pilot-results.json"},
+		{[]string{"pilot", "status", pilotID}, "pilot-live.json"},
+		{[]string{"improve", "list"}, "pdca-cases.json"},
 	} {
 		api := &fakeAPI{t: t}
 		var want any
@@ -645,6 +648,37 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"unknown token subcommand", []string{"token", "delete"}, `unknown command "delete" for "flowlab token"`},
 		{"bad server", []string{"flows", "--server", "localhost:8080"}, `--server must be an http:// or https:// URL`},
 		{"negative version", []string{"flow", "complaint", "--version", "-1"}, "--version must be positive"},
+		{"pilot without subcommand", []string{"pilot"}, "pilot needs a subcommand: start, list, status, results, evaluate, stop or promote"},
+		{"unknown pilot subcommand", []string{"pilot", "begin"}, `unknown command "begin" for "flowlab pilot"`},
+		{"pilot start without flow", []string{"pilot", "start", "--treatment", "2"}, "--flow is required"},
+		{"pilot start without treatment", []string{"pilot", "start", "--flow", "complaint"}, "--treatment is required"},
+		{"malformed guardrail", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--guardrail", "sla_breach_rate"}, `--guardrail "sla_breach_rate": expected metric=max_worsening`},
+		{"guardrail without value", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--guardrail", "csat="}, `--guardrail "csat=": expected metric=max_worsening`},
+		{"guardrail of unknown metric", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--guardrail", "nps=1"}, `--guardrail "nps=1": the metric must be one of cycle_time, sla_breach_rate, fcr, csat`},
+		{"negative guardrail", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--guardrail", "csat=-0.5"}, "the maximum worsening must be a number >= 0"},
+		{"share out of range", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--share", "100"}, "--share must be above 0 and below 100"},
+		{"bad unit", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--unit", "household"}, `--unit must be customer or case, not "household"`},
+		{"bad metric", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--metric", "speed"}, `--metric must be one of cycle_time, sla_breach_rate, fcr, csat, not "speed"`},
+		{"bad min cases", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--min-cases", "1"}, "--min-cases must be from 2 to 1000000, not 1"},
+		{"bad max duration", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--max-duration", "two weeks"}, `--max-duration must be a duration like 14d, 36h or 90m, not "two weeks"`},
+		{"bad evaluate every", []string{"pilot", "start", "--flow", "complaint", "--treatment", "2", "--evaluate-every", "0h"}, `--evaluate-every must be a duration like 14d, 36h or 90m`},
+		{"bad pilot status", []string{"pilot", "list", "--status", "paused"}, `--status must be one of running, stopped, completed, promoted, not "paused"`},
+		{"pilot status without id", []string{"pilot", "status"}, "accepts 1 arg(s), received 0"},
+		{"promote without arm", []string{"pilot", "promote", pilotID}, "--arm is required: treatment or control"},
+		{"promote bad arm", []string{"pilot", "promote", pilotID, "--arm", "both"}, `--arm must be treatment or control, not "both"`},
+		{"feedback without values", []string{"feedback", caseID}, "give at least one of --csat, --nps, --resolved-first-contact"},
+		{"csat out of range", []string{"feedback", caseID, "--csat", "6"}, "--csat must be from 1 to 5, not 6"},
+		{"nps out of range", []string{"feedback", caseID, "--nps", "11"}, "--nps must be from 0 to 10, not 11"},
+		{"bad first contact", []string{"feedback", caseID, "--resolved-first-contact=maybe"}, `invalid argument "maybe" for "--resolved-first-contact"`},
+		{"reopen without case", []string{"reopen"}, "accepts 1 arg(s), received 0"},
+		{"spans without subcommand", []string{"spans"}, "spans needs a subcommand: export"},
+		{"bad export format", []string{"spans", "export", "--format", "xlsx"}, `--format must be jsonl or csv, not "xlsx"`},
+		{"bad export from", []string{"spans", "export", "--from", "monday"}, "--from must be an RFC 3339 time"},
+		{"export has no output flag", []string{"spans", "export", "-o", "json"}, "unknown shorthand flag: 'o'"},
+		{"improve without subcommand", []string{"improve"}, "improve needs a subcommand: start or list"},
+		{"improve without flow", []string{"improve", "start"}, "--flow is required: the flow to improve"},
+		{"improve bad metric", []string{"improve", "start", "--flow", "complaint", "--metric", "nps"}, `--metric must be one of cycle_time, sla_breach_rate, fcr, csat, not "nps"`},
+		{"improve list bad status", []string{"improve", "list", "--status", "open"}, `--status must be one of starting, active, completed, cancelled, failed, not "open"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -733,7 +767,8 @@ func TestHelpIsAManual(t *testing.T) {
 	walk(newRootCmd(io.Discard, io.Discard))
 	// The client commands the README uses keep their names.
 	for _, name := range []string{"start", "tasks", "claim", "unclaim", "complete", "bottlenecks", "case", "cancel", "demo",
-		"cases", "task", "event", "flows", "flow", "token", "openapi", "dev", "server", "worker", "migrate"} {
+		"cases", "task", "event", "flows", "flow", "token", "openapi", "dev", "server", "worker", "migrate",
+		"pilot", "feedback", "reopen", "spans", "improve"} {
 		c, _, err := newRootCmd(io.Discard, io.Discard).Find([]string{name})
 		require.NoError(t, err, name)
 		require.Equal(t, name, c.Name())
@@ -800,4 +835,86 @@ func mustRead(path string) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// spans export --out writes the stream to the file (under a temporary name
+// until it is complete) and says so on stderr; stdout stays empty.
+func TestSpansExportToAFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pilot.csv")
+	api := &fakeAPI{t: t}
+	res := runWith(t, validating(t, api), "spans", "export", "--pilot", pilotID, "--format", "csv", "--out", out)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Empty(t, res.stdout)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, string(api.fixture("spans.csv")), string(got))
+	require.Equal(t, fmt.Sprintf("wrote %d bytes of CSV to %s\n", len(got), out), res.stderr)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file left")
+
+	// A refused export leaves no file behind.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusBadRequest, `query parameter "version": must be at least 1`)
+	})
+	res = runWith(t, h, "spans", "export", "--out", filepath.Join(dir, "x.jsonl"))
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, `400 Bad Request: query parameter "version"`)
+	entries, err = os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+}
+
+// The export is copied as it arrives: the first rows reach stdout before
+// the server has finished sending.
+func TestSpansExportStreams(t *testing.T) {
+	first := make(chan struct{})
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		_, _ = io.WriteString(w, `{"seq":1}`+"\n")
+		w.(http.Flusher).Flush()
+		close(first)
+		<-release
+		_, _ = io.WriteString(w, `{"seq":2}`+"\n")
+	})
+	pr, pw := io.Pipe()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	done := make(chan int, 1)
+	go func() {
+		var errb bytes.Buffer
+		done <- execute(context.Background(), []string{"spans", "export", "--server", srv.URL, "--token", testToken}, pw, &errb)
+		pw.Close()
+	}()
+	<-first
+	line := make([]byte, len(`{"seq":1}`+"\n"))
+	_, err := io.ReadFull(pr, line)
+	require.NoError(t, err)
+	require.Equal(t, `{"seq":1}`+"\n", string(line), "the first row arrives while the server still sends")
+	close(release)
+	rest, err := io.ReadAll(pr)
+	require.NoError(t, err)
+	require.Equal(t, `{"seq":2}`+"\n", string(rest))
+	require.Equal(t, exitOK, <-done)
+}
+
+func TestPilotCompletion(t *testing.T) {
+	api := &fakeAPI{t: t}
+	require.Equal(t, []string{pilotID, "0b9d8c7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e"}, complete(t, api, "pilot", "status", ""))
+	require.Equal(t, []string{"treatment", "control"}, complete(t, api, "pilot", "promote", pilotID, "--arm", ""))
+	require.Equal(t, []string{"customer", "case"}, complete(t, api, "pilot", "start", "--unit", ""))
+	require.Equal(t, []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}, complete(t, api, "improve", "start", "--metric", ""))
+	require.Equal(t, []string{"jsonl", "csv"}, complete(t, api, "spans", "export", "--format", ""))
+}
+
+func TestHumanSeconds(t *testing.T) {
+	for s, want := range map[float64]string{0: "0s", 45: "45s", 89: "89s", 90: "2m", 1200: "20m", 5399: "90m", 5400: "1.5h",
+		14402.5: "4.0h", 47 * 3600: "47.0h", 48 * 3600: "2.0d", -2400: "-40m"} {
+		require.Equal(t, want, humanSeconds(s), s)
+	}
+	require.Equal(t, "+10m", change(600.0))
+	require.Equal(t, "0s", change(0.0))
+	require.Equal(t, "-", change(nil))
 }
