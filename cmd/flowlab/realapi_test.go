@@ -154,6 +154,52 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	require.Contains(t, res.stderr, "\n  12:15: unknown step \"dne\"")
 	require.Equal(t, exitUsage, cli("flow", "diff", "complaint", "--from", "1").code)
 
+	// Pilots: start one (complaint v2 against the default), read it, its
+	// results and the list, stop it (the idle engine runs no Pilot
+	// workflow, so the API ends the row itself), then promote its treatment.
+	require.Contains(t, ok("flow", "default", "complaint", "3"), "true")
+	res = cli("pilot", "start", "--flow", "complaint", "--treatment", "1", "--guardrail", "sla_breach_rate=0.1", "--share", "30", "--max-duration", "7d")
+	require.Equal(t, exitAPIClient, res.code, "version 1 is retired: %s", res.stderr)
+	require.Contains(t, res.stderr, "\n  treatment: ")
+	var pilot map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ok("pilot", "start", "--flow", "complaint", "--control", "3", "--treatment", "2",
+		"--guardrail", "sla_breach_rate=0.1", "--share", "30", "--unit", "case", "--metric", "cycle_time", "--min-cases", "20",
+		"--max-duration", "7d", "--evaluate-every", "30m", "-o", "json")), &pilot))
+	pid := pilot["id"].(string)
+	require.Equal(t, "running", pilot["status"])
+	require.Equal(t, 30.0, pilot["share"])
+	require.Equal(t, "7d", pilot["max_duration"])
+	res = cli("pilot", "start", "--flow", "complaint", "--treatment", "2")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "409 ")
+	status := ok("pilot", "status", pid)
+	require.Contains(t, status, "v3 vs v2")
+	require.Contains(t, status, "30% of new cases to v2")
+	require.Contains(t, status, "sla_breach_rate at most 10 points worse")
+	require.Contains(t, ok("pilot", "list", "--flow", "complaint", "--status", "running"), pid)
+	require.Contains(t, ok("start", "--customer", "C-9", "-o", "json"), `"pilot_id": "`+pid+`"`)
+	results := ok("pilot", "results", pid)
+	require.Contains(t, results, "pilot "+pid+": complaint v3 (control) vs v2 (treatment), running")
+	require.Contains(t, results, "cycle_time")
+	require.Contains(t, ok("spans", "export", "--pilot", pid, "--format", "csv"), "case_id,seq,flow")
+	stopped := ok("pilot", "stop", pid, "--reason", "enough")
+	require.Contains(t, stopped, "status:                stopped")
+	require.Contains(t, stopped, "stop reason:           enough")
+	res = cli("pilot", "stop", pid)
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "is not running")
+	require.Contains(t, ok("pilot", "promote", pid, "--arm", "treatment"), "v2 is now the default version of complaint")
+
+	// Feedback and reopening; a PDCA cycle.
+	require.Contains(t, ok("feedback", ids[1], "--csat", "4", "--resolved-first-contact=true"), "true")
+	res = cli("reopen", ids[1])
+	require.Equal(t, exitAPIClient, res.code, "an open case cannot be reopened")
+	require.Contains(t, res.stderr, "only a completed or cancelled case can be reopened")
+	var cycle map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ok("improve", "start", "--flow", "complaint", "--metric", "csat", "-o", "json")), &cycle))
+	require.Equal(t, "pdca", cycle["flow"])
+	require.Contains(t, ok("improve", "list"), cycle["id"].(string)+"  complaint  csat")
+
 	// The API's refusals map to exit codes with the problem's field errors.
 	res = cli("token", "create", "--name", "", "--role", "staff")
 	require.Equal(t, exitAPIClient, res.code)
