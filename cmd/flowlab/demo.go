@@ -34,6 +34,7 @@ func newDemoCmd() *cobra.Command {
 		seed      uint64
 		timeout   time.Duration
 		arrivalMs int
+		feedback  int
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -43,9 +44,19 @@ simulated agents, one pool per department: each task waits in the inbox for a
 sampled queue time, is claimed, worked for a sampled time and completed
 (mostly with its first outcome). Durations follow each department's profile
 (log-normal; technical is the slow one) and are compressed by --time-scale:
-the real duration of one simulated hour. Then it prints the bottleneck view.`,
+the real duration of one simulated hour. The customers of --feedback percent
+of the completed cases leave feedback (a CSAT around 4, mostly resolved at
+the first contact). Then it prints the bottleneck view.
+
+When the flow has a running pilot, demo says so at the start (new cases are
+split between its arms by the API) and, in the table output, prints the
+pilot's results after the bottleneck view (flowlab pilot results).`,
 		Example: `  flowlab demo --cases 30
-  flowlab demo --cases 100 --flow complaint --time-scale 200ms`,
+  flowlab demo --cases 100 --flow complaint --time-scale 200ms
+
+  # pilot the one-stop complaint flow and drive cases through both arms
+  flowlab pilot start --flow complaint --treatment 2 --min-cases 50
+  flowlab demo --cases 200 --feedback 70`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cases < 1 || cases > 10000 {
@@ -54,17 +65,32 @@ the real duration of one simulated hour. Then it prints the bottleneck view.`,
 			if scale <= 0 {
 				return usageError{errors.New("--time-scale must be positive")}
 			}
+			if feedback < 0 || feedback > 100 {
+				return usageError{fmt.Errorf("--feedback must be a percent from 0 to 100, not %d", feedback)}
+			}
 			c, err := cf.client()
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			d := &demo{c: c, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), scale: scale, out: cmd.ErrOrStderr()}
+			d := &demo{c: c, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), scale: scale, out: cmd.ErrOrStderr(),
+				feedback: float64(feedback) / 100}
 			if err := d.run(ctx, flowKey, cases, time.Duration(arrivalMs)*time.Millisecond); err != nil {
 				return err
 			}
-			return showBottlenecks(cmd, c, "/api/v1/flows/"+url.PathEscape(flowKey)+"/bottlenecks", cf.output)
+			if err := showBottlenecks(cmd, c, "/api/v1/flows/"+url.PathEscape(flowKey)+"/bottlenecks", cf.output); err != nil {
+				return err
+			}
+			if d.pilot == "" {
+				return nil
+			}
+			if cf.output != "table" {
+				fmt.Fprintf(d.out, "demo: the pilot's results: flowlab pilot results %s -o %s\n", d.pilot, cf.output)
+				return nil
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return showPilotResults(cmd, c, d.pilot, cf.output)
 		},
 	}
 	cf.add(cmd)
@@ -74,6 +100,7 @@ the real duration of one simulated hour. Then it prints the bottleneck view.`,
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed (same seed, same samples)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 	cmd.Flags().IntVar(&arrivalMs, "arrival-ms", 100, "milliseconds between case arrivals")
+	cmd.Flags().IntVar(&feedback, "feedback", 60, "percent of completed cases whose customer leaves feedback (0: none)")
 	return cmd
 }
 
@@ -83,6 +110,10 @@ type demo struct {
 	rng   *rand.Rand
 	scale time.Duration
 	out   interface{ Write([]byte) (int, error) }
+	// feedback is the share of completed cases whose customer leaves
+	// feedback; pilot the running pilot of the flow, if any.
+	feedback float64
+	pilot    string
 }
 
 func (d *demo) sample(meanMin float64) time.Duration {
@@ -124,6 +155,23 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 		return err
 	}
 	depts := departmentsOf(fl)
+	if pl := d.runningPilot(ctx, flowKey); pl != nil {
+		d.pilot = str(pl["id"])
+		fmt.Fprintf(d.out, "demo: pilot %s: %s v%s vs v%s, %s%% to v%s: new cases are split\n", d.pilot, cell(pl["flow"]),
+			cell(pl["control"]), cell(pl["treatment"]), number(pl["share"]), cell(pl["treatment"]))
+		// The arms' versions may staff other departments than the default.
+		for _, v := range []any{pl["control"], pl["treatment"]} {
+			var fv map[string]any
+			if err := d.c.get(ctx, "/api/v1/flows/"+url.PathEscape(flowKey), url.Values{"version": {cell(v)}}, &fv); err != nil {
+				return err
+			}
+			for _, dep := range departmentsOf(fv) {
+				if !contains(depts, dep) {
+					depts = append(depts, dep)
+				}
+			}
+		}
+	}
 	if len(depts) == 0 {
 		return fmt.Errorf("flow %s names no departments", flowKey)
 	}
@@ -166,9 +214,12 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 		case <-time.After(arrival):
 		}
 	}
-	// Wait for every case to close, reporting progress.
+	// Wait for every case to close, reporting progress; customers of
+	// completed cases leave feedback.
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	answered := map[string]bool{}
+	feedbacks := 0
 	for {
 		done := 0
 		for _, id := range ids {
@@ -176,11 +227,22 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 			if err := d.c.do(ctx, http.MethodGet, "/api/v1/cases/"+id, nil, nil, &cs); err != nil {
 				return err
 			}
-			if st, _ := cs["status"].(string); st == "completed" || st == "cancelled" || st == "failed" {
+			st, _ := cs["status"].(string)
+			if st == "completed" || st == "cancelled" || st == "failed" {
 				done++
 			}
+			if st == "completed" && !answered[id] {
+				answered[id] = true
+				if d.chance(d.feedback) {
+					if err := d.c.do(ctx, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/feedback", d.customerFeedback(), nil, nil); err != nil {
+						fmt.Fprintf(d.out, "demo: feedback on %s: %v\n", id, err)
+					} else {
+						feedbacks++
+					}
+				}
+			}
 		}
-		fmt.Fprintf(d.out, "demo: %d/%d cases closed\n", done, len(ids))
+		fmt.Fprintf(d.out, "demo: %d/%d cases closed, %d with feedback\n", done, len(ids), feedbacks)
 		if done == len(ids) {
 			stopAgents()
 			wg.Wait()
@@ -192,6 +254,32 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 		case <-tick.C:
 		}
 	}
+}
+
+// runningPilot is the running pilot of the flow, or nil (also when the
+// API cannot say: the demo runs without it).
+func (d *demo) runningPilot(ctx context.Context, flowKey string) map[string]any {
+	var out map[string]any
+	if err := d.c.get(ctx, "/api/v1/pilots", url.Values{"flow": {flowKey}, "status": {"running"}}, &out); err != nil {
+		fmt.Fprintf(d.out, "demo: cannot tell whether %s has a running pilot: %v\n", flowKey, err)
+		return nil
+	}
+	for _, p := range asList(out["pilots"]) {
+		if str(p["id"]) != "" {
+			return p
+		}
+	}
+	return nil
+}
+
+// customerFeedback is a simulated customer's answer: a CSAT around 4 and
+// mostly resolved at the first contact.
+func (d *demo) customerFeedback() map[string]any {
+	d.mu.Lock()
+	csat := int(math.Round(4 + 0.8*d.rng.NormFloat64()))
+	fcr := d.rng.Float64() < 0.85
+	d.mu.Unlock()
+	return map[string]any{"csat": max(1, min(5, csat)), "resolved_first_contact": fcr}
 }
 
 // agent polls its department's inbox and works each new task.

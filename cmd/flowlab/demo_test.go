@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// demoAPI is the fake API as the demo sees it when its cases close at once
+// and no task waits in any inbox.
+func demoAPI(api *fakeAPI, runningPilot bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/cases/"+caseID:
+			api.mu.Lock()
+			api.reqs = append(api.reqs, request{Method: r.Method, URI: r.URL.RequestURI()})
+			api.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(api.fixture("case-closed.json"))
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/tasks":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"tasks":[]}`)
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/pilots" && !runningPilot:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"pilots":[]}`)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
+}
+
+func sent(api *fakeAPI, prefix string) []string {
+	var out []string
+	for _, r := range api.requests() {
+		if strings.HasPrefix(r, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// With a running pilot the demo announces the split, staffs the
+// departments of both arms' versions, lets customers leave feedback and
+// ends with the pilot's results after the bottleneck view.
+func TestDemoWithARunningPilot(t *testing.T) {
+	api := &fakeAPI{t: t}
+	res := runWith(t, validating(t, demoAPI(api, true)), "demo", "--cases", "3", "--arrival-ms", "1", "--feedback", "100")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Contains(t, res.stderr, "demo: pilot "+pilotID+": complaint v1 vs v2, 50% to v2: new cases are split\n")
+	require.Contains(t, res.stderr, "demo: 3/3 cases closed, 1 with feedback\n")
+	require.Equal(t, []string{"GET /api/v1/pilots?flow=complaint&status=running", "GET /api/v1/pilots/" + pilotID + "/results"}, sent(api, "GET /api/v1/pilots"))
+	require.Equal(t, []string{"GET /api/v1/flows/complaint", "GET /api/v1/flows/complaint?version=1", "GET /api/v1/flows/complaint?version=2", "GET /api/v1/flows/complaint/bottlenecks"},
+		sent(api, "GET /api/v1/flows/complaint"))
+	fb := sent(api, "POST /api/v1/cases/"+caseID+"/feedback")
+	require.Len(t, fb, 1, "one feedback per closed case")
+	var body struct {
+		CSAT *int  `json:"csat"`
+		FCR  *bool `json:"resolved_first_contact"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(fb[0], "POST /api/v1/cases/"+caseID+"/feedback ")), &body))
+	require.NotNil(t, body.CSAT)
+	require.GreaterOrEqual(t, *body.CSAT, 1)
+	require.LessOrEqual(t, *body.CSAT, 5)
+	require.NotNil(t, body.FCR)
+
+	bottlenecks := strings.Index(res.stdout, "flow complaint v1, 3 cases")
+	results := strings.Index(res.stdout, "pilot "+pilotID+": complaint v1 (control) vs v2 (treatment), running")
+	require.GreaterOrEqual(t, bottlenecks, 0, res.stdout)
+	require.Greater(t, results, bottlenecks, "the pilot's results follow the bottleneck view:\n%s", res.stdout)
+	require.Contains(t, res.stdout, "cases per arm for 80% power:")
+}
+
+// Without a pilot the demo behaves as before: no pilot line, no results;
+// --feedback 0 sends no feedback; json output stays one document.
+func TestDemoWithoutAPilot(t *testing.T) {
+	api := &fakeAPI{t: t}
+	res := runWith(t, validating(t, demoAPI(api, false)), "demo", "--cases", "2", "--arrival-ms", "1", "--feedback", "0", "-o", "json")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.NotContains(t, res.stderr, "pilot")
+	require.Empty(t, sent(api, "POST /api/v1/cases/"+caseID+"/feedback"))
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &v))
+	require.Equal(t, "complaint", v["flow"])
+
+	res = runWith(t, demoAPI(&fakeAPI{t: t}, false), "demo", "--feedback", "101")
+	require.Equal(t, exitUsage, res.code)
+	require.Contains(t, res.stderr, "--feedback must be a percent from 0 to 100, not 101")
+}
