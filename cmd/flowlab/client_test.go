@@ -911,7 +911,7 @@ func TestPilotCompletion(t *testing.T) {
 
 func TestHumanSeconds(t *testing.T) {
 	for s, want := range map[float64]string{0: "0s", 45: "45s", 89: "89s", 90: "2m", 1200: "20m", 5399: "90m", 5400: "1.5h",
-		14402.5: "4.0h", 47 * 3600: "47.0h", 48 * 3600: "2.0d", -2400: "-40m"} {
+		14402.5: "4.0h", 47 * 3600: "47.0h", 48 * 3600: "2.0d", -2400: "-40m", -0.3: "0s", 0.4: "0s"} {
 		require.Equal(t, want, humanSeconds(s), s)
 	}
 	require.Equal(t, "+10m", change(600.0))

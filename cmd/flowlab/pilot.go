@@ -543,6 +543,9 @@ func writePilot(w io.Writer, p map[string]any) error {
 // humanSeconds formats a duration in seconds for people: 45s, 20m, 4.0h,
 // 1.5d.
 func humanSeconds(s float64) string {
+	if math.Abs(s) < 0.5 {
+		return "0s"
+	}
 	sign := ""
 	if s < 0 {
 		sign, s = "-", -s
