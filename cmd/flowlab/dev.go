@@ -87,7 +87,10 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer st.Close()
 
-			w := newWorker(c, st, logger, webhook)
+			w, err := newWorker(c, st, logger, webhook)
+			if err != nil {
+				return err
+			}
 			if err := w.Start(); err != nil {
 				return fmt.Errorf("start worker: %w", err)
 			}

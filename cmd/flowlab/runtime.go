@@ -16,6 +16,8 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
 	"github.com/flowlab/flowlab/store"
@@ -57,15 +59,36 @@ func openStore(ctx context.Context, url string, migrate bool) (store.Store, erro
 // by default, so the console stays readable.
 func sdkLogger(l *slog.Logger) sdklog.Logger { return sdklog.NewStructuredLogger(l) }
 
-// newWorker assembles the Temporal worker over the store.
-func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook string) sdkworker.Worker {
-	acts := &activities.Activities{
-		Store:      st,
-		Logger:     logger,
-		WebhookURL: webhook,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+// reopenWindow reads FLOWLAB_REOPEN_WINDOW (a duration like 7d or 72h;
+// default 7d): a case reopened within it of its close did not resolve the
+// customer's problem at first contact. The server and the worker must
+// agree on it, so both read it from the same place.
+func reopenWindow() (time.Duration, error) {
+	s := envOr("FLOWLAB_REOPEN_WINDOW", "")
+	if s == "" {
+		return pilotdata.DefaultReopenWindow, nil
 	}
-	return worker.New(c, acts, worker.Options{})
+	d, err := flow.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("FLOWLAB_REOPEN_WINDOW=%q: want a positive duration like 7d or 72h", s)
+	}
+	return d.D(), nil
+}
+
+// newWorker assembles the Temporal worker over the store.
+func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook string) (sdkworker.Worker, error) {
+	window, err := reopenWindow()
+	if err != nil {
+		return nil, err
+	}
+	acts := &activities.Activities{
+		Store:        st,
+		Logger:       logger,
+		WebhookURL:   webhook,
+		HTTPClient:   &http.Client{Timeout: 10 * time.Second},
+		ReopenWindow: window,
+	}
+	return worker.New(c, acts, worker.Options{}), nil
 }
 
 // ensureSearchAttributes registers flowlab's search attributes (idempotent).
@@ -106,6 +129,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err := server.SeedBuiltinFlows(ctx, st); err != nil {
 		return nil, fmt.Errorf("seed built-in flows: %w", err)
 	}
+	window, err := reopenWindow()
+	if err != nil {
+		return nil, err
+	}
 	eng := server.NewTemporalEngine(c)
 	if err := server.StartPending(ctx, st, eng); err != nil {
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
@@ -116,6 +143,7 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		AdminToken:    adminToken,
 		Logger:        logger,
 		TemporalUIURL: temporalUI,
+		ReopenWindow:  window,
 	})
 }
 

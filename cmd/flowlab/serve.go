@@ -106,7 +106,10 @@ func newWorkerCmd() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			w := newWorker(c, st, logger, webhook)
+			w, err := newWorker(c, st, logger, webhook)
+			if err != nil {
+				return err
+			}
 			if err := w.Start(); err != nil {
 				return fmt.Errorf("start worker: %w", err)
 			}
