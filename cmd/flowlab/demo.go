@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -150,6 +152,12 @@ func (d *demo) attributes(flowKey string) map[string]any {
 }
 
 func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Duration) error {
+	// Each run brings new customers (a pilot keeps a returning customer in
+	// the same arm, so reusing names across runs would skew its sample);
+	// the durations still come from --seed.
+	var tag [3]byte
+	_, _ = crand.Read(tag[:])
+	run := hex.EncodeToString(tag[:])
 	var fl map[string]any
 	if err := d.c.do(ctx, http.MethodGet, "/api/v1/flows/"+url.PathEscape(flowKey), nil, nil, &fl); err != nil {
 		return err
@@ -202,7 +210,7 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 	fmt.Fprintf(d.out, "demo: starting %d %s cases (agents for %v)\n", n, flowKey, depts)
 	for i := 0; i < n; i++ {
 		var cs map[string]any
-		body := map[string]any{"flow": flowKey, "customer": fmt.Sprintf("DEMO-%05d", i+1), "channel": []string{"phone", "chat", "email", "app"}[i%4], "attributes": d.attributes(flowKey)}
+		body := map[string]any{"flow": flowKey, "customer": fmt.Sprintf("DEMO-%s-%05d", run, i+1), "channel": []string{"phone", "chat", "email", "app"}[i%4], "attributes": d.attributes(flowKey)}
 		if err := d.c.do(ctx, http.MethodPost, "/api/v1/cases", body, nil, &cs); err != nil {
 			return fmt.Errorf("start case %d: %w", i+1, err)
 		}
