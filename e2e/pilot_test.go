@@ -233,7 +233,7 @@ func TestPilotV2WinsAndIsPromoted(t *testing.T) {
 	require.Equal(t, http.StatusConflict, status, string(body))
 
 	stop := e.agents(map[string]time.Duration{
-		"customer_service": 20 * time.Millisecond, "technical": 300 * time.Millisecond,
+		"customer_service": 50 * time.Millisecond, "technical": 1500 * time.Millisecond,
 		"supervisor": 20 * time.Millisecond, "crisis_team": 20 * time.Millisecond,
 	})
 	defer stop()
@@ -384,7 +384,7 @@ func TestPDCACycle(t *testing.T) {
 	}}, http.StatusOK, nil)
 
 	stop := e.agents(map[string]time.Duration{
-		"customer_service": 20 * time.Millisecond, "technical": 300 * time.Millisecond,
+		"customer_service": 50 * time.Millisecond, "technical": 1500 * time.Millisecond,
 		"supervisor": 20 * time.Millisecond, "crisis_team": 20 * time.Millisecond,
 	})
 	defer stop()
@@ -409,6 +409,7 @@ func TestPDCACycle(t *testing.T) {
 	require.Equal(t, "completed", detail.Attributes["pilot_status"], "%v", detail.Attributes)
 	require.Equal(t, "treatment", detail.Attributes["pilot_winner"], "%v", detail.Attributes)
 	require.Less(t, detail.Attributes["pilot_treatment_value"], detail.Attributes["pilot_control_value"])
+	require.IsType(t, true, detail.Attributes["target_met"], "the pilot set against the plan's target: %v", detail.Attributes)
 	pilotID, _ := detail.Attributes["pilot_id"].(string)
 	require.NotEmpty(t, pilotID)
 

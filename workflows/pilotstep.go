@@ -28,6 +28,10 @@ func PilotID(caseID string, seq int) string {
 	return uuid.NewSHA1(uuid.MustParse(caseID), []byte("pilot:"+strconv.Itoa(seq))).String()
 }
 
+// planAttributes are the fields of the task before a pilot step (the
+// PDCA Plan) that the step keeps as case attributes.
+var planAttributes = []string{"problem", "target", "hypothesis"}
+
 // pilotAttributes are the attributes a pilot step sets on the case.
 var pilotAttributes = []string{"pilot_id", "pilot_status", "pilot_winner", "pilot_recommendation", "pilot_reason"}
 
@@ -61,6 +65,13 @@ func (r *caseRun) runPilot(ctx workflow.Context, step *flow.Step, entered time.T
 	}
 	for _, k := range pilotAttributes {
 		delete(r.attrs, k)
+	}
+	// The plan the pilot tests stays on the case: a later step compares the
+	// pilot with its target.
+	for _, k := range planAttributes {
+		if v, ok := r.lastData[k]; ok {
+			r.attrs[k] = v
+		}
 	}
 	outcome := PilotStepRefused
 	r.attrs["pilot_id"] = id

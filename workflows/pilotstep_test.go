@@ -66,7 +66,7 @@ func TestPilotStepRunsChildPilot(t *testing.T) {
 
 	planReq := func(seq int, treatment float64) workflows.CompleteRequest {
 		return workflows.CompleteRequest{TaskID: workflows.TaskID(caseID, seq), Outcome: "planned",
-			Data: map[string]any{"treatment": treatment, "flow": "complaint"}, ActorDepartments: []string{"improvement"}}
+			Data: map[string]any{"treatment": treatment, "flow": "complaint", "target": 3600.0}, ActorDepartments: []string{"improvement"}}
 	}
 	var states []workflows.CaseState
 	h.env.RegisterDelayedCallback(func() { h.complete("p1", planReq(1, 1)) }, time.Minute)
@@ -93,7 +93,7 @@ func TestPilotStepRunsChildPilot(t *testing.T) {
 	require.Equal(t, workflows.PilotID(caseID, 4), creates[1].PilotID)
 	require.Equal(t, caseID, creates[1].PDCACaseID)
 	// Step params, attributes and the plan's data merged; the plan wins.
-	require.Equal(t, map[string]any{"share": 50.0, "min_cases_per_arm": 10.0, "metric": "cycle_time", "treatment": 2.0, "flow": "complaint"}, creates[1].Params)
+	require.Equal(t, map[string]any{"share": 50.0, "min_cases_per_arm": 10.0, "metric": "cycle_time", "treatment": 2.0, "flow": "complaint", "target": 3600.0}, creates[1].Params)
 
 	require.Equal(t, "plan", states[0].Step)
 	require.Equal(t, workflows.PilotStepRefused, states[0].LastOutcome)
@@ -106,6 +106,7 @@ func TestPilotStepRunsChildPilot(t *testing.T) {
 	require.Equal(t, "treatment", states[2].Attributes["pilot_winner"])
 	require.Equal(t, workflows.PilotCompleted, states[2].Attributes["pilot_status"])
 	require.Equal(t, "promote v2", states[2].Attributes["pilot_recommendation"])
+	require.Equal(t, 3600.0, states[2].Attributes["target"], "the plan's target stays on the case")
 
 	var final workflows.CaseState
 	require.NoError(t, h.env.GetWorkflowResult(&final))
