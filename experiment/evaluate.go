@@ -119,6 +119,9 @@ func evaluate(cfg Config, cases []Case, earlier []Look, final bool, d design) Ev
 	}
 
 	ev.CasesNeededFor80Power = casesNeeded(*primary, cfg.Alpha, d)
+	if have := min(primary.NControl, primary.NTreatment); ev.CasesNeededFor80Power > have {
+		ev.CasesStillNeeded = ev.CasesNeededFor80Power - have
+	}
 	ev.Recommendation = recommend(cfg, &ev, *primary)
 	sanitize(&ev)
 	return ev

@@ -283,8 +283,11 @@ type Evaluation struct {
 	// primary metric with the observed variability under the sequential
 	// design (five equally spaced looks assumed); 0 when unknowable (no
 	// data, no effect, or more than a billion).
-	CasesNeededFor80Power int      `json:"cases_needed_for_80_power"`
-	Notes                 []string `json:"notes,omitempty"`
+	CasesNeededFor80Power int `json:"cases_needed_for_80_power"`
+	// CasesStillNeeded is how many more cases the smaller arm needs to
+	// reach CasesNeededFor80Power (0 when reached or unknowable).
+	CasesStillNeeded int      `json:"cases_still_needed"`
+	Notes            []string `json:"notes,omitempty"`
 }
 
 // design computes the sequential boundaries; tests substitute a memoising

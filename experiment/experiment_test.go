@@ -236,6 +236,7 @@ func TestEvaluateReport(t *testing.T) {
 	require.Len(t, ev.Guardrails, 1)
 	require.False(t, ev.Guardrails[0].Breached)
 	require.Positive(t, ev.CasesNeededFor80Power)
+	require.Equal(t, max(0, ev.CasesNeededFor80Power-min(ct.NControl, ct.NTreatment)), ev.CasesStillNeeded)
 	require.Contains(t, ev.Recommendation, "v2 cut the median cycle time by")
 	require.Contains(t, ev.Recommendation, "promote v2")
 	require.Contains(t, ev.Notes[0], "1 cases with an arm other")
@@ -377,4 +378,18 @@ func FuzzEvaluate(f *testing.F) {
 		require.GreaterOrEqual(t, ev.Fraction, 0.0)
 		require.LessOrEqual(t, ev.Fraction, 1.0)
 	})
+}
+
+func TestCasesStillNeeded(t *testing.T) {
+	t.Parallel()
+	// A small pilot with a modest effect: more cases are needed than it has.
+	var cases []Case
+	for i := 0; i < 8; i++ {
+		cases = append(cases,
+			Case{Arm: ArmControl, Closed: true, CycleSeconds: 100 + float64(i*13%40)},
+			Case{Arm: ArmTreatment, Closed: true, CycleSeconds: 92 + float64(i*17%40)})
+	}
+	ev := Evaluate(Config{Control: 1, Treatment: 2, Share: 50, MinCasesPerArm: 400}, cases, nil, false)
+	require.Positive(t, ev.CasesNeededFor80Power)
+	require.Equal(t, ev.CasesNeededFor80Power-8, ev.CasesStillNeeded)
 }

@@ -708,6 +708,9 @@ func writePilotResults(w io.Writer, r map[string]any) error {
 	needed := "unknown (no data or no effect yet)"
 	if n := num(r["cases_needed_for_80_power"]); n > 0 {
 		needed = cell(n)
+		if more := num(r["cases_still_needed"]); more > 0 {
+			needed += fmt.Sprintf(" (%s more in the smaller arm)", cell(more))
+		}
 	}
 	fmt.Fprintf(tw, "cases per arm for 80%% power:\t%s\n", needed)
 	if ll, _ := r["last_look"].(map[string]any); ll != nil {
