@@ -112,11 +112,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		answer(http.StatusCreated, "case-created.json")
+	case "GET /api/v1/improvements":
+		answer(http.StatusOK, "improvements.json")
 	case "GET /api/v1/cases":
-		if q.Get("flow") == "pdca" {
-			answer(http.StatusOK, "pdca-cases.json")
-			return
-		}
 		switch q.Get("cursor") {
 		case "":
 			answer(http.StatusOK, "cases-page1.json")
@@ -409,7 +407,7 @@ var goldenCases = []struct {
 	{"improve-start", []string{"improve", "start", "--flow", "complaint", "--metric", "cycle_time"}, nil,
 		[]string{`POST /api/v1/cases {"attributes":{"flow":"complaint","metric":"cycle_time"},"channel":"app","customer":"improvement-team","flow":"pdca"}`}},
 	{"improve-list", []string{"improve", "list"}, nil,
-		[]string{"GET /api/v1/cases?flow=pdca"}},
+		[]string{"GET /api/v1/improvements"}},
 }
 
 // TestGolden runs every client command in each output format against the
@@ -471,7 +469,7 @@ func TestJSONAndYAMLAreTheAPIAnswer(t *testing.T) {
 		{[]string{"cases"}, "cases-page1.json"},
 		{[]string{"pilot", "results", pilotID}, "pilot-results.json"},
 		{[]string{"pilot", "status", pilotID}, "pilot-live.json"},
-		{[]string{"improve", "list"}, "pdca-cases.json"},
+		{[]string{"improve", "list"}, "improvements.json"},
 	} {
 		api := &fakeAPI{t: t}
 		var want any

@@ -18,12 +18,9 @@ const (
 	pdcaFlow     = "pdca"
 	pdcaCustomer = "improvement-team"
 	pdcaChannel  = "app"
-	// maxCycleDetails bounds the case details improve list fetches when a
-	// list answer carries no attributes.
-	maxCycleDetails = 50
 )
 
-var cycleCols = []string{"id", "flow", "metric", "stage", "status", "pilot", "winner"}
+var cycleCols = []string{"id", "flow", "metric", "stage", "status", "pilot", "winner", "outcome"}
 
 func newImproveCmd() *cobra.Command {
 	parent := &cobra.Command{
@@ -81,7 +78,7 @@ a retry opens no second cycle.`,
 				return err
 			}
 			return emit(cmd, cf.output, out, func(w io.Writer) error {
-				if err := writeTable(w, cycleRow(out), cycleCols); err != nil {
+				if err := writeTable(w, startedRow(out), cycleCols[:5]); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "next: plan it in the improvement inbox: flowlab tasks --department improvement --case %s\n", cell(out["id"]))
@@ -105,10 +102,11 @@ func newImproveListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List PDCA cycles: the flow and metric each improves, its stage, its pilot",
-		Long: `list shows the PDCA improvement cycles, newest first (GET /api/v1/cases?flow=pdca):
+		Long: `list shows the PDCA improvement cycles, newest first (GET /api/v1/improvements):
 the flow under improvement and the metric, the stage (the cycle's current
-step: plan, do, check, act...), the case status, and its pilot's status and
-winner once it has one.`,
+step: plan, do, check, act..., closed once it ends), the case status, its
+pilot's status and winner, and the outcome (standardised, abandoned, not
+standardised, replanned, in progress).`,
 		Example: `  flowlab improve list
   flowlab improve list --status active -o json`,
 		Args: cobra.NoArgs,
@@ -123,30 +121,17 @@ winner once it has one.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"flow": {pdcaFlow}, "status": {status}}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("cases"), q, "cases", pf)
+			out, next, err := fetchList(cmd.Context(), c, apiPath("improvements"), url.Values{"status": {status}}, "improvements", pf)
 			if err != nil {
 				return err
 			}
 			table := func(w io.Writer) error {
-				list, _ := out["cases"].([]any)
-				var rows []any
-				details := 0
+				list, _ := out["improvements"].([]any)
+				rows := make([]any, 0, len(list))
 				for _, it := range list {
-					m, _ := it.(map[string]any)
-					if m == nil {
-						continue
+					if m, _ := it.(map[string]any); m != nil {
+						rows = append(rows, cycleRow(m))
 					}
-					if _, ok := m["attributes"].(map[string]any); !ok && details < maxCycleDetails && str(m["id"]) != "" {
-						// An answer without attributes: read the case itself.
-						details++
-						var d map[string]any
-						if err := c.do(cmd.Context(), http.MethodGet, apiPath("cases", str(m["id"])), nil, nil, &d); err != nil {
-							return err
-						}
-						m = d
-					}
-					rows = append(rows, cycleRow(m))
 				}
 				return writeTable(w, rows, cycleCols)
 			}
@@ -166,13 +151,18 @@ winner once it has one.`,
 	return cmd
 }
 
-// cycleRow is the table row of a pdca case.
-func cycleRow(c map[string]any) map[string]any {
+// startedRow is the table row of a PDCA case just started.
+func startedRow(c map[string]any) map[string]any {
 	attrs, _ := c["attributes"].(map[string]any)
 	stage := c["step"]
 	if str(stage) == "" {
 		stage = "-"
 	}
-	return map[string]any{"id": c["id"], "flow": attrs["flow"], "metric": attrs["metric"], "stage": stage,
-		"status": c["status"], "pilot": attrs["pilot_status"], "winner": attrs["pilot_winner"]}
+	return map[string]any{"id": c["id"], "flow": attrs["flow"], "metric": attrs["metric"], "stage": stage, "status": c["status"]}
+}
+
+// cycleRow is the table row of an improvement cycle.
+func cycleRow(c map[string]any) map[string]any {
+	return map[string]any{"id": c["case_id"], "flow": c["flow"], "metric": c["metric"], "stage": c["stage"],
+		"status": c["status"], "pilot": c["pilot_status"], "winner": c["pilot_winner"], "outcome": c["outcome"]}
 }
