@@ -125,9 +125,26 @@ func TestPilotAssignsNewCases(t *testing.T) {
 	require.Equal(t, "", before.PilotID)
 
 	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50})
+	// Ten customers, chosen so that both arms are present whatever the
+	// pilot's random id hashes to (a fixed list would all land in one arm
+	// for 2 ids in 1024).
+	customers := []string{}
+	seen := map[string]bool{}
+	for i := 0; len(customers) < 10; i++ {
+		c := fmt.Sprintf("cust-%d", i)
+		arm := AssignArm(pl.ID, c, 50)
+		if len(customers) >= 8 && !seen[workflows.ArmControl] && arm != workflows.ArmControl {
+			continue
+		}
+		if len(customers) >= 8 && !seen[workflows.ArmTreatment] && arm != workflows.ArmTreatment {
+			continue
+		}
+		seen[arm] = true
+		customers = append(customers, c)
+	}
 	arms := map[string]int{}
 	for i := range 40 {
-		customer := fmt.Sprintf("cust-%d", i%10)
+		customer := customers[i%10]
 		c := e.createCase(customer)
 		require.Equal(t, pl.ID, c.PilotID)
 		want := AssignArm(pl.ID, customer, 50)
