@@ -343,8 +343,9 @@ func TestCreateCaseIdempotency(t *testing.T) {
 
 	// Same body, keys in another order: the same case.
 	again := e.do("admin", http.MethodPost, "/api/v1/cases", `{"attributes":{"b":2,"a":1},"customer":"c-1","flow":"complaint"}`, key)
-	require.Equal(t, http.StatusOK, again.Code, again.Body.String())
+	require.Equal(t, http.StatusCreated, again.Code, again.Body.String())
 	require.Equal(t, "true", again.Header().Get(ReplayedHeader))
+	require.Equal(t, first.Body.String(), again.Body.String(), "a replay answers byte for byte the same")
 	var c1, c2 caseJSON
 	require.NoError(t, json.Unmarshal(first.Body.Bytes(), &c1))
 	require.NoError(t, json.Unmarshal(again.Body.Bytes(), &c2))

@@ -66,7 +66,8 @@ func idempotencyKey(r *http.Request) (string, error) {
 
 // createCase stores a case as starting, starts its workflow and marks it
 // active. With an Idempotency-Key a repeat of the same request by the same
-// actor replays the case (200, Idempotent-Replayed: true) and resumes the
+// actor replays the first answer (201, Idempotent-Replayed: true, the same
+// body byte for byte) and resumes the
 // start if an earlier attempt failed; the same key with another body is 422.
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	actor := actorFrom(r.Context())
@@ -115,12 +116,27 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
+	if key == "" {
+		s.writeJSON(w, r, http.StatusCreated, toCaseJSON(c))
+		return nil
+	}
+	// Every request under one key gets the same answer: the body of the
+	// first that finished is kept with the case and replayed byte for byte
+	// (the case may have moved on since; GET /cases/{id} tells its state).
+	body, err := json.Marshal(toCaseJSON(c))
+	if err != nil {
+		return internal(err)
+	}
+	kept, err := s.store.KeepCreateResponse(r.Context(), c.ID, body)
+	if err != nil {
+		return storeProblem(fmt.Errorf("keep create response of case %s: %w", c.ID, err), "case")
+	}
 	if !created {
-		status = http.StatusOK
 		w.Header().Set(ReplayedHeader, "true")
 	}
-	s.writeJSON(w, r, status, toCaseJSON(c))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(append(kept, '\n'))
 	return nil
 }
 

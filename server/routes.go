@@ -133,10 +133,11 @@ var apiRoutes = []route{
 		Method: http.MethodPost, Pattern: "/api/v1/cases", ID: "createCase", Tag: "cases",
 		Summary: "Start a case",
 		Description: "Starts a case of the flow's default version (409 if that version is retired). With an `Idempotency-Key` a repeat of the same request by the same actor " +
-			"returns the same case (200, `Idempotent-Replayed: true`); the same key with another body is 422.",
+			"gets the first request's answer again, byte for byte (201, `Idempotent-Replayed: true`; the case may have moved on since: read it with GET); " +
+			"the same key with another body is 422.",
 		Params: createCaseParams{},
 		Body:   createCaseRequest{}, BodyExample: exampleCreateCase,
-		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: caseJSON{}, Example: exampleCase,
+		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleCase,
 		Errors: []int{404, 409, 413, 415, 422},
 		Handle: (*Server).createCase,
 	},

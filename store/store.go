@@ -105,6 +105,11 @@ type Store interface {
 	// different body).
 	CreateCase(ctx context.Context, p CreateCaseParams) (c Case, created bool, err error)
 	GetCase(ctx context.Context, id string) (Case, error)
+	// KeepCreateResponse stores body as the response of the idempotent
+	// creation of case id unless one is stored already, and returns the
+	// stored one: the first caller's body wins, every caller gets it.
+	// ErrNotFound when the case does not exist.
+	KeepCreateResponse(ctx context.Context, id string, body []byte) ([]byte, error)
 	UpdateCase(ctx context.Context, p UpdateCaseParams) error
 	// ListCases lists cases newest first.
 	ListCases(ctx context.Context, p ListCasesParams) ([]Case, error)

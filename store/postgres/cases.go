@@ -168,3 +168,15 @@ func (s *Store) MarkCaseReopened(ctx context.Context, id string, at time.Time) (
 	}
 	return caseFromInternal(x), nil
 }
+
+// KeepCreateResponse stores body unless a response is stored already and
+// returns the stored one.
+func (s *Store) KeepCreateResponse(ctx context.Context, id string, body []byte) ([]byte, error) {
+	var kept string
+	err := s.pool.QueryRow(ctx, `UPDATE cases SET create_response = COALESCE(create_response, $2)
+		WHERE id = $1 RETURNING create_response`, id, string(body)).Scan(&kept)
+	if err != nil {
+		return nil, mapErr("postgres: keep create response", err)
+	}
+	return []byte(kept), nil
+}

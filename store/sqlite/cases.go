@@ -199,3 +199,15 @@ func (s *Store) MarkCaseReopened(ctx context.Context, id string, at time.Time) (
 	}
 	return c, nil
 }
+
+// KeepCreateResponse stores body unless a response is stored already and
+// returns the stored one.
+func (s *Store) KeepCreateResponse(ctx context.Context, id string, body []byte) ([]byte, error) {
+	var kept string
+	err := s.db.QueryRowContext(ctx, `UPDATE cases SET create_response = COALESCE(create_response, ?)
+		WHERE id = ? RETURNING create_response`, string(body), id).Scan(&kept)
+	if err != nil {
+		return nil, mapErr("sqlite: keep create response", err)
+	}
+	return []byte(kept), nil
+}

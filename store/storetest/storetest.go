@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FlowVersions", testFlowVersions},
 		{"Cases", testCases},
 		{"CreateCaseConcurrent", testCreateCaseConcurrent},
+		{"KeepCreateResponse", testKeepCreateResponse},
 		{"ListCasesPaging", testListCasesPaging},
 		{"OpenTask", testOpenTask},
 		{"ListTasks", testListTasks},
@@ -399,6 +400,33 @@ func testCreateCaseConcurrent(t *testing.T, s store.Store) {
 	all, err := s.ListCases(ctx, store.ListCasesParams{Limit: 500})
 	require.NoError(t, err)
 	require.Len(t, all, 1)
+}
+
+func testKeepCreateResponse(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, _, err := s.CreateCase(ctx, caseParams("keep-1", "keep-key"))
+	require.NoError(t, err)
+	const n = 20
+	var wg sync.WaitGroup
+	kept := make([][]byte, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kept[i], errs[i] = s.KeepCreateResponse(ctx, c.ID, []byte(fmt.Sprintf(`{"reply":%d}`, i)))
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		require.Equal(t, string(kept[0]), string(kept[i]), "every caller gets the first stored body")
+	}
+	again, err := s.KeepCreateResponse(ctx, c.ID, []byte(`{"late":true}`))
+	require.NoError(t, err)
+	require.Equal(t, string(kept[0]), string(again))
+	_, err = s.KeepCreateResponse(ctx, "no-such-case", []byte(`{}`))
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func taskParams(id, caseID string, seq int) store.OpenTaskParams {
