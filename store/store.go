@@ -153,6 +153,12 @@ type Store interface {
 	// tokens are ErrNotFound.
 	ActorByTokenHash(ctx context.Context, hash []byte, now time.Time) (Actor, error)
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+	// GetToken returns a token (never its hash) with its actor.
+	GetToken(ctx context.Context, id string) (TokenInfo, error)
+	// ListTokens lists tokens with their actors newest first (created_at
+	// DESC, id DESC), keyset-paginated like ListCases; revoked and expired
+	// tokens included. Hashes are never read back.
+	ListTokens(ctx context.Context, p ListTokensParams) ([]TokenInfo, error)
 
 	// Pilots. CreatePilot is idempotent on ID (a repeat returns the row,
 	// created=false); a new pilot is running. ErrConflict when another
@@ -215,7 +221,8 @@ type Store interface {
 
 	// Audit trail, append-only.
 	AppendAudit(ctx context.Context, e AuditEntry) error
-	// ListAudit returns entries oldest first.
+	// ListAudit returns the entries matching f in id order: oldest first,
+	// or newest first with f.Descending.
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
@@ -690,6 +697,26 @@ type Token struct {
 	RevokedAt *time.Time
 }
 
+// TokenInfo is a token with its actor, as listed for admins.
+type TokenInfo struct {
+	Token
+	Actor Actor
+}
+
+type ListTokensParams struct {
+	ActorID string // only this actor's tokens
+	Limit   int    // default 50, max 500
+	// After continues a listing after this token (keyset pagination in the
+	// list's order, created_at DESC, id DESC); nil starts at the newest.
+	After *TokenCursor
+}
+
+// TokenCursor is the position of a token in ListTokens order.
+type TokenCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
 type CreateTokenParams struct {
 	ID        string
 	ActorID   string
@@ -707,10 +734,24 @@ type AuditEntry struct {
 	Object  string // e.g. "task:<id>"
 	CaseID  string
 	Details json.RawMessage
+	// RequestID is the API request that wrote the entry (its X-Request-Id);
+	// "" for entries written by workflows.
+	RequestID string
 }
 
+// AuditFilter selects audit entries. Zero fields do not filter.
 type AuditFilter struct {
 	CaseID string
 	Object string
-	Limit  int
+	Actor  string
+	Action string
+	// From and To bound at: From <= at < To.
+	From, To *time.Time
+	// Descending lists newest first (id DESC); default oldest first.
+	Descending bool
+	// After continues a listing after the entry with this id in the list's
+	// order (id > After ascending, id < After descending); 0 starts at the
+	// first.
+	After int64
+	Limit int // 0: no limit
 }

@@ -98,3 +98,57 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error 
 	}
 	return nil
 }
+
+const tokenInfoCols = `t.id, t.actor_id, t.created_at, t.expires_at, t.revoked_at, ` + actorCols
+
+func scanTokenInfo(r pgx.Row) (store.TokenInfo, error) {
+	var (
+		ti                 store.TokenInfo
+		created            time.Time
+		expires, revokedAt *time.Time
+		a                  actorRow
+	)
+	if err := r.Scan(&ti.ID, &ti.ActorID, &created, &expires, &revokedAt,
+		&a.id, &a.name, &a.role, &a.departments, &a.createdAt); err != nil {
+		return store.TokenInfo{}, err
+	}
+	actor, err := actorFromInternal(a)
+	if err != nil {
+		return store.TokenInfo{}, err
+	}
+	ti.CreatedAt, ti.ExpiresAt, ti.RevokedAt, ti.Actor = utc(created), utcPtr(expires), utcPtr(revokedAt), actor
+	return ti, nil
+}
+
+// GetToken returns a token with its actor.
+func (s *Store) GetToken(ctx context.Context, id string) (store.TokenInfo, error) {
+	ti, err := scanTokenInfo(s.pool.QueryRow(ctx, `SELECT `+tokenInfoCols+`
+		FROM tokens t JOIN actors a ON a.id = t.actor_id WHERE t.id = $1`, id))
+	if err != nil {
+		return store.TokenInfo{}, mapErr("postgres: get token", err)
+	}
+	return ti, nil
+}
+
+// ListTokens lists tokens with their actors newest first, from after p.After.
+func (s *Store) ListTokens(ctx context.Context, p store.ListTokensParams) ([]store.TokenInfo, error) {
+	var w where
+	if p.ActorID != "" {
+		w.add("t.actor_id = ?", p.ActorID)
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (created_at DESC, id DESC) order.
+		w.add("(t.created_at, t.id) < (?, ?)", c.CreatedAt.UTC(), c.ID)
+	}
+	limit := w.arg(normalize.Limit(p.Limit, normalize.TokenLimitDefault, normalize.TokenLimitMax))
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenInfoCols+` FROM tokens t JOIN actors a ON a.id = t.actor_id`+
+		w.String()+` ORDER BY t.created_at DESC, t.id DESC LIMIT `+limit, w.args...)
+	if err != nil {
+		return nil, mapErr("postgres: list tokens", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.TokenInfo, error) { return scanTokenInfo(r) })
+	if err != nil {
+		return nil, mapErr("postgres: list tokens", err)
+	}
+	return out, nil
+}

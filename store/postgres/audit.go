@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,39 +12,51 @@ import (
 
 // AppendAudit appends an entry to the audit trail.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		normalize.Time(e.At), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)))
+	_, err := s.pool.Exec(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		normalize.Time(e.At), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID)
 	if err != nil {
 		return mapErr("postgres: append audit", err)
 	}
 	return nil
 }
 
-// ListAudit returns the entries matching f, oldest first; Limit 0 is no limit.
+// ListAudit returns the entries matching f in id order (newest first with
+// f.Descending), after f.After; Limit 0 is no limit.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
-	var (
-		where []string
-		args  []any
-	)
+	var w where
 	if f.CaseID != "" {
-		args = append(args, f.CaseID)
-		where = append(where, "case_id = $"+strconv.Itoa(len(args)))
+		w.add("case_id = ?", f.CaseID)
 	}
 	if f.Object != "" {
-		args = append(args, f.Object)
-		where = append(where, "object = $"+strconv.Itoa(len(args)))
+		w.add("object = ?", f.Object)
 	}
-	sql := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details FROM audit`
-	if len(where) > 0 {
-		sql += ` WHERE ` + strings.Join(where, " AND ")
+	if f.Actor != "" {
+		w.add("actor = ?", f.Actor)
 	}
-	sql += ` ORDER BY id`
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	if f.From != nil {
+		w.add("at >= ?", bound(*f.From))
+	}
+	if f.To != nil {
+		w.add("at < ?", bound(*f.To))
+	}
+	order := ` ORDER BY id`
+	if f.Descending {
+		order = ` ORDER BY id DESC`
+		if f.After > 0 {
+			w.add("id < ?", f.After)
+		}
+	} else if f.After > 0 {
+		w.add("id > ?", f.After)
+	}
+	sql := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details, request_id FROM audit` + w.String() + order
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		sql += ` LIMIT $` + strconv.Itoa(len(args))
+		sql += ` LIMIT ` + w.arg(f.Limit)
 	}
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.pool.Query(ctx, sql, w.args...)
 	if err != nil {
 		return nil, mapErr("postgres: list audit", err)
 	}
@@ -56,7 +66,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 			at      time.Time
 			details []byte
 		)
-		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details)
+		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details, &e.RequestID)
 		e.At, e.Details = utc(at), normalize.Raw(details)
 		return e, err
 	})

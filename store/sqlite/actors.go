@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/flowlab/flowlab/store"
@@ -109,4 +110,66 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error 
 		return mapErr("sqlite: revoke token", err)
 	}
 	return nil
+}
+
+const tokenInfoCols = `t.id, t.actor_id, t.created_at, t.expires_at, t.revoked_at, ` + actorCols
+
+func scanTokenInfo(r scanner) (store.TokenInfo, error) {
+	var (
+		ti                 store.TokenInfo
+		created            int64
+		expires, revokedAt sql.NullInt64
+		a                  actorRow
+	)
+	if err := r.Scan(&ti.ID, &ti.ActorID, &created, &expires, &revokedAt,
+		&a.id, &a.name, &a.role, &a.departments, &a.createdAt); err != nil {
+		return store.TokenInfo{}, err
+	}
+	actor, err := actorFromInternal(a)
+	if err != nil {
+		return store.TokenInfo{}, err
+	}
+	ti.CreatedAt, ti.ExpiresAt, ti.RevokedAt, ti.Actor = fromNanos(created), fromNullNanos(expires), fromNullNanos(revokedAt), actor
+	return ti, nil
+}
+
+// GetToken returns a token with its actor.
+func (s *Store) GetToken(ctx context.Context, id string) (store.TokenInfo, error) {
+	ti, err := scanTokenInfo(s.db.QueryRowContext(ctx, `SELECT `+tokenInfoCols+`
+		FROM tokens t JOIN actors a ON a.id = t.actor_id WHERE t.id = ?`, id))
+	if err != nil {
+		return store.TokenInfo{}, mapErr("sqlite: get token", err)
+	}
+	return ti, nil
+}
+
+// ListTokens lists tokens with their actors newest first, from after p.After.
+func (s *Store) ListTokens(ctx context.Context, p store.ListTokensParams) ([]store.TokenInfo, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if p.ActorID != "" {
+		where, args = append(where, "t.actor_id = ?"), append(args, p.ActorID)
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (created_at DESC, id DESC) order.
+		where = append(where, "(t.created_at, t.id) < (?, ?)")
+		args = append(args, nanos(c.CreatedAt), c.ID)
+	}
+	query := `SELECT ` + tokenInfoCols + ` FROM tokens t JOIN actors a ON a.id = t.actor_id`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY t.created_at DESC, t.id DESC LIMIT ?`
+	args = append(args, normalize.Limit(p.Limit, normalize.TokenLimitDefault, normalize.TokenLimitMax))
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr("sqlite: list tokens", err)
+	}
+	out, err := collect(rows, scanTokenInfo)
+	if err != nil {
+		return nil, mapErr("sqlite: list tokens", err)
+	}
+	return out, nil
 }

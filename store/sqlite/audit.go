@@ -12,9 +12,9 @@ import (
 // AppendAudit appends an entry to the audit trail.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			nanos(normalize.Time(e.At)), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)))
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			nanos(normalize.Time(e.At)), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID)
 		return err
 	})
 	if err != nil {
@@ -23,23 +23,46 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	return nil
 }
 
-// ListAudit returns the entries matching f, oldest first; Limit 0 is no limit.
+// ListAudit returns the entries matching f in id order (newest first with
+// f.Descending), after f.After; Limit 0 is no limit.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
 	var (
 		where []string
 		args  []any
 	)
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
 	if f.CaseID != "" {
-		where, args = append(where, "case_id = ?"), append(args, f.CaseID)
+		add("case_id = ?", f.CaseID)
 	}
 	if f.Object != "" {
-		where, args = append(where, "object = ?"), append(args, f.Object)
+		add("object = ?", f.Object)
 	}
-	query := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details FROM audit`
+	if f.Actor != "" {
+		add("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.From != nil {
+		add("at >= ?", nanos(*f.From))
+	}
+	if f.To != nil {
+		add("at < ?", nanos(*f.To))
+	}
+	order := ` ORDER BY id`
+	if f.Descending {
+		order = ` ORDER BY id DESC`
+		if f.After > 0 {
+			add("id < ?", f.After)
+		}
+	} else if f.After > 0 {
+		add("id > ?", f.After)
+	}
+	query := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details, request_id FROM audit`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY id`
+	query += order
 	if f.Limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
@@ -54,7 +77,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 			at      int64
 			details []byte
 		)
-		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details)
+		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details, &e.RequestID)
 		e.At, e.Details = fromNanos(at), normalize.Raw(details)
 		return e, err
 	})

@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Spans", testSpans},
 		{"ActorsTokens", testActorsTokens},
 		{"Audit", testAudit},
+		{"ListAuditPaging", testListAuditPaging},
+		{"ListTokens", testListTokens},
 		{"Pilots", testPilots},
 		{"CreatePilotConcurrent", testCreatePilotConcurrent},
 		{"UpdatePilotConcurrent", testUpdatePilotConcurrent},
@@ -987,9 +989,9 @@ func testActorsTokens(t *testing.T, s store.Store) {
 func testAudit(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	entries := []store.AuditEntry{
-		{At: t0, Actor: "ann", Action: "case.create", Object: "case:c1", CaseID: "c1", Details: json.RawMessage(`{"flow": "complaint"}`)},
-		{At: at(time.Minute), Actor: "ann", Action: "task.claim", Object: "task:t1", CaseID: "c1"},
-		{At: at(2 * time.Minute), Actor: "admin", Action: "token.create", Object: "token:x"},
+		{At: t0, Actor: "ann", Action: "case.create", Object: "case:c1", CaseID: "c1", Details: json.RawMessage(`{"flow": "complaint"}`), RequestID: "req-1"},
+		{At: at(time.Minute), Actor: "ann", Action: "task.claim", Object: "task:t1", CaseID: "c1", RequestID: "req-2"},
+		{At: at(2 * time.Minute), Actor: "admin", Action: "token.create", Object: "token:x", RequestID: "req-3"},
 		{At: at(3 * time.Minute), Actor: "bob", Action: "task.complete", Object: "task:t1", CaseID: "c1"},
 	}
 	for _, e := range entries {
@@ -1022,6 +1024,19 @@ func testAudit(t *testing.T, s store.Store) {
 		{"case and object", store.AuditFilter{CaseID: "c1", Object: "case:c1"}, []string{"case.create"}},
 		{"limit", store.AuditFilter{Limit: 2}, []string{"case.create", "task.claim"}},
 		{"no match", store.AuditFilter{CaseID: "nope"}, nil},
+		{"actor", store.AuditFilter{Actor: "ann"}, []string{"case.create", "task.claim"}},
+		{"action", store.AuditFilter{Action: "task.complete"}, []string{"task.complete"}},
+		{"from inclusive", store.AuditFilter{From: ptr(at(time.Minute))}, []string{"task.claim", "token.create", "task.complete"}},
+		{"to exclusive", store.AuditFilter{To: ptr(at(2 * time.Minute))}, []string{"case.create", "task.claim"}},
+		{"from and to", store.AuditFilter{From: ptr(at(30 * time.Second)), To: ptr(at(150 * time.Second))}, []string{"task.claim", "token.create"}},
+		{"from a fraction of a microsecond after", store.AuditFilter{From: ptr(at(time.Minute + 1))}, []string{"token.create", "task.complete"}},
+		{"descending", store.AuditFilter{Descending: true}, []string{"task.complete", "token.create", "task.claim", "case.create"}},
+		{"descending limit", store.AuditFilter{Descending: true, Limit: 1, Actor: "ann"}, []string{"task.claim"}},
+		{"after ascending", store.AuditFilter{After: all[1].ID}, []string{"token.create", "task.complete"}},
+		{"after descending", store.AuditFilter{Descending: true, After: all[2].ID}, []string{"task.claim", "case.create"}},
+		{"after the last", store.AuditFilter{Descending: true, After: all[0].ID}, nil},
+		{"all filters", store.AuditFilter{Actor: "ann", Action: "task.claim", CaseID: "c1", Object: "task:t1",
+			From: ptr(t0), To: ptr(at(time.Hour)), Descending: true, After: all[3].ID, Limit: 5}, []string{"task.claim"}},
 	}
 	for _, tc := range tests {
 		got, err := s.ListAudit(ctx, tc.f)
@@ -1032,6 +1047,130 @@ func testAudit(t *testing.T, s store.Store) {
 		}
 		require.Equal(t, tc.want, actions, tc.name)
 	}
+}
+
+func testListAuditPaging(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var want []string
+	for i := range 23 {
+		actor := "ann"
+		if i%3 == 0 {
+			actor = "bob"
+		}
+		// Several entries share a time: paging must follow ids, not times.
+		e := store.AuditEntry{At: at(time.Duration(i/4) * time.Second), Actor: actor, Action: "task.claim",
+			Object: "task:" + strconv.Itoa(i), RequestID: "req-" + strconv.Itoa(i)}
+		require.NoError(t, s.AppendAudit(ctx, e))
+		if actor == "ann" {
+			want = append([]string{e.Object}, want...) // newest first
+		}
+	}
+	// A new entry between pages is not seen by a listing that started
+	// before it (it is newer than the cursor), and nothing repeats.
+	extra := 0
+	got := pages(t, 4, func(after *int64, limit int) []store.AuditEntry {
+		f := store.AuditFilter{Actor: "ann", Descending: true, Limit: limit}
+		if after != nil {
+			f.After = *after
+		}
+		es, err := s.ListAudit(ctx, f)
+		require.NoError(t, err)
+		return es
+	}, func(e store.AuditEntry) *int64 { return &e.ID }, func(store.AuditEntry) {
+		extra++
+		require.NoError(t, s.AppendAudit(ctx, store.AuditEntry{At: at(time.Hour), Actor: "ann", Action: "task.claim", Object: "late:" + strconv.Itoa(extra)}))
+	})
+	var objects []string
+	for _, p := range got {
+		for _, e := range p {
+			objects = append(objects, e.Object)
+		}
+	}
+	require.Equal(t, want, objects)
+	require.Equal(t, chunks(want, 4), func() [][]string {
+		var out [][]string
+		for _, p := range got {
+			ids := []string{}
+			for _, e := range p {
+				ids = append(ids, e.Object)
+			}
+			out = append(out, ids)
+		}
+		return out
+	}())
+}
+
+func testListTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ann, err := s.CreateActor(ctx, store.CreateActorParams{ID: "ann", Name: "Ann", Role: store.RoleStaff, Departments: []string{"service"}, At: t0})
+	require.NoError(t, err)
+	bot, err := s.CreateActor(ctx, store.CreateActorParams{ID: "bot", Name: "Bot", Role: store.RoleAdmin, At: t0})
+	require.NoError(t, err)
+	var wantAll, wantAnn []string
+	for i := range 11 {
+		actor := ann
+		if i%2 == 1 {
+			actor = bot
+		}
+		id := fmt.Sprintf("tok%02d", i)
+		// Pairs of tokens share a creation time: ids break the tie.
+		_, err := s.CreateToken(ctx, store.CreateTokenParams{ID: id, ActorID: actor.ID, Hash: []byte("hash-" + id),
+			At: at(time.Duration(i/2) * time.Minute), ExpiresAt: ptr(at(time.Hour))})
+		require.NoError(t, err)
+		wantAll = append([]string{id}, wantAll...)
+		if actor.ID == "ann" {
+			wantAnn = append([]string{id}, wantAnn...)
+		}
+	}
+	require.NoError(t, s.RevokeToken(ctx, "tok04", at(10*time.Minute)))
+
+	ti, err := s.GetToken(ctx, "tok04")
+	require.NoError(t, err)
+	require.Equal(t, store.TokenInfo{
+		Token: store.Token{ID: "tok04", ActorID: "ann", CreatedAt: at(2 * time.Minute), ExpiresAt: ptr(at(time.Hour)), RevokedAt: ptr(at(10 * time.Minute))},
+		Actor: ann,
+	}, ti)
+	_, err = s.GetToken(ctx, "nope")
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	list := func(actor string) func(after *store.TokenCursor, limit int) []store.TokenInfo {
+		return func(after *store.TokenCursor, limit int) []store.TokenInfo {
+			ts, err := s.ListTokens(ctx, store.ListTokensParams{ActorID: actor, Limit: limit, After: after})
+			require.NoError(t, err)
+			return ts
+		}
+	}
+	cursor := func(ti store.TokenInfo) *store.TokenCursor {
+		return &store.TokenCursor{CreatedAt: ti.CreatedAt, ID: ti.ID}
+	}
+	ids := func(ps [][]store.TokenInfo) [][]string {
+		var out [][]string
+		for _, p := range ps {
+			page := []string{}
+			for _, ti := range p {
+				page = append(page, ti.ID)
+			}
+			out = append(out, page)
+		}
+		return out
+	}
+	require.Equal(t, chunks(wantAll, 3), ids(pages(t, 3, list(""), cursor, nil)))
+	require.Equal(t, chunks(wantAnn, 2), ids(pages(t, 2, list("ann"), cursor, nil)))
+
+	first, err := s.ListTokens(ctx, store.ListTokensParams{})
+	require.NoError(t, err)
+	require.Len(t, first, 11)
+	for _, ti := range first {
+		if ti.ID == "tok04" {
+			require.Equal(t, ptr(at(10*time.Minute)), ti.RevokedAt, "revoked tokens are listed")
+		}
+		if ti.ActorID == "bot" {
+			require.Equal(t, bot, ti.Actor)
+		}
+	}
+	none, err := s.ListTokens(ctx, store.ListTokensParams{ActorID: "nobody"})
+	require.NoError(t, err)
+	require.Empty(t, none)
 }
 
 // pages lists everything through list in pages of size, continuing each

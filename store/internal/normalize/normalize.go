@@ -22,6 +22,8 @@ const (
 	PilotLimitMax        = 500
 	ProposalLimitDefault = 50
 	ProposalLimitMax     = 500
+	TokenLimitDefault    = 50
+	TokenLimitMax        = 500
 	// Exported spans come in large pages.
 	SpanLimitDefault = 1000
 	SpanLimitMax     = 10000
