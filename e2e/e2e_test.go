@@ -409,28 +409,84 @@ func TestCancelClosesOpenTask(t *testing.T) {
 func TestIdempotentCaseStart(t *testing.T) {
 	e := newEnv(t)
 	body := map[string]any{"flow": "returns-exchange", "customer": "C-3", "channel": "app", "attributes": map[string]any{"amount": 80}}
-	var ids sync.Map
+	type reply struct {
+		status   int
+		replayed string
+		body     string
+	}
+	const n = 50
+	replies := make([]reply, n)
 	var wg sync.WaitGroup
-	for i := 0; i < 10; i++ {
+	start := make(chan struct{})
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			status, data := e.do("admin", http.MethodPost, "/api/v1/cases", body, "Idempotency-Key", "order-77")
-			var out struct {
-				ID string `json:"id"`
+			<-start
+			data, err := json.Marshal(body)
+			if err != nil {
+				replies[i] = reply{body: err.Error()}
+				return
 			}
-			if status == http.StatusCreated || status == http.StatusOK {
-				_ = json.Unmarshal(data, &out)
-				ids.Store(out.ID, true)
-			} else {
-				ids.Store(fmt.Sprintf("status %d: %s", status, data), true)
+			req, err := http.NewRequest(http.MethodPost, e.url+"/api/v1/cases", bytes.NewReader(data))
+			if err != nil {
+				replies[i] = reply{body: err.Error()}
+				return
 			}
+			req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "order-77")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				replies[i] = reply{body: err.Error()}
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			replies[i] = reply{status: resp.StatusCode, replayed: resp.Header.Get("Idempotent-Replayed"), body: string(b)}
 		}()
 	}
+	close(start)
 	wg.Wait()
-	n := 0
-	ids.Range(func(k, _ any) bool { n++; return true })
-	require.Equal(t, 1, n, "one case for one Idempotency-Key")
+	replayed := 0
+	for i, r := range replies {
+		require.Equal(t, http.StatusCreated, r.status, "reply %d: %s", i, r.body)
+		require.JSONEq(t, replies[0].body, r.body, "reply %d differs from reply 0", i)
+		if r.replayed == "true" {
+			replayed++
+		}
+	}
+	require.Equal(t, n-1, replayed, "all but the first say they are replays")
+	var c struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(replies[0].body), &c))
+	list := e.listCases("returns-exchange")
+	require.Len(t, list, 1, "one case for one Idempotency-Key")
+	require.Equal(t, c.ID, list[0])
+
+	// The same key with another body is refused and changes nothing.
+	other := map[string]any{"flow": "returns-exchange", "customer": "C-3", "channel": "app", "attributes": map[string]any{"amount": 81}}
+	status, data := e.do("admin", http.MethodPost, "/api/v1/cases", other, "Idempotency-Key", "order-77")
+	require.Equal(t, http.StatusUnprocessableEntity, status, string(data))
+	require.Contains(t, string(data), "Idempotency-Key")
+	require.Len(t, e.listCases("returns-exchange"), 1)
+}
+
+// listCases returns the ids of the cases of a flow.
+func (e *env) listCases(flowKey string) []string {
+	e.t.Helper()
+	var out struct {
+		Cases []struct {
+			ID string `json:"id"`
+		} `json:"cases"`
+	}
+	e.mustDo("admin", http.MethodGet, "/api/v1/cases?flow="+flowKey+"&limit=500", nil, http.StatusOK, &out)
+	ids := make([]string, 0, len(out.Cases))
+	for _, it := range out.Cases {
+		ids = append(ids, it.ID)
+	}
+	return ids
 }
 
 // updateEvents counts the Update events in a case's workflow history; the
