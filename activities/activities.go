@@ -15,12 +15,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -50,6 +52,11 @@ type Activities struct {
 	// ReopenWindow: a case reopened within this time of its close counts
 	// as not resolved at first contact. Default DefaultReopenWindow (7d).
 	ReopenWindow time.Duration
+	// Metrics, when set, counts tasks opened and closed, escalations and
+	// SLA breaches. The counters move when an activity's store write
+	// succeeds; an attempt that succeeded but whose result Temporal lost
+	// (a worker dying just after it) is retried and counted again.
+	Metrics *obs.Metrics
 }
 
 // Register registers every activity under its protocol name on r (a
@@ -119,6 +126,9 @@ func (a *Activities) OpenTask(ctx context.Context, in workflows.OpenTaskInput) e
 	if err != nil {
 		return fmt.Errorf("open task %s: %w", in.TaskID, err)
 	}
+	if a.Metrics != nil {
+		a.Metrics.TasksOpened.WithLabelValues(in.Flow, in.Step, in.Department).Inc()
+	}
 	return nil
 }
 
@@ -154,6 +164,7 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 		if err != nil {
 			return fmt.Errorf("close task %s: %w", in.TaskID, err)
 		}
+		a.countClosed(in.Span, in.Outcome)
 		return nil
 	case workflows.StatusCancelled:
 		_, err := a.Store.CancelTask(ctx, store.CancelTaskParams{ID: in.TaskID, At: in.Span.CompletedAt, Span: span})
@@ -165,6 +176,11 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 		if err != nil {
 			return fmt.Errorf("cancel task %s: %w", in.TaskID, err)
 		}
+		outcome := in.Span.Outcome
+		if outcome == "" {
+			outcome = "cancelled"
+		}
+		a.countClosed(in.Span, outcome)
 		return nil
 	default:
 		return temporal.NewNonRetryableApplicationError(
@@ -178,7 +194,26 @@ func (a *Activities) RecordSpan(ctx context.Context, in workflows.SpanInput) err
 	if err := a.Store.RecordSpan(ctx, spanFromInput(in)); err != nil {
 		return fmt.Errorf("record span %s/%d: %w", in.CaseID, in.Seq, err)
 	}
+	if a.Metrics != nil && in.Breached {
+		step := in.Step
+		if in.Kind == "end" {
+			step = "" // the end step's span carries the case SLA
+		}
+		a.Metrics.SLABreaches.WithLabelValues(in.Flow, step).Inc()
+	}
 	return nil
+}
+
+// countClosed counts a closed task and, when it closed after its SLA, the
+// breach.
+func (a *Activities) countClosed(span workflows.SpanInput, outcome string) {
+	if a.Metrics == nil {
+		return
+	}
+	a.Metrics.TasksClosed.WithLabelValues(span.Flow, span.Step, span.Department, outcome).Inc()
+	if span.Breached {
+		a.Metrics.SLABreaches.WithLabelValues(span.Flow, span.Step).Inc()
+	}
 }
 
 func spanFromInput(in workflows.SpanInput) store.Span {
@@ -217,6 +252,9 @@ func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) e
 	}
 	if err != nil {
 		return fmt.Errorf("escalate task %s: %w", in.TaskID, err)
+	}
+	if a.Metrics != nil {
+		a.Metrics.Escalations.WithLabelValues(t.Flow, in.Step, strconv.Itoa(in.Level)).Inc()
 	}
 	details, err := json.Marshal(map[string]any{
 		"level":      in.Level,

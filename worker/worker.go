@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -19,6 +21,11 @@ type Options struct {
 	MaxConcurrentActivities int
 	// MaxConcurrentWorkflowTasks bounds concurrent workflow task executions.
 	MaxConcurrentWorkflowTasks int
+	// StopTimeout is how long Stop lets running activities finish before
+	// it cancels them (the worker stops polling for new tasks at once).
+	// Zero cancels them at once, as the SDK does by default; flowlab
+	// worker sets it (--stop-timeout).
+	StopTimeout time.Duration
 }
 
 // New returns a worker (not started) that runs the Case workflow under the
@@ -31,6 +38,7 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 	w := sdkworker.New(c, queue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
+		WorkerStopTimeout:                      opts.StopTimeout,
 	})
 	Register(w, acts)
 	return w
