@@ -1,6 +1,8 @@
-// Package devserver runs a single-process Temporal server persisting to a
-// SQLite file, for `flowlab dev`. It is built from the server module's public
-// packages (temporal, config, the SQLite persistence plugin and schema).
+// Package devserver runs a single-process Temporal server: on a SQLite file
+// for `flowlab dev`, or on PostgreSQL for `flowlab temporal-server` (tests
+// and small installs). It is built from the server module's public packages
+// (temporal, config, the SQLite and PostgreSQL persistence plugins, the
+// embedded schemas and the SQL schema tool).
 package devserver
 
 import (
@@ -8,9 +10,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,8 +32,22 @@ import (
 
 // Config configures the embedded server.
 type Config struct {
-	// DataDir holds the SQLite file (temporal.db). Required.
+	// DataDir holds the SQLite file (temporal.db) and the server's log
+	// (temporal.log). Required unless PostgresURL is set.
 	DataDir string
+	// PostgresURL, when set, persists to PostgreSQL instead of SQLite:
+	// postgres://user:password@host:port/database?sslmode=…. See
+	// postgres.go for what Start does to the databases.
+	PostgresURL string
+	// VisibilityDatabase is the PostgreSQL database of the visibility
+	// store. Default: the URL's database name + "_visibility".
+	VisibilityDatabase string
+	// NumHistoryShards: default 1 on SQLite, 4 on PostgreSQL. It can never
+	// change for an existing database (the server refuses to start).
+	NumHistoryShards int
+	// LogFile receives the server's own logs. Default DataDir/temporal.log,
+	// or stderr when DataDir is empty.
+	LogFile string
 	// Namespace is created at start when missing. Default "default".
 	Namespace string
 	// IP the frontend listens on. Default 127.0.0.1.
@@ -42,14 +60,18 @@ type Config struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// LogLevel of the server's own logs: debug, info, warn, error. Default warn.
 	LogLevel string
-	// MaxConns is the SQLite connection pool size. Default 1: measured fastest
-	// with WAL (see docs/decisions/0003-embedded-temporal.md).
+	// MaxConns is the connection pool size of each store. Default on
+	// SQLite 1: measured fastest with WAL (see
+	// docs/decisions/0003-embedded-temporal.md); on PostgreSQL 20.
 	MaxConns int
 }
 
 func (c *Config) validate() error {
-	if c.DataDir == "" {
-		return errors.New("devserver: DataDir is required")
+	if c.DataDir == "" && c.PostgresURL == "" {
+		return errors.New("devserver: DataDir or PostgresURL is required")
+	}
+	if c.LogFile == "" && c.DataDir != "" {
+		c.LogFile = filepath.Join(c.DataDir, "temporal.log")
 	}
 	if c.Namespace == "" {
 		c.Namespace = "default"
@@ -62,6 +84,18 @@ func (c *Config) validate() error {
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = 1
+		if c.PostgresURL != "" {
+			c.MaxConns = 20
+		}
+	}
+	if c.FrontendPort < 0 || c.FrontendPort > MaxPort {
+		return fmt.Errorf("devserver: frontend port %d: want 1 to %d (0: any free port)", c.FrontendPort, MaxPort)
+	}
+	if c.NumHistoryShards <= 0 {
+		c.NumHistoryShards = 1
+		if c.PostgresURL != "" {
+			c.NumHistoryShards = 4
+		}
 	}
 	return nil
 }
@@ -79,29 +113,28 @@ func Start(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("devserver: create data dir: %w", err)
-	}
-	dbPath := filepath.Join(cfg.DataDir, "temporal.db")
-
-	sqlCfg := &config.SQL{
-		PluginName:   sqliteplugin.PluginName,
-		DatabaseName: dbPath,
-		MaxConns:     cfg.MaxConns,
-		MaxIdleConns: cfg.MaxConns,
-		ConnectAttributes: map[string]string{
-			"mode":         "rwc",
-			"journal_mode": "wal",
-			"synchronous":  "normal",
-			"busy_timeout": "10000",
-		},
-	}
-	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
-		if err := sqliteschema.SetupSchema(sqlCfg); err != nil {
-			return nil, fmt.Errorf("devserver: set up schema: %w", err)
+	var (
+		persistence config.Persistence
+		mainStore   *config.SQL
+	)
+	if cfg.PostgresURL != "" {
+		pg, err := setupPostgres(cfg)
+		if err != nil {
+			return nil, err
 		}
-	} else if err := forgetMembership(dbPath); err != nil {
-		return nil, err
+		persistence, mainStore = pg.persistence(cfg.NumHistoryShards), pg.main
+	} else {
+		sqlCfg, err := setupSQLite(cfg)
+		if err != nil {
+			return nil, err
+		}
+		mainStore = sqlCfg
+		persistence = config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: int32(cfg.NumHistoryShards),
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		}
 	}
 
 	ports, err := freePorts(cfg.FrontendPort, 8)
@@ -128,12 +161,7 @@ func Start(cfg Config) (*Server, error) {
 				HandlerPath:   "/metrics",
 			}},
 		},
-		Persistence: config.Persistence{
-			DefaultStore:     sqliteplugin.PluginName,
-			VisibilityStore:  sqliteplugin.PluginName,
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			EnableGlobalNamespace:    false,
 			FailoverVersionIncrement: 10,
@@ -173,14 +201,16 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: namespace config: %w", err)
 	}
-	if err := sqliteschema.CreateNamespaces(sqlCfg, nsCfg); err != nil {
+	// CreateNamespaces writes through the generic SQL persistence layer, so
+	// it serves the PostgreSQL plugin as well as SQLite's.
+	if err := sqliteschema.CreateNamespaces(mainStore, nsCfg); err != nil {
 		return nil, fmt.Errorf("devserver: create namespace: %w", err)
 	}
 
 	// The server's own logs go to a file in the data dir, not the console.
 	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{
 		Level:      cfg.LogLevel,
-		OutputFile: filepath.Join(cfg.DataDir, "temporal.log"),
+		OutputFile: cfg.LogFile,
 	}))
 	dc := dynamicconfig.StaticClient{
 		// Search attributes added through the operator API at start (for a
@@ -231,8 +261,43 @@ func (s *Server) Dial(ctx context.Context, opts client.Options) (client.Client, 
 // Stop stops every service.
 func (s *Server) Stop() error { return s.srv.Stop() }
 
-// freePorts returns n free TCP ports on loopback; first, when non-zero, is
-// used as the first port.
+// setupSQLite creates the data dir and the schema of a new file, or forgets
+// the membership records of an earlier run of an existing one.
+func setupSQLite(cfg Config) (*config.SQL, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("devserver: create data dir: %w", err)
+	}
+	dbPath := filepath.Join(cfg.DataDir, "temporal.db")
+	sqlCfg := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: dbPath,
+		MaxConns:     cfg.MaxConns,
+		MaxIdleConns: cfg.MaxConns,
+		ConnectAttributes: map[string]string{
+			"mode":         "rwc",
+			"journal_mode": "wal",
+			"synchronous":  "normal",
+			"busy_timeout": "10000",
+		},
+	}
+	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+		if err := sqliteschema.SetupSchema(sqlCfg); err != nil {
+			return nil, fmt.Errorf("devserver: set up schema: %w", err)
+		}
+	} else if err := forgetMembership(dbPath); err != nil {
+		return nil, err
+	}
+	return sqlCfg, nil
+}
+
+// MaxPort is the highest port a service of the server may listen on: the
+// PostgreSQL schema keeps each host's gRPC port in a smallint column, so a
+// port above 32767 fails the membership heartbeat at start.
+const MaxPort = 32767
+
+// freePorts returns n free TCP ports on loopback, at most MaxPort (the
+// kernel's ephemeral range starts above it, so listening on port 0 would
+// not do); first, when non-zero, is used as the first port.
 func freePorts(first, n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	var ls []net.Listener
@@ -244,13 +309,20 @@ func freePorts(first, n int) ([]int, error) {
 	if first != 0 {
 		ports = append(ports, first)
 	}
-	for len(ports) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, errors.New("devserver: find free port: no free port below 32768 after 1000 tries")
+		}
+		p := 10000 + rand.IntN(MaxPort-10000+1)
+		if slices.Contains(ports, p) {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
-			return nil, fmt.Errorf("devserver: find free port: %w", err)
+			continue
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }

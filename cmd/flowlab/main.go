@@ -213,7 +213,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		&cobra.Group{ID: "run", Title: "Run flowlab:"},
 		&cobra.Group{ID: "client", Title: "Client commands (call the API):"},
 	)
-	for _, c := range []*cobra.Command{newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd()} {
+	for _, c := range []*cobra.Command{newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd(), newTemporalServerCmd()} {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}

@@ -1,0 +1,67 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	RemoveBinary()
+	os.Exit(code)
+}
+
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs PostgreSQL, Temporal and flowlab as separate processes; skipped in -short mode")
+	}
+}
+
+// The production topology comes up as separate processes and one complaint
+// goes through it, worked by an agent of each department it visits.
+func TestTopology(t *testing.T) {
+	skipShort(t)
+	c := Start(t, Options{})
+	t.Logf("topology up in %s: temporal %s, API %s, %d workers", c.Startup.Round(time.Millisecond), c.TemporalAddr, c.API, len(c.Workers))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	api := NewAPI(c.API)
+	rng := rand.New(rand.NewPCG(1, 1))
+	ids, err := CreateCases(ctx, api, c.AdminToken, "topology", 1, rng)
+	require.NoError(t, err)
+
+	agents := &Agents{API: api, Admin: c.AdminToken, Seed: 1}
+	actx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- agents.Run(actx, 1) }()
+	require.Eventually(t, func() bool {
+		resp, err := api.Do(ctx, c.AdminToken, http.MethodGet, "/api/v1/cases/"+ids[0], nil)
+		if err != nil || resp.Status != http.StatusOK {
+			return false
+		}
+		var cs Case
+		return json.Unmarshal(resp.Body, &cs) == nil && cs.Status == "completed"
+	}, 90*time.Second, 200*time.Millisecond, "the case did not complete; agents: %s", agents.Statuses())
+	stop()
+	require.NoError(t, <-done)
+	require.Empty(t, agents.Failures())
+
+	db, err := c.PG.Connect(ctx, FlowlabDB)
+	require.NoError(t, err)
+	defer db.Close(ctx)
+	rep, err := Verify(ctx, db, ids, agents.Acked(), 5)
+	require.NoError(t, err)
+	require.True(t, rep.OK(), rep.String())
+	require.Len(t, agents.Acked(), 5)
+	t.Logf("one case through the topology: %s; answers: %s", rep, agents.Statuses())
+}
