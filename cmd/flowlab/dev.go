@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
 	"github.com/flowlab/flowlab/devserver"
+	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -25,7 +27,8 @@ func newDevCmd() *cobra.Command {
 		dataDir      string
 		addr         string
 		temporalPort int
-		logLevel     string
+		lf           logFlags
+		pk           payloadKeyFlags
 		webhook      string
 	)
 	cmd := &cobra.Command{
@@ -34,7 +37,13 @@ func newDevCmd() *cobra.Command {
 		Long: `dev runs an embedded Temporal server (a SQLite file in WAL mode), the embedded
 SQLite store, a worker and the HTTP API in one process. State lives in --data:
 stop it (Ctrl-C, or even kill -9) and start it again with the same --data and
-every open case continues where it was.
+every open case continues where it was. The API serves the Prometheus
+metrics of the process (the API's, the worker's and the Temporal SDK's) at
+/metrics.
+
+With FLOWLAB_PAYLOAD_KEY or --payload-key-file, workflow payloads are
+encrypted as in production; keep the keys with --data: without them its
+histories cannot be read.
 
 The admin token is FLOWLAB_ADMIN_TOKEN when set; otherwise one is generated at
 the first start and kept in DATA/admin-token (client verbs read it from there).`,
@@ -43,7 +52,14 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			logger := newLogger(logLevel)
+			logger, err := lf.logger()
+			if err != nil {
+				return err
+			}
+			kc, err := pk.codec()
+			if err != nil {
+				return err
+			}
 			dataDir, err := filepath.Abs(dataDir)
 			if err != nil {
 				return fmt.Errorf("data dir: %w", err)
@@ -72,7 +88,10 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 				return err
 			}
 			defer func() { _ = ts.Stop() }()
-			c, err := ts.Dial(ctx, client.Options{Logger: sdkLogger(newLogger("warn"))})
+			metrics := obs.New()
+			mh, closer := sdkMetrics(metrics, logger)
+			defer closer.Close()
+			c, err := ts.Dial(ctx, connExtras{logger: logger, metrics: mh, codec: kc}.apply(client.Options{}))
 			if err != nil {
 				return err
 			}
@@ -87,7 +106,7 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer st.Close()
 
-			w, err := newWorker(c, st, logger, webhook)
+			w, err := newWorker(c, st, logger, webhook, metrics, 5*time.Second)
 			if err != nil {
 				return err
 			}
@@ -96,7 +115,7 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer w.Stop()
 
-			h, err := apiHandler(ctx, st, c, logger, token, "")
+			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, namespace: ts.Namespace(), metrics: metrics})
 			if err != nil {
 				return err
 			}
@@ -115,13 +134,14 @@ Try:
 
 Press Ctrl-C to stop; start again with the same --data to continue.
 `, url, url, ts.FrontendHostPort(), ts.Namespace(), dataDir, filepath.Join(dataDir, adminTokenFile), token, url, token)
-			return serveHTTP(ctx, ln, h, logger)
+			return serveHTTP(ctx, ln, h, logger, 5*time.Second)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data", envOr("FLOWLAB_DATA", ".flowlab"), "directory for all state (env FLOWLAB_DATA)")
 	cmd.Flags().StringVar(&addr, "addr", envOr("FLOWLAB_ADDR", "127.0.0.1:8080"), "HTTP listen address (env FLOWLAB_ADDR)")
 	cmd.Flags().IntVar(&temporalPort, "temporal-port", 7233, "gRPC port of the embedded Temporal frontend (0: any free port)")
-	cmd.Flags().StringVar(&logLevel, "log-level", envOr("FLOWLAB_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	lf.add(cmd)
+	pk.add(cmd)
 	cmd.Flags().StringVar(&webhook, "notify-webhook", envOr("FLOWLAB_NOTIFY_WEBHOOK", ""), "URL that receives notifications and escalations as JSON POSTs")
 	return cmd
 }

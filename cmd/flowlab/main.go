@@ -122,6 +122,9 @@ RUNNING FLOWLAB
        flowlab server --addr :8080       # the HTTP API, behind your load balancer
        flowlab worker                    # Temporal workers; run as many as you need
 
+     docker compose up --build runs this topology (see the README's
+     "Production deployment").
+
 CLIENT COMMANDS
   The other commands call the HTTP API of a running flowlab (--server). They
   authenticate with --token; without one they use the admin token flowlab dev
@@ -149,9 +152,19 @@ ENVIRONMENT
   FLOWLAB_DATABASE_URL  store of server, worker and migrate: postgres://… or sqlite:PATH
   FLOWLAB_ADMIN_TOKEN   admin token accepted by server and dev (at least 16 characters)
   TEMPORAL_ADDRESS      Temporal frontend host:port of server and worker (default 127.0.0.1:7233)
-  TEMPORAL_NAMESPACE    Temporal namespace of server and worker (default "default")
-  Also read: FLOWLAB_ADDR (listen address), FLOWLAB_LOG_LEVEL, FLOWLAB_TEMPORAL_UI,
-  FLOWLAB_NOTIFY_WEBHOOK.
+  TEMPORAL_NAMESPACE    Temporal namespace of server and worker (default "default"),
+                        registered at start when missing
+  TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_SERVER_NAME
+                        TLS and mTLS to Temporal (PEM files; cert and key go together)
+  TEMPORAL_API_KEY      API key for Temporal Cloud (turns TLS on)
+  FLOWLAB_PAYLOAD_KEY   AES-256 keys that encrypt workflow payloads, ID:BASE64 entries
+                        separated by commas or newlines, newest first (or a file:
+                        FLOWLAB_PAYLOAD_KEY_FILE); server, worker and dev must agree
+  FLOWLAB_LOG_FORMAT    text (default) or json; FLOWLAB_LOG_LEVEL debug|info|warn|error
+  FLOWLAB_METRICS_ADDR  worker: listen address of /metrics, /healthz, /readyz
+  Also read: FLOWLAB_ADDR (listen address), FLOWLAB_TEMPORAL_UI, FLOWLAB_NOTIFY_WEBHOOK,
+  FLOWLAB_REOPEN_WINDOW, FLOWLAB_SHUTDOWN_TIMEOUT, FLOWLAB_WORKER_STOP_TIMEOUT,
+  TEMPORAL_NAMESPACE_RETENTION; each command's --help names the variable of each flag.
 
 EXIT CODES
   0  success
@@ -213,7 +226,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		&cobra.Group{ID: "run", Title: "Run flowlab:"},
 		&cobra.Group{ID: "client", Title: "Client commands (call the API):"},
 	)
-	for _, c := range []*cobra.Command{newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd(), newTemporalServerCmd()} {
+	for _, c := range []*cobra.Command{newDevCmd(), newServerCmd(), newWorkerCmd(), newMigrateCmd(), newTemporalServerCmd(), newHealthcheckCmd()} {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}

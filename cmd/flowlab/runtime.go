@@ -4,19 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
+	tally "github.com/uber-go/tally/v4"
+	tallyprom "github.com/uber-go/tally/v4/prometheus"
 	"go.temporal.io/sdk/client"
+	contribtally "go.temporal.io/sdk/contrib/tally"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
@@ -75,8 +81,11 @@ func reopenWindow() (time.Duration, error) {
 	return d.D(), nil
 }
 
-// newWorker assembles the Temporal worker over the store.
-func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook string) (sdkworker.Worker, error) {
+// newWorker assembles the Temporal worker over the store. stopTimeout is
+// how long a stopping worker lets running activities finish before it
+// cancels them; metrics (may be nil) receives the task, escalation and
+// SLA counters.
+func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook string, metrics *obs.Metrics, stopTimeout time.Duration) (sdkworker.Worker, error) {
 	window, err := reopenWindow()
 	if err != nil {
 		return nil, err
@@ -87,8 +96,41 @@ func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook str
 		WebhookURL:   webhook,
 		HTTPClient:   &http.Client{Timeout: 10 * time.Second},
 		ReopenWindow: window,
+		Metrics:      metrics,
 	}
-	return worker.New(c, acts, worker.Options{}), nil
+	return worker.New(c, acts, worker.Options{StopTimeout: stopTimeout}), nil
+}
+
+// sdkMetricsSanitize makes metric and label names Prometheus names (as
+// the SDK's own PrometheusSanitizeOptions do) but leaves label values as
+// they are: a namespace "acme.a1b2c" stays that, not "acme_a1b2c".
+var sdkMetricsSanitize = tally.SanitizeOptions{
+	NameCharacters:       contribtally.PrometheusSanitizeOptions.NameCharacters,
+	KeyCharacters:        contribtally.PrometheusSanitizeOptions.KeyCharacters,
+	ValueCharacters:      tally.ValidCharacters{Ranges: []tally.SanitizeRange{{0, unicode.MaxRune}}},
+	ReplacementCharacter: tally.DefaultReplacementCharacter,
+}
+
+// sdkMetrics bridges the Temporal SDK's metrics (requests, polls, task
+// latencies, schedule-to-start, sticky cache…) into the process registry
+// through the SDK's tally handler, under the temporal_ prefix the SDK
+// gives them. Close the returned closer at exit.
+func sdkMetrics(m *obs.Metrics, logger *slog.Logger) (client.MetricsHandler, io.Closer) {
+	reporter := tallyprom.NewReporter(tallyprom.Options{
+		Registerer: m.Registry,
+		// Histograms, unlike summaries, aggregate across workers.
+		DefaultTimerType: tallyprom.HistogramTimerType,
+		OnRegisterError: func(err error) {
+			logger.Warn("Temporal SDK metric not registered", "err", err)
+		},
+	})
+	scope, closer := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:         reporter,
+		Separator:              tallyprom.DefaultSeparator,
+		SanitizeOptions:        &sdkMetricsSanitize,
+		OmitCardinalityMetrics: true,
+	}, time.Second)
+	return contribtally.NewMetricsHandler(contribtally.NewPrometheusNamingScope(scope)), closer
 }
 
 // ensureSearchAttributes registers flowlab's search attributes (idempotent).
@@ -98,8 +140,10 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	return searchattr.Ensure(ctx, c, namespace, searchattr.Types(workflows.SearchAttributes()))
 }
 
-// serveHTTP runs the API until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+// serveHTTP serves h until ctx ends, then shuts down gracefully: it stops
+// accepting connections, lets the requests in flight finish for up to
+// drain, and only then returns.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, drain time.Duration) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -115,7 +159,8 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 		return fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
-	shCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	logger.Info("shutting down: draining requests in flight", "timeout", drain.String())
+	shCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(shCtx); err != nil {
 		return fmt.Errorf("http shutdown: %w", err)
@@ -123,9 +168,18 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 	return nil
 }
 
+// apiOptions are the settings of the API handler besides its store and
+// Temporal client.
+type apiOptions struct {
+	adminToken string
+	temporalUI string
+	namespace  string
+	metrics    *obs.Metrics
+}
+
 // apiHandler seeds the built-in flows, starts cases left half-started by a
 // crash, and builds the HTTP handler.
-func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, adminToken, temporalUI string) (http.Handler, error) {
+func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, o apiOptions) (http.Handler, error) {
 	if err := server.SeedBuiltinFlows(ctx, st); err != nil {
 		return nil, fmt.Errorf("seed built-in flows: %w", err)
 	}
@@ -138,15 +192,18 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
 	}
 	return server.New(server.Config{
-		Store:         st,
-		Engine:        eng,
-		AdminToken:    adminToken,
-		Logger:        logger,
-		TemporalUIURL: temporalUI,
-		ReopenWindow:  window,
+		Store:             st,
+		Engine:            eng,
+		AdminToken:        o.adminToken,
+		Logger:            logger,
+		TemporalUIURL:     o.temporalUI,
+		TemporalNamespace: o.namespace,
+		ReopenWindow:      window,
 	})
 }
 
+// newLogger is a text logger on stderr at level (info when level is not
+// one); processes with flags use logFlags instead.
 func newLogger(level string) *slog.Logger {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
