@@ -191,3 +191,153 @@ func TestWorkerKills(t *testing.T) {
 	t.Logf("database: %s", rep)
 	t.Logf("answers: %s", agents.Statuses())
 }
+
+// probeOutage sends requests that need the database, as fast as it can
+// for d, and returns how often each answer came; every answer must be 503
+// with Retry-After (the API says the outage is temporary and when to come
+// back), never a 500 or a hang.
+func probeOutage(ctx context.Context, api *API, admin string, caseID string, d time.Duration) (map[string]int, []string) {
+	answers := map[string]int{}
+	var bad []string
+	probes := []struct {
+		method, path string
+		body         map[string]any
+	}{
+		{"GET", "/api/v1/cases?limit=5", nil},
+		{"GET", "/api/v1/cases/" + caseID, nil},
+		{"GET", "/api/v1/tasks?status=open&department=technical", nil},
+		{"POST", "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "probe", "channel": "chat"}},
+	}
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end) && ctx.Err() == nil; i++ {
+		p := probes[i%len(probes)]
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		resp, err := api.Do(pctx, admin, p.method, p.path, p.body, "Idempotency-Key", fmt.Sprintf("probe-%d", i))
+		cancel()
+		key := p.method + " " + p.path
+		switch {
+		case err != nil:
+			answers[key+" transport error"]++
+			bad = append(bad, fmt.Sprintf("%s: %v", key, err))
+		case resp.Status == 503 && resp.RetryAfter() > 0:
+			answers[key+" 503"]++
+		default:
+			answers[fmt.Sprintf("%s %d", key, resp.Status)]++
+			bad = append(bad, fmt.Sprintf("%s: %s (Retry-After %q)", key, resp, resp.Header.Get("Retry-After")))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return answers, bad
+}
+
+// PostgreSQL (flowlab's store and Temporal's persistence alike) is stopped
+// under load and started again a few seconds later: meanwhile the API
+// answers 503 with Retry-After; afterwards everything recovers without a
+// restart of any flowlab process, and no write the API acknowledged is
+// lost — every case created and every task completed with a 2xx answer is
+// there, and every case completes.
+func TestPostgresRestart(t *testing.T) {
+	skipShort(t)
+	seed := crashSeed(t)
+	cases, outage, modes, budget := 20, 3*time.Second, []string{"immediate"}, 150*time.Second
+	if long() {
+		cases, outage, modes, budget = 60, 5*time.Second, []string{"fast", "immediate", "immediate"}, 15*time.Minute
+	}
+	rng := rand.New(rand.NewPCG(seed, 2))
+	c := Start(t, Options{Workers: 2})
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	api := NewAPI(c.API)
+	ids, err := CreateCases(ctx, api, c.AdminToken, "pg", cases, rng)
+	require.NoError(t, err)
+
+	agents := &Agents{API: api, Admin: c.AdminToken, Seed: seed, Think: 300 * time.Millisecond}
+	actx, stopAgents := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		require.NoError(t, agents.Run(actx, 2))
+	}()
+	// A client keeps creating cases through the outages, retrying each
+	// with its Idempotency-Key until it is acknowledged.
+	var (
+		liveMu  sync.Mutex
+		liveIDs []string
+	)
+	wctx, stopWriter := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 1; wctx.Err() == nil; i++ {
+			id, err := CreateCase(wctx, api, c.AdminToken, fmt.Sprintf("pg-live-%d", i),
+				map[string]any{"flow": "complaint", "customer": fmt.Sprintf("live-%d", i), "channel": "app"})
+			if err != nil {
+				return // wctx ended
+			}
+			liveMu.Lock()
+			liveIDs = append(liveIDs, id)
+			liveMu.Unlock()
+			pause(wctx, 250*time.Millisecond)
+		}
+	}()
+	defer func() { stopAgents(); stopWriter(); wg.Wait() }()
+
+	total := cases * tasksPerComplaint
+	var outages []string
+	allBad := []string{}
+	for i, mode := range modes {
+		at := int(float64(total) * (0.15 + 0.6*float64(i)/float64(len(modes)) + 0.1*rng.Float64()))
+		for len(agents.Acked()) < at {
+			require.NoError(t, ctx.Err(), "waiting for %d completions before outage %d; %d so far", at, i+1, len(agents.Acked()))
+			time.Sleep(20 * time.Millisecond)
+		}
+		require.NoError(t, c.PG.Stop(mode))
+		stopped := time.Now()
+		answers, bad := probeOutage(ctx, api, c.AdminToken, ids[0], outage)
+		allBad = append(allBad, bad...)
+		require.NoError(t, c.PG.Start())
+		down := time.Since(stopped)
+		// Recovered: the API reads and writes again, by itself.
+		var recovered time.Duration
+		require.Eventually(t, func() bool {
+			resp, err := api.Do(ctx, c.AdminToken, "GET", "/api/v1/cases?limit=1", nil)
+			if err == nil && resp.Status == 200 {
+				recovered = time.Since(stopped) - down
+				return true
+			}
+			return false
+		}, 60*time.Second, 100*time.Millisecond, "the API did not recover after PostgreSQL came back")
+		outages = append(outages, fmt.Sprintf("outage %d (pg_ctl stop -m %s): down %s, API answering again %s after the start; answers meanwhile: %v",
+			i+1, mode, down.Round(10*time.Millisecond), recovered.Round(10*time.Millisecond), answers))
+	}
+	for _, o := range outages {
+		t.Log(o)
+	}
+	require.Empty(t, allBad, "answers during the outage other than 503 with Retry-After")
+	require.True(t, c.Temporal.Running() && c.Server.Running(), "temporal-server and flowlab server survive the outage")
+
+	// Let the writer get a few cases through after the last outage, then
+	// stop it and wait for everything acknowledged to complete.
+	pause(ctx, time.Second)
+	stopWriter()
+	liveMu.Lock()
+	all := append(append([]string(nil), ids...), liveIDs...)
+	live := len(liveIDs)
+	liveMu.Unlock()
+	_, err = waitCompleted(ctx, c, all)
+	require.NoError(t, err, "agents: %s", agents.Statuses())
+	elapsed := time.Since(began)
+	stopAgents()
+	wg.Wait()
+	for _, w := range c.Workers {
+		require.True(t, w.Running(), "%s survives the outage", w.Name)
+	}
+
+	rep := verify(t, c, all, agents)
+	t.Logf("FIGURES postgres restarts: %d cases (%d created during the run), %d restarts survived, %d duplicates, %d losses, run %s (%s)",
+		len(all), live, len(modes), rep.Duplicates(), rep.Losses(), elapsed.Round(time.Second), durationFigures(caseDurations(t, c, all)))
+	t.Logf("database: %s", rep)
+	t.Logf("answers: %s", agents.Statuses())
+}
