@@ -32,6 +32,8 @@ type Agents struct {
 	Seed uint64
 	// Think is the longest pause before a claim and before a completion.
 	Think time.Duration
+	// Only, when set, limits the agents to the tasks it accepts.
+	Only func(Task) bool
 
 	mu       sync.Mutex
 	acked    map[string]Completion // by task id
@@ -154,7 +156,7 @@ func (a *Agents) work(ctx context.Context, name, dept, token string, rng *rand.R
 		}
 		var free []Task
 		for _, t := range inbox.Tasks {
-			if t.Assignee == "" || t.Assignee == me {
+			if (t.Assignee == "" || t.Assignee == me) && (a.Only == nil || a.Only(t)) {
 				free = append(free, t)
 			}
 		}

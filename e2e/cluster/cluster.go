@@ -178,6 +178,15 @@ const (
 	TemporalDB = "temporal"
 )
 
+// FreeAddr is a free loopback address (port below 32768).
+func FreeAddr() (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	return "127.0.0.1:" + strconv.Itoa(port), nil
+}
+
 // Start brings the topology up and tears it down at the end of the test:
 // PostgreSQL with the temporal and flowlab databases, flowlab migrate,
 // flowlab temporal-server, flowlab server and the workers. It fails the
@@ -264,21 +273,27 @@ func (c *Cluster) startServer(t testing.TB) {
 
 // WaitHealthy waits until flowlab server answers GET /healthz with 200.
 func (c *Cluster) WaitHealthy(timeout time.Duration) error {
+	return WaitHealthy(c.API, c.Server, timeout)
+}
+
+// WaitHealthy waits until the API at base answers GET /healthz with 200,
+// failing early when p exits.
+func WaitHealthy(base string, p *Process, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	hc := &http.Client{Timeout: 2 * time.Second}
 	for {
-		resp, err := hc.Get(c.API + "/healthz")
+		resp, err := hc.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
 		}
-		if !c.Server.Running() {
-			return fmt.Errorf("flowlab server exited (log: %s)", c.Server.LogPath)
+		if !p.Running() {
+			return fmt.Errorf("%s exited (log: %s)", p.Name, p.LogPath)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("flowlab server not healthy within %s (log: %s)", timeout, c.Server.LogPath)
+			return fmt.Errorf("%s not healthy within %s (log: %s)", p.Name, timeout, p.LogPath)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

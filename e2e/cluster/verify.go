@@ -2,9 +2,12 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -185,6 +188,115 @@ func Verify(ctx context.Context, db *pgx.Conn, caseIDs []string, acked map[strin
 		if t.status != "completed" || t.outcome != a.Outcome || !strings.HasSuffix(t.completionID, ":"+a.Key) {
 			r.LostCompletions++
 			r.problem("task %s of case %s acknowledged to %s (key %s) but stored as %+v", id, a.CaseID, a.Agent, a.Key, t)
+		}
+	}
+	return r, nil
+}
+
+// VerifyAPI makes the checks of Verify through the API instead of SQL, for
+// a flowlab dev whose store is an embedded SQLite file: GET /api/v1/cases/ID
+// (status and spans) and GET /api/v1/tasks?case_id=ID&status=any.
+func VerifyAPI(ctx context.Context, api *API, admin string, caseIDs []string, acked map[string]Completion, tasksPerCase int) (Report, error) {
+	var r Report
+	r.Cases = len(caseIDs)
+	byCase := map[string][]Completion{}
+	for _, a := range acked {
+		byCase[a.CaseID] = append(byCase[a.CaseID], a)
+	}
+	for _, id := range caseIDs {
+		resp, err := api.Do(ctx, admin, "GET", "/api/v1/cases/"+id, nil)
+		if err != nil {
+			return r, fmt.Errorf("verify case %s: %w", id, err)
+		}
+		if resp.Status == 404 {
+			r.MissingCases++
+			r.problem("case %s acknowledged but not stored", id)
+			continue
+		}
+		var c struct {
+			Status   string     `json:"status"`
+			ClosedAt *time.Time `json:"closed_at"`
+			Spans    []struct {
+				Seq  int    `json:"seq"`
+				Step string `json:"step"`
+				Kind string `json:"kind"`
+			} `json:"spans"`
+		}
+		if resp.Status != 200 || json.Unmarshal(resp.Body, &c) != nil {
+			return r, fmt.Errorf("verify case %s: %s", id, resp)
+		}
+		resp, err = api.Do(ctx, admin, "GET", "/api/v1/tasks?status=any&limit=500&case_id="+url.QueryEscape(id), nil)
+		if err != nil {
+			return r, fmt.Errorf("verify tasks of %s: %w", id, err)
+		}
+		var page struct {
+			Tasks []struct {
+				Task
+				Outcome string `json:"outcome"`
+			} `json:"tasks"`
+		}
+		if resp.Status != 200 || json.Unmarshal(resp.Body, &page) != nil {
+			return r, fmt.Errorf("verify tasks of %s: %s", id, resp)
+		}
+		if c.Status == "completed" && c.ClosedAt != nil {
+			r.Closed++
+		} else {
+			r.NotClosed++
+			r.problem("case %s is %s", id, c.Status)
+		}
+		if len(page.Tasks) != tasksPerCase {
+			r.WrongTaskCount++
+			r.problem("case %s has %d tasks, want %d", id, len(page.Tasks), tasksPerCase)
+		}
+		r.Tasks += len(page.Tasks)
+		r.Spans += len(c.Spans)
+		taskSteps, spanSteps := map[string]int{}, map[string]int{}
+		taskSpans := map[int]int{}
+		for _, s := range c.Spans {
+			spanSteps[s.Step]++
+			if s.Kind == "task" {
+				taskSpans[s.Seq]++
+			}
+		}
+		bySeq := map[int]string{}
+		status := map[string]string{}
+		outcome := map[string]string{}
+		for _, t := range page.Tasks {
+			taskSteps[t.Step]++
+			bySeq[t.Seq] = t.ID
+			status[t.ID], outcome[t.ID] = t.Status, t.Outcome
+			switch {
+			case t.Status == "open":
+				r.OpenTasks++
+				r.problem("case %s: task %s (%s) is open", id, t.ID, t.Step)
+			case taskSpans[t.Seq] != 1:
+				r.MissingSpans++
+				r.problem("case %s: task %s (%s) has %d spans", id, t.ID, t.Step, taskSpans[t.Seq])
+			}
+		}
+		for seq := range taskSpans {
+			if _, ok := bySeq[seq]; !ok {
+				r.OrphanSpans++
+				r.problem("case %s: task span %d without its task", id, seq)
+			}
+		}
+		for step, n := range taskSteps {
+			if n > 1 {
+				r.DuplicateTasks++
+				r.problem("case %s: %d tasks for step %s", id, n, step)
+			}
+		}
+		for step, n := range spanSteps {
+			if n > 1 {
+				r.DuplicateSpans++
+				r.problem("case %s: %d spans for step %s", id, n, step)
+			}
+		}
+		for _, a := range byCase[id] {
+			if status[a.TaskID] != "completed" || outcome[a.TaskID] != a.Outcome {
+				r.LostCompletions++
+				r.problem("task %s of case %s acknowledged to %s but is %q with outcome %q", a.TaskID, id, a.Agent, status[a.TaskID], outcome[a.TaskID])
+			}
 		}
 	}
 	return r, nil
