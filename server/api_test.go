@@ -481,7 +481,7 @@ func TestListCases(t *testing.T) {
 func TestRecovererWritesProblem(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := &Server{log: slog.New(slog.NewTextHandler(e.logs, nil))}
+	s := &Server{log: slog.New(requestIDLogHandler{slog.NewTextHandler(e.logs, nil)})}
 	h := middleware.RequestID(s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("secret internal state")
 	})))

@@ -528,12 +528,12 @@ func engineProblem(err error) *Problem {
 func (s *Server) definitionOf(ctx context.Context, key string, version int) *flow.Definition {
 	fv, err := s.store.GetFlowVersion(ctx, key, version)
 	if err != nil {
-		s.log.Warn("flow version of a span", "flow", key, "version", version, "error", err)
+		s.log.WarnContext(ctx, "flow version of a span", "flow", key, "version", version, "error", err)
 		return nil
 	}
 	var def flow.Definition
 	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-		s.log.Warn("compiled definition of a span's version", "flow", key, "version", version, "error", err)
+		s.log.WarnContext(ctx, "compiled definition of a span's version", "flow", key, "version", version, "error", err)
 		return nil
 	}
 	return &def

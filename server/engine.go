@@ -113,6 +113,14 @@ func NewTemporalEngine(c client.Client) Engine {
 	return &temporalEngine{c: c}
 }
 
+// CheckEngine asks the Temporal frontend for its health (readiness).
+func (e *temporalEngine) CheckEngine(ctx context.Context) error {
+	if _, err := e.c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("temporal: check health: %w: %w", ErrEngineUnavailable, err)
+	}
+	return nil
+}
+
 func (e *temporalEngine) StartCase(ctx context.Context, workflowID string, in workflows.CaseInput) error {
 	opts := client.StartWorkflowOptions{
 		ID:                                       workflowID,

@@ -75,6 +75,14 @@ type fakeClient struct {
 	signalled  []any
 	signalErr  error
 	pilot      workflows.PilotStatus
+	healthErr  error
+}
+
+func (f *fakeClient) CheckHealth(ctx context.Context, _ *client.CheckHealthRequest) (*client.CheckHealthResponse, error) {
+	if f.healthErr != nil {
+		return nil, f.healthErr
+	}
+	return &client.CheckHealthResponse{}, nil
 }
 
 func (f *fakeClient) ExecuteWorkflow(ctx context.Context, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -202,6 +210,12 @@ func TestTemporalEngine(t *testing.T) {
 	st, err := eng.State(ctx, "case-1")
 	require.NoError(t, err)
 	require.Equal(t, workflows.CaseState{CaseID: "case-1", Status: "active", Step: "record"}, st)
+
+	ec, ok := eng.(EngineChecker)
+	require.True(t, ok, "the Temporal engine answers readiness checks")
+	require.NoError(t, ec.CheckEngine(ctx))
+	fc.healthErr = serviceerror.NewUnavailable("down")
+	require.ErrorIs(t, ec.CheckEngine(ctx), ErrEngineUnavailable)
 }
 
 func TestTemporalEngineMigrate(t *testing.T) {
@@ -344,8 +358,12 @@ func TestStoreErrors(t *testing.T) {
 			if c.status >= 500 {
 				require.Contains(t, e.logs.String(), "secret.sock")
 			}
-			res := e.do("", http.MethodGet, "/healthz", nil, nil)
-			problemOf(t, res, http.StatusServiceUnavailable)
+			// Liveness does not look at the database; readiness does.
+			require.Equal(t, http.StatusOK, e.do("", http.MethodGet, "/healthz", nil, nil).Code)
+			res := e.do("", http.MethodGet, "/readyz", nil, nil)
+			p := problemOf(t, res, http.StatusServiceUnavailable)
+			require.Equal(t, "not ready: the database does not answer", p.Detail)
+			require.Equal(t, "5", res.Header().Get("Retry-After"))
 		})
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -144,8 +142,7 @@ func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusOK)
 	fail := func(err error) error {
-		s.log.LogAttrs(ctx, slog.LevelError, "span export cut short",
-			slog.String("request_id", middleware.GetReqID(ctx)), slog.String("error", err.Error()))
+		s.log.LogAttrs(ctx, slog.LevelError, "span export cut short", slog.String("error", err.Error()))
 		return nil // the status line is sent: nothing more to say
 	}
 	for {

@@ -56,6 +56,7 @@ type testEnv struct {
 	t    *testing.T
 	st   store.Store
 	eng  *fakeEngine
+	srv  *Server
 	h    http.Handler
 	logs *syncBuffer
 	// tokens of actors created for the test, by name
@@ -84,13 +85,15 @@ func newEnvWithStore(t *testing.T, st store.Store, opts ...func(*Config)) *testE
 		AdminToken:    testAdminToken,
 		Logger:        slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		TemporalUIURL: "http://temporal.local:8233/",
+		// Tests send bursts as one actor; TestRateLimit turns it on.
+		RatePerSecond: -1,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := New(cfg)
+	srv, err := newServer(cfg)
 	require.NoError(t, err)
-	e := &testEnv{t: t, st: st, eng: eng, h: h, logs: logs, tokens: map[string]string{}, actors: map[string]store.Actor{}}
+	e := &testEnv{t: t, st: st, eng: eng, srv: srv, h: srv.routes(), logs: logs, tokens: map[string]string{}, actors: map[string]store.Actor{}}
 	e.tokens["admin"] = testAdminToken
 	return e
 }
@@ -234,6 +237,8 @@ type fakeEngine struct {
 
 	// Injected failures, returned before anything else.
 	startErr, completeErr, cancelErr, signalErr error
+	// healthErr is CheckEngine's answer (readiness).
+	healthErr error
 	// blockComplete makes Complete wait for its context to end.
 	blockComplete bool
 
@@ -267,6 +272,12 @@ func (f *fakeEngine) setErrs(start, complete, cancel, signal error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.startErr, f.completeErr, f.cancelErr, f.signalErr = start, complete, cancel, signal
+}
+
+func (f *fakeEngine) CheckEngine(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.healthErr
 }
 
 func (f *fakeEngine) StartCase(ctx context.Context, workflowID string, in workflows.CaseInput) error {

@@ -40,6 +40,7 @@ var problemDescriptions = map[int]string{
 	413: "The request body is larger than the limit (1 MiB by default).",
 	415: "The request body's Content-Type is not one the route accepts (application/json; YAML for flow definitions).",
 	422: "The request is well-formed but invalid (`errors[].field` names each invalid field).",
+	429: "The caller sent more requests than its rate allows; retry after `Retry-After` seconds.",
 	500: "The server failed; quote `request_id` when reporting it.",
 	503: "The database or the workflow engine is unavailable; retry later (`Retry-After`).",
 }
@@ -55,13 +56,10 @@ func OpenAPI() ([]byte, error) { return openAPIDocument() }
 func (rt route) errorStatuses() []int {
 	sts := append([]int{http.StatusBadRequest, http.StatusInternalServerError}, rt.Errors...)
 	if !rt.Public {
-		sts = append(sts, http.StatusUnauthorized, http.StatusServiceUnavailable)
+		sts = append(sts, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable)
 	}
 	if len(rt.Roles) > 0 {
 		sts = append(sts, http.StatusForbidden)
-	}
-	if rt.Pattern == "/healthz" {
-		sts = append(sts, http.StatusServiceUnavailable)
 	}
 	slices.Sort(sts)
 	return slices.Compact(sts)
@@ -101,6 +99,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			desc = strings.TrimSpace(desc + "\n\nRoles: " + strings.Join(rt.Roles, ", ") + ".")
 		default:
 			desc = strings.TrimSpace(desc + "\n\nRoles: any authenticated actor.")
+		}
+		if len(rt.Audit) > 0 {
+			desc += "\n\nAudited as `" + strings.Join(rt.Audit, "` or `") + "`."
 		}
 		oc.SetDescription(desc)
 		if !rt.Public {
@@ -291,6 +292,9 @@ func exampleProblem(rt route, status int) Problem {
 		}
 	case http.StatusUnprocessableEntity:
 		p = invalid(FieldError{Field: "outcome", Message: "is required"})
+	case http.StatusTooManyRequests:
+		p = newProblem(status, "rate-limited", "Too many requests",
+			"more than 50 requests per second (bursts of 100) from this actor; retry after the Retry-After seconds")
 	case http.StatusServiceUnavailable:
 		p = unavailable("the database is unavailable; retry later", nil)
 	default:
@@ -298,6 +302,9 @@ func exampleProblem(rt route, status int) Problem {
 	}
 	out := *p
 	out.Instance = strings.ReplaceAll(strings.ReplaceAll(rt.Pattern, "{id}", "6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90"), "{key}", "complaint")
+	if status == http.StatusServiceUnavailable && rt.Pattern == "/readyz" {
+		out.Detail = "not ready: the database does not answer"
+	}
 	out.RequestID = "flowlab-host/kC9nPq2xYb-000042"
 	return out
 }

@@ -130,7 +130,6 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request failed",
-			slog.String("request_id", reqID),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", p.Status),

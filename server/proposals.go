@@ -274,6 +274,10 @@ func (s *Server) voteProposal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.closedProposal(ctx, q.ID, fmt.Errorf("vote proposal: %w", err))
 	}
+	if voted {
+		s.audit(r, store.AuditEntry{Action: "proposal.vote", Object: "proposal:" + p.ID,
+			Details: mustJSON(map[string]any{"votes": p.Votes})})
+	}
 	s.writeJSON(w, r, http.StatusOK, voteJSON{ProposalID: p.ID, Voted: voted, Votes: p.Votes})
 	return nil
 }

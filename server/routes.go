@@ -53,7 +53,13 @@ type route struct {
 	// and 500 to every route, 401 and 503 to authenticated ones and 403
 	// to those with Roles.
 	Errors []int
-	Handle func(*Server, http.ResponseWriter, *http.Request) error
+	// Audit are the actions of the audit entries a successful request
+	// appends (one of them at least; ADR 0011). Every route that is not a
+	// GET names them, or says in NoAudit why it changes nothing; a test
+	// performs each route and checks.
+	Audit   []string
+	NoAudit string
+	Handle  func(*Server, http.ResponseWriter, *http.Request) error
 }
 
 func (rt route) paramsType() reflect.Type {
@@ -94,7 +100,8 @@ var apiTags = []struct{ Name, Description string }{
 	{"pilots", "A/B pilots of a flow's versions on new cases, their statistics and promotion (ADR 0008)."},
 	{"improvement", "Improvement proposals from staff, the PDCA cycles that adopt them, and the improvement KPIs (ADR 0010)."},
 	{"tokens", "Actors and their API tokens."},
-	{"meta", "Health and this document."},
+	{"audit", "The audit trail of every change (ADR 0011)."},
+	{"meta", "Liveness, readiness, metrics and this document."},
 }
 
 const (
@@ -105,11 +112,34 @@ const (
 var apiRoutes = []route{
 	{
 		Method: http.MethodGet, Pattern: "/healthz", ID: "getHealth", Tag: "meta",
-		Summary:     "Health check",
-		Description: "Pings the database. No authentication.",
-		Public:      true,
-		Status:      http.StatusOK, Response: healthJSON{}, Example: healthJSON{Status: "ok"},
+		Summary: "Liveness check",
+		Description: "The process serves HTTP. It looks at neither the database nor the workflow engine (GET /readyz does), so an outage " +
+			"of either does not get healthy processes restarted. No authentication.",
+		Public: true,
+		Status: http.StatusOK, Response: healthJSON{}, Example: healthJSON{Status: "ok"},
 		Handle: (*Server).healthz,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/readyz", ID: "getReadiness", Tag: "meta",
+		Summary: "Readiness check",
+		Description: "Ready when the database answers a ping and the workflow engine a health check, each within 2 seconds; otherwise 503 " +
+			"with `Retry-After`, the detail naming what does not answer. Route traffic only to ready processes.",
+		Public: true,
+		Status: http.StatusOK, Response: readyJSON{}, Example: readyJSON{Status: "ready", Database: "ok", Engine: "ok"},
+		Errors: []int{503},
+		Handle: (*Server).readyz,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/metrics", ID: "getMetrics", Tag: "meta",
+		Summary: "Prometheus metrics",
+		Description: "The process's metrics in the Prometheus text format: request latency by route pattern, method and status " +
+			"(`flowlab_http_request_duration_seconds`), the Go runtime and, in a process that runs a worker, tasks opened and closed, " +
+			"escalations, SLA breaches and the Temporal SDK's metrics. Served without authentication, as scrapers expect: labels carry route " +
+			"patterns, flow keys, steps, departments and outcomes, never ids, customers or case data.",
+		Public:       true,
+		ResponseType: mimeText,
+		Status:       http.StatusOK, Response: "", Example: exampleMetrics,
+		Handle: (*Server).metricsHandler,
 	},
 	{
 		Method: http.MethodGet, Pattern: OpenAPIPath, ID: "getOpenAPI", Tag: "meta",
@@ -127,7 +157,42 @@ var apiRoutes = []route{
 		Body:        createTokenRequest{}, BodyExample: exampleTokenRequest,
 		Status: http.StatusCreated, Response: tokenResponse{}, Example: exampleTokenResponse,
 		Errors: []int{413, 415, 422},
+		Audit:  []string{"token.create"},
 		Handle: (*Server).createToken,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/tokens", ID: "listTokens", Tag: "tokens",
+		Summary: "List tokens, newest first",
+		Description: "Every token (active, expired and revoked) with its actor, ordered by created_at, then id, descending. Neither the " +
+			"token nor its hash is ever shown again after POST /api/v1/tokens. " + descPaging,
+		Roles:  []string{store.RoleAdmin},
+		Params: listTokensParams{},
+		Status: http.StatusOK, Response: tokenListJSON{}, Example: tokenListJSON{Tokens: []tokenJSON{exampleToken}, NextCursor: exampleCursor},
+		Handle: (*Server).listTokens,
+	},
+	{
+		Method: http.MethodDelete, Pattern: "/api/v1/tokens/{id}", ID: "revokeToken", Tag: "tokens",
+		Summary: "Revoke a token",
+		Description: "From now on the token gets 401. Revoking a revoked token changes nothing (the first time is kept). The actor stays; " +
+			"give it a new token with POST /api/v1/tokens. The admin token (FLOWLAB_ADMIN_TOKEN) is configuration, not a token: change it there.",
+		Roles:  []string{store.RoleAdmin},
+		Params: tokenIDParams{},
+		Status: http.StatusOK, Response: tokenJSON{}, Example: exampleRevokedToken,
+		Errors: []int{404},
+		Audit:  []string{"token.revoke"},
+		Handle: (*Server).revokeToken,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/audit", ID: "listAudit", Tag: "audit",
+		Summary: "The audit trail, newest first",
+		Description: "Every change made through the API, and those the workflows make on their own (escalations, pilot decisions), as " +
+			"entries: who (`actor`), what (`action`, e.g. `task.complete`), to which object (`object`, kind:id), its case, when, the " +
+			"request (`request_id`: the `X-Request-Id` the API answered the change with) and what changed (`details`). Ordered by id " +
+			"descending, the order they were written; `from`/`to` bound `at`. " + descPaging,
+		Roles:  []string{store.RoleAdmin},
+		Params: listAuditParams{},
+		Status: http.StatusOK, Response: auditListJSON{}, Example: auditListJSON{Entries: exampleAuditEntries, NextCursor: exampleCursor},
+		Handle: (*Server).listAudit,
 	},
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/cases", ID: "createCase", Tag: "cases",
@@ -139,6 +204,7 @@ var apiRoutes = []route{
 		Body:   createCaseRequest{}, BodyExample: exampleCreateCase,
 		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleCase,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"case.create"},
 		Handle: (*Server).createCase,
 	},
 	{
@@ -166,6 +232,7 @@ var apiRoutes = []route{
 		Params:      caseIDParams{},
 		Status:      http.StatusAccepted, Response: cancelResponse{}, Example: cancelResponse{ID: exampleCase.ID, Status: "cancelling"},
 		Errors: []int{404, 409},
+		Audit:  []string{"case.cancel"},
 		Handle: (*Server).cancelCase,
 	},
 	{
@@ -177,6 +244,7 @@ var apiRoutes = []route{
 		Body:        eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
 		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"case.event"},
 		Handle: (*Server).sendEvent,
 	},
 	{
@@ -189,6 +257,7 @@ var apiRoutes = []route{
 		Body:   feedbackRequest{}, BodyExample: feedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
 		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: feedbackJSON{}, Example: exampleFeedback,
 		Errors: []int{404, 413, 415, 422},
+		Audit:  []string{"feedback.create", "feedback.edit"},
 		Handle: (*Server).putFeedback,
 	},
 	{
@@ -212,6 +281,7 @@ var apiRoutes = []route{
 		Body:   reopenRequest{}, BodyExample: reopenRequest{Reason: "the router drops the line again"},
 		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleReopenedCase,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"case.reopen"},
 		Handle: (*Server).reopenCase,
 	},
 	{
@@ -252,6 +322,7 @@ var apiRoutes = []route{
 		Params:      taskIDParams{},
 		Status:      http.StatusOK, Response: taskJSON{}, Example: exampleClaimedTask,
 		Errors: []int{403, 404, 409},
+		Audit:  []string{"task.claim"},
 		Handle: (*Server).claimTask,
 	},
 	{
@@ -261,6 +332,7 @@ var apiRoutes = []route{
 		Params:      taskIDParams{},
 		Status:      http.StatusOK, Response: taskJSON{}, Example: exampleTask,
 		Errors: []int{403, 404, 409},
+		Audit:  []string{"task.unclaim"},
 		Handle: (*Server).unclaimTask,
 	},
 	{
@@ -272,6 +344,7 @@ var apiRoutes = []route{
 		Body:   completeRequest{}, BodyExample: completeRequest{Outcome: "recorded", Data: map[string]any{"severity": "primary", "summary": "Router drops the line every evening"}},
 		Status: http.StatusOK, Response: completeResponse{}, Example: exampleCompletion,
 		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"task.complete"},
 		Handle: (*Server).completeTask,
 	},
 	{
@@ -289,8 +362,9 @@ var apiRoutes = []route{
 			"Any input gets a 200 (`valid: false` with diagnostics for what is wrong), except a body over the size limit (413) or of another media type (415).",
 		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
 		Status:  http.StatusOK, Response: validateJSON{}, Example: exampleValidation,
-		Errors: []int{413, 415},
-		Handle: (*Server).validateFlow,
+		Errors:  []int{413, 415},
+		NoAudit: "validation stores nothing",
+		Handle:  (*Server).validateFlow,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}", ID: "getFlow", Tag: "flows",
@@ -324,6 +398,7 @@ var apiRoutes = []route{
 		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
 		Status:  http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: flowVersionDetailJSON{}, Example: exampleFlowVersionDetail,
 		Errors: []int{409, 413, 415, 422},
+		Audit:  []string{"flow.publish"},
 		Handle: (*Server).publishFlow,
 	},
 	{
@@ -357,6 +432,7 @@ var apiRoutes = []route{
 		Body:        setDefaultRequest{}, BodyExample: setDefaultRequest{Version: 3},
 		Status: http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleDefaultVersion,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"flow.default"},
 		Handle: (*Server).setFlowDefault,
 	},
 	{
@@ -368,6 +444,7 @@ var apiRoutes = []route{
 		Params: flowVersionParams{},
 		Status: http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleRetiredVersion,
 		Errors: []int{404, 409},
+		Audit:  []string{"flow.retire"},
 		Handle: (*Server).retireFlowVersion,
 	},
 	{
@@ -387,6 +464,7 @@ var apiRoutes = []route{
 		Body:   migrateRequest{}, BodyExample: exampleMigrateRequest,
 		Status: http.StatusOK, Response: migrationJSON{}, Example: exampleMigration,
 		Errors: []int{404, 413, 415, 422},
+		Audit:  []string{"flow.migrate"},
 		Handle: (*Server).migrateFlow,
 	},
 	{
@@ -447,6 +525,7 @@ var apiRoutes = []route{
 		Body:  startPilotRequest{}, BodyExample: exampleStartPilot,
 		Status: http.StatusCreated, Response: pilotJSON{}, Example: examplePilot,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"pilot.start"},
 		Handle: (*Server).startPilot,
 	},
 	{
@@ -477,6 +556,7 @@ var apiRoutes = []route{
 		Body:   stopPilotRequest{}, BodyExample: stopPilotRequest{Reason: "customers complain about the new form"},
 		Status: http.StatusOK, AltStatuses: []int{http.StatusAccepted}, Response: pilotJSON{}, Example: exampleStoppedPilot,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"pilot.stop"},
 		Handle: (*Server).stopPilot,
 	},
 	{
@@ -489,6 +569,7 @@ var apiRoutes = []route{
 		Params: evaluatePilotParams{},
 		Status: http.StatusOK, Response: pilotJSON{}, Example: examplePilotLive,
 		Errors: []int{404, 409},
+		Audit:  []string{"pilot.evaluate"},
 		Handle: (*Server).evaluatePilot,
 	},
 	{
@@ -502,6 +583,7 @@ var apiRoutes = []route{
 		Body:   promotePilotRequest{}, BodyExample: promotePilotRequest{Arm: "treatment"},
 		Status: http.StatusOK, Response: pilotJSON{}, Example: examplePromotedPilot,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"pilot.promote"},
 		Handle: (*Server).promotePilot,
 	},
 	{
@@ -525,6 +607,7 @@ var apiRoutes = []route{
 		Body: createProposalRequest{}, BodyExample: exampleCreateProposal,
 		Status: http.StatusCreated, Response: proposalJSON{}, Example: exampleProposal,
 		Errors: []int{413, 415, 422},
+		Audit:  []string{"proposal.create"},
 		Handle: (*Server).createProposal,
 	},
 	{
@@ -551,6 +634,7 @@ var apiRoutes = []route{
 		Params: proposalIDParams{},
 		Status: http.StatusOK, Response: voteJSON{}, Example: voteJSON{ProposalID: exampleProposalID, Voted: true, Votes: 7},
 		Errors: []int{404, 409},
+		Audit:  []string{"proposal.vote"},
 		Handle: (*Server).voteProposal,
 	},
 	{
@@ -567,6 +651,7 @@ var apiRoutes = []route{
 		Body:   adoptProposalRequest{}, BodyExample: adoptProposalRequest{Flow: "complaint", Metric: "cycle_time"},
 		Status: http.StatusCreated, Response: adoptionJSON{}, Example: exampleAdoption,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"proposal.adopt"},
 		Handle: (*Server).adoptProposal,
 	},
 	{
@@ -578,6 +663,7 @@ var apiRoutes = []route{
 		Body:        declineProposalRequest{}, BodyExample: declineProposalRequest{Reason: "covered by the refund policy change in April"},
 		Status: http.StatusOK, Response: proposalJSON{}, Example: exampleDeclinedProposal,
 		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"proposal.decline"},
 		Handle: (*Server).declineProposal,
 	},
 	{

@@ -80,8 +80,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -117,6 +117,18 @@ type Config struct {
 	// pilot waits for the Pilot workflow to end the pilot's row after the
 	// stop signal; a stop that takes longer answers 202. Default: 2s.
 	PilotStopWait time.Duration
+	// Metrics receives the latency of every request (by route pattern,
+	// method and status) and is served at GET /metrics. cmd passes the
+	// process's registry, so the worker's and the Temporal SDK's metrics
+	// are served with it. Default: a new obs.New().
+	Metrics *obs.Metrics
+	// RatePerSecond and RateBurst bound each actor's requests: a token
+	// bucket per actor id refilled at RatePerSecond, holding RateBurst; a
+	// request over it gets 429 with Retry-After. RatePerSecond 0 is
+	// DefaultRatePerSecond (50), negative disables the limit; RateBurst 0
+	// is DefaultRateBurst (100).
+	RatePerSecond float64
+	RateBurst     int
 	// ReopenWindow: a case reopened within this time of its close counts
 	// as not resolved at first contact in pilot results. It must equal the
 	// worker's (activities.Activities.ReopenWindow), which the Pilot
@@ -147,6 +159,9 @@ func (c *Config) validate() error {
 	if c.PilotStopWait < 0 {
 		errs = append(errs, errors.New("PilotStopWait must not be negative"))
 	}
+	if c.RateBurst < 0 {
+		errs = append(errs, errors.New("RateBurst must not be negative"))
+	}
 	if c.MigrationMaxCases < 0 {
 		errs = append(errs, errors.New("MigrationMaxCases must not be negative"))
 	}
@@ -162,6 +177,16 @@ func (c *Config) validate() error {
 func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	c.Logger = slog.New(requestIDLogHandler{c.Logger.Handler()})
+	if c.Metrics == nil {
+		c.Metrics = obs.New()
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond = DefaultRatePerSecond
+	}
+	if c.RateBurst == 0 {
+		c.RateBurst = DefaultRateBurst
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
@@ -195,10 +220,22 @@ type Server struct {
 	log   *slog.Logger
 	now   func() time.Time
 	doc   []byte // the OpenAPI document
+
+	metrics  *obs.Metrics
+	limiter  *rateLimiter    // nil: no rate limit
+	patterns map[string]bool // the route table's patterns, the metrics' route labels
 }
 
 // New returns the API's handler.
 func New(cfg Config) (http.Handler, error) {
+	s, err := newServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.routes(), nil
+}
+
+func newServer(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -207,8 +244,15 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now, doc: doc}
-	return s.routes(), nil
+	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now, doc: doc,
+		metrics: cfg.Metrics, patterns: map[string]bool{}}
+	if cfg.RatePerSecond > 0 {
+		s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst)
+	}
+	for _, rt := range apiRoutes {
+		s.patterns[rt.Pattern] = true
+	}
+	return s, nil
 }
 
 // engineCtx bounds a call to the engine.
@@ -234,7 +278,7 @@ func (s *Server) h(fn handler) http.HandlerFunc {
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
+	r.Use(requestID)
 	r.Use(s.accessLog)
 	r.Use(s.recoverer)
 	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
@@ -248,7 +292,7 @@ func (s *Server) routes() http.Handler {
 	for _, rt := range apiRoutes {
 		var mw []func(http.Handler) http.Handler
 		if !rt.Public {
-			mw = append(mw, s.authenticate)
+			mw = append(mw, s.authenticate, s.rateLimit)
 		}
 		if len(rt.Roles) > 0 {
 			mw = append(mw, s.requireRole(rt.Roles...))
@@ -272,22 +316,6 @@ func (s *Server) withRouteParams(rt route) handler {
 	}
 }
 
-// accessLog logs every request at debug level.
-func (s *Server) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-			slog.String("request_id", middleware.GetReqID(r.Context())),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", ww.Status()),
-			slog.Int("bytes", ww.BytesWritten()),
-			slog.Duration("duration", time.Since(start)))
-	})
-}
-
 // recoverer turns a panic into a logged 500 problem. It is a last resort:
 // handlers do not panic by design.
 func (s *Server) recoverer(next http.Handler) http.Handler {
@@ -302,14 +330,4 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		return unavailable("the database does not answer", fmt.Errorf("healthz: %w", err))
-	}
-	s.writeJSON(w, r, http.StatusOK, healthJSON{Status: "ok"})
-	return nil
 }

@@ -203,9 +203,9 @@ func (s *Server) audit(r *http.Request, e store.AuditEntry) {
 	if e.Actor == "" {
 		e.Actor = actorFrom(r.Context()).ID
 	}
+	e.RequestID = middleware.GetReqID(r.Context())
 	if err := s.store.AppendAudit(r.Context(), e); err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "audit append failed",
-			slog.String("request_id", middleware.GetReqID(r.Context())),
 			slog.String("action", e.Action), slog.String("object", e.Object),
 			slog.String("error", err.Error()))
 	}

@@ -1,0 +1,298 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/obs"
+	"github.com/flowlab/flowlab/store"
+)
+
+func TestRequestIDIsEchoedAndSanitised(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	// Every answer carries the id it was handled under: successes,
+	// problems, and requests no route matches.
+	for _, c := range []struct{ as, method, path string }{
+		{"admin", http.MethodGet, "/api/v1/flows"},
+		{"", http.MethodGet, "/api/v1/flows"},
+		{"admin", http.MethodGet, "/nowhere"},
+		{"", http.MethodGet, "/healthz"},
+	} {
+		_, res := e.send(c.as, c.method, c.path, nil, nil)
+		id := res.Header().Get(RequestIDHeader)
+		require.NotEmpty(t, id, "%s %s", c.method, c.path)
+		if res.Code >= 400 {
+			require.Equal(t, id, problemOf(t, res, res.Code).RequestID)
+		}
+	}
+
+	// A well-formed id from the client (or its proxy) is kept, and the
+	// audit entry of the change carries it.
+	res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"},
+		http.Header{RequestIDHeader: {"crm-7f3a9c21-0001"}})
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	require.Equal(t, "crm-7f3a9c21-0001", res.Header().Get(RequestIDHeader))
+	var c caseJSON
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
+	entries, err := e.st.ListAudit(t.Context(), store.AuditFilter{CaseID: c.ID, Action: "case.create"})
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "crm-7f3a9c21-0001", entries[0].RequestID)
+
+	// Anything else is replaced: a log line or audit entry cannot be
+	// forged through it.
+	for _, bad := range []string{"a b", "x\ny", strings.Repeat("a", 129), "<script>", "é"} {
+		_, res := e.send("admin", http.MethodGet, "/api/v1/flows", nil, http.Header{RequestIDHeader: {bad}})
+		got := res.Header().Get(RequestIDHeader)
+		require.NotEqual(t, bad, got)
+		require.Regexp(t, validRequestID, got)
+	}
+}
+
+func TestServerErrorsAreLoggedWithTheRequestID(t *testing.T) {
+	t.Parallel()
+	base := newEnv(t)
+	e := newEnvWithStore(t, flakyStore{Store: base.st, err: errors.New("disk I/O error")})
+	_, res := e.send("admin", http.MethodGet, "/api/v1/flows", nil, nil)
+	p := problemOf(t, res, http.StatusInternalServerError)
+	require.Equal(t, res.Header().Get(RequestIDHeader), p.RequestID)
+	var line string
+	for _, l := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(l, `msg="request failed"`) {
+			line = l
+		}
+	}
+	require.NotEmpty(t, line, e.logs.String())
+	require.Contains(t, line, "level=ERROR")
+	require.Contains(t, line, "request_id="+p.RequestID)
+	require.Contains(t, line, "disk I/O error")
+	require.Equal(t, 1, strings.Count(line, "request_id="), "one request_id per line")
+
+	// The access log line of the same request carries it too.
+	require.Contains(t, e.logs.String(), `msg=request method=GET route=/api/v1/flows path=/api/v1/flows status=500`)
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	m := obs.New()
+	base := newEnv(t)
+	e := newEnvWithStore(t, base.st, func(c *Config) { c.Metrics = m })
+	e.actor("ann", store.RoleStaff, "customer_service")
+	c := e.startCase()
+	require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil).Code)
+	require.Equal(t, http.StatusNotFound, e.do("ann", http.MethodGet, "/api/v1/cases/nope", nil, nil).Code)
+	_, res := e.send("ann", http.MethodGet, "/no/such/"+c.ID, nil, nil)
+	require.Equal(t, http.StatusNotFound, res.Code)
+	_, res = e.send("ann", "BREW", "/api/v1/cases", nil, nil)
+	require.Equal(t, http.StatusMethodNotAllowed, res.Code)
+
+	// Served without a token, in the Prometheus text format.
+	res = e.do("", http.MethodGet, "/metrics", nil, nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.True(t, strings.HasPrefix(res.Header().Get("Content-Type"), "text/plain"), res.Header().Get("Content-Type"))
+	body := res.Body.String()
+
+	count := func(route, method, code string) int {
+		t.Helper()
+		prefix := fmt.Sprintf(`flowlab_http_request_duration_seconds_count{code=%q,method=%q,route=%q} `, code, method, route)
+		for _, l := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(l, prefix); ok {
+				n, err := strconv.Atoi(v)
+				require.NoError(t, err, l)
+				return n
+			}
+		}
+		return 0
+	}
+	require.Equal(t, 2, count("/api/v1/cases/{id}", "GET", "200"))
+	require.Equal(t, 1, count("/api/v1/cases/{id}", "GET", "404"))
+	require.Equal(t, 1, count("/api/v1/cases", "POST", "201"))
+	require.Equal(t, 1, count(unmatchedRoute, "GET", "404"))
+	require.Equal(t, 1, count(unmatchedRoute, "other", "405"))
+	// No id, customer or raw path becomes a label.
+	require.NotContains(t, body, c.ID)
+	require.NotContains(t, body, "c-1")
+	require.NotContains(t, body, "/no/such")
+	require.NotContains(t, body, "BREW")
+	// The registry is the one passed in, so cmd can add the worker's and
+	// the SDK's collectors to the same page.
+	mfs, err := m.Registry.Gather()
+	require.NoError(t, err)
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	require.Contains(t, names, "flowlab_http_request_duration_seconds")
+	require.Contains(t, body, "go_goroutines")
+}
+
+// bareEngine hides the fake's CheckEngine: an Engine that cannot be asked.
+type bareEngine struct{ Engine }
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.do("", http.MethodGet, "/readyz", nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	require.JSONEq(t, `{"status":"ready","database":"ok","engine":"ok"}`, res.Body.String())
+
+	e.eng.mu.Lock()
+	e.eng.healthErr = fmt.Errorf("fake: %w", ErrEngineUnavailable)
+	e.eng.mu.Unlock()
+	res = e.do("", http.MethodGet, "/readyz", nil, nil)
+	p := problemOf(t, res, http.StatusServiceUnavailable)
+	require.Equal(t, "not ready: the workflow engine does not answer", p.Detail)
+	require.Equal(t, "5", res.Header().Get("Retry-After"))
+	require.Contains(t, e.logs.String(), "fake: workflow engine unavailable")
+	// Liveness does not depend on the engine or the database.
+	require.Equal(t, http.StatusOK, e.do("", http.MethodGet, "/healthz", nil, nil).Code)
+
+	bare := newEnvWithStore(t, e.st, func(c *Config) { c.Engine = bareEngine{c.Engine} })
+	res = bare.do("", http.MethodGet, "/readyz", nil, nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.JSONEq(t, `{"status":"ready","database":"ok","engine":"unchecked"}`, res.Body.String())
+
+	// A check that hangs is cut at 2 seconds: readiness answers, 503.
+	slow := newEnvWithStore(t, slowPingStore{e.st})
+	start := time.Now()
+	_, res = slow.send("", http.MethodGet, "/readyz", nil, nil)
+	require.Less(t, time.Since(start), readyTimeout+time.Second)
+	require.Equal(t, "not ready: the database does not answer", problemOf(t, res, http.StatusServiceUnavailable).Detail)
+}
+
+// slowPingStore's Ping waits for its context.
+type slowPingStore struct{ store.Store }
+
+func (s slowPingStore) Ping(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	base := newEnv(t)
+	e := newEnvWithStore(t, base.st, func(c *Config) { c.RatePerSecond, c.RateBurst = 1, 2 })
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	e.srv.limiter.now = clk.now
+	e.actor("ann", store.RoleOwner) // the admin's first request
+	e.actor("bob", store.RoleOwner) // its second: the admin's bucket is empty now
+
+	for range 2 {
+		require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	}
+	res := e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil)
+	p := problemOf(t, res, http.StatusTooManyRequests)
+	require.Contains(t, p.Detail, "more than 1 requests per second (bursts of 2)")
+	require.Equal(t, "1", res.Header().Get("Retry-After"))
+	clk.add(300 * time.Millisecond)
+	res = e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil)
+	problemOf(t, res, http.StatusTooManyRequests)
+	require.Equal(t, "1", res.Header().Get("Retry-After"), "0.7 s rounds up to 1")
+	// Per actor: another actor still gets through, whatever it asks.
+	require.Equal(t, http.StatusOK, e.do("bob", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	// The admin token is an actor like any other.
+	require.Equal(t, http.StatusTooManyRequests, e.do("admin", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	// Public routes have no actor to count.
+	for range 5 {
+		require.Equal(t, http.StatusOK, e.do("", http.MethodGet, "/healthz", nil, nil).Code)
+	}
+	// A second later the bucket holds a token again.
+	clk.add(time.Second)
+	require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusTooManyRequests, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+
+	// Unauthenticated requests are refused before they count.
+	e.tokens["bogus"] = "flk_bogus"
+	for range 3 {
+		problemOf(t, e.do("bogus", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
+	}
+}
+
+func TestRateLimiterForgetsIdleActors(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	l := newRateLimiter(50, 100)
+	l.now = func() time.Time { return now }
+	require.Equal(t, time.Minute, l.idle, "a full refill takes 2s; idle buckets are kept a minute")
+
+	for i := range 10000 {
+		ok, _ := l.allow(fmt.Sprintf("actor-%d", i))
+		require.True(t, ok)
+	}
+	require.Equal(t, 10000, l.size())
+	for range 100 {
+		ok, _ := l.allow("busy")
+		require.True(t, ok)
+	}
+	ok, wait := l.allow("busy")
+	require.False(t, ok)
+	require.Equal(t, 20*time.Millisecond, wait, "one token at 50/s")
+
+	// A minute later every idle bucket is full again: forgetting them
+	// changes nothing, and the next request sweeps them.
+	now = now.Add(time.Minute)
+	ok, _ = l.allow("busy")
+	require.True(t, ok)
+	require.Equal(t, 1, l.size())
+
+	// Concurrent actors are safe (run with -race).
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 200 {
+				l.allow(fmt.Sprintf("c-%d-%d", i, j%3))
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, 1+8*3, l.size())
+}
+
+func TestRateLimitConfig(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := New(Config{Store: e.st, Engine: e.eng, RateBurst: -1})
+	require.ErrorContains(t, err, "RateBurst must not be negative")
+
+	// Defaults: 50 per second, bursts of 100.
+	srv, err := newServer(Config{Store: e.st, Engine: e.eng, AdminToken: testAdminToken})
+	require.NoError(t, err)
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	srv.limiter.now = clk.now
+	h := srv.routes()
+	codes := map[int]int{}
+	for range 130 {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/flows?limit=1", nil)
+		req.Header.Set("Authorization", "Bearer "+testAdminToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		codes[rec.Code]++
+	}
+	require.Equal(t, map[int]int{http.StatusOK: DefaultRateBurst, http.StatusTooManyRequests: 30}, codes)
+	clk.add(time.Second)
+	for range DefaultRatePerSecond {
+		ok, _ := srv.limiter.allow(AdminActorID)
+		require.True(t, ok)
+	}
+	ok, _ := srv.limiter.allow(AdminActorID)
+	require.False(t, ok, "50 more a second later")
+
+	// Negative disables it.
+	srv, err = newServer(Config{Store: e.st, Engine: e.eng, RatePerSecond: -1})
+	require.NoError(t, err)
+	require.Nil(t, srv.limiter)
+}

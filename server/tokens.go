@@ -1,0 +1,123 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// Listing and revoking tokens (admins). A token's secret is shown once,
+// by POST /api/v1/tokens; only its sha256 is stored and no answer carries
+// either (ADR 0011).
+
+// Token statuses in listings.
+const (
+	tokenActive  = "active"
+	tokenExpired = "expired"
+	tokenRevoked = "revoked"
+)
+
+type tokenIDParams struct {
+	ID string `path:"id" description:"Token id (not the secret)." example:"9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"`
+}
+
+type listTokensParams struct {
+	Actor  string `query:"actor" description:"Only the tokens of this actor id."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+type tokenJSON struct {
+	ID        string     `json:"id"`
+	Actor     actorJSON  `json:"actor"`
+	Status    string     `json:"status" enum:"active,expired,revoked" description:"revoked wins over expired."`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at" description:"Null: the token does not expire."`
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
+type tokenListJSON struct {
+	Tokens     []tokenJSON `json:"tokens" nullable:"false"`
+	NextCursor string      `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+type tokenCursorJSON struct {
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"id"`
+}
+
+func toTokenJSON(t store.TokenInfo, now time.Time) tokenJSON {
+	status := tokenActive
+	switch {
+	case t.RevokedAt != nil:
+		status = tokenRevoked
+	case t.ExpiresAt != nil && !t.ExpiresAt.After(now):
+		status = tokenExpired
+	}
+	return tokenJSON{ID: t.ID, Actor: toActorJSON(t.Actor), Status: status, CreatedAt: t.CreatedAt.UTC(),
+		ExpiresAt: utcPtr(t.ExpiresAt), RevokedAt: utcPtr(t.RevokedAt)}
+}
+
+// listTokens lists tokens newest first, a page at a time.
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[listTokensParams](r)
+	if err != nil {
+		return err
+	}
+	p := store.ListTokensParams{ActorID: q.Actor, Limit: q.Limit + 1} // one more tells whether a next page exists
+	if q.Cursor != "" {
+		var c tokenCursorJSON
+		if err := decodeCursor(q.Cursor, &c); err != nil || c.ID == "" || c.CreatedAt.IsZero() {
+			return badCursor()
+		}
+		p.After = &store.TokenCursor{CreatedAt: c.CreatedAt.UTC(), ID: c.ID}
+	}
+	tokens, err := s.store.ListTokens(r.Context(), p)
+	if err != nil {
+		return storeProblem(fmt.Errorf("list tokens: %w", err), "tokens")
+	}
+	out := tokenListJSON{Tokens: []tokenJSON{}}
+	if len(tokens) > q.Limit {
+		tokens = tokens[:q.Limit]
+		last := tokens[len(tokens)-1]
+		out.NextCursor, err = encodeCursor(tokenCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID})
+		if err != nil {
+			return internal(err)
+		}
+	}
+	now := s.now()
+	for _, t := range tokens {
+		out.Tokens = append(out.Tokens, toTokenJSON(t, now))
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// revokeToken revokes a token: from now on it gets 401. Revoking a revoked
+// token changes nothing and answers the same.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[tokenIDParams](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	before, err := s.store.GetToken(ctx, q.ID)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get token: %w", err), fmt.Sprintf("token %q", q.ID))
+	}
+	if err := s.store.RevokeToken(ctx, q.ID, s.now().UTC()); err != nil {
+		return storeProblem(fmt.Errorf("revoke token: %w", err), fmt.Sprintf("token %q", q.ID))
+	}
+	t, err := s.store.GetToken(ctx, q.ID)
+	if err != nil {
+		return storeProblem(fmt.Errorf("reread token: %w", err), fmt.Sprintf("token %q", q.ID))
+	}
+	if before.RevokedAt == nil {
+		s.audit(r, store.AuditEntry{Action: "token.revoke", Object: "token:" + t.ID,
+			Details: mustJSON(map[string]any{"actor_id": t.ActorID})})
+	}
+	s.writeJSON(w, r, http.StatusOK, toTokenJSON(t, s.now()))
+	return nil
+}
