@@ -737,6 +737,11 @@ type AuditEntry struct {
 	// RequestID is the API request that wrote the entry (its X-Request-Id);
 	// "" for entries written by workflows.
 	RequestID string
+	// Key, when set, makes AppendAudit idempotent: an entry whose Key is
+	// already in the trail is not appended again (the first one stays), so
+	// an activity retried after its entry was written leaves one entry.
+	// "" appends always.
+	Key string
 }
 
 // AuditFilter selects audit entries. Zero fields do not filter.

@@ -10,11 +10,13 @@ import (
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
-// AppendAudit appends an entry to the audit trail.
+// AppendAudit appends an entry to the audit trail, once per e.Key when it
+// is set.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		normalize.Time(e.At), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID)
+	_, err := s.pool.Exec(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
+		normalize.Time(e.At), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID,
+		nullString(e.Key))
 	if err != nil {
 		return mapErr("postgres: append audit", err)
 	}
@@ -52,7 +54,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	} else if f.After > 0 {
 		w.add("id > ?", f.After)
 	}
-	sql := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details, request_id FROM audit` + w.String() + order
+	sql := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details, request_id, COALESCE(idempotency_key, '') FROM audit` + w.String() + order
 	if f.Limit > 0 {
 		sql += ` LIMIT ` + w.arg(f.Limit)
 	}
@@ -66,7 +68,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 			at      time.Time
 			details []byte
 		)
-		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details, &e.RequestID)
+		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details, &e.RequestID, &e.Key)
 		e.At, e.Details = utc(at), normalize.Raw(details)
 		return e, err
 	})

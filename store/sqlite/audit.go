@@ -9,12 +9,14 @@ import (
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
-// AppendAudit appends an entry to the audit trail.
+// AppendAudit appends an entry to the audit trail, once per e.Key when it
+// is set.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			nanos(normalize.Time(e.At)), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID)
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id, idempotency_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+			nanos(normalize.Time(e.At)), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID,
+			nullString(e.Key))
 		return err
 	})
 	if err != nil {
@@ -58,7 +60,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	} else if f.After > 0 {
 		add("id > ?", f.After)
 	}
-	query := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details, request_id FROM audit`
+	query := `SELECT id, at, actor, action, object, COALESCE(case_id, ''), details, request_id, COALESCE(idempotency_key, '') FROM audit`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -77,7 +79,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 			at      int64
 			details []byte
 		)
-		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details, &e.RequestID)
+		err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Object, &e.CaseID, &details, &e.RequestID, &e.Key)
 		e.At, e.Details = fromNanos(at), normalize.Raw(details)
 		return e, err
 	})

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ActorsTokens", testActorsTokens},
 		{"Audit", testAudit},
 		{"ListAuditPaging", testListAuditPaging},
+		{"AuditKey", testAuditKey},
 		{"ListTokens", testListTokens},
 		{"Pilots", testPilots},
 		{"CreatePilotConcurrent", testCreatePilotConcurrent},
@@ -984,6 +985,35 @@ func testActorsTokens(t *testing.T, s store.Store) {
 	a, err := s.ActorByTokenHash(ctx, []byte("hash-1"), t0)
 	require.NoError(t, err)
 	require.Equal(t, ann, a)
+}
+
+// An entry with a Key is appended once however often it is appended (a
+// retried activity); entries without one are appended every time.
+func testAuditKey(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	first := store.AuditEntry{At: t0, Actor: "system", Action: "task.escalate", Object: "task:t1", CaseID: "c1",
+		Details: json.RawMessage(`{"level":1}`), Key: "task.escalate:t1:1"}
+	retry := first
+	retry.At, retry.Details = at(time.Second), json.RawMessage(`{"level":1,"retry":true}`)
+	require.NoError(t, s.AppendAudit(ctx, first))
+	require.NoError(t, s.AppendAudit(ctx, retry))
+	next := first
+	next.Key, next.Details = "task.escalate:t1:2", json.RawMessage(`{"level":2}`)
+	require.NoError(t, s.AppendAudit(ctx, next))
+	plain := store.AuditEntry{At: t0, Actor: "ann", Action: "task.claim", Object: "task:t1", CaseID: "c1"}
+	require.NoError(t, s.AppendAudit(ctx, plain))
+	require.NoError(t, s.AppendAudit(ctx, plain))
+
+	got, err := s.ListAudit(ctx, store.AuditFilter{Object: "task:t1"})
+	require.NoError(t, err)
+	var keys, actions []string
+	for _, e := range got {
+		keys, actions = append(keys, e.Key), append(actions, e.Action)
+	}
+	require.Equal(t, []string{"task.escalate:t1:1", "task.escalate:t1:2", "", ""}, keys)
+	require.Equal(t, []string{"task.escalate", "task.escalate", "task.claim", "task.claim"}, actions)
+	require.JSONEq(t, `{"level":1}`, string(got[0].Details), "the first entry stays")
+	require.Equal(t, t0, got[0].At)
 }
 
 func testAudit(t *testing.T, s store.Store) {
