@@ -265,8 +265,8 @@ func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) e
 	if err != nil {
 		return fmt.Errorf("escalate task %s: encode audit: %w", in.TaskID, err)
 	}
-	// The audit trail is append-only; a retried activity may append the
-	// same entry twice, which the details (same level) make recognisable.
+	// Keyed by the escalation (a task reaches each level once), so an
+	// attempt retried after the entry was written appends nothing.
 	if err := a.Store.AppendAudit(ctx, store.AuditEntry{
 		At:      in.At,
 		Actor:   "system",
@@ -274,6 +274,7 @@ func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) e
 		Object:  "task:" + in.TaskID,
 		CaseID:  in.CaseID,
 		Details: details,
+		Key:     fmt.Sprintf("task.escalate:%s:%d", in.TaskID, in.Level),
 	}); err != nil {
 		return fmt.Errorf("escalate task %s: audit: %w", in.TaskID, err)
 	}
@@ -296,7 +297,9 @@ func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) e
 }
 
 // Notify logs the notification and, when WebhookURL is set, POSTs it as
-// JSON; a non-2xx answer is an error so Temporal retries.
+// JSON; a non-2xx answer is an error so Temporal retries. Every attempt of
+// one activity sends the same Idempotency-Key header (see post), so the
+// receiver can drop the repeat of a POST whose answer was lost.
 func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) error {
 	a.logger().InfoContext(ctx, "notify", "case", in.CaseID, "step", in.Step, "target", in.Target, "message", in.Message)
 	if a.WebhookURL == "" {
@@ -389,6 +392,22 @@ func (a *Activities) AutoSetAttributes(_ context.Context, in workflows.AutoInput
 	return workflows.AutoResult{Attributes: in.Params}, nil
 }
 
+// WebhookIdempotencyHeader carries, on every webhook POST, a key that is the
+// same for every attempt of one activity and differs between activities:
+// an activity retried after its POST went through (the worker died before
+// reporting, the answer was lost) sends it again with the same key.
+const WebhookIdempotencyHeader = "Idempotency-Key"
+
+// webhookKey is "flowlab:" + workflow id + run id + activity id of the
+// running activity; "" outside an activity.
+func webhookKey(ctx context.Context) string {
+	if !activity.IsActivity(ctx) {
+		return ""
+	}
+	info := activity.GetInfo(ctx)
+	return "flowlab:" + info.WorkflowExecution.ID + ":" + info.WorkflowExecution.RunID + ":" + info.ActivityID
+}
+
 // post sends body as JSON to url and fails on transport errors and non-2xx
 // statuses.
 func (a *Activities) post(ctx context.Context, url string, body any) error {
@@ -407,6 +426,9 @@ func (a *Activities) post(ctx context.Context, url string, body any) error {
 		return temporal.NewNonRetryableApplicationError("build webhook request", "InvalidInput", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if key := webhookKey(ctx); key != "" {
+		req.Header.Set(WebhookIdempotencyHeader, key)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return fmt.Errorf("post webhook: %w", err)

@@ -209,8 +209,12 @@ func (a *Activities) AutoPromotePilot(ctx context.Context, in workflows.AutoInpu
 		return workflows.AutoResult{}, fmt.Errorf("promote pilot: %w", err)
 	}
 	details, _ := json.Marshal(map[string]any{"arm": workflows.ArmTreatment, "version": pl.Treatment, "flow": pl.Flow})
-	a.audit(ctx, store.AuditEntry{At: activityNow(ctx), Actor: "pdca:" + in.CaseID, Action: "pilot.promote",
-		Object: "pilot:" + pl.ID, CaseID: in.CaseID, Details: details})
+	// A retry after the promotion (PromotePilot returns the promoted pilot
+	// again) writes the entry once: it is keyed by the pilot.
+	if err := a.audit(ctx, store.AuditEntry{At: activityNow(ctx), Actor: "pdca:" + in.CaseID, Action: "pilot.promote",
+		Object: "pilot:" + pl.ID, CaseID: in.CaseID, Details: details, Key: "pilot.promote:" + pl.ID}); err != nil {
+		return workflows.AutoResult{}, fmt.Errorf("promote pilot: %w", err)
+	}
 	return workflows.AutoResult{Attributes: map[string]any{"promoted_version": pl.Treatment}}, nil
 }
 

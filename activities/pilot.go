@@ -48,6 +48,13 @@ func (a *Activities) reopenWindow() time.Duration {
 // pilot of the flow running.
 func (a *Activities) CreatePilot(ctx context.Context, in workflows.CreatePilotInput) (workflows.CreatePilotResult, error) {
 	if existing, err := a.Store.GetPilot(ctx, in.PilotID); err == nil {
+		// A retry after the row was written: write the audit entry the
+		// first attempt may not have reached (keyed, so once).
+		if existing.PDCACaseID == in.PDCACaseID {
+			if err := a.audit(ctx, pilotStartAudit(existing, in)); err != nil {
+				return workflows.CreatePilotResult{}, fmt.Errorf("create pilot: %w", err)
+			}
+		}
 		return workflows.CreatePilotResult{Input: PilotInputOf(existing)}, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return workflows.CreatePilotResult{}, fmt.Errorf("create pilot: %w", err)
@@ -94,8 +101,15 @@ func (a *Activities) CreatePilot(ctx context.Context, in workflows.CreatePilotIn
 	case err != nil:
 		return workflows.CreatePilotResult{}, fmt.Errorf("create pilot: %w", err)
 	}
-	a.audit(ctx, store.AuditEntry{At: in.At, Actor: "pdca:" + in.PDCACaseID, Action: "pilot.start", Object: "pilot:" + pl.ID, CaseID: in.PDCACaseID})
+	if err := a.audit(ctx, pilotStartAudit(pl, in)); err != nil {
+		return workflows.CreatePilotResult{}, fmt.Errorf("create pilot: %w", err)
+	}
 	return workflows.CreatePilotResult{Input: PilotInputOf(pl)}, nil
+}
+
+func pilotStartAudit(pl store.Pilot, in workflows.CreatePilotInput) store.AuditEntry {
+	return store.AuditEntry{At: in.At, Actor: "pdca:" + in.PDCACaseID, Action: "pilot.start", Object: "pilot:" + pl.ID,
+		CaseID: in.PDCACaseID, Key: "pilot.start:" + pl.ID}
 }
 
 // PilotInputOf is the Pilot workflow's input for a pilot row.
@@ -283,20 +297,33 @@ func (a *Activities) EndPilot(ctx context.Context, in workflows.EndPilotInput) e
 	}
 	pl, err := a.Store.UpdatePilot(ctx, p)
 	if errors.Is(err, store.ErrConflict) {
-		return nil
-	}
-	if err != nil {
+		// Not running: ended by someone else (nothing to do), or by an
+		// earlier attempt of this activity that died before its audit
+		// entry — its row carries this end's status and time.
+		pl, err = a.Store.GetPilot(ctx, in.PilotID)
+		if err != nil {
+			return fmt.Errorf("end pilot: %w", err)
+		}
+		if pl.Status != status || pl.EndedAt == nil || !pl.EndedAt.Truncate(time.Microsecond).Equal(in.At.Truncate(time.Microsecond)) {
+			return nil
+		}
+	} else if err != nil {
 		return fmt.Errorf("end pilot: %w", err)
 	}
 	details, _ := json.Marshal(map[string]any{"status": status, "reason": in.Reason, "winner": in.Winner, "recommendation": in.Recommendation})
-	a.audit(ctx, store.AuditEntry{At: in.At, Actor: "system", Action: "pilot." + status, Object: "pilot:" + pl.ID, CaseID: pl.PDCACaseID, Details: details})
+	if err := a.audit(ctx, store.AuditEntry{At: in.At, Actor: "system", Action: "pilot." + status, Object: "pilot:" + pl.ID,
+		CaseID: pl.PDCACaseID, Details: details, Key: "pilot.end:" + pl.ID}); err != nil {
+		return fmt.Errorf("end pilot: %w", err)
+	}
 	return nil
 }
 
-// audit appends an audit entry; a failure is logged (the change it
-// describes has happened).
-func (a *Activities) audit(ctx context.Context, e store.AuditEntry) {
+// audit appends an audit entry. Entries written by activities carry a Key,
+// so the retry a failure causes (or a crash after the entry was written)
+// leaves exactly one.
+func (a *Activities) audit(ctx context.Context, e store.AuditEntry) error {
 	if err := a.Store.AppendAudit(ctx, e); err != nil {
-		a.logger().Warn("audit entry not written", "action", e.Action, "object", e.Object, "error", err)
+		return fmt.Errorf("audit %s %s: %w", e.Action, e.Object, err)
 	}
+	return nil
 }
