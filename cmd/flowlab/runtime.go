@@ -199,6 +199,7 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		TemporalUIURL:     o.temporalUI,
 		TemporalNamespace: o.namespace,
 		ReopenWindow:      window,
+		Metrics:           o.metrics,
 	})
 }
 

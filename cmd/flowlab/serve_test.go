@@ -296,3 +296,41 @@ func TestHealthcheckCommand(t *testing.T) {
 	code, _ = run()
 	require.Equal(t, exitUsage, code)
 }
+
+// TestAPIMetricsIncludeSDK: the API process's /metrics carries the HTTP
+// histograms and the Temporal SDK's metrics from one registry (server
+// and dev wire it so).
+func TestAPIMetricsIncludeSDK(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	ctx := context.Background()
+	m := obs.New()
+	handler, closer := sdkMetrics(m, discard())
+	defer closer.Close()
+	c, err := client.DialContext(ctx, connExtras{logger: discard(), metrics: handler}.apply(
+		client.Options{HostPort: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace()}))
+	require.NoError(t, err)
+	defer c.Close()
+	st, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "flowlab.db"), true)
+	require.NoError(t, err)
+	defer st.Close()
+	h, err := apiHandler(ctx, st, c, discard(), apiOptions{adminToken: testAdminToken, namespace: ts.GetDefaultNamespace(), metrics: m})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	var body string
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return strings.Contains(body, "temporal_request_latency_seconds")
+	}, 10*time.Second, 100*time.Millisecond, "the SDK's metrics on the API's /metrics")
+	require.True(t, strings.Contains(body, `flowlab_http_request_duration_seconds_count{code="200",method="GET",route="/healthz"} 1`), "the API's histograms in the same registry")
+}
