@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -26,6 +27,9 @@ type Options struct {
 	// Zero cancels them at once, as the SDK does by default; flowlab
 	// worker sets it (--stop-timeout).
 	StopTimeout time.Duration
+	// Interceptors wrap the worker's workflows and activities (flowlab
+	// worker's test failpoint is one).
+	Interceptors []interceptor.WorkerInterceptor
 }
 
 // New returns a worker (not started) that runs the Case workflow under the
@@ -39,6 +43,7 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
 		WorkerStopTimeout:                      opts.StopTimeout,
+		Interceptors:                           opts.Interceptors,
 	})
 	Register(w, acts)
 	return w

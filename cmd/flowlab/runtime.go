@@ -98,7 +98,11 @@ func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook str
 		ReopenWindow: window,
 		Metrics:      metrics,
 	}
-	return worker.New(c, acts, worker.Options{StopTimeout: stopTimeout}), nil
+	failpoints, err := failpointInterceptors(logger)
+	if err != nil {
+		return nil, err
+	}
+	return worker.New(c, acts, worker.Options{StopTimeout: stopTimeout, Interceptors: failpoints}), nil
 }
 
 // sdkMetricsSanitize makes metric and label names Prometheus names (as

@@ -150,8 +150,9 @@ func tail(path string, n int) string {
 type Options struct {
 	// Workers is the number of flowlab worker processes. Default 2.
 	Workers int
-	// WorkerEnv is added to the workers' environment (e.g. failpoints).
-	WorkerEnv []string
+	// WorkerEnv, when set, returns what is added to worker i's environment
+	// (i from 0; e.g. a failpoint).
+	WorkerEnv func(i int) []string
 	// AdminToken of the API. Default DefaultAdminToken.
 	AdminToken string
 }
@@ -238,8 +239,10 @@ func Start(t testing.TB, opts Options) *Cluster {
 
 	for i := 1; i <= opts.Workers; i++ {
 		w := &Process{Name: fmt.Sprintf("worker-%d", i), Bin: bin, LogPath: filepath.Join(dir, fmt.Sprintf("worker-%d.log", i)),
-			Args: []string{"worker", "--database-url", flowlabURL, "--temporal-address", c.TemporalAddr, "--log-level", "info"},
-			Env:  opts.WorkerEnv}
+			Args: []string{"worker", "--database-url", flowlabURL, "--temporal-address", c.TemporalAddr, "--log-level", "info"}}
+		if opts.WorkerEnv != nil {
+			w.Env = opts.WorkerEnv(i - 1)
+		}
 		c.Workers = append(c.Workers, w)
 		c.start(t, w, "flowlab worker running", time.Minute)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,7 +146,7 @@ func TestWorkerKills(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		require.NoError(t, agents.Run(actx, 2))
+		require.NoError(t, agents.Run(actx, 4))
 	}()
 	defer func() { stopAgents(); wg.Wait() }()
 
@@ -338,6 +339,130 @@ func TestPostgresRestart(t *testing.T) {
 	rep := verify(t, c, all, agents)
 	t.Logf("FIGURES postgres restarts: %d cases (%d created during the run), %d restarts survived, %d duplicates, %d losses, run %s (%s)",
 		len(all), live, len(modes), rep.Duplicates(), rep.Losses(), elapsed.Round(time.Second), durationFigures(caseDurations(t, c, all)))
+	t.Logf("database: %s", rep)
+	t.Logf("answers: %s", agents.Statuses())
+}
+
+// failpointExitCode is the exit code of a worker whose test failpoint
+// fired (cmd/flowlab/failpoint.go).
+const failpointExitCode = 197
+
+// Workers armed with the test failpoint exit right after an activity's
+// write committed and before they report it — OpenTask, CloseTask (the
+// task's completion and its span in one transaction), RecordSpan and
+// UpdateCase — and are restarted: Temporal retries each crashed activity
+// on a worker, and the retry leaves no second task, span or completion.
+func TestActivityCrashAfterEffect(t *testing.T) {
+	skipShort(t)
+	seed := crashSeed(t)
+	cases, budget := 12, 150*time.Second
+	crashes := map[string]int{"OpenTask": 1, "CloseTask": 2, "RecordSpan": 1, "UpdateCase": 1}
+	if long() {
+		cases, budget = 40, 15*time.Minute
+		crashes = map[string]int{"OpenTask": 3, "CloseTask": 4, "RecordSpan": 3, "UpdateCase": 3}
+	}
+	var spec []string
+	want := 0
+	for _, name := range []string{"OpenTask", "CloseTask", "RecordSpan", "UpdateCase"} {
+		spec = append(spec, fmt.Sprintf("%s=%d", name, crashes[name]))
+		want += crashes[name]
+	}
+	crashDir := t.TempDir()
+	rng := rand.New(rand.NewPCG(seed, 4))
+	// Worker 1 is armed; worker 2 is not. Crashes claimed within 5 s of the
+	// first die together: each death stalls the work in flight on its
+	// worker for the activities' start-to-close timeout (30 s), so few
+	// deaths keep the test short.
+	c := Start(t, Options{Workers: 2, WorkerEnv: func(i int) []string {
+		if i != 0 {
+			return nil
+		}
+		return []string{"FLOWLAB_TEST_CRASH_AFTER=" + strings.Join(spec, ","), "FLOWLAB_TEST_CRASH_DIR=" + crashDir,
+			"FLOWLAB_TEST_CRASH_WINDOW=5s"}
+	}})
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+
+	// Restart every worker the failpoint takes down; any other exit fails.
+	var (
+		supMu     sync.Mutex
+		exits     int
+		otherExit []string
+	)
+	sctx, stopSup := context.WithCancel(ctx)
+	var sup sync.WaitGroup
+	for i, w := range c.Workers {
+		sup.Add(1)
+		go func() {
+			defer sup.Done()
+			for {
+				select {
+				case <-sctx.Done():
+					return
+				case <-w.Exited():
+				}
+				if sctx.Err() != nil {
+					return
+				}
+				supMu.Lock()
+				if code := w.ExitCode(); code == failpointExitCode {
+					exits++
+				} else {
+					otherExit = append(otherExit, fmt.Sprintf("%s exited with %d", w.Name, code))
+				}
+				supMu.Unlock()
+				if err := c.RestartWorker(i); err != nil {
+					supMu.Lock()
+					otherExit = append(otherExit, err.Error())
+					supMu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	defer func() { stopSup(); sup.Wait() }()
+
+	api := NewAPI(c.API)
+	agents := &Agents{API: api, Admin: c.AdminToken, Seed: seed, Think: 200 * time.Millisecond}
+	actx, stopAgents := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		require.NoError(t, agents.Run(actx, 4))
+	}()
+	defer func() { stopAgents(); wg.Wait() }()
+	// Cases arrive one by one, so that every kind of activity is in
+	// flight at once.
+	var ids []string
+	for i := 1; i <= cases; i++ {
+		more, err := CreateCases(ctx, api, c.AdminToken, fmt.Sprintf("failpoint-%d", i), 1, rng)
+		require.NoError(t, err)
+		ids = append(ids, more...)
+		pause(ctx, 400*time.Millisecond)
+	}
+
+	_, err := waitCompleted(ctx, c, ids)
+	require.NoError(t, err, "agents: %s", agents.Statuses())
+	elapsed := time.Since(began)
+	stopAgents()
+	wg.Wait()
+	stopSup()
+	sup.Wait()
+
+	markers, err := os.ReadDir(crashDir)
+	require.NoError(t, err)
+	var fired []string
+	for _, m := range markers {
+		fired = append(fired, m.Name())
+	}
+	require.Len(t, fired, want, "every armed crash fired: %v", fired)
+	require.GreaterOrEqual(t, exits, 1, "the fired crashes took their workers down")
+	require.Empty(t, otherExit)
+	rep := verify(t, c, ids, agents)
+	t.Logf("FIGURES crash after effect: %d cases, %d activities whose worker died after their write committed (%s) retried in %d worker deaths, %d duplicates, %d losses, run %s (%s)",
+		cases, want, strings.Join(spec, " "), exits, rep.Duplicates(), rep.Losses(), elapsed.Round(time.Second), durationFigures(caseDurations(t, c, ids)))
 	t.Logf("database: %s", rep)
 	t.Logf("answers: %s", agents.Statuses())
 }
