@@ -260,7 +260,7 @@ func prepareNamespace(ctx context.Context, c client.Client, namespace string, re
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := ensureNamespace(ctx, c, namespace, retention, logger); err != nil {
-		if isPermissionDenied(err) {
+		if isNotAllowed(err) {
 			logger.Warn("not allowed to register the Temporal namespace; ask the Temporal operator to create it",
 				"namespace", namespace, "retention", retention.String(), "err", err)
 			return nil
@@ -268,7 +268,7 @@ func prepareNamespace(ctx context.Context, c client.Client, namespace string, re
 		return err
 	}
 	if err := ensureSearchAttributesRetry(ctx, c, namespace); err != nil {
-		if isPermissionDenied(err) {
+		if isNotAllowed(err) {
 			logger.Warn("not allowed to register flowlab's search attributes; ask the Temporal operator to add them to the namespace",
 				"namespace", namespace, "search_attributes", searchAttributeList(), "err", err)
 			return nil
@@ -325,9 +325,13 @@ func ensureSearchAttributesRetry(ctx context.Context, c client.Client, namespace
 	}
 }
 
-func isPermissionDenied(err error) bool {
+// isNotAllowed reports whether Temporal refused the call to this client:
+// PermissionDenied, or Unimplemented where a hosted service does not
+// offer the operator API.
+func isNotAllowed(err error) bool {
 	var pd *serviceerror.PermissionDenied
-	return errors.As(err, &pd)
+	var ui *serviceerror.Unimplemented
+	return errors.As(err, &pd) || errors.As(err, &ui)
 }
 
 // searchAttributeList names flowlab's search attributes and their types,

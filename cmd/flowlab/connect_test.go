@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/temporaltest"
@@ -377,4 +378,68 @@ func TestSearchAttributeListForOperators(t *testing.T) {
 	list := searchAttributeList()
 	require.Contains(t, list, "FlowKey=KEYWORD")
 	require.Contains(t, list, "FlowVersion=INT")
+}
+
+// lockedFrontend is a Temporal that knows its namespace but refuses what
+// a Temporal Cloud API key may not do.
+type lockedFrontend struct {
+	workflowservice.UnimplementedWorkflowServiceServer
+	operatorservice.UnimplementedOperatorServiceServer
+	namespaceExists bool
+}
+
+func (f *lockedFrontend) GetSystemInfo(context.Context, *workflowservice.GetSystemInfoRequest) (*workflowservice.GetSystemInfoResponse, error) {
+	return &workflowservice.GetSystemInfoResponse{Capabilities: &workflowservice.GetSystemInfoResponse_Capabilities{}}, nil
+}
+
+func (f *lockedFrontend) DescribeNamespace(_ context.Context, r *workflowservice.DescribeNamespaceRequest) (*workflowservice.DescribeNamespaceResponse, error) {
+	if f.namespaceExists {
+		return &workflowservice.DescribeNamespaceResponse{}, nil
+	}
+	return nil, grpcErr(serviceerror.NewNamespaceNotFound(r.GetNamespace()))
+}
+
+func (f *lockedFrontend) RegisterNamespace(context.Context, *workflowservice.RegisterNamespaceRequest) (*workflowservice.RegisterNamespaceResponse, error) {
+	return nil, grpcErr(serviceerror.NewPermissionDenied("api key may not register namespaces", ""))
+}
+
+func (f *lockedFrontend) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest) (*operatorservice.ListSearchAttributesResponse, error) {
+	return nil, grpcErr(serviceerror.NewPermissionDenied("api key may not manage search attributes", ""))
+}
+
+// grpcErr is the status a Temporal frontend sends for err.
+func grpcErr(err error) error { return serviceerror.ToStatus(err).Err() }
+
+// TestPrepareNamespaceNotAllowed: where Temporal refuses, the start goes
+// on with a warning that says what to ask the operator for.
+func TestPrepareNamespaceNotAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		exists bool
+		want   []string
+	}{
+		{"namespace", false, []string{"level=WARN", "ask the Temporal operator to create it", "namespace=acme.x1", "retention=72h0m0s"}},
+		{"search attributes", true, []string{"level=WARN", "ask the Temporal operator to add them", "FlowKey=KEYWORD", "FlowVersion=INT"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			f := &lockedFrontend{namespaceExists: tc.exists}
+			srv := grpc.NewServer()
+			workflowservice.RegisterWorkflowServiceServer(srv, f)
+			operatorservice.RegisterOperatorServiceServer(srv, f)
+			go func() { _ = srv.Serve(ln) }()
+			defer srv.Stop()
+			ctx := context.Background()
+			c, err := client.DialContext(ctx, client.Options{HostPort: ln.Addr().String(), Namespace: "acme.x1", Logger: sdkLogger(sdkLoggerFor(discard()))})
+			require.NoError(t, err)
+			defer c.Close()
+
+			var logs bytes.Buffer
+			require.NoError(t, prepareNamespace(ctx, c, "acme.x1", 72*time.Hour, slog.New(slog.NewTextHandler(&logs, nil))))
+			for _, w := range tc.want {
+				require.Contains(t, logs.String(), w)
+			}
+		})
+	}
 }
