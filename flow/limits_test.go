@@ -103,3 +103,22 @@ func TestLoadLargeCalendarsStayFast(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreadableDocumentsHaveBoundedDiagnostics: a document Parse cannot
+// read reports each alias, but no more than MaxDiagnostics of them.
+func TestUnreadableDocumentsHaveBoundedDiagnostics(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("key: x\nx0: &x0 {a: 1}\n")
+	for i := 1; i < 5000; i++ {
+		fmt.Fprintf(&b, "x%d: &x%d {a: *x%d}\n", i, i, i-1)
+	}
+	d, diags := Parse([]byte(b.String()))
+	require.Nil(t, d)
+	require.Len(t, diags, MaxDiagnostics+1)
+	require.Equal(t, "alias", diags[0].Code)
+	require.Equal(t, 3, diags[0].Line)
+	last := diags[len(diags)-1]
+	require.Equal(t, "too-many", last.Code)
+	require.Equal(t, "3999 more problems not shown; fix the ones above first", last.Message)
+}

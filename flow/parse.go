@@ -35,7 +35,9 @@ func Parse(src []byte) (*Definition, Diagnostics) {
 	}
 	root, ok := p.document(src)
 	if !ok {
-		return nil, p.diags
+		// One alias or too-deep value is reported per occurrence: a
+		// document of them is bounded like any other.
+		return nil, p.diags.limit()
 	}
 	d := &Definition{pos: p.pos}
 	p.definition(root, d)
