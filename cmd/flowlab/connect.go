@@ -53,7 +53,7 @@ func (f *temporalFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.tlsCert, "tls-cert", envOr("TEMPORAL_TLS_CERT", ""), "PEM client certificate for mTLS, with --tls-key; enables TLS (env TEMPORAL_TLS_CERT)")
 	fl.StringVar(&f.tlsKey, "tls-key", envOr("TEMPORAL_TLS_KEY", ""), "PEM private key of --tls-cert (env TEMPORAL_TLS_KEY)")
 	fl.StringVar(&f.tlsServerName, "tls-server-name", envOr("TEMPORAL_TLS_SERVER_NAME", ""), "name to verify the frontend's certificate against, when it differs from the address's host; enables TLS (env TEMPORAL_TLS_SERVER_NAME)")
-	fl.StringVar(&f.apiKey, "api-key", envOr("TEMPORAL_API_KEY", ""), "API key sent as a bearer token (Temporal Cloud); enables TLS with the system's CAs unless --tls-ca is set; prefer the env var, flags show in ps (env TEMPORAL_API_KEY)")
+	fl.StringVar(&f.apiKey, "api-key", "", "API key sent as a bearer token (Temporal Cloud); enables TLS with the system's CAs unless --tls-ca is set; prefer the env var, flags show in ps (env TEMPORAL_API_KEY)")
 }
 
 // retentionPeriod parses --namespace-retention.
@@ -123,8 +123,8 @@ func (f *temporalFlags) clientOptions(conn connExtras) (client.Options, error) {
 	}
 	opts := conn.apply(client.Options{HostPort: f.address, Namespace: f.namespace})
 	opts.ConnectionOptions.TLS = cfg
-	if f.apiKey != "" {
-		opts.Credentials = client.NewAPIKeyStaticCredentials(f.apiKey)
+	if key := flagOrEnv(f.apiKey, "TEMPORAL_API_KEY"); key != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(key)
 	}
 	return opts, nil
 }

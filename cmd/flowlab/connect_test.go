@@ -443,3 +443,35 @@ func TestPrepareNamespaceNotAllowed(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpShowsNoSecrets: flags fed by secret environment variables take
+// no default from them, so --help (pasted into tickets) leaks nothing.
+func TestHelpShowsNoSecrets(t *testing.T) {
+	t.Setenv("TEMPORAL_API_KEY", "apikey-s3cret-4711")
+	t.Setenv("FLOWLAB_DATABASE_URL", "postgres://flowlab:db-s3cret-4711@db:5432/flowlab")
+	for _, cmd := range []string{"server", "worker", "migrate"} {
+		var out, errb bytes.Buffer
+		require.Equal(t, exitOK, execute(context.Background(), []string{cmd, "--help"}, &out, &errb))
+		require.NotContains(t, out.String(), "s3cret", cmd)
+		require.Contains(t, out.String(), "FLOWLAB_DATABASE_URL", cmd)
+	}
+	// The environment still applies.
+	tf := parseTemporalFlags(t, map[string]string{"TEMPORAL_API_KEY": "apikey-s3cret-4711"})
+	opts, err := tf.clientOptions(connExtras{})
+	require.NoError(t, err)
+	require.NotNil(t, opts.Credentials)
+}
+
+func TestMigrateReadsDatabaseURLFromEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flowlab.db")
+	t.Setenv("FLOWLAB_DATABASE_URL", "sqlite:"+path)
+	var out, errb bytes.Buffer
+	require.Equal(t, exitOK, execute(context.Background(), []string{"migrate"}, &out, &errb), errb.String())
+	require.Contains(t, out.String(), "migrations applied")
+	_, err := os.Stat(path)
+	require.NoError(t, err)
+
+	t.Setenv("FLOWLAB_DATABASE_URL", "")
+	require.Equal(t, exitUsage, execute(context.Background(), []string{"migrate"}, &out, &errb))
+	require.Contains(t, errb.String(), "a database URL is required")
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -126,7 +127,7 @@ workers'.`,
 				return err
 			}
 			defer p.Close()
-			st, err := openStore(ctx, dbURL, false)
+			st, err := openStore(ctx, flagOrEnv(dbURL, "FLOWLAB_DATABASE_URL"), false)
 			if err != nil {
 				return err
 			}
@@ -151,7 +152,7 @@ workers'.`,
 	tf.add(cmd)
 	lf.add(cmd)
 	pk.add(cmd)
-	cmd.Flags().StringVar(&dbURL, "database-url", envOr("FLOWLAB_DATABASE_URL", ""), databaseURLHelp)
+	cmd.Flags().StringVar(&dbURL, "database-url", "", databaseURLHelp)
 	cmd.Flags().StringVar(&addr, "addr", envOr("FLOWLAB_ADDR", "127.0.0.1:8080"), "HTTP listen address (env FLOWLAB_ADDR)")
 	cmd.Flags().StringVar(&temporalUI, "temporal-ui", envOr("FLOWLAB_TEMPORAL_UI", ""), "Temporal UI base URL, for links from cases (env FLOWLAB_TEMPORAL_UI)")
 	cmd.Flags().StringVar(&drain, "shutdown-timeout", envOr("FLOWLAB_SHUTDOWN_TIMEOUT", defaultDrainTimeout.String()), "how long a stopping server lets requests in flight finish (env FLOWLAB_SHUTDOWN_TIMEOUT)")
@@ -208,7 +209,7 @@ server's.`,
 				return err
 			}
 			defer p.Close()
-			st, err := openStore(ctx, dbURL, false)
+			st, err := openStore(ctx, flagOrEnv(dbURL, "FLOWLAB_DATABASE_URL"), false)
 			if err != nil {
 				return err
 			}
@@ -223,7 +224,7 @@ server's.`,
 	tf.add(cmd)
 	lf.add(cmd)
 	pk.add(cmd)
-	cmd.Flags().StringVar(&dbURL, "database-url", envOr("FLOWLAB_DATABASE_URL", ""), databaseURLHelp)
+	cmd.Flags().StringVar(&dbURL, "database-url", "", databaseURLHelp)
 	cmd.Flags().StringVar(&webhook, "notify-webhook", envOr("FLOWLAB_NOTIFY_WEBHOOK", ""), "URL that receives notifications and escalations as JSON POSTs (env FLOWLAB_NOTIFY_WEBHOOK)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", envOr("FLOWLAB_METRICS_ADDR", ""), "listen address of /metrics, /healthz and /readyz, e.g. :9090; empty: none (env FLOWLAB_METRICS_ADDR)")
 	cmd.Flags().StringVar(&stopTimeout, "stop-timeout", envOr("FLOWLAB_WORKER_STOP_TIMEOUT", defaultWorkerStopTimeout.String()), "how long a stopping worker lets running activities finish before cancelling them (env FLOWLAB_WORKER_STOP_TIMEOUT)")
@@ -305,7 +306,7 @@ func newMigrateCmd() *cobra.Command {
 		Example: `  flowlab migrate --database-url postgres://flowlab:secret@127.0.0.1:5432/flowlab`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openStore(cmd.Context(), dbURL, true)
+			st, err := openStore(cmd.Context(), flagOrEnv(dbURL, "FLOWLAB_DATABASE_URL"), true)
 			if err != nil {
 				return err
 			}
@@ -314,7 +315,7 @@ func newMigrateCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dbURL, "database-url", envOr("FLOWLAB_DATABASE_URL", ""), databaseURLHelp)
+	cmd.Flags().StringVar(&dbURL, "database-url", "", databaseURLHelp)
 	return cmd
 }
 
@@ -347,6 +348,16 @@ func newHealthcheckCmd() *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "give up after this long")
 	return cmd
+}
+
+// flagOrEnv is a secret-bearing flag's value, or its environment
+// variable's when the flag is not given. Such flags take no default from
+// the environment, so --help never prints a password or key.
+func flagOrEnv(v, env string) string {
+	if v != "" {
+		return v
+	}
+	return os.Getenv(env)
 }
 
 // timeoutFlag parses a duration flag's value (a Go duration like 30s or
