@@ -127,7 +127,7 @@ type worldTemplate struct {
 	tokens map[string]string
 }
 
-func newWorldTemplate(t *testing.T) *worldTemplate {
+func newWorldTemplate(t testing.TB) *worldTemplate {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "template.db")
@@ -194,7 +194,13 @@ func needsOf(rt route) []string {
 // allNeeds seeds a world every read can be made in.
 var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken}
 
-func (tpl *worldTemplate) world(t *testing.T, needs ...string) *world {
+func (tpl *worldTemplate) world(t testing.TB, needs ...string) *world {
+	t.Helper()
+	return tpl.worldWith(t, nil, needs...)
+}
+
+// worldWith is world with a change to the server's configuration.
+func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...string) *world {
 	t.Helper()
 	ctx := context.Background()
 	src, err := os.ReadFile(tpl.path)
@@ -204,7 +210,11 @@ func (tpl *worldTemplate) world(t *testing.T, needs ...string) *world {
 	st, err := sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	e := newEnvWithStore(t, st)
+	var opts []func(*Config)
+	if opt != nil {
+		opts = append(opts, opt)
+	}
+	e := newEnvWithStore(t, st, opts...)
 	maps.Copy(e.tokens, tpl.tokens)
 	w := &world{e: e}
 

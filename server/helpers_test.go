@@ -53,7 +53,7 @@ func (s *syncBuffer) String() string {
 // testEnv is an API on a fresh SQLite store with the built-in flows and a
 // fake engine.
 type testEnv struct {
-	t    *testing.T
+	t    testing.TB
 	st   store.Store
 	eng  *fakeEngine
 	srv  *Server
@@ -64,7 +64,7 @@ type testEnv struct {
 	actors map[string]store.Actor
 }
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
@@ -75,7 +75,7 @@ func newEnv(t *testing.T) *testEnv {
 	return newEnvWithStore(t, st)
 }
 
-func newEnvWithStore(t *testing.T, st store.Store, opts ...func(*Config)) *testEnv {
+func newEnvWithStore(t testing.TB, st store.Store, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	eng := newFakeEngine(st)
 	logs := &syncBuffer{}

@@ -32,7 +32,7 @@ const (
 
 // problemDescriptions describe the problem responses of the document.
 var problemDescriptions = map[int]string{
-	400: "Bad request: a malformed body, an unknown or invalid query parameter (`errors[].field` names it).",
+	400: "Bad request: a malformed body (or one nested more than 32 levels deep), an unknown or invalid query parameter (`errors[].field` names it).",
 	401: "Missing, unknown, expired or revoked bearer token.",
 	403: "The caller's role or departments do not allow this.",
 	404: "No such object.",

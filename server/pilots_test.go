@@ -20,7 +20,7 @@ import (
 	"github.com/flowlab/flowlab/workflows"
 )
 
-func decodeStrict[T any](t *testing.T, res *httptest.ResponseRecorder, status int) T {
+func decodeStrict[T any](t testing.TB, res *httptest.ResponseRecorder, status int) T {
 	t.Helper()
 	require.Equal(t, status, res.Code, res.Body.String())
 	var v T
