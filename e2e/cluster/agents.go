@@ -235,6 +235,22 @@ func (a *Agents) Acked() map[string]Completion {
 	return out
 }
 
+// WaitAcked waits until n completions are acknowledged: a case can show
+// as completed before the answer to its last completion reaches the agent.
+func (a *Agents) WaitAcked(ctx context.Context, n int) error {
+	for {
+		got := len(a.Acked())
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d completions acknowledged: %w", got, n, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // Failures are the answers no agent should have had (500s, 503s without
 // Retry-After, a task acknowledged to two agents, …).
 func (a *Agents) Failures() []string {

@@ -124,7 +124,7 @@ func durationFigures(ds []time.Duration) string {
 // the work done, plus a random delay) and restarts it after a random
 // pause: every case completes, and no task or span is duplicated or lost.
 func TestWorkerKills(t *testing.T) {
-	skipShort(t)
+	clusterTest(t)
 	seed := crashSeed(t)
 	cases, kills, budget := 40, 3, 150*time.Second
 	if long() {
@@ -177,6 +177,7 @@ func TestWorkerKills(t *testing.T) {
 	}
 	_, err = waitCompleted(ctx, c, ids)
 	require.NoError(t, err, "agents: %s", agents.Statuses())
+	require.NoError(t, agents.WaitAcked(ctx, len(ids)*tasksPerComplaint))
 	elapsed := time.Since(began)
 	stopAgents()
 	wg.Wait()
@@ -238,7 +239,7 @@ func probeOutage(ctx context.Context, api *API, admin string, caseID string, d t
 // lost — every case created and every task completed with a 2xx answer is
 // there, and every case completes.
 func TestPostgresRestart(t *testing.T) {
-	skipShort(t)
+	clusterTest(t)
 	seed := crashSeed(t)
 	cases, outage, modes, budget := 20, 3*time.Second, []string{"immediate"}, 150*time.Second
 	if long() {
@@ -329,6 +330,7 @@ func TestPostgresRestart(t *testing.T) {
 	liveMu.Unlock()
 	_, err = waitCompleted(ctx, c, all)
 	require.NoError(t, err, "agents: %s", agents.Statuses())
+	require.NoError(t, agents.WaitAcked(ctx, len(all)*tasksPerComplaint))
 	elapsed := time.Since(began)
 	stopAgents()
 	wg.Wait()
@@ -353,7 +355,7 @@ const failpointExitCode = 197
 // UpdateCase — and are restarted: Temporal retries each crashed activity
 // on a worker, and the retry leaves no second task, span or completion.
 func TestActivityCrashAfterEffect(t *testing.T) {
-	skipShort(t)
+	clusterTest(t)
 	seed := crashSeed(t)
 	cases, budget := 12, 150*time.Second
 	crashes := map[string]int{"OpenTask": 1, "CloseTask": 2, "RecordSpan": 1, "UpdateCase": 1}
@@ -369,7 +371,7 @@ func TestActivityCrashAfterEffect(t *testing.T) {
 	}
 	crashDir := t.TempDir()
 	rng := rand.New(rand.NewPCG(seed, 4))
-	// Worker 1 is armed; worker 2 is not. Crashes claimed within 5 s of the
+	// Worker 1 is armed; worker 2 is not. Crashes claimed within 8 s of the
 	// first die together: each death stalls the work in flight on its
 	// worker for the activities' start-to-close timeout (30 s), so few
 	// deaths keep the test short.
@@ -378,7 +380,7 @@ func TestActivityCrashAfterEffect(t *testing.T) {
 			return nil
 		}
 		return []string{"FLOWLAB_TEST_CRASH_AFTER=" + strings.Join(spec, ","), "FLOWLAB_TEST_CRASH_DIR=" + crashDir,
-			"FLOWLAB_TEST_CRASH_WINDOW=5s"}
+			"FLOWLAB_TEST_CRASH_WINDOW=8s"}
 	}})
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
@@ -445,6 +447,7 @@ func TestActivityCrashAfterEffect(t *testing.T) {
 
 	_, err := waitCompleted(ctx, c, ids)
 	require.NoError(t, err, "agents: %s", agents.Statuses())
+	require.NoError(t, agents.WaitAcked(ctx, len(ids)*tasksPerComplaint))
 	elapsed := time.Since(began)
 	stopAgents()
 	wg.Wait()

@@ -64,7 +64,7 @@ func advance(ctx context.Context, api *API, admin, id string, steps int, rng *ra
 // same data dir: every open case waits at the same task as before, and
 // every case then finishes with no task or span duplicated or lost.
 func TestDevKillWithOpenCases(t *testing.T) {
-	skipShort(t)
+	clusterTest(t)
 	seed := crashSeed(t)
 	parked, worked, budget := 10, 10, 150*time.Second
 	if long() {
@@ -158,6 +158,7 @@ func TestDevKillWithOpenCases(t *testing.T) {
 		}
 		return true
 	}, time.Until(deadlineOf(ctx)), 500*time.Millisecond, "not every case completed; agents: %s", agents.Statuses())
+	require.NoError(t, agents.WaitAcked(ctx, len(ids)*tasksPerComplaint-len(acked)))
 	elapsed := time.Since(began)
 	stopAgents()
 	wg.Wait()
