@@ -53,8 +53,9 @@ flowlab server and flowlab worker connect to it with --temporal-address.`,
 			if !strings.HasPrefix(dbURL, "postgres://") && !strings.HasPrefix(dbURL, "postgresql://") {
 				return usageError{fmt.Errorf("--database-url: want postgres://user:password@host:port/database, got %q", redactURL(dbURL))}
 			}
-			if port < 0 || port > 65535 {
-				return usageError{fmt.Errorf("--port: %d is not a TCP port", port)}
+			if port < 0 || port > devserver.MaxPort {
+				// Temporal's PostgreSQL schema keeps service ports in a smallint.
+				return usageError{fmt.Errorf("--port: want 1 to %d (0: any free port), got %d", devserver.MaxPort, port)}
 			}
 			if shards < 1 {
 				return usageError{fmt.Errorf("--history-shards: must be at least 1, got %d", shards)}
