@@ -231,6 +231,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		root.AddCommand(c)
 	}
 	addClientCommands(root)
+	root.AddCommand(newAuditCmd())
 	demo := newDemoCmd()
 	demo.GroupID = "client"
 	root.AddCommand(demo)
