@@ -7,9 +7,14 @@
 // "Authorization: Bearer <token>"); apiRoutes in routes.go is the one
 // table both the router and the OpenAPI document are built from:
 //
-//	GET  /healthz                          store ping, no auth
+//	GET  /healthz                          liveness, no auth (looks at nothing)
+//	GET  /readyz                           readiness: store ping and engine health, no auth
+//	GET  /metrics                          Prometheus metrics, no auth
 //	GET  /api/v1/openapi.json              the OpenAPI 3.1 document, no auth
 //	POST /api/v1/tokens                    admin: create an actor and its token
+//	GET  /api/v1/tokens                    admin: ?actor=&limit=&cursor= (no secrets, no hashes)
+//	DELETE /api/v1/tokens/{id}             admin: revoke
+//	GET  /api/v1/audit                     admin: ?actor=&action=&object=&case_id=&from=&to=&limit=&cursor=
 //	POST /api/v1/cases                     start a case (Idempotency-Key)
 //	GET  /api/v1/cases                     ?flow=&status=&from=&to=&limit=&cursor=
 //	GET  /api/v1/cases/{id}                case, open tasks, spans, links
@@ -56,6 +61,12 @@
 //
 // Lists answer {"<items>": [...], "next_cursor": "..."} (keyset pagination,
 // limit 1-500, default 50); unknown query parameters are a 400 (ADR 0004).
+//
+// Every answer carries X-Request-Id (the client's when well-formed), which
+// log lines and audit entries carry too; every change appends an audit
+// entry (route.Audit); each actor is rate limited (429 with Retry-After);
+// request latency is observed by route pattern into Config.Metrics
+// (ADR 0011).
 // Case workflows are named <flow key>-<case id>.
 //
 // New cases of a flow with a running pilot are assigned an arm
