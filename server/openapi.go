@@ -77,7 +77,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 	spec.Info.WithTitle("flowlab API").WithVersion("1.0.0").WithDescription(
 		"flowlab runs customer-service cases as Temporal workflows and hands each step to a department as a human task.\n\n" +
 			"Every `/api/v1` route except this document needs `Authorization: Bearer <token>`. Errors are RFC 9457 " +
-			"`application/problem+json`. Lists are keyset-paginated (`limit`, `cursor`, `next_cursor`); unknown query parameters are a 400.")
+			"`application/problem+json`. Lists are keyset-paginated (`limit`, `cursor`, `next_cursor`); unknown query parameters are a 400. " +
+			"Every response carries `X-Request-Id` (the request's own when it sends a well-formed one), which the server's logs and audit " +
+			"entries carry too. Each actor may send 50 requests a second with bursts of 100 by default; beyond that the answer is 429 with `Retry-After`.")
 	spec.SetHTTPBearerTokenSecurity(bearerScheme, "flk_ token", "An API token (`flk_…`) from POST /api/v1/tokens, or the admin token.")
 	for _, t := range apiTags {
 		spec.Tags = append(spec.Tags, openapi31.Tag{Name: t.Name, Description: ptr(t.Description)})
