@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,7 +16,12 @@ import (
 type API struct {
 	Base string
 	HTTP *http.Client
+
+	limited atomic.Int64
 }
+
+// RateLimited counts the 429 answers Do waited out.
+func (a *API) RateLimited() int64 { return a.limited.Load() }
 
 // NewAPI returns a client of base with a per-request timeout longer than
 // the server's engine timeout (30 s), so a slow completion is answered by
@@ -47,14 +53,35 @@ func (r Response) String() string {
 
 // Do sends a request with a bearer token; headers are name, value pairs.
 // A transport error (connection refused, timeout) is returned as an error.
+// A 429 (the API's per-actor rate limit) is waited out as its Retry-After
+// says and the request sent again, as a well-behaved client does.
 func (a *API) Do(ctx context.Context, token, method, path string, body any, headers ...string) (Response, error) {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return Response{}, err
 		}
-		rd = bytes.NewReader(b)
+	}
+	for {
+		resp, err := a.do(ctx, token, method, path, b, headers)
+		if err != nil || resp.Status != http.StatusTooManyRequests {
+			return resp, err
+		}
+		a.limited.Add(1)
+		wait := time.Duration(max(resp.RetryAfter(), 1)) * time.Second
+		select {
+		case <-ctx.Done():
+			return resp, nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *API) do(ctx context.Context, token, method, path string, body []byte, headers []string) (Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.Base+path, rd)
 	if err != nil {

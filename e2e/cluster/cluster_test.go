@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -15,6 +16,16 @@ import (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The long form's tests take up to 15 minutes each, two at a time; a
+	// go test timeout would panic the binary and skip every cleanup.
+	if long() {
+		if f := flag.Lookup("test.timeout"); f != nil {
+			if d, ok := f.Value.(flag.Getter).Get().(time.Duration); ok && d > 0 && d < 45*time.Minute {
+				fmt.Fprintf(os.Stderr, "FLOWLAB_CRASH_LONG=1 needs go test -timeout 45m or more (it is %s)\n", d)
+				os.Exit(2)
+			}
+		}
+	}
 	code := m.Run()
 	RemoveBinary()
 	os.Exit(code)

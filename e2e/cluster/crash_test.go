@@ -191,7 +191,7 @@ func TestWorkerKills(t *testing.T) {
 	t.Logf("FIGURES worker kills: %d cases, %d worker kills survived, %d duplicates, %d losses, run %s (%s)",
 		cases, survived, rep.Duplicates(), rep.Losses(), elapsed.Round(time.Second), durationFigures(caseDurations(t, c, ids)))
 	t.Logf("database: %s", rep)
-	t.Logf("answers: %s", agents.Statuses())
+	t.Logf("answers: %s; 429 answers waited out: %d", agents.Statuses(), api.RateLimited())
 }
 
 // probeOutage sends requests that need the database, as fast as it can
@@ -311,7 +311,7 @@ func TestPostgresRestart(t *testing.T) {
 			}
 			return false
 		}, 60*time.Second, 100*time.Millisecond, "the API did not recover after PostgreSQL came back")
-		outages = append(outages, fmt.Sprintf("outage %d (pg_ctl stop -m %s): down %s, API answering again %s after the start; answers meanwhile: %v",
+		outages = append(outages, fmt.Sprintf("outage %d (postgres stopped -m %s): down %s, API answering again %s after the start; answers meanwhile: %v",
 			i+1, mode, down.Round(10*time.Millisecond), recovered.Round(10*time.Millisecond), answers))
 	}
 	for _, o := range outages {
@@ -342,7 +342,7 @@ func TestPostgresRestart(t *testing.T) {
 	t.Logf("FIGURES postgres restarts: %d cases (%d created during the run), %d restarts survived, %d duplicates, %d losses, run %s (%s)",
 		len(all), live, len(modes), rep.Duplicates(), rep.Losses(), elapsed.Round(time.Second), durationFigures(caseDurations(t, c, all)))
 	t.Logf("database: %s", rep)
-	t.Logf("answers: %s", agents.Statuses())
+	t.Logf("answers: %s; 429 answers waited out: %d", agents.Statuses(), api.RateLimited())
 }
 
 // failpointExitCode is the exit code of a worker whose test failpoint
@@ -467,5 +467,5 @@ func TestActivityCrashAfterEffect(t *testing.T) {
 	t.Logf("FIGURES crash after effect: %d cases, %d activities whose worker died after their write committed (%s) retried in %d worker deaths, %d duplicates, %d losses, run %s (%s)",
 		cases, want, strings.Join(spec, " "), exits, rep.Duplicates(), rep.Losses(), elapsed.Round(time.Second), durationFigures(caseDurations(t, c, ids)))
 	t.Logf("database: %s", rep)
-	t.Logf("answers: %s", agents.Statuses())
+	t.Logf("answers: %s; 429 answers waited out: %d", agents.Statuses(), api.RateLimited())
 }

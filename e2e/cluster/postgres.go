@@ -11,7 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,13 +24,16 @@ const DefaultPostgresBin = "/usr/lib/postgresql/15/bin"
 
 // Postgres is a private PostgreSQL instance in a directory of its own, on a
 // free loopback port: tests may stop and start it without touching the
-// system's cluster, which other test packages use at the same time.
+// system's cluster, which other test packages use at the same time. The
+// postmaster is a child process of the test (not daemonized by pg_ctl),
+// so it dies with the test binary even when no cleanup runs.
 type Postgres struct {
 	Port    int
-	bin     string
-	dir     string // data directory is dir/data, socket and log in dir
-	runAs   string // "postgres" when this process is root (initdb refuses root)
 	LogPath string
+	bin     string
+	dir     string              // data directory is dir/data, socket in dir
+	cred    *syscall.Credential // the postgres user's when this is root (initdb refuses root)
+	proc    *Process
 }
 
 // StartPostgres creates a cluster under dir (initdb), starts it and stops
@@ -65,9 +68,12 @@ func StartPostgres(t testing.TB, dir string) *Postgres {
 		if err := os.Chown(p.dir, uid, gid); err != nil {
 			t.Fatalf("chown postgres dir: %v", err)
 		}
-		p.runAs = "postgres"
+		p.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
-	if out, err := p.run("initdb", "-D", p.dataDir(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"); err != nil {
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", p.dataDir(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+	initdb.Env = append(baseEnv(), "LC_ALL=C")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	port, err := freePort()
@@ -75,6 +81,15 @@ func StartPostgres(t testing.TB, dir string) *Postgres {
 		t.Fatal(err)
 	}
 	p.Port = port
+	p.proc = &Process{Name: "postgres", Bin: filepath.Join(bin, "postgres"), LogPath: p.LogPath, Env: []string{"LC_ALL=C"},
+		Credential: p.cred, Args: []string{
+			"-D", p.dataDir(), "-p", strconv.Itoa(p.Port), "-k", p.dir,
+			"-c", "listen_addresses=127.0.0.1",
+			"-c", "fsync=off",
+			"-c", "full_page_writes=off",
+			"-c", "max_connections=300",
+			"-c", "shared_buffers=64MB",
+		}}
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,43 +99,41 @@ func StartPostgres(t testing.TB, dir string) *Postgres {
 
 func (p *Postgres) dataDir() string { return filepath.Join(p.dir, "data") }
 
-// run runs one of the server programs, as the postgres user when root.
-func (p *Postgres) run(prog string, args ...string) ([]byte, error) {
-	path := filepath.Join(p.bin, prog)
-	var cmd *exec.Cmd
-	if p.runAs != "" {
-		cmd = exec.Command("runuser", append([]string{"-u", p.runAs, "--", path}, args...)...)
-	} else {
-		cmd = exec.Command(path, args...)
-	}
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	return cmd.CombinedOutput()
-}
-
 // Start starts the server and waits until it accepts connections.
 func (p *Postgres) Start() error {
-	opts := strings.Join([]string{
-		"-p " + strconv.Itoa(p.Port),
-		"-c listen_addresses=127.0.0.1",
-		"-k " + p.dir,
-		"-c fsync=off",
-		"-c full_page_writes=off",
-		"-c max_connections=300",
-		"-c shared_buffers=64MB",
-	}, " ")
-	out, err := p.run("pg_ctl", "-D", p.dataDir(), "-l", p.LogPath, "-w", "-t", "60", "-o", opts, "start")
-	if err != nil {
-		return fmt.Errorf("pg_ctl start: %w\n%s", err, out)
+	if err := p.proc.Start(); err != nil {
+		return err
 	}
-	return nil
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		conn, err := pgx.Connect(ctx, p.URL("postgres"))
+		if err == nil {
+			_ = conn.Close(ctx)
+			cancel()
+			return nil
+		}
+		cancel()
+		if !p.proc.Running() {
+			return fmt.Errorf("postgres exited at start (log: %s)", p.LogPath)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres does not accept connections after 60 s: %w (log: %s)", err, p.LogPath)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
-// Stop stops the server with pg_ctl's mode: smart, fast or immediate
-// (immediate is a crash: the next start recovers from the WAL).
+// Stop stops the server the way pg_ctl's modes do: smart (SIGTERM, waits
+// for clients), fast (SIGINT) or immediate (SIGQUIT, a crash: the next
+// start recovers from the WAL); after 60 s the process group is killed.
 func (p *Postgres) Stop(mode string) error {
-	out, err := p.run("pg_ctl", "-D", p.dataDir(), "-m", mode, "-w", "-t", "60", "stop")
-	if err != nil {
-		return fmt.Errorf("pg_ctl stop -m %s: %w\n%s", mode, err, out)
+	sig, ok := map[string]syscall.Signal{"smart": syscall.SIGTERM, "fast": syscall.SIGINT, "immediate": syscall.SIGQUIT}[mode]
+	if !ok {
+		return fmt.Errorf("stop postgres: unknown mode %q (smart, fast, immediate)", mode)
+	}
+	if !p.proc.Terminate(sig, 60*time.Second) {
+		return fmt.Errorf("stop postgres -m %s: killed after 60 s (log: %s)", mode, p.LogPath)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +21,8 @@ type Process struct {
 	Args    []string
 	Env     []string // added to a minimal environment (PATH, HOME, TMPDIR)
 	LogPath string
+	// Credential, when set, runs the process as another user.
+	Credential *syscall.Credential
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -51,18 +54,29 @@ func (p *Process) Start() error {
 	cmd := exec.Command(p.Bin, p.Args...)
 	cmd.Env = append(baseEnv(), p.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		_ = logf.Close()
-		return fmt.Errorf("%s: start: %w", p.Name, err)
-	}
+	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr.Credential = p.Credential
+	// The kernel sends a parent-death signal when the thread that started
+	// the child ends, so start and wait on a thread of its own that lives
+	// as long as the child (golang/go#27505); it ends with the goroutine.
+	started := make(chan error, 1)
 	done := make(chan struct{})
 	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		err := cmd.Wait()
 		fmt.Fprintf(logf, "=== %s: exited at %s: %v\n", p.Name, time.Now().UTC().Format(time.RFC3339Nano), exitText(err))
 		_ = logf.Close()
 		close(done)
 	}()
+	if err := <-started; err != nil {
+		_ = logf.Close()
+		return fmt.Errorf("%s: start: %w", p.Name, err)
+	}
 	p.cmd, p.done = cmd, done
 	return nil
 }
@@ -77,35 +91,37 @@ func exitText(err error) string {
 // Kill sends SIGKILL to the process group and waits for the process to be
 // gone.
 func (p *Process) Kill() {
-	p.signal(syscall.SIGKILL, 0)
-}
-
-// Stop sends SIGTERM to the process group and waits up to grace for the
-// process to exit, then kills it.
-func (p *Process) Stop(grace time.Duration) {
-	p.signal(syscall.SIGTERM, grace)
-}
-
-func (p *Process) signal(sig syscall.Signal, grace time.Duration) {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
-	if sig == syscall.SIGKILL && cmd != nil && !isClosed(done) {
+	if cmd != nil && !isClosed(done) {
 		p.kills++
 	}
 	p.mu.Unlock()
 	if cmd == nil || isClosed(done) {
 		return
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, sig)
-	if sig != syscall.SIGKILL {
-		select {
-		case <-done:
-			return
-		case <-time.After(grace):
-		}
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
+}
+
+// Terminate sends sig to the process alone (not its group) and waits up
+// to grace for it to exit; then it kills the group and returns false.
+func (p *Process) Terminate(sig syscall.Signal, grace time.Duration) bool {
+	p.mu.Lock()
+	cmd, done := p.cmd, p.done
+	p.mu.Unlock()
+	if cmd == nil || isClosed(done) {
+		return true
+	}
+	_ = cmd.Process.Signal(sig)
+	select {
+	case <-done:
+		return true
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	<-done
+	return false
 }
 
 // Running says whether the process is running.
