@@ -24,6 +24,12 @@ func long() bool { return os.Getenv("FLOWLAB_CRASH_LONG") == "1" }
 
 const defaultSeed = 20261123
 
+// shortBudget bounds each short-form test after its topology is up. The
+// runs take 25–65 s here; the margin is for a loaded CI machine, and five
+// tests two at a time stay within go test's default 10-minute timeout
+// even if every one of them ran out its budget.
+const shortBudget = 200 * time.Second
+
 func crashSeed(t *testing.T) uint64 {
 	t.Helper()
 	seed := uint64(defaultSeed)
@@ -126,7 +132,7 @@ func durationFigures(ds []time.Duration) string {
 func TestWorkerKills(t *testing.T) {
 	clusterTest(t)
 	seed := crashSeed(t)
-	cases, kills, budget := 40, 3, 150*time.Second
+	cases, kills, budget := 40, 3, shortBudget
 	if long() {
 		cases, kills, budget = 200, 10, 15*time.Minute
 	}
@@ -241,7 +247,7 @@ func probeOutage(ctx context.Context, api *API, admin string, caseID string, d t
 func TestPostgresRestart(t *testing.T) {
 	clusterTest(t)
 	seed := crashSeed(t)
-	cases, outage, modes, budget := 20, 3*time.Second, []string{"immediate"}, 150*time.Second
+	cases, outage, modes, budget := 20, 3*time.Second, []string{"immediate"}, shortBudget
 	if long() {
 		cases, outage, modes, budget = 60, 5*time.Second, []string{"fast", "immediate", "immediate"}, 15*time.Minute
 	}
@@ -357,7 +363,7 @@ const failpointExitCode = 197
 func TestActivityCrashAfterEffect(t *testing.T) {
 	clusterTest(t)
 	seed := crashSeed(t)
-	cases, budget := 12, 150*time.Second
+	cases, budget := 12, shortBudget
 	crashes := map[string]int{"OpenTask": 1, "CloseTask": 2, "RecordSpan": 1, "UpdateCase": 1}
 	if long() {
 		cases, budget = 40, 15*time.Minute

@@ -66,7 +66,7 @@ func advance(ctx context.Context, api *API, admin, id string, steps int, rng *ra
 func TestDevKillWithOpenCases(t *testing.T) {
 	clusterTest(t)
 	seed := crashSeed(t)
-	parked, worked, budget := 10, 10, 150*time.Second
+	parked, worked, budget := 10, 10, shortBudget
 	if long() {
 		parked, worked, budget = 30, 40, 10*time.Minute
 	}
