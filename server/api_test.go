@@ -492,3 +492,22 @@ func TestRecovererWritesProblem(t *testing.T) {
 	require.Contains(t, e.logs.String(), "secret internal state")
 	require.Contains(t, e.logs.String(), p.RequestID)
 }
+
+// A request whose client went away is answered 499 and logged at info, not
+// as a 500 server error.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/tasks/x/complete", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	e.srv.writeProblem(rec, r, internal(fmt.Errorf("complete: %w", context.Canceled)))
+	require.Equal(t, StatusClientClosedRequest, rec.Code)
+	require.NotContains(t, e.logs.String(), "level=ERROR")
+	// A live client still gets the 500.
+	rec = httptest.NewRecorder()
+	e.srv.writeProblem(rec, httptest.NewRequest(http.MethodPost, "/api/v1/tasks/x/complete", nil), internal(errors.New("boom")))
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	require.Contains(t, e.logs.String(), "level=ERROR")
+}

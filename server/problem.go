@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -84,6 +85,10 @@ func unauthorized(detail, authenticate string) *Problem {
 	return p
 }
 
+// StatusClientClosedRequest is nginx's 499: the client closed the
+// connection before the server answered.
+const StatusClientClosedRequest = 499
+
 func unavailable(detail string, cause error) *Problem {
 	p := newProblem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", detail)
 	p.retryAfter = 5
@@ -124,9 +129,20 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	if out.Instance == "" {
 		out.Instance = r.URL.Path
 	}
+	if out.Status >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
+		// The client went away before the answer (the cancelled context
+		// is what failed): nobody reads it and the server is not at
+		// fault. nginx's 499 keeps it out of the 5xx counts and alerts.
+		out.Status, out.Title, out.Type = StatusClientClosedRequest, "Client closed request", problemBase+"client-closed-request"
+		out.Detail = "the client closed the request before the answer"
+		p = &Problem{Status: out.Status, cause: p.cause}
+	}
 	if p.cause != nil {
 		level := slog.LevelWarn
-		if p.Status >= 500 {
+		switch {
+		case p.Status == StatusClientClosedRequest:
+			level = slog.LevelInfo
+		case p.Status >= 500:
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request failed",
@@ -144,7 +160,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	if p.authScheme != "" {
 		h.Set("WWW-Authenticate", p.authScheme)
 	}
-	w.WriteHeader(p.Status)
+	w.WriteHeader(out.Status)
 	_ = json.NewEncoder(w).Encode(out)
 }
 
