@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -191,6 +193,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err != nil {
 		return nil, err
 	}
+	rate, burst, err := rateLimit()
+	if err != nil {
+		return nil, usageError{err}
+	}
 	eng := server.NewTemporalEngine(c)
 	if err := server.StartPending(ctx, st, eng); err != nil {
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
@@ -204,7 +210,28 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		TemporalNamespace: o.namespace,
 		ReopenWindow:      window,
 		Metrics:           o.metrics,
+		RatePerSecond:     rate,
+		RateBurst:         burst,
 	})
+}
+
+// rateLimit reads FLOWLAB_RATE_LIMIT (requests per second per actor; "off"
+// disables the limit) and FLOWLAB_RATE_BURST; unset means the server's
+// defaults (0).
+func rateLimit() (perSecond float64, burst int, err error) {
+	if s := strings.TrimSpace(envOr("FLOWLAB_RATE_LIMIT", "")); s != "" {
+		if strings.EqualFold(s, "off") {
+			perSecond = -1
+		} else if perSecond, err = strconv.ParseFloat(s, 64); err != nil || perSecond <= 0 || math.IsInf(perSecond, 0) || math.IsNaN(perSecond) {
+			return 0, 0, fmt.Errorf("FLOWLAB_RATE_LIMIT=%q: want a positive number of requests per second, or off", s)
+		}
+	}
+	if s := strings.TrimSpace(envOr("FLOWLAB_RATE_BURST", "")); s != "" {
+		if burst, err = strconv.Atoi(s); err != nil || burst <= 0 {
+			return 0, 0, fmt.Errorf("FLOWLAB_RATE_BURST=%q: want a positive whole number of requests", s)
+		}
+	}
+	return perSecond, burst, nil
 }
 
 // newLogger is a text logger on stderr at level (info when level is not

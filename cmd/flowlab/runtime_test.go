@@ -22,3 +22,34 @@ func TestReopenWindowFromEnv(t *testing.T) {
 		require.ErrorContains(t, err, "FLOWLAB_REOPEN_WINDOW", bad)
 	}
 }
+
+func TestRateLimitFromEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		limit, burst string
+		rate         float64
+		b            int
+		bad          string
+	}{
+		{"", "", 0, 0, ""},
+		{"20", "40", 20, 40, ""},
+		{"off", "", -1, 0, ""},
+		{"OFF", "", -1, 0, ""},
+		{"0", "", 0, 0, "FLOWLAB_RATE_LIMIT"},
+		{"-3", "", 0, 0, "FLOWLAB_RATE_LIMIT"},
+		{"fast", "", 0, 0, "FLOWLAB_RATE_LIMIT"},
+		{"NaN", "", 0, 0, "FLOWLAB_RATE_LIMIT"},
+		{"10", "1.5", 0, 0, "FLOWLAB_RATE_BURST"},
+		{"10", "0", 0, 0, "FLOWLAB_RATE_BURST"},
+	} {
+		t.Setenv("FLOWLAB_RATE_LIMIT", tc.limit)
+		t.Setenv("FLOWLAB_RATE_BURST", tc.burst)
+		rate, burst, err := rateLimit()
+		if tc.bad != "" {
+			require.ErrorContains(t, err, tc.bad, "%+v", tc)
+			continue
+		}
+		require.NoError(t, err, "%+v", tc)
+		require.Equal(t, tc.rate, rate, "%+v", tc)
+		require.Equal(t, tc.b, burst, "%+v", tc)
+	}
+}
