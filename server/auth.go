@@ -47,6 +47,10 @@ type ctxKey int
 
 const actorKey ctxKey = 1
 
+func withActor(ctx context.Context, a store.Actor) context.Context {
+	return context.WithValue(ctx, actorKey, a)
+}
+
 func actorFrom(ctx context.Context) store.Actor {
 	a, _ := ctx.Value(actorKey).(store.Actor)
 	return a
@@ -79,7 +83,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeProblem(w, r, storeProblem(fmt.Errorf("authenticate: %w", err), "token"))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, actor)))
+		next.ServeHTTP(w, r.WithContext(withActor(r.Context(), actor)))
 	})
 }
 

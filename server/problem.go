@@ -123,9 +123,27 @@ func storeProblem(err error, what string) *Problem {
 // writeProblem sends p as application/problem+json. Server-side causes are
 // logged with the request id; the client sees only the problem's own text.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
-	reqID := middleware.GetReqID(r.Context())
+	out := s.settleProblem(r, p)
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	if out.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(out.retryAfter))
+	}
+	if out.authScheme != "" {
+		h.Set("WWW-Authenticate", out.authScheme)
+	}
+	w.WriteHeader(out.Status)
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// settleProblem is the problem as the client sees it (with the request id;
+// a 5xx caused by the client going away becomes a 499) and logs its
+// server-side cause: a warning for 4xx, an error for 5xx.
+func (s *Server) settleProblem(r *http.Request, p *Problem) Problem {
 	out := *p
-	out.RequestID = reqID
+	out.RequestID = middleware.GetReqID(r.Context())
+	out.cause = nil
 	if out.Instance == "" {
 		out.Instance = r.URL.Path
 	}
@@ -135,33 +153,23 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 		// fault. nginx's 499 keeps it out of the 5xx counts and alerts.
 		out.Status, out.Title, out.Type = StatusClientClosedRequest, "Client closed request", problemBase+"client-closed-request"
 		out.Detail = "the client closed the request before the answer"
-		p = &Problem{Status: out.Status, cause: p.cause}
+		out.Errors, out.retryAfter, out.authScheme = nil, 0, ""
 	}
 	if p.cause != nil {
 		level := slog.LevelWarn
 		switch {
-		case p.Status == StatusClientClosedRequest:
+		case out.Status == StatusClientClosedRequest:
 			level = slog.LevelInfo
-		case p.Status >= 500:
+		case out.Status >= 500:
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request failed",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
-			slog.Int("status", p.Status),
+			slog.Int("status", out.Status),
 			slog.String("error", p.cause.Error()))
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
-	if p.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(p.retryAfter))
-	}
-	if p.authScheme != "" {
-		h.Set("WWW-Authenticate", p.authScheme)
-	}
-	w.WriteHeader(out.Status)
-	_ = json.NewEncoder(w).Encode(out)
+	return out
 }
 
 // writeJSON sends v with status.

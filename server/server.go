@@ -234,7 +234,10 @@ type Server struct {
 
 	metrics  *obs.Metrics
 	limiter  *rateLimiter    // nil: no rate limit
-	patterns map[string]bool // the route table's patterns, the metrics' route labels
+	patterns map[string]bool // the route tables' patterns, the metrics' route labels
+
+	ui     *uiTemplates // the web UI's pages
+	inproc http.Handler // the API router the UI calls in process
 }
 
 // New returns the API's handler.
@@ -263,6 +266,14 @@ func newServer(cfg Config) (*Server, error) {
 	for _, rt := range apiRoutes {
 		s.patterns[rt.Pattern] = true
 	}
+	for _, p := range uiPages {
+		s.patterns[UIPath+p.Pattern] = true
+	}
+	s.patterns[UIPath+"/static/*"] = true
+	if s.ui, err = loadUITemplates(); err != nil {
+		return nil, err
+	}
+	s.inproc = s.inprocRoutes()
 	return s, nil
 }
 
@@ -310,6 +321,10 @@ func (s *Server) routes() http.Handler {
 		}
 		r.With(mw...).Method(rt.Method, rt.Pattern, s.h(s.withRouteParams(rt)))
 	}
+	r.Route(UIPath, s.uiRoutes)
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, UIPath+"/", http.StatusSeeOther)
+	})
 	return r
 }
 

@@ -1,0 +1,107 @@
+// flowlab web UI: small progressive enhancements. Every page works without
+// this script; it adds local times, live SLA countdowns, in-place refresh
+// of lists and protection against double submits.
+(function () {
+  "use strict";
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  // <time datetime="..." data-local> shows the time in the browser's zone.
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local][datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      el.textContent = d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      el.title = d.toISOString();
+    });
+  }
+
+  // <span class="countdown" data-due="RFC 3339"> counts down to the SLA due
+  // time: "due in 1:02:03", "overdue 0:05:10"; soon (< 15 min) and overdue
+  // get their classes. Width is fixed by the stylesheet.
+  function fmtSpan(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var d = Math.floor(s / 86400); s -= d * 86400;
+    var h = Math.floor(s / 3600); s -= h * 3600;
+    var m = Math.floor(s / 60); s -= m * 60;
+    return (d > 0 ? d + "d " : "") + h + ":" + pad(m) + ":" + pad(s);
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) return;
+      var left = due - now;
+      el.textContent = left >= 0 ? "due in " + fmtSpan(left) : "overdue " + fmtSpan(left);
+      el.classList.toggle("overdue", left < 0);
+      el.classList.toggle("soon", left >= 0 && left < 15 * 60 * 1000);
+    });
+  }
+
+  // An element with data-refresh="URL" (a table body) is reloaded in place
+  // every data-every seconds (default 10) from the fragment URL, only when
+  // its content changed and never while the user is inside it, so neither
+  // focus nor scroll position moves. data-status names an element that
+  // says when the list was last updated.
+  function refreshers() {
+    document.querySelectorAll("[data-refresh]").forEach(function (el) {
+      var every = Math.max(2, parseInt(el.getAttribute("data-every") || "10", 10)) * 1000;
+      var status = el.getAttribute("data-status") ? document.getElementById(el.getAttribute("data-status")) : null;
+      var busy = false;
+      setInterval(function () {
+        if (busy || document.hidden || el.contains(document.activeElement)) return;
+        busy = true;
+        fetch(el.getAttribute("data-refresh"), { headers: { "X-Flowlab-Fragment": "1" }, credentials: "same-origin", cache: "no-store" })
+          .then(function (res) {
+            if (res.status === 401) { window.location.reload(); return null; }
+            if (!res.ok) throw new Error("HTTP " + res.status);
+            return res.text();
+          })
+          .then(function (html) {
+            if (html === null) return;
+            if (html.trim() !== el.innerHTML.trim()) {
+              el.innerHTML = html;
+              localTimes(el);
+              tick();
+            }
+            if (status) status.textContent = "Updated " + new Date().toLocaleTimeString();
+          })
+          .catch(function () {
+            if (status) status.textContent = "Could not refresh; retrying…";
+          })
+          .finally(function () { busy = false; });
+      }, every);
+    });
+  }
+
+  // <form data-once>: the first submit disables its buttons, so a double
+  // click sends one request (the server is idempotent anyway).
+  function once() {
+    document.addEventListener("submit", function (e) {
+      var f = e.target;
+      if (!f.hasAttribute || !f.hasAttribute("data-once")) return;
+      if (f.dataset.sent) { e.preventDefault(); return; }
+      f.dataset.sent = "1";
+      setTimeout(function () {
+        f.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+      }, 0);
+    }, true);
+  }
+
+  // <form data-confirm="question"> asks before submitting.
+  function confirms() {
+    document.addEventListener("submit", function (e) {
+      var q = e.target.getAttribute && e.target.getAttribute("data-confirm");
+      if (q && !window.confirm(q)) { e.preventDefault(); e.stopImmediatePropagation(); }
+    }, true);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    tick();
+    setInterval(tick, 1000);
+    refreshers();
+    confirms();
+    once();
+  });
+})();

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/stretchr/testify/require"
+)
+
+// isUIRoute reports whether a path or route pattern is the web UI's (or
+// the root's redirect to it) rather than an API operation.
+func isUIRoute(p string) bool {
+	return p == "/" || p == UIPath || strings.HasPrefix(p, UIPath+"/")
+}
+
+// page requests a UI page as the named actor ("" for no session), the way
+// a browser on the same origin does; form, when not nil, is posted.
+func (e *testEnv) page(as, method, path string, form url.Values) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var req *http.Request
+	if form != nil {
+		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if as != "" {
+		tok, ok := e.tokens[as]
+		require.True(e.t, ok, "no token for %q", as)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestUISignIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.actor("ana", "staff", "technical")
+
+	// No session: a page goes to the sign-in page and comes back after.
+	res := e.page("", http.MethodGet, "/ui/?week=2", nil)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Equal(t, "/ui/signin?next=%2Fui%2F%3Fweek%3D2", res.Header().Get("Location"))
+	res = e.page("", http.MethodGet, "/", nil)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Equal(t, "/ui/", res.Header().Get("Location"))
+
+	res = e.page("", http.MethodGet, "/ui/signin?next=%2Fui%2Fkpis", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Contains(t, res.Body.String(), `name="next" value="/ui/kpis"`)
+
+	// A wrong token: 401, the form again with the reason.
+	res = e.page("", http.MethodPost, "/ui/signin", url.Values{"token": {"flk_nope"}})
+	require.Equal(t, http.StatusUnauthorized, res.Code)
+	require.Contains(t, res.Body.String(), "unknown, expired or revoked")
+	require.Empty(t, res.Result().Cookies())
+
+	// The right one: an HttpOnly, SameSite=Strict cookie and the role's home.
+	res = e.page("", http.MethodPost, "/ui/signin", url.Values{"token": {tok}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Equal(t, "/ui/inbox", res.Header().Get("Location"))
+	c := res.Result().Cookies()
+	require.Len(t, c, 1)
+	require.Equal(t, sessionCookie, c[0].Name)
+	require.Equal(t, tok, c[0].Value)
+	require.True(t, c[0].HttpOnly)
+	require.Equal(t, http.SameSiteStrictMode, c[0].SameSite)
+
+	// next is honoured only for the UI's own pages.
+	for next, want := range map[string]string{
+		"/ui/kpis?x=1":        "/ui/kpis?x=1",
+		"https://evil.test/":  "/ui/inbox",
+		"//evil.test/ui/":     "/ui/inbox",
+		"/api/v1/cases":       "/ui/inbox",
+		"/ui/signin":          "/ui/inbox",
+		"/\\evil.test":        "/ui/inbox",
+		"javascript:alert(1)": "/ui/inbox",
+	} {
+		res = e.page("", http.MethodPost, "/ui/signin", url.Values{"token": {tok}, "next": {next}})
+		require.Equal(t, http.StatusSeeOther, res.Code, next)
+		require.Equal(t, want, res.Header().Get("Location"), next)
+	}
+
+	// Signed in, / goes to the role's home; signing out clears the cookie.
+	res = e.page("ana", http.MethodGet, "/ui/", nil)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Equal(t, "/ui/inbox", res.Header().Get("Location"))
+	res = e.page("ana", http.MethodPost, "/ui/signout", url.Values{})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	c = res.Result().Cookies()
+	require.Len(t, c, 1)
+	require.Equal(t, -1, c[0].MaxAge)
+
+	// A revoked token ends the session at once.
+	e.revokeAll(t, "ana")
+	res = e.page("ana", http.MethodGet, "/ui/", nil)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, res.Header().Get("Location"), "/ui/signin?")
+	require.Contains(t, res.Header().Get("Location"), "flash=")
+}
+
+// revokeAll revokes the named actor's tokens through the API.
+func (e *testEnv) revokeAll(t *testing.T, name string) {
+	t.Helper()
+	res := e.do("admin", http.MethodGet, "/api/v1/tokens?actor="+e.actors[name].ID, nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	var list tokenListJSON
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
+	require.NotEmpty(t, list.Tokens)
+	for _, tk := range list.Tokens {
+		res := e.do("admin", http.MethodDelete, "/api/v1/tokens/"+tk.ID, nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	}
+}
+
+func TestUIHeadersAndCrossOrigin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.page("", http.MethodGet, "/ui/signin", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	csp := res.Header().Get("Content-Security-Policy")
+	require.Contains(t, csp, "default-src 'self'")
+	require.Contains(t, csp, "script-src 'self'")
+	require.Contains(t, csp, "frame-ancestors 'none'")
+	require.Equal(t, "nosniff", res.Header().Get("X-Content-Type-Options"))
+	require.Equal(t, "no-store", res.Header().Get("Cache-Control"))
+	require.NotContains(t, res.Body.String(), "<script>", "no inline scripts (the policy forbids them)")
+	require.NotContains(t, res.Body.String(), "style=", "no inline styles (the policy forbids them)")
+
+	// A form posted from another site is refused before any handler runs.
+	req := httptest.NewRequest(http.MethodPost, "/ui/signout", strings.NewReader(""))
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Empty(t, rec.Result().Cookies())
+
+	// Static files are versioned by content and cached for ever.
+	u := e.srv.ui.staticURL("app.css")
+	require.Regexp(t, `^/ui/static/app\.css\?v=[0-9a-f]{12}$`, u)
+	res = e.page("", http.MethodGet, u, nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Contains(t, res.Header().Get("Content-Type"), "text/css")
+	require.Contains(t, res.Header().Get("Cache-Control"), "immutable")
+
+	// An unknown page is a 404 page, not the API's problem document.
+	e.actor("ana", "staff", "technical")
+	res = e.page("ana", http.MethodGet, "/ui/nope", nil)
+	require.Equal(t, http.StatusNotFound, res.Code)
+	require.Contains(t, res.Header().Get("Content-Type"), "text/html")
+	require.Contains(t, res.Body.String(), "no page at /ui/nope")
+}
+
+// TestUIPagesNeedASession walks every page of the table: without a session
+// a GET goes to sign-in and any other method is a 401.
+func TestUIPagesNeedASession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, p := range uiPages {
+		if p.Public {
+			continue
+		}
+		path := UIPath + strings.NewReplacer("{id}", "00000000-0000-0000-0000-000000000000", "{key}", "complaint", "{v}", "1").Replace(p.Pattern)
+		var form url.Values
+		if p.Method != http.MethodGet {
+			form = url.Values{}
+		}
+		res := e.page("", p.Method, path, form)
+		if p.Method == http.MethodGet {
+			require.Equal(t, http.StatusSeeOther, res.Code, "%s %s", p.Method, p.Pattern)
+			require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/signin"), "%s %s", p.Method, p.Pattern)
+		} else {
+			require.Equal(t, http.StatusUnauthorized, res.Code, "%s %s", p.Method, p.Pattern)
+		}
+	}
+}
+
+// TestUIRoutesServed checks the router serves exactly the page table.
+func TestUIRoutesServed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	served := map[string]bool{}
+	require.NoError(t, chi.Walk(e.h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if isUIRoute(route) {
+			served[method+" "+strings.TrimSuffix(route, "/")] = true
+		}
+		return nil
+	}))
+	for _, p := range uiPages {
+		require.True(t, served[p.Method+" "+strings.TrimSuffix(UIPath+p.Pattern, "/")], "%s %s not served", p.Method, p.Pattern)
+	}
+}
+
+func TestFmtSeconds(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[float64]string{0: "0 s", 44.6: "45 s", 60: "1 min", 3599: "60 min", 3600: "1 h 00 min",
+		5400: "1 h 30 min", 86400: "1 d 00 h", 90000 + 1800: "1 d 02 h", -90: "−2 min"} {
+		require.Equal(t, want, fmtSeconds(in), "%v", in)
+	}
+	require.Equal(t, "93.1 %", fmtPct(0.931))
+	require.Equal(t, "90 %", fmtPct(0.9))
+}
