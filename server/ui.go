@@ -54,8 +54,11 @@ type uiPage struct {
 	Handle func(*Server, http.ResponseWriter, *http.Request) error
 }
 
-// uiPages is every page of the UI. Pages add their rows here.
-var uiPages = []uiPage{
+// uiPages is every page of the UI: each area keeps its own table in its
+// own file (ui_staff.go, ui_owner.go, ui_improve.go).
+var uiPages = slices.Concat(uiCorePages, uiStaffPages, uiOwnerPages, uiImprovePages)
+
+var uiCorePages = []uiPage{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Server).uiSignInPage},
 	{Method: http.MethodPost, Pattern: "/signin", Public: true, Handle: (*Server).uiSignIn},
 	{Method: http.MethodPost, Pattern: "/signout", Public: true, Handle: (*Server).uiSignOut},
