@@ -181,6 +181,11 @@ type Store interface {
 	// ListPilotCases returns the measures of every case assigned in the
 	// pilot (one query), ordered by created_at, id.
 	ListPilotCases(ctx context.Context, pilotID string) ([]PilotCase, error)
+	// ListCaseMeasures returns what the service KPIs and flow trends read
+	// of each case matching p (one query per page): the case, its feedback,
+	// its first task claim and its completed task spans, in (created_at,
+	// id) order, keyset-paginated on that order.
+	ListCaseMeasures(ctx context.Context, p CaseMeasuresParams) ([]CaseMeasure, error)
 
 	// MarkCaseReopened records that a later case reopened the closed
 	// (completed or cancelled) case id: the first time wins, a repeat
@@ -608,6 +613,42 @@ type PilotCase struct {
 	CSAT, NPS            *int
 	ResolvedFirstContact *bool
 	ReopenedAt           *time.Time
+}
+
+// CaseMeasuresParams selects the cases of ListCaseMeasures. Zero fields do
+// not filter.
+type CaseMeasuresParams struct {
+	Flow    string
+	Version int // the case's (current) flow version
+	Channel string
+	Status  string
+	// From and To bound created_at: From <= created_at < To; with
+	// ByClosedAt they bound closed_at instead, and cases not closed are
+	// left out.
+	From, To   *time.Time
+	ByClosedAt bool
+	Limit      int // default 1000, max 10000
+	// After continues a listing after this case (keyset pagination in
+	// (created_at, id) ascending order); nil starts at the first.
+	After *CaseCursor
+}
+
+// CaseMeasure holds the measures of one case for the service KPIs and the
+// flow trends. Its PilotCase part is what a pilot's evaluation reads of a
+// case (Arm is the case's Variant, whether or not it is in a pilot), so the
+// KPIs derive first-contact resolution the way pilots do.
+type CaseMeasure struct {
+	PilotCase
+	Flow    string
+	Channel string
+	// FirstClaimedAt is the earliest claim of any of the case's tasks, open
+	// or closed (a task completed without a claim counts as claimed when it
+	// was completed); nil when none was claimed yet.
+	FirstClaimedAt *time.Time
+	// TaskSpans counts the spans of the case's completed tasks (cancelled
+	// and migrated tasks are left out), TaskSpansWithSLA those of them with
+	// an SLA due time and TaskSpansBreached those completed after it.
+	TaskSpans, TaskSpansWithSLA, TaskSpansBreached int
 }
 
 // Feedback is the customer's feedback on one case.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdatePilotConcurrent", testUpdatePilotConcurrent},
 		{"ListPilotsPaging", testListPilotsPaging},
 		{"PilotCases", testPilotCases},
+		{"CaseMeasures", testCaseMeasures},
 		{"PilotOps", testPilotOps},
 		{"MarkCaseReopened", testMarkCaseReopened},
 		{"Feedback", testFeedback},

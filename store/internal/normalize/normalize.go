@@ -27,6 +27,9 @@ const (
 	// Exported spans come in large pages.
 	SpanLimitDefault = 1000
 	SpanLimitMax     = 10000
+	// Case measures too (the KPIs read every case of a range).
+	MeasureLimitDefault = 1000
+	MeasureLimitMax     = 10000
 )
 
 // Limit returns n bounded to (0, max], def when n <= 0.
