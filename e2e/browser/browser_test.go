@@ -1,0 +1,75 @@
+package browser
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBrowser runs every browser scenario against one flowlab and one
+// Chromium (starting them costs most of the time); each scenario signs in
+// its users in browser contexts of their own.
+func TestBrowser(t *testing.T) {
+	chromium := requireChromium(t)
+	start := time.Now()
+	e := newEnv(t, chromium)
+	t.Logf("flowlab and %s started in %s; screenshots in %s", chromium, time.Since(start).Round(time.Millisecond), e.artifacts)
+
+	t.Run("OnlyLoopback", e.testOnlyLoopback)
+	t.Run("SignIn", e.testSignIn)
+}
+
+// testOnlyLoopback: the browser reaches the server on loopback and nothing
+// else.
+func (e *env) testOnlyLoopback(t *testing.T) {
+	s := e.newSession(t, csAgent)
+	require.Equal(t, int64(http.StatusOK), s.open("/ui/signin"))
+	for _, u := range []string{"http://example.com/", "http://93.184.215.14/"} {
+		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+		_, err := chromedp.Run(ctx, chromedp.NavigateResponse(u))
+		cancel()
+		require.Error(t, err, "the browser must not reach %s", u)
+		require.NotErrorIs(t, err, context.DeadlineExceeded, "%s should fail at once, not hang", u)
+	}
+}
+
+// testSignIn: without a session a page leads to the sign-in form; a wrong
+// token is refused at the field; the right one sets an HttpOnly,
+// SameSite=Strict session cookie and lands on the role's home page.
+func (e *env) testSignIn(t *testing.T) {
+	s := e.newSession(t, csAgent)
+	s.open("/ui/")
+	require.Equal(t, "/ui/signin", s.path(), "a page without a session goes to the sign-in form")
+	s.waitJS("the token field has the focus", `document.activeElement && document.activeElement.id === "token"`, 5*time.Second)
+	s.shot("01-signin")
+
+	status := s.submit("sign in with a wrong token",
+		chromedp.SendKeys(chromedp.ID("token"), "flk_not-a-token"),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/signin"] button[type=submit]`)),
+	)
+	require.Equal(t, int64(http.StatusUnauthorized), status)
+	require.Contains(t, s.text("#signin-error"), "unknown, expired or revoked")
+	require.Equal(t, "true", eval[string](s, `document.getElementById("token").getAttribute("aria-invalid")`))
+	s.shot("02-wrong-token")
+
+	s.signIn()
+	require.Equal(t, "/ui/inbox", s.path(), "staff land on their inbox")
+	cookies, err := chromedp.Call(s.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{e.url + "/ui/"}})
+	require.NoError(t, err)
+	var session *network.Cookie
+	for _, c := range cookies.Cookies {
+		if c.Name == "flowlab_session" {
+			session = c
+		}
+	}
+	require.NotNil(t, session, "the session cookie is set: %+v", cookies.Cookies)
+	require.True(t, session.HTTPOnly, "the session cookie is HttpOnly")
+	require.Equal(t, network.CookieSameSiteStrict, session.SameSite)
+	require.Equal(t, "/ui", session.Path)
+	require.False(t, eval[bool](s, `document.cookie.includes("flowlab_session")`), "scripts cannot read the session")
+}

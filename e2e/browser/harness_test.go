@@ -1,0 +1,641 @@
+// Package browser tests flowlab's web UI in a real headless Chromium (the
+// Debian package's binary), driven from Go with chromedp, against one real
+// flowlab: an in-process Temporal server (temporaltest), a real worker, the
+// SQLite store and the HTTP server on a loopback listener.
+//
+// Every page a test visits is saved as a PNG under $FLOWLAB_ARTIFACTS
+// (default: e2e/browser/artifacts/, ignored by git), named after the test,
+// the step and the viewport size; the paths are logged.
+//
+// Without a Chromium the tests skip, except in CI (CI=true), where they
+// fail: CI must run them. $FLOWLAB_CHROMIUM names another binary.
+package browser
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/searchattr"
+	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/store/sqlite"
+	"github.com/flowlab/flowlab/worker"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+const adminToken = "browser-admin-token-0123456789abcdef"
+
+// The actors the tests sign in as (keys of env.tokens).
+const (
+	csAgent   = "customer_service"
+	techAgent = "technical"
+	owner     = "owner"
+	improver  = "improver"
+	admin     = "admin"
+)
+
+// viewport is a browser window size.
+type viewport struct {
+	Name          string
+	Width, Height int64
+}
+
+var (
+	laptop         = viewport{"laptop", 1366, 768}
+	tabletLand     = viewport{"tablet-landscape", 1024, 768}
+	tabletPortrait = viewport{"tablet-portrait", 768, 1024}
+)
+
+// Time limits: every test and every wait is bounded.
+const (
+	browserStartLimit = 45 * time.Second
+	testLimit         = 90 * time.Second
+	pollLimit         = 20 * time.Second
+	stepLimit         = 15 * time.Second // one navigation, click or wait
+)
+
+// env is one running flowlab and one running browser, shared by the
+// subtests of TestBrowser.
+type env struct {
+	url       string
+	tokens    map[string]string // actor key → API token
+	names     map[string]string // actor key → display name
+	browser   context.Context   // a chromedp context whose browser runs
+	artifacts string
+}
+
+// chromiumPath finds the browser: $FLOWLAB_CHROMIUM, /usr/bin/chromium
+// (Debian's package), or chromium on the PATH.
+func chromiumPath() (string, error) {
+	if p := os.Getenv("FLOWLAB_CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("FLOWLAB_CHROMIUM=%s: %w", p, err)
+		}
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium", nil
+	}
+	p, err := exec.LookPath("chromium")
+	if err != nil {
+		return "", errors.New("no chromium: install Debian's chromium package (apt-get install chromium) or set FLOWLAB_CHROMIUM")
+	}
+	return p, nil
+}
+
+// requireChromium returns the browser's path; without one the test skips
+// locally and fails in CI.
+func requireChromium(t *testing.T) string {
+	t.Helper()
+	p, err := chromiumPath()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and %v", err)
+		}
+		t.Skip(err)
+	}
+	return p
+}
+
+// newEnv starts Temporal, a worker, the store, the server and the browser.
+func newEnv(t *testing.T, chromium string) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := ts.GetDefaultClient()
+	require.NoError(t, searchattr.Ensure(ctx, c, ts.GetDefaultNamespace(), searchattr.Types(workflows.SearchAttributes())))
+
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	require.NoError(t, st.Migrate(ctx))
+
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := worker.New(c, &activities.Activities{Store: st, Logger: logger, HTTPClient: http.DefaultClient}, worker.Options{})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
+	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger,
+		TemporalNamespace: ts.GetDefaultNamespace()})
+	require.NoError(t, err)
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+
+	e := &env{url: hs.URL, tokens: map[string]string{admin: adminToken}, names: map[string]string{admin: "admin"}}
+	for key, req := range map[string]map[string]any{
+		csAgent:   {"name": "Agent Cora (customer service)", "role": "staff", "departments": []string{"customer_service"}},
+		techAgent: {"name": "Agent Theo (technical)", "role": "staff", "departments": []string{"technical"}},
+		owner:     {"name": "Olive Owner", "role": "owner"},
+		improver:  {"name": "Ivan Improver", "role": "improver"},
+	} {
+		var out struct {
+			Token string `json:"token"`
+		}
+		e.api(t, admin, http.MethodPost, "/api/v1/tokens", req, http.StatusCreated, &out)
+		require.NotEmpty(t, out.Token)
+		e.tokens[key] = out.Token
+		e.names[key] = req["name"].(string)
+	}
+
+	e.artifacts = artifactsDir(t)
+	e.browser = startBrowser(t, chromium)
+	return e
+}
+
+// artifactsDir is $FLOWLAB_ARTIFACTS or ./artifacts (the package's
+// directory when go test runs), emptied of this package's earlier
+// screenshots.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("FLOWLAB_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts"
+	}
+	dir, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	old, err := filepath.Glob(filepath.Join(dir, "TestBrowser-*.png"))
+	require.NoError(t, err)
+	for _, f := range old {
+		require.NoError(t, os.Remove(f))
+	}
+	return dir
+}
+
+// startBrowser starts one headless Chromium for the whole test: a fixed
+// window size, no sandbox only when running as root (Chromium refuses to
+// start sandboxed as root), and no network but loopback: every request to
+// another host goes to a proxy on a closed loopback port (loopback itself
+// bypasses proxies), and every host name but 127.0.0.1 resolves to nothing.
+func startBrowser(t *testing.T, chromium string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.WindowSize(int(laptop.Width), int(laptop.Height)),
+		chromedp.ProxyServer("http://127.0.0.1:9"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("lang", "en-GB"),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// The first Run binds the browser's life to its context, so it gets no
+	// deadline; the start is bounded from outside instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(browserCtx) }()
+	select {
+	case err := <-started:
+		require.NoError(t, err, "start %s", chromium)
+	case <-time.After(browserStartLimit):
+		cancelBrowser()
+		t.Fatalf("%s did not start within %s", chromium, browserStartLimit)
+	}
+	return browserCtx
+}
+
+// api sends a JSON request as who and checks the status.
+func (e *env) api(t *testing.T, who, method, path string, body any, want int, out any) {
+	t.Helper()
+	status, data := e.apiDo(t, who, method, path, body)
+	require.Equal(t, want, status, "%s %s as %s: %s", method, path, who, data)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(data, out), string(data))
+	}
+}
+
+func (e *env) apiDo(t *testing.T, who, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, e.url+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
+}
+
+type taskJSON struct {
+	ID         string   `json:"id"`
+	CaseID     string   `json:"case_id"`
+	Step       string   `json:"step"`
+	Name       string   `json:"name"`
+	Department string   `json:"department"`
+	Status     string   `json:"status"`
+	Outcomes   []string `json:"outcomes"`
+	Form       []struct {
+		Name     string   `json:"name"`
+		Type     string   `json:"type"`
+		Required bool     `json:"required"`
+		Options  []string `json:"options"`
+	} `json:"form"`
+}
+
+type caseJSON struct {
+	ID      string     `json:"id"`
+	Flow    string     `json:"flow"`
+	Version int        `json:"version"`
+	Status  string     `json:"status"`
+	Tasks   []taskJSON `json:"tasks"`
+}
+
+// startCase opens a complaint as the customer service agent.
+func (e *env) startCase(t *testing.T, customer string) caseJSON {
+	t.Helper()
+	var c caseJSON
+	e.api(t, csAgent, http.MethodPost, "/api/v1/cases",
+		map[string]any{"flow": "complaint", "customer": customer, "channel": "phone", "attributes": map[string]any{"severity": "primary"}},
+		http.StatusCreated, &c)
+	return c
+}
+
+// waitOpenTask polls the API until the case has one open task in dept.
+func (e *env) waitOpenTask(t *testing.T, caseID, dept string) taskJSON {
+	t.Helper()
+	deadline := time.Now().Add(pollLimit)
+	var c caseJSON
+	for time.Now().Before(deadline) {
+		e.api(t, admin, http.MethodGet, "/api/v1/cases/"+caseID, nil, http.StatusOK, &c)
+		if len(c.Tasks) == 1 && c.Tasks[0].Department == dept && c.Tasks[0].Status == "open" {
+			return c.Tasks[0]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("case %s has no open %s task after %s: %+v", caseID, dept, pollLimit, c)
+	return taskJSON{}
+}
+
+// formData fills a task's form the way an agent would.
+func formData(tk taskJSON) map[string]any {
+	d := map[string]any{}
+	for _, f := range tk.Form {
+		switch f.Type {
+		case "number":
+			d[f.Name] = 12
+		case "bool":
+			d[f.Name] = true
+		case "enum":
+			d[f.Name] = f.Options[0]
+		default:
+			d[f.Name] = "browser test " + f.Name
+		}
+	}
+	return d
+}
+
+// runCaseToEnd works every task of the case through the API with its first
+// outcome until the case completes.
+func (e *env) runCaseToEnd(t *testing.T, caseID string) {
+	t.Helper()
+	for steps := 0; ; steps++ {
+		require.Less(t, steps, 12, "case %s should end within the flow's steps", caseID)
+		var c caseJSON
+		deadline := time.Now().Add(pollLimit)
+		for {
+			e.api(t, admin, http.MethodGet, "/api/v1/cases/"+caseID, nil, http.StatusOK, &c)
+			if len(c.Tasks) == 1 && c.Tasks[0].Status == "open" || c.Status == "completed" || c.Status == "failed" || c.Status == "cancelled" {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "case %s: no open task after %s: %+v", caseID, pollLimit, c)
+			time.Sleep(50 * time.Millisecond)
+		}
+		if c.Status != "active" && c.Status != "starting" {
+			require.Equal(t, "completed", c.Status, "case %s", caseID)
+			return
+		}
+		tk := c.Tasks[0]
+		var res struct {
+			CaseStatus string `json:"case_status"`
+		}
+		e.api(t, tk.Department, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/claim", map[string]any{}, http.StatusOK, nil)
+		e.api(t, tk.Department, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
+			map[string]any{"outcome": tk.Outcomes[0], "data": formData(tk)}, http.StatusOK, &res)
+		if res.CaseStatus == "completed" {
+			return
+		}
+	}
+}
+
+// session is one signed-in (or not yet signed-in) user in a browser
+// context of their own: own cookies, own tab.
+type session struct {
+	t    *testing.T
+	e    *env
+	who  string
+	ctx  context.Context
+	size viewport
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+}
+
+// newSession opens a tab in a new browser context (separate cookies) for
+// who, at laptop size. Everything it does is bounded by testLimit.
+func (e *env) newSession(t *testing.T, who string) *session {
+	t.Helper()
+	limitCtx, cancelLimit := context.WithTimeout(e.browser, testLimit)
+	ctx, cancelTab := chromedp.NewContext(limitCtx, chromedp.WithNewBrowserContext())
+	s := &session{t: t, e: e, who: who, ctx: ctx, size: laptop}
+	t.Cleanup(func() {
+		cancelTab()
+		cancelLimit()
+	})
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(laptop.Width, laptop.Height)), "open a tab for %s", who)
+	// The page's console: uncaught exceptions and the browser's security
+	// messages (a Content-Security-Policy violation) fail the test.
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.console = append(s.console, m)
+			s.mu.Unlock()
+		}
+	}()
+	// Registered after the tab's cleanup, so it runs first.
+	t.Cleanup(func() {
+		if t.Failed() {
+			s.failureEvidence()
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, m := range s.console {
+			if m.IsException() || m.Source == "security" && m.Type == chromedp.ConsoleError {
+				t.Errorf("browser console (%s): %s at %s:%d", m.Type, m.Text, m.URL, m.Line+1)
+			}
+		}
+	})
+	return s
+}
+
+// failureEvidence saves a screenshot and the HTML of the page the test
+// failed on.
+func (s *session) failureEvidence() {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		p := s.artifactPath("FAILED", "png")
+		if os.WriteFile(p, png, 0o644) == nil {
+			s.t.Logf("screenshot of the failure: %s", p)
+		}
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
+		p := s.artifactPath("FAILED", "html")
+		if os.WriteFile(p, []byte(html), 0o644) == nil {
+			s.t.Logf("HTML of the failure: %s", p)
+		}
+	}
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
+		s.t.Logf("the page was %s", loc)
+	}
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func (s *session) artifactPath(step, ext string) string {
+	name := unsafeName.ReplaceAllString(strings.ReplaceAll(s.t.Name(), "/", "-")+"-"+step, "_")
+	return filepath.Join(s.e.artifacts, name+"."+ext)
+}
+
+// step is a context for one step of the session.
+func (s *session) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, stepLimit)
+}
+
+// do runs actions, failing the test on an error.
+func (s *session) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	ctx, cancel := s.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		s.t.Fatalf("%s (as %s): %v", what, s.who, err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](s *session, expr string) T {
+	s.t.Helper()
+	ctx, cancel := s.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		s.t.Fatalf("evaluate %s (as %s): %v", expr, s.who, err)
+	}
+	return v
+}
+
+// open navigates to a path of the server and returns the HTTP status of
+// the document (after redirects).
+func (s *session) open(path string) int64 {
+	s.t.Helper()
+	ctx, cancel := s.step()
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(s.e.url+path))
+	if err != nil {
+		s.t.Fatalf("open %s (as %s): %v", path, s.who, err)
+	}
+	return resp.Status
+}
+
+// submit runs an action that submits a form (a click, a key) and waits for
+// the page it leads to; it returns that page's HTTP status.
+func (s *session) submit(what string, actions ...chromedp.Action[chromedp.Void]) int64 {
+	s.t.Helper()
+	ctx, cancel := s.step()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, actions...)
+	if err != nil {
+		s.t.Fatalf("%s (as %s): %v", what, s.who, err)
+	}
+	return resp.Status
+}
+
+// path is the current page's path and query.
+func (s *session) path() string {
+	s.t.Helper()
+	loc, err := chromedp.Run(s.ctx, chromedp.Location())
+	require.NoError(s.t, err)
+	u, err := url.Parse(loc)
+	require.NoError(s.t, err)
+	return u.RequestURI()
+}
+
+// signIn signs in with who's token through the sign-in form and returns
+// the status of the page it lands on.
+func (s *session) signIn() int64 {
+	s.t.Helper()
+	s.open("/ui/signin")
+	return s.submit("sign in",
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), s.e.tokens[s.who]),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/signin"] button[type=submit]`)),
+	)
+}
+
+// shot saves a full-page screenshot of the current page at the session's
+// size and checks that the page does not overflow horizontally.
+func (s *session) shot(step string) {
+	s.t.Helper()
+	s.noHorizontalOverflow(step)
+	ctx, cancel := s.step()
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(s.t, err, "screenshot %s", step)
+	p := s.artifactPath(fmt.Sprintf("%s-%s-%dx%d", step, s.size.Name, s.size.Width, s.size.Height), "png")
+	require.NoError(s.t, os.WriteFile(p, png, 0o644))
+	s.t.Logf("screenshot: %s", p)
+}
+
+// shotAt takes the screenshot at each size, and returns to laptop size.
+func (s *session) shotAt(step string, sizes ...viewport) {
+	s.t.Helper()
+	for _, v := range sizes {
+		s.resize(v)
+		s.shot(step)
+	}
+	s.resize(laptop)
+}
+
+func (s *session) resize(v viewport) {
+	s.t.Helper()
+	if s.size == v {
+		return
+	}
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateLandscape}
+	if v.Height > v.Width {
+		opts = []chromedp.EmulateViewportOption{chromedp.EmulatePortrait}
+	}
+	s.do("resize to "+v.Name, chromedp.EmulateViewport(v.Width, v.Height, opts...))
+	s.size = v
+	// Let the layout settle at the new size.
+	_ = eval[bool](s, `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
+}
+
+// noHorizontalOverflow fails when the page is wider than the window.
+func (s *session) noHorizontalOverflow(step string) {
+	s.t.Helper()
+	var m struct {
+		ScrollWidth float64 `json:"scrollWidth"`
+		InnerWidth  float64 `json:"innerWidth"`
+		Widest      string  `json:"widest"`
+	}
+	raw := eval[[]byte](s, `(() => {
+		const w = window.innerWidth;
+		let widest = "";
+		for (const el of document.body.querySelectorAll("*")) {
+			const r = el.getBoundingClientRect();
+			if (r.right > w + 0.5) { widest = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "") + " right=" + Math.round(r.right); break; }
+		}
+		return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, widest};
+	})()`)
+	require.NoError(s.t, json.Unmarshal(raw, &m))
+	if m.ScrollWidth > m.InnerWidth {
+		s.t.Errorf("%s at %s %dx%d: the page overflows horizontally: scrollWidth %v > innerWidth %v (first element past the edge: %s)",
+			step, s.size.Name, s.size.Width, s.size.Height, m.ScrollWidth, m.InnerWidth, m.Widest)
+	}
+}
+
+// waitJS waits until a JavaScript expression is truthy in the page.
+func (s *session) waitJS(what, expr string, within time.Duration) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, within+5*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		s.t.Fatalf("%s (as %s), waiting up to %s for %s: %v", what, s.who, within, expr, err)
+	}
+}
+
+// has reports whether a CSS selector matches an element now.
+func (s *session) has(css string) bool {
+	s.t.Helper()
+	b, err := json.Marshal(css)
+	require.NoError(s.t, err)
+	return eval[bool](s, "document.querySelector("+string(b)+") !== null")
+}
+
+// text is the visible text of the first element a CSS selector matches.
+func (s *session) text(css string) string {
+	s.t.Helper()
+	ctx, cancel := s.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	if err != nil {
+		s.t.Fatalf("text of %s (as %s): %v", css, s.who, err)
+	}
+	return v
+}
+
+// acceptDialogs answers every JavaScript dialog of the tab (a confirm
+// before a destructive action) with OK, and records their messages.
+func (s *session) acceptDialogs() (messages func() []string) {
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	dialogs := chromedp.Events(s.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			seen = append(seen, ev.Message)
+			mu.Unlock()
+			_, _ = chromedp.Call(s.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
