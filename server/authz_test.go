@@ -77,7 +77,7 @@ var authzRules = map[string]accessRule{
 
 	"listFlows": anyone, "getFlow": anyone, "getFlowBottlenecks": anyone, "validateFlow": anyone,
 	"listFlowVersions": anyone, "getFlowVersion": anyone, "diffFlowVersions": anyone,
-	"getFlowGraphSVG": anyone, "getFlowGraph": anyone,
+	"getFlowGraphSVG": anyone, "getFlowGraph": anyone, "getFlowTrend": anyone,
 	"publishFlowVersion": ownersAndAdmins, "setFlowDefault": ownersAndAdmins,
 	"retireFlowVersion": ownersAndAdmins, "migrateFlowCases": ownersAndAdmins,
 
@@ -87,6 +87,7 @@ var authzRules = map[string]accessRule{
 	"createProposal": anyone, "listProposals": anyone, "getProposal": anyone, "voteProposal": anyone,
 	"adoptProposal": improvers, "declineProposal": improvers,
 	"listImprovements": anyone, "getImprovementKPIs": anyone,
+	"getServiceKPIs": anyone,
 }
 
 // matrixActor is a column of the matrix.

@@ -99,6 +99,7 @@ var apiTags = []struct{ Name, Description string }{
 	{"flows", "Flow definitions and where their cases wait."},
 	{"pilots", "A/B pilots of a flow's versions on new cases, their statistics and promotion (ADR 0008)."},
 	{"improvement", "Improvement proposals from staff, the PDCA cycles that adopt them, and the improvement KPIs (ADR 0010)."},
+	{"kpis", "The service KPIs of the plans per week and channel, against their targets (ADR 0015)."},
 	{"tokens", "Actors and their API tokens."},
 	{"audit", "The audit trail of every change (ADR 0011)."},
 	{"meta", "Liveness, readiness, metrics and this document."},
@@ -384,6 +385,20 @@ var apiRoutes = []route{
 		Status: http.StatusOK, Response: bottlenecksJSON{}, Example: exampleBottlenecks,
 		Errors: []int{404},
 		Handle: (*Server).bottlenecks,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/trend", ID: "getFlowTrend", Tag: "flows",
+		Summary: "A flow's weekly cycle time",
+		Description: "The flow's cases completed in each ISO week (Monday 00:00 UTC to the next; `from` and `to` are widened to whole " +
+			"weeks, default the 12 weeks up to now, at most 106 weeks), by the week of their close: `n`, the median and p90 cycle time " +
+			"(created → closed, seconds) and the SLA breach rate of their completed tasks' spans that had an SLA (`breached_spans` / " +
+			"`task_spans`). Completed means as pilots count it: status completed (cancelled and failed cases are left out). `version` " +
+			"keeps the cases on that version (their current one after a migration). Every week of the range is listed, oldest first; " +
+			"a week without completed cases has `n` 0 and null values. 404 for an unknown flow or version.",
+		Params: flowTrendParams{},
+		Status: http.StatusOK, Response: flowTrendJSON{}, Example: exampleFlowTrend,
+		Errors: []int{404},
+		Handle: (*Server).flowTrend,
 	},
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/versions", ID: "publishFlowVersion", Tag: "flows",
@@ -686,6 +701,29 @@ var apiRoutes = []route{
 			"A rate with a zero denominator is null, and so is whether it meets its target. Computed from every proposal and cycle at each request.",
 		Status: http.StatusOK, Response: improvementKPIsJSON{}, Example: exampleImprovementKPIs,
 		Handle: (*Server).improvementKPIs,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/kpis/service", ID: "getServiceKPIs", Tag: "kpis",
+		Summary: "Service KPIs per week and channel",
+		Description: "The service KPIs of the plans for the cases created in each ISO week (Monday 00:00 UTC to the next; `from` and `to` " +
+			"are widened to whole weeks, default the 12 weeks up to now, at most 106 weeks), for every channel together (`all`) and per " +
+			"channel (`channels`, in the order of the top-level `channels`), and over the whole range (`overall`). Every week is listed, " +
+			"oldest first, weeks without cases included. Each KPI has `value`, `n` (its denominator), `target`, `direction` and " +
+			"`meets_target`; `value` and `meets_target` are null when `n` is 0.\n\n" +
+			"- `csat`: answers of 4 or 5 / cases with a CSAT answer (top-2-box), at least 0.9; `mean` is the mean answer.\n" +
+			"- `nps`: 100 × (promoters (9–10) − detractors (0–6)) / cases with an NPS answer, at least 50.\n" +
+			"- `fcr`: first-contact resolution as pilots count it: of the completed cases whose resolution is known, those the customer " +
+			"said were resolved at first contact and that were not reopened within the reopen window (`reopen_window_seconds`; a case " +
+			"reopened within it counts as not resolved even without an answer); at least 0.85.\n" +
+			"- `first_response`: seconds from the case's creation to the first claim of any of its tasks (a task completed without a " +
+			"claim counts as claimed when completed); `value` is the median, `p90` the 90th percentile; cases without a claim yet are " +
+			"not counted; the median at most 30 s.\n" +
+			"- `on_time`: spans of completed tasks that had an SLA and were completed by their due time / those spans; at least 0.95.\n" +
+			"- `complaint_rate`: cases of flow `complaint` or a key starting with `complaint-` / all cases; at most 0.02.\n\n" +
+			"Cases of the improvement flow `pdca` are left out unless `flow=pdca`. Computed from the cases at each request (ADR 0015).",
+		Params: serviceKPIsParams{},
+		Status: http.StatusOK, Response: serviceKPIsJSON{}, Example: exampleServiceKPIs,
+		Handle: (*Server).serviceKPIs,
 	},
 }
 
