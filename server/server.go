@@ -39,6 +39,7 @@
 //	POST /api/v1/proposals/{id}/decline    admin, improver: {reason}
 //	GET  /api/v1/improvements              the PDCA cycles: stage, baseline, target, pilot, outcome
 //	GET  /api/v1/kpis/improvement          adoption rate, improvements landed, against their targets
+//	GET  /api/v1/kpis/service              ?from=&to=&channel=&flow=: CSAT, NPS, FCR, first response, on-time, complaint rate per ISO week and channel
 //	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
@@ -47,6 +48,7 @@
 //	GET  /api/v1/flows                     ?limit=&cursor=
 //	GET  /api/v1/flows/{key}               ?version=
 //	GET  /api/v1/flows/{key}/bottlenecks   ?version=&variant=&from=&to=
+//	GET  /api/v1/flows/{key}/trend         ?version=&from=&to=: completed cases per ISO week, median/p90 cycle time, task SLA breach rate
 //	POST /api/v1/flows/validate            YAML body: diagnostics, never stored
 //	POST /api/v1/flows/{key}/versions      admin, owner: publish YAML as latest+1
 //	GET  /api/v1/flows/{key}/versions      ?limit=&cursor=
