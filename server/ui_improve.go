@@ -1,4 +1,221 @@
 package server
 
-// Improvement teams: pilots, the PDCA board, proposals, and the KPI dashboard.
-var uiImprovePages = []uiPage{}
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// Improvement teams: pilots, the PDCA board, proposals, and the KPI
+// dashboard. Every number comes from the API (pilots, results, spans,
+// improvements, proposals, KPIs), called in process as the signed-in actor.
+
+// impViewRoles may look at pilots; pilotRoles (admin, improver) may act on
+// them. Staff see the PDCA board, proposals and KPIs only.
+var impViewRoles = []string{store.RoleAdmin, store.RoleImprover, store.RoleOwner}
+
+var uiImprovePages = []uiPage{
+	{Method: http.MethodGet, Pattern: "/improvements", Handle: (*Server).uiImprovements},
+	{Method: http.MethodGet, Pattern: "/proposals", Handle: (*Server).uiProposals},
+	{Method: http.MethodPost, Pattern: "/proposals", Handle: (*Server).uiProposalCreate},
+	{Method: http.MethodGet, Pattern: "/proposals/{id}", Handle: (*Server).uiProposal},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/vote", Handle: (*Server).uiProposalVote},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: proposalRoles, Handle: (*Server).uiProposalAdopt},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: proposalRoles, Handle: (*Server).uiProposalDecline},
+}
+
+// impAPI is callAPI on a request without the UI router's routing state:
+// chi's route context of the page would otherwise be reused by the API
+// router, which then finds no route (callAPI should do this itself).
+func (s *Server) impAPI(r *http.Request, method, pathAndQuery string, body any, header http.Header) (apiResult, error) {
+	return s.callAPI(r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil)), method, pathAndQuery, body, header)
+}
+
+// impGet is apiGet through impAPI.
+func impGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
+	var v T
+	res, err := s.impAPI(r, http.MethodGet, pathAndQuery, nil, nil)
+	if err != nil {
+		return v, err
+	}
+	return v, res.Decode(&v)
+}
+
+// impRedirect answers a successful form post: 303 to page with a flash
+// message the layout shows.
+func impRedirect(w http.ResponseWriter, r *http.Request, page, flash string) error {
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(page, "?") {
+			sep = "&"
+		}
+		page += sep + "flash=" + url.QueryEscape(flash)
+	}
+	http.Redirect(w, r, page, http.StatusSeeOther)
+	return nil
+}
+
+// impPathID is the {id} of the page's path, escaped for an API path.
+func impPathID(r *http.Request) string { return url.PathEscape(chi.URLParam(r, "id")) }
+
+// impCan reports whether the signed-in actor has one of roles.
+func impCan(r *http.Request, roles []string) bool {
+	return slices.Contains(roles, actorFrom(r.Context()).Role)
+}
+
+// impFormProblem decides what a failed API call behind a form means for
+// the page: a client error (4xx) is re-rendered at the form with its
+// messages (returned as the problem), anything else is the error page
+// (returned as err).
+func impFormProblem(res apiResult) (p *Problem, err error) {
+	p = res.Problem()
+	if p == nil {
+		return nil, nil
+	}
+	if p.Status >= 500 || p.Status == http.StatusUnauthorized || p.Status == http.StatusForbidden || p.Status == http.StatusTooManyRequests {
+		return nil, p
+	}
+	return p, nil
+}
+
+// impFieldErrors maps a problem's errors by field (the first message of
+// each field).
+func impFieldErrors(p *Problem) map[string]string {
+	out := map[string]string{}
+	if p == nil {
+		return out
+	}
+	for _, fe := range p.Errors {
+		if _, ok := out[fe.Field]; !ok {
+			out[fe.Field] = fe.Message
+		}
+	}
+	return out
+}
+
+// impNextPage is the URL of the next page of a list (path with its filters
+// and the API's cursor); "" on the last page.
+func impNextPage(path string, q url.Values, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	v := url.Values{}
+	for k, vs := range q {
+		if k != "cursor" && k != "flash" && len(vs) > 0 && vs[0] != "" {
+			v.Set(k, vs[0])
+		}
+	}
+	v.Set("cursor", cursor)
+	return path + "?" + v.Encode()
+}
+
+// Metric labels and formatting, shared by the pilot, PDCA and KPI pages.
+
+var impMetricLabels = map[string]string{
+	"cycle_time":      "Cycle time",
+	"sla_breach_rate": "SLA breach rate",
+	"fcr":             "First-contact resolution",
+	"csat":            "CSAT",
+}
+
+func impMetricLabel(m string) string {
+	if l, ok := impMetricLabels[m]; ok {
+		return l
+	}
+	return m
+}
+
+// impPilotMetrics are the metrics a pilot (and a PDCA cycle) can target.
+var impPilotMetrics = []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}
+
+// impOption is an option of a select.
+type impOption struct{ Value, Label string }
+
+func impMetricOptions() []impOption {
+	out := make([]impOption, len(impPilotMetrics))
+	for i, m := range impPilotMetrics {
+		out[i] = impOption{m, impMetricLabel(m)}
+	}
+	return out
+}
+
+// impFlows lists the flows (up to 500) for the forms' selects.
+func (s *Server) impFlows(r *http.Request) ([]flowSummaryJSON, error) {
+	list, err := impGet[flowListJSON](s, r, "/api/v1/flows?limit=500")
+	if err != nil {
+		return nil, err
+	}
+	return list.Flows, nil
+}
+
+// impMetricValue formats a value of a pilot metric: cycle time in seconds
+// as a duration, rates as percentages, CSAT as a score.
+func impMetricValue(metric string, v float64) string {
+	switch metric {
+	case "cycle_time":
+		return fmtSeconds(v)
+	case "sla_breach_rate", "fcr":
+		return fmtPct(v)
+	default:
+		return fmtNum(v)
+	}
+}
+
+func impMetricValuePtr(metric string, v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return impMetricValue(metric, *v)
+}
+
+// impSigned formats x with an explicit sign (a true minus sign) and
+// decimals digits after the point.
+func impSigned(x float64, decimals int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "–"
+	}
+	s := fmt.Sprintf("%.*f", decimals, math.Abs(x))
+	zero := strings.Trim(s, "0.") == ""
+	switch {
+	case zero:
+		return "±" + s
+	case x < 0:
+		return "−" + s
+	default:
+		return "+" + s
+	}
+}
+
+// impEffect formats an effect in its unit: relative (a ratio minus one)
+// as a signed percentage, proportion differences in percentage points,
+// points as a signed score.
+func impEffect(unit string, x float64) string {
+	switch unit {
+	case "relative":
+		return impSigned(x*100, 1) + " %"
+	case "proportion":
+		return impSigned(x*100, 1) + " pts"
+	default:
+		return impSigned(x, 2)
+	}
+}
+
+// impP formats a p-value.
+func impP(p float64) string {
+	switch {
+	case math.IsNaN(p):
+		return "–"
+	case p < 0.001:
+		return "< 0.001"
+	default:
+		return fmt.Sprintf("%.3f", p)
+	}
+}
