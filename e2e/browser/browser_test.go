@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,9 @@ func TestBrowser(t *testing.T) {
 	t.Logf("flowlab and %s started in %s; screenshots in %s", chromium, time.Since(start).Round(time.Millisecond), e.artifacts)
 
 	t.Run("OnlyLoopback", e.testOnlyLoopback)
+	t.Run("ChecksCanFail", e.testChecksCanFail)
 	t.Run("SignIn", e.testSignIn)
+	t.Run("OwnerSeesHeatMap", e.testHeatMap)
 }
 
 // testOnlyLoopback: the browser reaches the server on loopback and nothing
@@ -36,6 +39,32 @@ func (e *env) testOnlyLoopback(t *testing.T) {
 		require.Error(t, err, "the browser must not reach %s", u)
 		require.NotErrorIs(t, err, context.DeadlineExceeded, "%s should fail at once, not hang", u)
 	}
+}
+
+// testChecksCanFail: the checks every page gets find what they look for:
+// a page wider than the window, an uncaught exception, a script the
+// Content-Security-Policy blocks.
+func (e *env) testChecksCanFail(t *testing.T) {
+	s := e.newSession(t, csAgent)
+	s.open("/ui/signin")
+	require.Empty(t, s.horizontalOverflow())
+	require.Empty(t, s.consoleProblems())
+
+	// DevTools' own evaluation is exempt from the page's CSP.
+	eval[chromedp.Void](s, `(() => { const d = document.createElement("div"); d.id = "too-wide"; d.style.width = "3000px"; d.style.height = "1px"; document.body.appendChild(d); })()`)
+	require.Contains(t, s.horizontalOverflow(), "div#too-wide")
+
+	eval[chromedp.Void](s, `(() => {
+		const sc = document.createElement("script"); sc.textContent = "window.inlineRan = true"; document.body.appendChild(sc);
+		setTimeout(() => { throw new Error("uncaught in the page") }, 0);
+	})()`)
+	require.False(t, eval[bool](s, `window.inlineRan === true`), "the CSP blocks inline script")
+	var problems []string
+	s.waitFor("the console reports both", func() bool {
+		problems = append(problems, s.consoleProblems()...)
+		joined := strings.Join(problems, "\n")
+		return strings.Contains(joined, "uncaught in the page") && strings.Contains(joined, "Content Security Policy")
+	}, 5*time.Second)
 }
 
 // testSignIn: without a session a page leads to the sign-in form; a wrong

@@ -33,6 +33,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/server/temporaltest"
 
@@ -178,7 +179,7 @@ func artifactsDir(t *testing.T) string {
 	dir, err := filepath.Abs(dir)
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	old, err := filepath.Glob(filepath.Join(dir, "TestBrowser-*.png"))
+	old, err := filepath.Glob(filepath.Join(dir, "TestBrowser-*"))
 	require.NoError(t, err)
 	for _, f := range old {
 		require.NoError(t, os.Remove(f))
@@ -404,15 +405,28 @@ func (e *env) newSession(t *testing.T, who string) *session {
 		if t.Failed() {
 			s.failureEvidence()
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, m := range s.console {
-			if m.IsException() || m.Source == "security" && m.Type == chromedp.ConsoleError {
-				t.Errorf("browser console (%s): %s at %s:%d", m.Type, m.Text, m.URL, m.Line+1)
-			}
+		for _, m := range s.consoleProblems() {
+			t.Errorf("browser console: %s", m)
 		}
 	})
 	return s
+}
+
+// consoleProblems are the page's uncaught exceptions and the browser's
+// security errors (a Content-Security-Policy violation) so far; it empties
+// the record.
+func (s *session) consoleProblems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, m := range s.console {
+		if m.IsException() || m.Source == "security" && m.Type == chromedp.ConsoleError ||
+			m.Type == chromedp.ConsoleError && strings.Contains(m.Text, "Content Security Policy") {
+			out = append(out, fmt.Sprintf("%s: %s at %s:%d", m.Type, m.Text, m.URL, m.Line+1))
+		}
+	}
+	s.console = nil
+	return out
 }
 
 // failureEvidence saves a screenshot and the HTML of the page the test
@@ -512,6 +526,12 @@ func (s *session) path() string {
 func (s *session) signIn() int64 {
 	s.t.Helper()
 	s.open("/ui/signin")
+	return s.signInHere()
+}
+
+// signInHere fills in and sends the sign-in form the page shows.
+func (s *session) signInHere() int64 {
+	s.t.Helper()
 	return s.submit("sign in",
 		chromedp.WaitVisible(chromedp.ID("token")),
 		chromedp.SendKeys(chromedp.ID("token"), s.e.tokens[s.who]),
@@ -561,6 +581,14 @@ func (s *session) resize(v viewport) {
 // noHorizontalOverflow fails when the page is wider than the window.
 func (s *session) noHorizontalOverflow(step string) {
 	s.t.Helper()
+	if msg := s.horizontalOverflow(); msg != "" {
+		s.t.Errorf("%s at %s %dx%d: %s", step, s.size.Name, s.size.Width, s.size.Height, msg)
+	}
+}
+
+// horizontalOverflow says how the page is wider than the window, or "".
+func (s *session) horizontalOverflow() string {
+	s.t.Helper()
 	var m struct {
 		ScrollWidth float64 `json:"scrollWidth"`
 		InnerWidth  float64 `json:"innerWidth"`
@@ -571,15 +599,20 @@ func (s *session) noHorizontalOverflow(step string) {
 		let widest = "";
 		for (const el of document.body.querySelectorAll("*")) {
 			const r = el.getBoundingClientRect();
-			if (r.right > w + 0.5) { widest = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "") + " right=" + Math.round(r.right); break; }
+			if (r.right > w + 0.5) {
+				const cls = typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\s+/).join(".") : "";
+				widest = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + cls + " (right edge " + Math.round(r.right) + ")";
+				break;
+			}
 		}
 		return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, widest};
 	})()`)
 	require.NoError(s.t, json.Unmarshal(raw, &m))
-	if m.ScrollWidth > m.InnerWidth {
-		s.t.Errorf("%s at %s %dx%d: the page overflows horizontally: scrollWidth %v > innerWidth %v (first element past the edge: %s)",
-			step, s.size.Name, s.size.Width, s.size.Height, m.ScrollWidth, m.InnerWidth, m.Widest)
+	if m.ScrollWidth <= m.InnerWidth {
+		return ""
 	}
+	return fmt.Sprintf("the page overflows horizontally: scrollWidth %v > innerWidth %v (first element past the edge: %s)",
+		m.ScrollWidth, m.InnerWidth, m.Widest)
 }
 
 // waitJS waits until a JavaScript expression is truthy in the page.
@@ -614,28 +647,78 @@ func (s *session) text(css string) string {
 	return v
 }
 
-// acceptDialogs answers every JavaScript dialog of the tab (a confirm
-// before a destructive action) with OK, and records their messages.
-func (s *session) acceptDialogs() (messages func() []string) {
-	var (
-		mu   sync.Mutex
-		seen []string
-	)
-	dialogs := chromedp.Events(s.ctx, page.JavascriptDialogOpening)
+// Keys for KeyEvent.
+const (
+	kbTab   = kb.Tab
+	kbEnter = kb.Enter
+)
+
+// tabTo presses Tab until the element a CSS selector matches has the
+// focus, at most max times: the way a keyboard user gets there.
+func (s *session) tabTo(css string, max int) {
+	s.t.Helper()
+	b, err := json.Marshal(css)
+	require.NoError(s.t, err)
+	focused := "document.activeElement === document.querySelector(" + string(b) + ")"
+	for i := 0; i < max; i++ {
+		s.do("press Tab", chromedp.KeyEvent(kbTab))
+		if eval[bool](s, focused) {
+			return
+		}
+	}
+	s.t.Fatalf("%s does not get the focus within %d presses of Tab (focus is on %s)", css, max,
+		eval[string](s, `document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "nothing"`))
+}
+
+// waitFor polls a Go condition, bounded.
+func (s *session) waitFor(what string, cond func() bool, within time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s (as %s): not within %s", what, s.who, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// dialogs answers the JavaScript dialogs of a tab (the confirmation before
+// a destructive action) as told, and records their messages.
+type dialogs struct {
+	mu     sync.Mutex
+	accept bool
+	seen   []string
+}
+
+func (d *dialogs) answer(accept bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accept = accept
+}
+
+func (d *dialogs) messages() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.seen...)
+}
+
+// answerDialogs starts answering the tab's dialogs (Cancel until told
+// otherwise). A dialog blocks the action that opened it, so the answer
+// comes from another goroutine.
+func (s *session) answerDialogs() *dialogs {
+	d := &dialogs{}
+	events := chromedp.Events(s.ctx, page.JavascriptDialogOpening)
 	go func() {
-		for ev, err := range dialogs {
+		for ev, err := range events {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			seen = append(seen, ev.Message)
-			mu.Unlock()
-			_, _ = chromedp.Call(s.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			d.mu.Lock()
+			d.seen = append(d.seen, ev.Message)
+			accept := d.accept
+			d.mu.Unlock()
+			_, _ = chromedp.Call(s.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
 		}
 	}()
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), seen...)
-	}
+	return d
 }
