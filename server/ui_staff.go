@@ -1,4 +1,333 @@
 package server
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/flowlab/flowlab/store"
+)
+
 // Staff: the department inbox, tasks (claim, unclaim, complete), cases and their timelines.
-var uiStaffPages = []uiPage{}
+var uiStaffPages = []uiPage{
+	{Method: http.MethodGet, Pattern: "/inbox", Roles: staffInboxRoles, Handle: (*Server).uiInbox},
+}
+
+// staffInboxRoles work tasks: the inbox and the task pages. Improvers read
+// cases only.
+var staffInboxRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}
+
+// staffReopenRoles may reopen a closed case (the API's roles).
+var staffReopenRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}
+
+// staffPageSize is the rows per page of the inbox and the case list.
+const staffPageSize = 50
+
+// staffRedirect answers a successful form post: 303 to path with a flash
+// message the layout shows.
+func staffRedirect(w http.ResponseWriter, r *http.Request, path, flash string) error {
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "flash=" + url.QueryEscape(flash)
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+	return nil
+}
+
+// staffTaskPath and staffCasePath are the UI pages of a task and a case.
+func staffTaskPath(id string) string { return UIPath + "/tasks/" + url.PathEscape(id) }
+func staffCasePath(id string) string { return UIPath + "/cases/" + url.PathEscape(id) }
+
+// staffMaySeeTask reports whether the actor may open the page of a task of
+// department: staff only their departments' tasks (the inbox's rule), the
+// other roles any (the API lets them read every task).
+func staffMaySeeTask(a store.Actor, department string) bool {
+	return a.Role != store.RoleStaff || slices.Contains(a.Departments, department)
+}
+
+// staffActorLabel names an actor id for a page: "you" for the signed-in
+// actor, short ids abbreviated (the full id goes into a title).
+func staffActorLabel(a store.Actor, id string) string {
+	switch {
+	case id == "":
+		return ""
+	case id == a.ID:
+		return "you"
+	case len(id) > 13:
+		return id[:8] + "…"
+	default:
+		return id
+	}
+}
+
+// staffFlows lists every flow summary (all pages).
+func (s *Server) staffFlows(r *http.Request) ([]flowSummaryJSON, error) {
+	var out []flowSummaryJSON
+	cursor := ""
+	for range 20 {
+		q := url.Values{"limit": {"500"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		list, err := staffGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list.Flows...)
+		if list.NextCursor == "" {
+			break
+		}
+		cursor = list.NextCursor
+	}
+	return out, nil
+}
+
+// staffDefinition is the part of a flow definition the staff pages read.
+type staffDefinition struct {
+	Departments []string `json:"departments"`
+	Steps       []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"steps"`
+}
+
+// staffFlowDefinition reads a version of a flow (0: its default).
+func (s *Server) staffFlowDefinition(r *http.Request, key string, version int) (staffDefinition, error) {
+	path := "/api/v1/flows/" + url.PathEscape(key)
+	if version > 0 {
+		path += "?version=" + strconv.Itoa(version)
+	}
+	var def staffDefinition
+	fd, err := staffGet[flowDetailJSON](s, r, path)
+	if err != nil {
+		return def, err
+	}
+	if err := json.Unmarshal(fd.Definition, &def); err != nil {
+		return def, internal(fmt.Errorf("ui: definition of flow %s: %w", key, err))
+	}
+	return def, nil
+}
+
+// staffInboxDepartments are the departments the inbox's selector offers:
+// staff their own; the other roles every department a flow names (and
+// their own).
+func (s *Server) staffInboxDepartments(r *http.Request) ([]string, error) {
+	a := actorFrom(r.Context())
+	set := slices.Clone(a.Departments)
+	if a.Role != store.RoleStaff {
+		flows, err := s.staffFlows(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range flows {
+			def, err := s.staffFlowDefinition(r, f.Key, 0)
+			if err != nil {
+				return nil, err
+			}
+			set = append(set, def.Departments...)
+		}
+	}
+	slices.Sort(set)
+	return slices.Compact(set), nil
+}
+
+// Inbox filters by assignee.
+const (
+	inboxAll       = "all"
+	inboxMine      = "mine"
+	inboxUnclaimed = "unclaimed"
+)
+
+// staffInboxRow is one task of the inbox.
+type staffInboxRow struct {
+	taskJSON
+	AssigneeLabel string
+	// CanClaim: unclaimed; CanUnclaim: claimed by the actor (or, for an
+	// admin, by anyone).
+	CanClaim, CanUnclaim bool
+}
+
+// staffHandoff is a task the last completion handed the case on to.
+type staffHandoff struct {
+	taskJSON
+	Link bool // the actor may open the task's page
+}
+
+type staffInboxPage struct {
+	Department  string   // the department shown; "" all the actor may see
+	Departments []string // the selector's options
+	AllLabel    string   // the selector's label for ""
+	Assignee    string   // all, mine or unclaimed
+	Cursor      string   // this page's cursor ("" the first page)
+	Next        string   // the next page's cursor
+	Rows        []staffInboxRow
+	Now         time.Time
+	Self        string // this page's URL, where claim buttons come back to
+	Refresh     string // the fragment URL of the rows
+	Handoff     []staffHandoff
+}
+
+// uiInbox is the department's open tasks ordered by SLA due time, 50 a
+// page, refreshed in place through the "rows" fragment.
+func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
+	a := actorFrom(r.Context())
+	q := r.URL.Query()
+	page := staffInboxPage{
+		Department: strings.TrimSpace(q.Get("department")),
+		Assignee:   q.Get("assignee"),
+		Cursor:     q.Get("cursor"),
+		Now:        s.now().UTC(),
+	}
+	switch page.Assignee {
+	case "":
+		page.Assignee = inboxAll
+	case inboxAll, inboxMine, inboxUnclaimed:
+	default:
+		return badParam("assignee", fmt.Sprintf("must be all, mine or unclaimed, got %q", page.Assignee))
+	}
+	tasks, next, err := s.staffInboxTasks(r, page.Department, page.Assignee, page.Cursor)
+	if err != nil {
+		return err
+	}
+	page.Next = next
+	assignee := page.Assignee
+	if assignee == inboxAll {
+		assignee = ""
+	}
+	page.Self = staffInboxURL(page.Department, assignee, page.Cursor)
+	page.Refresh = page.Self
+	for _, t := range tasks {
+		row := staffInboxRow{taskJSON: t, AssigneeLabel: staffActorLabel(a, t.Assignee)}
+		row.CanClaim = t.Assignee == ""
+		row.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || a.Role == store.RoleAdmin)
+		page.Rows = append(page.Rows, row)
+	}
+	if isFragmentRequest(r) {
+		return s.renderFragment(w, r, "inbox", "rows", page)
+	}
+	if page.Departments, err = s.staffInboxDepartments(r); err != nil {
+		return err
+	}
+	page.AllLabel = "All departments"
+	if a.Role == store.RoleStaff {
+		page.AllLabel = "All my departments"
+	}
+	// The tasks the last completion handed the case on to (ids from the
+	// completion's answer, carried by the redirect).
+	for _, id := range q["next"][:min(len(q["next"]), 5)] {
+		t, err := staffGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(id))
+		if err != nil {
+			continue // gone or unknown: nothing to show
+		}
+		page.Handoff = append(page.Handoff, staffHandoff{taskJSON: t, Link: staffMaySeeTask(a, t.Department)})
+	}
+	title := "Inbox"
+	if page.Department != "" {
+		title += " · " + page.Department
+	}
+	return s.render(w, r, uiView{Template: "inbox", Title: title, Active: "inbox", Data: page})
+}
+
+// staffInboxURL is the inbox with its filters.
+func staffInboxURL(department, assignee, cursor string) string {
+	v := url.Values{}
+	if department != "" {
+		v.Set("department", department)
+	}
+	if assignee != "" {
+		v.Set("assignee", assignee)
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	if len(v) == 0 {
+		return UIPath + "/inbox"
+	}
+	return UIPath + "/inbox?" + v.Encode()
+}
+
+// inboxScanPages bounds the API pages (of 500 tasks) one unclaimed-only
+// inbox page reads looking for 50 unclaimed tasks.
+const inboxScanPages = 20
+
+// staffInboxTasks reads one page of the inbox from GET /api/v1/tasks (open
+// tasks in SLA order). The API filters by assignee but has no filter for
+// unclaimed tasks: those are picked from pages of 500 here, and the next
+// cursor points after the last one shown (the API's cursor format).
+func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor string) ([]taskJSON, string, error) {
+	q := url.Values{"status": {"open"}}
+	if department != "" {
+		q.Set("department", department)
+	}
+	if assignee == inboxMine {
+		q.Set("assignee", "me")
+	}
+	if assignee != inboxUnclaimed {
+		q.Set("limit", strconv.Itoa(staffPageSize))
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		list, err := staffGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
+		return list.Tasks, list.NextCursor, err
+	}
+	q.Set("limit", "500")
+	var rows []taskJSON
+	for range inboxScanPages {
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		list, err := staffGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
+		if err != nil {
+			return nil, "", err
+		}
+		for _, t := range list.Tasks {
+			if t.Assignee != "" {
+				continue
+			}
+			if len(rows) == staffPageSize {
+				next, err := staffTaskCursor(rows[len(rows)-1])
+				return rows, next, err
+			}
+			rows = append(rows, t)
+		}
+		if list.NextCursor == "" {
+			return rows, "", nil
+		}
+		cursor = list.NextCursor
+	}
+	// Scanned as far as one page may: continue from there.
+	return rows, cursor, nil
+}
+
+// staffTaskCursor is the API's cursor after task t.
+func staffTaskCursor(t taskJSON) (string, error) {
+	c, err := encodeCursor(taskCursorJSON{SLADue: utcPtr(t.SLADue), OpenedAt: t.OpenedAt.UTC(), ID: t.ID})
+	if err != nil {
+		return "", internal(err)
+	}
+	return c, nil
+}
+
+// staffAPIRequest is r without the UI router's routing state, for
+// callAPI: chi's route context of the page would otherwise be reused by
+// the API router, which then finds no route. (callAPI should do this
+// itself; the page's own path parameters stay readable from r.)
+func staffAPIRequest(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil))
+}
+
+// staffGet is apiGet through staffAPIRequest.
+func staffGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
+	return apiGet[T](s, staffAPIRequest(r), pathAndQuery)
+}
