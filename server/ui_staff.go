@@ -19,6 +19,10 @@ import (
 // Staff: the department inbox, tasks (claim, unclaim, complete), cases and their timelines.
 var uiStaffPages = []uiPage{
 	{Method: http.MethodGet, Pattern: "/inbox", Roles: staffInboxRoles, Handle: (*Server).uiInbox},
+	{Method: http.MethodGet, Pattern: "/tasks/{id}", Roles: staffInboxRoles, Handle: (*Server).uiTask},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: staffInboxRoles, Handle: (*Server).uiTaskClaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: staffInboxRoles, Handle: (*Server).uiTaskUnclaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: staffInboxRoles, Handle: (*Server).uiTaskComplete},
 }
 
 // staffInboxRoles work tasks: the inbox and the task pages. Improvers read

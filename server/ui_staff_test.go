@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -132,12 +134,26 @@ func TestUIInbox(t *testing.T) {
 	}
 	require.Equal(t, []string{task.ID}, rowIDs(frag))
 
-	// Mine and unclaimed filter by assignee.
-	e.do("ana", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil)
+	// Claim from the inbox comes back to it with its filters; mine and
+	// unclaimed filter by assignee.
+	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox?assignee=mine"}})
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/inbox?assignee=mine&flash="), res.Header().Get("Location"))
 	body = e.page("ana", http.MethodGet, "/ui/inbox?assignee=mine", nil).Body.String()
 	require.Equal(t, []string{task.ID}, rowIDs(body))
+	require.Contains(t, body, `data-testid="unclaim"`)
 	require.Contains(t, body, `<span title="`+e.actors["ana"].ID+`" data-testid="assignee">you</span>`)
 	require.Empty(t, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
+	// A claim someone else holds: not claimed, said where the button was.
+	e.actor("bea", store.RoleStaff, "customer_service")
+	res = e.page("bea", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, res.Header().Get("Location"), "flash=Not+claimed")
+	// A return address outside the UI is not followed.
+	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/unclaim", url.Values{"return": {"https://evil.test/"}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/tasks/"+task.ID+"?flash="), res.Header().Get("Location"))
+	require.Equal(t, []string{task.ID}, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
 }
 
 func TestUIInboxPages(t *testing.T) {
@@ -189,4 +205,177 @@ func TestUIInboxPages(t *testing.T) {
 		}
 	}
 	require.Equal(t, unclaimed, append(first, second...))
+}
+
+func TestUITaskPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("tom", store.RoleStaff, "technical")
+	e.actor("olga", store.RoleOwner)
+	e.actor("ivy", store.RoleImprover)
+	c := e.startCaseAs("admin", "complaint", scriptText, map[string]any{"note": scriptText})
+	task := e.openTask(c.ID)
+	path := "/ui/tasks/" + task.ID
+
+	res := e.page("ana", http.MethodGet, path, nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	body := res.Body.String()
+	// The form from the step's fields and one button per outcome.
+	require.Regexp(t, `<select id="field-severity" name="data.severity" required>`, body)
+	require.Contains(t, body, `<option value="advanced">advanced</option>`)
+	require.Regexp(t, `<textarea id="field-summary" name="data.summary" required>`, body)
+	require.Contains(t, body, `data-testid="complete-recorded"`)
+	require.Regexp(t, `<input type="hidden" name="idempotency_key" value="[0-9a-f-]{36}">`, body)
+	require.Contains(t, body, `data-testid="claim"`)
+	require.Contains(t, body, `class="countdown"`)
+	// User content is escaped.
+	require.Contains(t, body, scriptEscaped)
+	require.NotContains(t, body, scriptText)
+
+	// Owners and admins may look; improvers have no task pages.
+	require.Equal(t, http.StatusOK, e.page("olga", http.MethodGet, path, nil).Code)
+	require.Equal(t, http.StatusOK, e.page("admin", http.MethodGet, path, nil).Code)
+	requireErrorPage(t, e.page("ivy", http.MethodGet, path, nil), http.StatusForbidden, "improver")
+	// An owner outside the department sees it without the form.
+	require.NotContains(t, e.page("olga", http.MethodGet, path, nil).Body.String(), `data-testid="complete-form"`)
+
+	// Staff of another department: 403 for the page and every action,
+	// and nothing changes.
+	requireErrorPage(t, e.page("tom", http.MethodGet, path, nil), http.StatusForbidden, "customer_service")
+	for _, action := range []string{"claim", "unclaim", "complete"} {
+		res := e.page("tom", http.MethodPost, path+"/"+action, url.Values{"outcome": {"recorded"}, "data.severity": {"primary"}, "data.summary": {"x"}})
+		requireErrorPage(t, res, http.StatusForbidden, "customer_service")
+	}
+	got, err := e.st.GetTask(context.Background(), task.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.TaskOpen, got.Status)
+	require.Empty(t, got.Assignee)
+
+	// Unknown tasks are 404 pages.
+	requireErrorPage(t, e.page("ana", http.MethodGet, "/ui/tasks/"+zeroID, nil), http.StatusNotFound, zeroID)
+	for _, action := range []string{"claim", "unclaim", "complete"} {
+		res := e.page("ana", http.MethodPost, "/ui/tasks/"+zeroID+"/"+action, url.Values{"outcome": {"recorded"}})
+		requireErrorPage(t, res, http.StatusNotFound, zeroID)
+	}
+
+	// Claim and unclaim on the task page come back to it.
+	res = e.page("ana", http.MethodPost, path+"/claim", url.Values{})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.True(t, strings.HasPrefix(res.Header().Get("Location"), path+"?flash="))
+	body = e.page("ana", http.MethodGet, path, nil).Body.String()
+	require.Contains(t, body, `data-testid="unclaim"`)
+	require.NotContains(t, body, `data-testid="claim"`)
+	// Someone else's claim: the page says so and offers no form.
+	e.actor("bea", store.RoleStaff, "customer_service")
+	body = e.page("bea", http.MethodGet, path, nil).Body.String()
+	require.Contains(t, body, `data-testid="cannot-complete"`)
+	require.NotContains(t, body, `data-testid="complete-form"`)
+}
+
+func TestUITaskComplete(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("tom", store.RoleStaff, "technical")
+	c := e.startCaseAs("admin", "complaint", "c-7", nil)
+	task := e.openTask(c.ID)
+	path := "/ui/tasks/" + task.ID + "/complete"
+	engineCalls := func() int {
+		e.eng.mu.Lock()
+		defer e.eng.mu.Unlock()
+		return len(e.eng.complete)
+	}
+
+	// A required field left empty: the server's (the workflow's) message
+	// at the field, the values kept (escaped), nothing completed.
+	res := e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-1"}, "outcome": {"recorded"},
+		"data.severity": {"intermediate"}, "data.summary": {""}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code, res.Body.String())
+	body := res.Body.String()
+	require.Regexp(t, `(?s)<textarea id="field-summary" name="data.summary" required aria-invalid="true" aria-describedby="field-summary-error"></textarea>\s*<p class="field-error" id="field-summary-error" data-testid="field-error">field &#34;summary&#34; is required</p>`, body)
+	require.Contains(t, body, `<option value="intermediate" selected>`)
+	require.NotRegexp(t, `name="idempotency_key" value="k-1"`, body, "a refused completion gets a new key")
+	res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-2"}, "outcome": {"recorded"}, "data.summary": {scriptText}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	body = res.Body.String()
+	require.Contains(t, body, `field &#34;severity&#34; is required`)
+	require.Contains(t, body, `name="data.summary" required>`+scriptEscaped+`</textarea>`)
+	require.NotContains(t, body, scriptText)
+	// No outcome (the form was posted without a button): said at the buttons.
+	res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-3"}, "data.severity": {"primary"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, res.Body.String(), `data-testid="outcome-error"`)
+	// An outcome the step does not have: the API's message at the buttons.
+	res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-4"}, "outcome": {"nope"}, "data.severity": {"primary"}, "data.summary": {"s"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, res.Body.String(), `data-testid="outcome-error">outcome &#34;nope&#34; is not allowed`)
+	got, err := e.st.GetTask(context.Background(), task.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.TaskOpen, got.Status)
+
+	// Success: to the inbox with the handoff, named in the flash and
+	// listed with the next task's department.
+	form := url.Values{"idempotency_key": {"click-1"}, "outcome": {"recorded"}, "data.severity": {"primary"}, "data.summary": {"line drops"}}
+	before := engineCalls()
+	res = e.page("ana", http.MethodPost, path, form)
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	loc, err := url.Parse(res.Header().Get("Location"))
+	require.NoError(t, err)
+	require.Equal(t, "/ui/inbox", loc.Path)
+	next := e.openTask(c.ID)
+	require.Equal(t, "technical", next.Department)
+	require.Equal(t, []string{next.ID}, loc.Query()["next"])
+	require.Equal(t, "customer_service", loc.Query().Get("department"))
+	require.Equal(t, `Completed "Record the complaint" with outcome recorded. Next: "Technical investigation" in technical.`, loc.Query().Get("flash"))
+	body = e.page("ana", http.MethodGet, loc.RequestURI(), nil).Body.String()
+	require.Contains(t, body, `<li data-testid="next-task" data-task-id="`+next.ID+`" data-department="technical">`)
+	require.Contains(t, body, `Next: &#34;Technical investigation&#34; in technical.`)
+	got, err = e.st.GetTask(context.Background(), task.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.TaskCompleted, got.Status)
+	require.Equal(t, map[string]any{"severity": "primary", "summary": "line drops"}, jsonObject(t, got.Data))
+
+	// A double click (the same key again) completes nothing twice and
+	// answers with the same handoff.
+	res = e.page("ana", http.MethodPost, path, form)
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	require.Equal(t, loc.String(), res.Header().Get("Location"))
+	require.Equal(t, before+1, engineCalls())
+	spans, err := e.st.ListSpans(context.Background(), store.SpanFilter{CaseID: c.ID})
+	require.NoError(t, err)
+	require.Len(t, spans, 1)
+	// Another key on the completed task: refused, shown on the task page.
+	form.Set("idempotency_key", "click-2")
+	res = e.page("ana", http.MethodPost, path, form)
+	require.Equal(t, http.StatusConflict, res.Code)
+	require.Contains(t, res.Body.String(), "already completed")
+	require.Contains(t, res.Body.String(), `data-testid="task-result"`)
+
+	// The next department's inbox shows the handed-on task.
+	require.Equal(t, []string{next.ID}, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
+	// ana sees the handoff but no link into another department's task.
+	require.NotContains(t, body, `<a href="/ui/tasks/`+next.ID+`">`)
+	adminBody := e.page("admin", http.MethodGet, loc.RequestURI(), nil).Body.String()
+	require.Contains(t, adminBody, `<a href="/ui/tasks/`+next.ID+`">Technical investigation</a>`)
+
+	// A number field that is not a number is refused before the API.
+	rc := e.startCaseAs("admin", "returns-exchange", "c-8", nil)
+	rt := e.openTask(rc.ID)
+	res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12,5"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, res.Body.String(), `must be a number, got &#34;12,5&#34;`)
+	require.Contains(t, res.Body.String(), `<input type="number" step="any" id="field-amount" name="data.amount" value="12,5" required aria-invalid="true"`)
+	res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"idempotency_key": {"r-1"}, "outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12.5"}})
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	got, err = e.st.GetTask(context.Background(), rt.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[string]any{"type": "return", "amount": 12.5}, jsonObject(t, got.Data))
+}
+
+func jsonObject(t *testing.T, raw []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(raw, &m))
+	return m
 }
