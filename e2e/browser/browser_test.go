@@ -69,7 +69,9 @@ func (e *env) testChecksCanFail(t *testing.T) {
 
 // testSignIn: without a session a page leads to the sign-in form; a wrong
 // token is refused at the field; the right one sets an HttpOnly,
-// SameSite=Strict session cookie and lands on the role's home page.
+// SameSite=Strict session cookie and lands on the role's home page with
+// the actor in the header; signing out ends the session, and signing in
+// again returns to the page asked for.
 func (e *env) testSignIn(t *testing.T) {
 	s := e.newSession(t, csAgent)
 	s.open("/ui/")
@@ -86,8 +88,9 @@ func (e *env) testSignIn(t *testing.T) {
 	require.Equal(t, "true", eval[string](s, `document.getElementById("token").getAttribute("aria-invalid")`))
 	s.shot("02-wrong-token")
 
-	s.signIn()
+	status = s.signIn()
 	require.Equal(t, "/ui/inbox", s.path(), "staff land on their inbox")
+	require.Equal(t, int64(http.StatusOK), status)
 	cookies, err := chromedp.Call(s.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{e.url + "/ui/"}})
 	require.NoError(t, err)
 	var session *network.Cookie
@@ -101,4 +104,19 @@ func (e *env) testSignIn(t *testing.T) {
 	require.Equal(t, network.CookieSameSiteStrict, session.SameSite)
 	require.Equal(t, "/ui", session.Path)
 	require.False(t, eval[bool](s, `document.cookie.includes("flowlab_session")`), "scripts cannot read the session")
+	actor := s.text(`[data-testid="actor"]`)
+	require.Contains(t, actor, e.names[csAgent])
+	require.Contains(t, actor, "customer_service")
+	s.shot("03-signed-in")
+
+	// Signing out ends the session: a page leads to the sign-in form again
+	// and comes back after it.
+	status = s.submit("sign out", chromedp.Click(chromedp.CSS(`form[action="/ui/signout"] button`)))
+	require.Equal(t, int64(http.StatusOK), status)
+	require.True(t, strings.HasPrefix(s.path(), "/ui/signin"), s.path())
+	require.Contains(t, s.text(`.flash`), "Signed out")
+	s.open("/ui/inbox?assignee=mine")
+	require.True(t, strings.HasPrefix(s.path(), "/ui/signin?next="), "signed out: %s", s.path())
+	s.signInHere()
+	require.Equal(t, "/ui/inbox?assignee=mine", s.path(), "back to the page asked for")
 }
