@@ -23,6 +23,12 @@ var uiStaffPages = []uiPage{
 	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: staffInboxRoles, Handle: (*Server).uiTaskClaim},
 	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: staffInboxRoles, Handle: (*Server).uiTaskUnclaim},
 	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: staffInboxRoles, Handle: (*Server).uiTaskComplete},
+	{Method: http.MethodGet, Pattern: "/cases", Handle: (*Server).uiCases},
+	{Method: http.MethodGet, Pattern: "/cases/new", Handle: (*Server).uiCaseNew},
+	{Method: http.MethodPost, Pattern: "/cases/new", Handle: (*Server).uiCaseCreate},
+	{Method: http.MethodGet, Pattern: "/cases/{id}", Handle: (*Server).uiCase},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/feedback", Handle: (*Server).uiCaseFeedback},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/reopen", Roles: staffReopenRoles, Handle: (*Server).uiCaseReopen},
 }
 
 // staffInboxRoles work tasks: the inbox and the task pages. Improvers read

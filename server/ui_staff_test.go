@@ -379,3 +379,172 @@ func jsonObject(t *testing.T, raw []byte) map[string]any {
 	require.NoError(t, json.Unmarshal(raw, &m))
 	return m
 }
+
+func TestUICases(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("olga", store.RoleOwner)
+	e.actor("ivy", store.RoleImprover)
+	c1 := e.startCaseAs("admin", "complaint", scriptText, nil)
+	c2 := e.startCaseAs("admin", "returns-exchange", "c-2", nil)
+
+	for _, as := range []string{"ana", "olga", "ivy", "admin"} {
+		res := e.page(as, http.MethodGet, "/ui/cases", nil)
+		require.Equal(t, http.StatusOK, res.Code, as)
+		body := res.Body.String()
+		require.Contains(t, body, `data-testid="case-row" data-case-id="`+c1.ID+`"`)
+		require.Contains(t, body, `data-testid="case-row" data-case-id="`+c2.ID+`"`)
+		require.Contains(t, body, scriptEscaped)
+		require.NotContains(t, body, scriptText)
+	}
+	body := e.page("ana", http.MethodGet, "/ui/cases?flow=returns-exchange&status=active", nil).Body.String()
+	require.NotContains(t, body, c1.ID)
+	require.Contains(t, body, c2.ID)
+	require.Contains(t, body, `<option value="returns-exchange" selected>`)
+	require.Contains(t, body, `<option value="active" selected>`)
+	requireErrorPage(t, e.page("ana", http.MethodGet, "/ui/cases?status=nope", nil), http.StatusBadRequest, "status")
+
+	// Paging: 50 a page, the next link carries the filters and the cursor.
+	for range 50 {
+		e.startCaseAs("admin", "appointment", "p", nil)
+	}
+	body = e.page("ana", http.MethodGet, "/ui/cases?flow=appointment", nil).Body.String()
+	require.Equal(t, 50, strings.Count(body, `data-testid="case-row"`))
+	require.Empty(t, nextLink(body), "exactly one page")
+	body = e.page("ana", http.MethodGet, "/ui/cases", nil).Body.String()
+	require.Equal(t, 50, strings.Count(body, `data-testid="case-row"`))
+	link := nextLink(body)
+	require.Contains(t, link, "cursor=")
+	body = e.page("ana", http.MethodGet, link, nil).Body.String()
+	require.Equal(t, 2, strings.Count(body, `data-testid="case-row"`))
+	require.Contains(t, body, c1.ID)
+}
+
+func TestUICaseNew(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("ivy", store.RoleImprover)
+
+	res := e.page("ivy", http.MethodGet, "/ui/cases/new?flow=complaint", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	body := res.Body.String()
+	require.Contains(t, body, `<option value="complaint" selected>`)
+	for _, ch := range staffChannels {
+		require.Contains(t, body, `<option value="`+ch+`"`)
+	}
+	key := regexp.MustCompile(`name="idempotency_key" value="([0-9a-f-]{36})"`).FindStringSubmatch(body)
+	require.NotNil(t, key)
+
+	// The API's messages at their fields, the values kept and escaped.
+	res = e.page("ana", http.MethodPost, "/ui/cases/new", url.Values{"idempotency_key": {key[1]}, "flow": {"complaint"},
+		"customer": {"  "}, "channel": {"wechat"}, "attributes": {"note=" + scriptText}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	body = res.Body.String()
+	require.Contains(t, body, `<p class="field-error" id="case-customer-error" data-testid="field-error">is required</p>`)
+	require.Contains(t, body, `<option value="wechat" selected>`)
+	require.Contains(t, body, `note=`+scriptEscaped+`</textarea>`)
+	require.NotContains(t, body, scriptText)
+	res = e.page("ana", http.MethodPost, "/ui/cases/new", url.Values{"flow": {"nope"}, "customer": {"x"}})
+	require.Equal(t, http.StatusNotFound, res.Code)
+	require.Contains(t, res.Body.String(), `id="case-flow-error" data-testid="field-error">no flow &#34;nope&#34;</p>`)
+	res = e.page("ana", http.MethodPost, "/ui/cases/new", url.Values{"flow": {"complaint"}, "customer": {"x"}, "attributes": {"severity=advanced\nno equals sign"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, res.Body.String(), `line 2: write key=value`)
+	c, err := e.st.ListCases(context.Background(), store.ListCasesParams{Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, c)
+
+	// Created once with typed attributes, however often the form is sent.
+	form := url.Values{"idempotency_key": {"new-1"}, "flow": {"complaint"}, "customer": {"Li Wei"}, "channel": {"wechat"},
+		"attributes": {"# comment\nseverity = advanced\namount=350\nvip=true\nphone=0123\nref=\"42\""}}
+	res = e.page("ana", http.MethodPost, "/ui/cases/new", form)
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	loc := res.Header().Get("Location")
+	require.Regexp(t, `^/ui/cases/[0-9a-f-]{36}\?flash=`, loc)
+	res = e.page("ana", http.MethodPost, "/ui/cases/new", form)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Equal(t, loc, res.Header().Get("Location"))
+	c, err = e.st.ListCases(context.Background(), store.ListCasesParams{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, c, 1)
+	require.Equal(t, "wechat", c[0].Channel)
+	require.Equal(t, map[string]any{"severity": "advanced", "amount": 350.0, "vip": true, "phone": "0123", "ref": "42"}, jsonObject(t, c[0].Attributes))
+}
+
+func TestUICasePage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("tom", store.RoleStaff, "technical")
+	e.actor("ivy", store.RoleImprover)
+	c := e.startCaseAs("admin", "complaint", scriptText, map[string]any{"note": scriptText})
+	path := "/ui/cases/" + c.ID
+
+	for _, as := range []string{"ana", "tom", "ivy", "admin"} {
+		res := e.page(as, http.MethodGet, path, nil)
+		require.Equal(t, http.StatusOK, res.Code, as)
+		require.Contains(t, res.Body.String(), scriptEscaped)
+		require.NotContains(t, res.Body.String(), scriptText)
+	}
+	requireErrorPage(t, e.page("ana", http.MethodGet, "/ui/cases/"+zeroID, nil), http.StatusNotFound, zeroID)
+	requireErrorPage(t, e.page("ana", http.MethodPost, "/ui/cases/"+zeroID+"/feedback", url.Values{"csat": {"5"}}), http.StatusNotFound, zeroID)
+	requireErrorPage(t, e.page("ana", http.MethodPost, "/ui/cases/"+zeroID+"/reopen", url.Values{}), http.StatusNotFound, zeroID)
+
+	// The timeline: done spans with who did them, the handoff to the next
+	// department, the open task (linked for those who may open it).
+	record := e.openTask(c.ID)
+	e.do("ana", http.MethodPost, "/api/v1/tasks/"+record.ID+"/claim", nil, nil)
+	e.completeAs("ana", record.ID, "recorded", map[string]any{"severity": "primary", "summary": "s"})
+	investigate := e.openTask(c.ID)
+	body := e.page("ana", http.MethodGet, path, nil).Body.String()
+	require.Regexp(t, `<li class="" data-testid="timeline-item" data-seq="1" data-step="record" data-kind="task" data-department="customer_service" data-outcome="recorded" data-breached="false">`, body)
+	require.Contains(t, body, `<strong>Record the complaint</strong>`)
+	require.Contains(t, body, `data-testid="timeline-actor">you</span>`)
+	require.Contains(t, body, `data-testid="wait">`)
+	require.Contains(t, body, `<li class="handoff" data-testid="timeline-handoff" data-from="customer_service" data-to="technical">`)
+	require.Contains(t, body, `data-open="true" data-task-id="`+investigate.ID+`"`)
+	require.NotContains(t, body, `<a href="/ui/tasks/`+investigate.ID+`">`, "staff of another department get no link")
+	require.Contains(t, e.page("tom", http.MethodGet, path, nil).Body.String(), `<a href="/ui/tasks/`+investigate.ID+`">Technical investigation</a>`)
+	require.NotContains(t, body, `data-testid="reopen"`, "an open case cannot be reopened")
+
+	// Feedback: recorded, shown, refused values at their fields.
+	res := e.page("ana", http.MethodPost, path+"/feedback", url.Values{"csat": {"5"}, "nps": {"9"}, "resolved_first_contact": {"true"}})
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	body = e.page("ana", http.MethodGet, path, nil).Body.String()
+	require.Contains(t, body, `data-testid="feedback-recorded"`)
+	require.Contains(t, body, `<option value="5" selected>`)
+	require.Contains(t, body, `<option value="true" selected>yes</option>`)
+	res = e.page("ivy", http.MethodPost, path+"/feedback", url.Values{"csat": {"9"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, res.Body.String(), `id="fb-csat-error" data-testid="field-error">must be from 1 to 5, got 9</p>`)
+	res = e.page("ana", http.MethodPost, path+"/feedback", url.Values{"csat": {""}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, res.Body.String(), `Give at least one of CSAT`)
+	fb, err := e.st.GetFeedback(context.Background(), c.ID)
+	require.NoError(t, err)
+	require.Equal(t, 5, *fb.CSAT)
+
+	// Reopen: refused while the case runs; offered and done once closed.
+	res = e.page("ana", http.MethodPost, path+"/reopen", url.Values{"reason": {"again"}})
+	require.Equal(t, http.StatusConflict, res.Code)
+	require.Contains(t, res.Body.String(), "only a completed or cancelled case can be reopened")
+	e.completeAs("admin", investigate.ID, "diagnosed", nil)
+	e.completeAs("admin", e.openTask(c.ID).ID, "written", map[string]any{"answer": "a"})
+	e.completeAs("admin", e.openTask(c.ID).ID, "approved", nil)
+	e.completeAs("admin", e.openTask(c.ID).ID, "notified", nil)
+	body = e.page("ana", http.MethodGet, path, nil).Body.String()
+	require.Contains(t, body, `data-testid="case-status">completed</span>`)
+	require.Contains(t, body, `data-testid="reopen"`)
+	require.Equal(t, 5, strings.Count(body, `data-testid="timeline-item"`))
+	require.NotContains(t, e.page("ivy", http.MethodGet, path, nil).Body.String(), `data-testid="reopen"`)
+	requireErrorPage(t, e.page("ivy", http.MethodPost, path+"/reopen", url.Values{}), http.StatusForbidden, "improver")
+	res = e.page("ana", http.MethodPost, path+"/reopen", url.Values{"reason": {"the line drops again"}})
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	loc := res.Header().Get("Location")
+	require.Regexp(t, `^/ui/cases/[0-9a-f-]{36}\?flash=`, loc)
+	require.NotContains(t, loc, c.ID+"?")
+	body = e.page("ana", http.MethodGet, loc, nil).Body.String()
+	require.Contains(t, body, `<a href="/ui/cases/`+c.ID+`" data-testid="reopened-from">`)
+}

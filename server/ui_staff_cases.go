@@ -1,0 +1,459 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// Cases: the list with its filters, the form that starts a case, and a
+// case's page with its timeline (every span, the handoffs between
+// departments, the open tasks), the customer's feedback and reopening.
+
+// staffChannels are the contact channels the new-case form offers (the
+// plans' channels; the CLI offers the same).
+var staffChannels = []string{"phone", "chat", "wechat", "app", "email", "social"}
+
+// staffCaseStatuses are the case statuses the list filters by (the API's
+// enum).
+var staffCaseStatuses = []string{store.CaseStarting, store.CaseActive, store.CaseCompleted, store.CaseCancelled, store.CaseFailed}
+
+// staffStatusClass is the badge class of a case status.
+func staffStatusClass(status string) string {
+	switch status {
+	case store.CaseActive:
+		return "info"
+	case store.CaseCompleted:
+		return "ok"
+	case store.CaseStarting:
+		return "warn"
+	default:
+		return "bad"
+	}
+}
+
+// ---- /ui/cases ----
+
+type staffCaseRow struct {
+	caseJSON
+	StatusClass string
+}
+
+type staffCasesPage struct {
+	Flow, Status, Cursor, Next string
+	Flows                      []flowSummaryJSON
+	Statuses                   []string
+	Rows                       []staffCaseRow
+}
+
+func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
+	in := r.URL.Query()
+	page := staffCasesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: staffCaseStatuses}
+	if page.Status != "" && !slices.Contains(staffCaseStatuses, page.Status) {
+		return badParam("status", fmt.Sprintf("must be one of %s, got %q", strings.Join(staffCaseStatuses, ", "), page.Status))
+	}
+	q := url.Values{"limit": {strconv.Itoa(staffPageSize)}}
+	for k, v := range map[string]string{"flow": page.Flow, "status": page.Status, "cursor": page.Cursor} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	list, err := staffGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	page.Next = list.NextCursor
+	for _, c := range list.Cases {
+		page.Rows = append(page.Rows, staffCaseRow{caseJSON: c, StatusClass: staffStatusClass(c.Status)})
+	}
+	if page.Flows, err = s.staffFlows(r); err != nil {
+		return err
+	}
+	return s.render(w, r, uiView{Template: "cases", Title: "Cases", Active: "cases", Data: page})
+}
+
+// ---- /ui/cases/new ----
+
+type staffCaseNewPage struct {
+	Flows                               []flowSummaryJSON
+	Channels                            []string
+	Flow, Customer, Channel, Attributes string
+	Key                                 string
+	Errors                              map[string]string
+	Error                               string
+}
+
+func (s *Server) uiCaseNew(w http.ResponseWriter, r *http.Request) error {
+	page := staffCaseNewPage{Flow: r.URL.Query().Get("flow"), Channel: "phone", Key: uuid.NewString(), Errors: map[string]string{}}
+	return s.renderCaseNew(w, r, http.StatusOK, page)
+}
+
+func (s *Server) renderCaseNew(w http.ResponseWriter, r *http.Request, status int, page staffCaseNewPage) error {
+	flows, err := s.staffFlows(r)
+	if err != nil {
+		return err
+	}
+	page.Flows, page.Channels = flows, staffChannels
+	return s.render(w, r, uiView{Template: "case_new", Title: "New case", Active: "cases", Status: status, Data: page})
+}
+
+// uiCaseCreate starts a case through POST /api/v1/cases with the form's
+// idempotency key (a double click starts one case) and shows it.
+func (s *Server) uiCaseCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	f := r.PostForm
+	page := staffCaseNewPage{Flow: strings.TrimSpace(f.Get("flow")), Customer: f.Get("customer"), Channel: strings.TrimSpace(f.Get("channel")),
+		Attributes: f.Get("attributes"), Key: f.Get("idempotency_key"), Errors: map[string]string{}}
+	attrs, msg := parseAttributeLines(page.Attributes)
+	if msg != "" {
+		page.Errors["attributes"] = msg
+		page.Key = uuid.NewString()
+		return s.renderCaseNew(w, r, http.StatusUnprocessableEntity, page)
+	}
+	h := http.Header{}
+	if page.Key != "" {
+		h.Set(IdempotencyKeyHeader, page.Key)
+	}
+	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/cases",
+		createCaseRequest{Flow: page.Flow, Customer: page.Customer, Channel: page.Channel, Attributes: attrs}, h)
+	if err != nil {
+		return err
+	}
+	if res.OK() {
+		var c caseJSON
+		if err := res.Decode(&c); err != nil {
+			return err
+		}
+		return staffRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
+	}
+	p := res.Problem()
+	switch p.Status {
+	case http.StatusUnprocessableEntity, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable:
+		for _, fe := range p.Errors {
+			switch fe.Field {
+			case "flow", "customer", "channel", "attributes":
+				if _, seen := page.Errors[fe.Field]; !seen {
+					page.Errors[fe.Field] = fe.Message
+				}
+			default:
+				page.Error = strings.TrimSpace(page.Error + " " + fe.Field + ": " + fe.Message)
+			}
+		}
+		if len(p.Errors) == 0 {
+			page.Error = p.Detail
+		}
+		if p.Status != http.StatusServiceUnavailable {
+			// Refused before anything was stored: a new request next.
+			page.Key = uuid.NewString()
+		}
+		return s.renderCaseNew(w, r, p.Status, page)
+	}
+	return p
+}
+
+// parseAttributeLines reads the form's attributes: one key=value a line;
+// blank lines and lines starting with # are skipped. true and false are
+// booleans, numbers are numbers, a value in double quotes is text as
+// written; anything else is text. The message names the bad line.
+func parseAttributeLines(text string) (map[string]any, string) {
+	attrs := map[string]any{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case !ok:
+			return nil, fmt.Sprintf("line %d: write key=value", i+1)
+		case k == "":
+			return nil, fmt.Sprintf("line %d: the key before = is empty", i+1)
+		}
+		if _, dup := attrs[k]; dup {
+			return nil, fmt.Sprintf("line %d: %q is given twice", i+1, k)
+		}
+		attrs[k] = attributeValue(v)
+	}
+	return attrs, ""
+}
+
+// jsonNumber is JSON's number syntax: "0123" (a phone number, a postal
+// code) stays text.
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+func attributeValue(v string) any {
+	switch v {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if len(v) >= 2 && strings.HasPrefix(v, `"`) && strings.HasSuffix(v, `"`) {
+		if s, err := strconv.Unquote(v); err == nil {
+			return s
+		}
+	}
+	if jsonNumber.MatchString(v) {
+		if n, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(n, 0) {
+			return n
+		}
+	}
+	return v
+}
+
+// ---- /ui/cases/{id} ----
+
+// staffTimelineItem is one span of a case's timeline.
+type staffTimelineItem struct {
+	spanJSON
+	StepName   string
+	ActorLabel string
+	// HandoffFrom is the department the case came from when this span's
+	// department differs from the one before it ("" otherwise).
+	HandoffFrom string
+}
+
+// staffOpenItem is an open task at the end of the timeline.
+type staffOpenItem struct {
+	taskJSON
+	Link          bool
+	AssigneeLabel string
+	HandoffFrom   string
+}
+
+// staffFeedbackForm is the feedback form's values and messages.
+type staffFeedbackForm struct {
+	CSAT, NPS, RFC string
+	Errors         map[string]string
+	Error          string
+}
+
+type staffCasePage struct {
+	Case        caseDetail
+	StatusClass string
+	Attributes  []staffKV
+	Timeline    []staffTimelineItem
+	Open        []staffOpenItem
+	Feedback    *feedbackJSON
+	FeedbackBy  string
+	Form        staffFeedbackForm
+	CSATs, NPSs []int
+	Closed      bool
+	CanReopen   bool
+	Reason      string
+	ReopenError string
+	Cycle       string // waiting + working time so far, or the case's cycle time
+}
+
+func (s *Server) uiCase(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.staffLoadCase(r)
+	if err != nil {
+		return err
+	}
+	return s.renderCase(w, r, http.StatusOK, page)
+}
+
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, page staffCasePage) error {
+	return s.render(w, r, uiView{Template: "case", Title: "Case " + page.Case.Customer, Active: "cases", Status: status, Data: page})
+}
+
+// staffLoadCase reads a case (GET /api/v1/cases/{id}), its feedback and
+// its version's step names, and builds the timeline.
+func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
+	a := actorFrom(r.Context())
+	id := chi.URLParam(r, "id")
+	var page staffCasePage
+	c, err := staffGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
+	if err != nil {
+		return page, err
+	}
+	page.Case = c
+	page.StatusClass = staffStatusClass(c.Status)
+	page.Attributes = staffJSONPairs(c.Attributes, nil)
+	page.Closed = c.Status == store.CaseCompleted || c.Status == store.CaseCancelled
+	page.CanReopen = page.Closed && slices.Contains(staffReopenRoles, a.Role)
+	page.CSATs, page.NPSs = []int{1, 2, 3, 4, 5}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	end := s.now().UTC()
+	if c.ClosedAt != nil {
+		end = *c.ClosedAt
+	}
+	page.Cycle = fmtSeconds(end.Sub(c.CreatedAt).Seconds())
+
+	// Step names of the case's version (a migrated case's older spans may
+	// name steps of another version: those keep their ids).
+	names := map[string]string{}
+	if def, err := s.staffFlowDefinition(r, c.Flow, c.Version); err == nil {
+		for _, st := range def.Steps {
+			names[st.ID] = st.Name
+		}
+	} else if p := (*Problem)(nil); !errors.As(err, &p) || p.Status >= 500 {
+		return page, err // (a version that cannot be read just leaves the step ids)
+	}
+	last := ""
+	for _, sp := range c.Spans {
+		it := staffTimelineItem{spanJSON: sp, StepName: names[sp.Step], ActorLabel: staffActorLabel(a, sp.Actor)}
+		if it.StepName == "" {
+			it.StepName = sp.Step
+		}
+		if sp.Department != "" {
+			if last != "" && last != sp.Department {
+				it.HandoffFrom = last
+			}
+			last = sp.Department
+		}
+		page.Timeline = append(page.Timeline, it)
+	}
+	for _, t := range c.Tasks {
+		it := staffOpenItem{taskJSON: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(staffInboxRoles, a.Role),
+			AssigneeLabel: staffActorLabel(a, t.Assignee)}
+		if last != "" && last != t.Department {
+			it.HandoffFrom = last
+		}
+		page.Open = append(page.Open, it)
+	}
+
+	fbRes, err := s.callAPI(staffAPIRequest(r), http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.ID)+"/feedback", nil, nil)
+	if err != nil {
+		return page, err
+	}
+	page.Form.Errors = map[string]string{}
+	switch {
+	case fbRes.OK():
+		var fb feedbackJSON
+		if err := fbRes.Decode(&fb); err != nil {
+			return page, err
+		}
+		page.Feedback = &fb
+		page.FeedbackBy = staffActorLabel(a, fb.CreatedBy)
+		if fb.CSAT != nil {
+			page.Form.CSAT = strconv.Itoa(*fb.CSAT)
+		}
+		if fb.NPS != nil {
+			page.Form.NPS = strconv.Itoa(*fb.NPS)
+		}
+		if fb.ResolvedFirstContact != nil {
+			page.Form.RFC = strconv.FormatBool(*fb.ResolvedFirstContact)
+		}
+	case fbRes.Status == http.StatusNotFound:
+	default:
+		return page, fbRes.Problem()
+	}
+	return page, nil
+}
+
+// uiCaseFeedback records the customer's feedback (POST .../feedback); a
+// refusal shows the case page with the messages at the fields.
+func (s *Server) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	form := staffFeedbackForm{CSAT: strings.TrimSpace(r.PostFormValue("csat")), NPS: strings.TrimSpace(r.PostFormValue("nps")),
+		RFC: strings.TrimSpace(r.PostFormValue("resolved_first_contact")), Errors: map[string]string{}}
+	var req feedbackRequest
+	intField := func(name, raw string) *int {
+		if raw == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			form.Errors[name] = fmt.Sprintf("must be a whole number, got %q", raw)
+			return nil
+		}
+		return &n
+	}
+	req.CSAT = intField("csat", form.CSAT)
+	req.NPS = intField("nps", form.NPS)
+	switch form.RFC {
+	case "":
+	case "true", "false":
+		b := form.RFC == "true"
+		req.ResolvedFirstContact = &b
+	default:
+		form.Errors["resolved_first_contact"] = "must be yes or no"
+	}
+	id := chi.URLParam(r, "id")
+	fail := func(status int) error {
+		page, err := s.staffLoadCase(r)
+		if err != nil {
+			return err
+		}
+		page.Form = form
+		return s.renderCase(w, r, status, page)
+	}
+	if len(form.Errors) > 0 {
+		return fail(http.StatusUnprocessableEntity)
+	}
+	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/feedback", req, nil)
+	if err != nil {
+		return err
+	}
+	if res.OK() {
+		return staffRedirect(w, r, staffCasePath(id), "Feedback recorded.")
+	}
+	p := res.Problem()
+	if p.Status != http.StatusUnprocessableEntity {
+		return p
+	}
+	for _, fe := range p.Errors {
+		switch fe.Field {
+		case "csat", "nps", "resolved_first_contact":
+			form.Errors[fe.Field] = fe.Message
+		case "body":
+			form.Error = "Give at least one of CSAT, NPS or first-contact resolution."
+		default:
+			form.Error = strings.TrimSpace(form.Error + " " + fe.Field + ": " + fe.Message)
+		}
+	}
+	if len(p.Errors) == 0 {
+		form.Error = p.Detail
+	}
+	return fail(p.Status)
+}
+
+// uiCaseReopen reopens a closed case (POST .../reopen) and shows the new
+// case; a refusal shows the case page with the API's message.
+func (s *Server) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "id")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/reopen", reopenRequest{Reason: reason}, nil)
+	if err != nil {
+		return err
+	}
+	if res.OK() {
+		var c caseJSON
+		if err := res.Decode(&c); err != nil {
+			return err
+		}
+		return staffRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
+	}
+	p := res.Problem()
+	if p.Status != http.StatusConflict && p.Status != http.StatusUnprocessableEntity {
+		return p
+	}
+	page, err := s.staffLoadCase(r)
+	if err != nil {
+		return err
+	}
+	page.Reason, page.ReopenError = reason, p.Detail
+	for _, fe := range p.Errors {
+		page.ReopenError = fe.Field + ": " + fe.Message
+	}
+	return s.renderCase(w, r, p.Status, page)
+}
