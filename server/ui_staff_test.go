@@ -101,6 +101,7 @@ func TestUIInbox(t *testing.T) {
 		require.Contains(t, body, `class="countdown" data-due="`+task.SLADue.UTC().Format("2006-01-02T15:04:05Z")+`"`)
 		require.Contains(t, body, `data-testid="escalation" data-level="0"`)
 		require.Contains(t, body, `data-testid="claim"`)
+		require.Contains(t, body, `<a href="/ui/tasks/`+task.ID+`" title="Record the complaint" data-testid="open-task">Record the complaint</a>`)
 		require.Contains(t, body, `data-refresh="/ui/inbox"`)
 		require.Contains(t, body, `data-testid="inbox-status"`)
 	}
