@@ -24,6 +24,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("OnlyLoopback", e.testOnlyLoopback)
 	t.Run("ChecksCanFail", e.testChecksCanFail)
 	t.Run("SignIn", e.testSignIn)
+	t.Run("StaffCompletesAndHandsOff", e.testStaffHandoff)
+	t.Run("StaffSeesOnlyOwnDepartment", e.testDepartmentIsolation)
+	t.Run("CompleteWithKeyboardOnly", e.testKeyboardCompletion)
 	t.Run("OwnerSeesHeatMap", e.testHeatMap)
 }
 
