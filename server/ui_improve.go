@@ -23,6 +23,15 @@ import (
 var impViewRoles = []string{store.RoleAdmin, store.RoleImprover, store.RoleOwner}
 
 var uiImprovePages = []uiPage{
+	{Method: http.MethodGet, Pattern: "/pilots", Roles: impViewRoles, Handle: (*Server).uiPilots},
+	{Method: http.MethodGet, Pattern: "/pilots/new", Roles: pilotRoles, Handle: (*Server).uiPilotNew},
+	{Method: http.MethodPost, Pattern: "/pilots/new", Roles: pilotRoles, Handle: (*Server).uiPilotCreate},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}", Roles: impViewRoles, Handle: (*Server).uiPilot},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}/cycle-time.svg", Roles: impViewRoles, Handle: (*Server).uiPilotCycleChart},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/evaluate", Roles: pilotRoles, Handle: (*Server).uiPilotEvaluate},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/stop", Roles: pilotRoles, Handle: (*Server).uiPilotStop},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/promote", Roles: pilotRoles, Handle: (*Server).uiPilotPromote},
+
 	{Method: http.MethodGet, Pattern: "/improvements", Handle: (*Server).uiImprovements},
 	{Method: http.MethodGet, Pattern: "/proposals", Handle: (*Server).uiProposals},
 	{Method: http.MethodPost, Pattern: "/proposals", Handle: (*Server).uiProposalCreate},
@@ -30,6 +39,9 @@ var uiImprovePages = []uiPage{
 	{Method: http.MethodPost, Pattern: "/proposals/{id}/vote", Handle: (*Server).uiProposalVote},
 	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: proposalRoles, Handle: (*Server).uiProposalAdopt},
 	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: proposalRoles, Handle: (*Server).uiProposalDecline},
+
+	{Method: http.MethodGet, Pattern: "/kpis", Handle: (*Server).uiKPIs},
+	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Server).uiKPIChart},
 }
 
 // impAPI is callAPI on a request without the UI router's routing state:

@@ -7,11 +7,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -55,6 +57,266 @@ func impFlashOf(t *testing.T, res *httptest.ResponseRecorder) (string, string) {
 
 // impCountTestID counts the elements with a data-testid.
 func impCountTestID(body, id string) int { return strings.Count(body, `data-testid="`+id+`"`) }
+
+// impPilotEnv has an admin, an improver, an owner and a staff member, and
+// a complaint pilot (v2 against v1, by case) with closed cases in both arms.
+func impPilotEnv(t *testing.T) (*testEnv, pilotJSON) {
+	t.Helper()
+	e := newEnv(t)
+	e.actor("improver", store.RoleImprover)
+	e.actor("owner", store.RoleOwner)
+	e.actor("agent", store.RoleStaff, "customer_service")
+	res := e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"2"}, "share": {"50"},
+		"unit": {"case"}, "primary_metric": {"cycle_time"}, "min_cases_per_arm": {"50"}, "max_duration": {"14d"}, "evaluate_every": {"1h"},
+		"guard_metric": {"csat", ""}, "guard_max": {"0.5", ""}})
+	path, flash := impFlashOf(t, res)
+	require.Contains(t, flash, "Pilot started: complaint v2 against v1, 50 % of new cases")
+	id := strings.TrimPrefix(path, "/ui/pilots/")
+	pl := decodeStrict[pilotJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+id, nil, nil), http.StatusOK)
+	require.Equal(t, []pilotGuardrailJSON{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
+	require.Equal(t, "case", pl.Unit)
+	arms := map[string]int{}
+	for i := 0; arms["control"] < 3 || arms["treatment"] < 3; i++ {
+		require.Less(t, i, 80)
+		c := e.createCase(fmt.Sprintf("k%d", i))
+		arms[c.Variant]++
+		if i%5 != 4 {
+			e.finishCase(c.ID)
+		}
+	}
+	return e, pl
+}
+
+func TestUIPilotsListAndForm(t *testing.T) {
+	t.Parallel()
+	e, pl := impPilotEnv(t)
+
+	// Improvers, admins and owners see the list; staff get the 403 page.
+	for _, who := range []string{"improver", "admin", "owner"} {
+		res := e.page(who, http.MethodGet, "/ui/pilots", nil)
+		require.Equal(t, http.StatusOK, res.Code, who)
+		body := res.Body.String()
+		require.Equal(t, 1, impCountTestID(body, "pilot-row"), who)
+		require.Contains(t, body, `href="/ui/pilots/`+pl.ID+`"`)
+		require.Contains(t, body, "v1 vs v2")
+		require.Equal(t, who != "owner", strings.Contains(body, `data-testid="new-pilot"`), "only those who may start one get the button (%s)", who)
+	}
+	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/pilots", nil), http.StatusForbidden, "you are signed in as staff")
+	// The filters reach the API; a bad one is its 400.
+	res := e.page("owner", http.MethodGet, "/ui/pilots?status=promoted", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Zero(t, impCountTestID(res.Body.String(), "pilot-row"))
+	impRequireErrorPage(t, e.page("owner", http.MethodGet, "/ui/pilots?status=paused", nil), http.StatusBadRequest, "status")
+
+	// The form: for improvers and admins only.
+	res = e.page("improver", http.MethodGet, "/ui/pilots/new?flow=complaint", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Contains(t, res.Body.String(), `<option value="complaint" selected>`)
+	require.Equal(t, 3, impCountTestID(res.Body.String(), "guardrail-row"))
+	impRequireErrorPage(t, e.page("owner", http.MethodGet, "/ui/pilots/new", nil), http.StatusForbidden, "signed in as owner")
+	impRequireErrorPage(t, e.page("owner", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"2"}}), http.StatusForbidden, "owner")
+
+	// What the API refuses is shown at its field, the values kept.
+	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"appointment"}, "treatment": {"1"}, "share": {"100"},
+		"max_duration": {"two weeks"}, "guard_metric": {"fcr", "csat"}, "guard_max": {"0.05", "-1"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code, res.Body.String())
+	body := res.Body.String()
+	impRequireFieldError(t, body, "share", "below 100")
+	impRequireFieldError(t, body, "max_duration", "like 14d")
+	impRequireFieldError(t, body, "guard_max_1", "must be 0 or more, got -1")
+	require.NotContains(t, body, `id="guard_max_0-error"`, "the valid row has no error")
+	require.Contains(t, body, `value="two weeks"`)
+	require.Contains(t, body, `<option value="appointment" selected>`)
+	// Numbers are checked before the API is asked.
+	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"two"}, "guard_max": {"0.1"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	impRequireFieldError(t, res.Body.String(), "treatment", `must be a whole number, got "two"`)
+	impRequireFieldError(t, res.Body.String(), "guard_metric_0", "choose a metric")
+	// An unknown flow is the API's 404, shown at the flow.
+	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"nope"}, "treatment": {"2"}})
+	require.Equal(t, http.StatusNotFound, res.Code)
+	impRequireFieldError(t, res.Body.String(), "flow", `no flow "nope"`)
+	// Another running pilot of the flow: the 409 names it above the form.
+	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"2"}})
+	require.Equal(t, http.StatusConflict, res.Code)
+	require.Contains(t, res.Body.String(), `data-testid="form-error"`)
+	require.Contains(t, res.Body.String(), pl.ID)
+}
+
+func TestUIPilotPage(t *testing.T) {
+	t.Parallel()
+	e, pl := impPilotEnv(t)
+	results := decodeStrict[pilotResultsJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+
+	for _, who := range []string{"improver", "admin", "owner"} {
+		res := e.page(who, http.MethodGet, "/ui/pilots/"+pl.ID, nil)
+		require.Equal(t, http.StatusOK, res.Code, who)
+		body := res.Body.String()
+		require.Contains(t, body, `src="/ui/pilots/`+pl.ID+`/cycle-time.svg"`)
+		require.Contains(t, body, `data-testid="distribution-chart"`)
+		require.Equal(t, 2, impCountTestID(body, "arm-row"))
+		require.Equal(t, len(results.Metrics), impCountTestID(body, "metric-row"))
+		require.Equal(t, len(results.Steps), impCountTestID(body, "step-row"))
+		require.Equal(t, 1, strings.Count(body, `data-testid="guardrail-row" data-metric="csat"`))
+		require.Contains(t, body, `data-testid="cases-needed"`)
+		require.NotContains(t, body, `data-testid="srm-warning"`, "a hash split has no mismatch")
+		require.NotContains(t, body, "style=", "no inline styles (CSP)")
+		actions := who != "owner"
+		for _, id := range []string{"evaluate", "stop", "promote-treatment", "promote-control"} {
+			require.Equal(t, actions, strings.Contains(body, `data-testid="`+id+`"`), "%s sees %s: %v", who, id, actions)
+		}
+	}
+	// The numbers are the results': the arms' cases and medians.
+	body := e.page("owner", http.MethodGet, "/ui/pilots/"+pl.ID, nil).Body.String()
+	for _, arm := range []string{"control", "treatment"} {
+		st := results.Arms[arm]
+		row := regexp.MustCompile(`(?s)data-arm="` + arm + `">(.*?)</tr>`).FindStringSubmatch(body)
+		require.NotNil(t, row)
+		require.Contains(t, row[1], fmt.Sprintf(`<td class="num">%d</td>`, st.N))
+		require.Contains(t, row[1], fmtSeconds(st.MedianCycleSeconds))
+	}
+	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/pilots/"+pl.ID, nil), http.StatusForbidden, "staff")
+	impRequireErrorPage(t, e.page("owner", http.MethodGet, "/ui/pilots/nope", nil), http.StatusNotFound, `pilot "nope"`)
+
+	// The chart: one SVG with both arms, from one cycle time per closed case.
+	res := e.page("owner", http.MethodGet, "/ui/pilots/"+pl.ID+"/cycle-time.svg", nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	require.Equal(t, "image/svg+xml", res.Header().Get("Content-Type"))
+	require.Contains(t, res.Body.String(), "<svg")
+	for _, arm := range []string{"control", "treatment"} {
+		require.Contains(t, res.Body.String(), fmt.Sprintf("%s v%d (n = %d", arm, armVersion(store.Pilot{Control: 1, Treatment: 2}, arm), results.Arms[arm].CycleN))
+	}
+	impRequireErrorPage(t, e.page("owner", http.MethodGet, "/ui/pilots/nope/cycle-time.svg", nil), http.StatusNotFound, "nope")
+	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/pilots/"+pl.ID+"/cycle-time.svg", nil), http.StatusForbidden, "staff")
+	// The cycle times the chart draws are those the statistics compare.
+	req := httptest.NewRequest(http.MethodGet, "/ui/pilots/"+pl.ID, nil)
+	req = req.WithContext(withActor(req.Context(), e.actors["owner"]))
+	times, err := e.srv.impCycleTimes(req, pl.ID)
+	require.NoError(t, err)
+	for _, arm := range []string{"control", "treatment"} {
+		require.Len(t, times[arm], results.Arms[arm].CycleN, arm)
+	}
+}
+
+func TestUIPilotActions(t *testing.T) {
+	t.Parallel()
+	e, pl := impPilotEnv(t)
+	base := "/ui/pilots/" + pl.ID
+
+	// Only improvers and admins act: the others get the 403 page.
+	for _, who := range []string{"agent", "owner"} {
+		for _, a := range []struct{ path, form string }{{"/promote", "arm=treatment"}, {"/stop", "reason=x"}, {"/evaluate", ""}} {
+			form, _ := url.ParseQuery(a.form)
+			impRequireErrorPage(t, e.page(who, http.MethodPost, base+a.path, form), http.StatusForbidden, who)
+		}
+	}
+	for _, a := range []string{"/promote", "/stop", "/evaluate"} {
+		impRequireErrorPage(t, e.page("improver", http.MethodPost, "/ui/pilots/nope"+a, url.Values{"arm": {"control"}}), http.StatusNotFound, "nope")
+	}
+
+	// Evaluate now: one look, by the form's idempotency key.
+	path, flash := impFlashOf(t, e.page("improver", http.MethodPost, base+"/evaluate", url.Values{"idempotency_key": {"look-ui-1"}}))
+	require.Equal(t, base, path)
+	require.Contains(t, flash, "Evaluated")
+	e.eng.mu.Lock()
+	require.Equal(t, []string{"look-ui-1"}, e.eng.evalIDs)
+	e.eng.mu.Unlock()
+
+	// A reason the API refuses is shown at the field, kept.
+	long := strings.Repeat("x", 501)
+	res := e.page("improver", http.MethodPost, base+"/stop", url.Values{"reason": {long}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	impRequireFieldError(t, res.Body.String(), "reason", "at most 500 characters")
+	require.Contains(t, res.Body.String(), `value="`+long+`"`)
+
+	// Stop, with a reason that is markup: shown escaped.
+	path, flash = impFlashOf(t, e.page("improver", http.MethodPost, base+"/stop", url.Values{"reason": {impXSS}}))
+	require.Equal(t, base, path)
+	require.Contains(t, flash, "Pilot stopped")
+	res = e.page("owner", http.MethodGet, base, nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	impRequireEscaped(t, res.Body.String())
+	require.Contains(t, res.Body.String(), `data-testid="stop-reason"`)
+	require.NotContains(t, res.Body.String(), `data-testid="evaluate"`, "a stopped pilot is not evaluated")
+	// Stopping again: the API's 409 above the page.
+	res = e.page("improver", http.MethodPost, base+"/stop", url.Values{})
+	require.Equal(t, http.StatusConflict, res.Code)
+	require.Contains(t, res.Body.String(), `data-testid="action-error"`)
+	require.Contains(t, res.Body.String(), "is not running")
+
+	// Promote the treatment: a redirect with a flash; the page shows it.
+	path, flash = impFlashOf(t, e.page("improver", http.MethodPost, base+"/promote", url.Values{"arm": {"treatment"}}))
+	require.Equal(t, base, path)
+	require.Equal(t, "Promoted the treatment arm: complaint v2 is now the flow's default version.", flash)
+	res = e.page("improver", http.MethodGet, base+"?flash="+url.QueryEscape(flash), nil)
+	require.Contains(t, res.Body.String(), `data-testid="promoted-arm"`)
+	require.Contains(t, html.UnescapeString(res.Body.String()), flash)
+	require.NotContains(t, res.Body.String(), `data-testid="promote-control"`)
+	flow := decodeStrict[flowDetailJSON](t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil), http.StatusOK)
+	require.Equal(t, 2, flow.DefaultVersion)
+	// The other arm now: the 409 is shown on the page.
+	res = e.page("admin", http.MethodPost, base+"/promote", url.Values{"arm": {"control"}})
+	require.Equal(t, http.StatusConflict, res.Code)
+	require.Contains(t, html.UnescapeString(res.Body.String()), "already promoted its treatment arm")
+	res = e.page("admin", http.MethodPost, base+"/promote", url.Values{"arm": {"both"}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+	require.Contains(t, html.UnescapeString(res.Body.String()), `must be control or treatment, got "both"`)
+}
+
+// TestUIPilotView checks the page's reading of results the fake engine
+// cannot easily produce: a sample ratio mismatch, effects with intervals,
+// and steps faster or slower.
+func TestUIPilotView(t *testing.T) {
+	t.Parallel()
+	pl := pilotJSON{ID: "p1", Flow: "complaint", Control: 1, Treatment: 2, Share: 50, Status: store.PilotRunning, PrimaryMetric: "cycle_time"}
+	res := pilotResultsJSON{PilotID: "p1", Evaluation: experiment.Evaluation{
+		Arms: map[string]experiment.ArmStats{"control": {N: 90, Closed: 80, CycleN: 80, MedianCycleSeconds: 18000}, "treatment": {N: 10, Closed: 9, CycleN: 9, MedianCycleSeconds: 10800}},
+		Metrics: []experiment.MetricResult{
+			{Metric: experiment.CycleTime, Primary: true, Test: experiment.TestMannWhitney, Unit: "relative", Control: 18000, Treatment: 10800,
+				Effect: -0.4, CILow: -0.52, CIHigh: -0.28, P: 0.0004, Verdict: experiment.VerdictBetter, Boundary: 2.03, Crossed: true},
+			{Metric: experiment.FCR, Test: experiment.TestTwoProportions, Unit: "proportion", Control: 0.8, Treatment: 0.75, Effect: -0.05, CILow: -0.2, CIHigh: 0.1, P: 0.41,
+				Verdict: experiment.VerdictNoDifference},
+			{Metric: experiment.CSAT, Test: experiment.TestWelch, Unit: "points", Verdict: experiment.VerdictInsufficient},
+		},
+		SRM:                   experiment.SRM{ChiSquare: 64, P: 1e-15, Mismatch: true, Checked: true},
+		CasesNeededFor80Power: 120, CasesStillNeeded: 111,
+	}, Steps: []pilotStepJSON{
+		{Step: "record", Control: &stepStatsJSON{Wait: quantilesJSON{P50: 600}, Work: quantilesJSON{P50: 300}}, Treatment: &stepStatsJSON{Wait: quantilesJSON{P50: 60}, Work: quantilesJSON{P50: 300}},
+			WaitP50Change: fptr(-540), WorkP50Change: fptr(0)},
+		{Step: "technical", Control: &stepStatsJSON{}},
+	}}
+	v := impPilotView(pl, res)
+	require.True(t, v.SRMWarning)
+	require.Equal(t, "−40.0 %", v.Metrics[0].Effect)
+	require.Equal(t, "−52.0 %", v.Metrics[0].CILow)
+	require.Equal(t, "< 0.001", v.Metrics[0].P)
+	require.Equal(t, "−5.0 pts", v.Metrics[1].Effect)
+	require.Equal(t, "+10.0 pts", v.Metrics[1].CIHi)
+	require.Equal(t, "0.410", v.Metrics[1].P)
+	require.Nil(t, v.Metrics[2].Bar, "no interval without data")
+	// The interval bars: zero in the middle, the interval on the better side.
+	b := v.Metrics[0].Bar
+	require.Equal(t, "100.0", b.Zero)
+	low, _ := strconv.ParseFloat(b.Low, 64)
+	high, _ := strconv.ParseFloat(b.High, 64)
+	point, _ := strconv.ParseFloat(b.Point, 64)
+	require.True(t, low < point && point < high && high < 100, "%v", b)
+	require.Equal(t, "faster", v.Steps[0].Direction)
+	require.Equal(t, "control only", v.Steps[1].Direction)
+	require.Contains(t, v.PowerText, "111 more")
+
+	// Rendered: the banner, the bars, and no inline style.
+	e := newEnv(t)
+	req := httptest.NewRequest(http.MethodGet, "/ui/pilots/p1", nil)
+	rec := httptest.NewRecorder()
+	require.NoError(t, e.srv.render(rec, req, uiView{Template: "pilot", Data: v}))
+	body := rec.Body.String()
+	require.Contains(t, body, `data-testid="srm-warning"`)
+	require.Contains(t, body, "90 and 10 cases against a planned 50 %")
+	require.Equal(t, 2, strings.Count(body, `<svg class="ci-bar`))
+	require.Contains(t, body, `<svg class="ci-bar ok"`)
+	require.NotContains(t, body, "style=")
+}
 
 func TestUIImprovementBoard(t *testing.T) {
 	t.Parallel()
@@ -185,4 +447,96 @@ func TestUIProposals(t *testing.T) {
 	require.Contains(t, flash, "Declined")
 	res = e.page("agent", http.MethodGet, "/ui/proposals?status=declined", nil)
 	require.Equal(t, 1, impCountTestID(res.Body.String(), "proposal-row"))
+}
+
+// impKPICardRaw returns the data-raw of each KPI card by metric.
+func impKPICardRaw(t *testing.T, body string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	re := regexp.MustCompile(`(?s)data-testid="kpi-card" data-metric="(\w+)".*?data-testid="kpi-value" data-raw="([^"]*)"`)
+	for _, m := range re.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+func TestUIKPIs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("agent", store.RoleStaff, "customer_service")
+	e.actor("owner", store.RoleOwner)
+	e.actor("improver", store.RoleImprover)
+	// Cases on several channels, one of them markup; some closed with feedback.
+	for i, ch := range []string{"phone", "phone", "email", "chat", impXSS} {
+		res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": fmt.Sprintf("c%d", i), "channel": ch}, nil)
+		c := decodeStrict[caseJSON](t, res, http.StatusCreated)
+		if i%2 == 0 {
+			e.finishCase(c.ID)
+			res := e.do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "nps": 6 + i, "resolved_first_contact": i != 2}, nil)
+			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+		}
+	}
+	want := decodeStrict[serviceKPIsJSON](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service", nil, nil), http.StatusOK)
+	require.Equal(t, 5, want.Overall.All.Cases)
+
+	for _, who := range []string{"agent", "owner", "improver", "admin"} {
+		res := e.page(who, http.MethodGet, "/ui/kpis", nil)
+		require.Equal(t, http.StatusOK, res.Code, who)
+		body := res.Body.String()
+		impRequireEscaped(t, body)
+		require.Equal(t, 6, impCountTestID(body, "kpi-card"))
+		require.Equal(t, len(want.Weeks), impCountTestID(body, "kpi-week-row"))
+		require.Equal(t, len(want.Channels), impCountTestID(body, "kpi-channel-row"))
+		require.Equal(t, 6, impCountTestID(body, "kpi-chart"))
+		raw := impKPICardRaw(t, body)
+		for _, k := range impKPIs {
+			v := k.get(want.Overall.All)
+			if v.Value == nil {
+				require.Equal(t, "", raw[k.Key], k.Key)
+				continue
+			}
+			got, err := strconv.ParseFloat(raw[k.Key], 64)
+			require.NoError(t, err, k.Key)
+			require.Equal(t, *v.Value, got, "%s: the page shows the endpoint's number", k.Key)
+			// Its state follows the endpoint's meets_target.
+			state := regexp.MustCompile(`data-metric="` + k.Key + `" data-state="([^"]+)"`).FindStringSubmatch(body)
+			require.NotNil(t, state)
+			require.Equal(t, map[bool]string{true: "meets target", false: "misses target"}[*v.Meets], state[1], k.Key)
+		}
+	}
+	// Per channel: each row's numbers are the endpoint's for that channel.
+	body := e.page("agent", http.MethodGet, "/ui/kpis", nil).Body.String()
+	for _, c := range want.Overall.Channels {
+		row := regexp.MustCompile(`(?s)data-testid="kpi-channel-row" data-channel="` + regexp.QuoteMeta(html.EscapeString(c.Channel)) + `">(.*?)</tr>`).FindStringSubmatch(body)
+		require.NotNil(t, row, c.Channel)
+		if c.KPIs.CSAT.Value != nil {
+			require.Contains(t, row[1], `data-metric="csat" data-raw="`+strconv.FormatFloat(*c.KPIs.CSAT.Value, 'g', -1, 64)+`"`, c.Channel)
+		}
+	}
+
+	// Filters reach the endpoint: one channel.
+	body = e.page("agent", http.MethodGet, "/ui/kpis?channel=phone", nil).Body.String()
+	phone := decodeStrict[serviceKPIsJSON](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service?channel=phone", nil, nil), http.StatusOK)
+	require.Contains(t, body, fmt.Sprintf("%d cases created", phone.Overall.All.Cases))
+	require.Equal(t, 2, phone.Overall.All.Cases)
+	// A bad date is shown at its field; the API's own refusal too.
+	res := e.page("agent", http.MethodGet, "/ui/kpis?from=yesterday", nil)
+	require.Equal(t, http.StatusBadRequest, res.Code)
+	impRequireFieldError(t, res.Body.String(), "from", "must be a date")
+	res = e.page("agent", http.MethodGet, "/ui/kpis?from=2026-03-10&to=2026-03-01", nil)
+	require.Equal(t, http.StatusBadRequest, res.Code)
+	impRequireFieldError(t, res.Body.String(), "to", "after from")
+
+	// The charts: an SVG per KPI, 404 for another name.
+	for _, k := range impKPIs {
+		res := e.page("agent", http.MethodGet, "/ui/kpis/"+k.Key+".svg?channel=phone", nil)
+		require.Equal(t, http.StatusOK, res.Code, k.Key)
+		require.Equal(t, "image/svg+xml", res.Header().Get("Content-Type"))
+		require.Contains(t, res.Body.String(), "<svg")
+	}
+	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/kpis/speed.svg", nil), http.StatusNotFound, `no KPI "speed"`)
+	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/kpis/csat.svg?to=soon", nil), http.StatusBadRequest, "must be a date")
+	// Not signed in: to the sign-in page.
+	res = e.page("", http.MethodGet, "/ui/kpis", nil)
+	require.Equal(t, http.StatusSeeOther, res.Code)
 }

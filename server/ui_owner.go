@@ -26,6 +26,7 @@ var uiOwnerPages = []uiPage{
 	{Method: http.MethodPost, Pattern: "/flows/validate", Roles: ownerWriters, Handle: (*Server).uiFlowValidate},
 	{Method: http.MethodGet, Pattern: "/flows/{key}", Roles: ownerReaders, Handle: (*Server).uiFlow},
 	{Method: http.MethodGet, Pattern: "/flows/{key}/versions/{v}/graph.svg", Roles: ownerReaders, Handle: (*Server).uiFlowGraphSVG},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/trend.svg", Roles: ownerReaders, Handle: (*Server).uiFlowTrendSVG},
 	{Method: http.MethodPost, Pattern: "/flows/{key}/default", Roles: ownerWriters, Handle: (*Server).uiFlowSetDefault},
 	{Method: http.MethodPost, Pattern: "/flows/{key}/versions/{v}/retire", Roles: ownerWriters, Handle: (*Server).uiFlowRetire},
 	{Method: http.MethodGet, Pattern: "/flows/{key}/edit", Roles: ownerWriters, Handle: (*Server).uiFlowEdit},
@@ -178,6 +179,7 @@ type ownerFlowPage struct {
 	Cases             int
 	Bottleneck        *ownerStepRow
 	Source            string
+	Trend             *ownerTrend
 }
 
 // ownerPeriod reads the period filter (dates, the "to" day included) and
@@ -350,6 +352,15 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	page.Legend = ownerLegendFor(&def, heat, rep)
 	page.GraphAlt = graphAlt(page, heat)
+
+	// The weekly trend of the cycle time: every version, or the shown one.
+	trendVersion := 0
+	if q.Get("trend") == "version" {
+		trendVersion = detail.Version
+	}
+	if page.Trend, err = s.ownerTrendFor(r, key, detail.Version, trendVersion, from, to); err != nil {
+		return err
+	}
 
 	return s.render(w, r, uiView{Template: "flow", Title: detail.Name, Active: "flows", Status: status, Data: page})
 }

@@ -562,3 +562,77 @@ func TestUIOwnerMigrate(t *testing.T) {
 	require.Equal(t, "submit", e.openTask(cases[0].ID).Step)
 	require.Contains(t, body, "1 open case runs on v1", "the counts after the migration")
 }
+
+var trendRowRe = regexp.MustCompile(`(?s)<tr data-testid="trend-week" data-week="([0-9W-]+)">(.*?)</tr>`)
+
+// trendRows reads the trend table: per week, the data-value cells (n,
+// median, p90, breach rate; "" for null).
+func trendRows(t *testing.T, body string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, m := range trendRowRe.FindAllStringSubmatch(body, -1) {
+		for _, v := range valueRe.FindAllStringSubmatch(m[2], -1) {
+			out[m[1]] = append(out[m[1]], html.UnescapeString(v[1]))
+		}
+	}
+	return out
+}
+
+func trendValue(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'g', -1, 64)
+}
+
+func TestUIOwnerTrend(t *testing.T) {
+	t.Parallel()
+	e := ownerEnv(t)
+	e.seedCases(trendCases()...)
+	for _, version := range []string{"", "1"} {
+		path := "/ui/flows/complaint?from=2026-03-02&to=2026-03-22"
+		q := url.Values{"from": {"2026-03-02T00:00:00Z"}, "to": {"2026-03-23T00:00:00Z"}}
+		if version != "" {
+			path += "&version=1&trend=version"
+			q.Set("version", version)
+		}
+		body := requirePage(t, e.page("olga", http.MethodGet, path, nil), http.StatusOK)
+		res := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/trend?"+q.Encode(), nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		var tr flowTrendJSON
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &tr))
+		require.Len(t, tr.Weeks, 3)
+
+		// The table says what the trend endpoint says.
+		rows := trendRows(t, body)
+		require.Len(t, rows, len(tr.Weeks), version)
+		for _, wk := range tr.Weeks {
+			want := []string{strconv.Itoa(wk.N), trendValue(wk.MedianSeconds), trendValue(wk.P90Seconds), trendValue(wk.SLABreachRate)}
+			require.Equal(t, want, rows[wk.Week], "%s v%s", wk.Week, version)
+		}
+		require.Contains(t, body, "median "+fmtSeconds(*tr.Overall.MedianSeconds))
+
+		// The chart is drawn from the same query.
+		img := regexp.MustCompile(`<img src="([^"]+)" alt="[^"]*" data-testid="trend-chart"`).FindStringSubmatch(body)
+		require.NotNil(t, img)
+		u, err := url.Parse(html.UnescapeString(img[1]))
+		require.NoError(t, err)
+		require.Equal(t, "/ui/flows/complaint/trend.svg", u.Path)
+		require.Equal(t, q, u.Query())
+		chart := e.page("ivan", http.MethodGet, u.String(), nil)
+		require.Equal(t, http.StatusOK, chart.Code, chart.Body.String())
+		require.Equal(t, "image/svg+xml", chart.Header().Get("Content-Type"))
+		require.Contains(t, chart.Body.String(), "<svg")
+		require.Contains(t, chart.Body.String(), "case SLA 6h")
+	}
+
+	// A period longer than the trend covers: a note, the rest of the page.
+	body := requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/complaint?from=2020-01-01&to=2026-03-22", nil), http.StatusOK)
+	ids := testids(body)
+	require.Contains(t, ids, "trend-note")
+	require.NotContains(t, ids, "trend-chart")
+	require.Contains(t, ids, "heatmap")
+
+	requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/nope/trend.svg", nil), http.StatusNotFound)
+	requirePage(t, e.page("sam", http.MethodGet, "/ui/flows/complaint/trend.svg", nil), http.StatusForbidden)
+}

@@ -28,6 +28,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("StaffSeesOnlyOwnDepartment", e.testDepartmentIsolation)
 	t.Run("CompleteWithKeyboardOnly", e.testKeyboardCompletion)
 	t.Run("OwnerSeesHeatMap", e.testHeatMap)
+	// Last: promoting v2 changes the complaint flow's default version.
+	t.Run("ImproverPromotesPilot", e.testPromotePilot)
 }
 
 // testOnlyLoopback: the browser reaches the server on loopback and nothing
