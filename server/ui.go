@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -432,6 +433,25 @@ func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// uiRedirect answers a successful form post: 303 to page, with a flash
+// message the layout shows when flash is not empty.
+func uiRedirect(w http.ResponseWriter, r *http.Request, page, flash string) error {
+	http.Redirect(w, r, withFlash(page, flash), http.StatusSeeOther)
+	return nil
+}
+
+// withFlash adds a flash message to a page's URL.
+func withFlash(page, flash string) string {
+	if flash == "" {
+		return page
+	}
+	sep := "?"
+	if strings.Contains(page, "?") {
+		sep = "&"
+	}
+	return page + sep + "flash=" + url.QueryEscape(flash)
+}
+
 // parseUIForm reads a form post within the body limit; a bad one is a 400.
 func parseUIForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -516,7 +536,10 @@ func (s *Server) callAPI(r *http.Request, method, pathAndQuery string, body any,
 		rd = bytes.NewReader(raw)
 		ct = "application/json"
 	}
-	req, err := http.NewRequestWithContext(r.Context(), method, pathAndQuery, rd)
+	// The API router routes from scratch: the page's chi route context
+	// (whose path it would otherwise go on matching) is not passed on.
+	ctx := context.WithValue(r.Context(), chi.RouteCtxKey, nil)
+	req, err := http.NewRequestWithContext(ctx, method, pathAndQuery, rd)
 	if err != nil {
 		return apiResult{}, internal(fmt.Errorf("ui: API request: %w", err))
 	}

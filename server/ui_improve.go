@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -42,37 +41,6 @@ var uiImprovePages = []uiPage{
 
 	{Method: http.MethodGet, Pattern: "/kpis", Handle: (*Server).uiKPIs},
 	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Server).uiKPIChart},
-}
-
-// impAPI is callAPI on a request without the UI router's routing state:
-// chi's route context of the page would otherwise be reused by the API
-// router, which then finds no route (callAPI should do this itself).
-func (s *Server) impAPI(r *http.Request, method, pathAndQuery string, body any, header http.Header) (apiResult, error) {
-	return s.callAPI(r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil)), method, pathAndQuery, body, header)
-}
-
-// impGet is apiGet through impAPI.
-func impGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
-	var v T
-	res, err := s.impAPI(r, http.MethodGet, pathAndQuery, nil, nil)
-	if err != nil {
-		return v, err
-	}
-	return v, res.Decode(&v)
-}
-
-// impRedirect answers a successful form post: 303 to page with a flash
-// message the layout shows.
-func impRedirect(w http.ResponseWriter, r *http.Request, page, flash string) error {
-	if flash != "" {
-		sep := "?"
-		if strings.Contains(page, "?") {
-			sep = "&"
-		}
-		page += sep + "flash=" + url.QueryEscape(flash)
-	}
-	http.Redirect(w, r, page, http.StatusSeeOther)
-	return nil
 }
 
 // impPathID is the {id} of the page's path, escaped for an API path.
@@ -161,7 +129,7 @@ func impMetricOptions() []impOption {
 
 // impFlows lists the flows (up to 500) for the forms' selects.
 func (s *Server) impFlows(r *http.Request) ([]flowSummaryJSON, error) {
-	list, err := impGet[flowListJSON](s, r, "/api/v1/flows?limit=500")
+	list, err := apiGet[flowListJSON](s, r, "/api/v1/flows?limit=500")
 	if err != nil {
 		return nil, err
 	}

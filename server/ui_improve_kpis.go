@@ -208,7 +208,7 @@ func (s *Server) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	var data serviceKPIsJSON
 	if len(errs) == 0 {
-		res, err := s.impAPI(r, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil)
+		res, err := s.callAPI(r, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil)
 		if err != nil {
 			return err
 		}
@@ -288,7 +288,7 @@ func (s *Server) uiKPIChart(w http.ResponseWriter, r *http.Request) error {
 	for f, msg := range errs {
 		return badParam(f, msg)
 	}
-	data, err := impGet[serviceKPIsJSON](s, r, "/api/v1/kpis/service?"+q.Encode())
+	data, err := apiGet[serviceKPIsJSON](s, r, "/api/v1/kpis/service?"+q.Encode())
 	if err != nil {
 		return err
 	}

@@ -101,14 +101,14 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 	if c := in.Get("cursor"); c != "" {
 		q.Set("cursor", c)
 	}
-	list, err := impGet[improvementListJSON](s, r, "/api/v1/improvements?"+q.Encode())
+	list, err := apiGet[improvementListJSON](s, r, "/api/v1/improvements?"+q.Encode())
 	if err != nil {
 		return err
 	}
 	// The cycles' problems are case attributes: the same page of the
 	// same cases (improvements list them in the case list's order).
 	q.Set("flow", PDCAFlow)
-	cases, err := impGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
+	cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 			problems[c.ID] = attrs.Problem
 		}
 	}
-	kpis, err := impGet[improvementKPIsJSON](s, r, "/api/v1/kpis/improvement")
+	kpis, err := apiGet[improvementKPIsJSON](s, r, "/api/v1/kpis/improvement")
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Server) renderProposals(w http.ResponseWriter, r *http.Request, status 
 			q.Set(k, v)
 		}
 	}
-	list, err := impGet[proposalListJSON](s, r, "/api/v1/proposals?"+q.Encode())
+	list, err := apiGet[proposalListJSON](s, r, "/api/v1/proposals?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (s *Server) uiProposalCreate(w http.ResponseWriter, r *http.Request) error 
 	}
 	form := impProposalForm{Title: strings.TrimSpace(r.PostFormValue("title")), Body: strings.TrimSpace(r.PostFormValue("body")),
 		Anonymous: r.PostFormValue("anonymous") != ""}
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/proposals",
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals",
 		createProposalRequest{Title: form.Title, Body: form.Body, Anonymous: form.Anonymous}, nil)
 	if err != nil {
 		return err
@@ -231,7 +231,7 @@ func (s *Server) uiProposalCreate(w http.ResponseWriter, r *http.Request) error 
 		if form.Anonymous {
 			msg = "Thank you: your proposal is open for votes, without your name."
 		}
-		return impRedirect(w, r, "/ui/proposals/"+url.PathEscape(p.ID), msg)
+		return uiRedirect(w, r, "/ui/proposals/"+url.PathEscape(p.ID), msg)
 	}
 	p, err := impFormProblem(res)
 	if err != nil {
@@ -261,7 +261,7 @@ func (s *Server) uiProposal(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status int, page impProposalPage) error {
-	p, err := impGet[proposalJSON](s, r, "/api/v1/proposals/"+impPathID(r))
+	p, err := apiGet[proposalJSON](s, r, "/api/v1/proposals/"+impPathID(r))
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (s *Server) uiProposalVote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := impPathID(r)
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/vote", nil, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/vote", nil, nil)
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func (s *Server) uiProposalVote(w http.ResponseWriter, r *http.Request) error {
 	if !v.Voted {
 		msg = fmt.Sprintf("You had already voted for it (%d votes).", v.Votes)
 	}
-	return impRedirect(w, r, strings.TrimSuffix(impProposalBack(r, id), "?"), msg)
+	return uiRedirect(w, r, strings.TrimSuffix(impProposalBack(r, id), "?"), msg)
 }
 
 func (s *Server) uiProposalAdopt(w http.ResponseWriter, r *http.Request) error {
@@ -335,7 +335,7 @@ func (s *Server) uiProposalAdopt(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := impProposalPage{Flow: strings.TrimSpace(r.PostFormValue("flow")), Metric: strings.TrimSpace(r.PostFormValue("metric"))}
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/proposals/"+impPathID(r)+"/adopt",
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+impPathID(r)+"/adopt",
 		adoptProposalRequest{Flow: page.Flow, Metric: page.Metric}, nil)
 	if err != nil {
 		return err
@@ -345,7 +345,7 @@ func (s *Server) uiProposalAdopt(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&a); err != nil {
 			return err
 		}
-		return impRedirect(w, r, "/ui/improvements",
+		return uiRedirect(w, r, "/ui/improvements",
 			fmt.Sprintf("Adopted: a PDCA cycle for %q is in Plan (flow %s, %s).", a.Proposal.Title, page.Flow, impMetricLabel(page.Metric)))
 	}
 	return s.proposalActionFailed(w, r, res, page)
@@ -357,12 +357,12 @@ func (s *Server) uiProposalDecline(w http.ResponseWriter, r *http.Request) error
 	}
 	page := impProposalPage{Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	id := impPathID(r)
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/decline", declineProposalRequest{Reason: page.Reason}, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/decline", declineProposalRequest{Reason: page.Reason}, nil)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		return impRedirect(w, r, "/ui/proposals/"+id, "Declined; the reason is kept in the audit trail.")
+		return uiRedirect(w, r, "/ui/proposals/"+id, "Declined; the reason is kept in the audit trail.")
 	}
 	return s.proposalActionFailed(w, r, res, page)
 }

@@ -56,7 +56,7 @@ func (s *Server) uiPilots(w http.ResponseWriter, r *http.Request) error {
 			q.Set(k, v)
 		}
 	}
-	list, err := impGet[pilotListJSON](s, r, "/api/v1/pilots?"+q.Encode())
+	list, err := apiGet[pilotListJSON](s, r, "/api/v1/pilots?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) uiPilotCreate(w http.ResponseWriter, r *http.Request) error {
 	if len(page.Errors) > 0 {
 		return s.renderPilotForm(w, r, http.StatusUnprocessableEntity, page)
 	}
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/pilots", body, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/pilots", body, nil)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) uiPilotCreate(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&pl); err != nil {
 			return err
 		}
-		return impRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
+		return uiRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
 			fmt.Sprintf("Pilot started: %s v%d against v%d, %s %% of new cases to the treatment.", pl.Flow, pl.Treatment, pl.Control, fmtNum(pl.Share)))
 	}
 	p, err := impFormProblem(res)
@@ -332,11 +332,11 @@ func (s *Server) uiPilot(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderPilot(w http.ResponseWriter, r *http.Request, act impPilotAction) error {
 	id := impPathID(r)
-	pl, err := impGet[pilotJSON](s, r, "/api/v1/pilots/"+id)
+	pl, err := apiGet[pilotJSON](s, r, "/api/v1/pilots/"+id)
 	if err != nil {
 		return err
 	}
-	res, err := impGet[pilotResultsJSON](s, r, "/api/v1/pilots/"+id+"/results")
+	res, err := apiGet[pilotResultsJSON](s, r, "/api/v1/pilots/"+id+"/results")
 	if err != nil {
 		return err
 	}
@@ -516,25 +516,16 @@ func (s *Server) uiPilotEvaluate(w http.ResponseWriter, r *http.Request) error {
 	if k := strings.TrimSpace(r.PostFormValue("idempotency_key")); k != "" {
 		h.Set(IdempotencyKeyHeader, k)
 	}
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/pilots/"+impPathID(r)+"/evaluate", nil, h)
-	if err != nil {
-		return err
-	}
-	if !res.OK() {
-		return s.pilotActionFailed(w, r, res, "")
-	}
-	var pl pilotJSON
-	if err := res.Decode(&pl); err != nil {
-		return err
-	}
-	msg := "Evaluated: the pilot continues."
-	if pl.Status != store.PilotRunning {
-		msg = "Evaluated: the pilot is " + pl.Status + "."
-	}
-	if pl.Results != nil && pl.Results.Recommendation != "" {
-		msg += " " + pl.Results.Recommendation
-	}
-	return impRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID), msg)
+	return s.pilotAction(w, r, "evaluate", nil, h, "", func(_ int, pl pilotJSON) string {
+		msg := "Evaluated: the pilot continues."
+		if pl.Status != store.PilotRunning {
+			msg = "Evaluated: the pilot is " + pl.Status + "."
+		}
+		if pl.Results != nil && pl.Results.Recommendation != "" {
+			msg += " " + pl.Results.Recommendation
+		}
+		return msg
+	})
 }
 
 func (s *Server) uiPilotStop(w http.ResponseWriter, r *http.Request) error {
@@ -542,7 +533,31 @@ func (s *Server) uiPilotStop(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/pilots/"+impPathID(r)+"/stop", stopPilotRequest{Reason: reason}, nil)
+	return s.pilotAction(w, r, "stop", stopPilotRequest{Reason: reason}, nil, reason, func(status int, pl pilotJSON) string {
+		if status == http.StatusAccepted {
+			return "Stop requested: the pilot's workflow ends it in a moment."
+		}
+		return "Pilot stopped: new cases of " + pl.Flow + " get its default version again."
+	})
+}
+
+func (s *Server) uiPilotPromote(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	arm := strings.TrimSpace(r.PostFormValue("arm"))
+	return s.pilotAction(w, r, "promote", promotePilotRequest{Arm: arm}, nil, "", func(_ int, pl pilotJSON) string {
+		return fmt.Sprintf("Promoted the %s arm: %s v%d is now the flow's default version.", pl.PromotedArm, pl.Flow,
+			armVersion(store.Pilot{Control: pl.Control, Treatment: pl.Treatment}, pl.PromotedArm))
+	})
+}
+
+// pilotAction posts one of a pilot's actions to the API as the signed-in
+// actor; a refusal re-renders the pilot page (with reason kept in its
+// field), success goes back to the pilot page with flash's message.
+func (s *Server) pilotAction(w http.ResponseWriter, r *http.Request, action string, body any, h http.Header, reason string,
+	flash func(status int, pl pilotJSON) string) error {
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/pilots/"+impPathID(r)+"/"+action, body, h)
 	if err != nil {
 		return err
 	}
@@ -553,31 +568,7 @@ func (s *Server) uiPilotStop(w http.ResponseWriter, r *http.Request) error {
 	if err := res.Decode(&pl); err != nil {
 		return err
 	}
-	msg := "Pilot stopped: new cases of " + pl.Flow + " get its default version again."
-	if res.Status == http.StatusAccepted {
-		msg = "Stop requested: the pilot's workflow ends it in a moment."
-	}
-	return impRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID), msg)
-}
-
-func (s *Server) uiPilotPromote(w http.ResponseWriter, r *http.Request) error {
-	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
-		return err
-	}
-	arm := strings.TrimSpace(r.PostFormValue("arm"))
-	res, err := s.impAPI(r, http.MethodPost, "/api/v1/pilots/"+impPathID(r)+"/promote", promotePilotRequest{Arm: arm}, nil)
-	if err != nil {
-		return err
-	}
-	if !res.OK() {
-		return s.pilotActionFailed(w, r, res, "")
-	}
-	var pl pilotJSON
-	if err := res.Decode(&pl); err != nil {
-		return err
-	}
-	return impRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
-		fmt.Sprintf("Promoted the %s arm: %s v%d is now the flow's default version.", pl.PromotedArm, pl.Flow, armVersion(store.Pilot{Control: pl.Control, Treatment: pl.Treatment}, pl.PromotedArm)))
+	return uiRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID), flash(res.Status, pl))
 }
 
 // pilotActionFailed re-renders the pilot page with the API's refusal
@@ -600,7 +591,7 @@ func (s *Server) pilotActionFailed(w http.ResponseWriter, r *http.Request, res a
 // case, by arm: the data the cycle-time test compares.
 func (s *Server) impCycleTimes(r *http.Request, pilotID string) (map[string][]float64, error) {
 	q := url.Values{"pilot": {pilotID}, "format": {"jsonl"}}
-	res, err := s.impAPI(r, http.MethodGet, "/api/v1/spans?"+q.Encode(), nil, nil)
+	res, err := s.callAPI(r, http.MethodGet, "/api/v1/spans?"+q.Encode(), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +625,7 @@ func (s *Server) impCycleTimes(r *http.Request, pilotID string) (map[string][]fl
 // uiPilotCycleChart draws the cycle-time distributions of both arms on
 // one chart, from the cycle times of the arms' completed cases.
 func (s *Server) uiPilotCycleChart(w http.ResponseWriter, r *http.Request) error {
-	pl, err := impGet[pilotJSON](s, r, "/api/v1/pilots/"+impPathID(r))
+	pl, err := apiGet[pilotJSON](s, r, "/api/v1/pilots/"+impPathID(r))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -60,15 +59,6 @@ func apiFlowPath(key string, suffix ...string) string {
 	return "/api/v1/flows/" + url.PathEscape(key) + strings.Join(suffix, "")
 }
 
-// withFlash adds the flash message the layout shows to a page path.
-func withFlash(path, msg string) string {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return path + sep + "flash=" + url.QueryEscape(msg)
-}
-
 // ---- /ui/flows ----
 
 type ownerFlowRow struct {
@@ -93,7 +83,7 @@ func (s *Server) uiFlows(w http.ResponseWriter, r *http.Request) error {
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		q.Set("cursor", c)
 	}
-	list, err := ownerGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
+	list, err := apiGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -101,7 +91,7 @@ func (s *Server) uiFlows(w http.ResponseWriter, r *http.Request) error {
 	for i, f := range list.Flows {
 		page.Flows[i].flowSummaryJSON = f
 		cq := url.Values{"flow": {f.Key}, "status": {"active"}, "limit": {strconv.Itoa(openCasesCap)}}
-		cases, err := ownerGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
+		cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
 		if err != nil {
 			return err
 		}
@@ -242,7 +232,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	if len(dq) > 0 {
 		path += "?" + dq.Encode()
 	}
-	detail, err := ownerGet[flowDetailJSON](s, r, path)
+	detail, err := apiGet[flowDetailJSON](s, r, path)
 	if err != nil {
 		return err
 	}
@@ -256,7 +246,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 
 	// Versions, with the active cases on each (up to one page of 500).
 	cq := url.Values{"flow": {key}, "status": {"active"}, "limit": {"500"}}
-	cases, err := ownerGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
+	cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
 	if err != nil {
 		return err
 	}
@@ -316,7 +306,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	// The per-step statistics of the version shown.
 	bq := periodQuery(from, to)
 	bq.Set("version", strconv.Itoa(detail.Version))
-	rep, err := ownerGet[bottlenecksJSON](s, r, apiFlowPath(key, "/bottlenecks?")+bq.Encode())
+	rep, err := apiGet[bottlenecksJSON](s, r, apiFlowPath(key, "/bottlenecks?")+bq.Encode())
 	if err != nil {
 		return err
 	}
@@ -445,7 +435,7 @@ func (s *Server) uiFlowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	res, err := s.ownerAPI(r, http.MethodGet, path, nil, nil)
+	res, err := s.callAPI(r, http.MethodGet, path, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -469,7 +459,7 @@ func (s *Server) uiFlowSetDefault(w http.ResponseWriter, r *http.Request) error 
 	if err != nil || v < 1 {
 		return badRequest("version: must be a version number (1 or more)")
 	}
-	res, err := s.ownerAPI(r, http.MethodPut, apiFlowPath(key, "/default"), setDefaultRequest{Version: v}, nil)
+	res, err := s.callAPI(r, http.MethodPut, apiFlowPath(key, "/default"), setDefaultRequest{Version: v}, nil)
 	if err != nil {
 		return err
 	}
@@ -481,7 +471,7 @@ func (s *Server) uiFlowRetire(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	key, v := chi.URLParam(r, "key"), chi.URLParam(r, "v")
-	res, err := s.ownerAPI(r, http.MethodPost, apiFlowPath(key, "/versions/", url.PathEscape(v), "/retire"), nil, nil)
+	res, err := s.callAPI(r, http.MethodPost, apiFlowPath(key, "/versions/", url.PathEscape(v), "/retire"), nil, nil)
 	if err != nil {
 		return err
 	}
@@ -509,21 +499,4 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
-}
-
-// ownerAPI is callAPI with r's chi routing state left behind: the
-// in-process API router is a chi router too, and given the page's route
-// context it would route the page's path instead of the API's.
-func (s *Server) ownerAPI(r *http.Request, method, pathAndQuery string, body any, header http.Header) (apiResult, error) {
-	return s.callAPI(r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil)), method, pathAndQuery, body, header)
-}
-
-// ownerGet is apiGet through ownerAPI.
-func ownerGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
-	var v T
-	res, err := s.ownerAPI(r, http.MethodGet, pathAndQuery, nil, nil)
-	if err != nil {
-		return v, err
-	}
-	return v, res.Decode(&v)
 }

@@ -56,7 +56,7 @@ func versionQuery(q url.Values, name string) (int, error) {
 // uiDefinition reads a version's compiled definition through the API.
 func (s *Server) uiDefinition(r *http.Request, key string, v int) (flow.Definition, error) {
 	var def flow.Definition
-	fv, err := ownerGet[flowVersionDetailJSON](s, r, apiFlowPath(key, "/versions/", strconv.Itoa(v)))
+	fv, err := apiGet[flowVersionDetailJSON](s, r, apiFlowPath(key, "/versions/", strconv.Itoa(v)))
 	if err != nil {
 		return def, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) uiFlowDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	detail, err := ownerGet[flowDetailJSON](s, r, apiFlowPath(key))
+	detail, err := apiGet[flowDetailJSON](s, r, apiFlowPath(key))
 	if err != nil {
 		return err
 	}
@@ -95,11 +95,11 @@ func (s *Server) uiFlowDiff(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := ownerDiffPage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, From: from, To: to, CanManage: canManageFlows(r)}
 	dq := url.Values{"from": {strconv.Itoa(from)}, "to": {strconv.Itoa(to)}}.Encode()
-	if page.Diff, err = ownerGet[flow.DiffResult](s, r, apiFlowPath(key, "/diff?")+dq); err != nil {
+	if page.Diff, err = apiGet[flow.DiffResult](s, r, apiFlowPath(key, "/diff?")+dq); err != nil {
 		return err
 	}
 	page.Empty = page.Diff.Empty()
-	res, err := s.ownerAPI(r, http.MethodGet, apiFlowPath(key, "/diff?")+dq, nil, http.Header{"Accept": {mimeText}})
+	res, err := s.callAPI(r, http.MethodGet, apiFlowPath(key, "/diff?")+dq, nil, http.Header{"Accept": {mimeText}})
 	if err != nil {
 		return err
 	}

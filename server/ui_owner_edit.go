@@ -120,7 +120,7 @@ func (s *Server) uiFlowEdit(w http.ResponseWriter, r *http.Request) error {
 		}
 		path += "?" + url.Values{"version": {v}}.Encode()
 	}
-	detail, err := ownerGet[flowDetailJSON](s, r, path)
+	detail, err := apiGet[flowDetailJSON](s, r, path)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (s *Server) uiFlowValidate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.ownerAPI(r, http.MethodPost, "/api/v1/flows/validate", []byte(p.YAML), http.Header{"Content-Type": {"application/yaml"}})
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/flows/validate", []byte(p.YAML), http.Header{"Content-Type": {"application/yaml"}})
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (s *Server) uiFlowPublishNew(w http.ResponseWriter, r *http.Request) error 
 		return s.renderEditor(w, r, http.StatusUnprocessableEntity, p)
 	}
 	// A new flow must not take the key of an existing one.
-	res, err := s.ownerAPI(r, http.MethodGet, apiFlowPath(p.Key, "/versions?limit=1"), nil, nil)
+	res, err := s.callAPI(r, http.MethodGet, apiFlowPath(p.Key, "/versions?limit=1"), nil, nil)
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ var (
 )
 
 func (s *Server) publishFromEditor(w http.ResponseWriter, r *http.Request, p ownerEditPage) error {
-	res, err := s.ownerAPI(r, http.MethodPost, apiFlowPath(p.Key, "/versions"), []byte(p.YAML), http.Header{"Content-Type": {"application/yaml"}})
+	res, err := s.callAPI(r, http.MethodPost, apiFlowPath(p.Key, "/versions"), []byte(p.YAML), http.Header{"Content-Type": {"application/yaml"}})
 	if err != nil {
 		return err
 	}

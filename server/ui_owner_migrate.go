@@ -53,13 +53,13 @@ var waitingSteps = []flow.Kind{flow.KindTask, flow.KindWait}
 // from/to pick the default version as to and the version with the most
 // open cases (else the newest other one) as from.
 func (s *Server) buildMigratePage(r *http.Request, key string, from, to int, mapping map[string]string) (ownerMigratePage, error) {
-	detail, err := ownerGet[flowDetailJSON](s, r, apiFlowPath(key))
+	detail, err := apiGet[flowDetailJSON](s, r, apiFlowPath(key))
 	if err != nil {
 		return ownerMigratePage{}, err
 	}
 	page := ownerMigratePage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, FieldErrors: map[string]string{}}
 	cq := url.Values{"flow": {key}, "status": {"active"}, "limit": {"500"}}
-	cases, err := ownerGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
+	cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
 	if err != nil {
 		return page, err
 	}
@@ -160,7 +160,7 @@ func (s *Server) uiFlowMigrateRun(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	req := migrateRequest{From: from, To: to, Mapping: mapping, DryRun: !run}
-	res, err := s.ownerAPI(r, http.MethodPost, apiFlowPath(key, "/migrations"), req, nil)
+	res, err := s.callAPI(r, http.MethodPost, apiFlowPath(key, "/migrations"), req, nil)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (s *Server) ownerTrendFor(r *http.Request, key string, shown, version int, 
 	}
 	t.ToggleURL = flowPath(key) + "?" + toggle.Encode() + "#trend-h"
 	q := trendQuery(from, to, version)
-	res, err := s.ownerAPI(r, http.MethodGet, apiFlowPath(key, "/trend?")+q.Encode(), nil, nil)
+	res, err := s.callAPI(r, http.MethodGet, apiFlowPath(key, "/trend?")+q.Encode(), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Server) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 			q.Set(name, v)
 		}
 	}
-	tr, err := ownerGet[flowTrendJSON](s, r, apiFlowPath(key, "/trend?")+q.Encode())
+	tr, err := apiGet[flowTrendJSON](s, r, apiFlowPath(key, "/trend?")+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("version"); v != "" {
 		dq.Set("version", v)
 	}
-	detail, err := ownerGet[flowDetailJSON](s, r, apiFlowPath(key)+"?"+dq.Encode())
+	detail, err := apiGet[flowDetailJSON](s, r, apiFlowPath(key)+"?"+dq.Encode())
 	if err != nil {
 		return err
 	}

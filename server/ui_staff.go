@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/store"
 )
@@ -40,20 +37,6 @@ var staffReopenRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaf
 
 // staffPageSize is the rows per page of the inbox and the case list.
 const staffPageSize = 50
-
-// staffRedirect answers a successful form post: 303 to path with a flash
-// message the layout shows.
-func staffRedirect(w http.ResponseWriter, r *http.Request, path, flash string) error {
-	if flash != "" {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + "flash=" + url.QueryEscape(flash)
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
-	return nil
-}
 
 // staffTaskPath and staffCasePath are the UI pages of a task and a case.
 func staffTaskPath(id string) string { return UIPath + "/tasks/" + url.PathEscape(id) }
@@ -90,7 +73,7 @@ func (s *Server) staffFlows(r *http.Request) ([]flowSummaryJSON, error) {
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		list, err := staffGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
+		list, err := apiGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +102,7 @@ func (s *Server) staffFlowDefinition(r *http.Request, key string, version int) (
 		path += "?version=" + strconv.Itoa(version)
 	}
 	var def staffDefinition
-	fd, err := staffGet[flowDetailJSON](s, r, path)
+	fd, err := apiGet[flowDetailJSON](s, r, path)
 	if err != nil {
 		return def, err
 	}
@@ -236,7 +219,7 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 	// The tasks the last completion handed the case on to (ids from the
 	// completion's answer, carried by the redirect).
 	for _, id := range q["next"][:min(len(q["next"]), 5)] {
-		t, err := staffGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(id))
+		t, err := apiGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(id))
 		if err != nil {
 			continue // gone or unknown: nothing to show
 		}
@@ -288,7 +271,7 @@ func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor s
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		list, err := staffGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
+		list, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
 		return list.Tasks, list.NextCursor, err
 	}
 	q.Set("limit", "500")
@@ -297,7 +280,7 @@ func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor s
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		list, err := staffGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
+		list, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
 		if err != nil {
 			return nil, "", err
 		}
@@ -327,17 +310,4 @@ func staffTaskCursor(t taskJSON) (string, error) {
 		return "", internal(err)
 	}
 	return c, nil
-}
-
-// staffAPIRequest is r without the UI router's routing state, for
-// callAPI: chi's route context of the page would otherwise be reused by
-// the API router, which then finds no route. (callAPI should do this
-// itself; the page's own path parameters stay readable from r.)
-func staffAPIRequest(r *http.Request) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil))
-}
-
-// staffGet is apiGet through staffAPIRequest.
-func staffGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
-	return apiGet[T](s, staffAPIRequest(r), pathAndQuery)
 }

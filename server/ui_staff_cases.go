@@ -69,7 +69,7 @@ func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 			q.Set(k, v)
 		}
 	}
-	list, err := staffGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
+	list, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Server) uiCaseCreate(w http.ResponseWriter, r *http.Request) error {
 	if page.Key != "" {
 		h.Set(IdempotencyKeyHeader, page.Key)
 	}
-	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/cases",
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases",
 		createCaseRequest{Flow: page.Flow, Customer: page.Customer, Channel: page.Channel, Attributes: attrs}, h)
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func (s *Server) uiCaseCreate(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
-		return staffRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
+		return uiRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
 	}
 	p := res.Problem()
 	switch p.Status {
@@ -277,7 +277,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	a := actorFrom(r.Context())
 	id := chi.URLParam(r, "id")
 	var page staffCasePage
-	c, err := staffGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
+	c, err := apiGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
 	if err != nil {
 		return page, err
 	}
@@ -326,7 +326,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		page.Open = append(page.Open, it)
 	}
 
-	fbRes, err := s.callAPI(staffAPIRequest(r), http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.ID)+"/feedback", nil, nil)
+	fbRes, err := s.callAPI(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.ID)+"/feedback", nil, nil)
 	if err != nil {
 		return page, err
 	}
@@ -397,12 +397,12 @@ func (s *Server) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 	if len(form.Errors) > 0 {
 		return fail(http.StatusUnprocessableEntity)
 	}
-	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/feedback", req, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/feedback", req, nil)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		return staffRedirect(w, r, staffCasePath(id), "Feedback recorded.")
+		return uiRedirect(w, r, staffCasePath(id), "Feedback recorded.")
 	}
 	p := res.Problem()
 	if p.Status != http.StatusUnprocessableEntity {
@@ -432,7 +432,7 @@ func (s *Server) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := chi.URLParam(r, "id")
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/reopen", reopenRequest{Reason: reason}, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/reopen", reopenRequest{Reason: reason}, nil)
 	if err != nil {
 		return err
 	}
@@ -441,7 +441,7 @@ func (s *Server) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
-		return staffRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
+		return uiRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
 	}
 	p := res.Problem()
 	if p.Status != http.StatusConflict && p.Status != http.StatusUnprocessableEntity {

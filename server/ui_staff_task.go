@@ -85,14 +85,14 @@ func (s *Server) uiTask(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	a := actorFrom(r.Context())
 	var page staffTaskPage
-	t, err := staffGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
+	t, err := apiGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
 	if err != nil {
 		return page, err
 	}
 	if !staffMaySeeTask(a, t.Department) {
 		return page, forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
 	}
-	c, err := staffGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(t.CaseID))
+	c, err := apiGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(t.CaseID))
 	if err != nil {
 		return page, err
 	}
@@ -257,7 +257,7 @@ func (s *Server) uiTaskComplete(w http.ResponseWriter, r *http.Request) error {
 	if page.Key != "" {
 		h.Set(IdempotencyKeyHeader, page.Key)
 	}
-	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/tasks/"+url.PathEscape(page.Task.ID)+"/complete",
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(page.Task.ID)+"/complete",
 		completeRequest{Outcome: page.Outcome, Data: data}, h)
 	if err != nil {
 		return err
@@ -343,7 +343,7 @@ func (s *Server) staffClaimAction(w http.ResponseWriter, r *http.Request, action
 	if back == "" {
 		back = staffTaskPath(id)
 	}
-	res, err := s.callAPI(staffAPIRequest(r), http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/"+action, nil, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/"+action, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -360,13 +360,13 @@ func (s *Server) staffClaimAction(w http.ResponseWriter, r *http.Request, action
 		if action == "unclaim" {
 			verb = "Unclaimed"
 		}
-		return staffRedirect(w, r, back, fmt.Sprintf("%s %q.", verb, name))
+		return uiRedirect(w, r, back, fmt.Sprintf("%s %q.", verb, name))
 	}
 	p := res.Problem()
 	if p.Status == http.StatusConflict {
 		// Someone was quicker, or the task closed: say so where the
 		// button was.
-		return staffRedirect(w, r, back, "Not "+action+"ed: "+p.Detail+".")
+		return uiRedirect(w, r, back, "Not "+action+"ed: "+p.Detail+".")
 	}
 	return p
 }

@@ -222,9 +222,9 @@ func lineChartSVG(c lineChart) ([]byte, error) {
 	if !haveY {
 		p.Title.Text += " — no data in this period"
 		p.Y.Min, p.Y.Max = 0, 1
-	} else if c.Percent {
-		p.Y.Min, p.Y.Max = math.Min(p.Y.Min, 0), math.Max(p.Y.Max, 1)
 	} else {
+		// From zero up to the data or the target, whichever is higher: a
+		// rate with a 2 % target is not flattened against a 100 % axis.
 		p.Y.Min = math.Min(p.Y.Min, 0)
 	}
 	if haveX && xmin == xmax {
@@ -309,6 +309,10 @@ func distributionChartSVG(d distChart) ([]byte, error) {
 	}
 	for _, a := range hs {
 		if a.h == nil {
+			// An arm without closed cases is still named in the legend.
+			fill := a.col
+			fill.A = 0x55
+			p.Legend.Add(a.label, &plotter.Histogram{FillColor: fill, LineStyle: draw.LineStyle{Color: a.col, Width: vg.Points(1.5)}})
 			continue
 		}
 		p.Add(a.h)

@@ -70,6 +70,15 @@ func TestLineChartSVG(t *testing.T) {
 	svg, err = lineChartSVG(lineChart{Title: "NPS", YLabel: "NPS", Series: []chartSeries{{Name: "all", Points: []chartPoint{{X: week(0), Missing: true}}}}})
 	require.NoError(t, err)
 	require.Contains(t, wellFormed(t, svg), "no data in this period")
+
+	// A rate far below 100 % keeps an axis that shows it (not 0–100 %).
+	low := 0.02
+	svg, err = lineChartSVG(lineChart{Title: "Complaint rate", YLabel: "rate", Percent: true, Target: &low,
+		Series: []chartSeries{{Name: "all", Points: []chartPoint{{X: week(0), Y: 0.01}, {X: week(1), Y: 0.03}}}}})
+	require.NoError(t, err)
+	text = wellFormed(t, svg)
+	require.NotContains(t, text, "100 %")
+	require.Contains(t, text, "3 %")
 }
 
 func TestDistributionChartSVG(t *testing.T) {
@@ -97,6 +106,7 @@ func TestDistributionChartSVG(t *testing.T) {
 	// One empty arm and no data at all.
 	svg, err = distributionChartSVG(distChart{Title: "x", Arms: []distArm{{"control", []float64{60, 120}}, {"treatment", nil}}})
 	require.NoError(t, err)
+	require.Contains(t, wellFormed(t, svg), "treatment (n = 0)")
 	svg, err = distributionChartSVG(distChart{Title: "x", Arms: []distArm{{"control", nil}, {"treatment", nil}}})
 	require.NoError(t, err)
 	require.Contains(t, wellFormed(t, svg), "no closed cases yet")
