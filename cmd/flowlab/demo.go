@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,9 @@ pilot's results after the bottleneck view (flowlab pilot results).`,
 			if err := d.run(ctx, flowKey, cases, time.Duration(arrivalMs)*time.Millisecond); err != nil {
 				return err
 			}
+			if err := d.printSignIns(ctx); err != nil {
+				return err
+			}
 			if err := showBottlenecks(cmd, c, "/api/v1/flows/"+url.PathEscape(flowKey)+"/bottlenecks", cf.output); err != nil {
 				return err
 			}
@@ -116,6 +120,38 @@ type demo struct {
 	// feedback; pilot the running pilot of the flow, if any.
 	feedback float64
 	pilot    string
+	// signIns are the demo's people and their tokens, printed at the end
+	// so each role can sign in to the web UI.
+	signIns []demoSignIn
+}
+
+type demoSignIn struct{ who, token string }
+
+// token creates a 24-hour token for a demo person and keeps it for the
+// sign-in list.
+func (d *demo) token(ctx context.Context, who string, body map[string]any) (string, error) {
+	body["expires_in"] = "24h"
+	var tok map[string]any
+	if err := d.c.do(ctx, http.MethodPost, "/api/v1/tokens", body, nil, &tok); err != nil {
+		return "", fmt.Errorf("create demo token for %s: %w", who, err)
+	}
+	s, _ := tok["token"].(string)
+	d.signIns = append(d.signIns, demoSignIn{who, s})
+	return s, nil
+}
+
+// printSignIns tells how to open the web UI as each of the demo's people.
+func (d *demo) printSignIns(ctx context.Context) error {
+	for _, p := range []struct{ who, role string }{{"process owner", "owner"}, {"improvement team", "improver"}} {
+		if _, err := d.token(ctx, p.who, map[string]any{"name": "demo " + p.who, "role": p.role}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(d.out, "\ndemo: open %s/ui/ and sign in with one of these tokens (valid 24 h):\n", strings.TrimSuffix(d.c.base, "/"))
+	for _, p := range d.signIns {
+		fmt.Fprintf(d.out, "  %-28s %s\n", p.who, p.token)
+	}
+	return nil
 }
 
 func (d *demo) sample(meanMin float64) time.Duration {
@@ -186,12 +222,10 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 	// One staff token per department, so the demo acts as real agents do.
 	agents := map[string]*apiClient{}
 	for _, dep := range depts {
-		var tok map[string]any
-		body := map[string]any{"name": "demo agent " + dep, "role": "staff", "departments": []string{dep}, "expires_in": "24h"}
-		if err := d.c.do(ctx, http.MethodPost, "/api/v1/tokens", body, nil, &tok); err != nil {
-			return fmt.Errorf("create demo agent for %s: %w", dep, err)
+		s, err := d.token(ctx, "staff, "+dep, map[string]any{"name": "demo agent " + dep, "role": "staff", "departments": []string{dep}})
+		if err != nil {
+			return err
 		}
-		s, _ := tok["token"].(string)
 		agents[dep] = &apiClient{base: d.c.base, token: s, http: d.c.http}
 	}
 

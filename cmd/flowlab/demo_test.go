@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,6 +86,11 @@ func TestDemoWithoutAPilot(t *testing.T) {
 	var v map[string]any
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &v))
 	require.Equal(t, "complaint", v["flow"])
+	// The demo's people, one per department and role, with the UI to sign in to.
+	require.Contains(t, res.stderr, "/ui/ and sign in with one of these tokens")
+	for _, who := range []string{"staff, customer_service", "staff, technical", "process owner", "improvement team"} {
+		require.Regexp(t, `(?m)^  `+regexp.QuoteMeta(who)+` +\S+$`, res.stderr)
+	}
 
 	res = runWith(t, demoAPI(&fakeAPI{t: t}, false), "demo", "--feedback", "101")
 	require.Equal(t, exitUsage, res.code)

@@ -122,6 +122,7 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			url := "http://" + ln.Addr().String()
 			fmt.Fprintf(cmd.OutOrStdout(), `
 flowlab is running.
+  Web UI:    %s/ui/   (sign in with a token)
   API:       %s/api/v1   (health: %s/healthz)
   Temporal:  %s (namespace %s)
   Data:      %s
@@ -133,7 +134,7 @@ Try:
   curl -s -H "Authorization: Bearer $FLOWLAB_TOKEN" $FLOWLAB_SERVER/api/v1/flows
 
 Press Ctrl-C to stop; start again with the same --data to continue.
-`, url, url, ts.FrontendHostPort(), ts.Namespace(), dataDir, filepath.Join(dataDir, adminTokenFile), token, url, token)
+`, url, url, url, ts.FrontendHostPort(), ts.Namespace(), dataDir, filepath.Join(dataDir, adminTokenFile), token, url, token)
 			return serveHTTP(ctx, ln, h, logger, 5*time.Second)
 		},
 	}
