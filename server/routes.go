@@ -758,7 +758,7 @@ type listCasesParams struct {
 type listTasksParams struct {
 	Department string    `query:"department" description:"Only this department's tasks." example:"technical"`
 	Status     string    `query:"status" enum:"open,completed,cancelled,any" default:"open" description:"Only tasks in this status; any lists all."`
-	Assignee   string    `query:"assignee" description:"Only tasks claimed by this actor id; me is the caller."`
+	Assignee   string    `query:"assignee" description:"Only tasks claimed by this actor id; me is the caller; none: only tasks nobody has claimed."`
 	CaseID     string    `query:"case_id" description:"Only the tasks of this case."`
 	From       time.Time `query:"from" description:"Only tasks opened at or after this time (RFC 3339)."`
 	To         time.Time `query:"to" description:"Only tasks opened before this time (RFC 3339)."`

@@ -44,8 +44,11 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	if p.Status == "any" {
 		p.Status = ""
 	}
-	if p.Assignee == "me" {
+	switch p.Assignee {
+	case "me":
 		p.Assignee = actor.ID
+	case "none":
+		p.Assignee, p.Unclaimed = "", true
 	}
 	if actor.Role == store.RoleStaff {
 		if p.Department == "" {

@@ -73,9 +73,22 @@ func TestTaskLifecycle(t *testing.T) {
 	res = e.do("ann", http.MethodGet, "/api/v1/tasks?assignee=me", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.Len(t, list.Tasks, 1)
+	// assignee=none lists only unclaimed tasks: the claimed one is gone.
+	unclaimedIDs := func() []string {
+		var l taskListJSON
+		require.NoError(t, json.Unmarshal(e.do("ann", http.MethodGet, "/api/v1/tasks?assignee=none", nil, nil).Body.Bytes(), &l))
+		var ids []string
+		for _, tk := range l.Tasks {
+			require.Empty(t, tk.Assignee)
+			ids = append(ids, tk.ID)
+		}
+		return ids
+	}
+	require.NotContains(t, unclaimedIDs(), claimed.ID)
 
 	// Unclaim and claim again; an admin may unclaim anyone.
 	require.Empty(t, decodeTask(t, e.do("ann", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
+	require.Contains(t, unclaimedIDs(), claimed.ID)
 	decodeTask(t, e.do("bob", http.MethodPost, path+"/claim", nil, nil))
 	require.Empty(t, decodeTask(t, e.do("admin", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
 	decodeTask(t, e.do("ann", http.MethodPost, path+"/claim", nil, nil))

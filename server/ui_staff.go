@@ -250,64 +250,23 @@ func staffInboxURL(department, assignee, cursor string) string {
 	return UIPath + "/inbox?" + v.Encode()
 }
 
-// inboxScanPages bounds the API pages (of 500 tasks) one unclaimed-only
-// inbox page reads looking for 50 unclaimed tasks.
-const inboxScanPages = 20
-
-// staffInboxTasks reads one page of the inbox from GET /api/v1/tasks (open
-// tasks in SLA order). The API filters by assignee but has no filter for
-// unclaimed tasks: those are picked from pages of 500 here, and the next
-// cursor points after the last one shown (the API's cursor format).
+// staffInboxTasks reads one page of the inbox from GET /api/v1/tasks: open
+// tasks in SLA order, the API filtering by assignee (me, or none for the
+// unclaimed ones).
 func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor string) ([]taskJSON, string, error) {
-	q := url.Values{"status": {"open"}}
+	q := url.Values{"status": {"open"}, "limit": {strconv.Itoa(staffPageSize)}}
 	if department != "" {
 		q.Set("department", department)
 	}
-	if assignee == inboxMine {
+	switch assignee {
+	case inboxMine:
 		q.Set("assignee", "me")
+	case inboxUnclaimed:
+		q.Set("assignee", "none")
 	}
-	if assignee != inboxUnclaimed {
-		q.Set("limit", strconv.Itoa(staffPageSize))
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		list, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
-		return list.Tasks, list.NextCursor, err
+	if cursor != "" {
+		q.Set("cursor", cursor)
 	}
-	q.Set("limit", "500")
-	var rows []taskJSON
-	for range inboxScanPages {
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		list, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
-		if err != nil {
-			return nil, "", err
-		}
-		for _, t := range list.Tasks {
-			if t.Assignee != "" {
-				continue
-			}
-			if len(rows) == staffPageSize {
-				next, err := staffTaskCursor(rows[len(rows)-1])
-				return rows, next, err
-			}
-			rows = append(rows, t)
-		}
-		if list.NextCursor == "" {
-			return rows, "", nil
-		}
-		cursor = list.NextCursor
-	}
-	// Scanned as far as one page may: continue from there.
-	return rows, cursor, nil
-}
-
-// staffTaskCursor is the API's cursor after task t.
-func staffTaskCursor(t taskJSON) (string, error) {
-	c, err := encodeCursor(taskCursorJSON{SLADue: utcPtr(t.SLADue), OpenedAt: t.OpenedAt.UTC(), ID: t.ID})
-	if err != nil {
-		return "", internal(err)
-	}
-	return c, nil
+	list, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
+	return list.Tasks, list.NextCursor, err
 }

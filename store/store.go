@@ -397,8 +397,10 @@ type ListTasksParams struct {
 	Departments []string // any of (when Department is empty and this is non-empty)
 	Status      string   // default: any
 	Assignee    string
-	CaseID      string
-	Limit       int // default 100, max 1000
+	// Unclaimed: only tasks nobody has claimed (Assignee is then ignored).
+	Unclaimed bool
+	CaseID    string
+	Limit     int // default 100, max 1000
 	// From and To bound opened_at: From <= opened_at < To.
 	From, To *time.Time
 	// After continues a listing after this task (keyset pagination in the

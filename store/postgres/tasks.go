@@ -107,7 +107,10 @@ func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store
 	if p.Status != "" {
 		w.add("status = ?", p.Status)
 	}
-	if p.Assignee != "" {
+	switch {
+	case p.Unclaimed:
+		w.add("assignee IS NULL")
+	case p.Assignee != "":
 		w.add("assignee = ?", p.Assignee)
 	}
 	if p.CaseID != "" {

@@ -111,7 +111,10 @@ func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store
 	if p.Status != "" {
 		where, args = append(where, "status = ?"), append(args, p.Status)
 	}
-	if p.Assignee != "" {
+	switch {
+	case p.Unclaimed:
+		where = append(where, "assignee IS NULL")
+	case p.Assignee != "":
 		where, args = append(where, "assignee = ?"), append(args, p.Assignee)
 	}
 	if p.CaseID != "" {

@@ -544,6 +544,8 @@ func testListTasks(t *testing.T, s store.Store) {
 		{"status open", store.ListTasksParams{Status: store.TaskOpen}, []string{"e", "g", "d", "b", "a", "f"}},
 		{"status completed", store.ListTasksParams{Status: store.TaskCompleted}, []string{"c"}},
 		{"assignee", store.ListTasksParams{Assignee: "ann"}, []string{"b"}},
+		{"unclaimed", store.ListTasksParams{Status: store.TaskOpen, Unclaimed: true}, []string{"e", "g", "d", "a", "f"}},
+		{"unclaimed wins over assignee", store.ListTasksParams{Status: store.TaskOpen, Unclaimed: true, Assignee: "ann"}, []string{"e", "g", "d", "a", "f"}},
 		{"case", store.ListTasksParams{CaseID: "c1"}, []string{"c", "b", "a"}},
 		{"combined", store.ListTasksParams{Department: "service", Status: store.TaskOpen, CaseID: "c2"}, []string{"e", "g", "d"}},
 		{"limit", store.ListTasksParams{Limit: 2}, []string{"c", "e"}},
