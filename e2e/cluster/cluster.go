@@ -19,9 +19,24 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
+
+// TB is the part of testing.TB the harness uses. *testing.T satisfies it,
+// and so does the benchmark command's runner (bench), which starts the
+// same topology outside a test.
+type TB interface {
+	Helper()
+	Name() string
+	Log(args ...any)
+	Logf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	Cleanup(func())
+	Failed() bool
+	TempDir() string
+}
 
 // DefaultAdminToken is the admin token of a cluster whose Options name none.
 const DefaultAdminToken = "cluster-admin-token-0123456789abcdef"
@@ -35,7 +50,7 @@ var (
 
 // Binary builds ./cmd/flowlab of this module once per test binary and
 // returns its path. RemoveBinary removes it (call it from TestMain).
-func Binary(t testing.TB) string {
+func Binary(t TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		root, err := moduleRoot()
@@ -91,7 +106,7 @@ func moduleRoot() (string, error) {
 // when the test passes and kept, with the tail of every log printed, when
 // it fails (or when FLOWLAB_KEEP_LOGS is set). Register it before anything
 // that writes into it, so its cleanup runs last.
-func ArtifactDir(t testing.TB) string {
+func ArtifactDir(t TB) string {
 	t.Helper()
 	base := os.Getenv("FLOWLAB_TEST_ARTIFACTS")
 	if base != "" {
@@ -192,7 +207,7 @@ func FreeAddr() (string, error) {
 // PostgreSQL with the temporal and flowlab databases, flowlab migrate,
 // flowlab temporal-server, flowlab server and the workers. It fails the
 // test when a process does not become ready in time.
-func Start(t testing.TB, opts Options) *Cluster {
+func Start(t TB, opts Options) *Cluster {
 	t.Helper()
 	if opts.Workers == 0 {
 		opts.Workers = 2
@@ -252,7 +267,7 @@ func Start(t testing.TB, opts Options) *Cluster {
 
 // start starts p, kills its group at the end of the test, and waits for
 // its ready line.
-func (c *Cluster) start(t testing.TB, p *Process, ready string, timeout time.Duration) {
+func (c *Cluster) start(t TB, p *Process, ready string, timeout time.Duration) {
 	t.Helper()
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
@@ -263,7 +278,7 @@ func (c *Cluster) start(t testing.TB, p *Process, ready string, timeout time.Dur
 	}
 }
 
-func (c *Cluster) startServer(t testing.TB) {
+func (c *Cluster) startServer(t TB) {
 	t.Helper()
 	if err := c.Server.Start(); err != nil {
 		t.Fatal(err)

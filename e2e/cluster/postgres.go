@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,7 +40,7 @@ type Postgres struct {
 // loopback only. The instance runs with fsync=off: the tests kill
 // processes and PostgreSQL itself, never the machine, and a PostgreSQL
 // stopped with -m immediate recovers from its WAL in the page cache.
-func StartPostgres(t testing.TB, dir string) *Postgres {
+func StartPostgres(t TB, dir string) *Postgres {
 	t.Helper()
 	bin := os.Getenv("FLOWLAB_PG_BIN")
 	if bin == "" {

@@ -38,6 +38,7 @@ var allowed = map[string][]string{
 	"devserver":  {},
 	"cmd":        {"*"},
 	"e2e":        {"*"},
+	"bench":      {"*"},
 	"internal":   {},
 }
 
