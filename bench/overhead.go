@@ -1,0 +1,512 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/flowlab/flowlab/bench/kit"
+	"github.com/flowlab/flowlab/e2e/cluster"
+)
+
+// Engine overhead: complaint cases driven through flowlab's HTTP API by
+// agents that complete every task the moment it opens, against a bare
+// Temporal workflow with the same number of activities and Updates per
+// case, on the same Temporal server in the same run: once on the embedded
+// server (`flowlab dev`: SQLite) and once on Temporal on PostgreSQL (the
+// production topology: `flowlab temporal-server`, `flowlab server`, one
+// `flowlab worker`).
+
+func init() {
+	register(scenario{
+		Name:  "overhead",
+		Brief: "complaint cases/s through flowlab vs a bare Temporal workflow with the same activities and Updates (embedded SQLite and PostgreSQL)",
+		Run:   runOverhead,
+	})
+}
+
+// overheadConcurrency is how many cases run at once (each side).
+const overheadConcurrency = 16
+
+// historyCounts are the events of one case's history that cost the
+// engine something.
+type historyCounts struct {
+	Events        int `json:"events"`
+	WorkflowTasks int `json:"workflow_tasks"`
+	Activities    int `json:"activities"`
+	Updates       int `json:"updates"`
+	Timers        int `json:"timers"`
+	SearchAttrs   int `json:"search_attribute_upserts"`
+}
+
+// overheadRun is one side's run at one size.
+type overheadRun struct {
+	Server  string      `json:"server"`
+	Side    string      `json:"side"` // flowlab or bare
+	Cases   int         `json:"cases"`
+	Wall    float64     `json:"wall_s"`
+	PerSec  float64     `json:"cases_per_s"`
+	Latency kit.Summary `json:"case_latency"`
+	Errors  int         `json:"errors"`
+}
+
+type overheadData struct {
+	Concurrency int                      `json:"concurrency"`
+	Counts      map[string]historyCounts `json:"history_counts"` // by "<server>/<side>"
+	Plan        barePlan                 `json:"bare_plan"`
+	Runs        []overheadRun            `json:"runs"`
+}
+
+// overheadTarget is a service under test: the flowlab API and the Temporal
+// frontend its worker uses.
+type overheadTarget struct {
+	name     string
+	api      *cluster.API
+	admin    string
+	temporal client.Client
+}
+
+func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
+	sizes := e.sizes([]int{5}, []int{50, 200, 500})
+	res := kit.NewResult("overhead", "server", "cases", "flowlab cases/s", "bare cases/s", "ratio", "flowlab p50 case", "bare p50 case", "errors")
+	res.Params["concurrency"] = strconv.Itoa(overheadConcurrency)
+	res.Params["sizes"] = fmt.Sprint(sizes)
+	data := &overheadData{Concurrency: overheadConcurrency, Counts: map[string]historyCounts{}}
+	res.Data = data
+	ratios := map[string]float64{}
+
+	servers := []struct {
+		name  string
+		start func(t *harnessT) (overheadTarget, error)
+	}{
+		{"embedded (flowlab dev, SQLite)", func(t *harnessT) (overheadTarget, error) { return startDevTarget(ctx, t, e) }},
+		{"PostgreSQL (temporal-server, server, worker)", func(t *harnessT) (overheadTarget, error) { return startClusterTarget(ctx, t, e) }},
+	}
+	if e.Quick {
+		// The smoke test's budget holds one server; the embedded one needs
+		// nothing installed.
+		servers = servers[:1]
+		res.Note("quick mode runs the embedded server only")
+	}
+	for _, srv := range servers {
+		e.Logf("overhead: starting %s", srv.name)
+		err := withHarness("overhead", e.Log, func(t *harnessT) error {
+			tg, err := srv.start(t)
+			if err != nil {
+				return err
+			}
+			tg.name = srv.name
+			defer tg.temporal.Close()
+			bw, err := startBareWorker(tg.temporal)
+			if err != nil {
+				return err
+			}
+			defer bw.Stop()
+			tokens, err := departmentTokens(ctx, tg.api, tg.admin)
+			if err != nil {
+				return err
+			}
+			// One case of each, unmeasured: it warms both paths up and its
+			// history gives the counts the bare plan copies.
+			fl := &flowlabDriver{api: tg.api, admin: tg.admin, tokens: tokens, temporal: tg.temporal, prefix: "warm"}
+			wfID, err := fl.run(ctx, 0)
+			if err != nil {
+				return fmt.Errorf("%s: warm-up case: %w", srv.name, err)
+			}
+			fc, err := countHistory(ctx, tg.temporal, wfID)
+			if err != nil {
+				return err
+			}
+			plan, err := planFor(fc.Activities, fc.Updates)
+			if err != nil {
+				return err
+			}
+			data.Plan = plan
+			warmBare := fmt.Sprintf("bench-bare-warm-%d", time.Now().UnixNano())
+			if err := runBareCase(ctx, tg.temporal, warmBare, plan); err != nil {
+				return fmt.Errorf("%s: warm-up bare case: %w", srv.name, err)
+			}
+			bc, err := countHistory(ctx, tg.temporal, warmBare)
+			if err != nil {
+				return err
+			}
+			if bc.Activities != fc.Activities || bc.Updates != fc.Updates {
+				return fmt.Errorf("%s: bare case does %d activities and %d updates, a complaint case %d and %d",
+					srv.name, bc.Activities, bc.Updates, fc.Activities, fc.Updates)
+			}
+			data.Counts[srv.name+"/flowlab"] = fc
+			data.Counts[srv.name+"/bare"] = bc
+			e.Logf("overhead: per case: flowlab %+v; bare %+v", fc, bc)
+
+			for si, n := range sizes {
+				bare := func(ctx context.Context, i int) error {
+					return runBareCase(ctx, tg.temporal, fmt.Sprintf("bench-bare-%d-%d-%d", time.Now().UnixNano(), si, i), plan)
+				}
+				fl.prefix = fmt.Sprintf("s%d-%d", si, time.Now().UnixNano())
+				flow := func(ctx context.Context, i int) error {
+					_, err := fl.run(ctx, i)
+					return err
+				}
+				// Each side has the server to itself, in two halves ordered
+				// bare, flowlab, flowlab, bare, so that a drift in the
+				// machine's load (it is shared) falls on both alike.
+				b, f, err := abba(ctx, n, bare, flow)
+				if err != nil {
+					return err
+				}
+				br := overheadRun{Server: srv.name, Side: "bare", Cases: n, Wall: b.wall.Seconds(), PerSec: b.perSec(), Latency: b.lat.Summary()}
+				fr := overheadRun{Server: srv.name, Side: "flowlab", Cases: n, Wall: f.wall.Seconds(), PerSec: f.perSec(), Latency: f.lat.Summary()}
+				br.Errors, fr.Errors = br.Latency.Errors, fr.Latency.Errors
+				data.Runs = append(data.Runs, br, fr)
+				ratio := 0.0
+				if br.PerSec > 0 {
+					ratio = fr.PerSec / br.PerSec
+				}
+				ratios[srv.name] = ratio // the largest size's ratio is the verdict
+				e.Logf("overhead: %s, %d cases: flowlab %.2f/s (%s), bare %.2f/s (%s), ratio %.2f",
+					srv.name, n, fr.PerSec, fr.Latency, br.PerSec, br.Latency, ratio)
+				res.Row(srv.name, n, fr.PerSec, br.PerSec, ratio,
+					time.Duration(fr.Latency.P50*float64(time.Millisecond)), time.Duration(br.Latency.P50*float64(time.Millisecond)),
+					fmt.Sprintf("%d/%d", fr.Errors, br.Errors))
+				if fr.Errors > 0 || br.Errors > 0 {
+					res.Note("%s, %d cases: failures flowlab %v, bare %v", srv.name, n, fr.Latency.Failed, br.Latency.Failed)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", srv.name, err)
+		}
+	}
+	for _, srv := range servers {
+		c := data.Counts[srv.name+"/flowlab"]
+		b := data.Counts[srv.name+"/bare"]
+		res.Note("%s: per case, flowlab: %d activities, %d Updates, %d timers, %d search attribute upserts, %d workflow tasks, %d events; bare: %d activities, %d Updates, %d workflow tasks, %d events",
+			srv.name, c.Activities, c.Updates, c.Timers, c.SearchAttrs, c.WorkflowTasks, c.Events, b.Activities, b.Updates, b.WorkflowTasks, b.Events)
+		r := ratios[srv.name]
+		res.Target("engine overhead, "+srv.name, "flowlab ≥ 0.8 × bare Temporal cases/s", fmt.Sprintf("%.2f× at %d cases", r, sizes[len(sizes)-1]), r >= 0.8)
+	}
+	res.Note("closed loop: %d cases in flight per side; a case is timed from its start to its workflow's close; at each size the sides run in halves ordered bare, flowlab, flowlab, bare (each alone on the server), so a drift in the shared machine's load falls on both", overheadConcurrency)
+	res.Note("flowlab side: POST /api/v1/cases, GET /api/v1/cases/{id} until the first task is open, then POST /api/v1/tasks/{id}/complete with the department's staff token and the form filled, the next task taken from the answer; no claim, no think time; FLOWLAB_RATE_LIMIT=off")
+	return res, nil
+}
+
+// abba runs n cases of each side in halves ordered a, b, b, a.
+func abba(ctx context.Context, n int, a, b func(ctx context.Context, i int) error) (loopResult, loopResult, error) {
+	first := (n + 1) / 2
+	ra, rb := loopResult{lat: &kit.Latencies{}}, loopResult{lat: &kit.Latencies{}}
+	for _, part := range []struct {
+		fn       func(ctx context.Context, i int) error
+		into     *loopResult
+		from, to int
+	}{{a, &ra, 0, first}, {b, &rb, 0, first}, {b, &rb, first, n}, {a, &ra, first, n}} {
+		if part.to <= part.from {
+			continue
+		}
+		from, fn := part.from, part.fn
+		wall, err := closedLoop(ctx, part.to-from, overheadConcurrency, part.into.lat,
+			func(ctx context.Context, i int) error { return fn(ctx, from+i) })
+		part.into.wall += wall
+		if err != nil {
+			return ra, rb, err
+		}
+	}
+	return ra, rb, nil
+}
+
+// loopResult is one side's closed-loop runs.
+type loopResult struct {
+	wall time.Duration
+	lat  *kit.Latencies
+}
+
+func (r loopResult) perSec() float64 {
+	s := r.lat.Summary()
+	if r.wall <= 0 {
+		return 0
+	}
+	return float64(s.N) / r.wall.Seconds()
+}
+
+// closedLoop runs fn for i in [0, n), at most k at a time, records each
+// call in lat and returns the wall time of the whole. A call is bounded by
+// overheadCaseTimeout.
+func closedLoop(ctx context.Context, n, k int, lat *kit.Latencies, fn func(ctx context.Context, i int) error) (time.Duration, error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < min(k, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				cctx, cancel := context.WithTimeout(ctx, overheadCaseTimeout)
+				t0 := time.Now()
+				err := fn(cctx, i)
+				cancel()
+				if err != nil {
+					lat.Fail(err)
+					continue
+				}
+				lat.Add(time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start), ctx.Err()
+}
+
+const overheadCaseTimeout = 2 * time.Minute
+
+// flowlabDriver drives complaint cases through the HTTP API.
+type flowlabDriver struct {
+	api      *cluster.API
+	admin    string
+	tokens   map[string]string // staff token by department
+	temporal client.Client
+	prefix   string
+}
+
+// completeAnswer is the API's answer to a completion.
+type completeAnswer struct {
+	CaseStatus string         `json:"case_status"`
+	Next       []cluster.Task `json:"next"`
+}
+
+// run creates case i, completes each task the moment it is known, and
+// waits for the case's workflow to close; it returns the workflow id.
+func (d *flowlabDriver) run(ctx context.Context, i int) (string, error) {
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	key := fmt.Sprintf("bench-%s-%d", d.prefix, i)
+	id, err := cluster.CreateCase(ctx, d.api, d.admin, key, map[string]any{
+		"flow": "complaint", "customer": key, "channel": "chat",
+		"attributes": map[string]any{"severity": "primary"},
+	})
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		cluster.Case
+		WorkflowID string `json:"workflow_id"`
+	}
+	for {
+		resp, err := d.api.Do(ctx, d.admin, http.MethodGet, "/api/v1/cases/"+id, nil)
+		if err != nil {
+			return "", fmt.Errorf("case %s: %w", id, err)
+		}
+		if resp.Status != http.StatusOK {
+			return "", fmt.Errorf("case %s: %s", id, resp)
+		}
+		if err := json.Unmarshal(resp.Body, &c); err != nil {
+			return "", fmt.Errorf("case %s: %w", id, err)
+		}
+		if len(c.Tasks) > 0 {
+			break
+		}
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return "", fmt.Errorf("case %s: no task opened: %w", id, err)
+		}
+	}
+	task := c.Tasks[0]
+	for {
+		tok, ok := d.tokens[task.Department]
+		if !ok {
+			return "", fmt.Errorf("case %s: task %s of department %q: no agent", id, task.ID, task.Department)
+		}
+		ans, err := d.complete(ctx, tok, task, cluster.FormData(task, rng))
+		if err != nil {
+			return "", err
+		}
+		if ans.CaseStatus != "active" {
+			if ans.CaseStatus != "completed" {
+				return "", fmt.Errorf("case %s ended %s", id, ans.CaseStatus)
+			}
+			break
+		}
+		if len(ans.Next) == 0 {
+			return "", fmt.Errorf("case %s: active with no open task after completing %s", id, task.Step)
+		}
+		task = ans.Next[0]
+	}
+	if err := d.temporal.GetWorkflow(ctx, c.WorkflowID, "").Get(ctx, nil); err != nil {
+		return "", fmt.Errorf("case %s workflow: %w", id, err)
+	}
+	return c.WorkflowID, nil
+}
+
+// complete completes t with its first outcome, retrying 5xx and transport
+// errors with the same Idempotency-Key.
+func (d *flowlabDriver) complete(ctx context.Context, token string, t cluster.Task, data map[string]any) (completeAnswer, error) {
+	key := "bench-" + t.ID
+	for {
+		resp, err := d.api.Do(ctx, token, http.MethodPost, "/api/v1/tasks/"+t.ID+"/complete",
+			map[string]any{"outcome": t.Outcomes[0], "data": data}, "Idempotency-Key", key)
+		if err == nil && resp.Status == http.StatusOK {
+			var ans completeAnswer
+			if err := json.Unmarshal(resp.Body, &ans); err != nil {
+				return ans, fmt.Errorf("complete %s: %w", t.ID, err)
+			}
+			return ans, nil
+		}
+		if err == nil && resp.Status < 500 {
+			return completeAnswer{}, fmt.Errorf("complete %s (%s): %s", t.ID, t.Step, resp)
+		}
+		if serr := sleepCtx(ctx, 100*time.Millisecond); serr != nil {
+			return completeAnswer{}, fmt.Errorf("complete %s: %v %s: %w", t.ID, err, resp, serr)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// departmentTokens creates one staff token per department of the
+// complaint flow.
+func departmentTokens(ctx context.Context, api *cluster.API, admin string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, d := range cluster.Departments {
+		tok, err := api.Token(ctx, admin, "bench "+d, d)
+		if err != nil {
+			return nil, fmt.Errorf("token for %s: %w", d, err)
+		}
+		out[d] = tok
+	}
+	return out, nil
+}
+
+// countHistory counts a workflow's events by what they cost.
+func countHistory(ctx context.Context, c client.Client, wfID string) (historyCounts, error) {
+	var hc historyCounts
+	it := c.GetWorkflowHistory(ctx, wfID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return hc, fmt.Errorf("history of %s: %w", wfID, err)
+		}
+		hc.Events++
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			hc.WorkflowTasks++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			hc.Activities++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			hc.Updates++
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			hc.Timers++
+		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+			hc.SearchAttrs++
+		}
+	}
+	return hc, nil
+}
+
+// benchAPI is an API client whose connection pool keeps enough idle
+// connections for the scenario's concurrency (the default keeps two per
+// host, so most requests would open a new connection).
+func benchAPI(base string) *cluster.API {
+	api := cluster.NewAPI(base)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 256
+	tr.MaxIdleConnsPerHost = 256
+	api.HTTP = &http.Client{Timeout: 45 * time.Second, Transport: tr}
+	return api
+}
+
+// dialTemporal connects a client to a frontend, logging warnings only.
+func dialTemporal(ctx context.Context, hostPort string, log io.Writer) (client.Client, error) {
+	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	var c client.Client
+	var err error
+	for range 50 {
+		if c, err = client.DialContext(ctx, client.Options{HostPort: hostPort, Namespace: "default", Logger: logger}); err == nil {
+			return c, nil
+		}
+		if serr := sleepCtx(ctx, 200*time.Millisecond); serr != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("dial Temporal at %s: %w", hostPort, err)
+}
+
+// startDevTarget runs `flowlab dev` (embedded Temporal on a SQLite file,
+// SQLite store, worker and API in one process) without the rate limit.
+func startDevTarget(ctx context.Context, t *harnessT, e env) (overheadTarget, error) {
+	bin := cluster.Binary(t)
+	dir := t.TempDir()
+	addr, err := cluster.FreeAddr()
+	if err != nil {
+		return overheadTarget{}, err
+	}
+	taddr, err := cluster.FreeAddr()
+	if err != nil {
+		return overheadTarget{}, err
+	}
+	_, tport, _ := net.SplitHostPort(taddr)
+	p := &cluster.Process{Name: "dev", Bin: bin, LogPath: filepath.Join(dir, "dev.log"),
+		Args: []string{"dev", "--data", filepath.Join(dir, "data"), "--addr", addr, "--temporal-port", tport, "--log-level", "warn"},
+		Env:  []string{"FLOWLAB_ADMIN_TOKEN=" + cluster.DefaultAdminToken, "FLOWLAB_RATE_LIMIT=off"}}
+	if err := p.Start(); err != nil {
+		return overheadTarget{}, err
+	}
+	t.Cleanup(p.Kill)
+	if err := cluster.WaitHealthy("http://"+addr, p, 2*time.Minute); err != nil {
+		return overheadTarget{}, err
+	}
+	tc, err := dialTemporal(ctx, taddr, e.Log)
+	if err != nil {
+		return overheadTarget{}, err
+	}
+	return overheadTarget{api: benchAPI("http://" + addr), admin: cluster.DefaultAdminToken, temporal: tc}, nil
+}
+
+// startClusterTarget runs the production topology with one worker, the
+// server restarted without the rate limit.
+func startClusterTarget(ctx context.Context, t *harnessT, e env) (overheadTarget, error) {
+	c := cluster.Start(t, cluster.Options{Workers: 1})
+	if err := unlimitServer(c); err != nil {
+		return overheadTarget{}, err
+	}
+	tc, err := dialTemporal(ctx, c.TemporalAddr, e.Log)
+	if err != nil {
+		return overheadTarget{}, err
+	}
+	return overheadTarget{api: benchAPI(c.API), admin: c.AdminToken, temporal: tc}, nil
+}
+
+// unlimitServer restarts the cluster's flowlab server with the per-actor
+// rate limit off: the benchmarks are one actor sending far more than 50
+// requests a second.
+func unlimitServer(c *cluster.Cluster) error {
+	c.Server.Kill()
+	c.Server.Env = append(c.Server.Env, "FLOWLAB_RATE_LIMIT=off")
+	if err := c.Server.Start(); err != nil {
+		return err
+	}
+	return c.WaitHealthy(time.Minute)
+}
