@@ -170,6 +170,9 @@ type Options struct {
 	WorkerEnv func(i int) []string
 	// AdminToken of the API. Default DefaultAdminToken.
 	AdminToken string
+	// ServerEnv is added to flowlab server's environment (e.g.
+	// FLOWLAB_RATE_LIMIT=off for the benchmarks).
+	ServerEnv []string
 }
 
 // Cluster is the running topology.
@@ -249,7 +252,7 @@ func Start(t TB, opts Options) *Cluster {
 	c.API = "http://" + addr
 	c.Server = &Process{Name: "server", Bin: bin, LogPath: filepath.Join(dir, "server.log"),
 		Args: []string{"server", "--addr", addr, "--database-url", flowlabURL, "--temporal-address", c.TemporalAddr, "--log-level", "warn"},
-		Env:  []string{"FLOWLAB_ADMIN_TOKEN=" + opts.AdminToken}}
+		Env:  append([]string{"FLOWLAB_ADMIN_TOKEN=" + opts.AdminToken}, opts.ServerEnv...)}
 	c.startServer(t)
 
 	for i := 1; i <= opts.Workers; i++ {
