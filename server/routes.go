@@ -759,7 +759,7 @@ type listTasksParams struct {
 	Department string    `query:"department" description:"Only this department's tasks." example:"technical"`
 	Status     string    `query:"status" enum:"open,completed,cancelled,any" default:"open" description:"Only tasks in this status; any lists all."`
 	Assignee   string    `query:"assignee" description:"Only tasks claimed by this actor id; me is the caller; none: only tasks nobody has claimed."`
-	CaseID     string    `query:"case_id" description:"Only the tasks of this case."`
+	CaseID     string    `query:"case_id" description:"Only the tasks of this case. Staff see a case's tasks of every department (the case is the handoff record); without case_id, only their departments' inboxes."`
 	From       time.Time `query:"from" description:"Only tasks opened at or after this time (RFC 3339)."`
 	To         time.Time `query:"to" description:"Only tasks opened before this time (RFC 3339)."`
 	Limit      int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`

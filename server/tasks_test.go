@@ -282,6 +282,15 @@ func TestListTasks(t *testing.T) {
 	require.Len(t, get("admin", "?status=any"), 3)
 	all := get("admin", "")
 	require.Len(t, get("admin", "?case_id="+all[0].CaseID), 1)
+	// Staff read a case's tasks of every department (the handoff record),
+	// but not another department's inbox.
+	e.actor("tess", store.RoleStaff, "technical")
+	ofCase := get("tess", "?case_id="+all[0].CaseID+"&status=any")
+	require.Len(t, ofCase, 1)
+	require.Equal(t, "customer_service", ofCase[0].Department)
+	require.Empty(t, get("tess", ""))
+	res := e.do("tess", http.MethodGet, "/api/v1/tasks?department=customer_service", nil, nil)
+	require.Equal(t, http.StatusForbidden, res.Code, res.Body.String())
 	for i := 1; i < len(all); i++ { // ordered by SLA due
 		require.False(t, all[i].SLADue.Before(*all[i-1].SLADue))
 	}

@@ -169,7 +169,10 @@ type uiData struct {
 	Actor  store.Actor
 	Nav    []navItem
 	Flash  string
-	Page   any
+	// FlashRefused styles the flash as a refusal (an alert), not a
+	// success.
+	FlashRefused bool
+	Page         any
 }
 
 // uiView is a page to render: its template, title, nav key and data.
@@ -189,7 +192,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v uiView) error 
 		return internal(fmt.Errorf("ui: no template %q", v.Template))
 	}
 	a := actorFrom(r.Context())
-	d := uiData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data, Flash: r.URL.Query().Get("flash")}
+	d := uiData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data, Flash: r.URL.Query().Get("flash"),
+		FlashRefused: r.URL.Query().Get("flash_kind") == "refused"}
 	if a.ID != "" {
 		d.Nav = uiNav(a)
 	}
@@ -437,6 +441,14 @@ func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
 // message the layout shows when flash is not empty.
 func uiRedirect(w http.ResponseWriter, r *http.Request, page, flash string) error {
 	http.Redirect(w, r, withFlash(page, flash), http.StatusSeeOther)
+	return nil
+}
+
+// uiRefused answers a form post the API refused where the page cannot
+// show the reason beside a field (someone claimed the task first): 303 to
+// page with the reason as a flash styled as a refusal.
+func uiRefused(w http.ResponseWriter, r *http.Request, page, reason string) error {
+	http.Redirect(w, r, withFlash(page, reason)+"&flash_kind=refused", http.StatusSeeOther)
 	return nil
 }
 

@@ -54,6 +54,9 @@ type staffTaskPage struct {
 	AssigneeLabel string
 	CompletedBy   string
 	Data          []staffKV // a closed task's data
+	// Earlier lists the case's steps completed before this task opened,
+	// with what their departments recorded: the handoff's content.
+	Earlier []staffEarlier
 	// What the actor may do: claim or unclaim, and complete (open tasks of
 	// the actor's department not claimed by someone else).
 	CanClaim, CanUnclaim, CanComplete bool
@@ -63,6 +66,14 @@ type staffTaskPage struct {
 	Error                             string // a message for the whole form
 	OutcomeError                      string
 	Outcome                           string // the outcome last chosen
+}
+
+// staffEarlier is one completed step of the case before the task's.
+type staffEarlier struct {
+	Task        taskJSON
+	CompletedBy string
+	Data        []staffKV
+	Link        bool // the actor may open its page
 }
 
 // fieldInputPrefix prefixes the form fields' input names, so they never
@@ -107,13 +118,32 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 		page.CanComplete = !page.ClaimedByOther || a.Role == store.RoleAdmin
 	}
 	if t.Status != store.TaskOpen {
-		order := make([]string, len(t.Form))
-		for i, f := range t.Form {
-			order[i] = f.Name
-		}
-		page.Data = staffJSONPairs(t.Data, order)
+		page.Data = staffTaskData(t)
 	}
+	earlier, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+url.Values{
+		"case_id": {t.CaseID}, "status": {store.TaskCompleted}, "limit": {"500"}}.Encode())
+	if err != nil {
+		return page, err
+	}
+	for _, e := range earlier.Tasks {
+		if e.ID == t.ID || e.Seq >= t.Seq {
+			continue
+		}
+		page.Earlier = append(page.Earlier, staffEarlier{Task: e, CompletedBy: staffActorLabel(a, e.CompletedBy),
+			Data: staffTaskData(e), Link: staffMaySeeTask(a, e.Department)})
+	}
+	slices.SortFunc(page.Earlier, func(x, y staffEarlier) int { return x.Task.Seq - y.Task.Seq })
 	return page, nil
+}
+
+// staffTaskData lists a closed task's form data, the form's fields first
+// in their order.
+func staffTaskData(t taskJSON) []staffKV {
+	order := make([]string, len(t.Form))
+	for i, f := range t.Form {
+		order[i] = f.Name
+	}
+	return staffJSONPairs(t.Data, order)
 }
 
 func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, status int, page staffTaskPage) error {
@@ -366,7 +396,7 @@ func (s *Server) staffClaimAction(w http.ResponseWriter, r *http.Request, action
 	if p.Status == http.StatusConflict {
 		// Someone was quicker, or the task closed: say so where the
 		// button was.
-		return uiRedirect(w, r, back, "Not "+action+"ed: "+p.Detail+".")
+		return uiRefused(w, r, back, "Not "+action+"ed: "+p.Detail+".")
 	}
 	return p
 }

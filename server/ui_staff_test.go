@@ -134,6 +134,11 @@ func TestUIInbox(t *testing.T) {
 		require.NotContains(t, frag, s)
 	}
 	require.Equal(t, []string{task.ID}, rowIDs(frag))
+	// The page's rows are the fragment byte for byte, so app.js swaps rows
+	// only when the server's content changed.
+	served := regexp.MustCompile(`(?s)<tbody id="inbox-rows"[^>]*>(.*?)</tbody>`).FindStringSubmatch(e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String())
+	require.Len(t, served, 2)
+	require.Equal(t, frag, strings.TrimSpace(served[1]))
 
 	// Claim from the inbox comes back to it with its filters; mine and
 	// unclaimed filter by assignee.
@@ -150,6 +155,11 @@ func TestUIInbox(t *testing.T) {
 	res = e.page("bea", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
 	require.Equal(t, http.StatusSeeOther, res.Code)
 	require.Contains(t, res.Header().Get("Location"), "flash=Not+claimed")
+	require.Contains(t, res.Header().Get("Location"), "flash_kind=refused")
+	refused := e.page("bea", http.MethodGet, res.Header().Get("Location"), nil).Body.String()
+	require.Contains(t, refused, `<p class="flash error" role="alert" data-testid="flash" data-kind="refused">Not claimed: `)
+	done := e.page("ana", http.MethodGet, "/ui/inbox?flash=Claimed.", nil).Body.String()
+	require.Contains(t, done, `<p class="flash" role="status" data-testid="flash" data-kind="done">Claimed.</p>`)
 	// A return address outside the UI is not followed.
 	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/unclaim", url.Values{"return": {"https://evil.test/"}})
 	require.Equal(t, http.StatusSeeOther, res.Code)
@@ -355,6 +365,13 @@ func TestUITaskComplete(t *testing.T) {
 
 	// The next department's inbox shows the handed-on task.
 	require.Equal(t, []string{next.ID}, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
+	// tom's task page shows what customer service recorded, without a
+	// link into that department's task.
+	nextPage := e.page("tom", http.MethodGet, "/ui/tasks/"+next.ID, nil)
+	require.Equal(t, http.StatusOK, nextPage.Code)
+	require.Regexp(t, `(?s)<li data-testid="earlier-step" data-step="record">.*Record the complaint.*customer_service · recorded.*<dt>severity</dt><dd>primary</dd><dt>summary</dt><dd>line drops</dd>`, nextPage.Body.String())
+	require.NotContains(t, nextPage.Body.String(), `<a href="/ui/tasks/`+task.ID+`">`)
+	require.Contains(t, e.page("admin", http.MethodGet, "/ui/tasks/"+next.ID, nil).Body.String(), `<a href="/ui/tasks/`+task.ID+`">Record the complaint</a>`)
 	// ana sees the handoff but no link into another department's task.
 	require.NotContains(t, body, `<a href="/ui/tasks/`+next.ID+`">`)
 	adminBody := e.page("admin", http.MethodGet, loc.RequestURI(), nil).Body.String()

@@ -27,6 +27,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("StaffCompletesAndHandsOff", e.testStaffHandoff)
 	t.Run("StaffSeesOnlyOwnDepartment", e.testDepartmentIsolation)
 	t.Run("CompleteWithKeyboardOnly", e.testKeyboardCompletion)
+	t.Run("InboxRefreshesInPlace", e.testInboxRefresh)
 	t.Run("OwnerSeesHeatMap", e.testHeatMap)
 	// Last: promoting v2 changes the complaint flow's default version.
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)

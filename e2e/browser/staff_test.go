@@ -115,6 +115,12 @@ func (e *env) testStaffHandoff(t *testing.T) {
 	require.Equal(t, int64(http.StatusOK), status)
 	require.Equal(t, "/ui/tasks/"+next, tech.path())
 	require.True(t, tech.has(`[data-testid="claim"]`), "the technical agent may claim it")
+	// The task page shows what customer service recorded, as text.
+	earlier := tech.text(`[data-testid="earlier-steps"]`)
+	require.Contains(t, earlier, summary, "the next department reads what the one before recorded")
+	require.Contains(t, earlier, "intermediate")
+	require.False(t, tech.has(`[data-testid="earlier-steps"] b`), "no markup from user text")
+	require.True(t, tech.has(`[data-testid="earlier-step"][data-step="record"]`))
 	tech.shot("08-technical-task")
 	status = tech.submit("open the case timeline", chromedp.Click(chromedp.CSS(`[data-testid="case-link"]`)))
 	require.Equal(t, int64(http.StatusOK), status)
@@ -190,4 +196,31 @@ func (e *env) testKeyboardCompletion(t *testing.T) {
 	require.Equal(t, "recorded", done.Outcome)
 	require.Equal(t, map[string]any{"severity": "primary", "summary": "Typed with the keyboard only"}, done.Data)
 	s.shot("02-completed")
+}
+
+// testInboxRefreshesInPlace: the inbox reloads its rows every 10 s without
+// replacing rows that did not change (the countdowns tick in the browser,
+// so the live text always differs from what the server sent), and shows
+// a new task without a page load.
+func (e *env) testInboxRefresh(t *testing.T) {
+	c := e.startCase(t, "C-browser-refresh")
+	tk := e.waitOpenTask(t, c.ID, "customer_service")
+	cs := e.newSession(t, csAgent)
+	require.Equal(t, int64(http.StatusOK), cs.signIn())
+	require.True(t, cs.has(row(tk.ID)))
+	// Marks the DOM cannot serialise: they survive only if the row and the
+	// page are the same objects after the refresh.
+	require.True(t, eval[bool](cs, `(function () { document.querySelector('`+row(tk.ID)+`').__kept = true; window.__samePage = true; return true })()`))
+	rows := `document.getElementById('inbox-rows').dataset`
+	cs.waitJS("a refresh with nothing new on the server", rows+`.refreshes >= 1`, 15*time.Second)
+	require.Equal(t, "0", eval[string](cs, rows+`.swaps`), "unchanged rows were replaced")
+	require.True(t, eval[bool](cs, `document.querySelector('`+row(tk.ID)+`').__kept === true`), "the row is the same element")
+
+	c2 := e.startCase(t, "C-browser-refresh-2")
+	tk2 := e.waitOpenTask(t, c2.ID, "customer_service")
+	cs.waitJS("the new task appears without a page load", `document.querySelector('`+row(tk2.ID)+`') !== null`, 15*time.Second)
+	require.Equal(t, "1", eval[string](cs, rows+`.swaps`))
+	require.True(t, eval[bool](cs, `window.__samePage === true`), "no page load")
+	require.Contains(t, cs.text(`[data-testid="inbox-status"]`), "Updated")
+	cs.shot("inbox-refreshed")
 }

@@ -40,14 +40,26 @@
 
   // An element with data-refresh="URL" (a table body) is reloaded in place
   // every data-every seconds (default 10) from the fragment URL, only when
-  // its content changed and never while the user is inside it, so neither
-  // focus nor scroll position moves. data-status names an element that
-  // says when the list was last updated.
+  // the server's content changed and never while the user is inside it,
+  // so neither focus nor scroll position moves. The comparison is with
+  // the last content the server sent, serialised by the browser, not with
+  // the live DOM (whose countdowns and local times this script rewrites),
+  // so unchanged rows are never swapped. data-status names an element
+  // that says when the list was last updated. The element counts its
+  // refreshes and swaps in data-refreshes and data-swaps.
+  function serialized(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    return t.innerHTML.trim();
+  }
   function refreshers() {
     document.querySelectorAll("[data-refresh]").forEach(function (el) {
       var every = Math.max(2, parseInt(el.getAttribute("data-every") || "10", 10)) * 1000;
       var status = el.getAttribute("data-status") ? document.getElementById(el.getAttribute("data-status")) : null;
+      var last = el.innerHTML.trim(); // as served: called before localTimes and tick
       var busy = false;
+      el.dataset.refreshes = "0";
+      el.dataset.swaps = "0";
       setInterval(function () {
         if (busy || document.hidden || el.contains(document.activeElement)) return;
         busy = true;
@@ -59,11 +71,15 @@
           })
           .then(function (html) {
             if (html === null) return;
-            if (html.trim() !== el.innerHTML.trim()) {
+            var next = serialized(html);
+            if (next !== last) {
+              last = next;
               el.innerHTML = html;
               localTimes(el);
               tick();
+              el.dataset.swaps = String(parseInt(el.dataset.swaps, 10) + 1);
             }
+            el.dataset.refreshes = String(parseInt(el.dataset.refreshes, 10) + 1);
             if (status) status.textContent = "Updated " + new Date().toLocaleTimeString();
           })
           .catch(function () {
@@ -97,10 +113,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    refreshers(); // first: it keeps the lists as served
     localTimes(document);
     tick();
     setInterval(tick, 1000);
-    refreshers();
     confirms();
     once();
   });
