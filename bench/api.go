@@ -41,6 +41,10 @@ type apiRow struct {
 	Achieved float64 `json:"achieved_per_s"`
 	// Baseline is GET /healthz's p99 at the same rate in this run.
 	BaselineP99 float64 `json:"healthz_p99_ms"`
+	// ServerCPU and BenchCPU are the CPU time flowlab server and the
+	// load generator used per answered request, in microseconds.
+	ServerCPU float64 `json:"server_cpu_us_per_req"`
+	BenchCPU  float64 `json:"bench_cpu_us_per_req"`
 }
 
 // apiEndpoint is one kind of request of the scenario.
@@ -60,7 +64,7 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 	if e.Quick {
 		uiRates, d = []int{50}, 2*time.Second
 	}
-	res := kit.NewResult("api", "endpoint", "rate/s", "n", "achieved/s", "p50 ms", "p95", "p99", "max", "errors", "p99 ÷ healthz p99")
+	res := kit.NewResult("api", "endpoint", "rate/s", "n", "achieved/s", "p50 ms", "p95", "p99", "max", "errors", "p99 ÷ healthz p99", "server CPU µs/req")
 	res.Params["open_tasks"] = fmt.Sprint(apiOpenTasks)
 	res.Params["duration_per_row"] = d.String()
 	res.Params["topology"] = "flowlab server + temporal-server on PostgreSQL 15 (+1 idle worker), separate processes; the load generator shares the 2 cores"
@@ -114,13 +118,13 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 		healthz := apiEndpoint{kind: "healthz", name: "healthz GET /healthz (baseline)", request: func(int) (string, []string) { return "/healthz", nil }}
 		// Warm the server's connections and caches once.
 		for _, ep := range append([]apiEndpoint{healthz}, endpoints...) {
-			if _, err := apiLoad(ctx, hc, c.API, ep, 20, time.Second); err != nil {
+			if _, err := apiLoad(ctx, hc, c.API, c.Server.Pid(), ep, 20, time.Second); err != nil {
 				return err
 			}
 		}
 		all := slices.Sorted(slices.Values(slices.Concat(rates, uiRates)))
 		for _, rate := range slices.Compact(all) {
-			base, err := apiLoad(ctx, hc, c.API, healthz, rate, d)
+			base, err := apiLoad(ctx, hc, c.API, c.Server.Pid(), healthz, rate, d)
 			if err != nil {
 				return err
 			}
@@ -131,7 +135,7 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 				if !slices.Contains(rates, rate) && !ep.ui || ep.ui && !slices.Contains(uiRates, rate) {
 					continue
 				}
-				row, err := apiLoad(ctx, hc, c.API, ep, rate, d)
+				row, err := apiLoad(ctx, hc, c.API, c.Server.Pid(), ep, rate, d)
 				if err != nil {
 					return err
 				}
@@ -151,7 +155,7 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 		if r.BaselineP99 > 0 {
 			ratio = r.Latency.P99 / r.BaselineP99
 		}
-		res.Row(r.Endpoint, r.Rate, r.Latency.N, r.Achieved, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max, r.Latency.Errors, ratio)
+		res.Row(r.Endpoint, r.Rate, r.Latency.N, r.Achieved, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max, r.Latency.Errors, ratio, r.ServerCPU)
 		ok := r.Latency.Errors == 0 && r.Latency.N > 0
 		switch {
 		case r.Rate == 500 && (r.Kind == "inbox" || r.Kind == "case"):
@@ -169,6 +173,7 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 	res.Target(fmt.Sprintf("web UI pages p99 at %d req/s, 10,000 open tasks (issue 6)", uiRates[len(uiRates)-1]),
 		"< 500 ms (DESIGN: response time < 0.5 s)", uiMeasured, uiMet)
 	res.Note("each row is an open-loop fixed-rate run (latency from the scheduled arrival, at most 4×rate in flight) of %s; requests cycle through the four departments' staff tokens (the UI with the flowlab_session cookie), case and task ids spread over the seeded ones", d)
+	res.Note("server CPU µs/req: flowlab server's CPU time (user+system, /proc) over the row divided by its answers: the handler's cost without the machine's noise (PostgreSQL's share is not in it)")
 	res.Note("baseline: GET /healthz of the same server at the same rate, run just before the rows of that rate; the last column is the row's p99 over it")
 	res.Note("seeded with COPY: %d active complaint cases, one open task each (4 departments, SLA due from opening, overdue ones escalated, a third claimed) and the spans of the steps before it", apiOpenTasks)
 	res.Data = rows
@@ -183,8 +188,9 @@ func sep(s string) string {
 }
 
 // apiLoad runs ep at rate for d; a non-200 answer is an error.
-func apiLoad(ctx context.Context, hc *http.Client, base string, ep apiEndpoint, rate int, d time.Duration) (apiRow, error) {
+func apiLoad(ctx context.Context, hc *http.Client, base string, serverPid int, ep apiEndpoint, rate int, d time.Duration) (apiRow, error) {
 	began := time.Now()
+	server, self := startCPU(serverPid), startCPU(0)
 	lat, err := kit.Load{Rate: float64(rate), Duration: d}.Run(ctx, func(ctx context.Context, i int) error {
 		path, headers := ep.request(i)
 		_, err := call(ctx, hc, http.MethodGet, base+path, nil, headers...)
@@ -194,5 +200,6 @@ func apiLoad(ctx context.Context, hc *http.Client, base string, ep apiEndpoint, 
 		return apiRow{}, err
 	}
 	s := lat.Summary()
-	return apiRow{Endpoint: ep.name, Kind: ep.kind, Rate: rate, Latency: s, Achieved: kit.Achieved(s, time.Since(began))}, nil
+	return apiRow{Endpoint: ep.name, Kind: ep.kind, Rate: rate, Latency: s, Achieved: kit.Achieved(s, time.Since(began)),
+		ServerCPU: server.perRequest(s.N), BenchCPU: self.perRequest(s.N)}, nil
 }
