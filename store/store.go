@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/flowlab/flowlab/analytics"
 )
 
 // Errors every implementation maps its own failures to.
@@ -144,6 +146,12 @@ type Store interface {
 	RecordSpan(ctx context.Context, s Span) error
 	// ListSpans returns spans in (entered_at, case_id, seq) order.
 	ListSpans(ctx context.Context, f SpanFilter) ([]Span, error)
+	// SpanStats summarises per step the spans of one flow version entered
+	// in [From, To) from the span rollups (kept with every span written)
+	// and the raw spans of the partial days at the range's ends: counts,
+	// sums and distinct cases exact, quantiles within
+	// analytics.SketchRelativeAccuracy (decision 0017).
+	SpanStats(ctx context.Context, f SpanStatsFilter) (SpanStats, error)
 
 	// Actors and tokens. Only token hashes are stored.
 	CreateActor(ctx context.Context, p CreateActorParams) (Actor, error)
@@ -482,6 +490,25 @@ type SpanFilter struct {
 	From    *time.Time // entered_at >= From
 	To      *time.Time // entered_at < To
 	Limit   int        // 0: no limit
+}
+
+// SpanStatsFilter selects the spans of SpanStats.
+type SpanStatsFilter struct {
+	Flow    string // required
+	Version int    // required
+	Variant string // "": all
+	From    *time.Time
+	To      *time.Time
+}
+
+// SpanStats is the per-step summary of a set of spans.
+type SpanStats struct {
+	Spans int
+	// Cases is the number of distinct cases with a span in the set,
+	// StepCases the number per step.
+	Cases     int
+	StepCases map[string]int
+	Steps     map[string]*analytics.StepRollup
 }
 
 // ExportSpansParams selects spans for export. Zero fields do not filter.

@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"flows":      {"flow"},
 	"flowgraph":  {"flow"},
 	"workflows":  {"flow"},
-	"store":      {"store"},
+	"store":      {"store", "flow", "analytics"},
 	"stats":      {},
 	"experiment": {"stats"},
 	"pilotdata":  {"store", "experiment", "stats"},

@@ -15,12 +15,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/rollup"
 	"github.com/flowlab/flowlab/store/migrations"
 )
 
 // Store is the PostgreSQL store. Create it with Open.
 type Store struct {
 	pool *pgxpool.Pool
+	cals rollup.Calendars // the flows' calendars, for span rollups
 }
 
 var _ store.Store = (*Store)(nil)
@@ -96,6 +98,27 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return mapErr("postgres: migrate "+m.Name, err)
 		}
+	}
+	return s.backfillRollups(ctx)
+}
+
+// backfillRollups builds the span rollups when migration 0011 asked for
+// it, under the migration lock, and clears the request in the same
+// transaction.
+func (s *Store) backfillRollups(ctx context.Context) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM span_rollups_backfill`)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = s.rebuildRollups(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return mapErr("postgres: migrate: backfill span rollups", err)
 	}
 	return nil
 }

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/internal/normalize"
+	"github.com/flowlab/flowlab/store/internal/rollup"
 )
 
 const spanCols = `case_id, seq, flow, version, variant, step, kind, department, entered_at, claimed_at,
@@ -34,22 +34,28 @@ func spanFromInternal(x spanRow) store.Span {
 	}
 }
 
-// recordSpan inserts s unless a span with its (case, seq) exists.
-func recordSpan(ctx context.Context, q interface {
-	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-}, s store.Span) error {
+// recordSpan inserts s unless a span with its (case, seq) exists, and
+// counts a new span into its rollups; q must be a transaction.
+func (st *Store) recordSpan(ctx context.Context, q pgq, s store.Span) error {
 	s = normalize.Span(s)
-	_, err := q.Exec(ctx, `INSERT INTO spans (`+spanCols+`)
+	// The rollup sees what the column keeps (pgx sends microseconds).
+	s.EnteredAt, s.CompletedAt = s.EnteredAt.Truncate(time.Microsecond), s.CompletedAt.Truncate(time.Microsecond)
+	s.ClaimedAt, s.SLADue = truncMicros(s.ClaimedAt), truncMicros(s.SLADue)
+	tag, err := q.Exec(ctx, `INSERT INTO spans (`+spanCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (case_id, seq) DO NOTHING`,
 		s.CaseID, s.Seq, s.Flow, s.Version, s.Variant, s.Step, s.Kind, s.Department, s.EnteredAt, s.ClaimedAt,
 		s.CompletedAt, s.Outcome, s.SLADue, s.Breached, s.EscalationLevel, s.Actor)
-	return err
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	return rollup.Record(ctx, rollupTx{q: q}, &st.cals, s)
 }
 
 // RecordSpan stores a span, idempotently on (CaseID, Seq).
 func (s *Store) RecordSpan(ctx context.Context, sp store.Span) error {
-	if err := recordSpan(ctx, s.pool, sp); err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.recordSpan(ctx, tx, sp) })
+	if err != nil {
 		return mapErr("postgres: record span", err)
 	}
 	return nil
@@ -164,4 +170,12 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 		return nil, mapErr("postgres: export spans", err)
 	}
 	return out, nil
+}
+
+func truncMicros(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.Truncate(time.Microsecond)
+	return &u
 }

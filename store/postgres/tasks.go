@@ -214,7 +214,7 @@ func (s *Store) CompleteTask(ctx context.Context, p store.CompleteTaskParams) (s
 		if err != nil {
 			return err
 		}
-		return recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span))
+		return s.recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span))
 	})
 	if err != nil {
 		return store.Task{}, mapErr("postgres: complete task", err)
@@ -241,7 +241,7 @@ func (s *Store) CancelTask(ctx context.Context, p store.CancelTaskParams) (store
 		if span.Outcome == "" {
 			span.Outcome = store.TaskCancelled
 		}
-		return recordSpan(ctx, tx, normalize.TaskSpan(t, span))
+		return s.recordSpan(ctx, tx, normalize.TaskSpan(t, span))
 	})
 	if err != nil {
 		return store.Task{}, mapErr("postgres: cancel task", err)

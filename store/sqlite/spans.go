@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/internal/normalize"
+	"github.com/flowlab/flowlab/store/internal/rollup"
 )
 
 const spanCols = `case_id, seq, flow, version, variant, step, kind, department, entered_at, claimed_at,
@@ -30,19 +31,26 @@ func spanFromInternal(x spanRow) store.Span {
 	}
 }
 
-// recordSpan inserts s unless a span with its (case, seq) exists.
-func recordSpan(ctx context.Context, q querier, s store.Span) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO spans (`+spanCols+`)
+// recordSpan inserts s unless a span with its (case, seq) exists, and
+// counts a new span into its rollups; q must be a transaction.
+func (st *Store) recordSpan(ctx context.Context, q querier, s store.Span) error {
+	res, err := q.ExecContext(ctx, `INSERT INTO spans (`+spanCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (case_id, seq) DO NOTHING`,
 		s.CaseID, s.Seq, s.Flow, s.Version, s.Variant, s.Step, s.Kind, s.Department, nanos(s.EnteredAt),
 		nullNanos(s.ClaimedAt), nanos(s.CompletedAt), s.Outcome, nullNanos(s.SLADue), s.Breached, s.EscalationLevel, s.Actor)
-	return err
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return rollup.Record(ctx, rollupTx{q: q}, &st.cals, s)
 }
 
 // RecordSpan stores a span, idempotently on (CaseID, Seq).
 func (s *Store) RecordSpan(ctx context.Context, sp store.Span) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error { return recordSpan(ctx, tx, normalize.Span(sp)) })
+	err := s.tx(ctx, func(tx *sql.Tx) error { return s.recordSpan(ctx, tx, normalize.Span(sp)) })
 	if err != nil {
 		return mapErr("sqlite: record span", err)
 	}

@@ -15,12 +15,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/rollup"
 	"github.com/flowlab/flowlab/store/migrations"
 )
 
 // Store is the SQLite store. Create it with Open.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	cals rollup.Calendars // the flows' calendars, for span rollups
 }
 
 var _ store.Store = (*Store)(nil)
@@ -114,6 +116,22 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return mapErr("sqlite: migrate "+m.Name, err)
 		}
+	}
+	// Build the span rollups when migration 0011 asked for it, clearing
+	// the request in the same transaction.
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM span_rollups_backfill`)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		_, err = rebuildRollups(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return mapErr("sqlite: migrate: backfill span rollups", err)
 	}
 	return nil
 }

@@ -237,7 +237,7 @@ func (s *Store) CompleteTask(ctx context.Context, p store.CompleteTaskParams) (s
 		if err != nil {
 			return err
 		}
-		return recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span))
+		return s.recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span))
 	})
 	if err != nil {
 		return store.Task{}, mapErr("sqlite: complete task", err)
@@ -264,7 +264,7 @@ func (s *Store) CancelTask(ctx context.Context, p store.CancelTaskParams) (store
 		if span.Outcome == "" {
 			span.Outcome = store.TaskCancelled
 		}
-		return recordSpan(ctx, tx, normalize.TaskSpan(t, span))
+		return s.recordSpan(ctx, tx, normalize.TaskSpan(t, span))
 	})
 	if err != nil {
 		return store.Task{}, mapErr("sqlite: cancel task", err)

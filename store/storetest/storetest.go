@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CancelTask", testCancelTask},
 		{"EscalateTask", testEscalateTask},
 		{"Spans", testSpans},
+		{"SpanRollups", testSpanRollups},
 		{"ActorsTokens", testActorsTokens},
 		{"Audit", testAudit},
 		{"ListAuditPaging", testListAuditPaging},
