@@ -238,10 +238,19 @@ func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// DefaultExactSpans is the default of Config.ExactSpans.
+const DefaultExactSpans = 20000
+
 // bottleneckReport computes the bottleneck view of one flow version from
 // the spans entered in [from, to) (nil: unbounded) of variant (empty: all)
 // and returns it with the version's definition. The bottlenecks endpoint
 // and the graph's heat overlay both use it, so they cannot disagree.
+//
+// The store's span rollups answer first (whole days and months merged,
+// the cut days at the ends from raw spans); when the range holds at most
+// Config.ExactSpans spans the report is computed exactly from the raw spans
+// instead. Counts, sums, rates, shares and distinct cases are exact either
+// way; rollup quantiles are within analytics.SketchRelativeAccuracy.
 func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, variant string, from, to *time.Time) (bottlenecksJSON, flow.Definition, error) {
 	var def flow.Definition
 	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
@@ -251,15 +260,24 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 	for i, st := range def.Steps {
 		order[i] = st.ID
 	}
-	spans, err := s.store.ListSpans(ctx, store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
+	stats, err := s.store.SpanStats(ctx, store.SpanStatsFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
 	if err != nil {
-		return bottlenecksJSON{}, def, storeProblem(fmt.Errorf("list spans: %w", err), "spans")
+		return bottlenecksJSON{}, def, storeProblem(fmt.Errorf("span stats: %w", err), "spans")
 	}
-	in := make([]analytics.Span, len(spans))
-	for i, sp := range spans {
-		in[i] = analyticsSpan(sp, &def)
+	var rep analytics.Report
+	if s.cfg.ExactSpans >= 0 && stats.Spans <= s.cfg.ExactSpans {
+		spans, err := s.store.ListSpans(ctx, store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
+		if err != nil {
+			return bottlenecksJSON{}, def, storeProblem(fmt.Errorf("list spans: %w", err), "spans")
+		}
+		in := make([]analytics.Span, len(spans))
+		for i, sp := range spans {
+			in[i] = analyticsSpan(sp, &def)
+		}
+		rep = analytics.Bottlenecks(in, order)
+	} else {
+		rep = analytics.FromRollups(stats.Steps, stats.StepCases, stats.Cases, order)
 	}
-	rep := analytics.Bottlenecks(in, order)
 	out := bottlenecksJSON{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to,
 		Cases: rep.Cases, Steps: make([]stepStatsJSON, len(rep.Steps))}
 	for i, st := range rep.Steps {

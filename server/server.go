@@ -126,6 +126,12 @@ type Config struct {
 	// (POST /api/v1/flows/{key}/migrations); the report says when more
 	// remain. Default: DefaultMigrationMaxCases (10000).
 	MigrationMaxCases int
+	// ExactSpans is how many spans a bottleneck report (the endpoint, the
+	// graph's heat overlay, the owner's step table) computes exactly from
+	// the raw spans; above it the report merges the store's span rollups,
+	// quantiles within analytics.SketchRelativeAccuracy (decision 0017).
+	// Default: DefaultExactSpans (20000); negative: always the rollups.
+	ExactSpans int
 	// PilotStopWait bounds how long stopping (and promoting a running)
 	// pilot waits for the Pilot workflow to end the pilot's row after the
 	// stop signal; a stop that takes longer answers 202. Default: 2s.
@@ -212,6 +218,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MigrationMaxCases == 0 {
 		c.MigrationMaxCases = DefaultMigrationMaxCases
+	}
+	if c.ExactSpans == 0 {
+		c.ExactSpans = DefaultExactSpans
 	}
 	if c.PilotStopWait == 0 {
 		c.PilotStopWait = 2 * time.Second
