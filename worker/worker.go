@@ -32,6 +32,27 @@ type Options struct {
 	Interceptors []interceptor.WorkerInterceptor
 }
 
+// DefaultWorkflowCacheSize is the sticky workflow cache size flowlab's
+// processes use unless told otherwise: how many workflows a worker process
+// keeps in memory between their workflow tasks. The SDK's default (10,000)
+// suits workflows that run for seconds; a case waits hours on people, and
+// each cached one holds its goroutines and state (about 75 KiB: measured
+// by go run ./bench memory at 1,000 open cases, 77 MiB over the idle
+// worker), so with the SDK's default 10,000 waiting cases took about
+// 900 MiB. An evicted case replays its history (tens of events) when its
+// next task completes, which costs milliseconds.
+const DefaultWorkflowCacheSize = 500
+
+// SetWorkflowCacheSize sets the process-wide sticky workflow cache size
+// (n <= 0: DefaultWorkflowCacheSize). The cache is shared by every worker
+// of the process; call it before the first worker starts.
+func SetWorkflowCacheSize(n int) {
+	if n <= 0 {
+		n = DefaultWorkflowCacheSize
+	}
+	sdkworker.SetStickyWorkflowCacheSize(n)
+}
+
 // New returns a worker (not started) that runs the Case workflow under the
 // type name workflows.CaseWorkflow and every activity of acts.
 func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {

@@ -162,8 +162,12 @@ ENVIRONMENT
                         FLOWLAB_PAYLOAD_KEY_FILE); server, worker and dev must agree
   FLOWLAB_LOG_FORMAT    text (default) or json; FLOWLAB_LOG_LEVEL debug|info|warn|error
   FLOWLAB_METRICS_ADDR  worker: listen address of /metrics, /healthz, /readyz
+                        (and /debug/pprof/ with FLOWLAB_DEBUG_PPROF=1)
   FLOWLAB_RATE_LIMIT    server and dev: requests per second per actor (default 50;
                         "off" disables), with bursts of FLOWLAB_RATE_BURST (default 100)
+  FLOWLAB_WORKFLOW_CACHE_SIZE
+                        worker and dev: cases kept in memory between steps (default 500;
+                        each takes about 75 KiB, an evicted one replays its history)
   Also read: FLOWLAB_ADDR (listen address), FLOWLAB_TEMPORAL_UI, FLOWLAB_NOTIFY_WEBHOOK,
   FLOWLAB_REOPEN_WINDOW, FLOWLAB_SHUTDOWN_TIMEOUT, FLOWLAB_WORKER_STOP_TIMEOUT,
   TEMPORAL_NAMESPACE_RETENTION; each command's --help names the variable of each flag.

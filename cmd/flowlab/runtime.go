@@ -104,7 +104,27 @@ func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook str
 	if err != nil {
 		return nil, err
 	}
+	cache, err := workflowCacheSize()
+	if err != nil {
+		return nil, err
+	}
+	worker.SetWorkflowCacheSize(cache)
 	return worker.New(c, acts, worker.Options{StopTimeout: stopTimeout, Interceptors: failpoints}), nil
+}
+
+// workflowCacheSize reads FLOWLAB_WORKFLOW_CACHE_SIZE: how many cases a
+// worker process keeps in memory between their steps (0, unset: flowlab's
+// default, worker.DefaultWorkflowCacheSize).
+func workflowCacheSize() (int, error) {
+	s := strings.TrimSpace(envOr("FLOWLAB_WORKFLOW_CACHE_SIZE", ""))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, usageError{fmt.Errorf("FLOWLAB_WORKFLOW_CACHE_SIZE=%q: want a positive whole number of workflows", s)}
+	}
+	return n, nil
 }
 
 // sdkMetricsSanitize makes metric and label names Prometheus names (as
