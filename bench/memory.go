@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,20 +36,26 @@ func init() {
 // memoryCreators is how many POST /api/v1/cases run at once.
 const memoryCreators = 24
 
+// memoryBatch is how many cases are created before waiting for their
+// first tasks to open.
+const memoryBatch = 250
+
 type memoryPoint struct {
-	Cases        int     `json:"open_cases"`
-	RSSMiB       float64 `json:"rss_mib"`
-	PeakMiB      float64 `json:"peak_rss_mib"`
-	GrowthPer1k  float64 `json:"growth_mib_per_1000_cases"`
-	CreateSec    float64 `json:"create_s"`
-	CreatePerSec float64 `json:"created_per_s"`
+	Cases        int             `json:"open_cases"`
+	RSSMiB       float64         `json:"rss_mib"`
+	PeakMiB      float64         `json:"peak_rss_mib"`
+	GrowthPer1k  float64         `json:"growth_mib_per_1000_cases"`
+	CreateSec    float64         `json:"create_s"`
+	CreatePerSec float64         `json:"created_per_s"`
+	Detail       memWorkerMemory `json:"detail"`
 }
 
 type memoryData struct {
-	WorkerArgs []string      `json:"worker_args"`
-	WorkerEnv  []string      `json:"worker_env,omitempty"`
-	Baseline   kit.RSS       `json:"idle_baseline"`
-	Points     []memoryPoint `json:"points"`
+	WorkerArgs     []string        `json:"worker_args"`
+	WorkerEnv      []string        `json:"worker_env,omitempty"`
+	Baseline       kit.RSS         `json:"idle_baseline"`
+	BaselineDetail memWorkerMemory `json:"idle_detail"`
+	Points         []memoryPoint   `json:"points"`
 }
 
 func runMemory(ctx context.Context, e env) (*kit.Result, error) {
@@ -60,8 +72,14 @@ func runMemory(ctx context.Context, e env) (*kit.Result, error) {
 	res.Data = data
 	err := withHarness("memory", e.Log, func(t *harnessT) error {
 		e.Logf("memory: starting PostgreSQL, temporal-server, server and one worker")
-		c := cluster.Start(t, cluster.Options{Workers: 1})
-		if err := unlimitServer(c); err != nil {
+		maddr, err := cluster.FreeAddr()
+		if err != nil {
+			return err
+		}
+		c := cluster.Start(t, cluster.Options{Workers: 1, WorkerEnv: func(int) []string {
+			return append([]string{"FLOWLAB_METRICS_ADDR=" + maddr}, memoryWorkerEnv()...)
+		}})
+		if err := ovhUnlimitServer(c); err != nil {
 			return err
 		}
 		w := c.Workers[0]
@@ -75,10 +93,10 @@ func runMemory(ctx context.Context, e env) (*kit.Result, error) {
 			return fmt.Errorf("connect to flowlab's database: %w", err)
 		}
 		defer db.Close(context.Background())
-		api := benchAPI(c.API)
+		api := ovhAPI(c.API)
 
 		// The idle baseline: the worker polling, no case yet.
-		if err := sleepCtx(ctx, 3*time.Second); err != nil {
+		if err := ovhSleep(ctx, 3*time.Second); err != nil {
 			return err
 		}
 		base, err := kit.ReadRSS(pid)
@@ -86,23 +104,30 @@ func runMemory(ctx context.Context, e env) (*kit.Result, error) {
 			return err
 		}
 		data.Baseline = base
-		e.Logf("memory: idle worker: RSS %.1f MiB (peak %.1f)", base.CurrentMiB, base.PeakMiB)
+		data.BaselineDetail = memReadWorker(ctx, pid, maddr)
+		e.Logf("memory: idle worker: RSS %.1f MiB (peak %.1f); %s", base.CurrentMiB, base.PeakMiB, data.BaselineDetail)
 
 		created := 0
 		for _, n := range sizes {
 			t0 := time.Now()
-			if err := createOpenCases(ctx, api, c.AdminToken, created, n); err != nil {
-				return err
-			}
-			if err := waitOpenTasks(ctx, db, n, 10*time.Minute); err != nil {
-				return err
+			// In batches, each waited for: a burst of thousands of
+			// starting cases would measure a backlog (and the worker's
+			// cache thrashing through it), not cases at rest.
+			for from := created; from < n; from += memoryBatch {
+				to := min(from+memoryBatch, n)
+				if err := memCreateCases(ctx, api, c.AdminToken, from, to); err != nil {
+					return err
+				}
+				if err := memWaitOpenTasks(ctx, db, to, 2*time.Minute); err != nil {
+					return err
+				}
 			}
 			took := time.Since(t0)
 			rate := float64(n-created) / took.Seconds()
 			created = n
 			// Let the worker settle (its pollers idle, garbage collected at
 			// its own pace) before reading.
-			if err := sleepCtx(ctx, 5*time.Second); err != nil {
+			if err := ovhSleep(ctx, 5*time.Second); err != nil {
 				return err
 			}
 			if w.Pid() != pid {
@@ -113,10 +138,14 @@ func runMemory(ctx context.Context, e env) (*kit.Result, error) {
 				return err
 			}
 			growth := (m.CurrentMiB - base.CurrentMiB) / float64(n) * 1000
-			p := memoryPoint{Cases: n, RSSMiB: m.CurrentMiB, PeakMiB: m.PeakMiB, GrowthPer1k: growth, CreateSec: took.Seconds(), CreatePerSec: rate}
+			p := memoryPoint{Cases: n, RSSMiB: m.CurrentMiB, PeakMiB: m.PeakMiB, GrowthPer1k: growth, CreateSec: took.Seconds(), CreatePerSec: rate,
+				Detail: memReadWorker(ctx, pid, maddr)}
 			data.Points = append(data.Points, p)
-			e.Logf("memory: %d open cases: worker RSS %.1f MiB (peak %.1f), %.1f MiB per 1000 cases over idle; created %.1f/s",
-				n, m.CurrentMiB, m.PeakMiB, growth, rate)
+			if dir := os.Getenv("FLOWLAB_BENCH_HEAP_PROFILE"); dir != "" {
+				memSaveHeapProfile(ctx, maddr, filepath.Join(dir, fmt.Sprintf("worker-heap-%d.pb.gz", n)), e)
+			}
+			e.Logf("memory: %d open cases: worker RSS %.1f MiB (peak %.1f), %.1f MiB per 1000 cases over idle; created %.1f/s; %s",
+				n, m.CurrentMiB, m.PeakMiB, growth, rate, p.Detail)
 			res.Row(n, m.CurrentMiB, m.PeakMiB, base.CurrentMiB, growth, rate)
 		}
 		return nil
@@ -132,13 +161,13 @@ func runMemory(ctx context.Context, e env) (*kit.Result, error) {
 		res.Note("marginal growth between %d and %d cases: %.1f MiB per 1000 cases",
 			a.Cases, b.Cases, (b.RSSMiB-a.RSSMiB)/float64(b.Cases-a.Cases)*1000)
 	}
-	res.Note("one flowlab worker process (production topology: PostgreSQL, flowlab temporal-server, flowlab server); cases are complaint cases created through POST /api/v1/cases, %d at a time, each counted once its first task (record, customer service) is open; RSS read from /proc 5 s after the last task opened", memoryCreators)
+	res.Note("one flowlab worker process (production topology: PostgreSQL, flowlab temporal-server, flowlab server); cases are complaint cases created through POST /api/v1/cases, %d at a time in batches of %d, each batch waited for until every case's first task (record, customer service) is open; RSS read from /proc 5 s after the last task opened", memoryCreators, memoryBatch)
 	res.Note("growth = (RSS − idle RSS) / open cases × 1000; the idle baseline is the same worker process polling before the first case")
 	return res, nil
 }
 
-// createOpenCases creates complaint cases from+1…to through the API.
-func createOpenCases(ctx context.Context, api *cluster.API, admin string, from, to int) error {
+// memCreateCases creates complaint cases from+1…to through the API.
+func memCreateCases(ctx context.Context, api *cluster.API, admin string, from, to int) error {
 	var next atomic.Int64
 	next.Store(int64(from))
 	var wg sync.WaitGroup
@@ -174,9 +203,11 @@ func createOpenCases(ctx context.Context, api *cluster.API, admin string, from, 
 	return ctx.Err()
 }
 
-// waitOpenTasks waits until n tasks are open.
-func waitOpenTasks(ctx context.Context, db *pgx.Conn, n int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
+// memWaitOpenTasks waits until n tasks are open, failing when the count
+// does not move for stall.
+func memWaitOpenTasks(ctx context.Context, db *pgx.Conn, n int, stall time.Duration) error {
+	deadline := time.Now().Add(stall)
+	last := -1
 	for {
 		var open int
 		if err := db.QueryRow(ctx, "SELECT count(*) FROM tasks WHERE status = 'open'").Scan(&open); err != nil {
@@ -185,11 +216,117 @@ func waitOpenTasks(ctx context.Context, db *pgx.Conn, n int, timeout time.Durati
 		if open >= n {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d tasks open after %s", open, n, timeout)
+		if open != last {
+			last, deadline = open, time.Now().Add(stall)
 		}
-		if err := sleepCtx(ctx, 500*time.Millisecond); err != nil {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d tasks open, none more for %s", open, n, stall)
+		}
+		if err := ovhSleep(ctx, 500*time.Millisecond); err != nil {
 			return err
 		}
 	}
+}
+
+// memoryWorkerEnv is added to the worker's environment: the scenario's
+// FLOWLAB_BENCH_WORKER_ENV (KEY=VALUE pairs separated by spaces), for
+// comparing worker settings.
+func memoryWorkerEnv() []string {
+	return strings.Fields(os.Getenv("FLOWLAB_BENCH_WORKER_ENV"))
+}
+
+// memWorkerMemory is where a worker's memory goes: anonymous and file-backed
+// resident pages (/proc), and the Go runtime's and the Temporal SDK's own
+// figures from the worker's /metrics.
+type memWorkerMemory struct {
+	RssAnonMiB   float64 `json:"rss_anon_mib"`
+	RssFileMiB   float64 `json:"rss_file_mib"`
+	HeapInuseMiB float64 `json:"go_heap_inuse_mib"`
+	StackMiB     float64 `json:"go_stack_inuse_mib"`
+	Goroutines   float64 `json:"goroutines"`
+	StickyCache  float64 `json:"temporal_sticky_cache_size"`
+}
+
+func (m memWorkerMemory) String() string {
+	return fmt.Sprintf("anon %.1f MiB, file %.1f MiB, Go heap in use %.1f MiB, stacks %.1f MiB, %.0f goroutines, sticky cache %.0f workflows",
+		m.RssAnonMiB, m.RssFileMiB, m.HeapInuseMiB, m.StackMiB, m.Goroutines, m.StickyCache)
+}
+
+// memReadWorker reads what it can; a figure it cannot read stays 0.
+func memReadWorker(ctx context.Context, pid int, metricsAddr string) memWorkerMemory {
+	var m memWorkerMemory
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			if err != nil {
+				continue
+			}
+			switch k {
+			case "RssAnon":
+				m.RssAnonMiB = kb / 1024
+			case "RssFile":
+				m.RssFileMiB = kb / 1024
+			}
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+metricsAddr+"/metrics", nil)
+	if err != nil {
+		return m
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return m
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case name == "go_memstats_heap_inuse_bytes":
+			m.HeapInuseMiB = f / (1 << 20)
+		case name == "go_memstats_stack_inuse_bytes":
+			m.StackMiB = f / (1 << 20)
+		case name == "go_goroutines":
+			m.Goroutines = f
+		case strings.HasPrefix(name, "temporal_sticky_cache_size"):
+			m.StickyCache = f
+		}
+	}
+	return m
+}
+
+// memSaveHeapProfile saves the worker's heap profile (a worker started with
+// FLOWLAB_DEBUG_PPROF=1, through FLOWLAB_BENCH_WORKER_ENV) to path.
+func memSaveHeapProfile(ctx context.Context, metricsAddr, path string, e env) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+metricsAddr+"/debug/pprof/heap?gc=1", nil)
+	if err == nil {
+		var resp *http.Response
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			defer resp.Body.Close()
+			var b []byte
+			if b, err = io.ReadAll(resp.Body); err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("%s: %s", resp.Status, b)
+			}
+			if err == nil {
+				err = os.WriteFile(path, b, 0o644)
+			}
+		}
+	}
+	if err != nil {
+		e.Logf("memory: heap profile: %v", err)
+		return
+	}
+	e.Logf("memory: heap profile in %s", path)
 }

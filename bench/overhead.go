@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -42,9 +44,9 @@ func init() {
 // overheadConcurrency is how many cases run at once (each side).
 const overheadConcurrency = 16
 
-// historyCounts are the events of one case's history that cost the
+// ovhHistoryCounts are the events of one case's history that cost the
 // engine something.
-type historyCounts struct {
+type ovhHistoryCounts struct {
 	Events        int `json:"events"`
 	WorkflowTasks int `json:"workflow_tasks"`
 	Activities    int `json:"activities"`
@@ -62,13 +64,15 @@ type overheadRun struct {
 	PerSec  float64     `json:"cases_per_s"`
 	Latency kit.Summary `json:"case_latency"`
 	Errors  int         `json:"errors"`
+	// CPUms is the CPU time per case by process, in milliseconds.
+	CPUms map[string]float64 `json:"cpu_ms_per_case"`
 }
 
 type overheadData struct {
-	Concurrency int                      `json:"concurrency"`
-	Counts      map[string]historyCounts `json:"history_counts"` // by "<server>/<side>"
-	Plan        barePlan                 `json:"bare_plan"`
-	Runs        []overheadRun            `json:"runs"`
+	Concurrency int                         `json:"concurrency"`
+	Counts      map[string]ovhHistoryCounts `json:"history_counts"` // by "<server>/<side>"
+	Plan        barePlan                    `json:"bare_plan"`
+	Runs        []overheadRun               `json:"runs"`
 }
 
 // overheadTarget is a service under test: the flowlab API and the Temporal
@@ -78,14 +82,16 @@ type overheadTarget struct {
 	api      *cluster.API
 	admin    string
 	temporal client.Client
+	// cpu are the processes whose CPU time is charged to a run.
+	cpu []ovhCPUGroup
 }
 
 func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
-	sizes := e.sizes([]int{5}, []int{50, 200, 500})
-	res := kit.NewResult("overhead", "server", "cases", "flowlab cases/s", "bare cases/s", "ratio", "flowlab p50 case", "bare p50 case", "errors")
+	sizes := e.sizes([]int{5}, []int{50, 200})
+	res := kit.NewResult("overhead", "server", "cases", "flowlab cases/s", "bare cases/s", "ratio", "flowlab p50 case", "bare p50 case", "flowlab CPU ms/case", "bare CPU ms/case", "errors")
 	res.Params["concurrency"] = strconv.Itoa(overheadConcurrency)
 	res.Params["sizes"] = fmt.Sprint(sizes)
-	data := &overheadData{Concurrency: overheadConcurrency, Counts: map[string]historyCounts{}}
+	data := &overheadData{Concurrency: overheadConcurrency, Counts: map[string]ovhHistoryCounts{}}
 	res.Data = data
 	ratios := map[string]float64{}
 
@@ -95,6 +101,12 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 	}{
 		{"embedded (flowlab dev, SQLite)", func(t *harnessT) (overheadTarget, error) { return startDevTarget(ctx, t, e) }},
 		{"PostgreSQL (temporal-server, server, worker)", func(t *harnessT) (overheadTarget, error) { return startClusterTarget(ctx, t, e) }},
+	}
+	switch os.Getenv("FLOWLAB_BENCH_OVERHEAD_SERVER") {
+	case "embedded":
+		servers = servers[:1]
+	case "postgres":
+		servers = servers[1:]
 	}
 	if e.Quick {
 		// The smoke test's budget holds one server; the embedded one needs
@@ -116,22 +128,22 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 				return err
 			}
 			defer bw.Stop()
-			tokens, err := departmentTokens(ctx, tg.api, tg.admin)
+			tokens, err := ovhDepartmentTokens(ctx, tg.api, tg.admin)
 			if err != nil {
 				return err
 			}
 			// One case of each, unmeasured: it warms both paths up and its
 			// history gives the counts the bare plan copies.
-			fl := &flowlabDriver{api: tg.api, admin: tg.admin, tokens: tokens, temporal: tg.temporal, prefix: "warm"}
+			fl := &ovhFlowlabDriver{api: tg.api, admin: tg.admin, tokens: tokens, temporal: tg.temporal, prefix: "warm"}
 			wfID, err := fl.run(ctx, 0)
 			if err != nil {
 				return fmt.Errorf("%s: warm-up case: %w", srv.name, err)
 			}
-			fc, err := countHistory(ctx, tg.temporal, wfID)
+			fc, err := ovhCountHistory(ctx, tg.temporal, wfID)
 			if err != nil {
 				return err
 			}
-			plan, err := planFor(fc.Activities, fc.Updates)
+			plan, err := barePlanFor(fc.Activities, fc.Updates)
 			if err != nil {
 				return err
 			}
@@ -140,7 +152,7 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 			if err := runBareCase(ctx, tg.temporal, warmBare, plan); err != nil {
 				return fmt.Errorf("%s: warm-up bare case: %w", srv.name, err)
 			}
-			bc, err := countHistory(ctx, tg.temporal, warmBare)
+			bc, err := ovhCountHistory(ctx, tg.temporal, warmBare)
 			if err != nil {
 				return err
 			}
@@ -164,13 +176,15 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 				// Each side has the server to itself, in two halves ordered
 				// bare, flowlab, flowlab, bare, so that a drift in the
 				// machine's load (it is shared) falls on both alike.
-				b, f, err := abba(ctx, n, bare, flow)
+				b, f, err := ovhABBA(ctx, e, n, tg.cpu, bare, flow)
 				if err != nil {
 					return err
 				}
 				br := overheadRun{Server: srv.name, Side: "bare", Cases: n, Wall: b.wall.Seconds(), PerSec: b.perSec(), Latency: b.lat.Summary()}
 				fr := overheadRun{Server: srv.name, Side: "flowlab", Cases: n, Wall: f.wall.Seconds(), PerSec: f.perSec(), Latency: f.lat.Summary()}
 				br.Errors, fr.Errors = br.Latency.Errors, fr.Latency.Errors
+				br.CPUms, fr.CPUms = b.cpuPerCase(tg.cpu), f.cpuPerCase(tg.cpu)
+				e.Logf("overhead: CPU ms per case: flowlab %v; bare %v", fr.CPUms, br.CPUms)
 				data.Runs = append(data.Runs, br, fr)
 				ratio := 0.0
 				if br.PerSec > 0 {
@@ -181,6 +195,7 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 					srv.name, n, fr.PerSec, fr.Latency, br.PerSec, br.Latency, ratio)
 				res.Row(srv.name, n, fr.PerSec, br.PerSec, ratio,
 					time.Duration(fr.Latency.P50*float64(time.Millisecond)), time.Duration(br.Latency.P50*float64(time.Millisecond)),
+					fr.CPUms["total"], br.CPUms["total"],
 					fmt.Sprintf("%d/%d", fr.Errors, br.Errors))
 				if fr.Errors > 0 || br.Errors > 0 {
 					res.Note("%s, %d cases: failures flowlab %v, bare %v", srv.name, n, fr.Latency.Failed, br.Latency.Failed)
@@ -201,25 +216,35 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 		res.Target("engine overhead, "+srv.name, "flowlab ≥ 0.8 × bare Temporal cases/s", fmt.Sprintf("%.2f× at %d cases", r, sizes[len(sizes)-1]), r >= 0.8)
 	}
 	res.Note("closed loop: %d cases in flight per side; a case is timed from its start to its workflow's close; at each size the sides run in halves ordered bare, flowlab, flowlab, bare (each alone on the server), so a drift in the shared machine's load falls on both", overheadConcurrency)
-	res.Note("flowlab side: POST /api/v1/cases, GET /api/v1/cases/{id} until the first task is open, then POST /api/v1/tasks/{id}/complete with the department's staff token and the form filled, the next task taken from the answer; no claim, no think time; FLOWLAB_RATE_LIMIT=off")
+	res.Note("CPU ms/case: user+system CPU time per case of every process of the run (/proc/PID/stat), the benchmark's own process (clients; the bare side's worker) included; per process in the JSON")
+	res.Note("flowlab side: POST /api/v1/cases, GET /api/v1/tasks?case_id=…&status=open until the first task is open (every 10 ms backing off to 50 ms), then POST /api/v1/tasks/{id}/complete with the department's staff token and the form filled, the next task taken from the answer; no claim, no think time; FLOWLAB_RATE_LIMIT=off")
 	return res, nil
 }
 
-// abba runs n cases of each side in halves ordered a, b, b, a.
-func abba(ctx context.Context, n int, a, b func(ctx context.Context, i int) error) (loopResult, loopResult, error) {
+// ovhABBA runs n cases of each side in halves ordered a, b, b, a, charging
+// each half the CPU time groups used meanwhile.
+func ovhABBA(ctx context.Context, e env, n int, groups []ovhCPUGroup, a, b func(ctx context.Context, i int) error) (ovhLoopResult, ovhLoopResult, error) {
 	first := (n + 1) / 2
-	ra, rb := loopResult{lat: &kit.Latencies{}}, loopResult{lat: &kit.Latencies{}}
+	ra := ovhLoopResult{lat: &kit.Latencies{}, cpu: make([]float64, len(groups))}
+	rb := ovhLoopResult{lat: &kit.Latencies{}, cpu: make([]float64, len(groups))}
 	for _, part := range []struct {
+		side     string
 		fn       func(ctx context.Context, i int) error
-		into     *loopResult
+		into     *ovhLoopResult
 		from, to int
-	}{{a, &ra, 0, first}, {b, &rb, 0, first}, {b, &rb, first, n}, {a, &ra, first, n}} {
+	}{{"bare", a, &ra, 0, first}, {"flowlab", b, &rb, 0, first}, {"flowlab", b, &rb, first, n}, {"bare", a, &ra, first, n}} {
 		if part.to <= part.from {
 			continue
 		}
+		e.Logf("overhead: %s cases %d-%d of %d", part.side, part.from+1, part.to, n)
 		from, fn := part.from, part.fn
-		wall, err := closedLoop(ctx, part.to-from, overheadConcurrency, part.into.lat,
+		before := ovhCPUSnapshot(groups)
+		wall, err := ovhClosedLoop(ctx, part.to-from, overheadConcurrency, part.into.lat,
 			func(ctx context.Context, i int) error { return fn(ctx, from+i) })
+		after := ovhCPUSnapshot(groups)
+		for i := range groups {
+			part.into.cpu[i] += after[i] - before[i]
+		}
 		part.into.wall += wall
 		if err != nil {
 			return ra, rb, err
@@ -228,13 +253,31 @@ func abba(ctx context.Context, n int, a, b func(ctx context.Context, i int) erro
 	return ra, rb, nil
 }
 
-// loopResult is one side's closed-loop runs.
-type loopResult struct {
+// ovhLoopResult is one side's closed-loop runs.
+type ovhLoopResult struct {
 	wall time.Duration
 	lat  *kit.Latencies
+	cpu  []float64 // seconds, by cpu group
 }
 
-func (r loopResult) perSec() float64 {
+// cpuPerCase is the CPU milliseconds per completed case, by group name.
+func (r ovhLoopResult) cpuPerCase(groups []ovhCPUGroup) map[string]float64 {
+	n := r.lat.Summary().N
+	out := make(map[string]float64, len(groups)+1)
+	if n == 0 {
+		return out
+	}
+	total := 0.0
+	for i, g := range groups {
+		ms := r.cpu[i] * 1000 / float64(n)
+		out[g.Name] = math.Round(ms*10) / 10
+		total += ms
+	}
+	out["total"] = math.Round(total*10) / 10
+	return out
+}
+
+func (r ovhLoopResult) perSec() float64 {
 	s := r.lat.Summary()
 	if r.wall <= 0 {
 		return 0
@@ -242,10 +285,10 @@ func (r loopResult) perSec() float64 {
 	return float64(s.N) / r.wall.Seconds()
 }
 
-// closedLoop runs fn for i in [0, n), at most k at a time, records each
+// ovhClosedLoop runs fn for i in [0, n), at most k at a time, records each
 // call in lat and returns the wall time of the whole. A call is bounded by
 // overheadCaseTimeout.
-func closedLoop(ctx context.Context, n, k int, lat *kit.Latencies, fn func(ctx context.Context, i int) error) (time.Duration, error) {
+func ovhClosedLoop(ctx context.Context, n, k int, lat *kit.Latencies, fn func(ctx context.Context, i int) error) (time.Duration, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -276,8 +319,8 @@ func closedLoop(ctx context.Context, n, k int, lat *kit.Latencies, fn func(ctx c
 
 const overheadCaseTimeout = 2 * time.Minute
 
-// flowlabDriver drives complaint cases through the HTTP API.
-type flowlabDriver struct {
+// ovhFlowlabDriver drives complaint cases through the HTTP API.
+type ovhFlowlabDriver struct {
 	api      *cluster.API
 	admin    string
 	tokens   map[string]string // staff token by department
@@ -285,15 +328,15 @@ type flowlabDriver struct {
 	prefix   string
 }
 
-// completeAnswer is the API's answer to a completion.
-type completeAnswer struct {
+// ovhCompleteAnswer is the API's answer to a completion.
+type ovhCompleteAnswer struct {
 	CaseStatus string         `json:"case_status"`
 	Next       []cluster.Task `json:"next"`
 }
 
 // run creates case i, completes each task the moment it is known, and
 // waits for the case's workflow to close; it returns the workflow id.
-func (d *flowlabDriver) run(ctx context.Context, i int) (string, error) {
+func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 	rng := rand.New(rand.NewPCG(uint64(i), 7))
 	key := fmt.Sprintf("bench-%s-%d", d.prefix, i)
 	id, err := cluster.CreateCase(ctx, d.api, d.admin, key, map[string]any{
@@ -303,29 +346,36 @@ func (d *flowlabDriver) run(ctx context.Context, i int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var c struct {
-		cluster.Case
-		WorkflowID string `json:"workflow_id"`
+	// The first task: polled through the case's open tasks (one indexed
+	// query), backing off from 10 ms to 50 ms, as a client waiting for it
+	// would. GET /api/v1/cases/{id} would do too, but reads the spans and
+	// the definition as well, which is not what an agent waiting costs.
+	var open struct {
+		Tasks []cluster.Task `json:"tasks"`
 	}
+	wait := 10 * time.Millisecond
 	for {
-		resp, err := d.api.Do(ctx, d.admin, http.MethodGet, "/api/v1/cases/"+id, nil)
+		resp, err := d.api.Do(ctx, d.admin, http.MethodGet, "/api/v1/tasks?status=open&limit=1&case_id="+id, nil)
 		if err != nil {
 			return "", fmt.Errorf("case %s: %w", id, err)
 		}
 		if resp.Status != http.StatusOK {
 			return "", fmt.Errorf("case %s: %s", id, resp)
 		}
-		if err := json.Unmarshal(resp.Body, &c); err != nil {
+		if err := json.Unmarshal(resp.Body, &open); err != nil {
 			return "", fmt.Errorf("case %s: %w", id, err)
 		}
-		if len(c.Tasks) > 0 {
+		if len(open.Tasks) > 0 {
 			break
 		}
-		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+		if err := ovhSleep(ctx, wait); err != nil {
 			return "", fmt.Errorf("case %s: no task opened: %w", id, err)
 		}
+		wait = min(wait*3/2, 50*time.Millisecond)
 	}
-	task := c.Tasks[0]
+	// The workflow id is the server's: <flow key>-<case id>.
+	workflowID := "complaint-" + id
+	task := open.Tasks[0]
 	for {
 		tok, ok := d.tokens[task.Department]
 		if !ok {
@@ -346,36 +396,36 @@ func (d *flowlabDriver) run(ctx context.Context, i int) (string, error) {
 		}
 		task = ans.Next[0]
 	}
-	if err := d.temporal.GetWorkflow(ctx, c.WorkflowID, "").Get(ctx, nil); err != nil {
+	if err := d.temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, nil); err != nil {
 		return "", fmt.Errorf("case %s workflow: %w", id, err)
 	}
-	return c.WorkflowID, nil
+	return workflowID, nil
 }
 
 // complete completes t with its first outcome, retrying 5xx and transport
 // errors with the same Idempotency-Key.
-func (d *flowlabDriver) complete(ctx context.Context, token string, t cluster.Task, data map[string]any) (completeAnswer, error) {
+func (d *ovhFlowlabDriver) complete(ctx context.Context, token string, t cluster.Task, data map[string]any) (ovhCompleteAnswer, error) {
 	key := "bench-" + t.ID
 	for {
 		resp, err := d.api.Do(ctx, token, http.MethodPost, "/api/v1/tasks/"+t.ID+"/complete",
 			map[string]any{"outcome": t.Outcomes[0], "data": data}, "Idempotency-Key", key)
 		if err == nil && resp.Status == http.StatusOK {
-			var ans completeAnswer
+			var ans ovhCompleteAnswer
 			if err := json.Unmarshal(resp.Body, &ans); err != nil {
 				return ans, fmt.Errorf("complete %s: %w", t.ID, err)
 			}
 			return ans, nil
 		}
 		if err == nil && resp.Status < 500 {
-			return completeAnswer{}, fmt.Errorf("complete %s (%s): %s", t.ID, t.Step, resp)
+			return ovhCompleteAnswer{}, fmt.Errorf("complete %s (%s): %s", t.ID, t.Step, resp)
 		}
-		if serr := sleepCtx(ctx, 100*time.Millisecond); serr != nil {
-			return completeAnswer{}, fmt.Errorf("complete %s: %v %s: %w", t.ID, err, resp, serr)
+		if serr := ovhSleep(ctx, 100*time.Millisecond); serr != nil {
+			return ovhCompleteAnswer{}, fmt.Errorf("complete %s: %v %s: %w", t.ID, err, resp, serr)
 		}
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+func ovhSleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -386,9 +436,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// departmentTokens creates one staff token per department of the
+// ovhDepartmentTokens creates one staff token per department of the
 // complaint flow.
-func departmentTokens(ctx context.Context, api *cluster.API, admin string) (map[string]string, error) {
+func ovhDepartmentTokens(ctx context.Context, api *cluster.API, admin string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, d := range cluster.Departments {
 		tok, err := api.Token(ctx, admin, "bench "+d, d)
@@ -400,9 +450,9 @@ func departmentTokens(ctx context.Context, api *cluster.API, admin string) (map[
 	return out, nil
 }
 
-// countHistory counts a workflow's events by what they cost.
-func countHistory(ctx context.Context, c client.Client, wfID string) (historyCounts, error) {
-	var hc historyCounts
+// ovhCountHistory counts a workflow's events by what they cost.
+func ovhCountHistory(ctx context.Context, c client.Client, wfID string) (ovhHistoryCounts, error) {
+	var hc ovhHistoryCounts
 	it := c.GetWorkflowHistory(ctx, wfID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -426,10 +476,10 @@ func countHistory(ctx context.Context, c client.Client, wfID string) (historyCou
 	return hc, nil
 }
 
-// benchAPI is an API client whose connection pool keeps enough idle
+// ovhAPI is an API client whose connection pool keeps enough idle
 // connections for the scenario's concurrency (the default keeps two per
 // host, so most requests would open a new connection).
-func benchAPI(base string) *cluster.API {
+func ovhAPI(base string) *cluster.API {
 	api := cluster.NewAPI(base)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 256
@@ -438,8 +488,8 @@ func benchAPI(base string) *cluster.API {
 	return api
 }
 
-// dialTemporal connects a client to a frontend, logging warnings only.
-func dialTemporal(ctx context.Context, hostPort string, log io.Writer) (client.Client, error) {
+// ovhDialTemporal connects a client to a frontend, logging warnings only.
+func ovhDialTemporal(ctx context.Context, hostPort string, log io.Writer) (client.Client, error) {
 	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	var c client.Client
 	var err error
@@ -447,7 +497,7 @@ func dialTemporal(ctx context.Context, hostPort string, log io.Writer) (client.C
 		if c, err = client.DialContext(ctx, client.Options{HostPort: hostPort, Namespace: "default", Logger: logger}); err == nil {
 			return c, nil
 		}
-		if serr := sleepCtx(ctx, 200*time.Millisecond); serr != nil {
+		if serr := ovhSleep(ctx, 200*time.Millisecond); serr != nil {
 			break
 		}
 	}
@@ -478,31 +528,38 @@ func startDevTarget(ctx context.Context, t *harnessT, e env) (overheadTarget, er
 	if err := cluster.WaitHealthy("http://"+addr, p, 2*time.Minute); err != nil {
 		return overheadTarget{}, err
 	}
-	tc, err := dialTemporal(ctx, taddr, e.Log)
+	tc, err := ovhDialTemporal(ctx, taddr, e.Log)
 	if err != nil {
 		return overheadTarget{}, err
 	}
-	return overheadTarget{api: benchAPI("http://" + addr), admin: cluster.DefaultAdminToken, temporal: tc}, nil
+	return overheadTarget{api: ovhAPI("http://" + addr), admin: cluster.DefaultAdminToken, temporal: tc,
+		cpu: []ovhCPUGroup{{Name: "flowlab dev", Pid: p.Pid}, {Name: "bench", Pid: os.Getpid}}}, nil
 }
 
 // startClusterTarget runs the production topology with one worker, the
 // server restarted without the rate limit.
 func startClusterTarget(ctx context.Context, t *harnessT, e env) (overheadTarget, error) {
 	c := cluster.Start(t, cluster.Options{Workers: 1})
-	if err := unlimitServer(c); err != nil {
+	if err := ovhUnlimitServer(c); err != nil {
 		return overheadTarget{}, err
 	}
-	tc, err := dialTemporal(ctx, c.TemporalAddr, e.Log)
+	tc, err := ovhDialTemporal(ctx, c.TemporalAddr, e.Log)
 	if err != nil {
 		return overheadTarget{}, err
 	}
-	return overheadTarget{api: benchAPI(c.API), admin: c.AdminToken, temporal: tc}, nil
+	return overheadTarget{api: ovhAPI(c.API), admin: c.AdminToken, temporal: tc, cpu: []ovhCPUGroup{
+		{Name: "temporal-server", Pid: c.Temporal.Pid},
+		{Name: "postgres", Pid: c.PG.Pid, Children: true},
+		{Name: "flowlab server", Pid: c.Server.Pid},
+		{Name: "flowlab worker", Pid: c.Workers[0].Pid},
+		{Name: "bench", Pid: os.Getpid},
+	}}, nil
 }
 
-// unlimitServer restarts the cluster's flowlab server with the per-actor
+// ovhUnlimitServer restarts the cluster's flowlab server with the per-actor
 // rate limit off: the benchmarks are one actor sending far more than 50
 // requests a second.
-func unlimitServer(c *cluster.Cluster) error {
+func ovhUnlimitServer(c *cluster.Cluster) error {
 	c.Server.Kill()
 	c.Server.Env = append(c.Server.Env, "FLOWLAB_RATE_LIMIT=off")
 	if err := c.Server.Start(); err != nil {

@@ -39,10 +39,10 @@ type barePlan struct {
 // Activities is the plan's activity count.
 func (p barePlan) Activities() int { return p.Updates*(p.Before+1) + p.After }
 
-// planFor spreads a case's activity and Update counts over the bare shape:
+// barePlanFor spreads a case's activity and Update counts over the bare shape:
 // one activity in each Update's handler, the rest evenly before each step,
 // the remainder at the end.
-func planFor(activities, updates int) (barePlan, error) {
+func barePlanFor(activities, updates int) (barePlan, error) {
 	if updates <= 0 || activities < updates {
 		return barePlan{}, fmt.Errorf("bare plan: %d activities for %d updates: want at least one update and one activity per update", activities, updates)
 	}

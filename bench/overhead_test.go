@@ -54,13 +54,13 @@ func TestOverheadQuick(t *testing.T) {
 
 func TestPlanFor(t *testing.T) {
 	for _, tc := range []struct{ acts, updates int }{{19, 5}, {5, 5}, {7, 3}, {1, 1}} {
-		p, err := planFor(tc.acts, tc.updates)
+		p, err := barePlanFor(tc.acts, tc.updates)
 		require.NoError(t, err)
 		require.Equal(t, tc.acts, p.Activities())
 		require.Equal(t, tc.updates, p.Updates)
 	}
-	_, err := planFor(2, 3)
+	_, err := barePlanFor(2, 3)
 	require.Error(t, err)
-	_, err = planFor(2, 0)
+	_, err = barePlanFor(2, 0)
 	require.Error(t, err)
 }

@@ -10,3 +10,12 @@ func (p *Process) Pid() int {
 	}
 	return p.cmd.Process.Pid
 }
+
+// Pid is the postmaster's process id (0 when it is not running); its
+// backends are its child processes.
+func (p *Postgres) Pid() int {
+	if p.proc == nil {
+		return 0
+	}
+	return p.proc.Pid()
+}
