@@ -66,6 +66,7 @@ var authzRules = map[string]accessRule{
 	"getOpenAPI": publicRoute, "getFlowSchema": publicRoute,
 
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
+	"getActor": anyone,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
 	"cancelCase":    ownersAndAdmins,
@@ -162,7 +163,7 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
-	tokenID                                           string
+	tokenID, actorID                                  string
 }
 
 // What a world holds beyond the case waiting in department A.
@@ -185,7 +186,7 @@ func needsOf(rt route) []string {
 		return []string{needPilot}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/proposals/{id}"):
 		return []string{needProposal}
-	case strings.HasPrefix(rt.Pattern, "/api/v1/tokens/{id}"):
+	case strings.HasPrefix(rt.Pattern, "/api/v1/tokens/{id}"), strings.HasPrefix(rt.Pattern, "/api/v1/actors/{id}"):
 		return []string{needToken}
 	}
 	return nil
@@ -254,7 +255,7 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		list, err := st.ListTokens(ctx, store.ListTokensParams{ActorID: tk["actor"].(map[string]any)["id"].(string)})
 		require.NoError(t, err)
 		require.Len(t, list, 1)
-		w.tokenID = list[0].ID
+		w.tokenID, w.actorID = list[0].ID, list[0].ActorID
 	}
 	return w
 }
@@ -287,6 +288,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.proposalID
 	case strings.HasPrefix(path, "/api/v1/tokens/"):
 		id = w.tokenID
+	case strings.HasPrefix(path, "/api/v1/actors/"):
+		id = w.actorID
 	}
 	v := "1"
 	if rt.ID == "retireFlowVersion" {

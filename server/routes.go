@@ -184,6 +184,16 @@ var apiRoutes = []route{
 		Handle: (*Server).revokeToken,
 	},
 	{
+		Method: http.MethodGet, Pattern: "/api/v1/actors/{id}", ID: "getActor", Tag: "tokens",
+		Summary: "Name an actor",
+		Description: "The actor's name, role and departments, for showing who claimed or completed a task (`assignee`, `completed_by`) " +
+			"or who acted on a case. Any authenticated actor may ask; tokens are never shown.",
+		Params: actorIDParams{},
+		Status: http.StatusOK, Response: actorJSON{}, Example: exampleTokenResponse.Actor,
+		Errors: []int{404},
+		Handle: (*Server).getActor,
+	},
+	{
 		Method: http.MethodGet, Pattern: "/api/v1/audit", ID: "listAudit", Tag: "audit",
 		Summary: "The audit trail, newest first",
 		Description: "Every change made through the API, and those the workflows make on their own (escalations, pilot decisions), as " +

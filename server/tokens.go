@@ -23,6 +23,10 @@ type tokenIDParams struct {
 	ID string `path:"id" description:"Token id (not the secret)." example:"9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"`
 }
 
+type actorIDParams struct {
+	ID string `path:"id" description:"Actor id (as in a task's assignee or completed_by)." example:"3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f"`
+}
+
 type listTokensParams struct {
 	Actor  string `query:"actor" description:"Only the tokens of this actor id."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
@@ -119,5 +123,22 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 			Details: mustJSON(map[string]any{"actor_id": t.ActorID})})
 	}
 	s.writeJSON(w, r, http.StatusOK, toTokenJSON(t, s.now()))
+	return nil
+}
+
+// getActor names an actor: its name, role and departments, so pages and
+// clients can show who claimed or completed a task instead of an id. Any
+// authenticated actor may ask (colleagues' names are not secret; tokens
+// are never shown).
+func (s *Server) getActor(w http.ResponseWriter, r *http.Request) error {
+	q, err := paramsOf[actorIDParams](r)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.GetActor(r.Context(), q.ID)
+	if err != nil {
+		return storeProblem(fmt.Errorf("get actor: %w", err), fmt.Sprintf("actor %q", q.ID))
+	}
+	s.writeJSON(w, r, http.StatusOK, toActorJSON(a))
 	return nil
 }

@@ -49,19 +49,48 @@ func staffMaySeeTask(a store.Actor, department string) bool {
 	return a.Role != store.RoleStaff || slices.Contains(a.Departments, department)
 }
 
-// staffActorLabel names an actor id for a page: "you" for the signed-in
-// actor, short ids abbreviated (the full id goes into a title).
-func staffActorLabel(a store.Actor, id string) string {
+// actorLabels names actor ids on one page: "you" for the signed-in
+// actor, another actor by name (GET /api/v1/actors/{id}, each id asked
+// once per page), an id the API cannot name (the configured admin, say)
+// abbreviated. The full id goes into a title.
+type actorLabels struct {
+	s     *Server
+	r     *http.Request
+	me    string
+	known map[string]string
+}
+
+func (s *Server) actorLabels(r *http.Request) *actorLabels {
+	return &actorLabels{s: s, r: r, me: actorFrom(r.Context()).ID, known: map[string]string{}}
+}
+
+func (l *actorLabels) label(id string) string {
 	switch {
 	case id == "":
 		return ""
-	case id == a.ID:
+	case id == l.me:
 		return "you"
-	case len(id) > 13:
-		return id[:8] + "…"
-	default:
-		return id
 	}
+	if name, ok := l.known[id]; ok {
+		return name
+	}
+	name := shortID(id)
+	if res, err := l.s.callAPI(l.r, http.MethodGet, "/api/v1/actors/"+url.PathEscape(id), nil, nil); err == nil && res.OK() {
+		var a actorJSON
+		if res.Decode(&a) == nil && a.Name != "" {
+			name = a.Name
+		}
+	}
+	l.known[id] = name
+	return name
+}
+
+// shortID abbreviates a long id for a page.
+func shortID(id string) string {
+	if len(id) > 13 {
+		return id[:8] + "…"
+	}
+	return id
 }
 
 // staffFlows lists every flow summary (all pages).
@@ -174,6 +203,7 @@ type staffInboxPage struct {
 // uiInbox is the department's open tasks ordered by SLA due time, 50 a
 // page, refreshed in place through the "rows" fragment.
 func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
+	who := s.actorLabels(r)
 	a := actorFrom(r.Context())
 	q := r.URL.Query()
 	page := staffInboxPage{
@@ -201,7 +231,7 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 	page.Self = staffInboxURL(page.Department, assignee, page.Cursor)
 	page.Refresh = page.Self
 	for _, t := range tasks {
-		row := staffInboxRow{taskJSON: t, AssigneeLabel: staffActorLabel(a, t.Assignee)}
+		row := staffInboxRow{taskJSON: t, AssigneeLabel: who.label(t.Assignee)}
 		row.CanClaim = t.Assignee == ""
 		row.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || a.Role == store.RoleAdmin)
 		page.Rows = append(page.Rows, row)

@@ -274,6 +274,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 // staffLoadCase reads a case (GET /api/v1/cases/{id}), its feedback and
 // its version's step names, and builds the timeline.
 func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
+	who := s.actorLabels(r)
 	a := actorFrom(r.Context())
 	id := chi.URLParam(r, "id")
 	var page staffCasePage
@@ -305,7 +306,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	}
 	last := ""
 	for _, sp := range c.Spans {
-		it := staffTimelineItem{spanJSON: sp, StepName: names[sp.Step], ActorLabel: staffActorLabel(a, sp.Actor)}
+		it := staffTimelineItem{spanJSON: sp, StepName: names[sp.Step], ActorLabel: who.label(sp.Actor)}
 		if it.StepName == "" {
 			it.StepName = sp.Step
 		}
@@ -319,7 +320,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	}
 	for _, t := range c.Tasks {
 		it := staffOpenItem{taskJSON: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(staffInboxRoles, a.Role),
-			AssigneeLabel: staffActorLabel(a, t.Assignee)}
+			AssigneeLabel: who.label(t.Assignee)}
 		if last != "" && last != t.Department {
 			it.HandoffFrom = last
 		}
@@ -338,7 +339,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 			return page, err
 		}
 		page.Feedback = &fb
-		page.FeedbackBy = staffActorLabel(a, fb.CreatedBy)
+		page.FeedbackBy = who.label(fb.CreatedBy)
 		if fb.CSAT != nil {
 			page.Form.CSAT = strconv.Itoa(*fb.CSAT)
 		}

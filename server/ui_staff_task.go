@@ -94,6 +94,7 @@ func (s *Server) uiTask(w http.ResponseWriter, r *http.Request) error {
 // out what the actor may do. Staff of another department get a 403, as
 // their inbox would.
 func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
+	who := s.actorLabels(r)
 	a := actorFrom(r.Context())
 	var page staffTaskPage
 	t, err := apiGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
@@ -109,8 +110,8 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	}
 	page.Task, page.Case = t, c.caseJSON
 	page.Attributes = staffJSONPairs(c.Attributes, nil)
-	page.AssigneeLabel = staffActorLabel(a, t.Assignee)
-	page.CompletedBy = staffActorLabel(a, t.CompletedBy)
+	page.AssigneeLabel = who.label(t.Assignee)
+	page.CompletedBy = who.label(t.CompletedBy)
 	if t.Status == store.TaskOpen && inDepartment(a, t.Department) {
 		page.CanClaim = t.Assignee == ""
 		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || a.Role == store.RoleAdmin)
@@ -129,7 +130,7 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 		if e.ID == t.ID || e.Seq >= t.Seq {
 			continue
 		}
-		page.Earlier = append(page.Earlier, staffEarlier{Task: e, CompletedBy: staffActorLabel(a, e.CompletedBy),
+		page.Earlier = append(page.Earlier, staffEarlier{Task: e, CompletedBy: who.label(e.CompletedBy),
 			Data: staffTaskData(e), Link: staffMaySeeTask(a, e.Department)})
 	}
 	slices.SortFunc(page.Earlier, func(x, y staffEarlier) int { return x.Task.Seq - y.Task.Seq })
