@@ -16,8 +16,8 @@ import (
 // rollup keeps what the store needs to count them exactly: the spans that
 // are the first of their case (FirstOfCase) or of their case in this step
 // (FirstOfStep), and for the spans whose previous span of the case (in
-// this step) lies before the rollup's period, the day of that previous
-// span (CaseGaps, StepGaps: day number since 1970-01-01 -> spans).
+// this step) lies before the rollup's period, the hour of that previous
+// span (CaseGaps, StepGaps: hour number since 1970-01-01 UTC -> spans).
 type StepRollup struct {
 	Kind, Department string
 
@@ -95,11 +95,11 @@ func mergeGaps(a, b map[int64]int64) map[int64]int64 {
 	return a
 }
 
-// GapsBefore sums the gap counts of days before day.
-func GapsBefore(gaps map[int64]int64, day int64) int64 {
+// GapsBefore sums the gap counts of hours before hour.
+func GapsBefore(gaps map[int64]int64, hour int64) int64 {
 	var n int64
 	for k, v := range gaps {
-		if k < day {
+		if k < hour {
 			n += v
 		}
 	}

@@ -169,7 +169,9 @@ func testSpanRollups(t *testing.T, s store.Store) {
 		{"months aligned", d(2026, 2, 1, 0, 0), d(2026, 4, 1, 0, 0)},
 		{"cut both ends across months", d(2026, 1, 27, 10, 5), d(2026, 3, 18, 22, 30)},
 		{"week cutting days", d(2026, 2, 10, 6, 0), d(2026, 2, 17, 18, 0)},
-		{"within a day", d(2026, 2, 12, 8, 0), d(2026, 2, 12, 20, 0)},
+		{"within a day", d(2026, 2, 12, 8, 10), d(2026, 2, 12, 20, 0)},
+		{"within an hour", d(2026, 2, 12, 9, 5), d(2026, 2, 12, 9, 55)},
+		{"hours aligned", d(2026, 2, 12, 9, 0), d(2026, 2, 14, 3, 0)},
 		{"one day aligned", d(2026, 2, 12, 0, 0), d(2026, 2, 13, 0, 0)},
 		{"empty", d(2027, 1, 1, 0, 0), d(2027, 2, 1, 0, 0)},
 	}

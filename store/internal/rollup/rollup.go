@@ -1,5 +1,5 @@
 // Package rollup keeps the span rollups of both store implementations: per
-// (flow, version, variant, step) and UTC day or month, the mergeable
+// (flow, version, variant, step) and UTC hour, day or month, the mergeable
 // analytics.StepRollup of the spans entered in it. The stores supply the
 // SQL (the Tx and Source interfaces); this package decides what goes into a
 // rollup, which rollups and raw spans answer a time range, and how the
@@ -20,12 +20,14 @@ import (
 
 // Grains of a rollup row.
 const (
+	Hour  = "H"
 	Day   = "D"
 	Month = "M"
 )
 
-// Key names one rollup row. Bucket is the day number (since 1970-01-01,
-// UTC) of the period's first day.
+// Key names one rollup row. Bucket is the hour number (since 1970-01-01,
+// UTC) of an hour row, the day number of a day row's day and of a month
+// row's first day.
 type Key struct {
 	Flow    string
 	Version int
@@ -47,6 +49,12 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// HourOf is the hour number of t (UTC).
+func HourOf(t time.Time) int64 { return floorDiv(t.Unix(), 3600) }
+
+// HourStart is the start of hour number h.
+func HourStart(h int64) time.Time { return time.Unix(h*3600, 0).UTC() }
 
 // DayStart is the start of day number d.
 func DayStart(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
@@ -129,18 +137,25 @@ func AnalyticsSpan(sp store.Span, def *flow.Definition) analytics.Span {
 	return out
 }
 
-// add counts e (converted to as) into r, the rollup of the period starting
-// at day bucket.
-func add(r *analytics.StepRollup, e Entry, as analytics.Span, bucket int64) {
+// start is when the period of k begins.
+func (k Key) start() time.Time {
+	if k.Grain == Hour {
+		return HourStart(k.Bucket)
+	}
+	return DayStart(k.Bucket)
+}
+
+// add counts e (converted to as) into r, the rollup of the period that
+// begins at start. Gaps are keyed by the hour of the previous span.
+func add(r *analytics.StepRollup, e Entry, as analytics.Span, start time.Time) {
 	r.Add(as)
-	start := DayStart(bucket)
 	if e.Prev == nil {
 		r.FirstOfCase++
 	} else if e.Prev.Before(start) {
 		if r.CaseGaps == nil {
 			r.CaseGaps = map[int64]int64{}
 		}
-		r.CaseGaps[DayOf(*e.Prev)]++
+		r.CaseGaps[HourOf(*e.Prev)]++
 	}
 	if e.PrevStep == nil {
 		r.FirstOfStep++
@@ -148,7 +163,7 @@ func add(r *analytics.StepRollup, e Entry, as analytics.Span, bucket int64) {
 		if r.StepGaps == nil {
 			r.StepGaps = map[int64]int64{}
 		}
-		r.StepGaps[DayOf(*e.PrevStep)]++
+		r.StepGaps[HourOf(*e.PrevStep)]++
 	}
 }
 
@@ -166,7 +181,8 @@ type Tx interface {
 	Save(ctx context.Context, k Key, kind, department string, data []byte, found bool) error
 }
 
-// Record counts sp, just inserted in tx, into its day and month rollups.
+// Record counts sp, just inserted in tx, into its hour, day and month
+// rollups (in that order, the lock order of concurrent writers).
 func Record(ctx context.Context, tx Tx, cals *Calendars, sp store.Span) error {
 	as, err := cals.Span(ctx, sp, tx.Compiled)
 	if err != nil {
@@ -179,6 +195,7 @@ func Record(ctx context.Context, tx Tx, cals *Calendars, sp store.Span) error {
 	e := Entry{Span: sp, Prev: prev, PrevStep: prevStep}
 	day := DayOf(sp.EnteredAt)
 	for _, k := range []Key{
+		{Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, Step: sp.Step, Grain: Hour, Bucket: HourOf(sp.EnteredAt)},
 		{Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, Step: sp.Step, Grain: Day, Bucket: day},
 		{Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, Step: sp.Step, Grain: Month, Bucket: MonthOf(day)},
 	} {
@@ -192,7 +209,7 @@ func Record(ctx context.Context, tx Tx, cals *Calendars, sp store.Span) error {
 				return fmt.Errorf("rollup: %s %s v%d %s %s %d: %w", k.Grain, k.Flow, k.Version, k.Variant, k.Step, k.Bucket, err)
 			}
 		}
-		add(r, e, as, k.Bucket)
+		add(r, e, as, k.start())
 		data, err = r.MarshalBinary()
 		if err != nil {
 			return fmt.Errorf("rollup: encode: %w", err)
@@ -213,9 +230,9 @@ type Builder struct {
 	load Compiled
 	emit func(Key, *analytics.StepRollup) error
 
-	day, month         Key
-	dayRoll, monthRoll *analytics.StepRollup
-	Rows               int
+	keys  [3]Key // hour, day, month
+	rolls [3]*analytics.StepRollup
+	Rows  int
 }
 
 // NewBuilder returns a Builder emitting rows to emit.
@@ -231,29 +248,23 @@ func (b *Builder) Add(ctx context.Context, e Entry) error {
 	}
 	sp := e.Span
 	day := DayOf(sp.EnteredAt)
-	dk := Key{Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, Step: sp.Step, Grain: Day, Bucket: day}
-	mk := dk
-	mk.Grain, mk.Bucket = Month, MonthOf(day)
-	if b.dayRoll != nil && b.day != dk {
-		if err := b.flush(b.day, b.dayRoll); err != nil {
-			return err
+	k := Key{Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, Step: sp.Step}
+	keys := [3]Key{k, k, k}
+	keys[0].Grain, keys[0].Bucket = Hour, HourOf(sp.EnteredAt)
+	keys[1].Grain, keys[1].Bucket = Day, day
+	keys[2].Grain, keys[2].Bucket = Month, MonthOf(day)
+	for i := range keys {
+		if b.rolls[i] != nil && b.keys[i] != keys[i] {
+			if err := b.flush(b.keys[i], b.rolls[i]); err != nil {
+				return err
+			}
+			b.rolls[i] = nil
 		}
-		b.dayRoll = nil
-	}
-	if b.monthRoll != nil && b.month != mk {
-		if err := b.flush(b.month, b.monthRoll); err != nil {
-			return err
+		if b.rolls[i] == nil {
+			b.keys[i], b.rolls[i] = keys[i], &analytics.StepRollup{}
 		}
-		b.monthRoll = nil
+		add(b.rolls[i], e, as, keys[i].start())
 	}
-	if b.dayRoll == nil {
-		b.day, b.dayRoll = dk, &analytics.StepRollup{}
-	}
-	if b.monthRoll == nil {
-		b.month, b.monthRoll = mk, &analytics.StepRollup{}
-	}
-	add(b.dayRoll, e, as, dk.Bucket)
-	add(b.monthRoll, e, as, mk.Bucket)
 	return nil
 }
 
@@ -267,94 +278,109 @@ func (b *Builder) flush(k Key, r *analytics.StepRollup) error {
 
 // Close emits the last rows.
 func (b *Builder) Close() error {
-	if b.dayRoll != nil {
-		if err := b.flush(b.day, b.dayRoll); err != nil {
-			return err
+	for i, r := range b.rolls {
+		if r != nil {
+			if err := b.flush(b.keys[i], r); err != nil {
+				return err
+			}
+			b.rolls[i] = nil
 		}
-		b.dayRoll = nil
-	}
-	if b.monthRoll != nil {
-		if err := b.flush(b.month, b.monthRoll); err != nil {
-			return err
-		}
-		b.monthRoll = nil
 	}
 	return nil
 }
 
-// Range is a range [From, To) of bucket first-day numbers; an open side
-// is unbounded.
+// Range is a range [From, To) of bucket numbers; an open side is
+// unbounded.
 type Range struct {
 	From, To         int64
 	OpenFrom, OpenTo bool
 }
 
 // Plan says how a range [from, to) (nil: unbounded) is answered: whole
-// months and days of the interior from rollup rows, the partial days at
-// either end (Lead, Trail) from raw spans.
+// months, days and hours of the interior from rollup rows, the partial
+// hours at either end (Lead, Trail) from raw spans.
 type Plan struct {
 	From *time.Time
-	// Start is the interior's first day (when From is set): distinct cases
-	// count the interior's spans whose previous span lies before it.
+	// Start is the interior's first hour (when From is set): distinct
+	// cases count the interior's spans whose previous span lies before it.
 	Start int64
 	// InteriorFrom and InteriorTo bound the interior in time (InteriorTo
 	// nil: unbounded); Lead spans that continue into it are counted.
 	InteriorFrom time.Time
 	InteriorTo   *time.Time
 	Months       *Range
-	Days         []Range
+	Days, Hours  []Range
 	Lead, Trail  *[2]time.Time
 }
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // NewPlan plans the range [from, to).
 func NewPlan(from, to *time.Time) Plan {
 	p := Plan{From: from}
-	var start, end int64
+	var h1, h2 int64 // interior hours [h1, h2)
 	if from != nil {
-		start = DayOf(*from)
-		if !DayStart(start).Equal(*from) {
-			start++
+		h1 = HourOf(*from)
+		if !HourStart(h1).Equal(*from) {
+			h1++
 		}
-		p.Start = start
-		p.InteriorFrom = DayStart(start)
+		p.Start = h1
+		p.InteriorFrom = HourStart(h1)
 	}
 	if to != nil {
-		end = DayOf(*to)
-		t := DayStart(end)
+		h2 = HourOf(*to)
+		t := HourStart(h2)
 		p.InteriorTo = &t
 	}
-	if from != nil && to != nil && end < start {
-		p.Lead = &[2]time.Time{*from, *to} // no whole day: all raw
+	if from != nil && to != nil && h2 < h1 {
+		p.Lead = &[2]time.Time{*from, *to} // no whole hour: all raw
 		return p
 	}
-	if from != nil && from.Before(DayStart(start)) {
-		p.Lead = &[2]time.Time{*from, DayStart(start)}
+	if from != nil && from.Before(HourStart(h1)) {
+		p.Lead = &[2]time.Time{*from, HourStart(h1)}
 	}
-	if to != nil && to.After(DayStart(end)) {
-		p.Trail = &[2]time.Time{DayStart(end), *to}
+	if to != nil && to.After(HourStart(h2)) {
+		p.Trail = &[2]time.Time{HourStart(h2), *to}
+	}
+	var d1, d2 int64 // whole days [d1, d2) of the interior
+	if from != nil {
+		d1 = ceilDiv(h1, 24)
+	}
+	if to != nil {
+		d2 = floorDiv(h2, 24)
+	}
+	if from != nil && to != nil && d2 <= d1 {
+		if h2 > h1 {
+			p.Hours = []Range{{From: h1, To: h2}}
+		}
+		return p
+	}
+	if from != nil && d1*24 > h1 {
+		p.Hours = append(p.Hours, Range{From: h1, To: d1 * 24})
+	}
+	if to != nil && h2 > d2*24 {
+		p.Hours = append(p.Hours, Range{From: d2 * 24, To: h2})
 	}
 	months := Range{OpenFrom: from == nil, OpenTo: to == nil}
 	if from != nil {
-		months.From = start
-		if MonthOf(start) != start {
-			months.From = nextMonth(MonthOf(start))
+		months.From = d1
+		if MonthOf(d1) != d1 {
+			months.From = nextMonth(MonthOf(d1))
 		}
 	}
 	if to != nil {
-		months.To = MonthOf(end)
+		months.To = MonthOf(d2)
 	}
 	if from != nil && to != nil && months.To <= months.From {
-		if end > start {
-			p.Days = []Range{{From: start, To: end}}
-		}
+		p.Days = []Range{{From: d1, To: d2}}
 		return p
 	}
 	p.Months = &months
-	if from != nil && months.From > start {
-		p.Days = append(p.Days, Range{From: start, To: months.From})
+	if from != nil && months.From > d1 {
+		p.Days = append(p.Days, Range{From: d1, To: months.From})
 	}
-	if to != nil && end > months.To {
-		p.Days = append(p.Days, Range{From: months.To, To: end})
+	if to != nil && d2 > months.To {
+		p.Days = append(p.Days, Range{From: months.To, To: d2})
 	}
 	return p
 }
@@ -397,6 +423,13 @@ func Stats(ctx context.Context, src Source, cals *Calendars, p Plan) (store.Span
 		rs, err := src.Rows(ctx, Day, d)
 		if err != nil {
 			return out, fmt.Errorf("rollup: day rows: %w", err)
+		}
+		rows = append(rows, rs...)
+	}
+	for _, h := range p.Hours {
+		rs, err := src.Rows(ctx, Hour, h)
+		if err != nil {
+			return out, fmt.Errorf("rollup: hour rows: %w", err)
 		}
 		rows = append(rows, rs...)
 	}
@@ -451,7 +484,7 @@ func Stats(ctx context.Context, src Source, cals *Calendars, p Plan) (store.Span
 	}
 	// Interior spans whose previous span is in the lead edge, so on or
 	// after From, were counted as gaps before Start: take them back.
-	if p.Lead != nil && (p.Months != nil || len(p.Days) > 0) {
+	if p.Lead != nil && (p.Months != nil || len(p.Days) > 0 || len(p.Hours) > 0) {
 		steps, n, err := src.Continuing(ctx, p.Lead[0], p.Lead[1], p.InteriorFrom, p.InteriorTo)
 		if err != nil {
 			return out, fmt.Errorf("rollup: continuing cases: %w", err)

@@ -1,20 +1,24 @@
--- Span rollups (decision 0017): per flow, version, variant, step and UTC day
--- (grain 'D') or month ('M', bucket = its first day), the encoded
+-- Span rollups (decision 0017): per flow, version, variant, step and UTC hour
+-- (grain 'H', bucket = hours since 1970-01-01), day ('D', bucket = days
+-- since 1970-01-01) or month ('M', bucket = its first day), the encoded
 -- analytics.StepRollup of the spans entered in it (exact counts and sums,
--- quantile sketches, what distinct case counts need). Bucket is the day
--- number since 1970-01-01. Kept in the transaction of every span insert.
+-- quantile sketches, what distinct case counts need). Kept in the
+-- transaction of every span insert.
 CREATE TABLE span_rollups (
     flow       text    NOT NULL,
     version    integer NOT NULL,
     variant    text    NOT NULL,
     step       text    NOT NULL,
-    grain      text    NOT NULL CHECK (grain IN ('D', 'M')),
+    grain      text    NOT NULL CHECK (grain IN ('H', 'D', 'M')),
     bucket     integer NOT NULL,
     kind       text    NOT NULL DEFAULT '',
     department text    NOT NULL DEFAULT '',
     data       bytea   NOT NULL,
     PRIMARY KEY (flow, version, grain, bucket, variant, step)
 );
+
+-- The raw spans at a range's cut ends, whatever the variants.
+CREATE INDEX spans_flow_entered_idx ON spans (flow, version, entered_at);
 
 -- A row here asks Migrate to build the rollups of the spans already stored
 -- (in Go: business time needs the flows' calendars); it is deleted in the
