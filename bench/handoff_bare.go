@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -93,8 +94,12 @@ func (b *bareUpdates) Measure(ctx context.Context, rate int, d time.Duration) (k
 			return kit.Summary{}, fmt.Errorf("bare baseline: start workflow: %w", err)
 		}
 	}
-	lat := kit.Latencies{}
+	// Measured from sending, like flowlab's completions; arrivals the
+	// generator could not send (too many in flight) count as errors.
+	var lat kit.Latencies
+	var calls atomic.Int64
 	_, err := kit.Load{Rate: float64(rate), Duration: d}.Run(ctx, func(ctx context.Context, i int) error {
+		calls.Add(1)
 		sent := time.Now()
 		h, err := b.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: ids[i], UpdateName: bareHandoffUpdate,
 			Args: []any{1}, WaitForStage: client.WorkflowUpdateStageCompleted})
@@ -111,6 +116,9 @@ func (b *bareUpdates) Measure(ctx context.Context, rate int, d time.Duration) (k
 	})
 	if err != nil {
 		return kit.Summary{}, err
+	}
+	for range int64(n) - calls.Load() {
+		lat.Fail(kit.ErrOverloaded)
 	}
 	return lat.Summary(), nil
 }
