@@ -217,7 +217,7 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 	}
 	res.Note("closed loop: %d cases in flight per side; a case is timed from its start to its workflow's close; at each size the sides run in halves ordered bare, flowlab, flowlab, bare (each alone on the server), so a drift in the shared machine's load falls on both", overheadConcurrency)
 	res.Note("CPU ms/case: user+system CPU time per case of every process of the run (/proc/PID/stat), the benchmark's own process (clients; the bare side's worker) included; per process in the JSON")
-	res.Note("flowlab side: POST /api/v1/cases, GET /api/v1/tasks?case_id=…&status=open until the first task is open (every 10 ms backing off to 50 ms), then POST /api/v1/tasks/{id}/complete with the department's staff token and the form filled, the next task taken from the answer; no claim, no think time; FLOWLAB_RATE_LIMIT=off")
+	res.Note("flowlab side: POST /api/v1/cases, GET /api/v1/tasks?case_id=…&status=open until the first task is open (from 10 ms doubling to 200 ms), then POST /api/v1/tasks/{id}/complete with the department's staff token and the form filled, the next task taken from the answer; no claim, no think time; FLOWLAB_RATE_LIMIT=off")
 	return res, nil
 }
 
@@ -347,9 +347,12 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 		return "", err
 	}
 	// The first task: polled through the case's open tasks (one indexed
-	// query), backing off from 10 ms to 50 ms, as a client waiting for it
+	// query), from 10 ms doubling to 200 ms, as a client waiting for it
 	// would. GET /api/v1/cases/{id} would do too, but reads the spans and
-	// the definition as well, which is not what an agent waiting costs.
+	// the definition as well, which is not what an agent waiting costs;
+	// polling faster costs flowlab CPU the bare side does not spend (its
+	// first Update waits in the workflow), and the more so the longer the
+	// first task takes to open on a loaded machine.
 	var open struct {
 		Tasks []cluster.Task `json:"tasks"`
 	}
@@ -371,7 +374,7 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 		if err := ovhSleep(ctx, wait); err != nil {
 			return "", fmt.Errorf("case %s: no task opened: %w", id, err)
 		}
-		wait = min(wait*3/2, 50*time.Millisecond)
+		wait = min(2*wait, 200*time.Millisecond)
 	}
 	// The workflow id is the server's: <flow key>-<case id>.
 	workflowID := "complaint-" + id
