@@ -239,6 +239,11 @@ func (s *Store) rebuildRollups(ctx context.Context, tx pgx.Tx) (int, error) {
 	if _, err := tx.Exec(ctx, `DELETE FROM span_rollups`); err != nil {
 		return 0, err
 	}
+	// The cursor sorts every span (twice for the window functions, once
+	// for the order): give this one transaction room to sort in memory.
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+		return 0, err
+	}
 	defs := map[string][]byte{}
 	drows, err := tx.Query(ctx, `SELECT key, version, compiled FROM flow_versions`)
 	if err != nil {
@@ -318,6 +323,11 @@ func (s *Store) rebuildRollups(ctx context.Context, tx pgx.Tx) (int, error) {
 		return 0, err
 	}
 	if err := flush(); err != nil {
+		return 0, err
+	}
+	// Rows were written step by step; a report reads a flow version's
+	// rows by grain and bucket: store them in that order.
+	if _, err := tx.Exec(ctx, `CLUSTER span_rollups USING span_rollups_pkey`); err != nil {
 		return 0, err
 	}
 	return b.Rows, nil

@@ -85,7 +85,12 @@ type Entry struct {
 // report does. Definitions are cached: a version never changes.
 type Calendars struct {
 	mu   sync.Mutex
-	defs map[string]*flow.Definition
+	defs map[defKey]*flow.Definition
+}
+
+type defKey struct {
+	flow    string
+	version int
 }
 
 // Compiled loads the compiled definition of a flow version.
@@ -94,7 +99,7 @@ type Compiled func(ctx context.Context, flow string, version int) ([]byte, error
 // Span converts sp, loading its version's definition with load if it is
 // not cached. A version without a definition has no calendars.
 func (c *Calendars) Span(ctx context.Context, sp store.Span, load Compiled) (analytics.Span, error) {
-	key := fmt.Sprintf("%s\x00%d", sp.Flow, sp.Version)
+	key := defKey{sp.Flow, sp.Version}
 	c.mu.Lock()
 	def, ok := c.defs[key]
 	c.mu.Unlock()
@@ -111,7 +116,7 @@ func (c *Calendars) Span(ctx context.Context, sp store.Span, load Compiled) (ana
 		}
 		c.mu.Lock()
 		if c.defs == nil {
-			c.defs = map[string]*flow.Definition{}
+			c.defs = map[defKey]*flow.Definition{}
 		}
 		c.defs[key] = def
 		c.mu.Unlock()
