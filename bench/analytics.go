@@ -17,8 +17,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -290,6 +293,9 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 	if e.Quick {
 		flowlabReps, naiveReps = 5, 2
 	}
+	// FLOWLAB_BENCH_PROFILE=DIR writes a CPU profile of this process (the
+	// in-process server answering the reports) over each query's timings.
+	profDir := os.Getenv("FLOWLAB_BENCH_PROFILE")
 	var rows []anRow
 	for _, f := range []string{anFlows[0].key, anFlows[3].key} {
 		for _, q := range anQueries() {
@@ -299,6 +305,16 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 			row := anRow{Spans: n, Flow: f, Range: q.Name, FlowlabReps: flowlabReps, NaiveReps: naiveReps}
 			var rep anReport
 			var times []time.Duration
+			var prof *os.File
+			if profDir != "" {
+				name := fmt.Sprintf("analytics-%d-%s-%s.cpu.pprof", n, f, strings.ReplaceAll(strings.ReplaceAll(q.Name, ",", ""), " ", "-"))
+				if prof, err = os.Create(filepath.Join(profDir, name)); err != nil {
+					return nil, size, err
+				}
+				if err := pprof.StartCPUProfile(prof); err != nil {
+					return nil, size, err
+				}
+			}
 			for i := range flowlabReps + 1 {
 				t0 := time.Now()
 				r, err := anGet(ctx, client, base, f, q)
@@ -309,6 +325,12 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 					times = append(times, time.Since(t0))
 				}
 				rep = r
+			}
+			if prof != nil {
+				pprof.StopCPUProfile()
+				if err := prof.Close(); err != nil {
+					return nil, size, err
+				}
 			}
 			row.FlowlabMs = anMedianMs(times)
 			var naive map[string]anNaive
