@@ -249,6 +249,9 @@ type Server struct {
 
 	ui     *uiTemplates // the web UI's pages
 	inproc http.Handler // the API router the UI calls in process
+	// kpiMemo keeps the service KPIs the dashboard page read for its six
+	// charts, which ask for the same figures moments later.
+	kpiMemo *uiMemo[serviceKPIsJSON]
 }
 
 // New returns the API's handler.
@@ -285,6 +288,7 @@ func newServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.inproc = s.inprocRoutes()
+	s.kpiMemo = newUIMemo[serviceKPIsJSON](30*time.Second, 64)
 	return s, nil
 }
 

@@ -216,6 +216,7 @@ func (s *Server) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 			if err := res.Decode(&data); err != nil {
 				return err
 			}
+			s.kpiMemo.put(q.Encode(), data, s.now())
 		} else {
 			p, err := impFormProblem(res)
 			if err != nil {
@@ -288,9 +289,15 @@ func (s *Server) uiKPIChart(w http.ResponseWriter, r *http.Request) error {
 	for f, msg := range errs {
 		return badParam(f, msg)
 	}
-	data, err := apiGet[serviceKPIsJSON](s, r, "/api/v1/kpis/service?"+q.Encode())
-	if err != nil {
-		return err
+	// The page that links this chart read the same KPIs a moment ago.
+	data, ok := s.kpiMemo.get(q.Encode(), s.now())
+	if !ok {
+		var err error
+		data, err = apiGet[serviceKPIsJSON](s, r, "/api/v1/kpis/service?"+q.Encode())
+		if err != nil {
+			return err
+		}
+		s.kpiMemo.put(q.Encode(), data, s.now())
 	}
 	name := "all channels"
 	if data.Channel != "" {
