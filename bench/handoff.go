@@ -299,7 +299,8 @@ func measureHandoff(ctx context.Context, hc, completer *http.Client, base, cs, t
 	}
 	row.Handoff, row.Complete = handoff.Summary(), complete.Summary()
 	if row.Handoff.N > 0 {
-		row.Polls = float64(polls.Load()) / float64(row.Handoff.N+row.Handoff.Errors)
+		// Per handoff seen (a completion that failed made no poll).
+		row.Polls = float64(polls.Load()) / float64(row.Handoff.N)
 	}
 	return row, nil
 }
