@@ -353,32 +353,12 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 	// polling faster costs flowlab CPU the bare side does not spend (its
 	// first Update waits in the workflow), and the more so the longer the
 	// first task takes to open on a loaded machine.
-	var open struct {
-		Tasks []cluster.Task `json:"tasks"`
-	}
-	wait := 10 * time.Millisecond
-	for {
-		resp, err := d.api.Do(ctx, d.admin, http.MethodGet, "/api/v1/tasks?status=open&limit=1&case_id="+id, nil)
-		if err != nil {
-			return "", fmt.Errorf("case %s: %w", id, err)
-		}
-		if resp.Status != http.StatusOK {
-			return "", fmt.Errorf("case %s: %s", id, resp)
-		}
-		if err := json.Unmarshal(resp.Body, &open); err != nil {
-			return "", fmt.Errorf("case %s: %w", id, err)
-		}
-		if len(open.Tasks) > 0 {
-			break
-		}
-		if err := ovhSleep(ctx, wait); err != nil {
-			return "", fmt.Errorf("case %s: no task opened: %w", id, err)
-		}
-		wait = min(2*wait, 200*time.Millisecond)
+	task, err := d.openTask(ctx, id)
+	if err != nil {
+		return "", err
 	}
 	// The workflow id is the server's: <flow key>-<case id>.
 	workflowID := "complaint-" + id
-	task := open.Tasks[0]
 	for {
 		tok, ok := d.tokens[task.Department]
 		if !ok {
@@ -395,7 +375,14 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 			break
 		}
 		if len(ans.Next) == 0 {
-			return "", fmt.Errorf("case %s: active with no open task after completing %s", id, task.Step)
+			// A retried completion (the first answered 503 when the engine
+			// took longer than the server's timeout) replays the stored
+			// answer, whose next task may not be open yet: poll for it.
+			next, err := d.openTask(ctx, id)
+			if err != nil {
+				return "", fmt.Errorf("after completing %s: %w", task.Step, err)
+			}
+			ans.Next = []cluster.Task{next}
 		}
 		task = ans.Next[0]
 	}
@@ -403,6 +390,33 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 		return "", fmt.Errorf("case %s workflow: %w", id, err)
 	}
 	return workflowID, nil
+}
+
+// openTask polls case id's open tasks until there is one.
+func (d *ovhFlowlabDriver) openTask(ctx context.Context, id string) (cluster.Task, error) {
+	var open struct {
+		Tasks []cluster.Task `json:"tasks"`
+	}
+	wait := 10 * time.Millisecond
+	for {
+		resp, err := d.api.Do(ctx, d.admin, http.MethodGet, "/api/v1/tasks?status=open&limit=1&case_id="+id, nil)
+		if err != nil {
+			return cluster.Task{}, fmt.Errorf("case %s: %w", id, err)
+		}
+		if resp.Status != http.StatusOK {
+			return cluster.Task{}, fmt.Errorf("case %s: %s", id, resp)
+		}
+		if err := json.Unmarshal(resp.Body, &open); err != nil {
+			return cluster.Task{}, fmt.Errorf("case %s: %w", id, err)
+		}
+		if len(open.Tasks) > 0 {
+			return open.Tasks[0], nil
+		}
+		if err := ovhSleep(ctx, wait); err != nil {
+			return cluster.Task{}, fmt.Errorf("case %s: no task opened: %w", id, err)
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // complete completes t with its first outcome, retrying 5xx and transport
