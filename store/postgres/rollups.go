@@ -173,8 +173,11 @@ func (src spanSource) Continuing(ctx context.Context, from, to, until time.Time,
 		next += ` AND n.entered_at < $` + strconv.Itoa(len(args))
 	}
 	lead := `FROM spans s WHERE ` + cond + ` AND s.entered_at >= $` + strconv.Itoa(n-2) + ` AND s.entered_at < $` + strconv.Itoa(n-1)
+	// LATERAL … LIMIT 1 probes each lead (case, step) through the primary
+	// key; an EXISTS was planned as a semi-join reading every span of the
+	// interior (a week of the largest flow: 260 ms at 10M spans).
 	rows, err := src.q.Query(ctx, `SELECT l.step, count(*) FROM (SELECT DISTINCT s.case_id, s.variant, s.step `+lead+`) l
-		WHERE EXISTS (SELECT 1 FROM spans n WHERE `+next+` AND n.step = l.step) GROUP BY l.step`, args...)
+		CROSS JOIN LATERAL (SELECT 1 FROM spans n WHERE `+next+` AND n.step = l.step LIMIT 1) x GROUP BY l.step`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -195,7 +198,7 @@ func (src spanSource) Continuing(ctx context.Context, from, to, until time.Time,
 	}
 	var cases int
 	err = src.q.QueryRow(ctx, `SELECT count(*) FROM (SELECT DISTINCT s.case_id, s.variant `+lead+`) l
-		WHERE EXISTS (SELECT 1 FROM spans n WHERE `+next+`)`, args...).Scan(&cases)
+		CROSS JOIN LATERAL (SELECT 1 FROM spans n WHERE `+next+` LIMIT 1) x`, args...).Scan(&cases)
 	return steps, cases, err
 }
 
