@@ -173,11 +173,22 @@ const (
 
 // staffInboxRow is one task of the inbox.
 type staffInboxRow struct {
-	taskJSON
-	AssigneeLabel string
+	// The task's fields the row shows, flat: a template looks a field of
+	// an embedded struct up by a slow reflective search.
+	ID, CaseID, Step, StepName, Department, Flow, Variant, Assignee string
+	Version, EscalationLevel                                        int
+	OpenedAt                                                        time.Time
+	SLADue                                                          *time.Time
+	AssigneeLabel                                                   string
 	// CanClaim: unclaimed; CanUnclaim: claimed by the actor (or, for an
 	// admin, by anyone).
 	CanClaim, CanUnclaim bool
+}
+
+func newInboxRow(t taskJSON, assignee string, canClaim, canUnclaim bool) staffInboxRow {
+	return staffInboxRow{ID: t.ID, CaseID: t.CaseID, Step: t.Step, StepName: t.StepName, Department: t.Department,
+		Flow: t.Flow, Variant: t.Variant, Assignee: t.Assignee, Version: t.Version, EscalationLevel: t.EscalationLevel,
+		OpenedAt: t.OpenedAt, SLADue: t.SLADue, AssigneeLabel: assignee, CanClaim: canClaim, CanUnclaim: canUnclaim}
 }
 
 // staffHandoff is a task the last completion handed the case on to.
@@ -231,10 +242,8 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 	page.Self = staffInboxURL(page.Department, assignee, page.Cursor)
 	page.Refresh = page.Self
 	for _, t := range tasks {
-		row := staffInboxRow{taskJSON: t, AssigneeLabel: who.label(t.Assignee)}
-		row.CanClaim = t.Assignee == ""
-		row.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || a.Role == store.RoleAdmin)
-		page.Rows = append(page.Rows, row)
+		page.Rows = append(page.Rows, newInboxRow(t, who.label(t.Assignee), t.Assignee == "",
+			t.Assignee != "" && (t.Assignee == a.ID || a.Role == store.RoleAdmin)))
 	}
 	if isFragmentRequest(r) {
 		return s.renderFragment(w, r, "inbox", "rows", page)
