@@ -41,6 +41,7 @@ func (t *harnessT) Fatalf(format string, args ...any) {
 	t.fail()
 	panic(harnessFatal{fmt.Sprintf(format, args...)})
 }
+
 // Skipf ends the scenario too: outside a test, what a test would skip
 // (no PostgreSQL programs, say) is an error to report.
 func (t *harnessT) Skipf(format string, args ...any) {
