@@ -272,7 +272,7 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 		}
 		in := make([]analytics.Span, len(spans))
 		for i, sp := range spans {
-			in[i] = analyticsSpan(sp, &def)
+			in[i] = sp.Analytics(&def)
 		}
 		rep = analytics.Bottlenecks(in, order)
 	} else {

@@ -672,7 +672,7 @@ func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]pilotStepJSO
 				def = s.definitionOf(ctx, sp.Flow, sp.Version)
 				defs[sp.Version] = def
 			}
-			spans[sp.Arm] = append(spans[sp.Arm], analyticsSpan(sp.Span, def))
+			spans[sp.Arm] = append(spans[sp.Arm], sp.Span.Analytics(def))
 		}
 		if len(page) == 0 { // a store may return fewer rows than asked before the end
 			break

@@ -143,31 +143,12 @@ type spanJSON struct {
 	BusinessWorkSeconds float64 `json:"business_work_seconds" description:"work_seconds counted in the step's business calendar."`
 }
 
-// analyticsSpan converts a stored span for package analytics; def is the
-// definition of the span's version (nil: unknown), whose calendar for the
-// step measures business time.
-func analyticsSpan(sp store.Span, def *flow.Definition) analytics.Span {
-	out := analytics.Span{
-		CaseID: sp.CaseID, Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
-		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt,
-		Breached: sp.Breached, EscalationLevel: sp.EscalationLevel, HasSLA: sp.SLADue != nil,
-	}
-	if def != nil {
-		if step, ok := def.Step(sp.Step); ok {
-			if cal := def.CalendarFor(step); cal != nil {
-				out.Clock = cal
-			}
-		}
-	}
-	return out
-}
-
 // spanSeconds splits a span into waiting and working seconds, elapsed and
 // in business time, by the rules of package analytics (tasks wait until
 // claimed, wait steps only wait, other kinds only work), so a case's spans
 // and the bottleneck view agree.
 func spanSeconds(sp store.Span, def *flow.Definition) (wait, work, bizWait, bizWork float64) {
-	rep := analytics.Bottlenecks([]analytics.Span{analyticsSpan(sp, def)}, nil)
+	rep := analytics.Bottlenecks([]analytics.Span{sp.Analytics(def)}, nil)
 	if len(rep.Steps) == 0 {
 		return 0, 0, 0, 0
 	}

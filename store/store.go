@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/flow"
 )
 
 // Errors every implementation maps its own failures to.
@@ -829,4 +830,24 @@ type AuditFilter struct {
 	// first.
 	After int64
 	Limit int // 0: no limit
+}
+
+// Analytics converts a stored span for package analytics; def is the
+// definition of the span's version (nil: unknown), whose calendar for the
+// step measures business time. The rollups and the server's exact reports
+// use it both, so they cannot disagree.
+func (sp Span) Analytics(def *flow.Definition) analytics.Span {
+	out := analytics.Span{
+		CaseID: sp.CaseID, Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
+		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt,
+		Breached: sp.Breached, EscalationLevel: sp.EscalationLevel, HasSLA: sp.SLADue != nil,
+	}
+	if def != nil {
+		if step, ok := def.Step(sp.Step); ok {
+			if cal := def.CalendarFor(step); cal != nil {
+				out.Clock = cal
+			}
+		}
+	}
+	return out
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
-	"github.com/flowlab/flowlab/store/internal/rollup"
 )
 
 // rollupFlow is a flow version whose "fix" step counts business time in an
@@ -92,7 +91,7 @@ func exactStats(t *testing.T, s store.Store, def *flow.Definition, f store.SpanS
 	require.NoError(t, err)
 	in := make([]analytics.Span, len(spans))
 	for i, sp := range spans {
-		in[i] = rollup.AnalyticsSpan(sp, def)
+		in[i] = sp.Analytics(def)
 	}
 	return analytics.Bottlenecks(in, nil)
 }

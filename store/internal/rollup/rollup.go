@@ -121,25 +121,7 @@ func (c *Calendars) Span(ctx context.Context, sp store.Span, load Compiled) (ana
 		c.defs[key] = def
 		c.mu.Unlock()
 	}
-	return AnalyticsSpan(sp, def), nil
-}
-
-// AnalyticsSpan is the server's conversion of a stored span (the calendar
-// of its step in def, nil: elapsed time).
-func AnalyticsSpan(sp store.Span, def *flow.Definition) analytics.Span {
-	out := analytics.Span{
-		CaseID: sp.CaseID, Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
-		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt,
-		Breached: sp.Breached, EscalationLevel: sp.EscalationLevel, HasSLA: sp.SLADue != nil,
-	}
-	if def != nil {
-		if step, ok := def.Step(sp.Step); ok {
-			if cal := def.CalendarFor(step); cal != nil {
-				out.Clock = cal
-			}
-		}
-	}
-	return out
+	return sp.Analytics(def), nil
 }
 
 // start is when the period of k begins.
