@@ -7,7 +7,7 @@ import (
 )
 
 func TestHandoffQuick(t *testing.T) {
-	res := apiQuickRun(t, "handoff")
+	res := quickRun(t, "handoff")
 	require.Len(t, res.Rows, 1, "one rate in quick mode")
 	require.Len(t, res.Targets, 1)
 	require.Contains(t, res.Targets[0].What, "handoff p99")

@@ -7,7 +7,7 @@ import (
 )
 
 func TestMemoryQuick(t *testing.T) {
-	res := ovhRunQuick(t, "memory")
+	res := quickRun(t, "memory")
 	require.Len(t, res.Rows, 1, "one size")
 	require.Len(t, res.Rows[0], len(res.Columns))
 	require.Len(t, res.Targets, 1)

@@ -1,41 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/flowlab/flowlab/bench/kit"
 )
 
-// ovhRunQuick runs one scenario in quick mode and returns its JSON result.
-func ovhRunQuick(t *testing.T, name string) kit.Result {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts flowlab processes")
-	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-quick", "-out", dir, name}, &stdout, &stderr)
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	b, err := os.ReadFile(filepath.Join(dir, name+".json"))
-	require.NoError(t, err)
-	var res kit.Result
-	require.NoError(t, json.Unmarshal(b, &res))
-	require.Equal(t, name, res.Scenario)
-	return res
-}
-
 func TestOverheadQuick(t *testing.T) {
-	res := ovhRunQuick(t, "overhead")
+	res := quickRun(t, "overhead")
 	require.Len(t, res.Rows, 1, "one size on the embedded server")
 	require.Len(t, res.Rows[0], len(res.Columns))
 	require.Len(t, res.Targets, 1)
