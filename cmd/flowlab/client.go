@@ -51,7 +51,14 @@ type apiClient struct {
 	base  string
 	token string
 	http  *http.Client
+	// rateWait bounds how long one request waits out 429 answers in all
+	// (zero: defaultRateWait).
+	rateWait time.Duration
 }
+
+// defaultRateWait is how long a request waits out the server's rate limit
+// (429 with Retry-After) before the 429 is reported.
+const defaultRateWait = time.Minute
 
 // Output formats of --output.
 var outputFormats = []string{"table", "json", "yaml"}
@@ -145,14 +152,43 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, heade
 // send sends a request with a raw body (when hasBody) and returns the
 // status and body of a successful answer; a problem answer is an
 // *apiError.
+//
+// A 429 is waited out: the server refuses such a request before acting on
+// it, so sending it again after Retry-After is safe for every method. The
+// waits of one request add up to at most rateWait; then the 429 is the
+// answer.
 func (c *apiClient) send(ctx context.Context, method, path string, body []byte, hasBody bool, headers map[string]string) (int, []byte, error) {
+	budget := c.rateWait
+	if budget <= 0 {
+		budget = defaultRateWait
+	}
+	for {
+		status, data, retryAfter, err := c.sendOnce(ctx, method, path, body, hasBody, headers)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || retryAfter > budget {
+			return status, data, err
+		}
+		budget -= retryAfter
+		t := time.NewTimer(retryAfter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// sendOnce is one attempt of send; it also returns a 429's Retry-After
+// (at least a second when the header is missing or unreadable).
+func (c *apiClient) sendOnce(ctx context.Context, method, path string, body []byte, hasBody bool, headers map[string]string) (int, []byte, time.Duration, error) {
 	var rd io.Reader
 	if hasBody {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return 0, nil, usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
+		return 0, nil, 0, usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -162,17 +198,21 @@ func (c *apiClient) send(ctx context.Context, method, path string, body []byte, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
+		return 0, nil, 0, &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return 0, nil, &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
+		return 0, nil, 0, &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
 	}
 	if resp.StatusCode >= 400 {
-		return 0, nil, problemOf(resp.StatusCode, data)
+		wait := time.Second
+		if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && n > 0 {
+			wait = time.Duration(n) * time.Second
+		}
+		return 0, nil, wait, problemOf(resp.StatusCode, data)
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, data, 0, nil
 }
 
 // problemOf is the *apiError of a failed answer's body.

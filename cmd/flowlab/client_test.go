@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
@@ -915,4 +916,55 @@ func TestHumanSeconds(t *testing.T) {
 	require.Equal(t, "+10m", change(600.0))
 	require.Equal(t, "0s", change(0.0))
 	require.Equal(t, "-", change(nil))
+}
+
+func TestRateLimitIsWaitedOut(t *testing.T) {
+	var calls int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		body, _ := io.ReadAll(r.Body)
+		if string(body) != `{"a":1}` {
+			t.Errorf("attempt %d sent body %q", n, body)
+		}
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"title":"Too many requests","status":429}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	defer srv.Close()
+
+	c := &apiClient{base: srv.URL, token: testToken, http: srv.Client()}
+	var out struct{ OK bool }
+	require.NoError(t, c.do(context.Background(), http.MethodPost, "/x", map[string]int{"a": 1}, nil, &out))
+	require.True(t, out.OK)
+	require.Equal(t, 2, calls, "the 429 is sent again after Retry-After")
+}
+
+func TestRateLimitBeyondTheBudgetIsReported(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("Retry-After", "120")
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"title":"Too many requests","status":429,"detail":"slow down"}`)
+	}))
+	defer srv.Close()
+
+	c := &apiClient{base: srv.URL, token: testToken, http: srv.Client(), rateWait: 5 * time.Second}
+	err := c.do(context.Background(), http.MethodGet, "/x", nil, nil, nil)
+	var ae *apiError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusTooManyRequests, ae.Status)
+	require.Equal(t, "slow down", ae.Detail)
+	require.Equal(t, 1, calls, "a Retry-After longer than the budget is not waited for")
 }
