@@ -131,7 +131,13 @@ type pilotRun struct {
 	// evaluating: an evaluation is running (timer's or an Update's).
 	evaluating bool
 	stop       *StopPilotRequest
+	// ended wakes the main loop when an Update's look ends the pilot (nil
+	// in runs from before pilotWakeOnEnd).
+	ended workflow.Channel
 }
+
+// pilotWakeOnEnd is the change id of the wake on an on-demand end.
+const pilotWakeOnEnd = "pilot-wake-on-end"
 
 // Pilot evaluates a pilot on a timer (every EvaluateEvery, and at
 // StartedAt+MaxDuration for the final look), on demand (the evaluate
@@ -156,6 +162,13 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 		return PilotStatus{}, fmt.Errorf("pilot: register update: %w", err)
 	}
 	stops := workflow.GetSignalChannel(ctx, SignalStopPilot)
+	// Since version 1 the main loop wakes as soon as an on-demand look
+	// (the evaluate Update) ends the pilot, instead of at its next timer:
+	// a PDCA cycle waiting on the pilot goes on at once. Runs recorded
+	// before it replay without the wake.
+	if workflow.GetVersion(ctx, pilotWakeOnEnd, workflow.DefaultVersion, 1) >= 1 {
+		p.ended = workflow.NewBufferedChannel(ctx, 1)
+	}
 	defer func() {
 		// Cancelled (its PDCA cycle was cancelled, or by an operator): a
 		// pilot row left running would keep routing cases.
@@ -188,6 +201,9 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 			c.Receive(ctx, &req)
 			p.stop = &req
 		})
+		if p.ended != nil {
+			sel.AddReceive(p.ended, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		}
 		sel.Select(ctx)
 		cancelTimer()
 		if ctx.Err() != nil {
@@ -201,7 +217,7 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 			return p.end(ctx, PilotStopped, reason, "", "")
 		}
 		if !fired {
-			continue
+			continue // woken: the loop's condition sees an ended pilot
 		}
 		// An on-demand evaluation may be running: let it finish first.
 		if err := workflow.Await(ctx, func() bool { return !p.evaluating }); err != nil {
@@ -282,5 +298,8 @@ func (p *pilotRun) end(ctx workflow.Context, status, reason, winner, rec string)
 	}
 	p.status.Status, p.status.Reason, p.status.Winner, p.status.Recommendation = status, reason, winner, rec
 	p.status.NextLook = nil
+	if p.ended != nil {
+		p.ended.SendAsync(true)
+	}
 	return p.status, nil
 }

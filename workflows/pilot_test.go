@@ -159,3 +159,21 @@ func (u *updateResultAny) Reject(e error)          { u.rejected = e }
 func (u *updateResultAny) Complete(_ any, e error) { u.err = e }
 
 func activityName(name string) activity.RegisterOptions { return activity.RegisterOptions{Name: name} }
+
+func TestPilotEndsAtOnceWhenAnOnDemandLookConcludes(t *testing.T) {
+	t.Parallel()
+	h := newPilotHarness(workflows.PilotEvaluation{Decision: workflows.DecisionConclude, Winner: "treatment", Recommendation: "promote v2"})
+	upd := &updateResultAny{}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(workflows.UpdateEvaluatePilot, "look-now", upd)
+	}, 20*time.Minute)
+	h.env.ExecuteWorkflow(workflows.PilotWorkflow, pilotInput())
+	st := h.result(t)
+	require.NoError(t, upd.err)
+	require.Equal(t, workflows.PilotCompleted, st.Status)
+	require.Equal(t, "treatment", st.Winner)
+	require.Len(t, h.evals, 1, "no timer look after the pilot ended")
+	// The workflow returns at the on-demand look (20m), not at the next
+	// timer look (1h): its parent PDCA cycle goes on at once.
+	require.Equal(t, t0.Add(20*time.Minute), h.env.Now().UTC())
+}

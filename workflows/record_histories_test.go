@@ -119,6 +119,13 @@ func TestRecordHistories(t *testing.T) {
 				"problem": "complaints take 5 hours", "target": 3.0 * 3600, "hypothesis": "one stop cuts handoffs",
 				"treatment": 2.0, "share": 50.0, "min_cases_per_arm": 10.0, "evaluate_every": "1s", "max_duration": "1h",
 			}}},
+		// Recorded after the Pilot workflow's pilot-wake-on-end change (its
+		// version marker is in the pilot's history).
+		{name: "pdca-v1-pilot-wakes-on-end", key: "pdca", version: 1, attributes: map[string]any{"flow": "complaint", "metric": "cycle_time"},
+			pilot: true, data: map[string]map[string]any{"plan": {
+				"problem": "complaints take 5 hours", "target": 3.0 * 3600, "hypothesis": "one stop cuts handoffs",
+				"treatment": 2.0, "share": 50.0, "min_cases_per_arm": 10.0, "evaluate_every": "1s", "max_duration": "1h",
+			}}},
 	} {
 		name := rc.name
 		if name == "" {
