@@ -32,8 +32,11 @@ func (t rollupTx) Compiled(ctx context.Context, flow string, version int) ([]byt
 
 func (t rollupTx) Prev(ctx context.Context, sp store.Span) (prev, prevStep *time.Time, err error) {
 	var p, ps sql.NullInt64
+	// The unary + keeps SQLite on the primary key (case_id, seq): without
+	// statistics it prefers spans_flow_idx for its three equalities, which
+	// scans every earlier span of the flow version on each span write.
 	err = t.q.QueryRowContext(ctx, `SELECT max(entered_at), max(entered_at) FILTER (WHERE step = ?)
-		FROM spans WHERE case_id = ? AND flow = ? AND version = ? AND variant = ?
+		FROM spans WHERE case_id = ? AND +flow = ? AND +version = ? AND +variant = ?
 		AND (entered_at, seq) < (?, ?)`,
 		sp.Step, sp.CaseID, sp.Flow, sp.Version, sp.Variant, nanos(sp.EnteredAt), sp.Seq).Scan(&p, &ps)
 	return fromNullNanos(p), fromNullNanos(ps), err
@@ -111,10 +114,13 @@ func (src spanSource) Rows(ctx context.Context, grain string, r rollup.Range) ([
 	return out, rows.Err()
 }
 
-const prevCols = `(SELECT max(p.entered_at) FROM spans p WHERE p.case_id = s.case_id AND p.flow = s.flow
-			AND p.version = s.version AND p.variant = s.variant AND (p.entered_at, p.seq) < (s.entered_at, s.seq)),
-		(SELECT max(p.entered_at) FROM spans p WHERE p.case_id = s.case_id AND p.flow = s.flow
-			AND p.version = s.version AND p.variant = s.variant AND p.step = s.step
+// prevCols are the entered times of each span's previous spans of its case
+// (any step, same step). Here too the unary + keeps the subqueries on the
+// primary key instead of a range of the flow's spans (see Prev).
+const prevCols = `(SELECT max(p.entered_at) FROM spans p WHERE p.case_id = s.case_id AND +p.flow = s.flow
+			AND +p.version = s.version AND +p.variant = s.variant AND (p.entered_at, p.seq) < (s.entered_at, s.seq)),
+		(SELECT max(p.entered_at) FROM spans p WHERE p.case_id = s.case_id AND +p.flow = s.flow
+			AND +p.version = s.version AND +p.variant = s.variant AND +p.step = s.step
 			AND (p.entered_at, p.seq) < (s.entered_at, s.seq))`
 
 func prefixed(alias, cols string) string {
@@ -158,15 +164,15 @@ func (src spanSource) Continuing(ctx context.Context, from, to, until time.Time,
 	cond, args := src.where("s")
 	lead := `FROM spans s WHERE ` + cond + ` AND s.entered_at >= ? AND s.entered_at < ?`
 	args = append(args, nanos(from), nanos(to))
-	next := `n.case_id = l.case_id AND n.flow = ? AND n.version = ? AND n.variant = l.variant AND n.entered_at >= ?`
+	next := `n.case_id = l.case_id AND +n.flow = ? AND +n.version = ? AND +n.variant = l.variant AND +n.entered_at >= ?`
 	nextArgs := []any{src.f.Flow, src.f.Version, nanos(until)}
 	if untilEnd != nil {
-		next += ` AND n.entered_at < ?`
+		next += ` AND +n.entered_at < ?`
 		nextArgs = append(nextArgs, nanos(*untilEnd))
 	}
 	all := append(append([]any{}, args...), nextArgs...)
 	rows, err := src.q.QueryContext(ctx, `SELECT l.step, count(*) FROM (SELECT DISTINCT s.case_id, s.variant, s.step `+lead+`) l
-		WHERE EXISTS (SELECT 1 FROM spans n WHERE `+next+` AND n.step = l.step) GROUP BY l.step`, all...)
+		WHERE EXISTS (SELECT 1 FROM spans n WHERE `+next+` AND +n.step = l.step) GROUP BY l.step`, all...)
 	if err != nil {
 		return nil, 0, err
 	}
