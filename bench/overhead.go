@@ -20,6 +20,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/flowlab/flowlab/bench/kit"
 	"github.com/flowlab/flowlab/e2e/cluster"
@@ -53,6 +54,9 @@ type ovhHistoryCounts struct {
 	Updates       int `json:"updates"`
 	Timers        int `json:"timers"`
 	SearchAttrs   int `json:"search_attribute_upserts"`
+	// Bytes is the history's encoded size (the sum of its events' protobuf
+	// sizes), what the server persists and ships to workers.
+	Bytes int `json:"history_bytes"`
 }
 
 // overheadRun is one side's run at one size.
@@ -210,8 +214,8 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 	for _, srv := range servers {
 		c := data.Counts[srv.name+"/flowlab"]
 		b := data.Counts[srv.name+"/bare"]
-		res.Note("%s: per case, flowlab: %d activities, %d Updates, %d timers, %d search attribute upserts, %d workflow tasks, %d events; bare: %d activities, %d Updates, %d workflow tasks, %d events",
-			srv.name, c.Activities, c.Updates, c.Timers, c.SearchAttrs, c.WorkflowTasks, c.Events, b.Activities, b.Updates, b.WorkflowTasks, b.Events)
+		res.Note("%s: per case, flowlab: %d activities, %d Updates, %d timers, %d search attribute upserts, %d workflow tasks, %d events, %d history bytes; bare: %d activities, %d Updates, %d workflow tasks, %d events, %d history bytes",
+			srv.name, c.Activities, c.Updates, c.Timers, c.SearchAttrs, c.WorkflowTasks, c.Events, c.Bytes, b.Activities, b.Updates, b.WorkflowTasks, b.Events, b.Bytes)
 		r := ratios[srv.name]
 		res.Target("engine overhead, "+srv.name, "flowlab ≥ 0.8 × bare Temporal cases/s", fmt.Sprintf("%.2f× at %d cases", r, sizes[len(sizes)-1]), r >= 0.8)
 	}
@@ -477,6 +481,7 @@ func ovhCountHistory(ctx context.Context, c client.Client, wfID string) (ovhHist
 			return hc, fmt.Errorf("history of %s: %w", wfID, err)
 		}
 		hc.Events++
+		hc.Bytes += proto.Size(ev)
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			hc.WorkflowTasks++
