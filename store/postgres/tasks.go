@@ -33,12 +33,14 @@ func scanTask(r pgx.Row) (taskRow, error) {
 	return x, err
 }
 
-func taskFromInternal(x taskRow) (store.Task, error) {
-	roles, err := normalize.ParseStrings(x.roles)
+// taskFromInternal converts a scanned row; lists is the page's memo of
+// role and outcome lists (nil for a single row).
+func taskFromInternal(x taskRow, lists normalize.StringLists) (store.Task, error) {
+	roles, err := lists.Parse(x.roles)
 	if err != nil {
 		return store.Task{}, fmt.Errorf("task %s roles: %w", x.id, err)
 	}
-	outcomes, err := normalize.ParseStrings(x.outcomes)
+	outcomes, err := lists.Parse(x.outcomes)
 	if err != nil {
 		return store.Task{}, fmt.Errorf("task %s outcomes: %w", x.id, err)
 	}
@@ -60,7 +62,7 @@ func queryTask(ctx context.Context, q interface {
 	if err != nil {
 		return store.Task{}, err
 	}
-	return taskFromInternal(x)
+	return taskFromInternal(x, nil)
 }
 
 // OpenTask inserts a task, idempotently on (CaseID, Seq).
@@ -139,12 +141,13 @@ func (s *Store) ListTasks(ctx context.Context, p store.ListTasksParams) ([]store
 	if err != nil {
 		return nil, mapErr("postgres: list tasks", err)
 	}
+	lists := normalize.StringLists{}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Task, error) {
 		x, err := scanTask(r)
 		if err != nil {
 			return store.Task{}, err
 		}
-		return taskFromInternal(x)
+		return taskFromInternal(x, lists)
 	})
 	if err != nil {
 		return nil, mapErr("postgres: list tasks", err)

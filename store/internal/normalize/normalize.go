@@ -5,6 +5,7 @@ package normalize
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/flowlab/flowlab/store"
@@ -89,6 +90,30 @@ func ParseStrings(b []byte) ([]string, error) {
 	if len(ss) == 0 {
 		return nil, nil
 	}
+	return ss, nil
+}
+
+// StringLists parses the JSON string lists of one page of rows, each
+// distinct text once: a page of tasks repeats a handful of role and
+// outcome lists. The lists it returns are shared by the rows of the page
+// (capacity clipped, so an append copies); nobody may change their
+// elements. A nil StringLists parses every list anew.
+type StringLists map[string][]string
+
+// Parse is ParseStrings through the page's memo.
+func (m StringLists) Parse(b []byte) ([]string, error) {
+	if m == nil {
+		return ParseStrings(b)
+	}
+	if ss, ok := m[string(b)]; ok {
+		return ss, nil
+	}
+	ss, err := ParseStrings(b)
+	if err != nil {
+		return nil, err
+	}
+	ss = slices.Clip(ss)
+	m[string(b)] = ss
 	return ss, nil
 }
 
