@@ -51,9 +51,11 @@ type ovhHistoryCounts struct {
 	Events        int `json:"events"`
 	WorkflowTasks int `json:"workflow_tasks"`
 	Activities    int `json:"activities"`
-	Updates       int `json:"updates"`
-	Timers        int `json:"timers"`
-	SearchAttrs   int `json:"search_attribute_upserts"`
+	// LocalActivities counts local activities (their markers).
+	LocalActivities int `json:"local_activities"`
+	Updates         int `json:"updates"`
+	Timers          int `json:"timers"`
+	SearchAttrs     int `json:"search_attribute_upserts"`
 	// Bytes is the history's encoded size (the sum of its events' protobuf
 	// sizes), what the server persists and ships to workers.
 	Bytes int `json:"history_bytes"`
@@ -92,7 +94,8 @@ type overheadTarget struct {
 
 func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 	sizes := e.sizes([]int{5}, []int{50, 200})
-	res := kit.NewResult("overhead", "server", "cases", "flowlab cases/s", "bare cases/s", "ratio", "flowlab p50 case", "bare p50 case", "flowlab CPU ms/case", "bare CPU ms/case", "errors")
+	res := kit.NewResult("overhead", "server", "cases", "flowlab cases/s", "bare cases/s", "ratio", "flowlab p50 case", "bare p50 case", "flowlab CPU ms/case", "bare CPU ms/case",
+		"bare regular cases/s", "ratio to regular", "errors")
 	res.Params["concurrency"] = strconv.Itoa(overheadConcurrency)
 	res.Params["sizes"] = fmt.Sprint(sizes)
 	data := &overheadData{Concurrency: overheadConcurrency, Counts: map[string]ovhHistoryCounts{}}
@@ -147,8 +150,11 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 			if err != nil {
 				return err
 			}
-			plan, err := barePlanFor(fc.Activities, fc.Updates)
+			plan, err := barePlanFor(fc.Activities+fc.LocalActivities, fc.Updates)
 			if err != nil {
+				return err
+			}
+			if plan, err = plan.withLocal(fc.LocalActivities); err != nil {
 				return err
 			}
 			data.Plan = plan
@@ -160,9 +166,9 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 			if err != nil {
 				return err
 			}
-			if bc.Activities != fc.Activities || bc.Updates != fc.Updates {
-				return fmt.Errorf("%s: bare case does %d activities and %d updates, a complaint case %d and %d",
-					srv.name, bc.Activities, bc.Updates, fc.Activities, fc.Updates)
+			if bc.Activities != fc.Activities || bc.LocalActivities != fc.LocalActivities || bc.Updates != fc.Updates {
+				return fmt.Errorf("%s: bare case does %d activities, %d local activities and %d updates, a complaint case %d, %d and %d",
+					srv.name, bc.Activities, bc.LocalActivities, bc.Updates, fc.Activities, fc.LocalActivities, fc.Updates)
 			}
 			data.Counts[srv.name+"/flowlab"] = fc
 			data.Counts[srv.name+"/bare"] = bc
@@ -177,12 +183,36 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 					_, err := fl.run(ctx, i)
 					return err
 				}
-				// Each side has the server to itself, in two halves ordered
-				// bare, flowlab, flowlab, bare, so that a drift in the
-				// machine's load (it is shared) falls on both alike.
-				b, f, err := ovhABBA(ctx, e, n, tg.cpu, bare, flow)
+				// Each side has the server to itself, in halves ordered bare,
+				// (bare with regular activities,) flowlab, flowlab, (…,)
+				// bare, so that a drift in the machine's load (it is shared)
+				// falls on every side alike.
+				sides := []ovhSide{{"bare", bare}, {"flowlab", flow}}
+				if plan.LocalBefore+plan.LocalAfter > 0 {
+					// The same bare case with regular activities: what the
+					// same workflow costs written the common way.
+					regular := plan
+					regular.LocalBefore, regular.LocalAfter = 0, 0
+					sides = []ovhSide{{"bare", bare}, {"bare regular", func(ctx context.Context, i int) error {
+						return runBareCase(ctx, tg.temporal, fmt.Sprintf("bench-bare-reg-%d-%d-%d", time.Now().UnixNano(), si, i), regular)
+					}}, {"flowlab", flow}}
+				}
+				runs, err := ovhMirrored(ctx, e, n, tg.cpu, sides...)
 				if err != nil {
 					return err
+				}
+				b, f := runs[0], runs[len(runs)-1]
+				regPerSec, regRatio := 0.0, 0.0
+				if len(runs) == 3 {
+					rg := runs[1]
+					rr := overheadRun{Server: srv.name, Side: "bare regular", Cases: n, Wall: rg.wall.Seconds(), PerSec: rg.perSec(), Latency: rg.lat.Summary()}
+					rr.Errors, rr.CPUms = rr.Latency.Errors, rg.cpuPerCase(tg.cpu)
+					data.Runs = append(data.Runs, rr)
+					regPerSec = rr.PerSec
+					if regPerSec > 0 {
+						regRatio = f.perSec() / regPerSec
+					}
+					e.Logf("overhead: bare with regular activities %.2f/s (%s), CPU ms per case %v", regPerSec, rr.Latency, rr.CPUms)
 				}
 				br := overheadRun{Server: srv.name, Side: "bare", Cases: n, Wall: b.wall.Seconds(), PerSec: b.perSec(), Latency: b.lat.Summary()}
 				fr := overheadRun{Server: srv.name, Side: "flowlab", Cases: n, Wall: f.wall.Seconds(), PerSec: f.perSec(), Latency: f.lat.Summary()}
@@ -199,7 +229,7 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 					srv.name, n, fr.PerSec, fr.Latency, br.PerSec, br.Latency, ratio)
 				res.Row(srv.name, n, fr.PerSec, br.PerSec, ratio,
 					time.Duration(fr.Latency.P50*float64(time.Millisecond)), time.Duration(br.Latency.P50*float64(time.Millisecond)),
-					fr.CPUms["total"], br.CPUms["total"],
+					fr.CPUms["total"], br.CPUms["total"], regPerSec, regRatio,
 					fmt.Sprintf("%d/%d", fr.Errors, br.Errors))
 				if fr.Errors > 0 || br.Errors > 0 {
 					res.Note("%s, %d cases: failures flowlab %v, bare %v", srv.name, n, fr.Latency.Failed, br.Latency.Failed)
@@ -214,47 +244,63 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 	for _, srv := range servers {
 		c := data.Counts[srv.name+"/flowlab"]
 		b := data.Counts[srv.name+"/bare"]
-		res.Note("%s: per case, flowlab: %d activities, %d Updates, %d timers, %d search attribute upserts, %d workflow tasks, %d events, %d history bytes; bare: %d activities, %d Updates, %d workflow tasks, %d events, %d history bytes",
-			srv.name, c.Activities, c.Updates, c.Timers, c.SearchAttrs, c.WorkflowTasks, c.Events, c.Bytes, b.Activities, b.Updates, b.WorkflowTasks, b.Events, b.Bytes)
+		res.Note("%s: per case, flowlab: %d activities, %d local activities, %d Updates, %d timers, %d search attribute upserts, %d workflow tasks, %d events, %d history bytes; bare: %d activities, %d local activities, %d Updates, %d workflow tasks, %d events, %d history bytes",
+			srv.name, c.Activities, c.LocalActivities, c.Updates, c.Timers, c.SearchAttrs, c.WorkflowTasks, c.Events, c.Bytes,
+			b.Activities, b.LocalActivities, b.Updates, b.WorkflowTasks, b.Events, b.Bytes)
 		r := ratios[srv.name]
 		res.Target("engine overhead, "+srv.name, "flowlab ≥ 0.8 × bare Temporal cases/s", fmt.Sprintf("%.2f× at %d cases", r, sizes[len(sizes)-1]), r >= 0.8)
 	}
-	res.Note("closed loop: %d cases in flight per side; a case is timed from its start to its workflow's close; at each size the sides run in halves ordered bare, flowlab, flowlab, bare (each alone on the server), so a drift in the shared machine's load falls on both", overheadConcurrency)
+	res.Note("closed loop: %d cases in flight per side; a case is timed from its start to its workflow's close; at each size the sides run in halves ordered bare, (bare regular,) flowlab, flowlab, (bare regular,) bare (each alone on the server), so a drift in the shared machine's load falls on all", overheadConcurrency)
+	res.Note("bare runs as many regular and local activities as the complaint case (flowlab's UpdateCase and RecordSpan are local activities since decision 0018), with no-op bodies; bare regular is the same workflow with regular activities, the common way to write it; ratio to regular = flowlab cases/s ÷ bare regular cases/s")
 	res.Note("CPU ms/case: user+system CPU time per case of every process of the run (/proc/PID/stat), the benchmark's own process (clients; the bare side's worker) included; per process in the JSON")
 	res.Note("flowlab side: POST /api/v1/cases, GET /api/v1/tasks?case_id=…&status=open until the first task is open (from 10 ms doubling to 200 ms), then POST /api/v1/tasks/{id}/complete with the department's staff token and the form filled, the next task taken from the answer; no claim, no think time; FLOWLAB_RATE_LIMIT=off")
 	return res, nil
 }
 
-// ovhABBA runs n cases of each side in halves ordered a, b, b, a, charging
-// each half the CPU time groups used meanwhile.
-func ovhABBA(ctx context.Context, e env, n int, groups []ovhCPUGroup, a, b func(ctx context.Context, i int) error) (ovhLoopResult, ovhLoopResult, error) {
+// ovhSide is one side of the comparison: its name and how to run case i.
+type ovhSide struct {
+	name string
+	run  func(ctx context.Context, i int) error
+}
+
+// ovhMirrored runs n cases of each side in halves, the first halves in
+// the sides' order and the second ones in reverse (a, b, c, c, b, a),
+// charging each half the CPU time groups used meanwhile.
+func ovhMirrored(ctx context.Context, e env, n int, groups []ovhCPUGroup, sides ...ovhSide) ([]ovhLoopResult, error) {
 	first := (n + 1) / 2
-	ra := ovhLoopResult{lat: &kit.Latencies{}, cpu: make([]float64, len(groups))}
-	rb := ovhLoopResult{lat: &kit.Latencies{}, cpu: make([]float64, len(groups))}
-	for _, part := range []struct {
-		side     string
-		fn       func(ctx context.Context, i int) error
-		into     *ovhLoopResult
+	res := make([]ovhLoopResult, len(sides))
+	type part struct {
+		side     int
 		from, to int
-	}{{"bare", a, &ra, 0, first}, {"flowlab", b, &rb, 0, first}, {"flowlab", b, &rb, first, n}, {"bare", a, &ra, first, n}} {
-		if part.to <= part.from {
+	}
+	var parts []part
+	for i := range sides {
+		res[i] = ovhLoopResult{lat: &kit.Latencies{}, cpu: make([]float64, len(groups))}
+		parts = append(parts, part{i, 0, first})
+	}
+	for i := len(sides) - 1; i >= 0; i-- {
+		parts = append(parts, part{i, first, n})
+	}
+	for _, p := range parts {
+		if p.to <= p.from {
 			continue
 		}
-		e.Logf("overhead: %s cases %d-%d of %d", part.side, part.from+1, part.to, n)
-		from, fn := part.from, part.fn
+		sd, into := sides[p.side], &res[p.side]
+		e.Logf("overhead: %s cases %d-%d of %d", sd.name, p.from+1, p.to, n)
+		from := p.from
 		before := ovhCPUSnapshot(groups)
-		wall, err := ovhClosedLoop(ctx, part.to-from, overheadConcurrency, part.into.lat,
-			func(ctx context.Context, i int) error { return fn(ctx, from+i) })
+		wall, err := ovhClosedLoop(ctx, p.to-from, overheadConcurrency, into.lat,
+			func(ctx context.Context, i int) error { return sd.run(ctx, from+i) })
 		after := ovhCPUSnapshot(groups)
 		for i := range groups {
-			part.into.cpu[i] += after[i] - before[i]
+			into.cpu[i] += after[i] - before[i]
 		}
-		part.into.wall += wall
+		into.wall += wall
 		if err != nil {
-			return ra, rb, err
+			return res, err
 		}
 	}
-	return ra, rb, nil
+	return res, nil
 }
 
 // ovhLoopResult is one side's closed-loop runs.
@@ -487,6 +533,10 @@ func ovhCountHistory(ctx context.Context, c client.Client, wfID string) (ovhHist
 			hc.WorkflowTasks++
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			hc.Activities++
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if ev.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity" {
+				hc.LocalActivities++
+			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			hc.Updates++
 		case enumspb.EVENT_TYPE_TIMER_STARTED:

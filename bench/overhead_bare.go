@@ -34,6 +34,23 @@ type barePlan struct {
 	Updates int `json:"updates"`
 	Before  int `json:"before"`
 	After   int `json:"after"`
+	// LocalBefore of the Before activities and LocalAfter of the After
+	// ones run as local activities (the last ones of each group), as
+	// flowlab runs some store writes (decision 0018); the Update handler's
+	// activity is regular, as flowlab's CloseTask.
+	LocalBefore int `json:"local_before,omitempty"`
+	LocalAfter  int `json:"local_after,omitempty"`
+}
+
+// withLocal makes local of the plan's activities local ones, spread like
+// the others: as many before each step as fit evenly, the rest at the end.
+func (p barePlan) withLocal(local int) (barePlan, error) {
+	p.LocalBefore = min(p.Before, local/p.Updates)
+	p.LocalAfter = local - p.LocalBefore*p.Updates
+	if p.LocalAfter < 0 || p.LocalAfter > p.After {
+		return p, fmt.Errorf("bare plan: %d local activities do not fit %+v", local, p)
+	}
+	return p, nil
 }
 
 // Activities is the plan's activity count.
@@ -67,6 +84,13 @@ type bareReply struct {
 // accepts only the step the workflow waits on now.
 func bareCase(ctx workflow.Context, p barePlan) (int, error) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	step := func(ctx workflow.Context, req bareRequest, local bool) error {
+		if local {
+			return workflow.ExecuteLocalActivity(lctx, bareActivity, req).Get(ctx, nil)
+		}
+		return workflow.ExecuteActivity(actx, bareActivity, req).Get(ctx, nil)
+	}
 	var (
 		seq        = 1
 		opened     bool
@@ -91,7 +115,7 @@ func bareCase(ctx workflow.Context, p barePlan) (int, error) {
 				return bareReply{}, err
 			}
 			r := rest
-			if err := workflow.ExecuteActivity(actx, bareActivity, req).Get(ctx, nil); err != nil {
+			if err := step(ctx, req, false); err != nil {
 				return bareReply{}, err
 			}
 			steps.Send(ctx, req.Outcome)
@@ -110,7 +134,7 @@ func bareCase(ctx workflow.Context, p barePlan) (int, error) {
 	for s := 1; s <= p.Updates; s++ {
 		seq, opened, completing = s, false, false
 		for i := 0; i < p.Before; i++ {
-			if err := workflow.ExecuteActivity(actx, bareActivity, bareRequest{Seq: s}).Get(ctx, nil); err != nil {
+			if err := step(ctx, bareRequest{Seq: s}, i >= p.Before-p.LocalBefore); err != nil {
 				return 0, err
 			}
 		}
@@ -121,7 +145,7 @@ func bareCase(ctx workflow.Context, p barePlan) (int, error) {
 		steps.Receive(ctx, nil)
 	}
 	for i := 0; i < p.After; i++ {
-		if err := workflow.ExecuteActivity(actx, bareActivity, bareRequest{Seq: p.Updates + 1}).Get(ctx, nil); err != nil {
+		if err := step(ctx, bareRequest{Seq: p.Updates + 1}, i >= p.After-p.LocalAfter); err != nil {
 			return 0, err
 		}
 	}

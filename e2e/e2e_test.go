@@ -99,7 +99,11 @@ func newEnv(t *testing.T) *env {
 
 	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
 	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger,
-		TemporalUIURL: temporalUI, TemporalNamespace: ts.GetDefaultNamespace()})
+		TemporalUIURL: temporalUI, TemporalNamespace: ts.GetDefaultNamespace(),
+		// The simulated agents of a department share one token and poll
+		// their inbox in tight loops; the per-actor rate limit has tests of
+		// its own (server), here it would only pace the simulation.
+		RatePerSecond: -1})
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)

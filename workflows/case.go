@@ -104,7 +104,13 @@ type caseRun struct {
 	migrated   *MigrateResult
 	// versionMoved: the next UpdateCase writes the (new) version.
 	versionMoved bool
+	// local: the store activities run as local activities.
+	local bool
 }
+
+// localStoreActivities is the change id of the store writes as local
+// activities.
+const localStoreActivities = "local-store-activities"
 
 // migration is what the migrate Update hands to the main loop.
 type migration struct {
@@ -149,6 +155,9 @@ func Case(ctx workflow.Context, in CaseInput) (CaseState, error) {
 		return CaseState{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("case id %q is not a UUID", in.CaseID), "InvalidInput", err)
 	}
+	// Since version 1 the store writes run as local activities (see
+	// storeActivity); runs recorded before replay with regular ones.
+	r.local = workflow.GetVersion(ctx, localStoreActivities, workflow.DefaultVersion, 1) >= 1
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseState, error) {
 		return r.state(), nil
 	}); err != nil {
@@ -172,13 +181,43 @@ func activityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		WaitForCancellation: true,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-			// MaximumAttempts 0: unlimited.
-		},
+		RetryPolicy:         storeRetryPolicy(),
 	})
+}
+
+// storeRetryPolicy retries with backoff until the write succeeds.
+func storeRetryPolicy() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+		// MaximumAttempts 0: unlimited.
+	}
+}
+
+// storeActivity runs the engine's store writes that nobody acts on:
+// UpdateCase, RecordSpan, and CloseTask when the case is cancelled. They
+// are short and idempotent. OpenTask and the complete and migrate
+// Updates' CloseTask stay regular activities (see runTask and complete):
+// what people act on is written only after the workflow's step is in
+// history. Since localStoreActivities they run as local
+// activities in the worker that runs the workflow task: no activity task
+// through Temporal's matching service and a marker instead of three
+// history events each, with the same retries (a crashed worker's workflow
+// task is retried by another, which runs the write again). Runs recorded
+// before run them as regular activities.
+func (r *caseRun) storeActivity(ctx workflow.Context, name string, in any) workflow.Future {
+	if r.local {
+		// Disconnected: a cancelled case waits for a write under way to
+		// finish, as WaitForCancellation does for the regular ones, so
+		// that its cleanup sees the write's effect.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(dctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         storeRetryPolicy(),
+		}), name, in)
+	}
+	return workflow.ExecuteActivity(activityCtx(ctx), name, in)
 }
 
 // autoCtx sets the options of auto steps' activities (calls to outside
@@ -340,6 +379,12 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	for _, o := range step.Outcomes {
 		outcomes = append(outcomes, o.Name)
 	}
+	// A regular activity, not storeActivity: the task must become visible
+	// in the inbox only after the case's entering the step is in history.
+	// Written by a local activity in a workflow task that then failed (a
+	// worker crash), the task would be listed while the case, replaying,
+	// does not await it yet, and its completion would be refused
+	// (decision 0018).
 	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityOpenTask, OpenTaskInput{
 		TaskID:     ot.ref.TaskID,
 		CaseID:     r.in.CaseID,
@@ -633,7 +678,7 @@ func (r *caseRun) cancelled(ctx workflow.Context) (CaseState, error) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	now := workflow.Now(dctx)
 	if ot := r.open; ot != nil {
-		err := workflow.ExecuteActivity(activityCtx(dctx), ActivityCloseTask, CloseTaskInput{
+		err := r.storeActivity(dctx, ActivityCloseTask, CloseTaskInput{
 			TaskID: ot.ref.TaskID,
 			Status: StatusCancelled,
 			Span:   r.taskSpan(ot, now, "cancelled", ""),
@@ -684,7 +729,7 @@ func (r *caseRun) updateCase(actx workflow.Context, status string, closedAt *tim
 		in.Version = r.def.Version
 	}
 	in.SLADue = r.caseSLADue(workflow.Now(actx))
-	err := workflow.ExecuteActivity(activityCtx(actx), ActivityUpdateCase, in).Get(actx, nil)
+	err := r.storeActivity(actx, ActivityUpdateCase, in).Get(actx, nil)
 	if err != nil {
 		return fmt.Errorf("update case: %w", err)
 	}
@@ -708,7 +753,7 @@ func (r *caseRun) spanInput(step *flow.Step, entered, at time.Time, outcome stri
 }
 
 func (r *caseRun) recordSpan(actx workflow.Context, step *flow.Step, entered time.Time, outcome string) error {
-	err := workflow.ExecuteActivity(activityCtx(actx), ActivityRecordSpan,
+	err := r.storeActivity(actx, ActivityRecordSpan,
 		r.spanInput(step, entered, workflow.Now(actx), outcome)).Get(actx, nil)
 	if err != nil {
 		return fmt.Errorf("record span: %w", err)
@@ -826,7 +871,7 @@ func (r *caseRun) recordCaseEnd(ctx workflow.Context, step *flow.Step, entered t
 		in.SLADue = due
 		in.Breached = now.After(*due)
 	}
-	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityRecordSpan, in).Get(ctx, nil); err != nil {
+	if err := r.storeActivity(ctx, ActivityRecordSpan, in).Get(ctx, nil); err != nil {
 		return fmt.Errorf("record span: %w", err)
 	}
 	return nil

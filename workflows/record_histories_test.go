@@ -107,7 +107,7 @@ func TestRecordHistories(t *testing.T) {
 	w := srv.NewWorker(workflows.TaskQueue, func(r sdkworker.Registry) { flowworker.Register(r, acts) })
 	defer w.Stop()
 
-	for _, rc := range []recordCase{
+	cases := []recordCase{
 		{key: "complaint", version: 1, attributes: map[string]any{"severity": "intermediate"}},
 		{key: "complaint", version: 2, attributes: map[string]any{"severity": "advanced"}},
 		{key: "returns-exchange", version: 1, attributes: map[string]any{"amount": 120.0}},
@@ -126,7 +126,20 @@ func TestRecordHistories(t *testing.T) {
 				"problem": "complaints take 5 hours", "target": 3.0 * 3600, "hypothesis": "one stop cuts handoffs",
 				"treatment": 2.0, "share": 50.0, "min_cases_per_arm": 10.0, "evaluate_every": "1s", "max_duration": "1h",
 			}}},
-	} {
+	}
+	// The same cases again, recorded after the store activities became
+	// local activities (change local-store-activities).
+	for _, rc := range slices.Clone(cases) {
+		if rc.name == "" {
+			rc.name = fmt.Sprintf("%s-v%d", rc.key, rc.version)
+		}
+		if rc.name == "pdca-v1-pilot-wakes-on-end" {
+			continue
+		}
+		rc.name += "-local-store"
+		cases = append(cases, rc)
+	}
+	for _, rc := range cases {
 		name := rc.name
 		if name == "" {
 			name = fmt.Sprintf("%s-v%d", rc.key, rc.version)
