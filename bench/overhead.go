@@ -101,6 +101,7 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 	data := &overheadData{Concurrency: overheadConcurrency, Counts: map[string]ovhHistoryCounts{}}
 	res.Data = data
 	ratios := map[string]float64{}
+	regRatios := map[string]float64{} // against the all-regular bare workflow
 
 	servers := []struct {
 		name  string
@@ -225,6 +226,9 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 					ratio = fr.PerSec / br.PerSec
 				}
 				ratios[srv.name] = ratio // the largest size's ratio is the verdict
+				if regPerSec > 0 {
+					regRatios[srv.name] = regRatio
+				}
 				e.Logf("overhead: %s, %d cases: flowlab %.2f/s (%s), bare %.2f/s (%s), ratio %.2f",
 					srv.name, n, fr.PerSec, fr.Latency, br.PerSec, br.Latency, ratio)
 				res.Row(srv.name, n, fr.PerSec, br.PerSec, ratio,
@@ -247,8 +251,20 @@ func runOverhead(ctx context.Context, e env) (*kit.Result, error) {
 		res.Note("%s: per case, flowlab: %d activities, %d local activities, %d Updates, %d timers, %d search attribute upserts, %d workflow tasks, %d events, %d history bytes; bare: %d activities, %d local activities, %d Updates, %d workflow tasks, %d events, %d history bytes",
 			srv.name, c.Activities, c.LocalActivities, c.Updates, c.Timers, c.SearchAttrs, c.WorkflowTasks, c.Events, c.Bytes,
 			b.Activities, b.LocalActivities, b.Updates, b.WorkflowTasks, b.Events, b.Bytes)
+		n := sizes[len(sizes)-1]
+		if rr, ok := regRatios[srv.name]; ok {
+			// Two baselines: the same workflow written the common way
+			// (every activity regular), and one that also runs as local
+			// activities what flowlab runs as local activities.
+			res.Target("engine overhead, "+srv.name+", vs bare Temporal with the same activities and Updates (regular activities)",
+				"flowlab ≥ 0.8 × bare cases/s", fmt.Sprintf("%.2f× at %d cases", rr, n), rr >= 0.8)
+			r := ratios[srv.name]
+			res.Target("engine overhead, "+srv.name+", vs bare Temporal with the same activity kinds (local where flowlab's are)",
+				"flowlab ≥ 0.8 × bare cases/s", fmt.Sprintf("%.2f× at %d cases", r, n), r >= 0.8)
+			continue
+		}
 		r := ratios[srv.name]
-		res.Target("engine overhead, "+srv.name, "flowlab ≥ 0.8 × bare Temporal cases/s", fmt.Sprintf("%.2f× at %d cases", r, sizes[len(sizes)-1]), r >= 0.8)
+		res.Target("engine overhead, "+srv.name, "flowlab ≥ 0.8 × bare Temporal cases/s", fmt.Sprintf("%.2f× at %d cases", r, n), r >= 0.8)
 	}
 	res.Note("closed loop: %d cases in flight per side; a case is timed from its start to its workflow's close; at each size the sides run in halves ordered bare, (bare regular,) flowlab, flowlab, (bare regular,) bare (each alone on the server), so a drift in the shared machine's load falls on all", overheadConcurrency)
 	res.Note("bare runs as many regular and local activities as the complaint case (flowlab's UpdateCase and RecordSpan are local activities since decision 0018), with no-op bodies; bare regular is the same workflow with regular activities, the common way to write it; ratio to regular = flowlab cases/s ÷ bare regular cases/s")

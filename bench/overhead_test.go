@@ -10,7 +10,7 @@ func TestOverheadQuick(t *testing.T) {
 	res := quickRun(t, "overhead")
 	require.Len(t, res.Rows, 1, "one size on the embedded server")
 	require.Len(t, res.Rows[0], len(res.Columns))
-	require.Len(t, res.Targets, 1)
+	require.Len(t, res.Targets, 2, "against the all-regular bare workflow and the same-kinds one")
 	require.Contains(t, res.Targets[0].What, "engine overhead")
 	data, ok := res.Data.(map[string]any)
 	require.True(t, ok)
