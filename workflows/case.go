@@ -195,17 +195,14 @@ func storeRetryPolicy() *temporal.RetryPolicy {
 	}
 }
 
-// storeActivity runs the engine's store writes that nobody acts on:
-// UpdateCase, RecordSpan, and CloseTask when the case is cancelled. They
-// are short and idempotent. OpenTask and the complete and migrate
-// Updates' CloseTask stay regular activities (see runTask and complete):
-// what people act on is written only after the workflow's step is in
-// history. Since localStoreActivities they run as local
-// activities in the worker that runs the workflow task: no activity task
-// through Temporal's matching service and a marker instead of three
-// history events each, with the same retries (a crashed worker's workflow
-// task is retried by another, which runs the write again). Runs recorded
-// before run them as regular activities.
+// storeActivity runs a store write that nobody acts on (UpdateCase,
+// RecordSpan, and CloseTask when the case is cancelled). Since
+// localStoreActivities it is a local activity, run by the worker that runs
+// the workflow task: no activity task through Temporal's matching service
+// and a marker instead of three history events, with the same retries (a
+// crashed worker's workflow task is retried by another, which runs the
+// idempotent write again). Runs recorded before use regular activities.
+// Writes people act on go through actedOnActivity (decision 0018).
 func (r *caseRun) storeActivity(ctx workflow.Context, name string, in any) workflow.Future {
 	if r.local {
 		// Disconnected: a cancelled case waits for a write under way to
@@ -217,6 +214,18 @@ func (r *caseRun) storeActivity(ctx workflow.Context, name string, in any) workf
 			RetryPolicy:         storeRetryPolicy(),
 		}), name, in)
 	}
+	return workflow.ExecuteActivity(activityCtx(ctx), name, in)
+}
+
+// actedOnActivity runs a store write that people act on: OpenTask (the
+// task appears in an inbox) and the complete and migrate Updates'
+// CloseTask. It stays a regular activity, so the write follows the
+// workflow task that decided it into history. As a local activity it
+// would run before that workflow task completes; were the task lost (a
+// worker crash), an inbox would list a task the replaying case does not
+// await yet, or a task would stay closed by an Update the case never
+// accepted, and every retry would be refused (decision 0018).
+func actedOnActivity(ctx workflow.Context, name string, in any) workflow.Future {
 	return workflow.ExecuteActivity(activityCtx(ctx), name, in)
 }
 
@@ -379,13 +388,7 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	for _, o := range step.Outcomes {
 		outcomes = append(outcomes, o.Name)
 	}
-	// A regular activity, not storeActivity: the task must become visible
-	// in the inbox only after the case's entering the step is in history.
-	// Written by a local activity in a workflow task that then failed (a
-	// worker crash), the task would be listed while the case, replaying,
-	// does not await it yet, and its completion would be refused
-	// (decision 0018).
-	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityOpenTask, OpenTaskInput{
+	err := actedOnActivity(ctx, ActivityOpenTask, OpenTaskInput{
 		TaskID:     ot.ref.TaskID,
 		CaseID:     r.in.CaseID,
 		Seq:        r.seq,

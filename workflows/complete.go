@@ -82,12 +82,7 @@ func (r *caseRun) complete(ctx workflow.Context, req CompleteRequest) (CompleteR
 	rest := r.rest
 	now := workflow.Now(ctx)
 	o, _ := ot.step.Outcome(req.Outcome)
-	// A regular activity, not storeActivity: the write must follow the
-	// Update's acceptance into history. As a local activity it would run
-	// before the workflow task that accepts the Update completes; if that
-	// task failed, the task would stay closed by an Update the case never
-	// accepted, and every retry would be refused (decision 0018).
-	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityCloseTask, CloseTaskInput{
+	err := actedOnActivity(ctx, ActivityCloseTask, CloseTaskInput{
 		TaskID:       req.TaskID,
 		Status:       StatusCompleted,
 		Outcome:      o.Name,

@@ -66,12 +66,7 @@ func (r *caseRun) migrate(ctx workflow.Context, req MigrateRequest) (MigrateResu
 // in the same store transaction), then the definition is swapped.
 func (r *caseRun) migrateTask(ctx workflow.Context, ot *openTask, m *migration) (string, error) {
 	now := workflow.Now(ctx)
-	// A regular activity, not storeActivity: the write must follow the
-	// Update's acceptance into history. As a local activity it would run
-	// before the workflow task that accepts the Update completes; if that
-	// task failed, the task would stay closed by an Update the case never
-	// accepted, and every retry would be refused (decision 0018).
-	err := workflow.ExecuteActivity(activityCtx(ctx), ActivityCloseTask, CloseTaskInput{
+	err := actedOnActivity(ctx, ActivityCloseTask, CloseTaskInput{
 		TaskID:  ot.ref.TaskID,
 		Status:  StatusCancelled,
 		Outcome: OutcomeMigrated,
