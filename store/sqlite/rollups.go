@@ -30,14 +30,18 @@ func (t rollupTx) Compiled(ctx context.Context, flow string, version int) ([]byt
 	return compiled(ctx, t.q, flow, version)
 }
 
+// prevQuery finds the entered times of a span's previous spans of its
+// case (any step, same step). The unary + keeps SQLite on the primary key
+// (case_id, seq): without statistics it prefers spans_flow_idx for its
+// three equalities, which scans every earlier span of the flow version on
+// each span write (TestRollupQueriesUseThePrimaryKey).
+const prevQuery = `SELECT max(entered_at), max(entered_at) FILTER (WHERE step = ?)
+		FROM spans WHERE case_id = ? AND +flow = ? AND +version = ? AND +variant = ?
+		AND (entered_at, seq) < (?, ?)`
+
 func (t rollupTx) Prev(ctx context.Context, sp store.Span) (prev, prevStep *time.Time, err error) {
 	var p, ps sql.NullInt64
-	// The unary + keeps SQLite on the primary key (case_id, seq): without
-	// statistics it prefers spans_flow_idx for its three equalities, which
-	// scans every earlier span of the flow version on each span write.
-	err = t.q.QueryRowContext(ctx, `SELECT max(entered_at), max(entered_at) FILTER (WHERE step = ?)
-		FROM spans WHERE case_id = ? AND +flow = ? AND +version = ? AND +variant = ?
-		AND (entered_at, seq) < (?, ?)`,
+	err = t.q.QueryRowContext(ctx, prevQuery,
 		sp.Step, sp.CaseID, sp.Flow, sp.Version, sp.Variant, nanos(sp.EnteredAt), sp.Seq).Scan(&p, &ps)
 	return fromNullNanos(p), fromNullNanos(ps), err
 }
