@@ -349,6 +349,45 @@ type ListCasesParams struct {
 	// After continues a listing after this case (keyset pagination in the
 	// list's order, created_at DESC, id DESC); nil starts at the newest.
 	After *CaseCursor
+	// Customer keeps only the cases of this customer (exact match); "":
+	// any.
+	Customer string
+	// IDPrefix keeps only the cases whose id starts with it (byte-wise;
+	// a whole id matches itself); "": any.
+	IDPrefix string
+	// Attributes keeps only the cases whose attributes match every filter
+	// (decision 0026); at most MaxAttributeFilters.
+	Attributes []AttributeFilter
+}
+
+// MaxAttributeFilters is the most attribute filters one ListCases takes
+// (decision 0026); more are an error.
+const MaxAttributeFilters = 4
+
+// AttributeKeyRule says which attribute keys a filter may name.
+const AttributeKeyRule = "1 to 64 letters, digits, '_', '-' or '.'"
+
+// ValidAttributeKey reports whether k follows AttributeKeyRule.
+func ValidAttributeKey(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		ok := r == '_' || r == '-' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// AttributeFilter matches a case whose top-level attribute Key is the JSON
+// string Value, or a number or boolean whose JSON text, as encoding/json
+// writes a float64 or a bool, is Value (so "3" matches 3 and "true"
+// matches true, "3.0" matches 3.0 stored as 3).
+type AttributeFilter struct {
+	Key   string
+	Value string
 }
 
 // CaseCursor is the position of a case in ListCases order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -112,29 +113,11 @@ func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error 
 
 // ListCases lists cases newest first, from after p.After when it is set.
 func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store.Case, error) {
-	var w where
-	if p.Flow != "" {
-		w.add("flow = ?", p.Flow)
+	query, args, err := listCasesQuery(p)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list cases: %w", err)
 	}
-	if p.Status != "" {
-		w.add("status = ?", p.Status)
-	}
-	if p.Version != 0 {
-		w.add("version = ?", p.Version)
-	}
-	if p.From != nil {
-		w.add("created_at >= ?", bound(*p.From))
-	}
-	if p.To != nil {
-		w.add("created_at < ?", bound(*p.To))
-	}
-	if c := p.After; c != nil {
-		// Rows strictly after c in (created_at DESC, id DESC) order.
-		w.add("(created_at, id) < (?, ?)", c.CreatedAt.UTC(), c.ID)
-	}
-	limit := w.arg(normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
-	rows, err := s.pool.Query(ctx, `SELECT `+caseCols+` FROM cases`+w.String()+`
-		ORDER BY created_at DESC, id DESC LIMIT `+limit, w.args...)
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr("postgres: list cases", err)
 	}
@@ -179,4 +162,64 @@ func (s *Store) KeepCreateResponse(ctx context.Context, id string, body []byte) 
 		return nil, mapErr("postgres: keep create response", err)
 	}
 	return []byte(kept), nil
+}
+
+// caseSearch adds the search filters of p (decision 0026): customer on
+// cases_customer_idx, the id prefix as a range of cases_id_c_idx (ids in
+// byte order, whatever the database's collation), each attribute filter as
+// containments cases_attributes_idx (GIN, jsonb_path_ops) answers.
+func caseSearch(w *where, p store.ListCasesParams) error {
+	if err := normalize.CheckCaseSearch(p); err != nil {
+		return err
+	}
+	if p.Customer != "" {
+		w.add("customer = ?", p.Customer)
+	}
+	if p.IDPrefix != "" {
+		if lo, hi, ok := normalize.IDPrefixRange(p.IDPrefix); ok {
+			w.add(`id COLLATE "C" >= ? AND id COLLATE "C" < ?`, lo, hi)
+		} else {
+			w.add("starts_with(id, ?)", p.IDPrefix)
+		}
+	}
+	for _, f := range p.Attributes {
+		objs := normalize.AttributeContainments(f)
+		conds := make([]string, len(objs))
+		args := make([]any, len(objs))
+		for i, o := range objs {
+			conds[i], args[i] = "attributes @> ?::jsonb", o
+		}
+		w.add("("+strings.Join(conds, " OR ")+")", args...)
+	}
+	return nil
+}
+
+// listCasesQuery is ListCases' query and its arguments.
+func listCasesQuery(p store.ListCasesParams) (string, []any, error) {
+	var w where
+	if p.Flow != "" {
+		w.add("flow = ?", p.Flow)
+	}
+	if p.Status != "" {
+		w.add("status = ?", p.Status)
+	}
+	if p.Version != 0 {
+		w.add("version = ?", p.Version)
+	}
+	if p.From != nil {
+		w.add("created_at >= ?", bound(*p.From))
+	}
+	if p.To != nil {
+		w.add("created_at < ?", bound(*p.To))
+	}
+	if c := p.After; c != nil {
+		// Rows strictly after c in (created_at DESC, id DESC) order.
+		w.add("(created_at, id) < (?, ?)", c.CreatedAt.UTC(), c.ID)
+	}
+	if err := caseSearch(&w, p); err != nil {
+		return "", nil, err
+	}
+	limit := w.arg(normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
+	return `SELECT ` + caseCols + ` FROM cases` + w.String() + `
+		ORDER BY created_at DESC, id DESC LIMIT ` + limit, w.args, nil
 }

@@ -129,6 +129,26 @@ func (s *Store) UpdateCase(ctx context.Context, p store.UpdateCaseParams) error 
 
 // ListCases lists cases newest first, from after p.After when it is set.
 func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store.Case, error) {
+	query, args, err := listCasesQuery(p)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list cases: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr("sqlite: list cases", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.Case, error) {
+		x, err := scanCase(r)
+		return caseFromInternal(x), err
+	})
+	if err != nil {
+		return nil, mapErr("sqlite: list cases", err)
+	}
+	return out, nil
+}
+
+// listCasesQuery is ListCases' query and its arguments.
+func listCasesQuery(p store.ListCasesParams) (string, []any, error) {
 	var (
 		where []string
 		args  []any
@@ -153,24 +173,17 @@ func (s *Store) ListCases(ctx context.Context, p store.ListCasesParams) ([]store
 		where = append(where, "(created_at, id) < (?, ?)")
 		args = append(args, nanos(c.CreatedAt), c.ID)
 	}
+	if err := normalize.CheckCaseSearch(p); err != nil {
+		return "", nil, err
+	}
+	where, args = caseSearch(where, args, p)
 	query := `SELECT ` + caseCols + ` FROM cases`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, mapErr("sqlite: list cases", err)
-	}
-	out, err := collect(rows, func(r scanner) (store.Case, error) {
-		x, err := scanCase(r)
-		return caseFromInternal(x), err
-	})
-	if err != nil {
-		return nil, mapErr("sqlite: list cases", err)
-	}
-	return out, nil
+	return query, args, nil
 }
 
 // MarkCaseReopened records when a later case reopened the closed case id;
@@ -210,4 +223,40 @@ func (s *Store) KeepCreateResponse(ctx context.Context, id string, body []byte) 
 		return nil, mapErr("sqlite: keep create response", err)
 	}
 	return []byte(kept), nil
+}
+
+// caseSearch adds the search filters of p (decision 0026), checked by
+// normalize.CheckCaseSearch: customer on cases_customer_idx, the id prefix
+// as a range of the primary key, each attribute filter by the type and
+// value of its key. SQLite has no index over every key of a JSON object:
+// attribute filters are tested on the rows the other conditions leave, in
+// list order, until the page is full.
+func caseSearch(where []string, args []any, p store.ListCasesParams) ([]string, []any) {
+	if p.Customer != "" {
+		where, args = append(where, "customer = ?"), append(args, p.Customer)
+	}
+	if p.IDPrefix != "" {
+		if lo, hi, ok := normalize.IDPrefixRange(p.IDPrefix); ok {
+			where, args = append(where, "id >= ? AND id < ?"), append(args, lo, hi)
+		} else {
+			where, args = append(where, "substr(id, 1, length(?)) = ?"), append(args, p.IDPrefix, p.IDPrefix)
+		}
+	}
+	for _, f := range p.Attributes {
+		// The key is ValidAttributeKey: quoting it makes it one label.
+		path := `$."` + f.Key + `"`
+		var num any // NULL: the value is not a number, no number matches
+		if n, ok := normalize.AttributeNumber(f.Value); ok {
+			num = n
+		}
+		where = append(where, `(CASE json_type(attributes, ?)
+			WHEN 'text' THEN json_extract(attributes, ?) = ?
+			WHEN 'integer' THEN json_extract(attributes, ?) = ?
+			WHEN 'real' THEN json_extract(attributes, ?) = ?
+			WHEN 'true' THEN ?
+			WHEN 'false' THEN ?
+			ELSE 0 END)`)
+		args = append(args, path, path, f.Value, path, num, path, num, f.Value == "true", f.Value == "false")
+	}
+	return where, args
 }

@@ -5,8 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/store"
 )
 
 // TestRollupQueriesUseThePrimaryKey: the rollups' look-ups of a span's
@@ -42,5 +45,47 @@ func TestRollupQueriesUseThePrimaryKey(t *testing.T) {
 		all := strings.Join(plan, "\n")
 		require.Contains(t, all, "sqlite_autoindex_spans_1 (case_id=?)", "%s:\n%s", name, all)
 		require.NotContains(t, all, "spans_flow_idx", "%s:\n%s", name, all)
+	}
+}
+
+// TestCaseSearchPlans (decision 0026): a customer's cases are read from
+// cases_customer_idx in list order and an id prefix seeks the primary key,
+// whatever other filters come with them, instead of walking every case.
+func TestCaseSearchPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	after := &store.CaseCursor{CreatedAt: time.Unix(1, 0), ID: "x"}
+	attrs := []store.AttributeFilter{{Key: "severity", Value: "high"}}
+
+	for _, tc := range []struct {
+		name string
+		p    store.ListCasesParams
+		want string
+	}{
+		{"customer", store.ListCasesParams{Customer: "c"}, "USING INDEX cases_customer_idx (customer=?"},
+		{"customer, next page, attribute", store.ListCasesParams{Customer: "c", After: after, Attributes: attrs}, "USING INDEX cases_customer_idx (customer=?"},
+		{"customer and flow", store.ListCasesParams{Customer: "c", Flow: "complaint", Status: "active"}, "USING INDEX cases_customer_idx (customer=?"},
+		{"id prefix", store.ListCasesParams{IDPrefix: "6f1c"}, "sqlite_autoindex_cases_1 (id>? AND id<?)"},
+		{"id prefix, next page, attribute", store.ListCasesParams{IDPrefix: "6f1c", After: after, Attributes: attrs}, "sqlite_autoindex_cases_1 (id>? AND id<?)"},
+	} {
+		query, args, err := listCasesQuery(tc.p)
+		require.NoError(t, err, tc.name)
+		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+		require.NoError(t, err, tc.name)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		all := strings.Join(plan, "\n")
+		require.Contains(t, all, tc.want, "%s:\n%s", tc.name, all)
+		require.NotContains(t, all, "SCAN cases\n", "%s:\n%s", tc.name, all)
 	}
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateCaseConcurrent", testCreateCaseConcurrent},
 		{"KeepCreateResponse", testKeepCreateResponse},
 		{"ListCasesPaging", testListCasesPaging},
+		{"SearchCases", testSearchCases},
 		{"OpenTask", testOpenTask},
 		{"ListTasks", testListTasks},
 		{"ListTasksPaging", testListTasksPaging},
