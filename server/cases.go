@@ -349,8 +349,8 @@ func StartPending(ctx context.Context, st store.Store, eng Engine) error {
 // storeCaseLimitMax is the most cases one store.ListCases call returns.
 const storeCaseLimitMax = 500
 
-// listCases lists cases newest first, optionally by flow, status and
-// creation time, a page at a time.
+// listCases lists cases newest first, optionally by flow, status,
+// creation time, customer, id prefix and attributes, a page at a time.
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q, err := paramsOf[listCasesParams](r)
 	if err != nil {
@@ -364,7 +364,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, more, err := s.pageCases(r.Context(), store.ListCasesParams{Flow: q.Flow, Status: q.Status, From: from, To: to, After: after}, q.Limit)
+	search, err := parseCaseSearch(q.Customer, q.ID, q.Attr)
+	if err != nil {
+		return err
+	}
+	p := store.ListCasesParams{Flow: q.Flow, Status: q.Status, From: from, To: to, After: after}
+	search.apply(&p)
+	cs, more, err := s.pageCases(r.Context(), p, q.Limit)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -56,7 +57,7 @@ func decodeParams(r *http.Request, t reflect.Type) (reflect.Value, error) {
 			}
 			return v, badParam(name, "unknown parameter; allowed: "+strings.Join(allowed, ", "))
 		}
-		if len(q[name]) > 1 {
+		if len(q[name]) > 1 && !repeatable(t, name) {
 			return v, badParam(name, "given more than once")
 		}
 	}
@@ -73,6 +74,12 @@ func decodeParams(r *http.Request, t reflect.Type) (reflect.Value, error) {
 		}
 		name := f.Tag.Get("query")
 		if name == "" {
+			continue
+		}
+		if f.Type.Kind() == reflect.Slice {
+			if err := setListParam(fv, f, name, q[name]); err != nil {
+				return v, err
+			}
 			continue
 		}
 		raw, given := q.Get(name), q.Has(name)
@@ -103,6 +110,36 @@ func queryNames(t reflect.Type) []string {
 	return names
 }
 
+// repeatable reports whether the query parameter name of t is a list
+// ([]string), which may be given more than once (?attr=a&attr=b).
+func repeatable(t reflect.Type, name string) bool {
+	for i := range t.NumField() {
+		if t.Field(i).Tag.Get("query") == name {
+			return t.Field(i).Type.Kind() == reflect.Slice
+		}
+	}
+	return false
+}
+
+// setListParam sets a []string parameter from its values, refusing more
+// than its `maxItems`; empty values are left out.
+func setListParam(fv reflect.Value, f reflect.StructField, name string, raws []string) error {
+	if f.Type.Elem().Kind() != reflect.String {
+		return internal(fmt.Errorf("params: field %s has unsupported type %s", f.Name, f.Type))
+	}
+	var vals []string
+	for _, raw := range raws {
+		if raw != "" {
+			vals = append(vals, raw)
+		}
+	}
+	if hi, ok := intTag(f, "maxItems"); ok && len(vals) > hi {
+		return badParam(name, fmt.Sprintf("given %d times, at most %d", len(vals), hi))
+	}
+	fv.Set(reflect.ValueOf(vals))
+	return nil
+}
+
 var timeType = reflect.TypeFor[time.Time]()
 
 func setParam(fv reflect.Value, f reflect.StructField, name, raw string) error {
@@ -130,6 +167,9 @@ func setParam(fv reflect.Value, f reflect.StructField, name, raw string) error {
 		}
 		fv.SetInt(int64(n))
 	case f.Type.Kind() == reflect.String:
+		if hi, ok := intTag(f, "maxLength"); ok && utf8.RuneCountInString(raw) > hi {
+			return badParam(name, fmt.Sprintf("must be at most %d characters, got %d", hi, utf8.RuneCountInString(raw)))
+		}
 		if enum := f.Tag.Get("enum"); enum != "" {
 			allowed := strings.Split(enum, ",")
 			if !slices.Contains(allowed, raw) {

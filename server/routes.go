@@ -221,7 +221,7 @@ var apiRoutes = []route{
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/cases", ID: "listCases", Tag: "cases",
 		Summary:     "List cases, newest first",
-		Description: "Cases ordered by created_at, then id, descending. `from`/`to` bound created_at. " + descPaging,
+		Description: "Cases ordered by created_at, then id, descending. `from`/`to` bound created_at. " + descCaseSearch + " " + descPaging,
 		Params:      listCasesParams{},
 		Status:      http.StatusOK, Response: caseListJSON{}, Example: caseListJSON{Cases: []caseJSON{exampleCase}, NextCursor: exampleCursor},
 		Handle: (*Server).listCases,
@@ -763,6 +763,10 @@ type listCasesParams struct {
 	To     time.Time `query:"to" description:"Only cases created before this time (RFC 3339)."`
 	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
 	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+	// Search (decision 0026).
+	Customer string   `query:"customer" maxLength:"200" description:"Only the cases of this customer (exact match)." example:"C-1042"`
+	ID       string   `query:"id" minLength:"4" maxLength:"36" pattern:"^[0-9A-Fa-f-]{4,36}$" description:"Only the case with this id, or the cases whose id starts with it (4 or more characters)." example:"6f1c9a52"`
+	Attr     []string `query:"attr" maxItems:"4" description:"Only cases whose attribute KEY is VALUE, written KEY:VALUE (split at the first colon; the string VALUE, or the number or boolean written so). Up to 4; all must hold." example:"[\"severity:high\"]"`
 }
 
 type listTasksParams struct {

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/flowlab/flowlab/store"
+)
+
+// Case search (decision 0026): GET /api/v1/cases?customer=&id=&attr=,
+// the CLI's `cases list --customer --id --attr` and the search box of
+// /ui/cases all end here.
+
+const (
+	// searchCustomerMax is the longest customer a case may have (POST
+	// /cases), so the longest worth searching.
+	searchCustomerMax = 200
+	// searchIDMin is the shortest id prefix: 4 hex digits leave one case
+	// id in 65,536, so a prefix seeks a few rows of the id index.
+	searchIDMin = 4
+	// searchIDMax is the length of a case id (a UUID).
+	searchIDMax = 36
+	// searchAttrValueMax is the longest attribute value a filter takes.
+	searchAttrValueMax = 200
+)
+
+// descCaseSearch documents the search parameters in the route table.
+const descCaseSearch = "Search: `customer` is an exact match; `id` is a case id or its first " +
+	"4 or more characters; `attr=KEY:VALUE` keeps cases whose top-level attribute KEY is the string VALUE " +
+	"(or the number or boolean written VALUE: `attr=priority:3`, `attr=vip:true`), split at the first colon; " +
+	"give `attr` up to 4 times, all must hold. Filters combine with each other, with `flow`, `status`, " +
+	"`from`/`to` and with paging. A malformed filter is a 400 naming the parameter."
+
+// caseSearch is the checked search of a case listing.
+type caseSearch struct {
+	Customer   string
+	IDPrefix   string
+	Attributes []store.AttributeFilter
+}
+
+// apply sets the search on a store listing.
+func (cs caseSearch) apply(p *store.ListCasesParams) {
+	p.Customer, p.IDPrefix, p.Attributes = cs.Customer, cs.IDPrefix, cs.Attributes
+}
+
+// parseCaseSearch checks the search parameters; a malformed one is a 400
+// naming it.
+func parseCaseSearch(customer, id string, attrs []string) (caseSearch, error) {
+	var cs caseSearch
+	cs.Customer = strings.TrimSpace(customer)
+	if n := utf8.RuneCountInString(cs.Customer); n > searchCustomerMax {
+		return cs, badParam("customer", fmt.Sprintf("must be at most %d characters, got %d", searchCustomerMax, n))
+	}
+	if searchHasControl(cs.Customer) {
+		return cs, badParam("customer", "must not contain control characters")
+	}
+	if id = strings.ToLower(strings.TrimSpace(id)); id != "" {
+		if len(id) < searchIDMin || len(id) > searchIDMax || strings.Trim(id, "0123456789abcdef-") != "" {
+			return cs, badParam("id", fmt.Sprintf("must be a case id or its first %d to %d characters (0-9, a-f and -), got %q",
+				searchIDMin, searchIDMax, searchClip(id, 40)))
+		}
+		cs.IDPrefix = id
+	}
+	if len(attrs) > store.MaxAttributeFilters {
+		return cs, badParam("attr", fmt.Sprintf("given %d times, at most %d", len(attrs), store.MaxAttributeFilters))
+	}
+	for _, a := range attrs {
+		key, value, ok := strings.Cut(a, ":")
+		switch {
+		case !ok:
+			return cs, badParam("attr", fmt.Sprintf("must be KEY:VALUE like severity:high, got %q", searchClip(a, 40)))
+		case !store.ValidAttributeKey(key):
+			return cs, badParam("attr", fmt.Sprintf("key %q must be %s", searchClip(key, 40), store.AttributeKeyRule))
+		case value == "":
+			return cs, badParam("attr", fmt.Sprintf("%s: the value after the colon is missing", key))
+		case utf8.RuneCountInString(value) > searchAttrValueMax:
+			return cs, badParam("attr", fmt.Sprintf("%s: the value must be at most %d characters", key, searchAttrValueMax))
+		case searchHasControl(value):
+			return cs, badParam("attr", fmt.Sprintf("%s: the value must not contain control characters", key))
+		}
+		cs.Attributes = append(cs.Attributes, store.AttributeFilter{Key: key, Value: value})
+	}
+	return cs, nil
+}
+
+func searchHasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl) || !utf8.ValidString(s)
+}
+
+// searchClip shortens s to at most n runes for a message.
+func searchClip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

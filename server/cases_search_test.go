@@ -1,0 +1,85 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestListCasesSearch: GET /cases finds a customer's cases, cases by
+// attribute and by id prefix, combined with the other filters and paged
+// (decision 0026). Before, customer= was an unknown parameter (400).
+func TestListCasesSearch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	start := func(customer string, attrs map[string]any) caseJSON {
+		t.Helper()
+		res := e.do("admin", http.MethodPost, "/api/v1/cases",
+			map[string]any{"flow": "complaint", "customer": customer, "channel": "phone", "attributes": attrs}, nil)
+		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+		var c caseJSON
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
+		time.Sleep(2 * time.Millisecond) // distinct created_at
+		return c
+	}
+	a1 := start("C-1042", map[string]any{"amount": 12, "severity": "high"})
+	b1 := start("C-7", map[string]any{"amount": 12, "severity": "low"})
+	a2 := start("C-1042", map[string]any{"amount": 300, "severity": "high", "vip": true})
+	a3 := start("C-1042", map[string]any{"amount": 12, "note": "a:b"})
+	list := func(query string) []string {
+		t.Helper()
+		ids, _ := pageAll(t, e, "admin", "/api/v1/cases?limit=1&"+query, caseIDs, func(l caseListJSON) string { return l.NextCursor })
+		return ids
+	}
+	require.Equal(t, []string{a3.ID, a2.ID, a1.ID}, list("customer=C-1042"))
+	require.Equal(t, []string{a3.ID, a2.ID, a1.ID}, list("customer="+url.QueryEscape(" C-1042 ")), "trimmed like a new case's customer")
+	require.Empty(t, list("customer=c-1042"), "exact match")
+	require.Equal(t, []string{a2.ID, a1.ID}, list("attr=severity:high"))
+	require.Equal(t, []string{a3.ID, b1.ID, a1.ID}, list("attr=amount:12"))
+	require.Equal(t, []string{a2.ID}, list("attr=severity:high&attr=vip:true"))
+	require.Equal(t, []string{a3.ID}, list("attr=note:a:b"), "split at the first colon")
+	require.Equal(t, []string{a1.ID}, list("customer=C-1042&attr=severity:high&attr=amount:12&status=active&flow=complaint"))
+	require.Equal(t, []string{a2.ID}, list("id="+a2.ID))
+	require.Equal(t, []string{a2.ID}, list("id="+strings.ToUpper(a2.ID[:8])), "a prefix, any case")
+	require.Equal(t, []string{a2.ID}, list("id="+a2.ID[:13]+"&customer=C-1042"))
+	require.Empty(t, list("id="+a2.ID+"&customer=C-7"))
+
+	// The store has nothing to search for an empty filter: it is no filter.
+	require.Len(t, list("customer=&attr="), 4)
+}
+
+// TestListCasesSearchRefusals: a malformed search is a problem+json 400
+// naming its parameter, before the store is asked.
+func TestListCasesSearchRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct{ query, param, says string }{
+		{"customer=" + strings.Repeat("x", 201), "customer", "at most 200 characters"},
+		{"customer=a%00b", "customer", "control characters"},
+		{"id=6f1", "id", "first 4 to 36 characters"},
+		{"id=not-hex!", "id", "0-9, a-f"},
+		{"id=" + strings.Repeat("a", 37), "id", "at most 36 characters"},
+		{"attr=severity", "attr", "KEY:VALUE"},
+		{"attr=:high", "attr", "key"},
+		{"attr=sev%20erity:high", "attr", "letters, digits"},
+		{"attr=" + strings.Repeat("k", 65) + ":v", "attr", "1 to 64"},
+		{"attr=severity:", "attr", "value after the colon is missing"},
+		{"attr=severity:" + strings.Repeat("v", 201), "attr", "at most 200 characters"},
+		{"attr=severity:a%0Ab", "attr", "control characters"},
+		{"attr=a:1&attr=b:1&attr=c:1&attr=d:1&attr=e:1", "attr", "at most 4"},
+		{"customer=a&customer=b", "customer", "more than once"},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			p := problemOf(t, e.do("admin", http.MethodGet, "/api/v1/cases?"+tc.query, nil, nil), http.StatusBadRequest)
+			require.Contains(t, p.Detail, `query parameter "`+tc.param+`"`)
+			require.Contains(t, p.Detail, tc.says)
+			require.Len(t, p.Errors, 1)
+			require.Equal(t, tc.param, p.Errors[0].Field)
+		})
+	}
+}
