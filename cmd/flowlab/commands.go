@@ -93,13 +93,20 @@ returns the same case instead of starting a second one.`,
 func newCasesCmd() *cobra.Command {
 	var cf clientFlags
 	var pf pageFlags
-	var flowKey, status, from, to string
+	var flowKey, status, from, to, customer, id string
+	var attrs []string
 	cmd := &cobra.Command{
 		Use:   "cases",
-		Short: "List cases, newest first",
+		Short: "List and search cases, newest first",
 		Long: `cases lists cases newest first (GET /api/v1/cases), optionally of one flow,
-in one status, or created in [--from, --to).`,
+in one status, or created in [--from, --to), and searches them: --customer
+(exact), --id (a case id or its first 4 or more characters) and --attr
+KEY=VALUE (the attribute KEY is the string VALUE, or the number or boolean
+written so; up to 4, all must hold). The filters combine.`,
 		Example: `  flowlab cases --flow complaint --status active
+  flowlab cases --customer C-1042
+  flowlab cases --attr severity=high --attr vip=true --status active
+  flowlab cases --id 6f1c2b9e
   flowlab cases --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z --all -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -113,7 +120,14 @@ in one status, or created in [--from, --to).`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"flow": {flowKey}, "status": {status}, "from": {from}, "to": {to}}
+			q := url.Values{"flow": {flowKey}, "status": {status}, "from": {from}, "to": {to}, "customer": {customer}, "id": {id}}
+			for _, a := range attrs {
+				k, v, ok := strings.Cut(a, "=")
+				if !ok || k == "" {
+					return usageError{fmt.Errorf("--attr %q: expected KEY=VALUE, like severity=high", a)}
+				}
+				q.Add("attr", k+":"+v)
+			}
 			out, next, err := fetchList(cmd.Context(), c, apiPath("cases"), q, "cases", pf)
 			if err != nil {
 				return err
@@ -128,6 +142,9 @@ in one status, or created in [--from, --to).`,
 	cmd.Flags().StringVar(&status, "status", "", "only cases in this status: "+strings.Join(caseStatuses, ", "))
 	cmd.Flags().StringVar(&from, "from", "", "only cases created at or after this RFC 3339 time")
 	cmd.Flags().StringVar(&to, "to", "", "only cases created before this RFC 3339 time")
+	cmd.Flags().StringVar(&customer, "customer", "", "only the cases of this customer (exact match)")
+	cmd.Flags().StringVar(&id, "id", "", "only the case with this id, or whose id starts with it (4 or more characters)")
+	cmd.Flags().StringArrayVar(&attrs, "attr", nil, "only cases whose attribute KEY is VALUE, as KEY=VALUE (repeatable, up to 4; all must hold)")
 	_ = cmd.RegisterFlagCompletionFunc("flow", completeFlows(&cf))
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(caseStatuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -108,6 +108,29 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	require.Len(t, all.Cases, 3)
 	require.ElementsMatch(t, ids, []string{all.Cases[0].ID, all.Cases[1].ID, all.Cases[2].ID})
 	require.Equal(t, page1.Cases[0].ID, all.Cases[0].ID)
+	// Searching (decision 0026): by customer, attribute and id prefix.
+	found := func(args ...string) []string {
+		t.Helper()
+		var page struct {
+			Cases []struct{ ID string } `json:"cases"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(ok(append([]string{"cases", "-o", "json"}, args...)...)), &page))
+		out := []string{}
+		for _, c := range page.Cases {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	require.Equal(t, []string{ids[1]}, found("--customer", "C-2"))
+	require.Equal(t, []string{ids[2]}, found("--customer", "C-3", "--attr", "severity=primary", "--flow", "complaint"))
+	require.Empty(t, found("--customer", "C-3", "--attr", "severity=secondary"))
+	require.Equal(t, []string{ids[0]}, found("--id", ids[0][:8], "--customer", "C-1"))
+	res = cli("cases", "--attr", "severity")
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	require.Contains(t, res.stderr, "expected KEY=VALUE")
+	res = cli("cases", "--id", "zz")
+	require.Equal(t, exitAPIClient, res.code, res.stderr)
+	require.Contains(t, res.stderr, `query parameter "id"`)
 
 	require.Contains(t, ok("case", ids[0]), ids[0])
 	require.Contains(t, ok("event", ids[0], "customer_replied", "--data", "ok=true"), "customer_replied")
