@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode"
@@ -95,4 +96,35 @@ func searchClip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// withCaseContacts sets the customer and channel of each task's case, read
+// with one store query for the page (at most 500 tasks: the list limit),
+// so that an inbox shows whom a task serves.
+func (s *Server) withCaseContacts(ctx context.Context, tasks []taskJSON) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(tasks))
+	seen := make(map[string]bool, len(tasks))
+	for _, t := range tasks {
+		if !seen[t.CaseID] {
+			seen[t.CaseID] = true
+			ids = append(ids, t.CaseID)
+		}
+	}
+	cases, err := s.store.ListCases(ctx, store.ListCasesParams{IDs: ids, Limit: len(ids)})
+	if err != nil {
+		return storeProblem(fmt.Errorf("list tasks: their cases: %w", err), "cases")
+	}
+	byID := make(map[string]store.Case, len(cases))
+	for _, c := range cases {
+		byID[c.ID] = c
+	}
+	for i := range tasks {
+		if c, ok := byID[tasks[i].CaseID]; ok {
+			tasks[i].Customer, tasks[i].Channel = c.Customer, c.Channel
+		}
+	}
+	return nil
 }

@@ -78,6 +78,9 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	out.Tasks = toTasksJSON(tasks)
+	if err := s.withCaseContacts(r.Context(), out.Tasks); err != nil {
+		return err
+	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }

@@ -176,6 +176,7 @@ type staffInboxRow struct {
 	// The task's fields the row shows, flat: a template looks a field of
 	// an embedded struct up by a slow reflective search.
 	ID, CaseID, Step, StepName, Department, Flow, Variant, Assignee string
+	Customer, Channel                                               string // the case's (decision 0026)
 	Version, EscalationLevel                                        int
 	OpenedAt                                                        time.Time
 	SLADue                                                          *time.Time
@@ -187,7 +188,8 @@ type staffInboxRow struct {
 
 func newInboxRow(t taskJSON, assignee string, canClaim, canUnclaim bool) staffInboxRow {
 	return staffInboxRow{ID: t.ID, CaseID: t.CaseID, Step: t.Step, StepName: t.StepName, Department: t.Department,
-		Flow: t.Flow, Variant: t.Variant, Assignee: t.Assignee, Version: t.Version, EscalationLevel: t.EscalationLevel,
+		Flow: t.Flow, Variant: t.Variant, Assignee: t.Assignee, Customer: t.Customer, Channel: t.Channel,
+		Version: t.Version, EscalationLevel: t.EscalationLevel,
 		OpenedAt: t.OpenedAt, SLADue: t.SLADue, AssigneeLabel: assignee, CanClaim: canClaim, CanUnclaim: canUnclaim}
 }
 

@@ -52,14 +52,18 @@ type staffCaseRow struct {
 
 type staffCasesPage struct {
 	Flow, Status, Cursor, Next string
-	Flows                      []flowSummaryJSON
-	Statuses                   []string
-	Rows                       []staffCaseRow
+	// Search is the search box's text (decision 0026); SearchError says
+	// in words why it was refused.
+	Search, SearchError, SearchHelp string
+	Flows                           []flowSummaryJSON
+	Statuses                        []string
+	Rows                            []staffCaseRow
 }
 
 func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
-	page := staffCasesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: staffCaseStatuses}
+	page := staffCasesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: staffCaseStatuses,
+		Search: strings.TrimSpace(in.Get("q")), SearchHelp: searchBoxHelp}
 	if page.Status != "" && !slices.Contains(staffCaseStatuses, page.Status) {
 		return badParam("status", fmt.Sprintf("must be one of %s, got %q", strings.Join(staffCaseStatuses, ", "), page.Status))
 	}
@@ -69,18 +73,31 @@ func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 			q.Set(k, v)
 		}
 	}
-	list, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
-	if err != nil {
-		return err
+	search, err := parseSearchBox(page.Search)
+	if err == nil {
+		for k, vs := range search {
+			q[k] = vs
+		}
+		var list caseListJSON
+		list, err = apiGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
+		page.Next = list.NextCursor
+		for _, c := range list.Cases {
+			page.Rows = append(page.Rows, staffCaseRow{caseJSON: c, StatusClass: staffStatusClass(c.Status)})
+		}
 	}
-	page.Next = list.NextCursor
-	for _, c := range list.Cases {
-		page.Rows = append(page.Rows, staffCaseRow{caseJSON: c, StatusClass: staffStatusClass(c.Status)})
+	status := http.StatusOK
+	if err != nil {
+		// A refused search is shown beside the box, in words.
+		var p *Problem
+		if !errors.As(err, &p) || p.Status != http.StatusBadRequest || searchBoxMessage(p) == "" {
+			return err
+		}
+		page.SearchError, status = searchBoxMessage(p), http.StatusBadRequest
 	}
 	if page.Flows, err = s.staffFlows(r); err != nil {
 		return err
 	}
-	return s.render(w, r, uiView{Template: "cases", Title: "Cases", Active: "cases", Data: page})
+	return s.render(w, r, uiView{Template: "cases", Title: "Cases", Active: "cases", Data: page, Status: status})
 }
 
 // ---- /ui/cases/new ----

@@ -75,6 +75,9 @@ type taskJSON struct {
 	Outcome         string          `json:"outcome"`
 	Data            json.RawMessage `json:"data"`
 	CompletedBy     string          `json:"completed_by"`
+	// The case's customer and channel, in task lists (GET /tasks) only.
+	Customer string `json:"customer,omitempty" description:"The case's customer (task lists only)."`
+	Channel  string `json:"channel,omitempty" description:"The case's contact channel (task lists only; absent when the case has none)."`
 }
 
 func toTaskJSON(t store.Task) taskJSON { return toTaskJSONForms(t, nil) }

@@ -358,6 +358,9 @@ type ListCasesParams struct {
 	// Attributes keeps only the cases whose attributes match every filter
 	// (decision 0026); at most MaxAttributeFilters.
 	Attributes []AttributeFilter
+	// IDs keeps only these cases (a page of tasks' cases); nil: any. At
+	// most the list's maximum limit (500) ids.
+	IDs []string
 }
 
 // MaxAttributeFilters is the most attribute filters one ListCases takes

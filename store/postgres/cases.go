@@ -172,6 +172,9 @@ func caseSearch(w *where, p store.ListCasesParams) error {
 	if err := normalize.CheckCaseSearch(p); err != nil {
 		return err
 	}
+	if p.IDs != nil {
+		w.add("id = ANY(?)", p.IDs)
+	}
 	if p.Customer != "" {
 		w.add("customer = ?", p.Customer)
 	}

@@ -232,6 +232,9 @@ func (s *Store) KeepCreateResponse(ctx context.Context, id string, body []byte) 
 // attribute filters are tested on the rows the other conditions leave, in
 // list order, until the page is full.
 func caseSearch(where []string, args []any, p store.ListCasesParams) ([]string, []any) {
+	if p.IDs != nil {
+		where, args = append(where, "id IN (SELECT value FROM json_each(?))"), append(args, string(normalize.Strings(p.IDs)))
+	}
 	if p.Customer != "" {
 		where, args = append(where, "customer = ?"), append(args, p.Customer)
 	}

@@ -91,9 +91,22 @@ func testSearchCases(t *testing.T, s store.Store) {
 		}
 	}
 
+	// A set of ids (a page of tasks' cases); an empty set is no case.
+	got, err := s.ListCases(ctx, store.ListCasesParams{IDs: []string{"ab10", "ä1", "nope", "ab10"}, Customer: "cust-1"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"ab10"}, caseIDs(got))
+	got, err = s.ListCases(ctx, store.ListCasesParams{IDs: []string{"ab10", "ä1", "ab20"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"ä1", "ab20", "ab10"}, caseIDs(got))
+	got, err = s.ListCases(ctx, store.ListCasesParams{IDs: []string{}})
+	require.NoError(t, err)
+	require.Empty(t, got)
+	_, err = s.ListCases(ctx, store.ListCasesParams{IDs: make([]string, 501)})
+	require.ErrorContains(t, err, "case ids")
+
 	// Updated attributes are searched as they are now.
 	require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "ab20", Attributes: json.RawMessage(`{"severity":"high"}`), At: at(time.Hour)}))
-	got, err := s.ListCases(ctx, store.ListCasesParams{Attributes: attr("severity", "high"), Customer: "cust-2"})
+	got, err = s.ListCases(ctx, store.ListCasesParams{Attributes: attr("severity", "high"), Customer: "cust-2"})
 	require.NoError(t, err)
 	require.Equal(t, []string{"ab20"}, caseIDs(got))
 

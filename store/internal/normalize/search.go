@@ -14,8 +14,12 @@ import (
 
 // CheckCaseSearch refuses attribute filters the stores cannot express:
 // more than store.MaxAttributeFilters, or a key that is not
-// store.ValidAttributeKey (SQLite names it in a JSON path).
+// store.ValidAttributeKey (SQLite names it in a JSON path); and more than
+// CaseLimitMax IDs.
 func CheckCaseSearch(p store.ListCasesParams) error {
+	if len(p.IDs) > CaseLimitMax {
+		return fmt.Errorf("%d case ids, at most %d", len(p.IDs), CaseLimitMax)
+	}
 	if len(p.Attributes) > store.MaxAttributeFilters {
 		return fmt.Errorf("%d attribute filters, at most %d", len(p.Attributes), store.MaxAttributeFilters)
 	}
