@@ -370,7 +370,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := store.ListCasesParams{Flow: q.Flow, Status: q.Status, From: from, To: to, After: after}
 	search.apply(&p)
-	cs, more, err := s.pageCases(r.Context(), p, q.Limit)
+	cs, more, err := s.searchCases(r.Context(), p, q.Limit, caseSearchTimeout)
 	if err != nil {
 		return err
 	}

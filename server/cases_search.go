@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,7 +27,27 @@ const (
 	searchIDMax = 36
 	// searchAttrValueMax is the longest attribute value a filter takes.
 	searchAttrValueMax = 200
+	// caseSearchTimeout bounds one page of an attribute search, the one
+	// filter SQLite tests row by row (decision 0026).
+	caseSearchTimeout = 5 * time.Second
 )
+
+// searchCases is pageCases with attribute filters bounded in time: past
+// timeout the store's query is cancelled and the answer is a 503 that says
+// how to narrow the search.
+func (s *Server) searchCases(ctx context.Context, p store.ListCasesParams, limit int, timeout time.Duration) ([]store.Case, bool, error) {
+	if len(p.Attributes) == 0 {
+		return s.pageCases(ctx, p, limit)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cs, more, err := s.pageCases(ctx, p, limit)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, false, unavailable(fmt.Sprintf("the attribute search took longer than %s and was stopped; "+
+			"narrow it with customer, id, flow, status or from/to", timeout), err)
+	}
+	return cs, more, err
+}
 
 // descCaseSearch documents the search parameters in the route table.
 const descCaseSearch = "Search: `customer` is an exact match; `id` is a case id or its first " +

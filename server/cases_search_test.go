@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/store"
 )
 
 // TestListCasesSearch: GET /cases finds a customer's cases, cases by
@@ -82,4 +85,21 @@ func TestListCasesSearchRefusals(t *testing.T) {
 			require.Equal(t, tc.param, p.Errors[0].Field)
 		})
 	}
+}
+
+// TestCaseSearchTimeout: an attribute search past its time is stopped and
+// answered with a 503 that says how to narrow it.
+func TestCaseSearchTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.startCase()
+	p := store.ListCasesParams{Attributes: []store.AttributeFilter{{Key: "amount", Value: "12"}}}
+	cs, _, err := e.srv.searchCases(context.Background(), p, 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	_, _, err = e.srv.searchCases(context.Background(), p, 10, time.Nanosecond)
+	var prob *Problem
+	require.ErrorAs(t, err, &prob)
+	require.Equal(t, http.StatusServiceUnavailable, prob.Status)
+	require.Contains(t, prob.Detail, "narrow it with customer")
 }

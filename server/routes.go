@@ -312,7 +312,8 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/tasks", ID: "listTasks", Tag: "tasks",
 		Summary: "List tasks by SLA due time",
 		Description: "Tasks ordered by sla_due (tasks without SLA last), opened_at, id. Staff see only their departments: " +
-			"without `department` the list covers all of them, another department is 403. `from`/`to` bound opened_at. " + descPaging,
+			"without `department` the list covers all of them, another department is 403. `from`/`to` bound opened_at. " +
+			"Each task carries its case's `customer` and `channel` (an inbox shows whom it serves). " + descPaging,
 		Params: listTasksParams{},
 		Status: http.StatusOK, Response: taskListJSON{}, Example: taskListJSON{Tasks: []taskJSON{exampleTask}, NextCursor: exampleCursor},
 		Errors: []int{403},

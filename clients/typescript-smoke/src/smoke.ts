@@ -67,8 +67,16 @@ const created = await agents.customer_service.POST("/api/v1/cases", {
 check(created.data && created.response.status === 201, `start case: ${created.response.status} ${JSON.stringify(created.error)}`);
 const caseId = created.data.id;
 
+// Search by customer and attribute (decision 0026), typed; a task in a
+// list names its case's customer and channel.
+const found = await admin.GET("/api/v1/cases", { params: { query: { customer: "TS-1", attr: ["product:router"] } } });
+check(found.data?.cases.some((c) => c.id === caseId), `search by customer and attribute: ${JSON.stringify(found.error)}`);
+const badSearch = await admin.GET("/api/v1/cases", { params: { query: { attr: ["product"] } } });
+check(badSearch.response.status === 400 && badSearch.error?.errors?.[0]?.field === "attr", `a malformed attr is a 400 naming it, got ${badSearch.response.status}`);
+
 // A department may not complete another's task: a typed problem+json error.
 let task = await openTask(admin, caseId);
+check(task.customer === "TS-1" && task.channel === "app", `a listed task names its case's customer and channel: ${task.customer}, ${task.channel}`);
 const refused = await agents.technical.POST("/api/v1/tasks/{id}/complete", {
   params: { path: { id: task.id } },
   body: { outcome: task.outcomes[0], data: formData(task) },
