@@ -110,10 +110,9 @@ func TestUIInboxShowsCustomerAndChannel(t *testing.T) {
 	body := e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String()
 	require.Equal(t, []string{task.ID}, rowIDs(body))
 	row := regexp.MustCompile(`(?s)<tr data-testid="inbox-row".*?</tr>`).FindString(body)
-	require.Contains(t, row, `<td class="clip" title="Jane &#34;JD&#34; Doe" data-testid="customer"><a href="/ui/cases?q=customer%3A%22Jane&#43;%5C%22JD%5C%22&#43;Doe%22">Jane &#34;JD&#34; Doe</a></td>`)
-	require.Contains(t, row, `<td class="clip hide-narrow" data-testid="channel">chat</td>`)
+	require.Contains(t, row, `<td class="customer" title="Jane &#34;JD&#34; Doe · chat"><a href="/ui/cases?q=customer%3A%22Jane&#43;%5C%22JD%5C%22&#43;Doe%22" data-testid="customer">Jane &#34;JD&#34; Doe</a><span class="channel" data-testid="channel">chat</span></td>`)
 	// The link finds the customer's case.
-	link := html.UnescapeString(regexp.MustCompile(`data-testid="customer"><a href="([^"]+)"`).FindStringSubmatch(row)[1])
+	link := html.UnescapeString(regexp.MustCompile(`<a href="([^"]+)" data-testid="customer">`).FindStringSubmatch(row)[1])
 	require.Equal(t, []string{c.ID}, caseRowIDs(e.page("ana", http.MethodGet, link, nil).Body.String()))
 
 	// The API's task list carries them.

@@ -28,6 +28,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("StaffSeesOnlyOwnDepartment", e.testDepartmentIsolation)
 	t.Run("CompleteWithKeyboardOnly", e.testKeyboardCompletion)
 	t.Run("InboxRefreshesInPlace", e.testInboxRefresh)
+	t.Run("FindACustomersCase", e.testCaseSearch)
 	t.Run("OwnerSeesHeatMap", e.testHeatMap)
 	// Last: promoting v2 changes the complaint flow's default version.
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)
