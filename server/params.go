@@ -24,7 +24,8 @@ import (
 // The parameters of a route are declared once, as a struct whose fields
 // carry `path:"..."`, `query:"..."` or `header:"..."` tags plus the
 // constraints of the OpenAPI document (`enum`, `minimum`, `maximum`,
-// `default`, `description`). The document is reflected from these structs
+// `maxLength`, `maxItems` of a repeatable []string, `default`,
+// `description`). The document is reflected from these structs
 // and decodeParams enforces them, so the two cannot disagree: a query
 // parameter the struct does not declare is a 400 naming it.
 
