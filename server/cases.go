@@ -453,6 +453,13 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
 	}
 	status := "cancelling"
+	// Temporal accepts a cancel request for a workflow that has ended; a
+	// case whose workflow ended unexpectedly is failed instead.
+	if c.Status == store.CaseActive {
+		if failed, ok := s.noticeEnded(ctx, c); ok {
+			return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+		}
+	}
 	ectx, cancel := s.engineCtx(ctx)
 	defer cancel()
 	if err := s.eng.Cancel(ectx, c.WorkflowID); err != nil {
