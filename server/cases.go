@@ -592,7 +592,11 @@ func waitingFor(st workflows.CaseState) string {
 	case st.WaitingFor != "":
 		return fmt.Sprintf("it waits for %q at step %q", st.WaitingFor, st.Step)
 	case len(st.Open) > 0:
-		return fmt.Sprintf("it waits for task %q at step %q", st.Open[0].StepName, st.Step)
+		name := st.Open[0].StepName
+		if name == "" {
+			name = st.Open[0].Step
+		}
+		return fmt.Sprintf("it waits for task %q at step %q", name, st.Step)
 	case st.Step != "":
 		return fmt.Sprintf("it is at step %q, which waits for no event", st.Step)
 	default:
