@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,4 +155,40 @@ func TestCommittedUnansweredCompletionIsAudited(t *testing.T) {
 	require.Equal(t, id, es[0].CaseID)
 	require.Equal(t, "req-lost", es[0].RequestID)
 	require.JSONEq(t, `{"outcome": "`+task.Outcomes[0]+`", "update_id": "`+updateID+`"}`, string(es[0].Details))
+}
+
+// TestEventsOnlyWhenAwaited: a real case takes an event only at the wait
+// step that waits for it, and only a small one.
+func TestEventsOnlyWhenAwaited(t *testing.T) {
+	e := newEnv(t)
+	var created struct {
+		ID string `json:"id"`
+	}
+	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
+		map[string]any{"flow": "appointment", "customer": "C-ev", "channel": "web"}, http.StatusCreated, &created)
+	id := created.ID
+	path := "/api/v1/cases/" + id + "/events"
+	e.waitOpenTask(id)
+
+	// At a task: refused, nothing signalled.
+	status, body := e.do("customer_service", http.MethodPost, path, map[string]any{"name": "slot_reminder"})
+	require.Equal(t, http.StatusConflict, status, string(body))
+	require.Contains(t, string(body), `waits for task \"Book the slot\"`)
+
+	e.completeOpen(id) // book
+	e.completeOpen(id) // confirm: the case waits for slot_reminder
+	require.Eventually(t, func() bool {
+		status, body = e.do("customer_service", http.MethodPost, path, map[string]any{"name": "something_else"})
+		return status == http.StatusConflict && strings.Contains(string(body), `it waits for \"slot_reminder\"`)
+	}, 20*time.Second, 100*time.Millisecond, "%d %s", status, body)
+	status, body = e.do("customer_service", http.MethodPost, path,
+		map[string]any{"name": "slot_reminder", "data": map[string]any{"x": strings.Repeat("x", server.MaxEventDataBytes)}})
+	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
+
+	e.mustDo("customer_service", http.MethodPost, path, map[string]any{"name": "slot_reminder", "data": map[string]any{"note": "ok"}}, http.StatusAccepted, nil)
+	task := e.waitOpenTask(id)
+	require.Equal(t, "service", task.Step, "the event moved the case on")
+	c, err := e.st.GetCase(context.Background(), id)
+	require.NoError(t, err)
+	require.Equal(t, 1, c.EventCount)
 }
