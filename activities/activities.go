@@ -156,6 +156,7 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 			CompletionID: in.CompletionID,
 			At:           in.Span.CompletedAt,
 			Span:         span,
+			Audit:        CompletionAudit(in),
 		})
 		if errors.Is(err, store.ErrConflict) {
 			return temporal.NewNonRetryableApplicationError(
@@ -186,6 +187,27 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("close task %s: unknown status %q", in.TaskID, in.Status), "InvalidInput", nil)
 	}
+}
+
+// CompletionAudit is the audit entry of a task completion, written in the
+// transaction that closes the task (decision 0022): a committed completion
+// has its entry whether or not the API could answer. Its key is the
+// completion id (the Update ID), so a retried activity writes it once.
+func CompletionAudit(in workflows.CloseTaskInput) *store.AuditEntry {
+	details, _ := json.Marshal(map[string]string{"outcome": in.Outcome, "update_id": in.CompletionID}) // cannot fail
+	e := &store.AuditEntry{
+		At:        in.Span.CompletedAt,
+		Actor:     in.ActorID,
+		Action:    "task.complete",
+		Object:    "task:" + in.TaskID,
+		CaseID:    in.Span.CaseID,
+		RequestID: in.RequestID,
+		Details:   details,
+	}
+	if in.CompletionID != "" {
+		e.Key = "task.complete:" + in.CompletionID
+	}
+	return e
 }
 
 // RecordSpan records the span of a non-task step (idempotent on CaseID,

@@ -21,6 +21,7 @@ import (
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
+	"github.com/flowlab/flowlab/workflows"
 )
 
 // The authorization matrix: every route of apiRoutes, requested by an
@@ -69,7 +70,8 @@ var authzRules = map[string]accessRule{
 	"getActor": anyone,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
-	"cancelCase":    ownersAndAdmins,
+	"cancelCase":  ownersAndAdmins,
+	"restartCase": ownersAndAdmins, "closeFailedCase": ownersAndAdmins,
 	"sendCaseEvent": caseWorkers, "reopenCase": caseWorkers,
 	"putCaseFeedback": anyone, "getCaseFeedback": anyone, "exportSpans": anyone,
 
@@ -163,7 +165,7 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
-	tokenID, actorID                                  string
+	tokenID, actorID, failedCaseID                    string
 }
 
 // What a world holds beyond the case waiting in department A.
@@ -173,6 +175,11 @@ const (
 	needPilot      = "pilot"
 	needProposal   = "proposal"
 	needToken      = "token"
+	// needFailedCase: a case whose workflow ended behind flowlab's back,
+	// marked failed; needEventWait: the case waits for the event of the
+	// events route's example.
+	needFailedCase = "failed case"
+	needEventWait  = "event wait"
 )
 
 // needsOf is what rt's path names.
@@ -180,6 +187,10 @@ func needsOf(rt route) []string {
 	switch {
 	case strings.HasPrefix(rt.Pattern, "/api/v1/cases/{id}/reopen"):
 		return []string{needClosedCase}
+	case rt.ID == "restartCase", rt.ID == "closeFailedCase":
+		return []string{needFailedCase}
+	case rt.ID == "sendCaseEvent":
+		return []string{needEventWait}
 	case rt.ID == "getCaseFeedback":
 		return []string{needFeedback}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/pilots/{id}"):
@@ -239,6 +250,22 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		status, step, at := store.CaseCompleted, "", time.Now().UTC()
 		require.NoError(t, st.UpdateCase(ctx, store.UpdateCaseParams{ID: w.closedCaseID, Status: &status, Step: &step, ClosedAt: &at, At: at}))
 	}
+	if slices.Contains(needs, needFailedCase) {
+		failed := seed(http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-F", "channel": "phone"})
+		w.failedCaseID = failed["id"].(string)
+		e.eng.terminate(failed["workflow_id"].(string), "Workflow history size exceeds limit.")
+		_, fs, err := ReconcileCases(ctx, st, e.eng, nil, ReconcileBatch)
+		require.NoError(t, err)
+		require.Len(t, fs, 1)
+	}
+	if slices.Contains(needs, needEventWait) {
+		e.eng.mu.Lock()
+		e.eng.stateHook = func(_ string, st workflows.CaseState) (workflows.CaseState, error) {
+			st.WaitingFor, st.Open = "customer_replied", nil
+			return st, nil
+		}
+		e.eng.mu.Unlock()
+	}
 	if slices.Contains(needs, needFeedback) {
 		seed(http.MethodPost, "/api/v1/cases/"+w.caseID+"/feedback", map[string]any{"csat": 4})
 	}
@@ -280,6 +307,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 	switch {
 	case strings.HasPrefix(path, "/api/v1/cases/{id}/reopen"):
 		id = w.closedCaseID
+	case rt.ID == "restartCase", rt.ID == "closeFailedCase":
+		id = w.failedCaseID
 	case strings.HasPrefix(path, "/api/v1/tasks/"):
 		id = w.taskID
 	case strings.HasPrefix(path, "/api/v1/pilots/"):

@@ -292,6 +292,12 @@ func startCase(ctx context.Context, st store.Store, eng Engine, c store.Case, fv
 	if err != nil {
 		return c, internal(err)
 	}
+	if c.Restarts > 0 {
+		// A restart after a failure resumes where the case was (decision 0022).
+		if in.Resume, err = restartPoint(ctx, st, c, &in.Definition); err != nil {
+			return c, storeProblem(err, "case")
+		}
+	}
 	if err := eng.StartCase(ctx, c.WorkflowID, in); err != nil {
 		return c, fmt.Errorf("start case %s: %w", c.ID, err)
 	}
@@ -453,6 +459,13 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
 	}
 	status := "cancelling"
+	// Temporal accepts a cancel request for a workflow that has ended; a
+	// case whose workflow ended unexpectedly is failed instead.
+	if c.Status == store.CaseActive {
+		if failed, ok := s.noticeEnded(ctx, c); ok {
+			return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+		}
+	}
 	ectx, cancel := s.engineCtx(ctx)
 	defer cancel()
 	if err := s.eng.Cancel(ectx, c.WorkflowID); err != nil {
@@ -466,6 +479,9 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 			}
 			status = store.CaseCancelled
 		case errors.Is(err, ErrCaseNotRunning):
+			if failed, ok := s.noticeEnded(ctx, c); ok {
+				return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+			}
 			return conflict(fmt.Sprintf("case %q is no longer running", id))
 		default:
 			return engineProblem(err)
@@ -477,11 +493,30 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 type eventRequest struct {
-	Name string         `json:"name" minLength:"1" description:"The event a wait step waits for."`
-	Data map[string]any `json:"data,omitempty" description:"Event payload."`
+	Name string         `json:"name" minLength:"1" maxLength:"100" description:"The event the case's wait step waits for."`
+	Data map[string]any `json:"data,omitempty" description:"Event payload; at most 16 KiB as JSON."`
 }
 
-// sendEvent delivers an external event to a case's wait step (202).
+// Event limits (decision 0022). An event lands in the case workflow's
+// history, which Temporal terminates beyond 50 MiB (or 51,200 events): a
+// case accepts only events its wait step is waiting for, each small, and a
+// bounded number and volume of them over its life.
+const (
+	// MaxEventNameLength is the longest event name, in bytes.
+	MaxEventNameLength = 100
+	// MaxEventDataBytes is the most an event's data may take, as JSON.
+	MaxEventDataBytes = 16 << 10
+	// MaxCaseEvents is the most events one case accepts over its life.
+	MaxCaseEvents = 100
+	// MaxCaseEventBytes is the most bytes (name plus data as JSON) of the
+	// events one case accepts over its life.
+	MaxCaseEventBytes = 256 << 10
+)
+
+// sendEvent delivers an external event to a case's wait step (202). The
+// case must be waiting for an event of that name now (409 otherwise,
+// saying what it waits for), the event must be within MaxEventDataBytes,
+// and the case within its event budget (MaxCaseEvents, MaxCaseEventBytes).
 func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
 	var req eventRequest
@@ -492,6 +527,21 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	if req.Name == "" {
 		return invalid(FieldError{"name", "is required"})
 	}
+	if len(req.Name) > MaxEventNameLength {
+		return invalid(FieldError{"name", fmt.Sprintf("must be at most %d characters", MaxEventNameLength)})
+	}
+	var size int64
+	if req.Data != nil {
+		b, err := json.Marshal(req.Data)
+		if err != nil {
+			return badRequest("body.data: " + err.Error())
+		}
+		if len(b) > MaxEventDataBytes {
+			return invalid(FieldError{"data", fmt.Sprintf("is %d bytes as JSON; an event's data may be at most %d bytes (16 KiB)", len(b), MaxEventDataBytes)})
+		}
+		size = int64(len(b))
+	}
+	size += int64(len(req.Name))
 	ctx := r.Context()
 	c, err := s.store.GetCase(ctx, id)
 	if err != nil {
@@ -502,16 +552,62 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	ectx, cancel := s.engineCtx(ctx)
 	defer cancel()
+	notRunning := func(err error) error {
+		if failed, ok := s.noticeEnded(ctx, c); ok {
+			return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+		}
+		p := conflict(fmt.Sprintf("case %q is not running", id))
+		p.cause = err
+		return p
+	}
+	// Only an event the case can use now: history grows by nothing else.
+	st, err := s.eng.State(ectx, c.WorkflowID)
+	if err != nil {
+		if errors.Is(err, ErrCaseNotRunning) {
+			return notRunning(err)
+		}
+		return engineProblem(err)
+	}
+	if st.WaitingFor != req.Name {
+		return conflict(fmt.Sprintf("case %q is not waiting for event %q: %s", id, req.Name, waitingFor(st)))
+	}
+	if _, err := s.store.CountCaseEvent(ctx, store.CaseEventParams{ID: c.ID, Bytes: size,
+		MaxCount: MaxCaseEvents, MaxBytes: MaxCaseEventBytes}); err != nil {
+		if errors.Is(err, store.ErrLimit) {
+			p := conflict(fmt.Sprintf("case %q accepts no more events: a case accepts at most %d events of %d KiB in all", id, MaxCaseEvents, MaxCaseEventBytes>>10))
+			p.cause = err
+			return p
+		}
+		return storeProblem(fmt.Errorf("count event: %w", err), fmt.Sprintf("case %q", id))
+	}
 	if err := s.eng.Signal(ectx, c.WorkflowID, workflows.EventRequest{Name: req.Name, Data: req.Data}); err != nil {
 		if errors.Is(err, ErrCaseNotRunning) {
-			return conflict(fmt.Sprintf("case %q is not running", id))
+			return notRunning(err)
 		}
 		return engineProblem(err)
 	}
 	s.audit(r, store.AuditEntry{Action: "case.event", Object: "case:" + c.ID, CaseID: c.ID,
-		Details: mustJSON(map[string]any{"name": req.Name})})
+		Details: mustJSON(map[string]any{"name": req.Name, "bytes": size})})
 	s.writeJSON(w, r, http.StatusAccepted, eventResponse{ID: c.ID, Event: req.Name})
 	return nil
+}
+
+// waitingFor says, for a refused event, what the case waits for now.
+func waitingFor(st workflows.CaseState) string {
+	switch {
+	case st.WaitingFor != "":
+		return fmt.Sprintf("it waits for %q at step %q", st.WaitingFor, st.Step)
+	case len(st.Open) > 0:
+		name := st.Open[0].StepName
+		if name == "" {
+			name = st.Open[0].Step
+		}
+		return fmt.Sprintf("it waits for task %q at step %q", name, st.Step)
+	case st.Step != "":
+		return fmt.Sprintf("it is at step %q, which waits for no event", st.Step)
+	default:
+		return "it waits for no event now"
+	}
 }
 
 // engineProblem maps engine errors that no handler treats specially.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -33,6 +34,9 @@ type Engine interface {
 	Cancel(ctx context.Context, workflowID string) error
 	// Signal delivers an external event to the case workflow.
 	Signal(ctx context.Context, workflowID string, ev workflows.EventRequest) error
+	// Describe reports how the case workflow's latest run stands; a
+	// workflow that does not exist is Status "not_found", not an error.
+	Describe(ctx context.Context, workflowID string) (WorkflowRun, error)
 	// State queries the case workflow's state.
 	State(ctx context.Context, workflowID string) (workflows.CaseState, error)
 	// Migrate runs the migrate Update with updateID as its Update ID (a
@@ -123,9 +127,12 @@ func (e *temporalEngine) CheckEngine(ctx context.Context) error {
 
 func (e *temporalEngine) StartCase(ctx context.Context, workflowID string, in workflows.CaseInput) error {
 	opts := client.StartWorkflowOptions{
-		ID:                                       workflowID,
-		TaskQueue:                                workflows.TaskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ID:        workflowID,
+		TaskQueue: workflows.TaskQueue,
+		// A case's workflow id is reused only after a run that failed,
+		// was terminated or timed out: the restart of a failed case
+		// (decision 0022).
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SAFlowKey.ValueSet(in.Definition.Key),
@@ -140,6 +147,54 @@ func (e *temporalEngine) StartCase(ctx context.Context, workflowID string, in wo
 		return fmt.Errorf("engine: start %s: %w", workflowID, temporalError(err))
 	}
 	return nil
+}
+
+func (e *temporalEngine) Describe(ctx context.Context, workflowID string) (WorkflowRun, error) {
+	resp, err := e.c.DescribeWorkflowExecution(ctx, workflowID, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return WorkflowRun{Status: "not_found"}, nil
+	}
+	if err != nil {
+		return WorkflowRun{Running: true}, fmt.Errorf("engine: describe %s: %w", workflowID, temporalError(err))
+	}
+	info := resp.GetWorkflowExecutionInfo()
+	run := WorkflowRun{RunID: info.GetExecution().GetRunId()}
+	status := info.GetStatus()
+	run.Status = strings.ToLower(strings.TrimPrefix(status.String(), "WorkflowExecutionStatus"))
+	switch status {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, enumspb.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED:
+		run.Running, run.Status = true, "running"
+		return run, nil
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		run.Status = "terminated"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		run.Status, run.Reason = "timed_out", "its run timeout passed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		run.Status = "failed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		run.Status = "canceled"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		run.Status = "completed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+		// Between two runs: the next one is starting.
+		run.Running, run.Status = true, "continued_as_new"
+		return run, nil
+	}
+	// The close event says why (one event, not the history).
+	it := e.c.GetWorkflowHistory(ctx, workflowID, run.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	if it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return run, fmt.Errorf("engine: close event of %s: %w", workflowID, temporalError(err))
+		}
+		if a := ev.GetWorkflowExecutionTerminatedEventAttributes(); a != nil {
+			run.Reason = a.GetReason()
+		} else if a := ev.GetWorkflowExecutionFailedEventAttributes(); a != nil {
+			run.Reason = a.GetFailure().GetMessage()
+		}
+	}
+	return run, nil
 }
 
 func (e *temporalEngine) Complete(ctx context.Context, workflowID, updateID string, req workflows.CompleteRequest) (workflows.CompleteResult, error) {
@@ -305,6 +360,12 @@ func temporalError(err error) error {
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return fmt.Errorf("%w: %w", ErrCaseNotRunning, err)
+	}
+	// An Update whose workflow was cancelled meanwhile fails with the
+	// workflow's cancellation: the case is no longer running.
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return fmt.Errorf("%w: the case was cancelled: %w", ErrCaseNotRunning, err)
 	}
 	var (
 		unavailable *serviceerror.Unavailable

@@ -166,7 +166,7 @@ func TestTemporalEngine(t *testing.T) {
 	require.NoError(t, eng.StartCase(ctx, "case-1", in))
 	require.Equal(t, "case-1", fc.startOpts.ID)
 	require.Equal(t, workflows.TaskQueue, fc.startOpts.TaskQueue)
-	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, fc.startOpts.WorkflowIDReusePolicy)
+	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY, fc.startOpts.WorkflowIDReusePolicy, "a failed case's restart reuses the id")
 	require.True(t, fc.startOpts.WorkflowExecutionErrorWhenAlreadyStarted)
 	require.Equal(t, workflows.CaseWorkflow, fc.startType)
 	require.Equal(t, []any{in}, fc.startArgs)

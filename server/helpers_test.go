@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/pilotdata"
@@ -250,6 +251,12 @@ type fakeEngine struct {
 	// the fake looks at the case.
 	stateHook   func(workflowID string, st workflows.CaseState) (workflows.CaseState, error)
 	migrateHook func(workflowID string) error
+	// ended: workflows terminated behind the store's back (terminate).
+	ended map[string]WorkflowRun
+	// afterCommitErr makes Complete apply the completion (as the workflow
+	// would) and then answer this error, as an Update whose case was
+	// cancelled meanwhile, or whose answer was lost, does.
+	afterCommitErr error
 
 	pilotFake
 }
@@ -292,6 +299,11 @@ func (f *fakeEngine) StartCase(ctx context.Context, workflowID string, in workfl
 	}
 	fc := &fakeCase{in: in, status: workflows.StatusActive}
 	f.cases[workflowID] = fc
+	delete(f.ended, workflowID) // a restart's new run
+	if res := in.Resume; res != nil {
+		fc.seq = res.Seq
+		return f.enter(ctx, fc, res.Step)
+	}
 	return f.enter(ctx, fc, in.Definition.StartStep())
 }
 
@@ -382,13 +394,22 @@ func (f *fakeEngine) Complete(ctx context.Context, workflowID, updateID string, 
 	if err != nil {
 		return workflows.CompleteResult{}, fmt.Errorf("fake engine: %w", err)
 	}
+	// The audit entry is the CloseTask activity's, written in the same
+	// transaction.
+	audit := activities.CompletionAudit(workflows.CloseTaskInput{TaskID: req.TaskID, Outcome: o.Name, ActorID: req.ActorID,
+		CompletionID: req.CompletionID, RequestID: req.RequestID,
+		Span: workflows.SpanInput{CaseID: fc.in.CaseID, CompletedAt: now}})
 	if _, err := f.st.CompleteTask(ctx, store.CompleteTaskParams{
 		ID: req.TaskID, Outcome: o.Name, Data: data, Actor: req.ActorID, CompletionID: req.CompletionID, At: now,
 		Span: store.Span{CaseID: fc.in.CaseID, Seq: fc.seq, Flow: fc.in.Definition.Key, Version: fc.in.Definition.Version,
 			Variant: fc.in.Variant, Step: fc.step.ID, Kind: string(fc.step.Kind), Department: fc.step.Department,
 			EnteredAt: fc.entered, CompletedAt: now, Outcome: o.Name, Actor: req.ActorID},
+		Audit: audit,
 	}); err != nil {
 		return workflows.CompleteResult{}, fmt.Errorf("fake engine: complete task: %w", err)
+	}
+	if f.afterCommitErr != nil {
+		return workflows.CompleteResult{}, f.afterCommitErr
 	}
 	if err := f.enter(ctx, fc, o.Next); err != nil {
 		return workflows.CompleteResult{}, err
@@ -425,6 +446,36 @@ func (f *fakeEngine) Signal(ctx context.Context, workflowID string, ev workflows
 		return fmt.Errorf("fake engine: %w", ErrCaseNotRunning)
 	}
 	return nil
+}
+
+// Describe: a fake case runs until it completes; ended cases (terminate)
+// report their status and reason.
+func (f *fakeEngine) Describe(ctx context.Context, workflowID string) (WorkflowRun, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if run, ok := f.ended[workflowID]; ok {
+		return run, nil
+	}
+	fc, ok := f.cases[workflowID]
+	if !ok {
+		return WorkflowRun{Status: "not_found"}, nil
+	}
+	if fc.status == workflows.StatusActive {
+		return WorkflowRun{Running: true, RunID: "run-" + workflowID, Status: "running"}, nil
+	}
+	return WorkflowRun{RunID: "run-" + workflowID, Status: fc.status}, nil
+}
+
+// terminate ends a fake case's workflow the way Temporal's history limit
+// does: the store is not told.
+func (f *fakeEngine) terminate(workflowID, reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ended == nil {
+		f.ended = map[string]WorkflowRun{}
+	}
+	f.ended[workflowID] = WorkflowRun{RunID: "run-" + workflowID, Status: "terminated", Reason: reason}
+	delete(f.cases, workflowID)
 }
 
 func (f *fakeEngine) State(ctx context.Context, workflowID string) (workflows.CaseState, error) {

@@ -247,12 +247,38 @@ var apiRoutes = []route{
 		Handle: (*Server).cancelCase,
 	},
 	{
-		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/events", ID: "sendCaseEvent", Tag: "cases",
-		Summary:     "Send an event to a case",
-		Description: "Delivers an external event to the case's `wait` step.",
-		Roles:       []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff},
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/restart", ID: "restartCase", Tag: "cases",
+		Summary: "Restart a failed case",
+		Description: "Starts a new workflow run for a failed case, at the step it was at, with the attributes last stored and the case " +
+			"SLA still counted from its creation (pending events and escalation levels of the old run are not carried). 409 when " +
+			"the case is not failed.",
+		Roles:  []string{store.RoleAdmin, store.RoleOwner},
+		Params: caseIDParams{},
+		Status: http.StatusOK, Response: caseJSON{}, Example: exampleCase,
+		Errors: []int{404, 409},
+		Audit:  []string{"case.restart"},
+		Handle: (*Server).restartCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/close", ID: "closeFailedCase", Tag: "cases",
+		Summary:     "Close a failed case",
+		Description: "Closes a failed case without restarting it: it becomes cancelled. 409 when the case is not failed.",
+		Roles:       []string{store.RoleAdmin, store.RoleOwner},
 		Params:      caseIDParams{},
-		Body:        eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
+		Status:      http.StatusOK, Response: caseJSON{}, Example: exampleCase,
+		Errors: []int{404, 409},
+		Audit:  []string{"case.close"},
+		Handle: (*Server).closeFailedCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/events", ID: "sendCaseEvent", Tag: "cases",
+		Summary: "Send an event to a case",
+		Description: "Delivers an external event to the case's `wait` step. The case must be waiting for an event of that name now " +
+			"(409 otherwise, saying what it waits for). An event's data is at most 16 KiB as JSON (422); a case accepts at most 100 " +
+			"events and 256 KiB of them over its life (409 beyond). A case whose workflow ended unexpectedly is marked failed (409).",
+		Roles:  []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff},
+		Params: caseIDParams{},
+		Body:   eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
 		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"case.event"},

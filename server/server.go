@@ -19,7 +19,9 @@
 //	GET  /api/v1/cases                     ?flow=&status=&from=&to=&limit=&cursor=
 //	GET  /api/v1/cases/{id}                case, open tasks, spans, links
 //	POST /api/v1/cases/{id}/cancel         admin, owner: 202
-//	POST /api/v1/cases/{id}/events         admin, owner, staff: signal, 202
+//	POST /api/v1/cases/{id}/restart        admin, owner: a failed case runs again from its step
+//	POST /api/v1/cases/{id}/close          admin, owner: a failed case is closed (cancelled)
+//	POST /api/v1/cases/{id}/events         admin, owner, staff: signal the awaited event, 202 (bounded, ADR 0022)
 //	POST /api/v1/cases/{id}/feedback       {csat, nps, resolved_first_contact}: 201 first, 200 edit
 //	GET  /api/v1/cases/{id}/feedback
 //	POST /api/v1/cases/{id}/reopen         admin, owner, staff: a new case in the same arm, 201

@@ -3,10 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/store"
@@ -220,18 +222,53 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.eng.Complete(ectx, c.WorkflowID, updateID, workflows.CompleteRequest{
 		TaskID: t.ID, Outcome: req.Outcome, Data: req.Data,
 		ActorID: actor.ID, ActorRole: actor.Role, ActorDepartments: actor.Departments,
-		CompletionID: updateID,
+		CompletionID: updateID, RequestID: middleware.GetReqID(r.Context()),
 	})
 	if err != nil {
-		p := completeProblem(err, t.ID)
-		if p.Status == http.StatusServiceUnavailable {
-			p.Detail += "; retry with the same Idempotency-Key (the completion may still be applied)"
-		}
-		return p
+		return s.completionFailed(w, r, t, c, updateID, err)
 	}
-	s.audit(r, store.AuditEntry{Action: "task.complete", Object: "task:" + t.ID, CaseID: t.CaseID,
-		Details: mustJSON(map[string]any{"outcome": req.Outcome, "update_id": updateID})})
+	// The audit entry (task.complete) was written with the completion, in
+	// the store transaction that closed the task (decision 0022).
 	return s.writeCompletion(w, r, t.ID, t.CaseID, res.CaseStatus)
+}
+
+// completionFailed answers a complete Update that returned an error. The
+// error does not say whether the completion was committed: the case may
+// have been cancelled, or the engine become unreachable, after the task
+// closed. The store does: a task completed under updateID is a 200 with the
+// completion (its audit entry was written with it); a task closed
+// otherwise is a 409 saying how; anything else is the error's problem.
+func (s *Server) completionFailed(w http.ResponseWriter, r *http.Request, t store.Task, c store.Case, updateID string, err error) error {
+	ctx := r.Context()
+	cur, gerr := s.store.GetTask(ctx, t.ID)
+	if gerr == nil {
+		switch {
+		case cur.Status == store.TaskCompleted && cur.CompletionID == updateID:
+			s.log.LogAttrs(ctx, slog.LevelInfo, "completion committed; the engine's answer was an error",
+				slog.String("task", t.ID), slog.String("error", err.Error()))
+			return s.writeCompletion(w, r, t.ID, t.CaseID, "")
+		case cur.Status == store.TaskCancelled:
+			p := conflict(fmt.Sprintf("task %q was cancelled with its case before your completion was applied; nothing was completed", t.ID))
+			p.cause = err
+			return p
+		case cur.Status == store.TaskCompleted:
+			p := conflict(fmt.Sprintf("task %q was completed by another request (%s)", t.ID, cur.CompletedBy))
+			p.cause = err
+			return p
+		}
+	}
+	if errors.Is(err, ErrCaseNotRunning) {
+		if failed, ok := s.noticeEnded(ctx, c); ok {
+			p := conflict(fmt.Sprintf("the case of task %q has failed: %s; nothing was completed", t.ID, failed.Failure))
+			p.cause = err
+			return p
+		}
+	}
+	p := completeProblem(err, t.ID)
+	if p.Status == http.StatusServiceUnavailable {
+		p.Detail += "; retry with the same Idempotency-Key (the completion may still be applied)"
+	}
+	return p
 }
 
 // writeCompletion answers a completion from the store: the task as closed,

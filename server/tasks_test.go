@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/workflows"
 )
 
 func decodeTask(t *testing.T, res *httptest.ResponseRecorder) taskJSON {
@@ -308,6 +309,15 @@ func TestCancelAndEvents(t *testing.T) {
 	require.JSONEq(t, `{"id":"`+c.ID+`","status":"cancelling"}`, res.Body.String())
 	require.Equal(t, []string{c.WorkflowID}, e.eng.cancels)
 
+	waitFor := func(name string) {
+		e.eng.mu.Lock()
+		defer e.eng.mu.Unlock()
+		e.eng.stateHook = func(_ string, st workflows.CaseState) (workflows.CaseState, error) {
+			st.WaitingFor, st.Open = name, nil
+			return st, nil
+		}
+	}
+	waitFor("customer_reply")
 	res = e.do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "customer_reply", "data": map[string]any{"text": "hi"}}, nil)
 	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
 	require.Equal(t, "customer_reply", e.eng.signals[0].Name)
@@ -319,6 +329,7 @@ func TestCancelAndEvents(t *testing.T) {
 	// Engine errors.
 	e.eng.setErrs(nil, nil, fmt.Errorf("x: %w", ErrCaseNotRunning), fmt.Errorf("x: %w", ErrEngineUnavailable))
 	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
+	waitFor("x")
 	res = e.do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "x"}, nil)
 	problemOf(t, res, http.StatusServiceUnavailable)
 	require.NotEmpty(t, res.Header().Get("Retry-After"))

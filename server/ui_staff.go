@@ -26,7 +26,12 @@ var uiStaffPages = []uiPage{
 	{Method: http.MethodGet, Pattern: "/cases/{id}", Handle: (*Server).uiCase},
 	{Method: http.MethodPost, Pattern: "/cases/{id}/feedback", Handle: (*Server).uiCaseFeedback},
 	{Method: http.MethodPost, Pattern: "/cases/{id}/reopen", Roles: staffReopenRoles, Handle: (*Server).uiCaseReopen},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/restart", Roles: staffFailedRoles, Handle: (*Server).uiCaseRestart},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/close", Roles: staffFailedRoles, Handle: (*Server).uiCaseClose},
 }
+
+// staffFailedRoles may restart or close a failed case (the API's roles).
+var staffFailedRoles = []string{store.RoleAdmin, store.RoleOwner}
 
 // staffInboxRoles work tasks: the inbox and the task pages. Improvers read
 // cases only.

@@ -271,6 +271,9 @@ type staffCasePage struct {
 	CSATs, NPSs []int
 	Closed      bool
 	CanReopen   bool
+	// CanSettle: the case failed and the actor may restart or close it.
+	CanSettle   bool
+	SettleError string
 	Reason      string
 	ReopenError string
 	Cycle       string // waiting + working time so far, or the case's cycle time
@@ -304,6 +307,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	page.Attributes = staffJSONPairs(c.Attributes, nil)
 	page.Closed = c.Status == store.CaseCompleted || c.Status == store.CaseCancelled
 	page.CanReopen = page.Closed && slices.Contains(staffReopenRoles, a.Role)
+	page.CanSettle = c.Status == store.CaseFailed && slices.Contains(staffFailedRoles, a.Role)
 	page.CSATs, page.NPSs = []int{1, 2, 3, 4, 5}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	end := s.now().UTC()
 	if c.ClosedAt != nil {
@@ -473,5 +477,41 @@ func (s *Server) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
 	for _, fe := range p.Errors {
 		page.ReopenError = fe.Field + ": " + fe.Message
 	}
+	return s.renderCase(w, r, p.Status, page)
+}
+
+// uiCaseRestart restarts a failed case (POST .../restart).
+func (s *Server) uiCaseRestart(w http.ResponseWriter, r *http.Request) error {
+	return s.uiSettleFailed(w, r, "restart", "Case restarted: a new run continues at the step it was at.")
+}
+
+// uiCaseClose closes a failed case (POST .../close).
+func (s *Server) uiCaseClose(w http.ResponseWriter, r *http.Request) error {
+	return s.uiSettleFailed(w, r, "close", "Failed case closed.")
+}
+
+// uiSettleFailed posts to the failed case's restart or close endpoint; a
+// refusal shows the case page with the API's message.
+func (s *Server) uiSettleFailed(w http.ResponseWriter, r *http.Request, action, done string) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "id")
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/"+action, nil, nil)
+	if err != nil {
+		return err
+	}
+	if res.OK() {
+		return uiRedirect(w, r, staffCasePath(id), done)
+	}
+	p := res.Problem()
+	if p.Status != http.StatusConflict {
+		return p
+	}
+	page, err := s.staffLoadCase(r)
+	if err != nil {
+		return err
+	}
+	page.SettleError = p.Detail
 	return s.renderCase(w, r, p.Status, page)
 }

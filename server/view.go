@@ -36,6 +36,8 @@ type caseJSON struct {
 	// Reopening: ReopenedFrom on the new case, ReopenedAt on the old.
 	ReopenedFrom string     `json:"reopened_from" description:"The closed case this case reopens; empty when none."`
 	ReopenedAt   *time.Time `json:"reopened_at" description:"When a later case reopened this one; null when never."`
+	Failure      string     `json:"failure,omitempty" description:"Why flowlab last marked the case failed (its workflow ended unexpectedly: terminated, timed out, failed); absent when it never did. Owners and admins restart or close a failed case."`
+	Restarts     int        `json:"restarts,omitempty" description:"How often the case was restarted after a failure; absent when never."`
 }
 
 func toCaseJSON(c store.Case) caseJSON {
@@ -49,6 +51,7 @@ func toCaseJSON(c store.Case) caseJSON {
 		Status: c.Status, Step: c.Step, WorkflowID: c.WorkflowID, CreatedBy: c.CreatedBy,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt), SLADue: utcPtr(c.SLADue),
 		PilotID: c.PilotID, ReopenedFrom: c.ReopenedFrom, ReopenedAt: utcPtr(c.ReopenedAt),
+		Failure: c.Failure, Restarts: c.Restarts,
 	}
 }
 

@@ -23,6 +23,8 @@ var (
 	// ErrConflict: the row is not in a state that allows the change (a task
 	// already completed, claimed by someone else, a duplicate key...).
 	ErrConflict = errors.New("conflict")
+	// ErrLimit: the change would exceed a limit (a case's event budget).
+	ErrLimit = errors.New("limit reached")
 	// ErrUnavailable: the database cannot be reached right now.
 	ErrUnavailable = errors.New("database unavailable")
 )
@@ -116,6 +118,21 @@ type Store interface {
 	UpdateCase(ctx context.Context, p UpdateCaseParams) error
 	// ListCases lists cases newest first.
 	ListCases(ctx context.Context, p ListCasesParams) ([]Case, error)
+	// CountCaseEvent takes one event of p.Bytes from the case's event
+	// budget: it adds to the case's event count and bytes unless that would
+	// exceed p.MaxCount or p.MaxBytes, in which case nothing changes and
+	// ErrLimit is returned (with the counts so far). ErrNotFound when the
+	// case does not exist. Atomic: concurrent callers never overdraw.
+	CountCaseEvent(ctx context.Context, p CaseEventParams) (CaseEvents, error)
+	// FailCase marks an active or starting case failed with p.Reason, closes
+	// its open tasks as cancelled and appends p.Audit, in one transaction.
+	// A case in another status is left as it is (changed=false, no audit).
+	FailCase(ctx context.Context, p FailCaseParams) (c Case, changed bool, err error)
+	// SettleFailedCase moves a failed case to p.Status: CaseStarting to
+	// restart it (closed_at cleared, Restarts incremented) or
+	// CaseCancelled to close it; p.Audit is appended in the same
+	// transaction. ErrConflict when the case is not failed.
+	SettleFailedCase(ctx context.Context, p SettleFailedCaseParams) (Case, error)
 
 	// Tasks. OpenTask is idempotent on (CaseID, Seq): a repeat returns the
 	// existing row unchanged.
@@ -304,6 +321,48 @@ type Case struct {
 	ReopenedFrom string
 	// ReopenedAt is when a later case reopened this one (nil: never).
 	ReopenedAt *time.Time
+	// Failure is why flowlab marked the case failed ("" when it did not,
+	// or when the workflow failed the case itself); kept after a restart.
+	Failure string
+	// Restarts counts the restarts of the case after a failure; a case
+	// with restarts resumes at its step instead of its flow's start.
+	Restarts int
+	// EventCount and EventBytes are the events the case accepted so far
+	// (CountCaseEvent).
+	EventCount int
+	EventBytes int64
+}
+
+// CaseEventParams is one event taken from a case's event budget.
+type CaseEventParams struct {
+	ID       string
+	Bytes    int64
+	MaxCount int
+	MaxBytes int64
+}
+
+// CaseEvents is a case's event budget used so far.
+type CaseEvents struct {
+	Count int
+	Bytes int64
+}
+
+// FailCaseParams marks a case failed.
+type FailCaseParams struct {
+	ID     string
+	Reason string
+	At     time.Time
+	// Audit is appended in the same transaction when the case changes
+	// (give it a Key: a repeat appends nothing).
+	Audit AuditEntry
+}
+
+// SettleFailedCaseParams restarts or closes a failed case.
+type SettleFailedCaseParams struct {
+	ID     string
+	Status string // CaseStarting (restart) or CaseCancelled (close)
+	At     time.Time
+	Audit  AuditEntry
 }
 
 type CreateCaseParams struct {
@@ -487,6 +546,10 @@ type CompleteTaskParams struct {
 	CompletionID string // idempotency of the completion (the Update ID)
 	At           time.Time
 	Span         Span // recorded in the same transaction
+	// Audit, when set, is appended in the same transaction as the
+	// completion (idempotent by its Key), so a committed completion always
+	// has its entry, whether or not anyone is told of it.
+	Audit *AuditEntry
 }
 
 type CancelTaskParams struct {

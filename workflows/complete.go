@@ -89,6 +89,7 @@ func (r *caseRun) complete(ctx workflow.Context, req CompleteRequest) (CompleteR
 		Data:         req.Data,
 		ActorID:      req.ActorID,
 		CompletionID: req.CompletionID,
+		RequestID:    req.RequestID,
 		Span:         r.taskSpan(ot, now, o.Name, req.ActorID),
 	}).Get(ctx, nil)
 	if err != nil {

@@ -104,6 +104,9 @@ type CompleteRequest struct {
 	ActorDepartments []string
 	// CompletionID is the Update ID (the request's idempotency key).
 	CompletionID string
+	// RequestID is the API request that asked for the completion (its
+	// X-Request-Id), for the audit entry written with the completion.
+	RequestID string `json:",omitempty"`
 }
 
 // CompleteResult is what the complete Update returns: the case's state
@@ -234,7 +237,11 @@ type CloseTaskInput struct {
 	Data         map[string]any
 	ActorID      string
 	CompletionID string
-	Span         SpanInput
+	// RequestID is the API request of the completion ("" for none); the
+	// completion's audit entry, written in the transaction that closes the
+	// task, carries it.
+	RequestID string `json:",omitempty"`
+	Span      SpanInput
 }
 
 // EscalateInput records one escalation level of an open task.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,16 +18,26 @@ import (
 )
 
 // idleEngine starts, signals and cancels workflows that do nothing: the
-// real API answers from its store, which is what the client reads.
-type idleEngine struct{}
+// real API answers from its store, which is what the client reads. Its
+// state query is unavailable, except for the workflows waitingFor names
+// (workflow id → the event their wait step waits for).
+type idleEngine struct{ waitingFor *sync.Map }
 
 func (idleEngine) StartCase(context.Context, string, workflows.CaseInput) error { return nil }
 func (idleEngine) Complete(context.Context, string, string, workflows.CompleteRequest) (workflows.CompleteResult, error) {
 	return workflows.CompleteResult{}, server.ErrEngineUnavailable
 }
+func (idleEngine) Describe(context.Context, string) (server.WorkflowRun, error) {
+	return server.WorkflowRun{Running: true, Status: "running"}, nil
+}
 func (idleEngine) Cancel(context.Context, string) error                         { return nil }
 func (idleEngine) Signal(context.Context, string, workflows.EventRequest) error { return nil }
-func (idleEngine) State(context.Context, string) (workflows.CaseState, error) {
+func (e idleEngine) State(_ context.Context, workflowID string) (workflows.CaseState, error) {
+	if e.waitingFor != nil {
+		if ev, ok := e.waitingFor.Load(workflowID); ok {
+			return workflows.CaseState{Status: workflows.StatusActive, WaitingFor: ev.(string)}, nil
+		}
+	}
 	return workflows.CaseState{}, server.ErrEngineUnavailable
 }
 func (idleEngine) Migrate(context.Context, string, string, workflows.MigrateRequest) (workflows.MigrateResult, error) {
@@ -57,7 +68,8 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	defer st.Close()
 	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
 	const admin = "flk_admin-token-for-the-test"
-	h, err := server.New(server.Config{Store: st, Engine: idleEngine{}, AdminToken: admin,
+	idle := idleEngine{waitingFor: &sync.Map{}}
+	h, err := server.New(server.Config{Store: st, Engine: idle, AdminToken: admin,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -133,7 +145,9 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	require.Contains(t, res.stderr, `query parameter "id"`)
 
 	require.Contains(t, ok("case", ids[0]), ids[0])
+	idle.waitingFor.Store(server.WorkflowID("complaint", ids[0]), "customer_replied")
 	require.Contains(t, ok("event", ids[0], "customer_replied", "--data", "ok=true"), "customer_replied")
+	idle.waitingFor.Clear()
 	require.Contains(t, ok("cancel", ids[0]), "cancelling")
 	require.Contains(t, ok("tasks", "--status", "any", "--all"), "(none)")
 	require.Contains(t, ok("bottlenecks", "complaint", "--from", "2000-01-01T00:00:00Z"), "flow complaint")

@@ -204,7 +204,8 @@ type apiOptions struct {
 }
 
 // apiHandler seeds the built-in flows, starts cases left half-started by a
-// crash, and builds the HTTP handler.
+// crash, starts the reconciler of cases whose workflow ended (until ctx
+// ends), and builds the HTTP handler.
 func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, o apiOptions) (http.Handler, error) {
 	if err := server.SeedBuiltinFlows(ctx, st); err != nil {
 		return nil, fmt.Errorf("seed built-in flows: %w", err)
@@ -221,6 +222,9 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err := server.StartPending(ctx, st, eng); err != nil {
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
 	}
+	// Cases whose workflow ended unexpectedly are marked failed (decision
+	// 0022); the reconciler stops with ctx.
+	go server.RunReconciler(ctx, st, eng, logger, server.ReconcileInterval)
 	return server.New(server.Config{
 		Store:             st,
 		Engine:            eng,

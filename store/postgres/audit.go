@@ -13,14 +13,19 @@ import (
 // AppendAudit appends an entry to the audit trail, once per e.Key when it
 // is set.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
-		normalize.Time(e.At), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID,
-		nullString(e.Key))
-	if err != nil {
+	if err := appendAudit(ctx, s.pool, e); err != nil {
 		return mapErr("postgres: append audit", err)
 	}
 	return nil
+}
+
+// appendAudit inserts e on q (the pool or a transaction), once per e.Key.
+func appendAudit(ctx context.Context, q pgq, e store.AuditEntry) error {
+	_, err := q.Exec(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
+		normalize.Time(e.At), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID,
+		nullString(e.Key))
+	return err
 }
 
 // ListAudit returns the entries matching f in id order (newest first with

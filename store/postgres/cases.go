@@ -15,7 +15,8 @@ import (
 
 const caseCols = `id, flow, version, variant, customer, channel, attributes, status, step, workflow_id,
 	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at, sla_due,
-	COALESCE(pilot_id, ''), COALESCE(reopened_from, ''), reopened_at`
+	COALESCE(pilot_id, ''), COALESCE(reopened_from, ''), reopened_at,
+	COALESCE(failure_reason, ''), restarts, event_count, event_bytes`
 
 // caseRow is a scanned cases row.
 type caseRow struct {
@@ -25,13 +26,16 @@ type caseRow struct {
 	attributes                                                                                      []byte
 	createdAt, updatedAt                                                                            time.Time
 	closedAt, slaDue, reopenedAt                                                                    *time.Time
+	failure                                                                                         string
+	restarts, eventCount                                                                            int
+	eventBytes                                                                                      int64
 }
 
 func scanCase(r pgx.Row) (caseRow, error) {
 	var x caseRow
 	err := r.Scan(&x.id, &x.flow, &x.version, &x.variant, &x.customer, &x.channel, &x.attributes, &x.status,
 		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt, &x.slaDue,
-		&x.pilotID, &x.reopenedFrom, &x.reopenedAt)
+		&x.pilotID, &x.reopenedFrom, &x.reopenedAt, &x.failure, &x.restarts, &x.eventCount, &x.eventBytes)
 	return x, err
 }
 
@@ -42,6 +46,7 @@ func caseFromInternal(x caseRow) store.Case {
 		WorkflowID: x.workflowID, IdempotencyKey: x.idemKey, RequestHash: x.requestHash,
 		CreatedBy: x.createdBy, CreatedAt: utc(x.createdAt), UpdatedAt: utc(x.updatedAt), ClosedAt: utcPtr(x.closedAt),
 		SLADue: utcPtr(x.slaDue), PilotID: x.pilotID, ReopenedFrom: x.reopenedFrom, ReopenedAt: utcPtr(x.reopenedAt),
+		Failure: x.failure, Restarts: x.restarts, EventCount: x.eventCount, EventBytes: x.eventBytes,
 	}
 }
 
@@ -225,4 +230,93 @@ func listCasesQuery(p store.ListCasesParams) (string, []any, error) {
 	limit := w.arg(normalize.Limit(p.Limit, normalize.CaseLimitDefault, normalize.CaseLimitMax))
 	return `SELECT ` + caseCols + ` FROM cases` + w.String() + `
 		ORDER BY created_at DESC, id DESC LIMIT ` + limit, w.args, nil
+}
+
+// CountCaseEvent takes one event from the case's event budget.
+func (s *Store) CountCaseEvent(ctx context.Context, p store.CaseEventParams) (store.CaseEvents, error) {
+	var got store.CaseEvents
+	err := s.pool.QueryRow(ctx, `UPDATE cases SET event_count = event_count + 1, event_bytes = event_bytes + $2
+		WHERE id = $1 AND event_count + 1 <= $3 AND event_bytes + $2 <= $4
+		RETURNING event_count, event_bytes`, p.ID, p.Bytes, p.MaxCount, p.MaxBytes).Scan(&got.Count, &got.Bytes)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = s.pool.QueryRow(ctx, `SELECT event_count, event_bytes FROM cases WHERE id = $1`, p.ID).Scan(&got.Count, &got.Bytes)
+		if err == nil {
+			err = fmt.Errorf("case %s has taken %d events of %d bytes: %w", p.ID, got.Count, got.Bytes, store.ErrLimit)
+		}
+	}
+	if err != nil {
+		return got, mapErr("postgres: count case event", err)
+	}
+	return got, nil
+}
+
+// FailCase marks an active or starting case failed, closes its open tasks
+// and appends the audit entry, in one transaction.
+func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Case, bool, error) {
+	at := normalize.Time(p.At)
+	var (
+		c       store.Case
+		changed bool
+	)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		x, err := scanCase(tx.QueryRow(ctx, `UPDATE cases SET status = 'failed', failure_reason = $2,
+				closed_at = $3, updated_at = $3
+			WHERE id = $1 AND status IN ('active', 'starting') RETURNING `+caseCols, p.ID, p.Reason, at))
+		if errors.Is(err, pgx.ErrNoRows) {
+			x, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseCols+` FROM cases WHERE id = $1`, p.ID))
+			c = caseFromInternal(x)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		c, changed = caseFromInternal(x), true
+		if _, err := tx.Exec(ctx, `UPDATE tasks SET status = 'cancelled', completed_at = $2
+			WHERE case_id = $1 AND status = 'open'`, p.ID, at); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, p.Audit)
+	})
+	if err != nil {
+		return store.Case{}, false, mapErr("postgres: fail case", err)
+	}
+	return c, changed, nil
+}
+
+// SettleFailedCase restarts or closes a failed case.
+func (s *Store) SettleFailedCase(ctx context.Context, p store.SettleFailedCaseParams) (store.Case, error) {
+	if p.Status != store.CaseStarting && p.Status != store.CaseCancelled {
+		return store.Case{}, fmt.Errorf("postgres: settle failed case: status %q: %w", p.Status, store.ErrConflict)
+	}
+	at := normalize.Time(p.At)
+	var c store.Case
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		x, err := scanCase(tx.QueryRow(ctx, `UPDATE cases SET status = $2,
+				closed_at = CASE WHEN $2 = 'starting' THEN NULL ELSE closed_at END,
+				restarts = restarts + CASE WHEN $2 = 'starting' THEN 1 ELSE 0 END,
+				updated_at = $3
+			WHERE id = $1 AND status = 'failed' RETURNING `+caseCols, p.ID, p.Status, at))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return s.explainCase(ctx, tx, p.ID)
+		}
+		if err != nil {
+			return err
+		}
+		c = caseFromInternal(x)
+		return appendAudit(ctx, tx, p.Audit)
+	})
+	if err != nil {
+		return store.Case{}, mapErr("postgres: settle failed case", err)
+	}
+	return c, nil
+}
+
+// explainCase is the error of a change that found case id not failed:
+// ErrNotFound when it does not exist, else ErrConflict naming its status.
+func (s *Store) explainCase(ctx context.Context, tx pgx.Tx, id string) error {
+	var status string
+	if err := tx.QueryRow(ctx, `SELECT status FROM cases WHERE id = $1`, id).Scan(&status); err != nil {
+		return err
+	}
+	return fmt.Errorf("case %s is %s, not failed: %w", id, status, store.ErrConflict)
 }

@@ -217,7 +217,13 @@ func (s *Store) CompleteTask(ctx context.Context, p store.CompleteTaskParams) (s
 		if err != nil {
 			return err
 		}
-		return s.recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span))
+		if err := s.recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span)); err != nil {
+			return err
+		}
+		if p.Audit != nil {
+			return appendAudit(ctx, tx, *p.Audit)
+		}
+		return nil
 	})
 	if err != nil {
 		return store.Task{}, mapErr("postgres: complete task", err)

@@ -13,16 +13,21 @@ import (
 // is set.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id, idempotency_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
-			nanos(normalize.Time(e.At)), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID,
-			nullString(e.Key))
-		return err
+		return appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return mapErr("sqlite: append audit", err)
 	}
 	return nil
+}
+
+// appendAudit inserts e in tx, once per e.Key.
+func appendAudit(ctx context.Context, tx *sql.Tx, e store.AuditEntry) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, object, case_id, details, request_id, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+		nanos(normalize.Time(e.At)), e.Actor, e.Action, e.Object, nullString(e.CaseID), nullJSON(normalize.JSON(e.Details)), e.RequestID,
+		nullString(e.Key))
+	return err
 }
 
 // ListAudit returns the entries matching f in id order (newest first with

@@ -14,7 +14,8 @@ import (
 
 const caseCols = `id, flow, version, variant, customer, channel, attributes, status, step, workflow_id,
 	COALESCE(idempotency_key, ''), request_hash, created_by, created_at, updated_at, closed_at, sla_due,
-	COALESCE(pilot_id, ''), COALESCE(reopened_from, ''), reopened_at`
+	COALESCE(pilot_id, ''), COALESCE(reopened_from, ''), reopened_at,
+	COALESCE(failure_reason, ''), restarts, event_count, event_bytes`
 
 // caseRow is a scanned cases row.
 type caseRow struct {
@@ -24,13 +25,16 @@ type caseRow struct {
 	attributes                                                                                      []byte
 	createdAt, updatedAt                                                                            int64
 	closedAt, slaDue, reopenedAt                                                                    sql.NullInt64
+	failure                                                                                         string
+	restarts, eventCount                                                                            int
+	eventBytes                                                                                      int64
 }
 
 func scanCase(r scanner) (caseRow, error) {
 	var x caseRow
 	err := r.Scan(&x.id, &x.flow, &x.version, &x.variant, &x.customer, &x.channel, &x.attributes, &x.status,
 		&x.step, &x.workflowID, &x.idemKey, &x.requestHash, &x.createdBy, &x.createdAt, &x.updatedAt, &x.closedAt, &x.slaDue,
-		&x.pilotID, &x.reopenedFrom, &x.reopenedAt)
+		&x.pilotID, &x.reopenedFrom, &x.reopenedAt, &x.failure, &x.restarts, &x.eventCount, &x.eventBytes)
 	return x, err
 }
 
@@ -42,6 +46,7 @@ func caseFromInternal(x caseRow) store.Case {
 		CreatedBy: x.createdBy, CreatedAt: fromNanos(x.createdAt), UpdatedAt: fromNanos(x.updatedAt),
 		ClosedAt: fromNullNanos(x.closedAt), SLADue: fromNullNanos(x.slaDue),
 		PilotID: x.pilotID, ReopenedFrom: x.reopenedFrom, ReopenedAt: fromNullNanos(x.reopenedAt),
+		Failure: x.failure, Restarts: x.restarts, EventCount: x.eventCount, EventBytes: x.eventBytes,
 	}
 }
 
@@ -262,4 +267,90 @@ func caseSearch(where []string, args []any, p store.ListCasesParams) ([]string, 
 		args = append(args, path, path, f.Value, path, num, path, num, f.Value == "true", f.Value == "false")
 	}
 	return where, args
+}
+
+// CountCaseEvent takes one event from the case's event budget.
+func (s *Store) CountCaseEvent(ctx context.Context, p store.CaseEventParams) (store.CaseEvents, error) {
+	var got store.CaseEvents
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE cases SET event_count = event_count + 1, event_bytes = event_bytes + ?2
+			WHERE id = ?1 AND event_count + 1 <= ?3 AND event_bytes + ?2 <= ?4
+			RETURNING event_count, event_bytes`, p.ID, p.Bytes, p.MaxCount, p.MaxBytes).Scan(&got.Count, &got.Bytes)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, `SELECT event_count, event_bytes FROM cases WHERE id = ?`, p.ID).Scan(&got.Count, &got.Bytes)
+			if err == nil {
+				err = fmt.Errorf("case %s has taken %d events of %d bytes: %w", p.ID, got.Count, got.Bytes, store.ErrLimit)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return got, mapErr("sqlite: count case event", err)
+	}
+	return got, nil
+}
+
+// FailCase marks an active or starting case failed, closes its open tasks
+// and appends the audit entry, in one transaction.
+func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Case, bool, error) {
+	at := nanos(normalize.Time(p.At))
+	var (
+		c       store.Case
+		changed bool
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		x, err := scanCase(tx.QueryRowContext(ctx, `UPDATE cases SET status = 'failed', failure_reason = ?2,
+				closed_at = ?3, updated_at = ?3
+			WHERE id = ?1 AND status IN ('active', 'starting') RETURNING `+caseCols, p.ID, p.Reason, at))
+		if errors.Is(err, sql.ErrNoRows) {
+			x, err = scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, p.ID))
+			c = caseFromInternal(x)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		c, changed = caseFromInternal(x), true
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'cancelled', completed_at = ?2
+			WHERE case_id = ?1 AND status = 'open'`, p.ID, at); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, p.Audit)
+	})
+	if err != nil {
+		return store.Case{}, false, mapErr("sqlite: fail case", err)
+	}
+	return c, changed, nil
+}
+
+// SettleFailedCase restarts or closes a failed case.
+func (s *Store) SettleFailedCase(ctx context.Context, p store.SettleFailedCaseParams) (store.Case, error) {
+	if p.Status != store.CaseStarting && p.Status != store.CaseCancelled {
+		return store.Case{}, fmt.Errorf("sqlite: settle failed case: status %q: %w", p.Status, store.ErrConflict)
+	}
+	at := nanos(normalize.Time(p.At))
+	var c store.Case
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		x, err := scanCase(tx.QueryRowContext(ctx, `UPDATE cases SET status = ?2,
+				closed_at = CASE WHEN ?2 = 'starting' THEN NULL ELSE closed_at END,
+				restarts = restarts + CASE WHEN ?2 = 'starting' THEN 1 ELSE 0 END,
+				updated_at = ?3
+			WHERE id = ?1 AND status = 'failed' RETURNING `+caseCols, p.ID, p.Status, at))
+		if errors.Is(err, sql.ErrNoRows) {
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, p.ID).Scan(&status); err != nil {
+				return err
+			}
+			return fmt.Errorf("case %s is %s, not failed: %w", p.ID, status, store.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		c = caseFromInternal(x)
+		return appendAudit(ctx, tx, p.Audit)
+	})
+	if err != nil {
+		return store.Case{}, mapErr("sqlite: settle failed case", err)
+	}
+	return c, nil
 }

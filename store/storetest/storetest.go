@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Proposals", testProposals},
 		{"ListProposalsPaging", testListProposalsPaging},
 		{"VoteProposalConcurrent", testVoteProposalConcurrent},
+		{"CompleteTaskAudit", testCompleteTaskAudit},
+		{"CaseEventBudget", testCaseEventBudget},
+		{"FailCase", testFailCase},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()
