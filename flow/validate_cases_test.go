@@ -292,7 +292,7 @@ steps:
 			`9:16: error: rule 2 of decision "a" does not compile: expected bool, but got string (bad-rule)`,
 			`10:16: error: rule 3 of decision "a" does not compile: unknown name nosuchvar (1:1) (bad-rule)`,
 			`11:9: error: rule 4 of decision "a" has no when expression (bad-rule)`,
-			`12:16: error: rule 5 of decision "a" does not compile: unknown name now (1:1) (bad-rule)`,
+			`12:16: error: rule 5 of decision "a" does not compile: now is not one of the functions rules may use (all, any, none, one, filter, map, count, sum, find, findIndex, findLast, findLastIndex, len, abs, ceil, floor, round, int, float, string, type, max, min, mean, median, first, last, get, trim, trimPrefix, trimSuffix, upper, lower, indexOf, lastIndexOf, hasPrefix, hasSuffix, keys, values) (at character 1 of the rule) (bad-rule)`,
 			`13:5: error: decision "b" needs at least one rule (no-rules)`,
 			`13:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
 		},
