@@ -13,6 +13,9 @@ type ValidateOptions struct {
 	// Activities are the names auto steps may use. Nil means
 	// BuiltinActivities.
 	Activities []string
+	// WebhookAllow lists webhook targets the egress rules would refuse
+	// (see CheckWebhookURL). Nil means DefaultWebhookAllow().
+	WebhookAllow *WebhookAllow
 }
 
 // FieldTypes are the form field types a task may ask for.
@@ -51,7 +54,11 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 	if acts == nil {
 		acts = BuiltinActivities
 	}
-	v := &validator{d: d, activities: acts, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}, rules: map[string]error{}}
+	allow := opts.WebhookAllow
+	if allow == nil {
+		allow = DefaultWebhookAllow()
+	}
+	v := &validator{d: d, activities: acts, allow: allow, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}, rules: map[string]error{}}
 	v.header()
 	v.calendars()
 	v.stepIDs()
@@ -68,6 +75,7 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 type validator struct {
 	d          *Definition
 	activities []string
+	allow      *WebhookAllow
 	diags      Diagnostics
 	ids        map[string]int  // step id -> index of its first occurrence
 	depts      map[string]bool // declared departments
@@ -419,6 +427,17 @@ func (v *validator) auto(s *Step, sp, who string) {
 		v.errorf(join(sp, "activity"), "missing-activity", "%s needs an activity: one of %s", who, strings.Join(v.activities, ", "))
 	case !contains(v.activities, s.Activity):
 		v.errorf(join(sp, "activity"), "unknown-activity", "unknown activity %q in %s: use one of %s%s", s.Activity, who, strings.Join(v.activities, ", "), didYouMean(s.Activity, v.activities))
+	}
+	if raw, ok := s.Params["url"]; ok && s.Activity == "webhook" {
+		up := join(join(sp, "params"), "url")
+		switch u, isStr := raw.(string); {
+		case !isStr:
+			v.errorf(up, "bad-webhook-url", "the url of %s must be text, an http or https URL", who)
+		default:
+			if err := CheckWebhookURL(u, v.allow); err != nil {
+				v.errorf(up, "bad-webhook-url", "the url of %s is refused: %s", who, strings.TrimPrefix(err.Error(), ErrWebhookURL.Error()+": "))
+			}
+		}
 	}
 	v.target(join(sp, "next"), who, s.Next, "next")
 }

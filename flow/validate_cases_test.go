@@ -451,6 +451,57 @@ steps:
 		},
 	},
 	{
+		name: "webhook urls",
+		src: `key: demo
+version: 1
+steps:
+  - id: a
+    kind: auto
+    activity: webhook
+    params: {url: "file:///etc/passwd"}
+    next: b
+  - id: b
+    kind: auto
+    activity: webhook
+    params:
+      url: http://169.254.169.254/latest/meta-data
+    next: c
+  - id: c
+    kind: auto
+    activity: webhook
+    params:
+      url: http://localhost:8080/hook
+    next: d
+  - id: d
+    kind: auto
+    activity: webhook
+    params:
+      url: "http://[::ffff:10.1.2.3]/"
+    next: e
+  - id: e
+    kind: auto
+    activity: webhook
+    params:
+      url: 42
+    next: f
+  - id: f
+    kind: auto
+    activity: webhook
+    params:
+      url: https://hooks.example.com/flowlab
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`7:19: error: the url of auto step "a" is refused: scheme "file" is not allowed; webhooks use http or https (bad-webhook-url)`,
+			`13:12: error: the url of auto step "b" is refused: 169.254.169.254 is a cloud metadata address; list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver (bad-webhook-url)`,
+			`19:12: error: the url of auto step "c" is refused: host "localhost" is this machine (loopback); list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver (bad-webhook-url)`,
+			`25:12: error: the url of auto step "d" is refused: ::ffff:10.1.2.3 is a private address; list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver (bad-webhook-url)`,
+			`31:12: error: the url of auto step "e" must be text, an http or https URL (bad-webhook-url)`,
+		},
+	},
+	{
 		name: "no steps",
 		src: `key: demo
 version: 1
