@@ -154,9 +154,14 @@ func checkRule(rule string) error {
 		return err
 	}
 	env := RuleEnv(nil, "", "", "", nil)
-	if _, err := expr.Compile(rule, ruleOptions(env, &ruleMeter{})...); err != nil {
-		msg, _, _ := strings.Cut(err.Error(), "\n")
-		return errors.New(strings.TrimSpace(msg))
+	// Compiled once as written, for expr's type errors (the metering
+	// hides some: __add returns any), then as it runs.
+	plain := []expr.Option{expr.Env(env), expr.AsBool(), expr.MaxNodes(MaxRuleNodes)}
+	for _, opts := range [][]expr.Option{plain, ruleOptions(env, &ruleMeter{})} {
+		if _, err := expr.Compile(rule, opts...); err != nil {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			return errors.New(strings.TrimSpace(msg))
+		}
 	}
 	return nil
 }
