@@ -41,6 +41,13 @@ const (
 	// MaxRuleBytes is the most string bytes a rule may build (by +,
 	// upper, lower, trim, string) in one evaluation.
 	MaxRuleBytes = 1 << 20
+	// MaxRuleScan is the most work the comparing operators may do in one
+	// evaluation, in units of one byte of text read by contains,
+	// startsWith, endsWith, indexOf, lastIndexOf, hasPrefix and
+	// hasSuffix, one list element read by in, max, min, mean and median,
+	// and, for matches, one byte of text times the pattern's length (at
+	// least 8): Go's regexp takes time in proportion to both.
+	MaxRuleScan = 16 << 20
 	// maxRuleMemory is the expr VM's memory budget: the elements of the
 	// ranges, arrays and maps a rule writes out.
 	maxRuleMemory = 10_000
@@ -77,7 +84,7 @@ var ruleBuilding = map[string]bool{
 
 // RuleLimitError reports a rule that went beyond a run-time limit.
 type RuleLimitError struct {
-	Limit string // "input", "iterations", "bytes" or "memory"
+	Limit string // "input", "iterations", "bytes", "scan" or "memory"
 	Msg   string
 }
 
@@ -186,6 +193,7 @@ func ruleOptions(env map[string]any, m *ruleMeter) []expr.Option {
 		expr.Function(meterIter, m.iter),
 		expr.Function(meterAdd, m.add),
 		expr.Function(meterBytes, m.bytes),
+		expr.Function(meterScan, m.scan),
 		expr.Patch(meterPatch{}),
 	)
 }
@@ -196,7 +204,15 @@ const (
 	meterIter  = "__iter"
 	meterAdd   = "__add"
 	meterBytes = "__bytes"
+	meterScan  = "__scan"
 )
+
+// ruleScanning are the builtins whose arguments are read whole: for each,
+// the indexes of the arguments whose size counts against MaxRuleScan.
+var ruleScanning = map[string][]int{
+	"indexOf": {0}, "lastIndexOf": {0}, "hasPrefix": {1}, "hasSuffix": {1},
+	"max": {0, 1, 2, 3}, "min": {0, 1, 2, 3}, "mean": {0}, "median": {0},
+}
 
 // meterPatch routes the collection of every list function through
 // __iter, every + through __add and every string-building function
@@ -215,12 +231,38 @@ func (meterPatch) Visit(node *ast.Node) {
 			}
 			ast.Patch(&n.Arguments[0], call(meterIter, n.Arguments[0]))
 		}
+		for _, i := range ruleScanning[n.Name] {
+			if i < len(n.Arguments) {
+				if c, ok := n.Arguments[i].(*ast.CallNode); !ok || !isCallTo(c, meterScan) {
+					ast.Patch(&n.Arguments[i], call(meterScan, n.Arguments[i], &ast.IntegerNode{Value: 1}))
+				}
+			}
+		}
 		if ruleBuilding[n.Name] {
 			ast.Patch(node, call(meterBytes, n))
 		}
 	case *ast.BinaryNode:
-		if n.Operator == "+" {
+		scan := func(side *ast.Node, weight int) {
+			if c, ok := (*side).(*ast.CallNode); ok && isCallTo(c, meterScan) {
+				return
+			}
+			ast.Patch(side, call(meterScan, *side, &ast.IntegerNode{Value: weight}))
+		}
+		switch n.Operator {
+		case "+":
 			ast.Patch(node, call(meterAdd, n.Left, n.Right))
+		case "contains":
+			scan(&n.Left, 1)
+		case "startsWith", "endsWith":
+			scan(&n.Right, 1)
+		case "in":
+			scan(&n.Right, 1)
+		case "matches":
+			weight := 8
+			if p, ok := n.Right.(*ast.StringNode); ok {
+				weight = max(weight, len(p.Value))
+			}
+			scan(&n.Left, weight)
 		}
 	}
 }
@@ -235,7 +277,34 @@ func isCallTo(c *ast.CallNode, name string) bool {
 type ruleMeter struct {
 	iterations int
 	nbytes     int
+	scanned    int
 	err        error
+}
+
+// scan counts the text or list an operator is about to read, times
+// weight (args: the value, the weight).
+func (m *ruleMeter) scan(args ...any) (any, error) {
+	v, weight := args[0], 1
+	if w, ok := args[1].(int); ok {
+		weight = w
+	}
+	n := 0
+	switch x := v.(type) {
+	case string:
+		n = len(x)
+	case []any:
+		n = len(x)
+	default:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+			n = rv.Len()
+		}
+	}
+	m.scanned += n * weight
+	if m.scanned > MaxRuleScan {
+		return nil, m.stop(&RuleLimitError{Limit: "scan",
+			Msg: fmt.Sprintf("the rule reads more than %d bytes of text or list elements (matches counts each byte times its pattern's length)", MaxRuleScan)})
+	}
+	return v, nil
 }
 
 func (m *ruleMeter) stop(err *RuleLimitError) error {
