@@ -137,3 +137,30 @@ func TestRuleMapOrderIsDeterministic(t *testing.T) {
 	_, err := EvalRule(`any(attributes, # == 1)`, env)
 	require.ErrorContains(t, err, "a list function cannot go through a map, whose order is not stable")
 }
+
+// FuzzRule: any rule text is checked and evaluated without a panic, and
+// what validation accepts evaluates within the run-time limits quickly.
+func FuzzRule(f *testing.F) {
+	for _, s := range []string{
+		`attributes.amount > 200`, `any(1..1000, any(1..1000, # < 0))`, `keys(attributes) == ["a"]`,
+		`let a = customer + customer; len(a + a) > 0`, `customer matches "^(a+)+$"`, `len(1..1000) > 0`,
+		`filter(data.xs, # > 1) == []`, `max(data.xs) > 1 && "a" in data`,
+	} {
+		f.Add(s)
+	}
+	env := RuleEnv(map[string]any{"amount": 150.0, "a": "x"}, strings.Repeat("ab", 1000), "chat", "done",
+		map[string]any{"xs": []any{1.0, 2.0, 3.0}})
+	f.Fuzz(func(t *testing.T, rule string) {
+		start := time.Now()
+		if checkRule(rule) != nil {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("checking rule %q took %s", rule, d)
+			}
+			return
+		}
+		_, _ = EvalRule(rule, env)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("rule %q took %s", rule, d)
+		}
+	})
+}
