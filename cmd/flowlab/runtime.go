@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -108,6 +109,9 @@ func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook str
 	allow, err := webhookAllow()
 	if err != nil {
 		return nil, err
+	}
+	if u, err := url.Parse(webhook); webhook != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return nil, fmt.Errorf("--notify-webhook (FLOWLAB_NOTIFY_WEBHOOK) %q: want an http:// or https:// URL", webhook)
 	}
 	acts := &activities.Activities{
 		WebhookAllow: allow,
