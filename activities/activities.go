@@ -16,12 +16,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
@@ -47,8 +49,16 @@ type Activities struct {
 	// WebhookURL, when set, receives every notification as a JSON POST,
 	// and is the default target of auto:webhook.
 	WebhookURL string
-	// HTTPClient defaults to a client with WebhookTimeout.
+	// HTTPClient defaults to a client with WebhookTimeout. Its timeout
+	// is kept; its transport serves only WebhookURL: a URL a flow names
+	// goes through the egress transport (decision 0021).
 	HTTPClient *http.Client
+	// WebhookAllow lists the internal receivers a flow's webhook may
+	// reach (nil: flow.DefaultWebhookAllow(), FLOWLAB_WEBHOOK_ALLOW).
+	WebhookAllow *flow.WebhookAllow
+
+	egressOnce sync.Once
+	egress     *http.Transport
 	// ReopenWindow: a case reopened within this time of its close counts
 	// as not resolved at first contact. Default DefaultReopenWindow (7d).
 	ReopenWindow time.Duration
@@ -327,7 +337,7 @@ func (a *Activities) Notify(ctx context.Context, in workflows.NotifyInput) error
 	if a.WebhookURL == "" {
 		return nil
 	}
-	if err := a.post(ctx, a.WebhookURL, map[string]any{"type": "notification", "notification": in}); err != nil {
+	if err := a.post(ctx, a.WebhookURL, false, map[string]any{"type": "notification", "notification": in}); err != nil {
 		return fmt.Errorf("notify %s: %w", in.Target, err)
 	}
 	return nil
@@ -392,9 +402,12 @@ func (a *Activities) AutoNotify(ctx context.Context, in workflows.AutoInput) (wo
 
 // AutoWebhook is the auto:webhook step: POST the case (id, flow, step,
 // customer, channel, attributes, params) as JSON to params.url, or to
-// WebhookURL when the step names none.
+// WebhookURL when the step names none. A flow's URL is held to the egress
+// rules (decision 0021): http or https, no internal address unless the
+// operator allows it, checked on every address dialled; no redirects.
 func (a *Activities) AutoWebhook(ctx context.Context, in workflows.AutoInput) (workflows.AutoResult, error) {
 	url, _ := in.Params["url"].(string)
+	untrusted := url != ""
 	if url == "" {
 		url = a.WebhookURL
 	}
@@ -402,7 +415,7 @@ func (a *Activities) AutoWebhook(ctx context.Context, in workflows.AutoInput) (w
 		return workflows.AutoResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("auto webhook at step %s: no params.url and no webhook configured", in.Step), "NoWebhook", nil)
 	}
-	if err := a.post(ctx, url, map[string]any{"type": "case", "case": in}); err != nil {
+	if err := a.post(ctx, url, untrusted, map[string]any{"type": "case", "case": in}); err != nil {
 		return workflows.AutoResult{}, fmt.Errorf("auto webhook: %w", err)
 	}
 	return workflows.AutoResult{}, nil
@@ -431,13 +444,18 @@ func webhookKey(ctx context.Context) string {
 }
 
 // post sends body as JSON to url and fails on transport errors and non-2xx
-// statuses.
-func (a *Activities) post(ctx context.Context, url string, body any) error {
+// statuses. untrusted says url came from a flow, not the operator: the
+// egress rules apply. A refused URL or address and a redirect are not
+// retried.
+func (a *Activities) post(ctx context.Context, url string, untrusted bool, body any) error {
+	if err := a.checkWebhookURL(url, untrusted); err != nil {
+		return err
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("encode webhook body", "InvalidInput", err)
 	}
-	c := a.httpClient()
+	c := a.webhookClient(untrusted)
 	if c.Timeout == 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, WebhookTimeout)
@@ -453,10 +471,14 @@ func (a *Activities) post(ctx context.Context, url string, body any) error {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return fmt.Errorf("post webhook: %w", err)
+		return webhookError(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		msg := fmt.Sprintf("post webhook: the receiver answered %s, a redirect to %q; redirects are not followed: use the final URL", resp.Status, resp.Header.Get("Location"))
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeWebhookRefused, nil)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("post webhook: status %s", resp.Status)
 	}

@@ -112,6 +112,27 @@ type position struct{ line, col int }
 type positions struct {
 	val map[string]position
 	key map[string]position
+	// bad holds the paths whose value Parse could not read (reported
+	// there): what Validate would say about them, or anything inside
+	// them, follows from that error and is not reported again.
+	bad map[string]bool
+}
+
+// followsFromParse reports whether path is, or lies inside, a value Parse
+// could not read.
+func (p *positions) followsFromParse(path string) bool {
+	if p == nil || len(p.bad) == 0 {
+		return false
+	}
+	for {
+		if p.bad[path] {
+			return true
+		}
+		if path == "" {
+			return false
+		}
+		path = parentPath(path)
+	}
 }
 
 // lookup returns the position of path's value (or its key when key is

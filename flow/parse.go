@@ -28,7 +28,13 @@ const (
 // be read at all; otherwise it holds everything that could be decoded and
 // remembers source positions for Validate.
 func Parse(src []byte) (*Definition, Diagnostics) {
-	p := &parser{pos: &positions{val: map[string]position{}, key: map[string]position{}}}
+	d, diags := parse(src)
+	return d, diags.limit()
+}
+
+// parse is Parse without the MaxDiagnostics limit.
+func parse(src []byte) (*Definition, Diagnostics) {
+	p := &parser{src: src, pos: &positions{val: map[string]position{}, key: map[string]position{}, bad: map[string]bool{}}}
 	if len(src) > MaxSourceSize {
 		p.errorf(position{1, 1}, "", "too-large", "the flow definition is %d bytes; the limit is %d bytes", len(src), MaxSourceSize)
 		return nil, p.diags
@@ -37,13 +43,13 @@ func Parse(src []byte) (*Definition, Diagnostics) {
 	if !ok {
 		// One alias or too-deep value is reported per occurrence: a
 		// document of them is bounded like any other.
-		return nil, p.diags.limit()
+		return nil, p.diags
 	}
 	d := &Definition{pos: p.pos}
 	p.definition(root, d)
 	d.Departments = nonNil(d.Departments)
 	d.Steps = nonNil(d.Steps)
-	return d, p.diags.limit()
+	return d, p.diags
 }
 
 func nonNil[T any](s []T) []T {
@@ -54,6 +60,7 @@ func nonNil[T any](s []T) []T {
 }
 
 type parser struct {
+	src     []byte
 	pos     *positions
 	diags   Diagnostics
 	tooDeep bool // a too-deep diagnostic was reported
@@ -72,6 +79,9 @@ func sourceLines(src []byte) int {
 }
 
 func (p *parser) errorf(at position, path, code, format string, args ...any) {
+	if path != "" && (code == "bad-type" || code == "bad-duration") {
+		p.pos.bad[path] = true // its value is unknown: see followsFromParse
+	}
 	p.diags = append(p.diags, Diagnostic{
 		Line: at.line, Column: at.col, Severity: SeverityError,
 		Code: code, Message: fmt.Sprintf(format, args...), Path: path,
@@ -157,7 +167,50 @@ func (p *parser) syntaxError(err error) {
 		// break on a line of its own; it belongs to the last line.
 		at.line = p.lines
 	}
+	// yaml.v3 reports a tab in an indentation without a column, and (for
+	// "violates indentation") on the line before it, where the value it
+	// interrupts began: find the tab.
+	switch {
+	case strings.Contains(msg, "tab character"):
+		if tab, ok := indentTab(p.src, at.line, at.line+1); ok {
+			at = tab
+			msg += "; indent with spaces"
+		}
+	case strings.Contains(msg, "cannot start any token"):
+		if tab, ok := indentTab(p.src, at.line, at.line); ok {
+			at = tab
+			msg += " (a tab; indent with spaces)"
+		}
+	}
 	p.errorf(at, "", "syntax", "invalid YAML: %s", msg)
+}
+
+// indentTab finds the first tab in the indentation of the lines from..to
+// (1-based) and returns its line and column.
+func indentTab(src []byte, from, to int) (position, bool) {
+	line := 1
+	for len(src) > 0 && line <= to {
+		end := bytes.IndexByte(src, '\n')
+		if end < 0 {
+			end = len(src)
+		}
+		if line >= from {
+			for col, c := range src[:end] {
+				if c == '\t' {
+					return position{line, col + 1}, true
+				}
+				if c != ' ' {
+					break
+				}
+			}
+		}
+		if end == len(src) {
+			break
+		}
+		src = src[end+1:]
+		line++
+	}
+	return position{}, false
 }
 
 // yamlParserProblems are the messages of yaml.v3's parser errors, whose
@@ -249,7 +302,9 @@ func (p *parser) object(n *yaml.Node, path, what string, fields []string, field 
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
+			wasBad := p.pos.bad[path]
 			p.errorf(p.posOf(k), path, "bad-type", "field names in %s must be plain words, found %s", what, describe(k))
+			p.pos.bad[path] = wasBad // only this field is unreadable, not the whole object
 			continue
 		}
 		key := k.Value
@@ -260,6 +315,11 @@ func (p *parser) object(n *yaml.Node, path, what string, fields []string, field 
 		seen[key] = true
 		if !contains(fields, key) {
 			p.errorf(p.posOf(k), join(path, key), "unknown-field", "unknown field %q in %s%s", key, what, didYouMean(key, fields))
+			if m := suggest(key, fields); m != "" && !seen[m] && mappingValue(n, m) == "" && !hasKey(n, m) {
+				// Most likely a misspelling of m: that m is missing
+				// follows from this error.
+				p.pos.bad[join(path, m)] = true
+			}
 			continue
 		}
 		fp := join(path, key)
@@ -624,6 +684,16 @@ func (p *parser) value(n *yaml.Node, path string) any {
 }
 
 func isNaNOrInf(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
+
+// hasKey reports whether a mapping node has key.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
 
 // mappingValue returns the scalar value of key in a mapping node, or "".
 func mappingValue(n *yaml.Node, key string) string {

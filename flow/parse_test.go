@@ -39,7 +39,25 @@ func TestParseErrors(t *testing.T) {
 			name:   "tab indentation",
 			src:    "key: a\n\tversion: 1\n",
 			nilDef: true,
-			want:   []string{`2: error: invalid YAML: found a tab character that violates indentation (syntax)`},
+			want:   []string{`2:1: error: invalid YAML: found a tab character that violates indentation; indent with spaces (syntax)`},
+		},
+		{
+			name:   "tab indentation under a step, placed at the tab",
+			src:    "key: demo\nversion: 1\nsteps:\n  - id: a\n    kind: end\n\tname: x\n",
+			nilDef: true,
+			want:   []string{`6:1: error: invalid YAML: found a tab character that violates indentation; indent with spaces (syntax)`},
+		},
+		{
+			name:   "tab after spaces, placed at the tab",
+			src:    "key: demo\nversion: 1\nsteps:\n  - id: a\n  \t  kind: end\n",
+			nilDef: true,
+			want:   []string{`5:3: error: invalid YAML: found a tab character that violates indentation; indent with spaces (syntax)`},
+		},
+		{
+			name:   "tab before a list item, placed at the tab",
+			src:    "key: demo\nversion: 1\nsteps:\n\t- id: closed\n",
+			nilDef: true,
+			want:   []string{`4:1: error: invalid YAML: found character that cannot start any token (a tab; indent with spaces) (syntax)`},
 		},
 		{
 			name: "unknown top-level field with suggestion",

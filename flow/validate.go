@@ -13,6 +13,9 @@ type ValidateOptions struct {
 	// Activities are the names auto steps may use. Nil means
 	// BuiltinActivities.
 	Activities []string
+	// WebhookAllow lists webhook targets the egress rules would refuse
+	// (see CheckWebhookURL). Nil means DefaultWebhookAllow().
+	WebhookAllow *WebhookAllow
 }
 
 // FieldTypes are the form field types a task may ask for.
@@ -27,12 +30,19 @@ var kinds = []string{string(KindTask), string(KindAuto), string(KindDecision), s
 
 // Load parses and validates a definition. The definition is nil when any
 // diagnostic is an error; warnings are returned alongside a usable one.
+//
+// Every independent problem is reported in one pass: a value Parse could
+// not read (a bad duration, a list where text belongs) does not stop
+// Validate; what Validate would say about that value follows from the
+// parse error and is left out (see followsFromParse).
 func Load(src []byte, opts ValidateOptions) (*Definition, Diagnostics) {
-	d, diags := Parse(src)
-	if d == nil || diags.HasErrors() {
-		return nil, diags
+	d, diags := parse(src)
+	if d == nil {
+		return nil, diags.limit()
 	}
-	diags = append(diags, Validate(d, opts)...)
+	diags = append(diags, validate(d, opts)...)
+	diags.sortByPosition()
+	diags = diags.limit()
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -44,6 +54,11 @@ func Load(src []byte, opts ValidateOptions) (*Definition, Diagnostics) {
 // fields each step kind may use. Diagnostics carry source positions when d
 // came from Parse.
 func Validate(d *Definition, opts ValidateOptions) Diagnostics {
+	return validate(d, opts).limit()
+}
+
+// validate is Validate without the MaxDiagnostics limit.
+func validate(d *Definition, opts ValidateOptions) Diagnostics {
 	if d == nil {
 		return Diagnostics{{Severity: SeverityError, Code: "empty", Message: "there is no flow definition"}}
 	}
@@ -51,7 +66,11 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 	if acts == nil {
 		acts = BuiltinActivities
 	}
-	v := &validator{d: d, activities: acts, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}, rules: map[string]error{}}
+	allow := opts.WebhookAllow
+	if allow == nil {
+		allow = DefaultWebhookAllow()
+	}
+	v := &validator{d: d, activities: acts, allow: allow, ids: map[string]int{}, depts: map[string]bool{}, used: map[string]bool{}, rules: map[string]error{}}
 	v.header()
 	v.calendars()
 	v.stepIDs()
@@ -62,12 +81,13 @@ func Validate(d *Definition, opts ValidateOptions) Diagnostics {
 	v.unusedDepartments()
 	v.unusedCalendars()
 	v.diags.sortByPosition()
-	return v.diags.limit()
+	return v.diags
 }
 
 type validator struct {
 	d          *Definition
 	activities []string
+	allow      *WebhookAllow
 	diags      Diagnostics
 	ids        map[string]int  // step id -> index of its first occurrence
 	depts      map[string]bool // declared departments
@@ -89,6 +109,9 @@ func (v *validator) checkRule(rule string) error {
 }
 
 func (v *validator) add(sev Severity, path string, onKey bool, code, format string, args ...any) {
+	if v.d.pos.followsFromParse(path) {
+		return
+	}
 	at, _ := v.d.pos.lookup(path, onKey)
 	v.diags = append(v.diags, Diagnostic{
 		Line: at.line, Column: at.col, Severity: sev, Code: code,
@@ -197,7 +220,7 @@ func (v *validator) stepIDList() []string {
 // department checks that a department is declared in the flow.
 func (v *validator) department(path, dep, owner string) {
 	v.used[dep] = true
-	if !v.depts[dep] {
+	if !v.depts[dep] && !v.d.pos.followsFromParse("departments") {
 		list := strings.Join(v.d.Departments, ", ")
 		if list == "" {
 			list = "none"
@@ -420,6 +443,17 @@ func (v *validator) auto(s *Step, sp, who string) {
 	case !contains(v.activities, s.Activity):
 		v.errorf(join(sp, "activity"), "unknown-activity", "unknown activity %q in %s: use one of %s%s", s.Activity, who, strings.Join(v.activities, ", "), didYouMean(s.Activity, v.activities))
 	}
+	if raw, ok := s.Params["url"]; ok && s.Activity == "webhook" {
+		up := join(join(sp, "params"), "url")
+		switch u, isStr := raw.(string); {
+		case !isStr:
+			v.errorf(up, "bad-webhook-url", "the url of %s must be text, an http or https URL", who)
+		default:
+			if err := CheckWebhookURL(u, v.allow); err != nil {
+				v.errorf(up, "bad-webhook-url", "the url of %s is refused: %s", who, strings.TrimPrefix(err.Error(), ErrWebhookURL.Error()+": "))
+			}
+		}
+	}
 	v.target(join(sp, "next"), who, s.Next, "next")
 }
 
@@ -447,7 +481,7 @@ func (v *validator) wait(s *Step, sp, who string) {
 	switch {
 	case s.Event != "" && s.Duration != 0:
 		v.errorf(join(sp, "duration"), "bad-wait", "%s waits for both an event and a duration; use one (an event wait can have a timeout)", who)
-	case s.Event == "" && s.Duration == 0:
+	case s.Event == "" && s.Duration == 0 && !v.d.pos.followsFromParse(join(sp, "duration")):
 		v.errorf(sp, "bad-wait", "%s needs an event or a duration to wait for", who)
 	}
 	if s.Duration < 0 || s.Timeout < 0 {
@@ -458,7 +492,7 @@ func (v *validator) wait(s *Step, sp, who string) {
 		v.add(SeverityError, join(sp, "timeout"), true, "field-not-allowed", "%s cannot have a timeout: only event waits time out", who)
 	case s.Timeout != 0 && s.OnTimeout == "":
 		v.errorf(join(sp, "timeout"), "missing-on-timeout", "%s has a timeout but no on_timeout step to go to when it expires", who)
-	case s.OnTimeout != "" && s.Timeout == 0:
+	case s.OnTimeout != "" && s.Timeout == 0 && !v.d.pos.followsFromParse(join(sp, "timeout")):
 		v.errorf(join(sp, "on_timeout"), "bad-wait", "%s has on_timeout but no timeout", who)
 	}
 	if s.OnTimeout != "" {
@@ -476,36 +510,73 @@ func (v *validator) unusedDepartments() {
 }
 
 // successors returns the indexes of the steps a step can lead to, through
-// the fields that apply to its kind.
-func (v *validator) successors(s *Step) []int {
-	var targets []string
+// the fields that apply to its kind. A misspelt target that suggest
+// matches to a step counts as that step (the unknown-target error names
+// it). unresolved is true when the step may lead somewhere not known: a
+// target missing, unknown without a likely match, or unreadable, or a
+// kind that is missing or unknown. The graph errors that would follow
+// from such a step are not reported (see graph).
+func (v *validator) successors(i int) (out []int, unresolved bool) {
+	s := &v.d.Steps[i]
+	sp := stepPath(i)
+	type ref struct{ path, id string }
+	var targets []ref
+	unknownKind := false
+	outcomes := func() {
+		if len(s.Outcomes) == 0 {
+			unresolved = true
+		}
+		for j, o := range s.Outcomes {
+			targets = append(targets, ref{join(index(join(sp, "outcomes"), j), "next"), o.Next})
+		}
+	}
 	switch s.Kind {
 	case KindTask, KindPilot:
-		for _, o := range s.Outcomes {
-			targets = append(targets, o.Next)
-		}
+		outcomes()
 	case KindAuto:
-		targets = append(targets, s.Next)
+		targets = append(targets, ref{join(sp, "next"), s.Next})
 	case KindDecision:
-		for _, r := range s.Rules {
-			targets = append(targets, r.Next)
+		for j, r := range s.Rules {
+			targets = append(targets, ref{join(index(join(sp, "rules"), j), "next"), r.Next})
 		}
-		targets = append(targets, s.Default)
+		targets = append(targets, ref{join(sp, "default"), s.Default})
 	case KindWait:
-		targets = append(targets, s.Next, s.OnTimeout)
-	}
-	var out []int
-	for _, t := range targets {
-		if i, ok := v.ids[t]; ok && t != "" {
-			out = append(out, i)
+		targets = append(targets, ref{join(sp, "next"), s.Next})
+		if s.OnTimeout != "" {
+			targets = append(targets, ref{join(sp, "on_timeout"), s.OnTimeout})
 		}
+	case KindEnd:
+	default:
+		unknownKind = true
+		unresolved = true
+		outcomes()
+		targets = append(targets, ref{join(sp, "next"), s.Next}, ref{join(sp, "default"), s.Default}, ref{join(sp, "on_timeout"), s.OnTimeout})
 	}
-	return out
+	for _, t := range targets {
+		if j, ok := v.ids[t.id]; ok && t.id != "" {
+			out = append(out, j)
+			continue
+		}
+		if t.id == "" && unknownKind {
+			continue // fields an unknown kind leaves out
+		}
+		if m := suggest(t.id, v.stepIDList()); t.id != "" && m != "" {
+			out = append(out, v.ids[m])
+			continue
+		}
+		unresolved = true
+	}
+	return out, unresolved
 }
 
 // graph checks reachability and termination: every step is reachable from
 // the start, some end step is reachable, and no reachable step is caught
-// in a loop that never leads to an end.
+// in a loop that never leads to an end. It reports only what does not
+// follow from an error reported already: while a reachable step leads
+// somewhere unknown (an unknown target, a missing one, an unreadable
+// kind), any step might be meant there, so no step is called unreachable,
+// a missing end is not reported, and that step counts as leading to an
+// end.
 func (v *validator) graph() {
 	d := v.d
 	start, ok := v.ids[d.StartStep()]
@@ -515,19 +586,28 @@ func (v *validator) graph() {
 	n := len(d.Steps)
 	succ := make([][]int, n)
 	pred := make([][]int, n)
+	open := make([]bool, n)
 	for i := range d.Steps {
 		if first, ok := v.ids[d.Steps[i].ID]; !ok || first != i {
 			continue // duplicates and id-less steps are reported already
 		}
-		succ[i] = v.successors(&d.Steps[i])
+		succ[i], open[i] = v.successors(i)
 		for _, j := range succ[i] {
 			pred[j] = append(pred[j], i)
 		}
 	}
 	reach := walk([]int{start}, succ)
-	for i, s := range d.Steps {
-		if first, ok := v.ids[s.ID]; ok && first == i && !reach[i] {
-			v.errorf(join(stepPath(i), "id"), "unreachable-step", "step %q can never be reached from the start step %q", s.ID, d.Steps[start].ID)
+	var leaks []int // reachable steps that lead somewhere unknown
+	for i := range d.Steps {
+		if reach[i] && open[i] {
+			leaks = append(leaks, i)
+		}
+	}
+	if len(leaks) == 0 {
+		for i, s := range d.Steps {
+			if first, ok := v.ids[s.ID]; ok && first == i && !reach[i] {
+				v.errorf(join(stepPath(i), "id"), "unreachable-step", "step %q can never be reached from the start step %q", s.ID, d.Steps[start].ID)
+			}
 		}
 	}
 	var ends []int
@@ -540,7 +620,7 @@ func (v *validator) graph() {
 			}
 		}
 	}
-	if len(ends) == 0 {
+	if len(ends) == 0 && len(leaks) == 0 {
 		if hasEnd {
 			v.errorf(join(stepPath(start), "id"), "no-end", "no end step can be reached from the start step %q: cases would never close", d.Steps[start].ID)
 		} else {
@@ -548,7 +628,7 @@ func (v *validator) graph() {
 		}
 		return
 	}
-	finishes := walk(ends, pred)
+	finishes := walk(append(ends, leaks...), pred)
 	stuck := make([]bool, n)
 	for i := range stuck {
 		stuck[i] = reach[i] && !finishes[i]

@@ -114,11 +114,8 @@ steps:
 `,
 		want: []string{
 			`3:15: warning: department "cs" is listed but no step uses it (unused-department)`,
-			`5:9: error: no end step can be reached from the start step "a": cases would never close (no-end)`,
 			`6:11: error: unknown kind "tsk" for step "a": use one of task, auto, decision, wait, end, pilot; did you mean "task"? (bad-kind)`,
 			`7:5: error: step "b" needs a kind: one of task, auto, decision, wait, end, pilot (missing-kind)`,
-			`7:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
-			`8:9: error: step "closed" can never be reached from the start step "a" (unreachable-step)`,
 		},
 	},
 	{
@@ -173,14 +170,11 @@ steps:
 		want: []string{
 			`3:19: warning: department "tech" is listed but no step uses it (unused-department)`,
 			`5:5: error: task "a" needs an sla: how long it may stay open, e.g. 4h (missing-sla)`,
-			`5:9: error: no end step can be reached from the start step "a": cases would never close (no-end)`,
 			`10:5: error: task "b" needs at least one outcome (no-outcomes)`,
 			`12:17: error: department "techh" of task "b" is not in the flow's departments (cs, tech); did you mean "tech"? (unknown-department)`,
 			`14:5: error: task "c" needs a department (missing-department)`,
-			`14:9: error: step "c" can never be reached from the start step "a" (unreachable-step)`,
 			`19:16: error: outcome "ok" of task "c" is listed twice (duplicate-outcome)`,
 			`20:9: error: outcome #3 of task "c" has no name (missing-name)`,
-			`21:9: error: step "closed" can never be reached from the start step "a" (unreachable-step)`,
 		},
 	},
 	{
@@ -292,9 +286,8 @@ steps:
 			`9:16: error: rule 2 of decision "a" does not compile: expected bool, but got string (bad-rule)`,
 			`10:16: error: rule 3 of decision "a" does not compile: unknown name nosuchvar (1:1) (bad-rule)`,
 			`11:9: error: rule 4 of decision "a" has no when expression (bad-rule)`,
-			`12:16: error: rule 5 of decision "a" does not compile: unknown name now (1:1) (bad-rule)`,
+			`12:16: error: rule 5 of decision "a" does not compile: now is not one of the functions rules may use (all, any, none, one, filter, map, count, sum, find, findIndex, findLast, findLastIndex, len, abs, ceil, floor, round, int, float, string, type, max, min, mean, median, first, last, get, trim, trimPrefix, trimSuffix, upper, lower, indexOf, lastIndexOf, hasPrefix, hasSuffix, keys, values) (at character 1 of the rule) (bad-rule)`,
 			`13:5: error: decision "b" needs at least one rule (no-rules)`,
-			`13:9: error: step "b" can never be reached from the start step "a" (unreachable-step)`,
 		},
 	},
 	{
@@ -448,6 +441,175 @@ steps:
 			`4:19: error: department "cs" is listed twice (duplicate-department)`,
 			`4:23: error: department "Ops" must start with a lowercase letter and use only a-z, 0-9 and _ (bad-department)`,
 			`4:28: warning: department "unused" is listed but no step uses it (unused-department)`,
+		},
+	},
+	{
+		name: "webhook urls",
+		src: `key: demo
+version: 1
+steps:
+  - id: a
+    kind: auto
+    activity: webhook
+    params: {url: "file:///etc/passwd"}
+    next: b
+  - id: b
+    kind: auto
+    activity: webhook
+    params:
+      url: http://169.254.169.254/latest/meta-data
+    next: c
+  - id: c
+    kind: auto
+    activity: webhook
+    params:
+      url: http://localhost:8080/hook
+    next: d
+  - id: d
+    kind: auto
+    activity: webhook
+    params:
+      url: "http://[::ffff:10.1.2.3]/"
+    next: e
+  - id: e
+    kind: auto
+    activity: webhook
+    params:
+      url: 42
+    next: f
+  - id: f
+    kind: auto
+    activity: webhook
+    params:
+      url: https://hooks.example.com/flowlab
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`7:19: error: the url of auto step "a" is refused: scheme "file" is not allowed; webhooks use http or https (bad-webhook-url)`,
+			`13:12: error: the url of auto step "b" is refused: 169.254.169.254 is a cloud metadata address; list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver (bad-webhook-url)`,
+			`19:12: error: the url of auto step "c" is refused: host "localhost" is this machine (loopback); list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver (bad-webhook-url)`,
+			`25:12: error: the url of auto step "d" is refused: ::ffff:10.1.2.3 is a private address; list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver (bad-webhook-url)`,
+			`31:12: error: the url of auto step "e" must be text, an http or https URL (bad-webhook-url)`,
+		},
+	},
+	// Issue 15 item 18: every independent error in one pass, none that
+	// follows from another.
+	{
+		name: "a bad duration does not stop validation",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 4x
+    outcomes:
+      - {name: ok, next: b}
+  - id: b
+    kind: task
+    department: sales
+    sla: 1h
+    outcomes:
+      - {name: ok, next: closed}
+  - id: w
+    kind: wait
+    duration: 3 days
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`8:10: error: "sla": invalid duration "4x": use forms like 30m, 4h, 2d or 1d12h (bad-duration)`,
+			`13:17: error: department "sales" of task "b" is not in the flow's departments (cs) (unknown-department)`,
+			`17:9: error: step "w" can never be reached from the start step "a" (unreachable-step)`,
+			`19:15: error: "duration": invalid duration "3 days": use forms like 30m, 4h, 2d or 1d12h (bad-duration)`,
+		},
+	},
+	{
+		name: "one typo in a target is one error",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    outcomes:
+      - {name: ok, next: revew}
+  - id: review
+    kind: task
+    department: cs
+    sla: 1h
+    outcomes:
+      - {name: ok, next: b}
+  - id: b
+    kind: auto
+    activity: notify
+    next: c
+  - id: c
+    kind: auto
+    activity: notify
+    next: d
+  - id: d
+    kind: auto
+    activity: notify
+    next: closed
+  - id: closed
+    kind: end
+  - id: orphan
+    kind: end
+`,
+		want: []string{
+			`10:26: error: unknown step "revew" in next of outcome "ok"; did you mean "review"? (unknown-target)`,
+			`31:9: error: step "orphan" can never be reached from the start step "a" (unreachable-step)`,
+		},
+	},
+	{
+		name: "a target with no likely match hides reachability",
+		src: `key: demo
+version: 1
+steps:
+  - id: a
+    kind: auto
+    activity: notify
+    next: somewhere
+  - id: b
+    kind: auto
+    activity: notify
+    next: closed
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`7:11: error: unknown step "somewhere" in next of auto step "a" (unknown-target)`,
+		},
+	},
+	{
+		name: "a misspelt field is not also missing",
+		src: `key: demo
+version: 1
+departments: [cs]
+steps:
+  - id: a
+    kind: auto
+    activity: notify
+    nxt: closed
+  - id: t
+    kind: task
+    department: cs
+    slaa: 1h
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`8:5: error: unknown field "nxt" in step "a"; did you mean "next"? (unknown-field)`,
+			`12:5: error: unknown field "slaa" in step "t"; did you mean "sla"? (unknown-field)`,
 		},
 	},
 	{

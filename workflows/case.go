@@ -274,6 +274,9 @@ func (r *caseRun) run(ctx workflow.Context) (CaseState, error) {
 			if ctx.Err() != nil {
 				return r.cancelled(ctx)
 			}
+			if ae := (*temporal.ApplicationError)(nil); errors.As(err, &ae) && ae.Type() == RuleFailed {
+				return r.fail(ctx, err) // names its step; kept typed and non-retryable
+			}
 			return r.fail(ctx, fmt.Errorf("step %s: %w", step.ID, err))
 		}
 		if r.status != StatusActive {
@@ -520,14 +523,31 @@ func (r *caseRun) runAuto(ctx workflow.Context, step *flow.Step, entered time.Ti
 	return step.Next, nil
 }
 
+// ruleErrorsFail is the change id of decision rules whose evaluation fails:
+// since version 1 the case fails with the rule's error (decision 0020);
+// runs recorded before counted such a rule as false. GetVersion is called
+// only when a rule fails, so runs whose rules all evaluate record no
+// marker and replay as before.
+const ruleErrorsFail = "rule-errors-fail"
+
+// RuleFailed is the application error type of a case failed by a
+// decision rule that could not be evaluated (a run-time limit, a type
+// error): not retried, since the same input gives the same error.
+const RuleFailed = "RuleFailed"
+
 // runDecision evaluates the rules in order; the first true one wins, else
-// Default. A rule whose evaluation fails counts as false and is logged.
+// Default. A rule whose evaluation fails fails the case (before version 1
+// of ruleErrorsFail it counted as false and was logged).
 func (r *caseRun) runDecision(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
 	env := flow.RuleEnv(r.attrs, r.in.Customer, r.in.Channel, r.lastOutcome, r.lastData)
 	next := step.Default
-	for _, rule := range step.Rules {
+	for i, rule := range step.Rules {
 		ok, err := flow.EvalRule(rule.When, env)
 		if err != nil {
+			if workflow.GetVersion(ctx, ruleErrorsFail, workflow.DefaultVersion, 1) >= 1 {
+				return "", temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("decision %q: rule %d could not be evaluated: %v", step.ID, i+1, err), RuleFailed, err)
+			}
 			r.logger.Warn("decision rule failed; treated as false", "step", step.ID, "rule", rule.When, "error", err)
 			continue
 		}

@@ -557,3 +557,28 @@ func TestTaskIDDeterministic(t *testing.T) {
 	require.NotEqual(t, workflows.TaskID(caseID, 1), workflows.TaskID(caseID, 2))
 	require.Len(t, workflows.SearchAttributes(), 6)
 }
+
+// A decision rule that goes beyond a run-time limit (decision 0020) fails
+// the case visibly: the workflow fails with a non-retryable RuleFailed
+// error naming the decision and the limit, and the case row is marked
+// failed; it is not counted as false (which routed the case silently).
+func TestCaseRuleBeyondLimitFailsCase(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	in := input(map[string]any{"severity": "high", "xs": make([]any, 200)})
+	in.Definition.Start = "route"
+	in.Definition.Steps[1].Rules[0].When = `any(attributes.xs, any(attributes.xs, # != nil))`
+	h.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	err := h.env.GetWorkflowError()
+	require.Error(t, err)
+	require.Equal(t, workflows.RuleFailed, errType(t, err))
+	require.ErrorContains(t, err, `decision "route": rule 1 could not be evaluated`)
+	require.ErrorContains(t, err, "more than 10000 list elements")
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(err, &ae))
+	require.True(t, ae.NonRetryable())
+	require.NotEmpty(t, h.cases)
+	require.Equal(t, workflows.StatusFailed, h.cases[len(h.cases)-1].Status)
+	require.Empty(t, h.autos, "the case must not route on")
+}

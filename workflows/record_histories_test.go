@@ -56,6 +56,30 @@ type recordCase struct {
 	// pilot: at a pilot step, evaluate the pilot once, then stop it, and
 	// record the Pilot workflow's history as <name>-pilot.
 	pilot bool
+	// fails: the case is expected to fail (its workflow too) instead of
+	// completing.
+	fails bool
+}
+
+// routeBy replaces the rule of complaint's route decision.
+func routeBy(when string) func(*flow.Definition) {
+	return func(d *flow.Definition) {
+		for i := range d.Steps {
+			if d.Steps[i].ID == "route" {
+				d.Steps[i].Rules[0].When = when
+			}
+		}
+	}
+}
+
+// manyNumbers is a list that a rule visiting it once per element goes
+// beyond flow.MaxRuleIterations with (200 + 200*200 elements).
+func manyNumbers() []any {
+	out := make([]any, 200)
+	for i := range out {
+		out[i] = float64(i)
+	}
+	return out
 }
 
 // officeHours puts a flow's SLAs on a London office calendar.
@@ -139,6 +163,17 @@ func TestRecordHistories(t *testing.T) {
 		rc.name += "-local-store"
 		cases = append(cases, rc)
 	}
+	// Decision rules (decision 0020): keys and values in key order route
+	// the same way on every run and replay; a rule beyond a run-time limit
+	// fails the case (change rule-errors-fail).
+	cases = append(cases,
+		recordCase{name: "complaint-v1-rule-keys", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate", "a_channel": "x", "zone": "eu"},
+			edit:       routeBy(`first(keys(attributes)) == "a_channel" && first(values(attributes)) == "x" && last(keys(attributes)) == "zone"`)},
+		recordCase{name: "complaint-v1-rule-fails", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate", "xs": manyNumbers()},
+			edit:       routeBy(`any(attributes.xs, any(attributes.xs, # < 0))`), fails: true},
+	)
 	for _, rc := range cases {
 		name := rc.name
 		if name == "" {
@@ -284,12 +319,18 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		}
 	}
 	var final workflows.CaseState
-	require.NoError(t, run.Get(ctx, &final))
-	require.Equal(t, workflows.StatusCompleted, final.Status)
-
+	runErr := run.Get(ctx, &final)
 	got, err := st.GetCase(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, store.CaseCompleted, got.Status)
+	if rc.fails {
+		var ae *temporal.ApplicationError
+		require.ErrorAs(t, runErr, &ae)
+		require.Equal(t, store.CaseFailed, got.Status)
+	} else {
+		require.NoError(t, runErr)
+		require.Equal(t, workflows.StatusCompleted, final.Status)
+		require.Equal(t, store.CaseCompleted, got.Status)
+	}
 
 	var pilotHist *historypb.History
 	if pilotID != "" {

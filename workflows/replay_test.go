@@ -30,3 +30,18 @@ func TestReplayHistories(t *testing.T) {
 		})
 	}
 }
+
+// The complaint-v1-rule-keys history routes on first(keys(attributes))
+// and first(values(attributes)) over three attributes (decision 0020).
+// keys and values are in key order, so every replay takes the recorded
+// branch; with expr's own keys/values (map order) most replays would take
+// another and fail as non-deterministic.
+func TestReplayRuleOverMapOrderIsStable(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join("testdata", "histories", "complaint-v1-rule-keys.json")
+	for range 20 {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
+		require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
+	}
+}

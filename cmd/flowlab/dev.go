@@ -56,6 +56,9 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			if err != nil {
 				return err
 			}
+			if _, err := webhookAllow(); err != nil {
+				return err
+			}
 			kc, err := pk.codec()
 			if err != nil {
 				return err

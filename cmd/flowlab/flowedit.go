@@ -302,7 +302,12 @@ func validateFile(stdin io.Reader, path string) fileResult {
 		}
 		return fileResult{File: path, Diagnostics: []flow.Diagnostic{{Severity: flow.SeverityError, Code: "unreadable", Message: "cannot read the file: " + msg}}}
 	}
-	def, diags := flow.Load(src, flow.ValidateOptions{})
+	// The same webhook allow-list as the server the flow is published to.
+	allow, err := webhookAllow()
+	if err != nil {
+		return fileResult{File: path, Diagnostics: []flow.Diagnostic{{Severity: flow.SeverityError, Code: "bad-setting", Message: err.Error()}}}
+	}
+	def, diags := flow.Load(src, flow.ValidateOptions{WebhookAllow: allow})
 	if diags == nil {
 		diags = flow.Diagnostics{}
 	}

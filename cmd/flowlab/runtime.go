@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -83,6 +84,19 @@ func reopenWindow() (time.Duration, error) {
 	return d.D(), nil
 }
 
+// webhookAllow reads FLOWLAB_WEBHOOK_ALLOW: the operator's own internal
+// receivers a flow's webhook may reach (CIDR prefixes, addresses, host
+// names, comma-separated; decision 0021), and makes it the allow-list
+// flow validation uses, so publishing and the worker agree.
+func webhookAllow() (*flow.WebhookAllow, error) {
+	allow, err := flow.ParseWebhookAllow(envOr("FLOWLAB_WEBHOOK_ALLOW", ""))
+	if err != nil {
+		return nil, fmt.Errorf("FLOWLAB_WEBHOOK_ALLOW: %w", err)
+	}
+	flow.SetDefaultWebhookAllow(allow)
+	return allow, nil
+}
+
 // newWorker assembles the Temporal worker over the store. stopTimeout is
 // how long a stopping worker lets running activities finish before it
 // cancels them; metrics (may be nil) receives the task, escalation and
@@ -92,7 +106,15 @@ func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook str
 	if err != nil {
 		return nil, err
 	}
+	allow, err := webhookAllow()
+	if err != nil {
+		return nil, err
+	}
+	if u, err := url.Parse(webhook); webhook != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return nil, fmt.Errorf("--notify-webhook (FLOWLAB_NOTIFY_WEBHOOK) %q: want an http:// or https:// URL", webhook)
+	}
 	acts := &activities.Activities{
+		WebhookAllow: allow,
 		Store:        st,
 		Logger:       logger,
 		WebhookURL:   webhook,

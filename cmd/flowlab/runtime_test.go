@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/flow"
 )
 
 func TestReopenWindowFromEnv(t *testing.T) {
@@ -52,4 +54,25 @@ func TestRateLimitFromEnvironment(t *testing.T) {
 		require.Equal(t, tc.rate, rate, "%+v", tc)
 		require.Equal(t, tc.b, burst, "%+v", tc)
 	}
+}
+
+// FLOWLAB_WEBHOOK_ALLOW is read at start: a malformed entry stops the
+// process with the setting named; a good one becomes the allow-list flow
+// validation uses. A notify webhook that is not http(s) stops the worker.
+func TestWebhookSettings(t *testing.T) {
+	t.Setenv("FLOWLAB_WEBHOOK_ALLOW", "10.0.0.0/33")
+	_, err := webhookAllow()
+	require.ErrorContains(t, err, "FLOWLAB_WEBHOOK_ALLOW")
+	_, err = newWorker(nil, nil, discard(), "", nil, time.Second)
+	require.ErrorContains(t, err, "FLOWLAB_WEBHOOK_ALLOW")
+
+	t.Setenv("FLOWLAB_WEBHOOK_ALLOW", "10.20.0.0/16,hooks.internal")
+	allow, err := webhookAllow()
+	require.NoError(t, err)
+	require.Equal(t, "10.20.0.0/16,hooks.internal", allow.String())
+	require.Same(t, allow, flow.DefaultWebhookAllow())
+	t.Cleanup(func() { flow.SetDefaultWebhookAllow(nil) })
+
+	_, err = newWorker(nil, nil, discard(), "gopher://example.com/", nil, time.Second)
+	require.ErrorContains(t, err, "FLOWLAB_NOTIFY_WEBHOOK")
 }

@@ -123,6 +123,9 @@ workers'.`,
 			if err != nil {
 				return err
 			}
+			if _, err := webhookAllow(); err != nil {
+				return err
+			}
 			p, err := startProcess(ctx, &tf, &lf, &pk)
 			if err != nil {
 				return err
