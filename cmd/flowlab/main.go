@@ -61,11 +61,17 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func exitCode(err error) int {
 	var ue usageError
 	var ae *apiError
+	var de devStartError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &de):
+		if de.usage {
+			return exitUsage
+		}
+		return exitError
 	case errors.As(err, &ae):
 		if ae.Status >= 400 && ae.Status < 500 {
 			return exitAPIClient
