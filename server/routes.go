@@ -816,6 +816,7 @@ type listPilotsParams struct {
 
 type healthJSON struct {
 	Status string `json:"status" enum:"ok"`
+	Mode   string `json:"mode,omitempty" enum:"dev" description:"dev when the process is a flowlab dev (embedded Temporal and SQLite, for trying flowlab out); absent on a production server. flowlab demo refuses to run against a server without it unless told --i-know-this-is-not-dev."`
 }
 
 type cancelResponse struct {
