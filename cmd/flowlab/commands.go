@@ -371,7 +371,7 @@ func newCompleteCmd() *cobra.Command {
 on; the answer is the case status and its open tasks. With --idempotency-key a
 retry (after a timeout or a 503) completes nothing twice.`,
 		Example: `  flowlab complete b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --outcome diagnosed
-  flowlab complete b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --outcome submitted --data severity=primary --data summary="router down" --idempotency-key ui-991`,
+  flowlab complete b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --outcome recorded --data severity=primary --data summary="router down" --idempotency-key ui-991`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTasks(&cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -402,7 +402,7 @@ retry (after a timeout or a 503) completes nothing twice.`,
 		},
 	}
 	cf.add(cmd)
-	cmd.Flags().StringVar(&outcome, "outcome", "", "the outcome (one the step allows; see flowlab task ID)")
+	cmd.Flags().StringVar(&outcome, "outcome", "", "the outcome: one of the step's outcomes (flowlab task ID lists them; a wrong one is refused with the list)")
 	cmd.Flags().StringArrayVar(&data, "data", nil, "form field key=value (repeatable)")
 	cmd.Flags().StringVar(&idem, "idempotency-key", "", "Idempotency-Key header: a retry completes nothing twice")
 	_ = cmd.RegisterFlagCompletionFunc("outcome", completeOutcomes(&cf))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlab/flowlab/flows"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
@@ -123,4 +124,32 @@ func TestHelpNeverShowsSecretsFromTheEnvironment(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHelpExamplesUseRealOutcomes: every --outcome in a help example is an
+// outcome of a task of the complaint flow's default version (v1), which
+// the examples work; a new user copies them.
+func TestHelpExamplesUseRealOutcomes(t *testing.T) {
+	def, err := flows.Definition("complaint", 1)
+	require.NoError(t, err)
+	var outcomes []string
+	for _, st := range def.Steps {
+		for _, o := range st.Outcomes {
+			outcomes = append(outcomes, o.Name)
+		}
+	}
+	re := regexp.MustCompile(`--outcome[ =](\w+)`)
+	var walk func(c *cobra.Command)
+	found := 0
+	walk = func(c *cobra.Command) {
+		for _, m := range re.FindAllStringSubmatch(c.Example+"\n"+c.Long, -1) {
+			found++
+			require.Contains(t, outcomes, m[1], "flowlab %s --help: --outcome %s is no outcome of complaint v1", c.CommandPath(), m[1])
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(io.Discard, io.Discard))
+	require.Greater(t, found, 2)
 }

@@ -145,7 +145,7 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer w.Stop()
 
-			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, namespace: ts.Namespace(), metrics: metrics})
+			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, namespace: ts.Namespace(), metrics: metrics, dev: true})
 			if err != nil {
 				return err
 			}

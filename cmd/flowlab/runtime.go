@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -201,6 +202,8 @@ type apiOptions struct {
 	temporalUI string
 	namespace  string
 	metrics    *obs.Metrics
+	// dev: the API says so at GET /healthz (flowlab demo checks it).
+	dev bool
 }
 
 // apiHandler seeds the built-in flows, starts cases left half-started by a
@@ -217,6 +220,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err != nil {
 		return nil, usageError{err}
 	}
+	channels, err := channelsSetting()
+	if err != nil {
+		return nil, err
+	}
 	eng := server.NewTemporalEngine(c)
 	if err := server.StartPending(ctx, st, eng); err != nil {
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
@@ -232,7 +239,32 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		Metrics:           o.metrics,
 		RatePerSecond:     rate,
 		RateBurst:         burst,
+		Dev:               o.dev,
+		Channels:          channels,
 	})
+}
+
+// channelsSetting reads FLOWLAB_CHANNELS: the comma-separated contact
+// channels cases may be started with; unset means the server's default
+// (server.DefaultChannels).
+func channelsSetting() ([]string, error) {
+	raw := strings.TrimSpace(envOr("FLOWLAB_CHANNELS", ""))
+	if raw == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, c := range strings.Split(raw, ",") {
+		c = strings.TrimSpace(c)
+		switch {
+		case c == "":
+			return nil, usageError{fmt.Errorf("FLOWLAB_CHANNELS %q: an empty channel name; want names separated by commas, like phone,chat,email", raw)}
+		case len(c) > 50:
+			return nil, usageError{fmt.Errorf("FLOWLAB_CHANNELS: channel %q is longer than 50 characters", c[:50]+"…")}
+		case !slices.Contains(out, c):
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // rateLimit reads FLOWLAB_RATE_LIMIT (requests per second per actor; "off"
