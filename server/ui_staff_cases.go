@@ -21,7 +21,6 @@ import (
 // case's page with its timeline (every span, the handoffs between
 // departments, the open tasks), the customer's feedback and reopening.
 
-
 // staffCaseStatuses are the case statuses the list filters by (the API's
 // enum).
 var staffCaseStatuses = []string{store.CaseStarting, store.CaseActive, store.CaseCompleted, store.CaseCancelled, store.CaseFailed}
