@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -77,4 +79,17 @@ func TestUnknownOutcomeListsTheOutcomes(t *testing.T) {
 	require.Equal(t, "outcome", p.Errors[0].Field)
 	require.Equal(t, `outcome "submitted" is not allowed at step record; the step's outcomes are recorded`, p.Errors[0].Message)
 	require.Contains(t, p.Detail, "the step's outcomes are recorded")
+}
+
+// TestCycleTimeDefinitionIsWritten: the floor of the pilot's cycle-time
+// statistics (ln of max(cycle_seconds, 1)) is stated in the results'
+// API description and in the pilot decision note, so a recomputation from
+// the span export can agree.
+func TestCycleTimeDefinitionIsWritten(t *testing.T) {
+	doc, err := OpenAPI()
+	require.NoError(t, err)
+	require.Contains(t, string(doc), "ln(max(cycle_seconds, 1))")
+	note, err := os.ReadFile(filepath.Join("..", "docs", "decisions", "0008-pilots.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(note), "`ln(max(cycle_seconds, 1))`")
 }
