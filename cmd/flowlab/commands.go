@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/server"
 )
 
 // apiPath joins escaped path segments under /api/v1.
@@ -27,7 +29,9 @@ func apiPath(segments ...string) string {
 var (
 	caseStatuses = []string{"starting", "active", "completed", "cancelled", "failed"}
 	taskStatuses = []string{"open", "completed", "cancelled", "any"}
-	channels     = []string{"phone", "chat", "wechat", "app", "email", "social"}
+	// channels are the default channels, for help and completion; the
+	// server checks --channel against its own (FLOWLAB_CHANNELS).
+	channels = server.DefaultChannels
 )
 
 var (
@@ -82,7 +86,7 @@ returns the same case instead of starting a second one.`,
 	cf.add(cmd)
 	cmd.Flags().StringVar(&flowKey, "flow", "complaint", "flow key")
 	cmd.Flags().StringVar(&customer, "customer", "", "customer id (required by the API)")
-	cmd.Flags().StringVar(&channel, "channel", "phone", "channel: "+strings.Join(channels, ", "))
+	cmd.Flags().StringVar(&channel, "channel", "phone", "contact channel, one of the server's FLOWLAB_CHANNELS (default "+strings.Join(channels, ", ")+"); another is refused with the list")
 	cmd.Flags().StringArrayVar(&attrs, "attr", nil, "case attribute key=value (repeatable)")
 	cmd.Flags().StringVar(&idem, "idempotency-key", "", "Idempotency-Key header: retrying with it never starts a second case")
 	_ = cmd.RegisterFlagCompletionFunc("flow", completeFlows(&cf))
