@@ -98,8 +98,10 @@ type Step struct {
 }
 
 // EscalationLevel fires After the task was opened if it is still open.
-// It either moves the task to Department, or sends a notification to
-// Notify, or both. Levels are ordered by strictly increasing After.
+// It either moves the task to Department, or notifies Notify, or both.
+// Notifications are not delivered by flowlab yet: the worker logs them and
+// POSTs them to --notify-webhook when one is set. Levels are ordered by
+// strictly increasing After.
 type EscalationLevel struct {
 	After      Duration `json:"after" yaml:"after"`
 	Department string   `json:"department,omitempty" yaml:"department,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -34,7 +35,7 @@ const ReplayedHeader = "Idempotent-Replayed"
 type createCaseRequest struct {
 	Flow       string         `json:"flow" minLength:"1" description:"Flow key; the case gets the flow's default version."`
 	Customer   string         `json:"customer" minLength:"1" maxLength:"200" description:"Customer reference."`
-	Channel    string         `json:"channel,omitempty" maxLength:"50" description:"Contact channel (phone, email, chat...)."`
+	Channel    string         `json:"channel,omitempty" maxLength:"50" description:"Contact channel: one of the server's channels (FLOWLAB_CHANNELS; default phone, chat, wechat, app, email, social); an unknown one is a 422 that lists them."`
 	Attributes map[string]any `json:"attributes,omitempty" description:"Case attributes the flow's decision rules read."`
 }
 
@@ -96,8 +97,13 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		errs = append(errs, FieldError{"customer", "must be at most 200 characters"})
 	}
 	req.Channel = strings.TrimSpace(req.Channel)
-	if len(req.Channel) > 50 {
-		errs = append(errs, FieldError{"channel", "must be at most 50 characters"})
+	if req.Channel != "" && !slices.Contains(s.cfg.Channels, req.Channel) {
+		shown := req.Channel
+		if len(shown) > 50 {
+			shown = shown[:50] + "…"
+		}
+		errs = append(errs, FieldError{"channel", fmt.Sprintf("unknown channel %q: want one of %s (the server's FLOWLAB_CHANNELS)",
+			shown, strings.Join(s.cfg.Channels, ", "))})
 	}
 	if len(errs) > 0 {
 		return invalid(errs...)
@@ -163,9 +169,7 @@ func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error)
 	fv, err := s.store.DefaultFlowVersion(ctx, nc.Flow)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			p := notFound(fmt.Sprintf("flow %q not found", nc.Flow))
-			p.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", nc.Flow)}}
-			return store.Case{}, false, p
+			return store.Case{}, false, s.unknownFlow(ctx, nc.Flow, "flow")
 		}
 		return store.Case{}, false, storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
 	}
@@ -249,6 +253,11 @@ func (s *Server) assignVersion(ctx context.Context, def store.FlowVersion, custo
 	}
 	return fv, arm, pl.ID, nil
 }
+
+// DefaultChannels are the contact channels of the plans (DESIGN.md): the
+// channels a case may be started with unless the server is configured
+// with others (Config.Channels, FLOWLAB_CHANNELS).
+var DefaultChannels = []string{"phone", "chat", "wechat", "app", "email", "social"}
 
 // requestHash is the canonical hash of a create-case request.
 func requestHash(actor, flowKey, customer, channel string, attrs []byte) string {

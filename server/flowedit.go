@@ -291,7 +291,7 @@ func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error 
 		return storeProblem(fmt.Errorf("list flow versions: %w", err), what)
 	}
 	if len(versions) == 0 {
-		return notFound(what + " not found")
+		return s.unknownFlow(r.Context(), q.Key, "")
 	}
 	i := 0
 	for i < len(versions) && versions[i].Version <= after {

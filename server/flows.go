@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -146,6 +147,9 @@ func (s *Server) loadFlowVersion(ctx context.Context, key string, version int) (
 		fv, err = s.store.GetFlowVersion(ctx, key, version)
 	}
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) && (version == 0 || !s.flowExists(ctx, key)) {
+			return fv, s.unknownFlow(ctx, key, "")
+		}
 		what := fmt.Sprintf("flow %q", key)
 		if version != 0 {
 			what = fmt.Sprintf("flow %q version %d", key, version)
@@ -153,6 +157,42 @@ func (s *Server) loadFlowVersion(ctx context.Context, key string, version int) (
 		return fv, storeProblem(fmt.Errorf("load flow version: %w", err), what)
 	}
 	return fv, nil
+}
+
+// maxFlowsNamed bounds the flows an unknown flow's 404 lists.
+const maxFlowsNamed = 50
+
+// unknownFlow is the 404 of a flow key that does not exist: it lists the
+// flows that do (at most maxFlowsNamed), so that a typo is fixed at
+// once. field, when set, names the request field that held the key.
+func (s *Server) unknownFlow(ctx context.Context, key, field string) *Problem {
+	detail := fmt.Sprintf("flow %q not found", key)
+	if flows, err := s.store.ListFlows(ctx); err == nil {
+		keys := make([]string, 0, min(len(flows), maxFlowsNamed))
+		for _, f := range flows[:min(len(flows), maxFlowsNamed)] {
+			keys = append(keys, f.Key)
+		}
+		switch {
+		case len(flows) == 0:
+			detail += "; there are no flows yet"
+		case len(flows) > maxFlowsNamed:
+			detail += fmt.Sprintf("; the flows are %s and %d more (GET /api/v1/flows)", strings.Join(keys, ", "), len(flows)-maxFlowsNamed)
+		default:
+			detail += "; the flows are " + strings.Join(keys, ", ")
+		}
+	}
+	p := notFound(detail)
+	if field != "" {
+		p.Errors = []FieldError{{field, fmt.Sprintf("no flow %q", key)}}
+	}
+	return p
+}
+
+// flowExists tells whether key has any version (true when the store
+// cannot tell, so that the caller keeps its own message).
+func (s *Server) flowExists(ctx context.Context, key string) bool {
+	versions, err := s.store.ListFlowVersions(ctx, key)
+	return err != nil || len(versions) > 0
 }
 
 // getFlow returns the default (or ?version=) definition of a flow with its

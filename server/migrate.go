@@ -178,7 +178,7 @@ func (s *Server) planMigration(ctx context.Context, key string, req migrateReque
 		return nil, storeProblem(fmt.Errorf("list flow versions: %w", err), what)
 	}
 	if len(versions) == 0 {
-		return nil, notFound(what + " not found")
+		return nil, s.unknownFlow(ctx, key, "")
 	}
 	find := func(field string, v int) (store.FlowVersion, *Problem) {
 		i := slices.IndexFunc(versions, func(fv store.FlowVersion) bool { return fv.Version == v })

@@ -123,7 +123,11 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
 // database nor the engine, so an orchestrator does not restart healthy
 // processes during a database outage (readyz says whether to route to it).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	s.writeJSON(w, r, http.StatusOK, healthJSON{Status: "ok"})
+	h := healthJSON{Status: "ok"}
+	if s.cfg.Dev {
+		h.Mode = "dev"
+	}
+	s.writeJSON(w, r, http.StatusOK, h)
 	return nil
 }
 

@@ -217,9 +217,7 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 	if spec.Flow != "" {
 		fv, err := s.store.DefaultFlowVersion(ctx, spec.Flow)
 		if errors.Is(err, store.ErrNotFound) {
-			p := notFound(fmt.Sprintf("flow %q not found", spec.Flow))
-			p.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", spec.Flow)}}
-			return p
+			return s.unknownFlow(ctx, spec.Flow, "flow")
 		}
 		if err != nil {
 			return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", spec.Flow))

@@ -328,9 +328,7 @@ func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
 	}
 	if _, err := s.store.DefaultFlowVersion(ctx, req.Flow); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			np := notFound(fmt.Sprintf("flow %q not found", req.Flow))
-			np.Errors = []FieldError{{"flow", fmt.Sprintf("no flow %q", req.Flow)}}
-			return np
+			return s.unknownFlow(ctx, req.Flow, "flow")
 		}
 		return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", req.Flow))
 	}

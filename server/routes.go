@@ -645,7 +645,10 @@ var apiRoutes = []route{
 			"GET /api/v1/spans?pilot=: per arm the cases, median and p90 cycle time, SLA breach and FCR rates and mean CSAT; per metric the " +
 			"effect (treatment versus control), its 95% CI, p-value and verdict; the sample-ratio check; guardrail states; the decision, winner " +
 			"and recommendation; the cases per arm needed for 80% power. `last_look` is what the Pilot workflow stored at its last look; " +
-			"`steps` compares each step's waiting and working time between the arms.",
+			"`steps` compares each step's waiting and working time between the arms. Cycle time is `cycle_seconds` (creation to close of a " +
+			"completed case); the arms' median and p90 are of those seconds, while the cycle_time test, effect and CI are computed on " +
+			"ln(max(cycle_seconds, 1)), so a case closed within a second counts as 1 s, and the effect is exp(d) - 1 of the Hodges-Lehmann " +
+			"shift d of those logs (docs/decisions/0008-pilots.md).",
 		Params: pilotIDParams{},
 		Status: http.StatusOK, Response: pilotResultsJSON{}, Example: examplePilotResults,
 		Errors: []int{404},
@@ -847,6 +850,7 @@ type listPilotsParams struct {
 
 type healthJSON struct {
 	Status string `json:"status" enum:"ok"`
+	Mode   string `json:"mode,omitempty" enum:"dev" description:"dev when the process is a flowlab dev (embedded Temporal and SQLite, for trying flowlab out); absent on a production server. flowlab demo refuses to run against a server without it unless told --i-know-this-is-not-dev."`
 }
 
 type cancelResponse struct {

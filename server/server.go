@@ -143,6 +143,14 @@ type Config struct {
 	// process's registry, so the worker's and the Temporal SDK's metrics
 	// are served with it. Default: a new obs.New().
 	Metrics *obs.Metrics
+	// Dev marks the process as a flowlab dev: GET /healthz says
+	// "mode": "dev", which flowlab demo requires before it creates tokens
+	// and cases (decision 0025). Production servers leave it false.
+	Dev bool
+	// Channels are the contact channels a case may be started with
+	// (FLOWLAB_CHANNELS); POST /api/v1/cases refuses any other with the
+	// list. Default: DefaultChannels.
+	Channels []string
 	// RatePerSecond and RateBurst bound each actor's requests: a token
 	// bucket per actor id refilled at RatePerSecond, holding RateBurst; a
 	// request over it gets 429 with Retry-After. RatePerSecond 0 is
@@ -196,6 +204,9 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) setDefaults() {
+	if len(c.Channels) == 0 {
+		c.Channels = DefaultChannels
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -265,6 +265,10 @@ func (s *Server) completionFailed(w http.ResponseWriter, r *http.Request, t stor
 		}
 	}
 	p := completeProblem(err, t.ID)
+	if rej := (*RejectedError)(nil); errors.As(err, &rej) && errors.Is(rej.Reason, ErrUnknownOutcome) && len(t.Outcomes) > 0 {
+		// Say which outcomes the step allows, so the next try is right.
+		p = invalid(FieldError{"outcome", p.Errors[0].Message + "; the step's outcomes are " + strings.Join(t.Outcomes, ", ")})
+	}
 	if p.Status == http.StatusServiceUnavailable {
 		p.Detail += "; retry with the same Idempotency-Key (the completion may still be applied)"
 	}

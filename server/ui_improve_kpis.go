@@ -161,10 +161,6 @@ type impKPIPage struct {
 	Error    string
 }
 
-// impKnownChannels are the channels of the plans (DESIGN.md), suggested
-// in the channel filter next to those of the cases.
-var impKnownChannels = []string{"phone", "chat", "wechat", "app", "email", "social"}
-
 // impKPIQuery turns the page's filters (dates, channel, flow) into the
 // KPI endpoint's query: from is the first day, to the last day
 // (inclusive); errors are by field.
@@ -231,7 +227,7 @@ func (s *Server) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusBadRequest
 	}
 	if status != http.StatusOK {
-		page.Known = impKnownChannels
+		page.Known = s.cfg.Channels
 		return s.render(w, r, uiView{Template: "kpis", Title: "KPIs", Active: "kpis", Status: status, Data: page})
 	}
 	page.Cases = data.Overall.All.Cases
@@ -249,7 +245,7 @@ func (s *Server) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 		page.Weeks = append(page.Weeks, impKPIRowView{Name: wk.Week, Start: wk.Start, Cases: wk.All.Cases, Cells: impKPIRow(wk.All)})
 	}
 	known := map[string]bool{}
-	for _, c := range append(append([]string{}, data.Channels...), impKnownChannels...) {
+	for _, c := range append(append([]string{}, data.Channels...), s.cfg.Channels...) {
 		if c != "" && !known[c] {
 			known[c] = true
 			page.Known = append(page.Known, c)

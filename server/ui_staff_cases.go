@@ -21,10 +21,6 @@ import (
 // case's page with its timeline (every span, the handoffs between
 // departments, the open tasks), the customer's feedback and reopening.
 
-// staffChannels are the contact channels the new-case form offers (the
-// plans' channels; the CLI offers the same).
-var staffChannels = []string{"phone", "chat", "wechat", "app", "email", "social"}
-
 // staffCaseStatuses are the case statuses the list filters by (the API's
 // enum).
 var staffCaseStatuses = []string{store.CaseStarting, store.CaseActive, store.CaseCompleted, store.CaseCancelled, store.CaseFailed}
@@ -121,7 +117,7 @@ func (s *Server) renderCaseNew(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	page.Flows, page.Channels = flows, staffChannels
+	page.Flows, page.Channels = flows, s.cfg.Channels
 	return s.render(w, r, uiView{Template: "case_new", Title: "New case", Active: "cases", Status: status, Data: page})
 }
 

@@ -449,7 +449,7 @@ func TestUICaseNew(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Code)
 	body := res.Body.String()
 	require.Contains(t, body, `<option value="complaint" selected>`)
-	for _, ch := range staffChannels {
+	for _, ch := range DefaultChannels {
 		require.Contains(t, body, `<option value="`+ch+`"`)
 	}
 	key := regexp.MustCompile(`name="idempotency_key" value="([0-9a-f-]{36})"`).FindStringSubmatch(body)

@@ -86,7 +86,7 @@ func (f *clientFlags) addWithDefault(cmd *cobra.Command, output string) {
 func (f *clientFlags) addConnection(cmd *cobra.Command) {
 	f.output = "table"
 	cmd.PersistentFlags().StringVar(&f.server, "server", envOr("FLOWLAB_SERVER", "http://127.0.0.1:8080"), "flowlab API base URL (env FLOWLAB_SERVER)")
-	cmd.PersistentFlags().StringVar(&f.token, "token", envOr("FLOWLAB_TOKEN", ""), "API token (env FLOWLAB_TOKEN; default: the dev admin token in $FLOWLAB_DATA/admin-token)")
+	cmd.PersistentFlags().StringVar(&f.token, "token", "", "API token (default: env FLOWLAB_TOKEN, else the dev admin token in $FLOWLAB_DATA/admin-token; never shown here)")
 	_ = cmd.RegisterFlagCompletionFunc("server", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("token", cobra.NoFileCompletions)
 }
@@ -112,7 +112,9 @@ func (f *clientFlags) clientMaybeAnonymous() (*apiClient, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageError{fmt.Errorf("--server must be an http:// or https:// URL, not %q", f.server)}
 	}
-	tok := f.token
+	// FLOWLAB_TOKEN is read here, not as the flag's default, so that
+	// --help never prints it.
+	tok := flagOrEnv(f.token, "FLOWLAB_TOKEN")
 	if tok == "" {
 		b, err := os.ReadFile(filepath.Join(envOr("FLOWLAB_DATA", ".flowlab"), adminTokenFile))
 		if err == nil {

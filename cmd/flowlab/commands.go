@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/server"
 )
 
 // apiPath joins escaped path segments under /api/v1.
@@ -27,7 +29,9 @@ func apiPath(segments ...string) string {
 var (
 	caseStatuses = []string{"starting", "active", "completed", "cancelled", "failed"}
 	taskStatuses = []string{"open", "completed", "cancelled", "any"}
-	channels     = []string{"phone", "chat", "wechat", "app", "email", "social"}
+	// channels are the default channels, for help and completion; the
+	// server checks --channel against its own (FLOWLAB_CHANNELS).
+	channels = server.DefaultChannels
 )
 
 var (
@@ -82,7 +86,7 @@ returns the same case instead of starting a second one.`,
 	cf.add(cmd)
 	cmd.Flags().StringVar(&flowKey, "flow", "complaint", "flow key")
 	cmd.Flags().StringVar(&customer, "customer", "", "customer id (required by the API)")
-	cmd.Flags().StringVar(&channel, "channel", "phone", "channel: "+strings.Join(channels, ", "))
+	cmd.Flags().StringVar(&channel, "channel", "phone", "contact channel, one of the server's FLOWLAB_CHANNELS (default "+strings.Join(channels, ", ")+"); another is refused with the list")
 	cmd.Flags().StringArrayVar(&attrs, "attr", nil, "case attribute key=value (repeatable)")
 	cmd.Flags().StringVar(&idem, "idempotency-key", "", "Idempotency-Key header: retrying with it never starts a second case")
 	_ = cmd.RegisterFlagCompletionFunc("flow", completeFlows(&cf))
@@ -388,7 +392,7 @@ func newCompleteCmd() *cobra.Command {
 on; the answer is the case status and its open tasks. With --idempotency-key a
 retry (after a timeout or a 503) completes nothing twice.`,
 		Example: `  flowlab complete b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --outcome diagnosed
-  flowlab complete b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --outcome submitted --data severity=primary --data summary="router down" --idempotency-key ui-991`,
+  flowlab complete b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --outcome recorded --data severity=primary --data summary="router down" --idempotency-key ui-991`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTasks(&cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -419,7 +423,7 @@ retry (after a timeout or a 503) completes nothing twice.`,
 		},
 	}
 	cf.add(cmd)
-	cmd.Flags().StringVar(&outcome, "outcome", "", "the outcome (one the step allows; see flowlab task ID)")
+	cmd.Flags().StringVar(&outcome, "outcome", "", "the outcome: one of the step's outcomes (flowlab task ID lists them; a wrong one is refused with the list)")
 	cmd.Flags().StringArrayVar(&data, "data", nil, "form field key=value (repeatable)")
 	cmd.Flags().StringVar(&idem, "idempotency-key", "", "Idempotency-Key header: a retry completes nothing twice")
 	_ = cmd.RegisterFlagCompletionFunc("outcome", completeOutcomes(&cf))

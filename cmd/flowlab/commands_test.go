@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlab/flowlab/flows"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
@@ -86,4 +87,69 @@ func TestProcessHelpNamesEveryEnvVar(t *testing.T) {
 	require.Contains(t, table["server"].Env, "FLOWLAB_ADMIN_TOKEN")
 	require.Contains(t, table["dev"].Env, "FLOWLAB_PAYLOAD_KEY")
 	require.Contains(t, table["dev"].Env, "FLOWLAB_LOG_FORMAT")
+}
+
+// TestHelpNeverShowsSecretsFromTheEnvironment: with every secret a user
+// may keep in the environment set, no command's --help prints it (a flag
+// whose default comes from the environment shows that default in help).
+func TestHelpNeverShowsSecretsFromTheEnvironment(t *testing.T) {
+	secrets := map[string]string{
+		"FLOWLAB_TOKEN":         "flk_secret_client_token_0123456789",
+		"FLOWLAB_ADMIN_TOKEN":   "flk_secret_admin_token_0123456789",
+		"TEMPORAL_API_KEY":      "secret-temporal-api-key-0123456789",
+		"FLOWLAB_DATABASE_URL":  "postgres://flowlab:secretpw1@127.0.0.1:5432/flowlab",
+		"TEMPORAL_DATABASE_URL": "postgres://temporal:secretpw2@127.0.0.1:5432/temporal",
+		"FLOWLAB_PAYLOAD_KEY":   "2025-06:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, sub := range c.Commands() {
+			walk(sub, append(slices.Clone(path), sub.Name()))
+		}
+	}
+	walk(newRootCmd(io.Discard, io.Discard), nil)
+	require.Greater(t, len(paths), 20)
+	for _, p := range paths {
+		var out, errOut strings.Builder
+		code := execute(t.Context(), append(slices.Clone(p), "--help"), &out, &errOut)
+		require.Equal(t, exitOK, code, "flowlab %s --help: %s", strings.Join(p, " "), errOut.String())
+		for k, v := range secrets {
+			for _, part := range []string{v, "secretpw"} {
+				require.NotContains(t, out.String()+errOut.String(), part, "flowlab %s --help shows %s", strings.Join(p, " "), k)
+			}
+		}
+	}
+}
+
+// TestHelpExamplesUseRealOutcomes: every --outcome in a help example is an
+// outcome of a task of the complaint flow's default version (v1), which
+// the examples work; a new user copies them.
+func TestHelpExamplesUseRealOutcomes(t *testing.T) {
+	def, err := flows.Definition("complaint", 1)
+	require.NoError(t, err)
+	var outcomes []string
+	for _, st := range def.Steps {
+		for _, o := range st.Outcomes {
+			outcomes = append(outcomes, o.Name)
+		}
+	}
+	re := regexp.MustCompile(`--outcome[ =](\w+)`)
+	var walk func(c *cobra.Command)
+	found := 0
+	walk = func(c *cobra.Command) {
+		for _, m := range re.FindAllStringSubmatch(c.Example+"\n"+c.Long, -1) {
+			found++
+			require.Contains(t, outcomes, m[1], "flowlab %s --help: --outcome %s is no outcome of complaint v1", c.CommandPath(), m[1])
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(io.Discard, io.Discard))
+	require.Greater(t, found, 2)
 }

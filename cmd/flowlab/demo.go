@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -38,6 +39,8 @@ func newDemoCmd() *cobra.Command {
 		timeout   time.Duration
 		arrivalMs int
 		feedback  int
+		notDev    bool
+		tokenTTL  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -53,7 +56,14 @@ the first contact). Then it prints the bottleneck view.
 
 When the flow has a running pilot, demo says so at the start (new cases are
 split between its arms by the API) and, in the table output, prints the
-pilot's results after the bottleneck view (flowlab pilot results).`,
+pilot's results after the bottleneck view (flowlab pilot results).
+
+demo only ever works the tasks of the cases it started (its agents leave
+every other task alone), and it runs only against a flowlab dev (GET
+/healthz says "mode": "dev"): pointed at any other server it refuses, unless
+told --i-know-this-is-not-dev. Its people's tokens (one staff token per
+department, a process owner, an improver of the improvement department)
+expire after --token-ttl (default 2h, at most 24h).`,
 		Example: `  flowlab demo --cases 30
   flowlab demo --cases 100 --flow complaint --time-scale 200ms
 
@@ -71,14 +81,20 @@ pilot's results after the bottleneck view (flowlab pilot results).`,
 			if feedback < 0 || feedback > 100 {
 				return usageError{fmt.Errorf("--feedback must be a percent from 0 to 100, not %d", feedback)}
 			}
+			if tokenTTL < time.Minute || tokenTTL > maxDemoTokenTTL {
+				return usageError{fmt.Errorf("--token-ttl must be between 1m and %s, not %s", maxDemoTokenTTL, tokenTTL)}
+			}
 			c, err := cf.client()
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			if err := checkDemoTarget(ctx, c, notDev, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			d := &demo{c: c, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), scale: scale, out: cmd.ErrOrStderr(),
-				feedback: float64(feedback) / 100}
+				feedback: float64(feedback) / 100, tokenTTL: tokenTTL}
 			if err := d.run(ctx, flowKey, cases, time.Duration(arrivalMs)*time.Millisecond); err != nil {
 				return err
 			}
@@ -107,7 +123,33 @@ pilot's results after the bottleneck view (flowlab pilot results).`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 	cmd.Flags().IntVar(&arrivalMs, "arrival-ms", 100, "milliseconds between case arrivals")
 	cmd.Flags().IntVar(&feedback, "feedback", 60, "percent of completed cases whose customer leaves feedback (0: none)")
+	cmd.Flags().BoolVar(&notDev, "i-know-this-is-not-dev", false, "run against a server that is not a flowlab dev (demo creates tokens and cases there)")
+	cmd.Flags().DurationVar(&tokenTTL, "token-ttl", 2*time.Hour, "lifetime of the tokens demo creates for its people (1m to 24h)")
 	return cmd
+}
+
+// maxDemoTokenTTL bounds --token-ttl.
+const maxDemoTokenTTL = 24 * time.Hour
+
+// checkDemoTarget refuses a server that does not say it is a flowlab dev
+// (GET /healthz "mode": "dev"), unless notDev: the demo creates tokens and
+// cases where it runs.
+func checkDemoTarget(ctx context.Context, c *apiClient, notDev bool, out io.Writer) error {
+	var h struct {
+		Mode string `json:"mode"`
+	}
+	if err := c.get(ctx, "/healthz", nil, &h); err != nil {
+		return fmt.Errorf("demo: ask %s whether it is a flowlab dev (GET /healthz): %w", c.base, err)
+	}
+	if h.Mode == "dev" {
+		return nil
+	}
+	if notDev {
+		fmt.Fprintf(out, "demo: %s is not a flowlab dev; running anyway (--i-know-this-is-not-dev): it creates tokens and cases there, and works only the cases it starts\n", c.base)
+		return nil
+	}
+	return usageError{fmt.Errorf("demo: %s is not a flowlab dev (its GET /healthz does not say \"mode\": \"dev\"); demo creates tokens and cases on the server it runs against. "+
+		"Point it at a flowlab dev with --server or FLOWLAB_SERVER, or pass --i-know-this-is-not-dev to run it there anyway", c.base)}
 }
 
 type demo struct {
@@ -121,16 +163,20 @@ type demo struct {
 	feedback float64
 	pilot    string
 	// signIns are the demo's people and their tokens, printed at the end
-	// so each role can sign in to the web UI.
-	signIns []demoSignIn
+	// so each role can sign in to the web UI; they expire after tokenTTL.
+	signIns  []demoSignIn
+	tokenTTL time.Duration
+	// mine holds the ids of the cases this run started: its agents work
+	// only their tasks.
+	mine sync.Map
 }
 
 type demoSignIn struct{ who, token string }
 
-// token creates a 24-hour token for a demo person and keeps it for the
-// sign-in list.
+// token creates a token for a demo person, valid for tokenTTL, and keeps
+// it for the sign-in list.
 func (d *demo) token(ctx context.Context, who string, body map[string]any) (string, error) {
-	body["expires_in"] = "24h"
+	body["expires_in"] = fmt.Sprintf("%dm", int(d.tokenTTL.Minutes()))
 	var tok map[string]any
 	if err := d.c.do(ctx, http.MethodPost, "/api/v1/tokens", body, nil, &tok); err != nil {
 		return "", fmt.Errorf("create demo token for %s: %w", who, err)
@@ -142,12 +188,20 @@ func (d *demo) token(ctx context.Context, who string, body map[string]any) (stri
 
 // printSignIns tells how to open the web UI as each of the demo's people.
 func (d *demo) printSignIns(ctx context.Context) error {
-	for _, p := range []struct{ who, role string }{{"process owner", "owner"}, {"improvement team", "improver"}} {
-		if _, err := d.token(ctx, p.who, map[string]any{"name": "demo " + p.who, "role": p.role}); err != nil {
+	for _, p := range []struct {
+		who, role string
+		depts     []string
+	}{{"process owner", "owner", nil}, {"improvement team", "improver", []string{"improvement"}}} {
+		body := map[string]any{"name": "demo " + p.who, "role": p.role}
+		if p.depts != nil {
+			body["departments"] = p.depts
+		}
+		if _, err := d.token(ctx, p.who, body); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(d.out, "\ndemo: open %s/ui/ and sign in with one of these tokens (valid 24 h):\n", strings.TrimSuffix(d.c.base, "/"))
+	fmt.Fprintf(d.out, "\ndemo: open %s/ui/ and sign in with one of these tokens (valid %s, until %s):\n", strings.TrimSuffix(d.c.base, "/"),
+		d.tokenTTL, time.Now().Add(d.tokenTTL).UTC().Format(time.RFC3339))
 	for _, p := range d.signIns {
 		fmt.Fprintf(d.out, "  %-28s %s\n", p.who, p.token)
 	}
@@ -250,6 +304,7 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 		}
 		id, _ := cs["id"].(string)
 		ids = append(ids, id)
+		d.mine.Store(id, true)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -324,37 +379,64 @@ func (d *demo) customerFeedback() map[string]any {
 	return map[string]any{"csat": max(1, min(5, csat)), "resolved_first_contact": fcr}
 }
 
-// agent polls its department's inbox and works each new task.
+// demoInboxPages bounds the inbox pages (of 500) an agent reads per poll
+// looking for the demo's tasks among other cases' tasks.
+const demoInboxPages = 10
+
+// agent polls its department's inbox and works each new task of the
+// demo's own cases; every other task is left alone.
 func (d *demo) agent(ctx context.Context, dep string, ac *apiClient, seen *sync.Map, wg *sync.WaitGroup) {
 	p, ok := demoProfiles[dep]
 	if !ok {
 		p = profile{waitMin: 15, workMin: 10}
 	}
 	for ctx.Err() == nil {
-		var out any
-		err := ac.do(ctx, http.MethodGet, "/api/v1/tasks?status=open&department="+url.QueryEscape(dep), nil, nil, &out)
-		if err == nil {
-			for _, t := range decodePage(out, "tasks").items {
-				task, _ := t.(map[string]any)
-				id, _ := task["id"].(string)
-				if id == "" {
-					continue
-				}
-				if _, dup := seen.LoadOrStore(id, true); dup {
-					continue
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					d.work(ctx, ac, task, p)
-				}()
+		var tasks []any
+		cursor := ""
+		for page := 0; page < demoInboxPages; page++ {
+			q := url.Values{"status": {"open"}, "department": {dep}, "limit": {"500"}}
+			if cursor != "" {
+				q.Set("cursor", cursor)
 			}
+			var out any
+			if err := ac.get(ctx, "/api/v1/tasks", q, &out); err != nil {
+				break
+			}
+			pg := decodePage(out, "tasks")
+			tasks = append(tasks, pg.items...)
+			if cursor = pg.next; cursor == "" {
+				break
+			}
+		}
+		for _, t := range tasks {
+			task, _ := t.(map[string]any)
+			id, _ := task["id"].(string)
+			if id == "" {
+				continue
+			}
+			if caseID, _ := task["case_id"].(string); !d.isMine(caseID) {
+				continue
+			}
+			if _, dup := seen.LoadOrStore(id, true); dup {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.work(ctx, ac, task, p)
+			}()
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// isMine tells whether the demo started the case.
+func (d *demo) isMine(caseID string) bool {
+	_, ok := d.mine.Load(caseID)
+	return ok
 }
 
 func (d *demo) work(ctx context.Context, ac *apiClient, task map[string]any, p profile) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,9 @@ import (
 func demoAPI(api *fakeAPI, runningPilot bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/healthz":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"status":"ok","mode":"dev"}`)
 		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/cases/"+caseID:
 			api.mu.Lock()
 			api.reqs = append(api.reqs, request{Method: r.Method, URI: r.URL.RequestURI()})
@@ -95,4 +99,104 @@ func TestDemoWithoutAPilot(t *testing.T) {
 	res = runWith(t, demoAPI(&fakeAPI{t: t}, false), "demo", "--feedback", "101")
 	require.Equal(t, exitUsage, res.code)
 	require.Contains(t, res.stderr, "--feedback must be a percent from 0 to 100, not 101")
+}
+
+// TestDemoRefusesAServerThatIsNotDev: pointed at a server whose /healthz
+// does not say "mode": "dev", the demo creates nothing (no token, no case)
+// and says how to proceed; --i-know-this-is-not-dev lets it run.
+func TestDemoRefusesAServerThatIsNotDev(t *testing.T) {
+	production := func(api *fakeAPI) http.Handler {
+		dev := demoAPI(api, false)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"status":"ok"}`)
+				return
+			}
+			dev.ServeHTTP(w, r)
+		})
+	}
+	api := &fakeAPI{t: t}
+	res := runWith(t, validating(t, production(api)), "demo", "--cases", "2", "--arrival-ms", "1")
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	require.Contains(t, res.stderr, `is not a flowlab dev (its GET /healthz does not say "mode": "dev")`)
+	require.Contains(t, res.stderr, "--i-know-this-is-not-dev")
+	require.Empty(t, sent(api, "POST"), "nothing created on a server that is not a dev")
+
+	api = &fakeAPI{t: t}
+	res = runWith(t, validating(t, production(api)), "demo", "--cases", "2", "--arrival-ms", "1", "--i-know-this-is-not-dev")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Contains(t, res.stderr, "is not a flowlab dev; running anyway (--i-know-this-is-not-dev)")
+	require.Len(t, sent(api, "POST /api/v1/cases "), 2)
+}
+
+// TestDemoWorksOnlyItsOwnCases: the inbox holds a task of a case the demo
+// did not start (a real customer's) and one of its own; the demo claims
+// and completes its own and never touches the other. Its tokens expire
+// after --token-ttl, and its improver belongs to the improvement
+// department.
+func TestDemoWorksOnlyItsOwnCases(t *testing.T) {
+	api := &fakeAPI{t: t}
+	var (
+		mu      sync.Mutex
+		touched []string
+		done    bool
+	)
+	const inbox = `{"tasks":[
+	  {"id":"t-foreign","case_id":"0b3e9f27-0000-4000-8000-00000000c0de","step":"record","department":"customer_service","status":"open","outcomes":["recorded"]},
+	  {"id":"t-mine","case_id":"` + caseID + `","step":"record","department":"customer_service","status":"open","outcomes":["recorded"]}]}`
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/healthz":
+			_, _ = io.WriteString(w, `{"status":"ok","mode":"dev"}`)
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/tasks":
+			mu.Lock()
+			d := done
+			mu.Unlock()
+			if d || !strings.Contains(r.URL.RawQuery, "department=customer_service") {
+				_, _ = io.WriteString(w, `{"tasks":[]}`)
+				return
+			}
+			_, _ = io.WriteString(w, inbox)
+		case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/tasks/"):
+			mu.Lock()
+			touched = append(touched, r.URL.Path)
+			if strings.HasSuffix(r.URL.Path, "/complete") {
+				done = true
+			}
+			mu.Unlock()
+			_, _ = io.WriteString(w, `{}`)
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/cases/"+caseID:
+			mu.Lock()
+			d := done
+			mu.Unlock()
+			b := api.fixture("case-closed.json")
+			if !d {
+				b = []byte(strings.Replace(string(b), `"status": "completed"`, `"status": "active"`, 1))
+			}
+			_, _ = w.Write(b)
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/pilots":
+			_, _ = io.WriteString(w, `{"pilots":[]}`)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
+	res := runWith(t, h, "demo", "--cases", "1", "--arrival-ms", "1", "--feedback", "0", "--time-scale", "1ms", "--token-ttl", "90m")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"/api/v1/tasks/t-mine/claim", "/api/v1/tasks/t-mine/complete"}, touched)
+
+	tokens := sent(api, "POST /api/v1/tokens ")
+	require.NotEmpty(t, tokens)
+	for _, tok := range tokens {
+		require.Contains(t, tok, `"expires_in":"90m"`)
+	}
+	require.Contains(t, strings.Join(tokens, "\n"), `"departments":["improvement"],"expires_in":"90m","name":"demo improvement team","role":"improver"`)
+	require.Contains(t, res.stderr, "sign in with one of these tokens (valid 1h30m0s, until ")
+
+	res = runWith(t, h, "demo", "--token-ttl", "48h")
+	require.Equal(t, exitUsage, res.code)
+	require.Contains(t, res.stderr, "--token-ttl must be between 1m and 24h0m0s, not 48h0m0s")
 }

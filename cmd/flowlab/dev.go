@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -8,7 +9,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,17 +73,39 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
 				return fmt.Errorf("data dir: %w", err)
 			}
+			if temporalPort < 0 || temporalPort > devserver.MaxPort {
+				return usageError{fmt.Errorf("--temporal-port: want 1 to %d (0: any free port), got %d", devserver.MaxPort, temporalPort)}
+			}
+			lock, err := lockDataDir(dataDir)
+			if err != nil {
+				return err
+			}
+			defer lock.release()
 			token, err := devAdminToken(dataDir)
 			if err != nil {
 				return err
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return usageError{fmt.Errorf("listen on %s: %w", addr, err)}
+				return listenError("the API", "--addr", addr, err,
+					"stop it, or choose another address: flowlab dev --addr 127.0.0.1:8081 (port 0: any free port)")
 			}
 			defer ln.Close()
+			// Temporal's services exit the process when they cannot bind,
+			// logging only to DATA/temporal/temporal.log: check the
+			// frontend's port first so that the answer says what to do.
+			if temporalPort != 0 {
+				hp := net.JoinHostPort("127.0.0.1", strconv.Itoa(temporalPort))
+				tl, err := net.Listen("tcp", hp)
+				if err != nil {
+					return listenError("the embedded Temporal", "--temporal-port", hp, err,
+						"another flowlab dev or `temporal server start-dev` may hold it: stop it, or choose another port: flowlab dev --temporal-port 7234 (0: any free port)")
+				}
+				_ = tl.Close()
+			}
 
-			fmt.Fprintf(cmd.ErrOrStderr(), "flowlab dev: starting embedded Temporal (data in %s)…\n", dataDir)
+			temporalLog := filepath.Join(dataDir, "temporal", "temporal.log")
+			fmt.Fprintf(cmd.ErrOrStderr(), "flowlab dev: starting embedded Temporal (data in %s, its log in %s)…\n", dataDir, temporalLog)
 			ts, err := devserver.Start(devserver.Config{
 				DataDir:          filepath.Join(dataDir, "temporal"),
 				FrontendPort:     temporalPort,
@@ -88,15 +113,19 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 				LogLevel:         "error",
 			})
 			if err != nil {
-				return err
+				return devStartError{what: "cannot start the embedded Temporal", err: err,
+					hint: fmt.Sprintf("its log is %s; if the data dir is damaged or from another version, start with a new one: flowlab dev --data DIR", temporalLog)}
 			}
 			defer func() { _ = ts.Stop() }()
 			metrics := obs.New()
 			mh, closer := sdkMetrics(metrics, logger)
 			defer closer.Close()
-			c, err := ts.Dial(ctx, connExtras{logger: logger, metrics: mh, codec: kc}.apply(client.Options{}))
+			dialCtx, cancelDial := context.WithTimeout(ctx, devDialTimeout)
+			c, err := ts.Dial(dialCtx, connExtras{logger: logger, metrics: mh, codec: kc}.apply(client.Options{}))
+			cancelDial()
 			if err != nil {
-				return err
+				return devStartError{what: fmt.Sprintf("the embedded Temporal did not answer on %s within %s", ts.FrontendHostPort(), devDialTimeout), err: err,
+					hint: fmt.Sprintf("see its log %s; start with a new data dir if it reports a damaged database: flowlab dev --data DIR", temporalLog)}
 			}
 			defer c.Close()
 			if err := ensureSearchAttributes(ctx, c, ts.Namespace()); err != nil {
@@ -105,7 +134,8 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 
 			st, err := openStore(ctx, "sqlite:"+filepath.Join(dataDir, "flowlab.db"), true)
 			if err != nil {
-				return err
+				return devStartError{what: "cannot open the store " + filepath.Join(dataDir, "flowlab.db"), err: err,
+					hint: "check the data dir's permissions and free space, or start with a new one: flowlab dev --data DIR"}
 			}
 			defer st.Close()
 
@@ -118,7 +148,7 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer w.Stop()
 
-			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, namespace: ts.Namespace(), metrics: metrics})
+			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, namespace: ts.Namespace(), metrics: metrics, dev: true})
 			if err != nil {
 				return err
 			}
@@ -148,6 +178,44 @@ Press Ctrl-C to stop; start again with the same --data to continue.
 	pk.add(cmd)
 	cmd.Flags().StringVar(&webhook, "notify-webhook", envOr("FLOWLAB_NOTIFY_WEBHOOK", ""), "URL that receives notifications and escalations as JSON POSTs")
 	return cmd
+}
+
+// devDialTimeout bounds the wait for the embedded Temporal's frontend.
+const devDialTimeout = 60 * time.Second
+
+// devStartError is a start-up failure of flowlab dev: what failed, why,
+// and what to do about it (a flag to change, a process to stop).
+type devStartError struct {
+	what string
+	err  error
+	hint string
+	// usage makes the exit code 2: a flag fixes it.
+	usage bool
+}
+
+func (e devStartError) Error() string {
+	msg := "dev: " + e.what
+	if e.err != nil {
+		msg += ": " + e.err.Error()
+	}
+	if e.hint != "" {
+		msg += "\n  what to do: " + e.hint
+	}
+	return msg
+}
+
+func (e devStartError) Unwrap() error { return e.err }
+
+// listenError explains why who cannot listen on addr (the value of flag).
+func listenError(who, flag, addr string, err error, inUseHint string) error {
+	e := devStartError{usage: true, what: fmt.Sprintf("%s cannot listen on %s (%s)", who, addr, flag), err: err}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		e.what = fmt.Sprintf("%s cannot listen on %s (%s): something else already listens there", who, addr, flag)
+		e.hint = inUseHint
+	} else {
+		e.hint = fmt.Sprintf("pass a local address that you may listen on with %s", flag)
+	}
+	return e
 }
 
 // devAdminToken returns FLOWLAB_ADMIN_TOKEN, or the token kept in the data

@@ -61,11 +61,17 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func exitCode(err error) int {
 	var ue usageError
 	var ae *apiError
+	var de devStartError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &de):
+		if de.usage {
+			return exitUsage
+		}
+		return exitError
 	case errors.As(err, &ae):
 		if ae.Status >= 400 && ae.Status < 500 {
 			return exitAPIClient
@@ -165,6 +171,8 @@ ENVIRONMENT
                         (and /debug/pprof/ with FLOWLAB_DEBUG_PPROF=1)
   FLOWLAB_RATE_LIMIT    server and dev: requests per second per actor (default 50;
                         "off" disables), with bursts of FLOWLAB_RATE_BURST (default 100)
+  FLOWLAB_CHANNELS      server and dev: the contact channels cases may start with, comma-
+                        separated (default phone,chat,wechat,app,email,social)
   FLOWLAB_WORKFLOW_CACHE_SIZE
                         worker and dev: cases kept in memory between steps (default 500;
                         each takes about 75 KiB, an evicted one replays its history)
@@ -194,7 +202,7 @@ const rootExample = `  # run flowlab locally and drive 30 simulated cases throug
   flowlab start --flow complaint --customer C-1001 --channel phone
   flowlab tasks --department customer_service
   flowlab claim TASK_ID
-  flowlab complete TASK_ID --outcome submitted --data severity=primary --data summary="router down"
+  flowlab complete TASK_ID --outcome recorded --data severity=primary --data summary="router down"
   flowlab case CASE_ID
   flowlab bottlenecks complaint
 

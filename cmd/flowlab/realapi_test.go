@@ -92,6 +92,13 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	require.Contains(t, ok("flows"), "complaint")
 	require.Contains(t, ok("flow", "complaint"), "STEP")
 	require.Contains(t, ok("flow", "complaint", "--version", "2", "--source"), "key: complaint\nversion: 2\n")
+	// A mistyped flow or channel is refused with what exists.
+	res0 := cli("flow", "complaynt")
+	require.Equal(t, exitAPIClient, res0.code)
+	require.Contains(t, res0.stderr, `flow "complaynt" not found; the flows are appointment, complaint, pdca, returns-exchange`)
+	res0 = cli("start", "--flow", "complaint", "--customer", "C-0", "--channel", "fax")
+	require.Equal(t, exitAPIClient, res0.code)
+	require.Contains(t, res0.stderr, `channel: unknown channel "fax": want one of phone, chat, wechat, app, email, social`)
 
 	var ids []string
 	for _, customer := range []string{"C-1", "C-2", "C-3"} {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -223,6 +224,8 @@ type apiOptions struct {
 	temporalUI string
 	namespace  string
 	metrics    *obs.Metrics
+	// dev: the API says so at GET /healthz (flowlab demo checks it).
+	dev bool
 }
 
 // apiHandler seeds the built-in flows, starts cases left half-started by a
@@ -239,6 +242,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	rate, burst, err := rateLimit()
 	if err != nil {
 		return nil, usageError{err}
+	}
+	channels, err := channelsSetting()
+	if err != nil {
+		return nil, err
 	}
 	eng := server.NewTemporalEngine(c)
 	if err := server.StartPending(ctx, st, eng); err != nil {
@@ -258,7 +265,32 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		Metrics:           o.metrics,
 		RatePerSecond:     rate,
 		RateBurst:         burst,
+		Dev:               o.dev,
+		Channels:          channels,
 	})
+}
+
+// channelsSetting reads FLOWLAB_CHANNELS: the comma-separated contact
+// channels cases may be started with; unset means the server's default
+// (server.DefaultChannels).
+func channelsSetting() ([]string, error) {
+	raw := strings.TrimSpace(envOr("FLOWLAB_CHANNELS", ""))
+	if raw == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, c := range strings.Split(raw, ",") {
+		c = strings.TrimSpace(c)
+		switch {
+		case c == "":
+			return nil, usageError{fmt.Errorf("FLOWLAB_CHANNELS %q: an empty channel name; want names separated by commas, like phone,chat,email", raw)}
+		case len(c) > 50:
+			return nil, usageError{fmt.Errorf("FLOWLAB_CHANNELS: channel %q is longer than 50 characters", c[:50]+"…")}
+		case !slices.Contains(out, c):
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // rateLimit reads FLOWLAB_RATE_LIMIT (requests per second per actor; "off"

@@ -47,6 +47,9 @@ flowlab server and flowlab worker connect to it with --temporal-address.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			// Read here, not as the flag's default: --help would print the
+			// URL's password.
+			dbURL = flagOrEnv(dbURL, "TEMPORAL_DATABASE_URL")
 			if dbURL == "" {
 				return usageError{errors.New("a PostgreSQL URL is required (--database-url or TEMPORAL_DATABASE_URL)")}
 			}
@@ -89,7 +92,7 @@ flowlab server and flowlab worker connect to it with --temporal-address.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dbURL, "database-url", envOr("TEMPORAL_DATABASE_URL", ""), "PostgreSQL URL of Temporal's database (env TEMPORAL_DATABASE_URL)")
+	cmd.Flags().StringVar(&dbURL, "database-url", "", "PostgreSQL URL of Temporal's database (default: env TEMPORAL_DATABASE_URL)")
 	cmd.Flags().StringVar(&visibility, "visibility-database", "", "database of the visibility store (default: the URL's database name + _visibility)")
 	cmd.Flags().StringVar(&ip, "ip", "127.0.0.1", "IP address the frontend listens on")
 	cmd.Flags().IntVar(&port, "port", 7233, "gRPC port of the frontend (0: any free port)")
