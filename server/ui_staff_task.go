@@ -303,8 +303,7 @@ func (s *Server) uiTaskComplete(w http.ResponseWriter, r *http.Request) error {
 		for _, n := range done.Next {
 			q.Add("next", n.ID)
 		}
-		q.Set("flash", staffHandoffMessage(done))
-		http.Redirect(w, r, UIPath+"/inbox?"+q.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, withFlash(r, UIPath+"/inbox?"+q.Encode(), staffHandoffMessage(done), ""), http.StatusSeeOther)
 		return nil
 	}
 	p := res.Problem()

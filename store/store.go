@@ -749,7 +749,10 @@ type Actor struct {
 	Name        string
 	Role        string
 	Departments []string
-	CreatedAt   time.Time
+	// Leads are the departments, among Departments, the actor is the team
+	// lead of: it may release or reassign their claimed tasks.
+	Leads     []string
+	CreatedAt time.Time
 }
 
 type CreateActorParams struct {
@@ -757,6 +760,7 @@ type CreateActorParams struct {
 	Name        string
 	Role        string
 	Departments []string
+	Leads       []string
 	At          time.Time
 }
 
