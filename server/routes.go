@@ -495,7 +495,7 @@ var apiRoutes = []route{
 			"(waiting at a task or a wait step) the open task is closed as cancelled with outcome `migrated` and the case continues at " +
 			"`mapping[step]`, entered fresh. `mapping` names a step of `to` for each step of `from` a case may wait at (422 names an unknown " +
 			"step on either side); `to` must not be retired (422); a missing flow or version is 404. A case that cannot move (an unmapped step, " +
-			"between steps, no longer running...) is reported `refused` with the reason and left unchanged. `dry_run` reports what a real run " +
+			"between steps, no longer running, assigned to an arm of the flow's running pilot...) is reported `refused` with the reason and left unchanged. `dry_run` reports what a real run " +
 			"would do (`would_migrate` or `refused`), changes nothing and writes no audit. A real run audits each case (`case.migrate`, " +
 			"`case.migrate_refused`) and the migration (`flow.migrate`). One request handles up to 10000 cases, newest first (`truncated` " +
 			"says more remain: run it again). Each case's Update ID is `<migration_id>:<case id>`. If the workflow engine becomes unavailable " +
