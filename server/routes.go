@@ -250,11 +250,11 @@ var apiRoutes = []route{
 	},
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/events", ID: "sendCaseEvent", Tag: "cases",
-		Summary:     "Send an event to a case",
+		Summary: "Send an event to a case",
 		Description: "Delivers an external event to the case's `wait` step. Only admins, owners and actors of a department that " +
 			"serves the case (one its flow version lists, or one any of its tasks was in) may (403; decision 0023).",
-		Params:      caseIDParams{},
-		Body:        eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
+		Params: caseIDParams{},
+		Body:   eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
 		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
 		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.event"},
