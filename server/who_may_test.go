@@ -261,3 +261,37 @@ func newEnvWith(t *testing.T, opt func(*Config)) *testEnv {
 	require.NoError(t, SeedBuiltinFlows(ctx, st))
 	return newEnvWithStore(t, st, opt)
 }
+
+// Item 9 in the web UI: the task page offers a team lead the release of
+// another actor's claim and a reassignment; others see neither.
+func TestUITeamLeadTaskPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("bea", store.RoleStaff, "customer_service")
+	res := e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "lea", "role": "staff",
+		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	var lead tokenResponse
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lead))
+	e.tokens["lea"] = lead.Token
+
+	task := e.openTask(e.createCase("C-1").ID)
+	require.Equal(t, http.StatusOK, e.do("ana", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil).Code)
+	page := e.page("bea", http.MethodGet, "/ui/tasks/"+task.ID, nil).Body.String()
+	require.NotContains(t, page, `data-testid="reassign"`)
+	require.NotContains(t, page, `data-testid="unclaim"`)
+	page = e.page("lea", http.MethodGet, "/ui/tasks/"+task.ID, nil).Body.String()
+	require.Contains(t, page, `data-testid="reassign"`)
+	require.Contains(t, page, `data-testid="unclaim">Release`)
+
+	res = e.page("lea", http.MethodPost, "/ui/tasks/"+task.ID+"/assign", url.Values{"actor": {"nobody"}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("lea", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), `no actor &#34;nobody&#34;`)
+	res = e.page("lea", http.MethodPost, "/ui/tasks/"+task.ID+"/assign", url.Values{"actor": {e.actors["bea"].ID}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("lea", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), "Reassigned to bea")
+	got, err := e.st.GetTask(context.Background(), task.ID)
+	require.NoError(t, err)
+	require.Equal(t, e.actors["bea"].ID, got.Assignee)
+}
