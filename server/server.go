@@ -19,10 +19,10 @@
 //	GET  /api/v1/cases                     ?flow=&status=&from=&to=&limit=&cursor=
 //	GET  /api/v1/cases/{id}                case, open tasks, spans, links
 //	POST /api/v1/cases/{id}/cancel         admin, owner: 202
-//	POST /api/v1/cases/{id}/events         admin, owner, staff: signal, 202
+//	POST /api/v1/cases/{id}/events         admin, owner, those who serve the case: signal, 202
 //	POST /api/v1/cases/{id}/feedback       {csat, nps, resolved_first_contact}: 201 first, 200 edit
 //	GET  /api/v1/cases/{id}/feedback
-//	POST /api/v1/cases/{id}/reopen         admin, owner, staff: a new case in the same arm, 201
+//	POST /api/v1/cases/{id}/reopen         admin, owner, those who serve the case: a new case in the same arm, 201
 //	GET  /api/v1/spans                     ?flow=&version=&pilot=&from=&to=&format=jsonl|csv (streamed)
 //	POST /api/v1/pilots                    admin, improver: start a pilot and its workflow
 //	GET  /api/v1/pilots                    ?flow=&status=&from=&to=&limit=&cursor=
@@ -43,7 +43,8 @@
 //	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
-//	POST /api/v1/tasks/{id}/unclaim
+//	POST /api/v1/tasks/{id}/unclaim        the claimant; a team lead of the department, admin: anyone's
+//	POST /api/v1/tasks/{id}/assign         team lead of the department, admin: {"actor"}
 //	POST /api/v1/tasks/{id}/complete       complete Update (Idempotency-Key)
 //	GET  /api/v1/flows                     ?limit=&cursor=
 //	GET  /api/v1/flows/{key}               ?version=
