@@ -103,6 +103,11 @@ func Quantile(sorted []float64, q float64) float64 {
 // open) count as zero.
 func waitWork(s Span) (wait, work float64) { return split(s, seconds) }
 
+// WaitWork is one span's waiting and working seconds (elapsed time) by the
+// rules the bottleneck report uses: the span export writes them per row so
+// a recomputation from it agrees with the report.
+func WaitWork(s Span) (wait, work float64) { return waitWork(s) }
+
 // businessWaitWork splits a span like waitWork but measures each interval
 // with the span's Clock.
 func businessWaitWork(s Span) (wait, work float64) {

@@ -356,15 +356,27 @@ func TestCreateCaseIdempotency(t *testing.T) {
 	p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", body, key), http.StatusUnprocessableEntity)
 	require.Contains(t, p.Detail, "Idempotency-Key")
 
-	// The same body by another actor is another request.
+	// Keys are scoped to the actor: another actor's request under the same
+	// key, same body or not, is a request of its own (a new case), and its
+	// retry replays its own case, never the first actor's.
 	e.actor("owner", store.RoleOwner)
 	body["customer"] = "c-1"
+	other := e.do("owner", http.MethodPost, "/api/v1/cases", body, key)
+	require.Equal(t, http.StatusCreated, other.Code, other.Body.String())
+	require.Empty(t, other.Header().Get(ReplayedHeader))
+	var c3 caseJSON
+	require.NoError(t, json.Unmarshal(other.Body.Bytes(), &c3))
+	require.NotEqual(t, c1.ID, c3.ID)
+	otherAgain := e.do("owner", http.MethodPost, "/api/v1/cases", body, key)
+	require.Equal(t, "true", otherAgain.Header().Get(ReplayedHeader))
+	require.Equal(t, other.Body.String(), otherAgain.Body.String())
+	body["customer"] = "c-3"
 	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases", body, key), http.StatusUnprocessableEntity)
 
-	require.Equal(t, 1, e.eng.running())
+	require.Equal(t, 2, e.eng.running())
 	cs, err := e.st.ListCases(context.Background(), store.ListCasesParams{})
 	require.NoError(t, err)
-	require.Len(t, cs, 1)
+	require.Len(t, cs, 2)
 }
 
 func TestCreateCaseConcurrentSameKey(t *testing.T) {

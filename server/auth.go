@@ -132,7 +132,8 @@ var validRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, sto
 type createTokenRequest struct {
 	Name        string   `json:"name" minLength:"1" maxLength:"200" description:"The actor's display name."`
 	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
-	Departments []string `json:"departments,omitempty" description:"Departments the actor works in; required for staff."`
+	Departments []string `json:"departments,omitempty" description:"Departments the actor works in; required for staff. Each must be a department a published flow uses, or one of the server's configured departments (FLOWLAB_DEPARTMENTS)."`
+	Leads       []string `json:"leads,omitempty" description:"Departments, among departments, the actor is the team lead of: it may release and reassign their claimed tasks."`
 	ExpiresIn   *string  `json:"expires_in,omitempty" description:"Lifetime of the token (a flow duration like 720h or 30d); default: no expiry." example:"720h"`
 }
 
@@ -141,6 +142,7 @@ type actorJSON struct {
 	Name        string   `json:"name"`
 	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
 	Departments []string `json:"departments" nullable:"false"`
+	Leads       []string `json:"leads" nullable:"false" description:"Departments the actor is the team lead of."`
 }
 
 type tokenResponse struct {
@@ -168,9 +170,22 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if req.Role == store.RoleStaff && len(req.Departments) == 0 {
 		errs = append(errs, FieldError{"departments", "is required for role staff"})
 	}
+	known, err := s.knownDepartments(r.Context())
+	if err != nil {
+		return storeProblem(err, "departments")
+	}
 	for i, d := range req.Departments {
-		if strings.TrimSpace(d) == "" {
+		switch {
+		case strings.TrimSpace(d) == "":
 			errs = append(errs, FieldError{fmt.Sprintf("departments[%d]", i), "must not be empty"})
+		case !slices.Contains(known, d):
+			errs = append(errs, FieldError{fmt.Sprintf("departments[%d]", i), fmt.Sprintf(
+				"unknown department %q; the published flows and FLOWLAB_DEPARTMENTS name: %s", d, strings.Join(known, ", "))})
+		}
+	}
+	for i, d := range req.Leads {
+		if !slices.Contains(req.Departments, d) {
+			errs = append(errs, FieldError{fmt.Sprintf("leads[%d]", i), fmt.Sprintf("%q is not one of departments; a lead leads a department it works in", d)})
 		}
 	}
 	now := s.now().UTC()
@@ -199,7 +214,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return internal(err)
 	}
 	actor, err := s.store.CreateActor(r.Context(), store.CreateActorParams{
-		ID: uuid.NewString(), Name: req.Name, Role: req.Role, Departments: req.Departments, At: now,
+		ID: uuid.NewString(), Name: req.Name, Role: req.Role, Departments: req.Departments, Leads: req.Leads, At: now,
 	})
 	if err != nil {
 		return storeProblem(fmt.Errorf("create actor: %w", err), "actor")
@@ -211,15 +226,18 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return storeProblem(fmt.Errorf("create token: %w", err), "token")
 	}
 	s.audit(r, store.AuditEntry{Action: "token.create", Object: "token:" + tok.ID,
-		Details: mustJSON(map[string]any{"actor_id": actor.ID, "role": actor.Role})})
+		Details: mustJSON(map[string]any{"actor_id": actor.ID, "role": actor.Role, "departments": actor.Departments, "leads": actor.Leads})})
 	s.writeJSON(w, r, http.StatusCreated, tokenResponse{Token: token, Actor: toActorJSON(actor), ExpiresAt: expiresAt})
 	return nil
 }
 
 func toActorJSON(a store.Actor) actorJSON {
-	deps := a.Departments
+	deps, leads := a.Departments, a.Leads
 	if deps == nil {
 		deps = []string{}
 	}
-	return actorJSON{ID: a.ID, Name: a.Name, Role: a.Role, Departments: deps}
+	if leads == nil {
+		leads = []string{}
+	}
+	return actorJSON{ID: a.ID, Name: a.Name, Role: a.Role, Departments: deps, Leads: leads}
 }

@@ -34,9 +34,12 @@ import (
 
 // Departments of the matrix: the seeded case waits at complaint's first
 // task, in department A.
+// Department C serves no complaint case: the complaint flow does not list
+// it and no complaint task was ever in it.
 const (
 	deptA = "customer_service"
 	deptB = "technical"
+	deptC = "billing"
 )
 
 // accessRule says who may call an operation.
@@ -46,6 +49,12 @@ type accessRule struct {
 	// scoped are the roles that must also work in the department of the
 	// object (admins never need to).
 	scoped []string
+	// serving: besides admins and owners, only actors of a department
+	// that serves the case (the complaint flow lists A and B, not C).
+	serving bool
+	// leadsOnly: only admins and the team leads of the object's
+	// department (A).
+	leadsOnly bool
 }
 
 var (
@@ -54,11 +63,14 @@ var (
 	adminOnly       = accessRule{roles: []string{store.RoleAdmin}}
 	ownersAndAdmins = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner}}
 	improvers       = accessRule{roles: []string{store.RoleAdmin, store.RoleImprover}}
-	caseWorkers     = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}}
 	// The task's department's members act on it, whatever their role.
 	taskDepartment = accessRule{scoped: []string{store.RoleOwner, store.RoleStaff, store.RoleImprover}}
 	// Staff see only their departments' inboxes; other roles see all.
 	inboxes = accessRule{scoped: []string{store.RoleStaff}}
+	// Changes to a case's KPIs: those who serve it (decision 0023).
+	servingCase = accessRule{serving: true}
+	// Moving another actor's task: its department's team leads.
+	teamLeads = accessRule{leadsOnly: true}
 )
 
 // authzRules is the access policy, by operation id.
@@ -72,11 +84,12 @@ var authzRules = map[string]accessRule{
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
 	"cancelCase":  ownersAndAdmins,
 	"restartCase": ownersAndAdmins, "closeFailedCase": ownersAndAdmins,
-	"sendCaseEvent": caseWorkers, "reopenCase": caseWorkers,
-	"putCaseFeedback": anyone, "getCaseFeedback": anyone, "exportSpans": anyone,
+	"sendCaseEvent": servingCase, "reopenCase": servingCase,
+	"putCaseFeedback": servingCase, "getCaseFeedback": anyone, "exportSpans": anyone,
 
 	"listTasks": inboxes, "getTask": anyone,
 	"claimTask": taskDepartment, "unclaimTask": taskDepartment, "completeTask": taskDepartment,
+	"assignTask": teamLeads,
 
 	"listFlows": anyone, "getFlow": anyone, "getFlowBottlenecks": anyone, "validateFlow": anyone,
 	"listFlowVersions": anyone, "getFlowVersion": anyone, "diffFlowVersions": anyone,
@@ -96,14 +109,17 @@ var authzRules = map[string]accessRule{
 // matrixActor is a column of the matrix.
 type matrixActor struct {
 	name, role, dept string // name "" is a request without a token
+	lead             bool   // the team lead of dept
 }
 
 var matrixActors = []matrixActor{
-	{"admin", store.RoleAdmin, ""},
-	{"owner-A", store.RoleOwner, deptA}, {"owner-B", store.RoleOwner, deptB},
-	{"improver-A", store.RoleImprover, deptA}, {"improver-B", store.RoleImprover, deptB},
-	{"staff-A", store.RoleStaff, deptA}, {"staff-B", store.RoleStaff, deptB},
-	{"", "", ""},
+	{name: "admin", role: store.RoleAdmin},
+	{name: "owner-A", role: store.RoleOwner, dept: deptA}, {name: "owner-B", role: store.RoleOwner, dept: deptB},
+	{name: "improver-A", role: store.RoleImprover, dept: deptA}, {name: "improver-B", role: store.RoleImprover, dept: deptB},
+	{name: "staff-A", role: store.RoleStaff, dept: deptA}, {name: "staff-B", role: store.RoleStaff, dept: deptB},
+	{name: "staff-C", role: store.RoleStaff, dept: deptC},
+	{name: "lead-A", role: store.RoleStaff, dept: deptA, lead: true},
+	{"", "", "", false},
 }
 
 // expect is the status class the rules give a cell: 2xx, or the refusal.
@@ -119,6 +135,10 @@ func (r accessRule) expect(a matrixActor) int {
 		return http.StatusForbidden
 	case slices.Contains(r.scoped, a.role) && a.dept != deptA:
 		return http.StatusForbidden
+	case r.serving && a.role != store.RoleOwner && a.dept != deptA && a.dept != deptB:
+		return http.StatusForbidden
+	case r.leadsOnly && !(a.lead && a.dept == deptA):
+		return http.StatusForbidden
 	}
 	return http.StatusOK
 }
@@ -128,6 +148,7 @@ func (r accessRule) expect(a matrixActor) int {
 type worldTemplate struct {
 	path   string
 	tokens map[string]string
+	ids    map[string]string // actor ids by matrix name
 }
 
 func newWorldTemplate(t testing.TB) *worldTemplate {
@@ -138,19 +159,24 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 	require.NoError(t, err)
 	require.NoError(t, st.Migrate(ctx))
 	require.NoError(t, SeedBuiltinFlows(ctx, st))
-	tpl := &worldTemplate{path: path, tokens: map[string]string{"admin": testAdminToken}}
+	tpl := &worldTemplate{path: path, tokens: map[string]string{"admin": testAdminToken}, ids: map[string]string{"admin": AdminActorID}}
 	now := time.Now().UTC()
 	for _, a := range matrixActors {
 		if a.name == "" || a.role == store.RoleAdmin {
 			continue
 		}
-		actor, err := st.CreateActor(ctx, store.CreateActorParams{Name: a.name, Role: a.role, Departments: []string{a.dept}, At: now})
+		var leads []string
+		if a.lead {
+			leads = []string{a.dept}
+		}
+		actor, err := st.CreateActor(ctx, store.CreateActorParams{Name: a.name, Role: a.role, Departments: []string{a.dept}, Leads: leads, At: now})
 		require.NoError(t, err)
 		tok, hash, err := NewToken()
 		require.NoError(t, err)
 		_, err = st.CreateToken(ctx, store.CreateTokenParams{ActorID: actor.ID, Hash: hash, At: now})
 		require.NoError(t, err)
 		tpl.tokens[a.name] = tok
+		tpl.ids[a.name] = actor.ID
 	}
 	require.NoError(t, st.Close())
 	_, err = os.Stat(path + "-wal")
@@ -166,6 +192,7 @@ type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
 	tokenID, actorID, failedCaseID                    string
+	ids                                               map[string]string // matrix actors' ids
 }
 
 // What a world holds beyond the case waiting in department A.
@@ -228,7 +255,7 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 	}
 	e := newEnvWithStore(t, st, opts...)
 	maps.Copy(e.tokens, tpl.tokens)
-	w := &world{e: e}
+	w := &world{e: e, ids: tpl.ids}
 
 	// seed sends a request as admin that must succeed.
 	seed := func(method, path string, body any) map[string]any {
@@ -344,6 +371,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		path += "?" + strings.Join(query, "&")
 	}
 	switch {
+	case rt.ID == "assignTask":
+		body = assignRequest{Actor: w.ids["staff-A"]}
 	case matrixBodies[rt.ID] != nil:
 		body = matrixBodies[rt.ID]
 	case rt.Body != nil:
@@ -454,7 +483,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 		}
 		sort.Strings(kinds)
-		t.Logf("authorization matrix: %d routes × %d actors (admin, owner, improver and staff in department A and B, no token) = %d cells checked: %s",
+		t.Logf("authorization matrix: %d routes × %d actors (admin, owner, improver and staff in department A and B, staff in C, a team lead of A, no token) = %d cells checked: %s",
 			len(apiRoutes), len(matrixActors), total, strings.Join(kinds, ", "))
 		var routes []string
 		for id := range byRoute {

@@ -65,6 +65,19 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return k, nil
 }
 
+// actorScopedKey is the form a client's Idempotency-Key is stored and
+// used in: scoped to the actor that sent it ("actor:<actor id>:<key>"), so
+// one actor's key never answers, blocks or replays another actor's
+// request. Actor ids are uuids or "admin" (no colon), so two actors' keys
+// cannot meet; the server's own keys start with reservedKeyPrefix, which
+// clients may not use. "" stays "" (no key).
+func actorScopedKey(actorID, key string) string {
+	if key == "" {
+		return ""
+	}
+	return "actor:" + actorID + ":" + key
+}
+
 // createCase stores a case as starting, starts its workflow and marks it
 // active. With an Idempotency-Key a repeat of the same request by the same
 // actor replays the first answer (201, Idempotent-Replayed: true, the same
@@ -108,6 +121,10 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
+	if req.Flow == PDCAFlow && actor.Role == store.RoleStaff {
+		// Improvement cycles start from an adopted proposal (ADR 0010).
+		return forbidden("staff may not start improvement (" + PDCAFlow + ") cases; propose the improvement instead (POST /api/v1/proposals), and an improver adopts it")
+	}
 	if req.Attributes == nil {
 		req.Attributes = map[string]any{}
 	}
@@ -117,7 +134,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, created, err := s.openCase(r, newCase{
 		Flow: req.Flow, Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
-		IdempotencyKey: key, RequestHash: requestHash(actor.ID, req.Flow, req.Customer, req.Channel, attrs),
+		IdempotencyKey: actorScopedKey(actor.ID, key), RequestHash: requestHash(actor.ID, req.Flow, req.Customer, req.Channel, attrs),
 	})
 	if err != nil {
 		return err
@@ -555,6 +572,9 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.store.GetCase(ctx, id)
 	if err != nil {
 		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+	}
+	if err := s.servesCase(ctx, actorFrom(ctx), c, "send events to"); err != nil {
+		return err
 	}
 	if caseClosed(c.Status) {
 		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))

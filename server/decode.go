@@ -14,7 +14,9 @@ import (
 )
 
 // decodeJSON reads exactly one JSON value from the body into dst, rejecting
-// unknown fields and bodies larger than the configured limit. It returns
+// unknown fields, field names in another case than the struct's json tags
+// and fields given twice (strictKeys), and bodies larger than the
+// configured limit. It returns
 // the raw body (for idempotency hashes) or a *Problem that names the field
 // and the position of what is wrong.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) ([]byte, error) {
@@ -52,7 +54,150 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) ([]
 		return nil, badRequest(fmt.Sprintf("body: unexpected data after the JSON value at %s", position(body, off)),
 			FieldError{Field: "body", Message: "must contain a single JSON value"})
 	}
+	if p := strictKeys(body, reflect.TypeOf(dst)); p != nil {
+		return nil, p
+	}
 	return body, nil
+}
+
+// strictKeys checks what encoding/json lets through: it matches object keys
+// to struct fields without regard to case ("FLOW" fills Flow, and a later
+// "FLOW" overrides an earlier "flow") and takes the last of duplicate keys.
+// It walks body (already decoded without error into a value of type t)
+// beside t and refuses, at its position, a key that names a field only in
+// another case and a key that appears twice in one object, wherever the
+// object is nested. Values decoded by their own UnmarshalJSON and free-form
+// values (maps of any, interfaces) are not struct fields and are left as
+// they are, except for duplicate keys in a struct.
+func strictKeys(body []byte, t reflect.Type) *Problem {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := walkKeys(dec, body, t, "body"); err != nil {
+		var p *Problem
+		if errors.As(err, &p) {
+			return p
+		}
+		// The body decoded already: a token error here is not expected.
+		return decodeProblem(body, err)
+	}
+	return nil
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// jsonFields maps the JSON names of a struct's fields (json tags, else the
+// Go name; embedded structs without a tag promote theirs) to their types.
+func jsonFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" && tag == "-" {
+			continue
+		}
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				jsonFields(ft, into)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if _, ok := into[name]; !ok {
+			into[name] = f.Type
+		}
+	}
+}
+
+// walkKeys reads one JSON value from dec, checking the keys of the objects
+// that decode into structs of t.
+func walkKeys(dec *json.Decoder, body []byte, t reflect.Type, path string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler)) {
+		t = nil // decoded by its own rules
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("strict keys: %w", err)
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil // a scalar
+	}
+	switch d {
+	case '[':
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if err := walkKeys(dec, body, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case '{':
+		var (
+			fields map[string]reflect.Type
+			elem   reflect.Type
+			seen   = map[string]bool{}
+		)
+		switch {
+		case t == nil:
+		case t.Kind() == reflect.Struct:
+			fields = map[string]reflect.Type{}
+			jsonFields(t, fields)
+		case t.Kind() == reflect.Map:
+			elem = t.Elem()
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("strict keys: %w", err)
+			}
+			key, _ := tok.(string)
+			end := dec.InputOffset()
+			at := position(body, end-int64(len(strconv.Quote(key))))
+			if fields != nil {
+				if seen[key] {
+					msg := fmt.Sprintf("field %q appears twice in the object at %s; give each field once", key, at)
+					return badRequest(path+": "+msg, FieldError{Field: path + "." + key, Message: msg})
+				}
+				seen[key] = true
+				ft, ok := fields[key]
+				if !ok {
+					msg := fmt.Sprintf("unknown field %q at %s", key, at)
+					for name := range fields {
+						if strings.EqualFold(name, key) {
+							msg += fmt.Sprintf("; field names are case-sensitive: did you mean %q?", name)
+							break
+						}
+					}
+					return badRequest(path+": "+msg, FieldError{Field: path + "." + key, Message: msg})
+				}
+				if err := walkKeys(dec, body, ft, path+"."+key); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := walkKeys(dec, body, elem, path+"."+key); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing delimiter
+		return fmt.Errorf("strict keys: %w", err)
+	}
+	return nil
 }
 
 // MaxJSONDepth bounds the nesting of JSON request bodies. Bodies carry

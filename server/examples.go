@@ -23,7 +23,7 @@ var (
 	}
 	exampleTokenResponse = tokenResponse{
 		Token:     "flk_xTrJpwMBgoalJpdkZuR_YJWduswp2T8qvlPMRxRoaEo",
-		Actor:     actorJSON{ID: "3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f", Name: "Ana (customer service)", Role: "staff", Departments: []string{"customer_service"}},
+		Actor:     actorJSON{ID: "3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f", Name: "Ana (customer service)", Role: "staff", Departments: []string{"customer_service"}, Leads: []string{}},
 		ExpiresAt: ptr(exampleT0.Add(720 * time.Hour)),
 	}
 	exampleCreateCase = createCaseRequest{

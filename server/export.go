@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -60,12 +62,14 @@ type exportedSpanJSON struct {
 	CSAT                 *int       `json:"csat"`
 	NPS                  *int       `json:"nps"`
 	ResolvedFirstContact *bool      `json:"resolved_first_contact"`
+	WaitSeconds          float64    `json:"wait_seconds" description:"Seconds the span waited: a task from entered to claimed (to completed when never claimed), a wait step throughout, other kinds 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
+	WorkSeconds          float64    `json:"work_seconds" description:"Seconds the span was worked on: a task from claimed to completed (0 when never claimed), automatic steps throughout, wait steps 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
 }
 
 // exportColumns are the CSV header, in the order of exportedSpanJSON.
 var exportColumns = []string{"case_id", "seq", "flow", "version", "variant", "pilot_id", "arm", "customer", "step", "kind",
 	"department", "entered_at", "claimed_at", "completed_at", "outcome", "sla_due", "breached", "escalation_level", "actor",
-	"case_status", "case_created_at", "case_closed_at", "csat", "nps", "resolved_first_contact"}
+	"case_status", "case_created_at", "case_closed_at", "csat", "nps", "resolved_first_contact", "wait_seconds", "work_seconds"}
 
 func toExportedSpanJSON(sp store.ExportedSpan) exportedSpanJSON {
 	out := exportedSpanJSON{
@@ -79,6 +83,7 @@ func toExportedSpanJSON(sp store.ExportedSpan) exportedSpanJSON {
 	if !sp.CaseCreatedAt.IsZero() {
 		out.CaseCreatedAt = utcPtr(&sp.CaseCreatedAt)
 	}
+	out.WaitSeconds, out.WorkSeconds = analytics.WaitWork(sp.Analytics(nil))
 	return out
 }
 
@@ -99,10 +104,29 @@ func (e exportedSpanJSON) csvRecord() []string {
 	if e.ResolvedFirstContact != nil {
 		b = strconv.FormatBool(*e.ResolvedFirstContact)
 	}
-	return []string{e.CaseID, strconv.Itoa(e.Seq), e.Flow, strconv.Itoa(e.Version), e.Variant, e.PilotID, e.Arm, e.Customer,
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	rec := []string{e.CaseID, strconv.Itoa(e.Seq), e.Flow, strconv.Itoa(e.Version), e.Variant, e.PilotID, e.Arm, e.Customer,
 		e.Step, e.Kind, e.Department, t(&e.EnteredAt), t(e.ClaimedAt), t(&e.CompletedAt), e.Outcome, t(e.SLADue),
 		strconv.FormatBool(e.Breached), strconv.Itoa(e.EscalationLevel), e.Actor, e.CaseStatus, t(e.CaseCreatedAt),
-		t(e.CaseClosedAt), n(e.CSAT), n(e.NPS), b}
+		t(e.CaseClosedAt), n(e.CSAT), n(e.NPS), b, f(e.WaitSeconds), f(e.WorkSeconds)}
+	for i, c := range rec {
+		rec[i] = csvCell(c)
+	}
+	return rec
+}
+
+// csvCell neutralises a cell a spreadsheet would run as a formula (CSV
+// injection, OWASP): a cell starting with =, +, -, @, a tab or a carriage
+// return gets a leading single quote, so Excel, LibreOffice and Google
+// Sheets show it as text. Every cell goes through it, whatever column it
+// is in: customer references, outcomes and step names are anyone's input.
+// No cell flowlab formats itself (times, counts, non-negative seconds)
+// starts with one of those characters, so only such input changes.
+func csvCell(c string) string {
+	if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+		return "'" + c
+	}
+	return c
 }
 
 // exportSpans streams the matching spans as JSON lines or CSV. Parameters

@@ -69,8 +69,12 @@ func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	what := fmt.Sprintf("case %q", q.ID)
-	if _, err := s.store.GetCase(ctx, q.ID); err != nil {
+	c, err := s.store.GetCase(ctx, q.ID)
+	if err != nil {
 		return storeProblem(fmt.Errorf("get case: %w", err), what)
+	}
+	if err := s.servesCase(ctx, actorFrom(ctx), c, "record feedback on"); err != nil {
+		return err
 	}
 	old, err := s.store.GetFeedback(ctx, q.ID)
 	hadOld := err == nil
@@ -141,6 +145,9 @@ func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) error {
 	orig, err := s.store.GetCase(ctx, q.ID)
 	if err != nil {
 		return storeProblem(fmt.Errorf("get case: %w", err), what)
+	}
+	if err := s.servesCase(ctx, actorFrom(ctx), orig, "reopen"); err != nil {
+		return err
 	}
 	if orig.Status != store.CaseCompleted && orig.Status != store.CaseCancelled {
 		return conflict(fmt.Sprintf("case %q is %s; only a completed or cancelled case can be reopened", orig.ID, orig.Status))

@@ -87,6 +87,9 @@ type migrationPlan struct {
 	mapping map[string]string
 	dryRun  bool
 	actor   string
+	// pilot is the flow's running pilot (nil: none): its cases stay on
+	// their arm's version (decision 0023).
+	pilot *store.Pilot
 }
 
 func (p *migrationPlan) request() workflows.MigrateRequest {
@@ -224,7 +227,26 @@ func (s *Server) planMigration(ctx context.Context, key string, req migrateReque
 	if len(errs) > 0 {
 		return nil, invalid(errs...)
 	}
-	return &migrationPlan{id: uuid.NewString(), key: key, from: req.From, to: toDef, mapping: req.Mapping, dryRun: req.DryRun}, nil
+	plan := &migrationPlan{id: uuid.NewString(), key: key, from: req.From, to: toDef, mapping: req.Mapping, dryRun: req.DryRun}
+	pl, err := s.store.RunningPilot(ctx, key)
+	switch {
+	case err == nil:
+		plan.pilot = &pl
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, storeProblem(fmt.Errorf("running pilot: %w", err), what)
+	}
+	return plan, nil
+}
+
+// pilotRefusal is why a case assigned to the plan's running pilot is not
+// migrated: its arm fixes its version, and moving it would count a case
+// of another version in the arm's results. "" for other cases.
+func (p *migrationPlan) pilotRefusal(c store.Case) string {
+	if p.pilot == nil || c.PilotID != p.pilot.ID {
+		return ""
+	}
+	return fmt.Sprintf("the case is in the %s arm (version %d) of running pilot %s; a pilot's cases stay on their arm's version "+
+		"until the pilot ends: stop or promote the pilot first", c.Variant, c.Version, p.pilot.ID)
 }
 
 func stepIDs(def *flow.Definition) string {
@@ -322,6 +344,9 @@ func (s *Server) migrateCase(ctx context.Context, r *http.Request, plan *migrati
 		return res, nil
 	}
 
+	if reason := plan.pilotRefusal(c); reason != "" {
+		return refuse(reason)
+	}
 	ectx, cancelState := s.engineCtx(ctx)
 	st, err := s.eng.State(ectx, c.WorkflowID)
 	cancelState()

@@ -517,7 +517,9 @@ func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
 	if pl.Status != store.PilotRunning {
 		return conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
 	}
-	updateID := key
+	// Scoped to the actor: another improver's look under the same key is
+	// a look of its own.
+	updateID := actorScopedKey(actorFrom(ctx).ID, key)
 	if updateID == "" {
 		updateID = uuid.NewString()
 	}

@@ -260,7 +260,7 @@ func TestPilotLifecycle(t *testing.T) {
 	require.NotNil(t, ev.Live)
 	require.Equal(t, 1, ev.Live.Looks)
 	e.eng.mu.Lock()
-	require.Equal(t, []string{"look-1"}, e.eng.evalIDs, "the Idempotency-Key is the Update ID")
+	require.Equal(t, []string{"actor:" + e.actors["improver"].ID + ":look-1"}, e.eng.evalIDs, "the Idempotency-Key, scoped to the actor, is the Update ID")
 	e.eng.mu.Unlock()
 	res = decodeStrict[pilotResultsJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	require.NotNil(t, res.LastLook)

@@ -208,13 +208,15 @@ var apiRoutes = []route{
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/cases", ID: "createCase", Tag: "cases",
 		Summary: "Start a case",
-		Description: "Starts a case of the flow's default version (409 if that version is retired). With an `Idempotency-Key` a repeat of the same request by the same actor " +
+		Description: "Starts a case of the flow's default version (409 if that version is retired). Staff may not start improvement " +
+			"(`pdca`) cases (403): those start from an adopted proposal. With an `Idempotency-Key` (scoped to the actor: another actor's " +
+			"same key is another request) a repeat of the same request by the same actor " +
 			"gets the first request's answer again, byte for byte (201, `Idempotent-Replayed: true`; the case may have moved on since: read it with GET); " +
 			"the same key with another body is 422.",
 		Params: createCaseParams{},
 		Body:   createCaseRequest{}, BodyExample: exampleCreateCase,
 		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleCase,
-		Errors: []int{404, 409, 413, 415, 422},
+		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.create"},
 		Handle: (*Server).createCase,
 	},
@@ -275,12 +277,13 @@ var apiRoutes = []route{
 		Summary: "Send an event to a case",
 		Description: "Delivers an external event to the case's `wait` step. The case must be waiting for an event of that name now " +
 			"(409 otherwise, saying what it waits for). An event's data is at most 16 KiB as JSON (422); a case accepts at most 100 " +
-			"events and 256 KiB of them over its life (409 beyond). A case whose workflow ended unexpectedly is marked failed (409).",
-		Roles:  []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff},
+			"events and 256 KiB of them over its life (409 beyond). A case whose workflow ended unexpectedly is marked failed (409). Only " +
+			"admins, owners and actors of a department that serves the case (one its flow version lists, or one any of its tasks " +
+			"was in) may (403; decision 0023).",
 		Params: caseIDParams{},
 		Body:   eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
 		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
-		Errors: []int{404, 409, 413, 415, 422},
+		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.event"},
 		Handle: (*Server).sendEvent,
 	},
@@ -289,11 +292,12 @@ var apiRoutes = []route{
 		Summary: "Record the customer's feedback on a case",
 		Description: "CSAT (1–5), NPS (0–10) and whether the problem was resolved at the first contact; at least one. The first feedback " +
 			"is a 201 (audit `feedback.create`); a later one replaces all values, null included, and is a 200 (audit `feedback.edit` with the " +
-			"old and new values). Pilots compare CSAT and first-contact resolution from it.",
+			"old and new values). Pilots compare CSAT and first-contact resolution from it. Only admins, owners and actors of a department " +
+			"that serves the case (one its flow version lists, or one any of its tasks was in) may (403; decision 0023).",
 		Params: caseIDParams{},
 		Body:   feedbackRequest{}, BodyExample: feedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
 		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: feedbackJSON{}, Example: exampleFeedback,
-		Errors: []int{404, 413, 415, 422},
+		Errors: []int{403, 404, 413, 415, 422},
 		Audit:  []string{"feedback.create", "feedback.edit"},
 		Handle: (*Server).putFeedback,
 	},
@@ -312,12 +316,12 @@ var apiRoutes = []route{
 		Description: "The customer came back: starts a new case of the same flow, customer, channel and attributes with `reopened_from` naming " +
 			"this one, and marks this one `reopened_at` (the first reopening counts; a case reopened within 7 days of its close was not resolved " +
 			"at first contact). The new case keeps this case's version, variant and pilot, so it stays in its pilot arm. Only a completed or " +
-			"cancelled case can be reopened (409). Audited as `case.reopen`.",
-		Roles:  []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff},
+			"cancelled case can be reopened (409). Only admins, owners and actors of a department that serves the case (one its flow version " +
+			"lists, or one any of its tasks was in) may (403; decision 0023). Audited as `case.reopen`.",
 		Params: caseIDParams{},
 		Body:   reopenRequest{}, BodyExample: reopenRequest{Reason: "the router drops the line again"},
 		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleReopenedCase,
-		Errors: []int{404, 409, 413, 415, 422},
+		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.reopen"},
 		Handle: (*Server).reopenCase,
 	},
@@ -365,13 +369,26 @@ var apiRoutes = []route{
 	},
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/unclaim", ID: "unclaimTask", Tag: "tasks",
-		Summary:     "Unclaim a task",
-		Description: "Clears the assignee; admins may clear another actor's claim.",
-		Params:      taskIDParams{},
-		Status:      http.StatusOK, Response: taskJSON{}, Example: exampleTask,
+		Summary: "Unclaim a task",
+		Description: "Clears the assignee. The claimant may; so may a team lead of the task's department (`leads` of the token) and " +
+			"an admin, who release another actor's claim (audited with `released_from`). Anyone else gets a 409 that names the claimant.",
+		Params: taskIDParams{},
+		Status: http.StatusOK, Response: taskJSON{}, Example: exampleTask,
 		Errors: []int{403, 404, 409},
 		Audit:  []string{"task.unclaim"},
 		Handle: (*Server).unclaimTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/assign", ID: "assignTask", Tag: "tasks",
+		Summary: "Reassign a task",
+		Description: "Gives the open task to `actor`, who must work in the task's department (422), whoever holds it now. Only a team lead " +
+			"of the task's department and admins may (403). Audited as `task.assign` with `from` and `to`.",
+		Params: taskIDParams{},
+		Body:   assignRequest{}, BodyExample: assignRequest{Actor: exampleTokenResponse.Actor.ID},
+		Status: http.StatusOK, Response: taskJSON{}, Example: exampleClaimedTask,
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"task.assign"},
+		Handle: (*Server).assignTask,
 	},
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/complete", ID: "completeTask", Tag: "tasks",
@@ -506,7 +523,7 @@ var apiRoutes = []route{
 			"(waiting at a task or a wait step) the open task is closed as cancelled with outcome `migrated` and the case continues at " +
 			"`mapping[step]`, entered fresh. `mapping` names a step of `to` for each step of `from` a case may wait at (422 names an unknown " +
 			"step on either side); `to` must not be retired (422); a missing flow or version is 404. A case that cannot move (an unmapped step, " +
-			"between steps, no longer running...) is reported `refused` with the reason and left unchanged. `dry_run` reports what a real run " +
+			"between steps, no longer running, assigned to an arm of the flow's running pilot...) is reported `refused` with the reason and left unchanged. `dry_run` reports what a real run " +
 			"would do (`would_migrate` or `refused`), changes nothing and writes no audit. A real run audits each case (`case.migrate`, " +
 			"`case.migrate_refused`) and the migration (`flow.migrate`). One request handles up to 10000 cases, newest first (`truncated` " +
 			"says more remain: run it again). Each case's Update ID is `<migration_id>:<case id>`. If the workflow engine becomes unavailable " +

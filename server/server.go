@@ -21,10 +21,10 @@
 //	POST /api/v1/cases/{id}/cancel         admin, owner: 202
 //	POST /api/v1/cases/{id}/restart        admin, owner: a failed case runs again from its step
 //	POST /api/v1/cases/{id}/close          admin, owner: a failed case is closed (cancelled)
-//	POST /api/v1/cases/{id}/events         admin, owner, staff: signal the awaited event, 202 (bounded, ADR 0022)
+//	POST /api/v1/cases/{id}/events         admin, owner, those who serve the case: signal the awaited event, 202 (bounded, ADR 0022)
 //	POST /api/v1/cases/{id}/feedback       {csat, nps, resolved_first_contact}: 201 first, 200 edit
 //	GET  /api/v1/cases/{id}/feedback
-//	POST /api/v1/cases/{id}/reopen         admin, owner, staff: a new case in the same arm, 201
+//	POST /api/v1/cases/{id}/reopen         admin, owner, those who serve the case: a new case in the same arm, 201
 //	GET  /api/v1/spans                     ?flow=&version=&pilot=&from=&to=&format=jsonl|csv (streamed)
 //	POST /api/v1/pilots                    admin, improver: start a pilot and its workflow
 //	GET  /api/v1/pilots                    ?flow=&status=&from=&to=&limit=&cursor=
@@ -45,7 +45,8 @@
 //	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
-//	POST /api/v1/tasks/{id}/unclaim
+//	POST /api/v1/tasks/{id}/unclaim        the claimant; a team lead of the department, admin: anyone's
+//	POST /api/v1/tasks/{id}/assign         team lead of the department, admin: {"actor"}
 //	POST /api/v1/tasks/{id}/complete       complete Update (Idempotency-Key)
 //	GET  /api/v1/flows                     ?limit=&cursor=
 //	GET  /api/v1/flows/{key}               ?version=
@@ -163,6 +164,25 @@ type Config struct {
 	// worker's (activities.Activities.ReopenWindow), which the Pilot
 	// workflow's decisions use. Default: 7 days.
 	ReopenWindow time.Duration
+	// Departments (FLOWLAB_DEPARTMENTS) are department names a token may
+	// carry besides those the published flows use, for a team whose flow
+	// is not published yet (decision 0023).
+	Departments []string
+	// BehindTLS (FLOWLAB_BEHIND_TLS) says clients reach the server over
+	// TLS (a proxy terminates it): the web UI's cookies are marked Secure.
+	// A request that arrives over TLS gets Secure cookies anyway.
+	BehindTLS bool
+	// SessionKey (FLOWLAB_SESSION_KEY) seals the web UI's session cookies
+	// and signs its flash messages; every server process of a deployment
+	// needs the same one. Empty: a random key per process (sessions end
+	// when it restarts).
+	SessionKey string
+	// SessionIdle ends a web UI session after this long without a page
+	// load; SessionMaxAge ends it this long after sign-in, whatever the
+	// activity. Defaults: DefaultSessionIdle (1h), DefaultSessionMaxAge
+	// (12h).
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -190,6 +210,12 @@ func (c *Config) validate() error {
 	}
 	if c.RateBurst < 0 {
 		errs = append(errs, errors.New("RateBurst must not be negative"))
+	}
+	if c.SessionIdle < 0 || c.SessionMaxAge < 0 {
+		errs = append(errs, errors.New("SessionIdle and SessionMaxAge must not be negative"))
+	}
+	if c.SessionKey != "" && len(c.SessionKey) < 32 {
+		errs = append(errs, errors.New("SessionKey must be at least 32 characters"))
 	}
 	if c.MigrationMaxCases < 0 {
 		errs = append(errs, errors.New("MigrationMaxCases must not be negative"))
@@ -241,6 +267,12 @@ func (c *Config) setDefaults() {
 	if c.ReopenWindow == 0 {
 		c.ReopenWindow = ReopenWindow
 	}
+	if c.SessionIdle == 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.SessionMaxAge == 0 {
+		c.SessionMaxAge = DefaultSessionMaxAge
+	}
 	if c.TemporalNamespace == "" {
 		c.TemporalNamespace = "default"
 	}
@@ -260,8 +292,9 @@ type Server struct {
 	limiter  *rateLimiter    // nil: no rate limit
 	patterns map[string]bool // the route tables' patterns, the metrics' route labels
 
-	ui     *uiTemplates // the web UI's pages
-	inproc http.Handler // the API router the UI calls in process
+	ui       *uiTemplates // the web UI's pages
+	sessions *sessionKeys // seal session cookies, sign flash messages
+	inproc   http.Handler // the API router the UI calls in process
 	// kpiMemo keeps the service KPIs the dashboard page read for its six
 	// charts, which ask for the same figures moments later.
 	kpiMemo *uiMemo[serviceKPIsJSON]
@@ -297,6 +330,9 @@ func newServer(cfg Config) (*Server, error) {
 		s.patterns[UIPath+p.Pattern] = true
 	}
 	s.patterns[UIPath+"/static/*"] = true
+	if s.sessions, err = newSessionKeys(cfg.SessionKey); err != nil {
+		return nil, err
+	}
 	if s.ui, err = loadUITemplates(); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -129,7 +130,7 @@ func (s *Server) claimTask(w http.ResponseWriter, r *http.Request) error {
 		return conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
 	}
 	if t.Assignee != "" && t.Assignee != actor.ID {
-		return conflict(fmt.Sprintf("task %q is claimed by %q", t.ID, t.Assignee))
+		return s.claimedConflict(r.Context(), t)
 	}
 	t, err = s.store.ClaimTask(r.Context(), store.ClaimTaskParams{ID: t.ID, Actor: actor.ID, At: s.now().UTC()})
 	if err != nil {
@@ -140,7 +141,8 @@ func (s *Server) claimTask(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// unclaimTask clears the assignee; admins may clear another actor's claim.
+// unclaimTask clears the assignee; admins and the team leads of the task's
+// department may clear another actor's claim (release a stuck task).
 func (s *Server) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.loadTaskToAct(r)
 	if err != nil {
@@ -150,15 +152,82 @@ func (s *Server) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 	if t.Status != store.TaskOpen {
 		return conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
 	}
-	force := actor.Role == store.RoleAdmin
+	force := leads(actor, t.Department)
 	if t.Assignee != "" && t.Assignee != actor.ID && !force {
-		return conflict(fmt.Sprintf("task %q is claimed by %q", t.ID, t.Assignee))
+		return s.claimedConflict(r.Context(), t)
 	}
+	released := t.Assignee
 	t, err = s.store.UnclaimTask(r.Context(), store.UnclaimTaskParams{ID: t.ID, Actor: actor.ID, Force: force})
 	if err != nil {
 		return storeProblem(fmt.Errorf("unclaim task: %w", err), "task")
 	}
-	s.audit(r, store.AuditEntry{Action: "task.unclaim", Object: "task:" + t.ID, CaseID: t.CaseID})
+	var details []byte
+	if released != "" && released != actor.ID {
+		details = mustJSON(map[string]any{"released_from": released})
+	}
+	s.audit(r, store.AuditEntry{Action: "task.unclaim", Object: "task:" + t.ID, CaseID: t.CaseID, Details: details})
+	s.writeJSON(w, r, http.StatusOK, toTaskJSON(t))
+	return nil
+}
+
+type assignRequest struct {
+	Actor string `json:"actor" minLength:"1" description:"The id of the actor who gets the task; they must work in the task's department."`
+}
+
+// assignTask gives an open task to another actor of its department,
+// whoever holds it now: the way a team lead (or an admin) moves a task
+// someone left claimed. Audited as task.assign with who had it.
+func (s *Server) assignTask(w http.ResponseWriter, r *http.Request) error {
+	var req assignRequest
+	if _, err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	req.Actor = strings.TrimSpace(req.Actor)
+	if req.Actor == "" {
+		return invalid(FieldError{"actor", "is required"})
+	}
+	t, err := s.loadTaskToAct(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	actor := actorFrom(ctx)
+	if !leads(actor, t.Department) {
+		return forbidden(fmt.Sprintf("only a team lead of %s or an admin may reassign task %q; you lead %s",
+			t.Department, t.ID, departmentsText(actor.Leads)))
+	}
+	if t.Status != store.TaskOpen {
+		return conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
+	}
+	to, err := s.store.GetActor(ctx, req.Actor)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return invalid(FieldError{"actor", fmt.Sprintf("no actor %q", req.Actor)})
+		}
+		return storeProblem(fmt.Errorf("get actor: %w", err), "actor")
+	}
+	if !slices.Contains(to.Departments, t.Department) {
+		return invalid(FieldError{"actor", fmt.Sprintf("%s does not work in %s, the task's department", s.actorName(ctx, to.ID), t.Department)})
+	}
+	from := t.Assignee
+	if from != to.ID {
+		if from != "" {
+			if _, err := s.store.UnclaimTask(ctx, store.UnclaimTaskParams{ID: t.ID, Actor: actor.ID, Force: true}); err != nil {
+				return storeProblem(fmt.Errorf("release task: %w", err), "task")
+			}
+		}
+		if t, err = s.store.ClaimTask(ctx, store.ClaimTaskParams{ID: t.ID, Actor: to.ID, At: s.now().UTC()}); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				// Someone claimed it between the release and the claim.
+				if cur, gerr := s.store.GetTask(ctx, t.ID); gerr == nil && cur.Status == store.TaskOpen && cur.Assignee != "" {
+					return s.claimedConflict(ctx, cur)
+				}
+			}
+			return storeProblem(fmt.Errorf("assign task: %w", err), "task")
+		}
+	}
+	s.audit(r, store.AuditEntry{Action: "task.assign", Object: "task:" + t.ID, CaseID: t.CaseID,
+		Details: mustJSON(map[string]any{"from": from, "to": to.ID})})
 	s.writeJSON(w, r, http.StatusOK, toTaskJSON(t))
 	return nil
 }
@@ -211,7 +280,7 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 		return conflict(fmt.Sprintf("task %q is already %s", t.ID, t.Status))
 	}
 	if t.Assignee != "" && t.Assignee != actor.ID && actor.Role != store.RoleAdmin {
-		return conflict(fmt.Sprintf("task %q is claimed by %q", t.ID, t.Assignee))
+		return s.claimedConflict(r.Context(), t)
 	}
 	c, err := s.store.GetCase(r.Context(), t.CaseID)
 	if err != nil {

@@ -159,7 +159,7 @@ func TestGetActor(t *testing.T) {
 	ana := e.actors["Ana <b>Silva</b>"]
 	res := e.do("tom", http.MethodGet, "/api/v1/actors/"+ana.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	require.JSONEq(t, `{"id":"`+ana.ID+`","name":"Ana <b>Silva</b>","role":"staff","departments":["customer_service"]}`, res.Body.String())
+	require.JSONEq(t, `{"id":"`+ana.ID+`","name":"Ana <b>Silva</b>","role":"staff","departments":["customer_service"],"leads":[]}`, res.Body.String())
 	require.NotContains(t, res.Body.String(), e.tokens["Ana <b>Silva</b>"])
 	res = e.do("tom", http.MethodGet, "/api/v1/actors/"+zeroID, nil, nil)
 	require.Equal(t, http.StatusNotFound, res.Code)

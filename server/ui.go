@@ -34,9 +34,10 @@ import (
 // UIPath is where the web UI is served.
 const UIPath = "/ui"
 
-// sessionCookie holds the signed-in actor's API token (HttpOnly,
-// SameSite=Strict); the token is checked again on every request, so a
-// revoked or expired token ends the session at once.
+// sessionCookie holds the signed-in actor's API token sealed with the
+// session's start and last activity (session.go; HttpOnly,
+// SameSite=Strict, Secure behind TLS); the token is checked again on every
+// request, so a revoked or expired token ends the session at once.
 const sessionCookie = "flowlab_session"
 
 //go:embed ui/templates ui/static
@@ -192,8 +193,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v uiView) error 
 		return internal(fmt.Errorf("ui: no template %q", v.Template))
 	}
 	a := actorFrom(r.Context())
-	d := uiData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data, Flash: r.URL.Query().Get("flash"),
-		FlashRefused: r.URL.Query().Get("flash_kind") == "refused"}
+	d := uiData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data}
+	d.Flash, d.FlashRefused = s.flashOf(r)
 	if a.ID != "" {
 		d.Nav = uiNav(a)
 	}
@@ -287,6 +288,11 @@ func uiHeaders(next http.Handler) http.Handler {
 // uiRoutes mounts the web UI.
 func (s *Server) uiRoutes(r chi.Router) {
 	r.Use(uiHeaders)
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(withFlashKey(r.Context(), s.sessions.flash)))
+		})
+	})
 	// Rejects cross-origin form posts (Sec-Fetch-Site / Origin), on top of
 	// the SameSite=Strict session cookie.
 	r.Use(http.NewCrossOriginProtection().Handler)
@@ -323,13 +329,32 @@ func (s *Server) uiAuthenticate(next http.Handler) http.Handler {
 		if err != nil || c.Value == "" {
 			return s.toSignIn(w, r, "")
 		}
-		actor, err := s.actorForToken(r.Context(), c.Value)
+		sess, err := s.sessions.open(c.Value)
+		if err != nil {
+			s.clearSession(w, r)
+			return s.toSignIn(w, r, "")
+		}
+		now := s.now()
+		if why := s.sessionEnded(sess, now); why != "" {
+			s.clearSession(w, r)
+			return s.toSignIn(w, r, why)
+		}
+		actor, err := s.actorForToken(r.Context(), sess.Token)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				clearSession(w, r)
+				s.clearSession(w, r)
 				return s.toSignIn(w, r, "Your session ended: the token expired or was revoked. Sign in again.")
 			}
 			return storeProblem(fmt.Errorf("ui: authenticate: %w", err), "token")
+		}
+		// A page load or a form post is activity; a page's background
+		// refresh (a fragment) is not, so an open inbox does not keep an
+		// unattended session alive.
+		if !isFragmentRequest(r) {
+			sess.Seen = now.Unix()
+			if err := s.setSession(w, r, sess); err != nil {
+				return err
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(withActor(r.Context(), actor)))
 		return nil
@@ -344,12 +369,13 @@ func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, msg string) er
 	if next := r.URL.RequestURI(); next != UIPath+"/" {
 		q.Set("next", next)
 	}
-	if msg != "" {
-		q.Set("flash", msg)
-	}
 	target := UIPath + "/signin"
 	if len(q) > 0 {
 		target += "?" + q.Encode()
+	}
+	if msg != "" {
+		// Signed for nobody: the sign-in page is shown before sign-in.
+		target = withFlash(r.WithContext(withActor(r.Context(), store.Actor{})), target, msg, "")
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
@@ -366,16 +392,6 @@ func (s *Server) uiRequireRole(roles ...string) func(http.Handler) http.Handler 
 			return nil
 		})
 	}
-}
-
-func setSession(w http.ResponseWriter, r *http.Request, token string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: UIPath, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
-}
-
-func clearSession(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: UIPath, HttpOnly: true, MaxAge: -1,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 }
 
 // safeNext is the page to return to after signing in: only a path of the
@@ -418,7 +434,10 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		}
 		return storeProblem(fmt.Errorf("ui: sign in: %w", err), "token")
 	}
-	setSession(w, r, token)
+	now := s.now().Unix()
+	if err := s.setSession(w, r, session{Token: token, Started: now, Seen: now}); err != nil {
+		return err
+	}
 	if next == "" {
 		next = uiHomeFor(actor)
 	}
@@ -427,8 +446,9 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
-	clearSession(w, r)
-	http.Redirect(w, r, UIPath+"/signin?flash="+url.QueryEscape("Signed out."), http.StatusSeeOther)
+	s.clearSession(w, r)
+	anon := r.WithContext(withActor(r.Context(), store.Actor{}))
+	http.Redirect(w, r, withFlash(anon, UIPath+"/signin", "Signed out.", ""), http.StatusSeeOther)
 	return nil
 }
 
@@ -440,7 +460,7 @@ func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
 // uiRedirect answers a successful form post: 303 to page, with a flash
 // message the layout shows when flash is not empty.
 func uiRedirect(w http.ResponseWriter, r *http.Request, page, flash string) error {
-	http.Redirect(w, r, withFlash(page, flash), http.StatusSeeOther)
+	http.Redirect(w, r, withFlash(r, page, flash, ""), http.StatusSeeOther)
 	return nil
 }
 
@@ -448,12 +468,14 @@ func uiRedirect(w http.ResponseWriter, r *http.Request, page, flash string) erro
 // show the reason beside a field (someone claimed the task first): 303 to
 // page with the reason as a flash styled as a refusal.
 func uiRefused(w http.ResponseWriter, r *http.Request, page, reason string) error {
-	http.Redirect(w, r, withFlash(page, reason)+"&flash_kind=refused", http.StatusSeeOther)
+	http.Redirect(w, r, withFlash(r, page, reason, flashRefused), http.StatusSeeOther)
 	return nil
 }
 
-// withFlash adds a flash message to a page's URL.
-func withFlash(page, flash string) string {
+// withFlash adds a flash message of kind ("" or flashRefused) to a page's
+// URL, signed for the actor of r (session.go): only that actor's page
+// shows it.
+func withFlash(r *http.Request, page, flash, kind string) string {
 	if flash == "" {
 		return page
 	}
@@ -461,7 +483,7 @@ func withFlash(page, flash string) string {
 	if strings.Contains(page, "?") {
 		sep = "&"
 	}
-	return page + sep + "flash=" + url.QueryEscape(flash)
+	return page + sep + flashQuery(r, flash, kind)
 }
 
 // parseUIForm reads a form post within the body limit; a bad one is a 400.

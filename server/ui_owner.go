@@ -482,7 +482,7 @@ func (s *Server) uiFlowRetire(w http.ResponseWriter, r *http.Request) error {
 // after success, the page with the API's message after a refusal (409).
 func (s *Server) afterVersionAction(w http.ResponseWriter, r *http.Request, key string, res apiResult, ok string) error {
 	if res.OK() {
-		http.Redirect(w, r, withFlash(flowPath(key), ok), http.StatusSeeOther)
+		http.Redirect(w, r, withFlash(r, flowPath(key), ok, ""), http.StatusSeeOther)
 		return nil
 	}
 	p := res.Problem()

@@ -256,7 +256,7 @@ func (s *Server) publishFromEditor(w http.ResponseWriter, r *http.Request, p own
 		default:
 			msg += " It is the default: new cases get it."
 		}
-		http.Redirect(w, r, withFlash(flowPath(fv.Key)+"?version="+strconv.Itoa(fv.Version), msg), http.StatusSeeOther)
+		http.Redirect(w, r, withFlash(r, flowPath(fv.Key)+"?version="+strconv.Itoa(fv.Version), msg, ""), http.StatusSeeOther)
 		return nil
 	}
 	pr := res.Problem()

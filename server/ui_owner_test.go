@@ -28,7 +28,7 @@ func (e *testEnv) pageWith(as, method, path string, form url.Values, header http
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.tokens[as]})
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.sessionFor(e.tokens[as])})
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	return rec

@@ -19,6 +19,7 @@ var uiStaffPages = []uiPage{
 	{Method: http.MethodGet, Pattern: "/tasks/{id}", Roles: staffInboxRoles, Handle: (*Server).uiTask},
 	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: staffInboxRoles, Handle: (*Server).uiTaskClaim},
 	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: staffInboxRoles, Handle: (*Server).uiTaskUnclaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/assign", Roles: staffInboxRoles, Handle: (*Server).uiTaskAssign},
 	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: staffInboxRoles, Handle: (*Server).uiTaskComplete},
 	{Method: http.MethodGet, Pattern: "/cases", Handle: (*Server).uiCases},
 	{Method: http.MethodGet, Pattern: "/cases/new", Handle: (*Server).uiCaseNew},

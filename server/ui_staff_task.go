@@ -61,11 +61,14 @@ type staffTaskPage struct {
 	// the actor's department not claimed by someone else).
 	CanClaim, CanUnclaim, CanComplete bool
 	ClaimedByOther                    bool
-	Fields                            []staffField
-	Key                               string // the completion's idempotency key
-	Error                             string // a message for the whole form
-	OutcomeError                      string
-	Outcome                           string // the outcome last chosen
+	// CanReassign: the actor leads the task's department (or is an
+	// admin): it may give the task to someone else of the department.
+	CanReassign  bool
+	Fields       []staffField
+	Key          string // the completion's idempotency key
+	Error        string // a message for the whole form
+	OutcomeError string
+	Outcome      string // the outcome last chosen
 }
 
 // staffEarlier is one completed step of the case before the task's.
@@ -114,8 +117,9 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	page.CompletedBy = who.label(t.CompletedBy)
 	if t.Status == store.TaskOpen && inDepartment(a, t.Department) {
 		page.CanClaim = t.Assignee == ""
-		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || a.Role == store.RoleAdmin)
+		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || leads(a, t.Department))
 		page.ClaimedByOther = t.Assignee != "" && t.Assignee != a.ID
+		page.CanReassign = leads(a, t.Department)
 		page.CanComplete = !page.ClaimedByOther || a.Role == store.RoleAdmin
 	}
 	if t.Status != store.TaskOpen {
@@ -303,8 +307,7 @@ func (s *Server) uiTaskComplete(w http.ResponseWriter, r *http.Request) error {
 		for _, n := range done.Next {
 			q.Add("next", n.ID)
 		}
-		q.Set("flash", staffHandoffMessage(done))
-		http.Redirect(w, r, UIPath+"/inbox?"+q.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, withFlash(r, UIPath+"/inbox?"+q.Encode(), staffHandoffMessage(done), ""), http.StatusSeeOther)
 		return nil
 	}
 	p := res.Problem()
@@ -361,6 +364,37 @@ func (s *Server) uiTaskClaim(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiTaskUnclaim(w http.ResponseWriter, r *http.Request) error {
 	return s.staffClaimAction(w, r, "unclaim")
+}
+
+// uiTaskAssign is a team lead's reassignment from the task page: the API
+// decides; a refusal comes back to the page as its reason.
+func (s *Server) uiTaskAssign(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "id")
+	back := staffTaskPath(id)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/assign",
+		assignRequest{Actor: strings.TrimSpace(r.PostFormValue("actor"))}, nil)
+	if err != nil {
+		return err
+	}
+	if res.OK() {
+		var t taskJSON
+		if err := res.Decode(&t); err != nil {
+			return err
+		}
+		return uiRedirect(w, r, back, fmt.Sprintf("Reassigned to %s.", s.actorName(r.Context(), t.Assignee)))
+	}
+	p := res.Problem()
+	reason := p.Detail
+	for _, fe := range p.Errors {
+		reason = fe.Message
+	}
+	if p.Status >= 500 {
+		return p
+	}
+	return uiRefused(w, r, back, "Not reassigned: "+reason+".")
 }
 
 // staffClaimAction claims or unclaims a task through the API and goes

@@ -33,7 +33,7 @@ func (e *testEnv) page(as, method, path string, form url.Values) *httptest.Respo
 	if as != "" {
 		tok, ok := e.tokens[as]
 		require.True(e.t, ok, "no token for %q", as)
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.sessionFor(tok)})
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
@@ -70,8 +70,12 @@ func TestUISignIn(t *testing.T) {
 	c := res.Result().Cookies()
 	require.Len(t, c, 1)
 	require.Equal(t, sessionCookie, c[0].Name)
-	require.Equal(t, tok, c[0].Value)
+	require.NotContains(t, c[0].Value, tok, "the token is sealed")
+	sess, err := e.srv.sessions.open(c[0].Value)
+	require.NoError(t, err)
+	require.Equal(t, tok, sess.Token)
 	require.True(t, c[0].HttpOnly)
+	require.False(t, c[0].Secure, "plain HTTP without FLOWLAB_BEHIND_TLS")
 	require.Equal(t, http.SameSiteStrictMode, c[0].SameSite)
 
 	// next is honoured only for the UI's own pages.
@@ -105,6 +109,15 @@ func TestUISignIn(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, res.Code)
 	require.Contains(t, res.Header().Get("Location"), "/ui/signin?")
 	require.Contains(t, res.Header().Get("Location"), "flash=")
+}
+
+// sessionFor is a session cookie for tok that began now.
+func (e *testEnv) sessionFor(tok string) string {
+	e.t.Helper()
+	now := e.srv.now().Unix()
+	v, err := e.srv.sessions.seal(session{Token: tok, Started: now, Seen: now})
+	require.NoError(e.t, err)
+	return v
 }
 
 // revokeAll revokes the named actor's tokens through the API.

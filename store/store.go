@@ -854,7 +854,10 @@ type Actor struct {
 	Name        string
 	Role        string
 	Departments []string
-	CreatedAt   time.Time
+	// Leads are the departments, among Departments, the actor is the team
+	// lead of: it may release or reassign their claimed tasks.
+	Leads     []string
+	CreatedAt time.Time
 }
 
 type CreateActorParams struct {
@@ -862,6 +865,7 @@ type CreateActorParams struct {
 	Name        string
 	Role        string
 	Departments []string
+	Leads       []string
 	At          time.Time
 }
 

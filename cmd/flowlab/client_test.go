@@ -183,6 +183,8 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, "task-claimed.json")
 	case "POST /api/v1/tasks/" + taskID + "/unclaim":
 		answer(http.StatusOK, "task-unclaimed.json")
+	case "POST /api/v1/tasks/" + taskID + "/assign":
+		answer(http.StatusOK, "task-claimed.json")
 	case "POST /api/v1/tasks/" + taskID + "/complete":
 		answer(http.StatusOK, "complete.json")
 	case "POST /api/v1/tasks/gone/complete":
@@ -358,6 +360,8 @@ var goldenCases = []struct {
 		[]string{"POST /api/v1/tasks/" + taskID + "/claim {}"}},
 	{"unclaim", []string{"unclaim", taskID}, nil,
 		[]string{"POST /api/v1/tasks/" + taskID + "/unclaim {}"}},
+	{"assign", []string{"assign", taskID, "--to", "actor-2"}, nil,
+		[]string{"POST /api/v1/tasks/" + taskID + `/assign {"actor":"actor-2"}`}},
 	{"complete", []string{"complete", taskID, "--outcome", "resolved", "--data", "answer=firmware 2.1", "--data", "amount=120"}, nil,
 		[]string{`POST /api/v1/tasks/` + taskID + `/complete {"data":{"amount":120,"answer":"firmware 2.1"},"outcome":"resolved"}`}},
 	{"flows", []string{"flows"}, nil, []string{"GET /api/v1/flows"}},

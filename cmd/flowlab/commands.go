@@ -42,7 +42,7 @@ var (
 func addClientCommands(root *cobra.Command) {
 	for _, c := range []*cobra.Command{
 		newStartCmd(), newCasesCmd(), newCaseCmd(), newEventCmd(), newCancelCmd(),
-		newTasksCmd(), newTaskCmd(), newClaimCmd("claim"), newClaimCmd("unclaim"), newCompleteCmd(),
+		newTasksCmd(), newTaskCmd(), newClaimCmd("claim"), newClaimCmd("unclaim"), newAssignCmd(), newCompleteCmd(),
 		newFlowsCmd(), newFlowCmd(), newBottlenecksCmd(), newTokenCmd(), newOpenAPICmd(),
 		newFeedbackCmd(), newReopenCmd(), newPilotCmd(), newImproveCmd(), newSpansCmd(),
 	} {
@@ -355,7 +355,8 @@ func newClaimCmd(verb string) *cobra.Command {
 in the department see it is taken. You must work in the task's department.`
 	if verb == "unclaim" {
 		long = `unclaim gives a claimed task back to its department's inbox
-(POST /api/v1/tasks/{id}/unclaim); admins may unclaim anyone's task.`
+(POST /api/v1/tasks/{id}/unclaim). Admins and the team leads of the task's
+department (token create --lead) may release anyone's claim.`
 	}
 	cmd := &cobra.Command{
 		Use:               verb + " TASK_ID",
@@ -377,6 +378,42 @@ in the department see it is taken. You must work in the task's department.`
 		},
 	}
 	cf.add(cmd)
+	return cmd
+}
+
+// newAssignCmd is "assign TASK_ID --to ACTOR_ID": a team lead (or an
+// admin) gives a task, claimed or not, to an actor of its department.
+func newAssignCmd() *cobra.Command {
+	var cf clientFlags
+	var to string
+	cmd := &cobra.Command{
+		Use:   "assign TASK_ID --to ACTOR_ID",
+		Short: "Reassign a task to another actor of its department (team leads, admins)",
+		Long: `assign gives an open task to an actor of its department, whoever holds it
+now (POST /api/v1/tasks/{id}/assign): how a team lead moves a task someone
+left claimed. Only team leads of the task's department (token create --lead)
+and admins may. To only release it, use unclaim.`,
+		Example:           "  flowlab assign b3e1a7c4-0f5d-4e8b-9c2a-7d1e6f3a9b10 --to 3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeTasks(&cf),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(to) == "" {
+				return usageError{errors.New("--to is required: the id of the actor who gets the task")}
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := c.do(cmd.Context(), http.MethodPost, apiPath("tasks", args[0], "assign"), map[string]any{"actor": to}, nil, &out); err != nil {
+				return err
+			}
+			return render(cmd, cf.output, out, []string{"id", "step", "department", "status", "assignee", "claimed_at"})
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().StringVar(&to, "to", "", "id of the actor who gets the task (GET /api/v1/actors/{id} names one)")
+	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	return cmd
 }
 
@@ -691,7 +728,7 @@ inboxes they work.`,
 	}
 	var cf clientFlags
 	var name, role, expires string
-	var depts []string
+	var depts, leads []string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an actor and its API token (admin); the token is shown once",
@@ -699,6 +736,7 @@ inboxes they work.`,
 (POST /api/v1/tokens, admins only). The token is shown only this once: in
 table mode it alone goes to stdout, so it can be captured.`,
 		Example: `  flowlab token create --name "Tech agent" --role staff --department technical
+  flowlab token create --name "Lea (lead)" --role staff --department customer_service --lead customer_service
   export FLOWLAB_TOKEN=$(flowlab token create --name "Ops script" --role owner --expires-in 720h)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -713,6 +751,9 @@ table mode it alone goes to stdout, so it can be captured.`,
 				depts = []string{}
 			}
 			body := map[string]any{"name": name, "role": role, "departments": depts}
+			if len(leads) > 0 {
+				body["leads"] = leads
+			}
 			if expires != "" {
 				body["expires_in"] = expires
 			}
@@ -733,11 +774,13 @@ table mode it alone goes to stdout, so it can be captured.`,
 	create.Flags().StringVar(&name, "name", "", "actor name (required by the API)")
 	create.Flags().StringVar(&role, "role", "staff", "role: "+strings.Join(tokenRoles, ", "))
 	create.Flags().StringArrayVar(&depts, "department", nil, "department (repeatable; staff need one)")
+	create.Flags().StringArrayVar(&leads, "lead", nil, "a department, among --department, the actor is the team lead of: it may release and reassign its tasks (repeatable)")
 	create.Flags().StringVar(&expires, "expires-in", "", "lifetime, e.g. 720h or 30d (default: never expires)")
 	_ = create.RegisterFlagCompletionFunc("role", cobra.FixedCompletions(tokenRoles, cobra.ShellCompDirectiveNoFileComp))
 	_ = create.RegisterFlagCompletionFunc("name", cobra.NoFileCompletions)
 	_ = create.RegisterFlagCompletionFunc("expires-in", cobra.NoFileCompletions)
 	_ = create.RegisterFlagCompletionFunc("department", completeDepartments(&cf))
+	_ = create.RegisterFlagCompletionFunc("lead", completeDepartments(&cf))
 	parent.AddCommand(create)
 	return parent
 }

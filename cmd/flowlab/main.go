@@ -4,7 +4,7 @@
 //	flowlab server | worker     the production processes
 //	flowlab migrate             apply database migrations
 //	flowlab start|cases|case|event|cancel|feedback|reopen|tasks|task|claim|
-//	        unclaim|complete|flows|flow|bottlenecks|token create|openapi
+//	        unclaim|assign|complete|flows|flow|bottlenecks|token create|openapi
 //	                            client verbs
 //	flowlab pilot start|list|status|results|evaluate|stop|promote
 //	                            A/B pilots of a flow's versions

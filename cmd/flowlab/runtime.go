@@ -247,6 +247,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err != nil {
 		return nil, err
 	}
+	web, err := webSettings()
+	if err != nil {
+		return nil, usageError{err}
+	}
 	eng := server.NewTemporalEngine(c)
 	if err := server.StartPending(ctx, st, eng); err != nil {
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
@@ -267,6 +271,11 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 		RateBurst:         burst,
 		Dev:               o.dev,
 		Channels:          channels,
+		BehindTLS:         web.BehindTLS,
+		SessionKey:        web.SessionKey,
+		SessionIdle:       web.SessionIdle,
+		SessionMaxAge:     web.SessionMaxAge,
+		Departments:       web.Departments,
 	})
 }
 
@@ -291,6 +300,43 @@ func channelsSetting() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// webSettings reads the settings of sessions and tokens (decision 0023):
+// FLOWLAB_BEHIND_TLS (true: cookies are Secure; set it when a proxy
+// terminates TLS), FLOWLAB_SESSION_KEY (32+ characters, the same on every
+// server process; unset: random per process), FLOWLAB_SESSION_IDLE and
+// FLOWLAB_SESSION_MAX (durations like 30m or 12h; defaults 1h and 12h) and
+// FLOWLAB_DEPARTMENTS (comma-separated department names tokens may carry
+// besides those of the published flows).
+func webSettings() (server.Config, error) {
+	var c server.Config
+	if s := strings.TrimSpace(envOr("FLOWLAB_BEHIND_TLS", "")); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return c, fmt.Errorf("FLOWLAB_BEHIND_TLS=%q: want true or false", s)
+		}
+		c.BehindTLS = b
+	}
+	c.SessionKey = envOr("FLOWLAB_SESSION_KEY", "")
+	if c.SessionKey != "" && len(c.SessionKey) < 32 {
+		return c, errors.New("FLOWLAB_SESSION_KEY: want at least 32 characters (e.g. openssl rand -base64 32)")
+	}
+	for name, dst := range map[string]*time.Duration{"FLOWLAB_SESSION_IDLE": &c.SessionIdle, "FLOWLAB_SESSION_MAX": &c.SessionMaxAge} {
+		if s := strings.TrimSpace(envOr(name, "")); s != "" {
+			d, err := flow.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("%s=%q: want a positive duration like 30m or 12h", name, s)
+			}
+			*dst = d.D()
+		}
+	}
+	for _, d := range strings.Split(envOr("FLOWLAB_DEPARTMENTS", ""), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			c.Departments = append(c.Departments, d)
+		}
+	}
+	return c, nil
 }
 
 // rateLimit reads FLOWLAB_RATE_LIMIT (requests per second per actor; "off"

@@ -76,3 +76,23 @@ func TestWebhookSettings(t *testing.T) {
 	_, err = newWorker(nil, nil, discard(), "gopher://example.com/", nil, time.Second)
 	require.ErrorContains(t, err, "FLOWLAB_NOTIFY_WEBHOOK")
 }
+
+func TestWebSettings(t *testing.T) {
+	t.Setenv("FLOWLAB_BEHIND_TLS", "true")
+	t.Setenv("FLOWLAB_SESSION_IDLE", "20m")
+	t.Setenv("FLOWLAB_SESSION_MAX", "8h")
+	t.Setenv("FLOWLAB_DEPARTMENTS", "billing, , sales")
+	c, err := webSettings()
+	require.NoError(t, err)
+	require.True(t, c.BehindTLS)
+	require.Equal(t, 20*time.Minute, c.SessionIdle)
+	require.Equal(t, 8*time.Hour, c.SessionMaxAge)
+	require.Equal(t, []string{"billing", "sales"}, c.Departments)
+	t.Setenv("FLOWLAB_SESSION_KEY", "short")
+	_, err = webSettings()
+	require.ErrorContains(t, err, "FLOWLAB_SESSION_KEY")
+	t.Setenv("FLOWLAB_SESSION_KEY", "")
+	t.Setenv("FLOWLAB_BEHIND_TLS", "yes please")
+	_, err = webSettings()
+	require.ErrorContains(t, err, "FLOWLAB_BEHIND_TLS")
+}

@@ -11,18 +11,19 @@ import (
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
-const actorCols = `a.id, a.name, a.role, a.departments, a.created_at`
+const actorCols = `a.id, a.name, a.role, a.departments, a.leads, a.created_at`
 
 // actorRow is a scanned actors row.
 type actorRow struct {
 	id, name, role string
 	departments    []byte
+	leads          []byte
 	createdAt      time.Time
 }
 
 func scanActor(r pgx.Row) (store.Actor, error) {
 	var x actorRow
-	if err := r.Scan(&x.id, &x.name, &x.role, &x.departments, &x.createdAt); err != nil {
+	if err := r.Scan(&x.id, &x.name, &x.role, &x.departments, &x.leads, &x.createdAt); err != nil {
 		return store.Actor{}, err
 	}
 	return actorFromInternal(x)
@@ -33,14 +34,18 @@ func actorFromInternal(x actorRow) (store.Actor, error) {
 	if err != nil {
 		return store.Actor{}, fmt.Errorf("actor %s departments: %w", x.id, err)
 	}
-	return store.Actor{ID: x.id, Name: x.name, Role: x.role, Departments: depts, CreatedAt: utc(x.createdAt)}, nil
+	leads, err := normalize.ParseStrings(x.leads)
+	if err != nil {
+		return store.Actor{}, fmt.Errorf("actor %s leads: %w", x.id, err)
+	}
+	return store.Actor{ID: x.id, Name: x.name, Role: x.role, Departments: depts, Leads: leads, CreatedAt: utc(x.createdAt)}, nil
 }
 
 // CreateActor inserts an actor; an existing id is ErrConflict.
 func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (store.Actor, error) {
-	a, err := scanActor(s.pool.QueryRow(ctx, `INSERT INTO actors (id, name, role, departments, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, name, role, departments, created_at`,
-		normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), normalize.Time(p.At)))
+	a, err := scanActor(s.pool.QueryRow(ctx, `INSERT INTO actors (id, name, role, departments, leads, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, name, role, departments, leads, created_at`,
+		normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), string(normalize.Strings(p.Leads)), normalize.Time(p.At)))
 	if err != nil {
 		return store.Actor{}, mapErr("postgres: create actor", err)
 	}
@@ -109,7 +114,7 @@ func scanTokenInfo(r pgx.Row) (store.TokenInfo, error) {
 		a                  actorRow
 	)
 	if err := r.Scan(&ti.ID, &ti.ActorID, &created, &expires, &revokedAt,
-		&a.id, &a.name, &a.role, &a.departments, &a.createdAt); err != nil {
+		&a.id, &a.name, &a.role, &a.departments, &a.leads, &a.createdAt); err != nil {
 		return store.TokenInfo{}, err
 	}
 	actor, err := actorFromInternal(a)

@@ -11,18 +11,19 @@ import (
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
-const actorCols = `a.id, a.name, a.role, a.departments, a.created_at`
+const actorCols = `a.id, a.name, a.role, a.departments, a.leads, a.created_at`
 
 // actorRow is a scanned actors row.
 type actorRow struct {
 	id, name, role string
 	departments    []byte
+	leads          []byte
 	createdAt      int64
 }
 
 func scanActor(r scanner) (store.Actor, error) {
 	var x actorRow
-	if err := r.Scan(&x.id, &x.name, &x.role, &x.departments, &x.createdAt); err != nil {
+	if err := r.Scan(&x.id, &x.name, &x.role, &x.departments, &x.leads, &x.createdAt); err != nil {
 		return store.Actor{}, err
 	}
 	return actorFromInternal(x)
@@ -33,7 +34,11 @@ func actorFromInternal(x actorRow) (store.Actor, error) {
 	if err != nil {
 		return store.Actor{}, fmt.Errorf("actor %s departments: %w", x.id, err)
 	}
-	return store.Actor{ID: x.id, Name: x.name, Role: x.role, Departments: depts, CreatedAt: fromNanos(x.createdAt)}, nil
+	leads, err := normalize.ParseStrings(x.leads)
+	if err != nil {
+		return store.Actor{}, fmt.Errorf("actor %s leads: %w", x.id, err)
+	}
+	return store.Actor{ID: x.id, Name: x.name, Role: x.role, Departments: depts, Leads: leads, CreatedAt: fromNanos(x.createdAt)}, nil
 }
 
 // CreateActor inserts an actor; an existing id is ErrConflict.
@@ -41,9 +46,9 @@ func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (sto
 	var a store.Actor
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		a, err = scanActor(tx.QueryRowContext(ctx, `INSERT INTO actors (id, name, role, departments, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id, name, role, departments, created_at`,
-			normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), nanos(normalize.Time(p.At))))
+		a, err = scanActor(tx.QueryRowContext(ctx, `INSERT INTO actors (id, name, role, departments, leads, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id, name, role, departments, leads, created_at`,
+			normalize.ID(p.ID), p.Name, p.Role, string(normalize.Strings(p.Departments)), string(normalize.Strings(p.Leads)), nanos(normalize.Time(p.At))))
 		return err
 	})
 	if err != nil {
@@ -122,7 +127,7 @@ func scanTokenInfo(r scanner) (store.TokenInfo, error) {
 		a                  actorRow
 	)
 	if err := r.Scan(&ti.ID, &ti.ActorID, &created, &expires, &revokedAt,
-		&a.id, &a.name, &a.role, &a.departments, &a.createdAt); err != nil {
+		&a.id, &a.name, &a.role, &a.departments, &a.leads, &a.createdAt); err != nil {
 		return store.TokenInfo{}, err
 	}
 	actor, err := actorFromInternal(a)

@@ -935,15 +935,16 @@ func testSpans(t *testing.T, s store.Store) {
 
 func testActorsTokens(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	ann, err := s.CreateActor(ctx, store.CreateActorParams{ID: "ann", Name: "Ann", Role: store.RoleStaff, Departments: []string{"service", "tech"}, At: t0})
+	ann, err := s.CreateActor(ctx, store.CreateActorParams{ID: "ann", Name: "Ann", Role: store.RoleStaff, Departments: []string{"service", "tech"}, Leads: []string{"tech"}, At: t0})
 	require.NoError(t, err)
-	require.Equal(t, store.Actor{ID: "ann", Name: "Ann", Role: store.RoleStaff, Departments: []string{"service", "tech"}, CreatedAt: t0}, ann)
+	require.Equal(t, store.Actor{ID: "ann", Name: "Ann", Role: store.RoleStaff, Departments: []string{"service", "tech"}, Leads: []string{"tech"}, CreatedAt: t0}, ann)
 	got, err := s.GetActor(ctx, "ann")
 	require.NoError(t, err)
 	require.Equal(t, ann, got)
 	bot, err := s.CreateActor(ctx, store.CreateActorParams{ID: "bot", Name: "Bot", Role: store.RoleAdmin, At: t0})
 	require.NoError(t, err)
 	require.Nil(t, bot.Departments)
+	require.Nil(t, bot.Leads)
 
 	_, err = s.CreateActor(ctx, store.CreateActorParams{ID: "ann", Role: store.RoleOwner, At: t0})
 	require.ErrorIs(t, err, store.ErrConflict)

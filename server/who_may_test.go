@@ -1,0 +1,297 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/sqlite"
+)
+
+// Item 7: feedback, reopening and events only from those who serve the
+// case; staff start no improvement cycle.
+func TestServesCase(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *Config) { c.Departments = []string{"billing"} })
+	e.actor("cs", store.RoleStaff, "customer_service")
+	e.actor("billing", store.RoleStaff, "billing")
+	e.actor("imp", store.RoleImprover)
+	e.actor("owner", store.RoleOwner)
+	open := e.createCase("C-1")
+	closed := e.createCase("C-2")
+	e.finishCase(closed.ID)
+
+	for _, as := range []string{"billing", "imp"} {
+		p := problemOf(t, e.do(as, http.MethodPost, "/api/v1/cases/"+open.ID+"/feedback", map[string]any{"csat": 1}, nil), http.StatusForbidden)
+		require.Contains(t, p.Detail, "customer_service", "the refusal names the departments that serve the case")
+		problemOf(t, e.do(as, http.MethodPost, "/api/v1/cases/"+open.ID+"/events", map[string]any{"name": "x"}, nil), http.StatusForbidden)
+		problemOf(t, e.do(as, http.MethodPost, "/api/v1/cases/"+closed.ID+"/reopen", map[string]any{}, nil), http.StatusForbidden)
+	}
+	_, err := e.st.GetFeedback(context.Background(), open.ID)
+	require.ErrorIs(t, err, store.ErrNotFound, "a refused feedback changes nothing")
+	for _, as := range []string{"cs", "owner", "admin"} {
+		res := e.do(as, http.MethodPost, "/api/v1/cases/"+open.ID+"/feedback", map[string]any{"csat": 4}, nil)
+		require.Less(t, res.Code, 300, "%s: %s", as, res.Body.String())
+	}
+	res := e.do("cs", http.MethodPost, "/api/v1/cases/"+closed.ID+"/reopen", map[string]any{}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+
+	// A department that once had a task on the case serves it, even if
+	// the flow does not list it (a migrated or escalated case).
+	task := e.openTask(open.ID)
+	_, err = e.st.EscalateTask(context.Background(), store.EscalateTaskParams{ID: task.ID, Level: 1, Department: "billing", At: time.Now()})
+	require.NoError(t, err)
+	res = e.do("billing", http.MethodPost, "/api/v1/cases/"+open.ID+"/feedback", map[string]any{"csat": 2}, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+
+	// Staff may not start a PDCA cycle; improvers and owners may.
+	p := problemOf(t, e.do("cs", http.MethodPost, "/api/v1/cases", map[string]any{"flow": PDCAFlow, "customer": "x"}, nil), http.StatusForbidden)
+	require.Contains(t, p.Detail, "proposals")
+	res = e.do("imp", http.MethodPost, "/api/v1/cases", map[string]any{"flow": PDCAFlow, "customer": "x"}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+}
+
+// Item 9: a team lead releases and reassigns a task someone else holds;
+// the 409 names the holder.
+func TestTeamLeadReleasesAndReassigns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("bea", store.RoleStaff, "customer_service")
+	e.actor("tec", store.RoleStaff, "technical")
+	res := e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "Lea Lead", "role": "staff",
+		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	var lead tokenResponse
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lead))
+	require.Equal(t, []string{"customer_service"}, lead.Actor.Leads)
+	e.tokens["lea"] = lead.Token
+	p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "x", "role": "staff",
+		"departments": []string{"customer_service"}, "leads": []string{"technical"}}, nil), http.StatusUnprocessableEntity)
+	require.Equal(t, "leads[0]", p.Errors[0].Field)
+
+	c := e.createCase("C-1")
+	task := e.openTask(c.ID)
+	require.Equal(t, http.StatusOK, e.do("ana", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil).Code)
+
+	// Someone else: 409 naming ana by name.
+	for _, path := range []string{"claim", "unclaim"} {
+		p := problemOf(t, e.do("bea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/"+path, nil, nil), http.StatusConflict)
+		require.Contains(t, p.Detail, "claimed by ana (actor "+e.actors["ana"].ID+")")
+		require.Contains(t, p.Detail, "team lead of customer_service")
+	}
+	p = problemOf(t, e.do("bea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": e.actors["bea"].ID}, nil), http.StatusForbidden)
+	require.Contains(t, p.Detail, "team lead")
+
+	// The lead reassigns it to bea, then releases it.
+	p = problemOf(t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": e.actors["tec"].ID}, nil), http.StatusUnprocessableEntity)
+	require.Contains(t, p.Errors[0].Message, "does not work in customer_service")
+	got := decodeStrict[taskJSON](t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": e.actors["bea"].ID}, nil), http.StatusOK)
+	require.Equal(t, e.actors["bea"].ID, got.Assignee)
+	got = decodeStrict[taskJSON](t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/unclaim", nil, nil), http.StatusOK)
+	require.Empty(t, got.Assignee)
+	as, err := e.st.ListAudit(context.Background(), store.AuditFilter{Object: "task:" + task.ID})
+	require.NoError(t, err)
+	var actions []string
+	for _, a := range as {
+		actions = append(actions, a.Action+" "+string(a.Details))
+	}
+	require.Contains(t, strings.Join(actions, "\n"), `task.assign {"from":"`+e.actors["ana"].ID+`","to":"`+e.actors["bea"].ID+`"}`)
+	require.Contains(t, strings.Join(actions, "\n"), `task.unclaim {"released_from":"`+e.actors["bea"].ID+`"}`)
+}
+
+// Item 10: idempotency keys are the actor's (TestCreateCaseIdempotency
+// covers cases); a pilot look's key is too.
+func TestActorScopedKey(t *testing.T) {
+	require.Equal(t, "", actorScopedKey("a", ""))
+	require.NotEqual(t, actorScopedKey("a", "k"), actorScopedKey("b", "k"))
+}
+
+// Item 13: field names match exactly, once; department names on tokens
+// are known ones.
+func TestStrictJSONFields(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for name, body := range map[string]string{
+		"another case":        `{"flow":"complaint","customer":"c","FLOW":"pdca"}`,
+		"only another case":   `{"Flow":"complaint","customer":"c"}`,
+		"twice":               `{"flow":"complaint","customer":"c","flow":"pdca"}`,
+		"nested another case": `{"csat":4,"NPS":3}`,
+	} {
+		path := "/api/v1/cases"
+		if strings.Contains(body, "csat") {
+			path = "/api/v1/cases/" + e.createCase("x").ID + "/feedback"
+		}
+		p := problemOf(t, e.do("admin", http.MethodPost, path, body, nil), http.StatusBadRequest)
+		require.Contains(t, p.Detail, "line 1, column", name)
+	}
+	p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", `{"Flow":"complaint","customer":"c"}`, nil), http.StatusBadRequest)
+	require.Contains(t, p.Detail, `did you mean "flow"`)
+	problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", `{"flow":"complaint","customer":"c","colour":"red"}`, nil), http.StatusBadRequest)
+	// Free-form attributes keep their keys as given.
+	res := e.do("admin", http.MethodPost, "/api/v1/cases", `{"flow":"complaint","customer":"c","attributes":{"Amount":1,"amount":2}}`, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+
+	p = problemOf(t, e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "x", "role": "staff", "departments": []string{"custmer_service"}}, nil), http.StatusUnprocessableEntity)
+	require.Equal(t, "departments[0]", p.Errors[0].Field)
+	require.Contains(t, p.Errors[0].Message, "customer_service", "the message lists the known departments")
+	res = e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "x", "role": "staff", "departments": []string{"improvement"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, "a department of the pdca flow: %s", res.Body.String())
+	e2 := newEnvWith(t, func(c *Config) { c.Departments = []string{"billing"} })
+	res = e2.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "x", "role": "staff", "departments": []string{"billing"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, "a configured department: %s", res.Body.String())
+}
+
+// Item 12: a flash shows only when the server set it for this actor; the
+// cookie is Secure behind TLS; sessions end when idle or too old.
+func TestUIFlashAndSessions(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	e := newEnvWith(t, func(c *Config) {
+		c.Now = clk.now
+		c.BehindTLS = true
+		c.SessionIdle = 30 * time.Minute
+		c.SessionMaxAge = 2 * time.Hour
+	})
+	tok := e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("bea", store.RoleStaff, "customer_service")
+
+	// An attacker's link shows nothing, signed or not.
+	for _, q := range []string{
+		"flash=" + url.QueryEscape("Call +1 555 0100 to verify your account"),
+		"flash=x&flash_kind=refused",
+		"flash=x&flash_sig=AAAAAAAAAAAAAAAAAAAAAAAA",
+	} {
+		body := e.page("ana", http.MethodGet, "/ui/inbox?"+q, nil).Body.String()
+		require.NotContains(t, body, `data-testid="flash"`, q)
+	}
+	// A message the server set for ana shows to ana, not to bea.
+	c := e.createCase("C-1")
+	task := e.openTask(c.ID)
+	res := e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	loc := res.Header().Get("Location")
+	require.Contains(t, e.page("ana", http.MethodGet, loc, nil).Body.String(), `data-testid="flash"`)
+	require.NotContains(t, e.page("bea", http.MethodGet, loc, nil).Body.String(), `data-testid="flash"`)
+
+	// Sign in: a sealed, Secure cookie.
+	signin := func() *http.Cookie {
+		res := e.page("", http.MethodPost, "/ui/signin", url.Values{"token": {tok}})
+		require.Equal(t, http.StatusSeeOther, res.Code)
+		cs := res.Result().Cookies()
+		require.Len(t, cs, 1)
+		require.True(t, cs[0].Secure, "behind TLS")
+		return cs[0]
+	}
+	get := func(ck *http.Cookie, fragment bool) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/ui/inbox", nil)
+		req.AddCookie(ck)
+		if fragment {
+			req.Header.Set("X-Flowlab-Fragment", "1")
+		}
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec
+	}
+	renewed := func(res *httptest.ResponseRecorder, ck *http.Cookie) *http.Cookie {
+		for _, c := range res.Result().Cookies() {
+			if c.Name == sessionCookie {
+				return c
+			}
+		}
+		return ck
+	}
+	ck := signin()
+	// Activity every 20 minutes keeps it; background refreshes do not.
+	for range 4 {
+		clk.add(20 * time.Minute)
+		res := get(ck, false)
+		require.Equal(t, http.StatusOK, res.Code)
+		ck = renewed(res, ck)
+	}
+	clk.add(20 * time.Minute)
+	require.Equal(t, http.StatusOK, get(ck, true).Code)
+	clk.add(11 * time.Minute)
+	res = get(ck, true)
+	require.Equal(t, http.StatusUnauthorized, res.Code, "idle for 31 minutes")
+
+	// Idle: a page load after 30 minutes goes to sign-in, saying why.
+	ck = signin()
+	clk.add(30 * time.Minute)
+	res = get(ck, false)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	page := e.page("", http.MethodGet, res.Header().Get("Location"), nil).Body.String()
+	require.Contains(t, page, "without activity")
+
+	// Absolute: active all the time, still over after 2 hours.
+	ck = signin()
+	for range 7 {
+		clk.add(17 * time.Minute)
+		res := get(ck, false)
+		require.Equal(t, http.StatusOK, res.Code)
+		ck = renewed(res, ck)
+	}
+	clk.add(2 * time.Minute) // 121 minutes
+	res = get(ck, false)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), "maximum length of 2 h")
+
+	// A raw token (the old cookie) or a forged value is no session.
+	res = get(&http.Cookie{Name: sessionCookie, Value: tok}, false)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+}
+
+// newEnvWith is newEnv with a change to the server's configuration.
+func newEnvWith(t *testing.T, opt func(*Config)) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	require.NoError(t, st.Migrate(ctx))
+	require.NoError(t, SeedBuiltinFlows(ctx, st))
+	return newEnvWithStore(t, st, opt)
+}
+
+// Item 9 in the web UI: the task page offers a team lead the release of
+// another actor's claim and a reassignment; others see neither.
+func TestUITeamLeadTaskPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.actor("ana", store.RoleStaff, "customer_service")
+	e.actor("bea", store.RoleStaff, "customer_service")
+	res := e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "lea", "role": "staff",
+		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	var lead tokenResponse
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lead))
+	e.tokens["lea"] = lead.Token
+
+	task := e.openTask(e.createCase("C-1").ID)
+	require.Equal(t, http.StatusOK, e.do("ana", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil).Code)
+	page := e.page("bea", http.MethodGet, "/ui/tasks/"+task.ID, nil).Body.String()
+	require.NotContains(t, page, `data-testid="reassign"`)
+	require.NotContains(t, page, `data-testid="unclaim"`)
+	page = e.page("lea", http.MethodGet, "/ui/tasks/"+task.ID, nil).Body.String()
+	require.Contains(t, page, `data-testid="reassign"`)
+	require.Contains(t, page, `data-testid="unclaim">Release`)
+
+	res = e.page("lea", http.MethodPost, "/ui/tasks/"+task.ID+"/assign", url.Values{"actor": {"nobody"}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("lea", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), `no actor &#34;nobody&#34;`)
+	res = e.page("lea", http.MethodPost, "/ui/tasks/"+task.ID+"/assign", url.Values{"actor": {e.actors["bea"].ID}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("lea", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), "Reassigned to bea")
+	got, err := e.st.GetTask(context.Background(), task.ID)
+	require.NoError(t, err)
+	require.Equal(t, e.actors["bea"].ID, got.Assignee)
+}
