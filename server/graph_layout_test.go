@@ -68,17 +68,24 @@ func drawWhileWatchingHealth(t *testing.T, e *testEnv, as, path string, limit ti
 		}
 	})
 	wg.Go(func() {
+		// A stall while the poller sleeps delays its next answer as much
+		// as one during a request: each answer's delay is counted from
+		// when the poller meant to ask (the previous answer plus the
+		// pause), not from when it could.
+		const pause = 20 * time.Millisecond
+		last := time.Now()
 		for ctx.Err() == nil {
-			start := time.Now()
+			time.Sleep(pause)
 			_, res := e.send("", http.MethodGet, "/healthz", nil, nil)
-			d := time.Since(start)
+			now := time.Now()
+			d := now.Sub(last) - pause
+			last = now
 			if res.Code != http.StatusOK {
 				t.Errorf("healthz: %d", res.Code)
 			}
 			mu.Lock()
 			slowestHealth = max(slowestHealth, d)
 			mu.Unlock()
-			time.Sleep(20 * time.Millisecond)
 		}
 	})
 	done := make(chan struct{})
