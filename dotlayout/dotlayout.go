@@ -345,9 +345,9 @@ func (r *Renderer) child(dot []byte) ([]byte, error) {
 	close(watchDone)
 	switch {
 	case tooLarge:
-		return nil, fmt.Errorf("%w: its drawing is larger than %s", ErrTooComplex, FormatBytes(r.cfg.MaxOutputBytes))
+		return nil, fmt.Errorf("%w: its drawing is larger than %s", ErrTooComplex, formatBytes(r.cfg.MaxOutputBytes))
 	case len(overMemory) > 0:
-		return nil, fmt.Errorf("%w: laying it out took more than %s of memory", ErrTooComplex, FormatBytes(r.cfg.MaxMemoryBytes))
+		return nil, fmt.Errorf("%w: laying it out took more than %s of memory", ErrTooComplex, formatBytes(r.cfg.MaxMemoryBytes))
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("%w: laying it out took longer than %s and was stopped", ErrTooComplex, r.cfg.Timeout)
 	case waitErr != nil:
@@ -396,8 +396,8 @@ func watchMemory(pid int, limit int64, over chan<- int64, done <-chan struct{}, 
 	}
 }
 
-// FormatBytes writes a byte count in KiB or MiB ("8 MiB").
-func FormatBytes(n int64) string {
+// formatBytes writes a byte count in KiB or MiB ("8 MiB").
+func formatBytes(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return strconv.FormatInt(n>>20, 10) + " MiB"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +172,19 @@ func TestLRU(t *testing.T) {
 		require.True(t, ok, i)
 	}
 	require.LessOrEqual(t, l.size, int64(100))
+}
+
+// TestRendererBoundsMemory: a child whose resident memory passes
+// MaxMemoryBytes is killed and answered as too complex.
+func TestRendererBoundsMemory(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/statm"); err != nil {
+		t.Skip("no /proc: the deadline alone bounds a child")
+	}
+	r := New(Config{MaxMemoryBytes: 1 << 20, Timeout: 30 * time.Second})
+	start := time.Now()
+	_, err := r.SVG(t.Context(), tangle(300))
+	require.ErrorIs(t, err, ErrTooComplex)
+	require.Contains(t, err.Error(), "took more than 1 MiB of memory")
+	require.Less(t, time.Since(start), 20*time.Second)
 }
