@@ -68,13 +68,13 @@ func DOT(g Graph, heat *Heat) []byte {
 	if g.Start != "" {
 		fmt.Fprintf(&b, "  %s [shape=point, width=0.14, fillcolor=\"#333333\", color=\"#333333\", tooltip=\"start\"];\n", quote(startNode))
 	}
-	var top float64
+	var scale Scale
 	if heat != nil {
-		top = heat.Max()
+		scale = heat.Scale()
 	}
 	for _, n := range g.Nodes {
 		b.WriteString("  " + quote(n.ID) + " [")
-		b.WriteString(nodeAttrs(g, n, heat, top))
+		b.WriteString(nodeAttrs(g, n, heat, scale))
 		b.WriteString("];\n")
 	}
 	if g.Start != "" {
@@ -92,13 +92,13 @@ func DOT(g Graph, heat *Heat) []byte {
 		}
 		fmt.Fprintf(&b, "  %s -> %s [%s];\n", quote(e.From), quote(e.To), strings.Join(attrs, ", "))
 	}
-	fmt.Fprintf(&b, "  %s [shape=plaintext, style=\"\", margin=0, label=<%s>];\n", quote(legendNode), legend(g, heat, top))
+	fmt.Fprintf(&b, "  %s [shape=plaintext, style=\"\", margin=0, label=<%s>];\n", quote(legendNode), legend(g, heat, scale))
 	fmt.Fprintf(&b, "  { rank=sink; %s; }\n", quote(legendNode))
 	b.WriteString("}\n")
 	return []byte(b.String())
 }
 
-func nodeAttrs(g Graph, n Node, heat *Heat, top float64) string {
+func nodeAttrs(g Graph, n Node, heat *Heat, scale Scale) string {
 	name := n.Name
 	if name == "" {
 		name = n.ID
@@ -135,7 +135,7 @@ func nodeAttrs(g Graph, n Node, heat *Heat, top float64) string {
 			tooltip += ": no spans"
 		} else {
 			v := heat.Metric.Value(st)
-			fill = HeatColour(v, top)
+			fill = scale.Colour(v)
 			lines = append(lines, heat.Metric.Label(st))
 			if st.Bottleneck {
 				lines = append(lines, "bottleneck")
@@ -145,7 +145,7 @@ func nodeAttrs(g Graph, n Node, heat *Heat, top float64) string {
 				unit = " s"
 			}
 			tooltip += fmt.Sprintf(": %s = %s%s; cases %d", heat.Metric, strconv.FormatFloat(v, 'g', -1, 64), unit, st.Cases)
-			if darkFill(v, top) {
+			if scale.Dark(v) {
 				attrs = append(attrs, `fontcolor="white"`)
 			}
 			switch heat.Level(v) {
@@ -161,8 +161,9 @@ func nodeAttrs(g Graph, n Node, heat *Heat, top float64) string {
 }
 
 // legend is the HTML-like label of the legend: the departments and their
-// colours, or with heat the colour scale and the thresholds.
-func legend(g Graph, heat *Heat, top float64) string {
+// colours, or with heat the colour scale (what it is, with its values)
+// and the thresholds.
+func legend(g Graph, heat *Heat, scale Scale) string {
 	var b strings.Builder
 	b.WriteString(`<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" COLOR="#999999">`)
 	if heat == nil {
@@ -176,16 +177,19 @@ func legend(g Graph, heat *Heat, top float64) string {
 	m := heat.Metric
 	fmt.Fprintf(&b, `<TR><TD COLSPAN="5" BORDER="0"><B>%s</B></TD></TR>`, html.EscapeString(m.Title()))
 	b.WriteString(`<TR>`)
-	for i := range 5 {
-		v := top * float64(i) / 4
+	for i, v := range scale.Stops {
 		font := ""
-		if darkFill(v, top) {
+		if darkFill(float64(i)/4, 1) {
 			font = ` COLOR="white"`
 		}
-		fmt.Fprintf(&b, `<TD BGCOLOR="%s" WIDTH="44"><FONT POINT-SIZE="9"%s>%s</FONT></TD>`, HeatColour(v, top), font, html.EscapeString(m.FormatValue(v)))
+		fmt.Fprintf(&b, `<TD BGCOLOR="%s" WIDTH="44"><FONT POINT-SIZE="9"%s>%s</FONT></TD>`, HeatColour(float64(i)/4, 1), font, html.EscapeString(m.FormatValue(v)))
 	}
 	b.WriteString(`</TR>`)
-	fmt.Fprintf(&b, `<TR><TD COLSPAN="5" BORDER="0" ALIGN="LEFT"><FONT POINT-SIZE="9">white: 0, red: %s or more</FONT></TD></TR>`, html.EscapeString(m.FormatValue(top)))
+	caption := scale.Caption(m)
+	for i, l := range caption {
+		caption[i] = html.EscapeString(l)
+	}
+	fmt.Fprintf(&b, `<TR><TD COLSPAN="5" BORDER="0" ALIGN="LEFT"><FONT POINT-SIZE="9">%s</FONT></TD></TR>`, strings.Join(caption, `<BR ALIGN="LEFT"/>`))
 	fmt.Fprintf(&b, `<TR><TD BORDER="%s" COLOR="%s" BGCOLOR="white"> </TD><TD COLSPAN="4" BORDER="0" ALIGN="LEFT">warn: %s ≥ %s</TD></TR>`,
 		warnWidth, warnColour, html.EscapeString(m.Title()), html.EscapeString(m.FormatValue(heat.Thresholds.Warn)))
 	fmt.Fprintf(&b, `<TR><TD BORDER="%s" COLOR="%s" BGCOLOR="white"> </TD><TD COLSPAN="4" BORDER="0" ALIGN="LEFT">alert: %s ≥ %s</TD></TR>`,

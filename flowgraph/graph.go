@@ -2,11 +2,14 @@
 // the transitions between them as labelled edges, its departments with a
 // fixed colour each, and optionally per-step statistics drawn as a heat
 // overlay. It renders the graph as Graphviz DOT; laying it out is left to
-// Graphviz. It imports nothing of flowlab's but package flow and does no
-// I/O, and the same input always gives the same bytes.
+// Graphviz (dotlayout runs it). It imports nothing of flowlab's
+// but packages flow and analytics (for its one quantile definition) and
+// does no I/O, and the same input always gives the same bytes.
 package flowgraph
 
 import (
+	"fmt"
+
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -115,4 +118,48 @@ func (g *Graph) Colour(department string) string {
 		}
 	}
 	return NoDepartmentColour
+}
+
+// Limits bound the graphs that are drawn (decision 0019): laying out a
+// graph costs Graphviz time that grows faster than its size, so graph.svg
+// refuses a graph beyond them before laying it out.
+type Limits struct {
+	// Steps is the most nodes (steps) of a drawn graph.
+	Steps int
+	// Edges is the most transitions.
+	Edges int
+	// LabelBytes is the most bytes of text drawn: the steps' ids, names
+	// and departments and the edges' labels, summed.
+	LabelBytes int
+}
+
+// DefaultLimits are the limits when none are configured: 150 steps, 450
+// transitions, 64 KiB of labels. flowlab's own flows have under 15 steps;
+// a layout at the limits takes a few seconds of CPU.
+var DefaultLimits = Limits{Steps: 150, Edges: 450, LabelBytes: 64 << 10}
+
+// LabelBytes is the text of the graph in bytes, as Limits counts it.
+func (g *Graph) LabelBytes() int {
+	n := 0
+	for _, nd := range g.Nodes {
+		n += len(nd.ID) + len(nd.Name) + len(nd.Department)
+	}
+	for _, e := range g.Edges {
+		n += len(e.Label)
+	}
+	return n
+}
+
+// TooLarge says in words which limit the graph exceeds ("it has 300
+// steps; at most 150 are drawn"), or "" when it is within them.
+func (g *Graph) TooLarge(l Limits) string {
+	switch {
+	case len(g.Nodes) > l.Steps:
+		return fmt.Sprintf("it has %d steps; at most %d are drawn", len(g.Nodes), l.Steps)
+	case len(g.Edges) > l.Edges:
+		return fmt.Sprintf("it has %d transitions; at most %d are drawn", len(g.Edges), l.Edges)
+	case g.LabelBytes() > l.LabelBytes:
+		return fmt.Sprintf("its names and labels have %d bytes of text; at most %d are drawn", g.LabelBytes(), l.LabelBytes)
+	}
+	return ""
 }

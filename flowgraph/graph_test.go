@@ -2,6 +2,7 @@ package flowgraph
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -177,4 +178,72 @@ func TestWrapAndQuote(t *testing.T) {
 	require.Equal(t, []string{""}, wrap("", 10))
 	require.Equal(t, `"a\\b \"c\"\nd e"`, quote(`a\b "c"`, "d\ne"))
 	require.False(t, strings.Contains(quote("x\ny"), "\n"))
+}
+
+// TestDOTHeatScaleFromData: without thresholds set, the colour scale is
+// the data's own quartiles, so steps that take seconds spread from white
+// to red (with the default thresholds' scale up to 4h they were all
+// white), and the legend says what the scale is, with units.
+func TestDOTHeatScaleFromData(t *testing.T) {
+	t.Parallel()
+	g := complaintV1(t)
+	h := &Heat{Metric: MetricWaitP90, Thresholds: MetricWaitP90.DefaultThresholds(), FromData: true, Stats: map[string]Stats{
+		"record":      {Cases: 3, Wait: Quantiles{P90: 2}},
+		"investigate": {Cases: 3, Wait: Quantiles{P90: 40}},
+		"feedback":    {Cases: 3, Wait: Quantiles{P90: 10}},
+		"review":      {Cases: 3, Wait: Quantiles{P90: 5}},
+		"route":       {Cases: 3}, // a decision: no wait
+	}}
+	s := h.Scale()
+	require.True(t, s.FromData)
+	// 0, then p25, p50, p75 and the largest of 2, 5, 10, 40 (percentile_cont).
+	require.Equal(t, [5]float64{0, 4.25, 7.5, 17.5, 40}, s.Stops)
+	require.InDelta(t, 1, s.Position(40), 0)
+	require.InDelta(t, 0.5, s.Position(7.5), 1e-12)
+	require.InDelta(t, 0.125, s.Position(4.25/2), 1e-12)
+	require.InDelta(t, 0, s.Position(0), 0)
+	for _, v := range []float64{1, 2, 4.25, 5, 10, 17.5, 30} { // increasing
+		require.Less(t, s.Position(v), s.Position(v*1.01), v)
+	}
+
+	dot := string(DOT(g, h))
+	// The slowest step is full red, the fastest visibly coloured.
+	require.Contains(t, dot, `fontcolor="white", fillcolor="#cb181d", label="Technical investigation`)
+	require.NotContains(t, dot, `fillcolor="#ffffff", label="Record the complaint`)
+	require.Contains(t, dot, `fillcolor="`+HeatColour(s.Position(2), 1)+`", label="Record the complaint`)
+	require.NotEqual(t, "#ffffff", HeatColour(s.Position(2), 1))
+	// The thresholds still draw the borders: nobody waits an hour.
+	require.NotContains(t, dot, `penwidth=3`)
+	require.NotContains(t, dot, `penwidth=4`)
+	// The legend: the stops with units and what they are.
+	for _, v := range []string{">0s<", ">4.3s<", ">7.5s<", ">18s<", ">40s<"} {
+		require.Contains(t, dot, v)
+	}
+	require.Contains(t, dot, `scale from the data (no threshold set):<BR ALIGN="LEFT"/>0, then the 25th, 50th and 75th percentile<BR ALIGN="LEFT"/>and the largest wait p90 of the steps (40s)`)
+	require.Contains(t, dot, `warn: wait p90 ≥ 1h`)
+
+	// With thresholds set, the scale runs evenly up to the alert
+	// threshold as before.
+	h.FromData = false
+	s = h.Scale()
+	require.Equal(t, [5]float64{0, 3600, 7200, 10800, 14400}, s.Stops)
+	require.Equal(t, HeatColour(40, 14400), s.Colour(40))
+	require.Contains(t, string(DOT(g, h)), "white: 0, red: 4h or more")
+
+	// No data: everything white, and the legend says why.
+	empty := &Heat{Metric: MetricShare, Thresholds: MetricShare.DefaultThresholds(), FromData: true}
+	require.Equal(t, "#ffffff", empty.Scale().Colour(0.5))
+	require.Contains(t, string(DOT(g, empty)), `scale from the data (no threshold set):<BR ALIGN="LEFT"/>no step has a share above 0`)
+}
+
+func TestTooLarge(t *testing.T) {
+	t.Parallel()
+	g := complaintV1(t)
+	require.Empty(t, g.TooLarge(DefaultLimits))
+	require.Equal(t, "it has 8 steps; at most 7 are drawn", g.TooLarge(Limits{Steps: 7, Edges: 100, LabelBytes: 1 << 20}))
+	require.Equal(t, "it has 9 transitions; at most 8 are drawn", g.TooLarge(Limits{Steps: 8, Edges: 8, LabelBytes: 1 << 20}))
+	n := g.LabelBytes()
+	require.Greater(t, n, 100)
+	require.Equal(t, fmt.Sprintf("its names and labels have %d bytes of text; at most %d are drawn", n, n-1), g.TooLarge(Limits{Steps: 8, Edges: 9, LabelBytes: n - 1}))
+	require.Empty(t, g.TooLarge(Limits{Steps: 8, Edges: 9, LabelBytes: n}))
 }

@@ -3,10 +3,12 @@ package flowgraph
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -221,13 +223,17 @@ func FormatPercent(v float64) string {
 type Heat struct {
 	Metric     Metric
 	Thresholds Thresholds
+	// FromData: the request set no threshold (Thresholds are the
+	// metric's defaults), so the colour scale comes from the data (see
+	// Scale) instead of running up to the alert threshold.
+	FromData bool
 	// Stats by step id; steps without spans have none.
 	Stats map[string]Stats
 }
 
-// Max is the top of the colour scale: the larger of the alert threshold
-// and the largest value of a step, so only steps at or above the alert
-// threshold are full red.
+// Max is the top of the colour scale when thresholds are set: the larger
+// of the alert threshold and the largest value of a step, so only steps at
+// or above the alert threshold are full red.
 func (h *Heat) Max() float64 {
 	top := h.Thresholds.Alert
 	for _, s := range h.Stats {
@@ -235,6 +241,84 @@ func (h *Heat) Max() float64 {
 	}
 	return top
 }
+
+// Scale is the colour scale of a heat overlay: five stops from white
+// (Stops[0], always 0) to full red (Stops[4]), coloured HeatColour at 0,
+// ¼, ½, ¾ and 1 of the way; a value between two stops lies linearly
+// between their colours, a value at or above the last is full red.
+type Scale struct {
+	Stops [5]float64
+	// FromData: the stops are 0 and the quartiles of the steps' values
+	// (25th, 50th, 75th percentile and the largest, analytics.Quantile),
+	// rather than even quarters of Heat.Max.
+	FromData bool
+}
+
+// Scale is the overlay's colour scale. With thresholds set by the request
+// it runs evenly from 0 to Max (the alert threshold, or the largest value
+// above it). Without (FromData) it comes from the data, whatever its
+// magnitude: the stops are 0 and the quartiles of the values of the steps
+// with statistics, so on cases that take seconds the steps still spread
+// from white to red, the slowest one red; without data every step is
+// white.
+func (h *Heat) Scale() Scale {
+	if !h.FromData {
+		top := h.Max()
+		return Scale{Stops: [5]float64{0, top / 4, top / 2, top * 3 / 4, top}}
+	}
+	vals := make([]float64, 0, len(h.Stats))
+	for _, st := range h.Stats {
+		if v := h.Metric.Value(st); v > 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			vals = append(vals, v)
+		}
+	}
+	sort.Float64s(vals)
+	s := Scale{FromData: true}
+	for i := 1; i < 5; i++ {
+		s.Stops[i] = analytics.Quantile(vals, float64(i)/4)
+	}
+	return s
+}
+
+// Position is where v lies on the scale, from 0 (white) to 1 (red).
+func (s Scale) Position(v float64) float64 {
+	top := s.Stops[4]
+	if !(v > 0) || !(top > 0) {
+		return 0
+	}
+	if v >= top {
+		return 1
+	}
+	if !s.FromData { // evenly spaced: exactly v/top
+		return v / top
+	}
+	i := 3
+	for i > 0 && s.Stops[i] > v {
+		i--
+	}
+	return (float64(i) + (v-s.Stops[i])/(s.Stops[i+1]-s.Stops[i])) / 4
+}
+
+// Caption says in words what the scale is, with the metric's unit, in
+// short lines: "white: 0, red: 4h or more", or for a scale from the data
+// "scale from the data (no threshold set):", "0, then the 25th, 50th and
+// 75th percentile", "and the largest wait p90 of the steps (40s)".
+func (s Scale) Caption(m Metric) []string {
+	if !s.FromData {
+		return []string{"white: 0, red: " + m.FormatValue(s.Stops[4]) + " or more"}
+	}
+	if !(s.Stops[4] > 0) {
+		return []string{"scale from the data (no threshold set):", "no step has a " + m.Title() + " above 0"}
+	}
+	return []string{"scale from the data (no threshold set):", "0, then the 25th, 50th and 75th percentile",
+		"and the largest " + m.Title() + " of the steps (" + m.FormatValue(s.Stops[4]) + ")"}
+}
+
+// Colour is the fill of a step with value v.
+func (s Scale) Colour(v float64) string { return HeatColour(s.Position(v), 1) }
+
+// Dark reports whether text on Colour(v) should be white.
+func (s Scale) Dark(v float64) bool { return darkFill(s.Position(v), 1) }
 
 // Level is a step's threshold level: 0 below warn, 1 at or above warn, 2
 // at or above alert.

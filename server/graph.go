@@ -6,22 +6,26 @@ package server
 // come from bottleneckReport, the computation of the bottlenecks endpoint.
 //
 // Graphviz is github.com/goccy/go-graphviz: Graphviz 12 compiled to
-// WebAssembly and run by wazero, so no cgo and no system package. Its one
-// WebAssembly instance is not safe for concurrent use; renderSVG
-// serialises the calls.
+// WebAssembly and run by wazero, so no cgo and no system package. The Go
+// runtime cannot preempt WebAssembly code, so a layout in this process
+// would stall it (a garbage collection waits for the layout to end): the
+// server never runs Graphviz itself. A graph beyond Config.GraphLimits is
+// refused before its layout (422); the layout runs in a child process
+// (dotlayout, bounded by Config.GraphLayout: a deadline, an
+// output and a memory bound, a few at once, a cache by the DOT's hash);
+// a layout that is stopped answers 422, one that finds no free slot 503
+// with Retry-After (decision 0019).
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
-	"github.com/goccy/go-graphviz"
-
+	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/store"
@@ -33,7 +37,7 @@ type graphSVGParams struct {
 	Key     string    `path:"key" description:"Flow key." example:"complaint"`
 	Version string    `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"1"`
 	Heat    string    `query:"heat" enum:"wait_p90,work_p90,share,breach,business_wait_p90,business_work_p90" description:"Overlay this metric of the version's bottleneck statistics: steps filled white to red by it and labelled with its value. wait_p90/work_p90: 90th percentile of waiting (entered → claimed) or working (claimed → completed) time; share: share of the total cycle time; breach: SLA breach rate; business_wait_p90/business_work_p90: the p90s counted in the step's business calendar."`
-	Warn    string    `query:"warn" description:"With heat: steps at or above this value get a thick border. A duration (30m, 4h, 1d) for the p90 metrics, a percentage (25, 12.5%) for share and breach. Default: wait p90s 1h, work p90s 30m, share 25%, breach 10%."`
+	Warn    string    `query:"warn" description:"With heat: steps at or above this value get a thick border. A duration (30m, 4h, 1d) for the p90 metrics, a percentage (25, 12.5%) for share and breach. Default: wait p90s 1h, work p90s 30m, share 25%, breach 10%. With warn or alert set, the colour scale runs from 0 to the alert threshold (or the largest value above it); with neither, it comes from the data: 0 and the steps' 25th, 50th, 75th percentile and largest value."`
 	Alert   string    `query:"alert" description:"With heat: steps at or above this value get a thick red border; same forms as warn. Default: wait p90s 4h, work p90s 2h, share 40%, breach 25%."`
 	Variant string    `query:"variant" description:"With heat: only spans of this variant."`
 	From    time.Time `query:"from" description:"With heat: only spans entered at or after this time (RFC 3339)."`
@@ -138,7 +142,7 @@ func graphHeat(q graphSVGParams) (*flowgraph.Heat, error) {
 			th.Warn = th.Alert
 		}
 	}
-	return &flowgraph.Heat{Metric: m, Thresholds: th}, nil
+	return &flowgraph.Heat{Metric: m, Thresholds: th, FromData: q.Warn == "" && q.Alert == ""}, nil
 }
 
 // statsByStep converts the bottleneck view's steps.
@@ -188,19 +192,23 @@ func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var def *flow.Definition
+	def, err := compiledDefinition(fv)
+	if err != nil {
+		return err
+	}
+	if p := s.graphTooLarge(def); p != nil {
+		return p
+	}
 	if heat != nil {
 		rep, d, err := s.bottleneckReport(r.Context(), fv, q.Variant, from, to)
 		if err != nil {
 			return err
 		}
 		def, heat.Stats = &d, statsByStep(rep)
-	} else if def, err = compiledDefinition(fv); err != nil {
-		return err
 	}
-	svg, err := renderSVG(r.Context(), flowgraph.DOT(flowgraph.Build(def), heat))
+	svg, err := s.graphs.SVG(r.Context(), flowgraph.DOT(flowgraph.Build(def), heat))
 	if err != nil {
-		return internal(fmt.Errorf("graph of %s v%d: %w", fv.Key, fv.Version, err))
+		return graphLayoutProblem(fv, err)
 	}
 	w.Header().Set("Content-Type", mimeSVG)
 	w.WriteHeader(http.StatusOK)
@@ -264,31 +272,64 @@ func toGraphJSON(g flowgraph.Graph, stats map[string]flowgraph.Stats) graphJSON 
 	return out
 }
 
-// graphvizMu serialises Graphviz: go-graphviz runs one WebAssembly
-// instance for the process.
-var graphvizMu sync.Mutex
+// Problem types of graph.svg's refusals.
+const (
+	problemGraphTooLarge   = "graph-too-large"
+	problemGraphLayoutBusy = "graph-layout-busy"
+)
 
-// renderSVG lays out a DOT graph with Graphviz's dot and renders it as
-// SVG.
-func renderSVG(ctx context.Context, dot []byte) ([]byte, error) {
-	graphvizMu.Lock()
-	defer graphvizMu.Unlock()
-	ctx = context.WithoutCancel(ctx) // a half-done call would leave the instance in an unknown state
-	gv, err := graphviz.New(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("graphviz: %w", err)
+// graphSizeRefusal says why the graph of def is not drawn ("the graph of
+// big v1 is not drawn: it has 300 steps; at most 150 are drawn (limits:
+// …)"), "" when it is within Config.GraphLimits.
+func (s *Server) graphSizeRefusal(def *flow.Definition) string {
+	g := flowgraph.Build(def)
+	why := g.TooLarge(s.cfg.GraphLimits)
+	if why == "" {
+		return ""
 	}
-	defer func() { _ = gv.Close() }()
-	g, err := graphviz.ParseBytes(dot)
-	if err != nil {
-		return nil, fmt.Errorf("graphviz: parse: %w", err)
+	l := s.cfg.GraphLimits
+	return fmt.Sprintf("the graph of %s v%d is not drawn: %s (limits: %d steps, %d transitions, %d bytes of names and labels)",
+		def.Key, def.Version, why, l.Steps, l.Edges, l.LabelBytes)
+}
+
+// graphTooLarge is the 422 of a version whose graph exceeds the limits,
+// nil when it is within them.
+func (s *Server) graphTooLarge(def *flow.Definition) *Problem {
+	why := s.graphSizeRefusal(def)
+	if why == "" {
+		return nil
 	}
-	defer func() { _ = g.Close() }()
-	var buf bytes.Buffer
-	if err := gv.Render(ctx, g, graphviz.SVG, &buf); err != nil {
-		return nil, fmt.Errorf("graphviz: render: %w", err)
+	return newProblem(http.StatusUnprocessableEntity, problemGraphTooLarge, "Graph too large to draw",
+		why+"; graph.json has its steps and transitions")
+}
+
+// graphLayoutProblem answers a layout that failed: 422 when it was
+// stopped (too complex), 503 with Retry-After when no slot came free.
+func graphLayoutProblem(fv store.FlowVersion, err error) *Problem {
+	switch {
+	case errors.Is(err, dotlayout.ErrTooComplex):
+		p := newProblem(http.StatusUnprocessableEntity, problemGraphTooLarge, "Graph too large to draw",
+			fmt.Sprintf("the graph of %s v%d is not drawn: %s; graph.json has its steps and transitions", fv.Key, fv.Version, layoutReason(err)))
+		p.cause = err
+		return p
+	case errors.Is(err, dotlayout.ErrBusy):
+		p := newProblem(http.StatusServiceUnavailable, problemGraphLayoutBusy, "Too many graphs being drawn",
+			fmt.Sprintf("the graph of %s v%d is not drawn: the server is drawing as many graphs as it may at once; retry after the Retry-After seconds", fv.Key, fv.Version))
+		p.retryAfter = 5
+		p.cause = err
+		return p
 	}
-	return buf.Bytes(), nil
+	return internal(fmt.Errorf("graph of %s v%d: %w", fv.Key, fv.Version, err))
+}
+
+// layoutReason is the reason of a stopped layout without the package's
+// prefix ("laying it out took longer than 10s and was stopped").
+func layoutReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, dotlayout.ErrTooComplex.Error()+": "); i >= 0 {
+		return msg[i+len(dotlayout.ErrTooComplex.Error())+2:]
+	}
+	return msg
 }
 
 // Examples of the document.

@@ -316,8 +316,9 @@ func TestFlowGraphErrors(t *testing.T) {
 	}
 }
 
-// TestFlowGraphConcurrent renders from several goroutines: Graphviz runs
-// in one WebAssembly instance, which renderSVG serialises.
+// TestFlowGraphConcurrent renders from several goroutines: each drawing
+// is the same bytes however many ask at once (layouts run in child
+// processes, a few at a time, and are cached).
 func TestFlowGraphConcurrent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -563,11 +563,15 @@ var apiRoutes = []route{
 		Description: "The version's steps and transitions laid out by Graphviz: tasks as boxes, decisions as diamonds, filled by department " +
 			"(legend), edges labelled by outcome, rule, default, timeout or next. With `heat` the steps are filled white to red by a metric of the " +
 			"bottleneck statistics of the spans entered in [`from`, `to`) (as GET /api/v1/flows/{key}/bottlenecks) and labelled with its value; " +
-			"steps at or above `warn` get a thick border, at or above `alert` a thick red one. The same request gives the same bytes.",
+			"steps at or above `warn` get a thick border, at or above `alert` a thick red one; without `warn` and `alert` the colour scale " +
+			"comes from the data (0 and the steps' 25th, 50th, 75th percentile and largest value). The same request gives the same bytes. " +
+			"A graph of more than 150 steps, 450 transitions or 64 KiB of names and labels is refused (422, type graph-too-large) before its layout, " +
+			"as is one whose layout takes longer than 10 s (it is stopped); when the server already draws as many graphs as it may at once, " +
+			"the answer is 503 (type graph-layout-busy) with `Retry-After`. Each drawing is cached.",
 		Params:       graphSVGParams{},
 		ResponseType: mimeSVG,
 		Status:       http.StatusOK, Response: "", Example: exampleGraphSVG,
-		Errors: []int{404},
+		Errors: []int{404, 422},
 		Handle: (*Server).flowGraphSVG,
 	},
 	{

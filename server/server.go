@@ -97,6 +97,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/dotlayout"
+	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/store"
 )
@@ -183,6 +185,16 @@ type Config struct {
 	// (12h).
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
+	// GraphLimits bound the graphs graph.svg draws; a larger one is
+	// refused (422) before its layout. A zero field is its
+	// flowgraph.DefaultLimits value (150 steps, 450 transitions, 64 KiB
+	// of labels).
+	GraphLimits flowgraph.Limits
+	// GraphLayout bounds the Graphviz layouts of graph.svg, which run in
+	// child processes of this binary (decision 0019): a deadline (10s),
+	// a few at once, a wait for a slot (5s, then 503), output and memory
+	// bounds, a cache. Zero fields take dotlayout's defaults.
+	GraphLayout dotlayout.Config
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -276,6 +288,15 @@ func (c *Config) setDefaults() {
 	if c.TemporalNamespace == "" {
 		c.TemporalNamespace = "default"
 	}
+	if c.GraphLimits.Steps <= 0 {
+		c.GraphLimits.Steps = flowgraph.DefaultLimits.Steps
+	}
+	if c.GraphLimits.Edges <= 0 {
+		c.GraphLimits.Edges = flowgraph.DefaultLimits.Edges
+	}
+	if c.GraphLimits.LabelBytes <= 0 {
+		c.GraphLimits.LabelBytes = flowgraph.DefaultLimits.LabelBytes
+	}
 	c.TemporalUIURL = strings.TrimSuffix(c.TemporalUIURL, "/")
 }
 
@@ -298,6 +319,8 @@ type Server struct {
 	// kpiMemo keeps the service KPIs the dashboard page read for its six
 	// charts, which ask for the same figures moments later.
 	kpiMemo *uiMemo[serviceKPIsJSON]
+	// graphs lays out graph.svg's drawings in child processes.
+	graphs *dotlayout.Renderer
 }
 
 // New returns the API's handler.
@@ -338,6 +361,7 @@ func newServer(cfg Config) (*Server, error) {
 	}
 	s.inproc = s.inprocRoutes()
 	s.kpiMemo = newUIMemo[serviceKPIsJSON](30*time.Second, 64)
+	s.graphs = dotlayout.New(cfg.GraphLayout)
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -140,6 +141,7 @@ type ownerLegend struct {
 	Heat        bool
 	Metric      string
 	Scale       []ownerSwatch
+	ScaleText   string // what the scale is (from the data, or up to the alert threshold), with units
 	Warn, Alert string
 	Departments []ownerSwatch
 }
@@ -164,6 +166,7 @@ type ownerFlowPage struct {
 	FieldErrors       map[string]string
 	GraphURL          string
 	GraphAlt          string
+	GraphTooLarge     string // why the graph is not drawn (size limits); shown instead of the image
 	Legend            ownerLegend
 	Steps             []ownerStepRow
 	Cases             int
@@ -340,6 +343,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	if len(gq) > 0 {
 		page.GraphURL += "?" + gq.Encode()
 	}
+	page.GraphTooLarge = s.graphSizeRefusal(&def)
 	page.Legend = ownerLegendFor(&def, heat, rep)
 	page.GraphAlt = graphAlt(page, heat)
 
@@ -388,11 +392,24 @@ func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep bottlenecksJ
 	}
 	h := *heat
 	h.Stats = statsByStep(rep)
-	top := h.Max()
+	scale := h.Scale()
 	l.Heat, l.Metric = true, h.Metric.Title()
-	for i := range 5 {
-		v := top * float64(i) / 4
-		l.Scale = append(l.Scale, ownerSwatch{Colour: flowgraph.HeatColour(v, top), Label: h.Metric.FormatValue(v)})
+	names := [5]string{"", " (25th percentile)", " (median)", " (75th percentile)", " (largest)"}
+	for i, v := range scale.Stops {
+		label := h.Metric.FormatValue(v)
+		if scale.FromData && scale.Stops[4] > 0 {
+			label += names[i]
+		}
+		l.Scale = append(l.Scale, ownerSwatch{Colour: flowgraph.HeatColour(float64(i)/4, 1), Label: label})
+	}
+	if scale.FromData {
+		l.ScaleText = "Scale from the data (no threshold set): white is 0, then each colour is a quartile of the steps' " +
+			h.Metric.Title() + "; red is the largest."
+		if !(scale.Stops[4] > 0) {
+			l.ScaleText = "Scale from the data (no threshold set): no step has a " + h.Metric.Title() + " above 0 in the period."
+		}
+	} else {
+		l.ScaleText = "White: 0; red: " + h.Metric.FormatValue(scale.Stops[4]) + " or more (the alert threshold, or the largest value above it)."
 	}
 	l.Warn = h.Metric.FormatValue(h.Thresholds.Warn)
 	l.Alert = h.Metric.FormatValue(h.Thresholds.Alert)
@@ -440,7 +457,18 @@ func (s *Server) uiFlowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p := res.Problem(); p != nil {
-		return p
+		if p.Type != problemBase+problemGraphTooLarge && p.Type != problemBase+problemGraphLayoutBusy {
+			return p
+		}
+		// The page's <img> shows the refusal in words.
+		w.Header().Set("Content-Type", mimeSVG)
+		w.Header().Set("Cache-Control", "no-store")
+		if ra := res.Header.Get("Retry-After"); ra != "" {
+			w.Header().Set("Retry-After", ra)
+		}
+		w.WriteHeader(p.Status)
+		_, _ = w.Write(messageSVG(p.Title, p.Detail))
+		return nil
 	}
 	w.Header().Set("Content-Type", res.Header.Get("Content-Type"))
 	w.WriteHeader(http.StatusOK)
@@ -499,4 +527,36 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// messageSVG is an image that says title and detail in words, wrapped at
+// about 70 characters: what the graph's <img> shows when the graph is not
+// drawn.
+func messageSVG(title, detail string) []byte {
+	lines := []string{}
+	var cur string
+	for _, w := range strings.Fields(detail) {
+		if cur != "" && len(cur)+1+len(w) > 70 {
+			lines = append(lines, cur)
+			cur = w
+			continue
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	height := 48 + 20*len(lines)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="560" height="%d" viewBox="0 0 560 %d" role="img">`, height, height)
+	fmt.Fprintf(&b, `<rect x="0.5" y="0.5" width="559" height="%d" fill="#fff8e1" stroke="#b26a00"/>`, height-1)
+	fmt.Fprintf(&b, `<text x="16" y="28" font-family="Helvetica, Arial, sans-serif" font-size="16" font-weight="bold" fill="#333">%s</text>`, html.EscapeString(title))
+	for i, l := range lines {
+		fmt.Fprintf(&b, `<text x="16" y="%d" font-family="Helvetica, Arial, sans-serif" font-size="13" fill="#333">%s</text>`, 52+20*i, html.EscapeString(l))
+	}
+	b.WriteString(`</svg>`)
+	return []byte(b.String())
 }

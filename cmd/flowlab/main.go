@@ -246,6 +246,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	addClientCommands(root)
 	root.AddCommand(newAuditCmd())
+	root.AddCommand(newGraphLayoutCmd())
 	demo := newDemoCmd()
 	demo.GroupID = "client"
 	root.AddCommand(demo)
