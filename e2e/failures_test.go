@@ -165,7 +165,7 @@ func TestEventsOnlyWhenAwaited(t *testing.T) {
 		ID string `json:"id"`
 	}
 	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "appointment", "customer": "C-ev", "channel": "web"}, http.StatusCreated, &created)
+		map[string]any{"flow": "appointment", "customer": "C-ev", "channel": "app"}, http.StatusCreated, &created)
 	id := created.ID
 	path := "/api/v1/cases/" + id + "/events"
 	e.waitOpenTask(id)
