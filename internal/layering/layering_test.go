@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"flow":       {},
 	"analytics":  {},
 	"flows":      {"flow"},
-	"flowgraph":  {"flow"},
+	"flowgraph":  {"flow", "readable"},
 	"workflows":  {"flow"},
 	"store":      {"store", "flow", "analytics"},
 	"stats":      {},
@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"pilotdata":  {"store", "experiment", "stats"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":     {"workflows", "activities"},
-	"server":     {"store", "flow", "flows", "flowgraph", "analytics", "workflows", "experiment", "stats", "pilotdata", "obs"},
+	"server":     {"store", "flow", "flows", "flowgraph", "analytics", "workflows", "experiment", "stats", "pilotdata", "obs", "readable"},
 	"searchattr": {},
 	"obs":        {},
 	"codec":      {},
@@ -40,6 +40,7 @@ var allowed = map[string][]string{
 	"e2e":        {"*"},
 	"bench":      {"*"},
 	"internal":   {},
+	"readable":   {},
 }
 
 func TestImportsPointOneWay(t *testing.T) {
