@@ -56,8 +56,9 @@ var (
 	caseWorkers     = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}}
 	// The task's department's members act on it, whatever their role.
 	taskDepartment = accessRule{scoped: []string{store.RoleOwner, store.RoleStaff, store.RoleImprover}}
-	// Staff see only their departments' inboxes; other roles see all.
-	inboxes = accessRule{scoped: []string{store.RoleStaff}}
+	// Staff and improvers see only their departments' inboxes; other
+	// roles see all.
+	inboxes = accessRule{scoped: []string{store.RoleStaff, store.RoleImprover}}
 )
 
 // authzRules is the access policy, by operation id.
