@@ -369,6 +369,10 @@ func impPilotView(pl pilotJSON, res pilotResultsJSON) impPilotPage {
 	// results computed for this page), never the recommendation stored
 	// at an earlier look beside tables of a later one.
 	page.Recommendation = res.Recommendation
+	if !page.Running && res.Decision == experiment.DecisionContinue {
+		// "Keep the pilot running" makes no sense beside an ended pilot.
+		page.Recommendation = fmt.Sprintf("none: the pilot ended (%s) before its data decided it. At this look: %s", pl.Status, res.Recommendation)
+	}
 	if res.Winner == experiment.ArmControl || res.Winner == experiment.ArmTreatment {
 		page.PromoteArm = res.Winner
 	}

@@ -131,6 +131,12 @@ func TestPilotPageOneLookNoEarlyPromotion(t *testing.T) {
 	require.False(t, page.Guardrails[0].Evaluated)
 	require.Equal(t, "–", page.Guardrails[0].Worsening)
 
+	// An ended pilot never reads "keep the pilot running".
+	res.Decision = experiment.DecisionContinue
+	pl.Status = store.PilotStopped
+	require.Contains(t, impPilotView(pl, res).Recommendation, "the pilot ended (stopped) before its data decided it")
+	pl.Status = store.PilotRunning
+
 	// With data and a winner: the winner's promotion is highlighted and the
 	// guardrail is evaluated.
 	res.Winner = experiment.ArmTreatment
