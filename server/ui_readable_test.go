@@ -51,6 +51,14 @@ func TestUIImprovementCycleCaseIsInternal(t *testing.T) {
 	require.Contains(t, body, "<dd>3.57</dd>")
 	require.Contains(t, body, "<dd>40</dd>")
 
+	// A cycle-time cycle shows its metric's values as durations.
+	attrs, err = json.Marshal(map[string]any{"flow": "complaint", "metric": "cycle_time", "baseline_value": 17234.56, "target": 3600})
+	require.NoError(t, err)
+	require.NoError(t, e.st.UpdateCase(t.Context(), store.UpdateCaseParams{ID: ad.Case.ID, Attributes: attrs, At: e.srv.now()}))
+	body = e.page("improver", http.MethodGet, "/ui/cases/"+ad.Case.ID, nil).Body.String()
+	require.Contains(t, body, "<dt>baseline_value</dt><dd>4 h 47 min</dd>")
+	require.Contains(t, body, "<dt>target</dt><dd>1 h 00 min</dd>")
+
 	res := e.page("improver", http.MethodPost, "/ui/cases/"+ad.Case.ID+"/feedback", url.Values{"csat": {"5"}})
 	require.Equal(t, http.StatusSeeOther, res.Code)
 	require.Contains(t, res.Header().Get("Location"), "/ui/cases/"+ad.Case.ID, "back to the case, with the reason")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -262,6 +263,26 @@ type staffCasePage struct {
 	Internal bool
 }
 
+// pdcaMetricKeys are the attributes of an improvement cycle that hold a
+// value of the cycle's metric (in its unit: seconds, a 0–1 rate, points).
+var pdcaMetricKeys = []string{"baseline_value", "target", "pilot_control_value", "pilot_treatment_value"}
+
+// pdcaMetricValues shows an improvement cycle's metric values in the
+// metric's unit, as the improvement pages do: a cycle time as a duration,
+// a rate in percent.
+func pdcaMetricValues(raw json.RawMessage, kv []staffKV) {
+	var attrs map[string]any
+	if json.Unmarshal(raw, &attrs) != nil {
+		return
+	}
+	metric, _ := attrs["metric"].(string)
+	for i := range kv {
+		if v, ok := attrs[kv[i].Key].(float64); ok && slices.Contains(pdcaMetricKeys, kv[i].Key) {
+			kv[i].Value = impMetricValue(metric, v)
+		}
+	}
+}
+
 // internalCase reports whether a case is the organisation's own work, not
 // a customer's: the improvement (PDCA) cycles. Customer feedback has no
 // meaning there.
@@ -302,6 +323,9 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	}
 	page.Cycle = fmtSeconds(end.Sub(c.CreatedAt).Seconds())
 	page.Internal = internalCase(c.Flow)
+	if page.Internal {
+		pdcaMetricValues(c.Attributes, page.Attributes)
+	}
 
 	// Step names of the case's version (a migrated case's older spans may
 	// name steps of another version: those keep their ids).
