@@ -104,7 +104,45 @@ func (s *Server) actorForToken(ctx context.Context, token string) (store.Actor, 
 	if err != nil {
 		return store.Actor{}, fmt.Errorf("actor by token: %w", err)
 	}
-	return a, nil
+	return withRoleDepartments(a), nil
+}
+
+// ImprovementDepartment is the department the improvement cycles' tasks go
+// to (the built-in PDCA flow's only department).
+const ImprovementDepartment = "improvement"
+
+// roleDepartments are the departments a role works in by being that role,
+// on top of the ones its token names: the improvement team works the PDCA
+// cycles' tasks (decision 0024). Admins work everywhere anyway.
+var roleDepartments = map[string][]string{
+	store.RoleImprover: {ImprovementDepartment},
+}
+
+// withRoleDepartments adds the departments the actor's role implies. Every
+// request's actor comes through here (API tokens, UI sessions, the admin
+// token), so every check that reads Departments (inboxes, claim, release,
+// complete, the workflow's own check) follows from this one place.
+func withRoleDepartments(a store.Actor) store.Actor {
+	implied := roleDepartments[a.Role]
+	if len(implied) == 0 {
+		return a
+	}
+	deps := slices.Clone(a.Departments)
+	for _, d := range implied {
+		if !slices.Contains(deps, d) {
+			deps = append(deps, d)
+		}
+	}
+	a.Departments = deps
+	return a
+}
+
+// departmentBound reports whether the actor's inbox is limited to their
+// departments: staff and improvers list only their departments' tasks
+// (they read any case's tasks through the case); owners and admins see
+// every department's.
+func departmentBound(a store.Actor) bool {
+	return a.Role == store.RoleStaff || a.Role == store.RoleImprover
 }
 
 // requireRole lets only actors with one of roles through.

@@ -65,8 +65,9 @@ var (
 	improvers       = accessRule{roles: []string{store.RoleAdmin, store.RoleImprover}}
 	// The task's department's members act on it, whatever their role.
 	taskDepartment = accessRule{scoped: []string{store.RoleOwner, store.RoleStaff, store.RoleImprover}}
-	// Staff see only their departments' inboxes; other roles see all.
-	inboxes = accessRule{scoped: []string{store.RoleStaff}}
+	// Staff and improvers see only their departments' inboxes; other
+	// roles see all.
+	inboxes = accessRule{scoped: []string{store.RoleStaff, store.RoleImprover}}
 	// Changes to a case's KPIs: those who serve it (decision 0023).
 	servingCase = accessRule{serving: true}
 	// Moving another actor's task: its department's team leads.

@@ -413,6 +413,8 @@ func (s *Server) routes() http.Handler {
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, UIPath+"/", http.StatusSeeOther)
 	})
+	// Browsers ask for /favicon.ico on their own, pages or not.
+	r.Get(faviconPath, serveFavicon)
 	return r
 }
 

@@ -53,11 +53,11 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	case "none":
 		p.Assignee, p.Unclaimed = "", true
 	}
-	// Staff see their departments' inboxes only. A case is readable by
-	// everyone, its tasks included (the record is the handoff: the next
-	// department reads what the one before recorded), so with case_id
-	// the departments are not restricted.
-	if actor.Role == store.RoleStaff && p.CaseID == "" {
+	// Staff and improvers see their departments' inboxes only. A case is
+	// readable by everyone, its tasks included (the record is the handoff:
+	// the next department reads what the one before recorded), so with
+	// case_id the departments are not restricted.
+	if departmentBound(actor) && p.CaseID == "" {
 		if p.Department == "" {
 			p.Departments = actor.Departments
 			if len(p.Departments) == 0 {

@@ -129,6 +129,22 @@ type navItem struct {
 	Label, Href, Key string
 }
 
+// faviconPath is where browsers look for a site's icon; the icon is the
+// UI's static favicon.ico (a 32×32 PNG in an ICO container).
+const faviconPath = "/favicon.ico"
+
+// serveFavicon serves the embedded icon, cached for a day.
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	ico, err := uiFiles.ReadFile("ui/static/favicon.ico")
+	if err != nil {
+		http.Error(w, "no icon", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(ico)
+}
+
 // uiNav is the navigation for a role: each user sees only what their role
 // may use.
 func uiNav(a store.Actor) []navItem {
@@ -139,7 +155,7 @@ func uiNav(a store.Actor) []navItem {
 		}
 	}
 	all := []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
-	add([]string{store.RoleAdmin, store.RoleStaff, store.RoleOwner}, navItem{"Inbox", UIPath + "/inbox", "inbox"})
+	add(staffInboxRoles, navItem{"Inbox", UIPath + "/inbox", "inbox"})
 	add(all, navItem{"Cases", UIPath + "/cases", "cases"})
 	add([]string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}, navItem{"Flows", UIPath + "/flows", "flows"})
 	add([]string{store.RoleAdmin, store.RoleImprover, store.RoleOwner}, navItem{"Pilots", UIPath + "/pilots", "pilots"})

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/flowlab/flowlab/readable"
+	"github.com/flowlab/flowlab/store"
 )
 
 // uiFuncs are the helpers page templates may call.
@@ -14,7 +17,23 @@ func uiFuncs(t *uiTemplates) template.FuncMap {
 	return template.FuncMap{
 		"static": t.staticURL,
 		"join":   strings.Join,
-		// dur formats seconds as a short human duration ("1 h 05 min").
+		// name is a department's or an outcome's readable form
+		// ("customer_service" → "Customer service", decision 0024); the
+		// raw id stays in data- attributes and form values.
+		"name": readable.Name,
+		// names joins readable forms with commas.
+		"names": func(ids []string) string {
+			out := make([]string, len(ids))
+			for i, id := range ids {
+				out[i] = readable.Name(id)
+			}
+			return strings.Join(out, ", ")
+		},
+		// seesArms reports whether the actor may see which pilot arm a
+		// case is in: agents (staff) work cases blind to the arm, so
+		// knowing it cannot change how they treat a case.
+		"seesArms": func(a store.Actor) bool { return a.Role != store.RoleStaff },
+		// dur formats seconds as a duration with its unit (decision 0024).
 		"dur": fmtSeconds,
 		// durp formats *float64 seconds; "–" when nil.
 		"durp": func(v *float64) string {
@@ -122,39 +141,9 @@ func fmtPct(x float64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", x*100), "0"), ".") + " %"
 }
 
-func fmtNum(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "–"
-	}
-	s := fmt.Sprintf("%.2f", x)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if s == "-0" {
-		s = "0"
-	}
-	return s
-}
+// fmtNum is readable.Number: at most two decimals (decision 0024).
+func fmtNum(x float64) string { return readable.Number(x) }
 
-// fmtSeconds is a short human duration: "45 s", "12 min", "1 h 05 min",
-// "2 d 03 h"; negative durations get a minus sign.
-func fmtSeconds(sec float64) string {
-	if math.IsNaN(sec) || math.IsInf(sec, 0) {
-		return "–"
-	}
-	sign := ""
-	if sec < 0 {
-		sign, sec = "−", -sec
-	}
-	s := int64(math.Round(sec))
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%s%d s", sign, s)
-	case s < 3600:
-		return fmt.Sprintf("%s%d min", sign, (s+30)/60)
-	case s < 86400:
-		m := (s + 30) / 60
-		return fmt.Sprintf("%s%d h %02d min", sign, m/60, m%60)
-	default:
-		h := (s + 1800) / 3600
-		return fmt.Sprintf("%s%d d %02d h", sign, h/24, h%24)
-	}
-}
+// fmtSeconds is readable.Duration, the one display definition of a
+// duration (decision 0024): "350 ms", "3.5 s", "2 min 05 s", "1 h 05 min".
+func fmtSeconds(sec float64) string { return readable.Duration(sec) }

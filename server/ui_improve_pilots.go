@@ -282,6 +282,9 @@ type impGuardState struct {
 	P             string
 	Breached      bool
 	Reason        string
+	// Evaluated is false until the guardrail's metric has the data for a
+	// comparison: the page then says "not evaluated yet", never "holds".
+	Evaluated bool
 }
 
 type impStepRow struct {
@@ -312,10 +315,14 @@ type impPilotPage struct {
 	ChartAlt       string
 
 	CanAct, Running, CanPromote bool
-	EvalKey                     string
-	ActionError                 string
-	Errors                      map[string]string
-	StopReason                  string
+	// PromoteArm is the arm whose promotion the page highlights: the
+	// winner of the primary metric, "" until there is one (no evidence,
+	// no highlighted promotion).
+	PromoteArm  string
+	EvalKey     string
+	ActionError string
+	Errors      map[string]string
+	StopReason  string
 }
 
 // impPilotAction is what a failed action leaves for the re-rendered page.
@@ -357,9 +364,17 @@ func impPilotView(pl pilotJSON, res pilotResultsJSON) impPilotPage {
 		Running: pl.Status == store.PilotRunning, CanPromote: pl.Status != store.PilotPromoted,
 		ChartURL: "/ui/pilots/" + url.PathEscape(pl.ID) + "/cycle-time.svg",
 		ChartAlt: fmt.Sprintf("Cycle-time distributions of the control arm (v%d) and the treatment arm (v%d) of the %s pilot", pl.Control, pl.Treatment, pl.Flow)}
-	page.Recommendation = pl.Recommendation
-	if page.Recommendation == "" {
-		page.Recommendation = res.Recommendation
+	// One look's figures everywhere: the recommendation, the winner, the
+	// tables and the guardrails all come from the same evaluation (the
+	// results computed for this page), never the recommendation stored
+	// at an earlier look beside tables of a later one.
+	page.Recommendation = res.Recommendation
+	if !page.Running && res.Decision == experiment.DecisionContinue {
+		// "Keep the pilot running" makes no sense beside an ended pilot.
+		page.Recommendation = fmt.Sprintf("none: the pilot ended (%s) before its data decided it. At this look: %s", pl.Status, res.Recommendation)
+	}
+	if res.Winner == experiment.ArmControl || res.Winner == experiment.ArmTreatment {
+		page.PromoteArm = res.Winner
 	}
 	for _, arm := range []string{experiment.ArmControl, experiment.ArmTreatment} {
 		st := res.Arms[arm]
@@ -398,8 +413,18 @@ func impPilotView(pl pilotJSON, res pilotResultsJSON) impPilotPage {
 	}
 	for _, g := range res.Guardrails {
 		unit := impGuardUnit(string(g.Metric))
-		page.Guardrails = append(page.Guardrails, impGuardState{Metric: string(g.Metric), Label: impMetricLabel(string(g.Metric)),
-			MaxWorsening: strings.TrimPrefix(impEffect(unit, g.MaxWorsening), "+"), Worsening: impEffect(unit, g.Worsening), P: impP(g.P), Breached: g.Breached, Reason: g.Reason})
+		st := impGuardState{Metric: string(g.Metric), Label: impMetricLabel(string(g.Metric)),
+			MaxWorsening: strings.TrimPrefix(impEffect(unit, g.MaxWorsening), "+"), Worsening: "–", P: "–", Breached: g.Breached, Reason: g.Reason}
+		// Evaluated when its metric could be compared at this look.
+		for _, m := range res.Metrics {
+			if m.Metric == g.Metric && m.Verdict != experiment.VerdictInsufficient {
+				st.Evaluated = true
+			}
+		}
+		if st.Evaluated || g.Breached {
+			st.Worsening, st.P = impEffect(unit, g.Worsening), impP(g.P)
+		}
+		page.Guardrails = append(page.Guardrails, st)
 	}
 	page.SRMThreshold = strconv.FormatFloat(experiment.SRMThreshold, 'g', -1, 64)
 	page.SRMP = impP(res.SRM.P)

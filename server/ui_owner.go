@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flowgraph"
+	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -385,7 +386,7 @@ func problemText(err error) string {
 func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep bottlenecksJSON) ownerLegend {
 	var l ownerLegend
 	for _, d := range flowgraph.Build(def).Departments {
-		l.Departments = append(l.Departments, ownerSwatch{Colour: d.Colour, Label: d.Name})
+		l.Departments = append(l.Departments, ownerSwatch{Colour: d.Colour, Label: readable.Name(d.Name)})
 	}
 	if heat == nil {
 		return l

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -420,7 +421,7 @@ func TestUIOwnerGraph(t *testing.T) {
 	require.NoError(t, json.Unmarshal(e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json", nil, nil).Body.Bytes(), &g))
 	legend = regexp.MustCompile(`(?s)data-testid="legend".*?</aside>`).FindString(body)
 	for _, d := range g.Departments {
-		require.Contains(t, legend, `fill="`+d.Colour+`"/></svg>`+d.Name)
+		require.Contains(t, legend, `fill="`+d.Colour+`"/></svg>`+readable.Name(d.Name), "departments by name")
 	}
 }
 

@@ -34,9 +34,9 @@ var uiStaffPages = []uiPage{
 // staffFailedRoles may restart or close a failed case (the API's roles).
 var staffFailedRoles = []string{store.RoleAdmin, store.RoleOwner}
 
-// staffInboxRoles work tasks: the inbox and the task pages. Improvers read
-// cases only.
-var staffInboxRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}
+// staffInboxRoles work tasks: the inbox and the task pages. Improvers work
+// the improvement department's tasks (the PDCA cycles, decision 0024).
+var staffInboxRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
 
 // staffReopenRoles may reopen a closed case (the API's roles).
 var staffReopenRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}
@@ -49,10 +49,10 @@ func staffTaskPath(id string) string { return UIPath + "/tasks/" + url.PathEscap
 func staffCasePath(id string) string { return UIPath + "/cases/" + url.PathEscape(id) }
 
 // staffMaySeeTask reports whether the actor may open the page of a task of
-// department: staff only their departments' tasks (the inbox's rule), the
-// other roles any (the API lets them read every task).
+// department: staff and improvers only their departments' tasks (the
+// inbox's rule), the other roles any (the API lets them read every task).
 func staffMaySeeTask(a store.Actor, department string) bool {
-	return a.Role != store.RoleStaff || slices.Contains(a.Departments, department)
+	return !departmentBound(a) || slices.Contains(a.Departments, department)
 }
 
 // actorLabels names actor ids on one page: "you" for the signed-in
@@ -153,7 +153,7 @@ func (s *Server) staffFlowDefinition(r *http.Request, key string, version int) (
 func (s *Server) staffInboxDepartments(r *http.Request) ([]string, error) {
 	a := actorFrom(r.Context())
 	set := slices.Clone(a.Departments)
-	if a.Role != store.RoleStaff {
+	if !departmentBound(a) {
 		flows, err := s.staffFlows(r)
 		if err != nil {
 			return nil, err
@@ -260,7 +260,7 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.AllLabel = "All departments"
-	if a.Role == store.RoleStaff {
+	if departmentBound(a) {
 		page.AllLabel = "All my departments"
 	}
 	// The tasks the last completion handed the case on to (ids from the

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -273,7 +274,35 @@ type staffCasePage struct {
 	Reason      string
 	ReopenError string
 	Cycle       string // waiting + working time so far, or the case's cycle time
+	// Internal marks a case no customer is party to (an improvement
+	// cycle): no customer feedback is asked for or shown.
+	Internal bool
 }
+
+// pdcaMetricKeys are the attributes of an improvement cycle that hold a
+// value of the cycle's metric (in its unit: seconds, a 0–1 rate, points).
+var pdcaMetricKeys = []string{"baseline_value", "target", "pilot_control_value", "pilot_treatment_value"}
+
+// pdcaMetricValues shows an improvement cycle's metric values in the
+// metric's unit, as the improvement pages do: a cycle time as a duration,
+// a rate in percent.
+func pdcaMetricValues(raw json.RawMessage, kv []staffKV) {
+	var attrs map[string]any
+	if json.Unmarshal(raw, &attrs) != nil {
+		return
+	}
+	metric, _ := attrs["metric"].(string)
+	for i := range kv {
+		if v, ok := attrs[kv[i].Key].(float64); ok && slices.Contains(pdcaMetricKeys, kv[i].Key) {
+			kv[i].Value = impMetricValue(metric, v)
+		}
+	}
+}
+
+// internalCase reports whether a case is the organisation's own work, not
+// a customer's: the improvement (PDCA) cycles. Customer feedback has no
+// meaning there.
+func internalCase(flowKey string) bool { return flowKey == PDCAFlow }
 
 func (s *Server) uiCase(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.staffLoadCase(r)
@@ -310,6 +339,10 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		end = *c.ClosedAt
 	}
 	page.Cycle = fmtSeconds(end.Sub(c.CreatedAt).Seconds())
+	page.Internal = internalCase(c.Flow)
+	if page.Internal {
+		pdcaMetricValues(c.Attributes, page.Attributes)
+	}
 
 	// Step names of the case's version (a migrated case's older spans may
 	// name steps of another version: those keep their ids).
@@ -344,11 +377,14 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		page.Open = append(page.Open, it)
 	}
 
+	page.Form.Errors = map[string]string{}
+	if page.Internal {
+		return page, nil
+	}
 	fbRes, err := s.callAPI(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.ID)+"/feedback", nil, nil)
 	if err != nil {
 		return page, err
 	}
-	page.Form.Errors = map[string]string{}
 	switch {
 	case fbRes.OK():
 		var fb feedbackJSON
@@ -378,6 +414,13 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 func (s *Server) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
+	}
+	c, err := apiGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(chi.URLParam(r, "id")))
+	if err != nil {
+		return err
+	}
+	if internalCase(c.Flow) {
+		return uiRefused(w, r, staffCasePath(c.ID), "An improvement cycle is the team's own work: it takes no customer feedback.")
 	}
 	form := staffFeedbackForm{CSAT: strings.TrimSpace(r.PostFormValue("csat")), NPS: strings.TrimSpace(r.PostFormValue("nps")),
 		RFC: strings.TrimSpace(r.PostFormValue("resolved_first_contact")), Errors: map[string]string{}}

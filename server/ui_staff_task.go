@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -340,7 +341,7 @@ func staffHandoffMessage(done completeResponse) string {
 	if name == "" {
 		name = done.Task.Step
 	}
-	msg := fmt.Sprintf("Completed %q with outcome %s.", name, done.Task.Outcome)
+	msg := fmt.Sprintf("Completed %q with outcome %s.", name, readable.Name(done.Task.Outcome))
 	if len(done.Next) == 0 {
 		if done.CaseStatus == store.CaseCompleted {
 			return msg + " The case is completed."
@@ -353,7 +354,7 @@ func staffHandoffMessage(done completeResponse) string {
 		if step == "" {
 			step = n.Step
 		}
-		parts[i] = fmt.Sprintf("%q in %s", step, n.Department)
+		parts[i] = fmt.Sprintf("%q in %s", step, readable.Name(n.Department))
 	}
 	return msg + " Next: " + strings.Join(parts, ", ") + "."
 }
@@ -479,7 +480,7 @@ func staffValueText(v any) string {
 		}
 		return "no"
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return readable.Number(x)
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {

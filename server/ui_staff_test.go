@@ -120,8 +120,12 @@ func TestUIInbox(t *testing.T) {
 	require.Empty(t, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
 	requireErrorPage(t, e.page("tom", http.MethodGet, "/ui/inbox?department=customer_service", nil), http.StatusForbidden, "customer_service")
 	require.Equal(t, http.StatusForbidden, e.fragment("tom", "/ui/inbox?department=customer_service").Code)
-	// Improvers have no inbox.
-	requireErrorPage(t, e.page("ivy", http.MethodGet, "/ui/inbox", nil), http.StatusForbidden, "staff")
+	// Improvers have the improvement department's inbox only (decision
+	// 0024).
+	ivy := e.page("ivy", http.MethodGet, "/ui/inbox", nil)
+	require.Equal(t, http.StatusOK, ivy.Code)
+	require.Empty(t, rowIDs(ivy.Body.String()))
+	requireErrorPage(t, e.page("ivy", http.MethodGet, "/ui/inbox?department=customer_service", nil), http.StatusForbidden, "customer_service")
 	requireErrorPage(t, e.page("ana", http.MethodGet, "/ui/inbox?assignee=nobody", nil), http.StatusBadRequest, "assignee")
 
 	// The fragment is the rows alone.
@@ -342,10 +346,10 @@ func TestUITaskComplete(t *testing.T) {
 	require.Equal(t, "technical", next.Department)
 	require.Equal(t, []string{next.ID}, loc.Query()["next"])
 	require.Equal(t, "customer_service", loc.Query().Get("department"))
-	require.Equal(t, `Completed "Record the complaint" with outcome recorded. Next: "Technical investigation" in technical.`, loc.Query().Get("flash"))
+	require.Equal(t, `Completed "Record the complaint" with outcome Recorded. Next: "Technical investigation" in Technical.`, loc.Query().Get("flash"))
 	body = e.page("ana", http.MethodGet, loc.RequestURI(), nil).Body.String()
 	require.Contains(t, body, `<li data-testid="next-task" data-task-id="`+next.ID+`" data-department="technical">`)
-	require.Contains(t, body, `Next: &#34;Technical investigation&#34; in technical.`)
+	require.Contains(t, body, `Next: &#34;Technical investigation&#34; in Technical.`)
 	got, err = e.st.GetTask(context.Background(), task.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.TaskCompleted, got.Status)
@@ -373,7 +377,7 @@ func TestUITaskComplete(t *testing.T) {
 	// link into that department's task.
 	nextPage := e.page("tom", http.MethodGet, "/ui/tasks/"+next.ID, nil)
 	require.Equal(t, http.StatusOK, nextPage.Code)
-	require.Regexp(t, `(?s)<li data-testid="earlier-step" data-step="record">.*Record the complaint.*customer_service · recorded.*<dt>severity</dt><dd>primary</dd><dt>summary</dt><dd>line drops</dd>`, nextPage.Body.String())
+	require.Regexp(t, `(?s)<li data-testid="earlier-step" data-step="record">.*Record the complaint.*Customer service · Recorded.*<dt>severity</dt><dd>primary</dd><dt>summary</dt><dd>line drops</dd>`, nextPage.Body.String())
 	require.NotContains(t, nextPage.Body.String(), `<a href="/ui/tasks/`+task.ID+`">`)
 	require.Contains(t, e.page("admin", http.MethodGet, "/ui/tasks/"+next.ID, nil).Body.String(), `<a href="/ui/tasks/`+task.ID+`">Record the complaint</a>`)
 	// ana sees the handoff but no link into another department's task.

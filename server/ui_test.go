@@ -15,7 +15,7 @@ import (
 // isUIRoute reports whether a path or route pattern is the web UI's (or
 // the root's redirect to it) rather than an API operation.
 func isUIRoute(p string) bool {
-	return p == "/" || p == UIPath || strings.HasPrefix(p, UIPath+"/")
+	return p == "/" || p == faviconPath || p == UIPath || strings.HasPrefix(p, UIPath+"/")
 }
 
 // page requests a UI page as the named actor ("" for no session), the way
@@ -214,8 +214,10 @@ func TestUIRoutesServed(t *testing.T) {
 
 func TestFmtSeconds(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[float64]string{0: "0 s", 44.6: "45 s", 60: "1 min", 3599: "60 min", 3600: "1 h 00 min",
-		5400: "1 h 30 min", 86400: "1 d 00 h", 90000 + 1800: "1 d 02 h", -90: "−2 min"} {
+	// The pages' durations are readable.Duration (decision 0024): units
+	// and a precision by magnitude, never "0 s" for a sub-second value.
+	for in, want := range map[float64]string{0: "0 s", 0.35: "350 ms", 3.2: "3.2 s", 44.6: "45 s", 60: "1 min 00 s",
+		3599: "1 h 00 min", 3600: "1 h 00 min", 5400: "1 h 30 min", 86400: "1 d 00 h", 90000 + 1800: "1 d 02 h", -90: "−1 min 30 s"} {
 		require.Equal(t, want, fmtSeconds(in), "%v", in)
 	}
 	require.Equal(t, "93.1 %", fmtPct(0.931))

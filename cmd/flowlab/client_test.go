@@ -737,7 +737,13 @@ func TestBottlenecksTableMarksTheBottleneck(t *testing.T) {
 	require.NotContains(t, lines[2], "<== bottleneck")
 	require.True(t, strings.HasPrefix(lines[3], "investigate"), lines[3])
 	require.Contains(t, lines[3], "<== bottleneck")
-	require.Contains(t, lines[3], "0.33")
+	// Every duration and rate has its unit (decision 0024): wait p50 7200 s,
+	// work p90 3000 s, breach rate 1/3, share 0.75.
+	require.Contains(t, lines[3], "2 h 00 min")
+	require.Contains(t, lines[3], "50 min")
+	require.Contains(t, lines[3], "33.3%")
+	require.Contains(t, lines[3], "75.0%")
+	require.Contains(t, lines[2], "10 min", "record's wait p50 600 s")
 }
 
 func TestTokenCreateTablePrintsOnlyTheToken(t *testing.T) {
@@ -912,13 +918,15 @@ func TestPilotCompletion(t *testing.T) {
 	require.Equal(t, []string{"jsonl", "csv"}, complete(t, api, "spans", "export", "--format", ""))
 }
 
+// TestHumanSeconds: the CLI's durations are readable.Duration, the web
+// UI's definition (decision 0024), sub-second values included.
 func TestHumanSeconds(t *testing.T) {
-	for s, want := range map[float64]string{0: "0s", 45: "45s", 89: "89s", 90: "2m", 1200: "20m", 5399: "90m", 5400: "1.5h",
-		14402.5: "4.0h", 47 * 3600: "47.0h", 48 * 3600: "2.0d", -2400: "-40m", -0.3: "0s", 0.4: "0s"} {
+	for s, want := range map[float64]string{0: "0 s", 0.4: "400 ms", 3.5: "3.5 s", 45: "45 s", 90: "1 min 30 s", 1200: "20 min",
+		5400: "1 h 30 min", 14402.5: "4 h 00 min", 48 * 3600: "2 d 00 h", -2400: "−40 min"} {
 		require.Equal(t, want, humanSeconds(s), s)
 	}
-	require.Equal(t, "+10m", change(600.0))
-	require.Equal(t, "0s", change(0.0))
+	require.Equal(t, "+10 min", change(600.0))
+	require.Equal(t, "0 s", change(0.0))
 	require.Equal(t, "-", change(nil))
 }
 

@@ -694,12 +694,17 @@ func showBottlenecks(cmd *cobra.Command, c *apiClient, path, output string) erro
 			for k, v := range m {
 				f[k] = v
 			}
+			// Durations and rates with their units, as the web UI shows
+			// them (decision 0024); -o json keeps the raw numbers.
 			for _, part := range []string{"wait", "work"} {
 				if q, ok := m[part].(map[string]any); ok {
 					for _, p := range []string{"p50", "p90", "p95"} {
-						f[part+"_"+p] = q[p]
+						f[part+"_"+p] = tableDuration(q[p])
 					}
 				}
+			}
+			for _, k := range []string{"sla_breach_rate", "share"} {
+				f[k] = tablePercent(m[k])
 			}
 			if b, _ := m["bottleneck"].(bool); b {
 				f["bottleneck"] = "<== bottleneck"

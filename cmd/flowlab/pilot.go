@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/readable"
 )
 
 // Pilots (ADR 0008, API in ADR 0009): start one, follow it, read its
@@ -540,28 +541,30 @@ func writePilot(w io.Writer, p map[string]any) error {
 	return tw.Flush()
 }
 
-// humanSeconds formats a duration in seconds for people: 45s, 20m, 4.0h,
-// 1.5d.
-func humanSeconds(s float64) string {
-	if math.Abs(s) < 0.5 {
-		return "0s"
+// humanSeconds formats a duration in seconds for people: the one display
+// definition the web UI uses too (readable.Duration, decision 0024).
+func humanSeconds(s float64) string { return readable.Duration(s) }
+
+// tableDuration is a duration in seconds as a table cell, with its unit
+// (readable.Duration); "-" when missing.
+func tableDuration(v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return "-"
 	}
-	sign := ""
-	if s < 0 {
-		sign, s = "-", -s
-	}
-	switch {
-	case s < 90:
-		return fmt.Sprintf("%s%.0fs", sign, s)
-	case s < 90*60:
-		return fmt.Sprintf("%s%.0fm", sign, s/60)
-	case s < 48*3600:
-		return fmt.Sprintf("%s%.1fh", sign, s/3600)
-	}
-	return fmt.Sprintf("%s%.1fd", sign, s/86400)
+	return readable.Duration(f)
 }
 
-// change formats a signed change in seconds: +10m, -40m, 0s.
+// tablePercent is a 0–1 rate as a table cell in percent; "-" when missing.
+func tablePercent(v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return "-"
+	}
+	return percent(f)
+}
+
+// change formats a signed change in seconds: +10 min, −40 min, 0 s.
 func change(v any) string {
 	f, ok := v.(float64)
 	if !ok {

@@ -30,8 +30,11 @@ func TestBrowser(t *testing.T) {
 	t.Run("InboxRefreshesInPlace", e.testInboxRefresh)
 	t.Run("FindACustomersCase", e.testCaseSearch)
 	t.Run("OwnerSeesHeatMap", e.testHeatMap)
+	t.Run("ImproversWorkTheirCycle", e.testImprovementCycleWalk)
 	// Last: promoting v2 changes the complaint flow's default version.
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)
+	// After the pilot scenarios: every page with their data on it.
+	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 }
 
 // testOnlyLoopback: the browser reaches the server on loopback and nothing
@@ -60,6 +63,20 @@ func (e *env) testChecksCanFail(t *testing.T) {
 	// DevTools' own evaluation is exempt from the page's CSP.
 	eval[chromedp.Void](s, `(() => { const d = document.createElement("div"); d.id = "too-wide"; d.style.width = "3000px"; d.style.height = "1px"; document.body.appendChild(d); })()`)
 	require.Contains(t, s.horizontalOverflow(), "div#too-wide")
+	// A cell whose text does not fit, and a table wider than its box.
+	// (Styles set through the DOM: the page's CSP refuses style attributes.)
+	eval[chromedp.Void](s, `(() => {
+		document.getElementById("too-wide").remove();
+		const w = document.createElement("div"); w.style.width = "200px"; w.style.overflow = "hidden";
+		const t = document.createElement("table"); t.dataset.testid = "narrow"; t.style.tableLayout = "fixed"; t.style.width = "400px";
+		const tr = t.insertRow(), a = tr.insertCell(), b = tr.insertCell();
+		a.textContent = "a text far too long for its cell"; a.style.width = "50px"; a.style.whiteSpace = "nowrap"; a.style.overflow = "hidden";
+		b.textContent = "x";
+		w.appendChild(t); document.body.appendChild(w);
+	})()`)
+	cells := strings.Join(s.cellOverflows(), "\n")
+	require.Contains(t, cells, `cell narrow td "a text far too long for its cell"`)
+	require.Contains(t, cells, "table narrow is 400 px wide in a box of 200 px")
 
 	eval[chromedp.Void](s, `(() => {
 		const sc = document.createElement("script"); sc.textContent = "window.inlineRan = true"; document.body.appendChild(sc);
@@ -113,7 +130,7 @@ func (e *env) testSignIn(t *testing.T) {
 	require.False(t, eval[bool](s, `document.cookie.includes("flowlab_session")`), "scripts cannot read the session")
 	actor := s.text(`[data-testid="actor"]`)
 	require.Contains(t, actor, e.names[csAgent])
-	require.Contains(t, actor, "customer_service")
+	require.Contains(t, actor, "Customer service")
 	s.shot("03-signed-in")
 
 	// Signing out ends the session: a page leads to the sign-in form again

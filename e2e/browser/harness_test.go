@@ -64,6 +64,7 @@ type viewport struct {
 
 var (
 	laptop         = viewport{"laptop", 1366, 768}
+	desktop        = viewport{"desktop", 1920, 1080}
 	tabletLand     = viewport{"tablet-landscape", 1024, 768}
 	tabletPortrait = viewport{"tablet-portrait", 768, 1024}
 )
@@ -261,6 +262,24 @@ func (e *env) apiDo(t *testing.T, who, method, path string, body any) (int, []by
 	return resp.StatusCode, data
 }
 
+// rawAPI sends a body of another type than JSON (a flow's YAML) as who and
+// checks the status.
+func (e *env) rawAPI(t *testing.T, who, method, path, contentType, body string, want int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, e.url+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, want, resp.StatusCode, "%s %s as %s: %s", method, path, who, data)
+}
+
 type taskJSON struct {
 	ID         string   `json:"id"`
 	CaseID     string   `json:"case_id"`
@@ -379,7 +398,14 @@ type session struct {
 // who, at laptop size. Everything it does is bounded by testLimit.
 func (e *env) newSession(t *testing.T, who string) *session {
 	t.Helper()
-	limitCtx, cancelLimit := context.WithTimeout(e.browser, testLimit)
+	return e.newSessionWithin(t, who, testLimit)
+}
+
+// newSessionWithin is newSession bounded by limit instead of testLimit
+// (a walk through many pages at several sizes).
+func (e *env) newSessionWithin(t *testing.T, who string, limit time.Duration) *session {
+	t.Helper()
+	limitCtx, cancelLimit := context.WithTimeout(e.browser, limit)
 	ctx, cancelTab := chromedp.NewContext(limitCtx, chromedp.WithNewBrowserContext())
 	s := &session{t: t, e: e, who: who, ctx: ctx, size: laptop}
 	t.Cleanup(func() {
@@ -540,10 +566,12 @@ func (s *session) signInHere() int64 {
 }
 
 // shot saves a full-page screenshot of the current page at the session's
-// size and checks that the page does not overflow horizontally.
+// size and checks that the page does not overflow horizontally and that
+// no table cell's text is cut off or spills out of its cell.
 func (s *session) shot(step string) {
 	s.t.Helper()
 	s.noHorizontalOverflow(step)
+	s.noCellOverflow(step)
 	ctx, cancel := s.step()
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -613,6 +641,50 @@ func (s *session) horizontalOverflow() string {
 	}
 	return fmt.Sprintf("the page overflows horizontally: scrollWidth %v > innerWidth %v (first element past the edge: %s)",
 		m.ScrollWidth, m.InnerWidth, m.Widest)
+}
+
+// noCellOverflow fails when a table cell's content is wider than the cell
+// or a table is wider than its box (columns cut off or scrolled away).
+func (s *session) noCellOverflow(step string) {
+	s.t.Helper()
+	for _, msg := range s.cellOverflows() {
+		s.t.Errorf("%s at %s %dx%d: %s", step, s.size.Name, s.size.Width, s.size.Height, msg)
+	}
+}
+
+// cellOverflows lists, for every visible table cell (th, td) whose content
+// is wider than its box, and for every table wider than the element that
+// holds it, what and where. It knows no page's columns: it measures every
+// table of the page, so it holds for columns added later.
+func (s *session) cellOverflows() []string {
+	s.t.Helper()
+	raw := eval[[]byte](s, `(() => {
+		const out = [];
+		const label = (el) => {
+			const t = el.closest("table");
+			const tid = t && (t.dataset.testid || t.className || "table");
+			return tid + " " + el.tagName.toLowerCase() + (el.className ? "." + el.className.trim().split(/\s+/).join(".") : "");
+		};
+		for (const el of document.querySelectorAll("td, th")) {
+			if (el.getClientRects().length === 0 || el.closest(".visually-hidden")) continue;
+			// Whole pixels: sub-pixel layout rounds both ways.
+			if (el.scrollWidth > el.clientWidth + 1) {
+				out.push("cell " + label(el) + " " + JSON.stringify(el.textContent.trim().replace(/\s+/g, " ").slice(0, 60)) +
+					" needs " + el.scrollWidth + " px, has " + el.clientWidth);
+			}
+		}
+		for (const t of document.querySelectorAll("table")) {
+			const box = t.parentElement;
+			if (!box || t.getClientRects().length === 0) continue;
+			if (box.scrollWidth > box.clientWidth + 1) {
+				out.push("table " + (t.dataset.testid || t.className || "table") + " is " + box.scrollWidth + " px wide in a box of " + box.clientWidth + " px: columns are cut off");
+			}
+		}
+		return out;
+	})()`)
+	var out []string
+	require.NoError(s.t, json.Unmarshal(raw, &out))
+	return out
 }
 
 // waitJS waits until a JavaScript expression is truthy in the page.

@@ -29,7 +29,7 @@ func (e *env) testStaffHandoff(t *testing.T) {
 	require.Equal(t, "/ui/inbox", cs.path(), "staff land on their inbox")
 	actor := cs.text(`[data-testid="actor"]`)
 	require.Contains(t, actor, e.names[csAgent])
-	require.Contains(t, actor, "customer_service")
+	require.Contains(t, actor, "Customer service", "the department by name")
 	require.True(t, cs.has(row(tk.ID)), "the new complaint's %q task is in the inbox", tk.Step)
 	require.Equal(t, "customer_service", eval[string](cs, `document.querySelector('`+row(tk.ID)+`').dataset.department`))
 	cs.waitJS("the SLA countdown runs", `/^(due in|overdue) /.test(document.querySelector('`+row(tk.ID)+` [data-testid="countdown"]').textContent)`, 5*time.Second)
@@ -45,7 +45,7 @@ func (e *env) testStaffHandoff(t *testing.T) {
 	status = cs.submit("open the task", chromedp.Click(chromedp.CSS(row(tk.ID)+` [data-testid="open-task"]`)))
 	require.Equal(t, int64(http.StatusOK), status)
 	require.Equal(t, "/ui/tasks/"+tk.ID, cs.path())
-	require.Equal(t, "customer_service", cs.text(`[data-testid="task-department"]`))
+	require.Equal(t, "Customer service", cs.text(`[data-testid="task-department"]`))
 	require.Contains(t, cs.text(`[data-testid="case-customer"]`), "C-browser-handoff")
 	cs.shot("03-task")
 
@@ -68,8 +68,8 @@ func (e *env) testStaffHandoff(t *testing.T) {
 	require.Equal(t, int64(http.StatusOK), status)
 	require.True(t, strings.HasPrefix(cs.path(), "/ui/inbox?"), "back to the inbox: %s", cs.path())
 	flash := cs.text(`.flash`)
-	require.Contains(t, flash, "recorded")
-	require.Contains(t, flash, "technical", "the message says where the case went")
+	require.Contains(t, flash, "outcome Recorded")
+	require.Contains(t, flash, "in Technical", "the message says where the case went")
 	handoff := `[data-testid="handoff"] [data-testid="next-task"][data-department="technical"]`
 	require.True(t, cs.has(handoff), "the page lists the handoff to technical")
 	next := eval[string](cs, `document.querySelector('`+handoff+`').dataset.taskId`)
@@ -184,7 +184,7 @@ func (e *env) testKeyboardCompletion(t *testing.T) {
 	status := s.submit("press Enter on the outcome", chromedp.KeyEvent(kbEnter))
 	require.Equal(t, int64(http.StatusOK), status)
 	require.True(t, strings.HasPrefix(s.path(), "/ui/inbox?"), "back to the inbox: %s", s.path())
-	require.Contains(t, s.text(`.flash`), "recorded")
+	require.Contains(t, s.text(`.flash`), "outcome Recorded")
 
 	var done struct {
 		Status  string         `json:"status"`

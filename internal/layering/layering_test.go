@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"flow":       {},
 	"analytics":  {},
 	"flows":      {"flow"},
-	"flowgraph":  {"flow", "analytics"},
+	"flowgraph":  {"flow", "analytics", "readable"},
 	"dotlayout":  {},
 	"workflows":  {"flow"},
 	"store":      {"store", "flow", "analytics"},
@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"pilotdata":  {"store", "experiment", "stats"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":     {"workflows", "activities"},
-	"server":     {"store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment", "stats", "pilotdata", "obs"},
+	"server":     {"store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment", "stats", "pilotdata", "obs", "readable"},
 	"searchattr": {},
 	"obs":        {},
 	"codec":      {},
@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"e2e":        {"*"},
 	"bench":      {"*"},
 	"internal":   {},
+	"readable":   {},
 }
 
 func TestImportsPointOneWay(t *testing.T) {
