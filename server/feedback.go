@@ -43,6 +43,11 @@ func feedbackValues(csat, nps *int, rfc *bool) map[string]any {
 	return map[string]any{"csat": csat, "nps": nps, "resolved_first_contact": rfc}
 }
 
+// internalCase reports whether a case is the organisation's own work, not
+// a customer's: the improvement (PDCA) cycles. Customer feedback has no
+// meaning there.
+func internalCase(flowKey string) bool { return flowKey == PDCAFlow }
+
 // putFeedback records (201) or replaces (200) the customer's feedback on a
 // case; a replacement is audited with the old and new values.
 func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
@@ -75,6 +80,9 @@ func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.servesCase(ctx, actorFrom(ctx), c, "record feedback on"); err != nil {
 		return err
+	}
+	if internalCase(c.Flow) {
+		return invalid(FieldError{"body", fmt.Sprintf("case %s is an improvement (%s) cycle, the team's own work: it takes no customer feedback", c.ID, c.Flow)})
 	}
 	old, err := s.store.GetFeedback(ctx, q.ID)
 	hadOld := err == nil

@@ -293,7 +293,8 @@ var apiRoutes = []route{
 		Description: "CSAT (1–5), NPS (0–10) and whether the problem was resolved at the first contact; at least one. The first feedback " +
 			"is a 201 (audit `feedback.create`); a later one replaces all values, null included, and is a 200 (audit `feedback.edit` with the " +
 			"old and new values). Pilots compare CSAT and first-contact resolution from it. Only admins, owners and actors of a department " +
-			"that serves the case (one its flow version lists, or one any of its tasks was in) may (403; decision 0023).",
+			"that serves the case (one its flow version lists, or one any of its tasks was in) may (403; decision 0023). An improvement " +
+			"(PDCA) cycle is the team's own work, not a customer's: it takes no feedback (422).",
 		Params: caseIDParams{},
 		Body:   feedbackRequest{}, BodyExample: feedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
 		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: feedbackJSON{}, Example: exampleFeedback,

@@ -64,6 +64,12 @@ func TestUIImprovementCycleCaseIsInternal(t *testing.T) {
 	require.Contains(t, res.Header().Get("Location"), "/ui/cases/"+ad.Case.ID, "back to the case, with the reason")
 	_, err = e.st.GetFeedback(t.Context(), ad.Case.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "nothing recorded")
+	// The API refuses it too, with the reason, whoever asks.
+	api := e.do("admin", http.MethodPost, "/api/v1/cases/"+ad.Case.ID+"/feedback", map[string]any{"csat": 5}, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, api.Code, api.Body.String())
+	require.Contains(t, api.Body.String(), "takes no customer feedback")
+	_, err = e.st.GetFeedback(t.Context(), ad.Case.ID)
+	require.ErrorIs(t, err, store.ErrNotFound, "nothing recorded through the API")
 
 	// A customer's case still asks for feedback.
 	c := e.startCaseAs("agent", "complaint", "C-1", map[string]any{"severity": "primary"})

@@ -299,11 +299,6 @@ func pdcaMetricValues(raw json.RawMessage, kv []staffKV) {
 	}
 }
 
-// internalCase reports whether a case is the organisation's own work, not
-// a customer's: the improvement (PDCA) cycles. Customer feedback has no
-// meaning there.
-func internalCase(flowKey string) bool { return flowKey == PDCAFlow }
-
 func (s *Server) uiCase(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.staffLoadCase(r)
 	if err != nil {

@@ -130,6 +130,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, `{"id":"`+caseID+`","status":"cancelling"}`+"\n")
+	case "POST /api/v1/cases/" + caseID + "/restart":
+		answer(http.StatusOK, "case-restarted.json")
+	case "POST /api/v1/cases/" + caseID + "/close":
+		answer(http.StatusOK, "case-closed-failed.json")
 	case "POST /api/v1/cases/" + caseID + "/events":
 		var ev struct{ Name string }
 		_ = json.Unmarshal(body, &ev)
@@ -348,6 +352,10 @@ var goldenCases = []struct {
 		[]string{`POST /api/v1/cases/` + caseID + `/events {"data":{"accepted":true,"note":"call back Monday"},"name":"customer_replied"}`}},
 	{"cancel", []string{"cancel", caseID}, nil,
 		[]string{"POST /api/v1/cases/" + caseID + "/cancel {}"}},
+	{"restart", []string{"restart", caseID}, nil,
+		[]string{"POST /api/v1/cases/" + caseID + "/restart {}"}},
+	{"close", []string{"close", caseID}, nil,
+		[]string{"POST /api/v1/cases/" + caseID + "/close {}"}},
 	{"tasks", []string{"tasks", "--limit", "2"}, nil,
 		[]string{"GET /api/v1/tasks?limit=2"}},
 	{"tasks-filters", []string{"tasks", "--department", "customer_service", "--assignee", "me", "--case", caseID, "--status", "any", "--to", "2026-11-24T00:00:00Z"}, []string{"json"},

@@ -41,7 +41,7 @@ var (
 
 func addClientCommands(root *cobra.Command) {
 	for _, c := range []*cobra.Command{
-		newStartCmd(), newCasesCmd(), newCaseCmd(), newEventCmd(), newCancelCmd(),
+		newStartCmd(), newCasesCmd(), newCaseCmd(), newEventCmd(), newCancelCmd(), newRestartCmd(), newCloseCmd(),
 		newTasksCmd(), newTaskCmd(), newClaimCmd("claim"), newClaimCmd("unclaim"), newAssignCmd(), newCompleteCmd(),
 		newFlowsCmd(), newFlowCmd(), newBottlenecksCmd(), newTokenCmd(), newOpenAPICmd(),
 		newFeedbackCmd(), newReopenCmd(), newPilotCmd(), newImproveCmd(), newSpansCmd(),
@@ -241,14 +241,36 @@ The API accepts it with 202 once the workflow has the signal.`,
 }
 
 func newCancelCmd() *cobra.Command {
+	return newCaseActionCmd("cancel", "Cancel a case (closes its open tasks)",
+		`cancel asks a running case's workflow to stop (POST /api/v1/cases/{id}/cancel,
+admins and owners); its open tasks are cancelled. The answer's status is
+"cancelling" until the workflow has stopped.`)
+}
+
+func newRestartCmd() *cobra.Command {
+	return newCaseActionCmd("restart", "Run a failed case again from the step it was at",
+		`restart starts a new workflow run for a failed case (POST
+/api/v1/cases/{id}/restart, admins and owners): a case whose workflow ended
+unexpectedly (flowlab cases --status failed lists them, with the reason). The
+new run starts at the step the case was at, with its last stored attributes;
+the case SLA still counts from its creation (decision 0022).`)
+}
+
+func newCloseCmd() *cobra.Command {
+	return newCaseActionCmd("close", "Close a failed case without running it again",
+		`close ends a failed case without restarting it (POST
+/api/v1/cases/{id}/close, admins and owners): it becomes cancelled.`)
+}
+
+// newCaseActionCmd is a command that POSTs to /api/v1/cases/{id}/VERB and
+// shows the case's id and status.
+func newCaseActionCmd(verb, short, long string) *cobra.Command {
 	var cf clientFlags
 	cmd := &cobra.Command{
-		Use:   "cancel CASE_ID",
-		Short: "Cancel a case (closes its open tasks)",
-		Long: `cancel asks a running case's workflow to stop (POST /api/v1/cases/{id}/cancel,
-admins and owners); its open tasks are cancelled. The answer's status is
-"cancelling" until the workflow has stopped.`,
-		Example:           `  flowlab cancel 6f1c2b9e-4d0a-4c55-9a51-2f7e0c1d8a33`,
+		Use:               verb + " CASE_ID",
+		Short:             short,
+		Long:              long,
+		Example:           "  flowlab " + verb + " 6f1c2b9e-4d0a-4c55-9a51-2f7e0c1d8a33",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeCases(&cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -257,7 +279,7 @@ admins and owners); its open tasks are cancelled. The answer's status is
 				return err
 			}
 			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases", args[0], "cancel"), map[string]any{}, nil, &out); err != nil {
+			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases", args[0], verb), map[string]any{}, nil, &out); err != nil {
 				return err
 			}
 			return render(cmd, cf.output, out, []string{"id", "status"})
