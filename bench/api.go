@@ -95,6 +95,14 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 		res.Params["open_tasks_by_department"] = fmt.Sprint(data.Count)
 		depts := slices.Clone(cluster.Departments)
 		hc := loadClient()
+		sessions := map[string]string{}
+		for _, dept := range depts {
+			v, err := uiSession(ctx, hc, c.API, tokens[dept])
+			if err != nil {
+				return fmt.Errorf("%s: %w", dept, err)
+			}
+			sessions[dept] = v
+		}
 		endpoints := []apiEndpoint{
 			{kind: "inbox", name: "inbox GET /api/v1/tasks?department=…&status=open&limit=50", request: func(i int) (string, []string) {
 				dept := depts[i%len(depts)]
@@ -107,12 +115,12 @@ func runAPI(ctx context.Context, e env) (*kit.Result, error) {
 			}},
 			{kind: "ui-inbox", name: "ui inbox GET /ui/inbox?department=…", ui: true, request: func(i int) (string, []string) {
 				dept := depts[i%len(depts)]
-				return "/ui/inbox?department=" + url.QueryEscape(dept), []string{"Cookie", "flowlab_session=" + tokens[dept]}
+				return "/ui/inbox?department=" + url.QueryEscape(dept), []string{"Cookie", "flowlab_session=" + sessions[dept]}
 			}},
 			{kind: "ui-task", name: "ui task GET /ui/tasks/{id}", ui: true, request: func(i int) (string, []string) {
 				dept := depts[i%len(depts)]
 				ids := data.Tasks[dept]
-				return "/ui/tasks/" + ids[(i*7919)%len(ids)], []string{"Cookie", "flowlab_session=" + tokens[dept]}
+				return "/ui/tasks/" + ids[(i*7919)%len(ids)], []string{"Cookie", "flowlab_session=" + sessions[dept]}
 			}},
 		}
 		healthz := apiEndpoint{kind: "healthz", name: "healthz GET /healthz (baseline)", request: func(int) (string, []string) { return "/healthz", nil }}

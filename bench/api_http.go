@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -71,3 +73,27 @@ func call(ctx context.Context, hc *http.Client, method, url string, body any, he
 
 // bearer is the Authorization header pair of token.
 func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
+
+// uiSession signs in to the web UI with an API token, as a browser does
+// (POST /ui/signin), and returns the session cookie's value: the server
+// seals the token in it (decision 0023), so a token is not a cookie.
+func uiSession(ctx context.Context, hc *http.Client, base, token string) (string, error) {
+	form := url.Values{"token": {token}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/ui/signin", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("ui sign-in: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	for _, c := range resp.Cookies() {
+		if c.Name == "flowlab_session" && c.Value != "" {
+			return c.Value, nil
+		}
+	}
+	return "", fmt.Errorf("ui sign-in: %d without a session cookie", resp.StatusCode)
+}

@@ -107,7 +107,7 @@ func TestUIAgentsDoNotSeeArms(t *testing.T) {
 
 	// Names, not ids.
 	inbox := e.page("agent", http.MethodGet, "/ui/inbox", nil).Body.String()
-	require.Contains(t, inbox, `<td class="clip">Customer service</td>`)
+	require.Contains(t, inbox, `<td class="clip hide-narrow">Customer service</td>`)
 	require.Contains(t, inbox, `data-department="customer_service"`)
 	require.Contains(t, inbox, "· Customer service</span>", "the signed-in actor's departments")
 	task := e.page("agent", http.MethodGet, "/ui/tasks/"+tk.ID, nil).Body.String()
