@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -28,17 +27,8 @@ func (s *Server) caseDepartments(ctx context.Context, c store.Case) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("flow version of case %s: %w", c.ID, err)
 	}
-	var def flow.Definition
-	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-		return nil, fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err)
-	}
-	for _, d := range def.Departments {
-		set[d] = true
-	}
-	for _, st := range def.Steps {
-		if st.Department != "" {
-			set[st.Department] = true
-		}
+	if err := addVersionDepartments(set, fv); err != nil {
+		return nil, err
 	}
 	tasks, err := s.store.ListTasks(ctx, store.ListTasksParams{CaseID: c.ID, Limit: 1000})
 	if err != nil {
@@ -47,12 +37,7 @@ func (s *Server) caseDepartments(ctx context.Context, c store.Case) ([]string, e
 	for _, t := range tasks {
 		set[t.Department] = true
 	}
-	out := make([]string, 0, len(set))
-	for d := range set {
-		out = append(out, d)
-	}
-	sort.Strings(out)
-	return out, nil
+	return sortedKeys(set), nil
 }
 
 // servesCase is nil when actor a serves case c, else the 403 that says
@@ -130,29 +115,43 @@ func (s *Server) knownDepartments(ctx context.Context) ([]string, error) {
 			return nil, fmt.Errorf("versions of flow %s: %w", f.Key, err)
 		}
 		for _, fv := range vs {
-			var def struct {
-				Departments []string `json:"departments"`
-				Steps       []struct {
-					Department string `json:"department"`
-				} `json:"steps"`
-			}
-			if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-				return nil, fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err)
-			}
-			for _, d := range def.Departments {
-				set[d] = true
-			}
-			for _, st := range def.Steps {
-				if st.Department != "" {
-					set[st.Department] = true
-				}
+			if err := addVersionDepartments(set, fv); err != nil {
+				return nil, err
 			}
 		}
 	}
+	return sortedKeys(set), nil
+}
+
+// addVersionDepartments adds to set the departments flow version fv uses:
+// those it lists (`departments:`) and every step's.
+func addVersionDepartments(set map[string]bool, fv store.FlowVersion) error {
+	var def struct {
+		Departments []string `json:"departments"`
+		Steps       []struct {
+			Department string `json:"department"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
+		return fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err)
+	}
+	for _, d := range def.Departments {
+		set[d] = true
+	}
+	for _, st := range def.Steps {
+		if st.Department != "" {
+			set[st.Department] = true
+		}
+	}
+	return nil
+}
+
+// sortedKeys are the keys of set, sorted.
+func sortedKeys(set map[string]bool) []string {
 	out := make([]string, 0, len(set))
 	for d := range set {
 		out = append(out, d)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }

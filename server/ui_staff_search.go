@@ -47,23 +47,16 @@ func parseSearchBox(text string) (url.Values, error) {
 		if strings.HasPrefix(rest, `"`) {
 			value, rest, err = searchQuoted(rest)
 		} else {
-			end := strings.IndexFunc(rest, unicode.IsSpace)
-			if end < 0 {
-				end = len(rest)
-			}
-			colon := strings.IndexByte(rest[:end], ':')
+			word, after := searchWord(rest)
+			colon := strings.IndexByte(word, ':')
 			if colon < 0 {
-				value, rest = rest[:end], rest[end:]
+				value, rest = word, after
 			} else {
 				key, rest = rest[:colon], rest[colon+1:]
 				if strings.HasPrefix(rest, `"`) {
 					value, rest, err = searchQuoted(rest)
 				} else {
-					end := strings.IndexFunc(rest, unicode.IsSpace)
-					if end < 0 {
-						end = len(rest)
-					}
-					value, rest = rest[:end], rest[end:]
+					value, rest = searchWord(rest)
 				}
 			}
 		}
@@ -126,4 +119,14 @@ func searchBoxMessage(p *Problem) string {
 		return ""
 	}
 	return label + ": " + p.Errors[0].Message
+}
+
+// searchWord splits text at its first white space: the word before it and
+// the rest from it.
+func searchWord(text string) (word, rest string) {
+	end := strings.IndexFunc(text, unicode.IsSpace)
+	if end < 0 {
+		end = len(text)
+	}
+	return text[:end], text[end:]
 }
