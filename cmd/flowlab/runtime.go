@@ -322,13 +322,17 @@ func webSettings() (server.Config, error) {
 	if c.SessionKey != "" && len(c.SessionKey) < 32 {
 		return c, errors.New("FLOWLAB_SESSION_KEY: want at least 32 characters (e.g. openssl rand -base64 32)")
 	}
-	for name, dst := range map[string]*time.Duration{"FLOWLAB_SESSION_IDLE": &c.SessionIdle, "FLOWLAB_SESSION_MAX": &c.SessionMaxAge} {
-		if s := strings.TrimSpace(envOr(name, "")); s != "" {
+	// In a fixed order, so that with both wrong the same one is named.
+	for _, set := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"FLOWLAB_SESSION_IDLE", &c.SessionIdle}, {"FLOWLAB_SESSION_MAX", &c.SessionMaxAge}} {
+		if s := strings.TrimSpace(envOr(set.name, "")); s != "" {
 			d, err := flow.ParseDuration(s)
 			if err != nil || d <= 0 {
-				return c, fmt.Errorf("%s=%q: want a positive duration like 30m or 12h", name, s)
+				return c, fmt.Errorf("%s=%q: want a positive duration like 30m or 12h", set.name, s)
 			}
-			*dst = d.D()
+			*set.dst = d.D()
 		}
 	}
 	for _, d := range strings.Split(envOr("FLOWLAB_DEPARTMENTS", ""), ",") {
