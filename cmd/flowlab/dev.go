@@ -25,6 +25,10 @@ import (
 
 const adminTokenFile = "admin-token"
 
+// sessionKeyFile (in the data dir) keeps the key that seals the web UI's
+// session cookies, so that a restart does not sign everyone out.
+const sessionKeyFile = "session-key"
+
 func newDevCmd() *cobra.Command {
 	var (
 		dataDir      string
@@ -82,6 +86,10 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer lock.release()
 			token, err := devAdminToken(dataDir)
+			if err != nil {
+				return err
+			}
+			sessionKey, err := devSessionKey(dataDir)
 			if err != nil {
 				return err
 			}
@@ -148,7 +156,7 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer w.Stop()
 
-			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, namespace: ts.Namespace(), metrics: metrics, dev: true})
+			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, sessionKey: sessionKey, namespace: ts.Namespace(), metrics: metrics, dev: true})
 			if err != nil {
 				return err
 			}
@@ -221,24 +229,38 @@ func listenError(who, flag, addr string, err error, inUseHint string) error {
 // devAdminToken returns FLOWLAB_ADMIN_TOKEN, or the token kept in the data
 // dir, generating it at the first start.
 func devAdminToken(dataDir string) (string, error) {
-	if t := os.Getenv("FLOWLAB_ADMIN_TOKEN"); t != "" {
+	return keptSecret(dataDir, adminTokenFile, "FLOWLAB_ADMIN_TOKEN", "flk_", "admin token")
+}
+
+// devSessionKey returns FLOWLAB_SESSION_KEY, or the key kept in the data
+// dir, generating it at the first start: the web UI's sessions survive a
+// restart of flowlab dev as its cases do (decision 0023).
+func devSessionKey(dataDir string) (string, error) {
+	return keptSecret(dataDir, sessionKeyFile, "FLOWLAB_SESSION_KEY", "", "web UI session key")
+}
+
+// keptSecret returns the environment variable env when set, else the
+// secret kept in DATA/file (mode 0600), generating 32 random bytes
+// (prefix + base64) at the first start.
+func keptSecret(dataDir, file, env, prefix, what string) (string, error) {
+	if t := os.Getenv(env); t != "" {
 		return t, nil
 	}
-	path := filepath.Join(dataDir, adminTokenFile)
+	path := filepath.Join(dataDir, file)
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
 		return strings.TrimSpace(string(b)), nil
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("read admin token: %w", err)
+		return "", fmt.Errorf("read %s: %w", what, err)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("generate admin token: %w", err)
+		return "", fmt.Errorf("generate %s: %w", what, err)
 	}
-	t := "flk_" + base64.RawURLEncoding.EncodeToString(raw)
+	t := prefix + base64.RawURLEncoding.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write admin token: %w", err)
+		return "", fmt.Errorf("write %s: %w", what, err)
 	}
 	return t, nil
 }

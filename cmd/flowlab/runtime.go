@@ -226,6 +226,9 @@ type apiOptions struct {
 	metrics    *obs.Metrics
 	// dev: the API says so at GET /healthz (flowlab demo checks it).
 	dev bool
+	// sessionKey seals the web UI's sessions when FLOWLAB_SESSION_KEY is
+	// not set (flowlab dev keeps one in its data dir).
+	sessionKey string
 }
 
 // apiHandler seeds the built-in flows, starts cases left half-started by a
@@ -250,6 +253,9 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	web, err := webSettings()
 	if err != nil {
 		return nil, usageError{err}
+	}
+	if web.SessionKey == "" {
+		web.SessionKey = o.sessionKey
 	}
 	eng := server.NewTemporalEngine(c)
 	if err := server.StartPending(ctx, st, eng); err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -95,4 +97,28 @@ func TestWebSettings(t *testing.T) {
 	t.Setenv("FLOWLAB_BEHIND_TLS", "yes please")
 	_, err = webSettings()
 	require.ErrorContains(t, err, "FLOWLAB_BEHIND_TLS")
+}
+
+// flowlab dev keeps its web UI session key in the data dir, as it keeps its
+// admin token, so a restart does not sign everyone out; FLOWLAB_SESSION_KEY
+// wins when set.
+func TestDevSessionKeyIsKept(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("FLOWLAB_SESSION_KEY", "")
+	first, err := devSessionKey(dir)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(first), 32, "the server wants 32+ characters")
+	again, err := devSessionKey(dir)
+	require.NoError(t, err)
+	require.Equal(t, first, again, "the second start reads the first one's key")
+	fi, err := os.Stat(filepath.Join(dir, sessionKeyFile))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	other, err := devSessionKey(t.TempDir())
+	require.NoError(t, err)
+	require.NotEqual(t, first, other, "each data dir has its own key")
+	t.Setenv("FLOWLAB_SESSION_KEY", "an operator's key of more than thirty-two characters")
+	set, err := devSessionKey(dir)
+	require.NoError(t, err)
+	require.Equal(t, "an operator's key of more than thirty-two characters", set)
 }
