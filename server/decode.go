@@ -166,16 +166,19 @@ func walkKeys(dec *json.Decoder, body []byte, t reflect.Type, path string) error
 			}
 			key, _ := tok.(string)
 			end := dec.InputOffset()
-			at := position(body, end-int64(len(strconv.Quote(key))))
+			// Where the key stands, for a refusal only: position scans the
+			// body from its start, so computing it for every key would make
+			// a body of many keys cost the square of its size.
+			at := func() string { return position(body, end-int64(len(strconv.Quote(key)))) }
 			if fields != nil {
 				if seen[key] {
-					msg := fmt.Sprintf("field %q appears twice in the object at %s; give each field once", key, at)
+					msg := fmt.Sprintf("field %q appears twice in the object at %s; give each field once", key, at())
 					return badRequest(path+": "+msg, FieldError{Field: path + "." + key, Message: msg})
 				}
 				seen[key] = true
 				ft, ok := fields[key]
 				if !ok {
-					msg := fmt.Sprintf("unknown field %q at %s", key, at)
+					msg := fmt.Sprintf("unknown field %q at %s", key, at())
 					for name := range fields {
 						if strings.EqualFold(name, key) {
 							msg += fmt.Sprintf("; field names are case-sensitive: did you mean %q?", name)
