@@ -321,7 +321,7 @@ func (s *Server) completionFailed(w http.ResponseWriter, r *http.Request, t stor
 			p.cause = err
 			return p
 		case cur.Status == store.TaskCompleted:
-			p := conflict(fmt.Sprintf("task %q was completed by another request (%s)", t.ID, cur.CompletedBy))
+			p := conflict(fmt.Sprintf("task %q was completed by %s in another request", t.ID, s.actorName(ctx, cur.CompletedBy)))
 			p.cause = err
 			return p
 		}

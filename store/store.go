@@ -124,9 +124,10 @@ type Store interface {
 	// ErrLimit is returned (with the counts so far). ErrNotFound when the
 	// case does not exist. Atomic: concurrent callers never overdraw.
 	CountCaseEvent(ctx context.Context, p CaseEventParams) (CaseEvents, error)
-	// FailCase marks an active or starting case failed with p.Reason, closes
-	// its open tasks as cancelled and appends p.Audit, in one transaction.
-	// A case in another status is left as it is (changed=false, no audit).
+	// FailCase marks an active case failed with p.Reason, closes its open
+	// tasks as cancelled and appends p.Audit, in one transaction. A case in
+	// another status is left as it is (changed=false, no audit): one being
+	// restarted (starting) is not failed for the run that ended before.
 	FailCase(ctx context.Context, p FailCaseParams) (c Case, changed bool, err error)
 	// SettleFailedCase moves a failed case to p.Status: CaseStarting to
 	// restart it (closed_at cleared, Restarts incremented) or

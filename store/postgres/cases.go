@@ -250,7 +250,7 @@ func (s *Store) CountCaseEvent(ctx context.Context, p store.CaseEventParams) (st
 	return got, nil
 }
 
-// FailCase marks an active or starting case failed, closes its open tasks
+// FailCase marks an active case failed, closes its open tasks
 // and appends the audit entry, in one transaction.
 func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Case, bool, error) {
 	at := normalize.Time(p.At)
@@ -261,7 +261,7 @@ func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Cas
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		x, err := scanCase(tx.QueryRow(ctx, `UPDATE cases SET status = 'failed', failure_reason = $2,
 				closed_at = $3, updated_at = $3
-			WHERE id = $1 AND status IN ('active', 'starting') RETURNING `+caseCols, p.ID, p.Reason, at))
+			WHERE id = $1 AND status = 'active' RETURNING `+caseCols, p.ID, p.Reason, at))
 		if errors.Is(err, pgx.ErrNoRows) {
 			x, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseCols+` FROM cases WHERE id = $1`, p.ID))
 			c = caseFromInternal(x)

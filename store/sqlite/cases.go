@@ -290,7 +290,7 @@ func (s *Store) CountCaseEvent(ctx context.Context, p store.CaseEventParams) (st
 	return got, nil
 }
 
-// FailCase marks an active or starting case failed, closes its open tasks
+// FailCase marks an active case failed, closes its open tasks
 // and appends the audit entry, in one transaction.
 func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Case, bool, error) {
 	at := nanos(normalize.Time(p.At))
@@ -301,7 +301,7 @@ func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Cas
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		x, err := scanCase(tx.QueryRowContext(ctx, `UPDATE cases SET status = 'failed', failure_reason = ?2,
 				closed_at = ?3, updated_at = ?3
-			WHERE id = ?1 AND status IN ('active', 'starting') RETURNING `+caseCols, p.ID, p.Reason, at))
+			WHERE id = ?1 AND status = 'active' RETURNING `+caseCols, p.ID, p.Reason, at))
 		if errors.Is(err, sql.ErrNoRows) {
 			x, err = scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, p.ID))
 			c = caseFromInternal(x)

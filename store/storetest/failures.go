@@ -140,6 +140,16 @@ func testFailCase(t *testing.T, s store.Store) {
 	_, err = s.SettleFailedCase(ctx, store.SettleFailedCaseParams{ID: "cf1", Status: store.CaseStarting, At: at(3 * time.Hour)})
 	require.ErrorIs(t, err, store.ErrConflict, "only a failed case")
 
+	// A case being restarted is not failed for its old run's end: only the
+	// new run, once active, can fail it again.
+	c, changed, err = s.FailCase(ctx, store.FailCaseParams{ID: "cf1", Reason: "the old run", At: at(3 * time.Hour),
+		Audit: store.AuditEntry{At: at(3 * time.Hour), Action: "case.fail", Object: "case:cf1", CaseID: "cf1", Key: "case.fail:cf1:run1-late"}})
+	require.NoError(t, err)
+	require.False(t, changed)
+	require.Equal(t, store.CaseStarting, c.Status)
+	nowActive := store.CaseActive
+	require.NoError(t, s.UpdateCase(ctx, store.UpdateCaseParams{ID: "cf1", Status: &nowActive, At: at(3 * time.Hour)}))
+
 	// Close: cancelled, closed_at kept.
 	_, changed, err = s.FailCase(ctx, store.FailCaseParams{ID: "cf1", Reason: "timed out", At: at(4 * time.Hour),
 		Audit: store.AuditEntry{At: at(4 * time.Hour), Action: "case.fail", Object: "case:cf1", CaseID: "cf1", Key: "case.fail:cf1:run2"}})
