@@ -125,9 +125,11 @@ func EvalRule(rule string, env map[string]any) (bool, error) {
 	if err := inspectRule(rule); err != nil {
 		return false, fmt.Errorf("compile rule %q: %w", rule, err)
 	}
-	if n, ok := inputSize(env, MaxRuleInput); !ok {
+	if _, ok := inputSize(env, MaxRuleInput); !ok {
+		// The size reached when the walk stopped depends on map order: the
+		// message names only the limit, the same on every run.
 		return false, fmt.Errorf("rule %q: %w", rule, &RuleLimitError{Limit: "input",
-			Msg: fmt.Sprintf("the case's attributes and data are more than %d bytes (%d+), more than a rule may read", MaxRuleInput, n)})
+			Msg: fmt.Sprintf("the case's attributes and data are more than %d bytes, more than a rule may read", MaxRuleInput)})
 	}
 	m := &ruleMeter{}
 	prog, err := expr.Compile(rule, ruleOptions(env, m)...)
@@ -144,6 +146,28 @@ func EvalRule(rule string, env map[string]any) (bool, error) {
 			return false, fmt.Errorf("evaluate rule %q: %w", rule, &RuleLimitError{Limit: "memory",
 				Msg: fmt.Sprintf("the rule builds lists or maps of more than %d elements", maxRuleMemory)})
 		}
+		return false, fmt.Errorf("evaluate rule %q: %w", rule, err)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("evaluate rule %q: result is %T, not a boolean", rule, out)
+	}
+	return b, nil
+}
+
+// EvalRuleUnbounded evaluates a rule as flowlab did before decision 0020:
+// any expr builtin but now, no input or work limits, keys and values in
+// map order. Only the Case workflow's replay of a run recorded before then
+// uses it, for a rule that EvalRule now refuses, so that the replay takes
+// the branch the run took (an error still counts as false there). Never
+// use it for a new evaluation.
+func EvalRuleUnbounded(rule string, env map[string]any) (bool, error) {
+	prog, err := expr.Compile(rule, expr.Env(env), expr.AsBool(), expr.DisableBuiltin("now"))
+	if err != nil {
+		return false, fmt.Errorf("compile rule %q: %w", rule, err)
+	}
+	out, err := expr.Run(prog, env)
+	if err != nil {
 		return false, fmt.Errorf("evaluate rule %q: %w", rule, err)
 	}
 	b, ok := out.(bool)

@@ -548,8 +548,14 @@ func (r *caseRun) runDecision(ctx workflow.Context, step *flow.Step, entered tim
 				return "", temporal.NewNonRetryableApplicationError(
 					fmt.Sprintf("decision %q: rule %d could not be evaluated: %v", step.ID, i+1, err), RuleFailed, err)
 			}
-			r.logger.Warn("decision rule failed; treated as false", "step", step.ID, "rule", rule.When, "error", err)
-			continue
+			// A run recorded before the rule limits: it evaluated this rule
+			// without them (a rule now refused may have been true then), so
+			// its replay must too, to take the branch it took.
+			ok, err = flow.EvalRuleUnbounded(rule.When, env)
+			if err != nil {
+				r.logger.Warn("decision rule failed; treated as false", "step", step.ID, "rule", rule.When, "error", err)
+				continue
+			}
 		}
 		if ok {
 			next = rule.Next

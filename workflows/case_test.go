@@ -582,3 +582,22 @@ func TestCaseRuleBeyondLimitFailsCase(t *testing.T) {
 	require.Equal(t, workflows.StatusFailed, h.cases[len(h.cases)-1].Status)
 	require.Empty(t, h.autos, "the case must not route on")
 }
+
+// A run recorded before the rule limits (no rule-errors-fail marker in its
+// history) evaluated its rules without them. On replay a rule the limits
+// now refuse (split is not on the allow-list) must give the answer it gave
+// then, here true, so the case takes the branch it took, not the default.
+func TestCaseRecordedBeforeRuleLimitsKeepsItsBranch(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env.OnGetVersion("rule-errors-fail", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	in := input(map[string]any{"severity": "high-impact"})
+	in.Definition.Start = "route"
+	in.Definition.Steps[1].Rules[0].When = `split(attributes.severity, "-")[0] == "high"`
+	_, err := flow.EvalRule(in.Definition.Steps[1].Rules[0].When, flow.RuleEnv(in.Attributes, "", "", "", nil))
+	require.Error(t, err, "the rule is one the limits refuse now")
+	h.env.ExecuteWorkflow(workflows.CaseWorkflow, in) // the reply wait times out
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
+	require.Len(t, h.autos, 1, "the urgent branch, as the run recorded it")
+}
