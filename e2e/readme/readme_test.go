@@ -126,8 +126,10 @@ type Script struct {
 }
 
 // scriptHeader makes the session stop at the first failing command and
-// record where (the ERR trap also fires inside $(…), first one wins).
+// record where (the ERR trap also fires inside $(…), first one wins;
+// inherit_errexit makes a failure inside $(…) stop the session too).
 const scriptHeader = `set -Eeuo pipefail
+shopt -s inherit_errexit
 trap 'rc=$?; [ -s "$READMETEST_FAIL" ] || printf "%s %s %s\n" "$LINENO" "$rc" "$BASH_COMMAND" > "$READMETEST_FAIL"' ERR
 `
 
@@ -151,9 +153,14 @@ func BuildScript(blocks []Block) Script {
 			s.BlockOf[n] = bl.Line
 		}
 	}
+	b.WriteString("printf '\\n" + allBlocksRan + "\\n'\n")
 	s.Text = b.String()
 	return s
 }
+
+// allBlocksRan is the session's last line: without it a block that ended
+// the session early (an exit 0, an unclosed heredoc) would pass unseen.
+const allBlocksRan = "== README.md: all blocks ran"
 
 // TestReadmeBlocksFollowTheConvention: every block is classified, so a
 // command block cannot silently go unrun. No server needed.
@@ -283,8 +290,11 @@ func TestReadmeCommandBlocks(t *testing.T) {
 	defer cancel()
 	sh := exec.CommandContext(ctx, "bash", "-c", script.Text)
 	sh.Dir = work
+	// curl reports a 4xx or 5xx answer as a failure (exit 22), not only
+	// the body; a block that shows a refusal on purpose says curl -q.
+	must(t, os.WriteFile(filepath.Join(work, ".curlrc"), []byte("fail-with-body\n"), 0o644))
 	sh.Env = append(env, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "FLOWLAB_SERVER="+server,
-		"EDITOR=readme-editor", "READMETEST_FAIL="+failFile, "NO_COLOR=1")
+		"EDITOR=readme-editor", "READMETEST_FAIL="+failFile, "NO_COLOR=1", "CURL_HOME="+work)
 	sh.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	sh.Cancel = func() error { return syscall.Kill(-sh.Process.Pid, syscall.SIGKILL) }
 	var out bytes.Buffer
@@ -292,10 +302,11 @@ func TestReadmeCommandBlocks(t *testing.T) {
 	start := time.Now()
 	runErr := sh.Run()
 	t.Logf("README blocks ran in %s", time.Since(start).Round(time.Second))
-	if runErr != nil {
-		where := "README.md: the session ended"
-		if b, err := os.ReadFile(failFile); err == nil && len(b) > 0 {
-			f := strings.SplitN(strings.TrimSpace(string(b)), " ", 3)
+	failed, _ := os.ReadFile(failFile)
+	if runErr != nil || len(failed) > 0 || !strings.Contains(out.String(), allBlocksRan) {
+		where := "README.md: the session ended before its last block"
+		if len(failed) > 0 {
+			f := strings.SplitN(strings.TrimSpace(string(failed)), " ", 3)
 			ln, _ := strconv.Atoi(f[0])
 			where = fmt.Sprintf("README.md:%d (the block at line %d): exit status %s of: %s", script.ReadmeLine[ln], script.BlockOf[ln], f[1], f[2])
 		}
