@@ -80,6 +80,28 @@ func TestTerminatedCaseIsFailedRestartedAndClosed(t *testing.T) {
 	}
 }
 
+// TestRestartAfterACompletedRun: a case whose workflow completed but whose
+// row still says active (its last write lost) is failed by the reconciler
+// like any ended run, and its restart must start a new run: Temporal
+// refuses to reuse the id of a completed run under the policy of new
+// cases, which the restart used to swallow (200, active, no workflow).
+func TestRestartAfterACompletedRun(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.startComplaint("C-done-1")
+	require.Equal(t, "completed", e.finish(id, 10).Status)
+	active, step := "active", "investigate"
+	require.NoError(t, e.st.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Status: &active, Step: &step, At: time.Now()}))
+	_, failed, err := server.ReconcileCases(ctx, e.st, server.NewTemporalEngine(e.tc), nil, server.ReconcileBatch)
+	require.NoError(t, err)
+	require.Len(t, failed, 1)
+
+	e.mustDo("admin", http.MethodPost, "/api/v1/cases/"+id+"/restart", nil, http.StatusOK, nil)
+	again := e.waitOpenTask(id)
+	require.Equal(t, "investigate", again.Step)
+	require.Equal(t, "completed", e.finish(id, 10).Status)
+}
+
 // TestCancelDuringCompletion: a case cancelled while a completion of its
 // task is in flight. The completer hears what happened: 200 when the
 // completion committed, 409 when it did not, never a 500; and every

@@ -129,10 +129,12 @@ func (e *temporalEngine) StartCase(ctx context.Context, workflowID string, in wo
 	opts := client.StartWorkflowOptions{
 		ID:        workflowID,
 		TaskQueue: workflows.TaskQueue,
-		// A case's workflow id is reused only after a run that failed,
-		// was terminated or timed out: the restart of a failed case
-		// (decision 0022).
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		// A new case's workflow id is reused only after a run that failed,
+		// was terminated or timed out. A restart (in.Resume: the store has
+		// the case failed) follows any closed run, one that completed
+		// without closing its case included (decision 0022); a run still
+		// open is never doubled either way.
+		WorkflowIDReusePolicy:                    reusePolicy(in),
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SAFlowKey.ValueSet(in.Definition.Key),
@@ -147,6 +149,14 @@ func (e *temporalEngine) StartCase(ctx context.Context, workflowID string, in wo
 		return fmt.Errorf("engine: start %s: %w", workflowID, temporalError(err))
 	}
 	return nil
+}
+
+// reusePolicy is the workflow id reuse policy of a start: see StartCase.
+func reusePolicy(in workflows.CaseInput) enumspb.WorkflowIdReusePolicy {
+	if in.Resume != nil {
+		return enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	}
+	return enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
 }
 
 func (e *temporalEngine) Describe(ctx context.Context, workflowID string) (WorkflowRun, error) {
