@@ -271,9 +271,19 @@ func (s *Store) FailCase(ctx context.Context, p store.FailCaseParams) (store.Cas
 			return err
 		}
 		c, changed = caseFromInternal(x), true
-		if _, err := tx.Exec(ctx, `UPDATE tasks SET status = 'cancelled', completed_at = $2
-			WHERE case_id = $1 AND status = 'open'`, p.ID, at); err != nil {
+		// Each open task closes as a cancelled one does, span included.
+		rows, err := tx.Query(ctx, `SELECT id FROM tasks WHERE case_id = $1 AND status = 'open' ORDER BY seq`, p.ID)
+		if err != nil {
 			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := s.cancelTask(ctx, tx, id, at, store.Span{}); err != nil {
+				return err
+			}
 		}
 		return appendAudit(ctx, tx, p.Audit)
 	})

@@ -237,25 +237,31 @@ func (s *Store) CancelTask(ctx context.Context, p store.CancelTaskParams) (store
 	var t store.Task
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		t, err = queryTask(ctx, tx, `UPDATE tasks SET status = 'cancelled', completed_at = $2
-			WHERE id = $1 AND status = 'open' RETURNING `+taskCols, p.ID, at)
-		if errors.Is(err, pgx.ErrNoRows) {
-			t, err = queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = $1`, p.ID)
-			return err // closed already: a no-op
-		}
-		if err != nil {
-			return err
-		}
-		span := p.Span
-		if span.Outcome == "" {
-			span.Outcome = store.TaskCancelled
-		}
-		return s.recordSpan(ctx, tx, normalize.TaskSpan(t, span))
+		t, err = s.cancelTask(ctx, tx, p.ID, at, p.Span)
+		return err
 	})
 	if err != nil {
 		return store.Task{}, mapErr("postgres: cancel task", err)
 	}
 	return t, nil
+}
+
+// cancelTask cancels open task id in tx and records its span (outcome
+// cancelled unless span says otherwise); a closed task is left as it is.
+// CancelTask and FailCase share it.
+func (s *Store) cancelTask(ctx context.Context, tx pgx.Tx, id string, at time.Time, span store.Span) (store.Task, error) {
+	t, err := queryTask(ctx, tx, `UPDATE tasks SET status = 'cancelled', completed_at = $2
+		WHERE id = $1 AND status = 'open' RETURNING `+taskCols, id, at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = $1`, id) // closed already: a no-op
+	}
+	if err != nil {
+		return store.Task{}, err
+	}
+	if span.Outcome == "" {
+		span.Outcome = store.TaskCancelled
+	}
+	return t, s.recordSpan(ctx, tx, normalize.TaskSpan(t, span))
 }
 
 // EscalateTask raises the escalation level of an open task and moves it to

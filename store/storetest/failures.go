@@ -119,6 +119,12 @@ func testFailCase(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, store.TaskCancelled, task.Status)
 	require.NotNil(t, task.CompletedAt)
+	// Closed as a cancelled task is: its span counts in the reports.
+	spans, err := s.ListSpans(ctx, store.SpanFilter{CaseID: "cf1"})
+	require.NoError(t, err)
+	require.Len(t, spans, 1)
+	require.Equal(t, store.TaskCancelled, spans[0].Outcome)
+	require.Equal(t, 1, spans[0].Seq)
 
 	c, changed, err = s.FailCase(ctx, store.FailCaseParams{ID: "cf1", Reason: "again", At: at(2 * time.Hour), Audit: audit})
 	require.NoError(t, err)
