@@ -200,6 +200,13 @@ func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 		return p
 	}
 	if heat != nil {
+		// A heat map is the version's graph with other labels: one whose
+		// plain layout is too much (remembered per DOT, and the plain DOT is
+		// the version's) is refused at once, rather than a child spending
+		// the whole deadline again for each range, variant or threshold.
+		if _, err := s.graphs.SVG(r.Context(), flowgraph.DOT(flowgraph.Build(def), nil)); err != nil {
+			return graphLayoutProblem(fv, err)
+		}
 		rep, d, err := s.bottleneckReport(r.Context(), fv, q.Variant, from, to)
 		if err != nil {
 			return err

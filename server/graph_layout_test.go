@@ -172,6 +172,13 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 		require.Contains(t, p.Detail, "took longer than 2s")
 		require.Less(t, time.Since(start), 5*time.Second)
 		require.Equal(t, 1, e.srv.graphs.Started())
+		// So are its heat maps, whatever their range or thresholds: each
+		// is another DOT, but the version's layout is known to be too much.
+		for _, q := range []string{"?heat=wait_p90", "?heat=work_p90&from=2026-01-01T00:00:00Z", "?heat=wait_p90&warn=1m&alert=2m"} {
+			p := problemOf(t, e.do("olga", http.MethodGet, svg+q, nil, nil), http.StatusUnprocessableEntity)
+			require.Contains(t, p.Detail, "took longer than 2s", q)
+		}
+		require.Equal(t, 1, e.srv.graphs.Started(), "no heat map started a layout of its own")
 
 		// The UI's image says so in words.
 		res := e.page("olga", http.MethodGet, "/ui/flows/huge/versions/1/graph.svg", nil)
