@@ -30,6 +30,10 @@ const (
 	// caseSearchTimeout bounds one page of an attribute search, the one
 	// filter SQLite tests row by row (decision 0026).
 	caseSearchTimeout = 5 * time.Second
+	// maxAttrSearches is how many attribute searches run at once; one
+	// more is a 503 at once, so that searches cannot take every database
+	// connection from completions and inboxes.
+	maxAttrSearches = 2
 )
 
 // searchCases is pageCases with attribute filters bounded in time: past
@@ -38,6 +42,13 @@ const (
 func (s *Server) searchCases(ctx context.Context, p store.ListCasesParams, limit int, timeout time.Duration) ([]store.Case, bool, error) {
 	if len(p.Attributes) == 0 {
 		return s.pageCases(ctx, p, limit)
+	}
+	select {
+	case s.attrSearches <- struct{}{}:
+		defer func() { <-s.attrSearches }()
+	default:
+		return nil, false, unavailable(fmt.Sprintf("%d attribute searches are under way, as many as may run at once; "+
+			"retry in a moment, or narrow it with customer or id", maxAttrSearches), nil)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -102,4 +102,21 @@ func TestCaseSearchTimeout(t *testing.T) {
 	require.ErrorAs(t, err, &prob)
 	require.Equal(t, http.StatusServiceUnavailable, prob.Status)
 	require.Contains(t, prob.Detail, "narrow it with customer")
+
+	// With every slot taken, another attribute search is refused at once;
+	// a search without attribute filters is not held up.
+	for range maxAttrSearches {
+		e.srv.attrSearches <- struct{}{}
+	}
+	_, _, err = e.srv.searchCases(context.Background(), p, 10, time.Minute)
+	require.ErrorAs(t, err, &prob)
+	require.Equal(t, http.StatusServiceUnavailable, prob.Status)
+	require.Contains(t, prob.Detail, "attribute searches are under way")
+	_, _, err = e.srv.searchCases(context.Background(), store.ListCasesParams{Customer: "c"}, 10, time.Minute)
+	require.NoError(t, err)
+	for range maxAttrSearches {
+		<-e.srv.attrSearches
+	}
+	_, _, err = e.srv.searchCases(context.Background(), p, 10, time.Minute)
+	require.NoError(t, err, "a slot freed is taken again")
 }

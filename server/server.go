@@ -321,6 +321,10 @@ type Server struct {
 	kpiMemo *uiMemo[serviceKPIsJSON]
 	// graphs lays out graph.svg's drawings in child processes.
 	graphs *dotlayout.Renderer
+	// attrSearches holds a slot per attribute search under way: SQLite
+	// tests those row by row, each for up to caseSearchTimeout on a
+	// connection of its pool, so only a few may run at once.
+	attrSearches chan struct{}
 }
 
 // New returns the API's handler.
@@ -362,6 +366,7 @@ func newServer(cfg Config) (*Server, error) {
 	s.inproc = s.inprocRoutes()
 	s.kpiMemo = newUIMemo[serviceKPIsJSON](30*time.Second, 64)
 	s.graphs = dotlayout.New(cfg.GraphLayout)
+	s.attrSearches = make(chan struct{}, maxAttrSearches)
 	return s, nil
 }
 
