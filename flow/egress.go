@@ -36,7 +36,17 @@ var refusedPrefixes = []struct {
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"},
 	{netip.MustParsePrefix("fec0::/10"), "site-local"},
 	{netip.MustParsePrefix("100::/64"), "discard-only"},
+	// RFC 8215: a network's own NAT64 prefix, which reaches its own IPv4
+	// hosts (private ones included) in a layout that varies with it.
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use NAT64"},
 }
+
+// The well-known NAT64 prefix and 6to4, whose addresses carry the IPv4
+// address they reach (RFC 6052, RFC 3056).
+var (
+	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour   = netip.MustParsePrefix("2002::/16")
+)
 
 // RefusedAddr returns the class of address a that webhooks may not reach
 // without an allow-list entry ("loopback", "private", "link-local", ...),
@@ -48,11 +58,11 @@ func RefusedAddr(a netip.Addr) string {
 	if a.Is6() {
 		b := a.As16()
 		switch {
-		case netip.MustParsePrefix("64:ff9b::/96").Contains(a):
+		case nat64Prefix.Contains(a):
 			if c := RefusedAddr(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})); c != "" {
 				return c + " (through NAT64)"
 			}
-		case netip.MustParsePrefix("2002::/16").Contains(a):
+		case sixToFour.Contains(a):
 			if c := RefusedAddr(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]})); c != "" {
 				return c + " (through 6to4)"
 			}

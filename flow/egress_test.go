@@ -15,7 +15,7 @@ func TestRefusedAddr(t *testing.T) {
 		"169.254.169.254": "cloud metadata", "169.254.1.1": "link-local", "fe80::1": "link-local",
 		"0.0.0.0": "unspecified", "::": "unspecified", "0.1.2.3": "this-network",
 		"100.100.100.200": "shared (carrier-grade NAT)", "224.0.0.1": "multicast", "255.255.255.255": "broadcast",
-		"64:ff9b::a00:1": "private (through NAT64)", "2002:7f00:1::": "loopback (through 6to4)",
+		"64:ff9b::a00:1": "private (through NAT64)", "64:ff9b:1:a00:1::": "local-use NAT64", "2002:7f00:1::": "loopback (through 6to4)",
 		"93.184.216.34": "", "2606:2800:220:1::": "", "::ffff:93.184.216.34": "",
 	} {
 		require.Equal(t, want, RefusedAddr(netip.MustParseAddr(addr)), addr)
