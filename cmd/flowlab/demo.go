@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -167,8 +168,11 @@ type demo struct {
 	signIns  []demoSignIn
 	tokenTTL time.Duration
 	// mine holds the ids of the cases this run started: its agents work
-	// only their tasks.
-	mine sync.Map
+	// only their tasks. since is the server's created_at of the first of
+	// them (RFC 3339, "" before): no task of the demo opened earlier, so
+	// the agents' inbox reads start there instead of at every open task.
+	mine  sync.Map
+	since atomic.Value
 }
 
 type demoSignIn struct{ who, token string }
@@ -305,6 +309,9 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 		id, _ := cs["id"].(string)
 		ids = append(ids, id)
 		d.mine.Store(id, true)
+		if at, _ := cs["created_at"].(string); at != "" {
+			d.since.CompareAndSwap(nil, at)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -393,8 +400,9 @@ func (d *demo) agent(ctx context.Context, dep string, ac *apiClient, seen *sync.
 	for ctx.Err() == nil {
 		var tasks []any
 		cursor := ""
-		for page := 0; page < demoInboxPages; page++ {
-			q := url.Values{"status": {"open"}, "department": {dep}, "limit": {"500"}}
+		since, _ := d.since.Load().(string)
+		for page := 0; since != "" && page < demoInboxPages; page++ { // no case of ours yet: nothing to read
+			q := url.Values{"status": {"open"}, "department": {dep}, "limit": {"500"}, "from": {since}}
 			if cursor != "" {
 				q.Set("cursor", cursor)
 			}

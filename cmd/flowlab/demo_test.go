@@ -141,6 +141,7 @@ func TestDemoWorksOnlyItsOwnCases(t *testing.T) {
 		mu      sync.Mutex
 		touched []string
 		done    bool
+		froms   []string
 	)
 	const inbox = `{"tasks":[
 	  {"id":"t-foreign","case_id":"0b3e9f27-0000-4000-8000-00000000c0de","step":"record","department":"customer_service","status":"open","outcomes":["recorded"]},
@@ -153,6 +154,7 @@ func TestDemoWorksOnlyItsOwnCases(t *testing.T) {
 		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/tasks":
 			mu.Lock()
 			d := done
+			froms = append(froms, r.URL.Query().Get("from"))
 			mu.Unlock()
 			if d || !strings.Contains(r.URL.RawQuery, "department=customer_service") {
 				_, _ = io.WriteString(w, `{"tasks":[]}`)
@@ -187,6 +189,12 @@ func TestDemoWorksOnlyItsOwnCases(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Equal(t, []string{"/api/v1/tasks/t-mine/claim", "/api/v1/tasks/t-mine/complete"}, touched)
+	// The agents read only tasks opened since the demo's first case (the
+	// server's created_at), not every open task of the server.
+	require.NotEmpty(t, froms)
+	for _, f := range froms {
+		require.Equal(t, "2026-11-23T08:00:00Z", f)
+	}
 
 	tokens := sent(api, "POST /api/v1/tokens ")
 	require.NotEmpty(t, tokens)
