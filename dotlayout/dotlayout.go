@@ -355,6 +355,12 @@ func (r *Renderer) child(dot []byte) ([]byte, error) {
 		if errors.As(waitErr, &ee) && ee.ExitCode() == 2 {
 			return nil, fmt.Errorf("%w: %s", ErrTooComplex, strings.TrimSpace(stderr.String()))
 		}
+		if errors.As(waitErr, &ee) && ee.ExitCode() == -1 && ctx.Err() == nil {
+			// Killed by a signal nobody here sent (the kernel's out-of-memory
+			// killer, a crash of the WebAssembly engine): the same DOT would
+			// do it again, so it is remembered like a stopped layout.
+			return nil, fmt.Errorf("%w: the layout process was killed (%v)", ErrTooComplex, waitErr)
+		}
 		return nil, fmt.Errorf("graph layout: child after %s: %w: %s", time.Since(start).Round(time.Millisecond), waitErr, strings.TrimSpace(stderr.String()))
 	case readErr != nil:
 		return nil, fmt.Errorf("graph layout: reading the SVG: %w", readErr)

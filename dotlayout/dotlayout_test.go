@@ -188,3 +188,17 @@ func TestRendererBoundsMemory(t *testing.T) {
 	require.Contains(t, err.Error(), "took more than 1 MiB of memory")
 	require.Less(t, time.Since(start), 20*time.Second)
 }
+
+// A child killed by a signal the renderer did not send (here it kills
+// itself, as the out-of-memory killer would) is a layout the same DOT
+// would kill again: refused as too complex and remembered, not retried.
+func TestRendererRemembersAKilledChild(t *testing.T) {
+	t.Parallel()
+	r := New(Config{Command: []string{"sh", "-c", "kill -9 $$"}})
+	_, err := r.SVG(t.Context(), []byte("digraph { a -> b }"))
+	require.ErrorIs(t, err, ErrTooComplex)
+	require.Contains(t, err.Error(), "the layout process was killed")
+	_, err = r.SVG(t.Context(), []byte("digraph { a -> b }"))
+	require.ErrorIs(t, err, ErrTooComplex)
+	require.Equal(t, 1, r.Started(), "the second request started no child")
+}
