@@ -50,6 +50,11 @@ type env struct {
 	contractOnce sync.Once
 	contract     *apitest.Validator
 	contractErr  error
+
+	// agentFailures counts the simulated agents' refused completions by
+	// status and message, reported when a pilot does not end in time.
+	agentMu       sync.Mutex
+	agentFailures map[string]int
 }
 
 // validator fetches the served OpenAPI document (without auth), checks it

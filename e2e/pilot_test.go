@@ -57,8 +57,17 @@ func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 									return
 								case <-time.After(e.withHandoffs(tk.CaseID, dep, d)):
 								}
-								e.doQuiet(dep, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
+								status, body := e.doQuiet(dep, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
 									map[string]any{"outcome": tk.Outcomes[0], "data": formData(tk)})
+								if status != http.StatusOK && ctx.Err() == nil {
+									// A person whose completion is refused
+									// (the case was continuing as new, the
+									// engine was briefly unavailable) tries
+									// again: the next poll offers the task
+									// again while it is open.
+									e.noteAgentFailure(status, body)
+									seen.Delete(tk.ID)
+								}
 							}()
 						}
 					}
@@ -71,6 +80,25 @@ func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 		}()
 	}
 	return func() { cancel(); wg.Wait() }
+}
+
+// noteAgentFailure counts a refused completion by its status and title.
+func (e *env) noteAgentFailure(status int, body []byte) {
+	var p struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	_ = json.Unmarshal(body, &p)
+	key := fmt.Sprintf("%d %s", status, p.Title)
+	e.agentMu.Lock()
+	defer e.agentMu.Unlock()
+	if e.agentFailures == nil {
+		e.agentFailures = map[string]int{}
+	}
+	if e.agentFailures[key] == 0 {
+		e.t.Logf("agent: completion refused: %d %s: %s", status, p.Title, p.Detail)
+	}
+	e.agentFailures[key]++
 }
 
 // withHandoffs scales d by handoffCost per handoff the case has had before
@@ -154,7 +182,10 @@ func (e *env) waitPilotEnd(id string, within time.Duration) pilotJSON {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	e.t.Fatalf("pilot %s still running after %s: %+v", id, within, pl)
+	e.agentMu.Lock()
+	failures := fmt.Sprint(e.agentFailures)
+	e.agentMu.Unlock()
+	e.t.Fatalf("pilot %s still running after %s: %+v (refused completions: %s)", id, within, pl, failures)
 	return pl
 }
 
