@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -79,7 +80,7 @@ func TestAuthentication(t *testing.T) {
 		res := e.do("admin", http.MethodPost, "/api/v1/tokens",
 			map[string]any{"name": "short", "role": "owner", "expires_in": "1h"}, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-		var out tokenResponse
+		var out apiv1.TokenResponse
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 		require.NotNil(t, out.ExpiresAt)
 		e.tokens["short"] = out.Token
@@ -280,7 +281,7 @@ func TestCreateCase(t *testing.T) {
 	res := e.do("admin", http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": "complaint", "customer": "c-9", "channel": "wechat", "attributes": map[string]any{"severity": "primary"}}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-	var c caseJSON
+	var c apiv1.Case
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
 	require.Equal(t, "complaint", c.Flow)
 	require.Equal(t, 1, c.Version) // the default version
@@ -304,9 +305,9 @@ func TestCreateCase(t *testing.T) {
 	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var d struct {
-		caseJSON
-		Tasks []taskJSON        `json:"tasks"`
-		Spans []spanJSON        `json:"spans"`
+		apiv1.Case
+		Tasks []apiv1.Task      `json:"tasks"`
+		Spans []apiv1.Span      `json:"spans"`
 		Links map[string]string `json:"links"`
 	}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
@@ -346,7 +347,7 @@ func TestCreateCaseIdempotency(t *testing.T) {
 	require.Equal(t, http.StatusCreated, again.Code, again.Body.String())
 	require.Equal(t, "true", again.Header().Get(ReplayedHeader))
 	require.Equal(t, first.Body.String(), again.Body.String(), "a replay answers byte for byte the same")
-	var c1, c2 caseJSON
+	var c1, c2 apiv1.Case
 	require.NoError(t, json.Unmarshal(first.Body.Bytes(), &c1))
 	require.NoError(t, json.Unmarshal(again.Body.Bytes(), &c2))
 	require.Equal(t, c1.ID, c2.ID)
@@ -364,7 +365,7 @@ func TestCreateCaseIdempotency(t *testing.T) {
 	other := e.do("owner", http.MethodPost, "/api/v1/cases", body, key)
 	require.Equal(t, http.StatusCreated, other.Code, other.Body.String())
 	require.Empty(t, other.Header().Get(ReplayedHeader))
-	var c3 caseJSON
+	var c3 apiv1.Case
 	require.NoError(t, json.Unmarshal(other.Body.Bytes(), &c3))
 	require.NotEqual(t, c1.ID, c3.ID)
 	otherAgain := e.do("owner", http.MethodPost, "/api/v1/cases", body, key)
@@ -397,7 +398,7 @@ func TestCreateCaseConcurrentSameKey(t *testing.T) {
 			req.Header.Set(IdempotencyKeyHeader, "same-key")
 			rec := httptest.NewRecorder()
 			e.h.ServeHTTP(rec, req)
-			var c caseJSON
+			var c apiv1.Case
 			_ = json.Unmarshal(rec.Body.Bytes(), &c)
 			mu.Lock()
 			defer mu.Unlock()
@@ -438,7 +439,7 @@ func TestCreateCaseStartFailure(t *testing.T) {
 	res = e.do("admin", http.MethodPost, "/api/v1/cases", body, key)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	require.Equal(t, "true", res.Header().Get(ReplayedHeader))
-	var c caseJSON
+	var c apiv1.Case
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
 	require.Equal(t, cs[0].ID, c.ID)
 	require.Equal(t, store.CaseActive, c.Status)
@@ -472,7 +473,7 @@ func TestListCases(t *testing.T) {
 	first := e.startCase()
 	second := e.startCase()
 	var out struct {
-		Cases []caseJSON `json:"cases"`
+		Cases []apiv1.Case `json:"cases"`
 	}
 	res := e.do("ann", http.MethodGet, "/api/v1/cases?flow=complaint&status=active", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())

@@ -9,19 +9,20 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
-func auditListOf(t *testing.T, e *testEnv, query string) auditListJSON {
+func auditListOf(t *testing.T, e *testEnv, query string) apiv1.AuditList {
 	t.Helper()
 	res := e.do("admin", http.MethodGet, "/api/v1/audit"+query, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var out auditListJSON
+	var out apiv1.AuditList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	return out
 }
 
-func actionsOf(l auditListJSON) []string {
+func actionsOf(l apiv1.AuditList) []string {
 	out := []string{}
 	for _, e := range l.Entries {
 		out = append(out, e.Action)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
@@ -167,46 +168,24 @@ func inDepartment(a store.Actor, department string) bool {
 
 var validRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
 
-type createTokenRequest struct {
-	Name        string   `json:"name" minLength:"1" maxLength:"200" description:"The actor's display name."`
-	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
-	Departments []string `json:"departments,omitempty" description:"Departments the actor works in; required for staff. Each must be a department a published flow uses, or one of the server's configured departments (FLOWLAB_DEPARTMENTS)."`
-	Leads       []string `json:"leads,omitempty" description:"Departments, among departments, the actor is the team lead of: it may release and reassign their claimed tasks."`
-	ExpiresIn   *string  `json:"expires_in,omitempty" description:"Lifetime of the token (a flow duration like 720h or 30d); default: no expiry." example:"720h"`
-}
-
-type actorJSON struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
-	Departments []string `json:"departments" nullable:"false"`
-	Leads       []string `json:"leads" nullable:"false" description:"Departments the actor is the team lead of."`
-}
-
-type tokenResponse struct {
-	Token     string     `json:"token"`
-	Actor     actorJSON  `json:"actor"`
-	ExpiresAt *time.Time `json:"expires_at"`
-}
-
 // createToken creates an actor and its token; the token is shown once.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
-	var req createTokenRequest
+	var req apiv1.CreateTokenRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	var errs []FieldError
 	req.Name = strings.TrimSpace(req.Name)
 	if req.Name == "" {
-		errs = append(errs, FieldError{"name", "is required"})
+		errs = append(errs, FieldError{Field: "name", Message: "is required"})
 	} else if len(req.Name) > 200 {
-		errs = append(errs, FieldError{"name", "must be at most 200 characters"})
+		errs = append(errs, FieldError{Field: "name", Message: "must be at most 200 characters"})
 	}
 	if !slices.Contains(validRoles, req.Role) {
-		errs = append(errs, FieldError{"role", "must be one of " + strings.Join(validRoles, ", ")})
+		errs = append(errs, FieldError{Field: "role", Message: "must be one of " + strings.Join(validRoles, ", ")})
 	}
 	if req.Role == store.RoleStaff && len(req.Departments) == 0 {
-		errs = append(errs, FieldError{"departments", "is required for role staff"})
+		errs = append(errs, FieldError{Field: "departments", Message: "is required for role staff"})
 	}
 	known, err := s.knownDepartments(r.Context())
 	if err != nil {
@@ -215,15 +194,15 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	for i, d := range req.Departments {
 		switch {
 		case strings.TrimSpace(d) == "":
-			errs = append(errs, FieldError{fmt.Sprintf("departments[%d]", i), "must not be empty"})
+			errs = append(errs, FieldError{Field: fmt.Sprintf("departments[%d]", i), Message: "must not be empty"})
 		case !slices.Contains(known, d):
-			errs = append(errs, FieldError{fmt.Sprintf("departments[%d]", i), fmt.Sprintf(
+			errs = append(errs, FieldError{Field: fmt.Sprintf("departments[%d]", i), Message: fmt.Sprintf(
 				"unknown department %q; the published flows and FLOWLAB_DEPARTMENTS name: %s", d, strings.Join(known, ", "))})
 		}
 	}
 	for i, d := range req.Leads {
 		if !slices.Contains(req.Departments, d) {
-			errs = append(errs, FieldError{fmt.Sprintf("leads[%d]", i), fmt.Sprintf("%q is not one of departments; a lead leads a department it works in", d)})
+			errs = append(errs, FieldError{Field: fmt.Sprintf("leads[%d]", i), Message: fmt.Sprintf("%q is not one of departments; a lead leads a department it works in", d)})
 		}
 	}
 	now := s.now().UTC()
@@ -232,9 +211,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		d, err := flow.ParseDuration(*req.ExpiresIn)
 		switch {
 		case err != nil:
-			errs = append(errs, FieldError{"expires_in", err.Error()})
+			errs = append(errs, FieldError{Field: "expires_in", Message: err.Error()})
 		case d.D() <= 0:
-			errs = append(errs, FieldError{"expires_in", "must be positive"})
+			errs = append(errs, FieldError{Field: "expires_in", Message: "must be positive"})
 		default:
 			t := now.Add(d.D())
 			expiresAt = &t
@@ -265,11 +244,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "token.create", Object: "token:" + tok.ID,
 		Details: mustJSON(map[string]any{"actor_id": actor.ID, "role": actor.Role, "departments": actor.Departments, "leads": actor.Leads})})
-	s.writeJSON(w, r, http.StatusCreated, tokenResponse{Token: token, Actor: toActorJSON(actor), ExpiresAt: expiresAt})
+	s.writeJSON(w, r, http.StatusCreated, apiv1.TokenResponse{Token: token, Actor: toActorJSON(actor), ExpiresAt: expiresAt})
 	return nil
 }
 
-func toActorJSON(a store.Actor) actorJSON {
+func toActorJSON(a store.Actor) apiv1.Actor {
 	deps, leads := a.Departments, a.Leads
 	if deps == nil {
 		deps = []string{}
@@ -277,5 +256,5 @@ func toActorJSON(a store.Actor) actorJSON {
 	if leads == nil {
 		leads = []string{}
 	}
-	return actorJSON{ID: a.ID, Name: a.Name, Role: a.Role, Departments: deps, Leads: leads}
+	return apiv1.Actor{ID: a.ID, Name: a.Name, Role: a.Role, Departments: deps, Leads: leads}
 }

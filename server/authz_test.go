@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/workflows"
@@ -324,7 +325,7 @@ var matrixQueries = map[string]string{
 // matrixBodies replace a route's body example where the example names
 // objects a fresh world does not have.
 var matrixBodies = map[string]any{
-	"setFlowDefault": setDefaultRequest{Version: 2},
+	"setFlowDefault": apiv1.SetDefaultRequest{Version: 2},
 }
 
 // request is a valid request of rt in w.
@@ -373,7 +374,7 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 	}
 	switch {
 	case rt.ID == "assignTask":
-		body = assignRequest{Actor: w.ids["staff-A"]}
+		body = apiv1.AssignRequest{Actor: w.ids["staff-A"]}
 	case matrixBodies[rt.ID] != nil:
 		body = matrixBodies[rt.ID]
 	case rt.Body != nil:

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -46,10 +47,10 @@ func TestBottlenecksFromRollups(t *testing.T) {
 		{},
 		{"from": {base.Add(50 * time.Hour).Format(time.RFC3339)}, "to": {base.Add(300 * time.Hour).Format(time.RFC3339)}},
 	} {
-		get := func(e *testEnv, path string) bottlenecksJSON {
+		get := func(e *testEnv, path string) apiv1.Bottlenecks {
 			res := e.do("admin", http.MethodGet, path+"?"+q.Encode(), nil, nil)
 			require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-			var out bottlenecksJSON
+			var out apiv1.Bottlenecks
 			require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 			return out
 		}
@@ -75,9 +76,9 @@ func TestBottlenecksFromRollups(t *testing.T) {
 		// The overlay is the endpoint's report.
 		res := rolled.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-		var g graphJSON
+		var g apiv1.Graph
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
-		byStep := map[string]stepStatsJSON{}
+		byStep := map[string]apiv1.StepStats{}
 		for _, st := range got.Steps {
 			byStep[st.Step] = st
 		}

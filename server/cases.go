@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
@@ -31,13 +32,6 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 // ReplayedHeader is set to "true" on a response that replays an earlier
 // request with the same idempotency key.
 const ReplayedHeader = "Idempotent-Replayed"
-
-type createCaseRequest struct {
-	Flow       string         `json:"flow" minLength:"1" description:"Flow key; the case gets the flow's default version."`
-	Customer   string         `json:"customer" minLength:"1" maxLength:"200" description:"Customer reference."`
-	Channel    string         `json:"channel,omitempty" maxLength:"50" description:"Contact channel: one of the server's channels (FLOWLAB_CHANNELS; default phone, chat, wechat, app, email, social); an unknown one is a 422 that lists them."`
-	Attributes map[string]any `json:"attributes,omitempty" description:"Case attributes the flow's decision rules read."`
-}
 
 // WorkflowID is the id of a case's workflow, "<flow key>-<case id>", so
 // Temporal's UI and CLI list readable cases (ADR 0004).
@@ -94,20 +88,20 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("header \"Idempotency-Key\": keys starting with "+reservedKeyPrefix+" are reserved for the server",
 			FieldError{Field: IdempotencyKeyHeader, Message: "keys starting with " + reservedKeyPrefix + " are reserved for the server"})
 	}
-	var req createCaseRequest
+	var req apiv1.CreateCaseRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	var errs []FieldError
 	req.Flow = strings.TrimSpace(req.Flow)
 	if req.Flow == "" {
-		errs = append(errs, FieldError{"flow", "is required"})
+		errs = append(errs, FieldError{Field: "flow", Message: "is required"})
 	}
 	req.Customer = strings.TrimSpace(req.Customer)
 	if req.Customer == "" {
-		errs = append(errs, FieldError{"customer", "is required"})
+		errs = append(errs, FieldError{Field: "customer", Message: "is required"})
 	} else if len(req.Customer) > 200 {
-		errs = append(errs, FieldError{"customer", "must be at most 200 characters"})
+		errs = append(errs, FieldError{Field: "customer", Message: "must be at most 200 characters"})
 	}
 	req.Channel = strings.TrimSpace(req.Channel)
 	if req.Channel != "" && !slices.Contains(s.cfg.Channels, req.Channel) {
@@ -115,7 +109,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		if len(shown) > 50 {
 			shown = shown[:50] + "…"
 		}
-		errs = append(errs, FieldError{"channel", fmt.Sprintf("unknown channel %q: want one of %s (the server's FLOWLAB_CHANNELS)",
+		errs = append(errs, FieldError{Field: "channel", Message: fmt.Sprintf("unknown channel %q: want one of %s (the server's FLOWLAB_CHANNELS)",
 			shown, strings.Join(s.cfg.Channels, ", "))})
 	}
 	if len(errs) > 0 {
@@ -210,7 +204,7 @@ func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error)
 	}
 	if !created {
 		if c.RequestHash != nc.RequestHash {
-			p := invalid(FieldError{IdempotencyKeyHeader, "was already used with a different request"})
+			p := invalid(FieldError{Field: IdempotencyKeyHeader, Message: "was already used with a different request"})
 			p.Detail = "Idempotency-Key was already used with a different request body"
 			return store.Case{}, false, p
 		}
@@ -384,7 +378,7 @@ const storeCaseLimitMax = 500
 // listCases lists cases newest first, optionally by flow, status,
 // creation time, customer, id prefix and attributes, a page at a time.
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[listCasesParams](r)
+	q, err := paramsOf[apiv1.ListCasesParams](r)
 	if err != nil {
 		return err
 	}
@@ -406,7 +400,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := caseListJSON{Cases: make([]caseJSON, len(cs))}
+	out := apiv1.CaseList{Cases: make([]apiv1.Case, len(cs))}
 	for i, c := range cs {
 		out.Cases[i] = toCaseJSON(c)
 	}
@@ -418,17 +412,6 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
-}
-
-type caseLinks struct {
-	TemporalUI string `json:"temporal_ui,omitempty"`
-}
-
-type caseDetail struct {
-	caseJSON
-	Tasks []taskJSON `json:"tasks" nullable:"false"`
-	Spans []spanJSON `json:"spans" nullable:"false"`
-	Links caseLinks  `json:"links"`
 }
 
 // getCase returns a case with its open tasks, its spans so far and links.
@@ -448,7 +431,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("list spans of case: %w", err), "spans")
 	}
-	out := caseDetail{caseJSON: toCaseJSON(c), Tasks: toTasksJSON(tasks), Spans: make([]spanJSON, len(spans))}
+	out := apiv1.CaseDetail{Case: toCaseJSON(c), Tasks: toTasksJSON(tasks), Spans: make([]apiv1.Span, len(spans))}
 	// A migrated case has spans of two versions; each counts business
 	// time in its own version's calendars.
 	defs := map[int]*flow.Definition{}
@@ -514,13 +497,8 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.audit(r, store.AuditEntry{Action: "case.cancel", Object: "case:" + c.ID, CaseID: c.ID})
-	s.writeJSON(w, r, http.StatusAccepted, cancelResponse{ID: c.ID, Status: status})
+	s.writeJSON(w, r, http.StatusAccepted, apiv1.CancelResponse{ID: c.ID, Status: status})
 	return nil
-}
-
-type eventRequest struct {
-	Name string         `json:"name" minLength:"1" maxLength:"100" description:"The event the case's wait step waits for."`
-	Data map[string]any `json:"data,omitempty" description:"Event payload; at most 16 KiB as JSON."`
 }
 
 // Event limits (decision 0022). An event lands in the case workflow's
@@ -545,16 +523,16 @@ const (
 // and the case within its event budget (MaxCaseEvents, MaxCaseEventBytes).
 func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
-	var req eventRequest
+	var req apiv1.EventRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	if req.Name == "" {
-		return invalid(FieldError{"name", "is required"})
+		return invalid(FieldError{Field: "name", Message: "is required"})
 	}
 	if len(req.Name) > MaxEventNameLength {
-		return invalid(FieldError{"name", fmt.Sprintf("must be at most %d characters", MaxEventNameLength)})
+		return invalid(FieldError{Field: "name", Message: fmt.Sprintf("must be at most %d characters", MaxEventNameLength)})
 	}
 	var size int64
 	if req.Data != nil {
@@ -563,7 +541,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("body.data: " + err.Error())
 		}
 		if len(b) > MaxEventDataBytes {
-			return invalid(FieldError{"data", fmt.Sprintf("is %d bytes as JSON; an event's data may be at most %d bytes (16 KiB)", len(b), MaxEventDataBytes)})
+			return invalid(FieldError{Field: "data", Message: fmt.Sprintf("is %d bytes as JSON; an event's data may be at most %d bytes (16 KiB)", len(b), MaxEventDataBytes)})
 		}
 		size = int64(len(b))
 	}
@@ -617,7 +595,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "case.event", Object: "case:" + c.ID, CaseID: c.ID,
 		Details: mustJSON(map[string]any{"name": req.Name, "bytes": size})})
-	s.writeJSON(w, r, http.StatusAccepted, eventResponse{ID: c.ID, Event: req.Name})
+	s.writeJSON(w, r, http.StatusAccepted, apiv1.EventResponse{ID: c.ID, Event: req.Name})
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -134,7 +135,7 @@ func searchClip(s string, n int) string {
 // withCaseContacts sets the customer and channel of each task's case, read
 // with one store query for the page (at most 500 tasks: the list limit),
 // so that an inbox shows whom a task serves.
-func (s *Server) withCaseContacts(ctx context.Context, tasks []taskJSON) error {
+func (s *Server) withCaseContacts(ctx context.Context, tasks []apiv1.Task) error {
 	if len(tasks) == 0 {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -20,12 +21,12 @@ import (
 func TestListCasesSearch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	start := func(customer string, attrs map[string]any) caseJSON {
+	start := func(customer string, attrs map[string]any) apiv1.Case {
 		t.Helper()
 		res := e.do("admin", http.MethodPost, "/api/v1/cases",
 			map[string]any{"flow": "complaint", "customer": customer, "channel": "phone", "attributes": attrs}, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-		var c caseJSON
+		var c apiv1.Case
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
 		time.Sleep(2 * time.Millisecond) // distinct created_at
 		return c
@@ -36,7 +37,7 @@ func TestListCasesSearch(t *testing.T) {
 	a3 := start("C-1042", map[string]any{"amount": 12, "note": "a:b"})
 	list := func(query string) []string {
 		t.Helper()
-		ids, _ := pageAll(t, e, "admin", "/api/v1/cases?limit=1&"+query, caseIDs, func(l caseListJSON) string { return l.NextCursor })
+		ids, _ := pageAll(t, e, "admin", "/api/v1/cases?limit=1&"+query, caseIDs, func(l apiv1.CaseList) string { return l.NextCursor })
 		return ids
 	}
 	require.Equal(t, []string{a3.ID, a2.ID, a1.ID}, list("customer=C-1042"))

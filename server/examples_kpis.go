@@ -1,13 +1,17 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
+)
 
 // Examples of the service KPI and flow trend routes, computed by the
 // routes' own accumulators so they are consistent.
 
 // exampleKPIs is the KPI set of cases with the given counts.
 func exampleKPIs(cases, complaints, csatN, csatTop int, csatSum float64, npsN, promoters, detractors, fcrN, fcrYes int,
-	responses []float64, slaSpans, breached int) serviceKPISetJSON {
+	responses []float64, slaSpans, breached int) apiv1.ServiceKPISet {
 	a := kpiAcc{cases: cases, complaints: complaints, csatN: csatN, csatTop: csatTop, csatSum: csatSum, npsN: npsN,
 		promoters: promoters, detractors: detractors, fcrN: fcrN, fcrYes: fcrYes, responses: responses,
 		slaSpans: slaSpans, breached: breached}
@@ -22,23 +26,23 @@ var (
 	exampleKPIsEmail1 = exampleKPIs(10, 0, 4, 3, 16, 3, 1, 1, 6, 5, []float64{310, 1250}, 14, 1)
 	exampleKPIsAll1   = exampleKPIs(50, 1, 24, 21, 103, 15, 8, 3, 31, 27, []float64{12, 25, 31, 48, 95, 310, 1250}, 74, 3)
 	exampleKPIsNone   = (&kpiAcc{}).json()
-	exampleChannels1  = []channelKPIsJSON{{Channel: "email", KPIs: exampleKPIsEmail1}, {Channel: "phone", KPIs: exampleKPIsPhone1}}
+	exampleChannels1  = []apiv1.ChannelKPIs{{Channel: "email", KPIs: exampleKPIsEmail1}, {Channel: "phone", KPIs: exampleKPIsPhone1}}
 
-	exampleServiceKPIs = serviceKPIsJSON{
+	exampleServiceKPIs = apiv1.ServiceKPIs{
 		From: exampleWeek1, To: exampleWeek2.Add(week), ReopenWindowSeconds: ReopenWindow.Seconds(),
 		Channels: []string{"email", "phone"},
-		Weeks: []serviceKPIWeekJSON{
+		Weeks: []apiv1.ServiceKPIWeek{
 			{Week: "2026-W10", Start: exampleWeek1, End: exampleWeek2, All: exampleKPIsAll1, Channels: exampleChannels1},
 			{Week: "2026-W11", Start: exampleWeek2, End: exampleWeek2.Add(week), All: exampleKPIsNone,
-				Channels: []channelKPIsJSON{{Channel: "email", KPIs: exampleKPIsNone}, {Channel: "phone", KPIs: exampleKPIsNone}}},
+				Channels: []apiv1.ChannelKPIs{{Channel: "email", KPIs: exampleKPIsNone}, {Channel: "phone", KPIs: exampleKPIsNone}}},
 		},
-		Overall: serviceKPITotalJSON{All: exampleKPIsAll1, Channels: exampleChannels1},
+		Overall: apiv1.ServiceKPITotal{All: exampleKPIsAll1, Channels: exampleChannels1},
 	}
 
 	exampleTrend1    = (&trendAcc{cycles: []float64{4200, 9000, 12600, 18000, 30600}, slaSpans: 15, breached: 2}).json()
-	exampleFlowTrend = flowTrendJSON{
+	exampleFlowTrend = apiv1.FlowTrend{
 		Flow: "complaint", From: exampleWeek1, To: exampleWeek2.Add(week),
-		Weeks:   []flowTrendWeekJSON{trendWeek(exampleWeek1, exampleTrend1), trendWeek(exampleWeek2, (&trendAcc{}).json())},
+		Weeks:   []apiv1.FlowTrendWeek{trendWeek(exampleWeek1, exampleTrend1), trendWeek(exampleWeek2, (&trendAcc{}).json())},
 		Overall: exampleTrend1,
 	}
 )

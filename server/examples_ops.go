@@ -3,21 +3,23 @@ package server
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // Examples of the tokens, audit and operations routes.
 
 var (
 	exampleTokenID = "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-	exampleToken   = tokenJSON{
+	exampleToken   = apiv1.Token{
 		ID: exampleTokenID, Actor: exampleTokenResponse.Actor, Status: tokenActive,
 		CreatedAt: exampleT0, ExpiresAt: ptr(exampleT0.Add(720 * time.Hour)),
 	}
-	exampleRevokedToken = tokenJSON{
+	exampleRevokedToken = apiv1.Token{
 		ID: exampleTokenID, Actor: exampleTokenResponse.Actor, Status: tokenRevoked,
 		CreatedAt: exampleT0, ExpiresAt: ptr(exampleT0.Add(720 * time.Hour)), RevokedAt: ptr(exampleT2),
 	}
-	exampleAuditEntries = []auditEntryJSON{
+	exampleAuditEntries = []apiv1.AuditEntry{
 		{ID: 4713, At: exampleT2, Actor: exampleTokenResponse.Actor.ID, Action: "task.complete", Object: "task:" + exampleTask.ID,
 			CaseID: ptr(exampleCase.ID), RequestID: ptr("flowlab-host/kC9nPq2xYb-000042"),
 			Details: json.RawMessage(`{"outcome":"recorded","update_id":"complete:0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20:3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f:click-1"}`)},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -25,54 +26,13 @@ const (
 	mimeNDJSON = "application/x-ndjson"
 )
 
-type exportSpansParams struct {
-	Flow    string    `query:"flow" description:"Only spans of this flow key." example:"complaint"`
-	Version int       `query:"version" minimum:"1" description:"Only spans of this flow version."`
-	Pilot   string    `query:"pilot" description:"Only spans of the cases assigned in this pilot."`
-	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
-	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
-	Format  string    `query:"format" enum:"jsonl,csv" default:"jsonl" description:"jsonl: one JSON object per line (application/x-ndjson); csv: a header row, then one row per span (text/csv)."`
-}
-
-// exportedSpanJSON is one exported span; times are RFC 3339, null (empty
-// in CSV) when absent.
-type exportedSpanJSON struct {
-	CaseID               string     `json:"case_id"`
-	Seq                  int        `json:"seq"`
-	Flow                 string     `json:"flow"`
-	Version              int        `json:"version"`
-	Variant              string     `json:"variant"`
-	PilotID              string     `json:"pilot_id"`
-	Arm                  string     `json:"arm" description:"control or treatment when the case was assigned in a pilot, else empty."`
-	Customer             string     `json:"customer"`
-	Step                 string     `json:"step"`
-	Kind                 string     `json:"kind"`
-	Department           string     `json:"department"`
-	EnteredAt            time.Time  `json:"entered_at"`
-	ClaimedAt            *time.Time `json:"claimed_at"`
-	CompletedAt          time.Time  `json:"completed_at"`
-	Outcome              string     `json:"outcome"`
-	SLADue               *time.Time `json:"sla_due"`
-	Breached             bool       `json:"breached"`
-	EscalationLevel      int        `json:"escalation_level"`
-	Actor                string     `json:"actor"`
-	CaseStatus           string     `json:"case_status"`
-	CaseCreatedAt        *time.Time `json:"case_created_at"`
-	CaseClosedAt         *time.Time `json:"case_closed_at"`
-	CSAT                 *int       `json:"csat"`
-	NPS                  *int       `json:"nps"`
-	ResolvedFirstContact *bool      `json:"resolved_first_contact"`
-	WaitSeconds          float64    `json:"wait_seconds" description:"Seconds the span waited: a task from entered to claimed (to completed when never claimed), a wait step throughout, other kinds 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
-	WorkSeconds          float64    `json:"work_seconds" description:"Seconds the span was worked on: a task from claimed to completed (0 when never claimed), automatic steps throughout, wait steps 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
-}
-
-// exportColumns are the CSV header, in the order of exportedSpanJSON.
+// exportColumns are the CSV header, in the order of apiv1.ExportedSpan.
 var exportColumns = []string{"case_id", "seq", "flow", "version", "variant", "pilot_id", "arm", "customer", "step", "kind",
 	"department", "entered_at", "claimed_at", "completed_at", "outcome", "sla_due", "breached", "escalation_level", "actor",
 	"case_status", "case_created_at", "case_closed_at", "csat", "nps", "resolved_first_contact", "wait_seconds", "work_seconds"}
 
-func toExportedSpanJSON(sp store.ExportedSpan) exportedSpanJSON {
-	out := exportedSpanJSON{
+func toExportedSpanJSON(sp store.ExportedSpan) apiv1.ExportedSpan {
+	out := apiv1.ExportedSpan{
 		CaseID: sp.CaseID, Seq: sp.Seq, Flow: sp.Flow, Version: sp.Version, Variant: sp.Variant, PilotID: sp.PilotID,
 		Arm: sp.Arm, Customer: sp.Customer, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
 		EnteredAt: sp.EnteredAt.UTC(), ClaimedAt: utcPtr(sp.ClaimedAt), CompletedAt: sp.CompletedAt.UTC(),
@@ -87,7 +47,7 @@ func toExportedSpanJSON(sp store.ExportedSpan) exportedSpanJSON {
 	return out
 }
 
-func (e exportedSpanJSON) csvRecord() []string {
+func csvRecord(e apiv1.ExportedSpan) []string {
 	t := func(v *time.Time) string {
 		if v == nil {
 			return ""
@@ -134,7 +94,7 @@ func csvCell(c string) string {
 // every error until then is a problem document; a failure later can only
 // cut the stream short (and is logged).
 func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[exportSpansParams](r)
+	q, err := paramsOf[apiv1.ExportSpansParams](r)
 	if err != nil {
 		return err
 	}
@@ -173,7 +133,7 @@ func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
 		for _, sp := range page {
 			row := toExportedSpanJSON(sp)
 			if cw != nil {
-				if err := cw.Write(row.csvRecord()); err != nil {
+				if err := cw.Write(csvRecord(row)); err != nil {
 					return fail(err)
 				}
 			} else if err := enc.Encode(row); err != nil {

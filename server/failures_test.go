@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -46,7 +47,7 @@ func TestCompletionCommittedThenEngineError(t *testing.T) {
 			e.eng.mu.Unlock()
 			res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", recordOutcome, nil)
 			require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-			var out completeResponse
+			var out apiv1.CompleteResponse
 			require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 			require.Equal(t, store.TaskCompleted, out.Task.Status)
 			es := completionAudit(t, e.st, task.ID)
@@ -191,7 +192,7 @@ func TestEndedWorkflowFailsTheCase(t *testing.T) {
 	// Owners list failed cases, with the reason.
 	res = e.do("owner", http.MethodGet, "/api/v1/cases?status=failed", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var list caseListJSON
+	var list apiv1.CaseList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.Len(t, list.Cases, 2)
 	require.Contains(t, list.Cases[0].Failure, "history size")
@@ -205,7 +206,7 @@ func TestEndedWorkflowFailsTheCase(t *testing.T) {
 	// Restart: a new run at the step the case was at, after the old seq.
 	res = e.do("owner", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var restarted caseJSON
+	var restarted apiv1.Case
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &restarted))
 	require.Equal(t, store.CaseActive, restarted.Status)
 	require.Equal(t, 1, restarted.Restarts)

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -17,24 +17,8 @@ import (
 // reopening a closed case: the measures a pilot compares besides time
 // (ADR 0008).
 
-type feedbackRequest struct {
-	CSAT                 *int  `json:"csat,omitempty" minimum:"1" maximum:"5" description:"Customer satisfaction, 1 (very unhappy) to 5 (very happy)."`
-	NPS                  *int  `json:"nps,omitempty" minimum:"0" maximum:"10" description:"Likelihood to recommend, 0 to 10."`
-	ResolvedFirstContact *bool `json:"resolved_first_contact,omitempty" description:"The customer says the problem was solved at the first contact."`
-}
-
-type feedbackJSON struct {
-	CaseID               string    `json:"case_id"`
-	CSAT                 *int      `json:"csat"`
-	NPS                  *int      `json:"nps"`
-	ResolvedFirstContact *bool     `json:"resolved_first_contact"`
-	CreatedBy            string    `json:"created_by"`
-	CreatedAt            time.Time `json:"created_at"`
-	UpdatedAt            time.Time `json:"updated_at"`
-}
-
-func toFeedbackJSON(fb store.Feedback) feedbackJSON {
-	return feedbackJSON{CaseID: fb.CaseID, CSAT: fb.CSAT, NPS: fb.NPS, ResolvedFirstContact: fb.ResolvedFirstContact,
+func toFeedbackJSON(fb store.Feedback) apiv1.Feedback {
+	return apiv1.Feedback{CaseID: fb.CaseID, CSAT: fb.CSAT, NPS: fb.NPS, ResolvedFirstContact: fb.ResolvedFirstContact,
 		CreatedBy: fb.CreatedBy, CreatedAt: fb.CreatedAt.UTC(), UpdatedAt: fb.UpdatedAt.UTC()}
 }
 
@@ -51,23 +35,23 @@ func internalCase(flowKey string) bool { return flowKey == PDCAFlow }
 // putFeedback records (201) or replaces (200) the customer's feedback on a
 // case; a replacement is audited with the old and new values.
 func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[caseIDParams](r)
+	q, err := paramsOf[apiv1.CaseIDParams](r)
 	if err != nil {
 		return err
 	}
-	var req feedbackRequest
+	var req apiv1.FeedbackRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	var errs []FieldError
 	if req.CSAT == nil && req.NPS == nil && req.ResolvedFirstContact == nil {
-		errs = append(errs, FieldError{"body", "give at least one of csat, nps, resolved_first_contact"})
+		errs = append(errs, FieldError{Field: "body", Message: "give at least one of csat, nps, resolved_first_contact"})
 	}
 	if req.CSAT != nil && (*req.CSAT < 1 || *req.CSAT > 5) {
-		errs = append(errs, FieldError{"csat", fmt.Sprintf("must be from 1 to 5, got %d", *req.CSAT)})
+		errs = append(errs, FieldError{Field: "csat", Message: fmt.Sprintf("must be from 1 to 5, got %d", *req.CSAT)})
 	}
 	if req.NPS != nil && (*req.NPS < 0 || *req.NPS > 10) {
-		errs = append(errs, FieldError{"nps", fmt.Sprintf("must be from 0 to 10, got %d", *req.NPS)})
+		errs = append(errs, FieldError{Field: "nps", Message: fmt.Sprintf("must be from 0 to 10, got %d", *req.NPS)})
 	}
 	if len(errs) > 0 {
 		return invalid(errs...)
@@ -82,7 +66,7 @@ func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if internalCase(c.Flow) {
-		return invalid(FieldError{"body", fmt.Sprintf("case %s is an improvement (%s) cycle, the team's own work: it takes no customer feedback", c.ID, c.Flow)})
+		return invalid(FieldError{Field: "body", Message: fmt.Sprintf("case %s is an improvement (%s) cycle, the team's own work: it takes no customer feedback", c.ID, c.Flow)})
 	}
 	old, err := s.store.GetFeedback(ctx, q.ID)
 	hadOld := err == nil
@@ -112,7 +96,7 @@ func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
 
 // getFeedback returns a case's feedback (404 when none was given).
 func (s *Server) getFeedback(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[caseIDParams](r)
+	q, err := paramsOf[apiv1.CaseIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -128,25 +112,21 @@ func (s *Server) getFeedback(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type reopenRequest struct {
-	Reason string `json:"reason,omitempty" maxLength:"500" description:"Why the customer came back."`
-}
-
 // reopenCase starts a new case on the same flow for a closed case: same
 // customer, channel and attributes, and the original's version, variant
 // and pilot, so the case stays in its arm (no new assignment).
 func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[caseIDParams](r)
+	q, err := paramsOf[apiv1.CaseIDParams](r)
 	if err != nil {
 		return err
 	}
-	var req reopenRequest
+	var req apiv1.ReopenRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if len(req.Reason) > 500 {
-		return invalid(FieldError{"reason", "must be at most 500 characters"})
+		return invalid(FieldError{Field: "reason", Message: "must be at most 500 characters"})
 	}
 	ctx := r.Context()
 	what := fmt.Sprintf("case %q", q.ID)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/store"
 )
@@ -26,7 +27,7 @@ func TestFeedback(t *testing.T) {
 	path := "/api/v1/cases/" + c.ID + "/feedback"
 
 	problemOf(t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusNotFound)
-	fb := decodeStrict[feedbackJSON](t, e.do("agent", http.MethodPost, path, map[string]any{"csat": 4, "resolved_first_contact": true}, nil), http.StatusCreated)
+	fb := decodeStrict[apiv1.Feedback](t, e.do("agent", http.MethodPost, path, map[string]any{"csat": 4, "resolved_first_contact": true}, nil), http.StatusCreated)
 	require.Equal(t, c.ID, fb.CaseID)
 	require.Equal(t, 4, *fb.CSAT)
 	require.Nil(t, fb.NPS)
@@ -34,12 +35,12 @@ func TestFeedback(t *testing.T) {
 	require.Equal(t, e.actors["agent"].ID, fb.CreatedBy)
 
 	// A later edit replaces every value and is audited with old and new.
-	fb = decodeStrict[feedbackJSON](t, e.do("admin", http.MethodPost, path, map[string]any{"csat": 2, "nps": 3}, nil), http.StatusOK)
+	fb = decodeStrict[apiv1.Feedback](t, e.do("admin", http.MethodPost, path, map[string]any{"csat": 2, "nps": 3}, nil), http.StatusOK)
 	require.Equal(t, 2, *fb.CSAT)
 	require.Equal(t, 3, *fb.NPS)
 	require.Nil(t, fb.ResolvedFirstContact)
 	require.Equal(t, e.actors["agent"].ID, fb.CreatedBy, "the first author stays")
-	got := decodeStrict[feedbackJSON](t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Feedback](t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusOK)
 	require.Equal(t, fb, got)
 
 	created := e.auditsOf("case:"+c.ID, "feedback.create")
@@ -93,7 +94,7 @@ func TestReopenCase(t *testing.T) {
 	res := e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 
-	re := decodeStrict[caseJSON](t, e.do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{"reason": "again"}, nil), http.StatusCreated)
+	re := decodeStrict[apiv1.Case](t, e.do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{"reason": "again"}, nil), http.StatusCreated)
 	require.NotEqual(t, orig.ID, re.ID)
 	require.Equal(t, orig.ID, re.ReopenedFrom)
 	require.Equal(t, orig.Version, re.Version)
@@ -105,7 +106,7 @@ func TestReopenCase(t *testing.T) {
 	require.Equal(t, store.CaseActive, re.Status)
 	require.Equal(t, 1, len(e.auditsOf("case:"+orig.ID, "case.reopen")))
 
-	var detail caseDetail
+	var detail apiv1.CaseDetail
 	res = e.do("agent", http.MethodGet, "/api/v1/cases/"+orig.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &detail))

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
@@ -51,25 +51,10 @@ func (s *Server) readRaw(w http.ResponseWriter, r *http.Request, types []string)
 	return body, nil
 }
 
-// diagnosticJSON is one problem found in a flow definition.
-type diagnosticJSON struct {
-	Line     int    `json:"line" minimum:"0" description:"1-based line in the YAML; 0 when unknown."`
-	Column   int    `json:"column" minimum:"0" description:"1-based column in the YAML; 0 when unknown."`
-	Severity string `json:"severity" enum:"error,warning" description:"error: the definition cannot be published; warning: it can."`
-	Code     string `json:"code" description:"Stable identifier of the kind of problem." example:"unknown-target"`
-	Message  string `json:"message"`
-	Path     string `json:"path" description:"Where in the definition, e.g. steps[2].outcomes[0].next; empty for the whole document."`
-}
-
-type validateJSON struct {
-	Valid       bool             `json:"valid" description:"No diagnostic is an error: the definition can be published."`
-	Diagnostics []diagnosticJSON `json:"diagnostics" nullable:"false" description:"Every error and warning, in source order."`
-}
-
-func toDiagnosticsJSON(ds flow.Diagnostics) []diagnosticJSON {
-	out := make([]diagnosticJSON, len(ds))
+func toDiagnosticsJSON(ds flow.Diagnostics) []apiv1.Diagnostic {
+	out := make([]apiv1.Diagnostic, len(ds))
 	for i, d := range ds {
-		out[i] = diagnosticJSON{Line: d.Line, Column: d.Column, Severity: string(d.Severity), Code: d.Code, Message: d.Message, Path: d.Path}
+		out[i] = apiv1.Diagnostic{Line: d.Line, Column: d.Column, Severity: string(d.Severity), Code: d.Code, Message: d.Message, Path: d.Path}
 	}
 	return out
 }
@@ -109,26 +94,11 @@ func (s *Server) validateFlow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	def, diags := s.loadFlow(r, src, 0)
-	s.writeJSON(w, r, http.StatusOK, validateJSON{Valid: def != nil && !diags.HasErrors(), Diagnostics: toDiagnosticsJSON(diags)})
+	s.writeJSON(w, r, http.StatusOK, apiv1.Validate{Valid: def != nil && !diags.HasErrors(), Diagnostics: toDiagnosticsJSON(diags)})
 	return nil
 }
 
 // Parameters of the flow editing routes.
-
-type flowKeyParams struct {
-	Key string `path:"key" description:"Flow key." example:"complaint"`
-}
-
-type flowVersionsParams struct {
-	Key    string `path:"key" description:"Flow key." example:"complaint"`
-	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
-type flowVersionParams struct {
-	Key string `path:"key" description:"Flow key." example:"complaint"`
-	V   string `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"2"`
-}
 
 // versionParam parses the {v} path parameter.
 func versionParam(raw string) (int, error) {
@@ -139,41 +109,17 @@ func versionParam(raw string) (int, error) {
 	return v, nil
 }
 
-type setDefaultRequest struct {
-	Version int `json:"version" minimum:"1" description:"The version new cases of the flow get; it must exist and not be retired."`
-}
-
-// flowVersionDetailJSON is one stored version with its definition.
-type flowVersionDetailJSON struct {
-	Key        string          `json:"key"`
-	Version    int             `json:"version"`
-	Name       string          `json:"name"`
-	Hash       string          `json:"hash" description:"sha256 (hex) of the YAML source."`
-	IsDefault  bool            `json:"is_default"`
-	Retired    bool            `json:"retired" description:"A retired version receives no new cases; cases running on it finish on it."`
-	RetiredAt  *time.Time      `json:"retired_at"`
-	CreatedAt  time.Time       `json:"created_at"`
-	CreatedBy  string          `json:"created_by"`
-	Definition json.RawMessage `json:"definition" description:"The compiled definition (JSON)."`
-	Source     string          `json:"source" description:"The YAML as published."`
-}
-
-type flowVersionListJSON struct {
-	Versions   []flowVersionJSON `json:"versions" nullable:"false"`
-	NextCursor string            `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
 type versionCursorJSON struct {
 	Version int `json:"v"`
 }
 
-func toFlowVersionJSON(v store.FlowVersion) flowVersionJSON {
-	return flowVersionJSON{Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault, Retired: v.Retired,
+func toFlowVersionJSON(v store.FlowVersion) apiv1.FlowVersion {
+	return apiv1.FlowVersion{Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault, Retired: v.Retired,
 		RetiredAt: utcPtr(v.RetiredAt), CreatedAt: v.CreatedAt.UTC(), CreatedBy: v.CreatedBy}
 }
 
-func toFlowVersionDetailJSON(v store.FlowVersion) flowVersionDetailJSON {
-	return flowVersionDetailJSON{Key: v.Key, Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault,
+func toFlowVersionDetailJSON(v store.FlowVersion) apiv1.FlowVersionDetail {
+	return apiv1.FlowVersionDetail{Key: v.Key, Version: v.Version, Name: v.Name, Hash: v.Hash, IsDefault: v.IsDefault,
 		Retired: v.Retired, RetiredAt: utcPtr(v.RetiredAt), CreatedAt: v.CreatedAt.UTC(), CreatedBy: v.CreatedBy,
 		Definition: v.Compiled, Source: v.Source}
 }
@@ -197,7 +143,7 @@ func diagnosticErrors(diags flow.Diagnostics) []FieldError {
 
 // publishFlow stores a YAML definition as the next version of its key.
 func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowKeyParams](r)
+	q, err := paramsOf[apiv1.FlowKeyParams](r)
 	if err != nil {
 		return err
 	}
@@ -273,7 +219,7 @@ func pluralWord(n int, one, many string) string {
 
 // listFlowVersions lists the versions of a flow, oldest first.
 func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowVersionsParams](r)
+	q, err := paramsOf[apiv1.FlowVersionsParams](r)
 	if err != nil {
 		return err
 	}
@@ -298,14 +244,14 @@ func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error 
 		i++
 	}
 	versions = versions[i:]
-	out := flowVersionListJSON{}
+	out := apiv1.FlowVersionList{}
 	if len(versions) > q.Limit {
 		versions = versions[:q.Limit]
 		if out.NextCursor, err = encodeCursor(versionCursorJSON{Version: versions[len(versions)-1].Version}); err != nil {
 			return internal(err)
 		}
 	}
-	out.Versions = make([]flowVersionJSON, len(versions))
+	out.Versions = make([]apiv1.FlowVersion, len(versions))
 	for i, v := range versions {
 		out.Versions[i] = toFlowVersionJSON(v)
 	}
@@ -316,7 +262,7 @@ func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error 
 // getFlowVersion returns one version as JSON, or its YAML source when the
 // client asks for YAML.
 func (s *Server) getFlowVersion(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowVersionParams](r)
+	q, err := paramsOf[apiv1.FlowVersionParams](r)
 	if err != nil {
 		return err
 	}
@@ -369,11 +315,11 @@ func negotiate(r *http.Request, offers ...string) string {
 
 // setFlowDefault makes a version the one new cases get.
 func (s *Server) setFlowDefault(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowKeyParams](r)
+	q, err := paramsOf[apiv1.FlowKeyParams](r)
 	if err != nil {
 		return err
 	}
-	var req setDefaultRequest
+	var req apiv1.SetDefaultRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -408,7 +354,7 @@ func (s *Server) setFlowDefault(w http.ResponseWriter, r *http.Request) error {
 
 // retireFlowVersion stops a version from receiving new cases.
 func (s *Server) retireFlowVersion(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowVersionParams](r)
+	q, err := paramsOf[apiv1.FlowVersionParams](r)
 	if err != nil {
 		return err
 	}
@@ -438,16 +384,10 @@ func (s *Server) retireFlowVersion(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-type flowDiffParams struct {
-	Key  string `path:"key" description:"Flow key." example:"complaint"`
-	From int    `query:"from" minimum:"1" required:"true" description:"The version compared from." example:"1"`
-	To   int    `query:"to" minimum:"1" required:"true" description:"The version compared to." example:"2"`
-}
-
 // diffFlow compares two versions of a flow: JSON, or with
 // Accept: text/plain the report flow.DiffResult.Text renders.
 func (s *Server) diffFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowDiffParams](r)
+	q, err := paramsOf[apiv1.FlowDiffParams](r)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
@@ -42,11 +43,11 @@ func (e *testEnv) sendRaw(as, method, path, ct string, body []byte, header http.
 	return rec
 }
 
-func validationOf(t *testing.T, res *httptest.ResponseRecorder) validateJSON {
+func validationOf(t *testing.T, res *httptest.ResponseRecorder) apiv1.Validate {
 	t.Helper()
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Equal(t, "application/json", res.Header().Get("Content-Type"))
-	var v validateJSON
+	var v apiv1.Validate
 	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&v))
@@ -175,7 +176,7 @@ func manySteps(n int) []byte {
 	return []byte(b.String())
 }
 
-func diagnosticMessages(v validateJSON) string {
+func diagnosticMessages(v apiv1.Validate) string {
 	var b strings.Builder
 	for _, d := range v.Diagnostics {
 		b.WriteString(d.Message + "\n")
@@ -183,10 +184,10 @@ func diagnosticMessages(v validateJSON) string {
 	return b.String()
 }
 
-func detailOf(t *testing.T, res *httptest.ResponseRecorder, status int) flowVersionDetailJSON {
+func detailOf(t *testing.T, res *httptest.ResponseRecorder, status int) apiv1.FlowVersionDetail {
 	t.Helper()
 	require.Equal(t, status, res.Code, res.Body.String())
-	var v flowVersionDetailJSON
+	var v apiv1.FlowVersionDetail
 	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&v))
@@ -278,7 +279,7 @@ func TestFlowVersionsDefaultRetire(t *testing.T) {
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 
 	// List, paged.
-	var page flowVersionListJSON
+	var page apiv1.FlowVersionList
 	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?limit=2", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
@@ -287,7 +288,7 @@ func TestFlowVersionsDefaultRetire(t *testing.T) {
 	require.NotEmpty(t, page.NextCursor)
 	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?limit=2&cursor="+page.NextCursor, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	page = flowVersionListJSON{}
+	page = apiv1.FlowVersionList{}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
 	require.Len(t, page.Versions, 1)
 	require.Equal(t, 3, page.Versions[0].Version)

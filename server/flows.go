@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
 	"github.com/flowlab/flowlab/store"
@@ -69,18 +70,10 @@ func SeedBuiltinFlows(ctx context.Context, st store.Store) error {
 	return nil
 }
 
-type flowSummaryJSON struct {
-	Key            string `json:"key"`
-	Name           string `json:"name"`
-	DefaultVersion int    `json:"default_version"`
-	LatestVersion  int    `json:"latest_version"`
-	Versions       int    `json:"versions"`
-}
-
 // listFlows lists one summary per flow key, ordered by key, a page at a
 // time.
 func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[listFlowsParams](r)
+	q, err := paramsOf[apiv1.ListFlowsParams](r)
 	if err != nil {
 		return err
 	}
@@ -99,40 +92,19 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
 		}
 		sums = sums[i:]
 	}
-	out := flowListJSON{}
+	out := apiv1.FlowList{}
 	if len(sums) > q.Limit {
 		sums = sums[:q.Limit]
 		if out.NextCursor, err = encodeCursor(flowCursorJSON{Key: sums[len(sums)-1].Key}); err != nil {
 			return internal(err)
 		}
 	}
-	out.Flows = make([]flowSummaryJSON, len(sums))
+	out.Flows = make([]apiv1.FlowSummary, len(sums))
 	for i, f := range sums {
-		out.Flows[i] = flowSummaryJSON{Key: f.Key, Name: f.Name, DefaultVersion: f.DefaultVersion, LatestVersion: f.LatestVersion, Versions: f.Versions}
+		out.Flows[i] = apiv1.FlowSummary{Key: f.Key, Name: f.Name, DefaultVersion: f.DefaultVersion, LatestVersion: f.LatestVersion, Versions: f.Versions}
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
-}
-
-type flowVersionJSON struct {
-	Version   int        `json:"version"`
-	Name      string     `json:"name"`
-	Hash      string     `json:"hash"`
-	IsDefault bool       `json:"is_default"`
-	Retired   bool       `json:"retired" description:"A retired version receives no new cases; cases running on it finish on it."`
-	RetiredAt *time.Time `json:"retired_at"`
-	CreatedAt time.Time  `json:"created_at"`
-	CreatedBy string     `json:"created_by"`
-}
-
-type flowDetailJSON struct {
-	Key            string            `json:"key"`
-	Name           string            `json:"name"`
-	Version        int               `json:"version"`
-	DefaultVersion int               `json:"default_version"`
-	Definition     json.RawMessage   `json:"definition"`
-	Source         string            `json:"source"`
-	Versions       []flowVersionJSON `json:"versions" nullable:"false"`
 }
 
 // loadFlowVersion returns the requested version of key, or its default.
@@ -183,7 +155,7 @@ func (s *Server) unknownFlow(ctx context.Context, key, field string) *Problem {
 	}
 	p := notFound(detail)
 	if field != "" {
-		p.Errors = []FieldError{{field, fmt.Sprintf("no flow %q", key)}}
+		p.Errors = []FieldError{{Field: field, Message: fmt.Sprintf("no flow %q", key)}}
 	}
 	return p
 }
@@ -198,7 +170,7 @@ func (s *Server) flowExists(ctx context.Context, key string) bool {
 // getFlow returns the default (or ?version=) definition of a flow with its
 // YAML source and the list of versions.
 func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowParams](r)
+	q, err := paramsOf[apiv1.FlowParams](r)
 	if err != nil {
 		return err
 	}
@@ -211,8 +183,8 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("list flow versions: %w", err), fmt.Sprintf("flow %q", key))
 	}
-	out := flowDetailJSON{Key: fv.Key, Name: fv.Name, Version: fv.Version, Definition: fv.Compiled,
-		Source: fv.Source, Versions: make([]flowVersionJSON, len(versions))}
+	out := apiv1.FlowDetail{Key: fv.Key, Name: fv.Name, Version: fv.Version, Definition: fv.Compiled,
+		Source: fv.Source, Versions: make([]apiv1.FlowVersion, len(versions))}
 	for i, v := range versions {
 		out.Versions[i] = toFlowVersionJSON(v)
 		if v.IsDefault {
@@ -223,42 +195,10 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type quantilesJSON struct {
-	P50 float64 `json:"p50"`
-	P90 float64 `json:"p90"`
-	P95 float64 `json:"p95"`
-}
-
-type stepStatsJSON struct {
-	Step          string        `json:"step"`
-	Department    string        `json:"department"`
-	Kind          string        `json:"kind"`
-	Cases         int           `json:"cases"`
-	Wait          quantilesJSON `json:"wait"`
-	Work          quantilesJSON `json:"work"`
-	BusinessWait  quantilesJSON `json:"business_wait" description:"wait counted in the step's business calendar (working hours, holidays); equal to wait without a calendar."`
-	BusinessWork  quantilesJSON `json:"business_work" description:"work counted in the step's business calendar."`
-	SLABreachRate float64       `json:"sla_breach_rate"`
-	Breaches      int           `json:"breaches"`
-	Escalations   int           `json:"escalations"`
-	Share         float64       `json:"share"`
-	Bottleneck    bool          `json:"bottleneck"`
-}
-
-type bottlenecksJSON struct {
-	Flow    string          `json:"flow"`
-	Version int             `json:"version"`
-	Variant string          `json:"variant"`
-	From    *time.Time      `json:"from"`
-	To      *time.Time      `json:"to"`
-	Cases   int             `json:"cases"`
-	Steps   []stepStatsJSON `json:"steps" nullable:"false"`
-}
-
 // bottlenecks reports where cases of one flow version wait and work, from
 // the spans entered in [from, to).
 func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[bottlenecksParams](r)
+	q, err := paramsOf[apiv1.BottlenecksParams](r)
 	if err != nil {
 		return err
 	}
@@ -291,10 +231,10 @@ const DefaultExactSpans = 20000
 // Config.ExactSpans spans the report is computed exactly from the raw spans
 // instead. Counts, sums, rates, shares and distinct cases are exact either
 // way; rollup quantiles are within analytics.SketchRelativeAccuracy.
-func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, variant string, from, to *time.Time) (bottlenecksJSON, flow.Definition, error) {
+func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, variant string, from, to *time.Time) (apiv1.Bottlenecks, flow.Definition, error) {
 	var def flow.Definition
 	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-		return bottlenecksJSON{}, def, internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+		return apiv1.Bottlenecks{}, def, internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
 	}
 	order := make([]string, len(def.Steps))
 	for i, st := range def.Steps {
@@ -302,13 +242,13 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 	}
 	stats, err := s.store.SpanStats(ctx, store.SpanStatsFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
 	if err != nil {
-		return bottlenecksJSON{}, def, storeProblem(fmt.Errorf("span stats: %w", err), "spans")
+		return apiv1.Bottlenecks{}, def, storeProblem(fmt.Errorf("span stats: %w", err), "spans")
 	}
 	var rep analytics.Report
 	if s.cfg.ExactSpans >= 0 && stats.Spans <= s.cfg.ExactSpans {
 		spans, err := s.store.ListSpans(ctx, store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
 		if err != nil {
-			return bottlenecksJSON{}, def, storeProblem(fmt.Errorf("list spans: %w", err), "spans")
+			return apiv1.Bottlenecks{}, def, storeProblem(fmt.Errorf("list spans: %w", err), "spans")
 		}
 		in := make([]analytics.Span, len(spans))
 		for i, sp := range spans {
@@ -318,21 +258,21 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 	} else {
 		rep = analytics.FromRollups(stats.Steps, stats.StepCases, stats.Cases, order)
 	}
-	out := bottlenecksJSON{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to,
-		Cases: rep.Cases, Steps: make([]stepStatsJSON, len(rep.Steps))}
+	out := apiv1.Bottlenecks{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to,
+		Cases: rep.Cases, Steps: make([]apiv1.StepStats, len(rep.Steps))}
 	for i, st := range rep.Steps {
 		out.Steps[i] = toStepStatsJSON(st)
 	}
 	return out, def, nil
 }
 
-func toStepStatsJSON(st analytics.StepStats) stepStatsJSON {
-	return stepStatsJSON{
+func toStepStatsJSON(st analytics.StepStats) apiv1.StepStats {
+	return apiv1.StepStats{
 		Step: st.Step, Department: st.Department, Kind: st.Kind, Cases: st.Cases,
-		Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
-		Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
-		BusinessWait:  quantilesJSON{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
-		BusinessWork:  quantilesJSON{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
+		Wait:          apiv1.Quantiles{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
+		Work:          apiv1.Quantiles{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+		BusinessWait:  apiv1.Quantiles{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
+		BusinessWork:  apiv1.Quantiles{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
 		SLABreachRate: st.SLABreachRate, Breaches: st.Breaches, Escalations: st.Escalations,
 		Share: st.Share, Bottleneck: st.Bottleneck,
 	}

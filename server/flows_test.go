@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
 	"github.com/flowlab/flowlab/store"
@@ -52,10 +53,10 @@ func TestFlowsRoutes(t *testing.T) {
 	res := e.do("admin", http.MethodGet, "/api/v1/flows", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var list struct {
-		Flows []flowSummaryJSON `json:"flows"`
+		Flows []apiv1.FlowSummary `json:"flows"`
 	}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
-	keys := map[string]flowSummaryJSON{}
+	keys := map[string]apiv1.FlowSummary{}
 	for _, f := range list.Flows {
 		keys[f.Key] = f
 	}
@@ -66,7 +67,7 @@ func TestFlowsRoutes(t *testing.T) {
 
 	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var d flowDetailJSON
+	var d apiv1.FlowDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.Equal(t, 1, d.Version)
 	require.Equal(t, 1, d.DefaultVersion)
@@ -106,7 +107,7 @@ func TestBottlenecks(t *testing.T) {
 	q := url.Values{"from": {base.Add(-time.Hour).Format(time.RFC3339)}, "to": {base.Add(24 * time.Hour).Format(time.RFC3339)}}
 	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var out bottlenecksJSON
+	var out apiv1.Bottlenecks
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Equal(t, "complaint", out.Flow)
 	require.Equal(t, 1, out.Version)
@@ -175,7 +176,7 @@ func TestBusinessTimeInStatistics(t *testing.T) {
 
 	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=3", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var out bottlenecksJSON
+	var out apiv1.Bottlenecks
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Steps, 1)
 	st := out.Steps[0]
@@ -186,7 +187,7 @@ func TestBusinessTimeInStatistics(t *testing.T) {
 
 	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+caseID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var c caseDetail
+	var c apiv1.CaseDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
 	require.Len(t, c.Spans, 1)
 	require.InDelta(t, 66*3600, c.Spans[0].WaitSeconds, 0.001)

@@ -23,8 +23,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flowgraph"
@@ -32,66 +32,6 @@ import (
 )
 
 const mimeSVG = "image/svg+xml"
-
-type graphSVGParams struct {
-	Key     string    `path:"key" description:"Flow key." example:"complaint"`
-	Version string    `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"1"`
-	Heat    string    `query:"heat" enum:"wait_p90,work_p90,share,breach,business_wait_p90,business_work_p90" description:"Overlay this metric of the version's bottleneck statistics: steps filled white to red by it and labelled with its value. wait_p90/work_p90: 90th percentile of waiting (entered → claimed) or working (claimed → completed) time; share: share of the total cycle time; breach: SLA breach rate; business_wait_p90/business_work_p90: the p90s counted in the step's business calendar."`
-	Warn    string    `query:"warn" description:"With heat: steps at or above this value get a thick border. A duration (30m, 4h, 1d) for the p90 metrics, a percentage (25, 12.5%) for share and breach. Default: wait p90s 1h, work p90s 30m, share 25%, breach 10%. With warn or alert set, the colour scale runs from 0 to the alert threshold (or the largest value above it); with neither, it comes from the data: 0 and the steps' 25th, 50th, 75th percentile and largest value."`
-	Alert   string    `query:"alert" description:"With heat: steps at or above this value get a thick red border; same forms as warn. Default: wait p90s 4h, work p90s 2h, share 40%, breach 25%."`
-	Variant string    `query:"variant" description:"With heat: only spans of this variant."`
-	From    time.Time `query:"from" description:"With heat: only spans entered at or after this time (RFC 3339)."`
-	To      time.Time `query:"to" description:"With heat: only spans entered before this time (RFC 3339)."`
-}
-
-type graphJSONParams struct {
-	Key     string    `path:"key" description:"Flow key." example:"complaint"`
-	Version string    `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"1"`
-	Variant string    `query:"variant" description:"Only spans of this variant count in stats."`
-	From    time.Time `query:"from" description:"Only spans entered at or after this time count in stats (RFC 3339)."`
-	To      time.Time `query:"to" description:"Only spans entered before this time count in stats (RFC 3339)."`
-}
-
-type graphStatsJSON struct {
-	Cases         int           `json:"cases"`
-	Wait          quantilesJSON `json:"wait" description:"Waiting time (entered → claimed) quantiles, seconds."`
-	Work          quantilesJSON `json:"work" description:"Working time (claimed → completed) quantiles, seconds."`
-	BusinessWait  quantilesJSON `json:"business_wait" description:"Waiting time in the step's business calendar, quantiles, seconds (equal to wait without a calendar)."`
-	BusinessWork  quantilesJSON `json:"business_work" description:"Working time in the step's business calendar, quantiles, seconds."`
-	SLABreachRate float64       `json:"sla_breach_rate"`
-	Share         float64       `json:"share" description:"Share of the total cycle time of all steps."`
-	Bottleneck    bool          `json:"bottleneck"`
-}
-
-type graphNodeJSON struct {
-	ID         string          `json:"id"`
-	Kind       string          `json:"kind" enum:"task,auto,decision,wait,end,pilot"`
-	Name       string          `json:"name"`
-	Department string          `json:"department,omitempty" description:"The department of a task step; absent for other kinds."`
-	SLA        string          `json:"sla,omitempty" description:"The step's SLA (\"30m\", \"2h\", \"1d\"); absent when it has none."`
-	Stats      *graphStatsJSON `json:"stats,omitempty" description:"The step's bottleneck statistics (as GET /api/v1/flows/{key}/bottlenecks); absent when no span of the step matches."`
-}
-
-type graphEdgeJSON struct {
-	From  string `json:"from"`
-	To    string `json:"to"`
-	Label string `json:"label" description:"The outcome name, the rule's expression, default, timeout or next."`
-	Kind  string `json:"kind" enum:"outcome,rule,default,timeout,next"`
-}
-
-type graphDepartmentJSON struct {
-	Name   string `json:"name"`
-	Colour string `json:"colour" description:"CSS hex colour of the department's steps in graph.svg."`
-}
-
-type graphJSON struct {
-	Key         string                `json:"key"`
-	Version     int                   `json:"version"`
-	Start       string                `json:"start" description:"Id of the first step."`
-	Nodes       []graphNodeJSON       `json:"nodes" nullable:"false"`
-	Edges       []graphEdgeJSON       `json:"edges" nullable:"false"`
-	Departments []graphDepartmentJSON `json:"departments" nullable:"false"`
-}
 
 // graphVersion checks the {v} path parameter.
 func graphVersion(raw string) (int, error) {
@@ -104,7 +44,7 @@ func graphVersion(raw string) (int, error) {
 }
 
 // graphHeat checks the heat parameters; nil without heat.
-func graphHeat(q graphSVGParams) (*flowgraph.Heat, error) {
+func graphHeat(q apiv1.GraphSVGParams) (*flowgraph.Heat, error) {
 	if q.Heat == "" {
 		for _, p := range []struct {
 			name string
@@ -146,7 +86,7 @@ func graphHeat(q graphSVGParams) (*flowgraph.Heat, error) {
 }
 
 // statsByStep converts the bottleneck view's steps.
-func statsByStep(rep bottlenecksJSON) map[string]flowgraph.Stats {
+func statsByStep(rep apiv1.Bottlenecks) map[string]flowgraph.Stats {
 	out := make(map[string]flowgraph.Stats, len(rep.Steps))
 	for _, st := range rep.Steps {
 		out[st.Step] = flowgraph.Stats{
@@ -172,7 +112,7 @@ func compiledDefinition(fv store.FlowVersion) (*flow.Definition, error) {
 // flowGraphSVG draws a flow version with Graphviz, optionally with a heat
 // overlay of its bottleneck statistics.
 func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[graphSVGParams](r)
+	q, err := paramsOf[apiv1.GraphSVGParams](r)
 	if err != nil {
 		return err
 	}
@@ -226,7 +166,7 @@ func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 // flowGraphJSON answers the graph of a flow version with each step's
 // bottleneck statistics.
 func (s *Server) flowGraphJSON(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[graphJSONParams](r)
+	q, err := paramsOf[apiv1.GraphJSONParams](r)
 	if err != nil {
 		return err
 	}
@@ -250,31 +190,31 @@ func (s *Server) flowGraphJSON(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func toGraphJSON(g flowgraph.Graph, stats map[string]flowgraph.Stats) graphJSON {
-	out := graphJSON{Key: g.Key, Version: g.Version, Start: g.Start,
-		Nodes: make([]graphNodeJSON, len(g.Nodes)), Edges: make([]graphEdgeJSON, len(g.Edges)),
-		Departments: make([]graphDepartmentJSON, len(g.Departments))}
+func toGraphJSON(g flowgraph.Graph, stats map[string]flowgraph.Stats) apiv1.Graph {
+	out := apiv1.Graph{Key: g.Key, Version: g.Version, Start: g.Start,
+		Nodes: make([]apiv1.GraphNode, len(g.Nodes)), Edges: make([]apiv1.GraphEdge, len(g.Edges)),
+		Departments: make([]apiv1.GraphDepartment, len(g.Departments))}
 	for i, n := range g.Nodes {
-		out.Nodes[i] = graphNodeJSON{ID: n.ID, Kind: string(n.Kind), Name: n.Name, Department: n.Department}
+		out.Nodes[i] = apiv1.GraphNode{ID: n.ID, Kind: string(n.Kind), Name: n.Name, Department: n.Department}
 		if n.SLA > 0 {
 			out.Nodes[i].SLA = n.SLA.String()
 		}
 		if st, ok := stats[n.ID]; ok {
-			out.Nodes[i].Stats = &graphStatsJSON{
+			out.Nodes[i].Stats = &apiv1.GraphStats{
 				Cases:         st.Cases,
-				Wait:          quantilesJSON{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
-				Work:          quantilesJSON{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
-				BusinessWait:  quantilesJSON{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
-				BusinessWork:  quantilesJSON{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
+				Wait:          apiv1.Quantiles{P50: st.Wait.P50, P90: st.Wait.P90, P95: st.Wait.P95},
+				Work:          apiv1.Quantiles{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
+				BusinessWait:  apiv1.Quantiles{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
+				BusinessWork:  apiv1.Quantiles{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
 				SLABreachRate: st.SLABreachRate, Share: st.Share, Bottleneck: st.Bottleneck,
 			}
 		}
 	}
 	for i, e := range g.Edges {
-		out.Edges[i] = graphEdgeJSON{From: e.From, To: e.To, Label: e.Label, Kind: string(e.Kind)}
+		out.Edges[i] = apiv1.GraphEdge{From: e.From, To: e.To, Label: e.Label, Kind: string(e.Kind)}
 	}
 	for i, d := range g.Departments {
-		out.Departments[i] = graphDepartmentJSON{Name: d.Name, Colour: d.Colour}
+		out.Departments[i] = apiv1.GraphDepartment{Name: d.Name, Colour: d.Colour}
 	}
 	return out
 }
@@ -322,7 +262,7 @@ func graphLayoutProblem(fv store.FlowVersion, err error) *Problem {
 	case errors.Is(err, dotlayout.ErrBusy):
 		p := newProblem(http.StatusServiceUnavailable, problemGraphLayoutBusy, "Too many graphs being drawn",
 			fmt.Sprintf("the graph of %s v%d is not drawn: the server is drawing as many graphs as it may at once; retry after the Retry-After seconds", fv.Key, fv.Version))
-		p.retryAfter = 5
+		p.RetryAfter = 5
 		p.cause = err
 		return p
 	}
@@ -342,23 +282,23 @@ func layoutReason(err error) string {
 // Examples of the document.
 var (
 	exampleGraphSVG  = `<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + "\n" + `<svg width="420pt" height="860pt" viewBox="0.00 0.00 420.00 860.00" xmlns="http://www.w3.org/2000/svg">…</svg>`
-	exampleGraphJSON = graphJSON{
+	exampleGraphJSON = apiv1.Graph{
 		Key: "complaint", Version: 1, Start: "record",
-		Nodes: []graphNodeJSON{
+		Nodes: []apiv1.GraphNode{
 			{ID: "record", Kind: "task", Name: "Record the complaint", Department: "customer_service", SLA: "30m",
-				Stats: &graphStatsJSON{Cases: 30, Wait: quantilesJSON{P50: 120, P90: 600, P95: 900},
-					Work: quantilesJSON{P50: 300, P90: 720, P95: 800}, SLABreachRate: 0.03, Share: 0.09}},
+				Stats: &apiv1.GraphStats{Cases: 30, Wait: apiv1.Quantiles{P50: 120, P90: 600, P95: 900},
+					Work: apiv1.Quantiles{P50: 300, P90: 720, P95: 800}, SLABreachRate: 0.03, Share: 0.09}},
 			{ID: "route", Kind: "decision", Name: "Route by severity"},
 			{ID: "investigate", Kind: "task", Name: "Technical investigation", Department: "technical", SLA: "2h",
 				Stats: &exampleGraphStats},
 		},
-		Edges: []graphEdgeJSON{
+		Edges: []apiv1.GraphEdge{
 			{From: "record", To: "route", Label: "recorded", Kind: "outcome"},
 			{From: "route", To: "crisis_investigate", Label: `attributes.severity == "advanced"`, Kind: "rule"},
 			{From: "route", To: "investigate", Label: "default", Kind: "default"},
 		},
-		Departments: []graphDepartmentJSON{{Name: "customer_service", Colour: flowgraph.Palette[0]}, {Name: "technical", Colour: flowgraph.Palette[1]}},
+		Departments: []apiv1.GraphDepartment{{Name: "customer_service", Colour: flowgraph.Palette[0]}, {Name: "technical", Colour: flowgraph.Palette[1]}},
 	}
-	exampleGraphStats = graphStatsJSON{Cases: 29, Wait: quantilesJSON{P50: 2520, P90: 4392, P95: 5100},
-		Work: quantilesJSON{P50: 756, P90: 1728, P95: 1900}, SLABreachRate: 0.07, Share: 0.38, Bottleneck: true}
+	exampleGraphStats = apiv1.GraphStats{Cases: 29, Wait: apiv1.Quantiles{P50: 2520, P90: 4392, P95: 5100},
+		Work: apiv1.Quantiles{P50: 756, P90: 1728, P95: 1900}, SLABreachRate: 0.07, Share: 0.38, Bottleneck: true}
 )

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/store"
 )
@@ -137,10 +138,10 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 
 	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=1&"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var bn bottlenecksJSON
+	var bn apiv1.Bottlenecks
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &bn))
 	require.Equal(t, 4, bn.Cases)
-	byStep := map[string]stepStatsJSON{}
+	byStep := map[string]apiv1.StepStats{}
 	for _, st := range bn.Steps {
 		byStep[st.Step] = st
 	}
@@ -148,16 +149,16 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 
 	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var g graphJSON
+	var g apiv1.Graph
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
 	require.Equal(t, "complaint", g.Key)
 	require.Equal(t, 1, g.Version)
 	require.Equal(t, "record", g.Start)
 	require.Len(t, g.Nodes, 8)
 	require.Len(t, g.Edges, 9)
-	require.Equal(t, []graphDepartmentJSON{
-		{"customer_service", flowgraph.Palette[0]}, {"technical", flowgraph.Palette[1]},
-		{"supervisor", flowgraph.Palette[2]}, {"crisis_team", flowgraph.Palette[3]},
+	require.Equal(t, []apiv1.GraphDepartment{
+		{Name: "customer_service", Colour: flowgraph.Palette[0]}, {Name: "technical", Colour: flowgraph.Palette[1]},
+		{Name: "supervisor", Colour: flowgraph.Palette[2]}, {Name: "crisis_team", Colour: flowgraph.Palette[3]},
 	}, g.Departments)
 	withStats := 0
 	for _, n := range g.Nodes {
@@ -168,7 +169,7 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 		}
 		withStats++
 		require.NotNil(t, n.Stats, n.ID)
-		require.Equal(t, graphStatsJSON{Cases: want.Cases, Wait: want.Wait, Work: want.Work,
+		require.Equal(t, apiv1.GraphStats{Cases: want.Cases, Wait: want.Wait, Work: want.Work,
 			BusinessWait: want.BusinessWait, BusinessWork: want.BusinessWork, SLABreachRate: want.SLABreachRate, Share: want.Share, Bottleneck: want.Bottleneck}, *n.Stats, n.ID)
 	}
 	require.Equal(t, 7, withStats)
@@ -183,15 +184,15 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 	require.Equal(t, "customer_service", g.Nodes[0].Department)
 	require.Equal(t, "30m", g.Nodes[0].SLA)
 	require.Empty(t, g.Nodes[1].Department) // the decision
-	require.Equal(t, graphEdgeJSON{From: "review", To: "investigate", Label: "rework", Kind: "outcome"}, g.Edges[7])
+	require.Equal(t, apiv1.GraphEdge{From: "review", To: "investigate", Label: "rework", Kind: "outcome"}, g.Edges[7])
 
-	metricOf := map[flowgraph.Metric]func(stepStatsJSON) float64{
-		flowgraph.MetricWaitP90:         func(s stepStatsJSON) float64 { return s.Wait.P90 },
-		flowgraph.MetricWorkP90:         func(s stepStatsJSON) float64 { return s.Work.P90 },
-		flowgraph.MetricShare:           func(s stepStatsJSON) float64 { return s.Share },
-		flowgraph.MetricBreach:          func(s stepStatsJSON) float64 { return s.SLABreachRate },
-		flowgraph.MetricBusinessWaitP90: func(s stepStatsJSON) float64 { return s.BusinessWait.P90 },
-		flowgraph.MetricBusinessWorkP90: func(s stepStatsJSON) float64 { return s.BusinessWork.P90 },
+	metricOf := map[flowgraph.Metric]func(apiv1.StepStats) float64{
+		flowgraph.MetricWaitP90:         func(s apiv1.StepStats) float64 { return s.Wait.P90 },
+		flowgraph.MetricWorkP90:         func(s apiv1.StepStats) float64 { return s.Work.P90 },
+		flowgraph.MetricShare:           func(s apiv1.StepStats) float64 { return s.Share },
+		flowgraph.MetricBreach:          func(s apiv1.StepStats) float64 { return s.SLABreachRate },
+		flowgraph.MetricBusinessWaitP90: func(s apiv1.StepStats) float64 { return s.BusinessWait.P90 },
+		flowgraph.MetricBusinessWorkP90: func(s apiv1.StepStats) float64 { return s.BusinessWork.P90 },
 	}
 	for _, m := range flowgraph.Metrics {
 		hq := graphWindow()
@@ -233,7 +234,7 @@ func TestFlowGraphWindowAndVariant(t *testing.T) {
 	q := url.Values{"from": {graphBase.Format(time.RFC3339)}, "to": {graphBase.Add(24 * time.Hour).Format(time.RFC3339)}}
 	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var g graphJSON
+	var g apiv1.Graph
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
 	require.Equal(t, 1, g.Nodes[0].Stats.Cases)
 	require.Nil(t, g.Nodes[3].Stats) // crisis_investigate: case 3 only
@@ -242,7 +243,7 @@ func TestFlowGraphWindowAndVariant(t *testing.T) {
 	// heat draws every step as "no data".
 	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?variant=pilot", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	g = graphJSON{}
+	g = apiv1.Graph{}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
 	for _, n := range g.Nodes {
 		require.Nil(t, n.Stats, n.ID)

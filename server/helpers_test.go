@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/pilotdata"
@@ -105,7 +106,7 @@ func (e *testEnv) actor(name, role string, departments ...string) string {
 	body := map[string]any{"name": name, "role": role, "departments": departments}
 	res := e.do("admin", http.MethodPost, "/api/v1/tokens", body, nil)
 	require.Equal(e.t, http.StatusCreated, res.Code, res.Body.String())
-	var out tokenResponse
+	var out apiv1.TokenResponse
 	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &out))
 	e.tokens[name] = out.Token
 	e.actors[name] = store.Actor{ID: out.Actor.ID, Name: name, Role: role, Departments: departments}
@@ -185,12 +186,12 @@ func (e *testEnv) checkContract(req *http.Request, rec *httptest.ResponseRecorde
 }
 
 // startCase starts a complaint case as admin and returns its id.
-func (e *testEnv) startCase() caseJSON {
+func (e *testEnv) startCase() apiv1.Case {
 	e.t.Helper()
 	res := e.do("admin", http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": "complaint", "customer": "c-1", "channel": "phone", "attributes": map[string]any{"amount": 12}}, nil)
 	require.Equal(e.t, http.StatusCreated, res.Code, res.Body.String())
-	var c caseJSON
+	var c apiv1.Case
 	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &c))
 	return c
 }

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -33,68 +33,6 @@ const (
 	AdoptionTarget = 0.7 // adopted / decided proposals
 	LandedTarget   = 0.9 // standardised / completed cycles
 )
-
-type improvementJSON struct {
-	CaseID          string     `json:"case_id"`
-	Status          string     `json:"status" enum:"starting,active,completed,cancelled,failed" description:"The case's status."`
-	Stage           string     `json:"stage" description:"The current step (baseline, plan, do, results, check, act, standardise); closed once the case is closed, starting before its workflow entered a step."`
-	Flow            string     `json:"flow" description:"The flow under improvement (attribute flow)."`
-	Metric          string     `json:"metric" description:"The metric to improve (attribute metric)."`
-	BaselineValue   *float64   `json:"baseline_value" description:"The metric's value before the cycle, from the baseline step; null until measured."`
-	Target          *float64   `json:"target,omitempty" description:"The target the Plan task set (its latest completion's data, else the attribute target); absent until planned."`
-	PilotID         string     `json:"pilot_id" description:"The cycle's latest pilot; empty before the Do step."`
-	PilotStatus     string     `json:"pilot_status" description:"How that pilot ended (completed, stopped, refused); empty while it runs or before it."`
-	PilotWinner     string     `json:"pilot_winner" description:"control, treatment or empty."`
-	PromotedVersion *int       `json:"promoted_version" description:"The version made the flow's default by the standardise step; null otherwise."`
-	ProposalID      string     `json:"proposal_id" description:"The staff proposal the cycle was started for; empty when started directly."`
-	Outcome         string     `json:"outcome" enum:"standardised,abandoned,not standardised,replanned,in progress" description:"standardised: promoted_version is set; abandoned: cancelled, failed, or closed through Plan's abandoned; not standardised: closed otherwise without a promotion; replanned: open and back at Plan after a pilot; in progress: open otherwise."`
-	CreatedAt       time.Time  `json:"created_at"`
-	ClosedAt        *time.Time `json:"closed_at"`
-}
-
-type improvementListJSON struct {
-	Improvements []improvementJSON `json:"improvements" nullable:"false"`
-	NextCursor   string            `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
-type listImprovementsParams struct {
-	Status string    `query:"status" enum:"starting,active,completed,cancelled,failed" description:"Only cycles whose case is in this status."`
-	From   time.Time `query:"from" description:"Only cycles created at or after this time (RFC 3339)."`
-	To     time.Time `query:"to" description:"Only cycles created before this time (RFC 3339)."`
-	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
-// kpiJSON is a rate with its target.
-type kpiJSON struct {
-	Value       *float64 `json:"value" description:"numerator / denominator; null when the denominator is 0."`
-	Numerator   int      `json:"numerator"`
-	Denominator int      `json:"denominator"`
-	Target      float64  `json:"target" description:"The value the plan aims at (at least)."`
-	Met         *bool    `json:"met" description:"value >= target; null when value is null."`
-}
-
-type proposalCountsJSON struct {
-	Open     int `json:"open"`
-	Adopted  int `json:"adopted"`
-	Declined int `json:"declined"`
-	Total    int `json:"total"`
-}
-
-type cycleCountsJSON struct {
-	Total        int `json:"total" description:"Every PDCA cycle."`
-	Open         int `json:"open" description:"Cycles whose case is starting or active."`
-	Completed    int `json:"completed" description:"Cycles whose case completed (reached its end step)."`
-	Standardised int `json:"standardised" description:"Completed cycles with promoted_version set."`
-	Abandoned    int `json:"abandoned" description:"Cycles with outcome abandoned (cancelled and failed included)."`
-}
-
-type improvementKPIsJSON struct {
-	Proposals          proposalCountsJSON `json:"proposals"`
-	AdoptionRate       kpiJSON            `json:"adoption_rate" description:"adopted / (adopted + declined) proposals; open ones are not decided yet."`
-	Cycles             cycleCountsJSON    `json:"cycles"`
-	ImprovementsLanded kpiJSON            `json:"improvements_landed" description:"standardised / completed cycles."`
-}
 
 // cycleAttrs are the attributes of a PDCA case the views read.
 type cycleAttrs struct {
@@ -172,13 +110,13 @@ func cycleOutcome(c store.Case, a cycleAttrs, lastPlanOutcome string) string {
 }
 
 // improvementOf builds the view of one cycle.
-func (s *Server) improvementOf(ctx context.Context, c store.Case) (improvementJSON, error) {
+func (s *Server) improvementOf(ctx context.Context, c store.Case) (apiv1.Improvement, error) {
 	a := readCycleAttrs(c.Attributes)
 	plan, planned, err := s.lastPlan(ctx, c.ID)
 	if err != nil {
-		return improvementJSON{}, storeProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
+		return apiv1.Improvement{}, storeProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
 	}
-	v := improvementJSON{CaseID: c.ID, Status: c.Status, Stage: c.Step, Flow: a.Flow, Metric: a.Metric,
+	v := apiv1.Improvement{CaseID: c.ID, Status: c.Status, Stage: c.Step, Flow: a.Flow, Metric: a.Metric,
 		BaselineValue: a.BaselineValue, Target: a.Target, PilotID: a.PilotID, PilotStatus: a.PilotStatus,
 		PilotWinner: a.PilotWinner, ProposalID: a.ProposalID, CreatedAt: c.CreatedAt.UTC(), ClosedAt: utcPtr(c.ClosedAt)}
 	switch {
@@ -231,7 +169,7 @@ func (s *Server) pageCases(ctx context.Context, p store.ListCasesParams, limit i
 
 // listImprovements lists the PDCA cycles newest first, a page at a time.
 func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[listImprovementsParams](r)
+	q, err := paramsOf[apiv1.ListImprovementsParams](r)
 	if err != nil {
 		return err
 	}
@@ -248,7 +186,7 @@ func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := improvementListJSON{Improvements: make([]improvementJSON, len(cs))}
+	out := apiv1.ImprovementList{Improvements: make([]apiv1.Improvement, len(cs))}
 	for i, c := range cs {
 		if out.Improvements[i], err = s.improvementOf(ctx, c); err != nil {
 			return err
@@ -265,8 +203,8 @@ func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request) error 
 }
 
 // rate is a KPI: num/den against target, null when den is 0.
-func rate(num, den int, target float64) kpiJSON {
-	k := kpiJSON{Numerator: num, Denominator: den, Target: target}
+func rate(num, den int, target float64) apiv1.KPI {
+	k := apiv1.KPI{Numerator: num, Denominator: den, Target: target}
 	if den > 0 {
 		v := float64(num) / float64(den)
 		met := v >= target
@@ -283,7 +221,7 @@ func (s *Server) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("proposal stats: %w", err), "proposals")
 	}
-	var cc cycleCountsJSON
+	var cc apiv1.CycleCounts
 	p := store.ListCasesParams{Flow: PDCAFlow, Limit: storeCaseLimitMax}
 	for {
 		page, err := s.store.ListCases(ctx, p)
@@ -326,8 +264,8 @@ func (s *Server) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 		last := page[len(page)-1]
 		p.After = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}
 	}
-	out := improvementKPIsJSON{
-		Proposals:          proposalCountsJSON{Open: pc.Open, Adopted: pc.Adopted, Declined: pc.Declined, Total: pc.Open + pc.Adopted + pc.Declined},
+	out := apiv1.ImprovementKPIs{
+		Proposals:          apiv1.ProposalCounts{Open: pc.Open, Adopted: pc.Adopted, Declined: pc.Declined, Total: pc.Open + pc.Adopted + pc.Declined},
 		AdoptionRate:       rate(pc.Adopted, pc.Adopted+pc.Declined, AdoptionTarget),
 		Cycles:             cc,
 		ImprovementsLanded: rate(cc.Standardised, cc.Completed, LandedTarget),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -41,21 +42,21 @@ func (e *testEnv) completePlan(caseID, outcome string, target float64) {
 	require.Equal(e.t, http.StatusOK, res.Code, res.Body.String())
 }
 
-func (e *testEnv) startCycle(flowKey, metric string) caseJSON {
+func (e *testEnv) startCycle(flowKey, metric string) apiv1.Case {
 	e.t.Helper()
 	res := e.do("improver", http.MethodPost, "/api/v1/cases", map[string]any{"flow": PDCAFlow, "customer": ImprovementCustomer,
 		"attributes": map[string]any{"flow": flowKey, "metric": metric}}, nil)
-	return decodeStrict[caseJSON](e.t, res, http.StatusCreated)
+	return decodeStrict[apiv1.Case](e.t, res, http.StatusCreated)
 }
 
-func (e *testEnv) improvements(q url.Values) improvementListJSON {
+func (e *testEnv) improvements(q url.Values) apiv1.ImprovementList {
 	e.t.Helper()
-	return decodeStrict[improvementListJSON](e.t, e.do("agent", http.MethodGet, "/api/v1/improvements?"+q.Encode(), nil, nil), http.StatusOK)
+	return decodeStrict[apiv1.ImprovementList](e.t, e.do("agent", http.MethodGet, "/api/v1/improvements?"+q.Encode(), nil, nil), http.StatusOK)
 }
 
-func (e *testEnv) improvementKPIs() improvementKPIsJSON {
+func (e *testEnv) improvementKPIs() apiv1.ImprovementKPIs {
 	e.t.Helper()
-	return decodeStrict[improvementKPIsJSON](e.t, e.do("agent", http.MethodGet, "/api/v1/kpis/improvement", nil, nil), http.StatusOK)
+	return decodeStrict[apiv1.ImprovementKPIs](e.t, e.do("agent", http.MethodGet, "/api/v1/kpis/improvement", nil, nil), http.StatusOK)
 }
 
 func fptr(v float64) *float64 { return &v }
@@ -66,9 +67,9 @@ func TestImprovementKPIsEmpty(t *testing.T) {
 	e.actor("agent", store.RoleStaff, "customer_service")
 	e.startCase() // not a cycle
 	k := e.improvementKPIs()
-	require.Equal(t, improvementKPIsJSON{
-		AdoptionRate:       kpiJSON{Target: 0.7},
-		ImprovementsLanded: kpiJSON{Target: 0.9},
+	require.Equal(t, apiv1.ImprovementKPIs{
+		AdoptionRate:       apiv1.KPI{Target: 0.7},
+		ImprovementsLanded: apiv1.KPI{Target: 0.9},
 	}, k)
 	raw := e.do("agent", http.MethodGet, "/api/v1/kpis/improvement", nil, nil).Body.String()
 	require.Contains(t, raw, `"value":null`)
@@ -78,7 +79,7 @@ func TestImprovementKPIsEmpty(t *testing.T) {
 	// Open proposals alone decide nothing: the rate stays null.
 	e.propose("agent", "undecided", false)
 	k = e.improvementKPIs()
-	require.Equal(t, proposalCountsJSON{Open: 1, Total: 1}, k.Proposals)
+	require.Equal(t, apiv1.ProposalCounts{Open: 1, Total: 1}, k.Proposals)
 	require.Nil(t, k.AdoptionRate.Value)
 	require.Nil(t, k.AdoptionRate.Met)
 
@@ -93,7 +94,7 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	e.actor("improver", store.RoleImprover)
 	e.startCase() // a complaint case: not an improvement
 
-	var ps []proposalJSON
+	var ps []apiv1.Proposal
 	for _, title := range []string{"standardise me", "abandon me", "miss the target", "plan again", "decline me", "leave open"} {
 		ps = append(ps, e.propose("agent", title, false))
 	}
@@ -101,7 +102,7 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	abandoned := e.adopt(ps[1].ID, "complaint", "fcr").Case
 	missed := e.adopt(ps[2].ID, "complaint", "csat").Case
 	replanned := e.adopt(ps[3].ID, "complaint", "sla_breach_rate").Case
-	decodeStrict[proposalJSON](t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+ps[4].ID+"/decline", map[string]any{}, nil), http.StatusOK)
+	decodeStrict[apiv1.Proposal](t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+ps[4].ID+"/decline", map[string]any{}, nil), http.StatusOK)
 	direct := e.startCycle("complaint", "cycle_time")
 	cancelled := e.startCycle("complaint", "fcr")
 
@@ -122,9 +123,9 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	require.Empty(t, all.NextCursor)
 	require.Len(t, all.Improvements, 6)
 	// Newest first, in the order of GET /api/v1/cases?flow=pdca.
-	cases := decodeStrict[caseListJSON](t, e.do("agent", http.MethodGet, "/api/v1/cases?flow=pdca", nil, nil), http.StatusOK)
+	cases := decodeStrict[apiv1.CaseList](t, e.do("agent", http.MethodGet, "/api/v1/cases?flow=pdca", nil, nil), http.StatusOK)
 	require.Len(t, cases.Cases, 6)
-	byID := map[string]improvementJSON{}
+	byID := map[string]apiv1.Improvement{}
 	for i, im := range all.Improvements {
 		require.Equal(t, cases.Cases[i].ID, im.CaseID)
 		require.Equal(t, cases.Cases[i].CreatedAt, im.CreatedAt)
@@ -132,7 +133,7 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	}
 
 	s := byID[standardised.ID]
-	require.Equal(t, improvementJSON{CaseID: standardised.ID, Status: store.CaseCompleted, Stage: "closed", Flow: "complaint",
+	require.Equal(t, apiv1.Improvement{CaseID: standardised.ID, Status: store.CaseCompleted, Stage: "closed", Flow: "complaint",
 		Metric: "cycle_time", BaselineValue: fptr(14400), Target: fptr(7200), PilotID: "pilot-a", PilotStatus: "completed",
 		PilotWinner: "treatment", PromotedVersion: ptr(2), ProposalID: ps[0].ID, Outcome: OutcomeStandardised,
 		CreatedAt: s.CreatedAt, ClosedAt: s.ClosedAt}, s)
@@ -183,7 +184,7 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	}
 
 	// Keyset paging gives the same list.
-	var paged []improvementJSON
+	var paged []apiv1.Improvement
 	q := url.Values{"limit": {"4"}}
 	for {
 		page := e.improvements(q)
@@ -207,9 +208,9 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	// The KPIs: 4 adopted of 5 decided proposals; 1 standardised of 3
 	// completed cycles.
 	k := e.improvementKPIs()
-	require.Equal(t, proposalCountsJSON{Open: 1, Adopted: 4, Declined: 1, Total: 6}, k.Proposals)
-	require.Equal(t, kpiJSON{Value: fptr(0.8), Numerator: 4, Denominator: 5, Target: AdoptionTarget, Met: ptr(true)}, k.AdoptionRate)
-	require.Equal(t, cycleCountsJSON{Total: 6, Open: 2, Completed: 3, Standardised: 1, Abandoned: 2}, k.Cycles)
+	require.Equal(t, apiv1.ProposalCounts{Open: 1, Adopted: 4, Declined: 1, Total: 6}, k.Proposals)
+	require.Equal(t, apiv1.KPI{Value: fptr(0.8), Numerator: 4, Denominator: 5, Target: AdoptionTarget, Met: ptr(true)}, k.AdoptionRate)
+	require.Equal(t, apiv1.CycleCounts{Total: 6, Open: 2, Completed: 3, Standardised: 1, Abandoned: 2}, k.Cycles)
 	require.Equal(t, 3, k.ImprovementsLanded.Denominator)
 	require.Equal(t, 1, k.ImprovementsLanded.Numerator)
 	require.InDelta(t, 1.0/3, *k.ImprovementsLanded.Value, 1e-12)
@@ -219,10 +220,10 @@ func TestImprovementsAndKPIs(t *testing.T) {
 
 func TestKPIRate(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, kpiJSON{Target: 0.7}, rate(0, 0, 0.7))
-	require.Equal(t, kpiJSON{Value: fptr(0.7), Numerator: 7, Denominator: 10, Target: 0.7, Met: ptr(true)}, rate(7, 10, 0.7), "the target itself is met")
-	require.Equal(t, kpiJSON{Value: fptr(0.5), Numerator: 1, Denominator: 2, Target: 0.9, Met: ptr(false)}, rate(1, 2, 0.9))
-	require.Equal(t, kpiJSON{Value: fptr(1), Numerator: 3, Denominator: 3, Target: 0.9, Met: ptr(true)}, rate(3, 3, 0.9))
+	require.Equal(t, apiv1.KPI{Target: 0.7}, rate(0, 0, 0.7))
+	require.Equal(t, apiv1.KPI{Value: fptr(0.7), Numerator: 7, Denominator: 10, Target: 0.7, Met: ptr(true)}, rate(7, 10, 0.7), "the target itself is met")
+	require.Equal(t, apiv1.KPI{Value: fptr(0.5), Numerator: 1, Denominator: 2, Target: 0.9, Met: ptr(false)}, rate(1, 2, 0.9))
+	require.Equal(t, apiv1.KPI{Value: fptr(1), Numerator: 3, Denominator: 3, Target: 0.9, Met: ptr(true)}, rate(3, 3, 0.9))
 }
 
 // The KPIs read every cycle, over more than one store page.
@@ -245,8 +246,8 @@ func TestImprovementKPIsPageThroughCycles(t *testing.T) {
 	}
 	k := e.improvementKPIs()
 	std := (n + 2) / 3
-	require.Equal(t, cycleCountsJSON{Total: n, Open: n - std, Completed: std, Standardised: std}, k.Cycles)
-	require.Equal(t, kpiJSON{Value: fptr(1), Numerator: std, Denominator: std, Target: LandedTarget, Met: ptr(true)}, k.ImprovementsLanded)
+	require.Equal(t, apiv1.CycleCounts{Total: n, Open: n - std, Completed: std, Standardised: std}, k.Cycles)
+	require.Equal(t, apiv1.KPI{Value: fptr(1), Numerator: std, Denominator: std, Target: LandedTarget, Met: ptr(true)}, k.ImprovementsLanded)
 }
 
 func uuidFor(i int) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
 	"github.com/flowlab/flowlab/store"
@@ -46,10 +47,10 @@ func TestImproversWorkTheirCycles(t *testing.T) {
 	require.Equal(t, ImprovementDepartment, plan.Department)
 
 	// The improvement inbox, in the API and in the UI.
-	list := decodeStrict[taskListJSON](t, e.do("improver", http.MethodGet, "/api/v1/tasks?department=improvement", nil, nil), http.StatusOK)
+	list := decodeStrict[apiv1.TaskList](t, e.do("improver", http.MethodGet, "/api/v1/tasks?department=improvement", nil, nil), http.StatusOK)
 	require.Len(t, list.Tasks, 1)
 	require.Equal(t, plan.ID, list.Tasks[0].ID)
-	mine := decodeStrict[taskListJSON](t, e.do("improver", http.MethodGet, "/api/v1/tasks", nil, nil), http.StatusOK)
+	mine := decodeStrict[apiv1.TaskList](t, e.do("improver", http.MethodGet, "/api/v1/tasks", nil, nil), http.StatusOK)
 	require.Len(t, mine.Tasks, 1, "without a department: the improver's own departments")
 	problemOf(t, e.do("improver", http.MethodGet, "/api/v1/tasks?department=customer_service", nil, nil), http.StatusForbidden)
 	inbox := e.page("improver", http.MethodGet, "/ui/inbox", nil)

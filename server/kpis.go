@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/stats"
@@ -51,98 +52,6 @@ const ComplaintFlow = "complaint"
 // complaint rate.
 func IsComplaintFlow(key string) bool {
 	return key == ComplaintFlow || strings.HasPrefix(key, ComplaintFlow+"-")
-}
-
-type serviceKPIsParams struct {
-	From    time.Time `query:"from" description:"Start of the range (RFC 3339), moved back to the Monday 00:00 UTC of its ISO week; default: 12 weeks before the end."`
-	To      time.Time `query:"to" description:"End of the range (RFC 3339, exclusive), moved forward to the next Monday 00:00 UTC unless it is one; default: now."`
-	Channel string    `query:"channel" description:"Only cases of this channel." example:"phone"`
-	Flow    string    `query:"flow" description:"Only cases of this flow key (improvement cycles, flow pdca, count only when asked for)." example:"complaint"`
-}
-
-// serviceRateJSON is a KPI that is a share of a count.
-type serviceRateJSON struct {
-	Value       *float64 `json:"value" description:"count / n (0–1); null when n is 0."`
-	Count       int      `json:"count" description:"The numerator."`
-	N           int      `json:"n" description:"The denominator."`
-	Target      float64  `json:"target"`
-	Direction   string   `json:"direction" enum:"at_least,at_most" description:"Whether the target is a minimum (at_least) or a maximum (at_most)."`
-	MeetsTarget *bool    `json:"meets_target" description:"value against target in the direction; null when value is null."`
-}
-
-// serviceCSATJSON is the CSAT KPI: the top-2-box share and the mean.
-type serviceCSATJSON struct {
-	Value       *float64 `json:"value" description:"Answers of 4 or 5 / answers (0–1); null when n is 0."`
-	Count       int      `json:"count" description:"Answers of 4 or 5."`
-	N           int      `json:"n" description:"Cases with a CSAT answer."`
-	Target      float64  `json:"target"`
-	Direction   string   `json:"direction" enum:"at_least,at_most"`
-	MeetsTarget *bool    `json:"meets_target"`
-	Mean        *float64 `json:"mean" description:"Mean CSAT (1–5); null when n is 0."`
-}
-
-// serviceNPSJSON is the net promoter score.
-type serviceNPSJSON struct {
-	Value       *float64 `json:"value" description:"100 × (promoters − detractors) / n, from −100 to 100; null when n is 0."`
-	N           int      `json:"n" description:"Cases with an NPS answer."`
-	Promoters   int      `json:"promoters" description:"Answers of 9 or 10."`
-	Detractors  int      `json:"detractors" description:"Answers of 0 to 6."`
-	Target      float64  `json:"target"`
-	Direction   string   `json:"direction" enum:"at_least,at_most"`
-	MeetsTarget *bool    `json:"meets_target"`
-}
-
-// serviceResponseTimeJSON is the first response time.
-type serviceResponseTimeJSON struct {
-	Value       *float64 `json:"value" description:"Median seconds from the case's creation to the first claim of one of its tasks; null when n is 0."`
-	P90         *float64 `json:"p90" description:"90th percentile of the same seconds; null when n is 0."`
-	N           int      `json:"n" description:"Cases with a claimed task."`
-	Target      float64  `json:"target" description:"Seconds."`
-	Direction   string   `json:"direction" enum:"at_least,at_most"`
-	MeetsTarget *bool    `json:"meets_target" description:"The median is at most the target; null when n is 0."`
-}
-
-// serviceKPISetJSON is the KPIs of a set of cases.
-type serviceKPISetJSON struct {
-	Cases         int                     `json:"cases" description:"Cases created in the period."`
-	CSAT          serviceCSATJSON         `json:"csat" description:"Target: at least 0.9 answers of 4 or 5."`
-	NPS           serviceNPSJSON          `json:"nps" description:"Target: at least 50."`
-	FCR           serviceRateJSON         `json:"fcr" description:"First-contact resolution as pilots count it: completed cases whose resolved_first_contact is known, false when reopened within the reopen window. Target: at least 0.85."`
-	FirstResponse serviceResponseTimeJSON `json:"first_response" description:"Target: a median of at most 30 s."`
-	OnTime        serviceRateJSON         `json:"on_time" description:"Spans of completed tasks with an SLA that were completed by their due time. Target: at least 0.95."`
-	ComplaintRate serviceRateJSON         `json:"complaint_rate" description:"Cases of flow complaint or complaint-* / all cases. Target: at most 0.02."`
-}
-
-// channelKPIsJSON is the KPIs of one channel's cases.
-type channelKPIsJSON struct {
-	Channel string            `json:"channel" description:"The channel; empty for cases recorded without one."`
-	KPIs    serviceKPISetJSON `json:"kpis"`
-}
-
-// serviceKPIWeekJSON is one ISO week.
-type serviceKPIWeekJSON struct {
-	Week     string            `json:"week" description:"ISO 8601 week, e.g. 2026-W10."`
-	Start    time.Time         `json:"start" description:"Monday 00:00 UTC."`
-	End      time.Time         `json:"end" description:"The next Monday 00:00 UTC (exclusive)."`
-	All      serviceKPISetJSON `json:"all" description:"Every channel."`
-	Channels []channelKPIsJSON `json:"channels" nullable:"false" description:"One entry per channel of the response's channels, in that order."`
-}
-
-// serviceKPITotalJSON is the whole range.
-type serviceKPITotalJSON struct {
-	All      serviceKPISetJSON `json:"all"`
-	Channels []channelKPIsJSON `json:"channels" nullable:"false"`
-}
-
-type serviceKPIsJSON struct {
-	From                time.Time            `json:"from" description:"Start of the first week (Monday 00:00 UTC)."`
-	To                  time.Time            `json:"to" description:"End of the last week (exclusive)."`
-	Channel             string               `json:"channel" description:"The channel filter; empty: every channel."`
-	Flow                string               `json:"flow" description:"The flow filter; empty: every flow but pdca."`
-	ReopenWindowSeconds float64              `json:"reopen_window_seconds" description:"A case reopened within this time of its close was not resolved at first contact."`
-	Channels            []string             `json:"channels" nullable:"false" description:"The channels of the cases in the range (or the channel filter), sorted: the order of every channels list."`
-	Weeks               []serviceKPIWeekJSON `json:"weeks" nullable:"false" description:"Every week of the range, oldest first, weeks without cases included (their values null)."`
-	Overall             serviceKPITotalJSON  `json:"overall" description:"The whole range."`
 }
 
 // kpiAcc accumulates the service KPIs of a set of cases.
@@ -213,9 +122,9 @@ func ratio(num, den int) *float64 {
 	return &v
 }
 
-func serviceRate(count, n int, target float64, direction string) serviceRateJSON {
+func serviceRate(count, n int, target float64, direction string) apiv1.ServiceRate {
 	v := ratio(count, n)
-	return serviceRateJSON{Value: v, Count: count, N: n, Target: target, Direction: direction, MeetsTarget: meets(v, target, direction)}
+	return apiv1.ServiceRate{Value: v, Count: count, N: n, Target: target, Direction: direction, MeetsTarget: meets(v, target, direction)}
 }
 
 // quantile is stats.Quantile (type 7, as pilot results use), nil for no
@@ -228,15 +137,15 @@ func quantile(xs []float64, q float64) *float64 {
 	return &v
 }
 
-func (a *kpiAcc) json() serviceKPISetJSON {
-	out := serviceKPISetJSON{
+func (a *kpiAcc) json() apiv1.ServiceKPISet {
+	out := apiv1.ServiceKPISet{
 		Cases:         a.cases,
 		FCR:           serviceRate(a.fcrYes, a.fcrN, FCRTarget, atLeast),
 		OnTime:        serviceRate(a.slaSpans-a.breached, a.slaSpans, OnTimeTarget, atLeast),
 		ComplaintRate: serviceRate(a.complaints, a.cases, ComplaintRateTarget, atMost),
 	}
 	csat := ratio(a.csatTop, a.csatN)
-	out.CSAT = serviceCSATJSON{Value: csat, Count: a.csatTop, N: a.csatN, Target: CSATTarget, Direction: atLeast,
+	out.CSAT = apiv1.ServiceCSAT{Value: csat, Count: a.csatTop, N: a.csatN, Target: CSATTarget, Direction: atLeast,
 		MeetsTarget: meets(csat, CSATTarget, atLeast)}
 	if a.csatN > 0 {
 		mean := a.csatSum / float64(a.csatN)
@@ -247,10 +156,10 @@ func (a *kpiAcc) json() serviceKPISetJSON {
 		v := 100 * float64(a.promoters-a.detractors) / float64(a.npsN)
 		nps = &v
 	}
-	out.NPS = serviceNPSJSON{Value: nps, N: a.npsN, Promoters: a.promoters, Detractors: a.detractors, Target: NPSTarget,
+	out.NPS = apiv1.ServiceNPS{Value: nps, N: a.npsN, Promoters: a.promoters, Detractors: a.detractors, Target: NPSTarget,
 		Direction: atLeast, MeetsTarget: meets(nps, NPSTarget, atLeast)}
 	median := quantile(a.responses, 0.5)
-	out.FirstResponse = serviceResponseTimeJSON{Value: median, P90: quantile(a.responses, 0.9), N: len(a.responses),
+	out.FirstResponse = apiv1.ServiceResponseTime{Value: median, P90: quantile(a.responses, 0.9), N: len(a.responses),
 		Target: FirstResponseTarget, Direction: atMost, MeetsTarget: meets(median, FirstResponseTarget, atMost)}
 	return out
 }
@@ -331,7 +240,7 @@ func (s *Server) eachMeasure(ctx context.Context, p store.CaseMeasuresParams, fn
 
 // serviceKPIs computes the service KPIs per week and channel.
 func (s *Server) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[serviceKPIsParams](r)
+	q, err := paramsOf[apiv1.ServiceKPIsParams](r)
 	if err != nil {
 		return err
 	}
@@ -384,24 +293,24 @@ func (s *Server) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
 		names = append(names, c)
 	}
 	slices.Sort(names)
-	perChannel := func(b *bucket) []channelKPIsJSON {
-		out := make([]channelKPIsJSON, len(names))
+	perChannel := func(b *bucket) []apiv1.ChannelKPIs {
+		out := make([]apiv1.ChannelKPIs, len(names))
 		for i, c := range names {
 			acc := b.byChannel[c]
 			if acc == nil {
 				acc = &kpiAcc{}
 			}
-			out[i] = channelKPIsJSON{Channel: c, KPIs: acc.json()}
+			out[i] = apiv1.ChannelKPIs{Channel: c, KPIs: acc.json()}
 		}
 		return out
 	}
-	out := serviceKPIsJSON{From: start, To: end, Channel: q.Channel, Flow: q.Flow,
+	out := apiv1.ServiceKPIs{From: start, To: end, Channel: q.Channel, Flow: q.Flow,
 		ReopenWindowSeconds: s.cfg.ReopenWindow.Seconds(), Channels: names,
-		Weeks:   make([]serviceKPIWeekJSON, n),
-		Overall: serviceKPITotalJSON{All: total.all.json(), Channels: perChannel(total)}}
+		Weeks:   make([]apiv1.ServiceKPIWeek, n),
+		Overall: apiv1.ServiceKPITotal{All: total.all.json(), Channels: perChannel(total)}}
 	for i, b := range weeks {
 		ws := start.Add(time.Duration(i) * week)
-		out.Weeks[i] = serviceKPIWeekJSON{Week: isoWeek(ws), Start: ws, End: ws.Add(week), All: b.all.json(), Channels: perChannel(b)}
+		out.Weeks[i] = apiv1.ServiceKPIWeek{Week: isoWeek(ws), Start: ws, End: ws.Add(week), All: b.all.json(), Channels: perChannel(b)}
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 )
@@ -175,7 +176,7 @@ type kpiWant struct {
 	complaintRate      *float64
 }
 
-func requireKPIs(t *testing.T, name string, w kpiWant, got serviceKPISetJSON) {
+func requireKPIs(t *testing.T, name string, w kpiWant, got apiv1.ServiceKPISet) {
 	t.Helper()
 	val := func(what string, want, got *float64) {
 		t.Helper()
@@ -284,9 +285,9 @@ var (
 		onTime: fptr(0.75), onTimeN: 4, onTimeYes: 3}
 )
 
-func (e *testEnv) serviceKPIs(as string, q url.Values) serviceKPIsJSON {
+func (e *testEnv) serviceKPIs(as string, q url.Values) apiv1.ServiceKPIs {
 	e.t.Helper()
-	return decodeStrict[serviceKPIsJSON](e.t, e.do(as, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil), http.StatusOK)
+	return decodeStrict[apiv1.ServiceKPIs](e.t, e.do(as, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil), http.StatusOK)
 }
 
 func kpiRange() url.Values {

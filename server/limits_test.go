@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
 )
@@ -179,7 +180,7 @@ func TestYAMLBombs(t *testing.T) {
 	}
 	// Nothing was published.
 	res := e.do("owner", http.MethodGet, "/api/v1/flows/complaint/versions", nil, nil)
-	var versions flowVersionListJSON
+	var versions apiv1.FlowVersionList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &versions))
 	require.Len(t, versions.Versions, 2)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -46,7 +47,7 @@ func pageAll[T any](t *testing.T, e *testEnv, as, path string, items func(T) []s
 	}
 }
 
-func taskIDs(l taskListJSON) []string {
+func taskIDs(l apiv1.TaskList) []string {
 	ids := make([]string, len(l.Tasks))
 	for i, t := range l.Tasks {
 		ids[i] = t.ID
@@ -54,7 +55,7 @@ func taskIDs(l taskListJSON) []string {
 	return ids
 }
 
-func caseIDs(l caseListJSON) []string {
+func caseIDs(l apiv1.CaseList) []string {
 	ids := make([]string, len(l.Cases))
 	for i, c := range l.Cases {
 		ids[i] = c.ID
@@ -89,26 +90,26 @@ func TestListTasksPaging(t *testing.T) {
 	}
 
 	for _, as := range []string{"admin", "ann"} {
-		got, pages := pageAll(t, e, as, "/api/v1/tasks?limit=3", taskIDs, func(l taskListJSON) string { return l.NextCursor })
+		got, pages := pageAll(t, e, as, "/api/v1/tasks?limit=3", taskIDs, func(l apiv1.TaskList) string { return l.NextCursor })
 		require.Equal(t, want, got, "every task once, in order, as %s", as)
 		require.Equal(t, 3, pages)
 	}
 	// Exactly one full page: no next page.
-	got, pages := pageAll(t, e, "admin", "/api/v1/tasks?limit=7", taskIDs, func(l taskListJSON) string { return l.NextCursor })
+	got, pages := pageAll(t, e, "admin", "/api/v1/tasks?limit=7", taskIDs, func(l apiv1.TaskList) string { return l.NextCursor })
 	require.Equal(t, want, got)
 	require.Equal(t, 1, pages)
 	// The default limit is 50.
-	got, pages = pageAll(t, e, "admin", "/api/v1/tasks?status=open", taskIDs, func(l taskListJSON) string { return l.NextCursor })
+	got, pages = pageAll(t, e, "admin", "/api/v1/tasks?status=open", taskIDs, func(l apiv1.TaskList) string { return l.NextCursor })
 	require.Equal(t, want, got)
 	require.Equal(t, 1, pages)
 
 	// A task opened meanwhile neither shifts nor repeats the pages.
 	res := e.do("admin", http.MethodGet, "/api/v1/tasks?limit=3", nil, nil)
-	var first taskListJSON
+	var first apiv1.TaskList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &first))
 	e.startCase()
 	res = e.do("admin", http.MethodGet, "/api/v1/tasks?limit=3&cursor="+url.QueryEscape(first.NextCursor), nil, nil)
-	var second taskListJSON
+	var second apiv1.TaskList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &second))
 	require.Equal(t, want[3:6], taskIDs(second))
 
@@ -116,7 +117,7 @@ func TestListTasksPaging(t *testing.T) {
 	from := all[2].OpenedAt.UTC().Format(time.RFC3339Nano)
 	to := all[5].OpenedAt.UTC().Format(time.RFC3339Nano)
 	got, _ = pageAll(t, e, "admin", "/api/v1/tasks?limit=2&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), taskIDs,
-		func(l taskListJSON) string { return l.NextCursor })
+		func(l apiv1.TaskList) string { return l.NextCursor })
 	require.Equal(t, want[2:5], got)
 }
 
@@ -139,10 +140,10 @@ func TestListCasesPaging(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	slices.Reverse(created) // newest first
-	got, pages := pageAll(t, e, "admin", "/api/v1/cases?limit=3", caseIDs, func(l caseListJSON) string { return l.NextCursor })
+	got, pages := pageAll(t, e, "admin", "/api/v1/cases?limit=3", caseIDs, func(l apiv1.CaseList) string { return l.NextCursor })
 	require.Equal(t, created, got)
 	require.Equal(t, 3, pages)
-	got, _ = pageAll(t, e, "admin", "/api/v1/cases?flow=complaint&status=active&limit=2", caseIDs, func(l caseListJSON) string { return l.NextCursor })
+	got, _ = pageAll(t, e, "admin", "/api/v1/cases?flow=complaint&status=active&limit=2", caseIDs, func(l apiv1.CaseList) string { return l.NextCursor })
 	require.Equal(t, created, got)
 
 	all, err := e.st.ListCases(context.Background(), store.ListCasesParams{})
@@ -150,7 +151,7 @@ func TestListCasesPaging(t *testing.T) {
 	from := all[5].CreatedAt.UTC().Format(time.RFC3339Nano) // the second oldest
 	to := all[1].CreatedAt.UTC().Format(time.RFC3339Nano)
 	got, _ = pageAll(t, e, "admin", "/api/v1/cases?limit=3&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), caseIDs,
-		func(l caseListJSON) string { return l.NextCursor })
+		func(l apiv1.CaseList) string { return l.NextCursor })
 	require.Equal(t, created[2:6], got)
 }
 
@@ -172,7 +173,7 @@ func TestListCasesFullStorePage(t *testing.T) {
 	for i := range storeCaseLimitMax {
 		add(i)
 	}
-	var out caseListJSON
+	var out apiv1.CaseList
 	res := e.do("admin", http.MethodGet, "/api/v1/cases?limit=500", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -180,13 +181,13 @@ func TestListCasesFullStorePage(t *testing.T) {
 	require.Empty(t, out.NextCursor, "500 cases fit one page of 500")
 
 	add(-1) // the oldest
-	out = caseListJSON{}
+	out = apiv1.CaseList{}
 	res = e.do("admin", http.MethodGet, "/api/v1/cases?limit=500", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 500)
 	require.NotEmpty(t, out.NextCursor)
 	res = e.do("admin", http.MethodGet, "/api/v1/cases?limit=500&cursor="+url.QueryEscape(out.NextCursor), nil, nil)
-	out = caseListJSON{}
+	out = apiv1.CaseList{}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 1)
 	require.Empty(t, out.NextCursor)
@@ -195,18 +196,18 @@ func TestListCasesFullStorePage(t *testing.T) {
 func TestListFlowsPaging(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	flowKeys := func(l flowListJSON) []string {
+	flowKeys := func(l apiv1.FlowList) []string {
 		keys := make([]string, len(l.Flows))
 		for i, f := range l.Flows {
 			keys[i] = f.Key
 		}
 		return keys
 	}
-	all, pages := pageAll(t, e, "admin", "/api/v1/flows?limit=500", flowKeys, func(l flowListJSON) string { return l.NextCursor })
+	all, pages := pageAll(t, e, "admin", "/api/v1/flows?limit=500", flowKeys, func(l apiv1.FlowList) string { return l.NextCursor })
 	require.Equal(t, 1, pages)
 	require.GreaterOrEqual(t, len(all), 3)
 	require.True(t, slices.IsSorted(all))
-	got, pages := pageAll(t, e, "admin", "/api/v1/flows?limit=1", flowKeys, func(l flowListJSON) string { return l.NextCursor })
+	got, pages := pageAll(t, e, "admin", "/api/v1/flows?limit=1", flowKeys, func(l apiv1.FlowList) string { return l.NextCursor })
 	require.Equal(t, all, got)
 	require.Equal(t, len(all), pages)
 }

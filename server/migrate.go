@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
@@ -46,38 +47,6 @@ const (
 // never started) although its row says active.
 const reasonNotRunning = "case workflow is not running"
 
-type migrateRequest struct {
-	From    int               `json:"from" minimum:"1" description:"The version the cases run now."`
-	To      int               `json:"to" minimum:"1" description:"The version they move to; it must exist and not be retired."`
-	Mapping map[string]string `json:"mapping" minProperties:"1" nullable:"false" description:"For each step id of version from a case may wait at, the step id of version to it continues at. A case at an unmapped step is refused (and left alone)."`
-	DryRun  bool              `json:"dry_run,omitempty" description:"Report what a real run would do, change nothing and write no audit."`
-}
-
-// migrationCaseJSON is one case of a migration report.
-type migrationCaseJSON struct {
-	CaseID     string     `json:"case_id"`
-	WorkflowID string     `json:"workflow_id"`
-	Step       string     `json:"step" description:"The step of version from the case waits at (empty when unknown)."`
-	ToStep     string     `json:"to_step" description:"The step of version to the mapping names for step (where the case continues, or would); empty when the step is not mapped."`
-	Status     string     `json:"status" enum:"migrated,refused,would_migrate,failed" description:"migrated: moved onto version to; would_migrate: a real run would try it (dry run); refused: left unchanged, see reason; failed: the workflow failed the migration (see the server log)."`
-	Reason     string     `json:"reason,omitempty" description:"Why the case was refused or failed."`
-	Next       []taskJSON `json:"next" nullable:"false" description:"The case's open tasks after the migration (as the complete route returns them); empty otherwise."`
-}
-
-type migrationJSON struct {
-	MigrationID  string              `json:"migration_id" description:"Identifies this migration in the audit trail; each case's migrate Update ID is <migration_id>:<case id>."`
-	Flow         string              `json:"flow"`
-	From         int                 `json:"from"`
-	To           int                 `json:"to"`
-	DryRun       bool                `json:"dry_run"`
-	Migrated     int                 `json:"migrated"`
-	Refused      int                 `json:"refused"`
-	WouldMigrate int                 `json:"would_migrate"`
-	Failed       int                 `json:"failed"`
-	Truncated    bool                `json:"truncated" description:"More active cases of version from exist than one request handles (the server's limit, 10000 by default); run the migration again for the rest."`
-	Cases        []migrationCaseJSON `json:"cases" nullable:"false" description:"One entry per active case of version from, newest first."`
-}
-
 // migrationPlan is a checked migration request.
 type migrationPlan struct {
 	id      string
@@ -99,11 +68,11 @@ func (p *migrationPlan) request() workflows.MigrateRequest {
 // migrateFlow moves the active cases of one version of a flow onto
 // another (or reports what it would do with dry_run).
 func (s *Server) migrateFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[flowKeyParams](r)
+	q, err := paramsOf[apiv1.FlowKeyParams](r)
 	if err != nil {
 		return err
 	}
-	var req migrateRequest
+	var req apiv1.MigrateRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -117,8 +86,8 @@ func (s *Server) migrateFlow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := migrationJSON{MigrationID: plan.id, Flow: plan.key, From: plan.from, To: plan.to.Version,
-		DryRun: plan.dryRun, Truncated: truncated, Cases: make([]migrationCaseJSON, len(cases))}
+	out := apiv1.Migration{MigrationID: plan.id, Flow: plan.key, From: plan.from, To: plan.to.Version,
+		DryRun: plan.dryRun, Truncated: truncated, Cases: make([]apiv1.MigrationCase, len(cases))}
 	runErr := s.migrateCases(r, plan, cases, out.Cases)
 	for _, c := range out.Cases {
 		switch c.Status {
@@ -157,19 +126,19 @@ func (s *Server) migrateFlow(w http.ResponseWriter, r *http.Request) error {
 }
 
 // planMigration checks a request against the stored versions of key.
-func (s *Server) planMigration(ctx context.Context, key string, req migrateRequest) (*migrationPlan, error) {
+func (s *Server) planMigration(ctx context.Context, key string, req apiv1.MigrateRequest) (*migrationPlan, error) {
 	var errs []FieldError
 	if req.From < 1 {
-		errs = append(errs, FieldError{"from", "is required: the version number (1 or more) the cases run now"})
+		errs = append(errs, FieldError{Field: "from", Message: "is required: the version number (1 or more) the cases run now"})
 	}
 	if req.To < 1 {
-		errs = append(errs, FieldError{"to", "is required: the version number (1 or more) to move the cases to"})
+		errs = append(errs, FieldError{Field: "to", Message: "is required: the version number (1 or more) to move the cases to"})
 	}
 	if req.From >= 1 && req.From == req.To {
-		errs = append(errs, FieldError{"to", fmt.Sprintf("must differ from from (both are %d)", req.From)})
+		errs = append(errs, FieldError{Field: "to", Message: fmt.Sprintf("must differ from from (both are %d)", req.From)})
 	}
 	if len(req.Mapping) == 0 {
-		errs = append(errs, FieldError{"mapping", "is required: map each step of version from that cases wait at to a step of version to"})
+		errs = append(errs, FieldError{Field: "mapping", Message: "is required: map each step of version from that cases wait at to a step of version to"})
 	}
 	if len(errs) > 0 {
 		return nil, invalid(errs...)
@@ -187,7 +156,7 @@ func (s *Server) planMigration(ctx context.Context, key string, req migrateReque
 		i := slices.IndexFunc(versions, func(fv store.FlowVersion) bool { return fv.Version == v })
 		if i < 0 {
 			p := notFound(fmt.Sprintf("%s has no version %d", what, v))
-			p.Errors = []FieldError{{field, fmt.Sprintf("flow %q has no version %d", key, v)}}
+			p.Errors = []FieldError{{Field: field, Message: fmt.Sprintf("flow %q has no version %d", key, v)}}
 			return store.FlowVersion{}, p
 		}
 		return versions[i], nil
@@ -201,7 +170,7 @@ func (s *Server) planMigration(ctx context.Context, key string, req migrateReque
 		return nil, p
 	}
 	if toV.Retired {
-		return nil, invalid(FieldError{"to", fmt.Sprintf("version %d is retired; cases cannot move onto it", req.To)})
+		return nil, invalid(FieldError{Field: "to", Message: fmt.Sprintf("version %d is retired; cases cannot move onto it", req.To)})
 	}
 	var fromDef, toDef flow.Definition
 	if err := json.Unmarshal(fromV.Compiled, &fromDef); err != nil {
@@ -218,10 +187,10 @@ func (s *Server) planMigration(ctx context.Context, key string, req migrateReque
 	for _, k := range keys {
 		v := req.Mapping[k]
 		if _, ok := fromDef.Step(k); !ok {
-			errs = append(errs, FieldError{"mapping." + k, fmt.Sprintf("%q is not a step of version %d (its steps: %s)", k, req.From, stepIDs(&fromDef))})
+			errs = append(errs, FieldError{Field: "mapping." + k, Message: fmt.Sprintf("%q is not a step of version %d (its steps: %s)", k, req.From, stepIDs(&fromDef))})
 		}
 		if _, ok := toDef.Step(v); !ok {
-			errs = append(errs, FieldError{"mapping." + k, fmt.Sprintf("%q is not a step of version %d (its steps: %s)", v, req.To, stepIDs(&toDef))})
+			errs = append(errs, FieldError{Field: "mapping." + k, Message: fmt.Sprintf("%q is not a step of version %d (its steps: %s)", v, req.To, stepIDs(&toDef))})
 		}
 	}
 	if len(errs) > 0 {
@@ -285,7 +254,7 @@ func (s *Server) casesToMigrate(ctx context.Context, plan *migrationPlan) (cases
 // time. An engine failure that is not about one case (unavailable, an
 // unexpected error) stops the run and is returned; the entries of cases
 // not handled by then stay zero.
-func (s *Server) migrateCases(r *http.Request, plan *migrationPlan, cases []store.Case, out []migrationCaseJSON) error {
+func (s *Server) migrateCases(r *http.Request, plan *migrationPlan, cases []store.Case, out []apiv1.MigrationCase) error {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	var (
@@ -332,9 +301,9 @@ feed:
 // migrateCase handles one case: its state, the refusal check and, on a real
 // run, the migrate Update and the case's audit entry. The error is for
 // failures that must stop the whole migration.
-func (s *Server) migrateCase(ctx context.Context, r *http.Request, plan *migrationPlan, c store.Case) (migrationCaseJSON, error) {
-	res := migrationCaseJSON{CaseID: c.ID, WorkflowID: c.WorkflowID, Step: c.Step, Next: []taskJSON{}}
-	refuse := func(reason string) (migrationCaseJSON, error) {
+func (s *Server) migrateCase(ctx context.Context, r *http.Request, plan *migrationPlan, c store.Case) (apiv1.MigrationCase, error) {
+	res := apiv1.MigrationCase{CaseID: c.ID, WorkflowID: c.WorkflowID, Step: c.Step, Next: []apiv1.Task{}}
+	refuse := func(reason string) (apiv1.MigrationCase, error) {
 		res.Status, res.Reason = migrationRefused, reason
 		if !plan.dryRun {
 			s.audit(r, store.AuditEntry{Action: "case.migrate_refused", Object: "case:" + c.ID, CaseID: c.ID,
@@ -417,15 +386,15 @@ func (s *Server) migrateCase(ctx context.Context, r *http.Request, plan *migrati
 // workflow wrote them before the Update returned); if the store fails, the
 // Update's task references stand in, so the report still says where the
 // case went.
-func (s *Server) openTasksAfterMigration(ctx context.Context, caseID string, refs []workflows.TaskRef) []taskJSON {
+func (s *Server) openTasksAfterMigration(ctx context.Context, caseID string, refs []workflows.TaskRef) []apiv1.Task {
 	tasks, err := s.store.ListTasks(ctx, store.ListTasksParams{CaseID: caseID, Status: store.TaskOpen})
 	if err == nil {
 		return toTasksJSON(tasks)
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "open tasks after migration", slog.String("case_id", caseID), slog.String("error", err.Error()))
-	out := make([]taskJSON, len(refs))
+	out := make([]apiv1.Task, len(refs))
 	for i, ref := range refs {
-		out[i] = taskJSON{ID: ref.TaskID, CaseID: caseID, Seq: ref.Seq, Step: ref.Step, StepName: ref.StepName,
+		out[i] = apiv1.Task{ID: ref.TaskID, CaseID: caseID, Seq: ref.Seq, Step: ref.Step, StepName: ref.StepName,
 			Department: ref.Department, Roles: []string{}, Outcomes: []string{}, Form: []flow.Field{}, Status: store.TaskOpen,
 			EscalationLevel: ref.EscalationLevel, SLADue: utcPtr(ref.SLADue), Data: json.RawMessage("null")}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -34,7 +35,7 @@ func TestMigrateLeavesRunningPilotArms(t *testing.T) {
 
 	for _, dry := range []bool{true, false} {
 		m := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": dry}, nil))
-		byID := map[string]migrationCaseJSON{}
+		byID := map[string]apiv1.MigrationCase{}
 		for _, c := range m.Cases {
 			byID[c.CaseID] = c
 		}

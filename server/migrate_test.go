@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -22,10 +23,10 @@ const migrationsPath = "/api/v1/flows/complaint/migrations"
 // v1ToV2 maps every waiting step of complaint v1 but investigate.
 var v1ToV2 = map[string]string{"record": "submit", "feedback": "feedback", "review": "handle", "notify_customer": "feedback"}
 
-func migrationOf(t *testing.T, res *httptest.ResponseRecorder) migrationJSON {
+func migrationOf(t *testing.T, res *httptest.ResponseRecorder) apiv1.Migration {
 	t.Helper()
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var m migrationJSON
+	var m apiv1.Migration
 	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&m))
@@ -143,9 +144,9 @@ func fieldsOf(p Problem) []string {
 
 // migrationFixture starts complaint cases in several situations and
 // returns them by name, plus the list order of the active v1 ones.
-func migrationFixture(t *testing.T, e *testEnv) (byName map[string]caseJSON, order []string) {
+func migrationFixture(t *testing.T, e *testEnv) (byName map[string]apiv1.Case, order []string) {
 	t.Helper()
-	byName = map[string]caseJSON{}
+	byName = map[string]apiv1.Case{}
 	for _, name := range []string{"ready", "busy", "unmapped", "gone", "done", "other"} {
 		byName[name] = e.startCase()
 		time.Sleep(2 * time.Millisecond) // distinct created_at, so the list order is known
@@ -178,7 +179,7 @@ func migrationFixture(t *testing.T, e *testEnv) (byName map[string]caseJSON, ord
 	return byName, order
 }
 
-func caseIDsOf(m migrationJSON) []string {
+func caseIDsOf(m apiv1.Migration) []string {
 	var out []string
 	for _, c := range m.Cases {
 		out = append(out, c.CaseID)
@@ -203,7 +204,7 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 	require.Equal(t, order, caseIDsOf(dry), "the list's order: newest first")
 	require.Equal(t, []int{0, 3, 1, 0}, []int{dry.Migrated, dry.Refused, dry.WouldMigrate, dry.Failed})
 	require.False(t, dry.Truncated)
-	want := map[string]migrationCaseJSON{
+	want := map[string]apiv1.MigrationCase{
 		cs["ready"].ID:    {Step: "record", ToStep: "submit", Status: "would_migrate"},
 		cs["busy"].ID:     {Step: "record", ToStep: "submit", Status: "refused", Reason: "case is between steps (at task step record); try again"},
 		cs["unmapped"].ID: {Step: "investigate", Status: "refused", Reason: "step investigate is not mapped"},
@@ -314,7 +315,7 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 	// The migrated case shows its new version.
 	res := e.do("owner", http.MethodGet, "/api/v1/cases/"+cs["ready"].ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
-	var detail caseDetail
+	var detail apiv1.CaseDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &detail))
 	require.Equal(t, 2, detail.Version)
 	require.Equal(t, "submit", detail.Step)

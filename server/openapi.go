@@ -19,6 +19,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
@@ -119,7 +120,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			oc.AddRespStructure(rt.Response, openapi.WithHTTPStatus(st), openapi.WithContentType(rt.responseType()))
 		}
 		for _, st := range rt.errorStatuses() {
-			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType(mimeProblem),
+			oc.AddRespStructure(apiv1.Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType(mimeProblem),
 				func(cu *openapi.ContentUnit) { cu.Description = problemDescriptions[st] })
 		}
 		if err := r.AddOperation(oc); err != nil {
@@ -312,11 +313,19 @@ func exampleProblem(rt route, status int) Problem {
 }
 
 // defName names a component schema after its Go type without the JSON
-// suffix of the view types ("caseJSON" → "Case").
+// suffix of the view types ("apiv1.Case" → "Case").
+// keptSchemaNames are schema names the document had before their Go type
+// was renamed (decision 0027): clients generated from the document name
+// their types after them, so they do not change with the Go name.
+var keptSchemaNames = map[string]string{"KPI": "Kpi"}
+
 func defName(t reflect.Type, def string) string {
 	name := t.Name()
 	if name == "" || strings.ContainsAny(name, "[]") {
 		return def
+	}
+	if kept, ok := keptSchemaNames[name]; ok {
+		return kept
 	}
 	name = strings.TrimSuffix(name, "JSON")
 	rs := []rune(name)

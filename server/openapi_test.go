@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -200,4 +201,27 @@ func TestOpenAPIExamplesMatchSchemas(t *testing.T) {
 	sch, err := c.Compile(base + "#" + (&url.URL{Fragment: "/components/schemas/Case"}).EscapedFragment())
 	require.NoError(t, err)
 	require.Error(t, sch.Validate(map[string]any{"id": "x"}))
+}
+
+// The document's schema names are a contract: clients generated from it
+// name their types after them. Moving or renaming the Go types behind them
+// (issue 16 moved them to apiv1) must not change them; a schema added or
+// removed on purpose updates testdata/openapi-schema-names.txt.
+func TestSchemaNamesAreKept(t *testing.T) {
+	doc, err := OpenAPI()
+	require.NoError(t, err)
+	var d struct {
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(doc, &d))
+	var got []string
+	for name := range d.Components.Schemas {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	want, err := os.ReadFile("testdata/openapi-schema-names.txt")
+	require.NoError(t, err)
+	require.Equal(t, strings.Fields(string(want)), got)
 }

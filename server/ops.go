@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	xrate "golang.org/x/time/rate"
@@ -123,7 +124,7 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
 // database nor the engine, so an orchestrator does not restart healthy
 // processes during a database outage (readyz says whether to route to it).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	h := healthJSON{Status: "ok"}
+	h := apiv1.Health{Status: "ok"}
 	if s.cfg.Dev {
 		h.Mode = "dev"
 	}
@@ -140,12 +141,6 @@ type EngineChecker interface {
 
 // readyTimeout bounds each readiness check.
 const readyTimeout = 2 * time.Second
-
-type readyJSON struct {
-	Status   string `json:"status" enum:"ready"`
-	Database string `json:"database" enum:"ok" description:"The database answered a ping."`
-	Engine   string `json:"engine" enum:"ok,unchecked" description:"The workflow engine answered a health check (unchecked: the engine cannot be asked)."`
-}
 
 // readyz is readiness: the database answers a ping and the workflow
 // engine a health check, each within 2 seconds (checked concurrently);
@@ -173,7 +168,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		return unavailable("not ready: "+strings.Join(down, "; "),
 			fmt.Errorf("readyz: %w", errors.Join(dbErr, engErr)))
 	}
-	s.writeJSON(w, r, http.StatusOK, readyJSON{Status: "ready", Database: "ok", Engine: engine})
+	s.writeJSON(w, r, http.StatusOK, apiv1.Ready{Status: "ready", Database: "ok", Engine: engine})
 	return nil
 }
 
@@ -257,7 +252,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 			p := newProblem(http.StatusTooManyRequests, "rate-limited", "Too many requests",
 				fmt.Sprintf("more than %s requests per second (bursts of %d) from this actor; retry after the Retry-After seconds",
 					strconv.FormatFloat(float64(s.limiter.limit), 'f', -1, 64), s.limiter.burst))
-			p.retryAfter = max(1, int(math.Ceil(wait.Seconds())))
+			p.RetryAfter = max(1, int(math.Ceil(wait.Seconds())))
 			s.writeProblem(w, r, p)
 			return
 		}

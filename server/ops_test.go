@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/obs"
 	"github.com/flowlab/flowlab/store"
 )
@@ -45,7 +46,7 @@ func TestRequestIDIsEchoedAndSanitised(t *testing.T) {
 		http.Header{RequestIDHeader: {"crm-7f3a9c21-0001"}})
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	require.Equal(t, "crm-7f3a9c21-0001", res.Header().Get(RequestIDHeader))
-	var c caseJSON
+	var c apiv1.Case
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))
 	entries, err := e.st.ListAudit(t.Context(), store.AuditFilter{CaseID: c.ID, Action: "case.create"})
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/analytics"
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/pilotdata"
@@ -36,82 +37,12 @@ const pilotStopReasonStartFailed = "the pilot's workflow could not start"
 // exportPageSize is how many spans one store.ExportSpans call returns.
 const exportPageSize = 1000
 
-type pilotGuardrailJSON struct {
-	Metric       string  `json:"metric" enum:"cycle_time,sla_breach_rate,fcr,csat"`
-	MaxWorsening float64 `json:"max_worsening" minimum:"0" description:"How much worse the treatment may make the metric before it is stopped: relative for cycle_time (0.2: the median 20% slower), in proportion points for rates (0.05: 5 points), in points for csat."`
-}
-
-type startPilotRequest struct {
-	Flow           string               `json:"flow" minLength:"1" description:"Flow key."`
-	Control        int                  `json:"control,omitempty" minimum:"1" description:"Control version; default: the flow's default version."`
-	Treatment      int                  `json:"treatment" minimum:"1" description:"Treatment version (must exist and not be retired)."`
-	Share          *float64             `json:"share,omitempty" exclusiveMinimum:"0" exclusiveMaximum:"100" description:"Percent of new units assigned to the treatment. Default 50."`
-	Unit           string               `json:"unit,omitempty" enum:"customer,case" description:"What the assignment hashes: customer (default: a customer stays in one arm) or case."`
-	PrimaryMetric  string               `json:"primary_metric,omitempty" enum:"cycle_time,sla_breach_rate,fcr,csat" description:"The metric that decides the pilot. Default cycle_time."`
-	Guardrails     []pilotGuardrailJSON `json:"guardrails,omitempty" description:"Metrics the treatment must not make worse by more than max_worsening; a breach stops the treatment."`
-	MinCasesPerArm *int                 `json:"min_cases_per_arm,omitempty" minimum:"2" maximum:"1000000" description:"Planned cases per arm (the information fraction's denominator). Default 100."`
-	MaxDuration    string               `json:"max_duration,omitempty" description:"Longest run, like 14d, 36h or 90m (1m to 366d). Default 14d; the last look concludes either way."`
-	EvaluateEvery  string               `json:"evaluate_every,omitempty" description:"Evaluation period, like 1h (1s to max_duration). Default 1h."`
-}
-
-type stopPilotRequest struct {
-	Reason string `json:"reason,omitempty" maxLength:"500" description:"Why; default: stopped by <actor id>."`
-}
-
-type promotePilotRequest struct {
-	Arm string `json:"arm" enum:"control,treatment" description:"The arm whose version becomes the flow's default."`
-}
-
-// pilotLiveJSON is the Pilot workflow's own status (its query).
-type pilotLiveJSON struct {
-	Status         string     `json:"status" enum:"running,stopped,completed"`
-	Looks          int        `json:"looks" description:"Evaluations made so far."`
-	LastDecision   string     `json:"last_decision"`
-	Winner         string     `json:"winner"`
-	Recommendation string     `json:"recommendation"`
-	Reason         string     `json:"reason"`
-	NextLook       *time.Time `json:"next_look" description:"When the timer evaluates next; null once the pilot has ended."`
-}
-
-type pilotJSON struct {
-	ID             string                 `json:"id"`
-	Flow           string                 `json:"flow"`
-	Control        int                    `json:"control" description:"Control version."`
-	Treatment      int                    `json:"treatment" description:"Treatment version."`
-	Share          float64                `json:"share" description:"Percent of new units assigned to the treatment."`
-	Unit           string                 `json:"unit" enum:"customer,case"`
-	PrimaryMetric  string                 `json:"primary_metric" enum:"cycle_time,sla_breach_rate,fcr,csat"`
-	Guardrails     []pilotGuardrailJSON   `json:"guardrails" nullable:"false"`
-	MinCasesPerArm int                    `json:"min_cases_per_arm"`
-	MaxDuration    string                 `json:"max_duration" description:"Like 14d or 36h."`
-	EvaluateEvery  string                 `json:"evaluate_every" description:"Like 1h."`
-	Status         string                 `json:"status" enum:"running,stopped,completed,promoted"`
-	StopReason     string                 `json:"stop_reason" description:"Why it stopped (a person or a guardrail)."`
-	Winner         string                 `json:"winner" description:"control, treatment, or empty (no significant difference, or not concluded)."`
-	Recommendation string                 `json:"recommendation"`
-	PromotedArm    string                 `json:"promoted_arm" description:"The arm whose version was made the flow's default; empty until promoted."`
-	Results        *experiment.Evaluation `json:"results" nullable:"true" description:"The last evaluation the Pilot workflow stored (null before the first); GET /api/v1/pilots/{id}/results computes a fresh one."`
-	Looks          []experiment.Look      `json:"looks" nullable:"false" description:"The information fractions of the decisive looks so far."`
-	WorkflowID     string                 `json:"workflow_id" description:"Temporal workflow id: pilot-<id>."`
-	PDCACaseID     string                 `json:"pdca_case_id" description:"The improvement cycle that started the pilot; empty when started through the API."`
-	CreatedBy      string                 `json:"created_by"`
-	CreatedAt      time.Time              `json:"created_at"`
-	UpdatedAt      time.Time              `json:"updated_at"`
-	EndedAt        *time.Time             `json:"ended_at"`
-	Live           *pilotLiveJSON         `json:"live,omitempty" description:"The Pilot workflow's status, on a single pilot while it runs and the engine answers."`
-}
-
-type pilotListJSON struct {
-	Pilots     []pilotJSON `json:"pilots" nullable:"false"`
-	NextCursor string      `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
 // toPilotJSON is the view of a pilot row. Stored JSON that does not
 // decode (it never should) is logged and left out.
-func (s *Server) toPilotJSON(ctx context.Context, pl store.Pilot) pilotJSON {
-	out := pilotJSON{
+func (s *Server) toPilotJSON(ctx context.Context, pl store.Pilot) apiv1.Pilot {
+	out := apiv1.Pilot{
 		ID: pl.ID, Flow: pl.Flow, Control: pl.Control, Treatment: pl.Treatment, Share: pl.Share, Unit: pl.Unit,
-		PrimaryMetric: pl.PrimaryMetric, Guardrails: []pilotGuardrailJSON{}, MinCasesPerArm: pl.MinCasesPerArm,
+		PrimaryMetric: pl.PrimaryMetric, Guardrails: []apiv1.PilotGuardrail{}, MinCasesPerArm: pl.MinCasesPerArm,
 		MaxDuration: flow.Duration(pl.MaxDuration).String(), EvaluateEvery: flow.Duration(pl.EvaluateEvery).String(),
 		Status: pl.Status, StopReason: pl.StopReason, Winner: pl.Winner, Recommendation: pl.Recommendation,
 		PromotedArm: pl.PromotedArm, Looks: []experiment.Look{}, WorkflowID: pl.WorkflowID, PDCACaseID: pl.PDCACaseID,
@@ -143,14 +74,14 @@ func (s *Server) toPilotJSON(ctx context.Context, pl store.Pilot) pilotJSON {
 	return out
 }
 
-func toPilotLiveJSON(st workflows.PilotStatus) *pilotLiveJSON {
-	return &pilotLiveJSON{Status: st.Status, Looks: st.Looks, LastDecision: st.LastDecision, Winner: st.Winner,
+func toPilotLiveJSON(st workflows.PilotStatus) *apiv1.PilotLive {
+	return &apiv1.PilotLive{Status: st.Status, Looks: st.Looks, LastDecision: st.LastDecision, Winner: st.Winner,
 		Recommendation: st.Recommendation, Reason: st.Reason, NextLook: utcPtr(st.NextLook)}
 }
 
 // withLive adds the workflow's status to the view of a running pilot; an
 // engine that does not answer leaves it out (the row still answers).
-func (s *Server) withLive(ctx context.Context, v pilotJSON) pilotJSON {
+func (s *Server) withLive(ctx context.Context, v apiv1.Pilot) apiv1.Pilot {
 	if v.Status != store.PilotRunning {
 		return v
 	}
@@ -175,18 +106,18 @@ func durationField(field, raw string, errs *[]FieldError) time.Duration {
 	}
 	d, err := flow.ParseDuration(raw)
 	if err != nil {
-		*errs = append(*errs, FieldError{field, err.Error() + " (like 14d, 36h or 90m)"})
+		*errs = append(*errs, FieldError{Field: field, Message: err.Error() + " (like 14d, 36h or 90m)"})
 		return 0
 	}
 	if d == 0 {
-		*errs = append(*errs, FieldError{field, "must be more than 0"})
+		*errs = append(*errs, FieldError{Field: field, Message: "must be more than 0"})
 	}
 	return time.Duration(d)
 }
 
 // startPilot writes a running pilot and starts its workflow.
 func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
-	var req startPilotRequest
+	var req apiv1.StartPilotRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -198,13 +129,13 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 	if req.Share != nil {
 		spec.Share = *req.Share
 		if *req.Share == 0 {
-			errs = append(errs, FieldError{"share", "must be above 0 and below 100 (percent of new cases to treatment), got 0"})
+			errs = append(errs, FieldError{Field: "share", Message: "must be above 0 and below 100 (percent of new cases to treatment), got 0"})
 		}
 	}
 	if req.MinCasesPerArm != nil {
 		spec.MinCasesPerArm = *req.MinCasesPerArm
 		if *req.MinCasesPerArm == 0 {
-			errs = append(errs, FieldError{"min_cases_per_arm", "must be between 2 and 1000000, got 0"})
+			errs = append(errs, FieldError{Field: "min_cases_per_arm", Message: "must be between 2 and 1000000, got 0"})
 		}
 	}
 	for _, g := range req.Guardrails {
@@ -231,7 +162,7 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 			continue // it defaults to the flow's default version: the flow is the error
 		}
 		if !hasField(errs, fe.Field) {
-			errs = append(errs, FieldError{fe.Field, fe.Message})
+			errs = append(errs, FieldError{Field: fe.Field, Message: fe.Message})
 		}
 	}
 	if len(errs) > 0 {
@@ -246,7 +177,7 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			field, text = "treatment", msg
 		}
-		return invalid(FieldError{field, text})
+		return invalid(FieldError{Field: field, Message: text})
 	}
 	guards, err := json.Marshal(nonNil(spec.Guardrails))
 	if err != nil {
@@ -336,7 +267,7 @@ func StartRunningPilots(ctx context.Context, st store.Store, eng Engine) error {
 
 // listPilots lists pilots newest first, a page at a time.
 func (s *Server) listPilots(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[listPilotsParams](r)
+	q, err := paramsOf[apiv1.ListPilotsParams](r)
 	if err != nil {
 		return err
 	}
@@ -369,7 +300,7 @@ func (s *Server) listPilots(w http.ResponseWriter, r *http.Request) error {
 	if more {
 		pls = pls[:q.Limit]
 	}
-	out := pilotListJSON{Pilots: make([]pilotJSON, len(pls))}
+	out := apiv1.PilotList{Pilots: make([]apiv1.Pilot, len(pls))}
 	for i, pl := range pls {
 		out.Pilots[i] = s.toPilotJSON(ctx, pl)
 	}
@@ -402,7 +333,7 @@ func (s *Server) loadPilot(ctx context.Context, id string) (store.Pilot, error) 
 
 // getPilot returns a pilot, with its workflow's status while it runs.
 func (s *Server) getPilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[pilotIDParams](r)
+	q, err := paramsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -465,17 +396,17 @@ func (s *Server) endPilot(ctx context.Context, pl store.Pilot, reason, actorID s
 // stopPilot stops a running pilot: 200 when the row has ended within
 // Config.PilotStopWait, else 202 (the workflow ends it shortly).
 func (s *Server) stopPilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[pilotIDParams](r)
+	q, err := paramsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
-	var req stopPilotRequest
+	var req apiv1.StopPilotRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if len(req.Reason) > 500 {
-		return invalid(FieldError{"reason", "must be at most 500 characters"})
+		return invalid(FieldError{Field: "reason", Message: "must be at most 500 characters"})
 	}
 	ctx := r.Context()
 	pl, err := s.loadPilot(ctx, q.ID)
@@ -501,7 +432,7 @@ func (s *Server) stopPilot(w http.ResponseWriter, r *http.Request) error {
 
 // evaluatePilot asks the Pilot workflow for a look now.
 func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[evaluatePilotParams](r)
+	q, err := paramsOf[apiv1.EvaluatePilotParams](r)
 	if err != nil {
 		return err
 	}
@@ -546,11 +477,11 @@ func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
 // promotePilot makes an arm's version the flow's default, stopping a
 // running pilot first.
 func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[pilotIDParams](r)
+	q, err := paramsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
-	var req promotePilotRequest
+	var req apiv1.PromotePilotRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -560,7 +491,7 @@ func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
 		if req.Arm != "" {
 			msg = fmt.Sprintf("must be control or treatment, got %q", req.Arm)
 		}
-		return invalid(FieldError{"arm", msg})
+		return invalid(FieldError{Field: "arm", Message: msg})
 	}
 	ctx := r.Context()
 	pl, err := s.loadPilot(ctx, q.ID)
@@ -596,32 +527,11 @@ func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pilotStepJSON compares one step between the arms.
-type pilotStepJSON struct {
-	Step      string         `json:"step"`
-	Control   *stepStatsJSON `json:"control" nullable:"true" description:"The step's statistics in the control arm; null when no control case passed it."`
-	Treatment *stepStatsJSON `json:"treatment" nullable:"true" description:"The step's statistics in the treatment arm; null when no treatment case passed it."`
-	// Changes are treatment - control in seconds, null when a side is
-	// missing.
-	WaitP50Change *float64 `json:"wait_p50_change" description:"Treatment minus control median waiting time in seconds (negative: faster); null when the step is in one arm only."`
-	WorkP50Change *float64 `json:"work_p50_change" description:"Treatment minus control median working time in seconds (negative: faster); null when the step is in one arm only."`
-}
-
-type pilotResultsJSON struct {
-	PilotID    string    `json:"pilot_id"`
-	Flow       string    `json:"flow"`
-	Status     string    `json:"status" enum:"running,stopped,completed,promoted"`
-	ComputedAt time.Time `json:"computed_at"`
-	experiment.Evaluation
-	LastLook *experiment.Evaluation `json:"last_look" nullable:"true" description:"The evaluation the Pilot workflow stored at its last look (the one its decision was made on); null before the first."`
-	Steps    []pilotStepJSON        `json:"steps" nullable:"false" description:"Per step, the bottleneck statistics of each arm (from the spans of the pilot's cases) and the change in median wait and work."`
-}
-
 // pilotResults evaluates the pilot now from its current data, without
 // storing anything, next to its last stored look and a per-step comparison
 // of the arms.
 func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[pilotIDParams](r)
+	q, err := paramsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -638,7 +548,7 @@ func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := pilotResultsJSON{PilotID: pl.ID, Flow: pl.Flow, Status: pl.Status, ComputedAt: s.now().UTC(),
+	out := apiv1.PilotResults{PilotID: pl.ID, Flow: pl.Flow, Status: pl.Status, ComputedAt: s.now().UTC(),
 		Evaluation: ev, LastLook: s.toPilotJSON(ctx, pl).Results, Steps: steps}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -657,7 +567,7 @@ func (s *Server) evaluateLive(ctx context.Context, pl store.Pilot) (experiment.E
 // pilotSteps runs the bottleneck analysis on each arm's spans and pairs
 // the steps: the control version's steps in definition order, then the
 // treatment's other steps.
-func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]pilotStepJSON, error) {
+func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]apiv1.PilotStep, error) {
 	spans := map[string][]analytics.Span{}
 	defs := map[int]*flow.Definition{}
 	p := store.ExportSpansParams{PilotID: pl.ID, Limit: exportPageSize}
@@ -696,18 +606,18 @@ func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]pilotStepJSO
 	}
 	control := analytics.Bottlenecks(spans[workflows.ArmControl], order(pl.Control))
 	treatment := analytics.Bottlenecks(spans[workflows.ArmTreatment], order(pl.Treatment))
-	out := []pilotStepJSON{}
+	out := []apiv1.PilotStep{}
 	index := map[string]int{}
 	for _, st := range control.Steps {
 		v := toStepStatsJSON(st)
 		index[st.Step] = len(out)
-		out = append(out, pilotStepJSON{Step: st.Step, Control: &v})
+		out = append(out, apiv1.PilotStep{Step: st.Step, Control: &v})
 	}
 	for _, st := range treatment.Steps {
 		v := toStepStatsJSON(st)
 		i, ok := index[st.Step]
 		if !ok {
-			out = append(out, pilotStepJSON{Step: st.Step, Treatment: &v})
+			out = append(out, apiv1.PilotStep{Step: st.Step, Treatment: &v})
 			continue
 		}
 		out[i].Treatment = &v

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/store"
@@ -31,18 +32,18 @@ func decodeStrict[T any](t testing.TB, res *httptest.ResponseRecorder, status in
 }
 
 // startPilot starts a complaint pilot (v1 against v2) as the improver.
-func (e *testEnv) startPilot(body map[string]any) pilotJSON {
+func (e *testEnv) startPilot(body map[string]any) apiv1.Pilot {
 	e.t.Helper()
 	if body == nil {
 		body = map[string]any{"flow": "complaint", "treatment": 2}
 	}
-	return decodeStrict[pilotJSON](e.t, e.do("improver", http.MethodPost, "/api/v1/pilots", body, nil), http.StatusCreated)
+	return decodeStrict[apiv1.Pilot](e.t, e.do("improver", http.MethodPost, "/api/v1/pilots", body, nil), http.StatusCreated)
 }
 
-func (e *testEnv) createCase(customer string) caseJSON {
+func (e *testEnv) createCase(customer string) apiv1.Case {
 	e.t.Helper()
 	res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": customer, "channel": "chat"}, nil)
-	return decodeStrict[caseJSON](e.t, res, http.StatusCreated)
+	return decodeStrict[apiv1.Case](e.t, res, http.StatusCreated)
 }
 
 // finishCase completes every task of a case with its first outcome and
@@ -190,7 +191,7 @@ func TestPilotLifecycle(t *testing.T) {
 	require.Equal(t, "customer", pl.Unit)
 	require.Equal(t, "7d", pl.MaxDuration)
 	require.Equal(t, "30m", pl.EvaluateEvery)
-	require.Equal(t, []pilotGuardrailJSON{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
+	require.Equal(t, []apiv1.PilotGuardrail{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
 	require.Equal(t, "running", pl.Status)
 	require.Equal(t, "pilot-"+pl.ID, pl.WorkflowID)
 	require.Equal(t, e.actors["improver"].ID, pl.CreatedBy)
@@ -218,17 +219,17 @@ func TestPilotLifecycle(t *testing.T) {
 	}
 
 	// Anyone reads; the running pilot shows its workflow's status.
-	got := decodeStrict[pilotJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Pilot](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	require.NotNil(t, got.Live)
 	require.Equal(t, "running", got.Live.Status)
 	require.NotNil(t, got.Live.NextLook)
-	list := decodeStrict[pilotListJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots?flow=complaint&status=running", nil, nil), http.StatusOK)
+	list := decodeStrict[apiv1.PilotList](t, e.do("agent", http.MethodGet, "/api/v1/pilots?flow=complaint&status=running", nil, nil), http.StatusOK)
 	require.Len(t, list.Pilots, 1)
 	require.Nil(t, list.Pilots[0].Live, "lists do not query the workflows")
 
 	// Results computed live equal a direct evaluation of the same data,
 	// and store nothing.
-	res := decodeStrict[pilotResultsJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	res := decodeStrict[apiv1.PilotResults](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	row, err := e.st.GetPilot(ctx, pl.ID)
 	require.NoError(t, err)
 	require.Nil(t, row.Results, "reading results stores nothing")
@@ -255,18 +256,18 @@ func TestPilotLifecycle(t *testing.T) {
 
 	// Evaluate through the workflow: the look is stored on the row.
 	key := http.Header{IdempotencyKeyHeader: {"look-1"}}
-	ev := decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, key), http.StatusOK)
+	ev := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, key), http.StatusOK)
 	require.NotNil(t, ev.Results)
 	require.NotNil(t, ev.Live)
 	require.Equal(t, 1, ev.Live.Looks)
 	e.eng.mu.Lock()
 	require.Equal(t, []string{"actor:" + e.actors["improver"].ID + ":look-1"}, e.eng.evalIDs, "the Idempotency-Key, scoped to the actor, is the Update ID")
 	e.eng.mu.Unlock()
-	res = decodeStrict[pilotResultsJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	res = decodeStrict[apiv1.PilotResults](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	require.NotNil(t, res.LastLook)
 
 	if ev.Status == "running" {
-		stopped := decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop",
+		stopped := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop",
 			map[string]any{"reason": "enough"}, nil), http.StatusOK)
 		require.Equal(t, "stopped", stopped.Status)
 		require.Equal(t, "enough", stopped.StopReason)
@@ -276,11 +277,11 @@ func TestPilotLifecycle(t *testing.T) {
 	// Not running any more.
 	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusConflict)
 	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
-	got = decodeStrict[pilotJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	got = decodeStrict[apiv1.Pilot](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	require.Nil(t, got.Live)
 
 	// Promote the treatment: its version becomes the default, audited.
-	promoted := decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
+	promoted := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
 	require.Equal(t, "promoted", promoted.Status)
 	require.Equal(t, "treatment", promoted.PromotedArm)
 	def, err := e.st.DefaultFlowVersion(ctx, "complaint")
@@ -290,7 +291,7 @@ func TestPilotLifecycle(t *testing.T) {
 	require.Len(t, pa, 1)
 	require.Equal(t, map[string]any{"flow": "complaint", "arm": "treatment", "version": 2.0}, detailsOf(t, pa[0]))
 	// Again: no change; the other arm: 409 with the store's reason.
-	decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
+	decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
 	p := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "already promoted its treatment arm")
 	require.NotContains(t, p.Detail, ": conflict")
@@ -420,7 +421,7 @@ func TestStopPilotPaths(t *testing.T) {
 	e.eng.mu.Lock()
 	delete(e.eng.pilots, pl.WorkflowID)
 	e.eng.mu.Unlock()
-	got := decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusOK)
 	require.Equal(t, "stopped", got.Status)
 	require.Equal(t, "stopped by "+e.actors["improver"].ID, got.StopReason)
 
@@ -429,7 +430,7 @@ func TestStopPilotPaths(t *testing.T) {
 	e.eng.mu.Lock()
 	e.eng.stopIgnored = true
 	e.eng.mu.Unlock()
-	got = decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{"reason": "r"}, nil), http.StatusAccepted)
+	got = decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{"reason": "r"}, nil), http.StatusAccepted)
 	require.Equal(t, "running", got.Status)
 	// Promoting a pilot that does not stop in time: 409.
 	p := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusConflict)
@@ -438,7 +439,7 @@ func TestStopPilotPaths(t *testing.T) {
 	e.eng.stopIgnored = false
 	e.eng.mu.Unlock()
 	// Promoting a running pilot stops it first.
-	got = decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusOK)
+	got = decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusOK)
 	require.Equal(t, "promoted", got.Status)
 	require.Equal(t, "control", got.PromotedArm)
 	require.Contains(t, got.StopReason, "to promote its control arm")
@@ -449,7 +450,7 @@ func TestStopPilotPaths(t *testing.T) {
 	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusServiceUnavailable)
 	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusServiceUnavailable)
 	// Reading still answers from the row, without live.
-	got = decodeStrict[pilotJSON](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	got = decodeStrict[apiv1.Pilot](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	require.Equal(t, "running", got.Status)
 	require.Nil(t, got.Live)
 	e.eng.setPilotErrs(nil, nil, nil, nil)
@@ -490,7 +491,7 @@ func TestListPilotsPaging(t *testing.T) {
 	var seen []string
 	path := "/api/v1/pilots?limit=2"
 	for range 5 {
-		page := decodeStrict[pilotListJSON](t, e.do("improver", http.MethodGet, path, nil, nil), http.StatusOK)
+		page := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, path, nil, nil), http.StatusOK)
 		for _, p := range page.Pilots {
 			seen = append(seen, p.ID)
 		}
@@ -500,15 +501,15 @@ func TestListPilotsPaging(t *testing.T) {
 		path = "/api/v1/pilots?limit=2&cursor=" + page.NextCursor
 	}
 	require.Equal(t, ids, seen)
-	empty := decodeStrict[pilotListJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots?status=running", nil, nil), http.StatusOK)
+	empty := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, "/api/v1/pilots?status=running", nil, nil), http.StatusOK)
 	require.Empty(t, empty.Pilots)
 	// from/to bound created_at.
 	all, err := e.st.ListPilots(context.Background(), store.ListPilotsParams{})
 	require.NoError(t, err)
 	mid := all[2].CreatedAt.UTC().Format(time.RFC3339Nano)
-	before := decodeStrict[pilotListJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots?to="+mid, nil, nil), http.StatusOK)
+	before := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, "/api/v1/pilots?to="+mid, nil, nil), http.StatusOK)
 	require.Len(t, before.Pilots, 2)
-	since := decodeStrict[pilotListJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots?from="+mid, nil, nil), http.StatusOK)
+	since := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, "/api/v1/pilots?from="+mid, nil, nil), http.StatusOK)
 	require.Len(t, since.Pilots, 3)
 	for _, q := range []string{"limit=0", "limit=501", "cursor=bogus", "status=paused", "flow=complaint&colour=red", "from=yesterday"} {
 		problemOf(t, e.do("improver", http.MethodGet, "/api/v1/pilots?"+q, nil, nil), http.StatusBadRequest)
@@ -540,7 +541,7 @@ func TestPilotConcludesOnEvaluation(t *testing.T) {
 		arms[c.Variant]++
 	}
 	// The planned sample is reached: the look concludes the pilot.
-	got := decodeStrict[pilotJSON](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusOK)
 	require.Equal(t, "completed", got.Status)
 	require.NotNil(t, got.EndedAt)
 	require.Equal(t, "completed", got.Live.Status)
@@ -549,7 +550,7 @@ func TestPilotConcludesOnEvaluation(t *testing.T) {
 	require.NotEmpty(t, got.Results.Recommendation)
 
 	// The results show the stored look next to a fresh evaluation.
-	res := decodeStrict[pilotResultsJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	res := decodeStrict[apiv1.PilotResults](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	require.Equal(t, "completed", res.Status)
 	require.Equal(t, got.Results, res.LastLook)
 	require.Equal(t, arms["control"], res.Arms["control"].N)

@@ -10,38 +10,27 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
 // problemBase prefixes the type URI of every problem document.
-const problemBase = "https://flowlab.dev/problems/"
+const problemBase = apiv1.ProblemBase
 
-// Problem is an RFC 9457 problem document. Errors lists field-level
-// validation failures; RequestID lets an operator find the log line.
+// Problem is the API's problem document (apiv1.Problem, which carries the
+// Retry-After seconds too) with what only the server needs: the
+// WWW-Authenticate scheme of a 401 and the cause it logs, never sends.
 type Problem struct {
-	Type      string       `json:"type"`
-	Title     string       `json:"title"`
-	Status    int          `json:"status"`
-	Detail    string       `json:"detail,omitempty"`
-	Instance  string       `json:"instance,omitempty"`
-	RequestID string       `json:"request_id,omitempty"`
-	Errors    []FieldError `json:"errors,omitempty"`
-
-	retryAfter int    // seconds; sets Retry-After when > 0
+	apiv1.Problem
 	authScheme string // sets WWW-Authenticate when non-empty
 	cause      error  // logged, never sent
 }
 
 // FieldError names one invalid input and why.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+type FieldError = apiv1.FieldError
 
 func newProblem(status int, slug, title, detail string) *Problem {
-	return &Problem{Type: problemBase + slug, Title: title, Status: status, Detail: detail}
+	return &Problem{Problem: apiv1.Problem{Type: problemBase + slug, Title: title, Status: status, Detail: detail}}
 }
 
 func badRequest(detail string, errs ...FieldError) *Problem {
@@ -91,7 +80,7 @@ const StatusClientClosedRequest = 499
 
 func unavailable(detail string, cause error) *Problem {
 	p := newProblem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", detail)
-	p.retryAfter = 5
+	p.RetryAfter = 5
 	p.cause = cause
 	return p
 }
@@ -127,8 +116,8 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
-	if out.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(out.retryAfter))
+	if out.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(out.RetryAfter))
 	}
 	if out.authScheme != "" {
 		h.Set("WWW-Authenticate", out.authScheme)
@@ -153,7 +142,7 @@ func (s *Server) settleProblem(r *http.Request, p *Problem) Problem {
 		// fault. nginx's 499 keeps it out of the 5xx counts and alerts.
 		out.Status, out.Title, out.Type = StatusClientClosedRequest, "Client closed request", problemBase+"client-closed-request"
 		out.Detail = "the client closed the request before the answer"
-		out.Errors, out.retryAfter, out.authScheme = nil, 0, ""
+		out.Errors, out.RetryAfter, out.authScheme = nil, 0, ""
 	}
 	if p.cause != nil {
 		level := slog.LevelWarn

@@ -11,11 +11,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -50,63 +50,8 @@ const (
 	declineReasonMax = 1000
 )
 
-type createProposalRequest struct {
-	Title     string `json:"title" minLength:"1" maxLength:"200" description:"What should change, in a line."`
-	Body      string `json:"body,omitempty" maxLength:"5000" description:"Why and how; default empty."`
-	Anonymous bool   `json:"anonymous,omitempty" description:"Store no author: the proposal shows author null and its audit entry names the actor anonymous."`
-}
-
-type proposalJSON struct {
-	ID            string    `json:"id"`
-	Title         string    `json:"title"`
-	Body          string    `json:"body"`
-	Author        *string   `json:"author" description:"Actor id of the author; null for an anonymous proposal."`
-	Status        string    `json:"status" enum:"open,adopted,declined"`
-	Votes         int       `json:"votes" description:"Actors who voted for it (one vote each)."`
-	AdoptedCaseID string    `json:"adopted_case_id" description:"The PDCA cycle (a case of flow pdca) that adopted it; empty unless adopted."`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
-type proposalListJSON struct {
-	Proposals  []proposalJSON `json:"proposals" nullable:"false"`
-	NextCursor string         `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
-type voteJSON struct {
-	ProposalID string `json:"proposal_id"`
-	Voted      bool   `json:"voted" description:"true: this vote counted; false: the caller had already voted (nothing changed)."`
-	Votes      int    `json:"votes" description:"The proposal's votes now."`
-}
-
-type adoptProposalRequest struct {
-	Flow   string `json:"flow" minLength:"1" description:"Key of the flow to improve."`
-	Metric string `json:"metric" enum:"cycle_time,sla_breach_rate,fcr,csat" description:"The metric the cycle should improve."`
-}
-
-type adoptionJSON struct {
-	Proposal proposalJSON `json:"proposal"`
-	Case     caseJSON     `json:"case" description:"The PDCA cycle started for the proposal."`
-}
-
-type declineProposalRequest struct {
-	Reason string `json:"reason,omitempty" maxLength:"1000" description:"Why; kept in the audit trail (proposal.decline)."`
-}
-
-type proposalIDParams struct {
-	ID string `path:"id" description:"Proposal id." example:"3c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e1b"`
-}
-
-type listProposalsParams struct {
-	Status string    `query:"status" enum:"open,adopted,declined" description:"Only proposals in this status."`
-	From   time.Time `query:"from" description:"Only proposals created at or after this time (RFC 3339)."`
-	To     time.Time `query:"to" description:"Only proposals created before this time (RFC 3339)."`
-	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
-func toProposalJSON(p store.Proposal) proposalJSON {
-	out := proposalJSON{ID: p.ID, Title: p.Title, Body: p.Body, Status: p.Status, Votes: p.Votes,
+func toProposalJSON(p store.Proposal) apiv1.Proposal {
+	out := apiv1.Proposal{ID: p.ID, Title: p.Title, Body: p.Body, Status: p.Status, Votes: p.Votes,
 		AdoptedCaseID: p.AdoptedCaseID, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	if p.Author != "" {
 		out.Author = &p.Author
@@ -118,7 +63,7 @@ func toProposalJSON(p store.Proposal) proposalJSON {
 // author, and its audit entry (proposal.create) is written with the actor
 // "anonymous" rather than the caller: anonymous means anonymous.
 func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) error {
-	var req createProposalRequest
+	var req apiv1.CreateProposalRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -126,13 +71,13 @@ func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) error {
 	req.Title = strings.TrimSpace(req.Title)
 	switch n := utf8.RuneCountInString(req.Title); {
 	case n == 0:
-		errs = append(errs, FieldError{"title", "is required"})
+		errs = append(errs, FieldError{Field: "title", Message: "is required"})
 	case n > proposalTitleMax:
-		errs = append(errs, FieldError{"title", fmt.Sprintf("must be at most %d characters, got %d", proposalTitleMax, n)})
+		errs = append(errs, FieldError{Field: "title", Message: fmt.Sprintf("must be at most %d characters, got %d", proposalTitleMax, n)})
 	}
 	req.Body = strings.TrimSpace(req.Body)
 	if n := utf8.RuneCountInString(req.Body); n > proposalBodyMax {
-		errs = append(errs, FieldError{"body", fmt.Sprintf("must be at most %d characters, got %d", proposalBodyMax, n)})
+		errs = append(errs, FieldError{Field: "body", Message: fmt.Sprintf("must be at most %d characters, got %d", proposalBodyMax, n)})
 	}
 	if len(errs) > 0 {
 		return invalid(errs...)
@@ -158,7 +103,7 @@ func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) error {
 
 // listProposals lists proposals newest first, a page at a time.
 func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[listProposalsParams](r)
+	q, err := paramsOf[apiv1.ListProposalsParams](r)
 	if err != nil {
 		return err
 	}
@@ -204,7 +149,7 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
 		}
 		more = len(probe) > 0 && (from == nil || !probe[0].CreatedAt.Before(*from))
 	}
-	out := proposalListJSON{Proposals: make([]proposalJSON, len(ps))}
+	out := apiv1.ProposalList{Proposals: make([]apiv1.Proposal, len(ps))}
 	for i, p := range ps {
 		out.Proposals[i] = toProposalJSON(p)
 	}
@@ -228,7 +173,7 @@ func (s *Server) loadProposal(ctx context.Context, id string) (store.Proposal, e
 }
 
 func (s *Server) getProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[proposalIDParams](r)
+	q, err := paramsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -265,7 +210,7 @@ func (s *Server) closedProposal(ctx context.Context, id string, err error) error
 // voted says whether this one counted). Votes are not audited: they are
 // rows of their own.
 func (s *Server) voteProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[proposalIDParams](r)
+	q, err := paramsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -278,7 +223,7 @@ func (s *Server) voteProposal(w http.ResponseWriter, r *http.Request) error {
 		s.audit(r, store.AuditEntry{Action: "proposal.vote", Object: "proposal:" + p.ID,
 			Details: mustJSON(map[string]any{"votes": p.Votes})})
 	}
-	s.writeJSON(w, r, http.StatusOK, voteJSON{ProposalID: p.ID, Voted: voted, Votes: p.Votes})
+	s.writeJSON(w, r, http.StatusOK, apiv1.Vote{ProposalID: p.ID, Voted: voted, Votes: p.Votes})
 	return nil
 }
 
@@ -299,21 +244,21 @@ func adoptKey(proposalID, flowKey, metric string) string {
 // being open meanwhile (declined, or adopted with another cycle), the case
 // this request started is cancelled and the answer is 409.
 func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[proposalIDParams](r)
+	q, err := paramsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
-	var req adoptProposalRequest
+	var req apiv1.AdoptProposalRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	var errs []FieldError
 	req.Flow, req.Metric = strings.TrimSpace(req.Flow), strings.TrimSpace(req.Metric)
 	if req.Flow == "" {
-		errs = append(errs, FieldError{"flow", "is required"})
+		errs = append(errs, FieldError{Field: "flow", Message: "is required"})
 	}
 	if !slices.Contains(workflows.PilotMetrics, req.Metric) {
-		errs = append(errs, FieldError{"metric", fmt.Sprintf("must be one of %s, got %q", strings.Join(workflows.PilotMetrics, ", "), req.Metric)})
+		errs = append(errs, FieldError{Field: "metric", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(workflows.PilotMetrics, ", "), req.Metric)})
 	}
 	if len(errs) > 0 {
 		return invalid(errs...)
@@ -373,7 +318,7 @@ func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "proposal.adopt", Object: "proposal:" + p.ID, CaseID: c.ID,
 		Details: mustJSON(map[string]any{"case_id": c.ID, "flow": req.Flow, "metric": req.Metric})})
-	s.writeJSON(w, r, http.StatusCreated, adoptionJSON{Proposal: toProposalJSON(adopted), Case: toCaseJSON(c)})
+	s.writeJSON(w, r, http.StatusCreated, apiv1.Adoption{Proposal: toProposalJSON(adopted), Case: toCaseJSON(c)})
 	return nil
 }
 
@@ -400,17 +345,17 @@ func (s *Server) discardCase(ctx context.Context, c store.Case) error {
 // declineProposal marks an open proposal declined; the reason goes to the
 // audit trail (proposal.decline).
 func (s *Server) declineProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[proposalIDParams](r)
+	q, err := paramsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
-	var req declineProposalRequest
+	var req apiv1.DeclineProposalRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if n := utf8.RuneCountInString(req.Reason); n > declineReasonMax {
-		return invalid(FieldError{"reason", fmt.Sprintf("must be at most %d characters, got %d", declineReasonMax, n)})
+		return invalid(FieldError{Field: "reason", Message: fmt.Sprintf("must be at most %d characters, got %d", declineReasonMax, n)})
 	}
 	ctx := r.Context()
 	if _, err := s.loadProposal(ctx, q.ID); err != nil {

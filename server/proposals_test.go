@@ -15,23 +15,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
 // propose creates a proposal as the named actor.
-func (e *testEnv) propose(as, title string, anonymous bool) proposalJSON {
+func (e *testEnv) propose(as, title string, anonymous bool) apiv1.Proposal {
 	e.t.Helper()
 	body := map[string]any{"title": title, "body": "because " + title}
 	if anonymous {
 		body["anonymous"] = true
 	}
-	return decodeStrict[proposalJSON](e.t, e.do(as, http.MethodPost, "/api/v1/proposals", body, nil), http.StatusCreated)
+	return decodeStrict[apiv1.Proposal](e.t, e.do(as, http.MethodPost, "/api/v1/proposals", body, nil), http.StatusCreated)
 }
 
-func (e *testEnv) adopt(id, flowKey, metric string) adoptionJSON {
+func (e *testEnv) adopt(id, flowKey, metric string) apiv1.Adoption {
 	e.t.Helper()
 	res := e.do("improver", http.MethodPost, "/api/v1/proposals/"+id+"/adopt", map[string]any{"flow": flowKey, "metric": metric}, nil)
-	return decodeStrict[adoptionJSON](e.t, res, http.StatusCreated)
+	return decodeStrict[apiv1.Adoption](e.t, res, http.StatusCreated)
 }
 
 // pdcaCases lists every case of flow pdca in the store.
@@ -75,7 +76,7 @@ func TestCreateAndReadProposals(t *testing.T) {
 		}
 	}
 
-	got := decodeStrict[proposalJSON](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Proposal](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
 	require.Equal(t, p, got)
 	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/proposals/nope", nil, nil), http.StatusNotFound)
 
@@ -119,17 +120,17 @@ func TestListProposals(t *testing.T) {
 	})
 	e.actor("agent", store.RoleStaff, "customer_service")
 	e.actor("improver", store.RoleImprover)
-	var all []proposalJSON // newest first
+	var all []apiv1.Proposal // newest first
 	for i := range 7 {
-		all = append([]proposalJSON{e.propose("agent", fmt.Sprintf("idea %d", i), i%2 == 0)}, all...)
+		all = append([]apiv1.Proposal{e.propose("agent", fmt.Sprintf("idea %d", i), i%2 == 0)}, all...)
 	}
 	res := e.do("improver", http.MethodPost, "/api/v1/proposals/"+all[1].ID+"/decline", map[string]any{}, nil)
-	all[1] = decodeStrict[proposalJSON](t, res, http.StatusOK)
+	all[1] = decodeStrict[apiv1.Proposal](t, res, http.StatusOK)
 
-	list := func(q string) proposalListJSON {
-		return decodeStrict[proposalListJSON](t, e.do("agent", http.MethodGet, "/api/v1/proposals?"+q, nil, nil), http.StatusOK)
+	list := func(q string) apiv1.ProposalList {
+		return decodeStrict[apiv1.ProposalList](t, e.do("agent", http.MethodGet, "/api/v1/proposals?"+q, nil, nil), http.StatusOK)
 	}
-	var got []proposalJSON
+	var got []apiv1.Proposal
 	cursor := ""
 	for page := 0; ; page++ {
 		require.Less(t, page, 10)
@@ -148,7 +149,7 @@ func TestListProposals(t *testing.T) {
 	require.Equal(t, all, got)
 
 	declined := list("status=declined")
-	require.Equal(t, []proposalJSON{all[1]}, declined.Proposals)
+	require.Equal(t, []apiv1.Proposal{all[1]}, declined.Proposals)
 	require.Empty(t, declined.NextCursor)
 	require.Len(t, list("status=open").Proposals, 6)
 	// from/to bound created_at.
@@ -171,10 +172,10 @@ func TestVoteProposal(t *testing.T) {
 	p := e.propose("agent", "Callback instead of hold", false)
 	path := "/api/v1/proposals/" + p.ID + "/vote"
 
-	v := decodeStrict[voteJSON](t, e.do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
-	require.Equal(t, voteJSON{ProposalID: p.ID, Voted: true, Votes: 1}, v)
-	v = decodeStrict[voteJSON](t, e.do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
-	require.Equal(t, voteJSON{ProposalID: p.ID, Voted: false, Votes: 1}, v, "one vote per actor")
+	v := decodeStrict[apiv1.Vote](t, e.do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
+	require.Equal(t, apiv1.Vote{ProposalID: p.ID, Voted: true, Votes: 1}, v)
+	v = decodeStrict[apiv1.Vote](t, e.do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
+	require.Equal(t, apiv1.Vote{ProposalID: p.ID, Voted: false, Votes: 1}, v, "one vote per actor")
 
 	// Concurrent votes: 20 actors, each voting three times at once.
 	const voters = 20
@@ -191,7 +192,7 @@ func TestVoteProposal(t *testing.T) {
 					t.Errorf("vote: %d %s", rec.Code, rec.Body.String())
 					return
 				}
-				var v voteJSON
+				var v apiv1.Vote
 				if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
 					t.Error(err)
 				}
@@ -203,13 +204,13 @@ func TestVoteProposal(t *testing.T) {
 	}
 	wg.Wait()
 	require.EqualValues(t, voters, counted.Load(), "exactly one counted vote per actor")
-	got := decodeStrict[proposalJSON](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Proposal](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
 	require.Equal(t, voters+1, got.Votes)
 
 	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/proposals/nope/vote", nil, nil), http.StatusNotFound)
 	problemOf(t, e.do("", http.MethodPost, path, nil, nil), http.StatusUnauthorized)
 	problemOf(t, e.do("agent", http.MethodPost, path+"?weight=2", nil, nil), http.StatusBadRequest)
-	decodeStrict[proposalJSON](t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/decline", map[string]any{}, nil), http.StatusOK)
+	decodeStrict[apiv1.Proposal](t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/decline", map[string]any{}, nil), http.StatusOK)
 	pr := problemOf(t, e.do("improver", http.MethodPost, path, nil, nil), http.StatusConflict)
 	require.Contains(t, pr.Detail, "declined")
 }
@@ -279,7 +280,7 @@ func TestAdoptProposal(t *testing.T) {
 	require.Len(t, adopts, 1)
 	require.Equal(t, e.actors["improver"].ID, adopts[0].Actor)
 	require.Equal(t, map[string]any{"case_id": a.Case.ID, "flow": "complaint", "metric": "fcr"}, detailsOf(t, adopts[0]))
-	got := decodeStrict[proposalJSON](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Proposal](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
 	require.Equal(t, a.Proposal, got)
 
 	// Not open any more: adopt (even the same request), decline and vote are 409.
@@ -370,7 +371,7 @@ func TestAdoptProposalRetryAfterFailure(t *testing.T) {
 	// The retry (by another improver) continues with the same case.
 	e.actor("improver2", store.RoleImprover)
 	res := e.do("improver2", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt", map[string]any{"flow": "complaint", "metric": "sla_breach_rate"}, nil)
-	a := decodeStrict[adoptionJSON](t, res, http.StatusCreated)
+	a := decodeStrict[apiv1.Adoption](t, res, http.StatusCreated)
 	require.Equal(t, first[0].ID, a.Case.ID)
 	require.Equal(t, first[0].ID, a.Proposal.AdoptedCaseID)
 	require.Len(t, e.pdcaCases(), 1)
@@ -386,7 +387,7 @@ func TestAdoptProposalConcurrent(t *testing.T) {
 	e.actor("agent", store.RoleStaff, "customer_service")
 	e.actor("improver", store.RoleImprover)
 
-	run := func(id string, bodies []string) (codes map[int]int, adopted adoptionJSON) {
+	run := func(id string, bodies []string) (codes map[int]int, adopted apiv1.Adoption) {
 		codes = map[int]int{}
 		var mu sync.Mutex
 		var wg sync.WaitGroup
@@ -465,7 +466,7 @@ func TestDeclineProposal(t *testing.T) {
 	require.Equal(t, []string{"body"}, fieldsOf(pr))
 	problemOf(t, e.do("improver", http.MethodPost, path, `{"reason": `, nil), http.StatusBadRequest)
 
-	d := decodeStrict[proposalJSON](t, e.do("improver", http.MethodPost, path, map[string]any{"reason": " weekend volume is too low "}, nil), http.StatusOK)
+	d := decodeStrict[apiv1.Proposal](t, e.do("improver", http.MethodPost, path, map[string]any{"reason": " weekend volume is too low "}, nil), http.StatusOK)
 	require.Equal(t, store.ProposalDeclined, d.Status)
 	require.Equal(t, "", d.AdoptedCaseID)
 	entries := e.auditsOf("proposal:"+p.ID, "proposal.decline")

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 )
@@ -117,7 +117,7 @@ var apiRoutes = []route{
 		Description: "The process serves HTTP. It looks at neither the database nor the workflow engine (GET /readyz does), so an outage " +
 			"of either does not get healthy processes restarted. No authentication.",
 		Public: true,
-		Status: http.StatusOK, Response: healthJSON{}, Example: healthJSON{Status: "ok"},
+		Status: http.StatusOK, Response: apiv1.Health{}, Example: apiv1.Health{Status: "ok"},
 		Handle: (*Server).healthz,
 	},
 	{
@@ -126,7 +126,7 @@ var apiRoutes = []route{
 		Description: "Ready when the database answers a ping and the workflow engine a health check, each within 2 seconds; otherwise 503 " +
 			"with `Retry-After`, the detail naming what does not answer. Route traffic only to ready processes.",
 		Public: true,
-		Status: http.StatusOK, Response: readyJSON{}, Example: readyJSON{Status: "ready", Database: "ok", Engine: "ok"},
+		Status: http.StatusOK, Response: apiv1.Ready{}, Example: apiv1.Ready{Status: "ready", Database: "ok", Engine: "ok"},
 		Errors: []int{503},
 		Handle: (*Server).readyz,
 	},
@@ -155,8 +155,8 @@ var apiRoutes = []route{
 		Summary:     "Create an actor and its token",
 		Description: "The token is shown once; only its hash is stored.",
 		Roles:       []string{store.RoleAdmin},
-		Body:        createTokenRequest{}, BodyExample: exampleTokenRequest,
-		Status: http.StatusCreated, Response: tokenResponse{}, Example: exampleTokenResponse,
+		Body:        apiv1.CreateTokenRequest{}, BodyExample: exampleTokenRequest,
+		Status: http.StatusCreated, Response: apiv1.TokenResponse{}, Example: exampleTokenResponse,
 		Errors: []int{413, 415, 422},
 		Audit:  []string{"token.create"},
 		Handle: (*Server).createToken,
@@ -167,8 +167,8 @@ var apiRoutes = []route{
 		Description: "Every token (active, expired and revoked) with its actor, ordered by created_at, then id, descending. Neither the " +
 			"token nor its hash is ever shown again after POST /api/v1/tokens. " + descPaging,
 		Roles:  []string{store.RoleAdmin},
-		Params: listTokensParams{},
-		Status: http.StatusOK, Response: tokenListJSON{}, Example: tokenListJSON{Tokens: []tokenJSON{exampleToken}, NextCursor: exampleCursor},
+		Params: apiv1.ListTokensParams{},
+		Status: http.StatusOK, Response: apiv1.TokenList{}, Example: apiv1.TokenList{Tokens: []apiv1.Token{exampleToken}, NextCursor: exampleCursor},
 		Handle: (*Server).listTokens,
 	},
 	{
@@ -177,8 +177,8 @@ var apiRoutes = []route{
 		Description: "From now on the token gets 401. Revoking a revoked token changes nothing (the first time is kept). The actor stays; " +
 			"give it a new token with POST /api/v1/tokens. The admin token (FLOWLAB_ADMIN_TOKEN) is configuration, not a token: change it there.",
 		Roles:  []string{store.RoleAdmin},
-		Params: tokenIDParams{},
-		Status: http.StatusOK, Response: tokenJSON{}, Example: exampleRevokedToken,
+		Params: apiv1.TokenIDParams{},
+		Status: http.StatusOK, Response: apiv1.Token{}, Example: exampleRevokedToken,
 		Errors: []int{404},
 		Audit:  []string{"token.revoke"},
 		Handle: (*Server).revokeToken,
@@ -188,8 +188,8 @@ var apiRoutes = []route{
 		Summary: "Name an actor",
 		Description: "The actor's name, role and departments, for showing who claimed or completed a task (`assignee`, `completed_by`) " +
 			"or who acted on a case. Any authenticated actor may ask; tokens are never shown.",
-		Params: actorIDParams{},
-		Status: http.StatusOK, Response: actorJSON{}, Example: exampleTokenResponse.Actor,
+		Params: apiv1.ActorIDParams{},
+		Status: http.StatusOK, Response: apiv1.Actor{}, Example: exampleTokenResponse.Actor,
 		Errors: []int{404},
 		Handle: (*Server).getActor,
 	},
@@ -201,8 +201,8 @@ var apiRoutes = []route{
 			"request (`request_id`: the `X-Request-Id` the API answered the change with) and what changed (`details`). Ordered by id " +
 			"descending, the order they were written; `from`/`to` bound `at`. " + descPaging,
 		Roles:  []string{store.RoleAdmin},
-		Params: listAuditParams{},
-		Status: http.StatusOK, Response: auditListJSON{}, Example: auditListJSON{Entries: exampleAuditEntries, NextCursor: exampleCursor},
+		Params: apiv1.ListAuditParams{},
+		Status: http.StatusOK, Response: apiv1.AuditList{}, Example: apiv1.AuditList{Entries: exampleAuditEntries, NextCursor: exampleCursor},
 		Handle: (*Server).listAudit,
 	},
 	{
@@ -213,9 +213,9 @@ var apiRoutes = []route{
 			"same key is another request) a repeat of the same request by the same actor " +
 			"gets the first request's answer again, byte for byte (201, `Idempotent-Replayed: true`; the case may have moved on since: read it with GET); " +
 			"the same key with another body is 422.",
-		Params: createCaseParams{},
-		Body:   createCaseRequest{}, BodyExample: exampleCreateCase,
-		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleCase,
+		Params: apiv1.CreateCaseParams{},
+		Body:   apiv1.CreateCaseRequest{}, BodyExample: exampleCreateCase,
+		Status: http.StatusCreated, Response: apiv1.Case{}, Example: exampleCase,
 		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.create"},
 		Handle: (*Server).createCase,
@@ -224,16 +224,16 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/cases", ID: "listCases", Tag: "cases",
 		Summary:     "List cases, newest first",
 		Description: "Cases ordered by created_at, then id, descending. `from`/`to` bound created_at. " + descCaseSearch + " " + descPaging,
-		Params:      listCasesParams{},
-		Status:      http.StatusOK, Response: caseListJSON{}, Example: caseListJSON{Cases: []caseJSON{exampleCase}, NextCursor: exampleCursor},
+		Params:      apiv1.ListCasesParams{},
+		Status:      http.StatusOK, Response: apiv1.CaseList{}, Example: apiv1.CaseList{Cases: []apiv1.Case{exampleCase}, NextCursor: exampleCursor},
 		Handle: (*Server).listCases,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/cases/{id}", ID: "getCase", Tag: "cases",
 		Summary:     "Get a case",
 		Description: "The case with its open tasks, its spans so far and links (the Temporal UI page of its workflow when configured).",
-		Params:      caseIDParams{},
-		Status:      http.StatusOK, Response: caseDetail{}, Example: exampleCaseDetail,
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusOK, Response: apiv1.CaseDetail{}, Example: exampleCaseDetail,
 		Errors: []int{404},
 		Handle: (*Server).getCase,
 	},
@@ -242,8 +242,8 @@ var apiRoutes = []route{
 		Summary:     "Cancel a case",
 		Description: "Requests cancellation of the case's workflow, which closes its open task.",
 		Roles:       []string{store.RoleAdmin, store.RoleOwner},
-		Params:      caseIDParams{},
-		Status:      http.StatusAccepted, Response: cancelResponse{}, Example: cancelResponse{ID: exampleCase.ID, Status: "cancelling"},
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusAccepted, Response: apiv1.CancelResponse{}, Example: apiv1.CancelResponse{ID: exampleCase.ID, Status: "cancelling"},
 		Errors: []int{404, 409},
 		Audit:  []string{"case.cancel"},
 		Handle: (*Server).cancelCase,
@@ -255,8 +255,8 @@ var apiRoutes = []route{
 			"SLA still counted from its creation (pending events and escalation levels of the old run are not carried). 409 when " +
 			"the case is not failed.",
 		Roles:  []string{store.RoleAdmin, store.RoleOwner},
-		Params: caseIDParams{},
-		Status: http.StatusOK, Response: caseJSON{}, Example: exampleCase,
+		Params: apiv1.CaseIDParams{},
+		Status: http.StatusOK, Response: apiv1.Case{}, Example: exampleCase,
 		Errors: []int{404, 409},
 		Audit:  []string{"case.restart"},
 		Handle: (*Server).restartCase,
@@ -266,8 +266,8 @@ var apiRoutes = []route{
 		Summary:     "Close a failed case",
 		Description: "Closes a failed case without restarting it: it becomes cancelled. 409 when the case is not failed.",
 		Roles:       []string{store.RoleAdmin, store.RoleOwner},
-		Params:      caseIDParams{},
-		Status:      http.StatusOK, Response: caseJSON{}, Example: exampleCase,
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Case{}, Example: exampleCase,
 		Errors: []int{404, 409},
 		Audit:  []string{"case.close"},
 		Handle: (*Server).closeFailedCase,
@@ -280,9 +280,9 @@ var apiRoutes = []route{
 			"events and 256 KiB of them over its life (409 beyond). A case whose workflow ended unexpectedly is marked failed (409). Only " +
 			"admins, owners and actors of a department that serves the case (one its flow version lists, or one any of its tasks " +
 			"was in) may (403; decision 0023).",
-		Params: caseIDParams{},
-		Body:   eventRequest{}, BodyExample: eventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
-		Status: http.StatusAccepted, Response: eventResponse{}, Example: eventResponse{ID: exampleCase.ID, Event: "customer_replied"},
+		Params: apiv1.CaseIDParams{},
+		Body:   apiv1.EventRequest{}, BodyExample: apiv1.EventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
+		Status: http.StatusAccepted, Response: apiv1.EventResponse{}, Example: apiv1.EventResponse{ID: exampleCase.ID, Event: "customer_replied"},
 		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.event"},
 		Handle: (*Server).sendEvent,
@@ -295,9 +295,9 @@ var apiRoutes = []route{
 			"old and new values). Pilots compare CSAT and first-contact resolution from it. Only admins, owners and actors of a department " +
 			"that serves the case (one its flow version lists, or one any of its tasks was in) may (403; decision 0023). An improvement " +
 			"(PDCA) cycle is the team's own work, not a customer's: it takes no feedback (422).",
-		Params: caseIDParams{},
-		Body:   feedbackRequest{}, BodyExample: feedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
-		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: feedbackJSON{}, Example: exampleFeedback,
+		Params: apiv1.CaseIDParams{},
+		Body:   apiv1.FeedbackRequest{}, BodyExample: apiv1.FeedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
+		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: apiv1.Feedback{}, Example: exampleFeedback,
 		Errors: []int{403, 404, 413, 415, 422},
 		Audit:  []string{"feedback.create", "feedback.edit"},
 		Handle: (*Server).putFeedback,
@@ -306,8 +306,8 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/cases/{id}/feedback", ID: "getCaseFeedback", Tag: "cases",
 		Summary:     "The customer's feedback on a case",
 		Description: "404 when the case does not exist or no feedback was given.",
-		Params:      caseIDParams{},
-		Status:      http.StatusOK, Response: feedbackJSON{}, Example: exampleFeedback,
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Feedback{}, Example: exampleFeedback,
 		Errors: []int{404},
 		Handle: (*Server).getFeedback,
 	},
@@ -319,9 +319,9 @@ var apiRoutes = []route{
 			"at first contact). The new case keeps this case's version, variant and pilot, so it stays in its pilot arm. Only a completed or " +
 			"cancelled case can be reopened (409). Only admins, owners and actors of a department that serves the case (one its flow version " +
 			"lists, or one any of its tasks was in) may (403; decision 0023). Audited as `case.reopen`.",
-		Params: caseIDParams{},
-		Body:   reopenRequest{}, BodyExample: reopenRequest{Reason: "the router drops the line again"},
-		Status: http.StatusCreated, Response: caseJSON{}, Example: exampleReopenedCase,
+		Params: apiv1.CaseIDParams{},
+		Body:   apiv1.ReopenRequest{}, BodyExample: apiv1.ReopenRequest{Reason: "the router drops the line again"},
+		Status: http.StatusCreated, Response: apiv1.Case{}, Example: exampleReopenedCase,
 		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"case.reopen"},
 		Handle: (*Server).reopenCase,
@@ -333,9 +333,9 @@ var apiRoutes = []route{
 			"with its case's pilot, arm, customer, status, times and feedback: one JSON object per line (`format=jsonl`, the default, " +
 			"application/x-ndjson; the schema describes one line) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
 			"Times are RFC 3339, null (empty in CSV) when absent. Parameters are checked before anything is sent (400).",
-		Params:       exportSpansParams{},
+		Params:       apiv1.ExportSpansParams{},
 		ResponseType: mimeNDJSON,
-		Status:       http.StatusOK, Response: exportedSpanJSON{}, Example: exampleSpanRow,
+		Status:       http.StatusOK, Response: apiv1.ExportedSpan{}, Example: exampleSpanRow,
 		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV}},
 		Handle:       (*Server).exportSpans,
 	},
@@ -345,16 +345,16 @@ var apiRoutes = []route{
 		Description: "Tasks ordered by sla_due (tasks without SLA last), opened_at, id. Staff see only their departments: " +
 			"without `department` the list covers all of them, another department is 403. `from`/`to` bound opened_at. " +
 			"Each task carries its case's `customer` and `channel` (an inbox shows whom it serves). " + descPaging,
-		Params: listTasksParams{},
-		Status: http.StatusOK, Response: taskListJSON{}, Example: taskListJSON{Tasks: []taskJSON{exampleTask}, NextCursor: exampleCursor},
+		Params: apiv1.ListTasksParams{},
+		Status: http.StatusOK, Response: apiv1.TaskList{}, Example: apiv1.TaskList{Tasks: []apiv1.Task{exampleTask}, NextCursor: exampleCursor},
 		Errors: []int{403},
 		Handle: (*Server).listTasks,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/tasks/{id}", ID: "getTask", Tag: "tasks",
 		Summary: "Get a task",
-		Params:  taskIDParams{},
-		Status:  http.StatusOK, Response: taskJSON{}, Example: exampleTask,
+		Params:  apiv1.TaskIDParams{},
+		Status:  http.StatusOK, Response: apiv1.Task{}, Example: exampleTask,
 		Errors: []int{404},
 		Handle: (*Server).getTask,
 	},
@@ -362,8 +362,8 @@ var apiRoutes = []route{
 		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/claim", ID: "claimTask", Tag: "tasks",
 		Summary:     "Claim a task",
 		Description: "Assigns the open task to the caller; only actors of the task's department (and admins) may.",
-		Params:      taskIDParams{},
-		Status:      http.StatusOK, Response: taskJSON{}, Example: exampleClaimedTask,
+		Params:      apiv1.TaskIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Task{}, Example: exampleClaimedTask,
 		Errors: []int{403, 404, 409},
 		Audit:  []string{"task.claim"},
 		Handle: (*Server).claimTask,
@@ -373,8 +373,8 @@ var apiRoutes = []route{
 		Summary: "Unclaim a task",
 		Description: "Clears the assignee. The claimant may; so may a team lead of the task's department (`leads` of the token) and " +
 			"an admin, who release another actor's claim (audited with `released_from`). Anyone else gets a 409 that names the claimant.",
-		Params: taskIDParams{},
-		Status: http.StatusOK, Response: taskJSON{}, Example: exampleTask,
+		Params: apiv1.TaskIDParams{},
+		Status: http.StatusOK, Response: apiv1.Task{}, Example: exampleTask,
 		Errors: []int{403, 404, 409},
 		Audit:  []string{"task.unclaim"},
 		Handle: (*Server).unclaimTask,
@@ -384,9 +384,9 @@ var apiRoutes = []route{
 		Summary: "Reassign a task",
 		Description: "Gives the open task to `actor`, who must work in the task's department (422), whoever holds it now. Only a team lead " +
 			"of the task's department and admins may (403). Audited as `task.assign` with `from` and `to`.",
-		Params: taskIDParams{},
-		Body:   assignRequest{}, BodyExample: assignRequest{Actor: exampleTokenResponse.Actor.ID},
-		Status: http.StatusOK, Response: taskJSON{}, Example: exampleClaimedTask,
+		Params: apiv1.TaskIDParams{},
+		Body:   apiv1.AssignRequest{}, BodyExample: apiv1.AssignRequest{Actor: exampleTokenResponse.Actor.ID},
+		Status: http.StatusOK, Response: apiv1.Task{}, Example: exampleClaimedTask,
 		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"task.assign"},
 		Handle: (*Server).assignTask,
@@ -396,9 +396,9 @@ var apiRoutes = []route{
 		Summary: "Complete a task",
 		Description: "Completes the task through the case workflow's `complete` Update and returns the next open tasks. " +
 			"A retry with the same `Idempotency-Key` after success replays the result (`Idempotent-Replayed: true`); completing a closed task is 409.",
-		Params: completeParams{},
-		Body:   completeRequest{}, BodyExample: completeRequest{Outcome: "recorded", Data: map[string]any{"severity": "primary", "summary": "Router drops the line every evening"}},
-		Status: http.StatusOK, Response: completeResponse{}, Example: exampleCompletion,
+		Params: apiv1.CompleteParams{},
+		Body:   apiv1.CompleteRequest{}, BodyExample: apiv1.CompleteRequest{Outcome: "recorded", Data: map[string]any{"severity": "primary", "summary": "Router drops the line every evening"}},
+		Status: http.StatusOK, Response: apiv1.CompleteResponse{}, Example: exampleCompletion,
 		Errors: []int{403, 404, 409, 413, 415, 422},
 		Audit:  []string{"task.complete"},
 		Handle: (*Server).completeTask,
@@ -407,8 +407,8 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/flows", ID: "listFlows", Tag: "flows",
 		Summary:     "List flows",
 		Description: "One summary per flow key, ordered by key. " + descPaging,
-		Params:      listFlowsParams{},
-		Status:      http.StatusOK, Response: flowListJSON{}, Example: flowListJSON{Flows: []flowSummaryJSON{exampleFlowSummary}},
+		Params:      apiv1.ListFlowsParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowList{}, Example: apiv1.FlowList{Flows: []apiv1.FlowSummary{exampleFlowSummary}},
 		Handle: (*Server).listFlows,
 	},
 	{
@@ -417,7 +417,7 @@ var apiRoutes = []route{
 		Description: "Parses and checks a YAML flow definition without storing it and lists every error and warning with its line and column. " +
 			"Any input gets a 200 (`valid: false` with diagnostics for what is wrong), except a body over the size limit (413) or of another media type (415).",
 		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
-		Status:  http.StatusOK, Response: validateJSON{}, Example: exampleValidation,
+		Status:  http.StatusOK, Response: apiv1.Validate{}, Example: exampleValidation,
 		Errors:  []int{413, 415},
 		NoAudit: "validation stores nothing",
 		Handle:  (*Server).validateFlow,
@@ -426,8 +426,8 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}", ID: "getFlow", Tag: "flows",
 		Summary:     "Get a flow version",
 		Description: "The default (or `version`) definition of a flow, its YAML source and the list of its versions.",
-		Params:      flowParams{},
-		Status:      http.StatusOK, Response: flowDetailJSON{}, Example: exampleFlowDetail,
+		Params:      apiv1.FlowParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowDetail{}, Example: exampleFlowDetail,
 		Errors: []int{404},
 		Handle: (*Server).getFlow,
 	},
@@ -436,8 +436,8 @@ var apiRoutes = []route{
 		Summary: "Where cases of a flow wait",
 		Description: "Per-step waiting (entered → claimed) and working (claimed → completed) time quantiles in seconds, SLA breach rate, " +
 			"escalations and share of the total cycle time, from the spans entered in [`from`, `to`); the step with the largest share is the bottleneck.",
-		Params: bottlenecksParams{},
-		Status: http.StatusOK, Response: bottlenecksJSON{}, Example: exampleBottlenecks,
+		Params: apiv1.BottlenecksParams{},
+		Status: http.StatusOK, Response: apiv1.Bottlenecks{}, Example: exampleBottlenecks,
 		Errors: []int{404},
 		Handle: (*Server).bottlenecks,
 	},
@@ -450,8 +450,8 @@ var apiRoutes = []route{
 			"`task_spans`). Completed means as pilots count it: status completed (cancelled and failed cases are left out). `version` " +
 			"keeps the cases on that version (their current one after a migration). Every week of the range is listed, oldest first; " +
 			"a week without completed cases has `n` 0 and null values. 404 for an unknown flow or version.",
-		Params: flowTrendParams{},
-		Status: http.StatusOK, Response: flowTrendJSON{}, Example: exampleFlowTrend,
+		Params: apiv1.FlowTrendParams{},
+		Status: http.StatusOK, Response: apiv1.FlowTrend{}, Example: exampleFlowTrend,
 		Errors: []int{404},
 		Handle: (*Server).flowTrend,
 	},
@@ -464,9 +464,9 @@ var apiRoutes = []route{
 			"nothing and returns that version (200). The first version of a new key becomes its default; later ones become the default only through " +
 			"PUT /api/v1/flows/{key}/default.",
 		Roles:   []string{store.RoleAdmin, store.RoleOwner},
-		Params:  flowKeyParams{},
+		Params:  apiv1.FlowKeyParams{},
 		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
-		Status:  http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: flowVersionDetailJSON{}, Example: exampleFlowVersionDetail,
+		Status:  http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: apiv1.FlowVersionDetail{}, Example: exampleFlowVersionDetail,
 		Errors: []int{409, 413, 415, 422},
 		Audit:  []string{"flow.publish"},
 		Handle: (*Server).publishFlow,
@@ -475,8 +475,8 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions", ID: "listFlowVersions", Tag: "flows",
 		Summary:     "List the versions of a flow",
 		Description: "Versions in ascending order, with their default and retired flags. " + descPaging,
-		Params:      flowVersionsParams{},
-		Status:      http.StatusOK, Response: flowVersionListJSON{}, Example: flowVersionListJSON{Versions: []flowVersionJSON{exampleFlowVersion}},
+		Params:      apiv1.FlowVersionsParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowVersionList{}, Example: apiv1.FlowVersionList{Versions: []apiv1.FlowVersion{exampleFlowVersion}},
 		Errors: []int{404},
 		Handle: (*Server).listFlowVersions,
 	},
@@ -484,8 +484,8 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}", ID: "getFlowVersion", Tag: "flows",
 		Summary:     "Get a flow version",
 		Description: "The version with its compiled definition and YAML source; with `Accept: application/yaml` (or text/yaml) the YAML source alone, as published.",
-		Params:      flowVersionParams{},
-		Status:      http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleFlowVersionDetail,
+		Params:      apiv1.FlowVersionParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleFlowVersionDetail,
 		AltResponses: []altResponse{
 			{Type: "application/yaml", Description: "The YAML source as published.", Schema: map[string]any{"type": "object"}, Example: exampleFlowYAMLValue},
 			{Type: "text/yaml", Description: "The YAML source as published.", Schema: map[string]any{"type": "object"}, Example: exampleFlowYAMLValue},
@@ -498,9 +498,9 @@ var apiRoutes = []route{
 		Summary:     "Choose the default version of a flow",
 		Description: "New cases of the flow get this version; running cases keep theirs. A retired version cannot be the default (409).",
 		Roles:       []string{store.RoleAdmin, store.RoleOwner},
-		Params:      flowKeyParams{},
-		Body:        setDefaultRequest{}, BodyExample: setDefaultRequest{Version: 3},
-		Status: http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleDefaultVersion,
+		Params:      apiv1.FlowKeyParams{},
+		Body:        apiv1.SetDefaultRequest{}, BodyExample: apiv1.SetDefaultRequest{Version: 3},
+		Status: http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleDefaultVersion,
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"flow.default"},
 		Handle: (*Server).setFlowDefault,
@@ -511,8 +511,8 @@ var apiRoutes = []route{
 		Description: "A retired version receives no new cases; cases running on it finish on it. The default version cannot be retired (409): " +
 			"choose another default first. Retiring a retired version changes nothing.",
 		Roles:  []string{store.RoleAdmin, store.RoleOwner},
-		Params: flowVersionParams{},
-		Status: http.StatusOK, Response: flowVersionDetailJSON{}, Example: exampleRetiredVersion,
+		Params: apiv1.FlowVersionParams{},
+		Status: http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleRetiredVersion,
 		Errors: []int{404, 409},
 		Audit:  []string{"flow.retire"},
 		Handle: (*Server).retireFlowVersion,
@@ -530,9 +530,9 @@ var apiRoutes = []route{
 			"says more remain: run it again). Each case's Update ID is `<migration_id>:<case id>`. If the workflow engine becomes unavailable " +
 			"the request stops with 503; the cases migrated by then are in the audit trail and a new request picks up the rest.",
 		Roles:  []string{store.RoleAdmin, store.RoleOwner},
-		Params: flowKeyParams{},
-		Body:   migrateRequest{}, BodyExample: exampleMigrateRequest,
-		Status: http.StatusOK, Response: migrationJSON{}, Example: exampleMigration,
+		Params: apiv1.FlowKeyParams{},
+		Body:   apiv1.MigrateRequest{}, BodyExample: exampleMigrateRequest,
+		Status: http.StatusOK, Response: apiv1.Migration{}, Example: exampleMigration,
 		Errors: []int{404, 413, 415, 422},
 		Audit:  []string{"flow.migrate"},
 		Handle: (*Server).migrateFlow,
@@ -542,7 +542,7 @@ var apiRoutes = []route{
 		Summary: "Compare two versions of a flow",
 		Description: "Steps added, removed and changed (field by field), flow-level changes, and the department handoffs removed and added " +
 			"(a handoff is a path from one task to the next that changes department). With `Accept: text/plain` a readable report.",
-		Params: flowDiffParams{},
+		Params: apiv1.FlowDiffParams{},
 		Status: http.StatusOK, Response: flow.DiffResult{}, Example: exampleDiff,
 		AltResponses: []altResponse{{Type: mimeText, Description: "The comparison as a readable report.", Schema: map[string]any{"type": "string"}, Example: exampleDiff.Text()}},
 		Errors:       []int{404},
@@ -569,7 +569,7 @@ var apiRoutes = []route{
 			"A graph of more than 150 steps, 450 transitions or 64 KiB of names and labels is refused (422, type graph-too-large) before its layout, " +
 			"as is one whose layout takes longer than 10 s (it is stopped); when the server already draws as many graphs as it may at once, " +
 			"the answer is 503 (type graph-layout-busy) with `Retry-After`. Each drawing is cached.",
-		Params:       graphSVGParams{},
+		Params:       apiv1.GraphSVGParams{},
 		ResponseType: mimeSVG,
 		Status:       http.StatusOK, Response: "", Example: exampleGraphSVG,
 		Errors: []int{404, 422},
@@ -581,8 +581,8 @@ var apiRoutes = []route{
 		Description: "Nodes (steps) in the definition's order with their bottleneck statistics over the spans entered in [`from`, `to`) " +
 			"(as GET /api/v1/flows/{key}/bottlenecks; absent for steps without spans), edges labelled as in graph.svg, and the departments " +
 			"with the colours graph.svg uses.",
-		Params: graphJSONParams{},
-		Status: http.StatusOK, Response: graphJSON{}, Example: exampleGraphJSON,
+		Params: apiv1.GraphJSONParams{},
+		Status: http.StatusOK, Response: apiv1.Graph{}, Example: exampleGraphJSON,
 		Errors: []int{404},
 		Handle: (*Server).flowGraphJSON,
 	},
@@ -596,8 +596,8 @@ var apiRoutes = []route{
 			"unknown flow is 404; a missing or retired version a 422 on `control` or `treatment`; another running pilot of the flow a 409 naming it. " +
 			"If the workflow cannot start, the pilot is stopped (reason: the pilot's workflow could not start) and the answer is 503.",
 		Roles: pilotRoles,
-		Body:  startPilotRequest{}, BodyExample: exampleStartPilot,
-		Status: http.StatusCreated, Response: pilotJSON{}, Example: examplePilot,
+		Body:  apiv1.StartPilotRequest{}, BodyExample: exampleStartPilot,
+		Status: http.StatusCreated, Response: apiv1.Pilot{}, Example: examplePilot,
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"pilot.start"},
 		Handle: (*Server).startPilot,
@@ -606,16 +606,16 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/pilots", ID: "listPilots", Tag: "pilots",
 		Summary:     "List pilots",
 		Description: "Pilots newest first (created_at, id), optionally of one flow, in one status, created in [`from`, `to`). " + descPaging,
-		Params:      listPilotsParams{},
-		Status:      http.StatusOK, Response: pilotListJSON{}, Example: pilotListJSON{Pilots: []pilotJSON{examplePilot}},
+		Params:      apiv1.ListPilotsParams{},
+		Status:      http.StatusOK, Response: apiv1.PilotList{}, Example: apiv1.PilotList{Pilots: []apiv1.Pilot{examplePilot}},
 		Handle: (*Server).listPilots,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/pilots/{id}", ID: "getPilot", Tag: "pilots",
 		Summary:     "Get a pilot",
 		Description: "The pilot with its last stored evaluation and, while it runs, `live`: its workflow's status (left out when the workflow engine does not answer).",
-		Params:      pilotIDParams{},
-		Status:      http.StatusOK, Response: pilotJSON{}, Example: examplePilotLive,
+		Params:      apiv1.PilotIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Pilot{}, Example: examplePilotLive,
 		Errors: []int{404},
 		Handle: (*Server).getPilot,
 	},
@@ -626,9 +626,9 @@ var apiRoutes = []route{
 			"version again. The answer is 200 once the pilot has ended (the server waits up to 2 seconds), else 202 with the pilot still `running` " +
 			"for a moment. A pilot whose workflow is gone is ended directly. A pilot that is not running is a 409.",
 		Roles:  pilotRoles,
-		Params: pilotIDParams{},
-		Body:   stopPilotRequest{}, BodyExample: stopPilotRequest{Reason: "customers complain about the new form"},
-		Status: http.StatusOK, AltStatuses: []int{http.StatusAccepted}, Response: pilotJSON{}, Example: exampleStoppedPilot,
+		Params: apiv1.PilotIDParams{},
+		Body:   apiv1.StopPilotRequest{}, BodyExample: apiv1.StopPilotRequest{Reason: "customers complain about the new form"},
+		Status: http.StatusOK, AltStatuses: []int{http.StatusAccepted}, Response: apiv1.Pilot{}, Example: exampleStoppedPilot,
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"pilot.stop"},
 		Handle: (*Server).stopPilot,
@@ -640,8 +640,8 @@ var apiRoutes = []route{
 			"the pilot may conclude or stop). The Update ID is the `Idempotency-Key` when given (a retry looks once), else a new one. " +
 			"A pilot that is not running is a 409. Returns the pilot with the new results and `live`.",
 		Roles:  pilotRoles,
-		Params: evaluatePilotParams{},
-		Status: http.StatusOK, Response: pilotJSON{}, Example: examplePilotLive,
+		Params: apiv1.EvaluatePilotParams{},
+		Status: http.StatusOK, Response: apiv1.Pilot{}, Example: examplePilotLive,
 		Errors: []int{404, 409},
 		Audit:  []string{"pilot.evaluate"},
 		Handle: (*Server).evaluatePilot,
@@ -653,9 +653,9 @@ var apiRoutes = []route{
 			"with an audit entry. A running pilot is stopped first (409 if it has not ended within 2 seconds: retry). Promoting the same arm again " +
 			"changes nothing; the other arm of a promoted pilot, or a retired version, is a 409.",
 		Roles:  pilotRoles,
-		Params: pilotIDParams{},
-		Body:   promotePilotRequest{}, BodyExample: promotePilotRequest{Arm: "treatment"},
-		Status: http.StatusOK, Response: pilotJSON{}, Example: examplePromotedPilot,
+		Params: apiv1.PilotIDParams{},
+		Body:   apiv1.PromotePilotRequest{}, BodyExample: apiv1.PromotePilotRequest{Arm: "treatment"},
+		Status: http.StatusOK, Response: apiv1.Pilot{}, Example: examplePromotedPilot,
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"pilot.promote"},
 		Handle: (*Server).promotePilot,
@@ -671,8 +671,8 @@ var apiRoutes = []route{
 			"completed case); the arms' median and p90 are of those seconds, while the cycle_time test, effect and CI are computed on " +
 			"ln(max(cycle_seconds, 1)), so a case closed within a second counts as 1 s, and the effect is exp(d) - 1 of the Hodges-Lehmann " +
 			"shift d of those logs (docs/decisions/0008-pilots.md).",
-		Params: pilotIDParams{},
-		Status: http.StatusOK, Response: pilotResultsJSON{}, Example: examplePilotResults,
+		Params: apiv1.PilotIDParams{},
+		Status: http.StatusOK, Response: apiv1.PilotResults{}, Example: examplePilotResults,
 		Errors: []int{404},
 		Handle: (*Server).pilotResults,
 	},
@@ -681,8 +681,8 @@ var apiRoutes = []route{
 		Summary: "Propose an improvement",
 		Description: "An open proposal: `title` (1–200 characters), `body` (up to 5000). With `anonymous: true` no author is stored " +
 			"(`author` is null) and the audit entry `proposal.create` names the actor `anonymous`, not the caller.",
-		Body: createProposalRequest{}, BodyExample: exampleCreateProposal,
-		Status: http.StatusCreated, Response: proposalJSON{}, Example: exampleProposal,
+		Body: apiv1.CreateProposalRequest{}, BodyExample: exampleCreateProposal,
+		Status: http.StatusCreated, Response: apiv1.Proposal{}, Example: exampleProposal,
 		Errors: []int{413, 415, 422},
 		Audit:  []string{"proposal.create"},
 		Handle: (*Server).createProposal,
@@ -691,15 +691,15 @@ var apiRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/proposals", ID: "listProposals", Tag: "improvement",
 		Summary:     "List proposals, newest first",
 		Description: "Proposals ordered by created_at, then id, descending, optionally in one status; `from`/`to` bound created_at. " + descPaging,
-		Params:      listProposalsParams{},
-		Status:      http.StatusOK, Response: proposalListJSON{}, Example: proposalListJSON{Proposals: []proposalJSON{exampleVotedProposal}, NextCursor: exampleCursor},
+		Params:      apiv1.ListProposalsParams{},
+		Status:      http.StatusOK, Response: apiv1.ProposalList{}, Example: apiv1.ProposalList{Proposals: []apiv1.Proposal{exampleVotedProposal}, NextCursor: exampleCursor},
 		Handle: (*Server).listProposals,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/proposals/{id}", ID: "getProposal", Tag: "improvement",
 		Summary: "Get a proposal",
-		Params:  proposalIDParams{},
-		Status:  http.StatusOK, Response: proposalJSON{}, Example: exampleVotedProposal,
+		Params:  apiv1.ProposalIDParams{},
+		Status:  http.StatusOK, Response: apiv1.Proposal{}, Example: exampleVotedProposal,
 		Errors: []int{404},
 		Handle: (*Server).getProposal,
 	},
@@ -708,8 +708,8 @@ var apiRoutes = []route{
 		Summary: "Vote for a proposal",
 		Description: "One vote per actor: a repeat changes nothing and answers `voted: false`. `votes` is the count now. " +
 			"A proposal that is no longer open is a 409.",
-		Params: proposalIDParams{},
-		Status: http.StatusOK, Response: voteJSON{}, Example: voteJSON{ProposalID: exampleProposalID, Voted: true, Votes: 7},
+		Params: apiv1.ProposalIDParams{},
+		Status: http.StatusOK, Response: apiv1.Vote{}, Example: apiv1.Vote{ProposalID: exampleProposalID, Voted: true, Votes: 7},
 		Errors: []int{404, 409},
 		Audit:  []string{"proposal.vote"},
 		Handle: (*Server).voteProposal,
@@ -724,9 +724,9 @@ var apiRoutes = []route{
 			"request) the case is cancelled and the answer is 409; if the request fails after the case was stored, the proposal stays open and " +
 			"a retry with the same flow and metric continues with the same case.",
 		Roles:  proposalRoles,
-		Params: proposalIDParams{},
-		Body:   adoptProposalRequest{}, BodyExample: adoptProposalRequest{Flow: "complaint", Metric: "cycle_time"},
-		Status: http.StatusCreated, Response: adoptionJSON{}, Example: exampleAdoption,
+		Params: apiv1.ProposalIDParams{},
+		Body:   apiv1.AdoptProposalRequest{}, BodyExample: apiv1.AdoptProposalRequest{Flow: "complaint", Metric: "cycle_time"},
+		Status: http.StatusCreated, Response: apiv1.Adoption{}, Example: exampleAdoption,
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"proposal.adopt"},
 		Handle: (*Server).adoptProposal,
@@ -736,9 +736,9 @@ var apiRoutes = []route{
 		Summary:     "Decline a proposal",
 		Description: "Marks an open proposal declined (409 when it is not open); the optional `reason` (up to 1000 characters) is kept in the audit entry `proposal.decline`.",
 		Roles:       proposalRoles,
-		Params:      proposalIDParams{},
-		Body:        declineProposalRequest{}, BodyExample: declineProposalRequest{Reason: "covered by the refund policy change in April"},
-		Status: http.StatusOK, Response: proposalJSON{}, Example: exampleDeclinedProposal,
+		Params:      apiv1.ProposalIDParams{},
+		Body:        apiv1.DeclineProposalRequest{}, BodyExample: apiv1.DeclineProposalRequest{Reason: "covered by the refund policy change in April"},
+		Status: http.StatusOK, Response: apiv1.Proposal{}, Example: exampleDeclinedProposal,
 		Errors: []int{404, 409, 413, 415, 422},
 		Audit:  []string{"proposal.decline"},
 		Handle: (*Server).declineProposal,
@@ -751,8 +751,8 @@ var apiRoutes = []route{
 			"`standardised` (promoted_version set), `abandoned` (cancelled, failed, or closed through Plan's `abandoned`), `not standardised` " +
 			"(closed otherwise without a promotion), `replanned` (open and back at Plan after a pilot) or `in progress`. Ordered like cases " +
 			"(created_at, id, descending); `from`/`to` bound created_at. " + descPaging,
-		Params: listImprovementsParams{},
-		Status: http.StatusOK, Response: improvementListJSON{}, Example: improvementListJSON{Improvements: []improvementJSON{exampleImprovement}, NextCursor: exampleCursor},
+		Params: apiv1.ListImprovementsParams{},
+		Status: http.StatusOK, Response: apiv1.ImprovementList{}, Example: apiv1.ImprovementList{Improvements: []apiv1.Improvement{exampleImprovement}, NextCursor: exampleCursor},
 		Handle: (*Server).listImprovements,
 	},
 	{
@@ -761,7 +761,7 @@ var apiRoutes = []route{
 		Description: "Proposals by status; the adoption rate, adopted / (adopted + declined), against its target 0.7; the PDCA cycles " +
 			"(total, open, completed, standardised, abandoned); improvements landed, standardised / completed cycles, against its target 0.9. " +
 			"A rate with a zero denominator is null, and so is whether it meets its target. Computed from every proposal and cycle at each request.",
-		Status: http.StatusOK, Response: improvementKPIsJSON{}, Example: exampleImprovementKPIs,
+		Status: http.StatusOK, Response: apiv1.ImprovementKPIs{}, Example: exampleImprovementKPIs,
 		Handle: (*Server).improvementKPIs,
 	},
 	{
@@ -783,119 +783,12 @@ var apiRoutes = []route{
 			"- `on_time`: spans of completed tasks that had an SLA and were completed by their due time / those spans; at least 0.95.\n" +
 			"- `complaint_rate`: cases of flow `complaint` or a key starting with `complaint-` / all cases; at most 0.02.\n\n" +
 			"Cases of the improvement flow `pdca` are left out unless `flow=pdca`. Computed from the cases at each request (ADR 0015).",
-		Params: serviceKPIsParams{},
-		Status: http.StatusOK, Response: serviceKPIsJSON{}, Example: exampleServiceKPIs,
+		Params: apiv1.ServiceKPIsParams{},
+		Status: http.StatusOK, Response: apiv1.ServiceKPIs{}, Example: exampleServiceKPIs,
 		Handle: (*Server).serviceKPIs,
 	},
 }
 
 // Parameters of the routes.
 
-type caseIDParams struct {
-	ID string `path:"id" description:"Case id." example:"6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90"`
-}
-
-type taskIDParams struct {
-	ID string `path:"id" description:"Task id." example:"0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20"`
-}
-
-type createCaseParams struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"Makes a retry safe: the same key and body by the same actor return the same case. Keys starting with flowlab: are reserved (400)." example:"crm-4711"`
-}
-
-type completeParams struct {
-	ID             string `path:"id" description:"Task id." example:"0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"Makes a retried click safe: a retry after success replays the result." example:"click-1"`
-}
-
-type listCasesParams struct {
-	Flow   string    `query:"flow" description:"Only cases of this flow key." example:"complaint"`
-	Status string    `query:"status" enum:"starting,active,completed,cancelled,failed" description:"Only cases in this status."`
-	From   time.Time `query:"from" description:"Only cases created at or after this time (RFC 3339)."`
-	To     time.Time `query:"to" description:"Only cases created before this time (RFC 3339)."`
-	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-	// Search (decision 0026).
-	Customer string   `query:"customer" maxLength:"200" description:"Only the cases of this customer (exact match)." example:"C-1042"`
-	ID       string   `query:"id" minLength:"4" maxLength:"36" pattern:"^[0-9A-Fa-f-]{4,36}$" description:"Only the case with this id, or the cases whose id starts with it (4 or more characters)." example:"6f1c9a52"`
-	Attr     []string `query:"attr" maxItems:"4" description:"Only cases whose attribute KEY is VALUE, written KEY:VALUE (split at the first colon; the string VALUE, or the number or boolean written so). Up to 4; all must hold." example:"[\"severity:high\"]"`
-}
-
-type listTasksParams struct {
-	Department string    `query:"department" description:"Only this department's tasks." example:"technical"`
-	Status     string    `query:"status" enum:"open,completed,cancelled,any" default:"open" description:"Only tasks in this status; any lists all."`
-	Assignee   string    `query:"assignee" description:"Only tasks claimed by this actor id; me is the caller; none: only tasks nobody has claimed."`
-	CaseID     string    `query:"case_id" description:"Only the tasks of this case. Staff see a case's tasks of every department (the case is the handoff record); without case_id, only their departments' inboxes."`
-	From       time.Time `query:"from" description:"Only tasks opened at or after this time (RFC 3339)."`
-	To         time.Time `query:"to" description:"Only tasks opened before this time (RFC 3339)."`
-	Limit      int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor     string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
-type listFlowsParams struct {
-	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
-type flowParams struct {
-	Key     string `path:"key" description:"Flow key." example:"complaint"`
-	Version int    `query:"version" minimum:"1" description:"Flow version; default: the flow's default version."`
-}
-
-type bottlenecksParams struct {
-	Key     string    `path:"key" description:"Flow key." example:"complaint"`
-	Version int       `query:"version" minimum:"1" description:"Flow version; default: the flow's default version."`
-	Variant string    `query:"variant" description:"Only spans of this variant."`
-	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
-	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
-}
-
-type pilotIDParams struct {
-	ID string `path:"id" description:"Pilot id." example:"a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a"`
-}
-
-type evaluatePilotParams struct {
-	ID             string `path:"id" description:"Pilot id." example:"a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" description:"The evaluate Update's ID: a retry with the same key looks once." example:"look-2026-03-02"`
-}
-
-type listPilotsParams struct {
-	Flow   string    `query:"flow" description:"Only pilots of this flow key." example:"complaint"`
-	Status string    `query:"status" enum:"running,stopped,completed,promoted" description:"Only pilots in this status."`
-	From   time.Time `query:"from" description:"Only pilots created at or after this time (RFC 3339)."`
-	To     time.Time `query:"to" description:"Only pilots created before this time (RFC 3339)."`
-	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
 // Response bodies that are not views of store types.
-
-type healthJSON struct {
-	Status string `json:"status" enum:"ok"`
-	Mode   string `json:"mode,omitempty" enum:"dev" description:"dev when the process is a flowlab dev (embedded Temporal and SQLite, for trying flowlab out); absent on a production server. flowlab demo refuses to run against a server without it unless told --i-know-this-is-not-dev."`
-}
-
-type cancelResponse struct {
-	ID     string `json:"id"`
-	Status string `json:"status" enum:"cancelling,cancelled" description:"cancelling: the workflow was asked to cancel; cancelled: the case never started and is closed."`
-}
-
-type eventResponse struct {
-	ID    string `json:"id"`
-	Event string `json:"event"`
-}
-
-type caseListJSON struct {
-	Cases      []caseJSON `json:"cases" nullable:"false"`
-	NextCursor string     `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
-type taskListJSON struct {
-	Tasks      []taskJSON `json:"tasks" nullable:"false"`
-	NextCursor string     `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
-type flowListJSON struct {
-	Flows      []flowSummaryJSON `json:"flows" nullable:"false"`
-	NextCursor string            `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}

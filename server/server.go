@@ -97,6 +97,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/obs"
@@ -318,7 +319,7 @@ type Server struct {
 	inproc   http.Handler // the API router the UI calls in process
 	// kpiMemo keeps the service KPIs the dashboard page read for its six
 	// charts, which ask for the same figures moments later.
-	kpiMemo *uiMemo[serviceKPIsJSON]
+	kpiMemo *uiMemo[apiv1.ServiceKPIs]
 	// graphs lays out graph.svg's drawings in child processes.
 	graphs *dotlayout.Renderer
 	// attrSearches holds a slot per attribute search under way: SQLite
@@ -364,7 +365,7 @@ func newServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.inproc = s.inprocRoutes()
-	s.kpiMemo = newUIMemo[serviceKPIsJSON](30*time.Second, 64)
+	s.kpiMemo = newUIMemo[apiv1.ServiceKPIs](30*time.Second, 64)
 	s.graphs = dotlayout.New(cfg.GraphLayout)
 	s.attrSearches = make(chan struct{}, maxAttrSearches)
 	return s, nil

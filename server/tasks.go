@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -22,7 +23,7 @@ import (
 // covers all of them, another department is 403.
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	actor := actorFrom(r.Context())
-	q, err := paramsOf[listTasksParams](r)
+	q, err := paramsOf[apiv1.ListTasksParams](r)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("list tasks: %w", err), "tasks")
 	}
-	out := taskListJSON{}
+	out := apiv1.TaskList{}
 	if len(tasks) > q.Limit {
 		tasks = tasks[:q.Limit]
 		last := tasks[len(tasks)-1]
@@ -170,21 +171,17 @@ func (s *Server) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type assignRequest struct {
-	Actor string `json:"actor" minLength:"1" description:"The id of the actor who gets the task; they must work in the task's department."`
-}
-
 // assignTask gives an open task to another actor of its department,
 // whoever holds it now: the way a team lead (or an admin) moves a task
 // someone left claimed. Audited as task.assign with who had it.
 func (s *Server) assignTask(w http.ResponseWriter, r *http.Request) error {
-	var req assignRequest
+	var req apiv1.AssignRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.Actor = strings.TrimSpace(req.Actor)
 	if req.Actor == "" {
-		return invalid(FieldError{"actor", "is required"})
+		return invalid(FieldError{Field: "actor", Message: "is required"})
 	}
 	t, err := s.loadTaskToAct(r)
 	if err != nil {
@@ -202,12 +199,12 @@ func (s *Server) assignTask(w http.ResponseWriter, r *http.Request) error {
 	to, err := s.store.GetActor(ctx, req.Actor)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return invalid(FieldError{"actor", fmt.Sprintf("no actor %q", req.Actor)})
+			return invalid(FieldError{Field: "actor", Message: fmt.Sprintf("no actor %q", req.Actor)})
 		}
 		return storeProblem(fmt.Errorf("get actor: %w", err), "actor")
 	}
 	if !slices.Contains(to.Departments, t.Department) {
-		return invalid(FieldError{"actor", fmt.Sprintf("%s does not work in %s, the task's department", s.actorName(ctx, to.ID), t.Department)})
+		return invalid(FieldError{Field: "actor", Message: fmt.Sprintf("%s does not work in %s, the task's department", s.actorName(ctx, to.ID), t.Department)})
 	}
 	from := t.Assignee
 	if from != to.ID {
@@ -232,17 +229,6 @@ func (s *Server) assignTask(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type completeRequest struct {
-	Outcome string         `json:"outcome" minLength:"1" description:"One of the task's outcomes."`
-	Data    map[string]any `json:"data,omitempty" description:"The step's form fields."`
-}
-
-type completeResponse struct {
-	Task       taskJSON   `json:"task"`
-	CaseStatus string     `json:"case_status"`
-	Next       []taskJSON `json:"next" nullable:"false"`
-}
-
 // completeTask completes a task through the case workflow's complete
 // Update. The Update ID is derived from the task, the actor and the Idempotency-Key
 // (a fresh uuid without one), so a retried click completes nothing twice;
@@ -252,13 +238,13 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req completeRequest
+	var req apiv1.CompleteRequest
 	if _, err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	req.Outcome = strings.TrimSpace(req.Outcome)
 	if req.Outcome == "" {
-		return invalid(FieldError{"outcome", "is required"})
+		return invalid(FieldError{Field: "outcome", Message: "is required"})
 	}
 	t, err := s.loadTaskToAct(r)
 	if err != nil {
@@ -336,7 +322,7 @@ func (s *Server) completionFailed(w http.ResponseWriter, r *http.Request, t stor
 	p := completeProblem(err, t.ID)
 	if rej := (*RejectedError)(nil); errors.As(err, &rej) && errors.Is(rej.Reason, ErrUnknownOutcome) && len(t.Outcomes) > 0 {
 		// Say which outcomes the step allows, so the next try is right.
-		p = invalid(FieldError{"outcome", p.Errors[0].Message + "; the step's outcomes are " + strings.Join(t.Outcomes, ", ")})
+		p = invalid(FieldError{Field: "outcome", Message: p.Errors[0].Message + "; the step's outcomes are " + strings.Join(t.Outcomes, ", ")})
 	}
 	if p.Status == http.StatusServiceUnavailable {
 		p.Detail += "; retry with the same Idempotency-Key (the completion may still be applied)"
@@ -363,7 +349,7 @@ func (s *Server) writeCompletion(w http.ResponseWriter, r *http.Request, taskID,
 	if err != nil {
 		return storeProblem(fmt.Errorf("open tasks of case: %w", err), "tasks")
 	}
-	s.writeJSON(w, r, http.StatusOK, completeResponse{Task: toTaskJSON(t), CaseStatus: caseStatus, Next: toTasksJSON(next)})
+	s.writeJSON(w, r, http.StatusOK, apiv1.CompleteResponse{Task: toTaskJSON(t), CaseStatus: caseStatus, Next: toTasksJSON(next)})
 	return nil
 }
 
@@ -381,9 +367,9 @@ func completeProblem(err error, taskID string) *Problem {
 			p.cause = err
 			return p
 		case errors.Is(rej.Reason, ErrUnknownOutcome):
-			return invalid(FieldError{"outcome", messageOr(rej.Message, "is not an outcome of this step")})
+			return invalid(FieldError{Field: "outcome", Message: messageOr(rej.Message, "is not an outcome of this step")})
 		case errors.Is(rej.Reason, ErrInvalidData):
-			return invalid(FieldError{"data", messageOr(rej.Message, "is invalid")})
+			return invalid(FieldError{Field: "data", Message: messageOr(rej.Message, "is invalid")})
 		}
 	}
 	if errors.Is(err, ErrCaseNotRunning) {

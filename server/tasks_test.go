@@ -14,22 +14,23 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
 
-func decodeTask(t *testing.T, res *httptest.ResponseRecorder) taskJSON {
+func decodeTask(t *testing.T, res *httptest.ResponseRecorder) apiv1.Task {
 	t.Helper()
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var out taskJSON
+	var out apiv1.Task
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	return out
 }
 
-func decodeCompletion(t *testing.T, res *httptest.ResponseRecorder) completeResponse {
+func decodeCompletion(t *testing.T, res *httptest.ResponseRecorder) apiv1.CompleteResponse {
 	t.Helper()
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var out completeResponse
+	var out apiv1.CompleteResponse
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	return out
 }
@@ -48,7 +49,7 @@ func TestTaskLifecycle(t *testing.T) {
 
 	// Inboxes: ann sees the task without naming a department; tess does not.
 	var list struct {
-		Tasks []taskJSON `json:"tasks"`
+		Tasks []apiv1.Task `json:"tasks"`
 	}
 	res := e.do("ann", http.MethodGet, "/api/v1/tasks", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
@@ -76,7 +77,7 @@ func TestTaskLifecycle(t *testing.T) {
 	require.Len(t, list.Tasks, 1)
 	// assignee=none lists only unclaimed tasks: the claimed one is gone.
 	unclaimedIDs := func() []string {
-		var l taskListJSON
+		var l apiv1.TaskList
 		require.NoError(t, json.Unmarshal(e.do("ann", http.MethodGet, "/api/v1/tasks?assignee=none", nil, nil).Body.Bytes(), &l))
 		var ids []string
 		for _, tk := range l.Tasks {
@@ -120,7 +121,7 @@ func TestTaskLifecycle(t *testing.T) {
 	// The case shows the span with its waiting and working time.
 	res = e.do("tess", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
-	var d caseDetail
+	var d apiv1.CaseDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.Len(t, d.Spans, 1)
 	require.Equal(t, "record", d.Spans[0].Step)
@@ -266,9 +267,9 @@ func TestListTasks(t *testing.T) {
 		e.startCase()
 	}
 	var list struct {
-		Tasks []taskJSON `json:"tasks"`
+		Tasks []apiv1.Task `json:"tasks"`
 	}
-	get := func(as, q string) []taskJSON {
+	get := func(as, q string) []apiv1.Task {
 		t.Helper()
 		res := e.do(as, http.MethodGet, "/api/v1/tasks"+q, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -19,40 +20,12 @@ const (
 	tokenRevoked = "revoked"
 )
 
-type tokenIDParams struct {
-	ID string `path:"id" description:"Token id (not the secret)." example:"9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"`
-}
-
-type actorIDParams struct {
-	ID string `path:"id" description:"Actor id (as in a task's assignee or completed_by)." example:"3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f"`
-}
-
-type listTokensParams struct {
-	Actor  string `query:"actor" description:"Only the tokens of this actor id."`
-	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
-	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
-}
-
-type tokenJSON struct {
-	ID        string     `json:"id"`
-	Actor     actorJSON  `json:"actor"`
-	Status    string     `json:"status" enum:"active,expired,revoked" description:"revoked wins over expired."`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at" description:"Null: the token does not expire."`
-	RevokedAt *time.Time `json:"revoked_at"`
-}
-
-type tokenListJSON struct {
-	Tokens     []tokenJSON `json:"tokens" nullable:"false"`
-	NextCursor string      `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
-}
-
 type tokenCursorJSON struct {
 	CreatedAt time.Time `json:"t"`
 	ID        string    `json:"id"`
 }
 
-func toTokenJSON(t store.TokenInfo, now time.Time) tokenJSON {
+func toTokenJSON(t store.TokenInfo, now time.Time) apiv1.Token {
 	status := tokenActive
 	switch {
 	case t.RevokedAt != nil:
@@ -60,13 +33,13 @@ func toTokenJSON(t store.TokenInfo, now time.Time) tokenJSON {
 	case t.ExpiresAt != nil && !t.ExpiresAt.After(now):
 		status = tokenExpired
 	}
-	return tokenJSON{ID: t.ID, Actor: toActorJSON(t.Actor), Status: status, CreatedAt: t.CreatedAt.UTC(),
+	return apiv1.Token{ID: t.ID, Actor: toActorJSON(t.Actor), Status: status, CreatedAt: t.CreatedAt.UTC(),
 		ExpiresAt: utcPtr(t.ExpiresAt), RevokedAt: utcPtr(t.RevokedAt)}
 }
 
 // listTokens lists tokens newest first, a page at a time.
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[listTokensParams](r)
+	q, err := paramsOf[apiv1.ListTokensParams](r)
 	if err != nil {
 		return err
 	}
@@ -82,7 +55,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeProblem(fmt.Errorf("list tokens: %w", err), "tokens")
 	}
-	out := tokenListJSON{Tokens: []tokenJSON{}}
+	out := apiv1.TokenList{Tokens: []apiv1.Token{}}
 	if len(tokens) > q.Limit {
 		tokens = tokens[:q.Limit]
 		last := tokens[len(tokens)-1]
@@ -102,7 +75,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 // revokeToken revokes a token: from now on it gets 401. Revoking a revoked
 // token changes nothing and answers the same.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[tokenIDParams](r)
+	q, err := paramsOf[apiv1.TokenIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -131,7 +104,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 // authenticated actor may ask (colleagues' names are not secret; tokens
 // are never shown).
 func (s *Server) getActor(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[actorIDParams](r)
+	q, err := paramsOf[apiv1.ActorIDParams](r)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -32,11 +33,11 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func tokenListOf(t *testing.T, e *testEnv, query string) tokenListJSON {
+func tokenListOf(t *testing.T, e *testEnv, query string) apiv1.TokenList {
 	t.Helper()
 	res := e.do("admin", http.MethodGet, "/api/v1/tokens"+query, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var out tokenListJSON
+	var out apiv1.TokenList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	return out
 }
@@ -47,12 +48,12 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	base := newEnv(t)
 	e := newEnvWithStore(t, base.st, func(c *Config) { c.Now = clk.now })
 	secrets := map[string]string{}
-	mk := func(name, role string, body map[string]any) tokenResponse {
+	mk := func(name, role string, body map[string]any) apiv1.TokenResponse {
 		t.Helper()
 		body["name"], body["role"] = name, role
 		res := e.do("admin", http.MethodPost, "/api/v1/tokens", body, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-		var out tokenResponse
+		var out apiv1.TokenResponse
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 		e.tokens[name] = out.Token
 		secrets[name] = out.Token
@@ -104,7 +105,7 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	annToken := only.Tokens[0].ID
 	res := e.do("admin", http.MethodDelete, "/api/v1/tokens/"+annToken, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var revoked tokenJSON
+	var revoked apiv1.Token
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &revoked))
 	require.Equal(t, tokenRevoked, revoked.Status)
 	require.NotNil(t, revoked.RevokedAt)
@@ -113,7 +114,7 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	clk.add(time.Minute)
 	res = e.do("admin", http.MethodDelete, "/api/v1/tokens/"+annToken, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
-	var again tokenJSON
+	var again apiv1.Token
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &again))
 	require.Equal(t, revoked.RevokedAt, again.RevokedAt, "the first revocation time is kept")
 	entries, err := e.st.ListAudit(t.Context(), store.AuditFilter{Action: "token.revoke"})

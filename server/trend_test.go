@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -49,7 +50,7 @@ type trendWant struct {
 	spans, breached   int
 }
 
-func requireTrend(t *testing.T, name string, w trendWant, got flowTrendStatsJSON) {
+func requireTrend(t *testing.T, name string, w trendWant, got apiv1.FlowTrendStats) {
 	t.Helper()
 	require.Equal(t, []int{w.n, w.spans, w.breached}, []int{got.N, got.TaskSpans, got.BreachedSpans}, "%s n, task_spans, breached_spans", name)
 	for _, v := range []struct {
@@ -65,14 +66,14 @@ func requireTrend(t *testing.T, name string, w trendWant, got flowTrendStatsJSON
 	}
 }
 
-func weekStats(w flowTrendWeekJSON) flowTrendStatsJSON {
-	return flowTrendStatsJSON{N: w.N, MedianSeconds: w.MedianSeconds, P90Seconds: w.P90Seconds,
+func weekStats(w apiv1.FlowTrendWeek) apiv1.FlowTrendStats {
+	return apiv1.FlowTrendStats{N: w.N, MedianSeconds: w.MedianSeconds, P90Seconds: w.P90Seconds,
 		TaskSpans: w.TaskSpans, BreachedSpans: w.BreachedSpans, SLABreachRate: w.SLABreachRate}
 }
 
-func (e *testEnv) flowTrend(key string, q url.Values) flowTrendJSON {
+func (e *testEnv) flowTrend(key string, q url.Values) apiv1.FlowTrend {
 	e.t.Helper()
-	return decodeStrict[flowTrendJSON](e.t, e.do("agent", http.MethodGet, "/api/v1/flows/"+key+"/trend?"+q.Encode(), nil, nil), http.StatusOK)
+	return decodeStrict[apiv1.FlowTrend](e.t, e.do("agent", http.MethodGet, "/api/v1/flows/"+key+"/trend?"+q.Encode(), nil, nil), http.StatusOK)
 }
 
 func TestFlowTrend(t *testing.T) {

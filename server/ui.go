@@ -21,6 +21,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -270,8 +271,8 @@ func (s *Server) uiHandler(fn handler) http.HandlerFunc {
 			_, _ = io.WriteString(w, p.Title+": "+p.Detail)
 			return
 		}
-		if p.retryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(p.retryAfter))
+		if p.RetryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(p.RetryAfter))
 		}
 		if rerr := s.render(w, r, uiView{Template: "error", Title: p.Title, Status: p.Status, Data: uiErrorData{Problem: p}}); rerr != nil {
 			http.Error(w, p.Title, p.Status)
@@ -531,11 +532,11 @@ func (a apiResult) Problem() *Problem {
 	if a.OK() {
 		return nil
 	}
-	p := &Problem{Status: a.Status, Title: http.StatusText(a.Status)}
+	p := &Problem{Problem: apiv1.Problem{Status: a.Status, Title: http.StatusText(a.Status)}}
 	_ = json.Unmarshal(a.Body, p)
 	p.Status = a.Status
 	if ra := a.Header.Get("Retry-After"); ra != "" {
-		_, _ = fmt.Sscan(ra, &p.retryAfter)
+		_, _ = fmt.Sscan(ra, &p.RetryAfter)
 	}
 	return p
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -128,8 +129,8 @@ func impMetricOptions() []impOption {
 }
 
 // impFlows lists the flows (up to 500) for the forms' selects.
-func (s *Server) impFlows(r *http.Request) ([]flowSummaryJSON, error) {
-	list, err := apiGet[flowListJSON](s, r, "/api/v1/flows?limit=500")
+func (s *Server) impFlows(r *http.Request) ([]apiv1.FlowSummary, error) {
+	list, err := apiGet[apiv1.FlowList](s, r, "/api/v1/flows?limit=500")
 	if err != nil {
 		return nil, err
 	}

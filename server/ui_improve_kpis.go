@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -31,38 +32,38 @@ type impKPI struct {
 	Hint       string
 	Duration   bool // seconds
 	Percent    bool // a 0–1 rate
-	get        func(serviceKPISetJSON) impKPIValue
+	get        func(apiv1.ServiceKPISet) impKPIValue
 }
 
 var impKPIs = []impKPI{
-	{Key: "csat", Label: "CSAT", Hint: "answers of 4 or 5", Percent: true, get: func(k serviceKPISetJSON) impKPIValue {
+	{Key: "csat", Label: "CSAT", Hint: "answers of 4 or 5", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
 		v := impKPIValue{k.CSAT.Value, k.CSAT.N, k.CSAT.Target, k.CSAT.Direction, k.CSAT.MeetsTarget, ""}
 		if k.CSAT.Mean != nil {
 			v.Extra = "mean " + fmtNum(*k.CSAT.Mean) + " of 5"
 		}
 		return v
 	}},
-	{Key: "nps", Label: "NPS", Hint: "% promoters − % detractors", get: func(k serviceKPISetJSON) impKPIValue {
+	{Key: "nps", Label: "NPS", Hint: "% promoters − % detractors", get: func(k apiv1.ServiceKPISet) impKPIValue {
 		v := impKPIValue{k.NPS.Value, k.NPS.N, k.NPS.Target, k.NPS.Direction, k.NPS.MeetsTarget, ""}
 		if k.NPS.N > 0 {
 			v.Extra = fmt.Sprintf("%d promoters, %d detractors", k.NPS.Promoters, k.NPS.Detractors)
 		}
 		return v
 	}},
-	{Key: "fcr", Label: "First-contact resolution", Hint: "resolved at first contact, not reopened", Percent: true, get: func(k serviceKPISetJSON) impKPIValue {
+	{Key: "fcr", Label: "First-contact resolution", Hint: "resolved at first contact, not reopened", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
 		return impKPIValue{k.FCR.Value, k.FCR.N, k.FCR.Target, k.FCR.Direction, k.FCR.MeetsTarget, ""}
 	}},
-	{Key: "first_response", Label: "First response time", Hint: "median, creation to first claim", Duration: true, get: func(k serviceKPISetJSON) impKPIValue {
+	{Key: "first_response", Label: "First response time", Hint: "median, creation to first claim", Duration: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
 		v := impKPIValue{k.FirstResponse.Value, k.FirstResponse.N, k.FirstResponse.Target, k.FirstResponse.Direction, k.FirstResponse.MeetsTarget, ""}
 		if k.FirstResponse.P90 != nil {
 			v.Extra = "p90 " + fmtSeconds(*k.FirstResponse.P90)
 		}
 		return v
 	}},
-	{Key: "on_time", Label: "On-time rate", Hint: "tasks completed within their SLA", Percent: true, get: func(k serviceKPISetJSON) impKPIValue {
+	{Key: "on_time", Label: "On-time rate", Hint: "tasks completed within their SLA", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
 		return impKPIValue{k.OnTime.Value, k.OnTime.N, k.OnTime.Target, k.OnTime.Direction, k.OnTime.MeetsTarget, ""}
 	}},
-	{Key: "complaint_rate", Label: "Complaint rate", Hint: "complaint cases of all cases", Percent: true, get: func(k serviceKPISetJSON) impKPIValue {
+	{Key: "complaint_rate", Label: "Complaint rate", Hint: "complaint cases of all cases", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
 		return impKPIValue{k.ComplaintRate.Value, k.ComplaintRate.N, k.ComplaintRate.Target, k.ComplaintRate.Direction, k.ComplaintRate.MeetsTarget, ""}
 	}},
 }
@@ -108,7 +109,7 @@ type impKPICell struct {
 	Extra            string
 }
 
-func (k impKPI) cell(set serviceKPISetJSON) impKPICell {
+func (k impKPI) cell(set apiv1.ServiceKPISet) impKPICell {
 	v := k.get(set)
 	c := impKPICell{Key: k.Key, Label: k.Label, Hint: k.Hint, N: v.N, Target: k.target(v), Text: "no data", State: "no data", Extra: v.Extra}
 	if v.Value != nil {
@@ -125,7 +126,7 @@ func (k impKPI) cell(set serviceKPISetJSON) impKPICell {
 	return c
 }
 
-func impKPIRow(set serviceKPISetJSON) []impKPICell {
+func impKPIRow(set apiv1.ServiceKPISet) []impKPICell {
 	out := make([]impKPICell, len(impKPIs))
 	for i, k := range impKPIs {
 		out[i] = k.cell(set)
@@ -155,7 +156,7 @@ type impKPIPage struct {
 	Channel  string
 	Flow     string
 	Range    string // the weeks the API used
-	Flows    []flowSummaryJSON
+	Flows    []apiv1.FlowSummary
 	Known    []string // channel suggestions
 	Errors   map[string]string
 	Error    string
@@ -202,7 +203,7 @@ func (s *Server) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 	q, errs := impKPIQuery(in)
 	page.Errors = errs
 	status := http.StatusOK
-	var data serviceKPIsJSON
+	var data apiv1.ServiceKPIs
 	if len(errs) == 0 {
 		res, err := s.callAPI(r, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil)
 		if err != nil {
@@ -289,7 +290,7 @@ func (s *Server) uiKPIChart(w http.ResponseWriter, r *http.Request) error {
 	data, ok := s.kpiMemo.get(q.Encode(), s.now())
 	if !ok {
 		var err error
-		data, err = apiGet[serviceKPIsJSON](s, r, "/api/v1/kpis/service?"+q.Encode())
+		data, err = apiGet[apiv1.ServiceKPIs](s, r, "/api/v1/kpis/service?"+q.Encode())
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // The PDCA board (improvement cycles by stage, with the improvement KPIs)
@@ -38,7 +40,7 @@ func impStageColumn(stage string) string {
 }
 
 type impCard struct {
-	improvementJSON
+	apiv1.Improvement
 	Problem      string
 	MetricLabel  string
 	BaselineText string
@@ -54,7 +56,7 @@ type impColumn struct {
 
 type impBoardPage struct {
 	Columns  []impColumn
-	KPIs     improvementKPIsJSON
+	KPIs     apiv1.ImprovementKPIs
 	Adoption string
 	Landed   string
 	// Each rate's badge: ok/bad class and meets/misses target, or no data.
@@ -88,7 +90,7 @@ func impOutcomeClass(outcome string) string {
 }
 
 // impKPIRate formats an improvement KPI: its value against its target.
-func impKPIRate(k kpiJSON) string {
+func impKPIRate(k apiv1.KPI) string {
 	if k.Value == nil {
 		return "no data"
 	}
@@ -101,14 +103,14 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 	if c := in.Get("cursor"); c != "" {
 		q.Set("cursor", c)
 	}
-	list, err := apiGet[improvementListJSON](s, r, "/api/v1/improvements?"+q.Encode())
+	list, err := apiGet[apiv1.ImprovementList](s, r, "/api/v1/improvements?"+q.Encode())
 	if err != nil {
 		return err
 	}
 	// The cycles' problems are case attributes: the same page of the
 	// same cases (improvements list them in the case list's order).
 	q.Set("flow", PDCAFlow)
-	cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
+	cases, err := apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 			problems[c.ID] = attrs.Problem
 		}
 	}
-	kpis, err := apiGet[improvementKPIsJSON](s, r, "/api/v1/kpis/improvement")
+	kpis, err := apiGet[apiv1.ImprovementKPIs](s, r, "/api/v1/kpis/improvement")
 	if err != nil {
 		return err
 	}
@@ -136,7 +138,7 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 	}
 	pilots := impCan(r, impViewRoles)
 	for _, c := range list.Improvements {
-		card := impCard{improvementJSON: c, Problem: problems[c.CaseID], MetricLabel: impMetricLabel(c.Metric), OutcomeClass: impOutcomeClass(c.Outcome),
+		card := impCard{Improvement: c, Problem: problems[c.CaseID], MetricLabel: impMetricLabel(c.Metric), OutcomeClass: impOutcomeClass(c.Outcome),
 			BaselineText: impMetricValuePtr(c.Metric, c.BaselineValue), TargetText: impMetricValuePtr(c.Metric, c.Target),
 			PilotLink: pilots && c.PilotID != ""}
 		col := &page.Columns[index[impStageColumn(c.Stage)]]
@@ -148,7 +150,7 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 // Proposals.
 
 type impProposalRow struct {
-	proposalJSON
+	apiv1.Proposal
 	AuthorText  string
 	StatusClass string
 }
@@ -168,8 +170,8 @@ type impProposalsPage struct {
 	Form      impProposalForm
 }
 
-func impProposalRowOf(r *http.Request, p proposalJSON) impProposalRow {
-	row := impProposalRow{proposalJSON: p, AuthorText: "anonymous", StatusClass: "info"}
+func impProposalRowOf(r *http.Request, p apiv1.Proposal) impProposalRow {
+	row := impProposalRow{Proposal: p, AuthorText: "anonymous", StatusClass: "info"}
 	if p.Author != nil {
 		row.AuthorText = *p.Author
 		if *p.Author == actorFrom(r.Context()).ID {
@@ -197,7 +199,7 @@ func (s *Server) renderProposals(w http.ResponseWriter, r *http.Request, status 
 			q.Set(k, v)
 		}
 	}
-	list, err := apiGet[proposalListJSON](s, r, "/api/v1/proposals?"+q.Encode())
+	list, err := apiGet[apiv1.ProposalList](s, r, "/api/v1/proposals?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -218,12 +220,12 @@ func (s *Server) uiProposalCreate(w http.ResponseWriter, r *http.Request) error 
 	form := impProposalForm{Title: strings.TrimSpace(r.PostFormValue("title")), Body: strings.TrimSpace(r.PostFormValue("body")),
 		Anonymous: r.PostFormValue("anonymous") != ""}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals",
-		createProposalRequest{Title: form.Title, Body: form.Body, Anonymous: form.Anonymous}, nil)
+		apiv1.CreateProposalRequest{Title: form.Title, Body: form.Body, Anonymous: form.Anonymous}, nil)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		var p proposalJSON
+		var p apiv1.Proposal
 		if err := res.Decode(&p); err != nil {
 			return err
 		}
@@ -246,7 +248,7 @@ func (s *Server) uiProposalCreate(w http.ResponseWriter, r *http.Request) error 
 
 type impProposalPage struct {
 	P         impProposalRow
-	Flows     []flowSummaryJSON
+	Flows     []apiv1.FlowSummary
 	Metrics   []impOption
 	CanDecide bool
 	Open      bool
@@ -261,7 +263,7 @@ func (s *Server) uiProposal(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status int, page impProposalPage) error {
-	p, err := apiGet[proposalJSON](s, r, "/api/v1/proposals/"+impPathID(r))
+	p, err := apiGet[apiv1.Proposal](s, r, "/api/v1/proposals/"+impPathID(r))
 	if err != nil {
 		return err
 	}
@@ -319,7 +321,7 @@ func (s *Server) uiProposalVote(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderProposal(w, r, p.Status, impProposalPage{Error: p.Detail})
 	}
-	var v voteJSON
+	var v apiv1.Vote
 	if err := res.Decode(&v); err != nil {
 		return err
 	}
@@ -336,12 +338,12 @@ func (s *Server) uiProposalAdopt(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := impProposalPage{Flow: strings.TrimSpace(r.PostFormValue("flow")), Metric: strings.TrimSpace(r.PostFormValue("metric"))}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+impPathID(r)+"/adopt",
-		adoptProposalRequest{Flow: page.Flow, Metric: page.Metric}, nil)
+		apiv1.AdoptProposalRequest{Flow: page.Flow, Metric: page.Metric}, nil)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		var a adoptionJSON
+		var a apiv1.Adoption
 		if err := res.Decode(&a); err != nil {
 			return err
 		}
@@ -357,7 +359,7 @@ func (s *Server) uiProposalDecline(w http.ResponseWriter, r *http.Request) error
 	}
 	page := impProposalPage{Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	id := impPathID(r)
-	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/decline", declineProposalRequest{Reason: page.Reason}, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/decline", apiv1.DeclineProposalRequest{Reason: page.Reason}, nil)
 	if err != nil {
 		return err
 	}

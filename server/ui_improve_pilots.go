@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/store"
 )
@@ -23,7 +24,7 @@ import (
 
 // impPilotRow is one row of the pilots list.
 type impPilotRow struct {
-	pilotJSON
+	apiv1.Pilot
 	MetricLabel string
 	StatusClass string
 }
@@ -56,7 +57,7 @@ func (s *Server) uiPilots(w http.ResponseWriter, r *http.Request) error {
 			q.Set(k, v)
 		}
 	}
-	list, err := apiGet[pilotListJSON](s, r, "/api/v1/pilots?"+q.Encode())
+	list, err := apiGet[apiv1.PilotList](s, r, "/api/v1/pilots?"+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func (s *Server) uiPilots(w http.ResponseWriter, r *http.Request) error {
 		Statuses: []string{store.PilotRunning, store.PilotStopped, store.PilotCompleted, store.PilotPromoted},
 		Next:     impNextPage("/ui/pilots", in, list.NextCursor)}
 	for _, p := range list.Pilots {
-		page.Pilots = append(page.Pilots, impPilotRow{pilotJSON: p, MetricLabel: impMetricLabel(p.PrimaryMetric), StatusClass: impPilotStatusClass(p.Status)})
+		page.Pilots = append(page.Pilots, impPilotRow{Pilot: p, MetricLabel: impMetricLabel(p.PrimaryMetric), StatusClass: impPilotStatusClass(p.Status)})
 	}
 	return s.render(w, r, uiView{Template: "pilots", Title: "Pilots", Active: "pilots", Data: page})
 }
@@ -82,7 +83,7 @@ type impGuardRow struct {
 }
 
 type impPilotFormPage struct {
-	Flows      []flowSummaryJSON
+	Flows      []apiv1.FlowSummary
 	Metrics    []impOption
 	V          impPilotValues
 	Guardrails []impGuardRow
@@ -209,7 +210,7 @@ func (s *Server) uiPilotCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if res.OK() {
-		var pl pilotJSON
+		var pl apiv1.Pilot
 		if err := res.Decode(&pl); err != nil {
 			return err
 		}
@@ -298,8 +299,8 @@ type impStepRow struct {
 }
 
 type impPilotPage struct {
-	Pilot          pilotJSON
-	Results        pilotResultsJSON
+	Pilot          apiv1.Pilot
+	Results        apiv1.PilotResults
 	MetricLabel    string
 	StatusClass    string
 	Recommendation string
@@ -339,11 +340,11 @@ func (s *Server) uiPilot(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderPilot(w http.ResponseWriter, r *http.Request, act impPilotAction) error {
 	id := impPathID(r)
-	pl, err := apiGet[pilotJSON](s, r, "/api/v1/pilots/"+id)
+	pl, err := apiGet[apiv1.Pilot](s, r, "/api/v1/pilots/"+id)
 	if err != nil {
 		return err
 	}
-	res, err := apiGet[pilotResultsJSON](s, r, "/api/v1/pilots/"+id+"/results")
+	res, err := apiGet[apiv1.PilotResults](s, r, "/api/v1/pilots/"+id+"/results")
 	if err != nil {
 		return err
 	}
@@ -359,7 +360,7 @@ func (s *Server) renderPilot(w http.ResponseWriter, r *http.Request, act impPilo
 }
 
 // impPilotView turns a pilot and its results into the page's rows.
-func impPilotView(pl pilotJSON, res pilotResultsJSON) impPilotPage {
+func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 	page := impPilotPage{Pilot: pl, Results: res, MetricLabel: impMetricLabel(pl.PrimaryMetric), StatusClass: impPilotStatusClass(pl.Status),
 		Running: pl.Status == store.PilotRunning, CanPromote: pl.Status != store.PilotPromoted,
 		ChartURL: "/ui/pilots/" + url.PathEscape(pl.ID) + "/cycle-time.svg",
@@ -541,7 +542,7 @@ func (s *Server) uiPilotEvaluate(w http.ResponseWriter, r *http.Request) error {
 	if k := strings.TrimSpace(r.PostFormValue("idempotency_key")); k != "" {
 		h.Set(IdempotencyKeyHeader, k)
 	}
-	return s.pilotAction(w, r, "evaluate", nil, h, "", func(_ int, pl pilotJSON) string {
+	return s.pilotAction(w, r, "evaluate", nil, h, "", func(_ int, pl apiv1.Pilot) string {
 		msg := "Evaluated: the pilot continues."
 		if pl.Status != store.PilotRunning {
 			msg = "Evaluated: the pilot is " + pl.Status + "."
@@ -558,7 +559,7 @@ func (s *Server) uiPilotStop(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	return s.pilotAction(w, r, "stop", stopPilotRequest{Reason: reason}, nil, reason, func(status int, pl pilotJSON) string {
+	return s.pilotAction(w, r, "stop", apiv1.StopPilotRequest{Reason: reason}, nil, reason, func(status int, pl apiv1.Pilot) string {
 		if status == http.StatusAccepted {
 			return "Stop requested: the pilot's workflow ends it in a moment."
 		}
@@ -571,7 +572,7 @@ func (s *Server) uiPilotPromote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	arm := strings.TrimSpace(r.PostFormValue("arm"))
-	return s.pilotAction(w, r, "promote", promotePilotRequest{Arm: arm}, nil, "", func(_ int, pl pilotJSON) string {
+	return s.pilotAction(w, r, "promote", apiv1.PromotePilotRequest{Arm: arm}, nil, "", func(_ int, pl apiv1.Pilot) string {
 		return fmt.Sprintf("Promoted the %s arm: %s v%d is now the flow's default version.", pl.PromotedArm, pl.Flow,
 			armVersion(store.Pilot{Control: pl.Control, Treatment: pl.Treatment}, pl.PromotedArm))
 	})
@@ -581,7 +582,7 @@ func (s *Server) uiPilotPromote(w http.ResponseWriter, r *http.Request) error {
 // actor; a refusal re-renders the pilot page (with reason kept in its
 // field), success goes back to the pilot page with flash's message.
 func (s *Server) pilotAction(w http.ResponseWriter, r *http.Request, action string, body any, h http.Header, reason string,
-	flash func(status int, pl pilotJSON) string) error {
+	flash func(status int, pl apiv1.Pilot) string) error {
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/pilots/"+impPathID(r)+"/"+action, body, h)
 	if err != nil {
 		return err
@@ -589,7 +590,7 @@ func (s *Server) pilotAction(w http.ResponseWriter, r *http.Request, action stri
 	if !res.OK() {
 		return s.pilotActionFailed(w, r, res, reason)
 	}
-	var pl pilotJSON
+	var pl apiv1.Pilot
 	if err := res.Decode(&pl); err != nil {
 		return err
 	}
@@ -627,7 +628,7 @@ func (s *Server) impCycleTimes(r *http.Request, pilotID string) (map[string][]fl
 	seen := map[string]bool{}
 	dec := json.NewDecoder(bytes.NewReader(res.Body))
 	for {
-		var row exportedSpanJSON
+		var row apiv1.ExportedSpan
 		err := dec.Decode(&row)
 		if errors.Is(err, io.EOF) {
 			break
@@ -650,7 +651,7 @@ func (s *Server) impCycleTimes(r *http.Request, pilotID string) (map[string][]fl
 // uiPilotCycleChart draws the cycle-time distributions of both arms on
 // one chart, from the cycle times of the arms' completed cases.
 func (s *Server) uiPilotCycleChart(w http.ResponseWriter, r *http.Request) error {
-	pl, err := apiGet[pilotJSON](s, r, "/api/v1/pilots/"+impPathID(r))
+	pl, err := apiGet[apiv1.Pilot](s, r, "/api/v1/pilots/"+impPathID(r))
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/store"
 )
@@ -61,7 +62,7 @@ func impCountTestID(body, id string) int { return strings.Count(body, `data-test
 
 // impPilotEnv has an admin, an improver, an owner and a staff member, and
 // a complaint pilot (v2 against v1, by case) with closed cases in both arms.
-func impPilotEnv(t *testing.T) (*testEnv, pilotJSON) {
+func impPilotEnv(t *testing.T) (*testEnv, apiv1.Pilot) {
 	t.Helper()
 	e := newEnv(t)
 	e.actor("improver", store.RoleImprover)
@@ -73,8 +74,8 @@ func impPilotEnv(t *testing.T) (*testEnv, pilotJSON) {
 	path, flash := impFlashOf(t, res)
 	require.Contains(t, flash, "Pilot started: complaint v2 against v1, 50 % of new cases")
 	id := strings.TrimPrefix(path, "/ui/pilots/")
-	pl := decodeStrict[pilotJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+id, nil, nil), http.StatusOK)
-	require.Equal(t, []pilotGuardrailJSON{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
+	pl := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+id, nil, nil), http.StatusOK)
+	require.Equal(t, []apiv1.PilotGuardrail{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
 	require.Equal(t, "case", pl.Unit)
 	arms := map[string]int{}
 	for i := 0; arms["control"] < 3 || arms["treatment"] < 3; i++ {
@@ -147,7 +148,7 @@ func TestUIPilotsListAndForm(t *testing.T) {
 func TestUIPilotPage(t *testing.T) {
 	t.Parallel()
 	e, pl := impPilotEnv(t)
-	results := decodeStrict[pilotResultsJSON](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	results := decodeStrict[apiv1.PilotResults](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 
 	for _, who := range []string{"improver", "admin", "owner"} {
 		res := e.page(who, http.MethodGet, "/ui/pilots/"+pl.ID, nil)
@@ -254,7 +255,7 @@ func TestUIPilotActions(t *testing.T) {
 	require.Contains(t, res.Body.String(), `data-testid="promoted-arm"`)
 	require.Contains(t, html.UnescapeString(res.Body.String()), flash)
 	require.NotContains(t, res.Body.String(), `data-testid="promote-control"`)
-	flow := decodeStrict[flowDetailJSON](t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil), http.StatusOK)
+	flow := decodeStrict[apiv1.FlowDetail](t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil), http.StatusOK)
 	require.Equal(t, 2, flow.DefaultVersion)
 	// The other arm now: the 409 is shown on the page.
 	res = e.page("admin", http.MethodPost, base+"/promote", url.Values{"arm": {"control"}})
@@ -270,8 +271,8 @@ func TestUIPilotActions(t *testing.T) {
 // and steps faster or slower.
 func TestUIPilotView(t *testing.T) {
 	t.Parallel()
-	pl := pilotJSON{ID: "p1", Flow: "complaint", Control: 1, Treatment: 2, Share: 50, Status: store.PilotRunning, PrimaryMetric: "cycle_time"}
-	res := pilotResultsJSON{PilotID: "p1", Evaluation: experiment.Evaluation{
+	pl := apiv1.Pilot{ID: "p1", Flow: "complaint", Control: 1, Treatment: 2, Share: 50, Status: store.PilotRunning, PrimaryMetric: "cycle_time"}
+	res := apiv1.PilotResults{PilotID: "p1", Evaluation: experiment.Evaluation{
 		Arms: map[string]experiment.ArmStats{"control": {N: 90, Closed: 80, CycleN: 80, MedianCycleSeconds: 18000}, "treatment": {N: 10, Closed: 9, CycleN: 9, MedianCycleSeconds: 10800}},
 		Metrics: []experiment.MetricResult{
 			{Metric: experiment.CycleTime, Primary: true, Test: experiment.TestMannWhitney, Unit: "relative", Control: 18000, Treatment: 10800,
@@ -282,10 +283,10 @@ func TestUIPilotView(t *testing.T) {
 		},
 		SRM:                   experiment.SRM{ChiSquare: 64, P: 1e-15, Mismatch: true, Checked: true},
 		CasesNeededFor80Power: 120, CasesStillNeeded: 111,
-	}, Steps: []pilotStepJSON{
-		{Step: "record", Control: &stepStatsJSON{Wait: quantilesJSON{P50: 600}, Work: quantilesJSON{P50: 300}}, Treatment: &stepStatsJSON{Wait: quantilesJSON{P50: 60}, Work: quantilesJSON{P50: 300}},
+	}, Steps: []apiv1.PilotStep{
+		{Step: "record", Control: &apiv1.StepStats{Wait: apiv1.Quantiles{P50: 600}, Work: apiv1.Quantiles{P50: 300}}, Treatment: &apiv1.StepStats{Wait: apiv1.Quantiles{P50: 60}, Work: apiv1.Quantiles{P50: 300}},
 			WaitP50Change: fptr(-540), WorkP50Change: fptr(0)},
-		{Step: "technical", Control: &stepStatsJSON{}},
+		{Step: "technical", Control: &apiv1.StepStats{}},
 	}}
 	v := impPilotView(pl, res)
 	require.True(t, v.SRMWarning)
@@ -472,14 +473,14 @@ func TestUIKPIs(t *testing.T) {
 	// Cases on several channels, one of them markup; some closed with feedback.
 	for i, ch := range []string{"phone", "phone", "email", "chat", impXSS} {
 		res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": fmt.Sprintf("c%d", i), "channel": ch}, nil)
-		c := decodeStrict[caseJSON](t, res, http.StatusCreated)
+		c := decodeStrict[apiv1.Case](t, res, http.StatusCreated)
 		if i%2 == 0 {
 			e.finishCase(c.ID)
 			res := e.do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "nps": 6 + i, "resolved_first_contact": i != 2}, nil)
 			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		}
 	}
-	want := decodeStrict[serviceKPIsJSON](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service", nil, nil), http.StatusOK)
+	want := decodeStrict[apiv1.ServiceKPIs](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service", nil, nil), http.StatusOK)
 	require.Equal(t, 5, want.Overall.All.Cases)
 
 	for _, who := range []string{"agent", "owner", "improver", "admin"} {
@@ -519,7 +520,7 @@ func TestUIKPIs(t *testing.T) {
 
 	// Filters reach the endpoint: one channel.
 	body = e.page("agent", http.MethodGet, "/ui/kpis?channel=phone", nil).Body.String()
-	phone := decodeStrict[serviceKPIsJSON](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service?channel=phone", nil, nil), http.StatusOK)
+	phone := decodeStrict[apiv1.ServiceKPIs](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service?channel=phone", nil, nil), http.StatusOK)
 	require.Contains(t, body, fmt.Sprintf("%d cases created", phone.Overall.All.Cases))
 	require.Equal(t, 2, phone.Overall.All.Cases)
 	// A bad date is shown at its field; the API's own refusal too.

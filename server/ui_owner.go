@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/readable"
@@ -64,7 +65,7 @@ func apiFlowPath(key string, suffix ...string) string {
 // ---- /ui/flows ----
 
 type ownerFlowRow struct {
-	flowSummaryJSON
+	apiv1.FlowSummary
 	// OpenCases counts the flow's active cases up to openCasesCap;
 	// OpenMore says there are more.
 	OpenCases int
@@ -85,15 +86,15 @@ func (s *Server) uiFlows(w http.ResponseWriter, r *http.Request) error {
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		q.Set("cursor", c)
 	}
-	list, err := apiGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
+	list, err := apiGet[apiv1.FlowList](s, r, "/api/v1/flows?"+q.Encode())
 	if err != nil {
 		return err
 	}
 	page := ownerFlowsPage{NextCursor: list.NextCursor, CanManage: canManageFlows(r), Flows: make([]ownerFlowRow, len(list.Flows))}
 	for i, f := range list.Flows {
-		page.Flows[i].flowSummaryJSON = f
+		page.Flows[i].FlowSummary = f
 		cq := url.Values{"flow": {f.Key}, "status": {"active"}, "limit": {strconv.Itoa(openCasesCap)}}
-		cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
+		cases, err := apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+cq.Encode())
 		if err != nil {
 			return err
 		}
@@ -105,7 +106,7 @@ func (s *Server) uiFlows(w http.ResponseWriter, r *http.Request) error {
 // ---- /ui/flows/{key} ----
 
 type ownerVersionRow struct {
-	flowVersionJSON
+	apiv1.FlowVersion
 	HashShort string
 	OpenCases int
 }
@@ -129,7 +130,7 @@ var ownerHeats = []ownerHeatOption{
 // ownerStepRow is one row of the per-step table: the bottlenecks
 // endpoint's numbers and the step's name from the definition.
 type ownerStepRow struct {
-	stepStatsJSON
+	apiv1.StepStats
 	Name string
 }
 
@@ -236,7 +237,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	if len(dq) > 0 {
 		path += "?" + dq.Encode()
 	}
-	detail, err := apiGet[flowDetailJSON](s, r, path)
+	detail, err := apiGet[apiv1.FlowDetail](s, r, path)
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 
 	// Versions, with the active cases on each (up to one page of 500).
 	cq := url.Values{"flow": {key}, "status": {"active"}, "limit": {"500"}}
-	cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
+	cases, err := apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+cq.Encode())
 	if err != nil {
 		return err
 	}
@@ -260,7 +261,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 		perVersion[c.Version]++
 	}
 	for _, v := range detail.Versions {
-		page.Versions = append(page.Versions, ownerVersionRow{flowVersionJSON: v, HashShort: shortHash(v.Hash), OpenCases: perVersion[v.Version]})
+		page.Versions = append(page.Versions, ownerVersionRow{FlowVersion: v, HashShort: shortHash(v.Hash), OpenCases: perVersion[v.Version]})
 		page.LatestVersion = max(page.LatestVersion, v.Version)
 	}
 
@@ -296,11 +297,11 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 				*f.val = ""
 			}
 		}
-		h, err := graphHeat(graphSVGParams{Heat: page.Heat, Warn: page.Warn, Alert: page.Alert})
+		h, err := graphHeat(apiv1.GraphSVGParams{Heat: page.Heat, Warn: page.Warn, Alert: page.Alert})
 		if err != nil {
 			page.FieldErrors["warn"] = problemText(err)
 			page.Warn = ""
-			if h, err = graphHeat(graphSVGParams{Heat: page.Heat, Alert: page.Alert}); err != nil {
+			if h, err = graphHeat(apiv1.GraphSVGParams{Heat: page.Heat, Alert: page.Alert}); err != nil {
 				return err
 			}
 		}
@@ -310,7 +311,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	// The per-step statistics of the version shown.
 	bq := periodQuery(from, to)
 	bq.Set("version", strconv.Itoa(detail.Version))
-	rep, err := apiGet[bottlenecksJSON](s, r, apiFlowPath(key, "/bottlenecks?")+bq.Encode())
+	rep, err := apiGet[apiv1.Bottlenecks](s, r, apiFlowPath(key, "/bottlenecks?")+bq.Encode())
 	if err != nil {
 		return err
 	}
@@ -320,7 +321,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 		names[st.ID] = st.Name
 	}
 	for _, st := range rep.Steps {
-		row := ownerStepRow{stepStatsJSON: st, Name: names[st.Step]}
+		row := ownerStepRow{StepStats: st, Name: names[st.Step]}
 		page.Steps = append(page.Steps, row)
 		if st.Bottleneck {
 			b := row
@@ -383,7 +384,7 @@ func problemText(err error) string {
 // ownerLegendFor is the HTML legend beside the graph: the heat scale and
 // thresholds as graph.svg draws them (the same statistics and
 // flowgraph.HeatColour), and the departments' colours.
-func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep bottlenecksJSON) ownerLegend {
+func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep apiv1.Bottlenecks) ownerLegend {
 	var l ownerLegend
 	for _, d := range flowgraph.Build(def).Departments {
 		l.Departments = append(l.Departments, ownerSwatch{Colour: d.Colour, Label: readable.Name(d.Name)})
@@ -488,7 +489,7 @@ func (s *Server) uiFlowSetDefault(w http.ResponseWriter, r *http.Request) error 
 	if err != nil || v < 1 {
 		return badRequest("version: must be a version number (1 or more)")
 	}
-	res, err := s.callAPI(r, http.MethodPut, apiFlowPath(key, "/default"), setDefaultRequest{Version: v}, nil)
+	res, err := s.callAPI(r, http.MethodPut, apiFlowPath(key, "/default"), apiv1.SetDefaultRequest{Version: v}, nil)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -30,7 +31,7 @@ type ownerDiffLine struct {
 
 type ownerDiffPage struct {
 	Key, Name string
-	Versions  []flowVersionJSON
+	Versions  []apiv1.FlowVersion
 	From, To  int
 	Diff      flow.DiffResult
 	Empty     bool
@@ -56,7 +57,7 @@ func versionQuery(q url.Values, name string) (int, error) {
 // uiDefinition reads a version's compiled definition through the API.
 func (s *Server) uiDefinition(r *http.Request, key string, v int) (flow.Definition, error) {
 	var def flow.Definition
-	fv, err := apiGet[flowVersionDetailJSON](s, r, apiFlowPath(key, "/versions/", strconv.Itoa(v)))
+	fv, err := apiGet[apiv1.FlowVersionDetail](s, r, apiFlowPath(key, "/versions/", strconv.Itoa(v)))
 	if err != nil {
 		return def, err
 	}
@@ -77,7 +78,7 @@ func (s *Server) uiFlowDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	detail, err := apiGet[flowDetailJSON](s, r, apiFlowPath(key))
+	detail, err := apiGet[apiv1.FlowDetail](s, r, apiFlowPath(key))
 	if err != nil {
 		return err
 	}

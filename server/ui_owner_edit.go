@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -120,7 +121,7 @@ func (s *Server) uiFlowEdit(w http.ResponseWriter, r *http.Request) error {
 		}
 		path += "?" + url.Values{"version": {v}}.Encode()
 	}
-	detail, err := apiGet[flowDetailJSON](s, r, path)
+	detail, err := apiGet[apiv1.FlowDetail](s, r, path)
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (s *Server) uiFlowEdit(w http.ResponseWriter, r *http.Request) error {
 		NextVersion: nextVersion(detail.Versions), YAML: detail.Source})
 }
 
-func nextVersion(vs []flowVersionJSON) int {
+func nextVersion(vs []apiv1.FlowVersion) int {
 	n := 0
 	for _, v := range vs {
 		n = max(n, v.Version)
@@ -173,7 +174,7 @@ func (s *Server) uiFlowValidate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var v validateJSON
+	var v apiv1.Validate
 	if err := res.Decode(&v); err != nil {
 		if pr, ok := err.(*Problem); ok && pr.Status < 500 && !isFragmentRequest(r) {
 			p.Error = pr.Detail
@@ -243,7 +244,7 @@ func (s *Server) publishFromEditor(w http.ResponseWriter, r *http.Request, p own
 		return err
 	}
 	if res.OK() {
-		var fv flowVersionDetailJSON
+		var fv apiv1.FlowVersionDetail
 		if err := res.Decode(&fv); err != nil {
 			return err
 		}

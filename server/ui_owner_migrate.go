@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -28,13 +29,13 @@ type ownerMigrateRow struct {
 
 type ownerMigratePage struct {
 	Key, Name   string
-	Versions    []flowVersionJSON
+	Versions    []apiv1.FlowVersion
 	From, To    int
 	Rows        []ownerMigrateRow
 	Options     []ownerDiffStep
 	OpenFrom    int  // active cases of version from (up to one page)
 	OpenMore    bool // more than that
-	Report      *migrationJSON
+	Report      *apiv1.Migration
 	Error       string
 	FieldErrors map[string]string
 	// CanRun: the report is a dry run with cases a real run would move.
@@ -53,13 +54,13 @@ var waitingSteps = []flow.Kind{flow.KindTask, flow.KindWait}
 // from/to pick the default version as to and the version with the most
 // open cases (else the newest other one) as from.
 func (s *Server) buildMigratePage(r *http.Request, key string, from, to int, mapping map[string]string) (ownerMigratePage, error) {
-	detail, err := apiGet[flowDetailJSON](s, r, apiFlowPath(key))
+	detail, err := apiGet[apiv1.FlowDetail](s, r, apiFlowPath(key))
 	if err != nil {
 		return ownerMigratePage{}, err
 	}
 	page := ownerMigratePage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, FieldErrors: map[string]string{}}
 	cq := url.Values{"flow": {key}, "status": {"active"}, "limit": {"500"}}
-	cases, err := apiGet[caseListJSON](s, r, "/api/v1/cases?"+cq.Encode())
+	cases, err := apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+cq.Encode())
 	if err != nil {
 		return page, err
 	}
@@ -159,14 +160,14 @@ func (s *Server) uiFlowMigrateRun(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	req := migrateRequest{From: from, To: to, Mapping: mapping, DryRun: !run}
+	req := apiv1.MigrateRequest{From: from, To: to, Mapping: mapping, DryRun: !run}
 	res, err := s.callAPI(r, http.MethodPost, apiFlowPath(key, "/migrations"), req, nil)
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
 	if res.OK() {
-		var rep migrationJSON
+		var rep apiv1.Migration
 		if err := res.Decode(&rep); err != nil {
 			return err
 		}

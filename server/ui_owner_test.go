@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
 )
@@ -417,7 +418,7 @@ func TestUIOwnerGraph(t *testing.T) {
 	// Without heat, the legend names the departments in graph.svg's colours.
 	body = requirePage(t, e.page("ivan", http.MethodGet, "/ui/flows/complaint?heat=none", nil), http.StatusOK)
 	require.NotContains(t, regexp.MustCompile(`<img src="[^"]+"`).FindString(body), "heat=")
-	var g graphJSON
+	var g apiv1.Graph
 	require.NoError(t, json.Unmarshal(e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json", nil, nil).Body.Bytes(), &g))
 	legend = regexp.MustCompile(`(?s)data-testid="legend".*?</aside>`).FindString(body)
 	for _, d := range g.Departments {
@@ -443,7 +444,7 @@ func TestUIOwnerStepTableMatchesBottlenecks(t *testing.T) {
 		}
 		res := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-		var rep bottlenecksJSON
+		var rep apiv1.Bottlenecks
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &rep))
 		require.NotEmpty(t, rep.Steps)
 
@@ -520,7 +521,7 @@ func TestUIOwnerDiff(t *testing.T) {
 func TestUIOwnerMigrate(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	cases := []caseJSON{e.startCase(), e.startCase(), e.startCase()}
+	cases := []apiv1.Case{e.startCase(), e.startCase(), e.startCase()}
 	e.completeRecord(cases[2].ID) // waits at investigate, which v2 lacks
 
 	// The form: each waiting step of v1, mapped where v2 has the same id.
@@ -600,7 +601,7 @@ func TestUIOwnerTrend(t *testing.T) {
 		body := requirePage(t, e.page("olga", http.MethodGet, path, nil), http.StatusOK)
 		res := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/trend?"+q.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-		var tr flowTrendJSON
+		var tr apiv1.FlowTrend
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &tr))
 		require.Len(t, tr.Weeks, 3)
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -19,8 +20,8 @@ import (
 
 // ownerTrend is the trend section of a flow's page.
 type ownerTrend struct {
-	Weeks   []flowTrendWeekJSON
-	Overall flowTrendStatsJSON
+	Weeks   []apiv1.FlowTrendWeek
+	Overall apiv1.FlowTrendStats
 	From    time.Time
 	To      time.Time
 	// Version is the version the trend is limited to (0: every version).
@@ -67,7 +68,7 @@ func (s *Server) ownerTrendFor(r *http.Request, key string, shown, version int, 
 		t.Note = "No trend for this period: " + p.Detail
 		return t, nil
 	}
-	var tr flowTrendJSON
+	var tr apiv1.FlowTrend
 	if err := res.Decode(&tr); err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ func (s *Server) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 			q.Set(name, v)
 		}
 	}
-	tr, err := apiGet[flowTrendJSON](s, r, apiFlowPath(key, "/trend?")+q.Encode())
+	tr, err := apiGet[apiv1.FlowTrend](s, r, apiFlowPath(key, "/trend?")+q.Encode())
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func (s *Server) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("version"); v != "" {
 		dq.Set("version", v)
 	}
-	detail, err := apiGet[flowDetailJSON](s, r, apiFlowPath(key)+"?"+dq.Encode())
+	detail, err := apiGet[apiv1.FlowDetail](s, r, apiFlowPath(key)+"?"+dq.Encode())
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func (s *Server) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 
 // trendChart is the line chart of a trend: median and p90 per week, the
 // weeks without completed cases left as gaps.
-func trendChart(tr flowTrendJSON, detail flowDetailJSON) lineChart {
+func trendChart(tr apiv1.FlowTrend, detail apiv1.FlowDetail) lineChart {
 	title := "Cycle time per week · " + detail.Name
 	if tr.Version != nil {
 		title += fmt.Sprintf(" · v%d", *tr.Version)

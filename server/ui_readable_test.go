@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
@@ -126,9 +127,9 @@ func TestUIAgentsDoNotSeeArms(t *testing.T) {
 // (issue 15, item 17).
 func TestPilotPageOneLookNoEarlyPromotion(t *testing.T) {
 	t.Parallel()
-	pl := pilotJSON{ID: "p1", Flow: "complaint", Control: 1, Treatment: 2, Status: store.PilotRunning, PrimaryMetric: "cycle_time",
+	pl := apiv1.Pilot{ID: "p1", Flow: "complaint", Control: 1, Treatment: 2, Status: store.PilotRunning, PrimaryMetric: "cycle_time",
 		Recommendation: "look 1: promote the treatment"}
-	res := pilotResultsJSON{PilotID: "p1", Flow: "complaint", Status: store.PilotRunning}
+	res := apiv1.PilotResults{PilotID: "p1", Flow: "complaint", Status: store.PilotRunning}
 	res.Recommendation = "look 3: continue, not enough data"
 	res.Arms = map[string]experiment.ArmStats{experiment.ArmControl: {}, experiment.ArmTreatment: {}}
 	res.Metrics = []experiment.MetricResult{

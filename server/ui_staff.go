@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -82,7 +83,7 @@ func (l *actorLabels) label(id string) string {
 	}
 	name := shortID(id)
 	if res, err := l.s.callAPI(l.r, http.MethodGet, "/api/v1/actors/"+url.PathEscape(id), nil, nil); err == nil && res.OK() {
-		var a actorJSON
+		var a apiv1.Actor
 		if res.Decode(&a) == nil && a.Name != "" {
 			name = a.Name
 		}
@@ -100,15 +101,15 @@ func shortID(id string) string {
 }
 
 // staffFlows lists every flow summary (all pages).
-func (s *Server) staffFlows(r *http.Request) ([]flowSummaryJSON, error) {
-	var out []flowSummaryJSON
+func (s *Server) staffFlows(r *http.Request) ([]apiv1.FlowSummary, error) {
+	var out []apiv1.FlowSummary
 	cursor := ""
 	for range 20 {
 		q := url.Values{"limit": {"500"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		list, err := apiGet[flowListJSON](s, r, "/api/v1/flows?"+q.Encode())
+		list, err := apiGet[apiv1.FlowList](s, r, "/api/v1/flows?"+q.Encode())
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +138,7 @@ func (s *Server) staffFlowDefinition(r *http.Request, key string, version int) (
 		path += "?version=" + strconv.Itoa(version)
 	}
 	var def staffDefinition
-	fd, err := apiGet[flowDetailJSON](s, r, path)
+	fd, err := apiGet[apiv1.FlowDetail](s, r, path)
 	if err != nil {
 		return def, err
 	}
@@ -192,7 +193,7 @@ type staffInboxRow struct {
 	CanClaim, CanUnclaim bool
 }
 
-func newInboxRow(t taskJSON, assignee string, canClaim, canUnclaim bool) staffInboxRow {
+func newInboxRow(t apiv1.Task, assignee string, canClaim, canUnclaim bool) staffInboxRow {
 	return staffInboxRow{ID: t.ID, CaseID: t.CaseID, Step: t.Step, StepName: t.StepName, Department: t.Department,
 		Flow: t.Flow, Variant: t.Variant, Assignee: t.Assignee, Customer: t.Customer, Channel: t.Channel,
 		Version: t.Version, EscalationLevel: t.EscalationLevel,
@@ -201,7 +202,7 @@ func newInboxRow(t taskJSON, assignee string, canClaim, canUnclaim bool) staffIn
 
 // staffHandoff is a task the last completion handed the case on to.
 type staffHandoff struct {
-	taskJSON
+	apiv1.Task
 	Link bool // the actor may open the task's page
 }
 
@@ -266,11 +267,11 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 	// The tasks the last completion handed the case on to (ids from the
 	// completion's answer, carried by the redirect).
 	for _, id := range q["next"][:min(len(q["next"]), 5)] {
-		t, err := apiGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(id))
+		t, err := apiGet[apiv1.Task](s, r, "/api/v1/tasks/"+url.PathEscape(id))
 		if err != nil {
 			continue // gone or unknown: nothing to show
 		}
-		page.Handoff = append(page.Handoff, staffHandoff{taskJSON: t, Link: staffMaySeeTask(a, t.Department)})
+		page.Handoff = append(page.Handoff, staffHandoff{Task: t, Link: staffMaySeeTask(a, t.Department)})
 	}
 	title := "Inbox"
 	if page.Department != "" {
@@ -300,7 +301,7 @@ func staffInboxURL(department, assignee, cursor string) string {
 // staffInboxTasks reads one page of the inbox from GET /api/v1/tasks: open
 // tasks in SLA order, the API filtering by assignee (me, or none for the
 // unclaimed ones).
-func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor string) ([]taskJSON, string, error) {
+func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor string) ([]apiv1.Task, string, error) {
 	q := url.Values{"status": {"open"}, "limit": {strconv.Itoa(staffPageSize)}}
 	if department != "" {
 		q.Set("department", department)
@@ -314,6 +315,6 @@ func (s *Server) staffInboxTasks(r *http.Request, department, assignee, cursor s
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	list, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+q.Encode())
+	list, err := apiGet[apiv1.TaskList](s, r, "/api/v1/tasks?"+q.Encode())
 	return list.Tasks, list.NextCursor, err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -43,7 +44,7 @@ func staffStatusClass(status string) string {
 // ---- /ui/cases ----
 
 type staffCaseRow struct {
-	caseJSON
+	apiv1.Case
 	StatusClass string
 }
 
@@ -52,7 +53,7 @@ type staffCasesPage struct {
 	// Search is the search box's text (decision 0026); SearchError says
 	// in words why it was refused.
 	Search, SearchError, SearchHelp string
-	Flows                           []flowSummaryJSON
+	Flows                           []apiv1.FlowSummary
 	Statuses                        []string
 	Rows                            []staffCaseRow
 }
@@ -75,11 +76,11 @@ func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 		for k, vs := range search {
 			q[k] = vs
 		}
-		var list caseListJSON
-		list, err = apiGet[caseListJSON](s, r, "/api/v1/cases?"+q.Encode())
+		var list apiv1.CaseList
+		list, err = apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+q.Encode())
 		page.Next = list.NextCursor
 		for _, c := range list.Cases {
-			page.Rows = append(page.Rows, staffCaseRow{caseJSON: c, StatusClass: staffStatusClass(c.Status)})
+			page.Rows = append(page.Rows, staffCaseRow{Case: c, StatusClass: staffStatusClass(c.Status)})
 		}
 	}
 	status := http.StatusOK
@@ -100,7 +101,7 @@ func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 // ---- /ui/cases/new ----
 
 type staffCaseNewPage struct {
-	Flows                               []flowSummaryJSON
+	Flows                               []apiv1.FlowSummary
 	Channels                            []string
 	Flow, Customer, Channel, Attributes string
 	Key                                 string
@@ -142,12 +143,12 @@ func (s *Server) uiCaseCreate(w http.ResponseWriter, r *http.Request) error {
 		h.Set(IdempotencyKeyHeader, page.Key)
 	}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases",
-		createCaseRequest{Flow: page.Flow, Customer: page.Customer, Channel: page.Channel, Attributes: attrs}, h)
+		apiv1.CreateCaseRequest{Flow: page.Flow, Customer: page.Customer, Channel: page.Channel, Attributes: attrs}, h)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		var c caseJSON
+		var c apiv1.Case
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
@@ -233,7 +234,7 @@ func attributeValue(v string) any {
 
 // staffTimelineItem is one span of a case's timeline.
 type staffTimelineItem struct {
-	spanJSON
+	apiv1.Span
 	StepName   string
 	ActorLabel string
 	// HandoffFrom is the department the case came from when this span's
@@ -243,7 +244,7 @@ type staffTimelineItem struct {
 
 // staffOpenItem is an open task at the end of the timeline.
 type staffOpenItem struct {
-	taskJSON
+	apiv1.Task
 	Link          bool
 	AssigneeLabel string
 	HandoffFrom   string
@@ -257,12 +258,12 @@ type staffFeedbackForm struct {
 }
 
 type staffCasePage struct {
-	Case        caseDetail
+	Case        apiv1.CaseDetail
 	StatusClass string
 	Attributes  []staffKV
 	Timeline    []staffTimelineItem
 	Open        []staffOpenItem
-	Feedback    *feedbackJSON
+	Feedback    *apiv1.Feedback
 	FeedbackBy  string
 	Form        staffFeedbackForm
 	CSATs, NPSs []int
@@ -318,7 +319,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	a := actorFrom(r.Context())
 	id := chi.URLParam(r, "id")
 	var page staffCasePage
-	c, err := apiGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
+	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
 	if err != nil {
 		return page, err
 	}
@@ -351,7 +352,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	}
 	last := ""
 	for _, sp := range c.Spans {
-		it := staffTimelineItem{spanJSON: sp, StepName: names[sp.Step], ActorLabel: who.label(sp.Actor)}
+		it := staffTimelineItem{Span: sp, StepName: names[sp.Step], ActorLabel: who.label(sp.Actor)}
 		if it.StepName == "" {
 			it.StepName = sp.Step
 		}
@@ -364,7 +365,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		page.Timeline = append(page.Timeline, it)
 	}
 	for _, t := range c.Tasks {
-		it := staffOpenItem{taskJSON: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(staffInboxRoles, a.Role),
+		it := staffOpenItem{Task: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(staffInboxRoles, a.Role),
 			AssigneeLabel: who.label(t.Assignee)}
 		if last != "" && last != t.Department {
 			it.HandoffFrom = last
@@ -382,7 +383,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	}
 	switch {
 	case fbRes.OK():
-		var fb feedbackJSON
+		var fb apiv1.Feedback
 		if err := fbRes.Decode(&fb); err != nil {
 			return page, err
 		}
@@ -410,7 +411,7 @@ func (s *Server) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	c, err := apiGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(chi.URLParam(r, "id")))
+	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(chi.URLParam(r, "id")))
 	if err != nil {
 		return err
 	}
@@ -419,7 +420,7 @@ func (s *Server) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := staffFeedbackForm{CSAT: strings.TrimSpace(r.PostFormValue("csat")), NPS: strings.TrimSpace(r.PostFormValue("nps")),
 		RFC: strings.TrimSpace(r.PostFormValue("resolved_first_contact")), Errors: map[string]string{}}
-	var req feedbackRequest
+	var req apiv1.FeedbackRequest
 	intField := func(name, raw string) *int {
 		if raw == "" {
 			return nil
@@ -488,12 +489,12 @@ func (s *Server) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := chi.URLParam(r, "id")
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/reopen", reopenRequest{Reason: reason}, nil)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/reopen", apiv1.ReopenRequest{Reason: reason}, nil)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		var c caseJSON
+		var c apiv1.Case
 		if err := res.Decode(&c); err != nil {
 			return err
 		}

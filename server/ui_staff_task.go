@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
@@ -49,8 +50,8 @@ type staffKV struct {
 }
 
 type staffTaskPage struct {
-	Task          taskJSON
-	Case          caseJSON
+	Task          apiv1.Task
+	Case          apiv1.Case
 	Attributes    []staffKV
 	AssigneeLabel string
 	CompletedBy   string
@@ -74,7 +75,7 @@ type staffTaskPage struct {
 
 // staffEarlier is one completed step of the case before the task's.
 type staffEarlier struct {
-	Task        taskJSON
+	Task        apiv1.Task
 	CompletedBy string
 	Data        []staffKV
 	Link        bool // the actor may open its page
@@ -101,18 +102,18 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	who := s.actorLabels(r)
 	a := actorFrom(r.Context())
 	var page staffTaskPage
-	t, err := apiGet[taskJSON](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
+	t, err := apiGet[apiv1.Task](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
 	if err != nil {
 		return page, err
 	}
 	if !staffMaySeeTask(a, t.Department) {
 		return page, forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
 	}
-	c, err := apiGet[caseDetail](s, r, "/api/v1/cases/"+url.PathEscape(t.CaseID))
+	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(t.CaseID))
 	if err != nil {
 		return page, err
 	}
-	page.Task, page.Case = t, c.caseJSON
+	page.Task, page.Case = t, c.Case
 	page.Attributes = staffJSONPairs(c.Attributes, nil)
 	page.AssigneeLabel = who.label(t.Assignee)
 	page.CompletedBy = who.label(t.CompletedBy)
@@ -126,7 +127,7 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	if t.Status != store.TaskOpen {
 		page.Data = staffTaskData(t)
 	}
-	earlier, err := apiGet[taskListJSON](s, r, "/api/v1/tasks?"+url.Values{
+	earlier, err := apiGet[apiv1.TaskList](s, r, "/api/v1/tasks?"+url.Values{
 		"case_id": {t.CaseID}, "status": {store.TaskCompleted}, "limit": {"500"}}.Encode())
 	if err != nil {
 		return page, err
@@ -144,7 +145,7 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 
 // staffTaskData lists a closed task's form data, the form's fields first
 // in their order.
-func staffTaskData(t taskJSON) []staffKV {
+func staffTaskData(t apiv1.Task) []staffKV {
 	order := make([]string, len(t.Form))
 	for i, f := range t.Form {
 		order[i] = f.Name
@@ -294,12 +295,12 @@ func (s *Server) uiTaskComplete(w http.ResponseWriter, r *http.Request) error {
 		h.Set(IdempotencyKeyHeader, page.Key)
 	}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(page.Task.ID)+"/complete",
-		completeRequest{Outcome: page.Outcome, Data: data}, h)
+		apiv1.CompleteRequest{Outcome: page.Outcome, Data: data}, h)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		var done completeResponse
+		var done apiv1.CompleteResponse
 		if err := res.Decode(&done); err != nil {
 			return err
 		}
@@ -336,7 +337,7 @@ func (s *Server) uiTaskComplete(w http.ResponseWriter, r *http.Request) error {
 }
 
 // staffHandoffMessage says what a completion did and where the case went.
-func staffHandoffMessage(done completeResponse) string {
+func staffHandoffMessage(done apiv1.CompleteResponse) string {
 	name := done.Task.StepName
 	if name == "" {
 		name = done.Task.Step
@@ -376,12 +377,12 @@ func (s *Server) uiTaskAssign(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
 	back := staffTaskPath(id)
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/assign",
-		assignRequest{Actor: strings.TrimSpace(r.PostFormValue("actor"))}, nil)
+		apiv1.AssignRequest{Actor: strings.TrimSpace(r.PostFormValue("actor"))}, nil)
 	if err != nil {
 		return err
 	}
 	if res.OK() {
-		var t taskJSON
+		var t apiv1.Task
 		if err := res.Decode(&t); err != nil {
 			return err
 		}
@@ -414,7 +415,7 @@ func (s *Server) staffClaimAction(w http.ResponseWriter, r *http.Request, action
 		return err
 	}
 	if res.OK() {
-		var t taskJSON
+		var t apiv1.Task
 		if err := res.Decode(&t); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -34,22 +35,22 @@ func (e *testEnv) fragment(as, path string) *httptest.ResponseRecorder {
 }
 
 // startCaseAs starts a case through the API and returns it.
-func (e *testEnv) startCaseAs(as, flowKey, customer string, attrs map[string]any) caseJSON {
+func (e *testEnv) startCaseAs(as, flowKey, customer string, attrs map[string]any) apiv1.Case {
 	e.t.Helper()
 	res := e.do(as, http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": flowKey, "customer": customer, "channel": "chat", "attributes": attrs}, nil)
 	require.Equal(e.t, http.StatusCreated, res.Code, res.Body.String())
-	var c caseJSON
+	var c apiv1.Case
 	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &c))
 	return c
 }
 
 // completeAs completes a task through the API.
-func (e *testEnv) completeAs(as, taskID, outcome string, data map[string]any) completeResponse {
+func (e *testEnv) completeAs(as, taskID, outcome string, data map[string]any) apiv1.CompleteResponse {
 	e.t.Helper()
 	res := e.do(as, http.MethodPost, "/api/v1/tasks/"+taskID+"/complete", map[string]any{"outcome": outcome, "data": data}, nil)
 	require.Equal(e.t, http.StatusOK, res.Code, res.Body.String())
-	var out completeResponse
+	var out apiv1.CompleteResponse
 	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &out))
 	return out
 }
@@ -197,7 +198,7 @@ func TestUIInboxPages(t *testing.T) {
 	}
 	require.ElementsMatch(t, all, order)
 	api := e.do("ana", http.MethodGet, "/api/v1/tasks?limit=100", nil, nil)
-	var list taskListJSON
+	var list apiv1.TaskList
 	require.NoError(t, json.Unmarshal(api.Body.Bytes(), &list))
 	want := make([]string, len(list.Tasks))
 	for i, tk := range list.Tasks {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 )
@@ -125,7 +126,7 @@ func (e *testEnv) revokeAll(t *testing.T, name string) {
 	t.Helper()
 	res := e.do("admin", http.MethodGet, "/api/v1/tokens?actor="+e.actors[name].ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	var list tokenListJSON
+	var list apiv1.TokenList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.NotEmpty(t, list.Tokens)
 	for _, tk := range list.Tokens {

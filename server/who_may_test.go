@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 )
@@ -74,7 +75,7 @@ func TestTeamLeadReleasesAndReassigns(t *testing.T) {
 	res := e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "Lea Lead", "role": "staff",
 		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-	var lead tokenResponse
+	var lead apiv1.TokenResponse
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lead))
 	require.Equal(t, []string{"customer_service"}, lead.Actor.Leads)
 	e.tokens["lea"] = lead.Token
@@ -98,9 +99,9 @@ func TestTeamLeadReleasesAndReassigns(t *testing.T) {
 	// The lead reassigns it to bea, then releases it.
 	p = problemOf(t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": e.actors["tec"].ID}, nil), http.StatusUnprocessableEntity)
 	require.Contains(t, p.Errors[0].Message, "does not work in customer_service")
-	got := decodeStrict[taskJSON](t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": e.actors["bea"].ID}, nil), http.StatusOK)
+	got := decodeStrict[apiv1.Task](t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": e.actors["bea"].ID}, nil), http.StatusOK)
 	require.Equal(t, e.actors["bea"].ID, got.Assignee)
-	got = decodeStrict[taskJSON](t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/unclaim", nil, nil), http.StatusOK)
+	got = decodeStrict[apiv1.Task](t, e.do("lea", http.MethodPost, "/api/v1/tasks/"+task.ID+"/unclaim", nil, nil), http.StatusOK)
 	require.Empty(t, got.Assignee)
 	as, err := e.st.ListAudit(context.Background(), store.AuditFilter{Object: "task:" + task.ID})
 	require.NoError(t, err)
@@ -275,7 +276,7 @@ func TestUITeamLeadTaskPage(t *testing.T) {
 	res := e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "lea", "role": "staff",
 		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-	var lead tokenResponse
+	var lead apiv1.TokenResponse
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lead))
 	e.tokens["lea"] = lead.Token
 
@@ -318,7 +319,7 @@ func TestStrictKeysAreLinearInTheBody(t *testing.T) {
 		b.WriteString("}}")
 		return []byte(b.String())
 	}
-	typ := reflect.TypeOf(createCaseRequest{})
+	typ := reflect.TypeOf(apiv1.CreateCaseRequest{})
 	best := func(data []byte) time.Duration {
 		d := time.Duration(math.MaxInt64)
 		for range 3 {

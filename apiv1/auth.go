@@ -1,0 +1,25 @@
+package apiv1
+
+import "time"
+
+type CreateTokenRequest struct {
+	Name        string   `json:"name" minLength:"1" maxLength:"200" description:"The actor's display name."`
+	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
+	Departments []string `json:"departments,omitempty" description:"Departments the actor works in; required for staff. Each must be a department a published flow uses, or one of the server's configured departments (FLOWLAB_DEPARTMENTS)."`
+	Leads       []string `json:"leads,omitempty" description:"Departments, among departments, the actor is the team lead of: it may release and reassign their claimed tasks."`
+	ExpiresIn   *string  `json:"expires_in,omitempty" description:"Lifetime of the token (a flow duration like 720h or 30d); default: no expiry." example:"720h"`
+}
+
+type Actor struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
+	Departments []string `json:"departments" nullable:"false"`
+	Leads       []string `json:"leads" nullable:"false" description:"Departments the actor is the team lead of."`
+}
+
+type TokenResponse struct {
+	Token     string     `json:"token"`
+	Actor     Actor      `json:"actor"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}

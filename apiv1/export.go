@@ -1,0 +1,44 @@
+package apiv1
+
+import "time"
+
+type ExportSpansParams struct {
+	Flow    string    `query:"flow" description:"Only spans of this flow key." example:"complaint"`
+	Version int       `query:"version" minimum:"1" description:"Only spans of this flow version."`
+	Pilot   string    `query:"pilot" description:"Only spans of the cases assigned in this pilot."`
+	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
+	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
+	Format  string    `query:"format" enum:"jsonl,csv" default:"jsonl" description:"jsonl: one JSON object per line (application/x-ndjson); csv: a header row, then one row per span (text/csv)."`
+}
+
+// ExportedSpan is one exported span; times are RFC 3339, null (empty
+// in CSV) when absent.
+type ExportedSpan struct {
+	CaseID               string     `json:"case_id"`
+	Seq                  int        `json:"seq"`
+	Flow                 string     `json:"flow"`
+	Version              int        `json:"version"`
+	Variant              string     `json:"variant"`
+	PilotID              string     `json:"pilot_id"`
+	Arm                  string     `json:"arm" description:"control or treatment when the case was assigned in a pilot, else empty."`
+	Customer             string     `json:"customer"`
+	Step                 string     `json:"step"`
+	Kind                 string     `json:"kind"`
+	Department           string     `json:"department"`
+	EnteredAt            time.Time  `json:"entered_at"`
+	ClaimedAt            *time.Time `json:"claimed_at"`
+	CompletedAt          time.Time  `json:"completed_at"`
+	Outcome              string     `json:"outcome"`
+	SLADue               *time.Time `json:"sla_due"`
+	Breached             bool       `json:"breached"`
+	EscalationLevel      int        `json:"escalation_level"`
+	Actor                string     `json:"actor"`
+	CaseStatus           string     `json:"case_status"`
+	CaseCreatedAt        *time.Time `json:"case_created_at"`
+	CaseClosedAt         *time.Time `json:"case_closed_at"`
+	CSAT                 *int       `json:"csat"`
+	NPS                  *int       `json:"nps"`
+	ResolvedFirstContact *bool      `json:"resolved_first_contact"`
+	WaitSeconds          float64    `json:"wait_seconds" description:"Seconds the span waited: a task from entered to claimed (to completed when never claimed), a wait step throughout, other kinds 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
+	WorkSeconds          float64    `json:"work_seconds" description:"Seconds the span was worked on: a task from claimed to completed (0 when never claimed), automatic steps throughout, wait steps 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
+}

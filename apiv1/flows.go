@@ -1,0 +1,67 @@
+package apiv1
+
+import (
+	"encoding/json"
+	"time"
+)
+
+type FlowSummary struct {
+	Key            string `json:"key"`
+	Name           string `json:"name"`
+	DefaultVersion int    `json:"default_version"`
+	LatestVersion  int    `json:"latest_version"`
+	Versions       int    `json:"versions"`
+}
+
+type FlowVersion struct {
+	Version   int        `json:"version"`
+	Name      string     `json:"name"`
+	Hash      string     `json:"hash"`
+	IsDefault bool       `json:"is_default"`
+	Retired   bool       `json:"retired" description:"A retired version receives no new cases; cases running on it finish on it."`
+	RetiredAt *time.Time `json:"retired_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	CreatedBy string     `json:"created_by"`
+}
+
+type FlowDetail struct {
+	Key            string          `json:"key"`
+	Name           string          `json:"name"`
+	Version        int             `json:"version"`
+	DefaultVersion int             `json:"default_version"`
+	Definition     json.RawMessage `json:"definition"`
+	Source         string          `json:"source"`
+	Versions       []FlowVersion   `json:"versions" nullable:"false"`
+}
+
+type Quantiles struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P95 float64 `json:"p95"`
+}
+
+type StepStats struct {
+	Step          string    `json:"step"`
+	Department    string    `json:"department"`
+	Kind          string    `json:"kind"`
+	Cases         int       `json:"cases"`
+	Wait          Quantiles `json:"wait"`
+	Work          Quantiles `json:"work"`
+	BusinessWait  Quantiles `json:"business_wait" description:"wait counted in the step's business calendar (working hours, holidays); equal to wait without a calendar."`
+	BusinessWork  Quantiles `json:"business_work" description:"work counted in the step's business calendar."`
+	SLABreachRate float64   `json:"sla_breach_rate"`
+	Breaches      int       `json:"breaches"`
+	Escalations   int       `json:"escalations"`
+	Share         float64   `json:"share"`
+	Bottleneck    bool      `json:"bottleneck"`
+}
+
+type Bottlenecks struct {
+	Flow    string      `json:"flow"`
+	Version int         `json:"version"`
+	Variant string      `json:"variant"`
+	From    *time.Time  `json:"from"`
+	To      *time.Time  `json:"to"`
+	Cases   int         `json:"cases"`
+	Steps   []StepStats `json:"steps" nullable:"false"`
+}

@@ -1,0 +1,95 @@
+package apiv1
+
+import "time"
+
+type ServiceKPIsParams struct {
+	From    time.Time `query:"from" description:"Start of the range (RFC 3339), moved back to the Monday 00:00 UTC of its ISO week; default: 12 weeks before the end."`
+	To      time.Time `query:"to" description:"End of the range (RFC 3339, exclusive), moved forward to the next Monday 00:00 UTC unless it is one; default: now."`
+	Channel string    `query:"channel" description:"Only cases of this channel." example:"phone"`
+	Flow    string    `query:"flow" description:"Only cases of this flow key (improvement cycles, flow pdca, count only when asked for)." example:"complaint"`
+}
+
+// ServiceRate is a KPI that is a share of a count.
+type ServiceRate struct {
+	Value       *float64 `json:"value" description:"count / n (0–1); null when n is 0."`
+	Count       int      `json:"count" description:"The numerator."`
+	N           int      `json:"n" description:"The denominator."`
+	Target      float64  `json:"target"`
+	Direction   string   `json:"direction" enum:"at_least,at_most" description:"Whether the target is a minimum (at_least) or a maximum (at_most)."`
+	MeetsTarget *bool    `json:"meets_target" description:"value against target in the direction; null when value is null."`
+}
+
+// ServiceCSAT is the CSAT KPI: the top-2-box share and the mean.
+type ServiceCSAT struct {
+	Value       *float64 `json:"value" description:"Answers of 4 or 5 / answers (0–1); null when n is 0."`
+	Count       int      `json:"count" description:"Answers of 4 or 5."`
+	N           int      `json:"n" description:"Cases with a CSAT answer."`
+	Target      float64  `json:"target"`
+	Direction   string   `json:"direction" enum:"at_least,at_most"`
+	MeetsTarget *bool    `json:"meets_target"`
+	Mean        *float64 `json:"mean" description:"Mean CSAT (1–5); null when n is 0."`
+}
+
+// ServiceNPS is the net promoter score.
+type ServiceNPS struct {
+	Value       *float64 `json:"value" description:"100 × (promoters − detractors) / n, from −100 to 100; null when n is 0."`
+	N           int      `json:"n" description:"Cases with an NPS answer."`
+	Promoters   int      `json:"promoters" description:"Answers of 9 or 10."`
+	Detractors  int      `json:"detractors" description:"Answers of 0 to 6."`
+	Target      float64  `json:"target"`
+	Direction   string   `json:"direction" enum:"at_least,at_most"`
+	MeetsTarget *bool    `json:"meets_target"`
+}
+
+// ServiceResponseTime is the first response time.
+type ServiceResponseTime struct {
+	Value       *float64 `json:"value" description:"Median seconds from the case's creation to the first claim of one of its tasks; null when n is 0."`
+	P90         *float64 `json:"p90" description:"90th percentile of the same seconds; null when n is 0."`
+	N           int      `json:"n" description:"Cases with a claimed task."`
+	Target      float64  `json:"target" description:"Seconds."`
+	Direction   string   `json:"direction" enum:"at_least,at_most"`
+	MeetsTarget *bool    `json:"meets_target" description:"The median is at most the target; null when n is 0."`
+}
+
+// ServiceKPISet is the KPIs of a set of cases.
+type ServiceKPISet struct {
+	Cases         int                 `json:"cases" description:"Cases created in the period."`
+	CSAT          ServiceCSAT         `json:"csat" description:"Target: at least 0.9 answers of 4 or 5."`
+	NPS           ServiceNPS          `json:"nps" description:"Target: at least 50."`
+	FCR           ServiceRate         `json:"fcr" description:"First-contact resolution as pilots count it: completed cases whose resolved_first_contact is known, false when reopened within the reopen window. Target: at least 0.85."`
+	FirstResponse ServiceResponseTime `json:"first_response" description:"Target: a median of at most 30 s."`
+	OnTime        ServiceRate         `json:"on_time" description:"Spans of completed tasks with an SLA that were completed by their due time. Target: at least 0.95."`
+	ComplaintRate ServiceRate         `json:"complaint_rate" description:"Cases of flow complaint or complaint-* / all cases. Target: at most 0.02."`
+}
+
+// ChannelKPIs is the KPIs of one channel's cases.
+type ChannelKPIs struct {
+	Channel string        `json:"channel" description:"The channel; empty for cases recorded without one."`
+	KPIs    ServiceKPISet `json:"kpis"`
+}
+
+// ServiceKPIWeek is one ISO week.
+type ServiceKPIWeek struct {
+	Week     string        `json:"week" description:"ISO 8601 week, e.g. 2026-W10."`
+	Start    time.Time     `json:"start" description:"Monday 00:00 UTC."`
+	End      time.Time     `json:"end" description:"The next Monday 00:00 UTC (exclusive)."`
+	All      ServiceKPISet `json:"all" description:"Every channel."`
+	Channels []ChannelKPIs `json:"channels" nullable:"false" description:"One entry per channel of the response's channels, in that order."`
+}
+
+// ServiceKPITotal is the whole range.
+type ServiceKPITotal struct {
+	All      ServiceKPISet `json:"all"`
+	Channels []ChannelKPIs `json:"channels" nullable:"false"`
+}
+
+type ServiceKPIs struct {
+	From                time.Time        `json:"from" description:"Start of the first week (Monday 00:00 UTC)."`
+	To                  time.Time        `json:"to" description:"End of the last week (exclusive)."`
+	Channel             string           `json:"channel" description:"The channel filter; empty: every channel."`
+	Flow                string           `json:"flow" description:"The flow filter; empty: every flow but pdca."`
+	ReopenWindowSeconds float64          `json:"reopen_window_seconds" description:"A case reopened within this time of its close was not resolved at first contact."`
+	Channels            []string         `json:"channels" nullable:"false" description:"The channels of the cases in the range (or the channel filter), sorted: the order of every channels list."`
+	Weeks               []ServiceKPIWeek `json:"weeks" nullable:"false" description:"Every week of the range, oldest first, weeks without cases included (their values null)."`
+	Overall             ServiceKPITotal  `json:"overall" description:"The whole range."`
+}

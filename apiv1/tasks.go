@@ -1,0 +1,16 @@
+package apiv1
+
+type AssignRequest struct {
+	Actor string `json:"actor" minLength:"1" description:"The id of the actor who gets the task; they must work in the task's department."`
+}
+
+type CompleteRequest struct {
+	Outcome string         `json:"outcome" minLength:"1" description:"One of the task's outcomes."`
+	Data    map[string]any `json:"data,omitempty" description:"The step's form fields."`
+}
+
+type CompleteResponse struct {
+	Task       Task   `json:"task"`
+	CaseStatus string `json:"case_status"`
+	Next       []Task `json:"next" nullable:"false"`
+}
