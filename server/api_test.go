@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -85,7 +86,7 @@ func TestAuthentication(t *testing.T) {
 		require.NotNil(t, out.ExpiresAt)
 		e.tokens["short"] = out.Token
 		require.Equal(t, http.StatusOK, e.do("short", http.MethodGet, "/api/v1/flows", nil, nil).Code)
-		_, err := e.st.ActorByTokenHash(context.Background(), HashToken(out.Token), out.ExpiresAt.Add(1))
+		_, err := e.st.ActorByTokenHash(context.Background(), httpx.HashToken(out.Token), out.ExpiresAt.Add(1))
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
@@ -99,15 +100,15 @@ func TestCreateToken(t *testing.T) {
 	var out map[string]any
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	tok, _ := out["token"].(string)
-	require.True(t, strings.HasPrefix(tok, TokenPrefix))
-	require.Len(t, tok, len(TokenPrefix)+43) // 32 bytes, base64url without padding
+	require.True(t, strings.HasPrefix(tok, httpx.TokenPrefix))
+	require.Len(t, tok, len(httpx.TokenPrefix)+43) // 32 bytes, base64url without padding
 	require.Nil(t, out["expires_at"])
 	actor := out["actor"].(map[string]any)
 	require.Equal(t, "staff", actor["role"])
 	require.Equal(t, []any{"technical"}, actor["departments"])
 
 	// The token works and resolves to the actor; only its hash is stored.
-	a, err := e.st.ActorByTokenHash(context.Background(), HashToken(tok), time.Now())
+	a, err := e.st.ActorByTokenHash(context.Background(), httpx.HashToken(tok), time.Now())
 	require.NoError(t, err)
 	require.Equal(t, actor["id"], a.ID)
 
@@ -495,8 +496,8 @@ func TestListCases(t *testing.T) {
 func TestRecovererWritesProblem(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := &Server{log: slog.New(requestIDLogHandler{slog.NewTextHandler(e.logs, nil)})}
-	h := middleware.RequestID(s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	log := slog.New(httpx.RequestIDLogHandler{Handler: slog.NewTextHandler(e.logs, nil)})
+	h := middleware.RequestID(httpx.Recoverer(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("secret internal state")
 	})))
 	rec := httptest.NewRecorder()
@@ -516,12 +517,12 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 	cancel()
 	r := httptest.NewRequest(http.MethodPost, "/api/v1/tasks/x/complete", nil).WithContext(ctx)
 	rec := httptest.NewRecorder()
-	e.srv.writeProblem(rec, r, internal(fmt.Errorf("complete: %w", context.Canceled)))
-	require.Equal(t, StatusClientClosedRequest, rec.Code)
+	httpx.WriteProblem(e.srv.log, rec, r, httpx.Internal(fmt.Errorf("complete: %w", context.Canceled)))
+	require.Equal(t, httpx.StatusClientClosedRequest, rec.Code)
 	require.NotContains(t, e.logs.String(), "level=ERROR")
 	// A live client still gets the 500.
 	rec = httptest.NewRecorder()
-	e.srv.writeProblem(rec, httptest.NewRequest(http.MethodPost, "/api/v1/tasks/x/complete", nil), internal(errors.New("boom")))
+	httpx.WriteProblem(e.srv.log, rec, httptest.NewRequest(http.MethodPost, "/api/v1/tasks/x/complete", nil), httpx.Internal(errors.New("boom")))
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	require.Contains(t, e.logs.String(), "level=ERROR")
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -33,11 +34,11 @@ type auditCursorJSON struct {
 
 // listAudit lists audit entries newest first, a page at a time.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListAuditParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListAuditParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -45,26 +46,26 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 		From: from, To: to, Descending: true, Limit: q.Limit + 1} // one more tells whether a next page exists
 	if q.Cursor != "" {
 		var c auditCursorJSON
-		if err := decodeCursor(q.Cursor, &c); err != nil || c.ID <= 0 {
-			return badCursor()
+		if err := httpx.DecodeCursor(q.Cursor, &c); err != nil || c.ID <= 0 {
+			return httpx.BadCursor()
 		}
 		f.After = c.ID
 	}
 	entries, err := s.store.ListAudit(r.Context(), f)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list audit: %w", err), "audit entries")
+		return httpx.StoreProblem(fmt.Errorf("list audit: %w", err), "audit entries")
 	}
 	out := apiv1.AuditList{Entries: []apiv1.AuditEntry{}}
 	if len(entries) > q.Limit {
 		entries = entries[:q.Limit]
-		out.NextCursor, err = encodeCursor(auditCursorJSON{ID: entries[len(entries)-1].ID})
+		out.NextCursor, err = httpx.EncodeCursor(auditCursorJSON{ID: entries[len(entries)-1].ID})
 		if err != nil {
-			return internal(err)
+			return httpx.Internal(err)
 		}
 	}
 	for _, e := range entries {
 		out.Entries = append(out.Entries, toAuditEntryJSON(e))
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -38,7 +39,7 @@ func TestListAudit(t *testing.T) {
 	task := e.openTask(c.ID)
 	res := e.do("cs", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	claimID := res.Header().Get(RequestIDHeader)
+	claimID := res.Header().Get(httpx.RequestIDHeader)
 	// An entry a workflow wrote has no request.
 	require.NoError(t, e.st.AppendAudit(t.Context(), store.AuditEntry{At: time.Now().UTC(), Action: "task.escalate",
 		Object: "task:" + task.ID, CaseID: c.ID, Details: json.RawMessage(`{"level":1}`)}))

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/workflows"
@@ -161,7 +162,7 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 	require.NoError(t, err)
 	require.NoError(t, st.Migrate(ctx))
 	require.NoError(t, SeedBuiltinFlows(ctx, st))
-	tpl := &worldTemplate{path: path, tokens: map[string]string{"admin": testAdminToken}, ids: map[string]string{"admin": AdminActorID}}
+	tpl := &worldTemplate{path: path, tokens: map[string]string{"admin": testAdminToken}, ids: map[string]string{"admin": httpx.AdminActorID}}
 	now := time.Now().UTC()
 	for _, a := range matrixActors {
 		if a.name == "" || a.role == store.RoleAdmin {
@@ -173,7 +174,7 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 		}
 		actor, err := st.CreateActor(ctx, store.CreateActorParams{Name: a.name, Role: a.role, Departments: []string{a.dept}, Leads: leads, At: now})
 		require.NoError(t, err)
-		tok, hash, err := NewToken()
+		tok, hash, err := httpx.NewToken()
 		require.NoError(t, err)
 		_, err = st.CreateToken(ctx, store.CreateTokenParams{ActorID: actor.ID, Hash: hash, At: now})
 		require.NoError(t, err)
@@ -526,14 +527,14 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			path, body, header := w.request(t, rt)
 			res := w.send(t, "admin", rt, path, body, header)
 			require.Less(t, res.Code, 300, res.Body.String())
-			reqID := res.Header().Get(RequestIDHeader)
+			reqID := res.Header().Get(httpx.RequestIDHeader)
 			require.NotEmpty(t, reqID)
 			after, err := w.e.st.ListAudit(context.Background(), store.AuditFilter{After: lastID(before)})
 			require.NoError(t, err)
 			var mine []string
 			for _, en := range after {
 				require.Equal(t, reqID, en.RequestID, "an entry of another request: %+v", en)
-				require.Equal(t, AdminActorID, en.Actor)
+				require.Equal(t, httpx.AdminActorID, en.Actor)
 				require.NotEmpty(t, en.Object)
 				mine = append(mine, en.Action)
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -47,13 +48,13 @@ func idempotencyKey(r *http.Request) (string, error) {
 		return "", nil
 	}
 	if len(k) > 200 {
-		return "", badRequest("header \"Idempotency-Key\": longer than 200 characters",
-			FieldError{Field: IdempotencyKeyHeader, Message: "longer than 200 characters"})
+		return "", httpx.BadRequest("header \"Idempotency-Key\": longer than 200 characters",
+			apiv1.FieldError{Field: IdempotencyKeyHeader, Message: "longer than 200 characters"})
 	}
 	for _, c := range k {
 		if c > unicode.MaxASCII || !unicode.IsPrint(c) {
-			return "", badRequest("header \"Idempotency-Key\": only printable ASCII characters are allowed",
-				FieldError{Field: IdempotencyKeyHeader, Message: "only printable ASCII characters are allowed"})
+			return "", httpx.BadRequest("header \"Idempotency-Key\": only printable ASCII characters are allowed",
+				apiv1.FieldError{Field: IdempotencyKeyHeader, Message: "only printable ASCII characters are allowed"})
 		}
 	}
 	return k, nil
@@ -78,30 +79,30 @@ func actorScopedKey(actorID, key string) string {
 // body byte for byte) and resumes the
 // start if an earlier attempt failed; the same key with another body is 422.
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
-	actor := actorFrom(r.Context())
+	actor := httpx.ActorFrom(r.Context())
 	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
 	}
 	if strings.HasPrefix(key, reservedKeyPrefix) {
 		// The server's own case keys (adopted proposals) start with it.
-		return badRequest("header \"Idempotency-Key\": keys starting with "+reservedKeyPrefix+" are reserved for the server",
-			FieldError{Field: IdempotencyKeyHeader, Message: "keys starting with " + reservedKeyPrefix + " are reserved for the server"})
+		return httpx.BadRequest("header \"Idempotency-Key\": keys starting with "+reservedKeyPrefix+" are reserved for the server",
+			apiv1.FieldError{Field: IdempotencyKeyHeader, Message: "keys starting with " + reservedKeyPrefix + " are reserved for the server"})
 	}
 	var req apiv1.CreateCaseRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
+	var errs []apiv1.FieldError
 	req.Flow = strings.TrimSpace(req.Flow)
 	if req.Flow == "" {
-		errs = append(errs, FieldError{Field: "flow", Message: "is required"})
+		errs = append(errs, apiv1.FieldError{Field: "flow", Message: "is required"})
 	}
 	req.Customer = strings.TrimSpace(req.Customer)
 	if req.Customer == "" {
-		errs = append(errs, FieldError{Field: "customer", Message: "is required"})
+		errs = append(errs, apiv1.FieldError{Field: "customer", Message: "is required"})
 	} else if len(req.Customer) > 200 {
-		errs = append(errs, FieldError{Field: "customer", Message: "must be at most 200 characters"})
+		errs = append(errs, apiv1.FieldError{Field: "customer", Message: "must be at most 200 characters"})
 	}
 	req.Channel = strings.TrimSpace(req.Channel)
 	if req.Channel != "" && !slices.Contains(s.cfg.Channels, req.Channel) {
@@ -109,22 +110,22 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		if len(shown) > 50 {
 			shown = shown[:50] + "…"
 		}
-		errs = append(errs, FieldError{Field: "channel", Message: fmt.Sprintf("unknown channel %q: want one of %s (the server's FLOWLAB_CHANNELS)",
+		errs = append(errs, apiv1.FieldError{Field: "channel", Message: fmt.Sprintf("unknown channel %q: want one of %s (the server's FLOWLAB_CHANNELS)",
 			shown, strings.Join(s.cfg.Channels, ", "))})
 	}
 	if len(errs) > 0 {
-		return invalid(errs...)
+		return httpx.Invalid(errs...)
 	}
 	if req.Flow == PDCAFlow && actor.Role == store.RoleStaff {
 		// Improvement cycles start from an adopted proposal (ADR 0010).
-		return forbidden("staff may not start improvement (" + PDCAFlow + ") cases; propose the improvement instead (POST /api/v1/proposals), and an improver adopts it")
+		return httpx.Forbidden("staff may not start improvement (" + PDCAFlow + ") cases; propose the improvement instead (POST /api/v1/proposals), and an improver adopts it")
 	}
 	if req.Attributes == nil {
 		req.Attributes = map[string]any{}
 	}
 	attrs, err := json.Marshal(req.Attributes) // map keys sorted: canonical
 	if err != nil {
-		return badRequest("body.attributes: " + err.Error())
+		return httpx.BadRequest("body.attributes: " + err.Error())
 	}
 	c, created, err := s.openCase(r, newCase{
 		Flow: req.Flow, Customer: req.Customer, Channel: req.Channel, Attributes: attrs,
@@ -134,7 +135,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if key == "" {
-		s.writeJSON(w, r, http.StatusCreated, toCaseJSON(c))
+		httpx.WriteJSON(s.log, w, r, http.StatusCreated, toCaseJSON(c))
 		return nil
 	}
 	// Every request under one key gets the same answer: the body of the
@@ -142,11 +143,11 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	// (the case may have moved on since; GET /cases/{id} tells its state).
 	body, err := json.Marshal(toCaseJSON(c))
 	if err != nil {
-		return internal(err)
+		return httpx.Internal(err)
 	}
 	kept, err := s.store.KeepCreateResponse(r.Context(), c.ID, body)
 	if err != nil {
-		return storeProblem(fmt.Errorf("keep create response of case %s: %w", c.ID, err), "case")
+		return httpx.StoreProblem(fmt.Errorf("keep create response of case %s: %w", c.ID, err), "case")
 	}
 	if !created {
 		w.Header().Set(ReplayedHeader, "true")
@@ -176,13 +177,13 @@ type newCase struct {
 // confirm it); the same key with another RequestHash is a 422.
 func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error) {
 	ctx := r.Context()
-	actor := actorFrom(ctx)
+	actor := httpx.ActorFrom(ctx)
 	fv, err := s.store.DefaultFlowVersion(ctx, nc.Flow)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return store.Case{}, false, s.unknownFlow(ctx, nc.Flow, "flow")
 		}
-		return store.Case{}, false, storeProblem(fmt.Errorf("default flow version: %w", err), "flow")
+		return store.Case{}, false, httpx.StoreProblem(fmt.Errorf("default flow version: %w", err), "flow")
 	}
 	id := uuid.NewString()
 	fv, variant, pilotID, err := s.assignVersion(ctx, fv, nc.Customer, id)
@@ -191,7 +192,7 @@ func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error)
 	}
 	if fv.Retired {
 		// The API never retires a default, but the store allows it.
-		return store.Case{}, false, conflict(fmt.Sprintf("the default version %d of flow %q is retired; make another version the default", fv.Version, fv.Key))
+		return store.Case{}, false, httpx.Conflict(fmt.Sprintf("the default version %d of flow %q is retired; make another version the default", fv.Version, fv.Key))
 	}
 	c, created, err := s.store.CreateCase(ctx, store.CreateCaseParams{
 		ID: id, Flow: fv.Key, Version: fv.Version, Variant: variant, PilotID: pilotID,
@@ -200,11 +201,11 @@ func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error)
 		IdempotencyKey: nc.IdempotencyKey, RequestHash: nc.RequestHash, CreatedBy: actor.ID, At: s.now().UTC(),
 	})
 	if err != nil {
-		return store.Case{}, false, storeProblem(fmt.Errorf("create case: %w", err), "case")
+		return store.Case{}, false, httpx.StoreProblem(fmt.Errorf("create case: %w", err), "case")
 	}
 	if !created {
 		if c.RequestHash != nc.RequestHash {
-			p := invalid(FieldError{Field: IdempotencyKeyHeader, Message: "was already used with a different request"})
+			p := httpx.Invalid(apiv1.FieldError{Field: IdempotencyKeyHeader, Message: "was already used with a different request"})
 			p.Detail = "Idempotency-Key was already used with a different request body"
 			return store.Case{}, false, p
 		}
@@ -216,7 +217,7 @@ func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error)
 		if c.Version != fv.Version {
 			fv, err = s.store.GetFlowVersion(ctx, c.Flow, c.Version)
 			if err != nil {
-				return store.Case{}, false, storeProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
+				return store.Case{}, false, httpx.StoreProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
 			}
 		}
 	} else {
@@ -228,11 +229,11 @@ func (s *Server) openCase(r *http.Request, nc newCase) (store.Case, bool, error)
 	}
 	c, err = s.startCase(ctx, c, fv)
 	if err != nil {
-		var p *Problem
+		var p *httpx.Problem
 		if errors.As(err, &p) {
 			return c, created, p
 		}
-		return c, created, unavailable("the case was stored but its workflow could not be started; retry with the same Idempotency-Key", err)
+		return c, created, httpx.Unavailable("the case was stored but its workflow could not be started; retry with the same Idempotency-Key", err)
 	}
 	return c, created, nil
 }
@@ -248,13 +249,13 @@ func (s *Server) assignVersion(ctx context.Context, def store.FlowVersion, custo
 		return def, "", "", nil
 	}
 	if err != nil {
-		return def, "", "", storeProblem(fmt.Errorf("running pilot: %w", err), fmt.Sprintf("flow %q", def.Key))
+		return def, "", "", httpx.StoreProblem(fmt.Errorf("running pilot: %w", err), fmt.Sprintf("flow %q", def.Key))
 	}
 	arm := AssignArm(pl.ID, PilotUnit(pl, customer, caseID), pl.Share)
 	fv = def
 	if v := armVersion(pl, arm); v != def.Version {
 		if fv, err = s.store.GetFlowVersion(ctx, def.Key, v); err != nil {
-			return def, "", "", storeProblem(fmt.Errorf("version of pilot arm %s: %w", arm, err), fmt.Sprintf("flow %q version %d", def.Key, v))
+			return def, "", "", httpx.StoreProblem(fmt.Errorf("version of pilot arm %s: %w", arm, err), fmt.Sprintf("flow %q version %d", def.Key, v))
 		}
 	}
 	if fv.Retired {
@@ -310,12 +311,12 @@ func (s *Server) startCase(ctx context.Context, c store.Case, fv store.FlowVersi
 func startCase(ctx context.Context, st store.Store, eng Engine, c store.Case, fv store.FlowVersion, now func() time.Time) (store.Case, error) {
 	in, err := caseInput(c, fv)
 	if err != nil {
-		return c, internal(err)
+		return c, httpx.Internal(err)
 	}
 	if c.Restarts > 0 {
 		// A restart after a failure resumes where the case was (decision 0022).
 		if in.Resume, err = restartPoint(ctx, st, c, &in.Definition); err != nil {
-			return c, storeProblem(err, "case")
+			return c, httpx.StoreProblem(err, "case")
 		}
 	}
 	if err := eng.StartCase(ctx, c.WorkflowID, in); err != nil {
@@ -325,18 +326,18 @@ func startCase(ctx context.Context, st store.Store, eng Engine, c store.Case, fv
 	// the row); only a row still starting becomes active.
 	cur, err := st.GetCase(ctx, c.ID)
 	if err != nil {
-		return c, storeProblem(fmt.Errorf("reread case %s: %w", c.ID, err), "case")
+		return c, httpx.StoreProblem(fmt.Errorf("reread case %s: %w", c.ID, err), "case")
 	}
 	if cur.Status != store.CaseStarting {
 		return cur, nil
 	}
 	active := store.CaseActive
 	if err := st.UpdateCase(ctx, store.UpdateCaseParams{ID: c.ID, Status: &active, At: now().UTC()}); err != nil {
-		return c, storeProblem(fmt.Errorf("mark case %s active: %w", c.ID, err), "case")
+		return c, httpx.StoreProblem(fmt.Errorf("mark case %s active: %w", c.ID, err), "case")
 	}
 	cur, err = st.GetCase(ctx, c.ID)
 	if err != nil {
-		return c, storeProblem(fmt.Errorf("reread case %s: %w", c.ID, err), "case")
+		return c, httpx.StoreProblem(fmt.Errorf("reread case %s: %w", c.ID, err), "case")
 	}
 	return cur, nil
 }
@@ -378,11 +379,11 @@ const storeCaseLimitMax = 500
 // listCases lists cases newest first, optionally by flow, status,
 // creation time, customer, id prefix and attributes, a page at a time.
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListCasesParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListCasesParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -406,11 +407,11 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	if more {
 		last := cs[len(cs)-1]
-		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
-			return internal(err)
+		if out.NextCursor, err = httpx.EncodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return httpx.Internal(err)
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -421,15 +422,15 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := s.store.GetCase(ctx, id)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+		return httpx.StoreProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
 	}
 	tasks, err := s.store.ListTasks(ctx, store.ListTasksParams{CaseID: c.ID, Status: store.TaskOpen})
 	if err != nil {
-		return storeProblem(fmt.Errorf("list tasks of case: %w", err), "tasks")
+		return httpx.StoreProblem(fmt.Errorf("list tasks of case: %w", err), "tasks")
 	}
 	spans, err := s.store.ListSpans(ctx, store.SpanFilter{CaseID: c.ID})
 	if err != nil {
-		return storeProblem(fmt.Errorf("list spans of case: %w", err), "spans")
+		return httpx.StoreProblem(fmt.Errorf("list spans of case: %w", err), "spans")
 	}
 	out := apiv1.CaseDetail{Case: toCaseJSON(c), Tasks: toTasksJSON(tasks), Spans: make([]apiv1.Span, len(spans))}
 	// A migrated case has spans of two versions; each counts business
@@ -447,7 +448,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 		out.Links.TemporalUI = s.cfg.TemporalUIURL + "/namespaces/" + url.PathEscape(s.cfg.TemporalNamespace) +
 			"/workflows/" + url.PathEscape(c.WorkflowID)
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -462,17 +463,17 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := s.store.GetCase(ctx, id)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+		return httpx.StoreProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
 	}
 	if caseClosed(c.Status) {
-		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
+		return httpx.Conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
 	}
 	status := "cancelling"
 	// Temporal accepts a cancel request for a workflow that has ended; a
 	// case whose workflow ended unexpectedly is failed instead.
 	if c.Status == store.CaseActive {
 		if failed, ok := s.noticeEnded(ctx, c); ok {
-			return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+			return httpx.Conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
 		}
 	}
 	ectx, cancel := s.engineCtx(ctx)
@@ -484,20 +485,20 @@ func (s *Server) cancelCase(w http.ResponseWriter, r *http.Request) error {
 			cancelled := store.CaseCancelled
 			empty := ""
 			if err := s.store.UpdateCase(ctx, store.UpdateCaseParams{ID: c.ID, Status: &cancelled, Step: &empty, ClosedAt: &now, At: now}); err != nil {
-				return storeProblem(fmt.Errorf("cancel starting case: %w", err), "case")
+				return httpx.StoreProblem(fmt.Errorf("cancel starting case: %w", err), "case")
 			}
 			status = store.CaseCancelled
 		case errors.Is(err, ErrCaseNotRunning):
 			if failed, ok := s.noticeEnded(ctx, c); ok {
-				return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+				return httpx.Conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
 			}
-			return conflict(fmt.Sprintf("case %q is no longer running", id))
+			return httpx.Conflict(fmt.Sprintf("case %q is no longer running", id))
 		default:
 			return engineProblem(err)
 		}
 	}
 	s.audit(r, store.AuditEntry{Action: "case.cancel", Object: "case:" + c.ID, CaseID: c.ID})
-	s.writeJSON(w, r, http.StatusAccepted, apiv1.CancelResponse{ID: c.ID, Status: status})
+	httpx.WriteJSON(s.log, w, r, http.StatusAccepted, apiv1.CancelResponse{ID: c.ID, Status: status})
 	return nil
 }
 
@@ -524,24 +525,24 @@ const (
 func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "id")
 	var req apiv1.EventRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	if req.Name == "" {
-		return invalid(FieldError{Field: "name", Message: "is required"})
+		return httpx.Invalid(apiv1.FieldError{Field: "name", Message: "is required"})
 	}
 	if len(req.Name) > MaxEventNameLength {
-		return invalid(FieldError{Field: "name", Message: fmt.Sprintf("must be at most %d characters", MaxEventNameLength)})
+		return httpx.Invalid(apiv1.FieldError{Field: "name", Message: fmt.Sprintf("must be at most %d characters", MaxEventNameLength)})
 	}
 	var size int64
 	if req.Data != nil {
 		b, err := json.Marshal(req.Data)
 		if err != nil {
-			return badRequest("body.data: " + err.Error())
+			return httpx.BadRequest("body.data: " + err.Error())
 		}
 		if len(b) > MaxEventDataBytes {
-			return invalid(FieldError{Field: "data", Message: fmt.Sprintf("is %d bytes as JSON; an event's data may be at most %d bytes (16 KiB)", len(b), MaxEventDataBytes)})
+			return httpx.Invalid(apiv1.FieldError{Field: "data", Message: fmt.Sprintf("is %d bytes as JSON; an event's data may be at most %d bytes (16 KiB)", len(b), MaxEventDataBytes)})
 		}
 		size = int64(len(b))
 	}
@@ -549,22 +550,22 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := s.store.GetCase(ctx, id)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
+		return httpx.StoreProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", id))
 	}
-	if err := s.servesCase(ctx, actorFrom(ctx), c, "send events to"); err != nil {
+	if err := s.servesCase(ctx, httpx.ActorFrom(ctx), c, "send events to"); err != nil {
 		return err
 	}
 	if caseClosed(c.Status) {
-		return conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
+		return httpx.Conflict(fmt.Sprintf("case %q is already %s", id, c.Status))
 	}
 	ectx, cancel := s.engineCtx(ctx)
 	defer cancel()
 	notRunning := func(err error) error {
 		if failed, ok := s.noticeEnded(ctx, c); ok {
-			return conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
+			return httpx.Conflict(fmt.Sprintf("case %q has failed (%s); restart or close it", id, failed.Failure))
 		}
-		p := conflict(fmt.Sprintf("case %q is not running", id))
-		p.cause = err
+		p := httpx.Conflict(fmt.Sprintf("case %q is not running", id))
+		p.Cause = err
 		return p
 	}
 	// Only an event the case can use now: history grows by nothing else.
@@ -576,16 +577,16 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 		return engineProblem(err)
 	}
 	if st.WaitingFor != req.Name {
-		return conflict(fmt.Sprintf("case %q is not waiting for event %q: %s", id, req.Name, waitingFor(st)))
+		return httpx.Conflict(fmt.Sprintf("case %q is not waiting for event %q: %s", id, req.Name, waitingFor(st)))
 	}
 	if _, err := s.store.CountCaseEvent(ctx, store.CaseEventParams{ID: c.ID, Bytes: size,
 		MaxCount: MaxCaseEvents, MaxBytes: MaxCaseEventBytes}); err != nil {
 		if errors.Is(err, store.ErrLimit) {
-			p := conflict(fmt.Sprintf("case %q accepts no more events: a case accepts at most %d events of %d KiB in all", id, MaxCaseEvents, MaxCaseEventBytes>>10))
-			p.cause = err
+			p := httpx.Conflict(fmt.Sprintf("case %q accepts no more events: a case accepts at most %d events of %d KiB in all", id, MaxCaseEvents, MaxCaseEventBytes>>10))
+			p.Cause = err
 			return p
 		}
-		return storeProblem(fmt.Errorf("count event: %w", err), fmt.Sprintf("case %q", id))
+		return httpx.StoreProblem(fmt.Errorf("count event: %w", err), fmt.Sprintf("case %q", id))
 	}
 	if err := s.eng.Signal(ectx, c.WorkflowID, workflows.EventRequest{Name: req.Name, Data: req.Data}); err != nil {
 		if errors.Is(err, ErrCaseNotRunning) {
@@ -595,7 +596,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "case.event", Object: "case:" + c.ID, CaseID: c.ID,
 		Details: mustJSON(map[string]any{"name": req.Name, "bytes": size})})
-	s.writeJSON(w, r, http.StatusAccepted, apiv1.EventResponse{ID: c.ID, Event: req.Name})
+	httpx.WriteJSON(s.log, w, r, http.StatusAccepted, apiv1.EventResponse{ID: c.ID, Event: req.Name})
 	return nil
 }
 
@@ -618,16 +619,16 @@ func waitingFor(st workflows.CaseState) string {
 }
 
 // engineProblem maps engine errors that no handler treats specially.
-func engineProblem(err error) *Problem {
+func engineProblem(err error) *httpx.Problem {
 	switch {
 	case errors.Is(err, ErrEngineUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return unavailable("the workflow engine is unavailable; retry later", err)
+		return httpx.Unavailable("the workflow engine is unavailable; retry later", err)
 	case errors.Is(err, ErrCaseNotRunning):
-		p := conflict("the case workflow is no longer running")
-		p.cause = err
+		p := httpx.Conflict("the case workflow is no longer running")
+		p.Cause = err
 		return p
 	default:
-		return internal(err)
+		return httpx.Internal(err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -48,14 +49,14 @@ func (s *Server) searchCases(ctx context.Context, p store.ListCasesParams, limit
 	case s.attrSearches <- struct{}{}:
 		defer func() { <-s.attrSearches }()
 	default:
-		return nil, false, unavailable(fmt.Sprintf("%d attribute searches are under way, as many as may run at once; "+
+		return nil, false, httpx.Unavailable(fmt.Sprintf("%d attribute searches are under way, as many as may run at once; "+
 			"retry in a moment, or narrow it with customer or id", maxAttrSearches), nil)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cs, more, err := s.pageCases(ctx, p, limit)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return nil, false, unavailable(fmt.Sprintf("the attribute search took longer than %s and was stopped; "+
+		return nil, false, httpx.Unavailable(fmt.Sprintf("the attribute search took longer than %s and was stopped; "+
 			"narrow it with customer, id, flow, status or from/to", timeout), err)
 	}
 	return cs, more, err
@@ -86,34 +87,34 @@ func parseCaseSearch(customer, id string, attrs []string) (caseSearch, error) {
 	var cs caseSearch
 	cs.Customer = strings.TrimSpace(customer)
 	if n := utf8.RuneCountInString(cs.Customer); n > searchCustomerMax {
-		return cs, badParam("customer", fmt.Sprintf("must be at most %d characters, got %d", searchCustomerMax, n))
+		return cs, httpx.BadParam("customer", fmt.Sprintf("must be at most %d characters, got %d", searchCustomerMax, n))
 	}
 	if searchHasControl(cs.Customer) {
-		return cs, badParam("customer", "must not contain control characters")
+		return cs, httpx.BadParam("customer", "must not contain control characters")
 	}
 	if id = strings.ToLower(strings.TrimSpace(id)); id != "" {
 		if len(id) < searchIDMin || len(id) > searchIDMax || strings.Trim(id, "0123456789abcdef-") != "" {
-			return cs, badParam("id", fmt.Sprintf("must be a case id or its first %d to %d characters (0-9, a-f and -), got %q",
+			return cs, httpx.BadParam("id", fmt.Sprintf("must be a case id or its first %d to %d characters (0-9, a-f and -), got %q",
 				searchIDMin, searchIDMax, searchClip(id, 40)))
 		}
 		cs.IDPrefix = id
 	}
 	if len(attrs) > store.MaxAttributeFilters {
-		return cs, badParam("attr", fmt.Sprintf("given %d times, at most %d", len(attrs), store.MaxAttributeFilters))
+		return cs, httpx.BadParam("attr", fmt.Sprintf("given %d times, at most %d", len(attrs), store.MaxAttributeFilters))
 	}
 	for _, a := range attrs {
 		key, value, ok := strings.Cut(a, ":")
 		switch {
 		case !ok:
-			return cs, badParam("attr", fmt.Sprintf("must be KEY:VALUE like severity:high, got %q", searchClip(a, 40)))
+			return cs, httpx.BadParam("attr", fmt.Sprintf("must be KEY:VALUE like severity:high, got %q", searchClip(a, 40)))
 		case !store.ValidAttributeKey(key):
-			return cs, badParam("attr", fmt.Sprintf("key %q must be %s", searchClip(key, 40), store.AttributeKeyRule))
+			return cs, httpx.BadParam("attr", fmt.Sprintf("key %q must be %s", searchClip(key, 40), store.AttributeKeyRule))
 		case value == "":
-			return cs, badParam("attr", fmt.Sprintf("%s: the value after the colon is missing", key))
+			return cs, httpx.BadParam("attr", fmt.Sprintf("%s: the value after the colon is missing", key))
 		case utf8.RuneCountInString(value) > searchAttrValueMax:
-			return cs, badParam("attr", fmt.Sprintf("%s: the value must be at most %d characters", key, searchAttrValueMax))
+			return cs, httpx.BadParam("attr", fmt.Sprintf("%s: the value must be at most %d characters", key, searchAttrValueMax))
 		case searchHasControl(value):
-			return cs, badParam("attr", fmt.Sprintf("%s: the value must not contain control characters", key))
+			return cs, httpx.BadParam("attr", fmt.Sprintf("%s: the value must not contain control characters", key))
 		}
 		cs.Attributes = append(cs.Attributes, store.AttributeFilter{Key: key, Value: value})
 	}
@@ -149,7 +150,7 @@ func (s *Server) withCaseContacts(ctx context.Context, tasks []apiv1.Task) error
 	}
 	cases, err := s.store.ListCases(ctx, store.ListCasesParams{IDs: ids, Limit: len(ids)})
 	if err != nil {
-		return storeProblem(fmt.Errorf("list tasks: their cases: %w", err), "cases")
+		return httpx.StoreProblem(fmt.Errorf("list tasks: their cases: %w", err), "cases")
 	}
 	byID := make(map[string]store.Case, len(cases))
 	for _, c := range cases {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -99,7 +100,7 @@ func TestCaseSearchTimeout(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, cs, 1)
 	_, _, err = e.srv.searchCases(context.Background(), p, 10, time.Nanosecond)
-	var prob *Problem
+	var prob *httpx.Problem
 	require.ErrorAs(t, err, &prob)
 	require.Equal(t, http.StatusServiceUnavailable, prob.Status)
 	require.Contains(t, prob.Detail, "narrow it with customer")

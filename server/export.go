@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -94,11 +95,11 @@ func csvCell(c string) string {
 // every error until then is a problem document; a failure later can only
 // cut the stream short (and is logged).
 func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ExportSpansParams](r)
+	q, err := httpx.ParamsOf[apiv1.ExportSpansParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (s *Server) exportSpans(w http.ResponseWriter, r *http.Request) error {
 	p := store.ExportSpansParams{Flow: q.Flow, Version: q.Version, PilotID: q.Pilot, From: from, To: to, Limit: exportPageSize}
 	page, err := s.store.ExportSpans(ctx, p)
 	if err != nil {
-		return storeProblem(fmt.Errorf("export spans: %w", err), "spans")
+		return httpx.StoreProblem(fmt.Errorf("export spans: %w", err), "spans")
 	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -237,17 +238,17 @@ func (s *Server) restartCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	fv, err := s.store.GetFlowVersion(ctx, c.Flow, c.Version)
 	if err != nil {
-		return storeProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
+		return httpx.StoreProblem(fmt.Errorf("flow version of case %s: %w", c.ID, err), "flow version")
 	}
 	c, err = s.startCase(ctx, c, fv)
 	if err != nil {
-		var p *Problem
+		var p *httpx.Problem
 		if errors.As(err, &p) {
 			return p
 		}
-		return unavailable("the case was set to restart but its workflow could not be started; it starts when flowlab restarts, or retry", err)
+		return httpx.Unavailable("the case was set to restart but its workflow could not be started; it starts when flowlab restarts, or retry", err)
 	}
-	s.writeJSON(w, r, http.StatusOK, toCaseJSON(c))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toCaseJSON(c))
 	return nil
 }
 
@@ -258,7 +259,7 @@ func (s *Server) closeFailedCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, toCaseJSON(c))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toCaseJSON(c))
 	return nil
 }
 
@@ -267,17 +268,17 @@ func (s *Server) settleFailed(r *http.Request, id, status, action string) (store
 	ctx := r.Context()
 	now := s.now().UTC()
 	c, err := s.store.SettleFailedCase(ctx, store.SettleFailedCaseParams{ID: id, Status: status, At: now, Audit: store.AuditEntry{
-		At: now, Actor: actorFrom(ctx).ID, Action: action, Object: "case:" + id, CaseID: id,
+		At: now, Actor: httpx.ActorFrom(ctx).ID, Action: action, Object: "case:" + id, CaseID: id,
 		RequestID: middleware.GetReqID(ctx),
 	}})
 	if errors.Is(err, store.ErrConflict) {
 		cur, gerr := s.store.GetCase(ctx, id)
 		if gerr == nil {
-			return c, conflict(fmt.Sprintf("case %q is %s; only a failed case can be restarted or closed", id, cur.Status))
+			return c, httpx.Conflict(fmt.Sprintf("case %q is %s; only a failed case can be restarted or closed", id, cur.Status))
 		}
 	}
 	if err != nil {
-		return c, storeProblem(fmt.Errorf("settle failed case: %w", err), fmt.Sprintf("case %q", id))
+		return c, httpx.StoreProblem(fmt.Errorf("settle failed case: %w", err), fmt.Sprintf("case %q", id))
 	}
 	return c, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -35,48 +36,48 @@ func internalCase(flowKey string) bool { return flowKey == PDCAFlow }
 // putFeedback records (201) or replaces (200) the customer's feedback on a
 // case; a replacement is audited with the old and new values.
 func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.CaseIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.CaseIDParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.FeedbackRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
+	var errs []apiv1.FieldError
 	if req.CSAT == nil && req.NPS == nil && req.ResolvedFirstContact == nil {
-		errs = append(errs, FieldError{Field: "body", Message: "give at least one of csat, nps, resolved_first_contact"})
+		errs = append(errs, apiv1.FieldError{Field: "body", Message: "give at least one of csat, nps, resolved_first_contact"})
 	}
 	if req.CSAT != nil && (*req.CSAT < 1 || *req.CSAT > 5) {
-		errs = append(errs, FieldError{Field: "csat", Message: fmt.Sprintf("must be from 1 to 5, got %d", *req.CSAT)})
+		errs = append(errs, apiv1.FieldError{Field: "csat", Message: fmt.Sprintf("must be from 1 to 5, got %d", *req.CSAT)})
 	}
 	if req.NPS != nil && (*req.NPS < 0 || *req.NPS > 10) {
-		errs = append(errs, FieldError{Field: "nps", Message: fmt.Sprintf("must be from 0 to 10, got %d", *req.NPS)})
+		errs = append(errs, apiv1.FieldError{Field: "nps", Message: fmt.Sprintf("must be from 0 to 10, got %d", *req.NPS)})
 	}
 	if len(errs) > 0 {
-		return invalid(errs...)
+		return httpx.Invalid(errs...)
 	}
 	ctx := r.Context()
 	what := fmt.Sprintf("case %q", q.ID)
 	c, err := s.store.GetCase(ctx, q.ID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get case: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("get case: %w", err), what)
 	}
-	if err := s.servesCase(ctx, actorFrom(ctx), c, "record feedback on"); err != nil {
+	if err := s.servesCase(ctx, httpx.ActorFrom(ctx), c, "record feedback on"); err != nil {
 		return err
 	}
 	if internalCase(c.Flow) {
-		return invalid(FieldError{Field: "body", Message: fmt.Sprintf("case %s is an improvement (%s) cycle, the team's own work: it takes no customer feedback", c.ID, c.Flow)})
+		return httpx.Invalid(apiv1.FieldError{Field: "body", Message: fmt.Sprintf("case %s is an improvement (%s) cycle, the team's own work: it takes no customer feedback", c.ID, c.Flow)})
 	}
 	old, err := s.store.GetFeedback(ctx, q.ID)
 	hadOld := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return storeProblem(fmt.Errorf("get feedback: %w", err), "feedback")
+		return httpx.StoreProblem(fmt.Errorf("get feedback: %w", err), "feedback")
 	}
 	fb, created, err := s.store.PutFeedback(ctx, store.PutFeedbackParams{CaseID: q.ID, CSAT: req.CSAT, NPS: req.NPS,
-		ResolvedFirstContact: req.ResolvedFirstContact, Actor: actorFrom(ctx).ID, At: s.now().UTC()})
+		ResolvedFirstContact: req.ResolvedFirstContact, Actor: httpx.ActorFrom(ctx).ID, At: s.now().UTC()})
 	if err != nil {
-		return storeProblem(fmt.Errorf("put feedback: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("put feedback: %w", err), what)
 	}
 	newValues := feedbackValues(fb.CSAT, fb.NPS, fb.ResolvedFirstContact)
 	status := http.StatusOK
@@ -90,25 +91,25 @@ func (s *Server) putFeedback(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.audit(r, store.AuditEntry{Action: "feedback.edit", Object: "case:" + q.ID, CaseID: q.ID, Details: mustJSON(details)})
 	}
-	s.writeJSON(w, r, status, toFeedbackJSON(fb))
+	httpx.WriteJSON(s.log, w, r, status, toFeedbackJSON(fb))
 	return nil
 }
 
 // getFeedback returns a case's feedback (404 when none was given).
 func (s *Server) getFeedback(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.CaseIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.CaseIDParams](r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	if _, err := s.store.GetCase(ctx, q.ID); err != nil {
-		return storeProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", q.ID))
+		return httpx.StoreProblem(fmt.Errorf("get case: %w", err), fmt.Sprintf("case %q", q.ID))
 	}
 	fb, err := s.store.GetFeedback(ctx, q.ID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get feedback: %w", err), fmt.Sprintf("feedback on case %q", q.ID))
+		return httpx.StoreProblem(fmt.Errorf("get feedback: %w", err), fmt.Sprintf("feedback on case %q", q.ID))
 	}
-	s.writeJSON(w, r, http.StatusOK, toFeedbackJSON(fb))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toFeedbackJSON(fb))
 	return nil
 }
 
@@ -116,46 +117,46 @@ func (s *Server) getFeedback(w http.ResponseWriter, r *http.Request) error {
 // customer, channel and attributes, and the original's version, variant
 // and pilot, so the case stays in its arm (no new assignment).
 func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.CaseIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.CaseIDParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.ReopenRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if len(req.Reason) > 500 {
-		return invalid(FieldError{Field: "reason", Message: "must be at most 500 characters"})
+		return httpx.Invalid(apiv1.FieldError{Field: "reason", Message: "must be at most 500 characters"})
 	}
 	ctx := r.Context()
 	what := fmt.Sprintf("case %q", q.ID)
 	orig, err := s.store.GetCase(ctx, q.ID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get case: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("get case: %w", err), what)
 	}
-	if err := s.servesCase(ctx, actorFrom(ctx), orig, "reopen"); err != nil {
+	if err := s.servesCase(ctx, httpx.ActorFrom(ctx), orig, "reopen"); err != nil {
 		return err
 	}
 	if orig.Status != store.CaseCompleted && orig.Status != store.CaseCancelled {
-		return conflict(fmt.Sprintf("case %q is %s; only a completed or cancelled case can be reopened", orig.ID, orig.Status))
+		return httpx.Conflict(fmt.Sprintf("case %q is %s; only a completed or cancelled case can be reopened", orig.ID, orig.Status))
 	}
 	fv, err := s.store.GetFlowVersion(ctx, orig.Flow, orig.Version)
 	if err != nil {
-		return storeProblem(fmt.Errorf("flow version of case: %w", err), fmt.Sprintf("flow %q version %d", orig.Flow, orig.Version))
+		return httpx.StoreProblem(fmt.Errorf("flow version of case: %w", err), fmt.Sprintf("flow %q version %d", orig.Flow, orig.Version))
 	}
 	now := s.now().UTC()
 	if _, err := s.store.MarkCaseReopened(ctx, orig.ID, now); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return conflict(fmt.Sprintf("case %q is not closed; only a completed or cancelled case can be reopened", orig.ID))
+			return httpx.Conflict(fmt.Sprintf("case %q is not closed; only a completed or cancelled case can be reopened", orig.ID))
 		}
-		return storeProblem(fmt.Errorf("mark case reopened: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("mark case reopened: %w", err), what)
 	}
 	attrs := orig.Attributes
 	if len(attrs) == 0 {
 		attrs = json.RawMessage("{}")
 	}
-	actor := actorFrom(ctx)
+	actor := httpx.ActorFrom(ctx)
 	id := uuid.NewString()
 	c, _, err := s.store.CreateCase(ctx, store.CreateCaseParams{
 		ID: id, Flow: orig.Flow, Version: orig.Version, Variant: orig.Variant, PilotID: orig.PilotID, ReopenedFrom: orig.ID,
@@ -163,7 +164,7 @@ func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) error {
 		Status: store.CaseStarting, WorkflowID: WorkflowID(orig.Flow, id), CreatedBy: actor.ID, At: now,
 	})
 	if err != nil {
-		return storeProblem(fmt.Errorf("create reopened case: %w", err), "case")
+		return httpx.StoreProblem(fmt.Errorf("create reopened case: %w", err), "case")
 	}
 	s.audit(r, store.AuditEntry{Action: "case.reopen", Object: "case:" + orig.ID, CaseID: orig.ID,
 		Details: mustJSON(map[string]any{"new_case_id": c.ID, "reason": req.Reason, "version": c.Version, "variant": c.Variant, "pilot_id": c.PilotID})})
@@ -171,12 +172,12 @@ func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) error {
 		Details: mustJSON(map[string]any{"flow": c.Flow, "version": c.Version, "reopened_from": orig.ID})})
 	c, err = s.startCase(ctx, c, fv)
 	if err != nil {
-		var p *Problem
+		var p *httpx.Problem
 		if errors.As(err, &p) {
 			return p
 		}
-		return unavailable("the new case was stored but its workflow could not be started; it starts when the server restarts", err)
+		return httpx.Unavailable("the new case was stored but its workflow could not be started; it starts when the server restarts", err)
 	}
-	s.writeJSON(w, r, http.StatusCreated, toCaseJSON(c))
+	httpx.WriteJSON(s.log, w, r, http.StatusCreated, toCaseJSON(c))
 	return nil
 }

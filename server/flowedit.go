@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -25,8 +26,8 @@ import (
 // yamlTypes are the media types a flow definition may be sent as.
 var yamlTypes = []string{"application/yaml", "text/yaml", "text/plain", "application/x-yaml"}
 
-func unsupportedRaw(types []string) *Problem {
-	return newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+func unsupportedRaw(types []string) *httpx.Problem {
+	return httpx.NewProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
 		"Content-Type must be one of "+strings.Join(types, ", "))
 }
 
@@ -43,10 +44,10 @@ func (s *Server) readRaw(w http.ResponseWriter, r *http.Request, types []string)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, newProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+			return nil, httpx.NewProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
 				fmt.Sprintf("body: larger than %d bytes", tooLarge.Limit))
 		}
-		return nil, badRequest("body: could not be read")
+		return nil, httpx.BadRequest("body: could not be read")
 	}
 	return body, nil
 }
@@ -94,7 +95,7 @@ func (s *Server) validateFlow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	def, diags := s.loadFlow(r, src, 0)
-	s.writeJSON(w, r, http.StatusOK, apiv1.Validate{Valid: def != nil && !diags.HasErrors(), Diagnostics: toDiagnosticsJSON(diags)})
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, apiv1.Validate{Valid: def != nil && !diags.HasErrors(), Diagnostics: toDiagnosticsJSON(diags)})
 	return nil
 }
 
@@ -104,7 +105,7 @@ func (s *Server) validateFlow(w http.ResponseWriter, r *http.Request) error {
 func versionParam(raw string) (int, error) {
 	v, err := strconv.Atoi(raw)
 	if err != nil || v < 1 || len(raw) > 9 {
-		return 0, badParam("v", fmt.Sprintf("must be a version number (1 or more), got %q", raw))
+		return 0, httpx.BadParam("v", fmt.Sprintf("must be a version number (1 or more), got %q", raw))
 	}
 	return v, nil
 }
@@ -126,8 +127,8 @@ func toFlowVersionDetailJSON(v store.FlowVersion) apiv1.FlowVersionDetail {
 
 // diagnosticErrors renders the errors of diags as problem field errors
 // named "line:col" (or the definition path when there is no position).
-func diagnosticErrors(diags flow.Diagnostics) []FieldError {
-	var out []FieldError
+func diagnosticErrors(diags flow.Diagnostics) []apiv1.FieldError {
+	var out []apiv1.FieldError
 	for _, d := range diags.Errors() {
 		field := "body"
 		switch {
@@ -136,14 +137,14 @@ func diagnosticErrors(diags flow.Diagnostics) []FieldError {
 		case d.Path != "":
 			field = d.Path
 		}
-		out = append(out, FieldError{Field: field, Message: d.Message + " (" + d.Code + ")"})
+		out = append(out, apiv1.FieldError{Field: field, Message: d.Message + " (" + d.Code + ")"})
 	}
 	return out
 }
 
 // publishFlow stores a YAML definition as the next version of its key.
 func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowKeyParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowKeyParams](r)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) error {
 	what := fmt.Sprintf("flow %q", q.Key)
 	versions, err := s.store.ListFlowVersions(ctx, q.Key)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list flow versions: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("list flow versions: %w", err), what)
 	}
 	sum := sha256.Sum256(src)
 	hash := hex.EncodeToString(sum[:])
@@ -165,39 +166,39 @@ func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) error {
 	}
 	def, diags := s.loadFlow(r, src, next)
 	if def == nil || diags.HasErrors() {
-		p := invalid(diagnosticErrors(diags)...)
+		p := httpx.Invalid(diagnosticErrors(diags)...)
 		p.Detail = fmt.Sprintf("the flow definition has %d %s: %s", len(p.Errors), pluralWord(len(p.Errors), "error", "errors"), p.Detail)
 		return p
 	}
 	if def.Key != q.Key {
-		return invalid(FieldError{Field: "key", Message: fmt.Sprintf("the definition's key is %q but it is published to %q", def.Key, q.Key)})
+		return httpx.Invalid(apiv1.FieldError{Field: "key", Message: fmt.Sprintf("the definition's key is %q but it is published to %q", def.Key, q.Key)})
 	}
 	for _, v := range versions {
 		if v.Hash == hash {
 			// The same content again: nothing new to publish.
-			s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(v))
+			httpx.WriteJSON(s.log, w, r, http.StatusOK, toFlowVersionDetailJSON(v))
 			return nil
 		}
 	}
 	if def.Version != next {
-		p := conflict(fmt.Sprintf("%s: the next version is %d, but the definition says version %d; change it to %d or leave it out", what, next, def.Version, next))
-		p.Errors = []FieldError{{Field: "version", Message: fmt.Sprintf("must be %d (or absent), got %d", next, def.Version)}}
+		p := httpx.Conflict(fmt.Sprintf("%s: the next version is %d, but the definition says version %d; change it to %d or leave it out", what, next, def.Version, next))
+		p.Errors = []apiv1.FieldError{{Field: "version", Message: fmt.Sprintf("must be %d (or absent), got %d", next, def.Version)}}
 		return p
 	}
 	compiled, err := json.Marshal(def)
 	if err != nil {
-		return internal(fmt.Errorf("compile %s v%d: %w", q.Key, next, err))
+		return httpx.Internal(fmt.Errorf("compile %s v%d: %w", q.Key, next, err))
 	}
-	actor := actorFrom(ctx)
+	actor := httpx.ActorFrom(ctx)
 	fv, created, err := s.store.PutFlowVersion(ctx, store.PutFlowVersionParams{
 		Key: q.Key, Version: next, Name: def.Name, Source: string(src), Compiled: compiled, Hash: hash,
 		CreatedBy: actor.ID, At: s.now().UTC(),
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return conflict(fmt.Sprintf("%s: version %d was published by someone else meanwhile; publish again", what, next))
+			return httpx.Conflict(fmt.Sprintf("%s: version %d was published by someone else meanwhile; publish again", what, next))
 		}
-		return storeProblem(fmt.Errorf("put flow version: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("put flow version: %w", err), what)
 	}
 	status := http.StatusOK
 	if created {
@@ -206,7 +207,7 @@ func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) error {
 			Details: mustJSON(map[string]any{"key": fv.Key, "version": fv.Version, "hash": fv.Hash, "is_default": fv.IsDefault})})
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/flows/%s/versions/%d", fv.Key, fv.Version))
-	s.writeJSON(w, r, status, toFlowVersionDetailJSON(fv))
+	httpx.WriteJSON(s.log, w, r, status, toFlowVersionDetailJSON(fv))
 	return nil
 }
 
@@ -219,22 +220,22 @@ func pluralWord(n int, one, many string) string {
 
 // listFlowVersions lists the versions of a flow, oldest first.
 func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowVersionsParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowVersionsParams](r)
 	if err != nil {
 		return err
 	}
 	after := 0
 	if q.Cursor != "" {
 		var c versionCursorJSON
-		if err := decodeCursor(q.Cursor, &c); err != nil || c.Version < 1 {
-			return badCursor()
+		if err := httpx.DecodeCursor(q.Cursor, &c); err != nil || c.Version < 1 {
+			return httpx.BadCursor()
 		}
 		after = c.Version
 	}
 	what := fmt.Sprintf("flow %q", q.Key)
 	versions, err := s.store.ListFlowVersions(r.Context(), q.Key)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list flow versions: %w", err), what)
+		return httpx.StoreProblem(fmt.Errorf("list flow versions: %w", err), what)
 	}
 	if len(versions) == 0 {
 		return s.unknownFlow(r.Context(), q.Key, "")
@@ -247,22 +248,22 @@ func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) error 
 	out := apiv1.FlowVersionList{}
 	if len(versions) > q.Limit {
 		versions = versions[:q.Limit]
-		if out.NextCursor, err = encodeCursor(versionCursorJSON{Version: versions[len(versions)-1].Version}); err != nil {
-			return internal(err)
+		if out.NextCursor, err = httpx.EncodeCursor(versionCursorJSON{Version: versions[len(versions)-1].Version}); err != nil {
+			return httpx.Internal(err)
 		}
 	}
 	out.Versions = make([]apiv1.FlowVersion, len(versions))
 	for i, v := range versions {
 		out.Versions[i] = toFlowVersionJSON(v)
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
 // getFlowVersion returns one version as JSON, or its YAML source when the
 // client asks for YAML.
 func (s *Server) getFlowVersion(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowVersionParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowVersionParams](r)
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func (s *Server) getFlowVersion(w http.ResponseWriter, r *http.Request) error {
 		_, _ = io.WriteString(w, fv.Source)
 		return nil
 	}
-	s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
 	return nil
 }
 
@@ -315,16 +316,16 @@ func negotiate(r *http.Request, offers ...string) string {
 
 // setFlowDefault makes a version the one new cases get.
 func (s *Server) setFlowDefault(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowKeyParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowKeyParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.SetDefaultRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	if req.Version < 1 {
-		return invalid(FieldError{Field: "version", Message: "must be a version number (1 or more)"})
+		return httpx.Invalid(apiv1.FieldError{Field: "version", Message: "must be a version number (1 or more)"})
 	}
 	ctx := r.Context()
 	fv, err := s.loadFlowVersion(ctx, q.Key, req.Version)
@@ -332,15 +333,15 @@ func (s *Server) setFlowDefault(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if fv.Retired {
-		return conflict(fmt.Sprintf("flow %q version %d is retired and cannot become the default", q.Key, req.Version))
+		return httpx.Conflict(fmt.Sprintf("flow %q version %d is retired and cannot become the default", q.Key, req.Version))
 	}
 	prev, err := s.store.DefaultFlowVersion(ctx, q.Key)
 	if err != nil {
-		return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", q.Key))
+		return httpx.StoreProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", q.Key))
 	}
 	if prev.Version != fv.Version {
 		if err := s.store.SetDefaultFlowVersion(ctx, q.Key, fv.Version); err != nil {
-			return storeProblem(fmt.Errorf("set default flow version: %w", err), fmt.Sprintf("flow %q version %d", q.Key, fv.Version))
+			return httpx.StoreProblem(fmt.Errorf("set default flow version: %w", err), fmt.Sprintf("flow %q version %d", q.Key, fv.Version))
 		}
 		s.audit(r, store.AuditEntry{Action: "flow.default", Object: "flow:" + q.Key,
 			Details: mustJSON(map[string]any{"key": q.Key, "from": prev.Version, "to": fv.Version})})
@@ -348,13 +349,13 @@ func (s *Server) setFlowDefault(w http.ResponseWriter, r *http.Request) error {
 	if fv, err = s.loadFlowVersion(ctx, q.Key, fv.Version); err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
 	return nil
 }
 
 // retireFlowVersion stops a version from receiving new cases.
 func (s *Server) retireFlowVersion(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowVersionParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowVersionParams](r)
 	if err != nil {
 		return err
 	}
@@ -368,11 +369,11 @@ func (s *Server) retireFlowVersion(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if fv.IsDefault {
-		return conflict(fmt.Sprintf("flow %q version %d is the default; make another version the default first", q.Key, v))
+		return httpx.Conflict(fmt.Sprintf("flow %q version %d is the default; make another version the default first", q.Key, v))
 	}
 	if !fv.Retired {
 		if err := s.store.RetireFlowVersion(ctx, q.Key, v, s.now().UTC()); err != nil {
-			return storeProblem(fmt.Errorf("retire flow version: %w", err), fmt.Sprintf("flow %q version %d", q.Key, v))
+			return httpx.StoreProblem(fmt.Errorf("retire flow version: %w", err), fmt.Sprintf("flow %q version %d", q.Key, v))
 		}
 		s.audit(r, store.AuditEntry{Action: "flow.retire", Object: fmt.Sprintf("flow:%s@%d", q.Key, v),
 			Details: mustJSON(map[string]any{"key": q.Key, "version": v})})
@@ -380,22 +381,22 @@ func (s *Server) retireFlowVersion(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toFlowVersionDetailJSON(fv))
 	return nil
 }
 
 // diffFlow compares two versions of a flow: JSON, or with
 // Accept: text/plain the report flow.DiffResult.Text renders.
 func (s *Server) diffFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowDiffParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowDiffParams](r)
 	if err != nil {
 		return err
 	}
 	if q.From == 0 {
-		return badParam("from", "is required (a version number)")
+		return httpx.BadParam("from", "is required (a version number)")
 	}
 	if q.To == 0 {
-		return badParam("to", "is required (a version number)")
+		return httpx.BadParam("to", "is required (a version number)")
 	}
 	defs := make([]*flow.Definition, 2)
 	for i, v := range []int{q.From, q.To} {
@@ -405,7 +406,7 @@ func (s *Server) diffFlow(w http.ResponseWriter, r *http.Request) error {
 		}
 		var def flow.Definition
 		if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-			return internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+			return httpx.Internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
 		}
 		defs[i] = &def
 	}
@@ -416,7 +417,7 @@ func (s *Server) diffFlow(w http.ResponseWriter, r *http.Request) error {
 		_, _ = io.WriteString(w, d.Text())
 		return nil
 	}
-	s.writeJSON(w, r, http.StatusOK, d)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, d)
 	return nil
 }
 

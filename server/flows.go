@@ -16,6 +16,7 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -73,7 +74,7 @@ func SeedBuiltinFlows(ctx context.Context, st store.Store) error {
 // listFlows lists one summary per flow key, ordered by key, a page at a
 // time.
 func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListFlowsParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListFlowsParams](r)
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
 	}
 	sums, err := s.store.ListFlows(r.Context())
 	if err != nil {
-		return storeProblem(fmt.Errorf("list flows: %w", err), "flows")
+		return httpx.StoreProblem(fmt.Errorf("list flows: %w", err), "flows")
 	}
 	if after != "" {
 		i, _ := slices.BinarySearchFunc(sums, after, func(f store.FlowSummary, key string) int { return strings.Compare(f.Key, key) })
@@ -95,15 +96,15 @@ func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) error {
 	out := apiv1.FlowList{}
 	if len(sums) > q.Limit {
 		sums = sums[:q.Limit]
-		if out.NextCursor, err = encodeCursor(flowCursorJSON{Key: sums[len(sums)-1].Key}); err != nil {
-			return internal(err)
+		if out.NextCursor, err = httpx.EncodeCursor(flowCursorJSON{Key: sums[len(sums)-1].Key}); err != nil {
+			return httpx.Internal(err)
 		}
 	}
 	out.Flows = make([]apiv1.FlowSummary, len(sums))
 	for i, f := range sums {
 		out.Flows[i] = apiv1.FlowSummary{Key: f.Key, Name: f.Name, DefaultVersion: f.DefaultVersion, LatestVersion: f.LatestVersion, Versions: f.Versions}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -126,7 +127,7 @@ func (s *Server) loadFlowVersion(ctx context.Context, key string, version int) (
 		if version != 0 {
 			what = fmt.Sprintf("flow %q version %d", key, version)
 		}
-		return fv, storeProblem(fmt.Errorf("load flow version: %w", err), what)
+		return fv, httpx.StoreProblem(fmt.Errorf("load flow version: %w", err), what)
 	}
 	return fv, nil
 }
@@ -137,7 +138,7 @@ const maxFlowsNamed = 50
 // unknownFlow is the 404 of a flow key that does not exist: it lists the
 // flows that do (at most maxFlowsNamed), so that a typo is fixed at
 // once. field, when set, names the request field that held the key.
-func (s *Server) unknownFlow(ctx context.Context, key, field string) *Problem {
+func (s *Server) unknownFlow(ctx context.Context, key, field string) *httpx.Problem {
 	detail := fmt.Sprintf("flow %q not found", key)
 	if flows, err := s.store.ListFlows(ctx); err == nil {
 		keys := make([]string, 0, min(len(flows), maxFlowsNamed))
@@ -153,9 +154,9 @@ func (s *Server) unknownFlow(ctx context.Context, key, field string) *Problem {
 			detail += "; the flows are " + strings.Join(keys, ", ")
 		}
 	}
-	p := notFound(detail)
+	p := httpx.NotFound(detail)
 	if field != "" {
-		p.Errors = []FieldError{{Field: field, Message: fmt.Sprintf("no flow %q", key)}}
+		p.Errors = []apiv1.FieldError{{Field: field, Message: fmt.Sprintf("no flow %q", key)}}
 	}
 	return p
 }
@@ -170,7 +171,7 @@ func (s *Server) flowExists(ctx context.Context, key string) bool {
 // getFlow returns the default (or ?version=) definition of a flow with its
 // YAML source and the list of versions.
 func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowParams](r)
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
 	}
 	versions, err := s.store.ListFlowVersions(r.Context(), key)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list flow versions: %w", err), fmt.Sprintf("flow %q", key))
+		return httpx.StoreProblem(fmt.Errorf("list flow versions: %w", err), fmt.Sprintf("flow %q", key))
 	}
 	out := apiv1.FlowDetail{Key: fv.Key, Name: fv.Name, Version: fv.Version, Definition: fv.Compiled,
 		Source: fv.Source, Versions: make([]apiv1.FlowVersion, len(versions))}
@@ -191,18 +192,18 @@ func (s *Server) getFlow(w http.ResponseWriter, r *http.Request) error {
 			out.DefaultVersion = v.Version
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
 // bottlenecks reports where cases of one flow version wait and work, from
 // the spans entered in [from, to).
 func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.BottlenecksParams](r)
+	q, err := httpx.ParamsOf[apiv1.BottlenecksParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -214,7 +215,7 @@ func (s *Server) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -234,7 +235,7 @@ const DefaultExactSpans = 20000
 func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, variant string, from, to *time.Time) (apiv1.Bottlenecks, flow.Definition, error) {
 	var def flow.Definition
 	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-		return apiv1.Bottlenecks{}, def, internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+		return apiv1.Bottlenecks{}, def, httpx.Internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
 	}
 	order := make([]string, len(def.Steps))
 	for i, st := range def.Steps {
@@ -242,13 +243,13 @@ func (s *Server) bottleneckReport(ctx context.Context, fv store.FlowVersion, var
 	}
 	stats, err := s.store.SpanStats(ctx, store.SpanStatsFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
 	if err != nil {
-		return apiv1.Bottlenecks{}, def, storeProblem(fmt.Errorf("span stats: %w", err), "spans")
+		return apiv1.Bottlenecks{}, def, httpx.StoreProblem(fmt.Errorf("span stats: %w", err), "spans")
 	}
 	var rep analytics.Report
 	if s.cfg.ExactSpans >= 0 && stats.Spans <= s.cfg.ExactSpans {
 		spans, err := s.store.ListSpans(ctx, store.SpanFilter{Flow: fv.Key, Version: fv.Version, Variant: variant, From: from, To: to})
 		if err != nil {
-			return apiv1.Bottlenecks{}, def, storeProblem(fmt.Errorf("list spans: %w", err), "spans")
+			return apiv1.Bottlenecks{}, def, httpx.StoreProblem(fmt.Errorf("list spans: %w", err), "spans")
 		}
 		in := make([]analytics.Span, len(spans))
 		for i, sp := range spans {

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // bodyRoutes are the routes that read a request body (JSON or YAML).
@@ -75,7 +77,7 @@ func (c *bodyChecker) check(t *testing.T, id string, body []byte) {
 	switch {
 	case rec.Code >= 200 && rec.Code < 300:
 	case rec.Code >= 400 && rec.Code < 500:
-		var p Problem
+		var p httpx.Problem
 		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Status != rec.Code || p.Detail == "" {
 			t.Fatalf("%s %s with %q: %d without a problem document: %s", rt.Method, path, body, rec.Code, rec.Body.String())
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flowgraph"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -38,7 +39,7 @@ func graphVersion(raw string) (int, error) {
 	v, err := strconv.Atoi(raw)
 	if err != nil || v < 1 || len(raw) > 9 || raw[0] == '0' {
 		msg := fmt.Sprintf("must be a positive integer, got %q", raw)
-		return 0, badRequest(`path parameter "v": `+msg, FieldError{Field: "v", Message: msg})
+		return 0, httpx.BadRequest(`path parameter "v": `+msg, apiv1.FieldError{Field: "v", Message: msg})
 	}
 	return v, nil
 }
@@ -51,31 +52,31 @@ func graphHeat(q apiv1.GraphSVGParams) (*flowgraph.Heat, error) {
 			set  bool
 		}{{"alert", q.Alert != ""}, {"from", !q.From.IsZero()}, {"to", !q.To.IsZero()}, {"variant", q.Variant != ""}, {"warn", q.Warn != ""}} {
 			if p.set {
-				return nil, badParam(p.name, "only with heat")
+				return nil, httpx.BadParam(p.name, "only with heat")
 			}
 		}
 		return nil, nil
 	}
 	m := flowgraph.Metric(q.Heat)
 	if !m.Valid() { // the enum of the parameter already says so
-		return nil, badParam("heat", fmt.Sprintf("unknown value %q", q.Heat))
+		return nil, httpx.BadParam("heat", fmt.Sprintf("unknown value %q", q.Heat))
 	}
 	th := m.DefaultThresholds()
 	var err error
 	if q.Warn != "" {
 		if th.Warn, err = m.ParseThreshold(q.Warn); err != nil {
-			return nil, badParam("warn", err.Error())
+			return nil, httpx.BadParam("warn", err.Error())
 		}
 	}
 	if q.Alert != "" {
 		if th.Alert, err = m.ParseThreshold(q.Alert); err != nil {
-			return nil, badParam("alert", err.Error())
+			return nil, httpx.BadParam("alert", err.Error())
 		}
 	}
 	if th.Warn > th.Alert {
 		switch {
 		case q.Warn != "" && q.Alert != "":
-			return nil, badParam("warn", fmt.Sprintf("must not be above alert (%s)", q.Alert))
+			return nil, httpx.BadParam("warn", fmt.Sprintf("must not be above alert (%s)", q.Alert))
 		case q.Warn != "": // above the default alert: alert with it
 			th.Alert = th.Warn
 		default: // below the default warn
@@ -104,7 +105,7 @@ func statsByStep(rep apiv1.Bottlenecks) map[string]flowgraph.Stats {
 func compiledDefinition(fv store.FlowVersion) (*flow.Definition, error) {
 	var def flow.Definition
 	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
-		return nil, internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
+		return nil, httpx.Internal(fmt.Errorf("compiled definition of %s v%d: %w", fv.Key, fv.Version, err))
 	}
 	return &def, nil
 }
@@ -112,7 +113,7 @@ func compiledDefinition(fv store.FlowVersion) (*flow.Definition, error) {
 // flowGraphSVG draws a flow version with Graphviz, optionally with a heat
 // overlay of its bottleneck statistics.
 func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.GraphSVGParams](r)
+	q, err := httpx.ParamsOf[apiv1.GraphSVGParams](r)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func (s *Server) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 // flowGraphJSON answers the graph of a flow version with each step's
 // bottleneck statistics.
 func (s *Server) flowGraphJSON(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.GraphJSONParams](r)
+	q, err := httpx.ParamsOf[apiv1.GraphJSONParams](r)
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,7 @@ func (s *Server) flowGraphJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -186,7 +187,7 @@ func (s *Server) flowGraphJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, toGraphJSON(flowgraph.Build(&def), statsByStep(rep)))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toGraphJSON(flowgraph.Build(&def), statsByStep(rep)))
 	return nil
 }
 
@@ -241,32 +242,32 @@ func (s *Server) graphSizeRefusal(def *flow.Definition) string {
 
 // graphTooLarge is the 422 of a version whose graph exceeds the limits,
 // nil when it is within them.
-func (s *Server) graphTooLarge(def *flow.Definition) *Problem {
+func (s *Server) graphTooLarge(def *flow.Definition) *httpx.Problem {
 	why := s.graphSizeRefusal(def)
 	if why == "" {
 		return nil
 	}
-	return newProblem(http.StatusUnprocessableEntity, problemGraphTooLarge, "Graph too large to draw",
+	return httpx.NewProblem(http.StatusUnprocessableEntity, problemGraphTooLarge, "Graph too large to draw",
 		why+"; graph.json has its steps and transitions")
 }
 
 // graphLayoutProblem answers a layout that failed: 422 when it was
 // stopped (too complex), 503 with Retry-After when no slot came free.
-func graphLayoutProblem(fv store.FlowVersion, err error) *Problem {
+func graphLayoutProblem(fv store.FlowVersion, err error) *httpx.Problem {
 	switch {
 	case errors.Is(err, dotlayout.ErrTooComplex):
-		p := newProblem(http.StatusUnprocessableEntity, problemGraphTooLarge, "Graph too large to draw",
+		p := httpx.NewProblem(http.StatusUnprocessableEntity, problemGraphTooLarge, "Graph too large to draw",
 			fmt.Sprintf("the graph of %s v%d is not drawn: %s; graph.json has its steps and transitions", fv.Key, fv.Version, layoutReason(err)))
-		p.cause = err
+		p.Cause = err
 		return p
 	case errors.Is(err, dotlayout.ErrBusy):
-		p := newProblem(http.StatusServiceUnavailable, problemGraphLayoutBusy, "Too many graphs being drawn",
+		p := httpx.NewProblem(http.StatusServiceUnavailable, problemGraphLayoutBusy, "Too many graphs being drawn",
 			fmt.Sprintf("the graph of %s v%d is not drawn: the server is drawing as many graphs as it may at once; retry after the Retry-After seconds", fv.Key, fv.Version))
 		p.RetryAfter = 5
-		p.cause = err
+		p.Cause = err
 		return p
 	}
-	return internal(fmt.Errorf("graph of %s v%d: %w", fv.Key, fv.Version, err))
+	return httpx.Internal(fmt.Errorf("graph of %s v%d: %w", fv.Key, fv.Version, err))
 }
 
 // layoutReason is the reason of a stopped layout without the package's

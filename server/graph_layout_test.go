@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flowgraph"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -138,7 +139,7 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 		for _, path := range []string{svg, svg + "?heat=wait_p90"} {
 			code, body, took, health := drawWhileWatchingHealth(t, e, "sam", path, graphBound)
 			require.Equal(t, http.StatusUnprocessableEntity, code, body)
-			require.Contains(t, body, problemBase+problemGraphTooLarge)
+			require.Contains(t, body, httpx.ProblemBase+problemGraphTooLarge)
 			require.Contains(t, body, "the graph of huge v1 is not drawn: it has 301 steps; at most 150 are drawn")
 			require.Less(t, health, healthBound, "healthz stalled while the graph was drawn")
 			t.Logf("%s refused in %s; slowest healthz %s", path, took, health)
@@ -227,7 +228,7 @@ func TestFlowGraphBusy(t *testing.T) {
 
 	busy := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg", nil, nil)
 	p := problemOf(t, busy, http.StatusServiceUnavailable)
-	require.Equal(t, problemBase+problemGraphLayoutBusy, p.Type)
+	require.Equal(t, httpx.ProblemBase+problemGraphLayoutBusy, p.Type)
 	require.Equal(t, "5", busy.Header().Get("Retry-After"))
 	require.Contains(t, p.Detail, "the graph of complaint v1 is not drawn: the server is drawing as many graphs as it may at once")
 

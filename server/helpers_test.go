@@ -27,6 +27,7 @@ import (
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/server/apitest"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/workflows"
@@ -206,16 +207,16 @@ func (e *testEnv) openTask(caseID string) store.Task {
 }
 
 // problemOf decodes a problem response and checks its envelope.
-func problemOf(t *testing.T, res *httptest.ResponseRecorder, status int) Problem {
+func problemOf(t *testing.T, res *httptest.ResponseRecorder, status int) httpx.Problem {
 	t.Helper()
 	require.Equal(t, status, res.Code, res.Body.String())
 	require.Equal(t, "application/problem+json", res.Header().Get("Content-Type"))
-	var p Problem
+	var p httpx.Problem
 	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&p))
 	require.Equal(t, status, p.Status)
-	require.True(t, strings.HasPrefix(p.Type, problemBase), p.Type)
+	require.True(t, strings.HasPrefix(p.Type, httpx.ProblemBase), p.Type)
 	require.NotEmpty(t, p.Title)
 	require.NotEmpty(t, p.Instance)
 	require.NotEmpty(t, p.RequestID)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -114,7 +115,7 @@ func (s *Server) improvementOf(ctx context.Context, c store.Case) (apiv1.Improve
 	a := readCycleAttrs(c.Attributes)
 	plan, planned, err := s.lastPlan(ctx, c.ID)
 	if err != nil {
-		return apiv1.Improvement{}, storeProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
+		return apiv1.Improvement{}, httpx.StoreProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
 	}
 	v := apiv1.Improvement{CaseID: c.ID, Status: c.Status, Stage: c.Step, Flow: a.Flow, Metric: a.Metric,
 		BaselineValue: a.BaselineValue, Target: a.Target, PilotID: a.PilotID, PilotStatus: a.PilotStatus,
@@ -149,7 +150,7 @@ func (s *Server) pageCases(ctx context.Context, p store.ListCasesParams, limit i
 	p.Limit = min(limit+1, storeCaseLimitMax)
 	cs, err := s.store.ListCases(ctx, p)
 	if err != nil {
-		return nil, false, storeProblem(fmt.Errorf("list cases: %w", err), "cases")
+		return nil, false, httpx.StoreProblem(fmt.Errorf("list cases: %w", err), "cases")
 	}
 	more := len(cs) > limit
 	if more {
@@ -160,7 +161,7 @@ func (s *Server) pageCases(ctx context.Context, p store.ListCasesParams, limit i
 		p.After, p.Limit = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}, 1
 		probe, err := s.store.ListCases(ctx, p)
 		if err != nil {
-			return nil, false, storeProblem(fmt.Errorf("list cases: %w", err), "cases")
+			return nil, false, httpx.StoreProblem(fmt.Errorf("list cases: %w", err), "cases")
 		}
 		more = len(probe) > 0
 	}
@@ -169,11 +170,11 @@ func (s *Server) pageCases(ctx context.Context, p store.ListCasesParams, limit i
 
 // listImprovements lists the PDCA cycles newest first, a page at a time.
 func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListImprovementsParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListImprovementsParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -194,11 +195,11 @@ func (s *Server) listImprovements(w http.ResponseWriter, r *http.Request) error 
 	}
 	if more {
 		last := cs[len(cs)-1]
-		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
-			return internal(err)
+		if out.NextCursor, err = httpx.EncodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return httpx.Internal(err)
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -219,14 +220,14 @@ func (s *Server) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	pc, err := s.store.ProposalStats(ctx)
 	if err != nil {
-		return storeProblem(fmt.Errorf("proposal stats: %w", err), "proposals")
+		return httpx.StoreProblem(fmt.Errorf("proposal stats: %w", err), "proposals")
 	}
 	var cc apiv1.CycleCounts
 	p := store.ListCasesParams{Flow: PDCAFlow, Limit: storeCaseLimitMax}
 	for {
 		page, err := s.store.ListCases(ctx, p)
 		if err != nil {
-			return storeProblem(fmt.Errorf("list cycles: %w", err), "cases")
+			return httpx.StoreProblem(fmt.Errorf("list cycles: %w", err), "cases")
 		}
 		for _, c := range page {
 			cc.Total++
@@ -247,7 +248,7 @@ func (s *Server) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 				if c.Status == store.CaseCompleted {
 					plan, ok, err := s.lastPlan(ctx, c.ID)
 					if err != nil {
-						return storeProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
+						return httpx.StoreProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
 					}
 					if ok {
 						outcome = plan.Outcome
@@ -270,6 +271,6 @@ func (s *Server) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 		Cycles:             cc,
 		ImprovementsLanded: rate(cc.Standardised, cc.Completed, LandedTarget),
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }

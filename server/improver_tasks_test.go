@@ -9,6 +9,7 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -22,7 +23,7 @@ func TestImprovementDepartmentIsThePDCAFlows(t *testing.T) {
 		}
 		def, diags := flow.Parse(b.Source)
 		require.False(t, diags.HasErrors(), "%v", diags)
-		require.Equal(t, []string{ImprovementDepartment}, def.Departments)
+		require.Equal(t, []string{authz.ImprovementDepartment}, def.Departments)
 		return
 	}
 	t.Fatalf("no built-in %s flow", PDCAFlow)
@@ -44,7 +45,7 @@ func TestImproversWorkTheirCycles(t *testing.T) {
 	p := e.propose("agent", "Ask for the router model up front", false)
 	ad := e.adopt(p.ID, "complaint", "cycle_time")
 	plan := e.openTask(ad.Case.ID)
-	require.Equal(t, ImprovementDepartment, plan.Department)
+	require.Equal(t, authz.ImprovementDepartment, plan.Department)
 
 	// The improvement inbox, in the API and in the UI.
 	list := decodeStrict[apiv1.TaskList](t, e.do("improver", http.MethodGet, "/api/v1/tasks?department=improvement", nil, nil), http.StatusOK)

@@ -11,6 +11,7 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/pilotdata"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/stats"
 	"github.com/flowlab/flowlab/store"
 )
@@ -188,9 +189,9 @@ func weekRange(from, to, now time.Time) (time.Time, time.Time, int, error) {
 	}
 	if !from.IsZero() && !from.Before(to) {
 		if !toGiven {
-			return time.Time{}, time.Time{}, 0, badParam("from", "must be before to (default: now)")
+			return time.Time{}, time.Time{}, 0, httpx.BadParam("from", "must be before to (default: now)")
 		}
-		return time.Time{}, time.Time{}, 0, badParam("to", "must be after from")
+		return time.Time{}, time.Time{}, 0, httpx.BadParam("to", "must be after from")
 	}
 	end := weekStart(to)
 	if end.Before(to) {
@@ -203,7 +204,7 @@ func weekRange(from, to, now time.Time) (time.Time, time.Time, int, error) {
 	// Weeks are 7 days of UTC: no daylight saving changes their length.
 	n := int(end.Sub(start) / week)
 	if n > weeksMax {
-		return time.Time{}, time.Time{}, 0, badParam("from", fmt.Sprintf("the range from %s to %s spans %d ISO weeks; at most %d",
+		return time.Time{}, time.Time{}, 0, httpx.BadParam("from", fmt.Sprintf("the range from %s to %s spans %d ISO weeks; at most %d",
 			start.Format(time.DateOnly), end.Format(time.DateOnly), n, weeksMax))
 	}
 	return start, end, n, nil
@@ -217,7 +218,7 @@ func (s *Server) eachMeasure(ctx context.Context, p store.CaseMeasuresParams, fn
 	for {
 		page, err := s.store.ListCaseMeasures(ctx, p)
 		if err != nil {
-			return storeProblem(fmt.Errorf("list case measures: %w", err), "cases")
+			return httpx.StoreProblem(fmt.Errorf("list case measures: %w", err), "cases")
 		}
 		if len(page) == 0 {
 			// An empty page ends the listing, whatever page size the
@@ -240,7 +241,7 @@ func (s *Server) eachMeasure(ctx context.Context, p store.CaseMeasuresParams, fn
 
 // serviceKPIs computes the service KPIs per week and channel.
 func (s *Server) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ServiceKPIsParams](r)
+	q, err := httpx.ParamsOf[apiv1.ServiceKPIsParams](r)
 	if err != nil {
 		return err
 	}
@@ -312,6 +313,6 @@ func (s *Server) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
 		ws := start.Add(time.Duration(i) * week)
 		out.Weeks[i] = apiv1.ServiceKPIWeek{Week: isoWeek(ws), Start: ws, End: ws.Add(week), All: b.all.json(), Channels: perChannel(b)}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }

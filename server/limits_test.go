@@ -15,6 +15,7 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // TestBodyLimit sends every route that reads a body (JSON or YAML) one
@@ -63,7 +64,7 @@ func TestPageLimits(t *testing.T) {
 	w := tpl.world(t, allNeeds...)
 	lists := 0
 	for _, rt := range apiRoutes {
-		if !slices.Contains(queryNames(rt.paramsType()), "limit") {
+		if !slices.Contains(httpx.QueryNames(rt.paramsType()), "limit") {
 			continue
 		}
 		lists++
@@ -94,9 +95,9 @@ func TestJSONDepthLimit(t *testing.T) {
 		return `{"flow":"complaint","customer":"c","attributes":` + nested(attrDepth) + `}`
 	}
 	// The body is one level, the attributes the rest.
-	res := e.do("admin", http.MethodPost, "/api/v1/cases", body(MaxJSONDepth-1), nil)
+	res := e.do("admin", http.MethodPost, "/api/v1/cases", body(httpx.MaxJSONDepth-1), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-	res = e.do("admin", http.MethodPost, "/api/v1/cases", body(MaxJSONDepth), nil)
+	res = e.do("admin", http.MethodPost, "/api/v1/cases", body(httpx.MaxJSONDepth), nil)
 	p := problemOf(t, res, http.StatusBadRequest)
 	require.Contains(t, p.Detail, "body: nested more than 32 levels deep at line 1, column")
 	// Brackets inside strings are text.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -68,19 +69,19 @@ func (p *migrationPlan) request() workflows.MigrateRequest {
 // migrateFlow moves the active cases of one version of a flow onto
 // another (or reports what it would do with dry_run).
 func (s *Server) migrateFlow(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowKeyParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowKeyParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.MigrateRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	plan, err := s.planMigration(r.Context(), q.Key, req)
 	if err != nil {
 		return err
 	}
-	plan.actor = actorFrom(r.Context()).ID
+	plan.actor = httpx.ActorFrom(r.Context()).ID
 
 	cases, truncated, err := s.casesToMigrate(r.Context(), plan)
 	if err != nil {
@@ -121,42 +122,42 @@ func (s *Server) migrateFlow(w http.ResponseWriter, r *http.Request) error {
 		}
 		return p
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
 // planMigration checks a request against the stored versions of key.
 func (s *Server) planMigration(ctx context.Context, key string, req apiv1.MigrateRequest) (*migrationPlan, error) {
-	var errs []FieldError
+	var errs []apiv1.FieldError
 	if req.From < 1 {
-		errs = append(errs, FieldError{Field: "from", Message: "is required: the version number (1 or more) the cases run now"})
+		errs = append(errs, apiv1.FieldError{Field: "from", Message: "is required: the version number (1 or more) the cases run now"})
 	}
 	if req.To < 1 {
-		errs = append(errs, FieldError{Field: "to", Message: "is required: the version number (1 or more) to move the cases to"})
+		errs = append(errs, apiv1.FieldError{Field: "to", Message: "is required: the version number (1 or more) to move the cases to"})
 	}
 	if req.From >= 1 && req.From == req.To {
-		errs = append(errs, FieldError{Field: "to", Message: fmt.Sprintf("must differ from from (both are %d)", req.From)})
+		errs = append(errs, apiv1.FieldError{Field: "to", Message: fmt.Sprintf("must differ from from (both are %d)", req.From)})
 	}
 	if len(req.Mapping) == 0 {
-		errs = append(errs, FieldError{Field: "mapping", Message: "is required: map each step of version from that cases wait at to a step of version to"})
+		errs = append(errs, apiv1.FieldError{Field: "mapping", Message: "is required: map each step of version from that cases wait at to a step of version to"})
 	}
 	if len(errs) > 0 {
-		return nil, invalid(errs...)
+		return nil, httpx.Invalid(errs...)
 	}
 
 	what := fmt.Sprintf("flow %q", key)
 	versions, err := s.store.ListFlowVersions(ctx, key)
 	if err != nil {
-		return nil, storeProblem(fmt.Errorf("list flow versions: %w", err), what)
+		return nil, httpx.StoreProblem(fmt.Errorf("list flow versions: %w", err), what)
 	}
 	if len(versions) == 0 {
 		return nil, s.unknownFlow(ctx, key, "")
 	}
-	find := func(field string, v int) (store.FlowVersion, *Problem) {
+	find := func(field string, v int) (store.FlowVersion, *httpx.Problem) {
 		i := slices.IndexFunc(versions, func(fv store.FlowVersion) bool { return fv.Version == v })
 		if i < 0 {
-			p := notFound(fmt.Sprintf("%s has no version %d", what, v))
-			p.Errors = []FieldError{{Field: field, Message: fmt.Sprintf("flow %q has no version %d", key, v)}}
+			p := httpx.NotFound(fmt.Sprintf("%s has no version %d", what, v))
+			p.Errors = []apiv1.FieldError{{Field: field, Message: fmt.Sprintf("flow %q has no version %d", key, v)}}
 			return store.FlowVersion{}, p
 		}
 		return versions[i], nil
@@ -170,14 +171,14 @@ func (s *Server) planMigration(ctx context.Context, key string, req apiv1.Migrat
 		return nil, p
 	}
 	if toV.Retired {
-		return nil, invalid(FieldError{Field: "to", Message: fmt.Sprintf("version %d is retired; cases cannot move onto it", req.To)})
+		return nil, httpx.Invalid(apiv1.FieldError{Field: "to", Message: fmt.Sprintf("version %d is retired; cases cannot move onto it", req.To)})
 	}
 	var fromDef, toDef flow.Definition
 	if err := json.Unmarshal(fromV.Compiled, &fromDef); err != nil {
-		return nil, internal(fmt.Errorf("compiled definition of %s v%d: %w", key, fromV.Version, err))
+		return nil, httpx.Internal(fmt.Errorf("compiled definition of %s v%d: %w", key, fromV.Version, err))
 	}
 	if err := json.Unmarshal(toV.Compiled, &toDef); err != nil {
-		return nil, internal(fmt.Errorf("compiled definition of %s v%d: %w", key, toV.Version, err))
+		return nil, httpx.Internal(fmt.Errorf("compiled definition of %s v%d: %w", key, toV.Version, err))
 	}
 	keys := make([]string, 0, len(req.Mapping))
 	for k := range req.Mapping {
@@ -187,14 +188,14 @@ func (s *Server) planMigration(ctx context.Context, key string, req apiv1.Migrat
 	for _, k := range keys {
 		v := req.Mapping[k]
 		if _, ok := fromDef.Step(k); !ok {
-			errs = append(errs, FieldError{Field: "mapping." + k, Message: fmt.Sprintf("%q is not a step of version %d (its steps: %s)", k, req.From, stepIDs(&fromDef))})
+			errs = append(errs, apiv1.FieldError{Field: "mapping." + k, Message: fmt.Sprintf("%q is not a step of version %d (its steps: %s)", k, req.From, stepIDs(&fromDef))})
 		}
 		if _, ok := toDef.Step(v); !ok {
-			errs = append(errs, FieldError{Field: "mapping." + k, Message: fmt.Sprintf("%q is not a step of version %d (its steps: %s)", v, req.To, stepIDs(&toDef))})
+			errs = append(errs, apiv1.FieldError{Field: "mapping." + k, Message: fmt.Sprintf("%q is not a step of version %d (its steps: %s)", v, req.To, stepIDs(&toDef))})
 		}
 	}
 	if len(errs) > 0 {
-		return nil, invalid(errs...)
+		return nil, httpx.Invalid(errs...)
 	}
 	plan := &migrationPlan{id: uuid.NewString(), key: key, from: req.From, to: toDef, mapping: req.Mapping, dryRun: req.DryRun}
 	pl, err := s.store.RunningPilot(ctx, key)
@@ -202,7 +203,7 @@ func (s *Server) planMigration(ctx context.Context, key string, req apiv1.Migrat
 	case err == nil:
 		plan.pilot = &pl
 	case !errors.Is(err, store.ErrNotFound):
-		return nil, storeProblem(fmt.Errorf("running pilot: %w", err), what)
+		return nil, httpx.StoreProblem(fmt.Errorf("running pilot: %w", err), what)
 	}
 	return plan, nil
 }
@@ -236,7 +237,7 @@ func (s *Server) casesToMigrate(ctx context.Context, plan *migrationPlan) (cases
 		p.Limit = min(storeCaseLimitMax, limit+1-len(cases))
 		page, err := s.store.ListCases(ctx, p)
 		if err != nil {
-			return nil, false, storeProblem(fmt.Errorf("list cases to migrate: %w", err), "cases")
+			return nil, false, httpx.StoreProblem(fmt.Errorf("list cases to migrate: %w", err), "cases")
 		}
 		cases = append(cases, page...)
 		if len(cases) > limit {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -134,7 +135,7 @@ func TestMigrateBadInput(t *testing.T) {
 	require.Empty(t, e.audits(store.AuditFilter{Object: "flow:complaint"}))
 }
 
-func fieldsOf(p Problem) []string {
+func fieldsOf(p httpx.Problem) []string {
 	var out []string
 	for _, fe := range p.Errors {
 		out = append(out, fe.Field)

@@ -17,9 +17,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
@@ -267,41 +269,41 @@ func setExample(content map[string]openapi31.MediaType, mime string, v any) erro
 }
 
 // exampleProblem is an example problem document of status for rt.
-func exampleProblem(rt route, status int) Problem {
-	var p *Problem
+func exampleProblem(rt route, status int) httpx.Problem {
+	var p *httpx.Problem
 	switch status {
 	case http.StatusBadRequest:
-		p = badParam("limit", `must be an integer from 1 to 500, got "1000"`)
+		p = httpx.BadParam("limit", `must be an integer from 1 to 500, got "1000"`)
 		if rt.Body != nil {
-			p = badRequest(`body: unknown field "colour"`, FieldError{Field: "body", Message: `unknown field "colour"`})
+			p = httpx.BadRequest(`body: unknown field "colour"`, apiv1.FieldError{Field: "body", Message: `unknown field "colour"`})
 		}
 	case http.StatusUnauthorized:
-		p = unauthorized("the token is unknown, expired or revoked", "")
+		p = httpx.Unauthorized("the token is unknown, expired or revoked", "")
 	case http.StatusForbidden:
-		p = forbidden(`role "improver" may not do this; allowed: ` + strings.Join(rt.Roles, ", "))
+		p = httpx.Forbidden(`role "improver" may not do this; allowed: ` + strings.Join(rt.Roles, ", "))
 		if len(rt.Roles) == 0 {
-			p = forbidden(`task "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20" belongs to department "technical", which you do not work in`)
+			p = httpx.Forbidden(`task "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20" belongs to department "technical", which you do not work in`)
 		}
 	case http.StatusNotFound:
-		p = notFound(`case "6f1c9a52" not found`)
+		p = httpx.NotFound(`case "6f1c9a52" not found`)
 	case http.StatusConflict:
-		p = conflict(`task "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20" is already completed`)
+		p = httpx.Conflict(`task "0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20" is already completed`)
 	case http.StatusRequestEntityTooLarge:
-		p = newProblem(status, "too-large", "Request body too large", "body: larger than 1048576 bytes")
+		p = httpx.NewProblem(status, "too-large", "Request body too large", "body: larger than 1048576 bytes")
 	case http.StatusUnsupportedMediaType:
-		p = newProblem(status, "unsupported-media-type", "Unsupported media type", "Content-Type must be application/json")
+		p = httpx.NewProblem(status, "unsupported-media-type", "Unsupported media type", "Content-Type must be application/json")
 		if rt.RawBody != nil {
 			p = unsupportedRaw(rt.RawBody.Types)
 		}
 	case http.StatusUnprocessableEntity:
-		p = invalid(FieldError{Field: "outcome", Message: "is required"})
+		p = httpx.Invalid(apiv1.FieldError{Field: "outcome", Message: "is required"})
 	case http.StatusTooManyRequests:
-		p = newProblem(status, "rate-limited", "Too many requests",
+		p = httpx.NewProblem(status, "rate-limited", "Too many requests",
 			"more than 50 requests per second (bursts of 100) from this actor; retry after the Retry-After seconds")
 	case http.StatusServiceUnavailable:
-		p = unavailable("the database is unavailable; retry later", nil)
+		p = httpx.Unavailable("the database is unavailable; retry later", nil)
 	default:
-		p = internal(nil)
+		p = httpx.Internal(nil)
 	}
 	out := *p
 	out.Instance = strings.ReplaceAll(strings.ReplaceAll(rt.Pattern, "{id}", "6f1c9a52-3b7e-4d0a-9b8e-2f4c1d5e7a90"), "{key}", "complaint")
@@ -381,7 +383,7 @@ func closeObjects(p jsonschema.InterceptSchemaParams) (bool, error) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct || t == timeType || len(p.Schema.Properties) == 0 || len(queryNames(t)) > 0 {
+	if t.Kind() != reflect.Struct || t == reflect.TypeFor[time.Time]() || len(p.Schema.Properties) == 0 || len(httpx.QueryNames(t)) > 0 {
 		return false, nil
 	}
 	for i := range t.NumField() {

@@ -18,6 +18,7 @@ import (
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/pilotdata"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -27,9 +28,6 @@ import (
 // signal, asks it for an evaluation by Update, and promotes an arm through
 // store.PromotePilot. Results are computed live from the same data the
 // export route streams.
-
-// pilotRoles may start, stop, evaluate and promote pilots.
-var pilotRoles = []string{store.RoleAdmin, store.RoleImprover}
 
 // pilotStopReasonStartFailed ends a pilot whose workflow could not start.
 const pilotStopReasonStartFailed = "the pilot's workflow could not start"
@@ -99,18 +97,18 @@ func (s *Server) withLive(ctx context.Context, v apiv1.Pilot) apiv1.Pilot {
 }
 
 // durationField parses an optional duration of the request ("" is 0).
-func durationField(field, raw string, errs *[]FieldError) time.Duration {
+func durationField(field, raw string, errs *[]apiv1.FieldError) time.Duration {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return 0
 	}
 	d, err := flow.ParseDuration(raw)
 	if err != nil {
-		*errs = append(*errs, FieldError{Field: field, Message: err.Error() + " (like 14d, 36h or 90m)"})
+		*errs = append(*errs, apiv1.FieldError{Field: field, Message: err.Error() + " (like 14d, 36h or 90m)"})
 		return 0
 	}
 	if d == 0 {
-		*errs = append(*errs, FieldError{Field: field, Message: "must be more than 0"})
+		*errs = append(*errs, apiv1.FieldError{Field: field, Message: "must be more than 0"})
 	}
 	return time.Duration(d)
 }
@@ -118,10 +116,10 @@ func durationField(field, raw string, errs *[]FieldError) time.Duration {
 // startPilot writes a running pilot and starts its workflow.
 func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 	var req apiv1.StartPilotRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
+	var errs []apiv1.FieldError
 	spec := workflows.PilotSpec{
 		Flow: strings.TrimSpace(req.Flow), Control: req.Control, Treatment: req.Treatment,
 		Unit: strings.TrimSpace(req.Unit), PrimaryMetric: strings.TrimSpace(req.PrimaryMetric),
@@ -129,13 +127,13 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 	if req.Share != nil {
 		spec.Share = *req.Share
 		if *req.Share == 0 {
-			errs = append(errs, FieldError{Field: "share", Message: "must be above 0 and below 100 (percent of new cases to treatment), got 0"})
+			errs = append(errs, apiv1.FieldError{Field: "share", Message: "must be above 0 and below 100 (percent of new cases to treatment), got 0"})
 		}
 	}
 	if req.MinCasesPerArm != nil {
 		spec.MinCasesPerArm = *req.MinCasesPerArm
 		if *req.MinCasesPerArm == 0 {
-			errs = append(errs, FieldError{Field: "min_cases_per_arm", Message: "must be between 2 and 1000000, got 0"})
+			errs = append(errs, apiv1.FieldError{Field: "min_cases_per_arm", Message: "must be between 2 and 1000000, got 0"})
 		}
 	}
 	for _, g := range req.Guardrails {
@@ -151,7 +149,7 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 			return s.unknownFlow(ctx, spec.Flow, "flow")
 		}
 		if err != nil {
-			return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", spec.Flow))
+			return httpx.StoreProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", spec.Flow))
 		}
 		if spec.Control == 0 {
 			spec.Control = fv.Version
@@ -162,28 +160,28 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 			continue // it defaults to the flow's default version: the flow is the error
 		}
 		if !hasField(errs, fe.Field) {
-			errs = append(errs, FieldError{Field: fe.Field, Message: fe.Message})
+			errs = append(errs, apiv1.FieldError{Field: fe.Field, Message: fe.Message})
 		}
 	}
 	if len(errs) > 0 {
-		return invalid(errs...)
+		return httpx.Invalid(errs...)
 	}
 	msg, err := store.PilotVersions(ctx, s.store, spec.Flow, spec.Control, spec.Treatment)
 	if err != nil {
-		return storeProblem(fmt.Errorf("pilot versions: %w", err), fmt.Sprintf("flow %q", spec.Flow))
+		return httpx.StoreProblem(fmt.Errorf("pilot versions: %w", err), fmt.Sprintf("flow %q", spec.Flow))
 	}
 	if msg != "" {
 		field, text, ok := strings.Cut(msg, ": ")
 		if !ok {
 			field, text = "treatment", msg
 		}
-		return invalid(FieldError{Field: field, Message: text})
+		return httpx.Invalid(apiv1.FieldError{Field: field, Message: text})
 	}
 	guards, err := json.Marshal(nonNil(spec.Guardrails))
 	if err != nil {
-		return internal(fmt.Errorf("encode guardrails: %w", err))
+		return httpx.Internal(fmt.Errorf("encode guardrails: %w", err))
 	}
-	actor := actorFrom(ctx)
+	actor := httpx.ActorFrom(ctx)
 	id := uuid.NewString()
 	pl, _, err := s.store.CreatePilot(ctx, store.CreatePilotParams{
 		ID: id, Flow: spec.Flow, Control: spec.Control, Treatment: spec.Treatment, Share: spec.Share, Unit: spec.Unit,
@@ -194,13 +192,13 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, store.ErrConflict) {
 		running, rerr := s.store.RunningPilot(ctx, spec.Flow)
 		if rerr != nil {
-			return conflict(fmt.Sprintf("another pilot of flow %q is running; stop it first", spec.Flow))
+			return httpx.Conflict(fmt.Sprintf("another pilot of flow %q is running; stop it first", spec.Flow))
 		}
-		return conflict(fmt.Sprintf("pilot %s of flow %q is running (control v%d, treatment v%d); stop it or wait for it to end",
+		return httpx.Conflict(fmt.Sprintf("pilot %s of flow %q is running (control v%d, treatment v%d); stop it or wait for it to end",
 			running.ID, spec.Flow, running.Control, running.Treatment))
 	}
 	if err != nil {
-		return storeProblem(fmt.Errorf("create pilot: %w", err), "pilot")
+		return httpx.StoreProblem(fmt.Errorf("create pilot: %w", err), "pilot")
 	}
 	s.audit(r, store.AuditEntry{Action: "pilot.start", Object: "pilot:" + pl.ID,
 		Details: mustJSON(map[string]any{"flow": pl.Flow, "control": pl.Control, "treatment": pl.Treatment, "share": pl.Share,
@@ -216,13 +214,13 @@ func (s *Server) startPilot(w http.ResponseWriter, r *http.Request) error {
 			Status: &stopped, StopReason: &reason, EndedAt: &now, At: now}); uerr != nil && !errors.Is(uerr, store.ErrConflict) {
 			err = errors.Join(err, fmt.Errorf("stop pilot %s: %w", pl.ID, uerr))
 		}
-		return unavailable("the pilot's workflow could not start, so the pilot was stopped; start a new one when the workflow engine is back", err)
+		return httpx.Unavailable("the pilot's workflow could not start, so the pilot was stopped; start a new one when the workflow engine is back", err)
 	}
-	s.writeJSON(w, r, http.StatusCreated, s.toPilotJSON(ctx, pl))
+	httpx.WriteJSON(s.log, w, r, http.StatusCreated, s.toPilotJSON(ctx, pl))
 	return nil
 }
 
-func hasField(errs []FieldError, field string) bool {
+func hasField(errs []apiv1.FieldError, field string) bool {
 	for _, e := range errs {
 		if e.Field == field {
 			return true
@@ -242,7 +240,7 @@ func pilotInput(pl store.Pilot) workflows.PilotInput {
 // joined errors of the pilots it could not start.
 func StartRunningPilots(ctx context.Context, st store.Store, eng Engine) error {
 	var errs []error
-	p := store.ListPilotsParams{Status: store.PilotRunning, Limit: pageLimitMax}
+	p := store.ListPilotsParams{Status: store.PilotRunning, Limit: httpx.PageLimitMax}
 	for {
 		page, err := st.ListPilots(ctx, p)
 		if err != nil {
@@ -267,11 +265,11 @@ func StartRunningPilots(ctx context.Context, st store.Store, eng Engine) error {
 
 // listPilots lists pilots newest first, a page at a time.
 func (s *Server) listPilots(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListPilotsParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListPilotsParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -286,7 +284,7 @@ func (s *Server) listPilots(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	pls, err := s.store.ListPilots(ctx, store.ListPilotsParams{Flow: q.Flow, Status: q.Status, After: after, Limit: q.Limit + 1})
 	if err != nil {
-		return storeProblem(fmt.Errorf("list pilots: %w", err), "pilots")
+		return httpx.StoreProblem(fmt.Errorf("list pilots: %w", err), "pilots")
 	}
 	if from != nil {
 		for i, pl := range pls {
@@ -306,11 +304,11 @@ func (s *Server) listPilots(w http.ResponseWriter, r *http.Request) error {
 	}
 	if more {
 		last := pls[len(pls)-1]
-		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
-			return internal(err)
+		if out.NextCursor, err = httpx.EncodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return httpx.Internal(err)
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -326,14 +324,14 @@ func pilotCursorParam(s string) (*store.PilotCursor, error) {
 func (s *Server) loadPilot(ctx context.Context, id string) (store.Pilot, error) {
 	pl, err := s.store.GetPilot(ctx, id)
 	if err != nil {
-		return pl, storeProblem(fmt.Errorf("get pilot: %w", err), fmt.Sprintf("pilot %q", id))
+		return pl, httpx.StoreProblem(fmt.Errorf("get pilot: %w", err), fmt.Sprintf("pilot %q", id))
 	}
 	return pl, nil
 }
 
 // getPilot returns a pilot, with its workflow's status while it runs.
 func (s *Server) getPilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.PilotIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -341,7 +339,7 @@ func (s *Server) getPilot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, s.withLive(r.Context(), s.toPilotJSON(r.Context(), pl)))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, s.withLive(r.Context(), s.toPilotJSON(r.Context(), pl)))
 	return nil
 }
 
@@ -367,7 +365,7 @@ func (s *Server) endPilot(ctx context.Context, pl store.Pilot, reason, actorID s
 			out, uerr = s.store.GetPilot(ctx, pl.ID)
 		}
 		if uerr != nil {
-			return pl, false, storeProblem(fmt.Errorf("stop pilot: %w", uerr), fmt.Sprintf("pilot %q", pl.ID))
+			return pl, false, httpx.StoreProblem(fmt.Errorf("stop pilot: %w", uerr), fmt.Sprintf("pilot %q", pl.ID))
 		}
 		return out, true, nil
 	case err != nil:
@@ -377,7 +375,7 @@ func (s *Server) endPilot(ctx context.Context, pl store.Pilot, reason, actorID s
 	for {
 		cur, err := s.store.GetPilot(ctx, pl.ID)
 		if err != nil {
-			return pl, false, storeProblem(fmt.Errorf("reread pilot: %w", err), fmt.Sprintf("pilot %q", pl.ID))
+			return pl, false, httpx.StoreProblem(fmt.Errorf("reread pilot: %w", err), fmt.Sprintf("pilot %q", pl.ID))
 		}
 		if cur.Status != store.PilotRunning {
 			return cur, true, nil
@@ -396,17 +394,17 @@ func (s *Server) endPilot(ctx context.Context, pl store.Pilot, reason, actorID s
 // stopPilot stops a running pilot: 200 when the row has ended within
 // Config.PilotStopWait, else 202 (the workflow ends it shortly).
 func (s *Server) stopPilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.PilotIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.StopPilotRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if len(req.Reason) > 500 {
-		return invalid(FieldError{Field: "reason", Message: "must be at most 500 characters"})
+		return httpx.Invalid(apiv1.FieldError{Field: "reason", Message: "must be at most 500 characters"})
 	}
 	ctx := r.Context()
 	pl, err := s.loadPilot(ctx, q.ID)
@@ -414,9 +412,9 @@ func (s *Server) stopPilot(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if pl.Status != store.PilotRunning {
-		return conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
+		return httpx.Conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
 	}
-	actor := actorFrom(ctx)
+	actor := httpx.ActorFrom(ctx)
 	pl, ended, err := s.endPilot(ctx, pl, req.Reason, actor.ID)
 	if err != nil {
 		return err
@@ -426,13 +424,13 @@ func (s *Server) stopPilot(w http.ResponseWriter, r *http.Request) error {
 	if !ended {
 		status = http.StatusAccepted
 	}
-	s.writeJSON(w, r, status, s.toPilotJSON(ctx, pl))
+	httpx.WriteJSON(s.log, w, r, status, s.toPilotJSON(ctx, pl))
 	return nil
 }
 
 // evaluatePilot asks the Pilot workflow for a look now.
 func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.EvaluatePilotParams](r)
+	q, err := httpx.ParamsOf[apiv1.EvaluatePilotParams](r)
 	if err != nil {
 		return err
 	}
@@ -446,11 +444,11 @@ func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if pl.Status != store.PilotRunning {
-		return conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
+		return httpx.Conflict(fmt.Sprintf("pilot %q is not running (it is %s)", pl.ID, pl.Status))
 	}
 	// Scoped to the actor: another improver's look under the same key is
 	// a look of its own.
-	updateID := actorScopedKey(actorFrom(ctx).ID, key)
+	updateID := actorScopedKey(httpx.ActorFrom(ctx).ID, key)
 	if updateID == "" {
 		updateID = uuid.NewString()
 	}
@@ -458,7 +456,7 @@ func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	st, err := s.eng.EvaluatePilot(ectx, pl.WorkflowID, updateID)
 	if errors.Is(err, ErrPilotNotRunning) {
-		return conflict(fmt.Sprintf("pilot %q is not running", pl.ID))
+		return httpx.Conflict(fmt.Sprintf("pilot %q is not running", pl.ID))
 	}
 	if err != nil {
 		return engineProblem(err)
@@ -470,19 +468,19 @@ func (s *Server) evaluatePilot(w http.ResponseWriter, r *http.Request) error {
 		Details: mustJSON(map[string]any{"update_id": updateID, "decision": st.LastDecision, "status": st.Status})})
 	v := s.toPilotJSON(ctx, pl)
 	v.Live = toPilotLiveJSON(st)
-	s.writeJSON(w, r, http.StatusOK, v)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, v)
 	return nil
 }
 
 // promotePilot makes an arm's version the flow's default, stopping a
 // running pilot first.
 func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.PilotIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.PromotePilotRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Arm = strings.TrimSpace(req.Arm)
@@ -491,14 +489,14 @@ func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
 		if req.Arm != "" {
 			msg = fmt.Sprintf("must be control or treatment, got %q", req.Arm)
 		}
-		return invalid(FieldError{Field: "arm", Message: msg})
+		return httpx.Invalid(apiv1.FieldError{Field: "arm", Message: msg})
 	}
 	ctx := r.Context()
 	pl, err := s.loadPilot(ctx, q.ID)
 	if err != nil {
 		return err
 	}
-	actor := actorFrom(ctx)
+	actor := httpx.ActorFrom(ctx)
 	if pl.Status == store.PilotRunning {
 		reason := fmt.Sprintf("stopped by %s to promote its %s arm", actor.ID, req.Arm)
 		var ended bool
@@ -507,23 +505,23 @@ func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.audit(r, store.AuditEntry{Action: "pilot.stop", Object: "pilot:" + pl.ID, Details: mustJSON(map[string]any{"reason": reason})})
 		if !ended {
-			return conflict(fmt.Sprintf("pilot %q was asked to stop but still runs; retry the promotion in a moment", pl.ID))
+			return httpx.Conflict(fmt.Sprintf("pilot %q was asked to stop but still runs; retry the promotion in a moment", pl.ID))
 		}
 	}
 	out, err := store.PromotePilot(ctx, s.store, pl.ID, req.Arm, s.now().UTC())
 	if errors.Is(err, store.ErrConflict) {
 		msg := strings.TrimSuffix(strings.TrimPrefix(err.Error(), "promote pilot: "), ": "+store.ErrConflict.Error())
-		p := conflict(fmt.Sprintf("pilot %q cannot be promoted: %s", pl.ID, msg))
-		p.cause = err
+		p := httpx.Conflict(fmt.Sprintf("pilot %q cannot be promoted: %s", pl.ID, msg))
+		p.Cause = err
 		return p
 	}
 	if err != nil {
-		return storeProblem(fmt.Errorf("promote pilot: %w", err), fmt.Sprintf("pilot %q", pl.ID))
+		return httpx.StoreProblem(fmt.Errorf("promote pilot: %w", err), fmt.Sprintf("pilot %q", pl.ID))
 	}
 	version := armVersion(out, req.Arm)
 	s.audit(r, store.AuditEntry{Action: "pilot.promote", Object: "pilot:" + out.ID,
 		Details: mustJSON(map[string]any{"flow": out.Flow, "arm": req.Arm, "version": version})})
-	s.writeJSON(w, r, http.StatusOK, s.toPilotJSON(ctx, out))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, s.toPilotJSON(ctx, out))
 	return nil
 }
 
@@ -531,7 +529,7 @@ func (s *Server) promotePilot(w http.ResponseWriter, r *http.Request) error {
 // storing anything, next to its last stored look and a per-step comparison
 // of the arms.
 func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.PilotIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.PilotIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -550,7 +548,7 @@ func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := apiv1.PilotResults{PilotID: pl.ID, Flow: pl.Flow, Status: pl.Status, ComputedAt: s.now().UTC(),
 		Evaluation: ev, LastLook: s.toPilotJSON(ctx, pl).Results, Steps: steps}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -559,7 +557,7 @@ func (s *Server) pilotResults(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) evaluateLive(ctx context.Context, pl store.Pilot) (experiment.Evaluation, error) {
 	ev, _, err := pilotdata.Evaluate(ctx, s.store, pl, s.cfg.ReopenWindow, false)
 	if err != nil {
-		return experiment.Evaluation{}, storeProblem(fmt.Errorf("evaluate pilot: %w", err), "pilot cases")
+		return experiment.Evaluation{}, httpx.StoreProblem(fmt.Errorf("evaluate pilot: %w", err), "pilot cases")
 	}
 	return ev, nil
 }
@@ -574,7 +572,7 @@ func (s *Server) pilotSteps(ctx context.Context, pl store.Pilot) ([]apiv1.PilotS
 	for {
 		page, err := s.store.ExportSpans(ctx, p)
 		if err != nil {
-			return nil, storeProblem(fmt.Errorf("export spans: %w", err), "spans")
+			return nil, httpx.StoreProblem(fmt.Errorf("export spans: %w", err), "spans")
 		}
 		for _, sp := range page {
 			def, seen := defs[sp.Version]

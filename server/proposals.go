@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -23,9 +24,6 @@ import (
 // Improvement proposals from staff (ADR 0010): anyone proposes and votes,
 // the improvement team adopts a proposal by starting a PDCA cycle (a case
 // of the built-in flow pdca) for it, or declines it.
-
-// proposalRoles may adopt and decline proposals.
-var proposalRoles = []string{store.RoleAdmin, store.RoleImprover}
 
 // AnonymousActor is the actor of the audit entry of an anonymous
 // proposal: anonymous means anonymous, in the proposal and in the trail.
@@ -64,32 +62,32 @@ func toProposalJSON(p store.Proposal) apiv1.Proposal {
 // "anonymous" rather than the caller: anonymous means anonymous.
 func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) error {
 	var req apiv1.CreateProposalRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
+	var errs []apiv1.FieldError
 	req.Title = strings.TrimSpace(req.Title)
 	switch n := utf8.RuneCountInString(req.Title); {
 	case n == 0:
-		errs = append(errs, FieldError{Field: "title", Message: "is required"})
+		errs = append(errs, apiv1.FieldError{Field: "title", Message: "is required"})
 	case n > proposalTitleMax:
-		errs = append(errs, FieldError{Field: "title", Message: fmt.Sprintf("must be at most %d characters, got %d", proposalTitleMax, n)})
+		errs = append(errs, apiv1.FieldError{Field: "title", Message: fmt.Sprintf("must be at most %d characters, got %d", proposalTitleMax, n)})
 	}
 	req.Body = strings.TrimSpace(req.Body)
 	if n := utf8.RuneCountInString(req.Body); n > proposalBodyMax {
-		errs = append(errs, FieldError{Field: "body", Message: fmt.Sprintf("must be at most %d characters, got %d", proposalBodyMax, n)})
+		errs = append(errs, apiv1.FieldError{Field: "body", Message: fmt.Sprintf("must be at most %d characters, got %d", proposalBodyMax, n)})
 	}
 	if len(errs) > 0 {
-		return invalid(errs...)
+		return httpx.Invalid(errs...)
 	}
 	ctx := r.Context()
-	author := actorFrom(ctx).ID
+	author := httpx.ActorFrom(ctx).ID
 	if req.Anonymous {
 		author = ""
 	}
 	p, err := s.store.CreateProposal(ctx, store.CreateProposalParams{Title: req.Title, Body: req.Body, Author: author, At: s.now().UTC()})
 	if err != nil {
-		return storeProblem(fmt.Errorf("create proposal: %w", err), "proposal")
+		return httpx.StoreProblem(fmt.Errorf("create proposal: %w", err), "proposal")
 	}
 	e := store.AuditEntry{Action: "proposal.create", Object: "proposal:" + p.ID,
 		Details: mustJSON(map[string]any{"title": p.Title, "anonymous": req.Anonymous})}
@@ -97,17 +95,17 @@ func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) error {
 		e.Actor = AnonymousActor
 	}
 	s.audit(r, e)
-	s.writeJSON(w, r, http.StatusCreated, toProposalJSON(p))
+	httpx.WriteJSON(s.log, w, r, http.StatusCreated, toProposalJSON(p))
 	return nil
 }
 
 // listProposals lists proposals newest first, a page at a time.
 func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListProposalsParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListProposalsParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -124,9 +122,9 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
 		after = &store.ProposalCursor{CreatedAt: *to}
 	}
 	ctx := r.Context()
-	ps, err := s.store.ListProposals(ctx, store.ListProposalsParams{Status: q.Status, After: after, Limit: min(q.Limit+1, pageLimitMax)})
+	ps, err := s.store.ListProposals(ctx, store.ListProposalsParams{Status: q.Status, After: after, Limit: min(q.Limit+1, httpx.PageLimitMax)})
 	if err != nil {
-		return storeProblem(fmt.Errorf("list proposals: %w", err), "proposals")
+		return httpx.StoreProblem(fmt.Errorf("list proposals: %w", err), "proposals")
 	}
 	if from != nil {
 		for i, p := range ps {
@@ -139,13 +137,13 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
 	more := len(ps) > q.Limit
 	if more {
 		ps = ps[:q.Limit]
-	} else if len(ps) == q.Limit && q.Limit == pageLimitMax {
+	} else if len(ps) == q.Limit && q.Limit == httpx.PageLimitMax {
 		// The store cannot return limit+1 rows: ask whether one follows.
 		last := ps[len(ps)-1]
 		probe, err := s.store.ListProposals(ctx, store.ListProposalsParams{Status: q.Status, Limit: 1,
 			After: &store.ProposalCursor{CreatedAt: last.CreatedAt, ID: last.ID}})
 		if err != nil {
-			return storeProblem(fmt.Errorf("list proposals: %w", err), "proposals")
+			return httpx.StoreProblem(fmt.Errorf("list proposals: %w", err), "proposals")
 		}
 		more = len(probe) > 0 && (from == nil || !probe[0].CreatedAt.Before(*from))
 	}
@@ -155,11 +153,11 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
 	}
 	if more {
 		last := ps[len(ps)-1]
-		if out.NextCursor, err = encodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
-			return internal(err)
+		if out.NextCursor, err = httpx.EncodeCursor(caseCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}); err != nil {
+			return httpx.Internal(err)
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -167,13 +165,13 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) loadProposal(ctx context.Context, id string) (store.Proposal, error) {
 	p, err := s.store.GetProposal(ctx, id)
 	if err != nil {
-		return p, storeProblem(fmt.Errorf("get proposal: %w", err), fmt.Sprintf("proposal %q", id))
+		return p, httpx.StoreProblem(fmt.Errorf("get proposal: %w", err), fmt.Sprintf("proposal %q", id))
 	}
 	return p, nil
 }
 
 func (s *Server) getProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ProposalIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
@@ -181,27 +179,27 @@ func (s *Server) getProposal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, toProposalJSON(p))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toProposalJSON(p))
 	return nil
 }
 
 // notOpen is the 409 of a change to a proposal that is no longer open.
-func notOpen(p store.Proposal) *Problem {
+func notOpen(p store.Proposal) *httpx.Problem {
 	if p.Status == store.ProposalAdopted {
-		return conflict(fmt.Sprintf("proposal %q is already adopted by the improvement cycle %s", p.ID, p.AdoptedCaseID))
+		return httpx.Conflict(fmt.Sprintf("proposal %q is already adopted by the improvement cycle %s", p.ID, p.AdoptedCaseID))
 	}
-	return conflict(fmt.Sprintf("proposal %q is %s; only an open proposal can change", p.ID, p.Status))
+	return httpx.Conflict(fmt.Sprintf("proposal %q is %s; only an open proposal can change", p.ID, p.Status))
 }
 
 // closedProposal answers a store conflict on an open-only change with the
 // proposal's current state.
 func (s *Server) closedProposal(ctx context.Context, id string, err error) error {
 	if !errors.Is(err, store.ErrConflict) {
-		return storeProblem(err, fmt.Sprintf("proposal %q", id))
+		return httpx.StoreProblem(err, fmt.Sprintf("proposal %q", id))
 	}
 	p, gerr := s.store.GetProposal(ctx, id)
 	if gerr != nil {
-		return conflict(fmt.Sprintf("proposal %q is not open", id))
+		return httpx.Conflict(fmt.Sprintf("proposal %q is not open", id))
 	}
 	return notOpen(p)
 }
@@ -210,12 +208,12 @@ func (s *Server) closedProposal(ctx context.Context, id string, err error) error
 // voted says whether this one counted). Votes are not audited: they are
 // rows of their own.
 func (s *Server) voteProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ProposalIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	p, voted, err := s.store.VoteProposal(ctx, q.ID, actorFrom(ctx).ID, s.now().UTC())
+	p, voted, err := s.store.VoteProposal(ctx, q.ID, httpx.ActorFrom(ctx).ID, s.now().UTC())
 	if err != nil {
 		return s.closedProposal(ctx, q.ID, fmt.Errorf("vote proposal: %w", err))
 	}
@@ -223,7 +221,7 @@ func (s *Server) voteProposal(w http.ResponseWriter, r *http.Request) error {
 		s.audit(r, store.AuditEntry{Action: "proposal.vote", Object: "proposal:" + p.ID,
 			Details: mustJSON(map[string]any{"votes": p.Votes})})
 	}
-	s.writeJSON(w, r, http.StatusOK, apiv1.Vote{ProposalID: p.ID, Voted: voted, Votes: p.Votes})
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, apiv1.Vote{ProposalID: p.ID, Voted: voted, Votes: p.Votes})
 	return nil
 }
 
@@ -244,24 +242,24 @@ func adoptKey(proposalID, flowKey, metric string) string {
 // being open meanwhile (declined, or adopted with another cycle), the case
 // this request started is cancelled and the answer is 409.
 func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ProposalIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.AdoptProposalRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	var errs []FieldError
+	var errs []apiv1.FieldError
 	req.Flow, req.Metric = strings.TrimSpace(req.Flow), strings.TrimSpace(req.Metric)
 	if req.Flow == "" {
-		errs = append(errs, FieldError{Field: "flow", Message: "is required"})
+		errs = append(errs, apiv1.FieldError{Field: "flow", Message: "is required"})
 	}
 	if !slices.Contains(workflows.PilotMetrics, req.Metric) {
-		errs = append(errs, FieldError{Field: "metric", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(workflows.PilotMetrics, ", "), req.Metric)})
+		errs = append(errs, apiv1.FieldError{Field: "metric", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(workflows.PilotMetrics, ", "), req.Metric)})
 	}
 	if len(errs) > 0 {
-		return invalid(errs...)
+		return httpx.Invalid(errs...)
 	}
 	ctx := r.Context()
 	p, err := s.loadProposal(ctx, q.ID)
@@ -275,11 +273,11 @@ func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, store.ErrNotFound) {
 			return s.unknownFlow(ctx, req.Flow, "flow")
 		}
-		return storeProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", req.Flow))
+		return httpx.StoreProblem(fmt.Errorf("default flow version: %w", err), fmt.Sprintf("flow %q", req.Flow))
 	}
 	attrs, err := json.Marshal(map[string]any{"flow": req.Flow, "metric": req.Metric, "proposal_id": p.ID, "problem": p.Title})
 	if err != nil {
-		return internal(fmt.Errorf("encode attributes: %w", err))
+		return httpx.Internal(fmt.Errorf("encode attributes: %w", err))
 	}
 	c, _, err := s.openCase(r, newCase{
 		Flow: PDCAFlow, Customer: ImprovementCustomer, Channel: ImprovementChannel, Attributes: attrs,
@@ -287,7 +285,7 @@ func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
 		RequestHash:    requestHash("proposal:"+p.ID, PDCAFlow, ImprovementCustomer, ImprovementChannel, attrs),
 	})
 	if err != nil {
-		var pr *Problem
+		var pr *httpx.Problem
 		if errors.As(err, &pr) && pr.Status == http.StatusServiceUnavailable {
 			pr.Detail = "the improvement cycle was stored but its workflow could not be started; the proposal is still open: retry the adoption"
 		}
@@ -298,7 +296,7 @@ func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
 		cur, gerr := s.store.GetProposal(ctx, p.ID)
 		if !errors.Is(err, store.ErrConflict) || gerr != nil {
 			// The proposal stays open; a retry finds the same case.
-			return storeProblem(fmt.Errorf("adopt proposal: %w", err), fmt.Sprintf("proposal %q", p.ID))
+			return httpx.StoreProblem(fmt.Errorf("adopt proposal: %w", err), fmt.Sprintf("proposal %q", p.ID))
 		}
 		if cur.Status == store.ProposalAdopted && cur.AdoptedCaseID == c.ID {
 			// A concurrent identical adoption attached this very case.
@@ -318,7 +316,7 @@ func (s *Server) adoptProposal(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "proposal.adopt", Object: "proposal:" + p.ID, CaseID: c.ID,
 		Details: mustJSON(map[string]any{"case_id": c.ID, "flow": req.Flow, "metric": req.Metric})})
-	s.writeJSON(w, r, http.StatusCreated, apiv1.Adoption{Proposal: toProposalJSON(adopted), Case: toCaseJSON(c)})
+	httpx.WriteJSON(s.log, w, r, http.StatusCreated, apiv1.Adoption{Proposal: toProposalJSON(adopted), Case: toCaseJSON(c)})
 	return nil
 }
 
@@ -345,17 +343,17 @@ func (s *Server) discardCase(ctx context.Context, c store.Case) error {
 // declineProposal marks an open proposal declined; the reason goes to the
 // audit trail (proposal.decline).
 func (s *Server) declineProposal(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ProposalIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.ProposalIDParams](r)
 	if err != nil {
 		return err
 	}
 	var req apiv1.DeclineProposalRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if n := utf8.RuneCountInString(req.Reason); n > declineReasonMax {
-		return invalid(FieldError{Field: "reason", Message: fmt.Sprintf("must be at most %d characters, got %d", declineReasonMax, n)})
+		return httpx.Invalid(apiv1.FieldError{Field: "reason", Message: fmt.Sprintf("must be at most %d characters, got %d", declineReasonMax, n)})
 	}
 	ctx := r.Context()
 	if _, err := s.loadProposal(ctx, q.ID); err != nil {
@@ -367,6 +365,6 @@ func (s *Server) declineProposal(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.audit(r, store.AuditEntry{Action: "proposal.decline", Object: "proposal:" + p.ID,
 		Details: mustJSON(map[string]any{"reason": req.Reason})})
-	s.writeJSON(w, r, http.StatusOK, toProposalJSON(p))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toProposalJSON(p))
 	return nil
 }

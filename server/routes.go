@@ -7,7 +7,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
-	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/server/internal/authz"
 )
 
 // route is one operation of the API. The table apiRoutes registers the chi
@@ -154,7 +154,7 @@ var apiRoutes = []route{
 		Method: http.MethodPost, Pattern: "/api/v1/tokens", ID: "createToken", Tag: "tokens",
 		Summary:     "Create an actor and its token",
 		Description: "The token is shown once; only its hash is stored.",
-		Roles:       []string{store.RoleAdmin},
+		Roles:       authz.Admins,
 		Body:        apiv1.CreateTokenRequest{}, BodyExample: exampleTokenRequest,
 		Status: http.StatusCreated, Response: apiv1.TokenResponse{}, Example: exampleTokenResponse,
 		Errors: []int{413, 415, 422},
@@ -166,7 +166,7 @@ var apiRoutes = []route{
 		Summary: "List tokens, newest first",
 		Description: "Every token (active, expired and revoked) with its actor, ordered by created_at, then id, descending. Neither the " +
 			"token nor its hash is ever shown again after POST /api/v1/tokens. " + descPaging,
-		Roles:  []string{store.RoleAdmin},
+		Roles:  authz.Admins,
 		Params: apiv1.ListTokensParams{},
 		Status: http.StatusOK, Response: apiv1.TokenList{}, Example: apiv1.TokenList{Tokens: []apiv1.Token{exampleToken}, NextCursor: exampleCursor},
 		Handle: (*Server).listTokens,
@@ -176,7 +176,7 @@ var apiRoutes = []route{
 		Summary: "Revoke a token",
 		Description: "From now on the token gets 401. Revoking a revoked token changes nothing (the first time is kept). The actor stays; " +
 			"give it a new token with POST /api/v1/tokens. The admin token (FLOWLAB_ADMIN_TOKEN) is configuration, not a token: change it there.",
-		Roles:  []string{store.RoleAdmin},
+		Roles:  authz.Admins,
 		Params: apiv1.TokenIDParams{},
 		Status: http.StatusOK, Response: apiv1.Token{}, Example: exampleRevokedToken,
 		Errors: []int{404},
@@ -200,7 +200,7 @@ var apiRoutes = []route{
 			"entries: who (`actor`), what (`action`, e.g. `task.complete`), to which object (`object`, kind:id), its case, when, the " +
 			"request (`request_id`: the `X-Request-Id` the API answered the change with) and what changed (`details`). Ordered by id " +
 			"descending, the order they were written; `from`/`to` bound `at`. " + descPaging,
-		Roles:  []string{store.RoleAdmin},
+		Roles:  authz.Admins,
 		Params: apiv1.ListAuditParams{},
 		Status: http.StatusOK, Response: apiv1.AuditList{}, Example: apiv1.AuditList{Entries: exampleAuditEntries, NextCursor: exampleCursor},
 		Handle: (*Server).listAudit,
@@ -241,7 +241,7 @@ var apiRoutes = []route{
 		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/cancel", ID: "cancelCase", Tag: "cases",
 		Summary:     "Cancel a case",
 		Description: "Requests cancellation of the case's workflow, which closes its open task.",
-		Roles:       []string{store.RoleAdmin, store.RoleOwner},
+		Roles:       authz.CaseSettlers,
 		Params:      apiv1.CaseIDParams{},
 		Status:      http.StatusAccepted, Response: apiv1.CancelResponse{}, Example: apiv1.CancelResponse{ID: exampleCase.ID, Status: "cancelling"},
 		Errors: []int{404, 409},
@@ -254,7 +254,7 @@ var apiRoutes = []route{
 		Description: "Starts a new workflow run for a failed case, at the step it was at, with the attributes last stored and the case " +
 			"SLA still counted from its creation (pending events and escalation levels of the old run are not carried). 409 when " +
 			"the case is not failed.",
-		Roles:  []string{store.RoleAdmin, store.RoleOwner},
+		Roles:  authz.CaseSettlers,
 		Params: apiv1.CaseIDParams{},
 		Status: http.StatusOK, Response: apiv1.Case{}, Example: exampleCase,
 		Errors: []int{404, 409},
@@ -265,7 +265,7 @@ var apiRoutes = []route{
 		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/close", ID: "closeFailedCase", Tag: "cases",
 		Summary:     "Close a failed case",
 		Description: "Closes a failed case without restarting it: it becomes cancelled. 409 when the case is not failed.",
-		Roles:       []string{store.RoleAdmin, store.RoleOwner},
+		Roles:       authz.CaseSettlers,
 		Params:      apiv1.CaseIDParams{},
 		Status:      http.StatusOK, Response: apiv1.Case{}, Example: exampleCase,
 		Errors: []int{404, 409},
@@ -463,7 +463,7 @@ var apiRoutes = []route{
 			"whose `errors[].field` is `line:column`. Publishing content identical (sha256 of the YAML) to an existing version of the key changes " +
 			"nothing and returns that version (200). The first version of a new key becomes its default; later ones become the default only through " +
 			"PUT /api/v1/flows/{key}/default.",
-		Roles:   []string{store.RoleAdmin, store.RoleOwner},
+		Roles:   authz.FlowEditors,
 		Params:  apiv1.FlowKeyParams{},
 		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
 		Status:  http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: apiv1.FlowVersionDetail{}, Example: exampleFlowVersionDetail,
@@ -497,7 +497,7 @@ var apiRoutes = []route{
 		Method: http.MethodPut, Pattern: "/api/v1/flows/{key}/default", ID: "setFlowDefault", Tag: "flows",
 		Summary:     "Choose the default version of a flow",
 		Description: "New cases of the flow get this version; running cases keep theirs. A retired version cannot be the default (409).",
-		Roles:       []string{store.RoleAdmin, store.RoleOwner},
+		Roles:       authz.FlowEditors,
 		Params:      apiv1.FlowKeyParams{},
 		Body:        apiv1.SetDefaultRequest{}, BodyExample: apiv1.SetDefaultRequest{Version: 3},
 		Status: http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleDefaultVersion,
@@ -510,7 +510,7 @@ var apiRoutes = []route{
 		Summary: "Retire a flow version",
 		Description: "A retired version receives no new cases; cases running on it finish on it. The default version cannot be retired (409): " +
 			"choose another default first. Retiring a retired version changes nothing.",
-		Roles:  []string{store.RoleAdmin, store.RoleOwner},
+		Roles:  authz.FlowEditors,
 		Params: apiv1.FlowVersionParams{},
 		Status: http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleRetiredVersion,
 		Errors: []int{404, 409},
@@ -529,7 +529,7 @@ var apiRoutes = []route{
 			"`case.migrate_refused`) and the migration (`flow.migrate`). One request handles up to 10000 cases, newest first (`truncated` " +
 			"says more remain: run it again). Each case's Update ID is `<migration_id>:<case id>`. If the workflow engine becomes unavailable " +
 			"the request stops with 503; the cases migrated by then are in the audit trail and a new request picks up the rest.",
-		Roles:  []string{store.RoleAdmin, store.RoleOwner},
+		Roles:  authz.FlowEditors,
 		Params: apiv1.FlowKeyParams{},
 		Body:   apiv1.MigrateRequest{}, BodyExample: exampleMigrateRequest,
 		Status: http.StatusOK, Response: apiv1.Migration{}, Example: exampleMigration,
@@ -595,7 +595,7 @@ var apiRoutes = []route{
 			"or `max_duration` (default 14d) is reached. Durations are strings like 14d, 36h or 90m. Invalid fields are a 422 naming each; an " +
 			"unknown flow is 404; a missing or retired version a 422 on `control` or `treatment`; another running pilot of the flow a 409 naming it. " +
 			"If the workflow cannot start, the pilot is stopped (reason: the pilot's workflow could not start) and the answer is 503.",
-		Roles: pilotRoles,
+		Roles: authz.PilotRunners,
 		Body:  apiv1.StartPilotRequest{}, BodyExample: exampleStartPilot,
 		Status: http.StatusCreated, Response: apiv1.Pilot{}, Example: examplePilot,
 		Errors: []int{404, 409, 413, 415, 422},
@@ -625,7 +625,7 @@ var apiRoutes = []route{
 		Description: "Signals the pilot's workflow to stop; the workflow ends the pilot (status stopped) and new cases of the flow get its default " +
 			"version again. The answer is 200 once the pilot has ended (the server waits up to 2 seconds), else 202 with the pilot still `running` " +
 			"for a moment. A pilot whose workflow is gone is ended directly. A pilot that is not running is a 409.",
-		Roles:  pilotRoles,
+		Roles:  authz.PilotRunners,
 		Params: apiv1.PilotIDParams{},
 		Body:   apiv1.StopPilotRequest{}, BodyExample: apiv1.StopPilotRequest{Reason: "customers complain about the new form"},
 		Status: http.StatusOK, AltStatuses: []int{http.StatusAccepted}, Response: apiv1.Pilot{}, Example: exampleStoppedPilot,
@@ -639,7 +639,7 @@ var apiRoutes = []route{
 		Description: "Runs a look now through the Pilot workflow's `evaluate` Update (as its timer would: the result is stored and acted on, so " +
 			"the pilot may conclude or stop). The Update ID is the `Idempotency-Key` when given (a retry looks once), else a new one. " +
 			"A pilot that is not running is a 409. Returns the pilot with the new results and `live`.",
-		Roles:  pilotRoles,
+		Roles:  authz.PilotRunners,
 		Params: apiv1.EvaluatePilotParams{},
 		Status: http.StatusOK, Response: apiv1.Pilot{}, Example: examplePilotLive,
 		Errors: []int{404, 409},
@@ -652,7 +652,7 @@ var apiRoutes = []route{
 		Description: "Makes the version of `arm` the flow's default (new cases get it; running cases keep theirs) and marks the pilot promoted, " +
 			"with an audit entry. A running pilot is stopped first (409 if it has not ended within 2 seconds: retry). Promoting the same arm again " +
 			"changes nothing; the other arm of a promoted pilot, or a retired version, is a 409.",
-		Roles:  pilotRoles,
+		Roles:  authz.PilotRunners,
 		Params: apiv1.PilotIDParams{},
 		Body:   apiv1.PromotePilotRequest{}, BodyExample: apiv1.PromotePilotRequest{Arm: "treatment"},
 		Status: http.StatusOK, Response: apiv1.Pilot{}, Example: examplePromotedPilot,
@@ -723,7 +723,7 @@ var apiRoutes = []route{
 			"proposal that is not open a 409. The case comes first: if the proposal stops being open meanwhile (declined, adopted by another " +
 			"request) the case is cancelled and the answer is 409; if the request fails after the case was stored, the proposal stays open and " +
 			"a retry with the same flow and metric continues with the same case.",
-		Roles:  proposalRoles,
+		Roles:  authz.ProposalDeciders,
 		Params: apiv1.ProposalIDParams{},
 		Body:   apiv1.AdoptProposalRequest{}, BodyExample: apiv1.AdoptProposalRequest{Flow: "complaint", Metric: "cycle_time"},
 		Status: http.StatusCreated, Response: apiv1.Adoption{}, Example: exampleAdoption,
@@ -735,7 +735,7 @@ var apiRoutes = []route{
 		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/decline", ID: "declineProposal", Tag: "improvement",
 		Summary:     "Decline a proposal",
 		Description: "Marks an open proposal declined (409 when it is not open); the optional `reason` (up to 1000 characters) is kept in the audit entry `proposal.decline`.",
-		Roles:       proposalRoles,
+		Roles:       authz.ProposalDeciders,
 		Params:      apiv1.ProposalIDParams{},
 		Body:        apiv1.DeclineProposalRequest{}, BodyExample: apiv1.DeclineProposalRequest{Reason: "covered by the refund policy change in April"},
 		Status: http.StatusOK, Response: apiv1.Proposal{}, Example: exampleDeclinedProposal,

@@ -101,6 +101,7 @@ import (
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/obs"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -158,8 +159,8 @@ type Config struct {
 	// RatePerSecond and RateBurst bound each actor's requests: a token
 	// bucket per actor id refilled at RatePerSecond, holding RateBurst; a
 	// request over it gets 429 with Retry-After. RatePerSecond 0 is
-	// DefaultRatePerSecond (50), negative disables the limit; RateBurst 0
-	// is DefaultRateBurst (100).
+	// httpx.DefaultRatePerSecond (50), negative disables the limit; RateBurst 0
+	// is httpx.DefaultRateBurst (100).
 	RatePerSecond float64
 	RateBurst     int
 	// ReopenWindow: a case reopened within this time of its close counts
@@ -249,15 +250,15 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	c.Logger = slog.New(requestIDLogHandler{c.Logger.Handler()})
+	c.Logger = slog.New(httpx.RequestIDLogHandler{Handler: c.Logger.Handler()})
 	if c.Metrics == nil {
 		c.Metrics = obs.New()
 	}
 	if c.RatePerSecond == 0 {
-		c.RatePerSecond = DefaultRatePerSecond
+		c.RatePerSecond = httpx.DefaultRatePerSecond
 	}
 	if c.RateBurst == 0 {
-		c.RateBurst = DefaultRateBurst
+		c.RateBurst = httpx.DefaultRateBurst
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
@@ -311,8 +312,9 @@ type Server struct {
 	doc   []byte // the OpenAPI document
 
 	metrics  *obs.Metrics
-	limiter  *rateLimiter    // nil: no rate limit
-	patterns map[string]bool // the route tables' patterns, the metrics' route labels
+	auth     *httpx.Authenticator
+	limiter  *httpx.RateLimiter // nil: no rate limit
+	patterns map[string]bool    // the route tables' patterns, the metrics' route labels
 
 	ui       *uiTemplates // the web UI's pages
 	sessions *sessionKeys // seal session cookies, sign flash messages
@@ -348,8 +350,9 @@ func newServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, eng: cfg.Engine, log: cfg.Logger, now: cfg.Now, doc: doc,
 		metrics: cfg.Metrics, patterns: map[string]bool{}}
+	s.auth = &httpx.Authenticator{Store: cfg.Store, AdminToken: cfg.AdminToken, Now: cfg.Now, Log: cfg.Logger}
 	if cfg.RatePerSecond > 0 {
-		s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst)
+		s.limiter = httpx.NewRateLimiter(cfg.RatePerSecond, cfg.RateBurst)
 	}
 	for _, rt := range apiRoutes {
 		s.patterns[rt.Pattern] = true
@@ -376,44 +379,28 @@ func (s *Server) engineCtx(ctx context.Context) (context.Context, context.Cancel
 	return context.WithTimeout(ctx, s.cfg.EngineTimeout)
 }
 
-// handler is an http handler that may fail; a *Problem is sent as is, any
-// other error as a generic 500.
-type handler func(w http.ResponseWriter, r *http.Request) error
-
-func (s *Server) h(fn handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := fn(w, r); err != nil {
-			var p *Problem
-			if !errors.As(err, &p) {
-				p = internal(err)
-			}
-			s.writeProblem(w, r, p)
-		}
-	}
-}
-
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(requestID)
+	r.Use(httpx.RequestID)
 	r.Use(s.accessLog)
-	r.Use(s.recoverer)
-	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
-		return notFound("no route for " + r.URL.Path)
+	r.Use(httpx.Recoverer(s.log))
+	r.NotFound(httpx.Handle(s.log, func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.NotFound("no route for " + r.URL.Path)
 	}))
-	r.MethodNotAllowed(s.h(func(w http.ResponseWriter, r *http.Request) error {
-		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+	r.MethodNotAllowed(httpx.Handle(s.log, func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.NewProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
 			r.Method+" is not allowed on "+r.URL.Path)
 	}))
 
 	for _, rt := range apiRoutes {
 		var mw []func(http.Handler) http.Handler
 		if !rt.Public {
-			mw = append(mw, s.authenticate, s.rateLimit)
+			mw = append(mw, s.auth.Middleware, s.limiter.Middleware(s.log))
 		}
 		if len(rt.Roles) > 0 {
-			mw = append(mw, s.requireRole(rt.Roles...))
+			mw = append(mw, httpx.RequireRole(s.log, rt.Roles...))
 		}
-		r.With(mw...).Method(rt.Method, rt.Pattern, s.h(s.withRouteParams(rt)))
+		r.With(mw...).Method(rt.Method, rt.Pattern, httpx.Handle(s.log, s.withRouteParams(rt)))
 	}
 	r.Route(UIPath, s.uiRoutes)
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
@@ -427,29 +414,13 @@ func (s *Server) routes() http.Handler {
 // withRouteParams decodes the route's parameters (a 400 for unknown or
 // invalid ones) into the request context for paramsOf, then runs its
 // handler.
-func (s *Server) withRouteParams(rt route) handler {
+func (s *Server) withRouteParams(rt route) httpx.HandlerFunc {
 	t := rt.paramsType()
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := decodeParams(r, t)
+		p, err := httpx.DecodeParams(r, t)
 		if err != nil {
 			return err
 		}
-		return rt.Handle(s, w, r.WithContext(withParams(r.Context(), p.Interface())))
+		return rt.Handle(s, w, r.WithContext(httpx.WithParams(r.Context(), p.Interface())))
 	}
-}
-
-// recoverer turns a panic into a logged 500 problem. It is a last resort:
-// handlers do not panic by design.
-func (s *Server) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.writeProblem(w, r, internal(fmt.Errorf("panic: %v", v)))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
 }

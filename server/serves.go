@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -50,14 +51,14 @@ func (s *Server) servesCase(ctx context.Context, a store.Actor, c store.Case, wh
 	}
 	deps, err := s.caseDepartments(ctx, c)
 	if err != nil {
-		return storeProblem(err, fmt.Sprintf("case %q", c.ID))
+		return httpx.StoreProblem(err, fmt.Sprintf("case %q", c.ID))
 	}
 	for _, d := range a.Departments {
 		if slices.Contains(deps, d) {
 			return nil
 		}
 	}
-	return forbidden(fmt.Sprintf("you may not %s case %q: only admins, owners and the departments that serve it (%s) may; you work in %s",
+	return httpx.Forbidden(fmt.Sprintf("you may not %s case %q: only admins, owners and the departments that serve it (%s) may; you work in %s",
 		what, c.ID, strings.Join(deps, ", "), departmentsText(a.Departments)))
 }
 
@@ -68,16 +69,10 @@ func departmentsText(deps []string) string {
 	return strings.Join(deps, ", ")
 }
 
-// leads reports whether a may release and reassign the claimed tasks of
-// department: admins everywhere, team leads in the departments they lead.
-func leads(a store.Actor, department string) bool {
-	return a.Role == store.RoleAdmin || (slices.Contains(a.Leads, department) && slices.Contains(a.Departments, department))
-}
-
 // actorName is how a refusal names an actor: its name and id, or the id
 // alone when it cannot be read.
 func (s *Server) actorName(ctx context.Context, id string) string {
-	if id == AdminActorID {
+	if id == httpx.AdminActorID {
 		return "the admin"
 	}
 	a, err := s.store.GetActor(ctx, id)
@@ -92,8 +87,8 @@ func (s *Server) actorName(ctx context.Context, id string) string {
 
 // claimedConflict is the 409 for a task another actor has claimed: it
 // names the claimant and who can release the claim.
-func (s *Server) claimedConflict(ctx context.Context, t store.Task) *Problem {
-	return conflict(fmt.Sprintf("task %q is claimed by %s; they can release it, and so can a team lead of %s or an admin",
+func (s *Server) claimedConflict(ctx context.Context, t store.Task) *httpx.Problem {
+	return httpx.Conflict(fmt.Sprintf("task %q is claimed by %s; they can release it, and so can a team lead of %s or an admin",
 		t.ID, s.actorName(ctx, t.Assignee), t.Department))
 }
 

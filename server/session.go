@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // Web UI sessions and flash messages (decision 0023).
@@ -140,7 +142,7 @@ func (s *Server) secureCookies(r *http.Request) bool {
 func (s *Server) setSession(w http.ResponseWriter, r *http.Request, sess session) error {
 	v, err := s.sessions.seal(sess)
 	if err != nil {
-		return internal(err)
+		return httpx.Internal(err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: UIPath, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r), MaxAge: int(s.cfg.SessionMaxAge / time.Second)})
@@ -186,7 +188,7 @@ func flashQuery(r *http.Request, msg, kind string) string {
 	if kind != "" {
 		q += "&" + flashKindParm + "=" + url.QueryEscape(kind)
 	}
-	return q + "&" + flashSigParam + "=" + flashMAC(key, actorFrom(r.Context()).ID, kind, msg)
+	return q + "&" + flashSigParam + "=" + flashMAC(key, httpx.ActorFrom(r.Context()).ID, kind, msg)
 }
 
 // flashOf is the flash message r's URL carries for its actor, with
@@ -197,7 +199,7 @@ func (s *Server) flashOf(r *http.Request) (string, bool) {
 	if msg == "" || sig == "" {
 		return "", false
 	}
-	want := flashMAC(s.sessions.flash, actorFrom(r.Context()).ID, kind, msg)
+	want := flashMAC(s.sessions.flash, httpx.ActorFrom(r.Context()).ID, kind, msg)
 	if !hmac.Equal([]byte(sig), []byte(want)) {
 		return "", false
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -22,12 +24,12 @@ import (
 // see only their departments: without a department parameter the list
 // covers all of them, another department is 403.
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
-	actor := actorFrom(r.Context())
-	q, err := paramsOf[apiv1.ListTasksParams](r)
+	actor := httpx.ActorFrom(r.Context())
+	q, err := httpx.ParamsOf[apiv1.ListTasksParams](r)
 	if err != nil {
 		return err
 	}
-	from, to, err := timeRange(q.From, q.To)
+	from, to, err := httpx.TimeRange(q.From, q.To)
 	if err != nil {
 		return err
 	}
@@ -58,34 +60,34 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	// readable by everyone, its tasks included (the record is the handoff:
 	// the next department reads what the one before recorded), so with
 	// case_id the departments are not restricted.
-	if departmentBound(actor) && p.CaseID == "" {
+	if authz.DepartmentBound(actor.Role) && p.CaseID == "" {
 		if p.Department == "" {
 			p.Departments = actor.Departments
 			if len(p.Departments) == 0 {
-				return forbidden("you belong to no department")
+				return httpx.Forbidden("you belong to no department")
 			}
-		} else if !inDepartment(actor, p.Department) {
-			return forbidden(fmt.Sprintf("you may not see the inbox of department %q", p.Department))
+		} else if !authz.InDepartment(actor.Role, actor.Departments, p.Department) {
+			return httpx.Forbidden(fmt.Sprintf("you may not see the inbox of department %q", p.Department))
 		}
 	}
 	tasks, err := s.store.ListTasks(r.Context(), p)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list tasks: %w", err), "tasks")
+		return httpx.StoreProblem(fmt.Errorf("list tasks: %w", err), "tasks")
 	}
 	out := apiv1.TaskList{}
 	if len(tasks) > q.Limit {
 		tasks = tasks[:q.Limit]
 		last := tasks[len(tasks)-1]
-		out.NextCursor, err = encodeCursor(taskCursorJSON{SLADue: utcPtr(last.SLADue), OpenedAt: last.OpenedAt.UTC(), ID: last.ID})
+		out.NextCursor, err = httpx.EncodeCursor(taskCursorJSON{SLADue: utcPtr(last.SLADue), OpenedAt: last.OpenedAt.UTC(), ID: last.ID})
 		if err != nil {
-			return internal(err)
+			return httpx.Internal(err)
 		}
 	}
 	out.Tasks = toTasksJSON(tasks)
 	if err := s.withCaseContacts(r.Context(), out.Tasks); err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -93,7 +95,7 @@ func (s *Server) loadTask(r *http.Request) (store.Task, error) {
 	id := chi.URLParam(r, "id")
 	t, err := s.store.GetTask(r.Context(), id)
 	if err != nil {
-		return t, storeProblem(fmt.Errorf("get task: %w", err), fmt.Sprintf("task %q", id))
+		return t, httpx.StoreProblem(fmt.Errorf("get task: %w", err), fmt.Sprintf("task %q", id))
 	}
 	return t, nil
 }
@@ -104,7 +106,7 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, toTaskJSON(t))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toTaskJSON(t))
 	return nil
 }
 
@@ -114,8 +116,8 @@ func (s *Server) loadTaskToAct(r *http.Request) (store.Task, error) {
 	if err != nil {
 		return t, err
 	}
-	if a := actorFrom(r.Context()); !inDepartment(a, t.Department) {
-		return t, forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
+	if a := httpx.ActorFrom(r.Context()); !authz.InDepartment(a.Role, a.Departments, t.Department) {
+		return t, httpx.Forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
 	}
 	return t, nil
 }
@@ -126,19 +128,19 @@ func (s *Server) claimTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	actor := actorFrom(r.Context())
+	actor := httpx.ActorFrom(r.Context())
 	if t.Status != store.TaskOpen {
-		return conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
+		return httpx.Conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
 	}
 	if t.Assignee != "" && t.Assignee != actor.ID {
 		return s.claimedConflict(r.Context(), t)
 	}
 	t, err = s.store.ClaimTask(r.Context(), store.ClaimTaskParams{ID: t.ID, Actor: actor.ID, At: s.now().UTC()})
 	if err != nil {
-		return storeProblem(fmt.Errorf("claim task: %w", err), "task")
+		return httpx.StoreProblem(fmt.Errorf("claim task: %w", err), "task")
 	}
 	s.audit(r, store.AuditEntry{Action: "task.claim", Object: "task:" + t.ID, CaseID: t.CaseID})
-	s.writeJSON(w, r, http.StatusOK, toTaskJSON(t))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toTaskJSON(t))
 	return nil
 }
 
@@ -149,25 +151,25 @@ func (s *Server) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	actor := actorFrom(r.Context())
+	actor := httpx.ActorFrom(r.Context())
 	if t.Status != store.TaskOpen {
-		return conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
+		return httpx.Conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
 	}
-	force := leads(actor, t.Department)
+	force := authz.Leads(actor.Role, actor.Departments, actor.Leads, t.Department)
 	if t.Assignee != "" && t.Assignee != actor.ID && !force {
 		return s.claimedConflict(r.Context(), t)
 	}
 	released := t.Assignee
 	t, err = s.store.UnclaimTask(r.Context(), store.UnclaimTaskParams{ID: t.ID, Actor: actor.ID, Force: force})
 	if err != nil {
-		return storeProblem(fmt.Errorf("unclaim task: %w", err), "task")
+		return httpx.StoreProblem(fmt.Errorf("unclaim task: %w", err), "task")
 	}
 	var details []byte
 	if released != "" && released != actor.ID {
 		details = mustJSON(map[string]any{"released_from": released})
 	}
 	s.audit(r, store.AuditEntry{Action: "task.unclaim", Object: "task:" + t.ID, CaseID: t.CaseID, Details: details})
-	s.writeJSON(w, r, http.StatusOK, toTaskJSON(t))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toTaskJSON(t))
 	return nil
 }
 
@@ -176,41 +178,41 @@ func (s *Server) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 // someone left claimed. Audited as task.assign with who had it.
 func (s *Server) assignTask(w http.ResponseWriter, r *http.Request) error {
 	var req apiv1.AssignRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Actor = strings.TrimSpace(req.Actor)
 	if req.Actor == "" {
-		return invalid(FieldError{Field: "actor", Message: "is required"})
+		return httpx.Invalid(apiv1.FieldError{Field: "actor", Message: "is required"})
 	}
 	t, err := s.loadTaskToAct(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	actor := actorFrom(ctx)
-	if !leads(actor, t.Department) {
-		return forbidden(fmt.Sprintf("only a team lead of %s or an admin may reassign task %q; you lead %s",
+	actor := httpx.ActorFrom(ctx)
+	if !authz.Leads(actor.Role, actor.Departments, actor.Leads, t.Department) {
+		return httpx.Forbidden(fmt.Sprintf("only a team lead of %s or an admin may reassign task %q; you lead %s",
 			t.Department, t.ID, departmentsText(actor.Leads)))
 	}
 	if t.Status != store.TaskOpen {
-		return conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
+		return httpx.Conflict(fmt.Sprintf("task %q is %s", t.ID, t.Status))
 	}
 	to, err := s.store.GetActor(ctx, req.Actor)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return invalid(FieldError{Field: "actor", Message: fmt.Sprintf("no actor %q", req.Actor)})
+			return httpx.Invalid(apiv1.FieldError{Field: "actor", Message: fmt.Sprintf("no actor %q", req.Actor)})
 		}
-		return storeProblem(fmt.Errorf("get actor: %w", err), "actor")
+		return httpx.StoreProblem(fmt.Errorf("get actor: %w", err), "actor")
 	}
 	if !slices.Contains(to.Departments, t.Department) {
-		return invalid(FieldError{Field: "actor", Message: fmt.Sprintf("%s does not work in %s, the task's department", s.actorName(ctx, to.ID), t.Department)})
+		return httpx.Invalid(apiv1.FieldError{Field: "actor", Message: fmt.Sprintf("%s does not work in %s, the task's department", s.actorName(ctx, to.ID), t.Department)})
 	}
 	from := t.Assignee
 	if from != to.ID {
 		if from != "" {
 			if _, err := s.store.UnclaimTask(ctx, store.UnclaimTaskParams{ID: t.ID, Actor: actor.ID, Force: true}); err != nil {
-				return storeProblem(fmt.Errorf("release task: %w", err), "task")
+				return httpx.StoreProblem(fmt.Errorf("release task: %w", err), "task")
 			}
 		}
 		if t, err = s.store.ClaimTask(ctx, store.ClaimTaskParams{ID: t.ID, Actor: to.ID, At: s.now().UTC()}); err != nil {
@@ -220,12 +222,12 @@ func (s *Server) assignTask(w http.ResponseWriter, r *http.Request) error {
 					return s.claimedConflict(ctx, cur)
 				}
 			}
-			return storeProblem(fmt.Errorf("assign task: %w", err), "task")
+			return httpx.StoreProblem(fmt.Errorf("assign task: %w", err), "task")
 		}
 	}
 	s.audit(r, store.AuditEntry{Action: "task.assign", Object: "task:" + t.ID, CaseID: t.CaseID,
 		Details: mustJSON(map[string]any{"from": from, "to": to.ID})})
-	s.writeJSON(w, r, http.StatusOK, toTaskJSON(t))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toTaskJSON(t))
 	return nil
 }
 
@@ -239,18 +241,18 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req apiv1.CompleteRequest
-	if _, err := s.decodeJSON(w, r, &req); err != nil {
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	req.Outcome = strings.TrimSpace(req.Outcome)
 	if req.Outcome == "" {
-		return invalid(FieldError{Field: "outcome", Message: "is required"})
+		return httpx.Invalid(apiv1.FieldError{Field: "outcome", Message: "is required"})
 	}
 	t, err := s.loadTaskToAct(r)
 	if err != nil {
 		return err
 	}
-	actor := actorFrom(r.Context())
+	actor := httpx.ActorFrom(r.Context())
 	if key == "" {
 		key = uuid.NewString()
 	}
@@ -263,14 +265,14 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set(ReplayedHeader, "true")
 			return s.writeCompletion(w, r, t.ID, t.CaseID, "")
 		}
-		return conflict(fmt.Sprintf("task %q is already %s", t.ID, t.Status))
+		return httpx.Conflict(fmt.Sprintf("task %q is already %s", t.ID, t.Status))
 	}
 	if t.Assignee != "" && t.Assignee != actor.ID && actor.Role != store.RoleAdmin {
 		return s.claimedConflict(r.Context(), t)
 	}
 	c, err := s.store.GetCase(r.Context(), t.CaseID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("case of task: %w", err), "case of the task")
+		return httpx.StoreProblem(fmt.Errorf("case of task: %w", err), "case of the task")
 	}
 	ectx, cancel := s.engineCtx(r.Context())
 	defer cancel()
@@ -303,26 +305,26 @@ func (s *Server) completionFailed(w http.ResponseWriter, r *http.Request, t stor
 				slog.String("task", t.ID), slog.String("error", err.Error()))
 			return s.writeCompletion(w, r, t.ID, t.CaseID, "")
 		case cur.Status == store.TaskCancelled:
-			p := conflict(fmt.Sprintf("task %q was cancelled with its case before your completion was applied; nothing was completed", t.ID))
-			p.cause = err
+			p := httpx.Conflict(fmt.Sprintf("task %q was cancelled with its case before your completion was applied; nothing was completed", t.ID))
+			p.Cause = err
 			return p
 		case cur.Status == store.TaskCompleted:
-			p := conflict(fmt.Sprintf("task %q was completed by %s in another request", t.ID, s.actorName(ctx, cur.CompletedBy)))
-			p.cause = err
+			p := httpx.Conflict(fmt.Sprintf("task %q was completed by %s in another request", t.ID, s.actorName(ctx, cur.CompletedBy)))
+			p.Cause = err
 			return p
 		}
 	}
 	if errors.Is(err, ErrCaseNotRunning) {
 		if failed, ok := s.noticeEnded(ctx, c); ok {
-			p := conflict(fmt.Sprintf("the case of task %q has failed: %s; nothing was completed", t.ID, failed.Failure))
-			p.cause = err
+			p := httpx.Conflict(fmt.Sprintf("the case of task %q has failed: %s; nothing was completed", t.ID, failed.Failure))
+			p.Cause = err
 			return p
 		}
 	}
 	p := completeProblem(err, t.ID)
 	if rej := (*RejectedError)(nil); errors.As(err, &rej) && errors.Is(rej.Reason, ErrUnknownOutcome) && len(t.Outcomes) > 0 {
 		// Say which outcomes the step allows, so the next try is right.
-		p = invalid(FieldError{Field: "outcome", Message: p.Errors[0].Message + "; the step's outcomes are " + strings.Join(t.Outcomes, ", ")})
+		p = httpx.Invalid(apiv1.FieldError{Field: "outcome", Message: p.Errors[0].Message + "; the step's outcomes are " + strings.Join(t.Outcomes, ", ")})
 	}
 	if p.Status == http.StatusServiceUnavailable {
 		p.Detail += "; retry with the same Idempotency-Key (the completion may still be applied)"
@@ -336,45 +338,45 @@ func (s *Server) writeCompletion(w http.ResponseWriter, r *http.Request, taskID,
 	ctx := r.Context()
 	t, err := s.store.GetTask(ctx, taskID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("reread completed task: %w", err), "task")
+		return httpx.StoreProblem(fmt.Errorf("reread completed task: %w", err), "task")
 	}
 	if caseStatus == "" {
 		c, err := s.store.GetCase(ctx, caseID)
 		if err != nil {
-			return storeProblem(fmt.Errorf("reread case: %w", err), "case")
+			return httpx.StoreProblem(fmt.Errorf("reread case: %w", err), "case")
 		}
 		caseStatus = c.Status
 	}
 	next, err := s.store.ListTasks(ctx, store.ListTasksParams{CaseID: caseID, Status: store.TaskOpen})
 	if err != nil {
-		return storeProblem(fmt.Errorf("open tasks of case: %w", err), "tasks")
+		return httpx.StoreProblem(fmt.Errorf("open tasks of case: %w", err), "tasks")
 	}
-	s.writeJSON(w, r, http.StatusOK, apiv1.CompleteResponse{Task: toTaskJSON(t), CaseStatus: caseStatus, Next: toTasksJSON(next)})
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, apiv1.CompleteResponse{Task: toTaskJSON(t), CaseStatus: caseStatus, Next: toTasksJSON(next)})
 	return nil
 }
 
 // completeProblem maps a failed complete Update.
-func completeProblem(err error, taskID string) *Problem {
+func completeProblem(err error, taskID string) *httpx.Problem {
 	var rej *RejectedError
 	if errors.As(err, &rej) {
 		switch {
 		case errors.Is(rej.Reason, ErrStaleTask):
-			p := conflict(fmt.Sprintf("task %q is no longer awaited by its case", taskID))
-			p.cause = err
+			p := httpx.Conflict(fmt.Sprintf("task %q is no longer awaited by its case", taskID))
+			p.Cause = err
 			return p
 		case errors.Is(rej.Reason, ErrWrongDepartment):
-			p := forbidden(fmt.Sprintf("you may not complete task %q: %s", taskID, rej.Message))
-			p.cause = err
+			p := httpx.Forbidden(fmt.Sprintf("you may not complete task %q: %s", taskID, rej.Message))
+			p.Cause = err
 			return p
 		case errors.Is(rej.Reason, ErrUnknownOutcome):
-			return invalid(FieldError{Field: "outcome", Message: messageOr(rej.Message, "is not an outcome of this step")})
+			return httpx.Invalid(apiv1.FieldError{Field: "outcome", Message: messageOr(rej.Message, "is not an outcome of this step")})
 		case errors.Is(rej.Reason, ErrInvalidData):
-			return invalid(FieldError{Field: "data", Message: messageOr(rej.Message, "is invalid")})
+			return httpx.Invalid(apiv1.FieldError{Field: "data", Message: messageOr(rej.Message, "is invalid")})
 		}
 	}
 	if errors.Is(err, ErrCaseNotRunning) {
-		p := conflict(fmt.Sprintf("the case of task %q is no longer running", taskID))
-		p.cause = err
+		p := httpx.Conflict(fmt.Sprintf("the case of task %q is no longer running", taskID))
+		p.Cause = err
 		return p
 	}
 	return engineProblem(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -39,63 +40,63 @@ func toTokenJSON(t store.TokenInfo, now time.Time) apiv1.Token {
 
 // listTokens lists tokens newest first, a page at a time.
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ListTokensParams](r)
+	q, err := httpx.ParamsOf[apiv1.ListTokensParams](r)
 	if err != nil {
 		return err
 	}
 	p := store.ListTokensParams{ActorID: q.Actor, Limit: q.Limit + 1} // one more tells whether a next page exists
 	if q.Cursor != "" {
 		var c tokenCursorJSON
-		if err := decodeCursor(q.Cursor, &c); err != nil || c.ID == "" || c.CreatedAt.IsZero() {
-			return badCursor()
+		if err := httpx.DecodeCursor(q.Cursor, &c); err != nil || c.ID == "" || c.CreatedAt.IsZero() {
+			return httpx.BadCursor()
 		}
 		p.After = &store.TokenCursor{CreatedAt: c.CreatedAt.UTC(), ID: c.ID}
 	}
 	tokens, err := s.store.ListTokens(r.Context(), p)
 	if err != nil {
-		return storeProblem(fmt.Errorf("list tokens: %w", err), "tokens")
+		return httpx.StoreProblem(fmt.Errorf("list tokens: %w", err), "tokens")
 	}
 	out := apiv1.TokenList{Tokens: []apiv1.Token{}}
 	if len(tokens) > q.Limit {
 		tokens = tokens[:q.Limit]
 		last := tokens[len(tokens)-1]
-		out.NextCursor, err = encodeCursor(tokenCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID})
+		out.NextCursor, err = httpx.EncodeCursor(tokenCursorJSON{CreatedAt: last.CreatedAt.UTC(), ID: last.ID})
 		if err != nil {
-			return internal(err)
+			return httpx.Internal(err)
 		}
 	}
 	now := s.now()
 	for _, t := range tokens {
 		out.Tokens = append(out.Tokens, toTokenJSON(t, now))
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }
 
 // revokeToken revokes a token: from now on it gets 401. Revoking a revoked
 // token changes nothing and answers the same.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.TokenIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.TokenIDParams](r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	before, err := s.store.GetToken(ctx, q.ID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get token: %w", err), fmt.Sprintf("token %q", q.ID))
+		return httpx.StoreProblem(fmt.Errorf("get token: %w", err), fmt.Sprintf("token %q", q.ID))
 	}
 	if err := s.store.RevokeToken(ctx, q.ID, s.now().UTC()); err != nil {
-		return storeProblem(fmt.Errorf("revoke token: %w", err), fmt.Sprintf("token %q", q.ID))
+		return httpx.StoreProblem(fmt.Errorf("revoke token: %w", err), fmt.Sprintf("token %q", q.ID))
 	}
 	t, err := s.store.GetToken(ctx, q.ID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("reread token: %w", err), fmt.Sprintf("token %q", q.ID))
+		return httpx.StoreProblem(fmt.Errorf("reread token: %w", err), fmt.Sprintf("token %q", q.ID))
 	}
 	if before.RevokedAt == nil {
 		s.audit(r, store.AuditEntry{Action: "token.revoke", Object: "token:" + t.ID,
 			Details: mustJSON(map[string]any{"actor_id": t.ActorID})})
 	}
-	s.writeJSON(w, r, http.StatusOK, toTokenJSON(t, s.now()))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toTokenJSON(t, s.now()))
 	return nil
 }
 
@@ -104,14 +105,14 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 // authenticated actor may ask (colleagues' names are not secret; tokens
 // are never shown).
 func (s *Server) getActor(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.ActorIDParams](r)
+	q, err := httpx.ParamsOf[apiv1.ActorIDParams](r)
 	if err != nil {
 		return err
 	}
 	a, err := s.store.GetActor(r.Context(), q.ID)
 	if err != nil {
-		return storeProblem(fmt.Errorf("get actor: %w", err), fmt.Sprintf("actor %q", q.ID))
+		return httpx.StoreProblem(fmt.Errorf("get actor: %w", err), fmt.Sprintf("actor %q", q.ID))
 	}
-	s.writeJSON(w, r, http.StatusOK, toActorJSON(a))
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toActorJSON(a))
 	return nil
 }

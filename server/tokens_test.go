@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -74,8 +75,8 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	raw := e.do("admin", http.MethodGet, "/api/v1/tokens", nil, nil).Body.String()
 	for name, secret := range secrets {
 		require.NotContains(t, raw, secret, name)
-		require.NotContains(t, raw, strings.TrimPrefix(secret, TokenPrefix), name)
-		h := HashToken(secret)
+		require.NotContains(t, raw, strings.TrimPrefix(secret, httpx.TokenPrefix), name)
+		h := httpx.HashToken(secret)
 		require.NotContains(t, raw, string(h), name)
 	}
 	require.NotContains(t, raw, "hash")
@@ -121,7 +122,7 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "one revocation, one entry")
 	require.Equal(t, "token:"+annToken, entries[0].Object)
-	require.Equal(t, AdminActorID, entries[0].Actor)
+	require.Equal(t, httpx.AdminActorID, entries[0].Actor)
 	problemOf(t, e.do("admin", http.MethodDelete, "/api/v1/tokens/nope", nil, nil), http.StatusNotFound)
 
 	// An expired token gets 401 from its expiry on and is listed expired.
@@ -145,7 +146,7 @@ func TestTokensNearTheAdminTokenAreRefused(t *testing.T) {
 	// last byte are all refused the same way.
 	e := newEnv(t)
 	for _, tok := range []string{testAdminToken[:len(testAdminToken)-1], testAdminToken + "x",
-		testAdminToken[:len(testAdminToken)-1] + "Z", TokenPrefix + testAdminToken} {
+		testAdminToken[:len(testAdminToken)-1] + "Z", httpx.TokenPrefix + testAdminToken} {
 		e.tokens["try"] = tok
 		p := problemOf(t, e.do("try", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
 		require.Equal(t, "the token is unknown, expired or revoked", p.Detail)

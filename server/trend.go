@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -38,7 +39,7 @@ func trendWeek(start time.Time, st apiv1.FlowTrendStats) apiv1.FlowTrendWeek {
 
 // flowTrend reports a flow's completed cases per ISO week of their close.
 func (s *Server) flowTrend(w http.ResponseWriter, r *http.Request) error {
-	q, err := paramsOf[apiv1.FlowTrendParams](r)
+	q, err := httpx.ParamsOf[apiv1.FlowTrendParams](r)
 	if err != nil {
 		return err
 	}
@@ -77,6 +78,6 @@ func (s *Server) flowTrend(w http.ResponseWriter, r *http.Request) error {
 	for i := range weeks {
 		out.Weeks[i] = trendWeek(start.Add(time.Duration(i)*week), weeks[i].json())
 	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -155,13 +157,12 @@ func uiNav(a store.Actor) []navItem {
 			items = append(items, it)
 		}
 	}
-	all := []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
-	add(staffInboxRoles, navItem{"Inbox", UIPath + "/inbox", "inbox"})
-	add(all, navItem{"Cases", UIPath + "/cases", "cases"})
-	add([]string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}, navItem{"Flows", UIPath + "/flows", "flows"})
-	add([]string{store.RoleAdmin, store.RoleImprover, store.RoleOwner}, navItem{"Pilots", UIPath + "/pilots", "pilots"})
-	add(all, navItem{"Improvement", UIPath + "/improvements", "improvements"})
-	add(all, navItem{"KPIs", UIPath + "/kpis", "kpis"})
+	add(authz.Everyone, navItem{"Inbox", UIPath + "/inbox", "inbox"})
+	add(authz.Everyone, navItem{"Cases", UIPath + "/cases", "cases"})
+	add(authz.FlowViewers, navItem{"Flows", UIPath + "/flows", "flows"})
+	add(authz.FlowViewers, navItem{"Pilots", UIPath + "/pilots", "pilots"})
+	add(authz.Everyone, navItem{"Improvement", UIPath + "/improvements", "improvements"})
+	add(authz.Everyone, navItem{"KPIs", UIPath + "/kpis", "kpis"})
 	return items
 }
 
@@ -207,9 +208,9 @@ type uiView struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, v uiView) error {
 	t, ok := s.ui.pages[v.Template]
 	if !ok {
-		return internal(fmt.Errorf("ui: no template %q", v.Template))
+		return httpx.Internal(fmt.Errorf("ui: no template %q", v.Template))
 	}
-	a := actorFrom(r.Context())
+	a := httpx.ActorFrom(r.Context())
 	d := uiData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data}
 	d.Flash, d.FlashRefused = s.flashOf(r)
 	if a.ID != "" {
@@ -217,7 +218,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v uiView) error 
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
-		return internal(fmt.Errorf("ui: render %s: %w", v.Template, err))
+		return httpx.Internal(fmt.Errorf("ui: render %s: %w", v.Template, err))
 	}
 	status := v.Status
 	if status == 0 {
@@ -234,13 +235,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v uiView) error 
 func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, tmpl, block string, data any) error {
 	t, ok := s.ui.pages[tmpl]
 	if !ok {
-		return internal(fmt.Errorf("ui: no template %q", tmpl))
+		return httpx.Internal(fmt.Errorf("ui: no template %q", tmpl))
 	}
-	a := actorFrom(r.Context())
+	a := httpx.ActorFrom(r.Context())
 	d := uiData{Actor: a, Page: data}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, d); err != nil {
-		return internal(fmt.Errorf("ui: render %s/%s: %w", tmpl, block, err))
+		return httpx.Internal(fmt.Errorf("ui: render %s/%s: %w", tmpl, block, err))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(buf.Bytes())
@@ -253,17 +254,17 @@ func isFragmentRequest(r *http.Request) bool { return r.Header.Get("X-Flowlab-Fr
 // uiHandler turns a page handler's error into an error page (or, for a
 // fragment request, a short text) with the problem's status and text;
 // server-side causes are logged by writeProblem's rules, never shown.
-func (s *Server) uiHandler(fn handler) http.HandlerFunc {
+func (s *Server) uiHandler(fn httpx.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		err := fn(w, r)
 		if err == nil {
 			return
 		}
-		var p *Problem
+		var p *httpx.Problem
 		if !errors.As(err, &p) {
-			p = internal(err)
+			p = httpx.Internal(err)
 		}
-		settled := s.settleProblem(r, p)
+		settled := httpx.SettleProblem(s.log, r, p)
 		p = &settled
 		if isFragmentRequest(r) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -281,7 +282,7 @@ func (s *Server) uiHandler(fn handler) http.HandlerFunc {
 }
 
 type uiErrorData struct {
-	Problem *Problem
+	Problem *httpx.Problem
 }
 
 // uiHeaders sets the headers every UI answer carries: a strict content
@@ -322,12 +323,12 @@ func (s *Server) uiRoutes(r chi.Router) {
 		files.ServeHTTP(w, r)
 	})
 	r.NotFound(s.uiHandler(func(w http.ResponseWriter, r *http.Request) error {
-		return notFound("no page at " + r.URL.Path)
+		return httpx.NotFound("no page at " + r.URL.Path)
 	}))
 	for _, p := range uiPages {
 		var mw []func(http.Handler) http.Handler
 		if !p.Public {
-			mw = append(mw, s.uiAuthenticate, s.rateLimit)
+			mw = append(mw, s.uiAuthenticate, s.limiter.Middleware(s.log))
 		}
 		if len(p.Roles) > 0 {
 			mw = append(mw, s.uiRequireRole(p.Roles...))
@@ -356,13 +357,13 @@ func (s *Server) uiAuthenticate(next http.Handler) http.Handler {
 			s.clearSession(w, r)
 			return s.toSignIn(w, r, why)
 		}
-		actor, err := s.actorForToken(r.Context(), sess.Token)
+		actor, err := s.auth.ActorForToken(r.Context(), sess.Token)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				s.clearSession(w, r)
 				return s.toSignIn(w, r, "Your session ended: the token expired or was revoked. Sign in again.")
 			}
-			return storeProblem(fmt.Errorf("ui: authenticate: %w", err), "token")
+			return httpx.StoreProblem(fmt.Errorf("ui: authenticate: %w", err), "token")
 		}
 		// A page load or a form post is activity; a page's background
 		// refresh (a fragment) is not, so an open inbox does not keep an
@@ -373,14 +374,14 @@ func (s *Server) uiAuthenticate(next http.Handler) http.Handler {
 				return err
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(withActor(r.Context(), actor)))
+		next.ServeHTTP(w, r.WithContext(httpx.WithActor(r.Context(), actor)))
 		return nil
 	})
 }
 
 func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, msg string) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead || isFragmentRequest(r) {
-		return unauthorized("sign in first", "")
+		return httpx.Unauthorized("sign in first", "")
 	}
 	q := url.Values{}
 	if next := r.URL.RequestURI(); next != UIPath+"/" {
@@ -392,7 +393,7 @@ func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, msg string) er
 	}
 	if msg != "" {
 		// Signed for nobody: the sign-in page is shown before sign-in.
-		target = withFlash(r.WithContext(withActor(r.Context(), store.Actor{})), target, msg, "")
+		target = withFlash(r.WithContext(httpx.WithActor(r.Context(), store.Actor{})), target, msg, "")
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
@@ -401,9 +402,9 @@ func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, msg string) er
 func (s *Server) uiRequireRole(roles ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return s.uiHandler(func(w http.ResponseWriter, r *http.Request) error {
-			a := actorFrom(r.Context())
+			a := httpx.ActorFrom(r.Context())
 			if !slices.Contains(roles, a.Role) {
-				return forbidden(fmt.Sprintf("this page is for %s; you are signed in as %s", strings.Join(roles, ", "), a.Role))
+				return httpx.Forbidden(fmt.Sprintf("this page is for %s; you are signed in as %s", strings.Join(roles, ", "), a.Role))
 			}
 			next.ServeHTTP(w, r)
 			return nil
@@ -442,14 +443,14 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 			Data: signInData{Next: next, Error: msg}})
 	}
 	if token == "" {
-		return fail("Paste your API token (it starts with " + TokenPrefix + "; an admin creates it).")
+		return fail("Paste your API token (it starts with " + httpx.TokenPrefix + "; an admin creates it).")
 	}
-	actor, err := s.actorForToken(r.Context(), token)
+	actor, err := s.auth.ActorForToken(r.Context(), token)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fail("That token is unknown, expired or revoked.")
 		}
-		return storeProblem(fmt.Errorf("ui: sign in: %w", err), "token")
+		return httpx.StoreProblem(fmt.Errorf("ui: sign in: %w", err), "token")
 	}
 	now := s.now().Unix()
 	if err := s.setSession(w, r, session{Token: token, Started: now, Seen: now}); err != nil {
@@ -464,13 +465,13 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
 	s.clearSession(w, r)
-	anon := r.WithContext(withActor(r.Context(), store.Actor{}))
+	anon := r.WithContext(httpx.WithActor(r.Context(), store.Actor{}))
 	http.Redirect(w, r, withFlash(anon, UIPath+"/signin", "Signed out.", ""), http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
-	http.Redirect(w, r, uiHomeFor(actorFrom(r.Context())), http.StatusSeeOther)
+	http.Redirect(w, r, uiHomeFor(httpx.ActorFrom(r.Context())), http.StatusSeeOther)
 	return nil
 }
 
@@ -509,10 +510,10 @@ func parseUIForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return newProblem(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large",
+			return httpx.NewProblem(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large",
 				fmt.Sprintf("the form is larger than %d bytes", limit))
 		}
-		return badRequest("the form could not be read: " + err.Error())
+		return httpx.BadRequest("the form could not be read: " + err.Error())
 	}
 	return nil
 }
@@ -528,11 +529,11 @@ type apiResult struct {
 func (a apiResult) OK() bool { return a.Status >= 200 && a.Status < 300 }
 
 // Problem is the answer's problem document (nil for a 2xx answer).
-func (a apiResult) Problem() *Problem {
+func (a apiResult) Problem() *httpx.Problem {
 	if a.OK() {
 		return nil
 	}
-	p := &Problem{Problem: apiv1.Problem{Status: a.Status, Title: http.StatusText(a.Status)}}
+	p := &httpx.Problem{Problem: apiv1.Problem{Status: a.Status, Title: http.StatusText(a.Status)}}
 	_ = json.Unmarshal(a.Body, p)
 	p.Status = a.Status
 	if ra := a.Header.Get("Retry-After"); ra != "" {
@@ -547,7 +548,7 @@ func (a apiResult) Decode(v any) error {
 		return p
 	}
 	if err := json.Unmarshal(a.Body, v); err != nil {
-		return internal(fmt.Errorf("ui: decode API answer: %w", err))
+		return httpx.Internal(fmt.Errorf("ui: decode API answer: %w", err))
 	}
 	return nil
 }
@@ -582,7 +583,7 @@ func (s *Server) callAPI(r *http.Request, method, pathAndQuery string, body any,
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			return apiResult{}, internal(fmt.Errorf("ui: encode API body: %w", err))
+			return apiResult{}, httpx.Internal(fmt.Errorf("ui: encode API body: %w", err))
 		}
 		rd = bytes.NewReader(raw)
 		ct = "application/json"
@@ -592,7 +593,7 @@ func (s *Server) callAPI(r *http.Request, method, pathAndQuery string, body any,
 	ctx := context.WithValue(r.Context(), chi.RouteCtxKey, nil)
 	req, err := http.NewRequestWithContext(ctx, method, pathAndQuery, rd)
 	if err != nil {
-		return apiResult{}, internal(fmt.Errorf("ui: API request: %w", err))
+		return apiResult{}, httpx.Internal(fmt.Errorf("ui: API request: %w", err))
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
@@ -607,13 +608,13 @@ func (s *Server) callAPI(r *http.Request, method, pathAndQuery string, body any,
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return apiResult{}, internal(fmt.Errorf("ui: read API answer: %w", err))
+		return apiResult{}, httpx.Internal(fmt.Errorf("ui: read API answer: %w", err))
 	}
 	return apiResult{Status: res.StatusCode, Header: res.Header, Body: b}, nil
 }
 
 // apiGet reads an API resource as the signed-in actor into a T; a non-2xx
-// answer comes back as its *Problem.
+// answer comes back as its *httpx.Problem.
 func apiGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
 	var v T
 	res, err := s.callAPI(r, http.MethodGet, pathAndQuery, nil, nil)
@@ -627,16 +628,16 @@ func apiGet[T any](s *Server, r *http.Request, pathAndQuery string) (T, error) {
 // table and handlers, the actor already authenticated by the UI's session.
 func (s *Server) inprocRoutes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer)
-	r.NotFound(s.h(func(w http.ResponseWriter, r *http.Request) error {
-		return notFound("no route for " + r.URL.Path)
+	r.Use(httpx.Recoverer(s.log))
+	r.NotFound(httpx.Handle(s.log, func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.NotFound("no route for " + r.URL.Path)
 	}))
 	for _, rt := range apiRoutes {
 		mw := []func(http.Handler) http.Handler{s.requireActor}
 		if len(rt.Roles) > 0 {
-			mw = append(mw, s.requireRole(rt.Roles...))
+			mw = append(mw, httpx.RequireRole(s.log, rt.Roles...))
 		}
-		r.With(mw...).Method(rt.Method, rt.Pattern, s.h(s.withRouteParams(rt)))
+		r.With(mw...).Method(rt.Method, rt.Pattern, httpx.Handle(s.log, s.withRouteParams(rt)))
 	}
 	return r
 }
@@ -645,8 +646,8 @@ func (s *Server) inprocRoutes() http.Handler {
 // carries an authenticated actor gets through.
 func (s *Server) requireActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if actorFrom(r.Context()).ID == "" {
-			s.writeProblem(w, r, unauthorized("no signed-in actor", ""))
+		if httpx.ActorFrom(r.Context()).ID == "" {
+			httpx.WriteProblem(s.log, w, r, httpx.Unauthorized("no signed-in actor", ""))
 			return
 		}
 		next.ServeHTTP(w, r)

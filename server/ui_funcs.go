@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/readable"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -32,7 +33,7 @@ func uiFuncs(t *uiTemplates) template.FuncMap {
 		// seesArms reports whether the actor may see which pilot arm a
 		// case is in: agents (staff) work cases blind to the arm, so
 		// knowing it cannot change how they treat a case.
-		"seesArms": func(a store.Actor) bool { return a.Role != store.RoleStaff },
+		"seesArms": func(a store.Actor) bool { return authz.SeesArms(a.Role) },
 		// dur formats seconds as a duration with its unit (decision 0024).
 		"dur": fmtSeconds,
 		// durp formats *float64 seconds; "–" when nil.

@@ -11,34 +11,31 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/apiv1"
-	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // Improvement teams: pilots, the PDCA board, proposals, and the KPI
 // dashboard. Every number comes from the API (pilots, results, spans,
 // improvements, proposals, KPIs), called in process as the signed-in actor.
 
-// impViewRoles may look at pilots; pilotRoles (admin, improver) may act on
-// them. Staff see the PDCA board, proposals and KPIs only.
-var impViewRoles = []string{store.RoleAdmin, store.RoleImprover, store.RoleOwner}
-
 var uiImprovePages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/pilots", Roles: impViewRoles, Handle: (*Server).uiPilots},
-	{Method: http.MethodGet, Pattern: "/pilots/new", Roles: pilotRoles, Handle: (*Server).uiPilotNew},
-	{Method: http.MethodPost, Pattern: "/pilots/new", Roles: pilotRoles, Handle: (*Server).uiPilotCreate},
-	{Method: http.MethodGet, Pattern: "/pilots/{id}", Roles: impViewRoles, Handle: (*Server).uiPilot},
-	{Method: http.MethodGet, Pattern: "/pilots/{id}/cycle-time.svg", Roles: impViewRoles, Handle: (*Server).uiPilotCycleChart},
-	{Method: http.MethodPost, Pattern: "/pilots/{id}/evaluate", Roles: pilotRoles, Handle: (*Server).uiPilotEvaluate},
-	{Method: http.MethodPost, Pattern: "/pilots/{id}/stop", Roles: pilotRoles, Handle: (*Server).uiPilotStop},
-	{Method: http.MethodPost, Pattern: "/pilots/{id}/promote", Roles: pilotRoles, Handle: (*Server).uiPilotPromote},
+	{Method: http.MethodGet, Pattern: "/pilots", Roles: authz.FlowViewers, Handle: (*Server).uiPilots},
+	{Method: http.MethodGet, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Server).uiPilotNew},
+	{Method: http.MethodPost, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Server).uiPilotCreate},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}", Roles: authz.FlowViewers, Handle: (*Server).uiPilot},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}/cycle-time.svg", Roles: authz.FlowViewers, Handle: (*Server).uiPilotCycleChart},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/evaluate", Roles: authz.PilotRunners, Handle: (*Server).uiPilotEvaluate},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/stop", Roles: authz.PilotRunners, Handle: (*Server).uiPilotStop},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/promote", Roles: authz.PilotRunners, Handle: (*Server).uiPilotPromote},
 
 	{Method: http.MethodGet, Pattern: "/improvements", Handle: (*Server).uiImprovements},
 	{Method: http.MethodGet, Pattern: "/proposals", Handle: (*Server).uiProposals},
 	{Method: http.MethodPost, Pattern: "/proposals", Handle: (*Server).uiProposalCreate},
 	{Method: http.MethodGet, Pattern: "/proposals/{id}", Handle: (*Server).uiProposal},
 	{Method: http.MethodPost, Pattern: "/proposals/{id}/vote", Handle: (*Server).uiProposalVote},
-	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: proposalRoles, Handle: (*Server).uiProposalAdopt},
-	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: proposalRoles, Handle: (*Server).uiProposalDecline},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: authz.ProposalDeciders, Handle: (*Server).uiProposalAdopt},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: authz.ProposalDeciders, Handle: (*Server).uiProposalDecline},
 
 	{Method: http.MethodGet, Pattern: "/kpis", Handle: (*Server).uiKPIs},
 	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Server).uiKPIChart},
@@ -49,14 +46,14 @@ func impPathID(r *http.Request) string { return url.PathEscape(chi.URLParam(r, "
 
 // impCan reports whether the signed-in actor has one of roles.
 func impCan(r *http.Request, roles []string) bool {
-	return slices.Contains(roles, actorFrom(r.Context()).Role)
+	return slices.Contains(roles, httpx.ActorFrom(r.Context()).Role)
 }
 
 // impFormProblem decides what a failed API call behind a form means for
 // the page: a client error (4xx) is re-rendered at the form with its
 // messages (returned as the problem), anything else is the error page
 // (returned as err).
-func impFormProblem(res apiResult) (p *Problem, err error) {
+func impFormProblem(res apiResult) (p *httpx.Problem, err error) {
 	p = res.Problem()
 	if p == nil {
 		return nil, nil
@@ -69,7 +66,7 @@ func impFormProblem(res apiResult) (p *Problem, err error) {
 
 // impFieldErrors maps a problem's errors by field (the first message of
 // each field).
-func impFieldErrors(p *Problem) map[string]string {
+func impFieldErrors(p *httpx.Problem) map[string]string {
 	out := map[string]string{}
 	if p == nil {
 		return out

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -280,11 +281,11 @@ func impChartQuery(in url.Values) string {
 func (s *Server) uiKPIChart(w http.ResponseWriter, r *http.Request) error {
 	k, ok := impKPIByKey(chi.URLParam(r, "key"))
 	if !ok {
-		return notFound(fmt.Sprintf("no KPI %q; the KPIs are csat, nps, fcr, first_response, on_time and complaint_rate", chi.URLParam(r, "key")))
+		return httpx.NotFound(fmt.Sprintf("no KPI %q; the KPIs are csat, nps, fcr, first_response, on_time and complaint_rate", chi.URLParam(r, "key")))
 	}
 	q, errs := impKPIQuery(r.URL.Query())
 	for f, msg := range errs {
-		return badParam(f, msg)
+		return httpx.BadParam(f, msg)
 	}
 	// The page that links this chart read the same KPIs a moment ago.
 	data, ok := s.kpiMemo.get(q.Encode(), s.now())
@@ -314,7 +315,7 @@ func (s *Server) uiKPIChart(w http.ResponseWriter, r *http.Request) error {
 	svg, err := lineChartSVG(lineChart{Title: k.Label + " per week", YLabel: k.Label, Series: []chartSeries{series},
 		Target: &target, TargetLabel: "target " + k.target(t), Duration: k.Duration, Percent: k.Percent})
 	if err != nil {
-		return internal(err)
+		return httpx.Internal(err)
 	}
 	writeChartSVG(w, svg)
 	return nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // The PDCA board (improvement cycles by stage, with the improvement KPIs)
@@ -136,7 +138,7 @@ func (s *Server) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 		page.Columns = append(page.Columns, impColumn{Key: st.Key, Title: st.Title})
 		index[st.Key] = i
 	}
-	pilots := impCan(r, impViewRoles)
+	pilots := impCan(r, authz.FlowViewers)
 	for _, c := range list.Improvements {
 		card := impCard{Improvement: c, Problem: problems[c.CaseID], MetricLabel: impMetricLabel(c.Metric), OutcomeClass: impOutcomeClass(c.Outcome),
 			BaselineText: impMetricValuePtr(c.Metric, c.BaselineValue), TargetText: impMetricValuePtr(c.Metric, c.Target),
@@ -174,7 +176,7 @@ func impProposalRowOf(r *http.Request, p apiv1.Proposal) impProposalRow {
 	row := impProposalRow{Proposal: p, AuthorText: "anonymous", StatusClass: "info"}
 	if p.Author != nil {
 		row.AuthorText = *p.Author
-		if *p.Author == actorFrom(r.Context()).ID {
+		if *p.Author == httpx.ActorFrom(r.Context()).ID {
 			row.AuthorText = "you"
 		}
 	}
@@ -269,7 +271,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 	}
 	page.P = impProposalRowOf(r, p)
 	page.Open = p.Status == "open"
-	page.CanDecide = impCan(r, proposalRoles)
+	page.CanDecide = impCan(r, authz.ProposalDeciders)
 	if page.CanDecide && page.Open {
 		if page.Flows, err = s.impFlows(r); err != nil {
 			return err

@@ -16,6 +16,8 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -61,7 +63,7 @@ func (s *Server) uiPilots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := impPilotsPage{Flow: in.Get("flow"), Status: in.Get("status"), CanStart: impCan(r, pilotRoles),
+	page := impPilotsPage{Flow: in.Get("flow"), Status: in.Get("status"), CanStart: impCan(r, authz.PilotRunners),
 		Statuses: []string{store.PilotRunning, store.PilotStopped, store.PilotCompleted, store.PilotPromoted},
 		Next:     impNextPage("/ui/pilots", in, list.NextCursor)}
 	for _, p := range list.Pilots {
@@ -349,7 +351,7 @@ func (s *Server) renderPilot(w http.ResponseWriter, r *http.Request, act impPilo
 		return err
 	}
 	page := impPilotView(pl, res)
-	page.CanAct = impCan(r, pilotRoles)
+	page.CanAct = impCan(r, authz.PilotRunners)
 	page.EvalKey = uuid.NewString()
 	page.ActionError, page.Errors, page.StopReason = act.Error, act.Errors, act.StopReason
 	if page.Errors == nil {
@@ -634,7 +636,7 @@ func (s *Server) impCycleTimes(r *http.Request, pilotID string) (map[string][]fl
 			break
 		}
 		if err != nil {
-			return nil, internal(fmt.Errorf("ui: read spans export: %w", err))
+			return nil, httpx.Internal(fmt.Errorf("ui: read spans export: %w", err))
 		}
 		if seen[row.CaseID] {
 			continue
@@ -667,7 +669,7 @@ func (s *Server) uiPilotCycleChart(w http.ResponseWriter, r *http.Request) error
 		},
 	})
 	if err != nil {
-		return internal(err)
+		return httpx.Internal(err)
 	}
 	writeChartSVG(w, svg)
 	return nil

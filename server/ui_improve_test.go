@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -192,7 +193,7 @@ func TestUIPilotPage(t *testing.T) {
 	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/pilots/"+pl.ID+"/cycle-time.svg", nil), http.StatusForbidden, "staff")
 	// The cycle times the chart draws are those the statistics compare.
 	req := httptest.NewRequest(http.MethodGet, "/ui/pilots/"+pl.ID, nil)
-	req = req.WithContext(withActor(req.Context(), e.actors["owner"]))
+	req = req.WithContext(httpx.WithActor(req.Context(), e.actors["owner"]))
 	times, err := e.srv.impCycleTimes(req, pl.ID)
 	require.NoError(t, err)
 	for _, arm := range []string{"control", "treatment"} {

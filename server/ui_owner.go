@@ -17,39 +17,33 @@ import (
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/readable"
-	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // Process owners: flows, versions, the YAML editor, diffs, the graph with its heat map, step statistics, trends and migrations.
 var uiOwnerPages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/flows", Roles: ownerReaders, Handle: (*Server).uiFlows},
-	{Method: http.MethodGet, Pattern: "/flows/new", Roles: ownerWriters, Handle: (*Server).uiFlowNew},
-	{Method: http.MethodPost, Pattern: "/flows/new", Roles: ownerWriters, Handle: (*Server).uiFlowPublishNew},
-	{Method: http.MethodPost, Pattern: "/flows/validate", Roles: ownerWriters, Handle: (*Server).uiFlowValidate},
-	{Method: http.MethodGet, Pattern: "/flows/{key}", Roles: ownerReaders, Handle: (*Server).uiFlow},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/versions/{v}/graph.svg", Roles: ownerReaders, Handle: (*Server).uiFlowGraphSVG},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/trend.svg", Roles: ownerReaders, Handle: (*Server).uiFlowTrendSVG},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/default", Roles: ownerWriters, Handle: (*Server).uiFlowSetDefault},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/versions/{v}/retire", Roles: ownerWriters, Handle: (*Server).uiFlowRetire},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/edit", Roles: ownerWriters, Handle: (*Server).uiFlowEdit},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/versions", Roles: ownerWriters, Handle: (*Server).uiFlowPublish},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/diff", Roles: ownerReaders, Handle: (*Server).uiFlowDiff},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/migrate", Roles: ownerWriters, Handle: (*Server).uiFlowMigrate},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/migrate", Roles: ownerWriters, Handle: (*Server).uiFlowMigrateRun},
+	{Method: http.MethodGet, Pattern: "/flows", Roles: authz.FlowViewers, Handle: (*Server).uiFlows},
+	{Method: http.MethodGet, Pattern: "/flows/new", Roles: authz.FlowEditors, Handle: (*Server).uiFlowNew},
+	{Method: http.MethodPost, Pattern: "/flows/new", Roles: authz.FlowEditors, Handle: (*Server).uiFlowPublishNew},
+	{Method: http.MethodPost, Pattern: "/flows/validate", Roles: authz.FlowEditors, Handle: (*Server).uiFlowValidate},
+	{Method: http.MethodGet, Pattern: "/flows/{key}", Roles: authz.FlowViewers, Handle: (*Server).uiFlow},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/versions/{v}/graph.svg", Roles: authz.FlowViewers, Handle: (*Server).uiFlowGraphSVG},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/trend.svg", Roles: authz.FlowViewers, Handle: (*Server).uiFlowTrendSVG},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/default", Roles: authz.FlowEditors, Handle: (*Server).uiFlowSetDefault},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/versions/{v}/retire", Roles: authz.FlowEditors, Handle: (*Server).uiFlowRetire},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/edit", Roles: authz.FlowEditors, Handle: (*Server).uiFlowEdit},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/versions", Roles: authz.FlowEditors, Handle: (*Server).uiFlowPublish},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/diff", Roles: authz.FlowViewers, Handle: (*Server).uiFlowDiff},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/migrate", Roles: authz.FlowEditors, Handle: (*Server).uiFlowMigrate},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/migrate", Roles: authz.FlowEditors, Handle: (*Server).uiFlowMigrateRun},
 }
-
-// ownerReaders may look at flows; ownerWriters may also change them (the
-// API checks again).
-var (
-	ownerReaders = []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}
-	ownerWriters = []string{store.RoleAdmin, store.RoleOwner}
-)
 
 // canManageFlows reports whether the signed-in actor may publish, choose
 // defaults, retire and migrate: the other readers see the pages without
 // those controls.
 func canManageFlows(r *http.Request) bool {
-	return slices.Contains(ownerWriters, actorFrom(r.Context()).Role)
+	return slices.Contains(authz.FlowEditors, httpx.ActorFrom(r.Context()).Role)
 }
 
 // flowPath is the UI path of a flow's page plus the given suffix.
@@ -229,7 +223,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	if v := q.Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return badParam("version", fmt.Sprintf("must be a version number (1 or more), got %q", v))
+			return httpx.BadParam("version", fmt.Sprintf("must be a version number (1 or more), got %q", v))
 		}
 		dq.Set("version", v)
 	}
@@ -243,7 +237,7 @@ func (s *Server) renderFlowPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	var def flow.Definition
 	if err := json.Unmarshal(detail.Definition, &def); err != nil {
-		return internal(fmt.Errorf("ui: definition of %s v%d: %w", key, detail.Version, err))
+		return httpx.Internal(fmt.Errorf("ui: definition of %s v%d: %w", key, detail.Version, err))
 	}
 	page := ownerFlowPage{Key: detail.Key, Name: detail.Name, Description: def.Description, Version: detail.Version,
 		DefaultVersion: detail.DefaultVersion, CanManage: canManageFlows(r), Error: msg, Source: detail.Source,
@@ -372,7 +366,7 @@ func thresholdText(m flowgraph.Metric, v float64) string {
 
 // problemText is the detail of a problem (or the error's text).
 func problemText(err error) string {
-	if p, ok := err.(*Problem); ok {
+	if p, ok := err.(*httpx.Problem); ok {
 		for _, fe := range p.Errors {
 			return fe.Message
 		}
@@ -459,7 +453,7 @@ func (s *Server) uiFlowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p := res.Problem(); p != nil {
-		if p.Type != problemBase+problemGraphTooLarge && p.Type != problemBase+problemGraphLayoutBusy {
+		if p.Type != httpx.ProblemBase+problemGraphTooLarge && p.Type != httpx.ProblemBase+problemGraphLayoutBusy {
 			return p
 		}
 		// The page's <img> shows the refusal in words.
@@ -487,7 +481,7 @@ func (s *Server) uiFlowSetDefault(w http.ResponseWriter, r *http.Request) error 
 	key := chi.URLParam(r, "key")
 	v, err := strconv.Atoi(r.PostFormValue("version"))
 	if err != nil || v < 1 {
-		return badRequest("version: must be a version number (1 or more)")
+		return httpx.BadRequest("version: must be a version number (1 or more)")
 	}
 	res, err := s.callAPI(r, http.MethodPut, apiFlowPath(key, "/default"), apiv1.SetDefaultRequest{Version: v}, nil)
 	if err != nil {

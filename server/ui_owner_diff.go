@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // The comparison of two versions of a flow: the API's diff as lists and
@@ -49,7 +50,7 @@ func versionQuery(q url.Values, name string) (int, error) {
 	}
 	v, err := strconv.Atoi(raw)
 	if err != nil || v < 1 {
-		return 0, badParam(name, fmt.Sprintf("must be a version number (1 or more), got %q", raw))
+		return 0, httpx.BadParam(name, fmt.Sprintf("must be a version number (1 or more), got %q", raw))
 	}
 	return v, nil
 }
@@ -62,7 +63,7 @@ func (s *Server) uiDefinition(r *http.Request, key string, v int) (flow.Definiti
 		return def, err
 	}
 	if err := json.Unmarshal(fv.Definition, &def); err != nil {
-		return def, internal(fmt.Errorf("ui: definition of %s v%d: %w", key, v, err))
+		return def, httpx.Internal(fmt.Errorf("ui: definition of %s v%d: %w", key, v, err))
 	}
 	return def, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // The YAML editor of a flow: validation messages at their lines (a full
@@ -117,7 +118,7 @@ func (s *Server) uiFlowEdit(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return badParam("version", fmt.Sprintf("must be a version number (1 or more), got %q", v))
+			return httpx.BadParam("version", fmt.Sprintf("must be a version number (1 or more), got %q", v))
 		}
 		path += "?" + url.Values{"version": {v}}.Encode()
 	}
@@ -176,7 +177,7 @@ func (s *Server) uiFlowValidate(w http.ResponseWriter, r *http.Request) error {
 	}
 	var v apiv1.Validate
 	if err := res.Decode(&v); err != nil {
-		if pr, ok := err.(*Problem); ok && pr.Status < 500 && !isFragmentRequest(r) {
+		if pr, ok := err.(*httpx.Problem); ok && pr.Status < 500 && !isFragmentRequest(r) {
 			p.Error = pr.Detail
 			return s.renderEditor(w, r, pr.Status, p)
 		}

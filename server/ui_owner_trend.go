@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // The trend of a flow's cycle time per week, on its page: a chart drawn
@@ -104,7 +105,7 @@ func (s *Server) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 	c := trendChart(tr, detail)
 	svg, err := lineChartSVG(c)
 	if err != nil {
-		return internal(fmt.Errorf("ui: trend chart of %s: %w", key, err))
+		return httpx.Internal(fmt.Errorf("ui: trend chart of %s: %w", key, err))
 	}
 	writeChartSVG(w, svg)
 	return nil

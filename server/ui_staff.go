@@ -11,36 +11,28 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
 // Staff: the department inbox, tasks (claim, unclaim, complete), cases and their timelines.
 var uiStaffPages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/inbox", Roles: staffInboxRoles, Handle: (*Server).uiInbox},
-	{Method: http.MethodGet, Pattern: "/tasks/{id}", Roles: staffInboxRoles, Handle: (*Server).uiTask},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: staffInboxRoles, Handle: (*Server).uiTaskClaim},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: staffInboxRoles, Handle: (*Server).uiTaskUnclaim},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/assign", Roles: staffInboxRoles, Handle: (*Server).uiTaskAssign},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: staffInboxRoles, Handle: (*Server).uiTaskComplete},
+	{Method: http.MethodGet, Pattern: "/inbox", Roles: authz.Everyone, Handle: (*Server).uiInbox},
+	{Method: http.MethodGet, Pattern: "/tasks/{id}", Roles: authz.Everyone, Handle: (*Server).uiTask},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: authz.Everyone, Handle: (*Server).uiTaskClaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: authz.Everyone, Handle: (*Server).uiTaskUnclaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/assign", Roles: authz.Everyone, Handle: (*Server).uiTaskAssign},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: authz.Everyone, Handle: (*Server).uiTaskComplete},
 	{Method: http.MethodGet, Pattern: "/cases", Handle: (*Server).uiCases},
 	{Method: http.MethodGet, Pattern: "/cases/new", Handle: (*Server).uiCaseNew},
 	{Method: http.MethodPost, Pattern: "/cases/new", Handle: (*Server).uiCaseCreate},
 	{Method: http.MethodGet, Pattern: "/cases/{id}", Handle: (*Server).uiCase},
 	{Method: http.MethodPost, Pattern: "/cases/{id}/feedback", Handle: (*Server).uiCaseFeedback},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/reopen", Roles: staffReopenRoles, Handle: (*Server).uiCaseReopen},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/restart", Roles: staffFailedRoles, Handle: (*Server).uiCaseRestart},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/close", Roles: staffFailedRoles, Handle: (*Server).uiCaseClose},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/reopen", Roles: authz.CaseReopeners, Handle: (*Server).uiCaseReopen},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/restart", Roles: authz.CaseSettlers, Handle: (*Server).uiCaseRestart},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/close", Roles: authz.CaseSettlers, Handle: (*Server).uiCaseClose},
 }
-
-// staffFailedRoles may restart or close a failed case (the API's roles).
-var staffFailedRoles = []string{store.RoleAdmin, store.RoleOwner}
-
-// staffInboxRoles work tasks: the inbox and the task pages. Improvers work
-// the improvement department's tasks (the PDCA cycles, decision 0024).
-var staffInboxRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff, store.RoleImprover}
-
-// staffReopenRoles may reopen a closed case (the API's roles).
-var staffReopenRoles = []string{store.RoleAdmin, store.RoleOwner, store.RoleStaff}
 
 // staffPageSize is the rows per page of the inbox and the case list.
 const staffPageSize = 50
@@ -53,7 +45,7 @@ func staffCasePath(id string) string { return UIPath + "/cases/" + url.PathEscap
 // department: staff and improvers only their departments' tasks (the
 // inbox's rule), the other roles any (the API lets them read every task).
 func staffMaySeeTask(a store.Actor, department string) bool {
-	return !departmentBound(a) || slices.Contains(a.Departments, department)
+	return !authz.DepartmentBound(a.Role) || slices.Contains(a.Departments, department)
 }
 
 // actorLabels names actor ids on one page: "you" for the signed-in
@@ -68,7 +60,7 @@ type actorLabels struct {
 }
 
 func (s *Server) actorLabels(r *http.Request) *actorLabels {
-	return &actorLabels{s: s, r: r, me: actorFrom(r.Context()).ID, known: map[string]string{}}
+	return &actorLabels{s: s, r: r, me: httpx.ActorFrom(r.Context()).ID, known: map[string]string{}}
 }
 
 func (l *actorLabels) label(id string) string {
@@ -143,7 +135,7 @@ func (s *Server) staffFlowDefinition(r *http.Request, key string, version int) (
 		return def, err
 	}
 	if err := json.Unmarshal(fd.Definition, &def); err != nil {
-		return def, internal(fmt.Errorf("ui: definition of flow %s: %w", key, err))
+		return def, httpx.Internal(fmt.Errorf("ui: definition of flow %s: %w", key, err))
 	}
 	return def, nil
 }
@@ -152,9 +144,9 @@ func (s *Server) staffFlowDefinition(r *http.Request, key string, version int) (
 // staff their own; the other roles every department a flow names (and
 // their own).
 func (s *Server) staffInboxDepartments(r *http.Request) ([]string, error) {
-	a := actorFrom(r.Context())
+	a := httpx.ActorFrom(r.Context())
 	set := slices.Clone(a.Departments)
-	if !departmentBound(a) {
+	if !authz.DepartmentBound(a.Role) {
 		flows, err := s.staffFlows(r)
 		if err != nil {
 			return nil, err
@@ -224,7 +216,7 @@ type staffInboxPage struct {
 // page, refreshed in place through the "rows" fragment.
 func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 	who := s.actorLabels(r)
-	a := actorFrom(r.Context())
+	a := httpx.ActorFrom(r.Context())
 	q := r.URL.Query()
 	page := staffInboxPage{
 		Department: strings.TrimSpace(q.Get("department")),
@@ -237,7 +229,7 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 		page.Assignee = inboxAll
 	case inboxAll, inboxMine, inboxUnclaimed:
 	default:
-		return badParam("assignee", fmt.Sprintf("must be all, mine or unclaimed, got %q", page.Assignee))
+		return httpx.BadParam("assignee", fmt.Sprintf("must be all, mine or unclaimed, got %q", page.Assignee))
 	}
 	tasks, next, err := s.staffInboxTasks(r, page.Department, page.Assignee, page.Cursor)
 	if err != nil {
@@ -261,7 +253,7 @@ func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.AllLabel = "All departments"
-	if departmentBound(a) {
+	if authz.DepartmentBound(a.Role) {
 		page.AllLabel = "All my departments"
 	}
 	// The tasks the last completion handed the case on to (ids from the

@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -63,7 +65,7 @@ func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 	page := staffCasesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: staffCaseStatuses,
 		Search: strings.TrimSpace(in.Get("q")), SearchHelp: searchBoxHelp}
 	if page.Status != "" && !slices.Contains(staffCaseStatuses, page.Status) {
-		return badParam("status", fmt.Sprintf("must be one of %s, got %q", strings.Join(staffCaseStatuses, ", "), page.Status))
+		return httpx.BadParam("status", fmt.Sprintf("must be one of %s, got %q", strings.Join(staffCaseStatuses, ", "), page.Status))
 	}
 	q := url.Values{"limit": {strconv.Itoa(staffPageSize)}}
 	for k, v := range map[string]string{"flow": page.Flow, "status": page.Status, "cursor": page.Cursor} {
@@ -86,7 +88,7 @@ func (s *Server) uiCases(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	if err != nil {
 		// A refused search is shown beside the box, in words.
-		var p *Problem
+		var p *httpx.Problem
 		if !errors.As(err, &p) || p.Status != http.StatusBadRequest || searchBoxMessage(p) == "" {
 			return err
 		}
@@ -316,7 +318,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 // its version's step names, and builds the timeline.
 func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	who := s.actorLabels(r)
-	a := actorFrom(r.Context())
+	a := httpx.ActorFrom(r.Context())
 	id := chi.URLParam(r, "id")
 	var page staffCasePage
 	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
@@ -327,8 +329,8 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	page.StatusClass = staffStatusClass(c.Status)
 	page.Attributes = staffJSONPairs(c.Attributes, nil)
 	page.Closed = c.Status == store.CaseCompleted || c.Status == store.CaseCancelled
-	page.CanReopen = page.Closed && slices.Contains(staffReopenRoles, a.Role)
-	page.CanSettle = c.Status == store.CaseFailed && slices.Contains(staffFailedRoles, a.Role)
+	page.CanReopen = page.Closed && slices.Contains(authz.CaseReopeners, a.Role)
+	page.CanSettle = c.Status == store.CaseFailed && slices.Contains(authz.CaseSettlers, a.Role)
 	page.CSATs, page.NPSs = []int{1, 2, 3, 4, 5}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	end := s.now().UTC()
 	if c.ClosedAt != nil {
@@ -347,7 +349,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		for _, st := range def.Steps {
 			names[st.ID] = st.Name
 		}
-	} else if p := (*Problem)(nil); !errors.As(err, &p) || p.Status >= 500 {
+	} else if p := (*httpx.Problem)(nil); !errors.As(err, &p) || p.Status >= 500 {
 		return page, err // (a version that cannot be read just leaves the step ids)
 	}
 	last := ""
@@ -365,7 +367,7 @@ func (s *Server) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		page.Timeline = append(page.Timeline, it)
 	}
 	for _, t := range c.Tasks {
-		it := staffOpenItem{Task: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(staffInboxRoles, a.Role),
+		it := staffOpenItem{Task: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(authz.Everyone, a.Role),
 			AssigneeLabel: who.label(t.Assignee)}
 		if last != "" && last != t.Department {
 			it.HandoffFrom = last

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/flowlab/flowlab/server/internal/httpx"
 )
 
 // The search box of /ui/cases (decision 0026): whitespace-separated terms,
@@ -30,12 +32,12 @@ const searchBoxHelp = `A customer, a case id, or terms like customer:"Jane Doe" 
 func parseSearchBox(text string) (url.Values, error) {
 	out := url.Values{}
 	if n := utf8.RuneCountInString(text); n > searchBoxMax {
-		return nil, badParam("q", fmt.Sprintf("the search is %d characters long, at most %d", n, searchBoxMax))
+		return nil, httpx.BadParam("q", fmt.Sprintf("the search is %d characters long, at most %d", n, searchBoxMax))
 	}
 	var bare []string
 	set := func(name, v string) error {
 		if out.Has(name) {
-			return badParam("q", fmt.Sprintf("%s: is given twice; search one at a time", name))
+			return httpx.BadParam("q", fmt.Sprintf("%s: is given twice; search one at a time", name))
 		}
 		out.Set(name, v)
 		return nil
@@ -91,11 +93,11 @@ func parseSearchBox(text string) (url.Values, error) {
 func searchQuoted(s string) (value, rest string, err error) {
 	q, err := strconv.QuotedPrefix(s)
 	if err != nil {
-		return "", "", badParam("q", `a quoted value has no closing quote (write customer:"Jane Doe")`)
+		return "", "", httpx.BadParam("q", `a quoted value has no closing quote (write customer:"Jane Doe")`)
 	}
 	v, err := strconv.Unquote(q)
 	if err != nil {
-		return "", "", badParam("q", fmt.Sprintf("cannot read %s", q))
+		return "", "", httpx.BadParam("q", fmt.Sprintf("cannot read %s", q))
 	}
 	return v, s[len(q):], nil
 }
@@ -110,7 +112,7 @@ var searchBoxFields = map[string]string{
 
 // searchBoxMessage says why a search was refused, or "" when p is about
 // another parameter (a stale cursor): that is no search error.
-func searchBoxMessage(p *Problem) string {
+func searchBoxMessage(p *httpx.Problem) string {
 	if len(p.Errors) == 0 {
 		return ""
 	}

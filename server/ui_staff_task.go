@@ -17,6 +17,8 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/readable"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -100,14 +102,14 @@ func (s *Server) uiTask(w http.ResponseWriter, r *http.Request) error {
 // their inbox would.
 func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	who := s.actorLabels(r)
-	a := actorFrom(r.Context())
+	a := httpx.ActorFrom(r.Context())
 	var page staffTaskPage
 	t, err := apiGet[apiv1.Task](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
 	if err != nil {
 		return page, err
 	}
 	if !staffMaySeeTask(a, t.Department) {
-		return page, forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
+		return page, httpx.Forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
 	}
 	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(t.CaseID))
 	if err != nil {
@@ -117,11 +119,11 @@ func (s *Server) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 	page.Attributes = staffJSONPairs(c.Attributes, nil)
 	page.AssigneeLabel = who.label(t.Assignee)
 	page.CompletedBy = who.label(t.CompletedBy)
-	if t.Status == store.TaskOpen && inDepartment(a, t.Department) {
+	if t.Status == store.TaskOpen && authz.InDepartment(a.Role, a.Departments, t.Department) {
 		page.CanClaim = t.Assignee == ""
-		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || leads(a, t.Department))
+		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || authz.Leads(a.Role, a.Departments, a.Leads, t.Department))
 		page.ClaimedByOther = t.Assignee != "" && t.Assignee != a.ID
-		page.CanReassign = leads(a, t.Department)
+		page.CanReassign = authz.Leads(a.Role, a.Departments, a.Leads, t.Department)
 		page.CanComplete = !page.ClaimedByOther || a.Role == store.RoleAdmin
 	}
 	if t.Status != store.TaskOpen {
@@ -228,7 +230,7 @@ var fieldMessage = regexp.MustCompile(`^field "([^"]+)"`)
 
 // staffCompletionErrors sorts a 422's messages: at the form field they
 // name, at the outcome buttons, or for the whole form.
-func staffCompletionErrors(p *Problem, form []flow.Field) (fields map[string]string, outcome, general string) {
+func staffCompletionErrors(p *httpx.Problem, form []flow.Field) (fields map[string]string, outcome, general string) {
 	fields = map[string]string{}
 	known := func(name string) bool {
 		return slices.ContainsFunc(form, func(f flow.Field) bool { return f.Name == name })

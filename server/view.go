@@ -11,6 +11,7 @@ import (
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -132,7 +133,7 @@ func (s *Server) audit(r *http.Request, e store.AuditEntry) {
 		e.At = s.now().UTC()
 	}
 	if e.Actor == "" {
-		e.Actor = actorFrom(r.Context()).ID
+		e.Actor = httpx.ActorFrom(r.Context()).ID
 	}
 	e.RequestID = middleware.GetReqID(r.Context())
 	if err := s.store.AppendAudit(r.Context(), e); err != nil {

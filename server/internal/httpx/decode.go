@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"bytes"
@@ -11,37 +11,39 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
-// decodeJSON reads exactly one JSON value from the body into dst, rejecting
+// DecodeJSON reads exactly one JSON value from the body into dst, rejecting
 // unknown fields, field names in another case than the struct's json tags
 // and fields given twice (strictKeys), and bodies larger than the
-// configured limit. It returns
+// limit. It returns
 // the raw body (for idempotency hashes) or a *Problem that names the field
 // and the position of what is wrong.
-func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) ([]byte, error) {
+func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type",
+			return nil, NewProblem(http.StatusUnsupportedMediaType, "unsupported-media-type",
 				"Unsupported media type", "Content-Type must be application/json")
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, newProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+			return nil, NewProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
 				fmt.Sprintf("body: larger than %d bytes", tooLarge.Limit))
 		}
-		return nil, badRequest("body: could not be read")
+		return nil, BadRequest("body: could not be read")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, badRequest("body: empty; expected a JSON object", FieldError{Field: "body", Message: "empty; expected a JSON object"})
+		return nil, BadRequest("body: empty; expected a JSON object", apiv1.FieldError{Field: "body", Message: "empty; expected a JSON object"})
 	}
 	if off := tooDeep(body, MaxJSONDepth); off >= 0 {
 		msg := fmt.Sprintf("nested more than %d levels deep at %s", MaxJSONDepth, position(body, off))
-		return nil, badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+		return nil, BadRequest("body: "+msg, apiv1.FieldError{Field: "body", Message: msg})
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -51,8 +53,8 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) ([]
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		off := dec.InputOffset()
-		return nil, badRequest(fmt.Sprintf("body: unexpected data after the JSON value at %s", position(body, off)),
-			FieldError{Field: "body", Message: "must contain a single JSON value"})
+		return nil, BadRequest(fmt.Sprintf("body: unexpected data after the JSON value at %s", position(body, off)),
+			apiv1.FieldError{Field: "body", Message: "must contain a single JSON value"})
 	}
 	if p := strictKeys(body, reflect.TypeOf(dst)); p != nil {
 		return nil, p
@@ -173,7 +175,7 @@ func walkKeys(dec *json.Decoder, body []byte, t reflect.Type, path string) error
 			if fields != nil {
 				if seen[key] {
 					msg := fmt.Sprintf("field %q appears twice in the object at %s; give each field once", key, at())
-					return badRequest(path+": "+msg, FieldError{Field: path + "." + key, Message: msg})
+					return BadRequest(path+": "+msg, apiv1.FieldError{Field: path + "." + key, Message: msg})
 				}
 				seen[key] = true
 				ft, ok := fields[key]
@@ -185,7 +187,7 @@ func walkKeys(dec *json.Decoder, body []byte, t reflect.Type, path string) error
 							break
 						}
 					}
-					return badRequest(path+": "+msg, FieldError{Field: path + "." + key, Message: msg})
+					return BadRequest(path+": "+msg, apiv1.FieldError{Field: path + "." + key, Message: msg})
 				}
 				if err := walkKeys(dec, body, ft, path+"."+key); err != nil {
 					return err
@@ -251,25 +253,25 @@ func decodeProblem(body []byte, err error) *Problem {
 	case errors.As(err, &syntax):
 		// Offset counts the bytes read, the offending one included.
 		msg := fmt.Sprintf("malformed JSON at %s: %s", position(body, syntax.Offset-1), syntax.Error())
-		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+		return BadRequest("body: "+msg, apiv1.FieldError{Field: "body", Message: msg})
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		msg := fmt.Sprintf("truncated JSON at %s", position(body, int64(len(body))))
-		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+		return BadRequest("body: "+msg, apiv1.FieldError{Field: "body", Message: msg})
 	case errors.As(err, &typeErr):
 		field := "body"
 		if typeErr.Field != "" {
 			field = "body." + typeErr.Field
 		}
 		msg := fmt.Sprintf("expected %s, got %s at %s", jsonKind(typeErr.Type), typeErr.Value, position(body, typeErr.Offset))
-		return badRequest(field+": "+msg, FieldError{Field: field, Message: msg})
+		return BadRequest(field+": "+msg, apiv1.FieldError{Field: field, Message: msg})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		msg := "unknown field " + name
-		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+		return BadRequest("body: "+msg, apiv1.FieldError{Field: "body", Message: msg})
 	default:
 		// Errors of custom UnmarshalJSON methods (durations, ...).
 		msg := strings.TrimPrefix(err.Error(), "json: ")
-		return badRequest("body: "+msg, FieldError{Field: "body", Message: msg})
+		return BadRequest("body: "+msg, apiv1.FieldError{Field: "body", Message: msg})
 	}
 }
 

@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"bytes"
@@ -17,8 +17,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
-
-	"github.com/flowlab/flowlab/store"
 )
 
 // The parameters of a route are declared once, as a struct whose fields
@@ -26,25 +24,25 @@ import (
 // constraints of the OpenAPI document (`enum`, `minimum`, `maximum`,
 // `maxLength`, `maxItems` of a repeatable []string, `default`,
 // `description`). The document is reflected from these structs
-// and decodeParams enforces them, so the two cannot disagree: a query
+// and DecodeParams enforces them, so the two cannot disagree: a query
 // parameter the struct does not declare is a 400 naming it.
 
 const paramsKey ctxKey = 2
 
-// pageLimitMax and pageLimitDefault bound `limit` on every list (0004).
+// PageLimitMax and PageLimitDefault bound `limit` on every list (0004).
 const (
-	pageLimitDefault = 50
-	pageLimitMax     = 500
+	PageLimitDefault = 50
+	PageLimitMax     = 500
 )
 
-// decodeParams fills a new value of t (a struct type) from the request's
+// DecodeParams fills a new value of t (a struct type) from the request's
 // path, query and headers. Query parameters are checked against the
 // struct: unknown or repeated names, values that are not of the field's
 // type, outside [minimum, maximum] or not in enum are a 400 naming the
 // parameter. Absent parameters take their `default` tag.
-func decodeParams(r *http.Request, t reflect.Type) (reflect.Value, error) {
+func DecodeParams(r *http.Request, t reflect.Type) (reflect.Value, error) {
 	v := reflect.New(t)
-	allowed := queryNames(t)
+	allowed := QueryNames(t)
 	q := r.URL.Query()
 	names := make([]string, 0, len(q))
 	for name := range q {
@@ -54,12 +52,12 @@ func decodeParams(r *http.Request, t reflect.Type) (reflect.Value, error) {
 	for _, name := range names {
 		if !slices.Contains(allowed, name) {
 			if len(allowed) == 0 {
-				return v, badParam(name, "unknown parameter; this route takes no query parameters")
+				return v, BadParam(name, "unknown parameter; this route takes no query parameters")
 			}
-			return v, badParam(name, "unknown parameter; allowed: "+strings.Join(allowed, ", "))
+			return v, BadParam(name, "unknown parameter; allowed: "+strings.Join(allowed, ", "))
 		}
 		if len(q[name]) > 1 && !repeatable(t, name) {
-			return v, badParam(name, "given more than once")
+			return v, BadParam(name, "given more than once")
 		}
 	}
 	for i := range t.NumField() {
@@ -97,8 +95,8 @@ func decodeParams(r *http.Request, t reflect.Type) (reflect.Value, error) {
 	return v, nil
 }
 
-// queryNames lists the query parameters a params struct declares.
-func queryNames(t reflect.Type) []string {
+// QueryNames lists the query parameters a params struct declares.
+func QueryNames(t reflect.Type) []string {
 	var names []string
 	if t == nil {
 		return names
@@ -126,7 +124,7 @@ func repeatable(t reflect.Type, name string) bool {
 // than its `maxItems`; empty values are left out.
 func setListParam(fv reflect.Value, f reflect.StructField, name string, raws []string) error {
 	if f.Type.Elem().Kind() != reflect.String {
-		return internal(fmt.Errorf("params: field %s has unsupported type %s", f.Name, f.Type))
+		return Internal(fmt.Errorf("params: field %s has unsupported type %s", f.Name, f.Type))
 	}
 	var vals []string
 	for _, raw := range raws {
@@ -135,7 +133,7 @@ func setListParam(fv reflect.Value, f reflect.StructField, name string, raws []s
 		}
 	}
 	if hi, ok := intTag(f, "maxItems"); ok && len(vals) > hi {
-		return badParam(name, fmt.Sprintf("given %d times, at most %d", len(vals), hi))
+		return BadParam(name, fmt.Sprintf("given %d times, at most %d", len(vals), hi))
 	}
 	fv.Set(reflect.ValueOf(vals))
 	return nil
@@ -148,7 +146,7 @@ func setParam(fv reflect.Value, f reflect.StructField, name, raw string) error {
 	case f.Type == timeType:
 		t, err := time.Parse(time.RFC3339, raw)
 		if err != nil {
-			return badParam(name, fmt.Sprintf("must be an RFC 3339 time like 2025-01-31T08:00:00Z, got %q", raw))
+			return BadParam(name, fmt.Sprintf("must be an RFC 3339 time like 2025-01-31T08:00:00Z, got %q", raw))
 		}
 		fv.Set(reflect.ValueOf(t.UTC()))
 	case f.Type.Kind() == reflect.Int:
@@ -159,27 +157,27 @@ func setParam(fv reflect.Value, f reflect.StructField, name, raw string) error {
 		if bad {
 			switch {
 			case hasLo && hasHi:
-				return badParam(name, fmt.Sprintf("must be an integer from %d to %d, got %q", lo, hi, raw))
+				return BadParam(name, fmt.Sprintf("must be an integer from %d to %d, got %q", lo, hi, raw))
 			case hasLo:
-				return badParam(name, fmt.Sprintf("must be an integer of at least %d, got %q", lo, raw))
+				return BadParam(name, fmt.Sprintf("must be an integer of at least %d, got %q", lo, raw))
 			default:
-				return badParam(name, fmt.Sprintf("must be an integer, got %q", raw))
+				return BadParam(name, fmt.Sprintf("must be an integer, got %q", raw))
 			}
 		}
 		fv.SetInt(int64(n))
 	case f.Type.Kind() == reflect.String:
 		if hi, ok := intTag(f, "maxLength"); ok && utf8.RuneCountInString(raw) > hi {
-			return badParam(name, fmt.Sprintf("must be at most %d characters, got %d", hi, utf8.RuneCountInString(raw)))
+			return BadParam(name, fmt.Sprintf("must be at most %d characters, got %d", hi, utf8.RuneCountInString(raw)))
 		}
 		if enum := f.Tag.Get("enum"); enum != "" {
 			allowed := strings.Split(enum, ",")
 			if !slices.Contains(allowed, raw) {
-				return badParam(name, fmt.Sprintf("unknown value %q; allowed: %s", raw, strings.Join(allowed, ", ")))
+				return BadParam(name, fmt.Sprintf("unknown value %q; allowed: %s", raw, strings.Join(allowed, ", ")))
 			}
 		}
 		fv.SetString(raw)
 	default:
-		return internal(fmt.Errorf("params: field %s has unsupported type %s", f.Name, f.Type))
+		return Internal(fmt.Errorf("params: field %s has unsupported type %s", f.Name, f.Type))
 	}
 	return nil
 }
@@ -193,23 +191,23 @@ func intTag(f reflect.StructField, tag string) (int, bool) {
 	return n, err == nil
 }
 
-// paramsOf returns the decoded parameters of the request's route.
-func paramsOf[T any](r *http.Request) (T, error) {
+// ParamsOf returns the decoded parameters of the request's route.
+func ParamsOf[T any](r *http.Request) (T, error) {
 	p, ok := r.Context().Value(paramsKey).(*T)
 	if !ok {
 		var zero T
-		return zero, internal(fmt.Errorf("route parameters are %T, the handler wants %T", r.Context().Value(paramsKey), &zero))
+		return zero, Internal(fmt.Errorf("route parameters are %T, the handler wants %T", r.Context().Value(paramsKey), &zero))
 	}
 	return *p, nil
 }
 
-func withParams(ctx context.Context, p any) context.Context {
+func WithParams(ctx context.Context, p any) context.Context {
 	return context.WithValue(ctx, paramsKey, p)
 }
 
-// timeRange checks from < to when both are given and returns them as
+// TimeRange checks from < to when both are given and returns them as
 // store bounds (nil when absent).
-func timeRange(from, to time.Time) (*time.Time, *time.Time, error) {
+func TimeRange(from, to time.Time) (*time.Time, *time.Time, error) {
 	var f, t *time.Time
 	if !from.IsZero() {
 		f = &from
@@ -218,7 +216,7 @@ func timeRange(from, to time.Time) (*time.Time, *time.Time, error) {
 		t = &to
 	}
 	if f != nil && t != nil && !f.Before(*t) {
-		return nil, nil, badParam("to", "must be after from")
+		return nil, nil, BadParam("to", "must be after from")
 	}
 	return f, t, nil
 }
@@ -227,22 +225,7 @@ func timeRange(from, to time.Time) (*time.Time, *time.Time, error) {
 // padding) of a small JSON object in the list's sort key. They are opaque
 // to clients, who copy next_cursor into cursor.
 
-type taskCursorJSON struct {
-	SLADue   *time.Time `json:"sla_due"`
-	OpenedAt time.Time  `json:"opened_at"`
-	ID       string     `json:"id"`
-}
-
-type caseCursorJSON struct {
-	CreatedAt time.Time `json:"created_at"`
-	ID        string    `json:"id"`
-}
-
-type flowCursorJSON struct {
-	Key string `json:"key"`
-}
-
-func encodeCursor(v any) (string, error) {
+func EncodeCursor(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("encode cursor: %w", err)
@@ -250,57 +233,24 @@ func encodeCursor(v any) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-var errBadCursor = errors.New("malformed cursor")
+var ErrBadCursor = errors.New("malformed cursor")
 
-func decodeCursor(s string, dst any) error {
+func DecodeCursor(s string, dst any) error {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errBadCursor, err)
+		return fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("%w: %w", errBadCursor, err)
+		return fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: trailing data", errBadCursor)
+		return fmt.Errorf("%w: trailing data", ErrBadCursor)
 	}
 	return nil
 }
 
-func badCursor() *Problem {
-	return badParam("cursor", "malformed; pass the next_cursor of the previous page unchanged")
-}
-
-func taskCursorParam(s string) (*store.TaskCursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var c taskCursorJSON
-	if err := decodeCursor(s, &c); err != nil || c.ID == "" || c.OpenedAt.IsZero() {
-		return nil, badCursor()
-	}
-	return &store.TaskCursor{SLADue: utcPtr(c.SLADue), OpenedAt: c.OpenedAt.UTC(), ID: c.ID}, nil
-}
-
-func caseCursorParam(s string) (*store.CaseCursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var c caseCursorJSON
-	if err := decodeCursor(s, &c); err != nil || c.ID == "" || c.CreatedAt.IsZero() {
-		return nil, badCursor()
-	}
-	return &store.CaseCursor{CreatedAt: c.CreatedAt.UTC(), ID: c.ID}, nil
-}
-
-func flowCursorParam(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	var c flowCursorJSON
-	if err := decodeCursor(s, &c); err != nil || c.Key == "" {
-		return "", badCursor()
-	}
-	return c.Key, nil
+func BadCursor() *Problem {
+	return BadParam("cursor", "malformed; pass the next_cursor of the previous page unchanged")
 }
