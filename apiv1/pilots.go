@@ -96,3 +96,12 @@ type PilotResults struct {
 	LastLook *experiment.Evaluation `json:"last_look" nullable:"true" description:"The evaluation the Pilot workflow stored at its last look (the one its decision was made on); null before the first."`
 	Steps    []PilotStep            `json:"steps" nullable:"false" description:"Per step, the bottleneck statistics of each arm (from the spans of the pilot's cases) and the change in median wait and work."`
 }
+
+// ArmVersion is the flow version of the pilot's arm (ArmControl or
+// ArmTreatment).
+func (p Pilot) ArmVersion(arm string) int {
+	if arm == ArmTreatment {
+		return p.Treatment
+	}
+	return p.Control
+}

@@ -30,6 +30,8 @@ import (
 	"github.com/flowlab/flowlab/e2e/cluster"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/postgres"
 )
@@ -277,8 +279,8 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 	e.Logf("analytics: %d rollup rows built in %.1f s", size.RollupRows, size.BuildSeconds)
 
 	// The real endpoint on loopback.
-	h, err := server.New(server.Config{Store: st, Engine: anNoEngine{}, AdminToken: anAdminTok, RatePerSecond: -1,
-		ExactSpans: -1, Logger: nil})
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: anNoEngine{}, AdminToken: anAdminTok, RatePerSecond: -1,
+		ExactSpans: -1, Logger: nil}})
 	if err != nil {
 		return nil, size, err
 	}
@@ -500,7 +502,7 @@ func anCompare(rep anReport, naive map[string]anNaive) (float64, bool, int, erro
 
 // anNoEngine is the server's Engine for a read-only benchmark: the
 // bottleneck report never calls it.
-type anNoEngine struct{ server.Engine }
+type anNoEngine struct{ engine.Engine }
 
 // anGen generates the synthetic spans for CopyFrom: cases arrive over a
 // year with weekday and office-hour seasonality and growth, split over four

@@ -26,6 +26,8 @@ import (
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
@@ -61,19 +63,19 @@ type env struct {
 // is a valid OpenAPI 3.1 document and returns its response validator.
 func (e *env) validator() (*apitest.Validator, error) {
 	e.contractOnce.Do(func() {
-		resp, err := http.Get(e.url + server.OpenAPIPath)
+		resp, err := http.Get(e.url + api.OpenAPIPath)
 		if err != nil {
-			e.contractErr = fmt.Errorf("fetch %s: %w", server.OpenAPIPath, err)
+			e.contractErr = fmt.Errorf("fetch %s: %w", api.OpenAPIPath, err)
 			return
 		}
 		defer resp.Body.Close()
 		doc, err := io.ReadAll(resp.Body)
 		if err != nil {
-			e.contractErr = fmt.Errorf("read %s: %w", server.OpenAPIPath, err)
+			e.contractErr = fmt.Errorf("read %s: %w", api.OpenAPIPath, err)
 			return
 		}
 		if resp.StatusCode != http.StatusOK {
-			e.contractErr = fmt.Errorf("GET %s without auth: %d %s", server.OpenAPIPath, resp.StatusCode, doc)
+			e.contractErr = fmt.Errorf("GET %s without auth: %d %s", api.OpenAPIPath, resp.StatusCode, doc)
 			return
 		}
 		if err := apitest.CheckDocument(doc); err != nil {
@@ -102,13 +104,13 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
-	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger,
+	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger,
 		TemporalUIURL: temporalUI, TemporalNamespace: ts.GetDefaultNamespace(),
 		// The simulated agents of a department share one token and poll
 		// their inbox in tight loops; the per-actor rate limit has tests of
 		// its own (server), here it would only pace the simulation.
-		RatePerSecond: -1})
+		RatePerSecond: -1}})
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)

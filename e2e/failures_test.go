@@ -10,7 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -26,13 +27,13 @@ const historyLimitReason = "Workflow history size exceeds limit."
 func TestTerminatedCaseIsFailedRestartedAndClosed(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	eng := server.NewTemporalEngine(e.tc)
+	eng := engine.NewTemporal(e.tc)
 	id := e.startComplaint("C-term-1")
 	task := e.waitOpenTask(id)
 	wf := e.getCase(id).WorkflowID
 	require.NoError(t, e.tc.TerminateWorkflow(ctx, wf, "", historyLimitReason))
 
-	_, failed, err := server.ReconcileCases(ctx, e.st, eng, nil, server.ReconcileBatch)
+	_, failed, err := api.ReconcileCases(ctx, e.st, eng, nil, api.ReconcileBatch)
 	require.NoError(t, err)
 	require.Len(t, failed, 1)
 	require.Equal(t, id, failed[0].ID)
@@ -92,7 +93,7 @@ func TestRestartAfterACompletedRun(t *testing.T) {
 	require.Equal(t, "completed", e.finish(id, 10).Status)
 	active, step := "active", "investigate"
 	require.NoError(t, e.st.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Status: &active, Step: &step, At: time.Now()}))
-	_, failed, err := server.ReconcileCases(ctx, e.st, server.NewTemporalEngine(e.tc), nil, server.ReconcileBatch)
+	_, failed, err := api.ReconcileCases(ctx, e.st, engine.NewTemporal(e.tc), nil, api.ReconcileBatch)
 	require.NoError(t, err)
 	require.Len(t, failed, 1)
 
@@ -164,7 +165,7 @@ func TestCommittedUnansweredCompletionIsAudited(t *testing.T) {
 	id := e.startComplaint("C-crash")
 	task := e.waitOpenTask(id)
 	updateID := "complete:" + task.ID + ":agent-7:key-1"
-	_, err := server.NewTemporalEngine(e.tc).Complete(ctx, e.getCase(id).WorkflowID, updateID, workflows.CompleteRequest{
+	_, err := engine.NewTemporal(e.tc).Complete(ctx, e.getCase(id).WorkflowID, updateID, workflows.CompleteRequest{
 		TaskID: task.ID, Outcome: task.Outcomes[0], Data: formData(task), ActorID: "agent-7", ActorRole: "staff",
 		ActorDepartments: []string{task.Department}, CompletionID: updateID, RequestID: "req-lost",
 	})
@@ -204,7 +205,7 @@ func TestEventsOnlyWhenAwaited(t *testing.T) {
 		return status == http.StatusConflict && strings.Contains(string(body), `it waits for \"slot_reminder\"`)
 	}, 20*time.Second, 100*time.Millisecond, "%d %s", status, body)
 	status, body = e.do("customer_service", http.MethodPost, path,
-		map[string]any{"name": "slot_reminder", "data": map[string]any{"x": strings.Repeat("x", server.MaxEventDataBytes)}})
+		map[string]any{"name": "slot_reminder", "data": map[string]any{"x": strings.Repeat("x", api.MaxEventDataBytes)}})
 	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
 
 	e.mustDo("customer_service", http.MethodPost, path, map[string]any{"name": "slot_reminder", "data": map[string]any{"note": "ok"}}, http.StatusAccepted, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
 )
 
 const auditNext = "eyJpZCI6NDcxMn0"
@@ -120,10 +121,9 @@ func TestAuditAgainstTheRealAPI(t *testing.T) {
 	st, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "flowlab.db"), true)
 	require.NoError(t, err)
 	defer st.Close()
-	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
+	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
 	const admin = "flk_admin-token-for-the-audit-test"
-	h, err := server.New(server.Config{Store: st, Engine: idleEngine{}, AdminToken: admin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: idleEngine{}, AdminToken: admin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	defer srv.Close()

@@ -18,14 +18,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlab/flowlab/server/api"
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
-
-	"github.com/flowlab/flowlab/server"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the current output")
@@ -253,7 +252,7 @@ var (
 // document, so the fake's answers cannot drift from the real API's shapes.
 func validating(t *testing.T, h http.Handler) http.Handler {
 	contractOnce.Do(func() {
-		doc, err := server.OpenAPI()
+		doc, err := api.OpenAPI()
 		if err != nil {
 			contractErr = err
 			return

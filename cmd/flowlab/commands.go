@@ -10,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowlab/flowlab/server/api"
 	"github.com/spf13/cobra"
-
-	"github.com/flowlab/flowlab/server"
 )
 
 // apiPath joins escaped path segments under /api/v1.
@@ -31,7 +30,7 @@ var (
 	taskStatuses = []string{"open", "completed", "cancelled", "any"}
 	// channels are the default channels, for help and completion; the
 	// server checks --channel against its own (FLOWLAB_CHANNELS).
-	channels = server.DefaultChannels
+	channels = api.DefaultChannels
 )
 
 var (

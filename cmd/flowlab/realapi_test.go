@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/workflows"
 )
 
@@ -25,10 +27,10 @@ type idleEngine struct{ waitingFor *sync.Map }
 
 func (idleEngine) StartCase(context.Context, string, workflows.CaseInput) error { return nil }
 func (idleEngine) Complete(context.Context, string, string, workflows.CompleteRequest) (workflows.CompleteResult, error) {
-	return workflows.CompleteResult{}, server.ErrEngineUnavailable
+	return workflows.CompleteResult{}, engine.ErrEngineUnavailable
 }
-func (idleEngine) Describe(context.Context, string) (server.WorkflowRun, error) {
-	return server.WorkflowRun{Running: true, Status: "running"}, nil
+func (idleEngine) Describe(context.Context, string) (engine.WorkflowRun, error) {
+	return engine.WorkflowRun{Running: true, Status: "running"}, nil
 }
 func (idleEngine) Cancel(context.Context, string) error                         { return nil }
 func (idleEngine) Signal(context.Context, string, workflows.EventRequest) error { return nil }
@@ -38,10 +40,10 @@ func (e idleEngine) State(_ context.Context, workflowID string) (workflows.CaseS
 			return workflows.CaseState{Status: workflows.StatusActive, WaitingFor: ev.(string)}, nil
 		}
 	}
-	return workflows.CaseState{}, server.ErrEngineUnavailable
+	return workflows.CaseState{}, engine.ErrEngineUnavailable
 }
 func (idleEngine) Migrate(context.Context, string, string, workflows.MigrateRequest) (workflows.MigrateResult, error) {
-	return workflows.MigrateResult{}, server.ErrEngineUnavailable
+	return workflows.MigrateResult{}, engine.ErrEngineUnavailable
 }
 
 // The idle engine runs no Pilot workflow: a start succeeds, a stop finds no
@@ -49,13 +51,13 @@ func (idleEngine) Migrate(context.Context, string, string, workflows.MigrateRequ
 // unavailable (the row still answers).
 func (idleEngine) StartPilot(context.Context, string, workflows.PilotInput) error { return nil }
 func (idleEngine) StopPilot(context.Context, string, workflows.StopPilotRequest) error {
-	return server.ErrPilotNotRunning
+	return engine.ErrPilotNotRunning
 }
 func (idleEngine) EvaluatePilot(context.Context, string, string) (workflows.PilotStatus, error) {
-	return workflows.PilotStatus{}, server.ErrEngineUnavailable
+	return workflows.PilotStatus{}, engine.ErrEngineUnavailable
 }
 func (idleEngine) PilotState(context.Context, string) (workflows.PilotStatus, error) {
-	return workflows.PilotStatus{}, server.ErrEngineUnavailable
+	return workflows.PilotStatus{}, engine.ErrEngineUnavailable
 }
 
 // TestAgainstTheRealAPI runs the client commands against the real handler
@@ -66,11 +68,10 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	st, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "flowlab.db"), true)
 	require.NoError(t, err)
 	defer st.Close()
-	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
+	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
 	const admin = "flk_admin-token-for-the-test"
 	idle := idleEngine{waitingFor: &sync.Map{}}
-	h, err := server.New(server.Config{Store: st, Engine: idle, AdminToken: admin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: idle, AdminToken: admin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -152,7 +153,7 @@ func TestAgainstTheRealAPI(t *testing.T) {
 	require.Contains(t, res.stderr, `query parameter "id"`)
 
 	require.Contains(t, ok("case", ids[0]), ids[0])
-	idle.waitingFor.Store(server.WorkflowID("complaint", ids[0]), "customer_replied")
+	idle.waitingFor.Store(api.WorkflowID("complaint", ids[0]), "customer_replied")
 	require.Contains(t, ok("event", ids[0], "customer_replied", "--data", "ok=true"), "customer_replied")
 	idle.waitingFor.Clear()
 	require.Contains(t, ok("cancel", ids[0]), "cancelling")

@@ -30,6 +30,8 @@ import (
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/postgres"
 	"github.com/flowlab/flowlab/store/sqlite"
@@ -235,7 +237,7 @@ type apiOptions struct {
 // crash, starts the reconciler of cases whose workflow ended (until ctx
 // ends), and builds the HTTP handler.
 func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, o apiOptions) (http.Handler, error) {
-	if err := server.SeedBuiltinFlows(ctx, st); err != nil {
+	if err := api.SeedBuiltinFlows(ctx, st); err != nil {
 		return nil, fmt.Errorf("seed built-in flows: %w", err)
 	}
 	window, err := reopenWindow()
@@ -257,37 +259,39 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if web.SessionKey == "" {
 		web.SessionKey = o.sessionKey
 	}
-	eng := server.NewTemporalEngine(c)
-	if err := server.StartPending(ctx, st, eng); err != nil {
+	eng := engine.NewTemporal(c)
+	if err := api.StartPending(ctx, st, eng); err != nil {
 		logger.Warn("could not start pending cases; they will be retried at the next start", "err", err)
 	}
 	// Cases whose workflow ended unexpectedly are marked failed (decision
 	// 0022); the reconciler stops with ctx.
-	go server.RunReconciler(ctx, st, eng, logger, server.ReconcileInterval)
+	go api.RunReconciler(ctx, st, eng, logger, api.ReconcileInterval)
 	return server.New(server.Config{
-		Store:             st,
-		Engine:            eng,
-		AdminToken:        o.adminToken,
-		Logger:            logger,
-		TemporalUIURL:     o.temporalUI,
-		TemporalNamespace: o.namespace,
-		ReopenWindow:      window,
-		Metrics:           o.metrics,
-		RatePerSecond:     rate,
-		RateBurst:         burst,
-		Dev:               o.dev,
-		Channels:          channels,
-		BehindTLS:         web.BehindTLS,
-		SessionKey:        web.SessionKey,
-		SessionIdle:       web.SessionIdle,
-		SessionMaxAge:     web.SessionMaxAge,
-		Departments:       web.Departments,
+		API: api.Config{
+			Store:             st,
+			Engine:            eng,
+			AdminToken:        o.adminToken,
+			Logger:            logger,
+			TemporalUIURL:     o.temporalUI,
+			TemporalNamespace: o.namespace,
+			ReopenWindow:      window,
+			Metrics:           o.metrics,
+			RatePerSecond:     rate,
+			RateBurst:         burst,
+			Dev:               o.dev,
+			Channels:          channels,
+			Departments:       web.API.Departments,
+		},
+		BehindTLS:     web.BehindTLS,
+		SessionKey:    web.SessionKey,
+		SessionIdle:   web.SessionIdle,
+		SessionMaxAge: web.SessionMaxAge,
 	})
 }
 
 // channelsSetting reads FLOWLAB_CHANNELS: the comma-separated contact
 // channels cases may be started with; unset means the server's default
-// (server.DefaultChannels).
+// (api.DefaultChannels).
 func channelsSetting() ([]string, error) {
 	raw := strings.TrimSpace(envOr("FLOWLAB_CHANNELS", ""))
 	if raw == "" {
@@ -343,7 +347,7 @@ func webSettings() (server.Config, error) {
 	}
 	for _, d := range strings.Split(envOr("FLOWLAB_DEPARTMENTS", ""), ",") {
 		if d = strings.TrimSpace(d); d != "" {
-			c.Departments = append(c.Departments, d)
+			c.API.Departments = append(c.API.Departments, d)
 		}
 	}
 	return c, nil

@@ -89,7 +89,7 @@ func TestWebSettings(t *testing.T) {
 	require.True(t, c.BehindTLS)
 	require.Equal(t, 20*time.Minute, c.SessionIdle)
 	require.Equal(t, 8*time.Hour, c.SessionMaxAge)
-	require.Equal(t, []string{"billing", "sales"}, c.Departments)
+	require.Equal(t, []string{"billing", "sales"}, c.API.Departments)
 	t.Setenv("FLOWLAB_SESSION_KEY", "short")
 	_, err = webSettings()
 	require.ErrorContains(t, err, "FLOWLAB_SESSION_KEY")

@@ -40,6 +40,8 @@ import (
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/worker"
 	"github.com/flowlab/flowlab/workflows"
@@ -140,9 +142,8 @@ func newEnv(t *testing.T, chromium string) *env {
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	require.NoError(t, server.SeedBuiltinFlows(ctx, st))
-	h, err := server.New(server.Config{Store: st, Engine: server.NewTemporalEngine(c), AdminToken: adminToken, Logger: logger,
-		TemporalNamespace: ts.GetDefaultNamespace()})
+	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger, TemporalNamespace: ts.GetDefaultNamespace()}})
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)

@@ -34,20 +34,33 @@ var allowed = map[string][]string{
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":     {"workflows", "activities"},
 	"apiv1":      {"flow", "experiment"},
-	// server/internal: the HTTP kit and the authorisation rules the API
-	// and the web UI share; neither reaches back up into server.
-	"server/internal/authz": {"apiv1"},
-	"server/internal/httpx": {"apiv1", "store", "server/internal/authz"},
-	"server":                {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment", "stats", "pilotdata", "obs", "readable"},
-	"searchattr":            {},
-	"obs":                   {},
-	"codec":                 {},
-	"devserver":             {},
-	"cmd":                   {"*"},
-	"e2e":                   {"*"},
-	"bench":                 {"*"},
-	"internal":              {},
-	"readable":              {},
+	// server assembles the API and the web UI on one router.
+	"server": {"obs", "server/api", "server/web", "server/internal/httpx"},
+	// The API: its handlers reach the store and, through engine, Temporal.
+	"server/api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
+		"stats", "pilotdata", "obs", "readable", "server/internal/httpx", "server/internal/authz", "server/internal/graphview"},
+	"server/api/engine":            {"workflows"},
+	"server/api/engine/enginetest": {"server/api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
+	// The web UI reads and changes data only through the API (apiv1's
+	// types, called in process): never the store, never server/api.
+	"server/web": {"apiv1", "flow", "flowgraph", "readable", "experiment",
+		"server/internal/httpx", "server/internal/authz", "server/internal/graphview"},
+	// server/internal: what the API and the web UI share; none of it
+	// reaches back up into server, server/api or server/web.
+	"server/internal/authz":     {"apiv1"},
+	"server/internal/httpx":     {"apiv1", "store", "server/internal/authz"},
+	"server/internal/graphview": {"apiv1", "flow", "flowgraph", "server/internal/httpx"},
+	"server/apitest":            {},
+	"server/servertest":         {"apiv1", "store", "store/sqlite", "server/api/engine/enginetest", "server/apitest"},
+	"searchattr":                {},
+	"obs":                       {},
+	"codec":                     {},
+	"devserver":                 {},
+	"cmd":                       {"*"},
+	"e2e":                       {"*"},
+	"bench":                     {"*"},
+	"internal":                  {},
+	"readable":                  {},
 }
 
 func TestImportsPointOneWay(t *testing.T) {
@@ -117,7 +130,7 @@ func permitted(rules []string, top, target string) bool {
 }
 
 func TestTableNamesKnownPackages(t *testing.T) {
-	// Every rule names a package that has a row of its own.
+	// Every rule names a package that has a row (its own or a parent's).
 	keys := make([]string, 0, len(allowed))
 	for k := range allowed {
 		keys = append(keys, k)
@@ -128,8 +141,7 @@ func TestTableNamesKnownPackages(t *testing.T) {
 			if r == "*" {
 				continue
 			}
-			_, ok := allowed[r]
-			require.True(t, ok, "rule of %s names unknown package %s", k, r)
+			require.NotEmpty(t, rowOf(r), "rule of %s names unknown package %s", k, r)
 		}
 	}
 }

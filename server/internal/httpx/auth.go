@@ -14,25 +14,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/store"
 )
-
-// TokenPrefix starts every API token.
-const TokenPrefix = "flk_"
 
 // AdminActorID is the id of the built-in actor FLOWLAB_ADMIN_TOKEN
 // authenticates as.
 const AdminActorID = "admin"
 
-// NewToken returns a fresh API token (TokenPrefix + 32 random bytes in
+// NewToken returns a fresh API token (apiv1.TokenPrefix + 32 random bytes in
 // base64url) and the hash the store keeps.
 func NewToken() (token string, hash []byte, err error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", nil, fmt.Errorf("server: token: %w", err)
 	}
-	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	token = apiv1.TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	return token, HashToken(token), nil
 }
 
@@ -41,6 +39,10 @@ func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
 }
+
+// ErrUnknownToken is a token that signs nobody in: unknown, expired or
+// revoked.
+var ErrUnknownToken = errors.New("unknown, expired or revoked token")
 
 type ctxKey int
 
@@ -112,7 +114,7 @@ func (au *Authenticator) ActorForToken(ctx context.Context, token string) (store
 			return store.Actor{ID: AdminActorID, Name: "admin", Role: store.RoleAdmin}, nil
 		}
 	}
-	if !strings.HasPrefix(token, TokenPrefix) {
+	if !strings.HasPrefix(token, apiv1.TokenPrefix) {
 		return store.Actor{}, store.ErrNotFound
 	}
 	a, err := au.Store.ActorByTokenHash(ctx, HashToken(token), au.Now())

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/go-chi/chi/v5"
 )
 
 // HandlerFunc is an http handler that may fail: a *Problem is sent as is,
@@ -40,4 +42,22 @@ func Recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// NewRouter is a router with what every flowlab router has: request ids,
+// mw (an access log, say), panic recovery, and problem documents for
+// requests no route matches (404) or whose method it does not take (405).
+func NewRouter(log *slog.Logger, mw ...func(http.Handler) http.Handler) chi.Router {
+	r := chi.NewRouter()
+	r.Use(RequestID)
+	r.Use(mw...)
+	r.Use(Recoverer(log))
+	r.NotFound(Handle(log, func(w http.ResponseWriter, r *http.Request) error {
+		return NotFound("no route for " + r.URL.Path)
+	}))
+	r.MethodNotAllowed(Handle(log, func(w http.ResponseWriter, r *http.Request) error {
+		return NewProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+			r.Method+" is not allowed on "+r.URL.Path)
+	}))
+	return r
 }

@@ -11,17 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/go-chi/chi/v5/middleware"
 	xrate "golang.org/x/time/rate"
 )
 
 // Request ids, log records that carry them, and the per-actor rate limit
 // (ADR 0011).
-
-// RequestIDHeader carries a request's id: a client (or a proxy in front of
-// flowlab) may send one, the server answers with the id it used. Audit
-// entries and log lines carry it.
-const RequestIDHeader = "X-Request-Id"
 
 // validRequestID accepts what proxies send (uuids, hex, chi's
 // host/random-counter) and nothing that could forge a log line.
@@ -32,12 +28,12 @@ var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:/+=-]{1,128}$`)
 // it in the context (middleware.GetReqID) and echoes it in the response.
 func RequestID(next http.Handler) http.Handler {
 	echo := middleware.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(RequestIDHeader, middleware.GetReqID(r.Context()))
+		w.Header().Set(apiv1.RequestIDHeader, middleware.GetReqID(r.Context()))
 		next.ServeHTTP(w, r)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.Header.Get(RequestIDHeader); id != "" && !validRequestID.MatchString(id) {
-			r.Header.Del(RequestIDHeader)
+		if id := r.Header.Get(apiv1.RequestIDHeader); id != "" && !validRequestID.MatchString(id) {
+			r.Header.Del(apiv1.RequestIDHeader)
 		}
 		echo.ServeHTTP(w, r)
 	})

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
+)
+
+// Examples of the tokens, audit and operations routes.
+
+var (
+	exampleTokenID = "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+	exampleToken   = apiv1.Token{
+		ID: exampleTokenID, Actor: exampleTokenResponse.Actor, Status: tokenActive,
+		CreatedAt: exampleT0, ExpiresAt: ptr(exampleT0.Add(720 * time.Hour)),
+	}
+	exampleRevokedToken = apiv1.Token{
+		ID: exampleTokenID, Actor: exampleTokenResponse.Actor, Status: tokenRevoked,
+		CreatedAt: exampleT0, ExpiresAt: ptr(exampleT0.Add(720 * time.Hour)), RevokedAt: ptr(exampleT2),
+	}
+	exampleAuditEntries = []apiv1.AuditEntry{
+		{ID: 4713, At: exampleT2, Actor: exampleTokenResponse.Actor.ID, Action: "task.complete", Object: "task:" + exampleTask.ID,
+			CaseID: ptr(exampleCase.ID), RequestID: ptr("flowlab-host/kC9nPq2xYb-000042"),
+			Details: json.RawMessage(`{"outcome":"recorded","update_id":"complete:0b5e3c1a-7d2f-4e8b-a6c9-1f3d5b7e9a20:3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f:click-1"}`)},
+		{ID: 4712, At: exampleT1, Actor: exampleTokenResponse.Actor.ID, Action: "task.claim", Object: "task:" + exampleTask.ID,
+			CaseID: ptr(exampleCase.ID), RequestID: ptr("flowlab-host/kC9nPq2xYb-000041"), Details: json.RawMessage("null")},
+	}
+	exampleMetrics = "# HELP flowlab_http_request_duration_seconds HTTP request latency by route pattern, method and status code.\n" +
+		"# TYPE flowlab_http_request_duration_seconds histogram\n" +
+		"flowlab_http_request_duration_seconds_bucket{code=\"200\",method=\"GET\",route=\"/api/v1/tasks\",le=\"0.005\"} 41\n" +
+		"flowlab_http_request_duration_seconds_bucket{code=\"200\",method=\"GET\",route=\"/api/v1/tasks\",le=\"+Inf\"} 42\n" +
+		"flowlab_http_request_duration_seconds_sum{code=\"200\",method=\"GET\",route=\"/api/v1/tasks\"} 0.093\n" +
+		"flowlab_http_request_duration_seconds_count{code=\"200\",method=\"GET\",route=\"/api/v1/tasks\"} 42\n"
+)

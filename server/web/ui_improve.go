@@ -1,0 +1,199 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/internal/httpx"
+)
+
+// Improvement teams: pilots, the PDCA board, proposals, and the KPI
+// dashboard. Every number comes from the API (pilots, results, spans,
+// improvements, proposals, KPIs), called in process as the signed-in actor.
+
+var uiImprovePages = []uiPage{
+	{Method: http.MethodGet, Pattern: "/pilots", Roles: authz.FlowViewers, Handle: (*Web).uiPilots},
+	{Method: http.MethodGet, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Web).uiPilotNew},
+	{Method: http.MethodPost, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Web).uiPilotCreate},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}", Roles: authz.FlowViewers, Handle: (*Web).uiPilot},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}/cycle-time.svg", Roles: authz.FlowViewers, Handle: (*Web).uiPilotCycleChart},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/evaluate", Roles: authz.PilotRunners, Handle: (*Web).uiPilotEvaluate},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/stop", Roles: authz.PilotRunners, Handle: (*Web).uiPilotStop},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/promote", Roles: authz.PilotRunners, Handle: (*Web).uiPilotPromote},
+
+	{Method: http.MethodGet, Pattern: "/improvements", Handle: (*Web).uiImprovements},
+	{Method: http.MethodGet, Pattern: "/proposals", Handle: (*Web).uiProposals},
+	{Method: http.MethodPost, Pattern: "/proposals", Handle: (*Web).uiProposalCreate},
+	{Method: http.MethodGet, Pattern: "/proposals/{id}", Handle: (*Web).uiProposal},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/vote", Handle: (*Web).uiProposalVote},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: authz.ProposalDeciders, Handle: (*Web).uiProposalAdopt},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: authz.ProposalDeciders, Handle: (*Web).uiProposalDecline},
+
+	{Method: http.MethodGet, Pattern: "/kpis", Handle: (*Web).uiKPIs},
+	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Web).uiKPIChart},
+}
+
+// impPathID is the {id} of the page's path, escaped for an API path.
+func impPathID(r *http.Request) string { return url.PathEscape(chi.URLParam(r, "id")) }
+
+// impCan reports whether the signed-in actor has one of roles.
+func impCan(r *http.Request, roles []string) bool {
+	return slices.Contains(roles, actorOf(r.Context()).Role)
+}
+
+// impFormProblem decides what a failed API call behind a form means for
+// the page: a client error (4xx) is re-rendered at the form with its
+// messages (returned as the problem), anything else is the error page
+// (returned as err).
+func impFormProblem(res apiResult) (p *httpx.Problem, err error) {
+	p = res.Problem()
+	if p == nil {
+		return nil, nil
+	}
+	if p.Status >= 500 || p.Status == http.StatusUnauthorized || p.Status == http.StatusForbidden || p.Status == http.StatusTooManyRequests {
+		return nil, p
+	}
+	return p, nil
+}
+
+// impFieldErrors maps a problem's errors by field (the first message of
+// each field).
+func impFieldErrors(p *httpx.Problem) map[string]string {
+	out := map[string]string{}
+	if p == nil {
+		return out
+	}
+	for _, fe := range p.Errors {
+		if _, ok := out[fe.Field]; !ok {
+			out[fe.Field] = fe.Message
+		}
+	}
+	return out
+}
+
+// impNextPage is the URL of the next page of a list (path with its filters
+// and the API's cursor); "" on the last page.
+func impNextPage(path string, q url.Values, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	v := url.Values{}
+	for k, vs := range q {
+		if k != "cursor" && k != "flash" && len(vs) > 0 && vs[0] != "" {
+			v.Set(k, vs[0])
+		}
+	}
+	v.Set("cursor", cursor)
+	return path + "?" + v.Encode()
+}
+
+// Metric labels and formatting, shared by the pilot, PDCA and KPI pages.
+
+var impMetricLabels = map[string]string{
+	"cycle_time":      "Cycle time",
+	"sla_breach_rate": "SLA breach rate",
+	"fcr":             "First-contact resolution",
+	"csat":            "CSAT",
+}
+
+func impMetricLabel(m string) string {
+	if l, ok := impMetricLabels[m]; ok {
+		return l
+	}
+	return m
+}
+
+// impPilotMetrics are the metrics a pilot (and a PDCA cycle) can target.
+var impPilotMetrics = []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}
+
+// impOption is an option of a select.
+type impOption struct{ Value, Label string }
+
+func impMetricOptions() []impOption {
+	out := make([]impOption, len(impPilotMetrics))
+	for i, m := range impPilotMetrics {
+		out[i] = impOption{m, impMetricLabel(m)}
+	}
+	return out
+}
+
+// impFlows lists the flows (up to 500) for the forms' selects.
+func (s *Web) impFlows(r *http.Request) ([]apiv1.FlowSummary, error) {
+	list, err := apiGet[apiv1.FlowList](s, r, "/api/v1/flows?limit=500")
+	if err != nil {
+		return nil, err
+	}
+	return list.Flows, nil
+}
+
+// impMetricValue formats a value of a pilot metric: cycle time in seconds
+// as a duration, rates as percentages, CSAT as a score.
+func impMetricValue(metric string, v float64) string {
+	switch metric {
+	case "cycle_time":
+		return fmtSeconds(v)
+	case "sla_breach_rate", "fcr":
+		return fmtPct(v)
+	default:
+		return fmtNum(v)
+	}
+}
+
+func impMetricValuePtr(metric string, v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return impMetricValue(metric, *v)
+}
+
+// impSigned formats x with an explicit sign (a true minus sign) and
+// decimals digits after the point.
+func impSigned(x float64, decimals int) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "–"
+	}
+	s := fmt.Sprintf("%.*f", decimals, math.Abs(x))
+	zero := strings.Trim(s, "0.") == ""
+	switch {
+	case zero:
+		return "±" + s
+	case x < 0:
+		return "−" + s
+	default:
+		return "+" + s
+	}
+}
+
+// impEffect formats an effect in its unit: relative (a ratio minus one)
+// as a signed percentage, proportion differences in percentage points,
+// points as a signed score.
+func impEffect(unit string, x float64) string {
+	switch unit {
+	case "relative":
+		return impSigned(x*100, 1) + " %"
+	case "proportion":
+		return impSigned(x*100, 1) + " pts"
+	default:
+		return impSigned(x, 2)
+	}
+}
+
+// impP formats a p-value.
+func impP(p float64) string {
+	switch {
+	case math.IsNaN(p):
+		return "–"
+	case p < 0.001:
+		return "< 0.001"
+	default:
+		return fmt.Sprintf("%.3f", p)
+	}
+}
