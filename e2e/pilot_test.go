@@ -21,8 +21,8 @@ import (
 	"github.com/flowlab/flowlab/stats"
 )
 
-// handoffCost is DESIGN.md's measurement from the plans: every handoff
-// between departments adds about 40% processing time.
+// handoffCost is the plans' measurement (docs/domain.md#what-the-plans-measured):
+// every handoff between departments adds about 40% processing time.
 const handoffCost = 1.4
 
 // agents simulates the departments' agents: every open task of a

@@ -1,6 +1,7 @@
-// Package layering enforces the import rules of DESIGN.md: imports point
-// one way, workflow code never reaches the store, and the pure packages
-// import nothing of flowlab's.
+// Package layering enforces the import rules of
+// docs/architecture.md#which-way-imports-point: imports point one way,
+// workflow code never reaches the store, and the pure packages import
+// nothing of flowlab's.
 package layering
 
 import (
