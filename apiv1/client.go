@@ -105,6 +105,33 @@ func IsProblem(err error, statuses ...int) bool {
 	return false
 }
 
+// CallOption changes one call of a Client method.
+type CallOption func(*callOptions)
+
+type callOptions struct {
+	status *int
+	header http.Header
+}
+
+// WithHeader sends the header key with value on this call, besides (or
+// instead of) the parameters' header fields.
+func WithHeader(key, value string) CallOption {
+	return func(o *callOptions) {
+		if o.header == nil {
+			o.header = http.Header{}
+		}
+		o.header.Set(key, value)
+	}
+}
+
+// WithStatus stores the success status of the answer in *status: how the
+// operations that answer two (publishFlowVersion and putCaseFeedback: 201
+// created, 200 the same or replaced; stopPilot: 200 stopped, 202 stopping)
+// tell which.
+func WithStatus(status *int) CallOption {
+	return func(o *callOptions) { o.status = status }
+}
+
 // request is one call of an operation.
 type request struct {
 	method  string
@@ -134,10 +161,17 @@ func (c *Client) httpClient() *http.Client {
 
 // send performs r, waiting out 429 answers within RateWait, and returns a
 // successful answer, whose body the caller closes.
-func (c *Client) send(ctx context.Context, r request) (*answer, error) {
+func (c *Client) send(ctx context.Context, r request, opts ...CallOption) (*answer, error) {
 	path, query, header, err := encodeParams(r.pattern, r.params)
 	if err != nil {
 		return nil, err
+	}
+	var o callOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	for k, v := range o.header {
+		header[k] = v
 	}
 	u := c.base() + path
 	if len(query) > 0 {
@@ -159,6 +193,9 @@ func (c *Client) send(ctx context.Context, r request) (*answer, error) {
 		a, err := c.sendOnce(ctx, r, u, header, body)
 		var p *Problem
 		if !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			if err == nil && o.status != nil {
+				*o.status = a.status
+			}
 			return a, err
 		}
 		wait := time.Duration(p.RetryAfter) * time.Second
@@ -282,7 +319,7 @@ func jsonBody(v any) (io.Reader, error) {
 
 // call performs a JSON operation: body (when not nil) is sent as JSON and
 // the answer decoded into a T. An empty answer leaves the T zero.
-func call[T any](ctx context.Context, c *Client, method, pattern string, params, body any) (*T, error) {
+func call[T any](ctx context.Context, c *Client, method, pattern string, params, body any, opts ...CallOption) (*T, error) {
 	r := request{method: method, pattern: pattern, params: params, accept: mediaJSON}
 	if body != nil {
 		rd, err := jsonBody(body)
@@ -291,14 +328,15 @@ func call[T any](ctx context.Context, c *Client, method, pattern string, params,
 		}
 		r.body, r.ctype = rd, mediaJSON
 	}
-	a, err := c.send(ctx, r)
+	data, err := c.raw(ctx, r, opts...)
 	if err != nil {
 		return nil, err
 	}
-	data, err := readAll(a)
-	if err != nil {
-		return nil, err
-	}
+	return decode[T](data)
+}
+
+// decode decodes a JSON answer into a T; an empty answer leaves it zero.
+func decode[T any](data []byte) (*T, error) {
 	out := new(T)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return out, nil
@@ -311,8 +349,8 @@ func call[T any](ctx context.Context, c *Client, method, pattern string, params,
 
 // raw performs an operation whose answer is read whole as bytes, asking
 // for the accept representation.
-func (c *Client) raw(ctx context.Context, r request) ([]byte, error) {
-	a, err := c.send(ctx, r)
+func (c *Client) raw(ctx context.Context, r request, opts ...CallOption) ([]byte, error) {
+	a, err := c.send(ctx, r, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -372,3 +372,24 @@ func TestEveryOperationHasAMethod(t *testing.T) {
 	require.Greater(t, len(ops), 50, "the document lists the operations")
 	require.Empty(t, missing)
 }
+
+func TestCallOptions(t *testing.T) {
+	rec, c := serve(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		status := http.StatusCreated
+		if n > 1 {
+			status = http.StatusOK // the same content again
+		}
+		answerJSON(status, `{"key":"complaint","version":3}`)(n, w, r)
+	})
+	ctx := context.Background()
+	var status int
+	_, err := c.PublishFlowVersion(ctx, apiv1.FlowKeyParams{Key: "complaint"}, []byte("key: complaint\n"), apiv1.WithStatus(&status))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, status)
+	_, err = c.PublishFlowVersion(ctx, apiv1.FlowKeyParams{Key: "complaint"}, []byte("key: complaint\n"),
+		apiv1.WithStatus(&status), apiv1.WithHeader("X-Request-Id", "r-1"))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "r-1", rec.requests()[1].Header.Get("X-Request-Id"))
+	require.Empty(t, rec.requests()[0].Header.Get("X-Request-Id"))
+}
