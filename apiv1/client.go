@@ -45,7 +45,8 @@ const (
 // header tags say where each value goes (zero values are left out), and
 // its JSON body, and returns its decoded answer.
 //
-// An answer with a status of 400 or more is returned as a *Problem; one
+// An answer with a status outside 2xx is returned as a *Problem (a refusal
+// or failure, or a redirect the HTTP client did not follow); a request
 // that got no answer at all as a *TransportError. A 429 is waited out (see
 // RateWait). The zero Client is not usable; fill BaseURL or use NewClient.
 type Client struct {
@@ -249,7 +250,9 @@ func (c *Client) sendOnce(ctx context.Context, r request, u string, header http.
 	if err != nil {
 		return nil, &TransportError{BaseURL: c.base(), Err: err}
 	}
-	if resp.StatusCode >= 400 {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// A refusal, or a redirect the HTTP client did not follow (to a
+		// sign-in page, say): not the operation's answer either way.
 		defer resp.Body.Close()
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		p := ProblemOf(resp.StatusCode, resp.Header, data)

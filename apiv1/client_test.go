@@ -393,3 +393,17 @@ func TestCallOptions(t *testing.T) {
 	require.Equal(t, "r-1", rec.requests()[1].Header.Get("X-Request-Id"))
 	require.Empty(t, rec.requests()[0].Header.Get("X-Request-Id"))
 }
+
+// A redirect the HTTP client does not follow is not the operation's
+// answer: it is a problem with the redirect's status.
+func TestAnUnfollowedRedirectIsAProblem(t *testing.T) {
+	_, c := serve(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/ui/signin", http.StatusFound)
+	})
+	c.HTTP = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, err := c.ListTasks(context.Background(), apiv1.ListTasksParams{})
+	var p *apiv1.Problem
+	require.ErrorAs(t, err, &p)
+	require.Equal(t, http.StatusFound, p.Status)
+	require.Equal(t, "Found", p.Title)
+}
