@@ -2,23 +2,19 @@ package apiv1_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-	"unicode"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
-	"github.com/flowlab/flowlab/server"
 )
 
 // recorded is a request the test server received.
@@ -342,35 +338,6 @@ func TestOtherRepresentations(t *testing.T) {
 	doc, err := c.GetOpenAPI(ctx)
 	require.NoError(t, err)
 	require.JSONEq(t, `{"openapi":"3.1.0"}`, string(doc))
-}
-
-// Every operation of the server's OpenAPI document has a Client method
-// named after its operationId.
-func TestEveryOperationHasAMethod(t *testing.T) {
-	raw, err := server.OpenAPI()
-	require.NoError(t, err)
-	var doc struct {
-		Paths map[string]map[string]struct {
-			OperationID string `json:"operationId"`
-		} `json:"paths"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &doc))
-	ct := reflect.TypeFor[*apiv1.Client]()
-	var ops, missing []string
-	for path, item := range doc.Paths {
-		for method, op := range item {
-			if op.OperationID == "" {
-				continue
-			}
-			ops = append(ops, op.OperationID)
-			name := string(unicode.ToUpper(rune(op.OperationID[0]))) + op.OperationID[1:]
-			if _, ok := ct.MethodByName(name); !ok {
-				missing = append(missing, strings.ToUpper(method)+" "+path+" ("+op.OperationID+")")
-			}
-		}
-	}
-	require.Greater(t, len(ops), 50, "the document lists the operations")
-	require.Empty(t, missing)
 }
 
 func TestCallOptions(t *testing.T) {
