@@ -24,7 +24,7 @@ import (
 var outputFormats = []string{"table", "json", "yaml"}
 
 // Roles of token create --role.
-var tokenRoles = []string{"admin", "owner", "staff", "improver"}
+var tokenRoles = apiv1.Roles
 
 // clientFlags are the flags every client command has.
 type clientFlags struct {

@@ -19,8 +19,8 @@ import (
 )
 
 var (
-	caseStatuses = []string{"starting", "active", "completed", "cancelled", "failed"}
-	taskStatuses = []string{"open", "completed", "cancelled", "any"}
+	caseStatuses = []string{apiv1.CaseStarting, apiv1.CaseActive, apiv1.CaseCompleted, apiv1.CaseCancelled, apiv1.CaseFailed}
+	taskStatuses = []string{apiv1.TaskOpen, apiv1.TaskCompleted, apiv1.TaskCancelled, "any"}
 	// channels are the default channels, for help and completion; the
 	// server checks --channel against its own (FLOWLAB_CHANNELS).
 	channels = server.DefaultChannels

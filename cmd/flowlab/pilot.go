@@ -24,8 +24,8 @@ import (
 var (
 	pilotMetrics  = []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}
 	pilotUnits    = []string{"customer", "case"}
-	pilotStatuses = []string{"running", "stopped", "completed", "promoted"}
-	pilotArms     = []string{"treatment", "control"}
+	pilotStatuses = []string{apiv1.PilotRunning, apiv1.PilotStopped, apiv1.PilotCompleted, apiv1.PilotPromoted}
+	pilotArms     = []string{apiv1.ArmTreatment, apiv1.ArmControl}
 )
 
 func newPilotCmd() *cobra.Command {
