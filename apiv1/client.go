@@ -48,13 +48,14 @@ const (
 // An answer with a status outside 2xx is returned as a *Problem (a refusal
 // or failure, or a redirect the HTTP client did not follow); a request
 // that got no answer at all as a *TransportError. A 429 is waited out (see
-// RateWait). The zero Client is not usable; fill BaseURL or use NewClient.
+// RateWait). A Client needs BaseURL; the other fields have defaults.
 type Client struct {
 	// BaseURL is the server's address, like http://127.0.0.1:8080 (a
 	// trailing slash is ignored); the operations' paths are appended.
 	BaseURL string
-	// Token is the bearer token sent with every request; empty: none (the
-	// public operations: health, readiness, metrics, this document).
+	// Token is the bearer token sent with every request; empty: none, for
+	// the public operations (health, readiness, metrics, the OpenAPI
+	// document).
 	Token string
 	// HTTP sends the requests; nil: a client with DefaultTimeout.
 	HTTP *http.Client
