@@ -5,6 +5,8 @@ import (
 	"time"
 )
 
+// ListAuditParams are the query parameters of listAudit (GET /api/v1/audit):
+// filters and the page.
 type ListAuditParams struct {
 	Actor  string    `query:"actor" description:"Only entries by this actor id (admin for the admin token, anonymous for anonymous proposals)." example:"3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f"`
 	Action string    `query:"action" description:"Only entries of this action." example:"task.complete"`
@@ -16,6 +18,8 @@ type ListAuditParams struct {
 	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
 }
 
+// AuditEntry is one change in the audit trail: who did what to which
+// object, when, and what changed (ADR 0011).
 type AuditEntry struct {
 	ID        int64           `json:"id" description:"Increases in the order entries were written."`
 	At        time.Time       `json:"at"`
@@ -27,6 +31,7 @@ type AuditEntry struct {
 	Details   json.RawMessage `json:"details" description:"What changed, by action (an object); null when nothing more."`
 }
 
+// AuditList is one page of the audit trail, newest first (listAudit).
 type AuditList struct {
 	Entries    []AuditEntry `json:"entries" nullable:"false"`
 	NextCursor string       `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`

@@ -2,6 +2,8 @@ package apiv1
 
 import "time"
 
+// CreateTokenRequest is the body of createToken: the new actor and the
+// lifetime of its token.
 type CreateTokenRequest struct {
 	Name        string   `json:"name" minLength:"1" maxLength:"200" description:"The actor's display name."`
 	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
@@ -10,6 +12,8 @@ type CreateTokenRequest struct {
 	ExpiresIn   *string  `json:"expires_in,omitempty" description:"Lifetime of the token (a flow duration like 720h or 30d); default: no expiry." example:"720h"`
 }
 
+// Actor is a person or system that calls the API: its name, role and
+// departments (getActor, and inside tokens).
 type Actor struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
@@ -18,6 +22,8 @@ type Actor struct {
 	Leads       []string `json:"leads" nullable:"false" description:"Departments the actor is the team lead of."`
 }
 
+// TokenResponse is the answer of createToken: the token, shown only this
+// once, and its actor.
 type TokenResponse struct {
 	Token     string     `json:"token"`
 	Actor     Actor      `json:"actor"`

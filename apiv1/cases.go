@@ -1,5 +1,7 @@
 package apiv1
 
+// CreateCaseRequest is the body of createCase: the flow, the customer and
+// the case's attributes.
 type CreateCaseRequest struct {
 	Flow       string         `json:"flow" minLength:"1" description:"Flow key; the case gets the flow's default version."`
 	Customer   string         `json:"customer" minLength:"1" maxLength:"200" description:"Customer reference."`
@@ -7,10 +9,12 @@ type CreateCaseRequest struct {
 	Attributes map[string]any `json:"attributes,omitempty" description:"Case attributes the flow's decision rules read."`
 }
 
+// CaseLinks are links to other tools about a case.
 type CaseLinks struct {
 	TemporalUI string `json:"temporal_ui,omitempty"`
 }
 
+// CaseDetail is a case with its tasks, its spans and links (getCase).
 type CaseDetail struct {
 	Case
 	Tasks []Task    `json:"tasks" nullable:"false"`
@@ -18,6 +22,8 @@ type CaseDetail struct {
 	Links CaseLinks `json:"links"`
 }
 
+// EventRequest is the body of sendCaseEvent: the event a wait step waits
+// for, and its data.
 type EventRequest struct {
 	Name string         `json:"name" minLength:"1" maxLength:"100" description:"The event the case's wait step waits for."`
 	Data map[string]any `json:"data,omitempty" description:"Event payload; at most 16 KiB as JSON."`

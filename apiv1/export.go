@@ -2,6 +2,8 @@ package apiv1
 
 import "time"
 
+// ExportSpansParams are the query parameters of exportSpans (GET
+// /api/v1/spans): which spans, and JSON lines or CSV.
 type ExportSpansParams struct {
 	Flow    string    `query:"flow" description:"Only spans of this flow key." example:"complaint"`
 	Version int       `query:"version" minimum:"1" description:"Only spans of this flow version."`

@@ -15,26 +15,34 @@ type Diagnostic struct {
 	Path     string `json:"path" description:"Where in the definition, e.g. steps[2].outcomes[0].next; empty for the whole document."`
 }
 
+// Validate is the answer of validateFlow: whether the definition can be
+// published, and its diagnostics.
 type Validate struct {
 	Valid       bool         `json:"valid" description:"No diagnostic is an error: the definition can be published."`
 	Diagnostics []Diagnostic `json:"diagnostics" nullable:"false" description:"Every error and warning, in source order."`
 }
 
+// FlowKeyParams are the path parameters of the operations on a flow by key.
 type FlowKeyParams struct {
 	Key string `path:"key" description:"Flow key." example:"complaint"`
 }
 
+// FlowVersionsParams are the parameters of listFlowVersions: the flow
+// and the page.
 type FlowVersionsParams struct {
 	Key    string `path:"key" description:"Flow key." example:"complaint"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
 	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
 }
 
+// FlowVersionParams are the path parameters of the operations on one
+// version of a flow; V is the version number as text.
 type FlowVersionParams struct {
 	Key string `path:"key" description:"Flow key." example:"complaint"`
 	V   string `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"2"`
 }
 
+// SetDefaultRequest is the body of setFlowDefault.
 type SetDefaultRequest struct {
 	Version int `json:"version" minimum:"1" description:"The version new cases of the flow get; it must exist and not be retired."`
 }
@@ -54,11 +62,15 @@ type FlowVersionDetail struct {
 	Source     string          `json:"source" description:"The YAML as published."`
 }
 
+// FlowVersionList is one page of a flow's versions, oldest first
+// (listFlowVersions).
 type FlowVersionList struct {
 	Versions   []FlowVersion `json:"versions" nullable:"false"`
 	NextCursor string        `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
 }
 
+// FlowDiffParams are the parameters of diffFlowVersions: the flow and
+// the two versions compared.
 type FlowDiffParams struct {
 	Key  string `path:"key" description:"Flow key." example:"complaint"`
 	From int    `query:"from" minimum:"1" required:"true" description:"The version compared from." example:"1"`

@@ -5,6 +5,7 @@ import (
 	"time"
 )
 
+// FlowSummary is a flow in the list of flows (listFlows).
 type FlowSummary struct {
 	Key            string `json:"key"`
 	Name           string `json:"name"`
@@ -13,6 +14,7 @@ type FlowSummary struct {
 	Versions       int    `json:"versions"`
 }
 
+// FlowVersion is one version of a flow, without its definition.
 type FlowVersion struct {
 	Version   int        `json:"version"`
 	Name      string     `json:"name"`
@@ -24,6 +26,8 @@ type FlowVersion struct {
 	CreatedBy string     `json:"created_by"`
 }
 
+// FlowDetail is a version of a flow with its compiled definition, its
+// source and the flow's versions (getFlow).
 type FlowDetail struct {
 	Key            string          `json:"key"`
 	Name           string          `json:"name"`
@@ -34,12 +38,17 @@ type FlowDetail struct {
 	Versions       []FlowVersion   `json:"versions" nullable:"false"`
 }
 
+// Quantiles are the 50th, 90th and 95th percentiles of a duration, in
+// seconds.
 type Quantiles struct {
 	P50 float64 `json:"p50"`
 	P90 float64 `json:"p90"`
 	P95 float64 `json:"p95"`
 }
 
+// StepStats are one step's bottleneck statistics: how long cases waited
+// and were worked on there, its SLA breaches, escalations and share of the
+// total time.
 type StepStats struct {
 	Step          string    `json:"step"`
 	Department    string    `json:"department"`
@@ -56,6 +65,8 @@ type StepStats struct {
 	Bottleneck    bool      `json:"bottleneck"`
 }
 
+// Bottlenecks is where the cases of a flow version wait, step by step
+// (getFlowBottlenecks).
 type Bottlenecks struct {
 	Flow    string      `json:"flow"`
 	Version int         `json:"version"`

@@ -2,6 +2,8 @@ package apiv1
 
 import "time"
 
+// GraphSVGParams are the parameters of getFlowGraphSVG: the flow version
+// and, with Heat, the statistics overlaid.
 type GraphSVGParams struct {
 	Key     string    `path:"key" description:"Flow key." example:"complaint"`
 	Version string    `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"1"`
@@ -13,6 +15,8 @@ type GraphSVGParams struct {
 	To      time.Time `query:"to" description:"With heat: only spans entered before this time (RFC 3339)."`
 }
 
+// GraphJSONParams are the parameters of getFlowGraph: the flow version
+// and the spans its statistics count.
 type GraphJSONParams struct {
 	Key     string    `path:"key" description:"Flow key." example:"complaint"`
 	Version string    `path:"v" pattern:"^[1-9][0-9]{0,8}$" description:"Flow version." example:"1"`
@@ -21,6 +25,7 @@ type GraphJSONParams struct {
 	To      time.Time `query:"to" description:"Only spans entered before this time count in stats (RFC 3339)."`
 }
 
+// GraphStats are a step's bottleneck statistics on the graph.
 type GraphStats struct {
 	Cases         int       `json:"cases"`
 	Wait          Quantiles `json:"wait" description:"Waiting time (entered → claimed) quantiles, seconds."`
@@ -32,6 +37,7 @@ type GraphStats struct {
 	Bottleneck    bool      `json:"bottleneck"`
 }
 
+// GraphNode is a step of a flow graph.
 type GraphNode struct {
 	ID         string      `json:"id"`
 	Kind       string      `json:"kind" enum:"task,auto,decision,wait,end,pilot"`
@@ -41,6 +47,7 @@ type GraphNode struct {
 	Stats      *GraphStats `json:"stats,omitempty" description:"The step's bottleneck statistics (as GET /api/v1/flows/{key}/bottlenecks); absent when no span of the step matches."`
 }
 
+// GraphEdge is a way from one step to another in a flow graph.
 type GraphEdge struct {
 	From  string `json:"from"`
 	To    string `json:"to"`
@@ -48,11 +55,14 @@ type GraphEdge struct {
 	Kind  string `json:"kind" enum:"outcome,rule,default,timeout,next"`
 }
 
+// GraphDepartment is a department of a flow graph and its colour.
 type GraphDepartment struct {
 	Name   string `json:"name"`
 	Colour string `json:"colour" description:"CSS hex colour of the department's steps in graph.svg."`
 }
 
+// Graph is a flow version as nodes, edges and departments, with each
+// step's statistics (getFlowGraph).
 type Graph struct {
 	Key         string            `json:"key"`
 	Version     int               `json:"version"`

@@ -2,6 +2,8 @@ package apiv1
 
 import "time"
 
+// Improvement is a PDCA improvement cycle (a case of flow pdca) as
+// listImprovements shows it.
 type Improvement struct {
 	CaseID          string     `json:"case_id"`
 	Status          string     `json:"status" enum:"starting,active,completed,cancelled,failed" description:"The case's status."`
@@ -20,11 +22,14 @@ type Improvement struct {
 	ClosedAt        *time.Time `json:"closed_at"`
 }
 
+// ImprovementList is one page of improvement cycles, newest first
+// (listImprovements).
 type ImprovementList struct {
 	Improvements []Improvement `json:"improvements" nullable:"false"`
 	NextCursor   string        `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
 }
 
+// ListImprovementsParams are the query parameters of listImprovements.
 type ListImprovementsParams struct {
 	Status string    `query:"status" enum:"starting,active,completed,cancelled,failed" description:"Only cycles whose case is in this status."`
 	From   time.Time `query:"from" description:"Only cycles created at or after this time (RFC 3339)."`
@@ -42,6 +47,7 @@ type KPI struct {
 	Met         *bool    `json:"met" description:"value >= target; null when value is null."`
 }
 
+// ProposalCounts count the improvement proposals by status.
 type ProposalCounts struct {
 	Open     int `json:"open"`
 	Adopted  int `json:"adopted"`
@@ -49,6 +55,7 @@ type ProposalCounts struct {
 	Total    int `json:"total"`
 }
 
+// CycleCounts count the PDCA cycles by where they stand.
 type CycleCounts struct {
 	Total        int `json:"total" description:"Every PDCA cycle."`
 	Open         int `json:"open" description:"Cycles whose case is starting or active."`
@@ -57,6 +64,7 @@ type CycleCounts struct {
 	Abandoned    int `json:"abandoned" description:"Cycles with outcome abandoned (cancelled and failed included)."`
 }
 
+// ImprovementKPIs are the improvement team's KPIs (getImprovementKPIs).
 type ImprovementKPIs struct {
 	Proposals          ProposalCounts `json:"proposals"`
 	AdoptionRate       KPI            `json:"adoption_rate" description:"adopted / (adopted + declined) proposals; open ones are not decided yet."`

@@ -2,6 +2,8 @@ package apiv1
 
 import "time"
 
+// ServiceKPIsParams are the query parameters of getServiceKPIs: the
+// range of weeks and the filters.
 type ServiceKPIsParams struct {
 	From    time.Time `query:"from" description:"Start of the range (RFC 3339), moved back to the Monday 00:00 UTC of its ISO week; default: 12 weeks before the end."`
 	To      time.Time `query:"to" description:"End of the range (RFC 3339, exclusive), moved forward to the next Monday 00:00 UTC unless it is one; default: now."`
@@ -83,6 +85,8 @@ type ServiceKPITotal struct {
 	Channels []ChannelKPIs `json:"channels" nullable:"false"`
 }
 
+// ServiceKPIs are the service KPIs of the plans per ISO week and channel,
+// against their targets (getServiceKPIs, ADR 0015).
 type ServiceKPIs struct {
 	From                time.Time        `json:"from" description:"Start of the first week (Monday 00:00 UTC)."`
 	To                  time.Time        `json:"to" description:"End of the last week (exclusive)."`

@@ -1,5 +1,7 @@
 package apiv1
 
+// MigrateRequest is the body of migrateFlowCases: the versions and where
+// each step's cases continue.
 type MigrateRequest struct {
 	From    int               `json:"from" minimum:"1" description:"The version the cases run now."`
 	To      int               `json:"to" minimum:"1" description:"The version they move to; it must exist and not be retired."`
@@ -18,6 +20,8 @@ type MigrationCase struct {
 	Next       []Task `json:"next" nullable:"false" description:"The case's open tasks after the migration (as the complete route returns them); empty otherwise."`
 }
 
+// Migration is the report of migrateFlowCases: what happened, or would,
+// to each active case of version From.
 type Migration struct {
 	MigrationID  string          `json:"migration_id" description:"Identifies this migration in the audit trail; each case's migrate Update ID is <migration_id>:<case id>."`
 	Flow         string          `json:"flow"`

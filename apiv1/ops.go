@@ -1,5 +1,7 @@
 package apiv1
 
+// Ready is the answer of getReadiness when the database and the workflow
+// engine answer.
 type Ready struct {
 	Status   string `json:"status" enum:"ready"`
 	Database string `json:"database" enum:"ok" description:"The database answered a ping."`

@@ -6,11 +6,15 @@ import (
 	"github.com/flowlab/flowlab/experiment"
 )
 
+// PilotGuardrail is a metric a pilot's treatment must not make worse by
+// more than MaxWorsening.
 type PilotGuardrail struct {
 	Metric       string  `json:"metric" enum:"cycle_time,sla_breach_rate,fcr,csat"`
 	MaxWorsening float64 `json:"max_worsening" minimum:"0" description:"How much worse the treatment may make the metric before it is stopped: relative for cycle_time (0.2: the median 20% slower), in proportion points for rates (0.05: 5 points), in points for csat."`
 }
 
+// StartPilotRequest is the body of startPilot; the fields left out get
+// the defaults their descriptions name.
 type StartPilotRequest struct {
 	Flow           string           `json:"flow" minLength:"1" description:"Flow key."`
 	Control        int              `json:"control,omitempty" minimum:"1" description:"Control version; default: the flow's default version."`
@@ -24,10 +28,12 @@ type StartPilotRequest struct {
 	EvaluateEvery  string           `json:"evaluate_every,omitempty" description:"Evaluation period, like 1h (1s to max_duration). Default 1h."`
 }
 
+// StopPilotRequest is the body of stopPilot.
 type StopPilotRequest struct {
 	Reason string `json:"reason,omitempty" maxLength:"500" description:"Why; default: stopped by <actor id>."`
 }
 
+// PromotePilotRequest is the body of promotePilot.
 type PromotePilotRequest struct {
 	Arm string `json:"arm" enum:"control,treatment" description:"The arm whose version becomes the flow's default."`
 }
@@ -43,6 +49,8 @@ type PilotLive struct {
 	NextLook       *time.Time `json:"next_look" description:"When the timer evaluates next; null once the pilot has ended."`
 }
 
+// Pilot is an A/B pilot of two versions of a flow (startPilot, getPilot,
+// listPilots...; ADR 0008).
 type Pilot struct {
 	ID             string                 `json:"id"`
 	Flow           string                 `json:"flow"`
@@ -71,6 +79,7 @@ type Pilot struct {
 	Live           *PilotLive             `json:"live,omitempty" description:"The Pilot workflow's status, on a single pilot while it runs and the engine answers."`
 }
 
+// PilotList is one page of pilots, newest first (listPilots).
 type PilotList struct {
 	Pilots     []Pilot `json:"pilots" nullable:"false"`
 	NextCursor string  `json:"next_cursor,omitempty" description:"Pass as cursor to get the next page; absent on the last page."`
@@ -87,6 +96,8 @@ type PilotStep struct {
 	WorkP50Change *float64 `json:"work_p50_change" description:"Treatment minus control median working time in seconds (negative: faster); null when the step is in one arm only."`
 }
 
+// PilotResults are a pilot's statistics computed now (getPilotResults):
+// the evaluation, the last stored look and the per-step comparison.
 type PilotResults struct {
 	PilotID    string    `json:"pilot_id"`
 	Flow       string    `json:"flow"`

@@ -2,6 +2,8 @@ package apiv1
 
 import "time"
 
+// FlowTrendParams are the parameters of getFlowTrend: the flow, a version
+// and the range of weeks.
 type FlowTrendParams struct {
 	Key     string    `path:"key" description:"Flow key." example:"complaint"`
 	Version int       `query:"version" minimum:"1" description:"Only cases on this version of the flow (their current one); default: every version."`
@@ -32,6 +34,8 @@ type FlowTrendWeek struct {
 	SLABreachRate *float64  `json:"sla_breach_rate" description:"breached_spans / task_spans; null when task_spans is 0."`
 }
 
+// FlowTrend is a flow's cycle time and SLA breaches per ISO week
+// (getFlowTrend).
 type FlowTrend struct {
 	Flow    string          `json:"flow"`
 	Version *int            `json:"version" description:"The version filter; null: every version."`

@@ -7,6 +7,8 @@ import (
 	"github.com/flowlab/flowlab/flow"
 )
 
+// Case is a service case: one Temporal workflow running a version of a
+// flow for a customer.
 type Case struct {
 	ID         string          `json:"id"`
 	Flow       string          `json:"flow"`
@@ -31,6 +33,7 @@ type Case struct {
 	Restarts     int        `json:"restarts,omitempty" description:"How often the case was restarted after a failure; absent when never."`
 }
 
+// Task is a human task of a case's step in a department's inbox.
 type Task struct {
 	ID              string          `json:"id"`
 	CaseID          string          `json:"case_id"`
@@ -59,6 +62,8 @@ type Task struct {
 	Channel  string `json:"channel,omitempty" description:"The case's contact channel (task lists only; absent when the case has none)."`
 }
 
+// Span is one step a case went through, with its waiting and working
+// time.
 type Span struct {
 	Seq             int        `json:"seq"`
 	Step            string     `json:"step"`

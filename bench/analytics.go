@@ -10,12 +10,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/bench/kit"
 	"github.com/flowlab/flowlab/e2e/cluster"
 	"github.com/flowlab/flowlab/flow"
@@ -292,7 +291,9 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
-	client := &http.Client{Timeout: 5 * time.Minute}
+	// A 429 is an error here (the server's rate limit is off), not a wait
+	// inside a timed request.
+	client := &apiv1.Client{BaseURL: base, Token: anAdminTok, HTTP: &http.Client{Timeout: 5 * time.Minute}, RateWait: -1}
 
 	flowlabReps, naiveReps := 9, 3
 	if e.Quick {
@@ -308,7 +309,7 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 				return nil, size, ctx.Err()
 			}
 			row := anRow{Spans: n, Flow: f, Range: q.Name, FlowlabReps: flowlabReps, NaiveReps: naiveReps}
-			var rep anReport
+			var rep *apiv1.Bottlenecks
 			var times []time.Duration
 			var prof *os.File
 			if profDir != "" {
@@ -322,7 +323,7 @@ func anRun(ctx context.Context, e env, pg *cluster.Postgres, n int) ([]anRow, an
 			}
 			for i := range flowlabReps + 1 {
 				t0 := time.Now()
-				r, err := anGet(ctx, client, base, f, q)
+				r, err := anGet(ctx, client, f, q)
 				if err != nil {
 					return nil, size, err
 				}
@@ -380,40 +381,13 @@ func anMedianMs(ds []time.Duration) float64 {
 
 type anQuantiles struct{ P50, P90, P95 float64 }
 
-type anReport struct {
-	Cases int `json:"cases"`
-	Steps []struct {
-		Step  string      `json:"step"`
-		Cases int         `json:"cases"`
-		Wait  anQuantiles `json:"wait"`
-		Work  anQuantiles `json:"work"`
-	} `json:"steps"`
-}
-
-func anGet(ctx context.Context, c *http.Client, base, flowKey string, q anQuery) (anReport, error) {
-	v := url.Values{"version": {"1"}, "from": {q.From.Format(time.RFC3339)}, "to": {q.To.Format(time.RFC3339)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/flows/"+flowKey+"/bottlenecks?"+v.Encode(), nil)
+// anGet is flowlab's bottleneck report of version 1 of flowKey over q.
+func anGet(ctx context.Context, c *apiv1.Client, flowKey string, q anQuery) (*apiv1.Bottlenecks, error) {
+	rep, err := c.GetFlowBottlenecks(ctx, apiv1.BottlenecksParams{Key: flowKey, Version: 1, From: q.From, To: q.To})
 	if err != nil {
-		return anReport{}, err
+		return nil, fmt.Errorf("bottlenecks: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+anAdminTok)
-	res, err := c.Do(req)
-	if err != nil {
-		return anReport{}, err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return anReport{}, err
-	}
-	if res.StatusCode != http.StatusOK {
-		return anReport{}, fmt.Errorf("bottlenecks: %s: %s", res.Status, body)
-	}
-	var out anReport
-	if err := json.Unmarshal(body, &out); err != nil {
-		return anReport{}, fmt.Errorf("bottlenecks: %w", err)
-	}
-	return out, nil
+	return rep, nil
 }
 
 type anNaive struct {
@@ -471,7 +445,7 @@ func anNaiveQuery(ctx context.Context, conn *pgx.Conn, flowKey string, q anQuery
 // anCompare returns the largest relative error of rep's percentiles
 // against the naive ones, whether the per-step distinct cases agree, and
 // the spans in the range.
-func anCompare(rep anReport, naive map[string]anNaive) (float64, bool, int, error) {
+func anCompare(rep *apiv1.Bottlenecks, naive map[string]anNaive) (float64, bool, int, error) {
 	if len(rep.Steps) != len(naive) {
 		return 0, false, 0, fmt.Errorf("flowlab reports %d steps, percentile_cont %d", len(rep.Steps), len(naive))
 	}

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // loadClient is the HTTP client of the latency scenarios (api, handoff):
@@ -69,6 +71,13 @@ func call(ctx context.Context, hc *http.Client, method, url string, body any, he
 		return data, fmt.Errorf("%s %s: %d %s", method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(data))
 	}
 	return data, nil
+}
+
+// benchClient is a typed API client of base over hc as token. It does not
+// wait out a 429 (the scenarios turn the rate limit off): a refusal is an
+// error of the timed request, as call makes it.
+func benchClient(hc *http.Client, base, token string) *apiv1.Client {
+	return &apiv1.Client{BaseURL: base, Token: token, HTTP: hc, RateWait: -1}
 }
 
 // bearer is the Authorization header pair of token.

@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/bench/kit"
 	"github.com/flowlab/flowlab/e2e/cluster"
 )
@@ -227,17 +226,8 @@ func waitOpenTask(ctx context.Context, hc *http.Client, base, token, dept, caseI
 // inboxTask runs the department's inbox query narrowed to one case and
 // returns the open task it lists ("" none).
 func inboxTask(ctx context.Context, hc *http.Client, base, token, dept, caseID string) (string, error) {
-	q := url.Values{"department": {dept}, "status": {"open"}, "case_id": {caseID}}
-	body, err := call(ctx, hc, http.MethodGet, base+"/api/v1/tasks?"+q.Encode(), nil, bearer(token)...)
+	list, err := benchClient(hc, base, token).ListTasks(ctx, apiv1.ListTasksParams{Department: dept, Status: apiv1.TaskOpen, CaseID: caseID})
 	if err != nil {
-		return "", err
-	}
-	var list struct {
-		Tasks []struct {
-			ID string `json:"id"`
-		} `json:"tasks"`
-	}
-	if err := json.Unmarshal(body, &list); err != nil {
 		return "", fmt.Errorf("inbox: %w", err)
 	}
 	if len(list.Tasks) == 0 {
@@ -258,9 +248,8 @@ func measureHandoff(ctx context.Context, hc, completer *http.Client, base, cs, t
 		calls.Add(1)
 		t := tasks[i]
 		sent := time.Now()
-		_, err := call(ctx, completer, http.MethodPost, base+"/api/v1/tasks/"+t.TaskID+"/complete",
-			map[string]any{"outcome": "recorded", "data": map[string]any{"severity": "primary", "summary": "bench handoff"}},
-			append(bearer(cs), "Idempotency-Key", "bench-"+t.TaskID)...)
+		_, err := benchClient(completer, base, cs).CompleteTask(ctx, apiv1.CompleteParams{ID: t.TaskID, IdempotencyKey: "bench-" + t.TaskID},
+			apiv1.CompleteRequest{Outcome: "recorded", Data: map[string]any{"severity": "primary", "summary": "bench handoff"}})
 		if err != nil {
 			complete.Fail(err)
 			handoff.Fail(err)

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +22,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/bench/kit"
 	"github.com/flowlab/flowlab/e2e/cluster"
 )
@@ -394,10 +395,10 @@ type ovhFlowlabDriver struct {
 	prefix   string
 }
 
-// ovhCompleteAnswer is the API's answer to a completion.
-type ovhCompleteAnswer struct {
-	CaseStatus string         `json:"case_status"`
-	Next       []cluster.Task `json:"next"`
+// client is a typed client of the driver's API as token; it waits out
+// 429s as long as a case may take, as cluster.API does.
+func (d *ovhFlowlabDriver) client(token string) *apiv1.Client {
+	return &apiv1.Client{BaseURL: d.api.Base, Token: token, HTTP: d.api.HTTP, RateWait: overheadCaseTimeout}
 }
 
 // run creates case i, completes each task the moment it is known, and
@@ -430,12 +431,12 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("case %s: task %s of department %q: no agent", id, task.ID, task.Department)
 		}
-		ans, err := d.complete(ctx, tok, task, cluster.FormData(task, rng))
+		ans, err := d.complete(ctx, tok, task, ovhFormData(task, rng))
 		if err != nil {
 			return "", err
 		}
-		if ans.CaseStatus != "active" {
-			if ans.CaseStatus != "completed" {
+		if ans.CaseStatus != apiv1.CaseActive {
+			if ans.CaseStatus != apiv1.CaseCompleted {
 				return "", fmt.Errorf("case %s ended %s", id, ans.CaseStatus)
 			}
 			break
@@ -448,7 +449,7 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("after completing %s: %w", task.Step, err)
 			}
-			ans.Next = []cluster.Task{next}
+			ans.Next = []apiv1.Task{next}
 		}
 		task = ans.Next[0]
 	}
@@ -459,27 +460,19 @@ func (d *ovhFlowlabDriver) run(ctx context.Context, i int) (string, error) {
 }
 
 // openTask polls case id's open tasks until there is one.
-func (d *ovhFlowlabDriver) openTask(ctx context.Context, id string) (cluster.Task, error) {
-	var open struct {
-		Tasks []cluster.Task `json:"tasks"`
-	}
+func (d *ovhFlowlabDriver) openTask(ctx context.Context, id string) (apiv1.Task, error) {
+	c := d.client(d.admin)
 	wait := 10 * time.Millisecond
 	for {
-		resp, err := d.api.Do(ctx, d.admin, http.MethodGet, "/api/v1/tasks?status=open&limit=1&case_id="+id, nil)
+		open, err := c.ListTasks(ctx, apiv1.ListTasksParams{Status: apiv1.TaskOpen, Limit: 1, CaseID: id})
 		if err != nil {
-			return cluster.Task{}, fmt.Errorf("case %s: %w", id, err)
-		}
-		if resp.Status != http.StatusOK {
-			return cluster.Task{}, fmt.Errorf("case %s: %s", id, resp)
-		}
-		if err := json.Unmarshal(resp.Body, &open); err != nil {
-			return cluster.Task{}, fmt.Errorf("case %s: %w", id, err)
+			return apiv1.Task{}, fmt.Errorf("case %s: %w", id, err)
 		}
 		if len(open.Tasks) > 0 {
 			return open.Tasks[0], nil
 		}
 		if err := ovhSleep(ctx, wait); err != nil {
-			return cluster.Task{}, fmt.Errorf("case %s: no task opened: %w", id, err)
+			return apiv1.Task{}, fmt.Errorf("case %s: no task opened: %w", id, err)
 		}
 		wait = min(2*wait, 200*time.Millisecond)
 	}
@@ -487,25 +480,41 @@ func (d *ovhFlowlabDriver) openTask(ctx context.Context, id string) (cluster.Tas
 
 // complete completes t with its first outcome, retrying 5xx and transport
 // errors with the same Idempotency-Key.
-func (d *ovhFlowlabDriver) complete(ctx context.Context, token string, t cluster.Task, data map[string]any) (ovhCompleteAnswer, error) {
-	key := "bench-" + t.ID
+func (d *ovhFlowlabDriver) complete(ctx context.Context, token string, t apiv1.Task, data map[string]any) (*apiv1.CompleteResponse, error) {
+	c := d.client(token)
+	params := apiv1.CompleteParams{ID: t.ID, IdempotencyKey: "bench-" + t.ID}
 	for {
-		resp, err := d.api.Do(ctx, token, http.MethodPost, "/api/v1/tasks/"+t.ID+"/complete",
-			map[string]any{"outcome": t.Outcomes[0], "data": data}, "Idempotency-Key", key)
-		if err == nil && resp.Status == http.StatusOK {
-			var ans ovhCompleteAnswer
-			if err := json.Unmarshal(resp.Body, &ans); err != nil {
-				return ans, fmt.Errorf("complete %s: %w", t.ID, err)
-			}
+		ans, err := c.CompleteTask(ctx, params, apiv1.CompleteRequest{Outcome: t.Outcomes[0], Data: data})
+		if err == nil {
 			return ans, nil
 		}
-		if err == nil && resp.Status < 500 {
-			return ovhCompleteAnswer{}, fmt.Errorf("complete %s (%s): %s", t.ID, t.Step, resp)
+		var p *apiv1.Problem
+		if errors.As(err, &p) && p.Status < 500 {
+			return nil, fmt.Errorf("complete %s (%s): %w", t.ID, t.Step, err)
 		}
 		if serr := ovhSleep(ctx, 100*time.Millisecond); serr != nil {
-			return ovhCompleteAnswer{}, fmt.Errorf("complete %s: %v %s: %w", t.ID, err, resp, serr)
+			return nil, fmt.Errorf("complete %s: %v: %w", t.ID, err, serr)
 		}
 	}
+}
+
+// ovhFormData fills a task's form as cluster.FormData does for the
+// cluster's agents (the same values for the same rng).
+func ovhFormData(t apiv1.Task, rng *rand.Rand) map[string]any {
+	d := map[string]any{}
+	for _, f := range t.Form {
+		switch f.Type {
+		case "number":
+			d[f.Name] = 10 + rng.IntN(500)
+		case "bool":
+			d[f.Name] = rng.IntN(2) == 0
+		case "enum":
+			d[f.Name] = f.Options[rng.IntN(len(f.Options))]
+		default:
+			d[f.Name] = "crash test " + f.Name
+		}
+	}
+	return d
 }
 
 func ovhSleep(ctx context.Context, d time.Duration) error {

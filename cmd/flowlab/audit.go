@@ -1,9 +1,11 @@
 package main
 
 import (
-	"net/url"
+	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 var auditCols = []string{"id", "at", "actor", "action", "object", "case_id", "request_id", "details"}
@@ -38,12 +40,19 @@ is the admin token), --action, --object, --case, and [--from, --to).`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"actor": {actor}, "action": {action}, "object": {object}, "case_id": {caseID}, "from": {from}, "to": {to}}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("audit"), q, "entries", pf)
+			params := apiv1.ListAuditParams{Actor: actor, Action: action, Object: object, CaseID: caseID, From: flagTime(from), To: flagTime(to)}
+			entries, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.AuditEntry, string, error) {
+				params.Cursor, params.Limit = cursor, limit
+				l, err := c.ListAudit(ctx, params)
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Entries, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
-			return printList(cmd, args, cf.output, out, "entries", next, pf.all, auditCols)
+			return printList(cmd, args, cf.output, apiv1.AuditList{Entries: entries, NextCursor: next}, entries, next, pf.all, auditCols)
 		},
 	}
 	cmd.GroupID = "client"

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,52 +16,15 @@ import (
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
-
-// apiError is a problem+json answer (or a transport failure, Status 0).
-type apiError struct {
-	Status    int
-	Title     string
-	Detail    string
-	RequestID string
-	Errors    []fieldError
-}
-
-// fieldError is one entry of a problem's errors list.
-type fieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-func (e *apiError) Error() string {
-	if e.Status == 0 {
-		return e.Detail
-	}
-	if e.Detail != "" {
-		return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Detail)
-	}
-	return fmt.Sprintf("%d %s", e.Status, e.Title)
-}
-
-// apiClient calls the flowlab HTTP API.
-type apiClient struct {
-	base  string
-	token string
-	http  *http.Client
-	// rateWait bounds how long one request waits out 429 answers in all
-	// (zero: defaultRateWait).
-	rateWait time.Duration
-}
-
-// defaultRateWait is how long a request waits out the server's rate limit
-// (429 with Retry-After) before the 429 is reported.
-const defaultRateWait = time.Minute
 
 // Output formats of --output.
 var outputFormats = []string{"table", "json", "yaml"}
 
 // Roles of token create --role.
-var tokenRoles = []string{"admin", "owner", "staff", "improver"}
+var tokenRoles = apiv1.Roles
 
 // clientFlags are the flags every client command has.
 type clientFlags struct {
@@ -92,19 +52,19 @@ func (f *clientFlags) addConnection(cmd *cobra.Command) {
 }
 
 // client checks the output format and returns a client for the API.
-func (f *clientFlags) client() (*apiClient, error) {
+func (f *clientFlags) client() (*apiv1.Client, error) {
 	c, err := f.clientMaybeAnonymous()
 	if err != nil {
 		return nil, err
 	}
-	if c.token == "" {
+	if c.Token == "" {
 		return nil, usageError{errors.New("no token: pass --token or set FLOWLAB_TOKEN")}
 	}
 	return c, nil
 }
 
 // clientMaybeAnonymous is client without requiring a token.
-func (f *clientFlags) clientMaybeAnonymous() (*apiClient, error) {
+func (f *clientFlags) clientMaybeAnonymous() (*apiv1.Client, error) {
 	if !contains(outputFormats, f.output) {
 		return nil, usageError{fmt.Errorf("--output must be table, json or yaml, not %q", f.output)}
 	}
@@ -121,152 +81,8 @@ func (f *clientFlags) clientMaybeAnonymous() (*apiClient, error) {
 			tok = strings.TrimSpace(string(b))
 		}
 	}
-	return &apiClient{base: strings.TrimRight(f.server, "/"), token: tok, http: &http.Client{Timeout: 60 * time.Second}}, nil
-}
-
-// do sends a request and decodes the JSON answer into out (when non-nil).
-func (c *apiClient) do(ctx context.Context, method, path string, body any, headers map[string]string, out any) error {
-	var raw []byte
-	h := map[string]string{"Accept": "application/json, application/problem+json"}
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		raw = b
-		h["Content-Type"] = "application/json"
-	}
-	for k, v := range headers {
-		h[k] = v
-	}
-	_, data, err := c.send(ctx, method, path, raw, body != nil, h)
-	if err != nil {
-		return err
-	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &apiError{Status: http.StatusBadGateway, Title: "Bad answer", Detail: "the server's answer is not JSON: " + err.Error()}
-		}
-	}
-	return nil
-}
-
-// send sends a request with a raw body (when hasBody) and returns the
-// status and body of a successful answer; a problem answer is an
-// *apiError.
-//
-// A 429 is waited out: the server refuses such a request before acting on
-// it, so sending it again after Retry-After is safe for every method. The
-// waits of one request add up to at most rateWait; then the 429 is the
-// answer.
-func (c *apiClient) send(ctx context.Context, method, path string, body []byte, hasBody bool, headers map[string]string) (int, []byte, error) {
-	budget := c.rateWait
-	if budget <= 0 {
-		budget = defaultRateWait
-	}
-	for {
-		status, data, retryAfter, err := c.sendOnce(ctx, method, path, body, hasBody, headers)
-		var ae *apiError
-		if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || retryAfter > budget {
-			return status, data, err
-		}
-		budget -= retryAfter
-		t := time.NewTimer(retryAfter)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, nil, err
-		case <-t.C:
-		}
-	}
-}
-
-// sendOnce is one attempt of send; it also returns a 429's Retry-After
-// (at least a second when the header is missing or unreadable).
-func (c *apiClient) sendOnce(ctx context.Context, method, path string, body []byte, hasBody bool, headers map[string]string) (int, []byte, time.Duration, error) {
-	var rd io.Reader
-	if hasBody {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return 0, nil, 0, usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, 0, &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return 0, nil, 0, &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: "reading the answer: " + err.Error()}
-	}
-	if resp.StatusCode >= 400 {
-		wait := time.Second
-		if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && n > 0 {
-			wait = time.Duration(n) * time.Second
-		}
-		return 0, nil, wait, problemOf(resp.StatusCode, data)
-	}
-	return resp.StatusCode, data, 0, nil
-}
-
-// problemOf is the *apiError of a failed answer's body.
-func problemOf(status int, data []byte) *apiError {
-	var p struct {
-		Title     string       `json:"title"`
-		Detail    string       `json:"detail"`
-		RequestID string       `json:"request_id"`
-		Errors    []fieldError `json:"errors"`
-	}
-	_ = json.Unmarshal(data, &p)
-	if p.Title == "" {
-		p.Title = http.StatusText(status)
-	}
-	return &apiError{Status: status, Title: p.Title, Detail: p.Detail, RequestID: p.RequestID, Errors: p.Errors}
-}
-
-// stream GETs path with the non-empty values of q and returns the body of
-// a successful answer for the caller to read as it arrives and close. No
-// overall timeout applies (an export may take long); the context bounds it.
-func (c *apiClient) stream(ctx context.Context, path string, q url.Values, accept string) (io.ReadCloser, error) {
-	if enc := q.Encode(); enc != "" {
-		path += "?" + enc
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("bad server URL %q: %w", c.base, err)}
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	req.Header.Set("Accept", accept)
-	hc := *c.http
-	hc.Timeout = 0
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, &apiError{Detail: fmt.Sprintf("cannot reach %s: %v", c.base, err)}
-	}
-	if resp.StatusCode >= 400 {
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return nil, problemOf(resp.StatusCode, data)
-	}
-	return resp.Body, nil
-}
-
-// get is do for a GET of path with the non-empty values of q.
-func (c *apiClient) get(ctx context.Context, path string, q url.Values, out any) error {
-	if enc := q.Encode(); enc != "" {
-		path += "?" + enc
-	}
-	return c.do(ctx, http.MethodGet, path, nil, nil, out)
+	// The client waits out 429 answers for up to apiv1.DefaultRateWait.
+	return apiv1.NewClient(strings.TrimRight(f.server, "/"), tok), nil
 }
 
 // keyValues parses k=v pairs; values that parse as JSON (numbers, true,
@@ -319,6 +135,39 @@ func render(cmd *cobra.Command, format string, v any, cols []string) error {
 	return emit(cmd, format, v, func(w io.Writer) error { return writeTable(w, v, cols) })
 }
 
+// emitAnswer is emit of an API answer: JSON and YAML show it as the API
+// sent it, with the keys in a stable (sorted) order, not in the order of
+// the Go type's fields.
+func emitAnswer(cmd *cobra.Command, format string, answer any, table func(w io.Writer) error) error {
+	if format == "table" {
+		return emit(cmd, format, answer, table)
+	}
+	doc, err := document(answer)
+	if err != nil {
+		return err
+	}
+	return emit(cmd, format, doc, table)
+}
+
+// renderAnswer is render of an API answer (see emitAnswer).
+func renderAnswer(cmd *cobra.Command, format string, answer any, cols []string) error {
+	return emitAnswer(cmd, format, answer, func(w io.Writer) error { return writeTable(w, answer, cols) })
+}
+
+// document is a typed API answer as the JSON document it is (objects as
+// map[string]any, lists as []any), for output that shows whole answers.
+func document(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode the answer: %w", err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("decode the answer: %w", err)
+	}
+	return doc, nil
+}
+
 // writeTable writes an object or a list of objects as a table of cols
 // (all keys, sorted, when cols is empty).
 func writeTable(w io.Writer, v any, cols []string) error {
@@ -334,6 +183,18 @@ func writeTable(w io.Writer, v any, cols []string) error {
 		}
 	case []map[string]any:
 		rows = t
+	case nil:
+	default:
+		// A typed answer, or a list of them: a row per object.
+		doc, err := document(v)
+		if err != nil {
+			return err
+		}
+		switch doc.(type) {
+		case map[string]any, []any, nil:
+			return writeTable(w, doc, cols)
+		}
+		return fmt.Errorf("cannot show %T as a table", v)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "(none)")
@@ -388,6 +249,14 @@ func cell(v any) string {
 		}
 		b, _ := json.Marshal(t)
 		return string(b)
+	case time.Time:
+		// As the API writes times.
+		return t.Format(time.RFC3339Nano)
+	case *time.Time:
+		if t == nil {
+			return "-"
+		}
+		return cell(*t)
 	default:
 		return fmt.Sprint(t)
 	}

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/flowlab/flowlab/server/api"
 	"github.com/spf13/cobra"
@@ -25,6 +24,8 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the current output")
@@ -38,6 +39,12 @@ const (
 	casesNext = "eyJ0IjoiMjAyNi0xMS0yM1QwNzo0MToxMFoiLCJpZCI6IjBjN2U5ZjJhIn0"
 	pilotID   = "a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a"
 )
+
+// fieldError is one entry of a problem's errors list.
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
 
 // request is what the fake API received.
 type request struct {
@@ -87,10 +94,28 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail str
 	_ = json.NewEncoder(w).Encode(p)
 }
 
+// canonicalJSON is a JSON request body with its object keys sorted, so
+// that the requests compare as JSON, whatever order the client's types
+// encode their fields in; other bodies are kept as sent.
+func canonicalJSON(r *http.Request, body string) string {
+	if r.Header.Get("Content-Type") != "application/json" {
+		return body
+	}
+	var v any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		return body
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return string(b)
+}
+
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.reqs = append(f.reqs, request{Method: r.Method, URI: r.URL.RequestURI(), Body: strings.TrimSpace(string(body)),
+	f.reqs = append(f.reqs, request{Method: r.Method, URI: r.URL.RequestURI(), Body: canonicalJSON(r, strings.TrimSpace(string(body))),
 		Auth: r.Header.Get("Authorization"), IdempotencyKey: r.Header.Get("Idempotency-Key")})
 	f.mu.Unlock()
 	if r.URL.Path != "/api/v1/openapi.json" && r.Header.Get("Authorization") != "Bearer "+testToken {
@@ -350,11 +375,11 @@ var goldenCases = []struct {
 	{"event", []string{"event", caseID, "customer_replied", "--data", "accepted=true", "--data", "note=call back Monday"}, nil,
 		[]string{`POST /api/v1/cases/` + caseID + `/events {"data":{"accepted":true,"note":"call back Monday"},"name":"customer_replied"}`}},
 	{"cancel", []string{"cancel", caseID}, nil,
-		[]string{"POST /api/v1/cases/" + caseID + "/cancel {}"}},
+		[]string{"POST /api/v1/cases/" + caseID + "/cancel"}},
 	{"restart", []string{"restart", caseID}, nil,
-		[]string{"POST /api/v1/cases/" + caseID + "/restart {}"}},
+		[]string{"POST /api/v1/cases/" + caseID + "/restart"}},
 	{"close", []string{"close", caseID}, nil,
-		[]string{"POST /api/v1/cases/" + caseID + "/close {}"}},
+		[]string{"POST /api/v1/cases/" + caseID + "/close"}},
 	{"tasks", []string{"tasks", "--limit", "2"}, nil,
 		[]string{"GET /api/v1/tasks?limit=2"}},
 	{"tasks-filters", []string{"tasks", "--department", "customer_service", "--assignee", "me", "--case", caseID, "--status", "any", "--to", "2026-11-24T00:00:00Z"}, []string{"json"},
@@ -364,9 +389,9 @@ var goldenCases = []struct {
 	{"task", []string{"task", formTask}, []string{"table", "json", "yaml"},
 		[]string{"GET /api/v1/tasks/" + formTask}},
 	{"claim", []string{"claim", taskID}, nil,
-		[]string{"POST /api/v1/tasks/" + taskID + "/claim {}"}},
+		[]string{"POST /api/v1/tasks/" + taskID + "/claim"}},
 	{"unclaim", []string{"unclaim", taskID}, nil,
-		[]string{"POST /api/v1/tasks/" + taskID + "/unclaim {}"}},
+		[]string{"POST /api/v1/tasks/" + taskID + "/unclaim"}},
 	{"assign", []string{"assign", taskID, "--to", "actor-2"}, nil,
 		[]string{"POST /api/v1/tasks/" + taskID + `/assign {"actor":"actor-2"}`}},
 	{"complete", []string{"complete", taskID, "--outcome", "resolved", "--data", "answer=firmware 2.1", "--data", "amount=120"}, nil,
@@ -937,53 +962,37 @@ func TestHumanSeconds(t *testing.T) {
 	require.Equal(t, "-", change(nil))
 }
 
-func TestRateLimitIsWaitedOut(t *testing.T) {
-	var calls int
+// A command waits out a 429 (the client's bounded wait) and then succeeds.
+func TestCommandsWaitOutTheRateLimit(t *testing.T) {
+	api := &fakeAPI{t: t}
 	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	limited := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		calls++
-		n := calls
+		first := limited == 0
+		limited++
 		mu.Unlock()
-		body, _ := io.ReadAll(r.Body)
-		if string(body) != `{"a":1}` {
-			t.Errorf("attempt %d sent body %q", n, body)
-		}
-		if n == 1 {
+		if first {
 			w.Header().Set("Retry-After", "1")
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_, _ = io.WriteString(w, `{"title":"Too many requests","status":429}`)
+			writeProblem(w, r, http.StatusTooManyRequests, "slow down")
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":true}`)
-	}))
-	defer srv.Close()
-
-	c := &apiClient{base: srv.URL, token: testToken, http: srv.Client()}
-	var out struct{ OK bool }
-	require.NoError(t, c.do(context.Background(), http.MethodPost, "/x", map[string]int{"a": 1}, nil, &out))
-	require.True(t, out.OK)
-	require.Equal(t, 2, calls, "the 429 is sent again after Retry-After")
+		api.ServeHTTP(w, r)
+	})
+	res := runWith(t, h, "tasks", "--limit", "2")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Equal(t, 2, limited, "the refused request is sent again")
+	require.Equal(t, []string{"GET /api/v1/tasks?limit=2"}, api.requests())
 }
 
-func TestRateLimitBeyondTheBudgetIsReported(t *testing.T) {
-	var calls int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls++
-		w.Header().Set("Retry-After", "120")
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(http.StatusTooManyRequests)
-		_, _ = io.WriteString(w, `{"title":"Too many requests","status":429,"detail":"slow down"}`)
-	}))
-	defer srv.Close()
-
-	c := &apiClient{base: srv.URL, token: testToken, http: srv.Client(), rateWait: 5 * time.Second}
-	err := c.do(context.Background(), http.MethodGet, "/x", nil, nil, nil)
-	var ae *apiError
-	require.ErrorAs(t, err, &ae)
-	require.Equal(t, http.StatusTooManyRequests, ae.Status)
-	require.Equal(t, "slow down", ae.Detail)
-	require.Equal(t, 1, calls, "a Retry-After longer than the budget is not waited for")
+// An API problem wrapped by a command reads as one that is not: with its
+// status, and the exit code of its class.
+func TestWrappedProblemsKeepTheirStatus(t *testing.T) {
+	p := &apiv1.Problem{Status: http.StatusConflict, Title: "Conflict", Detail: `task "x" is claimed by "y"`, RequestID: "req-1"}
+	err := fmt.Errorf("start case 3: %w", p)
+	require.Equal(t, `start case 3: 409 Conflict: task "x" is claimed by "y"`+"\n  request id: req-1", describeError(err))
+	require.Equal(t, exitAPIClient, exitCode(err))
+	require.Equal(t, "404 Not Found", errorText(&apiv1.Problem{Status: 404, Title: "Not Found"}))
+	te := &apiv1.TransportError{BaseURL: "http://127.0.0.1:1", Err: errors.New("connection refused")}
+	require.Equal(t, exitAPIServer, exitCode(fmt.Errorf("demo: %w", te)))
 }

@@ -1,33 +1,26 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flowlab/flowlab/server/api"
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/flow"
 )
 
-// apiPath joins escaped path segments under /api/v1.
-func apiPath(segments ...string) string {
-	var b strings.Builder
-	b.WriteString("/api/v1")
-	for _, s := range segments {
-		b.WriteString("/")
-		b.WriteString(url.PathEscape(s))
-	}
-	return b.String()
-}
-
 var (
-	caseStatuses = []string{"starting", "active", "completed", "cancelled", "failed"}
-	taskStatuses = []string{"open", "completed", "cancelled", "any"}
+	caseStatuses = []string{apiv1.CaseStarting, apiv1.CaseActive, apiv1.CaseCompleted, apiv1.CaseCancelled, apiv1.CaseFailed}
+	taskStatuses = []string{apiv1.TaskOpen, apiv1.TaskCompleted, apiv1.TaskCancelled, "any"}
 	// channels are the default channels, for help and completion; the
 	// server checks --channel against its own (FLOWLAB_CHANNELS).
 	channels = api.DefaultChannels
@@ -73,13 +66,12 @@ returns the same case instead of starting a second one.`,
 			if err != nil {
 				return err
 			}
-			h := idempotencyHeader(idem)
-			var out map[string]any
-			body := map[string]any{"flow": flowKey, "customer": customer, "channel": channel, "attributes": a}
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases"), body, h, &out); err != nil {
+			out, err := c.CreateCase(cmd.Context(), apiv1.CreateCaseParams{IdempotencyKey: idem},
+				apiv1.CreateCaseRequest{Flow: flowKey, Customer: customer, Channel: channel, Attributes: a})
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, caseCols)
+			return renderAnswer(cmd, cf.output, out, caseCols)
 		},
 	}
 	cf.add(cmd)
@@ -123,19 +115,26 @@ written so; up to 4, all must hold). The filters combine.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"flow": {flowKey}, "status": {status}, "from": {from}, "to": {to}, "customer": {customer}, "id": {id}}
+			params := apiv1.ListCasesParams{Flow: flowKey, Status: status, From: flagTime(from), To: flagTime(to), Customer: customer, ID: id}
 			for _, a := range attrs {
 				k, v, ok := strings.Cut(a, "=")
 				if !ok || k == "" {
 					return usageError{fmt.Errorf("--attr %q: expected KEY=VALUE, like severity=high", a)}
 				}
-				q.Add("attr", k+":"+v)
+				params.Attr = append(params.Attr, k+":"+v)
 			}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("cases"), q, "cases", pf)
+			cases, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.Case, string, error) {
+				params.Cursor, params.Limit = cursor, limit
+				l, err := c.ListCases(ctx, params)
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Cases, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
-			return printList(cmd, args, cf.output, out, "cases", next, pf.all,
+			return printList(cmd, args, cf.output, apiv1.CaseList{Cases: cases, NextCursor: next}, cases, next, pf.all,
 				[]string{"id", "flow", "version", "status", "step", "customer", "channel", "created_at"})
 		},
 	}
@@ -170,32 +169,24 @@ and working seconds.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodGet, apiPath("cases", args[0]), nil, nil, &out); err != nil {
+			out, err := c.GetCase(cmd.Context(), apiv1.CaseIDParams{ID: args[0]})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
 				if err := writeTable(w, out, caseCols); err != nil {
 					return err
 				}
-				for _, sec := range []struct {
-					key  string
-					cols []string
-				}{
-					{"tasks", []string{"id", "step", "department", "status", "assignee", "sla_due"}},
-					{"spans", []string{"seq", "step", "department", "outcome", "wait_seconds", "work_seconds", "breached"}},
-				} {
-					if rows, ok := out[sec.key].([]any); ok {
-						fmt.Fprintf(w, "\n%s:\n", sec.key)
-						if err := writeTable(w, rows, sec.cols); err != nil {
-							return err
-						}
-					}
+				fmt.Fprintf(w, "\ntasks:\n")
+				if err := writeTable(w, out.Tasks, []string{"id", "step", "department", "status", "assignee", "sla_due"}); err != nil {
+					return err
 				}
-				if links, ok := out["links"].(map[string]any); ok {
-					if u, _ := links["temporal_ui"].(string); u != "" {
-						fmt.Fprintf(w, "\nTemporal UI: %s\n", u)
-					}
+				fmt.Fprintf(w, "\nspans:\n")
+				if err := writeTable(w, out.Spans, []string{"seq", "step", "department", "outcome", "wait_seconds", "work_seconds", "breached"}); err != nil {
+					return err
+				}
+				if u := out.Links.TemporalUI; u != "" {
+					fmt.Fprintf(w, "\nTemporal UI: %s\n", u)
 				}
 				return nil
 			})
@@ -226,12 +217,11 @@ The API accepts it with 202 once the workflow has the signal.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			body := map[string]any{"name": args[1], "data": d}
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases", args[0], "events"), body, nil, &out); err != nil {
+			out, err := c.SendCaseEvent(cmd.Context(), apiv1.CaseIDParams{ID: args[0]}, apiv1.EventRequest{Name: args[1], Data: d})
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, []string{"id", "event"})
+			return renderAnswer(cmd, cf.output, out, []string{"id", "event"})
 		},
 	}
 	cf.add(cmd)
@@ -277,11 +267,20 @@ func newCaseActionCmd(verb, short, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases", args[0], verb), map[string]any{}, nil, &out); err != nil {
+			var out any
+			id := apiv1.CaseIDParams{ID: args[0]}
+			switch verb {
+			case "cancel":
+				out, err = c.CancelCase(cmd.Context(), id)
+			case "restart":
+				out, err = c.RestartCase(cmd.Context(), id)
+			default:
+				out, err = c.CloseFailedCase(cmd.Context(), id)
+			}
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, []string{"id", "status"})
+			return renderAnswer(cmd, cf.output, out, []string{"id", "status"})
 		},
 	}
 	cf.add(cmd)
@@ -313,12 +312,19 @@ tasks of their departments. --assignee me lists the caller's own tasks.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"department": {dept}, "status": {status}, "assignee": {assignee}, "case_id": {caseID}, "from": {from}, "to": {to}}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("tasks"), q, "tasks", pf)
+			params := apiv1.ListTasksParams{Department: dept, Status: status, Assignee: assignee, CaseID: caseID, From: flagTime(from), To: flagTime(to)}
+			tasks, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.Task, string, error) {
+				params.Cursor, params.Limit = cursor, limit
+				l, err := c.ListTasks(ctx, params)
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Tasks, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
-			return printList(cmd, args, cf.output, out, "tasks", next, pf.all, taskCols)
+			return printList(cmd, args, cf.output, apiv1.TaskList{Tasks: tasks, NextCursor: next}, tasks, next, pf.all, taskCols)
 		},
 	}
 	cf.add(cmd)
@@ -349,16 +355,16 @@ complete accepts and the form fields its --data fills.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodGet, apiPath("tasks", args[0]), nil, nil, &out); err != nil {
+			out, err := c.GetTask(cmd.Context(), apiv1.TaskIDParams{ID: args[0]})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
 				cols := []string{"id", "case_id", "step", "department", "status", "assignee", "outcomes", "sla_due"}
 				if err := writeTable(w, out, cols); err != nil {
 					return err
 				}
-				if form, ok := out["form"].([]any); ok && len(form) > 0 {
+				if form := out.Form; len(form) > 0 {
 					fmt.Fprintln(w, "\nform:")
 					return writeTable(w, form, []string{"name", "type", "required", "options", "label"})
 				}
@@ -391,11 +397,15 @@ department (token create --lead) may release anyone's claim.`
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("tasks", args[0], verb), map[string]any{}, nil, &out); err != nil {
+			claim := c.ClaimTask
+			if verb == "unclaim" {
+				claim = c.UnclaimTask
+			}
+			out, err := claim(cmd.Context(), apiv1.TaskIDParams{ID: args[0]})
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, []string{"id", "step", "department", "status", "assignee", "claimed_at"})
+			return renderAnswer(cmd, cf.output, out, []string{"id", "step", "department", "status", "assignee", "claimed_at"})
 		},
 	}
 	cf.add(cmd)
@@ -425,11 +435,11 @@ and admins may. To only release it, use unclaim.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("tasks", args[0], "assign"), map[string]any{"actor": to}, nil, &out); err != nil {
+			out, err := c.AssignTask(cmd.Context(), apiv1.TaskIDParams{ID: args[0]}, apiv1.AssignRequest{Actor: to})
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, []string{"id", "step", "department", "status", "assignee", "claimed_at"})
+			return renderAnswer(cmd, cf.output, out, []string{"id", "step", "department", "status", "assignee", "claimed_at"})
 		},
 	}
 	cf.add(cmd)
@@ -465,16 +475,15 @@ retry (after a timeout or a 503) completes nothing twice.`,
 			if err != nil {
 				return err
 			}
-			h := idempotencyHeader(idem)
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("tasks", args[0], "complete"), map[string]any{"outcome": outcome, "data": d}, h, &out); err != nil {
+			out, err := c.CompleteTask(cmd.Context(), apiv1.CompleteParams{ID: args[0], IdempotencyKey: idem}, apiv1.CompleteRequest{Outcome: outcome, Data: d})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
-				fmt.Fprintf(w, "completed; case status: %v\n", out["case_status"])
-				if next, ok := out["next"].([]any); ok && len(next) > 0 {
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
+				fmt.Fprintf(w, "completed; case status: %v\n", out.CaseStatus)
+				if len(out.Next) > 0 {
 					fmt.Fprintln(w, "next:")
-					return writeTable(w, next, []string{"id", "step", "department", "sla_due"})
+					return writeTable(w, out.Next, []string{"id", "step", "department", "sla_due"})
 				}
 				return nil
 			})
@@ -506,11 +515,17 @@ func newFlowsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("flows"), nil, "flows", pf)
+			flows, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.FlowSummary, string, error) {
+				l, err := c.ListFlows(ctx, apiv1.ListFlowsParams{Cursor: cursor, Limit: limit})
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Flows, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
-			return printList(cmd, args, cf.output, out, "flows", next, pf.all,
+			return printList(cmd, args, cf.output, apiv1.FlowList{Flows: flows, NextCursor: next}, flows, next, pf.all,
 				[]string{"key", "name", "default_version", "latest_version", "versions"})
 		},
 	}
@@ -543,23 +558,19 @@ source as written.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			if version > 0 {
-				q.Set("version", strconv.Itoa(version))
-			}
-			var out map[string]any
-			if err := c.get(cmd.Context(), apiPath("flows", args[0]), q, &out); err != nil {
+			out, err := c.GetFlow(cmd.Context(), apiv1.FlowParams{Key: args[0], Version: version})
+			if err != nil {
 				return err
 			}
 			if source {
-				src, _ := out["source"].(string)
+				src := out.Source
 				if !strings.HasSuffix(src, "\n") {
 					src += "\n"
 				}
 				_, err := io.WriteString(cmd.OutOrStdout(), src)
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeFlow(w, out) })
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error { return writeFlow(w, out) })
 		},
 	}
 	cf.add(cmd)
@@ -571,38 +582,53 @@ source as written.`,
 }
 
 // writeFlow prints a flow detail answer: a summary and its steps.
-func writeFlow(w io.Writer, out map[string]any) error {
-	def, _ := out["definition"].(map[string]any)
-	fmt.Fprintf(w, "%s v%s: %s\n", cell(out["key"]), cell(out["version"]), cell(out["name"]))
-	var versions []string
-	if vs, ok := out["versions"].([]any); ok {
-		for _, v := range vs {
-			m, _ := v.(map[string]any)
-			s := cell(m["version"])
-			if d, _ := m["is_default"].(bool); d {
-				s += " (default)"
-			}
-			versions = append(versions, s)
+func writeFlow(w io.Writer, out *apiv1.FlowDetail) error {
+	var def *flow.Definition
+	if len(out.Definition) > 0 && string(out.Definition) != "null" {
+		def = new(flow.Definition)
+		if err := json.Unmarshal(out.Definition, def); err != nil {
+			return fmt.Errorf("the flow's definition: %w", err)
 		}
+	}
+	fmt.Fprintf(w, "%s v%d: %s\n", cell(out.Key), out.Version, cell(out.Name))
+	var versions []string
+	for _, v := range out.Versions {
+		s := strconv.Itoa(v.Version)
+		if v.IsDefault {
+			s += " (default)"
+		}
+		versions = append(versions, s)
 	}
 	if len(versions) > 0 {
 		fmt.Fprintf(w, "versions: %s\n", strings.Join(versions, ", "))
 	}
-	if def != nil {
-		fmt.Fprintf(w, "departments: %s\n", strings.ReplaceAll(cell(def["departments"]), ",", ", "))
-		if sla := cell(def["sla"]); sla != "-" {
-			fmt.Fprintf(w, "case SLA: %s\n", sla)
-		}
+	if def == nil {
+		fmt.Fprintln(w)
+		return writeTable(w, []any{}, nil)
+	}
+	deps := "-"
+	if len(def.Departments) > 0 {
+		deps = strings.Join(def.Departments, ", ")
+	}
+	fmt.Fprintf(w, "departments: %s\n", deps)
+	if def.SLA != 0 {
+		fmt.Fprintf(w, "case SLA: %s\n", def.SLA)
 	}
 	fmt.Fprintln(w)
-	steps, _ := def["steps"].([]any)
-	rows := make([]any, 0, len(steps))
-	for _, s := range steps {
-		st, _ := s.(map[string]any)
-		if st == nil {
-			continue
+	type stepRow struct {
+		Step       string `json:"step"`
+		Kind       string `json:"kind"`
+		Department string `json:"department"`
+		SLA        string `json:"sla"`
+		Next       string `json:"next"`
+		Name       string `json:"name"`
+	}
+	rows := make([]stepRow, 0, len(def.Steps))
+	for _, st := range def.Steps {
+		row := stepRow{Step: st.ID, Kind: string(st.Kind), Name: st.Name, Department: st.Department, Next: stepNext(st)}
+		if st.SLA != 0 {
+			row.SLA = st.SLA.String()
 		}
-		row := map[string]any{"step": st["id"], "kind": st["kind"], "name": st["name"], "department": st["department"], "sla": st["sla"], "next": stepNext(st)}
 		rows = append(rows, row)
 	}
 	return writeTable(w, rows, []string{"step", "kind", "department", "sla", "next", "name"})
@@ -611,39 +637,27 @@ func writeFlow(w io.Writer, out map[string]any) error {
 // stepNext summarises where a step leads: outcome->step for tasks, the
 // rules' and default targets for decisions, the event and timeout for
 // waits, next otherwise.
-func stepNext(st map[string]any) string {
+func stepNext(st flow.Step) string {
 	var parts []string
-	str := func(v any) string { s, _ := v.(string); return s }
-	for _, o := range asList(st["outcomes"]) {
-		parts = append(parts, str(o["name"])+"->"+str(o["next"]))
+	for _, o := range st.Outcomes {
+		parts = append(parts, o.Name+"->"+o.Next)
 	}
-	for i, r := range asList(st["rules"]) {
-		parts = append(parts, fmt.Sprintf("rule %d->%s", i+1, str(r["next"])))
+	for i, r := range st.Rules {
+		parts = append(parts, fmt.Sprintf("rule %d->%s", i+1, r.Next))
 	}
-	if d := str(st["default"]); d != "" {
-		parts = append(parts, "default->"+d)
+	if st.Default != "" {
+		parts = append(parts, "default->"+st.Default)
 	}
-	if n := str(st["next"]); n != "" {
-		if e := str(st["event"]); e != "" {
-			n = e + "->" + n
+	if n := st.Next; n != "" {
+		if st.Event != "" {
+			n = st.Event + "->" + n
 		}
 		parts = append(parts, n)
 	}
-	if t := str(st["on_timeout"]); t != "" {
-		parts = append(parts, "timeout->"+t)
+	if st.OnTimeout != "" {
+		parts = append(parts, "timeout->"+st.OnTimeout)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func asList(v any) []map[string]any {
-	l, _ := v.([]any)
-	out := make([]map[string]any, 0, len(l))
-	for _, x := range l {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func newBottlenecksCmd() *cobra.Command {
@@ -670,20 +684,7 @@ the time steps were entered.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			if version > 0 {
-				q.Set("version", strconv.Itoa(version))
-			}
-			for k, v := range map[string]string{"variant": variant, "from": from, "to": to} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
-			path := apiPath("flows", args[0], "bottlenecks")
-			if len(q) > 0 {
-				path += "?" + q.Encode()
-			}
-			return showBottlenecks(cmd, c, path, cf.output)
+			return showBottlenecks(cmd, c, apiv1.BottlenecksParams{Key: args[0], Version: version, Variant: variant, From: flagTime(from), To: flagTime(to)}, cf.output)
 		},
 	}
 	cf.add(cmd)
@@ -694,47 +695,43 @@ the time steps were entered.`,
 	return cmd
 }
 
-// showBottlenecks fetches a bottleneck view (path includes the query) and
-// prints it: JSON or YAML as is, or a table with the wait/work percentiles
-// flattened and the bottleneck step marked.
-func showBottlenecks(cmd *cobra.Command, c *apiClient, path, output string) error {
-	var out map[string]any
-	if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
+// showBottlenecks fetches a bottleneck view and prints it: JSON or YAML as
+// is, or a table with the wait/work percentiles flattened and the
+// bottleneck step marked.
+func showBottlenecks(cmd *cobra.Command, c *apiv1.Client, params apiv1.BottlenecksParams, output string) error {
+	out, err := c.GetFlowBottlenecks(cmd.Context(), params)
+	if err != nil {
 		return err
 	}
-	return emit(cmd, output, out, func(w io.Writer) error {
-		fmt.Fprintf(w, "flow %v v%v, %v cases\n", out["flow"], cell(out["version"]), cell(out["cases"]))
-		rows, _ := out["steps"].([]any)
-		flat := make([]any, 0, len(rows))
-		for _, r := range rows {
-			m, _ := r.(map[string]any)
-			if m == nil {
-				continue
-			}
-			f := map[string]any{}
-			for k, v := range m {
-				f[k] = v
-			}
-			// Durations and rates with their units, as the web UI shows
-			// them (decision 0024); -o json keeps the raw numbers.
-			for _, part := range []string{"wait", "work"} {
-				if q, ok := m[part].(map[string]any); ok {
-					for _, p := range []string{"p50", "p90", "p95"} {
-						f[part+"_"+p] = tableDuration(q[p])
-					}
-				}
-			}
-			for _, k := range []string{"sla_breach_rate", "share"} {
-				f[k] = tablePercent(m[k])
-			}
-			if b, _ := m["bottleneck"].(bool); b {
-				f["bottleneck"] = "<== bottleneck"
-			} else {
-				f["bottleneck"] = ""
-			}
-			flat = append(flat, f)
+	return emitAnswer(cmd, output, out, func(w io.Writer) error {
+		fmt.Fprintf(w, "flow %v v%d, %d cases\n", out.Flow, out.Version, out.Cases)
+		// Durations and rates with their units, as the web UI shows them
+		// (decision 0024); -o json keeps the raw numbers.
+		type stepRow struct {
+			Step          string `json:"step"`
+			Department    string `json:"department"`
+			Cases         int    `json:"cases"`
+			WaitP50       string `json:"wait_p50"`
+			WaitP90       string `json:"wait_p90"`
+			WorkP50       string `json:"work_p50"`
+			WorkP90       string `json:"work_p90"`
+			SLABreachRate string `json:"sla_breach_rate"`
+			Escalations   int    `json:"escalations"`
+			Share         string `json:"share"`
+			Bottleneck    string `json:"bottleneck"`
 		}
-		return writeTable(w, flat, []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"})
+		rows := make([]stepRow, 0, len(out.Steps))
+		for _, st := range out.Steps {
+			row := stepRow{Step: st.Step, Department: st.Department, Cases: st.Cases,
+				WaitP50: tableDuration(st.Wait.P50), WaitP90: tableDuration(st.Wait.P90),
+				WorkP50: tableDuration(st.Work.P50), WorkP90: tableDuration(st.Work.P90),
+				SLABreachRate: tablePercent(st.SLABreachRate), Escalations: st.Escalations, Share: tablePercent(st.Share)}
+			if st.Bottleneck {
+				row.Bottleneck = "<== bottleneck"
+			}
+			rows = append(rows, row)
+		}
+		return writeTable(w, rows, []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"})
 	})
 }
 
@@ -776,22 +773,26 @@ table mode it alone goes to stdout, so it can be captured.`,
 			if depts == nil {
 				depts = []string{}
 			}
-			body := map[string]any{"name": name, "role": role, "departments": depts}
-			if len(leads) > 0 {
-				body["leads"] = leads
-			}
+			req := apiv1.CreateTokenRequest{Name: name, Role: role, Departments: depts, Leads: leads}
 			if expires != "" {
-				body["expires_in"] = expires
+				req.ExpiresIn = &expires
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("tokens"), body, nil, &out); err != nil {
+			out, err := c.CreateToken(cmd.Context(), req)
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
-				actor, _ := out["actor"].(map[string]any)
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
+				a := out.Actor
+				deps, expiresAt := "-", "-"
+				if len(a.Departments) > 0 {
+					deps = strings.Join(a.Departments, ",")
+				}
+				if out.ExpiresAt != nil {
+					expiresAt = out.ExpiresAt.Format(time.RFC3339Nano)
+				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "token of actor %s (%s, role %s, departments %s), expires %s; it is shown only once:\n",
-					cell(actor["id"]), cell(actor["name"]), cell(actor["role"]), cell(actor["departments"]), cell(out["expires_at"]))
-				_, err := fmt.Fprintln(w, out["token"])
+					cell(a.ID), cell(a.Name), cell(a.Role), deps, expiresAt)
+				_, err := fmt.Fprintln(w, out.Token)
 				return err
 			})
 		},
@@ -827,50 +828,69 @@ routes and types (GET /api/v1/openapi.json): JSON by default, -o yaml as YAML,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodGet, apiPath("openapi.json"), nil, nil, &out); err != nil {
+			raw, err := c.GetOpenAPI(cmd.Context())
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeOperations(w, out) })
+			// The document has no Go type: JSON and YAML show it whole.
+			var doc any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				return fmt.Errorf("the OpenAPI document: %w", err)
+			}
+			return emit(cmd, cf.output, doc, func(w io.Writer) error { return writeOperations(w, raw) })
 		},
 	}
 	cf.addWithDefault(cmd, "json")
 	return cmd
 }
 
+// openAPIDoc is what the operations table shows of an OpenAPI document.
+type openAPIDoc struct {
+	OpenAPI string `json:"openapi"`
+	Info    struct {
+		Title   string `json:"title"`
+		Version string `json:"version"`
+	} `json:"info"`
+	Paths map[string]map[string]json.RawMessage `json:"paths"`
+}
+
 // writeOperations lists an OpenAPI document's operations.
-func writeOperations(w io.Writer, doc map[string]any) error {
-	info, _ := doc["info"].(map[string]any)
-	fmt.Fprintf(w, "%s %s (OpenAPI %s)\n\n", cell(info["title"]), cell(info["version"]), cell(doc["openapi"]))
-	paths, _ := doc["paths"].(map[string]any)
-	keys := make([]string, 0, len(paths))
-	for k := range paths {
+func writeOperations(w io.Writer, raw []byte) error {
+	var doc openAPIDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("the OpenAPI document: %w", err)
+	}
+	fmt.Fprintf(w, "%s %s (OpenAPI %s)\n\n", cell(doc.Info.Title), cell(doc.Info.Version), cell(doc.OpenAPI))
+	keys := make([]string, 0, len(doc.Paths))
+	for k := range doc.Paths {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var rows []any
+	type opRow struct {
+		Method  string `json:"method"`
+		Path    string `json:"path"`
+		Summary string `json:"summary"`
+	}
+	var rows []opRow
 	for _, p := range keys {
-		item, _ := paths[p].(map[string]any)
 		for _, m := range []string{"get", "put", "post", "patch", "delete", "head", "options"} {
-			op, ok := item[m].(map[string]any)
+			raw, ok := doc.Paths[p][m]
 			if !ok {
 				continue
 			}
-			summary := op["summary"]
-			if summary == nil {
-				summary = op["operationId"]
+			var op struct {
+				Summary     *string `json:"summary"`
+				OperationID string  `json:"operationId"`
 			}
-			rows = append(rows, map[string]any{"method": strings.ToUpper(m), "path": p, "summary": summary})
+			if err := json.Unmarshal(raw, &op); err != nil {
+				continue
+			}
+			summary := op.OperationID
+			if op.Summary != nil {
+				summary = *op.Summary
+			}
+			rows = append(rows, opRow{Method: strings.ToUpper(m), Path: p, Summary: summary})
 		}
 	}
 	return writeTable(w, rows, []string{"method", "path", "summary"})
-}
-
-// idempotencyHeader is the Idempotency-Key header of a request, when the
-// user gave one.
-func idempotencyHeader(key string) map[string]string {
-	if key == "" {
-		return nil
-	}
-	return map[string]string{"Idempotency-Key": key}
 }

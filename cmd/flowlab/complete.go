@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // Shell completion of API values: each asks the API (with the command's
@@ -18,44 +19,46 @@ type completeFunc = func(*cobra.Command, []string, string) ([]cobra.Completion, 
 
 const completionTimeout = 3 * time.Second
 
-// completionList fetches one page of a list and returns "value\tdescription"
-// completions for the items whose value starts with prefix.
-func completionList(cmd *cobra.Command, cf *clientFlags, path string, q url.Values, items, prefix string, value func(map[string]any) (string, string)) []cobra.Completion {
+// completionList asks the API with list for "value\tdescription"
+// completions and keeps those whose value starts with prefix.
+func completionList(cmd *cobra.Command, cf *clientFlags, prefix string, list func(context.Context, *apiv1.Client) ([]cobra.Completion, error)) []cobra.Completion {
 	c, err := cf.client()
 	if err != nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 	defer cancel()
-	var v any
-	if err := c.get(ctx, path, q, &v); err != nil {
+	all, err := list(ctx, c)
+	if err != nil {
 		return nil
 	}
 	var out []cobra.Completion
-	for _, it := range decodePage(v, items).items {
-		m, _ := it.(map[string]any)
-		if m == nil {
-			continue
-		}
-		val, desc := value(m)
+	for _, comp := range all {
+		val, _, _ := strings.Cut(comp, "\t")
 		if val != "" && strings.HasPrefix(val, prefix) {
-			out = append(out, cobra.CompletionWithDesc(val, desc))
+			out = append(out, comp)
 		}
 	}
 	return out
 }
 
-func str(v any) string {
-	s, _ := v.(string)
-	return s
+// flowCompletions are the flows' keys with their names.
+func flowCompletions(ctx context.Context, c *apiv1.Client) ([]cobra.Completion, error) {
+	l, err := c.ListFlows(ctx, apiv1.ListFlowsParams{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cobra.Completion, 0, len(l.Flows))
+	for _, f := range l.Flows {
+		out = append(out, cobra.CompletionWithDesc(f.Key, f.Name))
+	}
+	return out, nil
 }
 
 // completeFlows completes flow keys.
 func completeFlows(cf *clientFlags) completeFunc {
 	return func(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		return completionList(cmd, cf, apiPath("flows"), url.Values{"limit": {"500"}}, "flows", prefix, func(m map[string]any) (string, string) {
-			return str(m["key"]), str(m["name"])
-		}), cobra.ShellCompDirectiveNoFileComp
+		return completionList(cmd, cf, prefix, flowCompletions), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
@@ -76,8 +79,16 @@ func completeCases(cf *clientFlags) completeFunc {
 		if len(args) > 0 && cmd.Flags().Lookup("case") == nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return completionList(cmd, cf, apiPath("cases"), url.Values{"status": {"active"}, "limit": {"100"}}, "cases", prefix, func(m map[string]any) (string, string) {
-			return str(m["id"]), fmt.Sprintf("%s %s, step %s", str(m["flow"]), str(m["customer"]), str(m["step"]))
+		return completionList(cmd, cf, prefix, func(ctx context.Context, c *apiv1.Client) ([]cobra.Completion, error) {
+			l, err := c.ListCases(ctx, apiv1.ListCasesParams{Status: apiv1.CaseActive, Limit: 100})
+			if err != nil {
+				return nil, err
+			}
+			out := make([]cobra.Completion, 0, len(l.Cases))
+			for _, cs := range l.Cases {
+				out = append(out, cobra.CompletionWithDesc(cs.ID, fmt.Sprintf("%s %s, step %s", cs.Flow, cs.Customer, cs.Step)))
+			}
+			return out, nil
 		}), cobra.ShellCompDirectiveNoFileComp
 	}
 }
@@ -89,8 +100,16 @@ func completeTasks(cf *clientFlags) completeFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return completionList(cmd, cf, apiPath("tasks"), url.Values{"limit": {"100"}}, "tasks", prefix, func(m map[string]any) (string, string) {
-			return str(m["id"]), fmt.Sprintf("%s (%s)", str(m["step"]), str(m["department"]))
+		return completionList(cmd, cf, prefix, func(ctx context.Context, c *apiv1.Client) ([]cobra.Completion, error) {
+			l, err := c.ListTasks(ctx, apiv1.ListTasksParams{Limit: 100})
+			if err != nil {
+				return nil, err
+			}
+			out := make([]cobra.Completion, 0, len(l.Tasks))
+			for _, t := range l.Tasks {
+				out = append(out, cobra.CompletionWithDesc(t.ID, fmt.Sprintf("%s (%s)", t.Step, t.Department)))
+			}
+			return out, nil
 		}), cobra.ShellCompDirectiveNoFileComp
 	}
 }
@@ -108,13 +127,13 @@ func completeOutcomes(cf *clientFlags) completeFunc {
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 		defer cancel()
-		var t map[string]any
-		if err := c.get(ctx, apiPath("tasks", args[0]), nil, &t); err != nil {
+		t, err := c.GetTask(ctx, apiv1.TaskIDParams{ID: args[0]})
+		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
-		for _, o := range asAnyList(t["outcomes"]) {
-			if s := str(o); s != "" && strings.HasPrefix(s, prefix) {
+		for _, s := range t.Outcomes {
+			if s != "" && strings.HasPrefix(s, prefix) {
 				out = append(out, s)
 			}
 		}
@@ -125,9 +144,7 @@ func completeOutcomes(cf *clientFlags) completeFunc {
 // completeDepartments completes the departments the flows name.
 func completeDepartments(cf *clientFlags) completeFunc {
 	return func(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		keys := completionList(cmd, cf, apiPath("flows"), url.Values{"limit": {"500"}}, "flows", "", func(m map[string]any) (string, string) {
-			return str(m["key"]), ""
-		})
+		keys := completionList(cmd, cf, "", flowCompletions)
 		c, err := cf.client()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -140,8 +157,8 @@ func completeDepartments(cf *clientFlags) completeFunc {
 				break
 			}
 			key, _, _ := strings.Cut(k, "\t")
-			var fl map[string]any
-			if err := c.get(ctx, apiPath("flows", key), nil, &fl); err != nil {
+			fl, err := c.GetFlow(ctx, apiv1.FlowParams{Key: key})
+			if err != nil {
 				continue
 			}
 			for _, d := range departmentsOf(fl) {
@@ -157,9 +174,4 @@ func completeDepartments(cf *clientFlags) completeFunc {
 		sort.Strings(out)
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
-}
-
-func asAnyList(v any) []any {
-	l, _ := v.([]any)
-	return l
 }

@@ -4,19 +4,20 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // profile is a department's simulated behaviour: mean waiting (queue) and
@@ -102,7 +103,7 @@ expire after --token-ttl (default 2h, at most 24h).`,
 			if err := d.printSignIns(ctx); err != nil {
 				return err
 			}
-			if err := showBottlenecks(cmd, c, "/api/v1/flows/"+url.PathEscape(flowKey)+"/bottlenecks", cf.output); err != nil {
+			if err := showBottlenecks(cmd, c, apiv1.BottlenecksParams{Key: flowKey}, cf.output); err != nil {
 				return err
 			}
 			if d.pilot == "" {
@@ -135,26 +136,24 @@ const maxDemoTokenTTL = 24 * time.Hour
 // checkDemoTarget refuses a server that does not say it is a flowlab dev
 // (GET /healthz "mode": "dev"), unless notDev: the demo creates tokens and
 // cases where it runs.
-func checkDemoTarget(ctx context.Context, c *apiClient, notDev bool, out io.Writer) error {
-	var h struct {
-		Mode string `json:"mode"`
-	}
-	if err := c.get(ctx, "/healthz", nil, &h); err != nil {
-		return fmt.Errorf("demo: ask %s whether it is a flowlab dev (GET /healthz): %w", c.base, err)
+func checkDemoTarget(ctx context.Context, c *apiv1.Client, notDev bool, out io.Writer) error {
+	h, err := c.GetHealth(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: ask %s whether it is a flowlab dev (GET /healthz): %w", c.BaseURL, err)
 	}
 	if h.Mode == "dev" {
 		return nil
 	}
 	if notDev {
-		fmt.Fprintf(out, "demo: %s is not a flowlab dev; running anyway (--i-know-this-is-not-dev): it creates tokens and cases there, and works only the cases it starts\n", c.base)
+		fmt.Fprintf(out, "demo: %s is not a flowlab dev; running anyway (--i-know-this-is-not-dev): it creates tokens and cases there, and works only the cases it starts\n", c.BaseURL)
 		return nil
 	}
 	return usageError{fmt.Errorf("demo: %s is not a flowlab dev (its GET /healthz does not say \"mode\": \"dev\"); demo creates tokens and cases on the server it runs against. "+
-		"Point it at a flowlab dev with --server or FLOWLAB_SERVER, or pass --i-know-this-is-not-dev to run it there anyway", c.base)}
+		"Point it at a flowlab dev with --server or FLOWLAB_SERVER, or pass --i-know-this-is-not-dev to run it there anyway", c.BaseURL)}
 }
 
 type demo struct {
-	c     *apiClient
+	c     *apiv1.Client
 	mu    sync.Mutex
 	rng   *rand.Rand
 	scale time.Duration
@@ -169,8 +168,8 @@ type demo struct {
 	tokenTTL time.Duration
 	// mine holds the ids of the cases this run started: its agents work
 	// only their tasks. since is the server's created_at of the first of
-	// them (RFC 3339, "" before): no task of the demo opened earlier, so
-	// the agents' inbox reads start there instead of at every open task.
+	// them (a time.Time, nil before): no task of the demo opened earlier,
+	// so the agents' inbox reads start there instead of at every open task.
 	mine  sync.Map
 	since atomic.Value
 }
@@ -179,15 +178,15 @@ type demoSignIn struct{ who, token string }
 
 // token creates a token for a demo person, valid for tokenTTL, and keeps
 // it for the sign-in list.
-func (d *demo) token(ctx context.Context, who string, body map[string]any) (string, error) {
-	body["expires_in"] = fmt.Sprintf("%dm", int(d.tokenTTL.Minutes()))
-	var tok map[string]any
-	if err := d.c.do(ctx, http.MethodPost, "/api/v1/tokens", body, nil, &tok); err != nil {
+func (d *demo) token(ctx context.Context, who string, body apiv1.CreateTokenRequest) (string, error) {
+	ttl := fmt.Sprintf("%dm", int(d.tokenTTL.Minutes()))
+	body.ExpiresIn = &ttl
+	tok, err := d.c.CreateToken(ctx, body)
+	if err != nil {
 		return "", fmt.Errorf("create demo token for %s: %w", who, err)
 	}
-	s, _ := tok["token"].(string)
-	d.signIns = append(d.signIns, demoSignIn{who, s})
-	return s, nil
+	d.signIns = append(d.signIns, demoSignIn{who, tok.Token})
+	return tok.Token, nil
 }
 
 // printSignIns tells how to open the web UI as each of the demo's people.
@@ -196,15 +195,12 @@ func (d *demo) printSignIns(ctx context.Context) error {
 		who, role string
 		depts     []string
 	}{{"process owner", "owner", nil}, {"improvement team", "improver", []string{"improvement"}}} {
-		body := map[string]any{"name": "demo " + p.who, "role": p.role}
-		if p.depts != nil {
-			body["departments"] = p.depts
-		}
+		body := apiv1.CreateTokenRequest{Name: "demo " + p.who, Role: p.role, Departments: p.depts}
 		if _, err := d.token(ctx, p.who, body); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(d.out, "\ndemo: open %s/ui/ and sign in with one of these tokens (valid %s, until %s):\n", strings.TrimSuffix(d.c.base, "/"),
+	fmt.Fprintf(d.out, "\ndemo: open %s/ui/ and sign in with one of these tokens (valid %s, until %s):\n", strings.TrimSuffix(d.c.BaseURL, "/"),
 		d.tokenTTL, time.Now().Add(d.tokenTTL).UTC().Format(time.RFC3339))
 	for _, p := range d.signIns {
 		fmt.Fprintf(d.out, "  %-28s %s\n", p.who, p.token)
@@ -252,19 +248,19 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 	var tag [3]byte
 	_, _ = crand.Read(tag[:])
 	run := hex.EncodeToString(tag[:])
-	var fl map[string]any
-	if err := d.c.do(ctx, http.MethodGet, "/api/v1/flows/"+url.PathEscape(flowKey), nil, nil, &fl); err != nil {
+	fl, err := d.c.GetFlow(ctx, apiv1.FlowParams{Key: flowKey})
+	if err != nil {
 		return err
 	}
 	depts := departmentsOf(fl)
 	if pl := d.runningPilot(ctx, flowKey); pl != nil {
-		d.pilot = str(pl["id"])
-		fmt.Fprintf(d.out, "demo: pilot %s: %s v%s vs v%s, %s%% to v%s: new cases are split\n", d.pilot, cell(pl["flow"]),
-			cell(pl["control"]), cell(pl["treatment"]), number(pl["share"]), cell(pl["treatment"]))
+		d.pilot = pl.ID
+		fmt.Fprintf(d.out, "demo: pilot %s: %s v%d vs v%d, %s%% to v%d: new cases are split\n", d.pilot, cell(pl.Flow),
+			pl.Control, pl.Treatment, number(pl.Share), pl.Treatment)
 		// The arms' versions may staff other departments than the default.
-		for _, v := range []any{pl["control"], pl["treatment"]} {
-			var fv map[string]any
-			if err := d.c.get(ctx, "/api/v1/flows/"+url.PathEscape(flowKey), url.Values{"version": {cell(v)}}, &fv); err != nil {
+		for _, v := range []int{pl.Control, pl.Treatment} {
+			fv, err := d.c.GetFlow(ctx, apiv1.FlowParams{Key: flowKey, Version: v})
+			if err != nil {
 				return err
 			}
 			for _, dep := range departmentsOf(fv) {
@@ -278,13 +274,15 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 		return fmt.Errorf("flow %s names no departments", flowKey)
 	}
 	// One staff token per department, so the demo acts as real agents do.
-	agents := map[string]*apiClient{}
+	agents := map[string]*apiv1.Client{}
 	for _, dep := range depts {
-		s, err := d.token(ctx, "staff, "+dep, map[string]any{"name": "demo agent " + dep, "role": "staff", "departments": []string{dep}})
+		s, err := d.token(ctx, "staff, "+dep, apiv1.CreateTokenRequest{Name: "demo agent " + dep, Role: apiv1.RoleStaff, Departments: []string{dep}})
 		if err != nil {
 			return err
 		}
-		agents[dep] = &apiClient{base: d.c.base, token: s, http: d.c.http}
+		ac := *d.c
+		ac.Token = s
+		agents[dep] = &ac
 	}
 
 	ids := make([]string, 0, n)
@@ -294,23 +292,22 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 	defer stopAgents()
 	for _, dep := range depts {
 		wg.Add(1)
-		go func(dep string, ac *apiClient) {
+		go func(dep string, ac *apiv1.Client) {
 			defer wg.Done()
 			d.agent(agentCtx, dep, ac, &seen, &wg)
 		}(dep, agents[dep])
 	}
 	fmt.Fprintf(d.out, "demo: starting %d %s cases (agents for %v)\n", n, flowKey, depts)
 	for i := 0; i < n; i++ {
-		var cs map[string]any
-		body := map[string]any{"flow": flowKey, "customer": fmt.Sprintf("DEMO-%s-%05d", run, i+1), "channel": []string{"phone", "chat", "email", "app"}[i%4], "attributes": d.attributes(flowKey)}
-		if err := d.c.do(ctx, http.MethodPost, "/api/v1/cases", body, nil, &cs); err != nil {
+		body := apiv1.CreateCaseRequest{Flow: flowKey, Customer: fmt.Sprintf("DEMO-%s-%05d", run, i+1), Channel: []string{"phone", "chat", "email", "app"}[i%4], Attributes: d.attributes(flowKey)}
+		cs, err := d.c.CreateCase(ctx, apiv1.CreateCaseParams{}, body)
+		if err != nil {
 			return fmt.Errorf("start case %d: %w", i+1, err)
 		}
-		id, _ := cs["id"].(string)
-		ids = append(ids, id)
-		d.mine.Store(id, true)
-		if at, _ := cs["created_at"].(string); at != "" {
-			d.since.CompareAndSwap(nil, at)
+		ids = append(ids, cs.ID)
+		d.mine.Store(cs.ID, true)
+		if !cs.CreatedAt.IsZero() {
+			d.since.CompareAndSwap(nil, cs.CreatedAt)
 		}
 		select {
 		case <-ctx.Done():
@@ -327,19 +324,19 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 	for {
 		done := 0
 		for _, id := range ids {
-			var cs map[string]any
-			if err := d.c.do(ctx, http.MethodGet, "/api/v1/cases/"+id, nil, nil, &cs); err != nil {
+			cs, err := d.c.GetCase(ctx, apiv1.CaseIDParams{ID: id})
+			if err != nil {
 				return err
 			}
-			st, _ := cs["status"].(string)
-			if st == "completed" || st == "cancelled" || st == "failed" {
+			st := cs.Status
+			if st == apiv1.CaseCompleted || st == apiv1.CaseCancelled || st == apiv1.CaseFailed {
 				done++
 			}
-			if st == "completed" && !answered[id] {
+			if st == apiv1.CaseCompleted && !answered[id] {
 				answered[id] = true
 				if d.chance(d.feedback) {
-					if err := d.c.do(ctx, http.MethodPost, "/api/v1/cases/"+url.PathEscape(id)+"/feedback", d.customerFeedback(), nil, nil); err != nil {
-						fmt.Fprintf(d.out, "demo: feedback on %s: %v\n", id, err)
+					if _, err := d.c.PutCaseFeedback(ctx, apiv1.CaseIDParams{ID: id}, d.customerFeedback()); err != nil {
+						fmt.Fprintf(d.out, "demo: feedback on %s: %s\n", id, errorText(err))
 					} else {
 						feedbacks++
 					}
@@ -362,15 +359,15 @@ func (d *demo) run(ctx context.Context, flowKey string, n int, arrival time.Dura
 
 // runningPilot is the running pilot of the flow, or nil (also when the
 // API cannot say: the demo runs without it).
-func (d *demo) runningPilot(ctx context.Context, flowKey string) map[string]any {
-	var out map[string]any
-	if err := d.c.get(ctx, "/api/v1/pilots", url.Values{"flow": {flowKey}, "status": {"running"}}, &out); err != nil {
-		fmt.Fprintf(d.out, "demo: cannot tell whether %s has a running pilot: %v\n", flowKey, err)
+func (d *demo) runningPilot(ctx context.Context, flowKey string) *apiv1.Pilot {
+	out, err := d.c.ListPilots(ctx, apiv1.ListPilotsParams{Flow: flowKey, Status: apiv1.PilotRunning})
+	if err != nil {
+		fmt.Fprintf(d.out, "demo: cannot tell whether %s has a running pilot: %s\n", flowKey, errorText(err))
 		return nil
 	}
-	for _, p := range asList(out["pilots"]) {
-		if str(p["id"]) != "" {
-			return p
+	for i, p := range out.Pilots {
+		if p.ID != "" {
+			return &out.Pilots[i]
 		}
 	}
 	return nil
@@ -378,12 +375,12 @@ func (d *demo) runningPilot(ctx context.Context, flowKey string) map[string]any 
 
 // customerFeedback is a simulated customer's answer: a CSAT around 4 and
 // mostly resolved at the first contact.
-func (d *demo) customerFeedback() map[string]any {
+func (d *demo) customerFeedback() apiv1.FeedbackRequest {
 	d.mu.Lock()
-	csat := int(math.Round(4 + 0.8*d.rng.NormFloat64()))
+	csat := max(1, min(5, int(math.Round(4+0.8*d.rng.NormFloat64()))))
 	fcr := d.rng.Float64() < 0.85
 	d.mu.Unlock()
-	return map[string]any{"csat": max(1, min(5, csat)), "resolved_first_contact": fcr}
+	return apiv1.FeedbackRequest{CSAT: &csat, ResolvedFirstContact: &fcr}
 }
 
 // demoInboxPages bounds the inbox pages (of 500) an agent reads per poll
@@ -392,37 +389,31 @@ const demoInboxPages = 10
 
 // agent polls its department's inbox and works each new task of the
 // demo's own cases; every other task is left alone.
-func (d *demo) agent(ctx context.Context, dep string, ac *apiClient, seen *sync.Map, wg *sync.WaitGroup) {
+func (d *demo) agent(ctx context.Context, dep string, ac *apiv1.Client, seen *sync.Map, wg *sync.WaitGroup) {
 	p, ok := demoProfiles[dep]
 	if !ok {
 		p = profile{waitMin: 15, workMin: 10}
 	}
 	for ctx.Err() == nil {
-		var tasks []any
+		var tasks []apiv1.Task
 		cursor := ""
-		since, _ := d.since.Load().(string)
-		for page := 0; since != "" && page < demoInboxPages; page++ { // no case of ours yet: nothing to read
-			q := url.Values{"status": {"open"}, "department": {dep}, "limit": {"500"}, "from": {since}}
-			if cursor != "" {
-				q.Set("cursor", cursor)
-			}
-			var out any
-			if err := ac.get(ctx, "/api/v1/tasks", q, &out); err != nil {
+		since, _ := d.since.Load().(time.Time)
+		for page := 0; !since.IsZero() && page < demoInboxPages; page++ { // no case of ours yet: nothing to read
+			out, err := ac.ListTasks(ctx, apiv1.ListTasksParams{Status: apiv1.TaskOpen, Department: dep, Limit: 500, From: since, Cursor: cursor})
+			if err != nil {
 				break
 			}
-			pg := decodePage(out, "tasks")
-			tasks = append(tasks, pg.items...)
-			if cursor = pg.next; cursor == "" {
+			tasks = append(tasks, out.Tasks...)
+			if cursor = out.NextCursor; cursor == "" {
 				break
 			}
 		}
-		for _, t := range tasks {
-			task, _ := t.(map[string]any)
-			id, _ := task["id"].(string)
+		for _, task := range tasks {
+			id := task.ID
 			if id == "" {
 				continue
 			}
-			if caseID, _ := task["case_id"].(string); !d.isMine(caseID) {
+			if !d.isMine(task.CaseID) {
 				continue
 			}
 			if _, dup := seen.LoadOrStore(id, true); dup {
@@ -447,8 +438,8 @@ func (d *demo) isMine(caseID string) bool {
 	return ok
 }
 
-func (d *demo) work(ctx context.Context, ac *apiClient, task map[string]any, p profile) {
-	id, _ := task["id"].(string)
+func (d *demo) work(ctx context.Context, ac *apiv1.Client, task apiv1.Task, p profile) {
+	id := task.ID
 	sleep := func(t time.Duration) bool {
 		select {
 		case <-ctx.Done():
@@ -460,58 +451,50 @@ func (d *demo) work(ctx context.Context, ac *apiClient, task map[string]any, p p
 	if !sleep(d.sample(p.waitMin)) {
 		return
 	}
-	if err := ac.do(ctx, http.MethodPost, "/api/v1/tasks/"+id+"/claim", map[string]any{}, nil, nil); err != nil {
-		fmt.Fprintf(d.out, "demo: claim %s: %v\n", id, err)
+	if _, err := ac.ClaimTask(ctx, apiv1.TaskIDParams{ID: id}); err != nil {
+		fmt.Fprintf(d.out, "demo: claim %s: %s\n", id, errorText(err))
 		return
 	}
 	if !sleep(d.sample(p.workMin)) {
 		return
 	}
-	outcomes, _ := task["outcomes"].([]any)
+	outcomes := task.Outcomes
 	outcome := "done"
 	if len(outcomes) > 0 {
-		outcome, _ = outcomes[0].(string)
+		outcome = outcomes[0]
 		if len(outcomes) > 1 && d.chance(0.1) {
-			outcome, _ = outcomes[1+d.intn(len(outcomes)-1)].(string)
+			outcome = outcomes[1+d.intn(len(outcomes)-1)]
 		}
 	}
 	data := map[string]any{}
-	form, _ := task["form"].([]any)
-	for _, f := range form {
-		fm, _ := f.(map[string]any)
-		name, _ := fm["name"].(string)
-		switch fm["type"] {
+	for _, f := range task.Form {
+		switch f.Type {
 		case "number":
-			data[name] = 10 + d.intn(400)
+			data[f.Name] = 10 + d.intn(400)
 		case "bool":
-			data[name] = true
+			data[f.Name] = true
 		case "enum":
-			if opts, _ := fm["options"].([]any); len(opts) > 0 {
-				data[name] = opts[0]
+			if len(f.Options) > 0 {
+				data[f.Name] = f.Options[0]
 			}
 		default:
-			data[name] = "handled by the demo agent"
+			data[f.Name] = "handled by the demo agent"
 		}
 	}
-	err := ac.do(ctx, http.MethodPost, "/api/v1/tasks/"+id+"/complete", map[string]any{"outcome": outcome, "data": data}, nil, nil)
+	_, err := ac.CompleteTask(ctx, apiv1.CompleteParams{ID: id}, apiv1.CompleteRequest{Outcome: outcome, Data: data})
 	if err != nil && ctx.Err() == nil {
-		fmt.Fprintf(d.out, "demo: complete %s: %v\n", id, err)
+		fmt.Fprintf(d.out, "demo: complete %s: %s\n", id, errorText(err))
 	}
 }
 
-// departmentsOf finds the departments list in a GET /flows/{key} answer.
-func departmentsOf(fl map[string]any) []string {
-	var raw []any
-	if l, ok := fl["departments"].([]any); ok {
-		raw = l
-	} else if def, ok := fl["definition"].(map[string]any); ok {
-		raw, _ = def["departments"].([]any)
+// departmentsOf is the departments of a flow's compiled definition.
+func departmentsOf(fl *apiv1.FlowDetail) []string {
+	var def struct {
+		Departments []string `json:"departments"`
 	}
-	out := make([]string, 0, len(raw))
-	for _, r := range raw {
-		if s, ok := r.(string); ok {
-			out = append(out, s)
-		}
+	_ = json.Unmarshal(fl.Definition, &def) // none: the flow names no departments
+	if def.Departments == nil {
+		return []string{}
 	}
-	return out
+	return def.Departments
 }

@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // What customers say about a case and what they do (feedback, coming back),
@@ -36,34 +35,34 @@ CSAT and first-contact resolution from it.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeCases(&cf),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := map[string]any{}
+			var body apiv1.FeedbackRequest
 			if cmd.Flags().Changed("csat") {
 				if csat < 1 || csat > 5 {
 					return usageError{fmt.Errorf("--csat must be from 1 to 5, not %d", csat)}
 				}
-				body["csat"] = csat
+				body.CSAT = &csat
 			}
 			if cmd.Flags().Changed("nps") {
 				if nps < 0 || nps > 10 {
 					return usageError{fmt.Errorf("--nps must be from 0 to 10, not %d", nps)}
 				}
-				body["nps"] = nps
+				body.NPS = &nps
 			}
 			if cmd.Flags().Changed("resolved-first-contact") {
-				body["resolved_first_contact"] = fcr
+				body.ResolvedFirstContact = &fcr
 			}
-			if len(body) == 0 {
+			if body == (apiv1.FeedbackRequest{}) {
 				return usageError{errors.New("give at least one of --csat, --nps, --resolved-first-contact")}
 			}
 			c, err := cf.client()
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases", args[0], "feedback"), body, nil, &out); err != nil {
+			out, err := c.PutCaseFeedback(cmd.Context(), apiv1.CaseIDParams{ID: args[0]}, body)
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, []string{"case_id", "csat", "nps", "resolved_first_contact", "updated_at"})
+			return renderAnswer(cmd, cf.output, out, []string{"case_id", "csat", "nps", "resolved_first_contact", "updated_at"})
 		},
 	}
 	cf.add(cmd)
@@ -97,15 +96,11 @@ close counts as not resolved at the first contact. The answer is the new case.`,
 			if err != nil {
 				return err
 			}
-			body := map[string]any{}
-			if reason != "" {
-				body["reason"] = reason
-			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases", args[0], "reopen"), body, nil, &out); err != nil {
+			out, err := c.ReopenCase(cmd.Context(), apiv1.CaseIDParams{ID: args[0]}, apiv1.ReopenRequest{Reason: reason})
+			if err != nil {
 				return err
 			}
-			return render(cmd, cf.output, out, append(append([]string(nil), caseCols...), "pilot_id", "reopened_from"))
+			return renderAnswer(cmd, cf.output, out, append(append([]string(nil), caseCols...), "pilot_id", "reopened_from"))
 		},
 	}
 	cf.add(cmd)
@@ -162,11 +157,7 @@ nps, resolved_first_contact.`,
 			if err != nil {
 				return err
 			}
-			q := url.Values{"flow": {flowKey}, "pilot": {pilot}, "from": {from}, "to": {to}, "format": {format}}
-			if version > 0 {
-				q.Set("version", strconv.Itoa(version))
-			}
-			return exportSpans(cmd, c, cloneValues(q), outFile)
+			return exportSpans(cmd, c, apiv1.ExportSpansParams{Flow: flowKey, Version: version, Pilot: pilot, From: flagTime(from), To: flagTime(to), Format: format}, outFile)
 		},
 	}
 	cf.addConnection(export)
@@ -187,8 +178,8 @@ nps, resolved_first_contact.`,
 
 // exportSpans copies the export to stdout or, through a temporary file
 // renamed at the end, to outFile.
-func exportSpans(cmd *cobra.Command, c *apiClient, q url.Values, outFile string) error {
-	body, err := c.stream(cmd.Context(), apiPath("spans"), q, "application/x-ndjson, text/csv, application/problem+json")
+func exportSpans(cmd *cobra.Command, c *apiv1.Client, params apiv1.ExportSpansParams, outFile string) error {
+	body, err := c.ExportSpans(cmd.Context(), params)
 	if err != nil {
 		return err
 	}
@@ -221,6 +212,6 @@ func exportSpans(cmd *cobra.Command, c *apiClient, q url.Values, outFile string)
 		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("spans export to %s: %w", outFile, err)
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d bytes of %s to %s\n", n, strings.ToUpper(q.Get("format")), outFile)
+	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d bytes of %s to %s\n", n, strings.ToUpper(params.Format), outFile)
 	return nil
 }

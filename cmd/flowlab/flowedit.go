@@ -1,17 +1,17 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 )
 
@@ -64,19 +64,15 @@ Errors of the definition are listed as LINE:COL: message.`,
 			if err != nil {
 				return fmt.Errorf("read the definition: %w", err)
 			}
-			status, data, err := c.send(cmd.Context(), http.MethodPost, apiPath("flows", args[0], "versions"), src, true,
-				map[string]string{"Content-Type": "application/yaml", "Accept": "application/json, application/problem+json"})
+			var status int
+			out, err := c.PublishFlowVersion(cmd.Context(), apiv1.FlowKeyParams{Key: args[0]}, src, apiv1.WithStatus(&status))
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := json.Unmarshal(data, &out); err != nil {
-				return &apiError{Status: http.StatusBadGateway, Title: "Bad answer", Detail: "the server's answer is not JSON: " + err.Error()}
-			}
 			if status == http.StatusOK {
-				fmt.Fprintf(cmd.ErrOrStderr(), "unchanged: the content is already version %s of %s\n", cell(out["version"]), args[0])
+				fmt.Fprintf(cmd.ErrOrStderr(), "unchanged: the content is already version %d of %s\n", out.Version, args[0])
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeTable(w, out, versionCols) })
+			return renderAnswer(cmd, cf.output, out, versionCols)
 		},
 	}
 	cf.add(cmd)
@@ -102,11 +98,17 @@ func newFlowVersionsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("flows", args[0], "versions"), nil, "versions", pf)
+			versions, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.FlowVersion, string, error) {
+				l, err := c.ListFlowVersions(ctx, apiv1.FlowVersionsParams{Key: args[0], Cursor: cursor, Limit: limit})
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Versions, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
-			return printList(cmd, args, cf.output, out, "versions", next, pf.all,
+			return printList(cmd, args, cf.output, apiv1.FlowVersionList{Versions: versions, NextCursor: next}, versions, next, pf.all,
 				[]string{"version", "name", "is_default", "retired", "created_at", "created_by"})
 		},
 	}
@@ -134,11 +136,11 @@ cases get it, running cases keep theirs. A retired version cannot be the default
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPut, apiPath("flows", args[0], "default"), map[string]any{"version": v}, nil, &out); err != nil {
+			out, err := c.SetFlowDefault(cmd.Context(), apiv1.FlowKeyParams{Key: args[0]}, apiv1.SetDefaultRequest{Version: v})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeTable(w, out, versionCols) })
+			return renderAnswer(cmd, cf.output, out, versionCols)
 		},
 	}
 	cf.add(cmd)
@@ -165,11 +167,11 @@ version cannot be retired; choose another default first.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("flows", args[0], "versions", strconv.Itoa(v), "retire"), nil, nil, &out); err != nil {
+			out, err := c.RetireFlowVersion(cmd.Context(), apiv1.FlowVersionParams{Key: args[0], V: strconv.Itoa(v)})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writeTable(w, out, versionCols) })
+			return renderAnswer(cmd, cf.output, out, versionCols)
 		},
 	}
 	cf.add(cmd)
@@ -198,21 +200,20 @@ report; json and yaml give the structured answer.`,
 			if err != nil {
 				return err
 			}
-			path := apiPath("flows", args[0], "diff") + "?" + url.Values{"from": {strconv.Itoa(from)}, "to": {strconv.Itoa(to)}}.Encode()
+			params := apiv1.FlowDiffParams{Key: args[0], From: from, To: to}
 			if cf.output == "table" {
-				_, data, err := c.send(cmd.Context(), http.MethodGet, path, nil, false,
-					map[string]string{"Accept": "text/plain, application/problem+json"})
+				data, err := c.DiffFlowVersionsText(cmd.Context(), params)
 				if err != nil {
 					return err
 				}
 				_, err = cmd.OutOrStdout().Write(data)
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodGet, path, nil, nil, &out); err != nil {
+			out, err := c.DiffFlowVersions(cmd.Context(), params)
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, nil)
+			return emitAnswer(cmd, cf.output, out, nil)
 		},
 	}
 	cf.add(cmd)

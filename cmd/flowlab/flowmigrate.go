@@ -3,11 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // flow migrate: move the running cases of one flow version onto another
@@ -52,15 +53,12 @@ some were refused or failed, or more cases remain than one run handles
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"from": from, "to": to, "mapping": mapping}
-			if dryRun {
-				body["dry_run"] = true
-			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("flows", args[0], "migrations"), body, nil, &out); err != nil {
+			out, err := c.MigrateFlowCases(cmd.Context(), apiv1.FlowKeyParams{Key: args[0]},
+				apiv1.MigrateRequest{From: from, To: to, Mapping: mapping, DryRun: dryRun})
+			if err != nil {
 				return err
 			}
-			if err := emit(cmd, cf.output, out, func(w io.Writer) error { return writeMigration(w, out) }); err != nil {
+			if err := emitAnswer(cmd, cf.output, out, func(w io.Writer) error { return writeMigration(w, out) }); err != nil {
 				return err
 			}
 			return migrationOutcome(out)
@@ -98,13 +96,12 @@ func stepMapping(pairs []string) (map[string]string, error) {
 }
 
 // writeMigration prints one row per case and a summary line.
-func writeMigration(w io.Writer, out map[string]any) error {
-	cases := asList(out["cases"])
-	if len(cases) > 0 {
+func writeMigration(w io.Writer, out *apiv1.Migration) error {
+	if len(out.Cases) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "CASE\tSTEP\t\tTO STEP\tSTATUS\tREASON")
-		for _, c := range cases {
-			fmt.Fprintf(tw, "%s\t%s\t→\t%s\t%s\t%s\n", cell(c["case_id"]), cell(c["step"]), cell(c["to_step"]), cell(c["status"]), cell(c["reason"]))
+		for _, c := range out.Cases {
+			fmt.Fprintf(tw, "%s\t%s\t→\t%s\t%s\t%s\n", cell(c.CaseID), cell(c.Step), cell(c.ToStep), cell(c.Status), cell(c.Reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -115,53 +112,50 @@ func writeMigration(w io.Writer, out map[string]any) error {
 }
 
 // migrationSummary is the report's one-line summary.
-func migrationSummary(out map[string]any) string {
+func migrationSummary(out *apiv1.Migration) string {
 	var b strings.Builder
-	dry, _ := out["dry_run"].(bool)
+	dry := out.DryRun
 	if dry {
 		b.WriteString("dry run: ")
 	}
-	fmt.Fprintf(&b, "%s v%s → v%s: ", cell(out["flow"]), cell(out["from"]), cell(out["to"]))
-	n := len(asList(out["cases"]))
+	fmt.Fprintf(&b, "%s v%d → v%d: ", cell(out.Flow), out.From, out.To)
+	n := len(out.Cases)
 	if n == 0 {
-		b.WriteString("no active cases on v" + cell(out["from"]))
+		fmt.Fprintf(&b, "no active cases on v%d", out.From)
 	} else {
 		if dry {
-			fmt.Fprintf(&b, "%s of %d %s would migrate", cell(out["would_migrate"]), n, plural(n, "case", "cases"))
+			fmt.Fprintf(&b, "%d of %d %s would migrate", out.WouldMigrate, n, plural(n, "case", "cases"))
 		} else {
-			fmt.Fprintf(&b, "%s of %d %s migrated", cell(out["migrated"]), n, plural(n, "case", "cases"))
+			fmt.Fprintf(&b, "%d of %d %s migrated", out.Migrated, n, plural(n, "case", "cases"))
 		}
-		b.WriteString(", " + cell(out["refused"]) + " refused")
-		if f, _ := out["failed"].(float64); f > 0 {
-			b.WriteString(", " + cell(out["failed"]) + " failed")
+		fmt.Fprintf(&b, ", %d refused", out.Refused)
+		if out.Failed > 0 {
+			fmt.Fprintf(&b, ", %d failed", out.Failed)
 		}
 	}
-	if t, _ := out["truncated"].(bool); t {
+	if out.Truncated {
 		b.WriteString("; more active cases remain, run it again")
 	}
 	if dry {
 		b.WriteString("; nothing changed")
 	} else {
-		b.WriteString(" (migration " + cell(out["migration_id"]) + ")")
+		b.WriteString(" (migration " + cell(out.MigrationID) + ")")
 	}
 	return b.String()
 }
 
 // migrationOutcome is the command's error (exit 1) when not every case
 // was migrated, or would be.
-func migrationOutcome(out map[string]any) error {
-	refused, _ := out["refused"].(float64)
-	failed, _ := out["failed"].(float64)
-	truncated, _ := out["truncated"].(bool)
-	n := len(asList(out["cases"]))
+func migrationOutcome(out *apiv1.Migration) error {
+	n := len(out.Cases)
 	var problems []string
-	if refused > 0 {
-		problems = append(problems, fmt.Sprintf("%s of %d %s refused", cell(refused), n, plural(n, "case", "cases")))
+	if out.Refused > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d %s refused", out.Refused, n, plural(n, "case", "cases")))
 	}
-	if failed > 0 {
-		problems = append(problems, fmt.Sprintf("%s failed", cell(failed)))
+	if out.Failed > 0 {
+		problems = append(problems, fmt.Sprintf("%d failed", out.Failed))
 	}
-	if truncated {
+	if out.Truncated {
 		problems = append(problems, "more active cases remain")
 	}
 	if len(problems) == 0 {

@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // PDCA improvement cycles are cases of the built-in pdca flow (ADR 0008):
@@ -71,17 +73,17 @@ a retry opens no second cycle.`,
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"flow": pdcaFlow, "customer": pdcaCustomer, "channel": pdcaChannel,
-				"attributes": map[string]any{"flow": flowKey, "metric": metric}}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("cases"), body, idempotencyHeader(idem), &out); err != nil {
+			out, err := c.CreateCase(cmd.Context(), apiv1.CreateCaseParams{IdempotencyKey: idem}, apiv1.CreateCaseRequest{
+				Flow: pdcaFlow, Customer: pdcaCustomer, Channel: pdcaChannel,
+				Attributes: map[string]any{"flow": flowKey, "metric": metric}})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
-				if err := writeTable(w, startedRow(out), cycleCols[:5]); err != nil {
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
+				if err := writeTable(w, []cycleRow{startedRow(out)}, cycleCols[:5]); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "next: plan it in the improvement inbox: flowlab tasks --department improvement --case %s\n", cell(out["id"]))
+				fmt.Fprintf(cmd.ErrOrStderr(), "next: plan it in the improvement inbox: flowlab tasks --department improvement --case %s\n", cell(out.ID))
 				return nil
 			})
 		},
@@ -121,21 +123,26 @@ standardised, replanned, in progress).`,
 			if err != nil {
 				return err
 			}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("improvements"), url.Values{"status": {status}}, "improvements", pf)
+			params := apiv1.ListImprovementsParams{Status: status}
+			list, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.Improvement, string, error) {
+				params.Cursor, params.Limit = cursor, limit
+				l, err := c.ListImprovements(ctx, params)
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Improvements, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
 			table := func(w io.Writer) error {
-				list, _ := out["improvements"].([]any)
-				rows := make([]any, 0, len(list))
+				rows := make([]cycleRow, 0, len(list))
 				for _, it := range list {
-					if m, _ := it.(map[string]any); m != nil {
-						rows = append(rows, cycleRow(m))
-					}
+					rows = append(rows, improvementRow(it))
 				}
 				return writeTable(w, rows, cycleCols)
 			}
-			if err := emit(cmd, cf.output, out, table); err != nil {
+			if err := emitAnswer(cmd, cf.output, apiv1.ImprovementList{Improvements: list, NextCursor: next}, table); err != nil {
 				return err
 			}
 			if cf.output == "table" {
@@ -151,18 +158,30 @@ standardised, replanned, in progress).`,
 	return cmd
 }
 
-// startedRow is the table row of a PDCA case just started.
-func startedRow(c map[string]any) map[string]any {
-	attrs, _ := c["attributes"].(map[string]any)
-	stage := c["step"]
-	if str(stage) == "" {
-		stage = "-"
-	}
-	return map[string]any{"id": c["id"], "flow": attrs["flow"], "metric": attrs["metric"], "stage": stage, "status": c["status"]}
+// cycleRow is the table row of an improvement cycle.
+type cycleRow struct {
+	ID      string `json:"id"`
+	Flow    string `json:"flow"`
+	Metric  string `json:"metric"`
+	Stage   string `json:"stage"`
+	Status  string `json:"status"`
+	Pilot   string `json:"pilot"`
+	Winner  string `json:"winner"`
+	Outcome string `json:"outcome"`
 }
 
-// cycleRow is the table row of an improvement cycle.
-func cycleRow(c map[string]any) map[string]any {
-	return map[string]any{"id": c["case_id"], "flow": c["flow"], "metric": c["metric"], "stage": c["stage"],
-		"status": c["status"], "pilot": c["pilot_status"], "winner": c["pilot_winner"], "outcome": c["outcome"]}
+// startedRow is the table row of a PDCA case just started.
+func startedRow(c *apiv1.Case) cycleRow {
+	var attrs struct {
+		Flow   string `json:"flow"`
+		Metric string `json:"metric"`
+	}
+	_ = json.Unmarshal(c.Attributes, &attrs) // not strings: shown as "-"
+	return cycleRow{ID: c.ID, Flow: attrs.Flow, Metric: attrs.Metric, Stage: c.Step, Status: c.Status}
+}
+
+// improvementRow is the table row of an improvement cycle.
+func improvementRow(c apiv1.Improvement) cycleRow {
+	return cycleRow{ID: c.CaseID, Flow: c.Flow, Metric: c.Metric, Stage: c.Stage,
+		Status: c.Status, Pilot: c.PilotStatus, Winner: c.PilotWinner, Outcome: c.Outcome}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,87 +36,34 @@ func (p *pageFlags) check() error {
 	return nil
 }
 
-// listPage is one list answer: {"<items>": [...], "next_cursor": ...}.
-type listPage struct {
-	raw   map[string]any
-	items []any
-	next  string
-}
-
-func decodePage(v any, items string) listPage {
-	p := listPage{}
-	switch t := v.(type) {
-	case map[string]any:
-		p.raw = t
-		p.items, _ = t[items].([]any)
-		p.next, _ = t["next_cursor"].(string)
-	case []any: // an older server answering a bare list
-		p.raw = map[string]any{items: t}
-		p.items = t
-	}
-	if p.items == nil {
-		p.items = []any{}
-	}
-	return p
-}
-
-// fetchList gets one page of path with q, or with all every page from
-// there on (at most maxPages). The answer keeps the API's shape: the items
-// under their name and, when maxPages were fetched and more remain,
-// next_cursor (absent after the last page).
-func fetchList(ctx context.Context, c *apiClient, path string, q url.Values, items string, pf pageFlags) (map[string]any, string, error) {
-	q = cloneValues(q)
-	if pf.limit > 0 {
-		q.Set("limit", strconv.Itoa(pf.limit))
-	}
-	if pf.cursor != "" {
-		q.Set("cursor", pf.cursor)
-	}
-	var all []any
-	var last listPage
-	for page := 1; ; page++ {
-		var v any
-		if err := c.get(ctx, path, q, &v); err != nil {
+// fetchPages gets one page of a list, from --cursor on, or with --all
+// every page from there on (at most maxPages), by calling page with the
+// cursor and --limit. It returns the items and the next_cursor of the last
+// page fetched (empty after the last page).
+func fetchPages[T any](ctx context.Context, pf pageFlags, page func(ctx context.Context, cursor string, limit int) ([]T, string, error)) ([]T, string, error) {
+	cursor := pf.cursor
+	all := []T{}
+	for n := 1; ; n++ {
+		items, next, err := page(ctx, cursor, pf.limit)
+		if err != nil {
 			return nil, "", err
 		}
-		last = decodePage(v, items)
-		if !pf.all {
-			return last.raw, last.next, nil
+		all = append(all, items...)
+		if !pf.all || next == "" || n == maxPages {
+			return all, next, nil
 		}
-		all = append(all, last.items...)
-		if last.next == "" || page == maxPages {
-			break
+		if next == cursor {
+			return nil, "", fmt.Errorf("the server answered the same next_cursor %q twice; stopping", next)
 		}
-		if last.next == q.Get("cursor") {
-			return nil, "", fmt.Errorf("the server answered the same next_cursor %q twice; stopping", last.next)
-		}
-		q.Set("cursor", last.next)
+		cursor = next
 	}
-	if all == nil {
-		all = []any{}
-	}
-	out := map[string]any{items: all}
-	if last.next != "" {
-		out["next_cursor"] = last.next
-	}
-	return out, last.next, nil
 }
 
-func cloneValues(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		if len(v) > 0 && v[0] != "" {
-			out[k] = append([]string(nil), v...)
-		}
-	}
-	return out
-}
-
-// printList renders a list answer; in table mode a further page is
-// announced on stderr with the command that fetches it.
-func printList(cmd *cobra.Command, args []string, format string, answer map[string]any, items, next string, all bool, cols []string) error {
-	list, _ := answer[items].([]any)
-	err := emit(cmd, format, answer, func(w io.Writer) error { return writeTable(w, list, cols) })
+// printList renders a list answer (the API's shape: the items under their
+// name and next_cursor); in table mode the items are a table of cols and a
+// further page is announced on stderr with the command that fetches it.
+func printList(cmd *cobra.Command, args []string, format string, answer, items any, next string, all bool, cols []string) error {
+	err := emitAnswer(cmd, format, answer, func(w io.Writer) error { return writeTable(w, items, cols) })
 	if err != nil || format != "table" {
 		return err
 	}
@@ -211,4 +156,11 @@ func timeRange(from, to string) error {
 		}
 	}
 	return nil
+}
+
+// flagTime is a --from or --to value timeRange has checked; "" is the
+// zero time (no bound).
+func flagTime(v string) time.Time {
+	t, _ := time.Parse(time.RFC3339, v)
+	return t
 }

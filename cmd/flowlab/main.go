@@ -26,6 +26,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // Exit codes scripts can rely on (documented in flowlab --help).
@@ -60,7 +62,8 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // exitCode classifies an error for scripts.
 func exitCode(err error) int {
 	var ue usageError
-	var ae *apiError
+	var p *apiv1.Problem
+	var te *apiv1.TransportError
 	var de devStartError
 	switch {
 	case err == nil:
@@ -72,10 +75,12 @@ func exitCode(err error) int {
 			return exitUsage
 		}
 		return exitError
-	case errors.As(err, &ae):
-		if ae.Status >= 400 && ae.Status < 500 {
+	case errors.As(err, &p):
+		if p.Status >= 400 && p.Status < 500 {
 			return exitAPIClient
 		}
+		return exitAPIServer
+	case errors.As(err, &te):
 		return exitAPIServer
 	}
 	return exitError
@@ -84,25 +89,47 @@ func exitCode(err error) int {
 // describeError is the text shown for err: the error itself and, for an API
 // problem, its field errors, request id and a hint.
 func describeError(err error) string {
-	var ae *apiError
-	if !errors.As(err, &ae) {
+	var p *apiv1.Problem
+	if !errors.As(err, &p) {
 		return err.Error()
 	}
 	var b strings.Builder
-	b.WriteString(err.Error())
-	for _, fe := range ae.Errors {
+	b.WriteString(errorText(err))
+	for _, fe := range p.Errors {
 		fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Message)
 	}
-	if ae.RequestID != "" {
-		fmt.Fprintf(&b, "\n  request id: %s", ae.RequestID)
+	if p.RequestID != "" {
+		fmt.Fprintf(&b, "\n  request id: %s", p.RequestID)
 	}
-	switch ae.Status {
+	switch p.Status {
 	case 401:
 		b.WriteString("\n  hint: pass a valid token with --token or FLOWLAB_TOKEN (flowlab dev keeps one in .flowlab/admin-token)")
 	case 503:
 		b.WriteString("\n  hint: the API or its workflow engine is unavailable; retrying later is safe (use --idempotency-key where offered)")
 	}
 	return b.String()
+}
+
+// problemText is how the command line shows an API problem: its status,
+// title and detail ("404 Not Found: task \"x\" not found").
+func problemText(p *apiv1.Problem) string {
+	if p.Detail != "" {
+		return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail)
+	}
+	return fmt.Sprintf("%d %s", p.Status, p.Title)
+}
+
+// errorText is err's message with the API problem it wraps, if any, shown
+// as problemText (with its status).
+func errorText(err error) string {
+	msg := err.Error()
+	var p *apiv1.Problem
+	if errors.As(err, &p) {
+		if i := strings.LastIndex(msg, p.Error()); i >= 0 {
+			msg = msg[:i] + problemText(p) + msg[i+len(p.Error()):]
+		}
+	}
+	return msg
 }
 
 type usageError struct{ error }

@@ -1,18 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/readable"
 )
@@ -23,8 +24,8 @@ import (
 var (
 	pilotMetrics  = []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}
 	pilotUnits    = []string{"customer", "case"}
-	pilotStatuses = []string{"running", "stopped", "completed", "promoted"}
-	pilotArms     = []string{"treatment", "control"}
+	pilotStatuses = []string{apiv1.PilotRunning, apiv1.PilotStopped, apiv1.PilotCompleted, apiv1.PilotPromoted}
+	pilotArms     = []string{apiv1.ArmTreatment, apiv1.ArmControl}
 )
 
 func newPilotCmd() *cobra.Command {
@@ -54,8 +55,8 @@ improvement team then promotes the winning arm.`,
 }
 
 // parseGuardrails parses --guardrail metric=max_worsening values.
-func parseGuardrails(values []string) ([]map[string]any, error) {
-	var out []map[string]any
+func parseGuardrails(values []string) ([]apiv1.PilotGuardrail, error) {
+	var out []apiv1.PilotGuardrail
 	for _, v := range values {
 		metric, raw, ok := strings.Cut(v, "=")
 		metric = strings.TrimSpace(metric)
@@ -69,7 +70,7 @@ func parseGuardrails(values []string) ([]map[string]any, error) {
 		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, usageError{fmt.Errorf("--guardrail %q: the maximum worsening must be a number >= 0 (relative for cycle_time: 0.2 is 20%% slower; proportion points for rates: 0.05; points for csat)", v)}
 		}
-		out = append(out, map[string]any{"metric": metric, "max_worsening": f})
+		out = append(out, apiv1.PilotGuardrail{Metric: metric, MaxWorsening: f})
 	}
 	return out, nil
 }
@@ -146,33 +147,23 @@ after --max-duration. At most one pilot per flow runs at a time.`,
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"flow": flowKey, "treatment": treatment}
-			if control > 0 {
-				body["control"] = control
-			}
+			body := apiv1.StartPilotRequest{Flow: flowKey, Treatment: treatment, Control: control, Unit: unit, PrimaryMetric: metric,
+				MaxDuration: maxDuration, EvaluateEvery: every, Guardrails: g}
 			if cmd.Flags().Changed("share") {
-				body["share"] = share
+				body.Share = &share
 			}
 			if cmd.Flags().Changed("min-cases") {
-				body["min_cases_per_arm"] = minCases
+				body.MinCasesPerArm = &minCases
 			}
-			for k, v := range map[string]string{"unit": unit, "primary_metric": metric, "max_duration": maxDuration, "evaluate_every": every} {
-				if v != "" {
-					body[k] = v
-				}
-			}
-			if len(g) > 0 {
-				body["guardrails"] = g
-			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("pilots"), body, nil, &out); err != nil {
+			out, err := c.StartPilot(cmd.Context(), body)
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
 				if err := writePilot(w, out); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "new %s cases are now split; follow it with: flowlab pilot status %s\n", cell(out["flow"]), cell(out["id"]))
+				fmt.Fprintf(cmd.ErrOrStderr(), "new %s cases are now split; follow it with: flowlab pilot status %s\n", cell(out.Flow), cell(out.ID))
 				return nil
 			})
 		},
@@ -224,12 +215,19 @@ in one status (running, stopped, completed, promoted), or created in
 			if err != nil {
 				return err
 			}
-			q := url.Values{"flow": {flowKey}, "status": {status}, "from": {from}, "to": {to}}
-			out, next, err := fetchList(cmd.Context(), c, apiPath("pilots"), q, "pilots", pf)
+			params := apiv1.ListPilotsParams{Flow: flowKey, Status: status, From: flagTime(from), To: flagTime(to)}
+			pilots, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.Pilot, string, error) {
+				params.Cursor, params.Limit = cursor, limit
+				l, err := c.ListPilots(ctx, params)
+				if err != nil {
+					return nil, "", err
+				}
+				return l.Pilots, l.NextCursor, nil
+			})
 			if err != nil {
 				return err
 			}
-			return printList(cmd, args, cf.output, out, "pilots", next, pf.all,
+			return printList(cmd, args, cf.output, apiv1.PilotList{Pilots: pilots, NextCursor: next}, pilots, next, pf.all,
 				[]string{"id", "flow", "control", "treatment", "share", "unit", "primary_metric", "status", "winner", "created_at"})
 		},
 	}
@@ -262,11 +260,11 @@ concluded, why it stopped, and when it looks next.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodGet, apiPath("pilots", args[0]), nil, nil, &out); err != nil {
+			out, err := c.GetPilot(cmd.Context(), apiv1.PilotIDParams{ID: args[0]})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writePilot(w, out) })
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error { return writePilot(w, out) })
 		},
 	}
 	cf.add(cmd)
@@ -305,12 +303,12 @@ give the API's answer as is.`,
 }
 
 // showPilotResults fetches a pilot's results and prints them.
-func showPilotResults(cmd *cobra.Command, c *apiClient, id, output string) error {
-	var out map[string]any
-	if err := c.do(cmd.Context(), http.MethodGet, apiPath("pilots", id, "results"), nil, nil, &out); err != nil {
+func showPilotResults(cmd *cobra.Command, c *apiv1.Client, id, output string) error {
+	out, err := c.GetPilotResults(cmd.Context(), apiv1.PilotIDParams{ID: id})
+	if err != nil {
 		return err
 	}
-	return emit(cmd, output, out, func(w io.Writer) error { return writePilotResults(w, out) })
+	return emitAnswer(cmd, output, out, func(w io.Writer) error { return writePilotResults(w, out) })
 }
 
 func newPilotEvaluateCmd() *cobra.Command {
@@ -332,11 +330,11 @@ Only a running pilot can be evaluated.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("pilots", args[0], "evaluate"), nil, idempotencyHeader(idem), &out); err != nil {
+			out, err := c.EvaluatePilot(cmd.Context(), apiv1.EvaluatePilotParams{ID: args[0], IdempotencyKey: idem})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error { return writePilot(w, out) })
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error { return writePilot(w, out) })
 		},
 	}
 	cf.add(cmd)
@@ -365,20 +363,16 @@ the answer still says running and the pilot ends a moment later.`,
 			if err != nil {
 				return err
 			}
-			body := map[string]any{}
-			if reason != "" {
-				body["reason"] = reason
-			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("pilots", args[0], "stop"), body, nil, &out); err != nil {
+			out, err := c.StopPilot(cmd.Context(), apiv1.PilotIDParams{ID: args[0]}, apiv1.StopPilotRequest{Reason: reason})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
 				if err := writePilot(w, out); err != nil {
 					return err
 				}
-				if str(out["status"]) == "running" {
-					fmt.Fprintln(cmd.ErrOrStderr(), "the pilot was asked to stop and ends in a moment; check with: flowlab pilot status "+cell(out["id"]))
+				if out.Status == apiv1.PilotRunning {
+					fmt.Fprintln(cmd.ErrOrStderr(), "the pilot was asked to stop and ends in a moment; check with: flowlab pilot status "+cell(out.ID))
 				}
 				return nil
 			})
@@ -414,16 +408,16 @@ stopped first. Promoting the same arm again changes nothing.`,
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			if err := c.do(cmd.Context(), http.MethodPost, apiPath("pilots", args[0], "promote"), map[string]any{"arm": arm}, nil, &out); err != nil {
+			out, err := c.PromotePilot(cmd.Context(), apiv1.PilotIDParams{ID: args[0]}, apiv1.PromotePilotRequest{Arm: arm})
+			if err != nil {
 				return err
 			}
-			return emit(cmd, cf.output, out, func(w io.Writer) error {
-				version := out["treatment"]
-				if arm == "control" {
-					version = out["control"]
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
+				version := out.Treatment
+				if arm == apiv1.ArmControl {
+					version = out.Control
 				}
-				fmt.Fprintf(w, "promoted the %s arm: v%s is now the default version of %s\n\n", arm, cell(version), cell(out["flow"]))
+				fmt.Fprintf(w, "promoted the %s arm: v%d is now the default version of %s\n\n", arm, version, cell(out.Flow))
 				return writePilot(w, out)
 			})
 		},
@@ -441,29 +435,27 @@ func completePilots(cf *clientFlags) completeFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return completionList(cmd, cf, apiPath("pilots"), url.Values{"limit": {"100"}}, "pilots", prefix, func(m map[string]any) (string, string) {
-			return str(m["id"]), fmt.Sprintf("%s v%s vs v%s, %s", str(m["flow"]), cell(m["control"]), cell(m["treatment"]), str(m["status"]))
+		return completionList(cmd, cf, prefix, func(ctx context.Context, c *apiv1.Client) ([]cobra.Completion, error) {
+			l, err := c.ListPilots(ctx, apiv1.ListPilotsParams{Limit: 100})
+			if err != nil {
+				return nil, err
+			}
+			out := make([]cobra.Completion, 0, len(l.Pilots))
+			for _, p := range l.Pilots {
+				out = append(out, cobra.CompletionWithDesc(p.ID, fmt.Sprintf("%s v%d vs v%d, %s", p.Flow, p.Control, p.Treatment, p.Status)))
+			}
+			return out, nil
 		}), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
 // number formats a float without trailing zeros.
-func number(v any) string {
-	f, ok := v.(float64)
-	if !ok {
-		return cell(v)
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
+func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // pilotSummary is "complaint v1 vs v2, 50% of new customers to v2".
-func pilotSummary(p map[string]any) string {
-	unit := str(p["unit"])
-	if unit == "" {
-		unit = "customer"
-	}
-	return fmt.Sprintf("%s v%s vs v%s, %s%% of new %ss to v%s", cell(p["flow"]), cell(p["control"]), cell(p["treatment"]),
-		number(p["share"]), unit, cell(p["treatment"]))
+func pilotSummary(p apiv1.Pilot) string {
+	return fmt.Sprintf("%s v%d vs v%d, %s%% of new %ss to v%d", cell(p.Flow), p.Control, p.Treatment,
+		number(p.Share), firstText(p.Unit, "customer"), p.Treatment)
 }
 
 // guardrailText describes one guardrail in its metric's unit.
@@ -477,11 +469,10 @@ func guardrailText(metric string, max float64) string {
 	return fmt.Sprintf("%s at most %s points worse", metric, strconv.FormatFloat(max, 'f', -1, 64))
 }
 
-func guardrailsText(v any) string {
+func guardrailsText(gs []apiv1.PilotGuardrail) string {
 	var parts []string
-	for _, g := range asList(v) {
-		f, _ := g["max_worsening"].(float64)
-		parts = append(parts, guardrailText(str(g["metric"]), f))
+	for _, g := range gs {
+		parts = append(parts, guardrailText(g.Metric, g.MaxWorsening))
 	}
 	if len(parts) == 0 {
 		return "-"
@@ -489,54 +480,59 @@ func guardrailsText(v any) string {
 	return strings.Join(parts, "; ")
 }
 
-// firstText is the first non-empty string of vs.
-func firstText(vs ...any) any {
+// firstText is the first non-empty string of vs ("" when none is).
+func firstText(vs ...string) string {
 	for _, v := range vs {
-		if s, ok := v.(string); ok && s != "" {
-			return s
+		if v != "" {
+			return v
 		}
 	}
-	return nil
+	return ""
 }
 
 // writePilot prints a pilot: what it compares, how, and where it stands.
-func writePilot(w io.Writer, p map[string]any) error {
-	live, _ := p["live"].(map[string]any)
-	res, _ := p["results"].(map[string]any)
+func writePilot(w io.Writer, p *apiv1.Pilot) error {
+	live := p.Live
+	if live == nil {
+		live = &apiv1.PilotLive{}
+	}
+	res := p.Results
+	if res == nil {
+		res = &experiment.Evaluation{}
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(k string, v any) { fmt.Fprintf(tw, "%s:\t%s\n", k, cell(v)) }
-	row("pilot", p["id"])
-	row("flow", p["flow"])
-	row("control vs treatment", fmt.Sprintf("v%s vs v%s", cell(p["control"]), cell(p["treatment"])))
-	row("share", fmt.Sprintf("%s%% of new %ss to v%s", number(p["share"]), firstText(p["unit"], "customer"), cell(p["treatment"])))
-	row("primary metric", p["primary_metric"])
-	row("guardrails", guardrailsText(p["guardrails"]))
-	row("plan", fmt.Sprintf("%s cases per arm, at most %s, a look every %s", cell(p["min_cases_per_arm"]), cell(p["max_duration"]), cell(p["evaluate_every"])))
-	row("status", p["status"])
-	looks := any(float64(len(asList(p["looks"]))))
-	if live != nil {
-		looks = live["looks"]
+	row("pilot", p.ID)
+	row("flow", p.Flow)
+	row("control vs treatment", fmt.Sprintf("v%d vs v%d", p.Control, p.Treatment))
+	row("share", fmt.Sprintf("%s%% of new %ss to v%d", number(p.Share), firstText(p.Unit, "customer"), p.Treatment))
+	row("primary metric", p.PrimaryMetric)
+	row("guardrails", guardrailsText(p.Guardrails))
+	row("plan", fmt.Sprintf("%d cases per arm, at most %s, a look every %s", p.MinCasesPerArm, cell(p.MaxDuration), cell(p.EvaluateEvery)))
+	row("status", p.Status)
+	looks := len(p.Looks)
+	if p.Live != nil {
+		looks = p.Live.Looks
 	}
 	row("looks", looks)
-	lastDecision := firstText(live["last_decision"], res["decision"])
-	row("last decision", lastDecision)
-	row("winner", firstText(p["winner"], live["winner"]))
-	if pa := str(p["promoted_arm"]); pa != "" {
-		row("promoted", pa)
+	row("last decision", firstText(live.LastDecision, res.Decision))
+	row("winner", firstText(p.Winner, live.Winner))
+	if p.PromotedArm != "" {
+		row("promoted", p.PromotedArm)
 	}
-	rec := firstText(p["recommendation"], live["recommendation"])
-	if rec == nil && str(res["recommendation"]) != "" {
-		rec = "at the last look: " + str(res["recommendation"])
+	rec := firstText(p.Recommendation, live.Recommendation)
+	if rec == "" && res.Recommendation != "" {
+		rec = "at the last look: " + res.Recommendation
 	}
 	row("recommendation", rec)
-	row("stop reason", firstText(p["stop_reason"], live["reason"]))
-	row("next look", live["next_look"])
-	row("started", p["created_at"])
-	if p["ended_at"] != nil {
-		row("ended", p["ended_at"])
+	row("stop reason", firstText(p.StopReason, live.Reason))
+	row("next look", live.NextLook)
+	row("started", p.CreatedAt)
+	if p.EndedAt != nil {
+		row("ended", p.EndedAt)
 	}
-	if id := str(p["pdca_case_id"]); id != "" {
-		row("improvement cycle", id)
+	if p.PDCACaseID != "" {
+		row("improvement cycle", p.PDCACaseID)
 	}
 	return tw.Flush()
 }
@@ -547,27 +543,24 @@ func humanSeconds(s float64) string { return readable.Duration(s) }
 
 // tableDuration is a duration in seconds as a table cell, with its unit
 // (readable.Duration); "-" when missing.
-func tableDuration(v any) string {
-	f, ok := v.(float64)
-	if !ok {
-		return "-"
-	}
-	return readable.Duration(f)
-}
+func tableDuration(f float64) string { return readable.Duration(f) }
 
-// tablePercent is a 0–1 rate as a table cell in percent; "-" when missing.
-func tablePercent(v any) string {
-	f, ok := v.(float64)
-	if !ok {
-		return "-"
-	}
-	return percent(f)
-}
+// tablePercent is a 0–1 rate as a table cell in percent.
+func tablePercent(f float64) string { return percent(f) }
 
 // change formats a signed change in seconds: +10 min, −40 min, 0 s.
+// (v is a float64, or a *float64 of an answer; nil: "-").
 func change(v any) string {
-	f, ok := v.(float64)
-	if !ok {
+	var f float64
+	switch t := v.(type) {
+	case float64:
+		f = t
+	case *float64:
+		if t == nil {
+			return "-"
+		}
+		f = *t
+	default:
 		return "-"
 	}
 	if f > 0 {
@@ -575,8 +568,6 @@ func change(v any) string {
 	}
 	return humanSeconds(f)
 }
-
-func num(v any) float64 { f, _ := v.(float64); return f }
 
 func percent(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 
@@ -610,35 +601,49 @@ func pValue(p float64) string {
 }
 
 // writePilotResults prints a results answer for an improvement team.
-func writePilotResults(w io.Writer, r map[string]any) error {
-	fmt.Fprintf(w, "pilot %s: %s v%s (control) vs v%s (treatment), %s\n", cell(r["pilot_id"]), cell(r["flow"]),
-		cell(r["control"]), cell(r["treatment"]), cell(r["status"]))
+func writePilotResults(w io.Writer, r *apiv1.PilotResults) error {
+	fmt.Fprintf(w, "pilot %s: %s v%d (control) vs v%d (treatment), %s\n", cell(r.PilotID), cell(r.Flow),
+		r.Control, r.Treatment, cell(r.Status))
 	final := ""
-	if b, _ := r["final"].(bool); b {
+	if r.Final {
 		final = ", final"
 	}
-	fmt.Fprintf(w, "computed %s: look %s, information fraction %.2f%s\n\n", cell(r["computed_at"]), cell(r["look"]), num(r["fraction"]), final)
+	fmt.Fprintf(w, "computed %s: look %d, information fraction %.2f%s\n\n", cell(r.ComputedAt), r.Look, r.Fraction, final)
 
-	arms, _ := r["arms"].(map[string]any)
-	var armRows []any
-	for _, arm := range []string{"control", "treatment"} {
-		a, _ := arms[arm].(map[string]any)
-		if a == nil {
+	type armRow struct {
+		Arm         string `json:"arm"`
+		Version     string `json:"version"`
+		N           int    `json:"n"`
+		Closed      int    `json:"closed"`
+		MedianCycle string `json:"median_cycle"`
+		P90Cycle    string `json:"p90_cycle"`
+		SLABreach   string `json:"sla_breach"`
+		FCR         string `json:"fcr"`
+		CSAT        string `json:"csat"`
+	}
+	var armRows []armRow
+	for _, arm := range []string{apiv1.ArmControl, apiv1.ArmTreatment} {
+		a, ok := r.Arms[arm]
+		if !ok {
 			continue
 		}
-		row := map[string]any{"arm": arm, "version": "v" + cell(r[arm]), "n": a["n"], "closed": a["closed"]}
-		if num(a["cycle_n"]) > 0 {
-			row["median_cycle"] = humanSeconds(num(a["median_cycle_seconds"]))
-			row["p90_cycle"] = humanSeconds(num(a["p90_cycle_seconds"]))
+		version := r.Control
+		if arm == apiv1.ArmTreatment {
+			version = r.Treatment
 		}
-		if num(a["closed"]) > 0 {
-			row["sla_breach"] = fmt.Sprintf("%s (%s/%s)", percent(num(a["sla_breach_rate"])), cell(a["sla_breached"]), cell(a["closed"]))
+		row := armRow{Arm: arm, Version: "v" + strconv.Itoa(version), N: a.N, Closed: a.Closed}
+		if a.CycleN > 0 {
+			row.MedianCycle = humanSeconds(a.MedianCycleSeconds)
+			row.P90Cycle = humanSeconds(a.P90CycleSeconds)
 		}
-		if num(a["fcr_n"]) > 0 {
-			row["fcr"] = fmt.Sprintf("%s (n=%s)", percent(num(a["fcr_rate"])), cell(a["fcr_n"]))
+		if a.Closed > 0 {
+			row.SLABreach = fmt.Sprintf("%s (%d/%d)", percent(a.SLABreachRate), a.SLABreached, a.Closed)
 		}
-		if num(a["csat_n"]) > 0 {
-			row["csat"] = fmt.Sprintf("%.2f (n=%s)", num(a["csat_mean"]), cell(a["csat_n"]))
+		if a.FCRKnown > 0 {
+			row.FCR = fmt.Sprintf("%s (n=%d)", percent(a.FCRRate), a.FCRKnown)
+		}
+		if a.CSATN > 0 {
+			row.CSAT = fmt.Sprintf("%.2f (n=%d)", a.CSATMean, a.CSATN)
 		}
 		armRows = append(armRows, row)
 	}
@@ -647,104 +652,117 @@ func writePilotResults(w io.Writer, r map[string]any) error {
 	}
 
 	fmt.Fprintln(w)
-	var metricRows []any
-	var primary map[string]any
-	for _, m := range asList(r["metrics"]) {
-		metric, unit := str(m["metric"]), str(m["unit"])
-		row := map[string]any{"metric": metric, "verdict": m["verdict"]}
-		if b, _ := m["primary"].(bool); b {
-			row["primary"] = "yes"
-			primary = m
+	type metricRow struct {
+		Metric    string `json:"metric"`
+		Primary   string `json:"primary"`
+		Control   string `json:"control"`
+		Treatment string `json:"treatment"`
+		Effect    string `json:"effect"`
+		CI        string `json:"95%_ci"`
+		P         string `json:"p"`
+		Cases     string `json:"cases"`
+		Verdict   string `json:"verdict"`
+	}
+	var metricRows []metricRow
+	var primary *experiment.MetricResult
+	for i, m := range r.Metrics {
+		metric, unit := string(m.Metric), m.Unit
+		row := metricRow{Metric: metric, Verdict: m.Verdict}
+		if m.Primary {
+			row.Primary = "yes"
+			primary = &r.Metrics[i]
 		}
-		if str(m["verdict"]) != "insufficient data" {
-			row["control"] = metricValue(metric, num(m["control"]))
-			row["treatment"] = metricValue(metric, num(m["treatment"]))
-			row["effect"] = effectValue(unit, num(m["effect"]))
-			row["95%_ci"] = effectValue(unit, num(m["ci_low"])) + " .. " + effectValue(unit, num(m["ci_high"]))
-			row["p"] = pValue(num(m["p"]))
+		if m.Verdict != "insufficient data" {
+			row.Control = metricValue(metric, m.Control)
+			row.Treatment = metricValue(metric, m.Treatment)
+			row.Effect = effectValue(unit, m.Effect)
+			row.CI = effectValue(unit, m.CILow) + " .. " + effectValue(unit, m.CIHigh)
+			row.P = pValue(m.P)
 		}
-		row["cases"] = fmt.Sprintf("%s/%s", cell(m["n_control"]), cell(m["n_treatment"]))
+		row.Cases = fmt.Sprintf("%d/%d", m.NControl, m.NTreatment)
 		metricRows = append(metricRows, row)
 	}
 	if err := writeTable(w, metricRows, []string{"metric", "primary", "control", "treatment", "effect", "95%_ci", "p", "cases", "verdict"}); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "(effect: treatment vs control; cycle_time relative to the control median, rates in percentage points, csat in points; cases: control/treatment)")
-	if primary != nil && num(primary["boundary"]) > 0 {
+	if primary != nil && primary.Boundary > 0 {
 		crossed := "not crossed: not shown yet"
-		if b, _ := primary["crossed"].(bool); b {
+		if primary.Crossed {
 			crossed = "crossed"
 		}
 		fmt.Fprintf(w, "primary metric %s: |z| %.2f against the boundary %.2f at this look (%s)\n",
-			cell(primary["metric"]), math.Abs(num(primary["statistic"])), num(primary["boundary"]), crossed)
+			cell(string(primary.Metric)), math.Abs(primary.Statistic), primary.Boundary, crossed)
 	}
 
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	srm, _ := r["srm"].(map[string]any)
 	srmText := "not checked"
-	if b, _ := srm["checked"].(bool); b {
-		srmText = fmt.Sprintf("p=%s, ok", pValue(num(srm["p"])))
-		if mm, _ := srm["mismatch"].(bool); mm {
-			srmText = fmt.Sprintf("p=%s, MISMATCH: the arms' sizes do not match the share; do not trust the results until the assignment is explained", pValue(num(srm["p"])))
+	if r.SRM.Checked {
+		srmText = fmt.Sprintf("p=%s, ok", pValue(r.SRM.P))
+		if r.SRM.Mismatch {
+			srmText = fmt.Sprintf("p=%s, MISMATCH: the arms' sizes do not match the share; do not trust the results until the assignment is explained", pValue(r.SRM.P))
 		}
 	}
 	fmt.Fprintf(tw, "sample ratio:\t%s\n", srmText)
-	guards := asList(r["guardrails"])
-	if len(guards) == 0 {
+	if len(r.Guardrails) == 0 {
 		fmt.Fprintf(tw, "guardrails:\t-\n")
 	}
-	for i, g := range guards {
+	for i, g := range r.Guardrails {
 		label := ""
 		if i == 0 {
 			label = "guardrails:"
 		}
 		state := "ok"
-		if b, _ := g["breached"].(bool); b {
+		if g.Breached {
 			state = "BREACHED"
 		}
-		fmt.Fprintf(tw, "%s\t%s: %s (p=%s): %s\n", label, guardrailText(str(g["metric"]), num(g["max_worsening"])), state, pValue(num(g["p"])), cell(g["reason"]))
+		fmt.Fprintf(tw, "%s\t%s: %s (p=%s): %s\n", label, guardrailText(string(g.Metric), g.MaxWorsening), state, pValue(g.P), cell(g.Reason))
 	}
-	fmt.Fprintf(tw, "decision:\t%s\n", cell(r["decision"]))
-	fmt.Fprintf(tw, "winner:\t%s\n", cell(firstText(r["winner"], "none (no significant difference yet)")))
-	fmt.Fprintf(tw, "recommendation:\t%s\n", cell(r["recommendation"]))
+	fmt.Fprintf(tw, "decision:\t%s\n", cell(r.Decision))
+	fmt.Fprintf(tw, "winner:\t%s\n", cell(firstText(r.Winner, "none (no significant difference yet)")))
+	fmt.Fprintf(tw, "recommendation:\t%s\n", cell(r.Recommendation))
 	needed := "unknown (no data or no effect yet)"
-	if n := num(r["cases_needed_for_80_power"]); n > 0 {
-		needed = cell(n)
-		if more := num(r["cases_still_needed"]); more > 0 {
-			needed += fmt.Sprintf(" (%s more in the smaller arm)", cell(more))
+	if n := r.CasesNeededFor80Power; n > 0 {
+		needed = strconv.Itoa(n)
+		if more := r.CasesStillNeeded; more > 0 {
+			needed += fmt.Sprintf(" (%d more in the smaller arm)", more)
 		}
 	}
 	fmt.Fprintf(tw, "cases per arm for 80%% power:\t%s\n", needed)
-	if ll, _ := r["last_look"].(map[string]any); ll != nil {
-		fmt.Fprintf(tw, "last stored look:\t%s: %s\n", cell(ll["look"]), cell(ll["decision"]))
+	if ll := r.LastLook; ll != nil {
+		fmt.Fprintf(tw, "last stored look:\t%d: %s\n", ll.Look, cell(ll.Decision))
 	}
-	if notes, _ := r["notes"].([]any); len(notes) > 0 {
-		for i, n := range notes {
-			label := ""
-			if i == 0 {
-				label = "notes:"
-			}
-			fmt.Fprintf(tw, "%s\t%s\n", label, cell(n))
+	for i, n := range r.Notes {
+		label := ""
+		if i == 0 {
+			label = "notes:"
 		}
+		fmt.Fprintf(tw, "%s\t%s\n", label, cell(n))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 
-	steps := asList(r["steps"])
-	if len(steps) == 0 {
+	if len(r.Steps) == 0 {
 		return nil
 	}
 	fmt.Fprintln(w, "\nper step (median waiting time; change: treatment - control):")
-	var stepRows []any
-	for _, s := range steps {
-		row := map[string]any{"step": s["step"], "change": change(s["wait_p50_change"]), "work_change": change(s["work_p50_change"])}
-		for _, arm := range []string{"control", "treatment"} {
-			if st, _ := s[arm].(map[string]any); st != nil {
-				wait, _ := st["wait"].(map[string]any)
-				row[arm+"_wait_p50"] = humanSeconds(num(wait["p50"]))
-			}
+	type stepRow struct {
+		Step             string `json:"step"`
+		ControlWaitP50   string `json:"control_wait_p50"`
+		TreatmentWaitP50 string `json:"treatment_wait_p50"`
+		Change           string `json:"change"`
+		WorkChange       string `json:"work_change"`
+	}
+	var stepRows []stepRow
+	for _, s := range r.Steps {
+		row := stepRow{Step: s.Step, Change: change(s.WaitP50Change), WorkChange: change(s.WorkP50Change)}
+		if s.Control != nil {
+			row.ControlWaitP50 = humanSeconds(s.Control.Wait.P50)
+		}
+		if s.Treatment != nil {
+			row.TreatmentWaitP50 = humanSeconds(s.Treatment.Wait.P50)
 		}
 		stepRows = append(stepRows, row)
 	}

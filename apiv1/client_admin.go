@@ -1,0 +1,60 @@
+package apiv1
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+)
+
+// OpenAPIPath is where the server serves its OpenAPI document.
+const OpenAPIPath = "/api/v1/openapi.json"
+
+// GetHealth asks whether the process serves HTTP (getHealth); no token
+// needed.
+func (c *Client) GetHealth(ctx context.Context, opts ...CallOption) (*Health, error) {
+	return call[Health](ctx, c, http.MethodGet, "/healthz", nil, nil, opts...)
+}
+
+// GetReadiness asks whether the database and the workflow engine answer
+// (getReadiness); no token needed.
+func (c *Client) GetReadiness(ctx context.Context, opts ...CallOption) (*Ready, error) {
+	return call[Ready](ctx, c, http.MethodGet, "/readyz", nil, nil, opts...)
+}
+
+// GetMetrics gets the process's metrics in the Prometheus text format
+// (getMetrics); no token needed.
+func (c *Client) GetMetrics(ctx context.Context, opts ...CallOption) ([]byte, error) {
+	return c.raw(ctx, request{method: http.MethodGet, pattern: "/metrics", accept: mediaText}, opts...)
+}
+
+// GetOpenAPI gets the API's OpenAPI 3.1 document as served (getOpenAPI);
+// no token needed.
+func (c *Client) GetOpenAPI(ctx context.Context, opts ...CallOption) (json.RawMessage, error) {
+	return c.rawJSON(ctx, OpenAPIPath, mediaJSON, opts...)
+}
+
+// CreateToken creates an actor and its token, shown only in this answer
+// (createToken).
+func (c *Client) CreateToken(ctx context.Context, body CreateTokenRequest, opts ...CallOption) (*TokenResponse, error) {
+	return call[TokenResponse](ctx, c, http.MethodPost, "/api/v1/tokens", nil, body, opts...)
+}
+
+// ListTokens lists one page of tokens, newest first (listTokens).
+func (c *Client) ListTokens(ctx context.Context, params ListTokensParams, opts ...CallOption) (*TokenList, error) {
+	return call[TokenList](ctx, c, http.MethodGet, "/api/v1/tokens", params, nil, opts...)
+}
+
+// RevokeToken revokes a token (revokeToken).
+func (c *Client) RevokeToken(ctx context.Context, params TokenIDParams, opts ...CallOption) (*Token, error) {
+	return call[Token](ctx, c, http.MethodDelete, "/api/v1/tokens/{id}", params, nil, opts...)
+}
+
+// GetActor names an actor (getActor).
+func (c *Client) GetActor(ctx context.Context, params ActorIDParams, opts ...CallOption) (*Actor, error) {
+	return call[Actor](ctx, c, http.MethodGet, "/api/v1/actors/{id}", params, nil, opts...)
+}
+
+// ListAudit lists one page of the audit trail, newest first (listAudit).
+func (c *Client) ListAudit(ctx context.Context, params ListAuditParams, opts ...CallOption) (*AuditList, error) {
+	return call[AuditList](ctx, c, http.MethodGet, "/api/v1/audit", params, nil, opts...)
+}
