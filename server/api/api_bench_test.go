@@ -15,17 +15,17 @@ import (
 //	go test ./server/api -run '^$' -bench APIInbox -cpuprofile cpu.out
 func BenchmarkAPIInbox(b *testing.B) {
 	e := newEnv(b)
-	e.actor("ana", "staff", "customer_service")
+	e.Actor("ana", "staff", "customer_service")
 	for range 60 {
-		e.startCase()
+		e.StartCase()
 	}
 	const path = "/api/v1/tasks?department=customer_service&status=open&limit=50"
-	_, rec := e.send("ana", http.MethodGet, path, nil, nil)
+	_, rec := e.Send("ana", http.MethodGet, path, nil, nil)
 	require.Equal(b, http.StatusOK, rec.Code, rec.Body.String())
 	require.Contains(b, rec.Body.String(), "next_cursor")
 	b.ReportAllocs()
 	for b.Loop() {
-		_, rec := e.send("ana", http.MethodGet, path, nil, nil)
+		_, rec := e.Send("ana", http.MethodGet, path, nil, nil)
 		if rec.Code != http.StatusOK {
 			b.Fatal(rec.Code, rec.Body.String())
 		}

@@ -19,13 +19,14 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/server/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
 func TestHealthz(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	res := e.do("", http.MethodGet, "/healthz", nil, nil)
+	res := e.Do("", http.MethodGet, "/healthz", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.JSONEq(t, `{"status":"ok"}`, res.Body.String())
 }
@@ -61,8 +62,8 @@ func TestAuthentication(t *testing.T) {
 	for _, rt := range routes {
 		for _, as := range []string{"", "bogus", "nonflk"} {
 			t.Run(rt.method+" "+rt.path+" as "+as, func(t *testing.T) {
-				res := e.do(as, rt.method, rt.path, "{}", nil)
-				p := problemOf(t, res, http.StatusUnauthorized)
+				res := e.Do(as, rt.method, rt.path, "{}", nil)
+				p := servertest.ProblemOf(t, res, http.StatusUnauthorized)
 				require.Contains(t, res.Header().Get("WWW-Authenticate"), "Bearer")
 				require.NotEmpty(t, p.Detail)
 			})
@@ -74,19 +75,19 @@ func TestAuthentication(t *testing.T) {
 		req.Header.Set("Authorization", "Basic Zm9vOmJhcg==")
 		rec := httptest.NewRecorder()
 		e.h.ServeHTTP(rec, req)
-		p := problemOf(t, rec, http.StatusUnauthorized)
+		p := servertest.ProblemOf(t, rec, http.StatusUnauthorized)
 		require.Contains(t, p.Detail, "Bearer")
 	})
 
 	t.Run("expired token", func(t *testing.T) {
-		res := e.do("admin", http.MethodPost, "/api/v1/tokens",
+		res := e.Do("admin", http.MethodPost, "/api/v1/tokens",
 			map[string]any{"name": "short", "role": "owner", "expires_in": "1h"}, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		var out apiv1.TokenResponse
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 		require.NotNil(t, out.ExpiresAt)
 		e.tokens["short"] = out.Token
-		require.Equal(t, http.StatusOK, e.do("short", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+		require.Equal(t, http.StatusOK, e.Do("short", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 		_, err := e.st.ActorByTokenHash(context.Background(), httpx.HashToken(out.Token), out.ExpiresAt.Add(1))
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
@@ -95,7 +96,7 @@ func TestAuthentication(t *testing.T) {
 func TestCreateToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	res := e.do("admin", http.MethodPost, "/api/v1/tokens",
+	res := e.Do("admin", http.MethodPost, "/api/v1/tokens",
 		map[string]any{"name": "Ann", "role": "staff", "departments": []string{"technical"}}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	var out map[string]any
@@ -132,7 +133,7 @@ func TestCreateToken(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/tokens", c.body, nil), http.StatusUnprocessableEntity)
+			p := servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/tokens", c.body, nil), http.StatusUnprocessableEntity)
 			require.NotEmpty(t, p.Errors)
 			require.Equal(t, c.field, p.Errors[0].Field)
 			require.Contains(t, p.Detail, c.field)
@@ -143,12 +144,12 @@ func TestCreateToken(t *testing.T) {
 func TestAuthorization(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
-	e.actor("improver", store.RoleImprover)
-	e.actor("cs", store.RoleStaff, "customer_service")
-	e.actor("tech", store.RoleStaff, "technical")
-	c := e.startCase()
-	task := e.openTask(c.ID) // record, customer_service
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("cs", store.RoleStaff, "customer_service")
+	e.Actor("tech", store.RoleStaff, "technical")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID) // record, customer_service
 
 	cases := []struct {
 		as, method, path string
@@ -176,9 +177,9 @@ func TestAuthorization(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s %s %s", c.as, c.method, c.path), func(t *testing.T) {
-			res := e.do(c.as, c.method, c.path, c.body, nil)
+			res := e.Do(c.as, c.method, c.path, c.body, nil)
 			if c.want >= 400 {
-				p := problemOf(t, res, c.want)
+				p := servertest.ProblemOf(t, res, c.want)
 				require.NotEmpty(t, p.Detail)
 				return
 			}
@@ -221,7 +222,7 @@ func TestDecodeErrors(t *testing.T) {
 			}
 			rec := httptest.NewRecorder()
 			e.h.ServeHTTP(rec, req)
-			p := problemOf(t, rec, c.status)
+			p := servertest.ProblemOf(t, rec, c.status)
 			for _, d := range c.detail {
 				require.Contains(t, p.Detail, d)
 			}
@@ -252,7 +253,7 @@ func TestQueryParamErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
-			p := problemOf(t, e.do("admin", http.MethodGet, c.path, nil, nil), http.StatusBadRequest)
+			p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, c.path, nil, nil), http.StatusBadRequest)
 			require.Contains(t, p.Detail, `query parameter "`+c.param+`"`)
 			require.Len(t, p.Errors, 1)
 			require.Equal(t, c.param, p.Errors[0].Field)
@@ -265,22 +266,22 @@ func TestNotFound(t *testing.T) {
 	e := newEnv(t)
 	for _, path := range []string{"/api/v1/cases/nope", "/api/v1/tasks/nope", "/api/v1/flows/nope", "/api/v1/flows/complaint?version=99", "/api/v1/flows/nope/bottlenecks", "/api/v1/nothing"} {
 		t.Run(path, func(t *testing.T) {
-			problemOf(t, e.do("admin", http.MethodGet, path, nil, nil), http.StatusNotFound)
+			servertest.ProblemOf(t, e.Do("admin", http.MethodGet, path, nil, nil), http.StatusNotFound)
 		})
 	}
 	t.Run("unknown flow on create", func(t *testing.T) {
-		p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "nope", "customer": "c"}, nil), http.StatusNotFound)
+		p := servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "nope", "customer": "c"}, nil), http.StatusNotFound)
 		require.Contains(t, p.Detail, `flow "nope" not found`)
 	})
 	t.Run("method not allowed", func(t *testing.T) {
-		problemOf(t, e.do("admin", http.MethodDelete, "/api/v1/flows", nil, nil), http.StatusMethodNotAllowed)
+		servertest.ProblemOf(t, e.Do("admin", http.MethodDelete, "/api/v1/flows", nil, nil), http.StatusMethodNotAllowed)
 	})
 }
 
 func TestCreateCase(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	res := e.do("admin", http.MethodPost, "/api/v1/cases",
+	res := e.Do("admin", http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": "complaint", "customer": "c-9", "channel": "wechat", "attributes": map[string]any{"severity": "primary"}}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	var c apiv1.Case
@@ -304,7 +305,7 @@ func TestCreateCase(t *testing.T) {
 	require.Equal(t, "primary", fc.In.Attributes["severity"])
 
 	// GET shows the open task, no spans yet, and the Temporal UI link.
-	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var d struct {
 		apiv1.Case
@@ -321,14 +322,14 @@ func TestCreateCase(t *testing.T) {
 
 	// Without a Temporal UI there is no link; another namespace shows in it.
 	plain := newEnvWithStore(t, e.st, func(c *Config) { c.TemporalUIURL = "" })
-	res = plain.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	res = plain.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	d.Links = nil
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.NotContains(t, d.Links, "temporal_ui")
 	require.Equal(t, "complaint-"+c.ID, d.WorkflowID)
 	prod := newEnvWithStore(t, e.st, func(c *Config) { c.TemporalUIURL = "https://ui.example/"; c.TemporalNamespace = "prod" })
-	res = prod.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	res = prod.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.Equal(t, "https://ui.example/namespaces/prod/workflows/complaint-"+c.ID, d.Links["temporal_ui"])
@@ -340,12 +341,12 @@ func TestCreateCaseIdempotency(t *testing.T) {
 	body := map[string]any{"flow": "complaint", "customer": "c-1", "attributes": map[string]any{"a": 1, "b": 2}}
 	key := http.Header{apiv1.IdempotencyKeyHeader: {"key-1"}}
 
-	first := e.do("admin", http.MethodPost, "/api/v1/cases", body, key)
+	first := e.Do("admin", http.MethodPost, "/api/v1/cases", body, key)
 	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
 	require.Empty(t, first.Header().Get(ReplayedHeader))
 
 	// Same body, keys in another order: the same case.
-	again := e.do("admin", http.MethodPost, "/api/v1/cases", `{"attributes":{"b":2,"a":1},"customer":"c-1","flow":"complaint"}`, key)
+	again := e.Do("admin", http.MethodPost, "/api/v1/cases", `{"attributes":{"b":2,"a":1},"customer":"c-1","flow":"complaint"}`, key)
 	require.Equal(t, http.StatusCreated, again.Code, again.Body.String())
 	require.Equal(t, "true", again.Header().Get(ReplayedHeader))
 	require.Equal(t, first.Body.String(), again.Body.String(), "a replay answers byte for byte the same")
@@ -356,25 +357,25 @@ func TestCreateCaseIdempotency(t *testing.T) {
 
 	// Another body under the same key.
 	body["customer"] = "c-2"
-	p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", body, key), http.StatusUnprocessableEntity)
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", body, key), http.StatusUnprocessableEntity)
 	require.Contains(t, p.Detail, "Idempotency-Key")
 
 	// Keys are scoped to the actor: another actor's request under the same
 	// key, same body or not, is a request of its own (a new case), and its
 	// retry replays its own case, never the first actor's.
-	e.actor("owner", store.RoleOwner)
+	e.Actor("owner", store.RoleOwner)
 	body["customer"] = "c-1"
-	other := e.do("owner", http.MethodPost, "/api/v1/cases", body, key)
+	other := e.Do("owner", http.MethodPost, "/api/v1/cases", body, key)
 	require.Equal(t, http.StatusCreated, other.Code, other.Body.String())
 	require.Empty(t, other.Header().Get(ReplayedHeader))
 	var c3 apiv1.Case
 	require.NoError(t, json.Unmarshal(other.Body.Bytes(), &c3))
 	require.NotEqual(t, c1.ID, c3.ID)
-	otherAgain := e.do("owner", http.MethodPost, "/api/v1/cases", body, key)
+	otherAgain := e.Do("owner", http.MethodPost, "/api/v1/cases", body, key)
 	require.Equal(t, "true", otherAgain.Header().Get(ReplayedHeader))
 	require.Equal(t, other.Body.String(), otherAgain.Body.String())
 	body["customer"] = "c-3"
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases", body, key), http.StatusUnprocessableEntity)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/cases", body, key), http.StatusUnprocessableEntity)
 
 	require.Equal(t, 2, e.eng.Running())
 	cs, err := e.st.ListCases(context.Background(), store.ListCasesParams{})
@@ -424,8 +425,8 @@ func TestCreateCaseStartFailure(t *testing.T) {
 	e.eng.SetErrs(fmt.Errorf("engine: start: %w: dial tcp 10.0.0.7:7233: connection refused", engine.ErrEngineUnavailable), nil, nil, nil)
 	key := http.Header{apiv1.IdempotencyKeyHeader: {"retry-me"}}
 	body := map[string]any{"flow": "complaint", "customer": "c"}
-	res := e.do("admin", http.MethodPost, "/api/v1/cases", body, key)
-	p := problemOf(t, res, http.StatusServiceUnavailable)
+	res := e.Do("admin", http.MethodPost, "/api/v1/cases", body, key)
+	p := servertest.ProblemOf(t, res, http.StatusServiceUnavailable)
 	require.Equal(t, "5", res.Header().Get("Retry-After"))
 	require.NotContains(t, res.Body.String(), "10.0.0.7")
 	require.Contains(t, e.logs.String(), "10.0.0.7")
@@ -438,7 +439,7 @@ func TestCreateCaseStartFailure(t *testing.T) {
 
 	// A retry with the same key starts the stored case.
 	e.eng.SetErrs(nil, nil, nil, nil)
-	res = e.do("admin", http.MethodPost, "/api/v1/cases", body, key)
+	res = e.Do("admin", http.MethodPost, "/api/v1/cases", body, key)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	require.Equal(t, "true", res.Header().Get(ReplayedHeader))
 	var c apiv1.Case
@@ -453,7 +454,7 @@ func TestStartPending(t *testing.T) {
 	e := newEnv(t)
 	e.eng.SetErrs(errors.New("boom"), nil, nil, nil)
 	for range 3 {
-		problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"}, nil), http.StatusServiceUnavailable)
+		servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"}, nil), http.StatusServiceUnavailable)
 	}
 	ctx := context.Background()
 	require.ErrorContains(t, StartPending(ctx, e.st, e.eng), "boom")
@@ -471,26 +472,26 @@ func TestStartPending(t *testing.T) {
 func TestListCases(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	first := e.startCase()
-	second := e.startCase()
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	first := e.StartCase()
+	second := e.StartCase()
 	var out struct {
 		Cases []apiv1.Case `json:"cases"`
 	}
-	res := e.do("ann", http.MethodGet, "/api/v1/cases?flow=complaint&status=active", nil, nil)
+	res := e.Do("ann", http.MethodGet, "/api/v1/cases?flow=complaint&status=active", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 2)
 	ids := []string{out.Cases[0].ID, out.Cases[1].ID}
 	require.ElementsMatch(t, []string{first.ID, second.ID}, ids)
-	res = e.do("ann", http.MethodGet, "/api/v1/cases?status=completed", nil, nil)
+	res = e.Do("ann", http.MethodGet, "/api/v1/cases?status=completed", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Empty(t, out.Cases)
-	res = e.do("ann", http.MethodGet, "/api/v1/cases?limit=1", nil, nil)
+	res = e.Do("ann", http.MethodGet, "/api/v1/cases?limit=1", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 1)
 	for _, q := range []string{"status=open", "limit=501", "sort=id"} {
-		problemOf(t, e.do("ann", http.MethodGet, "/api/v1/cases?"+q, nil, nil), http.StatusBadRequest)
+		servertest.ProblemOf(t, e.Do("ann", http.MethodGet, "/api/v1/cases?"+q, nil, nil), http.StatusBadRequest)
 	}
 }
 
@@ -503,7 +504,7 @@ func TestRecovererWritesProblem(t *testing.T) {
 	})))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
-	p := problemOf(t, rec, http.StatusInternalServerError)
+	p := servertest.ProblemOf(t, rec, http.StatusInternalServerError)
 	require.NotContains(t, rec.Body.String(), "secret")
 	require.Contains(t, e.logs.String(), "secret internal state")
 	require.Contains(t, e.logs.String(), p.RequestID)

@@ -10,12 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
 func auditListOf(t *testing.T, e *testEnv, query string) apiv1.AuditList {
 	t.Helper()
-	res := e.do("admin", http.MethodGet, "/api/v1/audit"+query, nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/audit"+query, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var out apiv1.AuditList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -33,10 +34,10 @@ func actionsOf(l apiv1.AuditList) []string {
 func TestListAudit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("cs", store.RoleStaff, "customer_service")
-	c := e.startCase()
-	task := e.openTask(c.ID)
-	res := e.do("cs", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil)
+	e.Actor("cs", store.RoleStaff, "customer_service")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
+	res := e.Do("cs", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	claimID := res.Header().Get(apiv1.RequestIDHeader)
 	// An entry a workflow wrote has no request.
@@ -72,7 +73,7 @@ func TestListAudit(t *testing.T) {
 	p1 := auditListOf(t, e, "?limit=3")
 	require.Equal(t, []string{"task.escalate", "task.claim", "case.create"}, actionsOf(p1))
 	require.NotEmpty(t, p1.NextCursor)
-	e.startCase() // newer than the cursor: not on the next page
+	e.StartCase() // newer than the cursor: not on the next page
 	p2 := auditListOf(t, e, "?limit=3&cursor="+url.QueryEscape(p1.NextCursor))
 	require.Equal(t, []string{"token.create"}, actionsOf(p2))
 	require.Empty(t, p2.NextCursor)
@@ -80,11 +81,11 @@ func TestListAudit(t *testing.T) {
 	// Errors: bad parameters, and everyone but admins.
 	for _, q := range []string{"?limit=0", "?limit=501", "?cursor=x", "?from=yesterday", "?target=x", "?actor=a&actor=b",
 		"?from=2026-03-02T10:00:00Z&to=2026-03-02T09:00:00Z"} {
-		problemOf(t, e.do("admin", http.MethodGet, "/api/v1/audit"+q, nil, nil), http.StatusBadRequest)
+		servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/audit"+q, nil, nil), http.StatusBadRequest)
 	}
 	for _, role := range []string{store.RoleOwner, store.RoleImprover, store.RoleStaff} {
-		e.actor("a-"+role, role, "customer_service")
-		problemOf(t, e.do("a-"+role, http.MethodGet, "/api/v1/audit", nil, nil), http.StatusForbidden)
+		e.Actor("a-"+role, role, "customer_service")
+		servertest.ProblemOf(t, e.Do("a-"+role, http.MethodGet, "/api/v1/audit", nil, nil), http.StatusForbidden)
 	}
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/audit", nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/audit", nil, nil), http.StatusUnauthorized)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/workflows"
@@ -263,7 +264,7 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 	// seed sends a request as admin that must succeed.
 	seed := func(method, path string, body any) map[string]any {
 		t.Helper()
-		_, res := e.send("admin", method, path, body, nil)
+		_, res := e.Send("admin", method, path, body, nil)
 		require.Less(t, res.Code, 300, "seed %s %s: %s", method, path, res.Body.String())
 		var out map[string]any
 		_ = json.Unmarshal(res.Body.Bytes(), &out)
@@ -271,8 +272,8 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 	}
 	c := seed(http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-A", "channel": "phone"})
 	w.caseID = c["id"].(string)
-	w.taskID = e.openTask(w.caseID).ID
-	require.Equal(t, deptA, e.openTask(w.caseID).Department)
+	w.taskID = e.OpenTask(w.caseID).ID
+	require.Equal(t, deptA, e.OpenTask(w.caseID).Department)
 
 	if slices.Contains(needs, needClosedCase) {
 		closed := seed(http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-B", "channel": "phone"})
@@ -414,7 +415,7 @@ func (w *world) send(t *testing.T, as string, rt route, path string, body any, h
 	}
 	rec := httptest.NewRecorder()
 	w.e.h.ServeHTTP(rec, req)
-	w.e.checkContract(req, rec)
+	w.e.CheckContract(req, rec)
 	return rec
 }
 
@@ -473,7 +474,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				require.False(t, res.Code >= 200 && res.Code < 300,
 					"%s %s as %s: the rules refuse it (%d), got %d: %s", rt.Method, path, col, want, res.Code, res.Body.String())
-				problemOf(t, res, want)
+				servertest.ProblemOf(t, res, want)
 				tally[fmt.Sprintf("refused (%d)", want)]++
 			})
 		}

@@ -48,7 +48,7 @@ func TestBottlenecksFromRollups(t *testing.T) {
 		{"from": {base.Add(50 * time.Hour).Format(time.RFC3339)}, "to": {base.Add(300 * time.Hour).Format(time.RFC3339)}},
 	} {
 		get := func(e *testEnv, path string) apiv1.Bottlenecks {
-			res := e.do("admin", http.MethodGet, path+"?"+q.Encode(), nil, nil)
+			res := e.Do("admin", http.MethodGet, path+"?"+q.Encode(), nil, nil)
 			require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 			var out apiv1.Bottlenecks
 			require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -74,7 +74,7 @@ func TestBottlenecksFromRollups(t *testing.T) {
 			}
 		}
 		// The overlay is the endpoint's report.
-		res := rolled.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
+		res := rolled.Do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		var g apiv1.Graph
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))

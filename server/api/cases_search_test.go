@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -24,7 +25,7 @@ func TestListCasesSearch(t *testing.T) {
 	e := newEnv(t)
 	start := func(customer string, attrs map[string]any) apiv1.Case {
 		t.Helper()
-		res := e.do("admin", http.MethodPost, "/api/v1/cases",
+		res := e.Do("admin", http.MethodPost, "/api/v1/cases",
 			map[string]any{"flow": "complaint", "customer": customer, "channel": "phone", "attributes": attrs}, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		var c apiv1.Case
@@ -80,7 +81,7 @@ func TestListCasesSearchRefusals(t *testing.T) {
 		{"customer=a&customer=b", "customer", "more than once"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
-			p := problemOf(t, e.do("admin", http.MethodGet, "/api/v1/cases?"+tc.query, nil, nil), http.StatusBadRequest)
+			p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/cases?"+tc.query, nil, nil), http.StatusBadRequest)
 			require.Contains(t, p.Detail, `query parameter "`+tc.param+`"`)
 			require.Contains(t, p.Detail, tc.says)
 			require.Len(t, p.Errors, 1)
@@ -94,7 +95,7 @@ func TestListCasesSearchRefusals(t *testing.T) {
 func TestCaseSearchTimeout(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.startCase()
+	e.StartCase()
 	p := store.ListCasesParams{Attributes: []store.AttributeFilter{{Key: "amount", Value: "12"}}}
 	cs, _, err := e.srv.searchCases(context.Background(), p, 10, time.Minute)
 	require.NoError(t, err)

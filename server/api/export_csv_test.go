@@ -20,9 +20,9 @@ func TestExportCSVNeutralisesFormulas(t *testing.T) {
 	e := newEnv(t)
 	hostile := []string{`=HYPERLINK("http://evil.test","x")`, "+1+2", "-2+3", "@SUM(A1:A9)"}
 	for _, c := range append(slices.Clone(hostile), "C-42") {
-		e.finishCase(e.createCase(c).ID)
+		e.FinishCase(e.CreateCase(c).ID)
 	}
-	res := e.do("admin", http.MethodGet, "/api/v1/spans?format=csv&flow=complaint", nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/spans?format=csv&flow=complaint", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	recs, err := csv.NewReader(bytes.NewReader(res.Body.Bytes())).ReadAll()
 	require.NoError(t, err)
@@ -55,13 +55,13 @@ func TestExportCSVNeutralisesFormulas(t *testing.T) {
 func TestExportWaitWorkColumns(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	c := e.createCase("C-1")
-	task := e.openTask(c.ID)
-	res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil)
+	c := e.CreateCase("C-1")
+	task := e.OpenTask(c.ID)
+	res := e.Do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	e.finishCase(c.ID)
+	e.FinishCase(c.ID)
 
-	res = e.do("admin", http.MethodGet, "/api/v1/spans?format=csv&flow=complaint", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/spans?format=csv&flow=complaint", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	recs, err := csv.NewReader(bytes.NewReader(res.Body.Bytes())).ReadAll()
 	require.NoError(t, err)

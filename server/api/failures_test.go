@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -41,12 +42,12 @@ func TestCompletionCommittedThenEngineError(t *testing.T) {
 		t.Run(engErr.Error(), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			c := e.startCase()
-			task := e.openTask(c.ID)
+			c := e.StartCase()
+			task := e.OpenTask(c.ID)
 			e.eng.Mu.Lock()
 			e.eng.AfterCommitErr = engErr
 			e.eng.Mu.Unlock()
-			res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", recordOutcome, nil)
+			res := e.Do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", recordOutcome, nil)
 			require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 			var out apiv1.CompleteResponse
 			require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -65,16 +66,16 @@ func TestCompletionCommittedThenEngineError(t *testing.T) {
 func TestCompletionOfACancelledTask(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	c := e.startCase()
-	task := e.openTask(c.ID)
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
 	_, err := e.st.CancelTask(context.Background(), store.CancelTaskParams{ID: task.ID, At: task.OpenedAt, Span: store.Span{Kind: "task"}})
 	require.NoError(t, err)
 	// The task row was read open before the case's cleanup closed it.
 	e.eng.SetErrs(nil, errors.New("workflow execution canceled"), nil, nil)
 	_, err = e.st.GetTask(context.Background(), task.ID)
 	require.NoError(t, err)
-	res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", recordOutcome, nil)
-	p := problemOf(t, res, http.StatusConflict)
+	res := e.Do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", recordOutcome, nil)
+	p := servertest.ProblemOf(t, res, http.StatusConflict)
 	require.Contains(t, p.Detail, "cancelled")
 	require.Empty(t, completionAudit(t, e.st, task.ID))
 }
@@ -84,12 +85,12 @@ func TestCompletionOfACancelledTask(t *testing.T) {
 func TestEventLimits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	c := e.startCase()
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	c := e.StartCase()
 	path := "/api/v1/cases/" + c.ID + "/events"
 
 	// Not waiting for it: refused, saying what the case waits for.
-	p := problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"name": "customer_reply"}, nil), http.StatusConflict)
+	p := servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"name": "customer_reply"}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, `not waiting for event "customer_reply"`)
 	require.Contains(t, p.Detail, "waits for task")
 	require.Empty(t, e.eng.Signals)
@@ -100,15 +101,15 @@ func TestEventLimits(t *testing.T) {
 		return st, nil
 	}
 	e.eng.Mu.Unlock()
-	p = problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"name": "other"}, nil), http.StatusConflict)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"name": "other"}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, `it waits for "customer_reply"`)
 
 	// Too big: 16 KiB of data at most.
 	big := strings.Repeat("x", MaxEventDataBytes)
-	p = problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"name": "customer_reply", "data": map[string]any{"t": big}}, nil), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"name": "customer_reply", "data": map[string]any{"t": big}}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "data", p.Errors[0].Field)
 	require.Contains(t, p.Errors[0].Message, "at most 16384 bytes")
-	p = problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"name": strings.Repeat("n", MaxEventNameLength+1)}, nil), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"name": strings.Repeat("n", MaxEventNameLength+1)}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "name", p.Errors[0].Field)
 	require.Empty(t, e.eng.Signals)
 
@@ -117,9 +118,9 @@ func TestEventLimits(t *testing.T) {
 	chunk := strings.Repeat("y", 15<<10)
 	sent := 0
 	for {
-		res := e.do("ann", http.MethodPost, path, map[string]any{"name": "customer_reply", "data": map[string]any{"t": chunk}}, nil)
+		res := e.Do("ann", http.MethodPost, path, map[string]any{"name": "customer_reply", "data": map[string]any{"t": chunk}}, nil)
 		if res.Code != http.StatusAccepted {
-			p := problemOf(t, res, http.StatusConflict)
+			p := servertest.ProblemOf(t, res, http.StatusConflict)
 			require.Contains(t, p.Detail, "accepts no more events")
 			break
 		}
@@ -129,13 +130,13 @@ func TestEventLimits(t *testing.T) {
 	require.Equal(t, MaxCaseEventBytes/(15<<10+len(`{"t":""}`)+len("customer_reply")), sent)
 	require.Len(t, e.eng.Signals, sent)
 
-	c2 := e.startCase()
+	c2 := e.StartCase()
 	for i := range MaxCaseEvents + 1 {
-		res := e.do("ann", http.MethodPost, "/api/v1/cases/"+c2.ID+"/events", map[string]any{"name": "customer_reply"}, nil)
+		res := e.Do("ann", http.MethodPost, "/api/v1/cases/"+c2.ID+"/events", map[string]any{"name": "customer_reply"}, nil)
 		if i < MaxCaseEvents {
 			require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
 		} else {
-			problemOf(t, res, http.StatusConflict)
+			servertest.ProblemOf(t, res, http.StatusConflict)
 		}
 	}
 }
@@ -148,16 +149,16 @@ func TestEndedWorkflowFailsTheCase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	a, b := e.startCase(), e.startCase()
-	taskA, taskB := e.openTask(a.ID), e.openTask(b.ID)
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	a, b := e.StartCase(), e.StartCase()
+	taskA, taskB := e.OpenTask(a.ID), e.OpenTask(b.ID)
 	e.eng.Terminate(a.WorkflowID, "Workflow history size exceeds limit.")
 	e.eng.Terminate(b.WorkflowID, "Workflow history size exceeds limit.")
 
 	// The reconciler finds a; b is found by a completion first.
-	res := e.do("ann", http.MethodPost, "/api/v1/tasks/"+taskB.ID+"/complete", recordOutcome, nil)
-	p := problemOf(t, res, http.StatusConflict)
+	res := e.Do("ann", http.MethodPost, "/api/v1/tasks/"+taskB.ID+"/complete", recordOutcome, nil)
+	p := servertest.ProblemOf(t, res, http.StatusConflict)
 	require.Contains(t, p.Detail, "history size exceeds limit")
 
 	// A page of one: the pass stops after one case and says where to go on.
@@ -191,7 +192,7 @@ func TestEndedWorkflowFailsTheCase(t *testing.T) {
 	require.Empty(t, failed)
 
 	// Owners list failed cases, with the reason.
-	res = e.do("owner", http.MethodGet, "/api/v1/cases?status=failed", nil, nil)
+	res = e.Do("owner", http.MethodGet, "/api/v1/cases?status=failed", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var list apiv1.CaseList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
@@ -199,32 +200,32 @@ func TestEndedWorkflowFailsTheCase(t *testing.T) {
 	require.Contains(t, list.Cases[0].Failure, "history size")
 
 	// Staff may neither restart nor close; only a failed case can be.
-	problemOf(t, e.do("ann", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil), http.StatusForbidden)
-	c := e.startCase()
-	p = problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/restart", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("ann", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil), http.StatusForbidden)
+	c := e.StartCase()
+	p = servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/restart", nil, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "is active")
 
 	// Restart: a new run at the step the case was at, after the old seq.
-	res = e.do("owner", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil)
+	res = e.Do("owner", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var restarted apiv1.Case
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &restarted))
 	require.Equal(t, store.CaseActive, restarted.Status)
 	require.Equal(t, 1, restarted.Restarts)
-	newTask := e.openTask(a.ID)
+	newTask := e.OpenTask(a.ID)
 	require.Equal(t, taskA.Step, newTask.Step)
 	require.Greater(t, newTask.Seq, taskA.Seq)
-	res = e.do("admin", http.MethodPost, "/api/v1/tasks/"+newTask.ID+"/complete", recordOutcome, nil)
+	res = e.Do("admin", http.MethodPost, "/api/v1/tasks/"+newTask.ID+"/complete", recordOutcome, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/cases/"+a.ID+"/restart", nil, nil), http.StatusConflict)
 
 	// Close: cancelled, for good.
-	res = e.do("owner", http.MethodPost, "/api/v1/cases/"+b.ID+"/close", nil, nil)
+	res = e.Do("owner", http.MethodPost, "/api/v1/cases/"+b.ID+"/close", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	got, err := e.st.GetCase(ctx, b.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.CaseCancelled, got.Status)
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases/"+b.ID+"/close", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/cases/"+b.ID+"/close", nil, nil), http.StatusConflict)
 	for _, action := range []string{"case.restart", "case.close"} {
 		es, err := e.st.ListAudit(ctx, store.AuditFilter{Action: action})
 		require.NoError(t, err)
@@ -233,9 +234,9 @@ func TestEndedWorkflowFailsTheCase(t *testing.T) {
 	}
 
 	// An event or a cancel that finds the workflow gone fails the case too.
-	d := e.startCase()
+	d := e.StartCase()
 	e.eng.Terminate(d.WorkflowID, "operator")
-	p = problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases/"+d.ID+"/cancel", nil, nil), http.StatusConflict)
+	p = servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/cases/"+d.ID+"/cancel", nil, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "has failed")
 	got, err = e.st.GetCase(ctx, d.ID)
 	require.NoError(t, err)

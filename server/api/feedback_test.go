@@ -16,18 +16,19 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/pilotdata"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
 func TestFeedback(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	c := e.startCase()
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	c := e.StartCase()
 	path := "/api/v1/cases/" + c.ID + "/feedback"
 
-	problemOf(t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusNotFound)
-	fb := decodeStrict[apiv1.Feedback](t, e.do("agent", http.MethodPost, path, map[string]any{"csat": 4, "resolved_first_contact": true}, nil), http.StatusCreated)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, path, nil, nil), http.StatusNotFound)
+	fb := servertest.DecodeStrict[apiv1.Feedback](t, e.Do("agent", http.MethodPost, path, map[string]any{"csat": 4, "resolved_first_contact": true}, nil), http.StatusCreated)
 	require.Equal(t, c.ID, fb.CaseID)
 	require.Equal(t, 4, *fb.CSAT)
 	require.Nil(t, fb.NPS)
@@ -35,12 +36,12 @@ func TestFeedback(t *testing.T) {
 	require.Equal(t, e.actors["agent"].ID, fb.CreatedBy)
 
 	// A later edit replaces every value and is audited with old and new.
-	fb = decodeStrict[apiv1.Feedback](t, e.do("admin", http.MethodPost, path, map[string]any{"csat": 2, "nps": 3}, nil), http.StatusOK)
+	fb = servertest.DecodeStrict[apiv1.Feedback](t, e.Do("admin", http.MethodPost, path, map[string]any{"csat": 2, "nps": 3}, nil), http.StatusOK)
 	require.Equal(t, 2, *fb.CSAT)
 	require.Equal(t, 3, *fb.NPS)
 	require.Nil(t, fb.ResolvedFirstContact)
 	require.Equal(t, e.actors["agent"].ID, fb.CreatedBy, "the first author stays")
-	got := decodeStrict[apiv1.Feedback](t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Feedback](t, e.Do("agent", http.MethodGet, path, nil, nil), http.StatusOK)
 	require.Equal(t, fb, got)
 
 	created := e.auditsOf("case:"+c.ID, "feedback.create")
@@ -66,35 +67,35 @@ func TestFeedback(t *testing.T) {
 		{`{"csat": "five"}`, 400, []string{"body.csat"}},
 		{`{"csat": 4.5}`, 400, []string{"body.csat"}},
 	} {
-		p := problemOf(t, e.do("agent", http.MethodPost, path, tc.body, nil), tc.status)
+		p := servertest.ProblemOf(t, e.Do("agent", http.MethodPost, path, tc.body, nil), tc.status)
 		require.Equal(t, tc.fields, fieldsOf(p), "%v", tc.body)
 	}
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/cases/nope/feedback", map[string]any{"csat": 3}, nil), http.StatusNotFound)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/cases/nope/feedback", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("", http.MethodPost, path, map[string]any{"csat": 3}, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("", http.MethodGet, path, nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/cases/nope/feedback", map[string]any{"csat": 3}, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/cases/nope/feedback", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, path, map[string]any{"csat": 3}, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, path, nil, nil), http.StatusUnauthorized)
 }
 
 func TestReopenCase(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
 	ctx := context.Background()
 
-	open := e.startCase()
-	p := problemOf(t, e.do("agent", http.MethodPost, "/api/v1/cases/"+open.ID+"/reopen", map[string]any{}, nil), http.StatusConflict)
+	open := e.StartCase()
+	p := servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/cases/"+open.ID+"/reopen", map[string]any{}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "only a completed or cancelled case")
 
 	// A pilot case, reopened after the pilot stopped, stays in its arm.
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 99})
-	orig := e.createCase("C-7")
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 99})
+	orig := e.CreateCase("C-7")
 	require.Equal(t, pl.ID, orig.PilotID)
-	e.finishCase(orig.ID)
-	res := e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
+	e.FinishCase(orig.ID)
+	res := e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 
-	re := decodeStrict[apiv1.Case](t, e.do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{"reason": "again"}, nil), http.StatusCreated)
+	re := servertest.DecodeStrict[apiv1.Case](t, e.Do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{"reason": "again"}, nil), http.StatusCreated)
 	require.NotEqual(t, orig.ID, re.ID)
 	require.Equal(t, orig.ID, re.ReopenedFrom)
 	require.Equal(t, orig.Version, re.Version)
@@ -107,7 +108,7 @@ func TestReopenCase(t *testing.T) {
 	require.Equal(t, 1, len(e.auditsOf("case:"+orig.ID, "case.reopen")))
 
 	var detail apiv1.CaseDetail
-	res = e.do("agent", http.MethodGet, "/api/v1/cases/"+orig.ID, nil, nil)
+	res = e.Do("agent", http.MethodGet, "/api/v1/cases/"+orig.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &detail))
 	require.NotNil(t, detail.ReopenedAt)
@@ -130,12 +131,12 @@ func TestReopenCase(t *testing.T) {
 		}
 	}
 
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{}, nil), http.StatusForbidden)
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/cases/nope/reopen", map[string]any{}, nil), http.StatusNotFound)
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", `{"why": "x"}`, nil), http.StatusBadRequest)
-	p = problemOf(t, e.do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{"reason": strings.Repeat("x", 501)}, nil), http.StatusUnprocessableEntity)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{}, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/cases/nope/reopen", map[string]any{}, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", `{"why": "x"}`, nil), http.StatusBadRequest)
+	p = servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{"reason": strings.Repeat("x", 501)}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"reason"}, fieldsOf(p))
-	problemOf(t, e.do("", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{}, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, "/api/v1/cases/"+orig.ID+"/reopen", map[string]any{}, nil), http.StatusUnauthorized)
 }
 
 func TestExperimentCases(t *testing.T) {
@@ -176,18 +177,18 @@ func TestExportSpans(t *testing.T) {
 	t.Parallel()
 	base := newEnv(t)
 	e := newEnvWithStore(t, smallPages{base.st})
-	e.actor("improver", store.RoleImprover)
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
 	ctx := context.Background()
 
-	outside := e.createCase("before")
-	e.finishCase(outside.ID)
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50})
+	outside := e.CreateCase("before")
+	e.FinishCase(outside.ID)
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50})
 	for i := range 6 {
-		c := e.createCase(fmt.Sprintf("c%d", i))
-		e.finishCase(c.ID)
+		c := e.CreateCase(fmt.Sprintf("c%d", i))
+		e.FinishCase(c.ID)
 		if i%2 == 0 {
-			res := e.do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 5, "nps": 10, "resolved_first_contact": true}, nil)
+			res := e.Do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 5, "nps": 10, "resolved_first_contact": true}, nil)
 			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		}
 	}
@@ -199,7 +200,7 @@ func TestExportSpans(t *testing.T) {
 	require.Greater(t, len(all), len(want))
 
 	// JSON lines: one object per span, in order, every column.
-	res := e.do("agent", http.MethodGet, "/api/v1/spans?pilot="+pl.ID, nil, nil)
+	res := e.Do("agent", http.MethodGet, "/api/v1/spans?pilot="+pl.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Equal(t, mimeNDJSON, res.Header().Get("Content-Type"))
 	sc := bufio.NewScanner(bytes.NewReader(res.Body.Bytes()))
@@ -226,7 +227,7 @@ func TestExportSpans(t *testing.T) {
 	}
 
 	// CSV: a header row, then one row per span; nulls are empty.
-	res = e.do("agent", http.MethodGet, "/api/v1/spans?format=csv&flow=complaint", nil, nil)
+	res = e.Do("agent", http.MethodGet, "/api/v1/spans?format=csv&flow=complaint", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.True(t, strings.HasPrefix(res.Header().Get("Content-Type"), mimeCSV))
 	recs, err := csv.NewReader(bytes.NewReader(res.Body.Bytes())).ReadAll()
@@ -261,13 +262,13 @@ func TestExportSpans(t *testing.T) {
 	require.True(t, sawEmpty)
 
 	// Filters: version, time window.
-	res = e.do("agent", http.MethodGet, "/api/v1/spans?flow=complaint&version=2&to=2000-01-01T00:00:00Z", nil, nil)
+	res = e.Do("agent", http.MethodGet, "/api/v1/spans?flow=complaint&version=2&to=2000-01-01T00:00:00Z", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Empty(t, res.Body.Bytes())
 
 	// Bad parameters: 400 before anything is streamed.
 	for _, q := range []string{"format=xml", "from=yesterday", "version=0", "colour=red", "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"} {
-		problemOf(t, e.do("agent", http.MethodGet, "/api/v1/spans?"+q, nil, nil), http.StatusBadRequest)
+		servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/spans?"+q, nil, nil), http.StatusBadRequest)
 	}
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/spans", nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/spans", nil, nil), http.StatusUnauthorized)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -31,7 +32,7 @@ func TestUnknownFlowListsTheFlows(t *testing.T) {
 		{http.MethodPost, "/api/v1/pilots", map[string]any{"flow": "complaynt", "treatment": 2}, "flow"},
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
-			p := problemOf(t, e.do("admin", c.method, c.path, c.body, nil), http.StatusNotFound)
+			p := servertest.ProblemOf(t, e.Do("admin", c.method, c.path, c.body, nil), http.StatusNotFound)
 			require.Contains(t, p.Detail, `flow "complaynt" not found`+want)
 			if c.field != "" {
 				require.Len(t, p.Errors, 1)
@@ -40,7 +41,7 @@ func TestUnknownFlowListsTheFlows(t *testing.T) {
 		})
 	}
 	// A known flow's unknown version keeps its own message.
-	p := problemOf(t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint?version=99", nil, nil), http.StatusNotFound)
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/flows/complaint?version=99", nil, nil), http.StatusNotFound)
 	require.Contains(t, p.Detail, `flow "complaint" version 99 not found`)
 }
 
@@ -49,20 +50,20 @@ func TestUnknownFlowListsTheFlows(t *testing.T) {
 func TestCreateCaseChecksTheChannel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases",
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": "complaint", "customer": "c-1", "channel": "carrier pigeon"}, nil), http.StatusUnprocessableEntity)
 	require.Len(t, p.Errors, 1)
 	require.Equal(t, "channel", p.Errors[0].Field)
 	require.Equal(t, `unknown channel "carrier pigeon": want one of phone, chat, wechat, app, email, social (the server's FLOWLAB_CHANNELS)`, p.Errors[0].Message)
 	for _, ch := range append(DefaultChannels, "") {
-		res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c-" + ch, "channel": ch}, nil)
+		res := e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c-" + ch, "channel": ch}, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	}
 
 	custom := newEnvWithStore(t, e.st, func(c *Config) { c.Channels = []string{"phone", "shop"} })
-	res := custom.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c-2", "channel": "shop"}, nil)
+	res := custom.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c-2", "channel": "shop"}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-	p = problemOf(t, custom.do("admin", http.MethodPost, "/api/v1/cases",
+	p = servertest.ProblemOf(t, custom.Do("admin", http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": "complaint", "customer": "c-3", "channel": "email"}, nil), http.StatusUnprocessableEntity)
 	require.True(t, strings.HasSuffix(p.Errors[0].Message, "want one of phone, shop (the server's FLOWLAB_CHANNELS)"), p.Errors[0].Message)
 }
@@ -72,10 +73,10 @@ func TestCreateCaseChecksTheChannel(t *testing.T) {
 func TestUnknownOutcomeListsTheOutcomes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", "staff", "customer_service")
-	c := e.startCase()
-	task := e.openTask(c.ID)
-	p := problemOf(t, e.do("ann", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "submitted", "data": recordData}, nil), http.StatusUnprocessableEntity)
+	e.Actor("ann", "staff", "customer_service")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
+	p := servertest.ProblemOf(t, e.Do("ann", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "submitted", "data": recordData}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "outcome", p.Errors[0].Field)
 	require.Equal(t, `outcome "submitted" is not allowed at step record; the step's outcomes are recorded`, p.Errors[0].Message)
 	require.Contains(t, p.Detail, "the step's outcomes are recorded")

@@ -18,17 +18,18 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
 func TestValidateFlow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", "staff", "technical")
+	e.Actor("agent", "staff", "technical")
 
 	// The example of the document is valid, for any of the YAML types.
 	for _, ct := range append([]string{""}, yamlTypes...) {
-		v := validationOf(t, e.sendRaw("agent", http.MethodPost, "/api/v1/flows/validate", ct, []byte(exampleFlowYAML), nil))
+		v := servertest.ValidationOf(t, e.SendRaw("agent", http.MethodPost, "/api/v1/flows/validate", ct, []byte(exampleFlowYAML), nil))
 		require.True(t, v.Valid, "%s: %+v", ct, v.Diagnostics)
 		require.Empty(t, v.Diagnostics)
 	}
@@ -36,7 +37,7 @@ func TestValidateFlow(t *testing.T) {
 	// Errors and warnings, with positions, as flow.Load reports them.
 	src := strings.Replace(exampleFlowYAML, "next: done", "next: dne", 1)
 	src = strings.Replace(src, "departments: [customer_service]", "departments: [customer_service, technical]", 1)
-	v := validationOf(t, e.sendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(src), nil))
+	v := servertest.ValidationOf(t, e.SendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(src), nil))
 	require.False(t, v.Valid)
 	_, diags := flow.Load([]byte(src), flow.ValidateOptions{})
 	require.Equal(t, toDiagnosticsJSON(diags), v.Diagnostics)
@@ -53,17 +54,17 @@ func TestValidateFlow(t *testing.T) {
 
 	// Warnings alone keep it valid.
 	warnOnly := strings.Replace(exampleFlowYAML, "departments: [customer_service]", "departments: [customer_service, technical]", 1)
-	v = validationOf(t, e.sendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "text/yaml", []byte(warnOnly), nil))
+	v = servertest.ValidationOf(t, e.SendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "text/yaml", []byte(warnOnly), nil))
 	require.True(t, v.Valid)
 	require.NotEmpty(t, v.Diagnostics)
 
 	// Refusals.
-	problemOf(t, e.sendRaw("", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(exampleFlowYAML), nil), http.StatusUnauthorized)
-	p := problemOf(t, e.sendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "application/json", []byte(`{"key":"x"}`), nil), http.StatusUnsupportedMediaType)
+	servertest.ProblemOf(t, e.SendRaw("", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(exampleFlowYAML), nil), http.StatusUnauthorized)
+	p := servertest.ProblemOf(t, e.SendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "application/json", []byte(`{"key":"x"}`), nil), http.StatusUnsupportedMediaType)
 	require.Contains(t, p.Detail, "application/yaml")
 	big := append([]byte("key: x\ndescription: "), bytes.Repeat([]byte("a"), DefaultMaxBodyBytes)...)
-	problemOf(t, e.sendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "application/yaml", big, nil), http.StatusRequestEntityTooLarge)
-	problemOf(t, e.sendRaw("agent", http.MethodPost, "/api/v1/flows/validate?strict=1", "application/yaml", []byte(exampleFlowYAML), nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.SendRaw("agent", http.MethodPost, "/api/v1/flows/validate", "application/yaml", big, nil), http.StatusRequestEntityTooLarge)
+	servertest.ProblemOf(t, e.SendRaw("agent", http.MethodPost, "/api/v1/flows/validate?strict=1", "application/yaml", []byte(exampleFlowYAML), nil), http.StatusBadRequest)
 }
 
 // TestValidateFlowHostileInput sends garbage: every answer is a 200 with
@@ -109,8 +110,8 @@ func TestValidateFlowHostileInput(t *testing.T) {
 		inputs["random "+string(rune('a'+i))] = random(1 + rng.IntN(2000))
 	}
 	for name, in := range inputs {
-		res := e.sendRaw("admin", http.MethodPost, "/api/v1/flows/validate", "application/yaml", in, nil)
-		v := validationOf(t, res)
+		res := e.SendRaw("admin", http.MethodPost, "/api/v1/flows/validate", "application/yaml", in, nil)
+		v := servertest.ValidationOf(t, res)
 		require.False(t, v.Valid, name)
 		require.NotEmpty(t, v.Diagnostics, name)
 		require.LessOrEqual(t, len(v.Diagnostics), flow.MaxDiagnostics+1, name)
@@ -163,10 +164,10 @@ func detailOf(t *testing.T, res *httptest.ResponseRecorder, status int) apiv1.Fl
 func TestPublishFlow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", "owner")
-	e.actor("agent", "staff", "technical")
+	e.Actor("owner", "owner")
+	e.Actor("agent", "staff", "technical")
 	publish := func(as, key, src string) *httptest.ResponseRecorder {
-		return e.sendRaw(as, http.MethodPost, "/api/v1/flows/"+key+"/versions", "application/yaml", []byte(src), nil)
+		return e.SendRaw(as, http.MethodPost, "/api/v1/flows/"+key+"/versions", "application/yaml", []byte(src), nil)
 	}
 	noVersion := strings.Replace(exampleFlowYAML, "version: 3\n", "", 1)
 
@@ -193,25 +194,25 @@ func TestPublishFlow(t *testing.T) {
 	require.Equal(t, 2, detailOf(t, publish("admin", "complaint", src2.Source), http.StatusOK).Version)
 
 	// A version that is not the next one is a conflict naming it.
-	p := problemOf(t, publish("owner", "complaint", exampleFlowYAML), http.StatusConflict)
+	p := servertest.ProblemOf(t, publish("owner", "complaint", exampleFlowYAML), http.StatusConflict)
 	require.Contains(t, p.Detail, "the next version is 4")
-	p = problemOf(t, publish("owner", "complaint", strings.Replace(exampleFlowYAML, "version: 3", "version: 9", 1)), http.StatusConflict)
+	p = servertest.ProblemOf(t, publish("owner", "complaint", strings.Replace(exampleFlowYAML, "version: 3", "version: 9", 1)), http.StatusConflict)
 	require.Contains(t, p.Detail, "version 9")
 	v4 := detailOf(t, publish("owner", "complaint", strings.Replace(exampleFlowYAML, "version: 3", "version: 4", 1)), http.StatusCreated)
 	require.Equal(t, 4, v4.Version)
 
 	// Invalid definitions: 422 with the diagnostics as line:col fields.
-	p = problemOf(t, publish("owner", "complaint", strings.Replace(noVersion, "next: done", "next: dne", 1)), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, publish("owner", "complaint", strings.Replace(noVersion, "next: done", "next: dne", 1)), http.StatusUnprocessableEntity)
 	require.NotEmpty(t, p.Errors)
 	fields := map[string]string{}
 	for _, fe := range p.Errors {
 		fields[fe.Field] = fe.Message
 	}
 	require.Contains(t, fields["11:15"], "(unknown-target)")
-	p = problemOf(t, publish("owner", "complaint", "\x00\x01garbage"), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, publish("owner", "complaint", "\x00\x01garbage"), http.StatusUnprocessableEntity)
 	require.NotEmpty(t, p.Errors)
 	// The key of the definition must be the path's.
-	p = problemOf(t, publish("owner", "returns-exchange", noVersion), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, publish("owner", "returns-exchange", noVersion), http.StatusUnprocessableEntity)
 	require.Equal(t, "key", p.Errors[0].Field)
 
 	// A new key: version 1, its own default, usable for cases at once.
@@ -219,13 +220,13 @@ func TestPublishFlow(t *testing.T) {
 	v1 := detailOf(t, publish("owner", "callback", cb), http.StatusCreated)
 	require.Equal(t, 1, v1.Version)
 	require.True(t, v1.IsDefault)
-	res := e.do("owner", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "callback", "customer": "c-9"}, nil)
+	res := e.Do("owner", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "callback", "customer": "c-9"}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 
 	// Roles, auth, media types.
-	problemOf(t, publish("agent", "complaint", noVersion), http.StatusForbidden)
-	problemOf(t, publish("", "complaint", noVersion), http.StatusUnauthorized)
-	problemOf(t, e.sendRaw("owner", http.MethodPost, "/api/v1/flows/complaint/versions", "application/json", []byte(`{}`), nil), http.StatusUnsupportedMediaType)
+	servertest.ProblemOf(t, publish("agent", "complaint", noVersion), http.StatusForbidden)
+	servertest.ProblemOf(t, publish("", "complaint", noVersion), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.SendRaw("owner", http.MethodPost, "/api/v1/flows/complaint/versions", "application/json", []byte(`{}`), nil), http.StatusUnsupportedMediaType)
 
 	// Audit.
 	entries, err := e.st.ListAudit(t.Context(), store.AuditFilter{Object: "flow:callback@1"})
@@ -238,69 +239,69 @@ func TestPublishFlow(t *testing.T) {
 func TestFlowVersionsDefaultRetire(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", "owner")
-	e.actor("agent", "staff", "technical")
-	res := e.sendRaw("owner", http.MethodPost, "/api/v1/flows/complaint/versions", "application/yaml",
+	e.Actor("owner", "owner")
+	e.Actor("agent", "staff", "technical")
+	res := e.SendRaw("owner", http.MethodPost, "/api/v1/flows/complaint/versions", "application/yaml",
 		[]byte(strings.Replace(exampleFlowYAML, "version: 3\n", "", 1)), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 
 	// List, paged.
 	var page apiv1.FlowVersionList
-	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?limit=2", nil, nil)
+	res = e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?limit=2", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
 	require.Equal(t, []int{1, 2}, []int{page.Versions[0].Version, page.Versions[1].Version})
 	require.True(t, page.Versions[0].IsDefault)
 	require.NotEmpty(t, page.NextCursor)
-	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?limit=2&cursor="+page.NextCursor, nil, nil)
+	res = e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?limit=2&cursor="+page.NextCursor, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	page = apiv1.FlowVersionList{}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &page))
 	require.Len(t, page.Versions, 1)
 	require.Equal(t, 3, page.Versions[0].Version)
 	require.Empty(t, page.NextCursor)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/nope/versions", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?cursor=xx", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/nope/versions", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions?cursor=xx", nil, nil), http.StatusBadRequest)
 
 	// One version, JSON or YAML.
-	v3 := detailOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/3", nil, nil), http.StatusOK)
+	v3 := detailOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/3", nil, nil), http.StatusOK)
 	require.Equal(t, 3, v3.Version)
-	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/3", nil, http.Header{"Accept": {"application/yaml"}})
+	res = e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/3", nil, http.Header{"Accept": {"application/yaml"}})
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Equal(t, "application/yaml; charset=utf-8", res.Header().Get("Content-Type"))
 	require.Equal(t, v3.Source, res.Body.String())
-	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/3", nil, http.Header{"Accept": {"application/yaml;q=0.5, application/json"}})
+	res = e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/3", nil, http.Header{"Accept": {"application/yaml;q=0.5, application/json"}})
 	require.Equal(t, "application/json", res.Header().Get("Content-Type"))
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/9", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/x", nil, nil), http.StatusBadRequest)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/0", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/9", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/x", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/versions/0", nil, nil), http.StatusBadRequest)
 
 	// Retiring the default is refused; another version can be retired.
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/1/retire", nil, nil), http.StatusConflict)
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil), http.StatusForbidden)
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/9/retire", nil, nil), http.StatusNotFound)
-	v2 := detailOf(t, e.do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil), http.StatusOK)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/1/retire", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/9/retire", nil, nil), http.StatusNotFound)
+	v2 := detailOf(t, e.Do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil), http.StatusOK)
 	require.True(t, v2.Retired)
 	require.NotNil(t, v2.RetiredAt)
-	again := detailOf(t, e.do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil), http.StatusOK)
+	again := detailOf(t, e.Do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil), http.StatusOK)
 	require.Equal(t, v2, again, "retiring twice changes nothing")
 
 	// A retired version cannot become the default; another can.
-	problemOf(t, e.do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 2}, nil), http.StatusConflict)
-	problemOf(t, e.do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 9}, nil), http.StatusNotFound)
-	problemOf(t, e.do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 0}, nil), http.StatusUnprocessableEntity)
-	problemOf(t, e.do("agent", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 3}, nil), http.StatusForbidden)
-	d := detailOf(t, e.do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 3}, nil), http.StatusOK)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 2}, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 9}, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 0}, nil), http.StatusUnprocessableEntity)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 3}, nil), http.StatusForbidden)
+	d := detailOf(t, e.Do("owner", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 3}, nil), http.StatusOK)
 	require.True(t, d.IsDefault)
-	c := e.startCase()
+	c := e.StartCase()
 	require.Equal(t, 3, c.Version, "new cases get the new default")
 
 	// Now v1 can be retired; the case of v1 started before is untouched.
-	require.True(t, detailOf(t, e.do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/1/retire", nil, nil), http.StatusOK).Retired)
+	require.True(t, detailOf(t, e.Do("owner", http.MethodPost, "/api/v1/flows/complaint/versions/1/retire", nil, nil), http.StatusOK).Retired)
 
 	// A retired default (only the store can make one) refuses new cases.
 	require.NoError(t, e.st.RetireFlowVersion(t.Context(), "complaint", 3, time.Now()))
-	p := problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c-1"}, nil), http.StatusConflict)
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c-1"}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "retired")
 
 	actions := map[string]int{}
@@ -317,8 +318,8 @@ func TestFlowVersionsDefaultRetire(t *testing.T) {
 func TestDiffAndSchema(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", "staff", "technical")
-	res := e.do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=2", nil, nil)
+	e.Actor("agent", "staff", "technical")
+	res := e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=2", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var d flow.DiffResult
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
@@ -330,20 +331,20 @@ func TestDiffAndSchema(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, string(want), res.Body.String(), "the stored versions are the built-in ones")
 
-	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=2", nil, http.Header{"Accept": {"text/plain"}})
+	res = e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=2", nil, http.Header{"Accept": {"text/plain"}})
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Equal(t, "text/plain; charset=utf-8", res.Header().Get("Content-Type"))
 	require.Equal(t, exampleDiff.Text(), res.Body.String())
 
-	res = e.do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=2&to=2", nil, nil)
+	res = e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=2&to=2", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.True(t, d.Empty())
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1", nil, nil), http.StatusBadRequest)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=7", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/nope/diff?from=1&to=2", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=7", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/nope/diff?from=1&to=2", nil, nil), http.StatusNotFound)
 
 	// The schema needs no token.
-	res = e.do("", http.MethodGet, FlowSchemaPath, nil, nil)
+	res = e.Do("", http.MethodGet, FlowSchemaPath, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Equal(t, "application/schema+json", res.Header().Get("Content-Type"))
 	require.Equal(t, flow.JSONSchema(), res.Body.Bytes())

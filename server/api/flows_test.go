@@ -14,6 +14,7 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -43,14 +44,14 @@ func TestSeedBuiltinFlows(t *testing.T) {
 	require.Equal(t, 2, fv.Version)
 
 	// New cases get the default version.
-	c := e.startCase()
+	c := e.StartCase()
 	require.Equal(t, 2, c.Version)
 }
 
 func TestFlowsRoutes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	res := e.do("admin", http.MethodGet, "/api/v1/flows", nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/flows", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var list struct {
 		Flows []apiv1.FlowSummary `json:"flows"`
@@ -65,7 +66,7 @@ func TestFlowsRoutes(t *testing.T) {
 	require.Equal(t, 2, keys["complaint"].LatestVersion)
 	require.Equal(t, 2, keys["complaint"].Versions)
 
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var d apiv1.FlowDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
@@ -77,7 +78,7 @@ func TestFlowsRoutes(t *testing.T) {
 	require.NoError(t, json.Unmarshal(d.Definition, &def))
 	require.Equal(t, "record", def.StartStep())
 
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint?version=2", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint?version=2", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.Equal(t, 2, d.Version)
@@ -105,7 +106,7 @@ func TestBottlenecks(t *testing.T) {
 		}
 	}
 	q := url.Values{"from": {base.Add(-time.Hour).Format(time.RFC3339)}, "to": {base.Add(24 * time.Hour).Format(time.RFC3339)}}
-	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var out apiv1.Bottlenecks
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -129,17 +130,17 @@ func TestBottlenecks(t *testing.T) {
 
 	// A window without spans, and another version.
 	q = url.Values{"from": {base.Add(48 * time.Hour).Format(time.RFC3339)}}
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Equal(t, 0, out.Cases)
 	require.Empty(t, out.Steps)
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=2", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=2", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Equal(t, 2, out.Version)
 	require.Equal(t, 0, out.Cases)
-	problemOf(t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=9", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=9", nil, nil), http.StatusNotFound)
 }
 
 // TestBusinessTimeInStatistics: a version with an office calendar reports
@@ -174,7 +175,7 @@ func TestBusinessTimeInStatistics(t *testing.T) {
 		Step: "investigate", Kind: "task", Department: "technical", EnteredAt: fri, ClaimedAt: &claimed,
 		CompletedAt: claimed.Add(time.Hour), Outcome: "done"}))
 
-	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=3", nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=3", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var out apiv1.Bottlenecks
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -185,7 +186,7 @@ func TestBusinessTimeInStatistics(t *testing.T) {
 	require.InDelta(t, 3600, st.Work.P50, 0.001)
 	require.InDelta(t, 3600, st.BusinessWork.P50, 0.001)
 
-	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+caseID, nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/cases/"+caseID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var c apiv1.CaseDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &c))

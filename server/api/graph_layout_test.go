@@ -17,6 +17,7 @@ import (
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/server/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -52,7 +53,7 @@ func drawWhileWatchingHealth(t *testing.T, e *testEnv, as, path string, limit ti
 		last := time.Now()
 		for ctx.Err() == nil {
 			time.Sleep(pause)
-			_, res := e.send("", http.MethodGet, "/healthz", nil, nil)
+			_, res := e.Send("", http.MethodGet, "/healthz", nil, nil)
 			now := time.Now()
 			d := now.Sub(last) - pause
 			last = now
@@ -68,7 +69,7 @@ func drawWhileWatchingHealth(t *testing.T, e *testEnv, as, path string, limit ti
 	start := time.Now()
 	go func() {
 		defer close(done)
-		_, res := e.send(as, http.MethodGet, path, nil, nil)
+		_, res := e.Send(as, http.MethodGet, path, nil, nil)
 		code, body = res.Code, res.Body.String()
 	}()
 	select {
@@ -100,7 +101,7 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 	const healthBound, graphBound = time.Second, 60 * time.Second
 	publish := func(t *testing.T, e *testEnv) {
 		t.Helper()
-		res := e.sendRaw("olga", http.MethodPost, "/api/v1/flows/huge/versions", "application/yaml", []byte(hugeFlowYAML("huge", 300)), nil)
+		res := e.SendRaw("olga", http.MethodPost, "/api/v1/flows/huge/versions", "application/yaml", []byte(servertest.HugeFlowYAML("huge", 300)), nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	}
 	const svg = "/api/v1/flows/huge/versions/1/graph.svg"
@@ -108,8 +109,8 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 	t.Run("refused beyond the size limits", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
-		e.actor("olga", store.RoleOwner)
-		e.actor("sam", store.RoleStaff, "customer_service")
+		e.Actor("olga", store.RoleOwner)
+		e.Actor("sam", store.RoleStaff, "customer_service")
 		publish(t, e)
 		for _, path := range []string{svg, svg + "?heat=wait_p90"} {
 			code, body, took, health := drawWhileWatchingHealth(t, e, "sam", path, graphBound)
@@ -121,9 +122,9 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 		}
 		require.Zero(t, e.srv.graphs.Started(), "no layout was started")
 		// The contract: 422 is a documented answer of graph.svg.
-		problemOf(t, e.do("sam", http.MethodGet, svg, nil, nil), http.StatusUnprocessableEntity)
+		servertest.ProblemOf(t, e.Do("sam", http.MethodGet, svg, nil, nil), http.StatusUnprocessableEntity)
 		// graph.json still answers.
-		require.Equal(t, http.StatusOK, e.do("sam", http.MethodGet, "/api/v1/flows/huge/versions/1/graph.json", nil, nil).Code)
+		require.Equal(t, http.StatusOK, e.Do("sam", http.MethodGet, "/api/v1/flows/huge/versions/1/graph.json", nil, nil).Code)
 	})
 
 	t.Run("stopped at the layout deadline", func(t *testing.T) {
@@ -132,7 +133,7 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 			c.GraphLimits = flowgraph.Limits{Steps: 1000, Edges: 5000, LabelBytes: 1 << 20}
 			c.GraphLayout = dotlayout.Config{Timeout: 2 * time.Second}
 		})
-		e.actor("olga", store.RoleOwner)
+		e.Actor("olga", store.RoleOwner)
 		publish(t, e)
 		code, body, took, health := drawWhileWatchingHealth(t, e, "olga", svg, graphBound)
 		t.Logf("answered %d in %s; slowest healthz %s", code, took, health)
@@ -144,14 +145,14 @@ func TestFlowGraphOfAHugeFlowNeverStallsTheServer(t *testing.T) {
 		require.Contains(t, body, "the graph of huge v1 is not drawn: laying it out took longer than 2s and was stopped")
 		// Asking again is refused at once, without a new layout.
 		start := time.Now()
-		p := problemOf(t, e.do("olga", http.MethodGet, svg, nil, nil), http.StatusUnprocessableEntity)
+		p := servertest.ProblemOf(t, e.Do("olga", http.MethodGet, svg, nil, nil), http.StatusUnprocessableEntity)
 		require.Contains(t, p.Detail, "took longer than 2s")
 		require.Less(t, time.Since(start), 5*time.Second)
 		require.Equal(t, 1, e.srv.graphs.Started())
 		// So are its heat maps, whatever their range or thresholds: each
 		// is another DOT, but the version's layout is known to be too much.
 		for _, q := range []string{"?heat=wait_p90", "?heat=work_p90&from=2026-01-01T00:00:00Z", "?heat=wait_p90&warn=1m&alert=2m"} {
-			p := problemOf(t, e.do("olga", http.MethodGet, svg+q, nil, nil), http.StatusUnprocessableEntity)
+			p := servertest.ProblemOf(t, e.Do("olga", http.MethodGet, svg+q, nil, nil), http.StatusUnprocessableEntity)
 			require.Contains(t, p.Detail, "took longer than 2s", q)
 		}
 		require.Equal(t, 1, e.srv.graphs.Started(), "no heat map started a layout of its own")
@@ -177,10 +178,10 @@ func TestFlowGraphLayoutIsCached(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	const p = "/api/v1/flows/complaint/versions/1/graph.svg"
-	first := e.do("admin", http.MethodGet, p, nil, nil)
+	first := e.Do("admin", http.MethodGet, p, nil, nil)
 	require.Equal(t, http.StatusOK, first.Code, first.Body.String())
 	require.Equal(t, 1, e.srv.graphs.Started())
-	again := e.do("admin", http.MethodGet, p, nil, nil)
+	again := e.Do("admin", http.MethodGet, p, nil, nil)
 	require.Equal(t, first.Body.String(), again.Body.String())
 	require.Equal(t, 1, e.srv.graphs.Started())
 }
@@ -194,15 +195,15 @@ func TestFlowGraphBusy(t *testing.T) {
 		c.GraphLimits = flowgraph.Limits{Steps: 1000, Edges: 5000, LabelBytes: 1 << 20}
 		c.GraphLayout = dotlayout.Config{Concurrency: 1, QueueWait: 300 * time.Millisecond, Timeout: 8 * time.Second}
 	})
-	e.actor("olga", store.RoleOwner)
-	res := e.sendRaw("olga", http.MethodPost, "/api/v1/flows/huge/versions", "application/yaml", []byte(hugeFlowYAML("huge", 300)), nil)
+	e.Actor("olga", store.RoleOwner)
+	res := e.SendRaw("olga", http.MethodPost, "/api/v1/flows/huge/versions", "application/yaml", []byte(servertest.HugeFlowYAML("huge", 300)), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	dot := hugeDOT(t, e)
 	go func() { _, _ = e.srv.graphs.SVG(context.Background(), dot) }() // takes the one slot to its deadline
 	require.Eventually(t, func() bool { return e.srv.graphs.Started() == 1 }, 30*time.Second, 10*time.Millisecond)
 
-	busy := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg", nil, nil)
-	p := problemOf(t, busy, http.StatusServiceUnavailable)
+	busy := e.Do("olga", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg", nil, nil)
+	p := servertest.ProblemOf(t, busy, http.StatusServiceUnavailable)
 	require.Equal(t, httpx.ProblemBase+apiv1.ProblemGraphLayoutBusy, p.Type)
 	require.Equal(t, "5", busy.Header().Get("Retry-After"))
 	require.Contains(t, p.Detail, "the graph of complaint v1 is not drawn: the server is drawing as many graphs as it may at once")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flowgraph"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -41,12 +42,12 @@ func golden(t *testing.T, name string, got []byte) {
 func TestFlowGraphSVGGolden(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("cs", store.RoleStaff, "customer_service")
-	recordGraphSpans(t, e.st)
+	e.Actor("cs", store.RoleStaff, "customer_service")
+	servertest.RecordGraphSpans(t, e.st)
 
 	get := func(path string) []byte {
 		t.Helper()
-		res := e.do("cs", http.MethodGet, path, nil, nil)
+		res := e.Do("cs", http.MethodGet, path, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		require.Equal(t, mimeSVG, res.Header().Get("Content-Type"))
 		return res.Body.Bytes()
@@ -59,7 +60,7 @@ func TestFlowGraphSVGGolden(t *testing.T) {
 	golden(t, "graph/complaint.v1.svg", plain)
 	require.Equal(t, plain, get(p), "the same request gives the same bytes")
 
-	q := graphWindow()
+	q := servertest.GraphWindow()
 	q.Set("heat", "wait_p90")
 	heat := get(p + "?" + q.Encode())
 	golden(t, "graph/complaint.v1.heat-wait_p90.svg", heat)
@@ -81,10 +82,10 @@ var svgTitle = regexp.MustCompile(`xlink:title="([a-z_]+) \([^)]*\): ([a-z_0-9]+
 func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	recordGraphSpans(t, e.st)
-	q := graphWindow()
+	servertest.RecordGraphSpans(t, e.st)
+	q := servertest.GraphWindow()
 
-	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=1&"+q.Encode(), nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=1&"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var bn apiv1.Bottlenecks
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &bn))
@@ -95,7 +96,7 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 	}
 	require.Len(t, byStep, 7) // every step but closed
 
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var g apiv1.Graph
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
@@ -143,9 +144,9 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 		flowgraph.MetricBusinessWorkP90: func(s apiv1.StepStats) float64 { return s.BusinessWork.P90 },
 	}
 	for _, m := range flowgraph.Metrics {
-		hq := graphWindow()
+		hq := servertest.GraphWindow()
 		hq.Set("heat", string(m))
-		res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+hq.Encode(), nil, nil)
+		res := e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+hq.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		svg := html.UnescapeString(res.Body.String())
 		found := map[string]bool{}
@@ -177,10 +178,10 @@ func TestFlowGraphNumbersMatchBottlenecks(t *testing.T) {
 func TestFlowGraphWindowAndVariant(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	recordGraphSpans(t, e.st)
+	servertest.RecordGraphSpans(t, e.st)
 	// Only the first day: one case.
-	q := url.Values{"from": {graphBase.Format(time.RFC3339)}, "to": {graphBase.Add(24 * time.Hour).Format(time.RFC3339)}}
-	res := e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
+	q := url.Values{"from": {servertest.GraphBase.Format(time.RFC3339)}, "to": {servertest.GraphBase.Add(24 * time.Hour).Format(time.RFC3339)}}
+	res := e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var g apiv1.Graph
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
@@ -189,14 +190,14 @@ func TestFlowGraphWindowAndVariant(t *testing.T) {
 
 	// No spans at all (another variant, another version): no stats, and
 	// heat draws every step as "no data".
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?variant=pilot", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json?variant=pilot", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	g = apiv1.Graph{}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &g))
 	for _, n := range g.Nodes {
 		require.Nil(t, n.Stats, n.ID)
 	}
-	res = e.do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/2/graph.svg?heat=breach", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/flows/complaint/versions/2/graph.svg?heat=breach", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Contains(t, res.Body.String(), ">no data</text>")
 	require.NotContains(t, res.Body.String(), "; cases")
@@ -232,12 +233,12 @@ func TestFlowGraphErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
-			res := e.do("admin", http.MethodGet, c.path, nil, nil)
+			res := e.Do("admin", http.MethodGet, c.path, nil, nil)
 			if c.field == "" {
 				require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 				return
 			}
-			p := problemOf(t, res, http.StatusBadRequest)
+			p := servertest.ProblemOf(t, res, http.StatusBadRequest)
 			require.Len(t, p.Errors, 1, p.Detail)
 			require.Equal(t, c.field, p.Errors[0].Field, p.Detail)
 			require.Contains(t, p.Detail, `"`+c.field+`"`)
@@ -246,10 +247,10 @@ func TestFlowGraphErrors(t *testing.T) {
 
 	// A warn above the default alert raises the alert (and the reverse).
 	for _, q := range []string{"heat=wait_p90&warn=5h", "heat=share&alert=10"} {
-		res := e.do("admin", http.MethodGet, svg+"?"+q, nil, nil)
+		res := e.Do("admin", http.MethodGet, svg+"?"+q, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	}
-	res := e.do("admin", http.MethodGet, svg+"?heat=wait_p90&warn=5h", nil, nil)
+	res := e.Do("admin", http.MethodGet, svg+"?heat=wait_p90&warn=5h", nil, nil)
 	require.Contains(t, res.Body.String(), "warn: wait p90 ≥ 5h")
 	require.Contains(t, res.Body.String(), "alert: wait p90 ≥ 5h")
 
@@ -257,11 +258,11 @@ func TestFlowGraphErrors(t *testing.T) {
 		"/api/v1/flows/complaint/versions/9/graph.svg", "/api/v1/flows/nope/versions/1/graph.svg",
 		"/api/v1/flows/complaint/versions/9/graph.json", "/api/v1/flows/nope/versions/1/graph.json?from=2025-01-01T00:00:00Z",
 	} {
-		p := problemOf(t, e.do("admin", http.MethodGet, path, nil, nil), http.StatusNotFound)
+		p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, path, nil, nil), http.StatusNotFound)
 		require.Contains(t, p.Detail, "not found", path)
 	}
 	for _, path := range []string{svg, "/api/v1/flows/complaint/versions/1/graph.json"} {
-		problemOf(t, e.do("", http.MethodGet, path, nil, nil), http.StatusUnauthorized)
+		servertest.ProblemOf(t, e.Do("", http.MethodGet, path, nil, nil), http.StatusUnauthorized)
 	}
 }
 
@@ -271,7 +272,7 @@ func TestFlowGraphErrors(t *testing.T) {
 func TestFlowGraphConcurrent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
+	e.Actor("owner", store.RoleOwner)
 	paths := []string{
 		"/api/v1/flows/complaint/versions/1/graph.svg",
 		"/api/v1/flows/complaint/versions/2/graph.svg?heat=share",
@@ -280,7 +281,7 @@ func TestFlowGraphConcurrent(t *testing.T) {
 	}
 	want := make([][]byte, len(paths))
 	for i, p := range paths {
-		res := e.do("owner", http.MethodGet, p, nil, nil)
+		res := e.Do("owner", http.MethodGet, p, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		want[i] = res.Body.Bytes()
 	}
@@ -289,7 +290,7 @@ func TestFlowGraphConcurrent(t *testing.T) {
 	for range 4 {
 		for i, p := range paths {
 			wg.Go(func() {
-				_, res := e.send("owner", http.MethodGet, p, nil, nil)
+				_, res := e.Send("owner", http.MethodGet, p, nil, nil)
 				if res.Code != http.StatusOK || !bytes.Equal(res.Body.Bytes(), want[i]) {
 					errs <- p + ": " + strconv.Itoa(res.Code) + " " + strings.TrimSpace(res.Body.String()[:min(200, res.Body.Len())])
 				}

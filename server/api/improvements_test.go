@@ -11,75 +11,76 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
 func (e *testEnv) startCycle(flowKey, metric string) apiv1.Case {
 	e.t.Helper()
-	res := e.do("improver", http.MethodPost, "/api/v1/cases", map[string]any{"flow": apiv1.PDCAFlow, "customer": ImprovementCustomer,
+	res := e.Do("improver", http.MethodPost, "/api/v1/cases", map[string]any{"flow": apiv1.PDCAFlow, "customer": ImprovementCustomer,
 		"attributes": map[string]any{"flow": flowKey, "metric": metric}}, nil)
-	return decodeStrict[apiv1.Case](e.t, res, http.StatusCreated)
+	return servertest.DecodeStrict[apiv1.Case](e.t, res, http.StatusCreated)
 }
 
 func (e *testEnv) improvements(q url.Values) apiv1.ImprovementList {
 	e.t.Helper()
-	return decodeStrict[apiv1.ImprovementList](e.t, e.do("agent", http.MethodGet, "/api/v1/improvements?"+q.Encode(), nil, nil), http.StatusOK)
+	return servertest.DecodeStrict[apiv1.ImprovementList](e.t, e.Do("agent", http.MethodGet, "/api/v1/improvements?"+q.Encode(), nil, nil), http.StatusOK)
 }
 
 func TestImprovementKPIsEmpty(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.startCase() // not a cycle
-	k := e.improvementKPIs()
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.StartCase() // not a cycle
+	k := e.ImprovementKPIs()
 	require.Equal(t, apiv1.ImprovementKPIs{
 		AdoptionRate:       apiv1.KPI{Target: 0.7},
 		ImprovementsLanded: apiv1.KPI{Target: 0.9},
 	}, k)
-	raw := e.do("agent", http.MethodGet, "/api/v1/kpis/improvement", nil, nil).Body.String()
+	raw := e.Do("agent", http.MethodGet, "/api/v1/kpis/improvement", nil, nil).Body.String()
 	require.Contains(t, raw, `"value":null`)
 	require.Contains(t, raw, `"met":null`)
 	require.Empty(t, e.improvements(nil).Improvements)
 
 	// Open proposals alone decide nothing: the rate stays null.
-	e.propose("agent", "undecided", false)
-	k = e.improvementKPIs()
+	e.Propose("agent", "undecided", false)
+	k = e.ImprovementKPIs()
 	require.Equal(t, apiv1.ProposalCounts{Open: 1, Total: 1}, k.Proposals)
 	require.Nil(t, k.AdoptionRate.Value)
 	require.Nil(t, k.AdoptionRate.Met)
 
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/kpis/improvement", nil, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/kpis/improvement?flow=complaint", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/kpis/improvement", nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/kpis/improvement?flow=complaint", nil, nil), http.StatusBadRequest)
 }
 
 func TestImprovementsAndKPIs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	e.startCase() // a complaint case: not an improvement
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	e.StartCase() // a complaint case: not an improvement
 
 	var ps []apiv1.Proposal
 	for _, title := range []string{"standardise me", "abandon me", "miss the target", "plan again", "decline me", "leave open"} {
-		ps = append(ps, e.propose("agent", title, false))
+		ps = append(ps, e.Propose("agent", title, false))
 	}
-	standardised := e.adopt(ps[0].ID, "complaint", "cycle_time").Case
-	abandoned := e.adopt(ps[1].ID, "complaint", "fcr").Case
-	missed := e.adopt(ps[2].ID, "complaint", "csat").Case
-	replanned := e.adopt(ps[3].ID, "complaint", "sla_breach_rate").Case
-	decodeStrict[apiv1.Proposal](t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+ps[4].ID+"/decline", map[string]any{}, nil), http.StatusOK)
+	standardised := e.Adopt(ps[0].ID, "complaint", "cycle_time").Case
+	abandoned := e.Adopt(ps[1].ID, "complaint", "fcr").Case
+	missed := e.Adopt(ps[2].ID, "complaint", "csat").Case
+	replanned := e.Adopt(ps[3].ID, "complaint", "sla_breach_rate").Case
+	servertest.DecodeStrict[apiv1.Proposal](t, e.Do("improver", http.MethodPost, "/api/v1/proposals/"+ps[4].ID+"/decline", map[string]any{}, nil), http.StatusOK)
 	direct := e.startCycle("complaint", "cycle_time")
 	cancelled := e.startCycle("complaint", "fcr")
 
 	// Drive the cycles to their situations.
-	e.setAttrs(standardised.ID, map[string]any{"baseline_value": 14400, "control": 1})
-	e.completePlan(standardised.ID, "planned", 7200)
-	e.setAttrs(standardised.ID, map[string]any{"pilot_id": "pilot-a", "pilot_status": "completed", "pilot_winner": "treatment", "promoted_version": 2})
-	e.completePlan(abandoned.ID, "abandoned", 0.9)
-	e.setAttrs(missed.ID, map[string]any{"baseline_value": 3.9})
-	e.completePlan(missed.ID, "planned", 4.5)
-	e.setAttrs(missed.ID, map[string]any{"pilot_id": "pilot-b", "pilot_status": "stopped", "pilot_winner": "", "promote_error": "pilot-b was stopped"})
-	e.setAttrs(replanned.ID, map[string]any{"baseline_value": 0.12, "pilot_id": "pilot-c", "pilot_status": "refused"})
+	e.SetAttrs(standardised.ID, map[string]any{"baseline_value": 14400, "control": 1})
+	e.CompletePlan(standardised.ID, "planned", 7200)
+	e.SetAttrs(standardised.ID, map[string]any{"pilot_id": "pilot-a", "pilot_status": "completed", "pilot_winner": "treatment", "promoted_version": 2})
+	e.CompletePlan(abandoned.ID, "abandoned", 0.9)
+	e.SetAttrs(missed.ID, map[string]any{"baseline_value": 3.9})
+	e.CompletePlan(missed.ID, "planned", 4.5)
+	e.SetAttrs(missed.ID, map[string]any{"pilot_id": "pilot-b", "pilot_status": "stopped", "pilot_winner": "", "promote_error": "pilot-b was stopped"})
+	e.SetAttrs(replanned.ID, map[string]any{"baseline_value": 0.12, "pilot_id": "pilot-c", "pilot_status": "refused"})
 	now := time.Now().UTC()
 	st, empty := store.CaseCancelled, ""
 	require.NoError(t, e.st.UpdateCase(context.Background(), store.UpdateCaseParams{ID: cancelled.ID, Status: &st, Step: &empty, ClosedAt: &now, At: now}))
@@ -88,7 +89,7 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	require.Empty(t, all.NextCursor)
 	require.Len(t, all.Improvements, 6)
 	// Newest first, in the order of GET /api/v1/cases?flow=pdca.
-	cases := decodeStrict[apiv1.CaseList](t, e.do("agent", http.MethodGet, "/api/v1/cases?flow=pdca", nil, nil), http.StatusOK)
+	cases := servertest.DecodeStrict[apiv1.CaseList](t, e.Do("agent", http.MethodGet, "/api/v1/cases?flow=pdca", nil, nil), http.StatusOK)
 	require.Len(t, cases.Cases, 6)
 	byID := map[string]apiv1.Improvement{}
 	for i, im := range all.Improvements {
@@ -140,7 +141,7 @@ func TestImprovementsAndKPIs(t *testing.T) {
 	var raw struct {
 		Improvements []map[string]any `json:"improvements"`
 	}
-	require.NoError(t, json.Unmarshal(e.do("agent", http.MethodGet, "/api/v1/improvements", nil, nil).Body.Bytes(), &raw))
+	require.NoError(t, json.Unmarshal(e.Do("agent", http.MethodGet, "/api/v1/improvements", nil, nil).Body.Bytes(), &raw))
 	for _, im := range raw.Improvements {
 		if im["case_id"] == replanned.ID {
 			require.NotContains(t, im, "target")
@@ -166,13 +167,13 @@ func TestImprovementsAndKPIs(t *testing.T) {
 		"to": {all.Improvements[0].CreatedAt.Format(time.RFC3339Nano)}})
 	require.Equal(t, all.Improvements[1:3], window.Improvements)
 	for _, bad := range []string{"status=done", "limit=0", "cursor=%21", "flow=complaint", "to=tomorrow"} {
-		problemOf(t, e.do("agent", http.MethodGet, "/api/v1/improvements?"+bad, nil, nil), http.StatusBadRequest)
+		servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/improvements?"+bad, nil, nil), http.StatusBadRequest)
 	}
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/improvements", nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/improvements", nil, nil), http.StatusUnauthorized)
 
 	// The KPIs: 4 adopted of 5 decided proposals; 1 standardised of 3
 	// completed cycles.
-	k := e.improvementKPIs()
+	k := e.ImprovementKPIs()
 	require.Equal(t, apiv1.ProposalCounts{Open: 1, Adopted: 4, Declined: 1, Total: 6}, k.Proposals)
 	require.Equal(t, apiv1.KPI{Value: fptr(0.8), Numerator: 4, Denominator: 5, Target: AdoptionTarget, Met: ptr(true)}, k.AdoptionRate)
 	require.Equal(t, apiv1.CycleCounts{Total: 6, Open: 2, Completed: 3, Standardised: 1, Abandoned: 2}, k.Cycles)
@@ -195,7 +196,7 @@ func TestKPIRate(t *testing.T) {
 func TestImprovementKPIsPageThroughCycles(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("agent", store.RoleStaff, "customer_service")
 	ctx := context.Background()
 	now := time.Now().UTC()
 	const n = storeCaseLimitMax + 7
@@ -209,7 +210,7 @@ func TestImprovementKPIsPageThroughCycles(t *testing.T) {
 			Attributes: json.RawMessage(attrs), Status: status, WorkflowID: "pdca-" + uuidFor(i), CreatedBy: "admin", At: now.Add(time.Duration(i) * time.Second)})
 		require.NoError(t, err)
 	}
-	k := e.improvementKPIs()
+	k := e.ImprovementKPIs()
 	std := (n + 2) / 3
 	require.Equal(t, apiv1.CycleCounts{Total: n, Open: n - std, Completed: std, Standardised: std}, k.Cycles)
 	require.Equal(t, apiv1.KPI{Value: fptr(1), Numerator: std, Denominator: std, Target: LandedTarget, Met: ptr(true)}, k.ImprovementsLanded)

@@ -212,7 +212,7 @@ var (
 
 func (e *testEnv) serviceKPIs(as string, q url.Values) apiv1.ServiceKPIs {
 	e.t.Helper()
-	return decodeStrict[apiv1.ServiceKPIs](e.t, e.do(as, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil), http.StatusOK)
+	return servertest.DecodeStrict[apiv1.ServiceKPIs](e.t, e.Do(as, http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil), http.StatusOK)
 }
 
 func kpiRange() url.Values {
@@ -222,8 +222,8 @@ func kpiRange() url.Values {
 func TestServiceKPIs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.seedCases(kpiCases()...)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.SeedCases(kpiCases()...)
 
 	k := e.serviceKPIs("agent", kpiRange())
 	require.Equal(t, kpiW10, k.From)
@@ -262,7 +262,7 @@ func TestServiceKPIs(t *testing.T) {
 	requireKPIs(t, "overall chat", wantW10Chat, k.Overall.Channels[0].KPIs)
 
 	// Null is sent as null.
-	raw := e.do("agent", http.MethodGet, "/api/v1/kpis/service?"+kpiRange().Encode(), nil, nil).Body.String()
+	raw := e.Do("agent", http.MethodGet, "/api/v1/kpis/service?"+kpiRange().Encode(), nil, nil).Body.String()
 	require.Contains(t, raw, `"value":null`)
 	require.Contains(t, raw, `"meets_target":null`)
 	require.Contains(t, raw, `"mean":null`)
@@ -320,7 +320,7 @@ func TestServiceKPIsPages(t *testing.T) {
 	require.NoError(t, st.Migrate(ctx))
 	require.NoError(t, SeedBuiltinFlows(ctx, st))
 	e := newEnvWithStore(t, smallMeasurePages{st})
-	e.seedCases(kpiCases()...)
+	e.SeedCases(kpiCases()...)
 	k := e.serviceKPIs("admin", kpiRange())
 	requireKPIs(t, "overall", wantAll, k.Overall.All)
 	requireKPIs(t, "W10", wantW10, k.Weeks[0].All)
@@ -330,7 +330,7 @@ func TestServiceKPIsDefaultRange(t *testing.T) {
 	t.Parallel()
 	now := kpiW12.Add(51 * time.Hour) // Wednesday of 2026-W12
 	e := newEnvAt(t, now)
-	e.seedCases(kpiCases()...)
+	e.SeedCases(kpiCases()...)
 	k := e.serviceKPIs("admin", nil)
 	require.Equal(t, kpiW13, k.To, "the week of now, whole")
 	require.Equal(t, kpiW13.AddDate(0, 0, -7*12), k.From)
@@ -367,17 +367,17 @@ func TestServiceKPIsBadParams(t *testing.T) {
 		{"week=10", "week", "unknown parameter"},
 		{"channel=a&channel=b", "channel", "more than once"},
 	} {
-		res := e.do("admin", http.MethodGet, "/api/v1/kpis/service?"+tc.query, nil, nil)
+		res := e.Do("admin", http.MethodGet, "/api/v1/kpis/service?"+tc.query, nil, nil)
 		if tc.detail == "spans 106 ISO weeks" {
 			require.Equal(t, http.StatusOK, res.Code, "106 weeks are allowed: %s", res.Body.String())
 			continue
 		}
-		p := problemOf(t, res, http.StatusBadRequest)
+		p := servertest.ProblemOf(t, res, http.StatusBadRequest)
 		require.Equal(t, tc.field, p.Errors[0].Field, tc.query)
 		require.Contains(t, p.Errors[0].Message, tc.detail, tc.query)
 	}
 	// Without a token: 401.
-	require.Equal(t, http.StatusUnauthorized, e.do("", http.MethodGet, "/api/v1/kpis/service", nil, nil).Code)
+	require.Equal(t, http.StatusUnauthorized, e.Do("", http.MethodGet, "/api/v1/kpis/service", nil, nil).Code)
 }
 
 func TestWeekStart(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
 	"github.com/flowlab/flowlab/server/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
 )
 
 // TestBodyLimit sends every route that reads a body (JSON or YAML) one
@@ -47,7 +48,7 @@ func TestBodyLimit(t *testing.T) {
 			}
 			require.Len(t, over, limit+1)
 			res := w.send(t, "admin", rt, path, over, header)
-			p := problemOf(t, res, http.StatusRequestEntityTooLarge)
+			p := servertest.ProblemOf(t, res, http.StatusRequestEntityTooLarge)
 			require.Equal(t, fmt.Sprintf("body: larger than %d bytes", limit), p.Detail)
 			// At the limit the body is read (and judged on what it says).
 			res = w.send(t, "admin", rt, path, at, header)
@@ -77,7 +78,7 @@ func TestPageLimits(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.Code, "%s: %s", rt.ID, res.Body.String())
 		for _, bad := range []string{"501", "0", "-1", "100000000000000000000"} {
 			res := w.send(t, "admin", rt, path+sep+"limit="+bad, body, header)
-			p := problemOf(t, res, http.StatusBadRequest)
+			p := servertest.ProblemOf(t, res, http.StatusBadRequest)
 			require.Equal(t, "limit", p.Errors[0].Field, rt.ID)
 		}
 	}
@@ -95,18 +96,18 @@ func TestJSONDepthLimit(t *testing.T) {
 		return `{"flow":"complaint","customer":"c","attributes":` + nested(attrDepth) + `}`
 	}
 	// The body is one level, the attributes the rest.
-	res := e.do("admin", http.MethodPost, "/api/v1/cases", body(httpx.MaxJSONDepth-1), nil)
+	res := e.Do("admin", http.MethodPost, "/api/v1/cases", body(httpx.MaxJSONDepth-1), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
-	res = e.do("admin", http.MethodPost, "/api/v1/cases", body(httpx.MaxJSONDepth), nil)
-	p := problemOf(t, res, http.StatusBadRequest)
+	res = e.Do("admin", http.MethodPost, "/api/v1/cases", body(httpx.MaxJSONDepth), nil)
+	p := servertest.ProblemOf(t, res, http.StatusBadRequest)
 	require.Contains(t, p.Detail, "body: nested more than 32 levels deep at line 1, column")
 	// Brackets inside strings are text.
-	res = e.do("admin", http.MethodPost, "/api/v1/cases",
+	res = e.Do("admin", http.MethodPost, "/api/v1/cases",
 		`{"flow":"complaint","customer":"c","attributes":{"note":"`+strings.Repeat(`[{\"`, 100)+`"}}`, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	// A megabyte of brackets is refused at the 33rd.
-	res = e.do("admin", http.MethodPost, "/api/v1/cases", strings.Repeat("[", DefaultMaxBodyBytes-1), nil)
-	require.Contains(t, problemOf(t, res, http.StatusBadRequest).Detail, "(byte 32)")
+	res = e.Do("admin", http.MethodPost, "/api/v1/cases", strings.Repeat("[", DefaultMaxBodyBytes-1), nil)
+	require.Contains(t, servertest.ProblemOf(t, res, http.StatusBadRequest).Detail, "(byte 32)")
 }
 
 // yamlBombs are documents built to cost a parser time or memory.
@@ -146,7 +147,7 @@ func yamlBombs() map[string]string {
 func TestYAMLBombs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", "owner")
+	e.Actor("owner", "owner")
 	// timed sends a request and times the handler alone (the contract
 	// check of the answer comes after).
 	timed := func(path, doc string) (*httptest.ResponseRecorder, time.Duration) {
@@ -157,13 +158,13 @@ func TestYAMLBombs(t *testing.T) {
 		start := time.Now()
 		e.h.ServeHTTP(rec, req)
 		took := time.Since(start)
-		e.checkContract(req, rec)
+		e.CheckContract(req, rec)
 		return rec, took
 	}
 	for name, doc := range yamlBombs() {
 		require.Less(t, len(doc), DefaultMaxBodyBytes, name)
 		res, took := timed("/api/v1/flows/validate", doc)
-		v := validationOf(t, res)
+		v := servertest.ValidationOf(t, res)
 		require.False(t, v.Valid, name)
 		require.LessOrEqual(t, len(v.Diagnostics), flow.MaxDiagnostics+1, name)
 		codes := map[string]bool{}
@@ -173,14 +174,14 @@ func TestYAMLBombs(t *testing.T) {
 		require.True(t, codes["alias"] || codes["too-deep"] || codes["syntax"], "%s: %s", name, res.Body.String())
 
 		res, publishTook := timed("/api/v1/flows/complaint/versions", doc)
-		p := problemOf(t, res, http.StatusUnprocessableEntity)
+		p := servertest.ProblemOf(t, res, http.StatusUnprocessableEntity)
 		require.NotEmpty(t, p.Errors, name)
 		require.LessOrEqual(t, len(p.Errors), flow.MaxDiagnostics+1, name)
 		t.Logf("%-20s %7d bytes: validate %v, publish %v, %d diagnostics (%s)", name, len(doc), took.Round(time.Millisecond),
 			publishTook.Round(time.Millisecond), len(v.Diagnostics), p.Errors[0].Message)
 	}
 	// Nothing was published.
-	res := e.do("owner", http.MethodGet, "/api/v1/flows/complaint/versions", nil, nil)
+	res := e.Do("owner", http.MethodGet, "/api/v1/flows/complaint/versions", nil, nil)
 	var versions apiv1.FlowVersionList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &versions))
 	require.Len(t, versions.Versions, 2)
@@ -193,7 +194,7 @@ func TestYAMLBombs(t *testing.T) {
 //	go test ./server/api -run '^$' -bench YAMLBombs -benchtime 5x
 func BenchmarkYAMLBombs(b *testing.B) {
 	e := newEnv(b)
-	e.actor("owner", "owner")
+	e.Actor("owner", "owner")
 	docs := yamlBombs()
 	for _, f := range flows.All() {
 		if f.Key == "complaint" && f.Version == 1 {

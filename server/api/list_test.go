@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -31,7 +32,7 @@ func pageAll[T any](t *testing.T, e *testEnv, as, path string, items func(T) []s
 		if cursor != "" {
 			p += "&cursor=" + url.QueryEscape(cursor)
 		}
-		res := e.do(as, http.MethodGet, p, nil, nil)
+		res := e.Do(as, http.MethodGet, p, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		var out T
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -66,9 +67,9 @@ func caseIDs(l apiv1.CaseList) []string {
 func TestListTasksPaging(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
+	e.Actor("ann", store.RoleStaff, "customer_service")
 	for range 7 {
-		e.startCase()
+		e.StartCase()
 		time.Sleep(2 * time.Millisecond) // distinct opened_at and sla_due
 	}
 	all, err := e.st.ListTasks(context.Background(), store.ListTasksParams{Status: store.TaskOpen})
@@ -104,11 +105,11 @@ func TestListTasksPaging(t *testing.T) {
 	require.Equal(t, 1, pages)
 
 	// A task opened meanwhile neither shifts nor repeats the pages.
-	res := e.do("admin", http.MethodGet, "/api/v1/tasks?limit=3", nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/tasks?limit=3", nil, nil)
 	var first apiv1.TaskList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &first))
-	e.startCase()
-	res = e.do("admin", http.MethodGet, "/api/v1/tasks?limit=3&cursor="+url.QueryEscape(first.NextCursor), nil, nil)
+	e.StartCase()
+	res = e.Do("admin", http.MethodGet, "/api/v1/tasks?limit=3&cursor="+url.QueryEscape(first.NextCursor), nil, nil)
 	var second apiv1.TaskList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &second))
 	require.Equal(t, want[3:6], taskIDs(second))
@@ -136,7 +137,7 @@ func TestListCasesPaging(t *testing.T) {
 	e := newEnv(t)
 	var created []string
 	for range 7 {
-		created = append(created, e.startCase().ID)
+		created = append(created, e.StartCase().ID)
 		time.Sleep(2 * time.Millisecond)
 	}
 	slices.Reverse(created) // newest first
@@ -174,7 +175,7 @@ func TestListCasesFullStorePage(t *testing.T) {
 		add(i)
 	}
 	var out apiv1.CaseList
-	res := e.do("admin", http.MethodGet, "/api/v1/cases?limit=500", nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/cases?limit=500", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 500)
@@ -182,11 +183,11 @@ func TestListCasesFullStorePage(t *testing.T) {
 
 	add(-1) // the oldest
 	out = apiv1.CaseList{}
-	res = e.do("admin", http.MethodGet, "/api/v1/cases?limit=500", nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/cases?limit=500", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 500)
 	require.NotEmpty(t, out.NextCursor)
-	res = e.do("admin", http.MethodGet, "/api/v1/cases?limit=500&cursor="+url.QueryEscape(out.NextCursor), nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/cases?limit=500&cursor="+url.QueryEscape(out.NextCursor), nil, nil)
 	out = apiv1.CaseList{}
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
 	require.Len(t, out.Cases, 1)
@@ -241,7 +242,7 @@ func TestListParamErrors(t *testing.T) {
 			}
 			path := fmt.Sprintf("/api/v1/%s?%s", list, c.query)
 			t.Run(path, func(t *testing.T) {
-				p := problemOf(t, e.do("admin", http.MethodGet, path, nil, nil), http.StatusBadRequest)
+				p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, path, nil, nil), http.StatusBadRequest)
 				require.Contains(t, p.Detail, `query parameter "`+c.param+`"`)
 				require.Len(t, p.Errors, 1)
 				require.Equal(t, c.param, p.Errors[0].Field)
@@ -249,11 +250,11 @@ func TestListParamErrors(t *testing.T) {
 		}
 	}
 	// A case cursor is no task cursor, and the other way round.
-	problemOf(t, e.do("admin", http.MethodGet, "/api/v1/tasks?cursor="+caseCursor, nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/tasks?cursor="+caseCursor, nil, nil), http.StatusBadRequest)
 	taskCursor := b64(`{"sla_due":null,"opened_at":"2026-01-01T00:00:00Z","id":"x"}`)
-	problemOf(t, e.do("admin", http.MethodGet, "/api/v1/cases?cursor="+taskCursor, nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/cases?cursor="+taskCursor, nil, nil), http.StatusBadRequest)
 	// Routes without query parameters reject them too.
-	c := e.startCase()
-	p := problemOf(t, e.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID+"?verbose=1", nil, nil), http.StatusBadRequest)
+	c := e.StartCase()
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID+"?verbose=1", nil, nil), http.StatusBadRequest)
 	require.Equal(t, "verbose", p.Errors[0].Field)
 }

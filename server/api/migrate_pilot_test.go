@@ -19,13 +19,13 @@ import (
 func TestMigrateLeavesRunningPilotArms(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
-	e.actor("improver", store.RoleImprover)
-	before := e.createCase("before the pilot")
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50, "unit": "case"})
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("improver", store.RoleImprover)
+	before := e.CreateCase("before the pilot")
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50, "unit": "case"})
 	var inPilot []string
 	for i := range 12 {
-		c := e.createCase(fmt.Sprintf("c%d", i))
+		c := e.CreateCase(fmt.Sprintf("c%d", i))
 		require.Equal(t, pl.ID, c.PilotID)
 		if c.Version == 1 {
 			inPilot = append(inPilot, c.ID)
@@ -34,7 +34,7 @@ func TestMigrateLeavesRunningPilotArms(t *testing.T) {
 	require.NotEmpty(t, inPilot, "some cases in the control arm (v1)")
 
 	for _, dry := range []bool{true, false} {
-		m := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": dry}, nil))
+		m := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": dry}, nil))
 		byID := map[string]apiv1.MigrationCase{}
 		for _, c := range m.Cases {
 			byID[c.CaseID] = c

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -52,9 +53,9 @@ func detailsOf(t *testing.T, a store.AuditEntry) map[string]any {
 func TestMigrateBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.startCase()
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.StartCase()
 	ok := map[string]any{"from": 1, "to": 2, "mapping": map[string]string{"record": "submit"}}
 
 	cases := []struct {
@@ -88,8 +89,8 @@ func TestMigrateBadInput(t *testing.T) {
 		{"query parameter", migrationsPath + "?dry_run=true", ok, 400, "dry_run", "dry_run"},
 	}
 	for _, c := range cases {
-		res := e.do("owner", http.MethodPost, c.path, c.body, nil)
-		p := problemOf(t, res, c.status)
+		res := e.Do("owner", http.MethodPost, c.path, c.body, nil)
+		p := servertest.ProblemOf(t, res, c.status)
 		require.Contains(t, p.Detail, c.detail, c.name)
 		if c.field != "" {
 			require.NotEmpty(t, p.Errors, c.name)
@@ -98,23 +99,23 @@ func TestMigrateBadInput(t *testing.T) {
 	}
 
 	// Every error of the request at once, each with its field.
-	p := problemOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 0}, nil), http.StatusUnprocessableEntity)
+	p := servertest.ProblemOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 0}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"from", "to", "mapping"}, fieldsOf(p))
-	p = problemOf(t, e.do("owner", http.MethodPost, migrationsPath,
+	p = servertest.ProblemOf(t, e.Do("owner", http.MethodPost, migrationsPath,
 		map[string]any{"from": 1, "to": 2, "mapping": map[string]string{"zeta": "nope", "record": "submit"}}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"mapping.zeta", "mapping.zeta"}, fieldsOf(p), "the key and the value are both wrong")
 	require.Contains(t, p.Errors[0].Message, "its steps: record, route, investigate")
 	require.Contains(t, p.Errors[1].Message, `"nope" is not a step of version 2`)
 
 	// Media type, roles, authentication.
-	problemOf(t, e.sendRaw("owner", http.MethodPost, migrationsPath, "application/yaml", []byte("from: 1"), nil), http.StatusUnsupportedMediaType)
-	problemOf(t, e.do("agent", http.MethodPost, migrationsPath, ok, nil), http.StatusForbidden)
-	problemOf(t, e.do("", http.MethodPost, migrationsPath, ok, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.SendRaw("owner", http.MethodPost, migrationsPath, "application/yaml", []byte("from: 1"), nil), http.StatusUnsupportedMediaType)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, migrationsPath, ok, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, migrationsPath, ok, nil), http.StatusUnauthorized)
 
 	// A retired target.
-	res := e.do("admin", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil)
+	res := e.Do("admin", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	p = problemOf(t, e.do("owner", http.MethodPost, migrationsPath, ok, nil), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, e.Do("owner", http.MethodPost, migrationsPath, ok, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"to"}, fieldsOf(p))
 	require.Contains(t, p.Detail, "version 2 is retired")
 
@@ -139,11 +140,11 @@ func migrationFixture(t *testing.T, e *testEnv) (byName map[string]apiv1.Case, o
 	t.Helper()
 	byName = map[string]apiv1.Case{}
 	for _, name := range []string{"ready", "busy", "unmapped", "gone", "done", "other"} {
-		byName[name] = e.startCase()
+		byName[name] = e.StartCase()
 		time.Sleep(2 * time.Millisecond) // distinct created_at, so the list order is known
 	}
 	// unmapped waits at investigate, which the mapping leaves out.
-	e.completeRecord(byName["unmapped"].ID)
+	e.CompleteRecord(byName["unmapped"].ID)
 	// gone's workflow has ended although its row still says active.
 	e.eng.Mu.Lock()
 	delete(e.eng.Cases, byName["gone"].WorkflowID)
@@ -181,13 +182,13 @@ func caseIDsOf(m apiv1.Migration) []string {
 func TestMigrateDryRunAndRealRun(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
+	e.Actor("owner", store.RoleOwner)
 	cs, order := migrationFixture(t, e)
 	ctx := context.Background()
-	readyTask := e.openTask(cs["ready"].ID)
+	readyTask := e.OpenTask(cs["ready"].ID)
 
 	// Dry run: the verdict of each case, nothing changed, nothing audited.
-	dry := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
+	dry := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
 	require.True(t, dry.DryRun)
 	require.NotEmpty(t, dry.MigrationID)
 	require.Equal(t, "complaint", dry.Flow)
@@ -221,7 +222,7 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 	require.Equal(t, 1, c.Version)
 
 	// Real run.
-	real := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
+	real := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
 	require.False(t, real.DryRun)
 	require.NotEqual(t, dry.MigrationID, real.MigrationID)
 	require.Equal(t, order, caseIDsOf(real))
@@ -256,7 +257,7 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 	require.Equal(t, "submit", ready.Next[0].Step)
 	require.Equal(t, 2, ready.Next[0].Version)
 	require.Equal(t, "open", ready.Next[0].Status)
-	require.Equal(t, e.openTask(cs["ready"].ID).ID, ready.Next[0].ID)
+	require.Equal(t, e.OpenTask(cs["ready"].ID).ID, ready.Next[0].ID)
 	old, err := e.st.GetTask(ctx, readyTask.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.TaskCancelled, old.Status)
@@ -296,15 +297,15 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 		c, err := e.st.GetCase(ctx, cs[name].ID)
 		require.NoError(t, err)
 		require.Equal(t, 1, c.Version, name)
-		require.Equal(t, store.TaskOpen, e.openTask(cs[name].ID).Status)
+		require.Equal(t, store.TaskOpen, e.OpenTask(cs[name].ID).Status)
 	}
 
 	// Again: the migrated case is no longer on version 1.
-	again := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
+	again := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
 	require.Equal(t, order[:3], caseIDsOf(again))
 
 	// The migrated case shows its new version.
-	res := e.do("owner", http.MethodGet, "/api/v1/cases/"+cs["ready"].ID, nil, nil)
+	res := e.Do("owner", http.MethodGet, "/api/v1/cases/"+cs["ready"].ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	var detail apiv1.CaseDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &detail))
@@ -317,8 +318,8 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 func TestMigrateUpdateOutcomes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
-	a, b, c, d := e.startCase(), e.startCase(), e.startCase(), e.startCase()
+	e.Actor("owner", store.RoleOwner)
+	a, b, c, d := e.StartCase(), e.StartCase(), e.StartCase(), e.StartCase()
 	body := map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}
 	e.eng.Mu.Lock()
 	e.eng.MigrateHook = func(wf string) error {
@@ -333,7 +334,7 @@ func TestMigrateUpdateOutcomes(t *testing.T) {
 		return nil
 	}
 	e.eng.Mu.Unlock()
-	m := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, body, nil))
+	m := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, body, nil))
 	got := map[string][]string{}
 	for _, cs := range m.Cases {
 		got[cs.CaseID] = []string{cs.Status, cs.Reason}
@@ -348,7 +349,7 @@ func TestMigrateUpdateOutcomes(t *testing.T) {
 	entries := e.audits(store.AuditFilter{CaseID: c.ID})
 	require.Equal(t, "case.migrate_failed", entries[len(entries)-1].Action)
 	require.Contains(t, e.logs.String(), "activity error", "the failure is logged")
-	require.NotContains(t, e.do("owner", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil).Body.String(), "activity error")
+	require.NotContains(t, e.Do("owner", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil).Body.String(), "activity error")
 
 	// The engine goes away: 503, no report of garbage; the migration's
 	// audit entry says it stopped.
@@ -357,7 +358,7 @@ func TestMigrateUpdateOutcomes(t *testing.T) {
 		return fmt.Errorf("engine: migrate: %w", engine.ErrEngineUnavailable)
 	}
 	e.eng.Mu.Unlock()
-	p := problemOf(t, e.do("owner", http.MethodPost, migrationsPath, body, nil), http.StatusServiceUnavailable)
+	p := servertest.ProblemOf(t, e.Do("owner", http.MethodPost, migrationsPath, body, nil), http.StatusServiceUnavailable)
 	require.Contains(t, p.Detail, "the migration stopped after")
 	flowEntries := e.audits(store.AuditFilter{Object: "flow:complaint"})
 	require.Equal(t, true, detailsOf(t, flowEntries[len(flowEntries)-1])["aborted"])
@@ -368,7 +369,7 @@ func TestMigrateUpdateOutcomes(t *testing.T) {
 		return workflows.CaseState{}, fmt.Errorf("engine: state: %w", engine.ErrEngineUnavailable)
 	}
 	e.eng.Mu.Unlock()
-	p = problemOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil), http.StatusServiceUnavailable)
+	p = servertest.ProblemOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil), http.StatusServiceUnavailable)
 	require.Equal(t, "the workflow engine is unavailable; retry later", p.Detail)
 
 	// A workflow that alone fails its query is refused, the others go on.
@@ -380,7 +381,7 @@ func TestMigrateUpdateOutcomes(t *testing.T) {
 		return st, nil
 	}
 	e.eng.Mu.Unlock()
-	m = migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
+	m = migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
 	for _, cs := range m.Cases {
 		if cs.CaseID == a.ID {
 			require.Equal(t, "refused", cs.Status)
@@ -393,26 +394,26 @@ func TestMigrateTruncates(t *testing.T) {
 	t.Parallel()
 	base := newEnv(t)
 	e := newEnvWithStore(t, base.st, func(c *Config) { c.MigrationMaxCases = 3 })
-	e.actor("owner", store.RoleOwner)
+	e.Actor("owner", store.RoleOwner)
 	var ids []string
 	for range 5 {
-		ids = append([]string{e.startCase().ID}, ids...)
+		ids = append([]string{e.StartCase().ID}, ids...)
 		time.Sleep(2 * time.Millisecond)
 	}
-	m := migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
+	m := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
 	require.True(t, m.Truncated)
 	require.Equal(t, ids[:3], caseIDsOf(m), "the newest first")
 
-	m = migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
+	m = migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
 	require.True(t, m.Truncated)
 	require.Equal(t, 3, m.Migrated)
-	m = migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
+	m = migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
 	require.False(t, m.Truncated, "a second run takes the rest")
 	require.Equal(t, ids[3:], caseIDsOf(m))
 	require.Equal(t, 2, m.Migrated)
 
 	// No case left: an empty report.
-	m = migrationOf(t, e.do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
+	m = migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
 	require.Empty(t, m.Cases)
 	require.Equal(t, []int{0, 0, 0}, []int{m.Migrated, m.Refused, m.WouldMigrate})
 }
@@ -447,8 +448,8 @@ func TestMigrateListsPastOnePage(t *testing.T) {
 func TestCaseShowsItsSLA(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	c := e.startCase()
-	res := e.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	c := e.StartCase()
+	res := e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &raw))
@@ -456,7 +457,7 @@ func TestCaseShowsItsSLA(t *testing.T) {
 
 	due := time.Date(2026, 3, 2, 15, 30, 0, 0, time.FixedZone("CST", 8*3600))
 	require.NoError(t, e.st.UpdateCase(context.Background(), store.UpdateCaseParams{ID: c.ID, SLADue: &due, At: time.Now()}))
-	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &raw))
 	require.Equal(t, "2026-03-02T07:30:00Z", raw["sla_due"])

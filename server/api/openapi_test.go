@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/server/apitest"
+	"github.com/flowlab/flowlab/server/servertest"
 )
 
 func openAPIDoc(t *testing.T) map[string]any {
@@ -87,13 +88,13 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 func TestOpenAPIServedWithoutAuth(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	res := e.do("", http.MethodGet, OpenAPIPath, nil, nil)
+	res := e.Do("", http.MethodGet, OpenAPIPath, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Equal(t, "application/json", res.Header().Get("Content-Type"))
 	raw, err := OpenAPI()
 	require.NoError(t, err)
 	require.Equal(t, string(raw), res.Body.String())
-	p := problemOf(t, e.do("", http.MethodGet, OpenAPIPath+"?format=yaml", nil, nil), http.StatusBadRequest)
+	p := servertest.ProblemOf(t, e.Do("", http.MethodGet, OpenAPIPath+"?format=yaml", nil, nil), http.StatusBadRequest)
 	require.Equal(t, "format", p.Errors[0].Field)
 }
 

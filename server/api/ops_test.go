@@ -32,17 +32,17 @@ func TestRequestIDIsEchoedAndSanitised(t *testing.T) {
 		{"admin", http.MethodGet, "/nowhere"},
 		{"", http.MethodGet, "/healthz"},
 	} {
-		_, res := e.send(c.as, c.method, c.path, nil, nil)
+		_, res := e.Send(c.as, c.method, c.path, nil, nil)
 		id := res.Header().Get(apiv1.RequestIDHeader)
 		require.NotEmpty(t, id, "%s %s", c.method, c.path)
 		if res.Code >= 400 {
-			require.Equal(t, id, problemOf(t, res, res.Code).RequestID)
+			require.Equal(t, id, servertest.ProblemOf(t, res, res.Code).RequestID)
 		}
 	}
 
 	// A well-formed id from the client (or its proxy) is kept, and the
 	// audit entry of the change carries it.
-	res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"},
+	res := e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"},
 		http.Header{apiv1.RequestIDHeader: {"crm-7f3a9c21-0001"}})
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	require.Equal(t, "crm-7f3a9c21-0001", res.Header().Get(apiv1.RequestIDHeader))
@@ -56,7 +56,7 @@ func TestRequestIDIsEchoedAndSanitised(t *testing.T) {
 	// Anything else is replaced: a log line or audit entry cannot be
 	// forged through it.
 	for _, bad := range []string{"a b", "x\ny", strings.Repeat("a", 129), "<script>", "é"} {
-		_, res := e.send("admin", http.MethodGet, "/api/v1/flows", nil, http.Header{apiv1.RequestIDHeader: {bad}})
+		_, res := e.Send("admin", http.MethodGet, "/api/v1/flows", nil, http.Header{apiv1.RequestIDHeader: {bad}})
 		got := res.Header().Get(apiv1.RequestIDHeader)
 		require.NotEqual(t, bad, got)
 		require.Regexp(t, `^[A-Za-z0-9._:/+=-]{1,128}$`, got)
@@ -67,8 +67,8 @@ func TestServerErrorsAreLoggedWithTheRequestID(t *testing.T) {
 	t.Parallel()
 	base := newEnv(t)
 	e := newEnvWithStore(t, flakyStore{Store: base.st, err: errors.New("disk I/O error")})
-	_, res := e.send("admin", http.MethodGet, "/api/v1/flows", nil, nil)
-	p := problemOf(t, res, http.StatusInternalServerError)
+	_, res := e.Send("admin", http.MethodGet, "/api/v1/flows", nil, nil)
+	p := servertest.ProblemOf(t, res, http.StatusInternalServerError)
 	require.Equal(t, res.Header().Get(apiv1.RequestIDHeader), p.RequestID)
 	var line string
 	for _, l := range strings.Split(e.logs.String(), "\n") {
@@ -89,32 +89,32 @@ type bareEngine struct{ engine.Engine }
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	res := e.do("", http.MethodGet, "/readyz", nil, nil)
+	res := e.Do("", http.MethodGet, "/readyz", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.JSONEq(t, `{"status":"ready","database":"ok","engine":"ok"}`, res.Body.String())
 
 	e.eng.Mu.Lock()
 	e.eng.HealthErr = fmt.Errorf("fake: %w", engine.ErrEngineUnavailable)
 	e.eng.Mu.Unlock()
-	res = e.do("", http.MethodGet, "/readyz", nil, nil)
-	p := problemOf(t, res, http.StatusServiceUnavailable)
+	res = e.Do("", http.MethodGet, "/readyz", nil, nil)
+	p := servertest.ProblemOf(t, res, http.StatusServiceUnavailable)
 	require.Equal(t, "not ready: the workflow engine does not answer", p.Detail)
 	require.Equal(t, "5", res.Header().Get("Retry-After"))
 	require.Contains(t, e.logs.String(), "fake: workflow engine unavailable")
 	// Liveness does not depend on the engine or the database.
-	require.Equal(t, http.StatusOK, e.do("", http.MethodGet, "/healthz", nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.Do("", http.MethodGet, "/healthz", nil, nil).Code)
 
 	bare := newEnvWithStore(t, e.st, func(c *Config) { c.Engine = bareEngine{c.Engine} })
-	res = bare.do("", http.MethodGet, "/readyz", nil, nil)
+	res = bare.Do("", http.MethodGet, "/readyz", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.JSONEq(t, `{"status":"ready","database":"ok","engine":"unchecked"}`, res.Body.String())
 
 	// A check that hangs is cut at 2 seconds: readiness answers, 503.
 	slow := newEnvWithStore(t, slowPingStore{e.st})
 	start := time.Now()
-	_, res = slow.send("", http.MethodGet, "/readyz", nil, nil)
+	_, res = slow.Send("", http.MethodGet, "/readyz", nil, nil)
 	require.Less(t, time.Since(start), readyTimeout+time.Second)
-	require.Equal(t, "not ready: the database does not answer", problemOf(t, res, http.StatusServiceUnavailable).Detail)
+	require.Equal(t, "not ready: the database does not answer", servertest.ProblemOf(t, res, http.StatusServiceUnavailable).Detail)
 }
 
 // slowPingStore's Ping waits for its context.
@@ -131,37 +131,37 @@ func TestRateLimit(t *testing.T) {
 	e := newEnvWithStore(t, base.st, func(c *Config) { c.RatePerSecond, c.RateBurst = 1, 2 })
 	clk := servertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	e.srv.limiter.Now = clk.Now
-	e.actor("ann", store.RoleOwner) // the admin's first request
-	e.actor("bob", store.RoleOwner) // its second: the admin's bucket is empty now
+	e.Actor("ann", store.RoleOwner) // the admin's first request
+	e.Actor("bob", store.RoleOwner) // its second: the admin's bucket is empty now
 
 	for range 2 {
-		require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+		require.Equal(t, http.StatusOK, e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 	}
-	res := e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil)
-	p := problemOf(t, res, http.StatusTooManyRequests)
+	res := e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil)
+	p := servertest.ProblemOf(t, res, http.StatusTooManyRequests)
 	require.Contains(t, p.Detail, "more than 1 requests per second (bursts of 2)")
 	require.Equal(t, "1", res.Header().Get("Retry-After"))
 	clk.Add(300 * time.Millisecond)
-	res = e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil)
-	problemOf(t, res, http.StatusTooManyRequests)
+	res = e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil)
+	servertest.ProblemOf(t, res, http.StatusTooManyRequests)
 	require.Equal(t, "1", res.Header().Get("Retry-After"), "0.7 s rounds up to 1")
 	// Per actor: another actor still gets through, whatever it asks.
-	require.Equal(t, http.StatusOK, e.do("bob", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.Do("bob", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 	// The admin token is an actor like any other.
-	require.Equal(t, http.StatusTooManyRequests, e.do("admin", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusTooManyRequests, e.Do("admin", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 	// Public routes have no actor to count.
 	for range 5 {
-		require.Equal(t, http.StatusOK, e.do("", http.MethodGet, "/healthz", nil, nil).Code)
+		require.Equal(t, http.StatusOK, e.Do("", http.MethodGet, "/healthz", nil, nil).Code)
 	}
 	// A second later the bucket holds a token again.
 	clk.Add(time.Second)
-	require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
-	require.Equal(t, http.StatusTooManyRequests, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusTooManyRequests, e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 
 	// Unauthenticated requests are refused before they count.
 	e.tokens["bogus"] = "flk_bogus"
 	for range 3 {
-		problemOf(t, e.do("bogus", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
+		servertest.ProblemOf(t, e.Do("bogus", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
 	}
 }
 

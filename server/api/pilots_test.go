@@ -17,6 +17,7 @@ import (
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -57,12 +58,12 @@ func TestAssignArm(t *testing.T) {
 func TestPilotAssignsNewCases(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
-	before := e.createCase("early")
+	e.Actor("improver", store.RoleImprover)
+	before := e.CreateCase("early")
 	require.Equal(t, "", before.Variant)
 	require.Equal(t, "", before.PilotID)
 
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50})
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50})
 	// Ten customers, chosen so that both arms are present whatever the
 	// pilot's random id hashes to (a fixed list would all land in one arm
 	// for 2 ids in 1024).
@@ -83,7 +84,7 @@ func TestPilotAssignsNewCases(t *testing.T) {
 	arms := map[string]int{}
 	for i := range 40 {
 		customer := customers[i%10]
-		c := e.createCase(customer)
+		c := e.CreateCase(customer)
 		require.Equal(t, pl.ID, c.PilotID)
 		want := AssignArm(pl.ID, customer, 50)
 		require.Equal(t, want, c.Variant, "the arm follows the customer")
@@ -99,14 +100,14 @@ func TestPilotAssignsNewCases(t *testing.T) {
 	require.Len(t, arms, 2, "ten customers at 50%% land in both arms")
 
 	// Unit case: each case hashes its own id.
-	res := e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
+	res := e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	after := e.createCase("cust-1")
+	after := e.CreateCase("cust-1")
 	require.Equal(t, "", after.PilotID, "a stopped pilot assigns nothing")
 	require.Equal(t, 1, after.Version)
-	pc := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "unit": "case", "share": 50})
+	pc := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "unit": "case", "share": 50})
 	for range 5 {
-		c := e.createCase("same")
+		c := e.CreateCase("same")
 		require.Equal(t, AssignArm(pc.ID, c.ID, 50), c.Variant)
 	}
 }
@@ -114,11 +115,11 @@ func TestPilotAssignsNewCases(t *testing.T) {
 func TestPilotLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
 	ctx := context.Background()
 
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 40, "primary_metric": "cycle_time",
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 40, "primary_metric": "cycle_time",
 		"guardrails": []map[string]any{{"metric": "csat", "max_worsening": 0.5}}, "min_cases_per_arm": 4,
 		"max_duration": "7d", "evaluate_every": "30m"})
 	require.Equal(t, "complaint", pl.Flow)
@@ -145,28 +146,28 @@ func TestPilotLifecycle(t *testing.T) {
 
 	// Cases in both arms, most of them closed, some with feedback.
 	for i := range 16 {
-		c := e.createCase(fmt.Sprintf("k%d", i))
+		c := e.CreateCase(fmt.Sprintf("k%d", i))
 		if i%4 != 3 {
-			e.finishCase(c.ID)
+			e.FinishCase(c.ID)
 		}
 		if i%3 == 0 {
-			res := e.do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "resolved_first_contact": i%2 == 0}, nil)
+			res := e.Do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "resolved_first_contact": i%2 == 0}, nil)
 			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		}
 	}
 
 	// Anyone reads; the running pilot shows its workflow's status.
-	got := decodeStrict[apiv1.Pilot](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	require.NotNil(t, got.Live)
 	require.Equal(t, "running", got.Live.Status)
 	require.NotNil(t, got.Live.NextLook)
-	list := decodeStrict[apiv1.PilotList](t, e.do("agent", http.MethodGet, "/api/v1/pilots?flow=complaint&status=running", nil, nil), http.StatusOK)
+	list := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("agent", http.MethodGet, "/api/v1/pilots?flow=complaint&status=running", nil, nil), http.StatusOK)
 	require.Len(t, list.Pilots, 1)
 	require.Nil(t, list.Pilots[0].Live, "lists do not query the workflows")
 
 	// Results computed live equal a direct evaluation of the same data,
 	// and store nothing.
-	res := decodeStrict[apiv1.PilotResults](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	res := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	row, err := e.st.GetPilot(ctx, pl.ID)
 	require.NoError(t, err)
 	require.Nil(t, row.Results, "reading results stores nothing")
@@ -193,18 +194,18 @@ func TestPilotLifecycle(t *testing.T) {
 
 	// Evaluate through the workflow: the look is stored on the row.
 	key := http.Header{apiv1.IdempotencyKeyHeader: {"look-1"}}
-	ev := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, key), http.StatusOK)
+	ev := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, key), http.StatusOK)
 	require.NotNil(t, ev.Results)
 	require.NotNil(t, ev.Live)
 	require.Equal(t, 1, ev.Live.Looks)
 	e.eng.Mu.Lock()
 	require.Equal(t, []string{"actor:" + e.actors["improver"].ID + ":look-1"}, e.eng.EvalIDs, "the Idempotency-Key, scoped to the actor, is the Update ID")
 	e.eng.Mu.Unlock()
-	res = decodeStrict[apiv1.PilotResults](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	res = servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	require.NotNil(t, res.LastLook)
 
 	if ev.Status == "running" {
-		stopped := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop",
+		stopped := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop",
 			map[string]any{"reason": "enough"}, nil), http.StatusOK)
 		require.Equal(t, "stopped", stopped.Status)
 		require.Equal(t, "enough", stopped.StopReason)
@@ -212,13 +213,13 @@ func TestPilotLifecycle(t *testing.T) {
 		require.Len(t, e.auditsOf("pilot:"+pl.ID, "pilot.stop"), 1)
 	}
 	// Not running any more.
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusConflict)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
-	got = decodeStrict[apiv1.Pilot](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	require.Nil(t, got.Live)
 
 	// Promote the treatment: its version becomes the default, audited.
-	promoted := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
+	promoted := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
 	require.Equal(t, "promoted", promoted.Status)
 	require.Equal(t, "treatment", promoted.PromotedArm)
 	def, err := e.st.DefaultFlowVersion(ctx, "complaint")
@@ -228,12 +229,12 @@ func TestPilotLifecycle(t *testing.T) {
 	require.Len(t, pa, 1)
 	require.Equal(t, map[string]any{"flow": "complaint", "arm": "treatment", "version": 2.0}, detailsOf(t, pa[0]))
 	// Again: no change; the other arm: 409 with the store's reason.
-	decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
-	p := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusConflict)
+	servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
+	p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "already promoted its treatment arm")
 	require.NotContains(t, p.Detail, ": conflict")
 	// New cases get the promoted version, outside any pilot.
-	c := e.createCase("later")
+	c := e.CreateCase("later")
 	require.Equal(t, 2, c.Version)
 	require.Equal(t, "", c.PilotID)
 }
@@ -241,8 +242,8 @@ func TestPilotLifecycle(t *testing.T) {
 func TestStartPilotErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
-	e.actor("owner", store.RoleOwner)
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("owner", store.RoleOwner)
 	ok := map[string]any{"flow": "complaint", "treatment": 2}
 
 	cases := []struct {
@@ -279,18 +280,18 @@ func TestStartPilotErrors(t *testing.T) {
 		if c.name == "query parameter" {
 			path += "?dry_run=1"
 		}
-		p := problemOf(t, e.do("improver", http.MethodPost, path, c.body, nil), c.status)
+		p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, c.body, nil), c.status)
 		require.Contains(t, p.Detail, c.detail, c.name)
 		require.Equal(t, c.fields, fieldsOf(p), c.name)
 	}
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/pilots", ok, nil), http.StatusForbidden)
-	problemOf(t, e.do("", http.MethodPost, "/api/v1/pilots", ok, nil), http.StatusUnauthorized)
-	problemOf(t, e.sendRaw("improver", http.MethodPost, "/api/v1/pilots", "text/plain", []byte("flow"), nil), http.StatusUnsupportedMediaType)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/pilots", ok, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, "/api/v1/pilots", ok, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.SendRaw("improver", http.MethodPost, "/api/v1/pilots", "text/plain", []byte("flow"), nil), http.StatusUnsupportedMediaType)
 
 	// A retired treatment.
-	res := e.do("admin", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil)
+	res := e.Do("admin", http.MethodPost, "/api/v1/flows/complaint/versions/2/retire", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	p := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots", ok, nil), http.StatusUnprocessableEntity)
+	p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots", ok, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"treatment"}, fieldsOf(p))
 	require.Contains(t, p.Detail, "retired")
 	e.eng.Mu.Lock()
@@ -298,17 +299,17 @@ func TestStartPilotErrors(t *testing.T) {
 	e.eng.Mu.Unlock()
 
 	// Another pilot of the flow running: 409 naming it.
-	first := e.startPilot(map[string]any{"flow": "complaint", "control": 2, "treatment": 1})
-	p = problemOf(t, e.do("admin", http.MethodPost, "/api/v1/pilots", map[string]any{"flow": "complaint", "control": 2, "treatment": 1}, nil), http.StatusConflict)
+	first := e.StartPilot(map[string]any{"flow": "complaint", "control": 2, "treatment": 1})
+	p = servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/pilots", map[string]any{"flow": "complaint", "control": 2, "treatment": 1}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, first.ID)
 }
 
 func TestStartPilotWorkflowFailure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
+	e.Actor("improver", store.RoleImprover)
 	e.eng.SetPilotErrs(fmt.Errorf("engine: %w: dial tcp 10.0.0.9:7233", engine.ErrEngineUnavailable), nil, nil, nil)
-	p := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots", map[string]any{"flow": "complaint", "treatment": 2}, nil), http.StatusServiceUnavailable)
+	p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots", map[string]any{"flow": "complaint", "treatment": 2}, nil), http.StatusServiceUnavailable)
 	require.NotContains(t, p.Detail, "10.0.0.9")
 	pls, err := e.st.ListPilots(context.Background(), store.ListPilotsParams{})
 	require.NoError(t, err)
@@ -317,7 +318,7 @@ func TestStartPilotWorkflowFailure(t *testing.T) {
 	require.Equal(t, pilotStopReasonStartFailed, pls[0].StopReason)
 	// The flow is free for the next attempt.
 	e.eng.SetPilotErrs(nil, nil, nil, nil)
-	e.startPilot(nil)
+	e.StartPilot(nil)
 }
 
 func TestStartRunningPilots(t *testing.T) {
@@ -350,85 +351,85 @@ func TestStopPilotPaths(t *testing.T) {
 	t.Parallel()
 	st := newEnv(t).st
 	e := newEnvWithStore(t, st, func(c *Config) { c.PilotStopWait = 100 * time.Millisecond })
-	e.actor("improver", store.RoleImprover)
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
 
 	// The workflow is gone: the row is ended directly.
-	pl := e.startPilot(nil)
+	pl := e.StartPilot(nil)
 	e.eng.Mu.Lock()
 	delete(e.eng.Pilots, pl.WorkflowID)
 	e.eng.Mu.Unlock()
-	got := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusOK)
 	require.Equal(t, "stopped", got.Status)
 	require.Equal(t, "stopped by "+e.actors["improver"].ID, got.StopReason)
 
 	// The workflow takes its time: 202, still running.
-	pl = e.startPilot(nil)
+	pl = e.StartPilot(nil)
 	e.eng.Mu.Lock()
 	e.eng.StopIgnored = true
 	e.eng.Mu.Unlock()
-	got = decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{"reason": "r"}, nil), http.StatusAccepted)
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{"reason": "r"}, nil), http.StatusAccepted)
 	require.Equal(t, "running", got.Status)
 	// Promoting a pilot that does not stop in time: 409.
-	p := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusConflict)
+	p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "still runs")
 	e.eng.Mu.Lock()
 	e.eng.StopIgnored = false
 	e.eng.Mu.Unlock()
 	// Promoting a running pilot stops it first.
-	got = decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusOK)
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusOK)
 	require.Equal(t, "promoted", got.Status)
 	require.Equal(t, "control", got.PromotedArm)
 	require.Contains(t, got.StopReason, "to promote its control arm")
 
 	// The engine is down: 503, the row untouched.
-	pl = e.startPilot(nil)
+	pl = e.StartPilot(nil)
 	e.eng.SetPilotErrs(nil, fmt.Errorf("engine: %w", engine.ErrEngineUnavailable), fmt.Errorf("engine: %w", engine.ErrEngineUnavailable), fmt.Errorf("engine: %w", engine.ErrEngineUnavailable))
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusServiceUnavailable)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusServiceUnavailable)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusServiceUnavailable)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusServiceUnavailable)
 	// Reading still answers from the row, without live.
-	got = decodeStrict[apiv1.Pilot](t, e.do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	require.Equal(t, "running", got.Status)
 	require.Nil(t, got.Live)
 	e.eng.SetPilotErrs(nil, nil, nil, nil)
 
 	// Roles, unknown pilots, bad bodies.
 	for path, body := range map[string]any{"/stop": map[string]any{}, "/evaluate": nil, "/promote": map[string]any{"arm": "control"}} {
-		problemOf(t, e.do("agent", http.MethodPost, "/api/v1/pilots/"+pl.ID+path, body, nil), http.StatusForbidden)
-		problemOf(t, e.do("", http.MethodPost, "/api/v1/pilots/"+pl.ID+path, body, nil), http.StatusUnauthorized)
-		problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/nope"+path, body, nil), http.StatusNotFound)
+		servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/pilots/"+pl.ID+path, body, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do("", http.MethodPost, "/api/v1/pilots/"+pl.ID+path, body, nil), http.StatusUnauthorized)
+		servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/nope"+path, body, nil), http.StatusNotFound)
 	}
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/pilots/nope", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/pilots/nope/results", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/pilots", nil, nil), http.StatusUnauthorized)
-	p = problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "b"}, nil), http.StatusUnprocessableEntity)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/pilots/nope", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/pilots/nope/results", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/pilots", nil, nil), http.StatusUnauthorized)
+	p = servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "b"}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"arm"}, fieldsOf(p))
-	p = problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{}, nil), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"arm"}, fieldsOf(p))
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", `{"arm": "control", "version": 2}`, nil), http.StatusBadRequest)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", `{"why": "x"}`, nil), http.StatusBadRequest)
-	p = problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{"reason": string(bytes.Repeat([]byte("x"), 501))}, nil), http.StatusUnprocessableEntity)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", `{"arm": "control", "version": 2}`, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", `{"why": "x"}`, nil), http.StatusBadRequest)
+	p = servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{"reason": string(bytes.Repeat([]byte("x"), 501))}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"reason"}, fieldsOf(p))
-	p = problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, http.Header{apiv1.IdempotencyKeyHeader: {"ключ"}}), http.StatusBadRequest)
+	p = servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, http.Header{apiv1.IdempotencyKeyHeader: {"ключ"}}), http.StatusBadRequest)
 	require.Equal(t, []string{apiv1.IdempotencyKeyHeader}, fieldsOf(p))
 }
 
 func TestListPilotsPaging(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
+	e.Actor("improver", store.RoleImprover)
 	var ids []string
 	for range 5 {
-		pl := e.startPilot(nil)
+		pl := e.StartPilot(nil)
 		ids = append([]string{pl.ID}, ids...) // newest first
-		res := e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
+		res := e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		time.Sleep(2 * time.Millisecond)
 	}
 	var seen []string
 	path := "/api/v1/pilots?limit=2"
 	for range 5 {
-		page := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, path, nil, nil), http.StatusOK)
+		page := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("improver", http.MethodGet, path, nil, nil), http.StatusOK)
 		for _, p := range page.Pilots {
 			seen = append(seen, p.ID)
 		}
@@ -438,18 +439,18 @@ func TestListPilotsPaging(t *testing.T) {
 		path = "/api/v1/pilots?limit=2&cursor=" + page.NextCursor
 	}
 	require.Equal(t, ids, seen)
-	empty := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, "/api/v1/pilots?status=running", nil, nil), http.StatusOK)
+	empty := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("improver", http.MethodGet, "/api/v1/pilots?status=running", nil, nil), http.StatusOK)
 	require.Empty(t, empty.Pilots)
 	// from/to bound created_at.
 	all, err := e.st.ListPilots(context.Background(), store.ListPilotsParams{})
 	require.NoError(t, err)
 	mid := all[2].CreatedAt.UTC().Format(time.RFC3339Nano)
-	before := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, "/api/v1/pilots?to="+mid, nil, nil), http.StatusOK)
+	before := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("improver", http.MethodGet, "/api/v1/pilots?to="+mid, nil, nil), http.StatusOK)
 	require.Len(t, before.Pilots, 2)
-	since := decodeStrict[apiv1.PilotList](t, e.do("improver", http.MethodGet, "/api/v1/pilots?from="+mid, nil, nil), http.StatusOK)
+	since := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("improver", http.MethodGet, "/api/v1/pilots?from="+mid, nil, nil), http.StatusOK)
 	require.Len(t, since.Pilots, 3)
 	for _, q := range []string{"limit=0", "limit=501", "cursor=bogus", "status=paused", "flow=complaint&colour=red", "from=yesterday"} {
-		problemOf(t, e.do("improver", http.MethodGet, "/api/v1/pilots?"+q, nil, nil), http.StatusBadRequest)
+		servertest.ProblemOf(t, e.Do("improver", http.MethodGet, "/api/v1/pilots?"+q, nil, nil), http.StatusBadRequest)
 	}
 }
 
@@ -468,17 +469,17 @@ func (e *testEnv) auditsOf(object, action string) []store.AuditEntry {
 func TestPilotConcludesOnEvaluation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "unit": "case", "min_cases_per_arm": 2})
+	e.Actor("improver", store.RoleImprover)
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "unit": "case", "min_cases_per_arm": 2})
 	arms := map[string]int{}
 	for i := 0; arms["control"] < 3 || arms["treatment"] < 3; i++ {
 		require.Less(t, i, 60)
-		c := e.createCase(fmt.Sprintf("z%d", i))
-		e.finishCase(c.ID)
+		c := e.CreateCase(fmt.Sprintf("z%d", i))
+		e.FinishCase(c.ID)
 		arms[c.Variant]++
 	}
 	// The planned sample is reached: the look concludes the pilot.
-	got := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusOK)
 	require.Equal(t, "completed", got.Status)
 	require.NotNil(t, got.EndedAt)
 	require.Equal(t, "completed", got.Live.Status)
@@ -487,7 +488,7 @@ func TestPilotConcludesOnEvaluation(t *testing.T) {
 	require.NotEmpty(t, got.Results.Recommendation)
 
 	// The results show the stored look next to a fresh evaluation.
-	res := decodeStrict[apiv1.PilotResults](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	res := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 	require.Equal(t, "completed", res.Status)
 	require.Equal(t, got.Results, res.LastLook)
 	require.Equal(t, arms["control"], res.Arms["control"].N)
@@ -505,5 +506,5 @@ func TestPilotConcludesOnEvaluation(t *testing.T) {
 	}
 	require.Positive(t, onlyOne, "complaint v1 and v2 have different steps")
 	require.Positive(t, both)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -30,9 +31,9 @@ func (e *testEnv) pdcaCases() []store.Case {
 func TestCreateAndReadProposals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("agent", store.RoleStaff, "customer_service")
 
-	p := e.propose("agent", "Refunds up to 50 EUR at first line", false)
+	p := e.Propose("agent", "Refunds up to 50 EUR at first line", false)
 	require.Equal(t, store.ProposalOpen, p.Status)
 	require.NotNil(t, p.Author)
 	require.Equal(t, e.actors["agent"].ID, *p.Author)
@@ -44,9 +45,9 @@ func TestCreateAndReadProposals(t *testing.T) {
 	require.Equal(t, e.actors["agent"].ID, created[0].Actor)
 
 	// Anonymous: no author in the proposal nor in its audit entry.
-	anon := e.propose("agent", "Shorter hold music", true)
+	anon := e.Propose("agent", "Shorter hold music", true)
 	require.Nil(t, anon.Author)
-	require.Contains(t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+anon.ID, nil, nil).Body.String(), `"author":null`)
+	require.Contains(t, e.Do("agent", http.MethodGet, "/api/v1/proposals/"+anon.ID, nil, nil).Body.String(), `"author":null`)
 	st, err := e.st.GetProposal(context.Background(), anon.ID)
 	require.NoError(t, err)
 	require.Equal(t, "", st.Author)
@@ -60,12 +61,12 @@ func TestCreateAndReadProposals(t *testing.T) {
 		}
 	}
 
-	got := decodeStrict[apiv1.Proposal](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Proposal](t, e.Do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
 	require.Equal(t, p, got)
-	problemOf(t, e.do("agent", http.MethodGet, "/api/v1/proposals/nope", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/proposals/nope", nil, nil), http.StatusNotFound)
 
 	// Title and body limits count characters, not bytes.
-	e.propose("agent", strings.Repeat("é", 200), false)
+	e.Propose("agent", strings.Repeat("é", 200), false)
 	for _, tc := range []struct {
 		body   any
 		status int
@@ -81,12 +82,12 @@ func TestCreateAndReadProposals(t *testing.T) {
 		{`{"title": "t"`, 400, []string{"body"}},
 		{``, 400, []string{"body"}},
 	} {
-		p := problemOf(t, e.do("agent", http.MethodPost, "/api/v1/proposals", tc.body, nil), tc.status)
+		p := servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/proposals", tc.body, nil), tc.status)
 		require.Equal(t, tc.fields, fieldsOf(p), "%v", tc.body)
 	}
-	problemOf(t, e.do("", http.MethodPost, "/api/v1/proposals", map[string]any{"title": "t"}, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/proposals", nil, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, "/api/v1/proposals", map[string]any{"title": "t"}, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/proposals", nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusUnauthorized)
 }
 
 func TestListProposals(t *testing.T) {
@@ -102,17 +103,17 @@ func TestListProposals(t *testing.T) {
 			return clock
 		}
 	})
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
 	var all []apiv1.Proposal // newest first
 	for i := range 7 {
-		all = append([]apiv1.Proposal{e.propose("agent", fmt.Sprintf("idea %d", i), i%2 == 0)}, all...)
+		all = append([]apiv1.Proposal{e.Propose("agent", fmt.Sprintf("idea %d", i), i%2 == 0)}, all...)
 	}
-	res := e.do("improver", http.MethodPost, "/api/v1/proposals/"+all[1].ID+"/decline", map[string]any{}, nil)
-	all[1] = decodeStrict[apiv1.Proposal](t, res, http.StatusOK)
+	res := e.Do("improver", http.MethodPost, "/api/v1/proposals/"+all[1].ID+"/decline", map[string]any{}, nil)
+	all[1] = servertest.DecodeStrict[apiv1.Proposal](t, res, http.StatusOK)
 
 	list := func(q string) apiv1.ProposalList {
-		return decodeStrict[apiv1.ProposalList](t, e.do("agent", http.MethodGet, "/api/v1/proposals?"+q, nil, nil), http.StatusOK)
+		return servertest.DecodeStrict[apiv1.ProposalList](t, e.Do("agent", http.MethodGet, "/api/v1/proposals?"+q, nil, nil), http.StatusOK)
 	}
 	var got []apiv1.Proposal
 	cursor := ""
@@ -144,34 +145,34 @@ func TestListProposals(t *testing.T) {
 	require.Empty(t, limited.NextCursor, "no page after the from bound")
 
 	for _, q := range []string{"status=maybe", "limit=0", "limit=501", "cursor=%21%21%21", "cursor=bm9wZQ", "sort=votes", "from=yesterday"} {
-		problemOf(t, e.do("agent", http.MethodGet, "/api/v1/proposals?"+q, nil, nil), http.StatusBadRequest)
+		servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/proposals?"+q, nil, nil), http.StatusBadRequest)
 	}
 }
 
 func TestVoteProposal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	p := e.propose("agent", "Callback instead of hold", false)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	p := e.Propose("agent", "Callback instead of hold", false)
 	path := "/api/v1/proposals/" + p.ID + "/vote"
 
-	v := decodeStrict[apiv1.Vote](t, e.do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
+	v := servertest.DecodeStrict[apiv1.Vote](t, e.Do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
 	require.Equal(t, apiv1.Vote{ProposalID: p.ID, Voted: true, Votes: 1}, v)
-	v = decodeStrict[apiv1.Vote](t, e.do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
+	v = servertest.DecodeStrict[apiv1.Vote](t, e.Do("agent", http.MethodPost, path, nil, nil), http.StatusOK)
 	require.Equal(t, apiv1.Vote{ProposalID: p.ID, Voted: false, Votes: 1}, v, "one vote per actor")
 
 	// Concurrent votes: 20 actors, each voting three times at once.
 	const voters = 20
 	for i := range voters {
-		e.actor(fmt.Sprintf("voter-%d", i), store.RoleStaff, "technical")
+		e.Actor(fmt.Sprintf("voter-%d", i), store.RoleStaff, "technical")
 	}
 	var counted atomic.Int32
 	var wg sync.WaitGroup
 	for i := range voters {
 		for range 3 {
 			wg.Go(func() {
-				_, rec := e.send(fmt.Sprintf("voter-%d", i), http.MethodPost, path, nil, nil)
+				_, rec := e.Send(fmt.Sprintf("voter-%d", i), http.MethodPost, path, nil, nil)
 				if rec.Code != http.StatusOK {
 					t.Errorf("vote: %d %s", rec.Code, rec.Body.String())
 					return
@@ -188,32 +189,32 @@ func TestVoteProposal(t *testing.T) {
 	}
 	wg.Wait()
 	require.EqualValues(t, voters, counted.Load(), "exactly one counted vote per actor")
-	got := decodeStrict[apiv1.Proposal](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Proposal](t, e.Do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
 	require.Equal(t, voters+1, got.Votes)
 
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/proposals/nope/vote", nil, nil), http.StatusNotFound)
-	problemOf(t, e.do("", http.MethodPost, path, nil, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("agent", http.MethodPost, path+"?weight=2", nil, nil), http.StatusBadRequest)
-	decodeStrict[apiv1.Proposal](t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/decline", map[string]any{}, nil), http.StatusOK)
-	pr := problemOf(t, e.do("improver", http.MethodPost, path, nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/proposals/nope/vote", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, path, nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, path+"?weight=2", nil, nil), http.StatusBadRequest)
+	servertest.DecodeStrict[apiv1.Proposal](t, e.Do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/decline", map[string]any{}, nil), http.StatusOK)
+	pr := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, nil, nil), http.StatusConflict)
 	require.Contains(t, pr.Detail, "declined")
 }
 
 func TestAdoptProposal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("owner", store.RoleOwner)
-	e.actor("improver", store.RoleImprover)
-	p := e.propose("agent", "Refunds up to 50 EUR at first line", false)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("improver", store.RoleImprover)
+	p := e.Propose("agent", "Refunds up to 50 EUR at first line", false)
 	path := "/api/v1/proposals/" + p.ID + "/adopt"
 	ok := map[string]any{"flow": "complaint", "metric": "cycle_time"}
 
-	problemOf(t, e.do("", http.MethodPost, path, ok, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("agent", http.MethodPost, path, ok, nil), http.StatusForbidden)
-	problemOf(t, e.do("owner", http.MethodPost, path, ok, nil), http.StatusForbidden)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/proposals/nope/adopt", ok, nil), http.StatusNotFound)
-	pr := problemOf(t, e.do("improver", http.MethodPost, path, map[string]any{"flow": "nope", "metric": "fcr"}, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, path, ok, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, path, ok, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, path, ok, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/proposals/nope/adopt", ok, nil), http.StatusNotFound)
+	pr := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, map[string]any{"flow": "nope", "metric": "fcr"}, nil), http.StatusNotFound)
 	require.Equal(t, []string{"flow"}, fieldsOf(pr))
 	for _, tc := range []struct {
 		body   any
@@ -229,12 +230,12 @@ func TestAdoptProposal(t *testing.T) {
 		{`{"flow": 7}`, 400, []string{"body.flow"}},
 		{`not json`, 400, []string{"body"}},
 	} {
-		pr := problemOf(t, e.do("improver", http.MethodPost, path, tc.body, nil), tc.status)
+		pr := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, tc.body, nil), tc.status)
 		require.Equal(t, tc.fields, fieldsOf(pr), "%v", tc.body)
 	}
 	require.Empty(t, e.pdcaCases(), "no cycle for a refused request")
 
-	a := e.adopt(p.ID, "complaint", "fcr")
+	a := e.Adopt(p.ID, "complaint", "fcr")
 	require.Equal(t, store.ProposalAdopted, a.Proposal.Status)
 	require.Equal(t, a.Case.ID, a.Proposal.AdoptedCaseID)
 	require.Equal(t, apiv1.PDCAFlow, a.Case.Flow)
@@ -264,20 +265,20 @@ func TestAdoptProposal(t *testing.T) {
 	require.Len(t, adopts, 1)
 	require.Equal(t, e.actors["improver"].ID, adopts[0].Actor)
 	require.Equal(t, map[string]any{"case_id": a.Case.ID, "flow": "complaint", "metric": "fcr"}, detailsOf(t, adopts[0]))
-	got := decodeStrict[apiv1.Proposal](t, e.do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
+	got := servertest.DecodeStrict[apiv1.Proposal](t, e.Do("agent", http.MethodGet, "/api/v1/proposals/"+p.ID, nil, nil), http.StatusOK)
 	require.Equal(t, a.Proposal, got)
 
 	// Not open any more: adopt (even the same request), decline and vote are 409.
-	pr = problemOf(t, e.do("improver", http.MethodPost, path, map[string]any{"flow": "complaint", "metric": "fcr"}, nil), http.StatusConflict)
+	pr = servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, map[string]any{"flow": "complaint", "metric": "fcr"}, nil), http.StatusConflict)
 	require.Contains(t, pr.Detail, a.Case.ID)
-	problemOf(t, e.do("admin", http.MethodPost, path, ok, nil), http.StatusConflict)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/decline", map[string]any{}, nil), http.StatusConflict)
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/proposals/"+p.ID+"/vote", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, path, ok, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/decline", map[string]any{}, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/proposals/"+p.ID+"/vote", nil, nil), http.StatusConflict)
 	require.Len(t, e.pdcaCases(), 1)
 	require.Equal(t, 1, e.eng.StartCount())
 
 	// The server's own idempotency keys cannot be used by clients.
-	pr = problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"},
+	pr = servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"},
 		http.Header{apiv1.IdempotencyKeyHeader: {"flowlab:proposal:x"}}), http.StatusBadRequest)
 	require.Equal(t, []string{apiv1.IdempotencyKeyHeader}, fieldsOf(pr))
 }
@@ -306,14 +307,14 @@ func TestAdoptProposalDeclinedMeanwhile(t *testing.T) {
 	base := newEnv(t)
 	rs := &raceStore{Store: base.st}
 	e := newEnvWithStore(t, rs)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	p := e.propose("agent", "One form for all complaints", false)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	p := e.Propose("agent", "One form for all complaints", false)
 	rs.hook = func(ctx context.Context, id string) {
 		_, err := base.st.DeclineProposal(ctx, id, time.Now())
 		require.NoError(t, err)
 	}
-	pr := problemOf(t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt",
+	pr := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt",
 		map[string]any{"flow": "complaint", "metric": "csat"}, nil), http.StatusConflict)
 	require.Contains(t, pr.Detail, "declined")
 	require.Contains(t, pr.Detail, "was cancelled")
@@ -338,13 +339,13 @@ func TestAdoptProposalRetryAfterFailure(t *testing.T) {
 	rs := &raceStore{Store: base.st, failAdopt: store.ErrUnavailable}
 	rs.failures.Store(1)
 	e := newEnvWithStore(t, rs)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	p := e.propose("agent", "Route VIP complaints to a senior agent", false)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	p := e.Propose("agent", "Route VIP complaints to a senior agent", false)
 
 	// The case is stored and started, then marking the proposal fails: the
 	// proposal stays open, the case is kept.
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt",
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt",
 		map[string]any{"flow": "complaint", "metric": "sla_breach_rate"}, nil), http.StatusServiceUnavailable)
 	got, err := base.st.GetProposal(context.Background(), p.ID)
 	require.NoError(t, err)
@@ -353,9 +354,9 @@ func TestAdoptProposalRetryAfterFailure(t *testing.T) {
 	require.Len(t, first, 1)
 
 	// The retry (by another improver) continues with the same case.
-	e.actor("improver2", store.RoleImprover)
-	res := e.do("improver2", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt", map[string]any{"flow": "complaint", "metric": "sla_breach_rate"}, nil)
-	a := decodeStrict[apiv1.Adoption](t, res, http.StatusCreated)
+	e.Actor("improver2", store.RoleImprover)
+	res := e.Do("improver2", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt", map[string]any{"flow": "complaint", "metric": "sla_breach_rate"}, nil)
+	a := servertest.DecodeStrict[apiv1.Adoption](t, res, http.StatusCreated)
 	require.Equal(t, first[0].ID, a.Case.ID)
 	require.Equal(t, first[0].ID, a.Proposal.AdoptedCaseID)
 	require.Len(t, e.pdcaCases(), 1)
@@ -368,8 +369,8 @@ func TestAdoptProposalRetryAfterFailure(t *testing.T) {
 func TestAdoptProposalConcurrent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
 
 	run := func(id string, bodies []string) (codes map[int]int, adopted apiv1.Adoption) {
 		codes = map[int]int{}
@@ -377,7 +378,7 @@ func TestAdoptProposalConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for _, body := range bodies {
 			wg.Go(func() {
-				_, rec := e.send("improver", http.MethodPost, "/api/v1/proposals/"+id+"/adopt", body, nil)
+				_, rec := e.Send("improver", http.MethodPost, "/api/v1/proposals/"+id+"/adopt", body, nil)
 				mu.Lock()
 				defer mu.Unlock()
 				codes[rec.Code]++
@@ -391,7 +392,7 @@ func TestAdoptProposalConcurrent(t *testing.T) {
 	}
 
 	// The same adoption ten times at once: one cycle, one 201.
-	p := e.propose("agent", "Same request", false)
+	p := e.Propose("agent", "Same request", false)
 	same := make([]string, 10)
 	for i := range same {
 		same[i] = `{"flow":"complaint","metric":"cycle_time"}`
@@ -406,7 +407,7 @@ func TestAdoptProposalConcurrent(t *testing.T) {
 	e.eng.Mu.Unlock()
 
 	// Different adoptions at once: one wins, the others' cycles are cancelled.
-	q := e.propose("agent", "Different requests", false)
+	q := e.Propose("agent", "Different requests", false)
 	codes, b := run(q.ID, []string{`{"flow":"complaint","metric":"cycle_time"}`, `{"flow":"complaint","metric":"fcr"}`,
 		`{"flow":"complaint","metric":"csat"}`, `{"flow":"complaint","metric":"sla_breach_rate"}`})
 	require.Equal(t, 1, codes[http.StatusCreated])
@@ -436,21 +437,21 @@ func TestAdoptProposalConcurrent(t *testing.T) {
 func TestDeclineProposal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	p := e.propose("agent", "Chat on weekends", false)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	p := e.Propose("agent", "Chat on weekends", false)
 	path := "/api/v1/proposals/" + p.ID + "/decline"
 
-	problemOf(t, e.do("", http.MethodPost, path, map[string]any{}, nil), http.StatusUnauthorized)
-	problemOf(t, e.do("agent", http.MethodPost, path, map[string]any{}, nil), http.StatusForbidden)
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/proposals/nope/decline", map[string]any{}, nil), http.StatusNotFound)
-	pr := problemOf(t, e.do("improver", http.MethodPost, path, map[string]any{"reason": strings.Repeat("x", 1001)}, nil), http.StatusUnprocessableEntity)
+	servertest.ProblemOf(t, e.Do("", http.MethodPost, path, map[string]any{}, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, path, map[string]any{}, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/proposals/nope/decline", map[string]any{}, nil), http.StatusNotFound)
+	pr := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, map[string]any{"reason": strings.Repeat("x", 1001)}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, []string{"reason"}, fieldsOf(pr))
-	pr = problemOf(t, e.do("improver", http.MethodPost, path, `{"reason": "x", "notify": true}`, nil), http.StatusBadRequest)
+	pr = servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, `{"reason": "x", "notify": true}`, nil), http.StatusBadRequest)
 	require.Equal(t, []string{"body"}, fieldsOf(pr))
-	problemOf(t, e.do("improver", http.MethodPost, path, `{"reason": `, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, path, `{"reason": `, nil), http.StatusBadRequest)
 
-	d := decodeStrict[apiv1.Proposal](t, e.do("improver", http.MethodPost, path, map[string]any{"reason": " weekend volume is too low "}, nil), http.StatusOK)
+	d := servertest.DecodeStrict[apiv1.Proposal](t, e.Do("improver", http.MethodPost, path, map[string]any{"reason": " weekend volume is too low "}, nil), http.StatusOK)
 	require.Equal(t, store.ProposalDeclined, d.Status)
 	require.Equal(t, "", d.AdoptedCaseID)
 	entries := e.auditsOf("proposal:"+p.ID, "proposal.decline")
@@ -458,9 +459,9 @@ func TestDeclineProposal(t *testing.T) {
 	require.Equal(t, e.actors["improver"].ID, entries[0].Actor)
 	require.Equal(t, map[string]any{"reason": "weekend volume is too low"}, detailsOf(t, entries[0]))
 
-	pr = problemOf(t, e.do("admin", http.MethodPost, path, map[string]any{}, nil), http.StatusConflict)
+	pr = servertest.ProblemOf(t, e.Do("admin", http.MethodPost, path, map[string]any{}, nil), http.StatusConflict)
 	require.Contains(t, pr.Detail, "declined")
-	problemOf(t, e.do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt", map[string]any{"flow": "complaint", "metric": "fcr"}, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/proposals/"+p.ID+"/adopt", map[string]any{"flow": "complaint", "metric": "fcr"}, nil), http.StatusConflict)
 	require.Empty(t, e.pdcaCases())
 }
 
@@ -470,9 +471,9 @@ func TestProposalStoreUnavailable(t *testing.T) {
 	base := newEnv(t)
 	rs := &raceStore{Store: base.st, hook: func(context.Context, string) {}}
 	e := newEnvWithStore(t, unavailableProposals{rs})
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("agent", store.RoleStaff, "customer_service")
 	for _, path := range []string{"/api/v1/proposals", "/api/v1/proposals/x", "/api/v1/kpis/improvement"} {
-		p := problemOf(t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusServiceUnavailable)
+		p := servertest.ProblemOf(t, e.Do("agent", http.MethodGet, path, nil, nil), http.StatusServiceUnavailable)
 		require.NotContains(t, p.Detail, "secret")
 	}
 }

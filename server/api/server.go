@@ -353,11 +353,11 @@ func Patterns() []string {
 // table and handlers, with the actor ResolveSession put in the context.
 func (s *API) InProcess() http.Handler { return s.inproc }
 
-// Log is the API's logger (it adds the request id to every record); Limiter
-// its per-actor rate limit (nil when off), which the web UI's pages share.
+// Log is the API's logger (it adds the request id to every record).
 func (s *API) Log() *slog.Logger { return s.log }
 
-// Limiter is the per-actor rate limit (nil when off).
+// Limiter is the per-actor rate limit (nil when off), which the web UI's
+// page loads share.
 func (s *API) Limiter() *httpx.RateLimiter { return s.limiter }
 
 // Metrics is the registry the API's latencies go to.

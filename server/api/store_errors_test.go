@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/stretchr/testify/require"
 )
@@ -45,11 +46,11 @@ func TestStoreErrors(t *testing.T) {
 			for _, path := range []string{"/api/v1/cases/x", "/api/v1/flows"} {
 				// A store that reports a conflict or a missing row on a
 				// read is a fault the document does not describe.
-				req, res := e.send("admin", http.MethodGet, path, nil, nil)
+				req, res := e.Send("admin", http.MethodGet, path, nil, nil)
 				if c.status >= 500 {
-					e.checkContract(req, res)
+					e.CheckContract(req, res)
 				}
-				problemOf(t, res, c.status)
+				servertest.ProblemOf(t, res, c.status)
 				require.NotContains(t, res.Body.String(), "secret.sock")
 				require.NotContains(t, res.Body.String(), "hunter2")
 				if c.status == http.StatusServiceUnavailable {
@@ -60,9 +61,9 @@ func TestStoreErrors(t *testing.T) {
 				require.Contains(t, e.logs.String(), "secret.sock")
 			}
 			// Liveness does not look at the database; readiness does.
-			require.Equal(t, http.StatusOK, e.do("", http.MethodGet, "/healthz", nil, nil).Code)
-			res := e.do("", http.MethodGet, "/readyz", nil, nil)
-			p := problemOf(t, res, http.StatusServiceUnavailable)
+			require.Equal(t, http.StatusOK, e.Do("", http.MethodGet, "/healthz", nil, nil).Code)
+			res := e.Do("", http.MethodGet, "/readyz", nil, nil)
+			p := servertest.ProblemOf(t, res, http.StatusServiceUnavailable)
 			require.Equal(t, "not ready: the database does not answer", p.Detail)
 			require.Equal(t, "5", res.Header().Get("Retry-After"))
 		})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -41,45 +42,45 @@ var recordData = map[string]any{"severity": "primary", "summary": "broken lid"}
 func TestTaskLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	e.actor("bob", store.RoleStaff, "customer_service")
-	e.actor("tess", store.RoleStaff, "technical")
-	c := e.startCase()
-	task := e.openTask(c.ID)
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	e.Actor("bob", store.RoleStaff, "customer_service")
+	e.Actor("tess", store.RoleStaff, "technical")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
 	path := "/api/v1/tasks/" + task.ID
 
 	// Inboxes: ann sees the task without naming a department; tess does not.
 	var list struct {
 		Tasks []apiv1.Task `json:"tasks"`
 	}
-	res := e.do("ann", http.MethodGet, "/api/v1/tasks", nil, nil)
+	res := e.Do("ann", http.MethodGet, "/api/v1/tasks", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.Len(t, list.Tasks, 1)
 	require.Equal(t, task.ID, list.Tasks[0].ID)
 	require.Equal(t, []string{"recorded"}, list.Tasks[0].Outcomes)
 	require.NotNil(t, list.Tasks[0].SLADue)
-	res = e.do("tess", http.MethodGet, "/api/v1/tasks", nil, nil)
+	res = e.Do("tess", http.MethodGet, "/api/v1/tasks", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.Empty(t, list.Tasks)
 
 	// Claim, and the claim blocks others.
-	claimed := decodeTask(t, e.do("ann", http.MethodPost, path+"/claim", nil, nil))
+	claimed := decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil))
 	require.Equal(t, e.actors["ann"].ID, claimed.Assignee)
 	require.NotNil(t, claimed.ClaimedAt)
-	decodeTask(t, e.do("ann", http.MethodPost, path+"/claim", nil, nil)) // own claim again: no-op
-	p := problemOf(t, e.do("bob", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
+	decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil)) // own claim again: no-op
+	p := servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "claimed by")
-	problemOf(t, e.do("bob", http.MethodPost, path+"/unclaim", nil, nil), http.StatusConflict)
-	problemOf(t, e.do("bob", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/unclaim", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
 
-	res = e.do("ann", http.MethodGet, "/api/v1/tasks?assignee=me", nil, nil)
+	res = e.Do("ann", http.MethodGet, "/api/v1/tasks?assignee=me", nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.Len(t, list.Tasks, 1)
 	// assignee=none lists only unclaimed tasks: the claimed one is gone.
 	unclaimedIDs := func() []string {
 		var l apiv1.TaskList
-		require.NoError(t, json.Unmarshal(e.do("ann", http.MethodGet, "/api/v1/tasks?assignee=none", nil, nil).Body.Bytes(), &l))
+		require.NoError(t, json.Unmarshal(e.Do("ann", http.MethodGet, "/api/v1/tasks?assignee=none", nil, nil).Body.Bytes(), &l))
 		var ids []string
 		for _, tk := range l.Tasks {
 			require.Empty(t, tk.Assignee)
@@ -90,15 +91,15 @@ func TestTaskLifecycle(t *testing.T) {
 	require.NotContains(t, unclaimedIDs(), claimed.ID)
 
 	// Unclaim and claim again; an admin may unclaim anyone.
-	require.Empty(t, decodeTask(t, e.do("ann", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
+	require.Empty(t, decodeTask(t, e.Do("ann", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
 	require.Contains(t, unclaimedIDs(), claimed.ID)
-	decodeTask(t, e.do("bob", http.MethodPost, path+"/claim", nil, nil))
-	require.Empty(t, decodeTask(t, e.do("admin", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
-	decodeTask(t, e.do("ann", http.MethodPost, path+"/claim", nil, nil))
+	decodeTask(t, e.Do("bob", http.MethodPost, path+"/claim", nil, nil))
+	require.Empty(t, decodeTask(t, e.Do("admin", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
+	decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil))
 
 	// Complete: the task closes, the next one is open in technical.
 	key := http.Header{apiv1.IdempotencyKeyHeader: {"click-1"}}
-	done := decodeCompletion(t, e.do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key))
+	done := decodeCompletion(t, e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key))
 	require.Equal(t, store.TaskCompleted, done.Task.Status)
 	require.Equal(t, "recorded", done.Task.Outcome)
 	require.Equal(t, e.actors["ann"].ID, done.Task.CompletedBy)
@@ -109,18 +110,18 @@ func TestTaskLifecycle(t *testing.T) {
 	require.Equal(t, "technical", done.Next[0].Department)
 
 	// A retried click with the same key replays the result.
-	again := e.do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key)
+	again := e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key)
 	require.Equal(t, "true", again.Header().Get(ReplayedHeader))
 	replay := decodeCompletion(t, again)
 	require.Equal(t, done.Task.ID, replay.Task.ID)
 	require.Equal(t, done.Next[0].ID, replay.Next[0].ID)
 	// Without the key it is a conflict: the task is closed.
-	p = problemOf(t, e.do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
 	require.Contains(t, p.Detail, "already completed")
-	problemOf(t, e.do("ann", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
 
 	// The case shows the span with its waiting and working time.
-	res = e.do("tess", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	res = e.Do("tess", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	var d apiv1.CaseDetail
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
@@ -149,27 +150,27 @@ func TestTaskLifecycle(t *testing.T) {
 		{"ann", "approved", nil},
 		{"ann", "notified", map[string]any{"resolved": true}},
 	} {
-		next := e.openTask(c.ID)
-		out := decodeCompletion(t, e.do(step.as, http.MethodPost, "/api/v1/tasks/"+next.ID+"/complete", map[string]any{"outcome": step.outcome, "data": step.data}, nil))
+		next := e.OpenTask(c.ID)
+		out := decodeCompletion(t, e.Do(step.as, http.MethodPost, "/api/v1/tasks/"+next.ID+"/complete", map[string]any{"outcome": step.outcome, "data": step.data}, nil))
 		require.Equal(t, next.ID, out.Task.ID)
 	}
-	res = e.do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+	res = e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
 	require.Equal(t, store.CaseCompleted, d.Status)
 	require.Empty(t, d.Tasks)
 	require.Len(t, d.Spans, 5)
 
 	// A closed case cannot be cancelled or signalled.
-	problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
-	problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "reply"}, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "reply"}, nil), http.StatusConflict)
 }
 
 func TestCompleteConcurrent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	c := e.startCase()
-	task := e.openTask(c.ID)
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
 	const n = 20
 	var (
 		wg    sync.WaitGroup
@@ -202,23 +203,23 @@ func TestCompleteConcurrent(t *testing.T) {
 func TestCompleteValidation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	c := e.startCase()
-	task := e.openTask(c.ID)
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
 	path := "/api/v1/tasks/" + task.ID + "/complete"
 
-	p := problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"data": recordData}, nil), http.StatusUnprocessableEntity)
+	p := servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"data": recordData}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "outcome", p.Errors[0].Field)
-	p = problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"outcome": "lost", "data": recordData}, nil), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"outcome": "lost", "data": recordData}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "outcome", p.Errors[0].Field)
 	require.Contains(t, p.Detail, `outcome "lost" is not allowed`)
-	p = problemOf(t, e.do("ann", http.MethodPost, path, map[string]any{"outcome": "recorded", "data": map[string]any{"severity": "primary"}}, nil), http.StatusUnprocessableEntity)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, map[string]any{"outcome": "recorded", "data": map[string]any{"severity": "primary"}}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "data", p.Errors[0].Field)
 	require.Contains(t, p.Detail, `field "summary" is required`)
-	p = problemOf(t, e.do("ann", http.MethodPost, path, `{"outcome":"recorded","data":[1]}`, nil), http.StatusBadRequest)
+	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path, `{"outcome":"recorded","data":[1]}`, nil), http.StatusBadRequest)
 	require.Contains(t, p.Detail, "body.data: expected object, got array")
-	problemOf(t, e.do("ann", http.MethodPost, "/api/v1/tasks/missing/complete", map[string]any{"outcome": "recorded"}, nil), http.StatusNotFound)
-	require.Equal(t, store.TaskOpen, e.openTask(c.ID).Status)
+	servertest.ProblemOf(t, e.Do("ann", http.MethodPost, "/api/v1/tasks/missing/complete", map[string]any{"outcome": "recorded"}, nil), http.StatusNotFound)
+	require.Equal(t, store.TaskOpen, e.OpenTask(c.ID).Status)
 }
 
 func TestCompleteEngineErrors(t *testing.T) {
@@ -242,11 +243,11 @@ func TestCompleteEngineErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			cs := e.startCase()
-			task := e.openTask(cs.ID)
+			cs := e.StartCase()
+			task := e.OpenTask(cs.ID)
 			e.eng.SetErrs(nil, c.err, nil, nil)
-			res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil)
-			p := problemOf(t, res, c.status)
+			res := e.Do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil)
+			p := servertest.ProblemOf(t, res, c.status)
 			require.Contains(t, p.Detail, c.detail)
 			require.NotContains(t, res.Body.String(), "10.1.2.3")
 			require.NotContains(t, res.Body.String(), "shard")
@@ -263,16 +264,16 @@ func TestCompleteEngineErrors(t *testing.T) {
 func TestListTasks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("multi", store.RoleStaff, "customer_service", "technical")
+	e.Actor("multi", store.RoleStaff, "customer_service", "technical")
 	for range 3 {
-		e.startCase()
+		e.StartCase()
 	}
 	var list struct {
 		Tasks []apiv1.Task `json:"tasks"`
 	}
 	get := func(as, q string) []apiv1.Task {
 		t.Helper()
-		res := e.do(as, http.MethodGet, "/api/v1/tasks"+q, nil, nil)
+		res := e.Do(as, http.MethodGet, "/api/v1/tasks"+q, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 		return list.Tasks
@@ -287,12 +288,12 @@ func TestListTasks(t *testing.T) {
 	require.Len(t, get("admin", "?case_id="+all[0].CaseID), 1)
 	// Staff read a case's tasks of every department (the handoff record),
 	// but not another department's inbox.
-	e.actor("tess", store.RoleStaff, "technical")
+	e.Actor("tess", store.RoleStaff, "technical")
 	ofCase := get("tess", "?case_id="+all[0].CaseID+"&status=any")
 	require.Len(t, ofCase, 1)
 	require.Equal(t, "customer_service", ofCase[0].Department)
 	require.Empty(t, get("tess", ""))
-	res := e.do("tess", http.MethodGet, "/api/v1/tasks?department=customer_service", nil, nil)
+	res := e.Do("tess", http.MethodGet, "/api/v1/tasks?department=customer_service", nil, nil)
 	require.Equal(t, http.StatusForbidden, res.Code, res.Body.String())
 	for i := 1; i < len(all); i++ { // ordered by SLA due
 		require.False(t, all[i].SLADue.Before(*all[i-1].SLADue))
@@ -302,11 +303,11 @@ func TestListTasks(t *testing.T) {
 func TestCancelAndEvents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("owner", store.RoleOwner)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	c := e.startCase()
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	c := e.StartCase()
 
-	res := e.do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil)
+	res := e.Do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil)
 	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
 	require.JSONEq(t, `{"id":"`+c.ID+`","status":"cancelling"}`, res.Body.String())
 	require.Equal(t, []string{c.WorkflowID}, e.eng.Cancels)
@@ -320,30 +321,30 @@ func TestCancelAndEvents(t *testing.T) {
 		}
 	}
 	waitFor("customer_reply")
-	res = e.do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "customer_reply", "data": map[string]any{"text": "hi"}}, nil)
+	res = e.Do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "customer_reply", "data": map[string]any{"text": "hi"}}, nil)
 	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
 	require.Equal(t, "customer_reply", e.eng.Signals[0].Name)
 	require.Equal(t, "hi", e.eng.Signals[0].Data["text"])
-	p := problemOf(t, e.do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"data": map[string]any{}}, nil), http.StatusUnprocessableEntity)
+	p := servertest.ProblemOf(t, e.Do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"data": map[string]any{}}, nil), http.StatusUnprocessableEntity)
 	require.Equal(t, "name", p.Errors[0].Field)
-	problemOf(t, e.do("ann", http.MethodPost, "/api/v1/cases/nope/events", map[string]any{"name": "x"}, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("ann", http.MethodPost, "/api/v1/cases/nope/events", map[string]any{"name": "x"}, nil), http.StatusNotFound)
 
 	// engine.Engine errors.
 	e.eng.SetErrs(nil, nil, fmt.Errorf("x: %w", engine.ErrCaseNotRunning), fmt.Errorf("x: %w", engine.ErrEngineUnavailable))
-	problemOf(t, e.do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
+	servertest.ProblemOf(t, e.Do("owner", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
 	waitFor("x")
-	res = e.do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "x"}, nil)
-	problemOf(t, res, http.StatusServiceUnavailable)
+	res = e.Do("ann", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "x"}, nil)
+	servertest.ProblemOf(t, res, http.StatusServiceUnavailable)
 	require.NotEmpty(t, res.Header().Get("Retry-After"))
 
 	// A case whose workflow never started is cancelled in the store.
 	e.eng.SetErrs(errors.New("down"), nil, nil, nil)
-	problemOf(t, e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"}, nil), http.StatusServiceUnavailable)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "c"}, nil), http.StatusServiceUnavailable)
 	pending, err := e.st.ListCases(context.Background(), store.ListCasesParams{Status: store.CaseStarting})
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 	e.eng.SetErrs(nil, nil, nil, nil)
-	res = e.do("admin", http.MethodPost, "/api/v1/cases/"+pending[0].ID+"/cancel", nil, nil)
+	res = e.Do("admin", http.MethodPost, "/api/v1/cases/"+pending[0].ID+"/cancel", nil, nil)
 	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
 	require.Contains(t, res.Body.String(), `"cancelled"`)
 	got, err := e.st.GetCase(context.Background(), pending[0].ID)
@@ -357,15 +358,15 @@ func TestCompleteEngineTimeout(t *testing.T) {
 	t.Parallel()
 	base := newEnv(t)
 	e := newEnvWithStore(t, base.st, func(c *Config) { c.EngineTimeout = 50 * time.Millisecond })
-	c := base.startCase()
-	task := base.openTask(c.ID)
+	c := base.StartCase()
+	task := base.OpenTask(c.ID)
 	e.eng.Mu.Lock()
 	e.eng.BlockComplete = true
 	e.eng.Mu.Unlock()
 	start := time.Now()
-	res := e.do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "recorded", "data": recordData},
+	res := e.Do("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "recorded", "data": recordData},
 		http.Header{apiv1.IdempotencyKeyHeader: {"k"}})
-	p := problemOf(t, res, http.StatusServiceUnavailable)
+	p := servertest.ProblemOf(t, res, http.StatusServiceUnavailable)
 	require.Contains(t, p.Detail, "same Idempotency-Key")
 	require.Less(t, time.Since(start), 5*time.Second)
 }
@@ -373,15 +374,15 @@ func TestCompleteEngineTimeout(t *testing.T) {
 func TestCompleteKeyIsScopedToActor(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ann", store.RoleStaff, "customer_service")
-	e.actor("bob", store.RoleStaff, "customer_service")
-	c := e.startCase()
-	task := e.openTask(c.ID)
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	e.Actor("bob", store.RoleStaff, "customer_service")
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
 	key := http.Header{apiv1.IdempotencyKeyHeader: {"same"}}
 	body := map[string]any{"outcome": "recorded", "data": recordData}
-	decodeCompletion(t, e.do("ann", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body, key))
-	res := e.do("bob", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body, key)
-	problemOf(t, res, http.StatusConflict)
+	decodeCompletion(t, e.Do("ann", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body, key))
+	res := e.Do("bob", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body, key)
+	servertest.ProblemOf(t, res, http.StatusConflict)
 	require.Empty(t, res.Header().Get(ReplayedHeader))
 	e.eng.Mu.Lock()
 	defer e.eng.Mu.Unlock()

@@ -18,7 +18,7 @@ import (
 
 func tokenListOf(t *testing.T, e *testEnv, query string) apiv1.TokenList {
 	t.Helper()
-	res := e.do("admin", http.MethodGet, "/api/v1/tokens"+query, nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/tokens"+query, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var out apiv1.TokenList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -34,7 +34,7 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	mk := func(name, role string, body map[string]any) apiv1.TokenResponse {
 		t.Helper()
 		body["name"], body["role"] = name, role
-		res := e.do("admin", http.MethodPost, "/api/v1/tokens", body, nil)
+		res := e.Do("admin", http.MethodPost, "/api/v1/tokens", body, nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		var out apiv1.TokenResponse
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -54,7 +54,7 @@ func TestTokensListRevokeExpire(t *testing.T) {
 		require.Equal(t, tokenActive, tk.Status)
 	}
 	// Neither the secret nor its hash is ever shown again.
-	raw := e.do("admin", http.MethodGet, "/api/v1/tokens", nil, nil).Body.String()
+	raw := e.Do("admin", http.MethodGet, "/api/v1/tokens", nil, nil).Body.String()
 	for name, secret := range secrets {
 		require.NotContains(t, raw, secret, name)
 		require.NotContains(t, raw, strings.TrimPrefix(secret, apiv1.TokenPrefix), name)
@@ -74,28 +74,28 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	only := tokenListOf(t, e, "?actor="+ann.Actor.ID)
 	require.Len(t, only.Tokens, 1)
 	require.Equal(t, []string{"technical"}, only.Tokens[0].Actor.Departments)
-	problemOf(t, e.do("admin", http.MethodGet, "/api/v1/tokens?cursor=nope", nil, nil), http.StatusBadRequest)
-	problemOf(t, e.do("admin", http.MethodGet, "/api/v1/tokens?limit=501", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/tokens?cursor=nope", nil, nil), http.StatusBadRequest)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/tokens?limit=501", nil, nil), http.StatusBadRequest)
 
 	// Only admins list and revoke.
 	for _, as := range []string{"ann", "bob", "short"} {
-		problemOf(t, e.do(as, http.MethodGet, "/api/v1/tokens", nil, nil), http.StatusForbidden)
-		problemOf(t, e.do(as, http.MethodDelete, "/api/v1/tokens/"+list.Tokens[0].ID, nil, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do(as, http.MethodGet, "/api/v1/tokens", nil, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do(as, http.MethodDelete, "/api/v1/tokens/"+list.Tokens[0].ID, nil, nil), http.StatusForbidden)
 	}
 
 	// A revoked token gets 401 at once; revoking again changes nothing.
-	require.Equal(t, http.StatusOK, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 	annToken := only.Tokens[0].ID
-	res := e.do("admin", http.MethodDelete, "/api/v1/tokens/"+annToken, nil, nil)
+	res := e.Do("admin", http.MethodDelete, "/api/v1/tokens/"+annToken, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var revoked apiv1.Token
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &revoked))
 	require.Equal(t, tokenRevoked, revoked.Status)
 	require.NotNil(t, revoked.RevokedAt)
-	p := problemOf(t, e.do("ann", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
+	p := servertest.ProblemOf(t, e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
 	require.Equal(t, "the token is unknown, expired or revoked", p.Detail)
 	clk.Add(time.Minute)
-	res = e.do("admin", http.MethodDelete, "/api/v1/tokens/"+annToken, nil, nil)
+	res = e.Do("admin", http.MethodDelete, "/api/v1/tokens/"+annToken, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	var again apiv1.Token
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &again))
@@ -105,18 +105,18 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	require.Len(t, entries, 1, "one revocation, one entry")
 	require.Equal(t, "token:"+annToken, entries[0].Object)
 	require.Equal(t, httpx.AdminActorID, entries[0].Actor)
-	problemOf(t, e.do("admin", http.MethodDelete, "/api/v1/tokens/nope", nil, nil), http.StatusNotFound)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodDelete, "/api/v1/tokens/nope", nil, nil), http.StatusNotFound)
 
 	// An expired token gets 401 from its expiry on and is listed expired.
-	require.Equal(t, http.StatusOK, e.do("short", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.Do("short", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 	clk.Add(time.Hour)
-	problemOf(t, e.do("short", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
+	servertest.ProblemOf(t, e.Do("short", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
 	byName := map[string]string{}
 	for _, tk := range tokenListOf(t, e, "").Tokens {
 		byName[tk.Actor.Name] = tk.Status
 	}
 	require.Equal(t, map[string]string{"ann": tokenRevoked, "short": tokenExpired, "bob": tokenActive}, byName)
-	require.Equal(t, http.StatusOK, e.do("bob", http.MethodGet, "/api/v1/flows", nil, nil).Code)
+	require.Equal(t, http.StatusOK, e.Do("bob", http.MethodGet, "/api/v1/flows", nil, nil).Code)
 }
 
 func TestTokensNearTheAdminTokenAreRefused(t *testing.T) {
@@ -130,7 +130,7 @@ func TestTokensNearTheAdminTokenAreRefused(t *testing.T) {
 	for _, tok := range []string{testAdminToken[:len(testAdminToken)-1], testAdminToken + "x",
 		testAdminToken[:len(testAdminToken)-1] + "Z", apiv1.TokenPrefix + testAdminToken} {
 		e.tokens["try"] = tok
-		p := problemOf(t, e.do("try", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
+		p := servertest.ProblemOf(t, e.Do("try", http.MethodGet, "/api/v1/flows", nil, nil), http.StatusUnauthorized)
 		require.Equal(t, "the token is unknown, expired or revoked", p.Detail)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -42,14 +43,14 @@ func weekStats(w apiv1.FlowTrendWeek) apiv1.FlowTrendStats {
 
 func (e *testEnv) flowTrend(key string, q url.Values) apiv1.FlowTrend {
 	e.t.Helper()
-	return decodeStrict[apiv1.FlowTrend](e.t, e.do("agent", http.MethodGet, "/api/v1/flows/"+key+"/trend?"+q.Encode(), nil, nil), http.StatusOK)
+	return servertest.DecodeStrict[apiv1.FlowTrend](e.t, e.Do("agent", http.MethodGet, "/api/v1/flows/"+key+"/trend?"+q.Encode(), nil, nil), http.StatusOK)
 }
 
 func TestFlowTrend(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.seedCases(trendCases()...)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.SeedCases(servertest.TrendCases()...)
 
 	tr := e.flowTrend("complaint", kpiRange())
 	require.Equal(t, "complaint", tr.Flow)
@@ -70,7 +71,7 @@ func TestFlowTrend(t *testing.T) {
 	// 3600 7200 172800 345600 s: median 90000, p90 at 2.7 = 172800 + 0.7
 	// × 172800.
 	requireTrend(t, "overall", trendWant{n: 4, median: fptr(90000), p90: fptr(293760), spans: 5, breached: 2, rate: fptr(0.4)}, tr.Overall)
-	raw := e.do("agent", http.MethodGet, "/api/v1/flows/complaint/trend?"+kpiRange().Encode(), nil, nil).Body.String()
+	raw := e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/trend?"+kpiRange().Encode(), nil, nil).Body.String()
 	require.Contains(t, raw, `"median_seconds":null`)
 	require.Contains(t, raw, `"sla_breach_rate":null`)
 
@@ -94,8 +95,8 @@ func TestFlowTrend(t *testing.T) {
 func TestFlowTrendDefaultRangeAndErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnvAt(t, kpiW12.Add(time.Hour))
-	e.actor("agent", store.RoleOwner, "customer_service")
-	e.seedCases(trendCases()...)
+	e.Actor("agent", store.RoleOwner, "customer_service")
+	e.SeedCases(servertest.TrendCases()...)
 	tr := e.flowTrend("complaint", nil)
 	require.Equal(t, kpiW13, tr.To)
 	require.Len(t, tr.Weeks, 12)
@@ -103,7 +104,7 @@ func TestFlowTrendDefaultRangeAndErrors(t *testing.T) {
 	requireTrend(t, "W10", trendWant{n: 3, median: fptr(7200), p90: fptr(139680), spans: 4, breached: 2, rate: fptr(0.5)}, weekStats(tr.Weeks[9]))
 
 	for _, path := range []string{"/api/v1/flows/nope/trend", "/api/v1/flows/complaint/trend?version=9"} {
-		p := problemOf(t, e.do("agent", http.MethodGet, path, nil, nil), http.StatusNotFound)
+		p := servertest.ProblemOf(t, e.Do("agent", http.MethodGet, path, nil, nil), http.StatusNotFound)
 		require.Contains(t, p.Detail, "not found", path)
 	}
 	for _, tc := range []struct{ query, field, detail string }{
@@ -114,7 +115,7 @@ func TestFlowTrendDefaultRangeAndErrors(t *testing.T) {
 		{"from=2020-01-01T00:00:00Z", "from", "at most 106"},
 		{"flow=complaint", "flow", "unknown parameter"},
 	} {
-		p := problemOf(t, e.do("agent", http.MethodGet, "/api/v1/flows/complaint/trend?"+tc.query, nil, nil), http.StatusBadRequest)
+		p := servertest.ProblemOf(t, e.Do("agent", http.MethodGet, "/api/v1/flows/complaint/trend?"+tc.query, nil, nil), http.StatusBadRequest)
 		require.Equal(t, tc.field, p.Errors[0].Field, tc.query)
 		require.Contains(t, p.Errors[0].Message, tc.detail, tc.query)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/stretchr/testify/require"
 )
@@ -15,7 +16,7 @@ import (
 func TestUIFlowPageSaysWhyTheGraphIsNotDrawn(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	res := e.sendRaw("olga", http.MethodPost, "/api/v1/flows/huge/versions", "application/yaml", []byte(hugeFlowYAML("huge", 300)), nil)
+	res := e.SendRaw("olga", http.MethodPost, "/api/v1/flows/huge/versions", "application/yaml", []byte(servertest.HugeFlowYAML("huge", 300)), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	body := requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/huge?version=1", nil), http.StatusOK)
 	require.Regexp(t, regexp.MustCompile(`data-testid="graph-too-large">the graph of huge v1 is not drawn: it has 301 steps; at most 150 are drawn`), body)
@@ -34,7 +35,7 @@ func TestUIFlowPageSaysWhyTheGraphIsNotDrawn(t *testing.T) {
 func TestFlowGraphHeatScaleFromData(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	at := graphBase
+	at := servertest.GraphBase
 	for i, step := range []string{"record", "investigate", "feedback", "review"} {
 		wait := time.Duration(2+5*i) * time.Second // 2s, 7s, 12s, 17s
 		claimed := at.Add(wait)
@@ -42,9 +43,9 @@ func TestFlowGraphHeatScaleFromData(t *testing.T) {
 			Kind: "task", Department: "technical", EnteredAt: at, ClaimedAt: &claimed, CompletedAt: claimed.Add(time.Second), Outcome: "done"}))
 		at = claimed.Add(time.Second)
 	}
-	q := graphWindow()
+	q := servertest.GraphWindow()
 	q.Set("heat", "wait_p90")
-	res := e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil, nil)
+	res := e.Do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	svg := res.Body.String()
 	fills := regexp.MustCompile(`<g id="step&#45;([a-z_]+)" class="node[^"]*">\s*<title>[^<]*</title>\s*<g id="a_[^"]*"><a xlink:title="[^"]*">\s*<(?:path|polygon|ellipse) fill="(#[0-9a-f]{6})"`).FindAllStringSubmatch(svg, -1)
@@ -68,7 +69,7 @@ func TestFlowGraphHeatScaleFromData(t *testing.T) {
 
 	// With a threshold set, the scale runs to the alert threshold.
 	q.Set("alert", "1h")
-	res = e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil, nil)
+	res = e.Do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Contains(t, res.Body.String(), "white: 0, red: 1h or more")
 	require.NotContains(t, res.Body.String(), "scale from the data")

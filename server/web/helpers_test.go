@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/api"
 	"github.com/flowlab/flowlab/server/api/engine/enginetest"
 	"github.com/flowlab/flowlab/server/internal/httpx"
@@ -91,31 +90,6 @@ func newEnvOn(t testing.TB, st store.Store, seed bool, opts ...envOption) *testE
 		tokens: env.Tokens, actors: env.Actors}
 }
 
-func (e *testEnv) actor(name, role string, departments ...string) string {
-	e.t.Helper()
-	return e.Actor(name, role, departments...)
-}
-
-func (e *testEnv) do(as, method, path string, body any, header http.Header) *httptest.ResponseRecorder {
-	e.t.Helper()
-	return e.Do(as, method, path, body, header)
-}
-
-func (e *testEnv) send(as, method, path string, body any, header http.Header) (*http.Request, *httptest.ResponseRecorder) {
-	e.t.Helper()
-	return e.Send(as, method, path, body, header)
-}
-
-func (e *testEnv) startCase() apiv1.Case {
-	e.t.Helper()
-	return e.StartCase()
-}
-
-func (e *testEnv) openTask(caseID string) store.Task {
-	e.t.Helper()
-	return e.OpenTask(caseID)
-}
-
 // page requests a UI page as the named actor ("" for no session), the way
 // a browser on the same origin does; form, when not nil, is posted.
 func (e *testEnv) page(as, method, path string, form url.Values) *httptest.ResponseRecorder {
@@ -132,93 +106,6 @@ func (e *testEnv) sessionFor(tok string) string {
 	return v
 }
 
-func problemOf(t testing.TB, res *httptest.ResponseRecorder, status int) apiv1.Problem {
-	t.Helper()
-	return servertest.ProblemOf(t, res, status)
-}
-
 func isUIRoute(p string) bool { return servertest.IsUIRoute(p) }
 
-// Scenario steps shared with the other room's tests live in servertest.
-
-func decodeStrict[T any](t testing.TB, res *httptest.ResponseRecorder, status int) T {
-	t.Helper()
-	return servertest.DecodeStrict[T](t, res, status)
-}
-
 func fptr(v float64) *float64 { return &v }
-
-func validationOf(t testing.TB, res *httptest.ResponseRecorder) apiv1.Validate {
-	t.Helper()
-	return servertest.ValidationOf(t, res)
-}
-
-func recordGraphSpans(t testing.TB, st store.Store) {
-	t.Helper()
-	servertest.RecordGraphSpans(t, st)
-}
-
-func graphWindow() url.Values { return servertest.GraphWindow() }
-
-var graphBase = servertest.GraphBase
-
-func hugeFlowYAML(key string, n int) string { return servertest.HugeFlowYAML(key, n) }
-
-func trendCases() []servertest.SeedCase { return servertest.TrendCases() }
-
-type clock = servertest.Clock
-
-func (e *testEnv) propose(as, title string, anonymous bool) apiv1.Proposal {
-	e.t.Helper()
-	return e.Propose(as, title, anonymous)
-}
-
-func (e *testEnv) adopt(id, flowKey, metric string) apiv1.Adoption {
-	e.t.Helper()
-	return e.Adopt(id, flowKey, metric)
-}
-
-func (e *testEnv) createCase(customer string) apiv1.Case {
-	e.t.Helper()
-	return e.CreateCase(customer)
-}
-
-func (e *testEnv) finishCase(caseID string) {
-	e.t.Helper()
-	e.FinishCase(caseID)
-}
-
-func (e *testEnv) setAttrs(caseID string, attrs map[string]any) {
-	e.t.Helper()
-	e.SetAttrs(caseID, attrs)
-}
-
-func (e *testEnv) completePlan(caseID, outcome string, target float64) {
-	e.t.Helper()
-	e.CompletePlan(caseID, outcome, target)
-}
-
-func (e *testEnv) improvementKPIs() apiv1.ImprovementKPIs {
-	e.t.Helper()
-	return e.ImprovementKPIs()
-}
-
-func (e *testEnv) sendRaw(as, method, path, ct string, body []byte, header http.Header) *httptest.ResponseRecorder {
-	e.t.Helper()
-	return e.SendRaw(as, method, path, ct, body, header)
-}
-
-func (e *testEnv) completeRecord(caseID string) {
-	e.t.Helper()
-	e.CompleteRecord(caseID)
-}
-
-func (e *testEnv) seedCases(cs ...servertest.SeedCase) {
-	e.t.Helper()
-	e.SeedCases(cs...)
-}
-
-func (e *testEnv) startPilot(body map[string]any) apiv1.Pilot {
-	e.t.Helper()
-	return e.StartPilot(body)
-}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/internal/authz"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/stretchr/testify/require"
 )
@@ -19,29 +20,29 @@ import (
 func TestImproversWorkTheirCycles(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	e.actor("improver2", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("improver2", store.RoleImprover)
 
-	p := e.propose("agent", "Ask for the router model up front", false)
-	ad := e.adopt(p.ID, "complaint", "cycle_time")
-	plan := e.openTask(ad.Case.ID)
+	p := e.Propose("agent", "Ask for the router model up front", false)
+	ad := e.Adopt(p.ID, "complaint", "cycle_time")
+	plan := e.OpenTask(ad.Case.ID)
 	require.Equal(t, authz.ImprovementDepartment, plan.Department)
 
 	// The improvement inbox, in the API and in the UI.
-	list := decodeStrict[apiv1.TaskList](t, e.do("improver", http.MethodGet, "/api/v1/tasks?department=improvement", nil, nil), http.StatusOK)
+	list := servertest.DecodeStrict[apiv1.TaskList](t, e.Do("improver", http.MethodGet, "/api/v1/tasks?department=improvement", nil, nil), http.StatusOK)
 	require.Len(t, list.Tasks, 1)
 	require.Equal(t, plan.ID, list.Tasks[0].ID)
-	mine := decodeStrict[apiv1.TaskList](t, e.do("improver", http.MethodGet, "/api/v1/tasks", nil, nil), http.StatusOK)
+	mine := servertest.DecodeStrict[apiv1.TaskList](t, e.Do("improver", http.MethodGet, "/api/v1/tasks", nil, nil), http.StatusOK)
 	require.Len(t, mine.Tasks, 1, "without a department: the improver's own departments")
-	problemOf(t, e.do("improver", http.MethodGet, "/api/v1/tasks?department=customer_service", nil, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("improver", http.MethodGet, "/api/v1/tasks?department=customer_service", nil, nil), http.StatusForbidden)
 	inbox := e.page("improver", http.MethodGet, "/ui/inbox", nil)
 	require.Equal(t, http.StatusOK, inbox.Code, inbox.Body.String())
 	require.Contains(t, rowIDs(inbox.Body.String()), plan.ID)
 	require.Contains(t, inbox.Body.String(), `href="/ui/inbox"`, "the nav offers the inbox")
 
 	// Staff may not act on the improvement team's task.
-	problemOf(t, e.do("agent", http.MethodPost, "/api/v1/tasks/"+plan.ID+"/claim", map[string]any{}, nil), http.StatusForbidden)
+	servertest.ProblemOf(t, e.Do("agent", http.MethodPost, "/api/v1/tasks/"+plan.ID+"/claim", map[string]any{}, nil), http.StatusForbidden)
 
 	// Claim in the UI, then complete through the API.
 	res := e.page("improver", http.MethodPost, "/ui/tasks/"+plan.ID+"/claim", map[string][]string{"return": {"/ui/inbox"}})
@@ -52,7 +53,7 @@ func TestImproversWorkTheirCycles(t *testing.T) {
 	page := e.page("improver", http.MethodGet, "/ui/tasks/"+plan.ID, nil)
 	require.Equal(t, http.StatusOK, page.Code)
 	require.Contains(t, page.Body.String(), `data-testid="complete-planned"`)
-	problemOf(t, e.do("improver2", http.MethodPost, "/api/v1/tasks/"+plan.ID+"/complete",
+	servertest.ProblemOf(t, e.Do("improver2", http.MethodPost, "/api/v1/tasks/"+plan.ID+"/complete",
 		map[string]any{"outcome": "abandoned", "data": map[string]any{}}, nil), http.StatusConflict)
 	done := e.completeAs("improver", plan.ID, "abandoned", map[string]any{
 		"problem": "slow", "target": 3600, "hypothesis": "fewer handoffs", "treatment": 2})

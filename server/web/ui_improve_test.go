@@ -18,6 +18,7 @@ import (
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/server/api"
 	"github.com/flowlab/flowlab/server/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -67,25 +68,25 @@ func impCountTestID(body, id string) int { return strings.Count(body, `data-test
 func impPilotEnv(t *testing.T) (*testEnv, apiv1.Pilot) {
 	t.Helper()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
-	e.actor("owner", store.RoleOwner)
-	e.actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("agent", store.RoleStaff, "customer_service")
 	res := e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"2"}, "share": {"50"},
 		"unit": {"case"}, "primary_metric": {"cycle_time"}, "min_cases_per_arm": {"50"}, "max_duration": {"14d"}, "evaluate_every": {"1h"},
 		"guard_metric": {"csat", ""}, "guard_max": {"0.5", ""}})
 	path, flash := impFlashOf(t, res)
 	require.Contains(t, flash, "Pilot started: complaint v2 against v1, 50 % of new cases")
 	id := strings.TrimPrefix(path, "/ui/pilots/")
-	pl := decodeStrict[apiv1.Pilot](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+id, nil, nil), http.StatusOK)
+	pl := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodGet, "/api/v1/pilots/"+id, nil, nil), http.StatusOK)
 	require.Equal(t, []apiv1.PilotGuardrail{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
 	require.Equal(t, "case", pl.Unit)
 	arms := map[string]int{}
 	for i := 0; arms["control"] < 3 || arms["treatment"] < 3; i++ {
 		require.Less(t, i, 80)
-		c := e.createCase(fmt.Sprintf("k%d", i))
+		c := e.CreateCase(fmt.Sprintf("k%d", i))
 		arms[c.Variant]++
 		if i%5 != 4 {
-			e.finishCase(c.ID)
+			e.FinishCase(c.ID)
 		}
 	}
 	return e, pl
@@ -150,7 +151,7 @@ func TestUIPilotsListAndForm(t *testing.T) {
 func TestUIPilotPage(t *testing.T) {
 	t.Parallel()
 	e, pl := impPilotEnv(t)
-	results := decodeStrict[apiv1.PilotResults](t, e.do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+	results := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 
 	for _, who := range []string{"improver", "admin", "owner"} {
 		res := e.page(who, http.MethodGet, "/ui/pilots/"+pl.ID, nil)
@@ -257,7 +258,7 @@ func TestUIPilotActions(t *testing.T) {
 	require.Contains(t, res.Body.String(), `data-testid="promoted-arm"`)
 	require.Contains(t, html.UnescapeString(res.Body.String()), flash)
 	require.NotContains(t, res.Body.String(), `data-testid="promote-control"`)
-	flow := decodeStrict[apiv1.FlowDetail](t, e.do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil), http.StatusOK)
+	flow := servertest.DecodeStrict[apiv1.FlowDetail](t, e.Do("admin", http.MethodGet, "/api/v1/flows/complaint", nil, nil), http.StatusOK)
 	require.Equal(t, 2, flow.DefaultVersion)
 	// The other arm now: the 409 is shown on the page.
 	res = e.page("admin", http.MethodPost, base+"/promote", url.Values{"arm": {"control"}})
@@ -326,14 +327,14 @@ func TestUIPilotView(t *testing.T) {
 func TestUIImprovementBoard(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	planned := e.adopt(e.propose("agent", "faster refunds "+impXSS, false).ID, "complaint", "cycle_time").Case
-	closed := e.adopt(e.propose("agent", "fewer handoffs", false).ID, "complaint", "fcr").Case
-	e.setAttrs(closed.ID, map[string]any{"baseline_value": 0.7})
-	e.completePlan(closed.ID, "planned", 0.85) // the fake ends the case at the pilot step
-	e.setAttrs(closed.ID, map[string]any{"pilot_id": "pilot-x", "pilot_status": "completed", "pilot_winner": "treatment", "promoted_version": 2})
-	kpis := e.improvementKPIs()
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	planned := e.Adopt(e.Propose("agent", "faster refunds "+impXSS, false).ID, "complaint", "cycle_time").Case
+	closed := e.Adopt(e.Propose("agent", "fewer handoffs", false).ID, "complaint", "fcr").Case
+	e.SetAttrs(closed.ID, map[string]any{"baseline_value": 0.7})
+	e.CompletePlan(closed.ID, "planned", 0.85) // the fake ends the case at the pilot step
+	e.SetAttrs(closed.ID, map[string]any{"pilot_id": "pilot-x", "pilot_status": "completed", "pilot_winner": "treatment", "promoted_version": 2})
+	kpis := e.ImprovementKPIs()
 
 	for _, who := range []string{"agent", "improver", "admin"} {
 		res := e.page(who, http.MethodGet, "/ui/improvements", nil)
@@ -366,9 +367,9 @@ func TestUIImprovementBoard(t *testing.T) {
 func TestUIProposals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("other", store.RoleStaff, "technical")
-	e.actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("other", store.RoleStaff, "technical")
+	e.Actor("improver", store.RoleImprover)
 
 	// Anyone proposes; the title and body are user content, escaped.
 	path, flash := impFlashOf(t, e.page("agent", http.MethodPost, "/ui/proposals", url.Values{"title": {impXSS}, "body": {"line 1\n" + impXSS}}))
@@ -469,20 +470,20 @@ func TestUIKPIs(t *testing.T) {
 	t.Parallel()
 	// An operator's channel list may hold markup: the page escapes it.
 	e := newEnv(t, func(a *api.Config, _ *Config) { a.Channels = append(slices.Clone(api.DefaultChannels), impXSS) })
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("owner", store.RoleOwner)
-	e.actor("improver", store.RoleImprover)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("improver", store.RoleImprover)
 	// Cases on several channels, one of them markup; some closed with feedback.
 	for i, ch := range []string{"phone", "phone", "email", "chat", impXSS} {
-		res := e.do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": fmt.Sprintf("c%d", i), "channel": ch}, nil)
-		c := decodeStrict[apiv1.Case](t, res, http.StatusCreated)
+		res := e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": fmt.Sprintf("c%d", i), "channel": ch}, nil)
+		c := servertest.DecodeStrict[apiv1.Case](t, res, http.StatusCreated)
 		if i%2 == 0 {
-			e.finishCase(c.ID)
-			res := e.do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "nps": 6 + i, "resolved_first_contact": i != 2}, nil)
+			e.FinishCase(c.ID)
+			res := e.Do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "nps": 6 + i, "resolved_first_contact": i != 2}, nil)
 			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 		}
 	}
-	want := decodeStrict[apiv1.ServiceKPIs](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service", nil, nil), http.StatusOK)
+	want := servertest.DecodeStrict[apiv1.ServiceKPIs](t, e.Do("agent", http.MethodGet, "/api/v1/kpis/service", nil, nil), http.StatusOK)
 	require.Equal(t, 5, want.Overall.All.Cases)
 
 	for _, who := range []string{"agent", "owner", "improver", "admin"} {
@@ -522,7 +523,7 @@ func TestUIKPIs(t *testing.T) {
 
 	// Filters reach the endpoint: one channel.
 	body = e.page("agent", http.MethodGet, "/ui/kpis?channel=phone", nil).Body.String()
-	phone := decodeStrict[apiv1.ServiceKPIs](t, e.do("agent", http.MethodGet, "/api/v1/kpis/service?channel=phone", nil, nil), http.StatusOK)
+	phone := servertest.DecodeStrict[apiv1.ServiceKPIs](t, e.Do("agent", http.MethodGet, "/api/v1/kpis/service?channel=phone", nil, nil), http.StatusOK)
 	require.Contains(t, body, fmt.Sprintf("%d cases created", phone.Overall.All.Cases))
 	require.Equal(t, 2, phone.Overall.All.Cases)
 	// A bad date is shown at its field; the API's own refusal too.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/readable"
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -41,9 +42,9 @@ func (e *testEnv) pageWith(as, method, path string, form url.Values, header http
 func ownerEnv(t *testing.T) *testEnv {
 	t.Helper()
 	e := newEnv(t)
-	e.actor("olga", store.RoleOwner)
-	e.actor("ivan", store.RoleImprover)
-	e.actor("sam", store.RoleStaff, "customer_service")
+	e.Actor("olga", store.RoleOwner)
+	e.Actor("ivan", store.RoleImprover)
+	e.Actor("sam", store.RoleStaff, "customer_service")
 	return e
 }
 
@@ -130,7 +131,7 @@ func TestUIOwnerPagesByRole(t *testing.T) {
 			requirePage(t, e.page(as, http.MethodPost, post.path, post.form), http.StatusForbidden)
 		}
 	}
-	d := e.do("olga", http.MethodGet, "/api/v1/flows/complaint", nil, nil)
+	d := e.Do("olga", http.MethodGet, "/api/v1/flows/complaint", nil, nil)
 	require.Contains(t, d.Body.String(), `"default_version":1`, "nothing changed")
 }
 
@@ -173,11 +174,11 @@ steps:
 func TestUIOwnerEscapesFlowContent(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	res := e.sendRaw("olga", http.MethodPost, "/api/v1/flows/xss/versions", "application/yaml", []byte(xssYAML), nil)
+	res := e.SendRaw("olga", http.MethodPost, "/api/v1/flows/xss/versions", "application/yaml", []byte(xssYAML), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	// A second version, so the diff and migration pages have both.
 	v2 := strings.Replace(xssYAML, "name: done", "name: finished", 1)
-	res = e.sendRaw("olga", http.MethodPost, "/api/v1/flows/xss/versions", "application/yaml", []byte(v2), nil)
+	res = e.SendRaw("olga", http.MethodPost, "/api/v1/flows/xss/versions", "application/yaml", []byte(v2), nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	for _, path := range []string{"/ui/flows", "/ui/flows/xss", "/ui/flows/xss?heat=none", "/ui/flows/xss/edit", "/ui/flows/xss/diff?from=1&to=2", "/ui/flows/xss/migrate?from=2&to=1"} {
 		body := requirePage(t, e.page("olga", http.MethodGet, path, nil), http.StatusOK)
@@ -229,7 +230,7 @@ steps:
 func TestUIOwnerValidate(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	api := validationOf(t, e.sendRaw("olga", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(brokenYAML), nil))
+	api := servertest.ValidationOf(t, e.SendRaw("olga", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(brokenYAML), nil))
 	require.False(t, api.Valid)
 	var want []string
 	for _, d := range api.Diagnostics {
@@ -271,7 +272,7 @@ func TestUIOwnerValidate(t *testing.T) {
 func TestUIOwnerPublish(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	src := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/versions/2", nil, http.Header{"Accept": {"application/yaml"}}).Body.String()
+	src := e.Do("olga", http.MethodGet, "/api/v1/flows/complaint/versions/2", nil, http.Header{"Accept": {"application/yaml"}}).Body.String()
 	require.Contains(t, src, "\nversion: 2\n")
 
 	// The editor warns that the YAML's version is not the next one.
@@ -297,7 +298,7 @@ func TestUIOwnerPublish(t *testing.T) {
 	// An error of the definition: 422, at its line, the YAML kept.
 	bad := strings.Replace(src, "version: 2\n", "", 1)
 	bad = strings.Replace(bad, "next: route", "next: nowhere", 1)
-	api := validationOf(t, e.sendRaw("olga", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(bad), nil))
+	api := servertest.ValidationOf(t, e.SendRaw("olga", http.MethodPost, "/api/v1/flows/validate", "application/yaml", []byte(bad), nil))
 	require.False(t, api.Valid)
 	res = e.page("olga", http.MethodPost, "/ui/flows/complaint/versions", url.Values{"yaml": {bad}})
 	body = requirePage(t, res, http.StatusUnprocessableEntity)
@@ -382,14 +383,14 @@ func TestUIOwnerDefaultAndRetire(t *testing.T) {
 func TestUIOwnerGraph(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	recordGraphSpans(t, e.st)
-	q := graphWindow()
+	servertest.RecordGraphSpans(t, e.st)
+	q := servertest.GraphWindow()
 	q.Set("heat", "wait_p90")
 	q.Set("warn", "30m")
 	res := e.page("ivan", http.MethodGet, "/ui/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Equal(t, "image/svg+xml", res.Header().Get("Content-Type"))
-	api := e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil, nil)
+	api := e.Do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.svg?"+q.Encode(), nil, nil)
 	require.Equal(t, api.Body.String(), res.Body.String(), "the API's SVG")
 
 	// The page's image asks for the same heat map, period and thresholds.
@@ -419,7 +420,7 @@ func TestUIOwnerGraph(t *testing.T) {
 	body = requirePage(t, e.page("ivan", http.MethodGet, "/ui/flows/complaint?heat=none", nil), http.StatusOK)
 	require.NotContains(t, regexp.MustCompile(`<img src="[^"]+"`).FindString(body), "heat=")
 	var g apiv1.Graph
-	require.NoError(t, json.Unmarshal(e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json", nil, nil).Body.Bytes(), &g))
+	require.NoError(t, json.Unmarshal(e.Do("ivan", http.MethodGet, "/api/v1/flows/complaint/versions/1/graph.json", nil, nil).Body.Bytes(), &g))
 	legend = regexp.MustCompile(`(?s)data-testid="legend".*?</aside>`).FindString(body)
 	for _, d := range g.Departments {
 		require.Contains(t, legend, `fill="`+d.Colour+`"/></svg>`+readable.Name(d.Name), "departments by name")
@@ -434,7 +435,7 @@ var (
 func TestUIOwnerStepTableMatchesBottlenecks(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	recordGraphSpans(t, e.st)
+	servertest.RecordGraphSpans(t, e.st)
 	for _, period := range []string{"", "&from=2025-03-02&to=2025-03-03"} {
 		body := requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/complaint?version=1"+period, nil), http.StatusOK)
 		q := url.Values{"version": {"1"}}
@@ -442,7 +443,7 @@ func TestUIOwnerStepTableMatchesBottlenecks(t *testing.T) {
 			q.Set("from", "2025-03-02T00:00:00Z")
 			q.Set("to", "2025-03-04T00:00:00Z")
 		}
-		res := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
+		res := e.Do("olga", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?"+q.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		var rep apiv1.Bottlenecks
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &rep))
@@ -482,7 +483,7 @@ func TestUIOwnerDiff(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
 	body := requirePage(t, e.page("ivan", http.MethodGet, "/ui/flows/complaint/diff?from=1&to=2", nil), http.StatusOK)
-	res := e.do("ivan", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=2", nil, nil)
+	res := e.Do("ivan", http.MethodGet, "/api/v1/flows/complaint/diff?from=1&to=2", nil, nil)
 	var d struct {
 		Added, Removed  []string
 		HandoffsRemoved []json.RawMessage `json:"handoffs_removed"`
@@ -521,8 +522,8 @@ func TestUIOwnerDiff(t *testing.T) {
 func TestUIOwnerMigrate(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	cases := []apiv1.Case{e.startCase(), e.startCase(), e.startCase()}
-	e.completeRecord(cases[2].ID) // waits at investigate, which v2 lacks
+	cases := []apiv1.Case{e.StartCase(), e.StartCase(), e.StartCase()}
+	e.CompleteRecord(cases[2].ID) // waits at investigate, which v2 lacks
 
 	// The form: each waiting step of v1, mapped where v2 has the same id.
 	body := requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/complaint/migrate?from=1&to=2", nil), http.StatusOK)
@@ -552,7 +553,7 @@ func TestUIOwnerMigrate(t *testing.T) {
 	require.Contains(t, body, `data-case="`+cases[0].ID+`" data-status="would_migrate"`)
 	require.Contains(t, body, `data-case="`+cases[2].ID+`" data-status="refused"`)
 	require.Contains(t, body, `<input type="hidden" name="map.record" value="submit">`)
-	require.Equal(t, "record", e.openTask(cases[0].ID).Step)
+	require.Equal(t, "record", e.OpenTask(cases[0].ID).Step)
 
 	// Migrate: the same mapping for real.
 	form.Set("action", "migrate")
@@ -561,7 +562,7 @@ func TestUIOwnerMigrate(t *testing.T) {
 	require.Contains(t, body, `<span class="value" data-testid="migrated">2</span>`)
 	require.Contains(t, body, `data-case="`+cases[1].ID+`" data-status="migrated"`)
 	require.Contains(t, body, `data-case="`+cases[2].ID+`" data-status="refused"`)
-	require.Equal(t, "submit", e.openTask(cases[0].ID).Step)
+	require.Equal(t, "submit", e.OpenTask(cases[0].ID).Step)
 	require.Contains(t, body, "1 open case runs on v1", "the counts after the migration")
 }
 
@@ -590,7 +591,7 @@ func trendValue(v *float64) string {
 func TestUIOwnerTrend(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	e.seedCases(trendCases()...)
+	e.SeedCases(servertest.TrendCases()...)
 	for _, version := range []string{"", "1"} {
 		path := "/ui/flows/complaint?from=2026-03-02&to=2026-03-22"
 		q := url.Values{"from": {"2026-03-02T00:00:00Z"}, "to": {"2026-03-23T00:00:00Z"}}
@@ -599,7 +600,7 @@ func TestUIOwnerTrend(t *testing.T) {
 			q.Set("version", version)
 		}
 		body := requirePage(t, e.page("olga", http.MethodGet, path, nil), http.StatusOK)
-		res := e.do("olga", http.MethodGet, "/api/v1/flows/complaint/trend?"+q.Encode(), nil, nil)
+		res := e.Do("olga", http.MethodGet, "/api/v1/flows/complaint/trend?"+q.Encode(), nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 		var tr apiv1.FlowTrend
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &tr))

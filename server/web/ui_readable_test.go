@@ -35,10 +35,10 @@ func TestFavicon(t *testing.T) {
 func TestUIImprovementCycleCaseIsInternal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("improver", store.RoleImprover)
-	p := e.propose("agent", "Fewer handoffs", false)
-	ad := e.adopt(p.ID, "complaint", "csat")
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("improver", store.RoleImprover)
+	p := e.Propose("agent", "Fewer handoffs", false)
+	ad := e.Adopt(p.ID, "complaint", "csat")
 	attrs, err := json.Marshal(map[string]any{"flow": "complaint", "metric": "csat", "baseline_value": 3.5654345144999997, "baseline_cases": 40})
 	require.NoError(t, err)
 	require.NoError(t, e.st.UpdateCase(t.Context(), store.UpdateCaseParams{ID: ad.Case.ID, Attributes: attrs, At: e.srv.now()}))
@@ -66,7 +66,7 @@ func TestUIImprovementCycleCaseIsInternal(t *testing.T) {
 	_, err = e.st.GetFeedback(t.Context(), ad.Case.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "nothing recorded")
 	// The API refuses it too, with the reason, whoever asks.
-	api := e.do("admin", http.MethodPost, "/api/v1/cases/"+ad.Case.ID+"/feedback", map[string]any{"csat": 5}, nil)
+	api := e.Do("admin", http.MethodPost, "/api/v1/cases/"+ad.Case.ID+"/feedback", map[string]any{"csat": 5}, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, api.Code, api.Body.String())
 	require.Contains(t, api.Body.String(), "takes no customer feedback")
 	_, err = e.st.GetFeedback(t.Context(), ad.Case.ID)
@@ -84,14 +84,14 @@ func TestUIImprovementCycleCaseIsInternal(t *testing.T) {
 func TestUIAgentsDoNotSeeArms(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("agent", store.RoleStaff, "customer_service")
-	e.actor("owner", store.RoleOwner)
-	e.actor("improver", store.RoleImprover)
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50, "unit": "case"})
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.Actor("owner", store.RoleOwner)
+	e.Actor("improver", store.RoleImprover)
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50, "unit": "case"})
 	c := e.startCaseAs("agent", "complaint", "C-arm", map[string]any{"severity": "primary"})
 	require.Equal(t, pl.ID, c.PilotID)
 	require.NotEmpty(t, c.Variant)
-	tk := e.openTask(c.ID)
+	tk := e.OpenTask(c.ID)
 	arm := "· arm " + c.Variant
 	for _, path := range []string{"/ui/cases/" + c.ID, "/ui/tasks/" + tk.ID} {
 		agent := e.page("agent", http.MethodGet, path, nil)
@@ -166,8 +166,8 @@ func TestPilotPageOneLookNoEarlyPromotion(t *testing.T) {
 func TestUIPilotPageBeforeEvidence(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("improver", store.RoleImprover)
-	pl := e.startPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50,
+	e.Actor("improver", store.RoleImprover)
+	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 50,
 		"guardrails": []map[string]any{{"metric": "sla_breach_rate", "max_worsening": 0.1}}})
 	body := e.page("improver", http.MethodGet, "/ui/pilots/"+pl.ID, nil).Body.String()
 	require.Contains(t, body, `data-testid="promote-treatment"`)

@@ -28,7 +28,7 @@ func caseRowIDs(body string) []string {
 func TestUICasesSearch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("ana", store.RoleStaff, "customer_service")
 	jane := e.startCaseAs("admin", "complaint", "Jane Doe", map[string]any{"severity": "high", "order": "A 17"})
 	other := e.startCaseAs("admin", "complaint", "C-7", map[string]any{"severity": "high"})
 	jane2 := e.startCaseAs("admin", "returns-exchange", "Jane Doe", map[string]any{"severity": "low"})
@@ -103,9 +103,9 @@ func TestUICasesSearch(t *testing.T) {
 func TestUIInboxShowsCustomerAndChannel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("ana", store.RoleStaff, "customer_service")
 	c := e.startCaseAs("admin", "complaint", `Jane "JD" Doe`, nil)
-	task := e.openTask(c.ID)
+	task := e.OpenTask(c.ID)
 
 	body := e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String()
 	require.Equal(t, []string{task.ID}, rowIDs(body))
@@ -116,7 +116,7 @@ func TestUIInboxShowsCustomerAndChannel(t *testing.T) {
 	require.Equal(t, []string{c.ID}, caseRowIDs(e.page("ana", http.MethodGet, link, nil).Body.String()))
 
 	// The API's task list carries them.
-	res := e.do("ana", http.MethodGet, "/api/v1/tasks", nil, nil)
+	res := e.Do("ana", http.MethodGet, "/api/v1/tasks", nil, nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Contains(t, res.Body.String(), `"customer":"Jane \"JD\" Doe","channel":"chat"`)
 }

@@ -38,7 +38,7 @@ func (e *testEnv) fragment(as, path string) *httptest.ResponseRecorder {
 // startCaseAs starts a case through the API and returns it.
 func (e *testEnv) startCaseAs(as, flowKey, customer string, attrs map[string]any) apiv1.Case {
 	e.t.Helper()
-	res := e.do(as, http.MethodPost, "/api/v1/cases",
+	res := e.Do(as, http.MethodPost, "/api/v1/cases",
 		map[string]any{"flow": flowKey, "customer": customer, "channel": "chat", "attributes": attrs}, nil)
 	require.Equal(e.t, http.StatusCreated, res.Code, res.Body.String())
 	var c apiv1.Case
@@ -49,7 +49,7 @@ func (e *testEnv) startCaseAs(as, flowKey, customer string, attrs map[string]any
 // completeAs completes a task through the API.
 func (e *testEnv) completeAs(as, taskID, outcome string, data map[string]any) apiv1.CompleteResponse {
 	e.t.Helper()
-	res := e.do(as, http.MethodPost, "/api/v1/tasks/"+taskID+"/complete", map[string]any{"outcome": outcome, "data": data}, nil)
+	res := e.Do(as, http.MethodPost, "/api/v1/tasks/"+taskID+"/complete", map[string]any{"outcome": outcome, "data": data}, nil)
 	require.Equal(e.t, http.StatusOK, res.Code, res.Body.String())
 	var out apiv1.CompleteResponse
 	require.NoError(e.t, json.Unmarshal(res.Body.Bytes(), &out))
@@ -85,12 +85,12 @@ func requireErrorPage(t *testing.T, res *httptest.ResponseRecorder, status int, 
 func TestUIInbox(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("tom", store.RoleStaff, "technical")
-	e.actor("olga", store.RoleOwner)
-	e.actor("ivy", store.RoleImprover)
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("tom", store.RoleStaff, "technical")
+	e.Actor("olga", store.RoleOwner)
+	e.Actor("ivy", store.RoleImprover)
 	c := e.startCaseAs("admin", "complaint", "c-1", nil)
-	task := e.openTask(c.ID)
+	task := e.OpenTask(c.ID)
 
 	// Staff see their department's tasks with the countdown, the
 	// escalation level and a claim button; every role of the page may
@@ -157,7 +157,7 @@ func TestUIInbox(t *testing.T) {
 	require.Contains(t, body, `<span title="`+e.actors["ana"].ID+`" data-testid="assignee">you</span>`)
 	require.Empty(t, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
 	// A claim someone else holds: not claimed, said where the button was.
-	e.actor("bea", store.RoleStaff, "customer_service")
+	e.Actor("bea", store.RoleStaff, "customer_service")
 	res = e.page("bea", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
 	require.Equal(t, http.StatusSeeOther, res.Code)
 	require.Contains(t, res.Header().Get("Location"), "flash=Not+claimed")
@@ -180,11 +180,11 @@ func TestUIInbox(t *testing.T) {
 func TestUIInboxPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("ana", store.RoleStaff, "customer_service")
 	var all []string
 	for range 54 {
 		c := e.startCaseAs("admin", "complaint", "c", nil)
-		all = append(all, e.openTask(c.ID).ID)
+		all = append(all, e.OpenTask(c.ID).ID)
 	}
 	// The API's order (SLA due time) page by page, 50 rows a page.
 	var order []string
@@ -198,7 +198,7 @@ func TestUIInboxPages(t *testing.T) {
 		require.Less(t, len(order), 200, "paging does not end")
 	}
 	require.ElementsMatch(t, all, order)
-	api := e.do("ana", http.MethodGet, "/api/v1/tasks?limit=100", nil, nil)
+	api := e.Do("ana", http.MethodGet, "/api/v1/tasks?limit=100", nil, nil)
 	var list apiv1.TaskList
 	require.NoError(t, json.Unmarshal(api.Body.Bytes(), &list))
 	want := make([]string, len(list.Tasks))
@@ -210,7 +210,7 @@ func TestUIInboxPages(t *testing.T) {
 	// Unclaimed only: claimed tasks are skipped and the pages still hold
 	// 50 rows, in the same order.
 	for _, id := range []string{want[0], want[10], want[51]} {
-		e.do("ana", http.MethodPost, "/api/v1/tasks/"+id+"/claim", nil, nil)
+		e.Do("ana", http.MethodPost, "/api/v1/tasks/"+id+"/claim", nil, nil)
 	}
 	body := e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()
 	first := rowIDs(body)
@@ -231,12 +231,12 @@ func TestUIInboxPages(t *testing.T) {
 func TestUITaskPage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("tom", store.RoleStaff, "technical")
-	e.actor("olga", store.RoleOwner)
-	e.actor("ivy", store.RoleImprover)
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("tom", store.RoleStaff, "technical")
+	e.Actor("olga", store.RoleOwner)
+	e.Actor("ivy", store.RoleImprover)
 	c := e.startCaseAs("admin", "complaint", scriptText, map[string]any{"note": scriptText})
-	task := e.openTask(c.ID)
+	task := e.OpenTask(c.ID)
 	path := "/ui/tasks/" + task.ID
 
 	res := e.page("ana", http.MethodGet, path, nil)
@@ -288,7 +288,7 @@ func TestUITaskPage(t *testing.T) {
 	require.Contains(t, body, `data-testid="unclaim"`)
 	require.NotContains(t, body, `data-testid="claim"`)
 	// Someone else's claim: the page says so and offers no form.
-	e.actor("bea", store.RoleStaff, "customer_service")
+	e.Actor("bea", store.RoleStaff, "customer_service")
 	body = e.page("bea", http.MethodGet, path, nil).Body.String()
 	require.Contains(t, body, `data-testid="cannot-complete"`)
 	require.NotContains(t, body, `data-testid="complete-form"`)
@@ -297,10 +297,10 @@ func TestUITaskPage(t *testing.T) {
 func TestUITaskComplete(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("tom", store.RoleStaff, "technical")
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("tom", store.RoleStaff, "technical")
 	c := e.startCaseAs("admin", "complaint", "c-7", nil)
-	task := e.openTask(c.ID)
+	task := e.OpenTask(c.ID)
 	path := "/ui/tasks/" + task.ID + "/complete"
 	engineCalls := func() int {
 		e.eng.Mu.Lock()
@@ -344,7 +344,7 @@ func TestUITaskComplete(t *testing.T) {
 	loc, err := url.Parse(res.Header().Get("Location"))
 	require.NoError(t, err)
 	require.Equal(t, "/ui/inbox", loc.Path)
-	next := e.openTask(c.ID)
+	next := e.OpenTask(c.ID)
 	require.Equal(t, "technical", next.Department)
 	require.Equal(t, []string{next.ID}, loc.Query()["next"])
 	require.Equal(t, "customer_service", loc.Query().Get("department"))
@@ -389,7 +389,7 @@ func TestUITaskComplete(t *testing.T) {
 
 	// A number field that is not a number is refused before the API.
 	rc := e.startCaseAs("admin", "returns-exchange", "c-8", nil)
-	rt := e.openTask(rc.ID)
+	rt := e.OpenTask(rc.ID)
 	res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12,5"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
 	require.Contains(t, res.Body.String(), `must be a number, got &#34;12,5&#34;`)
@@ -411,9 +411,9 @@ func jsonObject(t *testing.T, raw []byte) map[string]any {
 func TestUICases(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("olga", store.RoleOwner)
-	e.actor("ivy", store.RoleImprover)
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("olga", store.RoleOwner)
+	e.Actor("ivy", store.RoleImprover)
 	c1 := e.startCaseAs("admin", "complaint", scriptText, nil)
 	c2 := e.startCaseAs("admin", "returns-exchange", "c-2", nil)
 
@@ -452,8 +452,8 @@ func TestUICases(t *testing.T) {
 func TestUICaseNew(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("ivy", store.RoleImprover)
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("ivy", store.RoleImprover)
 
 	res := e.page("ivy", http.MethodGet, "/ui/cases/new?flow=complaint", nil)
 	require.Equal(t, http.StatusOK, res.Code)
@@ -504,9 +504,9 @@ func TestUICaseNew(t *testing.T) {
 func TestUICasePage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("tom", store.RoleStaff, "technical")
-	e.actor("ivy", store.RoleImprover)
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("tom", store.RoleStaff, "technical")
+	e.Actor("ivy", store.RoleImprover)
 	c := e.startCaseAs("admin", "complaint", scriptText, map[string]any{"note": scriptText})
 	path := "/ui/cases/" + c.ID
 
@@ -522,10 +522,10 @@ func TestUICasePage(t *testing.T) {
 
 	// The timeline: done spans with who did them, the handoff to the next
 	// department, the open task (linked for those who may open it).
-	record := e.openTask(c.ID)
-	e.do("ana", http.MethodPost, "/api/v1/tasks/"+record.ID+"/claim", nil, nil)
+	record := e.OpenTask(c.ID)
+	e.Do("ana", http.MethodPost, "/api/v1/tasks/"+record.ID+"/claim", nil, nil)
 	e.completeAs("ana", record.ID, "recorded", map[string]any{"severity": "primary", "summary": "s"})
-	investigate := e.openTask(c.ID)
+	investigate := e.OpenTask(c.ID)
 	body := e.page("ana", http.MethodGet, path, nil).Body.String()
 	require.Regexp(t, `<li class="" data-testid="timeline-item" data-seq="1" data-step="record" data-kind="task" data-department="customer_service" data-outcome="recorded" data-breached="false">`, body)
 	require.Contains(t, body, `<strong>Record the complaint</strong>`)
@@ -559,9 +559,9 @@ func TestUICasePage(t *testing.T) {
 	require.Equal(t, http.StatusConflict, res.Code)
 	require.Contains(t, res.Body.String(), "only a completed or cancelled case can be reopened")
 	e.completeAs("admin", investigate.ID, "diagnosed", nil)
-	e.completeAs("admin", e.openTask(c.ID).ID, "written", map[string]any{"answer": "a"})
-	e.completeAs("admin", e.openTask(c.ID).ID, "approved", nil)
-	e.completeAs("admin", e.openTask(c.ID).ID, "notified", nil)
+	e.completeAs("admin", e.OpenTask(c.ID).ID, "written", map[string]any{"answer": "a"})
+	e.completeAs("admin", e.OpenTask(c.ID).ID, "approved", nil)
+	e.completeAs("admin", e.OpenTask(c.ID).ID, "notified", nil)
 	body = e.page("ana", http.MethodGet, path, nil).Body.String()
 	require.Contains(t, body, `data-testid="case-status">completed</span>`)
 	require.Contains(t, body, `data-testid="reopen"`)

@@ -16,7 +16,7 @@ import (
 func TestUISignIn(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	tok := e.actor("ana", "staff", "technical")
+	tok := e.Actor("ana", "staff", "technical")
 
 	// No session: a page goes to the sign-in page and comes back after.
 	res := e.page("", http.MethodGet, "/ui/?week=2", nil)
@@ -87,13 +87,13 @@ func TestUISignIn(t *testing.T) {
 // revokeAll revokes the named actor's tokens through the API.
 func (e *testEnv) revokeAll(t *testing.T, name string) {
 	t.Helper()
-	res := e.do("admin", http.MethodGet, "/api/v1/tokens?actor="+e.actors[name].ID, nil, nil)
+	res := e.Do("admin", http.MethodGet, "/api/v1/tokens?actor="+e.actors[name].ID, nil, nil)
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	var list apiv1.TokenList
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
 	require.NotEmpty(t, list.Tokens)
 	for _, tk := range list.Tokens {
-		res := e.do("admin", http.MethodDelete, "/api/v1/tokens/"+tk.ID, nil, nil)
+		res := e.Do("admin", http.MethodDelete, "/api/v1/tokens/"+tk.ID, nil, nil)
 		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	}
 }
@@ -129,7 +129,7 @@ func TestUIHeadersAndCrossOrigin(t *testing.T) {
 	require.Contains(t, res.Header().Get("Cache-Control"), "immutable")
 
 	// An unknown page is a 404 page, not the API's problem document.
-	e.actor("ana", "staff", "technical")
+	e.Actor("ana", "staff", "technical")
 	res = e.page("ana", http.MethodGet, "/ui/nope", nil)
 	require.Equal(t, http.StatusNotFound, res.Code)
 	require.Contains(t, res.Header().Get("Content-Type"), "text/html")

@@ -27,8 +27,8 @@ func TestUIFlashAndSessions(t *testing.T) {
 		c.SessionIdle = 30 * time.Minute
 		c.SessionMaxAge = 2 * time.Hour
 	})
-	tok := e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("bea", store.RoleStaff, "customer_service")
+	tok := e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("bea", store.RoleStaff, "customer_service")
 
 	// An attacker's link shows nothing, signed or not.
 	for _, q := range []string{
@@ -40,8 +40,8 @@ func TestUIFlashAndSessions(t *testing.T) {
 		require.NotContains(t, body, `data-testid="flash"`, q)
 	}
 	// A message the server set for ana shows to ana, not to bea.
-	c := e.createCase("C-1")
-	task := e.openTask(c.ID)
+	c := e.CreateCase("C-1")
+	task := e.OpenTask(c.ID)
 	res := e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
 	require.Equal(t, http.StatusSeeOther, res.Code)
 	loc := res.Header().Get("Location")
@@ -120,17 +120,17 @@ func TestUIFlashAndSessions(t *testing.T) {
 func TestUITeamLeadTaskPage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.actor("ana", store.RoleStaff, "customer_service")
-	e.actor("bea", store.RoleStaff, "customer_service")
-	res := e.do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "lea", "role": "staff",
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("bea", store.RoleStaff, "customer_service")
+	res := e.Do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "lea", "role": "staff",
 		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
 	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
 	var lead apiv1.TokenResponse
 	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lead))
 	e.tokens["lea"] = lead.Token
 
-	task := e.openTask(e.createCase("C-1").ID)
-	require.Equal(t, http.StatusOK, e.do("ana", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil).Code)
+	task := e.OpenTask(e.CreateCase("C-1").ID)
+	require.Equal(t, http.StatusOK, e.Do("ana", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil).Code)
 	page := e.page("bea", http.MethodGet, "/ui/tasks/"+task.ID, nil).Body.String()
 	require.NotContains(t, page, `data-testid="reassign"`)
 	require.NotContains(t, page, `data-testid="unclaim"`)
