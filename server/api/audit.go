@@ -6,9 +6,27 @@ import (
 	"net/http"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
+
+// auditRoutes are the routes of the audit trail (apiRoutes joins every
+// resource's table).
+var auditRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/audit", ID: "listAudit", Tag: "audit",
+		Summary: "The audit trail, newest first",
+		Description: "Every change made through the API, and those the workflows make on their own (escalations, pilot decisions), as " +
+			"entries: who (`actor`), what (`action`, e.g. `task.complete`), to which object (`object`, kind:id), its case, when, the " +
+			"request (`request_id`: the `X-Request-Id` the API answered the change with) and what changed (`details`). Ordered by id " +
+			"descending, the order they were written; `from`/`to` bound `at`. " + descPaging,
+		Roles:  authz.Admins,
+		Params: apiv1.ListAuditParams{},
+		Status: http.StatusOK, Response: apiv1.AuditList{}, Example: apiv1.AuditList{Entries: exampleAuditEntries, NextCursor: exampleCursor},
+		Handle: (*API).listAudit,
+	},
+}
 
 // The audit trail: every change made through the API appends an entry
 // (Server.audit, with the request's id); admins read it with

@@ -21,10 +21,113 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
+
+// caseRoutes are the routes of cases: start, list, read, cancel, restart or close a failed one, events, reopen (apiRoutes joins every
+// resource's table).
+var caseRoutes = []route{
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases", ID: "createCase", Tag: "cases",
+		Summary: "Start a case",
+		Description: "Starts a case of the flow's default version (409 if that version is retired). Staff may not start improvement " +
+			"(`pdca`) cases (403): those start from an adopted proposal. With an `Idempotency-Key` (scoped to the actor: another actor's " +
+			"same key is another request) a repeat of the same request by the same actor " +
+			"gets the first request's answer again, byte for byte (201, `Idempotent-Replayed: true`; the case may have moved on since: read it with GET); " +
+			"the same key with another body is 422.",
+		Params: apiv1.CreateCaseParams{},
+		Body:   apiv1.CreateCaseRequest{}, BodyExample: exampleCreateCase,
+		Status: http.StatusCreated, Response: apiv1.Case{}, Example: exampleCase,
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"case.create"},
+		Handle: (*API).createCase,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/cases", ID: "listCases", Tag: "cases",
+		Summary:     "List cases, newest first",
+		Description: "Cases ordered by created_at, then id, descending. `from`/`to` bound created_at. " + descCaseSearch + " " + descPaging,
+		Params:      apiv1.ListCasesParams{},
+		Status:      http.StatusOK, Response: apiv1.CaseList{}, Example: apiv1.CaseList{Cases: []apiv1.Case{exampleCase}, NextCursor: exampleCursor},
+		Handle: (*API).listCases,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/cases/{id}", ID: "getCase", Tag: "cases",
+		Summary:     "Get a case",
+		Description: "The case with its open tasks, its spans so far and links (the Temporal UI page of its workflow when configured).",
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusOK, Response: apiv1.CaseDetail{}, Example: exampleCaseDetail,
+		Errors: []int{404},
+		Handle: (*API).getCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/cancel", ID: "cancelCase", Tag: "cases",
+		Summary:     "Cancel a case",
+		Description: "Requests cancellation of the case's workflow, which closes its open task.",
+		Roles:       authz.CaseSettlers,
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusAccepted, Response: apiv1.CancelResponse{}, Example: apiv1.CancelResponse{ID: exampleCase.ID, Status: "cancelling"},
+		Errors: []int{404, 409},
+		Audit:  []string{"case.cancel"},
+		Handle: (*API).cancelCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/restart", ID: "restartCase", Tag: "cases",
+		Summary: "Restart a failed case",
+		Description: "Starts a new workflow run for a failed case, at the step it was at, with the attributes last stored and the case " +
+			"SLA still counted from its creation (pending events and escalation levels of the old run are not carried). 409 when " +
+			"the case is not failed.",
+		Roles:  authz.CaseSettlers,
+		Params: apiv1.CaseIDParams{},
+		Status: http.StatusOK, Response: apiv1.Case{}, Example: exampleCase,
+		Errors: []int{404, 409},
+		Audit:  []string{"case.restart"},
+		Handle: (*API).restartCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/close", ID: "closeFailedCase", Tag: "cases",
+		Summary:     "Close a failed case",
+		Description: "Closes a failed case without restarting it: it becomes cancelled. 409 when the case is not failed.",
+		Roles:       authz.CaseSettlers,
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Case{}, Example: exampleCase,
+		Errors: []int{404, 409},
+		Audit:  []string{"case.close"},
+		Handle: (*API).closeFailedCase,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/events", ID: "sendCaseEvent", Tag: "cases",
+		Summary: "Send an event to a case",
+		Description: "Delivers an external event to the case's `wait` step. The case must be waiting for an event of that name now " +
+			"(409 otherwise, saying what it waits for). An event's data is at most 16 KiB as JSON (422); a case accepts at most 100 " +
+			"events and 256 KiB of them over its life (409 beyond). A case whose workflow ended unexpectedly is marked failed (409). Only " +
+			"admins, owners and actors of a department that serves the case (one its flow version lists, or one any of its tasks " +
+			"was in) may (403; decision 0023).",
+		Params: apiv1.CaseIDParams{},
+		Body:   apiv1.EventRequest{}, BodyExample: apiv1.EventRequest{Name: "customer_replied", Data: map[string]any{"channel": "email"}},
+		Status: http.StatusAccepted, Response: apiv1.EventResponse{}, Example: apiv1.EventResponse{ID: exampleCase.ID, Event: "customer_replied"},
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"case.event"},
+		Handle: (*API).sendEvent,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/reopen", ID: "reopenCase", Tag: "cases",
+		Summary: "Reopen a closed case",
+		Description: "The customer came back: starts a new case of the same flow, customer, channel and attributes with `reopened_from` naming " +
+			"this one, and marks this one `reopened_at` (the first reopening counts; a case reopened within 7 days of its close was not resolved " +
+			"at first contact). The new case keeps this case's version, variant and pilot, so it stays in its pilot arm. Only a completed or " +
+			"cancelled case can be reopened (409). Only admins, owners and actors of a department that serves the case (one its flow version " +
+			"lists, or one any of its tasks was in) may (403; decision 0023). Audited as `case.reopen`.",
+		Params: apiv1.CaseIDParams{},
+		Body:   apiv1.ReopenRequest{}, BodyExample: apiv1.ReopenRequest{Reason: "the router drops the line again"},
+		Status: http.StatusCreated, Response: apiv1.Case{}, Example: exampleReopenedCase,
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"case.reopen"},
+		Handle: (*API).reopenCase,
+	},
+}
 
 // ReplayedHeader is set to "true" on a response that replays an earlier
 // request with the same idempotency key.

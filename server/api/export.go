@@ -17,6 +17,24 @@ import (
 	"github.com/flowlab/flowlab/store"
 )
 
+// spanRoutes are the routes of the span export (apiRoutes joins every
+// resource's table).
+var spanRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/spans", ID: "exportSpans", Tag: "cases",
+		Summary: "Export spans",
+		Description: "Streams every span entered in [`from`, `to`) of a flow, version or pilot's cases, in (entered_at, case_id, seq) order, " +
+			"with its case's pilot, arm, customer, status, times and feedback: one JSON object per line (`format=jsonl`, the default, " +
+			"application/x-ndjson; the schema describes one line) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
+			"Times are RFC 3339, null (empty in CSV) when absent. Parameters are checked before anything is sent (400).",
+		Params:       apiv1.ExportSpansParams{},
+		ResponseType: mimeNDJSON,
+		Status:       http.StatusOK, Response: apiv1.ExportedSpan{}, Example: exampleSpanRow,
+		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV}},
+		Handle:       (*API).exportSpans,
+	},
+}
+
 // The span export: every span with its case's pilot, arm, customer,
 // status and feedback, streamed a store page at a time so an export of any
 // size holds one page in memory. The pilot statistics are computed from the

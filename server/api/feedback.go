@@ -14,6 +14,35 @@ import (
 	"github.com/flowlab/flowlab/store"
 )
 
+// feedbackRoutes are the routes of customer feedback on a case (apiRoutes joins every
+// resource's table).
+var feedbackRoutes = []route{
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/cases/{id}/feedback", ID: "putCaseFeedback", Tag: "cases",
+		Summary: "Record the customer's feedback on a case",
+		Description: "CSAT (1–5), NPS (0–10) and whether the problem was resolved at the first contact; at least one. The first feedback " +
+			"is a 201 (audit `feedback.create`); a later one replaces all values, null included, and is a 200 (audit `feedback.edit` with the " +
+			"old and new values). Pilots compare CSAT and first-contact resolution from it. Only admins, owners and actors of a department " +
+			"that serves the case (one its flow version lists, or one any of its tasks was in) may (403; decision 0023). An improvement " +
+			"(PDCA) cycle is the team's own work, not a customer's: it takes no feedback (422).",
+		Params: apiv1.CaseIDParams{},
+		Body:   apiv1.FeedbackRequest{}, BodyExample: apiv1.FeedbackRequest{CSAT: ptr(5), NPS: ptr(9), ResolvedFirstContact: ptr(true)},
+		Status: http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: apiv1.Feedback{}, Example: exampleFeedback,
+		Errors: []int{403, 404, 413, 415, 422},
+		Audit:  []string{"feedback.create", "feedback.edit"},
+		Handle: (*API).putFeedback,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/cases/{id}/feedback", ID: "getCaseFeedback", Tag: "cases",
+		Summary:     "The customer's feedback on a case",
+		Description: "404 when the case does not exist or no feedback was given.",
+		Params:      apiv1.CaseIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Feedback{}, Example: exampleFeedback,
+		Errors: []int{404},
+		Handle: (*API).getFeedback,
+	},
+}
+
 // Customer feedback on a case (CSAT, NPS, first-contact resolution) and
 // reopening a closed case: the measures a pilot compares besides time
 // (ADR 0008).

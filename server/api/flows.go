@@ -16,9 +16,198 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
+
+// flowRoutes are the routes of flows: summaries, bottlenecks, trends, versions, validation, publishing, the default, retiring, migrations, diffs, the schema, graphs (apiRoutes joins every
+// resource's table).
+var flowRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows", ID: "listFlows", Tag: "flows",
+		Summary:     "List flows",
+		Description: "One summary per flow key, ordered by key. " + descPaging,
+		Params:      apiv1.ListFlowsParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowList{}, Example: apiv1.FlowList{Flows: []apiv1.FlowSummary{exampleFlowSummary}},
+		Handle: (*API).listFlows,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/validate", ID: "validateFlow", Tag: "flows",
+		Summary: "Validate a flow definition",
+		Description: "Parses and checks a YAML flow definition without storing it and lists every error and warning with its line and column. " +
+			"Any input gets a 200 (`valid: false` with diagnostics for what is wrong), except a body over the size limit (413) or of another media type (415).",
+		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
+		Status:  http.StatusOK, Response: apiv1.Validate{}, Example: exampleValidation,
+		Errors:  []int{413, 415},
+		NoAudit: "validation stores nothing",
+		Handle:  (*API).validateFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}", ID: "getFlow", Tag: "flows",
+		Summary:     "Get a flow version",
+		Description: "The default (or `version`) definition of a flow, its YAML source and the list of its versions.",
+		Params:      apiv1.FlowParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowDetail{}, Example: exampleFlowDetail,
+		Errors: []int{404},
+		Handle: (*API).getFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/bottlenecks", ID: "getFlowBottlenecks", Tag: "flows",
+		Summary: "Where cases of a flow wait",
+		Description: "Per-step waiting (entered → claimed) and working (claimed → completed) time quantiles in seconds, SLA breach rate, " +
+			"escalations and share of the total cycle time, from the spans entered in [`from`, `to`); the step with the largest share is the bottleneck.",
+		Params: apiv1.BottlenecksParams{},
+		Status: http.StatusOK, Response: apiv1.Bottlenecks{}, Example: exampleBottlenecks,
+		Errors: []int{404},
+		Handle: (*API).bottlenecks,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/trend", ID: "getFlowTrend", Tag: "flows",
+		Summary: "A flow's weekly cycle time",
+		Description: "The flow's cases completed in each ISO week (Monday 00:00 UTC to the next; `from` and `to` are widened to whole " +
+			"weeks, default the 12 weeks up to now, at most 106 weeks), by the week of their close: `n`, the median and p90 cycle time " +
+			"(created → closed, seconds) and the SLA breach rate of their completed tasks' spans that had an SLA (`breached_spans` / " +
+			"`task_spans`). Completed means as pilots count it: status completed (cancelled and failed cases are left out). `version` " +
+			"keeps the cases on that version (their current one after a migration). Every week of the range is listed, oldest first; " +
+			"a week without completed cases has `n` 0 and null values. 404 for an unknown flow or version.",
+		Params: apiv1.FlowTrendParams{},
+		Status: http.StatusOK, Response: apiv1.FlowTrend{}, Example: exampleFlowTrend,
+		Errors: []int{404},
+		Handle: (*API).flowTrend,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/versions", ID: "publishFlowVersion", Tag: "flows",
+		Summary: "Publish a flow version",
+		Description: "Validates the YAML definition and stores it as the next version of the flow (the latest + 1). The definition's `key` must be " +
+			"the path's; its `version` may be left out, otherwise it must be that next number (409 names it). Errors of the definition are a 422 " +
+			"whose `errors[].field` is `line:column`. Publishing content identical (sha256 of the YAML) to an existing version of the key changes " +
+			"nothing and returns that version (200). The first version of a new key becomes its default; later ones become the default only through " +
+			"PUT /api/v1/flows/{key}/default.",
+		Roles:   authz.FlowEditors,
+		Params:  apiv1.FlowKeyParams{},
+		RawBody: &rawBody{Types: yamlTypes, Description: "A flow definition in YAML.", Example: exampleFlowYAML},
+		Status:  http.StatusCreated, AltStatuses: []int{http.StatusOK}, Response: apiv1.FlowVersionDetail{}, Example: exampleFlowVersionDetail,
+		Errors: []int{409, 413, 415, 422},
+		Audit:  []string{"flow.publish"},
+		Handle: (*API).publishFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions", ID: "listFlowVersions", Tag: "flows",
+		Summary:     "List the versions of a flow",
+		Description: "Versions in ascending order, with their default and retired flags. " + descPaging,
+		Params:      apiv1.FlowVersionsParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowVersionList{}, Example: apiv1.FlowVersionList{Versions: []apiv1.FlowVersion{exampleFlowVersion}},
+		Errors: []int{404},
+		Handle: (*API).listFlowVersions,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}", ID: "getFlowVersion", Tag: "flows",
+		Summary:     "Get a flow version",
+		Description: "The version with its compiled definition and YAML source; with `Accept: application/yaml` (or text/yaml) the YAML source alone, as published.",
+		Params:      apiv1.FlowVersionParams{},
+		Status:      http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleFlowVersionDetail,
+		AltResponses: []altResponse{
+			{Type: "application/yaml", Description: "The YAML source as published.", Schema: map[string]any{"type": "object"}, Example: exampleFlowYAMLValue},
+			{Type: "text/yaml", Description: "The YAML source as published.", Schema: map[string]any{"type": "object"}, Example: exampleFlowYAMLValue},
+		},
+		Errors: []int{404},
+		Handle: (*API).getFlowVersion,
+	},
+	{
+		Method: http.MethodPut, Pattern: "/api/v1/flows/{key}/default", ID: "setFlowDefault", Tag: "flows",
+		Summary:     "Choose the default version of a flow",
+		Description: "New cases of the flow get this version; running cases keep theirs. A retired version cannot be the default (409).",
+		Roles:       authz.FlowEditors,
+		Params:      apiv1.FlowKeyParams{},
+		Body:        apiv1.SetDefaultRequest{}, BodyExample: apiv1.SetDefaultRequest{Version: 3},
+		Status: http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleDefaultVersion,
+		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"flow.default"},
+		Handle: (*API).setFlowDefault,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/versions/{v}/retire", ID: "retireFlowVersion", Tag: "flows",
+		Summary: "Retire a flow version",
+		Description: "A retired version receives no new cases; cases running on it finish on it. The default version cannot be retired (409): " +
+			"choose another default first. Retiring a retired version changes nothing.",
+		Roles:  authz.FlowEditors,
+		Params: apiv1.FlowVersionParams{},
+		Status: http.StatusOK, Response: apiv1.FlowVersionDetail{}, Example: exampleRetiredVersion,
+		Errors: []int{404, 409},
+		Audit:  []string{"flow.retire"},
+		Handle: (*API).retireFlowVersion,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/flows/{key}/migrations", ID: "migrateFlowCases", Tag: "flows",
+		Summary: "Move running cases onto another version",
+		Description: "Moves every active case of version `from` onto version `to` through the case workflow's `migrate` Update: at a safe point " +
+			"(waiting at a task or a wait step) the open task is closed as cancelled with outcome `migrated` and the case continues at " +
+			"`mapping[step]`, entered fresh. `mapping` names a step of `to` for each step of `from` a case may wait at (422 names an unknown " +
+			"step on either side); `to` must not be retired (422); a missing flow or version is 404. A case that cannot move (an unmapped step, " +
+			"between steps, no longer running, assigned to an arm of the flow's running pilot...) is reported `refused` with the reason and left unchanged. `dry_run` reports what a real run " +
+			"would do (`would_migrate` or `refused`), changes nothing and writes no audit. A real run audits each case (`case.migrate`, " +
+			"`case.migrate_refused`) and the migration (`flow.migrate`). One request handles up to 10000 cases, newest first (`truncated` " +
+			"says more remain: run it again). Each case's Update ID is `<migration_id>:<case id>`. If the workflow engine becomes unavailable " +
+			"the request stops with 503; the cases migrated by then are in the audit trail and a new request picks up the rest.",
+		Roles:  authz.FlowEditors,
+		Params: apiv1.FlowKeyParams{},
+		Body:   apiv1.MigrateRequest{}, BodyExample: exampleMigrateRequest,
+		Status: http.StatusOK, Response: apiv1.Migration{}, Example: exampleMigration,
+		Errors: []int{404, 413, 415, 422},
+		Audit:  []string{"flow.migrate"},
+		Handle: (*API).migrateFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/diff", ID: "diffFlowVersions", Tag: "flows",
+		Summary: "Compare two versions of a flow",
+		Description: "Steps added, removed and changed (field by field), flow-level changes, and the department handoffs removed and added " +
+			"(a handoff is a path from one task to the next that changes department). With `Accept: text/plain` a readable report.",
+		Params: apiv1.FlowDiffParams{},
+		Status: http.StatusOK, Response: flow.DiffResult{}, Example: exampleDiff,
+		AltResponses: []altResponse{{Type: mimeText, Description: "The comparison as a readable report.", Schema: map[string]any{"type": "string"}, Example: exampleDiff.Text()}},
+		Errors:       []int{404},
+		Handle:       (*API).diffFlow,
+	},
+	{
+		Method: http.MethodGet, Pattern: FlowSchemaPath, ID: "getFlowSchema", Tag: "flows",
+		Summary: "JSON Schema of the flow YAML format",
+		Description: "For editors: VS Code (redhat.vscode-yaml) and JetBrains IDEs complete and check flow YAML against it. It covers the structure; " +
+			"POST /api/v1/flows/validate adds the checks a schema cannot express (targets, reachability, departments, rules).",
+		Public:       true,
+		ResponseType: mimeSchema,
+		Status:       http.StatusOK, Response: map[string]any{},
+		Handle: (*API).flowSchema,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}/graph.svg", ID: "getFlowGraphSVG", Tag: "flows",
+		Summary: "Draw a flow version",
+		Description: "The version's steps and transitions laid out by Graphviz: tasks as boxes, decisions as diamonds, filled by department " +
+			"(legend), edges labelled by outcome, rule, default, timeout or next. With `heat` the steps are filled white to red by a metric of the " +
+			"bottleneck statistics of the spans entered in [`from`, `to`) (as GET /api/v1/flows/{key}/bottlenecks) and labelled with its value; " +
+			"steps at or above `warn` get a thick border, at or above `alert` a thick red one; without `warn` and `alert` the colour scale " +
+			"comes from the data (0 and the steps' 25th, 50th, 75th percentile and largest value). The same request gives the same bytes. " +
+			"A graph of more than 150 steps, 450 transitions or 64 KiB of names and labels is refused (422, type graph-too-large) before its layout, " +
+			"as is one whose layout takes longer than 10 s (it is stopped); when the server already draws as many graphs as it may at once, " +
+			"the answer is 503 (type graph-layout-busy) with `Retry-After`. Each drawing is cached.",
+		Params:       apiv1.GraphSVGParams{},
+		ResponseType: mimeSVG,
+		Status:       http.StatusOK, Response: "", Example: exampleGraphSVG,
+		Errors: []int{404, 422},
+		Handle: (*API).flowGraphSVG,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/flows/{key}/versions/{v}/graph.json", ID: "getFlowGraph", Tag: "flows",
+		Summary: "The graph of a flow version",
+		Description: "Nodes (steps) in the definition's order with their bottleneck statistics over the spans entered in [`from`, `to`) " +
+			"(as GET /api/v1/flows/{key}/bottlenecks; absent for steps without spans), edges labelled as in graph.svg, and the departments " +
+			"with the colours graph.svg uses.",
+		Params: apiv1.GraphJSONParams{},
+		Status: http.StatusOK, Response: apiv1.Graph{}, Example: exampleGraphJSON,
+		Errors: []int{404},
+		Handle: (*API).flowGraphJSON,
+	},
+}
 
 // SeedBuiltinFlows stores every built-in flow version (source, compiled
 // definition, sha256 of the source). It is idempotent and cmd calls it at

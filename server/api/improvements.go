@@ -11,6 +11,23 @@ import (
 	"github.com/flowlab/flowlab/store"
 )
 
+// improvementRoutes are the routes of the PDCA cycles as improvements (apiRoutes joins every
+// resource's table).
+var improvementRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/improvements", ID: "listImprovements", Tag: "improvement",
+		Summary: "List the PDCA cycles, newest first",
+		Description: "Every case of flow `pdca` as an improvement: its stage (current step, `closed` once closed), the flow and metric it " +
+			"improves, the baseline, the Plan task's target, its pilot, the promoted version, the proposal it adopts and its `outcome`: " +
+			"`standardised` (promoted_version set), `abandoned` (cancelled, failed, or closed through Plan's `abandoned`), `not standardised` " +
+			"(closed otherwise without a promotion), `replanned` (open and back at Plan after a pilot) or `in progress`. Ordered like cases " +
+			"(created_at, id, descending); `from`/`to` bound created_at. " + descPaging,
+		Params: apiv1.ListImprovementsParams{},
+		Status: http.StatusOK, Response: apiv1.ImprovementList{}, Example: apiv1.ImprovementList{Improvements: []apiv1.Improvement{exampleImprovement}, NextCursor: exampleCursor},
+		Handle: (*API).listImprovements,
+	},
+}
+
 // The PDCA cycles (cases of the built-in flow pdca) seen as improvements,
 // and the improvement KPIs (ADR 0010).
 

@@ -17,6 +17,43 @@ import (
 	"github.com/flowlab/flowlab/store"
 )
 
+// kpiRoutes are the routes of the improvement and service KPIs (apiRoutes joins every
+// resource's table).
+var kpiRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/kpis/improvement", ID: "getImprovementKPIs", Tag: "improvement",
+		Summary: "Improvement KPIs",
+		Description: "Proposals by status; the adoption rate, adopted / (adopted + declined), against its target 0.7; the PDCA cycles " +
+			"(total, open, completed, standardised, abandoned); improvements landed, standardised / completed cycles, against its target 0.9. " +
+			"A rate with a zero denominator is null, and so is whether it meets its target. Computed from every proposal and cycle at each request.",
+		Status: http.StatusOK, Response: apiv1.ImprovementKPIs{}, Example: exampleImprovementKPIs,
+		Handle: (*API).improvementKPIs,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/kpis/service", ID: "getServiceKPIs", Tag: "kpis",
+		Summary: "Service KPIs per week and channel",
+		Description: "The service KPIs of the plans for the cases created in each ISO week (Monday 00:00 UTC to the next; `from` and `to` " +
+			"are widened to whole weeks, default the 12 weeks up to now, at most 106 weeks), for every channel together (`all`) and per " +
+			"channel (`channels`, in the order of the top-level `channels`), and over the whole range (`overall`). Every week is listed, " +
+			"oldest first, weeks without cases included. Each KPI has `value`, `n` (its denominator), `target`, `direction` and " +
+			"`meets_target`; `value` and `meets_target` are null when `n` is 0.\n\n" +
+			"- `csat`: answers of 4 or 5 / cases with a CSAT answer (top-2-box), at least 0.9; `mean` is the mean answer.\n" +
+			"- `nps`: 100 × (promoters (9–10) − detractors (0–6)) / cases with an NPS answer, at least 50.\n" +
+			"- `fcr`: first-contact resolution as pilots count it: of the completed cases whose resolution is known, those the customer " +
+			"said were resolved at first contact and that were not reopened within the reopen window (`reopen_window_seconds`; a case " +
+			"reopened within it counts as not resolved even without an answer); at least 0.85.\n" +
+			"- `first_response`: seconds from the case's creation to the first claim of any of its tasks (a task completed without a " +
+			"claim counts as claimed when completed); `value` is the median, `p90` the 90th percentile; cases without a claim yet are " +
+			"not counted; the median at most 30 s.\n" +
+			"- `on_time`: spans of completed tasks that had an SLA and were completed by their due time / those spans; at least 0.95.\n" +
+			"- `complaint_rate`: cases of flow `complaint` or a key starting with `complaint-` / all cases; at most 0.02.\n\n" +
+			"Cases of the improvement flow `pdca` are left out unless `flow=pdca`. Computed from the cases at each request (ADR 0015).",
+		Params: apiv1.ServiceKPIsParams{},
+		Status: http.StatusOK, Response: apiv1.ServiceKPIs{}, Example: exampleServiceKPIs,
+		Handle: (*API).serviceKPIs,
+	},
+}
+
 // The service KPIs of the plans (docs/domain.md#kpis) per ISO week and channel, each
 // against its target (ADR 0015). Every number is computed at each request
 // from store.ListCaseMeasures; a case counts in the week it was created.

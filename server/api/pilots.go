@@ -19,10 +19,106 @@ import (
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/pilotdata"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
+
+// pilotRoutes are the routes of A/B pilots: start, list, read, stop, evaluate, promote, results (apiRoutes joins every
+// resource's table).
+var pilotRoutes = []route{
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots", ID: "startPilot", Tag: "pilots",
+		Summary: "Start a pilot",
+		Description: "Pilots the `treatment` version of a flow against `control` (default: the flow's default version) on `share` percent of new " +
+			"cases, assigned by a hash of the pilot and the customer (`unit: customer`, the default: a customer stays in one arm) or the case. " +
+			"The Pilot workflow evaluates every `evaluate_every` (default 1h) until the primary metric decides, a guardrail stops the treatment " +
+			"or `max_duration` (default 14d) is reached. Durations are strings like 14d, 36h or 90m. Invalid fields are a 422 naming each; an " +
+			"unknown flow is 404; a missing or retired version a 422 on `control` or `treatment`; another running pilot of the flow a 409 naming it. " +
+			"If the workflow cannot start, the pilot is stopped (reason: the pilot's workflow could not start) and the answer is 503.",
+		Roles: authz.PilotRunners,
+		Body:  apiv1.StartPilotRequest{}, BodyExample: exampleStartPilot,
+		Status: http.StatusCreated, Response: apiv1.Pilot{}, Example: examplePilot,
+		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"pilot.start"},
+		Handle: (*API).startPilot,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/pilots", ID: "listPilots", Tag: "pilots",
+		Summary:     "List pilots",
+		Description: "Pilots newest first (created_at, id), optionally of one flow, in one status, created in [`from`, `to`). " + descPaging,
+		Params:      apiv1.ListPilotsParams{},
+		Status:      http.StatusOK, Response: apiv1.PilotList{}, Example: apiv1.PilotList{Pilots: []apiv1.Pilot{examplePilot}},
+		Handle: (*API).listPilots,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/pilots/{id}", ID: "getPilot", Tag: "pilots",
+		Summary:     "Get a pilot",
+		Description: "The pilot with its last stored evaluation and, while it runs, `live`: its workflow's status (left out when the workflow engine does not answer).",
+		Params:      apiv1.PilotIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Pilot{}, Example: examplePilotLive,
+		Errors: []int{404},
+		Handle: (*API).getPilot,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots/{id}/stop", ID: "stopPilot", Tag: "pilots",
+		Summary: "Stop a pilot",
+		Description: "Signals the pilot's workflow to stop; the workflow ends the pilot (status stopped) and new cases of the flow get its default " +
+			"version again. The answer is 200 once the pilot has ended (the server waits up to 2 seconds), else 202 with the pilot still `running` " +
+			"for a moment. A pilot whose workflow is gone is ended directly. A pilot that is not running is a 409.",
+		Roles:  authz.PilotRunners,
+		Params: apiv1.PilotIDParams{},
+		Body:   apiv1.StopPilotRequest{}, BodyExample: apiv1.StopPilotRequest{Reason: "customers complain about the new form"},
+		Status: http.StatusOK, AltStatuses: []int{http.StatusAccepted}, Response: apiv1.Pilot{}, Example: exampleStoppedPilot,
+		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"pilot.stop"},
+		Handle: (*API).stopPilot,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots/{id}/evaluate", ID: "evaluatePilot", Tag: "pilots",
+		Summary: "Evaluate a pilot now",
+		Description: "Runs a look now through the Pilot workflow's `evaluate` Update (as its timer would: the result is stored and acted on, so " +
+			"the pilot may conclude or stop). The Update ID is the `Idempotency-Key` when given (a retry looks once), else a new one. " +
+			"A pilot that is not running is a 409. Returns the pilot with the new results and `live`.",
+		Roles:  authz.PilotRunners,
+		Params: apiv1.EvaluatePilotParams{},
+		Status: http.StatusOK, Response: apiv1.Pilot{}, Example: examplePilotLive,
+		Errors: []int{404, 409},
+		Audit:  []string{"pilot.evaluate"},
+		Handle: (*API).evaluatePilot,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/pilots/{id}/promote", ID: "promotePilot", Tag: "pilots",
+		Summary: "Promote a pilot's arm",
+		Description: "Makes the version of `arm` the flow's default (new cases get it; running cases keep theirs) and marks the pilot promoted, " +
+			"with an audit entry. A running pilot is stopped first (409 if it has not ended within 2 seconds: retry). Promoting the same arm again " +
+			"changes nothing; the other arm of a promoted pilot, or a retired version, is a 409.",
+		Roles:  authz.PilotRunners,
+		Params: apiv1.PilotIDParams{},
+		Body:   apiv1.PromotePilotRequest{}, BodyExample: apiv1.PromotePilotRequest{Arm: "treatment"},
+		Status: http.StatusOK, Response: apiv1.Pilot{}, Example: examplePromotedPilot,
+		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"pilot.promote"},
+		Handle: (*API).promotePilot,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/pilots/{id}/results", ID: "getPilotResults", Tag: "pilots",
+		Summary: "A pilot's statistics",
+		Description: "Evaluates the pilot now from its current cases, without storing anything, so the numbers equal a recomputation from " +
+			"GET /api/v1/spans?pilot=: per arm the cases, median and p90 cycle time, SLA breach and FCR rates and mean CSAT; per metric the " +
+			"effect (treatment versus control), its 95% CI, p-value and verdict; the sample-ratio check; guardrail states; the decision, winner " +
+			"and recommendation; the cases per arm needed for 80% power. `last_look` is what the Pilot workflow stored at its last look; " +
+			"`steps` compares each step's waiting and working time between the arms. Cycle time is `cycle_seconds` (creation to close of a " +
+			"completed case); the arms' median and p90 are of those seconds, while the cycle_time test, effect and CI are computed on " +
+			"ln(max(cycle_seconds, 1)), so a case closed within a second counts as 1 s, and the effect is exp(d) - 1 of the Hodges-Lehmann " +
+			"shift d of those logs (docs/decisions/0008-pilots.md).",
+		Params: apiv1.PilotIDParams{},
+		Status: http.StatusOK, Response: apiv1.PilotResults{}, Example: examplePilotResults,
+		Errors: []int{404},
+		Handle: (*API).pilotResults,
+	},
+}
 
 // Pilots (ADR 0008, API in ADR 0009): a pilot is a row and a Pilot
 // workflow. The API writes the row, starts the workflow, stops it by

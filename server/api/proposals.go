@@ -17,10 +17,83 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/api/engine"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
+
+// proposalRoutes are the routes of improvement proposals: create, list, read, vote, adopt, decline (apiRoutes joins every
+// resource's table).
+var proposalRoutes = []route{
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals", ID: "createProposal", Tag: "improvement",
+		Summary: "Propose an improvement",
+		Description: "An open proposal: `title` (1–200 characters), `body` (up to 5000). With `anonymous: true` no author is stored " +
+			"(`author` is null) and the audit entry `proposal.create` names the actor `anonymous`, not the caller.",
+		Body: apiv1.CreateProposalRequest{}, BodyExample: exampleCreateProposal,
+		Status: http.StatusCreated, Response: apiv1.Proposal{}, Example: exampleProposal,
+		Errors: []int{413, 415, 422},
+		Audit:  []string{"proposal.create"},
+		Handle: (*API).createProposal,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/proposals", ID: "listProposals", Tag: "improvement",
+		Summary:     "List proposals, newest first",
+		Description: "Proposals ordered by created_at, then id, descending, optionally in one status; `from`/`to` bound created_at. " + descPaging,
+		Params:      apiv1.ListProposalsParams{},
+		Status:      http.StatusOK, Response: apiv1.ProposalList{}, Example: apiv1.ProposalList{Proposals: []apiv1.Proposal{exampleVotedProposal}, NextCursor: exampleCursor},
+		Handle: (*API).listProposals,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/proposals/{id}", ID: "getProposal", Tag: "improvement",
+		Summary: "Get a proposal",
+		Params:  apiv1.ProposalIDParams{},
+		Status:  http.StatusOK, Response: apiv1.Proposal{}, Example: exampleVotedProposal,
+		Errors: []int{404},
+		Handle: (*API).getProposal,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/vote", ID: "voteProposal", Tag: "improvement",
+		Summary: "Vote for a proposal",
+		Description: "One vote per actor: a repeat changes nothing and answers `voted: false`. `votes` is the count now. " +
+			"A proposal that is no longer open is a 409.",
+		Params: apiv1.ProposalIDParams{},
+		Status: http.StatusOK, Response: apiv1.Vote{}, Example: apiv1.Vote{ProposalID: exampleProposalID, Voted: true, Votes: 7},
+		Errors: []int{404, 409},
+		Audit:  []string{"proposal.vote"},
+		Handle: (*API).voteProposal,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/adopt", ID: "adoptProposal", Tag: "improvement",
+		Summary: "Adopt a proposal: start a PDCA cycle for it",
+		Description: "Starts a case of the built-in flow `pdca` exactly as POST /api/v1/cases would (customer `improvement-team`, channel `app`, " +
+			"attributes `flow`, `metric`, `proposal_id` and `problem`: the proposal's title), then marks the proposal adopted by that case " +
+			"(audit `proposal.adopt`). An unknown `flow` is a 404, a `metric` other than cycle_time, sla_breach_rate, fcr or csat a 422, a " +
+			"proposal that is not open a 409. The case comes first: if the proposal stops being open meanwhile (declined, adopted by another " +
+			"request) the case is cancelled and the answer is 409; if the request fails after the case was stored, the proposal stays open and " +
+			"a retry with the same flow and metric continues with the same case.",
+		Roles:  authz.ProposalDeciders,
+		Params: apiv1.ProposalIDParams{},
+		Body:   apiv1.AdoptProposalRequest{}, BodyExample: apiv1.AdoptProposalRequest{Flow: "complaint", Metric: "cycle_time"},
+		Status: http.StatusCreated, Response: apiv1.Adoption{}, Example: exampleAdoption,
+		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"proposal.adopt"},
+		Handle: (*API).adoptProposal,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/proposals/{id}/decline", ID: "declineProposal", Tag: "improvement",
+		Summary:     "Decline a proposal",
+		Description: "Marks an open proposal declined (409 when it is not open); the optional `reason` (up to 1000 characters) is kept in the audit entry `proposal.decline`.",
+		Roles:       authz.ProposalDeciders,
+		Params:      apiv1.ProposalIDParams{},
+		Body:        apiv1.DeclineProposalRequest{}, BodyExample: apiv1.DeclineProposalRequest{Reason: "covered by the refund policy change in April"},
+		Status: http.StatusOK, Response: apiv1.Proposal{}, Example: exampleDeclinedProposal,
+		Errors: []int{404, 409, 413, 415, 422},
+		Audit:  []string{"proposal.decline"},
+		Handle: (*API).declineProposal,
+	},
+}
 
 // Improvement proposals from staff (ADR 0010): anyone proposes and votes,
 // the improvement team adopts a proposal by starting a PDCA cycle (a case

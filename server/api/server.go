@@ -4,8 +4,10 @@
 // workflows through an engine.Engine.
 //
 // Routes (every /api/v1 route except the OpenAPI document needs
-// "Authorization: Bearer <token>"); apiRoutes in routes.go is the one
-// table both the router and the OpenAPI document are built from:
+// "Authorization: Bearer <token>"). Each resource's route table sits in its
+// handlers' file (caseRoutes in cases.go, taskRoutes in tasks.go, ...);
+// apiRoutes joins them, and the router, the role checks, the audit test and
+// the OpenAPI document are all built from it:
 //
 //	GET  /healthz                          liveness, no auth (looks at nothing)
 //	GET  /readyz                           readiness: store ping and engine health, no auth

@@ -20,6 +20,75 @@ import (
 	"github.com/flowlab/flowlab/workflows"
 )
 
+// taskRoutes are the routes of tasks: inboxes, claim, release, assign, complete (apiRoutes joins every
+// resource's table).
+var taskRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/tasks", ID: "listTasks", Tag: "tasks",
+		Summary: "List tasks by SLA due time",
+		Description: "Tasks ordered by sla_due (tasks without SLA last), opened_at, id. Staff see only their departments: " +
+			"without `department` the list covers all of them, another department is 403. `from`/`to` bound opened_at. " +
+			"Each task carries its case's `customer` and `channel` (an inbox shows whom it serves). " + descPaging,
+		Params: apiv1.ListTasksParams{},
+		Status: http.StatusOK, Response: apiv1.TaskList{}, Example: apiv1.TaskList{Tasks: []apiv1.Task{exampleTask}, NextCursor: exampleCursor},
+		Errors: []int{403},
+		Handle: (*API).listTasks,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/tasks/{id}", ID: "getTask", Tag: "tasks",
+		Summary: "Get a task",
+		Params:  apiv1.TaskIDParams{},
+		Status:  http.StatusOK, Response: apiv1.Task{}, Example: exampleTask,
+		Errors: []int{404},
+		Handle: (*API).getTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/claim", ID: "claimTask", Tag: "tasks",
+		Summary:     "Claim a task",
+		Description: "Assigns the open task to the caller; only actors of the task's department (and admins) may.",
+		Params:      apiv1.TaskIDParams{},
+		Status:      http.StatusOK, Response: apiv1.Task{}, Example: exampleClaimedTask,
+		Errors: []int{403, 404, 409},
+		Audit:  []string{"task.claim"},
+		Handle: (*API).claimTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/unclaim", ID: "unclaimTask", Tag: "tasks",
+		Summary: "Unclaim a task",
+		Description: "Clears the assignee. The claimant may; so may a team lead of the task's department (`leads` of the token) and " +
+			"an admin, who release another actor's claim (audited with `released_from`). Anyone else gets a 409 that names the claimant.",
+		Params: apiv1.TaskIDParams{},
+		Status: http.StatusOK, Response: apiv1.Task{}, Example: exampleTask,
+		Errors: []int{403, 404, 409},
+		Audit:  []string{"task.unclaim"},
+		Handle: (*API).unclaimTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/assign", ID: "assignTask", Tag: "tasks",
+		Summary: "Reassign a task",
+		Description: "Gives the open task to `actor`, who must work in the task's department (422), whoever holds it now. Only a team lead " +
+			"of the task's department and admins may (403). Audited as `task.assign` with `from` and `to`.",
+		Params: apiv1.TaskIDParams{},
+		Body:   apiv1.AssignRequest{}, BodyExample: apiv1.AssignRequest{Actor: exampleTokenResponse.Actor.ID},
+		Status: http.StatusOK, Response: apiv1.Task{}, Example: exampleClaimedTask,
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"task.assign"},
+		Handle: (*API).assignTask,
+	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tasks/{id}/complete", ID: "completeTask", Tag: "tasks",
+		Summary: "Complete a task",
+		Description: "Completes the task through the case workflow's `complete` Update and returns the next open tasks. " +
+			"A retry with the same `Idempotency-Key` after success replays the result (`Idempotent-Replayed: true`); completing a closed task is 409.",
+		Params: apiv1.CompleteParams{},
+		Body:   apiv1.CompleteRequest{}, BodyExample: apiv1.CompleteRequest{Outcome: "recorded", Data: map[string]any{"severity": "primary", "summary": "Router drops the line every evening"}},
+		Status: http.StatusOK, Response: apiv1.CompleteResponse{}, Example: exampleCompletion,
+		Errors: []int{403, 404, 409, 413, 415, 422},
+		Audit:  []string{"task.complete"},
+		Handle: (*API).completeTask,
+	},
+}
+
 // listTasks lists tasks ordered by SLA due time, a page at a time. status
 // defaults to open ("any" lists all); assignee "me" is the caller. Staff
 // see only their departments: without a department parameter the list

@@ -6,9 +6,63 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
+
+// actorRoutes are the routes of the actors tokens belong to (apiRoutes joins every
+// resource's table).
+var actorRoutes = []route{
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/actors/{id}", ID: "getActor", Tag: "tokens",
+		Summary: "Name an actor",
+		Description: "The actor's name, role and departments, for showing who claimed or completed a task (`assignee`, `completed_by`) " +
+			"or who acted on a case. Any authenticated actor may ask; tokens are never shown.",
+		Params: apiv1.ActorIDParams{},
+		Status: http.StatusOK, Response: apiv1.Actor{}, Example: exampleTokenResponse.Actor,
+		Errors: []int{404},
+		Handle: (*API).getActor,
+	},
+}
+
+// tokenRoutes are the routes of API tokens: create, list, revoke (apiRoutes joins every
+// resource's table).
+var tokenRoutes = []route{
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/tokens", ID: "createToken", Tag: "tokens",
+		Summary:     "Create an actor and its token",
+		Description: "The token is shown once; only its hash is stored.",
+		Roles:       authz.Admins,
+		Body:        apiv1.CreateTokenRequest{}, BodyExample: exampleTokenRequest,
+		Status: http.StatusCreated, Response: apiv1.TokenResponse{}, Example: exampleTokenResponse,
+		Errors: []int{413, 415, 422},
+		Audit:  []string{"token.create"},
+		Handle: (*API).createToken,
+	},
+	{
+		Method: http.MethodGet, Pattern: "/api/v1/tokens", ID: "listTokens", Tag: "tokens",
+		Summary: "List tokens, newest first",
+		Description: "Every token (active, expired and revoked) with its actor, ordered by created_at, then id, descending. Neither the " +
+			"token nor its hash is ever shown again after POST /api/v1/tokens. " + descPaging,
+		Roles:  authz.Admins,
+		Params: apiv1.ListTokensParams{},
+		Status: http.StatusOK, Response: apiv1.TokenList{}, Example: apiv1.TokenList{Tokens: []apiv1.Token{exampleToken}, NextCursor: exampleCursor},
+		Handle: (*API).listTokens,
+	},
+	{
+		Method: http.MethodDelete, Pattern: "/api/v1/tokens/{id}", ID: "revokeToken", Tag: "tokens",
+		Summary: "Revoke a token",
+		Description: "From now on the token gets 401. Revoking a revoked token changes nothing (the first time is kept). The actor stays; " +
+			"give it a new token with POST /api/v1/tokens. The admin token (FLOWLAB_ADMIN_TOKEN) is configuration, not a token: change it there.",
+		Roles:  authz.Admins,
+		Params: apiv1.TokenIDParams{},
+		Status: http.StatusOK, Response: apiv1.Token{}, Example: exampleRevokedToken,
+		Errors: []int{404},
+		Audit:  []string{"token.revoke"},
+		Handle: (*API).revokeToken,
+	},
+}
 
 // Listing and revoking tokens (admins). A token's secret is shown once,
 // by POST /api/v1/tokens; only its sha256 is stored and no answer carries
