@@ -165,7 +165,7 @@ const (
 
 type flashKeyCtx struct{}
 
-// withFlashKey lets uiRedirect and uiRefused, which have the request but
+// withFlashKey lets redirectTo and refusedTo, which have the request but
 // not the server, sign flash messages.
 func withFlashKey(ctx context.Context, key []byte) context.Context {
 	return context.WithValue(ctx, flashKeyCtx{}, key)

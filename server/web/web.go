@@ -65,11 +65,11 @@ type Web struct {
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
-	ui       *uiTemplates // the pages
+	ui       *templateSet // the pages
 	sessions *sessionKeys // seal session cookies, sign flash messages
 	// kpiMemo keeps the service KPIs the dashboard page read for its six
 	// charts, which ask for the same figures moments later.
-	kpiMemo *uiMemo[apiv1.ServiceKPIs]
+	kpiMemo *pageMemo[apiv1.ServiceKPIs]
 }
 
 // New returns the web UI of cfg.
@@ -104,7 +104,7 @@ func New(cfg Config) (*Web, error) {
 // Mount adds the UI's pages under UIPath, / (a redirect to the UI) and the
 // site icon to r.
 func (s *Web) Mount(r chi.Router) {
-	r.Route(UIPath, s.uiRoutes)
+	r.Route(UIPath, s.routes)
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, UIPath+"/", http.StatusSeeOther)
 	})
@@ -116,7 +116,7 @@ func (s *Web) Mount(r chi.Router) {
 // metrics' route labels.
 func Patterns() []string {
 	out := []string{UIPath + "/static/*", "/", faviconPath}
-	for _, p := range uiPages {
+	for _, p := range allPages {
 		out = append(out, UIPath+p.Pattern)
 	}
 	return out

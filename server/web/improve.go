@@ -19,26 +19,26 @@ import (
 // dashboard. Every number comes from the API (pilots, results, spans,
 // improvements, proposals, KPIs), called in process as the signed-in actor.
 
-var uiImprovePages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/pilots", Roles: authz.FlowViewers, Handle: (*Web).uiPilots},
-	{Method: http.MethodGet, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Web).uiPilotNew},
-	{Method: http.MethodPost, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Web).uiPilotCreate},
-	{Method: http.MethodGet, Pattern: "/pilots/{id}", Roles: authz.FlowViewers, Handle: (*Web).uiPilot},
-	{Method: http.MethodGet, Pattern: "/pilots/{id}/cycle-time.svg", Roles: authz.FlowViewers, Handle: (*Web).uiPilotCycleChart},
-	{Method: http.MethodPost, Pattern: "/pilots/{id}/evaluate", Roles: authz.PilotRunners, Handle: (*Web).uiPilotEvaluate},
-	{Method: http.MethodPost, Pattern: "/pilots/{id}/stop", Roles: authz.PilotRunners, Handle: (*Web).uiPilotStop},
-	{Method: http.MethodPost, Pattern: "/pilots/{id}/promote", Roles: authz.PilotRunners, Handle: (*Web).uiPilotPromote},
+var improvePages = []pageRoute{
+	{Method: http.MethodGet, Pattern: "/pilots", Roles: authz.FlowViewers, Handle: (*Web).pilots},
+	{Method: http.MethodGet, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Web).pilotNew},
+	{Method: http.MethodPost, Pattern: "/pilots/new", Roles: authz.PilotRunners, Handle: (*Web).pilotCreate},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}", Roles: authz.FlowViewers, Handle: (*Web).pilot},
+	{Method: http.MethodGet, Pattern: "/pilots/{id}/cycle-time.svg", Roles: authz.FlowViewers, Handle: (*Web).pilotCycleChart},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/evaluate", Roles: authz.PilotRunners, Handle: (*Web).pilotEvaluate},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/stop", Roles: authz.PilotRunners, Handle: (*Web).pilotStop},
+	{Method: http.MethodPost, Pattern: "/pilots/{id}/promote", Roles: authz.PilotRunners, Handle: (*Web).pilotPromote},
 
-	{Method: http.MethodGet, Pattern: "/improvements", Handle: (*Web).uiImprovements},
-	{Method: http.MethodGet, Pattern: "/proposals", Handle: (*Web).uiProposals},
-	{Method: http.MethodPost, Pattern: "/proposals", Handle: (*Web).uiProposalCreate},
-	{Method: http.MethodGet, Pattern: "/proposals/{id}", Handle: (*Web).uiProposal},
-	{Method: http.MethodPost, Pattern: "/proposals/{id}/vote", Handle: (*Web).uiProposalVote},
-	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: authz.ProposalDeciders, Handle: (*Web).uiProposalAdopt},
-	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: authz.ProposalDeciders, Handle: (*Web).uiProposalDecline},
+	{Method: http.MethodGet, Pattern: "/improvements", Handle: (*Web).improvements},
+	{Method: http.MethodGet, Pattern: "/proposals", Handle: (*Web).proposals},
+	{Method: http.MethodPost, Pattern: "/proposals", Handle: (*Web).proposalCreate},
+	{Method: http.MethodGet, Pattern: "/proposals/{id}", Handle: (*Web).proposal},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/vote", Handle: (*Web).proposalVote},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/adopt", Roles: authz.ProposalDeciders, Handle: (*Web).proposalAdopt},
+	{Method: http.MethodPost, Pattern: "/proposals/{id}/decline", Roles: authz.ProposalDeciders, Handle: (*Web).proposalDecline},
 
-	{Method: http.MethodGet, Pattern: "/kpis", Handle: (*Web).uiKPIs},
-	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Web).uiKPIChart},
+	{Method: http.MethodGet, Pattern: "/kpis", Handle: (*Web).kPIs},
+	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Web).kPIChart},
 }
 
 // impPathID is the {id} of the page's path, escaped for an API path.

@@ -27,7 +27,7 @@ func BenchmarkUIInboxRows(b *testing.B) {
 		}
 		page.Rows = append(page.Rows, newInboxRow(t, "Ana", t.Assignee == "", false))
 	}
-	d := uiData{Page: page}
+	d := pageData{Page: page}
 	tpl := ui.pages["inbox"]
 	require.NoError(b, tpl.ExecuteTemplate(io.Discard, "rows", d))
 	b.ReportAllocs()

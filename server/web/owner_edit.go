@@ -107,12 +107,12 @@ func (s *Web) renderEditor(w http.ResponseWriter, r *http.Request, status int, p
 	if !p.IsNew {
 		title = "Edit " + p.Key
 	}
-	return s.render(w, r, uiView{Template: "flow_edit", Title: title, Active: "flows", Status: status, Data: p})
+	return s.render(w, r, pageView{Template: "flow_edit", Title: title, Active: "flows", Status: status, Data: p})
 }
 
-// uiFlowEdit opens the editor on a version's YAML (default: the flow's
+// flowEdit opens the editor on a version's YAML (default: the flow's
 // default version).
-func (s *Web) uiFlowEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowEdit(w http.ResponseWriter, r *http.Request) error {
 	key := chi.URLParam(r, "key")
 	path := apiFlowPath(key)
 	if v := r.URL.Query().Get("version"); v != "" {
@@ -138,8 +138,8 @@ func nextVersion(vs []apiv1.FlowVersion) int {
 	return n + 1
 }
 
-// uiFlowNew opens the editor on a starting flow.
-func (s *Web) uiFlowNew(w http.ResponseWriter, r *http.Request) error {
+// flowNew opens the editor on a starting flow.
+func (s *Web) flowNew(w http.ResponseWriter, r *http.Request) error {
 	return s.renderEditor(w, r, http.StatusOK, ownerEditPage{IsNew: true, NextVersion: 1, YAML: newFlowYAML})
 }
 
@@ -163,10 +163,10 @@ func (s *Web) editorForm(w http.ResponseWriter, r *http.Request) (ownerEditPage,
 	return p, nil
 }
 
-// uiFlowValidate checks the editor's YAML with the API's validator: the
+// flowValidate checks the editor's YAML with the API's validator: the
 // whole editor again (the Validate button), or only the diagnostics list
 // (the script, while the user types).
-func (s *Web) uiFlowValidate(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowValidate(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.editorForm(w, r)
 	if err != nil {
 		return err
@@ -195,8 +195,8 @@ func (s *Web) uiFlowValidate(w http.ResponseWriter, r *http.Request) error {
 	return s.renderEditor(w, r, http.StatusOK, p)
 }
 
-// uiFlowPublish publishes the editor's YAML as the flow's next version.
-func (s *Web) uiFlowPublish(w http.ResponseWriter, r *http.Request) error {
+// flowPublish publishes the editor's YAML as the flow's next version.
+func (s *Web) flowPublish(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.editorForm(w, r)
 	if err != nil {
 		return err
@@ -204,9 +204,9 @@ func (s *Web) uiFlowPublish(w http.ResponseWriter, r *http.Request) error {
 	return s.publishFromEditor(w, r, p)
 }
 
-// uiFlowPublishNew publishes the first version of a new flow; its key is
+// flowPublishNew publishes the first version of a new flow; its key is
 // the form's or, when left empty, the YAML's.
-func (s *Web) uiFlowPublishNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowPublishNew(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.editorForm(w, r)
 	if err != nil {
 		return err

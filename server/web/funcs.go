@@ -13,8 +13,8 @@ import (
 	"github.com/flowlab/flowlab/server/internal/authz"
 )
 
-// uiFuncs are the helpers page templates may call.
-func uiFuncs(t *uiTemplates) template.FuncMap {
+// templateFuncs are the helpers page templates may call.
+func templateFuncs(t *templateSet) template.FuncMap {
 	return template.FuncMap{
 		"static": t.staticURL,
 		"join":   strings.Join,

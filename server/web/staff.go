@@ -16,21 +16,21 @@ import (
 )
 
 // Staff: the department inbox, tasks (claim, unclaim, complete), cases and their timelines.
-var uiStaffPages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/inbox", Roles: authz.Everyone, Handle: (*Web).uiInbox},
-	{Method: http.MethodGet, Pattern: "/tasks/{id}", Roles: authz.Everyone, Handle: (*Web).uiTask},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: authz.Everyone, Handle: (*Web).uiTaskClaim},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: authz.Everyone, Handle: (*Web).uiTaskUnclaim},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/assign", Roles: authz.Everyone, Handle: (*Web).uiTaskAssign},
-	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: authz.Everyone, Handle: (*Web).uiTaskComplete},
-	{Method: http.MethodGet, Pattern: "/cases", Handle: (*Web).uiCases},
-	{Method: http.MethodGet, Pattern: "/cases/new", Handle: (*Web).uiCaseNew},
-	{Method: http.MethodPost, Pattern: "/cases/new", Handle: (*Web).uiCaseCreate},
-	{Method: http.MethodGet, Pattern: "/cases/{id}", Handle: (*Web).uiCase},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/feedback", Handle: (*Web).uiCaseFeedback},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/reopen", Roles: authz.CaseReopeners, Handle: (*Web).uiCaseReopen},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/restart", Roles: authz.CaseSettlers, Handle: (*Web).uiCaseRestart},
-	{Method: http.MethodPost, Pattern: "/cases/{id}/close", Roles: authz.CaseSettlers, Handle: (*Web).uiCaseClose},
+var staffPages = []pageRoute{
+	{Method: http.MethodGet, Pattern: "/inbox", Roles: authz.Everyone, Handle: (*Web).inbox},
+	{Method: http.MethodGet, Pattern: "/tasks/{id}", Roles: authz.Everyone, Handle: (*Web).task},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/claim", Roles: authz.Everyone, Handle: (*Web).taskClaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/unclaim", Roles: authz.Everyone, Handle: (*Web).taskUnclaim},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/assign", Roles: authz.Everyone, Handle: (*Web).taskAssign},
+	{Method: http.MethodPost, Pattern: "/tasks/{id}/complete", Roles: authz.Everyone, Handle: (*Web).taskComplete},
+	{Method: http.MethodGet, Pattern: "/cases", Handle: (*Web).cases},
+	{Method: http.MethodGet, Pattern: "/cases/new", Handle: (*Web).caseNew},
+	{Method: http.MethodPost, Pattern: "/cases/new", Handle: (*Web).caseCreate},
+	{Method: http.MethodGet, Pattern: "/cases/{id}", Handle: (*Web).showCase},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/feedback", Handle: (*Web).caseFeedback},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/reopen", Roles: authz.CaseReopeners, Handle: (*Web).caseReopen},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/restart", Roles: authz.CaseSettlers, Handle: (*Web).caseRestart},
+	{Method: http.MethodPost, Pattern: "/cases/{id}/close", Roles: authz.CaseSettlers, Handle: (*Web).caseClose},
 }
 
 // staffPageSize is the rows per page of the inbox and the case list.
@@ -211,9 +211,9 @@ type staffInboxPage struct {
 	Handoff     []staffHandoff
 }
 
-// uiInbox is the department's open tasks ordered by SLA due time, 50 a
+// inbox is the department's open tasks ordered by SLA due time, 50 a
 // page, refreshed in place through the "rows" fragment.
-func (s *Web) uiInbox(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 	who := s.actorLabels(r)
 	a := actorOf(r.Context())
 	q := r.URL.Query()
@@ -268,7 +268,7 @@ func (s *Web) uiInbox(w http.ResponseWriter, r *http.Request) error {
 	if page.Department != "" {
 		title += " · " + page.Department
 	}
-	return s.render(w, r, uiView{Template: "inbox", Title: title, Active: "inbox", Data: page})
+	return s.render(w, r, pageView{Template: "inbox", Title: title, Active: "inbox", Data: page})
 }
 
 // staffInboxURL is the inbox with its filters.

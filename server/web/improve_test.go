@@ -315,7 +315,7 @@ func TestUIPilotView(t *testing.T) {
 	e := newEnv(t)
 	req := httptest.NewRequest(http.MethodGet, "/ui/pilots/p1", nil)
 	rec := httptest.NewRecorder()
-	require.NoError(t, e.srv.render(rec, req, uiView{Template: "pilot", Data: v}))
+	require.NoError(t, e.srv.render(rec, req, pageView{Template: "pilot", Data: v}))
 	body := rec.Body.String()
 	require.Contains(t, body, `data-testid="srm-warning"`)
 	require.Contains(t, body, "90 and 10 cases against a planned 50 %")

@@ -78,10 +78,10 @@ func (s *Web) ownerTrendFor(r *http.Request, key string, shown, version int, fro
 	return t, nil
 }
 
-// uiFlowTrendSVG draws a flow's weekly median and p90 cycle time, with
+// flowTrendSVG draws a flow's weekly median and p90 cycle time, with
 // the flow's case SLA (of its default or the given version) as the target
 // line.
-func (s *Web) uiFlowTrendSVG(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowTrendSVG(w http.ResponseWriter, r *http.Request) error {
 	key := chi.URLParam(r, "key")
 	in := r.URL.Query()
 	q := url.Values{}

@@ -194,7 +194,7 @@ func impKPIQuery(in url.Values) (url.Values, map[string]string) {
 	return q, errs
 }
 
-func (s *Web) uiKPIs(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
 	page := impKPIPage{KPIs: impKPIs, From: in.Get("from"), To: in.Get("to"), Channel: in.Get("channel"), Flow: in.Get("flow")}
 	flows, err := s.impFlows(r)
@@ -231,7 +231,7 @@ func (s *Web) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 	}
 	if status != http.StatusOK {
 		page.Known = s.cfg.Channels
-		return s.render(w, r, uiView{Template: "kpis", Title: "KPIs", Active: "kpis", Status: status, Data: page})
+		return s.render(w, r, pageView{Template: "kpis", Title: "KPIs", Active: "kpis", Status: status, Data: page})
 	}
 	page.Cases = data.Overall.All.Cases
 	page.Cards = impKPIRow(data.Overall.All)
@@ -263,7 +263,7 @@ func (s *Web) uiKPIs(w http.ResponseWriter, r *http.Request) error {
 			URL: "/ui/kpis/" + k.Key + ".svg?" + impChartQuery(in),
 			Alt: fmt.Sprintf("%s per week (%s) with its target line", k.Label, scope)})
 	}
-	return s.render(w, r, uiView{Template: "kpis", Title: "KPIs", Active: "kpis", Data: page})
+	return s.render(w, r, pageView{Template: "kpis", Title: "KPIs", Active: "kpis", Data: page})
 }
 
 // impChartQuery is the page's filters for a chart's URL.
@@ -277,9 +277,9 @@ func impChartQuery(in url.Values) string {
 	return v.Encode()
 }
 
-// uiKPIChart draws one KPI per week, with its target line, for the
+// kPIChart draws one KPI per week, with its target line, for the
 // page's filters.
-func (s *Web) uiKPIChart(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) kPIChart(w http.ResponseWriter, r *http.Request) error {
 	k, ok := impKPIByKey(chi.URLParam(r, "key"))
 	if !ok {
 		return httpx.NotFound(fmt.Sprintf("no KPI %q; the KPIs are csat, nps, fcr, first_response, on_time and complaint_rate", chi.URLParam(r, "key")))

@@ -141,7 +141,7 @@ func TestUIHeadersAndCrossOrigin(t *testing.T) {
 func TestUIPagesNeedASession(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, p := range uiPages {
+	for _, p := range allPages {
 		if p.Public {
 			continue
 		}
@@ -171,7 +171,7 @@ func TestUIRoutesServed(t *testing.T) {
 		}
 		return nil
 	}))
-	for _, p := range uiPages {
+	for _, p := range allPages {
 		require.True(t, served[p.Method+" "+strings.TrimSuffix(UIPath+p.Pattern, "/")], "%s %s not served", p.Method, p.Pattern)
 	}
 }

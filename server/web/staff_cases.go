@@ -59,7 +59,7 @@ type staffCasesPage struct {
 	Rows                            []staffCaseRow
 }
 
-func (s *Web) uiCases(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) cases(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
 	page := staffCasesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: staffCaseStatuses,
 		Search: strings.TrimSpace(in.Get("q")), SearchHelp: searchBoxHelp}
@@ -96,7 +96,7 @@ func (s *Web) uiCases(w http.ResponseWriter, r *http.Request) error {
 	if page.Flows, err = s.staffFlows(r); err != nil {
 		return err
 	}
-	return s.render(w, r, uiView{Template: "cases", Title: "Cases", Active: "cases", Data: page, Status: status})
+	return s.render(w, r, pageView{Template: "cases", Title: "Cases", Active: "cases", Data: page, Status: status})
 }
 
 // ---- /ui/cases/new ----
@@ -110,7 +110,7 @@ type staffCaseNewPage struct {
 	Error                               string
 }
 
-func (s *Web) uiCaseNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) caseNew(w http.ResponseWriter, r *http.Request) error {
 	page := staffCaseNewPage{Flow: r.URL.Query().Get("flow"), Channel: "phone", Key: uuid.NewString(), Errors: map[string]string{}}
 	return s.renderCaseNew(w, r, http.StatusOK, page)
 }
@@ -121,12 +121,12 @@ func (s *Web) renderCaseNew(w http.ResponseWriter, r *http.Request, status int, 
 		return err
 	}
 	page.Flows, page.Channels = flows, s.cfg.Channels
-	return s.render(w, r, uiView{Template: "case_new", Title: "New case", Active: "cases", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "case_new", Title: "New case", Active: "cases", Status: status, Data: page})
 }
 
-// uiCaseCreate starts a case through POST /api/v1/cases with the form's
+// caseCreate starts a case through POST /api/v1/cases with the form's
 // idempotency key (a double click starts one case) and shows it.
-func (s *Web) uiCaseCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (s *Web) uiCaseCreate(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
-		return uiRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
+		return redirectTo(w, r, staffCasePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
 	}
 	p := res.Problem()
 	switch p.Status {
@@ -301,7 +301,7 @@ func pdcaMetricValues(raw json.RawMessage, kv []staffKV) {
 	}
 }
 
-func (s *Web) uiCase(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) showCase(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.staffLoadCase(r)
 	if err != nil {
 		return err
@@ -310,7 +310,7 @@ func (s *Web) uiCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, page staffCasePage) error {
-	return s.render(w, r, uiView{Template: "case", Title: "Case " + page.Case.Customer, Active: "cases", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "case", Title: "Case " + page.Case.Customer, Active: "cases", Status: status, Data: page})
 }
 
 // staffLoadCase reads a case (GET /api/v1/cases/{id}), its feedback and
@@ -406,9 +406,9 @@ func (s *Web) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	return page, nil
 }
 
-// uiCaseFeedback records the customer's feedback (POST .../feedback); a
+// caseFeedback records the customer's feedback (POST .../feedback); a
 // refusal shows the case page with the messages at the fields.
-func (s *Web) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) caseFeedback(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -417,7 +417,7 @@ func (s *Web) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Flow == apiv1.PDCAFlow {
-		return uiRefused(w, r, staffCasePath(c.ID), "An improvement cycle is the team's own work: it takes no customer feedback.")
+		return refusedTo(w, r, staffCasePath(c.ID), "An improvement cycle is the team's own work: it takes no customer feedback.")
 	}
 	form := staffFeedbackForm{CSAT: strings.TrimSpace(r.PostFormValue("csat")), NPS: strings.TrimSpace(r.PostFormValue("nps")),
 		RFC: strings.TrimSpace(r.PostFormValue("resolved_first_contact")), Errors: map[string]string{}}
@@ -460,7 +460,7 @@ func (s *Web) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if res.OK() {
-		return uiRedirect(w, r, staffCasePath(id), "Feedback recorded.")
+		return redirectTo(w, r, staffCasePath(id), "Feedback recorded.")
 	}
 	p := res.Problem()
 	if p.Status != http.StatusUnprocessableEntity {
@@ -482,9 +482,9 @@ func (s *Web) uiCaseFeedback(w http.ResponseWriter, r *http.Request) error {
 	return fail(p.Status)
 }
 
-// uiCaseReopen reopens a closed case (POST .../reopen) and shows the new
+// caseReopen reopens a closed case (POST .../reopen) and shows the new
 // case; a refusal shows the case page with the API's message.
-func (s *Web) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) caseReopen(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -499,7 +499,7 @@ func (s *Web) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
-		return uiRedirect(w, r, staffCasePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
+		return redirectTo(w, r, staffCasePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
 	}
 	p := res.Problem()
 	if p.Status != http.StatusConflict && p.Status != http.StatusUnprocessableEntity {
@@ -516,19 +516,19 @@ func (s *Web) uiCaseReopen(w http.ResponseWriter, r *http.Request) error {
 	return s.renderCase(w, r, p.Status, page)
 }
 
-// uiCaseRestart restarts a failed case (POST .../restart).
-func (s *Web) uiCaseRestart(w http.ResponseWriter, r *http.Request) error {
-	return s.uiSettleFailed(w, r, "restart", "Case restarted: a new run continues at the step it was at.")
+// caseRestart restarts a failed case (POST .../restart).
+func (s *Web) caseRestart(w http.ResponseWriter, r *http.Request) error {
+	return s.settleFailed(w, r, "restart", "Case restarted: a new run continues at the step it was at.")
 }
 
-// uiCaseClose closes a failed case (POST .../close).
-func (s *Web) uiCaseClose(w http.ResponseWriter, r *http.Request) error {
-	return s.uiSettleFailed(w, r, "close", "Failed case closed.")
+// caseClose closes a failed case (POST .../close).
+func (s *Web) caseClose(w http.ResponseWriter, r *http.Request) error {
+	return s.settleFailed(w, r, "close", "Failed case closed.")
 }
 
-// uiSettleFailed posts to the failed case's restart or close endpoint; a
+// settleFailed posts to the failed case's restart or close endpoint; a
 // refusal shows the case page with the API's message.
-func (s *Web) uiSettleFailed(w http.ResponseWriter, r *http.Request, action, done string) error {
+func (s *Web) settleFailed(w http.ResponseWriter, r *http.Request, action, done string) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -538,7 +538,7 @@ func (s *Web) uiSettleFailed(w http.ResponseWriter, r *http.Request, action, don
 		return err
 	}
 	if res.OK() {
-		return uiRedirect(w, r, staffCasePath(id), done)
+		return redirectTo(w, r, staffCasePath(id), done)
 	}
 	p := res.Problem()
 	if p.Status != http.StatusConflict {

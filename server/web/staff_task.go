@@ -86,7 +86,7 @@ type staffEarlier struct {
 // collide with the form's own (outcome, idempotency_key).
 const fieldInputPrefix = "data."
 
-func (s *Web) uiTask(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) task(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.staffLoadTask(r)
 	if err != nil {
 		return err
@@ -159,7 +159,7 @@ func (s *Web) renderTask(w http.ResponseWriter, r *http.Request, status int, pag
 	if title == "" {
 		title = page.Task.Step
 	}
-	return s.render(w, r, uiView{Template: "task", Title: title, Active: "inbox", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "task", Title: title, Active: "inbox", Status: status, Data: page})
 }
 
 // staffFields builds the form's fields from the step's definition, with
@@ -262,12 +262,12 @@ func staffCompletionErrors(p *httpx.Problem, form []flow.Field) (fields map[stri
 	return fields, outcome, strings.Join(rest, "; ")
 }
 
-// uiTaskComplete completes a task through the API (which asks the case
+// taskComplete completes a task through the API (which asks the case
 // workflow's Update to validate it again) with the form's idempotency
 // key, then goes to the inbox naming the task(s) the case was handed to.
 // A refusal re-renders the form with the messages at their fields and the
 // values kept.
-func (s *Web) uiTaskComplete(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) taskComplete(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -361,17 +361,17 @@ func staffHandoffMessage(done apiv1.CompleteResponse) string {
 	return msg + " Next: " + strings.Join(parts, ", ") + "."
 }
 
-func (s *Web) uiTaskClaim(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) taskClaim(w http.ResponseWriter, r *http.Request) error {
 	return s.staffClaimAction(w, r, "claim")
 }
 
-func (s *Web) uiTaskUnclaim(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) taskUnclaim(w http.ResponseWriter, r *http.Request) error {
 	return s.staffClaimAction(w, r, "unclaim")
 }
 
-// uiTaskAssign is a team lead's reassignment from the task page: the API
+// taskAssign is a team lead's reassignment from the task page: the API
 // decides; a refusal comes back to the page as its reason.
-func (s *Web) uiTaskAssign(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) taskAssign(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -387,7 +387,7 @@ func (s *Web) uiTaskAssign(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&t); err != nil {
 			return err
 		}
-		return uiRedirect(w, r, back, fmt.Sprintf("Reassigned to %s.", s.actorName(r, t.Assignee)))
+		return redirectTo(w, r, back, fmt.Sprintf("Reassigned to %s.", s.actorName(r, t.Assignee)))
 	}
 	p := res.Problem()
 	reason := p.Detail
@@ -397,7 +397,7 @@ func (s *Web) uiTaskAssign(w http.ResponseWriter, r *http.Request) error {
 	if p.Status >= 500 {
 		return p
 	}
-	return uiRefused(w, r, back, "Not reassigned: "+reason+".")
+	return refusedTo(w, r, back, "Not reassigned: "+reason+".")
 }
 
 // staffClaimAction claims or unclaims a task through the API and goes
@@ -428,13 +428,13 @@ func (s *Web) staffClaimAction(w http.ResponseWriter, r *http.Request, action st
 		if action == "unclaim" {
 			verb = "Unclaimed"
 		}
-		return uiRedirect(w, r, back, fmt.Sprintf("%s %q.", verb, name))
+		return redirectTo(w, r, back, fmt.Sprintf("%s %q.", verb, name))
 	}
 	p := res.Problem()
 	if p.Status == http.StatusConflict {
 		// Someone was quicker, or the task closed: say so where the
 		// button was.
-		return uiRefused(w, r, back, "Not "+action+"ed: "+p.Detail+".")
+		return refusedTo(w, r, back, "Not "+action+"ed: "+p.Detail+".")
 	}
 	return p
 }

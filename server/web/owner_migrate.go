@@ -82,11 +82,11 @@ func (s *Web) buildMigratePage(r *http.Request, key string, from, to int, mappin
 	if from == 0 { // a flow of one version
 		return page, nil
 	}
-	fromDef, err := s.uiDefinition(r, key, from)
+	fromDef, err := s.definition(r, key, from)
 	if err != nil {
 		return page, err
 	}
-	toDef, err := s.uiDefinition(r, key, to)
+	toDef, err := s.definition(r, key, to)
 	if err != nil {
 		return page, err
 	}
@@ -116,7 +116,7 @@ func (s *Web) buildMigratePage(r *http.Request, key string, from, to int, mappin
 	return page, nil
 }
 
-func (s *Web) uiFlowMigrate(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowMigrate(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	from, err := versionQuery(q, "from")
 	if err != nil {
@@ -130,12 +130,12 @@ func (s *Web) uiFlowMigrate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, uiView{Template: "flow_migrate", Title: "Migrate cases of " + page.Name, Active: "flows", Data: page})
+	return s.render(w, r, pageView{Template: "flow_migrate", Title: "Migrate cases of " + page.Name, Active: "flows", Data: page})
 }
 
-// uiFlowMigrateRun previews (action=preview: a dry run) or runs
+// flowMigrateRun previews (action=preview: a dry run) or runs
 // (action=migrate) the migration the form describes.
-func (s *Web) uiFlowMigrateRun(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowMigrateRun(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -204,5 +204,5 @@ func (s *Web) uiFlowMigrateRun(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	title := fmt.Sprintf("Migrate cases of %s v%s → v%s", page.Name, strconv.Itoa(from), strconv.Itoa(to))
-	return s.render(w, r, uiView{Template: "flow_migrate", Title: title, Active: "flows", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "flow_migrate", Title: title, Active: "flows", Status: status, Data: page})
 }

@@ -23,21 +23,21 @@ import (
 )
 
 // Process owners: flows, versions, the YAML editor, diffs, the graph with its heat map, step statistics, trends and migrations.
-var uiOwnerPages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/flows", Roles: authz.FlowViewers, Handle: (*Web).uiFlows},
-	{Method: http.MethodGet, Pattern: "/flows/new", Roles: authz.FlowEditors, Handle: (*Web).uiFlowNew},
-	{Method: http.MethodPost, Pattern: "/flows/new", Roles: authz.FlowEditors, Handle: (*Web).uiFlowPublishNew},
-	{Method: http.MethodPost, Pattern: "/flows/validate", Roles: authz.FlowEditors, Handle: (*Web).uiFlowValidate},
-	{Method: http.MethodGet, Pattern: "/flows/{key}", Roles: authz.FlowViewers, Handle: (*Web).uiFlow},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/versions/{v}/graph.svg", Roles: authz.FlowViewers, Handle: (*Web).uiFlowGraphSVG},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/trend.svg", Roles: authz.FlowViewers, Handle: (*Web).uiFlowTrendSVG},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/default", Roles: authz.FlowEditors, Handle: (*Web).uiFlowSetDefault},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/versions/{v}/retire", Roles: authz.FlowEditors, Handle: (*Web).uiFlowRetire},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/edit", Roles: authz.FlowEditors, Handle: (*Web).uiFlowEdit},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/versions", Roles: authz.FlowEditors, Handle: (*Web).uiFlowPublish},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/diff", Roles: authz.FlowViewers, Handle: (*Web).uiFlowDiff},
-	{Method: http.MethodGet, Pattern: "/flows/{key}/migrate", Roles: authz.FlowEditors, Handle: (*Web).uiFlowMigrate},
-	{Method: http.MethodPost, Pattern: "/flows/{key}/migrate", Roles: authz.FlowEditors, Handle: (*Web).uiFlowMigrateRun},
+var ownerPages = []pageRoute{
+	{Method: http.MethodGet, Pattern: "/flows", Roles: authz.FlowViewers, Handle: (*Web).flows},
+	{Method: http.MethodGet, Pattern: "/flows/new", Roles: authz.FlowEditors, Handle: (*Web).flowNew},
+	{Method: http.MethodPost, Pattern: "/flows/new", Roles: authz.FlowEditors, Handle: (*Web).flowPublishNew},
+	{Method: http.MethodPost, Pattern: "/flows/validate", Roles: authz.FlowEditors, Handle: (*Web).flowValidate},
+	{Method: http.MethodGet, Pattern: "/flows/{key}", Roles: authz.FlowViewers, Handle: (*Web).flow},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/versions/{v}/graph.svg", Roles: authz.FlowViewers, Handle: (*Web).flowGraphSVG},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/trend.svg", Roles: authz.FlowViewers, Handle: (*Web).flowTrendSVG},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/default", Roles: authz.FlowEditors, Handle: (*Web).flowSetDefault},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/versions/{v}/retire", Roles: authz.FlowEditors, Handle: (*Web).flowRetire},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/edit", Roles: authz.FlowEditors, Handle: (*Web).flowEdit},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/versions", Roles: authz.FlowEditors, Handle: (*Web).flowPublish},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/diff", Roles: authz.FlowViewers, Handle: (*Web).flowDiff},
+	{Method: http.MethodGet, Pattern: "/flows/{key}/migrate", Roles: authz.FlowEditors, Handle: (*Web).flowMigrate},
+	{Method: http.MethodPost, Pattern: "/flows/{key}/migrate", Roles: authz.FlowEditors, Handle: (*Web).flowMigrateRun},
 }
 
 // canManageFlows reports whether the signed-in actor may publish, choose
@@ -76,7 +76,7 @@ type ownerFlowsPage struct {
 // openCasesCap bounds the active cases counted per flow on the list.
 const openCasesCap = 100
 
-func (s *Web) uiFlows(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flows(w http.ResponseWriter, r *http.Request) error {
 	q := url.Values{"limit": {"50"}}
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		q.Set("cursor", c)
@@ -95,7 +95,7 @@ func (s *Web) uiFlows(w http.ResponseWriter, r *http.Request) error {
 		}
 		page.Flows[i].OpenCases, page.Flows[i].OpenMore = len(cases.Cases), cases.NextCursor != ""
 	}
-	return s.render(w, r, uiView{Template: "flows", Title: "Flows", Active: "flows", Data: page})
+	return s.render(w, r, pageView{Template: "flows", Title: "Flows", Active: "flows", Data: page})
 }
 
 // ---- /ui/flows/{key} ----
@@ -211,7 +211,7 @@ func periodQuery(from, to time.Time) url.Values {
 	return q
 }
 
-func (s *Web) uiFlow(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flow(w http.ResponseWriter, r *http.Request) error {
 	return s.renderFlowPage(w, r, http.StatusOK, "")
 }
 
@@ -353,7 +353,7 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 
-	return s.render(w, r, uiView{Template: "flow", Title: detail.Name, Active: "flows", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "flow", Title: detail.Name, Active: "flows", Status: status, Data: page})
 }
 
 // thresholdText writes a threshold as the graph's warn/alert parameters
@@ -435,9 +435,9 @@ func graphAlt(p ownerFlowPage, heat *flowgraph.Heat) string {
 	return alt
 }
 
-// uiFlowGraphSVG serves the API's graph.svg of a version (with its heat
+// flowGraphSVG serves the API's graph.svg of a version (with its heat
 // overlay) to the page's <img>.
-func (s *Web) uiFlowGraphSVG(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 	key, v := chi.URLParam(r, "key"), chi.URLParam(r, "v")
 	q := url.Values{}
 	for _, name := range []string{"heat", "warn", "alert", "from", "to", "variant"} {
@@ -475,7 +475,7 @@ func (s *Web) uiFlowGraphSVG(w http.ResponseWriter, r *http.Request) error {
 
 // ---- actions on versions ----
 
-func (s *Web) uiFlowSetDefault(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowSetDefault(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -491,7 +491,7 @@ func (s *Web) uiFlowSetDefault(w http.ResponseWriter, r *http.Request) error {
 	return s.afterVersionAction(w, r, key, res, fmt.Sprintf("Version %d is now the default: new cases get it.", v))
 }
 
-func (s *Web) uiFlowRetire(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowRetire(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}

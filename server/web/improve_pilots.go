@@ -50,7 +50,7 @@ func impPilotStatusClass(status string) string {
 	}
 }
 
-func (s *Web) uiPilots(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilots(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
 	q := url.Values{"limit": {"50"}}
 	for _, k := range []string{"flow", "status", "cursor"} {
@@ -68,7 +68,7 @@ func (s *Web) uiPilots(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range list.Pilots {
 		page.Pilots = append(page.Pilots, impPilotRow{Pilot: p, MetricLabel: impMetricLabel(p.PrimaryMetric), StatusClass: impPilotStatusClass(p.Status)})
 	}
-	return s.render(w, r, uiView{Template: "pilots", Title: "Pilots", Active: "pilots", Data: page})
+	return s.render(w, r, pageView{Template: "pilots", Title: "Pilots", Active: "pilots", Data: page})
 }
 
 // The start form.
@@ -110,18 +110,18 @@ func (s *Web) renderPilotForm(w http.ResponseWriter, r *http.Request, status int
 	for i := range page.Guardrails {
 		page.Guardrails[i].Index = i
 	}
-	return s.render(w, r, uiView{Template: "pilot_new", Title: "New pilot", Active: "pilots", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "pilot_new", Title: "New pilot", Active: "pilots", Status: status, Data: page})
 }
 
-func (s *Web) uiPilotNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilotNew(w http.ResponseWriter, r *http.Request) error {
 	v := impPilotValues{Flow: r.URL.Query().Get("flow"), Share: "50", Unit: "customer", PrimaryMetric: "cycle_time",
 		MinCasesPerArm: "100", MaxDuration: "14d", EvaluateEvery: "1h"}
 	return s.renderPilotForm(w, r, http.StatusOK, impPilotFormPage{V: v})
 }
 
-// uiPilotCreate starts a pilot through POST /api/v1/pilots; what the API
+// pilotCreate starts a pilot through POST /api/v1/pilots; what the API
 // refuses is shown at the fields it names, with the values kept.
-func (s *Web) uiPilotCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilotCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (s *Web) uiPilotCreate(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&pl); err != nil {
 			return err
 		}
-		return uiRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
+		return redirectTo(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
 			fmt.Sprintf("Pilot started: %s v%d against v%d, %s %% of new cases to the treatment.", pl.Flow, pl.Treatment, pl.Control, fmtNum(pl.Share)))
 	}
 	p, err := impFormProblem(res)
@@ -335,7 +335,7 @@ type impPilotAction struct {
 	StopReason string
 }
 
-func (s *Web) uiPilot(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilot(w http.ResponseWriter, r *http.Request) error {
 	return s.renderPilot(w, r, impPilotAction{})
 }
 
@@ -356,7 +356,7 @@ func (s *Web) renderPilot(w http.ResponseWriter, r *http.Request, act impPilotAc
 	if page.Errors == nil {
 		page.Errors = map[string]string{}
 	}
-	return s.render(w, r, uiView{Template: "pilot", Title: fmt.Sprintf("Pilot of %s v%d vs v%d", pl.Flow, pl.Treatment, pl.Control),
+	return s.render(w, r, pageView{Template: "pilot", Title: fmt.Sprintf("Pilot of %s v%d vs v%d", pl.Flow, pl.Treatment, pl.Control),
 		Active: "pilots", Status: act.Status, Data: page})
 }
 
@@ -535,7 +535,7 @@ func impCIBar(effect, lo, hi float64, class string) *impBar {
 
 // Actions.
 
-func (s *Web) uiPilotEvaluate(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilotEvaluate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -555,7 +555,7 @@ func (s *Web) uiPilotEvaluate(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Web) uiPilotStop(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilotStop(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -568,7 +568,7 @@ func (s *Web) uiPilotStop(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Web) uiPilotPromote(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilotPromote(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -595,7 +595,7 @@ func (s *Web) pilotAction(w http.ResponseWriter, r *http.Request, action string,
 	if err := res.Decode(&pl); err != nil {
 		return err
 	}
-	return uiRedirect(w, r, "/ui/pilots/"+url.PathEscape(pl.ID), flash(res.Status, pl))
+	return redirectTo(w, r, "/ui/pilots/"+url.PathEscape(pl.ID), flash(res.Status, pl))
 }
 
 // pilotActionFailed re-renders the pilot page with the API's refusal
@@ -649,9 +649,9 @@ func (s *Web) impCycleTimes(r *http.Request, pilotID string) (map[string][]float
 	return out, nil
 }
 
-// uiPilotCycleChart draws the cycle-time distributions of both arms on
+// pilotCycleChart draws the cycle-time distributions of both arms on
 // one chart, from the cycle times of the arms' completed cases.
-func (s *Web) uiPilotCycleChart(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) pilotCycleChart(w http.ResponseWriter, r *http.Request) error {
 	pl, err := apiGet[apiv1.Pilot](s, r, "/api/v1/pilots/"+impPathID(r))
 	if err != nil {
 		return err

@@ -43,11 +43,11 @@ const UIPath = "/ui"
 const sessionCookie = "flowlab_session"
 
 //go:embed ui/templates ui/static
-var uiFiles embed.FS
+var assets embed.FS
 
-// uiPage is one page or form action of the web UI. uiPages is the table the
+// pageRoute is one page or form action of the web UI. allPages is the table the
 // router is built from; the page tests walk it.
-type uiPage struct {
+type pageRoute struct {
 	Method  string
 	Pattern string // below /ui
 	// Roles, when set, are the only roles the page is for (others get a
@@ -58,28 +58,28 @@ type uiPage struct {
 	Handle func(*Web, http.ResponseWriter, *http.Request) error
 }
 
-// uiPages is every page of the UI: each area keeps its own table in its
-// own file (ui_staff.go, ui_owner.go, ui_improve.go).
-var uiPages = slices.Concat(uiCorePages, uiStaffPages, uiOwnerPages, uiImprovePages)
+// allPages is every page of the UI: each area keeps its own table in its
+// own file (staff.go, owner.go, improve.go).
+var allPages = slices.Concat(corePages, staffPages, ownerPages, improvePages)
 
-var uiCorePages = []uiPage{
-	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).uiSignInPage},
-	{Method: http.MethodPost, Pattern: "/signin", Public: true, Handle: (*Web).uiSignIn},
-	{Method: http.MethodPost, Pattern: "/signout", Public: true, Handle: (*Web).uiSignOut},
-	{Method: http.MethodGet, Pattern: "/", Handle: (*Web).uiHome},
+var corePages = []pageRoute{
+	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},
+	{Method: http.MethodPost, Pattern: "/signin", Public: true, Handle: (*Web).signIn},
+	{Method: http.MethodPost, Pattern: "/signout", Public: true, Handle: (*Web).signOut},
+	{Method: http.MethodGet, Pattern: "/", Handle: (*Web).home},
 }
 
-// uiTemplates are the parsed pages: each page file (ui/templates/*.html,
+// templateSet are the parsed pages: each page file (ui/templates/*.html,
 // defining "content" and optionally "head") together with the layout and
 // the shared partials (ui/templates/partials/*.html).
-type uiTemplates struct {
+type templateSet struct {
 	pages  map[string]*template.Template
 	static map[string]string // file name → content hash, for cache-busting URLs
 }
 
-func loadUITemplates() (*uiTemplates, error) {
-	t := &uiTemplates{pages: map[string]*template.Template{}, static: map[string]string{}}
-	statics, err := fs.Sub(uiFiles, "ui/static")
+func loadUITemplates() (*templateSet, error) {
+	t := &templateSet{pages: map[string]*template.Template{}, static: map[string]string{}}
+	statics, err := fs.Sub(assets, "ui/static")
 	if err != nil {
 		return nil, fmt.Errorf("ui: static files: %w", err)
 	}
@@ -97,12 +97,12 @@ func loadUITemplates() (*uiTemplates, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("ui: static files: %w", err)
 	}
-	funcs := uiFuncs(t)
-	base, err := template.New("layout").Funcs(funcs).ParseFS(uiFiles, "ui/templates/partials/*.html")
+	funcs := templateFuncs(t)
+	base, err := template.New("layout").Funcs(funcs).ParseFS(assets, "ui/templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: templates: %w", err)
 	}
-	files, err := fs.Glob(uiFiles, "ui/templates/*.html")
+	files, err := fs.Glob(assets, "ui/templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: templates: %w", err)
 	}
@@ -112,7 +112,7 @@ func loadUITemplates() (*uiTemplates, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", name, err)
 		}
-		if _, err := clone.ParseFS(uiFiles, f); err != nil {
+		if _, err := clone.ParseFS(assets, f); err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", name, err)
 		}
 		t.pages[name] = clone
@@ -122,7 +122,7 @@ func loadUITemplates() (*uiTemplates, error) {
 
 // staticURL is the URL of an embedded static file with its content hash,
 // so browsers may cache it for ever.
-func (t *uiTemplates) staticURL(name string) string {
+func (t *templateSet) staticURL(name string) string {
 	return UIPath + "/static/" + name + "?v=" + t.static[name]
 }
 
@@ -137,7 +137,7 @@ const faviconPath = "/favicon.ico"
 
 // serveFavicon serves the embedded icon, cached for a day.
 func serveFavicon(w http.ResponseWriter, r *http.Request) {
-	ico, err := uiFiles.ReadFile("ui/static/favicon.ico")
+	ico, err := assets.ReadFile("ui/static/favicon.ico")
 	if err != nil {
 		http.Error(w, "no icon", http.StatusInternalServerError)
 		return
@@ -147,9 +147,9 @@ func serveFavicon(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(ico)
 }
 
-// uiNav is the navigation for a role: each user sees only what their role
+// navFor is the navigation for a role: each user sees only what their role
 // may use.
-func uiNav(a apiv1.Actor) []navItem {
+func navFor(a apiv1.Actor) []navItem {
 	var items []navItem
 	add := func(roles []string, it navItem) {
 		if slices.Contains(roles, a.Role) {
@@ -165,8 +165,8 @@ func uiNav(a apiv1.Actor) []navItem {
 	return items
 }
 
-// uiHomeFor is where a role lands after signing in.
-func uiHomeFor(a apiv1.Actor) string {
+// homeFor is where a role lands after signing in.
+func homeFor(a apiv1.Actor) string {
 	switch a.Role {
 	case apiv1.RoleStaff:
 		return UIPath + "/inbox"
@@ -179,9 +179,9 @@ func uiHomeFor(a apiv1.Actor) string {
 	}
 }
 
-// uiData is what every page template gets: the layout's fields and the
+// pageData is what every page template gets: the layout's fields and the
 // page's own data in Page.
-type uiData struct {
+type pageData struct {
 	Title  string
 	Active string // the nav key to highlight
 	Actor  apiv1.Actor
@@ -193,8 +193,8 @@ type uiData struct {
 	Page         any
 }
 
-// uiView is a page to render: its template, title, nav key and data.
-type uiView struct {
+// pageView is a page to render: its template, title, nav key and data.
+type pageView struct {
 	Template string
 	Title    string
 	Active   string
@@ -204,16 +204,16 @@ type uiView struct {
 
 // render executes a page into a buffer first, so a template failure is a
 // clean error page, never half a page.
-func (s *Web) render(w http.ResponseWriter, r *http.Request, v uiView) error {
+func (s *Web) render(w http.ResponseWriter, r *http.Request, v pageView) error {
 	t, ok := s.ui.pages[v.Template]
 	if !ok {
 		return httpx.Internal(fmt.Errorf("ui: no template %q", v.Template))
 	}
 	a := actorOf(r.Context())
-	d := uiData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data}
+	d := pageData{Title: v.Title, Active: v.Active, Actor: a, Page: v.Data}
 	d.Flash, d.FlashRefused = s.flashOf(r)
 	if a.ID != "" {
-		d.Nav = uiNav(a)
+		d.Nav = navFor(a)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
@@ -237,7 +237,7 @@ func (s *Web) renderFragment(w http.ResponseWriter, r *http.Request, tmpl, block
 		return httpx.Internal(fmt.Errorf("ui: no template %q", tmpl))
 	}
 	a := actorOf(r.Context())
-	d := uiData{Actor: a, Page: data}
+	d := pageData{Actor: a, Page: data}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, d); err != nil {
 		return httpx.Internal(fmt.Errorf("ui: render %s/%s: %w", tmpl, block, err))
@@ -250,10 +250,10 @@ func (s *Web) renderFragment(w http.ResponseWriter, r *http.Request, tmpl, block
 // isFragmentRequest reports whether the page's script asks for a fragment.
 func isFragmentRequest(r *http.Request) bool { return r.Header.Get("X-Flowlab-Fragment") != "" }
 
-// uiHandler turns a page handler's error into an error page (or, for a
+// handler turns a page handler's error into an error page (or, for a
 // fragment request, a short text) with the problem's status and text;
 // server-side causes are logged by writeProblem's rules, never shown.
-func (s *Web) uiHandler(fn httpx.HandlerFunc) http.HandlerFunc {
+func (s *Web) handler(fn httpx.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		err := fn(w, r)
 		if err == nil {
@@ -274,20 +274,20 @@ func (s *Web) uiHandler(fn httpx.HandlerFunc) http.HandlerFunc {
 		if p.RetryAfter > 0 {
 			w.Header().Set("Retry-After", fmt.Sprint(p.RetryAfter))
 		}
-		if rerr := s.render(w, r, uiView{Template: "error", Title: p.Title, Status: p.Status, Data: uiErrorData{Problem: p}}); rerr != nil {
+		if rerr := s.render(w, r, pageView{Template: "error", Title: p.Title, Status: p.Status, Data: errorData{Problem: p}}); rerr != nil {
 			http.Error(w, p.Title, p.Status)
 		}
 	}
 }
 
-type uiErrorData struct {
+type errorData struct {
 	Problem *httpx.Problem
 }
 
-// uiHeaders sets the headers every UI answer carries: a strict content
+// securityHeaders sets the headers every UI answer carries: a strict content
 // security policy (no inline script or style, nothing from elsewhere), no
 // framing, no caching of pages that show private data.
-func uiHeaders(next http.Handler) http.Handler {
+func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
@@ -302,9 +302,9 @@ func uiHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// uiRoutes mounts the web UI.
-func (s *Web) uiRoutes(r chi.Router) {
-	r.Use(uiHeaders)
+// routes mounts the web UI.
+func (s *Web) routes(r chi.Router) {
+	r.Use(securityHeaders)
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r.WithContext(withFlashKey(r.Context(), s.sessions.flash)))
@@ -313,7 +313,7 @@ func (s *Web) uiRoutes(r chi.Router) {
 	// Rejects cross-origin form posts (Sec-Fetch-Site / Origin), on top of
 	// the SameSite=Strict session cookie.
 	r.Use(http.NewCrossOriginProtection().Handler)
-	statics, _ := fs.Sub(uiFiles, "ui/static")
+	statics, _ := fs.Sub(assets, "ui/static")
 	files := http.StripPrefix(UIPath+"/static/", http.FileServerFS(statics))
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("v") != "" {
@@ -321,27 +321,27 @@ func (s *Web) uiRoutes(r chi.Router) {
 		}
 		files.ServeHTTP(w, r)
 	})
-	r.NotFound(s.uiHandler(func(w http.ResponseWriter, r *http.Request) error {
+	r.NotFound(s.handler(func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.NotFound("no page at " + r.URL.Path)
 	}))
-	for _, p := range uiPages {
+	for _, p := range allPages {
 		var mw []func(http.Handler) http.Handler
 		if !p.Public {
-			mw = append(mw, s.uiAuthenticate, s.cfg.Limiter.Middleware(s.log))
+			mw = append(mw, s.authenticate, s.cfg.Limiter.Middleware(s.log))
 		}
 		if len(p.Roles) > 0 {
-			mw = append(mw, s.uiRequireRole(p.Roles...))
+			mw = append(mw, s.requireRole(p.Roles...))
 		}
-		r.With(mw...).Method(p.Method, p.Pattern, s.uiHandler(func(w http.ResponseWriter, r *http.Request) error {
+		r.With(mw...).Method(p.Method, p.Pattern, s.handler(func(w http.ResponseWriter, r *http.Request) error {
 			return p.Handle(s, w, r)
 		}))
 	}
 }
 
-// uiAuthenticate resolves the session cookie to an actor; without a valid
+// authenticate resolves the session cookie to an actor; without a valid
 // one, a page load goes to the sign-in page (and back after it).
-func (s *Web) uiAuthenticate(next http.Handler) http.Handler {
-	return s.uiHandler(func(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) authenticate(next http.Handler) http.Handler {
+	return s.handler(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := r.Cookie(sessionCookie)
 		if err != nil || c.Value == "" {
 			return s.toSignIn(w, r, "")
@@ -398,9 +398,9 @@ func (s *Web) toSignIn(w http.ResponseWriter, r *http.Request, msg string) error
 	return nil
 }
 
-func (s *Web) uiRequireRole(roles ...string) func(http.Handler) http.Handler {
+func (s *Web) requireRole(roles ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return s.uiHandler(func(w http.ResponseWriter, r *http.Request) error {
+		return s.handler(func(w http.ResponseWriter, r *http.Request) error {
 			a := actorOf(r.Context())
 			if !slices.Contains(roles, a.Role) {
 				return httpx.Forbidden(fmt.Sprintf("this page is for %s; you are signed in as %s", strings.Join(roles, ", "), a.Role))
@@ -427,18 +427,18 @@ type signInData struct {
 	Error string
 }
 
-func (s *Web) uiSignInPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, uiView{Template: "signin", Title: "Sign in", Data: signInData{Next: safeNext(r.URL.Query().Get("next"))}})
+func (s *Web) signInPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, pageView{Template: "signin", Title: "Sign in", Data: signInData{Next: safeNext(r.URL.Query().Get("next"))}})
 }
 
-func (s *Web) uiSignIn(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	next := safeNext(r.PostFormValue("next"))
 	fail := func(msg string) error {
-		return s.render(w, r, uiView{Template: "signin", Title: "Sign in", Status: http.StatusUnauthorized,
+		return s.render(w, r, pageView{Template: "signin", Title: "Sign in", Status: http.StatusUnauthorized,
 			Data: signInData{Next: next, Error: msg}})
 	}
 	if token == "" {
@@ -456,35 +456,35 @@ func (s *Web) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if next == "" {
-		next = uiHomeFor(actor)
+		next = homeFor(actor)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
-func (s *Web) uiSignOut(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) signOut(w http.ResponseWriter, r *http.Request) error {
 	s.clearSession(w, r)
 	anon := r.WithContext(withActor(r.Context(), apiv1.Actor{}))
 	http.Redirect(w, r, withFlash(anon, UIPath+"/signin", "Signed out.", ""), http.StatusSeeOther)
 	return nil
 }
 
-func (s *Web) uiHome(w http.ResponseWriter, r *http.Request) error {
-	http.Redirect(w, r, uiHomeFor(actorOf(r.Context())), http.StatusSeeOther)
+func (s *Web) home(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, homeFor(actorOf(r.Context())), http.StatusSeeOther)
 	return nil
 }
 
-// uiRedirect answers a successful form post: 303 to page, with a flash
+// redirectTo answers a successful form post: 303 to page, with a flash
 // message the layout shows when flash is not empty.
-func uiRedirect(w http.ResponseWriter, r *http.Request, page, flash string) error {
+func redirectTo(w http.ResponseWriter, r *http.Request, page, flash string) error {
 	http.Redirect(w, r, withFlash(r, page, flash, ""), http.StatusSeeOther)
 	return nil
 }
 
-// uiRefused answers a form post the API refused where the page cannot
+// refusedTo answers a form post the API refused where the page cannot
 // show the reason beside a field (someone claimed the task first): 303 to
 // page with the reason as a flash styled as a refusal.
-func uiRefused(w http.ResponseWriter, r *http.Request, page, reason string) error {
+func refusedTo(w http.ResponseWriter, r *http.Request, page, reason string) error {
 	http.Redirect(w, r, withFlash(r, page, reason, flashRefused), http.StatusSeeOther)
 	return nil
 }

@@ -55,8 +55,8 @@ func versionQuery(q url.Values, name string) (int, error) {
 	return v, nil
 }
 
-// uiDefinition reads a version's compiled definition through the API.
-func (s *Web) uiDefinition(r *http.Request, key string, v int) (flow.Definition, error) {
+// definition reads a version's compiled definition through the API.
+func (s *Web) definition(r *http.Request, key string, v int) (flow.Definition, error) {
 	var def flow.Definition
 	fv, err := apiGet[apiv1.FlowVersionDetail](s, r, apiFlowPath(key, "/versions/", strconv.Itoa(v)))
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Web) uiDefinition(r *http.Request, key string, v int) (flow.Definition,
 	return def, nil
 }
 
-func (s *Web) uiFlowDiff(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) flowDiff(w http.ResponseWriter, r *http.Request) error {
 	key := chi.URLParam(r, "key")
 	q := r.URL.Query()
 	from, err := versionQuery(q, "from")
@@ -112,18 +112,18 @@ func (s *Web) uiFlowDiff(w http.ResponseWriter, r *http.Request) error {
 		page.Text = append(page.Text, ownerDiffLine{Class: diffLineClass(l), Text: l})
 	}
 	if len(page.Diff.Added) > 0 || len(page.Diff.Removed) > 0 {
-		fromDef, err := s.uiDefinition(r, key, from)
+		fromDef, err := s.definition(r, key, from)
 		if err != nil {
 			return err
 		}
-		toDef, err := s.uiDefinition(r, key, to)
+		toDef, err := s.definition(r, key, to)
 		if err != nil {
 			return err
 		}
 		page.Added = diffSteps(&toDef, page.Diff.Added)
 		page.Removed = diffSteps(&fromDef, page.Diff.Removed)
 	}
-	return s.render(w, r, uiView{Template: "flow_diff", Title: fmt.Sprintf("%s v%d → v%d", detail.Name, from, to), Active: "flows", Data: page})
+	return s.render(w, r, pageView{Template: "flow_diff", Title: fmt.Sprintf("%s v%d → v%d", detail.Name, from, to), Active: "flows", Data: page})
 }
 
 func diffSteps(def *flow.Definition, ids []string) []ownerDiffStep {

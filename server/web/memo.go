@@ -5,30 +5,30 @@ import (
 	"time"
 )
 
-// uiMemo keeps answers the web UI reads several times in one page view
+// pageMemo keeps answers the web UI reads several times in one page view
 // (the KPI dashboard and its charts) for ttl, at most max of them; the
 // oldest go first when it is full. The charts' Cache-Control allows the
 // same age, so nothing a user sees is older than it could be anyway.
-type uiMemo[T any] struct {
+type pageMemo[T any] struct {
 	ttl time.Duration
 	max int
 
 	mu      sync.Mutex
-	entries map[string]uiMemoEntry[T]
+	entries map[string]pageMemoEntry[T]
 	hits    int // answers served from the memo (tests read it)
 }
 
-type uiMemoEntry[T any] struct {
+type pageMemoEntry[T any] struct {
 	at time.Time
 	v  T
 }
 
-func newUIMemo[T any](ttl time.Duration, max int) *uiMemo[T] {
-	return &uiMemo[T]{ttl: ttl, max: max, entries: map[string]uiMemoEntry[T]{}}
+func newUIMemo[T any](ttl time.Duration, max int) *pageMemo[T] {
+	return &pageMemo[T]{ttl: ttl, max: max, entries: map[string]pageMemoEntry[T]{}}
 }
 
 // get returns the answer kept for key if it is younger than ttl at now.
-func (m *uiMemo[T]) get(key string, now time.Time) (T, bool) {
+func (m *pageMemo[T]) get(key string, now time.Time) (T, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.entries[key]
@@ -42,7 +42,7 @@ func (m *uiMemo[T]) get(key string, now time.Time) (T, bool) {
 
 // put keeps v for key from now; when full, expired entries go, then the
 // oldest.
-func (m *uiMemo[T]) put(key string, v T, now time.Time) {
+func (m *pageMemo[T]) put(key string, v T, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.entries[key]; !ok && len(m.entries) >= m.max {
@@ -60,10 +60,10 @@ func (m *uiMemo[T]) put(key string, v T, now time.Time) {
 			delete(m.entries, oldest)
 		}
 	}
-	m.entries[key] = uiMemoEntry[T]{at: now, v: v}
+	m.entries[key] = pageMemoEntry[T]{at: now, v: v}
 }
 
-func (m *uiMemo[T]) hitCount() int {
+func (m *pageMemo[T]) hitCount() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.hits

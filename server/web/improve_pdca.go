@@ -98,7 +98,7 @@ func impKPIRate(k apiv1.KPI) string {
 	return fmt.Sprintf("%s (%d of %d)", fmtPct(*k.Value), k.Numerator, k.Denominator)
 }
 
-func (s *Web) uiImprovements(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) improvements(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
 	q := url.Values{"limit": {"50"}}
 	if c := in.Get("cursor"); c != "" {
@@ -145,7 +145,7 @@ func (s *Web) uiImprovements(w http.ResponseWriter, r *http.Request) error {
 		col := &page.Columns[index[impStageColumn(c.Stage)]]
 		col.Cards = append(col.Cards, card)
 	}
-	return s.render(w, r, uiView{Template: "improvements", Title: "Improvement", Active: "improvements", Data: page})
+	return s.render(w, r, pageView{Template: "improvements", Title: "Improvement", Active: "improvements", Data: page})
 }
 
 // Proposals.
@@ -188,7 +188,7 @@ func impProposalRowOf(r *http.Request, p apiv1.Proposal) impProposalRow {
 	return row
 }
 
-func (s *Web) uiProposals(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) proposals(w http.ResponseWriter, r *http.Request) error {
 	return s.renderProposals(w, r, http.StatusOK, impProposalForm{})
 }
 
@@ -211,10 +211,10 @@ func (s *Web) renderProposals(w http.ResponseWriter, r *http.Request, status int
 	for _, p := range list.Proposals {
 		page.Proposals = append(page.Proposals, impProposalRowOf(r, p))
 	}
-	return s.render(w, r, uiView{Template: "proposals", Title: "Proposals", Active: "improvements", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "proposals", Title: "Proposals", Active: "improvements", Status: status, Data: page})
 }
 
-func (s *Web) uiProposalCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) proposalCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (s *Web) uiProposalCreate(w http.ResponseWriter, r *http.Request) error {
 		if form.Anonymous {
 			msg = "Thank you: your proposal is open for votes, without your name."
 		}
-		return uiRedirect(w, r, "/ui/proposals/"+url.PathEscape(p.ID), msg)
+		return redirectTo(w, r, "/ui/proposals/"+url.PathEscape(p.ID), msg)
 	}
 	p, err := impFormProblem(res)
 	if err != nil {
@@ -259,7 +259,7 @@ type impProposalPage struct {
 	Error                string
 }
 
-func (s *Web) uiProposal(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) proposal(w http.ResponseWriter, r *http.Request) error {
 	return s.renderProposal(w, r, http.StatusOK, impProposalPage{})
 }
 
@@ -283,7 +283,7 @@ func (s *Web) renderProposal(w http.ResponseWriter, r *http.Request, status int,
 	if page.Errors == nil {
 		page.Errors = map[string]string{}
 	}
-	return s.render(w, r, uiView{Template: "proposal", Title: "Proposal: " + p.Title, Active: "improvements", Status: status, Data: page})
+	return s.render(w, r, pageView{Template: "proposal", Title: "Proposal: " + p.Title, Active: "improvements", Status: status, Data: page})
 }
 
 // impProposalBack is where a vote returns to: the proposal list (with its
@@ -303,7 +303,7 @@ func impWithoutFlash(q url.Values) string {
 	return q.Encode()
 }
 
-func (s *Web) uiProposalVote(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) proposalVote(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -330,10 +330,10 @@ func (s *Web) uiProposalVote(w http.ResponseWriter, r *http.Request) error {
 	if !v.Voted {
 		msg = fmt.Sprintf("You had already voted for it (%d votes).", v.Votes)
 	}
-	return uiRedirect(w, r, strings.TrimSuffix(impProposalBack(r, id), "?"), msg)
+	return redirectTo(w, r, strings.TrimSuffix(impProposalBack(r, id), "?"), msg)
 }
 
-func (s *Web) uiProposalAdopt(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) proposalAdopt(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -348,13 +348,13 @@ func (s *Web) uiProposalAdopt(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&a); err != nil {
 			return err
 		}
-		return uiRedirect(w, r, "/ui/improvements",
+		return redirectTo(w, r, "/ui/improvements",
 			fmt.Sprintf("Adopted: a PDCA cycle for %q is in Plan (flow %s, %s).", a.Proposal.Title, page.Flow, impMetricLabel(page.Metric)))
 	}
 	return s.proposalActionFailed(w, r, res, page)
 }
 
-func (s *Web) uiProposalDecline(w http.ResponseWriter, r *http.Request) error {
+func (s *Web) proposalDecline(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
@@ -365,7 +365,7 @@ func (s *Web) uiProposalDecline(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if res.OK() {
-		return uiRedirect(w, r, "/ui/proposals/"+id, "Declined; the reason is kept in the audit trail.")
+		return redirectTo(w, r, "/ui/proposals/"+id, "Declined; the reason is kept in the audit trail.")
 	}
 	return s.proposalActionFailed(w, r, res, page)
 }
