@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
+	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
@@ -41,22 +41,19 @@ func (s *API) caseDepartments(ctx context.Context, c store.Case) ([]string, erro
 	return sortedKeys(set), nil
 }
 
-// servesCase is nil when actor a serves case c, else the 403 that says
-// why not: admins and owners serve every case (owners answer for the
-// flows); anyone else serves a case when one of their departments is one
-// of caseDepartments. what names the action ("post feedback on", ...).
+// servesCase is nil when actor a serves case c (authz.ServesCase, with the
+// case's departments read here), else the 403 that says why not. what
+// names the action ("post feedback on", ...).
 func (s *API) servesCase(ctx context.Context, a store.Actor, c store.Case, what string) error {
-	if a.Role == store.RoleAdmin || a.Role == store.RoleOwner {
+	if authz.ServesEveryCase(a.Role) {
 		return nil
 	}
 	deps, err := s.caseDepartments(ctx, c)
 	if err != nil {
 		return httpx.StoreProblem(err, fmt.Sprintf("case %q", c.ID))
 	}
-	for _, d := range a.Departments {
-		if slices.Contains(deps, d) {
-			return nil
-		}
+	if authz.ServesCase(a.Role, a.Departments, deps) {
+		return nil
 	}
 	return httpx.Forbidden(fmt.Sprintf("you may not %s case %q: only admins, owners and the departments that serve it (%s) may; you work in %s",
 		what, c.ID, strings.Join(deps, ", "), departmentsText(a.Departments)))

@@ -98,3 +98,26 @@ func Leads(role string, departments, leads []string, department string) bool {
 // staff are not, so that knowing the arm does not change how they work the
 // case (decision 0024).
 func SeesArms(role string) bool { return role != apiv1.RoleStaff }
+
+// ServesEveryCase reports whether a role serves every case: admins, and
+// owners, who answer for the flows (decision 0023).
+func ServesEveryCase(role string) bool {
+	return role == apiv1.RoleAdmin || role == apiv1.RoleOwner
+}
+
+// ServesCase reports whether an actor serves a case whose departments are
+// caseDepartments (those its flow version lists and those any of its tasks
+// was in): every case for ServesEveryCase's roles, else a case one of
+// departments serves. Only those who serve a case post its feedback and
+// events and reopen it (decision 0023).
+func ServesCase(role string, departments, caseDepartments []string) bool {
+	if ServesEveryCase(role) {
+		return true
+	}
+	for _, d := range departments {
+		if slices.Contains(caseDepartments, d) {
+			return true
+		}
+	}
+	return false
+}

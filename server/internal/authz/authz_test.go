@@ -33,6 +33,12 @@ func TestDepartmentRules(t *testing.T) {
 	require.False(t, Leads(apiv1.RoleStaff, []string{"supervisor"}, []string{"technical"}, "technical"))
 	require.False(t, Leads(apiv1.RoleStaff, []string{"technical"}, nil, "technical"))
 
+	require.True(t, ServesCase(apiv1.RoleOwner, nil, []string{"technical"}), "owners answer for every flow")
+	require.True(t, ServesCase(apiv1.RoleAdmin, nil, nil))
+	require.True(t, ServesCase(apiv1.RoleStaff, []string{"supervisor", "technical"}, []string{"customer_service", "technical"}))
+	require.False(t, ServesCase(apiv1.RoleStaff, []string{"supervisor"}, []string{"customer_service", "technical"}))
+	require.False(t, ServesCase(apiv1.RoleImprover, []string{"improvement"}, []string{"technical"}))
+
 	require.False(t, SeesArms(apiv1.RoleStaff))
 	require.True(t, SeesArms(apiv1.RoleImprover))
 }
