@@ -17,7 +17,7 @@ func BenchmarkUIInboxRows(b *testing.B) {
 	ui, err := loadUITemplates()
 	require.NoError(b, err)
 	due := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	page := staffInboxPage{Self: "/ui/inbox", Refresh: "/ui/inbox"}
+	page := inboxPage{Self: "/ui/inbox", Refresh: "/ui/inbox"}
 	for i := range 50 {
 		t := apiv1.Task{ID: "0b7f6f1e-8c1d-4a51-9d7e-3c2b1a0f9e8d", CaseID: "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716",
 			Flow: "complaint", Version: 1, Step: "record", StepName: "Record the complaint", Department: "customer_service",

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/internal/authz"
 	"github.com/flowlab/flowlab/server/internal/httpx"
 )
@@ -41,19 +40,19 @@ var improvePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/kpis/{key}.svg", Handle: (*Web).kPIChart},
 }
 
-// impPathID is the {id} of the page's path, escaped for an API path.
-func impPathID(r *http.Request) string { return url.PathEscape(chi.URLParam(r, "id")) }
+// pathID is the {id} of the page's path, escaped for an API path.
+func pathID(r *http.Request) string { return url.PathEscape(chi.URLParam(r, "id")) }
 
-// impCan reports whether the signed-in actor has one of roles.
-func impCan(r *http.Request, roles []string) bool {
+// hasRole reports whether the signed-in actor has one of roles.
+func hasRole(r *http.Request, roles []string) bool {
 	return slices.Contains(roles, actorOf(r.Context()).Role)
 }
 
-// impFormProblem decides what a failed API call behind a form means for
+// formProblem decides what a failed API call behind a form means for
 // the page: a client error (4xx) is re-rendered at the form with its
 // messages (returned as the problem), anything else is the error page
 // (returned as err).
-func impFormProblem(res apiResult) (p *httpx.Problem, err error) {
+func formProblem(res apiResult) (p *httpx.Problem, err error) {
 	p = res.Problem()
 	if p == nil {
 		return nil, nil
@@ -64,9 +63,9 @@ func impFormProblem(res apiResult) (p *httpx.Problem, err error) {
 	return p, nil
 }
 
-// impFieldErrors maps a problem's errors by field (the first message of
+// fieldErrors maps a problem's errors by field (the first message of
 // each field).
-func impFieldErrors(p *httpx.Problem) map[string]string {
+func fieldErrors(p *httpx.Problem) map[string]string {
 	out := map[string]string{}
 	if p == nil {
 		return out
@@ -79,9 +78,9 @@ func impFieldErrors(p *httpx.Problem) map[string]string {
 	return out
 }
 
-// impNextPage is the URL of the next page of a list (path with its filters
+// nextPageURL is the URL of the next page of a list (path with its filters
 // and the API's cursor); "" on the last page.
-func impNextPage(path string, q url.Values, cursor string) string {
+func nextPageURL(path string, q url.Values, cursor string) string {
 	if cursor == "" {
 		return ""
 	}
@@ -97,46 +96,37 @@ func impNextPage(path string, q url.Values, cursor string) string {
 
 // Metric labels and formatting, shared by the pilot, PDCA and KPI pages.
 
-var impMetricLabels = map[string]string{
+var metricLabels = map[string]string{
 	"cycle_time":      "Cycle time",
 	"sla_breach_rate": "SLA breach rate",
 	"fcr":             "First-contact resolution",
 	"csat":            "CSAT",
 }
 
-func impMetricLabel(m string) string {
-	if l, ok := impMetricLabels[m]; ok {
+func metricLabel(m string) string {
+	if l, ok := metricLabels[m]; ok {
 		return l
 	}
 	return m
 }
 
-// impPilotMetrics are the metrics a pilot (and a PDCA cycle) can target.
-var impPilotMetrics = []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}
+// pilotMetrics are the metrics a pilot (and a PDCA cycle) can target.
+var pilotMetrics = []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}
 
-// impOption is an option of a select.
-type impOption struct{ Value, Label string }
+// selectOption is an option of a select.
+type selectOption struct{ Value, Label string }
 
-func impMetricOptions() []impOption {
-	out := make([]impOption, len(impPilotMetrics))
-	for i, m := range impPilotMetrics {
-		out[i] = impOption{m, impMetricLabel(m)}
+func metricOptions() []selectOption {
+	out := make([]selectOption, len(pilotMetrics))
+	for i, m := range pilotMetrics {
+		out[i] = selectOption{m, metricLabel(m)}
 	}
 	return out
 }
 
-// impFlows lists the flows (up to 500) for the forms' selects.
-func (s *Web) impFlows(r *http.Request) ([]apiv1.FlowSummary, error) {
-	list, err := apiGet[apiv1.FlowList](s, r, "/api/v1/flows?limit=500")
-	if err != nil {
-		return nil, err
-	}
-	return list.Flows, nil
-}
-
-// impMetricValue formats a value of a pilot metric: cycle time in seconds
+// metricValue formats a value of a pilot metric: cycle time in seconds
 // as a duration, rates as percentages, CSAT as a score.
-func impMetricValue(metric string, v float64) string {
+func metricValue(metric string, v float64) string {
 	switch metric {
 	case "cycle_time":
 		return fmtSeconds(v)
@@ -147,16 +137,16 @@ func impMetricValue(metric string, v float64) string {
 	}
 }
 
-func impMetricValuePtr(metric string, v *float64) string {
+func metricValuePtr(metric string, v *float64) string {
 	if v == nil {
 		return "–"
 	}
-	return impMetricValue(metric, *v)
+	return metricValue(metric, *v)
 }
 
-// impSigned formats x with an explicit sign (a true minus sign) and
+// signedNumber formats x with an explicit sign (a true minus sign) and
 // decimals digits after the point.
-func impSigned(x float64, decimals int) string {
+func signedNumber(x float64, decimals int) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "–"
 	}
@@ -172,22 +162,22 @@ func impSigned(x float64, decimals int) string {
 	}
 }
 
-// impEffect formats an effect in its unit: relative (a ratio minus one)
+// effectText formats an effect in its unit: relative (a ratio minus one)
 // as a signed percentage, proportion differences in percentage points,
 // points as a signed score.
-func impEffect(unit string, x float64) string {
+func effectText(unit string, x float64) string {
 	switch unit {
 	case "relative":
-		return impSigned(x*100, 1) + " %"
+		return signedNumber(x*100, 1) + " %"
 	case "proportion":
-		return impSigned(x*100, 1) + " pts"
+		return signedNumber(x*100, 1) + " pts"
 	default:
-		return impSigned(x, 2)
+		return signedNumber(x, 2)
 	}
 }
 
-// impP formats a p-value.
-func impP(p float64) string {
+// pValueText formats a p-value.
+func pValueText(p float64) string {
 	switch {
 	case math.IsNaN(p):
 		return "–"

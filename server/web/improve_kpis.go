@@ -18,8 +18,8 @@ import (
 // their targets, overall, per channel and per week (a line chart per KPI
 // with its target).
 
-// impKPIValue is one KPI of a set of cases, whatever its type.
-type impKPIValue struct {
+// kpiValue is one KPI of a set of cases, whatever its type.
+type kpiValue struct {
 	Value     *float64
 	N         int
 	Target    float64
@@ -28,58 +28,58 @@ type impKPIValue struct {
 	Extra     string // a second figure (CSAT mean, response p90)
 }
 
-// impKPI describes one service KPI of the dashboard.
-type impKPI struct {
+// kpi describes one service KPI of the dashboard.
+type kpi struct {
 	Key, Label string
 	Hint       string
 	Duration   bool // seconds
 	Percent    bool // a 0–1 rate
-	get        func(apiv1.ServiceKPISet) impKPIValue
+	get        func(apiv1.ServiceKPISet) kpiValue
 }
 
-var impKPIs = []impKPI{
-	{Key: "csat", Label: "CSAT", Hint: "answers of 4 or 5", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
-		v := impKPIValue{k.CSAT.Value, k.CSAT.N, k.CSAT.Target, k.CSAT.Direction, k.CSAT.MeetsTarget, ""}
+var kpiList = []kpi{
+	{Key: "csat", Label: "CSAT", Hint: "answers of 4 or 5", Percent: true, get: func(k apiv1.ServiceKPISet) kpiValue {
+		v := kpiValue{k.CSAT.Value, k.CSAT.N, k.CSAT.Target, k.CSAT.Direction, k.CSAT.MeetsTarget, ""}
 		if k.CSAT.Mean != nil {
 			v.Extra = "mean " + fmtNum(*k.CSAT.Mean) + " of 5"
 		}
 		return v
 	}},
-	{Key: "nps", Label: "NPS", Hint: "% promoters − % detractors", get: func(k apiv1.ServiceKPISet) impKPIValue {
-		v := impKPIValue{k.NPS.Value, k.NPS.N, k.NPS.Target, k.NPS.Direction, k.NPS.MeetsTarget, ""}
+	{Key: "nps", Label: "NPS", Hint: "% promoters − % detractors", get: func(k apiv1.ServiceKPISet) kpiValue {
+		v := kpiValue{k.NPS.Value, k.NPS.N, k.NPS.Target, k.NPS.Direction, k.NPS.MeetsTarget, ""}
 		if k.NPS.N > 0 {
 			v.Extra = fmt.Sprintf("%d promoters, %d detractors", k.NPS.Promoters, k.NPS.Detractors)
 		}
 		return v
 	}},
-	{Key: "fcr", Label: "First-contact resolution", Hint: "resolved at first contact, not reopened", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
-		return impKPIValue{k.FCR.Value, k.FCR.N, k.FCR.Target, k.FCR.Direction, k.FCR.MeetsTarget, ""}
+	{Key: "fcr", Label: "First-contact resolution", Hint: "resolved at first contact, not reopened", Percent: true, get: func(k apiv1.ServiceKPISet) kpiValue {
+		return kpiValue{k.FCR.Value, k.FCR.N, k.FCR.Target, k.FCR.Direction, k.FCR.MeetsTarget, ""}
 	}},
-	{Key: "first_response", Label: "First response time", Hint: "median, creation to first claim", Duration: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
-		v := impKPIValue{k.FirstResponse.Value, k.FirstResponse.N, k.FirstResponse.Target, k.FirstResponse.Direction, k.FirstResponse.MeetsTarget, ""}
+	{Key: "first_response", Label: "First response time", Hint: "median, creation to first claim", Duration: true, get: func(k apiv1.ServiceKPISet) kpiValue {
+		v := kpiValue{k.FirstResponse.Value, k.FirstResponse.N, k.FirstResponse.Target, k.FirstResponse.Direction, k.FirstResponse.MeetsTarget, ""}
 		if k.FirstResponse.P90 != nil {
 			v.Extra = "p90 " + fmtSeconds(*k.FirstResponse.P90)
 		}
 		return v
 	}},
-	{Key: "on_time", Label: "On-time rate", Hint: "tasks completed within their SLA", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
-		return impKPIValue{k.OnTime.Value, k.OnTime.N, k.OnTime.Target, k.OnTime.Direction, k.OnTime.MeetsTarget, ""}
+	{Key: "on_time", Label: "On-time rate", Hint: "tasks completed within their SLA", Percent: true, get: func(k apiv1.ServiceKPISet) kpiValue {
+		return kpiValue{k.OnTime.Value, k.OnTime.N, k.OnTime.Target, k.OnTime.Direction, k.OnTime.MeetsTarget, ""}
 	}},
-	{Key: "complaint_rate", Label: "Complaint rate", Hint: "complaint cases of all cases", Percent: true, get: func(k apiv1.ServiceKPISet) impKPIValue {
-		return impKPIValue{k.ComplaintRate.Value, k.ComplaintRate.N, k.ComplaintRate.Target, k.ComplaintRate.Direction, k.ComplaintRate.MeetsTarget, ""}
+	{Key: "complaint_rate", Label: "Complaint rate", Hint: "complaint cases of all cases", Percent: true, get: func(k apiv1.ServiceKPISet) kpiValue {
+		return kpiValue{k.ComplaintRate.Value, k.ComplaintRate.N, k.ComplaintRate.Target, k.ComplaintRate.Direction, k.ComplaintRate.MeetsTarget, ""}
 	}},
 }
 
-func impKPIByKey(key string) (impKPI, bool) {
-	for _, k := range impKPIs {
+func kpiByKey(key string) (kpi, bool) {
+	for _, k := range kpiList {
 		if k.Key == key {
 			return k, true
 		}
 	}
-	return impKPI{}, false
+	return kpi{}, false
 }
 
-func (k impKPI) format(v float64) string {
+func (k kpi) format(v float64) string {
 	switch {
 	case k.Duration:
 		return fmtSeconds(v)
@@ -90,7 +90,7 @@ func (k impKPI) format(v float64) string {
 	}
 }
 
-func (k impKPI) target(v impKPIValue) string {
+func (k kpi) target(v kpiValue) string {
 	op := "≥"
 	if v.Direction == apiv1.AtMost {
 		op = "≤"
@@ -98,9 +98,9 @@ func (k impKPI) target(v impKPIValue) string {
 	return op + " " + k.format(v.Target)
 }
 
-// impKPICell is one KPI value on the page: its text, its raw number (for
+// kpiCell is one KPI value on the page: its text, its raw number (for
 // tests and scripts), and whether it meets its target.
-type impKPICell struct {
+type kpiCell struct {
 	Key, Label, Hint string
 	Text             string
 	Raw              string
@@ -111,9 +111,9 @@ type impKPICell struct {
 	Extra            string
 }
 
-func (k impKPI) cell(set apiv1.ServiceKPISet) impKPICell {
+func (k kpi) cell(set apiv1.ServiceKPISet) kpiCell {
 	v := k.get(set)
-	c := impKPICell{Key: k.Key, Label: k.Label, Hint: k.Hint, N: v.N, Target: k.target(v), Text: "no data", State: "no data", Extra: v.Extra}
+	c := kpiCell{Key: k.Key, Label: k.Label, Hint: k.Hint, N: v.N, Target: k.target(v), Text: "no data", State: "no data", Extra: v.Extra}
 	if v.Value != nil {
 		c.Text = k.format(*v.Value)
 		c.Raw = strconv.FormatFloat(*v.Value, 'g', -1, 64)
@@ -128,31 +128,31 @@ func (k impKPI) cell(set apiv1.ServiceKPISet) impKPICell {
 	return c
 }
 
-func impKPIRow(set apiv1.ServiceKPISet) []impKPICell {
-	out := make([]impKPICell, len(impKPIs))
-	for i, k := range impKPIs {
+func kpiRow(set apiv1.ServiceKPISet) []kpiCell {
+	out := make([]kpiCell, len(kpiList))
+	for i, k := range kpiList {
 		out[i] = k.cell(set)
 	}
 	return out
 }
 
-type impKPIRowView struct {
+type kpiRowView struct {
 	Name  string // channel or week
 	Start time.Time
 	Cases int
-	Cells []impKPICell
+	Cells []kpiCell
 }
 
-type impKPIChart struct {
+type kpiChart struct {
 	Key, Label, URL, Alt string
 }
 
-type impKPIPage struct {
-	KPIs     []impKPI
-	Cards    []impKPICell
-	Channels []impKPIRowView
-	Weeks    []impKPIRowView
-	Charts   []impKPIChart
+type kpiPage struct {
+	KPIs     []kpi
+	Cards    []kpiCell
+	Channels []kpiRowView
+	Weeks    []kpiRowView
+	Charts   []kpiChart
 	Cases    int
 	From, To string // the filter form's values (dates)
 	Channel  string
@@ -164,10 +164,10 @@ type impKPIPage struct {
 	Error    string
 }
 
-// impKPIQuery turns the page's filters (dates, channel, flow) into the
+// kpiQuery turns the page's filters (dates, channel, flow) into the
 // KPI endpoint's query: from is the first day, to the last day
 // (inclusive); errors are by field.
-func impKPIQuery(in url.Values) (url.Values, map[string]string) {
+func kpiQuery(in url.Values) (url.Values, map[string]string) {
 	q, errs := url.Values{}, map[string]string{}
 	day := func(field string, next bool) {
 		raw := strings.TrimSpace(in.Get(field))
@@ -196,13 +196,13 @@ func impKPIQuery(in url.Values) (url.Values, map[string]string) {
 
 func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
-	page := impKPIPage{KPIs: impKPIs, From: in.Get("from"), To: in.Get("to"), Channel: in.Get("channel"), Flow: in.Get("flow")}
-	flows, err := s.impFlows(r)
+	page := kpiPage{KPIs: kpiList, From: in.Get("from"), To: in.Get("to"), Channel: in.Get("channel"), Flow: in.Get("flow")}
+	flows, err := s.flowSummaries(r)
 	if err != nil {
 		return err
 	}
 	page.Flows = flows
-	q, errs := impKPIQuery(in)
+	q, errs := kpiQuery(in)
 	page.Errors = errs
 	status := http.StatusOK
 	var data apiv1.ServiceKPIs
@@ -217,11 +217,11 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 			}
 			s.kpiMemo.put(q.Encode(), data, s.now())
 		} else {
-			p, err := impFormProblem(res)
+			p, err := formProblem(res)
 			if err != nil {
 				return err
 			}
-			status, page.Errors = p.Status, impFieldErrors(p)
+			status, page.Errors = p.Status, fieldErrors(p)
 			if len(page.Errors) == 0 {
 				page.Error = p.Detail
 			}
@@ -234,7 +234,7 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, pageView{Template: "kpis", Title: "KPIs", Active: "kpis", Status: status, Data: page})
 	}
 	page.Cases = data.Overall.All.Cases
-	page.Cards = impKPIRow(data.Overall.All)
+	page.Cards = kpiRow(data.Overall.All)
 	page.Range = fmt.Sprintf("%s to %s (%d ISO weeks, %s to %s)", data.From.Format(time.DateOnly),
 		data.To.AddDate(0, 0, -1).Format(time.DateOnly), len(data.Weeks), readable.ISOWeek(data.From), readable.ISOWeek(data.To.AddDate(0, 0, -1)))
 	for _, c := range data.Overall.Channels {
@@ -242,10 +242,10 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 		if name == "" {
 			name = "(no channel)"
 		}
-		page.Channels = append(page.Channels, impKPIRowView{Name: name, Cases: c.KPIs.Cases, Cells: impKPIRow(c.KPIs)})
+		page.Channels = append(page.Channels, kpiRowView{Name: name, Cases: c.KPIs.Cases, Cells: kpiRow(c.KPIs)})
 	}
 	for _, wk := range data.Weeks {
-		page.Weeks = append(page.Weeks, impKPIRowView{Name: wk.Week, Start: wk.Start, Cases: wk.All.Cases, Cells: impKPIRow(wk.All)})
+		page.Weeks = append(page.Weeks, kpiRowView{Name: wk.Week, Start: wk.Start, Cases: wk.All.Cases, Cells: kpiRow(wk.All)})
 	}
 	known := map[string]bool{}
 	for _, c := range append(append([]string{}, data.Channels...), s.cfg.Channels...) {
@@ -258,16 +258,16 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 	if page.Channel != "" {
 		scope = "channel " + page.Channel
 	}
-	for _, k := range impKPIs {
-		page.Charts = append(page.Charts, impKPIChart{Key: k.Key, Label: k.Label,
-			URL: "/ui/kpis/" + k.Key + ".svg?" + impChartQuery(in),
+	for _, k := range kpiList {
+		page.Charts = append(page.Charts, kpiChart{Key: k.Key, Label: k.Label,
+			URL: "/ui/kpis/" + k.Key + ".svg?" + chartQuery(in),
 			Alt: fmt.Sprintf("%s per week (%s) with its target line", k.Label, scope)})
 	}
 	return s.render(w, r, pageView{Template: "kpis", Title: "KPIs", Active: "kpis", Data: page})
 }
 
-// impChartQuery is the page's filters for a chart's URL.
-func impChartQuery(in url.Values) string {
+// chartQuery is the page's filters for a chart's URL.
+func chartQuery(in url.Values) string {
 	v := url.Values{}
 	for _, k := range []string{"from", "to", "channel", "flow"} {
 		if x := in.Get(k); x != "" {
@@ -280,11 +280,11 @@ func impChartQuery(in url.Values) string {
 // kPIChart draws one KPI per week, with its target line, for the
 // page's filters.
 func (s *Web) kPIChart(w http.ResponseWriter, r *http.Request) error {
-	k, ok := impKPIByKey(chi.URLParam(r, "key"))
+	k, ok := kpiByKey(chi.URLParam(r, "key"))
 	if !ok {
 		return httpx.NotFound(fmt.Sprintf("no KPI %q; the KPIs are csat, nps, fcr, first_response, on_time and complaint_rate", chi.URLParam(r, "key")))
 	}
-	q, errs := impKPIQuery(r.URL.Query())
+	q, errs := kpiQuery(r.URL.Query())
 	for f, msg := range errs {
 		return httpx.BadParam(f, msg)
 	}

@@ -14,9 +14,9 @@ import (
 // The PDCA board (improvement cycles by stage, with the improvement KPIs)
 // and the staff proposals with votes, adoption and decline.
 
-// impStages are the board's columns and the cycle stages (the pdca flow's
+// pdcaStages are the board's columns and the cycle stages (the pdca flow's
 // steps, ADR 0010) each gathers.
-var impStages = []struct {
+var pdcaStages = []struct {
 	Key, Title string
 	Steps      []string
 }{
@@ -27,10 +27,10 @@ var impStages = []struct {
 	{"done", "Done", []string{apiv1.StageClosed}},
 }
 
-// impStageColumn is the board column of a cycle's stage ("plan" for a
+// stageColumn is the board column of a cycle's stage ("plan" for a
 // stage the board does not know: a newer flow version's step).
-func impStageColumn(stage string) string {
-	for _, st := range impStages {
+func stageColumn(stage string) string {
+	for _, st := range pdcaStages {
 		for _, s := range st.Steps {
 			if s == stage {
 				return st.Key
@@ -40,7 +40,7 @@ func impStageColumn(stage string) string {
 	return "plan"
 }
 
-type impCard struct {
+type kpiCard struct {
 	apiv1.Improvement
 	Problem      string
 	MetricLabel  string
@@ -50,13 +50,13 @@ type impCard struct {
 	PilotLink    bool
 }
 
-type impColumn struct {
+type boardColumn struct {
 	Key, Title string
-	Cards      []impCard
+	Cards      []kpiCard
 }
 
-type impBoardPage struct {
-	Columns  []impColumn
+type boardPage struct {
+	Columns  []boardColumn
 	KPIs     apiv1.ImprovementKPIs
 	Adoption string
 	Landed   string
@@ -66,8 +66,8 @@ type impBoardPage struct {
 	Next                         string
 }
 
-// impMet is the badge of a KPI's met flag.
-func impMet(met *bool) (class, state string) {
+// metState is the badge of a KPI's met flag.
+func metState(met *bool) (class, state string) {
 	switch {
 	case met == nil:
 		return "", "no data"
@@ -78,7 +78,7 @@ func impMet(met *bool) (class, state string) {
 	}
 }
 
-func impOutcomeClass(outcome string) string {
+func outcomeClass(outcome string) string {
 	switch outcome {
 	case apiv1.OutcomeStandardised:
 		return "ok"
@@ -90,8 +90,8 @@ func impOutcomeClass(outcome string) string {
 	return "info"
 }
 
-// impKPIRate formats an improvement KPI: its value against its target.
-func impKPIRate(k apiv1.KPI) string {
+// kpiRate formats an improvement KPI: its value against its target.
+func kpiRate(k apiv1.KPI) string {
 	if k.Value == nil {
 		return "no data"
 	}
@@ -128,21 +128,21 @@ func (s *Web) improvements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := impBoardPage{KPIs: kpis, Adoption: impKPIRate(kpis.AdoptionRate), Landed: impKPIRate(kpis.ImprovementsLanded),
-		Next: impNextPage("/ui/improvements", in, list.NextCursor)}
-	page.AdoptionClass, page.AdoptionState = impMet(kpis.AdoptionRate.Met)
-	page.LandedClass, page.LandedState = impMet(kpis.ImprovementsLanded.Met)
+	page := boardPage{KPIs: kpis, Adoption: kpiRate(kpis.AdoptionRate), Landed: kpiRate(kpis.ImprovementsLanded),
+		Next: nextPageURL("/ui/improvements", in, list.NextCursor)}
+	page.AdoptionClass, page.AdoptionState = metState(kpis.AdoptionRate.Met)
+	page.LandedClass, page.LandedState = metState(kpis.ImprovementsLanded.Met)
 	index := map[string]int{}
-	for i, st := range impStages {
-		page.Columns = append(page.Columns, impColumn{Key: st.Key, Title: st.Title})
+	for i, st := range pdcaStages {
+		page.Columns = append(page.Columns, boardColumn{Key: st.Key, Title: st.Title})
 		index[st.Key] = i
 	}
-	pilots := impCan(r, authz.FlowViewers)
+	pilots := hasRole(r, authz.FlowViewers)
 	for _, c := range list.Improvements {
-		card := impCard{Improvement: c, Problem: problems[c.CaseID], MetricLabel: impMetricLabel(c.Metric), OutcomeClass: impOutcomeClass(c.Outcome),
-			BaselineText: impMetricValuePtr(c.Metric, c.BaselineValue), TargetText: impMetricValuePtr(c.Metric, c.Target),
+		card := kpiCard{Improvement: c, Problem: problems[c.CaseID], MetricLabel: metricLabel(c.Metric), OutcomeClass: outcomeClass(c.Outcome),
+			BaselineText: metricValuePtr(c.Metric, c.BaselineValue), TargetText: metricValuePtr(c.Metric, c.Target),
 			PilotLink: pilots && c.PilotID != ""}
-		col := &page.Columns[index[impStageColumn(c.Stage)]]
+		col := &page.Columns[index[stageColumn(c.Stage)]]
 		col.Cards = append(col.Cards, card)
 	}
 	return s.render(w, r, pageView{Template: "improvements", Title: "Improvement", Active: "improvements", Data: page})
@@ -150,29 +150,29 @@ func (s *Web) improvements(w http.ResponseWriter, r *http.Request) error {
 
 // Proposals.
 
-type impProposalRow struct {
+type proposalRow struct {
 	apiv1.Proposal
 	AuthorText  string
 	StatusClass string
 }
 
-type impProposalForm struct {
+type proposalForm struct {
 	Title, Body string
 	Anonymous   bool
 	Errors      map[string]string
 	Error       string
 }
 
-type impProposalsPage struct {
-	Proposals []impProposalRow
+type proposalsPage struct {
+	Proposals []proposalRow
 	Status    string
 	Statuses  []string
 	Next      string
-	Form      impProposalForm
+	Form      proposalForm
 }
 
-func impProposalRowOf(r *http.Request, p apiv1.Proposal) impProposalRow {
-	row := impProposalRow{Proposal: p, AuthorText: "anonymous", StatusClass: "info"}
+func proposalRowOf(r *http.Request, p apiv1.Proposal) proposalRow {
+	row := proposalRow{Proposal: p, AuthorText: "anonymous", StatusClass: "info"}
 	if p.Author != nil {
 		row.AuthorText = *p.Author
 		if *p.Author == actorOf(r.Context()).ID {
@@ -189,10 +189,10 @@ func impProposalRowOf(r *http.Request, p apiv1.Proposal) impProposalRow {
 }
 
 func (s *Web) proposals(w http.ResponseWriter, r *http.Request) error {
-	return s.renderProposals(w, r, http.StatusOK, impProposalForm{})
+	return s.renderProposals(w, r, http.StatusOK, proposalForm{})
 }
 
-func (s *Web) renderProposals(w http.ResponseWriter, r *http.Request, status int, form impProposalForm) error {
+func (s *Web) renderProposals(w http.ResponseWriter, r *http.Request, status int, form proposalForm) error {
 	in := r.URL.Query()
 	q := url.Values{"limit": {"50"}}
 	for _, k := range []string{"status", "cursor"} {
@@ -207,9 +207,9 @@ func (s *Web) renderProposals(w http.ResponseWriter, r *http.Request, status int
 	if form.Errors == nil {
 		form.Errors = map[string]string{}
 	}
-	page := impProposalsPage{Status: in.Get("status"), Statuses: []string{"open", "adopted", "declined"}, Next: impNextPage("/ui/proposals", in, list.NextCursor), Form: form}
+	page := proposalsPage{Status: in.Get("status"), Statuses: []string{"open", "adopted", "declined"}, Next: nextPageURL("/ui/proposals", in, list.NextCursor), Form: form}
 	for _, p := range list.Proposals {
-		page.Proposals = append(page.Proposals, impProposalRowOf(r, p))
+		page.Proposals = append(page.Proposals, proposalRowOf(r, p))
 	}
 	return s.render(w, r, pageView{Template: "proposals", Title: "Proposals", Active: "improvements", Status: status, Data: page})
 }
@@ -218,7 +218,7 @@ func (s *Web) proposalCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	form := impProposalForm{Title: strings.TrimSpace(r.PostFormValue("title")), Body: strings.TrimSpace(r.PostFormValue("body")),
+	form := proposalForm{Title: strings.TrimSpace(r.PostFormValue("title")), Body: strings.TrimSpace(r.PostFormValue("body")),
 		Anonymous: r.PostFormValue("anonymous") != ""}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals",
 		apiv1.CreateProposalRequest{Title: form.Title, Body: form.Body, Anonymous: form.Anonymous}, nil)
@@ -236,21 +236,21 @@ func (s *Web) proposalCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirectTo(w, r, "/ui/proposals/"+url.PathEscape(p.ID), msg)
 	}
-	p, err := impFormProblem(res)
+	p, err := formProblem(res)
 	if err != nil {
 		return err
 	}
-	form.Errors = impFieldErrors(p)
+	form.Errors = fieldErrors(p)
 	if len(form.Errors) == 0 {
 		form.Error = p.Detail
 	}
 	return s.renderProposals(w, r, p.Status, form)
 }
 
-type impProposalPage struct {
-	P         impProposalRow
+type proposalPage struct {
+	P         proposalRow
 	Flows     []apiv1.FlowSummary
-	Metrics   []impOption
+	Metrics   []selectOption
 	CanDecide bool
 	Open      bool
 	// The adopt and decline forms' values and errors.
@@ -260,22 +260,22 @@ type impProposalPage struct {
 }
 
 func (s *Web) proposal(w http.ResponseWriter, r *http.Request) error {
-	return s.renderProposal(w, r, http.StatusOK, impProposalPage{})
+	return s.renderProposal(w, r, http.StatusOK, proposalPage{})
 }
 
-func (s *Web) renderProposal(w http.ResponseWriter, r *http.Request, status int, page impProposalPage) error {
-	p, err := apiGet[apiv1.Proposal](s, r, "/api/v1/proposals/"+impPathID(r))
+func (s *Web) renderProposal(w http.ResponseWriter, r *http.Request, status int, page proposalPage) error {
+	p, err := apiGet[apiv1.Proposal](s, r, "/api/v1/proposals/"+pathID(r))
 	if err != nil {
 		return err
 	}
-	page.P = impProposalRowOf(r, p)
+	page.P = proposalRowOf(r, p)
 	page.Open = p.Status == "open"
-	page.CanDecide = impCan(r, authz.ProposalDeciders)
+	page.CanDecide = hasRole(r, authz.ProposalDeciders)
 	if page.CanDecide && page.Open {
-		if page.Flows, err = s.impFlows(r); err != nil {
+		if page.Flows, err = s.flowSummaries(r); err != nil {
 			return err
 		}
-		page.Metrics = impMetricOptions()
+		page.Metrics = metricOptions()
 	}
 	if page.Metric == "" {
 		page.Metric = "cycle_time"
@@ -286,19 +286,19 @@ func (s *Web) renderProposal(w http.ResponseWriter, r *http.Request, status int,
 	return s.render(w, r, pageView{Template: "proposal", Title: "Proposal: " + p.Title, Active: "improvements", Status: status, Data: page})
 }
 
-// impProposalBack is where a vote returns to: the proposal list (with its
+// proposalBack is where a vote returns to: the proposal list (with its
 // filters) or the proposal's page; nothing else.
-func impProposalBack(r *http.Request, id string) string {
+func proposalBack(r *http.Request, id string) string {
 	back := r.PostFormValue("back")
 	u, err := url.Parse(back)
 	if err == nil && back != "" && u.Host == "" && u.Scheme == "" && !strings.HasPrefix(back, "//") &&
 		(u.Path == "/ui/proposals" || u.Path == "/ui/proposals/"+id) {
-		return u.Path + "?" + impWithoutFlash(u.Query())
+		return u.Path + "?" + withoutFlash(u.Query())
 	}
 	return "/ui/proposals/" + id + "?"
 }
 
-func impWithoutFlash(q url.Values) string {
+func withoutFlash(q url.Values) string {
 	q.Del("flash")
 	return q.Encode()
 }
@@ -307,20 +307,20 @@ func (s *Web) proposalVote(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	id := impPathID(r)
+	id := pathID(r)
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/vote", nil, nil)
 	if err != nil {
 		return err
 	}
 	if !res.OK() {
-		p, err := impFormProblem(res)
+		p, err := formProblem(res)
 		if err != nil {
 			return err
 		}
 		if p.Status == http.StatusNotFound {
 			return p
 		}
-		return s.renderProposal(w, r, p.Status, impProposalPage{Error: p.Detail})
+		return s.renderProposal(w, r, p.Status, proposalPage{Error: p.Detail})
 	}
 	var v apiv1.Vote
 	if err := res.Decode(&v); err != nil {
@@ -330,15 +330,15 @@ func (s *Web) proposalVote(w http.ResponseWriter, r *http.Request) error {
 	if !v.Voted {
 		msg = fmt.Sprintf("You had already voted for it (%d votes).", v.Votes)
 	}
-	return redirectTo(w, r, strings.TrimSuffix(impProposalBack(r, id), "?"), msg)
+	return redirectTo(w, r, strings.TrimSuffix(proposalBack(r, id), "?"), msg)
 }
 
 func (s *Web) proposalAdopt(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	page := impProposalPage{Flow: strings.TrimSpace(r.PostFormValue("flow")), Metric: strings.TrimSpace(r.PostFormValue("metric"))}
-	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+impPathID(r)+"/adopt",
+	page := proposalPage{Flow: strings.TrimSpace(r.PostFormValue("flow")), Metric: strings.TrimSpace(r.PostFormValue("metric"))}
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+pathID(r)+"/adopt",
 		apiv1.AdoptProposalRequest{Flow: page.Flow, Metric: page.Metric}, nil)
 	if err != nil {
 		return err
@@ -349,7 +349,7 @@ func (s *Web) proposalAdopt(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return redirectTo(w, r, "/ui/improvements",
-			fmt.Sprintf("Adopted: a PDCA cycle for %q is in Plan (flow %s, %s).", a.Proposal.Title, page.Flow, impMetricLabel(page.Metric)))
+			fmt.Sprintf("Adopted: a PDCA cycle for %q is in Plan (flow %s, %s).", a.Proposal.Title, page.Flow, metricLabel(page.Metric)))
 	}
 	return s.proposalActionFailed(w, r, res, page)
 }
@@ -358,8 +358,8 @@ func (s *Web) proposalDecline(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	page := impProposalPage{Reason: strings.TrimSpace(r.PostFormValue("reason"))}
-	id := impPathID(r)
+	page := proposalPage{Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	id := pathID(r)
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/proposals/"+id+"/decline", apiv1.DeclineProposalRequest{Reason: page.Reason}, nil)
 	if err != nil {
 		return err
@@ -373,12 +373,12 @@ func (s *Web) proposalDecline(w http.ResponseWriter, r *http.Request) error {
 // proposalActionFailed re-renders the proposal with the API's refusal at
 // the fields it names (an unknown proposal is the not-found page; an
 // unknown flow, a 404 naming the field, is shown at the flow field).
-func (s *Web) proposalActionFailed(w http.ResponseWriter, r *http.Request, res apiResult, page impProposalPage) error {
-	p, err := impFormProblem(res)
+func (s *Web) proposalActionFailed(w http.ResponseWriter, r *http.Request, res apiResult, page proposalPage) error {
+	p, err := formProblem(res)
 	if err != nil {
 		return err
 	}
-	page.Errors = impFieldErrors(p)
+	page.Errors = fieldErrors(p)
 	if p.Status == http.StatusNotFound && len(page.Errors) == 0 {
 		return p
 	}

@@ -23,15 +23,15 @@ import (
 // The pilots pages: the list, the start form, and a pilot's statistics
 // with its actions (evaluate, stop, promote).
 
-// impPilotRow is one row of the pilots list.
-type impPilotRow struct {
+// pilotRow is one row of the pilots list.
+type pilotRow struct {
 	apiv1.Pilot
 	MetricLabel string
 	StatusClass string
 }
 
-type impPilotsPage struct {
-	Pilots   []impPilotRow
+type pilotsPage struct {
+	Pilots   []pilotRow
 	Flow     string
 	Status   string
 	Statuses []string
@@ -39,7 +39,7 @@ type impPilotsPage struct {
 	CanStart bool
 }
 
-func impPilotStatusClass(status string) string {
+func pilotStatusClass(status string) string {
 	switch status {
 	case apiv1.PilotRunning:
 		return "info"
@@ -62,50 +62,50 @@ func (s *Web) pilots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := impPilotsPage{Flow: in.Get("flow"), Status: in.Get("status"), CanStart: impCan(r, authz.PilotRunners),
+	page := pilotsPage{Flow: in.Get("flow"), Status: in.Get("status"), CanStart: hasRole(r, authz.PilotRunners),
 		Statuses: []string{apiv1.PilotRunning, apiv1.PilotStopped, apiv1.PilotCompleted, apiv1.PilotPromoted},
-		Next:     impNextPage("/ui/pilots", in, list.NextCursor)}
+		Next:     nextPageURL("/ui/pilots", in, list.NextCursor)}
 	for _, p := range list.Pilots {
-		page.Pilots = append(page.Pilots, impPilotRow{Pilot: p, MetricLabel: impMetricLabel(p.PrimaryMetric), StatusClass: impPilotStatusClass(p.Status)})
+		page.Pilots = append(page.Pilots, pilotRow{Pilot: p, MetricLabel: metricLabel(p.PrimaryMetric), StatusClass: pilotStatusClass(p.Status)})
 	}
 	return s.render(w, r, pageView{Template: "pilots", Title: "Pilots", Active: "pilots", Data: page})
 }
 
 // The start form.
 
-type impPilotValues struct {
+type pilotValues struct {
 	Flow, Control, Treatment, Share, Unit, PrimaryMetric, MinCasesPerArm, MaxDuration, EvaluateEvery string
 }
 
-type impGuardRow struct {
+type guardRow struct {
 	Index                    int
 	Metric, MaxWorsening     string
 	MetricError, MaxWorError string
 }
 
-type impPilotFormPage struct {
+type pilotFormPage struct {
 	Flows      []apiv1.FlowSummary
-	Metrics    []impOption
-	V          impPilotValues
-	Guardrails []impGuardRow
+	Metrics    []selectOption
+	V          pilotValues
+	Guardrails []guardRow
 	Errors     map[string]string
 	FormError  string
 }
 
-// impGuardRows is how many guardrail rows the form offers.
-const impGuardRows = 3
+// guardRows is how many guardrail rows the form offers.
+const guardRows = 3
 
-func (s *Web) renderPilotForm(w http.ResponseWriter, r *http.Request, status int, page impPilotFormPage) error {
-	flows, err := s.impFlows(r)
+func (s *Web) renderPilotForm(w http.ResponseWriter, r *http.Request, status int, page pilotFormPage) error {
+	flows, err := s.flowSummaries(r)
 	if err != nil {
 		return err
 	}
-	page.Flows, page.Metrics = flows, impMetricOptions()
+	page.Flows, page.Metrics = flows, metricOptions()
 	if page.Errors == nil {
 		page.Errors = map[string]string{}
 	}
-	for len(page.Guardrails) < impGuardRows {
-		page.Guardrails = append(page.Guardrails, impGuardRow{})
+	for len(page.Guardrails) < guardRows {
+		page.Guardrails = append(page.Guardrails, guardRow{})
 	}
 	for i := range page.Guardrails {
 		page.Guardrails[i].Index = i
@@ -114,9 +114,9 @@ func (s *Web) renderPilotForm(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Web) pilotNew(w http.ResponseWriter, r *http.Request) error {
-	v := impPilotValues{Flow: r.URL.Query().Get("flow"), Share: "50", Unit: "customer", PrimaryMetric: "cycle_time",
+	v := pilotValues{Flow: r.URL.Query().Get("flow"), Share: "50", Unit: "customer", PrimaryMetric: "cycle_time",
 		MinCasesPerArm: "100", MaxDuration: "14d", EvaluateEvery: "1h"}
-	return s.renderPilotForm(w, r, http.StatusOK, impPilotFormPage{V: v})
+	return s.renderPilotForm(w, r, http.StatusOK, pilotFormPage{V: v})
 }
 
 // pilotCreate starts a pilot through POST /api/v1/pilots; what the API
@@ -127,7 +127,7 @@ func (s *Web) pilotCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	get := func(k string) string { return strings.TrimSpace(f.Get(k)) }
-	page := impPilotFormPage{Errors: map[string]string{}, V: impPilotValues{
+	page := pilotFormPage{Errors: map[string]string{}, V: pilotValues{
 		Flow: get("flow"), Control: get("control"), Treatment: get("treatment"), Share: get("share"), Unit: get("unit"),
 		PrimaryMetric: get("primary_metric"), MinCasesPerArm: get("min_cases_per_arm"), MaxDuration: get("max_duration"),
 		EvaluateEvery: get("evaluate_every"),
@@ -169,8 +169,8 @@ func (s *Web) pilotCreate(w http.ResponseWriter, r *http.Request) error {
 	metrics, maxes := f["guard_metric"], f["guard_max"]
 	var guards []map[string]any
 	var rowOf []int
-	for i := range max(len(metrics), len(maxes), impGuardRows) {
-		row := impGuardRow{}
+	for i := range max(len(metrics), len(maxes), guardRows) {
+		row := guardRow{}
 		if i < len(metrics) {
 			row.Metric = strings.TrimSpace(metrics[i])
 		}
@@ -218,11 +218,11 @@ func (s *Web) pilotCreate(w http.ResponseWriter, r *http.Request) error {
 		return redirectTo(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
 			fmt.Sprintf("Pilot started: %s v%d against v%d, %s %% of new cases to the treatment.", pl.Flow, pl.Treatment, pl.Control, fmtNum(pl.Share)))
 	}
-	p, err := impFormProblem(res)
+	p, err := formProblem(res)
 	if err != nil {
 		return err
 	}
-	for field, msg := range impFieldErrors(p) {
+	for field, msg := range fieldErrors(p) {
 		var i int
 		var sub string
 		if n, _ := fmt.Sscanf(field, "guardrails[%d].%s", &i, &sub); n == 2 && i >= 0 && i < len(rowOf) {
@@ -245,7 +245,7 @@ func (s *Web) pilotCreate(w http.ResponseWriter, r *http.Request) error {
 
 // The pilot page.
 
-type impArmRow struct {
+type armRow struct {
 	Arm     string
 	Version int
 	Stats   experiment.ArmStats
@@ -256,14 +256,14 @@ type impArmRow struct {
 	CSAT    string
 }
 
-// impBar is a confidence interval drawn in a 200×20 box: x positions of
+// intervalBar is a confidence interval drawn in a 200×20 box: x positions of
 // the interval's ends, the estimate and zero.
-type impBar struct {
+type intervalBar struct {
 	Low, High, Point, Zero string
 	Class                  string
 }
 
-type impMetricRow struct {
+type metricRow struct {
 	Metric, Label        string
 	Primary              bool
 	Test                 string
@@ -272,12 +272,12 @@ type impMetricRow struct {
 	Effect, CILow, CIHi  string
 	P                    string
 	Verdict, Class       string
-	Bar                  *impBar
+	Bar                  *intervalBar
 	Boundary             string
 	Crossed              bool
 }
 
-type impGuardState struct {
+type guardState struct {
 	Metric, Label string
 	MaxWorsening  string
 	Worsening     string
@@ -289,7 +289,7 @@ type impGuardState struct {
 	Evaluated bool
 }
 
-type impStepRow struct {
+type stepRow struct {
 	Step                         string
 	ControlWait, ControlWork     string
 	TreatmentWait, TreatmentWork string
@@ -299,20 +299,20 @@ type impStepRow struct {
 	ControlCases, TreatmentCases int
 }
 
-type impPilotPage struct {
+type pilotPage struct {
 	Pilot          apiv1.Pilot
 	Results        apiv1.PilotResults
 	MetricLabel    string
 	StatusClass    string
 	Recommendation string
-	Arms           []impArmRow
-	Metrics        []impMetricRow
-	Guardrails     []impGuardState
+	Arms           []armRow
+	Metrics        []metricRow
+	Guardrails     []guardState
 	SRMWarning     bool
 	SRMThreshold   string
 	SRMP           string
 	PowerText      string
-	Steps          []impStepRow
+	Steps          []stepRow
 	ChartURL       string
 	ChartAlt       string
 
@@ -327,8 +327,8 @@ type impPilotPage struct {
 	StopReason  string
 }
 
-// impPilotAction is what a failed action leaves for the re-rendered page.
-type impPilotAction struct {
+// pilotActionData is what a failed action leaves for the re-rendered page.
+type pilotActionData struct {
 	Status     int
 	Error      string
 	Errors     map[string]string
@@ -336,11 +336,11 @@ type impPilotAction struct {
 }
 
 func (s *Web) pilot(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPilot(w, r, impPilotAction{})
+	return s.renderPilot(w, r, pilotActionData{})
 }
 
-func (s *Web) renderPilot(w http.ResponseWriter, r *http.Request, act impPilotAction) error {
-	id := impPathID(r)
+func (s *Web) renderPilot(w http.ResponseWriter, r *http.Request, act pilotActionData) error {
+	id := pathID(r)
 	pl, err := apiGet[apiv1.Pilot](s, r, "/api/v1/pilots/"+id)
 	if err != nil {
 		return err
@@ -349,8 +349,8 @@ func (s *Web) renderPilot(w http.ResponseWriter, r *http.Request, act impPilotAc
 	if err != nil {
 		return err
 	}
-	page := impPilotView(pl, res)
-	page.CanAct = impCan(r, authz.PilotRunners)
+	page := pilotView(pl, res)
+	page.CanAct = hasRole(r, authz.PilotRunners)
 	page.EvalKey = uuid.NewString()
 	page.ActionError, page.Errors, page.StopReason = act.Error, act.Errors, act.StopReason
 	if page.Errors == nil {
@@ -360,9 +360,9 @@ func (s *Web) renderPilot(w http.ResponseWriter, r *http.Request, act impPilotAc
 		Active: "pilots", Status: act.Status, Data: page})
 }
 
-// impPilotView turns a pilot and its results into the page's rows.
-func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
-	page := impPilotPage{Pilot: pl, Results: res, MetricLabel: impMetricLabel(pl.PrimaryMetric), StatusClass: impPilotStatusClass(pl.Status),
+// pilotView turns a pilot and its results into the page's rows.
+func pilotView(pl apiv1.Pilot, res apiv1.PilotResults) pilotPage {
+	page := pilotPage{Pilot: pl, Results: res, MetricLabel: metricLabel(pl.PrimaryMetric), StatusClass: pilotStatusClass(pl.Status),
 		Running: pl.Status == apiv1.PilotRunning, CanPromote: pl.Status != apiv1.PilotPromoted,
 		ChartURL: "/ui/pilots/" + url.PathEscape(pl.ID) + "/cycle-time.svg",
 		ChartAlt: fmt.Sprintf("Cycle-time distributions of the control arm (v%d) and the treatment arm (v%d) of the %s pilot", pl.Control, pl.Treatment, pl.Flow)}
@@ -380,7 +380,7 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 	}
 	for _, arm := range []string{experiment.ArmControl, experiment.ArmTreatment} {
 		st := res.Arms[arm]
-		row := impArmRow{Arm: arm, Version: pl.Control, Stats: st, Median: "–", P90: "–", SLA: "–", FCR: "–", CSAT: "–"}
+		row := armRow{Arm: arm, Version: pl.Control, Stats: st, Median: "–", P90: "–", SLA: "–", FCR: "–", CSAT: "–"}
 		if arm == experiment.ArmTreatment {
 			row.Version = pl.Treatment
 		}
@@ -399,14 +399,14 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 		page.Arms = append(page.Arms, row)
 	}
 	for _, m := range res.Metrics {
-		row := impMetricRow{Metric: string(m.Metric), Label: impMetricLabel(string(m.Metric)), Primary: m.Primary, Test: impTestLabel(m.Test),
-			NControl: m.NControl, NTreatment: m.NTreatment, Verdict: m.Verdict, Class: impVerdictClass(m.Verdict), Crossed: m.Crossed,
+		row := metricRow{Metric: string(m.Metric), Label: metricLabel(string(m.Metric)), Primary: m.Primary, Test: testLabel(m.Test),
+			NControl: m.NControl, NTreatment: m.NTreatment, Verdict: m.Verdict, Class: verdictClass(m.Verdict), Crossed: m.Crossed,
 			Control: "–", Treatment: "–", Effect: "–", CILow: "–", CIHi: "–", P: "–"}
 		if m.Verdict != experiment.VerdictInsufficient {
-			row.Control, row.Treatment = impMetricValue(string(m.Metric), m.Control), impMetricValue(string(m.Metric), m.Treatment)
-			row.Effect, row.CILow, row.CIHi = impEffect(m.Unit, m.Effect), impEffect(m.Unit, m.CILow), impEffect(m.Unit, m.CIHigh)
-			row.P = impP(m.P)
-			row.Bar = impCIBar(m.Effect, m.CILow, m.CIHigh, row.Class)
+			row.Control, row.Treatment = metricValue(string(m.Metric), m.Control), metricValue(string(m.Metric), m.Treatment)
+			row.Effect, row.CILow, row.CIHi = effectText(m.Unit, m.Effect), effectText(m.Unit, m.CILow), effectText(m.Unit, m.CIHigh)
+			row.P = pValueText(m.P)
+			row.Bar = ciBar(m.Effect, m.CILow, m.CIHigh, row.Class)
 		}
 		if m.Boundary > 0 {
 			row.Boundary = fmtNum(m.Boundary)
@@ -414,9 +414,9 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 		page.Metrics = append(page.Metrics, row)
 	}
 	for _, g := range res.Guardrails {
-		unit := impGuardUnit(string(g.Metric))
-		st := impGuardState{Metric: string(g.Metric), Label: impMetricLabel(string(g.Metric)),
-			MaxWorsening: strings.TrimPrefix(impEffect(unit, g.MaxWorsening), "+"), Worsening: "–", P: "–", Breached: g.Breached, Reason: g.Reason}
+		unit := guardUnit(string(g.Metric))
+		st := guardState{Metric: string(g.Metric), Label: metricLabel(string(g.Metric)),
+			MaxWorsening: strings.TrimPrefix(effectText(unit, g.MaxWorsening), "+"), Worsening: "–", P: "–", Breached: g.Breached, Reason: g.Reason}
 		// Evaluated when its metric could be compared at this look.
 		for _, m := range res.Metrics {
 			if m.Metric == g.Metric && m.Verdict != experiment.VerdictInsufficient {
@@ -424,12 +424,12 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 			}
 		}
 		if st.Evaluated || g.Breached {
-			st.Worsening, st.P = impEffect(unit, g.Worsening), impP(g.P)
+			st.Worsening, st.P = effectText(unit, g.Worsening), pValueText(g.P)
 		}
 		page.Guardrails = append(page.Guardrails, st)
 	}
 	page.SRMThreshold = strconv.FormatFloat(experiment.SRMThreshold, 'g', -1, 64)
-	page.SRMP = impP(res.SRM.P)
+	page.SRMP = pValueText(res.SRM.P)
 	page.SRMWarning = res.SRM.Checked && (res.SRM.Mismatch || res.SRM.P < experiment.SRMThreshold)
 	switch {
 	case res.CasesNeededFor80Power == 0:
@@ -440,7 +440,7 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 		page.PowerText = fmt.Sprintf("%d more in the smaller arm (%d per arm for 80 %% power at the observed effect)", res.CasesStillNeeded, res.CasesNeededFor80Power)
 	}
 	for _, st := range res.Steps {
-		row := impStepRow{Step: st.Step, ControlWait: "–", ControlWork: "–", TreatmentWait: "–", TreatmentWork: "–", Change: "–", WaitChange: "–", WorkChange: "–"}
+		row := stepRow{Step: st.Step, ControlWait: "–", ControlWork: "–", TreatmentWait: "–", TreatmentWork: "–", Change: "–", WaitChange: "–", WorkChange: "–"}
 		if st.Control != nil {
 			row.ControlWait, row.ControlWork, row.ControlCases = fmtSeconds(st.Control.Wait.P50), fmtSeconds(st.Control.Work.P50), st.Control.Cases
 		}
@@ -454,8 +454,8 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 			row.Direction, row.Class = "control only", "info"
 		case st.WaitP50Change != nil && st.WorkP50Change != nil:
 			d := *st.WaitP50Change + *st.WorkP50Change
-			row.WaitChange, row.WorkChange = impSignedDur(*st.WaitP50Change), impSignedDur(*st.WorkP50Change)
-			row.Change = impSignedDur(d)
+			row.WaitChange, row.WorkChange = signedDuration(*st.WaitP50Change), signedDuration(*st.WorkP50Change)
+			row.Change = signedDuration(d)
 			switch {
 			case math.Abs(d) < 0.5: // below what the page shows
 				row.Direction, row.Class = "same", ""
@@ -472,7 +472,7 @@ func impPilotView(pl apiv1.Pilot, res apiv1.PilotResults) impPilotPage {
 	return page
 }
 
-func impSignedDur(sec float64) string {
+func signedDuration(sec float64) string {
 	switch {
 	case math.Abs(sec) < 0.5:
 		return "±0 s"
@@ -483,7 +483,7 @@ func impSignedDur(sec float64) string {
 	}
 }
 
-func impTestLabel(t string) string {
+func testLabel(t string) string {
 	switch t {
 	case experiment.TestMannWhitney:
 		return "Mann–Whitney U"
@@ -495,7 +495,7 @@ func impTestLabel(t string) string {
 	return t
 }
 
-func impVerdictClass(v string) string {
+func verdictClass(v string) string {
 	switch v {
 	case experiment.VerdictBetter:
 		return "ok"
@@ -507,9 +507,9 @@ func impVerdictClass(v string) string {
 	return ""
 }
 
-// impGuardUnit is the unit of a guardrail's max_worsening: relative for
+// guardUnit is the unit of a guardrail's max_worsening: relative for
 // cycle time, proportion points for rates, points for CSAT.
-func impGuardUnit(metric string) string {
+func guardUnit(metric string) string {
 	switch metric {
 	case "cycle_time":
 		return "relative"
@@ -519,9 +519,9 @@ func impGuardUnit(metric string) string {
 	return "points"
 }
 
-// impCIBar places an interval and its estimate on a scale symmetric about
+// ciBar places an interval and its estimate on a scale symmetric about
 // zero, wide enough for both ends: zero is the middle of the 200-unit box.
-func impCIBar(effect, lo, hi float64, class string) *impBar {
+func ciBar(effect, lo, hi float64, class string) *intervalBar {
 	m := math.Max(math.Max(math.Abs(lo), math.Abs(hi)), math.Abs(effect))
 	if math.IsNaN(m) || math.IsInf(m, 0) {
 		return nil
@@ -530,7 +530,7 @@ func impCIBar(effect, lo, hi float64, class string) *impBar {
 		m = 1
 	}
 	x := func(v float64) string { return strconv.FormatFloat(100+v/m*92, 'f', 1, 64) }
-	return &impBar{Low: x(lo), High: x(hi), Point: x(effect), Zero: x(0), Class: class}
+	return &intervalBar{Low: x(lo), High: x(hi), Point: x(effect), Zero: x(0), Class: class}
 }
 
 // Actions.
@@ -584,7 +584,7 @@ func (s *Web) pilotPromote(w http.ResponseWriter, r *http.Request) error {
 // field), success goes back to the pilot page with flash's message.
 func (s *Web) pilotAction(w http.ResponseWriter, r *http.Request, action string, body any, h http.Header, reason string,
 	flash func(status int, pl apiv1.Pilot) string) error {
-	res, err := s.callAPI(r, http.MethodPost, "/api/v1/pilots/"+impPathID(r)+"/"+action, body, h)
+	res, err := s.callAPI(r, http.MethodPost, "/api/v1/pilots/"+pathID(r)+"/"+action, body, h)
 	if err != nil {
 		return err
 	}
@@ -601,22 +601,22 @@ func (s *Web) pilotAction(w http.ResponseWriter, r *http.Request, action string,
 // pilotActionFailed re-renders the pilot page with the API's refusal
 // (a 404 is the not-found page).
 func (s *Web) pilotActionFailed(w http.ResponseWriter, r *http.Request, res apiResult, reason string) error {
-	p, err := impFormProblem(res)
+	p, err := formProblem(res)
 	if err != nil {
 		return err
 	}
 	if p.Status == http.StatusNotFound {
 		return p
 	}
-	return s.renderPilot(w, r, impPilotAction{Status: p.Status, Error: p.Detail, Errors: impFieldErrors(p), StopReason: reason})
+	return s.renderPilot(w, r, pilotActionData{Status: p.Status, Error: p.Detail, Errors: fieldErrors(p), StopReason: reason})
 }
 
 // The cycle-time chart.
 
-// impCycleTimes reads the pilot's spans export (GET /api/v1/spans?pilot=)
+// cycleTimes reads the pilot's spans export (GET /api/v1/spans?pilot=)
 // and returns one cycle time in seconds, creation to close, per completed
 // case, by arm: the data the cycle-time test compares.
-func (s *Web) impCycleTimes(r *http.Request, pilotID string) (map[string][]float64, error) {
+func (s *Web) cycleTimes(r *http.Request, pilotID string) (map[string][]float64, error) {
 	q := url.Values{"pilot": {pilotID}, "format": {"jsonl"}}
 	res, err := s.callAPI(r, http.MethodGet, "/api/v1/spans?"+q.Encode(), nil, nil)
 	if err != nil {
@@ -652,11 +652,11 @@ func (s *Web) impCycleTimes(r *http.Request, pilotID string) (map[string][]float
 // pilotCycleChart draws the cycle-time distributions of both arms on
 // one chart, from the cycle times of the arms' completed cases.
 func (s *Web) pilotCycleChart(w http.ResponseWriter, r *http.Request) error {
-	pl, err := apiGet[apiv1.Pilot](s, r, "/api/v1/pilots/"+impPathID(r))
+	pl, err := apiGet[apiv1.Pilot](s, r, "/api/v1/pilots/"+pathID(r))
 	if err != nil {
 		return err
 	}
-	times, err := s.impCycleTimes(r, pl.ID)
+	times, err := s.cycleTimes(r, pl.ID)
 	if err != nil {
 		return err
 	}

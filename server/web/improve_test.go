@@ -22,14 +22,14 @@ import (
 	"github.com/flowlab/flowlab/store"
 )
 
-const impXSS = `<script>alert(1)</script>`
+const xssProbe = `<script>alert(1)</script>`
 
-// impRequireEscaped checks that user content appears on a page escaped and
+// requireEscaped checks that user content appears on a page escaped and
 // never as markup.
-func impRequireEscaped(t *testing.T, body string) {
+func requireEscaped(t *testing.T, body string) {
 	t.Helper()
 	require.Contains(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;")
-	require.NotContains(t, body, impXSS)
+	require.NotContains(t, body, xssProbe)
 }
 
 // impRequireErrorPage checks an error page of status whose text says detail.
@@ -41,9 +41,9 @@ func impRequireErrorPage(t *testing.T, res *httptest.ResponseRecorder, status in
 	require.Contains(t, html.UnescapeString(res.Body.String()), detail)
 }
 
-// impRequireFieldError checks that a re-rendered form marks field (by its
+// requireFieldError checks that a re-rendered form marks field (by its
 // id) invalid and shows msg next to it.
-func impRequireFieldError(t *testing.T, body, id, msg string) {
+func requireFieldError(t *testing.T, body, id, msg string) {
 	t.Helper()
 	require.Regexp(t, `id="`+regexp.QuoteMeta(id)+`"[^>]*aria-invalid="true"`, body, "field %s is marked invalid", id)
 	m := regexp.MustCompile(`<p class="field-error" id="` + regexp.QuoteMeta(id) + `-error">([^<]*)</p>`).FindStringSubmatch(body)
@@ -60,12 +60,12 @@ func impFlashOf(t *testing.T, res *httptest.ResponseRecorder) (string, string) {
 	return u.Path, u.Query().Get("flash")
 }
 
-// impCountTestID counts the elements with a data-testid.
-func impCountTestID(body, id string) int { return strings.Count(body, `data-testid="`+id+`"`) }
+// countTestID counts the elements with a data-testid.
+func countTestID(body, id string) int { return strings.Count(body, `data-testid="`+id+`"`) }
 
-// impPilotEnv has an admin, an improver, an owner and a staff member, and
+// pilotEnv has an admin, an improver, an owner and a staff member, and
 // a complaint pilot (v2 against v1, by case) with closed cases in both arms.
-func impPilotEnv(t *testing.T) (*testEnv, apiv1.Pilot) {
+func pilotEnv(t *testing.T) (*testEnv, apiv1.Pilot) {
 	t.Helper()
 	e := newEnv(t)
 	e.Actor("improver", store.RoleImprover)
@@ -94,14 +94,14 @@ func impPilotEnv(t *testing.T) (*testEnv, apiv1.Pilot) {
 
 func TestUIPilotsListAndForm(t *testing.T) {
 	t.Parallel()
-	e, pl := impPilotEnv(t)
+	e, pl := pilotEnv(t)
 
 	// Improvers, admins and owners see the list; staff get the 403 page.
 	for _, who := range []string{"improver", "admin", "owner"} {
 		res := e.page(who, http.MethodGet, "/ui/pilots", nil)
 		require.Equal(t, http.StatusOK, res.Code, who)
 		body := res.Body.String()
-		require.Equal(t, 1, impCountTestID(body, "pilot-row"), who)
+		require.Equal(t, 1, countTestID(body, "pilot-row"), who)
 		require.Contains(t, body, `href="/ui/pilots/`+pl.ID+`"`)
 		require.Contains(t, body, "v1 vs v2")
 		require.Equal(t, who != "owner", strings.Contains(body, `data-testid="new-pilot"`), "only those who may start one get the button (%s)", who)
@@ -110,14 +110,14 @@ func TestUIPilotsListAndForm(t *testing.T) {
 	// The filters reach the API; a bad one is its 400.
 	res := e.page("owner", http.MethodGet, "/ui/pilots?status=promoted", nil)
 	require.Equal(t, http.StatusOK, res.Code)
-	require.Zero(t, impCountTestID(res.Body.String(), "pilot-row"))
+	require.Zero(t, countTestID(res.Body.String(), "pilot-row"))
 	impRequireErrorPage(t, e.page("owner", http.MethodGet, "/ui/pilots?status=paused", nil), http.StatusBadRequest, "status")
 
 	// The form: for improvers and admins only.
 	res = e.page("improver", http.MethodGet, "/ui/pilots/new?flow=complaint", nil)
 	require.Equal(t, http.StatusOK, res.Code)
 	require.Contains(t, res.Body.String(), `<option value="complaint" selected>`)
-	require.Equal(t, 3, impCountTestID(res.Body.String(), "guardrail-row"))
+	require.Equal(t, 3, countTestID(res.Body.String(), "guardrail-row"))
 	impRequireErrorPage(t, e.page("owner", http.MethodGet, "/ui/pilots/new", nil), http.StatusForbidden, "signed in as owner")
 	impRequireErrorPage(t, e.page("owner", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"2"}}), http.StatusForbidden, "owner")
 
@@ -126,21 +126,21 @@ func TestUIPilotsListAndForm(t *testing.T) {
 		"max_duration": {"two weeks"}, "guard_metric": {"fcr", "csat"}, "guard_max": {"0.05", "-1"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code, res.Body.String())
 	body := res.Body.String()
-	impRequireFieldError(t, body, "share", "below 100")
-	impRequireFieldError(t, body, "max_duration", "like 14d")
-	impRequireFieldError(t, body, "guard_max_1", "must be 0 or more, got -1")
+	requireFieldError(t, body, "share", "below 100")
+	requireFieldError(t, body, "max_duration", "like 14d")
+	requireFieldError(t, body, "guard_max_1", "must be 0 or more, got -1")
 	require.NotContains(t, body, `id="guard_max_0-error"`, "the valid row has no error")
 	require.Contains(t, body, `value="two weeks"`)
 	require.Contains(t, body, `<option value="appointment" selected>`)
 	// Numbers are checked before the API is asked.
 	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"two"}, "guard_max": {"0.1"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	impRequireFieldError(t, res.Body.String(), "treatment", `must be a whole number, got "two"`)
-	impRequireFieldError(t, res.Body.String(), "guard_metric_0", "choose a metric")
+	requireFieldError(t, res.Body.String(), "treatment", `must be a whole number, got "two"`)
+	requireFieldError(t, res.Body.String(), "guard_metric_0", "choose a metric")
 	// An unknown flow is the API's 404, shown at the flow.
 	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"nope"}, "treatment": {"2"}})
 	require.Equal(t, http.StatusNotFound, res.Code)
-	impRequireFieldError(t, res.Body.String(), "flow", `no flow "nope"`)
+	requireFieldError(t, res.Body.String(), "flow", `no flow "nope"`)
 	// Another running pilot of the flow: the 409 names it above the form.
 	res = e.page("improver", http.MethodPost, "/ui/pilots/new", url.Values{"flow": {"complaint"}, "treatment": {"2"}})
 	require.Equal(t, http.StatusConflict, res.Code)
@@ -150,7 +150,7 @@ func TestUIPilotsListAndForm(t *testing.T) {
 
 func TestUIPilotPage(t *testing.T) {
 	t.Parallel()
-	e, pl := impPilotEnv(t)
+	e, pl := pilotEnv(t)
 	results := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("improver", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
 
 	for _, who := range []string{"improver", "admin", "owner"} {
@@ -159,9 +159,9 @@ func TestUIPilotPage(t *testing.T) {
 		body := res.Body.String()
 		require.Contains(t, body, `src="/ui/pilots/`+pl.ID+`/cycle-time.svg"`)
 		require.Contains(t, body, `data-testid="distribution-chart"`)
-		require.Equal(t, 2, impCountTestID(body, "arm-row"))
-		require.Equal(t, len(results.Metrics), impCountTestID(body, "metric-row"))
-		require.Equal(t, len(results.Steps), impCountTestID(body, "step-row"))
+		require.Equal(t, 2, countTestID(body, "arm-row"))
+		require.Equal(t, len(results.Metrics), countTestID(body, "metric-row"))
+		require.Equal(t, len(results.Steps), countTestID(body, "step-row"))
 		require.Equal(t, 1, strings.Count(body, `data-testid="guardrail-row" data-metric="csat"`))
 		require.Contains(t, body, `data-testid="cases-needed"`)
 		require.NotContains(t, body, `data-testid="srm-warning"`, "a hash split has no mismatch")
@@ -196,7 +196,7 @@ func TestUIPilotPage(t *testing.T) {
 	// The cycle times the chart draws are those the statistics compare.
 	req := httptest.NewRequest(http.MethodGet, "/ui/pilots/"+pl.ID, nil)
 	req = req.WithContext(httpx.WithActor(req.Context(), e.actors["owner"]))
-	times, err := e.srv.impCycleTimes(req, pl.ID)
+	times, err := e.srv.cycleTimes(req, pl.ID)
 	require.NoError(t, err)
 	for _, arm := range []string{"control", "treatment"} {
 		require.Len(t, times[arm], results.Arms[arm].CycleN, arm)
@@ -205,7 +205,7 @@ func TestUIPilotPage(t *testing.T) {
 
 func TestUIPilotActions(t *testing.T) {
 	t.Parallel()
-	e, pl := impPilotEnv(t)
+	e, pl := pilotEnv(t)
 	base := "/ui/pilots/" + pl.ID
 
 	// Only improvers and admins act: the others get the 403 page.
@@ -231,16 +231,16 @@ func TestUIPilotActions(t *testing.T) {
 	long := strings.Repeat("x", 501)
 	res := e.page("improver", http.MethodPost, base+"/stop", url.Values{"reason": {long}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	impRequireFieldError(t, res.Body.String(), "reason", "at most 500 characters")
+	requireFieldError(t, res.Body.String(), "reason", "at most 500 characters")
 	require.Contains(t, res.Body.String(), `value="`+long+`"`)
 
 	// Stop, with a reason that is markup: shown escaped.
-	path, flash = impFlashOf(t, e.page("improver", http.MethodPost, base+"/stop", url.Values{"reason": {impXSS}}))
+	path, flash = impFlashOf(t, e.page("improver", http.MethodPost, base+"/stop", url.Values{"reason": {xssProbe}}))
 	require.Equal(t, base, path)
 	require.Contains(t, flash, "Pilot stopped")
 	res = e.page("owner", http.MethodGet, base, nil)
 	require.Equal(t, http.StatusOK, res.Code)
-	impRequireEscaped(t, res.Body.String())
+	requireEscaped(t, res.Body.String())
 	require.Contains(t, res.Body.String(), `data-testid="stop-reason"`)
 	require.NotContains(t, res.Body.String(), `data-testid="evaluate"`, "a stopped pilot is not evaluated")
 	// Stopping again: the API's 409 above the page.
@@ -291,7 +291,7 @@ func TestUIPilotView(t *testing.T) {
 			WaitP50Change: fptr(-540), WorkP50Change: fptr(0)},
 		{Step: "technical", Control: &apiv1.StepStats{}},
 	}}
-	v := impPilotView(pl, res)
+	v := pilotView(pl, res)
 	require.True(t, v.SRMWarning)
 	require.Equal(t, "−40.0 %", v.Metrics[0].Effect)
 	require.Equal(t, "−52.0 %", v.Metrics[0].CILow)
@@ -329,7 +329,7 @@ func TestUIImprovementBoard(t *testing.T) {
 	e := newEnv(t)
 	e.Actor("agent", store.RoleStaff, "customer_service")
 	e.Actor("improver", store.RoleImprover)
-	planned := e.Adopt(e.Propose("agent", "faster refunds "+impXSS, false).ID, "complaint", "cycle_time").Case
+	planned := e.Adopt(e.Propose("agent", "faster refunds "+xssProbe, false).ID, "complaint", "cycle_time").Case
 	closed := e.Adopt(e.Propose("agent", "fewer handoffs", false).ID, "complaint", "fcr").Case
 	e.SetAttrs(closed.ID, map[string]any{"baseline_value": 0.7})
 	e.CompletePlan(closed.ID, "planned", 0.85) // the fake ends the case at the pilot step
@@ -340,7 +340,7 @@ func TestUIImprovementBoard(t *testing.T) {
 		res := e.page(who, http.MethodGet, "/ui/improvements", nil)
 		require.Equal(t, http.StatusOK, res.Code, who)
 		body := res.Body.String()
-		require.Equal(t, 5, impCountTestID(body, "pdca-column"))
+		require.Equal(t, 5, countTestID(body, "pdca-column"))
 		cols := map[string]string{}
 		for _, m := range regexp.MustCompile(`(?s)data-testid="pdca-column" data-stage="(\w+)"(.*?)</section>`).FindAllStringSubmatch(body, -1) {
 			cols[m[1]] = m[2]
@@ -348,7 +348,7 @@ func TestUIImprovementBoard(t *testing.T) {
 		require.Len(t, cols, 5)
 		require.Contains(t, cols["plan"], planned.ID)
 		require.Contains(t, cols["plan"], "faster refunds &lt;script&gt;", "the card names the problem (the proposal's title)")
-		impRequireEscaped(t, body)
+		requireEscaped(t, body)
 		require.Contains(t, cols["done"], "fewer handoffs")
 		require.Contains(t, cols["done"], closed.ID)
 		require.NotContains(t, cols["plan"], closed.ID)
@@ -372,17 +372,17 @@ func TestUIProposals(t *testing.T) {
 	e.Actor("improver", store.RoleImprover)
 
 	// Anyone proposes; the title and body are user content, escaped.
-	path, flash := impFlashOf(t, e.page("agent", http.MethodPost, "/ui/proposals", url.Values{"title": {impXSS}, "body": {"line 1\n" + impXSS}}))
+	path, flash := impFlashOf(t, e.page("agent", http.MethodPost, "/ui/proposals", url.Values{"title": {xssProbe}, "body": {"line 1\n" + xssProbe}}))
 	require.Contains(t, flash, "open for votes")
 	id := strings.TrimPrefix(path, "/ui/proposals/")
 	for _, p := range []string{"/ui/proposals", path} {
 		res := e.page("other", http.MethodGet, p, nil)
 		require.Equal(t, http.StatusOK, res.Code)
-		impRequireEscaped(t, res.Body.String())
+		requireEscaped(t, res.Body.String())
 	}
 	list := e.page("other", http.MethodGet, "/ui/proposals", nil).Body.String()
-	require.Equal(t, 1, impCountTestID(list, "proposal-row"))
-	require.Equal(t, 1, impCountTestID(list, "vote"))
+	require.Equal(t, 1, countTestID(list, "proposal-row"))
+	require.Equal(t, 1, countTestID(list, "vote"))
 	// Anonymous: no name anywhere.
 	_, flash = impFlashOf(t, e.page("other", http.MethodPost, "/ui/proposals", url.Values{"title": {"quiet one"}, "anonymous": {"1"}}))
 	require.Contains(t, flash, "without your name")
@@ -393,11 +393,11 @@ func TestUIProposals(t *testing.T) {
 	// Form errors at their fields, values kept.
 	res := e.page("agent", http.MethodPost, "/ui/proposals", url.Values{"title": {"  "}, "body": {"kept body"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	impRequireFieldError(t, res.Body.String(), "title", "is required")
+	requireFieldError(t, res.Body.String(), "title", "is required")
 	require.Contains(t, res.Body.String(), "kept body</textarea>")
 	res = e.page("agent", http.MethodPost, "/ui/proposals", url.Values{"title": {strings.Repeat("t", 201)}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	impRequireFieldError(t, res.Body.String(), "title", "at most 200 characters")
+	requireFieldError(t, res.Body.String(), "title", "at most 200 characters")
 
 	// Votes: one per actor; back to where the vote was cast, never elsewhere.
 	path, flash = impFlashOf(t, e.page("other", http.MethodPost, "/ui/proposals/"+id+"/vote", url.Values{"back": {"/ui/proposals?status=open"}}))
@@ -420,16 +420,16 @@ func TestUIProposals(t *testing.T) {
 	impRequireErrorPage(t, e.page("agent", http.MethodPost, "/ui/proposals/"+id+"/decline", url.Values{}), http.StatusForbidden, "staff")
 	res = e.page("improver", http.MethodPost, "/ui/proposals/"+id+"/adopt", url.Values{"flow": {"nope"}, "metric": {"fcr"}})
 	require.Equal(t, http.StatusNotFound, res.Code)
-	impRequireFieldError(t, res.Body.String(), "flow", `no flow "nope"`)
+	requireFieldError(t, res.Body.String(), "flow", `no flow "nope"`)
 	res = e.page("improver", http.MethodPost, "/ui/proposals/"+id+"/adopt", url.Values{"flow": {"complaint"}, "metric": {"speed"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	impRequireFieldError(t, res.Body.String(), "metric", "must be one of")
+	requireFieldError(t, res.Body.String(), "metric", "must be one of")
 	require.Contains(t, res.Body.String(), `<option value="complaint" selected>`)
 	path, flash = impFlashOf(t, e.page("improver", http.MethodPost, "/ui/proposals/"+id+"/adopt", url.Values{"flow": {"complaint"}, "metric": {"fcr"}}))
 	require.Equal(t, "/ui/improvements", path)
 	require.Contains(t, flash, "Adopted: a PDCA cycle for")
 	board := e.page("agent", http.MethodGet, "/ui/improvements", nil).Body.String()
-	require.Equal(t, 1, impCountTestID(board, "pdca-card"))
+	require.Equal(t, 1, countTestID(board, "pdca-card"))
 	// It is adopted now: no more votes, and declining is a 409 on the page.
 	page = e.page("agent", http.MethodGet, "/ui/proposals/"+id, nil).Body.String()
 	require.NotContains(t, page, `data-testid="vote"`)
@@ -447,16 +447,16 @@ func TestUIProposals(t *testing.T) {
 	require.NotNil(t, m)
 	res = e.page("improver", http.MethodPost, "/ui/proposals/"+m[1]+"/decline", url.Values{"reason": {strings.Repeat("r", 1001)}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	impRequireFieldError(t, res.Body.String(), "reason", "1000")
+	requireFieldError(t, res.Body.String(), "reason", "1000")
 	path, flash = impFlashOf(t, e.page("improver", http.MethodPost, "/ui/proposals/"+m[1]+"/decline", url.Values{"reason": {"covered elsewhere"}}))
 	require.Equal(t, "/ui/proposals/"+m[1], path)
 	require.Contains(t, flash, "Declined")
 	res = e.page("agent", http.MethodGet, "/ui/proposals?status=declined", nil)
-	require.Equal(t, 1, impCountTestID(res.Body.String(), "proposal-row"))
+	require.Equal(t, 1, countTestID(res.Body.String(), "proposal-row"))
 }
 
-// impKPICardRaw returns the data-raw of each KPI card by metric.
-func impKPICardRaw(t *testing.T, body string) map[string]string {
+// kpiCardRaw returns the data-raw of each KPI card by metric.
+func kpiCardRaw(t *testing.T, body string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	re := regexp.MustCompile(`(?s)data-testid="kpi-card" data-metric="(\w+)".*?data-testid="kpi-value" data-raw="([^"]*)"`)
@@ -469,12 +469,12 @@ func impKPICardRaw(t *testing.T, body string) map[string]string {
 func TestUIKPIs(t *testing.T) {
 	t.Parallel()
 	// An operator's channel list may hold markup: the page escapes it.
-	e := newEnv(t, func(a *api.Config, _ *Config) { a.Channels = append(slices.Clone(api.DefaultChannels), impXSS) })
+	e := newEnv(t, func(a *api.Config, _ *Config) { a.Channels = append(slices.Clone(api.DefaultChannels), xssProbe) })
 	e.Actor("agent", store.RoleStaff, "customer_service")
 	e.Actor("owner", store.RoleOwner)
 	e.Actor("improver", store.RoleImprover)
 	// Cases on several channels, one of them markup; some closed with feedback.
-	for i, ch := range []string{"phone", "phone", "email", "chat", impXSS} {
+	for i, ch := range []string{"phone", "phone", "email", "chat", xssProbe} {
 		res := e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": fmt.Sprintf("c%d", i), "channel": ch}, nil)
 		c := servertest.DecodeStrict[apiv1.Case](t, res, http.StatusCreated)
 		if i%2 == 0 {
@@ -490,13 +490,13 @@ func TestUIKPIs(t *testing.T) {
 		res := e.page(who, http.MethodGet, "/ui/kpis", nil)
 		require.Equal(t, http.StatusOK, res.Code, who)
 		body := res.Body.String()
-		impRequireEscaped(t, body)
-		require.Equal(t, 6, impCountTestID(body, "kpi-card"))
-		require.Equal(t, len(want.Weeks), impCountTestID(body, "kpi-week-row"))
-		require.Equal(t, len(want.Channels), impCountTestID(body, "kpi-channel-row"))
-		require.Equal(t, 6, impCountTestID(body, "kpi-chart"))
-		raw := impKPICardRaw(t, body)
-		for _, k := range impKPIs {
+		requireEscaped(t, body)
+		require.Equal(t, 6, countTestID(body, "kpi-card"))
+		require.Equal(t, len(want.Weeks), countTestID(body, "kpi-week-row"))
+		require.Equal(t, len(want.Channels), countTestID(body, "kpi-channel-row"))
+		require.Equal(t, 6, countTestID(body, "kpi-chart"))
+		raw := kpiCardRaw(t, body)
+		for _, k := range kpiList {
 			v := k.get(want.Overall.All)
 			if v.Value == nil {
 				require.Equal(t, "", raw[k.Key], k.Key)
@@ -529,21 +529,21 @@ func TestUIKPIs(t *testing.T) {
 	// A bad date is shown at its field; the API's own refusal too.
 	res := e.page("agent", http.MethodGet, "/ui/kpis?from=yesterday", nil)
 	require.Equal(t, http.StatusBadRequest, res.Code)
-	impRequireFieldError(t, res.Body.String(), "from", "must be a date")
+	requireFieldError(t, res.Body.String(), "from", "must be a date")
 	res = e.page("agent", http.MethodGet, "/ui/kpis?from=2026-03-10&to=2026-03-01", nil)
 	require.Equal(t, http.StatusBadRequest, res.Code)
-	impRequireFieldError(t, res.Body.String(), "to", "after from")
+	requireFieldError(t, res.Body.String(), "to", "after from")
 
 	// The charts: an SVG per KPI, 404 for another name. The page just
 	// read channel phone's KPIs, so its six charts compute nothing again.
 	hits := e.srv.kpiMemo.hitCount()
-	for _, k := range impKPIs {
+	for _, k := range kpiList {
 		res := e.page("agent", http.MethodGet, "/ui/kpis/"+k.Key+".svg?channel=phone", nil)
 		require.Equal(t, http.StatusOK, res.Code, k.Key)
 		require.Equal(t, "image/svg+xml", res.Header().Get("Content-Type"))
 		require.Contains(t, res.Body.String(), "<svg")
 	}
-	require.Equal(t, hits+len(impKPIs), e.srv.kpiMemo.hitCount())
+	require.Equal(t, hits+len(kpiList), e.srv.kpiMemo.hitCount())
 	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/kpis/speed.svg", nil), http.StatusNotFound, `no KPI "speed"`)
 	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/kpis/csat.svg?to=soon", nil), http.StatusBadRequest, "must be a date")
 	// Not signed in: to the sign-in page.

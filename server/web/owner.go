@@ -59,7 +59,7 @@ func apiFlowPath(key string, suffix ...string) string {
 
 // ---- /ui/flows ----
 
-type ownerFlowRow struct {
+type flowRow struct {
 	apiv1.FlowSummary
 	// OpenCases counts the flow's active cases up to openCasesCap;
 	// OpenMore says there are more.
@@ -67,8 +67,8 @@ type ownerFlowRow struct {
 	OpenMore  bool
 }
 
-type ownerFlowsPage struct {
-	Flows      []ownerFlowRow
+type flowsPage struct {
+	Flows      []flowRow
 	NextCursor string
 	CanManage  bool
 }
@@ -85,7 +85,7 @@ func (s *Web) flows(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := ownerFlowsPage{NextCursor: list.NextCursor, CanManage: canManageFlows(r), Flows: make([]ownerFlowRow, len(list.Flows))}
+	page := flowsPage{NextCursor: list.NextCursor, CanManage: canManageFlows(r), Flows: make([]flowRow, len(list.Flows))}
 	for i, f := range list.Flows {
 		page.Flows[i].FlowSummary = f
 		cq := url.Values{"flow": {f.Key}, "status": {"active"}, "limit": {strconv.Itoa(openCasesCap)}}
@@ -100,19 +100,19 @@ func (s *Web) flows(w http.ResponseWriter, r *http.Request) error {
 
 // ---- /ui/flows/{key} ----
 
-type ownerVersionRow struct {
+type versionRow struct {
 	apiv1.FlowVersion
 	HashShort string
 	OpenCases int
 }
 
-// ownerHeatOption is one metric of the heat selector.
-type ownerHeatOption struct {
+// heatOption is one metric of the heat selector.
+type heatOption struct {
 	Value, Label string
 }
 
-// ownerHeats are the heat map's metrics (the API's graph.svg heat values).
-var ownerHeats = []ownerHeatOption{
+// heatOptions are the heat map's metrics (the API's graph.svg heat values).
+var heatOptions = []heatOption{
 	{"wait_p90", "Waiting time p90"},
 	{"work_p90", "Working time p90"},
 	{"share", "Share of cycle time"},
@@ -122,33 +122,33 @@ var ownerHeats = []ownerHeatOption{
 	{"none", "No heat map (departments)"},
 }
 
-// ownerStepRow is one row of the per-step table: the bottlenecks
+// flowStepRow is one row of the per-step table: the bottlenecks
 // endpoint's numbers and the step's name from the definition.
-type ownerStepRow struct {
+type flowStepRow struct {
 	apiv1.StepStats
 	Name string
 }
 
-// ownerSwatch is one colour of the HTML legend.
-type ownerSwatch struct {
+// swatch is one colour of the HTML legend.
+type swatch struct {
 	Colour, Label string
 }
 
-type ownerLegend struct {
+type heatLegend struct {
 	Heat        bool
 	Metric      string
-	Scale       []ownerSwatch
+	Scale       []swatch
 	ScaleText   string // what the scale is (from the data, or up to the alert threshold), with units
 	Warn, Alert string
-	Departments []ownerSwatch
+	Departments []swatch
 }
 
-type ownerFlowPage struct {
+type flowPage struct {
 	Key, Name, Description string
 	Version                int // the version shown
 	DefaultVersion         int
 	LatestVersion          int
-	Versions               []ownerVersionRow
+	Versions               []versionRow
 	OpenCases              int
 	OpenMore               bool
 	CanManage              bool
@@ -158,23 +158,23 @@ type ownerFlowPage struct {
 	Heat, Warn, Alert string
 	WarnDefault       string
 	AlertDefault      string
-	Heats             []ownerHeatOption
+	Heats             []heatOption
 	From, To          string // the period, YYYY-MM-DD (to inclusive)
 	FieldErrors       map[string]string
 	GraphURL          string
 	GraphAlt          string
 	GraphTooLarge     string // why the graph is not drawn (size limits); shown instead of the image
-	Legend            ownerLegend
-	Steps             []ownerStepRow
+	Legend            heatLegend
+	Steps             []flowStepRow
 	Cases             int
-	Bottleneck        *ownerStepRow
+	Bottleneck        *flowStepRow
 	Source            string
-	Trend             *ownerTrend
+	Trend             *trendSection
 }
 
-// ownerPeriod reads the period filter (dates, the "to" day included) and
+// periodParams reads the period filter (dates, the "to" day included) and
 // returns it as the API's RFC 3339 bounds.
-func ownerPeriod(q url.Values, errs map[string]string) (fromDay, toDay string, from, to time.Time) {
+func periodParams(q url.Values, errs map[string]string) (fromDay, toDay string, from, to time.Time) {
 	parse := func(name string) (string, time.Time) {
 		raw := strings.TrimSpace(q.Get(name))
 		if raw == "" {
@@ -240,9 +240,9 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 	if err := json.Unmarshal(detail.Definition, &def); err != nil {
 		return httpx.Internal(fmt.Errorf("ui: definition of %s v%d: %w", key, detail.Version, err))
 	}
-	page := ownerFlowPage{Key: detail.Key, Name: detail.Name, Description: def.Description, Version: detail.Version,
+	page := flowPage{Key: detail.Key, Name: detail.Name, Description: def.Description, Version: detail.Version,
 		DefaultVersion: detail.DefaultVersion, CanManage: canManageFlows(r), Error: msg, Source: detail.Source,
-		Heats: ownerHeats, FieldErrors: map[string]string{}}
+		Heats: heatOptions, FieldErrors: map[string]string{}}
 
 	// Versions, with the active cases on each (up to one page of 500).
 	cq := url.Values{"flow": {key}, "status": {"active"}, "limit": {"500"}}
@@ -256,13 +256,13 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 		perVersion[c.Version]++
 	}
 	for _, v := range detail.Versions {
-		page.Versions = append(page.Versions, ownerVersionRow{FlowVersion: v, HashShort: shortHash(v.Hash), OpenCases: perVersion[v.Version]})
+		page.Versions = append(page.Versions, versionRow{FlowVersion: v, HashShort: shortHash(v.Hash), OpenCases: perVersion[v.Version]})
 		page.LatestVersion = max(page.LatestVersion, v.Version)
 	}
 
 	// The period and the heat map's settings.
 	var from, to time.Time
-	page.From, page.To, from, to = ownerPeriod(q, page.FieldErrors)
+	page.From, page.To, from, to = periodParams(q, page.FieldErrors)
 	page.Heat = q.Get("heat")
 	if page.Heat == "" {
 		page.Heat = string(flowgraph.MetricWaitP90)
@@ -316,7 +316,7 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 		names[st.ID] = st.Name
 	}
 	for _, st := range rep.Steps {
-		row := ownerStepRow{StepStats: st, Name: names[st.Step]}
+		row := flowStepRow{StepStats: st, Name: names[st.Step]}
 		page.Steps = append(page.Steps, row)
 		if st.Bottleneck {
 			b := row
@@ -341,7 +341,7 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 		page.GraphURL += "?" + gq.Encode()
 	}
 	page.GraphTooLarge = graphview.SizeRefusal(&def, s.cfg.GraphLimits)
-	page.Legend = ownerLegendFor(&def, heat, rep)
+	page.Legend = legendFor(&def, heat, rep)
 	page.GraphAlt = graphAlt(page, heat)
 
 	// The weekly trend of the cycle time: every version, or the shown one.
@@ -349,7 +349,7 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 	if q.Get("trend") == "version" {
 		trendVersion = detail.Version
 	}
-	if page.Trend, err = s.ownerTrendFor(r, key, detail.Version, trendVersion, from, to); err != nil {
+	if page.Trend, err = s.trendFor(r, key, detail.Version, trendVersion, from, to); err != nil {
 		return err
 	}
 
@@ -376,13 +376,13 @@ func problemText(err error) string {
 	return err.Error()
 }
 
-// ownerLegendFor is the HTML legend beside the graph: the heat scale and
+// legendFor is the HTML legend beside the graph: the heat scale and
 // thresholds as graph.svg draws them (the same statistics and
 // flowgraph.HeatColour), and the departments' colours.
-func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep apiv1.Bottlenecks) ownerLegend {
-	var l ownerLegend
+func legendFor(def *flow.Definition, heat *flowgraph.Heat, rep apiv1.Bottlenecks) heatLegend {
+	var l heatLegend
 	for _, d := range flowgraph.Build(def).Departments {
-		l.Departments = append(l.Departments, ownerSwatch{Colour: d.Colour, Label: readable.Name(d.Name)})
+		l.Departments = append(l.Departments, swatch{Colour: d.Colour, Label: readable.Name(d.Name)})
 	}
 	if heat == nil {
 		return l
@@ -397,7 +397,7 @@ func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep apiv1.Bottle
 		if scale.FromData && scale.Stops[4] > 0 {
 			label += names[i]
 		}
-		l.Scale = append(l.Scale, ownerSwatch{Colour: flowgraph.HeatColour(float64(i)/4, 1), Label: label})
+		l.Scale = append(l.Scale, swatch{Colour: flowgraph.HeatColour(float64(i)/4, 1), Label: label})
 	}
 	if scale.FromData {
 		l.ScaleText = "Scale from the data (no threshold set): white is 0, then each colour is a quartile of the steps' " +
@@ -414,13 +414,13 @@ func ownerLegendFor(def *flow.Definition, heat *flowgraph.Heat, rep apiv1.Bottle
 }
 
 // graphAlt describes the graph for people who cannot see it.
-func graphAlt(p ownerFlowPage, heat *flowgraph.Heat) string {
+func graphAlt(p flowPage, heat *flowgraph.Heat) string {
 	alt := fmt.Sprintf("Flow graph of %s version %d", p.Name, p.Version)
 	if heat == nil {
 		return alt + ", steps coloured by department"
 	}
 	label := heat.Metric.Title()
-	for _, h := range ownerHeats {
+	for _, h := range heatOptions {
 		if h.Value == string(heat.Metric) {
 			label = h.Label
 		}

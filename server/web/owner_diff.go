@@ -18,27 +18,27 @@ import (
 // The comparison of two versions of a flow: the API's diff as lists and
 // tables, and its plain-text report.
 
-// ownerDiffStep is a step added or removed, described from the version
+// diffStep is a step added or removed, described from the version
 // that has it.
-type ownerDiffStep struct {
+type diffStep struct {
 	ID, Name, Kind, Department string
 }
 
-// ownerDiffLine is one line of the text report with its class (add, del,
+// diffLine is one line of the text report with its class (add, del,
 // chg or none).
-type ownerDiffLine struct {
+type diffLine struct {
 	Class, Text string
 }
 
-type ownerDiffPage struct {
+type diffPage struct {
 	Key, Name string
 	Versions  []apiv1.FlowVersion
 	From, To  int
 	Diff      flow.DiffResult
 	Empty     bool
-	Added     []ownerDiffStep
-	Removed   []ownerDiffStep
-	Text      []ownerDiffLine
+	Added     []diffStep
+	Removed   []diffStep
+	Text      []diffLine
 	CanManage bool
 }
 
@@ -95,7 +95,7 @@ func (s *Web) flowDiff(w http.ResponseWriter, r *http.Request) error {
 			from = to - 1
 		}
 	}
-	page := ownerDiffPage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, From: from, To: to, CanManage: canManageFlows(r)}
+	page := diffPage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, From: from, To: to, CanManage: canManageFlows(r)}
 	dq := url.Values{"from": {strconv.Itoa(from)}, "to": {strconv.Itoa(to)}}.Encode()
 	if page.Diff, err = apiGet[flow.DiffResult](s, r, apiFlowPath(key, "/diff?")+dq); err != nil {
 		return err
@@ -109,7 +109,7 @@ func (s *Web) flowDiff(w http.ResponseWriter, r *http.Request) error {
 		return p
 	}
 	for _, l := range strings.Split(strings.TrimRight(string(res.Body), "\n"), "\n") {
-		page.Text = append(page.Text, ownerDiffLine{Class: diffLineClass(l), Text: l})
+		page.Text = append(page.Text, diffLine{Class: diffLineClass(l), Text: l})
 	}
 	if len(page.Diff.Added) > 0 || len(page.Diff.Removed) > 0 {
 		fromDef, err := s.definition(r, key, from)
@@ -126,10 +126,10 @@ func (s *Web) flowDiff(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, pageView{Template: "flow_diff", Title: fmt.Sprintf("%s v%d → v%d", detail.Name, from, to), Active: "flows", Data: page})
 }
 
-func diffSteps(def *flow.Definition, ids []string) []ownerDiffStep {
-	out := make([]ownerDiffStep, len(ids))
+func diffSteps(def *flow.Definition, ids []string) []diffStep {
+	out := make([]diffStep, len(ids))
 	for i, id := range ids {
-		out[i] = ownerDiffStep{ID: id}
+		out[i] = diffStep{ID: id}
 		if st, ok := def.Step(id); ok {
 			out[i].Name, out[i].Kind, out[i].Department = st.Name, string(st.Kind), st.Department
 		}

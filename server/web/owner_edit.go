@@ -19,9 +19,9 @@ import (
 // page after the Validate button, a fragment while typing) and publishing
 // a new version.
 
-// ownerDiagnostic is one problem of the YAML, at its line and column (0
+// diagnostic is one problem of the YAML, at its line and column (0
 // when the problem has no position).
-type ownerDiagnostic struct {
+type diagnostic struct {
 	Line, Column int
 	Severity     string
 	Code         string
@@ -29,7 +29,7 @@ type ownerDiagnostic struct {
 	Field        string // for a problem without a position: what it is about
 }
 
-type ownerEditPage struct {
+type editPage struct {
 	Key         string // the flow's key; for a new flow, what the form says
 	IsNew       bool
 	BaseVersion int // the version the YAML was loaded from (0: none)
@@ -39,7 +39,7 @@ type ownerEditPage struct {
 	// publish attempt's) for this YAML.
 	Validated   bool
 	Valid       bool
-	Diagnostics []ownerDiagnostic
+	Diagnostics []diagnostic
 	Errors      int
 	Warnings    int
 	Error       string // a refusal that is not about a line (409, 413...)
@@ -86,7 +86,7 @@ func topLevelLine(src, field string) (line int, value string) {
 	return 0, ""
 }
 
-func (p *ownerEditPage) finish() {
+func (p *editPage) finish() {
 	p.VersionLine, p.VersionSays = topLevelLine(p.YAML, "version")
 	if p.FieldErrors == nil {
 		p.FieldErrors = map[string]string{}
@@ -101,7 +101,7 @@ func (p *ownerEditPage) finish() {
 	}
 }
 
-func (s *Web) renderEditor(w http.ResponseWriter, r *http.Request, status int, p ownerEditPage) error {
+func (s *Web) renderEditor(w http.ResponseWriter, r *http.Request, status int, p editPage) error {
 	p.finish()
 	title := "New flow"
 	if !p.IsNew {
@@ -126,7 +126,7 @@ func (s *Web) flowEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderEditor(w, r, http.StatusOK, ownerEditPage{Key: detail.Key, BaseVersion: detail.Version,
+	return s.renderEditor(w, r, http.StatusOK, editPage{Key: detail.Key, BaseVersion: detail.Version,
 		NextVersion: nextVersion(detail.Versions), YAML: detail.Source})
 }
 
@@ -140,17 +140,17 @@ func nextVersion(vs []apiv1.FlowVersion) int {
 
 // flowNew opens the editor on a starting flow.
 func (s *Web) flowNew(w http.ResponseWriter, r *http.Request) error {
-	return s.renderEditor(w, r, http.StatusOK, ownerEditPage{IsNew: true, NextVersion: 1, YAML: newFlowYAML})
+	return s.renderEditor(w, r, http.StatusOK, editPage{IsNew: true, NextVersion: 1, YAML: newFlowYAML})
 }
 
 // editorForm reads the editor's form: the YAML (line endings as the
 // browser sends them, CRLF, made LF so lines count as the API counts
 // them), the key, whether the flow is new and the base version.
-func (s *Web) editorForm(w http.ResponseWriter, r *http.Request) (ownerEditPage, error) {
+func (s *Web) editorForm(w http.ResponseWriter, r *http.Request) (editPage, error) {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
-		return ownerEditPage{}, err
+		return editPage{}, err
 	}
-	p := ownerEditPage{
+	p := editPage{
 		YAML:  strings.ReplaceAll(r.PostFormValue("yaml"), "\r\n", "\n"),
 		Key:   strings.TrimSpace(r.PostFormValue("key")),
 		IsNew: r.PostFormValue("new") != "",
@@ -185,7 +185,7 @@ func (s *Web) flowValidate(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Validated, p.Valid = true, v.Valid
 	for _, d := range v.Diagnostics {
-		p.Diagnostics = append(p.Diagnostics, ownerDiagnostic{Line: d.Line, Column: d.Column, Severity: d.Severity,
+		p.Diagnostics = append(p.Diagnostics, diagnostic{Line: d.Line, Column: d.Column, Severity: d.Severity,
 			Code: d.Code, Message: d.Message, Field: d.Path})
 	}
 	if isFragmentRequest(r) {
@@ -239,7 +239,7 @@ var (
 	publishCodeRe     = regexp.MustCompile(`^(.*) \(([a-z0-9]+(?:-[a-z0-9]+)*)\)$`)
 )
 
-func (s *Web) publishFromEditor(w http.ResponseWriter, r *http.Request, p ownerEditPage) error {
+func (s *Web) publishFromEditor(w http.ResponseWriter, r *http.Request, p editPage) error {
 	res, err := s.callAPI(r, http.MethodPost, apiFlowPath(p.Key, "/versions"), []byte(p.YAML), http.Header{"Content-Type": {"application/yaml"}})
 	if err != nil {
 		return err
@@ -269,7 +269,7 @@ func (s *Web) publishFromEditor(w http.ResponseWriter, r *http.Request, p ownerE
 	p.FieldErrors = map[string]string{}
 	for _, fe := range pr.Errors {
 		m := publishPositionRe.FindStringSubmatch(fe.Field)
-		d := ownerDiagnostic{Severity: string(flow.SeverityError), Message: fe.Message}
+		d := diagnostic{Severity: string(flow.SeverityError), Message: fe.Message}
 		if c := publishCodeRe.FindStringSubmatch(fe.Message); c != nil {
 			d.Message, d.Code = c[1], c[2]
 		}

@@ -18,21 +18,21 @@ import (
 // of the old version's steps to the new one's, a dry run that reports
 // each case, then the migration itself.
 
-// ownerMigrateRow is one step of version from where cases may wait, the
+// migrateRow is one step of version from where cases may wait, the
 // step of version to it maps to, and the cases waiting there now.
-type ownerMigrateRow struct {
+type migrateRow struct {
 	Step, Name, Kind, Department string
 	Selected                     string
 	Waiting                      int
 	Error                        string
 }
 
-type ownerMigratePage struct {
+type migratePage struct {
 	Key, Name   string
 	Versions    []apiv1.FlowVersion
 	From, To    int
-	Rows        []ownerMigrateRow
-	Options     []ownerDiffStep
+	Rows        []migrateRow
+	Options     []diffStep
 	OpenFrom    int  // active cases of version from (up to one page)
 	OpenMore    bool // more than that
 	Report      *apiv1.Migration
@@ -53,12 +53,12 @@ var waitingSteps = []flow.Kind{flow.KindTask, flow.KindWait}
 // or steps of the same id) and the active cases of version from; zero
 // from/to pick the default version as to and the version with the most
 // open cases (else the newest other one) as from.
-func (s *Web) buildMigratePage(r *http.Request, key string, from, to int, mapping map[string]string) (ownerMigratePage, error) {
+func (s *Web) buildMigratePage(r *http.Request, key string, from, to int, mapping map[string]string) (migratePage, error) {
 	detail, err := apiGet[apiv1.FlowDetail](s, r, apiFlowPath(key))
 	if err != nil {
-		return ownerMigratePage{}, err
+		return migratePage{}, err
 	}
-	page := ownerMigratePage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, FieldErrors: map[string]string{}}
+	page := migratePage{Key: detail.Key, Name: detail.Name, Versions: detail.Versions, FieldErrors: map[string]string{}}
 	cq := url.Values{"flow": {key}, "status": {"active"}, "limit": {"500"}}
 	cases, err := apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+cq.Encode())
 	if err != nil {
@@ -99,13 +99,13 @@ func (s *Web) buildMigratePage(r *http.Request, key string, from, to int, mappin
 	}
 	page.OpenMore = cases.NextCursor != ""
 	for _, st := range toDef.Steps {
-		page.Options = append(page.Options, ownerDiffStep{ID: st.ID, Name: st.Name, Kind: string(st.Kind), Department: st.Department})
+		page.Options = append(page.Options, diffStep{ID: st.ID, Name: st.Name, Kind: string(st.Kind), Department: st.Department})
 	}
 	for _, st := range fromDef.Steps {
 		if !slices.Contains(waitingSteps, st.Kind) {
 			continue
 		}
-		row := ownerMigrateRow{Step: st.ID, Name: st.Name, Kind: string(st.Kind), Department: st.Department, Waiting: waiting[st.ID]}
+		row := migrateRow{Step: st.ID, Name: st.Name, Kind: string(st.Kind), Department: st.Department, Waiting: waiting[st.ID]}
 		if mapping != nil {
 			row.Selected = mapping[st.ID]
 		} else if _, ok := toDef.Step(st.ID); ok {

@@ -69,7 +69,7 @@ func testids(body string) map[string]int {
 	return out
 }
 
-var ownerGetPages = []struct {
+var flowGetPages = []struct {
 	path   string
 	writer bool // for owners and admins only
 	testid string
@@ -88,7 +88,7 @@ var ownerGetPages = []struct {
 func TestUIOwnerPagesByRole(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
-	for _, p := range ownerGetPages {
+	for _, p := range flowGetPages {
 		for _, as := range []string{"admin", "olga", "ivan", "sam"} {
 			res := e.page(as, http.MethodGet, p.path, nil)
 			switch {

@@ -19,8 +19,8 @@ import (
 // on the server (trend.svg) and the table of the same numbers, both from
 // GET /api/v1/flows/{key}/trend.
 
-// ownerTrend is the trend section of a flow's page.
-type ownerTrend struct {
+// trendSection is the trend section of a flow's page.
+type trendSection struct {
 	Weeks   []apiv1.FlowTrendWeek
 	Overall apiv1.FlowTrendStats
 	From    time.Time
@@ -43,11 +43,11 @@ func trendQuery(from, to time.Time, version int) url.Values {
 	return q
 }
 
-// ownerTrendFor loads the weekly trend of a flow for its page; a period
+// trendFor loads the weekly trend of a flow for its page; a period
 // the trend cannot cover (a 4xx of the API: more than its weeks) is a
 // note, not a failed page.
-func (s *Web) ownerTrendFor(r *http.Request, key string, shown, version int, from, to time.Time) (*ownerTrend, error) {
-	t := &ownerTrend{Version: version}
+func (s *Web) trendFor(r *http.Request, key string, shown, version int, from, to time.Time) (*trendSection, error) {
+	t := &trendSection{Version: version}
 	toggle := r.URL.Query()
 	toggle.Del("flash")
 	if version > 0 {

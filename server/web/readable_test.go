@@ -139,7 +139,7 @@ func TestPilotPageOneLookNoEarlyPromotion(t *testing.T) {
 	res.Guardrails = []experiment.GuardrailState{{Metric: experiment.SLABreachRate, MaxWorsening: 0.1, P: 1,
 		Reason: "not enough data to check the SLA breach rate (0 and 0 cases)"}}
 
-	page := impPilotView(pl, res)
+	page := pilotView(pl, res)
 	require.Equal(t, res.Recommendation, page.Recommendation, "the recommendation of the look the tables show")
 	require.Equal(t, "", page.PromoteArm, "no evidence, no highlighted promotion")
 	require.Len(t, page.Guardrails, 1)
@@ -149,14 +149,14 @@ func TestPilotPageOneLookNoEarlyPromotion(t *testing.T) {
 	// An ended pilot never reads "keep the pilot running".
 	res.Decision = experiment.DecisionContinue
 	pl.Status = store.PilotStopped
-	require.Contains(t, impPilotView(pl, res).Recommendation, "the pilot ended (stopped) before its data decided it")
+	require.Contains(t, pilotView(pl, res).Recommendation, "the pilot ended (stopped) before its data decided it")
 	pl.Status = store.PilotRunning
 
 	// With data and a winner: the winner's promotion is highlighted and the
 	// guardrail is evaluated.
 	res.Winner = experiment.ArmTreatment
 	res.Metrics[1].Verdict = experiment.VerdictNoDifference
-	page = impPilotView(pl, res)
+	page = pilotView(pl, res)
 	require.Equal(t, experiment.ArmTreatment, page.PromoteArm)
 	require.True(t, page.Guardrails[0].Evaluated)
 }

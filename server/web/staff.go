@@ -33,17 +33,17 @@ var staffPages = []pageRoute{
 	{Method: http.MethodPost, Pattern: "/cases/{id}/close", Roles: authz.CaseSettlers, Handle: (*Web).caseClose},
 }
 
-// staffPageSize is the rows per page of the inbox and the case list.
-const staffPageSize = 50
+// pageSize is the rows per page of the inbox and the case list.
+const pageSize = 50
 
-// staffTaskPath and staffCasePath are the UI pages of a task and a case.
-func staffTaskPath(id string) string { return UIPath + "/tasks/" + url.PathEscape(id) }
-func staffCasePath(id string) string { return UIPath + "/cases/" + url.PathEscape(id) }
+// taskPath and casePath are the UI pages of a task and a case.
+func taskPath(id string) string { return UIPath + "/tasks/" + url.PathEscape(id) }
+func casePath(id string) string { return UIPath + "/cases/" + url.PathEscape(id) }
 
-// staffMaySeeTask reports whether the actor may open the page of a task of
+// maySeeTask reports whether the actor may open the page of a task of
 // department: staff and improvers only their departments' tasks (the
 // inbox's rule), the other roles any (the API lets them read every task).
-func staffMaySeeTask(a apiv1.Actor, department string) bool {
+func maySeeTask(a apiv1.Actor, department string) bool {
 	return !authz.DepartmentBound(a.Role) || slices.Contains(a.Departments, department)
 }
 
@@ -91,8 +91,8 @@ func shortID(id string) string {
 	return id
 }
 
-// staffFlows lists every flow summary (all pages).
-func (s *Web) staffFlows(r *http.Request) ([]apiv1.FlowSummary, error) {
+// flowSummaries lists every flow summary (all pages).
+func (s *Web) flowSummaries(r *http.Request) ([]apiv1.FlowSummary, error) {
 	var out []apiv1.FlowSummary
 	cursor := ""
 	for range 20 {
@@ -113,8 +113,8 @@ func (s *Web) staffFlows(r *http.Request) ([]apiv1.FlowSummary, error) {
 	return out, nil
 }
 
-// staffDefinition is the part of a flow definition the staff pages read.
-type staffDefinition struct {
+// definitionSummary is the part of a flow definition the staff pages read.
+type definitionSummary struct {
 	Departments []string `json:"departments"`
 	Steps       []struct {
 		ID   string `json:"id"`
@@ -122,13 +122,13 @@ type staffDefinition struct {
 	} `json:"steps"`
 }
 
-// staffFlowDefinition reads a version of a flow (0: its default).
-func (s *Web) staffFlowDefinition(r *http.Request, key string, version int) (staffDefinition, error) {
+// flowDefinition reads a version of a flow (0: its default).
+func (s *Web) flowDefinition(r *http.Request, key string, version int) (definitionSummary, error) {
 	path := "/api/v1/flows/" + url.PathEscape(key)
 	if version > 0 {
 		path += "?version=" + strconv.Itoa(version)
 	}
-	var def staffDefinition
+	var def definitionSummary
 	fd, err := apiGet[apiv1.FlowDetail](s, r, path)
 	if err != nil {
 		return def, err
@@ -139,19 +139,19 @@ func (s *Web) staffFlowDefinition(r *http.Request, key string, version int) (sta
 	return def, nil
 }
 
-// staffInboxDepartments are the departments the inbox's selector offers:
+// inboxDepartments are the departments the inbox's selector offers:
 // staff their own; the other roles every department a flow names (and
 // their own).
-func (s *Web) staffInboxDepartments(r *http.Request) ([]string, error) {
+func (s *Web) inboxDepartments(r *http.Request) ([]string, error) {
 	a := actorOf(r.Context())
 	set := slices.Clone(a.Departments)
 	if !authz.DepartmentBound(a.Role) {
-		flows, err := s.staffFlows(r)
+		flows, err := s.flowSummaries(r)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range flows {
-			def, err := s.staffFlowDefinition(r, f.Key, 0)
+			def, err := s.flowDefinition(r, f.Key, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -169,8 +169,8 @@ const (
 	inboxUnclaimed = "unclaimed"
 )
 
-// staffInboxRow is one task of the inbox.
-type staffInboxRow struct {
+// inboxRow is one task of the inbox.
+type inboxRow struct {
 	// The task's fields the row shows, flat: a template looks a field of
 	// an embedded struct up by a slow reflective search.
 	ID, CaseID, Step, StepName, Department, Flow, Variant, Assignee string
@@ -184,31 +184,31 @@ type staffInboxRow struct {
 	CanClaim, CanUnclaim bool
 }
 
-func newInboxRow(t apiv1.Task, assignee string, canClaim, canUnclaim bool) staffInboxRow {
-	return staffInboxRow{ID: t.ID, CaseID: t.CaseID, Step: t.Step, StepName: t.StepName, Department: t.Department,
+func newInboxRow(t apiv1.Task, assignee string, canClaim, canUnclaim bool) inboxRow {
+	return inboxRow{ID: t.ID, CaseID: t.CaseID, Step: t.Step, StepName: t.StepName, Department: t.Department,
 		Flow: t.Flow, Variant: t.Variant, Assignee: t.Assignee, Customer: t.Customer, Channel: t.Channel,
 		Version: t.Version, EscalationLevel: t.EscalationLevel,
 		OpenedAt: t.OpenedAt, SLADue: t.SLADue, AssigneeLabel: assignee, CanClaim: canClaim, CanUnclaim: canUnclaim}
 }
 
-// staffHandoff is a task the last completion handed the case on to.
-type staffHandoff struct {
+// handoff is a task the last completion handed the case on to.
+type handoff struct {
 	apiv1.Task
 	Link bool // the actor may open the task's page
 }
 
-type staffInboxPage struct {
+type inboxPage struct {
 	Department  string   // the department shown; "" all the actor may see
 	Departments []string // the selector's options
 	AllLabel    string   // the selector's label for ""
 	Assignee    string   // all, mine or unclaimed
 	Cursor      string   // this page's cursor ("" the first page)
 	Next        string   // the next page's cursor
-	Rows        []staffInboxRow
+	Rows        []inboxRow
 	Now         time.Time
 	Self        string // this page's URL, where claim buttons come back to
 	Refresh     string // the fragment URL of the rows
-	Handoff     []staffHandoff
+	Handoff     []handoff
 }
 
 // inbox is the department's open tasks ordered by SLA due time, 50 a
@@ -217,7 +217,7 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 	who := s.actorLabels(r)
 	a := actorOf(r.Context())
 	q := r.URL.Query()
-	page := staffInboxPage{
+	page := inboxPage{
 		Department: strings.TrimSpace(q.Get("department")),
 		Assignee:   q.Get("assignee"),
 		Cursor:     q.Get("cursor"),
@@ -230,7 +230,7 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return httpx.BadParam("assignee", fmt.Sprintf("must be all, mine or unclaimed, got %q", page.Assignee))
 	}
-	tasks, next, err := s.staffInboxTasks(r, page.Department, page.Assignee, page.Cursor)
+	tasks, next, err := s.inboxTasks(r, page.Department, page.Assignee, page.Cursor)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 	if assignee == inboxAll {
 		assignee = ""
 	}
-	page.Self = staffInboxURL(page.Department, assignee, page.Cursor)
+	page.Self = inboxURL(page.Department, assignee, page.Cursor)
 	page.Refresh = page.Self
 	for _, t := range tasks {
 		page.Rows = append(page.Rows, newInboxRow(t, who.label(t.Assignee), t.Assignee == "",
@@ -248,7 +248,7 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 	if isFragmentRequest(r) {
 		return s.renderFragment(w, r, "inbox", "rows", page)
 	}
-	if page.Departments, err = s.staffInboxDepartments(r); err != nil {
+	if page.Departments, err = s.inboxDepartments(r); err != nil {
 		return err
 	}
 	page.AllLabel = "All departments"
@@ -262,7 +262,7 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			continue // gone or unknown: nothing to show
 		}
-		page.Handoff = append(page.Handoff, staffHandoff{Task: t, Link: staffMaySeeTask(a, t.Department)})
+		page.Handoff = append(page.Handoff, handoff{Task: t, Link: maySeeTask(a, t.Department)})
 	}
 	title := "Inbox"
 	if page.Department != "" {
@@ -271,8 +271,8 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, pageView{Template: "inbox", Title: title, Active: "inbox", Data: page})
 }
 
-// staffInboxURL is the inbox with its filters.
-func staffInboxURL(department, assignee, cursor string) string {
+// inboxURL is the inbox with its filters.
+func inboxURL(department, assignee, cursor string) string {
 	v := url.Values{}
 	if department != "" {
 		v.Set("department", department)
@@ -289,11 +289,11 @@ func staffInboxURL(department, assignee, cursor string) string {
 	return UIPath + "/inbox?" + v.Encode()
 }
 
-// staffInboxTasks reads one page of the inbox from GET /api/v1/tasks: open
+// inboxTasks reads one page of the inbox from GET /api/v1/tasks: open
 // tasks in SLA order, the API filtering by assignee (me, or none for the
 // unclaimed ones).
-func (s *Web) staffInboxTasks(r *http.Request, department, assignee, cursor string) ([]apiv1.Task, string, error) {
-	q := url.Values{"status": {"open"}, "limit": {strconv.Itoa(staffPageSize)}}
+func (s *Web) inboxTasks(r *http.Request, department, assignee, cursor string) ([]apiv1.Task, string, error) {
+	q := url.Values{"status": {"open"}, "limit": {strconv.Itoa(pageSize)}}
 	if department != "" {
 		q.Set("department", department)
 	}

@@ -24,12 +24,12 @@ import (
 // case's page with its timeline (every span, the handoffs between
 // departments, the open tasks), the customer's feedback and reopening.
 
-// staffCaseStatuses are the case statuses the list filters by (the API's
+// caseStatuses are the case statuses the list filters by (the API's
 // enum).
-var staffCaseStatuses = []string{apiv1.CaseStarting, apiv1.CaseActive, apiv1.CaseCompleted, apiv1.CaseCancelled, apiv1.CaseFailed}
+var caseStatuses = []string{apiv1.CaseStarting, apiv1.CaseActive, apiv1.CaseCompleted, apiv1.CaseCancelled, apiv1.CaseFailed}
 
-// staffStatusClass is the badge class of a case status.
-func staffStatusClass(status string) string {
+// statusClass is the badge class of a case status.
+func statusClass(status string) string {
 	switch status {
 	case apiv1.CaseActive:
 		return "info"
@@ -44,29 +44,29 @@ func staffStatusClass(status string) string {
 
 // ---- /ui/cases ----
 
-type staffCaseRow struct {
+type caseRow struct {
 	apiv1.Case
 	StatusClass string
 }
 
-type staffCasesPage struct {
+type casesPage struct {
 	Flow, Status, Cursor, Next string
 	// Search is the search box's text (decision 0026); SearchError says
 	// in words why it was refused.
 	Search, SearchError, SearchHelp string
 	Flows                           []apiv1.FlowSummary
 	Statuses                        []string
-	Rows                            []staffCaseRow
+	Rows                            []caseRow
 }
 
 func (s *Web) cases(w http.ResponseWriter, r *http.Request) error {
 	in := r.URL.Query()
-	page := staffCasesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: staffCaseStatuses,
+	page := casesPage{Flow: in.Get("flow"), Status: in.Get("status"), Cursor: in.Get("cursor"), Statuses: caseStatuses,
 		Search: strings.TrimSpace(in.Get("q")), SearchHelp: searchBoxHelp}
-	if page.Status != "" && !slices.Contains(staffCaseStatuses, page.Status) {
-		return httpx.BadParam("status", fmt.Sprintf("must be one of %s, got %q", strings.Join(staffCaseStatuses, ", "), page.Status))
+	if page.Status != "" && !slices.Contains(caseStatuses, page.Status) {
+		return httpx.BadParam("status", fmt.Sprintf("must be one of %s, got %q", strings.Join(caseStatuses, ", "), page.Status))
 	}
-	q := url.Values{"limit": {strconv.Itoa(staffPageSize)}}
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
 	for k, v := range map[string]string{"flow": page.Flow, "status": page.Status, "cursor": page.Cursor} {
 		if v != "" {
 			q.Set(k, v)
@@ -81,7 +81,7 @@ func (s *Web) cases(w http.ResponseWriter, r *http.Request) error {
 		list, err = apiGet[apiv1.CaseList](s, r, "/api/v1/cases?"+q.Encode())
 		page.Next = list.NextCursor
 		for _, c := range list.Cases {
-			page.Rows = append(page.Rows, staffCaseRow{Case: c, StatusClass: staffStatusClass(c.Status)})
+			page.Rows = append(page.Rows, caseRow{Case: c, StatusClass: statusClass(c.Status)})
 		}
 	}
 	status := http.StatusOK
@@ -93,7 +93,7 @@ func (s *Web) cases(w http.ResponseWriter, r *http.Request) error {
 		}
 		page.SearchError, status = searchBoxMessage(p), http.StatusBadRequest
 	}
-	if page.Flows, err = s.staffFlows(r); err != nil {
+	if page.Flows, err = s.flowSummaries(r); err != nil {
 		return err
 	}
 	return s.render(w, r, pageView{Template: "cases", Title: "Cases", Active: "cases", Data: page, Status: status})
@@ -101,7 +101,7 @@ func (s *Web) cases(w http.ResponseWriter, r *http.Request) error {
 
 // ---- /ui/cases/new ----
 
-type staffCaseNewPage struct {
+type caseNewPage struct {
 	Flows                               []apiv1.FlowSummary
 	Channels                            []string
 	Flow, Customer, Channel, Attributes string
@@ -111,12 +111,12 @@ type staffCaseNewPage struct {
 }
 
 func (s *Web) caseNew(w http.ResponseWriter, r *http.Request) error {
-	page := staffCaseNewPage{Flow: r.URL.Query().Get("flow"), Channel: "phone", Key: uuid.NewString(), Errors: map[string]string{}}
+	page := caseNewPage{Flow: r.URL.Query().Get("flow"), Channel: "phone", Key: uuid.NewString(), Errors: map[string]string{}}
 	return s.renderCaseNew(w, r, http.StatusOK, page)
 }
 
-func (s *Web) renderCaseNew(w http.ResponseWriter, r *http.Request, status int, page staffCaseNewPage) error {
-	flows, err := s.staffFlows(r)
+func (s *Web) renderCaseNew(w http.ResponseWriter, r *http.Request, status int, page caseNewPage) error {
+	flows, err := s.flowSummaries(r)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Web) caseCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	page := staffCaseNewPage{Flow: strings.TrimSpace(f.Get("flow")), Customer: f.Get("customer"), Channel: strings.TrimSpace(f.Get("channel")),
+	page := caseNewPage{Flow: strings.TrimSpace(f.Get("flow")), Customer: f.Get("customer"), Channel: strings.TrimSpace(f.Get("channel")),
 		Attributes: f.Get("attributes"), Key: f.Get("idempotency_key"), Errors: map[string]string{}}
 	attrs, msg := parseAttributeLines(page.Attributes)
 	if msg != "" {
@@ -153,7 +153,7 @@ func (s *Web) caseCreate(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
-		return redirectTo(w, r, staffCasePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
+		return redirectTo(w, r, casePath(c.ID), fmt.Sprintf("Case started: %s, flow %s v%d.", c.Customer, c.Flow, c.Version))
 	}
 	p := res.Problem()
 	switch p.Status {
@@ -233,8 +233,8 @@ func attributeValue(v string) any {
 
 // ---- /ui/cases/{id} ----
 
-// staffTimelineItem is one span of a case's timeline.
-type staffTimelineItem struct {
+// timelineItem is one span of a case's timeline.
+type timelineItem struct {
 	apiv1.Span
 	StepName   string
 	ActorLabel string
@@ -243,30 +243,30 @@ type staffTimelineItem struct {
 	HandoffFrom string
 }
 
-// staffOpenItem is an open task at the end of the timeline.
-type staffOpenItem struct {
+// openItem is an open task at the end of the timeline.
+type openItem struct {
 	apiv1.Task
 	Link          bool
 	AssigneeLabel string
 	HandoffFrom   string
 }
 
-// staffFeedbackForm is the feedback form's values and messages.
-type staffFeedbackForm struct {
+// feedbackForm is the feedback form's values and messages.
+type feedbackForm struct {
 	CSAT, NPS, RFC string
 	Errors         map[string]string
 	Error          string
 }
 
-type staffCasePage struct {
+type casePage struct {
 	Case        apiv1.CaseDetail
 	StatusClass string
-	Attributes  []staffKV
-	Timeline    []staffTimelineItem
-	Open        []staffOpenItem
+	Attributes  []keyValue
+	Timeline    []timelineItem
+	Open        []openItem
 	Feedback    *apiv1.Feedback
 	FeedbackBy  string
-	Form        staffFeedbackForm
+	Form        feedbackForm
 	CSATs, NPSs []int
 	Closed      bool
 	CanReopen   bool
@@ -288,7 +288,7 @@ var pdcaMetricKeys = []string{"baseline_value", "target", "pilot_control_value",
 // pdcaMetricValues shows an improvement cycle's metric values in the
 // metric's unit, as the improvement pages do: a cycle time as a duration,
 // a rate in percent.
-func pdcaMetricValues(raw json.RawMessage, kv []staffKV) {
+func pdcaMetricValues(raw json.RawMessage, kv []keyValue) {
 	var attrs map[string]any
 	if json.Unmarshal(raw, &attrs) != nil {
 		return
@@ -296,37 +296,37 @@ func pdcaMetricValues(raw json.RawMessage, kv []staffKV) {
 	metric, _ := attrs["metric"].(string)
 	for i := range kv {
 		if v, ok := attrs[kv[i].Key].(float64); ok && slices.Contains(pdcaMetricKeys, kv[i].Key) {
-			kv[i].Value = impMetricValue(metric, v)
+			kv[i].Value = metricValue(metric, v)
 		}
 	}
 }
 
 func (s *Web) showCase(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.staffLoadCase(r)
+	page, err := s.loadCase(r)
 	if err != nil {
 		return err
 	}
 	return s.renderCase(w, r, http.StatusOK, page)
 }
 
-func (s *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, page staffCasePage) error {
+func (s *Web) renderCase(w http.ResponseWriter, r *http.Request, status int, page casePage) error {
 	return s.render(w, r, pageView{Template: "case", Title: "Case " + page.Case.Customer, Active: "cases", Status: status, Data: page})
 }
 
-// staffLoadCase reads a case (GET /api/v1/cases/{id}), its feedback and
+// loadCase reads a case (GET /api/v1/cases/{id}), its feedback and
 // its version's step names, and builds the timeline.
-func (s *Web) staffLoadCase(r *http.Request) (staffCasePage, error) {
+func (s *Web) loadCase(r *http.Request) (casePage, error) {
 	who := s.actorLabels(r)
 	a := actorOf(r.Context())
 	id := chi.URLParam(r, "id")
-	var page staffCasePage
+	var page casePage
 	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(id))
 	if err != nil {
 		return page, err
 	}
 	page.Case = c
-	page.StatusClass = staffStatusClass(c.Status)
-	page.Attributes = staffJSONPairs(c.Attributes, nil)
+	page.StatusClass = statusClass(c.Status)
+	page.Attributes = jsonPairs(c.Attributes, nil)
 	page.Closed = c.Status == apiv1.CaseCompleted || c.Status == apiv1.CaseCancelled
 	page.CanReopen = page.Closed && slices.Contains(authz.CaseReopeners, a.Role)
 	page.CanSettle = c.Status == apiv1.CaseFailed && slices.Contains(authz.CaseSettlers, a.Role)
@@ -344,7 +344,7 @@ func (s *Web) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	// Step names of the case's version (a migrated case's older spans may
 	// name steps of another version: those keep their ids).
 	names := map[string]string{}
-	if def, err := s.staffFlowDefinition(r, c.Flow, c.Version); err == nil {
+	if def, err := s.flowDefinition(r, c.Flow, c.Version); err == nil {
 		for _, st := range def.Steps {
 			names[st.ID] = st.Name
 		}
@@ -353,7 +353,7 @@ func (s *Web) staffLoadCase(r *http.Request) (staffCasePage, error) {
 	}
 	last := ""
 	for _, sp := range c.Spans {
-		it := staffTimelineItem{Span: sp, StepName: names[sp.Step], ActorLabel: who.label(sp.Actor)}
+		it := timelineItem{Span: sp, StepName: names[sp.Step], ActorLabel: who.label(sp.Actor)}
 		if it.StepName == "" {
 			it.StepName = sp.Step
 		}
@@ -366,7 +366,7 @@ func (s *Web) staffLoadCase(r *http.Request) (staffCasePage, error) {
 		page.Timeline = append(page.Timeline, it)
 	}
 	for _, t := range c.Tasks {
-		it := staffOpenItem{Task: t, Link: staffMaySeeTask(a, t.Department) && slices.Contains(authz.Everyone, a.Role),
+		it := openItem{Task: t, Link: maySeeTask(a, t.Department) && slices.Contains(authz.Everyone, a.Role),
 			AssigneeLabel: who.label(t.Assignee)}
 		if last != "" && last != t.Department {
 			it.HandoffFrom = last
@@ -417,9 +417,9 @@ func (s *Web) caseFeedback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Flow == apiv1.PDCAFlow {
-		return refusedTo(w, r, staffCasePath(c.ID), "An improvement cycle is the team's own work: it takes no customer feedback.")
+		return refusedTo(w, r, casePath(c.ID), "An improvement cycle is the team's own work: it takes no customer feedback.")
 	}
-	form := staffFeedbackForm{CSAT: strings.TrimSpace(r.PostFormValue("csat")), NPS: strings.TrimSpace(r.PostFormValue("nps")),
+	form := feedbackForm{CSAT: strings.TrimSpace(r.PostFormValue("csat")), NPS: strings.TrimSpace(r.PostFormValue("nps")),
 		RFC: strings.TrimSpace(r.PostFormValue("resolved_first_contact")), Errors: map[string]string{}}
 	var req apiv1.FeedbackRequest
 	intField := func(name, raw string) *int {
@@ -445,7 +445,7 @@ func (s *Web) caseFeedback(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := chi.URLParam(r, "id")
 	fail := func(status int) error {
-		page, err := s.staffLoadCase(r)
+		page, err := s.loadCase(r)
 		if err != nil {
 			return err
 		}
@@ -460,7 +460,7 @@ func (s *Web) caseFeedback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if res.OK() {
-		return redirectTo(w, r, staffCasePath(id), "Feedback recorded.")
+		return redirectTo(w, r, casePath(id), "Feedback recorded.")
 	}
 	p := res.Problem()
 	if p.Status != http.StatusUnprocessableEntity {
@@ -499,13 +499,13 @@ func (s *Web) caseReopen(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&c); err != nil {
 			return err
 		}
-		return redirectTo(w, r, staffCasePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
+		return redirectTo(w, r, casePath(c.ID), fmt.Sprintf("Case reopened: this new case continues case %s.", id))
 	}
 	p := res.Problem()
 	if p.Status != http.StatusConflict && p.Status != http.StatusUnprocessableEntity {
 		return p
 	}
-	page, err := s.staffLoadCase(r)
+	page, err := s.loadCase(r)
 	if err != nil {
 		return err
 	}
@@ -538,13 +538,13 @@ func (s *Web) settleFailed(w http.ResponseWriter, r *http.Request, action, done 
 		return err
 	}
 	if res.OK() {
-		return redirectTo(w, r, staffCasePath(id), done)
+		return redirectTo(w, r, casePath(id), done)
 	}
 	p := res.Problem()
 	if p.Status != http.StatusConflict {
 		return p
 	}
-	page, err := s.staffLoadCase(r)
+	page, err := s.loadCase(r)
 	if err != nil {
 		return err
 	}

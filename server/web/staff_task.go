@@ -26,40 +26,40 @@ import (
 // button per outcome. The form carries an idempotency key, so a double
 // click completes the task once.
 
-// staffOption is one option of a select.
-type staffOption struct {
+// formOption is one option of a select.
+type formOption struct {
 	Value    string
 	Selected bool
 }
 
-// staffField is one form field of a task with what the user typed and
+// formField is one form field of a task with what the user typed and
 // the server's message about it.
-type staffField struct {
+type formField struct {
 	flow.Field
 	ID      string // the input's id
 	Input   string // the input's name
 	Label   string
 	Value   string
 	Checked bool
-	Options []staffOption
+	Options []formOption
 	Error   string
 }
 
-// staffKV is one key and value to list.
-type staffKV struct {
+// keyValue is one key and value to list.
+type keyValue struct {
 	Key, Value string
 }
 
-type staffTaskPage struct {
+type taskPage struct {
 	Task          apiv1.Task
 	Case          apiv1.Case
-	Attributes    []staffKV
+	Attributes    []keyValue
 	AssigneeLabel string
 	CompletedBy   string
-	Data          []staffKV // a closed task's data
+	Data          []keyValue // a closed task's data
 	// Earlier lists the case's steps completed before this task opened,
 	// with what their departments recorded: the handoff's content.
-	Earlier []staffEarlier
+	Earlier []earlierStep
 	// What the actor may do: claim or unclaim, and complete (open tasks of
 	// the actor's department not claimed by someone else).
 	CanClaim, CanUnclaim, CanComplete bool
@@ -67,18 +67,18 @@ type staffTaskPage struct {
 	// CanReassign: the actor leads the task's department (or is an
 	// admin): it may give the task to someone else of the department.
 	CanReassign  bool
-	Fields       []staffField
+	Fields       []formField
 	Key          string // the completion's idempotency key
 	Error        string // a message for the whole form
 	OutcomeError string
 	Outcome      string // the outcome last chosen
 }
 
-// staffEarlier is one completed step of the case before the task's.
-type staffEarlier struct {
+// earlierStep is one completed step of the case before the task's.
+type earlierStep struct {
 	Task        apiv1.Task
 	CompletedBy string
-	Data        []staffKV
+	Data        []keyValue
 	Link        bool // the actor may open its page
 }
 
@@ -87,27 +87,27 @@ type staffEarlier struct {
 const fieldInputPrefix = "data."
 
 func (s *Web) task(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.staffLoadTask(r)
+	page, err := s.loadTask(r)
 	if err != nil {
 		return err
 	}
-	page.Fields = staffFields(page.Task.Form, nil, nil)
+	page.Fields = formFields(page.Task.Form, nil, nil)
 	page.Key = uuid.NewString()
 	return s.renderTask(w, r, http.StatusOK, page)
 }
 
-// staffLoadTask reads the task of the page's {id} and its case and works
+// loadTask reads the task of the page's {id} and its case and works
 // out what the actor may do. Staff of another department get a 403, as
 // their inbox would.
-func (s *Web) staffLoadTask(r *http.Request) (staffTaskPage, error) {
+func (s *Web) loadTask(r *http.Request) (taskPage, error) {
 	who := s.actorLabels(r)
 	a := actorOf(r.Context())
-	var page staffTaskPage
+	var page taskPage
 	t, err := apiGet[apiv1.Task](s, r, "/api/v1/tasks/"+url.PathEscape(chi.URLParam(r, "id")))
 	if err != nil {
 		return page, err
 	}
-	if !staffMaySeeTask(a, t.Department) {
+	if !maySeeTask(a, t.Department) {
 		return page, httpx.Forbidden(fmt.Sprintf("task %q belongs to department %q, which you do not work in", t.ID, t.Department))
 	}
 	c, err := apiGet[apiv1.CaseDetail](s, r, "/api/v1/cases/"+url.PathEscape(t.CaseID))
@@ -115,7 +115,7 @@ func (s *Web) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 		return page, err
 	}
 	page.Task, page.Case = t, c.Case
-	page.Attributes = staffJSONPairs(c.Attributes, nil)
+	page.Attributes = jsonPairs(c.Attributes, nil)
 	page.AssigneeLabel = who.label(t.Assignee)
 	page.CompletedBy = who.label(t.CompletedBy)
 	if t.Status == apiv1.TaskOpen && authz.InDepartment(a.Role, a.Departments, t.Department) {
@@ -126,7 +126,7 @@ func (s *Web) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 		page.CanComplete = !page.ClaimedByOther || a.Role == apiv1.RoleAdmin
 	}
 	if t.Status != apiv1.TaskOpen {
-		page.Data = staffTaskData(t)
+		page.Data = taskData(t)
 	}
 	earlier, err := apiGet[apiv1.TaskList](s, r, "/api/v1/tasks?"+url.Values{
 		"case_id": {t.CaseID}, "status": {apiv1.TaskCompleted}, "limit": {"500"}}.Encode())
@@ -137,24 +137,24 @@ func (s *Web) staffLoadTask(r *http.Request) (staffTaskPage, error) {
 		if e.ID == t.ID || e.Seq >= t.Seq {
 			continue
 		}
-		page.Earlier = append(page.Earlier, staffEarlier{Task: e, CompletedBy: who.label(e.CompletedBy),
-			Data: staffTaskData(e), Link: staffMaySeeTask(a, e.Department)})
+		page.Earlier = append(page.Earlier, earlierStep{Task: e, CompletedBy: who.label(e.CompletedBy),
+			Data: taskData(e), Link: maySeeTask(a, e.Department)})
 	}
-	slices.SortFunc(page.Earlier, func(x, y staffEarlier) int { return x.Task.Seq - y.Task.Seq })
+	slices.SortFunc(page.Earlier, func(x, y earlierStep) int { return x.Task.Seq - y.Task.Seq })
 	return page, nil
 }
 
-// staffTaskData lists a closed task's form data, the form's fields first
+// taskData lists a closed task's form data, the form's fields first
 // in their order.
-func staffTaskData(t apiv1.Task) []staffKV {
+func taskData(t apiv1.Task) []keyValue {
 	order := make([]string, len(t.Form))
 	for i, f := range t.Form {
 		order[i] = f.Name
 	}
-	return staffJSONPairs(t.Data, order)
+	return jsonPairs(t.Data, order)
 }
 
-func (s *Web) renderTask(w http.ResponseWriter, r *http.Request, status int, page staffTaskPage) error {
+func (s *Web) renderTask(w http.ResponseWriter, r *http.Request, status int, page taskPage) error {
 	title := page.Task.StepName
 	if title == "" {
 		title = page.Task.Step
@@ -162,12 +162,12 @@ func (s *Web) renderTask(w http.ResponseWriter, r *http.Request, status int, pag
 	return s.render(w, r, pageView{Template: "task", Title: title, Active: "inbox", Status: status, Data: page})
 }
 
-// staffFields builds the form's fields from the step's definition, with
+// formFields builds the form's fields from the step's definition, with
 // the values typed (nil: none yet) and the messages by field name.
-func staffFields(form []flow.Field, values url.Values, errs map[string]string) []staffField {
-	out := make([]staffField, len(form))
+func formFields(form []flow.Field, values url.Values, errs map[string]string) []formField {
+	out := make([]formField, len(form))
 	for i, f := range form {
-		sf := staffField{Field: f, ID: "field-" + f.Name, Input: fieldInputPrefix + f.Name, Label: f.Label, Error: errs[f.Name]}
+		sf := formField{Field: f, ID: "field-" + f.Name, Input: fieldInputPrefix + f.Name, Label: f.Label, Error: errs[f.Name]}
 		if sf.Label == "" {
 			sf.Label = f.Name
 		}
@@ -176,18 +176,18 @@ func staffFields(form []flow.Field, values url.Values, errs map[string]string) [
 			sf.Checked = f.Type == "bool" && sf.Value == "true"
 		}
 		for _, o := range f.Options {
-			sf.Options = append(sf.Options, staffOption{Value: o, Selected: o == sf.Value})
+			sf.Options = append(sf.Options, formOption{Value: o, Selected: o == sf.Value})
 		}
 		out[i] = sf
 	}
 	return out
 }
 
-// staffFormData converts the posted fields to the completion's data by
+// formData converts the posted fields to the completion's data by
 // their types: numbers as numbers, a checkbox as true or false; empty
 // fields are left out (the API says which are required). A number that
 // does not parse is a message at its field.
-func staffFormData(form []flow.Field, values url.Values) (map[string]any, map[string]string) {
+func formData(form []flow.Field, values url.Values) (map[string]any, map[string]string) {
 	data := map[string]any{}
 	errs := map[string]string{}
 	for _, f := range form {
@@ -227,9 +227,9 @@ func staffFormData(form []flow.Field, values url.Values) (map[string]any, map[st
 // workflow's validator says `field "name" ...`.
 var fieldMessage = regexp.MustCompile(`^field "([^"]+)"`)
 
-// staffCompletionErrors sorts a 422's messages: at the form field they
+// completionErrors sorts a 422's messages: at the form field they
 // name, at the outcome buttons, or for the whole form.
-func staffCompletionErrors(p *httpx.Problem, form []flow.Field) (fields map[string]string, outcome, general string) {
+func completionErrors(p *httpx.Problem, form []flow.Field) (fields map[string]string, outcome, general string) {
 	fields = map[string]string{}
 	known := func(name string) bool {
 		return slices.ContainsFunc(form, func(f flow.Field) bool { return f.Name == name })
@@ -271,7 +271,7 @@ func (s *Web) taskComplete(w http.ResponseWriter, r *http.Request) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	page, err := s.staffLoadTask(r)
+	page, err := s.loadTask(r)
 	if err != nil {
 		return err
 	}
@@ -279,10 +279,10 @@ func (s *Web) taskComplete(w http.ResponseWriter, r *http.Request) error {
 	page.Outcome = strings.TrimSpace(form.Get("outcome"))
 	page.Key = form.Get("idempotency_key")
 	rerender := func(status int, fieldErrs map[string]string) error {
-		page.Fields = staffFields(page.Task.Form, form, fieldErrs)
+		page.Fields = formFields(page.Task.Form, form, fieldErrs)
 		return s.renderTask(w, r, status, page)
 	}
-	data, localErrs := staffFormData(page.Task.Form, form)
+	data, localErrs := formData(page.Task.Form, form)
 	if len(localErrs) > 0 {
 		page.Error = "Correct the fields marked below."
 		return rerender(http.StatusUnprocessableEntity, localErrs)
@@ -310,14 +310,14 @@ func (s *Web) taskComplete(w http.ResponseWriter, r *http.Request) error {
 		for _, n := range done.Next {
 			q.Add("next", n.ID)
 		}
-		http.Redirect(w, r, withFlash(r, UIPath+"/inbox?"+q.Encode(), staffHandoffMessage(done), ""), http.StatusSeeOther)
+		http.Redirect(w, r, withFlash(r, UIPath+"/inbox?"+q.Encode(), handoffMessage(done), ""), http.StatusSeeOther)
 		return nil
 	}
 	p := res.Problem()
 	switch p.Status {
 	case http.StatusUnprocessableEntity:
 		// Nothing was completed: the next try is a new request.
-		fields, outcome, general := staffCompletionErrors(p, page.Task.Form)
+		fields, outcome, general := completionErrors(p, page.Task.Form)
 		page.OutcomeError, page.Error = outcome, general
 		if page.Error == "" && page.OutcomeError == "" {
 			page.Error = "Correct the fields marked below."
@@ -326,7 +326,7 @@ func (s *Web) taskComplete(w http.ResponseWriter, r *http.Request) error {
 		return rerender(p.Status, fields)
 	case http.StatusConflict, http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		// The task moved on (re-read it), or try again with the same key.
-		fresh, err := s.staffLoadTask(r)
+		fresh, err := s.loadTask(r)
 		if err != nil {
 			return err
 		}
@@ -337,8 +337,8 @@ func (s *Web) taskComplete(w http.ResponseWriter, r *http.Request) error {
 	return p
 }
 
-// staffHandoffMessage says what a completion did and where the case went.
-func staffHandoffMessage(done apiv1.CompleteResponse) string {
+// handoffMessage says what a completion did and where the case went.
+func handoffMessage(done apiv1.CompleteResponse) string {
 	name := done.Task.StepName
 	if name == "" {
 		name = done.Task.Step
@@ -362,11 +362,11 @@ func staffHandoffMessage(done apiv1.CompleteResponse) string {
 }
 
 func (s *Web) taskClaim(w http.ResponseWriter, r *http.Request) error {
-	return s.staffClaimAction(w, r, "claim")
+	return s.claimAction(w, r, "claim")
 }
 
 func (s *Web) taskUnclaim(w http.ResponseWriter, r *http.Request) error {
-	return s.staffClaimAction(w, r, "unclaim")
+	return s.claimAction(w, r, "unclaim")
 }
 
 // taskAssign is a team lead's reassignment from the task page: the API
@@ -376,7 +376,7 @@ func (s *Web) taskAssign(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := chi.URLParam(r, "id")
-	back := staffTaskPath(id)
+	back := taskPath(id)
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/assign",
 		apiv1.AssignRequest{Actor: strings.TrimSpace(r.PostFormValue("actor"))}, nil)
 	if err != nil {
@@ -400,16 +400,16 @@ func (s *Web) taskAssign(w http.ResponseWriter, r *http.Request) error {
 	return refusedTo(w, r, back, "Not reassigned: "+reason+".")
 }
 
-// staffClaimAction claims or unclaims a task through the API and goes
+// claimAction claims or unclaims a task through the API and goes
 // back where the button was (the inbox with its filters, or the task).
-func (s *Web) staffClaimAction(w http.ResponseWriter, r *http.Request, action string) error {
+func (s *Web) claimAction(w http.ResponseWriter, r *http.Request, action string) error {
 	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
 	id := chi.URLParam(r, "id")
 	back := safeNext(r.PostFormValue("return"))
 	if back == "" {
-		back = staffTaskPath(id)
+		back = taskPath(id)
 	}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/"+action, nil, nil)
 	if err != nil {
@@ -439,10 +439,10 @@ func (s *Web) staffClaimAction(w http.ResponseWriter, r *http.Request, action st
 	return p
 }
 
-// staffJSONPairs lists a JSON object's members as text, those named in
+// jsonPairs lists a JSON object's members as text, those named in
 // order first, the others by name; scalars as they are, other values as
 // JSON.
-func staffJSONPairs(raw json.RawMessage, order []string) []staffKV {
+func jsonPairs(raw json.RawMessage, order []string) []keyValue {
 	var m map[string]any
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || len(m) == 0 {
 		return nil
@@ -463,14 +463,14 @@ func staffJSONPairs(raw json.RawMessage, order []string) []staffKV {
 		}
 		return strings.Compare(a, b)
 	})
-	out := make([]staffKV, len(keys))
+	out := make([]keyValue, len(keys))
 	for i, k := range keys {
-		out[i] = staffKV{Key: k, Value: staffValueText(m[k])}
+		out[i] = keyValue{Key: k, Value: valueText(m[k])}
 	}
 	return out
 }
 
-func staffValueText(v any) string {
+func valueText(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "–"
