@@ -103,3 +103,21 @@ func (e *testEnv) page(as, method, path string, form url.Values) *httptest.Respo
 func isUIRoute(p string) bool { return servertest.IsUIRoute(p) }
 
 func fptr(v float64) *float64 { return &v }
+
+// in is e reporting to t (a subtest of the scenario e belongs to).
+func (e *testEnv) in(t testing.TB) *testEnv {
+	c := *e
+	c.t = t
+	c.Env = e.Env.WithT(t)
+	return &c
+}
+
+// step runs one step of a scenario as a named subtest, on e reporting to
+// it, so a failure names the step; a failed step ends the scenario, since
+// the steps after it build on its state.
+func (e *testEnv) step(t *testing.T, name string, fn func(t *testing.T, e *testEnv)) {
+	t.Helper()
+	if !t.Run(name, func(t *testing.T) { fn(t, e.in(t)) }) {
+		t.FailNow()
+	}
+}

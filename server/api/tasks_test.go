@@ -48,37 +48,8 @@ func TestTaskLifecycle(t *testing.T) {
 	c := e.StartCase()
 	task := e.OpenTask(c.ID)
 	path := "/api/v1/tasks/" + task.ID
-
-	// Inboxes: ann sees the task without naming a department; tess does not.
-	var list struct {
-		Tasks []apiv1.Task `json:"tasks"`
-	}
-	res := e.Do("ann", http.MethodGet, "/api/v1/tasks", nil, nil)
-	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
-	require.Len(t, list.Tasks, 1)
-	require.Equal(t, task.ID, list.Tasks[0].ID)
-	require.Equal(t, []string{"recorded"}, list.Tasks[0].Outcomes)
-	require.NotNil(t, list.Tasks[0].SLADue)
-	res = e.Do("tess", http.MethodGet, "/api/v1/tasks", nil, nil)
-	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
-	require.Empty(t, list.Tasks)
-
-	// Claim, and the claim blocks others.
-	claimed := decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil))
-	require.Equal(t, e.actors["ann"].ID, claimed.Assignee)
-	require.NotNil(t, claimed.ClaimedAt)
-	decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil)) // own claim again: no-op
-	p := servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
-	require.Contains(t, p.Detail, "claimed by")
-	servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/unclaim", nil, nil), http.StatusConflict)
-	servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
-
-	res = e.Do("ann", http.MethodGet, "/api/v1/tasks?assignee=me", nil, nil)
-	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
-	require.Len(t, list.Tasks, 1)
-	// assignee=none lists only unclaimed tasks: the claimed one is gone.
-	unclaimedIDs := func() []string {
+	// unclaimedIDs lists the inbox of unclaimed tasks (assignee=none).
+	unclaimedIDs := func(t *testing.T, e *testEnv) []string {
 		var l apiv1.TaskList
 		require.NoError(t, json.Unmarshal(e.Do("ann", http.MethodGet, "/api/v1/tasks?assignee=none", nil, nil).Body.Bytes(), &l))
 		var ids []string
@@ -88,81 +59,121 @@ func TestTaskLifecycle(t *testing.T) {
 		}
 		return ids
 	}
-	require.NotContains(t, unclaimedIDs(), claimed.ID)
-
-	// Unclaim and claim again; an admin may unclaim anyone.
-	require.Empty(t, decodeTask(t, e.Do("ann", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
-	require.Contains(t, unclaimedIDs(), claimed.ID)
-	decodeTask(t, e.Do("bob", http.MethodPost, path+"/claim", nil, nil))
-	require.Empty(t, decodeTask(t, e.Do("admin", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
-	decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil))
-
-	// Complete: the task closes, the next one is open in technical.
 	key := http.Header{apiv1.IdempotencyKeyHeader: {"click-1"}}
-	done := decodeCompletion(t, e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key))
-	require.Equal(t, store.TaskCompleted, done.Task.Status)
-	require.Equal(t, "recorded", done.Task.Outcome)
-	require.Equal(t, e.actors["ann"].ID, done.Task.CompletedBy)
-	require.JSONEq(t, `{"severity":"primary","summary":"broken lid"}`, string(done.Task.Data))
-	require.Equal(t, store.CaseActive, done.CaseStatus)
-	require.Len(t, done.Next, 1)
-	require.Equal(t, "investigate", done.Next[0].Step)
-	require.Equal(t, "technical", done.Next[0].Department)
+	var done apiv1.CompleteResponse
 
-	// A retried click with the same key replays the result.
-	again := e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key)
-	require.Equal(t, "true", again.Header().Get(ReplayedHeader))
-	replay := decodeCompletion(t, again)
-	require.Equal(t, done.Task.ID, replay.Task.ID)
-	require.Equal(t, done.Next[0].ID, replay.Next[0].ID)
-	// Without the key it is a conflict: the task is closed.
-	p = servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
-	require.Contains(t, p.Detail, "already completed")
-	servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
+	e.step(t, "inboxes: ann sees the task without naming a department; tess does not", func(t *testing.T, e *testEnv) {
+		var list apiv1.TaskList
+		res := e.Do("ann", http.MethodGet, "/api/v1/tasks", nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
+		require.Len(t, list.Tasks, 1)
+		require.Equal(t, task.ID, list.Tasks[0].ID)
+		require.Equal(t, []string{"recorded"}, list.Tasks[0].Outcomes)
+		require.NotNil(t, list.Tasks[0].SLADue)
+		res = e.Do("tess", http.MethodGet, "/api/v1/tasks", nil, nil)
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
+		require.Empty(t, list.Tasks)
+	})
 
-	// The case shows the span with its waiting and working time.
-	res = e.Do("tess", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
-	require.Equal(t, http.StatusOK, res.Code)
-	var d apiv1.CaseDetail
-	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
-	require.Len(t, d.Spans, 1)
-	require.Equal(t, "record", d.Spans[0].Step)
-	require.GreaterOrEqual(t, d.Spans[0].WaitSeconds, 0.0)
-	require.Len(t, d.Tasks, 1)
-	require.Equal(t, "investigate", d.Tasks[0].Step)
+	e.step(t, "a claim blocks others", func(t *testing.T, e *testEnv) {
+		claimed := decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil))
+		require.Equal(t, e.actors["ann"].ID, claimed.Assignee)
+		require.NotNil(t, claimed.ClaimedAt)
+		decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil)) // own claim again: no-op
+		p := servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
+		require.Contains(t, p.Detail, "claimed by")
+		servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/unclaim", nil, nil), http.StatusConflict)
+		servertest.ProblemOf(t, e.Do("bob", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
 
-	// Audit trail of the task.
-	audit, err := e.st.ListAudit(context.Background(), store.AuditFilter{Object: "task:" + task.ID})
-	require.NoError(t, err)
-	var actions []string
-	for _, a := range audit {
-		actions = append(actions, a.Action)
-	}
-	require.Equal(t, []string{"task.claim", "task.claim", "task.unclaim", "task.claim", "task.unclaim", "task.claim", "task.complete"}, actions)
+		var list apiv1.TaskList
+		res := e.Do("ann", http.MethodGet, "/api/v1/tasks?assignee=me", nil, nil)
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
+		require.Len(t, list.Tasks, 1)
+		// assignee=none lists only unclaimed tasks: the claimed one is gone.
+		require.NotContains(t, unclaimedIDs(t, e), claimed.ID)
+	})
 
-	// Walk the case to its end.
-	for _, step := range []struct {
-		as, outcome string
-		data        map[string]any
-	}{
-		{"tess", "diagnosed", nil},
-		{"tess", "written", map[string]any{"answer": "replace the lid"}},
-		{"ann", "approved", nil},
-		{"ann", "notified", map[string]any{"resolved": true}},
-	} {
-		next := e.OpenTask(c.ID)
-		out := decodeCompletion(t, e.Do(step.as, http.MethodPost, "/api/v1/tasks/"+next.ID+"/complete", map[string]any{"outcome": step.outcome, "data": step.data}, nil))
-		require.Equal(t, next.ID, out.Task.ID)
-	}
-	res = e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
-	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
-	require.Equal(t, store.CaseCompleted, d.Status)
-	require.Empty(t, d.Tasks)
-	require.Len(t, d.Spans, 5)
+	e.step(t, "unclaim and claim again; an admin may unclaim anyone", func(t *testing.T, e *testEnv) {
+		require.Empty(t, decodeTask(t, e.Do("ann", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
+		require.Contains(t, unclaimedIDs(t, e), task.ID)
+		decodeTask(t, e.Do("bob", http.MethodPost, path+"/claim", nil, nil))
+		require.Empty(t, decodeTask(t, e.Do("admin", http.MethodPost, path+"/unclaim", nil, nil)).Assignee)
+		decodeTask(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil))
+	})
 
-	// A closed case cannot be cancelled or signalled.
-	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
-	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "reply"}, nil), http.StatusConflict)
+	e.step(t, "complete: the task closes, the next one is open in technical", func(t *testing.T, e *testEnv) {
+		done = decodeCompletion(t, e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key))
+		require.Equal(t, store.TaskCompleted, done.Task.Status)
+		require.Equal(t, "recorded", done.Task.Outcome)
+		require.Equal(t, e.actors["ann"].ID, done.Task.CompletedBy)
+		require.JSONEq(t, `{"severity":"primary","summary":"broken lid"}`, string(done.Task.Data))
+		require.Equal(t, store.CaseActive, done.CaseStatus)
+		require.Len(t, done.Next, 1)
+		require.Equal(t, "investigate", done.Next[0].Step)
+		require.Equal(t, "technical", done.Next[0].Department)
+	})
+
+	e.step(t, "a retried click with the same key replays the result; without it, a conflict", func(t *testing.T, e *testEnv) {
+		again := e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, key)
+		require.Equal(t, "true", again.Header().Get(ReplayedHeader))
+		replay := decodeCompletion(t, again)
+		require.Equal(t, done.Task.ID, replay.Task.ID)
+		require.Equal(t, done.Next[0].ID, replay.Next[0].ID)
+		// Without the key it is a conflict: the task is closed.
+		p := servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil), http.StatusConflict)
+		require.Contains(t, p.Detail, "already completed")
+		servertest.ProblemOf(t, e.Do("ann", http.MethodPost, path+"/claim", nil, nil), http.StatusConflict)
+	})
+
+	e.step(t, "the case shows the span with its waiting and working time", func(t *testing.T, e *testEnv) {
+		res := e.Do("tess", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+		require.Equal(t, http.StatusOK, res.Code)
+		var d apiv1.CaseDetail
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
+		require.Len(t, d.Spans, 1)
+		require.Equal(t, "record", d.Spans[0].Step)
+		require.GreaterOrEqual(t, d.Spans[0].WaitSeconds, 0.0)
+		require.Len(t, d.Tasks, 1)
+		require.Equal(t, "investigate", d.Tasks[0].Step)
+	})
+
+	e.step(t, "the task's audit trail", func(t *testing.T, e *testEnv) {
+		audit, err := e.st.ListAudit(context.Background(), store.AuditFilter{Object: "task:" + task.ID})
+		require.NoError(t, err)
+		var actions []string
+		for _, a := range audit {
+			actions = append(actions, a.Action)
+		}
+		require.Equal(t, []string{"task.claim", "task.claim", "task.unclaim", "task.claim", "task.unclaim", "task.claim", "task.complete"}, actions)
+	})
+
+	e.step(t, "the case walks to its end", func(t *testing.T, e *testEnv) {
+		for _, step := range []struct {
+			as, outcome string
+			data        map[string]any
+		}{
+			{"tess", "diagnosed", nil},
+			{"tess", "written", map[string]any{"answer": "replace the lid"}},
+			{"ann", "approved", nil},
+			{"ann", "notified", map[string]any{"resolved": true}},
+		} {
+			next := e.OpenTask(c.ID)
+			out := decodeCompletion(t, e.Do(step.as, http.MethodPost, "/api/v1/tasks/"+next.ID+"/complete", map[string]any{"outcome": step.outcome, "data": step.data}, nil))
+			require.Equal(t, next.ID, out.Task.ID)
+		}
+		var d apiv1.CaseDetail
+		res := e.Do("admin", http.MethodGet, "/api/v1/cases/"+c.ID, nil, nil)
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &d))
+		require.Equal(t, store.CaseCompleted, d.Status)
+		require.Empty(t, d.Tasks)
+		require.Len(t, d.Spans, 5)
+	})
+
+	e.step(t, "a closed case cannot be cancelled or signalled", func(t *testing.T, e *testEnv) {
+		servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/cancel", nil, nil), http.StatusConflict)
+		servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases/"+c.ID+"/events", map[string]any{"name": "reply"}, nil), http.StatusConflict)
+	})
 }
 
 func TestCompleteConcurrent(t *testing.T) {

@@ -303,3 +303,11 @@ func (s *SyncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// WithT is e reporting to t: a scenario's step, run as a subtest, asserts
+// on its own t while it shares the scenario's store, engine and actors.
+func (e *Env) WithT(t testing.TB) *Env {
+	c := *e
+	c.T = t
+	return &c
+}
