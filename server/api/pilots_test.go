@@ -117,126 +117,138 @@ func TestPilotLifecycle(t *testing.T) {
 	e := newEnv(t)
 	e.Actor("improver", store.RoleImprover)
 	e.Actor("agent", store.RoleStaff, "customer_service")
-	ctx := context.Background()
+	var (
+		pl apiv1.Pilot
+		ev apiv1.Pilot
+	)
 
-	pl := e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 40, "primary_metric": "cycle_time",
-		"guardrails": []map[string]any{{"metric": "csat", "max_worsening": 0.5}}, "min_cases_per_arm": 4,
-		"max_duration": "7d", "evaluate_every": "30m"})
-	require.Equal(t, "complaint", pl.Flow)
-	require.Equal(t, 1, pl.Control, "control defaults to the flow's default version")
-	require.Equal(t, 2, pl.Treatment)
-	require.Equal(t, 40.0, pl.Share)
-	require.Equal(t, "customer", pl.Unit)
-	require.Equal(t, "7d", pl.MaxDuration)
-	require.Equal(t, "30m", pl.EvaluateEvery)
-	require.Equal(t, []apiv1.PilotGuardrail{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
-	require.Equal(t, "running", pl.Status)
-	require.Equal(t, "pilot-"+pl.ID, pl.WorkflowID)
-	require.Equal(t, e.actors["improver"].ID, pl.CreatedBy)
-	require.Nil(t, pl.Results)
-	require.Empty(t, pl.Looks)
-	e.eng.Mu.Lock()
-	fp := e.eng.Pilots[pl.WorkflowID]
-	e.eng.Mu.Unlock()
-	require.NotNil(t, fp)
-	require.Equal(t, workflows.PilotInput{PilotID: pl.ID, Flow: "complaint", StartedAt: pl.CreatedAt, MaxDuration: 7 * 24 * time.Hour,
-		EvaluateEvery: 30 * time.Minute}, workflows.PilotInput{PilotID: fp.In.PilotID, Flow: fp.In.Flow, StartedAt: fp.In.StartedAt.UTC(),
-		MaxDuration: fp.In.MaxDuration, EvaluateEvery: fp.In.EvaluateEvery})
-	require.Len(t, e.audits(store.AuditFilter{Object: "pilot:" + pl.ID}), 1)
+	e.step(t, "start: the pilot row, its workflow and its audit entry", func(t *testing.T, e *testEnv) {
+		pl = e.StartPilot(map[string]any{"flow": "complaint", "treatment": 2, "share": 40, "primary_metric": "cycle_time",
+			"guardrails": []map[string]any{{"metric": "csat", "max_worsening": 0.5}}, "min_cases_per_arm": 4,
+			"max_duration": "7d", "evaluate_every": "30m"})
+		require.Equal(t, "complaint", pl.Flow)
+		require.Equal(t, 1, pl.Control, "control defaults to the flow's default version")
+		require.Equal(t, 2, pl.Treatment)
+		require.Equal(t, 40.0, pl.Share)
+		require.Equal(t, "customer", pl.Unit)
+		require.Equal(t, "7d", pl.MaxDuration)
+		require.Equal(t, "30m", pl.EvaluateEvery)
+		require.Equal(t, []apiv1.PilotGuardrail{{Metric: "csat", MaxWorsening: 0.5}}, pl.Guardrails)
+		require.Equal(t, "running", pl.Status)
+		require.Equal(t, "pilot-"+pl.ID, pl.WorkflowID)
+		require.Equal(t, e.actors["improver"].ID, pl.CreatedBy)
+		require.Nil(t, pl.Results)
+		require.Empty(t, pl.Looks)
+		e.eng.Mu.Lock()
+		fp := e.eng.Pilots[pl.WorkflowID]
+		e.eng.Mu.Unlock()
+		require.NotNil(t, fp)
+		require.Equal(t, workflows.PilotInput{PilotID: pl.ID, Flow: "complaint", StartedAt: pl.CreatedAt, MaxDuration: 7 * 24 * time.Hour,
+			EvaluateEvery: 30 * time.Minute}, workflows.PilotInput{PilotID: fp.In.PilotID, Flow: fp.In.Flow, StartedAt: fp.In.StartedAt.UTC(),
+			MaxDuration: fp.In.MaxDuration, EvaluateEvery: fp.In.EvaluateEvery})
+		require.Len(t, e.audits(store.AuditFilter{Object: "pilot:" + pl.ID}), 1)
+	})
 
-	// Cases in both arms, most of them closed, some with feedback.
-	for i := range 16 {
-		c := e.CreateCase(fmt.Sprintf("k%d", i))
-		if i%4 != 3 {
-			e.FinishCase(c.ID)
+	e.step(t, "cases in both arms, most of them closed, some with feedback", func(t *testing.T, e *testEnv) {
+		for i := range 16 {
+			c := e.CreateCase(fmt.Sprintf("k%d", i))
+			if i%4 != 3 {
+				e.FinishCase(c.ID)
+			}
+			if i%3 == 0 {
+				res := e.Do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "resolved_first_contact": i%2 == 0}, nil)
+				require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+			}
 		}
-		if i%3 == 0 {
-			res := e.Do("agent", http.MethodPost, "/api/v1/cases/"+c.ID+"/feedback", map[string]any{"csat": 3 + i%3, "resolved_first_contact": i%2 == 0}, nil)
-			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	})
+
+	e.step(t, "anyone reads; the running pilot shows its workflow's status", func(t *testing.T, e *testEnv) {
+		got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+		require.NotNil(t, got.Live)
+		require.Equal(t, "running", got.Live.Status)
+		require.NotNil(t, got.Live.NextLook)
+		list := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("agent", http.MethodGet, "/api/v1/pilots?flow=complaint&status=running", nil, nil), http.StatusOK)
+		require.Len(t, list.Pilots, 1)
+		require.Nil(t, list.Pilots[0].Live, "lists do not query the workflows")
+	})
+
+	e.step(t, "results computed live equal a direct evaluation of the same data and store nothing", func(t *testing.T, e *testEnv) {
+		res := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+		row, err := e.st.GetPilot(context.Background(), pl.ID)
+		require.NoError(t, err)
+		require.Nil(t, row.Results, "reading results stores nothing")
+		cfg, err := pilotdata.Config(row)
+		require.NoError(t, err)
+		cs, err := e.st.ListPilotCases(context.Background(), pl.ID)
+		require.NoError(t, err)
+		require.Len(t, cs, 16)
+		want := experiment.Evaluate(cfg, pilotdata.Cases(cs, ReopenWindow), nil, false)
+		wantJSON, _ := json.Marshal(want)
+		gotJSON, _ := json.Marshal(res.Evaluation)
+		require.JSONEq(t, string(wantJSON), string(gotJSON))
+		require.Equal(t, 16, res.Arms["control"].N+res.Arms["treatment"].N)
+		require.Nil(t, res.LastLook)
+		require.NotEmpty(t, res.Steps)
+		for _, st := range res.Steps {
+			if st.Control != nil && st.Treatment != nil {
+				require.NotNil(t, st.WaitP50Change)
+				require.InDelta(t, st.Treatment.Wait.P50-st.Control.Wait.P50, *st.WaitP50Change, 1e-9)
+			} else {
+				require.Nil(t, st.WaitP50Change, st.Step)
+			}
 		}
-	}
+	})
 
-	// Anyone reads; the running pilot shows its workflow's status.
-	got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
-	require.NotNil(t, got.Live)
-	require.Equal(t, "running", got.Live.Status)
-	require.NotNil(t, got.Live.NextLook)
-	list := servertest.DecodeStrict[apiv1.PilotList](t, e.Do("agent", http.MethodGet, "/api/v1/pilots?flow=complaint&status=running", nil, nil), http.StatusOK)
-	require.Len(t, list.Pilots, 1)
-	require.Nil(t, list.Pilots[0].Live, "lists do not query the workflows")
+	e.step(t, "evaluate through the workflow: the look is stored on the row", func(t *testing.T, e *testEnv) {
+		key := http.Header{apiv1.IdempotencyKeyHeader: {"look-1"}}
+		ev = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, key), http.StatusOK)
+		require.NotNil(t, ev.Results)
+		require.NotNil(t, ev.Live)
+		require.Equal(t, 1, ev.Live.Looks)
+		e.eng.Mu.Lock()
+		require.Equal(t, []string{"actor:" + e.actors["improver"].ID + ":look-1"}, e.eng.EvalIDs, "the Idempotency-Key, scoped to the actor, is the Update ID")
+		e.eng.Mu.Unlock()
+		res := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
+		require.NotNil(t, res.LastLook)
+	})
 
-	// Results computed live equal a direct evaluation of the same data,
-	// and store nothing.
-	res := servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
-	row, err := e.st.GetPilot(ctx, pl.ID)
-	require.NoError(t, err)
-	require.Nil(t, row.Results, "reading results stores nothing")
-	cfg, err := pilotdata.Config(row)
-	require.NoError(t, err)
-	cs, err := e.st.ListPilotCases(ctx, pl.ID)
-	require.NoError(t, err)
-	require.Len(t, cs, 16)
-	want := experiment.Evaluate(cfg, pilotdata.Cases(cs, ReopenWindow), nil, false)
-	wantJSON, _ := json.Marshal(want)
-	gotJSON, _ := json.Marshal(res.Evaluation)
-	require.JSONEq(t, string(wantJSON), string(gotJSON))
-	require.Equal(t, 16, res.Arms["control"].N+res.Arms["treatment"].N)
-	require.Nil(t, res.LastLook)
-	require.NotEmpty(t, res.Steps)
-	for _, st := range res.Steps {
-		if st.Control != nil && st.Treatment != nil {
-			require.NotNil(t, st.WaitP50Change)
-			require.InDelta(t, st.Treatment.Wait.P50-st.Control.Wait.P50, *st.WaitP50Change, 1e-9)
-		} else {
-			require.Nil(t, st.WaitP50Change, st.Step)
+	e.step(t, "stop: a pilot no longer running refuses stop and evaluate", func(t *testing.T, e *testEnv) {
+		if ev.Status == "running" {
+			stopped := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop",
+				map[string]any{"reason": "enough"}, nil), http.StatusOK)
+			require.Equal(t, "stopped", stopped.Status)
+			require.Equal(t, "enough", stopped.StopReason)
+			require.NotNil(t, stopped.EndedAt)
+			require.Len(t, e.auditsOf("pilot:"+pl.ID, "pilot.stop"), 1)
 		}
-	}
+		servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusConflict)
+		servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
+		got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+		require.Nil(t, got.Live)
+	})
 
-	// Evaluate through the workflow: the look is stored on the row.
-	key := http.Header{apiv1.IdempotencyKeyHeader: {"look-1"}}
-	ev := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, key), http.StatusOK)
-	require.NotNil(t, ev.Results)
-	require.NotNil(t, ev.Live)
-	require.Equal(t, 1, ev.Live.Looks)
-	e.eng.Mu.Lock()
-	require.Equal(t, []string{"actor:" + e.actors["improver"].ID + ":look-1"}, e.eng.EvalIDs, "the Idempotency-Key, scoped to the actor, is the Update ID")
-	e.eng.Mu.Unlock()
-	res = servertest.DecodeStrict[apiv1.PilotResults](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, nil), http.StatusOK)
-	require.NotNil(t, res.LastLook)
+	e.step(t, "promote the treatment: its version becomes the default, audited, once", func(t *testing.T, e *testEnv) {
+		promoted := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
+		require.Equal(t, "promoted", promoted.Status)
+		require.Equal(t, "treatment", promoted.PromotedArm)
+		def, err := e.st.DefaultFlowVersion(context.Background(), "complaint")
+		require.NoError(t, err)
+		require.Equal(t, 2, def.Version)
+		pa := e.auditsOf("pilot:"+pl.ID, "pilot.promote")
+		require.Len(t, pa, 1)
+		require.Equal(t, map[string]any{"flow": "complaint", "arm": "treatment", "version": 2.0}, detailsOf(t, pa[0]))
+		// Again: no change; the other arm: 409 with the store's reason.
+		servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
+		p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusConflict)
+		require.Contains(t, p.Detail, "already promoted its treatment arm")
+		require.NotContains(t, p.Detail, ": conflict")
+	})
 
-	if ev.Status == "running" {
-		stopped := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop",
-			map[string]any{"reason": "enough"}, nil), http.StatusOK)
-		require.Equal(t, "stopped", stopped.Status)
-		require.Equal(t, "enough", stopped.StopReason)
-		require.NotNil(t, stopped.EndedAt)
-		require.Len(t, e.auditsOf("pilot:"+pl.ID, "pilot.stop"), 1)
-	}
-	// Not running any more.
-	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/stop", map[string]any{}, nil), http.StatusConflict)
-	servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/evaluate", nil, nil), http.StatusConflict)
-	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("agent", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
-	require.Nil(t, got.Live)
-
-	// Promote the treatment: its version becomes the default, audited.
-	promoted := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
-	require.Equal(t, "promoted", promoted.Status)
-	require.Equal(t, "treatment", promoted.PromotedArm)
-	def, err := e.st.DefaultFlowVersion(ctx, "complaint")
-	require.NoError(t, err)
-	require.Equal(t, 2, def.Version)
-	pa := e.auditsOf("pilot:"+pl.ID, "pilot.promote")
-	require.Len(t, pa, 1)
-	require.Equal(t, map[string]any{"flow": "complaint", "arm": "treatment", "version": 2.0}, detailsOf(t, pa[0]))
-	// Again: no change; the other arm: 409 with the store's reason.
-	servertest.DecodeStrict[apiv1.Pilot](t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, nil), http.StatusOK)
-	p := servertest.ProblemOf(t, e.Do("improver", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "control"}, nil), http.StatusConflict)
-	require.Contains(t, p.Detail, "already promoted its treatment arm")
-	require.NotContains(t, p.Detail, ": conflict")
-	// New cases get the promoted version, outside any pilot.
-	c := e.CreateCase("later")
-	require.Equal(t, 2, c.Version)
-	require.Equal(t, "", c.PilotID)
+	e.step(t, "new cases get the promoted version, outside any pilot", func(t *testing.T, e *testEnv) {
+		c := e.CreateCase("later")
+		require.Equal(t, 2, c.Version)
+		require.Equal(t, "", c.PilotID)
+	})
 }
 
 func TestStartPilotErrors(t *testing.T) {
