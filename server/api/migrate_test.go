@@ -187,130 +187,150 @@ func TestMigrateDryRunAndRealRun(t *testing.T) {
 	ctx := context.Background()
 	readyTask := e.OpenTask(cs["ready"].ID)
 
-	// Dry run: the verdict of each case, nothing changed, nothing audited.
-	dry := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
-	require.True(t, dry.DryRun)
-	require.NotEmpty(t, dry.MigrationID)
-	require.Equal(t, "complaint", dry.Flow)
-	require.Equal(t, []int{1, 2}, []int{dry.From, dry.To})
-	require.Equal(t, order, caseIDsOf(dry), "the list's order: newest first")
-	require.Equal(t, []int{0, 3, 1, 0}, []int{dry.Migrated, dry.Refused, dry.WouldMigrate, dry.Failed})
-	require.False(t, dry.Truncated)
-	want := map[string]apiv1.MigrationCase{
-		cs["ready"].ID:    {Step: "record", ToStep: "submit", Status: "would_migrate"},
-		cs["busy"].ID:     {Step: "record", ToStep: "submit", Status: "refused", Reason: "case is between steps (at task step record); try again"},
-		cs["unmapped"].ID: {Step: "investigate", Status: "refused", Reason: "step investigate is not mapped"},
-		cs["gone"].ID:     {Step: "record", Status: "refused", Reason: "case workflow is not running"},
-	}
-	for _, c := range dry.Cases {
-		w := want[c.CaseID]
-		require.Equal(t, []string{w.Step, w.ToStep, w.Status, w.Reason}, []string{c.Step, c.ToStep, c.Status, c.Reason}, c.CaseID)
-		require.Equal(t, "complaint-"+c.CaseID, c.WorkflowID)
-		require.Empty(t, c.Next)
-	}
-	e.eng.Mu.Lock()
-	require.Empty(t, e.eng.Migrates, "a dry run sends no Update")
-	e.eng.Mu.Unlock()
-	for _, name := range []string{"ready", "busy", "unmapped", "gone"} {
-		for _, a := range e.audits(store.AuditFilter{CaseID: cs[name].ID}) {
-			require.NotContains(t, a.Action, "migrate", name)
+	var (
+		dry  apiv1.Migration
+		want map[string]apiv1.MigrationCase
+		real apiv1.Migration
+	)
+
+	e.step(t, "dry run: the verdict of each case, nothing changed, nothing audited", func(t *testing.T, e *testEnv) {
+		// Dry run: the verdict of each case, nothing changed, nothing audited.
+		dry = migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
+		require.True(t, dry.DryRun)
+		require.NotEmpty(t, dry.MigrationID)
+		require.Equal(t, "complaint", dry.Flow)
+		require.Equal(t, []int{1, 2}, []int{dry.From, dry.To})
+		require.Equal(t, order, caseIDsOf(dry), "the list's order: newest first")
+		require.Equal(t, []int{0, 3, 1, 0}, []int{dry.Migrated, dry.Refused, dry.WouldMigrate, dry.Failed})
+		require.False(t, dry.Truncated)
+		want = map[string]apiv1.MigrationCase{
+			cs["ready"].ID:    {Step: "record", ToStep: "submit", Status: "would_migrate"},
+			cs["busy"].ID:     {Step: "record", ToStep: "submit", Status: "refused", Reason: "case is between steps (at task step record); try again"},
+			cs["unmapped"].ID: {Step: "investigate", Status: "refused", Reason: "step investigate is not mapped"},
+			cs["gone"].ID:     {Step: "record", Status: "refused", Reason: "case workflow is not running"},
 		}
-	}
-	require.Empty(t, e.audits(store.AuditFilter{Object: "flow:complaint"}))
-	c, err := e.st.GetCase(ctx, cs["ready"].ID)
-	require.NoError(t, err)
-	require.Equal(t, 1, c.Version)
-
-	// Real run.
-	real := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
-	require.False(t, real.DryRun)
-	require.NotEqual(t, dry.MigrationID, real.MigrationID)
-	require.Equal(t, order, caseIDsOf(real))
-	require.Equal(t, []int{1, 3, 0, 0}, []int{real.Migrated, real.Refused, real.WouldMigrate, real.Failed})
-	for _, c := range real.Cases {
-		w := want[c.CaseID]
-		if w.Status == "would_migrate" {
-			w.Status = "migrated"
+		for _, c := range dry.Cases {
+			w := want[c.CaseID]
+			require.Equal(t, []string{w.Step, w.ToStep, w.Status, w.Reason}, []string{c.Step, c.ToStep, c.Status, c.Reason}, c.CaseID)
+			require.Equal(t, "complaint-"+c.CaseID, c.WorkflowID)
+			require.Empty(t, c.Next)
 		}
-		require.Equal(t, []string{w.Step, w.ToStep, w.Status, w.Reason}, []string{c.Step, c.ToStep, c.Status, c.Reason}, c.CaseID)
-	}
-
-	// The migrated case: one Update with the stored v2 definition, its
-	// task cancelled, a task of v2's submit step open, the row on v2.
-	e.eng.Mu.Lock()
-	require.Len(t, e.eng.Migrates, 1)
-	req := e.eng.Migrates[0]
-	require.Equal(t, []string{real.MigrationID + ":" + cs["ready"].ID}, e.eng.MigrateIDs)
-	e.eng.Mu.Unlock()
-	require.Equal(t, real.MigrationID, req.MigrationID)
-	require.Equal(t, 1, req.From)
-	require.Equal(t, "complaint", req.To.Key)
-	require.Equal(t, 2, req.To.Version)
-	_, hasSubmit := req.To.Step("submit")
-	require.True(t, hasSubmit, "the compiled definition of version 2")
-	require.Equal(t, v1ToV2, req.Mapping)
-	require.Equal(t, e.actors["owner"].ID, req.ActorID)
-
-	ready := real.Cases[len(real.Cases)-1]
-	require.Equal(t, cs["ready"].ID, ready.CaseID)
-	require.Len(t, ready.Next, 1)
-	require.Equal(t, "submit", ready.Next[0].Step)
-	require.Equal(t, 2, ready.Next[0].Version)
-	require.Equal(t, "open", ready.Next[0].Status)
-	require.Equal(t, e.OpenTask(cs["ready"].ID).ID, ready.Next[0].ID)
-	old, err := e.st.GetTask(ctx, readyTask.ID)
-	require.NoError(t, err)
-	require.Equal(t, store.TaskCancelled, old.Status)
-	c, err = e.st.GetCase(ctx, cs["ready"].ID)
-	require.NoError(t, err)
-	require.Equal(t, 2, c.Version)
-	require.Equal(t, "submit", c.Step)
-
-	// Audit: one entry per case, one for the migration.
-	migrated := e.audits(store.AuditFilter{CaseID: cs["ready"].ID})
-	last := migrated[len(migrated)-1]
-	require.Equal(t, "case.migrate", last.Action)
-	require.Equal(t, "case:"+cs["ready"].ID, last.Object)
-	require.Equal(t, e.actors["owner"].ID, last.Actor)
-	require.Equal(t, map[string]any{"migration_id": real.MigrationID, "from": 1.0, "to": 2.0, "from_step": "record",
-		"to_step": "submit", "closed_task_id": readyTask.ID}, detailsOf(t, last))
-	for _, name := range []string{"busy", "unmapped", "gone"} {
-		entries := e.audits(store.AuditFilter{CaseID: cs[name].ID})
-		last := entries[len(entries)-1]
-		require.Equal(t, "case.migrate_refused", last.Action, name)
-		require.Equal(t, "case:"+cs[name].ID, last.Object)
-		d := detailsOf(t, last)
-		require.Equal(t, want[cs[name].ID].Reason, d["reason"], name)
-		require.Equal(t, want[cs[name].ID].Step, d["step"], name)
-		require.Equal(t, real.MigrationID, d["migration_id"])
-		require.Equal(t, []any{1.0, 2.0}, []any{d["from"], d["to"]})
-	}
-	flowEntries := e.audits(store.AuditFilter{Object: "flow:complaint"})
-	require.Len(t, flowEntries, 1)
-	require.Equal(t, "flow.migrate", flowEntries[0].Action)
-	d := detailsOf(t, flowEntries[0])
-	require.Equal(t, real.MigrationID, d["migration_id"])
-	require.Equal(t, []any{4.0, 1.0, 3.0, 0.0, false}, []any{d["cases"], d["migrated"], d["refused"], d["failed"], d["truncated"]})
-
-	// The refused cases are untouched.
-	for _, name := range []string{"busy", "unmapped"} {
-		c, err := e.st.GetCase(ctx, cs[name].ID)
+		e.eng.Mu.Lock()
+		require.Empty(t, e.eng.Migrates, "a dry run sends no Update")
+		e.eng.Mu.Unlock()
+		for _, name := range []string{"ready", "busy", "unmapped", "gone"} {
+			for _, a := range e.audits(store.AuditFilter{CaseID: cs[name].ID}) {
+				require.NotContains(t, a.Action, "migrate", name)
+			}
+		}
+		require.Empty(t, e.audits(store.AuditFilter{Object: "flow:complaint"}))
+		c, err := e.st.GetCase(ctx, cs["ready"].ID)
 		require.NoError(t, err)
-		require.Equal(t, 1, c.Version, name)
-		require.Equal(t, store.TaskOpen, e.OpenTask(cs[name].ID).Status)
-	}
+		require.Equal(t, 1, c.Version)
+	})
 
-	// Again: the migrated case is no longer on version 1.
-	again := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
-	require.Equal(t, order[:3], caseIDsOf(again))
+	e.step(t, "real run: one case migrated, three refused with their reasons", func(t *testing.T, e *testEnv) {
+		// Real run.
+		real = migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2}, nil))
+		require.False(t, real.DryRun)
+		require.NotEqual(t, dry.MigrationID, real.MigrationID)
+		require.Equal(t, order, caseIDsOf(real))
+		require.Equal(t, []int{1, 3, 0, 0}, []int{real.Migrated, real.Refused, real.WouldMigrate, real.Failed})
+		for _, c := range real.Cases {
+			w := want[c.CaseID]
+			if w.Status == "would_migrate" {
+				w.Status = "migrated"
+			}
+			require.Equal(t, []string{w.Step, w.ToStep, w.Status, w.Reason}, []string{c.Step, c.ToStep, c.Status, c.Reason}, c.CaseID)
+		}
+	})
 
-	// The migrated case shows its new version.
-	res := e.Do("owner", http.MethodGet, "/api/v1/cases/"+cs["ready"].ID, nil, nil)
-	require.Equal(t, http.StatusOK, res.Code)
-	var detail apiv1.CaseDetail
-	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &detail))
-	require.Equal(t, 2, detail.Version)
-	require.Equal(t, "submit", detail.Step)
+	e.step(t, "the migrated case: one Update with v2, its task cancelled, a v2 task open, the row on v2", func(t *testing.T, e *testEnv) {
+		// The migrated case: one Update with the stored v2 definition, its
+		// task cancelled, a task of v2's submit step open, the row on v2.
+		e.eng.Mu.Lock()
+		require.Len(t, e.eng.Migrates, 1)
+		req := e.eng.Migrates[0]
+		require.Equal(t, []string{real.MigrationID + ":" + cs["ready"].ID}, e.eng.MigrateIDs)
+		e.eng.Mu.Unlock()
+		require.Equal(t, real.MigrationID, req.MigrationID)
+		require.Equal(t, 1, req.From)
+		require.Equal(t, "complaint", req.To.Key)
+		require.Equal(t, 2, req.To.Version)
+		_, hasSubmit := req.To.Step("submit")
+		require.True(t, hasSubmit, "the compiled definition of version 2")
+		require.Equal(t, v1ToV2, req.Mapping)
+		require.Equal(t, e.actors["owner"].ID, req.ActorID)
+
+		ready := real.Cases[len(real.Cases)-1]
+		require.Equal(t, cs["ready"].ID, ready.CaseID)
+		require.Len(t, ready.Next, 1)
+		require.Equal(t, "submit", ready.Next[0].Step)
+		require.Equal(t, 2, ready.Next[0].Version)
+		require.Equal(t, "open", ready.Next[0].Status)
+		require.Equal(t, e.OpenTask(cs["ready"].ID).ID, ready.Next[0].ID)
+		old, err := e.st.GetTask(ctx, readyTask.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.TaskCancelled, old.Status)
+		c, err := e.st.GetCase(ctx, cs["ready"].ID)
+		require.NoError(t, err)
+		require.Equal(t, 2, c.Version)
+		require.Equal(t, "submit", c.Step)
+	})
+
+	e.step(t, "audit: one entry per case, one for the migration", func(t *testing.T, e *testEnv) {
+		// Audit: one entry per case, one for the migration.
+		migrated := e.audits(store.AuditFilter{CaseID: cs["ready"].ID})
+		last := migrated[len(migrated)-1]
+		require.Equal(t, "case.migrate", last.Action)
+		require.Equal(t, "case:"+cs["ready"].ID, last.Object)
+		require.Equal(t, e.actors["owner"].ID, last.Actor)
+		require.Equal(t, map[string]any{"migration_id": real.MigrationID, "from": 1.0, "to": 2.0, "from_step": "record",
+			"to_step": "submit", "closed_task_id": readyTask.ID}, detailsOf(t, last))
+		for _, name := range []string{"busy", "unmapped", "gone"} {
+			entries := e.audits(store.AuditFilter{CaseID: cs[name].ID})
+			last := entries[len(entries)-1]
+			require.Equal(t, "case.migrate_refused", last.Action, name)
+			require.Equal(t, "case:"+cs[name].ID, last.Object)
+			d := detailsOf(t, last)
+			require.Equal(t, want[cs[name].ID].Reason, d["reason"], name)
+			require.Equal(t, want[cs[name].ID].Step, d["step"], name)
+			require.Equal(t, real.MigrationID, d["migration_id"])
+			require.Equal(t, []any{1.0, 2.0}, []any{d["from"], d["to"]})
+		}
+		flowEntries := e.audits(store.AuditFilter{Object: "flow:complaint"})
+		require.Len(t, flowEntries, 1)
+		require.Equal(t, "flow.migrate", flowEntries[0].Action)
+		d := detailsOf(t, flowEntries[0])
+		require.Equal(t, real.MigrationID, d["migration_id"])
+		require.Equal(t, []any{4.0, 1.0, 3.0, 0.0, false}, []any{d["cases"], d["migrated"], d["refused"], d["failed"], d["truncated"]})
+	})
+
+	e.step(t, "the refused cases are untouched", func(t *testing.T, e *testEnv) {
+		// The refused cases are untouched.
+		for _, name := range []string{"busy", "unmapped"} {
+			c, err := e.st.GetCase(ctx, cs[name].ID)
+			require.NoError(t, err)
+			require.Equal(t, 1, c.Version, name)
+			require.Equal(t, store.TaskOpen, e.OpenTask(cs[name].ID).Status)
+		}
+	})
+
+	e.step(t, "again: the migrated case is no longer on version 1", func(t *testing.T, e *testEnv) {
+		// Again: the migrated case is no longer on version 1.
+		again := migrationOf(t, e.Do("owner", http.MethodPost, migrationsPath, map[string]any{"from": 1, "to": 2, "mapping": v1ToV2, "dry_run": true}, nil))
+		require.Equal(t, order[:3], caseIDsOf(again))
+	})
+
+	e.step(t, "the migrated case shows its new version", func(t *testing.T, e *testEnv) {
+		// The migrated case shows its new version.
+		res := e.Do("owner", http.MethodGet, "/api/v1/cases/"+cs["ready"].ID, nil, nil)
+		require.Equal(t, http.StatusOK, res.Code)
+		var detail apiv1.CaseDetail
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &detail))
+		require.Equal(t, 2, detail.Version)
+		require.Equal(t, "submit", detail.Step)
+	})
 }
 
 // TestMigrateUpdateOutcomes: what the Update answers decides each case's
