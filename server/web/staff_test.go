@@ -308,97 +308,132 @@ func TestUITaskComplete(t *testing.T) {
 		return len(e.eng.Completions)
 	}
 
-	// A required field left empty: the server's (the workflow's) message
-	// at the field, the values kept (escaped), nothing completed.
-	res := e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-1"}, "outcome": {"recorded"},
-		"data.severity": {"intermediate"}, "data.summary": {""}})
-	require.Equal(t, http.StatusUnprocessableEntity, res.Code, res.Body.String())
-	body := res.Body.String()
-	require.Regexp(t, `(?s)<textarea id="field-summary" name="data.summary" required aria-invalid="true" aria-describedby="field-summary-error"></textarea>\s*<p class="field-error" id="field-summary-error" data-testid="field-error">field &#34;summary&#34; is required</p>`, body)
-	require.Contains(t, body, `<option value="intermediate" selected>`)
-	require.NotRegexp(t, `name="idempotency_key" value="k-1"`, body, "a refused completion gets a new key")
-	res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-2"}, "outcome": {"recorded"}, "data.summary": {scriptText}})
-	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	body = res.Body.String()
-	require.Contains(t, body, `field &#34;severity&#34; is required`)
-	require.Contains(t, body, `name="data.summary" required>`+scriptEscaped+`</textarea>`)
-	require.NotContains(t, body, scriptText)
-	// No outcome (the form was posted without a button): said at the buttons.
-	res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-3"}, "data.severity": {"primary"}})
-	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	require.Contains(t, res.Body.String(), `data-testid="outcome-error"`)
-	// An outcome the step does not have: the API's message at the buttons.
-	res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-4"}, "outcome": {"nope"}, "data.severity": {"primary"}, "data.summary": {"s"}})
-	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	require.Contains(t, res.Body.String(), `data-testid="outcome-error">outcome &#34;nope&#34; is not allowed`)
-	got, err := e.st.GetTask(context.Background(), task.ID)
-	require.NoError(t, err)
-	require.Equal(t, store.TaskOpen, got.Status)
+	var (
+		res    *httptest.ResponseRecorder
+		body   string
+		loc    *url.URL
+		next   store.Task
+		form   url.Values
+		before int
+	)
 
-	// Success: to the inbox with the handoff, named in the flash and
-	// listed with the next task's department.
-	form := url.Values{"idempotency_key": {"click-1"}, "outcome": {"recorded"}, "data.severity": {"primary"}, "data.summary": {"line drops"}}
-	before := engineCalls()
-	res = e.page("ana", http.MethodPost, path, form)
-	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
-	loc, err := url.Parse(res.Header().Get("Location"))
-	require.NoError(t, err)
-	require.Equal(t, "/ui/inbox", loc.Path)
-	next := e.OpenTask(c.ID)
-	require.Equal(t, "technical", next.Department)
-	require.Equal(t, []string{next.ID}, loc.Query()["next"])
-	require.Equal(t, "customer_service", loc.Query().Get("department"))
-	require.Equal(t, `Completed "Record the complaint" with outcome Recorded. Next: "Technical investigation" in Technical.`, loc.Query().Get("flash"))
-	body = e.page("ana", http.MethodGet, loc.RequestURI(), nil).Body.String()
-	require.Contains(t, body, `<li data-testid="next-task" data-task-id="`+next.ID+`" data-department="technical">`)
-	require.Contains(t, body, `Next: &#34;Technical investigation&#34; in Technical.`)
-	got, err = e.st.GetTask(context.Background(), task.ID)
-	require.NoError(t, err)
-	require.Equal(t, store.TaskCompleted, got.Status)
-	require.Equal(t, map[string]any{"severity": "primary", "summary": "line drops"}, jsonObject(t, got.Data))
+	e.step(t, "a required field left empty: the workflow's message at the field, values kept, nothing completed", func(t *testing.T, e *testEnv) {
+		// A required field left empty: the server's (the workflow's) message
+		// at the field, the values kept (escaped), nothing completed.
+		res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-1"}, "outcome": {"recorded"},
+			"data.severity": {"intermediate"}, "data.summary": {""}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Code, res.Body.String())
+		body = res.Body.String()
+		require.Regexp(t, `(?s)<textarea id="field-summary" name="data.summary" required aria-invalid="true" aria-describedby="field-summary-error"></textarea>\s*<p class="field-error" id="field-summary-error" data-testid="field-error">field &#34;summary&#34; is required</p>`, body)
+		require.Contains(t, body, `<option value="intermediate" selected>`)
+		require.NotRegexp(t, `name="idempotency_key" value="k-1"`, body, "a refused completion gets a new key")
+		res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-2"}, "outcome": {"recorded"}, "data.summary": {scriptText}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+		body = res.Body.String()
+		require.Contains(t, body, `field &#34;severity&#34; is required`)
+		require.Contains(t, body, `name="data.summary" required>`+scriptEscaped+`</textarea>`)
+		require.NotContains(t, body, scriptText)
+	})
 
-	// A double click (the same key again) completes nothing twice and
-	// answers with the same handoff.
-	res = e.page("ana", http.MethodPost, path, form)
-	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
-	require.Equal(t, loc.String(), res.Header().Get("Location"))
-	require.Equal(t, before+1, engineCalls())
-	spans, err := e.st.ListSpans(context.Background(), store.SpanFilter{CaseID: c.ID})
-	require.NoError(t, err)
-	require.Len(t, spans, 1)
-	// Another key on the completed task: refused, shown on the task page.
-	form.Set("idempotency_key", "click-2")
-	res = e.page("ana", http.MethodPost, path, form)
-	require.Equal(t, http.StatusConflict, res.Code)
-	require.Contains(t, res.Body.String(), "already completed")
-	require.Contains(t, res.Body.String(), `data-testid="task-result"`)
+	e.step(t, "no outcome: said at the buttons", func(t *testing.T, e *testEnv) {
+		// No outcome (the form was posted without a button): said at the buttons.
+		res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-3"}, "data.severity": {"primary"}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+		require.Contains(t, res.Body.String(), `data-testid="outcome-error"`)
+	})
 
-	// The next department's inbox shows the handed-on task.
-	require.Equal(t, []string{next.ID}, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
-	// tom's task page shows what customer service recorded, without a
-	// link into that department's task.
-	nextPage := e.page("tom", http.MethodGet, "/ui/tasks/"+next.ID, nil)
-	require.Equal(t, http.StatusOK, nextPage.Code)
-	require.Regexp(t, `(?s)<li data-testid="earlier-step" data-step="record">.*Record the complaint.*Customer service · Recorded.*<dt>severity</dt><dd>primary</dd><dt>summary</dt><dd>line drops</dd>`, nextPage.Body.String())
-	require.NotContains(t, nextPage.Body.String(), `<a href="/ui/tasks/`+task.ID+`">`)
-	require.Contains(t, e.page("admin", http.MethodGet, "/ui/tasks/"+next.ID, nil).Body.String(), `<a href="/ui/tasks/`+task.ID+`">Record the complaint</a>`)
-	// ana sees the handoff but no link into another department's task.
-	require.NotContains(t, body, `<a href="/ui/tasks/`+next.ID+`">`)
-	adminBody := e.page("admin", http.MethodGet, loc.RequestURI(), nil).Body.String()
-	require.Contains(t, adminBody, `<a href="/ui/tasks/`+next.ID+`">Technical investigation</a>`)
+	e.step(t, "an outcome the step does not have: the API's message at the buttons", func(t *testing.T, e *testEnv) {
+		// An outcome the step does not have: the API's message at the buttons.
+		res = e.page("ana", http.MethodPost, path, url.Values{"idempotency_key": {"k-4"}, "outcome": {"nope"}, "data.severity": {"primary"}, "data.summary": {"s"}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+		require.Contains(t, res.Body.String(), `data-testid="outcome-error">outcome &#34;nope&#34; is not allowed`)
+		got, err := e.st.GetTask(context.Background(), task.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.TaskOpen, got.Status)
+	})
 
-	// A number field that is not a number is refused before the API.
-	rc := e.startCaseAs("admin", "returns-exchange", "c-8", nil)
-	rt := e.OpenTask(rc.ID)
-	res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12,5"}})
-	require.Equal(t, http.StatusUnprocessableEntity, res.Code)
-	require.Contains(t, res.Body.String(), `must be a number, got &#34;12,5&#34;`)
-	require.Contains(t, res.Body.String(), `<input type="number" step="any" id="field-amount" name="data.amount" value="12,5" required aria-invalid="true"`)
-	res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"idempotency_key": {"r-1"}, "outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12.5"}})
-	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
-	got, err = e.st.GetTask(context.Background(), rt.ID)
-	require.NoError(t, err)
-	require.Equal(t, map[string]any{"type": "return", "amount": 12.5}, jsonObject(t, got.Data))
+	e.step(t, "success: to the inbox with the handoff, in the flash and listed", func(t *testing.T, e *testEnv) {
+		// Success: to the inbox with the handoff, named in the flash and
+		// listed with the next task's department.
+		form = url.Values{"idempotency_key": {"click-1"}, "outcome": {"recorded"}, "data.severity": {"primary"}, "data.summary": {"line drops"}}
+		before = engineCalls()
+		res = e.page("ana", http.MethodPost, path, form)
+		require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+		var err error
+		loc, err = url.Parse(res.Header().Get("Location"))
+		require.NoError(t, err)
+		require.Equal(t, "/ui/inbox", loc.Path)
+		next = e.OpenTask(c.ID)
+		require.Equal(t, "technical", next.Department)
+		require.Equal(t, []string{next.ID}, loc.Query()["next"])
+		require.Equal(t, "customer_service", loc.Query().Get("department"))
+		require.Equal(t, `Completed "Record the complaint" with outcome Recorded. Next: "Technical investigation" in Technical.`, loc.Query().Get("flash"))
+		body = e.page("ana", http.MethodGet, loc.RequestURI(), nil).Body.String()
+		require.Contains(t, body, `<li data-testid="next-task" data-task-id="`+next.ID+`" data-department="technical">`)
+		require.Contains(t, body, `Next: &#34;Technical investigation&#34; in Technical.`)
+		got, err := e.st.GetTask(context.Background(), task.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.TaskCompleted, got.Status)
+		require.Equal(t, map[string]any{"severity": "primary", "summary": "line drops"}, jsonObject(t, got.Data))
+	})
+
+	e.step(t, "a double click completes nothing twice and answers the same handoff", func(t *testing.T, e *testEnv) {
+		// A double click (the same key again) completes nothing twice and
+		// answers with the same handoff.
+		res = e.page("ana", http.MethodPost, path, form)
+		require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+		require.Equal(t, loc.String(), res.Header().Get("Location"))
+		require.Equal(t, before+1, engineCalls())
+		spans, err := e.st.ListSpans(context.Background(), store.SpanFilter{CaseID: c.ID})
+		require.NoError(t, err)
+		require.Len(t, spans, 1)
+	})
+
+	e.step(t, "another key on the completed task: refused on the task page", func(t *testing.T, e *testEnv) {
+		// Another key on the completed task: refused, shown on the task page.
+		form.Set("idempotency_key", "click-2")
+		res = e.page("ana", http.MethodPost, path, form)
+		require.Equal(t, http.StatusConflict, res.Code)
+		require.Contains(t, res.Body.String(), "already completed")
+		require.Contains(t, res.Body.String(), `data-testid="task-result"`)
+	})
+
+	e.step(t, "the next department's inbox shows the handed-on task", func(t *testing.T, e *testEnv) {
+		// The next department's inbox shows the handed-on task.
+		require.Equal(t, []string{next.ID}, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
+	})
+
+	e.step(t, "the next task's page shows what customer service recorded, without a link", func(t *testing.T, e *testEnv) {
+		// tom's task page shows what customer service recorded, without a
+		// link into that department's task.
+		nextPage := e.page("tom", http.MethodGet, "/ui/tasks/"+next.ID, nil)
+		require.Equal(t, http.StatusOK, nextPage.Code)
+		require.Regexp(t, `(?s)<li data-testid="earlier-step" data-step="record">.*Record the complaint.*Customer service · Recorded.*<dt>severity</dt><dd>primary</dd><dt>summary</dt><dd>line drops</dd>`, nextPage.Body.String())
+		require.NotContains(t, nextPage.Body.String(), `<a href="/ui/tasks/`+task.ID+`">`)
+		require.Contains(t, e.page("admin", http.MethodGet, "/ui/tasks/"+next.ID, nil).Body.String(), `<a href="/ui/tasks/`+task.ID+`">Record the complaint</a>`)
+	})
+
+	e.step(t, "the handoff without a link into another department's task", func(t *testing.T, e *testEnv) {
+		// ana sees the handoff but no link into another department's task.
+		require.NotContains(t, body, `<a href="/ui/tasks/`+next.ID+`">`)
+		adminBody := e.page("admin", http.MethodGet, loc.RequestURI(), nil).Body.String()
+		require.Contains(t, adminBody, `<a href="/ui/tasks/`+next.ID+`">Technical investigation</a>`)
+	})
+
+	e.step(t, "a number field that is not a number is refused before the API", func(t *testing.T, e *testEnv) {
+		// A number field that is not a number is refused before the API.
+		rc := e.startCaseAs("admin", "returns-exchange", "c-8", nil)
+		rt := e.OpenTask(rc.ID)
+		res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12,5"}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Code)
+		require.Contains(t, res.Body.String(), `must be a number, got &#34;12,5&#34;`)
+		require.Contains(t, res.Body.String(), `<input type="number" step="any" id="field-amount" name="data.amount" value="12,5" required aria-invalid="true"`)
+		res = e.page("ana", http.MethodPost, "/ui/tasks/"+rt.ID+"/complete", url.Values{"idempotency_key": {"r-1"}, "outcome": {"complete"}, "data.type": {"return"}, "data.amount": {"12.5"}})
+		require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+		got, err := e.st.GetTask(context.Background(), rt.ID)
+		require.NoError(t, err)
+		require.Equal(t, map[string]any{"type": "return", "amount": 12.5}, jsonObject(t, got.Data))
+	})
 }
 
 func jsonObject(t *testing.T, raw []byte) map[string]any {
