@@ -92,89 +92,122 @@ func TestUIInbox(t *testing.T) {
 	c := e.startCaseAs("admin", "complaint", "c-1", nil)
 	task := e.OpenTask(c.ID)
 
-	// Staff see their department's tasks with the countdown, the
-	// escalation level and a claim button; every role of the page may
-	// open it.
-	for _, as := range []string{"ana", "olga", "admin"} {
-		res := e.page(as, http.MethodGet, "/ui/inbox", nil)
-		require.Equal(t, http.StatusOK, res.Code, as)
-		body := res.Body.String()
-		require.Equal(t, []string{task.ID}, rowIDs(body), as)
-		require.Contains(t, body, `class="countdown" data-due="`+task.SLADue.UTC().Format("2006-01-02T15:04:05Z")+`"`)
-		require.Contains(t, body, `data-testid="escalation" data-level="0"`)
-		require.Contains(t, body, `data-testid="claim"`)
-		require.Contains(t, body, `<a href="/ui/tasks/`+task.ID+`" title="Record the complaint" data-testid="open-task">Record the complaint</a>`)
-		require.Contains(t, body, `data-refresh="/ui/inbox"`)
-		require.Contains(t, body, `data-testid="inbox-status"`)
-	}
-	// The selector: staff their departments, others every department of
-	// the flows.
-	body := e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String()
-	require.Contains(t, body, `<option value="customer_service">`)
-	require.NotContains(t, body, `<option value="technical">`)
-	body = e.page("admin", http.MethodGet, "/ui/inbox?department=technical", nil).Body.String()
-	require.Contains(t, body, `<option value="technical" selected>`)
-	require.Contains(t, body, `<option value="crisis_team">`)
-	require.Empty(t, rowIDs(body))
+	var (
+		res     *httptest.ResponseRecorder
+		body    string
+		frag    string
+		refused string
+	)
 
-	// Staff of another department neither see the task nor may ask for
-	// that department's inbox (the API's 403, as a page and as a fragment).
-	require.Empty(t, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
-	requireErrorPage(t, e.page("tom", http.MethodGet, "/ui/inbox?department=customer_service", nil), http.StatusForbidden, "customer_service")
-	require.Equal(t, http.StatusForbidden, e.fragment("tom", "/ui/inbox?department=customer_service").Code)
-	// Improvers have the improvement department's inbox only (decision
-	// 0024).
-	ivy := e.page("ivy", http.MethodGet, "/ui/inbox", nil)
-	require.Equal(t, http.StatusOK, ivy.Code)
-	require.Empty(t, rowIDs(ivy.Body.String()))
-	requireErrorPage(t, e.page("ivy", http.MethodGet, "/ui/inbox?department=customer_service", nil), http.StatusForbidden, "customer_service")
-	requireErrorPage(t, e.page("ana", http.MethodGet, "/ui/inbox?assignee=nobody", nil), http.StatusBadRequest, "assignee")
+	e.step(t, "staff see their department's tasks with countdown, level and claim; every role opens the page", func(t *testing.T, e *testEnv) {
+		// Staff see their department's tasks with the countdown, the
+		// escalation level and a claim button; every role of the page may
+		// open it.
+		for _, as := range []string{"ana", "olga", "admin"} {
+			res := e.page(as, http.MethodGet, "/ui/inbox", nil)
+			require.Equal(t, http.StatusOK, res.Code, as)
+			body := res.Body.String()
+			require.Equal(t, []string{task.ID}, rowIDs(body), as)
+			require.Contains(t, body, `class="countdown" data-due="`+task.SLADue.UTC().Format("2006-01-02T15:04:05Z")+`"`)
+			require.Contains(t, body, `data-testid="escalation" data-level="0"`)
+			require.Contains(t, body, `data-testid="claim"`)
+			require.Contains(t, body, `<a href="/ui/tasks/`+task.ID+`" title="Record the complaint" data-testid="open-task">Record the complaint</a>`)
+			require.Contains(t, body, `data-refresh="/ui/inbox"`)
+			require.Contains(t, body, `data-testid="inbox-status"`)
+		}
+	})
 
-	// The fragment is the rows alone.
-	res := e.fragment("ana", "/ui/inbox")
-	require.Equal(t, http.StatusOK, res.Code)
-	frag := strings.TrimSpace(res.Body.String())
-	require.True(t, strings.HasPrefix(frag, `<tr data-testid="inbox-row"`), frag)
-	require.True(t, strings.HasSuffix(frag, `</tr>`), frag)
-	for _, s := range []string{"<html", "<table", "<tbody", "<nav", "<form method=\"get\"", "Inbox"} {
-		require.NotContains(t, frag, s)
-	}
-	require.Equal(t, []string{task.ID}, rowIDs(frag))
-	// The page's rows are the fragment byte for byte, so app.js swaps rows
-	// only when the server's content changed.
-	served := regexp.MustCompile(`(?s)<tbody id="inbox-rows"[^>]*>(.*?)</tbody>`).FindStringSubmatch(e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String())
-	require.Len(t, served, 2)
-	require.Equal(t, frag, strings.TrimSpace(served[1]))
+	e.step(t, "the department selector: staff their departments, others every department", func(t *testing.T, e *testEnv) {
+		// The selector: staff their departments, others every department of
+		// the flows.
+		body = e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String()
+		require.Contains(t, body, `<option value="customer_service">`)
+		require.NotContains(t, body, `<option value="technical">`)
+		body = e.page("admin", http.MethodGet, "/ui/inbox?department=technical", nil).Body.String()
+		require.Contains(t, body, `<option value="technical" selected>`)
+		require.Contains(t, body, `<option value="crisis_team">`)
+		require.Empty(t, rowIDs(body))
+	})
 
-	// Claim from the inbox comes back to it with its filters; mine and
-	// unclaimed filter by assignee.
-	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox?assignee=mine"}})
-	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
-	require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/inbox?assignee=mine&flash="), res.Header().Get("Location"))
-	body = e.page("ana", http.MethodGet, "/ui/inbox?assignee=mine", nil).Body.String()
-	require.Equal(t, []string{task.ID}, rowIDs(body))
-	require.Contains(t, body, `data-testid="unclaim"`)
-	require.Contains(t, body, `<span title="`+e.actors["ana"].ID+`" data-testid="assignee">you</span>`)
-	require.Empty(t, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
-	// A claim someone else holds: not claimed, said where the button was.
-	e.Actor("bea", store.RoleStaff, "customer_service")
-	res = e.page("bea", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
-	require.Equal(t, http.StatusSeeOther, res.Code)
-	require.Contains(t, res.Header().Get("Location"), "flash=Not+claimed")
-	require.Contains(t, res.Header().Get("Location"), "flash_kind=refused")
-	refused := e.page("bea", http.MethodGet, res.Header().Get("Location"), nil).Body.String()
-	require.Contains(t, refused, `<p class="flash error" role="alert" data-testid="flash" data-kind="refused">Not claimed: `)
-	// bea's refusal, signed for bea, shows nothing to ana.
-	require.NotContains(t, e.page("ana", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), `data-testid="flash"`)
-	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/unclaim", url.Values{"return": {"/ui/inbox"}})
-	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
-	done := e.page("ana", http.MethodGet, res.Header().Get("Location"), nil).Body.String()
-	require.Contains(t, done, `<p class="flash" role="status" data-testid="flash" data-kind="done">Claimed`)
-	// A return address outside the UI is not followed.
-	res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/unclaim", url.Values{"return": {"https://evil.test/"}})
-	require.Equal(t, http.StatusSeeOther, res.Code)
-	require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/tasks/"+task.ID+"?flash="), res.Header().Get("Location"))
-	require.Equal(t, []string{task.ID}, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
+	e.step(t, "another department's staff neither see the task nor may ask for the inbox", func(t *testing.T, e *testEnv) {
+		// Staff of another department neither see the task nor may ask for
+		// that department's inbox (the API's 403, as a page and as a fragment).
+		require.Empty(t, rowIDs(e.page("tom", http.MethodGet, "/ui/inbox", nil).Body.String()))
+		requireErrorPage(t, e.page("tom", http.MethodGet, "/ui/inbox?department=customer_service", nil), http.StatusForbidden, "customer_service")
+		require.Equal(t, http.StatusForbidden, e.fragment("tom", "/ui/inbox?department=customer_service").Code)
+	})
+
+	e.step(t, "improvers have the improvement department's inbox only", func(t *testing.T, e *testEnv) {
+		// Improvers have the improvement department's inbox only (decision
+		// 0024).
+		ivy := e.page("ivy", http.MethodGet, "/ui/inbox", nil)
+		require.Equal(t, http.StatusOK, ivy.Code)
+		require.Empty(t, rowIDs(ivy.Body.String()))
+		requireErrorPage(t, e.page("ivy", http.MethodGet, "/ui/inbox?department=customer_service", nil), http.StatusForbidden, "customer_service")
+		requireErrorPage(t, e.page("ana", http.MethodGet, "/ui/inbox?assignee=nobody", nil), http.StatusBadRequest, "assignee")
+	})
+
+	e.step(t, "the fragment is the rows alone", func(t *testing.T, e *testEnv) {
+		// The fragment is the rows alone.
+		res = e.fragment("ana", "/ui/inbox")
+		require.Equal(t, http.StatusOK, res.Code)
+		frag = strings.TrimSpace(res.Body.String())
+		require.True(t, strings.HasPrefix(frag, `<tr data-testid="inbox-row"`), frag)
+		require.True(t, strings.HasSuffix(frag, `</tr>`), frag)
+		for _, s := range []string{"<html", "<table", "<tbody", "<nav", "<form method=\"get\"", "Inbox"} {
+			require.NotContains(t, frag, s)
+		}
+		require.Equal(t, []string{task.ID}, rowIDs(frag))
+	})
+
+	e.step(t, "the page's rows are the fragment byte for byte", func(t *testing.T, e *testEnv) {
+		// The page's rows are the fragment byte for byte, so app.js swaps rows
+		// only when the server's content changed.
+		served := regexp.MustCompile(`(?s)<tbody id="inbox-rows"[^>]*>(.*?)</tbody>`).FindStringSubmatch(e.page("ana", http.MethodGet, "/ui/inbox", nil).Body.String())
+		require.Len(t, served, 2)
+		require.Equal(t, frag, strings.TrimSpace(served[1]))
+	})
+
+	e.step(t, "claim from the inbox returns with its filters; mine and unclaimed", func(t *testing.T, e *testEnv) {
+		// Claim from the inbox comes back to it with its filters; mine and
+		// unclaimed filter by assignee.
+		res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox?assignee=mine"}})
+		require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+		require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/inbox?assignee=mine&flash="), res.Header().Get("Location"))
+		body = e.page("ana", http.MethodGet, "/ui/inbox?assignee=mine", nil).Body.String()
+		require.Equal(t, []string{task.ID}, rowIDs(body))
+		require.Contains(t, body, `data-testid="unclaim"`)
+		require.Contains(t, body, `<span title="`+e.actors["ana"].ID+`" data-testid="assignee">you</span>`)
+		require.Empty(t, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
+	})
+
+	e.step(t, "a claim someone else holds: not claimed, said where the button was", func(t *testing.T, e *testEnv) {
+		// A claim someone else holds: not claimed, said where the button was.
+		e.Actor("bea", store.RoleStaff, "customer_service")
+		res = e.page("bea", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
+		require.Equal(t, http.StatusSeeOther, res.Code)
+		require.Contains(t, res.Header().Get("Location"), "flash=Not+claimed")
+		require.Contains(t, res.Header().Get("Location"), "flash_kind=refused")
+		refused = e.page("bea", http.MethodGet, res.Header().Get("Location"), nil).Body.String()
+		require.Contains(t, refused, `<p class="flash error" role="alert" data-testid="flash" data-kind="refused">Not claimed: `)
+	})
+
+	e.step(t, "bea's refusal, signed for bea, shows nothing to ana", func(t *testing.T, e *testEnv) {
+		// bea's refusal, signed for bea, shows nothing to ana.
+		require.NotContains(t, e.page("ana", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), `data-testid="flash"`)
+		res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/unclaim", url.Values{"return": {"/ui/inbox"}})
+		res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/claim", url.Values{"return": {"/ui/inbox"}})
+		done := e.page("ana", http.MethodGet, res.Header().Get("Location"), nil).Body.String()
+		require.Contains(t, done, `<p class="flash" role="status" data-testid="flash" data-kind="done">Claimed`)
+	})
+
+	e.step(t, "a return address outside the UI is not followed", func(t *testing.T, e *testEnv) {
+		// A return address outside the UI is not followed.
+		res = e.page("ana", http.MethodPost, "/ui/tasks/"+task.ID+"/unclaim", url.Values{"return": {"https://evil.test/"}})
+		require.Equal(t, http.StatusSeeOther, res.Code)
+		require.True(t, strings.HasPrefix(res.Header().Get("Location"), "/ui/tasks/"+task.ID+"?flash="), res.Header().Get("Location"))
+		require.Equal(t, []string{task.ID}, rowIDs(e.page("ana", http.MethodGet, "/ui/inbox?assignee=unclaimed", nil).Body.String()))
+	})
 }
 
 func TestUIInboxPages(t *testing.T) {
