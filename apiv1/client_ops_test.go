@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/api"
 	"github.com/stretchr/testify/require"
 )
 

@@ -24,13 +24,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/flowlab/flowlab/api"
+	"github.com/flowlab/flowlab/api/engine"
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/bench/kit"
 	"github.com/flowlab/flowlab/e2e/cluster"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/server"
-	"github.com/flowlab/flowlab/server/api"
-	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/postgres"
 )

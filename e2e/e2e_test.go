@@ -24,10 +24,10 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/api"
+	"github.com/flowlab/flowlab/api/engine"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
-	"github.com/flowlab/flowlab/server/api"
-	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"

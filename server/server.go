@@ -1,5 +1,5 @@
 // Package server assembles flowlab's HTTP side: the JSON API
-// (server/api) and the web UI (server/web) on one router, with request
+// (package api) and the web UI (package web) on one router, with request
 // ids, access logs, latency metrics and panic recovery around both. The
 // API's route table also serves liveness (/healthz), readiness (/readyz),
 // metrics (/metrics) and the OpenAPI document.
@@ -15,10 +15,10 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/flowlab/flowlab/api"
+	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/obs"
-	"github.com/flowlab/flowlab/server/api"
-	"github.com/flowlab/flowlab/server/internal/httpx"
-	"github.com/flowlab/flowlab/server/web"
+	"github.com/flowlab/flowlab/web"
 )
 
 // Config configures the HTTP side of a flowlab process: the API's

@@ -12,10 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/api"
+	"github.com/flowlab/flowlab/api/engine/enginetest"
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/obs"
-	"github.com/flowlab/flowlab/server/api"
-	"github.com/flowlab/flowlab/server/api/engine/enginetest"
 	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )

@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/server"
-	"github.com/flowlab/flowlab/server/api"
 )
 
 const auditNext = "eyJpZCI6NDcxMn0"

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/api"
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flowlab/flowlab/server/api"
+	"github.com/flowlab/flowlab/api"
 	"github.com/spf13/cobra"
 
 	"github.com/flowlab/flowlab/apiv1"

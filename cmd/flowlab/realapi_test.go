@@ -13,9 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/api"
+	"github.com/flowlab/flowlab/api/engine"
 	"github.com/flowlab/flowlab/server"
-	"github.com/flowlab/flowlab/server/api"
-	"github.com/flowlab/flowlab/server/api/engine"
 	"github.com/flowlab/flowlab/workflows"
 )
 

@@ -36,32 +36,32 @@ var allowed = map[string][]string{
 	"worker":     {"workflows", "activities"},
 	"apiv1":      {"flow", "experiment"},
 	// server assembles the API and the web UI on one router.
-	"server": {"obs", "server/api", "server/web", "server/internal/httpx"},
+	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
-	"server/api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
-		"stats", "pilotdata", "obs", "readable", "server/internal/httpx", "server/internal/authz", "server/internal/graphview"},
-	"server/api/engine":            {"workflows"},
-	"server/api/engine/enginetest": {"server/api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
+	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
+		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview"},
+	"api/engine":            {"workflows"},
+	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
-	// types, called in process): never the store, never server/api.
-	"server/web": {"apiv1", "flow", "flowgraph", "readable", "experiment",
-		"server/internal/httpx", "server/internal/authz", "server/internal/graphview"},
-	// server/internal: what the API and the web UI share; none of it
-	// reaches back up into server, server/api or server/web.
-	"server/internal/authz":     {"apiv1"},
-	"server/internal/httpx":     {"apiv1", "store", "server/internal/authz"},
-	"server/internal/graphview": {"apiv1", "flow", "flowgraph", "server/internal/httpx"},
-	"server/apitest":            {},
-	"server/servertest":         {"apiv1", "store", "store/sqlite", "server/api/engine/enginetest", "server/apitest"},
-	"searchattr":                {},
-	"obs":                       {},
-	"codec":                     {},
-	"devserver":                 {},
-	"cmd":                       {"*"},
-	"e2e":                       {"*"},
-	"bench":                     {"*"},
-	"internal":                  {},
-	"readable":                  {},
+	// types, called in process): never the store, never api.
+	"web": {"apiv1", "flow", "flowgraph", "readable", "experiment",
+		"internal/httpx", "internal/authz", "internal/graphview"},
+	// What the API and the web UI share; none of it reaches back up into
+	// server, api or web.
+	"internal/authz":     {"apiv1"},
+	"internal/httpx":     {"apiv1", "store", "internal/authz"},
+	"internal/graphview": {"apiv1", "flow", "flowgraph", "internal/httpx"},
+	"server/apitest":     {},
+	"server/servertest":  {"apiv1", "store", "store/sqlite", "api/engine/enginetest", "server/apitest"},
+	"searchattr":         {},
+	"obs":                {},
+	"codec":              {},
+	"devserver":          {},
+	"cmd":                {"*"},
+	"e2e":                {"*"},
+	"bench":              {"*"},
+	"internal":           {},
+	"readable":           {},
 }
 
 func TestImportsPointOneWay(t *testing.T) {

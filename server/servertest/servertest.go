@@ -29,8 +29,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/api/engine/enginetest"
 	"github.com/flowlab/flowlab/apiv1"
-	"github.com/flowlab/flowlab/server/api/engine/enginetest"
 	"github.com/flowlab/flowlab/server/apitest"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"

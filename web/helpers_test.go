@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/api"
+	"github.com/flowlab/flowlab/api/engine/enginetest"
+	"github.com/flowlab/flowlab/internal/httpx"
+	"github.com/flowlab/flowlab/server/servertest"
+	"github.com/flowlab/flowlab/store"
+)
+
+const testAdminToken = servertest.AdminToken
+
+// testEnv is the web UI with the API it calls, on a fresh SQLite store
+// with the built-in flows and a fake engine (servertest); srv is the UI
+// under test, whose internals the tests read, and api the API beside it.
+type testEnv struct {
+	*servertest.Env
+	t      testing.TB
+	st     store.Store
+	eng    *enginetest.Fake
+	srv    *Web
+	api    *api.API
+	h      http.Handler
+	logs   *servertest.SyncBuffer
+	tokens map[string]string
+	actors map[string]store.Actor
+}
+
+// envOption changes the configuration of the API or the UI under test.
+type envOption func(*api.Config, *Config)
+
+func newEnv(t testing.TB, opts ...envOption) *testEnv {
+	t.Helper()
+	return newEnvOn(t, nil, true, opts...)
+}
+
+func newEnvWithStore(t testing.TB, st store.Store, opts ...envOption) *testEnv {
+	t.Helper()
+	return newEnvOn(t, st, false, opts...)
+}
+
+// newEnvOn assembles the API and the UI as server.Assemble does (which
+// this package cannot import) on st (a fresh store when nil), seeding the
+// built-in flows when seed is set.
+func newEnvOn(t testing.TB, st store.Store, seed bool, opts ...envOption) *testEnv {
+	t.Helper()
+	var (
+		a   *api.API
+		srv *Web
+	)
+	build := func(t testing.TB, st store.Store, eng *enginetest.Fake, log *slog.Logger) http.Handler {
+		if seed {
+			require.NoError(t, api.SeedBuiltinFlows(context.Background(), st))
+		}
+		acfg := api.Config{Store: st, Engine: eng, AdminToken: testAdminToken, Logger: log,
+			TemporalUIURL: "http://temporal.local:8233/", RatePerSecond: -1}
+		var wcfg Config
+		for _, o := range opts {
+			o(&acfg, &wcfg)
+		}
+		var err error
+		a, err = api.New(acfg)
+		require.NoError(t, err)
+		c := a.Config()
+		wcfg.API, wcfg.Resolve, wcfg.Log, wcfg.Now, wcfg.Limiter = a.InProcess(), a.ResolveSession, a.Log(), c.Now, a.Limiter()
+		wcfg.MaxBodyBytes, wcfg.Channels, wcfg.GraphLimits = c.MaxBodyBytes, c.Channels, c.GraphLimits
+		srv, err = New(wcfg)
+		require.NoError(t, err)
+		r := httpx.NewRouter(a.Log())
+		a.Mount(r)
+		srv.Mount(r)
+		return r
+	}
+	var env *servertest.Env
+	if st == nil {
+		env = servertest.New(t, build)
+	} else {
+		env = servertest.NewWithStore(t, st, build)
+	}
+	return &testEnv{Env: env, t: t, st: env.Store, eng: env.Engine, srv: srv, api: a, h: env.H, logs: env.Logs,
+		tokens: env.Tokens, actors: env.Actors}
+}
+
+// page requests a UI page as the named actor ("" for no session), the way
+// a browser on the same origin does; form, when not nil, is posted.
+func (e *testEnv) page(as, method, path string, form url.Values) *httptest.ResponseRecorder {
+	e.t.Helper()
+	return e.Page(as, method, path, form, nil, e.sessionFor)
+}
+
+// sessionFor is a session cookie for tok that began now.
+func (e *testEnv) sessionFor(tok string) string {
+	e.t.Helper()
+	now := e.srv.now().Unix()
+	v, err := e.srv.sessions.seal(session{Token: tok, Started: now, Seen: now})
+	require.NoError(e.t, err)
+	return v
+}
+
+func isUIRoute(p string) bool { return servertest.IsUIRoute(p) }
+
+func fptr(v float64) *float64 { return &v }
+
+// in is e reporting to t (a subtest of the scenario e belongs to).
+func (e *testEnv) in(t testing.TB) *testEnv {
+	c := *e
+	c.t = t
+	c.Env = e.Env.WithT(t)
+	return &c
+}
+
+// step runs one step of a scenario as a named subtest, on e reporting to
+// it, so a failure names the step; a failed step ends the scenario, since
+// the steps after it build on its state.
+func (e *testEnv) step(t *testing.T, name string, fn func(t *testing.T, e *testEnv)) {
+	t.Helper()
+	if !t.Run(name, func(t *testing.T) { fn(t, e.in(t)) }) {
+		t.FailNow()
+	}
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/flowlab/flowlab/internal/httpx"
+)
+
+// Web UI sessions and flash messages (decision 0023).
+//
+// The session cookie holds the actor's API token sealed (AES-256-GCM) with
+// the time the session began and the time of its last activity, under a
+// key only the server has (Config.SessionKey). The server checks both
+// times on every request with its own clock: a session idle longer than
+// Config.SessionIdle, or older than Config.SessionMaxAge, ends; a page
+// load (not a page's background refresh) renews the activity time. The
+// token itself is still checked on every request, so revoking it ends the
+// session at once.
+//
+// A flash message (the banner after a form post) travels in the page URL
+// with a MAC over the message, its kind and the actor it is for; a page
+// shows a flash only when the MAC is right for the signed-in actor, so a
+// crafted link shows nothing, and a link someone else was redirected to
+// shows nothing to you.
+
+// Defaults of the session lifetimes.
+const (
+	DefaultSessionIdle   = time.Hour
+	DefaultSessionMaxAge = 12 * time.Hour
+)
+
+type sessionKeys struct {
+	aead  cipher.AEAD
+	flash []byte // HMAC key of flash messages
+}
+
+// newSessionKeys derives the sealing and flash keys from secret (random
+// when empty: sessions then end when the process restarts).
+func newSessionKeys(secret string) (*sessionKeys, error) {
+	master := []byte(secret)
+	if secret == "" {
+		master = make([]byte, 32)
+		if _, err := rand.Read(master); err != nil {
+			return nil, fmt.Errorf("server: session key: %w", err)
+		}
+	}
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, master)
+		m.Write([]byte("flowlab " + label))
+		return m.Sum(nil)
+	}
+	block, err := aes.NewCipher(derive("session cookie"))
+	if err != nil {
+		return nil, fmt.Errorf("server: session cipher: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("server: session cipher: %w", err)
+	}
+	return &sessionKeys{aead: aead, flash: derive("flash message")}, nil
+}
+
+// session is the sealed content of the session cookie.
+type session struct {
+	Token   string `json:"t"`
+	Started int64  `json:"b"` // unix seconds
+	Seen    int64  `json:"s"` // unix seconds of the last page load
+}
+
+func (k *sessionKeys) seal(s session) (string, error) {
+	plain, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("server: seal session: %w", err)
+	}
+	nonce := make([]byte, k.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("server: seal session: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(k.aead.Seal(nonce, nonce, plain, []byte(sessionCookie))), nil
+}
+
+var errBadSession = errors.New("session cookie is not one this server sealed")
+
+func (k *sessionKeys) open(v string) (session, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(raw) < k.aead.NonceSize() {
+		return session{}, errBadSession
+	}
+	plain, err := k.aead.Open(nil, raw[:k.aead.NonceSize()], raw[k.aead.NonceSize():], []byte(sessionCookie))
+	if err != nil {
+		return session{}, errBadSession
+	}
+	var s session
+	if err := json.Unmarshal(plain, &s); err != nil || s.Token == "" {
+		return session{}, errBadSession
+	}
+	return s, nil
+}
+
+// sessionEnded says why a session is over at now, or "" while it lasts.
+func (s *Web) sessionEnded(sess session, now time.Time) string {
+	started, seen := time.Unix(sess.Started, 0), time.Unix(sess.Seen, 0)
+	switch {
+	case now.Sub(started) >= s.cfg.SessionMaxAge:
+		return fmt.Sprintf("Your session reached its maximum length of %s. Sign in again.", humanDuration(s.cfg.SessionMaxAge))
+	case now.Sub(seen) >= s.cfg.SessionIdle:
+		return fmt.Sprintf("Your session ended after %s without activity. Sign in again.", humanDuration(s.cfg.SessionIdle))
+	}
+	return ""
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d h", int(d/time.Hour))
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	}
+	return d.String()
+}
+
+// secureCookies reports whether cookies get the Secure attribute: the
+// request came over TLS, or the server is told it runs behind TLS
+// (Config.BehindTLS; a proxy terminates it).
+func (s *Web) secureCookies(r *http.Request) bool {
+	return s.cfg.BehindTLS || r.TLS != nil
+}
+
+// setSession starts or renews the session cookie.
+func (s *Web) setSession(w http.ResponseWriter, r *http.Request, sess session) error {
+	v, err := s.sessions.seal(sess)
+	if err != nil {
+		return httpx.Internal(err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: UIPath, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r), MaxAge: int(s.cfg.SessionMaxAge / time.Second)})
+	return nil
+}
+
+func (s *Web) clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: UIPath, HttpOnly: true, MaxAge: -1,
+		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r)})
+}
+
+// Flash messages.
+
+const (
+	flashParam    = "flash"
+	flashKindParm = "flash_kind"
+	flashSigParam = "flash_sig"
+	flashRefused  = "refused"
+)
+
+type flashKeyCtx struct{}
+
+// withFlashKey lets redirectTo and refusedTo, which have the request but
+// not the server, sign flash messages.
+func withFlashKey(ctx context.Context, key []byte) context.Context {
+	return context.WithValue(ctx, flashKeyCtx{}, key)
+}
+
+// flashMAC is the MAC of a flash message for actorID ("" before sign-in).
+func flashMAC(key []byte, actorID, kind, msg string) string {
+	m := hmac.New(sha256.New, key)
+	for _, part := range []string{actorID, kind, msg} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// flashQuery is the query string of a flash message for the actor of r.
+func flashQuery(r *http.Request, msg, kind string) string {
+	key, _ := r.Context().Value(flashKeyCtx{}).([]byte)
+	q := "flash=" + url.QueryEscape(msg)
+	if kind != "" {
+		q += "&" + flashKindParm + "=" + url.QueryEscape(kind)
+	}
+	return q + "&" + flashSigParam + "=" + flashMAC(key, actorOf(r.Context()).ID, kind, msg)
+}
+
+// flashOf is the flash message r's URL carries for its actor, with
+// whether it is a refusal; "" when there is none or its MAC is wrong.
+func (s *Web) flashOf(r *http.Request) (string, bool) {
+	q := r.URL.Query()
+	msg, kind, sig := q.Get(flashParam), q.Get(flashKindParm), q.Get(flashSigParam)
+	if msg == "" || sig == "" {
+		return "", false
+	}
+	want := flashMAC(s.sessions.flash, actorOf(r.Context()).ID, kind, msg)
+	if !hmac.Equal([]byte(sig), []byte(want)) {
+		return "", false
+	}
+	return msg, kind == flashRefused
+}
