@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +25,8 @@ import (
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/api/engine"
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/e2e/internal/contract"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
 	"github.com/flowlab/flowlab/server/apitest"
@@ -47,11 +48,9 @@ type env struct {
 	tc     client.Client     // nil for a flowlab dev process
 	st     store.Store       // nil for a flowlab dev process
 
-	// The API's OpenAPI document, fetched once; every response do
-	// receives is validated against it.
-	contractOnce sync.Once
-	contract     *apitest.Validator
-	contractErr  error
+	// The API's OpenAPI document, fetched once; every response do and
+	// e.api's clients receive is validated against it.
+	contract *contract.Checker
 
 	// agentFailures counts the simulated agents' refused completions by
 	// status and message, reported when a pilot does not end in time.
@@ -59,33 +58,9 @@ type env struct {
 	agentFailures map[string]int
 }
 
-// validator fetches the served OpenAPI document (without auth), checks it
-// is a valid OpenAPI 3.1 document and returns its response validator.
-func (e *env) validator() (*apitest.Validator, error) {
-	e.contractOnce.Do(func() {
-		resp, err := http.Get(e.url + api.OpenAPIPath)
-		if err != nil {
-			e.contractErr = fmt.Errorf("fetch %s: %w", api.OpenAPIPath, err)
-			return
-		}
-		defer resp.Body.Close()
-		doc, err := io.ReadAll(resp.Body)
-		if err != nil {
-			e.contractErr = fmt.Errorf("read %s: %w", api.OpenAPIPath, err)
-			return
-		}
-		if resp.StatusCode != http.StatusOK {
-			e.contractErr = fmt.Errorf("GET %s without auth: %d %s", api.OpenAPIPath, resp.StatusCode, doc)
-			return
-		}
-		if err := apitest.CheckDocument(doc); err != nil {
-			e.contractErr = err
-			return
-		}
-		e.contract, e.contractErr = apitest.New(doc)
-	})
-	return e.contract, e.contractErr
-}
+// validator is the response validator of the served OpenAPI document,
+// which it checks is a valid OpenAPI 3.1 document.
+func (e *env) validator() (*apitest.Validator, error) { return e.contract.Validator() }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -115,16 +90,37 @@ func newEnv(t *testing.T) *env {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 
-	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}, tc: c, st: st}
+	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}, tc: c, st: st, contract: contract.New(hs.URL)}
 	for _, dep := range []string{"customer_service", "technical", "supervisor", "crisis_team"} {
-		var out struct {
-			Token string `json:"token"`
-		}
-		e.mustDo("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "agent " + dep, "role": "staff", "departments": []string{dep}}, http.StatusCreated, &out)
+		out, err := e.api("admin").CreateToken(ctx, apiv1.CreateTokenRequest{Name: "agent " + dep, Role: apiv1.RoleStaff, Departments: []string{dep}})
+		require.NoError(t, err)
 		require.NotEmpty(t, out.Token)
 		e.tokens[dep] = out.Token
 	}
 	return e
+}
+
+// api is the apiv1.Client of who (a department or "admin"). Every answer
+// it receives is checked against the served OpenAPI document, as do's are:
+// a status the operation does not document (a 200 where it answers 201)
+// or a body that breaks its schema fails the test.
+func (e *env) api(who string) *apiv1.Client {
+	return e.contract.Client(e.tokens[who], func(err error) { e.t.Errorf("%v", err) })
+}
+
+// quietAPI is the apiv1.Client of who for background goroutines (the
+// simulated agents): it checks and reports nothing, so a request racing
+// the end of a test cannot fail it.
+func (e *env) quietAPI(who string) *apiv1.Client {
+	return apiv1.NewClient(e.url, e.tokens[who])
+}
+
+// checkResponse checks an answer against the OpenAPI document; Errorf, not
+// require: it runs in goroutines too.
+func (e *env) checkResponse(req *http.Request, status int, header http.Header, data []byte) {
+	if err := e.contract.Check(req, status, header, data); err != nil {
+		e.t.Errorf("%v", err)
+	}
 }
 
 // do sends a request as who (a department or "admin") and returns the
@@ -151,62 +147,12 @@ func (e *env) do(who, method, path string, body any, headers ...string) (int, []
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(e.t, err)
-	// Errorf, not require: do runs in goroutines too.
-	if v, err := e.validator(); err != nil {
-		e.t.Errorf("OpenAPI document: %v", err)
-	} else if err := v.CheckResponse(req, resp.StatusCode, resp.Header, data); err != nil {
-		e.t.Errorf("%v", err)
-	}
+	e.checkResponse(req, resp.StatusCode, resp.Header, data)
 	return resp.StatusCode, data
 }
 
-func (e *env) mustDo(who, method, path string, body any, want int, out any) {
-	e.t.Helper()
-	status, data := e.do(who, method, path, body)
-	require.Equal(e.t, want, status, "%s %s as %s: %s", method, path, who, data)
-	if out != nil {
-		require.NoError(e.t, json.Unmarshal(data, out), string(data))
-	}
-}
-
-type taskJSON struct {
-	ID         string   `json:"id"`
-	CaseID     string   `json:"case_id"`
-	Step       string   `json:"step"`
-	Department string   `json:"department"`
-	Status     string   `json:"status"`
-	Outcomes   []string `json:"outcomes"`
-	Form       []struct {
-		Name     string   `json:"name"`
-		Type     string   `json:"type"`
-		Required bool     `json:"required"`
-		Options  []string `json:"options"`
-	} `json:"form"`
-}
-
-type caseJSON struct {
-	ID         string `json:"id"`
-	WorkflowID string `json:"workflow_id"`
-	Links      struct {
-		TemporalUI string `json:"temporal_ui"`
-	} `json:"links"`
-	Flow    string     `json:"flow"`
-	Version int        `json:"version"`
-	Status  string     `json:"status"`
-	Tasks   []taskJSON `json:"tasks"`
-	Spans   []struct {
-		Seq         int     `json:"seq"`
-		Step        string  `json:"step"`
-		Kind        string  `json:"kind"`
-		Department  string  `json:"department"`
-		Outcome     string  `json:"outcome"`
-		WaitSeconds float64 `json:"wait_seconds"`
-		WorkSeconds float64 `json:"work_seconds"`
-	} `json:"spans"`
-}
-
 // formData fills a task's form the way an agent would.
-func formData(t taskJSON) map[string]any {
+func formData(t apiv1.Task) map[string]any {
 	d := map[string]any{}
 	for _, f := range t.Form {
 		switch f.Type {
@@ -223,14 +169,29 @@ func formData(t taskJSON) map[string]any {
 	return d
 }
 
-func (e *env) getCase(id string) caseJSON {
-	var c caseJSON
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases/"+id, nil, http.StatusOK, &c)
+// complete is the body of a completion with outcome and t's form filled.
+func complete(t apiv1.Task, outcome string) apiv1.CompleteRequest {
+	return apiv1.CompleteRequest{Outcome: outcome, Data: formData(t)}
+}
+
+func (e *env) getCase(id string) *apiv1.CaseDetail {
+	e.t.Helper()
+	c, err := e.api("admin").GetCase(context.Background(), apiv1.CaseIDParams{ID: id})
+	require.NoError(e.t, err)
+	return c
+}
+
+// startCase starts a case as who.
+func (e *env) startCase(who string, req apiv1.CreateCaseRequest) *apiv1.Case {
+	e.t.Helper()
+	c, err := e.api(who).CreateCase(context.Background(), apiv1.CreateCaseParams{}, req)
+	require.NoError(e.t, err)
 	return c
 }
 
 // waitOpenTask polls until the case has exactly one open task.
-func (e *env) waitOpenTask(id string) taskJSON {
+func (e *env) waitOpenTask(id string) apiv1.Task {
+	e.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		c := e.getCase(id)
@@ -240,25 +201,19 @@ func (e *env) waitOpenTask(id string) taskJSON {
 		time.Sleep(50 * time.Millisecond)
 	}
 	e.t.Fatalf("case %s has no open task after 20s: %+v", id, e.getCase(id))
-	return taskJSON{}
+	return apiv1.Task{}
 }
 
 func TestComplaintV1ThroughTheAPI(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
 	const (
 		waitBeforeClaim = 400 * time.Millisecond
 		workBeforeDone  = 250 * time.Millisecond
 	)
 
-	var created struct {
-		ID      string `json:"id"`
-		Flow    string `json:"flow"`
-		Version int    `json:"version"`
-		Status  string `json:"status"`
-	}
-	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "complaint", "customer": "C-1001", "channel": "phone", "attributes": map[string]any{"severity": "primary"}},
-		http.StatusCreated, &created)
+	created := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: "C-1001", Channel: "phone",
+		Attributes: map[string]any{"severity": "primary"}})
 	require.Equal(t, "complaint", created.Flow)
 	require.Equal(t, 1, created.Version, "v1 is the default complaint flow")
 
@@ -275,22 +230,19 @@ func TestComplaintV1ThroughTheAPI(t *testing.T) {
 		}
 		status, body := e.do(other, http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", map[string]any{})
 		require.Equal(t, http.StatusForbidden, status, string(body))
-		status, body = e.do(other, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)})
+		status, body = e.do(other, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", complete(task, task.Outcomes[0]))
 		require.Equal(t, http.StatusForbidden, status, string(body))
 		// An outcome the step does not allow is refused.
-		status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "no-such-outcome", "data": formData(task)})
+		status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", complete(task, "no-such-outcome"))
 		require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
 
 		time.Sleep(waitBeforeClaim)
-		e.mustDo(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", map[string]any{}, http.StatusOK, nil)
+		_, err := e.api(task.Department).ClaimTask(ctx, apiv1.TaskIDParams{ID: task.ID})
+		require.NoError(t, err)
 		time.Sleep(workBeforeDone)
 
-		var res struct {
-			Task       taskJSON   `json:"task"`
-			CaseStatus string     `json:"case_status"`
-			Next       []taskJSON `json:"next"`
-		}
-		body4 := map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}
+		var res apiv1.CompleteResponse
+		body4 := complete(task, task.Outcomes[0])
 		if !concurrencyTested && task.Department == "technical" {
 			// 20 concurrent completions of one task: exactly one wins.
 			concurrencyTested = true
@@ -317,23 +269,23 @@ func TestComplaintV1ThroughTheAPI(t *testing.T) {
 			require.Equal(t, map[int]int{http.StatusOK: 1, http.StatusConflict: 19}, statuses)
 			require.NoError(t, json.Unmarshal(winner, &res))
 		} else {
-			e.mustDo(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body4, http.StatusOK, &res)
+			r, err := e.api(task.Department).CompleteTask(ctx, apiv1.CompleteParams{ID: task.ID}, body4)
+			require.NoError(t, err)
+			res = *r
 		}
-		require.Equal(t, "completed", res.Task.Status)
+		require.Equal(t, apiv1.TaskCompleted, res.Task.Status)
 		// Completing it again is a conflict.
 		status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", body4)
 		require.Equal(t, http.StatusConflict, status, string(body))
-		if res.CaseStatus == "completed" {
+		if res.CaseStatus == apiv1.CaseCompleted {
 			require.Empty(t, res.Next)
 			break
 		}
 		require.Len(t, res.Next, 1, "the next task comes back with the completion")
 		next := res.Next[0]
 		// The next department's inbox shows the handoff.
-		var inbox struct {
-			Tasks []taskJSON `json:"tasks"`
-		}
-		e.mustDo(next.Department, http.MethodGet, "/api/v1/tasks?department="+next.Department, nil, http.StatusOK, &inbox)
+		inbox, err := e.api(next.Department).ListTasks(ctx, apiv1.ListTasksParams{Department: next.Department})
+		require.NoError(t, err)
 		found := false
 		for _, it := range inbox.Tasks {
 			found = found || it.ID == next.ID
@@ -345,7 +297,7 @@ func TestComplaintV1ThroughTheAPI(t *testing.T) {
 	require.Equal(t, []string{"customer_service", "technical", "technical", "customer_service", "customer_service"}, departments)
 
 	c := e.getCase(created.ID)
-	require.Equal(t, "completed", c.Status)
+	require.Equal(t, apiv1.CaseCompleted, c.Status)
 	taskSpans := 0
 	for _, s := range c.Spans {
 		if s.Kind != "task" {
@@ -359,23 +311,8 @@ func TestComplaintV1ThroughTheAPI(t *testing.T) {
 	}
 	require.Equal(t, 5, taskSpans)
 
-	var bn struct {
-		Cases int `json:"cases"`
-		Steps []struct {
-			Step  string `json:"step"`
-			Kind  string `json:"kind"`
-			Cases int    `json:"cases"`
-			Wait  struct {
-				P50 float64 `json:"p50"`
-			} `json:"wait"`
-			Work struct {
-				P50 float64 `json:"p50"`
-			} `json:"work"`
-			Share      float64 `json:"share"`
-			Bottleneck bool    `json:"bottleneck"`
-		} `json:"steps"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=1", nil, http.StatusOK, &bn)
+	bn, err := e.api("admin").GetFlowBottlenecks(ctx, apiv1.BottlenecksParams{Key: "complaint", Version: 1})
+	require.NoError(t, err)
 	require.Equal(t, 1, bn.Cases)
 	flagged := 0
 	share := 0.0
@@ -395,31 +332,31 @@ func TestComplaintV1ThroughTheAPI(t *testing.T) {
 
 func TestCancelClosesOpenTask(t *testing.T) {
 	e := newEnv(t)
-	var created struct {
-		ID string `json:"id"`
-	}
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-2", "channel": "email", "attributes": map[string]any{}}, http.StatusCreated, &created)
+	ctx := context.Background()
+	created := e.startCase("admin", apiv1.CreateCaseRequest{Flow: "complaint", Customer: "C-2", Channel: "email", Attributes: map[string]any{}})
 	task := e.waitOpenTask(created.ID)
 
 	// Staff may not cancel cases.
 	status, body := e.do("customer_service", http.MethodPost, "/api/v1/cases/"+created.ID+"/cancel", map[string]any{})
 	require.Equal(t, http.StatusForbidden, status, string(body))
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases/"+created.ID+"/cancel", map[string]any{}, http.StatusAccepted, nil)
+	// 202: e.api's OpenAPI check refuses another success status.
+	_, err := e.api("admin").CancelCase(ctx, apiv1.CaseIDParams{ID: created.ID})
+	require.NoError(t, err)
 
 	require.Eventually(t, func() bool {
 		c := e.getCase(created.ID)
-		return c.Status == "cancelled" && len(c.Tasks) == 0
+		return c.Status == apiv1.CaseCancelled && len(c.Tasks) == 0
 	}, 20*time.Second, 100*time.Millisecond)
-	var got taskJSON
-	e.mustDo("admin", http.MethodGet, "/api/v1/tasks/"+task.ID, nil, http.StatusOK, &got)
-	require.Equal(t, "cancelled", got.Status)
-	status, body = e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)})
+	got, err := e.api("admin").GetTask(ctx, apiv1.TaskIDParams{ID: task.ID})
+	require.NoError(t, err)
+	require.Equal(t, apiv1.TaskCancelled, got.Status)
+	status, body = e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", complete(task, task.Outcomes[0]))
 	require.Equal(t, http.StatusConflict, status, string(body))
 }
 
 func TestIdempotentCaseStart(t *testing.T) {
 	e := newEnv(t)
-	body := map[string]any{"flow": "returns-exchange", "customer": "C-3", "channel": "app", "attributes": map[string]any{"amount": 80}}
+	body := apiv1.CreateCaseRequest{Flow: "returns-exchange", Customer: "C-3", Channel: "app", Attributes: map[string]any{"amount": 80}}
 	type reply struct {
 		status   int
 		replayed string
@@ -446,7 +383,7 @@ func TestIdempotentCaseStart(t *testing.T) {
 			}
 			req.Header.Set("Authorization", "Bearer "+e.tokens["admin"])
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Idempotency-Key", "order-77")
+			req.Header.Set(apiv1.IdempotencyKeyHeader, "order-77")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				replies[i] = reply{body: err.Error()}
@@ -468,17 +405,16 @@ func TestIdempotentCaseStart(t *testing.T) {
 		}
 	}
 	require.Equal(t, n-1, replayed, "all but the first say they are replays")
-	var c struct {
-		ID string `json:"id"`
-	}
+	var c apiv1.Case
 	require.NoError(t, json.Unmarshal([]byte(replies[0].body), &c))
 	list := e.listCases("returns-exchange")
 	require.Len(t, list, 1, "one case for one Idempotency-Key")
 	require.Equal(t, c.ID, list[0])
 
 	// The same key with another body is refused and changes nothing.
-	other := map[string]any{"flow": "returns-exchange", "customer": "C-3", "channel": "app", "attributes": map[string]any{"amount": 81}}
-	status, data := e.do("admin", http.MethodPost, "/api/v1/cases", other, "Idempotency-Key", "order-77")
+	other := body
+	other.Attributes = map[string]any{"amount": 81}
+	status, data := e.do("admin", http.MethodPost, "/api/v1/cases", other, apiv1.IdempotencyKeyHeader, "order-77")
 	require.Equal(t, http.StatusUnprocessableEntity, status, string(data))
 	require.Contains(t, string(data), "Idempotency-Key")
 	require.Len(t, e.listCases("returns-exchange"), 1)
@@ -487,12 +423,8 @@ func TestIdempotentCaseStart(t *testing.T) {
 // listCases returns the ids of the cases of a flow.
 func (e *env) listCases(flowKey string) []string {
 	e.t.Helper()
-	var out struct {
-		Cases []struct {
-			ID string `json:"id"`
-		} `json:"cases"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases?flow="+flowKey+"&limit=500", nil, http.StatusOK, &out)
+	out, err := e.api("admin").ListCases(context.Background(), apiv1.ListCasesParams{Flow: flowKey, Limit: 500})
+	require.NoError(e.t, err)
 	ids := make([]string, 0, len(out.Cases))
 	for _, it := range out.Cases {
 		ids = append(ids, it.ID)
@@ -527,23 +459,22 @@ func (e *env) updateEvents(caseID string) (accepted, completed int) {
 // accepted and one completed Update.
 func TestRejectedCompletionsLeaveNoHistory(t *testing.T) {
 	e := newEnv(t)
-	var created struct {
-		ID string `json:"id"`
-	}
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-5", "channel": "chat", "attributes": map[string]any{}}, http.StatusCreated, &created)
+	created := e.startCase("admin", apiv1.CreateCaseRequest{Flow: "complaint", Customer: "C-5", Channel: "chat", Attributes: map[string]any{}})
 	task := e.waitOpenTask(created.ID)
 	acc0, done0 := e.updateEvents(created.ID)
 
-	status, body := e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "no-such-outcome", "data": formData(task)})
+	status, body := e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", complete(task, "no-such-outcome"))
 	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
 	require.Contains(t, string(body), "outcome")
+	// Raw: an empty data object (CompleteRequest would leave it out).
 	status, body = e.do("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": map[string]any{}})
 	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
 	require.Contains(t, string(body), "required")
 	acc, done := e.updateEvents(created.ID)
 	require.Equal(t, [2]int{acc0, done0}, [2]int{acc, done}, "rejected Updates must not reach the history")
 
-	e.mustDo("customer_service", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}, http.StatusOK, nil)
+	_, err := e.api("customer_service").CompleteTask(context.Background(), apiv1.CompleteParams{ID: task.ID}, complete(task, task.Outcomes[0]))
+	require.NoError(t, err)
 	acc, done = e.updateEvents(created.ID)
 	require.Equal(t, [2]int{acc0 + 1, done0 + 1}, [2]int{acc, done})
 }
@@ -552,43 +483,36 @@ func TestRejectedCompletionsLeaveNoHistory(t *testing.T) {
 // Temporal UI; responses that break the OpenAPI document fail the tests.
 func TestWorkflowIDsAndContract(t *testing.T) {
 	e := newEnv(t)
-	var created caseJSON
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "returns-exchange", "customer": "C-6", "channel": "app", "attributes": map[string]any{"amount": 40}}, http.StatusCreated, &created)
+	ctx := context.Background()
+	created := e.startCase("admin", apiv1.CreateCaseRequest{Flow: "returns-exchange", Customer: "C-6", Channel: "app", Attributes: map[string]any{"amount": 40}})
 	require.Equal(t, "returns-exchange-"+created.ID, created.WorkflowID)
 	c := e.getCase(created.ID)
 	require.Equal(t, created.WorkflowID, c.WorkflowID)
 	require.True(t, strings.HasPrefix(c.Links.TemporalUI, temporalUI+"/namespaces/"), c.Links.TemporalUI)
 	require.True(t, strings.HasSuffix(c.Links.TemporalUI, "/workflows/"+c.WorkflowID), c.Links.TemporalUI)
-	desc, err := e.tc.DescribeWorkflowExecution(context.Background(), c.WorkflowID, "")
+	desc, err := e.tc.DescribeWorkflowExecution(ctx, c.WorkflowID, "")
 	require.NoError(t, err, "Temporal knows the workflow by the id the API gives")
 	require.Equal(t, c.WorkflowID, desc.GetWorkflowExecutionInfo().GetExecution().GetWorkflowId())
 
 	// Lists page with a cursor; bad parameters are 400 problems (all
-	// validated against the document by do).
+	// validated against the document by do and by e.api's clients).
 	e.waitOpenTask(created.ID)
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "C-7"}, http.StatusCreated, nil)
-	var page struct {
-		Cases      []caseJSON `json:"cases"`
-		NextCursor string     `json:"next_cursor"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases?limit=1", nil, http.StatusOK, &page)
+	e.startCase("admin", apiv1.CreateCaseRequest{Flow: "complaint", Customer: "C-7"})
+	admin := e.api("admin")
+	page, err := admin.ListCases(ctx, apiv1.ListCasesParams{Limit: 1})
+	require.NoError(t, err)
 	require.Len(t, page.Cases, 1)
 	require.NotEmpty(t, page.NextCursor)
-	cursor := page.NextCursor
-	page.NextCursor = "" // absent on the last page: Unmarshal would keep the old one
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases?limit=1&cursor="+cursor, nil, http.StatusOK, &page)
+	page, err = admin.ListCases(ctx, apiv1.ListCasesParams{Limit: 1, Cursor: page.NextCursor})
+	require.NoError(t, err)
 	require.Equal(t, created.ID, page.Cases[0].ID)
 	require.Empty(t, page.NextCursor)
 	for _, q := range []string{"/api/v1/tasks?limit=0", "/api/v1/tasks?cursor=nope", "/api/v1/cases?from=today", "/api/v1/flows?colour=red"} {
 		status, body := e.do("admin", http.MethodGet, q, nil)
 		require.Equal(t, http.StatusBadRequest, status, "%s: %s", q, body)
 	}
-	var flows struct {
-		Flows []struct {
-			Key string `json:"key"`
-		} `json:"flows"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/flows", nil, http.StatusOK, &flows)
+	flows, err := admin.ListFlows(ctx, apiv1.ListFlowsParams{})
+	require.NoError(t, err)
 	require.NotEmpty(t, flows.Flows)
 
 	// The validator does reject a response that breaks the document.
@@ -601,20 +525,27 @@ func TestWorkflowIDsAndContract(t *testing.T) {
 	require.Error(t, v.CheckResponse(req, http.StatusTeapot, hdr, []byte(`{}`)))
 	require.NoError(t, v.CheckResponse(req, http.StatusNotFound, http.Header{"Content-Type": {"application/problem+json"}},
 		[]byte(`{"type":"https://flowlab.dev/problems/not-found","title":"Not found","status":404}`)))
+	// And e.api's clients check every answer with it: a 200 where
+	// createCase documents 201 does not pass.
+	post, err := http.NewRequest(http.MethodPost, e.url+"/api/v1/cases", nil)
+	require.NoError(t, err)
+	caseJSON, err := json.Marshal(created)
+	require.NoError(t, err)
+	require.NoError(t, v.CheckResponse(post, http.StatusCreated, hdr, caseJSON))
+	require.Error(t, v.CheckResponse(post, http.StatusOK, hdr, caseJSON))
 }
 
 // The README's Temporal CLI query (open complaint cases waiting at the
 // technical department) finds exactly the case that waits there.
 func TestVisibilityQueryFindsCasesAtADepartment(t *testing.T) {
 	e := newEnv(t)
-	start := func(customer string) caseJSON {
-		var c caseJSON
-		e.mustDo("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": customer, "channel": "phone"}, http.StatusCreated, &c)
-		return c
+	start := func(customer string) *apiv1.Case {
+		return e.startCase("admin", apiv1.CreateCaseRequest{Flow: "complaint", Customer: customer, Channel: "phone"})
 	}
 	atTech, atCS := start("C-10"), start("C-11")
 	task := e.waitOpenTask(atTech.ID)
-	e.mustDo("admin", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}, http.StatusOK, nil)
+	_, err := e.api("admin").CompleteTask(context.Background(), apiv1.CompleteParams{ID: task.ID}, complete(task, task.Outcomes[0]))
+	require.NoError(t, err)
 	e.waitOpenTask(atCS.ID)
 
 	const query = `FlowKey="complaint" AND Department="technical" AND ExecutionStatus="Running"`

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/api/engine"
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -38,26 +39,22 @@ func TestTerminatedCaseIsFailedRestartedAndClosed(t *testing.T) {
 	require.Len(t, failed, 1)
 	require.Equal(t, id, failed[0].ID)
 
-	var c struct {
-		caseJSON
-		Failure string `json:"failure"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases/"+id, nil, http.StatusOK, &c)
-	require.Equal(t, "failed", c.Status)
+	admin := e.api("admin")
+	c := e.getCase(id)
+	require.Equal(t, apiv1.CaseFailed, c.Status)
 	require.Contains(t, c.Failure, historyLimitReason)
 	require.Empty(t, c.Tasks, "the failed case's task is closed")
-	var got taskJSON
-	e.mustDo("admin", http.MethodGet, "/api/v1/tasks/"+task.ID, nil, http.StatusOK, &got)
-	require.Equal(t, "cancelled", got.Status)
-	var list struct {
-		Cases []caseJSON `json:"cases"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases?status=failed", nil, http.StatusOK, &list)
+	got, err := admin.GetTask(ctx, apiv1.TaskIDParams{ID: task.ID})
+	require.NoError(t, err)
+	require.Equal(t, apiv1.TaskCancelled, got.Status)
+	list, err := admin.ListCases(ctx, apiv1.ListCasesParams{Status: apiv1.CaseFailed})
+	require.NoError(t, err)
 	require.Len(t, list.Cases, 1)
 	require.Equal(t, id, list.Cases[0].ID)
 
 	// Restart: a new run of the same workflow id, at the same step.
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases/"+id+"/restart", nil, http.StatusOK, nil)
+	_, err = admin.RestartCase(ctx, apiv1.CaseIDParams{ID: id})
+	require.NoError(t, err)
 	again := e.waitOpenTask(id)
 	require.NotEqual(t, task.ID, again.ID)
 	require.Equal(t, task.Step, again.Step)
@@ -72,7 +69,8 @@ func TestTerminatedCaseIsFailedRestartedAndClosed(t *testing.T) {
 	status, body := e.do("admin", http.MethodPost, "/api/v1/cases/"+id2+"/cancel", map[string]any{})
 	require.Equal(t, http.StatusConflict, status, string(body))
 	require.Contains(t, string(body), "has failed")
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases/"+id2+"/close", nil, http.StatusOK, nil)
+	_, err = admin.CloseFailedCase(ctx, apiv1.CaseIDParams{ID: id2})
+	require.NoError(t, err)
 	require.Equal(t, "cancelled", e.getCase(id2).Status)
 	for _, action := range []string{"case.fail", "case.restart", "case.close"} {
 		es, err := e.st.ListAudit(ctx, store.AuditFilter{Action: action})
@@ -97,7 +95,8 @@ func TestRestartAfterACompletedRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, failed, 1)
 
-	e.mustDo("admin", http.MethodPost, "/api/v1/cases/"+id+"/restart", nil, http.StatusOK, nil)
+	_, err = e.api("admin").RestartCase(ctx, apiv1.CaseIDParams{ID: id})
+	require.NoError(t, err)
 	again := e.waitOpenTask(id)
 	require.Equal(t, "investigate", again.Step)
 	require.Equal(t, "completed", e.finish(id, 10).Status)
@@ -123,8 +122,7 @@ func TestCancelDuringCompletion(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete",
-				map[string]any{"outcome": task.Outcomes[0], "data": formData(task)})
+			status, body = e.do(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", complete(task, task.Outcomes[0]))
 		}()
 		go func() {
 			defer wg.Done()
@@ -184,31 +182,29 @@ func TestCommittedUnansweredCompletionIsAudited(t *testing.T) {
 // step that waits for it, and only a small one.
 func TestEventsOnlyWhenAwaited(t *testing.T) {
 	e := newEnv(t)
-	var created struct {
-		ID string `json:"id"`
-	}
-	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "appointment", "customer": "C-ev", "channel": "app"}, http.StatusCreated, &created)
-	id := created.ID
+	id := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "appointment", Customer: "C-ev", Channel: "app"}).ID
 	path := "/api/v1/cases/" + id + "/events"
 	e.waitOpenTask(id)
 
 	// At a task: refused, nothing signalled.
-	status, body := e.do("customer_service", http.MethodPost, path, map[string]any{"name": "slot_reminder"})
+	status, body := e.do("customer_service", http.MethodPost, path, apiv1.EventRequest{Name: "slot_reminder"})
 	require.Equal(t, http.StatusConflict, status, string(body))
 	require.Contains(t, string(body), `waits for task \"Book the slot\"`)
 
 	e.completeOpen(id) // book
 	e.completeOpen(id) // confirm: the case waits for slot_reminder
 	require.Eventually(t, func() bool {
-		status, body = e.do("customer_service", http.MethodPost, path, map[string]any{"name": "something_else"})
+		status, body = e.do("customer_service", http.MethodPost, path, apiv1.EventRequest{Name: "something_else"})
 		return status == http.StatusConflict && strings.Contains(string(body), `it waits for \"slot_reminder\"`)
 	}, 20*time.Second, 100*time.Millisecond, "%d %s", status, body)
 	status, body = e.do("customer_service", http.MethodPost, path,
-		map[string]any{"name": "slot_reminder", "data": map[string]any{"x": strings.Repeat("x", api.MaxEventDataBytes)}})
+		apiv1.EventRequest{Name: "slot_reminder", Data: map[string]any{"x": strings.Repeat("x", api.MaxEventDataBytes)}})
 	require.Equal(t, http.StatusUnprocessableEntity, status, string(body))
 
-	e.mustDo("customer_service", http.MethodPost, path, map[string]any{"name": "slot_reminder", "data": map[string]any{"note": "ok"}}, http.StatusAccepted, nil)
+	// 202: e.api's OpenAPI check refuses another success status.
+	_, err := e.api("customer_service").SendCaseEvent(context.Background(), apiv1.CaseIDParams{ID: id},
+		apiv1.EventRequest{Name: "slot_reminder", Data: map[string]any{"note": "ok"}})
+	require.NoError(t, err)
 	task := e.waitOpenTask(id)
 	require.Equal(t, "service", task.Step, "the event moved the case on")
 	c, err := e.st.GetCase(context.Background(), id)

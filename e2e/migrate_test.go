@@ -12,54 +12,37 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
 
-type migrationReport struct {
-	MigrationID  string `json:"migration_id"`
-	DryRun       bool   `json:"dry_run"`
-	Migrated     int    `json:"migrated"`
-	Refused      int    `json:"refused"`
-	WouldMigrate int    `json:"would_migrate"`
-	Cases        []struct {
-		CaseID string     `json:"case_id"`
-		Step   string     `json:"step"`
-		ToStep string     `json:"to_step"`
-		Status string     `json:"status"`
-		Reason string     `json:"reason"`
-		Next   []taskJSON `json:"next"`
-	} `json:"cases"`
-}
-
 // startComplaint starts a complaint case on the default version and returns
 // its id once its first task is open.
 func (e *env) startComplaint(customer string) string {
-	var created struct {
-		ID      string `json:"id"`
-		Version int    `json:"version"`
-	}
-	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "complaint", "customer": customer, "channel": "email", "attributes": map[string]any{"severity": "intermediate"}},
-		http.StatusCreated, &created)
+	e.t.Helper()
+	created := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: customer, Channel: "email",
+		Attributes: map[string]any{"severity": "intermediate"}})
 	e.waitOpenTask(created.ID)
 	return created.ID
 }
 
 // completeOpen completes the case's open task with its first outcome and
 // returns the next open task ("" when none).
-func (e *env) completeOpen(id string) taskJSON {
+func (e *env) completeOpen(id string) apiv1.Task {
+	e.t.Helper()
 	task := e.waitOpenTask(id)
-	e.mustDo(task.Department, http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete",
-		map[string]any{"outcome": task.Outcomes[0], "data": formData(task)}, http.StatusOK, nil)
+	_, err := e.api(task.Department).CompleteTask(context.Background(), apiv1.CompleteParams{ID: task.ID}, complete(task, task.Outcomes[0]))
+	require.NoError(e.t, err)
 	return task
 }
 
 // finish works the case to its end, at most max tasks.
-func (e *env) finish(id string, max int) caseJSON {
+func (e *env) finish(id string, max int) *apiv1.CaseDetail {
+	e.t.Helper()
 	for i := 0; i < max; i++ {
 		c := e.getCase(id)
-		if c.Status != "active" {
+		if c.Status != apiv1.CaseActive {
 			return c
 		}
 		if len(c.Tasks) == 1 {
@@ -70,13 +53,13 @@ func (e *env) finish(id string, max int) caseJSON {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if c := e.getCase(id); c.Status != "active" {
+		if c := e.getCase(id); c.Status != apiv1.CaseActive {
 			return c
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	e.t.Fatalf("case %s did not finish", id)
-	return caseJSON{}
+	return nil
 }
 
 func TestMigrateWaitingCases(t *testing.T) {
@@ -95,15 +78,14 @@ func TestMigrateWaitingCases(t *testing.T) {
 		recordTasks[id] = e.waitOpenTask(id).ID
 	}
 
-	body := map[string]any{"from": 1, "to": 2, "mapping": map[string]string{"record": "submit"}}
+	body := apiv1.MigrateRequest{From: 1, To: 2, Mapping: map[string]string{"record": "submit"}}
+	complaint := apiv1.FlowKeyParams{Key: "complaint"}
 
 	// A dry run reports and changes nothing.
-	dry := map[string]any{"dry_run": true}
-	for k, v := range body {
-		dry[k] = v
-	}
-	var rep migrationReport
-	e.mustDo("admin", http.MethodPost, "/api/v1/flows/complaint/migrations", dry, http.StatusOK, &rep)
+	dry := body
+	dry.DryRun = true
+	rep, err := e.api("admin").MigrateFlowCases(ctx, complaint, dry)
+	require.NoError(t, err)
 	require.True(t, rep.DryRun)
 	require.Equal(t, 2, rep.WouldMigrate)
 	require.Equal(t, 1, rep.Refused)
@@ -127,7 +109,8 @@ func TestMigrateWaitingCases(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, status)
 
 	// The real run.
-	e.mustDo("admin", http.MethodPost, "/api/v1/flows/complaint/migrations", body, http.StatusOK, &rep)
+	rep, err = e.api("admin").MigrateFlowCases(ctx, complaint, body)
+	require.NoError(t, err)
 	require.False(t, rep.DryRun)
 	require.Equal(t, 2, rep.Migrated)
 	require.Equal(t, 1, rep.Refused)
@@ -156,9 +139,9 @@ func TestMigrateWaitingCases(t *testing.T) {
 			}
 		}
 		require.True(t, old, "the record step's span is kept")
-		var tk taskJSON
-		e.mustDo("admin", http.MethodGet, "/api/v1/tasks/"+recordTasks[id], nil, http.StatusOK, &tk)
-		require.Equal(t, "cancelled", tk.Status)
+		tk, err := e.api("admin").GetTask(ctx, apiv1.TaskIDParams{ID: recordTasks[id]})
+		require.NoError(t, err)
+		require.Equal(t, apiv1.TaskCancelled, tk.Status)
 
 		entries, err := e.st.ListAudit(ctx, store.AuditFilter{CaseID: id})
 		require.NoError(t, err)
@@ -209,11 +192,8 @@ func TestMigrateWaitingCases(t *testing.T) {
 	}
 
 	// New cases start on the new default.
-	e.mustDo("admin", http.MethodPut, "/api/v1/flows/complaint/default", map[string]any{"version": 2}, http.StatusOK, nil)
-	var created struct {
-		Version int `json:"version"`
-	}
-	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "complaint", "customer": "C-4", "channel": "chat"}, http.StatusCreated, &created)
+	_, err = e.api("admin").SetFlowDefault(ctx, complaint, apiv1.SetDefaultRequest{Version: 2})
+	require.NoError(t, err)
+	created := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: "C-4", Channel: "chat"})
 	require.Equal(t, 2, created.Version)
 }

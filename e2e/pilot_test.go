@@ -2,11 +2,10 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/flows"
 	"github.com/flowlab/flowlab/stats"
 )
@@ -38,38 +39,35 @@ func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Requests run to their end (context.Background): stop waits
+			// for a completion in flight rather than cutting it off.
+			api := e.quietAPI(dep)
 			for ctx.Err() == nil {
-				status, body := e.doQuiet(dep, http.MethodGet, "/api/v1/tasks?department="+dep+"&status=open&limit=200", nil)
-				if status == http.StatusOK {
-					var page struct {
-						Tasks []taskJSON `json:"tasks"`
-					}
-					if json.Unmarshal(body, &page) == nil {
-						for _, tk := range page.Tasks {
-							if _, dup := seen.LoadOrStore(tk.ID, true); dup {
-								continue
-							}
-							wg.Add(1)
-							go func() {
-								defer wg.Done()
-								select {
-								case <-ctx.Done():
-									return
-								case <-time.After(e.withHandoffs(tk.CaseID, dep, d)):
-								}
-								status, body := e.doQuiet(dep, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
-									map[string]any{"outcome": tk.Outcomes[0], "data": formData(tk)})
-								if status != http.StatusOK && ctx.Err() == nil {
-									// A person whose completion is refused
-									// (the case was continuing as new, the
-									// engine was briefly unavailable) tries
-									// again: the next poll offers the task
-									// again while it is open.
-									e.noteAgentFailure(status, body)
-									seen.Delete(tk.ID)
-								}
-							}()
+				page, err := api.ListTasks(context.Background(), apiv1.ListTasksParams{Department: dep, Status: apiv1.TaskOpen, Limit: 200})
+				if err == nil {
+					for _, tk := range page.Tasks {
+						if _, dup := seen.LoadOrStore(tk.ID, true); dup {
+							continue
 						}
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							select {
+							case <-ctx.Done():
+								return
+							case <-time.After(e.withHandoffs(tk.CaseID, dep, d)):
+							}
+							_, err := api.CompleteTask(context.Background(), apiv1.CompleteParams{ID: tk.ID}, complete(tk, tk.Outcomes[0]))
+							if err != nil && ctx.Err() == nil {
+								// A person whose completion is refused
+								// (the case was continuing as new, the
+								// engine was briefly unavailable) tries
+								// again: the next poll offers the task
+								// again while it is open.
+								e.noteAgentFailure(err)
+								seen.Delete(tk.ID)
+							}
+						}()
 					}
 				}
 				select {
@@ -82,13 +80,12 @@ func (e *env) agents(delay map[string]time.Duration) (stop func()) {
 	return func() { cancel(); wg.Wait() }
 }
 
-// noteAgentFailure counts a refused completion by its status and title.
-func (e *env) noteAgentFailure(status int, body []byte) {
-	var p struct {
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
-	}
-	_ = json.Unmarshal(body, &p)
+// noteAgentFailure counts a refused completion by its status and title
+// (status 0: no answer).
+func (e *env) noteAgentFailure(err error) {
+	p := &apiv1.Problem{Detail: err.Error()}
+	errors.As(err, &p)
+	status := p.Status
 	key := fmt.Sprintf("%d %s", status, p.Title)
 	e.agentMu.Lock()
 	defer e.agentMu.Unlock()
@@ -104,12 +101,8 @@ func (e *env) noteAgentFailure(status int, body []byte) {
 // withHandoffs scales d by handoffCost per handoff the case has had before
 // reaching dep: the departments of its task spans, in order, then dep.
 func (e *env) withHandoffs(caseID, dep string, d time.Duration) time.Duration {
-	status, body := e.doQuiet("admin", http.MethodGet, "/api/v1/cases/"+caseID, nil)
-	if status != http.StatusOK {
-		return d
-	}
-	var c caseJSON
-	if json.Unmarshal(body, &c) != nil {
+	c, err := e.quietAPI("admin").GetCase(context.Background(), apiv1.CaseIDParams{ID: caseID})
+	if err != nil {
 		return d
 	}
 	handoffs, last := 0, ""
@@ -128,56 +121,16 @@ func (e *env) withHandoffs(caseID, dep string, d time.Duration) time.Duration {
 	return time.Duration(float64(d) * math.Pow(handoffCost, float64(handoffs)))
 }
 
-// doQuiet is do for background goroutines: it reports nothing, so a
-// request racing the end of a test cannot fail it.
-func (e *env) doQuiet(who, method, path string, body any) (int, []byte) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		return 0, nil
-	}
-	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data
-}
-
-type metricJSON struct {
-	Metric string  `json:"metric"`
-	P      float64 `json:"p"`
-	Effect float64 `json:"effect"`
-}
-
-type pilotJSON struct {
-	ID             string `json:"id"`
-	Flow           string `json:"flow"`
-	Control        int    `json:"control"`
-	Treatment      int    `json:"treatment"`
-	Status         string `json:"status"`
-	StopReason     string `json:"stop_reason"`
-	Winner         string `json:"winner"`
-	Recommendation string `json:"recommendation"`
-	PromotedArm    string `json:"promoted_arm"`
-}
-
 // waitPilotEnd polls the pilot until it is no longer running.
-func (e *env) waitPilotEnd(id string, within time.Duration) pilotJSON {
+func (e *env) waitPilotEnd(id string, within time.Duration) *apiv1.Pilot {
+	e.t.Helper()
 	deadline := time.Now().Add(within)
-	var pl pilotJSON
+	var pl *apiv1.Pilot
 	for time.Now().Before(deadline) {
-		e.mustDo("admin", http.MethodGet, "/api/v1/pilots/"+id, nil, http.StatusOK, &pl)
-		if pl.Status != "running" {
+		var err error
+		pl, err = e.api("admin").GetPilot(context.Background(), apiv1.PilotIDParams{ID: id})
+		require.NoError(e.t, err)
+		if pl.Status != apiv1.PilotRunning {
 			return pl
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -193,13 +146,8 @@ func (e *env) waitPilotEnd(id string, within time.Duration) pilotJSON {
 func (e *env) startCases(prefix string, n int, gap time.Duration) map[string]int {
 	versions := map[string]int{}
 	for i := 0; i < n; i++ {
-		var c struct {
-			ID      string `json:"id"`
-			Version int    `json:"version"`
-		}
-		e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-			map[string]any{"flow": "complaint", "customer": fmt.Sprintf("%s-%d", prefix, i), "channel": "chat",
-				"attributes": map[string]any{"severity": "primary"}}, http.StatusCreated, &c)
+		c := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: fmt.Sprintf("%s-%d", prefix, i), Channel: "chat",
+			Attributes: map[string]any{"severity": "primary"}})
 		versions[c.ID] = c.Version
 		time.Sleep(gap)
 	}
@@ -209,31 +157,25 @@ func (e *env) startCases(prefix string, n int, gap time.Duration) map[string]int
 // exportedCycleTimes recomputes each arm's cycle times from the raw span
 // export: one value per completed case, creation to close.
 func (e *env) exportedCycleTimes(pilotID string) map[string][]float64 {
-	status, body := e.do("admin", http.MethodGet, "/api/v1/spans?format=jsonl&pilot="+pilotID, nil)
-	require.Equal(e.t, http.StatusOK, status, string(body))
+	e.t.Helper()
+	rows, err := e.api("admin").ExportSpans(context.Background(), apiv1.ExportSpansParams{Format: "jsonl", Pilot: pilotID})
+	require.NoError(e.t, err)
+	defer rows.Close()
 	perCase := map[string]float64{}
 	armOf := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc := bufio.NewScanner(rows)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		var row struct {
-			CaseID        string `json:"case_id"`
-			Arm           string `json:"arm"`
-			CaseStatus    string `json:"case_status"`
-			CaseCreatedAt string `json:"case_created_at"`
-			CaseClosedAt  string `json:"case_closed_at"`
-		}
+		var row apiv1.ExportedSpan
 		require.NoError(e.t, json.Unmarshal(sc.Bytes(), &row), sc.Text())
-		if row.CaseStatus != "completed" || row.CaseClosedAt == "" {
+		if row.CaseStatus != apiv1.CaseCompleted || row.CaseClosedAt == nil {
 			continue
 		}
-		created, err := time.Parse(time.RFC3339Nano, row.CaseCreatedAt)
-		require.NoError(e.t, err)
-		closed, err := time.Parse(time.RFC3339Nano, row.CaseClosedAt)
-		require.NoError(e.t, err)
-		perCase[row.CaseID] = closed.Sub(created).Seconds()
+		require.NotNil(e.t, row.CaseCreatedAt, sc.Text())
+		perCase[row.CaseID] = row.CaseClosedAt.Sub(*row.CaseCreatedAt).Seconds()
 		armOf[row.CaseID] = row.Arm
 	}
+	require.NoError(e.t, sc.Err())
 	out := map[string][]float64{}
 	for id, v := range perCase {
 		out[armOf[id]] = append(out[armOf[id]], v)
@@ -251,16 +193,18 @@ func (e *env) exportedCycleTimes(pilotID string) map[string][]float64 {
 // default for new cases.
 func TestPilotV2WinsAndIsPromoted(t *testing.T) {
 	e := newEnv(t)
-	var pl pilotJSON
-	e.mustDo("admin", http.MethodPost, "/api/v1/pilots", map[string]any{
-		"flow": "complaint", "treatment": 2, "share": 50, "unit": "case", "primary_metric": "cycle_time",
-		"min_cases_per_arm": 12, "evaluate_every": "1s", "max_duration": "10m",
-		"guardrails": []map[string]any{{"metric": "sla_breach_rate", "max_worsening": 0.2}},
-	}, http.StatusCreated, &pl)
+	ctx := context.Background()
+	admin := e.api("admin")
+	pl, err := admin.StartPilot(ctx, apiv1.StartPilotRequest{
+		Flow: "complaint", Treatment: 2, Share: new(50.0), Unit: "case", PrimaryMetric: "cycle_time",
+		MinCasesPerArm: new(12), EvaluateEvery: "1s", MaxDuration: "10m",
+		Guardrails: []apiv1.PilotGuardrail{{Metric: "sla_breach_rate", MaxWorsening: 0.2}},
+	})
+	require.NoError(t, err)
 	require.Equal(t, 1, pl.Control, "the control is the default version")
-	require.Equal(t, "running", pl.Status)
+	require.Equal(t, apiv1.PilotRunning, pl.Status)
 	// At most one running pilot per flow.
-	status, body := e.do("admin", http.MethodPost, "/api/v1/pilots", map[string]any{"flow": "complaint", "treatment": 2})
+	status, body := e.do("admin", http.MethodPost, "/api/v1/pilots", apiv1.StartPilotRequest{Flow: "complaint", Treatment: 2})
 	require.Equal(t, http.StatusConflict, status, string(body))
 
 	stop := e.agents(map[string]time.Duration{
@@ -279,41 +223,30 @@ func TestPilotV2WinsAndIsPromoted(t *testing.T) {
 	pl = e.waitPilotEnd(pl.ID, 2*time.Minute)
 	// The agents stop, so the results and the export see the same data.
 	stop()
-	require.Equal(t, "completed", pl.Status, "%+v", pl)
-	require.Equal(t, "treatment", pl.Winner, pl.Recommendation)
+	require.Equal(t, apiv1.PilotCompleted, pl.Status, "%+v", pl)
+	require.Equal(t, apiv1.ArmTreatment, pl.Winner, pl.Recommendation)
 	require.Contains(t, pl.Recommendation, "promote v2")
 
-	var res struct {
-		Arms map[string]struct {
-			N                  int     `json:"n"`
-			CycleN             int     `json:"cycle_n"`
-			MedianCycleSeconds float64 `json:"median_cycle_seconds"`
-			P90CycleSeconds    float64 `json:"p90_cycle_seconds"`
-		} `json:"arms"`
-		Metrics []metricJSON `json:"metrics"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/pilots/"+pl.ID+"/results", nil, http.StatusOK, &res)
+	res, err := admin.GetPilotResults(ctx, apiv1.PilotIDParams{ID: pl.ID})
+	require.NoError(t, err)
 	exported := e.exportedCycleTimes(pl.ID)
-	for _, arm := range []string{"control", "treatment"} {
+	for _, arm := range []string{apiv1.ArmControl, apiv1.ArmTreatment} {
 		got := res.Arms[arm]
 		require.Equal(t, len(exported[arm]), got.CycleN, "%s: closed cases in the export", arm)
 		require.InDelta(t, stats.Median(exported[arm]), got.MedianCycleSeconds, 1e-6, "%s median", arm)
 		require.InDelta(t, stats.Quantile(exported[arm], 0.9), got.P90CycleSeconds, 1e-6, "%s p90", arm)
 	}
-	require.Less(t, res.Arms["treatment"].MedianCycleSeconds, res.Arms["control"].MedianCycleSeconds)
-	i := slices.IndexFunc(res.Metrics, func(m metricJSON) bool { return m.Metric == "cycle_time" })
+	require.Less(t, res.Arms[apiv1.ArmTreatment].MedianCycleSeconds, res.Arms[apiv1.ArmControl].MedianCycleSeconds)
+	i := slices.IndexFunc(res.Metrics, func(m experiment.MetricResult) bool { return m.Metric == experiment.CycleTime })
 	require.GreaterOrEqual(t, i, 0, "cycle_time in the results")
 	cycle := res.Metrics[i]
 	require.Less(t, cycle.P, 0.05)
 	require.Less(t, cycle.Effect, 0.0, "the treatment is faster")
 
-	e.mustDo("admin", http.MethodPost, "/api/v1/pilots/"+pl.ID+"/promote", map[string]any{"arm": "treatment"}, http.StatusOK, &pl)
-	require.Equal(t, "promoted", pl.Status)
-	var created struct {
-		Version int `json:"version"`
-	}
-	e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "complaint", "customer": "after", "channel": "chat"}, http.StatusCreated, &created)
+	pl, err = admin.PromotePilot(ctx, apiv1.PilotIDParams{ID: pl.ID}, apiv1.PromotePilotRequest{Arm: apiv1.ArmTreatment})
+	require.NoError(t, err)
+	require.Equal(t, apiv1.PilotPromoted, pl.Status)
+	created := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: "after", Channel: "chat"})
 	require.Equal(t, 2, created.Version, "new cases start on the promoted version")
 }
 
@@ -322,6 +255,8 @@ func TestPilotV2WinsAndIsPromoted(t *testing.T) {
 // after the stop every new case goes to the control.
 func TestPilotGuardrailStopsTreatment(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.api("admin")
 	// v3: the one-stop flow with a handling SLA of one second.
 	var v2 []byte
 	for _, b := range flows.All() {
@@ -333,22 +268,17 @@ func TestPilotGuardrailStopsTreatment(t *testing.T) {
 	src := strings.Replace(strings.Replace(string(v2), "version: 2\n", "", 1),
 		"    department: customer_service\n    sla: 1h\n", "    department: customer_service\n    sla: 1s\n", 1)
 	require.NotEqual(t, string(v2), src)
-	req, err := http.NewRequest(http.MethodPost, e.url+"/api/v1/flows/complaint/versions", strings.NewReader(src))
+	var published int
+	_, err := admin.PublishFlowVersion(ctx, apiv1.FlowKeyParams{Key: "complaint"}, []byte(src), apiv1.WithStatus(&published))
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	req.Header.Set("Content-Type", "application/yaml")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+	require.Equal(t, http.StatusCreated, published)
 
-	var pl pilotJSON
-	e.mustDo("admin", http.MethodPost, "/api/v1/pilots", map[string]any{
-		"flow": "complaint", "treatment": 3, "share": 50, "unit": "customer",
-		"min_cases_per_arm": 200, "evaluate_every": "1s", "max_duration": "10m",
-		"guardrails": []map[string]any{{"metric": "sla_breach_rate", "max_worsening": 0.1}},
-	}, http.StatusCreated, &pl)
+	pl, err := admin.StartPilot(ctx, apiv1.StartPilotRequest{
+		Flow: "complaint", Treatment: 3, Share: new(50.0), Unit: "customer",
+		MinCasesPerArm: new(200), EvaluateEvery: "1s", MaxDuration: "10m",
+		Guardrails: []apiv1.PilotGuardrail{{Metric: "sla_breach_rate", MaxWorsening: 0.1}},
+	})
+	require.NoError(t, err)
 
 	stop := e.agents(map[string]time.Duration{
 		"customer_service": 1200 * time.Millisecond, "technical": 20 * time.Millisecond,
@@ -360,12 +290,8 @@ func TestPilotGuardrailStopsTreatment(t *testing.T) {
 	armOf := map[string]int{}
 	for round := 0; round < 3; round++ {
 		for i := 0; i < 16; i++ {
-			var c struct {
-				Version int `json:"version"`
-			}
 			customer := fmt.Sprintf("G-%d", i)
-			e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-				map[string]any{"flow": "complaint", "customer": customer, "channel": "phone"}, http.StatusCreated, &c)
+			c := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: customer, Channel: "phone"})
 			if v, ok := armOf[customer]; ok {
 				require.Equal(t, v, c.Version, "customer %s changed arm", customer)
 			}
@@ -379,14 +305,10 @@ func TestPilotGuardrailStopsTreatment(t *testing.T) {
 	require.True(t, seen[1] && seen[3], "both arms got customers: %v", armOf)
 
 	pl = e.waitPilotEnd(pl.ID, 2*time.Minute)
-	require.Equal(t, "stopped", pl.Status)
+	require.Equal(t, apiv1.PilotStopped, pl.Status)
 	require.Contains(t, pl.StopReason, "SLA breach rate")
 	for i := 0; i < 4; i++ {
-		var c struct {
-			Version int `json:"version"`
-		}
-		e.mustDo("customer_service", http.MethodPost, "/api/v1/cases",
-			map[string]any{"flow": "complaint", "customer": fmt.Sprintf("G-%d", i), "channel": "phone"}, http.StatusCreated, &c)
+		c := e.startCase("customer_service", apiv1.CreateCaseRequest{Flow: "complaint", Customer: fmt.Sprintf("G-%d", i), Channel: "phone"})
 		require.Equal(t, 1, c.Version, "after the stop every case goes to the control")
 	}
 }
@@ -395,24 +317,21 @@ func TestPilotGuardrailStopsTreatment(t *testing.T) {
 // agents) → Check → Act, and Act's "standardise" makes v2 the default.
 func TestPDCACycle(t *testing.T) {
 	e := newEnv(t)
-	var tok struct {
-		Token string `json:"token"`
-	}
-	e.mustDo("admin", http.MethodPost, "/api/v1/tokens",
-		map[string]any{"name": "improvement team", "role": "improver", "departments": []string{"improvement"}}, http.StatusCreated, &tok)
+	ctx := context.Background()
+	tok, err := e.api("admin").CreateToken(ctx, apiv1.CreateTokenRequest{Name: "improvement team", Role: apiv1.RoleImprover, Departments: []string{"improvement"}})
+	require.NoError(t, err)
 	e.tokens["improvement"] = tok.Token
+	improver := e.api("improvement")
 
-	var cycle struct {
-		ID string `json:"id"`
-	}
-	e.mustDo("improvement", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "pdca", "customer": "improvement-team", "channel": "app",
-		"attributes": map[string]any{"flow": "complaint", "metric": "cycle_time"}}, http.StatusCreated, &cycle)
+	cycle := e.startCase("improvement", apiv1.CreateCaseRequest{Flow: apiv1.PDCAFlow, Customer: "improvement-team", Channel: "app",
+		Attributes: map[string]any{"flow": "complaint", "metric": "cycle_time"}})
 	plan := e.waitOpenTask(cycle.ID)
-	require.Equal(t, "plan", plan.Step)
-	e.mustDo("improvement", http.MethodPost, "/api/v1/tasks/"+plan.ID+"/complete", map[string]any{"outcome": "planned", "data": map[string]any{
+	require.Equal(t, apiv1.PDCAPlanStep, plan.Step)
+	_, err = improver.CompleteTask(ctx, apiv1.CompleteParams{ID: plan.ID}, apiv1.CompleteRequest{Outcome: "planned", Data: map[string]any{
 		"problem": "complaints cross three departments", "target": 1.0, "hypothesis": "one-stop handling removes the handoffs",
 		"treatment": 2, "share": 50, "min_cases_per_arm": 10, "evaluate_every": "1s", "max_duration": "10m",
-	}}, http.StatusOK, nil)
+	}})
+	require.NoError(t, err)
 
 	stop := e.agents(map[string]time.Duration{
 		"customer_service": 50 * time.Millisecond, "technical": 1500 * time.Millisecond,
@@ -423,7 +342,7 @@ func TestPDCACycle(t *testing.T) {
 
 	// Check: the pilot has ended and its results sit on the cycle.
 	deadline := time.Now().Add(2 * time.Minute)
-	var check taskJSON
+	var check apiv1.Task
 	for time.Now().Before(deadline) {
 		c := e.getCase(cycle.ID)
 		if len(c.Tasks) == 1 && c.Tasks[0].Step == "check" {
@@ -433,36 +352,35 @@ func TestPDCACycle(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	require.Equal(t, "check", check.Step, "the cycle reached Check")
-	var detail struct {
-		Attributes map[string]any `json:"attributes"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/cases/"+cycle.ID, nil, http.StatusOK, &detail)
-	require.Equal(t, "completed", detail.Attributes["pilot_status"], "%v", detail.Attributes)
-	require.Equal(t, "treatment", detail.Attributes["pilot_winner"], "%v", detail.Attributes)
-	require.Less(t, detail.Attributes["pilot_treatment_value"], detail.Attributes["pilot_control_value"])
-	require.IsType(t, true, detail.Attributes["target_met"], "the pilot set against the plan's target: %v", detail.Attributes)
-	pilotID, _ := detail.Attributes["pilot_id"].(string)
+	// The case's attributes are the flow's own: free-form JSON.
+	var attrs map[string]any
+	require.NoError(t, json.Unmarshal(e.getCase(cycle.ID).Attributes, &attrs))
+	require.Equal(t, apiv1.PilotCompleted, attrs["pilot_status"], "%v", attrs)
+	require.Equal(t, apiv1.ArmTreatment, attrs["pilot_winner"], "%v", attrs)
+	require.Less(t, attrs["pilot_treatment_value"], attrs["pilot_control_value"])
+	require.IsType(t, true, attrs["target_met"], "the pilot set against the plan's target: %v", attrs)
+	pilotID, _ := attrs["pilot_id"].(string)
 	require.NotEmpty(t, pilotID)
 
-	e.mustDo("improvement", http.MethodPost, "/api/v1/tasks/"+check.ID+"/complete", map[string]any{"outcome": "target_met",
-		"data": map[string]any{"finding": "v2 is faster"}}, http.StatusOK, nil)
+	_, err = improver.CompleteTask(ctx, apiv1.CompleteParams{ID: check.ID}, apiv1.CompleteRequest{Outcome: "target_met",
+		Data: map[string]any{"finding": "v2 is faster"}})
+	require.NoError(t, err)
 	act := e.waitOpenTask(cycle.ID)
 	require.Equal(t, "act", act.Step)
-	e.mustDo("improvement", http.MethodPost, "/api/v1/tasks/"+act.ID+"/complete", map[string]any{"outcome": "standardise",
-		"data": map[string]any{"learning": "one-stop handling for all complaints"}}, http.StatusOK, nil)
+	_, err = improver.CompleteTask(ctx, apiv1.CompleteParams{ID: act.ID}, apiv1.CompleteRequest{Outcome: "standardise",
+		Data: map[string]any{"learning": "one-stop handling for all complaints"}})
+	require.NoError(t, err)
 
 	deadline = time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) && e.getCase(cycle.ID).Status == "active" {
+	for time.Now().Before(deadline) && e.getCase(cycle.ID).Status == apiv1.CaseActive {
 		time.Sleep(100 * time.Millisecond)
 	}
-	require.Equal(t, "completed", e.getCase(cycle.ID).Status)
-	var pl pilotJSON
-	e.mustDo("admin", http.MethodGet, "/api/v1/pilots/"+pilotID, nil, http.StatusOK, &pl)
-	require.Equal(t, "promoted", pl.Status)
-	require.Equal(t, "treatment", pl.PromotedArm)
-	var fl struct {
-		DefaultVersion int `json:"default_version"`
-	}
-	e.mustDo("admin", http.MethodGet, "/api/v1/flows/complaint", nil, http.StatusOK, &fl)
+	require.Equal(t, apiv1.CaseCompleted, e.getCase(cycle.ID).Status)
+	pl, err := e.api("admin").GetPilot(ctx, apiv1.PilotIDParams{ID: pilotID})
+	require.NoError(t, err)
+	require.Equal(t, apiv1.PilotPromoted, pl.Status)
+	require.Equal(t, apiv1.ArmTreatment, pl.PromotedArm)
+	fl, err := e.api("admin").GetFlow(ctx, apiv1.FlowParams{Key: "complaint"})
+	require.NoError(t, err)
 	require.Equal(t, 2, fl.DefaultVersion)
 }
