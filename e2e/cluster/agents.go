@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // Completion is a task completion the API acknowledged with 200.
@@ -33,7 +35,7 @@ type Agents struct {
 	// Think is the longest pause before a claim and before a completion.
 	Think time.Duration
 	// Only, when set, limits the agents to the tasks it accepts.
-	Only func(Task) bool
+	Only func(apiv1.Task) bool
 
 	mu       sync.Mutex
 	acked    map[string]Completion // by task id
@@ -147,14 +149,12 @@ func (a *Agents) work(ctx context.Context, name, dept, token string, rng *rand.R
 			pause(ctx, 200*time.Millisecond)
 			continue
 		}
-		var inbox struct {
-			Tasks []Task `json:"tasks"`
-		}
+		var inbox apiv1.TaskList
 		if err := json.Unmarshal(resp.Body, &inbox); err != nil {
 			a.fail("inbox: %v: %s", err, resp)
 			continue
 		}
-		var free []Task
+		var free []apiv1.Task
 		for _, t := range inbox.Tasks {
 			if (t.Assignee == "" || t.Assignee == me) && (a.Only == nil || a.Only(t)) {
 				free = append(free, t)
@@ -174,7 +174,7 @@ func (a *Agents) work(ctx context.Context, name, dept, token string, rng *rand.R
 			if err != nil || resp.Status != http.StatusOK {
 				continue
 			}
-			var claimed Task
+			var claimed apiv1.Task
 			if err := json.Unmarshal(resp.Body, &claimed); err == nil {
 				me = claimed.Assignee
 			}
@@ -186,13 +186,13 @@ func (a *Agents) work(ctx context.Context, name, dept, token string, rng *rand.R
 
 // complete completes t, retrying transient failures with the same
 // Idempotency-Key until it is answered or ctx ends.
-func (a *Agents) complete(ctx context.Context, name, token string, t Task, data map[string]any) {
+func (a *Agents) complete(ctx context.Context, name, token string, t apiv1.Task, data map[string]any) {
 	key := "agent-" + name + "-" + t.ID
 	outcome := t.Outcomes[0]
 	backoff := 200 * time.Millisecond
 	for ctx.Err() == nil {
 		resp, err := a.API.Do(ctx, token, http.MethodPost, "/api/v1/tasks/"+t.ID+"/complete",
-			map[string]any{"outcome": outcome, "data": data}, "Idempotency-Key", key)
+			apiv1.CompleteRequest{Outcome: outcome, Data: data}, apiv1.IdempotencyKeyHeader, key)
 		// A 409 is a failure: a claimed task is closed by its claimant only,
 		// and a retry with the same key replays the first answer.
 		if a.answer("complete", resp, err, http.StatusOK) {
@@ -280,7 +280,7 @@ func (a *Agents) Statuses() string {
 
 // FormData fills a task's form the way an agent would, choosing enum
 // options with rng.
-func FormData(t Task, rng *rand.Rand) map[string]any {
+func FormData(t apiv1.Task, rng *rand.Rand) map[string]any {
 	d := map[string]any{}
 	for _, f := range t.Form {
 		switch f.Type {
@@ -330,9 +330,9 @@ func CreateCases(ctx context.Context, api *API, admin, prefix string, n int, rng
 // transport errors with the same key until ctx ends.
 func CreateCase(ctx context.Context, api *API, admin, key string, body map[string]any) (string, error) {
 	for {
-		resp, err := api.Do(ctx, admin, http.MethodPost, "/api/v1/cases", body, "Idempotency-Key", key)
+		resp, err := api.Do(ctx, admin, http.MethodPost, "/api/v1/cases", body, apiv1.IdempotencyKeyHeader, key)
 		if err == nil && (resp.Status == http.StatusCreated || resp.Status == http.StatusOK) {
-			var c Case
+			var c apiv1.Case
 			if err := json.Unmarshal(resp.Body, &c); err != nil || c.ID == "" {
 				return "", fmt.Errorf("create case %s: %s", key, resp)
 			}

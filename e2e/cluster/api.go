@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // API calls flowlab's HTTP API.
@@ -111,44 +113,16 @@ func (a *API) do(ctx context.Context, token, method, path string, body []byte, h
 // Token creates a staff token for one department.
 func (a *API) Token(ctx context.Context, admin, name, department string) (string, error) {
 	resp, err := a.Do(ctx, admin, http.MethodPost, "/api/v1/tokens",
-		map[string]any{"name": name, "role": "staff", "departments": []string{department}})
+		apiv1.CreateTokenRequest{Name: name, Role: apiv1.RoleStaff, Departments: []string{department}})
 	if err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}
 	if resp.Status != http.StatusCreated {
 		return "", fmt.Errorf("create token: %s", resp)
 	}
-	var out struct {
-		Token string `json:"token"`
-	}
+	var out apiv1.TokenResponse
 	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Token == "" {
 		return "", fmt.Errorf("create token: %s", resp)
 	}
 	return out.Token, nil
-}
-
-// Task is a task as the API shows it.
-type Task struct {
-	ID         string   `json:"id"`
-	CaseID     string   `json:"case_id"`
-	Seq        int      `json:"seq"`
-	Step       string   `json:"step"`
-	Department string   `json:"department"`
-	Status     string   `json:"status"`
-	Assignee   string   `json:"assignee"`
-	Outcomes   []string `json:"outcomes"`
-	Form       []struct {
-		Name     string   `json:"name"`
-		Type     string   `json:"type"`
-		Required bool     `json:"required"`
-		Options  []string `json:"options"`
-	} `json:"form"`
-}
-
-// Case is a case as the API shows it.
-type Case struct {
-	ID     string `json:"id"`
-	Flow   string `json:"flow"`
-	Status string `json:"status"`
-	Tasks  []Task `json:"tasks"`
 }

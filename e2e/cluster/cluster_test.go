@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 func TestMain(m *testing.M) {
@@ -66,8 +68,8 @@ func TestTopology(t *testing.T) {
 		if err != nil || resp.Status != http.StatusOK {
 			return false
 		}
-		var cs Case
-		return json.Unmarshal(resp.Body, &cs) == nil && cs.Status == "completed"
+		var cs apiv1.CaseDetail
+		return json.Unmarshal(resp.Body, &cs) == nil && cs.Status == apiv1.CaseCompleted
 	}, 90*time.Second, 200*time.Millisecond, "the case did not complete; agents: %s", agents.Statuses())
 	require.NoError(t, agents.WaitAcked(ctx, tasksPerComplaint))
 	stop()

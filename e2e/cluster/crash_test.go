@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // The crash tests take their sizes from the short form (CI, `go test ./...`)
@@ -337,9 +339,7 @@ func TestPostgresRestart(t *testing.T) {
 	resp, err := api.Do(ctx, c.AdminToken, "GET", "/api/v1/cases?customer=probe&limit=200", nil)
 	require.NoError(t, err)
 	require.Equal(t, 200, resp.Status, "%s", resp)
-	var probed struct {
-		Cases []struct{ ID string } `json:"cases"`
-	}
+	var probed apiv1.CaseList
 	require.NoError(t, json.Unmarshal(resp.Body, &probed))
 	liveMu.Lock()
 	for _, pc := range probed.Cases {

@@ -12,15 +12,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // openTask waits until case id has exactly one open task and returns it.
-func openTask(ctx context.Context, api *API, admin, id string) (Task, error) {
+func openTask(ctx context.Context, api *API, admin, id string) (apiv1.Task, error) {
 	var last string
 	for {
 		resp, err := api.Do(ctx, admin, "GET", "/api/v1/cases/"+id, nil)
 		if err == nil && resp.Status == 200 {
-			var c Case
+			var c apiv1.CaseDetail
 			if err := json.Unmarshal(resp.Body, &c); err == nil && len(c.Tasks) == 1 {
 				return c.Tasks[0], nil
 			}
@@ -30,7 +32,7 @@ func openTask(ctx context.Context, api *API, admin, id string) (Task, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return Task{}, fmt.Errorf("case %s has no single open task: %w (last answer: %s)", id, ctx.Err(), last)
+			return apiv1.Task{}, fmt.Errorf("case %s has no single open task: %w (last answer: %s)", id, ctx.Err(), last)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -47,7 +49,7 @@ func advance(ctx context.Context, api *API, admin, id string, steps int, rng *ra
 		}
 		key := "admin-" + t.ID
 		resp, err := api.Do(ctx, admin, "POST", "/api/v1/tasks/"+t.ID+"/complete",
-			map[string]any{"outcome": t.Outcomes[0], "data": FormData(t, rng)}, "Idempotency-Key", key)
+			apiv1.CompleteRequest{Outcome: t.Outcomes[0], Data: FormData(t, rng)}, apiv1.IdempotencyKeyHeader, key)
 		if err != nil {
 			return done, err
 		}
@@ -103,7 +105,7 @@ func TestDevKillWithOpenCases(t *testing.T) {
 			acked[c.TaskID] = c
 		}
 	}
-	before := map[string]Task{}
+	before := map[string]apiv1.Task{}
 	for _, id := range parkedIDs {
 		task, err := openTask(ctx, api, admin, id)
 		require.NoError(t, err)
@@ -116,7 +118,7 @@ func TestDevKillWithOpenCases(t *testing.T) {
 	}
 	var all atomic.Bool // false: agents work the worked cases only
 	agents := &Agents{API: api, Admin: admin, Seed: seed, Think: 200 * time.Millisecond,
-		Only: func(t Task) bool { return all.Load() || isWorked[t.CaseID] }}
+		Only: func(t apiv1.Task) bool { return all.Load() || isWorked[t.CaseID] }}
 	actx, stopAgents := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -154,9 +156,7 @@ func TestDevKillWithOpenCases(t *testing.T) {
 	}
 	require.Eventually(t, func() bool {
 		resp, err := api.Do(ctx, admin, "GET", "/api/v1/cases?status=completed&limit=500", nil)
-		var page struct {
-			Cases []Case `json:"cases"`
-		}
+		var page apiv1.CaseList
 		if err != nil || resp.Status != 200 || json.Unmarshal(resp.Body, &page) != nil {
 			return false
 		}

@@ -7,9 +7,10 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // Report is what Verify found in flowlab's database about a set of cases.
@@ -213,15 +214,7 @@ func VerifyAPI(ctx context.Context, api *API, admin string, caseIDs []string, ac
 			r.problem("case %s acknowledged but not stored", id)
 			continue
 		}
-		var c struct {
-			Status   string     `json:"status"`
-			ClosedAt *time.Time `json:"closed_at"`
-			Spans    []struct {
-				Seq  int    `json:"seq"`
-				Step string `json:"step"`
-				Kind string `json:"kind"`
-			} `json:"spans"`
-		}
+		var c apiv1.CaseDetail
 		if resp.Status != 200 || json.Unmarshal(resp.Body, &c) != nil {
 			return r, fmt.Errorf("verify case %s: %s", id, resp)
 		}
@@ -229,12 +222,7 @@ func VerifyAPI(ctx context.Context, api *API, admin string, caseIDs []string, ac
 		if err != nil {
 			return r, fmt.Errorf("verify tasks of %s: %w", id, err)
 		}
-		var page struct {
-			Tasks []struct {
-				Task
-				Outcome string `json:"outcome"`
-			} `json:"tasks"`
-		}
+		var page apiv1.TaskList
 		if resp.Status != 200 || json.Unmarshal(resp.Body, &page) != nil {
 			return r, fmt.Errorf("verify tasks of %s: %s", id, resp)
 		}
