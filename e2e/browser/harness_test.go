@@ -12,7 +12,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +39,8 @@ import (
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/api/engine"
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/e2e/internal/contract"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
 	"github.com/flowlab/flowlab/store/sqlite"
@@ -87,6 +88,7 @@ type env struct {
 	names     map[string]string // actor key → display name
 	browser   context.Context   // a chromedp context whose browser runs
 	artifacts string
+	contract  *contract.Checker // the served OpenAPI document
 }
 
 // chromiumPath finds the browser: $FLOWLAB_CHROMIUM, /usr/bin/chromium
@@ -148,20 +150,18 @@ func newEnv(t *testing.T, chromium string) *env {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 
-	e := &env{url: hs.URL, tokens: map[string]string{admin: adminToken}, names: map[string]string{admin: "admin"}}
-	for key, req := range map[string]map[string]any{
-		csAgent:   {"name": "Agent Cora (customer service)", "role": "staff", "departments": []string{"customer_service"}},
-		techAgent: {"name": "Agent Theo (technical)", "role": "staff", "departments": []string{"technical"}},
-		owner:     {"name": "Olive Owner", "role": "owner"},
-		improver:  {"name": "Ivan Improver", "role": "improver"},
+	e := &env{url: hs.URL, tokens: map[string]string{admin: adminToken}, names: map[string]string{admin: "admin"}, contract: contract.New(hs.URL)}
+	for key, req := range map[string]apiv1.CreateTokenRequest{
+		csAgent:   {Name: "Agent Cora (customer service)", Role: apiv1.RoleStaff, Departments: []string{"customer_service"}},
+		techAgent: {Name: "Agent Theo (technical)", Role: apiv1.RoleStaff, Departments: []string{"technical"}},
+		owner:     {Name: "Olive Owner", Role: apiv1.RoleOwner},
+		improver:  {Name: "Ivan Improver", Role: apiv1.RoleImprover},
 	} {
-		var out struct {
-			Token string `json:"token"`
-		}
-		e.api(t, admin, http.MethodPost, "/api/v1/tokens", req, http.StatusCreated, &out)
+		out, err := e.client(t, admin).CreateToken(ctx, req)
+		require.NoError(t, err)
 		require.NotEmpty(t, out.Token)
 		e.tokens[key] = out.Token
-		e.names[key] = req["name"].(string)
+		e.names[key] = req.Name
 	}
 
 	e.artifacts = artifactsDir(t)
@@ -229,110 +229,49 @@ func startBrowser(t *testing.T, chromium string) context.Context {
 	return browserCtx
 }
 
-// api sends a JSON request as who and checks the status.
-func (e *env) api(t *testing.T, who, method, path string, body any, want int, out any) {
+// client is the apiv1.Client of who (an actor key); every answer it
+// receives is checked against the served OpenAPI document, so a status the
+// operation does not document (a 200 where it answers 201) or a body that
+// breaks its schema fails t.
+func (e *env) client(t *testing.T, who string) *apiv1.Client {
+	return e.contract.Client(e.tokens[who], func(err error) { t.Errorf("%v", err) })
+}
+
+// getCase gets a case as the admin.
+func (e *env) getCase(t *testing.T, id string) *apiv1.CaseDetail {
 	t.Helper()
-	status, data := e.apiDo(t, who, method, path, body)
-	require.Equal(t, want, status, "%s %s as %s: %s", method, path, who, data)
-	if out != nil {
-		require.NoError(t, json.Unmarshal(data, out), string(data))
-	}
-}
-
-func (e *env) apiDo(t *testing.T, who, method, path string, body any) (int, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, e.url+path, rd)
+	c, err := e.client(t, admin).GetCase(t.Context(), apiv1.CaseIDParams{ID: id})
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, data
-}
-
-// rawAPI sends a body of another type than JSON (a flow's YAML) as who and
-// checks the status.
-func (e *env) rawAPI(t *testing.T, who, method, path, contentType, body string, want int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, e.url+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, want, resp.StatusCode, "%s %s as %s: %s", method, path, who, data)
-}
-
-type taskJSON struct {
-	ID         string   `json:"id"`
-	CaseID     string   `json:"case_id"`
-	Step       string   `json:"step"`
-	Name       string   `json:"name"`
-	Department string   `json:"department"`
-	Status     string   `json:"status"`
-	Outcomes   []string `json:"outcomes"`
-	Form       []struct {
-		Name     string   `json:"name"`
-		Type     string   `json:"type"`
-		Required bool     `json:"required"`
-		Options  []string `json:"options"`
-	} `json:"form"`
-}
-
-type caseJSON struct {
-	ID      string     `json:"id"`
-	Flow    string     `json:"flow"`
-	Version int        `json:"version"`
-	Status  string     `json:"status"`
-	Tasks   []taskJSON `json:"tasks"`
+	return c
 }
 
 // startCase opens a complaint as the customer service agent.
-func (e *env) startCase(t *testing.T, customer string) caseJSON {
+func (e *env) startCase(t *testing.T, customer string) *apiv1.Case {
 	t.Helper()
-	var c caseJSON
-	e.api(t, csAgent, http.MethodPost, "/api/v1/cases",
-		map[string]any{"flow": "complaint", "customer": customer, "channel": "phone", "attributes": map[string]any{"severity": "primary"}},
-		http.StatusCreated, &c)
+	c, err := e.client(t, csAgent).CreateCase(t.Context(), apiv1.CreateCaseParams{},
+		apiv1.CreateCaseRequest{Flow: "complaint", Customer: customer, Channel: "phone", Attributes: map[string]any{"severity": "primary"}})
+	require.NoError(t, err)
 	return c
 }
 
 // waitOpenTask polls the API until the case has one open task in dept.
-func (e *env) waitOpenTask(t *testing.T, caseID, dept string) taskJSON {
+func (e *env) waitOpenTask(t *testing.T, caseID, dept string) apiv1.Task {
 	t.Helper()
 	deadline := time.Now().Add(pollLimit)
-	var c caseJSON
+	var c *apiv1.CaseDetail
 	for time.Now().Before(deadline) {
-		e.api(t, admin, http.MethodGet, "/api/v1/cases/"+caseID, nil, http.StatusOK, &c)
-		if len(c.Tasks) == 1 && c.Tasks[0].Department == dept && c.Tasks[0].Status == "open" {
+		c = e.getCase(t, caseID)
+		if len(c.Tasks) == 1 && c.Tasks[0].Department == dept && c.Tasks[0].Status == apiv1.TaskOpen {
 			return c.Tasks[0]
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("case %s has no open %s task after %s: %+v", caseID, dept, pollLimit, c)
-	return taskJSON{}
+	return apiv1.Task{}
 }
 
 // formData fills a task's form the way an agent would.
-func formData(tk taskJSON) map[string]any {
+func formData(tk apiv1.Task) map[string]any {
 	d := map[string]any{}
 	for _, f := range tk.Form {
 		switch f.Type {
@@ -349,34 +288,50 @@ func formData(tk taskJSON) map[string]any {
 	return d
 }
 
+// completedTask gets a task as the admin, with its completion's data: the
+// step's form fields as the agent sent them (free-form JSON).
+func (e *env) completedTask(t *testing.T, id string) (*apiv1.Task, map[string]any) {
+	t.Helper()
+	tk, err := e.client(t, admin).GetTask(t.Context(), apiv1.TaskIDParams{ID: id})
+	require.NoError(t, err)
+	var data map[string]any
+	require.NoError(t, json.Unmarshal(tk.Data, &data), string(tk.Data))
+	return tk, data
+}
+
+// claimAndComplete claims the task as its department's agent and completes
+// it with its first outcome and its form filled.
+func (e *env) claimAndComplete(t *testing.T, tk apiv1.Task) *apiv1.CompleteResponse {
+	t.Helper()
+	agent := e.client(t, tk.Department)
+	_, err := agent.ClaimTask(t.Context(), apiv1.TaskIDParams{ID: tk.ID})
+	require.NoError(t, err)
+	res, err := agent.CompleteTask(t.Context(), apiv1.CompleteParams{ID: tk.ID}, apiv1.CompleteRequest{Outcome: tk.Outcomes[0], Data: formData(tk)})
+	require.NoError(t, err)
+	return res
+}
+
 // runCaseToEnd works every task of the case through the API with its first
 // outcome until the case completes.
 func (e *env) runCaseToEnd(t *testing.T, caseID string) {
 	t.Helper()
 	for steps := 0; ; steps++ {
 		require.Less(t, steps, 12, "case %s should end within the flow's steps", caseID)
-		var c caseJSON
+		var c *apiv1.CaseDetail
 		deadline := time.Now().Add(pollLimit)
 		for {
-			e.api(t, admin, http.MethodGet, "/api/v1/cases/"+caseID, nil, http.StatusOK, &c)
-			if len(c.Tasks) == 1 && c.Tasks[0].Status == "open" || c.Status == "completed" || c.Status == "failed" || c.Status == "cancelled" {
+			c = e.getCase(t, caseID)
+			if len(c.Tasks) == 1 && c.Tasks[0].Status == apiv1.TaskOpen || c.Status == apiv1.CaseCompleted || c.Status == apiv1.CaseFailed || c.Status == apiv1.CaseCancelled {
 				break
 			}
 			require.True(t, time.Now().Before(deadline), "case %s: no open task after %s: %+v", caseID, pollLimit, c)
 			time.Sleep(50 * time.Millisecond)
 		}
-		if c.Status != "active" && c.Status != "starting" {
-			require.Equal(t, "completed", c.Status, "case %s", caseID)
+		if c.Status != apiv1.CaseActive && c.Status != apiv1.CaseStarting {
+			require.Equal(t, apiv1.CaseCompleted, c.Status, "case %s", caseID)
 			return
 		}
-		tk := c.Tasks[0]
-		var res struct {
-			CaseStatus string `json:"case_status"`
-		}
-		e.api(t, tk.Department, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/claim", map[string]any{}, http.StatusOK, nil)
-		e.api(t, tk.Department, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
-			map[string]any{"outcome": tk.Outcomes[0], "data": formData(tk)}, http.StatusOK, &res)
-		if res.CaseStatus == "completed" {
+		if res := e.claimAndComplete(t, c.Tasks[0]); res.CaseStatus == apiv1.CaseCompleted {
 			return
 		}
 	}

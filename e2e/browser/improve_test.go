@@ -9,6 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // testPromotePilot: an improver opens a running pilot (complaint v1 against
@@ -16,23 +18,17 @@ import (
 // the confirmation (nothing happens), then accepts it: the pilot is
 // promoted and v2 is the complaint flow's default version.
 func (e *env) testPromotePilot(t *testing.T) {
-	var flow struct {
-		DefaultVersion int `json:"default_version"`
-	}
-	e.api(t, admin, http.MethodGet, "/api/v1/flows/complaint", nil, http.StatusOK, &flow)
+	complaint := apiv1.FlowParams{Key: "complaint"}
+	flow, err := e.client(t, admin).GetFlow(t.Context(), complaint)
+	require.NoError(t, err)
 	require.Equal(t, 1, flow.DefaultVersion)
-	var pl struct {
-		ID          string `json:"id"`
-		Control     int    `json:"control"`
-		Treatment   int    `json:"treatment"`
-		Status      string `json:"status"`
-		PromotedArm string `json:"promoted_arm"`
-	}
-	e.api(t, improver, http.MethodPost, "/api/v1/pilots", map[string]any{
-		"flow": "complaint", "treatment": 2, "share": 50, "unit": "case", "evaluate_every": "1h", "max_duration": "1d",
-	}, http.StatusCreated, &pl)
+	pilots := e.client(t, improver)
+	pl, err := pilots.StartPilot(t.Context(), apiv1.StartPilotRequest{
+		Flow: "complaint", Treatment: 2, Share: new(50.0), Unit: "case", EvaluateEvery: "1h", MaxDuration: "1d",
+	})
+	require.NoError(t, err)
 	require.Equal(t, 1, pl.Control)
-	require.Equal(t, "running", pl.Status)
+	require.Equal(t, apiv1.PilotRunning, pl.Status)
 	// A few complaints through the pilot, so its page has numbers.
 	const pilotCases = 4
 	for i := range pilotCases {
@@ -62,8 +58,9 @@ func (e *env) testPromotePilot(t *testing.T) {
 	s.waitFor("the confirmation", func() bool { return len(dialogs.messages()) == 1 }, 5*time.Second)
 	require.Contains(t, dialogs.messages()[0], "v2", "the confirmation names the version")
 	require.Equal(t, "/ui/pilots/"+pl.ID, s.path())
-	e.api(t, improver, http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, http.StatusOK, &pl)
-	require.Equal(t, "running", pl.Status, "a cancelled confirmation changes nothing")
+	pl, err = pilots.GetPilot(t.Context(), apiv1.PilotIDParams{ID: pl.ID})
+	require.NoError(t, err)
+	require.Equal(t, apiv1.PilotRunning, pl.Status, "a cancelled confirmation changes nothing")
 
 	// Accept: promoted.
 	dialogs.answer(true)
@@ -75,9 +72,11 @@ func (e *env) testPromotePilot(t *testing.T) {
 	require.Contains(t, s.text(`[data-testid="promoted-arm"]`), "treatment")
 	s.shot("03-promoted")
 
-	e.api(t, improver, http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, http.StatusOK, &pl)
-	require.Equal(t, "promoted", pl.Status)
-	require.Equal(t, "treatment", pl.PromotedArm)
-	e.api(t, admin, http.MethodGet, "/api/v1/flows/complaint", nil, http.StatusOK, &flow)
+	pl, err = pilots.GetPilot(t.Context(), apiv1.PilotIDParams{ID: pl.ID})
+	require.NoError(t, err)
+	require.Equal(t, apiv1.PilotPromoted, pl.Status)
+	require.Equal(t, apiv1.ArmTreatment, pl.PromotedArm)
+	flow, err = e.client(t, admin).GetFlow(t.Context(), complaint)
+	require.NoError(t, err)
 	require.Equal(t, 2, flow.DefaultVersion, "the treatment's version is the default")
 }

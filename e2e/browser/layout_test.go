@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
 )
 
 // layoutSizes are the widths every page is checked at: a 1366 px laptop,
@@ -23,34 +25,24 @@ var layoutSizes = []viewport{laptop, desktop, tabletPortrait}
 func (e *env) testEveryPageAtCommonWidths(t *testing.T) {
 	c := e.startCase(t, "C-browser-layout-with-a-rather-long-customer-reference-0123456789")
 	tk := e.waitOpenTask(t, c.ID, "customer_service")
-	e.api(t, csAgent, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/claim", map[string]any{}, http.StatusOK, nil)
-	e.api(t, csAgent, http.MethodPost, "/api/v1/tasks/"+tk.ID+"/complete",
-		map[string]any{"outcome": tk.Outcomes[0], "data": formData(tk)}, http.StatusOK, nil)
+	e.claimAndComplete(t, tk)
 	// The next task, wherever the flow's default version sends it.
-	var next taskJSON
+	var next apiv1.Task
 	deadline := time.Now().Add(pollLimit)
 	for next.ID == "" {
 		require.True(t, time.Now().Before(deadline), "case %s has no next task after %s", c.ID, pollLimit)
-		var cs caseJSON
-		e.api(t, admin, http.MethodGet, "/api/v1/cases/"+c.ID, nil, http.StatusOK, &cs)
-		for _, x := range cs.Tasks {
-			if x.ID != tk.ID && x.Status == "open" {
+		for _, x := range e.getCase(t, c.ID).Tasks {
+			if x.ID != tk.ID && x.Status == apiv1.TaskOpen {
 				next = x
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	var prop struct {
-		ID string `json:"id"`
-	}
-	e.api(t, csAgent, http.MethodPost, "/api/v1/proposals", map[string]any{"title": "Ask for the router model when the complaint is recorded",
-		"body": "The technical department asks for it in most cases."}, http.StatusCreated, &prop)
-	var pilots struct {
-		Pilots []struct {
-			ID string `json:"id"`
-		} `json:"pilots"`
-	}
-	e.api(t, improver, http.MethodGet, "/api/v1/pilots", nil, http.StatusOK, &pilots)
+	prop, err := e.client(t, csAgent).CreateProposal(t.Context(), apiv1.CreateProposalRequest{Title: "Ask for the router model when the complaint is recorded",
+		Body: "The technical department asks for it in most cases."})
+	require.NoError(t, err)
+	pilots, err := e.client(t, improver).ListPilots(t.Context(), apiv1.ListPilotsParams{})
+	require.NoError(t, err)
 
 	pages := map[string][]string{
 		csAgent: {"/ui/inbox", "/ui/cases", "/ui/cases/" + c.ID, "/ui/tasks/" + tk.ID, "/ui/cases/new",

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flows"
 )
 
@@ -31,7 +32,11 @@ func (e *env) testImprovementCycleWalk(t *testing.T) {
 	require.NotEmpty(t, src)
 	v2 := strings.Replace(string(src), "\nversion: 1\n", "\nversion: 2\n", 1)
 	require.NotEqual(t, string(src), v2)
-	e.rawAPI(t, owner, http.MethodPost, "/api/v1/flows/appointment/versions", "application/yaml", v2+"\n# candidate\n", http.StatusCreated)
+	var published int
+	_, err := e.client(t, owner).PublishFlowVersion(t.Context(), apiv1.FlowKeyParams{Key: "appointment"}, []byte(v2+"\n# candidate\n"),
+		apiv1.WithStatus(&published))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, published)
 
 	agent := e.newSession(t, csAgent)
 	require.Equal(t, int64(http.StatusOK), agent.signIn())
@@ -73,16 +78,10 @@ func (e *env) testImprovementCycleWalk(t *testing.T) {
 	// Do: the cycle's pilot runs; the improver stops it from its page.
 	pilotID := ""
 	imp.waitFor("the cycle's pilot", func() bool {
-		var list struct {
-			Pilots []struct {
-				ID         string `json:"id"`
-				PDCACaseID string `json:"pdca_case_id"`
-				Status     string `json:"status"`
-			} `json:"pilots"`
-		}
-		e.api(t, improver, http.MethodGet, "/api/v1/pilots?flow=appointment", nil, http.StatusOK, &list)
+		list, err := e.client(t, improver).ListPilots(t.Context(), apiv1.ListPilotsParams{Flow: "appointment"})
+		require.NoError(t, err)
 		for _, p := range list.Pilots {
-			if p.PDCACaseID == caseID && p.Status == "running" {
+			if p.PDCACaseID == caseID && p.Status == apiv1.PilotRunning {
 				pilotID = p.ID
 			}
 		}
@@ -104,20 +103,18 @@ func (e *env) testImprovementCycleWalk(t *testing.T) {
 	imp.do("record the learning", chromedp.SendKeys(chromedp.ID("field-learning"), "Remind the day before"))
 	imp.submit("standardise", chromedp.Click(chromedp.CSS(`[data-testid="complete-standardise"]`)))
 
-	var cs caseJSON
+	var cs *apiv1.CaseDetail
 	deadline := time.Now().Add(pollLimit)
 	for {
-		e.api(t, admin, http.MethodGet, "/api/v1/cases/"+caseID, nil, http.StatusOK, &cs)
-		if cs.Status == "completed" || time.Now().After(deadline) {
+		cs = e.getCase(t, caseID)
+		if cs.Status == apiv1.CaseCompleted || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	require.Equal(t, "completed", cs.Status, "the cycle closes after standardising")
-	var fl struct {
-		DefaultVersion int `json:"default_version"`
-	}
-	e.api(t, admin, http.MethodGet, "/api/v1/flows/appointment", nil, http.StatusOK, &fl)
+	require.Equal(t, apiv1.CaseCompleted, cs.Status, "the cycle closes after standardising")
+	fl, err := e.client(t, admin).GetFlow(t.Context(), apiv1.FlowParams{Key: "appointment"})
+	require.NoError(t, err)
 	require.Equal(t, 2, fl.DefaultVersion, "the candidate is the default")
 
 	// The cycle's page: internal, no customer feedback.

@@ -79,16 +79,11 @@ func (e *env) testStaffHandoff(t *testing.T) {
 
 	// The data arrived as typed, and the completed task's page shows it as
 	// text, not markup.
-	var done struct {
-		Status  string         `json:"status"`
-		Outcome string         `json:"outcome"`
-		Data    map[string]any `json:"data"`
-	}
-	e.api(t, admin, http.MethodGet, "/api/v1/tasks/"+tk.ID, nil, http.StatusOK, &done)
+	done, data := e.completedTask(t, tk.ID)
 	require.Equal(t, "completed", done.Status)
 	require.Equal(t, "recorded", done.Outcome)
-	require.Equal(t, "intermediate", done.Data["severity"])
-	require.Equal(t, summary, done.Data["summary"])
+	require.Equal(t, "intermediate", data["severity"])
+	require.Equal(t, summary, data["summary"])
 	require.Equal(t, int64(http.StatusOK), cs.open("/ui/tasks/"+tk.ID))
 	require.Equal(t, "completed", cs.text(`[data-testid="task-status"]`))
 	require.Contains(t, cs.text(`[data-testid="task-result"]`), summary, "user text shows as typed")
@@ -186,15 +181,10 @@ func (e *env) testKeyboardCompletion(t *testing.T) {
 	require.True(t, strings.HasPrefix(s.path(), "/ui/inbox?"), "back to the inbox: %s", s.path())
 	require.Contains(t, s.text(`.flash`), "outcome Recorded")
 
-	var done struct {
-		Status  string         `json:"status"`
-		Outcome string         `json:"outcome"`
-		Data    map[string]any `json:"data"`
-	}
-	e.api(t, admin, http.MethodGet, "/api/v1/tasks/"+tk.ID, nil, http.StatusOK, &done)
+	done, data := e.completedTask(t, tk.ID)
 	require.Equal(t, "completed", done.Status)
 	require.Equal(t, "recorded", done.Outcome)
-	require.Equal(t, map[string]any{"severity": "primary", "summary": "Typed with the keyboard only"}, done.Data)
+	require.Equal(t, map[string]any{"severity": "primary", "summary": "Typed with the keyboard only"}, data)
 	s.shot("02-completed")
 }
 
