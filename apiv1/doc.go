@@ -1,8 +1,7 @@
 // Package apiv1 is flowlab's HTTP API, version 1, as Go values: the request
 // and response bodies, the query and path parameters, the problem document
 // every refusal is, the role and status values, and a typed client (Client)
-// that the CLI and the benchmarks use (the end-to-end tests still decode
-// answers into their own structs).
+// that the CLI, the end-to-end tests and the benchmarks use.
 //
 // The server encodes and decodes exactly these types, and its OpenAPI
 // document (GET /api/v1/openapi.json) is reflected from them, so a field
