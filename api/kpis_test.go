@@ -19,13 +19,7 @@ import (
 // newEnvAt is newEnv with the server's clock stopped at now.
 func newEnvAt(t *testing.T, now time.Time) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	require.NoError(t, SeedBuiltinFlows(ctx, st))
-	return newEnvWithStore(t, st, func(c *Config) { c.Now = func() time.Time { return now } })
+	return newEnvSeeded(t, nil, true, func(c *Config) { c.Now = func() time.Time { return now } })
 }
 
 // smallMeasurePages hands out case measures two at a time.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
-	"github.com/flowlab/flowlab/store/sqlite"
 )
 
 // Item 7: feedback, reopening and events only from those who serve the
@@ -154,11 +152,5 @@ func TestStrictJSONFields(t *testing.T) {
 // newEnvWith is newEnv with a change to the server's configuration.
 func newEnvWith(t *testing.T, opt func(*Config)) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	require.NoError(t, SeedBuiltinFlows(ctx, st))
-	return newEnvWithStore(t, st, opt)
+	return newEnvSeeded(t, nil, true, opt)
 }

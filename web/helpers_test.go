@@ -118,12 +118,8 @@ func (e *testEnv) in(t testing.TB) *testEnv {
 	return &c
 }
 
-// step runs one step of a scenario as a named subtest, on e reporting to
-// it, so a failure names the step; a failed step ends the scenario, since
-// the steps after it build on its state.
+// step runs one step of a scenario as a named subtest (servertest.Step).
 func (e *testEnv) step(t *testing.T, name string, fn func(t *testing.T, e *testEnv)) {
 	t.Helper()
-	if !t.Run(name, func(t *testing.T) { fn(t, e.in(t)) }) {
-		t.FailNow()
-	}
+	servertest.Step(t, name, e.in, fn)
 }

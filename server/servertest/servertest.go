@@ -311,3 +311,14 @@ func (e *Env) WithT(t testing.TB) *Env {
 	c.T = t
 	return &c
 }
+
+// Step runs one step of a scenario as a named subtest on the environment
+// in(t) gives for it (the scenario's own, reporting to the subtest), so a
+// failure names the step; a failed step ends the scenario, since the steps
+// after it build on its state.
+func Step[E any](t *testing.T, name string, in func(testing.TB) E, fn func(*testing.T, E)) {
+	t.Helper()
+	if !t.Run(name, func(t *testing.T) { fn(t, in(t)) }) {
+		t.FailNow()
+	}
+}
