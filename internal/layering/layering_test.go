@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"store":      {"store", "flow", "analytics"},
 	"stats":      {},
 	"experiment": {"stats"},
+	"discovery":  {"stats"},
 	"pilotdata":  {"store", "experiment", "stats"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":     {"workflows", "activities"},

@@ -1,0 +1,205 @@
+// Package discovery computes what an event log says about the process as it
+// really runs (decision 0029): its summary, its variants, the
+// directly-follows graph with durations, each activity's waiting and
+// working time and share of the cycle time (the bottleneck flagged as in a
+// flow's report, package analytics), rework and ping-pong, and handoffs
+// between resources and groups. It is pure: the callers read the log (the
+// import, the store) and hand it over as cases of ordered events, so the
+// API, the CLI, the web UI and the exports all compute every number here,
+// the one way decision 0029 defines it.
+package discovery
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Event is one event of a case.
+type Event struct {
+	Activity string
+	// Time is when the activity instance completed (the log's only
+	// timestamp when it has one per instance), UTC.
+	Time time.Time
+	// Start is when the instance began, when the log pairs a start with
+	// the completion; nil otherwise.
+	Start    *time.Time
+	Resource string
+	Group    string
+}
+
+// Attr is one case attribute.
+type Attr struct {
+	Name, Value string
+}
+
+// Case is one case: its events in order (by Time, ties kept in file order:
+// callers sort stably) and its attributes.
+type Case struct {
+	ID     string
+	Events []Event
+	Attrs  []Attr
+}
+
+// Log is the cases of one event log.
+type Log struct {
+	Cases []Case
+}
+
+// Artificial start and end of every case in the directly-follows graph.
+const (
+	StartNode = "▶ start"
+	EndNode   = "■ end"
+)
+
+// VariantSeparator joins a variant's activities into its key.
+const VariantSeparator = " → "
+
+// VariantKey is the key of a case's variant: its activities in order,
+// joined by VariantSeparator.
+func VariantKey(c Case) string {
+	var b strings.Builder
+	for i, e := range c.Events {
+		if i > 0 {
+			b.WriteString(VariantSeparator)
+		}
+		b.WriteString(e.Activity)
+	}
+	return b.String()
+}
+
+// CycleTime is a case's duration: its last event's time minus its first
+// event's (its start, when the first instance has one). Zero for an empty
+// case.
+func CycleTime(c Case) time.Duration {
+	if len(c.Events) == 0 {
+		return 0
+	}
+	first := c.Events[0].Time
+	if s := c.Events[0].Start; s != nil && s.Before(first) {
+		first = *s
+	}
+	return c.Events[len(c.Events)-1].Time.Sub(first)
+}
+
+// Filter selects cases. Every set field must hold.
+type Filter struct {
+	// From and To bound the cases by their first event's time: From <=
+	// first < To (a zero bound is open).
+	From, To time.Time
+	// Variant keeps the cases of one variant (its key).
+	Variant string
+	// Attr and Value keep the cases whose attribute Attr is Value.
+	Attr, Value string
+	// Contains keeps the cases that have each of these activities;
+	// Excludes drops the cases that have any of them.
+	Contains []string
+	Excludes []string
+}
+
+// Keep reports whether c passes f.
+func (f Filter) Keep(c Case) bool {
+	if len(c.Events) == 0 {
+		return false
+	}
+	first := c.Events[0].Time
+	if !f.From.IsZero() && first.Before(f.From) {
+		return false
+	}
+	if !f.To.IsZero() && !first.Before(f.To) {
+		return false
+	}
+	if f.Variant != "" && VariantKey(c) != f.Variant {
+		return false
+	}
+	if f.Attr != "" {
+		i := slices.IndexFunc(c.Attrs, func(a Attr) bool { return a.Name == f.Attr })
+		if i < 0 || c.Attrs[i].Value != f.Value {
+			return false
+		}
+	}
+	has := func(activity string) bool {
+		return slices.ContainsFunc(c.Events, func(e Event) bool { return e.Activity == activity })
+	}
+	for _, a := range f.Contains {
+		if !has(a) {
+			return false
+		}
+	}
+	for _, a := range f.Excludes {
+		if has(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// Apply is the log of the cases f keeps (sharing their events).
+func (l Log) Apply(f Filter) Log {
+	out := Log{}
+	for _, c := range l.Cases {
+		if f.Keep(c) {
+			out.Cases = append(out.Cases, c)
+		}
+	}
+	return out
+}
+
+// Summary is a log at a glance.
+type Summary struct {
+	Cases      int
+	Events     int
+	Activities int
+	Resources  int
+	Variants   int
+	// First and Last are the earliest and latest event times (zero for an
+	// empty log).
+	First, Last time.Time
+}
+
+// Summarize counts the log.
+func Summarize(l Log) Summary {
+	var s Summary
+	activities, resources, variants := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, c := range l.Cases {
+		if len(c.Events) == 0 {
+			continue
+		}
+		s.Cases++
+		variants[VariantKey(c)] = true
+		for _, e := range c.Events {
+			s.Events++
+			activities[e.Activity] = true
+			if e.Resource != "" {
+				resources[e.Resource] = true
+			}
+			if s.First.IsZero() || e.Time.Before(s.First) {
+				s.First = e.Time
+			}
+			if e.Time.After(s.Last) {
+				s.Last = e.Time
+			}
+		}
+	}
+	s.Activities, s.Resources, s.Variants = len(activities), len(resources), len(variants)
+	return s
+}
+
+// sortedKeys is m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// byCountThenName orders by count, largest first, then by name.
+func byCountThenName(ca, cb int, na, nb string) int {
+	if c := cmp.Compare(cb, ca); c != 0 {
+		return c
+	}
+	return cmp.Compare(na, nb)
+}
