@@ -251,6 +251,37 @@ type Store interface {
 	// ProposalStats counts proposals by status, for the KPIs.
 	ProposalStats(ctx context.Context) (ProposalCounts, error)
 
+	// Event logs imported from other systems (issue 17, decision 0030):
+	// a row per log and its events in chunks the import writes as it
+	// reads. A log is "importing" until FinishEventLog makes it "ready"
+	// in one statement, so a failed import never shows a partial log;
+	// DeleteStaleEventLogs removes what a crash left behind.
+	//
+	// CreateEventLog starts an import (ErrConflict: the id exists).
+	CreateEventLog(ctx context.Context, p CreateEventLogParams) (EventLog, error)
+	// PutEventLogChunk stores chunk seq of an importing log and marks the
+	// log written at (ErrNotFound: no such log; ErrConflict: the log is not
+	// importing, or the chunk exists).
+	PutEventLogChunk(ctx context.Context, logID string, seq int, data []byte, at time.Time) error
+	// FinishEventLog makes an importing log ready with its figures
+	// (ErrConflict: it is not importing).
+	FinishEventLog(ctx context.Context, p FinishEventLogParams) (EventLog, error)
+	// GetEventLog returns a log, importing or ready (ErrNotFound).
+	GetEventLog(ctx context.Context, id string) (EventLog, error)
+	// ListEventLogs returns the ready logs, newest first, keyset-paginated.
+	ListEventLogs(ctx context.Context, p ListEventLogsParams) ([]EventLog, error)
+	// EventLogChunks calls fn with each chunk of a log in seq order; an
+	// error of fn stops it and is returned.
+	EventLogChunks(ctx context.Context, logID string, fn func(seq int, data []byte) error) error
+	// RenameEventLog renames a ready log (ErrNotFound).
+	RenameEventLog(ctx context.Context, id, name string, at time.Time) (EventLog, error)
+	// DeleteEventLog deletes a log and its chunks (ErrNotFound).
+	DeleteEventLog(ctx context.Context, id string) error
+	// DeleteStaleEventLogs deletes the logs still importing that were last
+	// written before before (an import a crash cut short) and returns how
+	// many.
+	DeleteStaleEventLogs(ctx context.Context, before time.Time) (int, error)
+
 	// Audit trail, append-only.
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ListAudit returns the entries matching f in id order: oldest first,
@@ -960,4 +991,62 @@ func (sp Span) Analytics(def *flow.Definition) analytics.Span {
 		}
 	}
 	return out
+}
+
+// Event log statuses.
+const (
+	EventLogImporting = "importing"
+	EventLogReady     = "ready"
+)
+
+// EventLog is an imported event log: its metadata and figures. Its events
+// are in chunks (EventLogChunks), in an encoding the store does not read.
+type EventLog struct {
+	ID     string
+	Name   string
+	Status string
+	// Source is the file name the log came from; Format what it was read
+	// as (csv, xes, gzipped or not).
+	Source, Format string
+	// Mapping is how the file's columns were read (JSON).
+	Mapping json.RawMessage
+	// Cases and Events count the log; First and Last are its earliest and
+	// latest event times (nil until ready).
+	Cases, Events int
+	First, Last   *time.Time
+	// Summary is the import's report (JSON): counts, skipped rows, the
+	// first problems.
+	Summary   json.RawMessage
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type CreateEventLogParams struct {
+	ID, Name       string
+	Source, Format string
+	Mapping        json.RawMessage
+	Actor          string
+	At             time.Time
+}
+
+type FinishEventLogParams struct {
+	ID            string
+	Cases, Events int
+	First, Last   time.Time
+	Summary       json.RawMessage
+	At            time.Time
+}
+
+// ListEventLogsParams pages the ready logs, newest first: Cursor is the
+// last log of the previous page.
+type ListEventLogsParams struct {
+	Limit  int
+	Cursor *EventLogCursor
+}
+
+// EventLogCursor is a position in the newest-first order of logs.
+type EventLogCursor struct {
+	CreatedAt time.Time
+	ID        string
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CompleteTaskAudit", testCompleteTaskAudit},
 		{"CaseEventBudget", testCaseEventBudget},
 		{"FailCase", testFailCase},
+		{"EventLogs", testEventLogs},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()
