@@ -164,7 +164,8 @@ func (c *csvEvents) resolve(opt Mapping) error {
 		missing = append(missing, "timestamp")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("eventlog: %w: no column found for %s among %q; name it", ErrMapping, strings.Join(missing, ", "), c.header)
+		return &MappingError{Columns: c.header, Detected: m,
+			Message: fmt.Sprintf("no column found for %s among %q; name it", strings.Join(missing, ", "), c.header)}
 	}
 	c.m = m
 	used := map[int]bool{}
@@ -178,7 +179,8 @@ func (c *csvEvents) resolve(opt Mapping) error {
 				return i, nil
 			}
 		}
-		return -1, fmt.Errorf("eventlog: %w: the %s column %q is not in the header %q", ErrMapping, field, name, c.header)
+		return -1, &MappingError{Columns: c.header, Detected: m,
+			Message: fmt.Sprintf("the %s column %q is not in the header %q", field, name, c.header)}
 	}
 	var err error
 	if c.iCase, err = find("case id", m.Case); err != nil {
@@ -286,11 +288,11 @@ func (c *csvEvents) sample() error {
 			if errors.Is(r.err, io.EOF) {
 				break
 			}
+			c.pending = append(c.pending, r)
 			var re *RowError
 			if !errors.As(r.err, &re) {
-				return r.err
+				break // the rows before the error are yielded, then the error
 			}
-			c.pending = append(c.pending, r)
 			continue
 		}
 		r.fields = append([]string(nil), r.fields...) // ReuseRecord

@@ -33,45 +33,45 @@ const (
 
 // Event is one event of a log.
 type Event struct {
-	Case     string
-	Activity string
+	Case     string `json:"case"`
+	Activity string `json:"activity"`
 	// Time is the event's (completion) timestamp, in UTC.
-	Time time.Time
+	Time time.Time `json:"time"`
 	// Start is the start timestamp in UTC when the log has a start column
 	// (or attribute) and the event a value in it; Pair sets it from a
 	// matching start event.
-	Start     *time.Time
-	Resource  string
-	Group     string
-	Lifecycle string
+	Start     *time.Time `json:"start,omitempty"`
+	Resource  string     `json:"resource,omitempty"`
+	Group     string     `json:"group,omitempty"`
+	Lifecycle string     `json:"lifecycle,omitempty"`
 	// Attrs are the event's other attributes: for CSV the columns that no
 	// field of the mapping took, in column order (empty cells left out);
 	// for XES the event's other attributes in file order.
-	Attrs []Attr
+	Attrs []Attr `json:"attrs,omitempty"`
 	// CaseAttrs are attributes of the case: for XES the trace's
 	// attributes other than its id, for CSV the columns named "case:..."
 	// other than the case id. Events of one case may share this slice:
 	// treat it as read-only.
-	CaseAttrs []Attr
+	CaseAttrs []Attr `json:"case_attrs,omitempty"`
 	// Pos is where the event is in the file.
-	Pos Position
+	Pos Position `json:"pos"`
 }
 
 // Attr is an attribute: its name, its value as text, and its XES type
 // ("string", "date", "int", "float", "boolean", "id"; CSV values are
 // "string"). Date values are given as RFC 3339 in UTC when they parse.
 type Attr struct {
-	Name  string
-	Value string
-	Type  string
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Type  string `json:"type"`
 }
 
-// Position locates an event or a problem in the file: the line (CSV: where
-// the row starts; XES: where the element ends) and, for XES, the element
-// ("trace 12, event 3").
+// Position locates an event or a problem in the file: the line where the
+// CSV row or the XES event starts and, for XES, the element ("trace 12,
+// event 3": the twelfth trace of the log, its third event).
 type Position struct {
-	Line    int
-	Element string
+	Line    int    `json:"line"`
+	Element string `json:"element,omitempty"`
 }
 
 func (p Position) String() string {
@@ -182,6 +182,18 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s: %s", p.Pos, p.Message)
 }
 
+// MappingError is the error Open returns when the mapping lacks a field
+// or names a column the header does not have. It wraps ErrMapping and
+// carries the header, so that a caller can offer the columns to map.
+type MappingError struct {
+	Columns  []string
+	Detected Mapping // the mapping as far as it was found
+	Message  string
+}
+
+func (e *MappingError) Error() string { return "eventlog: column mapping: " + e.Message }
+func (e *MappingError) Unwrap() error { return ErrMapping }
+
 // RowError is the error Next returns for a bad row when SkipBadRows is off.
 type RowError struct {
 	Problem
@@ -249,6 +261,9 @@ func Open(r io.Reader, opts Options) (*Reader, error) {
 		rd.opts.ActivityJoin = "+"
 	}
 	rd.loc = time.UTC
+	if strings.EqualFold(opts.TimeZone, "Local") {
+		return nil, fmt.Errorf("eventlog: time zone %q: name an IANA zone, not the machine's", opts.TimeZone)
+	}
 	if opts.TimeZone != "" {
 		loc, err := time.LoadLocation(opts.TimeZone)
 		if err != nil {
@@ -339,7 +354,7 @@ func (rd *Reader) Gzipped() bool { return rd.gzipped }
 func (rd *Reader) Mapping() Mapping { return rd.src.mapping() }
 
 // Columns are the CSV header's names (duplicates made distinct), or for
-// XES the keys of the mapping's defaults.
+// XES the event attribute keys seen so far (at most Limits.MaxColumns).
 func (rd *Reader) Columns() []string { return rd.src.columns() }
 
 // Layout is the timestamp layout in use ("" until the first Next detects

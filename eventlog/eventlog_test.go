@@ -111,6 +111,9 @@ func TestCSVExplicitMappingAndJoinedActivity(t *testing.T) {
 	_, err = Open(strings.NewReader("a,b\n1,2\n"), Options{})
 	require.ErrorIs(t, err, ErrMapping)
 	assert.Contains(t, err.Error(), "case id, activity, timestamp")
+	var me *MappingError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, []string{"a", "b"}, me.Columns)
 }
 
 func TestCSVStartColumn(t *testing.T) {
@@ -176,6 +179,8 @@ func TestNotALog(t *testing.T) {
 	require.ErrorIs(t, err, ErrFormat)
 	_, _, err = readAll(t, "<log><trace>", Options{})
 	require.ErrorContains(t, err, "unexpected EOF")
+	_, err = Open(strings.NewReader("case,activity,timestamp\n"), Options{TimeZone: "Local"})
+	require.Error(t, err)
 	_, err = Open(strings.NewReader("case,activity,timestamp\n"), Options{TimeZone: "Mars/Olympus"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Mars/Olympus")
@@ -509,6 +514,13 @@ func TestPreview(t *testing.T) {
 	assert.Equal(t, "Europe/Rome", res.TimeZone)
 	assert.Empty(t, res.Layout)
 
+	// A missing column: the header to map from, and the error.
+	res, err = Preview(strings.NewReader("Case ID,what,when\nc1,A,2021-01-04\n"), Options{}, 10)
+	require.ErrorIs(t, err, ErrMapping)
+	require.NotNil(t, res)
+	assert.Equal(t, []string{"Case ID", "what", "when"}, res.Columns)
+	assert.Equal(t, "Case ID", res.Mapping.Case)
+
 	res, err = Preview(strings.NewReader(xesSmall), Options{}, 10)
 	require.NoError(t, err)
 	assert.Equal(t, XES, res.Format)
@@ -521,7 +533,8 @@ func TestLimits(t *testing.T) {
 	evs, _, err := readAll(t, long, Options{Limits: Limits{MaxLineBytes: 1000}, SkipBadRows: true})
 	require.ErrorIs(t, err, ErrLimit)
 	assert.Contains(t, err.Error(), "longer than 1000 bytes")
-	assert.Len(t, evs, 0, "the first row was in the sample")
+	require.Len(t, evs, 1, "the rows before the error come out first")
+	assert.Equal(t, "A", evs[0].Activity)
 	// Quoted newlines do not reset the count.
 	quoted := "case,activity,timestamp\nc1,\"" + strings.Repeat("x\n", 5000) + "\",2021-01-04T09:00:00Z\n"
 	_, _, err = readAll(t, quoted, Options{Limits: Limits{MaxLineBytes: 1000}})

@@ -30,14 +30,19 @@ type PreviewResult struct {
 
 // Preview reads the first n events of a log with opts, skipping bad rows
 // (at most MaxPreviewProblems of them, all reported), and says what it
-// found. When the log cannot be read further (an ambiguous timestamp
-// layout, a limit), the result so far comes with the error, so that a
-// caller can show the mapping and ask for what is missing.
+// found. When the log cannot be read further (a mapping without a
+// column for a field, an ambiguous timestamp layout, a limit), the result
+// so far comes with the error, so that a caller can show the columns and
+// the mapping and ask for what is missing.
 func Preview(r io.Reader, opts Options, n int) (*PreviewResult, error) {
 	opts.SkipBadRows = true
 	opts.KeepProblems = MaxPreviewProblems
 	rd, err := Open(r, opts)
 	if err != nil {
+		var me *MappingError
+		if errors.As(err, &me) {
+			return &PreviewResult{Format: CSV, Columns: me.Columns, Mapping: me.Detected, TimeZone: opts.TimeZone}, err
+		}
 		return nil, err
 	}
 	res := &PreviewResult{Format: rd.Format(), Gzipped: rd.Gzipped(), TimeZone: "UTC"}
