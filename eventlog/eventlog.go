@@ -67,16 +67,17 @@ type Attr struct {
 }
 
 // Position locates an event or a problem in the file: the line where the
-// CSV row or the XES event starts and, for XES, the element ("trace 12,
-// event 3": the twelfth trace of the log, its third event).
+// CSV row or the XES event starts and, for XES, the element: the trace's
+// number in the log and the event's in its trace, from 1.
 type Position struct {
-	Line    int    `json:"line"`
-	Element string `json:"element,omitempty"`
+	Line  int `json:"line"`
+	Trace int `json:"trace,omitempty"`
+	Event int `json:"event,omitempty"`
 }
 
 func (p Position) String() string {
-	if p.Element != "" {
-		return fmt.Sprintf("%s (line %d)", p.Element, p.Line)
+	if p.Trace > 0 {
+		return fmt.Sprintf("trace %d, event %d (line %d)", p.Trace, p.Event, p.Line)
 	}
 	return fmt.Sprintf("line %d", p.Line)
 }

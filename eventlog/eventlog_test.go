@@ -178,7 +178,14 @@ func TestNotALog(t *testing.T) {
 	_, _, err = readAll(t, "<html><body/></html>", Options{})
 	require.ErrorIs(t, err, ErrFormat)
 	_, _, err = readAll(t, "<log><trace>", Options{})
-	require.ErrorContains(t, err, "unexpected EOF")
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Contains(t, err.Error(), "inside <trace>")
+	_, _, err = readAll(t, "<log><trace></log>", Options{})
+	require.ErrorContains(t, err, "</log> closes </trace>")
+	_, _, err = readAll(t, "<log></log><log/>", Options{})
+	require.ErrorContains(t, err, "a second root element <log>")
+	_, _, err = readAll(t, "<log><trace a=1/></log>", Options{})
+	require.ErrorContains(t, err, "XES line 1")
 	_, err = Open(strings.NewReader("case,activity,timestamp\n"), Options{TimeZone: "Local"})
 	require.Error(t, err)
 	_, err = Open(strings.NewReader("case,activity,timestamp\n"), Options{TimeZone: "Mars/Olympus"})
@@ -412,13 +419,12 @@ func TestXESAttributesTracesAndSkippedParts(t *testing.T) {
 	}, ev.Attrs, "nested attributes and lists are skipped, their parent kept")
 	assert.Equal(t, []Attr{{"opened", "2021-03-28T01:00:00Z", "date"}, {"priority", "2", "int"}}, ev.CaseAttrs,
 		"trace attributes are case attributes; the container is skipped")
-	assert.Equal(t, "trace 1, event 1", ev.Pos.Element)
-	assert.Equal(t, 15, ev.Pos.Line)
+	assert.Equal(t, Position{Line: 15, Trace: 1, Event: 1}, ev.Pos)
 	assert.Equal(t, time.Hour, evs[1].Time.Sub(evs[0].Time), "across the DST change")
 	assert.Equal(t, evs[0].CaseAttrs, evs[1].CaseAttrs)
 	assert.Equal(t, "T2", evs[2].Case)
 	assert.Empty(t, evs[2].CaseAttrs)
-	assert.Equal(t, "trace 2, event 1", evs[2].Pos.Element)
+	assert.Equal(t, Position{Line: 36, Trace: 2, Event: 1}, evs[2].Pos)
 
 	// The classifier's two keys as the activity.
 	evs, _ = mustReadAll(t, xesSmall, Options{Mapping: Mapping{Activity: []string{"concept:name", "lifecycle:transition"}}})
@@ -441,8 +447,7 @@ func TestXESBadEvents(t *testing.T) {
 	require.Len(t, evs, 1)
 	var re *RowError
 	require.ErrorAs(t, err, &re)
-	assert.Equal(t, "trace 1, event 2", re.Pos.Element)
-	assert.Equal(t, 3, re.Pos.Line)
+	assert.Equal(t, Position{Line: 3, Trace: 1, Event: 2}, re.Pos)
 	assert.Equal(t, "concept:name", re.Column)
 	assert.Contains(t, err.Error(), "trace 1, event 2 (line 3)")
 
@@ -453,7 +458,7 @@ func TestXESBadEvents(t *testing.T) {
 	assert.Equal(t, "time:timestamp", ps[1].Column)
 	assert.Contains(t, ps[1].Message, `"soon"`)
 	assert.Equal(t, "no timestamp", ps[2].Message)
-	assert.Equal(t, "trace 2, event 1", ps[3].Pos.Element)
+	assert.Equal(t, Position{Line: 6, Trace: 2, Event: 1}, ps[3].Pos)
 	assert.Equal(t, "concept:name", ps[3].Column)
 }
 

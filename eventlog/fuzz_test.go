@@ -19,9 +19,11 @@ func FuzzRead(f *testing.F) {
 		"\xEF\xBB\xBFCase ID;Activity;Complete Timestamp\r\nc1;\"A\r\nB\";09-10-2012 14:50\r\n",
 		"case,activity,timestamp,Variant,Variant\nc1,A,1349794217250,x,y\n",
 		"case\tactivity\ttimestamp\nc1\tA\t2021-03-28T01:30:00+01:00\n",
+		"<log><trace><string key=\"concept:name\" value=\"T\"/><event></trace></log>",
 		`<log><trace><string key="concept:name" value="T"/><event><string key="concept:name" value="A"/><date key="time:timestamp" value="2021-01-04T09:00:00Z"/><list key="l"><values/></list></event></trace></log>`,
 	} {
 		f.Add([]byte(seed), true)
+		f.Add([]byte(seed), false)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
 		opts := Options{SkipBadRows: skip, Limits: Limits{MaxLineBytes: 512, MaxColumns: 32, MaxAttrs: 16, MaxDepth: 16, MaxInputBytes: 1 << 16}}

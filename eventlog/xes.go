@@ -16,6 +16,9 @@ const xmlBuffer = 4096
 // xesTypes are the XES attribute elements read as values.
 var xesTypes = map[string]bool{"string": true, "date": true, "int": true, "float": true, "boolean": true, "id": true}
 
+// xesEvents reads XES with encoding/xml's RawToken (no namespace
+// translation: elements are known by their local names) and checks
+// itself that every element closes with its own name.
 type xesEvents struct {
 	rd      *Reader
 	g       *guard
@@ -24,8 +27,8 @@ type xesEvents struct {
 	caseKey string
 	parser  timeParser
 
-	depth    int
-	skipFrom int // depth of the element being skipped (0: none)
+	open     []string // names of the open elements, at most MaxDepth
+	skipFrom int      // depth of the element being skipped (0: none)
 	started  bool
 
 	inTrace    bool
@@ -38,6 +41,8 @@ type xesEvents struct {
 	eventPos   Position
 	eventAttrs []Attr
 	eventProb  string
+	acts       []string
+	other      []bool // per event attribute: not taken by the mapping
 
 	keys    []string
 	keySeen map[string]bool
@@ -73,6 +78,7 @@ func newXES(g *guard, rd *Reader) (*xesEvents, error) {
 	if rd.opts.TimeLayout != "" {
 		x.parser = parserFor(rd.opts.TimeLayout)
 	}
+	x.acts = make([]string, len(m.Activity))
 	return x, nil
 }
 
@@ -80,18 +86,13 @@ func (x *xesEvents) mapping() Mapping  { return x.m }
 func (x *xesEvents) columns() []string { return append([]string(nil), x.keys...) }
 func (x *xesEvents) layout() string    { return x.parser.name }
 
-func (x *xesEvents) pos(element string) Position {
-	line, _ := x.d.InputPos()
-	return Position{Line: line, Element: element}
-}
-
 func (x *xesEvents) fail(format string, args ...any) error {
 	line, _ := x.d.InputPos()
 	return fmt.Errorf("eventlog: XES line %d: "+format, append([]any{line}, args...)...)
 }
 
 // attr reads an attribute element's key and value.
-func (x *xesEvents) attr(se xml.StartElement) Attr {
+func attr(se xml.StartElement) Attr {
 	a := Attr{Type: se.Name.Local}
 	for _, at := range se.Attr {
 		switch at.Name.Local {
@@ -108,11 +109,14 @@ func (x *xesEvents) next() (Event, error) {
 	for {
 		x.g.allow = x.d.InputOffset() + int64(x.rd.limits.MaxLineBytes) + xmlBuffer
 		x.g.reason = fmt.Sprintf("an XML token is longer than %d bytes", x.rd.limits.MaxLineBytes)
-		tok, err := x.d.Token()
+		tok, err := x.d.RawToken()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				if !x.started {
 					return Event{}, fmt.Errorf("eventlog: %w: no <log> element", ErrFormat)
+				}
+				if len(x.open) > 0 {
+					return Event{}, x.fail("the file ends inside <%s>: %w", x.open[len(x.open)-1], io.ErrUnexpectedEOF)
 				}
 				return Event{}, io.EOF
 			}
@@ -120,10 +124,13 @@ func (x *xesEvents) next() (Event, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			x.depth++
-			if x.depth > x.rd.limits.MaxDepth {
+			if len(x.open) >= x.rd.limits.MaxDepth {
 				return Event{}, x.fail("%w: elements nest deeper than %d", ErrLimit, x.rd.limits.MaxDepth)
 			}
+			if x.started && len(x.open) == 0 {
+				return Event{}, x.fail("a second root element <%s>", t.Name.Local)
+			}
+			x.open = append(x.open, t.Name.Local)
 			if x.skipFrom > 0 {
 				continue
 			}
@@ -131,8 +138,15 @@ func (x *xesEvents) next() (Event, error) {
 				return Event{}, err
 			}
 		case xml.EndElement:
-			d := x.depth
-			x.depth--
+			d := len(x.open)
+			if d == 0 || x.open[d-1] != t.Name.Local {
+				want := "nothing"
+				if d > 0 {
+					want = "</" + x.open[d-1] + ">"
+				}
+				return Event{}, x.fail("</%s> closes %s", t.Name.Local, want)
+			}
+			x.open = x.open[:d-1]
 			if x.skipFrom > 0 {
 				if d == x.skipFrom {
 					x.skipFrom = 0
@@ -150,30 +164,32 @@ func (x *xesEvents) next() (Event, error) {
 	}
 }
 
-// start handles an element that opens at x.depth outside skipped parts.
+// start handles an element outside skipped parts; its depth is
+// len(x.open).
 func (x *xesEvents) start(se xml.StartElement) error {
-	name := se.Name.Local
+	name, depth := se.Name.Local, len(x.open)
 	switch {
-	case x.depth == 1:
+	case depth == 1:
 		if name != "log" {
 			return fmt.Errorf("eventlog: %w: the root element is <%s>, not <log>", ErrFormat, name)
 		}
 		x.started = true
 		return nil
-	case x.depth == 2 && name == "trace":
+	case depth == 2 && name == "trace":
 		x.inTrace = true
 		x.traceN++
 		x.eventN = 0
 		x.caseID, x.caseAttrs, x.traceProb = "", nil, ""
 		return nil
-	case x.inTrace && x.depth == 3 && name == "event":
+	case x.inTrace && depth == 3 && name == "event":
 		x.inEvent = true
 		x.eventN++
-		x.eventPos = x.pos(fmt.Sprintf("trace %d, event %d", x.traceN, x.eventN))
+		line, _ := x.d.InputPos()
+		x.eventPos = Position{Line: line, Trace: x.traceN, Event: x.eventN}
 		x.eventAttrs, x.eventProb = x.eventAttrs[:0], ""
 		return nil
-	case x.inTrace && !x.inEvent && x.depth == 3 && xesTypes[name]:
-		a := x.attr(se)
+	case x.inTrace && !x.inEvent && depth == 3 && xesTypes[name]:
+		a := attr(se)
 		if a.Name == x.caseKey && x.caseID == "" {
 			x.caseID = strings.TrimSpace(a.Value)
 		} else if len(x.caseAttrs) < x.rd.limits.MaxAttrs {
@@ -181,16 +197,16 @@ func (x *xesEvents) start(se xml.StartElement) error {
 		} else {
 			x.traceProb = fmt.Sprintf("the trace has more than %d attributes", x.rd.limits.MaxAttrs)
 		}
-	case x.inEvent && x.depth == 4 && xesTypes[name]:
+	case x.inEvent && depth == 4 && xesTypes[name]:
 		if len(x.eventAttrs) < x.rd.limits.MaxAttrs+8 {
-			x.eventAttrs = append(x.eventAttrs, x.attr(se))
+			x.eventAttrs = append(x.eventAttrs, attr(se))
 		} else {
 			x.eventProb = fmt.Sprintf("the event has more than %d attributes", x.rd.limits.MaxAttrs)
 		}
 	}
 	// Everything else (extensions, globals, classifiers, log attributes,
 	// lists, containers, the children of nested attributes) is skipped.
-	x.skipFrom = x.depth
+	x.skipFrom = depth
 	return nil
 }
 
@@ -207,51 +223,49 @@ func (x *xesEvents) event() (Event, error) {
 	if ev.Case == "" {
 		return Event{}, badRow(pos, x.m.Case, "the trace has no case id (%s) before this event", x.caseKey)
 	}
-	acts := make([]string, len(x.m.Activity))
-	var ts, start string
-	taken := map[string]bool{}
-	take := func(key string, a Attr) bool {
-		if a.Name != key || key == "" || taken[key] {
-			return false
-		}
-		taken[key] = true
-		return true
+	for k := range x.acts {
+		x.acts[k] = ""
 	}
+	var ts, start string
+	var gotAct [2]bool
+	var gotTime, gotStart, gotRes, gotGroup, gotLife bool
+	x.other = x.other[:0]
+	other := 0
 	for _, a := range x.eventAttrs {
 		if !x.keySeen[a.Name] && len(x.keys) < x.rd.limits.MaxColumns {
 			x.keySeen[a.Name] = true
 			x.keys = append(x.keys, a.Name)
 		}
+		// The first attribute of a key fills its field; a key may be
+		// part of the activity and a field (the lifecycle) at once.
 		used := false
 		for k, key := range x.m.Activity {
-			if take(key, a) {
-				acts[k] = strings.TrimSpace(a.Value)
-				used = true
+			if a.Name == key && !gotAct[k] {
+				x.acts[k], gotAct[k], used = strings.TrimSpace(a.Value), true, true
 			}
 		}
-		// A key may serve the activity and a field (lifecycle) at once.
-		actAttr := used
 		switch {
-		case take(x.m.Time, a):
-			ts = a.Value
-		case take(x.m.Start, a):
-			start = a.Value
-		case take(x.m.Resource, a):
-			ev.Resource = strings.TrimSpace(a.Value)
-		case take(x.m.Group, a):
-			ev.Group = strings.TrimSpace(a.Value)
-		case x.m.Lifecycle != "" && a.Name == x.m.Lifecycle && ev.Lifecycle == "":
-			ev.Lifecycle = strings.TrimSpace(a.Value)
-		default:
-			if !actAttr {
-				ev.Attrs = append(ev.Attrs, x.normalized(a))
-			}
+		case a.Name == x.m.Time && !gotTime:
+			ts, gotTime = a.Value, true
+		case x.m.Start != "" && a.Name == x.m.Start && !gotStart:
+			start, gotStart = a.Value, true
+		case a.Name == x.m.Resource && !gotRes:
+			ev.Resource, gotRes = strings.TrimSpace(a.Value), true
+		case a.Name == x.m.Group && !gotGroup:
+			ev.Group, gotGroup = strings.TrimSpace(a.Value), true
+		case a.Name == x.m.Lifecycle && !gotLife:
+			ev.Lifecycle, gotLife = strings.TrimSpace(a.Value), true
+		case !used:
+			x.other = append(x.other, true)
+			other++
+			continue
 		}
+		x.other = append(x.other, false)
 	}
-	if len(ev.Attrs) > x.rd.limits.MaxAttrs {
+	if other > x.rd.limits.MaxAttrs {
 		return Event{}, badRow(pos, "", "the event has more than %d attributes", x.rd.limits.MaxAttrs)
 	}
-	if ev.Activity = joinActivity(acts, x.rd.opts.ActivityJoin); ev.Activity == "" {
+	if ev.Activity = joinActivity(x.acts, x.rd.opts.ActivityJoin); ev.Activity == "" {
 		return Event{}, badRow(pos, x.m.Activity[0], "no activity")
 	}
 	if strings.TrimSpace(ts) == "" {
@@ -268,6 +282,14 @@ func (x *xesEvents) event() (Event, error) {
 			return Event{}, badRow(pos, x.m.Start, "start timestamp %q does not fit the layout %q", start, x.parser.name)
 		}
 		ev.Start = &st
+	}
+	if other > 0 {
+		ev.Attrs = make([]Attr, 0, other)
+		for i, a := range x.eventAttrs {
+			if x.other[i] {
+				ev.Attrs = append(ev.Attrs, x.normalized(a))
+			}
+		}
 	}
 	return ev, nil
 }
