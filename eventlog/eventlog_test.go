@@ -581,3 +581,29 @@ func TestLimits(t *testing.T) {
 	_, _, err = readAll(t, bigValue, Options{Limits: Limits{MaxLineBytes: 1000}})
 	require.ErrorIs(t, err, ErrLimit)
 }
+
+func TestXESStartKeyLayoutAndTraceLimit(t *testing.T) {
+	in := `<log><trace><string key="concept:name" value="T1"/><string key="channel" value="mail"/><string key="vip" value="no"/>
+<event><string key="concept:name" value="A"/><string key="begin" value="04.01.2021 09:00"/><string key="time:timestamp" value="04.01.2021 09:45"/></event>
+</trace></log>`
+	evs, rd := mustReadAll(t, in, Options{Mapping: Mapping{Start: "begin"}, TimeLayout: "02.01.2006 15:04", TimeZone: "Europe/Rome"})
+	require.Len(t, evs, 1)
+	assert.Equal(t, "02.01.2006 15:04", rd.Layout())
+	assert.Equal(t, "begin", rd.Mapping().Start)
+	assert.Equal(t, utc("2021-01-04T08:45:00Z"), evs[0].Time)
+	require.NotNil(t, evs[0].Start)
+	assert.Equal(t, utc("2021-01-04T08:00:00Z"), *evs[0].Start)
+	assert.Empty(t, evs[0].Attrs)
+	assert.Equal(t, []Attr{{"channel", "mail", "string"}, {"vip", "no", "string"}}, evs[0].CaseAttrs)
+
+	_, _, err := readAll(t, in, Options{Mapping: Mapping{Start: "begin"}, TimeLayout: "02.01.2006 15:04", Limits: Limits{MaxAttrs: 1}})
+	require.ErrorIs(t, err, ErrBadRow)
+	assert.Contains(t, err.Error(), "the trace has more than 1 attributes")
+}
+
+func TestCSVShortRowsHaveEmptyCells(t *testing.T) {
+	evs, _ := mustReadAll(t, "case,activity,timestamp,resource,note\nc1,A,2021-01-04T09:00:00Z\n", Options{})
+	require.Len(t, evs, 1)
+	assert.Empty(t, evs[0].Resource)
+	assert.Empty(t, evs[0].Attrs)
+}
