@@ -50,6 +50,7 @@ func newCSV(g *guard, br *bufio.Reader, rd *Reader) (*csvEvents, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	c := &csvEvents{rd: rd, g: g, cr: cr}
+	g.reason = fmt.Sprintf("a record is longer than %d bytes", rd.limits.MaxLineBytes)
 	c.setAllowance()
 	header, err := cr.Read()
 	if err != nil {
@@ -75,7 +76,6 @@ func newCSV(g *guard, br *bufio.Reader, rd *Reader) (*csvEvents, error) {
 // setAllowance lets the guard pass one more record's worth of bytes.
 func (c *csvEvents) setAllowance() {
 	c.g.allow = c.cr.InputOffset() + int64(c.rd.limits.MaxLineBytes) + csvBuffer
-	c.g.reason = fmt.Sprintf("a record is longer than %d bytes", c.rd.limits.MaxLineBytes)
 }
 
 // detectDelimiter counts , ; tab and | outside quotes in the first line

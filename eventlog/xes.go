@@ -50,6 +50,7 @@ type xesEvents struct {
 
 func newXES(g *guard, rd *Reader) (*xesEvents, error) {
 	x := &xesEvents{rd: rd, g: g, d: xml.NewDecoder(g), keySeen: map[string]bool{}}
+	g.reason = fmt.Sprintf("an XML token is longer than %d bytes", rd.limits.MaxLineBytes)
 	x.d.Strict = true
 	m := rd.opts.Mapping
 	if m.Case == "" {
@@ -108,7 +109,6 @@ func attr(se xml.StartElement) Attr {
 func (x *xesEvents) next() (Event, error) {
 	for {
 		x.g.allow = x.d.InputOffset() + int64(x.rd.limits.MaxLineBytes) + xmlBuffer
-		x.g.reason = fmt.Sprintf("an XML token is longer than %d bytes", x.rd.limits.MaxLineBytes)
 		tok, err := x.d.RawToken()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
