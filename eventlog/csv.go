@@ -170,7 +170,7 @@ func (c *csvEvents) resolve(opt Mapping) error {
 	c.m = m
 	used := map[int]bool{}
 	find := func(field, name string) (int, error) {
-		if name == "" {
+		if name = strings.TrimSpace(name); name == "" {
 			return -1, nil
 		}
 		for i, h := range c.header {

@@ -474,6 +474,7 @@ func TestPairMatchesStartAndCompleteAndLeavesStatuses(t *testing.T) {
 		{Activity: "Note", Lifecycle: "", Time: at(32)},
 		{Activity: "Fix", Lifecycle: "start", Time: at(40)},
 		{Activity: "Fix", Lifecycle: "suspend", Time: at(41)},
+		{Case: "other", Activity: "Fix", Lifecycle: "complete", Time: at(42)},
 	}
 	orig := append([]Event(nil), evs...)
 	out := Pair(evs)
@@ -488,8 +489,8 @@ func TestPairMatchesStartAndCompleteAndLeavesStatuses(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		"Call/In Progress/-", "Review/complete/10m0s", "Review/Complete/28m0s",
-		"Call/complete/-", "Note//-", "Fix/start/-", "Fix/suspend/-",
-	}, got)
+		"Call/complete/-", "Note//-", "Fix/start/-", "Fix/suspend/-", "Fix/complete/-",
+	}, got, "another case's start is not this one's")
 }
 
 func TestPreview(t *testing.T) {
@@ -606,4 +607,43 @@ func TestCSVShortRowsHaveEmptyCells(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Empty(t, evs[0].Resource)
 	assert.Empty(t, evs[0].Attrs)
+}
+
+// endless is a log that never ends: a header (or the XES prologue), then
+// the same row (or event) forever, and a count of the bytes given.
+type endless struct {
+	head, row string
+	buf       []byte
+	n         int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if len(e.buf) == 0 {
+		if e.head != "" {
+			e.buf, e.head = []byte(e.head), ""
+		} else {
+			e.buf = []byte(e.row)
+		}
+	}
+	k := copy(p, e.buf)
+	e.buf = e.buf[k:]
+	e.n += k
+	return k, nil
+}
+
+func TestTheReaderStreams(t *testing.T) {
+	for _, src := range []*endless{
+		{head: "case,activity,timestamp\n", row: "c1,A,2021-01-04T09:00:00Z\n"},
+		{head: `<log><trace><string key="concept:name" value="T"/>`,
+			row: `<event><string key="concept:name" value="A"/><date key="time:timestamp" value="2021-01-04T09:00:00Z"/></event>`},
+	} {
+		rd, err := Open(src, Options{})
+		require.NoError(t, err)
+		for i := 0; i < 5000; i++ {
+			_, err := rd.Next()
+			require.NoError(t, err)
+		}
+		// What was read is the events given and the buffers, not the file.
+		assert.Less(t, src.n, 5000*len(src.row)+300<<10, "%s", rd.Format())
+	}
 }

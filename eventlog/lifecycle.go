@@ -8,10 +8,11 @@ const (
 	LifecycleComplete = "complete"
 )
 
-// Pair pairs the start and complete events of each activity instance in
-// the events of one case, given in the order they happened (file order,
-// or a stable sort by time): a complete event takes the earliest start
-// event of the same activity not yet taken (first in, first out), gets
+// Pair pairs the start and complete events of each activity instance,
+// given in the order they happened (file order, or a stable sort by
+// time), of one case or of many: a complete event takes the earliest
+// start event of the same case and activity not yet taken (first in,
+// first out), gets
 // that event's time as its Start, and the start event is dropped. Every
 // other event is returned as it is: a complete without a start, a start
 // without a complete, an event with another lifecycle value (schedule,
@@ -24,18 +25,20 @@ const (
 // event.
 func Pair(events []Event) []Event {
 	out := make([]Event, 0, len(events))
-	open := map[string][]int{} // activity -> indexes into out of start events not yet taken
+	type instance struct{ c, a string }
+	open := map[instance][]int{} // indexes into out of start events not yet taken
 	drop := map[int]bool{}
 	for _, ev := range events {
+		k := instance{ev.Case, ev.Activity}
 		switch strings.ToLower(strings.TrimSpace(ev.Lifecycle)) {
 		case LifecycleStart:
-			open[ev.Activity] = append(open[ev.Activity], len(out))
+			open[k] = append(open[k], len(out))
 		case LifecycleComplete:
-			if q := open[ev.Activity]; len(q) > 0 && ev.Start == nil {
+			if q := open[k]; len(q) > 0 && ev.Start == nil {
 				st := out[q[0]].Time
 				ev.Start = &st
 				drop[q[0]] = true
-				open[ev.Activity] = q[1:]
+				open[k] = q[1:]
 			}
 		}
 		out = append(out, ev)
