@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // csvBuffer is the size of encoding/csv's own read buffer (bufio's
@@ -61,6 +62,11 @@ func newCSV(g *guard, br *bufio.Reader, rd *Reader) (*csvEvents, error) {
 	}
 	if len(header) > rd.limits.MaxColumns {
 		return nil, fmt.Errorf("eventlog: %w: the header has %d columns, more than %d", ErrLimit, len(header), rd.limits.MaxColumns)
+	}
+	for _, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, fmt.Errorf("eventlog: %w: the header is not UTF-8 text; save the file as UTF-8", ErrFormat)
+		}
 	}
 	c.header = uniqueNames(header)
 	if rd.opts.TimeLayout != "" {
@@ -326,6 +332,11 @@ func (c *csvEvents) event(r csvRecord) (Event, error) {
 	pos := Position{Line: r.line}
 	if len(rec) > len(c.header) {
 		return Event{}, badRow(pos, "", "the row has %d fields, the header %d", len(rec), len(c.header))
+	}
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			return Event{}, badRow(pos, c.header[i], "not UTF-8 text; save the file as UTF-8")
+		}
 	}
 	ev := Event{Pos: pos}
 	if ev.Case = c.field(rec, c.iCase); ev.Case == "" {

@@ -233,6 +233,7 @@ func TestLayoutsAreDetectedFromTheData(t *testing.T) {
 		{[]string{"1349794217", "1349794218.5"}, LayoutEpochS, []string{"2012-10-09T14:50:17Z", "2012-10-09T14:50:18.5Z"}},
 		{[]string{"1349794217250", "1349794217251"}, LayoutEpochMS, []string{"2012-10-09T14:50:17.25Z", "2012-10-09T14:50:17.251Z"}},
 		{[]string{"2012-10-09T14:50:17.123456Z", "2012-10-09 16:50:17+02:00"}, LayoutISO8601, []string{"2012-10-09T14:50:17.123456Z", "2012-10-09T14:50:17Z"}},
+		{[]string{"2012-10-09 16:50:17 +0200", "2012-10-09 14:50:17 Z"}, LayoutISO8601, []string{"2012-10-09T14:50:17Z", "2012-10-09T14:50:17Z"}},
 		{[]string{"13/10/2012 2:50 PM", "14/10/2012 9:05 AM"}, "2/1/2006 3:04 PM", []string{"2012-10-13T14:50:00Z", "2012-10-14T09:05:00Z"}},
 	}
 	for _, c := range cases {
@@ -646,4 +647,14 @@ func TestTheReaderStreams(t *testing.T) {
 		// What was read is the events given and the buffers, not the file.
 		assert.Less(t, src.n, 5000*len(src.row)+300<<10, "%s", rd.Format())
 	}
+}
+
+func TestCSVThatIsNotUTF8(t *testing.T) {
+	// Latin-1 "é" (0xE9), as an old spreadsheet saves it.
+	evs, rd := mustReadAll(t, "case,activity,timestamp,note\nc1,A,2021-01-04T09:00:00Z,caf\xE9\nc1,B,2021-01-04T10:00:00Z,ok\n", Options{SkipBadRows: true})
+	require.Len(t, evs, 1)
+	assert.Equal(t, "B", evs[0].Activity)
+	assert.Equal(t, []Problem{{Pos: Position{Line: 2}, Column: "note", Message: "not UTF-8 text; save the file as UTF-8"}}, rd.Problems())
+	_, err := Open(strings.NewReader("case,activit\xE9,timestamp\n"), Options{})
+	require.ErrorIs(t, err, ErrFormat)
 }
