@@ -69,10 +69,7 @@ func newCSV(g *guard, br *bufio.Reader, rd *Reader) (*csvEvents, error) {
 		}
 	}
 	c.header = uniqueNames(header)
-	if rd.opts.TimeLayout != "" {
-		p := parserFor(rd.opts.TimeLayout)
-		c.parser = &p
-	}
+	c.parser = rd.explicit
 	if err := c.resolve(rd.opts.Mapping); err != nil {
 		return nil, err
 	}

@@ -153,15 +153,17 @@ type Options struct {
 	// TimeZone is the IANA zone naive timestamps are read in; UTC when
 	// empty. Timestamps with an offset are converted to UTC exactly.
 	TimeZone string
-	// TimeLayout is the timestamp layout: a Go layout
-	// ("2006/1/2 15:04:05"), "iso8601", "epoch-s" or "epoch-ms". When
+	// TimeLayout is the timestamp layout: "iso8601", "epoch-s",
+	// "epoch-ms", a pattern ("dd/MM/yyyy HH:mm:ss", letters as in
+	// spreadsheets and Java) or a Go layout ("02/01/2006 15:04:05"). When
 	// empty it is detected from the first rows (see SampleRows).
 	TimeLayout string
 	// SkipBadRows skips an event without case, activity or a parseable
 	// timestamp (and a row the CSV reader cannot parse), counting it and
 	// keeping the first problems, instead of failing.
 	SkipBadRows bool
-	// KeepProblems is how many problems the reader keeps; 10 when zero.
+	// KeepProblems is how many problems the reader keeps; 10 when zero,
+	// at most MaxPreviewProblems.
 	KeepProblems int
 	// SampleRows is how many CSV rows the layout is detected from; 1,000
 	// when zero.
@@ -226,12 +228,14 @@ var (
 // what it holds is bounded by Options.Limits (and, for CSV, the rows of
 // the layout sample).
 type Reader struct {
-	opts    Options
-	limits  Limits
-	loc     *time.Location
-	format  Format
-	gzipped bool
-	src     events
+	opts   Options
+	limits Limits
+	loc    *time.Location
+	// explicit is the parser of Options.TimeLayout (nil: detect).
+	explicit *timeParser
+	format   Format
+	gzipped  bool
+	src      events
 
 	skipped  int
 	problems []Problem
@@ -255,6 +259,9 @@ func Open(r io.Reader, opts Options) (*Reader, error) {
 	if rd.opts.KeepProblems <= 0 {
 		rd.opts.KeepProblems = 10
 	}
+	if rd.opts.KeepProblems > MaxPreviewProblems {
+		rd.opts.KeepProblems = MaxPreviewProblems
+	}
 	if rd.opts.SampleRows <= 0 {
 		rd.opts.SampleRows = 1000
 	}
@@ -271,6 +278,13 @@ func Open(r io.Reader, opts Options) (*Reader, error) {
 			return nil, fmt.Errorf("eventlog: time zone %q: %w", opts.TimeZone, err)
 		}
 		rd.loc = loc
+	}
+	if opts.TimeLayout != "" {
+		p, err := parserFor(opts.TimeLayout)
+		if err != nil {
+			return nil, err
+		}
+		rd.explicit = &p
 	}
 	if len(opts.Mapping.Activity) > 2 {
 		return nil, fmt.Errorf("eventlog: %w: the activity joins at most two columns, not %d", ErrMapping, len(opts.Mapping.Activity))

@@ -70,7 +70,7 @@ func TestCSVDetectsTheUsualColumnsAndKeepsTheOthers(t *testing.T) {
 		Resource: "Resource", Group: "org:group", Lifecycle: "lifecycle:transition"}, rd.Mapping())
 	assert.Equal(t, []string{"Case ID", "Activity", "Resource", "Complete Timestamp", "Variant", "Variant index",
 		"Variant_2", "org:group", "lifecycle:transition", "case:channel", "note"}, rd.Columns())
-	assert.Equal(t, "2006/1/2 15:04:05", rd.Layout())
+	assert.Equal(t, "yyyy/M/d HH:mm:ss", rd.Layout())
 	ev := evs[0]
 	assert.Equal(t, "Case 1", ev.Case)
 	assert.Equal(t, "Assign", ev.Activity)
@@ -225,16 +225,16 @@ func TestLayoutsAreDetectedFromTheData(t *testing.T) {
 		layout string
 		want   []string
 	}{
-		{[]string{"2012/10/9 14:50:17", "2012/10/12 15:02:56"}, "2006/1/2 15:04:05", []string{"2012-10-09T14:50:17Z", "2012-10-12T15:02:56Z"}},
-		{[]string{"09-10-2012 14:50", "13-10-2012 08:05"}, "2-1-2006 15:04", []string{"2012-10-09T14:50:00Z", "2012-10-13T08:05:00Z"}},
-		{[]string{"10/09/2012 14:50", "10/13/2012 08:05"}, "1/2/2006 15:04", []string{"2012-10-09T14:50:00Z", "2012-10-13T08:05:00Z"}},
-		{[]string{"2012/10/9 14:50:17.250", "2012/10/9 14:50:18"}, "2006/1/2 15:04:05", []string{"2012-10-09T14:50:17.25Z", "2012-10-09T14:50:18Z"}},
-		{[]string{"13.10.2012 14:50:17,5", "14.10.2012 14:50:17"}, "2.1.2006 15:04:05", []string{"2012-10-13T14:50:17.5Z", "2012-10-14T14:50:17Z"}},
+		{[]string{"2012/10/9 14:50:17", "2012/10/12 15:02:56"}, "yyyy/M/d HH:mm:ss", []string{"2012-10-09T14:50:17Z", "2012-10-12T15:02:56Z"}},
+		{[]string{"09-10-2012 14:50", "13-10-2012 08:05"}, "d-M-yyyy HH:mm", []string{"2012-10-09T14:50:00Z", "2012-10-13T08:05:00Z"}},
+		{[]string{"10/09/2012 14:50", "10/13/2012 08:05"}, "M/d/yyyy HH:mm", []string{"2012-10-09T14:50:00Z", "2012-10-13T08:05:00Z"}},
+		{[]string{"2012/10/9 14:50:17.250", "2012/10/9 14:50:18"}, "yyyy/M/d HH:mm:ss", []string{"2012-10-09T14:50:17.25Z", "2012-10-09T14:50:18Z"}},
+		{[]string{"13.10.2012 14:50:17,5", "14.10.2012 14:50:17"}, "d.M.yyyy HH:mm:ss", []string{"2012-10-13T14:50:17.5Z", "2012-10-14T14:50:17Z"}},
 		{[]string{"1349794217", "1349794218.5"}, LayoutEpochS, []string{"2012-10-09T14:50:17Z", "2012-10-09T14:50:18.5Z"}},
 		{[]string{"1349794217250", "1349794217251"}, LayoutEpochMS, []string{"2012-10-09T14:50:17.25Z", "2012-10-09T14:50:17.251Z"}},
 		{[]string{"2012-10-09T14:50:17.123456Z", "2012-10-09 16:50:17+02:00"}, LayoutISO8601, []string{"2012-10-09T14:50:17.123456Z", "2012-10-09T14:50:17Z"}},
 		{[]string{"2012-10-09 16:50:17 +0200", "2012-10-09 14:50:17 Z"}, LayoutISO8601, []string{"2012-10-09T14:50:17Z", "2012-10-09T14:50:17Z"}},
-		{[]string{"13/10/2012 2:50 PM", "14/10/2012 9:05 AM"}, "2/1/2006 3:04 PM", []string{"2012-10-13T14:50:00Z", "2012-10-14T09:05:00Z"}},
+		{[]string{"13/10/2012 2:50 PM", "14/10/2012 9:05 AM"}, "d/M/yyyy h:mm a", []string{"2012-10-13T14:50:00Z", "2012-10-14T09:05:00Z"}},
 	}
 	for _, c := range cases {
 		in := "case,activity,timestamp\n"
@@ -247,6 +247,10 @@ func TestLayoutsAreDetectedFromTheData(t *testing.T) {
 		for i, w := range c.want {
 			assert.Equal(t, utc(w), evs[i].Time, "%v", c.values)
 		}
+		// The detected layout's name, given back as the layout, reads
+		// the same times.
+		again, _ := mustReadAll(t, in, Options{TimeLayout: rd.Layout()})
+		assert.Equal(t, evs, again, "%v", c.values)
 	}
 }
 
@@ -254,8 +258,8 @@ func TestAmbiguousDayMonthAsksForTheLayout(t *testing.T) {
 	in := "case,activity,timestamp\nc1,A,09-10-2012 14:50\nc1,B,10-11-2012 08:00\n"
 	_, _, err := readAll(t, in, Options{})
 	require.ErrorIs(t, err, ErrAmbiguousLayout)
-	assert.Contains(t, err.Error(), `"2-1-2006 15:04"`)
-	assert.Contains(t, err.Error(), `"1-2-2006 15:04"`)
+	assert.Contains(t, err.Error(), `"d-M-yyyy HH:mm"`)
+	assert.Contains(t, err.Error(), `"M-d-yyyy HH:mm"`)
 	assert.Contains(t, err.Error(), "set the timestamp layout")
 
 	evs, rd := mustReadAll(t, in, Options{TimeLayout: "02-01-2006 15:04"})
@@ -279,7 +283,7 @@ func TestAValueContradictingTheSampledLayoutIsABadRow(t *testing.T) {
 	assert.Equal(t, 4, re.Pos.Line)
 	assert.Equal(t, "timestamp", re.Column)
 	assert.Contains(t, err.Error(), `line 4, column "timestamp"`)
-	assert.Contains(t, err.Error(), `"2-1-2006 15:04"`)
+	assert.Contains(t, err.Error(), `"d-M-yyyy HH:mm"`)
 	// The error is sticky: the reading ended.
 	rd, err := Open(strings.NewReader(in), Options{SampleRows: 2})
 	require.NoError(t, err)
@@ -657,4 +661,27 @@ func TestCSVThatIsNotUTF8(t *testing.T) {
 	assert.Equal(t, []Problem{{Pos: Position{Line: 2}, Column: "note", Message: "not UTF-8 text; save the file as UTF-8"}}, rd.Problems())
 	_, err := Open(strings.NewReader("case,activit\xE9,timestamp\n"), Options{})
 	require.ErrorIs(t, err, ErrFormat)
+}
+
+func TestLayoutPatterns(t *testing.T) {
+	cases := []struct{ pattern, goLayout string }{
+		{"dd/MM/yyyy HH:mm:ss", "02/01/2006 15:04:05"},
+		{"d.M.yy h:mm a", "2.1.06 3:04 PM"},
+		{"yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2006-01-02T15:04:05.000Z07:00"},
+		{"dd MMM yyyy HH:mm Z", "02 Jan 2006 15:04 -0700"},
+	}
+	for _, c := range cases {
+		got, err := patternToGo(c.pattern)
+		require.NoError(t, err, c.pattern)
+		assert.Equal(t, c.goLayout, got, c.pattern)
+	}
+	for _, bad := range []string{"dd/MM/yyyy Q", "dd/MM/yyy", "yyyy-MM-dd 'T", "HH:mm:ss SSS"} {
+		_, err := parserFor(bad)
+		require.Error(t, err, bad)
+	}
+	evs, rd := mustReadAll(t, "case,activity,timestamp\nc1,A,09/10/2012 14:50\n", Options{TimeLayout: "dd/MM/yyyy HH:mm", TimeZone: "Europe/Rome"})
+	assert.Equal(t, "dd/MM/yyyy HH:mm", rd.Layout())
+	assert.Equal(t, utc("2012-10-09T12:50:00Z"), evs[0].Time)
+	_, err := Open(strings.NewReader("case,activity,timestamp\n"), Options{TimeLayout: "dd/MM/yyyy QQ"})
+	require.ErrorContains(t, err, `"QQ"`)
 }

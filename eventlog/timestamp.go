@@ -45,24 +45,112 @@ func buildCandidates() []timeParser {
 				if clock == "T15:04:05" && d.order == "" && sep == "-" {
 					continue // ISO covers it
 				}
-				c = append(c, timeParser{name: d.layout + clock, order: d.order, parse: goLayout(d.layout + clock)})
+				goL := d.layout + clock
+				c = append(c, timeParser{name: goToPattern.Replace(goL), order: d.order, parse: goLayout(goL)})
 			}
 		}
 	}
 	return c
 }
 
-// parserFor returns the parser of an explicit Options.TimeLayout.
-func parserFor(layout string) timeParser {
-	switch strings.ToLower(layout) {
+// goToPattern names the candidates' Go layouts as patterns, which people
+// read more easily and Options.TimeLayout takes back.
+var goToPattern = strings.NewReplacer("2006", "yyyy", "15", "HH", "04", "mm", "05", "ss", "PM", "a", "1", "M", "2", "d", "3", "h")
+
+// parserFor returns the parser of an explicit Options.TimeLayout: a
+// keyword, a pattern of letters ("dd/MM/yyyy HH:mm:ss", as spreadsheets
+// and Java write it) or a Go layout ("02/01/2006 15:04:05").
+func parserFor(layout string) (timeParser, error) {
+	switch strings.ToLower(strings.TrimSpace(layout)) {
 	case LayoutISO8601, "iso", "rfc3339":
-		return timeParser{name: LayoutISO8601, parse: parseISO}
+		return timeParser{name: LayoutISO8601, parse: parseISO}, nil
 	case LayoutEpochS, "epoch":
-		return timeParser{name: LayoutEpochS, parse: parseEpochS}
+		return timeParser{name: LayoutEpochS, parse: parseEpochS}, nil
 	case LayoutEpochMS:
-		return timeParser{name: LayoutEpochMS, parse: parseEpochMS}
+		return timeParser{name: LayoutEpochMS, parse: parseEpochMS}, nil
 	}
-	return timeParser{name: layout, parse: goLayout(layout)}
+	if isPattern(layout) {
+		goL, err := patternToGo(layout)
+		if err != nil {
+			return timeParser{}, fmt.Errorf("eventlog: timestamp layout %q: %w", layout, err)
+		}
+		return timeParser{name: layout, parse: goLayout(goL)}, nil
+	}
+	return timeParser{name: layout, parse: goLayout(layout)}, nil
+}
+
+// isPattern tells a letter pattern (no digits, a y, d or H) from a Go
+// layout (which always has digits: 2006, 01, 02, 15, ...).
+func isPattern(layout string) bool {
+	if strings.ContainsAny(layout, "0123456789") {
+		return false
+	}
+	return strings.ContainsAny(layout, "ydH")
+}
+
+// patternToGo translates a letter pattern to a Go layout: yyyy yy, M MM
+// MMM MMMM, d dd, H HH, h hh, m mm, s ss, S… after a '.' or ',' (the
+// fraction), a (AM/PM), X XX XXX and Z (offsets); text in single quotes
+// and every other non-letter is literal.
+func patternToGo(p string) (string, error) {
+	var b strings.Builder
+	rs := []rune(p)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		if r == '\'' {
+			j := i + 1
+			for j < len(rs) && rs[j] != '\'' {
+				j++
+			}
+			if j == len(rs) {
+				return "", errors.New("an unclosed quote")
+			}
+			b.WriteString(string(rs[i+1 : j]))
+			i = j + 1
+			continue
+		}
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+			i++
+			continue
+		}
+		n := 1
+		for i+n < len(rs) && rs[i+n] == r {
+			n++
+		}
+		i += n
+		var out string
+		switch {
+		case r == 'y' && n == 4:
+			out = "2006"
+		case r == 'y' && n == 2:
+			out = "06"
+		case r == 'M' && n <= 4:
+			out = []string{"1", "01", "Jan", "January"}[n-1]
+		case r == 'd' && n <= 2:
+			out = []string{"2", "02"}[n-1]
+		case r == 'H' && n <= 2:
+			out = "15"
+		case r == 'h' && n <= 2:
+			out = []string{"3", "03"}[n-1]
+		case r == 'm' && n <= 2:
+			out = []string{"4", "04"}[n-1]
+		case r == 's' && n <= 2:
+			out = []string{"5", "05"}[n-1]
+		case r == 'S' && n <= 9 && (strings.HasSuffix(b.String(), ".") || strings.HasSuffix(b.String(), ",")):
+			out = strings.Repeat("0", n)
+		case r == 'a' && n == 1:
+			out = "PM"
+		case r == 'X' && n <= 3:
+			out = []string{"Z07", "Z0700", "Z07:00"}[n-1]
+		case r == 'Z' && n == 1:
+			out = "-0700"
+		default:
+			return "", fmt.Errorf("%q is not a pattern letter run this reader knows (yyyy MM dd HH mm ss .SSS a XXX)", strings.Repeat(string(r), n))
+		}
+		b.WriteString(out)
+	}
+	return b.String(), nil
 }
 
 // goLayout parses with a Go layout: in the value's offset when the layout
@@ -173,7 +261,7 @@ type sampleValue struct {
 // layout parses become bad rows when read.
 func detectLayout(sample []sampleValue, loc *time.Location) (timeParser, error) {
 	if len(sample) == 0 {
-		return parserFor(LayoutISO8601), nil
+		return timeParser{name: LayoutISO8601, parse: parseISO}, nil
 	}
 	best, bestN := -1, 0
 	tied := []int{}

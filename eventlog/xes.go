@@ -75,9 +75,9 @@ func newXES(g *guard, rd *Reader) (*xesEvents, error) {
 	// A case attribute named as in a flattened log (case:concept:name) is
 	// the trace's attribute without the prefix.
 	x.caseKey = strings.TrimPrefix(m.Case, "case:")
-	x.parser = parserFor(LayoutISO8601)
-	if rd.opts.TimeLayout != "" {
-		x.parser = parserFor(rd.opts.TimeLayout)
+	x.parser = timeParser{name: LayoutISO8601, parse: parseISO}
+	if rd.explicit != nil {
+		x.parser = *rd.explicit
 	}
 	x.acts = make([]string, len(m.Activity))
 	return x, nil
