@@ -198,6 +198,8 @@ func (x *xesEvents) start(se xml.StartElement) error {
 			x.traceProb = fmt.Sprintf("the trace has more than %d attributes", x.rd.limits.MaxAttrs)
 		}
 	case x.inEvent && depth == 4 && xesTypes[name]:
+		// MaxAttrs bounds the attributes left after the mapping took its
+		// (at most 8) keys; event() counts them.
 		if len(x.eventAttrs) < x.rd.limits.MaxAttrs+8 {
 			x.eventAttrs = append(x.eventAttrs, attr(se))
 		} else {
