@@ -316,7 +316,7 @@ func Open(r io.Reader, opts Options) (*Reader, error) {
 	}
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if len(trimmed) == 0 {
-		return nil, fmt.Errorf("eventlog: %w: the file is empty", ErrFormat)
+		return nil, fmt.Errorf("eventlog: %w: the file is empty (nothing but blanks in its first %d bytes)", ErrFormat, len(head))
 	}
 	g := &guard{r: br, limit: rd.limits.MaxInputBytes}
 	if trimmed[0] == '<' {

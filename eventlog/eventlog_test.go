@@ -531,6 +531,7 @@ func TestPreview(t *testing.T) {
 	require.NotNil(t, res)
 	assert.Equal(t, []string{"Case ID", "what", "when"}, res.Columns)
 	assert.Equal(t, "Case ID", res.Mapping.Case)
+	assert.Equal(t, "UTC", res.TimeZone)
 
 	res, err = Preview(strings.NewReader(xesSmall), Options{}, 10)
 	require.NoError(t, err)

@@ -37,18 +37,19 @@ type PreviewResult struct {
 func Preview(r io.Reader, opts Options, n int) (*PreviewResult, error) {
 	opts.SkipBadRows = true
 	opts.KeepProblems = MaxPreviewProblems
+	zone := "UTC"
+	if opts.TimeZone != "" {
+		zone = opts.TimeZone
+	}
 	rd, err := Open(r, opts)
 	if err != nil {
 		var me *MappingError
 		if errors.As(err, &me) {
-			return &PreviewResult{Format: CSV, Columns: me.Columns, Mapping: me.Detected, TimeZone: opts.TimeZone}, err
+			return &PreviewResult{Format: CSV, Columns: me.Columns, Mapping: me.Detected, TimeZone: zone}, err
 		}
 		return nil, err
 	}
-	res := &PreviewResult{Format: rd.Format(), Gzipped: rd.Gzipped(), TimeZone: "UTC"}
-	if opts.TimeZone != "" {
-		res.TimeZone = opts.TimeZone
-	}
+	res := &PreviewResult{Format: rd.Format(), Gzipped: rd.Gzipped(), TimeZone: zone}
 	fill := func() {
 		res.Columns, res.Mapping, res.Layout = rd.Columns(), rd.Mapping(), rd.Layout()
 		res.Read, res.Bad, res.Problems = rd.Events(), rd.Skipped(), rd.Problems()
