@@ -32,6 +32,7 @@ func buildCandidates() []timeParser {
 		{name: LayoutISO8601, parse: parseISO},
 		{name: LayoutEpochS, parse: parseEpochS},
 		{name: LayoutEpochMS, parse: parseEpochMS},
+		{name: "yyyyMMddHHmmss", parse: goLayout("20060102150405")},
 	}
 	clocks := []string{" 15:04:05", " 15:04", "T15:04:05", " 3:04:05 PM", " 3:04 PM", ""}
 	for _, sep := range []string{"/", "-", "."} {
@@ -55,7 +56,7 @@ func buildCandidates() []timeParser {
 
 // goToPattern names the candidates' Go layouts as patterns, which people
 // read more easily and Options.TimeLayout takes back.
-var goToPattern = strings.NewReplacer("2006", "yyyy", "15", "HH", "04", "mm", "05", "ss", "PM", "a", "1", "M", "2", "d", "3", "h")
+var goToPattern = strings.NewReplacer("2006", "yyyy", "15", "HH", "01", "MM", "02", "dd", "04", "mm", "05", "ss", "PM", "a", "1", "M", "2", "d", "3", "h")
 
 // parserFor returns the parser of an explicit Options.TimeLayout: a
 // keyword, a pattern of letters ("dd/MM/yyyy HH:mm:ss", as spreadsheets
@@ -216,10 +217,12 @@ func epochValue(s string, minDigits, maxDigits int) (float64, error) {
 	return f, nil
 }
 
-// Epoch seconds have 9 to 11 digits (1973 to 5138), milliseconds 12 to 14.
+// Epoch seconds have 9 or 10 digits (1973 to 2286), milliseconds 12 or
+// 13: longer numbers are not taken for epochs (14 digits are
+// yyyyMMddHHmmss).
 func parseEpochS(s string, _ *time.Location) (time.Time, error) {
 	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
-	if _, err := epochValue(s, 9, 11); err != nil {
+	if _, err := epochValue(s, 9, 10); err != nil {
 		return time.Time{}, err
 	}
 	sec, _ := strconv.ParseInt(whole, 10, 64)
@@ -242,7 +245,7 @@ func parseEpochMS(s string, _ *time.Location) (time.Time, error) {
 	if strings.Contains(s, ".") {
 		return time.Time{}, errNotEpoch
 	}
-	if _, err := epochValue(s, 12, 14); err != nil {
+	if _, err := epochValue(s, 12, 13); err != nil {
 		return time.Time{}, err
 	}
 	ms, _ := strconv.ParseInt(s, 10, 64)
