@@ -677,6 +677,16 @@ func TestLayoutPatterns(t *testing.T) {
 		require.NoError(t, err, c.pattern)
 		assert.Equal(t, c.goLayout, got, c.pattern)
 	}
+	// Every detected layout's name is a pattern that reads as its Go layout.
+	for _, c := range candidates {
+		if c.goLayout == "" {
+			continue
+		}
+		require.True(t, isPattern(c.name), c.name)
+		got, err := patternToGo(c.name)
+		require.NoError(t, err, c.name)
+		assert.Equal(t, c.goLayout, got, c.name)
+	}
 	for _, bad := range []string{"dd/MM/yyyy Q", "dd/MM/yyy", "yyyy-MM-dd 'T", "HH:mm:ss SSS"} {
 		_, err := parserFor(bad)
 		require.Error(t, err, bad)

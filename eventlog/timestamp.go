@@ -21,7 +21,9 @@ type timeParser struct {
 	name string // the layout as Options.TimeLayout takes it
 	// order is "dmy", "mdy" or "" (not ambiguous with another order).
 	order string
-	parse func(s string, loc *time.Location) (time.Time, error)
+	// goLayout is the Go layout of a layout that has one.
+	goLayout string
+	parse    func(s string, loc *time.Location) (time.Time, error)
 }
 
 // candidates are the layouts detection tries, in order of preference.
@@ -32,7 +34,7 @@ func buildCandidates() []timeParser {
 		{name: LayoutISO8601, parse: parseISO},
 		{name: LayoutEpochS, parse: parseEpochS},
 		{name: LayoutEpochMS, parse: parseEpochMS},
-		{name: "yyyyMMddHHmmss", parse: goLayout("20060102150405")},
+		{name: "yyyyMMddHHmmss", goLayout: "20060102150405", parse: goLayout("20060102150405")},
 	}
 	clocks := []string{" 15:04:05", " 15:04", "T15:04:05", " 3:04:05 PM", " 3:04 PM", ""}
 	for _, sep := range []string{"/", "-", "."} {
@@ -47,7 +49,7 @@ func buildCandidates() []timeParser {
 					continue // ISO covers it
 				}
 				goL := d.layout + clock
-				c = append(c, timeParser{name: goToPattern.Replace(goL), order: d.order, parse: goLayout(goL)})
+				c = append(c, timeParser{name: goToPattern.Replace(goL), order: d.order, goLayout: goL, parse: goLayout(goL)})
 			}
 		}
 	}
@@ -56,7 +58,7 @@ func buildCandidates() []timeParser {
 
 // goToPattern names the candidates' Go layouts as patterns, which people
 // read more easily and Options.TimeLayout takes back.
-var goToPattern = strings.NewReplacer("2006", "yyyy", "15", "HH", "01", "MM", "02", "dd", "04", "mm", "05", "ss", "PM", "a", "1", "M", "2", "d", "3", "h")
+var goToPattern = strings.NewReplacer("2006", "yyyy", "15", "HH", "01", "MM", "02", "dd", "04", "mm", "05", "ss", "PM", "a", "T", "'T'", "1", "M", "2", "d", "3", "h")
 
 // parserFor returns the parser of an explicit Options.TimeLayout: a
 // keyword, a pattern of letters ("dd/MM/yyyy HH:mm:ss", as spreadsheets
