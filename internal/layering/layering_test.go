@@ -63,6 +63,7 @@ var allowed = map[string][]string{
 	"bench":              {"*"},
 	"internal":           {},
 	"readable":           {},
+	"eventlog":           {},
 }
 
 func TestImportsPointOneWay(t *testing.T) {
