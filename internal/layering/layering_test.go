@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"stats":      {},
 	"experiment": {"stats"},
 	"discovery":  {"stats"},
+	"logimport":  {"eventlog", "discovery", "store"},
 	"pilotdata":  {"store", "experiment", "stats"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":     {"workflows", "activities"},
