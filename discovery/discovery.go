@@ -161,19 +161,19 @@ type Summary struct {
 // Summarize counts the log.
 func Summarize(l Log) Summary {
 	var s Summary
-	activities, resources, variants := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, c := range l.Cases {
+	ix := newIndex(l, true)
+	variants := map[string]bool{}
+	var buf []byte
+	for i, c := range l.Cases {
 		if len(c.Events) == 0 {
 			continue
 		}
 		s.Cases++
-		variants[VariantKey(c)] = true
+		var k string
+		buf, k = seqKey(buf, ix.ev[i])
+		variants[k] = true
 		for _, e := range c.Events {
 			s.Events++
-			activities[e.Activity] = true
-			if e.Resource != "" {
-				resources[e.Resource] = true
-			}
 			if s.First.IsZero() || e.Time.Before(s.First) {
 				s.First = e.Time
 			}
@@ -182,18 +182,8 @@ func Summarize(l Log) Summary {
 			}
 		}
 	}
-	s.Activities, s.Resources, s.Variants = len(activities), len(resources), len(variants)
+	s.Activities, s.Resources, s.Variants = len(ix.acts), len(ix.resNames)-1, len(variants)
 	return s
-}
-
-// sortedKeys is m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // byCountThenName orders by count, largest first, then by name.

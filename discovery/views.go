@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -40,36 +41,43 @@ type Variant struct {
 // Variants ranks the log's variants by their number of cases, most first
 // (ties by key).
 func Variants(l Log) []Variant {
-	byKey := map[string]*Variant{}
-	cycles := map[string][]float64{}
+	ix := newIndex(l, false)
+	type acc struct {
+		v      *Variant
+		cycles []float64
+	}
+	byKey := map[string]*acc{}
+	var order []*acc
 	total := 0
-	for _, c := range l.Cases {
+	var buf []byte
+	for i, c := range l.Cases {
 		if len(c.Events) == 0 {
 			continue
 		}
 		total++
-		k := VariantKey(c)
-		v, ok := byKey[k]
+		var k string
+		buf, k = seqKey(buf, ix.ev[i])
+		a, ok := byKey[k]
 		if !ok {
 			acts := make([]string, len(c.Events))
-			for i, e := range c.Events {
-				acts[i] = e.Activity
+			for j, e := range c.Events {
+				acts[j] = e.Activity
 			}
-			v = &Variant{Key: k, Activities: acts}
-			byKey[k] = v
+			a = &acc{v: &Variant{Key: VariantKey(c), Activities: acts}}
+			byKey[k] = a
+			order = append(order, a)
 		}
-		v.Cases++
-		v.CaseIDs = append(v.CaseIDs, c.ID)
-		cycles[k] = append(cycles[k], CycleTime(c).Seconds())
+		a.v.Cases++
+		a.v.CaseIDs = append(a.v.CaseIDs, c.ID)
+		a.cycles = append(a.cycles, CycleTime(c).Seconds())
 	}
-	out := make([]Variant, 0, len(byKey))
-	for _, k := range sortedKeys(byKey) {
-		v := byKey[k]
-		v.Share = float64(v.Cases) / float64(total)
-		v.CycleP50 = stats.Quantile(cycles[k], 0.5)
-		out = append(out, *v)
+	out := make([]Variant, 0, len(order))
+	for _, a := range order {
+		a.v.Share = float64(a.v.Cases) / float64(total)
+		a.v.CycleP50 = stats.Quantile(a.cycles, 0.5)
+		out = append(out, *a.v)
 	}
-	slices.SortStableFunc(out, func(a, b Variant) int { return byCountThenName(a.Cases, b.Cases, a.Key, b.Key) })
+	slices.SortFunc(out, func(a, b Variant) int { return byCountThenName(a.Cases, b.Cases, a.Key, b.Key) })
 	return out
 }
 
@@ -102,73 +110,81 @@ type Graph struct {
 // start first and the end last; edges by count (most first, ties by from,
 // then to).
 func DirectlyFollows(l Log) Graph {
-	type edgeKey struct{ from, to string }
-	nodes := map[string]*Node{}
-	edges := map[edgeKey]*Edge{}
-	durs := map[edgeKey][]float64{}
-	cases := 0
-	addEdge := func(from, to string, d float64, timed bool) {
-		k := edgeKey{from, to}
+	ix := newIndex(l, false)
+	const start, end = int32(-1), int32(-2)
+	n := len(ix.acts)
+	count, caseCount, lastCase := make([]int, n), make([]int, n), make([]int, n)
+	for i := range lastCase {
+		lastCase[i] = -1
+	}
+	type acc struct {
+		from, to int32
+		count    int
+		durs     []float64
+	}
+	edges := map[uint64]*acc{}
+	edge := func(from, to int32) *acc {
+		k := pairKey(from, to)
 		e, ok := edges[k]
 		if !ok {
-			e = &Edge{From: from, To: to}
+			e = &acc{from: from, to: to}
 			edges[k] = e
 		}
-		e.Count++
-		if timed {
-			durs[k] = append(durs[k], d)
-		}
+		e.count++
+		return e
 	}
-	for _, c := range l.Cases {
+	cases := 0
+	for i, c := range l.Cases {
 		if len(c.Events) == 0 {
 			continue
 		}
 		cases++
-		seen := map[string]bool{}
-		for i, e := range c.Events {
-			n, ok := nodes[e.Activity]
-			if !ok {
-				n = &Node{Activity: e.Activity}
-				nodes[e.Activity] = n
+		ids := ix.ev[i]
+		for j, id := range ids {
+			count[id]++
+			if lastCase[id] != i {
+				lastCase[id] = i
+				caseCount[id]++
 			}
-			n.Count++
-			if !seen[e.Activity] {
-				seen[e.Activity] = true
-				n.Cases++
-			}
-			if i == 0 {
-				addEdge(StartNode, e.Activity, 0, false)
+			if j == 0 {
+				edge(start, id)
 			} else {
-				prev := c.Events[i-1]
-				addEdge(prev.Activity, e.Activity, e.Time.Sub(prev.Time).Seconds(), true)
+				e := edge(ids[j-1], id)
+				e.durs = append(e.durs, c.Events[j].Time.Sub(c.Events[j-1].Time).Seconds())
 			}
 		}
-		addEdge(c.Events[len(c.Events)-1].Activity, EndNode, 0, false)
+		edge(ids[len(ids)-1], end)
 	}
-	g := Graph{}
-	for _, a := range sortedKeys(nodes) {
-		g.Nodes = append(g.Nodes, *nodes[a])
+	name := func(id int32) string {
+		switch id {
+		case start:
+			return StartNode
+		case end:
+			return EndNode
+		}
+		return ix.acts[id]
 	}
-	slices.SortStableFunc(g.Nodes, func(a, b Node) int { return byCountThenName(a.Count, b.Count, a.Activity, b.Activity) })
-	g.Nodes = append([]Node{{Activity: StartNode, Count: cases, Cases: cases}}, g.Nodes...)
+	g := Graph{Nodes: make([]Node, 0, n+2)}
+	g.Nodes = append(g.Nodes, Node{Activity: StartNode, Count: cases, Cases: cases})
+	body := make([]Node, n)
+	for id := range n {
+		body[id] = Node{Activity: ix.acts[id], Count: count[id], Cases: caseCount[id]}
+	}
+	slices.SortFunc(body, func(a, b Node) int { return byCountThenName(a.Count, b.Count, a.Activity, b.Activity) })
+	g.Nodes = append(g.Nodes, body...)
 	g.Nodes = append(g.Nodes, Node{Activity: EndNode, Count: cases, Cases: cases})
-	keys := make([]edgeKey, 0, len(edges))
-	for k := range edges {
-		keys = append(keys, k)
+	g.Edges = make([]Edge, 0, len(edges))
+	for _, e := range edges {
+		g.Edges = append(g.Edges, Edge{From: name(e.from), To: name(e.to), Count: e.count, Duration: quantiles(e.durs)})
 	}
-	slices.SortFunc(keys, func(a, b edgeKey) int {
-		if c := strings.Compare(a.from, b.from); c != 0 {
+	slices.SortFunc(g.Edges, func(a, b Edge) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
 			return c
 		}
-		return strings.Compare(a.to, b.to)
-	})
-	for _, k := range keys {
-		e := edges[k]
-		e.Duration = quantiles(durs[k])
-		g.Edges = append(g.Edges, *e)
-	}
-	slices.SortStableFunc(g.Edges, func(a, b Edge) int {
-		return byCountThenName(a.Count, b.Count, a.From+"\x00"+a.To, b.From+"\x00"+b.To)
+		if c := strings.Compare(a.From, b.From); c != 0 {
+			return c
+		}
+		return strings.Compare(a.To, b.To)
 	})
 	return g
 }
@@ -197,28 +213,38 @@ type ActivityStats struct {
 // Activities computes every activity's figures, by count (most first,
 // ties by name).
 func Activities(l Log) []ActivityStats {
+	ix := newIndex(l, false)
+	n := len(ix.acts)
 	type acc struct {
 		st         ActivityStats
 		wait, work []float64
 		total      float64 // seconds of waiting and working
-		lastCase   int     // the last case counted in st.Cases
 	}
-	accs := map[string]*acc{}
+	accs := make([]acc, n)
+	for id := range n {
+		accs[id].st.Activity = ix.acts[id]
+	}
+	// Per case: how often each activity occurs, and whether it ping-pongs;
+	// stamp marks the case the counts are of, so nothing is reset.
+	seen, stamp := make([]int, n), make([]int, n)
+	pingPong := make([]int, n)
+	for i := range stamp {
+		stamp[i], pingPong[i] = -1, -1
+	}
 	for ci, c := range l.Cases {
-		counts := map[string]int{}
-		pingPong := map[string]bool{}
+		ids := ix.ev[ci]
 		for i, e := range c.Events {
-			a, ok := accs[e.Activity]
-			if !ok {
-				a = &acc{st: ActivityStats{Activity: e.Activity}, lastCase: -1}
-				accs[e.Activity] = a
-			}
+			id := ids[i]
+			a := &accs[id]
 			a.st.Count++
-			if a.lastCase != ci {
-				a.lastCase = ci
+			if stamp[id] != ci {
+				stamp[id], seen[id] = ci, 0
 				a.st.Cases++
 			}
-			counts[e.Activity]++
+			seen[id]++
+			if seen[id] == 2 {
+				a.st.Rework++
+			}
 			begin := e.Time
 			if e.Start != nil {
 				begin = *e.Start
@@ -231,32 +257,27 @@ func Activities(l Log) []ActivityStats {
 				a.wait = append(a.wait, w)
 				a.total += w
 			}
-			if i >= 2 && c.Events[i-2].Activity == e.Activity && c.Events[i-1].Activity != e.Activity {
-				pingPong[e.Activity] = true
+			if i >= 2 && ids[i-2] == id && ids[i-1] != id && pingPong[id] != ci {
+				pingPong[id] = ci
+				a.st.PingPong++
 			}
-		}
-		for act, n := range counts {
-			if n > 1 {
-				accs[act].st.Rework++
-			}
-		}
-		for act := range pingPong {
-			accs[act].st.PingPong++
 		}
 	}
-	out := make([]ActivityStats, 0, len(accs))
 	var total float64
-	for _, a := range accs {
-		total += a.total
+	for i := range accs {
+		total += accs[i].total
 	}
-	for _, name := range sortedKeys(accs) {
-		a := accs[name]
+	out := make([]ActivityStats, n)
+	for id := range accs {
+		a := &accs[id]
 		a.st.Wait, a.st.Work = quantiles(a.wait), quantiles(a.work)
 		if total > 0 {
 			a.st.Share = a.total / total
 		}
-		out = append(out, a.st)
+		out[id] = a.st
 	}
+	// The bottleneck: the largest share, the first by name among equals.
+	slices.SortFunc(out, func(a, b ActivityStats) int { return strings.Compare(a.Activity, b.Activity) })
 	best := -1
 	for i := range out {
 		if out[i].Share > 0 && (best < 0 || out[i].Share > out[best].Share) {
@@ -298,42 +319,52 @@ type PerCase struct {
 // HandoffsOf counts handoffs: consecutive events of a case whose resources
 // (groups) are both known and differ.
 func HandoffsOf(l Log) Handoffs {
-	count := func(get func(Event) string) ([]Handoff, PerCase) {
-		type key struct{ from, to string }
-		pairs := map[key]*Handoff{}
+	ix := newIndex(l, true)
+	count := func(ids [][]int32, names []string) ([]Handoff, PerCase) {
+		type acc struct {
+			h        Handoff
+			lastCase int
+		}
+		pairs := map[uint64]*acc{}
 		var perCase []float64
-		for _, c := range l.Cases {
+		for ci, c := range l.Cases {
 			if len(c.Events) == 0 {
 				continue
 			}
+			seq := ids[ci]
 			n := 0
-			seen := map[key]bool{}
-			for i := 1; i < len(c.Events); i++ {
-				from, to := get(c.Events[i-1]), get(c.Events[i])
-				if from == "" || to == "" || from == to {
+			for i := 1; i < len(seq); i++ {
+				from, to := seq[i-1], seq[i]
+				if from == 0 || to == 0 || from == to {
 					continue
 				}
 				n++
-				k := key{from, to}
-				h, ok := pairs[k]
+				k := pairKey(from, to)
+				a, ok := pairs[k]
 				if !ok {
-					h = &Handoff{From: from, To: to}
-					pairs[k] = h
+					a = &acc{h: Handoff{From: names[from], To: names[to]}, lastCase: -1}
+					pairs[k] = a
 				}
-				h.Count++
-				if !seen[k] {
-					seen[k] = true
-					h.Cases++
+				a.h.Count++
+				if a.lastCase != ci {
+					a.lastCase = ci
+					a.h.Cases++
 				}
 			}
 			perCase = append(perCase, float64(n))
 		}
-		var out []Handoff
-		for _, h := range pairs {
-			out = append(out, *h)
+		out := make([]Handoff, 0, len(pairs))
+		for _, a := range pairs {
+			out = append(out, a.h)
 		}
 		slices.SortFunc(out, func(a, b Handoff) int {
-			return byCountThenName(a.Count, b.Count, a.From+"\x00"+a.To, b.From+"\x00"+b.To)
+			if c := cmp.Compare(b.Count, a.Count); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.From, b.From); c != 0 {
+				return c
+			}
+			return strings.Compare(a.To, b.To)
 		})
 		pc := PerCase{}
 		if len(perCase) > 0 {
@@ -347,8 +378,8 @@ func HandoffsOf(l Log) Handoffs {
 		return out, pc
 	}
 	var h Handoffs
-	h.Resources, h.PerCaseResources = count(func(e Event) string { return e.Resource })
-	h.Groups, h.PerCaseGroups = count(func(e Event) string { return e.Group })
+	h.Resources, h.PerCaseResources = count(ix.res, ix.resNames)
+	h.Groups, h.PerCaseGroups = count(ix.grp, ix.grpNames)
 	return h
 }
 
