@@ -467,6 +467,24 @@ func TestStartPending(t *testing.T) {
 	// Nothing left to do.
 	require.NoError(t, StartPending(ctx, e.st, e.eng))
 	require.Equal(t, 3, e.eng.Running())
+
+	// A case whose request stored it and went away before its workflow
+	// started: the reconciler starts it once it is older than the cut-off,
+	// and leaves a younger one to the request that may still be under way.
+	e.eng.SetErrs(errors.New("client gone"), nil, nil, nil)
+	servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/cases", map[string]any{"flow": "complaint", "customer": "d"}, nil), http.StatusServiceUnavailable)
+	e.eng.SetErrs(nil, nil, nil, nil)
+	n, err := StartStalledCases(ctx, e.st, e.eng, time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	require.Zero(t, n, "too young: its request may still start it")
+	require.Equal(t, 3, e.eng.Running())
+	n, err = StartStalledCases(ctx, e.st, e.eng, time.Now().Add(time.Second))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 4, e.eng.Running())
+	cs, err = e.st.ListCases(ctx, store.ListCasesParams{Status: store.CaseStarting})
+	require.NoError(t, err)
+	require.Empty(t, cs)
 }
 
 func TestListCases(t *testing.T) {

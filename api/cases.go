@@ -452,11 +452,33 @@ func StartPending(ctx context.Context, st store.Store, eng engine.Engine) error 
 	if err := StartRunningPilots(ctx, st, eng); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := StartStalledCases(ctx, st, eng, time.Now().Add(time.Hour)); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("server: start pending: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// StartStalledCases starts the workflows of the cases still "starting"
+// that were created before before: the row was written, but the request
+// that wrote it did not start the workflow (its client went away, the
+// engine or the process failed), and no retry came. The reconciler calls
+// it every interval with a cut-off an interval back, so that a request
+// still under way is left to finish; StartPending at start-up takes all.
+// It returns how many it started.
+func StartStalledCases(ctx context.Context, st store.Store, eng engine.Engine, before time.Time) (int, error) {
 	cases, err := st.ListCases(ctx, store.ListCasesParams{Status: store.CaseStarting, Limit: 500})
 	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("server: start pending: list: %w", err))...)
+		return 0, fmt.Errorf("server: start stalled cases: list: %w", err)
 	}
+	var errs []error
+	started := 0
 	for _, c := range cases {
+		if !c.CreatedAt.Before(before) {
+			continue
+		}
 		fv, err := st.GetFlowVersion(ctx, c.Flow, c.Version)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("case %s: flow %s v%d: %w", c.ID, c.Flow, c.Version, err))
@@ -464,12 +486,14 @@ func StartPending(ctx context.Context, st store.Store, eng engine.Engine) error 
 		}
 		if _, err := startCase(ctx, st, eng, c, fv, time.Now); err != nil {
 			errs = append(errs, fmt.Errorf("case %s: %w", c.ID, err))
+			continue
 		}
+		started++
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("server: start pending: %w", errors.Join(errs...))
+		return started, fmt.Errorf("server: start stalled cases: %w", errors.Join(errs...))
 	}
-	return nil
+	return started, nil
 }
 
 // storeCaseLimitMax is the most cases one store.ListCases call returns.

@@ -140,7 +140,14 @@ func RunReconciler(ctx context.Context, st store.Store, eng engine.Engine, logge
 		}
 		pctx, cancel := context.WithTimeout(ctx, interval)
 		next, failed, err := ReconcileCases(pctx, st, eng, cursor, ReconcileBatch)
+		started, serr := StartStalledCases(pctx, st, eng, time.Now().Add(-interval))
 		cancel()
+		if started > 0 {
+			logger.Info("started the workflows of stalled cases", "cases", started)
+		}
+		if serr != nil && ctx.Err() == nil {
+			logger.Warn("case reconciler: stalled cases", "error", serr)
+		}
 		cursor = next
 		for _, c := range failed {
 			logger.Warn("case failed: its workflow ended unexpectedly", "case", c.ID, "reason", c.Failure)

@@ -86,10 +86,23 @@ func verify(t *testing.T, c *Cluster, ids []string, agents *Agents) Report {
 	db, err := c.PG.Connect(ctx, FlowlabDB)
 	require.NoError(t, err)
 	defer db.Close(ctx)
-	rep, err := Verify(ctx, db, ids, agents.Acked(), tasksPerComplaint)
+	// The completions of the test's own cases: a case created by a
+	// request whose answer never came (a probe during an outage) may be
+	// started later by the reconciler and worked like any other.
+	known := map[string]bool{}
+	for _, id := range ids {
+		known[id] = true
+	}
+	acked := map[string]Completion{}
+	for k, a := range agents.Acked() {
+		if known[a.CaseID] {
+			acked[k] = a
+		}
+	}
+	rep, err := Verify(ctx, db, ids, acked, tasksPerComplaint)
 	require.NoError(t, err)
 	require.True(t, rep.OK(), "duplicates or losses: %s", rep)
-	require.Len(t, agents.Acked(), len(ids)*tasksPerComplaint, "every task completion was acknowledged once")
+	require.Len(t, acked, len(ids)*tasksPerComplaint, "every task completion was acknowledged once")
 	require.Empty(t, agents.Failures(), "answers no agent should get; all answers: %s", agents.Statuses())
 	return rep
 }
@@ -354,9 +367,10 @@ func TestPostgresRestart(t *testing.T) {
 	// A probe's POST /cases answered 503 may still have created its case
 	// (the row and the workflow before the database went, the answer
 	// after): the agents work it too, so it counts with the others. One
-	// whose workflow never started stays "starting", gets no task, and is
-	// left out; the cases are read after a pause, so a workflow that did
-	// start has moved its case on.
+	// whose workflow never started stays "starting" until the reconciler
+	// starts it, a minute or more later: it is left out (verify counts the
+	// completions of the test's cases only). The cases are read after a
+	// pause, so a workflow that did start has moved its case on.
 	pause(ctx, 2*time.Second)
 	resp, err := api.Do(ctx, c.AdminToken, "GET", "/api/v1/cases?customer=probe&limit=200", nil)
 	require.NoError(t, err)
