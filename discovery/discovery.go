@@ -45,6 +45,26 @@ type Case struct {
 // Log is the cases of one event log.
 type Log struct {
 	Cases []Case
+	// ix, when set (Indexed), is the log's index of names, built once and
+	// shared by every view of the log; a view of a log without one builds
+	// its own.
+	ix *index
+}
+
+// Indexed is l with its index of names built now, for a log that several
+// views will read (a loaded log kept in a cache): the views then count
+// without building it again. The log's cases must not change afterwards.
+func (l Log) Indexed() Log {
+	l.ix = newIndex(l, true)
+	return l
+}
+
+// index is l's index: the one Indexed built, or a new one.
+func (l Log) index(people bool) *index {
+	if l.ix != nil {
+		return l.ix
+	}
+	return newIndex(l, people)
 }
 
 // Artificial start and end of every case in the directly-follows graph.
@@ -161,17 +181,12 @@ type Summary struct {
 // Summarize counts the log.
 func Summarize(l Log) Summary {
 	var s Summary
-	ix := newIndex(l, true)
-	variants := map[string]bool{}
-	var buf []byte
-	for i, c := range l.Cases {
+	ix := l.index(true)
+	for _, c := range l.Cases {
 		if len(c.Events) == 0 {
 			continue
 		}
 		s.Cases++
-		var k string
-		buf, k = seqKey(buf, ix.ev[i])
-		variants[k] = true
 		for _, e := range c.Events {
 			s.Events++
 			if s.First.IsZero() || e.Time.Before(s.First) {
@@ -182,7 +197,7 @@ func Summarize(l Log) Summary {
 			}
 		}
 	}
-	s.Activities, s.Resources, s.Variants = len(ix.acts), len(ix.resNames)-1, len(variants)
+	s.Activities, s.Resources, s.Variants = len(ix.acts), len(ix.resNames)-1, ix.variants
 	return s
 }
 

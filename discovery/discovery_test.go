@@ -188,3 +188,19 @@ func TestFilter(t *testing.T) {
 	// The views read a filtered log like any other.
 	require.Equal(t, 2, Summarize(l.Apply(Filter{Variant: "A → B → C"})).Cases)
 }
+
+// An indexed log gives every view the same answer as the log itself, and
+// a filtered indexed log is indexed afresh.
+func TestIndexedLogGivesTheSameViews(t *testing.T) {
+	l := sample()
+	ix := l.Indexed()
+	require.Equal(t, Summarize(l), Summarize(ix))
+	require.Equal(t, Variants(l), Variants(ix))
+	require.Equal(t, DirectlyFollows(l), DirectlyFollows(ix))
+	require.Equal(t, Activities(l), Activities(ix))
+	require.Equal(t, HandoffsOf(l), HandoffsOf(ix))
+	f := Filter{Variant: "A → B → C"}
+	require.Equal(t, Summarize(l.Apply(f)), Summarize(ix.Apply(f)))
+	require.Equal(t, 2, Summarize(ix.Apply(f)).Cases)
+	require.Equal(t, 1, Summarize(ix.Apply(f)).Variants)
+}

@@ -13,9 +13,14 @@ type index struct {
 	names map[string]int32 // activity → id
 	// ev[i][j] is the activity id of case i's event j.
 	ev [][]int32
-	// res and grp number resources and groups the same way (0: none).
+	// res and grp number resources and groups the same way (0: none);
+	// nil unless the index was built with people.
 	resNames, grpNames []string
 	res, grp           [][]int32
+	// variant[i] numbers case i's variant (its sequence of activities),
+	// -1 for a case without events; variants is how many there are.
+	variant  []int32
+	variants int
 }
 
 func newIndex(l Log, people bool) *index {
@@ -62,6 +67,24 @@ func newIndex(l Log, people bool) *index {
 		}
 		off += len(c.Events)
 	}
+	ix.variant = make([]int32, len(l.Cases))
+	seen := map[string]int32{}
+	var buf []byte
+	for i, ids := range ix.ev {
+		if len(ids) == 0 {
+			ix.variant[i] = -1
+			continue
+		}
+		var k string
+		buf, k = seqKey(buf, ids)
+		id, ok := seen[k]
+		if !ok {
+			id = int32(len(seen))
+			seen[k] = id
+		}
+		ix.variant[i] = id
+	}
+	ix.variants = len(seen)
 	return ix
 }
 

@@ -41,41 +41,41 @@ type Variant struct {
 // Variants ranks the log's variants by their number of cases, most first
 // (ties by key).
 func Variants(l Log) []Variant {
-	ix := newIndex(l, false)
+	ix := l.index(false)
 	type acc struct {
-		v      *Variant
+		v      Variant
 		cycles []float64
 	}
-	byKey := map[string]*acc{}
-	var order []*acc
+	accs := make([]*acc, ix.variants)
 	total := 0
-	var buf []byte
 	for i, c := range l.Cases {
-		if len(c.Events) == 0 {
+		vid := ix.variant[i]
+		if vid < 0 {
 			continue
 		}
 		total++
-		var k string
-		buf, k = seqKey(buf, ix.ev[i])
-		a, ok := byKey[k]
-		if !ok {
+		a := accs[vid]
+		if a == nil {
 			acts := make([]string, len(c.Events))
 			for j, e := range c.Events {
 				acts[j] = e.Activity
 			}
-			a = &acc{v: &Variant{Key: VariantKey(c), Activities: acts}}
-			byKey[k] = a
-			order = append(order, a)
+			a = &acc{v: Variant{Key: VariantKey(c), Activities: acts}}
+			accs[vid] = a
 		}
 		a.v.Cases++
 		a.v.CaseIDs = append(a.v.CaseIDs, c.ID)
 		a.cycles = append(a.cycles, CycleTime(c).Seconds())
 	}
-	out := make([]Variant, 0, len(order))
-	for _, a := range order {
+	out := make([]Variant, 0, len(accs))
+	for _, a := range accs {
 		a.v.Share = float64(a.v.Cases) / float64(total)
-		a.v.CycleP50 = stats.Quantile(a.cycles, 0.5)
-		out = append(out, *a.v)
+		if len(a.cycles) == 1 {
+			a.v.CycleP50 = a.cycles[0] // the quantile of one value, without its copy and sort
+		} else {
+			a.v.CycleP50 = stats.Quantile(a.cycles, 0.5)
+		}
+		out = append(out, a.v)
 	}
 	slices.SortFunc(out, func(a, b Variant) int { return byCountThenName(a.Cases, b.Cases, a.Key, b.Key) })
 	return out
@@ -110,7 +110,7 @@ type Graph struct {
 // start first and the end last; edges by count (most first, ties by from,
 // then to).
 func DirectlyFollows(l Log) Graph {
-	ix := newIndex(l, false)
+	ix := l.index(false)
 	const start, end = int32(-1), int32(-2)
 	n := len(ix.acts)
 	count, caseCount, lastCase := make([]int, n), make([]int, n), make([]int, n)
@@ -213,7 +213,7 @@ type ActivityStats struct {
 // Activities computes every activity's figures, by count (most first,
 // ties by name).
 func Activities(l Log) []ActivityStats {
-	ix := newIndex(l, false)
+	ix := l.index(false)
 	n := len(ix.acts)
 	type acc struct {
 		st         ActivityStats
@@ -319,7 +319,7 @@ type PerCase struct {
 // HandoffsOf counts handoffs: consecutive events of a case whose resources
 // (groups) are both known and differ.
 func HandoffsOf(l Log) Handoffs {
-	ix := newIndex(l, true)
+	ix := l.index(true)
 	count := func(ids [][]int32, names []string) ([]Handoff, PerCase) {
 		type acc struct {
 			h        Handoff

@@ -264,7 +264,7 @@ func pair(events []compact, idx []int, names *interner) []discovery.Event {
 	return out
 }
 
-// Load reads a ready log as discovery reads it.
+// Load reads a ready log as discovery reads it, indexed for its views.
 func Load(ctx context.Context, st store.Store, id string) (discovery.Log, error) {
 	l, err := st.GetEventLog(ctx, id)
 	if err != nil {
@@ -285,5 +285,7 @@ func Load(ctx context.Context, st store.Store, id string) (discovery.Log, error)
 	if err != nil {
 		return discovery.Log{}, fmt.Errorf("logimport: load %s: %w", id, err)
 	}
-	return out, nil
+	// Indexed once here, so every view of the loaded log counts without
+	// numbering its names again.
+	return out.Indexed(), nil
 }

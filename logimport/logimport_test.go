@@ -59,7 +59,7 @@ func TestImportGroupsOrdersAndPairs(t *testing.T) {
 	require.NoError(t, err)
 	at := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
 	ptr := func(t time.Time) *time.Time { return &t }
-	require.Equal(t, discovery.Log{Cases: []discovery.Case{
+	require.Equal(t, []discovery.Case{
 		// c2 first: its first event comes first in the file; equal times
 		// keep the file's order (record before close).
 		{ID: "c2", Attrs: []discovery.Attr{{Name: "channel", Value: "chat"}}, Events: []discovery.Event{
@@ -71,7 +71,7 @@ func TestImportGroupsOrdersAndPairs(t *testing.T) {
 			{Activity: "record", Time: at(8, 10), Start: ptr(at(8, 0)), Resource: "ann"},
 			{Activity: "review", Time: at(9, 0), Start: ptr(at(8, 30)), Resource: "bob"},
 		}},
-	}}, got)
+	}, got.Cases)
 	// Two chunks of one case each.
 	chunks := 0
 	require.NoError(t, st.EventLogChunks(ctx, "log-1", func(int, []byte) error { chunks++; return nil }))
