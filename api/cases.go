@@ -452,7 +452,7 @@ func StartPending(ctx context.Context, st store.Store, eng engine.Engine) error 
 	if err := StartRunningPilots(ctx, st, eng); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := StartStalledCases(ctx, st, eng, time.Now().Add(time.Hour)); err != nil {
+	if _, err := StartStalledCases(ctx, st, eng, time.Time{}); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -466,8 +466,8 @@ func StartPending(ctx context.Context, st store.Store, eng engine.Engine) error 
 // that wrote it did not start the workflow (its client went away, the
 // engine or the process failed), and no retry came. The reconciler calls
 // it every interval with a cut-off an interval back, so that a request
-// still under way is left to finish; StartPending at start-up takes all.
-// It returns how many it started.
+// still under way is left to finish; StartPending at start-up passes the
+// zero time: every case still starting. It returns how many it started.
 func StartStalledCases(ctx context.Context, st store.Store, eng engine.Engine, before time.Time) (int, error) {
 	cases, err := st.ListCases(ctx, store.ListCasesParams{Status: store.CaseStarting, Limit: 500})
 	if err != nil {
@@ -476,7 +476,7 @@ func StartStalledCases(ctx context.Context, st store.Store, eng engine.Engine, b
 	var errs []error
 	started := 0
 	for _, c := range cases {
-		if !c.CreatedAt.Before(before) {
+		if !before.IsZero() && !c.CreatedAt.Before(before) {
 			continue
 		}
 		fv, err := st.GetFlowVersion(ctx, c.Flow, c.Version)

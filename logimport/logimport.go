@@ -166,7 +166,10 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		byCase[e.cas] = append(byCase[e.cas], i)
 	}
 	rep.Cases = len(order)
-	first, last := int64(0), int64(0)
+	var (
+		first, last int64
+		timed       bool // first and last hold an event's time
+	)
 	var chunk []discovery.Case
 	seq := 0
 	flush := func() error {
@@ -187,12 +190,13 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		for _, ev := range pair(events, idx, names) {
 			c.Events = append(c.Events, ev)
 			t := ev.Time.UnixNano()
-			if (first == 0 && last == 0) || t < first {
+			if !timed || t < first {
 				first = t
 			}
-			if t > last {
+			if !timed || t > last {
 				last = t
 			}
+			timed = true
 		}
 		chunk = append(chunk, c)
 		if len(chunk) >= p.ChunkCases {

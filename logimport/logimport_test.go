@@ -187,3 +187,13 @@ func keysAndCounts(vs []discovery.Variant) map[string]int {
 	}
 	return out
 }
+
+// A log that begins at the Unix epoch keeps it as its first time.
+func TestImportFirstAndLastAtTheEpoch(t *testing.T) {
+	st := openStore(t)
+	l, _, err := Import(context.Background(), st, strings.NewReader("case,activity,time\nc,a,1970-01-01T00:00:00Z\nc,b,1970-01-01T01:00:00Z\n"),
+		Params{ID: "epoch", Name: "epoch", Actor: "olga", At: t0})
+	require.NoError(t, err)
+	require.True(t, time.Unix(0, 0).Equal(*l.First), "%v", l.First)
+	require.True(t, time.Unix(3600, 0).Equal(*l.Last), "%v", l.Last)
+}

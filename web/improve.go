@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -45,7 +44,7 @@ func pathID(r *http.Request) string { return url.PathEscape(chi.URLParam(r, "id"
 
 // hasRole reports whether the signed-in actor has one of roles.
 func hasRole(r *http.Request, roles []string) bool {
-	return slices.Contains(roles, actorOf(r.Context()).Role)
+	return authz.Allowed(roles, actorOf(r.Context()).Role)
 }
 
 // formProblem decides what a failed API call behind a form means for

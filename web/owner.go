@@ -6,7 +6,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +43,7 @@ var ownerPages = []pageRoute{
 // defaults, retire and migrate: the other readers see the pages without
 // those controls.
 func canManageFlows(r *http.Request) bool {
-	return slices.Contains(authz.FlowEditors, actorOf(r.Context()).Role)
+	return authz.Allowed(authz.FlowEditors, actorOf(r.Context()).Role)
 }
 
 // flowPath is the UI path of a flow's page plus the given suffix.

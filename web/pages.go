@@ -152,7 +152,7 @@ func serveFavicon(w http.ResponseWriter, r *http.Request) {
 func navFor(a apiv1.Actor) []navItem {
 	var items []navItem
 	add := func(roles []string, it navItem) {
-		if slices.Contains(roles, a.Role) {
+		if authz.Allowed(roles, a.Role) {
 			items = append(items, it)
 		}
 	}
@@ -402,7 +402,7 @@ func (s *Web) requireRole(roles ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return s.handler(func(w http.ResponseWriter, r *http.Request) error {
 			a := actorOf(r.Context())
-			if !slices.Contains(roles, a.Role) {
+			if !authz.Allowed(roles, a.Role) {
 				return httpx.Forbidden(fmt.Sprintf("this page is for %s; you are signed in as %s", strings.Join(roles, ", "), a.Role))
 			}
 			next.ServeHTTP(w, r)

@@ -328,8 +328,8 @@ func (s *Web) loadCase(r *http.Request) (casePage, error) {
 	page.StatusClass = statusClass(c.Status)
 	page.Attributes = jsonPairs(c.Attributes, nil)
 	page.Closed = c.Status == apiv1.CaseCompleted || c.Status == apiv1.CaseCancelled
-	page.CanReopen = page.Closed && slices.Contains(authz.CaseReopeners, a.Role)
-	page.CanSettle = c.Status == apiv1.CaseFailed && slices.Contains(authz.CaseSettlers, a.Role)
+	page.CanReopen = page.Closed && authz.Allowed(authz.CaseReopeners, a.Role)
+	page.CanSettle = c.Status == apiv1.CaseFailed && authz.Allowed(authz.CaseSettlers, a.Role)
 	page.CSATs, page.NPSs = []int{1, 2, 3, 4, 5}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	end := s.now().UTC()
 	if c.ClosedAt != nil {
@@ -366,7 +366,7 @@ func (s *Web) loadCase(r *http.Request) (casePage, error) {
 		page.Timeline = append(page.Timeline, it)
 	}
 	for _, t := range c.Tasks {
-		it := openItem{Task: t, Link: maySeeTask(a, t.Department) && slices.Contains(authz.Everyone, a.Role),
+		it := openItem{Task: t, Link: maySeeTask(a, t.Department) && authz.Allowed(authz.Everyone, a.Role),
 			AssigneeLabel: who.label(t.Assignee)}
 		if last != "" && last != t.Department {
 			it.HandoffFrom = last

@@ -21,7 +21,7 @@ import (
 
 // Engine is the Temporal side of the API: starting, updating, cancelling,
 // signalling and querying case workflows. Handlers depend on this interface
-// so they can be tested with a fake; NewTemporalEngine is the real one.
+// so they can be tested with a fake; NewTemporal is the real one.
 //
 // Implementations report failures with the errors of this file (wrapped
 // with %w) so handlers can map them to HTTP statuses:

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -130,7 +129,7 @@ func RequireRole(log *slog.Logger, roles ...string) func(http.Handler) http.Hand
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a := ActorFrom(r.Context())
-			if !slices.Contains(roles, a.Role) {
+			if !authz.Allowed(roles, a.Role) {
 				WriteProblem(log, w, r, Forbidden(fmt.Sprintf("role %q may not do this; allowed: %s", a.Role, strings.Join(roles, ", "))))
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -80,7 +81,7 @@ func (s *Store) FinishEventLog(ctx context.Context, p store.FinishEventLogParams
 			WHERE id = ?1 AND status = ?9 RETURNING `+eventLogCols,
 			p.ID, store.EventLogReady, p.Cases, p.Events, nanos(normalize.Time(p.First)), nanos(normalize.Time(p.Last)),
 			jsonOr(p.Summary, "{}"), nanos(normalize.Time(p.At)), store.EventLogImporting))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			if _, gerr := s.getEventLog(ctx, tx, p.ID); gerr != nil {
 				return gerr
 			}
