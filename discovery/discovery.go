@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/flowlab/flowlab/flow"
 )
 
 // Event is one event of a case.
@@ -49,6 +51,35 @@ type Log struct {
 	// shared by every view of the log; a view of a log without one builds
 	// its own.
 	ix *index
+	// cal, when set (InCalendar), is the business calendar the views
+	// also measure every duration in.
+	cal *flow.CompiledCalendar
+}
+
+// InCalendar is l (sharing its cases and its index, if any) whose views
+// also give every duration in the working time of calendar c: the
+// Business fields of their results, nil without a calendar. A nil c is
+// none. c is read now (flow.Calendar.Compile); later changes to it are
+// not seen.
+func (l Log) InCalendar(c *flow.Calendar) Log {
+	l.cal = c.Compile()
+	return l
+}
+
+// business is the working time of [a, b) in the log's calendar, in
+// seconds (0 when b is not after a).
+func (l Log) business(a, b time.Time) float64 {
+	return l.cal.Between(a, b).Seconds()
+}
+
+// caseStart is the first instant of a non-empty case: its first event's
+// time, or its start when that is earlier (as CycleTime counts).
+func caseStart(c Case) time.Time {
+	first := c.Events[0].Time
+	if s := c.Events[0].Start; s != nil && s.Before(first) {
+		first = *s
+	}
+	return first
 }
 
 // Indexed is l with its index of names built now, for a log that several
@@ -96,11 +127,7 @@ func CycleTime(c Case) time.Duration {
 	if len(c.Events) == 0 {
 		return 0
 	}
-	first := c.Events[0].Time
-	if s := c.Events[0].Start; s != nil && s.Before(first) {
-		first = *s
-	}
-	return c.Events[len(c.Events)-1].Time.Sub(first)
+	return c.Events[len(c.Events)-1].Time.Sub(caseStart(c))
 }
 
 // Filter selects cases. Every set field must hold.
@@ -155,9 +182,10 @@ func (f Filter) Keep(c Case) bool {
 	return true
 }
 
-// Apply is the log of the cases f keeps (sharing their events).
+// Apply is the log of the cases f keeps (sharing their events), in l's
+// calendar.
 func (l Log) Apply(f Filter) Log {
-	out := Log{}
+	out := Log{cal: l.cal}
 	for _, c := range l.Cases {
 		if f.Keep(c) {
 			out.Cases = append(out.Cases, c)

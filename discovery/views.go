@@ -25,6 +25,16 @@ func quantiles(xs []float64) Quantiles {
 	return Quantiles{N: len(s), P50: stats.Quantile(s, 0.5), P90: stats.Quantile(s, 0.9), P95: stats.Quantile(s, 0.95)}
 }
 
+// businessQuantiles are the quantiles of business durations: nil when
+// the log has no calendar (on returns false).
+func businessQuantiles(on bool, xs []float64) *Quantiles {
+	if !on {
+		return nil
+	}
+	q := quantiles(xs)
+	return &q
+}
+
 // Variant is one sequence of activities and the cases that follow it.
 type Variant struct {
 	Key        string
@@ -34,6 +44,10 @@ type Variant struct {
 	Share float64
 	// CycleP50 is the median cycle time of its cases, in seconds.
 	CycleP50 float64
+	// BusinessCycleP50 is the median of the same cycle times in the
+	// working time of the log's calendar (Log.InCalendar), in seconds;
+	// nil when the log has none.
+	BusinessCycleP50 *float64
 	// CaseIDs are its cases, in the log's order.
 	CaseIDs []string
 }
@@ -43,8 +57,9 @@ type Variant struct {
 func Variants(l Log) []Variant {
 	ix := l.index(false)
 	type acc struct {
-		v      Variant
-		cycles []float64
+		v       Variant
+		cycles  []float64
+		bcycles []float64
 	}
 	accs := make([]*acc, ix.variants)
 	total := 0
@@ -66,6 +81,9 @@ func Variants(l Log) []Variant {
 		a.v.Cases++
 		a.v.CaseIDs = append(a.v.CaseIDs, c.ID)
 		a.cycles = append(a.cycles, CycleTime(c).Seconds())
+		if l.cal != nil {
+			a.bcycles = append(a.bcycles, l.business(caseStart(c), c.Events[len(c.Events)-1].Time))
+		}
 	}
 	out := make([]Variant, 0, len(accs))
 	for _, a := range accs {
@@ -74,6 +92,13 @@ func Variants(l Log) []Variant {
 			a.v.CycleP50 = a.cycles[0] // the quantile of one value, without its copy and sort
 		} else {
 			a.v.CycleP50 = stats.Quantile(a.cycles, 0.5)
+		}
+		if l.cal != nil {
+			p := a.bcycles[0]
+			if len(a.bcycles) > 1 {
+				p = stats.Quantile(a.bcycles, 0.5)
+			}
+			a.v.BusinessCycleP50 = &p
 		}
 		out = append(out, a.v)
 	}
@@ -98,6 +123,10 @@ type Edge struct {
 	// Duration is the time from From's event to To's, in seconds (none
 	// for the edges of the artificial start and end).
 	Duration Quantiles
+	// BusinessDuration is the same in the working time of the log's
+	// calendar (Log.InCalendar); nil when the log has none (and N 0 for
+	// the edges of the artificial start and end).
+	BusinessDuration *Quantiles
 }
 
 // Graph is the directly-follows graph of a log.
@@ -121,6 +150,7 @@ func DirectlyFollows(l Log) Graph {
 		from, to int32
 		count    int
 		durs     []float64
+		bdurs    []float64
 	}
 	edges := map[uint64]*acc{}
 	edge := func(from, to int32) *acc {
@@ -151,6 +181,9 @@ func DirectlyFollows(l Log) Graph {
 			} else {
 				e := edge(ids[j-1], id)
 				e.durs = append(e.durs, c.Events[j].Time.Sub(c.Events[j-1].Time).Seconds())
+				if l.cal != nil {
+					e.bdurs = append(e.bdurs, l.business(c.Events[j-1].Time, c.Events[j].Time))
+				}
 			}
 		}
 		edge(ids[len(ids)-1], end)
@@ -175,7 +208,8 @@ func DirectlyFollows(l Log) Graph {
 	g.Nodes = append(g.Nodes, Node{Activity: EndNode, Count: cases, Cases: cases})
 	g.Edges = make([]Edge, 0, len(edges))
 	for _, e := range edges {
-		g.Edges = append(g.Edges, Edge{From: name(e.from), To: name(e.to), Count: e.count, Duration: quantiles(e.durs)})
+		g.Edges = append(g.Edges, Edge{From: name(e.from), To: name(e.to), Count: e.count, Duration: quantiles(e.durs),
+			BusinessDuration: businessQuantiles(l.cal != nil, e.bdurs)})
 	}
 	slices.SortFunc(g.Edges, func(a, b Edge) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -199,6 +233,10 @@ type ActivityStats struct {
 	// first event of a case has none. Work is its time minus its start,
 	// for the events that have a start.
 	Wait, Work Quantiles
+	// BusinessWait and BusinessWork are the same intervals in the working
+	// time of the log's calendar (Log.InCalendar); nil when the log has
+	// none. An interval that ends before it begins counts 0.
+	BusinessWait, BusinessWork *Quantiles
 	// Share is its waiting and working time over that of every activity.
 	Share float64
 	// Bottleneck marks the activity with the largest Share (as a flow's
@@ -216,9 +254,10 @@ func Activities(l Log) []ActivityStats {
 	ix := l.index(false)
 	n := len(ix.acts)
 	type acc struct {
-		st         ActivityStats
-		wait, work []float64
-		total      float64 // seconds of waiting and working
+		st           ActivityStats
+		wait, work   []float64
+		bwait, bwork []float64 // in the calendar
+		total        float64   // seconds of waiting and working
 	}
 	accs := make([]acc, n)
 	for id := range n {
@@ -251,11 +290,17 @@ func Activities(l Log) []ActivityStats {
 				w := e.Time.Sub(*e.Start).Seconds()
 				a.work = append(a.work, w)
 				a.total += w
+				if l.cal != nil {
+					a.bwork = append(a.bwork, l.business(*e.Start, e.Time))
+				}
 			}
 			if i > 0 {
 				w := begin.Sub(c.Events[i-1].Time).Seconds()
 				a.wait = append(a.wait, w)
 				a.total += w
+				if l.cal != nil {
+					a.bwait = append(a.bwait, l.business(c.Events[i-1].Time, begin))
+				}
 			}
 			if i >= 2 && ids[i-2] == id && ids[i-1] != id && pingPong[id] != ci {
 				pingPong[id] = ci
@@ -271,6 +316,7 @@ func Activities(l Log) []ActivityStats {
 	for id := range accs {
 		a := &accs[id]
 		a.st.Wait, a.st.Work = quantiles(a.wait), quantiles(a.work)
+		a.st.BusinessWait, a.st.BusinessWork = businessQuantiles(l.cal != nil, a.bwait), businessQuantiles(l.cal != nil, a.bwork)
 		if total > 0 {
 			a.st.Share = a.total / total
 		}
@@ -388,19 +434,26 @@ func HandoffsOf(l Log) Handoffs {
 type CycleTimes struct {
 	Quantiles
 	Min, Max float64
+	// Business are the percentiles of the same cycle times in the working
+	// time of the log's calendar (Log.InCalendar); nil when the log has
+	// none.
+	Business *Quantiles
 }
 
 // CycleTimesOf describes the log's cycle times.
 func CycleTimesOf(l Log) CycleTimes {
-	var xs []float64
+	var xs, bs []float64
 	for _, c := range l.Cases {
 		if len(c.Events) > 0 {
 			xs = append(xs, CycleTime(c).Seconds())
+			if l.cal != nil {
+				bs = append(bs, l.business(caseStart(c), c.Events[len(c.Events)-1].Time))
+			}
 		}
 	}
 	if len(xs) == 0 {
-		return CycleTimes{}
+		return CycleTimes{Business: businessQuantiles(l.cal != nil, nil)}
 	}
 	q := quantiles(xs)
-	return CycleTimes{Quantiles: q, Min: slices.Min(xs), Max: slices.Max(xs)}
+	return CycleTimes{Quantiles: q, Min: slices.Min(xs), Max: slices.Max(xs), Business: businessQuantiles(l.cal != nil, bs)}
 }

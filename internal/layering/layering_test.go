@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"store":      {"store", "flow", "analytics"},
 	"stats":      {},
 	"experiment": {"stats"},
-	"discovery":  {"stats"},
+	"discovery":  {"stats", "flow"},
 	"logimport":  {"eventlog", "discovery", "store"},
 	"pilotdata":  {"store", "experiment", "stats"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
