@@ -204,3 +204,37 @@ func TestIndexedLogGivesTheSameViews(t *testing.T) {
 	require.Equal(t, 2, Summarize(ix.Apply(f)).Cases)
 	require.Equal(t, 1, Summarize(ix.Apply(f)).Variants)
 }
+
+func TestCycleTimeBuckets(t *testing.T) {
+	// sample: 15, 40, 60, 90 minutes: three cases up to an hour (60 is
+	// inclusive), one up to 4 hours; no bucket past the first that holds
+	// the longest.
+	require.Equal(t, []Bucket{{UpTo: 3600, Cases: 3}, {UpTo: 4 * 3600, Cases: 1}}, CycleTimesOf(sample()).Buckets)
+	require.Nil(t, CycleTimesOf(Log{}).Buckets)
+
+	const h, d = 3600.0, 86400.0
+	long := func(secs ...float64) Log {
+		var l Log
+		for _, s := range secs {
+			l.Cases = append(l.Cases, Case{Events: []Event{{Activity: "a", Time: t0}, {Activity: "b", Time: t0.Add(time.Duration(s * float64(time.Second)))}}})
+		}
+		return l
+	}
+	// Every bound, a value on each bound and one just past it, and one
+	// past 90 days: the last bucket runs up to the longest.
+	got := CycleTimesOf(long(0, h, h+1, 4*h, 8*h, 8*h+1, d, 2*d, 3*d+1, 7*d, 14*d, 30*d, 30*d+1, 90*d, 100*d)).Buckets
+	require.Equal(t, []Bucket{
+		{UpTo: h, Cases: 2}, {UpTo: 4 * h, Cases: 2}, {UpTo: 8 * h, Cases: 1}, {UpTo: d, Cases: 2}, {UpTo: 2 * d, Cases: 1},
+		{UpTo: 3 * d, Cases: 0}, {UpTo: 7 * d, Cases: 2}, {UpTo: 14 * d, Cases: 1}, {UpTo: 30 * d, Cases: 1},
+		{UpTo: 90 * d, Cases: 2}, {UpTo: 100 * d, Cases: 1},
+	}, got)
+	// The longest exactly on 90 days: no extra bucket; every case counted.
+	got = CycleTimesOf(long(5*d, 90*d)).Buckets
+	require.Len(t, got, len(BucketBounds))
+	require.Equal(t, Bucket{UpTo: 90 * d, Cases: 1}, got[len(got)-1])
+	n := 0
+	for _, b := range got {
+		n += b.Cases
+	}
+	require.Equal(t, 2, n)
+}

@@ -438,6 +438,47 @@ type CycleTimes struct {
 	// time of the log's calendar (Log.InCalendar); nil when the log has
 	// none.
 	Business *Quantiles
+	// Buckets are the distribution of the (elapsed) cycle times over
+	// human bounds, BucketBounds up to the first that holds the longest
+	// cycle time; past the last of them, one more bucket up to Max. Nil
+	// for a log without cases.
+	Buckets []Bucket
+}
+
+// Bucket counts the cases whose cycle time is above the previous
+// bucket's UpTo (the first bucket: from 0) and at most UpTo.
+type Bucket struct {
+	UpTo  float64 // seconds, inclusive
+	Cases int
+}
+
+// BucketBounds are the upper bounds of the cycle-time buckets, in
+// seconds: 1 hour, 4 and 8 hours, 1, 2 and 3 days, 1 and 2 weeks, 30 and
+// 90 days.
+var BucketBounds = []float64{
+	3600, 4 * 3600, 8 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 90 * 86400,
+}
+
+// buckets distributes cycle times over BucketBounds (decision 0029).
+func buckets(xs []float64, longest float64) []Bucket {
+	if len(xs) == 0 {
+		return nil
+	}
+	var out []Bucket
+	for _, b := range BucketBounds {
+		out = append(out, Bucket{UpTo: b})
+		if b >= longest {
+			break
+		}
+	}
+	if last := BucketBounds[len(BucketBounds)-1]; longest > last {
+		out = append(out, Bucket{UpTo: longest})
+	}
+	for _, x := range xs {
+		i, _ := slices.BinarySearchFunc(out, x, func(b Bucket, x float64) int { return cmp.Compare(b.UpTo, x) })
+		out[min(i, len(out)-1)].Cases++
+	}
+	return out
 }
 
 // CycleTimesOf describes the log's cycle times.
@@ -455,5 +496,7 @@ func CycleTimesOf(l Log) CycleTimes {
 		return CycleTimes{Business: businessQuantiles(l.cal != nil, nil)}
 	}
 	q := quantiles(xs)
-	return CycleTimes{Quantiles: q, Min: slices.Min(xs), Max: slices.Max(xs), Business: businessQuantiles(l.cal != nil, bs)}
+	longest := slices.Max(xs)
+	return CycleTimes{Quantiles: q, Min: slices.Min(xs), Max: longest, Business: businessQuantiles(l.cal != nil, bs),
+		Buckets: buckets(xs, longest)}
 }
