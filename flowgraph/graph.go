@@ -2,7 +2,9 @@
 // the transitions between them as labelled edges, its departments with a
 // fixed colour each, and optionally per-step statistics drawn as a heat
 // overlay. It renders the graph as Graphviz DOT; laying it out is left to
-// Graphviz (dotlayout runs it). It imports nothing of flowlab's
+// Graphviz (dotlayout runs it). It also draws a process map discovered
+// from an event log (MapDOT), from plain types the caller fills from
+// package discovery's graph. It imports nothing of flowlab's
 // but packages flow and analytics (for its one quantile definition) and
 // does no I/O, and the same input always gives the same bytes.
 package flowgraph
