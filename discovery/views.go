@@ -2,10 +2,9 @@ package discovery
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
-
-	"github.com/flowlab/flowlab/stats"
 )
 
 // Quantiles are the 50th, 90th and 95th percentiles of durations in
@@ -16,13 +15,33 @@ type Quantiles struct {
 	P50, P90, P95 float64
 }
 
+// quantiles describes xs, which it sorts (every caller owns its slice).
 func quantiles(xs []float64) Quantiles {
 	if len(xs) == 0 {
 		return Quantiles{}
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return Quantiles{N: len(s), P50: stats.Quantile(s, 0.5), P90: stats.Quantile(s, 0.9), P95: stats.Quantile(s, 0.95)}
+	slices.Sort(xs)
+	return Quantiles{N: len(xs), P50: quantileSorted(xs, 0.5), P90: quantileSorted(xs, 0.9), P95: quantileSorted(xs, 0.95)}
+}
+
+// quantileSorted is stats.Quantile of sorted, non-empty s, without the
+// copy and sort stats.Quantile makes (a test checks they agree).
+func quantileSorted(s []float64, q float64) float64 {
+	h := float64(len(s)-1) * q
+	lo := int(math.Floor(h))
+	if lo >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
+}
+
+// median is the median of xs, which it sorts.
+func median(xs []float64) float64 {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	slices.Sort(xs)
+	return quantileSorted(xs, 0.5)
 }
 
 // businessQuantiles are the quantiles of business durations: nil when
@@ -54,56 +73,203 @@ type Variant struct {
 
 // Variants ranks the log's variants by their number of cases, most first
 // (ties by key).
+//
+// On a log where nearly every case is its own variant this is the
+// costliest view, so it works in the index's numbers: it counts the cases
+// of each variant, ranks the variants before building anything, then
+// fills every variant's key, activities, case ids and cycle times into
+// one shared allocation each, in rank order.
 func Variants(l Log) []Variant {
 	ix := l.index(false)
-	type acc struct {
-		v       Variant
-		cycles  []float64
-		bcycles []float64
-	}
-	accs := make([]*acc, ix.variants)
+	nv := ix.variants
+	// The cases and the first case of each variant (variants are numbered
+	// in the order their first cases come, so rep grows with the id).
+	count, rep := make([]int, nv), make([]int32, nv)
 	total := 0
-	for i, c := range l.Cases {
-		vid := ix.variant[i]
+	for i, vid := range ix.variant {
 		if vid < 0 {
 			continue
 		}
+		if count[vid] == 0 {
+			rep[vid] = int32(i)
+		}
+		count[vid]++
 		total++
-		a := accs[vid]
-		if a == nil {
-			acts := make([]string, len(c.Events))
-			for j, e := range c.Events {
-				acts[j] = e.Activity
-			}
-			a = &acc{v: Variant{Key: VariantKey(c), Activities: acts}}
-			accs[vid] = a
+	}
+	order := ix.rankVariants(count, rep)
+	rankOf := make([]int32, nv)
+	pos := make([]int, nv) // where each variant's cases go in caseIDs and cycles, in rank order
+	off := 0
+	for r, vid := range order {
+		rankOf[vid] = int32(r)
+		pos[vid] = off
+		off += count[vid]
+	}
+
+	// Keys and activities, each in one allocation, built in id order
+	// (reading the index in order).
+	keyLen := make([]int, nv)
+	keyBytes, nActs := 0, 0
+	for vid := range nv {
+		ids := ix.ev[rep[vid]]
+		n := len(VariantSeparator) * (len(ids) - 1)
+		for _, id := range ids {
+			n += len(ix.acts[id])
 		}
-		a.v.Cases++
-		a.v.CaseIDs = append(a.v.CaseIDs, c.ID)
-		a.cycles = append(a.cycles, CycleTime(c).Seconds())
-		if l.cal != nil {
-			a.bcycles = append(a.bcycles, l.business(caseStart(c), c.Events[len(c.Events)-1].Time))
+		keyLen[vid] = n
+		keyBytes += n
+		nActs += len(ids)
+	}
+	buf := make([]byte, 0, keyBytes)
+	acts := make([]string, nActs)
+	for vid := range nv {
+		for j, id := range ix.ev[rep[vid]] {
+			if j > 0 {
+				buf = append(buf, VariantSeparator...)
+			}
+			buf = append(buf, ix.acts[id]...)
 		}
 	}
-	out := make([]Variant, 0, len(accs))
-	for _, a := range accs {
-		a.v.Share = float64(a.v.Cases) / float64(total)
-		if len(a.cycles) == 1 {
-			a.v.CycleP50 = a.cycles[0] // the quantile of one value, without its copy and sort
-		} else {
-			a.v.CycleP50 = stats.Quantile(a.cycles, 0.5)
-		}
-		if l.cal != nil {
-			p := a.bcycles[0]
-			if len(a.bcycles) > 1 {
-				p = stats.Quantile(a.bcycles, 0.5)
-			}
-			a.v.BusinessCycleP50 = &p
-		}
-		out = append(out, a.v)
+	keys := string(buf)
+	caseIDs := make([]string, total)
+	cycles := make([]float64, total)
+	var bcycles []float64
+	if l.cal != nil {
+		bcycles = make([]float64, total)
 	}
-	slices.SortFunc(out, func(a, b Variant) int { return byCountThenName(a.Cases, b.Cases, a.Key, b.Key) })
+	next := slices.Clone(pos)
+	for i, vid := range ix.variant {
+		if vid < 0 {
+			continue
+		}
+		c := &l.Cases[i]
+		p := next[vid]
+		next[vid]++
+		caseIDs[p] = c.ID
+		first, last := c.Events[0].Time, c.Events[len(c.Events)-1].Time
+		if st := c.Events[0].Start; st != nil && st.Before(first) {
+			first = *st
+		}
+		cycles[p] = last.Sub(first).Seconds()
+		if bcycles != nil {
+			bcycles[p] = l.business(first, last)
+		}
+	}
+	out := make([]Variant, nv)
+	for vid := range nv {
+		ids := ix.ev[rep[vid]]
+		a := acts[:len(ids):len(ids)]
+		acts = acts[len(ids):]
+		for j, id := range ids {
+			a[j] = ix.acts[id]
+		}
+		p, n := pos[vid], count[vid]
+		v := &out[rankOf[vid]]
+		v.Key, keys = keys[:keyLen[vid]], keys[keyLen[vid]:]
+		v.Activities, v.Cases, v.Share = a, n, float64(n)/float64(total)
+		v.CaseIDs = caseIDs[p : p+n : p+n]
+		v.CycleP50 = median(cycles[p : p+n])
+		if bcycles != nil {
+			b := median(bcycles[p : p+n])
+			v.BusinessCycleP50 = &b
+		}
+	}
 	return out
+}
+
+// rankVariants returns the variant ids sorted by their cases, most first,
+// then by key (bytewise), without building the keys: when no activity
+// name is a proper prefix of another, comparing two keys is comparing
+// their activities one by one by name, so the ranks of the names are
+// compared instead, the first few packed into one integer per variant.
+// Otherwise (rare: "approve" and "approve again") the keys are compared.
+// Equal keys (names that contain the separator) keep the ids' order.
+func (ix *index) rankVariants(count []int, rep []int32) []int32 {
+	byName := make([]int32, len(ix.acts))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(ix.acts[a], ix.acts[b]) })
+	rank := make([]uint64, len(ix.acts)) // 1 + the name's rank: 0 ends a sequence
+	prefixFree := true
+	for r, id := range byName {
+		rank[id] = uint64(r) + 1
+		if r > 0 && strings.HasPrefix(ix.acts[id], ix.acts[byName[r-1]]) {
+			prefixFree = false
+		}
+	}
+	type item struct {
+		cases  int
+		prefix uint64 // the first ranks, big-endian
+		vid    int32
+	}
+	bits := 1
+	for uint64(1)<<bits <= uint64(len(ix.acts)) {
+		bits++
+	}
+	per := 64 / bits // ranks packed per prefix
+	items := make([]item, len(count))
+	for vid := range items {
+		it := item{cases: count[vid], vid: int32(vid)}
+		if prefixFree {
+			ids := ix.ev[rep[vid]]
+			for j := range per {
+				it.prefix <<= bits
+				if j < len(ids) {
+					it.prefix |= rank[ids[j]]
+				}
+			}
+		}
+		items[vid] = it
+	}
+	var keys []string
+	if !prefixFree {
+		keys = make([]string, len(count))
+		for vid := range keys {
+			keys[vid] = ix.key(ix.ev[rep[vid]])
+		}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if a.cases != b.cases {
+			return cmp.Compare(b.cases, a.cases)
+		}
+		if a.prefix != b.prefix {
+			return cmp.Compare(a.prefix, b.prefix)
+		}
+		if keys != nil {
+			if c := strings.Compare(keys[a.vid], keys[b.vid]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.vid, b.vid)
+		}
+		sa, sb := ix.ev[rep[a.vid]], ix.ev[rep[b.vid]]
+		for j := per; j < min(len(sa), len(sb)); j++ {
+			if c := cmp.Compare(rank[sa[j]], rank[sb[j]]); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(len(sa), len(sb)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.vid, b.vid)
+	})
+	order := make([]int32, len(items))
+	for i, it := range items {
+		order[i] = it.vid
+	}
+	return order
+}
+
+// key is the variant key of a sequence of activity ids.
+func (ix *index) key(ids []int32) string {
+	var b strings.Builder
+	for j, id := range ids {
+		if j > 0 {
+			b.WriteString(VariantSeparator)
+		}
+		b.WriteString(ix.acts[id])
+	}
+	return b.String()
 }
 
 // Node is an activity of the directly-follows graph (or its artificial
