@@ -133,10 +133,26 @@ func countDup(vs []Variant) int {
 
 func TestQuantileSortedIsStats(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for n := 1; n < 40; n++ {
+	// Small samples are sorted, larger ones selected in: with distinct
+	// values, with many equal ones, sorted and reversed.
+	sizes := []int{}
+	for n := 1; n < 70; n++ {
+		sizes = append(sizes, n)
+	}
+	sizes = append(sizes, 100, 101, 257, 1000, 4099)
+	for k, n := range sizes {
 		xs := make([]float64, n)
 		for i := range xs {
-			xs[i] = rng.Float64() * 1000
+			switch k % 4 {
+			case 0:
+				xs[i] = rng.Float64() * 1000
+			case 1:
+				xs[i] = float64(rng.IntN(5))
+			case 2:
+				xs[i] = float64(i)
+			default:
+				xs[i] = float64(n - i)
+			}
 		}
 		want := []float64{stats.Quantile(xs, 0.5), stats.Quantile(xs, 0.9), stats.Quantile(xs, 0.95)}
 		q := quantiles(slices.Clone(xs))

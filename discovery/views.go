@@ -15,13 +15,72 @@ type Quantiles struct {
 	P50, P90, P95 float64
 }
 
-// quantiles describes xs, which it sorts (every caller owns its slice).
+// quantiles describes xs, which it reorders (every caller owns its
+// slice). Small samples are sorted; larger ones only partly ordered: each
+// percentile needs two order statistics, found by selection in linear
+// time, and the values are exactly those of sorting.
 func quantiles(xs []float64) Quantiles {
 	if len(xs) == 0 {
 		return Quantiles{}
 	}
+	if len(xs) <= 64 {
+		slices.Sort(xs)
+		return Quantiles{N: len(xs), P50: quantileSorted(xs, 0.5), P90: quantileSorted(xs, 0.9), P95: quantileSorted(xs, 0.95)}
+	}
+	q := Quantiles{N: len(xs)}
+	from := 0 // xs[:from] hold the smallest values, each at most those after
+	for _, p := range []struct {
+		q   float64
+		out *float64
+	}{{0.5, &q.P50}, {0.9, &q.P90}, {0.95, &q.P95}} {
+		h := float64(len(xs)-1) * p.q
+		lo := int(math.Floor(h))
+		sel(xs[from:], lo-from)
+		v := xs[lo]
+		if lo+1 < len(xs) {
+			// The next order statistic is the least value after lo.
+			next := slices.Min(xs[lo+1:])
+			v += (h - float64(lo)) * (next - v)
+		}
+		*p.out = v
+		from = lo
+	}
+	return q
+}
+
+// sel reorders xs so that xs[k] is the value sorting would put there,
+// with none larger before it and none smaller after it (quickselect with
+// a median-of-three pivot and a three-way partition, so runs of equal
+// durations cost nothing; NaNs are not expected).
+func sel(xs []float64, k int) {
+	for len(xs) > 16 {
+		a, b, c := xs[0], xs[len(xs)/2], xs[len(xs)-1]
+		pivot := max(min(a, b), min(max(a, b), c))
+		// xs[:lt] < pivot, xs[lt:i] == pivot, xs[gt:] > pivot.
+		lt, i, gt := 0, 0, len(xs)
+		for i < gt {
+			switch x := xs[i]; {
+			case x < pivot:
+				xs[lt], xs[i] = xs[i], xs[lt]
+				lt++
+				i++
+			case x > pivot:
+				gt--
+				xs[gt], xs[i] = xs[i], xs[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			xs = xs[:lt]
+		case k >= gt:
+			xs, k = xs[gt:], k-gt
+		default:
+			return
+		}
+	}
 	slices.Sort(xs)
-	return Quantiles{N: len(xs), P50: quantileSorted(xs, 0.5), P90: quantileSorted(xs, 0.9), P95: quantileSorted(xs, 0.95)}
 }
 
 // quantileSorted is stats.Quantile of sorted, non-empty s, without the
