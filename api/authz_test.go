@@ -66,6 +66,8 @@ var (
 	adminOnly       = accessRule{roles: []string{store.RoleAdmin}}
 	ownersAndAdmins = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner}}
 	improvers       = accessRule{roles: []string{store.RoleAdmin, store.RoleImprover}}
+	// Event logs hold every customer's history: not for staff (issue 17).
+	logReaders = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
 	// The task's department's members act on it, whatever their role.
 	taskDepartment = accessRule{scoped: []string{store.RoleOwner, store.RoleStaff, store.RoleImprover}}
 	// Staff and improvers see only their departments' inboxes; other
@@ -108,6 +110,11 @@ var authzRules = map[string]accessRule{
 	"adoptProposal": improvers, "declineProposal": improvers,
 	"listImprovements": anyone, "getImprovementKPIs": anyone,
 	"getServiceKPIs": anyone,
+
+	"previewLog": logReaders, "importLog": logReaders, "listLogs": logReaders, "getLog": logReaders,
+	"getLogSummary": logReaders, "listLogVariants": logReaders, "listLogCases": logReaders, "getLogMap": logReaders,
+	"renderLogMap": logReaders, "getLogActivities": logReaders, "getLogHandoffs": logReaders,
+	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins,
 }
 
 // matrixActor is a column of the matrix.
@@ -195,7 +202,7 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
-	tokenID, actorID, failedCaseID                    string
+	tokenID, actorID, failedCaseID, logID             string
 	ids                                               map[string]string // matrix actors' ids
 }
 
@@ -211,6 +218,7 @@ const (
 	// events route's example.
 	needFailedCase = "failed case"
 	needEventWait  = "event wait"
+	needLog        = "event log"
 )
 
 // needsOf is what rt's path names.
@@ -230,12 +238,14 @@ func needsOf(rt route) []string {
 		return []string{needProposal}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/tokens/{id}"), strings.HasPrefix(rt.Pattern, "/api/v1/actors/{id}"):
 		return []string{needToken}
+	case strings.HasPrefix(rt.Pattern, "/api/v1/logs/{id}"):
+		return []string{needLog}
 	}
 	return nil
 }
 
 // allNeeds seeds a world every read can be made in.
-var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken}
+var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog}
 
 func (tpl *worldTemplate) world(t testing.TB, needs ...string) *world {
 	t.Helper()
@@ -315,6 +325,13 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		require.Len(t, list, 1)
 		w.tokenID, w.actorID = list[0].ID, list[0].ActorID
 	}
+	if slices.Contains(needs, needLog) {
+		res := e.SendRaw("admin", http.MethodPost, "/api/v1/logs?name=matrix", "text/csv", []byte(exampleLogCSV), nil)
+		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+		var l apiv1.EventLog
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &l))
+		w.logID = l.ID
+	}
 	return w
 }
 
@@ -350,6 +367,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.tokenID
 	case strings.HasPrefix(path, "/api/v1/actors/"):
 		id = w.actorID
+	case strings.HasPrefix(path, "/api/v1/logs/"):
+		id = w.logID
 	}
 	v := "1"
 	if rt.ID == "retireFlowVersion" {

@@ -455,6 +455,9 @@ func StartPending(ctx context.Context, st store.Store, eng engine.Engine) error 
 	if _, err := StartStalledCases(ctx, st, eng, time.Time{}); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := SweepStaleLogImports(ctx, st, time.Now()); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("server: start pending: %w", errors.Join(errs...))
 	}

@@ -141,7 +141,14 @@ func RunReconciler(ctx context.Context, st store.Store, eng engine.Engine, logge
 		pctx, cancel := context.WithTimeout(ctx, interval)
 		next, failed, err := ReconcileCases(pctx, st, eng, cursor, ReconcileBatch)
 		started, serr := StartStalledCases(pctx, st, eng, time.Now().Add(-interval))
+		swept, lerr := SweepStaleLogImports(pctx, st, time.Now())
 		cancel()
+		if swept > 0 {
+			logger.Info("deleted event log imports a stopped process left unfinished", "logs", swept)
+		}
+		if lerr != nil && ctx.Err() == nil {
+			logger.Warn("case reconciler: stale log imports", "error", lerr)
+		}
 		if started > 0 {
 			logger.Info("started the workflows of stalled cases", "cases", started)
 		}

@@ -180,10 +180,14 @@ func addRawContent(spec *openapi31.Spec, rt route) error {
 			return fmt.Errorf("both a JSON and a raw body")
 		}
 		content := map[string]openapi31.MediaType{}
+		maxLength := int64(DefaultMaxBodyBytes)
+		if rb.MaxLength > 0 {
+			maxLength = rb.MaxLength
+		}
 		for _, t := range rb.Types {
 			var ex any = rb.Example
 			content[t] = openapi31.MediaType{
-				Schema: map[string]any{"type": "string", "contentMediaType": t, "maxLength": DefaultMaxBodyBytes,
+				Schema: map[string]any{"type": "string", "contentMediaType": t, "maxLength": maxLength,
 					"description": rb.Description},
 				Example: &ex,
 			}

@@ -70,6 +70,9 @@ type rawBody struct {
 	Types       []string
 	Description string
 	Example     string
+	// MaxLength is the default bound of the body, in bytes, when it is
+	// not MaxBodyBytes (an event log's is MaxLogBytes).
+	MaxLength int64
 }
 
 // altResponse is another representation of a success response: its media
@@ -108,7 +111,7 @@ const (
 
 // apiRoutes is every route: each resource's table, in the order of the
 // document's tags.
-var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, actorRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes)
+var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, actorRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, logRoutes)
 
 // Parameters of the routes.
 

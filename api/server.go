@@ -184,6 +184,19 @@ type Config struct {
 	// a few at once, a wait for a slot (5s, then 503), output and memory
 	// bounds, a cache. Zero fields take dotlayout's defaults.
 	GraphLayout dotlayout.Config
+	// MaxLogBytes bounds an event log upload as sent (gzipped or not):
+	// DefaultMaxLogBytes (2 GiB) when zero. MaxLogEvents bounds its events
+	// (DefaultMaxLogEvents, 5M): an import holds about 100 bytes an event.
+	MaxLogBytes  int64
+	MaxLogEvents int
+	// LogImports is how many imports (and whole-file previews) run at
+	// once; more are a 429 (DefaultLogImports, 1). LogImportTimeout bounds
+	// each (DefaultLogImportTimeout, 30 min).
+	LogImports       int
+	LogImportTimeout time.Duration
+	// LogCacheEvents bounds the events of the loaded logs kept for their
+	// views (DefaultLogCacheEvents, 4M; about 150 bytes an event).
+	LogCacheEvents int
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -211,6 +224,12 @@ func (c *Config) validate() error {
 	}
 	if c.RateBurst < 0 {
 		errs = append(errs, errors.New("RateBurst must not be negative"))
+	}
+	if c.MaxLogBytes < 0 || c.MaxLogEvents < 0 || c.LogImports < 0 || c.LogImportTimeout < 0 || c.LogCacheEvents < 0 {
+		errs = append(errs, errors.New("the event log bounds (MaxLogBytes, MaxLogEvents, LogImports, LogImportTimeout, LogCacheEvents) must not be negative"))
+	}
+	if c.LogImportTimeout > MaxLogImportTimeout {
+		errs = append(errs, fmt.Errorf("LogImportTimeout must be at most %s", MaxLogImportTimeout))
 	}
 	if c.MigrationMaxCases < 0 {
 		errs = append(errs, errors.New("MigrationMaxCases must not be negative"))
@@ -274,6 +293,21 @@ func (c *Config) setDefaults() {
 	if c.GraphLimits.LabelBytes <= 0 {
 		c.GraphLimits.LabelBytes = flowgraph.DefaultLimits.LabelBytes
 	}
+	if c.MaxLogBytes == 0 {
+		c.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if c.MaxLogEvents == 0 {
+		c.MaxLogEvents = DefaultMaxLogEvents
+	}
+	if c.LogImports == 0 {
+		c.LogImports = DefaultLogImports
+	}
+	if c.LogImportTimeout == 0 {
+		c.LogImportTimeout = DefaultLogImportTimeout
+	}
+	if c.LogCacheEvents == 0 {
+		c.LogCacheEvents = DefaultLogCacheEvents
+	}
 	c.TemporalUIURL = strings.TrimSuffix(c.TemporalUIURL, "/")
 }
 
@@ -297,6 +331,8 @@ type API struct {
 	// tests those row by row, each for up to caseSearchTimeout on a
 	// connection of its pool, so only a few may run at once.
 	attrSearches chan struct{}
+	// logs are the event log imports under way and the loaded logs.
+	logs *logState
 }
 
 // New returns the API of cfg; Mount serves it.
@@ -318,6 +354,7 @@ func New(cfg Config) (*API, error) {
 	s.inproc = s.inprocRoutes()
 	s.graphs = dotlayout.New(cfg.GraphLayout)
 	s.attrSearches = make(chan struct{}, maxAttrSearches)
+	s.logs = newLogState(cfg)
 	return s, nil
 }
 

@@ -143,6 +143,10 @@ type request struct {
 	ctype   string // the body's media type
 	accept  string // the representation asked for
 	stream  bool   // no overall timeout: the caller reads the body
+	// upload sends body as it is read, never held whole (an event log);
+	// a 429 is waited out and the body sent again only when it is an
+	// io.Seeker (a file). No overall timeout applies.
+	upload bool
 }
 
 // answer is a successful answer.
@@ -182,7 +186,7 @@ func (c *Client) send(ctx context.Context, r request, opts ...CallOption) (*answ
 	// The body is read once, so that a 429 can be answered by sending it
 	// again.
 	var body []byte
-	if r.body != nil {
+	if r.body != nil && !r.upload {
 		if body, err = io.ReadAll(r.body); err != nil {
 			return nil, fmt.Errorf("apiv1: read the request body of %s %s: %w", r.method, path, err)
 		}
@@ -207,6 +211,15 @@ func (c *Client) send(ctx context.Context, r request, opts ...CallOption) (*answ
 		if wait > budget {
 			return nil, err
 		}
+		if r.upload {
+			sk, ok := r.body.(io.Seeker)
+			if !ok {
+				return nil, err
+			}
+			if _, serr := sk.Seek(0, io.SeekStart); serr != nil {
+				return nil, err
+			}
+		}
 		budget -= wait
 		t := time.NewTimer(wait)
 		select {
@@ -221,7 +234,12 @@ func (c *Client) send(ctx context.Context, r request, opts ...CallOption) (*answ
 // sendOnce is one attempt of send.
 func (c *Client) sendOnce(ctx context.Context, r request, u string, header http.Header, body []byte) (*answer, error) {
 	var rd io.Reader
-	if r.body != nil {
+	switch {
+	case r.upload:
+		// Not the body itself: the transport may close a Closer, and the
+		// caller owns it.
+		rd = struct{ io.Reader }{r.body}
+	case r.body != nil:
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, rd)
@@ -242,7 +260,7 @@ func (c *Client) sendOnce(ctx context.Context, r request, u string, header http.
 		req.Header.Set("Content-Type", r.ctype)
 	}
 	hc := c.httpClient()
-	if r.stream && hc.Timeout != 0 {
+	if (r.stream || r.upload) && hc.Timeout != 0 {
 		cp := *hc
 		cp.Timeout = 0
 		hc = &cp

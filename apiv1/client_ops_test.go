@@ -119,6 +119,8 @@ func TestEveryMethodSendsItsOperation(t *testing.T) {
 					switch in := mt.In(i); {
 					case in == reflect.TypeFor[[]byte]():
 						args = append(args, reflect.ValueOf([]byte("key: complaint\n")))
+					case in == reflect.TypeFor[io.Reader]():
+						args = append(args, reflect.ValueOf(strings.NewReader("Case ID,Activity,Complete Timestamp\n1,a,2026-03-02T08:00:00Z\n")))
 					default:
 						args = append(args, filled(in))
 					}

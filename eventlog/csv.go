@@ -58,6 +58,10 @@ func newCSV(g *guard, br *bufio.Reader, rd *Reader) (*csvEvents, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("eventlog: %w: the file has no header", ErrFormat)
 		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("eventlog: %w: the CSV header (line %d) cannot be read: %v", ErrFormat, pe.Line, pe.Err)
+		}
 		return nil, fmt.Errorf("eventlog: CSV header: %w", err)
 	}
 	if len(header) > rd.limits.MaxColumns {

@@ -1,7 +1,9 @@
 package eventlog
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -35,6 +37,13 @@ type PreviewResult struct {
 // so far comes with the error, so that a caller can show the columns and
 // the mapping and ask for what is missing.
 func Preview(r io.Reader, opts Options, n int) (*PreviewResult, error) {
+	return PreviewContext(context.Background(), r, opts, n, false)
+}
+
+// PreviewContext is Preview that, with all, reads on to the end of the log
+// after the first n events (a dry run: every event and bad row counted,
+// at most MaxPreviewProblems problems kept), and stops when ctx ends.
+func PreviewContext(ctx context.Context, r io.Reader, opts Options, n int, all bool) (*PreviewResult, error) {
 	opts.SkipBadRows = true
 	opts.KeepProblems = MaxPreviewProblems
 	zone := "UTC"
@@ -54,7 +63,13 @@ func Preview(r io.Reader, opts Options, n int) (*PreviewResult, error) {
 		res.Columns, res.Mapping, res.Layout = rd.Columns(), rd.Mapping(), rd.Layout()
 		res.Read, res.Bad, res.Problems = rd.Events(), rd.Skipped(), rd.Problems()
 	}
-	for len(res.Events) < n && rd.Skipped() < MaxPreviewProblems {
+	for all || (len(res.Events) < n && rd.Skipped() < MaxPreviewProblems) {
+		if rd.Events()%10_000 == 0 {
+			if err := ctx.Err(); err != nil {
+				fill()
+				return res, fmt.Errorf("eventlog: preview: %w", err)
+			}
+		}
 		ev, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			res.Complete = true
@@ -64,7 +79,9 @@ func Preview(r io.Reader, opts Options, n int) (*PreviewResult, error) {
 			fill()
 			return res, err
 		}
-		res.Events = append(res.Events, ev)
+		if len(res.Events) < n {
+			res.Events = append(res.Events, ev)
+		}
 	}
 	fill()
 	return res, nil

@@ -31,6 +31,9 @@ const (
 // ErrTooLarge is a log with more events than Params.MaxEvents.
 var ErrTooLarge = errors.New("logimport: the log has more events than allowed")
 
+// ErrEmpty is a log without any event.
+var ErrEmpty = errors.New("logimport: the log has no events")
+
 // Params describe one import.
 type Params struct {
 	ID, Name string
@@ -152,7 +155,7 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 	rep = Report{Format: string(rd.Format()), Gzipped: rd.Gzipped(), Layout: rd.Layout(), Mapping: rd.Mapping(),
 		Events: len(events), Skipped: rd.Skipped(), Problems: rd.Problems()}
 	if len(events) == 0 {
-		return store.EventLog{}, Report{}, fmt.Errorf("logimport: the log has no events")
+		return store.EventLog{}, Report{}, ErrEmpty
 	}
 
 	// Group by case, cases in order of first appearance, each case's

@@ -137,6 +137,29 @@ func newWorker(c client.Client, st store.Store, logger *slog.Logger, webhook str
 	return worker.New(c, acts, worker.Options{StopTimeout: stopTimeout, Interceptors: failpoints}), nil
 }
 
+// logLimits reads FLOWLAB_MAX_LOG_BYTES and FLOWLAB_MAX_LOG_EVENTS, the
+// bounds of one event log import (unset: the API's defaults, 2 GiB and 5M
+// events; an import holds about 100 bytes an event).
+func logLimits() (int64, int, error) {
+	var b int64
+	var n int
+	if s := strings.TrimSpace(envOr("FLOWLAB_MAX_LOG_BYTES", "")); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v <= 0 {
+			return 0, 0, usageError{fmt.Errorf("FLOWLAB_MAX_LOG_BYTES=%q: want a positive whole number of bytes", s)}
+		}
+		b = v
+	}
+	if s := strings.TrimSpace(envOr("FLOWLAB_MAX_LOG_EVENTS", "")); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			return 0, 0, usageError{fmt.Errorf("FLOWLAB_MAX_LOG_EVENTS=%q: want a positive whole number of events", s)}
+		}
+		n = v
+	}
+	return b, n, nil
+}
+
 // workflowCacheSize reads FLOWLAB_WORKFLOW_CACHE_SIZE: how many cases a
 // worker process keeps in memory between their steps (0, unset: flowlab's
 // default, worker.DefaultWorkflowCacheSize).
@@ -256,6 +279,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err != nil {
 		return nil, usageError{err}
 	}
+	logBytes, logEvents, err := logLimits()
+	if err != nil {
+		return nil, err
+	}
 	if web.SessionKey == "" {
 		web.SessionKey = o.sessionKey
 	}
@@ -281,6 +308,8 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 			Dev:               o.dev,
 			Channels:          channels,
 			Departments:       web.API.Departments,
+			MaxLogBytes:       logBytes,
+			MaxLogEvents:      logEvents,
 		},
 		BehindTLS:     web.BehindTLS,
 		SessionKey:    web.SessionKey,

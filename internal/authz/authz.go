@@ -36,6 +36,13 @@ var (
 	PilotRunners = []string{apiv1.RoleAdmin, apiv1.RoleImprover}
 	// ProposalDeciders adopt or decline improvement proposals.
 	ProposalDeciders = []string{apiv1.RoleAdmin, apiv1.RoleImprover}
+	// LogImporters import (and preview) event logs, and LogViewers read
+	// them and their discovery views: an export of the helpdesk holds
+	// every customer's history, so staff may not (issue 17).
+	LogImporters = []string{apiv1.RoleAdmin, apiv1.RoleOwner, apiv1.RoleImprover}
+	LogViewers   = []string{apiv1.RoleAdmin, apiv1.RoleOwner, apiv1.RoleImprover}
+	// LogKeepers rename and delete event logs.
+	LogKeepers = []string{apiv1.RoleAdmin, apiv1.RoleOwner}
 )
 
 // Allowed reports whether role is in roles; an empty list allows every

@@ -41,7 +41,8 @@ var allowed = map[string][]string{
 	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
 	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
-		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview"},
+		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview",
+		"eventlog", "discovery", "logimport"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
