@@ -523,11 +523,11 @@ func toEventLogJSON(l store.EventLog, prog *importProgress) apiv1.EventLog {
 	out := apiv1.EventLog{ID: l.ID, Name: l.Name, Status: l.Status, Source: l.Source, Format: l.Format, Cases: l.Cases,
 		Events: l.Events, First: utcPtr(l.First), Last: utcPtr(l.Last), CreatedBy: l.CreatedBy, CreatedAt: l.CreatedAt.UTC(),
 		UpdatedAt: l.UpdatedAt.UTC()}
-	if len(l.Summary) > 0 {
+	if l.Status == store.EventLogReady && len(l.Summary) > 0 {
 		var rep logimport.Report
 		if err := json.Unmarshal(l.Summary, &rep); err == nil {
 			out.Report = &apiv1.LogReport{Format: rep.Format, Gzipped: rep.Gzipped, Layout: rep.Layout, Mapping: toLogMapping(rep.Mapping),
-				Cases: rep.Cases, Events: rep.Events, Skipped: rep.Skipped, Problems: toLogProblems(rep.Problems)}
+				Cases: rep.Cases, Events: rep.Events, Read: rep.Read, Skipped: rep.Skipped, Problems: toLogProblems(rep.Problems)}
 		}
 	}
 	if prog != nil {

@@ -86,7 +86,8 @@ type LogReport struct {
 	Layout   string       `json:"layout"`
 	Mapping  LogMapping   `json:"mapping"`
 	Cases    int          `json:"cases"`
-	Events   int          `json:"events"`
+	Events   int          `json:"events" description:"Events of the log: a start paired with its completion is one (decision 0029)."`
+	Read     int          `json:"read" description:"Events the file held, before starts and completions were paired."`
 	Skipped  int          `json:"skipped" description:"Bad rows skipped (skip_bad_rows)."`
 	Problems []LogProblem `json:"problems" nullable:"false" description:"The first bad rows skipped."`
 }

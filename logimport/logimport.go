@@ -54,12 +54,16 @@ type Params struct {
 
 // Report is what an import found: how the file was read and its figures.
 type Report struct {
-	Format   string             `json:"format"`
-	Gzipped  bool               `json:"gzipped"`
-	Layout   string             `json:"layout"`
-	Mapping  eventlog.Mapping   `json:"mapping"`
-	Cases    int                `json:"cases"`
+	Format  string           `json:"format"`
+	Gzipped bool             `json:"gzipped"`
+	Layout  string           `json:"layout"`
+	Mapping eventlog.Mapping `json:"mapping"`
+	Cases   int              `json:"cases"`
+	// Events are the log's events after each start was paired with its
+	// completion (an activity instance is one event, decision 0029);
+	// Read is how many events the file held.
 	Events   int                `json:"events"`
+	Read     int                `json:"read"`
 	Skipped  int                `json:"skipped"`
 	Problems []eventlog.Problem `json:"problems"`
 }
@@ -153,7 +157,7 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		p.Progress(len(events))
 	}
 	rep = Report{Format: string(rd.Format()), Gzipped: rd.Gzipped(), Layout: rd.Layout(), Mapping: rd.Mapping(),
-		Events: len(events), Skipped: rd.Skipped(), Problems: rd.Problems()}
+		Read: len(events), Skipped: rd.Skipped(), Problems: rd.Problems()}
 	if len(events) == 0 {
 		return store.EventLog{}, Report{}, ErrEmpty
 	}
@@ -191,6 +195,7 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		slices.SortStableFunc(idx, func(a, b int) int { return cmpInt64(events[a].t, events[b].t) })
 		c := discovery.Case{ID: names.names[cas], Attrs: caseAttrs[cas]}
 		for _, ev := range pair(events, idx, names) {
+			rep.Events++
 			c.Events = append(c.Events, ev)
 			t := ev.Time.UnixNano()
 			if !timed || t < first {

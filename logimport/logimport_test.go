@@ -48,8 +48,8 @@ func TestImportGroupsOrdersAndPairs(t *testing.T) {
 		Actor: "olga", At: t0, ChunkCases: 1, Progress: func(n int) { progress = append(progress, n) }})
 	require.NoError(t, err)
 	require.Equal(t, store.EventLogReady, l.Status)
-	require.Equal(t, []int{2, 6}, []int{l.Cases, l.Events}, "events as read, before pairing")
-	require.Equal(t, []int{2, 6}, []int{rep.Cases, rep.Events})
+	require.Equal(t, []int{2, 4}, []int{l.Cases, l.Events}, "two starts paired with their completions: four activity instances")
+	require.Equal(t, []int{2, 4, 6}, []int{rep.Cases, rep.Events, rep.Read})
 	require.Equal(t, []int{6}, progress)
 	require.True(t, time.Date(2026, 3, 2, 8, 10, 0, 0, time.UTC).Equal(*l.First), "first completion")
 	require.True(t, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).Equal(*l.Last))
@@ -100,7 +100,8 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	l, rep, err := Import(ctx, st, strings.NewReader(bad), Params{ID: "skip", Name: "skip", Actor: "olga", At: t0,
 		Options: eventlog.Options{SkipBadRows: true}})
 	require.NoError(t, err)
-	require.Equal(t, 6, l.Events)
+	require.Equal(t, 4, l.Events)
+	require.Equal(t, 6, rep.Read)
 	require.Equal(t, 1, rep.Skipped)
 	require.Len(t, rep.Problems, 1)
 

@@ -60,35 +60,44 @@ func (idleEngine) PilotState(context.Context, string) (workflows.PilotStatus, er
 	return workflows.PilotStatus{}, engine.ErrEngineUnavailable
 }
 
-// TestAgainstTheRealAPI runs the client commands against the real handler
-// (SQLite store, built-in flows) to catch drift the fake cannot: query
-// parameter names, real cursors, the answers' shapes.
-func TestAgainstTheRealAPI(t *testing.T) {
+// realAPI serves the real handler (SQLite store, built-in flows, engine
+// eng) for the test and returns the CLI against it: cli runs a command, ok
+// runs one that must succeed and returns its output.
+func realAPI(t *testing.T, eng engine.Engine) (cli func(args ...string) result, ok func(args ...string) string) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := openStore(ctx, "sqlite:"+filepath.Join(t.TempDir(), "flowlab.db"), true)
 	require.NoError(t, err)
-	defer st.Close()
+	t.Cleanup(func() { _ = st.Close() })
 	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
 	const admin = "flk_admin-token-for-the-test"
-	idle := idleEngine{waitingFor: &sync.Map{}}
-	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: idle, AdminToken: admin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: eng, AdminToken: admin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	t.Setenv("FLOWLAB_SERVER", srv.URL)
 	t.Setenv("FLOWLAB_TOKEN", admin)
-	cli := func(args ...string) result {
+	cli = func(args ...string) result {
 		t.Helper()
 		var out, errb strings.Builder
 		code := execute(ctx, args, &out, &errb)
 		return result{out.String(), errb.String(), code}
 	}
-	ok := func(args ...string) string {
+	ok = func(args ...string) string {
 		t.Helper()
 		res := cli(args...)
 		require.Equal(t, exitOK, res.code, "%v: %s", args, res.stderr)
 		return res.stdout
 	}
+	return cli, ok
+}
+
+// TestAgainstTheRealAPI runs the client commands against the real handler
+// (SQLite store, built-in flows) to catch drift the fake cannot: query
+// parameter names, real cursors, the answers' shapes.
+func TestAgainstTheRealAPI(t *testing.T) {
+	idle := idleEngine{waitingFor: &sync.Map{}}
+	cli, ok := realAPI(t, idle)
 
 	require.Contains(t, ok("flows"), "complaint")
 	require.Contains(t, ok("flow", "complaint"), "STEP")
