@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"time"
 
@@ -76,6 +77,29 @@ type compact struct {
 	t, start                 int64
 }
 
+// blockBits sizes the blocks the compact events are kept in: 65,536 events
+// (2.5 MiB) a block, so that the events never move as they grow (a slice
+// doubling would hold the old and the new array at once, a third more
+// memory at its peak).
+const blockBits = 16
+
+// eventBlocks holds the compact events in fixed blocks.
+type eventBlocks struct {
+	blocks [][]compact
+	n      int
+}
+
+func (b *eventBlocks) add(c compact) {
+	if b.n>>blockBits == len(b.blocks) {
+		b.blocks = append(b.blocks, make([]compact, 0, 1<<blockBits))
+	}
+	last := &b.blocks[len(b.blocks)-1]
+	*last = append(*last, c)
+	b.n++
+}
+
+func (b *eventBlocks) at(i int) *compact { return &b.blocks[i>>blockBits][i&(1<<blockBits-1)] }
+
 // interner numbers strings.
 type interner struct {
 	index map[string]int32
@@ -101,6 +125,7 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 	if p.MaxEvents <= 0 {
 		p.MaxEvents = DefaultMaxEvents
 	}
+	p.MaxEvents = min(p.MaxEvents, math.MaxInt32) // events are numbered in int32
 	rd, err := eventlog.Open(r, p.Options)
 	if err != nil {
 		return store.EventLog{}, Report{}, fmt.Errorf("logimport: %w", err)
@@ -121,7 +146,7 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 	names := &interner{index: map[string]int32{}}
 	names.id("") // index 0: no name
 	var (
-		events    []compact
+		events    eventBlocks
 		caseAttrs = map[int32][]discovery.Attr{}
 	)
 	for {
@@ -132,7 +157,7 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		if err != nil {
 			return store.EventLog{}, Report{}, fmt.Errorf("logimport: %w", err)
 		}
-		if len(events) >= p.MaxEvents {
+		if events.n >= p.MaxEvents {
 			return store.EventLog{}, Report{}, fmt.Errorf("%w (%d)", ErrTooLarge, p.MaxEvents)
 		}
 		c := compact{cas: names.id(ev.Case), act: names.id(ev.Activity), res: names.id(ev.Resource),
@@ -143,35 +168,53 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		if _, ok := caseAttrs[c.cas]; !ok {
 			caseAttrs[c.cas] = attrsOf(ev)
 		}
-		events = append(events, c)
-		if len(events)%10_000 == 0 {
+		events.add(c)
+		if events.n%10_000 == 0 {
 			if err := ctx.Err(); err != nil {
 				return store.EventLog{}, Report{}, fmt.Errorf("logimport: %w", err)
 			}
 			if p.Progress != nil {
-				p.Progress(len(events))
+				p.Progress(events.n)
 			}
 		}
 	}
 	if p.Progress != nil {
-		p.Progress(len(events))
+		p.Progress(events.n)
 	}
 	rep = Report{Format: string(rd.Format()), Gzipped: rd.Gzipped(), Layout: rd.Layout(), Mapping: rd.Mapping(),
-		Read: len(events), Skipped: rd.Skipped(), Problems: rd.Problems()}
-	if len(events) == 0 {
+		Read: events.n, Skipped: rd.Skipped(), Problems: rd.Problems()}
+	if events.n == 0 {
 		return store.EventLog{}, Report{}, ErrEmpty
 	}
 
 	// Group by case, cases in order of first appearance, each case's
-	// events by time (stable: ties keep the file's order).
-	byCase := map[int32][]int{}
-	var order []int32
-	for i, e := range events {
-		if _, ok := byCase[e.cas]; !ok {
+	// events by time (stable: ties keep the file's order). A counting
+	// sort by the case's ordinal into one index slice, not a slice per
+	// case: the grouping adds 4 bytes an event to what the import holds.
+	ord := make([]int32, len(names.names)) // interned case id → ordinal+1
+	var order []int32                      // ordinal → interned case id
+	for i := range events.n {
+		e := events.at(i)
+		if ord[e.cas] == 0 {
 			order = append(order, e.cas)
+			ord[e.cas] = int32(len(order))
 		}
-		byCase[e.cas] = append(byCase[e.cas], i)
 	}
+	starts := make([]int32, len(order)+1) // case k's events are idx[starts[k]:starts[k+1]]
+	for i := range events.n {
+		starts[ord[events.at(i).cas]]++
+	}
+	for k := 1; k <= len(order); k++ {
+		starts[k] += starts[k-1]
+	}
+	idx := make([]int32, events.n)
+	next := slices.Clone(starts[:len(order)])
+	for i := range events.n {
+		k := ord[events.at(i).cas] - 1
+		idx[next[k]] = int32(i)
+		next[k]++
+	}
+	ord, next = nil, nil
 	rep.Cases = len(order)
 	var (
 		first, last int64
@@ -191,10 +234,10 @@ func Import(ctx context.Context, st store.Store, r io.Reader, p Params) (l store
 		return nil
 	}
 	for n, cas := range order {
-		idx := byCase[cas]
-		slices.SortStableFunc(idx, func(a, b int) int { return cmpInt64(events[a].t, events[b].t) })
+		ci := idx[starts[n]:starts[n+1]]
+		slices.SortStableFunc(ci, func(a, b int32) int { return cmpInt64(events.at(int(a)).t, events.at(int(b)).t) })
 		c := discovery.Case{ID: names.names[cas], Attrs: caseAttrs[cas]}
-		for _, ev := range pair(events, idx, names) {
+		for _, ev := range pair(&events, ci, names) {
 			rep.Events++
 			c.Events = append(c.Events, ev)
 			t := ev.Time.UnixNano()
@@ -257,10 +300,10 @@ func attrsOf(ev eventlog.Event) []discovery.Attr {
 
 // pair is one case's events (idx, in order) with each start paired to its
 // completion (eventlog.Pair), as discovery events.
-func pair(events []compact, idx []int, names *interner) []discovery.Event {
+func pair(events *eventBlocks, idx []int32, names *interner) []discovery.Event {
 	evs := make([]eventlog.Event, len(idx))
 	for i, j := range idx {
-		e := events[j]
+		e := events.at(int(j))
 		evs[i] = eventlog.Event{Case: names.names[e.cas], Activity: names.names[e.act], Time: time.Unix(0, e.t).UTC(),
 			Resource: names.names[e.res], Group: names.names[e.grp], Lifecycle: names.names[e.life]}
 		if e.hasStart {
