@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -302,4 +304,33 @@ func TestLogCacheBound(t *testing.T) {
 	require.NotContains(t, c.entries, "0")
 	c.put(&loadedLog{id: "big", events: 21})
 	require.NotContains(t, c.entries, "big", "a log over the bound is not kept")
+}
+
+// Views of a log not yet loaded, asked for at once: one load is shared,
+// every view answers, within the view slots (the race detector runs this
+// package).
+func TestLogViewsConcurrently(t *testing.T) {
+	e := newEnv(t)
+	l := e.importLog("admin", "", []byte(smallLog))
+	paths := []string{"summary", "variants", "map", "activities", "handoffs", "cases?variant=1"}
+	var wg sync.WaitGroup
+	codes := make(chan int, 4*len(paths))
+	for range 4 {
+		for _, p := range paths {
+			wg.Go(func() {
+				req := httptest.NewRequest(http.MethodGet, "/api/v1/logs/"+l.ID+"/"+p, nil)
+				req.Header.Set("Authorization", "Bearer "+e.Tokens["admin"])
+				rec := httptest.NewRecorder()
+				e.H.ServeHTTP(rec, req)
+				codes <- rec.Code
+			})
+		}
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		require.Equal(t, http.StatusOK, c)
+	}
+	require.Len(t, e.srv.logs.cache.entries, 1)
+	require.Empty(t, e.srv.logs.views, "every view gave its slot back")
 }

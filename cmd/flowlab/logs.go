@@ -212,6 +212,13 @@ read, the rate and the time left; otherwise a line every few seconds.`,
 	return cmd
 }
 
+// progressEvery is how often a plain progress line is written, and
+// progressPoll how often the server is asked how many events it read.
+var (
+	progressEvery = 5 * time.Second
+	progressPoll  = time.Second
+)
+
 // withProgress runs send while it shows how far the upload has come:
 // sent of size bytes and, when events is set, the events the server has
 // read. On a terminal it is a progress bar; otherwise a line every 5 s.
@@ -231,7 +238,7 @@ func withProgress(cmd *cobra.Command, size int64, sent *atomic.Int64, events fun
 			progressbar.OptionSetWidth(30), progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionClearOnFinish())
 	}
 	start := time.Now()
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(min(250*time.Millisecond, progressEvery))
 	defer tick.Stop()
 	lastLine, lastPoll := start, start
 	n, polled := 0, false
@@ -244,7 +251,7 @@ func withProgress(cmd *cobra.Command, size int64, sent *atomic.Int64, events fun
 			return err
 		case now := <-tick.C:
 			b := sent.Load()
-			if events != nil && now.Sub(lastPoll) >= time.Second {
+			if events != nil && now.Sub(lastPoll) >= progressPoll {
 				lastPoll = now
 				pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
 				if e, ok := events(pctx); ok {
@@ -265,7 +272,7 @@ func withProgress(cmd *cobra.Command, size int64, sent *atomic.Int64, events fun
 				_ = bar.Set64(b)
 				continue
 			}
-			if now.Sub(lastLine) >= 5*time.Second {
+			if now.Sub(lastLine) >= progressEvery {
 				lastLine = now
 				fmt.Fprintln(errw, progressLine(desc, b, size, now.Sub(start)))
 			}
@@ -597,15 +604,18 @@ func newLogMapCmd() *cobra.Command {
 	var cf clientFlags
 	var vf viewFlags
 	var activities, paths int
+	var svgFile, view string
 	cmd := &cobra.Command{
 		Use:   "map LOG_ID",
 		Short: "The process map: activities and directly-follows paths with counts and durations",
 		Example: `  flowlab log map LOG_ID
-  flowlab log map LOG_ID --activities 80 --paths 40 -o json`,
+  flowlab log map LOG_ID --activities 80 --paths 40 -o json
+  flowlab log map LOG_ID --svg map.svg --view performance`,
 		Long: `map prints the directly-follows graph of the log: each path between two
 activities (and from the start, to the end) with how often it is taken and the
 median and 90th percentile of its duration. --activities and --paths keep the
-most frequent share of each, like the sliders of process-mining tools.`,
+most frequent share of each, like the sliders of process-mining tools. --svg
+writes the map drawn as a heat map instead (--view frequency or performance).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if activities < 0 || activities > 100 || paths < 0 || paths > 100 {
@@ -619,8 +629,24 @@ most frequent share of each, like the sliders of process-mining tools.`,
 			if err != nil {
 				return err
 			}
-			out, err := c.GetLogMap(cmd.Context(), apiv1.LogMapParams{ID: v.ID, From: v.From, To: v.To, Variant: v.Variant, Attr: v.Attr,
-				Value: v.Value, Contains: v.Contains, Excludes: v.Excludes, Calendar: v.Calendar, Activities: activities, Paths: paths})
+			if view != apiv1.LogMapFrequency && view != apiv1.LogMapPerformance {
+				return usageError{fmt.Errorf("--view must be frequency or performance, not %q", view)}
+			}
+			mp := apiv1.LogMapParams{ID: v.ID, From: v.From, To: v.To, Variant: v.Variant, Attr: v.Attr,
+				Value: v.Value, Contains: v.Contains, Excludes: v.Excludes, Calendar: v.Calendar, Activities: activities, Paths: paths, View: view}
+			if svgFile != "" {
+				svg, err := c.RenderLogMap(cmd.Context(), mp)
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(svgFile, svg, 0o644); err != nil {
+					return fmt.Errorf("write the map: %w", err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d KiB)\n", svgFile, len(svg)>>10)
+				return nil
+			}
+			mp.View = ""
+			out, err := c.GetLogMap(cmd.Context(), mp)
 			if err != nil {
 				return err
 			}
@@ -649,6 +675,8 @@ most frequent share of each, like the sliders of process-mining tools.`,
 	vf.add(cmd)
 	cmd.Flags().IntVar(&activities, "activities", 100, "percent of the activities to keep, most frequent first")
 	cmd.Flags().IntVar(&paths, "paths", 100, "percent of the paths between kept activities to keep, most frequent first")
+	cmd.Flags().StringVar(&svgFile, "svg", "", "write the map drawn as SVG to this file")
+	cmd.Flags().StringVar(&view, "view", apiv1.LogMapFrequency, "with --svg: frequency (counts) or performance (median durations)")
 	return cmd
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -11,9 +13,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 )
 
@@ -174,4 +178,32 @@ func TestLogCommandsOnTheHelpdeskLog(t *testing.T) {
 		require.InDelta(t, truth.waitP90[a], q[1], 1e-6, a)
 		require.InDelta(t, truth.waitP95[a], q[2], 1e-6, a)
 	}
+}
+
+// Off a terminal, an import's progress is a plain line now and then: bytes
+// of the file with the share, the rate, the time left, the events the
+// server has read, and the phase once every byte is sent.
+func TestImportProgressLines(t *testing.T) {
+	oldEvery, oldPoll := progressEvery, progressPoll
+	progressEvery, progressPoll = 30*time.Millisecond, 10*time.Millisecond
+	t.Cleanup(func() { progressEvery, progressPoll = oldEvery, oldPoll })
+	var errb bytes.Buffer
+	cmd := &cobra.Command{}
+	cmd.SetErr(&errb)
+	cmd.SetContext(context.Background())
+	const size = 4 << 20
+	var sent atomic.Int64
+	err := withProgress(cmd, size, &sent, func(context.Context) (int, bool) { return 12345, true }, func(context.Context) error {
+		sent.Store(size / 4)
+		time.Sleep(200 * time.Millisecond)
+		sent.Store(size)
+		time.Sleep(200 * time.Millisecond)
+		return nil
+	})
+	require.NoError(t, err)
+	out := errb.String()
+	require.Contains(t, out, "sending, 12345 events read: 1.0 MiB of 4.0 MiB (25 %), ")
+	require.Contains(t, out, "left")
+	require.Contains(t, out, "writing the log, 12345 events read: 4.0 MiB of 4.0 MiB (100 %)")
+	require.NotContains(t, out, "\r", "no bar off a terminal")
 }
