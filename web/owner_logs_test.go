@@ -91,15 +91,14 @@ func TestUILogPagesByRole(t *testing.T) {
 	id := strings.TrimPrefix(logURL, "/ui/logs/")
 
 	pages := []struct {
-		path    string
-		testid  string
-		import_ bool
+		path   string
+		testid string
 	}{
-		{"/ui/logs", "logs", false},
-		{"/ui/logs/new", "upload-form", true},
-		{logURL, "activities", false},
-		{logURL + "?view=performance&activities=50&paths=50", "log-map", false},
-		{logURL + "/cases?variant=1", "log-cases", false},
+		{"/ui/logs", "logs"},
+		{"/ui/logs/new", "upload-form"},
+		{logURL, "activities"},
+		{logURL + "?view=performance&activities=50&paths=50", "log-map"},
+		{logURL + "/cases?variant=1", "log-cases"},
 	}
 	for _, p := range pages {
 		for _, as := range []string{"admin", "olga", "ivan", "sam"} {
