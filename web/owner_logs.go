@@ -697,11 +697,11 @@ func cycleChartOf(bs []apiv1.LogBucket) *cycleChart {
 	if len(bs) == 0 {
 		return nil
 	}
-	c := &cycleChart{Height: 150, Base: 120}
+	c := &cycleChart{Height: 140, Base: 118}
 	for _, b := range bs {
 		c.Max = max(c.Max, b.Cases)
 	}
-	slot := 64.0
+	slot := 100.0
 	c.Width = slot * float64(len(bs))
 	for i, b := range bs {
 		h := 0.0

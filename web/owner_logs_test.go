@@ -203,6 +203,32 @@ func TestUILogImportShowsTheProcess(t *testing.T) {
 	require.Contains(t, body, `data-testid="filtered"`)
 	require.Contains(t, body, `data-testid="stat-cases">10<`)
 	require.Contains(t, body, "1 variant of 10 cases")
+	// A business calendar (a flow's): business figures beside the elapsed
+	// ones.
+	res := e.SendRaw("olga", http.MethodPost, "/api/v1/flows/helpdesk/versions", "application/yaml", []byte(`key: helpdesk
+version: 1
+calendar: office
+calendars:
+  - id: office
+    timezone: UTC
+    hours: {mon: 09:00-17:00, tue: 09:00-17:00, wed: 09:00-17:00, thu: 09:00-17:00, fri: 09:00-17:00}
+departments: [customer_service]
+steps:
+  - id: a
+    kind: task
+    department: customer_service
+    sla: 4h
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`), nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	body = requirePage(t, e.page("ivan", http.MethodGet, logURL+"?calendar=helpdesk", nil), http.StatusOK)
+	require.NotContains(t, body, `data-testid="filter-error"`)
+	require.Contains(t, body, `data-testid="calendar-note"`)
+	require.Contains(t, body, "in business hours")
+	require.Contains(t, body, " business</span>")
 	// A filter the API refuses is shown, and the page shows the whole log.
 	body = requirePage(t, e.page("ivan", http.MethodGet, logURL+"?variant=9", nil), http.StatusOK)
 	require.Contains(t, body, `data-testid="filter-error"`)
