@@ -107,12 +107,25 @@ func (s *Web) logs(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range list.Logs {
 		n, ok := names[l.CreatedBy]
 		if !ok {
-			n = s.actorName(r, l.CreatedBy)
+			n = s.shortActorName(r, l.CreatedBy)
 			names[l.CreatedBy] = n
 		}
 		page.Logs = append(page.Logs, logRow{EventLog: l, CreatedByName: n})
 	}
 	return s.render(w, r, pageView{Template: "logs", Title: "Event logs", Active: "logs", Data: page})
+}
+
+// shortActorName is an actor's name alone (the id when the API cannot
+// say, the admin as such).
+func (s *Web) shortActorName(r *http.Request, id string) string {
+	if id == httpx.AdminActorID {
+		return "the admin"
+	}
+	a, err := apiGet[apiv1.Actor](s, r, "/api/v1/actors/"+url.PathEscape(id))
+	if err != nil || a.Name == "" {
+		return id
+	}
+	return a.Name
 }
 
 // ---- /ui/logs/new: upload, preview, import ----
@@ -725,6 +738,7 @@ type logMapView struct {
 
 type logPageData struct {
 	Log         apiv1.EventLog
+	CreatedBy   string // the importer's name
 	Summary     *apiv1.LogSummary
 	Filters     logFilters
 	FieldErrors map[string]string
@@ -769,7 +783,8 @@ func (s *Web) logPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := logPageData{Log: l, CanKeep: canKeepLogs(r), FieldErrors: map[string]string{}, Path: logPath(l.ID)}
+	page := logPageData{Log: l, CanKeep: canKeepLogs(r), FieldErrors: map[string]string{}, Path: logPath(l.ID),
+		CreatedBy: s.shortActorName(r, l.CreatedBy)}
 	if l.Status != apiv1.LogReady {
 		page.Importing = true
 		return s.render(w, r, pageView{Template: "log", Title: l.Name, Active: "logs", Data: page})

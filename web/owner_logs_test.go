@@ -15,7 +15,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/internal/httpx"
+	"github.com/flowlab/flowlab/store"
 )
 
 // helpdeskCSV is a small helpdesk export: cases are registered, triaged,
@@ -306,4 +309,21 @@ func TestUILogUploadRefusalsAndPreview(t *testing.T) {
 	// Staff may not upload.
 	res = e.upload("sam", "/ui/logs/new", nil, "helpdesk.csv", good, nil)
 	require.Equal(t, http.StatusForbidden, res.Code)
+}
+
+func TestUILogUploadTooLargeAndBusy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(a *api.Config, _ *Config) { a.MaxLogBytes = 2000 })
+	e.Actor("olga", store.RoleOwner)
+	res := e.upload("olga", "/ui/logs/new", [][2]string{{"name", "Big"}}, "helpdesk.csv", helpdeskCSV(40), nil)
+	body := html.UnescapeString(requirePage(t, res, http.StatusRequestEntityTooLarge))
+	require.Contains(t, body, "The file is too large for this server.")
+	require.Contains(t, body, "2000 bytes")
+	require.Contains(t, body, `value="Big"`, "the fields are kept")
+
+	// All import slots taken: a 429 in words.
+	p := httpx.NewProblem(http.StatusTooManyRequests, "busy", "Imports busy", "all import slots are taken")
+	p.RetryAfter = 30
+	msg, _ := logProblemWords(p)
+	require.Equal(t, "Another event log is being imported on this server right now; try again in about 30 s.", msg)
 }
