@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -320,6 +321,17 @@ func TestUILogUploadTooLargeAndBusy(t *testing.T) {
 	require.Contains(t, body, "The file is too large for this server.")
 	require.Contains(t, body, "2000 bytes")
 	require.Contains(t, body, `value="Big"`, "the fields are kept")
+
+	// A log still importing (left by another server): its page says so
+	// and reloads; its progress says importing.
+	_, err := e.st.CreateEventLog(context.Background(), store.CreateEventLogParams{ID: "7d3c1b2a-0f9e-4d8c-b7a6-5e4d3c2b1a09",
+		Name: "Half", Source: "half.csv", Format: "csv", Mapping: json.RawMessage(`{}`), Actor: e.actors["olga"].ID, At: time.Now()})
+	require.NoError(t, err)
+	body = requirePage(t, e.page("olga", http.MethodGet, "/ui/logs/7d3c1b2a-0f9e-4d8c-b7a6-5e4d3c2b1a09", nil), http.StatusOK)
+	require.Contains(t, body, `data-testid="log-importing"`)
+	require.Contains(t, body, `<meta http-equiv="refresh" content="3">`)
+	res = e.page("olga", http.MethodGet, "/ui/logs/7d3c1b2a-0f9e-4d8c-b7a6-5e4d3c2b1a09/progress", nil)
+	require.Contains(t, res.Body.String(), `"status":"importing"`)
 
 	// All import slots taken: a 429 in words.
 	p := httpx.NewProblem(http.StatusTooManyRequests, "busy", "Imports busy", "all import slots are taken")
