@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -338,4 +339,34 @@ func TestUILogUploadTooLargeAndBusy(t *testing.T) {
 	p.RetryAfter = 30
 	msg, _ := logProblemWords(p)
 	require.Equal(t, "Another event log is being imported on this server right now; try again in about 30 s.", msg)
+}
+
+// Variants come a page at a time: 25 variants (case i is triaged i+1
+// times) are 20 on the first page and 5 on the next, the filters kept.
+func TestUILogVariantPages(t *testing.T) {
+	t.Parallel()
+	e := ownerEnv(t)
+	var b strings.Builder
+	b.WriteString("Case ID,Activity,Complete Timestamp\n")
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	for i := range 25 {
+		at := t0.Add(time.Duration(i) * time.Hour)
+		fmt.Fprintf(&b, "C%d,Register,%s\n", i, at.Format(time.RFC3339))
+		for j := 0; j <= i; j++ {
+			at = at.Add(time.Minute)
+			fmt.Fprintf(&b, "C%d,Triage,%s\n", i, at.Format(time.RFC3339))
+		}
+	}
+	loc := e.importLog(t, "olga", "Many variants", b.String())
+	logURL := strings.SplitN(loc, "?", 2)[0]
+	body := requirePage(t, e.page("olga", http.MethodGet, logURL+"?view=performance&excludes=Close", nil), http.StatusOK)
+	require.Equal(t, 20, testids(body)["variant-row"])
+	m := regexp.MustCompile(`href="([^"]+)" data-testid="variants-next"`).FindStringSubmatch(body)
+	require.NotNil(t, m, "a link to the next variants")
+	next := html.UnescapeString(m[1])
+	require.Contains(t, next, "excludes=Close", "the filters are kept")
+	require.Contains(t, next, "view=performance", "the map's settings are kept")
+	body = requirePage(t, e.page("olga", http.MethodGet, next, nil), http.StatusOK)
+	require.Equal(t, 5, testids(body)["variant-row"])
+	require.NotContains(t, testids(body), "variants-next")
 }
