@@ -938,8 +938,9 @@ func (s *Web) logCases(w http.ResponseWriter, r *http.Request) error {
 	if page.Cases.NextCursor != "" {
 		page.NextURL = logPath(id, "/cases?") + page.Filters.pageQuery("cursor", page.Cases.NextCursor).Encode()
 	}
+	// Back to the log with the filters the variant's link came with.
 	page.BackURL = logPath(id)
-	if pq := page.Filters.pageQuery(); len(pq) > 0 {
+	if pq := page.Filters.pageQuery("variant", ""); len(pq) > 0 {
 		page.BackURL += "?" + pq.Encode()
 	}
 	title := "Cases of " + l.Name
