@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -369,4 +370,42 @@ func TestUILogVariantPages(t *testing.T) {
 	body = requirePage(t, e.page("olga", http.MethodGet, next, nil), http.StatusOK)
 	require.Equal(t, 5, testids(body)["variant-row"])
 	require.NotContains(t, testids(body), "variants-next")
+}
+
+// A slow upload outlives the server's read and write timeouts: the upload
+// routes extend their deadlines (as the API's import does).
+func TestUILogSlowUploadOutlivesServerTimeouts(t *testing.T) {
+	t.Parallel()
+	e := ownerEnv(t)
+	srv := httptest.NewUnstartedServer(e.h)
+	srv.Config.ReadTimeout = 400 * time.Millisecond
+	srv.Config.WriteTimeout = 400 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("name", "Slow")
+		fw, _ := mw.CreateFormFile("file", "slow.csv")
+		csv := helpdeskCSV(12)
+		chunks := 6
+		step := len(csv)/chunks + 1
+		for i := 0; i < len(csv); i += step {
+			time.Sleep(200 * time.Millisecond) // 1.2 s in all: three times the timeouts
+			_, _ = io.WriteString(fw, csv[i:min(i+step, len(csv))])
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/ui/logs/new", pr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.sessionFor(e.tokens["olga"])})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	require.True(t, strings.HasPrefix(res.Header.Get("Location"), "/ui/logs/"), res.Header.Get("Location"))
 }
