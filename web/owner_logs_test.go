@@ -372,8 +372,10 @@ func TestUILogVariantPages(t *testing.T) {
 	require.NotContains(t, testids(body), "variants-next")
 }
 
-// A slow upload outlives the server's read and write timeouts: the upload
-// routes extend their deadlines (as the API's import does).
+// A slow upload outlives the server's read and write timeouts (the upload
+// routes extend their deadlines, as the API's import does), and is
+// streamed into the API as it arrives: while it is still being sent, the
+// progress endpoint shows the import running with the bytes read so far.
 func TestUILogSlowUploadOutlivesServerTimeouts(t *testing.T) {
 	t.Parallel()
 	e := ownerEnv(t)
@@ -382,16 +384,23 @@ func TestUILogSlowUploadOutlivesServerTimeouts(t *testing.T) {
 	srv.Config.WriteTimeout = 400 * time.Millisecond
 	srv.Start()
 	t.Cleanup(srv.Close)
+	const id = "2f1e0d9c-8b7a-4695-a4b3-c2d1e0f9a8b7"
+	cookie := &http.Cookie{Name: sessionCookie, Value: e.sessionFor(e.tokens["olga"])}
 
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
+	half := make(chan struct{})
 	go func() {
 		_ = mw.WriteField("name", "Slow")
+		_ = mw.WriteField("id", id)
 		fw, _ := mw.CreateFormFile("file", "slow.csv")
-		csv := helpdeskCSV(12)
+		csv := helpdeskCSV(2000) // ~500 KB: the reader sniffs the first 64 KiB
 		chunks := 6
 		step := len(csv)/chunks + 1
-		for i := 0; i < len(csv); i += step {
+		for i, n := 0, 0; i < len(csv); i, n = i+step, n+1 {
+			if n == chunks/2 {
+				close(half)
+			}
 			time.Sleep(200 * time.Millisecond) // 1.2 s in all: three times the timeouts
 			_, _ = io.WriteString(fw, csv[i:min(i+step, len(csv))])
 		}
@@ -401,11 +410,37 @@ func TestUILogSlowUploadOutlivesServerTimeouts(t *testing.T) {
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.sessionFor(e.tokens["olga"])})
+	req.AddCookie(cookie)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	require.Equal(t, http.StatusSeeOther, res.StatusCode)
-	require.True(t, strings.HasPrefix(res.Header.Get("Location"), "/ui/logs/"), res.Header.Get("Location"))
+	type answer struct {
+		res *http.Response
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := client.Do(req)
+		done <- answer{res, err}
+	}()
+
+	<-half
+	var prog logProgressJSON
+	deadline := time.Now().Add(time.Second)
+	for prog.Status != apiv1.LogImporting && time.Now().Before(deadline) {
+		preq, err := http.NewRequest(http.MethodGet, srv.URL+"/ui/logs/"+id+"/progress", nil)
+		require.NoError(t, err)
+		preq.AddCookie(cookie)
+		pres, err := client.Do(preq)
+		require.NoError(t, err)
+		require.NoError(t, json.NewDecoder(pres.Body).Decode(&prog))
+		pres.Body.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.Equal(t, apiv1.LogImporting, prog.Status, "the import runs while the file is still being sent")
+	require.Positive(t, prog.Bytes)
+
+	a := <-done
+	require.NoError(t, a.err)
+	defer a.res.Body.Close()
+	require.Equal(t, http.StatusSeeOther, a.res.StatusCode)
+	require.True(t, strings.HasPrefix(a.res.Header.Get("Location"), "/ui/logs/"+id+"?"), a.res.Header.Get("Location"))
 }
