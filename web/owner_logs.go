@@ -45,10 +45,6 @@ var logPages = []pageRoute{
 // timeout (30 s) would otherwise cut a big upload off.
 const uploadDeadline = 46 * time.Minute
 
-// previewSample is what the page's script sends of the file for a
-// preview: its first MiB.
-const previewSample = 1 << 20
-
 // logPath is the UI path of a log plus the given suffix.
 func logPath(id string, suffix ...string) string {
 	return UIPath + "/logs/" + url.PathEscape(id) + strings.Join(suffix, "")
