@@ -59,8 +59,8 @@ type pageRoute struct {
 }
 
 // allPages is every page of the UI: each area keeps its own table in its
-// own file (staff.go, owner.go, improve.go).
-var allPages = slices.Concat(corePages, staffPages, ownerPages, improvePages)
+// own file (staff.go, owner.go, owner_logs.go, improve.go).
+var allPages = slices.Concat(corePages, staffPages, ownerPages, logPages, improvePages)
 
 var corePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},
@@ -159,6 +159,7 @@ func navFor(a apiv1.Actor) []navItem {
 	add(authz.Everyone, navItem{"Inbox", UIPath + "/inbox", "inbox"})
 	add(authz.Everyone, navItem{"Cases", UIPath + "/cases", "cases"})
 	add(authz.FlowViewers, navItem{"Flows", UIPath + "/flows", "flows"})
+	add(authz.LogViewers, navItem{"Logs", UIPath + "/logs", "logs"})
 	add(authz.FlowViewers, navItem{"Pilots", UIPath + "/pilots", "pilots"})
 	add(authz.Everyone, navItem{"Improvement", UIPath + "/improvements", "improvements"})
 	add(authz.Everyone, navItem{"KPIs", UIPath + "/kpis", "kpis"})
@@ -570,15 +571,20 @@ func (a apiResult) FieldErrors() map[string]string {
 // callAPI performs an API request in process as the signed-in actor of r:
 // the API's role checks, validation, audit (with r's request id) and
 // problem documents apply exactly as to a client's request. body is sent
-// as JSON unless it is a []byte (sent as is, with header's Content-Type).
+// as JSON unless it is a []byte or an io.Reader (sent as is, with
+// header's Content-Type): a reader is streamed to the API as the API reads
+// it, never held whole (an event log's upload).
 // pathAndQuery is an /api/v1 path with its query string.
 func (s *Web) callAPI(r *http.Request, method, pathAndQuery string, body any, header http.Header) (apiResult, error) {
 	var rd io.Reader = http.NoBody
 	ct := ""
+	streamed := false
 	switch b := body.(type) {
 	case nil:
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd, streamed = b, true
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
@@ -593,6 +599,10 @@ func (s *Web) callAPI(r *http.Request, method, pathAndQuery string, body any, he
 	req, err := http.NewRequestWithContext(ctx, method, pathAndQuery, rd)
 	if err != nil {
 		return apiResult{}, httpx.Internal(fmt.Errorf("ui: API request: %w", err))
+	}
+	if streamed {
+		// Its length is unknown: the API reads it to its end (or its bound).
+		req.ContentLength = -1
 	}
 	for k, vs := range header {
 		req.Header[k] = vs

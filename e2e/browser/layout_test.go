@@ -50,7 +50,7 @@ func (e *env) testEveryPageAtCommonWidths(t *testing.T) {
 		techAgent: {"/ui/inbox"},
 		admin:     {"/ui/inbox", "/ui/tasks/" + next.ID, "/ui/cases/" + c.ID},
 		owner: {"/ui/flows", "/ui/flows/complaint", "/ui/flows/complaint/diff?from=1&to=2", "/ui/flows/complaint/edit",
-			"/ui/flows/complaint/migrate?from=1&to=2", "/ui/flows/new", "/ui/inbox", "/ui/cases"},
+			"/ui/flows/complaint/migrate?from=1&to=2", "/ui/flows/new", "/ui/logs", "/ui/logs/new", "/ui/inbox", "/ui/cases"},
 		improver: {"/ui/pilots", "/ui/pilots/new", "/ui/proposals/" + prop.ID, "/ui/kpis", "/ui/inbox", "/ui/cases/" + c.ID},
 	}
 	for _, p := range pilots.Pilots {
