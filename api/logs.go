@@ -394,6 +394,10 @@ func (s *API) previewLog(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	res, perr := eventlog.PreviewContext(ctx, body, opts, q.Rows, q.All == "true")
 	if res == nil {
+		if errors.Is(perr, io.ErrUnexpectedEOF) && q.All != "true" {
+			return httpx.NewProblem(http.StatusUnprocessableEntity, "bad-event-log", "The event log cannot be read",
+				"the file ends in the middle, before its first rows could be read (a gzip file cut short?)")
+		}
 		return s.logReadProblem(perr)
 	}
 	out := apiv1.LogPreview{Format: string(res.Format), Gzipped: res.Gzipped, Columns: append([]string{}, res.Columns...),
@@ -401,6 +405,14 @@ func (s *API) previewLog(w http.ResponseWriter, r *http.Request) error {
 		Read: res.Read, Bad: res.Bad, Problems: toLogProblems(res.Problems), Complete: res.Complete}
 	for _, e := range res.Events {
 		out.Events = append(out.Events, toLogEvent(e))
+	}
+	if perr != nil && errors.Is(perr, io.ErrUnexpectedEOF) && q.All != "true" {
+		// A preview of the start of a file (the web UI sends its first
+		// MiB; a gzip stream cut there ends mid-block): what was read is
+		// the answer.
+		out.Error = "the file ends in the middle (only its start was sent, or the upload broke off): the preview shows what was read before"
+		httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
+		return nil
 	}
 	if perr != nil {
 		if p, ok := s.logReadProblem(perr).(*httpx.Problem); !ok || p.Status != http.StatusUnprocessableEntity {

@@ -228,6 +228,22 @@ func TestLogGzippedXESAndPreview(t *testing.T) {
 	// change to summer time, two hours of work.
 	require.Equal(t, 2*3600.0, acts.Activities[0].Work.P50)
 
+	// The preview of the start of a larger gzipped log, cut mid-stream (the
+	// web UI sends a file's first MiB), shows what it read.
+	var big strings.Builder
+	big.WriteString("case,activity,timestamp\n")
+	for i := range 20000 {
+		fmt.Fprintf(&big, "c%d,step %d,2026-03-02T09:%02d:%02dZ\n", i/4, i%4, i%60, i%60)
+	}
+	var bgz bytes.Buffer
+	zw = gzip.NewWriter(&bgz)
+	_, _ = zw.Write([]byte(big.String()))
+	require.NoError(t, zw.Close())
+	pv = servertest.DecodeStrict[apiv1.LogPreview](t, e.SendRaw("admin", http.MethodPost, "/api/v1/logs/preview?all=false", "application/gzip", bgz.Bytes()[:bgz.Len()/2], nil), http.StatusOK)
+	require.Len(t, pv.Events, 20)
+	p := servertest.ProblemOf(t, e.SendRaw("admin", http.MethodPost, "/api/v1/logs/preview", "application/gzip", gz.Bytes()[:gz.Len()-12], nil), http.StatusUnprocessableEntity)
+	require.Contains(t, p.Detail, "the file ends in the middle")
+
 	// The preview of a CSV without a timestamp column says what is missing.
 	pv = servertest.DecodeStrict[apiv1.LogPreview](t, e.SendRaw("admin", http.MethodPost, "/api/v1/logs/preview", "text/csv", []byte("case,activity,when\nc1,a,x\n"), nil), http.StatusOK)
 	require.NotEmpty(t, pv.Error)

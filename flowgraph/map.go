@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/flowlab/flowlab/readable"
 )
 
 // Map is a process map discovered from an event log (package discovery's
@@ -98,7 +100,7 @@ func (m Map) TooLarge(l Limits) string {
 // count (over the largest activity count, the largest edge count), and
 // edges are labelled with it; in the performance view edges are coloured
 // grey to red in proportion to their median duration (over the slowest
-// edge's) and labelled with median and p90 (FormatSeconds), edges without
+// edge's) and labelled with median and p90 (readable.Duration), edges without
 // durations grey and dashed. Nodes and edges are written in the map's
 // order; the output depends only on the input.
 func MapDOT(m Map, view MapView) []byte {
@@ -120,15 +122,21 @@ func MapDOT(m Map, view MapView) []byte {
 	}
 	var b strings.Builder
 	title := m.Title
-	caption := "frequency: activities and paths coloured by count"
+	// The caption stays short: Graphviz sizes the drawing from its own
+	// estimate of the text's width, and a browser's font may be wider.
+	caption := "frequency: counts"
 	if view == MapPerformance {
-		caption = "performance: paths coloured by median duration (red: " + FormatSeconds(maxP50) + "), labelled median / p90"
+		caption = "median and p90 per path (red: " + readable.Duration(maxP50) + ")"
 	}
 	if title != "" {
 		title += "\n"
 	}
 	b.WriteString("digraph \"map\" {\n")
-	fmt.Fprintf(&b, "  graph [fontname=\"Helvetica\", fontsize=13, rankdir=TB, nodesep=0.35, ranksep=0.45, pad=0.25, labelloc=t, bgcolor=\"white\", label=%s];\n",
+	nodesep := "0.35"
+	if view == MapPerformance {
+		nodesep = "0.7" // two-line duration labels between neighbours
+	}
+	fmt.Fprintf(&b, "  graph [fontname=\"Helvetica\", fontsize=13, rankdir=TB, nodesep="+nodesep+", ranksep=0.45, pad=0.25, labelloc=t, bgcolor=\"white\", label=%s];\n",
 		quote(strings.Split(title+caption, "\n")...))
 	b.WriteString("  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", color=\"#4d4d4d\", fillcolor=\"" + mapPlainFill + "\", penwidth=1.2, margin=\"0.14,0.06\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4d4d4d\", fontcolor=\"#333333\", arrowsize=0.7];\n")
@@ -136,10 +144,10 @@ func MapDOT(m Map, view MapView) []byte {
 		attrs := []string{"id=" + quote("act-"+strconv.Itoa(i))}
 		switch n.ID {
 		case m.Start:
-			attrs = append(attrs, "shape=circle", `style="filled"`, "width=0.25", "fixedsize=true", `label=""`,
+			attrs = append(attrs, "shape=circle", `style="filled"`, "width=0.25", "fixedsize=true", `label=" "`,
 				`fillcolor="`+mapStartColour+`"`, `color="`+mapStartColour+`"`, "tooltip="+quote(fmt.Sprintf("start: %d cases", n.Cases)))
 		case m.End:
-			attrs = append(attrs, "shape=doublecircle", `style="filled"`, "width=0.2", "fixedsize=true", `label=""`,
+			attrs = append(attrs, "shape=doublecircle", `style="filled"`, "width=0.2", "fixedsize=true", `label=" "`,
 				`fillcolor="`+mapEndColour+`"`, `color="`+mapEndColour+`"`, "tooltip="+quote(fmt.Sprintf("end: %d cases", n.Cases)))
 		default:
 			label := n.Label
@@ -166,7 +174,7 @@ func MapDOT(m Map, view MapView) []byte {
 		attrs := []string{"penwidth=" + width}
 		tooltip := fmt.Sprintf("%d times", e.Count)
 		if e.HasDuration {
-			tooltip += "; median " + FormatSeconds(e.P50) + ", p90 " + FormatSeconds(e.P90)
+			tooltip += "; median " + readable.Duration(e.P50) + ", p90 " + readable.Duration(e.P90)
 		}
 		switch {
 		case view == MapFrequency:
@@ -174,7 +182,7 @@ func MapDOT(m Map, view MapView) []byte {
 			attrs = append(attrs, `color="`+c+`"`, "label="+quote(" "+strconv.Itoa(e.Count)))
 		case e.HasDuration:
 			c := mix(mapSlowLow, mapSlowHigh, ratio(e.P50, maxP50))
-			attrs = append(attrs, `color="`+c+`"`, "label="+quote(" "+FormatSeconds(e.P50)+" / "+FormatSeconds(e.P90)))
+			attrs = append(attrs, `color="`+c+`"`, "label="+quote(" "+readable.Duration(e.P50), " p90 "+readable.Duration(e.P90)))
 		default:
 			attrs = append(attrs, `color="#bdbdbd"`, `style="dashed"`)
 		}

@@ -59,11 +59,11 @@ func TestMapDOTFrequency(t *testing.T) {
 	require.Equal(t, dot, MapDOT(m, MapFrequency), "deterministic")
 	s := string(dot)
 	require.True(t, strings.HasPrefix(s, "digraph \"map\" {\n"))
-	require.Contains(t, s, `label="helpdesk\nfrequency: activities and paths coloured by count"`)
+	require.Contains(t, s, `label="helpdesk\nfrequency: counts"`)
 	// Start and end: small circles without counts.
 	require.Contains(t, line(t, dot, `"▶ start"`), "shape=circle")
 	require.Contains(t, line(t, dot, `"■ end"`), "shape=doublecircle")
-	require.Contains(t, line(t, dot, `"■ end"`), `label=""`)
+	require.Contains(t, line(t, dot, `"■ end"`), `label=" "`)
 	// Activities labelled with name and count, quotes escaped.
 	require.Contains(t, line(t, dot, `"record"`), `label="record\n100"`)
 	require.Contains(t, line(t, dot, `"say \"hi\""`), `label="say \"hi\"\n10"`)
@@ -93,12 +93,12 @@ func TestMapDOTPerformance(t *testing.T) {
 	require.Equal(t, dot, MapDOT(m, MapPerformance))
 	require.NotEqual(t, dot, MapDOT(m, MapFrequency))
 	s := string(dot)
-	require.Contains(t, s, "performance: paths coloured by median duration (red: 2d)")
+	require.Contains(t, s, "median and p90 per path (red: 2 d 00 h)")
 	// Median and p90 on the edges with durations; the slowest red.
 	slow, fast := line(t, dot, `"resolve" -> "resolve"`), line(t, dot, `"record" -> "say \"hi\""`)
-	require.Contains(t, slow, `label=" 2d / 3d"`)
-	require.Contains(t, line(t, dot, `"record" -> "resolve"`), `label=" 1h / 4h"`)
-	require.Contains(t, fast, `label=" 1m30s / 10m"`)
+	require.Contains(t, slow, `label=" 2 d 00 h\n p90 3 d 00 h"`)
+	require.Contains(t, line(t, dot, `"record" -> "resolve"`), `label=" 1 h 00 min\n p90 4 h 00 min"`)
+	require.Contains(t, fast, `label=" 1 min 30 s\n p90 10 min"`)
 	require.Equal(t, HeatColour(1, 1), attr(t, slow, colourAttr.String()))
 	require.NotEqual(t, attr(t, slow, colourAttr.String()), attr(t, fast, colourAttr.String()))
 	// Without durations: grey, dashed, unlabelled.
@@ -128,5 +128,9 @@ func TestMapDOTLaysOut(t *testing.T) {
 		require.Equal(t, 0, dotlayout.Child(bytes.NewReader(MapDOT(sampleMap(), v)), &out, &errOut), errOut.String())
 		require.Contains(t, out.String(), ">resolve</text>")
 		require.Contains(t, out.String(), "<svg")
+		// The start and end circles carry no text (their names would
+		// spill over them).
+		require.NotContains(t, out.String(), ">▶ start</text>")
+		require.NotContains(t, out.String(), ">■ end</text>")
 	}
 }
