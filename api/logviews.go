@@ -225,16 +225,23 @@ func pageQuery(q apiv1.LogPageParams) logQuery {
 		Excludes: q.Excludes, Calendar: q.Calendar}
 }
 
-func (s *API) listLogVariants(w http.ResponseWriter, r *http.Request) error {
+// openLogPage is openLogView of a paged view: its parameters, the offset
+// its cursor names, and the view.
+func (s *API) openLogPage(r *http.Request) (apiv1.LogPageParams, int, *logView, error) {
 	q, err := httpx.ParamsOf[apiv1.LogPageParams](r)
 	if err != nil {
-		return err
+		return q, 0, nil, err
 	}
 	offset, err := pageOffset(q.Cursor)
 	if err != nil {
-		return err
+		return q, 0, nil, err
 	}
 	v, err := s.openLogView(r.Context(), pageQuery(q))
+	return q, offset, v, err
+}
+
+func (s *API) listLogVariants(w http.ResponseWriter, r *http.Request) error {
+	q, offset, v, err := s.openLogPage(r)
 	if err != nil {
 		return err
 	}
@@ -262,15 +269,7 @@ func (s *API) listLogVariants(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *API) listLogCases(w http.ResponseWriter, r *http.Request) error {
-	q, err := httpx.ParamsOf[apiv1.LogPageParams](r)
-	if err != nil {
-		return err
-	}
-	offset, err := pageOffset(q.Cursor)
-	if err != nil {
-		return err
-	}
-	v, err := s.openLogView(r.Context(), pageQuery(q))
+	q, offset, v, err := s.openLogPage(r)
 	if err != nil {
 		return err
 	}

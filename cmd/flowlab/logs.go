@@ -423,6 +423,17 @@ func (v *viewFlags) params(id string) (apiv1.LogViewParams, error) {
 	return p, nil
 }
 
+// open checks the flags and the output format: the view's parameters and
+// a client.
+func (v *viewFlags) open(cf *clientFlags, id string) (apiv1.LogViewParams, *apiv1.Client, error) {
+	p, err := v.params(id)
+	if err != nil {
+		return p, nil, err
+	}
+	c, err := cf.client()
+	return p, c, err
+}
+
 func newLogShowCmd() *cobra.Command {
 	var cf clientFlags
 	var vf viewFlags
@@ -433,11 +444,7 @@ func newLogShowCmd() *cobra.Command {
   flowlab log show LOG_ID --from 2013-01-01T00:00:00Z --calendar complaint -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := vf.params(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
+			p, c, err := vf.open(&cf, args[0])
 			if err != nil {
 				return err
 			}
@@ -495,11 +502,7 @@ func newLogVariantsCmd() *cobra.Command {
 			if err := pf.check(); err != nil {
 				return err
 			}
-			v, err := vf.params(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
+			v, c, err := vf.open(&cf, args[0])
 			if err != nil {
 				return err
 			}
@@ -555,11 +558,7 @@ func newLogCasesCmd() *cobra.Command {
 			if err := pf.check(); err != nil {
 				return err
 			}
-			v, err := vf.params(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
+			v, c, err := vf.open(&cf, args[0])
 			if err != nil {
 				return err
 			}
@@ -621,11 +620,7 @@ writes the map drawn as a heat map instead (--view frequency or performance).`,
 			if activities < 0 || activities > 100 || paths < 0 || paths > 100 {
 				return usageError{errors.New("--activities and --paths are percentages from 0 to 100")}
 			}
-			v, err := vf.params(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
+			v, c, err := vf.open(&cf, args[0])
 			if err != nil {
 				return err
 			}
@@ -690,11 +685,7 @@ func newLogActivitiesCmd() *cobra.Command {
   flowlab log activities LOG_ID --calendar complaint -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := vf.params(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
+			v, c, err := vf.open(&cf, args[0])
 			if err != nil {
 				return err
 			}
@@ -756,11 +747,7 @@ func newLogHandoffsCmd() *cobra.Command {
   flowlab log handoffs LOG_ID --variant 1 -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := vf.params(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
+			v, c, err := vf.open(&cf, args[0])
 			if err != nil {
 				return err
 			}
