@@ -56,11 +56,21 @@ func EncodeChunk(cases []Case) []byte {
 				body = binary.AppendVarint(body, t-prev)
 			}
 			prev = t
-			if e.Start == nil {
-				body = append(body, 0)
-			} else {
-				body = append(body, 1)
+			// Flags: 1 a start follows, 2 a scheduled time follows (a
+			// chunk of a log without either is as format 1 wrote it).
+			var flag byte
+			if e.Start != nil {
+				flag |= 1
+			}
+			if e.Scheduled != nil {
+				flag |= 2
+			}
+			body = append(body, flag)
+			if e.Start != nil {
 				body = binary.AppendVarint(body, t-e.Start.UnixNano())
+			}
+			if e.Scheduled != nil {
+				body = binary.AppendVarint(body, t-e.Scheduled.UnixNano())
 			}
 			body = binary.AppendUvarint(body, optRef(ref, e.Resource))
 			body = binary.AppendUvarint(body, optRef(ref, e.Group))
@@ -203,13 +213,16 @@ func DecodeChunk(data []byte) ([]Case, error) {
 			}
 			flag := r.b[0]
 			r.b = r.b[1:]
-			switch flag {
-			case 0:
-			case 1:
+			if flag > 3 {
+				r.fail("start flag")
+			}
+			if flag&1 != 0 {
 				s := time.Unix(0, t-r.varint("start")).UTC()
 				e.Start = &s
-			default:
-				r.fail("start flag")
+			}
+			if flag&2 != 0 {
+				s := time.Unix(0, t-r.varint("scheduled")).UTC()
+				e.Scheduled = &s
 			}
 			e.Resource = r.optStr("resource")
 			e.Group = r.optStr("group")

@@ -12,6 +12,9 @@ func TestChunkRoundTrip(t *testing.T) {
 	l := sample()
 	start := at(33)
 	l.Cases[1].Events[3].Start = &start
+	ready := at(30)
+	l.Cases[1].Events[3].Scheduled = &ready
+	l.Cases[0].Events[1].Scheduled = &ready
 	// Times before 1970 and far apart, empty names, a case without events.
 	l.Cases = append(l.Cases,
 		Case{ID: "old", Events: []Event{{Activity: "A", Time: time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)},

@@ -26,9 +26,13 @@ type Event struct {
 	Time time.Time
 	// Start is when the instance began, when the log pairs a start with
 	// the completion; nil otherwise.
-	Start    *time.Time
-	Resource string
-	Group    string
+	Start *time.Time
+	// Scheduled is when the instance became ready for work (an XES
+	// "schedule" paired with it); nil otherwise. When set, the waiting
+	// before the event is measured from it (decision 0029).
+	Scheduled *time.Time
+	Resource  string
+	Group     string
 }
 
 // Attr is one case attribute.
@@ -73,10 +77,19 @@ func (l Log) business(a, b time.Time) float64 {
 }
 
 // caseStart is the first instant of a non-empty case: its first event's
-// time, or its start when that is earlier (as CycleTime counts).
+// time, or its start or scheduled time when earlier (as CycleTime counts).
 func caseStart(c Case) time.Time {
-	first := c.Events[0].Time
-	if s := c.Events[0].Start; s != nil && s.Before(first) {
+	return eventBegin(c.Events[0])
+}
+
+// eventBegin is the earliest instant of an event: its time, start or
+// scheduled time.
+func eventBegin(e Event) time.Time {
+	first := e.Time
+	if s := e.Start; s != nil && s.Before(first) {
+		first = *s
+	}
+	if s := e.Scheduled; s != nil && s.Before(first) {
 		first = *s
 	}
 	return first

@@ -142,6 +142,24 @@ func TestWorkingTimeWithStarts(t *testing.T) {
 	require.Equal(t, 5*time.Minute, CycleTime(c))
 }
 
+// With a scheduled time, the waiting before an instance is its start minus
+// its scheduled time, whatever came before; the first instance of a case
+// waits too, and the case begins when it was scheduled.
+func TestWaitingFromScheduled(t *testing.T) {
+	ready, start, later := at(10), at(25), at(-20)
+	l := Log{Cases: []Case{{ID: "s", Events: []Event{
+		{Activity: "A", Time: at(0), Scheduled: &later},
+		{Activity: "B", Time: at(40), Start: &start, Scheduled: &ready},
+	}}}}
+	byName := map[string]ActivityStats{}
+	for _, a := range Activities(l) {
+		byName[a.Activity] = a
+	}
+	require.Equal(t, Quantiles{N: 1, P50: 15 * 60, P90: 15 * 60, P95: 15 * 60}, byName["B"].Wait, "start minus scheduled")
+	require.Equal(t, Quantiles{N: 1, P50: 20 * 60, P90: 20 * 60, P95: 20 * 60}, byName["A"].Wait, "a first instance with a scheduled time waits")
+	require.Equal(t, 60*time.Minute, CycleTime(l.Cases[0]))
+}
+
 func TestHandoffs(t *testing.T) {
 	h := HandoffsOf(sample())
 	// Resources: c1 ann→bob, bob→ann; c2 ann→bob, bob→ann, ann→cy;

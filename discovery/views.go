@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Quantiles are the 50th, 90th and 95th percentiles of durations in
@@ -205,10 +206,7 @@ func Variants(l Log) []Variant {
 		p := next[vid]
 		next[vid]++
 		caseIDs[p] = c.ID
-		first, last := c.Events[0].Time, c.Events[len(c.Events)-1].Time
-		if st := c.Events[0].Start; st != nil && st.Before(first) {
-			first = *st
-		}
+		first, last := caseStart(*c), c.Events[len(c.Events)-1].Time
 		cycles[p] = last.Sub(first).Seconds()
 		if bcycles != nil {
 			bcycles[p] = l.business(first, last)
@@ -519,12 +517,21 @@ func Activities(l Log) []ActivityStats {
 					a.bwork = append(a.bwork, l.business(*e.Start, e.Time))
 				}
 			}
-			if i > 0 {
-				w := begin.Sub(c.Events[i-1].Time).Seconds()
+			// Waiting: from the instance's scheduled time when the log
+			// has one, else from the previous event's time.
+			var ready time.Time
+			switch {
+			case e.Scheduled != nil:
+				ready = *e.Scheduled
+			case i > 0:
+				ready = c.Events[i-1].Time
+			}
+			if !ready.IsZero() {
+				w := begin.Sub(ready).Seconds()
 				a.wait = append(a.wait, w)
 				a.total += w
 				if l.cal != nil {
-					a.bwait = append(a.bwait, l.business(c.Events[i-1].Time, begin))
+					a.bwait = append(a.bwait, l.business(ready, begin))
 				}
 			}
 			if i >= 2 && ids[i-2] == id && ids[i-1] != id && pingPong[id] != ci {

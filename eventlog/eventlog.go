@@ -40,7 +40,10 @@ type Event struct {
 	// Start is the start timestamp in UTC when the log has a start column
 	// (or attribute) and the event a value in it; Pair sets it from a
 	// matching start event.
-	Start     *time.Time `json:"start,omitempty"`
+	Start *time.Time `json:"start,omitempty"`
+	// Scheduled is when the instance became ready for work (XES lifecycle
+	// "schedule"), set by Pair from a matching schedule event.
+	Scheduled *time.Time `json:"scheduled,omitempty"`
 	Resource  string     `json:"resource,omitempty"`
 	Group     string     `json:"group,omitempty"`
 	Lifecycle string     `json:"lifecycle,omitempty"`

@@ -697,3 +697,25 @@ func TestLayoutPatterns(t *testing.T) {
 	_, err := Open(strings.NewReader("case,activity,timestamp\n"), Options{TimeLayout: "dd/MM/yyyy QQ"})
 	require.ErrorContains(t, err, `"QQ"`)
 }
+
+// A schedule event gives its instance a scheduled time: through the start
+// it precedes, or straight to a completion without a start; one nothing
+// takes stays an event.
+func TestPairTakesSchedules(t *testing.T) {
+	at := func(m int) time.Time { return utc("2021-01-04T09:00:00Z").Add(time.Duration(m) * time.Minute) }
+	out := Pair([]Event{
+		{Activity: "Fix", Lifecycle: "schedule", Time: at(0)},
+		{Activity: "Fix", Lifecycle: "start", Time: at(5)},
+		{Activity: "Fix", Lifecycle: "complete", Time: at(9)},
+		{Activity: "Wait", Lifecycle: "schedule", Time: at(10)},
+		{Activity: "Wait", Lifecycle: "complete", Time: at(30)},
+		{Activity: "Call", Lifecycle: "schedule", Time: at(31)},
+	})
+	require.Len(t, out, 3)
+	fix, wait, call := out[0], out[1], out[2]
+	require.Equal(t, []time.Time{at(0), at(5), at(9)}, []time.Time{*fix.Scheduled, *fix.Start, fix.Time})
+	require.Nil(t, wait.Start)
+	require.Equal(t, at(10), *wait.Scheduled)
+	require.Equal(t, "schedule", call.Lifecycle)
+	require.Nil(t, call.Scheduled)
+}

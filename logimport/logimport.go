@@ -314,7 +314,7 @@ func pair(events *eventBlocks, idx []int32, names *interner) []discovery.Event {
 	paired := eventlog.Pair(evs)
 	out := make([]discovery.Event, len(paired))
 	for i, e := range paired {
-		out[i] = discovery.Event{Activity: e.Activity, Time: e.Time, Start: e.Start, Resource: e.Resource, Group: e.Group}
+		out[i] = discovery.Event{Activity: e.Activity, Time: e.Time, Start: e.Start, Scheduled: e.Scheduled, Resource: e.Resource, Group: e.Group}
 	}
 	return out
 }
