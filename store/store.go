@@ -658,8 +658,13 @@ type ExportSpansParams struct {
 	From, To *time.Time
 	Limit    int // default 1000, max 10000
 	// After continues an export after this span (keyset pagination in
-	// (entered_at, case_id, seq) order); nil starts at the first.
+	// (entered_at, case_id, seq) order, or (case_id, seq) with ByCase);
+	// nil starts at the first.
 	After *SpanCursor
+	// ByCase orders the spans by case, then seq (each case's spans
+	// together: one XES trace a case), instead of by entered_at. The
+	// filters are the same.
+	ByCase bool
 }
 
 // SpanCursor is the position of a span in (entered_at, case_id, seq) order.
@@ -676,6 +681,7 @@ type ExportedSpan struct {
 	PilotID       string
 	Arm           string // the case's Variant when it was assigned in a pilot, else ""
 	Customer      string
+	Channel       string
 	CaseStatus    string
 	CaseCreatedAt time.Time
 	CaseClosedAt  *time.Time

@@ -134,19 +134,27 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 		w.add("s.entered_at < ?", bound(*f.To))
 	}
 	if c := f.After; c != nil {
-		w.add("(s.entered_at, s.case_id, s.seq) > (?, ?, ?)", c.EnteredAt.UTC(), c.CaseID, c.Seq)
+		if f.ByCase {
+			w.add("(s.case_id, s.seq) > (?, ?)", c.CaseID, c.Seq)
+		} else {
+			w.add("(s.entered_at, s.case_id, s.seq) > (?, ?, ?)", c.EnteredAt.UTC(), c.CaseID, c.Seq)
+		}
+	}
+	order := "s.entered_at, s.case_id, s.seq"
+	if f.ByCase {
+		order = "s.case_id, s.seq"
 	}
 	limit := w.arg(normalize.Limit(f.Limit, normalize.SpanLimitDefault, normalize.SpanLimitMax))
 	rows, err := s.pool.Query(ctx, `SELECT s.case_id, s.seq, s.flow, s.version, s.variant, s.step, s.kind,
 			s.department, s.entered_at, s.claimed_at, s.completed_at, s.outcome, s.sla_due, s.breached,
 			s.escalation_level, s.actor,
 			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
-			COALESCE(c.customer, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
+			COALESCE(c.customer, ''), COALESCE(c.channel, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
 			f.csat, f.nps, f.resolved_first_contact
 		FROM spans s
 		LEFT JOIN cases c ON c.id = s.case_id
 		LEFT JOIN feedback f ON f.case_id = s.case_id`+w.String()+`
-		ORDER BY s.entered_at, s.case_id, s.seq LIMIT `+limit, w.args...)
+		ORDER BY `+order+` LIMIT `+limit, w.args...)
 	if err != nil {
 		return nil, mapErr("postgres: export spans", err)
 	}
@@ -158,7 +166,7 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 		)
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
 			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
-			&e.PilotID, &e.Arm, &e.Customer, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
+			&e.PilotID, &e.Arm, &e.Customer, &e.Channel, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
 		e.Span = spanFromInternal(x)
 		if caseCreated != nil {
 			e.CaseCreatedAt = utc(*caseCreated)

@@ -131,13 +131,17 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 		add("s.entered_at < ?", nanos(*f.To))
 	}
 	if c := f.After; c != nil {
-		add("(s.entered_at, s.case_id, s.seq) > (?, ?, ?)", nanos(c.EnteredAt), c.CaseID, c.Seq)
+		if f.ByCase {
+			add("(s.case_id, s.seq) > (?, ?)", c.CaseID, c.Seq)
+		} else {
+			add("(s.entered_at, s.case_id, s.seq) > (?, ?, ?)", nanos(c.EnteredAt), c.CaseID, c.Seq)
+		}
 	}
 	query := `SELECT s.case_id, s.seq, s.flow, s.version, s.variant, s.step, s.kind,
 			s.department, s.entered_at, s.claimed_at, s.completed_at, s.outcome, s.sla_due, s.breached,
 			s.escalation_level, s.actor,
 			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
-			COALESCE(c.customer, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
+			COALESCE(c.customer, ''), COALESCE(c.channel, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
 			f.csat, f.nps, f.resolved_first_contact
 		FROM spans s
 		LEFT JOIN cases c ON c.id = s.case_id
@@ -145,7 +149,11 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY s.entered_at, s.case_id, s.seq LIMIT ?`
+	if f.ByCase {
+		query += ` ORDER BY s.case_id, s.seq LIMIT ?`
+	} else {
+		query += ` ORDER BY s.entered_at, s.case_id, s.seq LIMIT ?`
+	}
 	args = append(args, normalize.Limit(f.Limit, normalize.SpanLimitDefault, normalize.SpanLimitMax))
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -159,7 +167,7 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 		)
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
 			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
-			&e.PilotID, &e.Arm, &e.Customer, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
+			&e.PilotID, &e.Arm, &e.Customer, &e.Channel, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
 		e.Span = spanFromInternal(x)
 		if caseCreated.Valid {
 			e.CaseCreatedAt = fromNanos(caseCreated.Int64)

@@ -619,7 +619,7 @@ func testExportSpans(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"a/1", "b/1", "plain/1", "a/2", "b/2", "orphan/1", "r/1"}, exportKeys(all))
 	require.Equal(t, store.ExportedSpan{
-		Span: full, PilotID: "p1", Arm: store.ArmControl, Customer: "cust-a", CaseStatus: store.CaseCompleted,
+		Span: full, PilotID: "p1", Arm: store.ArmControl, Customer: "cust-a", Channel: "wechat", CaseStatus: store.CaseCompleted,
 		CaseCreatedAt: t0, CaseClosedAt: ptr(at(time.Hour)), CSAT: ptr(4), NPS: ptr(8), ResolvedFirstContact: ptr(true),
 	}, all[0])
 	require.Equal(t, time.UTC, all[0].EnteredAt.Location())
@@ -643,6 +643,7 @@ func testExportSpans(t *testing.T, s store.Store) {
 	orphan := all[5]
 	require.Equal(t, spans[5], orphan.Span)
 	require.Equal(t, "", orphan.CaseStatus)
+	require.Equal(t, "", orphan.Channel)
 	require.True(t, orphan.CaseCreatedAt.IsZero())
 	require.Nil(t, orphan.CaseClosedAt)
 
@@ -671,6 +672,10 @@ func testExportSpans(t *testing.T, s store.Store) {
 		{"from a nanosecond past", store.ExportSpansParams{From: ptr(at(4*time.Minute + time.Nanosecond))}, []string{}},
 		{"to a nanosecond past", store.ExportSpansParams{To: ptr(at(time.Nanosecond))}, []string{"a/1"}},
 		{"no match", store.ExportSpansParams{PilotID: "nope"}, []string{}},
+		// By case: each case's spans together, in seq order, the cases by id.
+		{"by case", store.ExportSpansParams{ByCase: true}, []string{"a/1", "a/2", "b/1", "b/2", "orphan/1", "plain/1", "r/1"}},
+		{"by case in a window", store.ExportSpansParams{ByCase: true, From: ptr(at(time.Minute)), To: ptr(at(3 * time.Minute))}, []string{"a/2", "b/1", "plain/1"}},
+		{"by case of a pilot", store.ExportSpansParams{ByCase: true, PilotID: "p1"}, []string{"a/1", "a/2", "b/1", "b/2"}},
 	} {
 		whole, err := s.ExportSpans(ctx, tc.p)
 		require.NoError(t, err, tc.name)
