@@ -123,14 +123,26 @@ func businessWaitWork(s Span) (wait, work float64) {
 }
 
 // split applies the wait/work rules of waitWork, measuring intervals with
-// measure.
+// measure: waiting from entering to WorkBegins, working from there to the
+// completion.
 func split(s Span, measure func(from, to time.Time) float64) (wait, work float64) {
+	b := WorkBegins(s)
+	return measure(s.Entered, b), measure(b, s.Completed)
+}
+
+// WorkBegins is the instant a span's waiting ends and its working begins,
+// by the rules of the bottleneck report: a task's claim (kept between
+// entering and completing), or its completion when it was never claimed;
+// a wait step's completion (it only waits); every other kind's entering (it
+// only works). The XES export writes it as the step's start event, so that
+// a log read back gives the report's waiting and working times.
+func WorkBegins(s Span) time.Time {
 	switch s.Kind {
 	case "wait":
-		return measure(s.Entered, s.Completed), 0
+		return s.Completed
 	case "task":
 		if s.Claimed == nil {
-			return measure(s.Entered, s.Completed), 0
+			return s.Completed
 		}
 		claimed := *s.Claimed
 		if claimed.Before(s.Entered) {
@@ -139,9 +151,9 @@ func split(s Span, measure func(from, to time.Time) float64) (wait, work float64
 		if claimed.After(s.Completed) {
 			claimed = s.Completed
 		}
-		return measure(s.Entered, claimed), measure(claimed, s.Completed)
+		return claimed
 	default:
-		return 0, measure(s.Entered, s.Completed)
+		return s.Entered
 	}
 }
 

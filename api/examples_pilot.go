@@ -29,6 +29,24 @@ var (
 		Actor: exampleTokenResponse.Actor.ID, CaseStatus: "completed", CaseCreatedAt: ptr(exampleT0), CaseClosedAt: ptr(exampleT0.Add(3 * time.Hour)),
 		CSAT: ptr(5), ResolvedFirstContact: ptr(true)}
 	exampleSpanCSV = strings.Join(exportColumns, ",") + "\n" + strings.Join(csvRecord(exampleSpanRow), ",") + "\n"
+	exampleSpanXES = `<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1849-2016" xes.features="" xmlns="http://www.xes-standard.org/">
+  <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
+  …
+  <trace>
+    <string key="concept:name" value="6f1c2a9e-…"/>
+    <string key="flowlab:flow" value="complaint"/>
+    <int key="flowlab:version" value="1"/>
+    <event>
+      <string key="concept:name" value="record"/>
+      <string key="lifecycle:transition" value="schedule"/>
+      <date key="time:timestamp" value="2026-03-02T08:00:00Z"/>
+      <string key="org:group" value="customer_service"/>
+    </event>
+    …
+  </trace>
+</log>
+`
 
 	exampleStartPilot = apiv1.StartPilotRequest{
 		Flow: "complaint", Treatment: 2, Share: ptr(30.0), Unit: "customer", PrimaryMetric: "cycle_time",

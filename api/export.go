@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/eventlog"
 	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
@@ -26,11 +27,14 @@ var spanRoutes = []route{
 		Description: "Streams every span entered in [`from`, `to`) of a flow, version or pilot's cases, in (entered_at, case_id, seq) order, " +
 			"with its case's pilot, arm, customer, status, times and feedback: one JSON object per line (`format=jsonl`, the default, " +
 			"application/x-ndjson; the schema describes one line) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
-			"Times are RFC 3339, null (empty in CSV) when absent. Parameters are checked before anything is sent (400).",
+			"Times are RFC 3339, null (empty in CSV) when absent. `format=xes` gives an XES log instead (one trace per case, the spans of a case in " +
+			"seq order; per span a `schedule` event when entered, a `start` when its working began and a `complete` when it ended, with " +
+			"`org:group` = department and `org:resource` = actor) that PM4Py, Disco and `POST /api/v1/logs` read. Parameters are checked before anything is sent (400).",
 		Params:       apiv1.ExportSpansParams{},
 		ResponseType: mimeNDJSON,
 		Status:       http.StatusOK, Response: apiv1.ExportedSpan{}, Example: exampleSpanRow,
-		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV}},
+		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV},
+			{Type: mimeXML, Description: "format=xes: an IEEE 1849 XES log, one trace per case, a schedule, start and complete event per span (decision 0033).", Schema: map[string]any{"type": "string"}, Example: exampleSpanXES}},
 		Handle:       (*API).exportSpans,
 	},
 }
@@ -123,6 +127,9 @@ func (s *API) exportSpans(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	p := store.ExportSpansParams{Flow: q.Flow, Version: q.Version, PilotID: q.Pilot, From: from, To: to, Limit: exportPageSize}
+	if q.Format == "xes" {
+		return s.exportSpansXES(w, r, p)
+	}
 	page, err := s.store.ExportSpans(ctx, p)
 	if err != nil {
 		return httpx.StoreProblem(fmt.Errorf("export spans: %w", err), "spans")
@@ -178,5 +185,111 @@ func (s *API) exportSpans(w http.ResponseWriter, r *http.Request) error {
 		if page, err = s.store.ExportSpans(ctx, p); err != nil {
 			return fail(err)
 		}
+	}
+}
+
+// exportSpansXES streams the spans as an XES log (decision 0033): one trace
+// per case (the store gives each case's spans together, in seq order), and
+// per span a schedule event when it was entered, a start when its working
+// began (analytics.WorkBegins) and a complete when it ended, so that the
+// log read back (package discovery) gives the bottleneck report's waiting
+// and working times. A page of spans at a time: memory does not grow with
+// the export.
+func (s *API) exportSpansXES(w http.ResponseWriter, r *http.Request, p store.ExportSpansParams) error {
+	ctx := r.Context()
+	p.ByCase = true
+	page, err := s.store.ExportSpans(ctx, p)
+	if err != nil {
+		return httpx.StoreProblem(fmt.Errorf("export spans: %w", err), "spans")
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", mimeXML+"; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="spans.xes"`)
+	w.WriteHeader(http.StatusOK)
+	fail := func(err error) error {
+		s.log.LogAttrs(ctx, slog.LevelError, "span export cut short", slog.String("error", err.Error()))
+		return nil
+	}
+	xw, err := eventlog.NewXESWriter(w, []eventlog.Attr{{Name: "concept:name", Value: "flowlab spans"},
+		{Name: "flowlab:exported_at", Value: s.now().UTC().Format(time.RFC3339Nano), Type: "date"}})
+	if err != nil {
+		return fail(err)
+	}
+	current, open := "", false
+	for {
+		for _, sp := range page {
+			if !open || sp.CaseID != current {
+				if err := xw.Trace(xesTraceAttrs(sp)); err != nil {
+					return fail(err)
+				}
+				current, open = sp.CaseID, true
+			}
+			for _, ev := range xesSpanEvents(sp) {
+				if err := xw.Event(ev); err != nil {
+					return fail(err)
+				}
+			}
+		}
+		if err := xw.Flush(); err != nil {
+			return fail(err)
+		}
+		if len(page) == 0 {
+			if err := xw.Close(); err != nil {
+				return fail(err)
+			}
+			return nil
+		}
+		last := page[len(page)-1]
+		p.After = &store.SpanCursor{EnteredAt: last.EnteredAt, CaseID: last.CaseID, Seq: last.Seq}
+		if page, err = s.store.ExportSpans(ctx, p); err != nil {
+			return fail(err)
+		}
+	}
+}
+
+const mimeXML = "application/xml"
+
+// xesTraceAttrs are a case's trace attributes: its id as the trace's name,
+// its flow, version, pilot and arm, channel, status and customer (an id).
+func xesTraceAttrs(sp store.ExportedSpan) []eventlog.Attr {
+	attrs := []eventlog.Attr{{Name: "concept:name", Value: sp.CaseID}, {Name: "flowlab:flow", Value: sp.Flow},
+		{Name: "flowlab:version", Value: strconv.Itoa(sp.Version), Type: "int"}}
+	add := func(name, value, typ string) {
+		if value != "" {
+			attrs = append(attrs, eventlog.Attr{Name: name, Value: value, Type: typ})
+		}
+	}
+	add("flowlab:pilot", sp.PilotID, "")
+	add("flowlab:arm", sp.Arm, "")
+	add("flowlab:channel", sp.Channel, "")
+	add("flowlab:status", sp.CaseStatus, "")
+	add("flowlab:customer", sp.Customer, "id")
+	return attrs
+}
+
+// xesSpanEvents are a span's schedule, start and complete events.
+func xesSpanEvents(sp store.ExportedSpan) [][]eventlog.Attr {
+	stamp := func(t time.Time) eventlog.Attr {
+		return eventlog.Attr{Name: "time:timestamp", Value: t.UTC().Format(time.RFC3339Nano), Type: "date"}
+	}
+	event := func(lifecycle string, at time.Time, resource bool) []eventlog.Attr {
+		attrs := []eventlog.Attr{{Name: "concept:name", Value: sp.Step}, {Name: "lifecycle:transition", Value: lifecycle}, stamp(at)}
+		if sp.Department != "" {
+			attrs = append(attrs, eventlog.Attr{Name: "org:group", Value: sp.Department})
+		}
+		if resource && sp.Actor != "" {
+			attrs = append(attrs, eventlog.Attr{Name: "org:resource", Value: sp.Actor})
+		}
+		return append(attrs, eventlog.Attr{Name: "flowlab:kind", Value: sp.Kind})
+	}
+	complete := event(eventlog.LifecycleComplete, sp.CompletedAt, true)
+	if sp.Outcome != "" {
+		complete = append(complete, eventlog.Attr{Name: "flowlab:outcome", Value: sp.Outcome})
+	}
+	return [][]eventlog.Attr{
+		event(eventlog.LifecycleSchedule, sp.EnteredAt, false),
+		event(eventlog.LifecycleStart, analytics.WorkBegins(sp.Analytics(nil)), true),
+		complete,
 	}
 }

@@ -34,6 +34,7 @@ const (
 	mediaYAML    = "application/yaml"
 	mediaText    = "text/plain"
 	mediaCSV     = "text/csv"
+	mediaXML     = "application/xml"
 	mediaNDJSON  = "application/x-ndjson"
 	mediaSVG     = "image/svg+xml"
 	mediaSchema  = "application/schema+json"

@@ -61,13 +61,16 @@ func (c *Client) ReopenCase(ctx context.Context, params CaseIDParams, body Reope
 	return call[Case](ctx, c, http.MethodPost, "/api/v1/cases/{id}/reopen", params, body, opts...)
 }
 
-// ExportSpans streams the spans export (exportSpans): JSON lines, or CSV
-// with params.Format csv. The caller reads the body as it arrives and
+// ExportSpans streams the spans export (exportSpans): JSON lines, CSV with
+// params.Format csv, or XES with xes. The caller reads the body as it arrives and
 // closes it; no overall timeout applies, ctx bounds it.
 func (c *Client) ExportSpans(ctx context.Context, params ExportSpansParams, opts ...CallOption) (io.ReadCloser, error) {
 	accept := mediaNDJSON
-	if params.Format == "csv" {
+	switch params.Format {
+	case "csv":
 		accept = mediaCSV
+	case "xes":
+		accept = mediaXML
 	}
 	a, err := c.send(ctx, request{method: http.MethodGet, pattern: "/api/v1/spans", params: params, accept: accept, stream: true}, opts...)
 	if err != nil {

@@ -10,7 +10,7 @@ type ExportSpansParams struct {
 	Pilot   string    `query:"pilot" description:"Only spans of the cases assigned in this pilot."`
 	From    time.Time `query:"from" description:"Only spans entered at or after this time (RFC 3339)."`
 	To      time.Time `query:"to" description:"Only spans entered before this time (RFC 3339)."`
-	Format  string    `query:"format" enum:"jsonl,csv" default:"jsonl" description:"jsonl: one JSON object per line (application/x-ndjson); csv: a header row, then one row per span (text/csv)."`
+	Format  string    `query:"format" enum:"jsonl,csv,xes" default:"jsonl" description:"jsonl: one JSON object per line (application/x-ndjson); csv: a header row, then one row per span (text/csv); xes: an IEEE 1849 XES log, one trace per case and a schedule, start and complete event per step (application/xml)."`
 }
 
 // ExportedSpan is one exported span; times are RFC 3339, null (empty

@@ -16,7 +16,7 @@ import (
 // What customers say about a case and what they do (feedback, coming back),
 // and the raw data behind every statistic (the span export).
 
-var exportFormats = []string{"jsonl", "csv"}
+var exportFormats = []string{"jsonl", "csv", "xes"}
 
 func newFeedbackCmd() *cobra.Command {
 	var cf clientFlags
@@ -128,11 +128,13 @@ feedback.`,
 	var version int
 	export := &cobra.Command{
 		Use:   "export",
-		Short: "Stream spans as JSON lines or CSV to stdout or a file",
+		Short: "Stream spans as JSON lines, CSV or XES to stdout or a file",
 		Long: `export streams every span entered in [--from, --to) of a flow, a flow version
 or a pilot's cases (GET /api/v1/spans), in entered time order: JSON lines
-(--format jsonl, the default: one object per line) or CSV with a header row
-(--format csv). The export is written as it arrives, never held in memory,
+(--format jsonl, the default: one object per line), CSV with a header row
+(--format csv), or an XES event log (--format xes: one trace per case, a
+schedule, start and complete event per step, for PM4Py, Disco or
+flowlab log import). The export is written as it arrives, never held in memory,
 so it can be of any size. With --out it goes to FILE (written under a
 temporary name and renamed when complete), otherwise to stdout. Columns:
 case_id, seq, flow, version, variant, pilot_id, arm, customer, step, kind,
@@ -141,11 +143,12 @@ escalation_level, actor, case_status, case_created_at, case_closed_at, csat,
 nps, resolved_first_contact.`,
 		Example: `  flowlab spans export --flow complaint --from 2026-11-01T00:00:00Z > complaint.jsonl
   flowlab spans export --pilot a7e3c9d1-4b2f-4e6a-8c0d-1f2e3d4c5b6a --format csv --out pilot.csv
+  flowlab spans export --flow complaint --format xes --out complaint.xes
   flowlab spans export --flow complaint --version 2 | jq -s 'group_by(.step) | map({step: .[0].step, n: length})'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !contains(exportFormats, format) {
-				return usageError{fmt.Errorf("--format must be jsonl or csv, not %q", format)}
+				return usageError{fmt.Errorf("--format must be jsonl, csv or xes, not %q", format)}
 			}
 			if version < 0 {
 				return usageError{fmt.Errorf("--version must be positive, not %d", version)}
@@ -166,7 +169,7 @@ nps, resolved_first_contact.`,
 	export.Flags().StringVar(&pilot, "pilot", "", "only spans of the cases assigned in this pilot")
 	export.Flags().StringVar(&from, "from", "", "only spans entered at or after this RFC 3339 time")
 	export.Flags().StringVar(&to, "to", "", "only spans entered before this RFC 3339 time")
-	export.Flags().StringVar(&format, "format", "jsonl", "jsonl (one JSON object per line) or csv")
+	export.Flags().StringVar(&format, "format", "jsonl", "jsonl (one JSON object per line), csv or xes")
 	export.Flags().StringVar(&outFile, "out", "", "write to this file instead of stdout")
 	_ = export.RegisterFlagCompletionFunc("flow", completeFlows(&cf))
 	_ = export.RegisterFlagCompletionFunc("pilot", completePilots(&cf))
