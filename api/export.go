@@ -35,7 +35,7 @@ var spanRoutes = []route{
 		Status:       http.StatusOK, Response: apiv1.ExportedSpan{}, Example: exampleSpanRow,
 		AltResponses: []altResponse{{Type: mimeCSV, Description: "A header row, then one row per span.", Schema: map[string]any{"type": "string"}, Example: exampleSpanCSV},
 			{Type: mimeXML, Description: "format=xes: an IEEE 1849 XES log, one trace per case, a schedule, start and complete event per span (decision 0033).", Schema: map[string]any{"type": "string"}, Example: exampleSpanXES}},
-		Handle:       (*API).exportSpans,
+		Handle: (*API).exportSpans,
 	},
 }
 
