@@ -114,7 +114,7 @@ var authzRules = map[string]accessRule{
 	"previewLog": logReaders, "importLog": logReaders, "listLogs": logReaders, "getLog": logReaders,
 	"getLogSummary": logReaders, "listLogVariants": logReaders, "listLogCases": logReaders, "getLogMap": logReaders,
 	"renderLogMap": logReaders, "getLogActivities": logReaders, "getLogHandoffs": logReaders,
-	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins,
+	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins, "compareLogWithFlow": logReaders,
 }
 
 // matrixActor is a column of the matrix.

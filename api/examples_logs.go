@@ -48,6 +48,18 @@ var (
 	exampleLogActivities = apiv1.LogActivities{Cases: 4580, Activities: []apiv1.LogActivity{{Activity: "Closed", Count: 4557, Cases: 4557,
 		Wait: apiv1.LogQuantiles{N: 4554, P50: 1_728_000, P90: 1_900_000, P95: 2_100_000}, Share: 0.41, Bottleneck: true}}}
 
+	exampleLogComparison = apiv1.LogComparison{LogID: exampleEventLog.ID, Flow: "complaint", Version: 2,
+		Mapping: []apiv1.MappedActivity{{Activity: "Resolve ticket", Step: "investigate"}},
+		Steps: []apiv1.CompareStep{{Step: "investigate", Activities: []string{"Resolve ticket"},
+			Before:     apiv1.CompareSide{Cases: 4580, Events: 4983, Wait: apiv1.LogQuantiles{N: 4983, P50: 52_000, P90: 18_000 * 10, P95: 260_000}, Share: 0.41, Rework: 0.08, ReworkCases: 366},
+			After:      apiv1.CompareSide{Cases: 212, Events: 219, Wait: apiv1.LogQuantiles{N: 219, P50: 1_800, P90: 2_400, P95: 3_100}, Work: apiv1.LogQuantiles{N: 219, P50: 900, P90: 2_000, P95: 2_600}, Share: 0.35, Rework: 0.03, ReworkCases: 7},
+			WaitRatio:  apiv1.CompareChange{Estimate: ptr(0.04), Low: ptr(0.03), High: ptr(0.05), P: ptr(0.0)},
+			WorkRatio:  apiv1.CompareChange{},
+			ReworkDiff: apiv1.CompareChange{Estimate: ptr(-0.05), Low: ptr(-0.08), High: ptr(-0.02), P: ptr(0.001)}}},
+		Cycle: apiv1.CompareCycle{Before: apiv1.LogQuantiles{N: 4580, P50: 3_540_000, P90: 8_050_000, P95: 9_860_000},
+			After: apiv1.LogQuantiles{N: 212, P50: 14_400, P90: 30_000, P95: 41_000}, Ratio: apiv1.CompareChange{Estimate: ptr(0.004), Low: ptr(0.003), High: ptr(0.005), P: ptr(0.0)}},
+		UnmappedActivities: []string{"Closed"}, UnmappedSteps: []string{}, Spans: 1290}
+
 	exampleLogHandoffs = apiv1.LogHandoffs{Cases: 4580, Resources: []apiv1.LogHandoff{{From: "Value 1", To: "Value 2", Count: 1200, Cases: 1100}},
 		Groups: []apiv1.LogHandoff{}, PerCaseResources: apiv1.LogPerCase{Mean: 1.2, P50: 1, P90: 2, P95: 3}}
 )

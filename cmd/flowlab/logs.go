@@ -44,11 +44,11 @@ business calendar too.`,
 		Args: noSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return usageError{errors.New("log needs a subcommand: import, list, show, variants, cases, map, activities, handoffs, rename or delete")}
+			return usageError{errors.New("log needs a subcommand: import, list, show, variants, cases, map, activities, handoffs, compare, rename or delete")}
 		},
 	}
 	parent.AddCommand(newLogImportCmd(), newLogListCmd(), newLogShowCmd(), newLogVariantsCmd(), newLogCasesCmd(), newLogMapCmd(),
-		newLogActivitiesCmd(), newLogHandoffsCmd(), newLogRenameCmd(), newLogDeleteCmd())
+		newLogActivitiesCmd(), newLogHandoffsCmd(), newLogRenameCmd(), newLogDeleteCmd(), newLogCompareCmd())
 	return parent
 }
 

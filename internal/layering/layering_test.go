@@ -33,16 +33,18 @@ var allowed = map[string][]string{
 	"experiment": {"stats"},
 	"discovery":  {"stats", "flow"},
 	"logimport":  {"eventlog", "discovery", "store"},
-	"pilotdata":  {"store", "experiment", "stats"},
-	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
-	"worker":     {"workflows", "activities"},
-	"apiv1":      {"flow", "experiment"},
+	// beforeafter sets a log beside a flow's spans (issue 18).
+	"beforeafter": {"analytics", "discovery", "stats"},
+	"pilotdata":   {"store", "experiment", "stats"},
+	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
+	"worker":      {"workflows", "activities"},
+	"apiv1":       {"flow", "experiment"},
 	// server assembles the API and the web UI on one router.
 	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
 	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
 		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview",
-		"eventlog", "discovery", "logimport"},
+		"eventlog", "discovery", "logimport", "beforeafter"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
