@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"experiment": {"stats"},
 	"discovery":  {"stats", "flow"},
 	"logimport":  {"eventlog", "discovery", "store"},
+	"flowdraft":  {"discovery", "flow", "readable"},
 	"pilotdata":  {"store", "experiment", "stats"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":     {"workflows", "activities"},
@@ -42,7 +43,7 @@ var allowed = map[string][]string{
 	// The API: its handlers reach the store and, through engine, Temporal.
 	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
 		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview",
-		"eventlog", "discovery", "logimport"},
+		"eventlog", "discovery", "logimport", "flowdraft"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
