@@ -844,7 +844,7 @@ where cases start differently, and SLAs from the log's waiting times (p90,
 rounded up). Comments say where each number came from. A task's department is
 --department-of's for the activity's most frequent group (or else resource),
 else that group, else --default-department. Nothing is stored: check the draft,
-then publish it with flowlab flow publish.`,
+then publish it with flowlab flow publish KEY FILE.`,
 		Example: `  flowlab log draft-flow LOG_ID --key helpdesk > helpdesk.yaml
   flowlab log draft-flow LOG_ID --coverage 80 --department-of "Value 1=first_line" --department-of "Value 2=second_line"
   flowlab log draft-flow LOG_ID --from 2013-01-01T00:00:00Z -o json`,
