@@ -167,10 +167,19 @@ func Draft(l discovery.Log, o Options) (Result, error) {
 		if float64(covered) >= cov*float64(total)-1e-9 {
 			break
 		}
+		// The variant's new activities, in order; once they would take
+		// the draft past the cap the rest need not be counted (so a log
+		// of long variants costs one pass over its events).
 		var fresh []string
+		seen := map[string]bool{}
 		for _, a := range v.Activities {
-			if _, ok := actIndex[a]; !ok && !slices.Contains(fresh, a) {
-				fresh = append(fresh, a)
+			if _, ok := actIndex[a]; ok || seen[a] {
+				continue
+			}
+			seen[a] = true
+			fresh = append(fresh, a)
+			if len(kept) > 0 && len(acts)+len(fresh) > MaxActivities {
+				break
 			}
 		}
 		seq := v.Activities
@@ -182,9 +191,13 @@ func Draft(l discovery.Log, o Options) (Result, error) {
 			// Even the most frequent variant is too long: keep its
 			// beginning, up to the cap, and let it end there.
 			fresh = fresh[:MaxActivities]
+			keep := map[string]bool{}
+			for _, a := range fresh {
+				keep[a] = true
+			}
 			cut := len(seq)
 			for i, a := range seq {
-				if !slices.Contains(fresh, a) {
+				if !keep[a] {
 					cut = i
 					break
 				}

@@ -177,6 +177,27 @@ func TestDraftIsBounded(t *testing.T) {
 	require.Contains(t, string(d.YAML), "id: a000\n")
 }
 
+// Many long variants, each its own (every case 100 activities of 400, in
+// an order of its own): the draft stays at the cap and takes one pass.
+func TestDraftOfManyLongVariants(t *testing.T) {
+	var l discovery.Log
+	for i := range 3000 {
+		evs := make([]ev, 100)
+		for j := range evs {
+			evs[j] = ev{act: fmt.Sprintf("act %d", (i*7+j*13)%400), after: 1 + j}
+		}
+		l.Cases = append(l.Cases, handCase(fmt.Sprintf("c%d", i), i%28, evs...))
+	}
+	start := time.Now()
+	d, err := Draft(l, Options{})
+	require.NoError(t, err)
+	require.Less(t, time.Since(start), 20*time.Second)
+	require.False(t, d.Diagnostics.HasErrors(), "%s", d.Diagnostics)
+	require.True(t, d.Capped)
+	require.LessOrEqual(t, d.Activities, MaxActivities)
+	require.Less(t, len(d.YAML), flow.MaxSourceSize)
+}
+
 func TestRoundUpAndFormat(t *testing.T) {
 	for _, c := range []struct {
 		sec  float64
