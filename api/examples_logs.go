@@ -59,7 +59,7 @@ var (
 
 	exampleDraftFlow = apiv1.DraftFlow{YAML: "# Drafted by flowlab from the event log \"Helpdesk\" (decision 0032): check it, then publish.\n" +
 		"key: helpdesk\nname: \"Helpdesk\"\ndepartments: [first_line, service]\nsla: 53d1h\nsteps:\n" +
-		"  # Assign seriousness: 4,495 of 4,580 cases (98.1 %) pass here; waiting p90 8 d 04 h in the log → sla 8d5h\n" +
+		"  # Assign seriousness: 4,495 of 4,580 cases (98.1 %) pass here; waiting p90 8 d 04 h (706,730 s) in the log → sla 8d5h\n" +
 		"  - id: assign_seriousness\n    kind: task\n    name: \"Assign seriousness\"\n    department: first_line\n    sla: 8d5h\n" +
 		"    outcomes:\n      - name: to_take_in_charge_ticket  # 3,832 times in the kept cases\n        next: take_in_charge_ticket\n" +
 		"  …\n",

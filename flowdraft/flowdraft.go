@@ -238,7 +238,7 @@ func Draft(l discovery.Log, o Options) (Result, error) {
 		s.dept, s.deptWhy = department(groups[i], resources[i], o.DepartmentOf, defaultDept)
 		if st.Wait.N > 0 {
 			s.sla = RoundUp(st.Wait.P90)
-			s.slaWhy = fmt.Sprintf("waiting p90 %s in the log → sla %s", readable.Duration(st.Wait.P90), FormatDuration(s.sla))
+			s.slaWhy = fmt.Sprintf("waiting p90 %s in the log → sla %s", seconds(st.Wait.P90), FormatDuration(s.sla))
 		} else {
 			s.sla = PlaceholderSLA
 			s.slaWhy = fmt.Sprintf("no waiting time in the log (it only ever opens a case) → sla %s, a placeholder", FormatDuration(s.sla))
@@ -323,7 +323,7 @@ func Draft(l discovery.Log, o Options) (Result, error) {
 	w("departments: [%s]\n", strings.Join(depts, ", "))
 	if ct.N > 0 {
 		caseSLA := RoundUp(ct.P90)
-		w("# case: cycle-time p90 %s over %s cases in the log → sla %s\n", readable.Duration(ct.P90), thousands(ct.N), FormatDuration(caseSLA))
+		w("# case: cycle-time p90 %s over %s cases in the log → sla %s\n", seconds(ct.P90), thousands(ct.N), FormatDuration(caseSLA))
 		w("sla: %s\n", FormatDuration(caseSLA))
 	}
 	w("steps:\n")
@@ -540,6 +540,17 @@ func FormatDuration(d time.Duration) string {
 		fmt.Fprintf(&b, "%dm", m)
 	}
 	return b.String()
+}
+
+// seconds writes a duration readably (decision 0024) and, from a minute
+// on, its exact seconds too, since the readable form rounds: "8 d 04 h
+// (706,730 s)".
+func seconds(sec float64) string {
+	r := readable.Duration(sec)
+	if sec < 60 {
+		return r
+	}
+	return fmt.Sprintf("%s (%s s)", r, thousands(int(math.Round(sec))))
 }
 
 // thousands writes n with commas between thousands: 4,512.

@@ -111,7 +111,7 @@ func TestDraftOnAHandMadeLog(t *testing.T) {
 	y := string(d.YAML)
 	for _, s := range []string{
 		"# Main paths: the 3 most frequent of 4 variants, 10 of 11 cases (90.9 %; asked for 90.0 %).",
-		"# Close: 11 of 11 cases (100.0 %) pass here; waiting p90 2 h 10 min in the log → sla 2h15m",
+		"# Close: 11 of 11 cases (100.0 %) pass here; waiting p90 2 h 10 min (7,800 s) in the log → sla 2h15m",
 		`# department: resource "ann" (11 of its events) is mapped to front_office`,
 		"set the case attribute start_at",
 		"- name: to_ask_customer  # 3 times in the kept cases",
