@@ -114,7 +114,8 @@ var authzRules = map[string]accessRule{
 	"previewLog": logReaders, "importLog": logReaders, "listLogs": logReaders, "getLog": logReaders,
 	"getLogSummary": logReaders, "listLogVariants": logReaders, "listLogCases": logReaders, "getLogMap": logReaders,
 	"renderLogMap": logReaders, "getLogActivities": logReaders, "getLogHandoffs": logReaders,
-	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins, "compareLogWithFlow": logReaders,
+	"draftFlowFromLog": logReaders, "compareLogWithFlow": logReaders,
+	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins,
 }
 
 // matrixActor is a column of the matrix.

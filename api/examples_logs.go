@@ -63,3 +63,18 @@ var (
 	exampleLogHandoffs = apiv1.LogHandoffs{Cases: 4580, Resources: []apiv1.LogHandoff{{From: "Value 1", To: "Value 2", Count: 1200, Cases: 1100}},
 		Groups: []apiv1.LogHandoff{}, PerCaseResources: apiv1.LogPerCase{Mean: 1.2, P50: 1, P90: 2, P95: 3}}
 )
+
+// Examples of draftFlowFromLog (decision 0032), the Helpdesk log's draft.
+var (
+	exampleDraftFlowRequest = apiv1.DraftFlowRequest{Key: "helpdesk", Name: "Helpdesk", Coverage: 0.9,
+		DepartmentOf: map[string]string{"Value 1": "first_line"}, DefaultDepartment: "service"}
+
+	exampleDraftFlow = apiv1.DraftFlow{YAML: "# Drafted by flowlab from the event log \"Helpdesk\" (decision 0032): check it, then publish.\n" +
+		"key: helpdesk\nname: \"Helpdesk\"\ndepartments: [first_line, service]\nsla: 53d1h\nsteps:\n" +
+		"  # Assign seriousness: 4,495 of 4,580 cases (98.1 %) pass here; waiting p90 8 d 04 h (706,730 s) in the log → sla 8d5h\n" +
+		"  - id: assign_seriousness\n    kind: task\n    name: \"Assign seriousness\"\n    department: first_line\n    sla: 8d5h\n" +
+		"    outcomes:\n      - name: to_take_in_charge_ticket  # 3,832 times in the kept cases\n        next: take_in_charge_ticket\n" +
+		"  …\n",
+		Key: "helpdesk", Variants: 21, VariantsTotal: 226, Cases: 4580, CoveredCases: 4134, Coverage: 0.9026, Activities: 8,
+		ActivitiesTotal: 14, Steps: 10, Diagnostics: []apiv1.Diagnostic{}}
+)

@@ -185,6 +185,23 @@ var logRoutes = []route{
 		Errors: []int{404, 409, 422},
 		Handle: (*API).getLogHandoffs,
 	},
+	{
+		Method: http.MethodPost, Pattern: "/api/v1/logs/{id}/draft-flow", ID: "draftFlowFromLog", Tag: "logs",
+		Summary: "Draft a flow from a log",
+		Description: "Flow YAML drafted from the (filtered) log, decision 0032: the most frequent variants until they cover `coverage` of the " +
+			"cases; a task per kept activity, its department from `department_of` (the activity's most frequent group, else resource), " +
+			"else its group, else `default_department`; an outcome per path the kept variants take; a decision first where cases start " +
+			"differently; each task's sla its waiting p90 and the case's its cycle-time p90, rounded up; at most 60 activities. Comments " +
+			"say where each number came from. The YAML validates unchanged (`diagnostics` are validateFlow's); publish it with " +
+			"publishFlowVersion. Nothing is stored.",
+		Roles:  authz.LogViewers,
+		Params: apiv1.DraftFlowFromLogParams{},
+		Body:   apiv1.DraftFlowRequest{}, BodyExample: exampleDraftFlowRequest,
+		Status: http.StatusOK, Response: apiv1.DraftFlow{}, Example: exampleDraftFlow,
+		Errors:  []int{404, 409, 413, 415, 422},
+		NoAudit: "drafting stores nothing",
+		Handle:  (*API).draftFlowFromLog,
+	},
 }
 
 // Defaults of the event log bounds (Config).

@@ -89,3 +89,9 @@ func (c *Client) GetLogHandoffs(ctx context.Context, params LogViewParams, opts 
 func (c *Client) RenderLogMap(ctx context.Context, params LogMapParams, opts ...CallOption) ([]byte, error) {
 	return c.raw(ctx, request{method: http.MethodGet, pattern: "/api/v1/logs/{id}/map.svg", params: params, accept: mediaSVG}, opts...)
 }
+
+// DraftFlowFromLog drafts a flow from a (filtered) log (draftFlowFromLog);
+// nothing is stored.
+func (c *Client) DraftFlowFromLog(ctx context.Context, params DraftFlowFromLogParams, body DraftFlowRequest, opts ...CallOption) (*DraftFlow, error) {
+	return call[DraftFlow](ctx, c, http.MethodPost, "/api/v1/logs/{id}/draft-flow", params, body, opts...)
+}

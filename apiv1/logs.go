@@ -385,3 +385,43 @@ type LogPageParams struct {
 	Limit    int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
 	Cursor   string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
 }
+
+// DraftFlowFromLogParams are the parameters of draftFlowFromLog: the log
+// and the filters of the cases to draft from.
+type DraftFlowFromLogParams struct {
+	ID       string    `path:"id" description:"Log id." example:"5b0c2f7e-9d1a-4c3b-8e6f-2a1d0c9b8e7f"`
+	From     time.Time `query:"from" description:"Only cases whose first event is at or after this time (RFC 3339)."`
+	To       time.Time `query:"to" description:"Only cases whose first event is before this time (RFC 3339)."`
+	Variant  int       `query:"variant" minimum:"1" description:"Only the cases of the variant of this rank in the whole log."`
+	Attr     string    `query:"attr" maxLength:"200" description:"Only cases whose attribute attr has the value value."`
+	Value    string    `query:"value" maxLength:"1000"`
+	Contains []string  `query:"contains" maxItems:"20" description:"Only cases with each of these activities."`
+	Excludes []string  `query:"excludes" maxItems:"20" description:"Only cases with none of these activities."`
+}
+
+// DraftFlowRequest shapes a flow drafted from a log (decision 0032).
+type DraftFlowRequest struct {
+	Key               string            `json:"key,omitempty" maxLength:"100" description:"The flow's key; default: made from the log's name." example:"helpdesk"`
+	Name              string            `json:"name,omitempty" maxLength:"200" description:"The flow's name; default: the log's name."`
+	Coverage          float64           `json:"coverage,omitempty" minimum:"0" maximum:"1" description:"The share of the cases the kept variants (the most frequent first) must cover; 0 or left out: 0.9." example:"0.9"`
+	DepartmentOf      map[string]string `json:"department_of,omitempty" maxProperties:"500" description:"A group or resource value of the log → the department its activities' tasks go to (made a valid department name)."`
+	DefaultDepartment string            `json:"default_department,omitempty" maxLength:"100" description:"The department of a task whose activity has neither a mapped value nor a group; default service."`
+}
+
+// DraftFlow is a flow drafted from a log (draftFlowFromLog): YAML that
+// validates unchanged, commented with where each number came from, and
+// its figures. Nothing is stored.
+type DraftFlow struct {
+	YAML            string       `json:"yaml" description:"The flow definition, ready for validateFlow and publishFlowVersion."`
+	Key             string       `json:"key"`
+	Variants        int          `json:"variants" description:"The variants kept, the most frequent first."`
+	VariantsTotal   int          `json:"variants_total" description:"The variants of the (filtered) log."`
+	Cases           int          `json:"cases" description:"The cases of the (filtered) log."`
+	CoveredCases    int          `json:"covered_cases" description:"The cases of the kept variants."`
+	Coverage        float64      `json:"coverage" description:"covered_cases over cases."`
+	Activities      int          `json:"activities" description:"The activities kept, one task step each."`
+	ActivitiesTotal int          `json:"activities_total"`
+	Capped          bool         `json:"capped" description:"The cap on activities (60) left variants out."`
+	Steps           int          `json:"steps" description:"The flow's steps: tasks, the start decision (when cases start differently) and the end."`
+	Diagnostics     []Diagnostic `json:"diagnostics" nullable:"false" description:"validateFlow's diagnostics on the YAML; empty for a draft."`
+}

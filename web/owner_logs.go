@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/internal/authz"
 	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/readable"
@@ -36,6 +37,7 @@ var logPages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/logs/{id}/progress", Roles: authz.LogViewers, Handle: (*Web).logProgress},
 	{Method: http.MethodGet, Pattern: "/logs/{id}/map.svg", Roles: authz.LogViewers, Handle: (*Web).logMapSVG},
 	{Method: http.MethodGet, Pattern: "/logs/{id}/cases", Roles: authz.LogViewers, Handle: (*Web).logCases},
+	{Method: http.MethodPost, Pattern: "/logs/{id}/draft-flow", Roles: authz.LogViewers, Handle: (*Web).logDraftFlow},
 	{Method: http.MethodPost, Pattern: "/logs/{id}/rename", Roles: authz.LogKeepers, Handle: (*Web).logRename},
 	{Method: http.MethodPost, Pattern: "/logs/{id}/delete", Roles: authz.LogKeepers, Handle: (*Web).logDelete},
 }
@@ -749,6 +751,11 @@ type logPageData struct {
 	Calendar    bool
 	Flows       []apiv1.FlowSummary
 	CanKeep     bool
+	// CanPublish: the actor may publish flows, so a draft opens in the
+	// flow editor (otherwise it is shown read-only).
+	CanPublish bool
+	// DraftHidden are the filters, kept by the draft form.
+	DraftHidden []hiddenField
 	Importing   bool
 	Path        string
 }
@@ -808,6 +815,8 @@ func (s *Web) logPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Summary = &sum
 	page.Calendar = sum.Calendar != ""
+	page.CanPublish = authz.Allowed(authz.FlowEditors, actorOf(r.Context()).Role)
+	page.DraftHidden = hiddenOf(page.Filters.pageQuery(), "calendar")
 	page.Chart = cycleChartOf(sum.CycleTime.Buckets)
 
 	// The map: its settings and the drawing.
@@ -944,6 +953,76 @@ func (s *Web) logCases(w http.ResponseWriter, r *http.Request) error {
 		title = "Cases of variant " + page.Filters.Variant + " of " + l.Name
 	}
 	return s.render(w, r, pageView{Template: "log_cases", Title: title, Active: "logs", Data: page})
+}
+
+// ---- /ui/logs/{id}/draft-flow ----
+
+// logDraftPage shows a drafted flow read-only, to an actor who may not
+// publish flows.
+type logDraftPage struct {
+	Log     apiv1.EventLog
+	Draft   apiv1.DraftFlow
+	BackURL string
+}
+
+// logDraftFlow drafts a flow from the log (decision 0032) with the form's
+// key, coverage (a percentage) and the page's filters, and opens it in the
+// editor of a new flow; an actor who may not publish flows sees it
+// read-only.
+func (s *Web) logDraftFlow(w http.ResponseWriter, r *http.Request) error {
+	if err := parseUIForm(w, r, s.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "id")
+	errs := map[string]string{}
+	filters := parseLogFilters(r.PostForm, errs)
+	back := logPath(id)
+	if pq := filters.pageQuery(); len(pq) > 0 {
+		back += "?" + pq.Encode()
+	}
+	for _, m := range errs {
+		return refusedTo(w, r, back, "No draft: "+m)
+	}
+	req := apiv1.DraftFlowRequest{Key: strings.TrimSpace(r.PostFormValue("key"))}
+	if c := strings.TrimSpace(r.PostFormValue("coverage")); c != "" {
+		pct, err := strconv.ParseFloat(c, 64)
+		if err != nil || pct <= 0 || pct > 100 {
+			return refusedTo(w, r, back, fmt.Sprintf("No draft: the coverage must be a percentage above 0 and at most 100, not %q.", c))
+		}
+		req.Coverage = pct / 100
+	}
+	q := filters.query("calendar", "")
+	res, err := s.callAPI(r, http.MethodPost, apiLogPath(id, "/draft-flow?")+q.Encode(), req, nil)
+	if err != nil {
+		return err
+	}
+	if p := res.Problem(); p != nil {
+		if p.Status == http.StatusUnprocessableEntity || p.Status == http.StatusConflict || p.Status == http.StatusBadRequest {
+			return refusedTo(w, r, back, "No draft: "+problemText(p))
+		}
+		return p
+	}
+	var d apiv1.DraftFlow
+	if err := res.Decode(&d); err != nil {
+		return err
+	}
+	if authz.Allowed(authz.FlowEditors, actorOf(r.Context()).Role) {
+		p := editPage{IsNew: true, NextVersion: 1, Key: d.Key, YAML: d.YAML, Validated: true, Valid: true}
+		for _, dg := range d.Diagnostics {
+			p.Diagnostics = append(p.Diagnostics, diagnostic{Line: dg.Line, Column: dg.Column, Severity: dg.Severity,
+				Code: dg.Code, Message: dg.Message, Field: dg.Path})
+			if dg.Severity == string(flow.SeverityError) {
+				p.Valid = false
+			}
+		}
+		return s.renderEditor(w, r, http.StatusOK, p)
+	}
+	l, err := apiGet[apiv1.EventLog](s, r, apiLogPath(id))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, pageView{Template: "log_draft", Title: "Flow drafted from " + l.Name, Active: "logs",
+		Data: logDraftPage{Log: l, Draft: d, BackURL: back}})
 }
 
 // ---- rename, delete ----

@@ -40,15 +40,16 @@ business calendar too.`,
   flowlab log show LOG_ID
   flowlab log variants LOG_ID --limit 10
   flowlab log map LOG_ID --activities 80 --paths 50
-  flowlab log activities LOG_ID --calendar complaint -o json`,
+  flowlab log activities LOG_ID --calendar complaint -o json
+  flowlab log draft-flow LOG_ID --key helpdesk > helpdesk.yaml`,
 		Args: noSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return usageError{errors.New("log needs a subcommand: import, list, show, variants, cases, map, activities, handoffs, compare, rename or delete")}
+			return usageError{errors.New("log needs a subcommand: import, list, show, variants, cases, map, activities, handoffs, draft-flow, compare, rename or delete")}
 		},
 	}
 	parent.AddCommand(newLogImportCmd(), newLogListCmd(), newLogShowCmd(), newLogVariantsCmd(), newLogCasesCmd(), newLogMapCmd(),
-		newLogActivitiesCmd(), newLogHandoffsCmd(), newLogRenameCmd(), newLogDeleteCmd(), newLogCompareCmd())
+		newLogActivitiesCmd(), newLogHandoffsCmd(), newLogDraftFlowCmd(), newLogCompareCmd(), newLogRenameCmd(), newLogDeleteCmd())
 	return parent
 }
 
@@ -393,6 +394,13 @@ type viewFlags struct {
 }
 
 func (v *viewFlags) add(cmd *cobra.Command) {
+	v.addFilters(cmd)
+	cmd.Flags().StringVar(&v.calendar, "calendar", "", "also count durations in a business calendar: a flow's key (its calendar) or flow/calendar-id")
+}
+
+// addFilters adds the filters only, for a command that counts no durations
+// in a calendar.
+func (v *viewFlags) addFilters(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&v.from, "from", "", "only cases whose first event is at or after this time (RFC 3339)")
 	fl.StringVar(&v.to, "to", "", "only cases whose first event is before this time (RFC 3339)")
@@ -400,7 +408,6 @@ func (v *viewFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&v.attr, "attr", "", "only cases whose attribute has this value: name=value")
 	fl.StringArrayVar(&v.contains, "contains", nil, "only cases with this activity (repeatable)")
 	fl.StringArrayVar(&v.excludes, "excludes", nil, "only cases without this activity (repeatable)")
-	fl.StringVar(&v.calendar, "calendar", "", "also count durations in a business calendar: a flow's key (its calendar) or flow/calendar-id")
 }
 
 // params checks the flags and returns them as the views' parameters.
@@ -818,5 +825,75 @@ func newLogDeleteCmd() *cobra.Command {
 		},
 	}
 	cf.add(cmd)
+	return cmd
+}
+
+func newLogDraftFlowCmd() *cobra.Command {
+	var cf clientFlags
+	var vf viewFlags
+	var key, name, dflt string
+	var coverage float64
+	var deptOf []string
+	cmd := &cobra.Command{
+		Use:   "draft-flow LOG_ID",
+		Short: "Draft a flow from a log: its main paths as tasks, departments, outcomes and SLAs (YAML)",
+		Long: `draft-flow prints flow YAML drafted from the log (decision 0032): the most
+frequent variants until they cover --coverage percent of the cases, a task per
+kept activity, an outcome per path the kept variants take, a decision first
+where cases start differently, and SLAs from the log's waiting times (p90,
+rounded up). Comments say where each number came from. A task's department is
+--department-of's for the activity's most frequent group (or else resource),
+else that group, else --default-department. Nothing is stored: check the draft,
+then publish it with flowlab flow publish KEY FILE.`,
+		Example: `  flowlab log draft-flow LOG_ID --key helpdesk > helpdesk.yaml
+  flowlab log draft-flow LOG_ID --coverage 80 --department-of "Value 1=first_line" --department-of "Value 2=second_line"
+  flowlab log draft-flow LOG_ID --from 2013-01-01T00:00:00Z -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := vf.params(args[0])
+			if err != nil {
+				return err
+			}
+			if coverage <= 0 || coverage > 100 {
+				return usageError{fmt.Errorf("--coverage must be a percentage above 0 and at most 100, not %v", coverage)}
+			}
+			req := apiv1.DraftFlowRequest{Key: key, Name: name, Coverage: coverage / 100, DefaultDepartment: dflt}
+			for _, m := range deptOf {
+				value, dept, ok := strings.Cut(m, "=")
+				if !ok || value == "" || dept == "" {
+					return usageError{fmt.Errorf("--department-of must be VALUE=DEPARTMENT, not %q", m)}
+				}
+				if req.DepartmentOf == nil {
+					req.DepartmentOf = map[string]string{}
+				}
+				req.DepartmentOf[value] = dept
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			p := apiv1.DraftFlowFromLogParams{ID: v.ID, From: v.From, To: v.To, Variant: v.Variant, Attr: v.Attr, Value: v.Value,
+				Contains: v.Contains, Excludes: v.Excludes}
+			out, err := c.DraftFlowFromLog(cmd.Context(), p, req)
+			if err != nil {
+				return err
+			}
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d of %d variants cover %s of %s cases (%s); %d of %d activities, %d steps\n",
+					out.Variants, out.VariantsTotal, readable.Number(float64(out.CoveredCases)), readable.Number(float64(out.Cases)),
+					tableShare(out.Coverage), out.Activities, out.ActivitiesTotal, out.Steps)
+				_, err := io.WriteString(w, out.YAML)
+				return err
+			})
+		},
+	}
+	cf.add(cmd)
+	vf.addFilters(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&key, "key", "", "the flow's key (default: made from the log's name)")
+	fl.StringVar(&name, "name", "", "the flow's name (default: the log's name)")
+	fl.Float64Var(&coverage, "coverage", 90, "percent of the cases the kept variants must cover, the most frequent first")
+	fl.StringArrayVar(&deptOf, "department-of", nil, "a group or resource value of the log and its department: VALUE=DEPARTMENT (repeatable)")
+	fl.StringVar(&dflt, "default-department", "", "the department of a task nothing else names (default service)")
 	return cmd
 }

@@ -39,12 +39,17 @@ var allowed = map[string][]string{
 	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
 	"worker":      {"workflows", "activities"},
 	"apiv1":       {"flow", "experiment"},
+	"flowdraft":   {"discovery", "flow", "readable"},
+	"pilotdata":   {"store", "experiment", "stats"},
+	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
+	"worker":      {"workflows", "activities"},
+	"apiv1":       {"flow", "experiment"},
 	// server assembles the API and the web UI on one router.
 	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
 	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
 		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview",
-		"eventlog", "discovery", "logimport", "beforeafter"},
+		"eventlog", "discovery", "logimport", "beforeafter", "flowdraft"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
