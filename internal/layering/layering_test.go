@@ -40,10 +40,6 @@ var allowed = map[string][]string{
 	"worker":      {"workflows", "activities"},
 	"apiv1":       {"flow", "experiment"},
 	"flowdraft":   {"discovery", "flow", "readable"},
-	"pilotdata":   {"store", "experiment", "stats"},
-	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
-	"worker":      {"workflows", "activities"},
-	"apiv1":       {"flow", "experiment"},
 	// server assembles the API and the web UI on one router.
 	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
