@@ -44,6 +44,8 @@ type compareRow struct {
 	WorkBefore, WorkAfter, WorkChange string
 	ReworkBefore, ReworkAfter         string
 	ReworkChange                      string
+	// The changes' intervals, shown under them.
+	WaitCI, WorkCI, ReworkCI string
 	Better, Worse                     bool
 }
 
@@ -69,13 +71,13 @@ func p90Text(q apiv1.LogQuantiles) string {
 	return readable.Duration(q.P90)
 }
 
-// ratioWords says a ratio of durations and its interval in words: "×0.12
-// (0.10–0.15)".
-func ratioWords(c apiv1.CompareChange) string {
+// ratioWords says a ratio of durations, "×0.12", and its interval,
+// "95 %: 0.10–0.15".
+func ratioWords(c apiv1.CompareChange) (string, string) {
 	if c.Estimate == nil || c.Low == nil || c.High == nil {
-		return "–"
+		return "–", ""
 	}
-	return fmt.Sprintf("×%s (%s–%s)", readable.Number(*c.Estimate), readable.Number(*c.Low), readable.Number(*c.High))
+	return "×" + readable.Number(*c.Estimate), fmt.Sprintf("95 %%: %s–%s", readable.Number(*c.Low), readable.Number(*c.High))
 }
 
 func (s *Web) logCompare(w http.ResponseWriter, r *http.Request) error {
@@ -142,14 +144,16 @@ func (p *logComparePage) fill() {
 	for _, st := range c.Steps {
 		maxWait = math.Max(maxWait, math.Max(st.Before.Wait.P90, st.After.Wait.P90))
 	}
-	const barW, rowH = 420.0, 34
-	chart := &compareChart{Width: 620}
+	const barW, rowH = 300.0, 34
+	chart := &compareChart{Width: 640}
 	for _, st := range c.Steps {
 		row := compareRow{Step: st.Step, Activities: strings.Join(st.Activities, ", "), CasesBefore: st.Before.Cases, CasesAfter: st.After.Cases,
-			WaitBefore: p90Text(st.Before.Wait), WaitAfter: p90Text(st.After.Wait), WaitChange: ratioWords(st.WaitRatio),
-			WorkBefore: p90Text(st.Before.Work), WorkAfter: p90Text(st.After.Work), WorkChange: ratioWords(st.WorkRatio),
-			ReworkBefore: pctText(st.Before.Rework, st.Before.Cases), ReworkAfter: pctText(st.After.Rework, st.After.Cases),
-			ReworkChange: ppWords(st.ReworkDiff)}
+			WaitBefore: p90Text(st.Before.Wait), WaitAfter: p90Text(st.After.Wait),
+			WorkBefore: p90Text(st.Before.Work), WorkAfter: p90Text(st.After.Work),
+			ReworkBefore: pctText(st.Before.Rework, st.Before.Cases), ReworkAfter: pctText(st.After.Rework, st.After.Cases)}
+		row.WaitChange, row.WaitCI = ratioWords(st.WaitRatio)
+		row.WorkChange, row.WorkCI = ratioWords(st.WorkRatio)
+		row.ReworkChange, row.ReworkCI = ppWords(st.ReworkDiff)
 		// Better or worse only when the whole interval says so.
 		if h := st.WaitRatio.High; h != nil && *h < 1 {
 			row.Better = true
@@ -181,10 +185,10 @@ func pctText(rate float64, cases int) string {
 	return fmt.Sprintf("%.1f %%", rate*100)
 }
 
-// ppWords is a difference of rates in percentage points with its interval.
-func ppWords(c apiv1.CompareChange) string {
+// ppWords is a difference of rates in percentage points and its interval.
+func ppWords(c apiv1.CompareChange) (string, string) {
 	if c.Estimate == nil || c.Low == nil || c.High == nil {
-		return "–"
+		return "–", ""
 	}
-	return fmt.Sprintf("%+.1f pp (%+.1f to %+.1f)", *c.Estimate*100, *c.Low*100, *c.High*100)
+	return fmt.Sprintf("%+.1f pp", *c.Estimate*100), fmt.Sprintf("95 %%: %+.1f to %+.1f", *c.Low*100, *c.High*100)
 }

@@ -54,7 +54,7 @@ func TestUILogCompare(t *testing.T) {
 	require.Contains(t, body, "Investigate = investigate\nRecord = record", "the proposed mapping fills the form")
 	require.Regexp(t, `data-step="investigate" class="better"`, body)
 	require.Contains(t, body, "waits less")
-	require.Contains(t, body, "7 h 00 min → ", "the log waited seven hours before Investigate")
+	require.Contains(t, body, "7 h 00 min →<br>", "the log waited seven hours before Investigate")
 	require.Contains(t, body, "Activities of the log no step replaces: Phone back.")
 	require.Contains(t, body, `data-testid="compare-chart"`)
 

@@ -31,6 +31,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("FindACustomersCase", e.testCaseSearch)
 	t.Run("OwnerSeesHeatMap", e.testHeatMap)
 	t.Run("OwnerImportsALog", e.testOwnerImportsLog)
+	t.Run("OwnerComparesBeforeAndAfter", e.testOwnerComparesBeforeAndAfter)
 	t.Run("ImproversWorkTheirCycle", e.testImprovementCycleWalk)
 	// Last: promoting v2 changes the complaint flow's default version.
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)
