@@ -89,3 +89,48 @@ func TestSpansRoundTripAsXES(t *testing.T) {
 	require.Equal(t, len(acts.Activities), compared, "every activity is a step of the report")
 	require.GreaterOrEqual(t, compared, 6, "record, route, investigate, feedback, review, notify_customer")
 }
+
+// The flow drafted from the real Helpdesk log publishes and a case of it
+// runs to its end on the real engine, every task claimed and completed
+// through the API with its first outcome (issue 18).
+func TestHelpdeskDraftRunsOnTheEngine(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "data", "eventlogs", "helpdesk.csv")
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		t.Skip("the shared event logs are beside the repository in CI")
+	}
+	require.NoError(t, err)
+	defer f.Close()
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.api("admin")
+	l, err := admin.ImportLog(ctx, apiv1.ImportLogParams{Name: "Helpdesk", Source: "helpdesk.csv"}, f)
+	require.NoError(t, err)
+	draft, err := admin.DraftFlowFromLog(ctx, apiv1.DraftFlowFromLogParams{ID: l.ID}, apiv1.DraftFlowRequest{Key: "helpdesk"})
+	require.NoError(t, err)
+	_, err = admin.PublishFlowVersion(ctx, apiv1.FlowKeyParams{Key: "helpdesk"}, []byte(draft.YAML))
+	require.NoError(t, err)
+
+	c := e.startCase("admin", apiv1.CreateCaseRequest{Flow: "helpdesk", Customer: "C-hd-1", Channel: "phone"})
+	var steps []string
+	for n := 0; ; n++ {
+		require.Less(t, n, 30, "the drafted flow ends: %v", steps)
+		if e.getCase(c.ID).Status == apiv1.CaseCompleted {
+			break
+		}
+		task := e.waitOpenTask(c.ID)
+		steps = append(steps, task.Step)
+		_, err := admin.ClaimTask(ctx, apiv1.TaskIDParams{ID: task.ID})
+		require.NoError(t, err)
+		_, err = admin.CompleteTask(ctx, apiv1.CompleteParams{ID: task.ID}, complete(task, task.Outcomes[0]))
+		require.NoError(t, err)
+		for range 200 {
+			if c2 := e.getCase(c.ID); c2.Status == apiv1.CaseCompleted || (len(c2.Tasks) == 1 && c2.Tasks[0].ID != task.ID) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	require.NotEmpty(t, steps)
+	t.Logf("the drafted helpdesk flow ran %v", steps)
+}
