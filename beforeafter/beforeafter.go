@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/discovery"
@@ -135,14 +134,7 @@ func Compare(l discovery.Log, spans []analytics.Span, cases []AfterCase, mapping
 				a.work = append(a.work, w)
 				a.total += w
 			}
-			var ready time.Time
-			switch {
-			case e.Scheduled != nil:
-				ready = *e.Scheduled
-			case i > 0:
-				ready = c.Events[i-1].Time
-			}
-			if !ready.IsZero() {
+			if ready, ok := discovery.ReadyAt(c, i); ok {
 				w := begin.Sub(ready).Seconds()
 				a.wait = append(a.wait, w)
 				a.total += w

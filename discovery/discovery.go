@@ -82,6 +82,21 @@ func caseStart(c Case) time.Time {
 	return eventBegin(c.Events[0])
 }
 
+// ReadyAt is when event i of case c became ready for work, where its
+// waiting begins (decision 0029): its scheduled time when the log pairs
+// one with it, else the previous event's time; false for a case's first
+// event without a scheduled time, which has no waiting. Its waiting ends
+// at its start, or its time without one.
+func ReadyAt(c Case, i int) (time.Time, bool) {
+	switch e := c.Events[i]; {
+	case e.Scheduled != nil:
+		return *e.Scheduled, true
+	case i > 0:
+		return c.Events[i-1].Time, true
+	}
+	return time.Time{}, false
+}
+
 // eventBegin is the earliest instant of an event: its time, start or
 // scheduled time.
 func eventBegin(e Event) time.Time {

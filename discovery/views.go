@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Quantiles are the 50th, 90th and 95th percentiles of durations in
@@ -517,16 +516,7 @@ func Activities(l Log) []ActivityStats {
 					a.bwork = append(a.bwork, l.business(*e.Start, e.Time))
 				}
 			}
-			// Waiting: from the instance's scheduled time when the log
-			// has one, else from the previous event's time.
-			var ready time.Time
-			switch {
-			case e.Scheduled != nil:
-				ready = *e.Scheduled
-			case i > 0:
-				ready = c.Events[i-1].Time
-			}
-			if !ready.IsZero() {
+			if ready, ok := ReadyAt(c, i); ok {
 				w := begin.Sub(ready).Seconds()
 				a.wait = append(a.wait, w)
 				a.total += w
