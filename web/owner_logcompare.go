@@ -46,7 +46,7 @@ type compareRow struct {
 	ReworkChange                      string
 	// The changes' intervals, shown under them.
 	WaitCI, WorkCI, ReworkCI string
-	Better, Worse                     bool
+	Better, Worse            bool
 }
 
 // compareChart is the waiting p90 of each step, before and after, as
