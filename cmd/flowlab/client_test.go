@@ -707,7 +707,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bad first contact", []string{"feedback", caseID, "--resolved-first-contact=maybe"}, `invalid argument "maybe" for "--resolved-first-contact"`},
 		{"reopen without case", []string{"reopen"}, "accepts 1 arg(s), received 0"},
 		{"spans without subcommand", []string{"spans"}, "spans needs a subcommand: export"},
-		{"bad export format", []string{"spans", "export", "--format", "xlsx"}, `--format must be jsonl or csv, not "xlsx"`},
+		{"bad export format", []string{"spans", "export", "--format", "xlsx"}, `--format must be jsonl, csv or xes, not "xlsx"`},
 		{"bad export from", []string{"spans", "export", "--from", "monday"}, "--from must be an RFC 3339 time"},
 		{"export has no output flag", []string{"spans", "export", "-o", "json"}, "unknown shorthand flag: 'o'"},
 		{"improve without subcommand", []string{"improve"}, "improve needs a subcommand: start or list"},
@@ -947,7 +947,7 @@ func TestPilotCompletion(t *testing.T) {
 	require.Equal(t, []string{"treatment", "control"}, complete(t, api, "pilot", "promote", pilotID, "--arm", ""))
 	require.Equal(t, []string{"customer", "case"}, complete(t, api, "pilot", "start", "--unit", ""))
 	require.Equal(t, []string{"cycle_time", "sla_breach_rate", "fcr", "csat"}, complete(t, api, "improve", "start", "--metric", ""))
-	require.Equal(t, []string{"jsonl", "csv"}, complete(t, api, "spans", "export", "--format", ""))
+	require.Equal(t, []string{"jsonl", "csv", "xes"}, complete(t, api, "spans", "export", "--format", ""))
 }
 
 // TestHumanSeconds: the CLI's durations are readable.Duration, the web
