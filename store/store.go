@@ -161,6 +161,20 @@ type Store interface {
 	// Idempotent for the same level.
 	EscalateTask(ctx context.Context, p EscalateTaskParams) (Task, error)
 
+	// Assignment (decision 0035). SetPerson sets a person's availability,
+	// capacity and skills (the fields given); GetPerson returns them, the
+	// defaults for an actor never set (ErrNotFound: no such actor).
+	SetPerson(ctx context.Context, p SetPersonParams) (Person, error)
+	GetPerson(ctx context.Context, actorID string) (Person, error)
+	// AssignTask gives an open, unassigned task to a person of its
+	// department chosen by p.Rule among those available with room (open
+	// assigned tasks below their capacity), in one transaction that no
+	// other assignment of the department interleaves with: capacity holds
+	// and a task is assigned once. It returns the task and whether it was
+	// assigned now (false: nobody is eligible, or it was assigned already;
+	// the task is returned as it is). ErrConflict: the task is not open.
+	AssignTask(ctx context.Context, p AssignTaskParams) (Task, bool, error)
+
 	// Spans. RecordSpan is idempotent on (CaseID, Seq).
 	RecordSpan(ctx context.Context, s Span) error
 	// ListSpans returns spans in (entered_at, case_id, seq) order.
@@ -511,10 +525,13 @@ type Task struct {
 	ClaimedAt       *time.Time
 	CompletedAt     *time.Time
 	SLADue          *time.Time
-	Outcome         string
-	Data            json.RawMessage
-	CompletedBy     string
-	CompletionID    string
+	// AssignedAt is when an assignment rule gave the task to Assignee
+	// (nil for a task claimed from the pool, or not assigned).
+	AssignedAt   *time.Time
+	Outcome      string
+	Data         json.RawMessage
+	CompletedBy  string
+	CompletionID string
 }
 
 type OpenTaskParams struct {
@@ -556,6 +573,60 @@ type TaskCursor struct {
 	SLADue   *time.Time // nil: the task has no SLA (sorted last)
 	OpenedAt time.Time
 	ID       string
+}
+
+// Availability of a person.
+const (
+	Available = "available"
+	Away      = "away"
+	Offline   = "offline"
+)
+
+// DefaultCapacity is the capacity of a person never set: the open tasks
+// assigned to them at once.
+const DefaultCapacity = 5
+
+// Assignment rules of a task step (decision 0035); pull assigns nothing.
+const (
+	AssignPull        = "pull"
+	AssignRoundRobin  = "round_robin"
+	AssignLeastLoaded = "least_loaded"
+	AssignSkills      = "skills"
+	AssignSticky      = "sticky"
+)
+
+// Person is an actor as assignment sees them.
+type Person struct {
+	ActorID      string
+	Availability string
+	Capacity     int
+	Skills       []string
+	// Load is their open assigned tasks now.
+	Load           int
+	AvailabilityAt time.Time // zero for a person never set
+	LastAssignedAt *time.Time
+}
+
+// SetPersonParams change a person; nil fields keep their value.
+type SetPersonParams struct {
+	ActorID      string
+	Availability *string
+	Capacity     *int
+	Skills       *[]string
+	At           time.Time
+}
+
+// AssignTaskParams say how to assign one task.
+type AssignTaskParams struct {
+	TaskID string
+	// Rule is round_robin, least_loaded, skills or sticky.
+	Rule string
+	// Skills are those the person must all have (skills).
+	Skills []string
+	// Prefer are actor ids in order: sticky takes the first eligible of
+	// them and no one else.
+	Prefer []string
+	At     time.Time
 }
 
 type ClaimTaskParams struct {

@@ -14,7 +14,7 @@ import (
 
 const taskCols = `id, case_id, seq, flow, version, variant, step, step_name, department, roles, outcomes, form,
 	status, COALESCE(assignee, ''), escalation_level, opened_at, claimed_at, completed_at, sla_due,
-	outcome, data, completed_by, completion_id`
+	outcome, data, completed_by, completion_id, assigned_at`
 
 // taskRow is a scanned tasks row.
 type taskRow struct {
@@ -22,14 +22,14 @@ type taskRow struct {
 	seq, version, escalationLevel                                                                               int
 	roles, outcomes, form, data                                                                                 []byte
 	openedAt                                                                                                    time.Time
-	claimedAt, completedAt, slaDue                                                                              *time.Time
+	claimedAt, completedAt, slaDue, assignedAt                                                                  *time.Time
 }
 
 func scanTask(r pgx.Row) (taskRow, error) {
 	var x taskRow
 	err := r.Scan(&x.id, &x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.stepName, &x.department,
 		&x.roles, &x.outcomes, &x.form, &x.status, &x.assignee, &x.escalationLevel, &x.openedAt, &x.claimedAt,
-		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID)
+		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID, &x.assignedAt)
 	return x, err
 }
 
@@ -50,7 +50,7 @@ func taskFromInternal(x taskRow, lists normalize.StringLists) (store.Task, error
 		Form: normalize.Raw(x.form), Status: x.status, Assignee: x.assignee, EscalationLevel: x.escalationLevel,
 		OpenedAt: utc(x.openedAt), ClaimedAt: utcPtr(x.claimedAt), CompletedAt: utcPtr(x.completedAt),
 		SLADue: utcPtr(x.slaDue), Outcome: x.outcome, Data: normalize.Raw(x.data), CompletedBy: x.completedBy,
-		CompletionID: x.completionID,
+		CompletionID: x.completionID, AssignedAt: utcPtr(x.assignedAt),
 	}, nil
 }
 

@@ -13,7 +13,7 @@ import (
 
 const taskCols = `id, case_id, seq, flow, version, variant, step, step_name, department, roles, outcomes, form,
 	status, COALESCE(assignee, ''), escalation_level, opened_at, claimed_at, completed_at, sla_due,
-	outcome, data, completed_by, completion_id`
+	outcome, data, completed_by, completion_id, assigned_at`
 
 // taskRow is a scanned tasks row.
 type taskRow struct {
@@ -21,14 +21,14 @@ type taskRow struct {
 	seq, version, escalationLevel                                                                               int
 	roles, outcomes, form, data                                                                                 []byte
 	openedAt                                                                                                    int64
-	claimedAt, completedAt, slaDue                                                                              sql.NullInt64
+	claimedAt, completedAt, slaDue, assignedAt                                                                  sql.NullInt64
 }
 
 func scanTask(r scanner) (taskRow, error) {
 	var x taskRow
 	err := r.Scan(&x.id, &x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.stepName, &x.department,
 		&x.roles, &x.outcomes, &x.form, &x.status, &x.assignee, &x.escalationLevel, &x.openedAt, &x.claimedAt,
-		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID)
+		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID, &x.assignedAt)
 	return x, err
 }
 
@@ -49,7 +49,7 @@ func taskFromInternal(x taskRow, lists normalize.StringLists) (store.Task, error
 		Form: normalize.Raw(x.form), Status: x.status, Assignee: x.assignee, EscalationLevel: x.escalationLevel,
 		OpenedAt: fromNanos(x.openedAt), ClaimedAt: fromNullNanos(x.claimedAt), CompletedAt: fromNullNanos(x.completedAt),
 		SLADue: fromNullNanos(x.slaDue), Outcome: x.outcome, Data: normalize.Raw(x.data), CompletedBy: x.completedBy,
-		CompletionID: x.completionID,
+		CompletionID: x.completionID, AssignedAt: fromNullNanos(x.assignedAt),
 	}, nil
 }
 

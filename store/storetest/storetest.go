@@ -62,6 +62,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CaseEventBudget", testCaseEventBudget},
 		{"FailCase", testFailCase},
 		{"EventLogs", testEventLogs},
+		{"Assignment", testAssignment},
+		{"AssignmentUnderConcurrency", testAssignmentUnderConcurrency},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()
