@@ -71,6 +71,9 @@ type Step struct {
 	Escalation []EscalationLevel `json:"escalation,omitempty" yaml:"escalation,omitempty"`
 	Outcomes   []Outcome         `json:"outcomes,omitempty" yaml:"outcomes,omitempty"`
 	Form       []Field           `json:"form,omitempty" yaml:"form,omitempty"`
+	// Assign says how the task finds its person; nil is pull (it waits in
+	// the department's pool until someone claims it).
+	Assign *Assign `json:"assign,omitempty" yaml:"assign,omitempty"`
 
 	// auto
 	Activity string         `json:"activity,omitempty" yaml:"activity,omitempty"`
@@ -95,6 +98,48 @@ type Step struct {
 	// Calendar overrides the flow's calendar for this step's sla and
 	// escalation; "24x7" means elapsed time.
 	Calendar string `json:"calendar,omitempty" yaml:"calendar,omitempty"`
+}
+
+// Assignment rules of a task (decision 0035).
+const (
+	AssignPull        = "pull"
+	AssignRoundRobin  = "round_robin"
+	AssignLeastLoaded = "least_loaded"
+	AssignSkills      = "skills"
+	AssignSticky      = "sticky"
+)
+
+// AssignRules are the assignment rules, in the order the docs list them.
+var AssignRules = []string{AssignPull, AssignRoundRobin, AssignLeastLoaded, AssignSkills, AssignSticky}
+
+// StickyCustomer in Assign.Sticky prefers whoever last served the case's
+// customer.
+const StickyCustomer = "customer"
+
+// Assign is a task's assignment rule and its fallbacks, tried in order;
+// when none finds a person the task waits in the pool.
+type Assign struct {
+	Rule string `json:"rule" yaml:"rule"`
+	// Skills (rule skills) name the case attributes or form data whose
+	// values the person must have as skills: "attributes.product",
+	// "data.language".
+	Skills []string `json:"skills,omitempty" yaml:"skills,omitempty"`
+	// Sticky (rule sticky) prefers who did these earlier task steps of the
+	// case, in order, or "customer": who last served its customer.
+	Sticky []string `json:"sticky,omitempty" yaml:"sticky,omitempty"`
+	// Fallback are the rules tried next, in order.
+	Fallback []string `json:"fallback,omitempty" yaml:"fallback,omitempty"`
+	// AcceptWithin: an assigned task not started within it goes back to
+	// the pool and to the next person.
+	AcceptWithin Duration `json:"accept_within,omitempty" yaml:"accept_within,omitempty"`
+}
+
+// Rules are the assignment's rule and fallbacks in order.
+func (a *Assign) Rules() []string {
+	if a == nil {
+		return []string{AssignPull}
+	}
+	return append([]string{a.Rule}, a.Fallback...)
 }
 
 // EscalationLevel fires After the task was opened if it is still open.

@@ -434,10 +434,11 @@ func fieldName(path string) string {
 
 var (
 	definitionFields = []string{"key", "version", "name", "description", "departments", "start", "sla", "steps", "calendars", "calendar"}
-	stepFields       = []string{"id", "kind", "name", "department", "roles", "sla", "escalation", "outcomes", "form",
+	stepFields       = []string{"id", "kind", "name", "department", "roles", "sla", "escalation", "outcomes", "form", "assign",
 		"activity", "params", "rules", "default", "event", "duration", "timeout", "on_timeout", "pause_sla", "next", "calendar"}
 	calendarFields   = []string{"id", "timezone", "hours", "holidays"}
 	escalationFields = []string{"after", "department", "notify"}
+	assignFields     = []string{"rule", "skills", "sticky", "fallback", "accept_within"}
 	outcomeFields    = []string{"name", "next"}
 	fieldFields      = []string{"name", "type", "required", "options", "label"}
 	ruleFields       = []string{"when", "next"}
@@ -535,6 +536,23 @@ func (p *parser) step(n *yaml.Node, path string) Step {
 			s.Roles = p.strList(v, path)
 		case "sla":
 			s.SLA = p.duration(v, path)
+		case "assign":
+			a := &Assign{}
+			p.object(v, path, "an assignment", assignFields, func(key string, v *yaml.Node, path string) {
+				switch key {
+				case "rule":
+					a.Rule = p.str(v, path)
+				case "skills":
+					a.Skills = p.strList(v, path)
+				case "sticky":
+					a.Sticky = p.strList(v, path)
+				case "fallback":
+					a.Fallback = p.strList(v, path)
+				case "accept_within":
+					a.AcceptWithin = p.duration(v, path)
+				}
+			})
+			s.Assign = a
 		case "escalation":
 			s.Escalation = []EscalationLevel{}
 			p.list(v, path, func(_ int, v *yaml.Node, path string) {

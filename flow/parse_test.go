@@ -265,3 +265,40 @@ func TestDiagnosticRendering(t *testing.T) {
 	var err error = ds
 	require.EqualError(t, err, ds.Error())
 }
+
+// A task's assignment (decision 0035) parses and validates: rule,
+// fallbacks in order, skills, sticky steps and the customer, accept_within.
+func TestAssignParses(t *testing.T) {
+	src := `key: demo
+version: 1
+departments: [cs, tech]
+steps:
+  - id: record
+    kind: task
+    department: cs
+    sla: 1h
+    assign: {rule: least_loaded, fallback: [round_robin, pull], accept_within: 15m}
+    outcomes: [{name: done, next: fix}]
+  - id: fix
+    kind: task
+    department: tech
+    sla: 2h
+    assign:
+      rule: sticky
+      sticky: [record, customer]
+      fallback: [skills]
+      skills: [attributes.product, data.language]
+    outcomes: [{name: done, next: closed}]
+  - id: closed
+    kind: end
+`
+	def, diags := Load([]byte(src), ValidateOptions{})
+	require.Empty(t, diags.Errors(), diags)
+	rec, _ := def.Step("record")
+	require.Equal(t, &Assign{Rule: AssignLeastLoaded, Fallback: []string{AssignRoundRobin, AssignPull}, AcceptWithin: Duration(15 * time.Minute)}, rec.Assign)
+	require.Equal(t, []string{AssignLeastLoaded, AssignRoundRobin, AssignPull}, rec.Assign.Rules())
+	fix, _ := def.Step("fix")
+	require.Equal(t, []string{"record", StickyCustomer}, fix.Assign.Sticky)
+	closed, _ := def.Step("closed")
+	require.Equal(t, []string{AssignPull}, closed.Assign.Rules(), "no assignment: the pool")
+}

@@ -89,6 +89,9 @@ func TestSchemaRejectsBadDocuments(t *testing.T) {
 		{"wait with neither", head + "  - {id: a, kind: wait, next: b}\n"},
 		{"timeout without on_timeout", head + "  - {id: a, kind: wait, event: e, timeout: 1h, next: b}\n"},
 		{"decision without default", head + "  - {id: a, kind: decision, rules: [{when: 'true', next: b}]}\n"},
+		{"assign on auto", head + "  - {id: a, kind: auto, activity: notify, next: b, assign: {rule: pull}}\n"},
+		{"unknown assign rule", head + "  - {id: a, kind: task, department: cs, sla: 1h, assign: {rule: fastest}, outcomes: [{name: ok, next: b}]}\n"},
+		{"assign without rule", head + "  - {id: a, kind: task, department: cs, sla: 1h, assign: {fallback: [pull]}, outcomes: [{name: ok, next: b}]}\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

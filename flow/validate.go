@@ -243,6 +243,7 @@ var kindFields = []stepField{
 	{"escalation", []Kind{KindTask}, func(s *Step) bool { return len(s.Escalation) > 0 }},
 	{"outcomes", []Kind{KindTask, KindPilot}, func(s *Step) bool { return len(s.Outcomes) > 0 }},
 	{"form", []Kind{KindTask}, func(s *Step) bool { return len(s.Form) > 0 }},
+	{"assign", []Kind{KindTask}, func(s *Step) bool { return s.Assign != nil }},
 	{"activity", []Kind{KindAuto}, func(s *Step) bool { return s.Activity != "" }},
 	{"params", []Kind{KindAuto, KindPilot}, func(s *Step) bool { return len(s.Params) > 0 }},
 	{"rules", []Kind{KindDecision}, func(s *Step) bool { return len(s.Rules) > 0 }},
@@ -333,6 +334,57 @@ func kindList(ks []Kind) string {
 	return strings.Join(s, " and ")
 }
 
+// assign checks a task's assignment (decision 0035): known rules, each
+// used once; the skills and sticky lists the rules need; skills name case
+// attributes or form data; sticky names earlier task steps or "customer".
+func (v *validator) assign(a *Assign, ap, who string) {
+	seen := map[string]bool{}
+	check := func(path, rule string) {
+		switch {
+		case rule == "":
+			v.errorf(path, "missing-assign-rule", "the assignment of %s needs a rule: one of %s", who, strings.Join(AssignRules, ", "))
+		case !contains(AssignRules, rule):
+			v.errorf(path, "unknown-assign-rule", "unknown assignment rule %q of %s: use one of %s%s", rule, who, strings.Join(AssignRules, ", "), didYouMean(rule, AssignRules))
+		case seen[rule]:
+			v.errorf(path, "duplicate-assign-rule", "the assignment of %s tries %s twice", who, rule)
+		}
+		seen[rule] = true
+	}
+	check(join(ap, "rule"), a.Rule)
+	for j, r := range a.Fallback {
+		check(index(join(ap, "fallback"), j), r)
+	}
+	if rules := a.Rules(); slices.Index(rules, AssignPull) >= 0 && slices.Index(rules, AssignPull) < len(rules)-1 {
+		v.errorf(join(ap, "fallback"), "assign-pull-not-last", "the assignment of %s tries pull before other rules: pull assigns nobody, so it can only come last", who)
+	}
+	if seen[AssignSkills] && len(a.Skills) == 0 {
+		v.errorf(join(ap, "skills"), "assign-needs-skills", "the assignment of %s uses the skills rule but names no skills: list case attributes or form data, e.g. attributes.product", who)
+	}
+	for j, sk := range a.Skills {
+		name, ok := strings.CutPrefix(sk, "attributes.")
+		if !ok {
+			name, ok = strings.CutPrefix(sk, "data.")
+		}
+		if !ok || name == "" {
+			v.errorf(index(join(ap, "skills"), j), "bad-assign-skill", "skill %q of %s must name a case attribute or form data: attributes.<name> or data.<name>", sk, who)
+		}
+	}
+	if seen[AssignSticky] && len(a.Sticky) == 0 {
+		v.errorf(join(ap, "sticky"), "assign-needs-sticky", "the assignment of %s uses the sticky rule but names no earlier step (or customer) whose person it prefers", who)
+	}
+	for j, st := range a.Sticky {
+		if st == StickyCustomer {
+			continue
+		}
+		if s, ok := v.d.Step(st); !ok || s.Kind != KindTask {
+			v.errorf(index(join(ap, "sticky"), j), "unknown-assign-step", "sticky step %q of %s is not a task step of the flow (or customer)%s", st, who, didYouMean(st, v.stepIDList()))
+		}
+	}
+	if a.AcceptWithin < 0 {
+		v.errorf(join(ap, "accept_within"), "bad-duration", "accept_within of %s must not be negative", who)
+	}
+}
+
 func (v *validator) task(s *Step, sp, who string) {
 	if s.Department == "" {
 		v.errorf(join(sp, "department"), "missing-department", "%s needs a department", who)
@@ -364,6 +416,9 @@ func (v *validator) task(s *Step, sp, who string) {
 		if e.Department != "" {
 			v.department(join(ep, "department"), e.Department, lvl)
 		}
+	}
+	if s.Assign != nil {
+		v.assign(s.Assign, join(sp, "assign"), who)
 	}
 	if len(s.Outcomes) == 0 {
 		v.errorf(join(sp, "outcomes"), "no-outcomes", "%s needs at least one outcome", who)
