@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -76,6 +77,7 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
 	reg(a.OpenTask, workflows.ActivityOpenTask)
+	reg(a.AssignTask, workflows.ActivityAssignTask)
 	reg(a.CloseTask, workflows.ActivityCloseTask)
 	reg(a.RecordSpan, workflows.ActivityRecordSpan)
 	reg(a.Escalate, workflows.ActivityEscalate)
@@ -483,4 +485,88 @@ func (a *Activities) post(ctx context.Context, url string, untrusted bool, body 
 		return fmt.Errorf("post webhook: status %s", resp.Status)
 	}
 	return nil
+}
+
+// AssignTask gives a just opened task to a person by its step's rules, in
+// order, through the store (decision 0035): the decision is made in one
+// store transaction, so it is the same however often the activity runs (a
+// task already assigned stays with its assignee). A task no rule finds a
+// person for stays in the pool; a task already closed (completed before
+// this ran) is left alone.
+func (a *Activities) AssignTask(ctx context.Context, in workflows.AssignTaskInput) (workflows.AssignTaskResult, error) {
+	for _, rule := range in.Rules {
+		if rule == store.AssignPull {
+			break
+		}
+		p := store.AssignTaskParams{TaskID: in.TaskID, Rule: rule, Skills: in.Skills, At: in.At}
+		if rule == store.AssignSticky {
+			prefer, err := a.stickyPeople(ctx, in)
+			if err != nil {
+				return workflows.AssignTaskResult{}, err
+			}
+			p.Prefer = prefer
+		}
+		t, ok, err := a.Store.AssignTask(ctx, p)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			return workflows.AssignTaskResult{}, nil
+		case err != nil:
+			return workflows.AssignTaskResult{}, fmt.Errorf("assign task %s: %w", in.TaskID, err)
+		case ok:
+			return workflows.AssignTaskResult{Assignee: t.Assignee, Rule: rule}, nil
+		case t.Assignee != "":
+			return workflows.AssignTaskResult{Assignee: t.Assignee}, nil // assigned by an earlier attempt
+		}
+	}
+	return workflows.AssignTaskResult{}, nil
+}
+
+// stickyMaxCases bounds the customer's earlier cases read for sticky.
+const stickyMaxCases = 20
+
+// stickyPeople are the people the sticky rule prefers, in order: who
+// completed the named steps of this case (the latest first), then who
+// completed the latest task of the customer's other recent cases.
+func (a *Activities) stickyPeople(ctx context.Context, in workflows.AssignTaskInput) ([]string, error) {
+	var out []string
+	add := func(id string) {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	// latest is who completed the last of the tasks that pass keep.
+	latest := func(tasks []store.Task, keep func(store.Task) bool) string {
+		var who string
+		var at time.Time
+		for _, t := range tasks {
+			if keep(t) && t.CompletedAt != nil && t.CompletedBy != "" && t.CompletedAt.After(at) {
+				who, at = t.CompletedBy, *t.CompletedAt
+			}
+		}
+		return who
+	}
+	tasks, err := a.Store.ListTasks(ctx, store.ListTasksParams{CaseID: in.CaseID, Status: store.TaskCompleted, Limit: 1000})
+	if err != nil {
+		return nil, fmt.Errorf("sticky: tasks of case %s: %w", in.CaseID, err)
+	}
+	for _, step := range in.StickySteps {
+		add(latest(tasks, func(t store.Task) bool { return t.Step == step }))
+	}
+	if in.StickyCustomer && in.Customer != "" {
+		cases, err := a.Store.ListCases(ctx, store.ListCasesParams{Customer: in.Customer, Limit: stickyMaxCases})
+		if err != nil {
+			return nil, fmt.Errorf("sticky: cases of the customer: %w", err)
+		}
+		for _, c := range cases {
+			if c.ID == in.CaseID {
+				continue
+			}
+			ts, err := a.Store.ListTasks(ctx, store.ListTasksParams{CaseID: c.ID, Status: store.TaskCompleted, Limit: 1000})
+			if err != nil {
+				return nil, fmt.Errorf("sticky: tasks of case %s: %w", c.ID, err)
+			}
+			add(latest(ts, func(store.Task) bool { return true }))
+		}
+	}
+	return out, nil
 }

@@ -134,3 +134,48 @@ func TestHelpdeskDraftRunsOnTheEngine(t *testing.T) {
 	require.NotEmpty(t, steps)
 	t.Logf("the drafted helpdesk flow ran %v", steps)
 }
+
+// A task step with an assignment rule gets a person on the real engine
+// (decision 0035): the flow's first task is given to the least loaded
+// agent of its department, and a second case's to the other one.
+func TestLeastLoadedAssignmentOnTheEngine(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.api("admin")
+	for _, name := range []string{"Ana", "Ben"} {
+		_, err := admin.CreateToken(ctx, apiv1.CreateTokenRequest{Name: name, Role: apiv1.RoleStaff, Departments: []string{"customer_service"}})
+		require.NoError(t, err)
+	}
+	src := `key: assigned
+version: 1
+departments: [customer_service]
+steps:
+  - id: answer
+    kind: task
+    department: customer_service
+    sla: 1h
+    assign: {rule: least_loaded, fallback: [pull]}
+    outcomes: [{name: done, next: closed}]
+  - id: closed
+    kind: end
+`
+	_, err := admin.PublishFlowVersion(ctx, apiv1.FlowKeyParams{Key: "assigned"}, []byte(src))
+	require.NoError(t, err)
+	var got []string
+	for i := range 2 {
+		c := e.startCase("admin", apiv1.CreateCaseRequest{Flow: "assigned", Customer: fmt.Sprintf("C-as-%d", i), Channel: "phone"})
+		var who string
+		for range 200 {
+			if tasks := e.getCase(c.ID).Tasks; len(tasks) == 1 && tasks[0].Assignee != "" {
+				who = tasks[0].Assignee
+				break
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		require.NotEmpty(t, who, "case %d's task was assigned", i)
+		got = append(got, who)
+	}
+	// The department's agents: the two created here, and the suite's own
+	// customer_service agent; each case went to a different one.
+	require.NotEqual(t, got[0], got[1], "the second task goes to someone less loaded")
+}

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -383,6 +384,45 @@ func (r *caseRun) enter(ctx workflow.Context, step *flow.Step, entered time.Time
 // atRest releases complete handlers waiting for the interpreter.
 func (r *caseRun) atRest() { r.rest++ }
 
+// assignTasks versions the assignment of tasks by their step's rule
+// (decision 0035): runs recorded before it never assigned.
+const assignTasks = "assign-tasks"
+
+// assign asks the store to give a just opened task to a person by its
+// step's rules. Only a step with rules other than pull asks, so runs of
+// flows without assignment record no version marker. A failed assignment
+// leaves the task in the pool: the case goes on.
+func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, at time.Time) {
+	rules := step.Assign.Rules()
+	if rules[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
+		return
+	}
+	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Customer: r.in.Customer, Rules: rules, At: at}
+	for _, sk := range step.Assign.Skills {
+		var v any
+		var ok bool
+		if name, isAttr := strings.CutPrefix(sk, "attributes."); isAttr {
+			v, ok = r.attrs[name]
+		} else if name, isData := strings.CutPrefix(sk, "data."); isData {
+			v, ok = r.lastData[name]
+		}
+		if ok && v != nil {
+			in.Skills = append(in.Skills, fmt.Sprint(v))
+		}
+	}
+	for _, st := range step.Assign.Sticky {
+		if st == flow.StickyCustomer {
+			in.StickyCustomer = true
+		} else {
+			in.StickySteps = append(in.StickySteps, st)
+		}
+	}
+	var res AssignTaskResult
+	if err := actedOnActivity(ctx, ActivityAssignTask, in).Get(ctx, &res); err != nil {
+		r.logger.Warn("task left in the pool: assignment failed", "task", taskID, "error", err)
+	}
+}
+
 func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
 	cal := r.def.CalendarFor(step)
 	ot := &openTask{ref: taskRef(r.in.CaseID, r.seq, step, cal, entered), step: step, enteredAt: entered}
@@ -411,6 +451,7 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 		return "", fmt.Errorf("open task: %w", err)
 	}
 	ot.opened = true
+	r.assign(ctx, step, ot.ref.TaskID, entered)
 	r.atRest()
 
 	// Escalation: one durable timer at a time, for the next level, when

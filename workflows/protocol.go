@@ -29,6 +29,7 @@ const (
 // Activity names.
 const (
 	ActivityOpenTask   = "OpenTask"
+	ActivityAssignTask = "AssignTask"
 	ActivityCloseTask  = "CloseTask"
 	ActivityRecordSpan = "RecordSpan"
 	ActivityEscalate   = "Escalate"
@@ -188,6 +189,30 @@ type MigrateResult struct {
 	ClosedTaskID string `json:",omitempty"`
 	CaseStatus   string
 	Next         []TaskRef
+}
+
+// AssignTaskInput is the input of ActivityAssignTask: a task just opened
+// and how its step finds a person (decision 0035). The workflow resolves
+// the skills from the case's attributes and last form data; the activity
+// resolves sticky people from the store.
+type AssignTaskInput struct {
+	TaskID, CaseID, Customer string
+	// Rules are the step's rule and fallbacks in order (pull ends them).
+	Rules []string
+	// Skills are the values the skills rule requires.
+	Skills []string
+	// StickySteps are the earlier task steps whose person the sticky
+	// rule prefers, in order; StickyCustomer adds whoever last served the
+	// customer.
+	StickySteps    []string
+	StickyCustomer bool
+	At             time.Time
+}
+
+// AssignTaskResult says who got the task ("" when it stays in the pool)
+// and by which rule.
+type AssignTaskResult struct {
+	Assignee, Rule string
 }
 
 // OpenTaskInput is the input of ActivityOpenTask; it writes the task row

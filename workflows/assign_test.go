@@ -1,0 +1,66 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// A task whose step has an assignment asks the store for a person after
+// it opens (decision 0035): the rules in order, the skills resolved from
+// the case's attributes and last form data, the sticky steps and the
+// customer; a step without one asks nothing; a failed assignment leaves
+// the task in the pool and the case goes on.
+func TestCaseAssignsByTheStepsRules(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []bool{false, true} {
+		h := newHarness(t)
+		def := testFlow()
+		def.Steps[3].Assign = &flow.Assign{Rule: flow.AssignSticky, Sticky: []string{"record", flow.StickyCustomer},
+			Fallback: []string{flow.AssignSkills, flow.AssignPull}, Skills: []string{"attributes.product", "data.summary", "attributes.none"}}
+		var (
+			mu   sync.Mutex
+			seen []workflows.AssignTaskInput
+		)
+		h.env.OnActivity(workflows.ActivityAssignTask, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in workflows.AssignTaskInput) (workflows.AssignTaskResult, error) {
+				mu.Lock()
+				seen = append(seen, in)
+				mu.Unlock()
+				if fail {
+					return workflows.AssignTaskResult{}, errors.New("store down")
+				}
+				return workflows.AssignTaskResult{Assignee: "tom", Rule: flow.AssignSticky}, nil
+			})
+		h.env.RegisterDelayedCallback(func() { h.complete("u1", recordReq) }, 5*time.Minute)
+		h.env.RegisterDelayedCallback(func() {
+			require.Len(t, h.state().Open, 1, "the normal task is open, assigned or in the pool")
+			h.complete("u2", workflows.CompleteRequest{TaskID: workflows.TaskID(caseID, 3), Outcome: "fixed", ActorID: "tom", ActorRole: "staff",
+				ActorDepartments: []string{"tech"}})
+		}, 20*time.Minute)
+		h.env.RegisterDelayedCallback(func() {
+			h.env.SignalWorkflow(workflows.SignalEvent, workflows.EventRequest{Name: "customer_reply"})
+		}, 40*time.Minute)
+		in := input(map[string]any{"severity": "low", "product": "router"})
+		in.Definition = def
+		h.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+		require.True(t, h.env.IsWorkflowCompleted())
+		require.NoError(t, h.env.GetWorkflowError())
+		require.NotEmpty(t, seen, "the normal step asked for a person")
+		got := seen[0]
+		require.Equal(t, workflows.AssignTaskInput{TaskID: workflows.TaskID(caseID, 3), CaseID: caseID, Customer: "c-1",
+			Rules: []string{flow.AssignSticky, flow.AssignSkills, flow.AssignPull}, Skills: []string{"router", "broken"},
+			StickySteps: []string{"record"}, StickyCustomer: true, At: got.At}, got)
+		for _, s := range seen {
+			require.Equal(t, workflows.TaskID(caseID, 3), s.TaskID, "the record step (no assignment) asked nothing")
+		}
+	}
+}
