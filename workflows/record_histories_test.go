@@ -82,6 +82,17 @@ func manyNumbers() []any {
 	return out
 }
 
+// assignAll gives every task step of a flow an assignment: sticky to
+// whoever recorded the case, then skills, then least loaded, then the pool.
+func assignAll(d *flow.Definition) {
+	for i := range d.Steps {
+		if d.Steps[i].Kind == flow.KindTask {
+			d.Steps[i].Assign = &flow.Assign{Rule: flow.AssignSticky, Sticky: []string{"record", flow.StickyCustomer},
+				Skills: []string{"attributes.product"}, Fallback: []string{flow.AssignSkills, flow.AssignLeastLoaded, flow.AssignPull}}
+		}
+	}
+}
+
 // officeHours puts a flow's SLAs on a London office calendar.
 func officeHours(d *flow.Definition) {
 	day := "09:00-17:00"
@@ -173,6 +184,11 @@ func TestRecordHistories(t *testing.T) {
 		recordCase{name: "complaint-v1-rule-fails", key: "complaint", version: 1,
 			attributes: map[string]any{"severity": "intermediate", "xs": manyNumbers()},
 			edit:       routeBy(`any(attributes.xs, any(attributes.xs, # < 0))`), fails: true},
+		// Assignment (decision 0035, change assign-tasks): every task asks
+		// the store for a person (the recorder's store has none: the
+		// tasks stay in the pool and are claimed as before).
+		recordCase{name: "complaint-v1-assigned", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate", "product": "router"}, edit: assignAll},
 	)
 	for _, rc := range cases {
 		name := rc.name
