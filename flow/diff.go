@@ -370,6 +370,7 @@ func stepValues(s *Step) []namedValue {
 		{"calendar", s.Calendar},
 		{"outcomes", outcomesText(s.Outcomes)},
 		{"form", formText(s.Form)},
+		{"assign", assignText(s.Assign)},
 		{"activity", s.Activity},
 		{"params", paramsText(s.Params)},
 		{"rules", rulesText(s.Rules)},
@@ -409,6 +410,30 @@ func escalationText(es []EscalationLevel) string {
 		parts[i] = "after " + durationText(e.After) + " " + strings.Join(acts, " and ")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// assignText renders an assignment as an owner says it: "sticky (record,
+// customer), then skills (attributes.product), then pull; accept within
+// 15m". No assignment is "".
+func assignText(a *Assign) string {
+	if a == nil {
+		return ""
+	}
+	var parts []string
+	for _, r := range a.Rules() {
+		switch {
+		case r == AssignSticky && len(a.Sticky) > 0:
+			r += " (" + strings.Join(a.Sticky, ", ") + ")"
+		case r == AssignSkills && len(a.Skills) > 0:
+			r += " (" + strings.Join(a.Skills, ", ") + ")"
+		}
+		parts = append(parts, r)
+	}
+	out := strings.Join(parts, ", then ")
+	if a.AcceptWithin != 0 {
+		out += "; accept within " + durationText(a.AcceptWithin)
+	}
+	return out
 }
 
 func outcomesText(os []Outcome) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -390,4 +391,15 @@ steps:
 	bare := &flow.Definition{Key: "demo", Calendars: []flow.Calendar{{ID: "x"}, {ID: "x", TimeZone: "UTC"}}}
 	require.Equal(t, "demo v0 -> v0\n~ flow: key (none) -> demo\n+ calendar x (no time zone; never open)\n", flow.Diff(nil, bare).Text())
 	require.True(t, flow.Diff(bare, bare).Empty())
+}
+
+// A changed assignment shows in the diff in words.
+func TestDiffShowsAssignment(t *testing.T) {
+	a := &flow.Definition{Key: "d", Version: 1, Steps: []flow.Step{{ID: "t", Kind: flow.KindTask}}}
+	b := &flow.Definition{Key: "d", Version: 2, Steps: []flow.Step{{ID: "t", Kind: flow.KindTask,
+		Assign: &flow.Assign{Rule: flow.AssignSticky, Sticky: []string{"t", flow.StickyCustomer}, Fallback: []string{flow.AssignPull},
+			AcceptWithin: flow.Duration(15 * time.Minute)}}}}
+	out, err := json.Marshal(flow.Diff(a, b))
+	require.NoError(t, err)
+	require.Contains(t, string(out), "sticky (t, customer), then pull; accept within 15m")
 }
