@@ -586,13 +586,14 @@ const (
 // assigned to them at once.
 const DefaultCapacity = 5
 
-// Assignment rules of a task step (decision 0035); pull assigns nothing.
+// Assignment rules of a task step (decision 0035), as the flow format
+// names them; pull assigns nothing.
 const (
-	AssignPull        = "pull"
-	AssignRoundRobin  = "round_robin"
-	AssignLeastLoaded = "least_loaded"
-	AssignSkills      = "skills"
-	AssignSticky      = "sticky"
+	AssignPull        = flow.AssignPull
+	AssignRoundRobin  = flow.AssignRoundRobin
+	AssignLeastLoaded = flow.AssignLeastLoaded
+	AssignSkills      = flow.AssignSkills
+	AssignSticky      = flow.AssignSticky
 )
 
 // Person is an actor as assignment sees them.
@@ -614,6 +615,20 @@ type SetPersonParams struct {
 	Capacity     *int
 	Skills       *[]string
 	At           time.Time
+}
+
+// Apply is p with the fields sp gives.
+func (p Person) Apply(sp SetPersonParams) Person {
+	if sp.Availability != nil {
+		p.Availability = *sp.Availability
+	}
+	if sp.Capacity != nil {
+		p.Capacity = *sp.Capacity
+	}
+	if sp.Skills != nil {
+		p.Skills = *sp.Skills
+	}
+	return p
 }
 
 // AssignTaskParams say how to assign one task.

@@ -65,15 +65,7 @@ func (s *Store) SetPerson(ctx context.Context, p store.SetPersonParams) (store.P
 		if err != nil {
 			return err
 		}
-		if p.Availability != nil {
-			cur.Availability = *p.Availability
-		}
-		if p.Capacity != nil {
-			cur.Capacity = *p.Capacity
-		}
-		if p.Skills != nil {
-			cur.Skills = *p.Skills
-		}
+		cur = cur.Apply(p)
 		if _, err := tx.Exec(ctx, `INSERT INTO people (actor_id, availability, capacity, skills, availability_at)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (actor_id) DO UPDATE SET availability = excluded.availability, capacity = excluded.capacity,

@@ -59,15 +59,7 @@ func (s *Store) SetPerson(ctx context.Context, p store.SetPersonParams) (store.P
 		if err != nil {
 			return err
 		}
-		if p.Availability != nil {
-			cur.Availability = *p.Availability
-		}
-		if p.Capacity != nil {
-			cur.Capacity = *p.Capacity
-		}
-		if p.Skills != nil {
-			cur.Skills = *p.Skills
-		}
+		cur = cur.Apply(p)
 		at := nanos(normalize.Time(p.At))
 		if _, err := tx.ExecContext(ctx, `INSERT INTO people (actor_id, availability, capacity, skills, availability_at)
 			VALUES (?, ?, ?, ?, ?)
