@@ -472,20 +472,26 @@ func StartPending(ctx context.Context, st store.Store, eng engine.Engine) error 
 // still under way is left to finish; StartPending at start-up passes the
 // zero time: every case still starting. It returns how many it started.
 func StartStalledCases(ctx context.Context, st store.Store, eng engine.Engine, before time.Time) (int, error) {
-	cases, err := st.ListCases(ctx, store.ListCasesParams{Status: store.CaseStarting, Limit: 500})
+	p := store.ListCasesParams{Status: store.CaseStarting, Limit: 500}
+	if !before.IsZero() {
+		p.To = &before
+	}
+	cases, err := st.ListCases(ctx, p)
 	if err != nil {
 		return 0, fmt.Errorf("server: start stalled cases: list: %w", err)
 	}
 	var errs []error
 	started := 0
+	versions := map[string]store.FlowVersion{} // read once per flow version
 	for _, c := range cases {
-		if !before.IsZero() && !c.CreatedAt.Before(before) {
-			continue
-		}
-		fv, err := st.GetFlowVersion(ctx, c.Flow, c.Version)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("case %s: flow %s v%d: %w", c.ID, c.Flow, c.Version, err))
-			continue
+		vk := fmt.Sprintf("%s\x00%d", c.Flow, c.Version)
+		fv, ok := versions[vk]
+		if !ok {
+			if fv, err = st.GetFlowVersion(ctx, c.Flow, c.Version); err != nil {
+				errs = append(errs, fmt.Errorf("case %s: flow %s v%d: %w", c.ID, c.Flow, c.Version, err))
+				continue
+			}
+			versions[vk] = fv
 		}
 		if _, err := startCase(ctx, st, eng, c, fv, time.Now); err != nil {
 			errs = append(errs, fmt.Errorf("case %s: %w", c.ID, err))

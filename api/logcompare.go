@@ -73,7 +73,13 @@ func (s *API) compareLogWithFlow(w http.ResponseWriter, r *http.Request) error {
 		mapping[act] = step
 	}
 
-	// The spans first (the store may take a while): then a view slot.
+	v, err := s.openLogView(ctx, logQuery{ID: q.ID, From: q.From, To: q.To})
+	if err != nil {
+		return err
+	}
+	defer v.release()
+	// The spans under the view slot too: a comparison holds up to
+	// maxCompareSpans of them, so at most logViewSlots run at once.
 	p := store.ExportSpansParams{Flow: fv.Key, Version: fv.Version, From: afterFrom, To: afterTo, Limit: exportPageSize}
 	var (
 		spans     []analytics.Span
@@ -107,11 +113,6 @@ func (s *API) compareLogWithFlow(w http.ResponseWriter, r *http.Request) error {
 		p.After = &store.SpanCursor{EnteredAt: last.EnteredAt, CaseID: last.CaseID, Seq: last.Seq}
 	}
 
-	v, err := s.openLogView(ctx, logQuery{ID: q.ID, From: q.From, To: q.To})
-	if err != nil {
-		return err
-	}
-	defer v.release()
 	proposed := len(mapping) == 0
 	if proposed {
 		var acts []string

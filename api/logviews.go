@@ -40,6 +40,7 @@ func (q logQuery) filtered() bool {
 // logView is a view's input: the loaded log, the (filtered) log the view
 // reads, and the calendar's name.
 type logView struct {
+	row      store.EventLog
 	loaded   *loadedLog
 	log      discovery.Log
 	filtered bool
@@ -87,7 +88,7 @@ func (s *API) openLogView(ctx context.Context, q logQuery) (*logView, error) {
 		}
 		return nil, httpx.Internal(err)
 	}
-	v := &logView{loaded: ll, log: ll.log, filtered: q.filtered(), calendar: calName, release: release}
+	v := &logView{row: row, loaded: ll, log: ll.log, filtered: q.filtered(), calendar: calName, release: release}
 	if v.filtered {
 		f := discovery.Filter{From: q.From, To: q.To, Attr: q.Attr, Value: q.Value, Contains: q.Contains, Excludes: q.Excludes}
 		if q.Variant > 0 {
@@ -169,15 +170,12 @@ func (s *API) getLogSummary(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	row, err := s.store.GetEventLog(r.Context(), q.ID)
-	if err != nil {
-		return httpx.StoreProblem(fmt.Errorf("get log: %w", err), fmt.Sprintf("event log %q", q.ID))
-	}
 	v, err := s.openLogView(r.Context(), logQuery(q))
 	if err != nil {
 		return err
 	}
 	defer v.release()
+	row := v.row
 	sum := discovery.Summarize(v.log)
 	ct := discovery.CycleTimesOf(v.log)
 	out := apiv1.LogSummary{Log: toEventLogJSON(row, nil), Filtered: v.filtered, Cases: sum.Cases, Events: sum.Events,

@@ -166,7 +166,7 @@ func Compare(l discovery.Log, spans []analytics.Span, cases []AfterCase, mapping
 		}
 		sd := a.side
 		sd.Cases = len(a.cases)
-		sd.Wait, sd.Work = quantiles(a.wait), quantiles(a.work)
+		sd.Wait, sd.Work = discovery.QuantilesOf(a.wait), discovery.QuantilesOf(a.work)
 		if total > 0 {
 			sd.Share = a.total / total
 		}
@@ -217,17 +217,8 @@ func Compare(l discovery.Log, spans []analytics.Span, cases []AfterCase, mapping
 	for _, c := range cases {
 		ac = append(ac, c.CycleSeconds)
 	}
-	res.Cycle = Cycle{Before: quantiles(bc), After: quantiles(ac), Ratio: ratio(bc, ac)}
+	res.Cycle = Cycle{Before: discovery.QuantilesOf(bc), After: discovery.QuantilesOf(ac), Ratio: ratio(bc, ac)}
 	return res
-}
-
-func quantiles(xs []float64) discovery.Quantiles {
-	if len(xs) == 0 {
-		return discovery.Quantiles{}
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return discovery.Quantiles{N: len(s), P50: stats.Quantile(s, 0.5), P90: stats.Quantile(s, 0.9), P95: stats.Quantile(s, 0.95)}
 }
 
 // logFloor is the smallest duration, in seconds, taken before the

@@ -19,6 +19,10 @@ type Quantiles struct {
 // slice). Small samples are sorted; larger ones only partly ordered: each
 // percentile needs two order statistics, found by selection in linear
 // time, and the values are exactly those of sorting.
+// QuantilesOf is the quantiles of xs as every view computes them
+// (reordering xs): the one definition packages beside discovery use too.
+func QuantilesOf(xs []float64) Quantiles { return quantiles(xs) }
+
 func quantiles(xs []float64) Quantiles {
 	if len(xs) == 0 {
 		return Quantiles{}

@@ -182,7 +182,7 @@ func pctText(rate float64, cases int) string {
 	if cases == 0 {
 		return "–"
 	}
-	return fmt.Sprintf("%.1f %%", rate*100)
+	return fmtPct(rate)
 }
 
 // ppWords is a difference of rates in percentage points and its interval.

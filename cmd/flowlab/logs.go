@@ -493,8 +493,6 @@ func pageParams(v apiv1.LogViewParams, cursor string, limit int) apiv1.LogPagePa
 		Excludes: v.Excludes, Calendar: v.Calendar, Limit: limit, Cursor: cursor}
 }
 
-func tableShare(x float64) string { return fmt.Sprintf("%.1f %%", x*100) }
-
 func newLogVariantsCmd() *cobra.Command {
 	var cf clientFlags
 	var vf viewFlags
@@ -535,7 +533,7 @@ func newLogVariantsCmd() *cobra.Command {
 			}
 			rows := []row{}
 			for _, x := range items {
-				rows = append(rows, row{Rank: x.Rank, Cases: x.Cases, Share: tableShare(x.Share), CycleP50: readable.Duration(x.CycleP50),
+				rows = append(rows, row{Rank: x.Rank, Cases: x.Cases, Share: tablePercent(x.Share), CycleP50: readable.Duration(x.CycleP50),
 					Activities: strings.Join(x.Activities, " → ")})
 			}
 			if cf.output == "table" {
@@ -719,7 +717,7 @@ func newLogActivitiesCmd() *cobra.Command {
 				for _, a := range out.Activities {
 					r := row{Activity: a.Activity, Count: a.Count, Cases: a.Cases, WaitP50: quantileCell(a.Wait, a.Wait.P50),
 						WaitP90: quantileCell(a.Wait, a.Wait.P90), WaitP95: quantileCell(a.Wait, a.Wait.P95), WorkP50: quantileCell(a.Work, a.Work.P50),
-						WorkP90: quantileCell(a.Work, a.Work.P90), Share: tableShare(a.Share), Rework: a.Rework, PingPong: a.PingPong}
+						WorkP90: quantileCell(a.Work, a.Work.P90), Share: tablePercent(a.Share), Rework: a.Rework, PingPong: a.PingPong}
 					if a.Bottleneck {
 						r.Bottleneck = "<== bottleneck"
 					}
@@ -881,7 +879,7 @@ then publish it with flowlab flow publish KEY FILE.`,
 			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%d of %d variants cover %s of %s cases (%s); %d of %d activities, %d steps\n",
 					out.Variants, out.VariantsTotal, readable.Number(float64(out.CoveredCases)), readable.Number(float64(out.Cases)),
-					tableShare(out.Coverage), out.Activities, out.ActivitiesTotal, out.Steps)
+					tablePercent(out.Coverage), out.Activities, out.ActivitiesTotal, out.Steps)
 				_, err := io.WriteString(w, out.YAML)
 				return err
 			})
