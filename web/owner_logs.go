@@ -734,6 +734,9 @@ type logMapView struct {
 	Hidden            []hiddenField // the filters, kept when the map's settings change
 }
 
+// handoffRows is how many handoff pairs of each kind the log page lists.
+const handoffRows = 10
+
 type logPageData struct {
 	Log         apiv1.EventLog
 	CreatedBy   string // the importer's name
@@ -748,6 +751,9 @@ type logPageData struct {
 	Bottleneck  *apiv1.LogActivity
 	Variants    *apiv1.LogVariantList
 	VariantsURL string // the next page of variants
+	// Handoffs are the most frequent handoffs between resources and
+	// between groups (at most handoffRows each), and per case.
+	Handoffs *apiv1.LogHandoffs
 	Calendar    bool
 	Flows       []apiv1.FlowSummary
 	CanKeep     bool
@@ -853,6 +859,14 @@ func (s *Web) logPage(w http.ResponseWriter, r *http.Request) error {
 			page.Bottleneck = &acts.Activities[i]
 		}
 	}
+
+	// Handoffs: the busiest pairs of people and of departments.
+	ho, err := apiGet[apiv1.LogHandoffs](s, r, apiLogPath(id, "/handoffs?")+page.Filters.query().Encode())
+	if err != nil {
+		return err
+	}
+	ho.Resources, ho.Groups = ho.Resources[:min(len(ho.Resources), handoffRows)], ho.Groups[:min(len(ho.Groups), handoffRows)]
+	page.Handoffs = &ho
 
 	// Variants, a page at a time.
 	vq := page.Filters.query("limit", "20", "cursor", q.Get("vcursor"))

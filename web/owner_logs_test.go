@@ -189,6 +189,10 @@ func TestUILogImportShowsTheProcess(t *testing.T) {
 	require.Regexp(t, `data-testid="activity-row" data-activity="Resolve ticket" class="bottleneck"`, body)
 	require.Contains(t, body, `Bottleneck: <strong>Resolve ticket</strong>`)
 	require.Contains(t, body, "5 of 5 activities")
+	// Handoffs between people (one department: none between departments).
+	require.Contains(t, body, `<td class="wrap">ann</td><td class="wrap">bob</td><td class="num">30</td><td class="num">30</td>`)
+	require.Contains(t, body, `<td class="wrap">cid</td><td class="wrap">ann</td><td class="num">30</td><td class="num">30</td>`)
+	require.NotContains(t, body, `data-testid="handoffs-departments"`)
 	// Variants: rank 1 has the 20 cases without rework, linking to them.
 	require.Regexp(t, `(?s)data-testid="variant-row" data-rank="1">.*?>20</a>.*?66.7 %`, body)
 	require.Contains(t, body, html.EscapeString("/cases?variant=2"))
