@@ -754,9 +754,9 @@ type logPageData struct {
 	// Handoffs are the most frequent handoffs between resources and
 	// between groups (at most handoffRows each), and per case.
 	Handoffs *apiv1.LogHandoffs
-	Calendar    bool
-	Flows       []apiv1.FlowSummary
-	CanKeep     bool
+	Calendar bool
+	Flows    []apiv1.FlowSummary
+	CanKeep  bool
 	// CanPublish: the actor may publish flows, so a draft opens in the
 	// flow editor (otherwise it is shown read-only).
 	CanPublish bool
