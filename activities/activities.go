@@ -494,31 +494,34 @@ func (a *Activities) post(ctx context.Context, url string, untrusted bool, body 
 // person for stays in the pool; a task already closed (completed before
 // this ran) is left alone.
 func (a *Activities) AssignTask(ctx context.Context, in workflows.AssignTaskInput) (workflows.AssignTaskResult, error) {
+	spec := store.AssignSpec{Skills: in.Skills, AcceptWithin: in.AcceptWithin}
 	for _, rule := range in.Rules {
 		if rule == store.AssignPull {
 			break
 		}
-		p := store.AssignTaskParams{TaskID: in.TaskID, Rule: rule, Skills: in.Skills, At: in.At}
-		if rule == store.AssignSticky {
-			prefer, err := a.stickyPeople(ctx, in)
-			if err != nil {
-				return workflows.AssignTaskResult{}, err
-			}
-			p.Prefer = prefer
-		}
-		t, ok, err := a.Store.AssignTask(ctx, p)
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			return workflows.AssignTaskResult{}, nil
-		case err != nil:
-			return workflows.AssignTaskResult{}, fmt.Errorf("assign task %s: %w", in.TaskID, err)
-		case ok:
-			return workflows.AssignTaskResult{Assignee: t.Assignee, Rule: rule}, nil
-		case t.Assignee != "":
-			return workflows.AssignTaskResult{Assignee: t.Assignee}, nil // assigned by an earlier attempt
-		}
+		spec.Rules = append(spec.Rules, rule)
 	}
-	return workflows.AssignTaskResult{}, nil
+	if len(spec.Rules) == 0 {
+		return workflows.AssignTaskResult{}, nil
+	}
+	if slices.Contains(spec.Rules, store.AssignSticky) {
+		prefer, err := a.stickyPeople(ctx, in)
+		if err != nil {
+			return workflows.AssignTaskResult{}, err
+		}
+		spec.Prefer = prefer
+	}
+	t, ok, err := a.Store.AssignTask(ctx, store.AssignTaskParams{TaskID: in.TaskID, Spec: spec, At: in.At})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return workflows.AssignTaskResult{}, nil
+	case err != nil:
+		return workflows.AssignTaskResult{}, fmt.Errorf("assign task %s: %w", in.TaskID, err)
+	case ok:
+		return workflows.AssignTaskResult{Assignee: t.Assignee, Rule: t.AssignRule}, nil
+	default:
+		return workflows.AssignTaskResult{Assignee: t.Assignee}, nil // assigned by an earlier attempt, or waiting
+	}
 }
 
 // stickyMaxCases bounds the customer's earlier cases read for sticky.

@@ -59,7 +59,7 @@ func TestAssignTaskActivity(t *testing.T) {
 	require.Equal(t, "cat", again.Assignee, "a retried activity keeps the first assignment")
 
 	// Cat is away: the customer's last server, bob.
-	_, err = st.SetPerson(ctx, store.SetPersonParams{ActorID: "cat", Availability: ptr(store.Away), At: t0})
+	_, _, err = st.SetPerson(ctx, store.SetPersonParams{ActorID: "cat", Availability: ptr(store.Away), At: t0})
 	require.NoError(t, err)
 	open("n3", "new", "review", 3)
 	res, err = acts.AssignTask(ctx, workflows.AssignTaskInput{TaskID: "n3", CaseID: "new", Customer: "C-7", Rules: []string{"sticky", "pull"},
@@ -67,7 +67,7 @@ func TestAssignTaskActivity(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "bob", res.Assignee)
 	// Nobody preferred is free and pull ends the list: the pool.
-	_, err = st.SetPerson(ctx, store.SetPersonParams{ActorID: "bob", Availability: ptr(store.Offline), At: t0})
+	_, _, err = st.SetPerson(ctx, store.SetPersonParams{ActorID: "bob", Availability: ptr(store.Offline), At: t0})
 	require.NoError(t, err)
 	open("n4", "new", "notify", 4)
 	res, err = acts.AssignTask(ctx, workflows.AssignTaskInput{TaskID: "n4", CaseID: "new", Customer: "C-7", Rules: []string{"sticky", "pull", "least_loaded"},

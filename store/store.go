@@ -9,7 +9,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/flow"
@@ -144,8 +147,10 @@ type Store interface {
 	// ClaimTask assigns an open task. ErrConflict if the task is not open or
 	// is claimed by another actor; claiming one's own claim again is a no-op.
 	ClaimTask(ctx context.Context, p ClaimTaskParams) (Task, error)
-	// UnclaimTask clears the assignee. ErrConflict if not open or claimed by
-	// another actor (unless Force).
+	// UnclaimTask clears the assignee (and the assignment: its time, rule
+	// and offer). ErrConflict if not open or claimed by another actor
+	// (unless Force). A holder who gives back their own task is passed
+	// over: AssignWaiting offers it to someone else.
 	UnclaimTask(ctx context.Context, p UnclaimTaskParams) (Task, error)
 	// CompleteTask closes an open task with an outcome and records its span
 	// in the same transaction. Repeating the call for a task already
@@ -164,16 +169,60 @@ type Store interface {
 	// Assignment (decision 0035). SetPerson sets a person's availability,
 	// capacity and skills (the fields given); GetPerson returns them, the
 	// defaults for an actor never set (ErrNotFound: no such actor).
-	SetPerson(ctx context.Context, p SetPersonParams) (Person, error)
+	// A person who becomes away or offline gives back the tasks assigned to
+	// them and not started, in the same transaction (returned: the caller
+	// runs AssignWaiting for their departments).
+	SetPerson(ctx context.Context, p SetPersonParams) (Person, []Task, error)
 	GetPerson(ctx context.Context, actorID string) (Person, error)
 	// AssignTask gives an open, unassigned task to a person of its
-	// department chosen by p.Rule among those available with room (open
-	// assigned tasks below their capacity), in one transaction that no
-	// other assignment of the department interleaves with: capacity holds
-	// and a task is assigned once. It returns the task and whether it was
-	// assigned now (false: nobody is eligible, or it was assigned already;
-	// the task is returned as it is). ErrConflict: the task is not open.
+	// department chosen by the rules of p.Spec, tried in order, among those
+	// available with room (open assigned tasks below their capacity), in
+	// one transaction that no other assignment of the department
+	// interleaves with: capacity holds and a task is assigned once. The
+	// spec is kept with the task, so AssignWaiting can assign it later. A
+	// person assigned gets a notification in the same transaction. It
+	// returns the task and whether it was assigned now (false: nobody is
+	// eligible, or it was assigned already; the task is returned as it is).
+	// ErrConflict: the task is not open.
 	AssignTask(ctx context.Context, p AssignTaskParams) (Task, bool, error)
+	// AssignWaiting assigns the department's open, unassigned tasks that
+	// carry an assignment spec, in SLA order (sla_due, tasks without one
+	// last, then opened_at, id), while anyone is eligible; at most limit
+	// tasks (default 200). It returns the tasks assigned.
+	AssignWaiting(ctx context.Context, p AssignWaitingParams) ([]Task, error)
+	// ExpireOffers returns to the pool the open tasks assigned by a rule
+	// and not started (claimed) by their offer's due time (accept_within),
+	// remembering who let them pass so that they are offered to someone
+	// else; at most limit (default 200). It returns the tasks released (the
+	// caller runs AssignWaiting for their departments).
+	ExpireOffers(ctx context.Context, at time.Time, limit int) ([]Task, error)
+	// ReassignTask gives an open task to p.To whoever holds it (a team
+	// lead's move), in one transaction: it counts a reassignment when
+	// someone held it, keeps its start time, and notifies p.To.
+	// ErrConflict: the task is not open.
+	ReassignTask(ctx context.Context, p ReassignTaskParams) (Task, error)
+	// ListPeople are the actors of a department (every actor without one)
+	// with their availability, capacity, skills and load, by id.
+	ListPeople(ctx context.Context, p ListPeopleParams) ([]Person, error)
+	// WorkStats are the assignment measures of a department's tasks opened
+	// in [From, To), per person who worked them and in total (decision
+	// 0036).
+	WorkStats(ctx context.Context, p WorkStatsParams) ([]WorkStat, error)
+
+	// Notifications (decision 0036). CreateNotifications inserts them,
+	// idempotently by ID; ListNotifications lists an actor's, newest
+	// first; UnreadNotifications counts those not read; ReadNotifications
+	// marks read the ids given of the actor (all of theirs when ids is
+	// nil) and returns how many changed.
+	CreateNotifications(ctx context.Context, ns []Notification) error
+	ListNotifications(ctx context.Context, p ListNotificationsParams) ([]Notification, error)
+	UnreadNotifications(ctx context.Context, actorID string) (int, error)
+	ReadNotifications(ctx context.Context, actorID string, ids []string, at time.Time) (int, error)
+	// DueNotifications are notifications whose delivery is pending and due
+	// at at (next_attempt_at unset or passed), oldest first, at most limit.
+	DueNotifications(ctx context.Context, at time.Time, limit int) ([]Notification, error)
+	// SetNotificationDelivery records a delivery attempt.
+	SetNotificationDelivery(ctx context.Context, p NotificationDelivery) error
 
 	// Spans. RecordSpan is idempotent on (CaseID, Seq).
 	RecordSpan(ctx context.Context, s Span) error
@@ -527,7 +576,20 @@ type Task struct {
 	SLADue          *time.Time
 	// AssignedAt is when an assignment rule gave the task to Assignee
 	// (nil for a task claimed from the pool, or not assigned).
-	AssignedAt   *time.Time
+	AssignedAt *time.Time
+	// AssignRule is the rule that gave the task to Assignee (a rule of
+	// the flow, "manual" for a team lead's move, "team_lead" for an
+	// escalation's; "" for a claim from the pool).
+	AssignRule string
+	// OfferDue is when an assigned task not started goes back to the
+	// pool (accept_within); nil without a limit.
+	OfferDue *time.Time
+	// Reassignments count the times the task moved from one holder to
+	// another.
+	Reassignments int
+	// PassedOver are the people the task was offered to and who let it
+	// pass (or went away): AssignWaiting offers it to others.
+	PassedOver   []string
 	Outcome      string
 	Data         json.RawMessage
 	CompletedBy  string
@@ -594,14 +656,34 @@ const (
 	AssignLeastLoaded = flow.AssignLeastLoaded
 	AssignSkills      = flow.AssignSkills
 	AssignSticky      = flow.AssignSticky
+	// AssignManual marks a team lead's reassignment, AssignTeamLead an
+	// escalation's move to the department's team lead.
+	AssignManual   = "manual"
+	AssignTeamLead = "team_lead"
+)
+
+// Notification channels beyond the app, as a person's preference names
+// them.
+const (
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
 )
 
 // Person is an actor as assignment sees them.
 type Person struct {
 	ActorID      string
+	Name         string
+	Role         string
+	Departments  []string
+	Leads        []string
 	Availability string
 	Capacity     int
 	Skills       []string
+	// Where their notifications go beyond the app: NotifyBy lists the
+	// channels (email, webhook), Email and WebhookURL the addresses.
+	Email      string
+	WebhookURL string
+	NotifyBy   []string
 	// Load is their open assigned tasks now.
 	Load           int
 	AvailabilityAt time.Time // zero for a person never set
@@ -614,6 +696,9 @@ type SetPersonParams struct {
 	Availability *string
 	Capacity     *int
 	Skills       *[]string
+	Email        *string
+	WebhookURL   *string
+	NotifyBy     *[]string
 	At           time.Time
 }
 
@@ -628,21 +713,158 @@ func (p Person) Apply(sp SetPersonParams) Person {
 	if sp.Skills != nil {
 		p.Skills = *sp.Skills
 	}
+	if sp.Email != nil {
+		p.Email = *sp.Email
+	}
+	if sp.WebhookURL != nil {
+		p.WebhookURL = *sp.WebhookURL
+	}
+	if sp.NotifyBy != nil {
+		p.NotifyBy = *sp.NotifyBy
+	}
 	return p
+}
+
+// AssignSpec is how a task is assigned: its step's rules in order (pull,
+// which assigns nothing, is never among them), the skills the skills rule
+// requires, the people sticky prefers in order, and how long an assigned
+// person has to start it before it goes back to the pool (0: no limit).
+type AssignSpec struct {
+	Rules        []string      `json:"rules"`
+	Skills       []string      `json:"skills,omitempty"`
+	Prefer       []string      `json:"prefer,omitempty"`
+	AcceptWithin time.Duration `json:"accept_within,omitempty"`
 }
 
 // AssignTaskParams say how to assign one task.
 type AssignTaskParams struct {
 	TaskID string
-	// Rule is round_robin, least_loaded, skills or sticky.
-	Rule string
-	// Skills are those the person must all have (skills).
-	Skills []string
-	// Prefer are actor ids in order: sticky takes the first eligible of
-	// them and no one else.
-	Prefer []string
+	Spec   AssignSpec
 	At     time.Time
 }
+
+// AssignWaitingParams say which waiting tasks to assign.
+type AssignWaitingParams struct {
+	Department string
+	At         time.Time
+	Limit      int
+}
+
+// ReassignTaskParams move a task to To, by By (a team lead or admin).
+type ReassignTaskParams struct {
+	ID string
+	To string
+	By string
+	At time.Time
+}
+
+// ListPeopleParams select people.
+type ListPeopleParams struct {
+	Department string // "" every actor
+}
+
+// WorkStatsParams select the tasks measured.
+type WorkStatsParams struct {
+	Department string // "" every department
+	From, To   time.Time
+}
+
+// WorkStat is the assignment measures of one person's tasks (ActorID ""
+// is every task of the scope, including those nobody holds).
+type WorkStat struct {
+	Department string
+	ActorID    string
+	// Tasks opened in the window, those completed, and those open now.
+	Opened, Completed, Open int
+	// Reassignments of the tasks counted.
+	Reassignments int
+	// Durations in seconds of the tasks that have them: opened → assigned
+	// or started (waiting for assignment), assigned → started (assigned,
+	// waiting to start), started → completed (handle time).
+	WaitAssign, WaitStart, Handle []float64
+}
+
+// Notification kinds.
+const (
+	NotifyAssigned   = "task.assigned"
+	NotifyReassigned = "task.reassigned"
+	NotifyEscalated  = "task.escalated"
+)
+
+// Notification delivery states.
+const (
+	DeliveryPending = "pending"
+	DeliveryDone    = "done"
+	DeliveryFailed  = "failed"
+)
+
+// Notification is one message to a person, kept in the app and delivered
+// by the channels of their preference.
+type Notification struct {
+	ID        string
+	ActorID   string
+	Kind      string
+	TaskID    string
+	CaseID    string
+	Details   NotificationDetails
+	CreatedAt time.Time
+	ReadAt    *time.Time
+	// Delivery beyond the app: pending, done or failed; Sent are the
+	// channels delivered (a retry skips them).
+	Delivery      string
+	Sent          []string
+	Attempts      int
+	NextAttemptAt *time.Time
+	LastError     string
+}
+
+// NotificationDetails say what a notification is about.
+type NotificationDetails struct {
+	Flow       string     `json:"flow,omitempty"`
+	Step       string     `json:"step,omitempty"`
+	StepName   string     `json:"step_name,omitempty"`
+	Department string     `json:"department,omitempty"`
+	SLADue     *time.Time `json:"sla_due,omitempty"`
+	Rule       string     `json:"rule,omitempty"`
+	From       string     `json:"from,omitempty"`
+	By         string     `json:"by,omitempty"`
+	Level      int        `json:"level,omitempty"`
+	Target     string     `json:"target,omitempty"`
+}
+
+// ListNotificationsParams select an actor's notifications.
+type ListNotificationsParams struct {
+	ActorID string
+	Unread  bool
+	Limit   int // default 50, max 500
+	// Before continues a listing: notifications older than this one.
+	Before *NotificationCursor
+}
+
+// NotificationCursor is a position in ListNotifications order.
+type NotificationCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// NotificationDelivery is the result of one delivery attempt.
+type NotificationDelivery struct {
+	ID            string
+	Delivery      string
+	Sent          []string
+	NextAttemptAt *time.Time
+	Error         string
+}
+
+// NotificationID is the id of the notification of kind about task for
+// actor at the n-th event of its kind (a reassignment count, an
+// escalation level...): the same event gives the same id, so a retried
+// write inserts it once.
+func NotificationID(kind, task, actor string, n int64) string {
+	return uuid.NewSHA1(notificationSpace, fmt.Appendf(nil, "%s|%s|%s|%d", kind, task, actor, n)).String()
+}
+
+var notificationSpace = uuid.MustParse("5f0d7a2e-9a43-4c52-9a0f-7f2d1c0b1e19")
 
 type ClaimTaskParams struct {
 	ID    string
@@ -681,6 +903,10 @@ type EscalateTaskParams struct {
 	Level      int
 	Department string // "" keeps the department
 	At         time.Time
+	// Assign: "" keeps the holder (unless the department changes),
+	// AssignTeamLead gives the task to a team lead of its (new)
+	// department, AssignPull returns it to the pool.
+	Assign string
 }
 
 // Span is the record of one step a case passed through. Waiting time is

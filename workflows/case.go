@@ -397,7 +397,8 @@ func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, a
 	if rules[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
 		return
 	}
-	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Customer: r.in.Customer, Rules: rules, At: at}
+	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Customer: r.in.Customer, Rules: rules,
+		AcceptWithin: step.Assign.AcceptWithin.D(), At: at}
 	for _, sk := range step.Assign.Skills {
 		var v any
 		var ok bool

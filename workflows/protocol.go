@@ -206,7 +206,10 @@ type AssignTaskInput struct {
 	// customer.
 	StickySteps    []string
 	StickyCustomer bool
-	At             time.Time
+	// AcceptWithin: the person assigned must start the task within it,
+	// or it goes back to the pool (0: no limit).
+	AcceptWithin time.Duration `json:",omitempty"`
+	At           time.Time
 }
 
 // AssignTaskResult says who got the task ("" when it stays in the pool)

@@ -8,27 +8,30 @@ import (
 	"strings"
 
 	"github.com/flowlab/flowlab/store"
+	"github.com/flowlab/flowlab/store/internal/assign"
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
 const taskCols = `id, case_id, seq, flow, version, variant, step, step_name, department, roles, outcomes, form,
 	status, COALESCE(assignee, ''), escalation_level, opened_at, claimed_at, completed_at, sla_due,
-	outcome, data, completed_by, completion_id, assigned_at`
+	outcome, data, completed_by, completion_id, assigned_at, assign_rule, offer_due, reassignments, passed_over`
 
 // taskRow is a scanned tasks row.
 type taskRow struct {
 	id, caseID, flow, variant, step, stepName, department, status, assignee, outcome, completedBy, completionID string
-	seq, version, escalationLevel                                                                               int
-	roles, outcomes, form, data                                                                                 []byte
+	assignRule                                                                                                  string
+	seq, version, escalationLevel, reassignments                                                                int
+	roles, outcomes, form, data, passedOver                                                                     []byte
 	openedAt                                                                                                    int64
-	claimedAt, completedAt, slaDue, assignedAt                                                                  sql.NullInt64
+	claimedAt, completedAt, slaDue, assignedAt, offerDue                                                        sql.NullInt64
 }
 
 func scanTask(r scanner) (taskRow, error) {
 	var x taskRow
 	err := r.Scan(&x.id, &x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.stepName, &x.department,
 		&x.roles, &x.outcomes, &x.form, &x.status, &x.assignee, &x.escalationLevel, &x.openedAt, &x.claimedAt,
-		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID, &x.assignedAt)
+		&x.completedAt, &x.slaDue, &x.outcome, &x.data, &x.completedBy, &x.completionID, &x.assignedAt,
+		&x.assignRule, &x.offerDue, &x.reassignments, &x.passedOver)
 	return x, err
 }
 
@@ -43,13 +46,18 @@ func taskFromInternal(x taskRow, lists normalize.StringLists) (store.Task, error
 	if err != nil {
 		return store.Task{}, fmt.Errorf("task %s outcomes: %w", x.id, err)
 	}
+	passedOver, err := normalize.ParseStrings(x.passedOver)
+	if err != nil {
+		return store.Task{}, fmt.Errorf("task %s passed over: %w", x.id, err)
+	}
 	return store.Task{
 		ID: x.id, CaseID: x.caseID, Seq: x.seq, Flow: x.flow, Version: x.version, Variant: x.variant,
 		Step: x.step, StepName: x.stepName, Department: x.department, Roles: roles, Outcomes: outcomes,
 		Form: normalize.Raw(x.form), Status: x.status, Assignee: x.assignee, EscalationLevel: x.escalationLevel,
 		OpenedAt: fromNanos(x.openedAt), ClaimedAt: fromNullNanos(x.claimedAt), CompletedAt: fromNullNanos(x.completedAt),
 		SLADue: fromNullNanos(x.slaDue), Outcome: x.outcome, Data: normalize.Raw(x.data), CompletedBy: x.completedBy,
-		CompletionID: x.completionID, AssignedAt: fromNullNanos(x.assignedAt),
+		CompletionID: x.completionID, AssignedAt: fromNullNanos(x.assignedAt), AssignRule: x.assignRule,
+		OfferDue: fromNullNanos(x.offerDue), Reassignments: x.reassignments, PassedOver: passedOver,
 	}, nil
 }
 
@@ -173,7 +181,7 @@ func (s *Store) ClaimTask(ctx context.Context, p store.ClaimTaskParams) (store.T
 	var t store.Task
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = ?2, claimed_at = COALESCE(claimed_at, ?3)
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = ?2, claimed_at = COALESCE(claimed_at, ?3), offer_due = NULL
 			WHERE id = ?1 AND status = 'open' AND (assignee IS NULL OR assignee = ?2)
 			RETURNING `+taskCols, p.ID, p.Actor, nanos(normalize.Time(p.At)))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -192,7 +200,9 @@ func (s *Store) UnclaimTask(ctx context.Context, p store.UnclaimTaskParams) (sto
 	var t store.Task
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = NULL
+		t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = NULL, assigned_at = NULL, assign_rule = '', offer_due = NULL,
+				passed_over = CASE WHEN assignee = ?2 THEN (SELECT json_group_array(value) FROM
+					(SELECT value FROM json_each(tasks.passed_over) UNION SELECT ?2)) ELSE passed_over END
 			WHERE id = ?1 AND status = 'open' AND (assignee IS NULL OR assignee = ?2 OR ?3)
 			RETURNING `+taskCols, p.ID, p.Actor, p.Force)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -288,21 +298,60 @@ func (s *Store) cancelTask(ctx context.Context, tx *sql.Tx, id string, at int64,
 }
 
 // EscalateTask raises the escalation level of an open task and moves it to
-// p.Department when set. Moving it to another department clears its claim.
+// p.Department when set. Moving it to another department clears its claim
+// and its assignment spec (it waits in the new department's pool); Assign
+// gives it to a team lead or back to the pool.
 func (s *Store) EscalateTask(ctx context.Context, p store.EscalateTaskParams) (store.Task, error) {
 	var t store.Task
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
+		before, err := queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = ?`, p.ID)
+		if err != nil {
+			return err
+		}
+		if before.Status != store.TaskOpen {
+			return fmt.Errorf("task %s (%s) is closed: %w", p.ID, before.Status, store.ErrConflict)
+		}
+		// A level reached already (a retry, or a lower one) changes the
+		// department only.
+		fresh := before.EscalationLevel < p.Level
+		moves := p.Department != "" && p.Department != before.Department
+		release := moves || (fresh && (p.Assign == store.AssignPull || p.Assign == store.AssignTeamLead))
 		t, err = queryTask(ctx, tx, `UPDATE tasks SET
 				escalation_level = MAX(escalation_level, ?2),
-				assignee = CASE WHEN ?3 <> '' AND ?3 <> department THEN NULL ELSE assignee END,
-				department = CASE WHEN ?3 <> '' THEN ?3 ELSE department END
+				department = CASE WHEN ?3 <> '' THEN ?3 ELSE department END,
+				assignee = CASE WHEN ?4 THEN NULL ELSE assignee END,
+				assigned_at = CASE WHEN ?4 THEN NULL ELSE assigned_at END,
+				assign_rule = CASE WHEN ?4 THEN '' ELSE assign_rule END,
+				offer_due = CASE WHEN ?4 THEN NULL ELSE offer_due END,
+				assign_spec = CASE WHEN ?5 THEN NULL ELSE assign_spec END
 			WHERE id = ?1 AND status = 'open'
-			RETURNING `+taskCols, p.ID, p.Level, p.Department)
-		if errors.Is(err, sql.ErrNoRows) {
-			return explain(ctx, tx, p.ID, "is closed")
+			RETURNING `+taskCols, p.ID, p.Level, p.Department, release, moves || (fresh && p.Assign == store.AssignPull))
+		if err != nil || !fresh || p.Assign != store.AssignTeamLead {
+			return err
 		}
-		return err
+		rows, err := tx.QueryContext(ctx, personQuery+` WHERE EXISTS (SELECT 1 FROM json_each(a.leads) WHERE value = ?) ORDER BY a.id`,
+			store.DefaultCapacity, t.Department)
+		if err != nil {
+			return err
+		}
+		leads, err := collect(rows, scanPerson)
+		if err != nil {
+			return err
+		}
+		lead := assign.Lead(assign.Of(leads), store.Available)
+		if lead == "" {
+			return nil // no lead at work: the task waits in the pool
+		}
+		at := normalize.Time(p.At)
+		moved := 0
+		if before.Assignee != "" {
+			moved = 1
+		}
+		if t, err = queryTask(ctx, tx, `UPDATE tasks SET assignee = ?, assigned_at = ?, assign_rule = ?, reassignments = reassignments + ?
+			WHERE id = ? RETURNING `+taskCols, lead, nanos(at), store.AssignTeamLead, moved, p.ID); err != nil {
+			return err
+		}
+		return insertNotifications(ctx, tx, []store.Notification{assign.Notice(t, store.NotifyReassigned, before.Assignee, at)})
 	})
 	if err != nil {
 		return store.Task{}, mapErr("sqlite: escalate task", err)

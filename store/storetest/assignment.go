@@ -29,15 +29,16 @@ func testAssignment(t *testing.T, s store.Store) {
 	}
 	p, err := s.GetPerson(ctx, "s1")
 	require.NoError(t, err)
-	require.Equal(t, store.Person{ActorID: "s1", Availability: store.Available, Capacity: store.DefaultCapacity}, p)
+	require.Equal(t, store.Person{ActorID: "s1", Role: store.RoleStaff, Departments: []string{"service"},
+		Availability: store.Available, Capacity: store.DefaultCapacity}, p)
 	_, err = s.GetPerson(ctx, "nobody")
 	require.ErrorIs(t, err, store.ErrNotFound)
 
-	p, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s2", Capacity: ptr(1), Skills: &[]string{"en", "router"}, At: at(time.Minute)})
+	p, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s2", Capacity: ptr(1), Skills: &[]string{"en", "router"}, At: at(time.Minute)})
 	require.NoError(t, err)
 	require.Equal(t, []any{store.Available, 1, []string{"en", "router"}}, []any{p.Availability, p.Capacity, p.Skills})
 	require.True(t, p.AvailabilityAt.Equal(at(time.Minute)))
-	_, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s3", Availability: ptr(store.Away), At: at(time.Minute)})
+	_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s3", Availability: ptr(store.Away), At: at(time.Minute)})
 	require.NoError(t, err)
 	p, err = s.GetPerson(ctx, "s3")
 	require.NoError(t, err)
@@ -52,12 +53,13 @@ func testAssignment(t *testing.T, s store.Store) {
 	}
 	assign := func(id, rule string, skills, prefer []string) (string, bool) {
 		t.Helper()
-		tk, ok, err := s.AssignTask(ctx, store.AssignTaskParams{TaskID: id, Rule: rule, Skills: skills, Prefer: prefer, At: at(time.Hour)})
+		tk, ok, err := s.AssignTask(ctx, store.AssignTaskParams{TaskID: id, Spec: store.AssignSpec{Rules: []string{rule}, Skills: skills, Prefer: prefer}, At: at(time.Hour)})
 		require.NoError(t, err)
 		if ok {
 			require.NotNil(t, tk.AssignedAt)
 			require.True(t, tk.AssignedAt.Equal(at(time.Hour)))
 			require.Nil(t, tk.ClaimedAt, "assigned, not started")
+			require.Equal(t, rule, tk.AssignRule)
 		}
 		return tk.Assignee, ok
 	}
@@ -86,9 +88,9 @@ func testAssignment(t *testing.T, s store.Store) {
 	require.NotNil(t, p.LastAssignedAt)
 
 	// Round robin, by id after the department's last assignee.
-	_, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s2", Capacity: ptr(10), At: at(2 * time.Minute)})
+	_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s2", Capacity: ptr(10), At: at(2 * time.Minute)})
 	require.NoError(t, err)
-	_, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s3", Availability: ptr(store.Available), At: at(2 * time.Minute)})
+	_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "s3", Availability: ptr(store.Available), At: at(2 * time.Minute)})
 	require.NoError(t, err)
 	var got []string
 	for seq := 6; seq <= 9; seq++ {
@@ -101,9 +103,9 @@ func testAssignment(t *testing.T, s store.Store) {
 	_, err = s.CompleteTask(ctx, store.CompleteTaskParams{ID: "t9", Outcome: "resolved", Actor: "s1", CompletionID: "u9", At: at(2 * time.Hour),
 		Span: store.Span{Kind: "task"}})
 	require.NoError(t, err)
-	_, _, err = s.AssignTask(ctx, store.AssignTaskParams{TaskID: "t9", Rule: store.AssignLeastLoaded, At: at(3 * time.Hour)})
+	_, _, err = s.AssignTask(ctx, store.AssignTaskParams{TaskID: "t9", Spec: store.AssignSpec{Rules: []string{store.AssignLeastLoaded}}, At: at(3 * time.Hour)})
 	require.ErrorIs(t, err, store.ErrConflict)
-	_, _, err = s.AssignTask(ctx, store.AssignTaskParams{TaskID: "nope", Rule: store.AssignLeastLoaded, At: at(3 * time.Hour)})
+	_, _, err = s.AssignTask(ctx, store.AssignTaskParams{TaskID: "nope", Spec: store.AssignSpec{Rules: []string{store.AssignLeastLoaded}}, At: at(3 * time.Hour)})
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
@@ -121,7 +123,7 @@ func testAssignmentUnderConcurrency(t *testing.T, s store.Store) {
 			if dept == "rr" {
 				capacity = 100
 			}
-			_, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: id, Capacity: &capacity, At: t0})
+			_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: id, Capacity: &capacity, At: t0})
 			require.NoError(t, err)
 		}
 	}
@@ -141,7 +143,7 @@ func testAssignmentUnderConcurrency(t *testing.T, s store.Store) {
 		)
 		for _, id := range ids {
 			wg.Go(func() {
-				_, _, err := s.AssignTask(ctx, store.AssignTaskParams{TaskID: id, Rule: rule, At: at(time.Hour)})
+				_, _, err := s.AssignTask(ctx, store.AssignTaskParams{TaskID: id, Spec: store.AssignSpec{Rules: []string{rule}}, At: at(time.Hour)})
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, err)
@@ -171,4 +173,226 @@ func testAssignmentUnderConcurrency(t *testing.T, s store.Store) {
 	for who, n := range rr {
 		require.InDelta(t, 10, n, 1, "%s: round robin", who)
 	}
+}
+
+// testAssignmentLifecycle: waiting tasks assigned in SLA order when
+// someone frees up; offers not started in time go back and to someone
+// else; a person going away gives back what they have not started; a team
+// lead's reassignment and an escalation to the team lead notify the new
+// holder; the measures (decision 0036).
+func testAssignmentLifecycle(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, a := range []store.CreateActorParams{
+		{ID: "a1", Role: store.RoleStaff, Departments: []string{"service"}},
+		{ID: "a2", Role: store.RoleStaff, Departments: []string{"service"}},
+		{ID: "lead", Role: store.RoleStaff, Departments: []string{"service", "tech"}, Leads: []string{"service"}},
+	} {
+		a.At = t0
+		_, err := s.CreateActor(ctx, a)
+		require.NoError(t, err)
+	}
+	// The lead takes no rule's work here: away.
+	_, _, err := s.SetPerson(ctx, store.SetPersonParams{ActorID: "lead", Availability: ptr(store.Away), At: t0})
+	require.NoError(t, err)
+	for _, id := range []string{"a1", "a2"} {
+		_, _, err := s.SetPerson(ctx, store.SetPersonParams{ActorID: id, Capacity: ptr(1), At: t0})
+		require.NoError(t, err)
+	}
+	createCase(t, s, "c1")
+	spec := store.AssignSpec{Rules: []string{store.AssignLeastLoaded}, AcceptWithin: 10 * time.Minute}
+	// Four tasks opened, the last with the earliest SLA: two people of
+	// capacity 1 take the first two, the others wait.
+	for seq := 1; seq <= 4; seq++ {
+		p := taskParams(fmt.Sprintf("w%d", seq), "c1", seq)
+		if seq == 4 {
+			p.SLADue = ptr(at(time.Minute))
+		}
+		openTask(t, s, p)
+		_, _, err := s.AssignTask(ctx, store.AssignTaskParams{TaskID: p.ID, Spec: spec, At: at(time.Hour)})
+		require.NoError(t, err)
+	}
+	holder := func(id string) store.Task {
+		t.Helper()
+		tk, err := s.GetTask(ctx, id)
+		require.NoError(t, err)
+		return tk
+	}
+	require.Equal(t, "a1", holder("w1").Assignee)
+	require.Equal(t, "a2", holder("w2").Assignee)
+	require.Empty(t, holder("w3").Assignee)
+	require.NotNil(t, holder("w1").OfferDue)
+	require.True(t, holder("w1").OfferDue.Equal(at(time.Hour+10*time.Minute)))
+	none, err := s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "service", At: at(time.Hour)})
+	require.NoError(t, err)
+	require.Empty(t, none, "nobody has room")
+
+	// a1 starts and completes w1: the waiting task with the earliest SLA
+	// (w4) goes to a1.
+	_, err = s.ClaimTask(ctx, store.ClaimTaskParams{ID: "w1", Actor: "a1", At: at(61 * time.Minute)})
+	require.NoError(t, err)
+	require.Nil(t, holder("w1").OfferDue, "started: the offer is accepted")
+	_, err = s.CompleteTask(ctx, store.CompleteTaskParams{ID: "w1", Outcome: "resolved", Actor: "a1", CompletionID: "c-w1",
+		At: at(70 * time.Minute), Span: store.Span{Kind: "task"}})
+	require.NoError(t, err)
+	got, err := s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "service", At: at(70 * time.Minute)})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, []string{"w4", "a1"}, []string{got[0].ID, got[0].Assignee}, "SLA order")
+
+	// a2 never starts w2: at its offer's due time it goes back, and a2 is
+	// passed over for it.
+	released, err := s.ExpireOffers(ctx, at(time.Hour+9*time.Minute), 0)
+	require.NoError(t, err)
+	require.Empty(t, released, "not due yet")
+	released, err = s.ExpireOffers(ctx, at(time.Hour+10*time.Minute), 0)
+	require.NoError(t, err)
+	require.Len(t, released, 1)
+	require.Equal(t, "w2", released[0].ID)
+	require.Empty(t, released[0].Assignee)
+	require.Equal(t, []string{"a2"}, released[0].PassedOver)
+	// a2 has room again, but not for w2: it takes w3; w2 waits for a1.
+	got, err = s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "service", At: at(75 * time.Minute)})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, []string{"w3", "a2"}, []string{got[0].ID, got[0].Assignee})
+
+	// a2 goes away: w3, not started, goes back to the pool.
+	p, back, err := s.SetPerson(ctx, store.SetPersonParams{ActorID: "a2", Availability: ptr(store.Away), At: at(80 * time.Minute)})
+	require.NoError(t, err)
+	require.Equal(t, store.Away, p.Availability)
+	require.Len(t, back, 1)
+	require.Equal(t, "w3", back[0].ID)
+	require.Empty(t, holder("w3").Assignee)
+	// a1 finishes w4 and takes w3 (SLA before w2's? w2 step2 is due
+	// earlier than w3's): SLA order, and w2 passed a2 over, not a1.
+	_, err = s.CompleteTask(ctx, store.CompleteTaskParams{ID: "w4", Outcome: "resolved", Actor: "a1", CompletionID: "c-w4",
+		At: at(85 * time.Minute), Span: store.Span{Kind: "task"}})
+	require.NoError(t, err)
+	got, err = s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "service", At: at(85 * time.Minute)})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, []string{"w2", "a1"}, []string{got[0].ID, got[0].Assignee})
+
+	// A lead moves w2 to a2 (away, but a lead may): one reassignment, a
+	// notification for a2 naming who had it and who moved it.
+	tk, err := s.ReassignTask(ctx, store.ReassignTaskParams{ID: "w2", To: "a2", By: "lead", At: at(90 * time.Minute)})
+	require.NoError(t, err)
+	require.Equal(t, []any{"a2", store.AssignManual, 1}, []any{tk.Assignee, tk.AssignRule, tk.Reassignments})
+	ns, err := s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: "a2"})
+	require.NoError(t, err)
+	require.NotEmpty(t, ns)
+	require.Equal(t, store.NotifyReassigned, ns[0].Kind)
+	require.Equal(t, "w2", ns[0].TaskID)
+	require.Equal(t, "a1", ns[0].Details.From)
+	require.Equal(t, "lead", ns[0].Details.By)
+	require.Equal(t, "Step 2", ns[0].Details.StepName)
+
+	// An escalation to the team lead: the lead is away, so the task waits
+	// in the pool; once back, the next level gives it to them.
+	tk, err = s.EscalateTask(ctx, store.EscalateTaskParams{ID: "w3", Level: 1, Assign: store.AssignTeamLead, At: at(95 * time.Minute)})
+	require.NoError(t, err)
+	require.Empty(t, tk.Assignee)
+	_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "lead", Availability: ptr(store.Available), At: at(96 * time.Minute)})
+	require.NoError(t, err)
+	tk, err = s.EscalateTask(ctx, store.EscalateTaskParams{ID: "w3", Level: 2, Assign: store.AssignTeamLead, At: at(97 * time.Minute)})
+	require.NoError(t, err)
+	require.Equal(t, []any{"lead", store.AssignTeamLead, 2}, []any{tk.Assignee, tk.AssignRule, tk.EscalationLevel})
+	again, err := s.EscalateTask(ctx, store.EscalateTaskParams{ID: "w3", Level: 2, Assign: store.AssignPull, At: at(98 * time.Minute)})
+	require.NoError(t, err)
+	require.Equal(t, "lead", again.Assignee, "a level reached already changes nothing")
+	ns, err = s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: "lead"})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, 2, ns[0].Details.Level)
+	// To the pool of another department: the spec goes, it waits to be pulled.
+	tk, err = s.EscalateTask(ctx, store.EscalateTaskParams{ID: "w3", Level: 3, Department: "tech", At: at(99 * time.Minute)})
+	require.NoError(t, err)
+	require.Equal(t, []any{"", "tech"}, []any{tk.Assignee, tk.Department})
+	got, err = s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "tech", At: at(100 * time.Minute)})
+	require.NoError(t, err)
+	require.Empty(t, got)
+
+	// a2 gives w2 back: passed over, the assignment cleared.
+	tk, err = s.UnclaimTask(ctx, store.UnclaimTaskParams{ID: "w2", Actor: "a2"})
+	require.NoError(t, err)
+	require.Equal(t, []any{"", "", (*time.Time)(nil)}, []any{tk.Assignee, tk.AssignRule, tk.AssignedAt})
+	require.Contains(t, tk.PassedOver, "a2")
+
+	// The measures of the department: w1 (opened at 1 min) waited 59 min
+	// for its assignment, 1 min to start, and took 9 min; w4 (opened at 4
+	// min) waited 66 min, and 15 min to start.
+	ws, err := s.WorkStats(ctx, store.WorkStatsParams{Department: "service", From: t0, To: at(24 * time.Hour)})
+	require.NoError(t, err)
+	byActor := map[string]store.WorkStat{}
+	for _, w := range ws {
+		byActor[w.ActorID] = w
+	}
+	all, a1 := byActor[""], byActor["a1"]
+	require.Equal(t, []int{3, 2, 1, 1}, []int{all.Opened, all.Completed, all.Open, all.Reassignments}, "w3 moved to tech")
+	require.Equal(t, []int{2, 2, 0}, []int{a1.Opened, a1.Completed, a1.Open})
+	require.ElementsMatch(t, []float64{59 * 60, 66 * 60}, a1.WaitAssign)
+	require.Equal(t, []float64{60, 15 * 60}, a1.WaitStart, "w4 started when completed")
+	require.ElementsMatch(t, []float64{9 * 60, 0}, a1.Handle)
+}
+
+// testNotifications: an actor's notifications, newest first, read marks,
+// and the delivery outbox.
+func testNotifications(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	_, err := s.CreateActor(ctx, store.CreateActorParams{ID: "p1", Role: store.RoleStaff, Departments: []string{"service"}, At: t0})
+	require.NoError(t, err)
+	var ns []store.Notification
+	for i := range 3 {
+		ns = append(ns, store.Notification{ID: store.NotificationID(store.NotifyEscalated, "t1", "p1", int64(i)), ActorID: "p1",
+			Kind: store.NotifyEscalated, TaskID: "t1", CaseID: "c1", CreatedAt: at(time.Duration(i) * time.Minute),
+			Details: store.NotificationDetails{Step: "triage", Level: i, SLADue: ptr(at(time.Hour))}})
+	}
+	require.NoError(t, s.CreateNotifications(ctx, ns))
+	require.NoError(t, s.CreateNotifications(ctx, ns[:1]), "the same id again inserts nothing")
+	got, err := s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: "p1"})
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	require.Equal(t, ns[2].ID, got[0].ID, "newest first")
+	require.True(t, got[0].Details.SLADue.Equal(at(time.Hour)))
+	require.Equal(t, store.DeliveryPending, got[0].Delivery)
+	page, err := s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: "p1", Limit: 1,
+		Before: &store.NotificationCursor{CreatedAt: got[0].CreatedAt, ID: got[0].ID}})
+	require.NoError(t, err)
+	require.Equal(t, ns[1].ID, page[0].ID)
+
+	n, err := s.UnreadNotifications(ctx, "p1")
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	changed, err := s.ReadNotifications(ctx, "p1", []string{ns[0].ID}, at(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 1, changed)
+	changed, err = s.ReadNotifications(ctx, "someone-else", nil, at(time.Hour))
+	require.NoError(t, err)
+	require.Zero(t, changed)
+	unread, err := s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: "p1", Unread: true})
+	require.NoError(t, err)
+	require.Len(t, unread, 2)
+	changed, err = s.ReadNotifications(ctx, "p1", nil, at(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 2, changed)
+
+	// The outbox: due oldest first; a failed attempt is retried later, a
+	// done one leaves the outbox.
+	due, err := s.DueNotifications(ctx, at(time.Hour), 10)
+	require.NoError(t, err)
+	require.Len(t, due, 3)
+	require.Equal(t, ns[0].ID, due[0].ID)
+	require.NoError(t, s.SetNotificationDelivery(ctx, store.NotificationDelivery{ID: ns[0].ID, Delivery: store.DeliveryDone,
+		Sent: []string{store.ChannelEmail}}))
+	require.NoError(t, s.SetNotificationDelivery(ctx, store.NotificationDelivery{ID: ns[1].ID, Delivery: store.DeliveryPending,
+		Sent: []string{store.ChannelEmail}, NextAttemptAt: ptr(at(2 * time.Hour)), Error: "webhook: 503"}))
+	due, err = s.DueNotifications(ctx, at(time.Hour), 10)
+	require.NoError(t, err)
+	require.Len(t, due, 1)
+	due, err = s.DueNotifications(ctx, at(2*time.Hour), 10)
+	require.NoError(t, err)
+	require.Len(t, due, 2)
+	require.Equal(t, ns[1].ID, due[0].ID)
+	require.Equal(t, []any{1, []string{store.ChannelEmail}, "webhook: 503"}, []any{due[0].Attempts, due[0].Sent, due[0].LastError})
+	require.ErrorIs(t, s.SetNotificationDelivery(ctx, store.NotificationDelivery{ID: "nope", Delivery: store.DeliveryDone}), store.ErrNotFound)
 }

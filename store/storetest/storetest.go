@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventLogs", testEventLogs},
 		{"Assignment", testAssignment},
 		{"AssignmentUnderConcurrency", testAssignmentUnderConcurrency},
+		{"AssignmentLifecycle", testAssignmentLifecycle},
+		{"Notifications", testNotifications},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()

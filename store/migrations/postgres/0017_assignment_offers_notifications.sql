@@ -1,0 +1,33 @@
+-- Assignment, second slice (issue 19, decision 0036): a task keeps how it
+-- is assigned (its spec), the rule that assigned it, when an offer not
+-- started goes back to the pool, who let it pass, and how often it moved;
+-- a person's notification preferences; the notifications, kept in the app
+-- and delivered by an outbox.
+ALTER TABLE tasks ADD COLUMN assign_spec jsonb;
+ALTER TABLE tasks ADD COLUMN assign_rule text NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN offer_due timestamptz;
+ALTER TABLE tasks ADD COLUMN passed_over jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE tasks ADD COLUMN reassignments integer NOT NULL DEFAULT 0;
+CREATE INDEX tasks_waiting_assignment ON tasks (department, sla_due, opened_at, id)
+    WHERE status = 'open' AND assignee IS NULL AND assign_spec IS NOT NULL;
+CREATE INDEX tasks_offers ON tasks (offer_due) WHERE status = 'open' AND offer_due IS NOT NULL;
+ALTER TABLE people ADD COLUMN email text NOT NULL DEFAULT '';
+ALTER TABLE people ADD COLUMN webhook_url text NOT NULL DEFAULT '';
+ALTER TABLE people ADD COLUMN notify_by jsonb NOT NULL DEFAULT '[]';
+CREATE TABLE notifications (
+    id              text    PRIMARY KEY,
+    actor_id        text    NOT NULL REFERENCES actors (id),
+    kind            text    NOT NULL,
+    task_id         text    NOT NULL DEFAULT '',
+    case_id         text    NOT NULL DEFAULT '',
+    details         jsonb   NOT NULL DEFAULT '{}',
+    created_at      timestamptz NOT NULL,
+    read_at         timestamptz,
+    delivery        text    NOT NULL DEFAULT 'pending',
+    sent            jsonb NOT NULL DEFAULT '[]',
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz,
+    last_error      text    NOT NULL DEFAULT ''
+);
+CREATE INDEX notifications_by_actor ON notifications (actor_id, created_at DESC, id DESC);
+CREATE INDEX notifications_due ON notifications (created_at) WHERE delivery = 'pending';
