@@ -259,6 +259,10 @@ func Bottlenecks(spans []Span, stepOrder []string) Report {
 	return r
 }
 
+// QuantilesOf are the p50, p90 and p95 of xs (in any order) by Quantile:
+// the one definition of a percentile in flowlab.
+func QuantilesOf(xs []float64) Quantiles { return quantiles(xs) }
+
 func quantiles(xs []float64) Quantiles {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)

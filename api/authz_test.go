@@ -55,6 +55,10 @@ type accessRule struct {
 	// serving: besides admins and owners, only actors of a department
 	// that serves the case (the complaint flow lists A and B, not C).
 	serving bool
+	// ownersOrLeads: admins, owners and the team leads of department A.
+	ownersOrLeads bool
+	// person: those and the person the path names (staff-A).
+	person bool
 	// leadsOnly: only admins and the team leads of the object's
 	// department (A).
 	leadsOnly bool
@@ -77,6 +81,10 @@ var (
 	servingCase = accessRule{serving: true}
 	// Moving another actor's task: its department's team leads.
 	teamLeads = accessRule{leadsOnly: true}
+	// People and their measures: owners, admins and the team leads of
+	// their department; a person themselves.
+	leadsAndOwners = accessRule{ownersOrLeads: true}
+	aPerson        = accessRule{person: true}
 )
 
 // authzRules is the access policy, by operation id.
@@ -86,6 +94,7 @@ var authzRules = map[string]accessRule{
 
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
 	"getActor": anyone,
+	"listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
 	"cancelCase":  ownersAndAdmins,
@@ -150,6 +159,10 @@ func (r accessRule) expect(a matrixActor) int {
 	case r.serving && a.role != store.RoleOwner && a.dept != deptA && a.dept != deptB:
 		return http.StatusForbidden
 	case r.leadsOnly && !(a.lead && a.dept == deptA):
+		return http.StatusForbidden
+	case r.ownersOrLeads && a.role != store.RoleOwner && !(a.lead && a.dept == deptA):
+		return http.StatusForbidden
+	case r.person && a.role != store.RoleOwner && !(a.lead && a.dept == deptA) && a.name != "staff-A":
 		return http.StatusForbidden
 	}
 	return http.StatusOK
@@ -339,7 +352,7 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 // matrixQueries are query strings a valid request of a route carries
 // beyond its required parameters: the inbox of department A.
 var matrixQueries = map[string]string{
-	"listTasks": "department=" + deptA,
+	"listTasks": "department=" + deptA, "listPeople": "department=" + deptA, "getWork": "department=" + deptA,
 }
 
 // matrixBodies replace a route's body example where the example names
@@ -368,6 +381,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.tokenID
 	case strings.HasPrefix(path, "/api/v1/actors/"):
 		id = w.actorID
+	case strings.HasPrefix(path, "/api/v1/people/"):
+		id = w.ids["staff-A"]
 	case strings.HasPrefix(path, "/api/v1/logs/"):
 		id = w.logID
 	}

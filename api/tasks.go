@@ -239,6 +239,12 @@ func (s *API) unclaimTask(w http.ResponseWriter, r *http.Request) error {
 		details = mustJSON(map[string]any{"released_from": released})
 	}
 	s.audit(r, store.AuditEntry{Action: "task.unclaim", Object: "task:" + t.ID, CaseID: t.CaseID, Details: details})
+	// Back in the pool: a rule may offer it to someone else, and whoever
+	// gave it back has room for another.
+	s.assignWaiting(r.Context(), t.Department)
+	if cur, err := s.store.GetTask(r.Context(), t.ID); err == nil {
+		t = cur
+	}
 	httpx.WriteJSON(s.log, w, r, http.StatusOK, toTaskJSON(t))
 	return nil
 }
@@ -279,21 +285,12 @@ func (s *API) assignTask(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Invalid(apiv1.FieldError{Field: "actor", Message: fmt.Sprintf("%s does not work in %s, the task's department", s.actorName(ctx, to.ID), t.Department)})
 	}
 	from := t.Assignee
-	if from != to.ID {
-		if from != "" {
-			if _, err := s.store.UnclaimTask(ctx, store.UnclaimTaskParams{ID: t.ID, Actor: actor.ID, Force: true}); err != nil {
-				return httpx.StoreProblem(fmt.Errorf("release task: %w", err), "task")
-			}
-		}
-		if t, err = s.store.ClaimTask(ctx, store.ClaimTaskParams{ID: t.ID, Actor: to.ID, At: s.now().UTC()}); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				// Someone claimed it between the release and the claim.
-				if cur, gerr := s.store.GetTask(ctx, t.ID); gerr == nil && cur.Status == store.TaskOpen && cur.Assignee != "" {
-					return s.claimedConflict(ctx, cur)
-				}
-			}
-			return httpx.StoreProblem(fmt.Errorf("assign task: %w", err), "task")
-		}
+	if t, err = s.store.ReassignTask(ctx, store.ReassignTaskParams{ID: t.ID, To: to.ID, By: actor.ID, At: s.now().UTC()}); err != nil {
+		return httpx.StoreProblem(fmt.Errorf("reassign task: %w", err), "task")
+	}
+	if from != "" && from != to.ID {
+		// The one who had it has room again.
+		s.assignWaiting(ctx, t.Department)
 	}
 	s.audit(r, store.AuditEntry{Action: "task.assign", Object: "task:" + t.ID, CaseID: t.CaseID,
 		Details: mustJSON(map[string]any{"from": from, "to": to.ID})})
@@ -410,6 +407,8 @@ func (s *API) writeCompletion(w http.ResponseWriter, r *http.Request, taskID, ca
 	if err != nil {
 		return httpx.StoreProblem(fmt.Errorf("reread completed task: %w", err), "task")
 	}
+	// Whoever completed it has room for a waiting task.
+	s.assignWaiting(ctx, t.Department)
 	if caseStatus == "" {
 		c, err := s.store.GetCase(ctx, caseID)
 		if err != nil {

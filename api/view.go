@@ -62,6 +62,7 @@ func toTaskJSONForms(t store.Task, forms map[string][]flow.Field) apiv1.Task {
 		Status: t.Status, Assignee: t.Assignee, EscalationLevel: t.EscalationLevel,
 		OpenedAt: t.OpenedAt.UTC(), ClaimedAt: utcPtr(t.ClaimedAt), CompletedAt: utcPtr(t.CompletedAt),
 		SLADue: utcPtr(t.SLADue), Outcome: t.Outcome, Data: data, CompletedBy: t.CompletedBy,
+		AssignedAt: utcPtr(t.AssignedAt), AssignRule: t.AssignRule, OfferDue: utcPtr(t.OfferDue), Reassignments: t.Reassignments,
 	}
 }
 

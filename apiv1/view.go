@@ -57,6 +57,11 @@ type Task struct {
 	Outcome         string          `json:"outcome"`
 	Data            json.RawMessage `json:"data"`
 	CompletedBy     string          `json:"completed_by"`
+	// Assignment (decisions 0035, 0036).
+	AssignedAt    *time.Time `json:"assigned_at" description:"When a rule or a team lead gave the task to its assignee (null when pulled from the pool or not held)."`
+	AssignRule    string     `json:"assign_rule" description:"What gave the task to its assignee: a rule of the flow (round_robin, least_loaded, skills, sticky), manual (a team lead), team_lead (an escalation); empty when pulled from the pool."`
+	OfferDue      *time.Time `json:"offer_due" description:"When the task goes back to the pool if its assignee has not started it (accept_within); null without a limit or once started."`
+	Reassignments int        `json:"reassignments" description:"Times the task moved from one holder to another."`
 	// The case's customer and channel, in task lists (GET /tasks) only.
 	Customer string `json:"customer,omitempty" description:"The case's customer (task lists only)."`
 	Channel  string `json:"channel,omitempty" description:"The case's contact channel (task lists only; absent when the case has none)."`

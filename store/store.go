@@ -190,6 +190,10 @@ type Store interface {
 	// last, then opened_at, id), while anyone is eligible; at most limit
 	// tasks (default 200). It returns the tasks assigned.
 	AssignWaiting(ctx context.Context, p AssignWaitingParams) ([]Task, error)
+	// WaitingDepartments are the departments with open, unassigned tasks
+	// that carry an assignment spec (AssignWaiting has work there), by
+	// name.
+	WaitingDepartments(ctx context.Context) ([]string, error)
 	// ExpireOffers returns to the pool the open tasks assigned by a rule
 	// and not started (claimed) by their offer's due time (accept_within),
 	// remembering who let them pass so that they are offered to someone
@@ -202,7 +206,8 @@ type Store interface {
 	// ErrConflict: the task is not open.
 	ReassignTask(ctx context.Context, p ReassignTaskParams) (Task, error)
 	// ListPeople are the actors of a department (every actor without one)
-	// with their availability, capacity, skills and load, by id.
+	// with their availability, capacity, skills and load, by id, a page at
+	// a time.
 	ListPeople(ctx context.Context, p ListPeopleParams) ([]Person, error)
 	// WorkStats are the assignment measures of a department's tasks opened
 	// in [From, To), per person who worked them and in total (decision
@@ -761,6 +766,8 @@ type ReassignTaskParams struct {
 // ListPeopleParams select people.
 type ListPeopleParams struct {
 	Department string // "" every actor
+	After      string // continue after this actor id
+	Limit      int    // default 100, max 1000
 }
 
 // WorkStatsParams select the tasks measured.

@@ -293,6 +293,9 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	// Cases whose workflow ended unexpectedly are marked failed (decision
 	// 0022); the reconciler stops with ctx.
 	go api.RunReconciler(ctx, st, eng, logger, api.ReconcileInterval)
+	// Offers not started in time go back to the pool, and waiting tasks
+	// are assigned when a rule finds someone (decision 0036).
+	go api.RunAssigner(ctx, st, logger, api.AssignInterval)
 	return server.New(server.Config{
 		API: api.Config{
 			Store:             st,

@@ -107,11 +107,11 @@ func (s *Store) GetPerson(ctx context.Context, actorID string) (store.Person, er
 
 // ListPeople lists the people of a department (everyone without one).
 func (s *Store) ListPeople(ctx context.Context, p store.ListPeopleParams) ([]store.Person, error) {
-	q, args := personSelect, []any{store.DefaultCapacity}
+	q, args := personSelect+` WHERE a.id > $2`, []any{store.DefaultCapacity, p.After}
 	if p.Department != "" {
-		q, args = q+` WHERE a.departments ? $2`, append(args, p.Department)
+		q, args = q+` AND a.departments ? $3`, append(args, p.Department)
 	}
-	out, err := queryPeople(ctx, s.pool, q+` ORDER BY a.id`, args...)
+	out, err := queryPeople(ctx, s.pool, q+fmt.Sprintf(` ORDER BY a.id LIMIT %d`, normalize.Limit(p.Limit, 100, 1000)), args...)
 	if err != nil {
 		return nil, mapErr("postgres: list people", err)
 	}
@@ -400,4 +400,18 @@ func (s *Store) WorkStats(ctx context.Context, p store.WorkStatsParams) ([]store
 		return nil, mapErr("postgres: work stats", err)
 	}
 	return ws.Stats(), nil
+}
+
+// WaitingDepartments are the departments with tasks waiting for a rule.
+func (s *Store) WaitingDepartments(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT department FROM tasks
+		WHERE status = 'open' AND assignee IS NULL AND assign_spec IS NOT NULL ORDER BY department`)
+	if err != nil {
+		return nil, mapErr("postgres: waiting departments", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, mapErr("postgres: waiting departments", err)
+	}
+	return out, nil
 }

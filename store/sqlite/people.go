@@ -70,11 +70,11 @@ func (s *Store) GetPerson(ctx context.Context, actorID string) (store.Person, er
 
 // ListPeople lists the people of a department (everyone without one).
 func (s *Store) ListPeople(ctx context.Context, p store.ListPeopleParams) ([]store.Person, error) {
-	q, args := personQuery, []any{store.DefaultCapacity}
+	q, args := personQuery+` WHERE a.id > ?`, []any{store.DefaultCapacity, p.After}
 	if p.Department != "" {
-		q, args = q+` WHERE `+inDepartment, append(args, p.Department)
+		q, args = q+` AND `+inDepartment, append(args, p.Department)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY a.id`, args...)
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY a.id LIMIT ?`, append(args, normalize.Limit(p.Limit, 100, 1000))...)
 	if err != nil {
 		return nil, mapErr("sqlite: list people", err)
 	}
@@ -414,4 +414,18 @@ func (s *Store) WorkStats(ctx context.Context, p store.WorkStatsParams) ([]store
 		return nil, mapErr("sqlite: work stats", err)
 	}
 	return ws.Stats(), nil
+}
+
+// WaitingDepartments are the departments with tasks waiting for a rule.
+func (s *Store) WaitingDepartments(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT department FROM tasks
+		WHERE status = 'open' AND assignee IS NULL AND assign_spec IS NOT NULL ORDER BY department`)
+	if err != nil {
+		return nil, mapErr("sqlite: waiting departments", err)
+	}
+	out, err := collect(rows, func(r scanner) (string, error) {
+		var d string
+		return d, r.Scan(&d)
+	})
+	return out, mapErr("sqlite: waiting departments", err)
 }

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
+	"github.com/flowlab/flowlab/store"
+)
+
+// TestPeopleAvailabilityAndReassignment: a person going away gives back
+// what they have not started and the rules give it to someone else; who
+// may change what; a team lead's reassignment is one move with a
+// notification; the measures.
+func TestPeopleAvailabilityAndReassignment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	e.Actor("bob", store.RoleStaff, "customer_service")
+	res := e.Do("admin", http.MethodPost, "/api/v1/tokens", map[string]any{"name": "lee", "role": "staff",
+		"departments": []string{"customer_service"}, "leads": []string{"customer_service"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	var lee apiv1.TokenResponse
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &lee))
+	e.Tokens["lee"] = lee.Token
+	ann, bob := e.actors["ann"].ID, e.actors["bob"].ID
+	// The lead takes no rule's work in this test.
+	_, _, err := e.st.SetPerson(ctx, store.SetPersonParams{ActorID: lee.Actor.ID, Availability: ptr(store.Away), At: time.Now()})
+	require.NoError(t, err)
+
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
+	// bob is offline when the task opens: it goes to ann.
+	_, _, err = e.st.SetPerson(ctx, store.SetPersonParams{ActorID: bob, Availability: ptr(store.Offline), At: time.Now()})
+	require.NoError(t, err)
+	tk, ok, err := e.st.AssignTask(ctx, store.AssignTaskParams{TaskID: task.ID,
+		Spec: store.AssignSpec{Rules: []string{store.AssignLeastLoaded}}, At: time.Now()})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, ann, tk.Assignee)
+	_, _, err = e.st.SetPerson(ctx, store.SetPersonParams{ActorID: bob, Availability: ptr(store.Available), At: time.Now()})
+	require.NoError(t, err)
+	path := "/api/v1/people/"
+
+	e.step(t, "a person reads themselves; staff may not list people", func(t *testing.T, e *testEnv) {
+		var me apiv1.Person
+		res := e.Do("ann", http.MethodGet, path+"me", nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &me))
+		require.Equal(t, []any{ann, apiv1.Available, 1, store.DefaultCapacity}, []any{me.ID, me.Availability, me.Load, me.Capacity})
+		servertest.ProblemOf(t, e.Do("ann", http.MethodGet, "/api/v1/people?department=customer_service", nil, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do("bob", http.MethodGet, path+ann, nil, nil), http.StatusForbidden)
+		p := servertest.ProblemOf(t, e.Do("lee", http.MethodGet, "/api/v1/people", nil, nil), http.StatusUnprocessableEntity)
+		require.Contains(t, p.Errors[0].Message, "customer_service")
+		var list apiv1.PersonList
+		res = e.Do("lee", http.MethodGet, "/api/v1/people?department=customer_service&limit=2", nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
+		require.Len(t, list.People, 2)
+		require.NotEmpty(t, list.NextCursor)
+	})
+
+	e.step(t, "who may change what", func(t *testing.T, e *testEnv) {
+		p := servertest.ProblemOf(t, e.Do("ann", http.MethodPatch, path+"me", map[string]any{"capacity": 9}, nil), http.StatusForbidden)
+		require.Contains(t, p.Detail, "capacity")
+		servertest.ProblemOf(t, e.Do("bob", http.MethodPatch, path+ann, map[string]any{"availability": "away"}, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do("lee", http.MethodPatch, path+ann, map[string]any{"email": "x@example.com"}, nil), http.StatusForbidden)
+		p = servertest.ProblemOf(t, e.Do("ann", http.MethodPatch, path+"me", map[string]any{"notify_by": []string{"email", "sms"}}, nil),
+			http.StatusUnprocessableEntity)
+		require.Len(t, p.Errors, 2, "sms is no channel, and email needs an address")
+		p = servertest.ProblemOf(t, e.Do("ann", http.MethodPatch, path+"me", map[string]any{"webhook_url": "http://10.1.2.3/hook"}, nil),
+			http.StatusUnprocessableEntity)
+		require.Contains(t, p.Errors[0].Message, "refused")
+		servertest.ProblemOf(t, e.Do("ann", http.MethodPatch, path+"me", map[string]any{"email": "not an address"}, nil),
+			http.StatusUnprocessableEntity)
+		servertest.ProblemOf(t, e.Do("lee", http.MethodPatch, path+ann, map[string]any{"capacity": -1}, nil), http.StatusUnprocessableEntity)
+		servertest.ProblemOf(t, e.Do("ann", http.MethodPatch, path+"me", map[string]any{"availability": "napping"}, nil), http.StatusUnprocessableEntity)
+
+		var out apiv1.UpdatePersonResponse
+		res := e.Do("ann", http.MethodPatch, path+"me", map[string]any{"email": "ann@example.com", "notify_by": []string{"email"}}, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+		require.Equal(t, []any{"ann@example.com", []string{"email"}}, []any{out.Person.Email, out.Person.NotifyBy})
+		res = e.Do("lee", http.MethodPatch, path+bob, map[string]any{"capacity": 3, "skills": []string{" router", "en", "en"}}, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+		require.Equal(t, []any{3, []string{"en", "router"}}, []any{out.Person.Capacity, out.Person.Skills})
+	})
+
+	e.step(t, "ann goes away: her task, not started, goes to bob", func(t *testing.T, e *testEnv) {
+		var out apiv1.UpdatePersonResponse
+		res := e.Do("ann", http.MethodPatch, path+"me", map[string]any{"availability": "away"}, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+		require.Equal(t, apiv1.Away, out.Person.Availability)
+		require.Len(t, out.Released, 1)
+		require.Equal(t, task.ID, out.Released[0].ID)
+		require.Len(t, out.Assigned, 1)
+		require.Equal(t, []any{task.ID, bob, "least_loaded"}, []any{out.Assigned[0].ID, out.Assigned[0].Assignee, out.Assigned[0].AssignRule})
+		entries, err := e.st.ListAudit(ctx, store.AuditFilter{Action: "person.update"})
+		require.NoError(t, err)
+		require.Contains(t, string(entries[len(entries)-1].Details), task.ID)
+		ns, err := e.st.ListNotifications(ctx, store.ListNotificationsParams{ActorID: bob})
+		require.NoError(t, err)
+		require.Len(t, ns, 1)
+		require.Equal(t, store.NotifyAssigned, ns[0].Kind)
+	})
+
+	e.step(t, "the lead moves it back to ann: one move, counted, ann is told", func(t *testing.T, e *testEnv) {
+		moved := decodeTask(t, e.Do("lee", http.MethodPost, "/api/v1/tasks/"+task.ID+"/assign", map[string]any{"actor": ann}, nil))
+		require.Equal(t, []any{ann, store.AssignManual, 1}, []any{moved.Assignee, moved.AssignRule, moved.Reassignments})
+		require.Nil(t, moved.ClaimedAt, "assigned, not started")
+		ns, err := e.st.ListNotifications(ctx, store.ListNotificationsParams{ActorID: ann})
+		require.NoError(t, err)
+		require.Equal(t, []any{store.NotifyReassigned, bob, lee.Actor.ID}, []any{ns[0].Kind, ns[0].Details.From, ns[0].Details.By})
+	})
+
+	e.step(t, "the measures: leads of the department, owners and admins", func(t *testing.T, e *testEnv) {
+		servertest.ProblemOf(t, e.Do("ann", http.MethodGet, "/api/v1/work?department=customer_service", nil, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do("lee", http.MethodGet, "/api/v1/work?department=customer_service&from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z", nil, nil),
+			http.StatusUnprocessableEntity)
+		var w apiv1.Work
+		res := e.Do("lee", http.MethodGet, "/api/v1/work?department=customer_service", nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &w))
+		require.Len(t, w.Rows, 2, "the department's total and ann, who holds the task")
+		require.Equal(t, []any{"", 1, 1, 1, 1}, []any{w.Rows[0].Actor, w.Rows[0].Opened, w.Rows[0].Open, w.Rows[0].Reassignments, w.Rows[0].WaitAssign.N})
+		require.Equal(t, []any{ann, "ann"}, []any{w.Rows[1].Actor, w.Rows[1].Name})
+	})
+}
