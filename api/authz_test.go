@@ -93,7 +93,7 @@ var authzRules = map[string]accessRule{
 	"getOpenAPI": publicRoute, "getFlowSchema": publicRoute,
 
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
-	"getActor": anyone,
+	"getActor":   anyone,
 	"listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,

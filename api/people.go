@@ -71,7 +71,6 @@ var peopleRoutes = []route{
 	},
 }
 
-
 // Bounds of a person's settings.
 const (
 	maxCapacity    = 1000
