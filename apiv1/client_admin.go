@@ -58,3 +58,26 @@ func (c *Client) GetActor(ctx context.Context, params ActorIDParams, opts ...Cal
 func (c *Client) ListAudit(ctx context.Context, params ListAuditParams, opts ...CallOption) (*AuditList, error) {
 	return call[AuditList](ctx, c, http.MethodGet, "/api/v1/audit", params, nil, opts...)
 }
+
+// ListPeople lists one page of people with their availability and load
+// (listPeople).
+func (c *Client) ListPeople(ctx context.Context, params ListPeopleParams, opts ...CallOption) (*PersonList, error) {
+	return call[PersonList](ctx, c, http.MethodGet, "/api/v1/people", params, nil, opts...)
+}
+
+// GetPerson gets a person; ID "me" is the caller (getPerson).
+func (c *Client) GetPerson(ctx context.Context, params PersonIDParams, opts ...CallOption) (*Person, error) {
+	return call[Person](ctx, c, http.MethodGet, "/api/v1/people/{id}", params, nil, opts...)
+}
+
+// UpdatePerson changes a person's availability, capacity, skills or
+// notification channels (updatePerson).
+func (c *Client) UpdatePerson(ctx context.Context, params PersonIDParams, body UpdatePersonRequest, opts ...CallOption) (*UpdatePersonResponse, error) {
+	return call[UpdatePersonResponse](ctx, c, http.MethodPatch, "/api/v1/people/{id}", params, body, opts...)
+}
+
+// GetWork gets the assignment measures per department and person
+// (getWork).
+func (c *Client) GetWork(ctx context.Context, params WorkParams, opts ...CallOption) (*Work, error) {
+	return call[Work](ctx, c, http.MethodGet, "/api/v1/work", params, nil, opts...)
+}
