@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -271,14 +272,33 @@ func spanFromInput(in workflows.SpanInput) store.Span {
 }
 
 // Escalate raises the task's escalation level (moving it to another
-// department when set), appends an audit entry and notifies when Notify is
-// set. A task that was closed meanwhile is left alone.
+// department when set, giving it to a team lead or back to the pool when
+// Assign says so), appends an audit entry and, when Notify is set, gives
+// the people it names an in-app notification and notifies the target
+// through Notify (log and webhook). A task that was closed meanwhile is
+// left alone.
 func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) error {
+	assign, err := escalationAssign(in.Assign)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("escalate task %s: %v", in.TaskID, err), "InvalidInput", nil)
+	}
+	// The in-app notifications are written before the escalation, from
+	// the task as it was (its holder, its department), so that an attempt
+	// retried after the escalation was written finds the level reached
+	// and knows they are written too: each is written once, for the
+	// people the target named at the level (the workflow closes no task
+	// while its escalation runs).
+	if in.Notify != "" {
+		if err := a.notifyEscalated(ctx, in); err != nil {
+			return fmt.Errorf("escalate task %s: %w", in.TaskID, err)
+		}
+	}
 	t, err := a.Store.EscalateTask(ctx, store.EscalateTaskParams{
 		ID:         in.TaskID,
 		Level:      in.Level,
 		Department: in.Department,
 		At:         in.At,
+		Assign:     assign,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		a.logger().InfoContext(ctx, "escalate: task no longer open", "task", in.TaskID, "level", in.Level)
@@ -290,12 +310,17 @@ func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) e
 	if a.Metrics != nil {
 		a.Metrics.Escalations.WithLabelValues(t.Flow, in.Step, strconv.Itoa(in.Level)).Inc()
 	}
-	details, err := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"level":      in.Level,
 		"step":       in.Step,
 		"department": t.Department,
 		"notify":     in.Notify,
-	})
+	}
+	if in.Assign != "" {
+		fields["assign"] = in.Assign
+		fields["assignee"] = t.Assignee
+	}
+	details, err := json.Marshal(fields)
 	if err != nil {
 		return fmt.Errorf("escalate task %s: encode audit: %w", in.TaskID, err)
 	}
@@ -317,17 +342,140 @@ func (a *Activities) Escalate(ctx context.Context, in workflows.EscalateInput) e
 		if in.Department != "" {
 			msg += ", moved to " + in.Department
 		}
+		data := map[string]any{"task": in.TaskID, "level": in.Level, "department": t.Department}
+		switch {
+		case assign == store.AssignTeamLead && t.Assignee != "":
+			msg += ", given to " + t.Assignee
+			data["assignee"] = t.Assignee
+		case assign != "":
+			msg += ", returned to the pool"
+		}
 		if err := a.Notify(ctx, workflows.NotifyInput{
 			CaseID:  in.CaseID,
 			Step:    in.Step,
 			Target:  in.Notify,
 			Message: msg,
-			Data:    map[string]any{"task": in.TaskID, "level": in.Level, "department": t.Department},
+			Data:    data,
 		}); err != nil {
 			return fmt.Errorf("escalate task %s: %w", in.TaskID, err)
 		}
 	}
 	return nil
+}
+
+// escalationAssign maps an escalation level's assign, in the flow's words,
+// to the store's.
+func escalationAssign(s string) (string, error) {
+	switch s {
+	case "":
+		return "", nil
+	case flow.EscalateTeamLead:
+		return store.AssignTeamLead, nil
+	case flow.EscalatePool:
+		return store.AssignPull, nil
+	}
+	return "", fmt.Errorf("unknown escalation assign %q", s)
+}
+
+// notifyEscalated writes the in-app task.escalated notifications of an
+// escalation level for the people its Notify target names, unless the
+// task is closed or reached the level already (an earlier attempt wrote
+// them). Their ids are those of the task, person and level, so a retry
+// inserts each once.
+func (a *Activities) notifyEscalated(ctx context.Context, in workflows.EscalateInput) error {
+	task, err := a.Store.GetTask(ctx, in.TaskID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // EscalateTask reports it
+	}
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	if task.Status != store.TaskOpen || task.EscalationLevel >= in.Level {
+		return nil
+	}
+	dept := task.Department
+	if in.Department != "" {
+		dept = in.Department
+	}
+	to, err := EscalationRecipients(ctx, a.Store, in.Notify, dept, task.Assignee)
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", in.Notify, err)
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	ns := make([]store.Notification, len(to))
+	for i, actor := range to {
+		ns[i] = store.Notification{
+			ID:      store.NotificationID(store.NotifyEscalated, task.ID, actor, int64(in.Level)),
+			ActorID: actor, Kind: store.NotifyEscalated, TaskID: task.ID, CaseID: task.CaseID,
+			Details: store.NotificationDetails{Flow: task.Flow, Step: task.Step, StepName: task.StepName, Department: dept,
+				SLADue: task.SLADue, Level: in.Level, Target: in.Notify},
+			CreatedAt: in.At,
+		}
+	}
+	if err := a.Store.CreateNotifications(ctx, ns); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// EscalationRecipients are the actors an escalation level's notify target
+// names, sorted and without repeats, as st knows them now:
+//
+//   - "assignee": holder, whoever held the task before the level (nobody
+//     when it was in the pool);
+//   - "team_lead": the team leads of department, the task's department
+//     after the level (the one it moves to, when it moves);
+//   - "<d>_lead" or "<d>_leads": the team leads of department d, the
+//     actors of d whose Leads include it (customer_service_lead);
+//   - an actor's id: that actor;
+//   - anything else: nobody (the target is only logged and sent to the
+//     webhook).
+func EscalationRecipients(ctx context.Context, st store.Store, target, department, holder string) ([]string, error) {
+	var actor, leadsOf string
+	switch {
+	case target == "assignee":
+		actor = holder
+	case target == flow.EscalateTeamLead:
+		leadsOf = department
+	case strings.HasSuffix(target, "_leads"):
+		leadsOf = strings.TrimSuffix(target, "_leads")
+	case strings.HasSuffix(target, "_lead"):
+		leadsOf = strings.TrimSuffix(target, "_lead")
+	default:
+		actor = target
+	}
+	var out []string
+	if actor != "" {
+		_, err := st.GetActor(ctx, actor)
+		switch {
+		case err == nil:
+			out = append(out, actor)
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	if leadsOf != "" {
+		const page = 1000
+		for after := ""; ; {
+			people, err := st.ListPeople(ctx, store.ListPeopleParams{Department: leadsOf, After: after, Limit: page})
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range people {
+				if slices.Contains(p.Leads, leadsOf) {
+					out = append(out, p.ActorID)
+				}
+			}
+			if len(people) < page {
+				break
+			}
+			after = people[len(people)-1].ActorID
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // Notify logs the notification and, when WebhookURL is set, POSTs it as

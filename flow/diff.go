@@ -396,7 +396,8 @@ func boolText(b bool) string {
 }
 
 // escalationText renders levels the way an owner says them: "after 30m
-// notify lead; after 1h move to supervisor and notify lead".
+// notify lead; after 1h move to supervisor, give to the team lead and
+// notify lead".
 func escalationText(es []EscalationLevel) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
@@ -404,12 +405,29 @@ func escalationText(es []EscalationLevel) string {
 		if e.Department != "" {
 			acts = append(acts, "move to "+e.Department)
 		}
+		switch e.Assign {
+		case "":
+		case EscalateTeamLead:
+			acts = append(acts, "give to the team lead")
+		case EscalatePool:
+			acts = append(acts, "return to the pool")
+		default:
+			acts = append(acts, "assign "+e.Assign)
+		}
 		if e.Notify != "" {
 			acts = append(acts, "notify "+e.Notify)
 		}
-		parts[i] = "after " + durationText(e.After) + " " + strings.Join(acts, " and ")
+		parts[i] = "after " + durationText(e.After) + " " + andList(acts)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// andList joins "a", "b" and "c" as "a, b and c".
+func andList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // assignText renders an assignment as an owner says it: "sticky (record,

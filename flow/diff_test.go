@@ -403,3 +403,23 @@ func TestDiffShowsAssignment(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(out), "sticky (t, customer), then pull; accept within 15m")
 }
+
+// An escalation level's assignment shows in the diff in words.
+func TestDiffShowsEscalationAssign(t *testing.T) {
+	t.Parallel()
+	lvl := func(after time.Duration, dept, assign, notify string) flow.EscalationLevel {
+		return flow.EscalationLevel{After: flow.Duration(after), Department: dept, Assign: assign, Notify: notify}
+	}
+	a := &flow.Definition{Key: "d", Version: 1, Steps: []flow.Step{{ID: "t", Kind: flow.KindTask,
+		Escalation: []flow.EscalationLevel{lvl(time.Hour, "", "", "lead")}}}}
+	b := &flow.Definition{Key: "d", Version: 2, Steps: []flow.Step{{ID: "t", Kind: flow.KindTask,
+		Escalation: []flow.EscalationLevel{
+			lvl(time.Hour, "", flow.EscalateTeamLead, "lead"),
+			lvl(2*time.Hour, "sup", flow.EscalateTeamLead, "sup_lead"),
+			lvl(3*time.Hour, "", flow.EscalatePool, ""),
+		}}}}
+	require.Equal(t, "d v1 -> v2\n"+
+		"~ step t: escalation \"after 1h notify lead\" -> "+
+		"\"after 1h give to the team lead and notify lead; after 2h move to sup, give to the team lead and notify sup_lead; after 3h return to the pool\"\n",
+		flow.Diff(a, b).Text())
+}

@@ -143,15 +143,32 @@ func (a *Assign) Rules() []string {
 }
 
 // EscalationLevel fires After the task was opened if it is still open.
-// It either moves the task to Department, or notifies Notify, or both.
-// Notifications are not delivered by flowlab yet: the worker logs them and
-// POSTs them to --notify-webhook when one is set. Levels are ordered by
-// strictly increasing After.
+// It moves the task to Department, gives it to a team lead or back to the
+// pool (Assign), notifies Notify, or any of these together. Notify gets
+// an in-app notification when it names people (a department's team leads,
+// the task's holder, an actor: see docs/domain.md); the worker also logs
+// every notification and POSTs it to --notify-webhook when one is set.
+// Levels are ordered by strictly increasing After.
 type EscalationLevel struct {
 	After      Duration `json:"after" yaml:"after"`
 	Department string   `json:"department,omitempty" yaml:"department,omitempty"`
 	Notify     string   `json:"notify,omitempty" yaml:"notify,omitempty"`
+	// Assign is who holds the task after the level: "" keeps its holder
+	// (a move to another department returns it to that pool),
+	// EscalateTeamLead gives it to an available team lead of its (new)
+	// department, EscalatePool returns it to the department's pool.
+	Assign string `json:"assign,omitempty" yaml:"assign,omitempty"`
 }
+
+// What an escalation level does with the task (EscalationLevel.Assign).
+const (
+	EscalateTeamLead = "team_lead"
+	EscalatePool     = "pool"
+)
+
+// EscalationAssigns are the values of EscalationLevel.Assign, in the
+// order the docs list them.
+var EscalationAssigns = []string{EscalateTeamLead, EscalatePool}
 
 // Outcome is one allowed result of a task and the step it leads to.
 type Outcome struct {

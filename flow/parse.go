@@ -437,7 +437,7 @@ var (
 	stepFields       = []string{"id", "kind", "name", "department", "roles", "sla", "escalation", "outcomes", "form", "assign",
 		"activity", "params", "rules", "default", "event", "duration", "timeout", "on_timeout", "pause_sla", "next", "calendar"}
 	calendarFields   = []string{"id", "timezone", "hours", "holidays"}
-	escalationFields = []string{"after", "department", "notify"}
+	escalationFields = []string{"after", "department", "notify", "assign"}
 	assignFields     = []string{"rule", "skills", "sticky", "fallback", "accept_within"}
 	outcomeFields    = []string{"name", "next"}
 	fieldFields      = []string{"name", "type", "required", "options", "label"}
@@ -565,6 +565,8 @@ func (p *parser) step(n *yaml.Node, path string) Step {
 						e.Department = p.str(v, path)
 					case "notify":
 						e.Notify = p.str(v, path)
+					case "assign":
+						e.Assign = p.str(v, path)
 					}
 				})
 				s.Escalation = append(s.Escalation, e)

@@ -302,3 +302,49 @@ steps:
 	closed, _ := def.Step("closed")
 	require.Equal(t, []string{AssignPull}, closed.Assign.Rules(), "no assignment: the pool")
 }
+
+// An escalation level's assign parses, and a level that only assigns is a
+// level: team_lead (alone, with a move) and pool.
+func TestEscalationAssignParses(t *testing.T) {
+	src := `key: demo
+version: 1
+departments: [cs, supervisor]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    escalation:
+      - {after: 1h, assign: team_lead}
+      - {after: 2h, department: supervisor, assign: team_lead, notify: supervisor_lead}
+      - after: 3h
+        assign: pool
+    outcomes: [{name: ok, next: closed}]
+  - id: closed
+    kind: end
+`
+	def, diags := Load([]byte(src), ValidateOptions{})
+	require.Empty(t, diags, diags)
+	a, _ := def.Step("a")
+	require.Equal(t, []EscalationLevel{
+		{After: Duration(time.Hour), Assign: EscalateTeamLead},
+		{After: Duration(2 * time.Hour), Department: "supervisor", Assign: EscalateTeamLead, Notify: "supervisor_lead"},
+		{After: Duration(3 * time.Hour), Assign: EscalatePool},
+	}, a.Escalation)
+
+	// JSON carries it (the workflow's snapshot); a level without it
+	// marshals as before.
+	js, err := json.Marshal(a.Escalation)
+	require.NoError(t, err)
+	require.Equal(t, `[{"after":"1h","assign":"team_lead"},{"after":"2h","department":"supervisor","notify":"supervisor_lead","assign":"team_lead"},{"after":"3h","assign":"pool"}]`, string(js))
+	js, err = json.Marshal(EscalationLevel{After: Duration(time.Hour), Notify: "lead"})
+	require.NoError(t, err)
+	require.Equal(t, `{"after":"1h","notify":"lead"}`, string(js))
+
+	// A misspelt key is an unknown field, and the level does nothing.
+	_, diags = Load([]byte(strings.Replace(src, "        assign: pool", "        asign: pool", 1)), ValidateOptions{})
+	require.Equal(t, []string{
+		`12:9: error: escalation level 3 of task "a" must move the task to a department, assign it or notify someone (or several of these) (escalation-target)`,
+		`13:9: error: unknown field "asign" in an escalation level; did you mean "assign"? (unknown-field)`,
+	}, render(diags))
+}

@@ -85,6 +85,7 @@ func TestSchemaRejectsBadDocuments(t *testing.T) {
 		{"enum without options", head + "  - {id: a, kind: task, department: cs, sla: 1h, form: [{name: f, type: enum}], outcomes: [{name: ok, next: b}]}\n"},
 		{"options on a number", head + "  - {id: a, kind: task, department: cs, sla: 1h, form: [{name: f, type: number, options: [1]}], outcomes: [{name: ok, next: b}]}\n"},
 		{"escalation without target", head + "  - {id: a, kind: task, department: cs, sla: 1h, escalation: [{after: 1h}], outcomes: [{name: ok, next: b}]}\n"},
+		{"unknown escalation assign", head + "  - {id: a, kind: task, department: cs, sla: 1h, escalation: [{after: 1h, assign: lead}], outcomes: [{name: ok, next: b}]}\n"},
 		{"wait with event and duration", head + "  - {id: a, kind: wait, event: e, duration: 1h, next: b}\n"},
 		{"wait with neither", head + "  - {id: a, kind: wait, next: b}\n"},
 		{"timeout without on_timeout", head + "  - {id: a, kind: wait, event: e, timeout: 1h, next: b}\n"},
@@ -151,4 +152,17 @@ func TestSchemaCalendars(t *testing.T) {
 		_, diags := flow.Load([]byte(head+b), flow.ValidateOptions{})
 		require.True(t, diags.HasErrors(), b)
 	}
+}
+
+// An escalation level that only assigns is valid for the schema as for
+// Validate.
+func TestSchemaEscalationAssign(t *testing.T) {
+	t.Parallel()
+	s := compileSchema(t)
+	src := "key: demo\nversion: 1\ndepartments: [cs, sup]\nsteps:\n" +
+		"  - {id: a, kind: task, department: cs, sla: 1h, escalation: [{after: 1h, assign: team_lead}, {after: 2h, department: sup, assign: pool}], outcomes: [{name: ok, next: b}]}\n" +
+		"  - {id: b, kind: end}\n"
+	require.NoError(t, s.Validate(yamlInstance(t, []byte(src))))
+	_, diags := flow.Load([]byte(src), flow.ValidateOptions{})
+	require.False(t, diags.HasErrors(), diags)
 }

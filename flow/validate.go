@@ -410,8 +410,12 @@ func (v *validator) task(s *Step, sp, who string) {
 		if e.After > prev {
 			prev = e.After
 		}
-		if e.Department == "" && e.Notify == "" {
-			v.errorf(ep, "escalation-target", "%s must move the task to a department or notify someone (or both)", lvl)
+		if e.Department == "" && e.Notify == "" && e.Assign == "" {
+			v.errorf(ep, "escalation-target", "%s must move the task to a department, assign it or notify someone (or several of these)", lvl)
+		}
+		if e.Assign != "" && !contains(EscalationAssigns, e.Assign) {
+			v.errorf(join(ep, "assign"), "escalation-assign", "unknown assignment %q of %s: use %s (a team lead of the task's department) or %s (back to the department's pool)%s",
+				e.Assign, lvl, EscalateTeamLead, EscalatePool, didYouMean(e.Assign, EscalationAssigns))
 		}
 		if e.Department != "" {
 			v.department(join(ep, "department"), e.Department, lvl)

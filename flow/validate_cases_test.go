@@ -199,8 +199,33 @@ steps:
 `,
 		want: []string{
 			`11:17: error: escalation level 2 of task "a" fires after 1h, which is not later than level 1 (2h); levels must come later and later (escalation-order)`,
-			`12:9: error: escalation level 3 of task "a" must move the task to a department or notify someone (or both) (escalation-target)`,
+			`12:9: error: escalation level 3 of task "a" must move the task to a department, assign it or notify someone (or several of these) (escalation-target)`,
 			`13:33: error: department "boss" of escalation level 4 of task "a" is not in the flow's departments (cs, supervisor) (unknown-department)`,
+		},
+	},
+	{
+		name: "escalation assign",
+		src: `key: demo
+version: 1
+departments: [cs, supervisor]
+steps:
+  - id: a
+    kind: task
+    department: cs
+    sla: 1h
+    escalation:
+      - {after: 1h, assign: team_lead}
+      - {after: 2h, department: supervisor, assign: pool, notify: supervisor_lead}
+      - {after: 3h, assign: Team_Lead}
+      - {after: 4h, assign: boss}
+    outcomes:
+      - {name: ok, next: closed}
+  - id: closed
+    kind: end
+`,
+		want: []string{
+			`12:29: error: unknown assignment "Team_Lead" of escalation level 3 of task "a": use team_lead (a team lead of the task's department) or pool (back to the department's pool); did you mean "team_lead"? (escalation-assign)`,
+			`13:29: error: unknown assignment "boss" of escalation level 4 of task "a": use team_lead (a team lead of the task's department) or pool (back to the department's pool) (escalation-assign)`,
 		},
 	},
 	{

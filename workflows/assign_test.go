@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -63,4 +64,46 @@ func TestCaseAssignsByTheStepsRules(t *testing.T) {
 			require.Equal(t, workflows.TaskID(caseID, 3), s.TaskID, "the record step (no assignment) asked nothing")
 		}
 	}
+}
+
+// An escalation level's assign: reaches the Escalate activity in the
+// flow's words (the activity maps them to the store's), on the levels that
+// have it; a level without one sends the input it always sent (no Assign
+// in its JSON), so recorded runs replay unchanged.
+func TestCaseEscalationPassesAssign(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	in := input(map[string]any{"severity": "high"})
+	in.Definition.Steps[0].Escalation = []flow.EscalationLevel{
+		{After: dur(time.Hour), Assign: flow.EscalateTeamLead, Notify: "cs_lead"},
+		{After: dur(90 * time.Minute), Notify: "assignee"},
+		{After: dur(2 * time.Hour), Department: "tech", Assign: flow.EscalatePool},
+	}
+	h.env.RegisterDelayedCallback(func() {
+		req := recordReq
+		req.ActorDepartments = []string{"tech"}
+		h.complete("tech", req)
+	}, 2*time.Hour+time.Minute)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(workflows.SignalEvent, workflows.EventRequest{Name: "customer_reply"})
+	}, 3*time.Hour)
+	h.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
+
+	task := workflows.TaskID(caseID, 1)
+	require.Equal(t, []workflows.EscalateInput{
+		{CaseID: caseID, TaskID: task, Step: "record", Level: 1, Notify: "cs_lead", Assign: flow.EscalateTeamLead, At: t0.Add(time.Hour)},
+		{CaseID: caseID, TaskID: task, Step: "record", Level: 2, Notify: "assignee", At: t0.Add(90 * time.Minute)},
+		{CaseID: caseID, TaskID: task, Step: "record", Level: 3, Department: "tech", Assign: flow.EscalatePool, At: t0.Add(2 * time.Hour)},
+	}, h.escalations)
+	require.Len(t, h.closed, 1)
+	require.Equal(t, 3, h.closed[0].Span.EscalationLevel)
+
+	without, err := json.Marshal(h.escalations[1])
+	require.NoError(t, err)
+	require.NotContains(t, string(without), "Assign")
+	with, err := json.Marshal(h.escalations[0])
+	require.NoError(t, err)
+	require.Contains(t, string(with), `"Assign":"team_lead"`)
 }

@@ -527,6 +527,11 @@ func (r *caseRun) escalate(ctx workflow.Context, ot *openTask, i int) error {
 		Department: lvl.Department,
 		Notify:     lvl.Notify,
 		At:         workflow.Now(ctx),
+		// Assign changes the activity's input only, not the commands: no
+		// version marker. A level without assign: (every run recorded
+		// before it existed) sends the very same input, so committed
+		// histories replay unchanged (TestReplayHistories).
+		Assign: lvl.Assign,
 	}).Get(ctx, nil)
 	r.escalating = false
 	if err != nil {

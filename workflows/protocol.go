@@ -281,6 +281,11 @@ type EscalateInput struct {
 	Department string // move the task here when set
 	Notify     string // notify this target when set
 	At         time.Time
+	// Assign is the level's assign: (flow.EscalateTeamLead or
+	// flow.EscalatePool, in the flow's words; the activity maps them to
+	// the store's), "" keeps the holder. Left out of the JSON when empty,
+	// so the input of a level without it is what it was before the field.
+	Assign string `json:",omitempty"`
 }
 
 // NotifyInput is a notification (logged, and POSTed to the webhook when one

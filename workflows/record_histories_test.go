@@ -59,6 +59,9 @@ type recordCase struct {
 	// fails: the case is expected to fail (its workflow too) instead of
 	// completing.
 	fails bool
+	// escalate: each task is completed only once it reached its last
+	// escalation level.
+	escalate bool
 }
 
 // routeBy replaces the rule of complaint's route decision.
@@ -89,6 +92,16 @@ func assignAll(d *flow.Definition) {
 		if d.Steps[i].Kind == flow.KindTask {
 			d.Steps[i].Assign = &flow.Assign{Rule: flow.AssignSticky, Sticky: []string{"record", flow.StickyCustomer},
 				Skills: []string{"attributes.product"}, Fallback: []string{flow.AssignSkills, flow.AssignLeastLoaded, flow.AssignPull}}
+		}
+	}
+}
+
+// escalateFast makes every escalation level of a flow fire within
+// seconds (level n after n seconds), so a real server reaches them.
+func escalateFast(d *flow.Definition) {
+	for i := range d.Steps {
+		for j := range d.Steps[i].Escalation {
+			d.Steps[i].Escalation[j].After = flow.Duration(time.Duration(j+1) * time.Second)
 		}
 	}
 }
@@ -189,6 +202,12 @@ func TestRecordHistories(t *testing.T) {
 		// tasks stay in the pool and are claimed as before).
 		recordCase{name: "complaint-v1-assigned", key: "complaint", version: 1,
 			attributes: map[string]any{"severity": "intermediate", "product": "router"}, edit: assignAll},
+		// Escalations: every task waits until its last level fired (a
+		// notify, then a move to the supervisors), recorded before
+		// escalation levels could assign (issue 19), so the Escalate
+		// activity's input is the one levels without assign: send.
+		recordCase{name: "complaint-v1-escalated", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate"}, edit: escalateFast, escalate: true},
 	)
 	for _, rc := range cases {
 		name := rc.name
@@ -311,6 +330,10 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		case len(s.Open) > 0:
 			ref := s.Open[0]
 			step, _ := def.Step(ref.Step)
+			if rc.escalate && ref.EscalationLevel < len(step.Escalation) {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
 			data := formData(step)
 			for k, v := range rc.data[step.ID] {
 				data[k] = v
