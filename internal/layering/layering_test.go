@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 	// beforeafter sets a log beside a flow's spans (issue 18).
 	"beforeafter": {"analytics", "discovery", "stats"},
 	"pilotdata":   {"store", "experiment", "stats"},
-	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
+	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress"},
 	"worker":      {"workflows", "activities"},
 	"apiv1":       {"flow", "experiment"},
 	"flowdraft":   {"discovery", "flow", "readable"},
@@ -57,6 +57,7 @@ var allowed = map[string][]string{
 	"internal/authz":     {"apiv1"},
 	"internal/httpx":     {"apiv1", "store", "internal/authz"},
 	"internal/graphview": {"apiv1", "flow", "flowgraph", "internal/httpx"},
+	"internal/egress":    {"flow"}, // dialling untrusted URLs: activities' and notify's webhooks
 	"server/apitest":     {},
 	"server/servertest":  {"apiv1", "store", "store/sqlite", "api/engine/enginetest", "server/apitest"},
 	"searchattr":         {},
