@@ -40,6 +40,8 @@ var allowed = map[string][]string{
 	"worker":      {"workflows", "activities"},
 	"apiv1":       {"flow", "experiment"},
 	"flowdraft":   {"discovery", "flow", "readable"},
+	// notify delivers notifications beyond the app (decision 0037).
+	"notify": {"store", "flow", "readable", "internal/egress"},
 	// server assembles the API and the web UI on one router.
 	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
