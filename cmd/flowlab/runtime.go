@@ -254,11 +254,15 @@ type apiOptions struct {
 	// sessionKey seals the web UI's sessions when FLOWLAB_SESSION_KEY is
 	// not set (flowlab dev keeps one in its data dir).
 	sessionKey string
+	// listenAddr is where the server listens, the default base of the
+	// links in notifications ("": FLOWLAB_ADDR; see notifyDispatcher).
+	listenAddr string
 }
 
 // apiHandler seeds the built-in flows, starts cases left half-started by a
-// crash, starts the reconciler of cases whose workflow ended (until ctx
-// ends), and builds the HTTP handler.
+// crash, starts the reconciler of cases whose workflow ended and the
+// dispatcher of notifications (until ctx ends), and builds the HTTP
+// handler.
 func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, o apiOptions) (http.Handler, error) {
 	if err := api.SeedBuiltinFlows(ctx, st); err != nil {
 		return nil, fmt.Errorf("seed built-in flows: %w", err)
@@ -283,6 +287,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err != nil {
 		return nil, err
 	}
+	notifier, err := notifyDispatcher(st, logger, o.listenAddr)
+	if err != nil {
+		return nil, err
+	}
 	if web.SessionKey == "" {
 		web.SessionKey = o.sessionKey
 	}
@@ -293,6 +301,8 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	// Cases whose workflow ended unexpectedly are marked failed (decision
 	// 0022); the reconciler stops with ctx.
 	go api.RunReconciler(ctx, st, eng, logger, api.ReconcileInterval)
+	// Notifications go out by email and chat webhooks (decision 0037).
+	go notifier.Run(ctx, notifyInterval, nil)
 	return server.New(server.Config{
 		API: api.Config{
 			Store:             st,
