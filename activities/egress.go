@@ -1,19 +1,15 @@
 package activities
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"syscall"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/internal/egress"
 )
 
 // Application error types of webhook posts the egress rules refuse
@@ -26,54 +22,6 @@ const (
 	// receiver answered with a redirect (never followed).
 	ErrTypeWebhookRefused = "WebhookRefused"
 )
-
-// refusedDial is the error of a dial the egress rules stop.
-type refusedDial struct {
-	addr  netip.Addr
-	class string
-}
-
-func (e *refusedDial) Error() string {
-	return fmt.Sprintf("%s is a %s address; list it in FLOWLAB_WEBHOOK_ALLOW if it is your own receiver", e.addr, e.class)
-}
-
-// egressTransport dials only addresses the egress rules let through: the
-// check runs in the dialer's Control hook, on the address actually being
-// connected to (after name resolution, for every address tried), so a
-// name that resolves, or re-resolves, to an internal address is refused.
-// Hosts named in allow are dialled without the check. Proxies from the
-// environment are not used: a proxy would dial for us, unchecked.
-func egressTransport(allow *flow.WebhookAllow, timeout time.Duration) *http.Transport {
-	checked := &net.Dialer{Timeout: timeout, Control: func(network, address string, _ syscall.RawConn) error {
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return &refusedDial{class: "unparsable (" + address + ")"}
-		}
-		a := ap.Addr().Unmap()
-		if class := flow.RefusedAddr(a); class != "" && !allow.AllowsAddr(a) {
-			return &refusedDial{addr: a, class: class}
-		}
-		return nil
-	}}
-	plain := &net.Dialer{Timeout: timeout}
-	return &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if host, _, err := net.SplitHostPort(addr); err == nil && allow.AllowsHost(host) {
-				return plain.DialContext(ctx, network, addr)
-			}
-			return checked.DialContext(ctx, network, addr)
-		},
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-	}
-}
-
-// noRedirects makes a client hand back a redirect instead of following it.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // webhookAllow is the allow-list in force: Activities.WebhookAllow, else
 // the process default (FLOWLAB_WEBHOOK_ALLOW).
@@ -89,9 +37,9 @@ func (a *Activities) webhookAllow() *flow.WebhookAllow {
 // transport.
 func (a *Activities) webhookClient(untrusted bool) *http.Client {
 	c := *a.httpClient()
-	c.CheckRedirect = noRedirects
+	c.CheckRedirect = egress.NoRedirects
 	if untrusted {
-		a.egressOnce.Do(func() { a.egress = egressTransport(a.webhookAllow(), WebhookTimeout) })
+		a.egressOnce.Do(func() { a.egress = egress.Transport(a.webhookAllow(), WebhookTimeout) })
 		c.Transport = a.egress
 	}
 	return &c
@@ -116,7 +64,7 @@ func (a *Activities) checkWebhookURL(raw string, untrusted bool) error {
 
 // webhookError turns a refused dial into a non-retryable error.
 func webhookError(err error) error {
-	var rd *refusedDial
+	var rd *egress.RefusedError
 	if errors.As(err, &rd) {
 		return temporal.NewNonRetryableApplicationError("post webhook: "+rd.Error(), ErrTypeWebhookRefused, err)
 	}

@@ -10,43 +10,32 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 
-	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/internal/egress"
 )
 
-// The egress transport checks the address it is connecting to, after name
-// resolution: "localhost" (which the static rules would refuse by name,
-// skipped here) resolves to loopback and is refused at the dial, as is a
-// literal 127.0.0.1; the allow-list lets the same dials through. This is
-// what covers DNS names, and names re-resolved to internal addresses
-// (rebinding), that no check of the URL can see.
-func TestEgressTransportChecksDialledAddress(t *testing.T) {
+// A dial the egress transport refuses (here "localhost", which the static
+// rules would refuse by name, skipped here, resolving to loopback) is a
+// non-retryable WebhookRefused error: the same name is refused again.
+// internal/egress tests the transport itself.
+func TestRefusedDialIsNotRetried(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	t.Cleanup(srv.Close)
 	port := srv.URL[strings.LastIndexByte(srv.URL, ':'):]
 
-	refusing := &http.Client{Transport: egressTransport(nil, 5*time.Second), CheckRedirect: noRedirects}
-	for _, u := range []string{srv.URL, "http://localhost" + port} {
-		resp, err := refusing.Get(u)
-		if resp != nil {
-			resp.Body.Close()
-		}
-		var rd *refusedDial
-		require.True(t, errors.As(err, &rd), "%s: want a refused dial, got %v", u, err)
-		require.Equal(t, "loopback", rd.class)
-		require.Error(t, webhookError(err))
-	}
-	require.Zero(t, hits.Load(), "nothing may reach the loopback receiver")
-
-	allow, err := flow.ParseWebhookAllow("127.0.0.0/8, ::1")
-	require.NoError(t, err)
-	allowing := &http.Client{Transport: egressTransport(allow, 5*time.Second)}
-	for _, u := range []string{srv.URL, "http://localhost" + port} {
-		resp, err := allowing.Get(u)
-		require.NoError(t, err, u)
+	refusing := egress.Client(nil, 5*time.Second)
+	resp, err := refusing.Get("http://localhost" + port)
+	if resp != nil {
 		resp.Body.Close()
 	}
-	require.EqualValues(t, 2, hits.Load())
+	var rd *egress.RefusedError
+	require.True(t, errors.As(err, &rd), "want a refused dial, got %v", err)
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(webhookError(err), &ae))
+	require.True(t, ae.NonRetryable())
+	require.Equal(t, ErrTypeWebhookRefused, ae.Type())
+	require.Zero(t, hits.Load(), "nothing may reach the loopback receiver")
 }

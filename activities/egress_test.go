@@ -31,8 +31,8 @@ func requireNonRetryable(t *testing.T, err error, typ, contains string) {
 
 // A flow's webhook may not reach the operator's own network: a receiver
 // on 127.0.0.1 is refused (not retried) unless the operator's allow-list
-// names it. (TestEgressTransportChecksDialledAddress covers names that
-// resolve to refused addresses.)
+// names it. (TestTransportChecksDialledAddress in internal/egress covers
+// names that resolve to refused addresses.)
 func TestWebhookEgressDialRefusal(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -254,11 +254,15 @@ type apiOptions struct {
 	// sessionKey seals the web UI's sessions when FLOWLAB_SESSION_KEY is
 	// not set (flowlab dev keeps one in its data dir).
 	sessionKey string
+	// listenAddr is where the server listens, the default base of the
+	// links in notifications ("": FLOWLAB_ADDR; see notifyDispatcher).
+	listenAddr string
 }
 
 // apiHandler seeds the built-in flows, starts cases left half-started by a
-// crash, starts the reconciler of cases whose workflow ended (until ctx
-// ends), and builds the HTTP handler.
+// crash, starts the reconciler of cases whose workflow ended and the
+// dispatcher of notifications (until ctx ends), and builds the HTTP
+// handler.
 func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *slog.Logger, o apiOptions) (http.Handler, error) {
 	if err := api.SeedBuiltinFlows(ctx, st); err != nil {
 		return nil, fmt.Errorf("seed built-in flows: %w", err)
@@ -283,6 +287,10 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	if err != nil {
 		return nil, err
 	}
+	notifier, err := notifyDispatcher(st, logger, o.listenAddr)
+	if err != nil {
+		return nil, err
+	}
 	if web.SessionKey == "" {
 		web.SessionKey = o.sessionKey
 	}
@@ -296,6 +304,8 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	// Offers not started in time go back to the pool, and waiting tasks
 	// are assigned when a rule finds someone (decision 0036).
 	go api.RunAssigner(ctx, st, logger, api.AssignInterval)
+	// Notifications go out by email and chat webhooks (decision 0037).
+	go notifier.Run(ctx, notifyInterval, nil)
 	return server.New(server.Config{
 		API: api.Config{
 			Store:             st,

@@ -36,10 +36,12 @@ var allowed = map[string][]string{
 	// beforeafter sets a log beside a flow's spans (issue 18).
 	"beforeafter": {"analytics", "discovery", "stats"},
 	"pilotdata":   {"store", "experiment", "stats"},
-	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs"},
+	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress"},
 	"worker":      {"workflows", "activities"},
 	"apiv1":       {"flow", "experiment"},
 	"flowdraft":   {"discovery", "flow", "readable"},
+	// notify delivers notifications beyond the app (decision 0037).
+	"notify": {"store", "flow", "readable", "internal/egress"},
 	// server assembles the API and the web UI on one router.
 	"server": {"obs", "api", "web", "internal/httpx"},
 	// The API: its handlers reach the store and, through engine, Temporal.
@@ -57,6 +59,7 @@ var allowed = map[string][]string{
 	"internal/authz":     {"apiv1"},
 	"internal/httpx":     {"apiv1", "store", "internal/authz"},
 	"internal/graphview": {"apiv1", "flow", "flowgraph", "internal/httpx"},
+	"internal/egress":    {"flow"}, // dialling untrusted URLs: activities' and notify's webhooks
 	"server/apitest":     {},
 	"server/servertest":  {"apiv1", "store", "store/sqlite", "api/engine/enginetest", "server/apitest"},
 	"searchattr":         {},
