@@ -156,7 +156,8 @@ the first start and kept in DATA/admin-token (client verbs read it from there).`
 			}
 			defer w.Stop()
 
-			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, sessionKey: sessionKey, namespace: ts.Namespace(), metrics: metrics, dev: true})
+			h, err := apiHandler(ctx, st, c, logger, apiOptions{adminToken: token, sessionKey: sessionKey, namespace: ts.Namespace(), metrics: metrics, dev: true,
+				listenAddr: ln.Addr().String()})
 			if err != nil {
 				return err
 			}

@@ -203,6 +203,10 @@ ENVIRONMENT
   FLOWLAB_WORKFLOW_CACHE_SIZE
                         worker and dev: cases kept in memory between steps (default 500;
                         each takes about 75 KiB, an evicted one replays its history)
+  FLOWLAB_SMTP_URL      server and dev: the mail server of email notifications, e.g.
+                        smtp://user:pass@host:587?from=flowlab@example.com (unset: no email)
+  FLOWLAB_PUBLIC_URL    server and dev: the web UI's address in notifications' links
+                        (default http:// and the listening address)
   Also read: FLOWLAB_ADDR (listen address), FLOWLAB_TEMPORAL_UI, FLOWLAB_NOTIFY_WEBHOOK,
   FLOWLAB_REOPEN_WINDOW, FLOWLAB_SHUTDOWN_TIMEOUT, FLOWLAB_WORKER_STOP_TIMEOUT,
   TEMPORAL_NAMESPACE_RETENTION; each command's --help names the variable of each flag.
