@@ -95,6 +95,7 @@ var authzRules = map[string]accessRule{
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
 	"getActor":   anyone,
 	"listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
+	"listNotifications": anyone, "countUnreadNotifications": anyone, "readNotifications": anyone,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
 	"cancelCase":  ownersAndAdmins,

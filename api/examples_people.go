@@ -27,3 +27,12 @@ var (
 		},
 	}
 )
+
+var exampleNotification = apiv1.Notification{
+	ID: "8e1f6a2b-3c4d-5e6f-8a9b-0c1d2e3f4a5b", Kind: "task.assigned",
+	Title: "Task assigned to you: Record the complaint — case " + exampleCase.ID,
+	Text: "A task was assigned to you by the least loaded rule.\n\n  Task:  Record the complaint (step key record)\n" +
+		"  Case:  " + exampleCase.ID + "\n  Flow:  complaint\n  SLA:   due 2026-03-02 10:00 UTC (in 1 h)\n\nOpen the task: /ui/tasks/" + exampleTask.ID + "\n",
+	Link: "/ui/tasks/" + exampleTask.ID, TaskID: exampleTask.ID, CaseID: exampleCase.ID, Step: "record", StepName: "Record the complaint",
+	SLADue: ptr(exampleDue), CreatedAt: exampleT0, Delivery: "done",
+}

@@ -122,6 +122,41 @@ func TestPeopleAvailabilityAndReassignment(t *testing.T) {
 		require.Equal(t, []any{store.NotifyReassigned, bob, lee.Actor.ID}, []any{ns[0].Kind, ns[0].Details.From, ns[0].Details.By})
 	})
 
+	e.step(t, "ann's notifications: what, where, read", func(t *testing.T, e *testEnv) {
+		var list apiv1.NotificationList
+		res := e.Do("ann", http.MethodGet, "/api/v1/notifications", nil, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &list))
+		require.Equal(t, 2, list.Unread, "assigned when the case opened, and moved back to her")
+		require.Len(t, list.Notifications, 2)
+		n := list.Notifications[0]
+		require.Equal(t, store.NotifyReassigned, n.Kind)
+		require.Contains(t, n.Title, "Record the complaint")
+		require.Contains(t, n.Title, c.ID)
+		require.Contains(t, n.Text, "bob", "names who had it")
+		require.Contains(t, n.Text, "SLA")
+		require.Equal(t, "/ui/tasks/"+task.ID, n.Link)
+		var page apiv1.NotificationList
+		require.NoError(t, json.Unmarshal(e.Do("ann", http.MethodGet, "/api/v1/notifications?limit=1", nil, nil).Body.Bytes(), &page))
+		require.Len(t, page.Notifications, 1)
+		require.NoError(t, json.Unmarshal(e.Do("ann", http.MethodGet, "/api/v1/notifications?limit=1&cursor="+page.NextCursor, nil, nil).Body.Bytes(), &page))
+		require.Equal(t, store.NotifyAssigned, page.Notifications[0].Kind)
+
+		var read apiv1.ReadNotificationsResponse
+		res = e.Do("ann", http.MethodPost, "/api/v1/notifications/read", map[string]any{"ids": []string{n.ID}}, nil)
+		require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &read))
+		require.Equal(t, apiv1.ReadNotificationsResponse{Read: 1, Unread: 1}, read)
+		res = e.Do("bob", http.MethodPost, "/api/v1/notifications/read", map[string]any{"ids": []string{n.ID}}, nil)
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &read))
+		require.Zero(t, read.Read, "not bob's")
+		require.NoError(t, json.Unmarshal(e.Do("ann", http.MethodPost, "/api/v1/notifications/read", map[string]any{}, nil).Body.Bytes(), &read))
+		require.Equal(t, apiv1.ReadNotificationsResponse{Read: 1, Unread: 0}, read)
+		var count apiv1.UnreadCount
+		require.NoError(t, json.Unmarshal(e.Do("ann", http.MethodGet, "/api/v1/notifications/unread", nil, nil).Body.Bytes(), &count))
+		require.Zero(t, count.Unread)
+	})
+
 	e.step(t, "the measures: leads of the department, owners and admins", func(t *testing.T, e *testEnv) {
 		servertest.ProblemOf(t, e.Do("ann", http.MethodGet, "/api/v1/work?department=customer_service", nil, nil), http.StatusForbidden)
 		servertest.ProblemOf(t, e.Do("lee", http.MethodGet, "/api/v1/work?department=customer_service&from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z", nil, nil),

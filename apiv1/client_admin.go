@@ -81,3 +81,21 @@ func (c *Client) UpdatePerson(ctx context.Context, params PersonIDParams, body U
 func (c *Client) GetWork(ctx context.Context, params WorkParams, opts ...CallOption) (*Work, error) {
 	return call[Work](ctx, c, http.MethodGet, "/api/v1/work", params, nil, opts...)
 }
+
+// ListNotifications lists one page of the caller's notifications, newest
+// first (listNotifications).
+func (c *Client) ListNotifications(ctx context.Context, params ListNotificationsParams, opts ...CallOption) (*NotificationList, error) {
+	return call[NotificationList](ctx, c, http.MethodGet, "/api/v1/notifications", params, nil, opts...)
+}
+
+// CountUnreadNotifications counts the caller's unread notifications
+// (countUnreadNotifications).
+func (c *Client) CountUnreadNotifications(ctx context.Context, opts ...CallOption) (*UnreadCount, error) {
+	return call[UnreadCount](ctx, c, http.MethodGet, "/api/v1/notifications/unread", nil, nil, opts...)
+}
+
+// ReadNotifications marks the caller's notifications read: the ids given,
+// or all (readNotifications).
+func (c *Client) ReadNotifications(ctx context.Context, body ReadNotificationsRequest, opts ...CallOption) (*ReadNotificationsResponse, error) {
+	return call[ReadNotificationsResponse](ctx, c, http.MethodPost, "/api/v1/notifications/read", nil, body, opts...)
+}

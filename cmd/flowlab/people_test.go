@@ -50,4 +50,12 @@ func TestPeopleCommands(t *testing.T) {
 	require.Contains(t, list, "Ana")
 	work := ok("people", "work", "--department", "customer_service")
 	require.True(t, strings.HasPrefix(work, "tasks opened "), work)
+
+	// Notifications: none yet for Ana; read needs ids or --all.
+	t.Setenv("FLOWLAB_TOKEN", ana.Token)
+	res = cli("notifications", "list")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Contains(t, res.stderr, "0 unread")
+	require.Equal(t, exitUsage, cli("notifications", "read").code)
+	require.Contains(t, ok("notifications", "read", "--all"), "0 marked read, 0 unread")
 }
