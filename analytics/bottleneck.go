@@ -24,7 +24,10 @@ type Span struct {
 	Department string
 	Entered    time.Time
 	// Claimed is when an agent claimed a task; nil when nobody did.
-	Claimed   *time.Time
+	Claimed *time.Time
+	// Assigned is when a rule or a team lead gave a task to the person
+	// who started it; nil for a task pulled from the pool (decision 0036).
+	Assigned  *time.Time
 	Completed time.Time
 	// Breached reports that the step's SLA was missed; it only counts when
 	// HasSLA is set.
@@ -54,6 +57,14 @@ type StepStats struct {
 	// without a Clock they equal the elapsed figures.
 	BusinessWait, BusinessWork           Quantiles
 	BusinessWaitTotal, BusinessWorkTotal float64
+	// WaitAssign and WaitStart split a task's waiting (decision 0036):
+	// entered -> assigned (waiting for assignment; the whole wait of a task
+	// pulled from the pool) and assigned -> claimed (assigned, waiting to
+	// start). Assigned counts the spans a rule or a lead assigned. Zero
+	// for steps that are not tasks.
+	WaitAssign, WaitStart           Quantiles
+	WaitAssignTotal, WaitStartTotal float64
+	Assigned                        int
 	// SLABreachRate is Breaches over the spans that had an SLA (0 if none).
 	SLABreachRate float64
 	Breaches      int
@@ -107,6 +118,21 @@ func waitWork(s Span) (wait, work float64) { return split(s, seconds) }
 // rules the bottleneck report uses: the span export writes them per row so
 // a recomputation from it agrees with the report.
 func WaitWork(s Span) (wait, work float64) { return waitWork(s) }
+
+// WaitSplit is a task span's waiting split at its assignment (decision
+// 0036): entered -> assigned (the whole wait when it was pulled from the
+// pool) and assigned -> work begins. Spans that are not tasks give 0, 0.
+func WaitSplit(s Span) (forAssignment, toStart float64) {
+	if s.Kind != "task" {
+		return 0, 0
+	}
+	b := WorkBegins(s)
+	a := b
+	if s.Assigned != nil && !s.Assigned.Before(s.Entered) && s.Assigned.Before(b) {
+		a = *s.Assigned
+	}
+	return seconds(s.Entered, a), seconds(a, b)
+}
 
 // businessWaitWork splits a span like waitWork but measures each interval
 // with the span's Clock.
@@ -166,13 +192,15 @@ func seconds(from, to time.Time) float64 {
 }
 
 type stepAcc struct {
-	stats    StepStats
-	cases    map[string]bool
-	waits    []float64
-	works    []float64
-	bizWaits []float64
-	bizWorks []float64
-	withSLA  int
+	stats     StepStats
+	cases     map[string]bool
+	waits     []float64
+	works     []float64
+	bizWaits  []float64
+	bizWorks  []float64
+	forAssign []float64
+	toStart   []float64
+	withSLA   int
 }
 
 // Bottlenecks aggregates spans per step. Steps are listed in stepOrder (the
@@ -201,6 +229,14 @@ func Bottlenecks(spans []Span, stepOrder []string) Report {
 		a.bizWorks = append(a.bizWorks, bizWork)
 		a.stats.BusinessWaitTotal += bizWait
 		a.stats.BusinessWorkTotal += bizWork
+		fa, ts := WaitSplit(s)
+		a.forAssign = append(a.forAssign, fa)
+		a.toStart = append(a.toStart, ts)
+		a.stats.WaitAssignTotal += fa
+		a.stats.WaitStartTotal += ts
+		if s.Kind == "task" && s.Assigned != nil {
+			a.stats.Assigned++
+		}
 		total += wait + work
 		a.cases[s.CaseID] = true
 		allCases[s.CaseID] = true
@@ -242,6 +278,8 @@ func Bottlenecks(spans []Span, stepOrder []string) Report {
 		st.Work = quantiles(a.works)
 		st.BusinessWait = quantiles(a.bizWaits)
 		st.BusinessWork = quantiles(a.bizWorks)
+		st.WaitAssign = quantiles(a.forAssign)
+		st.WaitStart = quantiles(a.toStart)
 		if a.withSLA > 0 {
 			st.SLABreachRate = float64(st.Breaches) / float64(a.withSLA)
 		}

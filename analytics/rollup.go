@@ -27,6 +27,12 @@ type StepRollup struct {
 
 	Wait, Work, BusinessWait, BusinessWork Sketch
 
+	// The split of a task's waiting at its assignment (WaitSplit; decision
+	// 0036), and the spans a rule or a lead assigned.
+	Assigned                        int64
+	WaitAssignTotal, WaitStartTotal float64
+	WaitAssign, WaitStart           Sketch
+
 	FirstOfCase, FirstOfStep int64
 	CaseGaps, StepGaps       map[int64]int64
 }
@@ -48,6 +54,14 @@ func (r *StepRollup) Add(s Span) {
 	r.Work.Add(work)
 	r.BusinessWait.Add(bizWait)
 	r.BusinessWork.Add(bizWork)
+	fa, ts := WaitSplit(s)
+	r.WaitAssignTotal += fa
+	r.WaitStartTotal += ts
+	r.WaitAssign.Add(fa)
+	r.WaitStart.Add(ts)
+	if s.Kind == "task" && s.Assigned != nil {
+		r.Assigned++
+	}
 	if s.HasSLA {
 		r.WithSLA++
 		if s.Breached {
@@ -76,6 +90,11 @@ func (r *StepRollup) Merge(o *StepRollup) {
 	r.Work.Merge(&o.Work)
 	r.BusinessWait.Merge(&o.BusinessWait)
 	r.BusinessWork.Merge(&o.BusinessWork)
+	r.Assigned += o.Assigned
+	r.WaitAssignTotal += o.WaitAssignTotal
+	r.WaitStartTotal += o.WaitStartTotal
+	r.WaitAssign.Merge(&o.WaitAssign)
+	r.WaitStart.Merge(&o.WaitStart)
 	r.FirstOfCase += o.FirstOfCase
 	r.FirstOfStep += o.FirstOfStep
 	r.CaseGaps = mergeGaps(r.CaseGaps, o.CaseGaps)
@@ -106,7 +125,9 @@ func GapsBefore(gaps map[int64]int64, hour int64) int64 {
 	return n
 }
 
-const rollupEncodingVersion = 1
+// rollupEncodingVersion 2 appends the split of waiting at assignment to
+// version 1 (migration 0018 rebuilds the rollups stored before it).
+const rollupEncodingVersion = 2
 
 // MarshalBinary encodes the rollup's figures (not Kind and Department,
 // which the store keeps in columns of their own).
@@ -134,15 +155,23 @@ func (r *StepRollup) MarshalBinary() ([]byte, error) {
 			b = binary.AppendVarint(b, g[k])
 		}
 	}
+	b = binary.AppendVarint(b, r.Assigned)
+	for _, f := range []float64{r.WaitAssignTotal, r.WaitStartTotal} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+	}
+	for _, s := range []*Sketch{&r.WaitAssign, &r.WaitStart} {
+		b = s.AppendBinary(b)
+	}
 	return b, nil
 }
 
 // UnmarshalBinary decodes a rollup encoded by MarshalBinary, keeping r's
 // Kind and Department.
 func (r *StepRollup) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != rollupEncodingVersion {
+	if len(b) == 0 || (b[0] != 1 && b[0] != rollupEncodingVersion) {
 		return fmt.Errorf("analytics: rollup encoding: unknown version")
 	}
+	version := b[0]
 	b = b[1:]
 	bad := fmt.Errorf("analytics: rollup encoding: %w", errSketchEncoding)
 	for _, p := range []*int64{&r.Spans, &r.WithSLA, &r.Breaches, &r.Escalations, &r.FirstOfCase, &r.FirstOfStep} {
@@ -185,6 +214,27 @@ func (r *StepRollup) UnmarshalBinary(b []byte) error {
 			}
 			(*g)[k] += v
 			b = b[n1+n2:]
+		}
+	}
+	r.Assigned, r.WaitAssignTotal, r.WaitStartTotal = 0, 0, 0
+	r.WaitAssign, r.WaitStart = Sketch{}, Sketch{}
+	if version >= 2 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return bad
+		}
+		r.Assigned, b = v, b[n:]
+		for _, p := range []*float64{&r.WaitAssignTotal, &r.WaitStartTotal} {
+			if len(b) < 8 {
+				return bad
+			}
+			*p, b = math.Float64frombits(binary.LittleEndian.Uint64(b)), b[8:]
+		}
+		for _, s := range []*Sketch{&r.WaitAssign, &r.WaitStart} {
+			var err error
+			if b, err = s.decodeFrom(b); err != nil {
+				return err
+			}
 		}
 	}
 	if len(b) != 0 {
@@ -232,6 +282,8 @@ func FromRollups(steps map[string]*StepRollup, stepCases map[string]int, cases i
 			BusinessWait: r.BusinessWait.Quantiles(), BusinessWork: r.BusinessWork.Quantiles(),
 			WaitTotal: r.WaitTotal, WorkTotal: r.WorkTotal,
 			BusinessWaitTotal: r.BusinessWaitTotal, BusinessWorkTotal: r.BusinessWorkTotal,
+			WaitAssign: r.WaitAssign.Quantiles(), WaitStart: r.WaitStart.Quantiles(),
+			WaitAssignTotal: r.WaitAssignTotal, WaitStartTotal: r.WaitStartTotal, Assigned: int(r.Assigned),
 			Breaches: int(r.Breaches), Escalations: int(r.Escalations),
 		}
 		if r.WithSLA > 0 {

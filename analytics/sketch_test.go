@@ -88,9 +88,14 @@ func TestFromRollupsMatchesBottlenecks(t *testing.T) {
 			if i == 2 {
 				kind = "auto"
 			}
-			spans = append(spans, Span{CaseID: string(rune('a'+c%26)) + time.Duration(c).String(), Seq: i, Step: st, Kind: kind,
+			sp := Span{CaseID: string(rune('a'+c%26)) + time.Duration(c).String(), Seq: i, Step: st, Kind: kind,
 				Department: "d" + st, Entered: entered, Claimed: &claimed, Completed: at,
-				HasSLA: i == 0, Breached: rng.IntN(4) == 0, EscalationLevel: rng.IntN(3) / 2})
+				HasSLA: i == 0, Breached: rng.IntN(4) == 0, EscalationLevel: rng.IntN(3) / 2}
+			if rng.IntN(2) == 0 { // assigned by a rule somewhere in its wait
+				assigned := entered.Add(time.Duration(rng.Float64() * float64(claimed.Sub(entered))))
+				sp.Assigned = &assigned
+			}
+			spans = append(spans, sp)
 		}
 	}
 	exact := Bottlenecks(spans, steps)
@@ -132,13 +137,52 @@ func TestFromRollupsMatchesBottlenecks(t *testing.T) {
 		require.Equal(t, want.Kind, g.Kind)
 		require.Equal(t, want.Breaches, g.Breaches)
 		require.Equal(t, want.Escalations, g.Escalations)
+		require.Equal(t, want.Assigned, g.Assigned)
+		require.InDelta(t, want.WaitAssignTotal, g.WaitAssignTotal, 1e-6)
+		require.InDelta(t, want.WaitStartTotal, g.WaitStartTotal, 1e-6)
+		if want.Kind == "task" {
+			require.InDelta(t, want.WaitTotal, want.WaitAssignTotal+want.WaitStartTotal, 1e-6, "the split adds up to the wait")
+			require.Positive(t, want.Assigned)
+		}
 		require.Equal(t, want.Bottleneck, g.Bottleneck)
 		require.InDelta(t, want.Share, g.Share, 1e-9)
 		require.InDelta(t, want.SLABreachRate, g.SLABreachRate, 1e-12)
-		for _, pair := range [][2]Quantiles{{want.Wait, g.Wait}, {want.Work, g.Work}, {want.BusinessWait, g.BusinessWait}} {
+		for _, pair := range [][2]Quantiles{{want.Wait, g.Wait}, {want.Work, g.Work}, {want.BusinessWait, g.BusinessWait},
+			{want.WaitAssign, g.WaitAssign}, {want.WaitStart, g.WaitStart}} {
 			for _, q := range [][2]float64{{pair[0].P50, pair[1].P50}, {pair[0].P90, pair[1].P90}, {pair[0].P95, pair[1].P95}} {
 				require.LessOrEqual(t, relErr(q[1], q[0]), SketchRelativeAccuracy+1e-12)
 			}
 		}
 	}
+}
+
+// TestWaitSplit: a task's waiting splits at its assignment; a task pulled
+// from the pool waited for assignment all along; other kinds do not split.
+func TestWaitSplit(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	at := func(m int) *time.Time { x := t0.Add(time.Duration(m) * time.Minute); return &x }
+	task := Span{Kind: "task", Entered: t0, Claimed: at(30), Completed: *at(50)}
+	fa, ts := WaitSplit(task)
+	require.Equal(t, []float64{1800, 0}, []float64{fa, ts}, "pulled")
+	task.Assigned = at(10)
+	fa, ts = WaitSplit(task)
+	require.Equal(t, []float64{600, 1200}, []float64{fa, ts})
+	task.Assigned = at(40) // moved after it was started: as if pulled
+	fa, ts = WaitSplit(task)
+	require.Equal(t, []float64{1800, 0}, []float64{fa, ts})
+	task.Claimed, task.Assigned = nil, at(5) // completed without a claim
+	fa, ts = WaitSplit(task)
+	require.Equal(t, []float64{300, 2700}, []float64{fa, ts})
+	fa, ts = WaitSplit(Span{Kind: "wait", Entered: t0, Completed: *at(5)})
+	require.Equal(t, []float64{0, 0}, []float64{fa, ts})
+
+	// A rollup keeps the split through its encoding.
+	var r StepRollup
+	r.Add(task)
+	enc, err := r.MarshalBinary()
+	require.NoError(t, err)
+	var back StepRollup
+	require.NoError(t, back.UnmarshalBinary(enc))
+	require.Equal(t, int64(1), back.Assigned)
+	require.InDelta(t, 300, back.WaitAssignTotal, 1e-9)
 }

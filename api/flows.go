@@ -463,6 +463,9 @@ func toStepStatsJSON(st analytics.StepStats) apiv1.StepStats {
 		Work:          apiv1.Quantiles{P50: st.Work.P50, P90: st.Work.P90, P95: st.Work.P95},
 		BusinessWait:  apiv1.Quantiles{P50: st.BusinessWait.P50, P90: st.BusinessWait.P90, P95: st.BusinessWait.P95},
 		BusinessWork:  apiv1.Quantiles{P50: st.BusinessWork.P50, P90: st.BusinessWork.P90, P95: st.BusinessWork.P95},
+		WaitAssign:    apiv1.Quantiles{P50: st.WaitAssign.P50, P90: st.WaitAssign.P90, P95: st.WaitAssign.P95},
+		WaitStart:     apiv1.Quantiles{P50: st.WaitStart.P50, P90: st.WaitStart.P90, P95: st.WaitStart.P95},
+		Assigned:      st.Assigned,
 		SLABreachRate: st.SLABreachRate, Breaches: st.Breaches, Escalations: st.Escalations,
 		Share: st.Share, Bottleneck: st.Bottleneck,
 	}

@@ -58,6 +58,9 @@ type StepStats struct {
 	Work          Quantiles `json:"work"`
 	BusinessWait  Quantiles `json:"business_wait" description:"wait counted in the step's business calendar (working hours, holidays); equal to wait without a calendar."`
 	BusinessWork  Quantiles `json:"business_work" description:"work counted in the step's business calendar."`
+	WaitAssign    Quantiles `json:"wait_for_assignment" description:"Tasks: the wait split at the assignment (ADR 0036), entered → assigned by a rule or a lead (the whole wait of a task pulled from the pool)."`
+	WaitStart     Quantiles `json:"wait_to_start" description:"Tasks: assigned → started (claimed); 0 for a task pulled from the pool."`
+	Assigned      int       `json:"assigned" description:"Spans whose task a rule or a lead assigned."`
 	SLABreachRate float64   `json:"sla_breach_rate"`
 	Breaches      int       `json:"breaches"`
 	Escalations   int       `json:"escalations"`

@@ -937,6 +937,10 @@ type Span struct {
 	Breached        bool
 	EscalationLevel int
 	Actor           string
+	// AssignedAt is when a rule or a team lead gave the task to the
+	// person who started it (nil: pulled from the pool, or not a task);
+	// the bottleneck report splits waiting there (decision 0036).
+	AssignedAt *time.Time
 }
 
 type SpanFilter struct {
@@ -1305,7 +1309,7 @@ type AuditFilter struct {
 func (sp Span) Analytics(def *flow.Definition) analytics.Span {
 	out := analytics.Span{
 		CaseID: sp.CaseID, Seq: sp.Seq, Step: sp.Step, Kind: sp.Kind, Department: sp.Department,
-		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt,
+		Entered: sp.EnteredAt, Claimed: sp.ClaimedAt, Completed: sp.CompletedAt, Assigned: sp.AssignedAt,
 		Breached: sp.Breached, EscalationLevel: sp.EscalationLevel, HasSLA: sp.SLADue != nil,
 	}
 	if def != nil {

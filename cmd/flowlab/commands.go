@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -715,23 +716,36 @@ func showBottlenecks(cmd *cobra.Command, c *apiv1.Client, params apiv1.Bottlenec
 			WaitP90       string `json:"wait_p90"`
 			WorkP50       string `json:"work_p50"`
 			WorkP90       string `json:"work_p90"`
+			AssignP90     string `json:"wait_for_assignment_p90"`
+			StartP90      string `json:"wait_to_start_p90"`
 			SLABreachRate string `json:"sla_breach_rate"`
 			Escalations   int    `json:"escalations"`
 			Share         string `json:"share"`
 			Bottleneck    string `json:"bottleneck"`
 		}
 		rows := make([]stepRow, 0, len(out.Steps))
+		assigned := false
 		for _, st := range out.Steps {
 			row := stepRow{Step: st.Step, Department: st.Department, Cases: st.Cases,
 				WaitP50: tableDuration(st.Wait.P50), WaitP90: tableDuration(st.Wait.P90),
 				WorkP50: tableDuration(st.Work.P50), WorkP90: tableDuration(st.Work.P90),
 				SLABreachRate: tablePercent(st.SLABreachRate), Escalations: st.Escalations, Share: tablePercent(st.Share)}
+			if st.Kind == "task" {
+				row.AssignP90, row.StartP90 = tableDuration(st.WaitAssign.P90), tableDuration(st.WaitStart.P90)
+			}
+			assigned = assigned || st.Assigned > 0
 			if st.Bottleneck {
 				row.Bottleneck = "<== bottleneck"
 			}
 			rows = append(rows, row)
 		}
-		return writeTable(w, rows, []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"})
+		cols := []string{"step", "department", "cases", "wait_p50", "wait_p90", "work_p50", "work_p90", "sla_breach_rate", "escalations", "share", "bottleneck"}
+		if assigned {
+			// Where rules assign tasks, the wait splits at the assignment
+			// (decision 0036).
+			cols = slices.Insert(cols, 5, "wait_for_assignment_p90", "wait_to_start_p90")
+		}
+		return writeTable(w, rows, cols)
 	})
 }
 

@@ -149,7 +149,7 @@ func scanEntry(r pgx.CollectableRow) (rollup.Entry, error) {
 		prev, prevStep *time.Time
 	)
 	err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
-		&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
+		&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt,
 		&prev, &prevStep)
 	return rollup.Entry{Span: spanFromInternal(x), Prev: utcPtr(prev), PrevStep: utcPtr(prevStep)}, err
 }

@@ -14,14 +14,14 @@ import (
 )
 
 const spanCols = `case_id, seq, flow, version, variant, step, kind, department, entered_at, claimed_at,
-	completed_at, outcome, sla_due, breached, escalation_level, actor`
+	completed_at, outcome, sla_due, breached, escalation_level, actor, assigned_at`
 
 // spanRow is a scanned spans row.
 type spanRow struct {
 	caseID, flow, variant, step, kind, department, outcome, actor string
 	seq, version, escalationLevel                                 int
 	enteredAt, completedAt                                        time.Time
-	claimedAt, slaDue                                             *time.Time
+	claimedAt, slaDue, assignedAt                                 *time.Time
 	breached                                                      bool
 }
 
@@ -30,7 +30,7 @@ func spanFromInternal(x spanRow) store.Span {
 		CaseID: x.caseID, Seq: x.seq, Flow: x.flow, Version: x.version, Variant: x.variant, Step: x.step,
 		Kind: x.kind, Department: x.department, EnteredAt: utc(x.enteredAt), ClaimedAt: utcPtr(x.claimedAt),
 		CompletedAt: utc(x.completedAt), Outcome: x.outcome, SLADue: utcPtr(x.slaDue), Breached: x.breached,
-		EscalationLevel: x.escalationLevel, Actor: x.actor,
+		EscalationLevel: x.escalationLevel, Actor: x.actor, AssignedAt: utcPtr(x.assignedAt),
 	}
 }
 
@@ -40,12 +40,12 @@ func (st *Store) recordSpan(ctx context.Context, q pgq, s store.Span) error {
 	s = normalize.Span(s)
 	// The rollup sees what the column keeps (pgx sends microseconds).
 	s.EnteredAt, s.CompletedAt = s.EnteredAt.Truncate(time.Microsecond), s.CompletedAt.Truncate(time.Microsecond)
-	s.ClaimedAt, s.SLADue = truncMicros(s.ClaimedAt), truncMicros(s.SLADue)
+	s.ClaimedAt, s.SLADue, s.AssignedAt = truncMicros(s.ClaimedAt), truncMicros(s.SLADue), truncMicros(s.AssignedAt)
 	tag, err := q.Exec(ctx, `INSERT INTO spans (`+spanCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (case_id, seq) DO NOTHING`,
 		s.CaseID, s.Seq, s.Flow, s.Version, s.Variant, s.Step, s.Kind, s.Department, s.EnteredAt, s.ClaimedAt,
-		s.CompletedAt, s.Outcome, s.SLADue, s.Breached, s.EscalationLevel, s.Actor)
+		s.CompletedAt, s.Outcome, s.SLADue, s.Breached, s.EscalationLevel, s.Actor, s.AssignedAt)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Span, error) {
 		var x spanRow
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
-			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor)
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt)
 		return spanFromInternal(x), err
 	})
 	if err != nil {
@@ -147,7 +147,7 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 	limit := w.arg(normalize.Limit(f.Limit, normalize.SpanLimitDefault, normalize.SpanLimitMax))
 	rows, err := s.pool.Query(ctx, `SELECT s.case_id, s.seq, s.flow, s.version, s.variant, s.step, s.kind,
 			s.department, s.entered_at, s.claimed_at, s.completed_at, s.outcome, s.sla_due, s.breached,
-			s.escalation_level, s.actor,
+			s.escalation_level, s.actor, s.assigned_at,
 			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
 			COALESCE(c.customer, ''), COALESCE(c.channel, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
 			f.csat, f.nps, f.resolved_first_contact
@@ -165,7 +165,7 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 			caseCreated, closed *time.Time
 		)
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
-			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt,
 			&e.PilotID, &e.Arm, &e.Customer, &e.Channel, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
 		e.Span = spanFromInternal(x)
 		if caseCreated != nil {

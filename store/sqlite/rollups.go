@@ -144,7 +144,7 @@ func scanEntries(rows *sql.Rows) ([]rollup.Entry, error) {
 			prev, prevStep sql.NullInt64
 		)
 		if err := rows.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
-			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt,
 			&prev, &prevStep); err != nil {
 			return nil, err
 		}

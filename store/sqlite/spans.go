@@ -11,14 +11,14 @@ import (
 )
 
 const spanCols = `case_id, seq, flow, version, variant, step, kind, department, entered_at, claimed_at,
-	completed_at, outcome, sla_due, breached, escalation_level, actor`
+	completed_at, outcome, sla_due, breached, escalation_level, actor, assigned_at`
 
 // spanRow is a scanned spans row.
 type spanRow struct {
 	caseID, flow, variant, step, kind, department, outcome, actor string
 	seq, version, escalationLevel                                 int
 	enteredAt, completedAt                                        int64
-	claimedAt, slaDue                                             sql.NullInt64
+	claimedAt, slaDue, assignedAt                                 sql.NullInt64
 	breached                                                      bool
 }
 
@@ -27,7 +27,7 @@ func spanFromInternal(x spanRow) store.Span {
 		CaseID: x.caseID, Seq: x.seq, Flow: x.flow, Version: x.version, Variant: x.variant, Step: x.step,
 		Kind: x.kind, Department: x.department, EnteredAt: fromNanos(x.enteredAt), ClaimedAt: fromNullNanos(x.claimedAt),
 		CompletedAt: fromNanos(x.completedAt), Outcome: x.outcome, SLADue: fromNullNanos(x.slaDue), Breached: x.breached,
-		EscalationLevel: x.escalationLevel, Actor: x.actor,
+		EscalationLevel: x.escalationLevel, Actor: x.actor, AssignedAt: fromNullNanos(x.assignedAt),
 	}
 }
 
@@ -35,10 +35,11 @@ func spanFromInternal(x spanRow) store.Span {
 // counts a new span into its rollups; q must be a transaction.
 func (st *Store) recordSpan(ctx context.Context, q querier, s store.Span) error {
 	res, err := q.ExecContext(ctx, `INSERT INTO spans (`+spanCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (case_id, seq) DO NOTHING`,
 		s.CaseID, s.Seq, s.Flow, s.Version, s.Variant, s.Step, s.Kind, s.Department, nanos(s.EnteredAt),
-		nullNanos(s.ClaimedAt), nanos(s.CompletedAt), s.Outcome, nullNanos(s.SLADue), s.Breached, s.EscalationLevel, s.Actor)
+		nullNanos(s.ClaimedAt), nanos(s.CompletedAt), s.Outcome, nullNanos(s.SLADue), s.Breached, s.EscalationLevel, s.Actor,
+		nullNanos(s.AssignedAt))
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span
 	out, err := collect(rows, func(r scanner) (store.Span, error) {
 		var x spanRow
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
-			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor)
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt)
 		return spanFromInternal(x), err
 	})
 	if err != nil {
@@ -139,7 +140,7 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 	}
 	query := `SELECT s.case_id, s.seq, s.flow, s.version, s.variant, s.step, s.kind,
 			s.department, s.entered_at, s.claimed_at, s.completed_at, s.outcome, s.sla_due, s.breached,
-			s.escalation_level, s.actor,
+			s.escalation_level, s.actor, s.assigned_at,
 			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
 			COALESCE(c.customer, ''), COALESCE(c.channel, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
 			f.csat, f.nps, f.resolved_first_contact
@@ -166,7 +167,7 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 			caseCreated, closed sql.NullInt64
 		)
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
-			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor,
+			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt,
 			&e.PilotID, &e.Arm, &e.Customer, &e.Channel, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
 		e.Span = spanFromInternal(x)
 		if caseCreated.Valid {

@@ -246,6 +246,19 @@ func testAssignmentLifecycle(t *testing.T, s store.Store) {
 	_, err = s.CompleteTask(ctx, store.CompleteTaskParams{ID: "w1", Outcome: "resolved", Actor: "a1", CompletionID: "c-w1",
 		At: at(70 * time.Minute), Span: store.Span{Kind: "task"}})
 	require.NoError(t, err)
+	// Its span keeps the assignment: the report splits its waiting there.
+	spans, err := s.ListSpans(ctx, store.SpanFilter{CaseID: "c1"})
+	require.NoError(t, err)
+	require.Len(t, spans, 1)
+	require.NotNil(t, spans[0].AssignedAt)
+	require.True(t, spans[0].AssignedAt.Equal(at(time.Hour)))
+	stats, err := s.SpanStats(ctx, store.SpanStatsFilter{Flow: "complaint", Version: 1})
+	require.NoError(t, err)
+	r := stats.Steps["step1"]
+	require.NotNil(t, r)
+	require.Equal(t, int64(1), r.Assigned)
+	require.InDelta(t, 59*60, r.WaitAssignTotal, 1e-6, "opened at 1 min, assigned at 60")
+	require.InDelta(t, 60, r.WaitStartTotal, 1e-6, "started a minute later")
 	got, err := s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "service", At: at(70 * time.Minute)})
 	require.NoError(t, err)
 	require.Len(t, got, 1)

@@ -182,6 +182,12 @@ func TaskSpan(task store.Task, s store.Span) store.Span {
 		s.EnteredAt = task.OpenedAt
 	}
 	s.ClaimedAt = task.ClaimedAt
+	// The assignment of the person who started it: one made after the
+	// start (a lead moved a task in work) does not split its waiting.
+	s.AssignedAt = nil
+	if a := task.AssignedAt; a != nil && (task.ClaimedAt == nil || !a.After(*task.ClaimedAt)) {
+		s.AssignedAt = a
+	}
 	if s.CompletedAt.IsZero() && task.CompletedAt != nil {
 		s.CompletedAt = *task.CompletedAt
 	}
@@ -208,6 +214,7 @@ func Span(s store.Span) store.Span {
 	s.EnteredAt = s.EnteredAt.UTC()
 	s.CompletedAt = s.CompletedAt.UTC()
 	s.ClaimedAt = TimePtr(s.ClaimedAt)
+	s.AssignedAt = TimePtr(s.AssignedAt)
 	s.SLADue = TimePtr(s.SLADue)
 	return s
 }
