@@ -55,6 +55,7 @@ type Summary struct {
 	Errors int            `json:"errors"`
 	Mean   float64        `json:"mean_ms"`
 	P50    float64        `json:"p50_ms"`
+	P90    float64        `json:"p90_ms"`
 	P95    float64        `json:"p95_ms"`
 	P99    float64        `json:"p99_ms"`
 	Max    float64        `json:"max_ms"`
@@ -83,6 +84,7 @@ func (l *Latencies) Summary() Summary {
 	}
 	out.Mean = ms(sum / time.Duration(len(s)))
 	out.P50 = ms(Percentile(s, 0.50))
+	out.P90 = ms(Percentile(s, 0.90))
 	out.P95 = ms(Percentile(s, 0.95))
 	out.P99 = ms(Percentile(s, 0.99))
 	out.Max = ms(s[len(s)-1])

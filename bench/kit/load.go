@@ -28,6 +28,13 @@ var ErrOverloaded = errors.New("not sent: too many requests in flight")
 // most, and it returns when the last call has finished or ctx ends.
 // fn's i is the arrival's number, from 0.
 func (l Load) Run(ctx context.Context, fn func(ctx context.Context, i int) error) (*Latencies, error) {
+	return l.RunScheduled(ctx, func(ctx context.Context, i int, _ time.Time) error { return fn(ctx, i) })
+}
+
+// RunScheduled is Run whose fn also gets its arrival's scheduled time,
+// for a scenario that measures what follows the call (a task the call
+// leads to) from the same point Run measures the call from.
+func (l Load) RunScheduled(ctx context.Context, fn func(ctx context.Context, i int, due time.Time) error) (*Latencies, error) {
 	if l.Rate <= 0 || l.Duration <= 0 {
 		return nil, fmt.Errorf("load: rate %v/s for %v: both must be positive", l.Rate, l.Duration)
 	}
@@ -63,7 +70,7 @@ func (l Load) Run(ctx context.Context, fn func(ctx context.Context, i int) error
 		go func(i int, due time.Time) {
 			defer wg.Done()
 			defer func() { <-slots }()
-			if err := fn(ctx, i); err != nil {
+			if err := fn(ctx, i, due); err != nil {
 				lat.Fail(err)
 				return
 			}
