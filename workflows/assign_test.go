@@ -57,9 +57,9 @@ func TestCaseAssignsByTheStepsRules(t *testing.T) {
 		require.NoError(t, h.env.GetWorkflowError())
 		require.NotEmpty(t, seen, "the normal step asked for a person")
 		got := seen[0]
-		require.Equal(t, workflows.AssignTaskInput{TaskID: workflows.TaskID(caseID, 3), CaseID: caseID, Customer: "c-1",
-			Rules: []string{flow.AssignSticky, flow.AssignSkills, flow.AssignPull}, Skills: []string{"router", "broken"},
-			StickySteps: []string{"record"}, StickyCustomer: true, At: got.At}, got)
+		require.Equal(t, workflows.AssignTaskInput{TaskID: workflows.TaskID(caseID, 3), CaseID: caseID, Assignment: workflows.Assignment{
+			Customer: "c-1", Rules: []string{flow.AssignSticky, flow.AssignSkills, flow.AssignPull}, Skills: []string{"router", "broken"},
+			StickySteps: []string{"record"}, StickyCustomer: true}, At: got.At}, got)
 		for _, s := range seen {
 			require.Equal(t, workflows.TaskID(caseID, 3), s.TaskID, "the record step (no assignment) asked nothing")
 		}

@@ -393,12 +393,22 @@ const assignTasks = "assign-tasks"
 // flows without assignment record no version marker. A failed assignment
 // leaves the task in the pool: the case goes on.
 func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, at time.Time) {
-	rules := step.Assign.Rules()
-	if rules[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
+	if step.Assign.Rules()[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
 		return
 	}
-	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Customer: r.in.Customer, Rules: rules,
-		AcceptWithin: step.Assign.AcceptWithin.D(), At: at}
+	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Assignment: r.assignment(step), At: at}
+	var res AssignTaskResult
+	if err := actedOnActivity(ctx, ActivityAssignTask, in).Get(ctx, &res); err != nil {
+		r.logger.Warn("task left in the pool: assignment failed", "task", taskID, "error", err)
+	}
+}
+
+// assignment is the assignment of step (which has one) for this case
+// now: its rules, the skills resolved from the case's attributes and last
+// form data (a skill the case does not carry is not required), the sticky
+// steps and customer.
+func (r *caseRun) assignment(step *flow.Step) Assignment {
+	a := Assignment{Customer: r.in.Customer, Rules: step.Assign.Rules(), AcceptWithin: step.Assign.AcceptWithin.D()}
 	for _, sk := range step.Assign.Skills {
 		var v any
 		var ok bool
@@ -408,20 +418,17 @@ func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, a
 			v, ok = r.lastData[name]
 		}
 		if ok && v != nil {
-			in.Skills = append(in.Skills, fmt.Sprint(v))
+			a.Skills = append(a.Skills, fmt.Sprint(v))
 		}
 	}
 	for _, st := range step.Assign.Sticky {
 		if st == flow.StickyCustomer {
-			in.StickyCustomer = true
+			a.StickyCustomer = true
 		} else {
-			in.StickySteps = append(in.StickySteps, st)
+			a.StickySteps = append(a.StickySteps, st)
 		}
 	}
-	var res AssignTaskResult
-	if err := actedOnActivity(ctx, ActivityAssignTask, in).Get(ctx, &res); err != nil {
-		r.logger.Warn("task left in the pool: assignment failed", "task", taskID, "error", err)
-	}
+	return a
 }
 
 func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
