@@ -388,10 +388,18 @@ func (r *caseRun) atRest() { r.rest++ }
 // (decision 0035): runs recorded before it never assigned.
 const assignTasks = "assign-tasks"
 
+// assignAtOpen versions where a task is assigned (decision 0036): since
+// version 1 the OpenTask activity assigns it in the store transaction that
+// opens it; runs recorded before open it, then run assign (the AssignTask
+// activity, behind assignTasks). Only a step with rules other than pull
+// asks, so runs of flows without assignment record no marker.
+const assignAtOpen = "assign-at-open"
+
 // assign asks the store to give a just opened task to a person by its
-// step's rules. Only a step with rules other than pull asks, so runs of
-// flows without assignment record no version marker. A failed assignment
-// leaves the task in the pool: the case goes on.
+// step's rules (runs recorded before assignAtOpen). Only a step with rules
+// other than pull asks, so runs of flows without assignment record no
+// version marker. A failed assignment leaves the task in the pool: the
+// case goes on.
 func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, at time.Time) {
 	if step.Assign.Rules()[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
 		return
@@ -439,6 +447,12 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	for _, o := range step.Outcomes {
 		outcomes = append(outcomes, o.Name)
 	}
+	var atOpen *Assignment
+	if step.Assign.Rules()[0] != flow.AssignPull &&
+		workflow.GetVersion(ctx, assignAtOpen, workflow.DefaultVersion, 1) >= 1 {
+		a := r.assignment(step)
+		atOpen = &a
+	}
 	err := actedOnActivity(ctx, ActivityOpenTask, OpenTaskInput{
 		TaskID:     ot.ref.TaskID,
 		CaseID:     r.in.CaseID,
@@ -454,12 +468,15 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 		Form:       step.Form,
 		OpenedAt:   entered,
 		SLADue:     ot.ref.SLADue,
+		Assign:     atOpen,
 	}).Get(ctx, nil)
 	if err != nil {
 		return "", fmt.Errorf("open task: %w", err)
 	}
 	ot.opened = true
-	r.assign(ctx, step, ot.ref.TaskID, entered)
+	if atOpen == nil {
+		r.assign(ctx, step, ot.ref.TaskID, entered)
+	}
 	r.atRest()
 
 	// Escalation: one durable timer at a time, for the next level, when
