@@ -110,7 +110,10 @@ func (a *Activities) httpClient() *http.Client {
 }
 
 // OpenTask writes the task row; the store makes it idempotent on
-// (CaseID, Seq).
+// (CaseID, Seq). With an assignment (since change assign-at-open) the
+// store also assigns the task in the transaction that writes it, by the
+// spec AssignTask would use (decision 0036); a repeat returns the task as
+// the first attempt left it.
 func (a *Activities) OpenTask(ctx context.Context, in workflows.OpenTaskInput) error {
 	var form json.RawMessage
 	if len(in.Form) > 0 {
@@ -119,6 +122,16 @@ func (a *Activities) OpenTask(ctx context.Context, in workflows.OpenTaskInput) e
 			return temporal.NewNonRetryableApplicationError("open task: encode form", "InvalidInput", err)
 		}
 		form = b
+	}
+	var spec *store.AssignSpec
+	if in.Assign != nil {
+		s, ok, err := a.assignSpec(ctx, in.CaseID, *in.Assign)
+		if err != nil {
+			return fmt.Errorf("open task %s: %w", in.TaskID, err)
+		}
+		if ok {
+			spec = &s
+		}
 	}
 	_, err := a.Store.OpenTask(ctx, store.OpenTaskParams{
 		ID:         in.TaskID,
@@ -135,6 +148,7 @@ func (a *Activities) OpenTask(ctx context.Context, in workflows.OpenTaskInput) e
 		Form:       form,
 		OpenedAt:   in.OpenedAt,
 		SLADue:     in.SLADue,
+		Assign:     spec,
 	})
 	if err != nil {
 		return fmt.Errorf("open task %s: %w", in.TaskID, err)
@@ -640,24 +654,12 @@ func (a *Activities) post(ctx context.Context, url string, untrusted bool, body 
 // store transaction, so it is the same however often the activity runs (a
 // task already assigned stays with its assignee). A task no rule finds a
 // person for stays in the pool; a task already closed (completed before
-// this ran) is left alone.
+// this ran) is left alone. Runs recorded before change assign-at-open run
+// it; later ones assign in OpenTask.
 func (a *Activities) AssignTask(ctx context.Context, in workflows.AssignTaskInput) (workflows.AssignTaskResult, error) {
-	spec := store.AssignSpec{Skills: in.Skills, AcceptWithin: in.AcceptWithin}
-	for _, rule := range in.Rules {
-		if rule == store.AssignPull {
-			break
-		}
-		spec.Rules = append(spec.Rules, rule)
-	}
-	if len(spec.Rules) == 0 {
-		return workflows.AssignTaskResult{}, nil
-	}
-	if slices.Contains(spec.Rules, store.AssignSticky) {
-		prefer, err := a.stickyPeople(ctx, in)
-		if err != nil {
-			return workflows.AssignTaskResult{}, err
-		}
-		spec.Prefer = prefer
+	spec, ok, err := a.assignSpec(ctx, in.CaseID, in.Assignment)
+	if err != nil || !ok {
+		return workflows.AssignTaskResult{}, err
 	}
 	t, ok, err := a.Store.AssignTask(ctx, store.AssignTaskParams{TaskID: in.TaskID, Spec: spec, At: in.At})
 	switch {
@@ -672,13 +674,37 @@ func (a *Activities) AssignTask(ctx context.Context, in workflows.AssignTaskInpu
 	}
 }
 
+// assignSpec is the store's spec of a task's assignment in case caseID:
+// the rules up to pull, the skills, the sticky people resolved from the
+// store, accept_within. false: no rule before pull, nothing to assign.
+func (a *Activities) assignSpec(ctx context.Context, caseID string, in workflows.Assignment) (store.AssignSpec, bool, error) {
+	spec := store.AssignSpec{Skills: in.Skills, AcceptWithin: in.AcceptWithin}
+	for _, rule := range in.Rules {
+		if rule == store.AssignPull {
+			break
+		}
+		spec.Rules = append(spec.Rules, rule)
+	}
+	if len(spec.Rules) == 0 {
+		return spec, false, nil
+	}
+	if slices.Contains(spec.Rules, store.AssignSticky) {
+		prefer, err := a.stickyPeople(ctx, caseID, in)
+		if err != nil {
+			return spec, false, err
+		}
+		spec.Prefer = prefer
+	}
+	return spec, true, nil
+}
+
 // stickyMaxCases bounds the customer's earlier cases read for sticky.
 const stickyMaxCases = 20
 
 // stickyPeople are the people the sticky rule prefers, in order: who
 // completed the named steps of this case (the latest first), then who
 // completed the latest task of the customer's other recent cases.
-func (a *Activities) stickyPeople(ctx context.Context, in workflows.AssignTaskInput) ([]string, error) {
+func (a *Activities) stickyPeople(ctx context.Context, caseID string, in workflows.Assignment) ([]string, error) {
 	var out []string
 	add := func(id string) {
 		if id != "" && !slices.Contains(out, id) {
@@ -696,9 +722,9 @@ func (a *Activities) stickyPeople(ctx context.Context, in workflows.AssignTaskIn
 		}
 		return who
 	}
-	tasks, err := a.Store.ListTasks(ctx, store.ListTasksParams{CaseID: in.CaseID, Status: store.TaskCompleted, Limit: 1000})
+	tasks, err := a.Store.ListTasks(ctx, store.ListTasksParams{CaseID: caseID, Status: store.TaskCompleted, Limit: 1000})
 	if err != nil {
-		return nil, fmt.Errorf("sticky: tasks of case %s: %w", in.CaseID, err)
+		return nil, fmt.Errorf("sticky: tasks of case %s: %w", caseID, err)
 	}
 	for _, step := range in.StickySteps {
 		add(latest(tasks, func(t store.Task) bool { return t.Step == step }))
@@ -709,7 +735,7 @@ func (a *Activities) stickyPeople(ctx context.Context, in workflows.AssignTaskIn
 			return nil, fmt.Errorf("sticky: cases of the customer: %w", err)
 		}
 		for _, c := range cases {
-			if c.ID == in.CaseID {
+			if c.ID == caseID {
 				continue
 			}
 			ts, err := a.Store.ListTasks(ctx, store.ListTasksParams{CaseID: c.ID, Status: store.TaskCompleted, Limit: 1000})

@@ -139,7 +139,10 @@ type Store interface {
 	SettleFailedCase(ctx context.Context, p SettleFailedCaseParams) (Case, error)
 
 	// Tasks. OpenTask is idempotent on (CaseID, Seq): a repeat returns the
-	// existing row unchanged.
+	// existing row unchanged. With p.Assign it also assigns the task it
+	// inserts, in the same transaction and exactly as AssignTask does
+	// (the same rules, lock, notification and exactly-once guarantee; the
+	// spec is kept with the task); a repeat neither assigns nor fails.
 	OpenTask(ctx context.Context, p OpenTaskParams) (Task, error)
 	GetTask(ctx context.Context, id string) (Task, error)
 	// ListTasks orders by SLA due time (nulls last), then opened time, then id.
@@ -616,6 +619,9 @@ type OpenTaskParams struct {
 	Form       json.RawMessage
 	OpenedAt   time.Time
 	SLADue     *time.Time
+	// Assign, when set, assigns the task by this spec in the transaction
+	// that opens it, at OpenedAt (decision 0036, change assign-at-open).
+	Assign *AssignSpec
 }
 
 type ListTasksParams struct {

@@ -10,20 +10,53 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/workflows"
 )
 
-// A task whose step has an assignment asks the store for a person after
-// it opens (decision 0035): the rules in order, the skills resolved from
-// the case's attributes and last form data, the sticky steps and the
-// customer; a step without one asks nothing; a failed assignment leaves
-// the task in the pool and the case goes on.
-func TestCaseAssignsByTheStepsRules(t *testing.T) {
+// A task whose step has an assignment is assigned as it opens (decision
+// 0036, change assign-at-open): the OpenTask input carries the rules in
+// order, the skills resolved from the case's attributes and last form
+// data, the sticky steps and the customer; the AssignTask activity does
+// not run; a step without one (record) carries nothing.
+func TestCaseAssignsAtTheOpening(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	def := testFlow()
+	def.Steps[3].Assign = &flow.Assign{Rule: flow.AssignSticky, Sticky: []string{"record", flow.StickyCustomer},
+		Fallback: []string{flow.AssignSkills, flow.AssignPull}, Skills: []string{"attributes.product", "data.summary", "attributes.none"},
+		AcceptWithin: dur(10 * time.Minute)}
+	assignCalls := 0
+	h.env.OnActivity(workflows.ActivityAssignTask, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.AssignTaskInput) (workflows.AssignTaskResult, error) {
+			h.add(func() { assignCalls++ })
+			return workflows.AssignTaskResult{}, nil
+		})
+	runAssignedCase(t, h, def)
+	require.Zero(t, assignCalls, "no AssignTask activity")
+	require.Len(t, h.opened, 2)
+	require.Nil(t, h.opened[0].Assign, "the record step has no assignment")
+	require.Equal(t, workflows.TaskID(caseID, 3), h.opened[1].TaskID)
+	require.Equal(t, &workflows.Assignment{Customer: "c-1", Rules: []string{flow.AssignSticky, flow.AssignSkills, flow.AssignPull},
+		Skills: []string{"router", "broken"}, StickySteps: []string{"record"}, StickyCustomer: true, AcceptWithin: 10 * time.Minute},
+		h.opened[1].Assign)
+	raw, err := json.Marshal(h.opened[0])
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), "Assign", "an opening without one sends the input it always sent")
+}
+
+// A run recorded before change assign-at-open keeps assigning after the
+// opening (decision 0035): OpenTask carries no assignment, then the
+// AssignTask activity asks the store for a person with the same rules,
+// skills, sticky steps and customer; a step without one asks nothing; a
+// failed assignment leaves the task in the pool and the case goes on.
+func TestCaseAssignsAfterTheOpeningInRunsRecordedBefore(t *testing.T) {
 	t.Parallel()
 	for _, fail := range []bool{false, true} {
 		h := newHarness(t)
+		h.env.OnGetVersion("assign-at-open", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 		def := testFlow()
 		def.Steps[3].Assign = &flow.Assign{Rule: flow.AssignSticky, Sticky: []string{"record", flow.StickyCustomer},
 			Fallback: []string{flow.AssignSkills, flow.AssignPull}, Skills: []string{"attributes.product", "data.summary", "attributes.none"}}
@@ -41,29 +74,47 @@ func TestCaseAssignsByTheStepsRules(t *testing.T) {
 				}
 				return workflows.AssignTaskResult{Assignee: "tom", Rule: flow.AssignSticky}, nil
 			})
-		h.env.RegisterDelayedCallback(func() { h.complete("u1", recordReq) }, 5*time.Minute)
-		h.env.RegisterDelayedCallback(func() {
-			require.Len(t, h.state().Open, 1, "the normal task is open, assigned or in the pool")
-			h.complete("u2", workflows.CompleteRequest{TaskID: workflows.TaskID(caseID, 3), Outcome: "fixed", ActorID: "tom", ActorRole: "staff",
-				ActorDepartments: []string{"tech"}})
-		}, 20*time.Minute)
-		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(workflows.SignalEvent, workflows.EventRequest{Name: "customer_reply"})
-		}, 40*time.Minute)
-		in := input(map[string]any{"severity": "low", "product": "router"})
-		in.Definition = def
-		h.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
-		require.True(t, h.env.IsWorkflowCompleted())
-		require.NoError(t, h.env.GetWorkflowError())
+		runAssignedCase(t, h, def)
 		require.NotEmpty(t, seen, "the normal step asked for a person")
 		got := seen[0]
-		require.Equal(t, workflows.AssignTaskInput{TaskID: workflows.TaskID(caseID, 3), CaseID: caseID, Customer: "c-1",
-			Rules: []string{flow.AssignSticky, flow.AssignSkills, flow.AssignPull}, Skills: []string{"router", "broken"},
-			StickySteps: []string{"record"}, StickyCustomer: true, At: got.At}, got)
+		require.Equal(t, workflows.AssignTaskInput{TaskID: workflows.TaskID(caseID, 3), CaseID: caseID, Assignment: workflows.Assignment{
+			Customer: "c-1", Rules: []string{flow.AssignSticky, flow.AssignSkills, flow.AssignPull}, Skills: []string{"router", "broken"},
+			StickySteps: []string{"record"}, StickyCustomer: true}, At: got.At}, got)
 		for _, s := range seen {
 			require.Equal(t, workflows.TaskID(caseID, 3), s.TaskID, "the record step (no assignment) asked nothing")
 		}
+		for _, o := range h.opened {
+			require.Nil(t, o.Assign, "the openings carry no assignment")
+		}
+		// The input's JSON is the one such runs recorded: flat fields.
+		raw, err := json.Marshal(got)
+		require.NoError(t, err)
+		var flat map[string]any
+		require.NoError(t, json.Unmarshal(raw, &flat))
+		require.Equal(t, "c-1", flat["Customer"])
+		require.Equal(t, []any{"record"}, flat["StickySteps"])
+		require.NotContains(t, flat, "Assignment")
 	}
+}
+
+// runAssignedCase runs testFlow (def) through record and its normal step,
+// completed by tom, to the end.
+func runAssignedCase(t *testing.T, h *harness, def flow.Definition) {
+	t.Helper()
+	h.env.RegisterDelayedCallback(func() { h.complete("u1", recordReq) }, 5*time.Minute)
+	h.env.RegisterDelayedCallback(func() {
+		require.Len(t, h.state().Open, 1, "the normal task is open, assigned or in the pool")
+		h.complete("u2", workflows.CompleteRequest{TaskID: workflows.TaskID(caseID, 3), Outcome: "fixed", ActorID: "tom", ActorRole: "staff",
+			ActorDepartments: []string{"tech"}})
+	}, 20*time.Minute)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(workflows.SignalEvent, workflows.EventRequest{Name: "customer_reply"})
+	}, 40*time.Minute)
+	in := input(map[string]any{"severity": "low", "product": "router"})
+	in.Definition = def
+	h.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
 }
 
 // An escalation level's assign: reaches the Escalate activity in the

@@ -388,17 +388,35 @@ func (r *caseRun) atRest() { r.rest++ }
 // (decision 0035): runs recorded before it never assigned.
 const assignTasks = "assign-tasks"
 
+// assignAtOpen versions where a task is assigned (decision 0036): since
+// version 1 the OpenTask activity assigns it in the store transaction that
+// opens it; runs recorded before open it, then run assign (the AssignTask
+// activity, behind assignTasks). Only a step with rules other than pull
+// asks, so runs of flows without assignment record no marker.
+const assignAtOpen = "assign-at-open"
+
 // assign asks the store to give a just opened task to a person by its
-// step's rules. Only a step with rules other than pull asks, so runs of
-// flows without assignment record no version marker. A failed assignment
-// leaves the task in the pool: the case goes on.
+// step's rules (runs recorded before assignAtOpen). Only a step with rules
+// other than pull asks, so runs of flows without assignment record no
+// version marker. A failed assignment leaves the task in the pool: the
+// case goes on.
 func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, at time.Time) {
-	rules := step.Assign.Rules()
-	if rules[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
+	if step.Assign.Rules()[0] == flow.AssignPull || workflow.GetVersion(ctx, assignTasks, workflow.DefaultVersion, 1) < 1 {
 		return
 	}
-	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Customer: r.in.Customer, Rules: rules,
-		AcceptWithin: step.Assign.AcceptWithin.D(), At: at}
+	in := AssignTaskInput{TaskID: taskID, CaseID: r.in.CaseID, Assignment: r.assignment(step), At: at}
+	var res AssignTaskResult
+	if err := actedOnActivity(ctx, ActivityAssignTask, in).Get(ctx, &res); err != nil {
+		r.logger.Warn("task left in the pool: assignment failed", "task", taskID, "error", err)
+	}
+}
+
+// assignment is the assignment of step (which has one) for this case
+// now: its rules, the skills resolved from the case's attributes and last
+// form data (a skill the case does not carry is not required), the sticky
+// steps and customer.
+func (r *caseRun) assignment(step *flow.Step) Assignment {
+	a := Assignment{Customer: r.in.Customer, Rules: step.Assign.Rules(), AcceptWithin: step.Assign.AcceptWithin.D()}
 	for _, sk := range step.Assign.Skills {
 		var v any
 		var ok bool
@@ -408,20 +426,17 @@ func (r *caseRun) assign(ctx workflow.Context, step *flow.Step, taskID string, a
 			v, ok = r.lastData[name]
 		}
 		if ok && v != nil {
-			in.Skills = append(in.Skills, fmt.Sprint(v))
+			a.Skills = append(a.Skills, fmt.Sprint(v))
 		}
 	}
 	for _, st := range step.Assign.Sticky {
 		if st == flow.StickyCustomer {
-			in.StickyCustomer = true
+			a.StickyCustomer = true
 		} else {
-			in.StickySteps = append(in.StickySteps, st)
+			a.StickySteps = append(a.StickySteps, st)
 		}
 	}
-	var res AssignTaskResult
-	if err := actedOnActivity(ctx, ActivityAssignTask, in).Get(ctx, &res); err != nil {
-		r.logger.Warn("task left in the pool: assignment failed", "task", taskID, "error", err)
-	}
+	return a
 }
 
 func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Time) (string, error) {
@@ -431,6 +446,12 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 	outcomes := make([]string, 0, len(step.Outcomes))
 	for _, o := range step.Outcomes {
 		outcomes = append(outcomes, o.Name)
+	}
+	var atOpen *Assignment
+	if step.Assign.Rules()[0] != flow.AssignPull &&
+		workflow.GetVersion(ctx, assignAtOpen, workflow.DefaultVersion, 1) >= 1 {
+		a := r.assignment(step)
+		atOpen = &a
 	}
 	err := actedOnActivity(ctx, ActivityOpenTask, OpenTaskInput{
 		TaskID:     ot.ref.TaskID,
@@ -447,12 +468,15 @@ func (r *caseRun) runTask(ctx workflow.Context, step *flow.Step, entered time.Ti
 		Form:       step.Form,
 		OpenedAt:   entered,
 		SLADue:     ot.ref.SLADue,
+		Assign:     atOpen,
 	}).Get(ctx, nil)
 	if err != nil {
 		return "", fmt.Errorf("open task: %w", err)
 	}
 	ot.opened = true
-	r.assign(ctx, step, ot.ref.TaskID, entered)
+	if atOpen == nil {
+		r.assign(ctx, step, ot.ref.TaskID, entered)
+	}
 	r.atRest()
 
 	// Escalation: one durable timer at a time, for the next level, when

@@ -191,12 +191,14 @@ type MigrateResult struct {
 	Next         []TaskRef
 }
 
-// AssignTaskInput is the input of ActivityAssignTask: a task just opened
-// and how its step finds a person (decision 0035). The workflow resolves
-// the skills from the case's attributes and last form data; the activity
-// resolves sticky people from the store.
-type AssignTaskInput struct {
-	TaskID, CaseID, Customer string
+// Assignment is how a task's step finds a person (decision 0035). The
+// workflow resolves the skills from the case's attributes and last form
+// data; the activity resolves sticky people from the store. The OpenTask
+// activity carries it since change assign-at-open, the AssignTask
+// activity for runs recorded before.
+type Assignment struct {
+	// Customer is the case's, for StickyCustomer.
+	Customer string
 	// Rules are the step's rule and fallbacks in order (pull ends them).
 	Rules []string
 	// Skills are the values the skills rule requires.
@@ -209,7 +211,16 @@ type AssignTaskInput struct {
 	// AcceptWithin: the person assigned must start the task within it,
 	// or it goes back to the pool (0: no limit).
 	AcceptWithin time.Duration `json:",omitempty"`
-	At           time.Time
+}
+
+// AssignTaskInput is the input of ActivityAssignTask: a task just opened
+// and how its step finds a person, at At. Runs recorded before change
+// assign-at-open send it; its JSON is the one they recorded (Assignment's
+// fields are promoted).
+type AssignTaskInput struct {
+	TaskID, CaseID string
+	Assignment
+	At time.Time
 }
 
 // AssignTaskResult says who got the task ("" when it stays in the pool)
@@ -219,7 +230,8 @@ type AssignTaskResult struct {
 }
 
 // OpenTaskInput is the input of ActivityOpenTask; it writes the task row
-// idempotently on (CaseID, Seq).
+// idempotently on (CaseID, Seq) and, with Assign, assigns the task in the
+// same store transaction.
 type OpenTaskInput struct {
 	TaskID     string
 	CaseID     string
@@ -235,6 +247,11 @@ type OpenTaskInput struct {
 	Form       []flow.Field
 	OpenedAt   time.Time
 	SLADue     *time.Time `json:",omitempty"`
+	// Assign is the step's assignment (rules other than pull) since
+	// change assign-at-open: the task is assigned at OpenedAt as it
+	// opens. nil for a step without one and for runs recorded before (no
+	// Assign in its JSON), which assign with ActivityAssignTask.
+	Assign *Assignment `json:",omitempty"`
 }
 
 // SpanInput is a step's span (see store.Span).

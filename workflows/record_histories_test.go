@@ -62,6 +62,10 @@ type recordCase struct {
 	// escalate: each task is completed only once it reached its last
 	// escalation level.
 	escalate bool
+	// people: each department of the flow gets one available staff
+	// member, agent-<department> (who completes its tasks), and every
+	// task must have been assigned to them by a rule.
+	people bool
 }
 
 // routeBy replaces the rule of complaint's route decision.
@@ -199,7 +203,10 @@ func TestRecordHistories(t *testing.T) {
 			edit:       routeBy(`any(attributes.xs, any(attributes.xs, # < 0))`), fails: true},
 		// Assignment (decision 0035, change assign-tasks): every task asks
 		// the store for a person (the recorder's store has none: the
-		// tasks stay in the pool and are claimed as before).
+		// tasks stay in the pool and are claimed as before). Recorded
+		// before change assign-at-open: its runs assign with the
+		// AssignTask activity after the opening; recorded again, it would
+		// take the new path and that one would go untested.
 		recordCase{name: "complaint-v1-assigned", key: "complaint", version: 1,
 			attributes: map[string]any{"severity": "intermediate", "product": "router"}, edit: assignAll},
 		// Escalations: every task waits until its last level fired (a
@@ -208,6 +215,12 @@ func TestRecordHistories(t *testing.T) {
 		// activity's input is the one levels without assign: send.
 		recordCase{name: "complaint-v1-escalated", key: "complaint", version: 1,
 			attributes: map[string]any{"severity": "intermediate"}, edit: escalateFast, escalate: true},
+		// Assignment at the opening (decision 0036, change assign-at-open):
+		// OpenTask assigns each task in its store transaction, no
+		// AssignTask activity; one agent per department takes them (last:
+		// the people stay in the recorder's store).
+		recordCase{name: "complaint-v1-assigned-at-open", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate", "product": "router"}, edit: assignAll, people: true},
 	)
 	for _, rc := range cases {
 		name := rc.name
@@ -260,6 +273,13 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 	for i := range def.Steps {
 		if def.Steps[i].Kind == flow.KindWait && def.Steps[i].Event == "" {
 			def.Steps[i].Duration = flow.Duration(time.Second)
+		}
+	}
+	if rc.people {
+		for _, dept := range def.Departments {
+			_, err := st.CreateActor(ctx, store.CreateActorParams{ID: "agent-" + dept, Role: store.RoleStaff,
+				Departments: []string{dept}, At: time.Now()})
+			require.NoError(t, err)
 		}
 	}
 	id := uuid.NewString()
@@ -371,6 +391,15 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		require.Equal(t, store.CaseCompleted, got.Status)
 	}
 
+	if rc.people {
+		tasks, err := st.ListTasks(ctx, store.ListTasksParams{CaseID: id})
+		require.NoError(t, err)
+		require.NotEmpty(t, tasks)
+		for _, tk := range tasks {
+			require.NotEmpty(t, tk.AssignRule, "task %s (%s) was assigned by a rule", tk.ID, tk.Step)
+			require.Equal(t, "agent-"+tk.Department, tk.CompletedBy)
+		}
+	}
 	var pilotHist *historypb.History
 	if pilotID != "" {
 		pilotHist = history(ctx, t, c, workflows.PilotWorkflowID(pilotID), "")

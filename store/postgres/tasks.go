@@ -73,23 +73,70 @@ func queryTask(ctx context.Context, q interface {
 	return taskFromInternal(x, nil)
 }
 
-// OpenTask inserts a task, idempotently on (CaseID, Seq).
+// OpenTask inserts a task, idempotently on (CaseID, Seq); with p.Assign
+// it assigns the task in the same transaction (see assignTask).
 func (s *Store) OpenTask(ctx context.Context, p store.OpenTaskParams) (store.Task, error) {
-	_, err := s.pool.Exec(ctx, `INSERT INTO tasks (id, case_id, seq, flow, version, variant, step, step_name,
-			department, roles, outcomes, form, status, opened_at, sla_due)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14)
-		ON CONFLICT (case_id, seq) DO NOTHING`,
-		normalize.ID(p.ID), p.CaseID, p.Seq, p.Flow, p.Version, p.Variant, p.Step, p.StepName, p.Department,
-		string(normalize.Strings(p.Roles)), string(normalize.Strings(p.Outcomes)), nullJSON(normalize.JSON(p.Form)),
-		normalize.Time(p.OpenedAt), normalize.TimePtr(p.SLADue))
-	if err != nil {
-		return store.Task{}, mapErr("postgres: open task", err)
+	var t store.Task
+	var err error
+	if p.Assign == nil {
+		if _, err = insertTask(ctx, s.pool, p); err == nil {
+			t, err = openedTask(ctx, s.pool, p)
+		}
+	} else {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			id, err := insertTask(ctx, tx, p)
+			switch {
+			case err != nil:
+				return err
+			case id == "":
+				// A repeat: the task as it is, assigned by the first
+				// opening or waiting in the pool with its spec.
+				t, err = openedTask(ctx, tx, p)
+			default:
+				t, _, err = assignTask(ctx, tx, id, *p.Assign, normalize.Time(p.OpenedAt))
+			}
+			return err
+		})
 	}
-	t, err := queryTask(ctx, s.pool, `SELECT `+taskCols+` FROM tasks WHERE case_id = $1 AND seq = $2`, p.CaseID, p.Seq)
 	if err != nil {
 		return store.Task{}, mapErr("postgres: open task", err)
 	}
 	return t, nil
+}
+
+// insertTask inserts p's task unless it is there already; it returns the
+// id inserted ("" for a repeat). Any conflict does nothing, the primary
+// key's too: a repeat sent while the first opening's transaction is still
+// open (a retried activity) conflicts on the id before (case_id, seq),
+// and only the index a conflict is handled on waits for that transaction.
+// openedTask tells a repeat from another task's id.
+func insertTask(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, p store.OpenTaskParams) (string, error) {
+	var id string
+	err := q.QueryRow(ctx, `INSERT INTO tasks (id, case_id, seq, flow, version, variant, step, step_name,
+			department, roles, outcomes, form, status, opened_at, sla_due)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		normalize.ID(p.ID), p.CaseID, p.Seq, p.Flow, p.Version, p.Variant, p.Step, p.StepName, p.Department,
+		string(normalize.Strings(p.Roles)), string(normalize.Strings(p.Outcomes)), nullJSON(normalize.JSON(p.Form)),
+		normalize.Time(p.OpenedAt), normalize.TimePtr(p.SLADue)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+// openedTask reads the task of p's (CaseID, Seq); none after insertTask
+// means p.ID is another task's: ErrConflict.
+func openedTask(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, p store.OpenTaskParams) (store.Task, error) {
+	t, err := queryTask(ctx, q, `SELECT `+taskCols+` FROM tasks WHERE case_id = $1 AND seq = $2`, p.CaseID, p.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Task{}, fmt.Errorf("task id %s is another task's: %w", p.ID, store.ErrConflict)
+	}
+	return t, err
 }
 
 // GetTask returns a task by id.

@@ -223,45 +223,57 @@ func (s *Store) AssignTask(ctx context.Context, p store.AssignTaskParams) (store
 		out      store.Task
 		assigned bool
 	)
-	spec, err := json.Marshal(p.Spec)
-	if err != nil {
-		return store.Task{}, false, fmt.Errorf("sqlite: assign task: %w", err)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		t, err := queryTask(ctx, tx, `UPDATE tasks SET assign_spec = ? WHERE id = ? AND status = 'open' AND assignee IS NULL
-			RETURNING `+taskCols, string(spec), p.TaskID)
-		if errors.Is(err, sql.ErrNoRows) {
-			if out, err = queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = ?`, p.TaskID); err != nil {
-				return err
-			}
-			if out.Status != store.TaskOpen {
-				return fmt.Errorf("task %s is %s: %w", out.ID, out.Status, store.ErrConflict)
-			}
-			return nil // assigned already
-		}
-		if err != nil {
-			return err
-		}
-		out = t
-		people, cursor, err := departmentPeople(ctx, tx, t.Department)
-		if err != nil {
-			return err
-		}
-		at := normalize.Time(p.At)
-		ds, next := assign.Plan([]assign.Waiting{{TaskID: t.ID, Spec: p.Spec, PassedOver: t.PassedOver}}, people, store.Available, cursor, at)
-		done, err := s.apply(ctx, tx, t.Department, ds, next, cursor, map[string]store.AssignSpec{t.ID: p.Spec}, at)
-		if err != nil {
-			return err
-		}
-		if len(done) == 1 {
-			out, assigned = done[0], true
-		}
-		return nil
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, assigned, err = s.assignTask(ctx, tx, p.TaskID, p.Spec, normalize.Time(p.At))
+		return err
 	})
 	if err != nil {
 		return store.Task{}, false, mapErr("sqlite: assign task", err)
 	}
 	return out, assigned, nil
+}
+
+// assignTask assigns task id by spec in tx, for AssignTask and for
+// OpenTask with a spec (the task inserted in tx): it keeps the spec on the
+// task, if it is still open and unassigned, and gives it to the person the
+// rules choose, with a notification (the write transaction is the only
+// one: nothing interleaves). It returns the task and whether it was
+// assigned now (false: nobody is eligible, or it was assigned already: the
+// task as it is); ErrConflict when the task is not open.
+func (s *Store) assignTask(ctx context.Context, tx *sql.Tx, id string, spec store.AssignSpec, at time.Time) (store.Task, bool, error) {
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return store.Task{}, false, err
+	}
+	t, err := queryTask(ctx, tx, `UPDATE tasks SET assign_spec = ? WHERE id = ? AND status = 'open' AND assignee IS NULL
+		RETURNING `+taskCols, string(raw), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		cur, err := queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE id = ?`, id)
+		if err != nil {
+			return store.Task{}, false, err
+		}
+		if cur.Status != store.TaskOpen {
+			return store.Task{}, false, fmt.Errorf("task %s is %s: %w", cur.ID, cur.Status, store.ErrConflict)
+		}
+		return cur, false, nil // assigned already
+	}
+	if err != nil {
+		return store.Task{}, false, err
+	}
+	people, cursor, err := departmentPeople(ctx, tx, t.Department)
+	if err != nil {
+		return store.Task{}, false, err
+	}
+	ds, next := assign.Plan([]assign.Waiting{{TaskID: t.ID, Spec: spec, PassedOver: t.PassedOver}}, people, store.Available, cursor, at)
+	done, err := s.apply(ctx, tx, t.Department, ds, next, cursor, map[string]store.AssignSpec{t.ID: spec}, at)
+	if err != nil {
+		return store.Task{}, false, err
+	}
+	if len(done) == 1 {
+		return done[0], true, nil
+	}
+	return t, false, nil
 }
 
 // AssignWaiting assigns a department's waiting tasks in SLA order.

@@ -70,18 +70,27 @@ func queryTask(ctx context.Context, q querier, query string, args ...any) (store
 	return taskFromInternal(x, nil)
 }
 
-// OpenTask inserts a task, idempotently on (CaseID, Seq).
+// OpenTask inserts a task, idempotently on (CaseID, Seq); with p.Assign
+// it assigns the task in the same transaction (see assignTask).
 func (s *Store) OpenTask(ctx context.Context, p store.OpenTaskParams) (store.Task, error) {
 	var t store.Task
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, seq, flow, version, variant, step, step_name,
+		var id string
+		err := tx.QueryRowContext(ctx, `INSERT INTO tasks (id, case_id, seq, flow, version, variant, step, step_name,
 				department, roles, outcomes, form, status, opened_at, sla_due)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
-			ON CONFLICT (case_id, seq) DO NOTHING`,
+			ON CONFLICT (case_id, seq) DO NOTHING RETURNING id`,
 			normalize.ID(p.ID), p.CaseID, p.Seq, p.Flow, p.Version, p.Variant, p.Step, p.StepName, p.Department,
 			string(normalize.Strings(p.Roles)), string(normalize.Strings(p.Outcomes)), nullJSON(normalize.JSON(p.Form)),
-			nanos(normalize.Time(p.OpenedAt)), nullNanos(p.SLADue))
-		if err != nil {
+			nanos(normalize.Time(p.OpenedAt)), nullNanos(p.SLADue)).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// A repeat: the task as it is (assigned by the first opening,
+			// or waiting in the pool with its spec).
+		case err != nil:
+			return err
+		case p.Assign != nil:
+			t, _, err = s.assignTask(ctx, tx, id, *p.Assign, normalize.Time(p.OpenedAt))
 			return err
 		}
 		t, err = queryTask(ctx, tx, `SELECT `+taskCols+` FROM tasks WHERE case_id = ? AND seq = ?`, p.CaseID, p.Seq)

@@ -175,6 +175,184 @@ func testAssignmentUnderConcurrency(t *testing.T, s store.Store) {
 	}
 }
 
+// testAssignmentAtOpening: OpenTask with a spec assigns the task it
+// inserts in the same transaction, as AssignTask would (the rule, the time
+// of the opening, the offer, one notification, the spec kept for
+// AssignWaiting); a repeated opening changes nothing, whether the first
+// assigned the task or left it in the pool (change assign-at-open).
+func testAssignmentAtOpening(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, id := range []string{"p1", "p2"} {
+		_, err := s.CreateActor(ctx, store.CreateActorParams{ID: id, Role: store.RoleStaff, Departments: []string{"service"}, At: t0})
+		require.NoError(t, err)
+		_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: id, Capacity: ptr(1), At: t0})
+		require.NoError(t, err)
+	}
+	createCase(t, s, "c1")
+	spec := store.AssignSpec{Rules: []string{store.AssignLeastLoaded}, AcceptWithin: 10 * time.Minute}
+	opening := func(id string, seq int) store.OpenTaskParams {
+		p := taskParams(id, "c1", seq)
+		p.Assign = &spec
+		return p
+	}
+	assigned := func(actor string) []string {
+		t.Helper()
+		ns, err := s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: actor})
+		require.NoError(t, err)
+		var out []string
+		for _, n := range ns {
+			require.Equal(t, store.NotifyAssigned, n.Kind)
+			out = append(out, n.TaskID)
+		}
+		return out
+	}
+
+	// Assigned at once: least loaded (both idle: by id), at the opening,
+	// with the offer's due time and one notification.
+	t1 := openTask(t, s, opening("t1", 1))
+	require.Equal(t, []any{"p1", store.AssignLeastLoaded, store.TaskOpen}, []any{t1.Assignee, t1.AssignRule, t1.Status})
+	require.NotNil(t, t1.AssignedAt)
+	require.True(t, t1.AssignedAt.Equal(at(time.Minute)), "assigned at the opening")
+	require.Nil(t, t1.ClaimedAt, "assigned, not started")
+	require.NotNil(t, t1.OfferDue)
+	require.True(t, t1.OfferDue.Equal(at(11*time.Minute)))
+	got, err := s.GetTask(ctx, "t1")
+	require.NoError(t, err)
+	require.Equal(t, t1, got)
+	require.Equal(t, []string{"t1"}, assigned("p1"))
+	t2 := openTask(t, s, opening("t2", 2))
+	require.Equal(t, "p2", t2.Assignee, "p1 is at its capacity of 1")
+
+	// Nobody has room: the task opens in the pool, its spec kept.
+	t3 := openTask(t, s, opening("t3", 3))
+	require.Equal(t, []any{"", "", (*time.Time)(nil)}, []any{t3.Assignee, t3.AssignRule, t3.AssignedAt})
+	deps, err := s.WaitingDepartments(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"service"}, deps, "the spec is kept with the task")
+
+	// Repeated openings (a retried activity, another id and spec) return
+	// the tasks as they are: not assigned again, not to someone else, no
+	// second notification, no error; t3 stays in the pool even once
+	// someone has room (AssignWaiting gives it out, by its kept spec).
+	again := opening("t1-retry", 1)
+	again.Assign = &store.AssignSpec{Rules: []string{store.AssignRoundRobin}}
+	require.Equal(t, t1, openTask(t, s, again))
+	require.Equal(t, t2, openTask(t, s, opening("t2", 2)))
+	_, err = s.CompleteTask(ctx, store.CompleteTaskParams{ID: "t2", Outcome: "resolved", Actor: "p2", CompletionID: "c-t2", At: at(time.Hour),
+		Span: store.Span{Kind: "task"}})
+	require.NoError(t, err)
+	require.Equal(t, t3, openTask(t, s, opening("t3", 3)))
+	_, err = s.OpenTask(ctx, opening("t2", 2))
+	require.NoError(t, err, "a repeat of a closed task's opening is no error")
+	require.Equal(t, []string{"t1"}, assigned("p1"))
+	require.Equal(t, []string{"t2"}, assigned("p2"))
+	p, err := s.GetPerson(ctx, "p1")
+	require.NoError(t, err)
+	require.Equal(t, 1, p.Load)
+	waiting, err := s.AssignWaiting(ctx, store.AssignWaitingParams{Department: "service", At: at(time.Hour)})
+	require.NoError(t, err)
+	require.Len(t, waiting, 1)
+	require.Equal(t, []string{"t3", "p2", store.AssignLeastLoaded}, []string{waiting[0].ID, waiting[0].Assignee, waiting[0].AssignRule})
+	require.NotNil(t, waiting[0].OfferDue, "the kept spec's accept_within")
+
+	// An opening without a spec assigns nothing; an unknown case is not
+	// found, with a spec too.
+	_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: "p1", Capacity: ptr(5), At: at(time.Hour)})
+	require.NoError(t, err)
+	require.Empty(t, openTask(t, s, taskParams("t4", "c1", 4)).Assignee)
+	bad := opening("t9", 1)
+	bad.CaseID = "no-such-case"
+	_, err = s.OpenTask(ctx, bad)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// testAssignmentAtOpeningUnderConcurrency: 50 tasks opened at once with a
+// spec, each opening sent twice (a retried activity), among 5 people of
+// capacity 3: each gets exactly 3, every task is assigned at most once,
+// with one notification; openings without a spec sent twice at once open
+// one task each.
+func testAssignmentAtOpeningUnderConcurrency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for i := range 5 {
+		id := fmt.Sprintf("busy-%d", i)
+		_, err := s.CreateActor(ctx, store.CreateActorParams{ID: id, Role: store.RoleStaff, Departments: []string{"busy"}, At: t0})
+		require.NoError(t, err)
+		_, _, err = s.SetPerson(ctx, store.SetPersonParams{ActorID: id, Capacity: ptr(3), At: t0})
+		require.NoError(t, err)
+	}
+	createCase(t, s, "c1")
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		ids  []string
+		got  = map[string]string{} // task → the assignee an opening returned
+	)
+	for i := range 50 {
+		p := taskParams(fmt.Sprintf("busy-t%d", i), "c1", i+1)
+		p.Department = "busy"
+		p.Assign = &store.AssignSpec{Rules: []string{store.AssignLeastLoaded}}
+		ids = append(ids, p.ID)
+		for range 2 {
+			wg.Go(func() {
+				tk, err := s.OpenTask(ctx, p)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				if prev, seen := got[tk.ID]; seen && prev != tk.Assignee {
+					errs = append(errs, fmt.Errorf("task %s: openings returned %q and %q", tk.ID, prev, tk.Assignee))
+				}
+				got[tk.ID] = tk.Assignee
+			})
+		}
+	}
+	// Openings without a spec, also sent twice at once.
+	for i := range 20 {
+		p := taskParams(fmt.Sprintf("pull-t%d", i), "c1", 100+i)
+		p.Department = "pull"
+		for range 2 {
+			wg.Go(func() {
+				if tk, err := s.OpenTask(ctx, p); err != nil || tk.ID != p.ID || tk.Assignee != "" {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("pull opening %s: %+v, %w", p.ID, tk, err))
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	require.Empty(t, errs)
+	per := map[string]int{}
+	for _, id := range ids {
+		tk, err := s.GetTask(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, got[id], tk.Assignee, "%s: what the openings returned is what is stored", id)
+		if tk.Assignee != "" {
+			per[tk.Assignee]++
+		}
+	}
+	require.Len(t, per, 5)
+	notified := map[string]int{}
+	for who, n := range per {
+		require.Equal(t, 3, n, "%s: capacity 3 holds under 50 openings at once", who)
+		ns, err := s.ListNotifications(ctx, store.ListNotificationsParams{ActorID: who})
+		require.NoError(t, err)
+		for _, n := range ns {
+			notified[n.TaskID]++
+		}
+	}
+	require.Len(t, notified, 15)
+	for task, n := range notified {
+		require.Equal(t, 1, n, "%s: one notification", task)
+	}
+	deps, err := s.WaitingDepartments(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"busy"}, deps, "the 35 others wait in the pool with their spec")
+}
+
 // testAssignmentLifecycle: waiting tasks assigned in SLA order when
 // someone frees up; offers not started in time go back and to someone
 // else; a person going away gives back what they have not started; a team

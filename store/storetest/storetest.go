@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventLogs", testEventLogs},
 		{"Assignment", testAssignment},
 		{"AssignmentUnderConcurrency", testAssignmentUnderConcurrency},
+		{"AssignmentAtOpening", testAssignmentAtOpening},
+		{"AssignmentAtOpeningUnderConcurrency", testAssignmentAtOpeningUnderConcurrency},
 		{"AssignmentLifecycle", testAssignmentLifecycle},
 		{"Notifications", testNotifications},
 	}
@@ -510,6 +512,8 @@ func testOpenTask(t *testing.T, s store.Store) {
 
 	_, err = s.OpenTask(ctx, taskParams("t9", "no-such-case", 1))
 	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.OpenTask(ctx, taskParams("t1", "c1", 3))
+	require.ErrorIs(t, err, store.ErrConflict, "another task's id")
 	_, err = s.GetTask(ctx, "nope")
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
