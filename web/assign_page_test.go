@@ -156,6 +156,7 @@ func TestUIAssignment(t *testing.T) {
 		require.Contains(t, page, `data-testid="assignment" data-rule="least_loaded"><span title="the available person of the department with the fewest open tasks">assigned by least loaded</span>`)
 		require.Contains(t, page, `data-testid="offer-due"`)
 		require.Contains(t, page, `data-testid="reassignments">none</dd>`)
+		require.Contains(t, page, `data-testid="start">Start</button>`, "assigned to her, not started: she may start it")
 		require.Contains(t, e.page("ana", http.MethodGet, "/ui/notifications", nil).Body.String(), `data-read="true"`)
 		// Nothing unread: marking all read says so.
 		res = e.page("ana", http.MethodPost, "/ui/notifications/read", url.Values{})
@@ -364,4 +365,49 @@ func newRequestAs(e *testEnv, as string) *http.Request {
 	r, err := http.NewRequestWithContext(withActor(ctx, a), http.MethodGet, "/ui/inbox", nil)
 	require.NoError(e.t, err)
 	return r
+}
+
+// TestAssignmentWords: how a task reached its holder, what a claim or an
+// unclaim did, and a notification's text laid out (or kept whole when it
+// has another shape).
+func TestAssignmentWords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		task apiv1.Task
+		mine bool
+		by   string
+		want string
+	}{
+		{apiv1.Task{Assignee: "a", AssignRule: "least_loaded"}, true, "", "assigned by least loaded"},
+		{apiv1.Task{Assignee: "a", AssignRule: "round_robin"}, false, "", "assigned by round robin"},
+		{apiv1.Task{Assignee: "a", AssignRule: "manual"}, true, "Lea", "moved to you by Lea"},
+		{apiv1.Task{Assignee: "a", AssignRule: "manual"}, true, "", "moved to you by a team lead"},
+		{apiv1.Task{Assignee: "a", AssignRule: "manual"}, false, "", "moved by a team lead"},
+		{apiv1.Task{Assignee: "a", AssignRule: "team_lead"}, true, "", "given to you as team lead by an escalation"},
+		{apiv1.Task{Assignee: "a"}, true, "", "claimed by you from the pool"},
+		{apiv1.Task{}, false, "", "in the pool"},
+	} {
+		require.Equal(t, tc.want, assignHow(tc.task, tc.mine, tc.by))
+	}
+
+	e := newEnv(t)
+	e.Actor("ana", store.RoleStaff, "customer_service")
+	e.Actor("ben", store.RoleStaff, "customer_service")
+	who := e.srv.actorLabels(newRequestAs(e, "ana"))
+	me := e.actors["ana"].ID
+	require.Equal(t, `Started "Handle": it is yours to finish.`, claimMessage(apiv1.Task{StepName: "Handle", Assignee: me, AssignRule: "sticky"}, "claim", me, who))
+	require.Equal(t, `Claimed "Handle".`, claimMessage(apiv1.Task{StepName: "Handle", Assignee: me}, "claim", me, who))
+	require.Equal(t, `Unclaimed "Handle": it is back in the pool.`, claimMessage(apiv1.Task{StepName: "Handle"}, "unclaim", me, who))
+	require.Equal(t, `Unclaimed "Handle": the rules gave it to ben at once.`,
+		claimMessage(apiv1.Task{StepName: "Handle", Assignee: e.actors["ben"].ID, AssignRule: "least_loaded"}, "unclaim", me, who))
+
+	lead, facts, rest := noteLayout("A task was assigned to you.\n\n  Task:  Handle (step key handle)\n  SLA:   no SLA\n\nOpen the task: /ui/tasks/1\n\n-- \nflowlab\n")
+	require.Equal(t, "A task was assigned to you.", lead)
+	require.Equal(t, []keyValue{{"Task", "Handle (step key handle)"}, {"SLA", "no SLA"}}, facts)
+	require.Empty(t, rest)
+	lead, facts, rest = noteLayout("Something else entirely.")
+	require.Equal(t, []any{"", 0, "Something else entirely."}, []any{lead, len(facts), rest})
+	require.Equal(t, "8 min", untilText(time.Unix(480, 0), time.Unix(0, 0)))
+	require.Equal(t, "overdue by 2 min", untilText(time.Unix(0, 0), time.Unix(120, 0)))
+	require.Equal(t, "1 h 05 min", untilText(time.Unix(3900, 0), time.Unix(0, 0)))
 }

@@ -65,6 +65,8 @@ type taskPage struct {
 	// the actor's department not claimed by someone else).
 	CanClaim, CanUnclaim, CanComplete bool
 	ClaimedByOther                    bool
+	// CanStart: a rule or a lead gave the actor the task, not started.
+	CanStart bool
 	// CanReassign: the actor leads the task's department (or is an
 	// admin): it may give the task to someone else of the department,
 	// chosen from People (an actor id typed when the API lists nobody).
@@ -127,6 +129,7 @@ func (s *Web) loadTask(r *http.Request) (taskPage, error) {
 	page.CompletedBy = who.label(t.CompletedBy)
 	if t.Status == apiv1.TaskOpen && authz.InDepartment(a.Role, a.Departments, t.Department) {
 		page.CanClaim = t.Assignee == ""
+		page.CanStart = t.Assignee == a.ID && t.ClaimedAt == nil
 		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || authz.Leads(a.Role, a.Departments, a.Leads, t.Department))
 		page.ClaimedByOther = t.Assignee != "" && t.Assignee != a.ID
 		page.CanReassign = authz.Leads(a.Role, a.Departments, a.Leads, t.Department)
