@@ -55,7 +55,7 @@ func ToNotificationJSON(n store.Notification, now time.Time, names map[string]st
 	return apiv1.Notification{
 		ID: n.ID, Kind: n.Kind, Title: m.Subject, Text: m.Text, Link: m.Link, TaskID: n.TaskID, CaseID: n.CaseID,
 		Step: n.Details.Step, StepName: n.Details.StepName, SLADue: utcPtr(n.Details.SLADue), Level: n.Details.Level,
-		CreatedAt: n.CreatedAt.UTC(), ReadAt: utcPtr(n.ReadAt), Delivery: n.Delivery,
+		From: n.Details.From, By: n.Details.By, CreatedAt: n.CreatedAt.UTC(), ReadAt: utcPtr(n.ReadAt), Delivery: n.Delivery,
 	}
 }
 

@@ -134,6 +134,7 @@ func TestPeopleAvailabilityAndReassignment(t *testing.T) {
 		require.Contains(t, n.Title, "Record the complaint")
 		require.Contains(t, n.Title, c.ID)
 		require.Contains(t, n.Text, "bob", "names who had it")
+		require.Equal(t, []string{bob, lee.Actor.ID}, []string{n.From, n.By}, "who had it and who moved it, by id")
 		require.Contains(t, n.Text, "SLA")
 		require.Equal(t, "/ui/tasks/"+task.ID, n.Link)
 		var page apiv1.NotificationList

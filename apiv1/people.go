@@ -114,6 +114,8 @@ type Notification struct {
 	StepName  string     `json:"step_name"`
 	SLADue    *time.Time `json:"sla_due"`
 	Level     int        `json:"level" description:"The escalation level (task.escalated)."`
+	From      string     `json:"from,omitempty" description:"Actor id of who held the task before (task.reassigned)."`
+	By        string     `json:"by,omitempty" description:"Actor id of who moved the task: the team lead (task.reassigned by a lead)."`
 	CreatedAt time.Time  `json:"created_at"`
 	ReadAt    *time.Time `json:"read_at"`
 	Delivery  string     `json:"delivery" enum:"pending,done,failed" description:"Delivery by email and webhook."`

@@ -103,6 +103,24 @@ func templateFuncs(t *templateSet) template.FuncMap {
 			return path + "?" + v.Encode()
 		},
 		"add": func(a, b int) int { return a + b },
+		// plural counts with its noun: plural 2 "task" "tasks" is "2 tasks".
+		"plural": countNoun,
+		// times counts repeats: "once", "twice", "3 times".
+		"times": func(n int) string {
+			switch n {
+			case 1:
+				return "once"
+			case 2:
+				return "twice"
+			}
+			return fmt.Sprintf("%d times", n)
+		},
+		// shortid abbreviates a long id ("5e4d3c2b…").
+		"shortid": shortID,
+		// availabilities are a person's states, in the controls' order.
+		"availabilities": func() []string { return availabilities },
+		// bellEvery is how often, in seconds, the bell asks for the count.
+		"bellEvery": func() int { return bellEvery },
 		// dict builds a map for passing several values to a partial.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}

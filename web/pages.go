@@ -60,7 +60,7 @@ type pageRoute struct {
 
 // allPages is every page of the UI: each area keeps its own table in its
 // own file (staff.go, owner.go, owner_logs.go, improve.go).
-var allPages = slices.Concat(corePages, staffPages, ownerPages, logPages, logComparePages, improvePages)
+var allPages = slices.Concat(corePages, staffPages, assignPages, ownerPages, logPages, logComparePages, improvePages)
 
 var corePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},
@@ -158,6 +158,9 @@ func navFor(a apiv1.Actor) []navItem {
 	}
 	add(authz.Everyone, navItem{"Inbox", UIPath + "/inbox", "inbox"})
 	add(authz.Everyone, navItem{"Cases", UIPath + "/cases", "cases"})
+	if authz.LeadsAny(a.Role, a.Departments, a.Leads) {
+		items = append(items, navItem{"Team", UIPath + "/team", "team"})
+	}
 	add(authz.FlowViewers, navItem{"Flows", UIPath + "/flows", "flows"})
 	add(authz.LogViewers, navItem{"Logs", UIPath + "/logs", "logs"})
 	add(authz.FlowViewers, navItem{"Pilots", UIPath + "/pilots", "pilots"})
@@ -192,6 +195,13 @@ type pageData struct {
 	// success.
 	FlashRefused bool
 	Page         any
+	// The header of a signed-in page: the bell's unread count (Unread
+	// when UnreadKnown) and, for people rules give work to, their
+	// availability with the page to come back to after changing it.
+	Unread       int
+	UnreadKnown  bool
+	Availability string
+	Here         string
 }
 
 // pageView is a page to render: its template, title, nav key and data.
@@ -215,6 +225,7 @@ func (s *Web) render(w http.ResponseWriter, r *http.Request, v pageView) error {
 	d.Flash, d.FlashRefused = s.flashOf(r)
 	if a.ID != "" {
 		d.Nav = navFor(a)
+		s.headerData(r, &d)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {

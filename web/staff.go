@@ -209,7 +209,29 @@ type inboxPage struct {
 	Self        string // this page's URL, where claim buttons come back to
 	Refresh     string // the fragment URL of the rows
 	Handoff     []handoff
+	// My tasks: the open tasks I hold (assigned to me by a rule or a
+	// lead, or claimed), above the department's list; MineMore when there
+	// are more than a page (the "Claimed by me" filter lists them all).
+	Mine        []myTask
+	MineMore    bool
+	MineRefresh string // the fragment URL of My tasks
 }
+
+// myTask is one task I hold, with how it reached me.
+type myTask struct {
+	ID, CaseID, Step, StepName, Department, Customer, Channel string
+	EscalationLevel                                           int
+	SLADue, AssignedAt, ClaimedAt, OfferDue                   *time.Time
+	Rule, How, RuleTitle                                      string
+	Started                                                   bool
+}
+
+// inboxPart is the query parameter naming the fragment the page's script
+// asks for: the department's rows (default) or My tasks.
+const (
+	inboxPart     = "part"
+	inboxPartMine = "mine"
+)
 
 // inbox is the department's open tasks ordered by SLA due time, 50 a
 // page, refreshed in place through the "rows" fragment.
@@ -245,8 +267,25 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 		page.Rows = append(page.Rows, newInboxRow(t, who.label(t.Assignee), t.Assignee == "",
 			t.Assignee != "" && (t.Assignee == a.ID || a.Role == apiv1.RoleAdmin)))
 	}
+	mineQuery := url.Values{inboxPart: {inboxPartMine}}
+	if page.Department != "" {
+		mineQuery.Set("department", page.Department)
+	}
+	page.MineRefresh = UIPath + "/inbox?" + mineQuery.Encode()
 	if isFragmentRequest(r) {
-		return s.renderFragment(w, r, "inbox", "rows", page)
+		switch q.Get(inboxPart) {
+		case "":
+			return s.renderFragment(w, r, "inbox", "rows", page)
+		case inboxPartMine:
+			if err := s.loadMine(r, who, &page); err != nil {
+				return err
+			}
+			return s.renderFragment(w, r, "inbox", "mine", page)
+		}
+		return httpx.BadParam(inboxPart, fmt.Sprintf("must be %s or absent, got %q", inboxPartMine, q.Get(inboxPart)))
+	}
+	if err := s.loadMine(r, who, &page); err != nil {
+		return err
 	}
 	if page.Departments, err = s.inboxDepartments(r); err != nil {
 		return err
@@ -269,6 +308,28 @@ func (s *Web) inbox(w http.ResponseWriter, r *http.Request) error {
 		title += " · " + page.Department
 	}
 	return s.render(w, r, pageView{Template: "inbox", Title: title, Active: "inbox", Data: page})
+}
+
+// loadMine reads My tasks: the open tasks I hold in the page's
+// department (all of mine without one), in SLA order.
+func (s *Web) loadMine(r *http.Request, who *actorLabels, page *inboxPage) error {
+	tasks, next, err := s.inboxTasks(r, page.Department, inboxMine, "")
+	if err != nil {
+		return err
+	}
+	page.MineMore = next != ""
+	moved := s.movedBy(r, who, tasks)
+	for _, t := range tasks {
+		m := myTask{ID: t.ID, CaseID: t.CaseID, Step: t.Step, StepName: taskName(t), Department: t.Department,
+			Customer: t.Customer, Channel: t.Channel, EscalationLevel: t.EscalationLevel, SLADue: t.SLADue,
+			AssignedAt: t.AssignedAt, ClaimedAt: t.ClaimedAt, Rule: t.AssignRule, How: assignHow(t, true, moved[t.ID]),
+			RuleTitle: ruleExplained[t.AssignRule], Started: started(t)}
+		if offerOpen(t) {
+			m.OfferDue = t.OfferDue
+		}
+		page.Mine = append(page.Mine, m)
+	}
+	return nil
 }
 
 // inboxURL is the inbox with its filters.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -64,14 +65,22 @@ type taskPage struct {
 	// the actor's department not claimed by someone else).
 	CanClaim, CanUnclaim, CanComplete bool
 	ClaimedByOther                    bool
+	// CanStart: a rule or a lead gave the actor the task, not started.
+	CanStart bool
 	// CanReassign: the actor leads the task's department (or is an
-	// admin): it may give the task to someone else of the department.
-	CanReassign  bool
-	Fields       []formField
-	Key          string // the completion's idempotency key
-	Error        string // a message for the whole form
-	OutcomeError string
-	Outcome      string // the outcome last chosen
+	// admin): it may give the task to someone else of the department,
+	// chosen from People (an actor id typed when the API lists nobody).
+	CanReassign bool
+	People      []personOption
+	// How the task reached its holder: "assigned by least loaded",
+	// "moved to you by Lea"; the offer's deadline while not started.
+	AssignHow, RuleTitle string
+	OfferDue             *time.Time
+	Fields               []formField
+	Key                  string // the completion's idempotency key
+	Error                string // a message for the whole form
+	OutcomeError         string
+	Outcome              string // the outcome last chosen
 }
 
 // earlierStep is one completed step of the case before the task's.
@@ -120,10 +129,26 @@ func (s *Web) loadTask(r *http.Request) (taskPage, error) {
 	page.CompletedBy = who.label(t.CompletedBy)
 	if t.Status == apiv1.TaskOpen && authz.InDepartment(a.Role, a.Departments, t.Department) {
 		page.CanClaim = t.Assignee == ""
+		page.CanStart = t.Assignee == a.ID && t.ClaimedAt == nil
 		page.CanUnclaim = t.Assignee != "" && (t.Assignee == a.ID || authz.Leads(a.Role, a.Departments, a.Leads, t.Department))
 		page.ClaimedByOther = t.Assignee != "" && t.Assignee != a.ID
 		page.CanReassign = authz.Leads(a.Role, a.Departments, a.Leads, t.Department)
 		page.CanComplete = !page.ClaimedByOther || a.Role == apiv1.RoleAdmin
+	}
+	if page.CanReassign {
+		// The lead chooses among the department's people; without the
+		// list (the API refuses it) they type an actor id.
+		if people, err := s.departmentPeople(r, t.Department); err == nil {
+			slices.SortFunc(people, func(x, y apiv1.Person) int { return strings.Compare(x.Name+x.ID, y.Name+y.ID) })
+			page.People = reassignOptions(people, t.Assignee, a.ID)
+		}
+	}
+	if t.Status == apiv1.TaskOpen {
+		page.AssignHow = assignHow(t, t.Assignee == a.ID, s.movedBy(r, who, []apiv1.Task{t})[t.ID])
+		page.RuleTitle = ruleExplained[t.AssignRule]
+		if offerOpen(t) {
+			page.OfferDue = t.OfferDue
+		}
 	}
 	if t.Status != apiv1.TaskOpen {
 		page.Data = taskData(t)
@@ -376,7 +401,10 @@ func (s *Web) taskAssign(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := chi.URLParam(r, "id")
-	back := taskPath(id)
+	back := safeNext(r.PostFormValue("return"))
+	if back == "" {
+		back = taskPath(id)
+	}
 	res, err := s.callAPI(r, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(id)+"/assign",
 		apiv1.AssignRequest{Actor: strings.TrimSpace(r.PostFormValue("actor"))}, nil)
 	if err != nil {
@@ -387,7 +415,8 @@ func (s *Web) taskAssign(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&t); err != nil {
 			return err
 		}
-		return redirectTo(w, r, back, fmt.Sprintf("Reassigned to %s.", s.actorName(r, t.Assignee)))
+		return redirectTo(w, r, back, fmt.Sprintf("Reassigned to %s: %q of case %s. They are told in the app.",
+			s.actorName(r, t.Assignee), taskName(t), shortID(t.CaseID)))
 	}
 	p := res.Problem()
 	reason := p.Detail
@@ -420,15 +449,7 @@ func (s *Web) claimAction(w http.ResponseWriter, r *http.Request, action string)
 		if err := res.Decode(&t); err != nil {
 			return err
 		}
-		name := t.StepName
-		if name == "" {
-			name = t.Step
-		}
-		verb := "Claimed"
-		if action == "unclaim" {
-			verb = "Unclaimed"
-		}
-		return redirectTo(w, r, back, fmt.Sprintf("%s %q.", verb, name))
+		return redirectTo(w, r, back, claimMessage(t, action, actorOf(r.Context()).ID, s.actorLabels(r)))
 	}
 	p := res.Problem()
 	if p.Status == http.StatusConflict {
@@ -437,6 +458,26 @@ func (s *Web) claimAction(w http.ResponseWriter, r *http.Request, action string)
 		return refusedTo(w, r, back, "Not "+action+"ed: "+p.Detail+".")
 	}
 	return p
+}
+
+// claimMessage says what a claim or an unclaim did: "Started" a task a
+// rule or a lead gave me, "Claimed" one from the pool; an unclaim gives
+// the task back to the pool, unless a rule gave it to someone at once.
+func claimMessage(t apiv1.Task, action, me string, who *actorLabels) string {
+	name := taskName(t)
+	if action == "claim" {
+		if t.AssignRule != "" {
+			return fmt.Sprintf("Started %q: it is yours to finish.", name)
+		}
+		return fmt.Sprintf("Claimed %q.", name)
+	}
+	switch {
+	case t.Assignee == "":
+		return fmt.Sprintf("Unclaimed %q: it is back in the pool.", name)
+	case t.Assignee != me:
+		return fmt.Sprintf("Unclaimed %q: the rules gave it to %s at once.", name, who.label(t.Assignee))
+	}
+	return fmt.Sprintf("Unclaimed %q.", name)
 }
 
 // jsonPairs lists a JSON object's members as text, those named in

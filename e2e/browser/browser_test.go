@@ -35,6 +35,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("ImproversWorkTheirCycle", e.testImprovementCycleWalk)
 	// Last: promoting v2 changes the complaint flow's default version.
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)
+	t.Run("AssignedWorkAndTheTeamLead", e.testAssignment)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 }

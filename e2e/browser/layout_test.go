@@ -46,11 +46,12 @@ func (e *env) testEveryPageAtCommonWidths(t *testing.T) {
 
 	pages := map[string][]string{
 		csAgent: {"/ui/inbox", "/ui/cases", "/ui/cases/" + c.ID, "/ui/tasks/" + tk.ID, "/ui/cases/new",
-			"/ui/proposals", "/ui/proposals/" + prop.ID, "/ui/improvements", "/ui/kpis"},
+			"/ui/proposals", "/ui/proposals/" + prop.ID, "/ui/improvements", "/ui/kpis", "/ui/notifications", "/ui/settings"},
 		techAgent: {"/ui/inbox"},
-		admin:     {"/ui/inbox", "/ui/tasks/" + next.ID, "/ui/cases/" + c.ID},
+		admin:     {"/ui/inbox", "/ui/tasks/" + next.ID, "/ui/cases/" + c.ID, "/ui/team?department=customer_service"},
 		owner: {"/ui/flows", "/ui/flows/complaint", "/ui/flows/complaint/diff?from=1&to=2", "/ui/flows/complaint/edit",
-			"/ui/flows/complaint/migrate?from=1&to=2", "/ui/flows/new", "/ui/logs", "/ui/logs/new", "/ui/inbox", "/ui/cases"},
+			"/ui/flows/complaint/migrate?from=1&to=2", "/ui/flows/new", "/ui/logs", "/ui/logs/new", "/ui/inbox", "/ui/cases",
+			"/ui/team?department=customer_service"},
 		improver: {"/ui/pilots", "/ui/pilots/new", "/ui/proposals/" + prop.ID, "/ui/kpis", "/ui/inbox", "/ui/cases/" + c.ID},
 	}
 	for _, p := range pilots.Pilots {

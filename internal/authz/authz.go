@@ -101,6 +101,30 @@ func Leads(role string, departments, leads []string, department string) bool {
 	return role == apiv1.RoleAdmin || (slices.Contains(leads, department) && slices.Contains(departments, department))
 }
 
+// SeesTeam reports whether an actor sees a department's team page: its
+// open tasks with who holds them, its people with their availability and
+// load, and its assignment measures. Owners and admins see every
+// department's, a team lead the departments they lead (the API's rule for
+// listing people and reading the measures).
+func SeesTeam(role string, departments, leads []string, department string) bool {
+	return ServesEveryCase(role) || Leads(role, departments, leads, department)
+}
+
+// LeadsAny reports whether an actor sees some team page: owners and
+// admins, and team leads of a department they work in. Their menu shows
+// the team page.
+func LeadsAny(role string, departments, leads []string) bool {
+	if ServesEveryCase(role) {
+		return true
+	}
+	for _, d := range leads {
+		if Leads(role, departments, leads, d) {
+			return true
+		}
+	}
+	return false
+}
+
 // SeesArms reports whether a role is shown which pilot arm a case is in:
 // staff are not, so that knowing the arm does not change how they work the
 // case (decision 0024).

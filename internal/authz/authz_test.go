@@ -33,6 +33,16 @@ func TestDepartmentRules(t *testing.T) {
 	require.False(t, Leads(apiv1.RoleStaff, []string{"supervisor"}, []string{"technical"}, "technical"))
 	require.False(t, Leads(apiv1.RoleStaff, []string{"technical"}, nil, "technical"))
 
+	// The team page: owners and admins every department's, a lead theirs.
+	require.True(t, SeesTeam(apiv1.RoleOwner, nil, nil, "technical"))
+	require.True(t, SeesTeam(apiv1.RoleStaff, []string{"technical"}, []string{"technical"}, "technical"))
+	require.False(t, SeesTeam(apiv1.RoleStaff, []string{"technical", "supervisor"}, []string{"technical"}, "supervisor"))
+	require.False(t, SeesTeam(apiv1.RoleImprover, []string{"improvement"}, nil, "improvement"))
+	require.True(t, LeadsAny(apiv1.RoleAdmin, nil, nil))
+	require.True(t, LeadsAny(apiv1.RoleStaff, []string{"technical"}, []string{"technical"}))
+	require.False(t, LeadsAny(apiv1.RoleStaff, []string{"technical"}, nil))
+	require.False(t, LeadsAny(apiv1.RoleStaff, []string{"supervisor"}, []string{"technical"}), "a lead of a department they do not work in leads nothing")
+
 	require.True(t, ServesCase(apiv1.RoleOwner, nil, []string{"technical"}), "owners answer for every flow")
 	require.True(t, ServesCase(apiv1.RoleAdmin, nil, nil))
 	require.True(t, ServesCase(apiv1.RoleStaff, []string{"supervisor", "technical"}, []string{"customer_service", "technical"}))

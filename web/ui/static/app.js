@@ -26,13 +26,27 @@
     var m = Math.floor(s / 60); s -= m * 60;
     return (d > 0 ? d + "d " : "") + h + ":" + pad(m) + ":" + pad(s);
   }
+  // A countdown with data-label (an offer's deadline) counts in minutes:
+  // "start within 8 min"; past it, it says data-late.
+  function fmtMinutes(ms) {
+    var m = Math.round(Math.abs(ms) / 60000);
+    if (m < 1) return "less than 1 min";
+    if (m < 60) return m + " min";
+    var h = Math.floor(m / 60);
+    return h + " h " + pad(m - h * 60) + " min";
+  }
   function tick() {
     var now = Date.now();
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       var due = Date.parse(el.getAttribute("data-due"));
       if (isNaN(due)) return;
       var left = due - now;
-      el.textContent = left >= 0 ? "due in " + fmtSpan(left) : "overdue " + fmtSpan(left);
+      var label = el.getAttribute("data-label");
+      if (label) {
+        el.textContent = left >= 0 ? label + " " + fmtMinutes(left) : (el.getAttribute("data-late") || "overdue by " + fmtMinutes(left));
+      } else {
+        el.textContent = left >= 0 ? "due in " + fmtSpan(left) : "overdue " + fmtSpan(left);
+      }
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 15 * 60 * 1000);
     });
@@ -90,6 +104,54 @@
     });
   }
 
+  // The header's bell (a[data-unread-url]) asks the server for the unread
+  // count every data-every seconds (a fragment request: it does not keep
+  // an unattended session alive) and shows it without a reload; a rise is
+  // announced to screen readers. It counts its polls in data-polls. A
+  // session that ended stops it.
+  function bell() {
+    var el = document.querySelector("a[data-unread-url]");
+    if (!el) return;
+    var count = el.querySelector("[data-unread]");
+    var status = document.querySelector('[data-testid="bell-status"]');
+    var every = Math.max(5, parseInt(el.getAttribute("data-every") || "12", 10)) * 1000;
+    var busy = false;
+    el.dataset.polls = "0";
+    function show(n) {
+      var was = parseInt(count.getAttribute("data-unread"), 10);
+      count.setAttribute("data-unread", String(n));
+      count.textContent = String(n);
+      count.classList.toggle("zero", n === 0);
+      el.classList.toggle("unread", n > 0);
+      el.setAttribute("aria-label", "Notifications: " + n + " unread");
+      if (!isNaN(was) && n > was) {
+        el.classList.add("rang");
+        setTimeout(function () { el.classList.remove("rang"); }, 3000);
+        if (status) status.textContent = (n - was === 1 ? "A new notification" : (n - was) + " new notifications") + ": " + n + " unread.";
+      }
+    }
+    var timer = setInterval(function () {
+      if (busy || document.hidden) return;
+      busy = true;
+      fetch(el.getAttribute("data-unread-url"), { headers: { "X-Flowlab-Fragment": "1", "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (res) {
+          if (res.status === 401) {
+            clearInterval(timer);
+            el.title = "Your session ended: reload the page to sign in again.";
+            return null;
+          }
+          if (!res.ok) throw new Error("HTTP " + res.status);
+          return res.json();
+        })
+        .then(function (d) {
+          if (d && typeof d.unread === "number") show(d.unread);
+          el.dataset.polls = String(parseInt(el.dataset.polls, 10) + 1);
+        })
+        .catch(function () { /* the next poll tries again */ })
+        .finally(function () { busy = false; });
+    }, every);
+  }
+
   // <form data-once>: the first submit disables its buttons, so a double
   // click sends one request (the server is idempotent anyway).
   function once() {
@@ -119,5 +181,6 @@
     setInterval(tick, 1000);
     confirms();
     once();
+    bell();
   });
 })();
