@@ -47,7 +47,10 @@ var allowed = map[string][]string{
 	// The API: its handlers reach the store and, through engine, Temporal.
 	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
 		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview",
-		"eventlog", "discovery", "logimport", "beforeafter", "flowdraft"},
+		"eventlog", "discovery", "logimport", "beforeafter", "flowdraft",
+		// notify.Render: the one wording of a notification, in the app and
+		// by email and webhook (decision 0037).
+		"notify"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
