@@ -165,8 +165,11 @@ type flowPage struct {
 	GraphTooLarge     string // why the graph is not drawn (size limits); shown instead of the image
 	Legend            heatLegend
 	Steps             []flowStepRow
-	Cases             int
-	Bottleneck        *flowStepRow
+	// AssignSplit: rules or leads assigned some tasks: the page splits
+	// the task steps' waiting at the assignment (decision 0036).
+	AssignSplit bool
+	Cases       int
+	Bottleneck  *flowStepRow
 	Source            string
 	Trend             *trendSection
 }
@@ -317,6 +320,7 @@ func (s *Web) renderFlowPage(w http.ResponseWriter, r *http.Request, status int,
 	for _, st := range rep.Steps {
 		row := flowStepRow{StepStats: st, Name: names[st.Step]}
 		page.Steps = append(page.Steps, row)
+		page.AssignSplit = page.AssignSplit || st.Assigned > 0
 		if st.Bottleneck {
 			b := row
 			page.Bottleneck = &b

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -638,4 +640,40 @@ func TestUIOwnerTrend(t *testing.T) {
 
 	requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/nope/trend.svg", nil), http.StatusNotFound)
 	requirePage(t, e.page("sam", http.MethodGet, "/ui/flows/complaint/trend.svg", nil), http.StatusForbidden)
+}
+
+// TestUIOwnerWaitSplitAtAssignment: where rules assigned tasks, the flow
+// page splits each task step's waiting at the assignment, with the API's
+// figures; without any assignment the section is not there.
+func TestUIOwnerWaitSplitAtAssignment(t *testing.T) {
+	t.Parallel()
+	e := ownerEnv(t)
+	body := requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/complaint?version=1", nil), http.StatusOK)
+	require.NotContains(t, body, `data-testid="assign-split"`)
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	for i := range 3 {
+		entered := at.Add(time.Duration(i) * time.Minute)
+		assigned := entered.Add(time.Duration(10*(i+1)) * time.Second) // 10, 20, 30 s for assignment
+		claimed := assigned.Add(time.Minute)                           // then a minute to start
+		require.NoError(t, e.st.RecordSpan(t.Context(), store.Span{CaseID: fmt.Sprintf("split-%d", i), Seq: 1, Flow: "complaint", Version: 1,
+			Step: "record", Kind: "task", Department: "customer_service", EnteredAt: entered, AssignedAt: &assigned, ClaimedAt: &claimed,
+			CompletedAt: claimed.Add(time.Minute), Outcome: "recorded"}))
+	}
+	body = requirePage(t, e.page("olga", http.MethodGet, "/ui/flows/complaint?version=1", nil), http.StatusOK)
+	require.Contains(t, body, `data-testid="assign-split"`)
+	var rep apiv1.Bottlenecks
+	require.NoError(t, json.Unmarshal(e.Do("olga", http.MethodGet, "/api/v1/flows/complaint/bottlenecks?version=1", nil, nil).Body.Bytes(), &rep))
+	row := regexp.MustCompile(`(?s)<tr data-testid="split-row" data-step="record">(.*?)</tr>`).FindStringSubmatch(body)
+	require.NotNil(t, row, body)
+	var got []float64
+	for _, v := range valueRe.FindAllStringSubmatch(row[1], -1) {
+		f, err := strconv.ParseFloat(v[1], 64)
+		require.NoError(t, err)
+		got = append(got, f)
+	}
+	st := rep.Steps[0]
+	require.Equal(t, "record", st.Step)
+	require.Equal(t, []float64{3, 20, 28, 60, 60}, got, "independently: assignment waits 10, 20, 30 s (p50 20, p90 28), a minute to start")
+	require.Equal(t, []float64{float64(st.Assigned), st.WaitAssign.P50, st.WaitAssign.P90, st.WaitStart.P50, st.WaitStart.P90}, got)
+	require.Contains(t, row[1], fmtSeconds(st.WaitStart.P50))
 }
