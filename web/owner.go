@@ -170,8 +170,8 @@ type flowPage struct {
 	AssignSplit bool
 	Cases       int
 	Bottleneck  *flowStepRow
-	Source            string
-	Trend             *trendSection
+	Source      string
+	Trend       *trendSection
 }
 
 // periodParams reads the period filter (dates, the "to" day included) and
