@@ -78,6 +78,8 @@ func filled(t reflect.Type) reflect.Value {
 			switch fv.Kind() {
 			case reflect.String:
 				fv.SetString("q")
+			case reflect.Bool:
+				fv.SetBool(true)
 			case reflect.Int:
 				fv.SetInt(2)
 			case reflect.Slice:
