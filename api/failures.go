@@ -130,19 +130,10 @@ func ReconcileCases(ctx context.Context, st store.Store, eng engine.Engine, curs
 // of ReconcileBatch cases per pass, logging what it marks failed.
 func RunReconciler(ctx context.Context, st store.Store, eng engine.Engine, logger *slog.Logger, interval time.Duration) {
 	var cursor *store.CaseCursor
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, interval)
+	runEvery(ctx, interval, func(pctx context.Context) {
 		next, failed, err := ReconcileCases(pctx, st, eng, cursor, ReconcileBatch)
 		started, serr := StartStalledCases(pctx, st, eng, time.Now().Add(-interval))
 		swept, lerr := SweepStaleLogImports(pctx, st, time.Now())
-		cancel()
 		if swept > 0 {
 			logger.Info("deleted event log imports a stopped process left unfinished", "logs", swept)
 		}
@@ -162,6 +153,23 @@ func RunReconciler(ctx context.Context, st store.Store, eng engine.Engine, logge
 		if err != nil && ctx.Err() == nil {
 			logger.Warn("case reconciler", "error", err)
 		}
+	})
+}
+
+// runEvery calls pass every interval until ctx ends, each call with a
+// context that ends after interval (a pass never overlaps the next).
+func runEvery(ctx context.Context, interval time.Duration, pass func(ctx context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, interval)
+		pass(pctx)
+		cancel()
 	}
 }
 

@@ -491,17 +491,8 @@ func AssignPass(ctx context.Context, st store.Store, now time.Time) (released, a
 
 // RunAssigner runs AssignPass every interval until ctx ends.
 func RunAssigner(ctx context.Context, st store.Store, logger *slog.Logger, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, interval)
+	runEvery(ctx, interval, func(pctx context.Context) {
 		released, assigned, err := AssignPass(pctx, st, time.Now().UTC())
-		cancel()
 		if len(released) > 0 {
 			logger.Info("offers not started in time went back to the pool", "tasks", len(released))
 		}
@@ -511,5 +502,5 @@ func RunAssigner(ctx context.Context, st store.Store, logger *slog.Logger, inter
 		if err != nil && ctx.Err() == nil {
 			logger.Warn("assigner", "error", err)
 		}
-	}
+	})
 }

@@ -171,3 +171,37 @@ func TestPeopleAvailabilityAndReassignment(t *testing.T) {
 		require.Equal(t, []any{ann, "ann"}, []any{w.Rows[1].Actor, w.Rows[1].Name})
 	})
 }
+
+// TestAssignPass: the assigner's pass returns offers not started in time
+// to the pool and gives them to someone else at once.
+func TestAssignPass(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	e.Actor("ann", store.RoleStaff, "customer_service")
+	e.Actor("bob", store.RoleStaff, "customer_service")
+	ann, bob := e.actors["ann"].ID, e.actors["bob"].ID
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
+	t0 := time.Now().UTC()
+	_, _, err := e.st.SetPerson(ctx, store.SetPersonParams{ActorID: bob, Availability: ptr(store.Away), At: t0})
+	require.NoError(t, err)
+	tk, ok, err := e.st.AssignTask(ctx, store.AssignTaskParams{TaskID: task.ID,
+		Spec: store.AssignSpec{Rules: []string{store.AssignLeastLoaded}, AcceptWithin: time.Minute}, At: t0})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, ann, tk.Assignee)
+	_, _, err = e.st.SetPerson(ctx, store.SetPersonParams{ActorID: bob, Availability: ptr(store.Available), At: t0})
+	require.NoError(t, err)
+
+	released, assigned, err := AssignPass(ctx, e.st, t0.Add(30*time.Second))
+	require.NoError(t, err)
+	require.Empty(t, released, "not due yet")
+	require.Empty(t, assigned)
+	released, assigned, err = AssignPass(ctx, e.st, t0.Add(time.Minute))
+	require.NoError(t, err)
+	require.Len(t, released, 1)
+	require.Equal(t, ann, released[0].PassedOver[0])
+	require.Len(t, assigned, 1)
+	require.Equal(t, []string{task.ID, bob}, []string{assigned[0].ID, assigned[0].Assignee}, "ann let it pass: bob gets it")
+}
