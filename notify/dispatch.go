@@ -30,6 +30,11 @@ const (
 	// after each further one up to MaxBackoff.
 	FirstBackoff = 30 * time.Second
 	MaxBackoff   = time.Hour
+	// Lease is how long a pass holds the notifications it read: no other
+	// dispatcher (another server process) gets them meanwhile, and those
+	// a pass did not reach, or whose dispatcher died, are due again after
+	// it. It outlasts a pass's budget and one delivery's timeouts.
+	Lease = DefaultPassBudget + 3*time.Minute
 )
 
 // Dispatcher delivers the store's due notifications by the channels each
@@ -123,7 +128,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration, kick <-cha
 // the store, or when ctx ends.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	start := time.Now()
-	due, err := d.Store.DueNotifications(ctx, d.now(), d.batch())
+	due, err := d.Store.DueNotifications(ctx, d.now(), Lease, d.batch())
 	if err != nil {
 		return 0, fmt.Errorf("notify: due notifications: %w", err)
 	}

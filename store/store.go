@@ -226,9 +226,12 @@ type Store interface {
 	ListNotifications(ctx context.Context, p ListNotificationsParams) ([]Notification, error)
 	UnreadNotifications(ctx context.Context, actorID string) (int, error)
 	ReadNotifications(ctx context.Context, actorID string, ids []string, at time.Time) (int, error)
-	// DueNotifications are notifications whose delivery is pending and due
-	// at at (next_attempt_at unset or passed), oldest first, at most limit.
-	DueNotifications(ctx context.Context, at time.Time, limit int) ([]Notification, error)
+	// DueNotifications claims the notifications whose delivery is pending
+	// and due at at (next_attempt_at unset or passed), oldest first, at
+	// most limit: each is not due again before at+lease unless a delivery
+	// is recorded, so two dispatchers do not send one notification at once
+	// (one that dies mid-delivery leaves it to the next after the lease).
+	DueNotifications(ctx context.Context, at time.Time, lease time.Duration, limit int) ([]Notification, error)
 	// SetNotificationDelivery records a delivery attempt.
 	SetNotificationDelivery(ctx context.Context, p NotificationDelivery) error
 

@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -115,14 +117,21 @@ func (s *Store) ReadNotifications(ctx context.Context, actorID string, ids []str
 	return int(tag.RowsAffected()), nil
 }
 
-// DueNotifications are the pending deliveries due at at.
-func (s *Store) DueNotifications(ctx context.Context, at time.Time, limit int) ([]store.Notification, error) {
-	out, err := queryNotifications(ctx, s, `SELECT `+notificationCols+` FROM notifications
-		WHERE delivery = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-		ORDER BY created_at, id LIMIT $2`, normalize.Time(at), normalize.Limit(limit, 100, 1000))
+// DueNotifications claims the pending deliveries due at at for lease.
+func (s *Store) DueNotifications(ctx context.Context, at time.Time, lease time.Duration, limit int) ([]store.Notification, error) {
+	out, err := queryNotifications(ctx, s, `UPDATE notifications SET next_attempt_at = $1
+		WHERE id IN (SELECT id FROM notifications WHERE delivery = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+			ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING `+notificationCols, normalize.Time(at).Add(lease), normalize.Time(at), normalize.Limit(limit, 100, 1000))
 	if err != nil {
 		return nil, mapErr("postgres: due notifications", err)
 	}
+	slices.SortFunc(out, func(a, b store.Notification) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 

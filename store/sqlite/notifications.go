@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -118,16 +120,35 @@ func (s *Store) ReadNotifications(ctx context.Context, actorID string, ids []str
 	return int(n), mapErr("sqlite: read notifications", err)
 }
 
-// DueNotifications are the pending deliveries due at at.
-func (s *Store) DueNotifications(ctx context.Context, at time.Time, limit int) ([]store.Notification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications
-		WHERE delivery = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-		ORDER BY created_at, id LIMIT ?`, nanos(normalize.Time(at)), normalize.Limit(limit, 100, 1000))
+// DueNotifications claims the pending deliveries due at at for lease.
+func (s *Store) DueNotifications(ctx context.Context, at time.Time, lease time.Duration, limit int) ([]store.Notification, error) {
+	var out []store.Notification
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE notifications SET next_attempt_at = ?1
+			WHERE id IN (SELECT id FROM notifications WHERE delivery = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)
+				ORDER BY created_at, id LIMIT ?3)
+			RETURNING `+notificationCols, nanos(normalize.Time(at).Add(lease)), nanos(normalize.Time(at)), normalize.Limit(limit, 100, 1000))
+		if err != nil {
+			return err
+		}
+		out, err = collect(rows, scanNotification)
+		return err
+	})
 	if err != nil {
 		return nil, mapErr("sqlite: due notifications", err)
 	}
-	out, err := collect(rows, scanNotification)
-	return out, mapErr("sqlite: due notifications", err)
+	sortOldestFirst(out)
+	return out, nil
+}
+
+// sortOldestFirst orders notifications by (created_at, id).
+func sortOldestFirst(ns []store.Notification) {
+	slices.SortFunc(ns, func(a, b store.Notification) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 }
 
 // SetNotificationDelivery records a delivery attempt.

@@ -579,20 +579,26 @@ func testNotifications(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, 2, changed)
 
-	// The outbox: due oldest first; a failed attempt is retried later, a
-	// done one leaves the outbox.
-	due, err := s.DueNotifications(ctx, at(time.Hour), 10)
+	// The outbox: due oldest first, each claimed for the lease (another
+	// dispatcher does not get it meanwhile); a failed attempt is retried
+	// later, a done one leaves the outbox.
+	const lease = 10 * time.Minute
+	due, err := s.DueNotifications(ctx, at(time.Hour), lease, 10)
 	require.NoError(t, err)
 	require.Len(t, due, 3)
 	require.Equal(t, ns[0].ID, due[0].ID)
+	again, err := s.DueNotifications(ctx, at(time.Hour), lease, 10)
+	require.NoError(t, err)
+	require.Empty(t, again, "claimed by the first dispatcher")
 	require.NoError(t, s.SetNotificationDelivery(ctx, store.NotificationDelivery{ID: ns[0].ID, Delivery: store.DeliveryDone,
 		Sent: []string{store.ChannelEmail}}))
 	require.NoError(t, s.SetNotificationDelivery(ctx, store.NotificationDelivery{ID: ns[1].ID, Delivery: store.DeliveryPending,
 		Sent: []string{store.ChannelEmail}, NextAttemptAt: ptr(at(2 * time.Hour)), Error: "webhook: 503"}))
-	due, err = s.DueNotifications(ctx, at(time.Hour), 10)
+	due, err = s.DueNotifications(ctx, at(time.Hour+lease), lease, 10)
 	require.NoError(t, err)
-	require.Len(t, due, 1)
-	due, err = s.DueNotifications(ctx, at(2*time.Hour), 10)
+	require.Len(t, due, 1, "the third's lease ran out (its dispatcher died): due again")
+	require.Equal(t, ns[2].ID, due[0].ID)
+	due, err = s.DueNotifications(ctx, at(2*time.Hour), lease, 10)
 	require.NoError(t, err)
 	require.Len(t, due, 2)
 	require.Equal(t, ns[1].ID, due[0].ID)
