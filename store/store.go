@@ -260,6 +260,30 @@ type Store interface {
 	// DESC, id DESC), keyset-paginated like ListCases; revoked and expired
 	// tokens included. Hashes are never read back.
 	ListTokens(ctx context.Context, p ListTokensParams) ([]TokenInfo, error)
+	// TokenByHash is the live (neither revoked nor expired) token of a
+	// hash with its actor; ErrNotFound when there is none.
+	TokenByHash(ctx context.Context, hash []byte, now time.Time) (TokenInfo, error)
+	// ActorByEmail is the actor whose person has this email address
+	// (compared without case); ErrNotFound when none, ErrConflict when
+	// more than one has it.
+	ActorByEmail(ctx context.Context, email string) (Actor, error)
+	// SetActorAccess sets an actor's role, departments and leads (a
+	// sign-in's claim mapping); ErrNotFound: no such actor.
+	SetActorAccess(ctx context.Context, p SetActorAccessParams) (Actor, error)
+
+	// Web UI sessions (decision 0038). CreateSession stores a session
+	// (ErrConflict: the id exists). GetSession returns it with its actor
+	// (nil for an actor that is no row, the admin token's) and, for a
+	// session begun with a token, the token (nil when it is gone).
+	// TouchSession records activity at at and moves the idle deadline to
+	// idleUntil, unless the session ended. EndSession ends it at at and
+	// reports whether it was live (a repeat keeps the first time).
+	// ListSessions lists an actor's sessions newest first.
+	CreateSession(ctx context.Context, s Session) (Session, error)
+	GetSession(ctx context.Context, id string) (SessionInfo, error)
+	TouchSession(ctx context.Context, id string, at, idleUntil time.Time) error
+	EndSession(ctx context.Context, id string, at time.Time) (bool, error)
+	ListSessions(ctx context.Context, p ListSessionsParams) ([]Session, error)
 
 	// Pilots. CreatePilot is idempotent on ID (a repeat returns the row,
 	// created=false); a new pilot is running. ErrConflict when another
@@ -1273,6 +1297,57 @@ type CreateTokenParams struct {
 	Hash      []byte // sha256 of the secret
 	At        time.Time
 	ExpiresAt *time.Time
+}
+
+// SetActorAccessParams are an actor's role, departments and leads.
+type SetActorAccessParams struct {
+	ID          string
+	Role        string
+	Departments []string
+	Leads       []string
+}
+
+// Ways a session began (Session.Via).
+const (
+	SessionViaToken      = "token"       // an API token (TokenID)
+	SessionViaAdminToken = "admin-token" // the configured admin token
+	SessionViaOIDC       = "oidc"        // single sign-on
+)
+
+// Session is a web UI session (decision 0038). Its ID is the sha256 (hex)
+// of the random secret only the browser's cookie holds.
+type Session struct {
+	ID         string
+	ActorID    string
+	Via        string
+	TokenID    string // the token it began with (Via token), else ""
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	IdleUntil  time.Time // ends when idle until then
+	ExpiresAt  time.Time // ends then whatever the activity
+	EndedAt    *time.Time
+	UserAgent  string // a short summary of the browser
+}
+
+// Live reports whether s signs anyone in at now (not whether its token
+// still does).
+func (s Session) Live(now time.Time) bool {
+	return s.EndedAt == nil && now.Before(s.IdleUntil) && now.Before(s.ExpiresAt)
+}
+
+// SessionInfo is a session with its actor and token.
+type SessionInfo struct {
+	Session
+	Actor *Actor
+	Token *Token
+}
+
+// ListSessionsParams select sessions: an actor's, only the live ones at
+// LiveAt when it is set; at most Limit (default 50, max 500).
+type ListSessionsParams struct {
+	ActorID string
+	LiveAt  time.Time
+	Limit   int
 }
 
 // AuditEntry records who did what to which object.

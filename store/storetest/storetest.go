@@ -68,6 +68,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AssignmentAtOpeningUnderConcurrency", testAssignmentAtOpeningUnderConcurrency},
 		{"AssignmentLifecycle", testAssignmentLifecycle},
 		{"Notifications", testNotifications},
+		{"Sessions", testSessions},
+		{"ActorByEmail", testActorByEmail},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()
