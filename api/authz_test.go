@@ -93,6 +93,7 @@ var authzRules = map[string]accessRule{
 	"getOpenAPI": publicRoute, "getFlowSchema": publicRoute,
 
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
+	"listSessions": adminOnly, "endSession": adminOnly,
 	"getActor":   anyone,
 	"listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
 	"listNotifications": anyone, "countUnreadNotifications": anyone, "readNotifications": anyone,
@@ -218,6 +219,7 @@ type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
 	tokenID, actorID, failedCaseID, logID             string
+	sessionID                                         string
 	ids                                               map[string]string // matrix actors' ids
 }
 
@@ -234,6 +236,7 @@ const (
 	needFailedCase = "failed case"
 	needEventWait  = "event wait"
 	needLog        = "event log"
+	needSession    = "web UI session"
 )
 
 // needsOf is what rt's path names.
@@ -255,6 +258,8 @@ func needsOf(rt route) []string {
 		return []string{needToken}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/logs/{id}"):
 		return []string{needLog}
+	case strings.HasPrefix(rt.Pattern, "/api/v1/sessions/{id}"):
+		return []string{needSession}
 	}
 	return nil
 }
@@ -340,6 +345,11 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		require.Len(t, list, 1)
 		w.tokenID, w.actorID = list[0].ID, list[0].ActorID
 	}
+	if slices.Contains(needs, needSession) {
+		secret, _, err := e.srv.WebSessions(0, 0).Start(ctx, httpx.SessionStart{Token: e.tokens["staff-A"]})
+		require.NoError(t, err)
+		w.sessionID = sessionIDOf(secret)
+	}
 	if slices.Contains(needs, needLog) {
 		res := e.SendRaw("admin", http.MethodPost, "/api/v1/logs?name=matrix", "text/csv", []byte(exampleLogCSV), nil)
 		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
@@ -386,6 +396,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.ids["staff-A"]
 	case strings.HasPrefix(path, "/api/v1/logs/"):
 		id = w.logID
+	case strings.HasPrefix(path, "/api/v1/sessions/"):
+		id = w.sessionID
 	}
 	v := "1"
 	if rt.ID == "retireFlowVersion" {

@@ -84,7 +84,7 @@ func newEnvSeeded(t testing.TB, st store.Store, seed bool, opts ...func(*Config)
 // does (which this package cannot import).
 func withWeb(t testing.TB, a *API) http.Handler {
 	cfg := a.Config()
-	w, err := web.New(web.Config{API: a.InProcess(), Resolve: a.ResolveSession, Log: a.Log(), Now: cfg.Now,
+	w, err := web.New(web.Config{API: a.InProcess(), Sessions: a.WebSessions(0, 0), Log: a.Log(), Now: cfg.Now,
 		Limiter: a.Limiter(), MaxBodyBytes: cfg.MaxBodyBytes, Channels: cfg.Channels, GraphLimits: cfg.GraphLimits})
 	require.NoError(t, err)
 	r := httpx.NewRouter(a.Log())

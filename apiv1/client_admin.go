@@ -99,3 +99,14 @@ func (c *Client) CountUnreadNotifications(ctx context.Context, opts ...CallOptio
 func (c *Client) ReadNotifications(ctx context.Context, body ReadNotificationsRequest, opts ...CallOption) (*ReadNotificationsResponse, error) {
 	return call[ReadNotificationsResponse](ctx, c, http.MethodPost, "/api/v1/notifications/read", nil, body, opts...)
 }
+
+// ListSessions lists one page of web UI sessions, newest first
+// (listSessions).
+func (c *Client) ListSessions(ctx context.Context, params ListSessionsParams, opts ...CallOption) (*SessionList, error) {
+	return call[SessionList](ctx, c, http.MethodGet, "/api/v1/sessions", params, nil, opts...)
+}
+
+// EndSession ends a web UI session (endSession).
+func (c *Client) EndSession(ctx context.Context, params SessionIDParams, opts ...CallOption) (*Session, error) {
+	return call[Session](ctx, c, http.MethodDelete, "/api/v1/sessions/{id}", params, nil, opts...)
+}

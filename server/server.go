@@ -87,7 +87,7 @@ func Assemble(cfg Config) (*Server, error) {
 	}
 	acfg := a.Config()
 	w, err := web.New(web.Config{
-		API: a.InProcess(), Resolve: a.ResolveSession, Log: a.Log(), Now: acfg.Now, Limiter: a.Limiter(),
+		API: a.InProcess(), Sessions: a.WebSessions(cfg.SessionIdle, cfg.SessionMaxAge), Log: a.Log(), Now: acfg.Now, Limiter: a.Limiter(),
 		MaxBodyBytes: acfg.MaxBodyBytes, Channels: acfg.Channels, BehindTLS: cfg.BehindTLS,
 		SessionKey: cfg.SessionKey, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		GraphLimits: acfg.GraphLimits,

@@ -1348,6 +1348,15 @@ type ListSessionsParams struct {
 	ActorID string
 	LiveAt  time.Time
 	Limit   int
+	// After continues a listing after this session (created_at DESC, id
+	// DESC); nil starts at the newest.
+	After *SessionCursor
+}
+
+// SessionCursor is the position of a session in ListSessions order.
+type SessionCursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // AuditEntry records who did what to which object.

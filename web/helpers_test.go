@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,6 +35,8 @@ type testEnv struct {
 	logs   *servertest.SyncBuffer
 	tokens map[string]string
 	actors map[string]store.Actor
+	// sessionsOf are the session secrets sessionFor began, by token.
+	sessionsOf *sync.Map
 }
 
 // envOption changes the configuration of the API or the UI under test.
@@ -71,7 +75,7 @@ func newEnvOn(t testing.TB, st store.Store, seed bool, opts ...envOption) *testE
 		a, err = api.New(acfg)
 		require.NoError(t, err)
 		c := a.Config()
-		wcfg.API, wcfg.Resolve, wcfg.Log, wcfg.Now, wcfg.Limiter = a.InProcess(), a.ResolveSession, a.Log(), c.Now, a.Limiter()
+		wcfg.API, wcfg.Sessions, wcfg.Log, wcfg.Now, wcfg.Limiter = a.InProcess(), a.WebSessions(wcfg.SessionIdle, wcfg.SessionMaxAge), a.Log(), c.Now, a.Limiter()
 		wcfg.MaxBodyBytes, wcfg.Channels, wcfg.GraphLimits = c.MaxBodyBytes, c.Channels, c.GraphLimits
 		srv, err = New(wcfg)
 		require.NoError(t, err)
@@ -87,7 +91,7 @@ func newEnvOn(t testing.TB, st store.Store, seed bool, opts ...envOption) *testE
 		env = servertest.NewWithStore(t, st, build)
 	}
 	return &testEnv{Env: env, t: t, st: env.Store, eng: env.Engine, srv: srv, api: a, h: env.H, logs: env.Logs,
-		tokens: env.Tokens, actors: env.Actors}
+		tokens: env.Tokens, actors: env.Actors, sessionsOf: &sync.Map{}}
 }
 
 // page requests a UI page as the named actor ("" for no session), the way
@@ -97,12 +101,26 @@ func (e *testEnv) page(as, method, path string, form url.Values) *httptest.Respo
 	return e.Page(as, method, path, form, nil, e.sessionFor)
 }
 
-// sessionFor is a session cookie for tok that began now.
+// sessionFor is a session cookie for tok: the secret of a session begun
+// with it (one per token and test environment, kept).
 func (e *testEnv) sessionFor(tok string) string {
 	e.t.Helper()
-	now := e.srv.now().Unix()
-	v, err := e.srv.sessions.seal(session{Token: tok, Started: now, Seen: now})
+	ctx := context.Background()
+	if v, ok := e.sessionsOf.Load(tok); ok {
+		// A test that moves the clock gets a new session when this one
+		// lapsed; one ended otherwise (its token revoked) stays ended.
+		var ended *httpx.SessionEnded
+		_, _, err := e.srv.cfg.Sessions.Resolve(ctx, v.(string), false)
+		if !errors.As(err, &ended) || ended.Reason != httpx.EndedIdle && ended.Reason != httpx.EndedMaxAge {
+			return v.(string)
+		}
+	}
+	v, _, err := e.srv.cfg.Sessions.Start(ctx, httpx.SessionStart{Token: tok})
+	if errors.Is(err, ErrUnknownToken) {
+		return "no-session"
+	}
 	require.NoError(e.t, err)
+	e.sessionsOf.Store(tok, v)
 	return v
 }
 

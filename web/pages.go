@@ -36,10 +36,10 @@ import (
 // UIPath is where the web UI is served.
 const UIPath = "/ui"
 
-// sessionCookie holds the signed-in actor's API token sealed with the
-// session's start and last activity (session.go; HttpOnly,
-// SameSite=Strict, Secure behind TLS); the token is checked again on every
-// request, so a revoked or expired token ends the session at once.
+// sessionCookie holds the secret of the signed-in actor's session, kept
+// on the server (session.go; HttpOnly, SameSite=Strict, Secure behind
+// TLS); the session, and the token it began with, are checked on every
+// request, so ending the session or revoking the token ends it at once.
 const sessionCookie = "flowlab_session"
 
 //go:embed ui/templates ui/static
@@ -358,32 +358,21 @@ func (s *Web) authenticate(next http.Handler) http.Handler {
 		if err != nil || c.Value == "" {
 			return s.toSignIn(w, r, "")
 		}
-		sess, err := s.sessions.open(c.Value)
-		if err != nil {
-			s.clearSession(w, r)
-			return s.toSignIn(w, r, "")
-		}
-		now := s.now()
-		if why := s.sessionEnded(sess, now); why != "" {
-			s.clearSession(w, r)
-			return s.toSignIn(w, r, why)
-		}
-		ctx, actor, err := s.cfg.Resolve(r.Context(), sess.Token)
-		if err != nil {
-			if errors.Is(err, ErrUnknownToken) {
-				s.clearSession(w, r)
-				return s.toSignIn(w, r, "Your session ended: the token expired or was revoked. Sign in again.")
-			}
-			return err
-		}
 		// A page load or a form post is activity; a page's background
 		// refresh (a fragment) is not, so an open inbox does not keep an
 		// unattended session alive.
-		if !isFragmentRequest(r) {
-			sess.Seen = now.Unix()
-			if err := s.setSession(w, r, sess); err != nil {
-				return err
+		ctx, actor, err := s.cfg.Sessions.Resolve(r.Context(), c.Value, !isFragmentRequest(r))
+		if err != nil {
+			var ended *httpx.SessionEnded
+			switch {
+			case errors.As(err, &ended):
+				s.clearSession(w, r)
+				return s.toSignIn(w, r, s.sessionEndedMessage(ended.Reason))
+			case errors.Is(err, ErrUnknownToken):
+				s.clearSession(w, r)
+				return s.toSignIn(w, r, "")
 			}
+			return err
 		}
 		next.ServeHTTP(w, r.WithContext(withActor(ctx, actor)))
 		return nil
@@ -456,17 +445,14 @@ func (s *Web) signIn(w http.ResponseWriter, r *http.Request) error {
 	if token == "" {
 		return fail("Paste your API token (it starts with " + apiv1.TokenPrefix + "; an admin creates it).")
 	}
-	_, actor, err := s.cfg.Resolve(r.Context(), token)
+	secret, actor, err := s.cfg.Sessions.Start(r.Context(), httpx.SessionStart{Token: token, UserAgent: r.UserAgent()})
 	if err != nil {
 		if errors.Is(err, ErrUnknownToken) {
 			return fail("That token is unknown, expired or revoked.")
 		}
 		return err
 	}
-	now := s.now().Unix()
-	if err := s.setSession(w, r, session{Token: token, Started: now, Seen: now}); err != nil {
-		return err
-	}
+	s.setSession(w, r, secret)
 	if next == "" {
 		next = homeFor(actor)
 	}
@@ -475,6 +461,11 @@ func (s *Web) signIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Web) signOut(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.cfg.Sessions.End(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
 	s.clearSession(w, r)
 	anon := r.WithContext(withActor(r.Context(), apiv1.Actor{}))
 	http.Redirect(w, r, withFlash(anon, UIPath+"/signin", "Signed out.", ""), http.StatusSeeOther)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -43,10 +44,11 @@ func TestUISignIn(t *testing.T) {
 	c := res.Result().Cookies()
 	require.Len(t, c, 1)
 	require.Equal(t, sessionCookie, c[0].Name)
-	require.NotContains(t, c[0].Value, tok, "the token is sealed")
-	sess, err := e.srv.sessions.open(c[0].Value)
+	require.NotContains(t, c[0].Value, tok, "the cookie holds a session secret, not the token")
+	require.NotContains(t, c[0].Value, strings.TrimPrefix(tok, "flk_"))
+	_, signedIn, err := e.srv.cfg.Sessions.Resolve(context.Background(), c[0].Value, false)
 	require.NoError(t, err)
-	require.Equal(t, tok, sess.Token)
+	require.Equal(t, "ana", signedIn.Name)
 	require.True(t, c[0].HttpOnly)
 	require.False(t, c[0].Secure, "plain HTTP without FLOWLAB_BEHIND_TLS")
 	require.Equal(t, http.SameSiteStrictMode, c[0].SameSite)
@@ -186,4 +188,74 @@ func TestFmtSeconds(t *testing.T) {
 	}
 	require.Equal(t, "93.1 %", fmtPct(0.931))
 	require.Equal(t, "90 %", fmtPct(0.9))
+}
+
+// Sessions are kept on the server (decision 0038): signing out ends the
+// session for good (the old cookie signs nobody in), revoking the token
+// ends its sessions at once, and an admin lists a person's sessions and
+// ends one through the API.
+func TestUIServerSideSessions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok := e.Actor("ana", "staff", "technical")
+	signIn := func() *http.Cookie {
+		res := e.page("", http.MethodPost, "/ui/signin", url.Values{"token": {tok}})
+		require.Equal(t, http.StatusSeeOther, res.Code)
+		return res.Result().Cookies()[0]
+	}
+	get := func(c *http.Cookie) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/ui/inbox", nil)
+		req.AddCookie(c)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec
+	}
+
+	// Sign out: the cookie kept by someone else is worth nothing.
+	c := signIn()
+	require.Equal(t, http.StatusOK, get(c).Code)
+	req := httptest.NewRequest(http.MethodPost, "/ui/signout", strings.NewReader(""))
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(c)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	res := get(c)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, res.Header().Get("Location"), "/ui/signin")
+
+	// An admin sees the live session, with the browser summarised and
+	// never a secret, and ends it: the next request goes to sign-in.
+	c = signIn()
+	require.Equal(t, http.StatusOK, get(c).Code)
+	r := e.Do("admin", http.MethodGet, "/api/v1/sessions?live=true&actor="+e.actors["ana"].ID, nil, nil)
+	require.Equal(t, http.StatusOK, r.Code, e.logs.String())
+	require.NotContains(t, r.Body.String(), c.Value)
+	var list apiv1.SessionList
+	require.NoError(t, json.Unmarshal(r.Body.Bytes(), &list))
+	require.Len(t, list.Sessions, 1)
+	s := list.Sessions[0]
+	require.Equal(t, "token", s.Via)
+	require.Equal(t, "live", s.Status)
+	require.NotEmpty(t, s.TokenID)
+	r = e.Do("admin", http.MethodDelete, "/api/v1/sessions/"+s.ID, nil, nil)
+	require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+	require.Contains(t, r.Body.String(), `"status":"ended"`)
+	res = get(c)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), "Your session was ended")
+	r = e.Do("admin", http.MethodGet, "/api/v1/audit?action=session.end", nil, nil)
+	require.Contains(t, r.Body.String(), "session:"+s.ID)
+
+	// Revoking the token ends its session at once, saying so.
+	c = signIn()
+	require.Equal(t, http.StatusOK, get(c).Code)
+	e.revokeAll(t, "ana")
+	res = get(c)
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Contains(t, e.page("", http.MethodGet, res.Header().Get("Location"), nil).Body.String(), "the token expired or was revoked")
+	r = e.Do("admin", http.MethodGet, "/api/v1/sessions?live=true&actor="+e.actors["ana"].ID, nil, nil)
+	require.Equal(t, http.StatusOK, r.Code)
+	require.NoError(t, json.Unmarshal(r.Body.Bytes(), &list))
+	require.Empty(t, list.Sessions)
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,27 +17,30 @@ import (
 	"github.com/flowlab/flowlab/internal/httpx"
 )
 
-// Web UI sessions and flash messages (decision 0023).
+// Web UI sessions and flash messages (decisions 0023, 0038).
 //
-// The session cookie holds the actor's API token sealed (AES-256-GCM) with
-// the time the session began and the time of its last activity, under a
-// key only the server has (Config.SessionKey). The server checks both
-// times on every request with its own clock: a session idle longer than
-// Config.SessionIdle, or older than Config.SessionMaxAge, ends; a page
-// load (not a page's background refresh) renews the activity time. The
-// token itself is still checked on every request, so revoking it ends the
-// session at once.
+// A session is kept on the server (Config.Sessions, the API's session
+// keeping, which alone reaches the store): the cookie holds only a random
+// secret, the store its sha256 with the actor, how the session began, its
+// idle and absolute deadlines and its end. Every request reads the
+// session: one idle longer than Config.SessionIdle, older than
+// Config.SessionMaxAge, signed out, ended by an admin, or begun with a
+// token since revoked or expired, no longer signs anyone in. A page load
+// (not a page's background refresh) is activity, recorded at most once a
+// minute.
 //
-// A flash message (the banner after a form post) travels in the page URL
-// with a MAC over the message, its kind and the actor it is for; a page
-// shows a flash only when the MAC is right for the signed-in actor, so a
-// crafted link shows nothing, and a link someone else was redirected to
-// shows nothing to you.
+// The sealing key (Config.SessionKey) seals the short-lived cookie of a
+// single sign-on in progress (state, nonce, PKCE verifier; oidc.go) and
+// signs flash messages: a flash message (the banner after a form post)
+// travels in the page URL with a MAC over the message, its kind and the
+// actor it is for; a page shows a flash only when the MAC is right for the
+// signed-in actor, so a crafted link shows nothing, and a link someone
+// else was redirected to shows nothing to you.
 
 // Defaults of the session lifetimes.
 const (
-	DefaultSessionIdle   = time.Hour
-	DefaultSessionMaxAge = 12 * time.Hour
+	DefaultSessionIdle   = httpx.DefaultSessionIdle
+	DefaultSessionMaxAge = httpx.DefaultSessionMaxAge
 )
 
 type sessionKeys struct {
@@ -72,53 +74,41 @@ func newSessionKeys(secret string) (*sessionKeys, error) {
 	return &sessionKeys{aead: aead, flash: derive("flash message")}, nil
 }
 
-// session is the sealed content of the session cookie.
-type session struct {
-	Token   string `json:"t"`
-	Started int64  `json:"b"` // unix seconds
-	Seen    int64  `json:"s"` // unix seconds of the last page load
-}
-
-func (k *sessionKeys) seal(s session) (string, error) {
-	plain, err := json.Marshal(s)
-	if err != nil {
-		return "", fmt.Errorf("server: seal session: %w", err)
-	}
+// seal encrypts and authenticates plain for the cookie named name.
+func (k *sessionKeys) seal(name string, plain []byte) (string, error) {
 	nonce := make([]byte, k.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("server: seal session: %w", err)
+		return "", fmt.Errorf("server: seal %s: %w", name, err)
 	}
-	return base64.RawURLEncoding.EncodeToString(k.aead.Seal(nonce, nonce, plain, []byte(sessionCookie))), nil
+	return base64.RawURLEncoding.EncodeToString(k.aead.Seal(nonce, nonce, plain, []byte(name))), nil
 }
 
-var errBadSession = errors.New("session cookie is not one this server sealed")
+var errBadSeal = errors.New("cookie is not one this server sealed")
 
-func (k *sessionKeys) open(v string) (session, error) {
+// open is the plain text of a value seal made for the cookie named name.
+func (k *sessionKeys) open(name, v string) ([]byte, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(v)
 	if err != nil || len(raw) < k.aead.NonceSize() {
-		return session{}, errBadSession
+		return nil, errBadSeal
 	}
-	plain, err := k.aead.Open(nil, raw[:k.aead.NonceSize()], raw[k.aead.NonceSize():], []byte(sessionCookie))
+	plain, err := k.aead.Open(nil, raw[:k.aead.NonceSize()], raw[k.aead.NonceSize():], []byte(name))
 	if err != nil {
-		return session{}, errBadSession
+		return nil, errBadSeal
 	}
-	var s session
-	if err := json.Unmarshal(plain, &s); err != nil || s.Token == "" {
-		return session{}, errBadSession
-	}
-	return s, nil
+	return plain, nil
 }
 
-// sessionEnded says why a session is over at now, or "" while it lasts.
-func (s *Web) sessionEnded(sess session, now time.Time) string {
-	started, seen := time.Unix(sess.Started, 0), time.Unix(sess.Seen, 0)
-	switch {
-	case now.Sub(started) >= s.cfg.SessionMaxAge:
+// sessionEndedMessage says why a session is over.
+func (s *Web) sessionEndedMessage(reason string) string {
+	switch reason {
+	case httpx.EndedMaxAge:
 		return fmt.Sprintf("Your session reached its maximum length of %s. Sign in again.", humanDuration(s.cfg.SessionMaxAge))
-	case now.Sub(seen) >= s.cfg.SessionIdle:
+	case httpx.EndedIdle:
 		return fmt.Sprintf("Your session ended after %s without activity. Sign in again.", humanDuration(s.cfg.SessionIdle))
+	case httpx.EndedToken:
+		return "Your session ended: the token expired or was revoked. Sign in again."
 	}
-	return ""
+	return "Your session was ended. Sign in again."
 }
 
 func humanDuration(d time.Duration) string {
@@ -138,15 +128,10 @@ func (s *Web) secureCookies(r *http.Request) bool {
 	return s.cfg.BehindTLS || r.TLS != nil
 }
 
-// setSession starts or renews the session cookie.
-func (s *Web) setSession(w http.ResponseWriter, r *http.Request, sess session) error {
-	v, err := s.sessions.seal(sess)
-	if err != nil {
-		return httpx.Internal(err)
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: UIPath, HttpOnly: true,
+// setSession sets the session cookie: the session's secret.
+func (s *Web) setSession(w http.ResponseWriter, r *http.Request, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: UIPath, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.secureCookies(r), MaxAge: int(s.cfg.SessionMaxAge / time.Second)})
-	return nil
 }
 
 func (s *Web) clearSession(w http.ResponseWriter, r *http.Request) {

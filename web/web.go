@@ -23,10 +23,22 @@ import (
 	"github.com/flowlab/flowlab/internal/httpx"
 )
 
-// ErrUnknownToken is what Config.Resolve answers for a token that is
-// unknown, expired or revoked: the session ends and the person signs in
-// again. Any other error of Resolve is an outage (an error page).
+// ErrUnknownToken is what Sessions answer for a token that is unknown,
+// expired or revoked, or a session secret that is no session: the person
+// signs in again. *httpx.SessionEnded is a session that ended; any other
+// error is an outage (an error page).
 var ErrUnknownToken = httpx.ErrUnknownToken
+
+// Sessions keep the web UI's sessions on the server (decision 0038; the
+// API's WebSessions): Start begins one and returns its secret, for the
+// cookie alone; Resolve is the actor of a secret with ctx carrying it for
+// API calls (activity: a page load, which moves the idle deadline); End
+// ends it.
+type Sessions interface {
+	Start(ctx context.Context, p httpx.SessionStart) (string, apiv1.Actor, error)
+	Resolve(ctx context.Context, secret string, activity bool) (context.Context, apiv1.Actor, error)
+	End(ctx context.Context, secret string) error
+}
 
 // Config is what the web UI needs from the process that mounts it.
 type Config struct {
@@ -34,10 +46,9 @@ type Config struct {
 	// Resolve put in the request's context (and checks roles, departments
 	// and everything else as for any client).
 	API http.Handler
-	// Resolve resolves a session's API token to its actor, and returns ctx
-	// carrying that actor for API calls; ErrUnknownToken when the token
-	// no longer signs anyone in.
-	Resolve func(ctx context.Context, token string) (context.Context, apiv1.Actor, error)
+	// Sessions keep the sessions; the actor they put in the context is
+	// the one API calls act as.
+	Sessions Sessions
 	// Log receives page failures (with the request id); Now is the clock.
 	Log *slog.Logger
 	Now func() time.Time
@@ -50,8 +61,10 @@ type Config struct {
 	Channels []string
 	// BehindTLS marks cookies Secure (a proxy terminates TLS).
 	BehindTLS bool
-	// SessionKey seals session cookies and signs flash messages (random
-	// per process when empty); SessionIdle and SessionMaxAge end sessions.
+	// SessionKey seals the cookie of a sign-on in progress and signs
+	// flash messages (random per process when empty); SessionIdle and
+	// SessionMaxAge are the sessions' lifetimes (Sessions keep them; the
+	// UI names them).
 	SessionKey    string
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
@@ -66,7 +79,7 @@ type Web struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ui       *templateSet // the pages
-	sessions *sessionKeys // seal session cookies, sign flash messages
+	sessions *sessionKeys // seal the sign-on cookie, sign flash messages
 	// kpiMemo keeps the service KPIs the dashboard page read for its six
 	// charts, which ask for the same figures moments later.
 	kpiMemo *pageMemo[apiv1.ServiceKPIs]
@@ -74,8 +87,8 @@ type Web struct {
 
 // New returns the web UI of cfg.
 func New(cfg Config) (*Web, error) {
-	if cfg.API == nil || cfg.Resolve == nil {
-		return nil, errors.New("web: config: API and Resolve are required")
+	if cfg.API == nil || cfg.Sessions == nil {
+		return nil, errors.New("web: config: API and Sessions are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

@@ -104,14 +104,8 @@ func (au *Authenticator) Middleware(next http.Handler) http.Handler {
 // ActorForToken is the actor token authenticates as, with the departments
 // its role implies; store.ErrNotFound when there is none.
 func (au *Authenticator) ActorForToken(ctx context.Context, token string) (store.Actor, error) {
-	if au.AdminToken != "" {
-		// Compare fixed-length digests so the comparison time depends on
-		// neither the length nor the content of the secret.
-		want := sha256.Sum256([]byte(au.AdminToken))
-		got := sha256.Sum256([]byte(token))
-		if subtle.ConstantTimeCompare(want[:], got[:]) == 1 {
-			return store.Actor{ID: AdminActorID, Name: "admin", Role: store.RoleAdmin}, nil
-		}
+	if au.IsAdminToken(token) {
+		return AdminActor(), nil
 	}
 	if !strings.HasPrefix(token, apiv1.TokenPrefix) {
 		return store.Actor{}, store.ErrNotFound
@@ -122,6 +116,23 @@ func (au *Authenticator) ActorForToken(ctx context.Context, token string) (store
 	}
 	a.Departments = authz.WithRoleDepartments(a.Role, a.Departments)
 	return a, nil
+}
+
+// IsAdminToken reports whether token is the configured admin token.
+func (au *Authenticator) IsAdminToken(token string) bool {
+	if au.AdminToken == "" {
+		return false
+	}
+	// Compare fixed-length digests so the comparison time depends on
+	// neither the length nor the content of the secret.
+	want := sha256.Sum256([]byte(au.AdminToken))
+	got := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
+}
+
+// AdminActor is the built-in actor of the admin token.
+func AdminActor() store.Actor {
+	return store.Actor{ID: AdminActorID, Name: "admin", Role: store.RoleAdmin}
 }
 
 // RequireRole lets only actors with one of roles through.

@@ -165,6 +165,15 @@ func setParam(fv reflect.Value, f reflect.StructField, name, raw string) error {
 			}
 		}
 		fv.SetInt(int64(n))
+	case f.Type.Kind() == reflect.Bool:
+		switch raw {
+		case "true":
+			fv.SetBool(true)
+		case "false":
+			fv.SetBool(false)
+		default:
+			return BadParam(name, fmt.Sprintf("must be true or false, got %q", raw))
+		}
 	case f.Type.Kind() == reflect.String:
 		if hi, ok := intTag(f, "maxLength"); ok && utf8.RuneCountInString(raw) > hi {
 			return BadParam(name, fmt.Sprintf("must be at most %d characters, got %d", hi, utf8.RuneCountInString(raw)))

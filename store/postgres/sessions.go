@@ -143,6 +143,9 @@ func (s *Store) ListSessions(ctx context.Context, p store.ListSessionsParams) ([
 		t := normalize.Time(p.LiveAt)
 		w.add("s.ended_at IS NULL AND s.idle_until > ? AND s.expires_at > ?", t, t)
 	}
+	if c := p.After; c != nil {
+		w.add("(s.created_at, s.id) < (?, ?)", c.CreatedAt.UTC(), c.ID)
+	}
 	limit := w.arg(normalize.Limit(p.Limit, normalize.TokenLimitDefault, normalize.TokenLimitMax))
 	rows, err := s.pool.Query(ctx, `SELECT `+sessionCols+` FROM sessions s`+w.String()+
 		` ORDER BY s.created_at DESC, s.id DESC LIMIT `+limit, w.args...)

@@ -164,6 +164,10 @@ func (s *Store) ListSessions(ctx context.Context, p store.ListSessionsParams) ([
 		t := nanos(normalize.Time(p.LiveAt))
 		where, args = append(where, "s.ended_at IS NULL AND s.idle_until > ? AND s.expires_at > ?"), append(args, t, t)
 	}
+	if c := p.After; c != nil {
+		where = append(where, "(s.created_at, s.id) < (?, ?)")
+		args = append(args, nanos(c.CreatedAt), c.ID)
+	}
 	query := `SELECT ` + sessionCols + ` FROM sessions s`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
