@@ -41,6 +41,8 @@ type Config struct {
 	// (12h).
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
+	// OIDC, when set, is the web UI's single sign-on (decision 0038).
+	OIDC *web.OIDCConfig
 }
 
 func (c Config) validate() error {
@@ -90,7 +92,7 @@ func Assemble(cfg Config) (*Server, error) {
 		API: a.InProcess(), Sessions: a.WebSessions(cfg.SessionIdle, cfg.SessionMaxAge), Log: a.Log(), Now: acfg.Now, Limiter: a.Limiter(),
 		MaxBodyBytes: acfg.MaxBodyBytes, Channels: acfg.Channels, BehindTLS: cfg.BehindTLS,
 		SessionKey: cfg.SessionKey, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
-		GraphLimits: acfg.GraphLimits,
+		GraphLimits: acfg.GraphLimits, OIDC: cfg.OIDC,
 	})
 	if err != nil {
 		return nil, err

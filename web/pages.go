@@ -66,6 +66,8 @@ var corePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},
 	{Method: http.MethodPost, Pattern: "/signin", Public: true, Handle: (*Web).signIn},
 	{Method: http.MethodPost, Pattern: "/signout", Public: true, Handle: (*Web).signOut},
+	{Method: http.MethodGet, Pattern: "/signin/oidc", Public: true, Handle: (*Web).oidcStart},
+	{Method: http.MethodGet, Pattern: "/signin/callback", Public: true, Handle: (*Web).oidcCallback},
 	{Method: http.MethodGet, Pattern: "/", Handle: (*Web).home},
 }
 
@@ -426,10 +428,18 @@ func safeNext(next string) string {
 type signInData struct {
 	Next  string
 	Error string
+	// SSO: sign in through the identity provider (Provider), not with a
+	// token.
+	SSO      bool
+	Provider string
+}
+
+func (s *Web) signInDataOf(next, msg string) signInData {
+	return signInData{Next: next, Error: msg, SSO: s.oidc != nil, Provider: s.oidcName()}
 }
 
 func (s *Web) signInPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, pageView{Template: "signin", Title: "Sign in", Data: signInData{Next: safeNext(r.URL.Query().Get("next"))}})
+	return s.render(w, r, pageView{Template: "signin", Title: "Sign in", Data: s.signInDataOf(safeNext(r.URL.Query().Get("next")), "")})
 }
 
 func (s *Web) signIn(w http.ResponseWriter, r *http.Request) error {
@@ -440,7 +450,11 @@ func (s *Web) signIn(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
 	fail := func(msg string) error {
 		return s.render(w, r, pageView{Template: "signin", Title: "Sign in", Status: http.StatusUnauthorized,
-			Data: signInData{Next: next, Error: msg}})
+			Data: s.signInDataOf(next, msg)})
+	}
+	if s.oidc != nil {
+		return s.render(w, r, pageView{Template: "signin", Title: "Sign in", Status: http.StatusForbidden,
+			Data: s.signInDataOf(next, "Sign-in with a token is off here: sign in with "+s.oidcName()+".")})
 	}
 	if token == "" {
 		return fail("Paste your API token (it starts with " + apiv1.TokenPrefix + "; an admin creates it).")

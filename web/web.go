@@ -68,6 +68,9 @@ type Config struct {
 	SessionKey    string
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
+	// OIDC, when set, signs people in through an identity provider
+	// (oidc.go) instead of with a token.
+	OIDC *OIDCConfig
 	// GraphLimits are the API's graph limits, so that a flow page says why
 	// a graph is not drawn instead of showing a broken image.
 	GraphLimits flowgraph.Limits
@@ -80,6 +83,7 @@ type Web struct {
 	now      func() time.Time
 	ui       *templateSet // the pages
 	sessions *sessionKeys // seal the sign-on cookie, sign flash messages
+	oidc     *oidcClient  // nil: token sign-in
 	// kpiMemo keeps the service KPIs the dashboard page read for its six
 	// charts, which ask for the same figures moments later.
 	kpiMemo *pageMemo[apiv1.ServiceKPIs]
@@ -103,6 +107,15 @@ func New(cfg Config) (*Web, error) {
 		cfg.SessionMaxAge = DefaultSessionMaxAge
 	}
 	s := &Web{cfg: cfg, log: cfg.Log, now: cfg.Now}
+	if o := cfg.OIDC; o != nil {
+		if o.Issuer == "" || o.ClientID == "" || o.RedirectURL == "" || len(o.RoleMap) == 0 {
+			return nil, errors.New("web: config: OIDC needs an issuer, a client id, a redirect URL and a role map")
+		}
+		if o.GroupsClaim == "" {
+			o.GroupsClaim = "groups"
+		}
+		s.oidc = &oidcClient{cfg: *o}
+	}
 	var err error
 	if s.sessions, err = newSessionKeys(cfg.SessionKey); err != nil {
 		return nil, err

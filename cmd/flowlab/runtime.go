@@ -35,6 +35,7 @@ import (
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/postgres"
 	"github.com/flowlab/flowlab/store/sqlite"
+	"github.com/flowlab/flowlab/web"
 	"github.com/flowlab/flowlab/worker"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -392,7 +393,73 @@ func webSettings() (server.Config, error) {
 			c.API.Departments = append(c.API.Departments, d)
 		}
 	}
+	var err error
+	c.OIDC, err = oidcSettings()
+	return c, err
+}
+
+// oidcSettings reads the single sign-on of the web UI (decision 0038):
+// nil without FLOWLAB_OIDC_ISSUER (sign-in with a token); with it, the
+// client id, the redirect URL and the role map are required.
+func oidcSettings() (*web.OIDCConfig, error) {
+	issuer := strings.TrimSpace(envOr("FLOWLAB_OIDC_ISSUER", ""))
+	if issuer == "" {
+		for _, name := range []string{"FLOWLAB_OIDC_CLIENT_ID", "FLOWLAB_OIDC_CLIENT_SECRET", "FLOWLAB_OIDC_REDIRECT_URL", "FLOWLAB_OIDC_ROLE_MAP"} {
+			if envOr(name, "") != "" {
+				return nil, fmt.Errorf("%s is set but FLOWLAB_OIDC_ISSUER is not: set the issuer to turn single sign-on on, or unset %s", name, name)
+			}
+		}
+		return nil, nil
+	}
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		return nil, fmt.Errorf("FLOWLAB_OIDC_ISSUER=%q: want the provider's https URL (http only on localhost)", issuer)
+	}
+	c := &web.OIDCConfig{Issuer: issuer,
+		ClientID:     strings.TrimSpace(envOr("FLOWLAB_OIDC_CLIENT_ID", "")),
+		ClientSecret: envOr("FLOWLAB_OIDC_CLIENT_SECRET", ""),
+		RedirectURL:  strings.TrimSpace(envOr("FLOWLAB_OIDC_REDIRECT_URL", "")),
+		ProviderName: strings.TrimSpace(envOr("FLOWLAB_OIDC_PROVIDER_NAME", u.Hostname())),
+		GroupsClaim:  strings.TrimSpace(envOr("FLOWLAB_OIDC_GROUPS_CLAIM", "groups")),
+	}
+	if c.ClientID == "" {
+		return nil, errors.New("FLOWLAB_OIDC_CLIENT_ID: required with FLOWLAB_OIDC_ISSUER (the client registered at the provider)")
+	}
+	r, err := url.Parse(c.RedirectURL)
+	switch {
+	case c.RedirectURL == "":
+		return nil, fmt.Errorf("FLOWLAB_OIDC_REDIRECT_URL: required with FLOWLAB_OIDC_ISSUER, e.g. https://flowlab.example.com%s", web.OIDCCallbackPath)
+	case err != nil || r.Host == "" || (r.Scheme != "https" && !(r.Scheme == "http" && isLoopback(r.Hostname()))) ||
+		r.Path != web.OIDCCallbackPath || r.RawQuery != "" || r.Fragment != "":
+		return nil, fmt.Errorf("FLOWLAB_OIDC_REDIRECT_URL=%q: want flowlab's own https URL ending in %s (http only on localhost), no query", c.RedirectURL, web.OIDCCallbackPath)
+	}
+	if c.GroupsClaim == "" {
+		c.GroupsClaim = "groups"
+	}
+	rm := envOr("FLOWLAB_OIDC_ROLE_MAP", "")
+	if strings.TrimSpace(rm) == "" {
+		return nil, errors.New("FLOWLAB_OIDC_ROLE_MAP: required with FLOWLAB_OIDC_ISSUER, e.g. \"support=staff:customer_service; owners=owner; admins=admin\"")
+	}
+	if c.RoleMap, err = web.ParseRoleMap(rm); err != nil {
+		return nil, fmt.Errorf("FLOWLAB_OIDC_ROLE_MAP: %w", err)
+	}
+	switch jit := strings.TrimSpace(envOr("FLOWLAB_OIDC_JIT", "on")); jit {
+	case "on":
+		c.Register = true
+	case "registered":
+	default:
+		return nil, fmt.Errorf("FLOWLAB_OIDC_JIT=%q: want on (create a person at first sign-in) or registered (only people registered with their email)", jit)
+	}
 	return c, nil
+}
+
+// isLoopback reports whether host is this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // rateLimit reads FLOWLAB_RATE_LIMIT (requests per second per actor; "off"

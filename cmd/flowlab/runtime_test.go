@@ -122,3 +122,60 @@ func TestDevSessionKeyIsKept(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "an operator's key of more than thirty-two characters", set)
 }
+
+// Single sign-on settings (decision 0038): off without an issuer, every
+// mistake named by its variable.
+func TestOIDCSettings(t *testing.T) {
+	c, err := oidcSettings()
+	require.NoError(t, err)
+	require.Nil(t, c, "no issuer: sign-in with a token")
+	t.Setenv("FLOWLAB_OIDC_CLIENT_ID", "flowlab")
+	_, err = oidcSettings()
+	require.ErrorContains(t, err, "FLOWLAB_OIDC_CLIENT_ID is set but FLOWLAB_OIDC_ISSUER is not")
+
+	t.Setenv("FLOWLAB_OIDC_ISSUER", "https://id.example.com/realms/acme")
+	t.Setenv("FLOWLAB_OIDC_CLIENT_SECRET", "s3cret")
+	t.Setenv("FLOWLAB_OIDC_REDIRECT_URL", "https://flowlab.example.com/ui/signin/callback")
+	t.Setenv("FLOWLAB_OIDC_ROLE_MAP", "support=staff:customer_service;owners=owner")
+	c, err = oidcSettings()
+	require.NoError(t, err)
+	require.Equal(t, "https://id.example.com/realms/acme", c.Issuer)
+	require.Equal(t, "flowlab", c.ClientID)
+	require.Equal(t, "s3cret", c.ClientSecret)
+	require.Equal(t, "groups", c.GroupsClaim)
+	require.Equal(t, "id.example.com", c.ProviderName)
+	require.True(t, c.Register, "FLOWLAB_OIDC_JIT defaults to on")
+	require.Len(t, c.RoleMap, 2)
+
+	t.Setenv("FLOWLAB_OIDC_JIT", "registered")
+	t.Setenv("FLOWLAB_OIDC_GROUPS_CLAIM", "roles")
+	t.Setenv("FLOWLAB_OIDC_PROVIDER_NAME", "Acme SSO")
+	c, err = oidcSettings()
+	require.NoError(t, err)
+	require.False(t, c.Register)
+	require.Equal(t, "roles", c.GroupsClaim)
+	require.Equal(t, "Acme SSO", c.ProviderName)
+
+	for _, tc := range []struct{ name, value, want string }{
+		{"FLOWLAB_OIDC_JIT", "maybe", "FLOWLAB_OIDC_JIT"},
+		{"FLOWLAB_OIDC_ISSUER", "http://id.example.com", "FLOWLAB_OIDC_ISSUER"},
+		{"FLOWLAB_OIDC_REDIRECT_URL", "https://flowlab.example.com/elsewhere", "FLOWLAB_OIDC_REDIRECT_URL"},
+		{"FLOWLAB_OIDC_REDIRECT_URL", "", "FLOWLAB_OIDC_REDIRECT_URL: required"},
+		{"FLOWLAB_OIDC_CLIENT_ID", "", "FLOWLAB_OIDC_CLIENT_ID: required"},
+		{"FLOWLAB_OIDC_ROLE_MAP", "support=boss", "FLOWLAB_OIDC_ROLE_MAP"},
+		{"FLOWLAB_OIDC_ROLE_MAP", "", "FLOWLAB_OIDC_ROLE_MAP: required"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			t.Setenv(tc.name, tc.value)
+			_, err := oidcSettings()
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	// http on this machine is fine (a provider tried locally).
+	t.Setenv("FLOWLAB_OIDC_ISSUER", "http://127.0.0.1:5556/dex")
+	t.Setenv("FLOWLAB_OIDC_REDIRECT_URL", "http://localhost:8080/ui/signin/callback")
+	_, err = oidcSettings()
+	require.NoError(t, err)
+	_, err = webSettings()
+	require.NoError(t, err)
+}

@@ -63,18 +63,21 @@ var allowed = map[string][]string{
 	"internal/httpx":     {"apiv1", "store", "internal/authz"},
 	"internal/graphview": {"apiv1", "flow", "flowgraph", "internal/httpx"},
 	"internal/egress":    {"flow"}, // dialling untrusted URLs: activities' and notify's webhooks
-	"server/apitest":     {},
-	"server/servertest":  {"apiv1", "store", "store/sqlite", "api/engine/enginetest", "server/apitest"},
-	"searchattr":         {},
-	"obs":                {},
-	"codec":              {},
-	"devserver":          {},
-	"cmd":                {"*"},
-	"e2e":                {"*"},
-	"bench":              {"*"},
-	"internal":           {},
-	"readable":           {},
-	"eventlog":           {},
+	// A real OpenID provider in process (zitadel/oidc's op) for the
+	// sign-in tests of web and e2e (decision 0038); only tests import it.
+	"internal/oidctest": {},
+	"server/apitest":    {},
+	"server/servertest": {"apiv1", "store", "store/sqlite", "api/engine/enginetest", "server/apitest"},
+	"searchattr":        {},
+	"obs":               {},
+	"codec":             {},
+	"devserver":         {},
+	"cmd":               {"*"},
+	"e2e":               {"*"},
+	"bench":             {"*"},
+	"internal":          {},
+	"readable":          {},
+	"eventlog":          {},
 }
 
 func TestImportsPointOneWay(t *testing.T) {
