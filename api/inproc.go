@@ -42,9 +42,10 @@ func (s *API) requireActor(next http.Handler) http.Handler {
 	})
 }
 
-// ResolveSession resolves a web UI session's token (web.Config.Resolve):
-// the actor as the API sees it goes into the context of the UI's
-// in-process API calls, the actor as the UI shows it comes back.
+// ResolveSession resolves an API token for in-process calls: the actor
+// as the API sees it goes into the context, the actor as the UI shows it
+// comes back. The web UI's sessions go through WebSessions (decision
+// 0038); tests use this to act as a token's actor.
 func (s *API) ResolveSession(ctx context.Context, token string) (context.Context, apiv1.Actor, error) {
 	a, err := s.auth.ActorForToken(ctx, token)
 	if err != nil {

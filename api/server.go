@@ -389,7 +389,7 @@ func Patterns() []string {
 }
 
 // InProcess is the API router the web UI calls in process: the same route
-// table and handlers, with the actor ResolveSession put in the context.
+// table and handlers, with the actor WebSessions put in the context.
 func (s *API) InProcess() http.Handler { return s.inproc }
 
 // Log is the API's logger (it adds the request id to every record).
