@@ -249,6 +249,11 @@ type Store interface {
 	// Actors and tokens. Only token hashes are stored.
 	CreateActor(ctx context.Context, p CreateActorParams) (Actor, error)
 	GetActor(ctx context.Context, id string) (Actor, error)
+	// UpdateActor changes the fields given of a person (an actor: its id,
+	// and with it every task, span, audit entry and token, stays; decision
+	// 0039). Open tasks they hold in departments they no longer work in go
+	// back to their pools, in the same transaction (returned).
+	UpdateActor(ctx context.Context, p UpdateActorParams) (Actor, []Task, error)
 	CreateToken(ctx context.Context, p CreateTokenParams) (Token, error)
 	// ActorByTokenHash resolves a token hash to its actor; revoked or expired
 	// tokens are ErrNotFound.
@@ -1228,6 +1233,32 @@ type Actor struct {
 	// lead of: it may release or reassign their claimed tasks.
 	Leads     []string
 	CreatedAt time.Time
+}
+
+// Apply is a with the fields p gives.
+func (a Actor) Apply(p UpdateActorParams) Actor {
+	if p.Name != nil {
+		a.Name = *p.Name
+	}
+	if p.Role != nil {
+		a.Role = *p.Role
+	}
+	if p.Departments != nil {
+		a.Departments = *p.Departments
+	}
+	if p.Leads != nil {
+		a.Leads = *p.Leads
+	}
+	return a
+}
+
+// UpdateActorParams change an actor; nil fields keep their value.
+type UpdateActorParams struct {
+	ID          string
+	Name        *string
+	Role        *string
+	Departments *[]string
+	Leads       *[]string
 }
 
 type CreateActorParams struct {

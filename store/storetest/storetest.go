@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AssignmentAtOpeningUnderConcurrency", testAssignmentAtOpeningUnderConcurrency},
 		{"AssignmentLifecycle", testAssignmentLifecycle},
 		{"Notifications", testNotifications},
+		{"PersonWithTwoTokens", testPersonWithTwoTokens},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()
