@@ -93,8 +93,8 @@ var authzRules = map[string]accessRule{
 	"getOpenAPI": publicRoute, "getFlowSchema": publicRoute,
 
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
-	"getActor":   anyone,
-	"listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
+	"getActor":     anyone,
+	"createPerson": adminOnly, "listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
 	"listNotifications": anyone, "countUnreadNotifications": anyone, "readNotifications": anyone,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
