@@ -99,3 +99,8 @@ func (c *Client) CountUnreadNotifications(ctx context.Context, opts ...CallOptio
 func (c *Client) ReadNotifications(ctx context.Context, body ReadNotificationsRequest, opts ...CallOption) (*ReadNotificationsResponse, error) {
 	return call[ReadNotificationsResponse](ctx, c, http.MethodPost, "/api/v1/notifications/read", nil, body, opts...)
 }
+
+// CreatePerson creates a person without a token (createPerson).
+func (c *Client) CreatePerson(ctx context.Context, body CreatePersonRequest, opts ...CallOption) (*Person, error) {
+	return call[Person](ctx, c, http.MethodPost, "/api/v1/people", nil, body, opts...)
+}

@@ -61,10 +61,10 @@ type CreatePersonRequest struct {
 type UpdatePersonRequest struct {
 	// Who they are and where they work (admins): their id, history,
 	// tokens and statistics stay theirs.
-	Name        *string   `json:"name,omitempty" maxLength:"200"`
-	Role        *string   `json:"role,omitempty" enum:"admin,owner,staff,improver"`
-	Departments *[]string `json:"departments,omitempty"`
-	Leads       *[]string `json:"leads,omitempty"`
+	Name         *string   `json:"name,omitempty" maxLength:"200"`
+	Role         *string   `json:"role,omitempty" enum:"admin,owner,staff,improver"`
+	Departments  *[]string `json:"departments,omitempty"`
+	Leads        *[]string `json:"leads,omitempty"`
 	Availability *string   `json:"availability,omitempty" enum:"available,away,offline"`
 	Capacity     *int      `json:"capacity,omitempty" minimum:"0" maximum:"1000"`
 	Skills       *[]string `json:"skills,omitempty"`
