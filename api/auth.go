@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -21,38 +23,10 @@ func (s *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	var errs []apiv1.FieldError
-	req.Name = strings.TrimSpace(req.Name)
-	if req.Name == "" {
-		errs = append(errs, apiv1.FieldError{Field: "name", Message: "is required"})
-	} else if len(req.Name) > 200 {
-		errs = append(errs, apiv1.FieldError{Field: "name", Message: "must be at most 200 characters"})
-	}
-	if !slices.Contains(authz.Everyone, req.Role) {
-		errs = append(errs, apiv1.FieldError{Field: "role", Message: "must be one of " + strings.Join(authz.Everyone, ", ")})
-	}
-	if req.Role == store.RoleStaff && len(req.Departments) == 0 {
-		errs = append(errs, apiv1.FieldError{Field: "departments", Message: "is required for role staff"})
-	}
-	known, err := s.knownDepartments(r.Context())
-	if err != nil {
-		return httpx.StoreProblem(err, "departments")
-	}
-	for i, d := range req.Departments {
-		switch {
-		case strings.TrimSpace(d) == "":
-			errs = append(errs, apiv1.FieldError{Field: fmt.Sprintf("departments[%d]", i), Message: "must not be empty"})
-		case !slices.Contains(known, d):
-			errs = append(errs, apiv1.FieldError{Field: fmt.Sprintf("departments[%d]", i), Message: fmt.Sprintf(
-				"unknown department %q; the published flows and FLOWLAB_DEPARTMENTS name: %s", d, strings.Join(known, ", "))})
-		}
-	}
-	for i, d := range req.Leads {
-		if !slices.Contains(req.Departments, d) {
-			errs = append(errs, apiv1.FieldError{Field: fmt.Sprintf("leads[%d]", i), Message: fmt.Sprintf("%q is not one of departments; a lead leads a department it works in", d)})
-		}
-	}
+	ctx := r.Context()
+	caller := httpx.ActorFrom(ctx)
 	now := s.now().UTC()
+	var errs []apiv1.FieldError
 	var expiresAt *time.Time
 	if req.ExpiresIn != nil {
 		d, err := flow.ParseDuration(*req.ExpiresIn)
@@ -66,24 +40,60 @@ func (s *API) createToken(w http.ResponseWriter, r *http.Request) error {
 			expiresAt = &t
 		}
 	}
-	if len(errs) > 0 {
-		return httpx.Invalid(errs...)
+	var actor store.Actor
+	if person := strings.TrimSpace(req.Person); person != "" {
+		// Another token for an existing person: theirs, or an admin's doing.
+		if person == "me" {
+			person = caller.ID
+		}
+		if person != caller.ID && caller.Role != store.RoleAdmin {
+			return httpx.Forbidden("you may create tokens for yourself only (person: me); admins for anyone")
+		}
+		for field, given := range map[string]bool{"name": req.Name != "", "role": req.Role != "", "departments": len(req.Departments) > 0, "leads": len(req.Leads) > 0} {
+			if given {
+				errs = append(errs, apiv1.FieldError{Field: field, Message: "is the person's already; change it with PATCH /api/v1/people/{id}"})
+			}
+		}
+		slices.SortFunc(errs, func(a, b apiv1.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		if len(errs) > 0 {
+			return httpx.Invalid(errs...)
+		}
+		a, err := s.store.GetActor(ctx, person)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return httpx.Invalid(apiv1.FieldError{Field: "person", Message: fmt.Sprintf("no person %q", person)})
+			}
+			return httpx.StoreProblem(fmt.Errorf("get person: %w", err), "person")
+		}
+		actor = a
+	} else {
+		if caller.Role != store.RoleAdmin {
+			return httpx.Forbidden("only admins create people; to get another token of your own, send person: me")
+		}
+		req.Name = strings.TrimSpace(req.Name)
+		ferrs, err := s.checkPerson(ctx, req.Name, req.Role, req.Departments, req.Leads)
+		if err != nil {
+			return httpx.StoreProblem(err, "departments")
+		}
+		if errs = append(errs, ferrs...); len(errs) > 0 {
+			return httpx.Invalid(errs...)
+		}
+		if req.Departments == nil {
+			req.Departments = []string{}
+		}
+		a, err := s.store.CreateActor(ctx, store.CreateActorParams{
+			ID: uuid.NewString(), Name: req.Name, Role: req.Role, Departments: req.Departments, Leads: req.Leads, At: now,
+		})
+		if err != nil {
+			return httpx.StoreProblem(fmt.Errorf("create actor: %w", err), "actor")
+		}
+		actor = a
 	}
-	if req.Departments == nil {
-		req.Departments = []string{}
-	}
-
 	token, hash, err := httpx.NewToken()
 	if err != nil {
 		return httpx.Internal(err)
 	}
-	actor, err := s.store.CreateActor(r.Context(), store.CreateActorParams{
-		ID: uuid.NewString(), Name: req.Name, Role: req.Role, Departments: req.Departments, Leads: req.Leads, At: now,
-	})
-	if err != nil {
-		return httpx.StoreProblem(fmt.Errorf("create actor: %w", err), "actor")
-	}
-	tok, err := s.store.CreateToken(r.Context(), store.CreateTokenParams{
+	tok, err := s.store.CreateToken(ctx, store.CreateTokenParams{
 		ID: uuid.NewString(), ActorID: actor.ID, Hash: hash, At: now, ExpiresAt: expiresAt,
 	})
 	if err != nil {
@@ -93,6 +103,43 @@ func (s *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		Details: mustJSON(map[string]any{"actor_id": actor.ID, "role": actor.Role, "departments": actor.Departments, "leads": actor.Leads})})
 	httpx.WriteJSON(s.log, w, r, http.StatusCreated, apiv1.TokenResponse{Token: token, Actor: toActorJSON(actor), ExpiresAt: expiresAt})
 	return nil
+}
+
+// checkPerson checks who a person is and where they work: a name, a
+// role, departments (required for staff) that a published flow or
+// FLOWLAB_DEPARTMENTS names, leads among them.
+func (s *API) checkPerson(ctx context.Context, name, role string, departments, leads []string) ([]apiv1.FieldError, error) {
+	var errs []apiv1.FieldError
+	if name == "" {
+		errs = append(errs, apiv1.FieldError{Field: "name", Message: "is required"})
+	} else if len(name) > 200 {
+		errs = append(errs, apiv1.FieldError{Field: "name", Message: "must be at most 200 characters"})
+	}
+	if !slices.Contains(authz.Everyone, role) {
+		errs = append(errs, apiv1.FieldError{Field: "role", Message: "must be one of " + strings.Join(authz.Everyone, ", ")})
+	}
+	if role == store.RoleStaff && len(departments) == 0 {
+		errs = append(errs, apiv1.FieldError{Field: "departments", Message: "is required for role staff"})
+	}
+	known, err := s.knownDepartments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range departments {
+		switch {
+		case strings.TrimSpace(d) == "":
+			errs = append(errs, apiv1.FieldError{Field: fmt.Sprintf("departments[%d]", i), Message: "must not be empty"})
+		case !slices.Contains(known, d):
+			errs = append(errs, apiv1.FieldError{Field: fmt.Sprintf("departments[%d]", i), Message: fmt.Sprintf(
+				"unknown department %q; the published flows and FLOWLAB_DEPARTMENTS name: %s", d, strings.Join(known, ", "))})
+		}
+	}
+	for i, d := range leads {
+		if !slices.Contains(departments, d) {
+			errs = append(errs, apiv1.FieldError{Field: fmt.Sprintf("leads[%d]", i), Message: fmt.Sprintf("%q is not one of departments; a lead leads a department it works in", d)})
+		}
+	}
+	return errs, nil
 }
 
 func toActorJSON(a store.Actor) apiv1.Actor {

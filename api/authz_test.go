@@ -94,8 +94,8 @@ var authzRules = map[string]accessRule{
 
 	"createToken": adminOnly, "listTokens": adminOnly, "revokeToken": adminOnly, "listAudit": adminOnly,
 	"listSessions": adminOnly, "endSession": adminOnly,
-	"getActor":   anyone,
-	"listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
+	"getActor":     anyone,
+	"createPerson": adminOnly, "listPeople": leadsAndOwners, "getWork": leadsAndOwners, "getPerson": aPerson, "updatePerson": aPerson,
 	"listNotifications": anyone, "countUnreadNotifications": anyone, "readNotifications": anyone,
 
 	"createCase": anyone, "listCases": anyone, "getCase": anyone,
@@ -133,7 +133,13 @@ var authzRules = map[string]accessRule{
 type matrixActor struct {
 	name, role, dept string // name "" is a request without a token
 	lead             bool   // the team lead of dept
+	// also is a second department they work in (not lead): a person of
+	// several departments (issue 20).
+	also string
 }
+
+// worksIn reports whether a works in department d.
+func (a matrixActor) worksIn(d string) bool { return a.dept == d || a.also == d }
 
 var matrixActors = []matrixActor{
 	{name: "admin", role: store.RoleAdmin},
@@ -142,7 +148,10 @@ var matrixActors = []matrixActor{
 	{name: "staff-A", role: store.RoleStaff, dept: deptA}, {name: "staff-B", role: store.RoleStaff, dept: deptB},
 	{name: "staff-C", role: store.RoleStaff, dept: deptC},
 	{name: "lead-A", role: store.RoleStaff, dept: deptA, lead: true},
-	{"", "", "", false},
+	// Staff of C who also work in A: A's objects are theirs by the second
+	// department, and leading is not.
+	{name: "staff-CA", role: store.RoleStaff, dept: deptC, also: deptA},
+	{},
 }
 
 // expect is the status class the rules give a cell: 2xx, or the refusal.
@@ -156,9 +165,9 @@ func (r accessRule) expect(a matrixActor) int {
 		return http.StatusOK
 	case r.roles != nil && !slices.Contains(r.roles, a.role):
 		return http.StatusForbidden
-	case slices.Contains(r.scoped, a.role) && a.dept != deptA:
+	case slices.Contains(r.scoped, a.role) && !a.worksIn(deptA):
 		return http.StatusForbidden
-	case r.serving && a.role != store.RoleOwner && a.dept != deptA && a.dept != deptB:
+	case r.serving && a.role != store.RoleOwner && !a.worksIn(deptA) && !a.worksIn(deptB):
 		return http.StatusForbidden
 	case r.leadsOnly && !(a.lead && a.dept == deptA):
 		return http.StatusForbidden
@@ -196,7 +205,11 @@ func newWorldTemplate(t testing.TB) *worldTemplate {
 		if a.lead {
 			leads = []string{a.dept}
 		}
-		actor, err := st.CreateActor(ctx, store.CreateActorParams{Name: a.name, Role: a.role, Departments: []string{a.dept}, Leads: leads, At: now})
+		deps := []string{a.dept}
+		if a.also != "" {
+			deps = append(deps, a.also)
+		}
+		actor, err := st.CreateActor(ctx, store.CreateActorParams{Name: a.name, Role: a.role, Departments: deps, Leads: leads, At: now})
 		require.NoError(t, err)
 		tok, hash, err := httpx.NewToken()
 		require.NoError(t, err)
@@ -535,7 +548,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 		}
 		sort.Strings(kinds)
-		t.Logf("authorization matrix: %d routes × %d actors (admin, owner, improver and staff in department A and B, staff in C, a team lead of A, no token) = %d cells checked: %s",
+		t.Logf("authorization matrix: %d routes × %d actors (admin, owner, improver and staff in department A and B, staff in C, a team lead of A, staff of both C and A, no token) = %d cells checked: %s",
 			len(apiRoutes), len(matrixActors), total, strings.Join(kinds, ", "))
 		var routes []string
 		for id := range byRoute {

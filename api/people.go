@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
@@ -34,6 +36,19 @@ var peopleRoutes = []route{
 		Handle: (*API).listPeople,
 	},
 	{
+		Method: http.MethodPost, Pattern: "/api/v1/people", ID: "createPerson", Tag: "people",
+		Summary: "Create a person (admins)",
+		Description: "A person without a token yet: give them tokens with POST /api/v1/tokens (`person`), or let them sign in " +
+			"through the identity provider by their email. Audited as `person.create`.",
+		Roles: authz.Admins,
+		Body:  apiv1.CreatePersonRequest{}, BodyExample: apiv1.CreatePersonRequest{Name: "Ana Agent", Email: "ana@example.com", Role: "staff",
+			Departments: []string{"customer_service"}},
+		Status: http.StatusCreated, Response: apiv1.Person{}, Example: examplePerson,
+		Errors: []int{413, 415, 422},
+		Audit:  []string{"person.create"},
+		Handle: (*API).createPerson,
+	},
+	{
 		Method: http.MethodGet, Pattern: "/api/v1/people/{id}", ID: "getPerson", Tag: "people",
 		Summary:     "Get a person",
 		Description: "`me` is the caller. Anyone may read themselves; team leads the people of the departments they lead; owners and admins everyone.",
@@ -44,9 +59,11 @@ var peopleRoutes = []route{
 	},
 	{
 		Method: http.MethodPatch, Pattern: "/api/v1/people/{id}", ID: "updatePerson", Tag: "people",
-		Summary: "Change a person's availability, capacity, skills or notifications",
+		Summary: "Change a person: who they are, where they work, availability, capacity, skills, notifications",
 		Description: "The fields given change. A person sets their own availability, email, webhook and channels; a team lead of a " +
-			"department they work in sets their availability, capacity and skills; owners too, for anyone; admins everything. " +
+			"department they work in sets their availability, capacity and skills; owners too, for anyone; admins everything, " +
+			"including name, role, departments and leads: the person keeps their id, tokens, history and statistics, and gives back " +
+			"the open tasks they held in departments they leave. " +
 			"Becoming away or offline gives back the tasks assigned and not started (`released`), which rules then offer to others; " +
 			"any change lets the waiting tasks of their departments be assigned (`assigned`). Audited as `person.update`.",
 		Params: apiv1.PersonIDParams{},
@@ -207,6 +224,10 @@ func (s *API) updatePerson(w http.ResponseWriter, r *http.Request) error {
 			refused = append(refused, field)
 		}
 	}
+	may("name", req.Name != nil, admin)
+	may("role", req.Role != nil, admin)
+	may("departments", req.Departments != nil, admin)
+	may("leads", req.Leads != nil, admin)
 	may("availability", req.Availability != nil, self || lead || admin)
 	may("capacity", req.Capacity != nil, lead || admin)
 	may("skills", req.Skills != nil, lead || admin)
@@ -221,12 +242,32 @@ func (s *API) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	if len(ferrs) > 0 {
 		return httpx.Invalid(ferrs...)
 	}
+	var moved []store.Task
+	if req.Name != nil || req.Role != nil || req.Departments != nil || req.Leads != nil {
+		up := store.UpdateActorParams{ID: p.ActorID, Name: trimmed(req.Name), Role: req.Role, Departments: req.Departments, Leads: req.Leads}
+		want := store.Actor{Name: p.Name, Role: p.Role, Departments: p.Departments, Leads: p.Leads}.Apply(up)
+		ferrs, err := s.checkPerson(ctx, want.Name, want.Role, want.Departments, want.Leads)
+		if err != nil {
+			return httpx.StoreProblem(err, "departments")
+		}
+		if len(ferrs) > 0 {
+			return httpx.Invalid(ferrs...)
+		}
+		if _, moved, err = s.store.UpdateActor(ctx, up); err != nil {
+			return httpx.StoreProblem(fmt.Errorf("update person: %w", err), fmt.Sprintf("person %q", p.ActorID))
+		}
+	}
 	sp.ActorID, sp.At = p.ActorID, s.now().UTC()
 	next, released, err := s.store.SetPerson(ctx, sp)
 	if err != nil {
 		return httpx.StoreProblem(fmt.Errorf("set person: %w", err), fmt.Sprintf("person %q", p.ActorID))
 	}
+	released = append(moved, released...)
 	details := map[string]any{"person": p.ActorID}
+	if req.Name != nil || req.Role != nil || req.Departments != nil || req.Leads != nil {
+		details["was"] = map[string]any{"name": p.Name, "role": p.Role, "departments": p.Departments, "leads": p.Leads}
+		details["now"] = map[string]any{"name": next.Name, "role": next.Role, "departments": next.Departments, "leads": next.Leads}
+	}
 	if req.Availability != nil {
 		details["availability"] = map[string]string{"from": p.Availability, "to": next.Availability}
 	}
@@ -265,6 +306,49 @@ func (s *API) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(s.log, w, r, http.StatusOK, apiv1.UpdatePersonResponse{Person: toPersonJSON(next, actor),
 		Released: toTasksJSON(released), Assigned: toTasksJSON(assigned)})
+	return nil
+}
+
+func trimmed(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	return &t
+}
+
+func (s *API) createPerson(w http.ResponseWriter, r *http.Request) error {
+	var req apiv1.CreatePersonRequest
+	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	req.Name = strings.TrimSpace(req.Name)
+	errs, err := s.checkPerson(ctx, req.Name, req.Role, req.Departments, req.Leads)
+	if err != nil {
+		return httpx.StoreProblem(err, "departments")
+	}
+	sp, ferrs := personChange(apiv1.UpdatePersonRequest{Email: &req.Email}, store.Person{}, flow.DefaultWebhookAllow())
+	if errs = append(errs, ferrs...); len(errs) > 0 {
+		return httpx.Invalid(errs...)
+	}
+	if req.Departments == nil {
+		req.Departments = []string{}
+	}
+	now := s.now().UTC()
+	a, err := s.store.CreateActor(ctx, store.CreateActorParams{ID: uuid.NewString(), Name: req.Name, Role: req.Role,
+		Departments: req.Departments, Leads: req.Leads, At: now})
+	if err != nil {
+		return httpx.StoreProblem(fmt.Errorf("create person: %w", err), "person")
+	}
+	sp.ActorID, sp.At = a.ID, now
+	p, _, err := s.store.SetPerson(ctx, sp)
+	if err != nil {
+		return httpx.StoreProblem(fmt.Errorf("set person: %w", err), "person")
+	}
+	s.audit(r, store.AuditEntry{Action: "person.create", Object: "actor:" + a.ID,
+		Details: mustJSON(map[string]any{"name": a.Name, "email": p.Email, "role": a.Role, "departments": a.Departments, "leads": a.Leads})})
+	httpx.WriteJSON(s.log, w, r, http.StatusCreated, toPersonJSON(p, httpx.ActorFrom(ctx)))
 	return nil
 }
 

@@ -205,3 +205,94 @@ func TestAssignPass(t *testing.T) {
 	require.Len(t, assigned, 1)
 	require.Equal(t, []string{task.ID, bob}, []string{assigned[0].ID, assigned[0].Assignee}, "ann let it pass: bob gets it")
 }
+
+// TestOnePersonTwoTokensOneHistory: a person created by an admin gets a
+// token from the admin and makes another for herself; she works in one
+// department with the first, is moved to another, and works there with
+// the second: the audit trail, her tokens and the measures are one
+// person's (issue 20).
+func TestOnePersonTwoTokensOneHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	var pat apiv1.Person
+	res := e.Do("admin", http.MethodPost, "/api/v1/people", map[string]any{"name": "Pat", "email": "pat@example.com", "role": "staff",
+		"departments": []string{"customer_service"}}, nil)
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &pat))
+	require.Equal(t, "pat@example.com", pat.Email)
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodPost, "/api/v1/people", map[string]any{"name": "", "role": "staff"}, nil),
+		http.StatusUnprocessableEntity)
+	require.Len(t, p.Errors, 2, "a name, and departments for staff")
+
+	newToken := func(as string, body map[string]any) apiv1.TokenResponse {
+		t.Helper()
+		res := e.Do(as, http.MethodPost, "/api/v1/tokens", body, nil)
+		require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+		var out apiv1.TokenResponse
+		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &out))
+		return out
+	}
+	t1 := newToken("admin", map[string]any{"person": pat.ID})
+	require.Equal(t, pat.ID, t1.Actor.ID)
+	e.Tokens["pat-1"] = t1.Token
+	t2 := newToken("pat-1", map[string]any{"person": "me", "expires_in": "30d"})
+	require.Equal(t, pat.ID, t2.Actor.ID)
+	e.Tokens["pat-2"] = t2.Token
+	p = servertest.ProblemOf(t, e.Do("pat-1", http.MethodPost, "/api/v1/tokens", map[string]any{"person": "me", "role": "admin"}, nil),
+		http.StatusUnprocessableEntity)
+	require.Equal(t, "role", p.Errors[0].Field)
+	e.Actor("sam", store.RoleStaff, "customer_service")
+	servertest.ProblemOf(t, e.Do("pat-1", http.MethodPost, "/api/v1/tokens", map[string]any{"person": e.actors["sam"].ID}, nil), http.StatusForbidden)
+
+	// With the first token, in customer service.
+	c := e.StartCase()
+	task := e.OpenTask(c.ID)
+	require.Equal(t, http.StatusOK, e.Do("pat-1", http.MethodPost, "/api/v1/tasks/"+task.ID+"/claim", nil, nil).Code)
+	res = e.Do("pat-1", http.MethodPost, "/api/v1/tasks/"+task.ID+"/complete", map[string]any{"outcome": "recorded", "data": recordData}, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+
+	// Moved to the technical department; she works there with the second.
+	res = e.Do("admin", http.MethodPatch, "/api/v1/people/"+pat.ID, map[string]any{"departments": []string{"technical"}}, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	servertest.ProblemOf(t, e.Do("pat-1", http.MethodPatch, "/api/v1/people/me", map[string]any{"departments": []string{"customer_service"}}, nil),
+		http.StatusForbidden)
+	next := e.OpenTask(c.ID)
+	require.Equal(t, "technical", next.Department)
+	require.Equal(t, http.StatusOK, e.Do("pat-2", http.MethodPost, "/api/v1/tasks/"+next.ID+"/claim", nil, nil).Code)
+
+	// One history: the audit trail by her id holds what both tokens did.
+	var audit apiv1.AuditList
+	res = e.Do("admin", http.MethodGet, "/api/v1/audit?actor="+pat.ID, nil, nil)
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	require.NoError(t, json.Unmarshal(res.Body.Bytes(), &audit))
+	var actions []string
+	for _, en := range audit.Entries {
+		actions = append(actions, en.Action+" "+en.Object)
+	}
+	require.Subset(t, actions, []string{"task.claim task:" + task.ID, "task.complete task:" + task.ID, "token.create token:" + idOfToken(t, e, "pat-2"),
+		"task.claim task:" + next.ID}, "both tokens' doings, one person")
+	var mine apiv1.TokenList
+	require.NoError(t, json.Unmarshal(e.Do("pat-2", http.MethodGet, "/api/v1/tokens?actor=me", nil, nil).Body.Bytes(), &mine))
+	require.Len(t, mine.Tokens, 2)
+	var w apiv1.Work
+	require.NoError(t, json.Unmarshal(e.Do("admin", http.MethodGet, "/api/v1/work", nil, nil).Body.Bytes(), &w))
+	var hers []string
+	for _, r := range w.Rows {
+		if r.Actor == pat.ID {
+			hers = append(hers, r.Department)
+		}
+	}
+	require.Equal(t, []string{"customer_service", "technical"}, hers, "her work in both departments, as one person")
+	me, err := e.st.GetActor(ctx, pat.ID)
+	require.NoError(t, err)
+	require.Equal(t, []string{"technical"}, me.Departments)
+}
+
+// idOfToken is the id of the named token (the caller's own listing).
+func idOfToken(t *testing.T, e *testEnv, as string) string {
+	t.Helper()
+	var l apiv1.TokenList
+	require.NoError(t, json.Unmarshal(e.Do(as, http.MethodGet, "/api/v1/tokens?actor=me", nil, nil).Body.Bytes(), &l))
+	return l.Tokens[0].ID // newest first
+}

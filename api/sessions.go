@@ -218,13 +218,31 @@ func (ws *WebSessions) identityActor(ctx context.Context, id httpx.Identity, reg
 		return a, nil
 	}
 	before := a
-	if a, err = s.store.SetActorAccess(ctx, store.SetActorAccessParams{ID: a.ID, Role: id.Role, Departments: deps, Leads: leads}); err != nil {
+	role := id.Role
+	a, released, err := s.store.UpdateActor(ctx, store.UpdateActorParams{ID: a.ID, Role: &role, Departments: &deps, Leads: &leads})
+	if err != nil {
 		return store.Actor{}, httpx.StoreProblem(fmt.Errorf("apply the claim mapping: %w", err), "actor")
 	}
-	s.auditCtx(ctx, store.AuditEntry{At: now, Actor: a.ID, Action: "actor.access", Object: "actor:" + a.ID,
-		Details: mustJSON(map[string]any{"via": "oidc", "issuer": id.Issuer, "subject": id.Subject,
-			"before": map[string]any{"role": before.Role, "departments": normStrings(before.Departments), "leads": normStrings(before.Leads)},
-			"after":  map[string]any{"role": a.Role, "departments": deps, "leads": leads}})})
+	details := map[string]any{"via": "oidc", "issuer": id.Issuer, "subject": id.Subject,
+		"before": map[string]any{"role": before.Role, "departments": normStrings(before.Departments), "leads": normStrings(before.Leads)},
+		"after":  map[string]any{"role": a.Role, "departments": deps, "leads": leads}}
+	// What they held where they no longer work went back to its pool, as
+	// when an admin moves them (decision 0039).
+	var pools []string
+	if len(released) > 0 {
+		ids := make([]string, len(released))
+		for i, t := range released {
+			ids[i] = t.ID
+			if !slices.Contains(pools, t.Department) {
+				pools = append(pools, t.Department)
+			}
+		}
+		details["released"] = ids
+	}
+	s.auditCtx(ctx, store.AuditEntry{At: now, Actor: a.ID, Action: "actor.access", Object: "actor:" + a.ID, Details: mustJSON(details)})
+	if len(pools) > 0 {
+		s.assignWaiting(ctx, pools...)
+	}
 	return a, nil
 }
 

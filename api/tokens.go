@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/apiv1"
-	"github.com/flowlab/flowlab/internal/authz"
 	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/store"
 )
@@ -31,21 +30,23 @@ var actorRoutes = []route{
 var tokenRoutes = []route{
 	{
 		Method: http.MethodPost, Pattern: "/api/v1/tokens", ID: "createToken", Tag: "tokens",
-		Summary:     "Create an actor and its token",
-		Description: "The token is shown once; only its hash is stored.",
-		Roles:       authz.Admins,
-		Body:        apiv1.CreateTokenRequest{}, BodyExample: exampleTokenRequest,
+		Summary: "Create a token: for a new person, or another for an existing one",
+		Description: "The token is shown once; only its hash is stored. Without `person`, admins create a person with the token. " +
+			"With `person` (an actor id, or `me`), the existing person gets another token: anyone for themselves (for the CLI), " +
+			"admins for anyone. A person's tokens are one person: their history, audit and statistics are theirs whichever token acted.",
+		Body: apiv1.CreateTokenRequest{}, BodyExample: exampleTokenRequest,
 		Status: http.StatusCreated, Response: apiv1.TokenResponse{}, Example: exampleTokenResponse,
-		Errors: []int{413, 415, 422},
+		Errors: []int{403, 413, 415, 422},
 		Audit:  []string{"token.create"},
 		Handle: (*API).createToken,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/tokens", ID: "listTokens", Tag: "tokens",
 		Summary: "List tokens, newest first",
-		Description: "Every token (active, expired and revoked) with its actor, ordered by created_at, then id, descending. Neither the " +
-			"token nor its hash is ever shown again after POST /api/v1/tokens. " + descPaging,
-		Roles:  authz.Admins,
+		Description: "Tokens (active, expired and revoked) with their person, ordered by created_at, then id, descending. Admins see " +
+			"every token; anyone else their own, with `actor=me`. Neither the token nor its hash is ever shown again after " +
+			"POST /api/v1/tokens. " + descPaging,
+		Errors: []int{403},
 		Params: apiv1.ListTokensParams{},
 		Status: http.StatusOK, Response: apiv1.TokenList{}, Example: apiv1.TokenList{Tokens: []apiv1.Token{exampleToken}, NextCursor: exampleCursor},
 		Handle: (*API).listTokens,
@@ -54,11 +55,11 @@ var tokenRoutes = []route{
 		Method: http.MethodDelete, Pattern: "/api/v1/tokens/{id}", ID: "revokeToken", Tag: "tokens",
 		Summary: "Revoke a token",
 		Description: "From now on the token gets 401. Revoking a revoked token changes nothing (the first time is kept). The actor stays; " +
-			"give it a new token with POST /api/v1/tokens. The admin token (FLOWLAB_ADMIN_TOKEN) is configuration, not a token: change it there.",
-		Roles:  authz.Admins,
+			"give it a new token with POST /api/v1/tokens. Admins revoke any token, anyone else their own. The web UI's sessions signed in " +
+			"with the token end with it. The admin token (FLOWLAB_ADMIN_TOKEN) is configuration, not a token: change it there.",
 		Params: apiv1.TokenIDParams{},
 		Status: http.StatusOK, Response: apiv1.Token{}, Example: exampleRevokedToken,
-		Errors: []int{404},
+		Errors: []int{403, 404},
 		Audit:  []string{"token.revoke"},
 		Handle: (*API).revokeToken,
 	},
@@ -97,6 +98,13 @@ func (s *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	q, err := httpx.ParamsOf[apiv1.ListTokensParams](r)
 	if err != nil {
 		return err
+	}
+	caller := httpx.ActorFrom(r.Context())
+	if q.Actor == "me" {
+		q.Actor = caller.ID
+	}
+	if caller.Role != store.RoleAdmin && q.Actor != caller.ID {
+		return httpx.Forbidden("you may list your own tokens only (actor=me); admins every token")
 	}
 	p := store.ListTokensParams{ActorID: q.Actor, Limit: q.Limit + 1} // one more tells whether a next page exists
 	if q.Cursor != "" {
@@ -138,6 +146,9 @@ func (s *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	before, err := s.store.GetToken(ctx, q.ID)
 	if err != nil {
 		return httpx.StoreProblem(fmt.Errorf("get token: %w", err), fmt.Sprintf("token %q", q.ID))
+	}
+	if caller := httpx.ActorFrom(ctx); caller.Role != store.RoleAdmin && before.ActorID != caller.ID {
+		return httpx.Forbidden(fmt.Sprintf("token %q is not yours; you may revoke your own tokens, admins any", q.ID))
 	}
 	if err := s.store.RevokeToken(ctx, q.ID, s.now().UTC()); err != nil {
 		return httpx.StoreProblem(fmt.Errorf("revoke token: %w", err), fmt.Sprintf("token %q", q.ID))

@@ -77,11 +77,23 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/tokens?cursor=nope", nil, nil), http.StatusBadRequest)
 	servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/tokens?limit=501", nil, nil), http.StatusBadRequest)
 
-	// Only admins list and revoke.
+	// Admins list and revoke every token; anyone else only their own.
 	for _, as := range []string{"ann", "bob", "short"} {
 		servertest.ProblemOf(t, e.Do(as, http.MethodGet, "/api/v1/tokens", nil, nil), http.StatusForbidden)
-		servertest.ProblemOf(t, e.Do(as, http.MethodDelete, "/api/v1/tokens/"+list.Tokens[0].ID, nil, nil), http.StatusForbidden)
+		someoneElses := list.Tokens[0].ID // bob's
+		if as == "bob" {
+			someoneElses = list.Tokens[2].ID // ann's
+		}
+		servertest.ProblemOf(t, e.Do(as, http.MethodDelete, "/api/v1/tokens/"+someoneElses, nil, nil), http.StatusForbidden)
+		servertest.ProblemOf(t, e.Do(as, http.MethodPost, "/api/v1/tokens", map[string]any{"name": "x", "role": "staff",
+			"departments": []string{"technical"}}, nil), http.StatusForbidden)
 	}
+	res0 := e.Do("bob", http.MethodGet, "/api/v1/tokens?actor=me", nil, nil)
+	require.Equal(t, http.StatusOK, res0.Code, res0.Body.String())
+	var mine apiv1.TokenList
+	require.NoError(t, json.Unmarshal(res0.Body.Bytes(), &mine))
+	require.Len(t, mine.Tokens, 1)
+	require.Equal(t, "bob", mine.Tokens[0].Actor.Name)
 
 	// A revoked token gets 401 at once; revoking again changes nothing.
 	require.Equal(t, http.StatusOK, e.Do("ann", http.MethodGet, "/api/v1/flows", nil, nil).Code)

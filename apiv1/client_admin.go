@@ -110,3 +110,8 @@ func (c *Client) ListSessions(ctx context.Context, params ListSessionsParams, op
 func (c *Client) EndSession(ctx context.Context, params SessionIDParams, opts ...CallOption) (*Session, error) {
 	return call[Session](ctx, c, http.MethodDelete, "/api/v1/sessions/{id}", params, nil, opts...)
 }
+
+// CreatePerson creates a person without a token (createPerson).
+func (c *Client) CreatePerson(ctx context.Context, body CreatePersonRequest, opts ...CallOption) (*Person, error) {
+	return call[Person](ctx, c, http.MethodPost, "/api/v1/people", nil, body, opts...)
+}

@@ -46,8 +46,25 @@ type PersonIDParams struct {
 	ID string `path:"id" description:"Actor id, or me for the caller." example:"me"`
 }
 
+// CreatePersonRequest creates a person without a token (to give them
+// tokens later, or to let them sign in through the identity provider by
+// their email).
+type CreatePersonRequest struct {
+	Name        string   `json:"name" minLength:"1" maxLength:"200"`
+	Email       string   `json:"email,omitempty"`
+	Role        string   `json:"role" enum:"admin,owner,staff,improver"`
+	Departments []string `json:"departments,omitempty"`
+	Leads       []string `json:"leads,omitempty"`
+}
+
 // UpdatePersonRequest changes the fields given of a person.
 type UpdatePersonRequest struct {
+	// Who they are and where they work (admins): their id, history,
+	// tokens and statistics stay theirs.
+	Name         *string   `json:"name,omitempty" maxLength:"200"`
+	Role         *string   `json:"role,omitempty" enum:"admin,owner,staff,improver"`
+	Departments  *[]string `json:"departments,omitempty"`
+	Leads        *[]string `json:"leads,omitempty"`
 	Availability *string   `json:"availability,omitempty" enum:"available,away,offline"`
 	Capacity     *int      `json:"capacity,omitempty" minimum:"0" maximum:"1000"`
 	Skills       *[]string `json:"skills,omitempty"`

@@ -14,7 +14,7 @@ type ActorIDParams struct {
 
 // ListTokensParams are the query parameters of listTokens.
 type ListTokensParams struct {
-	Actor  string `query:"actor" description:"Only the tokens of this actor id."`
+	Actor  string `query:"actor" description:"Only the tokens of this actor id (me: yours; required unless you are an admin)."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
 	Cursor string `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
 }

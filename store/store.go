@@ -249,6 +249,11 @@ type Store interface {
 	// Actors and tokens. Only token hashes are stored.
 	CreateActor(ctx context.Context, p CreateActorParams) (Actor, error)
 	GetActor(ctx context.Context, id string) (Actor, error)
+	// UpdateActor changes the fields given of a person (an actor: its id,
+	// and with it every task, span, audit entry and token, stays; decision
+	// 0039). Open tasks they hold in departments they no longer work in go
+	// back to their pools, in the same transaction (returned).
+	UpdateActor(ctx context.Context, p UpdateActorParams) (Actor, []Task, error)
 	CreateToken(ctx context.Context, p CreateTokenParams) (Token, error)
 	// ActorByTokenHash resolves a token hash to its actor; revoked or expired
 	// tokens are ErrNotFound.
@@ -267,9 +272,6 @@ type Store interface {
 	// (compared without case); ErrNotFound when none, ErrConflict when
 	// more than one has it.
 	ActorByEmail(ctx context.Context, email string) (Actor, error)
-	// SetActorAccess sets an actor's role, departments and leads (a
-	// sign-in's claim mapping); ErrNotFound: no such actor.
-	SetActorAccess(ctx context.Context, p SetActorAccessParams) (Actor, error)
 
 	// Web UI sessions (decision 0038). CreateSession stores a session
 	// (ErrConflict: the id exists). GetSession returns it with its actor
@@ -1254,6 +1256,32 @@ type Actor struct {
 	CreatedAt time.Time
 }
 
+// Apply is a with the fields p gives.
+func (a Actor) Apply(p UpdateActorParams) Actor {
+	if p.Name != nil {
+		a.Name = *p.Name
+	}
+	if p.Role != nil {
+		a.Role = *p.Role
+	}
+	if p.Departments != nil {
+		a.Departments = *p.Departments
+	}
+	if p.Leads != nil {
+		a.Leads = *p.Leads
+	}
+	return a
+}
+
+// UpdateActorParams change an actor; nil fields keep their value.
+type UpdateActorParams struct {
+	ID          string
+	Name        *string
+	Role        *string
+	Departments *[]string
+	Leads       *[]string
+}
+
 type CreateActorParams struct {
 	ID          string
 	Name        string
@@ -1297,14 +1325,6 @@ type CreateTokenParams struct {
 	Hash      []byte // sha256 of the secret
 	At        time.Time
 	ExpiresAt *time.Time
-}
-
-// SetActorAccessParams are an actor's role, departments and leads.
-type SetActorAccessParams struct {
-	ID          string
-	Role        string
-	Departments []string
-	Leads       []string
 }
 
 // Ways a session began (Session.Via).

@@ -129,6 +129,8 @@ func templateFuncs(t *templateSet) template.FuncMap {
 			}
 			return m
 		},
+		// whereOf says a role and its departments: "staff of Technical".
+		"whereOf": whereText,
 		"has": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {

@@ -195,17 +195,47 @@ type settingsPage struct {
 	Errors     map[string]string // field → the API's message
 	Error      string            // for the whole form
 	Assignable bool              // rules give them work (staff, improvers)
+	// My tokens: a page of them, the token just created (shown once, in
+	// the answer of the post that created it) and the form that creates
+	// one.
+	Tokens     []tokenRow
+	TokensNext string
+	NewToken   *newToken
+	TokenForm  tokenForm
 }
 
 func (s *Web) settings(w http.ResponseWriter, r *http.Request) error {
-	p, err := apiGet[apiv1.Person](s, r, "/api/v1/people/me")
+	page, err := s.settingsData(r)
 	if err != nil {
 		return err
+	}
+	return s.renderSettings(w, r, http.StatusOK, page)
+}
+
+// settingsData is my settings as saved, with a page of my tokens
+// (?tokens= the cursor of the page).
+func (s *Web) settingsData(r *http.Request) (settingsPage, error) {
+	p, err := apiGet[apiv1.Person](s, r, "/api/v1/people/me")
+	if err != nil {
+		return settingsPage{}, err
 	}
 	page := settingsPage{Person: p, Email: p.Email, WebhookURL: p.WebhookURL,
 		ByEmail: slices.Contains(p.NotifyBy, "email"), ByWebhook: slices.Contains(p.NotifyBy, "webhook"),
 		Assignable: authz.DepartmentBound(actorOf(r.Context()).Role)}
-	return s.renderSettings(w, r, http.StatusOK, page)
+	if err := s.myTokens(r, &page); err != nil {
+		return settingsPage{}, err
+	}
+	return page, nil
+}
+
+// myTokens fills the page's list of my tokens.
+func (s *Web) myTokens(r *http.Request, page *settingsPage) error {
+	list, err := s.tokensOf(r, "me", r.URL.Query().Get("tokens"))
+	if err != nil {
+		return err
+	}
+	page.Tokens, page.TokensNext = tokenRowsOf(list.Tokens), list.NextCursor
+	return nil
 }
 
 func (s *Web) renderSettings(w http.ResponseWriter, r *http.Request, status int, page settingsPage) error {
@@ -270,6 +300,9 @@ func (s *Web) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Person = cur
+	if err := s.myTokens(r, &page); err != nil {
+		return err
+	}
 	return s.renderSettings(w, r, p.Status, page)
 }
 

@@ -752,31 +752,57 @@ func showBottlenecks(cmd *cobra.Command, c *apiv1.Client, params apiv1.Bottlenec
 func newTokenCmd() *cobra.Command {
 	parent := &cobra.Command{
 		Use:   "token",
-		Short: "Manage API tokens",
-		Long: `token manages the API tokens of actors. Each token belongs to an actor with a
-role (admin, owner, staff, improver) and, for staff, the departments whose
-inboxes they work.`,
-		Example: `  flowlab token create --name "Tech agent" --role staff --department technical`,
-		Args:    noSubcommand,
+		Short: "Manage API tokens: create, list, revoke",
+		Long: `token manages API tokens. A token belongs to a person (an actor with a role
+and, for staff, the departments whose inboxes they work); a person may have
+several (a laptop, a script), and whatever any of them does is that person's.`,
+		Example: `  flowlab token create --name "Tech agent" --role staff --department technical
+  flowlab token create --person me --expires-in 30d
+  flowlab token list --person me
+  flowlab token revoke 7c0e9a3b-2f1d-4e5a-8b6c-9d0e1f2a3b4c`,
+		Args: noSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return usageError{errors.New("token needs a subcommand: create")}
+			return usageError{errors.New("token needs a subcommand: create, list or revoke")}
 		},
 	}
 	var cf clientFlags
-	var name, role, expires string
+	var name, role, expires, person string
 	var depts, leads []string
 	create := &cobra.Command{
 		Use:   "create",
-		Short: "Create an actor and its API token (admin); the token is shown once",
-		Long: `create makes a new actor with a role and departments and prints its token
-(POST /api/v1/tokens, admins only). The token is shown only this once: in
-table mode it alone goes to stdout, so it can be captured.`,
+		Short: "Create a token: for a new person (admins), or another for an existing one; shown once",
+		Long: `create makes a new person with a role and departments and prints their token
+(POST /api/v1/tokens, admins only); with --person (an actor id, or me) it gives
+an existing person another token instead: anyone for themselves, admins for
+anyone. The token is shown only this once: in table mode it alone goes to
+stdout, so it can be captured.`,
 		Example: `  flowlab token create --name "Tech agent" --role staff --department technical
   flowlab token create --name "Lea (lead)" --role staff --department customer_service --lead customer_service
-  export FLOWLAB_TOKEN=$(flowlab token create --name "Ops script" --role owner --expires-in 720h)`,
+  export FLOWLAB_TOKEN=$(flowlab token create --name "Ops script" --role owner --expires-in 720h)
+  flowlab token create --person me --expires-in 30d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if person != "" {
+				for _, f := range []string{"name", "role", "department", "lead"} {
+					if cmd.Flags().Changed(f) {
+						return usageError{fmt.Errorf("--%s describes a new person; with --person the token is for an existing one", f)}
+					}
+				}
+				c, err := cf.client()
+				if err != nil {
+					return err
+				}
+				req := apiv1.CreateTokenRequest{Person: person}
+				if expires != "" {
+					req.ExpiresIn = &expires
+				}
+				out, err := c.CreateToken(cmd.Context(), req)
+				if err != nil {
+					return err
+				}
+				return printNewToken(cmd, cf.output, out)
+			}
 			if !contains(tokenRoles, role) {
 				return usageError{fmt.Errorf("--role must be one of %s, not %q", strings.Join(tokenRoles, ", "), role)}
 			}
@@ -795,20 +821,7 @@ table mode it alone goes to stdout, so it can be captured.`,
 			if err != nil {
 				return err
 			}
-			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
-				a := out.Actor
-				deps, expiresAt := "-", "-"
-				if len(a.Departments) > 0 {
-					deps = strings.Join(a.Departments, ",")
-				}
-				if out.ExpiresAt != nil {
-					expiresAt = out.ExpiresAt.Format(time.RFC3339Nano)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "token of actor %s (%s, role %s, departments %s), expires %s; it is shown only once:\n",
-					cell(a.ID), cell(a.Name), cell(a.Role), deps, expiresAt)
-				_, err := fmt.Fprintln(w, out.Token)
-				return err
-			})
+			return printNewToken(cmd, cf.output, out)
 		},
 	}
 	cf.add(create)
@@ -822,8 +835,107 @@ table mode it alone goes to stdout, so it can be captured.`,
 	_ = create.RegisterFlagCompletionFunc("expires-in", cobra.NoFileCompletions)
 	_ = create.RegisterFlagCompletionFunc("department", completeDepartments(&cf))
 	_ = create.RegisterFlagCompletionFunc("lead", completeDepartments(&cf))
-	parent.AddCommand(create)
+	create.Flags().StringVar(&person, "person", "", "give this existing person (actor id, or me) another token")
+	parent.AddCommand(create, newTokenListCmd(), newTokenRevokeCmd())
 	return parent
+}
+
+// printNewToken shows a token created: who it is for on stderr, the token
+// alone on stdout (table mode), so that it can be captured.
+func printNewToken(cmd *cobra.Command, output string, out *apiv1.TokenResponse) error {
+	return emitAnswer(cmd, output, out, func(w io.Writer) error {
+		a := out.Actor
+		deps, expiresAt := "-", "-"
+		if len(a.Departments) > 0 {
+			deps = strings.Join(a.Departments, ",")
+		}
+		if out.ExpiresAt != nil {
+			expiresAt = out.ExpiresAt.Format(time.RFC3339Nano)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "token of actor %s (%s, role %s, departments %s), expires %s; it is shown only once:\n",
+			cell(a.ID), cell(a.Name), cell(a.Role), deps, expiresAt)
+		_, err := fmt.Fprintln(w, out.Token)
+		return err
+	})
+}
+
+func newTokenListCmd() *cobra.Command {
+	var cf clientFlags
+	var pf pageFlags
+	var person string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List tokens, newest first: yours (--person me), or everyone's (admins)",
+		Long: `list shows tokens with their person and status (active, expired, revoked),
+never the token itself (GET /api/v1/tokens). Admins see every token, or one
+person's with --person; anyone else their own with --person me.`,
+		Example: `  flowlab token list --person me
+  flowlab token list --all -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := pf.check(); err != nil {
+				return err
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			items, next, err := fetchPages(cmd.Context(), pf, func(ctx context.Context, cursor string, limit int) ([]apiv1.Token, string, error) {
+				out, err := c.ListTokens(ctx, apiv1.ListTokensParams{Actor: person, Limit: limit, Cursor: cursor})
+				if err != nil {
+					return nil, "", err
+				}
+				return out.Tokens, out.NextCursor, nil
+			})
+			if err != nil {
+				return err
+			}
+			type row struct {
+				ID        string     `json:"id"`
+				Person    string     `json:"person"`
+				Name      string     `json:"name"`
+				Status    string     `json:"status"`
+				CreatedAt time.Time  `json:"created_at"`
+				ExpiresAt *time.Time `json:"expires_at"`
+			}
+			rows := make([]row, 0, len(items))
+			for _, t := range items {
+				rows = append(rows, row{ID: t.ID, Person: t.Actor.ID, Name: t.Actor.Name, Status: t.Status, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt})
+			}
+			return printList(cmd, args, cf.output, apiv1.TokenList{Tokens: items, NextCursor: next}, rows, next, pf.all,
+				[]string{"id", "name", "person", "status", "created_at", "expires_at"})
+		},
+	}
+	cf.add(cmd)
+	pf.add(cmd, "tokens")
+	cmd.Flags().StringVar(&person, "person", "", "only this person's tokens (actor id, or me)")
+	return cmd
+}
+
+func newTokenRevokeCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{
+		Use:   "revoke TOKEN_ID",
+		Short: "Revoke a token (yours, or any as an admin); it gets 401 at once",
+		Long: `revoke ends a token (DELETE /api/v1/tokens/{id}): from now on it gets 401, and
+web UI sessions signed in with it end. The id is the one token list shows, not
+the token itself. Revoking a revoked token changes nothing.`,
+		Example: "  flowlab token revoke 7c0e9a3b-2f1d-4e5a-8b6c-9d0e1f2a3b4c",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			out, err := c.RevokeToken(cmd.Context(), apiv1.TokenIDParams{ID: args[0]})
+			if err != nil {
+				return err
+			}
+			return renderAnswer(cmd, cf.output, out, []string{"id", "status", "revoked_at"})
+		},
+	}
+	cf.add(cmd)
+	return cmd
 }
 
 func newOpenAPICmd() *cobra.Command {

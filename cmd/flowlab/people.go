@@ -34,10 +34,10 @@ to be started, handle times and reassignments.`,
 		Args: noSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return usageError{errors.New("people needs a subcommand: list, show, set or work")}
+			return usageError{errors.New("people needs a subcommand: list, show, create, set or work")}
 		},
 	}
-	parent.AddCommand(newPeopleListCmd(), newPeopleShowCmd(), newPeopleSetCmd(), newPeopleWorkCmd())
+	parent.AddCommand(newPeopleListCmd(), newPeopleShowCmd(), newPeopleCreateCmd(), newPeopleSetCmd(), newPeopleWorkCmd())
 	return parent
 }
 
@@ -117,18 +117,20 @@ func personArg(args []string) string {
 func newPeopleSetCmd() *cobra.Command {
 	var cf clientFlags
 	var (
-		availability, email, webhook string
-		capacity                     int
-		skills, notifyBy             []string
+		availability, email, webhook, name, role string
+		capacity                                 int
+		skills, notifyBy, depts, leads           []string
 	)
 	cmd := &cobra.Command{
 		Use:   "set [ACTOR_ID]",
-		Short: "Change a person's availability, capacity, skills or notification channels",
+		Short: "Change a person: availability, capacity, skills, notifications; name, role, departments (admins)",
 		Long: `set changes the flags given (PATCH /api/v1/people/{id}); without an id, your own.
 You set your availability and where your notifications go; a team lead of the
-person's department sets their availability, capacity and skills. Going away
-or offline gives back the tasks assigned to you and not started; the rules
-offer them to others. Empty --skill or --notify-by clear the list.`,
+person's department sets their availability, capacity and skills; admins also
+their name, role, departments and leads (the person keeps their tokens and
+history; what they held where they no longer work goes back to its pool).
+Going away or offline gives back the tasks assigned to you and not started;
+the rules offer them to others. Empty --skill or --notify-by clear the list.`,
 		Example: `  flowlab people set --availability away
   flowlab people set --email ana@example.com --notify-by email
   flowlab people set 3d4f0c2e-8a1b-4c6d-9e7f-5a2b1c3d4e5f --capacity 3 --skill en --skill router`,
@@ -161,8 +163,22 @@ offer them to others. Empty --skill or --notify-by clear the list.`,
 				n := nonEmpty(notifyBy)
 				req.NotifyBy = &n
 			}
+			if fl.Changed("name") {
+				req.Name = &name
+			}
+			if fl.Changed("role") {
+				req.Role = &role
+			}
+			if fl.Changed("department") {
+				d := nonEmpty(depts)
+				req.Departments = &d
+			}
+			if fl.Changed("lead") {
+				l := nonEmpty(leads)
+				req.Leads = &l
+			}
 			if req == (apiv1.UpdatePersonRequest{}) {
-				return usageError{errors.New("nothing to change: give --availability, --capacity, --skill, --email, --webhook-url or --notify-by")}
+				return usageError{errors.New("nothing to change: give --availability, --capacity, --skill, --email, --webhook-url, --notify-by, --name, --role, --department or --lead")}
 			}
 			c, err := cf.client()
 			if err != nil {
@@ -194,8 +210,52 @@ offer them to others. Empty --skill or --notify-by clear the list.`,
 	fl.StringVar(&email, "email", "", "the address of email notifications (empty: none)")
 	fl.StringVar(&webhook, "webhook-url", "", "a chat tool's incoming webhook for notifications (empty: none)")
 	fl.StringSliceVar(&notifyBy, "notify-by", nil, "channels besides the app: email, webhook (comma-separated)")
+	fl.StringVar(&name, "name", "", "their name (admins)")
+	fl.StringVar(&role, "role", "", "their role: "+strings.Join(tokenRoles, ", ")+" (admins)")
+	fl.StringArrayVar(&depts, "department", nil, "a department they work in (repeatable; the list replaces theirs; admins)")
+	fl.StringArrayVar(&leads, "lead", nil, "a department, among theirs, they lead (repeatable; the list replaces theirs; admins)")
 	_ = cmd.RegisterFlagCompletionFunc("availability", cobra.FixedCompletions([]string{apiv1.Available, apiv1.Away, apiv1.Offline}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("notify-by", cobra.FixedCompletions([]string{"email", "webhook"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func newPeopleCreateCmd() *cobra.Command {
+	var cf clientFlags
+	var name, email, role string
+	var depts, leads []string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a person without a token (admins)",
+		Long: `create adds a person (POST /api/v1/people): give them tokens with
+"flowlab token create --person ID", or let them sign in through the identity
+provider by their email.`,
+		Example: `  flowlab people create --name "Ana Agent" --email ana@example.com --role staff --department customer_service`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !contains(tokenRoles, role) {
+				return usageError{fmt.Errorf("--role must be one of %s, not %q", strings.Join(tokenRoles, ", "), role)}
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			out, err := c.CreatePerson(cmd.Context(), apiv1.CreatePersonRequest{Name: name, Email: email, Role: role,
+				Departments: nonEmpty(depts), Leads: nonEmpty(leads)})
+			if err != nil {
+				return err
+			}
+			return renderAnswer(cmd, cf.output, out, append(personCols, "email"))
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().StringVar(&name, "name", "", "their name")
+	cmd.Flags().StringVar(&email, "email", "", "their email address (how the identity provider's sign-in finds them)")
+	cmd.Flags().StringVar(&role, "role", "staff", "role: "+strings.Join(tokenRoles, ", "))
+	cmd.Flags().StringArrayVar(&depts, "department", nil, "department (repeatable; staff need one)")
+	cmd.Flags().StringArrayVar(&leads, "lead", nil, "a department, among --department, they lead (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("role", cobra.FixedCompletions(tokenRoles, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("department", completeDepartments(&cf))
+	_ = cmd.RegisterFlagCompletionFunc("lead", completeDepartments(&cf))
 	return cmd
 }
 

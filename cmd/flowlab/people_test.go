@@ -59,3 +59,45 @@ func TestPeopleCommands(t *testing.T) {
 	require.Equal(t, exitUsage, cli("notifications", "read").code)
 	require.Contains(t, ok("notifications", "read", "--all"), "0 marked read, 0 unread")
 }
+
+// TestTokenAndPersonCommands: an admin creates a person and gives her a
+// token; she makes another for herself, lists and revokes it; the admin
+// moves her to another department: one person throughout (issue 20).
+func TestTokenAndPersonCommands(t *testing.T) {
+	cli, ok := realAPI(t, idleEngine{waitingFor: &sync.Map{}})
+	var pat apiv1.Person
+	require.NoError(t, json.Unmarshal([]byte(ok("people", "create", "--name", "Pat", "--email", "pat@example.com", "--department", "customer_service", "-o", "json")), &pat))
+	require.Equal(t, "pat@example.com", pat.Email)
+	res := cli("token", "create", "--person", pat.ID, "--role", "owner")
+	require.Equal(t, exitUsage, res.code)
+	require.Contains(t, res.stderr, "--role describes a new person")
+	tok1 := strings.TrimSpace(ok("token", "create", "--person", pat.ID))
+	require.True(t, strings.HasPrefix(tok1, "flk_"), tok1)
+
+	t.Setenv("FLOWLAB_TOKEN", tok1)
+	tok2 := strings.TrimSpace(ok("token", "create", "--person", "me", "--expires-in", "30d"))
+	require.NotEqual(t, tok1, tok2)
+	var list apiv1.TokenList
+	require.NoError(t, json.Unmarshal([]byte(ok("token", "list", "--person", "me", "-o", "json")), &list))
+	require.Len(t, list.Tokens, 2)
+	require.Equal(t, pat.ID, list.Tokens[0].Actor.ID)
+	require.Equal(t, pat.ID, list.Tokens[1].Actor.ID)
+	table := ok("token", "list", "--person", "me")
+	require.Contains(t, table, "STATUS")
+	res = cli("token", "list")
+	require.Equal(t, exitAPIClient, res.code, "only admins list everyone's")
+	require.Contains(t, ok("token", "revoke", list.Tokens[0].ID), "revoked")
+	t.Setenv("FLOWLAB_TOKEN", tok2)
+	require.Equal(t, exitAPIClient, cli("people", "show").code, "the revoked token gets 401")
+	t.Setenv("FLOWLAB_TOKEN", tok1)
+	require.Contains(t, ok("people", "show"), "Pat")
+	res = cli("people", "set", "--department", "technical")
+	require.Equal(t, exitAPIClient, res.code, "only admins move people")
+
+	t.Setenv("FLOWLAB_TOKEN", "flk_admin-token-for-the-test")
+	var upd apiv1.UpdatePersonResponse
+	require.NoError(t, json.Unmarshal([]byte(ok("people", "set", pat.ID, "--department", "technical", "--name", "Pat Lee", "-o", "json")), &upd))
+	require.Equal(t, []any{pat.ID, "Pat Lee", []string{"technical"}}, []any{upd.Person.ID, upd.Person.Name, upd.Person.Departments})
+	t.Setenv("FLOWLAB_TOKEN", tok1)
+	require.Contains(t, ok("people", "show"), "technical", "the same token, the changed person")
+}

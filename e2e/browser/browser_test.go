@@ -36,6 +36,7 @@ func TestBrowser(t *testing.T) {
 	// Last: promoting v2 changes the complaint flow's default version.
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)
 	t.Run("AssignedWorkAndTheTeamLead", e.testAssignment)
+	t.Run("PeopleAndTokens", e.testPeopleAndTokens)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 }

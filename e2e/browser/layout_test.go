@@ -43,15 +43,20 @@ func (e *env) testEveryPageAtCommonWidths(t *testing.T) {
 	require.NoError(t, err)
 	pilots, err := e.client(t, improver).ListPilots(t.Context(), apiv1.ListPilotsParams{})
 	require.NoError(t, err)
+	people, err := e.client(t, admin).ListPeople(t.Context(), apiv1.ListPeopleParams{})
+	require.NoError(t, err)
+	require.NotEmpty(t, people.People)
+	person := "/ui/people/" + people.People[0].ID
 
 	pages := map[string][]string{
 		csAgent: {"/ui/inbox", "/ui/cases", "/ui/cases/" + c.ID, "/ui/tasks/" + tk.ID, "/ui/cases/new",
 			"/ui/proposals", "/ui/proposals/" + prop.ID, "/ui/improvements", "/ui/kpis", "/ui/notifications", "/ui/settings"},
 		techAgent: {"/ui/inbox"},
-		admin:     {"/ui/inbox", "/ui/tasks/" + next.ID, "/ui/cases/" + c.ID, "/ui/team?department=customer_service"},
+		admin: {"/ui/inbox", "/ui/tasks/" + next.ID, "/ui/cases/" + c.ID, "/ui/team?department=customer_service",
+			"/ui/people", "/ui/people/new", person},
 		owner: {"/ui/flows", "/ui/flows/complaint", "/ui/flows/complaint/diff?from=1&to=2", "/ui/flows/complaint/edit",
 			"/ui/flows/complaint/migrate?from=1&to=2", "/ui/flows/new", "/ui/logs", "/ui/logs/new", "/ui/inbox", "/ui/cases",
-			"/ui/team?department=customer_service"},
+			"/ui/team?department=customer_service", "/ui/people", person},
 		improver: {"/ui/pilots", "/ui/pilots/new", "/ui/proposals/" + prop.ID, "/ui/kpis", "/ui/inbox", "/ui/cases/" + c.ID},
 	}
 	for _, p := range pilots.Pilots {

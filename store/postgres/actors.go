@@ -52,6 +52,34 @@ func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (sto
 	return a, nil
 }
 
+// UpdateActor changes an actor; see store.Store.
+func (s *Store) UpdateActor(ctx context.Context, p store.UpdateActorParams) (store.Actor, []store.Task, error) {
+	var (
+		a        store.Actor
+		released []store.Task
+	)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := scanActor(tx.QueryRow(ctx, `SELECT `+actorCols+` FROM actors a WHERE a.id = $1 FOR UPDATE`, p.ID))
+		if err != nil {
+			return err
+		}
+		next := cur.Apply(p)
+		if a, err = scanActor(tx.QueryRow(ctx, `UPDATE actors SET name = $1, role = $2, departments = $3, leads = $4
+			WHERE id = $5 RETURNING id, name, role, departments, leads, created_at`,
+			next.Name, next.Role, string(normalize.Strings(next.Departments)), string(normalize.Strings(next.Leads)), p.ID)); err != nil {
+			return err
+		}
+		released, err = queryTasks(ctx, tx, `UPDATE tasks SET assignee = NULL, assigned_at = NULL, assign_rule = '', offer_due = NULL
+			WHERE status = 'open' AND assignee = $1 AND NOT ($2::jsonb ? department)
+			RETURNING `+taskCols, p.ID, string(normalize.Strings(a.Departments)))
+		return err
+	})
+	if err != nil {
+		return store.Actor{}, nil, mapErr("postgres: update actor", err)
+	}
+	return a, released, nil
+}
+
 // GetActor returns an actor by id.
 func (s *Store) GetActor(ctx context.Context, id string) (store.Actor, error) {
 	a, err := scanActor(s.pool.QueryRow(ctx, `SELECT `+actorCols+` FROM actors a WHERE a.id = $1`, id))

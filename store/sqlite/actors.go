@@ -57,6 +57,39 @@ func (s *Store) CreateActor(ctx context.Context, p store.CreateActorParams) (sto
 	return a, nil
 }
 
+// UpdateActor changes an actor; see store.Store.
+func (s *Store) UpdateActor(ctx context.Context, p store.UpdateActorParams) (store.Actor, []store.Task, error) {
+	var (
+		a        store.Actor
+		released []store.Task
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanActor(tx.QueryRowContext(ctx, `SELECT `+actorCols+` FROM actors a WHERE a.id = ?`, p.ID))
+		if err != nil {
+			return err
+		}
+		next := cur.Apply(p)
+		if a, err = scanActor(tx.QueryRowContext(ctx, `UPDATE actors SET name = ?, role = ?, departments = ?, leads = ?
+			WHERE id = ? RETURNING id, name, role, departments, leads, created_at`,
+			next.Name, next.Role, string(normalize.Strings(next.Departments)), string(normalize.Strings(next.Leads)), p.ID)); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE tasks SET assignee = NULL, assigned_at = NULL, assign_rule = '', offer_due = NULL
+			WHERE status = 'open' AND assignee = ?
+				AND NOT EXISTS (SELECT 1 FROM json_each(?) WHERE value = tasks.department)
+			RETURNING `+taskCols, p.ID, string(normalize.Strings(a.Departments)))
+		if err != nil {
+			return err
+		}
+		released, err = collectTasks(rows)
+		return err
+	})
+	if err != nil {
+		return store.Actor{}, nil, mapErr("sqlite: update actor", err)
+	}
+	return a, released, nil
+}
+
 // GetActor returns an actor by id.
 func (s *Store) GetActor(ctx context.Context, id string) (store.Actor, error) {
 	a, err := scanActor(s.db.QueryRowContext(ctx, `SELECT `+actorCols+` FROM actors a WHERE a.id = ?`, id))

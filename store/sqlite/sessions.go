@@ -42,21 +42,6 @@ func (s *Store) ActorByEmail(ctx context.Context, email string) (store.Actor, er
 	return store.Actor{}, store.ErrConflict
 }
 
-// SetActorAccess sets an actor's role, departments and leads.
-func (s *Store) SetActorAccess(ctx context.Context, p store.SetActorAccessParams) (store.Actor, error) {
-	var a store.Actor
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		a, err = scanActor(tx.QueryRowContext(ctx, `UPDATE actors AS a SET role = ?2, departments = ?3, leads = ?4 WHERE a.id = ?1
-			RETURNING `+strings.ReplaceAll(actorCols, "a.", ""), p.ID, p.Role, string(normalize.Strings(p.Departments)), string(normalize.Strings(p.Leads))))
-		return err
-	})
-	if err != nil {
-		return store.Actor{}, mapErr("sqlite: set actor access", err)
-	}
-	return a, nil
-}
-
 const sessionCols = `s.id, s.actor_id, s.via, s.token_id, s.created_at, s.last_seen_at, s.idle_until, s.expires_at, s.ended_at, s.user_agent`
 
 func scanSession(r scanner, extra ...any) (store.Session, error) {

@@ -605,3 +605,38 @@ func testNotifications(t *testing.T, s store.Store) {
 	require.Equal(t, []any{1, []string{store.ChannelEmail}, "webhook: 503"}, []any{due[0].Attempts, due[0].Sent, due[0].LastError})
 	require.ErrorIs(t, s.SetNotificationDelivery(ctx, store.NotificationDelivery{ID: "nope", Delivery: store.DeliveryDone}), store.ErrNotFound)
 }
+
+// testPersonWithTwoTokens: a person's tokens all name them; a change of
+// departments keeps their id (and so their history) and gives back what
+// they held where they no longer work (decision 0039).
+func testPersonWithTwoTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	_, err := s.CreateActor(ctx, store.CreateActorParams{ID: "p1", Name: "Pat", Role: store.RoleStaff, Departments: []string{"service"}, At: t0})
+	require.NoError(t, err)
+	for i, h := range [][]byte{[]byte("hash-1"), []byte("hash-2")} {
+		_, err := s.CreateToken(ctx, store.CreateTokenParams{ID: fmt.Sprintf("tok-%d", i), ActorID: "p1", Hash: h, At: t0})
+		require.NoError(t, err)
+	}
+	createCase(t, s, "c1")
+	openTask(t, s, taskParams("t1", "c1", 1))
+	_, err = s.ClaimTask(ctx, store.ClaimTaskParams{ID: "t1", Actor: "p1", At: at(time.Minute)})
+	require.NoError(t, err)
+
+	a, released, err := s.UpdateActor(ctx, store.UpdateActorParams{ID: "p1", Departments: &[]string{"tech"}, Leads: &[]string{"tech"}})
+	require.NoError(t, err)
+	require.Equal(t, []any{"p1", "Pat", []string{"tech"}, []string{"tech"}}, []any{a.ID, a.Name, a.Departments, a.Leads})
+	require.Len(t, released, 1, "t1 is in service, where Pat no longer works")
+	require.Equal(t, "t1", released[0].ID)
+	require.Empty(t, released[0].Assignee)
+	for _, h := range [][]byte{[]byte("hash-1"), []byte("hash-2")} {
+		got, err := s.ActorByTokenHash(ctx, h, at(time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, []any{"p1", []string{"tech"}}, []any{got.ID, got.Departments}, "both tokens are the same person, changed")
+	}
+	a, released, err = s.UpdateActor(ctx, store.UpdateActorParams{ID: "p1", Name: ptr("Pat Lee")})
+	require.NoError(t, err)
+	require.Equal(t, []any{"Pat Lee", []string{"tech"}}, []any{a.Name, a.Departments})
+	require.Empty(t, released)
+	_, _, err = s.UpdateActor(ctx, store.UpdateActorParams{ID: "nobody", Name: ptr("x")})
+	require.ErrorIs(t, err, store.ErrNotFound)
+}

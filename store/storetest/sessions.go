@@ -116,8 +116,7 @@ func sessionIDs(ss []store.Session) []string {
 	return out
 }
 
-// testActorByEmail: a person is found by email without case; the claim
-// mapping sets an actor's role, departments and leads.
+// testActorByEmail: a person is found by email without case.
 func testActorByEmail(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	for _, id := range []string{"ann", "bob", "cy"} {
@@ -141,13 +140,4 @@ func testActorByEmail(t *testing.T, s store.Store) {
 	require.ErrorIs(t, err, store.ErrNotFound, "an empty address is nobody's")
 	_, err = s.ActorByEmail(ctx, "twin@example.com")
 	require.ErrorIs(t, err, store.ErrConflict, "two people share it")
-
-	a, err = s.SetActorAccess(ctx, store.SetActorAccessParams{ID: "ann", Role: store.RoleOwner, Departments: []string{"service", "tech"}, Leads: []string{"tech"}})
-	require.NoError(t, err)
-	require.Equal(t, store.Actor{ID: "ann", Name: "ann", Role: store.RoleOwner, Departments: []string{"service", "tech"}, Leads: []string{"tech"}, CreatedAt: t0}, a)
-	got, err := s.GetActor(ctx, "ann")
-	require.NoError(t, err)
-	require.Equal(t, a, got)
-	_, err = s.SetActorAccess(ctx, store.SetActorAccessParams{ID: "nope", Role: store.RoleOwner})
-	require.ErrorIs(t, err, store.ErrNotFound)
 }

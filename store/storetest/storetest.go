@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Notifications", testNotifications},
 		{"Sessions", testSessions},
 		{"ActorByEmail", testActorByEmail},
+		{"PersonWithTwoTokens", testPersonWithTwoTokens},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()

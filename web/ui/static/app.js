@@ -174,7 +174,32 @@
     }, true);
   }
 
+  // A token shown once: <input data-select-all> selects itself when
+  // focused; <button data-copy="id"> copies that field (shown only where
+  // the clipboard is available: a secure context).
+  function copiers() {
+    document.querySelectorAll("input[data-select-all]").forEach(function (i) {
+      i.addEventListener("focus", function () { i.select(); });
+      i.addEventListener("click", function () { i.select(); });
+    });
+    if (!navigator.clipboard || !window.isSecureContext) return;
+    document.querySelectorAll("button[data-copy]").forEach(function (b) {
+      var field = document.getElementById(b.getAttribute("data-copy"));
+      if (!field) return;
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          b.textContent = "Copied";
+        }, function () {
+          field.focus();
+          b.textContent = "Select and copy it";
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    copiers();
     refreshers(); // first: it keeps the lists as served
     localTimes(document);
     tick();
