@@ -80,21 +80,40 @@ func (s *session) signInSSO(user string) string {
 		chromedp.SendKeys(chromedp.ID("username"), user),
 		chromedp.Click(chromedp.ID("login")),
 	)
-	// The callback page moves on by itself (a same-site navigation).
+	// The callback page moves on by itself (a same-site navigation): an
+	// evaluation that meets the navigation in flight is tried again.
 	deadline := time.Now().Add(pollLimit)
 	for {
-		p := eval[string](s, "location.pathname")
-		if p != web.OIDCCallbackPath && strings.HasPrefix(p, "/ui/") && eval[string](s, "document.readyState") == "complete" {
-			return p
+		p, err := tryEval[string](s, `location.pathname`)
+		var state string
+		var refused bool
+		if err == nil {
+			state, err = tryEval[string](s, `document.readyState`)
 		}
-		if strings.HasPrefix(p, web.OIDCCallbackPath) && eval[bool](s, `!!document.querySelector('[data-testid="signin-error"]')`) {
-			return p
+		if err == nil {
+			refused, err = tryEval[bool](s, `!!document.querySelector('[data-testid="signin-error"]')`)
+		}
+		if err == nil {
+			if p != web.OIDCCallbackPath && strings.HasPrefix(p, "/ui/") && state == "complete" {
+				return p
+			}
+			if strings.HasPrefix(p, web.OIDCCallbackPath) && refused {
+				return p
+			}
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("sign in as %s: still at %s", user, p)
+			s.t.Fatalf("sign in as %s: still at %s (%v)", user, p, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// tryEval is eval returning its error instead of failing the test, for
+// polling across a navigation.
+func tryEval[T any](s *session, expr string) (T, error) {
+	ctx, cancel := s.step()
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // Issue 20: with an identity provider, the web UI signs in through it
