@@ -134,6 +134,13 @@ func RunReconciler(ctx context.Context, st store.Store, eng engine.Engine, logge
 		next, failed, err := ReconcileCases(pctx, st, eng, cursor, ReconcileBatch)
 		started, serr := StartStalledCases(pctx, st, eng, time.Now().Add(-interval))
 		swept, lerr := SweepStaleLogImports(pctx, st, time.Now())
+		gone, serr2 := st.DeleteDeadSessions(pctx, time.Now().Add(-SessionRetention), 1000)
+		if gone > 0 {
+			logger.Info("deleted web sessions over their retention", "sessions", gone)
+		}
+		if serr2 != nil && ctx.Err() == nil {
+			logger.Warn("case reconciler: dead sessions", "error", serr2)
+		}
 		if swept > 0 {
 			logger.Info("deleted event log imports a stopped process left unfinished", "logs", swept)
 		}
@@ -155,6 +162,11 @@ func RunReconciler(ctx context.Context, st store.Store, eng engine.Engine, logge
 		}
 	})
 }
+
+// SessionRetention is how long a web session is kept after it stopped
+// signing anyone in (the admins' view of who was signed in, and how);
+// the reconciler deletes older ones, 1,000 a pass.
+const SessionRetention = 30 * 24 * time.Hour
 
 // runEvery calls pass every interval until ctx ends, each call with a
 // context that ends after interval (a pass never overlaps the next).

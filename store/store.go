@@ -286,6 +286,10 @@ type Store interface {
 	TouchSession(ctx context.Context, id string, at, idleUntil time.Time) error
 	EndSession(ctx context.Context, id string, at time.Time) (bool, error)
 	ListSessions(ctx context.Context, p ListSessionsParams) ([]Session, error)
+	// DeleteDeadSessions deletes up to limit sessions that stopped signing
+	// anyone in before before (ended, idle or past their end), and returns
+	// how many; the reconciler keeps them 30 days for the admins' view.
+	DeleteDeadSessions(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Pilots. CreatePilot is idempotent on ID (a repeat returns the row,
 	// created=false); a new pilot is running. ErrConflict when another

@@ -148,3 +148,14 @@ func (s *Store) ListSessions(ctx context.Context, p store.ListSessionsParams) ([
 	}
 	return out, nil
 }
+
+// DeleteDeadSessions deletes sessions dead before before.
+func (s *Store) DeleteDeadSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+		WHERE ended_at < $1 OR idle_until < $1 OR expires_at < $1 LIMIT $2)`,
+		normalize.Time(before), normalize.Limit(limit, 1000, 10000))
+	if err != nil {
+		return 0, mapErr("postgres: delete dead sessions", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

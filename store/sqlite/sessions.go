@@ -169,3 +169,22 @@ func (s *Store) ListSessions(ctx context.Context, p store.ListSessionsParams) ([
 	}
 	return out, nil
 }
+
+// DeleteDeadSessions deletes sessions dead before before.
+func (s *Store) DeleteDeadSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+			WHERE ended_at < ?1 OR idle_until < ?1 OR expires_at < ?1 LIMIT ?2)`,
+			nanos(normalize.Time(before)), normalize.Limit(limit, 1000, 10000))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, mapErr("sqlite: delete dead sessions", err)
+	}
+	return int(n), nil
+}

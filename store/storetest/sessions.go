@@ -106,6 +106,19 @@ func testSessions(t *testing.T, s store.Store) {
 	require.False(t, live, "expired already")
 	_, err = s.EndSession(ctx, "nope", t0)
 	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// Dead sessions go, a bounded batch at a time; live ones stay.
+	n, err := s.DeleteDeadSessions(ctx, at(30*time.Minute), 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "every session still signed someone in at 30 min")
+	n, err = s.DeleteDeadSessions(ctx, at(24*time.Hour), 2)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	n, err = s.DeleteDeadSessions(ctx, at(24*time.Hour), 2)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = s.GetSession(ctx, "s1")
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func sessionIDs(ss []store.Session) []string {
