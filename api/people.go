@@ -98,6 +98,10 @@ const (
 	maxWorkWindow  = 92 * 24 * time.Hour
 )
 
+// maxWorkTasks bounds the tasks one GET /work reads (about 50 bytes each
+// in memory); a variable so that a test can lower it.
+var maxWorkTasks = 200_000
+
 // toPersonJSON converts a person; the webhook URL (a secret of the chat
 // tool) only for themselves and admins.
 func toPersonJSON(p store.Person, viewer store.Actor) apiv1.Person {
@@ -495,7 +499,11 @@ func (s *API) getWork(w http.ResponseWriter, r *http.Request) error {
 	if to.Sub(from) > maxWorkWindow {
 		return httpx.Invalid(apiv1.FieldError{Field: "to", Message: fmt.Sprintf("the window is %s; at most 92 days", to.Sub(from).Round(time.Hour))})
 	}
-	stats, err := s.store.WorkStats(r.Context(), store.WorkStatsParams{Department: q.Department, From: from, To: to})
+	stats, err := s.store.WorkStats(r.Context(), store.WorkStatsParams{Department: q.Department, From: from, To: to, MaxTasks: maxWorkTasks})
+	if errors.Is(err, store.ErrLimit) {
+		return httpx.Invalid(apiv1.FieldError{Field: "from", Message: fmt.Sprintf(
+			"more than %d tasks were opened in the window; narrow from and to, or name a department", maxWorkTasks)})
+	}
 	if err != nil {
 		return httpx.StoreProblem(fmt.Errorf("work stats: %w", err), "work")
 	}

@@ -296,3 +296,19 @@ func idOfToken(t *testing.T, e *testEnv, as string) string {
 	require.NoError(t, json.Unmarshal(e.Do(as, http.MethodGet, "/api/v1/tokens?actor=me", nil, nil).Body.Bytes(), &l))
 	return l.Tokens[0].ID // newest first
 }
+
+// TestWorkIsBounded: a window with more tasks than GET /work reads is
+// refused with what to do, not read whole. Not parallel: it lowers the
+// bound.
+func TestWorkIsBounded(t *testing.T) {
+	e := newEnv(t)
+	e.OpenTask(e.StartCase().ID)
+	e.OpenTask(e.StartCase().ID)
+	old := maxWorkTasks
+	maxWorkTasks = 1
+	t.Cleanup(func() { maxWorkTasks = old })
+	p := servertest.ProblemOf(t, e.Do("admin", http.MethodGet, "/api/v1/work", nil, nil), http.StatusUnprocessableEntity)
+	require.Contains(t, p.Errors[0].Message, "more than 1 tasks were opened in the window")
+	maxWorkTasks = 2
+	require.Equal(t, http.StatusOK, e.Do("admin", http.MethodGet, "/api/v1/work", nil, nil).Code)
+}

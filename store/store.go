@@ -813,6 +813,8 @@ type ListPeopleParams struct {
 type WorkStatsParams struct {
 	Department string // "" every department
 	From, To   time.Time
+	// MaxTasks bounds the tasks read (0: no bound); more is ErrLimit.
+	MaxTasks int
 }
 
 // WorkStat is the assignment measures of one person's tasks (ActorID ""

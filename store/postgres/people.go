@@ -396,7 +396,11 @@ func (s *Store) WorkStats(ctx context.Context, p store.WorkStatsParams) ([]store
 	if p.Department != "" {
 		q, args = q+` AND department = $3`, append(args, p.Department)
 	}
-	rows, err := s.pool.Query(ctx, q+` ORDER BY department, id`, args...)
+	q += ` ORDER BY department, id`
+	if p.MaxTasks > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, p.MaxTasks+1)
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr("postgres: work stats", err)
 	}
@@ -408,7 +412,9 @@ func (s *Store) WorkStats(ctx context.Context, p store.WorkStatsParams) ([]store
 			return nil, mapErr("postgres: work stats", err)
 		}
 		t.OpenedAt, t.AssignedAt, t.ClaimedAt, t.CompletedAt = utc(t.OpenedAt), utcPtr(t.AssignedAt), utcPtr(t.ClaimedAt), utcPtr(t.CompletedAt)
-		ws.Add(t)
+		if err := ws.Add(t, p.MaxTasks); err != nil {
+			return nil, mapErr("postgres: work stats", err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr("postgres: work stats", err)

@@ -404,7 +404,11 @@ func (s *Store) WorkStats(ctx context.Context, p store.WorkStatsParams) ([]store
 	if p.Department != "" {
 		q, args = q+` AND department = ?`, append(args, p.Department)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY department, id`, args...)
+	q += ` ORDER BY department, id`
+	if p.MaxTasks > 0 {
+		q, args = q+` LIMIT ?`, append(args, p.MaxTasks+1)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr("sqlite: work stats", err)
 	}
@@ -420,7 +424,9 @@ func (s *Store) WorkStats(ctx context.Context, p store.WorkStatsParams) ([]store
 			return nil, mapErr("sqlite: work stats", err)
 		}
 		t.OpenedAt, t.AssignedAt, t.ClaimedAt, t.CompletedAt = fromNanos(opened), fromNullNanos(assigned), fromNullNanos(claimed), fromNullNanos(completed)
-		ws.Add(t)
+		if err := ws.Add(t, p.MaxTasks); err != nil {
+			return nil, mapErr("sqlite: work stats", err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapErr("sqlite: work stats", err)

@@ -526,6 +526,11 @@ func testAssignmentLifecycle(t *testing.T, s store.Store) {
 	// min) waited 66 min, and 15 min to start.
 	ws, err := s.WorkStats(ctx, store.WorkStatsParams{Department: "service", From: t0, To: at(24 * time.Hour)})
 	require.NoError(t, err)
+	_, err = s.WorkStats(ctx, store.WorkStatsParams{Department: "service", From: t0, To: at(24 * time.Hour), MaxTasks: 2})
+	require.ErrorIs(t, err, store.ErrLimit, "3 tasks, at most 2 read")
+	bounded, err := s.WorkStats(ctx, store.WorkStatsParams{Department: "service", From: t0, To: at(24 * time.Hour), MaxTasks: 3})
+	require.NoError(t, err)
+	require.Equal(t, ws, bounded)
 	byActor := map[string]store.WorkStat{}
 	for _, w := range ws {
 		byActor[w.ActorID] = w

@@ -5,6 +5,7 @@ package assign
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -188,10 +189,15 @@ type WorkTask struct {
 type Work struct {
 	stats []store.WorkStat
 	index map[[2]string]int
+	tasks int
 }
 
-// Add counts a task for its holder and for its department's total.
-func (w *Work) Add(t WorkTask) {
+// Add counts a task for its holder and for its department's total; the
+// task beyond max (0: no bound) is store.ErrLimit.
+func (w *Work) Add(t WorkTask, max int) error {
+	if w.tasks++; max > 0 && w.tasks > max {
+		return fmt.Errorf("more than %d tasks: %w", max, store.ErrLimit)
+	}
 	if w.index == nil {
 		w.index = map[[2]string]int{}
 	}
@@ -227,6 +233,7 @@ func (w *Work) Add(t WorkTask) {
 			break
 		}
 	}
+	return nil
 }
 
 // Stats are the gathered measures, by department then person ("" first).
