@@ -7,29 +7,13 @@ import (
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
 	"github.com/flowlab/flowlab/internal/httpx"
+	"github.com/flowlab/flowlab/kpi"
 	"github.com/flowlab/flowlab/readable"
 	"github.com/flowlab/flowlab/store"
 )
 
 // A flow's weekly cycle time and SLA breach rate (ADR 0015): the cases
 // completed in each ISO week, from store.ListCaseMeasures.
-
-// trendAcc accumulates the cycle times and span breaches of cases.
-type trendAcc struct {
-	cycles             []float64
-	slaSpans, breached int
-}
-
-func (a *trendAcc) add(m store.CaseMeasure, e experiment.Case) {
-	a.cycles = append(a.cycles, e.CycleSeconds)
-	a.slaSpans += m.TaskSpansWithSLA
-	a.breached += m.TaskSpansBreached
-}
-
-func (a *trendAcc) json() apiv1.FlowTrendStats {
-	return apiv1.FlowTrendStats{N: len(a.cycles), MedianSeconds: quantile(a.cycles, 0.5), P90Seconds: quantile(a.cycles, 0.9),
-		TaskSpans: a.slaSpans, BreachedSpans: a.breached, SLABreachRate: ratio(a.breached, a.slaSpans)}
-}
 
 // trendWeek is the week starting at start with the figures st.
 func trendWeek(start time.Time, st apiv1.FlowTrendStats) apiv1.FlowTrendWeek {
@@ -52,8 +36,8 @@ func (s *API) flowTrend(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.loadFlowVersion(r.Context(), q.Key, q.Version); err != nil {
 		return err
 	}
-	weeks := make([]trendAcc, n)
-	var total trendAcc
+	weeks := make([]kpi.Trend, n)
+	var total kpi.Trend
 	p := store.CaseMeasuresParams{Flow: q.Key, Version: q.Version, Status: store.CaseCompleted, ByClosedAt: true, From: &start, To: &end}
 	err = s.eachMeasure(r.Context(), p, func(m store.CaseMeasure, e experiment.Case) error {
 		// Closed and cycle time as pilots count them; a negative cycle
@@ -65,19 +49,19 @@ func (s *API) flowTrend(w http.ResponseWriter, r *http.Request) error {
 		if i < 0 || i >= n {
 			return nil
 		}
-		weeks[i].add(m, e)
-		total.add(m, e)
+		weeks[i].Add(m, e)
+		total.Add(m, e)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	out := apiv1.FlowTrend{Flow: q.Key, From: start, To: end, Weeks: make([]apiv1.FlowTrendWeek, n), Overall: total.json()}
+	out := apiv1.FlowTrend{Flow: q.Key, From: start, To: end, Weeks: make([]apiv1.FlowTrendWeek, n), Overall: total.Stats()}
 	if q.Version != 0 {
 		out.Version = &q.Version
 	}
 	for i := range weeks {
-		out.Weeks[i] = trendWeek(start.Add(time.Duration(i)*week), weeks[i].json())
+		out.Weeks[i] = trendWeek(start.Add(time.Duration(i)*week), weeks[i].Stats())
 	}
 	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil

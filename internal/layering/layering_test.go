@@ -36,10 +36,12 @@ var allowed = map[string][]string{
 	// beforeafter sets a log beside a flow's spans (issue 18).
 	"beforeafter": {"analytics", "discovery", "stats"},
 	"pilotdata":   {"store", "experiment", "stats"},
-	"activities":  {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress"},
-	"worker":      {"workflows", "activities"},
-	"apiv1":       {"flow", "experiment"},
-	"flowdraft":   {"discovery", "flow", "readable"},
+	// kpi computes every service and flow number (decisions 0015, 0040).
+	"kpi":        {"store", "pilotdata", "experiment", "stats", "apiv1"},
+	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress"},
+	"worker":     {"workflows", "activities"},
+	"apiv1":      {"flow", "experiment"},
+	"flowdraft":  {"discovery", "flow", "readable"},
 	// notify delivers notifications beyond the app (decision 0037).
 	"notify": {"store", "flow", "readable", "internal/egress"},
 	// server assembles the API and the web UI on one router.
@@ -47,7 +49,7 @@ var allowed = map[string][]string{
 	// The API: its handlers reach the store and, through engine, Temporal.
 	"api": {"apiv1", "store", "flow", "flows", "flowgraph", "dotlayout", "analytics", "workflows", "experiment",
 		"stats", "pilotdata", "obs", "readable", "internal/httpx", "internal/authz", "internal/graphview",
-		"eventlog", "discovery", "logimport", "beforeafter", "flowdraft",
+		"eventlog", "discovery", "logimport", "beforeafter", "flowdraft", "kpi",
 		// notify.Render: the one wording of a notification, in the app and
 		// by email and webhook (decision 0037).
 		"notify"},
