@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowlab/flowlab/alert"
 	"github.com/flowlab/flowlab/analytics"
 	"github.com/flowlab/flowlab/flow"
 )
@@ -385,6 +386,43 @@ type Store interface {
 	// written before before (an import a crash cut short) and returns how
 	// many.
 	DeleteStaleEventLogs(ctx context.Context, before time.Time) (int, error)
+
+	// Alert rules (decision 0040). CreateAlertRule inserts a rule in
+	// state ok (ErrConflict: the id exists); UpdateAlertRule changes its
+	// definition when its revision is p.Revision (ErrConflict otherwise),
+	// keeping its state; DeleteAlertRule removes it and its events.
+	// ListAlertRules lists rules by id a page at a time.
+	CreateAlertRule(ctx context.Context, r AlertRule) (AlertRule, error)
+	GetAlertRule(ctx context.Context, id string) (AlertRule, error)
+	ListAlertRules(ctx context.Context, p ListAlertRulesParams) ([]AlertRule, error)
+	UpdateAlertRule(ctx context.Context, p UpdateAlertRuleParams) (AlertRule, error)
+	DeleteAlertRule(ctx context.Context, id string) error
+	// AcknowledgeAlert records who acknowledged a firing rule
+	// (ErrConflict: the rule is not firing); the acknowledgement is
+	// cleared when the rule leaves firing. SilenceAlert sets (or, with
+	// nil, lifts) the time until which the rule's state changes notify
+	// nobody.
+	AcknowledgeAlert(ctx context.Context, id, actor string, at time.Time) (AlertRule, error)
+	SilenceAlert(ctx context.Context, id string, until *time.Time) (AlertRule, error)
+	// RecordAlertEvaluation records one evaluation of a rule in one
+	// transaction with the rule's row locked: the rule's next state
+	// (alert.Next), an event when the state changes, and, when the change
+	// notifies (alert.Notifies) and the rule is not silenced, an in-app
+	// notification for each of p.Recipients. An evaluation at or before
+	// the rule's last one changes nothing and returns Duplicate with the
+	// event recorded at p.At, if any, so a retried evaluation is recorded
+	// once. ErrNotFound: the rule is gone.
+	RecordAlertEvaluation(ctx context.Context, p RecordAlertParams) (AlertRecorded, error)
+	// ListAlertEvents lists a rule's state changes, newest first (by seq),
+	// or, with RuleID "", every rule's events at or after From, newest
+	// first by (at, rule, seq).
+	ListAlertEvents(ctx context.Context, p ListAlertEventsParams) ([]AlertEvent, error)
+	GetAlertEvent(ctx context.Context, id string) (AlertEvent, error)
+	// CountOpenTasks counts the open tasks of a scope now.
+	CountOpenTasks(ctx context.Context, p TaskScope) (int, error)
+	// CountEscalations counts the escalations (task.escalate audit
+	// entries) of a scope's tasks raised in [p.From, p.To).
+	CountEscalations(ctx context.Context, p TaskScope) (int, error)
 
 	// Audit trail, append-only.
 	AppendAudit(ctx context.Context, e AuditEntry) error
@@ -878,6 +916,14 @@ type NotificationDetails struct {
 	By         string     `json:"by,omitempty"`
 	Level      int        `json:"level,omitempty"`
 	Target     string     `json:"target,omitempty"`
+	// An alert's rule id and name, its metric and scope, the evaluation's
+	// value and why (alert.firing, alert.resolved).
+	Alert     string       `json:"alert,omitempty"`
+	AlertName string       `json:"alert_name,omitempty"`
+	Metric    string       `json:"metric,omitempty"`
+	Scope     *alert.Scope `json:"scope,omitempty"`
+	Value     *float64     `json:"value,omitempty"`
+	Message   string       `json:"message,omitempty"`
 }
 
 // ListNotificationsParams select an actor's notifications.
@@ -991,7 +1037,11 @@ type SpanFilter struct {
 	Variant string     // "": any
 	From    *time.Time // entered_at >= From
 	To      *time.Time // entered_at < To
-	Limit   int        // 0: no limit
+	// Step and Department narrow to a step's and a department's spans;
+	// CompletedFrom and CompletedTo bound completed_at (decision 0040).
+	Step, Department           string
+	CompletedFrom, CompletedTo *time.Time
+	Limit                      int // 0: no limit
 }
 
 // SpanStatsFilter selects the spans of SpanStats.
@@ -1498,3 +1548,154 @@ type EventLogCursor struct {
 	CreatedAt time.Time
 	ID        string
 }
+
+// Alert rules (decision 0040). The states and outcomes are package
+// alert's.
+
+// AlertRule is a KPI alert rule: its definition and where it stands.
+type AlertRule struct {
+	ID     string
+	Name   string
+	Metric string
+	Scope  alert.Scope
+	// Condition: op above/below a threshold, or rise/fall by a fraction
+	// against the same hours of the previous weeks.
+	Condition  alert.Condition
+	Window     time.Duration
+	MinSample  int
+	Pending    time.Duration
+	Every      time.Duration
+	WebhookURL string
+	// Notify are people told besides the rule's author and its
+	// department's leads.
+	Notify    []string
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Revision counts definition changes (1 at creation).
+	Revision int
+
+	// State is alert.OK, Pending, Firing or Resolved, since StateSince;
+	// PendingSince is when the condition began to hold.
+	State        string
+	StateSince   time.Time
+	PendingSince *time.Time
+	// Seq is the number of state changes recorded.
+	Seq int
+	// Last is the latest evaluation (nil before the first).
+	Last           *AlertEvaluation
+	AcknowledgedBy string
+	AcknowledgedAt *time.Time
+	SilencedUntil  *time.Time
+}
+
+// Definition is the rule as a person wrote it.
+func (r AlertRule) Definition() alert.Definition {
+	return alert.Definition{Name: r.Name, Metric: r.Metric, Scope: r.Scope, Condition: r.Condition, Window: r.Window,
+		MinSample: r.MinSample, Pending: r.Pending, Every: r.Every, WebhookURL: r.WebhookURL, Notify: r.Notify}
+}
+
+// Silenced reports whether the rule's changes notify nobody at at.
+func (r AlertRule) Silenced(at time.Time) bool {
+	return r.SilencedUntil != nil && at.Before(*r.SilencedUntil)
+}
+
+// AlertEvaluation is one evaluation of a rule: its outcome (alert.Breach,
+// Clear, Insufficient or Failed), the value over the window and the
+// observations it stands on, the baseline for a change, and why in words.
+type AlertEvaluation struct {
+	At        time.Time
+	Outcome   string
+	Value     *float64
+	N         int
+	Baseline  *float64
+	BaselineN int
+	Message   string
+}
+
+// AlertEvent is one state change of a rule.
+type AlertEvent struct {
+	ID     string // AlertEventID(rule, seq)
+	RuleID string
+	Seq    int
+	At     time.Time
+	From   string
+	To     string
+	// The evaluation that changed the state.
+	Value     *float64
+	N         int
+	Baseline  *float64
+	BaselineN int
+	Message   string
+	// Notified: the change was told (it notifies and the rule was not
+	// silenced); Silenced: it would have been, but the rule was silenced.
+	Notified bool
+	Silenced bool
+}
+
+// AlertEventID is the id of a rule's seq-th state change: the same change
+// has the same id, for the notifications' and webhooks' idempotency keys.
+func AlertEventID(rule string, seq int) string {
+	return uuid.NewSHA1(alertEventSpace, fmt.Appendf(nil, "%s|%d", rule, seq)).String()
+}
+
+var alertEventSpace = uuid.MustParse("b1e6f0c4-3f57-4f0e-8f5e-3c1a9d6e2b70")
+
+// ListAlertRulesParams select rules. Zero fields do not filter.
+type ListAlertRulesParams struct {
+	State string
+	Flow  string
+	Limit int // default 50, max 500
+	// After continues a listing after this rule id.
+	After string
+}
+
+// UpdateAlertRuleParams change a rule's definition (every field of Rule's
+// definition is written) when its revision is Revision.
+type UpdateAlertRuleParams struct {
+	Rule     AlertRule
+	Revision int
+	At       time.Time
+}
+
+// RecordAlertParams are one evaluation of a rule.
+type RecordAlertParams struct {
+	RuleID     string
+	Evaluation AlertEvaluation
+	// Recipients are the people told in the app when the change notifies.
+	Recipients []string
+}
+
+// AlertRecorded is what RecordAlertEvaluation did: the rule after it, the
+// event of a state change (nil: none), and whether the evaluation had been
+// recorded before.
+type AlertRecorded struct {
+	Rule      AlertRule
+	Event     *AlertEvent
+	Duplicate bool
+}
+
+// ListAlertEventsParams select events: a rule's, newest first, before seq
+// Before (0: from the newest); or every rule's since From.
+type ListAlertEventsParams struct {
+	RuleID string
+	Before int
+	From   *time.Time
+	Limit  int // default 50, max 500
+}
+
+// TaskScope narrows tasks to a flow, version, step and department; From
+// and To bound the time counted where a count has one.
+type TaskScope struct {
+	Flow       string
+	Version    int
+	Step       string
+	Department string
+	From, To   *time.Time
+}
+
+// Notification kinds of alerts.
+const (
+	NotifyAlertFiring   = "alert.firing"
+	NotifyAlertResolved = "alert.resolved"
+)
