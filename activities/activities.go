@@ -93,6 +93,8 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 	reg(a.CreatePilot, workflows.ActivityCreatePilot)
 	reg(a.EvaluatePilot, workflows.ActivityEvaluatePilot)
 	reg(a.EndPilot, workflows.ActivityEndPilot)
+	reg(a.EvaluateAlert, workflows.ActivityEvaluateAlert)
+	reg(a.DeliverAlert, workflows.ActivityDeliverAlert)
 }
 
 func (a *Activities) logger() *slog.Logger {
@@ -612,6 +614,11 @@ func webhookKey(ctx context.Context) string {
 // egress rules apply. A refused URL or address and a redirect are not
 // retried.
 func (a *Activities) post(ctx context.Context, url string, untrusted bool, body any) error {
+	return a.postKeyed(ctx, url, untrusted, webhookKey(ctx), body)
+}
+
+// postKeyed is post with the Idempotency-Key given ("" sends none).
+func (a *Activities) postKeyed(ctx context.Context, url string, untrusted bool, key string, body any) error {
 	if err := a.checkWebhookURL(url, untrusted); err != nil {
 		return err
 	}
@@ -630,7 +637,7 @@ func (a *Activities) post(ctx context.Context, url string, untrusted bool, body 
 		return temporal.NewNonRetryableApplicationError("build webhook request", "InvalidInput", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if key := webhookKey(ctx); key != "" {
+	if key != "" {
 		req.Header.Set(WebhookIdempotencyHeader, key)
 	}
 	resp, err := c.Do(req)

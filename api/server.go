@@ -197,6 +197,9 @@ type Config struct {
 	// LogCacheEvents bounds the events of the loaded logs kept for their
 	// views (DefaultLogCacheEvents, 4M; about 150 bytes an event).
 	LogCacheEvents int
+	// AlertMinEvery is the shortest evaluation interval an alert rule
+	// may ask for (DefaultAlertMinEvery, 1 min; tests lower it).
+	AlertMinEvery time.Duration
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.

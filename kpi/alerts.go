@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -219,4 +220,37 @@ func observeSpans(ctx context.Context, st store.Store, m alert.Metric, sc alert.
 		return alert.Observation{Value: f.BreachRate(), N: f.SLASpans}, nil
 	}
 	return alert.Observation{}, fmt.Errorf("metric %s is not a span metric", m.Name)
+}
+
+// AlertDepartment is the department a rule's scope touches: its
+// department, else its step's department in the scope's version (the
+// flow's default version when none is named), else "". Its team leads are
+// told of the rule's changes and may acknowledge and silence it.
+func AlertDepartment(ctx context.Context, st store.Store, sc alert.Scope) (string, error) {
+	if sc.Department != "" || sc.Step == "" || sc.Flow == "" {
+		return sc.Department, nil
+	}
+	var (
+		fv  store.FlowVersion
+		err error
+	)
+	if sc.Version != 0 {
+		fv, err = st.GetFlowVersion(ctx, sc.Flow, sc.Version)
+	} else {
+		fv, err = st.DefaultFlowVersion(ctx, sc.Flow)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("flow %s: %w", sc.Flow, err)
+	}
+	var def flow.Definition
+	if err := json.Unmarshal(fv.Compiled, &def); err != nil {
+		return "", fmt.Errorf("flow %s v%d: decode: %w", sc.Flow, fv.Version, err)
+	}
+	if step, ok := def.Step(sc.Step); ok {
+		return step.Department, nil
+	}
+	return "", nil
 }

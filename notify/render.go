@@ -58,6 +58,9 @@ const slaLayout = "2006-01-02 15:04 UTC"
 // name and key), the flow, the SLA's due time in UTC and how far it is
 // from in.Now, and links to the task's page.
 func Render(n store.Notification, in Info) Message {
+	if n.Kind == store.NotifyAlertFiring || n.Kind == store.NotifyAlertResolved {
+		return renderAlert(n, in)
+	}
 	d := n.Details
 	step := oneLine(d.StepName)
 	if step == "" {
@@ -129,9 +132,62 @@ func Render(n store.Notification, in Info) Message {
 
 	var h bytes.Buffer
 	if err := htmlBody.Execute(&h, struct {
-		Recipient, Lead, Link string
-		Rows                  [][2]string
-	}{oneLine(in.Recipient), lead, m.Link, rows}); err == nil {
+		Recipient, Lead, Link, LinkText string
+		Rows                            [][2]string
+	}{oneLine(in.Recipient), lead, m.Link, "Open the task", rows}); err == nil {
+		m.HTML = h.String()
+	}
+	return m
+}
+
+// AlertLink is the absolute URL of an alert rule's page.
+func AlertLink(base, ruleID string) string {
+	return strings.TrimRight(base, "/") + "/ui/alerts/" + url.PathEscape(ruleID)
+}
+
+// renderAlert writes an alert rule's firing or resolving (decision 0040):
+// the rule, what it watches and where, the value and why, and the link to
+// its page.
+func renderAlert(n store.Notification, in Info) Message {
+	d := n.Details
+	name := oneLine(d.AlertName)
+	if name == "" {
+		name = "an alert rule"
+	}
+	m := Message{Link: AlertLink(in.BaseURL, d.Alert)}
+	lead := fmt.Sprintf("The alert rule %q fired: its condition holds.", name)
+	m.Subject = "Alert firing: " + name
+	if n.Kind == store.NotifyAlertResolved {
+		lead = fmt.Sprintf("The alert rule %q resolved: its condition no longer holds.", name)
+		m.Subject = "Alert resolved: " + name
+	}
+	scope := "all flows"
+	if d.Scope != nil {
+		scope = d.Scope.String()
+	}
+	rows := [][2]string{
+		{"Rule", name},
+		{"Metric", orDash(oneLine(d.Metric))},
+		{"Scope", oneLine(scope)},
+		{"Why", orDash(oneLine(d.Message))},
+		{"At", n.CreatedAt.UTC().Format(slaLayout)},
+	}
+	m.Summary = fmt.Sprintf("%s — %s — %s", m.Subject, orDash(oneLine(d.Message)), m.Link)
+	var b strings.Builder
+	if r := oneLine(in.Recipient); r != "" {
+		fmt.Fprintf(&b, "Hello %s,\n\n", r)
+	}
+	b.WriteString(lead + "\n\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-8s %s\n", r[0]+":", r[1])
+	}
+	fmt.Fprintf(&b, "\nOpen the rule: %s\n\n-- \nflowlab: this notification is in the app too.\n", m.Link)
+	m.Text = b.String()
+	var h bytes.Buffer
+	if err := htmlBody.Execute(&h, struct {
+		Recipient, Lead, Link, LinkText string
+		Rows                            [][2]string
+	}{oneLine(in.Recipient), lead, m.Link, "Open the rule", rows}); err == nil {
 		m.HTML = h.String()
 	}
 	return m
@@ -235,7 +291,7 @@ var htmlBody = template.Must(template.New("body").Parse(`<!doctype html>
 <table style="border-collapse: collapse">
 {{range .Rows}}<tr><th style="text-align: left; padding: 2px 12px 2px 0; font-weight: 600">{{index . 0}}</th><td style="padding: 2px 0">{{index . 1}}</td></tr>
 {{end}}</table>
-<p><a href="{{.Link}}">Open the task</a></p>
+<p><a href="{{.Link}}">{{.LinkText}}</a></p>
 <p style="color: #59636e; font-size: 12px">flowlab: this notification is in the app too.</p>
 </body></html>
 `))

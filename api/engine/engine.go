@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -63,6 +64,20 @@ type Engine interface {
 	EvaluatePilot(ctx context.Context, workflowID, updateID string) (workflows.PilotStatus, error)
 	// PilotState queries the Pilot workflow's status.
 	PilotState(ctx context.Context, workflowID string) (workflows.PilotStatus, error)
+
+	// PutAlertSchedule creates, or updates when it exists, the Temporal
+	// Schedule of an alert rule: workflows.AlertWorkflow started every
+	// `every`, a run skipped while the last is open (decision 0040).
+	PutAlertSchedule(ctx context.Context, ruleID string, every time.Duration) error
+	// DeleteAlertSchedule deletes a rule's schedule; one that does not
+	// exist is success.
+	DeleteAlertSchedule(ctx context.Context, ruleID string) error
+	// TriggerAlertSchedule starts an evaluation of the rule now, beside
+	// its interval (a run already open makes it a no-op).
+	TriggerAlertSchedule(ctx context.Context, ruleID string) error
+	// AlertSchedules lists the rule ids that have a schedule (at most
+	// limit).
+	AlertSchedules(ctx context.Context, limit int) ([]string, error)
 }
 
 // Reasons a complete Update can be rejected; match them with errors.Is on
@@ -439,4 +454,98 @@ func humanStatus(s string) string {
 // taken as reachable.
 type Checker interface {
 	CheckEngine(ctx context.Context) error
+}
+
+// alertCatchup is the least a rule's schedule catches up after the
+// scheduler itself was down: one interval (only the latest evaluation
+// matters), but never below this.
+const alertCatchup = time.Minute
+
+// alertRunTimeout bounds one evaluation run (its activity retries within
+// it); the schedule goes on after a run that timed out.
+const alertRunTimeout = 10 * time.Minute
+
+func alertAction(ruleID string) *client.ScheduleWorkflowAction {
+	return &client.ScheduleWorkflowAction{
+		ID:                       workflows.AlertWorkflowID(ruleID),
+		Workflow:                 workflows.AlertWorkflow,
+		Args:                     []any{workflows.AlertInput{RuleID: ruleID}},
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowExecutionTimeout: alertRunTimeout,
+	}
+}
+
+func (e *temporalEngine) PutAlertSchedule(ctx context.Context, ruleID string, every time.Duration) error {
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}}
+	_, err := e.c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:            workflows.AlertScheduleID(ruleID),
+		Spec:          spec,
+		Action:        alertAction(ruleID),
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: max(every, alertCatchup),
+		Note:          "flowlab alert rule " + ruleID,
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		h := e.c.ScheduleClient().GetHandle(ctx, workflows.AlertScheduleID(ruleID))
+		err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			sch := in.Description.Schedule
+			sch.Spec = &spec
+			sch.Action = alertAction(ruleID)
+			if sch.Policy != nil {
+				sch.Policy.Overlap = enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
+				sch.Policy.CatchupWindow = max(every, alertCatchup)
+			}
+			return &client.ScheduleUpdate{Schedule: &sch}, nil
+		}})
+	}
+	if err != nil {
+		return fmt.Errorf("engine: put schedule of alert %s: %w", ruleID, scheduleError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) DeleteAlertSchedule(ctx context.Context, ruleID string) error {
+	err := e.c.ScheduleClient().GetHandle(ctx, workflows.AlertScheduleID(ruleID)).Delete(ctx)
+	var notFound *serviceerror.NotFound
+	if err != nil && !errors.As(err, &notFound) {
+		return fmt.Errorf("engine: delete schedule of alert %s: %w", ruleID, scheduleError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) TriggerAlertSchedule(ctx context.Context, ruleID string) error {
+	err := e.c.ScheduleClient().GetHandle(ctx, workflows.AlertScheduleID(ruleID)).Trigger(ctx, client.ScheduleTriggerOptions{})
+	if err != nil {
+		return fmt.Errorf("engine: trigger schedule of alert %s: %w", ruleID, scheduleError(err))
+	}
+	return nil
+}
+
+// ErrNoSchedule: an alert rule has no schedule in the engine.
+var ErrNoSchedule = errors.New("alert rule has no schedule")
+
+func scheduleError(err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%w: %w", ErrNoSchedule, err)
+	}
+	return temporalError(err)
+}
+
+func (e *temporalEngine) AlertSchedules(ctx context.Context, limit int) ([]string, error) {
+	it, err := e.c.ScheduleClient().List(ctx, client.ScheduleListOptions{PageSize: 500})
+	if err != nil {
+		return nil, fmt.Errorf("engine: list schedules: %w", scheduleError(err))
+	}
+	var out []string
+	for it.HasNext() && len(out) < limit {
+		s, err := it.Next()
+		if err != nil {
+			return nil, fmt.Errorf("engine: list schedules: %w", scheduleError(err))
+		}
+		if id, ok := strings.CutPrefix(s.ID, workflows.AlertScheduleID("")); ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

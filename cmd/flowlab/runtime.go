@@ -307,6 +307,9 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 	go api.RunAssigner(ctx, st, logger, api.AssignInterval)
 	// Notifications go out by email and chat webhooks (decision 0037).
 	go notifier.Run(ctx, notifyInterval, nil)
+	// Every alert rule has its Temporal Schedule, and no schedule outlives
+	// its rule (decision 0040).
+	go api.RunAlertScheduleSync(ctx, st, eng, logger, api.AlertScheduleSync)
 	return server.New(server.Config{
 		API: api.Config{
 			Store:             st,

@@ -41,6 +41,10 @@ var (
 	// every customer's history, so staff may not (issue 17).
 	LogImporters = []string{apiv1.RoleAdmin, apiv1.RoleOwner, apiv1.RoleImprover}
 	LogViewers   = []string{apiv1.RoleAdmin, apiv1.RoleOwner, apiv1.RoleImprover}
+	// AlertEditors create, change and delete KPI alert rules (decision
+	// 0040); they and the team leads of a rule's department acknowledge
+	// and silence it.
+	AlertEditors = []string{apiv1.RoleAdmin, apiv1.RoleOwner, apiv1.RoleImprover}
 	// LogKeepers rename and delete event logs.
 	LogKeepers = []string{apiv1.RoleAdmin, apiv1.RoleOwner}
 )

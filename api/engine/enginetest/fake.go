@@ -52,6 +52,12 @@ type Fake struct {
 	// the fake looks at the case.
 	StateHook   func(workflowID string, st workflows.CaseState) (workflows.CaseState, error)
 	MigrateHook func(workflowID string) error
+
+	// Alert schedules by rule id; ScheduleErr fails every schedule call;
+	// Triggers are the rules triggered.
+	schedules   map[string]time.Duration
+	ScheduleErr error
+	Triggers    []string
 	// ended: workflows terminated behind the store's back (terminate).
 	ended map[string]engine.WorkflowRun
 	// afterCommitErr makes Complete apply the completion (as the workflow

@@ -1,0 +1,75 @@
+package enginetest
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/workflows"
+)
+
+// The fake's alert schedules: kept in a map, evaluated only when a test
+// asks (EvaluateAlert), by the activity the real schedule's runs call.
+
+// ScheduleIntervals are the rules with a schedule and their intervals.
+func (f *Fake) ScheduleIntervals() map[string]time.Duration {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	out := make(map[string]time.Duration, len(f.schedules))
+	for k, v := range f.schedules {
+		out[k] = v
+	}
+	return out
+}
+
+func (f *Fake) PutAlertSchedule(ctx context.Context, ruleID string, every time.Duration) error {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.ScheduleErr != nil {
+		return f.ScheduleErr
+	}
+	if f.schedules == nil {
+		f.schedules = map[string]time.Duration{}
+	}
+	f.schedules[ruleID] = every
+	return nil
+}
+
+func (f *Fake) DeleteAlertSchedule(ctx context.Context, ruleID string) error {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.ScheduleErr != nil {
+		return f.ScheduleErr
+	}
+	delete(f.schedules, ruleID)
+	return nil
+}
+
+func (f *Fake) TriggerAlertSchedule(ctx context.Context, ruleID string) error {
+	f.Mu.Lock()
+	f.Triggers = append(f.Triggers, ruleID)
+	f.Mu.Unlock()
+	_, err := f.EvaluateAlert(ctx, ruleID, time.Now().UTC())
+	return err
+}
+
+// EvaluateAlert evaluates a rule at at as a run of its schedule would.
+func (f *Fake) EvaluateAlert(ctx context.Context, ruleID string, at time.Time) (workflows.EvaluateAlertResult, error) {
+	a := &activities.Activities{Store: f.st}
+	return a.EvaluateAlert(ctx, workflows.EvaluateAlertInput{RuleID: ruleID, At: at})
+}
+
+func (f *Fake) AlertSchedules(ctx context.Context, limit int) ([]string, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.ScheduleErr != nil {
+		return nil, f.ScheduleErr
+	}
+	var out []string
+	for id := range f.schedules {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out[:min(len(out), limit)], nil
+}
