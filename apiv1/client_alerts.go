@@ -1,0 +1,53 @@
+package apiv1
+
+import (
+	"context"
+	"net/http"
+)
+
+// ListAlertRules lists alert rules and where they stand (listAlertRules).
+func (c *Client) ListAlertRules(ctx context.Context, params ListAlertRulesParams, opts ...CallOption) (*AlertRuleList, error) {
+	return call[AlertRuleList](ctx, c, http.MethodGet, "/api/v1/alerts", params, nil, opts...)
+}
+
+// CreateAlertRule creates an alert rule and its schedule (createAlertRule).
+func (c *Client) CreateAlertRule(ctx context.Context, body AlertRuleRequest, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts", nil, body, opts...)
+}
+
+// ListAlertMetrics lists the metrics a rule may watch (listAlertMetrics).
+func (c *Client) ListAlertMetrics(ctx context.Context, opts ...CallOption) (*AlertMetricList, error) {
+	return call[AlertMetricList](ctx, c, http.MethodGet, "/api/v1/alerts/metrics", nil, nil, opts...)
+}
+
+// GetAlertRule gets an alert rule (getAlertRule).
+func (c *Client) GetAlertRule(ctx context.Context, params AlertIDParams, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodGet, "/api/v1/alerts/{id}", params, nil, opts...)
+}
+
+// UpdateAlertRule changes an alert rule at its revision (updateAlertRule).
+func (c *Client) UpdateAlertRule(ctx context.Context, params AlertIDParams, body UpdateAlertRuleRequest, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodPatch, "/api/v1/alerts/{id}", params, body, opts...)
+}
+
+// DeleteAlertRule deletes an alert rule and its schedule (deleteAlertRule).
+func (c *Client) DeleteAlertRule(ctx context.Context, params AlertIDParams, opts ...CallOption) error {
+	_, err := call[struct{}](ctx, c, http.MethodDelete, "/api/v1/alerts/{id}", params, nil, opts...)
+	return err
+}
+
+// ListAlertEvents lists a rule's state changes, newest first
+// (listAlertEvents).
+func (c *Client) ListAlertEvents(ctx context.Context, params ListAlertEventsParams, opts ...CallOption) (*AlertEventList, error) {
+	return call[AlertEventList](ctx, c, http.MethodGet, "/api/v1/alerts/{id}/events", params, nil, opts...)
+}
+
+// AcknowledgeAlert acknowledges a firing rule (acknowledgeAlert).
+func (c *Client) AcknowledgeAlert(ctx context.Context, params AlertIDParams, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts/{id}/acknowledge", params, nil, opts...)
+}
+
+// SilenceAlert silences a rule, or lifts its silence (silenceAlert).
+func (c *Client) SilenceAlert(ctx context.Context, params AlertIDParams, body SilenceAlertRequest, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts/{id}/silence", params, body, opts...)
+}
