@@ -74,7 +74,7 @@ func (s *Web) notifications(w http.ResponseWriter, r *http.Request) error {
 // shape comes back whole as text.
 func noteLayout(text string) (lead string, facts []keyValue, rest string) {
 	body := text
-	if i := strings.Index(body, "\nOpen the task:"); i >= 0 {
+	if i := strings.Index(body, "\nOpen the "); i >= 0 {
 		body = body[:i]
 	}
 	var leads []string

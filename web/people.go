@@ -47,6 +47,7 @@ func (s *Web) headerData(r *http.Request, d *pageData) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		d.Here = hereOf(r)
 	}
+	d.Firing = s.firingBanner(r)
 }
 
 // hereOf is the page's URL without its flash message: where a form in
