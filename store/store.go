@@ -388,9 +388,11 @@ type Store interface {
 	DeleteStaleEventLogs(ctx context.Context, before time.Time) (int, error)
 
 	// Alert rules (decision 0040). CreateAlertRule inserts a rule in
-	// state ok (ErrConflict: the id exists); UpdateAlertRule changes its
-	// definition when its revision is p.Revision (ErrConflict otherwise),
-	// keeping its state; DeleteAlertRule removes it and its events.
+	// state ok at revision 1 (ErrConflict: the id exists); of r it takes
+	// the definition, ID, CreatedBy and CreatedAt. UpdateAlertRule
+	// changes its definition when its revision is p.Revision (ErrConflict
+	// otherwise), keeping its state; DeleteAlertRule removes it and its
+	// events.
 	// ListAlertRules lists rules by id a page at a time.
 	CreateAlertRule(ctx context.Context, r AlertRule) (AlertRule, error)
 	GetAlertRule(ctx context.Context, id string) (AlertRule, error)
@@ -411,7 +413,9 @@ type Store interface {
 	// notification for each of p.Recipients. An evaluation at or before
 	// the rule's last one changes nothing and returns Duplicate with the
 	// event recorded at p.At, if any, so a retried evaluation is recorded
-	// once. ErrNotFound: the rule is gone.
+	// once. ErrNotFound: the rule is gone. Each distinct recipient is
+	// told once (the notification's id is the event's and the actor's);
+	// recipients that are no actor are skipped.
 	RecordAlertEvaluation(ctx context.Context, p RecordAlertParams) (AlertRecorded, error)
 	// ListAlertEvents lists a rule's state changes, newest first (by seq),
 	// or, with RuleID "", every rule's events at or after From, newest
@@ -1662,7 +1666,8 @@ type UpdateAlertRuleParams struct {
 type RecordAlertParams struct {
 	RuleID     string
 	Evaluation AlertEvaluation
-	// Recipients are the people told in the app when the change notifies.
+	// Recipients are the people told in the app when the change notifies
+	// (actor ids; an id that is no actor is skipped).
 	Recipients []string
 }
 

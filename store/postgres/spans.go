@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,43 +59,49 @@ func (s *Store) RecordSpan(ctx context.Context, sp store.Span) error {
 	return nil
 }
 
-// ListSpans returns the spans matching f in (entered_at, case_id, seq) order.
-func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span, error) {
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+// listSpansQuery is ListSpans' query.
+func listSpansQuery(f store.SpanFilter) (string, []any) {
+	var w where
 	if f.CaseID != "" {
-		add("case_id = ?", f.CaseID)
+		w.add("case_id = ?", f.CaseID)
 	}
 	if f.Flow != "" {
-		add("flow = ?", f.Flow)
+		w.add("flow = ?", f.Flow)
 	}
 	if f.Version != 0 {
-		add("version = ?", f.Version)
+		w.add("version = ?", f.Version)
 	}
 	if f.Variant != "" {
-		add("variant = ?", f.Variant)
+		w.add("variant = ?", f.Variant)
+	}
+	if f.Step != "" {
+		w.add("step = ?", f.Step)
+	}
+	if f.Department != "" {
+		w.add("department = ?", f.Department)
 	}
 	if f.From != nil {
-		add("entered_at >= ?", f.From.UTC())
+		w.add("entered_at >= ?", f.From.UTC())
 	}
 	if f.To != nil {
-		add("entered_at < ?", f.To.UTC())
+		w.add("entered_at < ?", f.To.UTC())
 	}
-	sql := `SELECT ` + spanCols + ` FROM spans`
-	if len(where) > 0 {
-		sql += ` WHERE ` + strings.Join(where, " AND ")
+	if f.CompletedFrom != nil {
+		w.add("completed_at >= ?", bound(*f.CompletedFrom))
 	}
-	sql += ` ORDER BY entered_at, case_id, seq`
+	if f.CompletedTo != nil {
+		w.add("completed_at < ?", bound(*f.CompletedTo))
+	}
+	sql := `SELECT ` + spanCols + ` FROM spans` + w.String() + ` ORDER BY entered_at, case_id, seq`
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		sql += ` LIMIT $` + strconv.Itoa(len(args))
+		sql += ` LIMIT ` + w.arg(f.Limit)
 	}
+	return sql, w.args
+}
+
+// ListSpans returns the spans matching f in (entered_at, case_id, seq) order.
+func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span, error) {
+	sql, args := listSpansQuery(f)
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapErr("postgres: list spans", err)

@@ -89,3 +89,54 @@ func TestCaseSearchPlans(t *testing.T) {
 		require.NotContains(t, all, "SCAN cases\n", "%s:\n%s", tc.name, all)
 	}
 }
+
+// TestAlertQueryPlans (decision 0040): what an alert rule's evaluation
+// reads every minute seeks an index made for it instead of walking every
+// span, open task or escalation: spans by completion (of a flow), open
+// tasks by flow, escalations by time.
+func TestAlertQueryPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	from, to := time.Unix(0, 0), time.Unix(3600, 0)
+	scope := store.TaskScope{Flow: "f", Version: 2, Step: "s", Department: "d", From: &from, To: &to}
+	spans := func(f store.SpanFilter) func() (string, []any) {
+		return func() (string, []any) { return listSpansQuery(f) }
+	}
+	for _, tc := range []struct {
+		name  string
+		query func() (string, []any)
+		want  string
+	}{
+		{"spans completed in a window", spans(store.SpanFilter{CompletedFrom: &from, CompletedTo: &to}),
+			"USING INDEX spans_completed_idx (completed_at>? AND completed_at<?)"},
+		{"a step's spans completed in a window", spans(store.SpanFilter{Flow: "f", Version: 2, Step: "s", Department: "d",
+			CompletedFrom: &from, CompletedTo: &to}), "USING INDEX spans_flow_completed_idx (flow=? AND completed_at>? AND completed_at<?)"},
+		{"open tasks of a flow", func() (string, []any) { return countOpenTasksQuery(store.TaskScope{Flow: "f"}) },
+			"USING COVERING INDEX tasks_open_by_flow (flow=?)"},
+		{"open tasks of a step", func() (string, []any) { return countOpenTasksQuery(scope) },
+			"USING INDEX tasks_open_by_flow (flow=? AND version=? AND step=?)"},
+		{"escalations in a window", func() (string, []any) { return countEscalationsQuery(store.TaskScope{From: &from, To: &to}) },
+			"USING COVERING INDEX audit_escalations (action=? AND at>? AND at<?)"},
+		{"escalations of a step", func() (string, []any) { return countEscalationsQuery(scope) },
+			"USING INDEX audit_escalations (action=? AND at>? AND at<?)"},
+	} {
+		query, args := tc.query()
+		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+		require.NoError(t, err, tc.name)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		all := strings.Join(plan, "\n")
+		require.Contains(t, all, tc.want, "%s:\n%s", tc.name, all)
+		require.NotRegexp(t, `SCAN (spans|tasks|audit|a)( |$)`, all, "%s:\n%s", tc.name, all)
+	}
+}

@@ -58,8 +58,8 @@ func (s *Store) RecordSpan(ctx context.Context, sp store.Span) error {
 	return nil
 }
 
-// ListSpans returns the spans matching f in (entered_at, case_id, seq) order.
-func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span, error) {
+// listSpansQuery is ListSpans' query.
+func listSpansQuery(f store.SpanFilter) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -77,11 +77,23 @@ func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span
 	if f.Variant != "" {
 		add("variant = ?", f.Variant)
 	}
+	if f.Step != "" {
+		add("step = ?", f.Step)
+	}
+	if f.Department != "" {
+		add("department = ?", f.Department)
+	}
 	if f.From != nil {
 		add("entered_at >= ?", nanos(*f.From))
 	}
 	if f.To != nil {
 		add("entered_at < ?", nanos(*f.To))
+	}
+	if f.CompletedFrom != nil {
+		add("completed_at >= ?", nanos(*f.CompletedFrom))
+	}
+	if f.CompletedTo != nil {
+		add("completed_at < ?", nanos(*f.CompletedTo))
 	}
 	query := `SELECT ` + spanCols + ` FROM spans`
 	if len(where) > 0 {
@@ -92,6 +104,12 @@ func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
+	return query, args
+}
+
+// ListSpans returns the spans matching f in (entered_at, case_id, seq) order.
+func (s *Store) ListSpans(ctx context.Context, f store.SpanFilter) ([]store.Span, error) {
+	query, args := listSpansQuery(f)
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr("sqlite: list spans", err)

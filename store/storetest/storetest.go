@@ -71,6 +71,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"ActorByEmail", testActorByEmail},
 		{"PersonWithTwoTokens", testPersonWithTwoTokens},
+		{"AlertRules", testAlertRules},
+		{"AlertEvaluations", testAlertEvaluations},
+		{"AlertEvaluationConcurrent", testAlertEvaluationConcurrent},
+		{"AlertCounts", testAlertCounts},
+		{"SpansByCompletion", testSpansByCompletion},
 	}
 	t.Run("Migrate", func(t *testing.T) {
 		t.Parallel()
