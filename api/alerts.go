@@ -51,11 +51,11 @@ var alertRoutes = []route{
 		Handle: (*API).createAlertRule,
 	},
 	{
-		Method: http.MethodGet, Pattern: "/api/v1/alerts/metrics", ID: "listAlertMetrics", Tag: "alerts",
+		Method: http.MethodGet, Pattern: "/api/v1/alerts/metrics", ID: "getAlertMetrics", Tag: "alerts",
 		Summary:     "The metrics an alert rule may watch",
 		Description: "Each with its unit, the rows it is computed from, the scope fields it takes and what its minimum sample counts.",
 		Status:      http.StatusOK, Response: apiv1.AlertMetricList{}, Example: alertMetricsJSON(),
-		Handle: (*API).listAlertMetrics,
+		Handle: (*API).getAlertMetrics,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/alerts/{id}", ID: "getAlertRule", Tag: "alerts",
@@ -81,10 +81,10 @@ var alertRoutes = []route{
 	{
 		Method: http.MethodDelete, Pattern: "/api/v1/alerts/{id}", ID: "deleteAlertRule", Tag: "alerts",
 		Summary:     "Delete an alert rule",
-		Description: "Its history goes with it (the audit trail keeps its changes); its schedule is deleted. Audited as `alert.delete`.",
+		Description: "Its history goes with it (the audit trail keeps its changes); its schedule is deleted. Answers the rule as it was. Audited as `alert.delete`.",
 		Roles:       authz.AlertEditors,
 		Params:      apiv1.AlertIDParams{},
-		Status:      http.StatusNoContent,
+		Status:      http.StatusOK, Response: apiv1.AlertRule{}, Example: exampleAlertRule,
 		Errors:      []int{404},
 		Audit:       []string{"alert.delete"},
 		Handle:      (*API).deleteAlertRule,
@@ -213,7 +213,7 @@ func alertMetricsJSON() apiv1.AlertMetricList {
 	return out
 }
 
-func (s *API) listAlertMetrics(w http.ResponseWriter, r *http.Request) error {
+func (s *API) getAlertMetrics(w http.ResponseWriter, r *http.Request) error {
 	httpx.WriteJSON(s.log, w, r, http.StatusOK, alertMetricsJSON())
 	return nil
 }
@@ -578,7 +578,7 @@ func (s *API) deleteAlertRule(w http.ResponseWriter, r *http.Request) error {
 		// deletes the schedule.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "alert schedule left for the reconciler", slog.String("rule", rule.ID), slog.String("error", err.Error()))
 	}
-	w.WriteHeader(http.StatusNoContent)
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, toAlertJSON(rule, s.alertDepartment(ctx, rule), httpx.ActorFrom(ctx)))
 	return nil
 }
 

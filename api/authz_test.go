@@ -62,6 +62,9 @@ type accessRule struct {
 	// leadsOnly: only admins and the team leads of the object's
 	// department (A).
 	leadsOnly bool
+	// alertAck: those who edit alert rules (admins, owners, improvers)
+	// and the team leads of the rule's department (A).
+	alertAck bool
 }
 
 var (
@@ -71,7 +74,8 @@ var (
 	ownersAndAdmins = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner}}
 	improvers       = accessRule{roles: []string{store.RoleAdmin, store.RoleImprover}}
 	// Event logs hold every customer's history: not for staff (issue 17).
-	logReaders = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
+	alertEditors = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
+	logReaders   = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
 	// The task's department's members act on it, whatever their role.
 	taskDepartment = accessRule{scoped: []string{store.RoleOwner, store.RoleStaff, store.RoleImprover}}
 	// Staff and improvers see only their departments' inboxes; other
@@ -127,6 +131,10 @@ var authzRules = map[string]accessRule{
 	"renderLogMap": logReaders, "getLogActivities": logReaders, "getLogHandoffs": logReaders,
 	"draftFlowFromLog": logReaders, "compareLogWithFlow": logReaders,
 	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins,
+
+	"listAlertRules": anyone, "getAlertRule": anyone, "listAlertEvents": anyone, "getAlertMetrics": anyone,
+	"createAlertRule": alertEditors, "updateAlertRule": alertEditors, "deleteAlertRule": alertEditors,
+	"acknowledgeAlert": accessRule{alertAck: true}, "silenceAlert": accessRule{alertAck: true},
 }
 
 // matrixActor is a column of the matrix.
@@ -172,6 +180,8 @@ func (r accessRule) expect(a matrixActor) int {
 	case r.leadsOnly && !(a.lead && a.dept == deptA):
 		return http.StatusForbidden
 	case r.ownersOrLeads && a.role != store.RoleOwner && !(a.lead && a.dept == deptA):
+		return http.StatusForbidden
+	case r.alertAck && a.role != store.RoleOwner && a.role != store.RoleImprover && !(a.lead && a.dept == deptA):
 		return http.StatusForbidden
 	case r.person && a.role != store.RoleOwner && !(a.lead && a.dept == deptA) && a.name != "staff-A":
 		return http.StatusForbidden
@@ -232,7 +242,7 @@ type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
 	tokenID, actorID, failedCaseID, logID             string
-	sessionID                                         string
+	sessionID, alertID                                string
 	ids                                               map[string]string // matrix actors' ids
 }
 
@@ -250,6 +260,8 @@ const (
 	needEventWait  = "event wait"
 	needLog        = "event log"
 	needSession    = "web UI session"
+	// needAlert: an alert rule of department A, firing.
+	needAlert = "alert rule"
 )
 
 // needsOf is what rt's path names.
@@ -273,12 +285,14 @@ func needsOf(rt route) []string {
 		return []string{needLog}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/sessions/{id}"):
 		return []string{needSession}
+	case strings.HasPrefix(rt.Pattern, "/api/v1/alerts/{id}"):
+		return []string{needAlert}
 	}
 	return nil
 }
 
 // allNeeds seeds a world every read can be made in.
-var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog}
+var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert}
 
 func (tpl *worldTemplate) world(t testing.TB, needs ...string) *world {
 	t.Helper()
@@ -370,6 +384,16 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		require.NoError(t, json.Unmarshal(res.Body.Bytes(), &l))
 		w.logID = l.ID
 	}
+	if slices.Contains(needs, needAlert) {
+		// The open backlog of department A above -1 always holds: one
+		// evaluation makes the rule fire.
+		a := seed(http.MethodPost, "/api/v1/alerts", map[string]any{"name": "matrix", "metric": "open_backlog",
+			"scope": map[string]any{"department": deptA}, "condition": map[string]any{"op": "above", "value": -1}, "window": "1h"})
+		w.alertID = a["id"].(string)
+		res, err := e.eng.EvaluateAlert(ctx, w.alertID, time.Now().UTC())
+		require.NoError(t, err)
+		require.Equal(t, "firing", res.To)
+	}
 	return w
 }
 
@@ -411,6 +435,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.logID
 	case strings.HasPrefix(path, "/api/v1/sessions/"):
 		id = w.sessionID
+	case strings.HasPrefix(path, "/api/v1/alerts/"):
+		id = w.alertID
 	}
 	v := "1"
 	if rt.ID == "retireFlowVersion" {

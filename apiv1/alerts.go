@@ -100,7 +100,7 @@ type AlertRule struct {
 	State          string           `json:"state" enum:"ok,pending,firing,resolved"`
 	StateSince     time.Time        `json:"state_since"`
 	PendingSince   *time.Time       `json:"pending_since" description:"When the condition began to hold (pending and firing)."`
-	Last           *AlertEvaluation `json:"last" description:"The latest evaluation; null before the first."`
+	Last           *AlertEvaluation `json:"last" nullable:"true" description:"The latest evaluation; null before the first."`
 	AcknowledgedBy string           `json:"acknowledged_by,omitempty"`
 	AcknowledgedAt *time.Time       `json:"acknowledged_at,omitempty"`
 	SilencedUntil  *time.Time       `json:"silenced_until,omitempty" description:"Until then its changes notify nobody (they are still recorded)."`

@@ -15,7 +15,7 @@ func (c *Client) CreateAlertRule(ctx context.Context, body AlertRuleRequest, opt
 	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts", nil, body, opts...)
 }
 
-// ListAlertMetrics lists the metrics a rule may watch (listAlertMetrics).
+// ListAlertMetrics lists the metrics a rule may watch (getAlertMetrics).
 func (c *Client) ListAlertMetrics(ctx context.Context, opts ...CallOption) (*AlertMetricList, error) {
 	return call[AlertMetricList](ctx, c, http.MethodGet, "/api/v1/alerts/metrics", nil, nil, opts...)
 }
@@ -31,9 +31,8 @@ func (c *Client) UpdateAlertRule(ctx context.Context, params AlertIDParams, body
 }
 
 // DeleteAlertRule deletes an alert rule and its schedule (deleteAlertRule).
-func (c *Client) DeleteAlertRule(ctx context.Context, params AlertIDParams, opts ...CallOption) error {
-	_, err := call[struct{}](ctx, c, http.MethodDelete, "/api/v1/alerts/{id}", params, nil, opts...)
-	return err
+func (c *Client) DeleteAlertRule(ctx context.Context, params AlertIDParams, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodDelete, "/api/v1/alerts/{id}", params, nil, opts...)
 }
 
 // ListAlertEvents lists a rule's state changes, newest first

@@ -121,7 +121,7 @@ type Work struct {
 // Notification is a message to a person.
 type Notification struct {
 	ID        string     `json:"id"`
-	Kind      string     `json:"kind" enum:"task.assigned,task.reassigned,task.escalated"`
+	Kind      string     `json:"kind" enum:"task.assigned,task.reassigned,task.escalated,alert.firing,alert.resolved" description:"alert.firing and alert.resolved tell of an alert rule (link: its page; no task)."`
 	Title     string     `json:"title"`
 	Text      string     `json:"text" description:"What happened, naming the case, the step, the SLA and who."`
 	Link      string     `json:"link" description:"The task's page in the web UI (a path)."`

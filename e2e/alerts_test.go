@@ -206,7 +206,8 @@ func TestAlertRuleOnTheRealEngine(t *testing.T) {
 	require.Len(t, ns, 2)
 
 	// Deleting the rule deletes its schedule.
-	require.NoError(t, olga.DeleteAlertRule(ctx, apiv1.AlertIDParams{ID: rule.ID}))
+	_, err = olga.DeleteAlertRule(ctx, apiv1.AlertIDParams{ID: rule.ID})
+	require.NoError(t, err)
 	_, err = c.ScheduleClient().GetHandle(ctx, rule.Schedule).Describe(ctx)
 	require.Error(t, err)
 }

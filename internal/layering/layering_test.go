@@ -39,8 +39,8 @@ var allowed = map[string][]string{
 	"beforeafter": {"analytics", "discovery", "stats"},
 	"pilotdata":   {"store", "experiment", "stats"},
 	// kpi computes every service and flow number (decisions 0015, 0040).
-	"kpi":        {"store", "pilotdata", "experiment", "stats", "apiv1"},
-	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress"},
+	"kpi":        {"store", "pilotdata", "experiment", "stats", "apiv1", "alert", "analytics", "flow"},
+	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress", "alert", "kpi"},
 	"worker":     {"workflows", "activities"},
 	"apiv1":      {"flow", "experiment"},
 	"flowdraft":  {"discovery", "flow", "readable"},
@@ -54,7 +54,9 @@ var allowed = map[string][]string{
 		"eventlog", "discovery", "logimport", "beforeafter", "flowdraft", "kpi",
 		// notify.Render: the one wording of a notification, in the app and
 		// by email and webhook (decision 0037).
-		"notify"},
+		"notify",
+		// the model of alert rules (decision 0040).
+		"alert"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
