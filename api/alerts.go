@@ -85,9 +85,9 @@ var alertRoutes = []route{
 		Roles:       authz.AlertEditors,
 		Params:      apiv1.AlertIDParams{},
 		Status:      http.StatusOK, Response: apiv1.AlertRule{}, Example: exampleAlertRule,
-		Errors:      []int{404},
-		Audit:       []string{"alert.delete"},
-		Handle:      (*API).deleteAlertRule,
+		Errors: []int{404},
+		Audit:  []string{"alert.delete"},
+		Handle: (*API).deleteAlertRule,
 	},
 	{
 		Method: http.MethodGet, Pattern: "/api/v1/alerts/{id}/events", ID: "listAlertEvents", Tag: "alerts",

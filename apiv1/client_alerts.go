@@ -15,8 +15,8 @@ func (c *Client) CreateAlertRule(ctx context.Context, body AlertRuleRequest, opt
 	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts", nil, body, opts...)
 }
 
-// ListAlertMetrics lists the metrics a rule may watch (getAlertMetrics).
-func (c *Client) ListAlertMetrics(ctx context.Context, opts ...CallOption) (*AlertMetricList, error) {
+// GetAlertMetrics lists the metrics a rule may watch (getAlertMetrics).
+func (c *Client) GetAlertMetrics(ctx context.Context, opts ...CallOption) (*AlertMetricList, error) {
 	return call[AlertMetricList](ctx, c, http.MethodGet, "/api/v1/alerts/metrics", nil, nil, opts...)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -59,6 +60,12 @@ func (idleEngine) EvaluatePilot(context.Context, string, string) (workflows.Pilo
 func (idleEngine) PilotState(context.Context, string) (workflows.PilotStatus, error) {
 	return workflows.PilotStatus{}, engine.ErrEngineUnavailable
 }
+
+// The idle engine keeps alert schedules that run nothing.
+func (idleEngine) PutAlertSchedule(context.Context, string, time.Duration) error { return nil }
+func (idleEngine) DeleteAlertSchedule(context.Context, string) error             { return nil }
+func (idleEngine) TriggerAlertSchedule(context.Context, string) error            { return nil }
+func (idleEngine) AlertSchedules(context.Context, int) ([]string, error)         { return nil, nil }
 
 // realAPI serves the real handler (SQLite store, built-in flows, engine
 // eng) for the test and returns the CLI against it: cli runs a command, ok
