@@ -133,7 +133,7 @@ var authzRules = map[string]accessRule{
 	"renameLog": ownersAndAdmins, "deleteLog": ownersAndAdmins,
 
 	"listAlertRules": anyone, "getAlertRule": anyone, "listAlertEvents": anyone, "getAlertMetrics": anyone,
-	"createAlertRule": alertEditors, "updateAlertRule": alertEditors, "deleteAlertRule": alertEditors,
+	"createAlertRule": alertEditors, "updateAlertRule": alertEditors, "deleteAlertRule": alertEditors, "evaluateAlert": alertEditors,
 	"acknowledgeAlert": accessRule{alertAck: true}, "silenceAlert": accessRule{alertAck: true},
 }
 

@@ -50,3 +50,8 @@ func (c *Client) AcknowledgeAlert(ctx context.Context, params AlertIDParams, opt
 func (c *Client) SilenceAlert(ctx context.Context, params AlertIDParams, body SilenceAlertRequest, opts ...CallOption) (*AlertRule, error) {
 	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts/{id}/silence", params, body, opts...)
 }
+
+// EvaluateAlert triggers a rule's schedule now (evaluateAlert).
+func (c *Client) EvaluateAlert(ctx context.Context, params AlertIDParams, opts ...CallOption) (*AlertRule, error) {
+	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts/{id}/evaluate", params, nil, opts...)
+}

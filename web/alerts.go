@@ -24,6 +24,7 @@ var alertPages = []pageRoute{
 	{Method: http.MethodPost, Pattern: "/alerts/{id}/acknowledge", Roles: authz.Everyone, Handle: (*Web).alertAcknowledge},
 	{Method: http.MethodPost, Pattern: "/alerts/{id}/silence", Roles: authz.Everyone, Handle: (*Web).alertSilence},
 	{Method: http.MethodPost, Pattern: "/alerts/{id}/delete", Roles: authz.AlertEditors, Handle: (*Web).alertDelete},
+	{Method: http.MethodPost, Pattern: "/alerts/{id}/evaluate", Roles: authz.AlertEditors, Handle: (*Web).alertEvaluate},
 }
 
 // alertForm is what the new-rule form holds.
@@ -179,6 +180,10 @@ func (s *Web) alertAction(w http.ResponseWriter, r *http.Request, action string,
 
 func (s *Web) alertAcknowledge(w http.ResponseWriter, r *http.Request) error {
 	return s.alertAction(w, r, "acknowledge", nil, "Acknowledged: the banner no longer asks anyone.")
+}
+
+func (s *Web) alertEvaluate(w http.ResponseWriter, r *http.Request) error {
+	return s.alertAction(w, r, "evaluate", nil, "Evaluation started: it runs on a worker within moments; reload for its outcome.")
 }
 
 func (s *Web) alertSilence(w http.ResponseWriter, r *http.Request) error {

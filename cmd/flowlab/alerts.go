@@ -36,11 +36,11 @@ Temporal Schedule (alert-<id>).`,
 		Args: noSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return usageError{errors.New("alert needs a subcommand: list, show, create, set, delete, ack, silence, history or metrics")}
+			return usageError{errors.New("alert needs a subcommand: list, show, create, set, delete, ack, silence, evaluate, history or metrics")}
 		},
 	}
 	parent.AddCommand(newAlertListCmd(), newAlertShowCmd(), newAlertCreateCmd(), newAlertSetCmd(), newAlertDeleteCmd(),
-		newAlertAckCmd(), newAlertSilenceCmd(), newAlertHistoryCmd(), newAlertMetricsCmd())
+		newAlertAckCmd(), newAlertSilenceCmd(), newAlertEvaluateCmd(), newAlertHistoryCmd(), newAlertMetricsCmd())
 	return parent
 }
 
@@ -423,6 +423,33 @@ func newAlertMetricsCmd() *cobra.Command {
 				return err
 			}
 			return printList(cmd, args, cf.output, out, out.Metrics, "", true, []string{"name", "title", "unit", "source", "scopes", "sample"})
+		},
+	}
+	cf.add(cmd)
+	return cmd
+}
+
+func newAlertEvaluateCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{
+		Use:   "evaluate RULE_ID",
+		Short: "Evaluate a rule now, beside its interval (it runs on a worker within moments)",
+		Example: `  flowlab alert evaluate RULE_ID
+  flowlab alert show RULE_ID`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			out, err := c.EvaluateAlert(cmd.Context(), apiv1.AlertIDParams{ID: args[0]})
+			if err != nil {
+				return err
+			}
+			return emitAnswer(cmd, cf.output, out, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "evaluation of %s (%s) started by schedule %s; flowlab alert show %s for its outcome\n", out.ID, out.Name, out.Schedule, out.ID)
+				return err
+			})
 		},
 	}
 	cf.add(cmd)

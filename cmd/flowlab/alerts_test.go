@@ -43,6 +43,7 @@ func TestAlertCommands(t *testing.T) {
 	require.Equal(t, exitAPIClient, res.code)
 	require.Contains(t, res.stderr, "not firing")
 	require.Equal(t, "(none)\n", ok("alert", "history", r.ID), "no state change yet")
+	require.Contains(t, ok("alert", "evaluate", r.ID), "evaluation of "+r.ID+" (Investigation breaches) started by schedule alert-"+r.ID)
 	require.Contains(t, ok("alert", "delete", r.ID), "deleted alert rule "+r.ID)
 	require.Equal(t, exitAPIClient, cli("alert", "show", r.ID).code)
 }
