@@ -14,6 +14,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +34,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/flowlab/flowlab/activities"
+	"github.com/flowlab/flowlab/alert"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/flows"
 	"github.com/flowlab/flowlab/store"
@@ -462,4 +465,76 @@ func formData(step *flow.Step) map[string]any {
 		}
 	}
 	return data
+}
+
+// TestRecordAlertHistories records the Alert workflow of a schedule's run
+// that made a rule fire (it starts the state change's delivery) and that
+// AlertDelivery workflow, which posts to a webhook on loopback (decision
+// 0040).
+func TestRecordAlertHistories(t *testing.T) {
+	if os.Getenv("FLOWLAB_RECORD_HISTORIES") != "1" {
+		// Deliberate: recording rewrites testdata/histories from a real
+		// server; it runs only when asked for.
+		t.Skip("set FLOWLAB_RECORD_HISTORIES=1 to record replay histories")
+	}
+	fired := filepath.Join("testdata", "histories", "alert-fired.json")
+	delivered := filepath.Join("testdata", "histories", "alert-delivery.json")
+	if _, err := os.Stat(fired); err == nil && os.Getenv("FLOWLAB_RECORD_OVERWRITE") != "1" {
+		t.Skipf("keeping %s (FLOWLAB_RECORD_OVERWRITE=1 rewrites it)", fired)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := temporaltest.NewServer(temporaltest.WithT(t))
+	c := srv.GetDefaultClient()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Migrate(ctx))
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hook.Close()
+	allow, err := flow.ParseWebhookAllow("127.0.0.1")
+	require.NoError(t, err)
+	w := srv.NewWorker(workflows.TaskQueue, func(r sdkworker.Registry) {
+		flowworker.Register(r, &activities.Activities{Store: st, WebhookAllow: allow})
+	})
+	defer w.Stop()
+
+	now := time.Now().UTC()
+	rule, err := st.CreateAlertRule(ctx, store.AlertRule{ID: "recorded-rule", Name: "Open backlog", Metric: "open_backlog",
+		Condition: alert.Condition{Op: alert.Above, Value: -1}, Window: time.Hour, Every: time.Second, WebhookURL: hook.URL,
+		CreatedBy: "recorder", CreatedAt: now, UpdatedAt: now})
+	require.NoError(t, err)
+	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.AlertScheduleID(rule.ID),
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Second}}},
+		Action: &client.ScheduleWorkflowAction{ID: workflows.AlertWorkflowID(rule.ID), Workflow: workflows.AlertWorkflow,
+			Args: []any{workflows.AlertInput{RuleID: rule.ID}}, TaskQueue: workflows.TaskQueue},
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+	})
+	require.NoError(t, err)
+	var event store.AlertEvent
+	require.Eventually(t, func() bool {
+		es, err := st.ListAlertEvents(ctx, store.ListAlertEventsParams{RuleID: rule.ID})
+		require.NoError(t, err)
+		if len(es) == 0 {
+			return false
+		}
+		event = es[len(es)-1]
+		return true
+	}, time.Minute, 100*time.Millisecond)
+	require.NoError(t, c.ScheduleClient().GetHandle(ctx, workflows.AlertScheduleID(rule.ID)).Delete(ctx))
+	run := c.GetWorkflow(ctx, workflows.AlertDeliveryID(event.ID), "")
+	require.NoError(t, run.Get(ctx, nil))
+	desc, err := c.DescribeWorkflowExecution(ctx, workflows.AlertDeliveryID(event.ID), "")
+	require.NoError(t, err)
+	parent := desc.GetWorkflowExecutionInfo().GetParentExecution()
+	require.NotNil(t, parent, "the delivery's parent: the run that fired")
+	for file, h := range map[string]*historypb.History{
+		fired:     history(ctx, t, c, parent.GetWorkflowId(), parent.GetRunId()),
+		delivered: history(ctx, t, c, workflows.AlertDeliveryID(event.ID), run.GetRunID()),
+	} {
+		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(file, b, 0o644))
+	}
 }

@@ -37,6 +37,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("ImproverPromotesPilot", e.testPromotePilot)
 	t.Run("AssignedWorkAndTheTeamLead", e.testAssignment)
 	t.Run("PeopleAndTokens", e.testPeopleAndTokens)
+	t.Run("AlertFiresAndTheBanner", e.testAlerts)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 }

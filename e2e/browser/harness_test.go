@@ -43,6 +43,7 @@ import (
 	"github.com/flowlab/flowlab/e2e/internal/contract"
 	"github.com/flowlab/flowlab/searchattr"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
 	"github.com/flowlab/flowlab/worker"
 	"github.com/flowlab/flowlab/workflows"
@@ -89,6 +90,9 @@ type env struct {
 	browser   context.Context   // a chromedp context whose browser runs
 	artifacts string
 	contract  *contract.Checker // the served OpenAPI document
+	// st is flowlab's store, for the rows a scenario needs that no route
+	// writes (the spans a busy hour leaves).
+	st store.Store
 }
 
 // chromiumPath finds the browser: $FLOWLAB_CHROMIUM, /usr/bin/chromium
@@ -150,7 +154,7 @@ func newEnv(t *testing.T, chromium string) *env {
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 
-	e := &env{url: hs.URL, tokens: map[string]string{admin: adminToken}, names: map[string]string{admin: "admin"}, contract: contract.New(hs.URL)}
+	e := &env{url: hs.URL, tokens: map[string]string{admin: adminToken}, names: map[string]string{admin: "admin"}, contract: contract.New(hs.URL), st: st}
 	for key, req := range map[string]apiv1.CreateTokenRequest{
 		csAgent:   {Name: "Agent Cora (customer service)", Role: apiv1.RoleStaff, Departments: []string{"customer_service"}},
 		techAgent: {Name: "Agent Theo (technical)", Role: apiv1.RoleStaff, Departments: []string{"technical"}},
