@@ -1064,6 +1064,11 @@ type ExportedSpan struct {
 	// Feedback on the case (nil: none given).
 	CSAT, NPS            *int
 	ResolvedFirstContact *bool
+	// The answers of the case's follow-up call when it was answered
+	// (decision 0041): its CSAT (nil: none) and improvement answer ("":
+	// no answered call).
+	FollowUpCSAT *int
+	Improvement  string
 }
 
 // Pilot is an A/B comparison of two versions of one flow on new cases.
@@ -1238,8 +1243,10 @@ type PutFeedbackParams struct {
 	At                   time.Time
 }
 
-// Follow-up outcomes and answers, as the flow format names them.
+// Follow-up outcomes and answers, as the flow format names them, and the
+// step of a follow-up call's task.
 const (
+	FollowUpStep        = flow.FollowUpStep
 	FollowUpAnswered    = flow.FollowUpAnswered
 	FollowUpUnreachable = flow.FollowUpUnreachable
 	ImprovementYes      = flow.ImprovementYes

@@ -118,6 +118,17 @@ func testFollowUps(t *testing.T, s store.Store) {
 		require.False(t, errors.Is(err, store.ErrNotFound), "refused before the database is asked: %v", err)
 	}
 
+	// The span export carries the answered call's CSAT and improvement
+	// answer with each span of the case, so a pilot's CSAT can be
+	// recomputed from it.
+	exp, err := s.ExportSpans(ctx, store.ExportSpansParams{Flow: "complaint"})
+	require.NoError(t, err)
+	require.Len(t, exp, 1)
+	require.Equal(t, "fu-sampled", exp[0].CaseID)
+	require.Equal(t, ptr(4), exp[0].FollowUpCSAT)
+	require.Equal(t, flow.ImprovementYes, exp[0].Improvement)
+	require.Nil(t, exp[0].CSAT)
+
 	// A call cancelled (its case's workflow cancelled during the wait or
 	// the call) records no span either.
 	createCase(t, s, "fu-cancelled")
