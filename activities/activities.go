@@ -84,6 +84,7 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 	reg(a.Escalate, workflows.ActivityEscalate)
 	reg(a.Notify, workflows.ActivityNotify)
 	reg(a.UpdateCase, workflows.ActivityUpdateCase)
+	reg(a.RecordFollowUp, workflows.ActivityRecordFollowUp)
 	reg(a.AutoNotify, workflows.ActivityAutoPrefix+AutoNotify)
 	reg(a.AutoWebhook, workflows.ActivityAutoPrefix+AutoWebhook)
 	reg(a.AutoSetAttributes, workflows.ActivityAutoPrefix+AutoSetAttributes)
@@ -194,6 +195,9 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 		if err != nil {
 			return fmt.Errorf("close task %s: %w", in.TaskID, err)
 		}
+		if err := a.answerFollowUp(ctx, in); err != nil {
+			return err
+		}
 		a.countClosed(in.Span, in.Outcome)
 		return nil
 	case workflows.StatusCancelled:
@@ -216,6 +220,54 @@ func (a *Activities) CloseTask(ctx context.Context, in workflows.CloseTaskInput)
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("close task %s: unknown status %q", in.TaskID, in.Status), "InvalidInput", nil)
 	}
+}
+
+// answerFollowUp keeps the outcome and answers of a follow-up call with
+// the case's follow-up (decision 0041), after the task closed; a retry
+// (the task is then returned as completed) writes nothing new, since the
+// store keeps the first answers. Other tasks have no FollowUp.
+func (a *Activities) answerFollowUp(ctx context.Context, in workflows.CloseTaskInput) error {
+	f := in.FollowUp
+	if f == nil {
+		return nil
+	}
+	_, err := a.Store.AnswerFollowUp(ctx, store.AnswerFollowUpParams{
+		CaseID:      f.CaseID,
+		TaskID:      in.TaskID,
+		Outcome:     f.Outcome,
+		Improvement: f.Improvement,
+		CSAT:        f.CSAT,
+		Comment:     f.Comment,
+		Actor:       in.ActorID,
+		At:          in.Span.CompletedAt,
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// The case has no follow-up row with this call (the workflow
+		// records it before the call opens, so this is not expected). A
+		// retry would not change that, and failing would leave the task
+		// completed while the case waits on it: the answers are lost,
+		// which the log says.
+		a.logger().WarnContext(ctx, "follow-up answers not kept: the case has no follow-up call with this task",
+			"task", in.TaskID, "case", f.CaseID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("close task %s: keep the follow-up's answers: %w", in.TaskID, err)
+	}
+	return nil
+}
+
+// RecordFollowUp records a completed case's follow-up (decision 0041):
+// whether the sample picked it, and the call task a sampled case opens
+// when it is due. Idempotent on the case in the store.
+func (a *Activities) RecordFollowUp(ctx context.Context, in workflows.RecordFollowUpInput) error {
+	_, err := a.Store.RecordFollowUp(ctx, store.RecordFollowUpParams{
+		CaseID: in.CaseID, Share: in.Share, Sampled: in.Sampled, TaskID: in.TaskID, DueAt: in.DueAt, At: in.At,
+	})
+	if err != nil {
+		return fmt.Errorf("record follow-up of case %s: %w", in.CaseID, err)
+	}
+	return nil
 }
 
 // CompletionAudit is the audit entry of a task completion, written in the

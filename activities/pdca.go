@@ -93,6 +93,17 @@ func (a *Activities) caseMeasures(ctx context.Context, c store.Case, metric stri
 			return m, fmt.Errorf("baseline: feedback: %w", err)
 		}
 		m.CSAT, m.FCR = fb.CSAT, fb.ResolvedFirstContact
+		if metric == workflows.MetricCSAT && fb.CSAT == nil {
+			// Without a feedback answer, the follow-up call's counts, as
+			// in the KPIs and pilots (pilotdata.CSAT, decision 0041).
+			fu, err := a.Store.GetFollowUp(ctx, c.ID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return m, fmt.Errorf("baseline: follow-up: %w", err)
+			}
+			if err == nil {
+				m.CSAT = pilotdata.CSAT(store.PilotCase{FollowUp: &store.FollowUpMeasure{Outcome: fu.Outcome, CSAT: fu.CSAT}})
+			}
+		}
 		if c.ReopenedAt != nil && c.ClosedAt != nil && c.ReopenedAt.Sub(*c.ClosedAt) <= a.reopenWindow() {
 			f := false
 			m.FCR = &f

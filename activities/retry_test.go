@@ -78,6 +78,16 @@ func (s *crashingStore) UpdateCase(ctx context.Context, p store.UpdateCaseParams
 	return s.after("UpdateCase", s.Store.UpdateCase(ctx, p))
 }
 
+func (s *crashingStore) RecordFollowUp(ctx context.Context, p store.RecordFollowUpParams) (store.FollowUp, error) {
+	f, err := s.Store.RecordFollowUp(ctx, p)
+	return f, s.after("RecordFollowUp", err)
+}
+
+func (s *crashingStore) AnswerFollowUp(ctx context.Context, p store.AnswerFollowUpParams) (store.FollowUp, error) {
+	f, err := s.Store.AnswerFollowUp(ctx, p)
+	return f, s.after("AnswerFollowUp", err)
+}
+
 func (s *crashingStore) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 	return s.after("AppendAudit", s.Store.AppendAudit(ctx, e))
 }

@@ -56,14 +56,24 @@ var (
 
 	exampleEvaluation = func() experiment.Evaluation {
 		var cases []experiment.Case
+		// Every seventh case was called back (decision 0041): the
+		// treatment's customers perceive the improvement more often.
+		answer := func(i int, answers ...string) string {
+			if i%7 != 0 {
+				return ""
+			}
+			return answers[(i/7)%len(answers)]
+		}
 		for i := range 80 {
 			csat := 3 + i%3
 			cases = append(cases, experiment.Case{Arm: experiment.ArmControl, Closed: true,
-				CycleSeconds: float64(3*3600 + (i*997)%7200), CSAT: &csat})
+				CycleSeconds: float64(3*3600 + (i*997)%7200), CSAT: &csat,
+				Improvement: answer(i, experiment.ImprovementNo, experiment.ImprovementYes, experiment.ImprovementNo, experiment.ImprovementNotSure)})
 			if i < 36 {
 				csat := 4 + i%2
 				cases = append(cases, experiment.Case{Arm: experiment.ArmTreatment, Closed: true,
-					CycleSeconds: float64(5400 + (i*613)%3600), CSAT: &csat})
+					CycleSeconds: float64(5400 + (i*613)%3600), CSAT: &csat,
+					Improvement: answer(i, experiment.ImprovementYes, experiment.ImprovementYes, experiment.ImprovementNo)})
 			}
 		}
 		return experiment.Evaluate(experiment.Config{Control: 1, Treatment: 2, Share: 30, Primary: experiment.CycleTime,

@@ -25,7 +25,7 @@ var spanRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/spans", ID: "exportSpans", Tag: "cases",
 		Summary: "Export spans",
 		Description: "Streams every span entered in [`from`, `to`) of a flow, version or pilot's cases, in (entered_at, case_id, seq) order, " +
-			"with its case's pilot, arm, customer, status, times and feedback: one JSON object per line (`format=jsonl`, the default, " +
+			"with its case's pilot, arm, customer, status, times, feedback and follow-up call's answers (decision 0041): one JSON object per line (`format=jsonl`, the default, " +
 			"application/x-ndjson; the schema describes one line) or CSV with a header row (`format=csv`, text/csv). Columns: " + strings.Join(exportColumns, ", ") + ". " +
 			"Times are RFC 3339, null (empty in CSV) when absent. `format=xes` gives an XES log instead (one trace per case, the spans of a case in " +
 			"seq order; per span a `schedule` event when entered, a `start` when its working began and a `complete` when it ended, with " +
@@ -52,7 +52,8 @@ const (
 // exportColumns are the CSV header, in the order of apiv1.ExportedSpan.
 var exportColumns = []string{"case_id", "seq", "flow", "version", "variant", "pilot_id", "arm", "customer", "step", "kind",
 	"department", "entered_at", "claimed_at", "completed_at", "outcome", "sla_due", "breached", "escalation_level", "actor",
-	"case_status", "case_created_at", "case_closed_at", "csat", "nps", "resolved_first_contact", "wait_seconds", "work_seconds"}
+	"case_status", "case_created_at", "case_closed_at", "csat", "nps", "resolved_first_contact", "wait_seconds", "work_seconds",
+	"follow_up_csat", "perceived_improvement"}
 
 func toExportedSpanJSON(sp store.ExportedSpan) apiv1.ExportedSpan {
 	out := apiv1.ExportedSpan{
@@ -62,6 +63,7 @@ func toExportedSpanJSON(sp store.ExportedSpan) apiv1.ExportedSpan {
 		Outcome: sp.Outcome, SLADue: utcPtr(sp.SLADue), Breached: sp.Breached, EscalationLevel: sp.EscalationLevel,
 		Actor: sp.Actor, CaseStatus: sp.CaseStatus, CaseClosedAt: utcPtr(sp.CaseClosedAt),
 		CSAT: sp.CSAT, NPS: sp.NPS, ResolvedFirstContact: sp.ResolvedFirstContact,
+		FollowUpCSAT: sp.FollowUpCSAT, PerceivedImprovement: sp.Improvement,
 	}
 	if !sp.CaseCreatedAt.IsZero() {
 		out.CaseCreatedAt = utcPtr(&sp.CaseCreatedAt)
@@ -91,7 +93,7 @@ func csvRecord(e apiv1.ExportedSpan) []string {
 	rec := []string{e.CaseID, strconv.Itoa(e.Seq), e.Flow, strconv.Itoa(e.Version), e.Variant, e.PilotID, e.Arm, e.Customer,
 		e.Step, e.Kind, e.Department, t(&e.EnteredAt), t(e.ClaimedAt), t(&e.CompletedAt), e.Outcome, t(e.SLADue),
 		strconv.FormatBool(e.Breached), strconv.Itoa(e.EscalationLevel), e.Actor, e.CaseStatus, t(e.CaseCreatedAt),
-		t(e.CaseClosedAt), n(e.CSAT), n(e.NPS), b, f(e.WaitSeconds), f(e.WorkSeconds)}
+		t(e.CaseClosedAt), n(e.CSAT), n(e.NPS), b, f(e.WaitSeconds), f(e.WorkSeconds), n(e.FollowUpCSAT), e.PerceivedImprovement}
 	for i, c := range rec {
 		rec[i] = csvCell(c)
 	}

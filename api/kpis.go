@@ -44,7 +44,13 @@ var kpiRoutes = []route{
 			"claim counts as claimed when completed); `value` is the median, `p90` the 90th percentile; cases without a claim yet are " +
 			"not counted; the median at most 30 s.\n" +
 			"- `on_time`: spans of completed tasks that had an SLA and were completed by their due time / those spans; at least 0.95.\n" +
-			"- `complaint_rate`: cases of flow `complaint` or a key starting with `complaint-` / all cases; at most 0.02.\n\n" +
+			"- `complaint_rate`: cases of flow `complaint` or a key starting with `complaint-` / all cases; at most 0.02.\n" +
+			"- `perceived_improvement`: of the follow-up calls answered (decision 0041), those whose customer perceives the improvement " +
+			"(yes) / those answered yes or no; `not_sure` is counted apart, in neither; no target.\n\n" +
+			"`csat` counts one answer per case: the feedback's, or else the follow-up call's. `follow_ups` lists, per flow with a " +
+			"`follow_up` among the range's cases, the completed cases whose version asks for calls (`eligible`), those the sample picked, " +
+			"those whose call is due by now (`due`, sampled or not), the calls opened of those and the calls completed; `realised_share` " +
+			"(opened / due) is to be read beside `declared_share`.\n\n" +
 			"Cases of the improvement flow `pdca` are left out unless `flow=pdca`. Computed from the cases at each request (ADR 0015).",
 		Params: apiv1.ServiceKPIsParams{},
 		Status: http.StatusOK, Response: apiv1.ServiceKPIs{}, Example: exampleServiceKPIs,
@@ -140,6 +146,7 @@ func (s *API) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
 		weeks[i] = newBucket()
 	}
 	total := newBucket()
+	followUps := kpi.FollowUps{Now: s.now()}
 	channels := map[string]bool{}
 	if q.Channel != "" {
 		channels[q.Channel] = true
@@ -165,6 +172,7 @@ func (s *API) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
 		channels[m.Channel] = true
 		add(weeks[i], m, pc)
 		add(total, m, pc)
+		followUps.Add(m)
 		return nil
 	})
 	if err != nil {
@@ -188,8 +196,9 @@ func (s *API) serviceKPIs(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := apiv1.ServiceKPIs{From: start, To: end, Channel: q.Channel, Flow: q.Flow,
 		ReopenWindowSeconds: s.cfg.ReopenWindow.Seconds(), Channels: names,
-		Weeks:   make([]apiv1.ServiceKPIWeek, n),
-		Overall: apiv1.ServiceKPITotal{All: total.all.Set(), Channels: perChannel(total)}}
+		Weeks:     make([]apiv1.ServiceKPIWeek, n),
+		Overall:   apiv1.ServiceKPITotal{All: total.all.Set(), Channels: perChannel(total)},
+		FollowUps: followUps.Flows()}
 	for i, b := range weeks {
 		ws := start.Add(time.Duration(i) * week)
 		out.Weeks[i] = apiv1.ServiceKPIWeek{Week: readable.ISOWeek(ws), Start: ws, End: ws.Add(week), All: b.all.Set(), Channels: perChannel(b)}

@@ -390,3 +390,74 @@ func TestWeekStart(t *testing.T) {
 		require.Equal(t, tc.want, weekStart(tc.in), tc.in.String())
 	}
 }
+
+// followUpCases are completed cases with follow-ups (decision 0041), in
+// 2026-W10 unless said: f1 called, yes, CSAT 5 and no feedback; f2
+// called, no, CSAT 5 but a feedback CSAT of 2; f3 called, not sure; f4
+// called, unreachable; f5 not sampled; f6 sampled, closed late in W12,
+// its call not due yet; f7 another flow's, not sampled; f8 active.
+func followUpCases() []servertest.SeedCase {
+	called := func(outcome, improvement string, csat *int) *servertest.SeedFollowUp {
+		return &servertest.SeedFollowUp{Share: 0.15, Sampled: true, After: 48 * time.Hour, Opened: true, Outcome: outcome,
+			Improvement: improvement, CSAT: csat}
+	}
+	done := func(id, flow, channel string, created time.Time, f *servertest.SeedFollowUp) servertest.SeedCase {
+		return servertest.SeedCase{ID: id, Flow: flow, Channel: channel, Created: created, Status: store.CaseCompleted, Closed: time.Hour, FollowUp: f}
+	}
+	f2 := done("f2", "complaint", "phone", kpiW10.Add(2*time.Hour), called(store.FollowUpAnswered, store.ImprovementNo, ptr(5)))
+	f2.CSAT = ptr(2)
+	return []servertest.SeedCase{
+		done("f1", "complaint", "phone", kpiW10.Add(time.Hour), called(store.FollowUpAnswered, store.ImprovementYes, ptr(5))),
+		f2,
+		done("f3", "complaint", "email", kpiW10.Add(3*time.Hour), called(store.FollowUpAnswered, store.ImprovementNotSure, nil)),
+		done("f4", "complaint", "email", kpiW10.Add(4*time.Hour), called(store.FollowUpUnreachable, "", nil)),
+		done("f5", "complaint", "phone", kpiW10.Add(5*time.Hour), &servertest.SeedFollowUp{Share: 0.15, After: 48 * time.Hour}),
+		done("f6", "complaint", "phone", kpiW12.Add(6*24*time.Hour), &servertest.SeedFollowUp{Share: 0.15, Sampled: true, After: 48 * time.Hour}),
+		done("f7", "returns-exchange", "chat", kpiW10.Add(6*time.Hour), &servertest.SeedFollowUp{Share: 0.2, After: 24 * time.Hour}),
+		{ID: "f8", Flow: "complaint", Channel: "phone", Created: kpiW10.Add(7 * time.Hour)},
+	}
+}
+
+// The follow-up calls' answers in the service KPIs (decision 0041): the
+// perceived-improvement rate is yes / (yes + no) with not sure apart; a
+// call's CSAT is the case's CSAT only when the feedback has none; a call
+// is no first response and no on-time span; per flow the realised share
+// (calls opened of the due cases) is listed beside the declared one.
+func TestServiceKPIsFollowUps(t *testing.T) {
+	t.Parallel()
+	e := newEnvAt(t, kpiW13)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	e.SeedCases(followUpCases()...)
+	k := e.serviceKPIs("agent", kpiRange())
+
+	all := k.Overall.All
+	require.Equal(t, apiv1.ServicePerceived{Value: fptr(0.5), Count: 1, N: 2, NotSure: 1}, all.PerceivedImprovement)
+	require.Equal(t, 2, all.CSAT.N, "f1's call and f2's feedback")
+	require.Equal(t, 1, all.CSAT.Count)
+	require.Equal(t, fptr(3.5), all.CSAT.Mean, "f2 counts its feedback's 2, not its call's 5")
+	require.Zero(t, all.FirstResponse.N, "a call's claim is no first response")
+	require.Zero(t, all.OnTime.N, "a call is no task span")
+	require.Equal(t, apiv1.ServicePerceived{NotSure: 1}, k.Overall.Channels[1].KPIs.PerceivedImprovement,
+		"email: f3 not sure, f4 unreachable: no rate")
+	require.Equal(t, "email", k.Overall.Channels[1].Channel)
+	require.Equal(t, apiv1.ServicePerceived{Value: fptr(0.5), Count: 1, N: 2, NotSure: 1}, k.Weeks[0].All.PerceivedImprovement)
+	require.Equal(t, apiv1.ServicePerceived{}, k.Weeks[1].All.PerceivedImprovement, "a week without calls")
+
+	require.Equal(t, []apiv1.FollowUpShare{
+		{Flow: "complaint", DeclaredShare: 0.15, Eligible: 6, Sampled: 5, Due: 5, Opened: 4, Answered: 3, Unreachable: 1, RealisedShare: fptr(0.8)},
+		{Flow: "returns-exchange", DeclaredShare: 0.2, Eligible: 1, Due: 1, RealisedShare: fptr(0)},
+	}, k.FollowUps)
+
+	// A week before any call was due: the realised share has no
+	// denominator yet.
+	q := url.Values{"from": {kpiW12.Format(time.RFC3339)}, "to": {kpiW13.Format(time.RFC3339)}}
+	k = e.serviceKPIs("agent", q)
+	require.Equal(t, []apiv1.FollowUpShare{{Flow: "complaint", DeclaredShare: 0.15, Eligible: 1, Sampled: 1}}, k.FollowUps)
+	raw := e.Do("agent", http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil).Body.String()
+	require.Contains(t, raw, `"realised_share":null`)
+
+	// No follow-ups at all: an empty list, not null.
+	q = url.Values{"from": {kpiW11.Format(time.RFC3339)}, "to": {kpiW12.Format(time.RFC3339)}}
+	raw = e.Do("agent", http.MethodGet, "/api/v1/kpis/service?"+q.Encode(), nil, nil).Body.String()
+	require.Contains(t, raw, `"follow_ups":[]`)
+}

@@ -106,7 +106,9 @@ var pilotRoutes = []route{
 		Method: http.MethodGet, Pattern: "/api/v1/pilots/{id}/results", ID: "getPilotResults", Tag: "pilots",
 		Summary: "A pilot's statistics",
 		Description: "Evaluates the pilot now from its current cases, without storing anything, so the numbers equal a recomputation from " +
-			"GET /api/v1/spans?pilot=: per arm the cases, median and p90 cycle time, SLA breach and FCR rates and mean CSAT; per metric the " +
+			"GET /api/v1/spans?pilot=: per arm the cases, median and p90 cycle time, SLA breach and FCR rates, mean CSAT (a case's CSAT is " +
+			"its feedback's `csat`, or else its follow-up call's `follow_up_csat`) and the perceived-improvement rate of the follow-up calls " +
+			"(`perceived_rate` = `perceived_yes` / `perceived_n`, the calls answered yes or no; `perceived_not_sure` apart; decision 0041); per metric the " +
 			"effect (treatment versus control), its 95% CI, p-value and verdict; the sample-ratio check; guardrail states; the decision, winner " +
 			"and recommendation; the cases per arm needed for 80% power. `last_look` is what the Pilot workflow stored at its last look; " +
 			"`steps` compares each step's waiting and working time between the arms. Cycle time is `cycle_seconds` (creation to close of a " +

@@ -43,4 +43,6 @@ type ExportedSpan struct {
 	ResolvedFirstContact *bool      `json:"resolved_first_contact"`
 	WaitSeconds          float64    `json:"wait_seconds" description:"Seconds the span waited: a task from entered to claimed (to completed when never claimed), a wait step throughout, other kinds 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
 	WorkSeconds          float64    `json:"work_seconds" description:"Seconds the span was worked on: a task from claimed to completed (0 when never claimed), automatic steps throughout, wait steps 0; as GET /api/v1/flows/{key}/bottlenecks counts it (elapsed time)."`
+	FollowUpCSAT         *int       `json:"follow_up_csat" description:"The CSAT answer of the case's follow-up call (decision 0041); null when none. The case's CSAT is csat, or this when csat is null."`
+	PerceivedImprovement string     `json:"perceived_improvement" description:"The follow-up call's answer to whether the customer perceives the improvement: yes, no or not_sure; empty when the case had no answered call (decision 0041)."`
 }

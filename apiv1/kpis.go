@@ -53,6 +53,29 @@ type ServiceResponseTime struct {
 	MeetsTarget *bool    `json:"meets_target" description:"The median is at most the target; null when n is 0."`
 }
 
+// ServicePerceived is the perceived-improvement rate of the follow-up
+// calls (decision 0041). It has no target: the plans set none.
+type ServicePerceived struct {
+	Value   *float64 `json:"value" description:"Calls answered yes / calls answered yes or no (0–1); null when n is 0."`
+	Count   int      `json:"count" description:"Calls whose customer perceives the improvement (yes)."`
+	N       int      `json:"n" description:"Calls answered yes or no."`
+	NotSure int      `json:"not_sure" description:"Calls answered not sure: in neither count nor n."`
+}
+
+// FollowUpShare is a flow's declared follow-up share beside the realised
+// one (decision 0041).
+type FollowUpShare struct {
+	Flow          string   `json:"flow"`
+	DeclaredShare float64  `json:"declared_share" description:"The share of completed cases to call back that the flow declares (0–1): the mean, over the eligible cases, of their version's share."`
+	Eligible      int      `json:"eligible" description:"Completed cases whose flow version has a follow_up."`
+	Sampled       int      `json:"sampled" description:"Eligible cases the sample (a hash of the case id) picked for a call."`
+	Due           int      `json:"due" description:"Eligible cases, sampled or not, closed at least the follow-up's after ago: their call is (or would have been) due."`
+	Opened        int      `json:"opened" description:"Due cases whose call task was opened."`
+	Answered      int      `json:"answered" description:"Calls completed with the customer's answers."`
+	Unreachable   int      `json:"unreachable" description:"Calls completed without reaching the customer."`
+	RealisedShare *float64 `json:"realised_share" description:"opened / due (0–1): the share actually called back, to read beside declared_share; null when due is 0."`
+}
+
 // ServiceKPISet is the KPIs of a set of cases.
 type ServiceKPISet struct {
 	Cases         int                 `json:"cases" description:"Cases created in the period."`
@@ -62,6 +85,9 @@ type ServiceKPISet struct {
 	FirstResponse ServiceResponseTime `json:"first_response" description:"Target: a median of at most 30 s."`
 	OnTime        ServiceRate         `json:"on_time" description:"Spans of completed tasks with an SLA that were completed by their due time. Target: at least 0.95."`
 	ComplaintRate ServiceRate         `json:"complaint_rate" description:"Cases of flow complaint or complaint-* / all cases. Target: at most 0.02."`
+	// PerceivedImprovement is the follow-up calls' answer to "does the
+	// customer perceive the improvement?" (decision 0041).
+	PerceivedImprovement ServicePerceived `json:"perceived_improvement" description:"Follow-up calls answered yes / answered yes or no; not sure is counted apart. No target."`
 }
 
 // ChannelKPIs is the KPIs of one channel's cases.
@@ -96,4 +122,5 @@ type ServiceKPIs struct {
 	Channels            []string         `json:"channels" nullable:"false" description:"The channels of the cases in the range (or the channel filter), sorted: the order of every channels list."`
 	Weeks               []ServiceKPIWeek `json:"weeks" nullable:"false" description:"Every week of the range, oldest first, weeks without cases included (their values null)."`
 	Overall             ServiceKPITotal  `json:"overall" description:"The whole range."`
+	FollowUps           []FollowUpShare  `json:"follow_ups" nullable:"false" description:"Per flow with a follow-up among the range's cases (completed cases created in the range whose version has a follow_up), by flow key: the declared share beside the realised one."`
 }

@@ -25,6 +25,9 @@ type armData struct {
 	breached         int
 	fcrYes, fcrKnown int
 	csat             []float64
+	// The follow-up calls' answers to "does the customer perceive the
+	// improvement?" (decision 0041).
+	perceivedYes, perceivedNo, perceivedNotSure int
 }
 
 func evaluate(cfg Config, cases []Case, earlier []Look, final bool, d design) Evaluation {
@@ -191,6 +194,14 @@ func collect(cases []Case) (arms [2]armData, notes []string) {
 				a.fcrYes++
 			}
 		}
+		switch c.Improvement {
+		case ImprovementYes:
+			a.perceivedYes++
+		case ImprovementNo:
+			a.perceivedNo++
+		case ImprovementNotSure:
+			a.perceivedNotSure++
+		}
 		if c.CSAT != nil {
 			if v := *c.CSAT; v >= 1 && v <= 5 {
 				a.csat = append(a.csat, float64(v))
@@ -223,7 +234,9 @@ func (a armData) stats() ArmStats {
 		N: a.assigned, Closed: a.closed, CycleN: len(a.cycles),
 		SLABreached: a.breached, SLABreachRate: rate(a.breached, a.closed),
 		FCRKnown: a.fcrKnown, FCRRate: rate(a.fcrYes, a.fcrKnown),
-		CSATN: len(a.csat),
+		CSATN:      len(a.csat),
+		PerceivedN: a.perceivedYes + a.perceivedNo, PerceivedYes: a.perceivedYes, PerceivedNotSure: a.perceivedNotSure,
+		PerceivedRate: rate(a.perceivedYes, a.perceivedYes+a.perceivedNo),
 	}
 	if len(a.cycles) > 0 {
 		s.MedianCycleSeconds = stats.Median(a.cycles)
@@ -449,7 +462,7 @@ func sanitize(ev *Evaluation) {
 	fix(&ev.SRM.ChiSquare)
 	fix(&ev.SRM.P)
 	for k, a := range ev.Arms {
-		for _, x := range []*float64{&a.MedianCycleSeconds, &a.P90CycleSeconds, &a.SLABreachRate, &a.FCRRate, &a.CSATMean} {
+		for _, x := range []*float64{&a.MedianCycleSeconds, &a.P90CycleSeconds, &a.SLABreachRate, &a.FCRRate, &a.CSATMean, &a.PerceivedRate} {
 			fix(x)
 		}
 		ev.Arms[k] = a

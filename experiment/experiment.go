@@ -166,6 +166,11 @@ type Case struct {
 	SLABreached  bool    `json:"sla_breached"`
 	FCR          *bool   `json:"fcr,omitempty"`  // first-contact resolution; nil when unknown
 	CSAT         *int    `json:"csat,omitempty"` // 1–5; nil when missing
+	// Improvement is the follow-up call's answer to "does the customer
+	// perceive the improvement?": ImprovementYes, ImprovementNo or
+	// ImprovementNotSure; "" when the case had no answered call
+	// (decision 0041).
+	Improvement string `json:"improvement,omitempty"`
 	// Unit is what the assignment hashed (the customer, or the case for
 	// case-level pilots). The sample-ratio check counts distinct units,
 	// since a customer who comes back lands in the same arm again; empty:
@@ -191,7 +196,23 @@ type ArmStats struct {
 	FCRRate            float64 `json:"fcr_rate"`
 	CSATN              int     `json:"csat_n"` // closed cases with a CSAT score
 	CSATMean           float64 `json:"csat_mean"`
+	// The perceived-improvement rate of the follow-up calls (decision
+	// 0041): PerceivedYes / PerceivedN, where PerceivedN counts the
+	// answers yes and no; "not sure" (PerceivedNotSure) is in neither. 0
+	// when PerceivedN is 0. Descriptive: no test compares the arms on it.
+	PerceivedN       int     `json:"perceived_n"`
+	PerceivedYes     int     `json:"perceived_yes"`
+	PerceivedNotSure int     `json:"perceived_not_sure"`
+	PerceivedRate    float64 `json:"perceived_rate"`
 }
+
+// The answers to the follow-up call's improvement question (the flow
+// format's words; package experiment imports no flow).
+const (
+	ImprovementYes     = "yes"
+	ImprovementNo      = "no"
+	ImprovementNotSure = "not_sure"
+)
 
 // MetricResult compares one metric between the arms.
 type MetricResult struct {

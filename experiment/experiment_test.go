@@ -393,3 +393,31 @@ func TestCasesStillNeeded(t *testing.T) {
 	require.Positive(t, ev.CasesNeededFor80Power)
 	require.Equal(t, ev.CasesNeededFor80Power-8, ev.CasesStillNeeded)
 }
+
+// Each arm reports the perceived-improvement rate of its follow-up calls
+// (decision 0041): yes / (yes + no), "not sure" counted apart; a case
+// without an answered call has no answer.
+func TestEvaluatePerceivedImprovementPerArm(t *testing.T) {
+	t.Parallel()
+	var cases []Case
+	add := func(arm string, answers ...string) {
+		for _, a := range answers {
+			cases = append(cases, Case{Arm: arm, Closed: true, CycleSeconds: 60, Improvement: a})
+		}
+	}
+	add(ArmControl, "yes", "no", "no", "not_sure", "")
+	add(ArmTreatment, "yes", "yes", "yes", "no", "not_sure", "not_sure")
+	ev := Evaluate(Config{Share: 50, MinCasesPerArm: 100}, cases, nil, false)
+	c, tr := ev.Arms[ArmControl], ev.Arms[ArmTreatment]
+	require.Equal(t, 3, c.PerceivedN)
+	require.Equal(t, 1, c.PerceivedYes)
+	require.Equal(t, 1, c.PerceivedNotSure)
+	require.InDelta(t, 1.0/3, c.PerceivedRate, 1e-12)
+	require.Equal(t, 4, tr.PerceivedN)
+	require.Equal(t, 2, tr.PerceivedNotSure)
+	require.InDelta(t, 0.75, tr.PerceivedRate, 1e-12)
+
+	none := Evaluate(Config{Share: 50}, []Case{{Arm: ArmControl, Closed: true}}, nil, false)
+	require.Zero(t, none.Arms[ArmControl].PerceivedN)
+	require.Zero(t, none.Arms[ArmControl].PerceivedRate)
+}

@@ -44,8 +44,8 @@ type DiffResult struct {
 	Removed []string     `json:"removed"`
 	Changed []StepChange `json:"changed"`
 	// Flow holds flow-level changes: key (when it differs), name,
-	// departments, start (the effective first step), sla and calendar,
-	// then the calendars: "calendars.<id>" for an added calendar (From
+	// departments, start (the effective first step), sla, calendar and
+	// follow_up (rendered as a sentence), then the calendars: "calendars.<id>" for an added calendar (From
 	// empty) or a removed one (To empty), rendered as a summary, and
 	// "calendars.<id>.timezone", "calendars.<id>.hours.<day>" and
 	// "calendars.<id>.holidays" for a changed one. Added and changed
@@ -265,7 +265,24 @@ func flowValues(d *Definition) []namedValue {
 		{"start", d.StartStep()},
 		{"sla", durationText(d.SLA)},
 		{"calendar", d.Calendar},
+		{"follow_up", followUpText(d.FollowUp)},
 	}
+}
+
+// followUpText renders a follow-up as an owner says it: "call 15% after
+// 2d in customer_service, sla 4h, assign least_loaded". None is "".
+func followUpText(f *FollowUp) string {
+	if f == nil {
+		return ""
+	}
+	out := "call " + f.Share.String() + " after " + durationText(f.After) + " in " + f.Department
+	if f.SLA != 0 {
+		out += ", sla " + durationText(f.SLA)
+	}
+	if f.Assign != nil {
+		out += ", assign " + assignText(f.Assign)
+	}
+	return out
 }
 
 // calendarChanges compares the calendars of two versions by id (the first

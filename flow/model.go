@@ -52,6 +52,9 @@ type Definition struct {
 	// Calendar is the id of the calendar the flow's SLAs (case sla, task
 	// sla, escalation after) count in; "" means elapsed time.
 	Calendar string `json:"calendar,omitempty" yaml:"calendar,omitempty"`
+	// FollowUp asks for a follow-up call on a sample of the completed
+	// cases (decision 0041); nil: none.
+	FollowUp *FollowUp `json:"follow_up,omitempty" yaml:"follow_up,omitempty"`
 
 	// pos holds the source positions recorded by Parse so that Validate can
 	// point at lines and columns. It is neither marshalled nor required.

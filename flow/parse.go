@@ -433,7 +433,8 @@ func fieldName(path string) string {
 }
 
 var (
-	definitionFields = []string{"key", "version", "name", "description", "departments", "start", "sla", "steps", "calendars", "calendar"}
+	definitionFields = []string{"key", "version", "name", "description", "departments", "start", "sla", "steps", "calendars", "calendar", "follow_up"}
+	followUpFields   = []string{"share", "after", "department", "sla", "assign"}
 	stepFields       = []string{"id", "kind", "name", "department", "roles", "sla", "escalation", "outcomes", "form", "assign",
 		"activity", "params", "rules", "default", "event", "duration", "timeout", "on_timeout", "pause_sla", "next", "calendar"}
 	calendarFields   = []string{"id", "timezone", "hours", "holidays"}
@@ -473,8 +474,58 @@ func (p *parser) definition(n *yaml.Node, d *Definition) {
 			})
 		case "calendar":
 			d.Calendar = p.str(v, path)
+		case "follow_up":
+			f := &FollowUp{}
+			p.object(v, path, "the follow-up", followUpFields, func(key string, v *yaml.Node, path string) {
+				switch key {
+				case "share":
+					f.Share = p.share(v, path)
+				case "after":
+					f.After = p.duration(v, path)
+				case "department":
+					f.Department = p.str(v, path)
+				case "sla":
+					f.SLA = p.duration(v, path)
+				case "assign":
+					f.Assign = p.assign(v, path)
+				}
+			})
+			d.FollowUp = f
 		}
 	})
+}
+
+// share reads a share: a percentage ("15%") or a number (0.15).
+func (p *parser) share(n *yaml.Node, path string) Share {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!str") {
+		if n.Tag != "!!str" || strings.HasSuffix(strings.TrimSpace(n.Value), "%") {
+			if s, err := ParseShare(n.Value); err == nil {
+				return s
+			}
+		}
+	}
+	p.errorf(p.posOf(n), path, "bad-type", "%s must be a percentage like 15%% or a fraction like 0.15, found %s", fieldName(path), describe(n))
+	return 0
+}
+
+// assign reads a task's (or the follow-up call's) assignment.
+func (p *parser) assign(v *yaml.Node, path string) *Assign {
+	a := &Assign{}
+	p.object(v, path, "an assignment", assignFields, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "rule":
+			a.Rule = p.str(v, path)
+		case "skills":
+			a.Skills = p.strList(v, path)
+		case "sticky":
+			a.Sticky = p.strList(v, path)
+		case "fallback":
+			a.Fallback = p.strList(v, path)
+		case "accept_within":
+			a.AcceptWithin = p.duration(v, path)
+		}
+	})
+	return a
 }
 
 func (p *parser) calendar(n *yaml.Node, path string) Calendar {
@@ -537,22 +588,7 @@ func (p *parser) step(n *yaml.Node, path string) Step {
 		case "sla":
 			s.SLA = p.duration(v, path)
 		case "assign":
-			a := &Assign{}
-			p.object(v, path, "an assignment", assignFields, func(key string, v *yaml.Node, path string) {
-				switch key {
-				case "rule":
-					a.Rule = p.str(v, path)
-				case "skills":
-					a.Skills = p.strList(v, path)
-				case "sticky":
-					a.Sticky = p.strList(v, path)
-				case "fallback":
-					a.Fallback = p.strList(v, path)
-				case "accept_within":
-					a.AcceptWithin = p.duration(v, path)
-				}
-			})
-			s.Assign = a
+			s.Assign = p.assign(v, path)
 		case "escalation":
 			s.Escalation = []EscalationLevel{}
 			p.list(v, path, func(_ int, v *yaml.Node, path string) {

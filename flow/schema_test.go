@@ -93,6 +93,13 @@ func TestSchemaRejectsBadDocuments(t *testing.T) {
 		{"assign on auto", head + "  - {id: a, kind: auto, activity: notify, next: b, assign: {rule: pull}}\n"},
 		{"unknown assign rule", head + "  - {id: a, kind: task, department: cs, sla: 1h, assign: {rule: fastest}, outcomes: [{name: ok, next: b}]}\n"},
 		{"assign without rule", head + "  - {id: a, kind: task, department: cs, sla: 1h, assign: {fallback: [pull]}, outcomes: [{name: ok, next: b}]}\n"},
+		{"follow-up share above 100%", "key: demo\nversion: 1\nfollow_up: {share: 150%, after: 2d, department: cs}\nsteps: [{id: done, kind: end}]\n"},
+		{"follow-up share above 1", "key: demo\nversion: 1\nfollow_up: {share: 15, after: 2d, department: cs}\nsteps: [{id: done, kind: end}]\n"},
+		{"follow-up share of 0%", "key: demo\nversion: 1\nfollow_up: {share: 0.0%, after: 2d, department: cs}\nsteps: [{id: done, kind: end}]\n"},
+		{"follow-up share of 0", "key: demo\nversion: 1\nfollow_up: {share: 0, after: 2d, department: cs}\nsteps: [{id: done, kind: end}]\n"},
+		{"follow-up share as words", "key: demo\nversion: 1\nfollow_up: {share: some, after: 2d, department: cs}\nsteps: [{id: done, kind: end}]\n"},
+		{"follow-up without after", "key: demo\nversion: 1\nfollow_up: {share: 15%, department: cs}\nsteps: [{id: done, kind: end}]\n"},
+		{"follow-up unknown field", "key: demo\nversion: 1\nfollow_up: {share: 15%, after: 2d, department: cs, to: bob}\nsteps: [{id: done, kind: end}]\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,4 +172,16 @@ func TestSchemaEscalationAssign(t *testing.T) {
 	require.NoError(t, s.Validate(yamlInstance(t, []byte(src))))
 	_, diags := flow.Load([]byte(src), flow.ValidateOptions{})
 	require.False(t, diags.HasErrors(), diags)
+}
+
+// The schema accepts a follow_up block as the parser reads it: the share
+// as a percentage or a fraction.
+func TestSchemaAcceptsFollowUp(t *testing.T) {
+	t.Parallel()
+	s := compileSchema(t)
+	for _, share := range []string{"15%", "12.5 %", "0.15", "1", "100%"} {
+		src := "key: demo\nversion: 1\ndepartments: [cs]\nfollow_up: {share: " + share +
+			", after: 2d, department: cs, sla: 4h, assign: {rule: least_loaded}}\nsteps: [{id: done, kind: end}]\n"
+		require.NoError(t, s.Validate(yamlInstance(t, []byte(src))), share)
+	}
 }

@@ -78,6 +78,7 @@ func validate(d *Definition, opts ValidateOptions) Diagnostics {
 		v.step(i)
 	}
 	v.graph()
+	v.followUp()
 	v.unusedDepartments()
 	v.unusedCalendars()
 	v.diags.sortByPosition()
@@ -810,4 +811,44 @@ func sortInts(s []int) { slices.Sort(s) }
 
 func sortLoops(ls [][]int) {
 	slices.SortFunc(ls, func(a, b []int) int { return a[0] - b[0] })
+}
+
+// followUp checks the follow-up block (decision 0041): a share above 0 and
+// at most 100 %, an after above zero and at most MaxFollowUpAfter, a
+// department of the flow, an sla not negative and the call's assignment.
+func (v *validator) followUp() {
+	f := v.d.FollowUp
+	if f == nil {
+		return
+	}
+	const who = "the follow-up"
+	written := func(path string) bool { return v.d.pos != nil && v.d.pos.val[path] != (position{}) }
+	switch {
+	case !(f.Share > 0) && !written("follow_up.share"):
+		v.errorf("follow_up.share", "missing-follow-up-share", "%s needs a share: the part of completed cases called back, e.g. 15%%", who)
+	case !(f.Share > 0):
+		v.errorf("follow_up.share", "bad-follow-up-share", "the share of %s must be more than 0%% (and at most 100%%)", who)
+	case f.Share > 1:
+		v.errorf("follow_up.share", "bad-follow-up-share", "the share of %s is %s, more than 100%%; write 15%% or 0.15 for fifteen percent",
+			who, f.Share)
+	}
+	switch {
+	case f.After == 0:
+		v.errorf("follow_up.after", "missing-follow-up-after", "%s needs an after: how long after the case closed the call task opens, e.g. 2d", who)
+	case f.After < 0:
+		v.errorf("follow_up.after", "bad-duration", "the after of %s must not be negative", who)
+	case f.After.D() > MaxFollowUpAfter:
+		v.errorf("follow_up.after", "bad-follow-up-after", "the after of %s is %s; at most %s", who, f.After, Duration(MaxFollowUpAfter))
+	}
+	if f.Department == "" {
+		v.errorf("follow_up.department", "missing-department", "%s needs a department: whose inbox gets the call task", who)
+	} else {
+		v.department("follow_up.department", f.Department, who)
+	}
+	if f.SLA < 0 {
+		v.errorf("follow_up.sla", "bad-duration", "the sla of %s must not be negative", who)
+	}
+	if f.Assign != nil {
+		v.assign(f.Assign, "follow_up.assign", who)
+	}
 }

@@ -8,6 +8,8 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,21 +54,34 @@ type Service struct {
 	// Responses are the first-response times in seconds.
 	Responses          []float64
 	SLASpans, Breached int
+	// The follow-up calls' answers to the improvement question (decision
+	// 0041).
+	ImprovementYes, ImprovementNo, ImprovementNotSure int
 }
 
-// Add counts a case; e is what pilotdata.Cases makes of it (completed, and
-// first-contact resolution with reopenings applied).
+// Add counts a case; e is what pilotdata.Cases makes of it (completed,
+// first-contact resolution with reopenings applied, the CSAT answer of
+// its feedback or else of its follow-up call, the call's improvement
+// answer).
 func (a *Service) Add(m store.CaseMeasure, e experiment.Case) {
 	a.Cases++
 	if IsComplaintFlow(m.Flow) {
 		a.Complaints++
 	}
-	if m.CSAT != nil {
+	if e.CSAT != nil {
 		a.CSATN++
-		a.CSATSum += float64(*m.CSAT)
-		if *m.CSAT >= 4 {
+		a.CSATSum += float64(*e.CSAT)
+		if *e.CSAT >= 4 {
 			a.CSATTop++
 		}
+	}
+	switch e.Improvement {
+	case experiment.ImprovementYes:
+		a.ImprovementYes++
+	case experiment.ImprovementNo:
+		a.ImprovementNo++
+	case experiment.ImprovementNotSure:
+		a.ImprovementNotSure++
 	}
 	if m.NPS != nil {
 		a.NPSN++
@@ -151,6 +166,78 @@ func (a *Service) Set() apiv1.ServiceKPISet {
 	median := Quantile(a.Responses, 0.5)
 	out.FirstResponse = apiv1.ServiceResponseTime{Value: median, P90: Quantile(a.Responses, 0.9), N: len(a.Responses),
 		Target: FirstResponseTarget, Direction: apiv1.AtMost, MeetsTarget: Meets(median, FirstResponseTarget, apiv1.AtMost)}
+	n := a.ImprovementYes + a.ImprovementNo
+	out.PerceivedImprovement = apiv1.ServicePerceived{Value: Ratio(a.ImprovementYes, n), Count: a.ImprovementYes, N: n,
+		NotSure: a.ImprovementNotSure}
+	return out
+}
+
+// FollowUps accumulates, per flow, the follow-ups of a set of cases
+// (decision 0041): the cases whose version asks for one (eligible), those
+// the sample picked, those whose call was due by Now, and the calls opened
+// and completed. The realised share is the calls opened of the due cases
+// over the due cases: a case closed less than the follow-up's after ago
+// is left out of both, so a recent range does not look short of calls.
+type FollowUps struct {
+	// Now is the moment "due" is measured at.
+	Now    time.Time
+	byFlow map[string]*followUpCounts
+}
+
+type followUpCounts struct {
+	shares                                                float64
+	eligible, sampled, due, opened, answered, unreachable int
+}
+
+// Add counts a case (nothing for a case without a follow-up).
+func (a *FollowUps) Add(m store.CaseMeasure) {
+	f := m.FollowUp
+	if f == nil {
+		return
+	}
+	if a.byFlow == nil {
+		a.byFlow = map[string]*followUpCounts{}
+	}
+	c := a.byFlow[m.Flow]
+	if c == nil {
+		c = &followUpCounts{}
+		a.byFlow[m.Flow] = c
+	}
+	c.eligible++
+	c.shares += f.Share
+	if f.Sampled {
+		c.sampled++
+	}
+	if !f.DueAt.After(a.Now) {
+		c.due++
+		if f.Opened {
+			c.opened++
+		}
+	}
+	switch f.Outcome {
+	case store.FollowUpAnswered:
+		c.answered++
+	case store.FollowUpUnreachable:
+		c.unreachable++
+	}
+}
+
+// Flows are the shares per flow, by flow key; never nil.
+func (a *FollowUps) Flows() []apiv1.FollowUpShare {
+	keys := make([]string, 0, len(a.byFlow))
+	for k := range a.byFlow {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]apiv1.FollowUpShare, len(keys))
+	for i, k := range keys {
+		c := a.byFlow[k]
+		// Rounded to a millionth, so that one declared share reads as
+		// written (0.15, not a sum's 0.15000000000000002).
+		declared := math.Round(c.shares/float64(c.eligible)*1e6) / 1e6
+		out[i] = apiv1.FollowUpShare{Flow: k, DeclaredShare: declared, Eligible: c.eligible, Sampled: c.sampled,
+			Due: c.due, Opened: c.opened, Answered: c.answered, Unreachable: c.unreachable, RealisedShare: Ratio(c.opened, c.due)}
+	}
 	return out
 }
 

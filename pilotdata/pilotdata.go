@@ -46,11 +46,14 @@ func Looks(pl store.Pilot) ([]experiment.Look, error) {
 // Cases converts a pilot's cases: a case counts as closed when it
 // completed, with its cycle time from creation to close; first-contact
 // resolution is the customer's answer, but false when the case was
-// reopened within window of its close; CSAT as given.
+// reopened within window of its close; CSAT and the perceived
+// improvement as CSAT and Improvement say. The service KPIs read cases
+// through it too, so these are their definitions as well.
 func Cases(cs []store.PilotCase, window time.Duration) []experiment.Case {
 	out := make([]experiment.Case, len(cs))
 	for i, c := range cs {
-		e := experiment.Case{Arm: c.Arm, SLABreached: c.SLABreached, CSAT: c.CSAT, FCR: c.ResolvedFirstContact}
+		e := experiment.Case{Arm: c.Arm, SLABreached: c.SLABreached, CSAT: CSAT(c), FCR: c.ResolvedFirstContact,
+			Improvement: Improvement(c)}
 		if c.ClosedAt != nil && c.Status == store.CaseCompleted {
 			e.Closed = true
 			e.CycleSeconds = c.ClosedAt.Sub(c.CreatedAt).Seconds()
@@ -62,6 +65,30 @@ func Cases(cs []store.PilotCase, window time.Duration) []experiment.Case {
 		out[i] = e
 	}
 	return out
+}
+
+// CSAT is a case's CSAT answer (decision 0041): the feedback's when the
+// customer gave one, else the follow-up call's, else none. One answer
+// per case: a call does not add a second answer to a case that has one
+// (nor replace it: the feedback was given closer to the service).
+func CSAT(c store.PilotCase) *int {
+	if c.CSAT != nil {
+		return c.CSAT
+	}
+	if f := c.FollowUp; f != nil && f.Outcome == store.FollowUpAnswered {
+		return f.CSAT
+	}
+	return nil
+}
+
+// Improvement is the answer of a case's follow-up call to "does the
+// customer perceive the improvement?" (store.ImprovementYes, No or
+// NotSure), "" when the case had no answered call.
+func Improvement(c store.PilotCase) string {
+	if f := c.FollowUp; f != nil && f.Outcome == store.FollowUpAnswered {
+		return f.Improvement
+	}
+	return ""
 }
 
 // Units is Cases with each case's assignment unit set: its customer for

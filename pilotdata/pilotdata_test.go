@@ -73,3 +73,31 @@ func TestUnitsForTheSampleRatioCheck(t *testing.T) {
 	require.True(t, byCase.SRM.Mismatch, "60 against 20 cases: p=%g", byCase.SRM.P)
 	require.Equal(t, 60, byCustomer.Arms["control"].N, "arms still count cases")
 }
+
+// A follow-up call's CSAT answer is the case's CSAT when the customer
+// gave no feedback CSAT, and only then; its improvement answer is the
+// case's; an unreachable customer's call answers nothing (decision 0041).
+func TestCasesFollowUpAnswers(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	closed := t0.Add(time.Hour)
+	two, five := 2, 5
+	answered := func(improvement string, csat *int) *store.FollowUpMeasure {
+		return &store.FollowUpMeasure{Share: 0.15, Sampled: true, Opened: true, Outcome: store.FollowUpAnswered, Improvement: improvement, CSAT: csat}
+	}
+	base := store.PilotCase{Arm: "control", Status: store.CaseCompleted, CreatedAt: t0, ClosedAt: &closed}
+	withFeedback, callOnly, unreachable, pending, none := base, base, base, base, base
+	withFeedback.CSAT, withFeedback.FollowUp = &five, answered(store.ImprovementNo, &two)
+	callOnly.FollowUp = answered(store.ImprovementYes, &two)
+	unreachable.FollowUp = &store.FollowUpMeasure{Share: 0.15, Sampled: true, Opened: true, Outcome: store.FollowUpUnreachable}
+	pending.FollowUp = &store.FollowUpMeasure{Share: 0.15, Sampled: true}
+	cs := pilotdata.Cases([]store.PilotCase{withFeedback, callOnly, unreachable, pending, none}, pilotdata.DefaultReopenWindow)
+	require.Equal(t, &five, cs[0].CSAT, "the feedback's answer stays the case's")
+	require.Equal(t, "no", cs[0].Improvement)
+	require.Equal(t, &two, cs[1].CSAT, "the call's answer when there is no other")
+	require.Equal(t, "yes", cs[1].Improvement)
+	for _, c := range cs[2:] {
+		require.Nil(t, c.CSAT)
+		require.Empty(t, c.Improvement)
+	}
+}

@@ -331,6 +331,18 @@ type Store interface {
 	PutFeedback(ctx context.Context, p PutFeedbackParams) (fb Feedback, created bool, err error)
 	GetFeedback(ctx context.Context, caseID string) (Feedback, error)
 
+	// Follow-up calls (decision 0041): one row per completed case of a
+	// flow version with a follow-up, written when the case closes.
+	// RecordFollowUp is idempotent on the case: a repeat returns the row
+	// as the first call left it (ErrNotFound: no such case).
+	// AnswerFollowUp keeps the outcome and answers of the case's call
+	// task p.TaskID; the first answer stays, a repeat returns the row
+	// (ErrNotFound: no row of a sampled case with that task).
+	// GetFollowUp returns a case's row (ErrNotFound: none).
+	RecordFollowUp(ctx context.Context, p RecordFollowUpParams) (FollowUp, error)
+	AnswerFollowUp(ctx context.Context, p AnswerFollowUpParams) (FollowUp, error)
+	GetFollowUp(ctx context.Context, caseID string) (FollowUp, error)
+
 	// ExportSpans returns raw spans with their case's pilot, arm, customer,
 	// status and feedback, in (entered_at, case_id, seq) order, keyset-
 	// paginated on that order.
@@ -1106,6 +1118,11 @@ type ExportedSpan struct {
 	// Feedback on the case (nil: none given).
 	CSAT, NPS            *int
 	ResolvedFirstContact *bool
+	// The answers of the case's follow-up call when it was answered
+	// (decision 0041): its CSAT (nil: none) and improvement answer ("":
+	// no answered call).
+	FollowUpCSAT *int
+	Improvement  string
 }
 
 // Pilot is an A/B comparison of two versions of one flow on new cases.
@@ -1204,6 +1221,24 @@ type PilotCase struct {
 	CSAT, NPS            *int
 	ResolvedFirstContact *bool
 	ReopenedAt           *time.Time
+	// FollowUp is the case's follow-up (nil: its flow version asks for
+	// none, or the case has not completed).
+	FollowUp *FollowUpMeasure
+}
+
+// FollowUpMeasure is what the KPIs and pilots read of a case's follow-up.
+type FollowUpMeasure struct {
+	Share   float64 // the share its flow version declared (a fraction)
+	Sampled bool
+	DueAt   time.Time
+	// Opened: the call task was opened (a sampled case whose wait is
+	// over).
+	Opened bool
+	// Outcome of the call ("" until completed), and the answers of an
+	// answered one.
+	Outcome     string
+	Improvement string
+	CSAT        *int
 }
 
 // CaseMeasuresParams selects the cases of ListCaseMeasures. Zero fields do
@@ -1260,6 +1295,67 @@ type PutFeedbackParams struct {
 	ResolvedFirstContact *bool
 	Actor                string
 	At                   time.Time
+}
+
+// Follow-up outcomes and answers, as the flow format names them, and the
+// step of a follow-up call's task.
+const (
+	FollowUpStep        = flow.FollowUpStep
+	FollowUpAnswered    = flow.FollowUpAnswered
+	FollowUpUnreachable = flow.FollowUpUnreachable
+	ImprovementYes      = flow.ImprovementYes
+	ImprovementNo       = flow.ImprovementNo
+	ImprovementNotSure  = flow.ImprovementNotSure
+)
+
+// FollowUp is a completed case's follow-up (decision 0041): the share its
+// flow version declared, whether the hash of its id sampled it, and for a
+// sampled case the call task and what the customer answered.
+type FollowUp struct {
+	CaseID  string
+	Share   float64 // a fraction in (0, 1]
+	Sampled bool
+	// TaskID is the call task's id ("" when not sampled); DueAt is when
+	// the call task opens (or would have, for a case not sampled): the
+	// case's close plus the follow-up's after.
+	TaskID string
+	DueAt  time.Time
+	// OpenedAt is when the call task opened (nil: not yet, or not
+	// sampled), read from the task.
+	OpenedAt *time.Time
+	// Outcome is FollowUpAnswered or FollowUpUnreachable once the call
+	// task completed, "" before. Improvement (ImprovementYes, No or
+	// NotSure), CSAT (1–5, nil: not given) and Comment are the answers of
+	// an answered call.
+	Outcome     string
+	Improvement string
+	CSAT        *int
+	Comment     string
+	AnsweredBy  string
+	AnsweredAt  *time.Time
+	CreatedAt   time.Time
+}
+
+// RecordFollowUpParams records a completed case's follow-up.
+type RecordFollowUpParams struct {
+	CaseID  string
+	Share   float64
+	Sampled bool
+	TaskID  string // the call task a sampled case will open
+	DueAt   time.Time
+	At      time.Time
+}
+
+// AnswerFollowUpParams keeps the outcome and answers of a call task.
+type AnswerFollowUpParams struct {
+	CaseID      string
+	TaskID      string
+	Outcome     string
+	Improvement string
+	CSAT        *int
+	Comment     string
+	Actor       string
+	At          time.Time
 }
 
 // Proposal is an improvement proposal from staff.

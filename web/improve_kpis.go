@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,6 +35,7 @@ type kpi struct {
 	Hint       string
 	Duration   bool // seconds
 	Percent    bool // a 0–1 rate
+	NoTarget   bool // the plans set none (the perceived improvement)
 	get        func(apiv1.ServiceKPISet) kpiValue
 }
 
@@ -68,6 +70,15 @@ var kpiList = []kpi{
 	{Key: "complaint_rate", Label: "Complaint rate", Hint: "complaint cases of all cases", Percent: true, get: func(k apiv1.ServiceKPISet) kpiValue {
 		return kpiValue{k.ComplaintRate.Value, k.ComplaintRate.N, k.ComplaintRate.Target, k.ComplaintRate.Direction, k.ComplaintRate.MeetsTarget, ""}
 	}},
+	{Key: "perceived_improvement", Label: "Perceived improvement", Hint: "follow-up calls answered yes, of yes and no", Percent: true, NoTarget: true,
+		get: func(k apiv1.ServiceKPISet) kpiValue {
+			p := k.PerceivedImprovement
+			v := kpiValue{Value: p.Value, N: p.N}
+			if p.NotSure > 0 {
+				v.Extra = fmt.Sprintf("%d not sure", p.NotSure)
+			}
+			return v
+		}},
 }
 
 func kpiByKey(key string) (kpi, bool) {
@@ -91,6 +102,9 @@ func (k kpi) format(v float64) string {
 }
 
 func (k kpi) target(v kpiValue) string {
+	if k.NoTarget {
+		return "none"
+	}
 	op := "≥"
 	if v.Direction == apiv1.AtMost {
 		op = "≤"
@@ -118,14 +132,45 @@ func (k kpi) cell(set apiv1.ServiceKPISet) kpiCell {
 		c.Text = k.format(*v.Value)
 		c.Raw = strconv.FormatFloat(*v.Value, 'g', -1, 64)
 	}
-	if v.Meets != nil {
-		if *v.Meets {
-			c.Class, c.State = "ok", "meets target"
-		} else {
-			c.Class, c.State = "bad", "misses target"
-		}
+	switch {
+	case k.NoTarget && v.Value != nil:
+		c.State = "no target"
+	case v.Meets != nil && *v.Meets:
+		c.Class, c.State = "ok", "meets target"
+	case v.Meets != nil:
+		c.Class, c.State = "bad", "misses target"
 	}
 	return c
+}
+
+// followUpRow is one flow's follow-up calls (decision 0041): the share it
+// declares beside the share actually called back.
+type followUpRow struct {
+	Flow                        string
+	Declared, Realised          string // percentages
+	DeclaredRaw, RealisedRaw    string // 0–1, for tests and scripts
+	Eligible, Sampled, Due      int
+	Opened, Answered, Unreached int
+	Class                       string // "bad" when the realised share is below the declared by more than chance explains
+}
+
+func followUpRows(fs []apiv1.FollowUpShare) []followUpRow {
+	out := make([]followUpRow, len(fs))
+	for i, f := range fs {
+		r := followUpRow{Flow: f.Flow, Declared: fmtPct(f.DeclaredShare), DeclaredRaw: strconv.FormatFloat(f.DeclaredShare, 'g', -1, 64),
+			Realised: "no call due yet", Eligible: f.Eligible, Sampled: f.Sampled, Due: f.Due, Opened: f.Opened,
+			Answered: f.Answered, Unreached: f.Unreachable}
+		if v := f.RealisedShare; v != nil {
+			r.Realised, r.RealisedRaw = fmtPct(*v), strconv.FormatFloat(*v, 'g', -1, 64)
+			// Three standard errors of a share of f.Due draws: below that
+			// calls were lost, not unlucky.
+			if sd := math.Sqrt(f.DeclaredShare * (1 - f.DeclaredShare) / float64(f.Due)); *v < f.DeclaredShare-3*sd {
+				r.Class = "bad"
+			}
+		}
+		out[i] = r
+	}
+	return out
 }
 
 func kpiRow(set apiv1.ServiceKPISet) []kpiCell {
@@ -145,6 +190,7 @@ type kpiRowView struct {
 
 type kpiChart struct {
 	Key, Label, URL, Alt string
+	NoTarget             bool
 }
 
 type kpiPage struct {
@@ -154,14 +200,16 @@ type kpiPage struct {
 	Weeks    []kpiRowView
 	Charts   []kpiChart
 	Cases    int
-	From, To string // the filter form's values (dates)
-	Channel  string
-	Flow     string
-	Range    string // the weeks the API used
-	Flows    []apiv1.FlowSummary
-	Known    []string // channel suggestions
-	Errors   map[string]string
-	Error    string
+	// FollowUps are the follow-up calls per flow (decision 0041).
+	FollowUps []followUpRow
+	From, To  string // the filter form's values (dates)
+	Channel   string
+	Flow      string
+	Range     string // the weeks the API used
+	Flows     []apiv1.FlowSummary
+	Known     []string // channel suggestions
+	Errors    map[string]string
+	Error     string
 }
 
 // kpiQuery turns the page's filters (dates, channel, flow) into the
@@ -235,6 +283,7 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Cases = data.Overall.All.Cases
 	page.Cards = kpiRow(data.Overall.All)
+	page.FollowUps = followUpRows(data.FollowUps)
 	page.Range = fmt.Sprintf("%s to %s (%d ISO weeks, %s to %s)", data.From.Format(time.DateOnly),
 		data.To.AddDate(0, 0, -1).Format(time.DateOnly), len(data.Weeks), readable.ISOWeek(data.From), readable.ISOWeek(data.To.AddDate(0, 0, -1)))
 	for _, c := range data.Overall.Channels {
@@ -259,9 +308,12 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 		scope = "channel " + page.Channel
 	}
 	for _, k := range kpiList {
-		page.Charts = append(page.Charts, kpiChart{Key: k.Key, Label: k.Label,
-			URL: "/ui/kpis/" + k.Key + ".svg?" + chartQuery(in),
-			Alt: fmt.Sprintf("%s per week (%s) with its target line", k.Label, scope)})
+		alt := fmt.Sprintf("%s per week (%s) with its target line", k.Label, scope)
+		if k.NoTarget {
+			alt = fmt.Sprintf("%s per week (%s)", k.Label, scope)
+		}
+		page.Charts = append(page.Charts, kpiChart{Key: k.Key, Label: k.Label, NoTarget: k.NoTarget,
+			URL: "/ui/kpis/" + k.Key + ".svg?" + chartQuery(in), Alt: alt})
 	}
 	return s.render(w, r, pageView{Template: "kpis", Title: "KPIs", Active: "kpis", Data: page})
 }
@@ -282,7 +334,11 @@ func chartQuery(in url.Values) string {
 func (s *Web) kPIChart(w http.ResponseWriter, r *http.Request) error {
 	k, ok := kpiByKey(chi.URLParam(r, "key"))
 	if !ok {
-		return httpx.NotFound(fmt.Sprintf("no KPI %q; the KPIs are csat, nps, fcr, first_response, on_time and complaint_rate", chi.URLParam(r, "key")))
+		keys := make([]string, len(kpiList))
+		for i, k := range kpiList {
+			keys[i] = k.Key
+		}
+		return httpx.NotFound(fmt.Sprintf("no KPI %q; the KPIs are %s", chi.URLParam(r, "key"), strings.Join(keys, ", ")))
 	}
 	q, errs := kpiQuery(r.URL.Query())
 	for f, msg := range errs {
@@ -312,9 +368,12 @@ func (s *Web) kPIChart(w http.ResponseWriter, r *http.Request) error {
 		series.Points = append(series.Points, pt)
 	}
 	t := k.get(data.Overall.All)
-	target := t.Target
-	svg, err := lineChartSVG(lineChart{Title: k.Label + " per week", YLabel: k.Label, Series: []chartSeries{series},
-		Target: &target, TargetLabel: "target " + k.target(t), Duration: k.Duration, Percent: k.Percent})
+	c := lineChart{Title: k.Label + " per week", YLabel: k.Label, Series: []chartSeries{series}, Duration: k.Duration, Percent: k.Percent}
+	if !k.NoTarget {
+		target := t.Target
+		c.Target, c.TargetLabel = &target, "target "+k.target(t)
+	}
+	svg, err := lineChartSVG(c)
 	if err != nil {
 		return httpx.Internal(err)
 	}

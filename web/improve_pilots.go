@@ -254,6 +254,9 @@ type armRow struct {
 	SLA     string
 	FCR     string
 	CSAT    string
+	// Perceived is the perceived-improvement rate of the arm's follow-up
+	// calls (decision 0041).
+	Perceived string
 }
 
 // intervalBar is a confidence interval drawn in a 200×20 box: x positions of
@@ -380,7 +383,7 @@ func pilotView(pl apiv1.Pilot, res apiv1.PilotResults) pilotPage {
 	}
 	for _, arm := range []string{experiment.ArmControl, experiment.ArmTreatment} {
 		st := res.Arms[arm]
-		row := armRow{Arm: arm, Version: pl.Control, Stats: st, Median: "–", P90: "–", SLA: "–", FCR: "–", CSAT: "–"}
+		row := armRow{Arm: arm, Version: pl.Control, Stats: st, Median: "–", P90: "–", SLA: "–", FCR: "–", CSAT: "–", Perceived: "–"}
 		if arm == experiment.ArmTreatment {
 			row.Version = pl.Treatment
 		}
@@ -395,6 +398,9 @@ func pilotView(pl apiv1.Pilot, res apiv1.PilotResults) pilotPage {
 		}
 		if st.CSATN > 0 {
 			row.CSAT = fmtNum(st.CSATMean)
+		}
+		if st.PerceivedN > 0 {
+			row.Perceived = fmtPct(st.PerceivedRate)
 		}
 		page.Arms = append(page.Arms, row)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -201,6 +202,32 @@ func TestUIPilotPage(t *testing.T) {
 	for _, arm := range []string{"control", "treatment"} {
 		require.Len(t, times[arm], results.Arms[arm].CycleN, arm)
 	}
+
+	// The arms' perceived improvement (decision 0041): no call answered
+	// yet, then one control case called back: yes.
+	row := regexp.MustCompile(`(?s)data-arm="control">.*?data-testid="arm-perceived">(.*?)</td>`).FindStringSubmatch(body)
+	require.NotNil(t, row)
+	require.Contains(t, row[1], "– <span")
+	ctx := req.Context()
+	cs, err := e.Store.ListPilotCases(ctx, pl.ID)
+	require.NoError(t, err)
+	var called string
+	for _, c := range cs {
+		if c.Arm == "control" && c.Status == store.CaseCompleted {
+			called = c.CaseID
+			break
+		}
+	}
+	require.NotEmpty(t, called)
+	_, err = e.Store.RecordFollowUp(ctx, store.RecordFollowUpParams{CaseID: called, Share: 0.5, Sampled: true, TaskID: "call", DueAt: time.Now(), At: time.Now()})
+	require.NoError(t, err)
+	_, err = e.Store.AnswerFollowUp(ctx, store.AnswerFollowUpParams{CaseID: called, TaskID: "call", Outcome: store.FollowUpAnswered,
+		Improvement: store.ImprovementYes, Actor: "agent", At: time.Now()})
+	require.NoError(t, err)
+	body = e.page("owner", http.MethodGet, "/ui/pilots/"+pl.ID, nil).Body.String()
+	row = regexp.MustCompile(`(?s)data-arm="control">.*?data-testid="arm-perceived">(.*?)</td>`).FindStringSubmatch(body)
+	require.NotNil(t, row)
+	require.Contains(t, row[1], `100 % <span class="muted small">n 1</span>`)
 }
 
 func TestUIPilotActions(t *testing.T) {
@@ -491,10 +518,12 @@ func TestUIKPIs(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.Code, who)
 		body := res.Body.String()
 		requireEscaped(t, body)
-		require.Equal(t, 6, countTestID(body, "kpi-card"))
+		require.Equal(t, len(kpiList), countTestID(body, "kpi-card"))
+		require.Equal(t, 7, len(kpiList), "the plans' six and the perceived improvement")
 		require.Equal(t, len(want.Weeks), countTestID(body, "kpi-week-row"))
 		require.Equal(t, len(want.Channels), countTestID(body, "kpi-channel-row"))
-		require.Equal(t, 6, countTestID(body, "kpi-chart"))
+		require.Equal(t, len(kpiList), countTestID(body, "kpi-chart"))
+		require.Equal(t, 1, countTestID(body, "kpi-follow-ups-none"), "no flow asks for calls")
 		raw := kpiCardRaw(t, body)
 		for _, k := range kpiList {
 			v := k.get(want.Overall.All)
@@ -508,6 +537,10 @@ func TestUIKPIs(t *testing.T) {
 			// Its state follows the endpoint's meets_target.
 			state := regexp.MustCompile(`data-metric="` + k.Key + `" data-state="([^"]+)"`).FindStringSubmatch(body)
 			require.NotNil(t, state)
+			if k.NoTarget {
+				require.Equal(t, "no target", state[1], k.Key)
+				continue
+			}
 			require.Equal(t, map[bool]string{true: "meets target", false: "misses target"}[*v.Meets], state[1], k.Key)
 		}
 	}
@@ -535,7 +568,7 @@ func TestUIKPIs(t *testing.T) {
 	requireFieldError(t, res.Body.String(), "to", "after from")
 
 	// The charts: an SVG per KPI, 404 for another name. The page just
-	// read channel phone's KPIs, so its six charts compute nothing again.
+	// read channel phone's KPIs, so its charts compute nothing again.
 	hits := e.srv.kpiMemo.hitCount()
 	for _, k := range kpiList {
 		res := e.page("agent", http.MethodGet, "/ui/kpis/"+k.Key+".svg?channel=phone", nil)
@@ -549,4 +582,43 @@ func TestUIKPIs(t *testing.T) {
 	// Not signed in: to the sign-in page.
 	res = e.page("", http.MethodGet, "/ui/kpis", nil)
 	require.Equal(t, http.StatusSeeOther, res.Code)
+}
+
+// The follow-up calls on the KPI page (decision 0041): the perceived
+// improvement is a card without a target, and each flow with follow-ups
+// shows its declared share beside the realised one, in percent, with the
+// counts behind it.
+func TestUIKPIsFollowUps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Actor("agent", store.RoleStaff, "customer_service")
+	created := time.Now().UTC().Add(-72 * time.Hour)
+	called := func(improvement string) *servertest.SeedFollowUp {
+		return &servertest.SeedFollowUp{Share: 0.15, Sampled: true, After: 48 * time.Hour, Opened: true,
+			Outcome: store.FollowUpAnswered, Improvement: improvement}
+	}
+	seed := func(id string, f *servertest.SeedFollowUp) servertest.SeedCase {
+		return servertest.SeedCase{ID: id, Flow: "complaint", Channel: "phone", Created: created, Status: store.CaseCompleted,
+			Closed: time.Hour, FollowUp: f}
+	}
+	e.SeedCases(seed("fa", called(store.ImprovementYes)), seed("fb", called(store.ImprovementNo)),
+		seed("fc", &servertest.SeedFollowUp{Share: 0.15, After: 48 * time.Hour}))
+	want := servertest.DecodeStrict[apiv1.ServiceKPIs](t, e.Do("agent", http.MethodGet, "/api/v1/kpis/service", nil, nil), http.StatusOK)
+	require.Len(t, want.FollowUps, 1)
+
+	body := e.page("agent", http.MethodGet, "/ui/kpis", nil).Body.String()
+	require.Equal(t, "0.5", kpiCardRaw(t, body)["perceived_improvement"])
+	require.Regexp(t, `data-metric="perceived_improvement" data-state="no target"`, body)
+	require.Contains(t, body, "target none")
+	require.Equal(t, 1, countTestID(body, "kpi-follow-up-row"))
+	row := regexp.MustCompile(`(?s)data-testid="kpi-follow-up-row" data-flow="complaint">(.*?)</tr>`).FindStringSubmatch(body)
+	require.NotNil(t, row)
+	require.Contains(t, row[1], `data-testid="declared-share" data-raw="0.15">15 %</td>`)
+	require.Contains(t, row[1], `data-testid="realised-share" data-raw="`+strconv.FormatFloat(*want.FollowUps[0].RealisedShare, 'g', -1, 64)+`">66.7 %</td>`)
+	require.Zero(t, countTestID(body, "kpi-follow-ups-none"))
+
+	res := e.page("agent", http.MethodGet, "/ui/kpis/perceived_improvement.svg", nil)
+	require.Equal(t, http.StatusOK, res.Code)
+	require.NotContains(t, res.Body.String(), "target", "no target line")
+	impRequireErrorPage(t, e.page("agent", http.MethodGet, "/ui/kpis/speed.svg", nil), http.StatusNotFound, "perceived_improvement")
 }

@@ -107,6 +107,11 @@ type caseRun struct {
 	versionMoved bool
 	// local: the store activities run as local activities.
 	local bool
+	// closedAt is when the case completed (the end step's instant);
+	// followingUp is set while a completed case waits for its follow-up
+	// call or the call task is open (decision 0041).
+	closedAt    time.Time
+	followingUp bool
 }
 
 // localStoreActivities is the change id of the store writes as local
@@ -279,6 +284,9 @@ func (r *caseRun) run(ctx workflow.Context) (CaseState, error) {
 				return r.fail(ctx, err) // names its step; kept typed and non-retryable
 			}
 			return r.fail(ctx, fmt.Errorf("step %s: %w", step.ID, err))
+		}
+		if r.status == StatusCompleted {
+			return r.followUp(ctx)
 		}
 		if r.status != StatusActive {
 			return r.state(), nil
@@ -757,6 +765,7 @@ func (r *caseRun) keepEvent(e EventRequest) {
 
 func (r *caseRun) runEnd(ctx workflow.Context, step *flow.Step, entered time.Time) error {
 	now := workflow.Now(ctx)
+	r.closedAt = now
 	if err := r.updateCase(ctx, StatusCompleted, &now); err != nil {
 		return err
 	}
@@ -987,4 +996,145 @@ func (r *caseRun) atRestNow() bool {
 		return ot.opened && !ot.completing && !r.escalating
 	}
 	return r.waiting
+}
+
+// followUpChange versions the follow-up call after a case completes
+// (decision 0041). It is asked only when the case's flow version has a
+// follow_up block, so runs of flows without one record no marker and
+// replay as before.
+const followUpChange = "follow-up"
+
+// followUp runs after the case completed; it returns the final state. When
+// the case's version asks for a follow-up, it records the follow-up (the
+// declared share, whether flow.Sampled picks the case, when the call is
+// due) and, for a sampled case, waits the follow-up's after from the close
+// (elapsed time, a durable timer) and opens the call task in the
+// follow-up's department, through OpenTask and its assignment like any
+// task, and waits for it. The case stays completed, its closed_at the
+// close: the follow-up is after the case, not in it, so its cycle time
+// does not include the wait or the call. Cancelled meanwhile, the run
+// closes an open call task as cancelled and ends Canceled; the case row
+// is left completed.
+func (r *caseRun) followUp(ctx workflow.Context) (CaseState, error) {
+	f := r.def.FollowUp
+	if f == nil || workflow.GetVersion(ctx, followUpChange, workflow.DefaultVersion, 1) < 1 {
+		return r.state(), nil
+	}
+	share := float64(f.Share)
+	rec := RecordFollowUpInput{
+		CaseID:  r.in.CaseID,
+		Share:   share,
+		Sampled: flow.Sampled(r.in.CaseID, share),
+		DueAt:   r.closedAt.Add(f.After.D()).UTC(),
+		At:      workflow.Now(ctx),
+	}
+	seq := r.seq + 1
+	if rec.Sampled {
+		rec.TaskID = TaskID(r.in.CaseID, seq)
+	}
+	if err := r.storeActivity(ctx, ActivityRecordFollowUp, rec).Get(ctx, nil); err != nil {
+		if ctx.Err() != nil {
+			return r.followUpCancelled(ctx)
+		}
+		return CaseState{}, fmt.Errorf("record follow-up: %w", err)
+	}
+	if !rec.Sampled {
+		return r.state(), nil
+	}
+	r.followingUp = true
+	if d := rec.DueAt.Sub(workflow.Now(ctx)); d > 0 {
+		if err := workflow.Sleep(ctx, d); err != nil {
+			if ctx.Err() != nil {
+				return r.followUpCancelled(ctx)
+			}
+			return CaseState{}, fmt.Errorf("follow-up wait: %w", err)
+		}
+	}
+	r.seq = seq
+	step := f.FollowUpStepDef()
+	if err := r.followUpCall(ctx, &step); err != nil {
+		if ctx.Err() != nil {
+			return r.followUpCancelled(ctx)
+		}
+		return CaseState{}, fmt.Errorf("follow-up call: %w", err)
+	}
+	r.followingUp = false
+	r.atRest()
+	// The complete Update that closed the call returns once it sees the
+	// interpreter at rest; the run ends after it.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil && ctx.Err() == nil {
+		return CaseState{}, fmt.Errorf("follow-up: %w", err)
+	}
+	return r.state(), nil
+}
+
+// followUpCall opens the follow-up call task of step (flow.FollowUpStep)
+// and waits until the complete Update closed it. The handler keeps the
+// answers with the case's follow-up (CloseTaskInput.FollowUp).
+func (r *caseRun) followUpCall(ctx workflow.Context, step *flow.Step) error {
+	entered := workflow.Now(ctx)
+	ot := &openTask{ref: taskRef(r.in.CaseID, r.seq, step, r.def.CalendarFor(step), entered), step: step, enteredAt: entered}
+	r.open = ot
+	var assign *Assignment
+	if step.Assign.Rules()[0] != flow.AssignPull {
+		a := r.assignment(step)
+		assign = &a
+	}
+	outcomes := make([]string, len(step.Outcomes))
+	for i, o := range step.Outcomes {
+		outcomes[i] = o.Name
+	}
+	err := actedOnActivity(ctx, ActivityOpenTask, OpenTaskInput{
+		TaskID:     ot.ref.TaskID,
+		CaseID:     r.in.CaseID,
+		Seq:        r.seq,
+		Flow:       r.def.Key,
+		Version:    r.def.Version,
+		Variant:    r.in.Variant,
+		Step:       step.ID,
+		StepName:   step.Name,
+		Department: step.Department,
+		Outcomes:   outcomes,
+		Form:       step.Form,
+		OpenedAt:   entered,
+		SLADue:     ot.ref.SLADue,
+		Assign:     assign,
+	}).Get(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("open task: %w", err)
+	}
+	ot.opened = true
+	r.atRest()
+	var done completion
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(r.completions, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &done) })
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+	sel.Select(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	r.open = nil
+	return nil
+}
+
+// followUpCancelled ends a run cancelled while its completed case waited
+// for the follow-up call or the call was open: an open call task is closed
+// as cancelled (through a disconnected context); the case row stays
+// completed.
+func (r *caseRun) followUpCancelled(ctx workflow.Context) (CaseState, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	if ot := r.open; ot != nil {
+		err := r.storeActivity(dctx, ActivityCloseTask, CloseTaskInput{
+			TaskID: ot.ref.TaskID,
+			Status: StatusCancelled,
+			Span:   r.taskSpan(ot, workflow.Now(dctx), "cancelled", ""),
+		}).Get(dctx, nil)
+		if err != nil {
+			return CaseState{}, fmt.Errorf("cancel follow-up call %s: %w", ot.ref.TaskID, err)
+		}
+		r.open = nil
+	}
+	r.followingUp = false
+	r.atRest()
+	return r.state(), temporal.NewCanceledError()
 }

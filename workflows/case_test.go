@@ -73,6 +73,7 @@ type harness struct {
 	escalations []workflows.EscalateInput
 	cases       []workflows.UpdateCaseInput
 	autos       []workflows.AutoInput
+	followUps   []workflows.RecordFollowUpInput
 }
 
 // newHarness builds the harness; regs register more workflows or
@@ -110,6 +111,11 @@ func newHarness(t *testing.T, regs ...func(*testsuite.TestWorkflowEnvironment)) 
 	env.OnActivity(workflows.ActivityUpdateCase, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.UpdateCaseInput) error {
 			h.add(func() { h.cases = append(h.cases, in) })
+			return nil
+		})
+	env.OnActivity(workflows.ActivityRecordFollowUp, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in workflows.RecordFollowUpInput) error {
+			h.add(func() { h.followUps = append(h.followUps, in) })
 			return nil
 		})
 	env.OnActivity(workflows.ActivityAutoPrefix+activities.AutoSetAttributes, mock.Anything, mock.Anything).Return(

@@ -37,6 +37,11 @@ func (r *caseRun) checkComplete(req CompleteRequest) error {
 			return temporal.NewApplicationError(msg, ErrInvalidData)
 		}
 	}
+	if ot.step.ID == flow.FollowUpStep {
+		if _, msg := flow.CheckFollowUpAnswers(req.Outcome, req.Data); msg != "" {
+			return temporal.NewApplicationError(msg, ErrInvalidData)
+		}
+	}
 	return nil
 }
 
@@ -82,7 +87,7 @@ func (r *caseRun) complete(ctx workflow.Context, req CompleteRequest) (CompleteR
 	rest := r.rest
 	now := workflow.Now(ctx)
 	o, _ := ot.step.Outcome(req.Outcome)
-	err := actedOnActivity(ctx, ActivityCloseTask, CloseTaskInput{
+	in := CloseTaskInput{
 		TaskID:       req.TaskID,
 		Status:       StatusCompleted,
 		Outcome:      o.Name,
@@ -91,14 +96,23 @@ func (r *caseRun) complete(ctx workflow.Context, req CompleteRequest) (CompleteR
 		CompletionID: req.CompletionID,
 		RequestID:    req.RequestID,
 		Span:         r.taskSpan(ot, now, o.Name, req.ActorID),
-	}).Get(ctx, nil)
+	}
+	if ot.step.ID == flow.FollowUpStep {
+		// A follow-up call (decision 0041): the activity keeps the
+		// answers with the case's follow-up.
+		in.FollowUp = &FollowUpAnswer{CaseID: r.in.CaseID, Outcome: o.Name}
+		if a, _ := flow.CheckFollowUpAnswers(o.Name, req.Data); a != nil {
+			in.FollowUp.Improvement, in.FollowUp.CSAT, in.FollowUp.Comment = a.Improvement, a.CSAT, a.Comment
+		}
+	}
+	err := actedOnActivity(ctx, ActivityCloseTask, in).Get(ctx, nil)
 	if err != nil {
 		ot.completing = false
 		return CompleteResult{}, fmt.Errorf("complete task %s: %w", req.TaskID, err)
 	}
 	r.completions.Send(ctx, completion{Outcome: o.Name, Data: req.Data})
 	if err := workflow.Await(ctx, func() bool {
-		return r.rest > rest || r.continuing || r.status != StatusActive
+		return r.rest > rest || r.continuing || (r.status != StatusActive && !r.followingUp)
 	}); err != nil {
 		return CompleteResult{}, fmt.Errorf("complete task %s: %w", req.TaskID, err)
 	}

@@ -35,6 +35,9 @@ const (
 	ActivityEscalate   = "Escalate"
 	ActivityNotify     = "Notify"
 	ActivityUpdateCase = "UpdateCase"
+	// ActivityRecordFollowUp records a completed case's follow-up
+	// (decision 0041).
+	ActivityRecordFollowUp = "RecordFollowUp"
 	// ActivityAutoPrefix + an auto step's activity name is the activity
 	// type run for that step ("auto:notify").
 	ActivityAutoPrefix = "auto:"
@@ -287,6 +290,36 @@ type CloseTaskInput struct {
 	// task, carries it.
 	RequestID string `json:",omitempty"`
 	Span      SpanInput
+	// FollowUp is set when the task is a follow-up call (decision 0041):
+	// the outcome and answers the activity keeps with the case's
+	// follow-up once the task is closed. Left out of every other task's
+	// input, which is what it was before the field.
+	FollowUp *FollowUpAnswer `json:",omitempty"`
+}
+
+// FollowUpAnswer is what a completed follow-up call keeps: its outcome
+// (flow.FollowUpAnswered or flow.FollowUpUnreachable) and, when answered,
+// the answers flow.CheckFollowUpAnswers read from the form.
+type FollowUpAnswer struct {
+	CaseID      string
+	Outcome     string
+	Improvement string `json:",omitempty"`
+	CSAT        *int   `json:",omitempty"`
+	Comment     string `json:",omitempty"`
+}
+
+// RecordFollowUpInput is the input of ActivityRecordFollowUp: when a case
+// of a flow version with a follow-up completes, the share the version
+// declares, whether flow.Sampled picked the case and, for a sampled case,
+// the call task it opens at DueAt (the close plus the follow-up's after).
+// A case not sampled is recorded too: the realised share counts it.
+type RecordFollowUpInput struct {
+	CaseID  string
+	Share   float64
+	Sampled bool
+	TaskID  string `json:",omitempty"`
+	DueAt   time.Time
+	At      time.Time
 }
 
 // EscalateInput records one escalation level of an open task.

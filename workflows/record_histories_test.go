@@ -69,6 +69,17 @@ type recordCase struct {
 	// member, agent-<department> (who completes its tasks), and every
 	// task must have been assigned to them by a rule.
 	people bool
+	// followUp: the flow asks for a follow-up (edit sets it); the case id
+	// is drawn until flow.Sampled picks it (sampled) or does not, and a
+	// sampled case's call is answered after the case completed.
+	followUp, sampled bool
+}
+
+// followUpAfterASecond gives a flow a follow-up of 15 % one second after
+// the close (a real server does not skip time), in customer_service.
+func followUpAfterASecond(d *flow.Definition) {
+	d.FollowUp = &flow.FollowUp{Share: 0.15, After: flow.Duration(time.Second), Department: "customer_service",
+		SLA: flow.Duration(4 * time.Hour)}
 }
 
 // routeBy replaces the rule of complaint's route decision.
@@ -224,6 +235,13 @@ func TestRecordHistories(t *testing.T) {
 		// the people stay in the recorder's store).
 		recordCase{name: "complaint-v1-assigned-at-open", key: "complaint", version: 1,
 			attributes: map[string]any{"severity": "intermediate", "product": "router"}, edit: assignAll, people: true},
+		// Follow-up calls (decision 0041, change follow-up): a case the
+		// 15 % sample picks gets its call task after the wait and the
+		// call is answered; one it does not pick ends at its close.
+		recordCase{name: "complaint-v1-follow-up-sampled", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate"}, edit: followUpAfterASecond, followUp: true, sampled: true},
+		recordCase{name: "complaint-v1-follow-up-not-sampled", key: "complaint", version: 1,
+			attributes: map[string]any{"severity": "intermediate"}, edit: followUpAfterASecond, followUp: true},
 	)
 	for _, rc := range cases {
 		name := rc.name
@@ -286,6 +304,9 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		}
 	}
 	id := uuid.NewString()
+	for rc.followUp && flow.Sampled(id, float64(def.FollowUp.Share)) != rc.sampled {
+		id = uuid.NewString()
+	}
 	rawAttrs, err := json.Marshal(attrs)
 	require.NoError(t, err)
 	_, _, err = st.CreateCase(ctx, store.CreateCaseParams{
@@ -380,6 +401,9 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	if rc.followUp && rc.sampled {
+		answerFollowUp(ctx, t, c, run)
+	}
 	var final workflows.CaseState
 	runErr := run.Get(ctx, &final)
 	got, err := st.GetCase(ctx, id)
@@ -394,6 +418,17 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		require.Equal(t, store.CaseCompleted, got.Status)
 	}
 
+	if rc.followUp {
+		f, err := st.GetFollowUp(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, rc.sampled, f.Sampled)
+		require.Equal(t, *got.ClosedAt, f.DueAt.Add(-time.Second), "due a second after the close")
+		if rc.sampled {
+			require.Equal(t, flow.FollowUpAnswered, f.Outcome)
+			require.Equal(t, flow.ImprovementYes, f.Improvement)
+			require.Equal(t, 4, *f.CSAT)
+		}
+	}
 	if rc.people {
 		tasks, err := st.ListTasks(ctx, store.ListTasksParams{CaseID: id})
 		require.NoError(t, err)
@@ -408,6 +443,39 @@ func runToCompletion(ctx context.Context, t *testing.T, c client.Client, st stor
 		pilotHist = history(ctx, t, c, workflows.PilotWorkflowID(pilotID), "")
 	}
 	return history(ctx, t, c, run.GetID(), run.GetRunID()), pilotHist
+}
+
+// answerFollowUp waits for the follow-up call of a completed case and
+// answers it: the customer perceives the improvement, CSAT 4, a comment.
+func answerFollowUp(ctx context.Context, t *testing.T, c client.Client, run client.WorkflowRun) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		require.True(t, time.Now().Before(deadline), "no follow-up call opened")
+		v, err := c.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.QueryState)
+		require.NoError(t, err)
+		var s workflows.CaseState
+		require.NoError(t, v.Get(&s))
+		if len(s.Open) == 0 {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		require.Equal(t, workflows.StatusCompleted, s.Status)
+		ref := s.Open[0]
+		require.Equal(t, flow.FollowUpStep, ref.Step)
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: run.GetID(), UpdateID: uuid.NewString(), UpdateName: workflows.UpdateComplete,
+			Args: []any{workflows.CompleteRequest{TaskID: ref.TaskID, Outcome: flow.FollowUpAnswered,
+				Data:    map[string]any{"improvement": flow.ImprovementYes, "csat": 4.0, "comment": "recorded by TestRecordHistories"},
+				ActorID: "agent-" + ref.Department, ActorRole: "staff", ActorDepartments: []string{ref.Department}}},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		require.NoError(t, err)
+		var res workflows.CompleteResult
+		require.NoError(t, h.Get(ctx, &res))
+		require.Empty(t, res.Next)
+		return
+	}
 }
 
 func history(ctx context.Context, t *testing.T, c client.Client, workflowID, runID string) *historypb.History {

@@ -620,6 +620,9 @@ func writePilotResults(w io.Writer, r *apiv1.PilotResults) error {
 		SLABreach   string `json:"sla_breach"`
 		FCR         string `json:"fcr"`
 		CSAT        string `json:"csat"`
+		// Perceived is the follow-up calls' perceived-improvement rate
+		// (decision 0041).
+		Perceived string `json:"perceived"`
 	}
 	var armRows []armRow
 	for _, arm := range []string{apiv1.ArmControl, apiv1.ArmTreatment} {
@@ -645,9 +648,12 @@ func writePilotResults(w io.Writer, r *apiv1.PilotResults) error {
 		if a.CSATN > 0 {
 			row.CSAT = fmt.Sprintf("%.2f (n=%d)", a.CSATMean, a.CSATN)
 		}
+		if a.PerceivedN > 0 {
+			row.Perceived = fmt.Sprintf("%s (%d/%d)", percent(a.PerceivedRate), a.PerceivedYes, a.PerceivedN)
+		}
 		armRows = append(armRows, row)
 	}
-	if err := writeTable(w, armRows, []string{"arm", "version", "n", "closed", "median_cycle", "p90_cycle", "sla_breach", "fcr", "csat"}); err != nil {
+	if err := writeTable(w, armRows, []string{"arm", "version", "n", "closed", "median_cycle", "p90_cycle", "sla_breach", "fcr", "csat", "perceived"}); err != nil {
 		return err
 	}
 

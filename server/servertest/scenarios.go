@@ -168,6 +168,22 @@ type SeedCase struct {
 	CSAT, NPS         *int
 	RFC               *bool
 	Reopened          time.Duration // after the close; 0: never
+	// FollowUp, for a completed case, is its follow-up (decision 0041).
+	FollowUp *SeedFollowUp
+}
+
+// SeedFollowUp is a seeded case's follow-up: the share declared, whether
+// the case was sampled, when the call is due after the close, and for a
+// sampled case whether its call task opened (at the due time) and how it
+// was completed ("": not yet).
+type SeedFollowUp struct {
+	Share       float64
+	Sampled     bool
+	After       time.Duration
+	Opened      bool
+	Outcome     string // store.FollowUpAnswered or store.FollowUpUnreachable
+	Improvement string
+	CSAT        *int
 }
 
 // SeedTask is one task of a seeded case; offsets count from its opening
@@ -359,12 +375,49 @@ func (e *Env) SeedCases(cs ...SeedCase) {
 				require.NoError(e.T, err)
 			}
 		}
+		if f := c.FollowUp; f != nil {
+			e.seedFollowUp(c, len(c.Tasks)+2, *f)
+		}
 		if c.CSAT != nil || c.NPS != nil || c.RFC != nil {
 			_, _, err := e.Store.PutFeedback(ctx, store.PutFeedbackParams{CaseID: c.ID, CSAT: c.CSAT, NPS: c.NPS, ResolvedFirstContact: c.RFC,
 				Actor: "ann", At: c.Created.Add(c.Closed + time.Hour)})
 			require.NoError(e.T, err)
 		}
 	}
+}
+
+// seedFollowUp records a closed case's follow-up and, as its workflow
+// would, opens and completes its call task (sequence seq).
+func (e *Env) seedFollowUp(c SeedCase, seq int, f SeedFollowUp) {
+	e.T.Helper()
+	ctx := context.Background()
+	closed := c.Created.Add(c.Closed)
+	due := closed.Add(f.After)
+	taskID := ""
+	if f.Sampled {
+		taskID = c.ID + "-call"
+	}
+	_, err := e.Store.RecordFollowUp(ctx, store.RecordFollowUpParams{CaseID: c.ID, Share: f.Share, Sampled: f.Sampled, TaskID: taskID,
+		DueAt: due, At: closed})
+	require.NoError(e.T, err)
+	if !f.Opened {
+		return
+	}
+	_, err = e.Store.OpenTask(ctx, store.OpenTaskParams{ID: taskID, CaseID: c.ID, Seq: seq, Flow: c.Flow, Version: max(c.Version, 1),
+		Step: store.FollowUpStep, StepName: "Follow-up call", Department: "customer_service",
+		Outcomes: []string{store.FollowUpAnswered, store.FollowUpUnreachable}, OpenedAt: due})
+	require.NoError(e.T, err)
+	if f.Outcome == "" {
+		return
+	}
+	_, err = e.Store.ClaimTask(ctx, store.ClaimTaskParams{ID: taskID, Actor: "ann", At: due.Add(time.Minute)})
+	require.NoError(e.T, err)
+	_, err = e.Store.CompleteTask(ctx, store.CompleteTaskParams{ID: taskID, Outcome: f.Outcome, Actor: "ann", CompletionID: "u-" + taskID,
+		At: due.Add(10 * time.Minute), Span: store.Span{Kind: "task"}})
+	require.NoError(e.T, err)
+	_, err = e.Store.AnswerFollowUp(ctx, store.AnswerFollowUpParams{CaseID: c.ID, TaskID: taskID, Outcome: f.Outcome,
+		Improvement: f.Improvement, CSAT: f.CSAT, Actor: "ann", At: due.Add(10 * time.Minute)})
+	require.NoError(e.T, err)
 }
 
 // startPilot starts a complaint pilot (v1 against v2) as the improver.

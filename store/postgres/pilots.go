@@ -188,8 +188,8 @@ func (s *Store) UpdatePilot(ctx context.Context, p store.UpdatePilotParams) (sto
 func (s *Store) ListPilotCases(ctx context.Context, pilotID string) ([]store.PilotCase, error) {
 	rows, err := s.pool.Query(ctx, `SELECT c.id, c.variant, c.customer, c.status, c.version, c.created_at, c.closed_at,
 			EXISTS (SELECT 1 FROM spans sp WHERE sp.case_id = c.id AND sp.breached),
-			f.csat, f.nps, f.resolved_first_contact, c.reopened_at
-		FROM cases c LEFT JOIN feedback f ON f.case_id = c.id
+			f.csat, f.nps, f.resolved_first_contact, c.reopened_at, `+followUpMeasureCols+`
+		FROM cases c LEFT JOIN feedback f ON f.case_id = c.id LEFT JOIN follow_ups fu ON fu.case_id = c.id
 		WHERE c.pilot_id = $1
 		ORDER BY c.created_at, c.id`, pilotID)
 	if err != nil {
@@ -200,10 +200,12 @@ func (s *Store) ListPilotCases(ctx context.Context, pilotID string) ([]store.Pil
 			pc                   store.PilotCase
 			createdAt            time.Time
 			closedAt, reopenedAt *time.Time
+			fu                   followUpMeasure
 		)
-		err := r.Scan(&pc.CaseID, &pc.Arm, &pc.Customer, &pc.Status, &pc.Version, &createdAt, &closedAt,
-			&pc.SLABreached, &pc.CSAT, &pc.NPS, &pc.ResolvedFirstContact, &reopenedAt)
+		err := r.Scan(append([]any{&pc.CaseID, &pc.Arm, &pc.Customer, &pc.Status, &pc.Version, &createdAt, &closedAt,
+			&pc.SLABreached, &pc.CSAT, &pc.NPS, &pc.ResolvedFirstContact, &reopenedAt}, fu.dest()...)...)
 		pc.CreatedAt, pc.ClosedAt, pc.ReopenedAt = utc(createdAt), utcPtr(closedAt), utcPtr(reopenedAt)
+		pc.FollowUp = fu.measure()
 		return pc, err
 	})
 	if err != nil {

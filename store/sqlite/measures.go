@@ -5,12 +5,15 @@ import (
 	"database/sql"
 	"strings"
 
+	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/internal/normalize"
 )
 
 // completedTaskSpans joins each completed task of case c to its span; the
 // measures count them (tasks and spans are both keyed by case and seq).
+// A follow-up call has no span, so it is left out, as it is of the first
+// claim (decision 0041).
 const completedTaskSpans = `FROM tasks t JOIN spans sp ON sp.case_id = t.case_id AND sp.seq = t.seq
 	WHERE t.case_id = c.id AND t.status = 'completed'`
 
@@ -51,11 +54,12 @@ func (s *Store) ListCaseMeasures(ctx context.Context, p store.CaseMeasuresParams
 	query := `SELECT c.id, c.variant, c.customer, c.status, c.version, c.created_at, c.closed_at,
 			EXISTS (SELECT 1 FROM spans sp WHERE sp.case_id = c.id AND sp.breached),
 			f.csat, f.nps, f.resolved_first_contact, c.reopened_at, c.flow, c.channel,
-			(SELECT MIN(t.claimed_at) FROM tasks t WHERE t.case_id = c.id),
+			(SELECT MIN(t.claimed_at) FROM tasks t WHERE t.case_id = c.id AND t.step <> '` + flow.FollowUpStep + `'),
 			(SELECT COUNT(*) ` + completedTaskSpans + `),
 			(SELECT COUNT(*) ` + completedTaskSpans + ` AND sp.sla_due IS NOT NULL),
-			(SELECT COUNT(*) ` + completedTaskSpans + ` AND sp.sla_due IS NOT NULL AND sp.breached)
-		FROM cases c LEFT JOIN feedback f ON f.case_id = c.id`
+			(SELECT COUNT(*) ` + completedTaskSpans + ` AND sp.sla_due IS NOT NULL AND sp.breached),
+			` + followUpMeasureCols + `
+		FROM cases c LEFT JOIN feedback f ON f.case_id = c.id LEFT JOIN follow_ups fu ON fu.case_id = c.id`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -70,12 +74,14 @@ func (s *Store) ListCaseMeasures(ctx context.Context, p store.CaseMeasuresParams
 			m                                  store.CaseMeasure
 			createdAt                          int64
 			closedAt, reopenedAt, firstClaimAt sql.NullInt64
+			fu                                 followUpMeasure
 		)
-		err := r.Scan(&m.CaseID, &m.Arm, &m.Customer, &m.Status, &m.Version, &createdAt, &closedAt,
+		err := r.Scan(append([]any{&m.CaseID, &m.Arm, &m.Customer, &m.Status, &m.Version, &createdAt, &closedAt,
 			&m.SLABreached, &m.CSAT, &m.NPS, &m.ResolvedFirstContact, &reopenedAt, &m.Flow, &m.Channel,
-			&firstClaimAt, &m.TaskSpans, &m.TaskSpansWithSLA, &m.TaskSpansBreached)
+			&firstClaimAt, &m.TaskSpans, &m.TaskSpansWithSLA, &m.TaskSpansBreached}, fu.dest()...)...)
 		m.CreatedAt, m.ClosedAt, m.ReopenedAt = fromNanos(createdAt), fromNullNanos(closedAt), fromNullNanos(reopenedAt)
 		m.FirstClaimedAt = fromNullNanos(firstClaimAt)
+		m.FollowUp = fu.measure()
 		return m, err
 	})
 	if err != nil {

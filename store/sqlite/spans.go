@@ -161,10 +161,12 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 			s.escalation_level, s.actor, s.assigned_at,
 			COALESCE(c.pilot_id, ''), CASE WHEN c.pilot_id IS NULL THEN '' ELSE c.variant END,
 			COALESCE(c.customer, ''), COALESCE(c.channel, ''), COALESCE(c.status, ''), c.created_at, c.closed_at,
-			f.csat, f.nps, f.resolved_first_contact
+			f.csat, f.nps, f.resolved_first_contact,
+			CASE WHEN fu.outcome = 'answered' THEN fu.csat END, CASE WHEN fu.outcome = 'answered' THEN fu.improvement ELSE '' END
 		FROM spans s
 		LEFT JOIN cases c ON c.id = s.case_id
-		LEFT JOIN feedback f ON f.case_id = s.case_id`
+		LEFT JOIN feedback f ON f.case_id = s.case_id
+		LEFT JOIN follow_ups fu ON fu.case_id = s.case_id`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -186,7 +188,8 @@ func (s *Store) ExportSpans(ctx context.Context, f store.ExportSpansParams) ([]s
 		)
 		err := r.Scan(&x.caseID, &x.seq, &x.flow, &x.version, &x.variant, &x.step, &x.kind, &x.department,
 			&x.enteredAt, &x.claimedAt, &x.completedAt, &x.outcome, &x.slaDue, &x.breached, &x.escalationLevel, &x.actor, &x.assignedAt,
-			&e.PilotID, &e.Arm, &e.Customer, &e.Channel, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact)
+			&e.PilotID, &e.Arm, &e.Customer, &e.Channel, &e.CaseStatus, &caseCreated, &closed, &e.CSAT, &e.NPS, &e.ResolvedFirstContact,
+			&e.FollowUpCSAT, &e.Improvement)
 		e.Span = spanFromInternal(x)
 		if caseCreated.Valid {
 			e.CaseCreatedAt = fromNanos(caseCreated.Int64)

@@ -259,8 +259,10 @@ func (s *Store) CompleteTask(ctx context.Context, p store.CompleteTaskParams) (s
 		if err != nil {
 			return err
 		}
-		if err := s.recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span)); err != nil {
-			return err
+		if normalize.RecordsSpan(t) {
+			if err := s.recordSpan(ctx, tx, normalize.TaskSpan(t, p.Span)); err != nil {
+				return err
+			}
 		}
 		if p.Audit != nil {
 			return appendAudit(ctx, tx, *p.Audit)
@@ -299,6 +301,9 @@ func (s *Store) cancelTask(ctx context.Context, tx *sql.Tx, id string, at int64,
 	}
 	if err != nil {
 		return store.Task{}, err
+	}
+	if !normalize.RecordsSpan(t) {
+		return t, nil
 	}
 	if span.Outcome == "" {
 		span.Outcome = store.TaskCancelled

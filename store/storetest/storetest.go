@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PilotOps", testPilotOps},
 		{"MarkCaseReopened", testMarkCaseReopened},
 		{"Feedback", testFeedback},
+		{"FollowUps", testFollowUps},
 		{"ExportSpans", testExportSpans},
 		{"Proposals", testProposals},
 		{"ListProposalsPaging", testListProposalsPaging},

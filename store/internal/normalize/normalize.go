@@ -4,10 +4,12 @@ package normalize
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/store"
 	"github.com/google/uuid"
 )
@@ -232,4 +234,50 @@ func CompleteMiss(cur store.Task, completionID string) error {
 	default:
 		return fmt.Errorf("task %s is %s: %w", cur.ID, cur.Status, store.ErrConflict)
 	}
+}
+
+// RecordsSpan reports whether closing task records a span: every task
+// but a follow-up call does. A follow-up call comes after its case closed
+// and is no step of the case's process (decision 0041): a span would put
+// it into the bottleneck report, the on-time rate and the pilots'
+// per-step comparison. The task row keeps its times.
+func RecordsSpan(task store.Task) bool { return task.Step != flow.FollowUpStep }
+
+// FollowUp checks the parameters of a follow-up row: a share in (0, 1], a
+// sampled case's call task named.
+func FollowUp(p store.RecordFollowUpParams) error {
+	switch {
+	case p.CaseID == "":
+		return errors.New("follow-up: no case")
+	case !(p.Share > 0 && p.Share <= 1):
+		return fmt.Errorf("follow-up of case %s: share %v is not above 0 and at most 1", p.CaseID, p.Share)
+	case p.Sampled && p.TaskID == "":
+		return fmt.Errorf("follow-up of case %s: a sampled case needs its call task", p.CaseID)
+	}
+	return nil
+}
+
+// FollowUpAnswer checks the answers kept of a call: a known outcome; with
+// answered, a known improvement answer and a CSAT of 1–5 or none; with
+// unreachable, no answers.
+func FollowUpAnswer(p store.AnswerFollowUpParams) error {
+	switch p.Outcome {
+	case store.FollowUpAnswered:
+		if !slices.Contains(flow.ImprovementAnswers, p.Improvement) {
+			return fmt.Errorf("follow-up of case %s: improvement %q is not one of %v", p.CaseID, p.Improvement, flow.ImprovementAnswers)
+		}
+		if p.CSAT != nil && (*p.CSAT < 1 || *p.CSAT > 5) {
+			return fmt.Errorf("follow-up of case %s: csat %d is not 1 to 5", p.CaseID, *p.CSAT)
+		}
+	case store.FollowUpUnreachable:
+		if p.Improvement != "" || p.CSAT != nil || p.Comment != "" {
+			return fmt.Errorf("follow-up of case %s: an unreachable customer gave no answers", p.CaseID)
+		}
+	default:
+		return fmt.Errorf("follow-up of case %s: unknown outcome %q", p.CaseID, p.Outcome)
+	}
+	if n := len([]rune(p.Comment)); n > flow.MaxFollowUpComment {
+		return fmt.Errorf("follow-up of case %s: comment of %d characters; at most %d", p.CaseID, n, flow.MaxFollowUpComment)
+	}
+	return nil
 }
