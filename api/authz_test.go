@@ -76,6 +76,7 @@ var (
 	// Event logs hold every customer's history: not for staff (issue 17).
 	alertEditors = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
 	logReaders   = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
+	flowReaders  = accessRule{roles: []string{store.RoleAdmin, store.RoleOwner, store.RoleImprover}}
 	// The task's department's members act on it, whatever their role.
 	taskDepartment = accessRule{scoped: []string{store.RoleOwner, store.RoleStaff, store.RoleImprover}}
 	// Staff and improvers see only their departments' inboxes; other
@@ -125,6 +126,8 @@ var authzRules = map[string]accessRule{
 	"adoptProposal": improvers, "declineProposal": improvers,
 	"listImprovements": anyone, "getImprovementKPIs": anyone,
 	"getServiceKPIs": anyone,
+	// Review packs: those who read flows (decision 0042).
+	"getMonthlyReview": flowReaders, "getQuarterlyReview": flowReaders,
 
 	"previewLog": logReaders, "importLog": logReaders, "listLogs": logReaders, "getLog": logReaders,
 	"getLogSummary": logReaders, "listLogVariants": logReaders, "listLogCases": logReaders, "getLogMap": logReaders,

@@ -215,20 +215,30 @@ func rate(num, den int, target float64) apiv1.KPI {
 	return k
 }
 
-// improvementKPIs counts proposals (store.ProposalStats) and reads every
-// PDCA cycle a store page at a time.
+// improvementKPIs answers the improvement KPIs.
 func (s *API) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
+	out, err := s.improvementKPISet(r.Context())
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
+	return nil
+}
+
+// improvementKPISet counts proposals (store.ProposalStats) and reads every
+// PDCA cycle a store page at a time: the improvement KPIs of the route and
+// of the review packs.
+func (s *API) improvementKPISet(ctx context.Context) (apiv1.ImprovementKPIs, error) {
 	pc, err := s.store.ProposalStats(ctx)
 	if err != nil {
-		return httpx.StoreProblem(fmt.Errorf("proposal stats: %w", err), "proposals")
+		return apiv1.ImprovementKPIs{}, httpx.StoreProblem(fmt.Errorf("proposal stats: %w", err), "proposals")
 	}
 	var cc apiv1.CycleCounts
 	p := store.ListCasesParams{Flow: apiv1.PDCAFlow, Limit: storeCaseLimitMax}
 	for {
 		page, err := s.store.ListCases(ctx, p)
 		if err != nil {
-			return httpx.StoreProblem(fmt.Errorf("list cycles: %w", err), "cases")
+			return apiv1.ImprovementKPIs{}, httpx.StoreProblem(fmt.Errorf("list cycles: %w", err), "cases")
 		}
 		for _, c := range page {
 			cc.Total++
@@ -249,7 +259,7 @@ func (s *API) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 				if c.Status == store.CaseCompleted {
 					plan, ok, err := s.lastPlan(ctx, c.ID)
 					if err != nil {
-						return httpx.StoreProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
+						return apiv1.ImprovementKPIs{}, httpx.StoreProblem(fmt.Errorf("tasks of cycle %s: %w", c.ID, err), "tasks")
 					}
 					if ok {
 						outcome = plan.Outcome
@@ -272,6 +282,5 @@ func (s *API) improvementKPIs(w http.ResponseWriter, r *http.Request) error {
 		Cycles:             cc,
 		ImprovementsLanded: rate(cc.Standardised, cc.Completed, LandedTarget),
 	}
-	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
-	return nil
+	return out, nil
 }

@@ -100,6 +100,7 @@ var apiTags = []struct{ Name, Description string }{
 	{"improvement", "Improvement proposals from staff, the PDCA cycles that adopt them, and the improvement KPIs (ADR 0010)."},
 	{"kpis", "The service KPIs of the plans per week and channel, against their targets (ADR 0015)."},
 	{"people", "People's availability, capacity, skills and notification channels, and the assignment measures (ADR 0035, 0036)."},
+	{"reports", "Review packs: one flow over a calendar month or quarter, every figure from the code of the route that shows it elsewhere (ADR 0042)."},
 	{"alerts", "KPI alert rules: a metric over a window in a scope, evaluated by a Temporal Schedule each, ok → pending → firing → resolved (ADR 0040)."},
 	{"notifications", "A person's notifications: tasks assigned, reassigned and escalated (ADR 0036)."},
 	{"tokens", "Actors and their API tokens."},
@@ -114,7 +115,7 @@ const (
 
 // apiRoutes is every route: each resource's table, in the order of the
 // document's tags.
-var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, alertRoutes, logRoutes, logCompareRoutes)
+var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, logRoutes, logCompareRoutes)
 
 // Parameters of the routes.
 

@@ -44,6 +44,8 @@
 //	GET  /api/v1/improvements              the PDCA cycles: stage, baseline, target, pilot, outcome
 //	GET  /api/v1/kpis/improvement          adoption rate, improvements landed, against their targets
 //	GET  /api/v1/kpis/service              ?from=&to=&channel=&flow=: CSAT, NPS, FCR, first response, on-time, complaint rate per ISO week and channel
+//	GET  /api/v1/reports/monthly           ?flow=&month=&variant=: a flow's review pack of a month (ADR 0042)
+//	GET  /api/v1/reports/quarterly         ?flow=&quarter=&variant=: of a quarter; public by default
 //	GET  /api/v1/tasks                     ?department=&status=&assignee=&case_id=&from=&to=&limit=&cursor=
 //	GET  /api/v1/tasks/{id}
 //	POST /api/v1/tasks/{id}/claim          the task's department (admin: any)
@@ -200,6 +202,10 @@ type Config struct {
 	// AlertMinEvery is the shortest evaluation interval an alert rule
 	// may ask for (DefaultAlertMinEvery, 1 min; tests lower it).
 	AlertMinEvery time.Duration
+	// ReviewMaxCases bounds the case rows one review pack reads
+	// (ReviewMaxCases, 1M; tests lower it): a period holding more is
+	// refused (decision 0042).
+	ReviewMaxCases int
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -277,6 +283,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ExactSpans == 0 {
 		c.ExactSpans = DefaultExactSpans
+	}
+	if c.ReviewMaxCases <= 0 {
+		c.ReviewMaxCases = ReviewMaxCases
 	}
 	if c.PilotStopWait == 0 {
 		c.PilotStopWait = 2 * time.Second
