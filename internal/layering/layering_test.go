@@ -44,6 +44,9 @@ var allowed = map[string][]string{
 	"worker":     {"workflows", "activities"},
 	"apiv1":      {"flow", "experiment"},
 	"flowdraft":  {"discovery", "flow", "readable"},
+	// report renders a review pack as one HTML document (decision 0042):
+	// the API's answer in, HTML out; never the store or the API.
+	"report": {"apiv1", "experiment", "flowgraph", "readable"},
 	// notify delivers notifications beyond the app (decision 0037).
 	"notify": {"store", "flow", "readable", "internal/egress"},
 	// server assembles the API and the web UI on one router.
