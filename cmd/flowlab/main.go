@@ -10,6 +10,8 @@
 //	                            A/B pilots of a flow's versions
 //	flowlab improve start|list  PDCA improvement cycles
 //	flowlab spans export        the raw data behind every statistic
+//	flowlab report monthly|quarterly
+//	                            a flow's review pack as one printable HTML document
 //	flowlab demo                drive cases with simulated agents
 //
 // Run flowlab --help for the manual.
