@@ -60,7 +60,7 @@ type pageRoute struct {
 
 // allPages is every page of the UI: each area keeps its own table in its
 // own file (staff.go, owner.go, owner_logs.go, improve.go).
-var allPages = slices.Concat(corePages, staffPages, assignPages, peoplePages, tokenPages, ownerPages, logPages, logComparePages, improvePages, alertPages)
+var allPages = slices.Concat(corePages, staffPages, assignPages, peoplePages, tokenPages, ownerPages, logPages, logComparePages, improvePages, alertPages, reportPages)
 
 var corePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},
@@ -168,6 +168,7 @@ func navFor(a apiv1.Actor) []navItem {
 	add(authz.FlowViewers, navItem{"Pilots", UIPath + "/pilots", "pilots"})
 	add(authz.Everyone, navItem{"Improvement", UIPath + "/improvements", "improvements"})
 	add(authz.Everyone, navItem{"KPIs", UIPath + "/kpis", "kpis"})
+	add(authz.FlowViewers, navItem{"Reports", UIPath + "/reports", "reports"})
 	add(authz.Everyone, navItem{"Alerts", UIPath + "/alerts", "alerts"})
 	add(peopleViewers, navItem{"People", UIPath + "/people", "people"})
 	return items

@@ -65,7 +65,9 @@ var allowed = map[string][]string{
 	// The web UI reads and changes data only through the API (apiv1's
 	// types, called in process): never the store, never api.
 	"web": {"apiv1", "flow", "flowgraph", "readable", "experiment",
-		"internal/httpx", "internal/authz", "internal/graphview"},
+		"internal/httpx", "internal/authz", "internal/graphview",
+		// the review pack's document (decision 0042).
+		"report"},
 	// What the API and the web UI share; none of it reaches back up into
 	// server, api or web.
 	"internal/authz":     {"apiv1"},
