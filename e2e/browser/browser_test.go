@@ -38,6 +38,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("AssignedWorkAndTheTeamLead", e.testAssignment)
 	t.Run("PeopleAndTokens", e.testPeopleAndTokens)
 	t.Run("AlertFiresAndTheBanner", e.testAlerts)
+	t.Run("MonthlyReviewPackPrints", e.testReviewPack)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 }
