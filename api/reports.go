@@ -261,7 +261,7 @@ func (s *API) reviewPack(ctx context.Context, kind, key string, p reviewPeriod, 
 	if pack.Pilots, err = s.reviewPilots(ctx, key, p, public); err != nil {
 		return apiv1.ReviewPack{}, err
 	}
-	if pack.Improvements, err = s.reviewCycles(ctx, key, p, now, public); err != nil {
+	if pack.Improvements, err = s.reviewCycles(ctx, key, p, public); err != nil {
 		return apiv1.ReviewPack{}, err
 	}
 	if !public {
@@ -518,7 +518,7 @@ func (s *API) reviewPilots(ctx context.Context, key string, p reviewPeriod, publ
 // that were open at some time in the period, as listImprovements shows
 // them, their counts and the improvements landed among those closed in
 // it.
-func (s *API) reviewCycles(ctx context.Context, key string, p reviewPeriod, now time.Time, public bool) (apiv1.ReviewImprovements, error) {
+func (s *API) reviewCycles(ctx context.Context, key string, p reviewPeriod, public bool) (apiv1.ReviewImprovements, error) {
 	out := apiv1.ReviewImprovements{Cycles: []apiv1.Improvement{}}
 	lp := store.ListCasesParams{Flow: apiv1.PDCAFlow, Attributes: []store.AttributeFilter{{Key: "flow", Value: key}}, To: &p.to, Limit: storeCaseLimitMax}
 	read := 0

@@ -157,14 +157,13 @@ type kpiDef struct {
 }
 
 type kpiValue struct {
-	V       *float64
-	N       int
-	Target  float64
-	Dir     string
-	Meets   *bool
-	Extra   string
-	NLabel  string
-	NoTotal bool
+	V      *float64
+	N      int
+	Target float64
+	Dir    string
+	Meets  *bool
+	Extra  string
+	NLabel string
 }
 
 var kpiDefs = []kpiDef{
@@ -321,15 +320,15 @@ func cycleOf(p apiv1.ReviewPack) cycleSection {
 // Bottlenecks.
 
 type stepRow struct {
-	Step, Department, Kind   string
-	Cases                    cell
-	WaitP50, WaitP90         cell
-	WorkP50, WorkP90         cell
-	Breach, Escalations      cell
-	Share                    cell
-	Swatch, Bar              template.HTML
-	Bottleneck               bool
-	HeatColour, HeatPosition string
+	Step, Department, Kind string
+	Cases                  cell
+	WaitP50, WaitP90       cell
+	WorkP50, WorkP90       cell
+	Breach, Escalations    cell
+	Share                  cell
+	Swatch, Bar            template.HTML
+	Bottleneck             bool
+	HeatColour             string
 }
 
 type bottleneckView struct {
