@@ -178,3 +178,53 @@ type AlertMetric struct {
 type AlertMetricList struct {
 	Metrics []AlertMetric `json:"metrics" nullable:"false"`
 }
+
+// WatchRequest puts a flow, or one of its steps, on the watchlist.
+type WatchRequest struct {
+	Flow string `json:"flow" minLength:"1" description:"A flow key."`
+	Step string `json:"step,omitempty" description:"One of its task steps; empty watches the flow whole."`
+	Note string `json:"note,omitempty" maxLength:"500" description:"Why it is watched."`
+}
+
+// WatchIDParams name a watch.
+type WatchIDParams struct {
+	ID string `path:"id" description:"Watch id."`
+}
+
+// WatchWeek is one ISO week of a watched flow or step: for a flow its
+// completed cases' cycle time (as GET /api/v1/flows/{key}/trend), for a
+// step its completed tasks' waiting (as alert metric waiting_p90), with
+// the SLA breach rate of the tasks.
+type WatchWeek struct {
+	Week          string    `json:"week" description:"ISO week, like 2026-W47."`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	N             int       `json:"n" description:"Completed cases (a flow) or completed tasks (a step) in the week."`
+	MedianSeconds *float64  `json:"median_seconds" description:"Median cycle time (a flow) or waiting time (a step) in seconds; null when n is 0."`
+	P90Seconds    *float64  `json:"p90_seconds" description:"90th percentile of the same, in seconds; null when n is 0."`
+	SLABreachRate *float64  `json:"sla_breach_rate" description:"Breached / completed task spans with an SLA; null when there are none."`
+}
+
+// Watch is a flow or step on the watchlist with its alerts, open PDCA
+// cycles and trend.
+type Watch struct {
+	ID       string    `json:"id"`
+	Flow     string    `json:"flow"`
+	Step     string    `json:"step,omitempty"`
+	StepName string    `json:"step_name,omitempty"`
+	Note     string    `json:"note"`
+	AddedBy  string    `json:"added_by"`
+	AddedAt  time.Time `json:"added_at"`
+	Measure  string    `json:"measure" enum:"cycle_time,waiting" description:"What the trend's times are: the flow's cycle time or the step's waiting."`
+	// Alerts are the rules scoped to the flow (and, for a step, to it or
+	// to the whole flow).
+	Alerts     []AlertRule   `json:"alerts" nullable:"false" description:"Alert rules scoped to the flow (for a step: to the step or to the whole flow)."`
+	Firing     int           `json:"firing" description:"How many of them fire."`
+	OpenCycles []Improvement `json:"open_cycles" nullable:"false" description:"Open PDCA cycles improving the flow."`
+	Trend      []WatchWeek   `json:"trend" nullable:"false" description:"The last 8 ISO weeks, oldest first, the current one partial."`
+}
+
+// Watchlist is the answer of getWatchlist.
+type Watchlist struct {
+	Watches []Watch `json:"watches" nullable:"false"`
+}
