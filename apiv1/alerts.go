@@ -1,6 +1,13 @@
 package apiv1
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // KPI alert rules (decision 0040): a metric over a window in a scope,
 // evaluated by a Temporal Schedule per rule, moving ok → pending → firing →
@@ -227,4 +234,24 @@ type Watch struct {
 // Watchlist is the answer of getWatchlist.
 type Watchlist struct {
 	Watches []Watch `json:"watches" nullable:"false"`
+}
+
+// ParseFraction reads a threshold or change as a person writes it: "20%"
+// or "20 %" is 0.2, anything else a plain number ("0.2", "30"). The CLI's
+// and the web UI's alert forms read their values with it.
+func ParseFraction(raw string) (float64, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return 0, errors.New("is required: a threshold like 20 % or 30, or a change like 20 %")
+	}
+	pct := strings.HasSuffix(s, "%")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a number; write 20 %% or 0.2", raw)
+	}
+	if pct {
+		v /= 100
+	}
+	return v, nil
 }
