@@ -101,16 +101,8 @@ func (s *API) getWatchlist(w http.ResponseWriter, r *http.Request) error {
 // allAlertRules reads every rule (at most MaxAlertRules).
 func (s *API) allAlertRules(ctx context.Context) ([]store.AlertRule, error) {
 	var out []store.AlertRule
-	for after := ""; len(out) < 2*MaxAlertRules; {
-		page, err := s.store.ListAlertRules(ctx, store.ListAlertRulesParams{After: after, Limit: 500})
-		if err != nil {
-			return nil, httpx.StoreProblem(fmt.Errorf("list alert rules: %w", err), "alert rules")
-		}
-		out = append(out, page...)
-		if len(page) < 500 {
-			break
-		}
-		after = page[len(page)-1].ID
+	if err := eachAlertRule(ctx, s.store, func(r store.AlertRule) bool { out = append(out, r); return true }); err != nil {
+		return nil, httpx.StoreProblem(err, "alert rules")
 	}
 	return out, nil
 }
