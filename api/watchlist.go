@@ -40,7 +40,7 @@ var watchRoutes = []route{
 		Description: "Owners and admins. A flow and step once (409 after). Audited as `watch.add`.",
 		Roles:       authz.FlowEditors,
 		Body:        apiv1.WatchRequest{}, BodyExample: apiv1.WatchRequest{Flow: "complaint", Step: "investigate", Note: "the longest wait of the complaint flow"},
-		Status:      http.StatusCreated, Response: apiv1.Watch{}, Example: exampleWatch,
+		Status: http.StatusCreated, Response: apiv1.Watch{}, Example: exampleWatch,
 		Errors: []int{409, 413, 415, 422},
 		Audit:  []string{"watch.add"},
 		Handle: (*API).addWatch,
