@@ -88,6 +88,7 @@ var Metrics = []Metric{
 	{Name: "fcr", Title: "First-contact resolution", Unit: UnitRate, Source: FromCases, Scopes: caseScopes, Sample: "completed cases with a known resolution"},
 	{Name: "first_response", Title: "First response (median)", Unit: UnitSeconds, Source: FromCases, Scopes: caseScopes, Sample: "claimed cases"},
 	{Name: "on_time", Title: "On-time rate", Unit: UnitRate, Source: FromCases, Scopes: caseScopes, Sample: "completed tasks with an SLA"},
+	{Name: "perceived_improvement", Title: "Perceived improvement (follow-up calls)", Unit: UnitRate, Source: FromCases, Scopes: caseScopes, Sample: "follow-up answers yes or no"},
 	{Name: "complaint_rate", Title: "Complaint rate", Unit: UnitRate, Source: FromCases, Scopes: []string{ScopeChannel}, Sample: "cases"},
 	{Name: "cases_started", Title: "Cases started", Unit: UnitCount, Source: FromCases, Scopes: caseScopes, Sample: "cases"},
 	{Name: "waiting_p90", Title: "Waiting p90", Unit: UnitSeconds, Source: FromSpans, Scopes: taskScopes, Sample: "completed tasks"},

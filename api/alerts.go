@@ -429,21 +429,26 @@ func optionalDuration(field, raw string, errs *[]apiv1.FieldError) time.Duration
 	return time.Duration(d)
 }
 
-// countAlertRules counts the rules, up to limit+1.
-func (s *API) countAlertRules(ctx context.Context, limit int) (int, error) {
-	n, after := 0, ""
-	for n <= limit {
-		rules, err := s.store.ListAlertRules(ctx, store.ListAlertRulesParams{After: after, Limit: 500})
+// eachAlertRule calls fn for every rule by id, a store page at a time,
+// until fn says stop; the rules are at most MaxAlertRules, so this is
+// bounded.
+func eachAlertRule(ctx context.Context, st store.Store, fn func(store.AlertRule) (more bool)) error {
+	const page = 500
+	for after := ""; ; {
+		rules, err := st.ListAlertRules(ctx, store.ListAlertRulesParams{After: after, Limit: page})
 		if err != nil {
-			return 0, err
+			return fmt.Errorf("list alert rules: %w", err)
 		}
-		n += len(rules)
-		if len(rules) < 500 {
-			break
+		for _, r := range rules {
+			if !fn(r) {
+				return nil
+			}
+		}
+		if len(rules) < page {
+			return nil
 		}
 		after = rules[len(rules)-1].ID
 	}
-	return n, nil
 }
 
 func (s *API) createAlertRule(w http.ResponseWriter, r *http.Request) error {
@@ -461,8 +466,8 @@ func (s *API) createAlertRule(w http.ResponseWriter, r *http.Request) error {
 	if len(ferrs) > 0 {
 		return httpx.Invalid(ferrs...)
 	}
-	n, err := s.countAlertRules(ctx, MaxAlertRules)
-	if err != nil {
+	n := 0
+	if err := eachAlertRule(ctx, s.store, func(store.AlertRule) bool { n++; return n < MaxAlertRules }); err != nil {
 		return httpx.StoreProblem(fmt.Errorf("count alert rules: %w", err), "alert rules")
 	}
 	if n >= MaxAlertRules {
@@ -755,21 +760,17 @@ const AlertScheduleSync = time.Hour
 // returns how many schedules it deleted.
 func SyncAlertSchedules(ctx context.Context, st store.Store, eng engine.Engine) (deleted int, err error) {
 	rules := map[string]bool{}
-	for after := ""; ; {
-		page, err := st.ListAlertRules(ctx, store.ListAlertRulesParams{After: after, Limit: 500})
-		if err != nil {
-			return deleted, fmt.Errorf("sync alert schedules: %w", err)
-		}
-		for _, r := range page {
-			rules[r.ID] = true
-			if err := eng.PutAlertSchedule(ctx, r.ID, r.Every); err != nil {
-				return deleted, fmt.Errorf("sync alert schedules: %w", err)
-			}
-		}
-		if len(page) < 500 {
-			break
-		}
-		after = page[len(page)-1].ID
+	var putErr error
+	err = eachAlertRule(ctx, st, func(r store.AlertRule) bool {
+		rules[r.ID] = true
+		putErr = eng.PutAlertSchedule(ctx, r.ID, r.Every)
+		return putErr == nil
+	})
+	if err == nil {
+		err = putErr
+	}
+	if err != nil {
+		return deleted, fmt.Errorf("sync alert schedules: %w", err)
 	}
 	ids, err := eng.AlertSchedules(ctx, 10*MaxAlertRules)
 	if err != nil {

@@ -266,3 +266,55 @@ func TestSyncAlertSchedules(t *testing.T) {
 	require.Equal(t, 1, deleted)
 	require.Equal(t, map[string]time.Duration{r.ID: 2 * time.Minute}, e.eng.ScheduleIntervals())
 }
+
+// TestAlertOnCaseMetrics: rules on the service KPIs read the cases created
+// in the window as the KPI page counts them: CSAT below 90 % fires on the
+// window's answers (and equals the KPI route's CSAT for the same cases);
+// cases started up 50 % against the same hours of the 4 weeks before
+// fires on 8 cases against a baseline of 4 a window.
+func TestAlertOnCaseMetrics(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC)
+	e := newEnvAt(t, at)
+	ctx := context.Background()
+	e.Actor("olga", store.RoleOwner)
+	var seeds []servertest.SeedCase
+	answers := []int{5, 5, 4, 3, 2, 5, 4, 1} // top-2 box: 5 of 8
+	for i, a := range answers {
+		csat := a
+		seeds = append(seeds, servertest.SeedCase{ID: fmt.Sprint("now-", i), Flow: "complaint", Channel: "phone",
+			Created: at.Add(-time.Duration(i+1) * 10 * time.Minute), Status: store.CaseCompleted, Closed: 5 * time.Minute, CSAT: &csat})
+	}
+	for k := 1; k <= 4; k++ {
+		for i := range 4 + k%2*2 - 1 { // 5, 3, 5, 3 cases: 4 a week
+			seeds = append(seeds, servertest.SeedCase{ID: fmt.Sprintf("w%d-%d", k, i), Flow: "complaint", Channel: "phone",
+				Created: at.AddDate(0, 0, -7*k).Add(-time.Duration(i+1) * 10 * time.Minute)})
+		}
+	}
+	e.SeedCases(seeds...)
+
+	csat := createAlert(t, e, "olga", map[string]any{"name": "CSAT low", "metric": "csat", "scope": map[string]any{"flow": "complaint"},
+		"condition": map[string]any{"op": "below", "value": 0.9}, "window": "2h", "min_sample": 5})
+	_, err := e.eng.EvaluateAlert(ctx, csat.ID, at)
+	require.NoError(t, err)
+	r, err := e.st.GetAlertRule(ctx, csat.ID)
+	require.NoError(t, err)
+	require.Equal(t, alert.Firing, r.State, r.Last.Message)
+	require.Equal(t, 8, r.Last.N)
+	require.InDelta(t, 5.0/8, *r.Last.Value, 1e-12)
+	// The KPI route's CSAT over the same cases (its week holds only them).
+	k := servertest.DecodeStrict[apiv1.ServiceKPIs](t, e.Do("olga", http.MethodGet, "/api/v1/kpis/service?flow=complaint&from="+
+		at.Add(-2*time.Hour).Format(time.RFC3339)+"&to="+at.Format(time.RFC3339), nil, nil), http.StatusOK)
+	require.Equal(t, *k.Weeks[len(k.Weeks)-1].All.CSAT.Value, *r.Last.Value)
+
+	started := createAlert(t, e, "olga", map[string]any{"name": "More complaints", "metric": "cases_started",
+		"scope": map[string]any{"flow": "complaint"}, "condition": map[string]any{"op": "rise", "value": 0.5}, "window": "2h"})
+	_, err = e.eng.EvaluateAlert(ctx, started.ID, at)
+	require.NoError(t, err)
+	r, err = e.st.GetAlertRule(ctx, started.ID)
+	require.NoError(t, err)
+	require.Equal(t, alert.Firing, r.State, r.Last.Message)
+	require.InDelta(t, 8, *r.Last.Value, 1e-12)
+	require.InDelta(t, 4, *r.Last.Baseline, 1e-12, "16 cases in 4 windows")
+	require.Equal(t, 16, r.Last.BaselineN)
+}

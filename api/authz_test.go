@@ -138,6 +138,7 @@ var authzRules = map[string]accessRule{
 	"listAlertRules": anyone, "getAlertRule": anyone, "listAlertEvents": anyone, "getAlertMetrics": anyone,
 	"createAlertRule": alertEditors, "updateAlertRule": alertEditors, "deleteAlertRule": alertEditors, "evaluateAlert": alertEditors,
 	"acknowledgeAlert": accessRule{alertAck: true}, "silenceAlert": accessRule{alertAck: true},
+	"getWatchlist": anyone, "addWatch": ownersAndAdmins, "removeWatch": ownersAndAdmins,
 }
 
 // matrixActor is a column of the matrix.
@@ -245,7 +246,7 @@ type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
 	tokenID, actorID, failedCaseID, logID             string
-	sessionID, alertID                                string
+	sessionID, alertID, watchID                       string
 	ids                                               map[string]string // matrix actors' ids
 }
 
@@ -265,6 +266,8 @@ const (
 	needSession    = "web UI session"
 	// needAlert: an alert rule of department A, firing.
 	needAlert = "alert rule"
+	// needWatch: a step of complaint on the watchlist.
+	needWatch = "watch"
 )
 
 // needsOf is what rt's path names.
@@ -290,12 +293,14 @@ func needsOf(rt route) []string {
 		return []string{needSession}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/alerts/{id}"):
 		return []string{needAlert}
+	case strings.HasPrefix(rt.Pattern, "/api/v1/watchlist/{id}"):
+		return []string{needWatch}
 	}
 	return nil
 }
 
 // allNeeds seeds a world every read can be made in.
-var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert}
+var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert, needWatch}
 
 func (tpl *worldTemplate) world(t testing.TB, needs ...string) *world {
 	t.Helper()
@@ -397,6 +402,10 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		require.NoError(t, err)
 		require.Equal(t, "firing", res.To)
 	}
+	if slices.Contains(needs, needWatch) {
+		wt := seed(http.MethodPost, "/api/v1/watchlist", map[string]any{"flow": "complaint", "step": "record"})
+		w.watchID = wt["id"].(string)
+	}
 	return w
 }
 
@@ -440,6 +449,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.sessionID
 	case strings.HasPrefix(path, "/api/v1/alerts/"):
 		id = w.alertID
+	case strings.HasPrefix(path, "/api/v1/watchlist/"):
+		id = w.watchID
 	}
 	v := "1"
 	if rt.ID == "retireFlowVersion" {

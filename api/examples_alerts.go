@@ -32,3 +32,9 @@ var (
 		RuleID: exampleAlertStored.ID, Seq: 1, At: exampleAlertAt, From: alert.OK, To: alert.Firing, Value: &exampleAlertVal, N: 12,
 		Message: "25.0 % is above 20.0 %", Notified: true})
 )
+
+var exampleWatch = apiv1.Watch{ID: "9b0e7a51-2c4d-4f3e-8a6b-1d2c3e4f5a6b", Flow: "complaint", Step: "investigate", StepName: "Technical investigation",
+	Note: "the longest wait of the complaint flow", AddedBy: "olga", AddedAt: exampleAlertAt.Add(-24 * time.Hour), Measure: "waiting",
+	Alerts: []apiv1.AlertRule{exampleAlertRule}, Firing: 1, OpenCycles: []apiv1.Improvement{},
+	Trend: []apiv1.WatchWeek{{Week: "2026-W46", Start: exampleAlertAt.AddDate(0, 0, -7).Truncate(24 * time.Hour), End: exampleAlertAt.Truncate(24 * time.Hour),
+		N: 42, MedianSeconds: ptr(1260.0), P90Seconds: ptr(5400.0), SLABreachRate: ptr(0.12)}}}

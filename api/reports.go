@@ -631,32 +631,30 @@ func (s *API) reviewProposals(ctx context.Context, p reviewPeriod) (*apiv1.Revie
 // their next change, from their state changes (listAlertEvents).
 func (s *API) reviewAlerts(ctx context.Context, key string, p reviewPeriod, now time.Time) (*apiv1.ReviewAlerts, error) {
 	out := &apiv1.ReviewAlerts{Fired: []apiv1.ReviewAlert{}}
-	after := ""
-	for {
-		rules, err := s.store.ListAlertRules(ctx, store.ListAlertRulesParams{After: after, Limit: 500})
+	var failed error
+	err := eachAlertRule(ctx, s.store, func(r store.AlertRule) bool {
+		if r.Scope.Flow != "" && r.Scope.Flow != key {
+			return true
+		}
+		out.Rules++
+		if r.Seq == 0 {
+			return true // never changed state
+		}
+		a, err := s.reviewAlert(ctx, r, p, now)
 		if err != nil {
-			return nil, httpx.StoreProblem(fmt.Errorf("list alert rules: %w", err), "alert rules")
+			failed = err
+			return false
 		}
-		if len(rules) == 0 {
-			break
+		if len(a.Episodes) > 0 {
+			out.Fired = append(out.Fired, a)
 		}
-		after = rules[len(rules)-1].ID
-		for _, r := range rules {
-			if r.Scope.Flow != "" && r.Scope.Flow != key {
-				continue
-			}
-			out.Rules++
-			if r.Seq == 0 {
-				continue // never changed state
-			}
-			a, err := s.reviewAlert(ctx, r, p, now)
-			if err != nil {
-				return nil, err
-			}
-			if len(a.Episodes) > 0 {
-				out.Fired = append(out.Fired, a)
-			}
-		}
+		return true
+	})
+	if failed != nil {
+		return nil, failed
+	}
+	if err != nil {
+		return nil, httpx.StoreProblem(err, "alert rules")
 	}
 	slices.SortStableFunc(out.Fired, func(a, b apiv1.ReviewAlert) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil

@@ -115,7 +115,7 @@ const (
 
 // apiRoutes is every route: each resource's table, in the order of the
 // document's tags.
-var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, logRoutes, logCompareRoutes)
+var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, watchRoutes, logRoutes, logCompareRoutes)
 
 // Parameters of the routes.
 

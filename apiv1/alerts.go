@@ -1,6 +1,13 @@
 package apiv1
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // KPI alert rules (decision 0040): a metric over a window in a scope,
 // evaluated by a Temporal Schedule per rule, moving ok → pending → firing →
@@ -177,4 +184,74 @@ type AlertMetric struct {
 // AlertMetricList is the answer of listAlertMetrics.
 type AlertMetricList struct {
 	Metrics []AlertMetric `json:"metrics" nullable:"false"`
+}
+
+// WatchRequest puts a flow, or one of its steps, on the watchlist.
+type WatchRequest struct {
+	Flow string `json:"flow" minLength:"1" description:"A flow key."`
+	Step string `json:"step,omitempty" description:"One of its task steps; empty watches the flow whole."`
+	Note string `json:"note,omitempty" maxLength:"500" description:"Why it is watched."`
+}
+
+// WatchIDParams name a watch.
+type WatchIDParams struct {
+	ID string `path:"id" description:"Watch id."`
+}
+
+// WatchWeek is one ISO week of a watched flow or step: for a flow its
+// completed cases' cycle time (as GET /api/v1/flows/{key}/trend), for a
+// step its completed tasks' waiting (as alert metric waiting_p90), with
+// the SLA breach rate of the tasks.
+type WatchWeek struct {
+	Week          string    `json:"week" description:"ISO week, like 2026-W47."`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	N             int       `json:"n" description:"Completed cases (a flow) or completed tasks (a step) in the week."`
+	MedianSeconds *float64  `json:"median_seconds" description:"Median cycle time (a flow) or waiting time (a step) in seconds; null when n is 0."`
+	P90Seconds    *float64  `json:"p90_seconds" description:"90th percentile of the same, in seconds; null when n is 0."`
+	SLABreachRate *float64  `json:"sla_breach_rate" description:"Breached / completed task spans with an SLA; null when there are none."`
+}
+
+// Watch is a flow or step on the watchlist with its alerts, open PDCA
+// cycles and trend.
+type Watch struct {
+	ID       string    `json:"id"`
+	Flow     string    `json:"flow"`
+	Step     string    `json:"step,omitempty"`
+	StepName string    `json:"step_name,omitempty"`
+	Note     string    `json:"note"`
+	AddedBy  string    `json:"added_by"`
+	AddedAt  time.Time `json:"added_at"`
+	Measure  string    `json:"measure" enum:"cycle_time,waiting" description:"What the trend's times are: the flow's cycle time or the step's waiting."`
+	// Alerts are the rules scoped to the flow (and, for a step, to it or
+	// to the whole flow).
+	Alerts     []AlertRule   `json:"alerts" nullable:"false" description:"Alert rules scoped to the flow (for a step: to the step or to the whole flow)."`
+	Firing     int           `json:"firing" description:"How many of them fire."`
+	OpenCycles []Improvement `json:"open_cycles" nullable:"false" description:"Open PDCA cycles improving the flow."`
+	Trend      []WatchWeek   `json:"trend" nullable:"false" description:"The last 8 ISO weeks, oldest first, the current one partial."`
+}
+
+// Watchlist is the answer of getWatchlist.
+type Watchlist struct {
+	Watches []Watch `json:"watches" nullable:"false"`
+}
+
+// ParseFraction reads a threshold or change as a person writes it: "20%"
+// or "20 %" is 0.2, anything else a plain number ("0.2", "30"). The CLI's
+// and the web UI's alert forms read their values with it.
+func ParseFraction(raw string) (float64, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return 0, errors.New("is required: a threshold like 20 % or 30, or a change like 20 %")
+	}
+	pct := strings.HasSuffix(s, "%")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a number; write 20 %% or 0.2", raw)
+	}
+	if pct {
+		v /= 100
+	}
+	return v, nil
 }

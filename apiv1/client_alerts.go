@@ -55,3 +55,18 @@ func (c *Client) SilenceAlert(ctx context.Context, params AlertIDParams, body Si
 func (c *Client) EvaluateAlert(ctx context.Context, params AlertIDParams, opts ...CallOption) (*AlertRule, error) {
 	return call[AlertRule](ctx, c, http.MethodPost, "/api/v1/alerts/{id}/evaluate", params, nil, opts...)
 }
+
+// GetWatchlist reads the watchlist (getWatchlist).
+func (c *Client) GetWatchlist(ctx context.Context, opts ...CallOption) (*Watchlist, error) {
+	return call[Watchlist](ctx, c, http.MethodGet, "/api/v1/watchlist", nil, nil, opts...)
+}
+
+// AddWatch puts a flow or step on the watchlist (addWatch).
+func (c *Client) AddWatch(ctx context.Context, body WatchRequest, opts ...CallOption) (*Watch, error) {
+	return call[Watch](ctx, c, http.MethodPost, "/api/v1/watchlist", nil, body, opts...)
+}
+
+// RemoveWatch takes one off the watchlist (removeWatch).
+func (c *Client) RemoveWatch(ctx context.Context, params WatchIDParams, opts ...CallOption) (*Watch, error) {
+	return call[Watch](ctx, c, http.MethodDelete, "/api/v1/watchlist/{id}", params, nil, opts...)
+}

@@ -3,6 +3,7 @@ package apiv1_test
 import (
 	"context"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -373,4 +374,19 @@ func TestAnUnfollowedRedirectIsAProblem(t *testing.T) {
 	require.ErrorAs(t, err, &p)
 	require.Equal(t, http.StatusFound, p.Status)
 	require.Equal(t, "Found", p.Title)
+}
+
+func TestParseFraction(t *testing.T) {
+	ParseFraction := apiv1.ParseFraction
+	for in, want := range map[string]float64{"20%": 0.2, " 20 % ": 0.2, "0.2": 0.2, "30": 30, "-1": -1, "12.5%": 0.125} {
+		got, err := ParseFraction(in)
+		if err != nil || math.Abs(got-want) > 1e-12 {
+			t.Errorf("ParseFraction(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "%", "twenty", "NaN", "Inf%"} {
+		if _, err := ParseFraction(in); err == nil {
+			t.Errorf("ParseFraction(%q): no error", in)
+		}
+	}
 }

@@ -5,30 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/alert"
 	"github.com/flowlab/flowlab/api"
-	"github.com/flowlab/flowlab/api/engine"
 	"github.com/flowlab/flowlab/apiv1"
-	"github.com/flowlab/flowlab/e2e/internal/contract"
 	"github.com/flowlab/flowlab/flow"
-	"github.com/flowlab/flowlab/searchattr"
-	"github.com/flowlab/flowlab/server"
 	"github.com/flowlab/flowlab/store"
-	"github.com/flowlab/flowlab/store/sqlite"
-	"github.com/flowlab/flowlab/worker"
-	"github.com/flowlab/flowlab/workflows"
 )
 
 // hookReceiver is a webhook receiver that keeps every POST's
@@ -99,34 +89,15 @@ func TestAlertRuleOnTheRealEngine(t *testing.T) {
 	flow.SetDefaultWebhookAllow(allow)
 	t.Cleanup(func() { flow.SetDefaultWebhookAllow(nil) })
 
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	c := ts.GetDefaultClient()
-	require.NoError(t, searchattr.Ensure(ctx, c, ts.GetDefaultNamespace(), searchattr.Types(workflows.SearchAttributes())))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	startWorker := func() func() {
-		w := worker.New(c, &activities.Activities{Store: st, Logger: logger, WebhookAllow: allow}, worker.Options{})
-		require.NoError(t, w.Start())
-		return w.Stop
-	}
-	stopWorker := startWorker()
-	defer func() { stopWorker() }()
-
 	const every = 2 * time.Second
-	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger,
-		AlertMinEvery: time.Second}})
+	e := newEnvWith(t, envOptions{
+		api:        func(c *api.Config) { c.AlertMinEvery = time.Second },
+		activities: func(a *activities.Activities) { a.WebhookAllow = allow },
+	})
+	c, st := e.tc, e.st
+	owner, err := e.api("admin").CreateToken(ctx, apiv1.CreateTokenRequest{Name: "Olga Owner", Role: apiv1.RoleOwner})
 	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	check := contract.New(srv.URL)
-	admin := check.Client(adminToken, func(err error) { t.Errorf("%v", err) })
-	owner, err := admin.CreateToken(ctx, apiv1.CreateTokenRequest{Name: "Olga Owner", Role: apiv1.RoleOwner})
-	require.NoError(t, err)
-	olga := check.Client(owner.Token, func(err error) { t.Errorf("%v", err) })
+	olga := e.contract.Client(owner.Token, func(err error) { t.Errorf("%v", err) })
 
 	rule, err := olga.CreateAlertRule(ctx, apiv1.AlertRuleRequest{Name: "Investigation breaches", Metric: "sla_breach_rate",
 		Scope: apiv1.AlertScope{Flow: "complaint", Step: "investigate"}, Condition: apiv1.AlertCondition{Op: alert.Above, Value: 0.2},
@@ -183,10 +154,10 @@ func TestAlertRuleOnTheRealEngine(t *testing.T) {
 	// The worker goes away while the rule fires; the schedule's runs wait
 	// (or are skipped while one waits). Meanwhile the rate falls: 40 more
 	// on time, 4 of 52 is 7.7 %. Another worker takes over.
-	stopWorker()
-	seedInvestigateSpans(t, st, "calm", time.Now().UTC(), 40, 0)
-	time.Sleep(2 * every)
-	stopWorker = startWorker()
+	e.restartWorker(func() {
+		seedInvestigateSpans(t, st, "calm", time.Now().UTC(), 40, 0)
+		time.Sleep(2 * every)
+	})
 	waitState(alert.Resolved, 3*every+20*time.Second)
 	posts = waitPosts(2)
 	// Let any repeat arrive before counting.

@@ -56,6 +56,10 @@ type env struct {
 	// status and message, reported when a pilot does not end in time.
 	agentMu       sync.Mutex
 	agentFailures map[string]int
+
+	// restartWorker stops the worker, runs between, and starts another
+	// (newEnvWith's worker; nil for a flowlab dev process).
+	restartWorker func(between func())
 }
 
 // validator is the response validator of the served OpenAPI document,
@@ -63,6 +67,20 @@ type env struct {
 func (e *env) validator() (*apitest.Validator, error) { return e.contract.Validator() }
 
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvWith(t, envOptions{})
+}
+
+// envOptions change what newEnvWith assembles: the API's configuration and
+// the worker's activities.
+type envOptions struct {
+	api        func(*api.Config)
+	activities func(*activities.Activities)
+}
+
+// newEnvWith is newEnv with options; its worker can be stopped and another
+// started (restartWorker).
+func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
@@ -75,22 +93,48 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, st.Migrate(ctx))
 
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w := worker.New(c, &activities.Activities{Store: st, Logger: logger, HTTPClient: http.DefaultClient}, worker.Options{})
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
+	startWorker := func() func() {
+		acts := &activities.Activities{Store: st, Logger: logger, HTTPClient: http.DefaultClient}
+		if o.activities != nil {
+			o.activities(acts)
+		}
+		w := worker.New(c, acts, worker.Options{})
+		require.NoError(t, w.Start())
+		return w.Stop
+	}
+	stop := startWorker()
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stop()
+	})
 
 	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
-	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger,
+	cfg := api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger,
 		TemporalUIURL: temporalUI, TemporalNamespace: ts.GetDefaultNamespace(),
 		// The simulated agents of a department share one token and poll
 		// their inbox in tight loops; the per-actor rate limit has tests of
 		// its own (server), here it would only pace the simulation.
-		RatePerSecond: -1}})
+		RatePerSecond: -1}
+	if o.api != nil {
+		o.api(&cfg)
+	}
+	h, err := server.New(server.Config{API: cfg})
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 
 	e := &env{t: t, url: hs.URL, tokens: map[string]string{"admin": adminToken}, tc: c, st: st, contract: contract.New(hs.URL)}
+	e.restartWorker = func(between func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		stop()
+		if between != nil {
+			between()
+		}
+		stop = startWorker()
+	}
 	for _, dep := range []string{"customer_service", "technical", "supervisor", "crisis_team"} {
 		out, err := e.api("admin").CreateToken(ctx, apiv1.CreateTokenRequest{Name: "agent " + dep, Role: apiv1.RoleStaff, Departments: []string{dep}})
 		require.NoError(t, err)

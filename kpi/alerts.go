@@ -158,6 +158,8 @@ func observeCases(ctx context.Context, st store.Store, reopen time.Duration, m a
 		return alert.Observation{Value: set.OnTime.Value, N: set.OnTime.N}, nil
 	case "complaint_rate":
 		return alert.Observation{Value: set.ComplaintRate.Value, N: set.ComplaintRate.N}, nil
+	case "perceived_improvement":
+		return alert.Observation{Value: set.PerceivedImprovement.Value, N: set.PerceivedImprovement.N}, nil
 	case "cases_started":
 		return countObservation(set.Cases, len(ws)), nil
 	}

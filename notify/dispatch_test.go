@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/alert"
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/notify"
 	"github.com/flowlab/flowlab/store"
@@ -365,4 +366,32 @@ func TestRunUntilCancelled(t *testing.T) {
 	cancel()
 	<-stopped
 	require.Len(t, hook.received(), 1)
+}
+
+// An alert rule's firing reaches a person through a real SMTP server: the
+// rule, what it watches, why, and the link to its page (decision 0040).
+// It names no task.
+func TestAlertEmail(t *testing.T) {
+	t.Parallel()
+	srv := startMailServer(t, mailOptions{})
+	e := newEnv(t, plainMailer(t, srv))
+	e.person("olga", "Olga Owner", "olga@example.com", "", store.ChannelEmail)
+	v := 0.333
+	n := store.Notification{ID: store.NotificationID(store.NotifyAlertFiring, "event-1", "olga", 0), ActorID: "olga",
+		Kind: store.NotifyAlertFiring, CreatedAt: t0,
+		Details: store.NotificationDetails{Alert: "rule-1", AlertName: "Investigation breaches", Metric: "sla_breach_rate",
+			Scope: &alert.Scope{Flow: "complaint", Step: "investigate"}, Value: &v, Message: "33.3 % is above 20.0 %"}}
+	require.NoError(t, e.st.CreateNotifications(context.Background(), []store.Notification{n}))
+	require.Equal(t, 1, e.runOnce())
+	got := srv.messages()
+	require.Len(t, got, 1)
+	pm := parseMail(t, got[0].Data)
+	require.Equal(t, "Alert firing: Investigation breaches", pm.Subject)
+	for _, want := range []string{"Hello Olga Owner,", `The alert rule "Investigation breaches" fired`, "complaint / step investigate",
+		"33.3 % is above 20.0 %", "Open the rule: " + base + "/ui/alerts/rule-1"} {
+		require.Contains(t, pm.Text, want)
+	}
+	require.Contains(t, pm.HTML, `href="`+base+`/ui/alerts/rule-1"`)
+	require.NotContains(t, pm.Text, "Open the task")
+	require.Equal(t, store.DeliveryDone, e.notifications("olga")[0].Delivery)
 }

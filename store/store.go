@@ -440,6 +440,14 @@ type Store interface {
 	// entries) of a scope's tasks raised in [p.From, p.To).
 	CountEscalations(ctx context.Context, p TaskScope) (int, error)
 
+	// The watchlist (issue 21): flows and steps watched first. AddWatch
+	// inserts one (ErrConflict: that flow and step are watched already);
+	// RemoveWatch deletes one (ErrNotFound: no such id); ListWatches lists
+	// them oldest first, at most MaxWatches.
+	AddWatch(ctx context.Context, w Watch) (Watch, error)
+	RemoveWatch(ctx context.Context, id string) (Watch, error)
+	ListWatches(ctx context.Context) ([]Watch, error)
+
 	// Audit trail, append-only.
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ListAudit returns the entries matching f in id order: oldest first,
@@ -1800,3 +1808,17 @@ const (
 	NotifyAlertFiring   = "alert.firing"
 	NotifyAlertResolved = "alert.resolved"
 )
+
+// MaxWatches bounds the watchlist: it is the short list a team improves
+// first, read whole on every dashboard.
+const MaxWatches = 50
+
+// Watch is a flow (Step "") or one of its steps on the watchlist.
+type Watch struct {
+	ID      string
+	Flow    string
+	Step    string
+	Note    string
+	AddedBy string
+	AddedAt time.Time
+}

@@ -82,7 +82,7 @@ func (s *Web) alertCreate(w http.ResponseWriter, r *http.Request) error {
 		Condition: apiv1.AlertCondition{Op: form.Op}}
 	// A value is written as a person reads it: "20 %" or "0.2" for a
 	// rate, a number otherwise.
-	if v, err := percentOrNumber(form.Value); err != nil {
+	if v, err := apiv1.ParseFraction(form.Value); err != nil {
 		page.Errors["condition.value"] = err.Error()
 	} else {
 		req.Condition.Value = v
@@ -113,25 +113,6 @@ func (s *Web) alertCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return redirectTo(w, r, UIPath+"/alerts/"+url.PathEscape(rule.ID), fmt.Sprintf("Rule %q saved: it is evaluated every %s.", rule.Name, rule.Every))
-}
-
-// percentOrNumber reads "20 %" or "20%" as 0.2 and anything else as a
-// number.
-func percentOrNumber(raw string) (float64, error) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return 0, fmt.Errorf("is required: a threshold like 20 %% or 30, or a change like 20 %%")
-	}
-	pct := strings.HasSuffix(s, "%")
-	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number; write 20 %% or 0.2", raw)
-	}
-	if pct {
-		v /= 100
-	}
-	return v, nil
 }
 
 type alertPage struct {

@@ -88,6 +88,16 @@ func TestUIAlerts(t *testing.T) {
 	require.Contains(t, flashText(e.follow("tina", res)), "Acknowledged")
 	require.NotContains(t, e.page("tess", http.MethodGet, "/ui/inbox", nil).Body.String(), `data-testid="alert-banner"`, "acknowledged")
 
+	// The author's notification opens the rule and is read.
+	notes := e.page("olga", http.MethodGet, "/ui/notifications", nil).Body.String()
+	require.Contains(t, notes, `data-kind="alert.firing"`)
+	require.Contains(t, notes, `name="alert" value="`+id+`"`)
+	require.Contains(t, notes, "Open the rule")
+	nid := regexp.MustCompile(`data-testid="notification" data-id="([^"]+)" data-kind="alert.firing"`).FindStringSubmatch(notes)[1]
+	res = e.page("olga", http.MethodPost, "/ui/notifications/"+nid+"/open", url.Values{"alert": {id}})
+	require.Equal(t, http.StatusSeeOther, res.Code)
+	require.Equal(t, "/ui/alerts/"+id, res.Header().Get("Location"))
+
 	res = e.page("olga", http.MethodPost, "/ui/alerts/"+id+"/delete", url.Values{})
 	require.Equal(t, http.StatusSeeOther, res.Code)
 	require.Contains(t, flashText(e.follow("olga", res)), "Rule deleted")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/internal/authz"
 	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/readable"
 	"github.com/go-chi/chi/v5"
@@ -210,6 +211,10 @@ type kpiPage struct {
 	Known     []string // channel suggestions
 	Errors    map[string]string
 	Error     string
+	// Watches are the watchlist, listed first; MayWatch: the viewer adds
+	// and removes them.
+	Watches  []watchCard
+	MayWatch bool
 }
 
 // kpiQuery turns the page's filters (dates, channel, flow) into the
@@ -250,6 +255,8 @@ func (s *Web) kPIs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Flows = flows
+	page.Watches = s.watchlist(r)
+	page.MayWatch = authz.Allowed(authz.FlowEditors, actorOf(r.Context()).Role)
 	q, errs := kpiQuery(in)
 	page.Errors = errs
 	status := http.StatusOK

@@ -26,6 +26,8 @@ const bellEvery = 12
 // noteItem is one notification of the page.
 type noteItem struct {
 	ID, Kind, Title, TaskID, CaseID string
+	// AlertID is the rule an alert's notification tells of.
+	AlertID string
 	CreatedAt                       time.Time
 	Unread                          bool
 	// The text laid out: its first sentence, its "Key: value" lines, and
@@ -62,6 +64,9 @@ func (s *Web) notifications(w http.ResponseWriter, r *http.Request) error {
 	for _, n := range list.Notifications {
 		it := noteItem{ID: n.ID, Kind: n.Kind, Title: n.Title, TaskID: n.TaskID, CaseID: n.CaseID,
 			CreatedAt: n.CreatedAt, Unread: n.ReadAt == nil}
+		if i := strings.LastIndex(n.Link, "/ui/alerts/"); i >= 0 && strings.HasPrefix(n.Kind, "alert.") {
+			it.AlertID, _ = url.PathUnescape(n.Link[i+len("/ui/alerts/"):])
+		}
 		it.Lead, it.Facts, it.Text = noteLayout(n.Text)
 		page.Items = append(page.Items, it)
 	}
@@ -141,6 +146,8 @@ func (s *Web) notificationOpen(w http.ResponseWriter, r *http.Request) error {
 	target := UIPath + "/notifications"
 	if task := strings.TrimSpace(r.PostFormValue("task")); task != "" {
 		target = taskPath(task)
+	} else if rule := strings.TrimSpace(r.PostFormValue("alert")); rule != "" {
+		target = UIPath + "/alerts/" + url.PathEscape(rule)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil

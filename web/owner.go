@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,9 @@ type flowRow struct {
 	// OpenMore says there are more.
 	OpenCases int
 	OpenMore  bool
+	// Watched: the flow, or a step of it, is on the watchlist (listed
+	// first).
+	Watched bool
 }
 
 type flowsPage struct {
@@ -93,6 +97,21 @@ func (s *Web) flows(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		page.Flows[i].OpenCases, page.Flows[i].OpenMore = len(cases.Cases), cases.NextCursor != ""
+	}
+	if wl, err := apiGet[apiv1.Watchlist](s, r, "/api/v1/watchlist"); err == nil {
+		for i := range page.Flows {
+			page.Flows[i].Watched = slices.ContainsFunc(wl.Watches, func(w apiv1.Watch) bool { return w.Flow == page.Flows[i].Key })
+		}
+		// The watchlist's flows first, each group in the API's order.
+		slices.SortStableFunc(page.Flows, func(a, b flowRow) int {
+			switch {
+			case a.Watched == b.Watched:
+				return 0
+			case a.Watched:
+				return -1
+			}
+			return 1
+		})
 	}
 	return s.render(w, r, pageView{Template: "flows", Title: "Flows", Active: "flows", Data: page})
 }

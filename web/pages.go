@@ -60,7 +60,7 @@ type pageRoute struct {
 
 // allPages is every page of the UI: each area keeps its own table in its
 // own file (staff.go, owner.go, owner_logs.go, improve.go).
-var allPages = slices.Concat(corePages, staffPages, assignPages, peoplePages, tokenPages, ownerPages, logPages, logComparePages, improvePages, alertPages, reportPages)
+var allPages = slices.Concat(corePages, staffPages, assignPages, peoplePages, tokenPages, ownerPages, logPages, logComparePages, improvePages, alertPages, watchPages, reportPages)
 
 var corePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},

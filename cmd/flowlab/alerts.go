@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -157,28 +155,13 @@ func (f *alertFlags) condition() (apiv1.AlertCondition, error) {
 		if c.Op != "" {
 			return c, usageError{fmt.Errorf("give one of --above, --below, --rise and --fall, not --%s and --%s", c.Op, o.op)}
 		}
-		v, err := fractionOrNumber(o.v)
+		v, err := apiv1.ParseFraction(o.v)
 		if err != nil {
 			return c, usageError{fmt.Errorf("--%s: %w", o.op, err)}
 		}
 		c = apiv1.AlertCondition{Op: o.op, Value: v, BaselineWeeks: f.baselineWeeks}
 	}
 	return c, nil
-}
-
-// fractionOrNumber reads "20%" as 0.2 and anything else as a number.
-func fractionOrNumber(raw string) (float64, error) {
-	s := strings.TrimSpace(raw)
-	pct := strings.HasSuffix(s, "%")
-	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a number (write 20%% or 0.2)", raw)
-	}
-	if pct {
-		v /= 100
-	}
-	return v, nil
 }
 
 func (f *alertFlags) scope() apiv1.AlertScope {

@@ -47,3 +47,20 @@ func TestAlertCommands(t *testing.T) {
 	require.Contains(t, ok("alert", "delete", r.ID), "deleted alert rule "+r.ID)
 	require.Equal(t, exitAPIClient, cli("alert", "show", r.ID).code)
 }
+
+// TestWatchCommands: watch add, list and remove against the real API.
+func TestWatchCommands(t *testing.T) {
+	cli, ok := realAPI(t, idleEngine{waitingFor: &sync.Map{}})
+	require.Equal(t, "(none)\n", ok("watch", "list"))
+	var w apiv1.Watch
+	require.NoError(t, json.Unmarshal([]byte(ok("watch", "add", "--flow", "complaint", "--step", "investigate", "--note", "the longest wait", "-o", "json")), &w))
+	require.Equal(t, []any{"complaint", "investigate", "waiting", 8}, []any{w.Flow, w.Step, w.Measure, len(w.Trend)})
+	res := cli("watch", "add", "--flow", "complaint", "--step", "investigate")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "on the watchlist already")
+	require.Equal(t, exitUsage, cli("watch", "add").code)
+	list := ok("watch", "list")
+	require.Contains(t, list, w.ID)
+	require.Contains(t, list, "no data in 8 weeks")
+	require.Equal(t, "no longer watching step investigate of flow complaint\n", ok("watch", "remove", w.ID))
+}

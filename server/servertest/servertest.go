@@ -1,5 +1,5 @@
 // Package servertest is the test environment of flowlab's HTTP side, like
-// store/storetest for the stores: a fresh SQLite store with its
+// storetest for the stores: a fresh SQLite store with its
 // migrations, a fake engine (enginetest) that runs flows on the store
 // without Temporal, the handler under test, actors with tokens, and
 // requests that are checked against the served OpenAPI document.

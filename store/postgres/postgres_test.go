@@ -14,7 +14,7 @@ import (
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/postgres"
-	"github.com/flowlab/flowlab/store/storetest"
+	"github.com/flowlab/flowlab/storetest"
 )
 
 // databaseURL returns TEST_DATABASE_URL, skipping the test when it is unset

@@ -10,7 +10,7 @@ import (
 
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/store/sqlite"
-	"github.com/flowlab/flowlab/store/storetest"
+	"github.com/flowlab/flowlab/storetest"
 )
 
 func open(t *testing.T) store.Store {

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AlertEvaluations", testAlertEvaluations},
 		{"AlertEvaluationConcurrent", testAlertEvaluationConcurrent},
 		{"AlertCounts", testAlertCounts},
+		{"Watchlist", testWatchlist},
 		{"SpansByCompletion", testSpansByCompletion},
 	}
 	t.Run("Migrate", func(t *testing.T) {
