@@ -27,9 +27,9 @@ const bellEvery = 12
 type noteItem struct {
 	ID, Kind, Title, TaskID, CaseID string
 	// AlertID is the rule an alert's notification tells of.
-	AlertID string
-	CreatedAt                       time.Time
-	Unread                          bool
+	AlertID   string
+	CreatedAt time.Time
+	Unread    bool
 	// The text laid out: its first sentence, its "Key: value" lines, and
 	// the text as is when it has neither.
 	Lead  string
