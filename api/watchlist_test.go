@@ -20,8 +20,8 @@ import (
 // flow trend route's, the step's are its tasks' waiting and breaches.
 func TestWatchlist(t *testing.T) {
 	t.Parallel()
-	now := kpiW12.Add(50 * time.Hour)
-	e := newEnvAt(t, now)
+	clock := servertest.NewClock(kpiW12.Add(50 * time.Hour))
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
 	ctx := context.Background()
 	e.Actor("olga", store.RoleOwner)
 	e.Actor("tess", store.RoleStaff, "technical")
@@ -45,6 +45,7 @@ func TestWatchlist(t *testing.T) {
 
 	flowW := servertest.DecodeStrict[apiv1.Watch](t, e.Do("olga", http.MethodPost, "/api/v1/watchlist",
 		map[string]any{"flow": "complaint", "note": "complaints take too long"}, nil), http.StatusCreated)
+	clock.Add(time.Second) // the watchlist is oldest first
 	stepW := servertest.DecodeStrict[apiv1.Watch](t, e.Do("olga", http.MethodPost, "/api/v1/watchlist",
 		map[string]any{"flow": "complaint", "step": "investigate"}, nil), http.StatusCreated)
 	servertest.ProblemOf(t, e.Do("olga", http.MethodPost, "/api/v1/watchlist", map[string]any{"flow": "complaint"}, nil), http.StatusConflict)
