@@ -3,6 +3,8 @@ package stats
 import (
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Quantile returns the q-th quantile of xs (0 <= q <= 1) by linear
@@ -59,4 +61,17 @@ func Variance(xs []float64) float64 {
 	}
 	n := float64(len(xs))
 	return (ss - c*c/n) / (n - 1)
+}
+
+// MeanCI is the mean of xs and its two-sided confidence interval at level
+// (0.95 for 95 %) by Student's t with len(xs)-1 degrees of freedom; with
+// fewer than two values the interval is the mean itself.
+func MeanCI(xs []float64, level float64) (mean, lo, hi float64) {
+	mean = Mean(xs)
+	if len(xs) < 2 {
+		return mean, mean, mean
+	}
+	se := math.Sqrt(Variance(xs) / float64(len(xs)))
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(xs) - 1)}.Quantile(1 - (1-level)/2)
+	return mean, mean - t*se, mean + t*se
 }

@@ -274,3 +274,14 @@ func TestMannWhitneyLargeSamplesAreFast(t *testing.T) {
 	require.Less(t, r.Effect, r.CIHigh)
 	require.Less(t, r.P, 1e-10)
 }
+
+// MeanCI against the textbook: 1..5 has mean 3, standard error √(2.5/5)
+// and t(4, 0.975) = 2.7764451, so [1.0368, 4.9632].
+func TestMeanCIReference(t *testing.T) {
+	mean, lo, hi := MeanCI([]float64{1, 2, 3, 4, 5}, 0.95)
+	require.InDelta(t, 3, mean, 1e-12)
+	require.InDelta(t, 3-2.7764451*math.Sqrt(0.5), lo, 1e-6)
+	require.InDelta(t, 3+2.7764451*math.Sqrt(0.5), hi, 1e-6)
+	m, l, h := MeanCI([]float64{7}, 0.95)
+	require.Equal(t, []float64{7, 7, 7}, []float64{m, l, h})
+}

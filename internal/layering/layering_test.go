@@ -32,8 +32,10 @@ var allowed = map[string][]string{
 	"workflows": {"flow"},
 	"store":     {"store", "flow", "analytics", "alert"},
 	// The stores' conformance suite, run by both implementations' tests.
-	"storetest":  {"store", "flow", "analytics", "alert"},
-	"stats":      {},
+	"storetest": {"store", "flow", "analytics", "alert"},
+	"stats":     {},
+	// sim simulates a flow's operation (issue 22): pure, deterministic for a seed.
+	"sim":        {"stats"},
 	"experiment": {"stats"},
 	"discovery":  {"stats", "flow"},
 	"logimport":  {"eventlog", "discovery", "store"},
