@@ -67,33 +67,12 @@ func (a *Activities) EvaluateAlert(ctx context.Context, in workflows.EvaluateAle
 }
 
 // AlertRecipients are the people a rule's changes are told to in the app
-// (and by their own channels): its author, the team leads of its
-// department (the scope's department, or its step's in the flow's default
-// version), and the people it names. Ids that are no actor are left out.
+// (and by their own channels): its author, the people it names, and the
+// team leads of its department (the scope's department, or its step's in
+// the flow's default version). Ids that are no actor are skipped by the
+// store when it writes the notifications.
 func AlertRecipients(ctx context.Context, st store.Store, r store.AlertRule) ([]string, error) {
-	out := []string{}
-	add := func(id string) error {
-		if id == "" || slices.Contains(out, id) {
-			return nil
-		}
-		_, err := st.GetActor(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		out = append(out, id)
-		return nil
-	}
-	if err := add(r.CreatedBy); err != nil {
-		return nil, err
-	}
-	for _, id := range r.Notify {
-		if err := add(id); err != nil {
-			return nil, err
-		}
-	}
+	out := append([]string{r.CreatedBy}, r.Notify...)
 	dept, err := kpi.AlertDepartment(ctx, st, r.Scope)
 	if err != nil {
 		return nil, err
@@ -103,14 +82,11 @@ func AlertRecipients(ctx context.Context, st store.Store, r store.AlertRule) ([]
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range leads {
-			if err := add(id); err != nil {
-				return nil, err
-			}
-		}
+		out = append(out, leads...)
 	}
+	out = slices.DeleteFunc(out, func(id string) bool { return id == "" })
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
 }
 
 // AlertWebhookPayload is the JSON an alert rule's webhook receives for one

@@ -231,6 +231,21 @@ func (s *API) getAlertMetrics(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// alertDepartments is alertDepartment remembered by scope for one request
+// that converts many rules (a listing, the watchlist): rules of one step
+// read its flow version once.
+func (s *API) alertDepartments(ctx context.Context) func(store.AlertRule) string {
+	seen := map[alert.Scope]string{}
+	return func(r store.AlertRule) string {
+		if d, ok := seen[r.Scope]; ok {
+			return d
+		}
+		d := s.alertDepartment(ctx, r)
+		seen[r.Scope] = d
+		return d
+	}
+}
+
 // alertDepartment is the department a rule's scope touches ("" when the
 // store cannot tell: logged).
 func (s *API) alertDepartment(ctx context.Context, r store.AlertRule) string {
@@ -277,6 +292,7 @@ func (s *API) listAlertRules(w http.ResponseWriter, r *http.Request) error {
 		p.After = c.ID
 	}
 	out := apiv1.AlertRuleList{Rules: []apiv1.AlertRule{}}
+	departmentOf := s.alertDepartments(ctx)
 	// With concerning=me, rules that do not concern the caller are
 	// skipped; pages are read until one is full or the rules end (at most
 	// MaxAlertRules rules in all).
@@ -290,7 +306,7 @@ func (s *API) listAlertRules(w http.ResponseWriter, r *http.Request) error {
 			rules = rules[:q.Limit]
 		}
 		for _, rule := range rules {
-			dept := s.alertDepartment(ctx, rule)
+			dept := departmentOf(rule)
 			if q.Concerning != "" && !concerns(rule, dept, actor) {
 				continue
 			}

@@ -87,8 +87,9 @@ func (s *API) getWatchlist(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := httpx.ActorFrom(ctx)
+	departmentOf := s.alertDepartments(ctx)
 	for _, wt := range ws {
-		v, err := s.watchOf(ctx, wt, rules, cycles, actor)
+		v, err := s.watchOf(ctx, wt, rules, cycles, actor, departmentOf)
 		if err != nil {
 			return err
 		}
@@ -134,7 +135,8 @@ func (s *API) openCycles(ctx context.Context) ([]apiv1.Improvement, error) {
 }
 
 // watchOf is a watch with its alerts, open cycles and trend.
-func (s *API) watchOf(ctx context.Context, wt store.Watch, rules []store.AlertRule, cycles []apiv1.Improvement, viewer store.Actor) (apiv1.Watch, error) {
+func (s *API) watchOf(ctx context.Context, wt store.Watch, rules []store.AlertRule, cycles []apiv1.Improvement, viewer store.Actor,
+	departmentOf func(store.AlertRule) string) (apiv1.Watch, error) {
 	v := apiv1.Watch{ID: wt.ID, Flow: wt.Flow, Step: wt.Step, Note: wt.Note, AddedBy: wt.AddedBy, AddedAt: wt.AddedAt.UTC(),
 		Measure: "cycle_time", Alerts: []apiv1.AlertRule{}, OpenCycles: []apiv1.Improvement{}}
 	if wt.Step != "" {
@@ -151,7 +153,7 @@ func (s *API) watchOf(ctx context.Context, wt store.Watch, rules []store.AlertRu
 		if r.Scope.Flow != wt.Flow || (wt.Step != "" && r.Scope.Step != "" && r.Scope.Step != wt.Step) {
 			continue
 		}
-		v.Alerts = append(v.Alerts, toAlertJSON(r, s.alertDepartment(ctx, r), viewer))
+		v.Alerts = append(v.Alerts, toAlertJSON(r, departmentOf(r), viewer))
 		if r.State == apiv1.AlertFiring {
 			v.Firing++
 		}
@@ -287,7 +289,7 @@ func (s *API) addWatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.watchOf(ctx, wt, rules, cycles, actor)
+	v, err := s.watchOf(ctx, wt, rules, cycles, actor, s.alertDepartments(ctx))
 	if err != nil {
 		return err
 	}

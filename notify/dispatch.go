@@ -167,7 +167,12 @@ func (d *Dispatcher) deliver(ctx context.Context, n store.Notification) error {
 	if len(channels) == 0 {
 		return d.record(ctx, n, store.DeliveryDone, n.Sent, nil, "")
 	}
-	task, err := d.Store.GetTask(ctx, n.TaskID)
+	// An alert's notification is about no task (decision 0040).
+	var task store.Task
+	err = nil
+	if n.TaskID != "" {
+		task, err = d.Store.GetTask(ctx, n.TaskID)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		task = store.Task{}
