@@ -40,12 +40,42 @@ type Step struct {
 	// Next are the ways out, their probabilities summing to 1; none ends
 	// the case.
 	Next []Branch
+	// Clock, when set, is the time d after from counted in the step's
+	// business calendar (its SLA and escalations count in it); nil is
+	// elapsed time.
+	Clock func(from time.Time, d time.Duration) time.Time
+	// Escalations move a task still waiting (not started) After it was
+	// entered to another department's queue, in order of After.
+	Escalations []Escalation
+	// PauseSLA: the time a case spends at this step does not count
+	// towards the case's SLA (a wait for the customer).
+	PauseSLA bool
+}
+
+// Escalation is an escalation level of a task step: a task not started
+// After its entry (in the step's Clock) moves to Department's queue ("":
+// it stays where it is and only counts as escalated).
+type Escalation struct {
+	After      time.Duration
+	Department string
+}
+
+// due is when d has passed since from in the step's clock.
+func (s *Step) due(from time.Time, d time.Duration) time.Time {
+	if s.Clock == nil {
+		return from.Add(d)
+	}
+	return s.Clock(from, d)
 }
 
 // Staffing is how many people of a department work each hour of the week.
 type Staffing struct {
 	Department string
 	PerHour    [HoursPerWeek]int
+	// BySLA serves the department's queue by SLA due time (tasks without
+	// an SLA last, then by entry), as assignment rules hand out work;
+	// otherwise first come first served, as people pull from a pool.
+	BySLA bool
 }
 
 // Model is what a run simulates.
@@ -55,6 +85,11 @@ type Model struct {
 	// ArrivalsPerHour are the expected new cases in each hour of the week.
 	ArrivalsPerHour [HoursPerWeek]float64
 	Staff           []Staffing
+	// CaseSLA, when > 0, is the case's target from arrival to close, not
+	// counting its time at PauseSLA steps; CaseClock counts it in the
+	// flow's calendar (nil: elapsed).
+	CaseSLA   time.Duration
+	CaseClock func(from time.Time, d time.Duration) time.Time
 }
 
 // Bounds of a run.
@@ -75,6 +110,9 @@ type Options struct {
 	Start   time.Time
 	Horizon time.Duration
 	Drain   time.Duration
+	// WarmUp is the first part of the horizon whose cases are simulated
+	// (they fill the queues) but not measured: the run starts empty.
+	WarmUp time.Duration
 }
 
 // StepVisit is one step of a simulated case.
@@ -84,6 +122,10 @@ type StepVisit struct {
 	Started   time.Time // work began (Entered for an automatic step)
 	Completed time.Time
 	Breached  bool
+	// Department is where the task was worked (its step's, or the one
+	// an escalation moved it to); Escalated the levels it reached.
+	Department string
+	Escalated  int
 }
 
 // Wait is the time the visit waited for a person.
@@ -99,6 +141,11 @@ type Case struct {
 	// end of the run.
 	Closed time.Time
 	Visits []StepVisit
+	// Paused is the time spent at PauseSLA steps.
+	Paused time.Duration
+	// Late: the case closed after its case SLA (Model.CaseSLA, paused
+	// time added back).
+	Late bool
 }
 
 // Done reports whether the case finished within the run.
@@ -113,6 +160,9 @@ type Result struct {
 	// Backlog is the number of open cases at the start of each hour of
 	// the horizon.
 	Backlog []int
+	// MeasureFrom is the end of the warm-up: the summaries measure the
+	// cases that arrived from then on.
+	MeasureFrom time.Time
 }
 
 // Utilisation is department i's busy / available time over the horizon
@@ -161,6 +211,14 @@ func (m *Model) Check() error {
 		if s.Department != "" && m.staffIndex(s.Department) < 0 {
 			return fmt.Errorf("sim: step %s: department %s has no staffing", s.ID, s.Department)
 		}
+		for i, e := range s.Escalations {
+			if s.Department == "" || e.After <= 0 || (i > 0 && e.After <= s.Escalations[i-1].After) {
+				return fmt.Errorf("sim: step %s: escalations belong to tasks and come after strictly increasing times", s.ID)
+			}
+			if e.Department != "" && m.staffIndex(e.Department) < 0 {
+				return fmt.Errorf("sim: step %s escalates to department %s, which has no staffing", s.ID, e.Department)
+			}
+		}
 	}
 	for _, r := range m.ArrivalsPerHour {
 		if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
@@ -187,9 +245,10 @@ func (m *Model) stepIndex(id string) int {
 
 // Event kinds, in the order events at one instant are handled.
 const (
-	evStaff   = iota // an hour begins: staffing changes
-	evDone           // a step's work ends
-	evArrival        // a case arrives
+	evStaff    = iota // an hour begins: staffing changes
+	evDone            // a step's work ends
+	evEscalate        // a waiting task reaches an escalation level
+	evArrival         // a case arrives
 )
 
 type event struct {
@@ -198,6 +257,9 @@ type event struct {
 	seq  uint64 // tie-break: order of scheduling
 	cas  int    // case index
 	dept int
+	// visit and level of an escalation: the case's visit it concerns
+	// and the level (index into the step's Escalations).
+	visit, level int
 }
 
 type events []event
@@ -221,10 +283,12 @@ func (e *events) Pop() any {
 	return x
 }
 
-// waiting is a case waiting in a department's queue since at.
+// waiting is a case waiting in a department's queue since at; due is
+// its SLA due time (+Inf without one) for a queue served by SLA.
 type waiting struct {
 	cas int
 	at  float64
+	due float64
 }
 
 type runState struct {
@@ -272,6 +336,9 @@ func Run(m *Model, o Options) (Result, error) {
 	if o.Start.IsZero() {
 		return Result{}, errors.New("sim: no start time")
 	}
+	if o.WarmUp < 0 || o.WarmUp >= o.Horizon {
+		return Result{}, fmt.Errorf("sim: a warm-up of %s does not fit a horizon of %s", o.WarmUp, o.Horizon)
+	}
 	s := &runState{m: m, o: o, r: rand.New(rand.NewPCG(o.Seed, 0x5eed5eed)), horizon: o.Horizon.Seconds(),
 		queue: make([][]waiting, len(m.Staff)), busy: make([]int, len(m.Staff)), staff: make([]int, len(m.Staff)),
 		busyT: make([]float64, len(m.Staff)), availT: make([]float64, len(m.Staff))}
@@ -311,20 +378,26 @@ func Run(m *Model, o Options) (Result, error) {
 			c := &s.cases[e.cas]
 			v := &c.Visits[len(c.Visits)-1]
 			v.Completed = s.at(e.at)
-			st := m.Steps[s.step[e.cas]]
-			v.Breached = st.SLA > 0 && v.Completed.Sub(v.Entered) > st.SLA
-			if st.Department != "" {
+			st := &m.Steps[s.step[e.cas]]
+			v.Breached = st.SLA > 0 && v.Completed.After(st.due(v.Entered, st.SLA))
+			if st.PauseSLA {
+				c.Paused += v.Completed.Sub(v.Entered)
+			}
+			if e.dept >= 0 {
 				s.busy[e.dept]--
 			}
 			if next := s.branch(st); next >= 0 && s.visits[e.cas] < MaxVisits {
 				s.enter(e.cas, next, e.at)
 			} else {
 				c.Closed = v.Completed
+				c.Late = m.CaseSLA > 0 && c.Closed.After(s.caseDue(c))
 				open--
 			}
-			if st.Department != "" {
+			if e.dept >= 0 {
 				s.dispatch(e.dept, e.at)
 			}
+		case evEscalate:
+			s.escalate(e)
 		}
 	}
 	s.account(math.Min(end, s.horizon))
@@ -332,7 +405,7 @@ func Run(m *Model, o Options) (Result, error) {
 		backlog = append(backlog, open)
 		nextHour += 3600
 	}
-	return Result{Cases: s.cases, Busy: s.busyT, Available: s.availT, Backlog: backlog}, nil
+	return Result{Cases: s.cases, Busy: s.busyT, Available: s.availT, Backlog: backlog, MeasureFrom: o.Start.Add(o.WarmUp)}, nil
 }
 
 // account adds the person-seconds staffed and busy since the last event
@@ -378,24 +451,92 @@ func (s *runState) scheduleArrivals() error {
 	}
 }
 
+// caseDue is when case c's SLA falls due: Model.CaseSLA after its arrival
+// in the case clock, plus the time it paused.
+func (s *runState) caseDue(c *Case) time.Time {
+	due := c.Arrived.Add(s.m.CaseSLA)
+	if s.m.CaseClock != nil {
+		due = s.m.CaseClock(c.Arrived, s.m.CaseSLA)
+	}
+	return due.Add(c.Paused)
+}
+
 // enter puts case c at step i at now: an automatic step is worked at once,
-// a task waits in its department's queue.
+// a task waits in its department's queue (and its escalations are set).
 func (s *runState) enter(c, i int, now float64) {
-	st := s.m.Steps[i]
+	st := &s.m.Steps[i]
 	s.step[c] = i
 	s.visits[c]++
-	s.cases[c].Visits = append(s.cases[c].Visits, StepVisit{Step: st.ID, Entered: s.at(now)})
+	entered := s.at(now)
+	s.cases[c].Visits = append(s.cases[c].Visits, StepVisit{Step: st.ID, Entered: entered, Department: st.Department})
 	if st.Department == "" {
 		s.start(c, -1, now)
 		return
 	}
-	d := s.m.staffIndex(st.Department)
-	s.queue[d] = append(s.queue[d], waiting{cas: c, at: now})
+	visit := len(s.cases[c].Visits) - 1
+	for l, e := range st.Escalations {
+		s.push(event{at: s.since(st.due(entered, e.After)), kind: evEscalate, cas: c, visit: visit, level: l})
+	}
+	due := math.Inf(1)
+	if st.SLA > 0 {
+		due = s.since(st.due(entered, st.SLA))
+	}
+	s.wait(s.m.staffIndex(st.Department), waiting{cas: c, at: now, due: due}, now)
+}
+
+// since is t in seconds since the run's start.
+func (s *runState) since(t time.Time) float64 { return t.Sub(s.o.Start).Seconds() }
+
+// wait queues w in department d and serves the queue: at the end, or in
+// SLA order for a department served by SLA (ties by entry).
+func (s *runState) wait(d int, w waiting, now float64) {
+	q := s.queue[d]
+	at := len(q)
+	if s.m.Staff[d].BySLA {
+		at, _ = slices.BinarySearchFunc(q, w, func(a, b waiting) int {
+			if a.due != b.due {
+				if a.due < b.due {
+					return -1
+				}
+				return 1
+			}
+			if a.at <= b.at {
+				return -1
+			}
+			return 1
+		})
+	}
+	s.queue[d] = slices.Insert(q, at, w)
 	s.dispatch(d, now)
 }
 
+// escalate handles an escalation level of a task: when the visit it was
+// set for still waits, it counts the level and, when the level names a
+// department, moves the task to that department's queue.
+func (s *runState) escalate(e event) {
+	c := &s.cases[e.cas]
+	if len(c.Visits)-1 != e.visit || !c.Visits[e.visit].Started.IsZero() {
+		return // worked already, or the case moved on
+	}
+	v := &c.Visits[e.visit]
+	v.Escalated = e.level + 1
+	to := s.m.Steps[s.step[e.cas]].Escalations[e.level].Department
+	if to == "" || to == v.Department {
+		return
+	}
+	from := s.m.staffIndex(v.Department)
+	i := slices.IndexFunc(s.queue[from], func(w waiting) bool { return w.cas == e.cas })
+	if i < 0 {
+		return
+	}
+	w := s.queue[from][i]
+	s.queue[from] = slices.Delete(s.queue[from], i, i+1)
+	v.Department = to
+	s.wait(s.m.staffIndex(to), w, e.at)
+}
+
 // dispatch starts waiting tasks of department d while someone is free,
-// first come first served.
+// in the queue's order.
 func (s *runState) dispatch(d int, now float64) {
 	for s.busy[d] < s.staff[d] && len(s.queue[d]) > 0 {
 		w := s.queue[d][0]
@@ -414,7 +555,7 @@ func (s *runState) start(c, d int, now float64) {
 }
 
 // branch draws the next step (-1: the case ends).
-func (s *runState) branch(st Step) int {
+func (s *runState) branch(st *Step) int {
 	if len(st.Next) == 0 {
 		return -1
 	}
