@@ -43,7 +43,10 @@ var allowed = map[string][]string{
 	"beforeafter": {"analytics", "discovery", "stats"},
 	"pilotdata":   {"store", "experiment", "stats"},
 	// kpi computes every service and flow number (decisions 0015, 0040).
-	"kpi":        {"store", "pilotdata", "experiment", "stats", "apiv1", "alert", "analytics", "flow"},
+	"kpi": {"store", "pilotdata", "experiment", "stats", "apiv1", "alert", "analytics", "flow"},
+	// simcal calibrates sim from the store and compares what-ifs
+	// (decision 0045).
+	"simcal":     {"sim", "store", "flow", "stats", "apiv1"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress", "alert", "kpi"},
 	"worker":     {"workflows", "activities"},
 	"apiv1":      {"flow", "experiment"},

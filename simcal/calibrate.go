@@ -1,0 +1,313 @@
+// Package simcal calibrates the simulator (package sim) from what flowlab
+// recorded (issue 22, decision 0045): arrivals by hour of week from the
+// cases' creation times, each step's outcome shares and durations from
+// its spans, each department's staffing from who worked its tasks, and
+// the cases' attributes for evaluating decision rules. From one
+// calibration it builds the model of any version of the flow under any
+// staffing (a what-if), and it checks itself against history (a
+// backtest).
+package simcal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flowlab/flowlab/sim"
+	"github.com/flowlab/flowlab/store"
+)
+
+// Bounds of a calibration.
+const (
+	// MaxCases and MaxSpans bound what one calibration reads; a window
+	// holding more is refused (ErrTooMuch) rather than read in part.
+	MaxCases = 200_000
+	MaxSpans = 1_000_000
+	// MaxEnvs is the sample of case attributes kept for evaluating
+	// decision rules.
+	MaxEnvs = 2_000
+	// MaxWindow is the longest calibration window.
+	MaxWindow = 366 * 24 * time.Hour
+	// MaxObservations per step: more are thinned (every k-th), so a
+	// step's work-time sample stays small.
+	MaxObservations = 20_000
+)
+
+// ErrTooMuch: the window holds more cases or spans than a calibration
+// reads.
+var ErrTooMuch = errors.New("more than a calibration reads")
+
+// Params select the history a calibration reads.
+type Params struct {
+	Flow string
+	// From and To bound the window: cases created and spans entered in
+	// [From, To).
+	From, To time.Time
+	// Progress, when set, is told how many spans were read so far.
+	Progress func(spans int)
+}
+
+// Outcome is how often a step ended one way.
+type Outcome struct {
+	Outcome string
+	N       int
+}
+
+// StepData is what a step's spans say: its visits, how they ended, and
+// their durations in seconds (a task's work from its claim to its
+// completion; any other step's time from entering to completing).
+type StepData struct {
+	Step       string
+	Kind       string
+	Department string
+	Visits     int
+	Outcomes   []Outcome
+	Durations  []float64
+}
+
+// DeptData is a department's observed staffing: the mean number of people
+// at work in each hour of the week, a person being at work in a
+// department from the hour of their first claim of one of its tasks on a
+// day (UTC) to the hour of their last.
+type DeptData struct {
+	Department string
+	PerHour    [sim.HoursPerWeek]float64
+}
+
+// Env is the part of a case a decision rule reads.
+type Env struct {
+	Attributes map[string]any
+	Customer   string
+	Channel    string
+}
+
+// Calibration is what one window of a flow's history says.
+type Calibration struct {
+	Flow     string
+	From, To time.Time
+	// Cases created in the window, and the spans read.
+	Cases, Spans int
+	Arrivals     [sim.HoursPerWeek]float64
+	Steps        []StepData // by step id
+	Departments  []DeptData // by department
+	Envs         []Env
+}
+
+// Step returns the data of a step id (nil when it has none).
+func (c *Calibration) Step(id string) *StepData {
+	i, ok := slices.BinarySearchFunc(c.Steps, id, func(s StepData, id string) int { return strings.Compare(s.Step, id) })
+	if !ok {
+		return nil
+	}
+	return &c.Steps[i]
+}
+
+// Calibrate reads the window's cases and spans of a flow (every version:
+// step ids carry over between versions) and fits what the model needs.
+func Calibrate(ctx context.Context, st store.Store, p Params) (*Calibration, error) {
+	if p.Flow == "" {
+		return nil, errors.New("simcal: no flow")
+	}
+	if !p.To.After(p.From) || p.To.Sub(p.From) > MaxWindow {
+		return nil, fmt.Errorf("simcal: a window from %s to %s: it must be longer than nothing and at most %d days",
+			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339), int(MaxWindow.Hours()/24))
+	}
+	c := &Calibration{Flow: p.Flow, From: p.From, To: p.To}
+	arrived, err := c.readCases(ctx, st, p)
+	if err != nil {
+		return nil, err
+	}
+	if c.Arrivals, err = sim.FitArrivals(arrived, p.From, p.To); err != nil {
+		return nil, fmt.Errorf("simcal: %w", err)
+	}
+	if err := c.readSpans(ctx, st, p); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readCases reads the window's cases (newest first) for their creation
+// times and a sample of their attributes.
+func (c *Calibration) readCases(ctx context.Context, st store.Store, p Params) ([]time.Time, error) {
+	var arrived []time.Time
+	from, to := p.From, p.To
+	var after *store.CaseCursor
+	for {
+		page, err := st.ListCases(ctx, store.ListCasesParams{Flow: p.Flow, From: &from, To: &to, Limit: 500, After: after})
+		if err != nil {
+			return nil, fmt.Errorf("simcal: read the cases of %s: %w", p.Flow, err)
+		}
+		for _, cs := range page {
+			arrived = append(arrived, cs.CreatedAt)
+			// Every k-th case's attributes, k growing with the count,
+			// so the sample spreads over the window.
+			if len(c.Envs) < MaxEnvs && len(arrived)%max(1, len(arrived)/MaxEnvs) == 0 {
+				var attrs map[string]any
+				if len(cs.Attributes) > 0 {
+					if err := json.Unmarshal(cs.Attributes, &attrs); err != nil {
+						return nil, fmt.Errorf("simcal: case %s's attributes: %w", cs.ID, err)
+					}
+				}
+				c.Envs = append(c.Envs, Env{Attributes: attrs, Customer: cs.Customer, Channel: cs.Channel})
+			}
+		}
+		if len(arrived) > MaxCases {
+			return nil, fmt.Errorf("simcal: %s created more than %d cases from %s to %s (%w); choose a shorter window",
+				p.Flow, MaxCases, from.Format(time.DateOnly), to.Format(time.DateOnly), ErrTooMuch)
+		}
+		if len(page) < 500 {
+			break
+		}
+		last := page[len(page)-1]
+		after = &store.CaseCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	c.Cases = len(arrived)
+	return arrived, nil
+}
+
+// readSpans reads the window's spans and keeps per step its outcomes and
+// durations, and per department who worked when.
+func (c *Calibration) readSpans(ctx context.Context, st store.Store, p Params) error {
+	steps := map[string]*StepData{}
+	// shifts are the first and last hour (since From) each person
+	// claimed a task of a department on a day.
+	shifts := map[shiftKey][2]int{}
+	from, to := p.From, p.To
+	hours := int(p.To.Sub(p.From.Truncate(time.Hour)) / time.Hour)
+	var after *store.SpanCursor
+	for {
+		page, err := st.ExportSpans(ctx, store.ExportSpansParams{Flow: p.Flow, From: &from, To: &to, Limit: 10_000, After: after})
+		if err != nil {
+			return fmt.Errorf("simcal: read the spans of %s: %w", p.Flow, err)
+		}
+		for _, s := range page {
+			c.addSpan(steps, shifts, s.Span, p.From, hours)
+		}
+		c.Spans += len(page)
+		if c.Spans > MaxSpans {
+			return fmt.Errorf("simcal: %s has more than %d spans from %s to %s (%w); choose a shorter window",
+				p.Flow, MaxSpans, from.Format(time.DateOnly), to.Format(time.DateOnly), ErrTooMuch)
+		}
+		if p.Progress != nil {
+			p.Progress(c.Spans)
+		}
+		if len(page) < 10_000 {
+			break
+		}
+		last := page[len(page)-1]
+		after = &store.SpanCursor{EnteredAt: last.EnteredAt, CaseID: last.CaseID, Seq: last.Seq}
+	}
+	for _, id := range sortedKeys(steps) {
+		sd := steps[id]
+		slices.SortFunc(sd.Outcomes, func(a, b Outcome) int { return strings.Compare(a.Outcome, b.Outcome) })
+		sd.Durations = thin(sd.Durations, MaxObservations)
+		c.Steps = append(c.Steps, *sd)
+	}
+	present := map[string][]float64{} // people per hour since From, by department
+	for k, sh := range shifts {
+		p := present[k.dept]
+		if p == nil {
+			p = make([]float64, hours)
+			present[k.dept] = p
+		}
+		for h := sh[0]; h <= sh[1]; h++ {
+			p[h]++
+		}
+	}
+	start := p.From.Truncate(time.Hour)
+	var occurs [sim.HoursPerWeek]float64
+	for h := range hours {
+		occurs[hourOfWeek(start.Add(time.Duration(h)*time.Hour))]++
+	}
+	for _, dept := range sortedKeys(present) {
+		d := DeptData{Department: dept}
+		for h, n := range present[dept] {
+			d.PerHour[hourOfWeek(start.Add(time.Duration(h)*time.Hour))] += n
+		}
+		for i := range d.PerHour {
+			if occurs[i] > 0 {
+				d.PerHour[i] /= occurs[i]
+			}
+		}
+		c.Departments = append(c.Departments, d)
+	}
+	return nil
+}
+
+func (c *Calibration) addSpan(steps map[string]*StepData, shifts map[shiftKey][2]int, s store.Span, from time.Time, hours int) {
+	sd := steps[s.Step]
+	if sd == nil {
+		sd = &StepData{Step: s.Step, Kind: s.Kind, Department: s.Department}
+		steps[s.Step] = sd
+	}
+	sd.Visits++
+	if i := slices.IndexFunc(sd.Outcomes, func(o Outcome) bool { return o.Outcome == s.Outcome }); i >= 0 {
+		sd.Outcomes[i].N++
+	} else {
+		sd.Outcomes = append(sd.Outcomes, Outcome{Outcome: s.Outcome, N: 1})
+	}
+	begin := s.EnteredAt
+	if s.Kind == "task" {
+		if s.ClaimedAt == nil || s.Actor == "" || s.Outcome == "" {
+			return // pulled and completed at once, cancelled, or migrated: no work time known
+		}
+		begin = *s.ClaimedAt
+	}
+	if d := s.CompletedAt.Sub(begin).Seconds(); d >= 0 {
+		sd.Durations = append(sd.Durations, d)
+	}
+	if s.Kind != "task" || s.Department == "" || s.ClaimedAt == nil || s.Actor == "" {
+		return
+	}
+	// A person's day in a department runs from the hour of their first
+	// claim to the hour of their last: they are counted in those hours.
+	h := int(s.ClaimedAt.Sub(from.Truncate(time.Hour)) / time.Hour)
+	if h < 0 || h >= hours {
+		return
+	}
+	k := shiftKey{dept: s.Department, actor: s.Actor, day: int(s.ClaimedAt.UTC().Sub(from.UTC().Truncate(24*time.Hour)) / (24 * time.Hour))}
+	if sh, ok := shifts[k]; ok {
+		shifts[k] = [2]int{min(sh[0], h), max(sh[1], h)}
+	} else {
+		shifts[k] = [2]int{h, h}
+	}
+}
+
+// shiftKey is a person's day in a department.
+type shiftKey struct {
+	dept, actor string
+	day         int
+}
+
+// thin keeps at most n of xs, every k-th, in their order.
+func thin(xs []float64, n int) []float64 {
+	if len(xs) <= n {
+		return xs
+	}
+	k := (len(xs) + n - 1) / n
+	out := make([]float64, 0, n)
+	for i := 0; i < len(xs); i += k {
+		out = append(out, xs[i])
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// hourOfWeek is the hour of week of an instant (Monday 00 UTC = 0), as
+// sim counts it.
+func hourOfWeek(t time.Time) int {
+	t = t.UTC()
+	return ((int(t.Weekday())+6)%7)*24 + t.Hour()
+}
