@@ -448,6 +448,20 @@ type Store interface {
 	RemoveWatch(ctx context.Context, id string) (Watch, error)
 	ListWatches(ctx context.Context) ([]Watch, error)
 
+	// What-if simulations (issue 22, decision 0045). CreateSimulation
+	// stores a running one, idempotent on ID (a repeat returns the row,
+	// created=false). SetSimulationProgress records progress of a
+	// running one (ErrConflict when it finished). FinishSimulation
+	// records its end (SimulationSucceeded with a result, or
+	// SimulationFailed with an error) once: a repeat with the same status
+	// returns the row, another is ErrConflict. ListSimulations lists them
+	// newest first, keyset-paginated.
+	CreateSimulation(ctx context.Context, p Simulation) (sim Simulation, created bool, err error)
+	GetSimulation(ctx context.Context, id string) (Simulation, error)
+	SetSimulationProgress(ctx context.Context, id string, progress float64, stage string, at time.Time) error
+	FinishSimulation(ctx context.Context, p FinishSimulationParams) (Simulation, error)
+	ListSimulations(ctx context.Context, p ListSimulationsParams) ([]Simulation, error)
+
 	// Audit trail, append-only.
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// ListAudit returns the entries matching f in id order: oldest first,
@@ -1821,4 +1835,54 @@ type Watch struct {
 	Note    string
 	AddedBy string
 	AddedAt time.Time
+}
+
+// Simulation statuses.
+const (
+	SimulationRunning   = "running"
+	SimulationSucceeded = "succeeded"
+	SimulationFailed    = "failed"
+)
+
+// Simulation is a what-if simulation (decision 0045): the request and
+// the result are the API's JSON, kept as they are.
+type Simulation struct {
+	ID         string
+	Flow       string
+	PilotID    string // the pilot it predicted ("" when none)
+	Status     string
+	Progress   float64 // 0 to 1
+	Stage      string
+	Request    json.RawMessage
+	Result     json.RawMessage // nil until it succeeded
+	Error      string
+	CreatedBy  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	FinishedAt *time.Time
+}
+
+// FinishSimulationParams end a simulation.
+type FinishSimulationParams struct {
+	ID     string
+	Status string // SimulationSucceeded or SimulationFailed
+	Result json.RawMessage
+	Error  string
+	At     time.Time
+}
+
+// SimulationCursor continues a listing after a simulation.
+type SimulationCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// ListSimulationsParams select simulations.
+type ListSimulationsParams struct {
+	Flow    string // "": every flow
+	PilotID string // "": any
+	// From and To bound created_at: From <= created_at < To.
+	From, To *time.Time
+	Limit    int // default 50, max 500
+	After    *SimulationCursor
 }

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AlertEvaluationConcurrent", testAlertEvaluationConcurrent},
 		{"AlertCounts", testAlertCounts},
 		{"Watchlist", testWatchlist},
+		{"Simulations", testSimulations},
 		{"SpansByCompletion", testSpansByCompletion},
 	}
 	t.Run("Migrate", func(t *testing.T) {
