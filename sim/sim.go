@@ -8,7 +8,6 @@
 package sim
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"math"
@@ -264,7 +263,6 @@ type event struct {
 
 type events []event
 
-func (e events) Len() int { return len(e) }
 func (e events) Less(i, j int) bool {
 	if e[i].at != e[j].at {
 		return e[i].at < e[j].at
@@ -273,14 +271,6 @@ func (e events) Less(i, j int) bool {
 		return e[i].kind < e[j].kind
 	}
 	return e[i].seq < e[j].seq
-}
-func (e events) Swap(i, j int) { e[i], e[j] = e[j], e[i] }
-func (e *events) Push(x any)   { *e = append(*e, x.(event)) }
-func (e *events) Pop() any {
-	old := *e
-	x := old[len(old)-1]
-	*e = old[:len(old)-1]
-	return x
 }
 
 // waiting is a case waiting in a department's queue since at; due is
@@ -307,12 +297,55 @@ type runState struct {
 	availT  []float64
 	lastT   float64
 	horizon float64
+	// arrivals are the arrival times in order (case i at arrivals[i]);
+	// stepDept each step's department index (-1: automatic); next each
+	// step's branches' step indices.
+	arrivals []float64
+	stepDept []int
+	next     [][]int
 }
 
+// push adds an event to the heap (a binary heap on events.Less, typed
+// rather than through container/heap, which boxes every event).
 func (s *runState) push(e event) {
 	s.seq++
 	e.seq = s.seq
-	heap.Push(&s.q, e)
+	s.q = append(s.q, e)
+	q := s.q
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !q.Less(i, p) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+}
+
+// pop removes the heap's first event.
+func (s *runState) pop() event {
+	q := s.q
+	top := q[0]
+	n := len(q) - 1
+	q[0] = q[n]
+	q = q[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		j := l
+		if r := l + 1; r < n && q.Less(r, l) {
+			j = r
+		}
+		if !q.Less(j, i) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		i = j
+	}
+	s.q = q
+	return top
 }
 
 func (s *runState) at(sec float64) time.Time {
@@ -343,19 +376,53 @@ func Run(m *Model, o Options) (Result, error) {
 		queue: make([][]waiting, len(m.Staff)), busy: make([]int, len(m.Staff)), staff: make([]int, len(m.Staff)),
 		busyT: make([]float64, len(m.Staff)), availT: make([]float64, len(m.Staff))}
 	end := s.horizon + o.Drain.Seconds()
-	// Hours: staffing changes at each hour boundary from the start's hour.
-	first := o.Start.Truncate(time.Hour)
-	for h := first; h.Sub(o.Start).Seconds() < end; h = h.Add(time.Hour) {
-		s.push(event{at: math.Max(0, h.Sub(o.Start).Seconds()), kind: evStaff})
+	s.stepDept = make([]int, len(m.Steps))
+	s.next = make([][]int, len(m.Steps))
+	for i, st := range m.Steps {
+		s.stepDept[i] = -1
+		if st.Department != "" {
+			s.stepDept[i] = m.staffIndex(st.Department)
+		}
+		for _, b := range st.Next {
+			s.next[i] = append(s.next[i], m.stepIndex(b.To))
+		}
 	}
+	startStep := m.stepIndex(m.Start)
 	if err := s.scheduleArrivals(); err != nil {
 		return Result{}, err
 	}
+	// Staffing changes at each hour boundary from the start's hour, and
+	// arrivals come in order: both are taken from their sequences beside
+	// the heap of work done and escalations, the earliest first, by
+	// (time, kind, order scheduled).
+	hourAt := o.Start.Truncate(time.Hour)
 	var backlog []int
 	open := 0
 	nextHour := 0.0
-	for s.q.Len() > 0 {
-		e := heap.Pop(&s.q).(event)
+	nextArrival := 0
+	for {
+		var e event
+		have := false
+		if hs := math.Max(0, hourAt.Sub(o.Start).Seconds()); hs < end {
+			e, have = event{at: hs, kind: evStaff}, true
+		}
+		if len(s.q) > 0 && (!have || s.q[0].at < e.at) {
+			e, have = s.q[0], true
+		}
+		if nextArrival < len(s.arrivals) && (!have || s.arrivals[nextArrival] < e.at) {
+			e, have = event{at: s.arrivals[nextArrival], kind: evArrival, cas: nextArrival}, true
+		}
+		if !have {
+			break
+		}
+		switch e.kind {
+		case evStaff:
+			hourAt = hourAt.Add(time.Hour)
+		case evArrival:
+			nextArrival++
+		default:
+			s.pop()
+		}
 		if e.at > end {
 			break
 		}
@@ -373,7 +440,7 @@ func Run(m *Model, o Options) (Result, error) {
 			}
 		case evArrival:
 			open++
-			s.enter(e.cas, m.stepIndex(m.Start), e.at)
+			s.enter(e.cas, startStep, e.at)
 		case evDone:
 			c := &s.cases[e.cas]
 			v := &c.Visits[len(c.Visits)-1]
@@ -386,7 +453,7 @@ func Run(m *Model, o Options) (Result, error) {
 			if e.dept >= 0 {
 				s.busy[e.dept]--
 			}
-			if next := s.branch(st); next >= 0 && s.visits[e.cas] < MaxVisits {
+			if next := s.branch(s.step[e.cas]); next >= 0 && s.visits[e.cas] < MaxVisits {
 				s.enter(e.cas, next, e.at)
 			} else {
 				c.Closed = v.Completed
@@ -443,10 +510,10 @@ func (s *runState) scheduleArrivals() error {
 			if len(s.cases) >= MaxCases {
 				return fmt.Errorf("sim: more than %d cases in the horizon", MaxCases)
 			}
-			s.cases = append(s.cases, Case{Arrived: s.at(t)})
+			s.cases = append(s.cases, Case{Arrived: s.at(t), Visits: make([]StepVisit, 0, 8)})
 			s.step = append(s.step, -1)
 			s.visits = append(s.visits, 0)
-			s.push(event{at: t, kind: evArrival, cas: len(s.cases) - 1})
+			s.arrivals = append(s.arrivals, t)
 		}
 	}
 }
@@ -481,7 +548,7 @@ func (s *runState) enter(c, i int, now float64) {
 	if st.SLA > 0 {
 		due = s.since(st.due(entered, st.SLA))
 	}
-	s.wait(s.m.staffIndex(st.Department), waiting{cas: c, at: now, due: due}, now)
+	s.wait(s.stepDept[i], waiting{cas: c, at: now, due: due}, now)
 }
 
 // since is t in seconds since the run's start.
@@ -554,17 +621,18 @@ func (s *runState) start(c, d int, now float64) {
 	s.push(event{at: now + work, kind: evDone, cas: c, dept: d})
 }
 
-// branch draws the next step (-1: the case ends).
-func (s *runState) branch(st *Step) int {
+// branch draws the next step of step i (-1: the case ends).
+func (s *runState) branch(i int) int {
+	st := &s.m.Steps[i]
 	if len(st.Next) == 0 {
 		return -1
 	}
 	u := s.r.Float64()
-	for _, b := range st.Next {
+	for k, b := range st.Next {
 		if u < b.P {
-			return s.m.stepIndex(b.To)
+			return s.next[i][k]
 		}
 		u -= b.P
 	}
-	return s.m.stepIndex(st.Next[len(st.Next)-1].To)
+	return s.next[i][len(st.Next)-1]
 }
