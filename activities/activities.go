@@ -96,6 +96,8 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 	reg(a.EndPilot, workflows.ActivityEndPilot)
 	reg(a.EvaluateAlert, workflows.ActivityEvaluateAlert)
 	reg(a.DeliverAlert, workflows.ActivityDeliverAlert)
+	reg(a.RunSimulation, workflows.ActivityRunSimulation)
+	reg(a.FailSimulation, workflows.ActivityFailSimulation)
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -20,6 +20,7 @@ type StaffChange struct {
 type CreateSimulationRequest struct {
 	Flow         string        `json:"flow" description:"Flow key." example:"complaint"`
 	Version      *int          `json:"version,omitempty" minimum:"1" description:"The proposal's version (published); default: the flow's default version."`
+	Current      *int          `json:"current,omitempty" minimum:"1" description:"The version the proposal is compared with, at the observed staffing and volume; default: the flow's default version."`
 	Definition   *string       `json:"definition,omitempty" description:"The proposal as a draft: a flow definition in YAML, validated but not stored. Excludes version."`
 	Staff        []StaffChange `json:"staff,omitempty" description:"The proposal's staffing changes (at most 20)."`
 	Volume       *float64      `json:"volume,omitempty" description:"The proposal's arrivals as a factor of the observed (0.5: half); default 1." example:"1"`

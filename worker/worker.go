@@ -77,6 +77,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Pilot, workflow.RegisterOptions{Name: workflows.PilotWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Alert, workflow.RegisterOptions{Name: workflows.AlertWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.AlertDelivery, workflow.RegisterOptions{Name: workflows.AlertDeliveryWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Simulation, workflow.RegisterOptions{Name: workflows.SimulationWorkflow})
 	if acts != nil {
 		acts.Register(r)
 	}

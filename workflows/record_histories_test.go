@@ -606,3 +606,71 @@ func TestRecordAlertHistories(t *testing.T) {
 		require.NoError(t, os.WriteFile(file, b, 0o644))
 	}
 }
+
+// TestRecordSimulationHistories records a Simulation that succeeded
+// (complaint v1 against v2 from two weeks of cases) and one refused (a
+// window without cases), on a real server (decision 0045).
+func TestRecordSimulationHistories(t *testing.T) {
+	if os.Getenv("FLOWLAB_RECORD_HISTORIES") != "1" {
+		// Deliberate: recording rewrites testdata/histories from a real
+		// server; it runs only when asked for.
+		t.Skip("set FLOWLAB_RECORD_HISTORIES=1 to record replay histories")
+	}
+	ok := filepath.Join("testdata", "histories", "simulation-succeeded.json")
+	refused := filepath.Join("testdata", "histories", "simulation-refused.json")
+	if _, err := os.Stat(ok); err == nil && os.Getenv("FLOWLAB_RECORD_OVERWRITE") != "1" {
+		t.Skipf("keeping %s (FLOWLAB_RECORD_OVERWRITE=1 rewrites it)", ok)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := temporaltest.NewServer(temporaltest.WithT(t))
+	c := srv.GetDefaultClient()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flowlab.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Migrate(ctx))
+	for _, v := range []int{1, 2} {
+		def, err := flows.Definition("complaint", v)
+		require.NoError(t, err)
+		compiled, err := json.Marshal(def)
+		require.NoError(t, err)
+		_, _, err = st.PutFlowVersion(ctx, store.PutFlowVersionParams{Key: "complaint", Version: v, Source: fmt.Sprintf("v%d\n", v),
+			Compiled: compiled, Hash: fmt.Sprint(v), CreatedBy: "recorder", At: time.Now()})
+		require.NoError(t, err)
+	}
+	to := time.Now().UTC().Truncate(time.Hour)
+	from := to.Add(-14 * 24 * time.Hour)
+	for i := range 40 {
+		id := uuid.NewString()
+		_, _, err := st.CreateCase(ctx, store.CreateCaseParams{ID: id, Flow: "complaint", Version: 1, Customer: "C-1", Channel: "phone",
+			Attributes: json.RawMessage(`{"severity":"primary"}`), Status: store.CaseCompleted, WorkflowID: "complaint-" + id,
+			At: from.Add(time.Duration(i) * 8 * time.Hour)})
+		require.NoError(t, err)
+	}
+	w := srv.NewWorker(workflows.TaskQueue, func(r sdkworker.Registry) { flowworker.Register(r, &activities.Activities{Store: st}) })
+	defer w.Stop()
+	days, reps, seed, two := 7, 2, uint64(1), 2
+	for file, window := range map[string][2]time.Time{ok: {from, to}, refused: {from.Add(-100 * 24 * time.Hour), from.Add(-90 * 24 * time.Hour)}} {
+		req, err := json.Marshal(map[string]any{"flow": "complaint", "version": two, "from": window[0], "to": window[1], "days": days,
+			"replications": reps, "seed": seed})
+		require.NoError(t, err)
+		id := uuid.NewString()
+		_, _, err = st.CreateSimulation(ctx, store.Simulation{ID: id, Flow: "complaint", Request: req, CreatedBy: "recorder", CreatedAt: time.Now()})
+		require.NoError(t, err)
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SimulationID(id), TaskQueue: workflows.TaskQueue},
+			workflows.SimulationWorkflow, workflows.SimulationInput{SimulationID: id})
+		require.NoError(t, err)
+		require.NoError(t, run.Get(ctx, nil))
+		x, err := st.GetSimulation(ctx, id)
+		require.NoError(t, err)
+		if file == ok {
+			require.Equal(t, store.SimulationSucceeded, x.Status, x.Error)
+		} else {
+			require.Equal(t, store.SimulationFailed, x.Status)
+			require.Contains(t, x.Error, "created no case")
+		}
+		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history(ctx, t, c, workflows.SimulationID(id), run.GetRunID()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(file, b, 0o644))
+	}
+}

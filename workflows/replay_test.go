@@ -28,6 +28,7 @@ func TestReplayHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(workflows.Pilot, workflow.RegisterOptions{Name: workflows.PilotWorkflow})
 			r.RegisterWorkflowWithOptions(workflows.Alert, workflow.RegisterOptions{Name: workflows.AlertWorkflow})
 			r.RegisterWorkflowWithOptions(workflows.AlertDelivery, workflow.RegisterOptions{Name: workflows.AlertDeliveryWorkflow})
+			r.RegisterWorkflowWithOptions(workflows.Simulation, workflow.RegisterOptions{Name: workflows.SimulationWorkflow})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}

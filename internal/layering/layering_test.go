@@ -46,11 +46,13 @@ var allowed = map[string][]string{
 	"kpi": {"store", "pilotdata", "experiment", "stats", "apiv1", "alert", "analytics", "flow"},
 	// simcal calibrates sim from the store and compares what-ifs
 	// (decision 0045).
-	"simcal":     {"sim", "store", "flow", "stats", "apiv1"},
-	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress", "alert", "kpi"},
-	"worker":     {"workflows", "activities"},
-	"apiv1":      {"flow", "experiment"},
-	"flowdraft":  {"discovery", "flow", "readable"},
+	"simcal": {"sim", "store", "flow", "stats", "apiv1"},
+	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress", "alert", "kpi",
+		// the what-if simulations (decision 0045).
+		"simcal", "apiv1"},
+	"worker":    {"workflows", "activities"},
+	"apiv1":     {"flow", "experiment"},
+	"flowdraft": {"discovery", "flow", "readable"},
 	// report renders a review pack as one HTML document (decision 0042):
 	// the API's answer in, HTML out; never the store or the API.
 	"report": {"apiv1", "experiment", "flowgraph", "readable"},
