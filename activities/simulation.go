@@ -147,7 +147,7 @@ func simulate(ctx context.Context, st store.Store, req apiv1.CreateSimulationReq
 	}
 	var changes []simcal.StaffChange
 	for _, ch := range req.Staff {
-		c, err := StaffChange(ch)
+		c, err := simcal.StaffChangeOf(ch)
 		if err != nil {
 			return apiv1.SimulationResult{}, refused("a staffing change: %v", err)
 		}
@@ -209,25 +209,4 @@ func simVersion(ctx context.Context, st store.Store, key string, version *int) (
 		return nil, fmt.Errorf("simulation: flow %s v%d: %w", key, fv.Version, err)
 	}
 	return &def, nil
-}
-
-// weekdays are the API's names of the days.
-var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-// StaffChange is the API's staffing change as simcal's.
-func StaffChange(ch apiv1.StaffChange) (simcal.StaffChange, error) {
-	out := simcal.StaffChange{Department: ch.Department, Delta: ch.Delta, FromHour: ch.FromHour, ToHour: ch.ToHour}
-	for _, d := range ch.Days {
-		i := -1
-		for k, w := range weekdays {
-			if w == strings.ToLower(d) {
-				i = k
-			}
-		}
-		if i < 0 {
-			return simcal.StaffChange{}, fmt.Errorf("day %q: use mon, tue, wed, thu, fri, sat or sun", d)
-		}
-		out.Days = append(out.Days, time.Weekday(i))
-	}
-	return out, nil
 }

@@ -139,6 +139,8 @@ var authzRules = map[string]accessRule{
 	"createAlertRule": alertEditors, "updateAlertRule": alertEditors, "deleteAlertRule": alertEditors, "evaluateAlert": alertEditors,
 	"acknowledgeAlert": accessRule{alertAck: true}, "silenceAlert": accessRule{alertAck: true},
 	"getWatchlist": anyone, "addWatch": ownersAndAdmins, "removeWatch": ownersAndAdmins,
+	// What-if simulations: those who read flows (decision 0045).
+	"createSimulation": flowReaders, "listSimulations": flowReaders, "getSimulation": flowReaders,
 }
 
 // matrixActor is a column of the matrix.
@@ -246,7 +248,7 @@ type world struct {
 	e                                                 *testEnv
 	caseID, taskID, closedCaseID, pilotID, proposalID string
 	tokenID, actorID, failedCaseID, logID             string
-	sessionID, alertID, watchID                       string
+	sessionID, alertID, watchID, simulationID         string
 	ids                                               map[string]string // matrix actors' ids
 }
 
@@ -268,6 +270,8 @@ const (
 	needAlert = "alert rule"
 	// needWatch: a step of complaint on the watchlist.
 	needWatch = "watch"
+	// needSimulation: a simulation of complaint, finished.
+	needSimulation = "simulation"
 )
 
 // needsOf is what rt's path names.
@@ -295,12 +299,14 @@ func needsOf(rt route) []string {
 		return []string{needAlert}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/watchlist/{id}"):
 		return []string{needWatch}
+	case strings.HasPrefix(rt.Pattern, "/api/v1/simulations/{id}"):
+		return []string{needSimulation}
 	}
 	return nil
 }
 
 // allNeeds seeds a world every read can be made in.
-var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert, needWatch}
+var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert, needWatch, needSimulation}
 
 func (tpl *worldTemplate) world(t testing.TB, needs ...string) *world {
 	t.Helper()
@@ -406,6 +412,11 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 		wt := seed(http.MethodPost, "/api/v1/watchlist", map[string]any{"flow": "complaint", "step": "record"})
 		w.watchID = wt["id"].(string)
 	}
+	if slices.Contains(needs, needSimulation) {
+		x := seed(http.MethodPost, "/api/v1/simulations", matrixBodies["createSimulation"])
+		w.simulationID = x["id"].(string)
+		require.NoError(t, e.eng.RunSimulation(ctx, w.simulationID))
+	}
 	return w
 }
 
@@ -419,6 +430,8 @@ var matrixQueries = map[string]string{
 // objects a fresh world does not have.
 var matrixBodies = map[string]any{
 	"setFlowDefault": apiv1.SetDefaultRequest{Version: 2},
+	// A short simulation: the fake engine runs it in the request.
+	"createSimulation": map[string]any{"flow": "complaint", "days": 7, "replications": 2},
 }
 
 // request is a valid request of rt in w.
@@ -451,6 +464,8 @@ func (w *world) request(t *testing.T, rt route) (path string, body any, header h
 		id = w.alertID
 	case strings.HasPrefix(path, "/api/v1/watchlist/"):
 		id = w.watchID
+	case strings.HasPrefix(path, "/api/v1/simulations/"):
+		id = w.simulationID
 	}
 	v := "1"
 	if rt.ID == "retireFlowVersion" {

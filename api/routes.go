@@ -101,6 +101,7 @@ var apiTags = []struct{ Name, Description string }{
 	{"kpis", "The service KPIs of the plans per week and channel, against their targets (ADR 0015)."},
 	{"people", "People's availability, capacity, skills and notification channels, and the assignment measures (ADR 0035, 0036)."},
 	{"reports", "Review packs: one flow over a calendar month or quarter, every figure from the code of the route that shows it elsewhere (ADR 0042)."},
+	{"simulations", "What-if simulations: a flow's current version and staffing against a proposal, calibrated from its history, every figure with a 95 % interval (ADR 0043, 0045)."},
 	{"alerts", "KPI alert rules: a metric over a window in a scope, evaluated by a Temporal Schedule each, ok → pending → firing → resolved (ADR 0040)."},
 	{"notifications", "A person's notifications: tasks assigned, reassigned and escalated (ADR 0036)."},
 	{"tokens", "Actors and their API tokens."},
@@ -115,7 +116,7 @@ const (
 
 // apiRoutes is every route: each resource's table, in the order of the
 // document's tags.
-var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, watchRoutes, logRoutes, logCompareRoutes)
+var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, watchRoutes, simulationRoutes, logRoutes, logCompareRoutes)
 
 // Parameters of the routes.
 

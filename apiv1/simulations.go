@@ -136,5 +136,27 @@ type Simulation struct {
 	CreatedBy  string                  `json:"created_by"`
 	CreatedAt  time.Time               `json:"created_at"`
 	FinishedAt *time.Time              `json:"finished_at"`
-	Result     *SimulationResult       `json:"result"`
+	Result     *SimulationResult       `json:"result" nullable:"true" description:"Null until it succeeded, and in listings."`
+}
+
+// SimulationList is a page of simulations (listSimulations), without
+// their results.
+type SimulationList struct {
+	Simulations []Simulation `json:"simulations" nullable:"false"`
+	NextCursor  string       `json:"next_cursor,omitempty" description:"Pass as cursor for the next page; absent on the last page."`
+}
+
+// ListSimulationsParams are the parameters of listSimulations.
+type ListSimulationsParams struct {
+	Flow   string    `query:"flow" description:"Only simulations of this flow key." example:"complaint"`
+	Pilot  string    `query:"pilot" description:"Only the prediction of this pilot."`
+	From   time.Time `query:"from" description:"Only simulations created at or after this time (RFC 3339)."`
+	To     time.Time `query:"to" description:"Only simulations created before this time (RFC 3339)."`
+	Limit  int       `query:"limit" minimum:"1" maximum:"500" default:"50" description:"Items per page."`
+	Cursor string    `query:"cursor" description:"The next_cursor of the previous page, unchanged (opaque)."`
+}
+
+// SimulationIDParams name a simulation.
+type SimulationIDParams struct {
+	ID string `path:"id" description:"Simulation id."`
 }

@@ -29,6 +29,10 @@ const (
 	MaxDays    = 366
 	// MaxReplications bounds one comparison's runs (of each scenario).
 	MaxReplications = 200
+	// MaxRunCases bounds the cases one run is expected to simulate
+	// (arrivals a day × (warm-up + days)): a run keeps its cases in
+	// memory until it is summarised (~1 KiB each).
+	MaxRunCases = 150_000
 )
 
 // Compare simulates the current flow and a proposal from one calibration
@@ -61,6 +65,10 @@ func Compare(ctx context.Context, c *Calibration, current, proposed Scenario, o 
 		m, notes, err := c.Model(sc)
 		if err != nil {
 			return apiv1.SimulationResult{}, err
+		}
+		if n := perDay(m.ArrivalsPerHour, 1) * float64(WarmUpDays+o.Days); n > MaxRunCases {
+			return apiv1.SimulationResult{}, fmt.Errorf("simcal: %.0f cases a day over %d days (and %d of warm-up) are about %.0f cases a run; at most %d: simulate fewer days",
+				perDay(m.ArrivalsPerHour, 1), o.Days, WarmUpDays, n, MaxRunCases)
 		}
 		for _, n := range notes {
 			note := apiv1.SimNote{Step: n.Step, Department: n.Department, Text: n.Text}

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/flowlab/flowlab/apiv1"
 
 	"github.com/flowlab/flowlab/flow"
 	"github.com/flowlab/flowlab/sim"
@@ -382,3 +385,24 @@ func mondayOf(t time.Time) time.Time {
 // ObservedWork is the median of a step's observed durations in seconds
 // (NaN without any), for showing beside the simulated.
 func (s *StepData) ObservedWork() float64 { return stats.Median(s.Durations) }
+
+// weekdays are the API's names of the days.
+var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// StaffChangeOf is the API's staffing change as simcal's.
+func StaffChangeOf(ch apiv1.StaffChange) (StaffChange, error) {
+	out := StaffChange{Department: ch.Department, Delta: ch.Delta, FromHour: ch.FromHour, ToHour: ch.ToHour}
+	for _, d := range ch.Days {
+		i := -1
+		for k, w := range weekdays {
+			if w == strings.ToLower(d) {
+				i = k
+			}
+		}
+		if i < 0 {
+			return StaffChange{}, fmt.Errorf("day %q: use mon, tue, wed, thu, fri, sat or sun", d)
+		}
+		out.Days = append(out.Days, time.Weekday(i))
+	}
+	return out, nil
+}

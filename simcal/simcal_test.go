@@ -285,3 +285,14 @@ func containsText(ns []apiv1.SimNote, step, text string) bool {
 	}
 	return false
 }
+
+// TestCompareRefusesRunsTooLarge: arrivals times days beyond MaxRunCases.
+func TestCompareRefusesRunsTooLarge(t *testing.T) {
+	c := &Calibration{Flow: "complaint", From: monday, To: monday.Add(7 * 24 * time.Hour)}
+	for h := range c.Arrivals {
+		c.Arrivals[h] = 100 // 2,400 cases a day
+	}
+	cur := complaint(t, 1)
+	_, err := Compare(context.Background(), c, Scenario{Def: cur}, Scenario{Def: cur}, RunOptions{Days: 366, Replications: 2})
+	require.ErrorContains(t, err, "at most 150000: simulate fewer days")
+}

@@ -78,6 +78,10 @@ type Engine interface {
 	// AlertSchedules lists the rule ids that have a schedule (at most
 	// limit).
 	AlertSchedules(ctx context.Context, limit int) ([]string, error)
+
+	// StartSimulation starts the Simulation workflow of a stored
+	// simulation (decision 0045); one already started is success.
+	StartSimulation(ctx context.Context, id string) error
 }
 
 // Reasons a complete Update can be rejected; match them with errors.Is on
@@ -509,6 +513,23 @@ func (e *temporalEngine) DeleteAlertSchedule(ctx context.Context, ruleID string)
 	var notFound *serviceerror.NotFound
 	if err != nil && !errors.As(err, &notFound) {
 		return fmt.Errorf("engine: delete schedule of alert %s: %w", ruleID, scheduleError(err))
+	}
+	return nil
+}
+
+func (e *temporalEngine) StartSimulation(ctx context.Context, id string) error {
+	opts := client.StartWorkflowOptions{
+		ID:                                       workflows.SimulationID(id),
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// A simulation is worth nothing after a day.
+		WorkflowExecutionTimeout: 24 * time.Hour,
+	}
+	_, err := e.c.ExecuteWorkflow(ctx, opts, workflows.SimulationWorkflow, workflows.SimulationInput{SimulationID: id})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("engine: start simulation %s: %w", id, err)
 	}
 	return nil
 }

@@ -68,7 +68,9 @@ var allowed = map[string][]string{
 		// by email and webhook (decision 0037).
 		"notify",
 		// the model of alert rules (decision 0040).
-		"alert"},
+		"alert",
+		// the what-if simulations' requests (decision 0045).
+		"simcal"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's

@@ -2,8 +2,11 @@ package enginetest
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/flowlab/flowlab/activities"
 	"github.com/flowlab/flowlab/workflows"
@@ -72,4 +75,28 @@ func (f *Fake) AlertSchedules(ctx context.Context, limit int) ([]string, error) 
 	}
 	slices.Sort(out)
 	return out[:min(len(out), limit)], nil
+}
+
+// StartSimulation records the simulation started; RunSimulation runs it
+// as the workflow would (a test asks, as for alert evaluations).
+func (f *Fake) StartSimulation(ctx context.Context, id string) error {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.SimulationStarts = append(f.SimulationStarts, id)
+	return nil
+}
+
+// RunSimulation runs a stored simulation by the activities the workflow
+// calls: RunSimulation, then FailSimulation with the reason when it fails.
+func (f *Fake) RunSimulation(ctx context.Context, id string) error {
+	a := &activities.Activities{Store: f.st}
+	if err := a.RunSimulation(ctx, workflows.SimulationInput{SimulationID: id}); err != nil {
+		reason := err.Error()
+		var app *temporal.ApplicationError
+		if errors.As(err, &app) {
+			reason = app.Message()
+		}
+		return a.FailSimulation(ctx, workflows.FailSimulationInput{SimulationID: id, Error: reason})
+	}
+	return nil
 }

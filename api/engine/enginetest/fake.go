@@ -58,6 +58,8 @@ type Fake struct {
 	schedules   map[string]time.Duration
 	ScheduleErr error
 	Triggers    []string
+	// SimulationStarts are the simulations started.
+	SimulationStarts []string
 	// ended: workflows terminated behind the store's back (terminate).
 	ended map[string]engine.WorkflowRun
 	// afterCommitErr makes Complete apply the completion (as the workflow

@@ -1,0 +1,183 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/server/servertest"
+	"github.com/flowlab/flowlab/store"
+)
+
+// simNow is the tests' clock: a Monday.
+var simNow = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+
+// seedSimHistory writes four weeks of complaint v1 before simNow: eight
+// cases a working day (09:00–16:00 UTC, one an hour), each recorded,
+// routed, investigated, answered, reviewed and the customer notified,
+// every task waiting 15 min and worked 20 min (investigate 40 min) by one
+// person a department.
+func seedSimHistory(t *testing.T, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	steps := []struct{ id, kind, dept, outcome string }{
+		{"record", "task", "customer_service", "recorded"}, {"route", "decision", "", "investigate"},
+		{"investigate", "task", "technical", "diagnosed"}, {"feedback", "task", "technical", "written"},
+		{"review", "task", "customer_service", "approved"}, {"notify_customer", "task", "customer_service", "notified"},
+		{"closed", "end", "", "end"},
+	}
+	n := 0
+	for day := simNow.Add(-28 * 24 * time.Hour); day.Before(simNow); day = day.Add(24 * time.Hour) {
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		for h := 9; h < 17; h++ {
+			n++
+			id := fmt.Sprintf("00000000-0000-4000-8000-%012d", n)
+			at := day.Add(time.Duration(h) * time.Hour)
+			_, _, err := st.CreateCase(ctx, store.CreateCaseParams{ID: id, Flow: "complaint", Version: 1, Customer: "C-1", Channel: "phone",
+				Attributes: json.RawMessage(`{"severity":"primary"}`), Status: store.CaseActive, WorkflowID: "complaint-" + id, At: at})
+			require.NoError(t, err)
+			for i, s := range steps {
+				sp := store.Span{CaseID: id, Seq: i + 1, Flow: "complaint", Version: 1, Step: s.id, Kind: s.kind, Department: s.dept,
+					EnteredAt: at, CompletedAt: at, Outcome: s.outcome}
+				if s.kind == "task" {
+					work := 20 * time.Minute
+					if s.id == "investigate" {
+						work = 40 * time.Minute
+					}
+					claimed := at.Add(15 * time.Minute)
+					sp.ClaimedAt, sp.CompletedAt, sp.Actor = &claimed, claimed.Add(work), s.dept+"-1"
+				}
+				require.NoError(t, st.RecordSpan(ctx, sp))
+				at = sp.CompletedAt
+			}
+			done := store.CaseCompleted
+			require.NoError(t, st.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Status: &done, ClosedAt: &at, At: at}))
+		}
+	}
+}
+
+// TestSimulationWhatIf: an improver asks what one more engineer would do;
+// the simulation runs (as the workflow's activities), succeeds, and
+// answers both sides with intervals, the change paired by run, and its
+// assumptions; the list shows it without its result, and the audit trail
+// has the request.
+func TestSimulationWhatIf(t *testing.T) {
+	t.Parallel()
+	clock := servertest.NewClock(simNow)
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
+	e.Actor("ivy", store.RoleImprover)
+	e.Actor("tess", store.RoleStaff, "technical")
+	seedSimHistory(t, e.st)
+
+	servertest.ProblemOf(t, e.Do("tess", http.MethodPost, "/api/v1/simulations", map[string]any{"flow": "complaint"}, nil), http.StatusForbidden)
+	x := servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", map[string]any{"flow": "complaint",
+		"staff": []map[string]any{{"department": "technical", "delta": 1, "from_hour": 9, "to_hour": 17}}, "days": 14, "replications": 6}, nil),
+		http.StatusAccepted)
+	require.Equal(t, "running", x.Status)
+	require.Equal(t, "waiting to start", x.Stage)
+	require.Equal(t, simNow, *x.Request.To, "the window ends now")
+	require.Equal(t, simNow.Add(-56*24*time.Hour), *x.Request.From, "and begins 8 weeks before")
+	require.Equal(t, uint64(1), *x.Request.Seed)
+	require.Equal(t, []string{x.ID}, e.eng.SimulationStarts)
+
+	require.NoError(t, e.eng.RunSimulation(context.Background(), x.ID))
+	x = servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/"+x.ID, nil, nil), http.StatusOK)
+	require.Equal(t, "succeeded", x.Status, x.Error)
+	require.Equal(t, 1.0, x.Progress)
+	require.NotNil(t, x.FinishedAt)
+	res := x.Result
+	require.NotNil(t, res)
+	require.Equal(t, 160, res.Calibration.Cases, "8 cases on each of 20 working days")
+	require.InDelta(t, 160/56.0, res.Calibration.CasesPerDay, 1e-9, "over the 56 days of the window")
+	require.Equal(t, "complaint v1, staffing as observed", res.Current.Label)
+	require.Equal(t, "complaint v1, +1 in technical 09–17", res.Proposed.Label)
+	require.Equal(t, simNow, res.Start, "the Monday after the window")
+	require.Len(t, res.Current.Cycle, 6)
+	med := res.Current.Cycle[2]
+	require.Equal(t, 0.5, med.Q)
+	require.NotNil(t, med.Seconds.Mean)
+	require.LessOrEqual(t, *med.Seconds.Lo, *med.Seconds.Mean)
+	require.GreaterOrEqual(t, *med.Seconds.Hi, *med.Seconds.Mean)
+	// Five tasks of 20–40 min each: the cycle is hours, not minutes or days.
+	require.Greater(t, *med.Seconds.Mean, 2*3600.0)
+	require.Less(t, *med.Seconds.Mean, 48*3600.0)
+	var inv apiv1.SimStep
+	for _, s := range res.Current.Steps {
+		if s.Step == "investigate" {
+			inv = s
+		}
+	}
+	require.Equal(t, "technical", inv.Department)
+	require.InDelta(t, 2400, *inv.ObservedWorkMedian, 1e-6, "40 min observed")
+	require.Len(t, res.Current.Backlog, 21, "7 days of warm-up and 14 measured")
+	require.NotNil(t, res.Change.CycleMedian.Mean)
+	var tech, techNow apiv1.SimDepartment
+	for i, d := range res.Proposed.Departments {
+		if d.Department == "technical" {
+			tech, techNow = d, res.Current.Departments[i]
+		}
+	}
+	require.Equal(t, techNow.PersonHoursWeek+40, tech.PersonHoursWeek, "one more person 8 hours on 5 days")
+	require.NotEmpty(t, res.Notes, "the supervisor and crisis team were never seen working")
+
+	list := servertest.DecodeStrict[apiv1.SimulationList](t, e.Do("ivy", http.MethodGet, "/api/v1/simulations?flow=complaint", nil, nil), http.StatusOK)
+	require.Len(t, list.Simulations, 1)
+	require.Nil(t, list.Simulations[0].Result, "listings leave results out")
+	audit, err := e.st.ListAudit(context.Background(), store.AuditFilter{})
+	require.NoError(t, err)
+	var actions []string
+	for _, a := range audit {
+		actions = append(actions, a.Action)
+	}
+	require.Contains(t, actions, "simulation.create")
+	require.Contains(t, actions, "simulation.succeeded")
+}
+
+// TestSimulationRefusals: every bad request is a 422 naming its field,
+// and a window without cases fails with the reason in words.
+func TestSimulationRefusals(t *testing.T) {
+	t.Parallel()
+	clock := servertest.NewClock(simNow)
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
+	e.Actor("ivy", store.RoleImprover)
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+		text  string
+	}{
+		{map[string]any{}, "flow", "is required"},
+		{map[string]any{"flow": "nope"}, "flow", "nope"},
+		{map[string]any{"flow": "complaint", "version": 9}, "version", "no version 9"},
+		{map[string]any{"flow": "complaint", "version": 1, "definition": "key: complaint"}, "definition", "either a version or a draft"},
+		{map[string]any{"flow": "complaint", "definition": "key: complaint\nsteps: [{id: a, kind: nonsense}]\n"}, "definition ", ""},
+		{map[string]any{"flow": "complaint", "staff": []map[string]any{{"department": "ghosts", "delta": 1, "from_hour": 9, "to_hour": 17}}}, "staff[0]", "ghosts"},
+		{map[string]any{"flow": "complaint", "staff": []map[string]any{{"department": "technical", "delta": 1, "from_hour": 17, "to_hour": 9}}}, "staff[0]", "hours 17 to 9"},
+		{map[string]any{"flow": "complaint", "staff": []map[string]any{{"department": "technical", "delta": 1, "from_hour": 9, "to_hour": 17, "days": []string{"someday"}}}}, "staff[0]", "someday"},
+		{map[string]any{"flow": "complaint", "volume": 0}, "volume", "above 0"},
+		{map[string]any{"flow": "complaint", "days": 3}, "days", "7 to 366"},
+		{map[string]any{"flow": "complaint", "replications": 1}, "replications", "2 to 200"},
+		{map[string]any{"flow": "complaint", "days": 366, "replications": 100}, "replications", "fewer replications"},
+		{map[string]any{"flow": "complaint", "from": "2025-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z"}, "from", "at most 366 days"},
+	} {
+		p := servertest.ProblemOf(t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", c.body, nil), http.StatusUnprocessableEntity)
+		require.NotEmpty(t, p.Errors, "%v", c.body)
+		require.Contains(t, p.Errors[0].Field, c.field, "%v", c.body)
+		require.Contains(t, p.Errors[0].Message, c.text, "%v", c.body)
+	}
+	x := servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodPost, "/api/v1/simulations",
+		map[string]any{"flow": "complaint", "days": 7, "replications": 2}, nil), http.StatusAccepted)
+	require.NoError(t, e.eng.RunSimulation(context.Background(), x.ID))
+	x = servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/"+x.ID, nil, nil), http.StatusOK)
+	require.Equal(t, "failed", x.Status)
+	require.Contains(t, x.Error, "flow complaint created no case from 2026-10-05T00:00:00Z to 2026-11-30T00:00:00Z")
+	require.Nil(t, x.Result)
+	servertest.ProblemOf(t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/nope", nil, nil), http.StatusNotFound)
+}
