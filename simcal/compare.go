@@ -131,7 +131,24 @@ func paired(runs [2][]sim.Summary, f func(sim.Summary) float64, relative bool) a
 		return apiv1.SimFigure{}
 	}
 	mean, lo, hi := stats.MeanCI(xs, 0.95)
-	return figure(sim.Interval{Mean: mean, Lo: lo, Hi: hi, N: len(xs)})
+	b := [2]float64{-1, 1} // a rate's change
+	if relative {
+		b = [2]float64{-1, math.Inf(1)}
+	}
+	return within(sim.Interval{Mean: mean, Lo: lo, Hi: hi, N: len(xs)}, b)
+}
+
+// Natural bounds of the figures: an interval of a few replications can
+// reach past them; it is cut there.
+var (
+	nonNegative = [2]float64{0, math.Inf(1)}
+	unit        = [2]float64{0, 1}
+)
+
+// within is figure with the interval cut to bounds.
+func within(i sim.Interval, b [2]float64) apiv1.SimFigure {
+	i.Lo, i.Hi = math.Max(i.Lo, b[0]), math.Min(i.Hi, b[1])
+	return figure(i)
 }
 
 // figure is an interval with NaN as null.
@@ -157,16 +174,16 @@ func perDay(rates [sim.HoursPerWeek]float64, scale float64) float64 {
 // scenario reports one side.
 func scenario(c *Calibration, m *sim.Model, sc Scenario, e sim.Estimate) apiv1.SimScenario {
 	out := apiv1.SimScenario{Label: label(sc), Version: sc.Def.Version, CasesPerDay: perDay(m.ArrivalsPerHour, 1),
-		Arrived: figure(e.Arrived), Done: figure(e.Done),
-		SLABreachRate: figure(e.BreachRate), OnTime: figure(e.OnTime), CaseOnTime: figure(e.CaseOnTime),
-		Escalated: figure(e.EscalationRate)}
+		Arrived: within(e.Arrived, nonNegative), Done: within(e.Done, nonNegative),
+		SLABreachRate: within(e.BreachRate, unit), OnTime: within(e.OnTime, unit), CaseOnTime: within(e.CaseOnTime, unit),
+		Escalated: within(e.EscalationRate, unit)}
 	for i, q := range sim.CycleQuantiles {
-		out.Cycle = append(out.Cycle, apiv1.SimQuantile{Q: q, Seconds: figure(e.Cycle[i])})
+		out.Cycle = append(out.Cycle, apiv1.SimQuantile{Q: q, Seconds: within(e.Cycle[i], nonNegative)})
 	}
 	for i, st := range m.Steps {
 		se := e.Steps[i]
-		s := apiv1.SimStep{Step: st.ID, Department: st.Department, Visits: figure(se.Visits),
-			WaitMedian: figure(se.WaitMedian), WaitP90: figure(se.WaitP90), WorkMedian: figure(se.WorkMedian)}
+		s := apiv1.SimStep{Step: st.ID, Department: st.Department, Visits: within(se.Visits, nonNegative),
+			WaitMedian: within(se.WaitMedian, nonNegative), WaitP90: within(se.WaitP90, nonNegative), WorkMedian: within(se.WorkMedian, nonNegative)}
 		if d := c.Step(st.ID); d != nil && len(d.Durations) > 0 {
 			v := d.ObservedWork()
 			s.ObservedWorkMedian = &v
@@ -179,7 +196,7 @@ func scenario(c *Calibration, m *sim.Model, sc Scenario, e sim.Estimate) apiv1.S
 			hours += n
 		}
 		out.Departments = append(out.Departments, apiv1.SimDepartment{Department: st.Department,
-			PersonHoursWeek: float64(hours), Utilisation: figure(e.Utilisation[i])})
+			PersonHoursWeek: float64(hours), Utilisation: within(e.Utilisation[i], nonNegative)})
 	}
 	for d, b := range e.Backlog {
 		out.Backlog = append(out.Backlog, apiv1.SimBacklogDay{Day: d, Mean: b.Mean})

@@ -37,7 +37,7 @@ func addClientCommands(root *cobra.Command) {
 		newStartCmd(), newCasesCmd(), newCaseCmd(), newEventCmd(), newCancelCmd(), newRestartCmd(), newCloseCmd(),
 		newTasksCmd(), newTaskCmd(), newClaimCmd("claim"), newClaimCmd("unclaim"), newAssignCmd(), newCompleteCmd(),
 		newFlowsCmd(), newFlowCmd(), newBottlenecksCmd(), newTokenCmd(), newOpenAPICmd(),
-		newFeedbackCmd(), newReopenCmd(), newPilotCmd(), newImproveCmd(), newSpansCmd(), newLogCmd(), newPeopleCmd(), newNotificationsCmd(), newAlertCmd(), newWatchCmd(), newReportCmd(),
+		newFeedbackCmd(), newReopenCmd(), newPilotCmd(), newImproveCmd(), newSpansCmd(), newLogCmd(), newPeopleCmd(), newNotificationsCmd(), newAlertCmd(), newWatchCmd(), newReportCmd(), newSimulateCmd(),
 	} {
 		c.GroupID = "client"
 		root.AddCommand(c)

@@ -17,6 +17,7 @@ import (
 	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/api/engine"
 	"github.com/flowlab/flowlab/server"
+	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
 
@@ -26,6 +27,7 @@ import (
 // (workflow id → the event their wait step waits for).
 type idleEngine struct{ waitingFor *sync.Map }
 
+func (idleEngine) StartSimulation(context.Context, string) error                { return nil }
 func (idleEngine) StartCase(context.Context, string, workflows.CaseInput) error { return nil }
 func (idleEngine) Complete(context.Context, string, string, workflows.CompleteRequest) (workflows.CompleteResult, error) {
 	return workflows.CompleteResult{}, engine.ErrEngineUnavailable
@@ -77,6 +79,9 @@ func realAPI(t *testing.T, eng engine.Engine) (cli func(args ...string) result, 
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
+	if s, ok := eng.(interface{ useStore(store.Store) }); ok {
+		s.useStore(st)
+	}
 	const admin = "flk_admin-token-for-the-test"
 	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: eng, AdminToken: admin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
 	require.NoError(t, err)
