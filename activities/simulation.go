@@ -128,6 +128,13 @@ func simulate(ctx context.Context, st store.Store, req apiv1.CreateSimulationReq
 	if err != nil {
 		return apiv1.SimulationResult{}, err
 	}
+	if req.HoldoutDays != nil {
+		split := req.To.Add(-time.Duration(*req.HoldoutDays) * 24 * time.Hour)
+		progress(0, "reading the history before "+split.Format(time.DateOnly))
+		res, err := simcal.Backtest(ctx, st, current, *req.From, split, *req.To,
+			simcal.RunOptions{Seed: *req.Seed, Replications: *req.Replications, Workers: 1, Progress: progress})
+		return res, simError(ctx, err)
+	}
 	proposed := current
 	switch {
 	case req.Definition != nil:
@@ -160,11 +167,8 @@ func simulate(ctx context.Context, st store.Store, req apiv1.CreateSimulationReq
 	progress(0, "reading the history")
 	cal, err := simcal.Calibrate(ctx, st, simcal.Params{Flow: req.Flow, From: *req.From, To: *req.To,
 		Progress: func(spans int) { progress(0, fmt.Sprintf("reading the history: %d spans", spans)) }})
-	if errors.Is(err, simcal.ErrTooMuch) {
-		return apiv1.SimulationResult{}, refused("%v", err)
-	}
 	if err != nil {
-		return apiv1.SimulationResult{}, err
+		return apiv1.SimulationResult{}, simError(ctx, err)
 	}
 	if cal.Cases == 0 {
 		return apiv1.SimulationResult{}, refused("flow %s created no case from %s to %s: there is nothing to calibrate the simulation from; choose a window with history",
@@ -172,16 +176,19 @@ func simulate(ctx context.Context, st store.Store, req apiv1.CreateSimulationReq
 	}
 	res, err := simcal.Compare(ctx, cal, simcal.Scenario{Def: current}, simcal.Scenario{Def: proposed, Staff: changes, Volume: vol},
 		simcal.RunOptions{Seed: *req.Seed, Days: *req.Days, Replications: *req.Replications, Workers: 1, Progress: progress})
-	if err != nil {
-		if ctx.Err() != nil {
-			return apiv1.SimulationResult{}, err
-		}
-		if strings.HasPrefix(err.Error(), "simcal:") {
-			return apiv1.SimulationResult{}, refused("%v", err)
-		}
-		return apiv1.SimulationResult{}, err
+	return res, simError(ctx, err)
+}
+
+// simError is a refusal for simcal's errors of what was asked (a run too
+// large, no history, too much to read), the error as it is otherwise.
+func simError(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return err
 	}
-	return res, nil
+	if errors.Is(err, simcal.ErrTooMuch) || strings.HasPrefix(err.Error(), "simcal:") {
+		return refused("%s", strings.TrimPrefix(err.Error(), "simcal: "))
+	}
+	return err
 }
 
 // simVersion is a version of a flow (nil: its default) as a definition.

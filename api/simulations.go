@@ -27,7 +27,8 @@ var simulationRoutes = []route{
 		Description: "Owners, improvers and admins. Calibrates a model of the flow from its history in [`from`, `to`) " +
 			"(arrivals by hour of week, outcome shares, work times, staffing from who worked when) and simulates the current flow " +
 			"(the `current` version, default the default version, at the observed staffing) against the proposal (another version, " +
-			"a YAML draft, staffing changes, a volume factor) with the same seeds. Answers 202 with the simulation running; " +
+			"a YAML draft, staffing changes, a volume factor) with the same seeds. With `holdout_days` it is a backtest instead: " +
+			"calibrated on the window without its last days, it predicts them and compares with what happened (`result.backtest`). Answers 202 with the simulation running; " +
 			"GET it for progress and, once `succeeded`, its result (a Temporal workflow runs it; one at a time per worker). " +
 			"Bounds: a window of at most 366 days, 7–366 days simulated, 2–200 replications, replications × (days + 7) at most " +
 			fmt.Sprint(maxSimulationRunDays) + ", 20 staffing changes. Audited as `simulation.create`.",
@@ -68,6 +69,9 @@ const (
 	// maxSimulationRunDays bounds replications × (days + warm-up): 20
 	// replications of a year.
 	maxSimulationRunDays = 20 * (366 + simcal.WarmUpDays)
+	// maxHoldoutDays bounds a backtest's held-out days (half the longest
+	// window).
+	maxHoldoutDays = 183
 )
 
 func (s *API) createSimulation(w http.ResponseWriter, r *http.Request) error {
@@ -210,6 +214,22 @@ func (s *API) normaliseSimulation(r *http.Request, req *apiv1.CreateSimulationRe
 	if req.Seed == nil {
 		seed := uint64(1)
 		req.Seed = &seed
+	}
+	if h := req.HoldoutDays; h != nil {
+		if req.Version != nil || req.Definition != nil || len(req.Staff) > 0 || req.Volume != nil {
+			return httpx.Invalid(apiv1.FieldError{Field: "holdout_days", Message: "a backtest simulates the current version as it ran: give no version, draft, staffing change or volume with it"})
+		}
+		if *h < simcal.MinDays || *h > maxHoldoutDays {
+			return httpx.Invalid(apiv1.FieldError{Field: "holdout_days", Message: fmt.Sprintf("%d: hold out %d to %d days", *h, simcal.MinDays, maxHoldoutDays)})
+		}
+		if to.Sub(from) < time.Duration(*h+simcal.MinDays)*24*time.Hour {
+			return httpx.Invalid(apiv1.FieldError{Field: "holdout_days", Message: fmt.Sprintf("the window of %d days leaves less than %d days to calibrate from before the %d held out",
+				int(to.Sub(from).Hours()/24), simcal.MinDays, *h)})
+		}
+		req.Days = h // what is simulated
+		if n := *req.Replications * (*h + simcal.WarmUpDays); n > maxSimulationRunDays {
+			return httpx.Invalid(apiv1.FieldError{Field: "replications", Message: fmt.Sprintf("%d replications of %d days are too many; at most %d simulated days", *req.Replications, *h+simcal.WarmUpDays, maxSimulationRunDays)})
+		}
 	}
 	return nil
 }

@@ -181,3 +181,32 @@ func TestSimulationRefusals(t *testing.T) {
 	require.Nil(t, x.Result)
 	servertest.ProblemOf(t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/nope", nil, nil), http.StatusNotFound)
 }
+
+// TestSimulationBacktest: the last 14 days of four weeks of history are
+// predicted from the two before and compared with what happened.
+func TestSimulationBacktest(t *testing.T) {
+	t.Parallel()
+	clock := servertest.NewClock(simNow)
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
+	e.Actor("ivy", store.RoleImprover)
+	seedSimHistory(t, e.st)
+	p := servertest.ProblemOf(t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", map[string]any{"flow": "complaint", "holdout_days": 14, "version": 2}, nil),
+		http.StatusUnprocessableEntity)
+	require.Equal(t, "holdout_days", p.Errors[0].Field)
+	x := servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodPost, "/api/v1/simulations",
+		map[string]any{"flow": "complaint", "from": simNow.Add(-28 * 24 * time.Hour), "holdout_days": 14, "replications": 4}, nil), http.StatusAccepted)
+	require.NoError(t, e.eng.RunSimulation(context.Background(), x.ID))
+	x = servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/"+x.ID, nil, nil), http.StatusOK)
+	require.Equal(t, "succeeded", x.Status, x.Error)
+	bt := x.Result.Backtest
+	require.NotNil(t, bt)
+	require.Equal(t, simNow.Add(-14*24*time.Hour), bt.Split)
+	require.Equal(t, 80, bt.Observed.Cases, "8 cases on each of 10 working days")
+	require.Equal(t, 80, bt.Observed.Closed)
+	// Every case took 15+20 min five times and 20 min more at investigate.
+	require.InDelta(t, (5*35+20)*60.0, *bt.Observed.CycleMedian, 1e-6)
+	require.NotNil(t, bt.CycleMedianError)
+	require.InDelta(t, *x.Result.Current.Cycle[2].Seconds.Mean / *bt.Observed.CycleMedian - 1, *bt.CycleMedianError, 1e-9)
+	require.Nil(t, bt.Observed.SLABreachRate, "the seeded spans have no SLA")
+	require.Nil(t, bt.BreachRateError)
+}

@@ -29,6 +29,7 @@ type CreateSimulationRequest struct {
 	Days         *int          `json:"days,omitempty" minimum:"7" maximum:"366" description:"Days of arrivals simulated after a 7-day warm-up; default 28."`
 	Replications *int          `json:"replications,omitempty" minimum:"2" maximum:"200" description:"Independent runs; every figure is their mean with a 95 % interval; default 20."`
 	Seed         *uint64       `json:"seed,omitempty" description:"Random seed: the same request and seed give the same figures; default 1."`
+	HoldoutDays  *int          `json:"holdout_days,omitempty" minimum:"7" maximum:"183" description:"A backtest instead of a what-if: calibrate on the window without its last holdout_days, simulate those days with the current version, and compare with what happened (result.backtest). Excludes version, definition, staff and volume."`
 }
 
 // SimFigure is a simulated figure: the mean over the replications and its
@@ -77,6 +78,7 @@ type SimScenario struct {
 	Arrived       SimFigure       `json:"arrived" description:"Cases that arrived after the warm-up, per run."`
 	Done          SimFigure       `json:"done" description:"Of them, closed within the run (the days plus a drain of 28 days)."`
 	Cycle         []SimQuantile   `json:"cycle" description:"The cycle-time distribution: quantiles 0.1, 0.25, 0.5, 0.75, 0.9, 0.95."`
+	CycleLogSD    SimFigure       `json:"cycle_log_sd" description:"Standard deviation of the log cycle times (natural log of seconds), which a pilot's sample size is planned with."`
 	SLABreachRate SimFigure       `json:"sla_breach_rate" description:"Finished task visits with an SLA that took longer than it ÷ those with an SLA (the bottleneck report's and the alerts' definition)."`
 	OnTime        SimFigure       `json:"on_time" description:"1 − sla_breach_rate (the KPI on_time)."`
 	CaseOnTime    SimFigure       `json:"case_on_time" description:"Closed cases within the flow's case SLA (pause_sla waits not counted) ÷ closed cases; null without a case SLA."`
@@ -121,6 +123,7 @@ type SimulationResult struct {
 	Proposed     SimScenario    `json:"proposed"`
 	Change       SimChange      `json:"change"`
 	Notes        []SimNote      `json:"notes" nullable:"false"`
+	Backtest     *SimBacktest   `json:"backtest,omitempty" description:"Present for a backtest (holdout_days)."`
 }
 
 // Simulation is a what-if simulation and, once it finished, its result.
@@ -159,4 +162,25 @@ type ListSimulationsParams struct {
 // SimulationIDParams name a simulation.
 type SimulationIDParams struct {
 	ID string `path:"id" description:"Simulation id."`
+}
+
+// SimObserved is what happened to the cases a flow created in a period.
+type SimObserved struct {
+	Cases         int      `json:"cases" description:"Cases created in the period."`
+	Closed        int      `json:"closed" description:"Of them, closed by the period's end."`
+	CycleMedian   *float64 `json:"cycle_median_seconds" description:"Median cycle time (created → closed) of the closed ones, seconds; null without any."`
+	CycleP90      *float64 `json:"cycle_p90_seconds" description:"90th percentile of the same, seconds."`
+	SLABreachRate *float64 `json:"sla_breach_rate" description:"Task spans with an SLA entered in the period and completed by its end after their due time ÷ those with an SLA; null without any."`
+}
+
+// SimBacktest is a prediction of a period of history from the history
+// before it, beside what happened.
+type SimBacktest struct {
+	Split       time.Time   `json:"split" description:"End of the calibration, start of the period predicted."`
+	HoldoutDays int         `json:"holdout_days"`
+	Observed    SimObserved `json:"observed"`
+	// The errors: predicted against observed.
+	CycleMedianError *float64 `json:"cycle_median_error" description:"Predicted ÷ observed median cycle time − 1 (0.1: predicted 10 % longer); the target is within ±0.15."`
+	CycleP90Error    *float64 `json:"cycle_p90_error" description:"Predicted ÷ observed 90th percentile − 1."`
+	BreachRateError  *float64 `json:"sla_breach_rate_error" description:"Predicted − observed SLA breach rate (a fraction: 0.05 is 5 points)."`
 }

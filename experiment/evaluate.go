@@ -480,3 +480,28 @@ func sanitize(ev *Evaluation) {
 		}
 	}
 }
+
+// Plan is the sequential sample per arm for 80 % power to detect an
+// expected difference of the primary metric (issue 22's pilot planning):
+// the computation of an evaluation's CasesNeededFor80Power, with the arms'
+// expected values and spread given instead of observed. control and
+// treatment are the metric's values (cycle_time: medians; rates:
+// proportions; csat: means); spread is the pooled SD of log cycle times
+// (cycle_time) or of the scores (csat), unused for rates. 0 when
+// unknowable (no difference, bad input, more than a billion).
+func Plan(cfg Config, control, treatment, spread float64) int {
+	c, _ := cfg.withDefaults()
+	r := MetricResult{Metric: c.Primary, Control: control, Treatment: treatment, ok: true}
+	switch c.Primary {
+	case CycleTime:
+		if !(control > 0) {
+			return 0
+		}
+		r.Effect, r.logSD = treatment/control-1, spread
+	case CSAT:
+		r.Effect, r.sd = treatment-control, spread
+	default:
+		r.Effect = treatment - control
+	}
+	return casesNeeded(r, c.Alpha, sequentialDesign{stats.Sequential{Alpha: c.Alpha}})
+}

@@ -421,3 +421,25 @@ func TestEvaluatePerceivedImprovementPerArm(t *testing.T) {
 	require.Zero(t, none.Arms[ArmControl].PerceivedN)
 	require.Zero(t, none.Arms[ArmControl].PerceivedRate)
 }
+
+// TestPlanIsTheEvaluationsSize: Plan with the effect and spread an
+// evaluation observed gives the evaluation's CasesNeededFor80Power, and
+// a smaller expected effect needs more cases.
+func TestPlanIsTheEvaluationsSize(t *testing.T) {
+	cfg := Config{Primary: CycleTime}
+	n := Plan(cfg, 3600, 3000, 0.8)
+	require.Positive(t, n)
+	want := sequentialSize(stats.SampleSizeCycleTime(0.8, 3000.0/3600, 0.05, 0.8), mustInflation(t))
+	require.Equal(t, want, n)
+	require.Greater(t, Plan(cfg, 3600, 3400, 0.8), n)
+	require.Zero(t, Plan(cfg, 3600, 3600, 0.8), "no difference: unknowable")
+	rates := Plan(Config{Primary: SLABreachRate}, 0.3, 0.2, 0)
+	require.Equal(t, sequentialSize(stats.SampleSizeTwoProportions(0.3, 0.2, 0.05, 0.8), mustInflation(t)), rates)
+}
+
+func mustInflation(t *testing.T) float64 {
+	t.Helper()
+	inf, err := sequentialDesign{stats.Sequential{Alpha: 0.05}}.inflation()
+	require.NoError(t, err)
+	return inf
+}

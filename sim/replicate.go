@@ -33,6 +33,10 @@ type Summary struct {
 	// CycleQuantiles of the same.
 	CycleMedian, CycleP90 float64
 	Cycle                 [len(CycleQuantiles)]float64
+	// CycleLogSD is the standard deviation of the log cycle times (of
+	// those above 0 s), which a pilot's sample size is planned with; NaN
+	// with fewer than 2.
+	CycleLogSD float64
 	// BreachRate is breached / finished visits of steps with an SLA;
 	// OnTime is 1 − BreachRate (the KPI's on-time rate: task spans within
 	// their SLA). NaN without such visits.
@@ -55,7 +59,7 @@ type Summary struct {
 // Summarise reduces a run.
 func Summarise(m *Model, r Result) Summary {
 	nan := math.NaN()
-	s := Summary{CycleMedian: nan, CycleP90: nan, BreachRate: nan, OnTime: nan, CaseOnTime: nan, EscalationRate: nan}
+	s := Summary{CycleMedian: nan, CycleP90: nan, CycleLogSD: nan, BreachRate: nan, OnTime: nan, CaseOnTime: nan, EscalationRate: nan}
 	for i := range s.Cycle {
 		s.Cycle[i] = nan
 	}
@@ -105,6 +109,15 @@ func Summarise(m *Model, r Result) Summary {
 			s.Cycle[i] = stats.Quantile(cycles, q)
 		}
 		s.CycleMedian, s.CycleP90 = stats.Quantile(cycles, 0.5), stats.Quantile(cycles, 0.9)
+		var logs []float64
+		for _, c := range cycles {
+			if c > 0 {
+				logs = append(logs, math.Log(c))
+			}
+		}
+		if len(logs) >= 2 {
+			s.CycleLogSD = math.Sqrt(stats.Variance(logs))
+		}
 		if m.CaseSLA > 0 {
 			s.CaseOnTime = 1 - float64(late)/float64(len(cycles))
 		}
@@ -156,6 +169,7 @@ type Estimate struct {
 	Arrived, Done         Interval
 	CycleMedian, CycleP90 Interval
 	Cycle                 [len(CycleQuantiles)]Interval
+	CycleLogSD            Interval
 	BreachRate, OnTime    Interval
 	CaseOnTime            Interval
 	EscalationRate        Interval
@@ -273,6 +287,7 @@ func estimate(m *Model, runs []Summary) Estimate {
 		Done:           pick(func(s Summary) float64 { return float64(s.Done) }),
 		CycleMedian:    pick(func(s Summary) float64 { return s.CycleMedian }),
 		CycleP90:       pick(func(s Summary) float64 { return s.CycleP90 }),
+		CycleLogSD:     pick(func(s Summary) float64 { return s.CycleLogSD }),
 		BreachRate:     pick(func(s Summary) float64 { return s.BreachRate }),
 		OnTime:         pick(func(s Summary) float64 { return s.OnTime }),
 		CaseOnTime:     pick(func(s Summary) float64 { return s.CaseOnTime }),

@@ -17,6 +17,12 @@ type RunOptions struct {
 	Days         int // days of arrivals measured (after the warm-up)
 	Replications int
 	Workers      int
+	// Start, when set, is the simulated start (the warm-up's first day)
+	// instead of the Monday after the calibration; NoDrain ends the runs
+	// with the measured days (a backtest compares with cases closed by
+	// then).
+	Start   time.Time
+	NoDrain bool
 	// Progress is told the share done (0 to 1) and what is being done.
 	Progress func(share float64, stage string)
 }
@@ -53,8 +59,14 @@ func Compare(ctx context.Context, c *Calibration, current, proposed Scenario, o 
 	if start.Before(c.To) {
 		start = start.Add(7 * 24 * time.Hour)
 	}
+	if !o.Start.IsZero() {
+		start = o.Start
+	}
 	opts := sim.Options{Seed: o.Seed, Start: start, WarmUp: WarmUpDays * 24 * time.Hour,
 		Horizon: time.Duration(WarmUpDays+o.Days) * 24 * time.Hour, Drain: DrainDays * 24 * time.Hour}
+	if o.NoDrain {
+		opts.Drain = 0
+	}
 	res := apiv1.SimulationResult{
 		Calibration: apiv1.SimCalibration{From: c.From, To: c.To, Cases: c.Cases, Spans: c.Spans,
 			CasesPerDay: perDay(c.Arrivals, 1)},
@@ -180,6 +192,7 @@ func scenario(c *Calibration, m *sim.Model, sc Scenario, e sim.Estimate) apiv1.S
 	for i, q := range sim.CycleQuantiles {
 		out.Cycle = append(out.Cycle, apiv1.SimQuantile{Q: q, Seconds: within(e.Cycle[i], nonNegative)})
 	}
+	out.CycleLogSD = within(e.CycleLogSD, nonNegative)
 	for i, st := range m.Steps {
 		se := e.Steps[i]
 		s := apiv1.SimStep{Step: st.ID, Department: st.Department, Visits: within(se.Visits, nonNegative),

@@ -353,8 +353,12 @@ func (c *Calibration) staffing(def *flow.Definition, dept string) (sim.Staffing,
 	stf := sim.Staffing{Department: dept}
 	i := slices.IndexFunc(c.Departments, func(d DeptData) bool { return d.Department == dept })
 	if i >= 0 {
+		open := c.openHours()
 		for h, v := range c.Departments[i].PerHour {
 			stf.PerHour[h] = people(v)
+			if open[h] {
+				stf.PerHour[h] = max(stf.PerHour[h], 1)
+			}
 		}
 		if slices.ContainsFunc(stf.PerHour[:], func(n int) bool { return n > 0 }) {
 			return stf, nil
@@ -374,6 +378,21 @@ func (c *Calibration) staffing(def *flow.Definition, dept string) (sim.Staffing,
 		}
 	}
 	return stf, []Note{{Department: dept, Text: "nobody was seen working its tasks in the window: one person is assumed in the flow's working hours"}}
+}
+
+// openHours are the hours of the week the operation is open: those in
+// which some department of the flow has half a person or more at work on
+// average. A department seen working at all has at least one person then:
+// a quiet department (a supervisor who takes escalations) claims too few
+// tasks for its hours to show.
+func (c *Calibration) openHours() [sim.HoursPerWeek]bool {
+	var open [sim.HoursPerWeek]bool
+	for _, d := range c.Departments {
+		for h, v := range d.PerHour {
+			open[h] = open[h] || v >= 0.5
+		}
+	}
+	return open
 }
 
 // mondayOf is 00:00 UTC of the Monday of t's week.

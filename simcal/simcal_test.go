@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -23,7 +24,7 @@ import (
 var monday = time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC)
 
 // truth is the operation the history is drawn from, written by hand for
-// complaint v1 (independently of the calibration): 36 cases a working
+// complaint v1 (independently of the calibration): 30 cases a working
 // day, 10 % severe, a fifth of the answers reworked, customer service
 // of 3, technical of 2 and one person in the crisis team and supervisor,
 // weekdays 08–18.
@@ -49,7 +50,7 @@ func truth() *sim.Model {
 	for h := range sim.HoursPerWeek {
 		day, hour := h/24, h%24
 		if day < 5 && hour >= 8 && hour < 18 {
-			m.ArrivalsPerHour[h] = 3.6
+			m.ArrivalsPerHour[h] = 3
 			m.Staff[0].PerHour[h], m.Staff[1].PerHour[h], m.Staff[2].PerHour[h], m.Staff[3].PerHour[h] = 1, 3, 1, 2
 		}
 	}
@@ -186,7 +187,7 @@ func TestCalibrationRecoversTheOperation(t *testing.T) {
 	ctx := context.Background()
 	c, err := Calibrate(ctx, st, Params{Flow: "complaint", From: monday, To: monday.Add(6 * 7 * 24 * time.Hour)})
 	require.NoError(t, err)
-	require.InDelta(t, 36*5/7.0, perDay(c.Arrivals, 1), 36*5/7.0*0.1, "cases a day")
+	require.InDelta(t, 30*5/7.0, perDay(c.Arrivals, 1), 30*5/7.0*0.1, "cases a day")
 	review := c.Step("review")
 	require.NotNil(t, review)
 	rework := 0
@@ -295,4 +296,31 @@ func TestCompareRefusesRunsTooLarge(t *testing.T) {
 	cur := complaint(t, 1)
 	_, err := Compare(context.Background(), c, Scenario{Def: cur}, Scenario{Def: cur}, RunOptions{Days: 366, Replications: 2})
 	require.ErrorContains(t, err, "at most 150000: simulate fewer days")
+}
+
+// TestBacktestPredictsTheHoldout: four weeks calibrate, the next two are
+// predicted and compared with what the history holds; the errors are
+// small and their definitions hold (predicted ÷ observed − 1).
+func TestBacktestPredictsTheHoldout(t *testing.T) {
+	st := openStore(t)
+	writeHistory(t, st, 6)
+	ctx := context.Background()
+	split := monday.Add(4 * 7 * 24 * time.Hour)
+	res, err := Backtest(ctx, st, complaint(t, 1), monday, split, split.Add(14*24*time.Hour), RunOptions{Seed: 3, Replications: 10, Workers: 2})
+	require.NoError(t, err)
+	bt := res.Backtest
+	require.NotNil(t, bt)
+	require.Equal(t, 14, bt.HoldoutDays)
+	require.Equal(t, split.Add(-7*24*time.Hour), res.Start)
+	require.Positive(t, bt.Observed.Closed)
+	require.LessOrEqual(t, bt.Observed.Closed, bt.Observed.Cases)
+	require.InDelta(t, *res.Current.Cycle[2].Seconds.Mean / *bt.Observed.CycleMedian - 1, *bt.CycleMedianError, 1e-12)
+	t.Logf("median error %+.3f, p90 error %+.3f, breach rate error %+.3f (observed median %.0f s over %d closed cases)",
+		*bt.CycleMedianError, *bt.CycleP90Error, *bt.BreachRateError, *bt.Observed.CycleMedian, bt.Observed.Closed)
+	require.Less(t, math.Abs(*bt.CycleMedianError), 0.15, "the issue's target")
+	require.Less(t, math.Abs(*bt.CycleP90Error), 0.25)
+	require.Less(t, math.Abs(*bt.BreachRateError), 0.05)
+
+	_, err = Backtest(ctx, st, complaint(t, 1), monday.Add(-30*24*time.Hour), monday.Add(-20*24*time.Hour), monday, RunOptions{Seed: 3, Replications: 2})
+	require.ErrorContains(t, err, "created no case")
 }

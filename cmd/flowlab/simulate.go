@@ -95,11 +95,9 @@ id and return; "flowlab simulate show ID" later).`,
 				if t.v == "" {
 					continue
 				}
-				at, err := time.Parse(time.RFC3339, t.v)
+				at, err := parseWhen(t.v)
 				if err != nil {
-					if at, err = time.Parse(time.DateOnly, t.v); err != nil {
-						return usageError{fmt.Errorf("--%s %q: give a date (2026-10-01) or an RFC 3339 time", t.name, t.v)}
-					}
+					return usageError{fmt.Errorf("--%s: %w", t.name, err)}
 				}
 				*t.dst = &at
 			}
@@ -147,7 +145,7 @@ id and return; "flowlab simulate show ID" later).`,
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed (same request and seed, same figures)")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "print the simulation's id and return without waiting")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up waiting after this long")
-	cmd.AddCommand(newSimulateListCmd(), newSimulateShowCmd())
+	cmd.AddCommand(newSimulateListCmd(), newSimulateShowCmd(), newSimulateBacktestCmd())
 	return cmd
 }
 
@@ -212,6 +210,87 @@ func waitSimulation(ctx context.Context, cmd *cobra.Command, c *apiv1.Client, x 
 		return nil, fmt.Errorf("simulation %s failed: %s", x.ID, x.Error)
 	}
 	return x, nil
+}
+
+func newSimulateBacktestCmd() *cobra.Command {
+	var cf clientFlags
+	var (
+		flowKey, from, to string
+		current, holdout  int
+		reps              int
+		timeout           time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "backtest",
+		Short: "Check the simulation against history: predict the last days from the days before",
+		Long: `backtest calibrates the simulation on a flow's history in the window (--from,
+--to; default the last 8 weeks) without its last --holdout days, predicts
+those days with the current version (--current, default the default
+version), and compares the prediction with what happened to the cases created
+in them: the errors of the median and 90th percentile of cycle time
+(predicted ÷ observed − 1; the target is within ±15 %) and of the SLA breach
+rate (in points).`,
+		Example: `  flowlab simulate backtest --flow complaint --holdout 14
+  flowlab simulate backtest --flow complaint --from 2026-09-01 --to 2026-12-01 --holdout 28 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if flowKey == "" {
+				return usageError{errors.New("--flow is required")}
+			}
+			req := apiv1.CreateSimulationRequest{Flow: flowKey, HoldoutDays: &holdout, Replications: &reps}
+			if current > 0 {
+				req.Current = &current
+			}
+			for _, t := range []struct {
+				name, v string
+				dst     **time.Time
+			}{{"from", from, &req.From}, {"to", to, &req.To}} {
+				if t.v == "" {
+					continue
+				}
+				at, err := parseWhen(t.v)
+				if err != nil {
+					return usageError{fmt.Errorf("--%s: %w", t.name, err)}
+				}
+				*t.dst = &at
+			}
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			x, err := c.CreateSimulation(ctx, req)
+			if err != nil {
+				return err
+			}
+			if x, err = waitSimulation(ctx, cmd, c, x); err != nil {
+				return err
+			}
+			return showSimulation(cmd, cf.output, x)
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().StringVar(&flowKey, "flow", "", "the flow to check (required)")
+	cmd.Flags().IntVar(&current, "current", 0, "the version that ran (default: the default version)")
+	cmd.Flags().IntVar(&holdout, "holdout", 14, "days at the window's end to predict (7–183)")
+	cmd.Flags().StringVar(&from, "from", "", "start of the window (date or RFC 3339; default 8 weeks before --to)")
+	cmd.Flags().StringVar(&to, "to", "", "end of the window (default now)")
+	cmd.Flags().IntVar(&reps, "replications", 20, "independent runs (2–200)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up waiting after this long")
+	return cmd
+}
+
+// parseWhen reads a date (2026-10-01, 00:00 UTC) or an RFC 3339 time.
+func parseWhen(v string) (time.Time, error) {
+	if at, err := time.Parse(time.RFC3339, v); err == nil {
+		return at, nil
+	}
+	at, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: give a date (2026-10-01) or an RFC 3339 time", v)
+	}
+	return at, nil
 }
 
 func newSimulateListCmd() *cobra.Command {
@@ -294,6 +373,9 @@ func writeSimulation(w io.Writer, x *apiv1.Simulation) error {
 		return err
 	}
 	r := x.Result
+	if r.Backtest != nil {
+		return writeBacktest(w, x)
+	}
 	fmt.Fprintf(w, "simulation %s of %s: %d days after a 7-day warm-up from %s, %d replications, seed %d\n",
 		x.ID, x.Flow, r.Days, r.Start.Format(time.DateOnly), r.Replications, r.Seed)
 	fmt.Fprintf(w, "calibrated from %s to %s: %s cases (%.1f a day), %s spans\n\n", r.Calibration.From.Format(time.DateOnly),
@@ -440,4 +522,51 @@ func department(d *apiv1.SimDepartment) string {
 		return "(not in this version)"
 	}
 	return fmt.Sprintf("%s (%s person-h/week)", share(d.Utilisation), readable.Number(d.PersonHoursWeek))
+}
+
+// writeBacktest is a backtest's prediction beside what happened.
+func writeBacktest(w io.Writer, x *apiv1.Simulation) error {
+	r, bt := x.Result, x.Result.Backtest
+	fmt.Fprintf(w, "backtest %s of %s: calibrated from %s to %s (%s cases), predicted %d days from %s with %s, %d replications\n\n",
+		x.ID, x.Flow, r.Calibration.From.Format(time.DateOnly), bt.Split.Format(time.DateOnly), readable.Number(float64(r.Calibration.Cases)),
+		bt.HoldoutDays, bt.Split.Format(time.DateOnly), r.Current.Label, r.Replications)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\tpredicted\tobserved\terror\n")
+	fmt.Fprintf(tw, "cases closed\t%s\t%s of %s created\t\n", count(r.Current.Done), readable.Number(float64(bt.Observed.Closed)), readable.Number(float64(bt.Observed.Cases)))
+	fmt.Fprintf(tw, "cycle time median\t%s\t%s\t%s\n", seconds(r.Current.Cycle[2].Seconds), observedSeconds(bt.Observed.CycleMedian), ratioError(bt.CycleMedianError, 0.15))
+	fmt.Fprintf(tw, "cycle time p90\t%s\t%s\t%s\n", seconds(r.Current.Cycle[4].Seconds), observedSeconds(bt.Observed.CycleP90), ratioError(bt.CycleP90Error, 0))
+	obsRate := "—"
+	if bt.Observed.SLABreachRate != nil {
+		obsRate = fmt.Sprintf("%.1f %%", *bt.Observed.SLABreachRate*100)
+	}
+	rateErr := "—"
+	if bt.BreachRateError != nil {
+		rateErr = fmt.Sprintf("%+.1f points", *bt.BreachRateError*100)
+	}
+	fmt.Fprintf(tw, "SLA breach rate\t%s\t%s\t%s\n", share(r.Current.SLABreachRate), obsRate, rateErr)
+	return tw.Flush()
+}
+
+func observedSeconds(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return readable.Duration(*v)
+}
+
+// ratioError is predicted ÷ observed − 1 as a percentage, with whether it
+// meets target (when target > 0).
+func ratioError(v *float64, target float64) string {
+	if v == nil {
+		return "—"
+	}
+	s := fmt.Sprintf("%+.1f %%", *v*100)
+	if target > 0 {
+		if math.Abs(*v) <= target {
+			s += fmt.Sprintf(" (within ±%.0f %%)", target*100)
+		} else {
+			s += fmt.Sprintf(" (outside ±%.0f %%)", target*100)
+		}
+	}
+	return s
 }

@@ -90,6 +90,15 @@ func TestSimulateCommands(t *testing.T) {
 	require.Contains(t, list, x.ID)
 	require.Contains(t, list, "failed")
 	require.Contains(t, ok("simulate", "--flow", "complaint", "--no-wait", "--days", "7", "--replications", "2"), "flowlab simulate show ")
+
+	bt := ok("simulate", "backtest", "--flow", "complaint", "--holdout", "7", "--replications", "2")
+	for _, want := range []string{"backtest ", "predicted 7 days", "cycle time median", "observed", "error", "cases closed"} {
+		require.Contains(t, bt, want)
+	}
+	require.Equal(t, exitUsage, cli("simulate", "backtest").code)
+	res = cli("simulate", "backtest", "--flow", "complaint", "--holdout", "3")
+	require.Equal(t, exitAPIClient, res.code)
+	require.Contains(t, res.stderr, "holdout_days")
 }
 
 func TestParseStaffChange(t *testing.T) {
