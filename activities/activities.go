@@ -98,6 +98,7 @@ func (a *Activities) Register(r worker.ActivityRegistry) {
 	reg(a.DeliverAlert, workflows.ActivityDeliverAlert)
 	reg(a.RunSimulation, workflows.ActivityRunSimulation)
 	reg(a.FailSimulation, workflows.ActivityFailSimulation)
+	reg(a.PredictPilot, workflows.ActivityPredictPilot)
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -84,6 +86,57 @@ func (a *Activities) auditSimulation(ctx context.Context, x store.Simulation) er
 		return fmt.Errorf("simulation %s: audit: %w", x.ID, err)
 	}
 	return nil
+}
+
+// PredictPilot stores the prediction of a pilot (decision 0045): a
+// simulation of its control version against its treatment, calibrated on
+// the 8 weeks before it started, over its maximum duration (7 to 366
+// days), each version taking every case (the arms share the staff in the
+// pilot; the simulation gives each version the whole operation). The id
+// is the pilot's, so a retry stores it once. A pilot gone is no
+// prediction.
+func (a *Activities) PredictPilot(ctx context.Context, in workflows.PredictPilotInput) (workflows.PredictPilotResult, error) {
+	pl, err := a.Store.GetPilot(ctx, in.PilotID)
+	if errors.Is(err, store.ErrNotFound) {
+		return workflows.PredictPilotResult{}, nil
+	}
+	if err != nil {
+		return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: %w", in.PilotID, err)
+	}
+	req := PilotPredictionRequest(pl)
+	body, err := json.Marshal(req)
+	if err != nil {
+		return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: encode: %w", pl.ID, err)
+	}
+	id := PilotPredictionID(pl.ID)
+	x, created, err := a.Store.CreateSimulation(ctx, store.Simulation{ID: id, Flow: pl.Flow, PilotID: pl.ID, Stage: "waiting to start",
+		Request: body, CreatedBy: pl.CreatedBy, CreatedAt: pl.CreatedAt})
+	if err != nil {
+		return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: %w", pl.ID, err)
+	}
+	if created {
+		if err := a.Store.AppendAudit(ctx, store.AuditEntry{At: x.CreatedAt, Actor: "system", Action: "simulation.create",
+			Object: "simulation:" + x.ID, Details: body, Key: "simulation.create:" + x.ID}); err != nil {
+			return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: audit: %w", pl.ID, err)
+		}
+	}
+	return workflows.PredictPilotResult{SimulationID: x.ID}, nil
+}
+
+// PilotPredictionID is the id of a pilot's prediction.
+func PilotPredictionID(pilotID string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("flowlab:pilot-prediction:"+pilotID)).String()
+}
+
+// PilotPredictionRequest is the simulation that predicts a pilot.
+func PilotPredictionRequest(pl store.Pilot) apiv1.CreateSimulationRequest {
+	days := min(max(int(math.Ceil(pl.MaxDuration.Hours()/24)), simcal.MinDays), simcal.MaxDays)
+	reps := min(20, max(2, simcal.MaxRunDays/(days+simcal.WarmUpDays)))
+	to := pl.CreatedAt.UTC()
+	from := to.Add(-56 * 24 * time.Hour)
+	control, treatment, seed := pl.Control, pl.Treatment, uint64(1)
+	return apiv1.CreateSimulationRequest{Flow: pl.Flow, Current: &control, Version: &treatment, From: &from, To: &to,
+		Days: &days, Replications: &reps, Seed: &seed}
 }
 
 // simProgress records progress on the row at most every second and

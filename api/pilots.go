@@ -21,6 +21,7 @@ import (
 	"github.com/flowlab/flowlab/internal/authz"
 	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/pilotdata"
+	"github.com/flowlab/flowlab/simcal"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
 )
@@ -438,8 +439,30 @@ func (s *API) getPilot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(s.log, w, r, http.StatusOK, s.withLive(r.Context(), s.toPilotJSON(r.Context(), pl)))
+	out := s.withLive(r.Context(), s.toPilotJSON(r.Context(), pl))
+	if out.Prediction, err = s.pilotPrediction(r.Context(), pl); err != nil {
+		return err
+	}
+	httpx.WriteJSON(s.log, w, r, http.StatusOK, out)
 	return nil
+}
+
+// pilotPrediction is the prediction stored when the pilot started beside
+// what it measured (nil: none was made, as for pilots started before
+// predictions).
+func (s *API) pilotPrediction(ctx context.Context, pl store.Pilot) (*apiv1.PilotPrediction, error) {
+	xs, err := s.store.ListSimulations(ctx, store.ListSimulationsParams{PilotID: pl.ID, Limit: 1})
+	if err != nil {
+		return nil, httpx.StoreProblem(fmt.Errorf("the prediction of pilot %s: %w", pl.ID, err), "simulations")
+	}
+	if len(xs) == 0 {
+		return nil, nil
+	}
+	p, err := simcal.PilotPrediction(ctx, s.store, pl, xs[0])
+	if err != nil {
+		return nil, httpx.Internal(err)
+	}
+	return &p, nil
 }
 
 // endPilot asks a running pilot's workflow to stop and waits (up to

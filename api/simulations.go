@@ -66,9 +66,7 @@ const (
 	defaultSimulationDays   = 28
 	defaultReplications     = 20
 	maxStaffChanges         = 20
-	// maxSimulationRunDays bounds replications × (days + warm-up): 20
-	// replications of a year.
-	maxSimulationRunDays = 20 * (366 + simcal.WarmUpDays)
+	maxSimulationRunDays    = simcal.MaxRunDays
 	// maxHoldoutDays bounds a backtest's held-out days (half the longest
 	// window).
 	maxHoldoutDays = 183

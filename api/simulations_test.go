@@ -210,3 +210,81 @@ func TestSimulationBacktest(t *testing.T) {
 	require.Nil(t, bt.Observed.SLABreachRate, "the seeded spans have no SLA")
 	require.Nil(t, bt.BreachRateError)
 }
+
+// TestPilotPrediction: a pilot of complaint v2 against v1 gets the
+// prediction its workflow stores when it starts; once it succeeded the
+// pilot shows the plan (cases a day per arm, days to the minimum sample
+// and to 80 % power) and, with closed cases in both arms, the measured
+// change beside the predicted one and the prediction's error.
+func TestPilotPrediction(t *testing.T) {
+	t.Parallel()
+	clock := servertest.NewClock(simNow)
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
+	e.Actor("ivy", store.RoleImprover)
+	seedSimHistory(t, e.st)
+	pl := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("ivy", http.MethodPost, "/api/v1/pilots",
+		map[string]any{"flow": "complaint", "control": 1, "treatment": 2, "share": 50, "min_cases_per_arm": 40, "max_duration": "14d"}, nil), http.StatusCreated)
+	got := servertest.DecodeStrict[apiv1.Pilot](t, e.Do("ivy", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	require.Nil(t, got.Prediction, "before the workflow stored one")
+
+	ctx := context.Background()
+	id, err := e.eng.PredictPilot(ctx, pl.ID)
+	require.NoError(t, err)
+	again, err := e.eng.PredictPilot(ctx, pl.ID)
+	require.NoError(t, err)
+	require.Equal(t, id, again, "stored once")
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("ivy", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	require.Equal(t, "running", got.Prediction.Status)
+	require.Nil(t, got.Prediction.Plan)
+
+	require.NoError(t, e.eng.RunSimulation(ctx, id))
+	x := servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/"+id, nil, nil), http.StatusOK)
+	require.Equal(t, "succeeded", x.Status, x.Error)
+	require.Equal(t, pl.ID, x.PilotID)
+	require.Equal(t, 1, *x.Request.Current)
+	require.Equal(t, 2, *x.Request.Version)
+	require.Equal(t, 14, *x.Request.Days, "the pilot's maximum duration")
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("ivy", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	pr := got.Prediction
+	require.Equal(t, "succeeded", pr.Status)
+	require.NotNil(t, pr.CycleMedianChange.Mean)
+	plan := pr.Plan
+	require.NotNil(t, plan)
+	perDay := 160 / 56.0
+	require.InDelta(t, perDay/2, plan.CasesPerDayControl, 1e-9)
+	require.InDelta(t, perDay/2, plan.CasesPerDayTreatment, 1e-9)
+	lag := max(*x.Result.Current.Cycle[2].Seconds.Mean, *x.Result.Proposed.Cycle[2].Seconds.Mean) / 86400
+	require.InDelta(t, 40/(perDay/2)+lag, *plan.DaysToMinSample, 1e-9)
+	if plan.CasesFor80Power != nil {
+		require.InDelta(t, float64(*plan.CasesFor80Power)/(perDay/2)+lag, *plan.DaysTo80Power, 1e-9)
+	} else {
+		require.NotEmpty(t, plan.Note)
+	}
+	require.Nil(t, pr.Measured, "no case of the pilot closed yet")
+
+	// Closed cases: control 3 h, treatment 2 h 24 min (20 % shorter).
+	for i := range 6 {
+		for _, arm := range []struct {
+			variant string
+			cycle   time.Duration
+		}{{store.ArmControl, 3 * time.Hour}, {store.ArmTreatment, 144 * time.Minute}} {
+			cid := fmt.Sprintf("10000000-0000-4000-8000-%s%06d", map[string]string{"control": "00000a", "treatment": "00000b"}[arm.variant], i)
+			at := simNow.Add(time.Duration(i+1) * time.Hour)
+			_, _, err := e.st.CreateCase(ctx, store.CreateCaseParams{ID: cid, Flow: "complaint", Version: 1, Variant: arm.variant, PilotID: pl.ID,
+				Customer: "C-" + cid, Channel: "phone", Attributes: json.RawMessage(`{}`), Status: store.CaseActive, WorkflowID: "complaint-" + cid, At: at})
+			require.NoError(t, err)
+			done, closed := store.CaseCompleted, at.Add(arm.cycle)
+			require.NoError(t, e.st.UpdateCase(ctx, store.UpdateCaseParams{ID: cid, Status: &done, ClosedAt: &closed, At: closed}))
+		}
+	}
+	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("ivy", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
+	m := got.Prediction.Measured
+	require.NotNil(t, m)
+	require.Equal(t, 6, m.ControlClosed)
+	require.Equal(t, 6, m.TreatmentClosed)
+	require.InDelta(t, -0.2, *m.CycleMedianChange, 1e-9)
+	want := (1+*got.Prediction.CycleMedianChange.Mean)/0.8 - 1
+	require.InDelta(t, want, *m.PredictionError, 1e-9)
+	require.Equal(t, want <= 0.15 && want >= -0.15, *m.WithinTarget)
+	require.False(t, m.Final, "the pilot still runs")
+}

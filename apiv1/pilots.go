@@ -77,6 +77,7 @@ type Pilot struct {
 	UpdatedAt      time.Time              `json:"updated_at"`
 	EndedAt        *time.Time             `json:"ended_at"`
 	Live           *PilotLive             `json:"live,omitempty" description:"The Pilot workflow's status, on a single pilot while it runs and the engine answers."`
+	Prediction     *PilotPrediction       `json:"prediction,omitempty" description:"On a single pilot: the simulation that predicted it when it started, its plan, and, once cases closed, the prediction beside what was measured (decision 0045)."`
 }
 
 // PilotList is one page of pilots, newest first (listPilots).

@@ -184,3 +184,37 @@ type SimBacktest struct {
 	CycleP90Error    *float64 `json:"cycle_p90_error" description:"Predicted ÷ observed 90th percentile − 1."`
 	BreachRateError  *float64 `json:"sla_breach_rate_error" description:"Predicted − observed SLA breach rate (a fraction: 0.05 is 5 points)."`
 }
+
+// PilotPrediction is the prediction made when a pilot started, beside
+// what it measured.
+type PilotPrediction struct {
+	SimulationID string `json:"simulation_id"`
+	Status       string `json:"status" enum:"running,succeeded,failed" description:"The simulation's status."`
+	Error        string `json:"error,omitempty" description:"Why the simulation failed."`
+	// Predicted: treatment against control, paired by run.
+	CycleMedianChange   SimFigure     `json:"cycle_median_change" description:"Predicted relative change of the median cycle time: treatment ÷ control − 1."`
+	SLABreachRateChange SimFigure     `json:"sla_breach_rate_change" description:"Predicted change of the SLA breach rate (treatment − control, a fraction)."`
+	Plan                *PilotPlan    `json:"plan,omitempty" description:"The pilot's plan from the prediction; absent until the simulation succeeded."`
+	Measured            *PilotMeasure `json:"measured,omitempty" description:"What the pilot measured so far; absent before a case of each arm closed."`
+}
+
+// PilotPlan is what the prediction says of a pilot's length.
+type PilotPlan struct {
+	CasesPerDayControl   float64  `json:"cases_per_day_control" description:"Expected new cases a day in the control arm: the calibration's arrivals × (1 − share)."`
+	CasesPerDayTreatment float64  `json:"cases_per_day_treatment" description:"Expected new cases a day in the treatment arm: arrivals × share."`
+	DaysToMinSample      *float64 `json:"days_to_min_sample" description:"Days until the smaller arm has min_cases_per_arm closed cases: the cases at its rate plus the predicted median cycle time; null without arrivals."`
+	CasesFor80Power      *int     `json:"cases_for_80_power" description:"Cases per arm for 80 % power to detect the predicted change of the primary metric with the sequential design (the evaluation's cases_needed_for_80_power, from the prediction); null when the simulation does not predict the primary metric (fcr, csat) or predicts no change."`
+	DaysTo80Power        *float64 `json:"days_to_80_power" description:"Days until the smaller arm has cases_for_80_power closed cases; null with cases_for_80_power."`
+	Note                 string   `json:"note,omitempty"`
+}
+
+// PilotMeasure is a pilot's measured change of median cycle time beside
+// the predicted one.
+type PilotMeasure struct {
+	ControlClosed     int      `json:"control_closed" description:"Control cases closed (completed)."`
+	TreatmentClosed   int      `json:"treatment_closed" description:"Treatment cases closed (completed)."`
+	CycleMedianChange *float64 `json:"cycle_median_change" description:"Measured treatment ÷ control median cycle time − 1."`
+	PredictionError   *float64 `json:"prediction_error" description:"(1 + predicted change) ÷ (1 + measured change) − 1: how far the predicted ratio of medians is from the measured one; the target is within ±0.15."`
+	WithinTarget      *bool    `json:"within_target" description:"|prediction_error| ≤ 0.15."`
+	Final             bool     `json:"final" description:"The pilot has ended: the measure is its result, not one so far."`
+}

@@ -39,6 +39,9 @@ const (
 	// (arrivals a day × (warm-up + days)): a run keeps its cases in
 	// memory until it is summarised (~1 KiB each).
 	MaxRunCases = 150_000
+	// MaxRunDays bounds replications × (days + warm-up) of a request: 20
+	// replications of a year.
+	MaxRunDays = 20 * (MaxDays + WarmUpDays)
 )
 
 // Compare simulates the current flow and a proposal from one calibration

@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -24,6 +26,9 @@ const (
 	ActivityEvaluatePilot = "EvaluatePilot"
 	ActivityEndPilot      = "EndPilot"
 	ActivityCreatePilot   = "CreatePilot"
+	// ActivityPredictPilot stores the simulation that predicts a pilot
+	// (decision 0045) and returns its id.
+	ActivityPredictPilot = "PredictPilot"
 )
 
 // Decisions of an evaluation.
@@ -139,6 +144,23 @@ type pilotRun struct {
 // pilotWakeOnEnd is the change id of the wake on an on-demand end.
 const pilotWakeOnEnd = "pilot-wake-on-end"
 
+// pilotPrediction is the change id of the prediction a pilot's first run
+// starts (issue 22): the PredictPilot activity stores a simulation of the
+// control version against the treatment, and a Simulation workflow of its
+// own (abandoned: it outlives nothing it needs) runs it.
+const pilotPrediction = "pilot-prediction"
+
+// PredictPilotInput asks for the prediction of a pilot.
+type PredictPilotInput struct {
+	PilotID string
+}
+
+// PredictPilotResult is the simulation stored ("" when the pilot cannot
+// be predicted, e.g. it is gone).
+type PredictPilotResult struct {
+	SimulationID string `json:",omitempty"`
+}
+
 // Pilot evaluates a pilot on a timer (every EvaluateEvery, and at
 // StartedAt+MaxDuration for the final look), on demand (the evaluate
 // Update) until an evaluation concludes, a guardrail stops the treatment
@@ -160,6 +182,9 @@ func Pilot(ctx workflow.Context, in PilotInput) (PilotStatus, error) {
 			return nil
 		}}); err != nil {
 		return PilotStatus{}, fmt.Errorf("pilot: register update: %w", err)
+	}
+	if in.Looks == 0 && workflow.GetVersion(ctx, pilotPrediction, workflow.DefaultVersion, 1) >= 1 {
+		p.predict(ctx)
 	}
 	stops := workflow.GetSignalChannel(ctx, SignalStopPilot)
 	// Since version 1 the main loop wakes as soon as an on-demand look
@@ -302,4 +327,33 @@ func (p *pilotRun) end(ctx workflow.Context, status, reason, winner, rec string)
 		p.ended.SendAsync(true)
 	}
 	return p.status, nil
+}
+
+// predict stores and starts the pilot's prediction. A failure is logged:
+// a pilot runs without its prediction rather than not at all.
+func (p *pilotRun) predict(ctx workflow.Context) {
+	var res PredictPilotResult
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
+	})
+	if err := workflow.ExecuteActivity(actx, ActivityPredictPilot, PredictPilotInput{PilotID: p.in.PilotID}).Get(ctx, &res); err != nil {
+		workflow.GetLogger(ctx).Error("pilot: store the prediction", "error", err)
+		return
+	}
+	if res.SimulationID == "" {
+		return
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            SimulationID(res.SimulationID),
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, SimulationWorkflow, SimulationInput{SimulationID: res.SimulationID})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+		if !errors.As(err, &started) {
+			workflow.GetLogger(ctx).Error("pilot: start the prediction", "error", err)
+		}
+	}
 }

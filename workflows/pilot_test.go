@@ -23,6 +23,8 @@ type pilotHarness struct {
 	decisions []workflows.PilotEvaluation
 	evals     []workflows.EvaluatePilotInput
 	ends      []workflows.EndPilotInput
+	predicted []string // pilots whose prediction was stored
+	simulated []string // simulations run
 }
 
 func newPilotHarness(decisions ...workflows.PilotEvaluation) *pilotHarness {
@@ -35,6 +37,20 @@ func newPilotHarness(decisions ...workflows.PilotEvaluation) *pilotHarness {
 		return workflows.PilotEvaluation{}, nil
 	}, activityName(workflows.ActivityEvaluatePilot))
 	env.RegisterActivityWithOptions(func(context.Context, workflows.EndPilotInput) error { return nil }, activityName(workflows.ActivityEndPilot))
+	env.RegisterWorkflowWithOptions(workflows.Simulation, workflow.RegisterOptions{Name: workflows.SimulationWorkflow})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.PredictPilotInput) (workflows.PredictPilotResult, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.predicted = append(h.predicted, in.PilotID)
+		return workflows.PredictPilotResult{SimulationID: "sim-" + in.PilotID}, nil
+	}, activityName(workflows.ActivityPredictPilot))
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.SimulationInput) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.simulated = append(h.simulated, in.SimulationID)
+		return nil
+	}, activityName(workflows.ActivityRunSimulation))
+	env.RegisterActivityWithOptions(func(context.Context, workflows.FailSimulationInput) error { return nil }, activityName(workflows.ActivityFailSimulation))
 	env.OnActivity(workflows.ActivityEvaluatePilot, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in workflows.EvaluatePilotInput) (workflows.PilotEvaluation, error) {
 			h.mu.Lock()
@@ -176,4 +192,22 @@ func TestPilotEndsAtOnceWhenAnOnDemandLookConcludes(t *testing.T) {
 	// The workflow returns at the on-demand look (20m), not at the next
 	// timer look (1h): its parent PDCA cycle goes on at once.
 	require.Equal(t, t0.Add(20*time.Minute), h.env.Now().UTC())
+}
+
+// TestPilotStartsItsPrediction: a pilot's first run stores its prediction
+// and starts the simulation; a run continued as new does not again.
+func TestPilotStartsItsPrediction(t *testing.T) {
+	t.Parallel()
+	h := newPilotHarness(workflows.PilotEvaluation{Decision: workflows.DecisionConclude, Winner: "treatment"})
+	h.env.ExecuteWorkflow(workflows.PilotWorkflow, pilotInput())
+	require.Equal(t, workflows.PilotCompleted, h.result(t).Status)
+	require.Equal(t, []string{"p-1"}, h.predicted)
+	require.Equal(t, []string{"sim-p-1"}, h.simulated, "the abandoned child ran")
+
+	h = newPilotHarness(workflows.PilotEvaluation{Decision: workflows.DecisionConclude, Winner: "treatment"})
+	in := pilotInput()
+	in.Looks = 3
+	h.env.ExecuteWorkflow(workflows.PilotWorkflow, in)
+	require.Equal(t, workflows.PilotCompleted, h.result(t).Status)
+	require.Empty(t, h.predicted, "predicted by the first run")
 }

@@ -42,6 +42,10 @@ func TestPilotStepRunsChildPilot(t *testing.T) {
 			return workflows.PilotEvaluation{}, nil
 		}, activityName(workflows.ActivityEvaluatePilot))
 		env.RegisterActivityWithOptions(func(context.Context, workflows.EndPilotInput) error { return nil }, activityName(workflows.ActivityEndPilot))
+		// No prediction: the pilot step's child runs without one.
+		env.RegisterActivityWithOptions(func(context.Context, workflows.PredictPilotInput) (workflows.PredictPilotResult, error) {
+			return workflows.PredictPilotResult{}, nil
+		}, activityName(workflows.ActivityPredictPilot))
 	})
 	var creates []workflows.CreatePilotInput
 	refuse := true

@@ -607,9 +607,10 @@ func TestRecordAlertHistories(t *testing.T) {
 	}
 }
 
-// TestRecordSimulationHistories records a Simulation that succeeded
-// (complaint v1 against v2 from two weeks of cases) and one refused (a
-// window without cases), on a real server (decision 0045).
+// TestRecordSimulationHistories records a Pilot that starts its
+// prediction, a Simulation that succeeded (complaint v1 against v2 from
+// two weeks of cases) and one refused (a window without cases), on a real
+// server (decision 0045).
 func TestRecordSimulationHistories(t *testing.T) {
 	if os.Getenv("FLOWLAB_RECORD_HISTORIES") != "1" {
 		// Deliberate: recording rewrites testdata/histories from a real
@@ -649,6 +650,25 @@ func TestRecordSimulationHistories(t *testing.T) {
 	}
 	w := srv.NewWorker(workflows.TaskQueue, func(r sdkworker.Registry) { flowworker.Register(r, &activities.Activities{Store: st}) })
 	defer w.Stop()
+
+	// A pilot of v2 against v1 that starts its prediction and concludes
+	// at its maximum duration (a few seconds).
+	pl, _, err := st.CreatePilot(ctx, store.CreatePilotParams{ID: uuid.NewString(), Flow: "complaint", Control: 1, Treatment: 2, Share: 50,
+		Unit: "case", PrimaryMetric: "cycle_time", MinCasesPerArm: 10, MaxDuration: 3 * time.Second, EvaluateEvery: time.Second,
+		WorkflowID: workflows.PilotWorkflowID("recorded"), CreatedBy: "recorder", At: time.Now().UTC()})
+	require.NoError(t, err)
+	prun, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: pl.WorkflowID, TaskQueue: workflows.TaskQueue}, workflows.PilotWorkflow,
+		workflows.PilotInput{PilotID: pl.ID, Flow: pl.Flow, StartedAt: pl.CreatedAt, MaxDuration: pl.MaxDuration, EvaluateEvery: pl.EvaluateEvery})
+	require.NoError(t, err)
+	require.NoError(t, prun.Get(ctx, nil))
+	require.Eventually(t, func() bool {
+		x, err := st.GetSimulation(ctx, activities.PilotPredictionID(pl.ID))
+		return err == nil && x.Status != store.SimulationRunning
+	}, time.Minute, 100*time.Millisecond, "the prediction finished")
+	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history(ctx, t, c, pl.WorkflowID, prun.GetRunID()))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("testdata", "histories", "pilot-predicted.json"), b, 0o644))
+
 	days, reps, seed, two := 7, 2, uint64(1), 2
 	for file, window := range map[string][2]time.Time{ok: {from, to}, refused: {from.Add(-100 * 24 * time.Hour), from.Add(-90 * 24 * time.Hour)}} {
 		req, err := json.Marshal(map[string]any{"flow": "complaint", "version": two, "from": window[0], "to": window[1], "days": days,

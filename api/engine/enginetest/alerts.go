@@ -100,3 +100,11 @@ func (f *Fake) RunSimulation(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// PredictPilot stores a pilot's prediction as the Pilot workflow's first
+// run does (the fake does not run pilots) and returns its id; RunSimulation
+// runs it.
+func (f *Fake) PredictPilot(ctx context.Context, pilotID string) (string, error) {
+	res, err := (&activities.Activities{Store: f.st}).PredictPilot(ctx, workflows.PredictPilotInput{PilotID: pilotID})
+	return res.SimulationID, err
+}
