@@ -339,9 +339,11 @@ func outcomeTo(st *flow.Step, next string) string {
 // writeCase writes one simulated case as the API and the Case workflow's
 // activities would have: the case row, each step's task (opened, escalated
 // while it waited past a level, claimed, completed with its span and audit
-// entry) or span, the customer's feedback, and the close. A case found
-// from an earlier fill is finished if it is not closed; one that is not
-// the history's is left alone.
+// entry) or span, the customer's feedback, and the close. The row is
+// written completed (no workflow runs it: an active case without one would
+// be marked failed by the reconciler) and its closed_at set last, so a
+// case found from an earlier fill without closed_at is finished; one that
+// is not the history's is left alone.
 func (w *writer) writeCase(ctx context.Context, c simCase, n int, pilot *pilotPlan) error {
 	key := fmt.Sprintf("demo-history:%d:%s:%d", w.o.Seed, c.ref.key, n)
 	id := idOf(key)
@@ -359,7 +361,7 @@ func (w *writer) writeCase(ctx context.Context, c simCase, n int, pilot *pilotPl
 		return fmt.Errorf("demohistory: encode attributes: %w", err)
 	}
 	p := store.CreateCaseParams{ID: id, Flow: c.ref.key, Version: c.ref.version, Variant: c.variant, Customer: customer, Channel: channel,
-		Attributes: ab, Status: store.CaseActive, WorkflowID: c.ref.key + "-" + id, IdempotencyKey: key, CreatedBy: Actor, At: c.arrived}
+		Attributes: ab, Status: store.CaseCompleted, WorkflowID: c.ref.key + "-" + id, IdempotencyKey: key, CreatedBy: Actor, At: c.arrived}
 	if c.variant != "" && pilot != nil {
 		p.PilotID = pilot.id
 	}
@@ -380,7 +382,7 @@ func (w *writer) writeCase(ctx context.Context, c simCase, n int, pilot *pilotPl
 			w.sum.Foreign++
 			return nil
 		}
-		if cs.Status == store.CaseCompleted {
+		if cs.ClosedAt != nil {
 			w.sum.Existing++
 			return nil
 		}
