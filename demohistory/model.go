@@ -94,7 +94,7 @@ type choice struct {
 var params = map[string]stepParams{
 	"complaint.v1/record":                    {workMin: 15},
 	"complaint.v1/route":                     {p: []choice{{"crisis_investigate", 0.04}}},
-	"complaint.v1/investigate":               {workMin: 55},
+	"complaint.v1/investigate":               {workMin: 40},
 	"complaint.v1/crisis_investigate":        {workMin: 90},
 	"complaint.v1/feedback":                  {workMin: 20},
 	"complaint.v1/review":                    {workMin: 10, p: []choice{{"rework", 0.15}}},
@@ -167,7 +167,7 @@ func staffing() []sim.Staffing {
 	}
 	desks := []desk{
 		{"customer_service", 5, 3, 8, 18, 2},
-		{"technical", 7, 3, 9, 17, 0},
+		{"technical", 8, 4, 9, 17, 0},
 		{"supervisor", 1, 1, 9, 17, 0},
 		{"crisis_team", 1, 1, 8, 18, 0},
 		{"improvement", 1, 1, 9, 17, 0},

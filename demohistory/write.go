@@ -59,6 +59,10 @@ func idOf(key string) string { return uuid.NewSHA1(namespace, []byte(key)).Strin
 // leaves feedback.
 const feedbackShare = 0.35
 
+// pickupMean is the mean time a person takes to open a task the
+// simulation gave them.
+const pickupMean = 2 * time.Minute
+
 // reopenWindow is the API's and worker's default (a case reopened within
 // it counts as not resolved at first contact in pilot results).
 const reopenWindow = 7 * 24 * time.Hour
@@ -520,13 +524,17 @@ func (w *writer) task(ctx context.Context, c simCase, st *flow.Step, span store.
 		}
 		level = i + 1
 	}
+	// The person opens the task a moment after the simulation gave it to
+	// them (mean 2 min, at most 30 % of its work): the first response is
+	// not instant.
+	claimed := v.Started.Add(min(time.Duration(w.r.ExpFloat64()*float64(pickupMean)), v.Work()*3/10)).Truncate(time.Millisecond)
 	who := t.Assignee
 	if who == "" {
 		who = w.person(st.Department, v.Started)
-		if _, err := w.st.ClaimTask(ctx, store.ClaimTaskParams{ID: taskID, Actor: who, At: v.Started}); err != nil {
+		if _, err := w.st.ClaimTask(ctx, store.ClaimTaskParams{ID: taskID, Actor: who, At: claimed}); err != nil {
 			return fmt.Errorf("demohistory: claim task %s: %w", taskID, err)
 		}
-		if err := w.audit(ctx, store.AuditEntry{At: v.Started, Actor: who, Action: "task.claim", Object: "task:" + taskID, CaseID: span.CaseID,
+		if err := w.audit(ctx, store.AuditEntry{At: claimed, Actor: who, Action: "task.claim", Object: "task:" + taskID, CaseID: span.CaseID,
 			Key: "task.claim:" + taskID}); err != nil {
 			return err
 		}
@@ -535,8 +543,10 @@ func (w *writer) task(ctx context.Context, c simCase, st *flow.Step, span store.
 	if d := formData(st, attrs); d != nil {
 		data, _ = json.Marshal(d)
 	}
-	started := v.Started
-	span.Kind, span.Department, span.ClaimedAt, span.SLADue, span.EscalationLevel, span.Actor = string(flow.KindTask), st.Department, &started, due, level, who
+	if t.ClaimedAt != nil {
+		claimed = *t.ClaimedAt
+	}
+	span.Kind, span.Department, span.ClaimedAt, span.SLADue, span.EscalationLevel, span.Actor = string(flow.KindTask), st.Department, &claimed, due, level, who
 	span.Breached = due != nil && v.Completed.After(*due)
 	completion := "demo-history:" + taskID
 	details, _ := json.Marshal(map[string]string{"outcome": span.Outcome, "update_id": completion})
@@ -559,7 +569,7 @@ func (w *writer) feedback(ctx context.Context, id string, c simCase, rework bool
 		score -= 0.8
 	}
 	csat := int(math.Round(min(5, max(1, score))))
-	nps := int(math.Round(min(10, max(0, 2*score-0.5+w.r.NormFloat64()))))
+	nps := int(math.Round(min(10, max(0, 2*score+0.3+w.r.NormFloat64()))))
 	fcr := !rework && w.r.Float64() < 0.9
 	fb, created, err := w.st.PutFeedback(ctx, store.PutFeedbackParams{CaseID: id, CSAT: &csat, NPS: &nps, ResolvedFirstContact: &fcr, Actor: Actor, At: at})
 	if err != nil {

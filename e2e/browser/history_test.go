@@ -62,7 +62,7 @@ func (e *env) testDemoHistory(t *testing.T) {
 	t.Logf("investigate: waiting p50 %s, working p50 %s", waitText, workText)
 	require.Regexp(t, hourScale, waitText)
 	require.Regexp(t, hourScale, workText)
-	require.Greater(t, wait, 600.0, "engineers are short: investigations wait")
+	require.Greater(t, wait, 300.0, "engineers are short: investigations wait")
 	require.Greater(t, work, 600.0, "an investigation takes more than minutes")
 	_, recordWait := cell("record", 2)
 	require.Greater(t, wait, recordWait, "technical waits longer than customer service")
