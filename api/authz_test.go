@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/demohistory"
 	"github.com/flowlab/flowlab/internal/httpx"
 	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
@@ -126,6 +127,8 @@ var authzRules = map[string]accessRule{
 	"adoptProposal": improvers, "declineProposal": improvers,
 	"listImprovements": anyone, "getImprovementKPIs": anyone,
 	"getServiceKPIs": anyone,
+	// A flowlab dev's simulated history (decision 0044).
+	"startDemoHistory": adminOnly, "getDemoHistory": adminOnly,
 	// Review packs: those who read flows (decision 0042).
 	"getMonthlyReview": flowReaders, "getQuarterlyReview": flowReaders,
 
@@ -272,6 +275,9 @@ const (
 	needWatch = "watch"
 	// needSimulation: a simulation of complaint, finished.
 	needSimulation = "simulation"
+	// needDev: the server is a flowlab dev, its history fill a stand-in
+	// that writes nothing.
+	needDev = "dev"
 )
 
 // needsOf is what rt's path names.
@@ -301,12 +307,14 @@ func needsOf(rt route) []string {
 		return []string{needWatch}
 	case strings.HasPrefix(rt.Pattern, "/api/v1/simulations/{id}"):
 		return []string{needSimulation}
+	case strings.HasPrefix(rt.Pattern, "/api/v1/dev/"):
+		return []string{needDev}
 	}
 	return nil
 }
 
 // allNeeds seeds a world every read can be made in.
-var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert, needWatch, needSimulation}
+var allNeeds = []string{needClosedCase, needFeedback, needPilot, needProposal, needToken, needLog, needAlert, needWatch, needSimulation, needDev}
 
 func (tpl *worldTemplate) world(t testing.TB, needs ...string) *world {
 	t.Helper()
@@ -327,6 +335,14 @@ func (tpl *worldTemplate) worldWith(t testing.TB, opt func(*Config), needs ...st
 	var opts []func(*Config)
 	if opt != nil {
 		opts = append(opts, opt)
+	}
+	if slices.Contains(needs, needDev) {
+		opts = append(opts, func(c *Config) {
+			c.Dev = true
+			c.historyFill = func(context.Context, store.Store, demohistory.Options, func(demohistory.Progress)) (demohistory.Summary, error) {
+				return demohistory.Summary{}, nil
+			}
+		})
 	}
 	e := newEnvWithStore(t, st, opts...)
 	maps.Copy(e.tokens, tpl.tokens)

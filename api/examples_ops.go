@@ -33,3 +33,15 @@ var (
 		"flowlab_http_request_duration_seconds_sum{code=\"200\",method=\"GET\",route=\"/api/v1/tasks\"} 0.093\n" +
 		"flowlab_http_request_duration_seconds_count{code=\"200\",method=\"GET\",route=\"/api/v1/tasks\"} 42\n"
 )
+
+var (
+	exampleHistoryStart   = time.Date(2026, 12, 6, 14, 3, 0, 0, time.UTC)
+	exampleHistoryRunning = apiv1.DemoHistoryJob{Status: apiv1.HistoryRunning, Days: 90, Seed: 1, StartedAt: &exampleHistoryStart}
+	exampleHistoryFrom    = time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC)
+	exampleHistoryEnd     = time.Date(2026, 12, 6, 14, 3, 47, 0, time.UTC)
+	exampleHistoryDone    = apiv1.DemoHistoryJob{Status: apiv1.HistoryDone, Days: 90, Seed: 1, From: &exampleHistoryFrom, To: &exampleHistoryStart,
+		StartedAt: &exampleHistoryStart, FinishedAt: &exampleHistoryEnd, Cases: 3516, Done: 3516, Created: 3516, Tasks: 13414, Feedback: 1268,
+		Proposals: 6, PilotID: "5d0c7a4e-8f7b-5a1e-9c3d-2b4a6e8f0a1c",
+		Flows: []apiv1.DemoHistoryFlow{{Flow: "complaint", Version: 1, Cases: 1266}, {Flow: "complaint", Version: 2, Cases: 332},
+			{Flow: "returns-exchange", Version: 1, Cases: 1042}, {Flow: "appointment", Version: 1, Cases: 874}, {Flow: "pdca", Version: 1, Cases: 2}}}
+)

@@ -107,6 +107,7 @@ var apiTags = []struct{ Name, Description string }{
 	{"tokens", "Actors and their API tokens."},
 	{"audit", "The audit trail of every change (ADR 0011)."},
 	{"meta", "Liveness, readiness, metrics and this document."},
+	{"dev", "flowlab dev only: simulated history for demonstrations (ADR 0044). Elsewhere these routes answer 404."},
 }
 
 const (
@@ -116,7 +117,7 @@ const (
 
 // apiRoutes is every route: each resource's table, in the order of the
 // document's tags.
-var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, watchRoutes, simulationRoutes, logRoutes, logCompareRoutes)
+var apiRoutes = slices.Concat(metaRoutes, tokenRoutes, sessionRoutes, actorRoutes, peopleRoutes, notificationRoutes, auditRoutes, caseRoutes, feedbackRoutes, spanRoutes, taskRoutes, flowRoutes, pilotRoutes, proposalRoutes, improvementRoutes, kpiRoutes, reportRoutes, alertRoutes, watchRoutes, simulationRoutes, logRoutes, logCompareRoutes, devRoutes)
 
 // Parameters of the routes.
 

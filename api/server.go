@@ -102,6 +102,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/api/engine"
+	"github.com/flowlab/flowlab/demohistory"
 	"github.com/flowlab/flowlab/dotlayout"
 	"github.com/flowlab/flowlab/flowgraph"
 	"github.com/flowlab/flowlab/internal/httpx"
@@ -156,6 +157,13 @@ type Config struct {
 	// "mode": "dev", which flowlab demo requires before it creates tokens
 	// and cases (decision 0025). Production servers leave it false.
 	Dev bool
+	// Context is the process's lifetime: background work the API starts
+	// (the dev's history fill, decision 0044) stops when it ends.
+	// Default: context.Background().
+	Context context.Context
+	// historyFill is what a history job runs (demohistory.Fill; tests
+	// replace it).
+	historyFill historyFill
 	// Channels are the contact channels a case may be started with
 	// (FLOWLAB_CHANNELS); POST /api/v1/cases refuses any other with the
 	// list. Default: DefaultChannels.
@@ -259,6 +267,12 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Context == nil {
+		c.Context = context.Background()
+	}
+	if c.historyFill == nil {
+		c.historyFill = demohistory.Fill
+	}
 	c.Logger = slog.New(httpx.RequestIDLogHandler{Handler: c.Logger.Handler()})
 	if c.Metrics == nil {
 		c.Metrics = obs.New()
@@ -345,6 +359,8 @@ type API struct {
 	attrSearches chan struct{}
 	// logs are the event log imports under way and the loaded logs.
 	logs *logState
+	// history is the dev's history fill (decision 0044).
+	history *historyState
 }
 
 // New returns the API of cfg; Mount serves it.
@@ -367,6 +383,7 @@ func New(cfg Config) (*API, error) {
 	s.graphs = dotlayout.New(cfg.GraphLayout)
 	s.attrSearches = make(chan struct{}, maxAttrSearches)
 	s.logs = newLogState(cfg)
+	s.history = &historyState{}
 	return s, nil
 }
 

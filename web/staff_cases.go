@@ -279,6 +279,17 @@ type casePage struct {
 	// Internal marks a case no customer is party to (an improvement
 	// cycle): no customer feedback is asked for or shown.
 	Internal bool
+	// Simulated marks a case flowlab demo --history wrote (attribute
+	// simulated: true, decision 0044): no workflow ever ran it.
+	Simulated bool
+}
+
+// simulated reports whether a case's attributes mark it simulated.
+func simulated(raw json.RawMessage) bool {
+	var a struct {
+		Simulated bool `json:"simulated"`
+	}
+	return json.Unmarshal(raw, &a) == nil && a.Simulated
 }
 
 // pdcaMetricKeys are the attributes of an improvement cycle that hold a
@@ -337,6 +348,7 @@ func (s *Web) loadCase(r *http.Request) (casePage, error) {
 	}
 	page.Cycle = fmtSeconds(end.Sub(c.CreatedAt).Seconds())
 	page.Internal = (c.Flow == apiv1.PDCAFlow)
+	page.Simulated = simulated(c.Attributes)
 	if page.Internal {
 		pdcaMetricValues(c.Attributes, page.Attributes)
 	}

@@ -644,3 +644,16 @@ func TestUICasePage(t *testing.T) {
 	body = e.page("ana", http.MethodGet, loc, nil).Body.String()
 	require.Contains(t, body, `<a href="/ui/cases/`+c.ID+`" data-testid="reopened-from">`)
 }
+
+// A case flowlab demo --history wrote says it is simulated and links to
+// no workflow.
+func TestUICaseSimulated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.startCaseAs("admin", "complaint", "sim-complaint-00001", map[string]any{"simulated": true})
+	body := e.page("admin", http.MethodGet, "/ui/cases/"+c.ID, nil).Body.String()
+	require.Contains(t, body, `data-testid="case-simulated"`)
+	require.NotContains(t, body, `data-testid="temporal-link"`)
+	other := e.startCaseAs("admin", "complaint", "C-1", map[string]any{"simulated": false})
+	require.NotContains(t, e.page("admin", http.MethodGet, "/ui/cases/"+other.ID, nil).Body.String(), `data-testid="case-simulated"`)
+}

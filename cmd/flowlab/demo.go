@@ -43,6 +43,7 @@ func newDemoCmd() *cobra.Command {
 		feedback  int
 		notDev    bool
 		tokenTTL  time.Duration
+		history   string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -65,8 +66,23 @@ every other task alone), and it runs only against a flowlab dev (GET
 /healthz says "mode": "dev"): pointed at any other server it refuses, unless
 told --i-know-this-is-not-dev. Its people's tokens (one staff token per
 department, a process owner, an improver of the improvement department)
-expire after --token-ttl (default 2h, at most 24h).`,
+expire after --token-ttl (default 2h, at most 24h).
+
+With --history 90d, demo drives no live cases: it asks the flowlab dev to
+simulate 90 days (1d to 366d) of operation of all four built-in flows
+ending now, on every channel, in working hours (Monday to Friday 08:00 to
+18:00 UTC, customer service also on Saturday mornings), with hour-scale work,
+the technical department short of people (the slow one), reviews sending
+answers back for rework, customer feedback on about a third of the cases,
+a finished pilot of complaint v1 against v2, proposals and PDCA cycles. The
+server writes them through the same store paths as real cases, so the KPI,
+heat map, trend, bottleneck, proposal and pilot pages show the weeks at
+once; it shows a progress bar meanwhile. Every case it creates is closed
+and marked simulated (attribute simulated, customer sim-…); the same
+--seed creates nothing twice, and no other case is touched. It runs only
+against a flowlab dev.`,
 		Example: `  flowlab demo --cases 30
+  flowlab demo --history 90d
   flowlab demo --cases 100 --flow complaint --time-scale 200ms
 
   # pilot the one-stop complaint flow and drive cases through both arms
@@ -74,6 +90,9 @@ expire after --token-ttl (default 2h, at most 24h).`,
   flowlab demo --cases 200 --feedback 70`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if history != "" {
+				return runDemoHistory(cmd, cf, history, seed, timeout, notDev, tokenTTL)
+			}
 			if cases < 1 || cases > 10000 {
 				return usageError{errors.New("--cases must be between 1 and 10000")}
 			}
@@ -127,6 +146,7 @@ expire after --token-ttl (default 2h, at most 24h).`,
 	cmd.Flags().IntVar(&feedback, "feedback", 60, "percent of completed cases whose customer leaves feedback (0: none)")
 	cmd.Flags().BoolVar(&notDev, "i-know-this-is-not-dev", false, "run against a server that is not a flowlab dev (demo creates tokens and cases there)")
 	cmd.Flags().DurationVar(&tokenTTL, "token-ttl", 2*time.Hour, "lifetime of the tokens demo creates for its people (1m to 24h)")
+	cmd.Flags().StringVar(&history, "history", "", "instead of driving live cases, fill the dev with this much simulated past operation of every built-in flow, like 90d (1d to 366d)")
 	return cmd
 }
 

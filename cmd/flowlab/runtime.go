@@ -323,6 +323,7 @@ func apiHandler(ctx context.Context, st store.Store, c client.Client, logger *sl
 			RatePerSecond:     rate,
 			RateBurst:         burst,
 			Dev:               o.dev,
+			Context:           ctx,
 			Channels:          channels,
 			Departments:       web.API.Departments,
 			MaxLogBytes:       logBytes,

@@ -41,6 +41,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("MonthlyReviewPackPrints", e.testReviewPack)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
+	// Last: 90 days of simulated history fill every page after it.
+	t.Run("DemoHistory", e.testDemoHistory)
 }
 
 // testOnlyLoopback: the browser reaches the server on loopback and nothing

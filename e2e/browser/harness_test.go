@@ -149,7 +149,9 @@ func newEnv(t *testing.T, chromium string) *env {
 	t.Cleanup(w.Stop)
 
 	require.NoError(t, api.SeedBuiltinFlows(ctx, st))
-	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger, TemporalNamespace: ts.GetDefaultNamespace()}})
+	h, err := server.New(server.Config{API: api.Config{Store: st, Engine: engine.NewTemporal(c), AdminToken: adminToken, Logger: logger, TemporalNamespace: ts.GetDefaultNamespace(),
+		// A flowlab dev, as demo --history needs (its scenario runs last).
+		Dev: true}})
 	require.NoError(t, err)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)

@@ -42,6 +42,8 @@ var allowed = map[string][]string{
 	// beforeafter sets a log beside a flow's spans (issue 18).
 	"beforeafter": {"analytics", "discovery", "stats"},
 	"pilotdata":   {"store", "experiment", "stats"},
+	// demohistory writes simulated history through the store (decision 0044).
+	"demohistory": {"store", "flow", "flows", "sim", "workflows", "pilotdata"},
 	// kpi computes every service and flow number (decisions 0015, 0040).
 	"kpi": {"store", "pilotdata", "experiment", "stats", "apiv1", "alert", "analytics", "flow"},
 	// simcal calibrates sim from the store and compares what-ifs
@@ -70,7 +72,9 @@ var allowed = map[string][]string{
 		// the model of alert rules (decision 0040).
 		"alert",
 		// the what-if simulations' requests (decision 0045).
-		"simcal"},
+		"simcal",
+		// flowlab dev's simulated history (decision 0044).
+		"demohistory"},
 	"api/engine":            {"workflows"},
 	"api/engine/enginetest": {"api/engine", "store", "flow", "workflows", "experiment", "pilotdata", "activities"},
 	// The web UI reads and changes data only through the API (apiv1's
