@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -103,40 +101,11 @@ func (a *Activities) PredictPilot(ctx context.Context, in workflows.PredictPilot
 	if err != nil {
 		return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: %w", in.PilotID, err)
 	}
-	req := PilotPredictionRequest(pl)
-	body, err := json.Marshal(req)
-	if err != nil {
-		return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: encode: %w", pl.ID, err)
-	}
-	id := PilotPredictionID(pl.ID)
-	x, created, err := a.Store.CreateSimulation(ctx, store.Simulation{ID: id, Flow: pl.Flow, PilotID: pl.ID, Stage: "waiting to start",
-		Request: body, CreatedBy: pl.CreatedBy, CreatedAt: pl.CreatedAt})
+	x, err := simcal.StorePilotPrediction(ctx, a.Store, pl)
 	if err != nil {
 		return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: %w", pl.ID, err)
 	}
-	if created {
-		if err := a.Store.AppendAudit(ctx, store.AuditEntry{At: x.CreatedAt, Actor: "system", Action: "simulation.create",
-			Object: "simulation:" + x.ID, Details: body, Key: "simulation.create:" + x.ID}); err != nil {
-			return workflows.PredictPilotResult{}, fmt.Errorf("predict pilot %s: audit: %w", pl.ID, err)
-		}
-	}
 	return workflows.PredictPilotResult{SimulationID: x.ID}, nil
-}
-
-// PilotPredictionID is the id of a pilot's prediction.
-func PilotPredictionID(pilotID string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("flowlab:pilot-prediction:"+pilotID)).String()
-}
-
-// PilotPredictionRequest is the simulation that predicts a pilot.
-func PilotPredictionRequest(pl store.Pilot) apiv1.CreateSimulationRequest {
-	days := min(max(int(math.Ceil(pl.MaxDuration.Hours()/24)), simcal.MinDays), simcal.MaxDays)
-	reps := min(20, max(2, simcal.MaxRunDays/(days+simcal.WarmUpDays)))
-	to := pl.CreatedAt.UTC()
-	from := to.Add(-56 * 24 * time.Hour)
-	control, treatment, seed := pl.Control, pl.Treatment, uint64(1)
-	return apiv1.CreateSimulationRequest{Flow: pl.Flow, Current: &control, Version: &treatment, From: &from, To: &to,
-		Days: &days, Replications: &reps, Seed: &seed}
 }
 
 // simProgress records progress on the row at most every second and

@@ -13,6 +13,7 @@ import (
 	"github.com/flowlab/flowlab/demohistory"
 	"github.com/flowlab/flowlab/internal/authz"
 	"github.com/flowlab/flowlab/internal/httpx"
+	"github.com/flowlab/flowlab/simcal"
 	"github.com/flowlab/flowlab/store"
 )
 
@@ -146,6 +147,9 @@ func (s *API) runHistory(o demohistory.Options) {
 	switch {
 	case err == nil:
 		j.Status, j.Done = apiv1.HistoryDone, sum.Cases
+		if sum.PilotID != "" {
+			s.predictHistoryPilot(ctx, sum.PilotID)
+		}
 		s.log.Info("demo history filled", slog.Int("days", o.Days), slog.Int("cases", sum.Cases), slog.Int("created", sum.Created),
 			slog.Duration("took", time.Since(start)))
 	case ctx.Err() != nil:
@@ -170,4 +174,20 @@ func (s *API) getDemoHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(s.log, w, r, http.StatusOK, job)
 	return nil
+}
+
+// predictHistoryPilot stores the history's pilot's prediction and starts
+// it, as a pilot's workflow does when it starts (the history's pilot never
+// ran one). A failure is logged: the history stands without it.
+func (s *API) predictHistoryPilot(ctx context.Context, pilotID string) {
+	pl, err := s.store.GetPilot(ctx, pilotID)
+	if err == nil {
+		var x store.Simulation
+		if x, err = simcal.StorePilotPrediction(ctx, s.store, pl); err == nil && x.Status == store.SimulationRunning {
+			err = s.eng.StartSimulation(ctx, x.ID)
+		}
+	}
+	if err != nil {
+		s.log.Error("demo history: the pilot's prediction", slog.String("pilot", pilotID), slog.String("error", err.Error()))
+	}
 }

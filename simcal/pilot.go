@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/experiment"
@@ -15,6 +18,46 @@ import (
 // PredictionTarget is issue 22's target: the predicted ratio of median
 // cycle times within ±15 % of the measured one.
 const PredictionTarget = 0.15
+
+// PilotPredictionID is the id of a pilot's prediction.
+func PilotPredictionID(pilotID string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("flowlab:pilot-prediction:"+pilotID)).String()
+}
+
+// PilotPredictionRequest is the simulation that predicts a pilot: its
+// control version against its treatment, calibrated on the 8 weeks before
+// it started, over its maximum duration (MinDays to MaxDays), 20
+// replications (fewer beyond MaxRunDays), seed 1.
+func PilotPredictionRequest(pl store.Pilot) apiv1.CreateSimulationRequest {
+	days := min(max(int(math.Ceil(pl.MaxDuration.Hours()/24)), MinDays), MaxDays)
+	reps := min(20, max(2, MaxRunDays/(days+WarmUpDays)))
+	to := pl.CreatedAt.UTC()
+	from := to.Add(-56 * 24 * time.Hour)
+	control, treatment, seed := pl.Control, pl.Treatment, uint64(1)
+	return apiv1.CreateSimulationRequest{Flow: pl.Flow, Current: &control, Version: &treatment, From: &from, To: &to,
+		Days: &days, Replications: &reps, Seed: &seed}
+}
+
+// StorePilotPrediction stores a pilot's prediction, running, with its
+// audit entry, once (a repeat returns the row).
+func StorePilotPrediction(ctx context.Context, st store.Store, pl store.Pilot) (store.Simulation, error) {
+	body, err := json.Marshal(PilotPredictionRequest(pl))
+	if err != nil {
+		return store.Simulation{}, fmt.Errorf("simcal: encode the prediction of pilot %s: %w", pl.ID, err)
+	}
+	x, created, err := st.CreateSimulation(ctx, store.Simulation{ID: PilotPredictionID(pl.ID), Flow: pl.Flow, PilotID: pl.ID,
+		Stage: "waiting to start", Request: body, CreatedBy: pl.CreatedBy, CreatedAt: pl.CreatedAt})
+	if err != nil {
+		return store.Simulation{}, fmt.Errorf("simcal: store the prediction of pilot %s: %w", pl.ID, err)
+	}
+	if created {
+		if err := st.AppendAudit(ctx, store.AuditEntry{At: x.CreatedAt, Actor: "system", Action: "simulation.create",
+			Object: "simulation:" + x.ID, Details: body, Key: "simulation.create:" + x.ID}); err != nil {
+			return store.Simulation{}, fmt.Errorf("simcal: audit the prediction of pilot %s: %w", pl.ID, err)
+		}
+	}
+	return x, nil
+}
 
 // PilotPrediction sets a pilot's prediction (its stored simulation x)
 // beside its plan and what it measured so far.
