@@ -325,6 +325,8 @@ func buildSimRequest(page *simulationsPage) (apiv1.CreateSimulationRequest, []in
 			d := f.Definition
 			req.Definition = &d
 		}
+	} else if strings.TrimSpace(f.Definition) != "" {
+		page.Errors["definition"] = "A draft is pasted here but a version is chosen above: choose “Paste a draft” to simulate the draft, or empty this box."
 	} else if f.Version != "" {
 		if v, err := strconv.Atoi(f.Version); err != nil || v < 1 {
 			page.Errors["version"] = "Choose a version of the flow."

@@ -160,6 +160,7 @@ func TestUISimulations(t *testing.T) {
 			{"BadDraft", simFormValues("proposal", "draft", "definition", "key: complaint\nsteps: [{id: a, kind: nonsense}]\n"), "definition", "The draft is not a valid flow definition:"},
 			{"OtherFlowsDraft", simFormValues("proposal", "draft", "definition", servertest.HugeFlowYAML("other", 3)), "definition", `The draft is of flow "other", not "complaint".`},
 			{"NoVersion", simFormValues("version", "9"), "version", "Flow complaint has no version 9."},
+			{"DraftButVersionChosen", simFormValues("definition", "key: complaint"), "definition", "A draft is pasted here but a version is chosen above"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				res := e.in(t).page("ivy", http.MethodPost, "/ui/simulations", c.form)
