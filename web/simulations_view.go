@@ -298,7 +298,7 @@ func simSummary(q apiv1.CreateSimulationRequest, r *apiv1.SimulationResult) stri
 		case lo > 0:
 			move = "rises"
 		}
-		fmt.Fprintf(&b, " The SLA breach rate %s from %s to %s (%s points, 95 %% interval %s to %s).", move, fmtPct(*cb.Mean), fmtPct(*pb.Mean),
+		fmt.Fprintf(&b, " The SLA breach rate %s from %s to %s (%s points, 95 %% interval %s to %s points).", move, fmtPct(*cb.Mean), fmtPct(*pb.Mean),
 			signedPoints(m), signedPoints(lo), signedPoints(hi))
 	}
 	return b.String()
@@ -325,7 +325,7 @@ func figCount(f *apiv1.SimFigure, unit string) (string, string) {
 		return "–", ""
 	}
 	r := func(v float64) string { return readable.Number(math.Round(v*10) / 10) }
-	return r(*f.Mean) + " " + unit, fmt.Sprintf("95 %%: %s–%s", r(*f.Lo), r(*f.Hi))
+	return r(*f.Mean) + " " + unit, fmt.Sprintf("95 %%: %s–%s %s", r(*f.Lo), r(*f.Hi), unit)
 }
 
 func changeRel(f apiv1.SimFigure) (string, string, bool, bool) {
@@ -339,7 +339,7 @@ func changePoints(f apiv1.SimFigure) (string, string, bool, bool) {
 	if !known(&f) {
 		return "–", "", false, false
 	}
-	return signedPoints(*f.Mean) + " points", fmt.Sprintf("95 %%: %s to %s", signedPoints(*f.Lo), signedPoints(*f.Hi)), *f.Hi < 0, *f.Lo > 0
+	return signedPoints(*f.Mean) + " points", fmt.Sprintf("95 %%: %s to %s points", signedPoints(*f.Lo), signedPoints(*f.Hi)), *f.Hi < 0, *f.Lo > 0
 }
 
 // notInVersion is what a side shows for a step or department its version
