@@ -245,3 +245,42 @@ func TestUISimulations(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, e.page("ivy", http.MethodGet, "/ui/simulations/nope", nil).Code)
 	})
 }
+
+// TestSimulationWords: the proposal and the change as the summary says
+// them.
+func TestSimulationWords(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   apiv1.StaffChange
+		want string
+	}{
+		{apiv1.StaffChange{Department: "technical", Delta: 1, FromHour: 9, ToHour: 17}, "one more person in Technical 09–17 on weekdays"},
+		{apiv1.StaffChange{Department: "customer_service", Delta: -2, FromHour: 0, ToHour: 24, Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
+			"two fewer people in Customer service 00–24 every day"},
+		{apiv1.StaffChange{Department: "technical", Delta: 12, FromHour: 8, ToHour: 12, Days: []string{"sat", "sun"}}, "12 more people in Technical 08–12 on Sat, Sun"},
+	} {
+		require.Equal(t, c.want, staffWords(c.in))
+	}
+	fig := func(m, lo, hi float64) apiv1.SimFigure { return apiv1.SimFigure{Mean: &m, Lo: &lo, Hi: &hi} }
+	for _, c := range []struct {
+		f        apiv1.SimFigure
+		verb, by string
+		decided  bool
+	}{
+		{fig(-0.2, -0.24, -0.16), "shortens", "by 20 % (95 % interval 16–24 %)", true},
+		{fig(0.053, 0.021, 0.085), "lengthens", "by 5.3 % (95 % interval 2.1–8.5 %)", true},
+		{fig(-0.03, -0.08, 0.02), "changes", "by −3 % (95 % interval −8 % to +2 %)", false},
+	} {
+		verb, by, decided := relPhrase(c.f)
+		require.Equal(t, []any{c.verb, c.by, c.decided}, []any{verb, by, decided})
+	}
+	for _, c := range []struct{ max, top, step float64 }{{0.7, 0.8, 0.2}, {1, 1, 0.2}, {13.5, 15, 5}, {62, 80, 20}, {0, 1, 0.25}} {
+		top, step := niceAxis(c.max, 5)
+		require.InDelta(t, c.top, top, 1e-9, "%v", c.max)
+		require.InDelta(t, c.step, step, 1e-9, "%v", c.max)
+	}
+	v := 1.2
+	two := 2
+	require.Equal(t, "v2, +1 in Technical 09–17 on weekdays, 120 % volume", requestWords(apiv1.CreateSimulationRequest{Version: &two, Volume: &v,
+		Staff: []apiv1.StaffChange{{Department: "technical", Delta: 1, FromHour: 9, ToHour: 17}}}))
+}
