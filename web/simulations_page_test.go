@@ -281,6 +281,13 @@ func TestSimulationWords(t *testing.T) {
 	}
 	v := 1.2
 	two := 2
+	one := 1
+	res := &apiv1.SimulationResult{Current: apiv1.SimScenario{Version: 1}, Proposed: apiv1.SimScenario{Version: 2}}
+	require.Equal(t, "Version 2 with one more person in Technical 09–17 on weekdays, at 120 % of the cases seen,", proposalSubject(apiv1.CreateSimulationRequest{Version: &two, Volume: &v,
+		Staff: []apiv1.StaffChange{{Department: "technical", Delta: 1, FromHour: 9, ToHour: 17}}}, res))
+	res.Proposed.Version = 1
+	require.Equal(t, "The volume at 120 % of the cases seen", proposalSubject(apiv1.CreateSimulationRequest{Version: &one, Volume: &v}, res))
+	require.Equal(t, "The same flow and staffing (a check of the model)", proposalSubject(apiv1.CreateSimulationRequest{Version: &one}, res))
 	require.Equal(t, "v2, +1 in Technical 09–17 on weekdays, 120 % volume", requestWords(apiv1.CreateSimulationRequest{Version: &two, Volume: &v,
 		Staff: []apiv1.StaffChange{{Department: "technical", Delta: 1, FromHour: 9, ToHour: 17}}}))
 }

@@ -187,7 +187,7 @@ func proposalSubject(q apiv1.CreateSimulationRequest, r *apiv1.SimulationResult)
 	if q.Volume != nil && *q.Volume != 1 {
 		vol := fmtNum(*q.Volume*100) + " % of the cases seen"
 		if s == "" {
-			s = upperFirst(vol)
+			s = "The volume at " + vol
 		} else {
 			s += ", at " + vol + ","
 		}
