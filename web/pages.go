@@ -60,7 +60,7 @@ type pageRoute struct {
 
 // allPages is every page of the UI: each area keeps its own table in its
 // own file (staff.go, owner.go, owner_logs.go, improve.go).
-var allPages = slices.Concat(corePages, staffPages, assignPages, peoplePages, tokenPages, ownerPages, logPages, logComparePages, improvePages, alertPages, watchPages, reportPages)
+var allPages = slices.Concat(corePages, staffPages, assignPages, peoplePages, tokenPages, ownerPages, logPages, logComparePages, improvePages, alertPages, watchPages, reportPages, simulationPages)
 
 var corePages = []pageRoute{
 	{Method: http.MethodGet, Pattern: "/signin", Public: true, Handle: (*Web).signInPage},
@@ -166,6 +166,7 @@ func navFor(a apiv1.Actor) []navItem {
 	add(authz.FlowViewers, navItem{"Flows", UIPath + "/flows", "flows"})
 	add(authz.LogViewers, navItem{"Logs", UIPath + "/logs", "logs"})
 	add(authz.FlowViewers, navItem{"Pilots", UIPath + "/pilots", "pilots"})
+	add(authz.FlowViewers, navItem{"Simulations", UIPath + "/simulations", "simulations"})
 	add(authz.Everyone, navItem{"Improvement", UIPath + "/improvements", "improvements"})
 	add(authz.Everyone, navItem{"KPIs", UIPath + "/kpis", "kpis"})
 	add(authz.FlowViewers, navItem{"Reports", UIPath + "/reports", "reports"})

@@ -39,6 +39,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("PeopleAndTokens", e.testPeopleAndTokens)
 	t.Run("AlertFiresAndTheBanner", e.testAlerts)
 	t.Run("MonthlyReviewPackPrints", e.testReviewPack)
+	t.Run("SimulateAChange", e.testSimulateAChange)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 	// Last: 90 days of simulated history fill every page after it.

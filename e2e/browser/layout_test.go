@@ -57,7 +57,7 @@ func (e *env) testEveryPageAtCommonWidths(t *testing.T) {
 		owner: {"/ui/flows", "/ui/flows/complaint", "/ui/flows/complaint/diff?from=1&to=2", "/ui/flows/complaint/edit",
 			"/ui/flows/complaint/migrate?from=1&to=2", "/ui/flows/new", "/ui/logs", "/ui/logs/new", "/ui/inbox", "/ui/cases",
 			"/ui/team?department=customer_service", "/ui/people", person, "/ui/reports"},
-		improver: {"/ui/pilots", "/ui/pilots/new", "/ui/proposals/" + prop.ID, "/ui/kpis", "/ui/inbox", "/ui/cases/" + c.ID},
+		improver: {"/ui/pilots", "/ui/pilots/new", "/ui/simulations", "/ui/proposals/" + prop.ID, "/ui/kpis", "/ui/inbox", "/ui/cases/" + c.ID},
 	}
 	for _, p := range pilots.Pilots {
 		pages[improver] = append(pages[improver], "/ui/pilots/"+p.ID)
