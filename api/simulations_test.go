@@ -96,7 +96,8 @@ func TestSimulationWhatIf(t *testing.T) {
 	res := x.Result
 	require.NotNil(t, res)
 	require.Equal(t, 160, res.Calibration.Cases, "8 cases on each of 20 working days")
-	require.InDelta(t, 160/56.0, res.Calibration.CasesPerDay, 1e-9, "over the 56 days of the window")
+	require.InDelta(t, 160/28.0, res.Calibration.CasesPerDay, 1e-9, "over the 28 days from the first case (the window's first 4 weeks had none)")
+	require.Equal(t, simNow.Add(-28*24*time.Hour), res.Calibration.From)
 	require.Equal(t, "complaint v1, staffing as observed", res.Current.Label)
 	require.Equal(t, "complaint v1, +1 in technical 09–17", res.Proposed.Label)
 	require.Equal(t, simNow, res.Start, "the Monday after the window")
@@ -250,7 +251,7 @@ func TestPilotPrediction(t *testing.T) {
 	require.NotNil(t, pr.CycleMedianChange.Mean)
 	plan := pr.Plan
 	require.NotNil(t, plan)
-	perDay := 160 / 56.0
+	perDay := 160 / 28.0 // the history's 4 weeks, in the window of 8
 	require.InDelta(t, perDay/2, plan.CasesPerDayControl, 1e-9)
 	require.InDelta(t, perDay/2, plan.CasesPerDayTreatment, 1e-9)
 	lag := max(*x.Result.Current.Cycle[2].Seconds.Mean, *x.Result.Proposed.Cycle[2].Seconds.Mean) / 86400

@@ -121,6 +121,16 @@ func Calibrate(ctx context.Context, st store.Store, p Params) (*Calibration, err
 	if err != nil {
 		return nil, err
 	}
+	// A flow whose history begins inside the window (a new flow, or
+	// history imported from a date) is calibrated from the day its first
+	// case came: the days before are no days without cases.
+	if len(arrived) > 0 {
+		first := slices.MinFunc(arrived, func(a, b time.Time) int { return a.Compare(b) })
+		if first.Sub(p.From) > 24*time.Hour {
+			p.From = first.UTC().Truncate(24 * time.Hour)
+			c.From = p.From
+		}
+	}
 	if c.Arrivals, err = sim.FitArrivals(arrived, p.From, p.To); err != nil {
 		return nil, fmt.Errorf("simcal: %w", err)
 	}
