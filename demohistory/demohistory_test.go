@@ -138,7 +138,9 @@ func TestFill90Days(t *testing.T) {
 	t.Logf("median work %.0f min, %d reworked steps", median(work), rework)
 	require.Greater(t, median(work), 5.0, "work takes minutes to hours")
 	require.Less(t, median(work), 120.0)
-	for _, d := range []string{"customer_service", "supervisor", "crisis_team"} {
+	// The supervisor's tasks are escalations: they waited an hour or more
+	// elsewhere first, so they are not compared.
+	for _, d := range []string{"customer_service", "crisis_team"} {
 		require.Greater(t, median(waits["technical"]), median(waits[d]), "technical waits longer than %s", d)
 	}
 	require.Greater(t, rework, 50, "reviews send answers back to investigation")

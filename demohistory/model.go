@@ -265,6 +265,14 @@ func steps(f flowRef) ([]sim.Step, error) {
 		case flow.KindTask:
 			s.Department = st.Department
 			s.SLA = st.SLA.D()
+			// Escalation levels move a task still waiting to another
+			// department, as the workflow does, in the step's calendar.
+			if cal := f.def.CalendarFor(&st); cal != nil {
+				s.Clock = cal.Add
+			}
+			for _, e := range st.Escalation {
+				s.Escalations = append(s.Escalations, sim.Escalation{After: e.After.D(), Department: e.Department})
+			}
 			mean := sp.workMin
 			if mean == 0 {
 				mean = 15

@@ -477,9 +477,9 @@ func (w *writer) count(r flowRef) {
 }
 
 // task writes a task visit: opened when the case entered the step,
-// escalated at each level whose time came while it was open (up to the
-// first that moves it to another department: the simulation kept it in
-// its own queue), claimed when work began, completed with its span.
+// escalated at each level whose time came while it was open (moved to
+// another department where the simulation moved it), claimed when work
+// began, completed with its span.
 func (w *writer) task(ctx context.Context, c simCase, st *flow.Step, span store.Span, v sim.StepVisit, attrs map[string]any) error {
 	cal := c.ref.def.CalendarFor(st)
 	taskID := workflows.TaskID(span.CaseID, span.Seq)
@@ -506,17 +506,29 @@ func (w *writer) task(ctx context.Context, c simCase, st *flow.Step, span store.
 		w.sum.Tasks++
 		return nil // an earlier fill completed it
 	}
-	level := 0
+	// The levels whose time came while it was open: the simulation moved
+	// a task still waiting at a level that names a department (v.Escalated
+	// is the last level it reached waiting); a level that only notifies
+	// comes while it is open, worked or not.
+	level, dept := 0, st.Department
 	for i, l := range st.Escalation {
 		at := cal.Add(v.Entered, l.After.D()).UTC()
-		if (l.Department != "" && l.Department != st.Department) || !at.Before(v.Completed) {
+		moves := l.Department != "" && l.Department != dept
+		if !at.Before(v.Completed) || (moves && i+1 > v.Escalated) {
 			break
 		}
+		if moves {
+			dept = l.Department
+		}
 		if i+1 > t.EscalationLevel {
-			if _, err := w.st.EscalateTask(ctx, store.EscalateTaskParams{ID: taskID, Level: i + 1, At: at}); err != nil {
+			p := store.EscalateTaskParams{ID: taskID, Level: i + 1, At: at}
+			if moves {
+				p.Department = l.Department
+			}
+			if _, err := w.st.EscalateTask(ctx, p); err != nil {
 				return fmt.Errorf("demohistory: escalate task %s: %w", taskID, err)
 			}
-			details, _ := json.Marshal(map[string]any{"level": i + 1, "step": st.ID, "department": st.Department, "notify": l.Notify})
+			details, _ := json.Marshal(map[string]any{"level": i + 1, "step": st.ID, "department": dept, "notify": l.Notify})
 			if err := w.audit(ctx, store.AuditEntry{At: at, Actor: "system", Action: "task.escalate", Object: "task:" + taskID, CaseID: span.CaseID,
 				Details: details, Key: fmt.Sprintf("task.escalate:%s:%d", taskID, i+1)}); err != nil {
 				return err
@@ -530,7 +542,7 @@ func (w *writer) task(ctx context.Context, c simCase, st *flow.Step, span store.
 	claimed := v.Started.Add(min(time.Duration(w.r.ExpFloat64()*float64(pickupMean)), v.Work()*3/10)).Truncate(time.Millisecond)
 	who := t.Assignee
 	if who == "" {
-		who = w.person(st.Department, v.Started)
+		who = w.person(dept, v.Started)
 		if _, err := w.st.ClaimTask(ctx, store.ClaimTaskParams{ID: taskID, Actor: who, At: claimed}); err != nil {
 			return fmt.Errorf("demohistory: claim task %s: %w", taskID, err)
 		}
@@ -546,7 +558,7 @@ func (w *writer) task(ctx context.Context, c simCase, st *flow.Step, span store.
 	if t.ClaimedAt != nil {
 		claimed = *t.ClaimedAt
 	}
-	span.Kind, span.Department, span.ClaimedAt, span.SLADue, span.EscalationLevel, span.Actor = string(flow.KindTask), st.Department, &claimed, due, level, who
+	span.Kind, span.Department, span.ClaimedAt, span.SLADue, span.EscalationLevel, span.Actor = string(flow.KindTask), dept, &claimed, due, level, who
 	span.Breached = due != nil && v.Completed.After(*due)
 	completion := "demo-history:" + taskID
 	details, _ := json.Marshal(map[string]string{"outcome": span.Outcome, "update_id": completion})

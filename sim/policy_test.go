@@ -3,10 +3,13 @@ package sim
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowlab/flowlab/stats"
 )
 
 // TestEscalationMovesAWaitingTask: the desk has nobody; a task waiting 2 h
@@ -160,4 +163,37 @@ func TestReplicateIsTheSameInParallel(t *testing.T) {
 	cancel()
 	_, _, err = ReplicateContext(ctx, m, o, 6, ReplicateOptions{})
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// TestBackgroundWorkSharesThePeople: half the work of the M/M/1 test's
+// desk comes from other flows (background); the flow's tasks still wait
+// the 45 min the whole load makes, the desk is 75 % busy, and only the
+// flow's cases are measured.
+func TestBackgroundWorkSharesThePeople(t *testing.T) {
+	m := mm1(1.5, 4)
+	bg := Background{Department: "desk", Work: Exponential{MeanSeconds: 900}}
+	for h := range HoursPerWeek {
+		bg.PerHour[h] = 1.5
+	}
+	m.Background = []Background{bg}
+	o := Options{Seed: 1, Start: monday, Horizon: 26 * 7 * 24 * time.Hour, Drain: 7 * 24 * time.Hour}
+	var meanWaits, util []float64
+	arrived := 0
+	for k := range 20 {
+		o.Seed = uint64(k + 1)
+		r, err := Run(m, o)
+		require.NoError(t, err)
+		meanWaits = append(meanWaits, stats.Mean(waits(r))/60)
+		util = append(util, r.Utilisation(0))
+		arrived += Summarise(m, r).Arrived
+	}
+	mean, lo, hi := stats.MeanCI(meanWaits, 0.95)
+	require.True(t, lo <= 45 && 45 <= hi, "mean wait %.2f min, 95 %% interval [%.2f, %.2f] should hold 45", mean, lo, hi)
+	um, ulo, uhi := stats.MeanCI(util, 0.95)
+	require.True(t, ulo <= 0.75 && 0.75 <= uhi, "utilisation %.3f [%.3f, %.3f]", um, ulo, uhi)
+	expected := 1.5 * 26 * 7 * 24 * 20
+	require.InDelta(t, expected, float64(arrived), 4*math.Sqrt(expected), "only the flow's cases are cases")
+
+	m.Background[0].Department = "nowhere"
+	require.Error(t, m.Check())
 }

@@ -89,6 +89,18 @@ type Model struct {
 	// flow's calendar (nil: elapsed).
 	CaseSLA   time.Duration
 	CaseClock func(from time.Time, d time.Duration) time.Time
+	// Background is the other work of the departments (other flows'
+	// tasks): it takes the same people, first come first served with the
+	// flow's tasks, and is not measured.
+	Background []Background
+}
+
+// Background is a stream of other tasks in a department: PerHour are the
+// expected tasks in each hour of the week, Work their work time.
+type Background struct {
+	Department string
+	PerHour    [HoursPerWeek]float64
+	Work       Dist
 }
 
 // Bounds of a run.
@@ -231,6 +243,16 @@ func (m *Model) Check() error {
 			}
 		}
 	}
+	for _, b := range m.Background {
+		if m.staffIndex(b.Department) < 0 || b.Work == nil {
+			return fmt.Errorf("sim: background work of department %s: the department has no staffing or the work no distribution", b.Department)
+		}
+		for _, r := range b.PerHour {
+			if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+				return fmt.Errorf("sim: background work of department %s: an hourly rate is negative or not a number", b.Department)
+			}
+		}
+	}
 	return nil
 }
 
@@ -273,6 +295,12 @@ func (e events) Less(i, j int) bool {
 	return e[i].seq < e[j].seq
 }
 
+// bgTask is a background task: when it arrives and in which department.
+type bgTask struct {
+	at   float64
+	dept int
+}
+
 // waiting is a case waiting in a department's queue since at; due is
 // its SLA due time (+Inf without one) for a queue served by SLA.
 type waiting struct {
@@ -297,10 +325,13 @@ type runState struct {
 	availT  []float64
 	lastT   float64
 	horizon float64
+	// bg are the background tasks' arrivals in order.
+	bg []bgTask
 	// arrivals are the arrival times in order (case i at arrivals[i]);
 	// stepDept each step's department index (-1: automatic); next each
 	// step's branches' step indices.
 	arrivals []float64
+	bgWork   []Dist // per department (nil: none)
 	stepDept []int
 	next     [][]int
 }
@@ -391,6 +422,9 @@ func Run(m *Model, o Options) (Result, error) {
 	if err := s.scheduleArrivals(); err != nil {
 		return Result{}, err
 	}
+	if err := s.scheduleBackground(); err != nil {
+		return Result{}, err
+	}
 	// Staffing changes at each hour boundary from the start's hour, and
 	// arrivals come in order: both are taken from their sequences beside
 	// the heap of work done and escalations, the earliest first, by
@@ -399,7 +433,7 @@ func Run(m *Model, o Options) (Result, error) {
 	var backlog []int
 	open := 0
 	nextHour := 0.0
-	nextArrival := 0
+	nextArrival, nextBg := 0, 0
 	for {
 		var e event
 		have := false
@@ -412,6 +446,9 @@ func Run(m *Model, o Options) (Result, error) {
 		if nextArrival < len(s.arrivals) && (!have || s.arrivals[nextArrival] < e.at) {
 			e, have = event{at: s.arrivals[nextArrival], kind: evArrival, cas: nextArrival}, true
 		}
+		if nextBg < len(s.bg) && (!have || s.bg[nextBg].at < e.at) {
+			e, have = event{at: s.bg[nextBg].at, kind: evArrival, cas: -1, dept: s.bg[nextBg].dept}, true
+		}
 		if !have {
 			break
 		}
@@ -419,7 +456,11 @@ func Run(m *Model, o Options) (Result, error) {
 		case evStaff:
 			hourAt = hourAt.Add(time.Hour)
 		case evArrival:
-			nextArrival++
+			if e.cas < 0 {
+				nextBg++
+			} else {
+				nextArrival++
+			}
 		default:
 			s.pop()
 		}
@@ -439,9 +480,18 @@ func Run(m *Model, o Options) (Result, error) {
 				s.dispatch(i, e.at)
 			}
 		case evArrival:
+			if e.cas < 0 {
+				s.wait(e.dept, waiting{cas: -1, at: e.at, due: math.Inf(1)}, e.at)
+				break
+			}
 			open++
 			s.enter(e.cas, startStep, e.at)
 		case evDone:
+			if e.cas < 0 { // background work done
+				s.busy[e.dept]--
+				s.dispatch(e.dept, e.at)
+				break
+			}
 			c := &s.cases[e.cas]
 			v := &c.Visits[len(c.Visits)-1]
 			v.Completed = s.at(e.at)
@@ -528,6 +578,42 @@ func (s *runState) caseDue(c *Case) time.Time {
 	return due.Add(c.Paused)
 }
 
+// scheduleBackground draws every background stream's tasks over the
+// horizon by thinning, as the cases' arrivals, and merges them in order.
+func (s *runState) scheduleBackground() error {
+	s.bgWork = make([]Dist, len(s.m.Staff))
+	for _, b := range s.m.Background {
+		d := s.m.staffIndex(b.Department)
+		s.bgWork[d] = b.Work
+		top := 0.0
+		for _, r := range b.PerHour {
+			top = math.Max(top, r)
+		}
+		if top == 0 {
+			continue
+		}
+		perSec := top / 3600
+		for t := s.r.ExpFloat64() / perSec; t < s.horizon; t += s.r.ExpFloat64() / perSec {
+			if s.r.Float64()*top < b.PerHour[hourOfWeek(s.at(t))] {
+				if len(s.bg) >= MaxCases {
+					return fmt.Errorf("sim: more than %d background tasks in the horizon", MaxCases)
+				}
+				s.bg = append(s.bg, bgTask{at: t, dept: d})
+			}
+		}
+	}
+	slices.SortStableFunc(s.bg, func(a, b bgTask) int {
+		if a.at < b.at {
+			return -1
+		}
+		if a.at > b.at {
+			return 1
+		}
+		return 0
+	})
+	return nil
+}
+
 // enter puts case c at step i at now: an automatic step is worked at once,
 // a task waits in its department's queue (and its escalations are set).
 func (s *runState) enter(c, i int, now float64) {
@@ -609,6 +695,10 @@ func (s *runState) dispatch(d int, now float64) {
 		w := s.queue[d][0]
 		s.queue[d] = s.queue[d][1:]
 		s.busy[d]++
+		if w.cas < 0 {
+			s.push(event{at: now + math.Max(0, s.bgWork[d].Sample(s.r)), kind: evDone, cas: -1, dept: d})
+			continue
+		}
 		s.start(w.cas, d, now)
 	}
 }

@@ -76,6 +76,12 @@ type StepData struct {
 type DeptData struct {
 	Department string
 	PerHour    [sim.HoursPerWeek]float64
+	// OtherPerHour are the other flows' tasks of the department entered
+	// in each hour of the week (a mean), OtherWork their work times in
+	// seconds: the background load the flow's tasks share the people
+	// with.
+	OtherPerHour [sim.HoursPerWeek]float64
+	OtherWork    []float64
 }
 
 // Env is the part of a case a decision rule reads.
@@ -184,23 +190,30 @@ func (c *Calibration) readCases(ctx context.Context, st store.Store, p Params) (
 func (c *Calibration) readSpans(ctx context.Context, st store.Store, p Params) error {
 	steps := map[string]*StepData{}
 	// shifts are the first and last hour (since From) each person
-	// claimed a task of a department on a day.
+	// claimed a task of a department on a day, in any flow; other are
+	// the other flows' tasks per department.
 	shifts := map[shiftKey][2]int{}
+	other := map[string]*DeptData{}
 	from, to := p.From, p.To
 	hours := int(p.To.Sub(p.From.Truncate(time.Hour)) / time.Hour)
 	var after *store.SpanCursor
 	for {
-		page, err := st.ExportSpans(ctx, store.ExportSpansParams{Flow: p.Flow, From: &from, To: &to, Limit: 10_000, After: after})
+		// Every flow's: the people and the background load are shared.
+		page, err := st.ExportSpans(ctx, store.ExportSpansParams{From: &from, To: &to, Limit: 10_000, After: after})
 		if err != nil {
 			return fmt.Errorf("simcal: read the spans of %s: %w", p.Flow, err)
 		}
 		for _, s := range page {
-			c.addSpan(steps, shifts, s.Span, p.From, hours)
+			if s.Flow == p.Flow {
+				c.addSpan(steps, shifts, s.Span, p.From, hours)
+				continue
+			}
+			addOther(other, shifts, s.Span, p.From, hours)
 		}
 		c.Spans += len(page)
 		if c.Spans > MaxSpans {
-			return fmt.Errorf("simcal: %s has more than %d spans from %s to %s (%w); choose a shorter window",
-				p.Flow, MaxSpans, from.Format(time.DateOnly), to.Format(time.DateOnly), ErrTooMuch)
+			return fmt.Errorf("simcal: the flows have more than %d spans from %s to %s (%w); choose a shorter window",
+				MaxSpans, from.Format(time.DateOnly), to.Format(time.DateOnly), ErrTooMuch)
 		}
 		if p.Progress != nil {
 			p.Progress(c.Spans)
@@ -235,6 +248,14 @@ func (c *Calibration) readSpans(ctx context.Context, st store.Store, p Params) e
 	}
 	for _, dept := range sortedKeys(present) {
 		d := DeptData{Department: dept}
+		if o := other[dept]; o != nil {
+			d.OtherWork = thin(o.OtherWork, MaxObservations)
+			for i := range d.OtherPerHour {
+				if occurs[i] > 0 {
+					d.OtherPerHour[i] = o.OtherPerHour[i] / occurs[i]
+				}
+			}
+		}
 		for h, n := range present[dept] {
 			d.PerHour[hourOfWeek(start.Add(time.Duration(h)*time.Hour))] += n
 		}
@@ -275,6 +296,34 @@ func (c *Calibration) addSpan(steps map[string]*StepData, shifts map[shiftKey][2
 	}
 	// A person's day in a department runs from the hour of their first
 	// claim to the hour of their last: they are counted in those hours.
+	addShift(shifts, s, from, hours)
+}
+
+// addOther counts another flow's task span: its person's day, and the
+// department's background load (entered by hour of week, work time).
+func addOther(other map[string]*DeptData, shifts map[shiftKey][2]int, s store.Span, from time.Time, hours int) {
+	if s.Kind != "task" || s.Department == "" {
+		return
+	}
+	o := other[s.Department]
+	if o == nil {
+		o = &DeptData{Department: s.Department}
+		other[s.Department] = o
+	}
+	o.OtherPerHour[hourOfWeek(s.EnteredAt)]++
+	if s.ClaimedAt != nil && s.Actor != "" && s.Outcome != "" {
+		if d := s.CompletedAt.Sub(*s.ClaimedAt).Seconds(); d >= 0 {
+			o.OtherWork = append(o.OtherWork, d)
+		}
+	}
+	addShift(shifts, s, from, hours)
+}
+
+// addShift extends a person's day in a department to the hour of a claim.
+func addShift(shifts map[shiftKey][2]int, s store.Span, from time.Time, hours int) {
+	if s.ClaimedAt == nil || s.Actor == "" {
+		return
+	}
 	h := int(s.ClaimedAt.Sub(from.Truncate(time.Hour)) / time.Hour)
 	if h < 0 || h >= hours {
 		return

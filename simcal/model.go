@@ -118,6 +118,13 @@ func (c *Calibration) Model(sc Scenario) (*sim.Model, []Note, error) {
 		stf.BySLA = bySLA[d]
 		notes = append(notes, n...)
 		m.Staff = append(m.Staff, stf)
+		// The other flows' tasks of the department: the same people work
+		// them.
+		if i := slices.IndexFunc(c.Departments, func(x DeptData) bool { return x.Department == d }); i >= 0 && len(c.Departments[i].OtherWork) > 0 {
+			x := c.Departments[i]
+			m.Background = append(m.Background, sim.Background{Department: d, PerHour: x.OtherPerHour,
+				Work: sim.FitWork(x.OtherWork, sim.Exponential{MeanSeconds: FallbackTaskWork})})
+		}
 	}
 	for _, ch := range sc.Staff {
 		if err := ch.Check(depts); err != nil {
