@@ -216,7 +216,7 @@ func (s *Web) pilotCreate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return redirectTo(w, r, "/ui/pilots/"+url.PathEscape(pl.ID),
-			fmt.Sprintf("Pilot started: %s v%d against v%d, %s %% of new cases to the treatment.", pl.Flow, pl.Treatment, pl.Control, fmtNum(pl.Share)))
+			fmt.Sprintf("Pilot started: %s v%d against v%d, %s %% of new cases to the treatment. Its plan (how long it takes to reach its sample) appears at the top of this page once the prediction has been simulated.", pl.Flow, pl.Treatment, pl.Control, fmtNum(pl.Share)))
 	}
 	p, err := formProblem(res)
 	if err != nil {
@@ -318,6 +318,7 @@ type pilotPage struct {
 	Steps          []stepRow
 	ChartURL       string
 	ChartAlt       string
+	Prediction     predictionView
 
 	CanAct, Running, CanPromote bool
 	// PromoteArm is the arm whose promotion the page highlights: the
@@ -374,6 +375,7 @@ func pilotView(pl apiv1.Pilot, res apiv1.PilotResults) pilotPage {
 	// results computed for this page), never the recommendation stored
 	// at an earlier look beside tables of a later one.
 	page.Recommendation = res.Recommendation
+	page.Prediction = pilotPredictionView(pl)
 	if !page.Running && res.Decision == experiment.DecisionContinue {
 		// "Keep the pilot running" makes no sense beside an ended pilot.
 		page.Recommendation = fmt.Sprintf("none: the pilot ended (%s) before its data decided it. At this look: %s", pl.Status, res.Recommendation)

@@ -40,6 +40,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("AlertFiresAndTheBanner", e.testAlerts)
 	t.Run("MonthlyReviewPackPrints", e.testReviewPack)
 	t.Run("SimulateAChange", e.testSimulateAChange)
+	// After SimulateAChange: its history calibrates the pilot's prediction.
+	t.Run("PilotPrediction", e.testPilotPrediction)
 	// After the pilot scenarios: every page with their data on it.
 	t.Run("EveryPageAtCommonWidths", e.testEveryPageAtCommonWidths)
 	// Last: 90 days of simulated history fill every page after it.
