@@ -60,3 +60,38 @@ func BenchmarkSimulationRun(b *testing.B) {
 		_ = sim.Summarise(m, r)
 	}
 }
+
+// TestPredictionQuick runs the prediction scenario on 35 days of demo
+// history (a week to calibrate before the longest holdout): six backtests
+// and the pilot, each
+// error computed as its definition says.
+func TestPredictionQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: writes four weeks of demo history")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"-quick", "-sizes", "35", "-out", dir, "prediction"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	b, err := os.ReadFile(filepath.Join(dir, "prediction.json"))
+	require.NoError(t, err)
+	var res kit.Result
+	require.NoError(t, json.Unmarshal(b, &res))
+	require.Len(t, res.Rows, 6, "3 flows × 2 holdouts")
+	require.Len(t, res.Targets, 2, "the backtests and the pilot")
+	rows := res.Data.(map[string]any)["rows"].([]any)
+	for _, r := range rows {
+		row := r.(map[string]any)
+		obs, pred, e := row["observed_median_s"], row["predicted_median_s"], row["median_error"]
+		if obs == nil || pred == nil {
+			continue
+		}
+		require.InDelta(t, pred.(float64)/obs.(float64)-1, e.(float64), 1e-9, "%v", row["flow"])
+	}
+	pilot := res.Data.(map[string]any)["pilot"].(map[string]any)
+	pred := pilot["predicted_change"].(map[string]any)["mean"].(float64)
+	meas := pilot["measured_change"].(float64)
+	require.InDelta(t, (1+pred)/(1+meas)-1, pilot["error"].(float64), 1e-9)
+}
