@@ -1,6 +1,9 @@
 package apiv1
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // StaffChange is people more or fewer in a department in some hours of
 // the week: "+1 agent in technical from 9 to 17" is {department:
@@ -217,4 +220,55 @@ type PilotMeasure struct {
 	PredictionError   *float64 `json:"prediction_error" description:"(1 + predicted change) ÷ (1 + measured change) − 1: how far the predicted ratio of medians is from the measured one; the target is within ±0.15."`
 	WithinTarget      *bool    `json:"within_target" description:"|prediction_error| ≤ 0.15."`
 	Final             bool     `json:"final" description:"The pilot has ended: the measure is its result, not one so far."`
+}
+
+// SimStepPair is a step of both sides of a simulation, matched by id
+// (nil: that side's version has no such step).
+type SimStepPair struct {
+	Name, Department  string
+	Current, Proposed *SimStep
+}
+
+// SimDepartmentPair is a department of both sides.
+type SimDepartmentPair struct {
+	Name              string
+	Current, Proposed *SimDepartment
+}
+
+// PairSimSteps pairs two sides' steps by id: the current version's in
+// their order, then the proposal's own.
+func PairSimSteps(cur, prop []SimStep) []SimStepPair {
+	var out []SimStepPair
+	for i := range cur {
+		out = append(out, SimStepPair{Name: cur[i].Step, Department: cur[i].Department, Current: &cur[i]})
+	}
+	for i := range prop {
+		j := slices.IndexFunc(out, func(s SimStepPair) bool { return s.Name == prop[i].Step })
+		if j < 0 {
+			out = append(out, SimStepPair{Name: prop[i].Step, Department: prop[i].Department})
+			j = len(out) - 1
+		}
+		out[j].Proposed = &prop[i]
+		if out[j].Department == "" {
+			out[j].Department = prop[i].Department
+		}
+	}
+	return out
+}
+
+// PairSimDepartments pairs two sides' departments by name.
+func PairSimDepartments(cur, prop []SimDepartment) []SimDepartmentPair {
+	var out []SimDepartmentPair
+	for i := range cur {
+		out = append(out, SimDepartmentPair{Name: cur[i].Department, Current: &cur[i]})
+	}
+	for i := range prop {
+		j := slices.IndexFunc(out, func(s SimDepartmentPair) bool { return s.Name == prop[i].Department })
+		if j < 0 {
+			out = append(out, SimDepartmentPair{Name: prop[i].Department})
+			j = len(out) - 1
+		}
+		out[j].Proposed = &prop[i]
+	}
+	return out
 }

@@ -63,8 +63,7 @@ func BenchmarkSimulationRun(b *testing.B) {
 
 // TestPredictionQuick runs the prediction scenario on 35 days of demo
 // history (a week to calibrate before the longest holdout): six backtests
-// and the pilot, each
-// error computed as its definition says.
+// and the pilot, each error computed as its definition says.
 func TestPredictionQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: writes four weeks of demo history")

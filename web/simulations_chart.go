@@ -177,16 +177,16 @@ func simCycleChart(r *apiv1.SimulationResult) *svgChart {
 
 func simWaitChart(r *apiv1.SimulationResult) *svgChart {
 	var items []pairedItem
-	for _, st := range pairSteps(r.Current.Steps, r.Proposed.Steps) {
-		if st.dept == "" {
+	for _, st := range apiv1.PairSimSteps(r.Current.Steps, r.Proposed.Steps) {
+		if st.Department == "" {
 			continue
 		}
-		it := pairedItem{Label: st.name}
-		if st.cur != nil {
-			it.Cur = &st.cur.WaitMedian
+		it := pairedItem{Label: st.Name}
+		if st.Current != nil {
+			it.Cur = &st.Current.WaitMedian
 		}
-		if st.prop != nil {
-			it.Prop = &st.prop.WaitMedian
+		if st.Proposed != nil {
+			it.Prop = &st.Proposed.WaitMedian
 		}
 		items = append(items, it)
 	}
@@ -200,13 +200,13 @@ func simWaitChart(r *apiv1.SimulationResult) *svgChart {
 
 func simUtilChart(r *apiv1.SimulationResult) *svgChart {
 	var items []pairedItem
-	for _, d := range pairDepartments(r.Current.Departments, r.Proposed.Departments) {
-		it := pairedItem{Label: readable.Name(d.name)}
-		if d.cur != nil {
-			it.Cur = &d.cur.Utilisation
+	for _, d := range apiv1.PairSimDepartments(r.Current.Departments, r.Proposed.Departments) {
+		it := pairedItem{Label: readable.Name(d.Name)}
+		if d.Current != nil {
+			it.Cur = &d.Current.Utilisation
 		}
-		if d.prop != nil {
-			it.Prop = &d.prop.Utilisation
+		if d.Proposed != nil {
+			it.Prop = &d.Proposed.Utilisation
 		}
 		items = append(items, it)
 	}

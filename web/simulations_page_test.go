@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -23,49 +21,10 @@ import (
 // simNow is the simulation tests' clock: a Monday.
 var simNow = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
-// seedSimHistory writes four weeks of complaint v1 before simNow (as the
-// API's simulation tests do): eight cases a working day, one an hour from
-// 09:00 UTC, every task waiting 15 min and worked 20 min (investigate 40
-// min) by one person a department.
+// seedSimHistory writes four weeks of complaint v1 before now
+// (servertest.SeedSimHistory): 160 cases.
 func seedSimHistory(t testing.TB, st store.Store, now time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	steps := []struct{ id, kind, dept, outcome string }{
-		{"record", "task", "customer_service", "recorded"}, {"route", "decision", "", "investigate"},
-		{"investigate", "task", "technical", "diagnosed"}, {"feedback", "task", "technical", "written"},
-		{"review", "task", "customer_service", "approved"}, {"notify_customer", "task", "customer_service", "notified"},
-		{"closed", "end", "", "end"},
-	}
-	n := 0
-	for day := now.Add(-28 * 24 * time.Hour); day.Before(now); day = day.Add(24 * time.Hour) {
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
-			continue
-		}
-		for h := 9; h < 17; h++ {
-			n++
-			id := fmt.Sprintf("00000000-0000-4000-9000-%012d", n)
-			at := day.Add(time.Duration(h) * time.Hour)
-			_, _, err := st.CreateCase(ctx, store.CreateCaseParams{ID: id, Flow: "complaint", Version: 1, Customer: "C-1", Channel: "phone",
-				Attributes: json.RawMessage(`{"severity":"primary"}`), Status: store.CaseActive, WorkflowID: "complaint-" + id, At: at})
-			require.NoError(t, err)
-			for i, s := range steps {
-				sp := store.Span{CaseID: id, Seq: i + 1, Flow: "complaint", Version: 1, Step: s.id, Kind: s.kind, Department: s.dept,
-					EnteredAt: at, CompletedAt: at, Outcome: s.outcome}
-				if s.kind == "task" {
-					work := 20 * time.Minute
-					if s.id == "investigate" {
-						work = 40 * time.Minute
-					}
-					claimed := at.Add(15 * time.Minute)
-					sp.ClaimedAt, sp.CompletedAt, sp.Actor = &claimed, claimed.Add(work), s.dept+"-1"
-				}
-				require.NoError(t, st.RecordSpan(ctx, sp))
-				at = sp.CompletedAt
-			}
-			done := store.CaseCompleted
-			require.NoError(t, st.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Status: &done, ClosedAt: &at, At: at}))
-		}
-	}
+	servertest.SeedSimHistory(t, st, now, "9000", "C-1")
 }
 
 // simForm is the form as the page sends it: complaint, its default

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/flowlab/flowlab/apiv1"
@@ -390,25 +389,25 @@ func simGroups(r *apiv1.SimulationResult) []simGroup {
 		pair("Cases arrived after the warm-up", func(f *apiv1.SimFigure) (string, string) { return figCount(f, "cases") }, &cur.Arrived, &prop.Arrived),
 		pair("Of them closed within the run", func(f *apiv1.SimFigure) (string, string) { return figCount(f, "cases") }, &cur.Done, &prop.Done))
 	depts := simGroup{Title: "Departments"}
-	for _, d := range pairDepartments(cur.Departments, prop.Departments) {
-		u := simRow{Label: "Utilisation of " + readable.Name(d.name)}
-		h := simRow{Label: "Staffed hours of " + readable.Name(d.name)}
+	for _, d := range apiv1.PairSimDepartments(cur.Departments, prop.Departments) {
+		u := simRow{Label: "Utilisation of " + readable.Name(d.Name)}
+		h := simRow{Label: "Staffed hours of " + readable.Name(d.Name)}
 		u.Current, u.Proposed, h.Current, h.Proposed = notInVersion, notInVersion, notInVersion, notInVersion
-		if d.cur != nil {
-			u.Current, u.CurrentCI = figPct(&d.cur.Utilisation)
-			h.Current = readable.Number(d.cur.PersonHoursWeek) + " person-hours a week"
+		if d.Current != nil {
+			u.Current, u.CurrentCI = figPct(&d.Current.Utilisation)
+			h.Current = readable.Number(d.Current.PersonHoursWeek) + " person-hours a week"
 		}
-		if d.prop != nil {
-			u.Proposed, u.ProposedCI = figPct(&d.prop.Utilisation)
-			h.Proposed = readable.Number(d.prop.PersonHoursWeek) + " person-hours a week"
+		if d.Proposed != nil {
+			u.Proposed, u.ProposedCI = figPct(&d.Proposed.Utilisation)
+			h.Proposed = readable.Number(d.Proposed.PersonHoursWeek) + " person-hours a week"
 		}
 		depts.Rows = append(depts.Rows, u, h)
 	}
 	steps := simGroup{Title: "Steps"}
-	for _, st := range pairSteps(cur.Steps, prop.Steps) {
-		name := st.name
-		if st.dept != "" {
-			name += " (" + readable.Name(st.dept) + ")"
+	for _, st := range apiv1.PairSimSteps(cur.Steps, prop.Steps) {
+		name := st.Name
+		if st.Department != "" {
+			name += " (" + readable.Name(st.Department) + ")"
 		}
 		type part struct {
 			label string
@@ -418,7 +417,7 @@ func simGroups(r *apiv1.SimulationResult) []simGroup {
 		parts := []part{
 			{"visits", func(s *apiv1.SimStep) *apiv1.SimFigure { return &s.Visits }, func(f *apiv1.SimFigure) (string, string) { return figCount(f, "visits") }},
 		}
-		if st.dept != "" {
+		if st.Department != "" {
 			parts = append(parts,
 				part{"median wait", func(s *apiv1.SimStep) *apiv1.SimFigure { return &s.WaitMedian }, figDur},
 				part{"90th percentile of wait", func(s *apiv1.SimStep) *apiv1.SimFigure { return &s.WaitP90 }, figDur})
@@ -426,14 +425,14 @@ func simGroups(r *apiv1.SimulationResult) []simGroup {
 		parts = append(parts, part{"median work", func(s *apiv1.SimStep) *apiv1.SimFigure { return &s.WorkMedian }, figDur})
 		for _, pt := range parts {
 			row := simRow{Label: upperFirst(pt.label) + " at " + name, Current: notInVersion, Proposed: notInVersion}
-			if st.cur != nil {
-				row.Current, row.CurrentCI = pt.fmt(pt.fig(st.cur))
+			if st.Current != nil {
+				row.Current, row.CurrentCI = pt.fmt(pt.fig(st.Current))
 			}
-			if st.prop != nil {
-				row.Proposed, row.ProposedCI = pt.fmt(pt.fig(st.prop))
+			if st.Proposed != nil {
+				row.Proposed, row.ProposedCI = pt.fmt(pt.fig(st.Proposed))
 			}
 			if pt.label == "median work" {
-				for _, side := range []*apiv1.SimStep{st.cur, st.prop} {
+				for _, side := range []*apiv1.SimStep{st.Current, st.Proposed} {
 					if side != nil && side.ObservedWorkMedian != nil {
 						row.Note = "seen in the history: " + fmtSeconds(*side.ObservedWorkMedian)
 						break
@@ -444,53 +443,4 @@ func simGroups(r *apiv1.SimulationResult) []simGroup {
 		}
 	}
 	return []simGroup{cycle, service, volume, depts, steps}
-}
-
-// stepPair and deptPair are a step's or department's figures of both
-// sides, matched by name (nil: that side's version has none).
-type stepPair struct {
-	name, dept string
-	cur, prop  *apiv1.SimStep
-}
-
-type deptPair struct {
-	name      string
-	cur, prop *apiv1.SimDepartment
-}
-
-// pairSteps pairs the steps by id: the current version's in order, then
-// the proposal's own.
-func pairSteps(cur, prop []apiv1.SimStep) []stepPair {
-	var out []stepPair
-	for i := range cur {
-		out = append(out, stepPair{name: cur[i].Step, dept: cur[i].Department, cur: &cur[i]})
-	}
-	for i := range prop {
-		j := slices.IndexFunc(out, func(s stepPair) bool { return s.name == prop[i].Step })
-		if j < 0 {
-			out = append(out, stepPair{name: prop[i].Step, dept: prop[i].Department})
-			j = len(out) - 1
-		}
-		out[j].prop = &prop[i]
-		if out[j].dept == "" {
-			out[j].dept = prop[i].Department
-		}
-	}
-	return out
-}
-
-func pairDepartments(cur, prop []apiv1.SimDepartment) []deptPair {
-	var out []deptPair
-	for i := range cur {
-		out = append(out, deptPair{name: cur[i].Department, cur: &cur[i]})
-	}
-	for i := range prop {
-		j := slices.IndexFunc(out, func(s deptPair) bool { return s.name == prop[i].Department })
-		if j < 0 {
-			out = append(out, deptPair{name: prop[i].Department})
-			j = len(out) - 1
-		}
-		out[j].prop = &prop[i]
-	}
-	return out
 }

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -88,18 +87,8 @@ id and return; "flowlab simulate show ID" later).`,
 			if cmd.Flags().Changed("volume") {
 				req.Volume = &volume
 			}
-			for _, t := range []struct {
-				name, v string
-				dst     **time.Time
-			}{{"from", from, &req.From}, {"to", to, &req.To}} {
-				if t.v == "" {
-					continue
-				}
-				at, err := parseWhen(t.v)
-				if err != nil {
-					return usageError{fmt.Errorf("--%s: %w", t.name, err)}
-				}
-				*t.dst = &at
+			if err := setWindow(&req, from, to); err != nil {
+				return err
 			}
 			if cmd.Flags().Changed("days") {
 				req.Days = &days
@@ -241,18 +230,8 @@ rate (in points).`,
 			if current > 0 {
 				req.Current = &current
 			}
-			for _, t := range []struct {
-				name, v string
-				dst     **time.Time
-			}{{"from", from, &req.From}, {"to", to, &req.To}} {
-				if t.v == "" {
-					continue
-				}
-				at, err := parseWhen(t.v)
-				if err != nil {
-					return usageError{fmt.Errorf("--%s: %w", t.name, err)}
-				}
-				*t.dst = &at
+			if err := setWindow(&req, from, to); err != nil {
+				return err
 			}
 			c, err := cf.client()
 			if err != nil {
@@ -279,6 +258,25 @@ rate (in points).`,
 	cmd.Flags().IntVar(&reps, "replications", 20, "independent runs (2–200)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up waiting after this long")
 	return cmd
+}
+
+// setWindow sets a request's calibration window from --from and --to
+// ("": the server's default).
+func setWindow(req *apiv1.CreateSimulationRequest, from, to string) error {
+	for _, t := range []struct {
+		name, v string
+		dst     **time.Time
+	}{{"from", from, &req.From}, {"to", to, &req.To}} {
+		if t.v == "" {
+			continue
+		}
+		at, err := parseWhen(t.v)
+		if err != nil {
+			return usageError{fmt.Errorf("--%s: %w", t.name, err)}
+		}
+		*t.dst = &at
+	}
+	return nil
 }
 
 // parseWhen reads a date (2026-10-01, 00:00 UTC) or an RFC 3339 time.
@@ -396,14 +394,14 @@ func writeSimulation(w io.Writer, x *apiv1.Simulation) error {
 	fmt.Fprintf(tw, "case on time\t%s\t%s\t\n", share(r.Current.CaseOnTime), share(r.Proposed.CaseOnTime))
 	fmt.Fprintf(tw, "escalated\t%s\t%s\t\n", share(r.Current.Escalated), share(r.Proposed.Escalated))
 	fmt.Fprintf(tw, "cases closed a run\t%s\t%s\t\n", count(r.Current.Done), count(r.Proposed.Done))
-	for _, d := range unionDepartments(r.Current.Departments, r.Proposed.Departments) {
-		fmt.Fprintf(tw, "utilisation %s\t%s\t%s\t\n", d.name, department(d.cur), department(d.prop))
+	for _, d := range apiv1.PairSimDepartments(r.Current.Departments, r.Proposed.Departments) {
+		fmt.Fprintf(tw, "utilisation %s\t%s\t%s\t\n", d.Name, department(d.Current), department(d.Proposed))
 	}
-	for _, st := range unionSteps(r.Current.Steps, r.Proposed.Steps) {
-		if st.dept == "" {
+	for _, st := range apiv1.PairSimSteps(r.Current.Steps, r.Proposed.Steps) {
+		if st.Department == "" {
 			continue
 		}
-		fmt.Fprintf(tw, "wait at %s (median)\t%s\t%s\t\n", st.name, stepWait(st.cur), stepWait(st.prop))
+		fmt.Fprintf(tw, "wait at %s (median)\t%s\t%s\t\n", st.Name, stepWait(st.Current), stepWait(st.Proposed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -459,55 +457,6 @@ func count(f apiv1.SimFigure) string {
 		return "—"
 	}
 	return fmt.Sprintf("%s (%s–%s)", readable.Number(math.Round(*f.Mean)), readable.Number(math.Round(*f.Lo)), readable.Number(math.Round(*f.Hi)))
-}
-
-// sides are the two scenarios' rows of one step or department (nil: the
-// scenario has none: another version's step).
-type sideSteps struct {
-	name, dept string
-	cur, prop  *apiv1.SimStep
-}
-
-type sideDepts struct {
-	name      string
-	cur, prop *apiv1.SimDepartment
-}
-
-// unionSteps pairs the steps by id: the current version's in order, then
-// the proposal's own.
-func unionSteps(cur, prop []apiv1.SimStep) []sideSteps {
-	var out []sideSteps
-	for i := range cur {
-		out = append(out, sideSteps{name: cur[i].Step, dept: cur[i].Department, cur: &cur[i]})
-	}
-	for i := range prop {
-		j := slices.IndexFunc(out, func(s sideSteps) bool { return s.name == prop[i].Step })
-		if j < 0 {
-			out = append(out, sideSteps{name: prop[i].Step, dept: prop[i].Department})
-			j = len(out) - 1
-		}
-		out[j].prop = &prop[i]
-		if out[j].dept == "" {
-			out[j].dept = prop[i].Department
-		}
-	}
-	return out
-}
-
-func unionDepartments(cur, prop []apiv1.SimDepartment) []sideDepts {
-	var out []sideDepts
-	for i := range cur {
-		out = append(out, sideDepts{name: cur[i].Department, cur: &cur[i]})
-	}
-	for i := range prop {
-		j := slices.IndexFunc(out, func(s sideDepts) bool { return s.name == prop[i].Department })
-		if j < 0 {
-			out = append(out, sideDepts{name: prop[i].Department})
-			j = len(out) - 1
-		}
-		out[j].prop = &prop[i]
-	}
-	return out
 }
 
 func stepWait(s *apiv1.SimStep) string {

@@ -1,9 +1,6 @@
 package browser
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -13,55 +10,14 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
 
 // seedSimulationHistory writes four weeks of complaint v1 before today
-// (00:00 UTC) through the store, as the workflows would have: eight cases
-// a working day, one an hour from 09:00 UTC, each recorded, routed,
-// investigated, answered, reviewed and the customer notified, every task
-// waiting 15 min and worked 20 min (investigate 40 min) by one person a
-// department. The simulation calibrates from it.
+// (servertest.SeedSimHistory).
 func seedSimulationHistory(t *testing.T, st store.Store) {
-	t.Helper()
-	ctx := context.Background()
-	end := time.Now().UTC().Truncate(24 * time.Hour)
-	steps := []struct{ id, kind, dept, outcome string }{
-		{"record", "task", "customer_service", "recorded"}, {"route", "decision", "", "investigate"},
-		{"investigate", "task", "technical", "diagnosed"}, {"feedback", "task", "technical", "written"},
-		{"review", "task", "customer_service", "approved"}, {"notify_customer", "task", "customer_service", "notified"},
-		{"closed", "end", "", "end"},
-	}
-	n := 0
-	for day := end.Add(-28 * 24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
-		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
-			continue
-		}
-		for h := 9; h < 17; h++ {
-			n++
-			id := fmt.Sprintf("00000000-0000-4000-b000-%012d", n)
-			at := day.Add(time.Duration(h) * time.Hour)
-			_, _, err := st.CreateCase(ctx, store.CreateCaseParams{ID: id, Flow: "complaint", Version: 1, Customer: "Simulation history", Channel: "phone",
-				Attributes: json.RawMessage(`{"severity":"primary"}`), Status: store.CaseActive, WorkflowID: "complaint-" + id, At: at})
-			require.NoError(t, err)
-			for i, s := range steps {
-				sp := store.Span{CaseID: id, Seq: i + 1, Flow: "complaint", Version: 1, Step: s.id, Kind: s.kind, Department: s.dept,
-					EnteredAt: at, CompletedAt: at, Outcome: s.outcome}
-				if s.kind == "task" {
-					work := 20 * time.Minute
-					if s.id == "investigate" {
-						work = 40 * time.Minute
-					}
-					claimed := at.Add(15 * time.Minute)
-					sp.ClaimedAt, sp.CompletedAt, sp.Actor = &claimed, claimed.Add(work), s.dept+"-1"
-				}
-				require.NoError(t, st.RecordSpan(ctx, sp))
-				at = sp.CompletedAt
-			}
-			done := store.CaseCompleted
-			require.NoError(t, st.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Status: &done, ClosedAt: &at, At: at}))
-		}
-	}
+	servertest.SeedSimHistory(t, st, time.Now().UTC().Truncate(24*time.Hour), "b000", "Simulation history")
 }
 
 // durationText is a duration as the pages write it ("2 h 36 min", "45 s").

@@ -445,3 +445,52 @@ func (c *Clock) Add(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// SeedSimHistory writes four weeks of complaint v1 before end, as the
+// workflows would have written them, for the simulation's tests (decision
+// 0045): eight cases a working day, one an hour from 09:00 UTC, each
+// recorded, routed, investigated, answered, reviewed and the customer
+// notified, every task waiting 15 min and worked 20 min (investigate 40
+// min) by one person a department. Case ids are
+// 00000000-0000-4000-<block>-<n> (block: 4 hex digits, apart from other
+// seeds in one store) and customer customer.
+func SeedSimHistory(t testing.TB, st store.Store, end time.Time, block, customer string) {
+	t.Helper()
+	ctx := context.Background()
+	steps := []struct{ id, kind, dept, outcome string }{
+		{"record", "task", "customer_service", "recorded"}, {"route", "decision", "", "investigate"},
+		{"investigate", "task", "technical", "diagnosed"}, {"feedback", "task", "technical", "written"},
+		{"review", "task", "customer_service", "approved"}, {"notify_customer", "task", "customer_service", "notified"},
+		{"closed", "end", "", "end"},
+	}
+	n := 0
+	for day := end.Add(-28 * 24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		for h := 9; h < 17; h++ {
+			n++
+			id := fmt.Sprintf("00000000-0000-4000-%s-%012d", block, n)
+			at := day.Add(time.Duration(h) * time.Hour)
+			_, _, err := st.CreateCase(ctx, store.CreateCaseParams{ID: id, Flow: "complaint", Version: 1, Customer: customer, Channel: "phone",
+				Attributes: json.RawMessage(`{"severity":"primary"}`), Status: store.CaseActive, WorkflowID: "complaint-" + id, At: at})
+			require.NoError(t, err)
+			for i, s := range steps {
+				sp := store.Span{CaseID: id, Seq: i + 1, Flow: "complaint", Version: 1, Step: s.id, Kind: s.kind, Department: s.dept,
+					EnteredAt: at, CompletedAt: at, Outcome: s.outcome}
+				if s.kind == "task" {
+					work := 20 * time.Minute
+					if s.id == "investigate" {
+						work = 40 * time.Minute
+					}
+					claimed := at.Add(15 * time.Minute)
+					sp.ClaimedAt, sp.CompletedAt, sp.Actor = &claimed, claimed.Add(work), s.dept+"-1"
+				}
+				require.NoError(t, st.RecordSpan(ctx, sp))
+				at = sp.CompletedAt
+			}
+			done := store.CaseCompleted
+			require.NoError(t, st.UpdateCase(ctx, store.UpdateCaseParams{ID: id, Status: &done, ClosedAt: &at, At: at}))
+		}
+	}
+}
