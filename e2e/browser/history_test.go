@@ -60,9 +60,12 @@ func (e *env) testDemoHistory(t *testing.T) {
 	waitText, wait := cell("investigate", 2)
 	workText, work := cell("investigate", 5)
 	t.Logf("investigate: waiting p50 %s, working p50 %s", waitText, workText)
-	require.Regexp(t, hourScale, waitText)
+	// Investigations wait minutes at the median: those left 4 h are
+	// escalated to the supervisor (decision 0044), whose queue is the
+	// longest.
+	require.Regexp(t, `^\d+ min( \d+ s)?$|`+hourScale.String(), waitText)
 	require.Regexp(t, hourScale, workText)
-	require.Greater(t, wait, 300.0, "engineers are short: investigations wait")
+	require.Greater(t, wait, 120.0, "engineers are short: investigations wait")
 	require.Greater(t, work, 600.0, "an investigation takes more than minutes")
 	_, recordWait := cell("record", 2)
 	require.Greater(t, wait, recordWait, "technical waits longer than customer service")
