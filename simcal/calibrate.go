@@ -67,6 +67,9 @@ type StepData struct {
 	Visits     int
 	Outcomes   []Outcome
 	Durations  []float64
+	// LeadOnly: the durations are times since the case's previous event
+	// (an event log of completions only: waiting and work together).
+	LeadOnly bool
 }
 
 // DeptData is a department's observed staffing: the mean number of people

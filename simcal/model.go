@@ -167,6 +167,14 @@ func (c *Calibration) step(def *flow.Definition, fs *flow.Step, changed bool) (s
 	}
 	switch fs.Kind {
 	case flow.KindTask:
+		if data != nil && data.LeadOnly {
+			// A log of completions only: the step's time since the
+			// previous event is replayed, waiting and work together.
+			st.SLA, st.Clock = fs.SLA.D(), clock(def.CalendarFor(fs))
+			st.Work = sim.FitWork(obs, sim.Fixed{}) // none: the case's first event
+			notes = append(notes, Note{Step: fs.ID, Text: "the log has only completion times: this step replays its time since the case's previous event (waiting and work together); staffing changes do not move it"})
+			break
+		}
 		st.Department, st.SLA, st.Clock = fs.Department, fs.SLA.D(), clock(def.CalendarFor(fs))
 		for _, e := range fs.Escalation {
 			st.Escalations = append(st.Escalations, sim.Escalation{After: e.After.D(), Department: e.Department})

@@ -58,7 +58,7 @@ func truth() *sim.Model {
 }
 
 // outcomes of each step of complaint v1 by the next step the truth took.
-var outcomeTo = map[string]map[string]string{
+var outcomeOf = map[string]map[string]string{
 	"record":             {"route": "recorded"},
 	"route":              {"crisis_investigate": "crisis_investigate", "investigate": "investigate"},
 	"investigate":        {"feedback": "diagnosed"},
@@ -109,7 +109,7 @@ func writeHistory(t *testing.T, st store.Store, weeks int) {
 				next = c.Visits[i+1].Step
 			}
 			sp := store.Span{CaseID: id, Seq: i + 1, Flow: "complaint", Version: 1, Step: v.Step, Kind: "auto",
-				EnteredAt: v.Entered, CompletedAt: v.Completed, Outcome: outcomeTo[v.Step][next]}
+				EnteredAt: v.Entered, CompletedAt: v.Completed, Outcome: outcomeOf[v.Step][next]}
 			if v.Step == "route" {
 				sp.Kind = "decision"
 			}
