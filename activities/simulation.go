@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/logimport"
 	"github.com/flowlab/flowlab/simcal"
 	"github.com/flowlab/flowlab/store"
 	"github.com/flowlab/flowlab/workflows"
@@ -186,11 +187,26 @@ func simulate(ctx context.Context, st store.Store, req apiv1.CreateSimulationReq
 	if req.Volume != nil {
 		vol = *req.Volume
 	}
-	progress(0, "reading the history")
-	cal, err := simcal.Calibrate(ctx, st, simcal.Params{Flow: req.Flow, From: *req.From, To: *req.To,
-		Progress: func(spans int) { progress(0, fmt.Sprintf("reading the history: %d spans", spans)) }})
-	if err != nil {
-		return apiv1.SimulationResult{}, simError(ctx, err)
+	var cal *simcal.Calibration
+	if req.Log != nil {
+		progress(0, "reading the event log")
+		l, err := logimport.Load(ctx, st, *req.Log)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+			return apiv1.SimulationResult{}, refused("event log %s is gone or not ready", *req.Log)
+		}
+		if err != nil {
+			return apiv1.SimulationResult{}, err
+		}
+		if cal, _, err = simcal.FromLog(l, current); err != nil {
+			return apiv1.SimulationResult{}, simError(ctx, err)
+		}
+	} else {
+		progress(0, "reading the history")
+		cal, err = simcal.Calibrate(ctx, st, simcal.Params{Flow: req.Flow, From: *req.From, To: *req.To,
+			Progress: func(spans int) { progress(0, fmt.Sprintf("reading the history: %d spans", spans)) }})
+		if err != nil {
+			return apiv1.SimulationResult{}, simError(ctx, err)
+		}
 	}
 	if cal.Cases == 0 {
 		return apiv1.SimulationResult{}, refused("flow %s created no case from %s to %s: there is nothing to calibrate the simulation from; choose a window with history",

@@ -213,6 +213,15 @@ func (s *API) normaliseSimulation(r *http.Request, req *apiv1.CreateSimulationRe
 		seed := uint64(1)
 		req.Seed = &seed
 	}
+	if req.Log != nil {
+		if req.HoldoutDays != nil {
+			return httpx.Invalid(apiv1.FieldError{Field: "log", Message: "a backtest reads the flow's own history: give no event log with holdout_days"})
+		}
+		lg, err := s.store.GetEventLog(ctx, *req.Log)
+		if err != nil || lg.Status != store.EventLogReady {
+			return httpx.Invalid(apiv1.FieldError{Field: "log", Message: fmt.Sprintf("no imported event log %q is ready (see GET /api/v1/logs)", *req.Log)})
+		}
+	}
 	if h := req.HoldoutDays; h != nil {
 		if req.Version != nil || req.Definition != nil || len(req.Staff) > 0 || req.Volume != nil {
 			return httpx.Invalid(apiv1.FieldError{Field: "holdout_days", Message: "a backtest simulates the current version as it ran: give no version, draft, staffing change or volume with it"})

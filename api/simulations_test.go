@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/logimport"
 	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
@@ -248,4 +250,43 @@ func TestPilotPrediction(t *testing.T) {
 	require.InDelta(t, want, *m.PredictionError, 1e-9)
 	require.Equal(t, want <= 0.15 && want >= -0.15, *m.WithinTarget)
 	require.False(t, m.Final, "the pilot still runs")
+}
+
+// TestSimulationFromALog: a flow drafted from an imported log has no
+// spans; the simulation calibrates from the log, says each step replays
+// its time since the previous event, and a log that is not there is a 422
+// at the field.
+func TestSimulationFromALog(t *testing.T) {
+	t.Parallel()
+	clock := servertest.NewClock(simNow)
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
+	e.Actor("ivy", store.RoleImprover)
+	var csv strings.Builder
+	csv.WriteString("Case ID,Activity,Resource,Complete Timestamp\n")
+	for i := range 60 {
+		at := simNow.Add(-30 * 24 * time.Hour).Add(time.Duration(i) * 7 * time.Hour)
+		fmt.Fprintf(&csv, "c%d,Record,ann,%s\n", i, at.Format(time.RFC3339))
+		fmt.Fprintf(&csv, "c%d,Investigate,tom,%s\n", i, at.Add(3*time.Hour).Format(time.RFC3339))
+		fmt.Fprintf(&csv, "c%d,Notify customer,ann,%s\n", i, at.Add(4*time.Hour).Format(time.RFC3339))
+	}
+	_, _, err := logimport.Import(context.Background(), e.st, strings.NewReader(csv.String()),
+		logimport.Params{ID: "log-1", Name: "small", Actor: "ivy", At: simNow})
+	require.NoError(t, err)
+
+	p := servertest.ProblemOf(t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", map[string]any{"flow": "complaint", "log": "nope"}, nil),
+		http.StatusUnprocessableEntity)
+	require.Equal(t, "log", p.Errors[0].Field)
+	x := servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodPost, "/api/v1/simulations",
+		map[string]any{"flow": "complaint", "log": "log-1", "days": 7, "replications": 3}, nil), http.StatusAccepted)
+	require.NoError(t, e.eng.RunSimulation(context.Background(), x.ID))
+	x = servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodGet, "/api/v1/simulations/"+x.ID, nil, nil), http.StatusOK)
+	require.Equal(t, "succeeded", x.Status, x.Error)
+	require.Equal(t, 60, x.Result.Calibration.Cases)
+	var replayed []string
+	for _, n := range x.Result.Notes {
+		if strings.Contains(n.Text, "replays its time since the case's previous event") {
+			replayed = append(replayed, n.Step)
+		}
+	}
+	require.ElementsMatch(t, []string{"record", "investigate", "notify_customer"}, replayed, "the log's activities matched complaint's steps by name")
 }

@@ -33,6 +33,7 @@ type CreateSimulationRequest struct {
 	Replications *int          `json:"replications,omitempty" minimum:"2" maximum:"200" description:"Independent runs; every figure is their mean with a 95 % interval; default 20."`
 	Seed         *uint64       `json:"seed,omitempty" description:"Random seed: the same request and seed give the same figures; default 1."`
 	HoldoutDays  *int          `json:"holdout_days,omitempty" minimum:"7" maximum:"183" description:"A backtest instead of a what-if: calibrate on the window without its last holdout_days, simulate those days with the current version, and compare with what happened (result.backtest). Excludes version, definition, staff and volume."`
+	Log          *string       `json:"log,omitempty" description:"An imported event log's id: calibrate from it instead of the flow's spans (a flow drafted from a log has none). Its activities are matched to the flow's task steps by name; a log of completions only replays each step's time since the previous event. Excludes holdout_days; from and to are not used."`
 }
 
 // SimFigure is a simulated figure: the mean over the replications and its

@@ -27,6 +27,7 @@ func newSimulateCmd() *cobra.Command {
 	var cf clientFlags
 	var (
 		flowKey, draft, from, to string
+		logID                    string
 		version, current         int
 		staff                    []string
 		volume                   float64
@@ -42,7 +43,9 @@ func newSimulateCmd() *cobra.Command {
 version, or --current, with the staffing seen in its history) against a
 proposal: another version (--version), a draft (--draft FILE), staffing
 changes (--staff), another volume (--volume). Both are calibrated from the
-same window of history (--from, --to; default the last 8 weeks) and run with
+same window of history (--from, --to; default the last 8 weeks), or from an
+imported event log (--log, for a flow drafted from it that has no history
+yet), and run with
 the same seeds, 7 days of warm-up and --days days measured, --replications
 times: every figure is a mean with its 95 % interval, and the change is
 computed run by run.
@@ -83,6 +86,9 @@ id and return; "flowlab simulate show ID" later).`,
 					return usageError{fmt.Errorf("--staff %q: %w", s, err)}
 				}
 				req.Staff = append(req.Staff, ch)
+			}
+			if logID != "" {
+				req.Log = &logID
 			}
 			if cmd.Flags().Changed("volume") {
 				req.Volume = &volume
@@ -127,6 +133,7 @@ id and return; "flowlab simulate show ID" later).`,
 	cmd.Flags().StringVar(&draft, "draft", "", "the proposal: a flow definition in this YAML file, not published")
 	cmd.Flags().StringArrayVar(&staff, "staff", nil, "a staffing change DEPARTMENT+N@FROM-TO[:DAYS] (repeatable)")
 	cmd.Flags().Float64Var(&volume, "volume", 1, "the proposal's arrivals as a factor of the observed")
+	cmd.Flags().StringVar(&logID, "log", "", "calibrate from this imported event log instead of the flow's history (flowlab log list)")
 	cmd.Flags().StringVar(&from, "from", "", "start of the calibration window (date or RFC 3339; default 8 weeks before --to)")
 	cmd.Flags().StringVar(&to, "to", "", "end of the calibration window (default now)")
 	cmd.Flags().IntVar(&days, "days", 28, "days simulated after the 7-day warm-up (7–366)")

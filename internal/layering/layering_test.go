@@ -50,8 +50,9 @@ var allowed = map[string][]string{
 	// (decision 0045).
 	"simcal": {"sim", "store", "flow", "stats", "apiv1", "experiment", "discovery"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress", "alert", "kpi",
-		// the what-if simulations (decision 0045).
-		"simcal", "apiv1"},
+		// the what-if simulations (decision 0045), calibrated from spans
+		// or an imported log.
+		"simcal", "apiv1", "logimport"},
 	"worker":    {"workflows", "activities"},
 	"apiv1":     {"flow", "experiment"},
 	"flowdraft": {"discovery", "flow", "readable"},
