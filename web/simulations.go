@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/flowlab/flowlab/apiv1"
 	"github.com/flowlab/flowlab/internal/authz"
+	"github.com/flowlab/flowlab/readable"
 )
 
 // What-if simulations in the web UI (issue 22, decisions 0043 and 0045):
@@ -52,6 +54,9 @@ type simStaffRow struct {
 // simForm is what the form holds.
 type simForm struct {
 	Flow string
+	// Log is the event log to calibrate from; empty: the flow's own
+	// history.
+	Log string
 	// Proposal is "version" (Version) or "draft" (Definition).
 	Proposal, Version, Definition string
 	Staff                         []simStaffRow
@@ -62,17 +67,27 @@ type simForm struct {
 type simListRow struct {
 	apiv1.Simulation
 	What, By, StatusClass string
-	Percent               int
+	// Log is the name of the event log it was calibrated from, if any.
+	Log     string
+	Percent int
+}
+
+// simLogOption is an event log the form offers to calibrate from.
+type simLogOption struct {
+	ID, Label string
 }
 
 type simulationsPage struct {
-	Flows       []apiv1.FlowSummary
+	Flows []apiv1.FlowSummary
+	// Logs are the imported event logs the viewer may see, ready ones
+	// (and the one chosen, whatever it is).
+	Logs        []simLogOption
 	Versions    []apiv1.FlowVersion
 	Departments []string
 	Weekdays    []selectOption
 	Form        simForm
 	// Error is the refusal of the whole form; Errors are the refusals at
-	// the fields (flow, version, definition, staff, volume, days,
+	// the fields (flow, log, version, definition, staff, volume, days,
 	// replications); DraftErrors the draft's problems, one a line.
 	Error       string
 	Errors      map[string]string
@@ -106,6 +121,9 @@ func (s *Web) renderSimulations(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	page.Flows, page.Weekdays, page.MaxRows = flows, simWeekdays, simMaxStaffRows
+	if page.Logs, err = s.simLogOptions(r, page.Form.Log); err != nil {
+		return err
+	}
 	if page.Errors == nil {
 		page.Errors = map[string]string{}
 	}
@@ -159,18 +177,87 @@ func (s *Web) renderSimulations(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
+	names, logNames := map[string]string{}, map[string]string{}
 	for _, x := range list.Simulations {
 		n, ok := names[x.CreatedBy]
 		if !ok {
 			n = s.shortActorName(r, x.CreatedBy)
 			names[x.CreatedBy] = n
 		}
-		page.Rows = append(page.Rows, simListRow{Simulation: x, What: requestWords(x.Request), By: n,
-			StatusClass: simStatusClass(x.Status), Percent: percentOf(x.Progress)})
+		row := simListRow{Simulation: x, What: requestWords(x.Request), By: n,
+			StatusClass: simStatusClass(x.Status), Percent: percentOf(x.Progress)}
+		if id := x.Request.Log; id != nil {
+			if row.Log, ok = logNames[*id]; !ok {
+				row.Log = s.simLogName(r, *id)
+				logNames[*id] = row.Log
+			}
+		}
+		page.Rows = append(page.Rows, row)
 	}
 	page.Next = nextPageURL(UIPath+"/simulations", r.URL.Query(), list.NextCursor)
 	return s.render(w, r, pageView{Template: "simulations", Title: "Simulations", Active: "simulations", Status: status, Data: page})
+}
+
+// simLogLimit is how many of the newest logs the form offers.
+const simLogLimit = 500
+
+// simLogOptions are the ready event logs the viewer may see, newest
+// first, through the API (GET /api/v1/logs); the chosen one is kept even
+// when it is not among them (still importing, gone), so that its refusal
+// is shown beside it. A viewer the API refuses the logs is offered none.
+func (s *Web) simLogOptions(r *http.Request, chosen string) ([]simLogOption, error) {
+	var out []simLogOption
+	res, err := s.callAPI(r, http.MethodGet, "/api/v1/logs?limit="+strconv.Itoa(simLogLimit), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var list apiv1.EventLogList
+	if res.Status != http.StatusForbidden {
+		if err := res.Decode(&list); err != nil {
+			return nil, err
+		}
+	}
+	found := chosen == ""
+	for _, l := range list.Logs {
+		if l.Status != "ready" && l.ID != chosen {
+			continue
+		}
+		found = found || l.ID == chosen
+		out = append(out, simLogOption{ID: l.ID, Label: simLogLabel(l)})
+	}
+	if !found {
+		out = append(out, simLogOption{ID: chosen, Label: chosen})
+	}
+	return out, nil
+}
+
+// simLogLabel is a log as the form offers it: "helpdesk (4,580 cases,
+// 2025-01-02 to 2025-03-31)", "(importing)" while it is.
+func simLogLabel(l apiv1.EventLog) string {
+	name := l.Name
+	if name == "" {
+		name = l.ID
+	}
+	if l.Status != "ready" {
+		return name + " (" + l.Status + ")"
+	}
+	cases := "1 case"
+	if l.Cases != 1 {
+		cases = readable.Number(float64(l.Cases)) + " cases"
+	}
+	if l.First != nil && l.Last != nil {
+		return fmt.Sprintf("%s (%s, %s to %s)", name, cases, l.First.UTC().Format(time.DateOnly), l.Last.UTC().Format(time.DateOnly))
+	}
+	return name + " (" + cases + ")"
+}
+
+// simLogName is an event log's name through the API (GET
+// /api/v1/logs/{id}), its id when the API cannot say.
+func (s *Web) simLogName(r *http.Request, id string) string {
+	if l, err := apiGet[apiv1.EventLog](s, r, apiLogPath(id)); err == nil && l.Name != "" {
+		return l.Name
+	}
+	return id
 }
 
 func simStatusClass(status string) string {
@@ -191,7 +278,7 @@ func percentOf(progress float64) int {
 // staff_rows says (one more when "add a row" was pressed).
 func simFormOf(f url.Values) (simForm, bool) {
 	get := func(k string) string { return strings.TrimSpace(f.Get(k)) }
-	form := simForm{Flow: get("flow"), Proposal: get("proposal"), Version: get("version"), Definition: f.Get("definition"),
+	form := simForm{Flow: get("flow"), Log: get("log"), Proposal: get("proposal"), Version: get("version"), Definition: f.Get("definition"),
 		Volume: get("volume"), Days: get("days"), Replications: get("replications")}
 	if form.Proposal != "draft" {
 		form.Proposal = "version"
@@ -239,8 +326,12 @@ func (s *Web) simulationCreate(w http.ResponseWriter, r *http.Request) error {
 		if err := res.Decode(&x); err != nil {
 			return err
 		}
+		from := ""
+		if x.Request.Log != nil {
+			from = ", calibrated from event log " + s.simLogName(r, *x.Request.Log)
+		}
 		return redirectTo(w, r, UIPath+"/simulations/"+url.PathEscape(x.ID),
-			fmt.Sprintf("Simulation started: %s against %s as it runs now. This page shows its progress and then the comparison.", requestWords(x.Request), x.Flow))
+			fmt.Sprintf("Simulation started: %s against %s as it runs now%s. This page shows its progress and then the comparison.", requestWords(x.Request), x.Flow, from))
 	}
 	p, err := formProblem(res)
 	if err != nil {
@@ -258,6 +349,13 @@ func (s *Web) simulationCreate(w http.ResponseWriter, r *http.Request) error {
 				page.Form.Staff[rowOf[i]].Error = upperFirst(fe.Message) + "."
 			} else {
 				page.Errors["staff"] = upperFirst(fe.Message) + "."
+			}
+		case field == "log":
+			// The API points at its list of logs; the form is the list.
+			msg, cut := strings.CutSuffix(fe.Message, " (see GET /api/v1/logs)")
+			page.Errors["log"] = upperFirst(msg) + "."
+			if cut {
+				page.Errors["log"] += " Choose another log of the list, or the flow's own history."
 			}
 		case slices.Contains([]string{"flow", "version", "definition", "volume", "days", "replications", "staff"}, field):
 			if page.Errors[field] == "" {
@@ -306,6 +404,10 @@ func buildSimRequest(page *simulationsPage) (apiv1.CreateSimulationRequest, []in
 	req := apiv1.CreateSimulationRequest{Flow: f.Flow}
 	if f.Flow == "" {
 		page.Errors["flow"] = "Choose the flow to simulate."
+	}
+	if f.Log != "" {
+		l := f.Log
+		req.Log = &l
 	}
 	whole := func(field, raw, what string) *int {
 		if raw == "" {
@@ -393,6 +495,10 @@ func (s *Web) simulationPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := simulationView(x)
 	page.By = s.shortActorName(r, x.CreatedBy)
+	if x.Request.Log != nil {
+		page.LogID = *x.Request.Log
+		page.LogName = s.simLogName(r, page.LogID)
+	}
 	title := "Simulation of " + x.Flow
 	return s.render(w, r, pageView{Template: "simulation", Title: title, Active: "simulations", Data: page})
 }

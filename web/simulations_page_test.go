@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/flowlab/flowlab/api"
 	"github.com/flowlab/flowlab/apiv1"
+	"github.com/flowlab/flowlab/logimport"
 	"github.com/flowlab/flowlab/server/servertest"
 	"github.com/flowlab/flowlab/store"
 )
@@ -203,6 +205,68 @@ func TestUISimulations(t *testing.T) {
 		require.Contains(t, html.UnescapeString(body), "flow returns-exchange created no case from")
 		require.Equal(t, http.StatusNotFound, e.page("ivy", http.MethodGet, "/ui/simulations/nope", nil).Code)
 	})
+}
+
+// TestUISimulationsFromALog: the form offers the imported event logs to
+// calibrate from beside the flow's own history; a log that is not there
+// is refused at its field in words; a simulation calibrated from a log
+// says so in its facts and in the list, and shows the replay note of a
+// log of completions only.
+func TestUISimulationsFromALog(t *testing.T) {
+	t.Parallel()
+	clk := servertest.NewClock(simNow)
+	e := newEnv(t, func(a *api.Config, c *Config) { a.Now = clk.Now })
+	e.Actor("ivy", store.RoleImprover)
+	var csv strings.Builder
+	csv.WriteString("Case ID,Activity,Resource,Complete Timestamp\n")
+	for i := range 60 {
+		at := simNow.Add(-30 * 24 * time.Hour).Add(time.Duration(i) * 7 * time.Hour)
+		fmt.Fprintf(&csv, "c%d,Record,ann,%s\n", i, at.Format(time.RFC3339))
+		fmt.Fprintf(&csv, "c%d,Investigate,tom,%s\n", i, at.Add(3*time.Hour).Format(time.RFC3339))
+		fmt.Fprintf(&csv, "c%d,Notify customer,ann,%s\n", i, at.Add(4*time.Hour).Format(time.RFC3339))
+	}
+	_, _, err := logimport.Import(context.Background(), e.st, strings.NewReader(csv.String()),
+		logimport.Params{ID: "log-1", Name: "small", Actor: "ivy", At: simNow})
+	require.NoError(t, err)
+	textOf := func(body string) string {
+		s := regexp.MustCompile(`<[^>]+>`).ReplaceAllString(body, " ")
+		return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
+	}
+
+	body := e.page("ivy", http.MethodGet, "/ui/simulations", nil).Body.String()
+	require.Contains(t, body, `<select id="sim-log" name="log"`)
+	require.Contains(t, body, `<option value="" selected>The flow's own history (the 8 weeks before now)</option>`, "the flow's history by default")
+	require.Regexp(t, `<option value="log-1">Event log small \(60 cases, \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)</option>`, body)
+
+	// A log that is not there: refused at the field, the choice kept.
+	res := e.page("ivy", http.MethodPost, "/ui/simulations", simFormValues("log", "nope", "staff_department_0", ""))
+	require.Equal(t, http.StatusUnprocessableEntity, res.Code, res.Body.String())
+	body = res.Body.String()
+	require.Equal(t, `No imported event log "nope" is ready. Choose another log of the list, or the flow's own history.`, fieldError(body, "log"))
+	require.Contains(t, body, `aria-describedby="log-error"`)
+	require.Contains(t, body, `<option value="nope" selected>Event log nope</option>`)
+	require.Empty(t, e.eng.SimulationStarts)
+
+	// "Add a row" keeps the log chosen.
+	body = e.page("ivy", http.MethodPost, "/ui/simulations", simFormValues("log", "log-1", "action", "add-row")).Body.String()
+	require.Contains(t, body, `<option value="log-1" selected>Event log small`)
+
+	res = e.page("ivy", http.MethodPost, "/ui/simulations", simFormValues("log", "log-1", "staff_department_0", "", "days", "7", "replications", "3"))
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	id := regexp.MustCompile(`/ui/simulations/([0-9a-f-]+)`).FindStringSubmatch(res.Header().Get("Location"))[1]
+	require.Contains(t, flashText(e.follow("ivy", res)), "against complaint as it runs now, calibrated from event log small.")
+	require.Len(t, e.eng.SimulationStarts, 1)
+
+	require.NoError(t, e.eng.RunSimulation(context.Background(), id))
+	body = e.page("ivy", http.MethodGet, "/ui/simulations/"+id, nil).Body.String()
+	require.Contains(t, body, `data-testid="sim-status">succeeded<`)
+	text := textOf(body)
+	require.Regexp(t, `Calibrated from event log small ?, its events from 2026-10-31 00:00 UTC to 2026-11-17 09:00 UTC Cases in the log 60 cases`, text)
+	require.Contains(t, body, `<a href="/ui/logs/log-1" data-testid="sim-log">small</a>`)
+	require.Contains(t, text, "replays its time since the case's previous event", "the replay note of a log of completions only")
+
+	list := textOf(e.page("ivy", http.MethodGet, "/ui/simulations", nil).Body.String())
+	require.Contains(t, list, "calibrated from event log small")
 }
 
 // TestSimulationWords: the proposal and the change as the summary says

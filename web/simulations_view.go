@@ -14,8 +14,11 @@ import (
 // interval and unit, and the four charts (simulations_chart.go).
 
 type simulationPageData struct {
-	Sim                         apiv1.Simulation
-	What, By                    string
+	Sim      apiv1.Simulation
+	What, By string
+	// LogID and LogName are the event log it was calibrated from (none:
+	// the flow's own history).
+	LogID, LogName              string
 	Running, Failed, Succeeded  bool
 	Percent                     int
 	RefreshSeconds              int
