@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -116,20 +114,7 @@ func TestUIPilotPrediction(t *testing.T) {
 	require.Contains(t, text, "Change of the SLA breach rate "+signedPoints(*pr.SLABreachRateChange.Mean)+" points 95 %: ")
 
 	// Closed cases: control 3 h, treatment 2 h 24 min (20 % shorter).
-	for i := range 6 {
-		for _, arm := range []struct {
-			variant string
-			cycle   time.Duration
-		}{{store.ArmControl, 3 * time.Hour}, {store.ArmTreatment, 144 * time.Minute}} {
-			cid := fmt.Sprintf("10000000-0000-4000-8000-%s%06d", map[string]string{"control": "00000a", "treatment": "00000b"}[arm.variant], i)
-			at := simNow.Add(time.Duration(i+1) * time.Hour)
-			_, _, err := e.st.CreateCase(ctx, store.CreateCaseParams{ID: cid, Flow: "complaint", Version: 1, Variant: arm.variant, PilotID: pl.ID,
-				Customer: "C-" + cid, Channel: "phone", Attributes: json.RawMessage(`{}`), Status: store.CaseActive, WorkflowID: "complaint-" + cid, At: at})
-			require.NoError(t, err)
-			done, closed := store.CaseCompleted, at.Add(arm.cycle)
-			require.NoError(t, e.st.UpdateCase(ctx, store.UpdateCaseParams{ID: cid, Status: &done, ClosedAt: &closed, At: closed}))
-		}
-	}
+	servertest.SeedPilotArms(t, e.st, pl.ID, simNow, 6, 3*time.Hour, 144*time.Minute)
 	got = servertest.DecodeStrict[apiv1.Pilot](t, e.Do("ivy", http.MethodGet, "/api/v1/pilots/"+pl.ID, nil, nil), http.StatusOK)
 	ms := got.Prediction.Measured
 	require.NotNil(t, ms)

@@ -494,3 +494,25 @@ func SeedSimHistory(t testing.TB, st store.Store, end time.Time, block, customer
 		}
 	}
 }
+
+// SeedPilotArms writes n closed complaint cases in each arm of pilot
+// pilotID, created an hour apart from after: the control's take control,
+// the treatment's treatment (for a pilot's measured change).
+func SeedPilotArms(t testing.TB, st store.Store, pilotID string, after time.Time, n int, control, treatment time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		for _, arm := range []struct {
+			variant, block string
+			cycle          time.Duration
+		}{{store.ArmControl, "00000a", control}, {store.ArmTreatment, "00000b", treatment}} {
+			cid := fmt.Sprintf("10000000-0000-4000-8000-%s%06d", arm.block, i)
+			at := after.Add(time.Duration(i+1) * time.Hour)
+			_, _, err := st.CreateCase(ctx, store.CreateCaseParams{ID: cid, Flow: "complaint", Version: 1, Variant: arm.variant, PilotID: pilotID,
+				Customer: "C-" + cid, Channel: "phone", Attributes: json.RawMessage(`{}`), Status: store.CaseActive, WorkflowID: "complaint-" + cid, At: at})
+			require.NoError(t, err)
+			done, closed := store.CaseCompleted, at.Add(arm.cycle)
+			require.NoError(t, st.UpdateCase(ctx, store.UpdateCaseParams{ID: cid, Status: &done, ClosedAt: &closed, At: closed}))
+		}
+	}
+}
