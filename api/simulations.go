@@ -31,11 +31,12 @@ var simulationRoutes = []route{
 			"calibrated on the window without its last days, it predicts them and compares with what happened (`result.backtest`). Answers 202 with the simulation running; " +
 			"GET it for progress and, once `succeeded`, its result (a Temporal workflow runs it; one at a time per worker). " +
 			"Bounds: a window of at most 366 days, 7–366 days simulated, 2–200 replications, replications × (days + 7) at most " +
-			fmt.Sprint(maxSimulationRunDays) + ", 20 staffing changes. Audited as `simulation.create`.",
+			fmt.Sprint(maxSimulationRunDays) + ", 20 staffing changes; at most " + fmt.Sprint(MaxQueuedSimulations) +
+			" simulations running or waiting to run (409 beyond). Audited as `simulation.create`.",
 		Roles: authz.FlowViewers,
 		Body:  apiv1.CreateSimulationRequest{}, BodyExample: exampleSimulationRequest,
 		Status: http.StatusAccepted, Response: apiv1.Simulation{}, Example: exampleSimulationRunning,
-		Errors: []int{413, 415, 422},
+		Errors: []int{409, 413, 415, 422},
 		Audit:  []string{"simulation.create"},
 		Handle: (*API).createSimulation,
 	},
@@ -72,6 +73,10 @@ const (
 	maxHoldoutDays = 183
 )
 
+// MaxQueuedSimulations is how many simulations may be running or waiting
+// at once; one more is a 409.
+const MaxQueuedSimulations = 20
+
 func (s *API) createSimulation(w http.ResponseWriter, r *http.Request) error {
 	var req apiv1.CreateSimulationRequest
 	if _, err := httpx.DecodeJSON(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
@@ -80,6 +85,15 @@ func (s *API) createSimulation(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := s.normaliseSimulation(r, &req); err != nil {
 		return err
+	}
+	// Simulations run one at a time per worker: a long queue would keep
+	// everyone's waiting for hours.
+	queued, err := s.store.ListSimulations(ctx, store.ListSimulationsParams{Status: store.SimulationRunning, Limit: MaxQueuedSimulations})
+	if err != nil {
+		return httpx.StoreProblem(fmt.Errorf("count running simulations: %w", err), "simulations")
+	}
+	if len(queued) >= MaxQueuedSimulations {
+		return httpx.Conflict(fmt.Sprintf("%d simulations are running or waiting to run, the most flowlab queues; try again when one has finished (GET /api/v1/simulations)", len(queued)))
 	}
 	body, err := json.Marshal(req)
 	if err != nil {

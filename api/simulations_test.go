@@ -276,3 +276,24 @@ func TestSimulationFromALog(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"record", "investigate", "notify_customer"}, replayed, "the log's activities matched complaint's steps by name")
 }
+
+// TestSimulationQueueIsBounded: with MaxQueuedSimulations running or
+// waiting, one more is a 409 in words; once one finished, it is taken.
+func TestSimulationQueueIsBounded(t *testing.T) {
+	t.Parallel()
+	clock := servertest.NewClock(simNow)
+	e := newEnvSeeded(t, nil, true, func(c *Config) { c.Now = clock.Now })
+	e.Actor("ivy", store.RoleImprover)
+	body := map[string]any{"flow": "complaint", "days": 7, "replications": 2}
+	var first string
+	for i := range MaxQueuedSimulations {
+		x := servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", body, nil), http.StatusAccepted)
+		if i == 0 {
+			first = x.ID
+		}
+	}
+	p := servertest.ProblemOf(t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", body, nil), http.StatusConflict)
+	require.Contains(t, p.Detail, "20 simulations are running or waiting to run")
+	require.NoError(t, e.eng.RunSimulation(context.Background(), first)) // fails: no history, and so ends
+	servertest.DecodeStrict[apiv1.Simulation](t, e.Do("ivy", http.MethodPost, "/api/v1/simulations", body, nil), http.StatusAccepted)
+}

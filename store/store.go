@@ -1881,6 +1881,7 @@ type SimulationCursor struct {
 type ListSimulationsParams struct {
 	Flow    string // "": every flow
 	PilotID string // "": any
+	Status  string // "": any
 	// From and To bound created_at: From <= created_at < To.
 	From, To *time.Time
 	Limit    int // default 50, max 500

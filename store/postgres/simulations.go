@@ -123,6 +123,9 @@ func (s *Store) ListSimulations(ctx context.Context, p store.ListSimulationsPara
 	if p.PilotID != "" {
 		where = append(where, "pilot_id = "+arg(p.PilotID))
 	}
+	if p.Status != "" {
+		where = append(where, "status = "+arg(p.Status))
+	}
 	if p.From != nil {
 		where = append(where, "created_at >= "+arg(*p.From))
 	}

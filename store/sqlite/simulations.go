@@ -128,6 +128,9 @@ func (s *Store) ListSimulations(ctx context.Context, p store.ListSimulationsPara
 	if p.PilotID != "" {
 		where, args = append(where, "pilot_id = ?"), append(args, p.PilotID)
 	}
+	if p.Status != "" {
+		where, args = append(where, "status = ?"), append(args, p.Status)
+	}
 	if p.From != nil {
 		where, args = append(where, "created_at >= ?"), append(args, nanos(*p.From))
 	}
