@@ -218,12 +218,13 @@ func simulate(ctx context.Context, st store.Store, req apiv1.CreateSimulationReq
 }
 
 // simError is a refusal for simcal's errors of what was asked (a run too
-// large, no history, too much to read), the error as it is otherwise.
+// large, no history, too much to read); any other (the store's) is
+// retried as it is.
 func simError(ctx context.Context, err error) error {
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	if errors.Is(err, simcal.ErrTooMuch) || strings.HasPrefix(err.Error(), "simcal:") {
+	if errors.Is(err, simcal.ErrTooMuch) || errors.Is(err, simcal.ErrRequest) {
 		return refused("%s", strings.TrimPrefix(err.Error(), "simcal: "))
 	}
 	return err

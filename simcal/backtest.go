@@ -86,14 +86,14 @@ func Observe(ctx context.Context, st store.Store, flowKey string, from, to time.
 func Backtest(ctx context.Context, st store.Store, def *flow.Definition, from, split, to time.Time, o RunOptions) (apiv1.SimulationResult, error) {
 	days := int(to.Sub(split).Hours() / 24)
 	if days < MinDays || !split.After(from) {
-		return apiv1.SimulationResult{}, fmt.Errorf("simcal: a backtest needs history before %s and at least %d days after it", split.Format(time.DateOnly), MinDays)
+		return apiv1.SimulationResult{}, refuse("simcal: a backtest needs history before %s and at least %d days after it", split.Format(time.DateOnly), MinDays)
 	}
 	c, err := Calibrate(ctx, st, Params{Flow: def.Key, From: from, To: split})
 	if err != nil {
 		return apiv1.SimulationResult{}, err
 	}
 	if c.Cases == 0 {
-		return apiv1.SimulationResult{}, fmt.Errorf("simcal: flow %s created no case from %s to %s: there is nothing to calibrate the backtest from",
+		return apiv1.SimulationResult{}, refuse("simcal: flow %s created no case from %s to %s: there is nothing to calibrate the backtest from",
 			def.Key, from.Format(time.RFC3339), split.Format(time.RFC3339))
 	}
 	o.Days, o.NoDrain, o.Start = days, true, split.Add(-WarmUpDays*24*time.Hour)

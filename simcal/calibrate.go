@@ -41,6 +41,23 @@ const (
 // reads.
 var ErrTooMuch = errors.New("more than a calibration reads")
 
+// ErrRequest is what the errors of what was asked are (a window, a model,
+// a size out of bounds, no history to calibrate from), as against the
+// store's or a cancelled run's: asking again the same way cannot succeed.
+var ErrRequest = errors.New("cannot be simulated as asked")
+
+// requestError is an error of what was asked: its message as it is,
+// errors.Is ErrRequest.
+type requestError struct{ msg string }
+
+func (e *requestError) Error() string        { return e.msg }
+func (e *requestError) Is(target error) bool { return target == ErrRequest }
+
+// refuse is an error of what was asked.
+func refuse(format string, args ...any) error {
+	return &requestError{msg: fmt.Sprintf(format, args...)}
+}
+
 // Params select the history a calibration reads.
 type Params struct {
 	Flow string
@@ -119,10 +136,10 @@ func (c *Calibration) Step(id string) *StepData {
 // step ids carry over between versions) and fits what the model needs.
 func Calibrate(ctx context.Context, st store.Store, p Params) (*Calibration, error) {
 	if p.Flow == "" {
-		return nil, errors.New("simcal: no flow")
+		return nil, refuse("simcal: no flow")
 	}
 	if !p.To.After(p.From) || p.To.Sub(p.From) > MaxWindow {
-		return nil, fmt.Errorf("simcal: a window from %s to %s: it must be longer than nothing and at most %d days",
+		return nil, refuse("simcal: a window from %s to %s: it must be longer than nothing and at most %d days",
 			p.From.Format(time.RFC3339), p.To.Format(time.RFC3339), int(MaxWindow.Hours()/24))
 	}
 	c := &Calibration{Flow: p.Flow, From: p.From, To: p.To}
@@ -141,7 +158,7 @@ func Calibrate(ctx context.Context, st store.Store, p Params) (*Calibration, err
 		}
 	}
 	if c.Arrivals, err = sim.FitArrivals(arrived, p.From, p.To); err != nil {
-		return nil, fmt.Errorf("simcal: %w", err)
+		return nil, refuse("simcal: %v", err)
 	}
 	if err := c.readSpans(ctx, st, p); err != nil {
 		return nil, err

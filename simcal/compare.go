@@ -49,10 +49,10 @@ const (
 // replication.
 func Compare(ctx context.Context, c *Calibration, current, proposed Scenario, o RunOptions) (apiv1.SimulationResult, error) {
 	if o.Days < MinDays || o.Days > MaxDays {
-		return apiv1.SimulationResult{}, fmt.Errorf("simcal: %d days: simulate %d to %d days", o.Days, MinDays, MaxDays)
+		return apiv1.SimulationResult{}, refuse("simcal: %d days: simulate %d to %d days", o.Days, MinDays, MaxDays)
 	}
 	if o.Replications < 2 || o.Replications > MaxReplications {
-		return apiv1.SimulationResult{}, fmt.Errorf("simcal: %d replications: run 2 to %d", o.Replications, MaxReplications)
+		return apiv1.SimulationResult{}, refuse("simcal: %d replications: run 2 to %d", o.Replications, MaxReplications)
 	}
 	if current.Def != nil {
 		proposed.Baseline = current.Def
@@ -82,7 +82,7 @@ func Compare(ctx context.Context, c *Calibration, current, proposed Scenario, o 
 			return apiv1.SimulationResult{}, err
 		}
 		if n := perDay(m.ArrivalsPerHour, 1) * float64(WarmUpDays+o.Days); n > MaxRunCases {
-			return apiv1.SimulationResult{}, fmt.Errorf("simcal: %.0f cases a day over %d days (and %d of warm-up) are about %.0f cases a run; at most %d: simulate fewer days",
+			return apiv1.SimulationResult{}, refuse("simcal: %.0f cases a day over %d days (and %d of warm-up) are about %.0f cases a run; at most %d: simulate fewer days",
 				perDay(m.ArrivalsPerHour, 1), o.Days, WarmUpDays, n, MaxRunCases)
 		}
 		for _, n := range notes {
@@ -99,7 +99,11 @@ func Compare(ctx context.Context, c *Calibration, current, proposed Scenario, o 
 				}
 			}})
 		if err != nil {
-			return apiv1.SimulationResult{}, fmt.Errorf("simcal: simulate the %s flow: %w", label, err)
+			if ctx.Err() != nil {
+				return apiv1.SimulationResult{}, fmt.Errorf("simcal: simulate the %s flow: %w", label, err)
+			}
+			// The runs fail only on the model or its size.
+			return apiv1.SimulationResult{}, refuse("simcal: simulate the %s flow: %v", label, err)
 		}
 		runs[k] = sums
 		out := scenario(c, m, sc, est)

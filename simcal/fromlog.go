@@ -1,8 +1,6 @@
 package simcal
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -26,7 +24,7 @@ import (
 // replayed as a delay (LeadOnly), and staffing changes do not move it.
 func FromLog(l discovery.Log, def *flow.Definition) (*Calibration, int, error) {
 	if def == nil {
-		return nil, 0, errors.New("simcal: no flow version to calibrate")
+		return nil, 0, refuse("simcal: no flow version to calibrate")
 	}
 	c := &Calibration{Flow: def.Key}
 	stepOf := func(activity string) *flow.Step {
@@ -101,13 +99,13 @@ func FromLog(l discovery.Log, def *flow.Definition) (*Calibration, int, error) {
 		}
 	}
 	if len(arrived) == 0 {
-		return nil, unmatched, errors.New("simcal: the log has no case to calibrate from")
+		return nil, unmatched, refuse("simcal: the log has no case to calibrate from")
 	}
 	c.From, c.To = first.UTC().Truncate(24*time.Hour), last.UTC().Add(time.Second)
 	c.Cases = len(arrived)
 	var err error
 	if c.Arrivals, err = sim.FitArrivals(arrived, c.From, c.To); err != nil {
-		return nil, unmatched, fmt.Errorf("simcal: %w", err)
+		return nil, unmatched, refuse("simcal: %v", err)
 	}
 	for _, id := range sortedKeys(steps) {
 		sd := steps[id]

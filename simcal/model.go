@@ -1,7 +1,6 @@
 package simcal
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -84,10 +83,10 @@ const (
 func (c *Calibration) Model(sc Scenario) (*sim.Model, []Note, error) {
 	def := sc.Def
 	if def == nil {
-		return nil, nil, errors.New("simcal: no flow version to simulate")
+		return nil, nil, refuse("simcal: no flow version to simulate")
 	}
 	if def.Key != c.Flow {
-		return nil, nil, fmt.Errorf("simcal: the calibration is of %s, the version of %s", c.Flow, def.Key)
+		return nil, nil, refuse("simcal: the calibration is of %s, the version of %s", c.Flow, def.Key)
 	}
 	var notes []Note
 	m := &sim.Model{Start: def.StartStep(), CaseSLA: def.SLA.D(), CaseClock: clock(def.CalendarFor(nil))}
@@ -96,7 +95,7 @@ func (c *Calibration) Model(sc Scenario) (*sim.Model, []Note, error) {
 		vol = 1
 	}
 	if vol < 0 || vol > 100 || math.IsNaN(vol) {
-		return nil, nil, fmt.Errorf("simcal: a volume of %g: give a factor above 0 and at most 100", vol)
+		return nil, nil, refuse("simcal: a volume of %g: give a factor above 0 and at most 100", vol)
 	}
 	for h, r := range c.Arrivals {
 		m.ArrivalsPerHour[h] = r * vol
@@ -128,7 +127,7 @@ func (c *Calibration) Model(sc Scenario) (*sim.Model, []Note, error) {
 	}
 	for _, ch := range sc.Staff {
 		if err := ch.Check(depts); err != nil {
-			return nil, nil, fmt.Errorf("simcal: a staffing change: %w", err)
+			return nil, nil, refuse("simcal: a staffing change: %v", err)
 		}
 		i := slices.IndexFunc(m.Staff, func(s sim.Staffing) bool { return s.Department == ch.Department })
 		days := ch.Days
@@ -143,7 +142,7 @@ func (c *Calibration) Model(sc Scenario) (*sim.Model, []Note, error) {
 		}
 	}
 	if err := m.Check(); err != nil {
-		return nil, nil, fmt.Errorf("simcal: the model of %s v%d: %w", def.Key, def.Version, err)
+		return nil, nil, refuse("simcal: the model of %s v%d: %v", def.Key, def.Version, err)
 	}
 	return m, notes, nil
 }

@@ -324,3 +324,28 @@ func TestBacktestPredictsTheHoldout(t *testing.T) {
 	_, err = Backtest(ctx, st, complaint(t, 1), monday.Add(-30*24*time.Hour), monday.Add(-20*24*time.Hour), monday, RunOptions{Seed: 3, Replications: 2})
 	require.ErrorContains(t, err, "created no case")
 }
+
+// failingStore answers ListCases with the database unavailable.
+type failingStore struct{ store.Store }
+
+func (failingStore) ListCases(context.Context, store.ListCasesParams) ([]store.Case, error) {
+	return nil, store.ErrUnavailable
+}
+
+// TestRequestErrorsAreTold: what was asked wrongly is ErrRequest (not
+// worth retrying); a store that fails is not.
+func TestRequestErrorsAreTold(t *testing.T) {
+	ctx := context.Background()
+	_, err := Calibrate(ctx, failingStore{openStore(t)}, Params{Flow: "complaint", From: monday, To: monday.Add(time.Hour)})
+	require.ErrorIs(t, err, store.ErrUnavailable)
+	require.NotErrorIs(t, err, ErrRequest, "a store failure is retried")
+	_, err = Calibrate(ctx, openStore(t), Params{Flow: "complaint", From: monday, To: monday})
+	require.ErrorIs(t, err, ErrRequest)
+	cur := complaint(t, 1)
+	c := &Calibration{Flow: "complaint", From: monday, To: monday.Add(7 * 24 * time.Hour)}
+	_, err = Compare(ctx, c, Scenario{Def: cur}, Scenario{Def: cur}, RunOptions{Days: 3, Replications: 2})
+	require.ErrorIs(t, err, ErrRequest)
+	_, _, err = c.Model(Scenario{Def: cur, Volume: -1})
+	require.ErrorIs(t, err, ErrRequest)
+	require.Contains(t, err.Error(), "simcal: a volume of -1", "the message as it was")
+}
