@@ -223,7 +223,7 @@ func (w *writer) person(dept string, t time.Time) string {
 	n := 1
 	if i := slices.IndexFunc(w.staff, func(s sim.Staffing) bool { return s.Department == dept }); i >= 0 {
 		t = t.UTC()
-		n = max(1, w.staff[i].PerHour[((int(t.Weekday())+6)%7)*24+t.Hour()])
+		n = max(1, w.staff[i].PerHour[sim.HourOfWeek(t)])
 	}
 	return fmt.Sprintf("sim-%s-%d", dept, 1+w.r.IntN(n))
 }

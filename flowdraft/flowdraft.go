@@ -448,6 +448,10 @@ func deptName(s string) string {
 	return idFrom(s, "dept")
 }
 
+// StepID is the id a draft gives the task step of an activity (before
+// making it unique among the draft's steps).
+func StepID(activity string) string { return idFrom(activity, "step") }
+
 // idFrom makes s a valid id: lowercase a-z, 0-9 and single underscores,
 // starting with a letter (prefix and "_" when it would not), at most
 // maxIDLength bytes.

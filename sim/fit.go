@@ -24,11 +24,11 @@ func FitArrivals(arrived []time.Time, from, to time.Time) ([HoursPerWeek]float64
 	for h := from.Truncate(time.Hour); h.Before(to); h = h.Add(time.Hour) {
 		// A partial first or last hour counts for the part inside.
 		lo, hi := maxTime(h, from), minTime(h.Add(time.Hour), to)
-		occurs[hourOfWeek(h)] += hi.Sub(lo).Hours()
+		occurs[HourOfWeek(h)] += hi.Sub(lo).Hours()
 	}
 	for _, t := range arrived {
 		if !t.Before(from) && t.Before(to) {
-			counts[hourOfWeek(t)]++
+			counts[HourOfWeek(t)]++
 		}
 	}
 	for h := range rates {

@@ -383,8 +383,9 @@ func (s *runState) at(sec float64) time.Time {
 	return s.o.Start.Add(time.Duration(sec * float64(time.Second)))
 }
 
-// hourOfWeek is the hour of week of an instant (Monday 00 UTC = 0).
-func hourOfWeek(t time.Time) int {
+// HourOfWeek is the hour of week of an instant, the index into a
+// profile's HoursPerWeek values (Monday 00:00–01:00 UTC = 0).
+func HourOfWeek(t time.Time) int {
 	t = t.UTC()
 	return ((int(t.Weekday())+6)%7)*24 + t.Hour()
 }
@@ -474,7 +475,7 @@ func Run(m *Model, o Options) (Result, error) {
 		}
 		switch e.kind {
 		case evStaff:
-			hw := hourOfWeek(s.at(e.at))
+			hw := HourOfWeek(s.at(e.at))
 			for i, st := range m.Staff {
 				s.staff[i] = st.PerHour[hw]
 				s.dispatch(i, e.at)
@@ -556,7 +557,7 @@ func (s *runState) scheduleArrivals() error {
 		if t >= s.horizon {
 			return nil
 		}
-		if s.r.Float64()*top < s.m.ArrivalsPerHour[hourOfWeek(s.at(t))] {
+		if s.r.Float64()*top < s.m.ArrivalsPerHour[HourOfWeek(s.at(t))] {
 			if len(s.cases) >= MaxCases {
 				return fmt.Errorf("sim: more than %d cases in the horizon", MaxCases)
 			}
@@ -594,7 +595,7 @@ func (s *runState) scheduleBackground() error {
 		}
 		perSec := top / 3600
 		for t := s.r.ExpFloat64() / perSec; t < s.horizon; t += s.r.ExpFloat64() / perSec {
-			if s.r.Float64()*top < b.PerHour[hourOfWeek(s.at(t))] {
+			if s.r.Float64()*top < b.PerHour[HourOfWeek(s.at(t))] {
 				if len(s.bg) >= MaxCases {
 					return fmt.Errorf("sim: more than %d background tasks in the horizon", MaxCases)
 				}

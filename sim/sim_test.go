@@ -90,7 +90,7 @@ func TestArrivalsFollowTheHourOfWeek(t *testing.T) {
 	require.NoError(t, err)
 	var per [HoursPerWeek]int
 	for _, c := range r.Cases {
-		per[hourOfWeek(c.Arrived)]++
+		per[HourOfWeek(c.Arrived)]++
 	}
 	for h, n := range per {
 		want := m.ArrivalsPerHour[h] * 52

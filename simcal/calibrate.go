@@ -250,41 +250,18 @@ func (c *Calibration) readSpans(ctx context.Context, st store.Store, p Params) e
 		sd.Durations = thin(sd.Durations, MaxObservations)
 		c.Steps = append(c.Steps, *sd)
 	}
-	present := map[string][]float64{} // people per hour since From, by department
-	for k, sh := range shifts {
-		p := present[k.dept]
-		if p == nil {
-			p = make([]float64, hours)
-			present[k.dept] = p
-		}
-		for h := sh[0]; h <= sh[1]; h++ {
-			p[h]++
-		}
-	}
-	start := p.From.Truncate(time.Hour)
-	var occurs [sim.HoursPerWeek]float64
-	for h := range hours {
-		occurs[hourOfWeek(start.Add(time.Duration(h)*time.Hour))]++
-	}
-	for _, dept := range sortedKeys(present) {
-		d := DeptData{Department: dept}
-		if o := other[dept]; o != nil {
+	occurs := hourOccurrences(p.From, hours)
+	c.Departments = departmentsOf(shifts, p.From, hours)
+	for i := range c.Departments {
+		d := &c.Departments[i]
+		if o := other[d.Department]; o != nil {
 			d.OtherWork = thin(o.OtherWork, MaxObservations)
-			for i := range d.OtherPerHour {
-				if occurs[i] > 0 {
-					d.OtherPerHour[i] = o.OtherPerHour[i] / occurs[i]
+			for h := range d.OtherPerHour {
+				if occurs[h] > 0 {
+					d.OtherPerHour[h] = o.OtherPerHour[h] / occurs[h]
 				}
 			}
 		}
-		for h, n := range present[dept] {
-			d.PerHour[hourOfWeek(start.Add(time.Duration(h)*time.Hour))] += n
-		}
-		for i := range d.PerHour {
-			if occurs[i] > 0 {
-				d.PerHour[i] /= occurs[i]
-			}
-		}
-		c.Departments = append(c.Departments, d)
 	}
 	return nil
 }
@@ -330,7 +307,7 @@ func addOther(other map[string]*DeptData, shifts map[shiftKey][2]int, s store.Sp
 		o = &DeptData{Department: s.Department}
 		other[s.Department] = o
 	}
-	o.OtherPerHour[hourOfWeek(s.EnteredAt)]++
+	o.OtherPerHour[sim.HourOfWeek(s.EnteredAt)]++
 	if s.ClaimedAt != nil && s.Actor != "" && s.Outcome != "" {
 		if d := s.CompletedAt.Sub(*s.ClaimedAt).Seconds(); d >= 0 {
 			o.OtherWork = append(o.OtherWork, d)
@@ -344,16 +321,72 @@ func addShift(shifts map[shiftKey][2]int, s store.Span, from time.Time, hours in
 	if s.ClaimedAt == nil || s.Actor == "" {
 		return
 	}
-	h := int(s.ClaimedAt.Sub(from.Truncate(time.Hour)) / time.Hour)
-	if h < 0 || h >= hours {
+	if h := int(s.ClaimedAt.Sub(from.Truncate(time.Hour)) / time.Hour); h < 0 || h >= hours {
 		return
 	}
-	k := shiftKey{dept: s.Department, actor: s.Actor, day: int(s.ClaimedAt.UTC().Sub(from.UTC().Truncate(24*time.Hour)) / (24 * time.Hour))}
+	shift(shifts, s.Department, s.Actor, *s.ClaimedAt)
+}
+
+// shift extends a person's day (UTC) in a department to the hour of at;
+// days and hours count since 1970.
+func shift(shifts map[shiftKey][2]int, dept, actor string, at time.Time) {
+	if dept == "" {
+		return
+	}
+	h := int(at.Unix() / 3600)
+	k := shiftKey{dept: dept, actor: actor, day: int(at.Unix() / 86400)}
 	if sh, ok := shifts[k]; ok {
 		shifts[k] = [2]int{min(sh[0], h), max(sh[1], h)}
 	} else {
 		shifts[k] = [2]int{h, h}
 	}
+}
+
+// hourOccurrences is how often each hour of the week occurs in the hours
+// hours from from's hour on.
+func hourOccurrences(from time.Time, hours int) [sim.HoursPerWeek]float64 {
+	var occurs [sim.HoursPerWeek]float64
+	start := from.Truncate(time.Hour)
+	for h := range hours {
+		occurs[sim.HourOfWeek(start.Add(time.Duration(h)*time.Hour))]++
+	}
+	return occurs
+}
+
+// departmentsOf is the mean people at work per hour of the week in each
+// department, from people's days (shift), over the hours hours from
+// from's hour on.
+func departmentsOf(shifts map[shiftKey][2]int, from time.Time, hours int) []DeptData {
+	start := from.Truncate(time.Hour)
+	base := int(start.Unix() / 3600)
+	present := map[string][]float64{}
+	for k, sh := range shifts {
+		p := present[k.dept]
+		if p == nil {
+			p = make([]float64, hours)
+			present[k.dept] = p
+		}
+		for h := sh[0]; h <= sh[1]; h++ {
+			if i := h - base; i >= 0 && i < hours {
+				p[i]++
+			}
+		}
+	}
+	occurs := hourOccurrences(from, hours)
+	var out []DeptData
+	for _, dept := range sortedKeys(present) {
+		d := DeptData{Department: dept}
+		for h, n := range present[dept] {
+			d.PerHour[sim.HourOfWeek(start.Add(time.Duration(h)*time.Hour))] += n
+		}
+		for i := range d.PerHour {
+			if occurs[i] > 0 {
+				d.PerHour[i] /= occurs[i]
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // shiftKey is a person's day in a department.
@@ -382,11 +415,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
-}
-
-// hourOfWeek is the hour of week of an instant (Monday 00 UTC = 0), as
-// sim counts it.
-func hourOfWeek(t time.Time) int {
-	t = t.UTC()
-	return ((int(t.Weekday())+6)%7)*24 + t.Hour()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowlab/flowlab/discovery"
 	"github.com/flowlab/flowlab/flow"
+	"github.com/flowlab/flowlab/flowdraft"
 	"github.com/flowlab/flowlab/sim"
 )
 
@@ -30,7 +31,7 @@ func FromLog(l discovery.Log, def *flow.Definition) (*Calibration, int, error) {
 	stepOf := func(activity string) *flow.Step {
 		for i := range def.Steps {
 			s := &def.Steps[i]
-			if s.Kind == flow.KindTask && (s.Name == activity || s.ID == activity || s.ID == idOf(activity)) {
+			if s.Kind == flow.KindTask && (s.Name == activity || s.ID == activity || s.ID == flowdraft.StepID(activity)) {
 				return s
 			}
 		}
@@ -81,7 +82,7 @@ func FromLog(l discovery.Log, def *flow.Definition) (*Calibration, int, error) {
 					if e.Group != "" && slices.Contains(def.Departments, e.Group) {
 						dept = e.Group
 					}
-					c.shift(shifts, dept, e.Resource, *e.Start)
+					shift(shifts, dept, e.Resource, *e.Start)
 				}
 			default:
 				if ready, ok := discovery.ReadyAt(cs, i); ok && !e.Time.Before(ready) {
@@ -116,58 +117,6 @@ func FromLog(l discovery.Log, def *flow.Definition) (*Calibration, int, error) {
 	}
 	c.Departments = departmentsOf(shifts, c.From, int(c.To.Sub(c.From.Truncate(time.Hour))/time.Hour))
 	return c, unmatched, nil
-}
-
-// shift extends a resource's day in a department to the hour of at.
-func (c *Calibration) shift(shifts map[shiftKey][2]int, dept, actor string, at time.Time) {
-	if dept == "" {
-		return
-	}
-	h := int(at.Unix() / 3600) // hours since 1970: the window is not known yet
-	k := shiftKey{dept: dept, actor: actor, day: int(at.Unix() / 86400)}
-	if sh, ok := shifts[k]; ok {
-		shifts[k] = [2]int{min(sh[0], h), max(sh[1], h)}
-	} else {
-		shifts[k] = [2]int{h, h}
-	}
-}
-
-// departmentsOf is the mean people at work per hour of the week from
-// days given in hours since 1970, over the hours of [from, from+hours).
-func departmentsOf(shifts map[shiftKey][2]int, from time.Time, hours int) []DeptData {
-	base := int(from.Truncate(time.Hour).Unix() / 3600)
-	present := map[string][]float64{}
-	for k, sh := range shifts {
-		p := present[k.dept]
-		if p == nil {
-			p = make([]float64, hours)
-			present[k.dept] = p
-		}
-		for h := sh[0]; h <= sh[1]; h++ {
-			if i := h - base; i >= 0 && i < hours {
-				p[i]++
-			}
-		}
-	}
-	var occurs [sim.HoursPerWeek]float64
-	start := from.Truncate(time.Hour)
-	for h := range hours {
-		occurs[hourOfWeek(start.Add(time.Duration(h)*time.Hour))]++
-	}
-	var out []DeptData
-	for _, dept := range sortedKeys(present) {
-		d := DeptData{Department: dept}
-		for h, n := range present[dept] {
-			d.PerHour[hourOfWeek(start.Add(time.Duration(h)*time.Hour))] += n
-		}
-		for i := range d.PerHour {
-			if occurs[i] > 0 {
-				d.PerHour[i] /= occurs[i]
-			}
-		}
-		out = append(out, d)
-	}
-	return out
 }
 
 // took counts the way a case went from task fs to task next ("": it
@@ -226,24 +175,4 @@ func (sd *StepData) addOutcome(name string) {
 		return
 	}
 	sd.Outcomes = append(sd.Outcomes, Outcome{Outcome: name, N: 1})
-}
-
-// idOf is an activity as a step id, as a draft makes it: lower case,
-// runs of other characters one underscore.
-func idOf(activity string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(activity) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			if under && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			under = false
-			b.WriteRune(r)
-		default:
-			under = true
-		}
-	}
-	return b.String()
 }

@@ -136,7 +136,8 @@ func (c *Calibration) Model(sc Scenario) (*sim.Model, []Note, error) {
 		}
 		for _, wd := range days {
 			for h := ch.FromHour; h < ch.ToHour; h++ {
-				k := ((int(wd)+6)%7)*24 + h
+				k := ((int(wd)+6)%7)*24 + h // sim.HourOfWeek's layout: Monday first
+
 				m.Staff[i].PerHour[k] = max(0, m.Staff[i].PerHour[k]+ch.Delta)
 			}
 		}
@@ -412,7 +413,7 @@ func (c *Calibration) openHours() [sim.HoursPerWeek]bool {
 // mondayOf is 00:00 UTC of the Monday of t's week.
 func mondayOf(t time.Time) time.Time {
 	t = t.UTC().Truncate(time.Hour)
-	return t.Add(-time.Duration(hourOfWeek(t)) * time.Hour)
+	return t.Add(-time.Duration(sim.HourOfWeek(t)) * time.Hour)
 }
 
 // ObservedWork is the median of a step's observed durations in seconds

@@ -48,7 +48,7 @@ var allowed = map[string][]string{
 	"kpi": {"store", "pilotdata", "experiment", "stats", "apiv1", "alert", "analytics", "flow"},
 	// simcal calibrates sim from the store and compares what-ifs
 	// (decision 0045).
-	"simcal": {"sim", "store", "flow", "stats", "apiv1", "experiment", "discovery"},
+	"simcal": {"sim", "store", "flow", "stats", "apiv1", "experiment", "discovery", "flowdraft"},
 	"activities": {"store", "flow", "workflows", "experiment", "stats", "pilotdata", "obs", "internal/egress", "alert", "kpi",
 		// the what-if simulations (decision 0045), calibrated from spans
 		// or an imported log.
